@@ -1,0 +1,468 @@
+"""Two runs on the same items: paired tests, multiple-testing control, comparability checks.
+
+Pure numpy/scipy. Formulas, sources and test vectors: ``shared/statistics.md``.
+
+- Greedy 0/1 runs: exact McNemar test on the discordant counts b (right in base, wrong in
+  candidate) and c (the reverse); interval for the difference by Agresti & Min (2005).
+- Several samples per item or pass@k: paired bootstrap over items of the per-item score
+  difference; two-sided p-value from the bootstrap distribution shifted to the null.
+- Many slices: Benjamini–Hochberg (1995) over the slices actually tested; slices below the
+  minimum size are reported but not tested and do not count in m.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from capslice_tui.analysis.metrics import (
+    MIN_SLICE_SIZE,
+    N_BOOT,
+    WARN_SLICE_SIZE,
+    Z95,
+    SliceScore,
+    bootstrap_means,
+    is_single_binary,
+    per_item_scores,
+    percentile_interval,
+    slice_score,
+)
+
+DEFAULT_P_DISCORDANT = 0.5
+"""Discordant share assumed by :func:`min_detectable_difference` when none is known: the
+largest value two independent runs can have (both at 50%), so the MDD is conservative."""
+
+
+def _z(q: float) -> float:
+    return float(stats.norm.ppf(q))
+
+
+# ---------------------------------------------------------------- tests
+
+
+def mcnemar_exact(b: int, c: int) -> float:
+    """Two-sided exact McNemar p-value: ``binomtest(b, b + c, 0.5).pvalue``; 1.0 if b + c = 0.
+
+    Args:
+        b: items right in base and wrong in candidate (int >= 0).
+        c: items wrong in base and right in candidate (int >= 0).
+
+    Raises:
+        ValueError: negative or non-integer counts.
+    """
+    if int(b) != b or int(c) != c or b < 0 or c < 0:
+        raise ValueError(f"mcnemar_exact: b={b!r}, c={c!r} must be non-negative integers")
+    b, c = int(b), int(c)
+    if b + c == 0:
+        return 1.0
+    return float(stats.binomtest(b, b + c, 0.5).pvalue)
+
+
+def benjamini_hochberg(pvals: Any) -> np.ndarray:
+    """Benjamini–Hochberg (1995) adjusted p-values (``false_discovery_control(method="bh")``).
+
+    NaN entries stay NaN and are not counted in m (they were not tested).
+
+    Args:
+        pvals: shape (m,), values in [0, 1] or NaN.
+
+    Returns:
+        float array of the same shape.
+
+    Raises:
+        ValueError: a value outside [0, 1].
+    """
+    p = np.asarray(pvals, dtype=float).ravel()
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if not ok.any():
+        return out
+    if np.any((p[ok] < 0) | (p[ok] > 1)):
+        raise ValueError("benjamini_hochberg: p-values must lie in [0, 1]")
+    out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    return out
+
+
+def min_detectable_difference(
+    n: int,
+    p_discordant: float | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> float:
+    """Smallest paired accuracy difference a two-sided McNemar test on n items detects.
+
+    Solves Connor's (1987) sample-size formula for McNemar's test (normal approximation;
+    Connor, R. J., "Sample size for testing differences in proportions for the paired-sample
+    design", Biometrics 43:207-211) for δ:
+
+        √n · δ = z_{1−α/2} · √ψ + z_{power} · √(ψ − δ²)
+
+    where ψ = P(discordant) = p10 + p01 and δ = p01 − p10 (the accuracy difference).
+
+    Args:
+        n: paired items (>= 1).
+        p_discordant: ψ in (0, 1]; None assumes 0.5 (conservative, see DEFAULT_P_DISCORDANT).
+        alpha: two-sided level.
+        power: desired power.
+
+    Returns:
+        δ in (0, ψ] as a proportion; ``inf`` when even δ = ψ (all discordant pairs one way)
+        cannot be detected with n items; NaN for n = 0.
+
+    Raises:
+        ValueError: ψ outside (0, 1] or alpha/power outside (0, 1).
+    """
+    if n <= 0:
+        return math.nan
+    psi = DEFAULT_P_DISCORDANT if p_discordant is None else float(p_discordant)
+    if not 0 < psi <= 1:
+        raise ValueError(f"min_detectable_difference: p_discordant={psi} must be in (0, 1]")
+    if not (0 < alpha < 1 and 0 < power < 1):
+        raise ValueError("min_detectable_difference: alpha and power must be in (0, 1)")
+    za, zb = _z(1 - alpha / 2), _z(power)
+
+    def f(d: float) -> float:
+        return math.sqrt(n) * d - za * math.sqrt(psi) - zb * math.sqrt(max(psi - d * d, 0.0))
+
+    if f(psi) < 0:
+        return math.inf
+    return float(optimize.brentq(f, 0.0, psi, xtol=1e-12))
+
+
+def required_items(
+    delta: float,
+    p_discordant: float | None = None,
+    alpha: float = 0.05,
+    power: float = 0.8,
+) -> float:
+    """Paired items needed to detect an accuracy difference δ (Connor 1987, see above).
+
+    n = (z_{1−α/2}·√ψ + z_{power}·√(ψ − δ²))² / δ², rounded up.
+
+    Returns:
+        items as a float (``inf`` when δ == 0; NaN when |δ| > ψ, which is impossible).
+    """
+    psi = DEFAULT_P_DISCORDANT if p_discordant is None else float(p_discordant)
+    d = abs(float(delta))
+    if d == 0:
+        return math.inf
+    if d > psi:
+        return math.nan
+    za, zb = _z(1 - alpha / 2), _z(power)
+    return float(math.ceil((za * math.sqrt(psi) + zb * math.sqrt(psi - d * d)) ** 2 / d**2 - 1e-9))
+
+
+# ---------------------------------------------------------------- paired comparison
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Candidate minus base on the same items.
+
+    Attributes:
+        n_items: paired items that entered the test.
+        base, cand: each side's :class:`SliceScore` (over all given items).
+        diff: cand score − base score over the paired eligible items (proportion).
+        diff_lo, diff_hi: 95% interval of ``diff`` (Agresti–Min for McNemar, percentile
+            bootstrap otherwise).
+        p_value: two-sided p-value (NaN when no item).
+        test: ``"mcnemar-exact"`` or ``"paired-bootstrap"``.
+        b, c: discordant counts (right→wrong, wrong→right); None for the bootstrap.
+        mdd: minimum detectable difference at α = 0.05, power 0.8 (proportion).
+        warning: small-slice warning, or None.
+        below_min_size: True when n_items < min slice size (reported, not tested).
+        random_state, n_boot: bootstrap settings (n_boot 0 for McNemar).
+    """
+
+    n_items: int
+    base: SliceScore
+    cand: SliceScore
+    diff: float
+    diff_lo: float
+    diff_hi: float
+    p_value: float
+    test: str
+    b: int | None
+    c: int | None
+    mdd: float
+    warning: str | None
+    below_min_size: bool = False
+    random_state: int | None = None
+    n_boot: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with nested base/cand dicts."""
+        d = asdict(self)
+        d["base"] = self.base.to_dict()
+        d["cand"] = self.cand.to_dict()
+        return d
+
+
+def agresti_min_interval(b: int, c: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Adjusted Wald interval for a paired difference (Agresti & Min 2005, Stat Med 24:729).
+
+    Adds 0.5 to each cell of the 2x2 table: δ* = (c* − b*)/n*, with b* = b + 0.5,
+    c* = c + 0.5, n* = n + 2, se = √((b* + c*) − (c* − b*)²/n*)/n*. Clipped to [−1, 1].
+    """
+    bs, cs, ns = b + 0.5, c + 0.5, n + 2.0
+    d = (cs - bs) / ns
+    se = math.sqrt(max((bs + cs) - (cs - bs) ** 2 / ns, 0.0)) / ns
+    return max(-1.0, d - z * se), min(1.0, d + z * se)
+
+
+def paired_compare(
+    base_n: Any,
+    base_c: Any,
+    cand_n: Any,
+    cand_c: Any,
+    k: int | None = None,
+    random_state: int = 0,
+    n_boot: int = N_BOOT,
+    min_size: int = MIN_SLICE_SIZE,
+    alpha: float = 0.05,
+) -> PairedResult:
+    """Compare two runs item by item.
+
+    Greedy 0/1 on both sides (and k None or 1): exact McNemar on (b, c), diff = (c − b)/n,
+    Agresti–Min interval, MDD from Connor (1987) with ψ = (b + c)/n (0.5 if b + c = 0).
+
+    Otherwise: per-item scores (c/n or pass@k) on items eligible on both sides, d = cand − base;
+    diff = mean(d), percentile interval of B paired bootstrap means; two-sided p-value
+    p = (1 + #{|d̄*_b − d̄| >= |d̄|}) / (B + 1): the bootstrap distribution shifted to mean 0
+    approximates the null (Efron & Tibshirani 1993, §16.4; Hall & Wilson 1991). MDD by the
+    paired normal approximation (z_{1−α/2} + z_{0.8})·sd(d)/√n.
+
+    Args:
+        base_n, base_c, cand_n, cand_c: per-item arrays, shape (m,), aligned (same items in
+            the same order).
+        k: None for accuracy, or the k of pass@k.
+        random_state, n_boot: bootstrap settings.
+        min_size: below this many items the result is flagged ``below_min_size``.
+        alpha: level used for the MDD.
+
+    Raises:
+        ValueError: arrays of different lengths or invalid counts.
+    """
+    bn = np.asarray(base_n, dtype=float).ravel()
+    bc = np.asarray(base_c, dtype=float).ravel()
+    cn = np.asarray(cand_n, dtype=float).ravel()
+    cc = np.asarray(cand_c, dtype=float).ravel()
+    if not (bn.shape == bc.shape == cn.shape == cc.shape):
+        raise ValueError(
+            "paired_compare: base and candidate arrays must be aligned per item; got lengths "
+            f"base_n={bn.size}, base_c={bc.size}, cand_n={cn.size}, cand_c={cc.size}"
+        )
+    base = slice_score(bn, bc, k=k, random_state=random_state, n_boot=n_boot, min_size=min_size)
+    cand = slice_score(cn, cc, k=k, random_state=random_state, n_boot=n_boot, min_size=min_size)
+    greedy = (k is None or k == 1) and is_single_binary(bn, bc) and is_single_binary(cn, cc)
+    if greedy and bn.size > 0:
+        n = int(bn.size)
+        b = int(np.sum((bc == 1) & (cc == 0)))
+        c = int(np.sum((bc == 0) & (cc == 1)))
+        p = mcnemar_exact(b, c)
+        lo, hi = agresti_min_interval(b, c, n)
+        psi = (b + c) / n if b + c > 0 else None
+        mdd = min_detectable_difference(n, psi, alpha=alpha)
+        return PairedResult(
+            n_items=n, base=base, cand=cand, diff=(c - b) / n, diff_lo=lo, diff_hi=hi,
+            p_value=p, test="mcnemar-exact", b=b, c=c, mdd=mdd,
+            warning=_warn(n, min_size), below_min_size=n < min_size,
+        )  # fmt: skip
+    sb = per_item_scores(bn, bc, k)
+    sc = per_item_scores(cn, cc, k)
+    ok = ~(np.isnan(sb) | np.isnan(sc))
+    d = sc[ok] - sb[ok]
+    n = int(d.size)
+    if n == 0:
+        return PairedResult(
+            0, base, cand, math.nan, math.nan, math.nan, math.nan, "paired-bootstrap",
+            None, None, math.nan, "no item eligible on both sides", True, random_state, n_boot,
+        )  # fmt: skip
+    mean = float(d.mean())
+    rng = np.random.default_rng(random_state)
+    boot = bootstrap_means(d, n_boot, rng)
+    lo, hi = percentile_interval(boot)
+    if np.all(d == 0):
+        p = 1.0
+    else:
+        p = float((1 + np.sum(np.abs(boot - mean) >= abs(mean))) / (n_boot + 1))
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    mdd = (_z(1 - alpha / 2) + _z(0.8)) * sd / math.sqrt(n) if n > 1 else math.nan
+    return PairedResult(
+        n_items=n, base=base, cand=cand, diff=mean, diff_lo=lo, diff_hi=hi, p_value=p,
+        test="paired-bootstrap", b=None, c=None, mdd=mdd, warning=_warn(n, min_size),
+        below_min_size=n < min_size, random_state=random_state, n_boot=n_boot,
+    )  # fmt: skip
+
+
+def _warn(n: int, min_size: int) -> str | None:
+    if n < min_size:
+        return f"below minimum slice size {min_size} (n={n}): reported, not tested"
+    if n < WARN_SLICE_SIZE:
+        return f"n<{WARN_SLICE_SIZE}: small slice (n={n}), the test has little power"
+    return None
+
+
+# ---------------------------------------------------------------- many slices
+
+
+@dataclass(frozen=True)
+class AdjustedComparison:
+    """One slice's comparison after multiple-testing control.
+
+    Attributes:
+        key: the caller's slice key (e.g. ``("task_type", "algebra")``).
+        result: the :class:`PairedResult`.
+        tested: False when the slice is below the minimum size (or had no p-value).
+        p_raw: raw p-value (NaN when not tested).
+        p_adj: BH-adjusted p-value over the tested slices (NaN when not tested).
+        n_tested: number of slices that entered the BH correction.
+        significant: tested and p_adj <= q.
+        q: the false discovery rate used.
+    """
+
+    key: Any
+    result: PairedResult
+    tested: bool
+    p_raw: float
+    p_adj: float
+    n_tested: int
+    significant: bool
+    q: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        key = list(self.key) if isinstance(self.key, tuple) else self.key
+        return {
+            "key": key, "result": self.result.to_dict(), "tested": self.tested,
+            "p_raw": self.p_raw, "p_adj": self.p_adj, "n_tested": self.n_tested,
+            "significant": self.significant, "q": self.q,
+        }  # fmt: skip
+
+
+def adjust(
+    results: Sequence[PairedResult],
+    keys: Sequence[Any] | None = None,
+    q: float = 0.05,
+) -> list[AdjustedComparison]:
+    """BH-adjust many slice comparisons; slices below the minimum size are reported untested.
+
+    Args:
+        results: one :class:`PairedResult` per slice.
+        keys: slice keys in the same order (default: the index).
+        q: false discovery rate.
+
+    Returns:
+        list of :class:`AdjustedComparison` in input order.
+
+    Raises:
+        ValueError: keys and results differ in length.
+    """
+    if keys is None:
+        keys = list(range(len(results)))
+    if len(keys) != len(results):
+        raise ValueError(f"adjust: {len(keys)} keys for {len(results)} results")
+    raw = np.array(
+        [
+            math.nan if (r.below_min_size or math.isnan(r.p_value)) else r.p_value
+            for r in results
+        ],
+        dtype=float,
+    )
+    adj = benjamini_hochberg(raw)
+    n_tested = int(np.sum(~np.isnan(raw)))
+    out = []
+    for key, r, p, pa in zip(keys, results, raw, adj, strict=True):
+        tested = not math.isnan(p)
+        out.append(
+            AdjustedComparison(
+                key=key, result=r, tested=tested, p_raw=float(p), p_adj=float(pa),
+                n_tested=n_tested, significant=bool(tested and pa <= q), q=q,
+            )  # fmt: skip
+        )
+    return out
+
+
+def compare_slices(
+    slice_keys: Sequence[Any],
+    base_n: Sequence[Any],
+    base_c: Sequence[Any],
+    cand_n: Sequence[Any],
+    cand_c: Sequence[Any],
+    k: int | None = None,
+    random_state: int = 0,
+    n_boot: int = N_BOOT,
+    min_size: int = MIN_SLICE_SIZE,
+    q: float = 0.05,
+) -> list[AdjustedComparison]:
+    """:func:`paired_compare` on every slice, then :func:`adjust` across the tested ones.
+
+    Args:
+        slice_keys: one key per slice.
+        base_n, base_c, cand_n, cand_c: per slice, the aligned per-item arrays.
+
+    Raises:
+        ValueError: the lists differ in length, or any slice's arrays are misaligned.
+    """
+    lens = {len(slice_keys), len(base_n), len(base_c), len(cand_n), len(cand_c)}
+    if len(lens) != 1:
+        raise ValueError("compare_slices: slice_keys and per-slice arrays differ in length")
+    results = [
+        paired_compare(bn, bc, cn, cc, k=k, random_state=random_state, n_boot=n_boot,
+                       min_size=min_size)
+        for bn, bc, cn, cc in zip(base_n, base_c, cand_n, cand_c, strict=True)
+    ]  # fmt: skip
+    return adjust(results, list(slice_keys), q=q)
+
+
+# ---------------------------------------------------------------- comparability
+
+
+def _samples_per_item(meta: Mapping[str, Any]) -> Any:
+    for key in ("n_samples", "samples_per_item", "repeats"):
+        if meta.get(key) is not None:
+            return meta[key]
+    return None
+
+
+def check_comparable(base_meta: Mapping[str, Any], cand_meta: Mapping[str, Any]) -> list[str]:
+    """Reasons to refuse comparing two runs; an empty list means comparable.
+
+    Looks at ``filter`` (answer-extraction variant), samples per item (``n_samples``,
+    ``samples_per_item`` or ``repeats``), ``temperature`` and ``do_sample``. A key missing on
+    either side is not a reason (logs often lack it).
+
+    Returns:
+        list of sentences, one per reason.
+    """
+    reasons: list[str] = []
+    bf, cf = base_meta.get("filter"), cand_meta.get("filter")
+    if bf is not None and cf is not None and bf != cf:
+        reasons.append(
+            f"Different answer filters: base uses {bf!r}, candidate uses {cf!r}; scores from "
+            "different filters are never blended. Pick the same filter for both runs."
+        )
+    bs, cs = _samples_per_item(base_meta), _samples_per_item(cand_meta)
+    if bs is not None and cs is not None and bs != cs:
+        reasons.append(
+            f"Different numbers of samples per item: base has {bs}, candidate has {cs}; "
+            "accuracy over samples and pass@k are not comparable across sample counts."
+        )
+    bt, ct = base_meta.get("temperature"), cand_meta.get("temperature")
+    if bt is not None and ct is not None and not math.isclose(float(bt), float(ct), abs_tol=1e-9):
+        reasons.append(
+            f"Different sampling temperatures: base {bt}, candidate {ct}; a change in "
+            "temperature changes scores without any change in the model."
+        )
+    bd, cd = base_meta.get("do_sample"), cand_meta.get("do_sample")
+    if bd is not None and cd is not None and bool(bd) != bool(cd):
+        reasons.append(
+            f"One run samples and the other decodes greedily (do_sample: base {bd}, "
+            f"candidate {cd}); greedy accuracy and sampled accuracy are different metrics."
+        )
+    return reasons

@@ -1,0 +1,447 @@
+"""The ``capslice`` command: parses arguments and calls the workspace facade, nothing else.
+
+Every listing takes ``--format table|json|md``; JSON goes to stdout alone. Bare ``capslice``
+opens the app on the store.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .render import FORMATS, count, emit_json, emit_table, interval, pct
+
+DEFAULT_STORE = "capslice.db"
+FAILURE_MODES = ("correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty")
+
+
+class Ctx:
+    """What the global options decide, with the workspace opened on first use."""
+
+    def __init__(self, store: str, taxonomy: str | None) -> None:
+        self.store_path = Path(store)
+        self.taxonomy_dir = Path(taxonomy) if taxonomy else None
+        self._ws: Any = None
+
+    @property
+    def ws(self) -> Any:
+        if self._ws is None:
+            from .workspace import Workspace
+
+            self._ws = Workspace(self.store_path, self.taxonomy_dir)
+        return self._ws
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the errors users can act on into one clear line and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .store import StoreError
+        from .taxonomy import TaxonomyError
+        from .workspace import IngestError
+
+        try:
+            return func(*args, **kwargs)
+        except IngestError as exc:
+            for line in exc.bad[:20]:
+                click.echo(line, err=True)
+            raise click.ClickException(str(exc)) from exc
+        except (StoreError, TaxonomyError, ValueError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="Output as a text table, JSON (stdout only) or Markdown.",
+    )(func)
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--store",
+    envvar="CAPSLICE_STORE",
+    default=DEFAULT_STORE,
+    show_default=True,
+    help="SQLite store file (env CAPSLICE_STORE); created on first use.",
+)
+@click.option(
+    "--taxonomy",
+    envvar="CAPSLICE_TAXONOMY",
+    default=None,
+    type=click.Path(file_okay=False),
+    help="Directory with your own evaluation.yaml/data.yaml/mapping.yaml (env CAPSLICE_TAXONOMY).",
+)
+@click.version_option(package_name="capslice")
+@click.pass_context
+def main(ctx: click.Context, store: str, taxonomy: str | None) -> None:
+    """capslice: capability slices of LLM evaluation logs.
+
+    Ingest evaluation logs, slice them by background condition, task type, solving operation
+    and output constraint, compare checkpoints, diagnose a drop as a data or a not-data problem,
+    and plan and judge data interventions. Without a command, opens the terminal app.
+    """
+    ctx.obj = Ctx(store, taxonomy)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(tui)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--run", required=True, help="Run name (one checkpoint's evaluation).")
+@click.option("--benchmark", default=None, help="Benchmark name when the log does not say.")
+@click.option("--model", default=None, help="Model name when the log does not say.")
+@click.option("--step", type=int, default=None, help="Training step of the checkpoint.")
+@click.option(
+    "--format",
+    "input_format",
+    type=click.Choice(["auto", "lm-eval", "opencompass", "jsonl", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Input format; auto detects it from the content.",
+)
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="ROLE=KEY",
+    help="Map a role (task, doc_id, prompt, target, response, correct, sample_idx, ...) to a key.",
+)
+@click.option("--system", default=None, help="Pick one system of a multi-system file.")
+@click.option("--skip-bad", is_flag=True, help="Store the readable lines; report the bad ones.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
+@pass_ctx
+@friendly_errors
+def ingest(
+    obj: Ctx,
+    paths: tuple[Path, ...],
+    run: str,
+    benchmark: str | None,
+    model: str | None,
+    step: int | None,
+    input_format: str,
+    fields: tuple[str, ...],
+    system: str | None,
+    skip_bad: bool,
+    as_json: bool,
+) -> None:
+    """Ingest evaluation logs (lm-eval, OpenCompass, JSONL, CSV; .gz too) as a run.
+
+    Identical re-ingest adds nothing. A bad line stops the ingest and stores nothing from it
+    unless --skip-bad is given.
+    """
+    field_map: dict[str, str] = {}
+    for item in fields:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not ROLE=KEY", param_hint="--field")
+        role, key = item.split("=", 1)
+        field_map[role.strip()] = key.strip()
+    progress_cb, done = _progress("ingest")
+    try:
+        report = obj.ws.ingest(
+            list(paths),
+            run=run,
+            benchmark=benchmark,
+            model=model,
+            step=step,
+            fmt=input_format,
+            field_map=field_map or None,
+            system=system,
+            skip_bad=skip_bad,
+            progress=progress_cb,
+        )
+    finally:
+        done()
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for line in report.bad[:20]:
+        click.echo(line, err=True)
+    if report.n_bad > 20:
+        click.echo(f"... and {report.n_bad - 20} more bad lines", err=True)
+    for name, n_new in report.runs.items():
+        click.echo(f"{name}: {n_new} new samples ({report.n_read} read, format {report.format})")
+    if report.scored_by_capslice:
+        click.echo(
+            f"{report.scored_by_capslice} samples carried no correctness and were scored by "
+            "capslice's strict extraction"
+        )
+    if report.n_bad:
+        click.echo(f"{report.n_bad} bad lines skipped")
+
+
+def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
+    """A rich progress display on stderr when it is a terminal; no-op otherwise."""
+    if not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    progress.start()
+    task_id = progress.add_task(label, total=None)
+    return (lambda n: progress.update(task_id, completed=n)), progress.stop
+
+
+@main.command()
+@format_option
+@pass_ctx
+@friendly_errors
+def runs(obj: Ctx, fmt: str) -> None:
+    """List runs with their per-benchmark scores (counts beside every percentage)."""
+    data = obj.ws.runs()
+    rows = []
+    for r in data:
+        benches = "; ".join(
+            f"{b} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})"
+            for b, s in r["benchmarks"].items()
+        )
+        rows.append([r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"], benches])
+    emit_table(
+        ["run", "model", "step", "samples", "status", "benchmarks"], rows, fmt, payload=data
+    )
+
+
+@main.command()
+@click.option("--run", required=True, help="Run name.")
+@click.option("--benchmark", default=None, help="Only this benchmark.")
+@click.option(
+    "--by",
+    default="task",
+    show_default=True,
+    help="task, benchmark, an axis, or axes joined by commas (a combination).",
+)
+@click.option("--k", "ks", multiple=True, help="pass@k to report (repeatable; 'all' = every k<=n).")
+@click.option("--filter", "filter_name", default=None, help="Filter to use instead of each task's primary one.")
+@click.option("--sort", type=click.Choice(["key", "score", "n"]), default="key", show_default=True)
+@format_option
+@pass_ctx
+@friendly_errors
+def slices(
+    obj: Ctx,
+    run: str,
+    benchmark: str | None,
+    by: str,
+    ks: tuple[str, ...],
+    filter_name: str | None,
+    sort: str,
+    fmt: str,
+) -> None:
+    """Per-slice scores of a run: n, score with a 95% interval, counts, pass@k."""
+    table = obj.ws.slices(run, benchmark=benchmark, by=by, k=list(ks) or None, filter_name=filter_name)
+    rows_src = list(table.rows)
+    if sort == "score":
+        rows_src.sort(key=lambda r: r.score)
+    elif sort == "n":
+        rows_src.sort(key=lambda r: -r.n_items)
+    headers = [*table.by, "items", "score", "95% CI", "count"]
+    headers += [f"pass@{k}" for k in table.ks]
+    headers.append("note")
+    rows = []
+    for r in [*rows_src, table.overall]:
+        key = list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
+        cells = [*key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples)]
+        cells += [pct(r.pass_at_k[k]["score"]) if k in r.pass_at_k else "-" for k in table.ks]
+        cells.append(r.warning or "")
+        rows.append(cells)
+    notes = [f"metric: {table.overall.metric}; interval: {table.overall.method}"]
+    if table.ks:
+        cov = table.overall.pass_at_k.get(table.ks[-1], {}).get("coverage")
+        if cov is not None and cov < 1:
+            notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
+    emit_table(headers, rows, fmt, title=f"{run} by {', '.join(table.by)}", notes=notes, payload=table)
+
+
+def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
+    """``("task_type=word_problem", ...)`` -> dict; errors name the bad value."""
+    where: dict[str, str] = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r} is not AXIS=VALUE", param_hint="--slice")
+        axis, value = v.split("=", 1)
+        where[axis.strip()] = value.strip()
+    return where
+
+
+@main.command()
+@click.option("--run", required=True, help="Run name.")
+@click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Slice (repeatable).")
+@click.option("--task", default=None)
+@click.option("--benchmark", default=None)
+@click.option("--failure-mode", type=click.Choice(FAILURE_MODES), default=None)
+@click.option("--failing", is_flag=True, help="Only samples scored wrong.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@format_option
+@pass_ctx
+@friendly_errors
+def samples(
+    obj: Ctx,
+    run: str,
+    slice_: tuple[str, ...],
+    task: str | None,
+    benchmark: str | None,
+    failure_mode: str | None,
+    failing: bool,
+    limit: int,
+    fmt: str,
+) -> None:
+    """List the samples of a slice: response, target, extracted answer, score, failure mode."""
+    rows, more = obj.ws.samples(
+        run,
+        where=parse_slice(slice_),
+        task=task,
+        benchmark=benchmark,
+        failure_mode=failure_mode,
+        correct=False if failing else None,
+        limit=limit,
+    )
+    table = [
+        [
+            r["id"],
+            r["task"],
+            r["doc_id"],
+            r["sample_idx"],
+            _short(r["target"], 12),
+            _short(r["extracted"], 12),
+            "-" if r["score"] is None else f"{r['score']:g}",
+            r["failure_mode"] or "-",
+            _short(r["response"], 50),
+        ]
+        for r in rows
+    ]
+    note = [f"showing {len(rows)} of >{len(rows)} (raise --limit)"] if more else []
+    emit_table(
+        ["id", "task", "doc", "k", "target", "extracted", "score", "mode", "response"],
+        table,
+        fmt,
+        notes=note,
+        payload={"samples": rows, "more": more},
+    )
+
+
+def _short(text: Any, width: int) -> str:
+    s = "" if text is None else " ".join(str(text).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+@main.command()
+@click.argument("sample_id", type=int)
+@format_option
+@pass_ctx
+@friendly_errors
+def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
+    """Show one sample in full: prompt, response, target, extraction, scores, labels."""
+    s = obj.ws.sample(sample_id)
+    if fmt == "json":
+        emit_json(s)
+        return
+    fields = [
+        ("task", s["task"]),
+        ("doc_id", s["doc_id"]),
+        ("sample_idx", s["sample_idx"]),
+        ("filter", s["filter"]),
+        ("target", s["target"]),
+        ("extracted (harness)", s["extracted"]),
+        ("score", s["score"]),
+        ("score source", s["score_source"]),
+        ("lenient extraction", s["lenient_extracted"]),
+        ("failure mode", f"{s['failure_mode']} ({s['failure_reason']})"),
+    ]
+    for axis in ("background_condition", "task_type", "solving_operation", "output_constraint"):
+        fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
+    for k, v in fields:
+        click.echo(f"{k:>22}: {v}")
+    click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
+    click.echo("\n--- response ---\n" + (s["response"] or "(empty)"))
+    if s["response_sha256"]:
+        click.echo(f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})")
+
+
+@main.command()
+@pass_ctx
+def tui(obj: Ctx) -> None:
+    """Open the terminal app on the store."""
+    from .app.app import make_app
+
+    make_app(obj.store_path, obj.taxonomy_dir).run()
+
+
+@main.command()
+@click.option("--no-tui", is_flag=True, help="Build the demo store and print a summary only.")
+@click.option("--force", is_flag=True, help="Rebuild the demo store from scratch.")
+@pass_ctx
+@friendly_errors
+def demo(obj: Ctx, no_tui: bool, force: bool) -> None:
+    """Build the demo store from the bundled sample_data and open the app on it.
+
+    Uses --store (default capslice.db); an existing store's demo runs are left as they are
+    unless --force is given (which deletes and re-ingests the demo runs only).
+    """
+    from .workspace.demo import build_demo
+
+    summary = build_demo(obj.ws, force=force, progress=lambda msg: click.echo(msg, err=True))
+    for line in summary:
+        click.echo(line)
+    if not no_tui:
+        obj._ws = None
+        from .app.app import make_app
+
+        make_app(obj.store_path, obj.taxonomy_dir).run()
+
+
+@main.group()
+def taxonomy() -> None:
+    """Inspect and check the evaluation taxonomy."""
+
+
+@taxonomy.command("axes")
+@format_option
+@pass_ctx
+@friendly_errors
+def taxonomy_axes(obj: Ctx, fmt: str) -> None:
+    """List the four axes and their values with descriptions."""
+    axes = obj.ws.axes()
+    rows = [[a, v, d] for a, values in axes.items() for v, d in values.items()]
+    emit_table(["axis", "value", "description"], rows, fmt, payload=axes)
+
+
+def _register_extensions() -> None:
+    """Add the command groups that live in ``capslice_tui.commands``."""
+    import importlib
+    import pkgutil
+
+    from . import commands
+
+    for mod in pkgutil.iter_modules(commands.__path__):
+        module = importlib.import_module(f"{commands.__name__}.{mod.name}")
+        for name in getattr(module, "COMMANDS", ()):
+            main.add_command(getattr(module, name))
+
+
+_register_extensions()
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=os.path.basename(sys.argv[0]))

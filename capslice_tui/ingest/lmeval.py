@@ -1,0 +1,438 @@
+"""EleutherAI lm-evaluation-harness 0.4.x per-sample logs (``--log_samples``).
+
+Layouts read (formats.md §1):
+
+* 0.4.3+: ``samples_<task>_<ts>.jsonl`` (JSONL, ``gen_args_i``/``arg_j`` arguments, hashes;
+  ``filter``/``metrics`` keys from 0.4.8) beside ``results_<ts>.json``.
+* 0.4.0-0.4.2: ``<model_args>_<task>.jsonl`` holding one pretty-printed JSON array, list-form
+  ``arguments``, no ``filter``, beside ``results.json``. The filter is inferred from the
+  position of a line among the lines of the same ``doc_id``, in
+  ``configs[task].filter_list`` order (``none`` when the task has no filter list).
+* mid-2024 dev snapshots: ``samples_<task>_<ts>.json`` JSON arrays.
+
+Timestamps: one output folder can hold several runs of the same model. When directories are
+given and their samples files carry more than one timestamp, :func:`plan_lmeval` refuses with
+a message listing them; naming the files of one run explicitly (a "specific file set")
+bypasses the check and reads exactly those files.
+
+Repeats: with ``repeats: K`` a generation line carries K strings in ``resps[0]`` and becomes K
+records (``sample_idx`` 0..K-1). The logged metric scores only the filtered (first or voted)
+answer, so every record gets ``correct=None`` (the store scores each sample itself); the
+logged metrics are kept in ``metrics`` of sample 0 only, and ``extracted`` is set only when
+``filtered_resps`` is itself a per-sample list.
+
+Multiple-choice (loglikelihood) lines: ``response`` is the continuation text of the choice
+with the highest log-likelihood, ``correct`` comes from ``acc``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capslice_tui.ingest._io import iter_json_records, load_json, metric_value, strip_gz
+from capslice_tui.ingest._names import benchmark_for
+from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
+
+_SAMPLES_RE = re.compile(r"^samples_(?P<task>.+)_(?P<ts>\d{4}-\d{2}-\d{2}T[0-9\-.:]+)\.jsonl?$")
+_RESULTS_RE = re.compile(r"^results(?:_(?P<ts>\d{4}-\d{2}-\d{2}T[0-9\-.:]+))?\.json$")
+_NOT_METRICS = frozenset(
+    {
+        "doc_id",
+        "doc",
+        "target",
+        "arguments",
+        "resps",
+        "filtered_resps",
+        "filter",
+        "metrics",
+        "doc_hash",
+        "prompt_hash",
+        "target_hash",
+        "task_name",
+    }
+)
+_CORRECTNESS_KEYS: tuple[str, ...] = ("exact_match", "acc", "math_verify", "acc_norm", "pass@1")
+
+
+@dataclass
+class LmEvalPlan:
+    """Which files make up one lm-eval read.
+
+    Attributes:
+        samples: (path, task) pairs, task taken from the file name or the results configs.
+        results: the results files whose settings apply (matched by timestamp).
+        timestamps: timestamps seen on the samples files.
+    """
+
+    samples: list[tuple[Path, str]] = field(default_factory=list)
+    results: list[Path] = field(default_factory=list)
+    timestamps: list[str] = field(default_factory=list)
+
+
+def is_results_doc(obj: Any) -> bool:
+    """True for a parsed lm-eval results document (``results`` plus ``configs``/``config``)."""
+    return isinstance(obj, dict) and "results" in obj and ("configs" in obj or "config" in obj)
+
+
+def is_samples_record(obj: Any) -> bool:
+    """True for an lm-eval samples record: ``doc_id`` plus resps/filtered_resps/arguments."""
+    return isinstance(obj, dict) and "doc_id" in obj and (
+        "resps" in obj or "filtered_resps" in obj or "arguments" in obj
+    )
+
+
+def _legacy_task(stem: str, known_tasks: list[str]) -> str:
+    """Task of a ``<model_args>_<task>`` stem: the longest known task it ends with, else the
+    text after the first ``_`` of the last ``__``-separated segment."""
+    for task in sorted(known_tasks, key=len, reverse=True):
+        if stem == task or stem.endswith("_" + task):
+            return task
+    last = stem.rsplit("__", 1)[-1]
+    return last.split("_", 1)[1] if "_" in last else last
+
+
+def plan_lmeval(files: list[Path], explicit: bool) -> LmEvalPlan:
+    """Sort files into samples and results files and check timestamps.
+
+    Args:
+        files: candidate files (directories already walked).
+        explicit: True when the user named the files (no multi-timestamp refusal).
+
+    Raises:
+        ValueError: several timestamps in directory input (lists them and says to pass the
+            files of one run), or no samples file at all.
+    """
+    plan = LmEvalPlan()
+    results_by_ts: dict[str | None, Path] = {}
+    legacy: list[Path] = []
+    for path in files:
+        name = strip_gz(path.name)
+        result_match = _RESULTS_RE.match(name)
+        if result_match:
+            results_by_ts[result_match.group("ts")] = path
+            continue
+        sample_match = _SAMPLES_RE.match(name)
+        if sample_match:
+            plan.samples.append((path, sample_match.group("task")))
+            if sample_match.group("ts") not in plan.timestamps:
+                plan.timestamps.append(sample_match.group("ts"))
+            continue
+        if name.endswith((".json", ".jsonl")):
+            head = _peek_record(path)
+            if is_results_doc(head):
+                results_by_ts[None] = path
+            elif is_samples_record(head):
+                legacy.append(path)
+    plan.timestamps.sort()
+    if len(plan.timestamps) > 1 and not explicit:
+        listed = "\n  ".join(plan.timestamps)
+        raise ValueError(
+            "lm-eval output holds several runs (samples timestamps):\n  "
+            f"{listed}\npass the samples_*_<ts>.jsonl and results_<ts>.json files of one run"
+        )
+    for ts in plan.timestamps:
+        if ts in results_by_ts:
+            plan.results.append(results_by_ts[ts])
+    if not plan.results and None in results_by_ts:
+        plan.results.append(results_by_ts[None])
+    if not plan.results and len(results_by_ts) == 1:
+        plan.results.extend(results_by_ts.values())
+    if legacy:
+        known: list[str] = []
+        for results_path in plan.results:
+            doc = load_json(results_path)
+            known.extend((doc.get("configs") or {}).keys())
+            known.extend((doc.get("results") or {}).keys())
+        for path in legacy:
+            stem = strip_gz(path.name).rsplit(".", 1)[0]
+            plan.samples.append((path, _legacy_task(stem, known)))
+    if not plan.samples:
+        raise ValueError("no lm-eval samples files among: " + ", ".join(str(f) for f in files))
+    return plan
+
+
+def _peek_record(path: Path) -> Any:
+    """First record of a JSONL file or JSON document (whole parse only for small arrays)."""
+    for _line, obj in iter_json_records(path):
+        return obj
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_float(value: Any) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def read_results(path: Path, ctx: ReadContext) -> None:
+    """Fill ``ctx`` from one results file: groups, per-task TaskConfig and run metadata.
+
+    Raises:
+        ValueError: the file is not valid JSON or not an lm-eval results document.
+    """
+    doc = load_json(path)
+    if not is_results_doc(doc):
+        raise ValueError(f"{path}: not an lm-eval results file (no 'results' and 'configs')")
+    for group, subtasks in (doc.get("group_subtasks") or {}).items():
+        if subtasks:
+            ctx.groups[group] = list(subtasks)
+    parent = {child: group for group, children in ctx.groups.items() for child in children}
+    eos = doc.get("tokenizer_eos_token")
+    eos_token = eos[0] if isinstance(eos, list) and eos else eos if isinstance(eos, str) else None
+    n_samples = doc.get("n-samples") or {}
+    n_shot = doc.get("n-shot") or {}
+    for task, config in (doc.get("configs") or {}).items():
+        gen = config.get("generation_kwargs") or {}
+        until = gen.get("until")
+        if isinstance(until, str):
+            until = [until]
+        filters = [f.get("name", "none") for f in config.get("filter_list") or [] if isinstance(f, dict)]
+        counts = n_samples.get(task) or {}
+        ctx.tasks[task] = TaskConfig(
+            task=task,
+            group=parent.get(task),
+            max_gen_toks=_as_int(gen.get("max_gen_toks")),
+            until=list(until) if until is not None else None,
+            temperature=_as_float(gen.get("temperature")),
+            do_sample=gen.get("do_sample") if isinstance(gen.get("do_sample"), bool) else None,
+            repeats=_as_int(config.get("repeats")),
+            filters=filters,
+            eos_token=eos_token,
+            n_samples=_as_int(counts.get("effective")) if isinstance(counts, dict) else None,
+            num_fewshot=_as_int(config.get("num_fewshot", n_shot.get(task))),
+        )
+    run_config = doc.get("config") or {}
+    meta = ctx.run_meta
+    meta.setdefault("results_files", []).append(str(path))
+    for key in (
+        "model_name",
+        "model_name_sanitized",
+        "lm_eval_version",
+        "git_hash",
+        "date",
+        "transformers_version",
+        "eot_token_id",
+        "max_length",
+        "start_time",
+        "end_time",
+        "total_evaluation_time_seconds",
+    ):
+        if doc.get(key) is not None:
+            meta.setdefault(key, doc[key])
+    if eos_token is not None:
+        meta.setdefault("tokenizer_eos_token", eos_token)
+    for key in ("model", "model_args", "batch_size", "limit", "gen_kwargs", "model_revision"):
+        if run_config.get(key) is not None:
+            meta.setdefault(key, run_config[key])
+    if n_samples:
+        meta.setdefault("n-samples", n_samples)
+    if "model_name" not in meta and isinstance(run_config.get("model_args"), str):
+        match = re.search(r"pretrained=([^,]+)", run_config["model_args"])
+        if match:
+            meta["model_name"] = match.group(1)
+
+
+def _prompt_and_choices(arguments: Any) -> tuple[str | None, list[Any]]:
+    """(prompt, per-request second arguments) from dict (0.4.3+) or list (0.4.0) arguments."""
+    if isinstance(arguments, dict):
+        keys = sorted(arguments, key=lambda k: int(k.rsplit("_", 1)[-1]) if k.rsplit("_", 1)[-1].isdigit() else 0)
+        requests = [arguments[k] for k in keys]
+        prompt = requests[0].get("arg_0") if requests and isinstance(requests[0], dict) else None
+        seconds = [r.get("arg_1") if isinstance(r, dict) else None for r in requests]
+        return prompt, seconds
+    if isinstance(arguments, list) and arguments:
+        first = arguments[0]
+        if isinstance(first, (list, tuple)):
+            prompt = first[0] if first else None
+            return prompt, [a[1] if isinstance(a, (list, tuple)) and len(a) > 1 else None for a in arguments]
+        if isinstance(first, str):
+            return first, [arguments[1] if len(arguments) > 1 else None]
+    return None, []
+
+
+def _line_metrics(line: dict[str, Any]) -> dict[str, float | None]:
+    names = line.get("metrics")
+    keys = names if isinstance(names, list) else [k for k in line if k not in _NOT_METRICS]
+    metrics: dict[str, float | None] = {}
+    for key in keys:
+        if key in line and not isinstance(line[key], (dict, list)):
+            metrics[key] = metric_value(line[key])
+    return metrics
+
+
+def _correctness(metrics: dict[str, float | None], names: Any) -> float | None:
+    order = list(names) if isinstance(names, list) else []
+    order += [k for k in _CORRECTNESS_KEYS if k not in order]
+    for key in order:
+        if key in metrics:
+            value = metrics[key]
+            if value is None or 0.0 <= value <= 1.0:
+                return value
+    return None
+
+
+def _is_multiple_choice(resps: list[Any]) -> bool:
+    first = resps[0] if resps else None
+    return isinstance(first, list) and bool(first) and isinstance(first[0], (list, tuple))
+
+
+def convert_line(
+    line: dict[str, Any],
+    task: str,
+    filter_name: str,
+    benchmark: str,
+    source: str,
+    line_no: int,
+) -> list[SampleRecord] | BadLine:
+    """Records of one samples line (one per repeat), or a BadLine naming the faulty field."""
+    if "doc_id" not in line:
+        return BadLine(source, line_no, "missing field 'doc_id'")
+    resps = line.get("resps")
+    if not isinstance(resps, list) or not resps:
+        return BadLine(source, line_no, "field 'resps' missing or not a non-empty list")
+    doc_id = str(line["doc_id"])
+    prompt, seconds = _prompt_and_choices(line.get("arguments"))
+    metrics = _line_metrics(line)
+    correct = _correctness(metrics, line.get("metrics"))
+    target = line.get("target")
+    target_text = None if target is None else str(target)
+    doc = line.get("doc") if isinstance(line.get("doc"), dict) else None
+    base = {
+        "task": task,
+        "doc_id": doc_id,
+        "filter": filter_name,
+        "benchmark": benchmark,
+        "prompt": prompt,
+        "doc": doc,
+        "doc_hash": line.get("doc_hash"),
+        "source_file": source,
+        "source_line": line_no,
+    }
+    if _is_multiple_choice(resps):
+        try:
+            scores = [float(choice[0][0]) for choice in resps]
+        except (TypeError, ValueError, IndexError):
+            return BadLine(source, line_no, "field 'resps': multiple-choice log-likelihoods unreadable")
+        best = max(range(len(scores)), key=scores.__getitem__)
+        continuations = [s if isinstance(s, str) else None for s in seconds]
+        response = continuations[best].strip() if best < len(continuations) and continuations[best] else None
+        index = _as_int(target_text) if target_text is not None and target_text.strip().lstrip("-").isdigit() else None
+        if index is not None and 0 <= index < len(continuations) and continuations[index]:
+            target_text = continuations[index].strip()
+        acc = metrics.get("acc", correct)
+        return [
+            SampleRecord(
+                **base,
+                target=target_text,
+                response=response,
+                extracted=response,
+                correct=acc,
+                metrics=metrics,
+            )
+        ]
+    generations = resps[0]
+    if isinstance(generations, str):
+        generations = [generations]
+    if not isinstance(generations, list) or not all(isinstance(g, str) for g in generations):
+        return BadLine(source, line_no, "field 'resps': expected [[str, ...]] for a generation task")
+    filtered = line.get("filtered_resps")
+    first_filtered = filtered[0] if isinstance(filtered, list) and filtered else None
+    if len(generations) == 1:
+        extracted = first_filtered if isinstance(first_filtered, str) else None
+        if isinstance(first_filtered, list) and first_filtered and isinstance(first_filtered[0], str):
+            extracted = first_filtered[0]
+        return [
+            SampleRecord(
+                **base,
+                target=target_text,
+                response=generations[0],
+                extracted=extracted,
+                correct=correct,
+                metrics=metrics,
+            )
+        ]
+    per_sample = (
+        first_filtered
+        if isinstance(first_filtered, list) and len(first_filtered) == len(generations)
+        else None
+    )
+    records = []
+    for sample_idx, text in enumerate(generations):
+        extracted = per_sample[sample_idx] if per_sample is not None else None
+        records.append(
+            SampleRecord(
+                **base,
+                sample_idx=sample_idx,
+                target=target_text,
+                response=text,
+                extracted=extracted if isinstance(extracted, str) else None,
+                correct=None,
+                metrics=metrics if sample_idx == 0 else {},
+            )
+        )
+    return records
+
+
+def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[SampleRecord | BadLine]:
+    """Stream one samples file as records (see module docstring for the rules)."""
+    source = str(path)
+    config = ctx.tasks.get(task)
+    filters = config.filters if config is not None and config.filters else ["none"]
+    benchmark = benchmark_for(task, ctx.groups)
+    seen: dict[str, int] = {}
+    for line_no, obj in iter_json_records(path):
+        if isinstance(obj, BadLine):
+            yield obj
+            continue
+        filter_name = obj.get("filter")
+        if not isinstance(filter_name, str):
+            key = str(obj.get("doc_id"))
+            position = seen.get(key, 0)
+            seen[key] = position + 1
+            filter_name = filters[position] if position < len(filters) else f"none_{position}"
+        converted = convert_line(obj, task, filter_name, benchmark, source, line_no)
+        if isinstance(converted, BadLine):
+            yield converted
+        else:
+            yield from converted
+
+
+def read_lmeval(
+    files: list[Path], ctx: ReadContext, explicit: bool
+) -> Iterator[SampleRecord | BadLine]:
+    """Plan the read, fill ``ctx`` from results files now, and return the record stream.
+
+    Args:
+        files: files (directories already walked).
+        ctx: context to fill (tasks, groups, run_meta["timestamps"]).
+        explicit: the user named files (see module docstring on timestamps).
+
+    Raises:
+        ValueError: see :func:`plan_lmeval` and :func:`read_results`.
+    """
+    plan = plan_lmeval(files, explicit)
+    for results_path in plan.results:
+        read_results(results_path, ctx)
+    if plan.timestamps:
+        ctx.run_meta["timestamps"] = plan.timestamps
+    for _path, task in plan.samples:
+        ctx.tasks.setdefault(task, TaskConfig(task=task))
+    ctx.run_meta["source_files"] = [str(p) for p, _ in plan.samples] + [str(p) for p in plan.results]
+
+    def stream() -> Iterator[SampleRecord | BadLine]:
+        for path, task in plan.samples:
+            yield from iter_samples_file(path, task, ctx)
+
+    return stream()

@@ -1,0 +1,119 @@
+"""Records that every reader yields and the store consumes.
+
+A reader turns one log format into a stream of :class:`SampleRecord` (one generation of one
+item under one filter) interleaved with :class:`BadLine` (input it could not read), and fills a
+:class:`ReadContext` with per-task generation settings found in results/config files.
+
+No reader touches SQLite; the store's bulk writer consumes these records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class SampleRecord:
+    """One generation for one item under one filter.
+
+    Key in the store: (run, task, filter, doc_id, sample_idx).
+
+    Attributes:
+        task: leaf task name, e.g. ``bbh_cot_fewshot_date_understanding``.
+        doc_id: item id within the task, as a string (``"17"``; non-integer ids allowed).
+        sample_idx: 0 for the first (or only) generation; 0..K-1 for ``repeats: K``.
+        filter: answer-extraction variant (``strict-match``, ``get-answer``, ``none``...).
+        benchmark: benchmark/group the task belongs to (``bbh``, ``gsm8k``, ``math``), if known.
+        prompt: full prompt text (few-shot block included) if logged.
+        target: reference answer as a string.
+        response: raw model output for this sample.
+        extracted: the harness's filtered answer (``filtered_resps``), if logged.
+        correct: the harness's official score for this sample (0.0/1.0, or fractional); None
+            when the log carries no correctness (capslice then scores it itself).
+        metrics: every per-sample metric the log carried; NaN/"N/A" are stored as None.
+        doc: raw item fields (e.g. ``{"subject": ..., "level": ...}``) used by taxonomy rules.
+        doc_hash: harness-provided content hash of the item, if any.
+        finish_reason: ``stop``/``length``/... when the log says so.
+        n_output_tokens: generated token count when the log says so.
+        system: for multi-system files, the system (checkpoint) this sample belongs to.
+        source_file, source_line: where the record came from (1-based line; 0 if unknown).
+    """
+
+    task: str
+    doc_id: str
+    sample_idx: int = 0
+    filter: str = "none"
+    benchmark: str | None = None
+    prompt: str | None = None
+    target: str | None = None
+    response: str | None = None
+    extracted: str | None = None
+    correct: float | None = None
+    metrics: dict[str, float | None] = field(default_factory=dict)
+    doc: dict[str, Any] | None = None
+    doc_hash: str | None = None
+    finish_reason: str | None = None
+    n_output_tokens: int | None = None
+    system: str | None = None
+    source_file: str = ""
+    source_line: int = 0
+
+
+@dataclass(slots=True)
+class BadLine:
+    """Input a reader could not turn into a record.
+
+    Attributes:
+        source_file: path of the file.
+        line: 1-based line number (for JSON arrays: the element's index + 1; 0 if unknown).
+        reason: human-readable reason naming the field when one is at fault.
+        torn: True when this is the truncated last line of a killed job (no trailing newline,
+            JSON ends early).
+    """
+
+    source_file: str
+    line: int
+    reason: str
+    torn: bool = False
+
+    def __str__(self) -> str:
+        kind = "torn last line" if self.torn else "bad line"
+        return f"{self.source_file}:{self.line}: {kind}: {self.reason}"
+
+
+@dataclass(slots=True)
+class TaskConfig:
+    """Generation settings of one task in one run, from a results/config file when present.
+
+    All fields are optional because many logs carry none of them.
+    """
+
+    task: str
+    group: str | None = None
+    max_gen_toks: int | None = None
+    until: list[str] | None = None
+    temperature: float | None = None
+    do_sample: bool | None = None
+    repeats: int | None = None
+    filters: list[str] = field(default_factory=list)
+    eos_token: str | None = None
+    n_samples: int | None = None
+    num_fewshot: int | None = None
+
+
+@dataclass
+class ReadContext:
+    """What a reader learned beyond the samples: task settings and run-level metadata.
+
+    Attributes:
+        tasks: task name -> TaskConfig.
+        groups: group name -> list of leaf tasks (lm-eval ``group_subtasks``).
+        run_meta: free-form run metadata (model name, harness version, dates, eos token...).
+        format: the detected format name (``lm-eval``, ``opencompass``, ``jsonl``, ``csv``).
+    """
+
+    tasks: dict[str, TaskConfig] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    run_meta: dict[str, Any] = field(default_factory=dict)
+    format: str = ""

@@ -1,0 +1,115 @@
+"""Render listings as a terminal table, Markdown or JSON (the CLI's ``--format``).
+
+Tables are plain text that reads without colour; JSON goes to stdout alone so scripts can pipe
+it. Percentages always come with counts beside them (``53.2% (133/250)``).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+FORMATS = ("table", "json", "md")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """``0.532`` -> ``53.2%``; None or NaN -> ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:.{digits}f}%"
+
+
+def interval(lo: float | None, hi: float | None) -> str:
+    """``[45.8, 58.1]`` in percent, or ``-`` when undefined."""
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return "-"
+    return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def count(correct: float, total: int) -> str:
+    """``133/250``; fractional sums keep one decimal."""
+    c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
+    return f"{c}/{total}"
+
+
+def pvalue(p: float | None) -> str:
+    """p-values with enough digits to check, ``<1e-4`` below that."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    if p < 1e-4:
+        return "<1e-4"
+    return f"{p:.4f}"
+
+
+def emit_json(payload: Any) -> None:
+    """Write JSON to stdout and nothing else (NaN becomes null)."""
+    sys.stdout.buffer.write(
+        orjson.dumps(_clean(payload), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    )
+    sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return _clean(value.to_dict())
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def emit_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    payload: Any = None,
+) -> None:
+    """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
+
+    Args:
+        payload: what ``--format json`` prints; defaults to a list of header -> cell dicts.
+    """
+    if fmt == "json":
+        emit_json(
+            payload
+            if payload is not None
+            else [dict(zip(headers, r)) for r in rows]
+        )
+        return
+    if fmt == "md":
+        lines = []
+        if title:
+            lines += [f"### {title}", ""]
+        lines.append("| " + " | ".join(headers) + " |")
+        lines.append("|" + "|".join("---" for _ in headers) + "|")
+        for r in rows:
+            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
+        if notes:
+            lines.append("")
+            lines += [f"- {n}" for n in notes]
+        print("\n".join(lines))
+        return
+    console = Console(highlight=False, soft_wrap=False)
+    table = Table(title=title, show_lines=False, header_style="bold", box=None, pad_edge=False)
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    for r in rows:
+        table.add_row(*[str(c) for c in r])
+    console.print(table)
+    for n in notes:
+        console.print(n, markup=False)

@@ -1,0 +1,17 @@
+"""The workspace facade: the only API the CLI and the Textual app call.
+
+``Workspace`` is assembled from one mixin per capability so each stays small:
+core (runs, ingest, slices, samples).
+"""
+
+from __future__ import annotations
+
+from .core import CoreMixin, SliceRow, SliceTable, parse_by
+from .ingest import IngestError, IngestReport
+
+
+class Workspace(CoreMixin):
+    """Facade over one store file and one taxonomy directory."""
+
+
+__all__ = ["IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]

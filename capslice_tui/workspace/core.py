@@ -1,0 +1,316 @@
+"""Runs, slices and samples: the read side of the workspace facade."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..analysis.metrics import slice_score
+from ..store import AXES, Store
+from ..taxonomy import Taxonomy, load_taxonomy
+from .ingest import IngestReport, ingest
+
+UNLABELLED = "(unlabelled)"
+GROUPINGS = ("task", "benchmark", *AXES)
+
+
+def parse_by(by: str | Sequence[str]) -> list[str]:
+    """Parse ``--by`` (``task``, ``benchmark``, an axis, or ``axis1,axis2``) into a list.
+
+    Raises:
+        ValueError: an unknown grouping (the message lists the valid ones).
+    """
+    parts = [p.strip() for p in (by.split(",") if isinstance(by, str) else by) if p.strip()]
+    if not parts:
+        raise ValueError("--by needs at least one of: " + ", ".join(GROUPINGS))
+    for p in parts:
+        if p not in GROUPINGS:
+            raise ValueError(f"unknown --by value {p!r}; use one of: {', '.join(GROUPINGS)}")
+    return parts
+
+
+def parse_ks(k: Sequence[str] | None, n_max: int) -> list[int]:
+    """pass@k values to report: given ks (``all`` = 1..n_max), else powers of two and n_max."""
+    if k:
+        out: set[int] = set()
+        for item in k:
+            if str(item) == "all":
+                out.update(range(1, n_max + 1))
+            else:
+                value = int(item)
+                if value < 1:
+                    raise ValueError(f"--k must be a positive integer, got {item}")
+                out.add(value)
+        return sorted(out)
+    ks = [1]
+    while ks[-1] * 2 <= n_max:
+        ks.append(ks[-1] * 2)
+    if ks[-1] != n_max:
+        ks.append(n_max)
+    return ks
+
+
+@dataclass
+class SliceRow:
+    """Statistics of one slice of one run. ``key`` maps each grouping to its value."""
+
+    key: dict[str, str]
+    n_items: int
+    n_samples: int
+    correct: float
+    score: float
+    lo: float
+    hi: float
+    metric: str
+    method: str
+    warning: str | None = None
+    pass_at_k: dict[int, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return " & ".join(f"{v}" for v in self.key.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slice": self.key,
+            "n_items": self.n_items,
+            "n_samples": self.n_samples,
+            "correct": self.correct,
+            "score": self.score,
+            "ci_low": self.lo,
+            "ci_high": self.hi,
+            "metric": self.metric,
+            "interval": self.method,
+            "warning": self.warning,
+            "pass_at_k": {str(k): v for k, v in self.pass_at_k.items()},
+        }
+
+
+@dataclass
+class SliceTable:
+    """All slices of one run under one grouping, plus the whole-run row."""
+
+    run: str
+    benchmark: str | None
+    by: list[str]
+    overall: SliceRow
+    rows: list[SliceRow]
+    ks: list[int]
+    samples_per_item: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "benchmark": self.benchmark,
+            "by": self.by,
+            "samples_per_item": self.samples_per_item,
+            "overall": self.overall.to_dict(),
+            "slices": [r.to_dict() for r in self.rows],
+        }
+
+
+def _row(key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed: int) -> SliceRow:
+    base = slice_score(n, c, None, random_state=seed)
+    row = SliceRow(
+        key=key,
+        n_items=base.n_items,
+        n_samples=base.n_samples,
+        correct=float(base.correct),
+        score=base.score,
+        lo=base.lo,
+        hi=base.hi,
+        metric=base.metric_name,
+        method=base.method,
+        warning=base.warning,
+    )
+    if n.size and int(n.max()) > 1:
+        for k in ks:
+            s = slice_score(n, c, k, random_state=seed)
+            row.pass_at_k[k] = {
+                "score": s.score,
+                "ci_low": s.lo,
+                "ci_high": s.hi,
+                "coverage": s.coverage,
+            }
+    return row
+
+
+class CoreMixin:
+    """Runs, ingest, slices, samples. Subclasses share ``self.store`` and ``self.taxonomy``."""
+
+    store: Store
+
+    def __init__(self, store_path: str | os.PathLike[str], taxonomy_dir: Path | None = None):
+        self.store_path = Path(store_path)
+        self.store = Store(self.store_path)
+        self.taxonomy_dir = taxonomy_dir
+        self._taxonomy: Taxonomy | None = None
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The evaluation taxonomy (packaged default or ``taxonomy_dir``), loaded once."""
+        if self._taxonomy is None:
+            self._taxonomy = load_taxonomy(self.taxonomy_dir)
+        return self._taxonomy
+
+    # ---- ingest -----------------------------------------------------------------------
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        run: str,
+        benchmark: str | None = None,
+        model: str | None = None,
+        step: int | None = None,
+        fmt: str = "auto",
+        field_map: dict[str, str] | None = None,
+        system: str | None = None,
+        skip_bad: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest logs as a run; see :func:`capslice_tui.workspace.ingest.ingest`."""
+        return ingest(
+            self.store,
+            self.taxonomy,
+            paths,
+            run=run,
+            benchmark=benchmark,
+            model=model,
+            step=step,
+            fmt=fmt,
+            field_map=field_map,
+            system=system,
+            skip_bad=skip_bad,
+            progress=progress,
+        )
+
+    # ---- runs -------------------------------------------------------------------------
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run with per-benchmark scores (primary filter; greedy accuracy or mean)."""
+        out = []
+        for run in self.store.list_runs():
+            benches: dict[str, Any] = {}
+            rows = self.store.slice_rows(run["id"])
+            if rows:
+                bench = np.array([r["benchmark"] for r in rows])
+                n = np.array([r["n"] for r in rows], dtype=np.int64)
+                c = np.array([r["c"] for r in rows], dtype=float)
+                for b in sorted(set(bench.tolist())):
+                    m = bench == b
+                    s = slice_score(n[m], c[m], None)
+                    benches[b] = {
+                        "score": s.score,
+                        "ci_low": s.lo,
+                        "ci_high": s.hi,
+                        "correct": float(s.correct),
+                        "n_items": s.n_items,
+                        "n_samples": s.n_samples,
+                        "metric": s.metric_name,
+                    }
+            out.append(
+                {
+                    "name": run["name"],
+                    "model": run["model"],
+                    "step": run["step"],
+                    "status": run["status"],
+                    "n_samples": run["n_samples"],
+                    "n_bad": run["n_bad"],
+                    "source_format": run["source_format"],
+                    "created_at": run["created_at"],
+                    "benchmarks": benches,
+                }
+            )
+        return out
+
+    def run_info(self, run: str) -> dict[str, Any]:
+        """One run's record with its tasks' generation settings."""
+        info = self.store.get_run(run)
+        info["tasks"] = self.store.run_tasks(info["id"])
+        return info
+
+    # ---- slices -----------------------------------------------------------------------
+    def slices(
+        self,
+        run: str,
+        *,
+        benchmark: str | None = None,
+        by: str | Sequence[str] = "task",
+        k: Sequence[str] | None = None,
+        filter_name: str | None = None,
+        random_state: int = 0,
+    ) -> SliceTable:
+        """Per-slice statistics of one run.
+
+        Args:
+            by: grouping (``task``, ``benchmark``, an axis, or several axes for combinations).
+            k: pass@k values to add for multi-sample runs (``["all"]`` = every k <= n).
+            filter_name: use this filter for every task instead of each task's primary one.
+
+        Returns:
+            A :class:`SliceTable` whose rows are sorted by grouping key. Items without a label
+            on a grouped axis fall in ``(unlabelled)``.
+        """
+        groups = parse_by(by)
+        info = self.store.get_run(run)
+        rows = self.store.slice_rows(info["id"], benchmark=benchmark, filter_name=filter_name)
+        n = np.array([r["n"] for r in rows], dtype=np.int64)
+        c = np.array([r["c"] for r in rows], dtype=float)
+        n_max = int(n.max()) if n.size else 0
+        ks = parse_ks(k, n_max) if n_max > 1 else []
+        keys = [
+            tuple((r[g] if r[g] is not None else UNLABELLED) for g in groups) for r in rows
+        ]
+        overall = _row({"all": "all"}, n, c, ks, random_state)
+        index: dict[tuple[str, ...], list[int]] = {}
+        for i, key in enumerate(keys):
+            index.setdefault(key, []).append(i)
+        out = []
+        for key in sorted(index):
+            idx = np.array(index[key])
+            out.append(_row(dict(zip(groups, key)), n[idx], c[idx], ks, random_state))
+        return SliceTable(run, benchmark, groups, overall, out, ks, n_max)
+
+    # ---- samples ----------------------------------------------------------------------
+    def samples(
+        self,
+        run: str,
+        *,
+        where: dict[str, str] | None = None,
+        task: str | None = None,
+        benchmark: str | None = None,
+        failure_mode: str | None = None,
+        correct: bool | None = None,
+        limit: int = 200,
+        after_id: int = 0,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Samples of a run matching a slice, keyset-paginated.
+
+        Returns:
+            ``(rows, more)``: at most ``limit`` rows and whether more exist after them.
+        """
+        info = self.store.get_run(run)
+        rows = self.store.sample_rows(
+            info["id"],
+            where=where,
+            task=task,
+            benchmark=benchmark,
+            failure_mode=failure_mode,
+            correct=correct,
+            after_id=after_id,
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        return [dict(r) for r in rows[:limit]], more
+
+    def sample(self, sample_id: int) -> dict[str, Any]:
+        """One sample in full (prompt, response, target, extraction, scores, labels)."""
+        return self.store.sample(sample_id)
+
+    def axes(self) -> dict[str, dict[str, str]]:
+        """The taxonomy's axes: axis -> value -> description."""
+        return self.taxonomy.axes

@@ -1,0 +1,372 @@
+"""Ingest pipeline: reader records -> item identity, rule labels, scores, failure modes -> store.
+
+Streaming and bounded: records are grouped in batches of ``batch_size`` and each batch is one
+write transaction. Atomicity per ingest: every sample carries the ingest's id, so when a bad
+line stops the ingest (without ``skip_bad``) everything this ingest wrote is removed and the
+store is exactly as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..analysis.failure_modes import classify
+from ..ingest import read_paths
+from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
+from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
+from ..store import Store
+from ..taxonomy import Taxonomy
+
+MAX_RESPONSE_CHARS = 32_768
+QUESTION_FIELDS = ("input", "question", "problem", "query", "prompt")
+
+
+class IngestError(Exception):
+    """The input could not be ingested; nothing from this ingest was kept."""
+
+    def __init__(self, message: str, bad: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.bad = list(bad)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did.
+
+    Attributes:
+        runs: run name -> samples newly stored for it (0 on an identical re-ingest).
+        n_read: sample records read.
+        n_bad: lines that could not be read (reported in ``bad``, never scored).
+        bad: ``file:line: reason`` strings (first 1000).
+        format: detected input format.
+        scored_by_capslice: samples whose log carried no correctness and were scored here.
+    """
+
+    runs: dict[str, int] = field(default_factory=dict)
+    n_read: int = 0
+    n_bad: int = 0
+    bad: list[str] = field(default_factory=list)
+    format: str = ""
+    scored_by_capslice: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "runs": self.runs,
+            "n_read": self.n_read,
+            "n_bad": self.n_bad,
+            "bad": self.bad,
+            "format": self.format,
+            "scored_by_capslice": self.scored_by_capslice,
+        }
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def item_identity(rec: SampleRecord) -> str:
+    """Content hash naming one item across runs (sha256 hex).
+
+    The raw doc when the log has one (so the same document matches across checkpoints and
+    harness versions whatever its doc_id); otherwise task, doc_id, question and target.
+    """
+    if rec.doc:
+        payload = {"doc": rec.doc}
+    else:
+        payload = {"task": rec.task, "doc_id": rec.doc_id, "target": rec.target}
+    return hashlib.sha256(
+        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    ).hexdigest()
+
+
+def question_of(rec: SampleRecord) -> str | None:
+    """The item's question text from its doc fields (None when the doc has none)."""
+    if rec.doc:
+        for key in QUESTION_FIELDS:
+            value = rec.doc.get(key)
+            if isinstance(value, str):
+                return value
+    return None
+
+
+class _RunState:
+    """Per-run bookkeeping while an ingest streams."""
+
+    def __init__(self, run_id: int, created: bool, ingest_id: int) -> None:
+        self.run_id = run_id
+        self.created = created
+        self.ingest_id = ingest_id
+        self.n_new = 0
+        self.tasks: dict[str, dict[str, Any]] = {}
+
+
+def ingest(
+    store: Store,
+    taxonomy: Taxonomy,
+    paths: Sequence[Path],
+    *,
+    run: str,
+    benchmark: str | None = None,
+    model: str | None = None,
+    step: int | None = None,
+    tokens_seen: int | None = None,
+    fmt: str = "auto",
+    field_map: dict[str, str] | None = None,
+    system: str | None = None,
+    skip_bad: bool = False,
+    batch_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Read evaluation logs and store them as one run (or one run per system).
+
+    Args:
+        paths: files or folders; the format is detected from content unless ``fmt`` is given.
+        run: run name; multi-system files without ``system`` give runs ``<run>/<system>``.
+        skip_bad: keep going past unreadable lines (they are counted and reported).
+        progress: called with the number of records read so far, once per batch.
+
+    Returns:
+        An :class:`IngestReport`.
+
+    Raises:
+        IngestError: a bad line without ``skip_bad`` (nothing from this ingest is kept), or
+            input that yields no samples at all.
+    """
+    ctx, stream = read_paths(
+        list(paths), fmt=fmt, field_map=field_map, system=system, benchmark=benchmark
+    )
+    report = IngestReport(format=ctx.format)
+    states: dict[str | None, _RunState] = {}
+    seen_items: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
+    texts: dict[str, str] = {}
+    items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]] = {}
+    labels: list[tuple[str, str, str, str]] = []
+    samples: list[tuple[Any, ...]] = []
+    meta = dict(ctx.run_meta)
+
+    def state_for(rec: SampleRecord) -> _RunState:
+        key = rec.system if system is None else None
+        st = states.get(key)
+        if st is None:
+            name = run if key is None else f"{run}/{key}"
+            run_id, created = store.ensure_run(
+                name,
+                model=model or meta.get("model") or key,
+                step=step,
+                tokens_seen=tokens_seen,
+                source_format=ctx.format,
+                source_files=[str(p) for p in meta.get("source_files", paths)],
+                meta=meta,
+            )
+            st = _RunState(run_id, created, store.begin_ingest(run_id))
+            states[key] = st
+        return st
+
+    def flush() -> None:
+        if not samples:
+            return
+        n_new, _ = store.write_batch(
+            texts=list(texts.items()), items=list(items.values()), samples=samples, rule_labels=labels
+        )
+        # attribute new rows to runs proportionally is not needed: count per run below
+        per_run: dict[int, int] = {}
+        for s in samples:
+            per_run[s[0]] = per_run.get(s[0], 0) + 1
+        if len(per_run) == 1:
+            next(st for st in states.values() if st.run_id in per_run).n_new += n_new
+        else:  # several systems in one batch: count exactly from the store afterwards
+            for st in states.values():
+                st.n_new = -1
+        texts.clear()
+        items.clear()
+        labels.clear()
+        samples.clear()
+        if progress:
+            progress(report.n_read)
+
+    def fail(message: str) -> IngestError:
+        for st in states.values():
+            store.rollback_ingest(st.ingest_id, st.run_id, st.created, message)
+        return IngestError(message, report.bad)
+
+    try:
+        for rec in stream:
+            if isinstance(rec, BadLine):
+                report.n_bad += 1
+                if len(report.bad) < 1000:
+                    report.bad.append(str(rec))
+                if not skip_bad:
+                    raise fail(
+                        f"{rec}. Nothing from this ingest was stored; fix the file or pass "
+                        "--skip-bad to keep the readable lines."
+                    )
+                continue
+            report.n_read += 1
+            st = state_for(rec)
+            samples.append(_sample_row(rec, st, ctx, taxonomy, seen_items, texts, items, labels,
+                                       benchmark, report))
+            if len(samples) >= batch_size:
+                flush()
+        flush()
+    except IngestError:
+        raise
+    except BaseException as exc:
+        raise fail(f"ingest stopped: {exc}") from exc
+
+    if report.n_read == 0:
+        raise fail(
+            "no samples found in " + ", ".join(str(p) for p in paths)
+            + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
+        )
+    for key, st in states.items():
+        store.put_run_tasks(st.run_id, st.tasks.values())
+        store.finish_ingest(
+            st.ingest_id, st.run_id, n_read=report.n_read, n_new=max(st.n_new, 0), bad=report.bad
+        )
+        name = run if key is None else f"{run}/{key}"
+        if st.n_new < 0:
+            st.n_new = store.conn.execute(
+                "SELECT count(*) FROM samples WHERE ingest_id = ?", (st.ingest_id,)
+            ).fetchone()[0]
+        report.runs[name] = st.n_new
+    return report
+
+
+def _benchmark_of(rec: SampleRecord, ctx: ReadContext, benchmark: str | None) -> str:
+    if benchmark:
+        return benchmark
+    if rec.benchmark:
+        return rec.benchmark
+    cfg = ctx.tasks.get(rec.task)
+    if cfg and cfg.group:
+        return cfg.group
+    return rec.task
+
+
+def _sample_row(
+    rec: SampleRecord,
+    st: _RunState,
+    ctx: ReadContext,
+    taxonomy: Taxonomy,
+    seen_items: dict[str, tuple[str, dict[str, tuple[str, str]]]],
+    texts: dict[str, str],
+    items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]],
+    labels: list[tuple[str, str, str, str]],
+    benchmark: str | None,
+    report: IngestReport,
+) -> tuple[Any, ...]:
+    bench = _benchmark_of(rec, ctx, benchmark)
+    cfg: TaskConfig | None = ctx.tasks.get(rec.task)
+    task_row = st.tasks.get(rec.task)
+    if task_row is None:
+        filters = list(cfg.filters) if cfg and cfg.filters else []
+        task_row = {
+            "task": rec.task,
+            "benchmark": bench,
+            "primary_filter": filters[0] if filters else rec.filter,
+            "filters": filters or [rec.filter],
+            "max_gen_toks": cfg.max_gen_toks if cfg else None,
+            "until": cfg.until if cfg else None,
+            "temperature": cfg.temperature if cfg else None,
+            "do_sample": cfg.do_sample if cfg else None,
+            "repeats": cfg.repeats if cfg else None,
+            "eos_token": (cfg.eos_token if cfg else None) or ctx.run_meta.get("eos_token"),
+            "num_fewshot": cfg.num_fewshot if cfg else None,
+        }
+        st.tasks[rec.task] = task_row
+    elif rec.filter not in task_row["filters"]:
+        task_row["filters"].append(rec.filter)
+
+    ihash = item_identity(rec)
+    known = seen_items.get(ihash)
+    if known is None:
+        question = question_of(rec)
+        assigned = taxonomy.assign(bench, rec.task, rec.doc, question, rec.prompt, rec.target)
+        oc = assigned.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
+            rec.target or ""
+        )
+        items[ihash] = (
+                ihash,
+                bench,
+                rec.task,
+                rec.doc_id,
+                question,
+                rec.target,
+                orjson.dumps(rec.doc, default=str).decode() if rec.doc else None,
+            )
+        for axis, (value, rule_id) in assigned.items():
+            labels.append((ihash, axis, value, rule_id))
+        seen_items[ihash] = (oc, assigned)
+    else:
+        oc = known[0]
+        items.setdefault(ihash, (ihash, bench, rec.task, rec.doc_id, None, rec.target, None))
+
+    prompt_hash = None
+    if rec.prompt:
+        prompt_hash = _sha(rec.prompt)
+        texts.setdefault(prompt_hash, rec.prompt)
+
+    response = rec.response
+    response_chars = len(response) if response is not None else None
+    response_sha = None
+    if response is not None and len(response) > MAX_RESPONSE_CHARS:
+        response_sha = _sha(response)
+        response = response[:MAX_RESPONSE_CHARS]
+
+    target = rec.target or ""
+    official = rec.correct
+    extracted = rec.extracted
+    if official is not None:
+        sample_score, source = float(official), "harness"
+    else:
+        result = score(rec.response or "", target, oc, mode="strict")
+        sample_score, source = (1.0 if result.correct else 0.0), "capslice-strict"
+        if extracted is None:
+            extracted = result.extracted
+        report.scored_by_capslice += 1
+    lenient_answer = extract_lenient(rec.response or "", oc)
+    lenient_ok = lenient_answer is not None and answers_match(lenient_answer, target, oc)
+    mode = classify(
+        rec.response,
+        target,
+        sample_score >= 1.0,
+        extracted,
+        oc,
+        max_gen_toks=task_row["max_gen_toks"],
+        n_output_tokens=rec.n_output_tokens,
+        finish_reason=rec.finish_reason,
+        until=task_row["until"],
+        eos_token=task_row["eos_token"],
+        lenient_answer=lenient_answer,
+        lenient_correct=lenient_ok,
+    )
+    return (
+        st.run_id,
+        ihash,
+        rec.task,
+        rec.filter,
+        rec.doc_id,
+        rec.sample_idx,
+        st.ingest_id,
+        prompt_hash,
+        response,
+        response_chars,
+        response_sha,
+        extracted,
+        official,
+        sample_score,
+        source,
+        lenient_answer,
+        1.0 if lenient_ok else 0.0,
+        mode.mode,
+        mode.reason,
+        rec.finish_reason,
+        rec.n_output_tokens,
+        orjson.dumps(rec.metrics).decode() if rec.metrics else None,
+    )

@@ -1,0 +1,26 @@
+"""The capslice experiment store: the only code that writes SQL.
+
+Imported as ``capslice_tui.store`` (pyproject maps this folder there). ``Store`` is composed of
+one mixin per domain: samples (runs, items, samples, aggregates), labels, interventions.
+"""
+
+from __future__ import annotations
+
+from .db import NotFound, StoreBusy, StoreError, current_user, now_iso
+from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
+
+
+class Store(SamplesMixin):
+    """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
+
+
+__all__ = [
+    "AXES",
+    "SAMPLE_COLUMNS",
+    "NotFound",
+    "Store",
+    "StoreBusy",
+    "StoreError",
+    "current_user",
+    "now_iso",
+]

@@ -1,0 +1,127 @@
+"""Connections and transactions for the capslice store.
+
+One SQLite connection per thread, never shared (Datasette's model): ``Store.conn`` opens a
+connection lazily for the calling thread. Writes go through :meth:`Store.write`, which takes the
+write lock up front (``BEGIN IMMEDIATE``) so two annotators and a background ingest never
+deadlock half-way through a transaction; a store that stays busy beyond ``busy_timeout_s``
+raises :class:`StoreBusy` with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from .schema import migrate
+
+
+class StoreError(Exception):
+    """A store operation failed for a reason the user can act on."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock longer than the busy timeout."""
+
+
+class NotFound(StoreError):
+    """A named run, item, slice or intervention does not exist."""
+
+
+def now_iso() -> str:
+    """Current UTC time as ISO-8601 with seconds, e.g. ``2026-11-29T12:00:00+00:00``."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    """The person acting: ``$CAPSLICE_USER``, else ``$USER``, else the login name."""
+    return os.environ.get("CAPSLICE_USER") or os.environ.get("USER") or getpass.getuser()
+
+
+class StoreBase:
+    """Per-thread connections, migrations and the single write path.
+
+    Args:
+        path: SQLite file; created (with its schema) on first use.
+        busy_timeout_s: how long a write waits for another writer before :class:`StoreBusy`.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.busy_timeout_s = busy_timeout_s
+        self._local = threading.local()
+        if self.path.parent and not self.path.parent.exists():
+            raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
+        migrate(self.conn)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode; transactions are explicit)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=self.busy_timeout_s
+                )
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=OFF")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils view of this thread's connection (schema and small writes)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite_utils.Database(self.conn)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (other threads keep theirs)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+            self._local.db = None
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds the lock from its first statement.
+
+        Raises:
+            StoreBusy: another writer kept the store locked beyond ``busy_timeout_s``.
+        """
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(
+                    f"{self.path}: the store is busy (another capslice process is writing); "
+                    f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
+                ) from exc
+            raise
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        """Run a read query; rows index by name (``row["task"]``) and by position."""
+        return self.conn.execute(sql, params).fetchall()

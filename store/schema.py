@@ -1,0 +1,192 @@
+"""Schema of the capslice store, as an ordered list of migrations.
+
+Each migration runs once, in its own transaction, and is recorded in ``_migrations``. A user's
+store is never rebuilt: new tables or columns are new migrations appended to ``MIGRATIONS``.
+Indexes on ``samples`` that only speed up reads are created after bulk loads (see
+``SamplesMixin.finish_ingest``) as well as here, so a fresh store is usable at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+CORE = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    model TEXT,
+    step INTEGER,
+    tokens_seen INTEGER,
+    source_format TEXT,
+    source_files TEXT,          -- JSON list of paths
+    meta TEXT,                  -- JSON: harness version, eos token, dates...
+    status TEXT NOT NULL DEFAULT 'incomplete',   -- incomplete | complete
+    n_samples INTEGER NOT NULL DEFAULT 0,
+    n_bad INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    created_by TEXT
+);
+CREATE TABLE run_tasks (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    task TEXT NOT NULL,
+    benchmark TEXT NOT NULL,
+    primary_filter TEXT NOT NULL,   -- the filter slices use unless asked otherwise
+    filters TEXT,                   -- JSON list of every filter logged
+    max_gen_toks INTEGER,
+    until TEXT,                     -- JSON list
+    temperature REAL,
+    do_sample INTEGER,
+    repeats INTEGER,
+    eos_token TEXT,
+    num_fewshot INTEGER,
+    PRIMARY KEY (run_id, task)
+);
+CREATE TABLE texts (
+    hash TEXT PRIMARY KEY,          -- sha256 hex of the text
+    text TEXT NOT NULL
+);
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    item_hash TEXT NOT NULL UNIQUE, -- content identity across runs
+    benchmark TEXT NOT NULL,
+    task TEXT NOT NULL,             -- task of first sighting
+    doc_id TEXT NOT NULL,
+    question TEXT,
+    target TEXT,
+    doc TEXT                        -- JSON of the raw doc fields
+);
+CREATE TABLE ingests (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    who TEXT,
+    status TEXT NOT NULL,           -- running | committed | rolled_back
+    n_read INTEGER NOT NULL DEFAULT 0,
+    n_new INTEGER NOT NULL DEFAULT 0,
+    n_bad INTEGER NOT NULL DEFAULT 0,
+    report TEXT                     -- JSON list of bad lines
+);
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    item_id INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    sample_idx INTEGER NOT NULL,
+    ingest_id INTEGER NOT NULL,
+    prompt_hash TEXT,               -- texts.hash
+    response TEXT,
+    response_chars INTEGER,         -- original length in characters
+    response_sha256 TEXT,           -- of the original response, set when it was truncated
+    extracted TEXT,                 -- the harness's filtered answer
+    official REAL,                  -- the harness's score (NULL when not logged)
+    score REAL,                     -- score used by statistics (official, else capslice strict)
+    score_source TEXT,              -- harness | capslice-strict
+    lenient_extracted TEXT,
+    lenient REAL,                   -- capslice lenient re-extraction score
+    failure_mode TEXT,
+    failure_reason TEXT,
+    finish_reason TEXT,
+    n_output_tokens INTEGER,
+    metrics TEXT,                   -- JSON of every logged per-sample metric
+    UNIQUE (run_id, task, filter, doc_id, sample_idx)
+);
+CREATE TABLE item_scores (
+    run_id INTEGER NOT NULL,
+    task TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    item_id INTEGER NOT NULL,
+    n INTEGER NOT NULL,             -- samples of this item
+    c REAL NOT NULL,                -- sum of scores (correct samples for 0/1)
+    c_lenient REAL,
+    PRIMARY KEY (run_id, task, filter, item_id)
+);
+CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL,
+    axis TEXT NOT NULL,
+    value TEXT NOT NULL,
+    source TEXT NOT NULL,           -- rule | cluster | hand
+    origin TEXT,                    -- rule id, cluster/suggestion id, or slice name
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    note TEXT,
+    UNIQUE (item_id, axis, source)
+);
+CREATE TABLE label_history (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL,
+    axis TEXT NOT NULL,
+    source TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,           -- set | clear | undo
+    batch TEXT                      -- groups the rows of one user action (for undo)
+);
+CREATE TABLE item_axes (
+    item_id INTEGER PRIMARY KEY,
+    background_condition TEXT,
+    task_type TEXT,
+    solving_operation TEXT,
+    output_constraint TEXT,
+    sources TEXT                    -- JSON axis -> source that won (hand > cluster > rule)
+);
+CREATE INDEX items_bench_task ON items (benchmark, task, doc_id);
+CREATE INDEX labels_item ON labels (item_id);
+CREATE INDEX label_history_item ON label_history (item_id, axis);
+CREATE INDEX item_scores_item ON item_scores (item_id);
+"""
+
+SAMPLE_INDEXES = """
+CREATE INDEX IF NOT EXISTS samples_run_item ON samples (run_id, item_id);
+CREATE INDEX IF NOT EXISTS samples_ingest ON samples (ingest_id);
+"""
+
+
+def _core(conn: sqlite3.Connection) -> None:
+    for statement in (CORE + SAMPLE_INDEXES).split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("0001_core", _core),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations in order, each in its own IMMEDIATE transaction.
+
+    Args:
+        conn: an open connection in autocommit mode (``isolation_level=None``).
+
+    Returns:
+        Names of the migrations applied by this call (empty when the store is current).
+    """
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    applied: list[str] = []
+    for name, apply in MIGRATIONS:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
+            if done:
+                conn.execute("COMMIT")
+                continue
+            apply(conn)
+            conn.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+            )
+            conn.execute("COMMIT")
+            applied.append(name)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return applied
