@@ -104,10 +104,10 @@ def emit_table(
             lines += [f"- {n}" for n in notes]
         print("\n".join(lines))
         return
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 240)
     table = Table(title=title, show_lines=False, header_style="bold", box=None, pad_edge=False)
     for h in headers:
-        table.add_column(h, overflow="fold")
+        table.add_column(h, no_wrap=True)
     for r in rows:
         table.add_row(*[str(c) for c in r])
     console.print(table)

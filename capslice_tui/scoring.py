@@ -340,6 +340,9 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
       (exceptions count as no match).
     * ``bracket_sequence``/``word_list``/``free_text``: whitespace-normalised exact.
 
+    The target is first cleaned with :func:`clean_target` (a gsm8k ``... #### 18`` reference
+    compares as ``18``).
+
     Returns:
         False when either side is None.
 
@@ -347,6 +350,7 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
         ValueError: unknown ``output_constraint``.
     """
     _check_constraint(output_constraint)
+    target = clean_target(target, output_constraint)
     if answer is None or target is None:
         return False
     if output_constraint == "option_letter":
@@ -357,6 +361,9 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
     if output_constraint in _WORD_PAIRS:
         return _clean(answer).casefold() == _clean(target).casefold()
     if output_constraint in ("integer", "final_number"):
+        # "$\boxed{561}$" or "$561$" is the number 561 (AIME-style answers)
+        boxed = last_boxed(answer)
+        answer = _strip_latex_wrappers(boxed if boxed is not None else answer)
         left_num, right_num = _parse_number(answer), _parse_number(target)
         if left_num is not None and right_num is not None:
             return left_num == right_num
@@ -446,9 +453,8 @@ def infer_output_constraint_from_target(target: str | None) -> str:
         return "final_number"
     number = _parse_number(text)
     if number is not None:
-        return "integer" if number == number.to_integral_value() and "." not in text else (
-            "final_number"
-        )
+        is_integer = number == number.to_integral_value() and "." not in text
+        return "integer" if is_integer else "final_number"
     if text and _BRACKETS_RE.match(text):
         return "bracket_sequence"
     if _LATEX_HINT_RE.search(text):

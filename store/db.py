@@ -59,7 +59,14 @@ class StoreBase:
         self._local = threading.local()
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
-        migrate(self.conn)
+        try:
+            migrate(self.conn)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(
+                f"{self.path}: cannot use this file as a capslice store: {exc} (a leftover "
+                f"{self.path.name}-wal/-shm without its database, or not an SQLite file?)"
+            ) from exc
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -72,7 +79,14 @@ class StoreBase:
                 )
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
-            conn.execute("PRAGMA journal_mode=WAL")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise StoreError(
+                    f"{self.path}: cannot use this file as a capslice store: {exc} (a leftover "
+                    f"{self.path.name}-wal/-shm without its database, or not an SQLite file?)"
+                ) from exc
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")

@@ -218,6 +218,22 @@ class SamplesMixin(StoreBase):
                     " VALUES (?,?,?,'rule',?,'taxonomy',?)",
                     [(ids[h], axis, value, rule, at) for h, axis, value, rule in rule_labels],
                 )
+                # a new item has rule labels only, so they are its effective labels
+                effective: dict[str, dict[str, str]] = {}
+                for h, axis, value, _rule in rule_labels:
+                    effective.setdefault(h, {})[axis] = value
+                conn.executemany(
+                    "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
+                    " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
+                    [
+                        (
+                            ids[h],
+                            *(axes.get(a) for a in AXES),
+                            json.dumps({a: ("rule" if a in axes else None) for a in AXES}),
+                        )
+                        for h, axes in effective.items()
+                    ],
+                )
             before = conn.total_changes
             conn.executemany(
                 _INSERT_SAMPLE, [(s[0], ids[s[1]], *s[2:]) for s in samples]
@@ -229,7 +245,6 @@ class SamplesMixin(StoreBase):
     ) -> None:
         """Mark an ingest committed and bring the run's aggregates up to date."""
         self.refresh_item_scores(run_id)
-        self.refresh_item_axes(None)
         with self.write() as conn:
             conn.execute(
                 "UPDATE ingests SET finished_at = ?, status = 'committed', n_read = ?, n_new = ?,"

@@ -150,10 +150,27 @@ CREATE INDEX IF NOT EXISTS samples_ingest ON samples (ingest_id);
 """
 
 
+def run_script(conn: sqlite3.Connection, sql: str) -> None:
+    """Execute a multi-statement script inside the caller's transaction.
+
+    ``executescript`` would COMMIT first, so statements are split here with
+    ``sqlite3.complete_statement`` (semicolons inside comments and strings are safe).
+    """
+    pending = ""
+    for line in sql.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                conn.execute(pending)
+            pending = ""
+    if pending.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in pending.splitlines()
+    ):
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:80]}")
+
+
 def _core(conn: sqlite3.Connection) -> None:
-    for statement in (CORE + SAMPLE_INDEXES).split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    run_script(conn, CORE + SAMPLE_INDEXES)
 
 
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
@@ -190,3 +207,56 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
             conn.execute("ROLLBACK")
             raise
     return applied
+
+
+# ---- 0003_labels (store/labels.py: named slices, saved suggestions) ----------------------
+LABELS_SCHEMA = """
+CREATE TABLE named_slices (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    run_id INTEGER,                 -- run the slice was found in (items are run-independent)
+    origin TEXT,                    -- suggestion:<id>, query, or hand
+    description TEXT,
+    note TEXT,
+    version INTEGER NOT NULL DEFAULT 1,  -- bumped by every edit; stale edits are conflicts
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE named_slice_items (
+    slice_id INTEGER NOT NULL,
+    item_id INTEGER NOT NULL,
+    PRIMARY KEY (slice_id, item_id)
+);
+CREATE TABLE suggestion_sets (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    params TEXT NOT NULL,           -- JSON of the discovery parameters
+    notes TEXT,                     -- JSON list of remarks (clamped k, buckets...)
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY,
+    set_id INTEGER NOT NULL,
+    cluster INTEGER NOT NULL,
+    summary TEXT NOT NULL,          -- JSON: size, error rate, terms, failure modes, labels...
+    accepted_slice_id INTEGER
+);
+CREATE TABLE suggestion_items (
+    suggestion_id INTEGER NOT NULL,
+    item_id INTEGER NOT NULL,
+    PRIMARY KEY (suggestion_id, item_id)
+);
+CREATE INDEX label_history_batch ON label_history (batch);
+CREATE INDEX named_slice_items_item ON named_slice_items (item_id);
+"""
+
+
+def _labels(conn: sqlite3.Connection) -> None:
+    """Migration ``0003_labels``: named slices, saved suggestions, history-by-batch index."""
+    run_script(conn, LABELS_SCHEMA)
+
+
+MIGRATIONS.append(("0003_labels", _labels))

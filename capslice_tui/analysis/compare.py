@@ -368,10 +368,7 @@ def adjust(
     if len(keys) != len(results):
         raise ValueError(f"adjust: {len(keys)} keys for {len(results)} results")
     raw = np.array(
-        [
-            math.nan if (r.below_min_size or math.isnan(r.p_value)) else r.p_value
-            for r in results
-        ],
+        [math.nan if (r.below_min_size or math.isnan(r.p_value)) else r.p_value for r in results],
         dtype=float,
     )
     adj = benjamini_hochberg(raw)
@@ -381,8 +378,14 @@ def adjust(
         tested = not math.isnan(p)
         out.append(
             AdjustedComparison(
-                key=key, result=r, tested=tested, p_raw=float(p), p_adj=float(pa),
-                n_tested=n_tested, significant=bool(tested and pa <= q), q=q,
+                key=key,
+                result=r,
+                tested=tested,
+                p_raw=float(p),
+                p_adj=float(pa),
+                n_tested=n_tested,
+                significant=bool(tested and pa <= q),
+                q=q,
             )  # fmt: skip
         )
     return out

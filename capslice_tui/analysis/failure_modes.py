@@ -1,7 +1,7 @@
 """Per-sample failure modes: why a generation was scored wrong.
 
 Modes (design.md): ``correct``, ``wrong_answer``, ``extraction_failure`` (answer present but not
-extracted/accepted), ``truncated`` (hit the generation cap, no answer), ``runaway`` (repetition
+extracted/accepted), ``truncated`` (hit the generation cap, no correct answer), ``runaway`` (repetition
 loop, a new few-shot block or literal stop-token text, no answer), ``empty``.
 
 Precedence, first match wins:
@@ -14,19 +14,23 @@ Precedence, first match wins:
    answer is in the text, so the loss is the extractor's. The reason still names the cap,
    loop, new block or stop-token evidence, because "ran to the token cap, answer present,
    extraction failed" is the missing-EOS story.
-4. ``wrong_answer`` when an answer was found (lenient answer, or, without lenient input, a valid
-   official extraction of a response that did not hit the cap) and it is wrong. Evidence of
-   continuation is kept in the reason and ``signals``.
-5. ``truncated``: no answer found and the generation hit the cap (``finish_reason`` length, or
+4. ``truncated``: not correct and the generation hit the cap (``finish_reason`` length, or
    ``n_output_tokens >= 0.98·max_gen_toks``, or, with neither, at least
-   ``0.9·3.5·max_gen_toks`` characters). Truncation wins over runaway when both show, since
-   the cap is what ended the text; the loop evidence stays in the reason.
-6. ``runaway``: no answer found and a repetition loop in the tail (a word 8-gram repeated >= 5
-   times in the last 300 words with at most half of those 8-grams distinct, or the last 200
-   characters periodic with period <= 8), a new few-shot block (``\\nQ:``, ``Question:``,
-   ``Problem:``) or literal stop-token text (``</s>``, ``<|im_end|>``, the run's EOS, any
-   ``until`` string of 2+ non-blank characters) inside the response.
-7. ``wrong_answer`` otherwise (no answer found, nothing abnormal about the text).
+   ``0.9·3.5·max_gen_toks`` characters), whatever answer-shaped token an extractor found: a
+   text cut by the cap never reached its final answer (a lenient extractor that falls back
+   to the last number would otherwise turn every cut text into a "wrong answer"). Truncation
+   wins over runaway when both show, since the cap is what ended the text; the loop evidence
+   stays in the reason.
+5. ``runaway`` when the tail is a repetition loop (a word 8-gram repeated >= 5 times in the
+   last 300 words with at most half of those 8-grams distinct, or the last 200 characters
+   periodic with period <= 8): a degenerate text has no final answer either.
+6. ``wrong_answer`` when an answer was found (the lenient answer; without lenient input, a
+   valid official extraction) and it is wrong. A new few-shot block or stop-token text after
+   a stated answer stays as evidence in the reason and ``signals``.
+7. ``runaway`` when no answer was found and the response holds a new few-shot block
+   (``\\nQ:``, ``Question:``, ``Problem:`` at a line start) or literal stop-token text
+   (``</s>``, ``<|im_end|>``, the run's EOS, any ``until`` string of 2+ non-blank characters).
+8. ``wrong_answer`` otherwise (no answer found, nothing abnormal about the text).
 """
 
 from __future__ import annotations
@@ -307,23 +311,23 @@ def classify(
             f"answer present: {found} but official extraction gave {_short(extracted)}{extra}",
             tuple(signals),
         )
+    got = f"official extraction gave {_short(extracted)}"
+    if lenient_answer is not None:
+        got += f", lenient extraction {_short(lenient_answer)}"
+    if cap:
+        return FailureMode("truncated", f"{'; '.join(evidence)}; {got}", tuple(signals))
+    if loop:
+        return FailureMode("runaway", f"{'; '.join(evidence)}; {got}", tuple(signals))
     lenient_given = lenient_answer is not None or lenient_correct is not None
-    if lenient_given:
-        answer = lenient_answer
-        answer_found = lenient_answer is not None
-    else:
-        answer = extracted
-        answer_found = _valid(extracted) and cap is None
+    answer = lenient_answer if lenient_given else extracted
+    answer_found = lenient_answer is not None if lenient_given else _valid(extracted)
     if answer_found:
         return FailureMode(
             "wrong_answer",
             f"answer {_short(answer)} does not match target {_short(target)}{extra}",
             tuple(signals),
         )
-    got = f"official extraction gave {_short(extracted)}"
-    if cap:
-        return FailureMode("truncated", f"{'; '.join(evidence)}; {got}", tuple(signals))
-    if loop or block or literal:
+    if block or literal:
         return FailureMode("runaway", f"{'; '.join(evidence)}; {got}", tuple(signals))
     return FailureMode("wrong_answer", f"no answer found; {got}", tuple(signals))
 
@@ -388,12 +392,17 @@ def classify_many(
     for i in range(n):
         out.append(
             classify(
-                responses[i], args["targets"][i], args["official_correct"][i],
-                args["extracted"][i], args["output_constraints"][i] or "",
+                responses[i],
+                args["targets"][i],
+                args["official_correct"][i],
+                args["extracted"][i],
+                args["output_constraints"][i] or "",
                 max_gen_toks=args["max_gen_toks"][i],
                 n_output_tokens=args["n_output_tokens"][i],
-                finish_reason=args["finish_reason"][i], until=args["until"][i],
-                eos_token=args["eos_token"][i], lenient_answer=args["lenient_answers"][i],
+                finish_reason=args["finish_reason"][i],
+                until=args["until"][i],
+                eos_token=args["eos_token"][i],
+                lenient_answer=args["lenient_answers"][i],
                 lenient_correct=args["lenient_correct"][i],
             )  # fmt: skip
         )

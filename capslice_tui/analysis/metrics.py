@@ -74,9 +74,7 @@ class SliceScore:
     def counts(self) -> str:
         """Counts to show beside the percentage, e.g. ``"8/30"`` (correct/samples)."""
         correct = (
-            str(int(self.correct))
-            if float(self.correct).is_integer()
-            else f"{self.correct:.1f}"
+            str(int(self.correct)) if float(self.correct).is_integer() else f"{self.correct:.1f}"
         )
         return f"{correct}/{self.n_samples}"
 
@@ -429,7 +427,7 @@ def score_groups(
     not_single = (n_arr != 1) | ((c_arr != 0) & (c_arr != 1))
     multi = np.bincount(g, weights=not_single.astype(float), minlength=n_g) > 0
     greedy_ok = k is None or k == 1
-    lo, hi = wilson_interval_array(correct, items.astype(float))
+    lo, hi = wilson_interval_array(np.where(multi, 0.0, correct), items.astype(float))
     order = np.argsort(g, kind="stable")
     bounds = np.searchsorted(g[order], np.arange(n_g + 1))
     out: list[SliceScore] = []

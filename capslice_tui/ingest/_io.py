@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -16,6 +17,26 @@ from capslice_tui.ingest.records import BadLine
 
 GZIP_MAGIC = b"\x1f\x8b"
 _NA_STRINGS = frozenset({"", "n/a", "na", "nan", "none", "null"})
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON with orjson; fall back to the stdlib for the ``NaN``/``Infinity`` literals
+    Python's ``json.dumps`` writes (lm-eval logs carry them), which orjson refuses.
+
+    Raises:
+        ValueError (``orjson.JSONDecodeError``): invalid JSON for both parsers.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        if "NaN" not in text and "Infinity" not in text:
+            raise
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+        raise
 
 
 def is_gzip(path: Path) -> bool:
@@ -60,7 +81,7 @@ def load_json(path: Path) -> Any:
     with open_binary(path) as fh:
         data = fh.read()
     try:
-        return orjson.loads(data)
+        return loads(data)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"{path}: invalid JSON: {exc}") from exc
 
@@ -78,13 +99,16 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
             if not raw.strip():
                 continue
             try:
-                obj = orjson.loads(raw)
+                obj = loads(raw)
             except orjson.JSONDecodeError as exc:
                 torn = not raw.endswith(b"\n")
                 yield line_no, BadLine(source, line_no, f"invalid JSON: {exc}", torn=torn)
                 continue
             if not isinstance(obj, dict):
-                yield line_no, BadLine(source, line_no, f"expected a JSON object, got {type(obj).__name__}")
+                yield (
+                    line_no,
+                    BadLine(source, line_no, f"expected a JSON object, got {type(obj).__name__}"),
+                )
                 continue
             yield line_no, obj
 
@@ -108,7 +132,12 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
         if isinstance(obj, dict):
             yield index + 1, obj
         else:
-            yield index + 1, BadLine(str(path), index + 1, f"array element is {type(obj).__name__}, not an object")
+            yield (
+                index + 1,
+                BadLine(
+                    str(path), index + 1, f"array element is {type(obj).__name__}, not an object"
+                ),
+            )
 
 
 def metric_value(value: Any) -> float | None:

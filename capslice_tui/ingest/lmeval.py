@@ -80,8 +80,10 @@ def is_results_doc(obj: Any) -> bool:
 
 def is_samples_record(obj: Any) -> bool:
     """True for an lm-eval samples record: ``doc_id`` plus resps/filtered_resps/arguments."""
-    return isinstance(obj, dict) and "doc_id" in obj and (
-        "resps" in obj or "filtered_resps" in obj or "arguments" in obj
+    return (
+        isinstance(obj, dict)
+        and "doc_id" in obj
+        and ("resps" in obj or "filtered_resps" in obj or "arguments" in obj)
     )
 
 
@@ -122,10 +124,12 @@ def plan_lmeval(files: list[Path], explicit: bool) -> LmEvalPlan:
                 plan.timestamps.append(sample_match.group("ts"))
             continue
         if name.endswith((".json", ".jsonl")):
-            head = _peek_record(path)
-            if is_results_doc(head):
+            from capslice_tui.ingest.detect import sniff_file  # detect imports this module
+
+            kind = sniff_file(path)
+            if kind == "lm-eval-results":
                 results_by_ts[None] = path
-            elif is_samples_record(head):
+            elif kind == "lm-eval-samples":
                 legacy.append(path)
     plan.timestamps.sort()
     if len(plan.timestamps) > 1 and not explicit:
@@ -153,13 +157,6 @@ def plan_lmeval(files: list[Path], explicit: bool) -> LmEvalPlan:
     if not plan.samples:
         raise ValueError("no lm-eval samples files among: " + ", ".join(str(f) for f in files))
     return plan
-
-
-def _peek_record(path: Path) -> Any:
-    """First record of a JSONL file or JSON document (whole parse only for small arrays)."""
-    for _line, obj in iter_json_records(path):
-        return obj
-    return None
 
 
 def _as_int(value: Any) -> int | None:
@@ -198,7 +195,9 @@ def read_results(path: Path, ctx: ReadContext) -> None:
         until = gen.get("until")
         if isinstance(until, str):
             until = [until]
-        filters = [f.get("name", "none") for f in config.get("filter_list") or [] if isinstance(f, dict)]
+        filters = [
+            f.get("name", "none") for f in config.get("filter_list") or [] if isinstance(f, dict)
+        ]
         counts = n_samples.get(task) or {}
         ctx.tasks[task] = TaskConfig(
             task=task,
@@ -246,8 +245,15 @@ def read_results(path: Path, ctx: ReadContext) -> None:
 
 def _prompt_and_choices(arguments: Any) -> tuple[str | None, list[Any]]:
     """(prompt, per-request second arguments) from dict (0.4.3+) or list (0.4.0) arguments."""
+    if isinstance(arguments, dict) and len(arguments) == 1:
+        (request,) = arguments.values()
+        if isinstance(request, dict):
+            return request.get("arg_0"), [request.get("arg_1")]
     if isinstance(arguments, dict):
-        keys = sorted(arguments, key=lambda k: int(k.rsplit("_", 1)[-1]) if k.rsplit("_", 1)[-1].isdigit() else 0)
+        keys = sorted(
+            arguments,
+            key=lambda k: int(k.rsplit("_", 1)[-1]) if k.rsplit("_", 1)[-1].isdigit() else 0,
+        )
         requests = [arguments[k] for k in keys]
         prompt = requests[0].get("arg_0") if requests and isinstance(requests[0], dict) else None
         seconds = [r.get("arg_1") if isinstance(r, dict) else None for r in requests]
@@ -256,7 +262,9 @@ def _prompt_and_choices(arguments: Any) -> tuple[str | None, list[Any]]:
         first = arguments[0]
         if isinstance(first, (list, tuple)):
             prompt = first[0] if first else None
-            return prompt, [a[1] if isinstance(a, (list, tuple)) and len(a) > 1 else None for a in arguments]
+            return prompt, [
+                a[1] if isinstance(a, (list, tuple)) and len(a) > 1 else None for a in arguments
+            ]
         if isinstance(first, str):
             return first, [arguments[1] if len(arguments) > 1 else None]
     return None, []
@@ -308,7 +316,34 @@ def convert_line(
     correct = _correctness(metrics, line.get("metrics"))
     target = line.get("target")
     target_text = None if target is None else str(target)
-    doc = line.get("doc") if isinstance(line.get("doc"), dict) else None
+    doc = line.get("doc")
+    if not isinstance(doc, dict):
+        doc = None
+    generations = resps[0]
+    if type(generations) is list and len(generations) == 1 and type(generations[0]) is str:
+        # Fast path: one request, one generation (the common case).
+        filtered = line.get("filtered_resps")
+        extracted = filtered[0] if type(filtered) is list and filtered else None
+        if type(extracted) is list:
+            extracted = extracted[0] if extracted else None
+        return [
+            SampleRecord(
+                task=task,
+                doc_id=doc_id,
+                filter=filter_name,
+                benchmark=benchmark,
+                prompt=prompt,
+                target=target_text,
+                response=generations[0],
+                extracted=extracted if type(extracted) is str else None,
+                correct=correct,
+                metrics=metrics,
+                doc=doc,
+                doc_hash=line.get("doc_hash"),
+                source_file=source,
+                source_line=line_no,
+            )
+        ]
     base = {
         "task": task,
         "doc_id": doc_id,
@@ -324,11 +359,21 @@ def convert_line(
         try:
             scores = [float(choice[0][0]) for choice in resps]
         except (TypeError, ValueError, IndexError):
-            return BadLine(source, line_no, "field 'resps': multiple-choice log-likelihoods unreadable")
+            return BadLine(
+                source, line_no, "field 'resps': multiple-choice log-likelihoods unreadable"
+            )
         best = max(range(len(scores)), key=scores.__getitem__)
         continuations = [s if isinstance(s, str) else None for s in seconds]
-        response = continuations[best].strip() if best < len(continuations) and continuations[best] else None
-        index = _as_int(target_text) if target_text is not None and target_text.strip().lstrip("-").isdigit() else None
+        response = (
+            continuations[best].strip()
+            if best < len(continuations) and continuations[best]
+            else None
+        )
+        index = (
+            _as_int(target_text)
+            if target_text is not None and target_text.strip().lstrip("-").isdigit()
+            else None
+        )
         if index is not None and 0 <= index < len(continuations) and continuations[index]:
             target_text = continuations[index].strip()
         acc = metrics.get("acc", correct)
@@ -346,12 +391,18 @@ def convert_line(
     if isinstance(generations, str):
         generations = [generations]
     if not isinstance(generations, list) or not all(isinstance(g, str) for g in generations):
-        return BadLine(source, line_no, "field 'resps': expected [[str, ...]] for a generation task")
+        return BadLine(
+            source, line_no, "field 'resps': expected [[str, ...]] for a generation task"
+        )
     filtered = line.get("filtered_resps")
     first_filtered = filtered[0] if isinstance(filtered, list) and filtered else None
     if len(generations) == 1:
         extracted = first_filtered if isinstance(first_filtered, str) else None
-        if isinstance(first_filtered, list) and first_filtered and isinstance(first_filtered[0], str):
+        if (
+            isinstance(first_filtered, list)
+            and first_filtered
+            and isinstance(first_filtered[0], str)
+        ):
             extracted = first_filtered[0]
         return [
             SampleRecord(
@@ -429,7 +480,9 @@ def read_lmeval(
         ctx.run_meta["timestamps"] = plan.timestamps
     for _path, task in plan.samples:
         ctx.tasks.setdefault(task, TaskConfig(task=task))
-    ctx.run_meta["source_files"] = [str(p) for p, _ in plan.samples] + [str(p) for p in plan.results]
+    ctx.run_meta["source_files"] = [str(p) for p, _ in plan.samples] + [
+        str(p) for p in plan.results
+    ]
 
     def stream() -> Iterator[SampleRecord | BadLine]:
         for path, task in plan.samples:

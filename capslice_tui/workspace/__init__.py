@@ -7,11 +7,12 @@ core (runs, ingest, slices, samples).
 from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
+from .diagnose import Comparison, DiagnoseMixin
 from .ingest import IngestError, IngestReport
 
 
-class Workspace(CoreMixin):
+class Workspace(DiagnoseMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 
-__all__ = ["IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]
+__all__ = ["Comparison", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]

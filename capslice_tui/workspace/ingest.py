@@ -73,16 +73,17 @@ def _sha(text: str) -> str:
 def item_identity(rec: SampleRecord) -> str:
     """Content hash naming one item across runs (sha256 hex).
 
-    The raw doc when the log has one (so the same document matches across checkpoints and
-    harness versions whatever its doc_id); otherwise task, doc_id, question and target.
+    The doc_id, question text and target when the doc has a question field, so the same
+    document matches across checkpoints, harness versions and prompt variants (cot vs
+    answer-only) whatever the task is called, while templated duplicates stay distinct;
+    otherwise task, doc_id and target.
     """
-    if rec.doc:
-        payload = {"doc": rec.doc}
+    question = question_of(rec)
+    if question is not None:
+        payload: dict[str, Any] = {"doc_id": rec.doc_id, "question": question, "target": rec.target}
     else:
         payload = {"task": rec.task, "doc_id": rec.doc_id, "target": rec.target}
-    return hashlib.sha256(
-        orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
-    ).hexdigest()
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def question_of(rec: SampleRecord) -> str | None:
@@ -238,6 +239,14 @@ def ingest(
     return report
 
 
+def _eos_of(run_meta: dict[str, Any]) -> str | None:
+    """The tokenizer's EOS token from lm-eval's ``tokenizer_eos_token`` ([token, id]) if any."""
+    eos = run_meta.get("tokenizer_eos_token")
+    if isinstance(eos, (list, tuple)) and eos:
+        eos = eos[0]
+    return eos if isinstance(eos, str) else None
+
+
 def _benchmark_of(rec: SampleRecord, ctx: ReadContext, benchmark: str | None) -> str:
     if benchmark:
         return benchmark
@@ -276,7 +285,7 @@ def _sample_row(
             "temperature": cfg.temperature if cfg else None,
             "do_sample": cfg.do_sample if cfg else None,
             "repeats": cfg.repeats if cfg else None,
-            "eos_token": (cfg.eos_token if cfg else None) or ctx.run_meta.get("eos_token"),
+            "eos_token": (cfg.eos_token if cfg else None) or _eos_of(ctx.run_meta),
             "num_fewshot": cfg.num_fewshot if cfg else None,
         }
         st.tasks[rec.task] = task_row

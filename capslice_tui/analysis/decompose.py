@@ -1,0 +1,946 @@
+"""Where an accuracy change (or a weakness) comes from: failure modes, axis slices, combinations.
+
+Pure numpy/scipy. Three tools:
+
+- :func:`decompose_change`: split the accuracy change between two aligned runs into
+  (a) failure-mode shifts and (b) per-slice contributions on every axis, and measure how
+  concentrated the change is on the content axes.
+- :func:`decompose_weakness`: the same view for one run against its own average (or a
+  reference run).
+- :func:`sliceline` / :func:`significant_slices`: failing conjunctions of axis values
+  (SliceLine, Sagadeeva & Boehm, SIGMOD 2021), then a corrected significance test and
+  collapse of nested slices.
+
+Concentration thresholds (documented defaults, overridable):
+
+- a slice *moves* when its delta has the sign of the total change; slices with fewer than
+  ``min_size`` items (sum of weights) are not counted;
+- the *carrying* slices are the fewest eligible slices that together carry >= ``CARRY_SHARE``
+  (60%) of the change in the direction of the total (largest first);
+- ``concentrated``: the carrying slices hold <= ``CONCENTRATED_WEIGHT`` (35%) of the eligible
+  items, i.e. the change sits in a minority of the items (checked first, so a small drift of
+  every slice does not hide a localized drop);
+- ``spread``: otherwise, when the change moves >= ``SPREAD_FRACTION`` (80%) of the eligible
+  slices;
+- ``mixed``: neither; ``no_change``: total change 0 or no slice moves.
+Over the content axes: ``concentrated`` if any content axis is concentrated, ``spread`` if
+every informative content axis (>= 2 eligible slices) is spread, else ``mixed``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from capslice_tui.analysis.compare import benjamini_hochberg
+from capslice_tui.analysis.failure_modes import FORMAT_MODES, MODES
+from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, wilson_interval
+
+CONTENT_AXES: tuple[str, ...] = ("background_condition", "task_type", "solving_operation")
+"""Axes about what an item asks; ``output_constraint`` is the format axis."""
+
+SPREAD_FRACTION = 0.8
+CARRY_SHARE = 0.6
+CONCENTRATED_WEIGHT = 0.35
+UNLABELLED = "(unlabelled)"
+
+
+# ---------------------------------------------------------------- input helpers
+
+
+def _labels(axis: str, values: Any, n: int) -> np.ndarray:
+    arr = np.asarray(values, dtype=object).ravel()
+    if arr.size != n:
+        raise ValueError(f"axis {axis!r}: {arr.size} labels for {n} rows")
+    out = np.array(
+        [UNLABELLED if (v is None or v == "" or v != v) else str(v) for v in arr], dtype=object
+    )
+    return out
+
+
+def _floats(name: str, values: Any, n: int | None = None) -> np.ndarray:
+    arr = np.asarray(values, dtype=float).ravel()
+    if n is not None and arr.size != n:
+        raise ValueError(f"{name}: {arr.size} values for {n} rows")
+    if np.any(np.isnan(arr)):
+        raise ValueError(f"{name}: NaN at row {int(np.flatnonzero(np.isnan(arr))[0])}")
+    return arr
+
+
+def _modes(name: str, values: Any, n: int) -> np.ndarray:
+    arr = np.asarray([getattr(v, "mode", v) for v in values], dtype=object)
+    if arr.size != n:
+        raise ValueError(f"{name}: {arr.size} modes for {n} rows")
+    bad = [m for m in set(arr.tolist()) if m not in MODES]
+    if bad:
+        raise ValueError(f"{name}: unknown failure mode {bad[0]!r}; expected one of {MODES}")
+    return arr
+
+
+def _shares(modes: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    total = float(w.sum())
+    return {m: float(w[modes == m].sum() / total) if total else math.nan for m in MODES}
+
+
+# ---------------------------------------------------------------- change decomposition
+
+
+@dataclass(frozen=True)
+class SliceDelta:
+    """One axis value's part in a change.
+
+    Attributes:
+        axis, value: the slice.
+        n: rows in the slice; items: sum of row weights (items when weights are 1/samples).
+        weight: items / all items.
+        base_correct, cand_correct: weighted correct counts.
+        base_score, cand_score: slice accuracy in each run.
+        delta: cand_score − base_score.
+        contribution: weight · delta, in points of overall accuracy (sums to the total).
+        eligible: items >= min_size (counted in concentration).
+    """
+
+    axis: str
+    value: str
+    n: int
+    items: float
+    weight: float
+    base_correct: float
+    cand_correct: float
+    base_score: float
+    cand_score: float
+    delta: float
+    contribution: float
+    eligible: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How concentrated a change is on one axis (thresholds in the module docstring).
+
+    Attributes:
+        axis: the axis.
+        n_eligible: slices with items >= min_size.
+        n_moving: eligible slices whose delta has the sign of the total change.
+        spread_fraction: n_moving / n_eligible.
+        top_value: slice carrying the largest share of the change, or None.
+        top_share: that share (of the change in the direction of the total).
+        n_carrying: fewest slices that together carry >= CARRY_SHARE of it.
+        carrying_weight: share of the eligible items held by those slices.
+        entropy: normalised Shannon entropy of the carried shares (1 = even, 0 = one slice).
+        pattern: ``spread`` | ``concentrated`` | ``mixed`` | ``no_change`` | ``single_slice``.
+    """
+
+    axis: str
+    n_eligible: int
+    n_moving: int
+    spread_fraction: float
+    top_value: str | None
+    top_share: float
+    n_carrying: int
+    carrying_weight: float
+    entropy: float
+    pattern: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """An accuracy change split by failure mode and by slice.
+
+    Attributes:
+        n_rows: aligned rows (items, or samples with weights).
+        n_items: sum of weights.
+        base_score, cand_score: weighted accuracy of each run.
+        total_change: cand_score − base_score (points of accuracy as a proportion).
+        mode_shares_base, mode_shares_cand: weighted share of rows in each mode.
+        mode_contributions: for each non-correct mode, −(share change): its part of the
+            accuracy change (negative = it caused a drop). Sums to the change in the share
+            of ``correct`` (= total_change when modes agree with correctness).
+        mode_residual: total_change − Σ mode_contributions (0 when modes agree).
+        format_contribution: Σ mode_contributions over FORMAT_MODES.
+        wrong_answer_contribution: mode_contributions["wrong_answer"].
+        lost, gained: weighted rows correct→wrong and wrong→correct.
+        lost_by_mode: weighted lost rows by the candidate's failure mode.
+        transitions: base mode → cand mode → weighted rows.
+        axes: axis → list of :class:`SliceDelta` (sorted by contribution, most negative first).
+        concentration: axis → :class:`Concentration`.
+        content_pattern: ``spread`` | ``concentrated`` | ``mixed`` | ``no_change``.
+        content_axes: the axes treated as content.
+        min_size: minimum slice size used.
+    """
+
+    n_rows: int
+    n_items: float
+    base_score: float
+    cand_score: float
+    total_change: float
+    mode_shares_base: dict[str, float]
+    mode_shares_cand: dict[str, float]
+    mode_contributions: dict[str, float]
+    mode_residual: float
+    format_contribution: float
+    wrong_answer_contribution: float
+    lost: float
+    gained: float
+    lost_by_mode: dict[str, float]
+    transitions: dict[str, dict[str, float]]
+    axes: dict[str, list[SliceDelta]]
+    concentration: dict[str, Concentration]
+    content_pattern: str
+    content_axes: tuple[str, ...] = CONTENT_AXES
+    min_size: int = MIN_SLICE_SIZE
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["content_axes"] = list(self.content_axes)
+        return d
+
+
+def _concentration(axis: str, deltas: list[SliceDelta], total: float) -> Concentration:
+    elig = [d for d in deltas if d.eligible]
+    m = len(elig)
+    if m < 2:
+        return Concentration(
+            axis, m, 0, math.nan, None, math.nan, 0, math.nan, math.nan, "single_slice"
+        )
+    sign = np.sign(total)
+    if sign == 0:
+        return Concentration(axis, m, 0, 0.0, None, 0.0, 0, 0.0, math.nan, "no_change")
+    moving = [d for d in elig if np.sign(d.delta) == sign]
+    carried = np.array([max(sign * d.contribution, 0.0) for d in elig])
+    total_carried = carried.sum()
+    if not moving or total_carried <= 0:
+        return Concentration(axis, m, 0, 0.0, None, 0.0, 0, 0.0, math.nan, "no_change")
+    shares = carried / total_carried
+    order = np.argsort(-shares, kind="stable")
+    cum = np.cumsum(shares[order])
+    n_carrying = int(np.searchsorted(cum, CARRY_SHARE - 1e-12) + 1)
+    nz = shares[shares > 0]
+    entropy = float(-(nz * np.log(nz)).sum() / math.log(m))
+    spread_fraction = len(moving) / m
+    items = np.array([d.items for d in elig])
+    carrying_weight = float(items[order[:n_carrying]].sum() / items.sum())
+    if carrying_weight <= CONCENTRATED_WEIGHT:
+        pattern = "concentrated"
+    elif spread_fraction >= SPREAD_FRACTION:
+        pattern = "spread"
+    else:
+        pattern = "mixed"
+    return Concentration(
+        axis=axis, n_eligible=m, n_moving=len(moving), spread_fraction=spread_fraction,
+        top_value=elig[int(order[0])].value, top_share=float(shares[order[0]]),
+        n_carrying=n_carrying, carrying_weight=carrying_weight, entropy=entropy,
+        pattern=pattern,
+    )  # fmt: skip
+
+
+def _content_pattern(conc: Mapping[str, Concentration], content_axes: Sequence[str]) -> str:
+    pats = [conc[a].pattern for a in content_axes if a in conc]
+    informative = [p for p in pats if p != "single_slice"]
+    if not informative or all(p == "no_change" for p in informative):
+        return "no_change"
+    if any(p == "concentrated" for p in informative):
+        return "concentrated"
+    if all(p == "spread" for p in informative):
+        return "spread"
+    return "mixed"
+
+
+def decompose_change(
+    axis_labels: Mapping[str, Any],
+    base_correct: Any,
+    cand_correct: Any,
+    base_modes: Any,
+    cand_modes: Any,
+    weights: Any = None,
+    content_axes: Sequence[str] = CONTENT_AXES,
+    min_size: int = MIN_SLICE_SIZE,
+) -> Decomposition:
+    """Split the accuracy change between two aligned runs by failure mode and by slice.
+
+    Args:
+        axis_labels: axis → labels per row, shape (m,) each (None/"" = unlabelled).
+        base_correct, cand_correct: per-row score in [0, 1], shape (m,), aligned by item
+            (and sample index when rows are samples).
+        base_modes, cand_modes: per-row failure mode (str or FailureMode), shape (m,).
+        weights: per-row weight, shape (m,); use 1/n_samples_of_item for sample rows so that
+            every item weighs 1. Default 1.
+        content_axes: axes whose concentration decides ``content_pattern``.
+        min_size: slices with fewer items (sum of weights) are not counted in concentration.
+
+    Returns:
+        :class:`Decomposition`. Per-axis contributions weight·delta sum to ``total_change``.
+
+    Raises:
+        ValueError: arrays of different lengths, NaN scores, unknown modes, zero total weight.
+    """
+    bc = _floats("base_correct", base_correct)
+    m = bc.size
+    cc = _floats("cand_correct", cand_correct, m)
+    w = np.ones(m) if weights is None else _floats("weights", weights, m)
+    if w.sum() <= 0:
+        raise ValueError("decompose_change: total weight must be > 0")
+    bm = _modes("base_modes", base_modes, m)
+    cm = _modes("cand_modes", cand_modes, m)
+    wsum = float(w.sum())
+    base_score = float((w * bc).sum() / wsum)
+    cand_score = float((w * cc).sum() / wsum)
+    total = cand_score - base_score
+    sb, sc = _shares(bm, w), _shares(cm, w)
+    contrib = {mode: -(sc[mode] - sb[mode]) for mode in MODES if mode != "correct"}
+    residual = total - sum(contrib.values())
+    lost_mask = (bc >= 0.5) & (cc < 0.5)
+    gained_mask = (bc < 0.5) & (cc >= 0.5)
+    lost_by_mode = {mode: float(w[lost_mask & (cm == mode)].sum()) for mode in MODES}
+    transitions: dict[str, dict[str, float]] = {}
+    for a in MODES:
+        row = {b: float(w[(bm == a) & (cm == b)].sum()) for b in MODES}
+        transitions[a] = {b: v for b, v in row.items() if v}
+    axes: dict[str, list[SliceDelta]] = {}
+    conc: dict[str, Concentration] = {}
+    for axis, raw in axis_labels.items():
+        labels = _labels(axis, raw, m)
+        values, inv = np.unique(labels, return_inverse=True)
+        items = np.bincount(inv, weights=w, minlength=values.size)
+        rows = np.bincount(inv, minlength=values.size)
+        b_k = np.bincount(inv, weights=w * bc, minlength=values.size)
+        c_k = np.bincount(inv, weights=w * cc, minlength=values.size)
+        deltas = []
+        for j, v in enumerate(values):
+            bs_ = b_k[j] / items[j] if items[j] else math.nan
+            cs_ = c_k[j] / items[j] if items[j] else math.nan
+            weight = items[j] / wsum
+            deltas.append(
+                SliceDelta(
+                    axis=axis,
+                    value=str(v),
+                    n=int(rows[j]),
+                    items=float(items[j]),
+                    weight=float(weight),
+                    base_correct=float(b_k[j]),
+                    cand_correct=float(c_k[j]),
+                    base_score=float(bs_),
+                    cand_score=float(cs_),
+                    delta=float(cs_ - bs_),
+                    contribution=float(weight * (cs_ - bs_)),
+                    eligible=bool(items[j] >= min_size and v != UNLABELLED),
+                )  # fmt: skip
+            )
+        deltas.sort(key=lambda d: (d.contribution, d.value))
+        axes[axis] = deltas
+        conc[axis] = _concentration(axis, deltas, total)
+    return Decomposition(
+        n_rows=m, n_items=wsum, base_score=base_score, cand_score=cand_score,
+        total_change=total, mode_shares_base=sb, mode_shares_cand=sc,
+        mode_contributions=contrib, mode_residual=float(residual),
+        format_contribution=float(sum(contrib[f] for f in FORMAT_MODES)),
+        wrong_answer_contribution=float(contrib["wrong_answer"]),
+        lost=float(w[lost_mask].sum()), gained=float(w[gained_mask].sum()),
+        lost_by_mode=lost_by_mode, transitions=transitions, axes=axes, concentration=conc,
+        content_pattern=_content_pattern(conc, content_axes),
+        content_axes=tuple(content_axes), min_size=min_size,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- weakness (one run)
+
+
+@dataclass(frozen=True)
+class SliceDeficit:
+    """One axis value's weakness in a single run.
+
+    Attributes:
+        axis, value, n (rows), items (sum of weights), weight (items share).
+        correct: weighted correct count; score: slice accuracy; lo, hi: Wilson 95% interval
+            on (correct, items) (approximate when weights are fractional).
+        reference_score: the overall score, or the reference run's score on the slice.
+        deficit: score − reference_score (negative = weaker than the reference).
+        contribution: weight · deficit (points of overall accuracy).
+        mode_shares: weighted share of each failure mode inside the slice (empty if no modes).
+        eligible: items >= min_size.
+    """
+
+    axis: str
+    value: str
+    n: int
+    items: float
+    weight: float
+    correct: float
+    score: float
+    lo: float
+    hi: float
+    reference_score: float
+    deficit: float
+    contribution: float
+    mode_shares: dict[str, float]
+    eligible: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Weakness:
+    """Per-slice deficits of one run.
+
+    Attributes:
+        n_rows, n_items, score: the run's size and weighted accuracy.
+        reference: ``"own average"`` or ``"reference run"``.
+        reference_score: the overall reference accuracy.
+        mode_shares: weighted failure-mode shares over the whole run (empty if no modes).
+        axes: axis → list of :class:`SliceDeficit` sorted by contribution (weakest first).
+    """
+
+    n_rows: int
+    n_items: float
+    score: float
+    reference: str
+    reference_score: float
+    mode_shares: dict[str, float]
+    axes: dict[str, list[SliceDeficit]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def decompose_weakness(
+    axis_labels: Mapping[str, Any],
+    correct: Any,
+    modes: Any = None,
+    weights: Any = None,
+    reference_correct: Any = None,
+    min_size: int = MIN_SLICE_SIZE,
+) -> Weakness:
+    """Deficit of every slice against the run's own average (or an aligned reference run).
+
+    deficit_v = score_v − ref_v with ref_v the overall score (or the reference run's score on
+    slice v); contribution_v = weight_v · deficit_v. Against the own average the weighted
+    contributions of one axis sum to 0; against a reference run they sum to the total gap.
+
+    Args:
+        axis_labels: axis → labels per row, shape (m,).
+        correct: per-row score in [0, 1], shape (m,).
+        modes: per-row failure mode, shape (m,), optional.
+        weights: per-row weight (1/n_samples for sample rows), optional.
+        reference_correct: the reference run's per-row scores on the same rows, optional.
+        min_size: slices with fewer items are flagged not eligible.
+
+    Raises:
+        ValueError: arrays of different lengths, NaN scores, unknown modes.
+    """
+    c = _floats("correct", correct)
+    m = c.size
+    w = np.ones(m) if weights is None else _floats("weights", weights, m)
+    if w.sum() <= 0:
+        raise ValueError("decompose_weakness: total weight must be > 0")
+    md = None if modes is None else _modes("modes", modes, m)
+    ref = None if reference_correct is None else _floats("reference_correct", reference_correct, m)
+    wsum = float(w.sum())
+    score = float((w * c).sum() / wsum)
+    ref_score = score if ref is None else float((w * ref).sum() / wsum)
+    axes: dict[str, list[SliceDeficit]] = {}
+    for axis, raw in axis_labels.items():
+        labels = _labels(axis, raw, m)
+        values, inv = np.unique(labels, return_inverse=True)
+        items = np.bincount(inv, weights=w, minlength=values.size)
+        rows = np.bincount(inv, minlength=values.size)
+        k = np.bincount(inv, weights=w * c, minlength=values.size)
+        rk = None if ref is None else np.bincount(inv, weights=w * ref, minlength=values.size)
+        out = []
+        for j, v in enumerate(values):
+            s = k[j] / items[j]
+            r = ref_score if rk is None else rk[j] / items[j]
+            lo, hi = wilson_interval(min(k[j], items[j]), items[j])
+            shares = {} if md is None else _shares(md[inv == j], w[inv == j])
+            out.append(
+                SliceDeficit(
+                    axis=axis,
+                    value=str(v),
+                    n=int(rows[j]),
+                    items=float(items[j]),
+                    weight=float(items[j] / wsum),
+                    correct=float(k[j]),
+                    score=float(s),
+                    lo=lo,
+                    hi=hi,
+                    reference_score=float(r),
+                    deficit=float(s - r),
+                    contribution=float(items[j] / wsum * (s - r)),
+                    mode_shares=shares,
+                    eligible=bool(items[j] >= min_size and v != UNLABELLED),
+                )  # fmt: skip
+            )
+        out.sort(key=lambda d: (d.contribution, d.value))
+        axes[axis] = out
+    return Weakness(
+        n_rows=m, n_items=wsum, score=score,
+        reference="own average" if ref is None else "reference run",
+        reference_score=ref_score, mode_shares={} if md is None else _shares(md, w), axes=axes,
+    )  # fmt: skip
+
+
+def regression_errors(base_correct: Any, cand_correct: Any) -> np.ndarray:
+    """Per-row "error" for a slice search on a change: max(base − cand, 0).
+
+    For 0/1 scores this is 1 exactly where the row went right → wrong. Shape (m,).
+    """
+    b = _floats("base_correct", base_correct)
+    c = _floats("cand_correct", cand_correct, b.size)
+    return np.maximum(b - c, 0.0)
+
+
+# ---------------------------------------------------------------- slice search
+
+
+@dataclass(frozen=True)
+class Slice:
+    """A conjunction of axis = value predicates with its error statistics.
+
+    Attributes:
+        predicates: ((axis, value), ...) sorted by axis order of the input.
+        size: rows in the slice.
+        errors: sum of errors in the slice.
+        error: mean error in the slice.
+        score: SliceLine score α·(ē_S/ē − 1) − (1 − α)·(n/|S| − 1).
+        level: number of predicates.
+    """
+
+    predicates: tuple[tuple[str, str], ...]
+    size: int
+    errors: float
+    error: float
+    score: float
+    level: int
+
+    @property
+    def label(self) -> str:
+        """Human form, e.g. ``task_type=algebra & output_constraint=integer``."""
+        return " & ".join(f"{a}={v}" for a, v in self.predicates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["predicates"] = [list(p) for p in self.predicates]
+        d["label"] = self.label
+        return d
+
+
+def _encode(X_labels: Mapping[str, Any]) -> tuple[list[str], np.ndarray, list[np.ndarray]]:
+    axes = list(X_labels)
+    if not axes:
+        raise ValueError("slice search: no axis given")
+    n = np.asarray(X_labels[axes[0]], dtype=object).size
+    codes = np.empty((n, len(axes)), dtype=np.int64)
+    vocab = []
+    for j, axis in enumerate(axes):
+        labels = _labels(axis, X_labels[axis], n)
+        values, inv = np.unique(labels, return_inverse=True)
+        inv = inv.astype(np.int64)
+        if UNLABELLED in values:
+            miss = int(np.flatnonzero(values == UNLABELLED)[0])
+            inv[inv == miss] = -1
+        codes[:, j] = inv
+        vocab.append(values)
+    return axes, codes, vocab
+
+
+def _subset_stats(
+    codes: np.ndarray, subset: tuple[int, ...], errors: np.ndarray, sq: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """Group rows by the values of the axes in ``subset``.
+
+    Returns (value codes (g, l), sizes (g,), error sums (g,), max errors (g,), sum of squared
+    errors or None, group index per row with -1 for rows missing a label).
+    """
+    sub = codes[:, subset]
+    ok = np.all(sub >= 0, axis=1)
+    radix = sub.max(axis=0) + 1 if sub.size else np.ones(len(subset), dtype=np.int64)
+    radix = np.maximum(radix, 1)
+    key = np.zeros(codes.shape[0], dtype=np.int64)
+    for j in range(len(subset)):
+        key = key * radix[j] + np.where(ok, sub[:, j], 0)
+    keys, inv = np.unique(key[ok], return_inverse=True)
+    sizes = np.bincount(inv, minlength=keys.size)
+    esum = np.bincount(inv, weights=errors[ok], minlength=keys.size)
+    emax = np.zeros(keys.size)
+    np.maximum.at(emax, inv, errors[ok])
+    esq = None if sq is None else np.bincount(inv, weights=sq[ok], minlength=keys.size)
+    vals = np.empty((keys.size, len(subset)), dtype=np.int64)
+    rest = keys.copy()
+    for j in range(len(subset) - 1, -1, -1):
+        vals[:, j] = rest % radix[j]
+        rest //= radix[j]
+    group = np.full(codes.shape[0], -1, dtype=np.int64)
+    group[ok] = inv
+    return vals, sizes, esum, emax, esq, group
+
+
+def _score(alpha: float, err_mean: Any, size: Any, e_bar: float, n: int) -> Any:
+    return alpha * (np.asarray(err_mean) / e_bar - 1.0) - (1.0 - alpha) * (
+        n / np.asarray(size, dtype=float) - 1.0
+    )
+
+
+def _upper_bound(
+    alpha: float, ss_ub: float, se_ub: float, sm_ub: float, min_sup: int, e_bar: float, n: int
+) -> float:
+    """SliceLine's score upper bound for a candidate from its parents' statistics."""
+    if ss_ub < min_sup or se_ub <= 0 or sm_ub <= 0:
+        return -math.inf
+    points = {float(min_sup), float(ss_ub), min(max(se_ub / sm_ub, min_sup), ss_ub)}
+    best = -math.inf
+    for ss in points:
+        err = min(se_ub, ss * sm_ub) / ss
+        best = max(best, float(_score(alpha, err, ss, e_bar, n)))
+    return best
+
+
+def _check_search_input(X_labels: Mapping[str, Any], errors: Any) -> tuple[
+    list[str], np.ndarray, list[np.ndarray], np.ndarray
+]:  # fmt: skip
+    axes, codes, vocab = _encode(X_labels)
+    e = _floats("errors", errors, codes.shape[0])
+    if np.any((e < 0) | (e > 1)):
+        raise ValueError("errors: values must lie in [0, 1]")
+    return axes, codes, vocab, e
+
+
+def sliceline(
+    X_labels: Mapping[str, Any],
+    errors: Any,
+    alpha: float = 0.6,
+    min_sup: int = 10,
+    max_l: int = 4,
+    k: int = 10,
+) -> list[Slice]:
+    """Top-k failing slices by the SliceLine score (Sagadeeva & Boehm, SIGMOD 2021).
+
+    Level-wise lattice search: level 1 = single predicates with support >= ``min_sup`` and
+    error > 0; a level-l candidate is kept only if all its l parents were kept at level l−1,
+    its support >= ``min_sup``, its error > 0, and SliceLine's upper bound on its score (from
+    the parents' minimum size, error sum and max error) reaches the current k-th best score.
+    Counting is done by grouping rows once per axis subset (up to 2^A − 1 passes) instead of
+    SliceLine's sparse matrix products; the slices enumerated and scored are the same.
+
+    Args:
+        X_labels: axis → label per row, shape (m,) each (None/"" = no label; such rows never
+            match a predicate on that axis).
+        errors: per-row error in [0, 1] (1 − correct, or a regression indicator).
+        alpha: weight of error concentration against size, in (0, 1].
+        min_sup: minimum slice size.
+        max_l: maximum number of predicates.
+        k: number of slices returned.
+
+    Returns:
+        up to k :class:`Slice` with score > 0, best first (ties: larger slice first).
+
+    Raises:
+        ValueError: alpha outside (0, 1], errors outside [0, 1], or mismatched lengths.
+    """
+    if not 0 < alpha <= 1:
+        raise ValueError(f"sliceline: alpha={alpha} must be in (0, 1]")
+    axes, codes, vocab, e = _check_search_input(X_labels, errors)
+    n = e.size
+    e_bar = float(e.mean()) if n else 0.0
+    if n == 0 or e_bar == 0:
+        return []
+    top: list[Slice] = []
+
+    def threshold() -> float:
+        return top[k - 1].score if len(top) >= k else 0.0
+
+    prev: dict[tuple[tuple[int, int], ...], tuple[int, float, float]] = {}
+    for level in range(1, min(max_l, len(axes)) + 1):
+        cur: dict[tuple[tuple[int, int], ...], tuple[int, float, float]] = {}
+        found: list[Slice] = []
+        thr = threshold()
+        for subset in itertools.combinations(range(len(axes)), level):
+            vals, sizes, esum, emax, _, _ = _subset_stats(codes, subset, e, None)
+            keep = np.flatnonzero((sizes >= min_sup) & (esum > 0))
+            for g in keep:
+                key = tuple(zip(subset, vals[g].tolist(), strict=True))
+                if level > 1:
+                    parents = [prev.get(key[:i] + key[i + 1 :]) for i in range(level)]
+                    if any(p is None for p in parents):
+                        continue
+                    ss_ub = min(p[0] for p in parents)  # type: ignore[index]
+                    se_ub = min(p[1] for p in parents)  # type: ignore[index]
+                    sm_ub = min(p[2] for p in parents)  # type: ignore[index]
+                    if _upper_bound(alpha, ss_ub, se_ub, sm_ub, min_sup, e_bar, n) < thr:
+                        continue
+                size, es = int(sizes[g]), float(esum[g])
+                cur[key] = (size, es, float(emax[g]))
+                sc = float(_score(alpha, es / size, size, e_bar, n))
+                if sc > 0:
+                    preds = tuple((axes[a], str(vocab[a][v])) for a, v in key)
+                    found.append(Slice(preds, size, es, es / size, sc, level))
+        top = sorted(top + found, key=lambda s: (-s.score, -s.size, s.label))[:k]
+        prev = cur
+        if not prev:
+            break
+    return top
+
+
+@dataclass(frozen=True)
+class SignificantSlice:
+    """A failing slice that passed the corrected test and survived nesting collapse.
+
+    Attributes:
+        slice: the :class:`Slice` (SliceLine score with the given alpha).
+        overall_error: mean error over all rows.
+        p_value: one-sided p that the slice's error exceeds its complement's (Fisher exact
+            for 0/1 errors; Welch's z otherwise).
+        p_adj: BH-adjusted over all ``n_tested`` slices.
+        n_tested: slices enumerated and tested (every conjunction with support >= min_sup).
+        mode_counts: failure modes of the slice's rows with error > 0 (when modes given).
+        note: why it was dropped (for dropped slices), else None.
+    """
+
+    slice: Slice
+    overall_error: float
+    p_value: float
+    p_adj: float
+    n_tested: int
+    mode_counts: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Human form of the slice."""
+        return self.slice.label
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["slice"] = self.slice.to_dict()
+        d["label"] = self.label
+        return d
+
+
+@dataclass(frozen=True)
+class SliceSearch:
+    """Result of :func:`significant_slices`.
+
+    Attributes:
+        slices: kept slices, most significant first.
+        dropped: significant slices removed by nesting collapse, each with its ``note``.
+        n_tested: number of slices tested (BH m).
+        n_significant: slices with p_adj <= q before collapse.
+        overall_error: mean error over all rows.
+        q: the false discovery rate.
+    """
+
+    slices: list[SignificantSlice]
+    dropped: list[SignificantSlice]
+    n_tested: int
+    n_significant: int
+    overall_error: float
+    q: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "slices": [s.to_dict() for s in self.slices],
+            "dropped": [s.to_dict() for s in self.dropped],
+            "n_tested": self.n_tested, "n_significant": self.n_significant,
+            "overall_error": self.overall_error, "q": self.q,
+        }  # fmt: skip
+
+
+def _one_sided_p(
+    size: np.ndarray, esum: np.ndarray, esq: np.ndarray | None,
+    n: int, e_total: float, sq_total: float | None, binary: bool,
+) -> np.ndarray:  # fmt: skip
+    """p that the error rate inside exceeds the rate in the complement."""
+    size = np.asarray(size, dtype=float)
+    esum = np.asarray(esum, dtype=float)
+    if binary:
+        # Fisher exact one-sided = hypergeometric upper tail P(X >= errors in slice)
+        return np.asarray(
+            stats.hypergeom.sf(np.round(esum) - 1, n, round(e_total), size), dtype=float
+        )
+    assert esq is not None and sq_total is not None
+    rest = n - size
+    m1 = esum / size
+    m2 = np.where(rest > 0, (e_total - esum) / np.maximum(rest, 1), np.nan)
+    v1 = np.maximum(esq / size - m1**2, 0) / np.maximum(size - 1, 1)
+    v2 = np.maximum((sq_total - esq) / np.maximum(rest, 1) - m2**2, 0) / np.maximum(rest - 1, 1)
+    se = np.sqrt(v1 + v2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (m1 - m2) / se
+    p = stats.norm.sf(z)
+    p = np.where(se == 0, np.where(m1 > m2, 0.0, 1.0), p)
+    return np.where(np.isnan(p), 1.0, p)
+
+
+def _two_group_p(
+    size_a: float, err_a: float, size_b: float, err_b: float, binary: bool,
+    alternative: str,
+) -> float:  # fmt: skip
+    """Fisher exact (0/1 errors) or two-proportion z test of group a against group b."""
+    if size_a <= 0 or size_b <= 0:
+        return 1.0
+    if binary:
+        table = [
+            [round(err_a), round(size_a - err_a)],
+            [round(err_b), round(size_b - err_b)],
+        ]
+        return float(stats.fisher_exact(table, alternative=alternative).pvalue)
+    p_a, p_b = err_a / size_a, err_b / size_b
+    pool = (err_a + err_b) / (size_a + size_b)
+    se = math.sqrt(max(pool * (1 - pool), 1e-12) * (1 / size_a + 1 / size_b))
+    z = (p_a - p_b) / se
+    if alternative == "greater":
+        return float(stats.norm.sf(z))
+    return float(2 * stats.norm.sf(abs(z)))
+
+
+def significant_slices(
+    X_labels: Mapping[str, Any],
+    errors: Any,
+    modes: Any = None,
+    alpha: float = 0.6,
+    min_sup: int = 10,
+    max_l: int = 4,
+    q: float = 0.05,
+    nest_alpha: float = 0.05,
+) -> SliceSearch:
+    """Failing slices that pass a BH-corrected test, with nested slices collapsed.
+
+    Steps:
+
+    1. Enumerate every conjunction of up to ``max_l`` predicates with support >= ``min_sup``
+       (support only shrinks with more predicates, so this is the SliceLine lattice without
+       score pruning). All of them are tested, so m counts the whole search.
+    2. Test each against its complement, one-sided (error higher inside): Fisher exact for
+       0/1 errors (hypergeometric upper tail), Welch's z test for fractional errors.
+       BH across all tested; keep p_adj <= q with error above the overall error.
+    3. Collapse nesting among the significant slices (both rules use the significant set
+       before any removal):
+       - drop a child whose error is not different from the rest of a significant parent
+         (two-sided Fisher/z, p >= ``nest_alpha``): the parent explains it;
+       - drop a parent when, for some significant child, the parent's remaining rows are
+         not worse than the rows outside the parent (one-sided, p >= ``nest_alpha``): the
+         child explains it.
+
+    Args:
+        X_labels: axis → label per row, shape (m,) each.
+        errors: per-row error in [0, 1].
+        modes: per-row failure mode, optional; fills ``mode_counts`` of kept slices.
+        alpha: SliceLine score weight (for ranking and display).
+        min_sup, max_l: lattice limits.
+        q: false discovery rate.
+        nest_alpha: level of the nesting tests.
+
+    Returns:
+        :class:`SliceSearch`.
+
+    Raises:
+        ValueError: mismatched lengths, errors outside [0, 1], unknown modes.
+    """
+    axes, codes, vocab, e = _check_search_input(X_labels, errors)
+    n = e.size
+    md = None if modes is None else _modes("modes", modes, n)
+    e_bar = float(e.mean()) if n else 0.0
+    binary = bool(np.all((e == 0) | (e == 1)))
+    sq = None if binary else e * e
+    e_total = float(e.sum())
+    sq_total = None if sq is None else float(sq.sum())
+    keys: list[tuple[tuple[int, int], ...]] = []
+    sizes_l, esum_l, pv_l = [], [], []
+    if n == 0 or e_bar == 0 or e_bar == 1:
+        return SliceSearch([], [], 0, 0, e_bar, q)
+    for level in range(1, min(max_l, len(axes)) + 1):
+        for subset in itertools.combinations(range(len(axes)), level):
+            vals, sizes, esum, _, esq, _ = _subset_stats(codes, subset, e, sq)
+            keep = np.flatnonzero(sizes >= min_sup)
+            if keep.size == 0:
+                continue
+            p = _one_sided_p(
+                sizes[keep], esum[keep], None if esq is None else esq[keep],
+                n, e_total, sq_total, binary,
+            )  # fmt: skip
+            for g in keep:
+                keys.append(tuple(zip(subset, vals[g].tolist(), strict=True)))
+            sizes_l.append(sizes[keep])
+            esum_l.append(esum[keep])
+            pv_l.append(p)
+    if not keys:
+        return SliceSearch([], [], 0, 0, e_bar, q)
+    sizes_a = np.concatenate(sizes_l).astype(float)
+    esum_a = np.concatenate(esum_l)
+    p_a = np.clip(np.concatenate(pv_l), 0.0, 1.0)
+    p_adj = benjamini_hochberg(p_a)
+    n_tested = len(keys)
+    sig_idx = np.flatnonzero((p_adj <= q) & (esum_a / sizes_a > e_bar))
+    index = {keys[i]: i for i in sig_idx}
+
+    def make(i: int, note: str | None = None) -> SignificantSlice:
+        key = keys[i]
+        size, es = int(sizes_a[i]), float(esum_a[i])
+        preds = tuple((axes[a], str(vocab[a][v])) for a, v in key)
+        sl = Slice(preds, size, es, es / size, float(_score(alpha, es / size, size, e_bar, n)),
+                   len(key))  # fmt: skip
+        counts: dict[str, int] = {}
+        if md is not None:
+            mask = np.ones(n, dtype=bool)
+            for a, v in key:
+                mask &= codes[:, a] == v
+            mask &= e > 0
+            counts = {m: int(np.sum(md[mask] == m)) for m in MODES}
+            counts = {m: c for m, c in counts.items() if c}
+        return SignificantSlice(sl, e_bar, float(p_a[i]), float(p_adj[i]), n_tested, counts, note)
+
+    drop_note: dict[int, str] = {}
+
+    def label(i: int) -> str:
+        return " & ".join(f"{axes[a]}={vocab[a][v]}" for a, v in keys[i])
+
+    for i in sig_idx:
+        key = keys[i]
+        if len(key) < 2:
+            continue
+        for j in range(len(key)):
+            parent = key[:j] + key[j + 1 :]
+            pi = index.get(parent)
+            if pi is None:
+                continue
+            rest_size = sizes_a[pi] - sizes_a[i]
+            rest_err = esum_a[pi] - esum_a[i]
+            p = _two_group_p(sizes_a[i], esum_a[i], rest_size, rest_err, binary, "two-sided")
+            if p >= nest_alpha:
+                drop_note.setdefault(
+                    int(i), f"not different from the rest of parent {label(pi)} (p={p:.3g})"
+                )
+            # parent explained by this child?
+            out_size = n - sizes_a[pi]
+            out_err = e_total - esum_a[pi]
+            p_par = _two_group_p(rest_size, rest_err, out_size, out_err, binary, "greater")
+            if p_par >= nest_alpha:
+                drop_note.setdefault(
+                    int(pi),
+                    f"explained by child {label(i)}: the rest of the slice is not worse than "
+                    f"outside it (p={p_par:.3g})",
+                )
+    kept = [make(int(i)) for i in sig_idx if int(i) not in drop_note]
+    dropped = [make(int(i), drop_note[int(i)]) for i in sig_idx if int(i) in drop_note]
+    kept.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
+    dropped.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
+    return SliceSearch(kept, dropped, n_tested, int(sig_idx.size), e_bar, q)

@@ -1,0 +1,160 @@
+"""The capslice Textual app and its factory ``make_app`` (used by the CLI and the tests).
+
+Screens reach data only through the workspace facade (``app.ws``), always from thread
+workers. Other screens join the app through :data:`NAVIGATION`: append one
+``NavEntry(key, label, "capslice_tui.app.screens.module:ScreenClass")`` and the ``m`` menu
+and the command palette list it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+
+from .commands import CapsliceCommands
+from .screens.help import HelpRow, HelpScreen
+from .screens.menu import MenuScreen
+from .screens.runs import RunsScreen
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A screen reachable from the menu.
+
+    Attributes:
+        key: one plain key (letter or digit) that opens it from the menu.
+        label: what the menu shows.
+        factory: ``"package.module:ScreenClass"`` (imported on first use, called with no
+            arguments), a callable returning a Screen, or ``None`` for the start screen.
+    """
+
+    key: str
+    label: str
+    factory: str | Callable[[], Screen] | None
+
+
+NAVIGATION: list[NavEntry] = [
+    NavEntry("r", "Runs (start screen)", None),
+]
+
+
+def resolve_screen(factory: str | Callable[[], Screen]) -> Screen:
+    """Build the screen of a navigation entry.
+
+    Raises:
+        ValueError: a string factory not of the form ``module:attribute``.
+        ImportError / AttributeError: the module or attribute does not exist.
+    """
+    if isinstance(factory, str):
+        module_name, sep, attr = factory.partition(":")
+        if not sep:
+            raise ValueError(f"navigation factory {factory!r} must look like 'module:Screen'")
+        factory = getattr(importlib.import_module(module_name), attr)
+    return factory()
+
+
+class CapsliceApp(App):
+    """capslice terminal app. Start screen: runs; ``m`` menu; ``?``/``h`` help; ``q`` back/quit."""
+
+    CSS_PATH = "capslice.tcss"
+    TITLE = "capslice"
+    COMMANDS = App.COMMANDS | {CapsliceCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("h", "help", "Help", show=False, id="app.help-h"),
+        Binding("m", "menu", "Menu", id="app.menu"),
+        Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
+    ]
+
+    def __init__(self, workspace: Any, store_path: Path | None = None) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.store_path = store_path
+        if store_path is not None:
+            self.sub_title = str(store_path)
+
+    def get_default_screen(self) -> Screen:
+        return RunsScreen()
+
+    def action_back_or_quit(self) -> None:
+        """Go back one screen; on the start screen, quit."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.exit()
+
+    def help_rows(self, screen: Screen) -> list[HelpRow]:
+        """Every active binding of ``screen`` (screen, widget and global), from the bindings."""
+        rows: list[HelpRow] = []
+        seen: set[tuple[str, str]] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if active.node is self:
+                section = "global"
+            elif active.node is screen:
+                section = "this screen"
+            else:
+                section = f"{type(active.node).__name__} (focused)"
+            description = binding.description or binding.tooltip or binding.action
+            display = self.get_key_display(binding)
+            if (display, description) in seen:
+                continue
+            seen.add((display, description))
+            rows.append(HelpRow(section, display, description, binding.id))
+        rows.append(HelpRow("global", "ctrl+p", "command palette (screen-aware)", None))
+        order = {"this screen": 0, "global": 2}
+        rows.sort(key=lambda r: order.get(r.section, 1))
+        return rows
+
+    def action_help(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HelpScreen):
+            return
+        title = f"{screen.sub_title or type(screen).__name__}"
+        self.push_screen(HelpScreen(title, self.help_rows(screen)))
+
+    def action_menu(self) -> None:
+        if not isinstance(self.screen, MenuScreen):
+            self.push_screen(MenuScreen(NAVIGATION))
+
+    def open_navigation(self, entry: NavEntry) -> None:
+        """Open a navigation entry's screen (the start screen when its factory is ``None``)."""
+        if entry.factory is None:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        try:
+            screen = resolve_screen(entry.factory)
+        except Exception as exc:  # a broken entry must not take the app down
+            self.notify(f"cannot open {entry.label}: {exc}", severity="error", markup=False)
+            return
+        self.push_screen(screen)
+
+
+def make_app(
+    store_path: str | os.PathLike[str],
+    taxonomy_dir: str | os.PathLike[str] | None = None,
+    *,
+    workspace: Any = None,
+) -> CapsliceApp:
+    """Build the app on a store (the CLI and the tests both call this).
+
+    Args:
+        store_path: SQLite store file (created on first use by the workspace).
+        taxonomy_dir: directory with the user's taxonomy YAML, or ``None`` for the default.
+        workspace: an already built facade object (tests pass a fake one); by default a
+            :class:`capslice_tui.workspace.Workspace` on ``store_path``.
+    """
+    if workspace is None:
+        from ..workspace import Workspace
+
+        workspace = Workspace(Path(store_path), Path(taxonomy_dir) if taxonomy_dir else None)
+    return CapsliceApp(workspace, Path(store_path))

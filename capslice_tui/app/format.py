@@ -1,0 +1,97 @@
+"""Number and text formatting for the app's tables (plain text, never markup).
+
+Tables get ``rich.text.Text`` cells built here, so model output such as ``[bold]`` shows as
+typed and numbers read the same with or without colour.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.text import Text
+
+BAR_CHAR = "█"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A 0..1 fraction as a percentage string (``0.532`` -> ``53.2%``); ``-`` for missing/NaN."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:.{digits}f}%"
+
+
+def points(value: float | None) -> str:
+    """A 0..1 difference as signed percentage points (``-0.12`` -> ``-12.0pt``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:+.1f}pt"
+
+
+def count(correct: float | None, n: int | None) -> str:
+    """``c/n`` with ``c`` as an integer when it is one (``133/250``), else one decimal."""
+    if correct is None or n is None:
+        return "-"
+    c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
+    return f"{c}/{n}"
+
+
+def interval(lo: float | None, hi: float | None) -> str:
+    """A 95% interval in percent: ``[48.1, 58.3]``."""
+    if lo is None or hi is None:
+        return "-"
+    return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def pvalue(p: float | None) -> str:
+    """A p-value with enough digits to tell 1e-7 from 0 (``0.032``, ``3.1e-07``)."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    if p == 0:
+        return "0"
+    if p < 0.001:
+        return f"{p:.1e}"
+    return f"{p:.3f}"
+
+
+def short(value: Any, width: int) -> str:
+    """One line of ``value`` cut to ``width`` characters with ``…`` when cut."""
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def cell(value: Any, width: int | None = None, style: str = "") -> Text:
+    """A table cell as ``Text`` (never parsed as markup), optionally cut to ``width``."""
+    text = "" if value is None else str(value)
+    if width is not None:
+        text = short(text, width)
+    return Text(text, style=style, no_wrap=True)
+
+
+def verdict_mark(score: float | None) -> str:
+    """``✓ ok`` for a positive score, ``✗ no`` for zero, ``-`` when unknown."""
+    if score is None:
+        return "-"
+    return "✓ ok" if score > 0 else "✗ no"
+
+
+def bar(fraction: float, width: int, char: str = BAR_CHAR) -> str:
+    """A bar of ``round(fraction * width)`` characters, fraction clamped to [0, 1]."""
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return ""
+    return char * int(round(max(0.0, min(1.0, fraction)) * width))
+
+
+def slice_label(key: dict[str, Any]) -> str:
+    """A slice key ``{axis: value}`` as ``value & value`` (the grouping names are headers)."""
+    return " & ".join(str(v) for v in key.values())
+
+
+def warning_mark(warning: str | None, n_items: int | None = None) -> str:
+    """Short text marker for a slice warning: ``n<20`` for small slices, else ``warn``."""
+    if not warning:
+        return ""
+    if n_items is not None and n_items < 20:
+        return f"n<{20 if n_items >= 10 else 10}"
+    return "warn"

@@ -1,0 +1,70 @@
+"""App messages: thread workers post ``XLoaded`` with the facade's result; screens handle them.
+
+Workers never touch widgets. A worker calls one facade function and posts one of these (Textual's
+``post_message`` is thread-safe); the screen that started it fills its widgets in the handler.
+Errors are not messages: a failed worker ends in ``WorkerState.ERROR`` and the screen's single
+``Worker.StateChanged`` handler turns it into a notification (see ``screens/base.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.message import Message
+
+
+class RunsLoaded(Message):
+    """``ws.runs()`` finished: ``runs`` is its list of run dicts."""
+
+    def __init__(self, runs: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.runs = runs
+
+
+class SlicesLoaded(Message):
+    """``ws.slices(...)`` finished: ``table`` is the SliceTable for grouping ``by``."""
+
+    def __init__(self, table: Any, by: str) -> None:
+        super().__init__()
+        self.table = table
+        self.by = by
+
+
+class SamplesLoaded(Message):
+    """One page of ``ws.samples(...)``: ``rows``, whether ``more`` exist, and the filter used.
+
+    ``append`` is False for the first page of a (new) filter, True for a following page.
+    """
+
+    def __init__(
+        self, rows: list[dict[str, Any]], more: bool, append: bool, failure_mode: str | None
+    ) -> None:
+        super().__init__()
+        self.rows = rows
+        self.more = more
+        self.append = append
+        self.failure_mode = failure_mode
+
+
+class SampleLoaded(Message):
+    """``ws.sample(id)`` finished: ``sample`` is the full sample dict."""
+
+    def __init__(self, sample: dict[str, Any]) -> None:
+        super().__init__()
+        self.sample = sample
+
+
+class CompareLoaded(Message):
+    """``ws.compare(...)`` finished: ``data`` is ``Comparison.to_dict()``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.data = data
+
+
+class DiagnoseLoaded(Message):
+    """``ws.diagnose(...)`` finished: ``data`` is ``Diagnosis.to_dict()``."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.data = data

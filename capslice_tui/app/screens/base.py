@@ -1,0 +1,56 @@
+"""The base class of every capslice screen: workspace access, back keys, worker errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
+
+
+class CapsliceScreen(Screen):
+    """A screen that loads through the workspace facade in thread workers.
+
+    Subclasses start ``@work(thread=True, exclusive=True, exit_on_error=False, group=...)``
+    workers that call one facade function and post a message from ``messages.py``. This class
+    holds the one ``Worker.StateChanged`` handler that turns a failed worker into an error
+    notification and a line in the screen's ``#status`` widget (when it has one).
+    """
+
+    BINDINGS = [
+        Binding("b", "back", "Back", id="back", tooltip="Go back to the previous screen"),
+        Binding("escape", "back", "Back", show=False, id="back-escape"),
+    ]
+
+    @property
+    def ws(self) -> Any:
+        """The workspace facade the app was built with."""
+        return self.app.ws  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        """Pop this screen unless it is the start screen."""
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def set_status(self, text: str) -> None:
+        """Show ``text`` (plain, not markup) in the screen's ``#status`` line if present."""
+        for status in self.query("#status"):
+            if isinstance(status, Static):
+                status.update(_plain(text))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        what = event.worker.group or event.worker.name
+        message = f"{what} failed: {error}"
+        self.set_status(f"error: {error}")
+        self.notify(message, title="capslice", severity="error", timeout=10, markup=False)
+
+
+def _plain(text: str) -> Any:
+    from rich.text import Text
+
+    return Text(text)

@@ -1,0 +1,190 @@
+"""Diagnosis: a verdict (data / not data / inconclusive) with its evidence, charted in text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell, pct, points, pvalue, slice_label
+from ..messages import DiagnoseLoaded
+from ..widgets.bar_chart import Bar, BarChart
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+from .compare import as_dict
+from .slices import samples_query
+
+VERDICT_TEXT = {
+    "data": "DATA PROBLEM",
+    "not_data": "NOT A DATA PROBLEM",
+    "inconclusive": "INCONCLUSIVE",
+}
+SLICE_COLUMNS = ("slice", "items", "score", "deficit", "p adj", "wrong%", "dominant mode")
+
+
+def verdict_banner(verdict: str) -> Text:
+    """The verdict in large plain letters inside a box of ``=`` (no colour needed)."""
+    words = "VERDICT: " + VERDICT_TEXT.get(verdict, verdict.upper())
+    spaced = " ".join(words)
+    rule = "=" * (len(spaced) + 4)
+    return Text(f"{rule}\n| {spaced} |\n{rule}", style="bold", no_wrap=True)
+
+
+def failure_bars(data: dict[str, Any]) -> list[Bar]:
+    """Bars of failure-mode shares: base and candidate per mode, or one run's counts."""
+    bars: list[Bar] = []
+    shift = data.get("failure_mode_shift") or []
+    if shift and data.get("cand"):
+        for row in shift:
+            bars.append(
+                Bar(f"{row['mode']} base", row.get("base_share") or 0.0, pct(row.get("base_share")))
+            )
+            bars.append(
+                Bar(
+                    f"{row['mode']} cand",
+                    row.get("cand_share") or 0.0,
+                    f"{pct(row.get('cand_share'))}  contrib {points(row.get('contribution'))}",
+                    char="#",
+                )
+            )
+        return bars
+    counts = (data.get("failure_modes") or {}).get(data.get("base")) or {}
+    total = sum(counts.values()) or 1
+    for mode, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        bars.append(Bar(mode, n / total, f"{n} ({pct(n / total)})"))
+    return bars
+
+
+def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
+    """One bar per axis value: length = |delta| (or score in weakness mode), text has the sign."""
+    deltas = [abs(r["delta"]) for r in rows if r.get("delta") is not None]
+    scale = max(deltas) if deltas else 0.0
+    bars = []
+    for r in rows:
+        n = r.get("n_items")
+        if r.get("delta") is not None and scale > 0:
+            bars.append(
+                Bar(
+                    str(r.get("value")),
+                    abs(r["delta"]) / scale,
+                    f"{points(r['delta'])} n={n}",
+                    char="#" if r["delta"] < 0 else "█",
+                )
+            )
+        else:
+            score = r.get("cand_score", r.get("base_score"))
+            bars.append(Bar(str(r.get("value")), score or 0.0, f"{pct(score)} n={n}"))
+    return bars
+
+
+class DiagnoseScreen(CapsliceScreen):
+    """``ws.diagnose(base, cand)`` (a change) or ``ws.diagnose(run)`` (weaknesses of one run).
+
+    Enter on a slice opens its samples filtered by the slice's dominant failure mode.
+    """
+
+    def __init__(self, base: str, cand: str | None, *, benchmark: str | None) -> None:
+        super().__init__()
+        self.base = base
+        self.cand = cand
+        self.benchmark = benchmark
+        self.data: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="diagnosis"):
+            yield Static("diagnosing…", id="status")
+            yield Static("", id="verdict")
+            yield Static("", id="summary")
+            yield Static("failure modes", classes="section")
+            yield BarChart(id="failure-chart")
+            yield Static("", id="axes-title", classes="section")
+            yield BarChart(label_width=26, bar_width=20, id="axes-chart")
+            yield Static(
+                "significant slices (Enter: samples by dominant failure mode)", classes="section"
+            )
+            yield ResultTable(id="diagnose-slices")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "diagnose " + (f"{self.base} → {self.cand}" if self.cand else self.base)
+        self.query_one(ResultTable).set_columns(SLICE_COLUMNS)
+        self.load_diagnosis()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="diagnose")
+    def load_diagnosis(self) -> None:
+        if self.cand is None:
+            result = self.ws.diagnose(self.base, benchmark=self.benchmark)
+        else:
+            result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
+        self.post_message(DiagnoseLoaded(as_dict(result)))
+
+    def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
+        data = self.data = message.data
+        mode = data.get("mode") or ("change" if self.cand else "weakness")
+        self.query_one("#verdict", Static).update(verdict_banner(data.get("verdict") or "?"))
+        summary = Text()
+        what = f"{data.get('base')} → {data.get('cand')}" if data.get("cand") else data.get("base")
+        summary.append(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
+        summary.append(f"{data.get('summary') or ''}\n")
+        causes = data.get("causes") or []
+        if causes:
+            summary.append("\ncauses\n", style="bold")
+            for c in causes:
+                summary.append(f"  - {c}\n")
+        evidence = data.get("evidence") or []
+        if evidence:
+            summary.append("\nevidence\n", style="bold")
+            for e in evidence:
+                value = e.get("value")
+                value = f"{value:.4g}" if isinstance(value, float) else str(value)
+                summary.append(f"  - {e.get('name')}: {value}")
+                if e.get("detail"):
+                    summary.append(f"  ({e['detail']})")
+                summary.append("\n")
+        spread = data.get("spread") or {}
+        if spread:
+            summary.append("\nspread across content axes\n", style="bold")
+            for axis, how in spread.items():
+                summary.append(f"  - {axis}: {how}\n")
+        self.query_one("#summary", Static).update(summary)
+        self.query_one("#failure-chart", BarChart).bars = tuple(failure_bars(data))
+        axes = data.get("axes") or {}
+        bars: list[Bar] = []
+        for axis, rows in axes.items():
+            bars.append(Bar(f"[{axis}]", 0.0, ""))
+            bars.extend(axis_bars(rows))
+        title = "axis decomposition (bar = size of change; # = worse, █ = better)"
+        self.query_one("#axes-title", Static).update(Text(title, style="bold"))
+        self.query_one("#axes-chart", BarChart).bars = tuple(bars)
+        rows = []
+        for s in data.get("slices") or []:
+            key = dict(s.get("slice") or {})
+            wrong = s.get("wrong_answer_share")
+            cells = [
+                cell(slice_label(key), 30),
+                cell(s.get("n_items")),
+                cell(pct(s.get("score"))),
+                cell(points(-s["deficit"]) if s.get("deficit") is not None else "-"),
+                cell(pvalue(s.get("p_adjusted"))),
+                cell(pct(wrong, 0) if wrong is not None else "-"),
+                cell(s.get("dominant_failure_mode") or "-"),
+            ]
+            rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
+        self.query_one(ResultTable).set_rows(rows)
+        self.set_status(f"verdict: {data.get('verdict')} · {len(rows)} significant slices")
+
+    @on(ResultTable.RowChosen)
+    def open_samples(self, event: ResultTable.RowChosen) -> None:
+        from .samples import SamplesScreen
+
+        key = event.payload["slice"]
+        mode = event.payload["mode"]
+        run = self.cand or self.base
+        query = samples_query(key, self.benchmark)
+        title = slice_label(key)
+        self.app.push_screen(SamplesScreen(run, title=title, failure_mode=mode, **query))

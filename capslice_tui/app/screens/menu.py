@@ -1,0 +1,52 @@
+"""Menu of the app's screens, generated from ``capslice_tui.app.app.NAVIGATION``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from .base import CapsliceScreen
+
+
+class MenuScreen(CapsliceScreen):
+    """One line per navigation entry; press its key, or highlight it and press Enter."""
+
+    def __init__(self, entries: list[Any]) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Go to (press the key or Enter):", id="title")
+        yield OptionList(
+            *[
+                Option(Text(f"{e.key}  {e.label}"), id=f"nav-{i}")
+                for i, e in enumerate(self.entries)
+            ],
+            id="menu-list",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "menu"
+
+    def on_key(self, event: events.Key) -> None:
+        for entry in self.entries:
+            if event.key == entry.key:
+                event.stop()
+                self._open(entry)
+                return
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = int((event.option.id or "nav-0").split("-")[1])
+        self._open(self.entries[index])
+
+    def _open(self, entry: Any) -> None:
+        self.app.pop_screen()
+        self.app.open_navigation(entry)  # type: ignore[attr-defined]

@@ -1,0 +1,153 @@
+"""Start screen: every run with its per-benchmark score, one row per (run, benchmark)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell, count, pct, short
+from ..messages import RunsLoaded
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+
+COLUMNS = ("run", "step", "bench", "score", "correct/n", "metric", "status")
+
+
+def short_metric(metric: str) -> str:
+    """A metric name cut to fit the runs table (``greedy accuracy`` -> ``greedy acc``)."""
+    text = metric.replace("accuracy", "acc").replace(" (mean over samples)", " mean")
+    return short(text, 12)
+
+
+class RunsScreen(CapsliceScreen):
+    """Runs table. Enter opens slices; ``c`` marks base then candidate; ``d`` diagnoses.
+
+    The base mark is shown as text (``BASE``) in the status column.
+    """
+
+    BINDINGS = [
+        Binding("c", "mark", "Compare", id="runs.mark", tooltip="Mark base, then candidate"),
+        Binding("d", "diagnose", "Diagnose", id="runs.diagnose"),
+        Binding("r", "reload", "Reload", id="runs.reload"),
+        Binding("x", "clear_marks", "Clear marks", id="runs.clear_marks"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.base: tuple[str, str] | None = None
+        self.runs: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Runs: Enter opens slices · c marks base/candidate · d diagnose", id="hint")
+        yield ResultTable(id="runs-table")
+        yield Static("loading runs…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "runs"
+        self.query_one(ResultTable).set_columns(COLUMNS)
+        self.load_runs()
+
+    def on_screen_resume(self) -> None:
+        if self.runs:
+            self.load_runs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def load_runs(self) -> None:
+        self.post_message(RunsLoaded(self.ws.runs()))
+
+    def on_runs_loaded(self, message: RunsLoaded) -> None:
+        self.runs = message.runs
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(ResultTable)
+        row = table.cursor_row
+        rows = []
+        for run in self.runs:
+            benches = run.get("benchmarks") or {"-": None}
+            for bench, s in benches.items():
+                status = run.get("status") or ""
+                if self.base == (run["name"], bench):
+                    status = "BASE " + status
+                if run.get("n_bad"):
+                    status += f" bad:{run['n_bad']}"
+                cells = [
+                    cell(run["name"], 18),
+                    cell("" if run.get("step") is None else run["step"]),
+                    cell(bench, 8),
+                    cell(pct(s["score"]) if s else "-"),
+                    cell(count(s["correct"], s["n_samples"]) if s else "-"),
+                    cell(short_metric(s["metric"]) if s else "no samples"),
+                    cell(status),
+                ]
+                rows.append(((run["name"], None if s is None else bench), cells))
+        table.set_rows(rows)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+        n_runs = len(self.runs)
+        self.set_status(
+            f"{n_runs} run{'s' if n_runs != 1 else ''}"
+            + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
+            + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
+        )
+
+    def action_reload(self) -> None:
+        self.load_runs()
+
+    def action_clear_marks(self) -> None:
+        self.base = None
+        self._fill()
+
+    @on(ResultTable.RowChosen)
+    def open_slices(self, event: ResultTable.RowChosen) -> None:
+        run, bench = event.payload
+        if bench is None:
+            self.notify(f"run {run} has no scored samples", markup=False)
+            return
+        from .slices import SlicesScreen
+
+        self.app.push_screen(SlicesScreen(run, bench))
+
+    def _current(self) -> tuple[str, str] | None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None or payload[1] is None:
+            self.notify("highlight a run with a benchmark first", markup=False)
+            return None
+        return payload
+
+    def action_mark(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        if self.base is None or self.base == current:
+            self.base = None if self.base == current else current
+            self._fill()
+            return
+        if self.base[1] != current[1]:
+            self.notify(
+                f"candidate must be on benchmark {self.base[1]}, not {current[1]}", markup=False
+            )
+            return
+        base = self.base
+        self.base = None
+        self._fill()
+        from .compare import CompareScreen
+
+        self.app.push_screen(CompareScreen(base[0], current[0], benchmark=current[1]))
+
+    def action_diagnose(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        from .diagnose import DiagnoseScreen
+
+        if self.base is not None and self.base[0] != current[0] and self.base[1] == current[1]:
+            self.app.push_screen(DiagnoseScreen(self.base[0], current[0], benchmark=current[1]))
+        else:
+            self.app.push_screen(DiagnoseScreen(current[0], None, benchmark=current[1]))

@@ -1,0 +1,107 @@
+"""Every field of one sample, as plain text (model output is never parsed as markup)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Collapsible, Footer, Header, Static
+
+from ..format import verdict_mark
+from ..messages import SampleLoaded
+from .base import CapsliceScreen
+
+AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, indent=1)
+    return str(value)
+
+
+class SampleDetailScreen(CapsliceScreen):
+    """Prompt (collapsed), response, target, extractions, score, failure mode, axis labels."""
+
+    def __init__(self, sample_id: int) -> None:
+        super().__init__()
+        self.sample_id = sample_id
+        self.sample: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="detail"):
+            yield Static("loading sample…", id="status")
+            yield Static("", id="summary")
+            with Collapsible(title="prompt", collapsed=True, id="prompt-box"):
+                yield Static("", id="prompt")
+            yield Static("", id="response")
+            yield Static("", id="labels")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"sample {self.sample_id}"
+        self.load_sample()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
+    def load_sample(self) -> None:
+        self.post_message(SampleLoaded(self.ws.sample(self.sample_id)))
+
+    def on_sample_loaded(self, message: SampleLoaded) -> None:
+        s = self.sample = message.sample
+        head = Text()
+        rows = [
+            ("task", s.get("task")),
+            ("doc_id / sample", f"{s.get('doc_id')} / k={s.get('sample_idx')}"),
+            ("filter", s.get("filter")),
+            ("target", s.get("target")),
+            ("extracted (harness)", s.get("extracted")),
+            ("extracted (lenient)", s.get("lenient_extracted")),
+            (
+                "score",
+                f"{verdict_mark(s.get('score'))} {s.get('score')}  (source: "
+                f"{s.get('score_source') or '-'})",
+            ),
+            ("lenient score", f"{verdict_mark(s.get('lenient'))} {s.get('lenient')}"),
+            ("failure mode", s.get("failure_mode")),
+            ("reason", s.get("failure_reason")),
+        ]
+        if s.get("response_sha256"):
+            rows.append(
+                (
+                    "response stored",
+                    f"truncated: {s.get('response_chars')} chars, sha256 {s['response_sha256']}",
+                )
+            )
+        for name, value in rows:
+            head.append(f"{name:>20}: ", style="bold")
+            head.append(_text(value) + "\n")
+        question = s.get("question")
+        if question:
+            head.append("\nquestion\n", style="bold")
+            head.append(_text(question))
+        self.query_one("#summary", Static).update(head)
+        self.query_one("#prompt", Static).update(Text(_text(s.get("prompt"))))
+        response = Text("response\n", style="bold")
+        response.append(_text(s.get("response")) if s.get("response") else "(empty)", style="")
+        self.query_one("#response", Static).update(response)
+        labels = Text("axis labels\n", style="bold")
+        sources = s.get("label_sources") or {}
+        if isinstance(sources, str):
+            try:
+                sources = json.loads(sources)
+            except ValueError:
+                sources = {}
+        for axis in AXES:
+            value = s.get(axis)
+            source = sources.get(axis) if isinstance(sources, dict) else None
+            labels.append(f"{axis:>20}: {value or '(unlabelled)'}")
+            labels.append(f"  (source: {source or 'none'})\n")
+        self.query_one("#labels", Static).update(labels)
+        self.set_status(f"sample {self.sample_id} · b: back")

@@ -1,0 +1,175 @@
+"""Samples of one slice, 200 per page (keyset pagination), with a failure-mode filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell, short, verdict_mark
+from ..messages import SamplesLoaded
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+
+PAGE = 200
+FAILURE_FILTERS: tuple[str | None, ...] = (
+    None,
+    "wrong_answer",
+    "extraction_failure",
+    "truncated",
+    "runaway",
+    "empty",
+    "correct",
+)
+COLUMNS = ("task", "doc", "k", "target", "extracted", "score", "mode", "response")
+# Short, colour-free markers for failure modes in the table.
+MODE_TEXT = {
+    "correct": "correct",
+    "wrong_answer": "wrong",
+    "extraction_failure": "fmt!",
+    "truncated": "trunc",
+    "runaway": "runaway",
+    "empty": "empty",
+}
+
+
+def short_task(task: str) -> str:
+    """A task name without its benchmark prefix (``bbh_cot_fewshot_navigate`` -> ``navigate``)."""
+    for prefix in ("bbh_cot_fewshot_", "bbh_cot_zeroshot_", "bbh_", "minerva_math_", "mmlu_"):
+        if task.startswith(prefix):
+            return task[len(prefix) :]
+    return task
+
+
+class SamplesScreen(CapsliceScreen):
+    """Samples table. ``n`` loads the next page (also on reaching the last row), ``f`` filters."""
+
+    BINDINGS = [
+        Binding("n", "next_page", "More", id="samples.next"),
+        Binding("f", "cycle_filter", "Filter", id="samples.filter"),
+    ]
+
+    def __init__(
+        self,
+        run: str,
+        *,
+        title: str = "",
+        where: dict[str, str] | None = None,
+        task: str | None = None,
+        benchmark: str | None = None,
+        failure_mode: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.run = run
+        self.slice_title = title
+        self.where = dict(where or {})
+        self.task = task
+        self.benchmark = benchmark
+        self.failure_mode = failure_mode
+        self.rows: list[dict[str, Any]] = []
+        self.more = False
+        self.loading = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="title")
+        yield ResultTable(id="samples-table")
+        yield Static("loading samples…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.run} · samples"
+        self.query_one(ResultTable).set_columns(COLUMNS)
+        self._update_title()
+        self.load_page(append=False)
+
+    def _update_title(self) -> None:
+        mode = self.failure_mode or "all"
+        self.query_one("#title", Static).update(
+            cell(f"{self.run} · {self.slice_title or 'all'} · filter: {mode}")
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="samples")
+    def load_page(self, append: bool) -> None:
+        mode = self.failure_mode
+        after_id = self.rows[-1]["id"] if append and self.rows else 0
+        rows, more = self.ws.samples(
+            self.run,
+            where=self.where or None,
+            task=self.task,
+            benchmark=self.benchmark,
+            failure_mode=mode,
+            limit=PAGE,
+            after_id=after_id,
+        )
+        self.post_message(SamplesLoaded(rows, more, append, mode))
+
+    def on_samples_loaded(self, message: SamplesLoaded) -> None:
+        self.loading = False
+        if message.failure_mode != self.failure_mode:
+            return
+        table = self.query_one(ResultTable)
+        new = [(r["id"], self._cells(r)) for r in message.rows]
+        if message.append:
+            self.rows.extend(message.rows)
+            table.append_rows(new)
+        else:
+            self.rows = list(message.rows)
+            table.set_rows(new)
+        self.more = message.more
+        self._status()
+
+    def _status(self) -> None:
+        shown = len(self.rows)
+        total = f">{shown}" if self.more else f"{shown}"
+        hint = " · n: next 200" if self.more else ""
+        self.set_status(f"{shown} of {total} samples{hint} · f: filter · Enter: detail")
+
+    @staticmethod
+    def _cells(row: dict[str, Any]) -> list[Any]:
+        mode = row.get("failure_mode") or ""
+        return [
+            cell(short_task(row.get("task") or ""), 14),
+            cell(row.get("doc_id")),
+            cell(row.get("sample_idx")),
+            cell(row.get("target"), 10),
+            cell(row.get("extracted"), 10),
+            cell(verdict_mark(row.get("score"))),
+            cell(MODE_TEXT.get(mode, mode)),
+            cell(short(row.get("response"), 60)),
+        ]
+
+    def action_next_page(self) -> None:
+        if not self.more:
+            self.notify("no more samples", markup=False)
+            return
+        if not self.loading:
+            self.loading = True
+            self.load_page(append=True)
+
+    @on(ResultTable.EndReached)
+    def auto_next(self) -> None:
+        if self.more and not self.loading:
+            self.loading = True
+            self.load_page(append=True)
+
+    def action_cycle_filter(self) -> None:
+        index = (
+            FAILURE_FILTERS.index(self.failure_mode) if self.failure_mode in FAILURE_FILTERS else 0
+        )
+        self.failure_mode = FAILURE_FILTERS[(index + 1) % len(FAILURE_FILTERS)]
+        self.rows = []
+        self.more = False
+        self.loading = True
+        self._update_title()
+        self.set_status(f"loading {self.failure_mode or 'all'} samples…")
+        self.load_page(append=False)
+
+    @on(ResultTable.RowChosen)
+    def open_detail(self, event: ResultTable.RowChosen) -> None:
+        from .sample_detail import SampleDetailScreen
+
+        self.app.push_screen(SampleDetailScreen(int(event.payload)))

@@ -1,0 +1,157 @@
+"""Slices of one run and benchmark, grouped by task, an axis, or a combination of axes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell, count, interval, pct, slice_label, warning_mark
+from ..messages import SlicesLoaded
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+
+AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
+GROUPINGS = ("task", *AXES, "task_type,solving_operation")
+SORTS = ("key", "score", "n")
+MAX_K_COLUMNS = 3
+
+
+def pick_ks(ks: list[int]) -> list[int]:
+    """At most three pass@k columns that fit 80 columns: 1, a middle k and the largest."""
+    if len(ks) <= MAX_K_COLUMNS:
+        return list(ks)
+    return [ks[0], ks[len(ks) // 2], ks[-1]]
+
+
+def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
+    """``ws.samples`` keyword arguments selecting the samples of slice ``key``."""
+    query: dict[str, Any] = {"benchmark": benchmark, "where": {}}
+    for grouping, value in key.items():
+        if grouping == "task":
+            query["task"] = value
+        elif grouping == "benchmark":
+            query["benchmark"] = value
+        elif grouping in AXES:
+            query["where"][grouping] = value
+    return query
+
+
+class SlicesScreen(CapsliceScreen):
+    """Slice table of one run. ``g`` cycles the grouping, ``a`` combines axes, ``s`` sorts."""
+
+    BINDINGS = [
+        Binding("g", "cycle_grouping", "Group", id="slices.group"),
+        Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
+        Binding("s", "cycle_sort", "Sort", id="slices.sort"),
+    ]
+
+    def __init__(self, run: str, benchmark: str | None, by: str = "task") -> None:
+        super().__init__()
+        self.run = run
+        self.benchmark = benchmark
+        self.by = by
+        self.sort = "key"
+        self.table_data: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="title")
+        yield ResultTable(id="slices-table")
+        yield Static("loading slices…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.run} · {self.benchmark}"
+        self.load_slices()
+
+    def _title(self) -> str:
+        return f"{self.run} · {self.benchmark or 'all'} · by {self.by} · sort {self.sort}"
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="slices")
+    def load_slices(self) -> None:
+        by = self.by
+        self.post_message(
+            SlicesLoaded(self.ws.slices(self.run, benchmark=self.benchmark, by=by), by)
+        )
+
+    def on_slices_loaded(self, message: SlicesLoaded) -> None:
+        if message.by != self.by:
+            return
+        self.table_data = message.table
+        self._fill()
+
+    def _sorted_rows(self) -> list[Any]:
+        rows = list(self.table_data.rows)
+        if self.sort == "score":
+            rows.sort(key=lambda r: r.score)
+        elif self.sort == "n":
+            rows.sort(key=lambda r: -r.n_items)
+        return rows
+
+    def _fill(self) -> None:
+        data = self.table_data
+        ks = pick_ks(list(data.ks))
+        columns = ["slice", "items", "score", "95% CI", "c/n", *[f"pass@{k}" for k in ks], "warn"]
+        table = self.query_one(ResultTable)
+        table.set_columns(columns)
+        rows = []
+        for r in [data.overall, *self._sorted_rows()]:
+            label = "ALL" if r is data.overall else slice_label(r.key)
+            cells = [
+                cell(label, 34),
+                cell(r.n_items),
+                cell(pct(r.score)),
+                cell(interval(r.lo, r.hi)),
+                cell(count(r.correct, r.n_samples)),
+                *[cell(pct(r.pass_at_k.get(k, {}).get("score"))) for k in ks],
+                cell(warning_mark(r.warning, r.n_items)),
+            ]
+            payload = None if r is data.overall else dict(r.key)
+            rows.append(({"all": True} if payload is None else payload, cells))
+        table.set_rows(rows)
+        self.query_one("#title", Static).update(cell(self._title()))
+        self.set_status(
+            f"{len(data.rows)} slices · {data.overall.metric}"
+            + (f" · {data.samples_per_item} samples/item" if data.samples_per_item > 1 else "")
+            + " · n<20: small slice, n<10: not tested"
+        )
+
+    def action_cycle_grouping(self) -> None:
+        order = list(GROUPINGS)
+        index = order.index(self.by) if self.by in order else -1
+        self.set_grouping(order[(index + 1) % len(order)])
+
+    def set_grouping(self, by: str) -> None:
+        """Regroup by ``by`` (``task``, an axis or ``axis1,axis2``) and reload."""
+        self.by = by
+        self.set_status(f"loading slices by {by}…")
+        self.query_one("#title", Static).update(cell(self._title()))
+        self.load_slices()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        if self.table_data is not None:
+            self._fill()
+
+    def action_pick_axes(self) -> None:
+        from .axis_picker import AxisPicker
+
+        current = [a for a in self.by.split(",") if a in AXES]
+
+        def chosen(axes: list[str] | None) -> None:
+            if axes:
+                self.set_grouping(",".join(axes))
+
+        self.app.push_screen(AxisPicker(list(AXES), current), chosen)
+
+    @on(ResultTable.RowChosen)
+    def open_samples(self, event: ResultTable.RowChosen) -> None:
+        from .samples import SamplesScreen
+
+        key = {} if event.payload.get("all") else event.payload
+        query = samples_query(key, self.benchmark)
+        self.app.push_screen(SamplesScreen(self.run, title=slice_label(key) or "ALL", **query))

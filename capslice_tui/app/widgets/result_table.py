@@ -1,0 +1,92 @@
+"""A row-cursor DataTable that carries a payload per row and posts ``RowChosen`` on Enter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.message import Message
+from textual.widgets import DataTable
+
+
+class ResultTable(DataTable):
+    """DataTable of ``Text`` cells; each row keeps a payload the screen gets back on Enter.
+
+    Rows are added in one ``add_rows`` call per page (the screens page at 200 rows, so the
+    table never holds the tens of thousands of rows that freeze the built-in DataTable).
+    """
+
+    DEFAULT_CSS = """
+    ResultTable { height: 1fr; }
+    """
+
+    class RowChosen(Message):
+        """Enter (or click) on a row; ``payload`` is what the screen attached to it."""
+
+        def __init__(self, table: ResultTable, payload: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.payload = payload
+
+        @property
+        def control(self) -> ResultTable:
+            return self.table
+
+    class EndReached(Message):
+        """The cursor moved onto the last row (screens use it to load the next page)."""
+
+        def __init__(self, table: ResultTable) -> None:
+            super().__init__()
+            self.table = table
+
+        @property
+        def control(self) -> ResultTable:
+            return self.table
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self._payloads: list[Any] = []
+
+    def set_columns(self, labels: Sequence[str]) -> None:
+        """Replace all columns (and rows) with plain-text headers."""
+        self.clear(columns=True)
+        self._payloads = []
+        for label in labels:
+            self.add_column(Text(label, no_wrap=True), key=label)
+
+    def set_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:
+        """Replace the rows; each row is ``(payload, cells)``."""
+        self.clear()
+        self._payloads = []
+        self.append_rows(rows)
+
+    def append_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:
+        """Add rows after the current ones, keeping the cursor where it is."""
+        cells = [
+            [c if isinstance(c, Text) else Text(str(c), no_wrap=True) for c in row]
+            for _, row in rows
+        ]
+        self._payloads.extend(p for p, _ in rows)
+        self.add_rows(cells)
+
+    def payload_at(self, row: int) -> Any:
+        """The payload of row index ``row`` (``None`` when out of range)."""
+        if 0 <= row < len(self._payloads):
+            return self._payloads[row]
+        return None
+
+    @property
+    def current_payload(self) -> Any:
+        """The payload of the highlighted row, or ``None`` for an empty table."""
+        return self.payload_at(self.cursor_row)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        payload = self.payload_at(event.cursor_row)
+        if payload is not None:
+            self.post_message(self.RowChosen(self, payload))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if self.row_count and event.cursor_row == self.row_count - 1:
+            self.post_message(self.EndReached(self))

@@ -1,0 +1,753 @@
+"""Evaluation taxonomy: load and validate ``evaluation.yaml``, and label items with it.
+
+The taxonomy declares four slice axes (``background_condition``, ``task_type``,
+``solving_operation``, ``output_constraint``), each with a closed set of values, and a list
+of rules that assign those values to benchmark items.
+
+Rule semantics (the YAML header of ``taxonomies/evaluation.yaml`` states the same):
+
+- An item is ``(benchmark, task, doc, question, prompt, target)``; ``task`` is the leaf task
+  name a harness logged (``bbh_cot_fewshot_date_understanding``, ``minerva_math_num_theory``).
+- A rule is ``{id, match, set, priority?, description?}``. ``match`` holds one or more
+  conditions and the rule matches an item when **all** of them hold:
+
+  * ``benchmark`` / ``task``: a glob or a list of globs (any may match), matched with
+    :func:`fnmatch.fnmatchcase`. An item whose benchmark is ``None`` never matches a rule with
+    a ``benchmark`` condition.
+  * ``doc``: ``{field: value | [values]}``; every field must be present in the item's doc and
+    equal one of the values, both compared as strings (integral floats as ints), so
+    ``level: [4, "Level 4"]`` matches ``4`` and ``"Level 4"``. A list of such mappings means
+    any one of them.
+  * ``prompt``: a regex :func:`re.search`-ed in the *question text* (see
+    :func:`question_text`): the explicit question, else doc field ``input`` / ``question`` /
+    ``problem``, else the part of the full prompt after its last ``Problem:`` /
+    ``Question:`` / ``Q:`` marker, else the whole prompt.
+  * ``target``: a regex searched in the target string.
+
+- All matching rules apply. For each axis the value comes from the matching rule with the
+  highest ``priority`` (int, default 0); ties go to the rule **later in the file**. The result
+  per item is ``{axis: (value, rule_id)}``; axes no rule sets are absent.
+
+Validation is strict: unknown keys, unknown axes or values, invalid regexes or globs, duplicate
+rule ids, duplicate mapping keys and missing ``set`` raise :class:`TaxonomyError` naming the
+file and the 1-based line. :meth:`Taxonomy.check_rules_match` reports rules that match none of
+a given collection of items (used by ``capslice taxonomy check``).
+
+No SQLite and no Textual here; the store persists the labels computed by this module.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+AXES: tuple[str, ...] = (
+    "background_condition",
+    "task_type",
+    "solving_operation",
+    "output_constraint",
+)
+"""The four slice axes, in display order. A taxonomy must declare exactly these."""
+
+QUESTION_FIELDS: tuple[str, ...] = ("input", "question", "problem")
+"""Doc fields that hold an item's question text, in lookup order."""
+
+EVALUATION_FILE = "evaluation.yaml"
+
+_PROMPT_MARKERS = re.compile(r"(?:^|\n)\s*(?:Problem|Question|Q):\s?")
+_TOP_KEYS = {"version", "axes", "rules"}
+_AXIS_KEYS = {"description", "values"}
+_RULE_KEYS = {"id", "match", "set", "priority", "description"}
+_MATCH_KEYS = {"benchmark", "task", "doc", "prompt", "target"}
+_SUPPORTED_VERSIONS = {1}
+
+Label = tuple[str, str]
+"""``(value, rule_id)``: an axis value and the id of the rule that set it."""
+
+
+class TaxonomyError(ValueError):
+    """A problem in a taxonomy file, or a rule that matches no item.
+
+    Attributes:
+        file: path of the YAML file (as given to the loader).
+        line: 1-based line number (0 when unknown).
+        message: what is wrong, naming the key or field at fault.
+
+    ``str(error)`` is ``"<file>:<line>: <message>"``.
+    """
+
+    def __init__(self, file: str | Path, line: int, message: str) -> None:
+        self.file = str(file)
+        self.line = int(line)
+        self.message = message
+        super().__init__(f"{self.file}:{self.line}: {message}")
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+class _Map(dict):
+    """A YAML mapping that remembers its own line and each key's line (1-based)."""
+
+    line: int
+    key_lines: dict[Any, int]
+
+
+class _Seq(list):
+    """A YAML sequence that remembers its own line and each item's line (1-based)."""
+
+    line: int
+    item_lines: list[int]
+
+
+def _to_python(node: yaml.Node, file: str, constructor: yaml.SafeLoader) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        out = _Map()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        constructor.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        for key_node, value_node in node.value:
+            key = _to_python(key_node, file, constructor)
+            key_line = key_node.start_mark.line + 1
+            if isinstance(key, (dict, list)):
+                raise TaxonomyError(file, key_line, "mapping keys must be scalars")
+            if key in out:
+                raise TaxonomyError(file, key_line, f"duplicate key {key!r}")
+            out[key] = _to_python(value_node, file, constructor)
+            out.key_lines[key] = key_line
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        seq = _Seq(_to_python(item, file, constructor) for item in node.value)
+        seq.line = node.start_mark.line + 1
+        seq.item_lines = [item.start_mark.line + 1 for item in node.value]
+        return seq
+    return constructor.construct_object(node, deep=True)
+
+
+def _parse_yaml(text: str, file: str) -> Any:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise TaxonomyError(file, line, f"invalid YAML: {exc.problem or exc}") from exc
+    except yaml.YAMLError as exc:
+        raise TaxonomyError(file, 0, f"invalid YAML: {exc}") from exc
+    if node is None:
+        raise TaxonomyError(file, 1, "empty taxonomy file")
+    return _to_python(node, file, yaml.SafeLoader(""))
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _norm(value: Any) -> str:
+    """String form used to compare doc values (integral floats compare as ints)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One labelling rule.
+
+    Attributes:
+        id: unique rule id.
+        index: 0-based position in the file (later wins ties).
+        line: 1-based line of the rule in ``file``.
+        priority: higher wins per axis.
+        sets: ``{axis: value}`` this rule assigns.
+        benchmark, task: glob tuples (any may match), or None when absent.
+        doc: alternatives (any may hold) of ``((field, allowed string values), ...)`` conjunctions.
+        prompt, target: compiled regexes, or None.
+        description: free text from the YAML, may be empty.
+    """
+
+    id: str
+    index: int
+    line: int
+    priority: int
+    sets: Mapping[str, str]
+    benchmark: tuple[str, ...] | None = None
+    task: tuple[str, ...] | None = None
+    doc: tuple[tuple[tuple[str, frozenset[str]], ...], ...] | None = None
+    prompt: re.Pattern[str] | None = None
+    target: re.Pattern[str] | None = None
+    description: str = ""
+
+    @property
+    def has_item_conditions(self) -> bool:
+        """True when matching needs more than the (benchmark, task) names."""
+        return self.doc is not None or self.prompt is not None or self.target is not None
+
+    @property
+    def doc_fields(self) -> frozenset[str]:
+        """Doc fields referenced by the ``doc`` condition (empty when there is none)."""
+        if self.doc is None:
+            return frozenset()
+        return frozenset(name for conj in self.doc for name, _ in conj)
+
+    def matches_names(self, benchmark: str | None, task: str) -> bool:
+        """Whether the ``benchmark`` and ``task`` conditions hold (absent ones hold)."""
+        if self.benchmark is not None:
+            if benchmark is None or not any(fnmatchcase(benchmark, g) for g in self.benchmark):
+                return False
+        if self.task is not None and not any(fnmatchcase(task, g) for g in self.task):
+            return False
+        return True
+
+    def matches_item(
+        self, doc: Mapping[str, Any] | None, question: str | None, target: str | None
+    ) -> bool:
+        """Whether the ``doc``, ``prompt`` (on ``question``) and ``target`` conditions hold."""
+        if self.doc is not None:
+            if not doc or not any(
+                all(name in doc and _norm(doc[name]) in allowed for name, allowed in conj)
+                for conj in self.doc
+            ):
+                return False
+        if self.prompt is not None and (question is None or not self.prompt.search(question)):
+            return False
+        if self.target is not None and (target is None or not self.target.search(target)):
+            return False
+        return True
+
+
+def question_text(
+    doc: Mapping[str, Any] | None, question: str | None, prompt: str | None
+) -> str | None:
+    """The text ``prompt`` regexes are searched in.
+
+    Order: ``question`` if not None; else the first of doc fields ``input``, ``question``,
+    ``problem`` that is a string; else the part of ``prompt`` after its last line starting with
+    ``Problem:``, ``Question:`` or ``Q:`` (so few-shot exemplars are skipped); else ``prompt``;
+    else None.
+    """
+    if question is not None:
+        return question
+    if doc:
+        for name in QUESTION_FIELDS:
+            value = doc.get(name)
+            if isinstance(value, str):
+                return value
+    if prompt is None:
+        return None
+    ends = [m.end() for m in _PROMPT_MARKERS.finditer(prompt)]
+    return prompt[ends[-1] :] if ends else prompt
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def err(self, line: int, message: str) -> TaxonomyError:
+        return TaxonomyError(self.file, line, message)
+
+    def check_keys(self, mapping: _Map, allowed: set[str], where: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                raise self.err(
+                    mapping.key_lines[key],
+                    f"unknown key {key!r} in {where} (allowed: {', '.join(sorted(allowed))})",
+                )
+
+    def axes(self, data: Any, line: int) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+        if not isinstance(data, _Map):
+            raise self.err(line, "'axes' must be a mapping of axis name to {description, values}")
+        for axis in data:
+            if axis not in AXES:
+                raise self.err(
+                    data.key_lines[axis],
+                    f"unknown axis {axis!r} (the axes are {', '.join(AXES)})",
+                )
+        for axis in AXES:
+            if axis not in data:
+                raise self.err(data.line, f"axis {axis!r} is missing from 'axes'")
+        values_by_axis: dict[str, dict[str, str]] = {}
+        descriptions: dict[str, str] = {}
+        for axis in AXES:
+            spec = data[axis]
+            spec_line = data.key_lines[axis]
+            if not isinstance(spec, _Map):
+                raise self.err(
+                    spec_line, f"axis {axis!r} must be a mapping {{description, values}}"
+                )
+            self.check_keys(spec, _AXIS_KEYS, f"axis {axis!r}")
+            description = spec.get("description", "")
+            if not isinstance(description, str):
+                raise self.err(
+                    spec.key_lines["description"], f"axis {axis!r}: description must be text"
+                )
+            values = spec.get("values")
+            if not isinstance(values, _Map) or not values:
+                raise self.err(spec_line, f"axis {axis!r}: 'values' must be a non-empty mapping")
+            out: dict[str, str] = {}
+            for value, text in values.items():
+                vline = values.key_lines[value]
+                if not isinstance(value, str) or not value:
+                    raise self.err(vline, f"axis {axis!r}: value names must be non-empty text")
+                if not isinstance(text, str) or not text.strip():
+                    raise self.err(vline, f"axis {axis!r}: value {value!r} needs a description")
+                out[value] = text
+            values_by_axis[axis] = out
+            descriptions[axis] = description
+        return values_by_axis, descriptions
+
+    def globs(self, value: Any, line: int, where: str) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            raise self.err(line, f"{where} must be a glob or a non-empty list of globs")
+        for i, glob in enumerate(items):
+            if not isinstance(glob, str) or not glob:
+                item_line = items.item_lines[i] if isinstance(items, _Seq) else line
+                raise self.err(item_line, f"{where} globs must be non-empty text, got {glob!r}")
+        return tuple(items)
+
+    def regex(self, value: Any, line: int, where: str) -> re.Pattern[str]:
+        if not isinstance(value, str) or not value:
+            raise self.err(line, f"{where} must be a non-empty regular expression")
+        try:
+            return re.compile(value)
+        except re.error as exc:
+            raise self.err(line, f"{where}: invalid regex {value!r}: {exc}") from exc
+
+    def doc_condition(
+        self, value: Any, line: int, where: str
+    ) -> tuple[tuple[tuple[str, frozenset[str]], ...], ...]:
+        alternatives = value if isinstance(value, list) else [value]
+        if not alternatives:
+            raise self.err(line, f"{where} must be a mapping or a non-empty list of mappings")
+        out = []
+        for i, alt in enumerate(alternatives):
+            alt_line = alternatives.item_lines[i] if isinstance(alternatives, _Seq) else line
+            if not isinstance(alt, _Map) or not alt:
+                raise self.err(
+                    alt_line, f"{where} must map doc fields to a value or list of values"
+                )
+            conj = []
+            for name, allowed in alt.items():
+                fline = alt.key_lines[name]
+                if not isinstance(name, str) or not name:
+                    raise self.err(fline, f"{where}: doc field names must be non-empty text")
+                options = allowed if isinstance(allowed, list) else [allowed]
+                if not options or any(isinstance(o, (dict, list)) or o is None for o in options):
+                    raise self.err(
+                        fline, f"{where}: field {name!r} needs a scalar value or a list of scalars"
+                    )
+                conj.append((name, frozenset(_norm(o) for o in options)))
+            out.append(tuple(conj))
+        return tuple(out)
+
+    def rule(self, data: Any, line: int, index: int, axes: dict[str, dict[str, str]]) -> Rule:
+        if not isinstance(data, _Map):
+            raise self.err(line, f"rule #{index + 1} must be a mapping")
+        self.check_keys(data, _RULE_KEYS, f"rule #{index + 1}")
+        rule_id = data.get("id")
+        if not isinstance(rule_id, str) or not rule_id.strip():
+            raise self.err(data.line, f"rule #{index + 1} needs a non-empty text 'id'")
+        where = f"rule {rule_id!r}"
+        priority = data.get("priority", 0)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise self.err(
+                data.key_lines.get("priority", data.line), f"{where}: priority must be an integer"
+            )
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            raise self.err(data.key_lines["description"], f"{where}: description must be text")
+
+        if "set" not in data:
+            raise self.err(data.line, f"{where} has no 'set'")
+        sets_data = data["set"]
+        sets_line = data.key_lines["set"]
+        if not isinstance(sets_data, _Map) or not sets_data:
+            raise self.err(sets_line, f"{where}: 'set' must be a non-empty mapping axis -> value")
+        sets: dict[str, str] = {}
+        for axis, value in sets_data.items():
+            aline = sets_data.key_lines[axis]
+            if axis not in axes:
+                raise self.err(aline, f"{where}: unknown axis {axis!r} in 'set'")
+            if not isinstance(value, str) or value not in axes[axis]:
+                raise self.err(aline, f"{where}: unknown value {value!r} for axis {axis!r}")
+            sets[axis] = value
+
+        if "match" not in data:
+            raise self.err(data.line, f"{where} has no 'match'")
+        match = data["match"]
+        mline = data.key_lines["match"]
+        if not isinstance(match, _Map) or not match:
+            raise self.err(mline, f"{where}: 'match' must be a mapping with at least one condition")
+        self.check_keys(match, _MATCH_KEYS, f"{where} match")
+        kl = match.key_lines
+        return Rule(
+            id=rule_id,
+            index=index,
+            line=data.line,
+            priority=priority,
+            sets=sets,
+            benchmark=self.globs(match["benchmark"], kl["benchmark"], f"{where} match.benchmark")
+            if "benchmark" in match
+            else None,
+            task=self.globs(match["task"], kl["task"], f"{where} match.task")
+            if "task" in match
+            else None,
+            doc=self.doc_condition(match["doc"], kl["doc"], f"{where} match.doc")
+            if "doc" in match
+            else None,
+            prompt=self.regex(match["prompt"], kl["prompt"], f"{where} match.prompt")
+            if "prompt" in match
+            else None,
+            target=self.regex(match["target"], kl["target"], f"{where} match.target")
+            if "target" in match
+            else None,
+            description=description,
+        )
+
+
+# --------------------------------------------------------------------------- taxonomy
+
+
+def _field(item: Any, name: str) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name)
+    return getattr(item, name, None)
+
+
+@dataclass
+class Taxonomy:
+    """A validated evaluation taxonomy.
+
+    Attributes:
+        file: path the taxonomy was read from (used in error messages).
+        version: file format version (1).
+        axes: ``{axis: {value: description}}`` for the four axes, in file order.
+        axis_descriptions: ``{axis: description}``.
+        rules: the rules in file order.
+    """
+
+    file: str
+    version: int
+    axes: dict[str, dict[str, str]]
+    axis_descriptions: dict[str, str]
+    rules: tuple[Rule, ...]
+    _candidates: dict[tuple[str | None, str], tuple[Rule, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    # ---------------------------------------------------------------- matching
+    def candidates(self, benchmark: str | None, task: str) -> tuple[Rule, ...]:
+        """Rules whose benchmark/task conditions hold, best first (priority, then file order).
+
+        Cached per ``(benchmark, task)``; the per-item conditions are checked by :meth:`assign`.
+        """
+        key = (benchmark, task)
+        found = self._candidates.get(key)
+        if found is None:
+            found = tuple(
+                sorted(
+                    (r for r in self.rules if r.matches_names(benchmark, task)),
+                    key=lambda r: (r.priority, r.index),
+                    reverse=True,
+                )
+            )
+            self._candidates[key] = found
+        return found
+
+    def matching_rules(
+        self,
+        benchmark: str | None,
+        task: str,
+        doc: Mapping[str, Any] | None = None,
+        question: str | None = None,
+        prompt: str | None = None,
+        target: str | None = None,
+    ) -> list[Rule]:
+        """Every rule matching the item, best first (highest priority, later in file first)."""
+        qtext = question_text(doc, question, prompt)
+        return [r for r in self.candidates(benchmark, task) if r.matches_item(doc, qtext, target)]
+
+    def assign(
+        self,
+        benchmark: str | None,
+        task: str,
+        doc: Mapping[str, Any] | None = None,
+        question: str | None = None,
+        prompt: str | None = None,
+        target: str | None = None,
+    ) -> dict[str, Label]:
+        """Label one item.
+
+        Args:
+            benchmark: benchmark/group name (``bbh``, ``math``) or None.
+            task: leaf task name.
+            doc: raw item fields (``subject``, ``level``, ``type``, ``input``...) or None.
+            question: the item's question/problem text, if known separately from the prompt.
+            prompt: the full prompt (few-shot block included), used for ``prompt`` regexes only
+                when neither ``question`` nor a doc question field is available.
+            target: the reference answer string.
+
+        Returns:
+            ``{axis: (value, rule_id)}`` for every axis some matching rule sets; per axis the
+            winner is the highest-priority matching rule, ties to the later rule in the file.
+
+        Raises:
+            ValueError: ``task`` is None.
+        """
+        if task is None:
+            raise ValueError("assign: task is required (got None)")
+        cands = self.candidates(benchmark, task)
+        out: dict[str, Label] = {}
+        qtext: str | None = None
+        qtext_done = False
+        for rule in cands:
+            open_axes = [a for a in rule.sets if a not in out]
+            if not open_axes:
+                continue
+            if rule.has_item_conditions:
+                if rule.prompt is not None and not qtext_done:
+                    qtext = question_text(doc, question, prompt)
+                    qtext_done = True
+                if not rule.matches_item(doc, qtext, target):
+                    continue
+            for axis in open_axes:
+                out[axis] = (rule.sets[axis], rule.id)
+            if len(out) == len(AXES):
+                break
+        return {axis: out[axis] for axis in AXES if axis in out}
+
+    def assign_many(self, items: Iterable[Any]) -> list[dict[str, Label]]:
+        """Label many items; same result as calling :meth:`assign` on each.
+
+        Args:
+            items: mappings or objects (e.g. ``SampleRecord``) with ``task`` and optionally
+                ``benchmark``, ``doc``, ``question``, ``prompt``, ``target``.
+
+        Returns:
+            One ``{axis: (value, rule_id)}`` dict per item, in input order. Items with equal
+            inputs (the same item under several filters, samples or runs) share one dict
+            object; treat the results as read-only.
+
+        Speed: candidate rules are computed once per ``(benchmark, task)``; results are cached
+        on the inputs the candidate rules actually read (the doc fields they name, the question
+        text only if some candidate has a ``prompt`` regex, the target only if some has a
+        ``target`` regex). Measured with the shipped rules: 104k BBH records in 0.26 s; about
+        150 us per distinct MATH problem text (the wording regexes dominate), so 100k samples
+        of the 500 MATH-500 problems cost well under a second.
+
+        Raises:
+            ValueError: an item has no ``task``.
+        """
+        results: list[dict[str, Label]] = []
+        plans: dict[tuple[str | None, str], tuple[tuple[str, ...], bool, bool]] = {}
+        cache: dict[tuple[Any, ...], dict[str, Label]] = {}
+        for item in items:
+            benchmark = _field(item, "benchmark")
+            task = _field(item, "task")
+            if task is None:
+                raise ValueError(f"assign_many: item without a task: {item!r}"[:300])
+            plan = plans.get((benchmark, task))
+            if plan is None:
+                cands = self.candidates(benchmark, task)
+                fields = tuple(sorted(set().union(*(r.doc_fields for r in cands))))
+                plan = (
+                    fields,
+                    any(r.prompt is not None for r in cands),
+                    any(r.target is not None for r in cands),
+                )
+                plans[(benchmark, task)] = plan
+            fields, needs_question, needs_target = plan
+            doc = _field(item, "doc")
+            question = _field(item, "question")
+            prompt = _field(item, "prompt")
+            target = _field(item, "target")
+            qtext = question_text(doc, question, prompt) if needs_question else None
+            key = (
+                benchmark,
+                task,
+                tuple((name in doc, _norm(doc[name]) if name in doc else None) for name in fields)
+                if fields and doc
+                else None,
+                qtext,
+                target if needs_target else None,
+            )
+            labels = cache.get(key)
+            if labels is None:
+                labels = self.assign(benchmark, task, doc, qtext, None, target)
+                cache[key] = labels
+            results.append(labels)
+        return results
+
+    def output_constraint_for(
+        self,
+        benchmark: str | None,
+        task: str,
+        doc: Mapping[str, Any] | None = None,
+        target: str | None = None,
+        question: str | None = None,
+        prompt: str | None = None,
+    ) -> str | None:
+        """The ``output_constraint`` value for an item (e.g. ``option_letter``), or None.
+
+        Convenience for the scorer; same resolution as :meth:`assign`.
+        """
+        label = self.assign(benchmark, task, doc, question, prompt, target).get("output_constraint")
+        return label[0] if label else None
+
+    def check_rules_match(self, items: Iterable[Any]) -> list[TaxonomyError]:
+        """Rules that match none of ``items`` (items as for :meth:`assign_many`).
+
+        A rule counts as matching when all its conditions hold for some item, whether or not
+        it wins any axis there. Returns one :class:`TaxonomyError` per such rule, at the rule's
+        line, in file order; an empty list means every rule matched something.
+        """
+        unmatched = {r.id: r for r in self.rules}
+        seen: set[tuple[Any, ...]] = set()
+        n_items = 0
+        for item in items:
+            n_items += 1
+            if not unmatched:
+                continue
+            benchmark = _field(item, "benchmark")
+            task = _field(item, "task")
+            if task is None:
+                continue
+            cands = [r for r in self.candidates(benchmark, task) if r.id in unmatched]
+            if not cands:
+                continue
+            doc = _field(item, "doc")
+            target = _field(item, "target")
+            if all(not r.has_item_conditions for r in cands):
+                for r in cands:
+                    unmatched.pop(r.id, None)
+                continue
+            qtext = question_text(doc, _field(item, "question"), _field(item, "prompt"))
+            key = (benchmark, task, repr(sorted(doc.items())) if doc else None, qtext, target)
+            if key in seen:
+                continue
+            seen.add(key)
+            for r in cands:
+                if r.matches_item(doc, qtext, target):
+                    unmatched.pop(r.id, None)
+        return [
+            TaxonomyError(self.file, r.line, f"rule {r.id!r} matches none of the {n_items} items")
+            for r in self.rules
+            if r.id in unmatched
+        ]
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_taxonomy(text: str, file: str | Path = "<string>") -> Taxonomy:
+    """Parse and validate taxonomy YAML text.
+
+    Args:
+        text: the YAML document.
+        file: name used in error messages.
+
+    Raises:
+        TaxonomyError: invalid YAML, unknown top-level/axis/rule/match keys, unknown axis or
+            value in ``set``, invalid regex, duplicate rule ids or mapping keys,
+            missing ``set``/``match``/``id``, unsupported ``version``.
+    """
+    file = str(file)
+    data = _parse_yaml(text, file)
+    b = _Builder(file)
+    if not isinstance(data, _Map):
+        raise b.err(1, "a taxonomy file must be a mapping with 'version', 'axes' and 'rules'")
+    b.check_keys(data, _TOP_KEYS, "the taxonomy file")
+    version = data.get("version", 1)
+    if isinstance(version, bool) or version not in _SUPPORTED_VERSIONS:
+        raise b.err(
+            data.key_lines.get("version", 1), f"unsupported version {version!r} (expected 1)"
+        )
+    if "axes" not in data:
+        raise b.err(data.line, "missing 'axes'")
+    axes, axis_descriptions = b.axes(data["axes"], data.key_lines["axes"])
+    rules_data = data.get("rules", _Seq())
+    rules_line = data.key_lines.get("rules", data.line)
+    if rules_data is None:
+        rules_data = _Seq()
+    if not isinstance(rules_data, list):
+        raise b.err(rules_line, "'rules' must be a list")
+    rules: list[Rule] = []
+    first_line: dict[str, int] = {}
+    for index, rule_data in enumerate(rules_data):
+        line = rules_data.item_lines[index] if isinstance(rules_data, _Seq) else rules_line
+        rule = b.rule(rule_data, line, index, axes)
+        if rule.id in first_line:
+            raise b.err(
+                rule.line,
+                f"duplicate rule id {rule.id!r} (first defined at line {first_line[rule.id]})",
+            )
+        first_line[rule.id] = rule.line
+        rules.append(rule)
+    return Taxonomy(
+        file=file,
+        version=int(version),
+        axes=axes,
+        axis_descriptions=axis_descriptions,
+        rules=tuple(rules),
+    )
+
+
+def load_taxonomy_file(path: str | Path) -> Taxonomy:
+    """Read and validate one taxonomy YAML file.
+
+    Raises:
+        TaxonomyError: as :func:`parse_taxonomy`; also when the file cannot be read (line 0).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaxonomyError(path, 0, f"cannot read taxonomy file: {exc}") from exc
+    return parse_taxonomy(text, path)
+
+
+def default_taxonomy_dir() -> Path:
+    """The packaged ``capslice_tui.taxonomies`` directory (the repo's ``taxonomies/``)."""
+    return Path(str(importlib.resources.files("capslice_tui.taxonomies")))
+
+
+def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:
+    """Load ``evaluation.yaml`` from ``directory`` (default: the packaged taxonomies).
+
+    Other files in the directory (``data.yaml``, ``mapping.yaml``) are not read here.
+
+    Raises:
+        TaxonomyError: the file is missing, unreadable or invalid (see :func:`parse_taxonomy`).
+    """
+    base = default_taxonomy_dir() if directory is None else Path(directory)
+    path = base / EVALUATION_FILE
+    if not path.is_file():
+        raise TaxonomyError(path, 0, f"no {EVALUATION_FILE} in {base}")
+    return load_taxonomy_file(path)
+
+
+__all__ = [
+    "AXES",
+    "QUESTION_FIELDS",
+    "Label",
+    "Rule",
+    "Taxonomy",
+    "TaxonomyError",
+    "default_taxonomy_dir",
+    "load_taxonomy",
+    "load_taxonomy_file",
+    "parse_taxonomy",
+    "question_text",
+]

@@ -1,0 +1,391 @@
+"""Slice discovery and hand annotation: the facade over ``discover.py`` and ``store/labels.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..discover import CancelFn, SliceDiscoverer, Suggestion, describe_clusters
+from ..store import AXES, NotFound, Store, current_user
+
+LABEL_AXES = AXES
+
+
+@dataclass
+class DiscoveryResult:
+    """Suggestions for one run, with what the run looked like and what was decided.
+
+    ``suggestions`` rows are :meth:`Suggestion.to_dict` plus ``sample_ids`` of the
+    representatives, ``n_items`` and (when saved) ``id``.
+    """
+
+    run: str
+    params: dict[str, Any]
+    n_samples: int
+    n_clustered: int
+    run_error_rate: float | None
+    notes: list[str]
+    suggestions: list[dict[str, Any]]
+    k: int
+    silhouette: dict[int, float] = field(default_factory=dict)
+    saved: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "params": self.params,
+            "n_samples": self.n_samples,
+            "n_clustered": self.n_clustered,
+            "run_error_rate": self.run_error_rate,
+            "k": self.k,
+            "silhouette": {str(k): v for k, v in self.silhouette.items()},
+            "notes": self.notes,
+            "saved": self.saved,
+            "suggestions": self.suggestions,
+        }
+
+
+def parse_k(k: int | str | None) -> int | str:
+    """``"auto"``/None -> ``"auto"``; ``"8"``/8 -> 8.
+
+    Raises:
+        ValueError: anything else, or k < 1.
+    """
+    if k is None or str(k).strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(str(k).strip())
+    except ValueError:
+        raise ValueError(f"--k must be 'auto' or a positive integer, got {k!r}") from None
+    if value < 1:
+        raise ValueError(f"--k must be 'auto' or a positive integer, got {k!r}")
+    return value
+
+
+class DiscoverMixin:
+    """Discovery, named slices, labels, history and undo. Needs ``self.store``."""
+
+    store: Store
+
+    # ---- discovery --------------------------------------------------------------------
+    def discover(
+        self,
+        run: str,
+        *,
+        benchmark: str | None = None,
+        failing_only: bool = False,
+        where: dict[str, str] | None = None,
+        k: int | str | None = "auto",
+        method: str = "kmeans",
+        error_aware: bool = False,
+        random_state: int = 0,
+        embeddings: Callable[[list[dict[str, Any]]], np.ndarray] | None = None,
+        save: bool = False,
+        who: str | None = None,
+        progress: Callable[[str, float], None] | None = None,
+        should_cancel: CancelFn | None = None,
+    ) -> DiscoveryResult:
+        """Suggest slices among a run's samples (optionally failing ones / a benchmark / slice).
+
+        Args:
+            k: ``"auto"`` (silhouette) or a fixed number of clusters.
+            method: ``"kmeans"`` or ``"hdbscan"``.
+            error_aware: weigh correctness and failure mode into the features.
+            embeddings: optional callable given the sample rows returning an (n, d) array of
+                user embedding columns.
+            save: store the suggestions so they can be accepted as named slices.
+            progress: ``progress(stage, fraction)``; should_cancel: polled between stages.
+
+        Returns:
+            A :class:`DiscoveryResult`; the error rate compared against is the whole run's
+            (same benchmark) error rate on the primary filter.
+
+        Raises:
+            NotFound: unknown run. ValueError: bad k/method, or no samples to cluster.
+            DiscoveryCancelled: cancelled through ``should_cancel``.
+        """
+        info = self.store.get_run(run)
+        k_value = parse_k(k)
+        if progress:
+            progress("load", 0.0)
+        rows = [
+            dict(r)
+            for r in self.store.discovery_rows(
+                info["id"], benchmark=benchmark, failing_only=failing_only, where=where
+            )
+        ]
+        if not rows:
+            raise ValueError(
+                f"run {run!r} has no {'failing ' if failing_only else ''}samples"
+                + (f" in benchmark {benchmark!r}" if benchmark else "")
+                + (f" in slice {where}" if where else "")
+                + " to cluster"
+            )
+        all_rows = self.store.slice_rows(info["id"], benchmark=benchmark)
+        n_all = sum(r["n"] for r in all_rows)
+        c_all = sum(r["c"] for r in all_rows)
+        run_error = (1.0 - c_all / n_all) if n_all else None
+        correct = np.array(
+            [0.0 if r["score"] is None else float(r["score"]) for r in rows], dtype=float
+        )
+        modes = [r["failure_mode"] for r in rows]
+        model = SliceDiscoverer(
+            method=method, n_clusters=k_value, error_aware=error_aware, random_state=random_state
+        )
+        model.fit(
+            [r["response"] for r in rows],
+            questions=[r["question"] for r in rows],
+            correct=correct,
+            failure_modes=modes,
+            embeddings=None if embeddings is None else embeddings(rows),
+            progress=progress,
+            should_cancel=should_cancel,
+        )
+        suggestions = describe_clusters(
+            model,
+            correct=correct,
+            failure_modes=modes,
+            labels={a: [r[a] for r in rows] for a in AXES},
+            groups=[r["task"] for r in rows],
+            run_error_rate=run_error,
+        )
+        params = {
+            "benchmark": benchmark,
+            "failing_only": failing_only,
+            "where": where or {},
+            "k": k_value,
+            "method": method,
+            "error_aware": error_aware,
+            "random_state": random_state,
+        }
+        out = [self._suggestion_row(s, rows) for s in suggestions]
+        if save:
+            ids = self.store.save_suggestions(
+                info["id"],
+                params,
+                model.notes_,
+                [
+                    (s.cluster, row, sorted({rows[i]["item_id"] for i in s.members}))
+                    for s, row in zip(suggestions, out)
+                ],
+                who=who,
+            )
+            for row, sid in zip(out, ids):
+                row["id"] = sid
+        return DiscoveryResult(
+            run=run,
+            params=params,
+            n_samples=len(rows),
+            n_clustered=int((model.labels_ >= 0).sum()),
+            run_error_rate=run_error,
+            notes=list(model.notes_),
+            suggestions=out,
+            k=model.n_clusters_,
+            silhouette=dict(model.silhouette_),
+            saved=save,
+        )
+
+    @staticmethod
+    def _suggestion_row(s: Suggestion, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        d = s.to_dict()
+        d["groups"] = dict(list(d["groups"].items())[:8])
+        d["n_items"] = len({rows[i]["item_id"] for i in s.members})
+        d["representatives"] = [
+            {
+                "sample_id": rows[i]["id"],
+                "task": rows[i]["task"],
+                "score": rows[i]["score"],
+                "failure_mode": rows[i]["failure_mode"],
+                "response": (rows[i]["response"] or "")[:200],
+            }
+            for i in s.representatives
+        ]
+        d["sample_ids"] = [rows[i]["id"] for i in s.members[:2000]]
+        return d
+
+    def suggestions(self, run: str | None = None) -> list[dict[str, Any]]:
+        """Saved suggestions (newest discovery first), optionally of one run."""
+        run_id = None if run is None else self.store.get_run(run)["id"]
+        return self.store.list_suggestions(run_id)
+
+    def suggestion(self, suggestion_id: int) -> dict[str, Any]:
+        """One saved suggestion with its summary and item ids."""
+        return self.store.get_suggestion(suggestion_id)
+
+    def accept_suggestion(
+        self, suggestion_id: int, name: str, *, who: str | None = None, note: str | None = None
+    ) -> dict[str, Any]:
+        """Name a saved suggestion: it becomes a named slice of its member items."""
+        return self.store.accept_suggestion(suggestion_id, name, who=who, note=note)
+
+    # ---- named slices -----------------------------------------------------------------
+    def named_slices(self) -> list[dict[str, Any]]:
+        """Every named slice with version, who/when and size."""
+        return self.store.list_named_slices()
+
+    def named_slice(self, name: str) -> dict[str, Any]:
+        """One named slice with its item ids and version (pass the version back on edit)."""
+        return self.store.get_named_slice(name)
+
+    def rename_slice(
+        self,
+        name: str,
+        new_name: str,
+        *,
+        expected_version: int | None = None,
+        who: str | None = None,
+    ) -> dict[str, Any]:
+        """Rename a named slice (version-checked; raises Conflict when stale)."""
+        return self.store.edit_named_slice(
+            name, new_name=new_name, expected_version=expected_version, who=who
+        )
+
+    # ---- labels -----------------------------------------------------------------------
+    def _check_values(self, values: dict[str, str | None]) -> None:
+        vocab: dict[str, dict[str, str]] = {}
+        try:
+            vocab = self.axes()  # type: ignore[attr-defined]
+        except Exception:  # a missing taxonomy never blocks labelling
+            vocab = {}
+        for axis, value in values.items():
+            if axis not in AXES:
+                raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
+            known = vocab.get(axis)
+            if value is not None and known and value not in known:
+                raise ValueError(
+                    f"{value!r} is not a value of {axis} in the taxonomy; known values: "
+                    + ", ".join(sorted(known))
+                )
+
+    def label_items(
+        self,
+        item_ids: Sequence[int],
+        values: dict[str, str | None],
+        *,
+        who: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand-label single items (one undoable action). Value None clears the hand label."""
+        self._check_values(values)
+        return self.store.set_labels(
+            item_ids, values, source="hand", who=who, note=note, origin="items"
+        )
+
+    def label_samples(
+        self,
+        sample_ids: Sequence[int],
+        values: dict[str, str | None],
+        *,
+        who: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand-label the items of some samples (labels belong to items, not samples)."""
+        items = self.store.item_ids_of_samples(sample_ids)
+        if not items:
+            raise NotFound(f"none of the samples {list(sample_ids)[:5]} exist")
+        return self.label_items(items, values, who=who, note=note)
+
+    def label_slice(
+        self,
+        name: str,
+        values: dict[str, str | None],
+        *,
+        expected_version: int | None = None,
+        who: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand-label every item of a named slice; a stale ``expected_version`` -> Conflict."""
+        self._check_values(values)
+        return self.store.label_named_slice(
+            name, values, expected_version=expected_version, who=who, note=note
+        )
+
+    def label_where(
+        self,
+        run: str,
+        where: dict[str, str],
+        values: dict[str, str | None],
+        *,
+        benchmark: str | None = None,
+        who: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Hand-label the items of a run matching ``axis=value`` conditions."""
+        self._check_values(values)
+        info = self.store.get_run(run)
+        items = self.store.item_ids_where(info["id"], where, benchmark)
+        if not items:
+            raise ValueError(f"no items of run {run!r} match {where}")
+        return self.store.set_labels(
+            items,
+            values,
+            source="hand",
+            who=who,
+            note=note,
+            origin="where:" + ",".join(f"{a}={v}" for a, v in where.items()),
+        )
+
+    def label_suggestion(
+        self,
+        suggestion_id: int,
+        values: dict[str, str | None],
+        *,
+        who: str | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Label a saved cluster's items with source ``cluster`` (below hand, above rule)."""
+        self._check_values(values)
+        sug = self.store.get_suggestion(suggestion_id)
+        return self.store.set_labels(
+            sug["item_ids"],
+            values,
+            source="cluster",
+            who=who,
+            note=note,
+            origin=f"suggestion:{suggestion_id}",
+        )
+
+    def label_show(self, item_id: int) -> dict[str, Any]:
+        """Every source's value per axis for an item, the winner marked (hand > cluster > rule).
+
+        Returns:
+            ``{"item_id", "axes": {axis: {"effective", "source", "values": [label rows]}}}``.
+        """
+        rows = self.store.item_labels(item_id)
+        axes: dict[str, Any] = {a: {"effective": None, "source": None, "values": []} for a in AXES}
+        for r in rows:
+            entry = axes.setdefault(r["axis"], {"effective": None, "source": None, "values": []})
+            entry["values"].append(r)
+            if r["winner"]:
+                entry["effective"] = r["value"]
+                entry["source"] = r["source"]
+        return {"item_id": item_id, "axes": axes}
+
+    def label_history(
+        self,
+        *,
+        item_id: int | None = None,
+        batch: str | None = None,
+        who: str | None = None,
+        limit: int = 200,
+    ) -> list[dict[str, Any]]:
+        """Label history rows, newest first."""
+        return self.store.label_history(item_id=item_id, batch=batch, who=who, limit=limit)
+
+    def label_actions(self, *, who: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """One row per labelling action (batch), newest first, with ``undone``."""
+        return self.store.label_batches(who=who, limit=limit)
+
+    def undo_labels(
+        self, batch: str | None = None, *, who: str | None = None, force: bool = False
+    ) -> dict[str, Any]:
+        """Undo the newest action (of ``who`` if given) or the given batch."""
+        return self.store.undo(batch, who=who, force=force)
+
+    @staticmethod
+    def current_user() -> str:
+        """Who labels are attributed to by default ($CAPSLICE_USER, $USER)."""
+        return current_user()

@@ -1,0 +1,1 @@
+"""Demo evaluation logs (synthetic, templated); see README.md here and generate.py."""

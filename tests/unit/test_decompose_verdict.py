@@ -1,0 +1,311 @@
+"""Decomposition, SliceLine, significant slices and verdicts on constructed runs.
+
+Two stories are built item by item:
+
+- EOS: the candidate stops emitting EOS; a quarter of its previously right answers run to the
+  cap (truncated) or keep the answer but fail extraction, evenly across 9 task types.
+- math: the candidate loses two (task_type, solving_operation) combinations to wrong answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+
+from capslice_tui.analysis.compare import paired_compare
+from capslice_tui.analysis.decompose import (
+    decompose_change,
+    decompose_weakness,
+    regression_errors,
+    significant_slices,
+    sliceline,
+)
+from capslice_tui.analysis.failure_modes import FailureMode, signal_counts
+from capslice_tui.analysis.verdict import verdict_for_change, verdict_for_weakness
+
+TASKS = [
+    "algebra", "geometry", "number_theory", "prealgebra", "precalculus",
+    "counting_probability", "intermediate_algebra", "word_problem", "logical_deduction",
+]  # fmt: skip
+OPS = ["equation_solving", "geometric_computation", "casework", "multi_step_arithmetic"]
+BACKGROUNDS = ["school_math", "competition_math", "self_contained"]
+OUTPUTS = ["integer", "boxed_expression", "final_number"]
+
+
+def _labels(n_per_task: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    n = n_per_task * len(TASKS)
+    task = np.repeat(TASKS, n_per_task)
+    op = np.tile(np.repeat(OPS, n_per_task // len(OPS)), len(TASKS))
+    return {
+        "background_condition": np.array(BACKGROUNDS)[rng.integers(0, 3, n)],
+        "task_type": task,
+        "solving_operation": op,
+        "output_constraint": np.array(OUTPUTS)[rng.integers(0, 3, n)],
+    }
+
+
+def _eos_story() -> dict:
+    rng = np.random.default_rng(11)
+    labels = _labels(100, rng)
+    n = labels["task_type"].size
+    base = (rng.random(n) < 0.7).astype(float)
+    base_modes = np.where(base == 1, "correct", "wrong_answer").astype(object)
+    cand = base.copy()
+    cand_modes = base_modes.copy()
+    hit = (base == 1) & (rng.random(n) < 0.25)
+    half = rng.random(n) < 0.5
+    cand[hit] = 0
+    cand_modes[hit & half] = "truncated"
+    cand_modes[hit & ~half] = "extraction_failure"
+    base_fm = [FailureMode(m, "", ()) for m in base_modes]
+    cand_fm = [
+        FailureMode(m, "", ("cap",) if i else ()) for m, i in zip(cand_modes, hit, strict=True)
+    ]
+    return dict(labels=labels, base=base, cand=cand, base_modes=base_modes,
+                cand_modes=cand_modes, base_fm=base_fm, cand_fm=cand_fm)  # fmt: skip
+
+
+COMBOS = [("algebra", "equation_solving"), ("geometry", "geometric_computation")]
+
+
+def _math_story() -> dict:
+    rng = np.random.default_rng(5)
+    labels = _labels(200, rng)
+    n = labels["task_type"].size
+    base = (rng.random(n) < 0.7).astype(float)
+    cand = base.copy()
+    in_combo = np.zeros(n, dtype=bool)
+    for t, o in COMBOS:
+        in_combo |= (labels["task_type"] == t) & (labels["solving_operation"] == o)
+    cand[in_combo & (base == 1) & (rng.random(n) < 0.8)] = 0
+    noise = ~in_combo & (rng.random(n) < 0.03)
+    cand[noise] = 1 - cand[noise]
+    modes = lambda c: np.where(c == 1, "correct", "wrong_answer").astype(object)  # noqa: E731
+    return dict(labels=labels, base=base, cand=cand, base_modes=modes(base),
+                cand_modes=modes(cand), in_combo=in_combo)  # fmt: skip
+
+
+def _decompose(s: dict):
+    return decompose_change(s["labels"], s["base"], s["cand"], s["base_modes"], s["cand_modes"])
+
+
+def _overall(s: dict):
+    ones = np.ones(s["base"].size)
+    return paired_compare(ones, s["base"], ones, s["cand"])
+
+
+# ---------------------------------------------------------------- decomposition
+
+
+def test_decomposition_sums_to_the_total_change() -> None:
+    s = _eos_story()
+    d = _decompose(s)
+    assert d.total_change == pytest.approx(s["cand"].mean() - s["base"].mean())
+    assert sum(d.mode_contributions.values()) == pytest.approx(d.total_change)
+    assert d.mode_residual == pytest.approx(0.0, abs=1e-12)
+    for axis, deltas in d.axes.items():
+        assert sum(x.contribution for x in deltas) == pytest.approx(d.total_change), axis
+    assert d.format_contribution / d.total_change > 0.95
+    assert d.lost == pytest.approx(sum(d.lost_by_mode.values()))
+    assert d.concentration["task_type"].pattern == "spread"
+    assert d.concentration["task_type"].n_moving == 9
+    assert d.content_pattern == "spread"
+    assert d.to_dict()["content_pattern"] == "spread"
+
+
+def test_decomposition_with_sample_weights() -> None:
+    # two items, 2 samples each, weights 1/2: accuracy is the mean over items
+    labels = {"task_type": ["a", "a", "b", "b"]}
+    d = decompose_change(
+        labels, [1, 1, 1, 0], [1, 0, 0, 0], ["correct", "correct", "correct", "wrong_answer"],
+        ["correct", "truncated", "wrong_answer", "wrong_answer"], weights=[0.5] * 4, min_size=1,
+    )  # fmt: skip
+    assert d.n_items == 2
+    assert d.total_change == pytest.approx(0.25 - 0.75)
+    assert d.mode_contributions["truncated"] == pytest.approx(-0.25)
+    with pytest.raises(ValueError, match="unknown failure mode 'oops'"):
+        decompose_change(labels, [1] * 4, [1] * 4, ["oops"] * 4, ["correct"] * 4)
+    with pytest.raises(ValueError, match="axis 'task_type': 4 labels for 3 rows"):
+        decompose_change(labels, [1] * 3, [1] * 3, ["correct"] * 3, ["correct"] * 3)
+
+
+def test_math_story_is_concentrated() -> None:
+    d = _decompose(_math_story())
+    assert d.wrong_answer_contribution / d.total_change > 0.95
+    assert d.concentration["task_type"].pattern == "concentrated"
+    assert d.content_pattern == "concentrated"
+
+
+def test_weakness_deficits() -> None:
+    s = _math_story()
+    w = decompose_weakness(s["labels"], s["cand"], modes=s["cand_modes"])
+    for axis, rows in w.axes.items():
+        assert sum(r.contribution for r in rows) == pytest.approx(0.0, abs=1e-12), axis
+    weakest = w.axes["task_type"][0]
+    assert weakest.value in {"algebra", "geometry"} and weakest.deficit < 0
+    assert weakest.lo <= weakest.score <= weakest.hi
+    ref = decompose_weakness(s["labels"], s["cand"], reference_correct=s["base"])
+    assert ref.reference == "reference run"
+    assert sum(r.contribution for r in ref.axes["task_type"]) == pytest.approx(
+        s["cand"].mean() - s["base"].mean()
+    )
+
+
+# ---------------------------------------------------------------- slice search
+
+
+def _one_failing_combo(n: int = 2000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = {a: np.array([f"{a}{i}" for i in rng.integers(0, 4, n)]) for a in "abcd"}
+    err = (rng.random(n) < 0.1).astype(float)
+    bad = (X["a"] == "a1") & (X["c"] == "c2")
+    err[bad] = (rng.random(int(bad.sum())) < 0.9).astype(float)
+    return X, err, bad
+
+
+def _brute_force_top(X, err, alpha, min_sup, k):
+    axes = list(X)
+    n, e_bar = err.size, err.mean()
+    found = []
+    for level in range(1, len(axes) + 1):
+        for subset in itertools.combinations(axes, level):
+            for vals in itertools.product(*(np.unique(X[a]) for a in subset)):
+                mask = np.all([X[a] == v for a, v in zip(subset, vals, strict=True)], axis=0)
+                size, es = int(mask.sum()), float(err[mask].sum())
+                if size < min_sup or es <= 0:
+                    continue
+                sc = alpha * (es / size / e_bar - 1) - (1 - alpha) * (n / size - 1)
+                if sc > 0:
+                    found.append((round(sc, 9), size, tuple(zip(subset, vals, strict=True))))
+    found.sort(key=lambda t: (-t[0], -t[1]))
+    return found[:k]
+
+
+def test_sliceline_finds_the_failing_combination_and_matches_brute_force() -> None:
+    X, err, bad = _one_failing_combo()
+    top = sliceline(X, err, alpha=0.95, min_sup=10, k=5)
+    assert top[0].predicates == (("a", "a1"), ("c", "c2"))
+    assert top[0].size == int(bad.sum())
+    assert top[0].error == pytest.approx(err[bad].mean())
+    brute = _brute_force_top(X, err, 0.95, 10, 5)
+    assert [(round(s.score, 9), s.size) for s in top] == [(b[0], b[1]) for b in brute]
+    assert [s.predicates for s in top] == [tuple((a, str(v)) for a, v in b[2]) for b in brute]
+    # the default alpha 0.6 weighs size more: same answer as brute force, fewer positive slices
+    top6 = sliceline(X, err, k=5)
+    brute6 = _brute_force_top(X, err, 0.6, 10, 5)
+    assert [(round(s.score, 9), s.size) for s in top6] == [(b[0], b[1]) for b in brute6]
+
+
+def test_significant_slices_collapse_parents_and_children() -> None:
+    X, err, bad = _one_failing_combo()
+    res = significant_slices(X, err)
+    assert [s.slice.predicates for s in res.slices] == [(("a", "a1"), ("c", "c2"))]
+    kept = res.slices[0]
+    assert kept.p_adj < 1e-10 and kept.n_tested == res.n_tested
+    notes = {s.label: s.note for s in res.dropped}
+    assert "explained by child a=a1 & c=c2" in notes["a=a1"]
+    assert "explained by child a=a1 & c=c2" in notes["c=c2"]
+    children = [lbl for lbl in notes if "a=a1" in lbl and "c=c2" in lbl and lbl.count("&") == 2]
+    assert len(children) == 8  # 4 values of b, 4 of d
+    for c in children:
+        assert "not different from the rest of parent a=a1 & c=c2" in notes[c]
+    # an all-tested count covers the whole lattice, not only the significant slices
+    assert res.n_tested > 100
+
+
+def test_slice_search_is_fast_enough() -> None:
+    rng = np.random.default_rng(1)
+    n = 50_000
+    X = {a: np.array([f"v{i}" for i in rng.integers(0, 20, n)]) for a in "abcd"}
+    err = (rng.random(n) < 0.2).astype(float)
+    t0 = time.perf_counter()
+    sliceline(X, err, alpha=0.95)
+    significant_slices(X, err)
+    assert time.perf_counter() - t0 < 10.0
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+def test_eos_story_is_not_data_and_names_eos() -> None:
+    s = _eos_story()
+    d = _decompose(s)
+    overall = _overall(s)
+    slices = significant_slices(
+        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
+    )
+    v = verdict_for_change(
+        d, overall, slices, base_signals=signal_counts(s["base_fm"]),
+        cand_signals=signal_counts(s["cand_fm"]),
+    )  # fmt: skip
+    assert v.verdict == "not_data"
+    assert v.causes and v.causes[0].startswith("EOS not emitted")
+    assert "spread" in v.summary
+    names = {e.name for e in v.evidence}
+    assert "samples at the generation cap" in names
+    assert "task_type: slices moving with the change" in names
+    spread = next(e for e in v.evidence if e.name == "task_type: slices moving with the change")
+    assert spread.value == "9/9"
+    assert v.to_dict()["verdict"] == "not_data"
+
+
+def test_extraction_without_cap_names_the_filter() -> None:
+    s = _eos_story()
+    modes = np.where(s["cand_modes"] == "truncated", "extraction_failure", s["cand_modes"])
+    d = decompose_change(s["labels"], s["base"], s["cand"], s["base_modes"], modes)
+    no_cap = [FailureMode(m, "") for m in modes]
+    v = verdict_for_change(
+        d, _overall(s), None, base_signals=signal_counts(s["base_fm"]),
+        cand_signals=signal_counts(no_cap),
+    )  # fmt: skip
+    assert v.verdict == "not_data"
+    assert v.causes[0].startswith("answer-extraction filter")
+
+
+def test_math_story_is_data_and_names_the_combinations() -> None:
+    s = _math_story()
+    d = _decompose(s)
+    slices = significant_slices(
+        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
+    )
+    v = verdict_for_change(d, _overall(s), slices)
+    assert v.verdict == "data"
+    labels = {sl.label for sl in v.slices}
+    assert labels == {
+        "task_type=algebra & solving_operation=equation_solving",
+        "task_type=geometry & solving_operation=geometric_computation",
+    }
+    for lbl in labels:
+        assert lbl in v.summary
+    ev = next(e for e in v.evidence if e.name.startswith("slice task_type=algebra"))
+    assert "wrong answers" in ev.detail and "BH p_adj" in ev.detail
+
+
+def test_weakness_verdict_names_the_combinations() -> None:
+    s = _math_story()
+    w = decompose_weakness(s["labels"], s["cand"], modes=s["cand_modes"])
+    slices = significant_slices(s["labels"], 1 - s["cand"], modes=s["cand_modes"])
+    v = verdict_for_weakness(w, slices)
+    assert v.verdict == "data"
+    assert "task_type=algebra & solving_operation=equation_solving" in v.summary
+
+
+def test_inconclusive_says_how_many_items_would_settle_it() -> None:
+    rng = np.random.default_rng(2)
+    base = (rng.random(60) < 0.6).astype(float)
+    cand = base.copy()
+    cand[np.flatnonzero(base == 1)[:3]] = 0
+    labels = {"task_type": np.array(TASKS[:3] * 20)}
+    modes = lambda c: np.where(c == 1, "correct", "wrong_answer")  # noqa: E731
+    d = decompose_change(labels, base, cand, modes(base), modes(cand))
+    ones = np.ones(60)
+    overall = paired_compare(ones, base, ones, cand)
+    assert overall.p_value > 0.05
+    v = verdict_for_change(d, overall, significant_slices(labels, regression_errors(base, cand)))
+    assert v.verdict == "inconclusive"
+    assert "smallest detectable change" in v.summary and "more)" in v.summary
+    mdd = next(e for e in v.evidence if e.name == "minimum detectable difference")
+    assert mdd.value == pytest.approx(overall.mdd)
