@@ -428,6 +428,29 @@ def taxonomy_axes(obj: Ctx, fmt: str) -> None:
     emit_table(["axis", "value", "description"], rows, fmt, payload=axes)
 
 
+@taxonomy.command("check")
+@click.option("--strict", is_flag=True, help="Exit 1 when a rule matches no stored item.")
+@pass_ctx
+@friendly_errors
+def taxonomy_check(obj: Ctx, strict: bool) -> None:
+    """Validate the taxonomy YAML and list rules that match none of the store's items."""
+    unmatched = obj.ws.check_taxonomy()
+    for line in unmatched:
+        click.echo(line)
+    click.echo(f"taxonomy valid; {len(unmatched)} rules match no stored item")
+    if strict and unmatched:
+        sys.exit(1)
+
+
+@taxonomy.command("apply")
+@pass_ctx
+@friendly_errors
+def taxonomy_apply(obj: Ctx) -> None:
+    """Re-run the taxonomy rules on every stored item (hand labels keep precedence)."""
+    changes = obj.ws.apply_taxonomy()
+    click.echo(f"{changes} rule labels changed")
+
+
 def _register_extensions() -> None:
     """Add the command groups that live in ``capslice_tui.commands``."""
     import importlib

@@ -361,6 +361,71 @@ class SamplesMixin(StoreBase):
                         f"INSERT OR REPLACE INTO item_axes {select} WHERE i.id IN ({q})", chunk
                     )
 
+    def items_for_labelling(self) -> list[dict[str, Any]]:
+        """Every item with what taxonomy rules read: id, benchmark, task, doc, question, target."""
+        out = []
+        for row in self.conn.execute(
+            "SELECT id, benchmark, task, doc, question, target FROM items ORDER BY id"
+        ):
+            d = dict(row)
+            d["doc"] = json.loads(d["doc"]) if d["doc"] else None
+            out.append(d)
+        return out
+
+    def replace_rule_labels(
+        self, assignments: dict[int, dict[str, tuple[str, str]]], batch_size: int = 5000
+    ) -> int:
+        """Make each item's ``rule`` labels equal ``assignments`` (axis -> (value, rule_id)).
+
+        Changed, added and dropped rule labels are written to ``label_history`` (who
+        ``taxonomy``); hand and cluster labels are untouched and keep precedence. Commits in
+        batches of ``batch_size`` items. Returns the number of label changes.
+        """
+        changes = 0
+        ids = sorted(assignments)
+        at = now_iso()
+        batch = f"taxonomy-{at}"
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            with self.write() as conn:
+                q = ",".join("?" * len(chunk))
+                current: dict[int, dict[str, str]] = {}
+                for item_id, axis, value in conn.execute(
+                    f"SELECT item_id, axis, value FROM labels WHERE source = 'rule'"
+                    f" AND item_id IN ({q})",
+                    chunk,
+                ):
+                    current.setdefault(item_id, {})[axis] = value
+                for item_id in chunk:
+                    new = assignments[item_id]
+                    old = current.get(item_id, {})
+                    for axis in AXES:
+                        old_v = old.get(axis)
+                        new_v = new[axis][0] if axis in new else None
+                        if old_v == new_v:
+                            continue
+                        changes += 1
+                        if new_v is None:
+                            conn.execute(
+                                "DELETE FROM labels WHERE item_id = ? AND axis = ? AND source = 'rule'",
+                                (item_id, axis),
+                            )
+                        else:
+                            conn.execute(
+                                "INSERT INTO labels (item_id, axis, value, source, origin, who, at)"
+                                " VALUES (?,?,?,'rule',?,'taxonomy',?) ON CONFLICT(item_id, axis,"
+                                " source) DO UPDATE SET value = excluded.value, origin ="
+                                " excluded.origin, at = excluded.at, version = labels.version + 1",
+                                (item_id, axis, new_v, new[axis][1], at),
+                            )
+                        conn.execute(
+                            "INSERT INTO label_history (item_id, axis, source, old_value, new_value,"
+                            " who, at, action, batch) VALUES (?,?,'rule',?,?,'taxonomy',?,?,?)",
+                            (item_id, axis, old_v, new_v, at, "set" if new_v else "clear", batch),
+                        )
+            self.refresh_item_axes(chunk)
+        return changes
+
     # ---- reads for slices and samples -------------------------------------------------
     def slice_rows(
         self,

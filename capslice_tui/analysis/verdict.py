@@ -103,7 +103,7 @@ def _pct(x: float) -> str:
 
 
 def _pts(x: float) -> str:
-    return f"{100 * x:+.1f} points"
+    return f"{round(100 * x, 1) + 0.0:+.1f} points"
 
 
 def _num(x: float) -> str:
@@ -253,9 +253,9 @@ def _mode_evidence(dec: Decomposition) -> list[Evidence]:
     fmt_share = dec.format_contribution / total if total else math.nan
     wrong_share = dec.wrong_answer_contribution / total if total else math.nan
     return [
-        Evidence("share of the change carried by format modes", round(fmt_share, 4),
+        Evidence("share of the change carried by format modes", round(fmt_share, 4) + 0.0,
                  "; ".join(parts) + f" (threshold {FORMAT_SHARE:.0%})"),
-        Evidence("share of the change carried by wrong answers", round(wrong_share, 4),
+        Evidence("share of the change carried by wrong answers", round(wrong_share, 4) + 0.0,
                  f"threshold {WRONG_SHARE:.0%} for a data verdict"),
         Evidence("items lost (right → wrong)", _num(dec.lost),
                  f"by candidate mode: {lost or 'none'}; items gained: {_num(dec.gained)}"),

@@ -83,9 +83,17 @@ def bar(fraction: float, width: int, char: str = BAR_CHAR) -> str:
     return char * int(round(max(0.0, min(1.0, fraction)) * width))
 
 
+def short_task(task: str) -> str:
+    """A task name without its benchmark prefix (``bbh_cot_fewshot_navigate`` -> ``navigate``)."""
+    for prefix in ("bbh_cot_fewshot_", "bbh_cot_zeroshot_", "bbh_", "minerva_math_", "mmlu_"):
+        if task.startswith(prefix):
+            return task[len(prefix) :]
+    return task
+
+
 def slice_label(key: dict[str, Any]) -> str:
-    """A slice key ``{axis: value}`` as ``value & value`` (the grouping names are headers)."""
-    return " & ".join(str(v) for v in key.values())
+    """A slice key ``{axis: value}`` as ``value & value``; task names lose their prefix."""
+    return " & ".join(short_task(str(v)) if g == "task" else str(v) for g, v in key.items())
 
 
 def warning_mark(warning: str | None, n_items: int | None = None) -> str:

@@ -311,6 +311,26 @@ class CoreMixin:
         """One sample in full (prompt, response, target, extraction, scores, labels)."""
         return self.store.sample(sample_id)
 
+    def check_taxonomy(self) -> list[str]:
+        """Rules of the taxonomy that match none of the store's items, as ``file:line: msg``.
+
+        Loading the taxonomy already validated it strictly (raising ``TaxonomyError``).
+        """
+        items = self.store.items_for_labelling()
+        return [str(e) for e in self.taxonomy.check_rules_match(items)] if items else []
+
+    def apply_taxonomy(self) -> int:
+        """Re-run the taxonomy rules on every stored item (after editing the YAML).
+
+        Rule labels change where the rules now say otherwise (with history); hand and
+        cluster labels keep precedence. Returns the number of label changes.
+        """
+        items = self.store.items_for_labelling()
+        assigned = self.taxonomy.assign_many(items)
+        return self.store.replace_rule_labels(
+            {item["id"]: labels for item, labels in zip(items, assigned, strict=True)}
+        )
+
     def axes(self) -> dict[str, dict[str, str]]:
         """The taxonomy's axes: axis -> value -> description."""
         return self.taxonomy.axes

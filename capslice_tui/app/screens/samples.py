@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, short, verdict_mark
+from ..format import cell, short, short_task, verdict_mark
 from ..messages import SamplesLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -34,14 +34,6 @@ MODE_TEXT = {
     "runaway": "runaway",
     "empty": "empty",
 }
-
-
-def short_task(task: str) -> str:
-    """A task name without its benchmark prefix (``bbh_cot_fewshot_navigate`` -> ``navigate``)."""
-    for prefix in ("bbh_cot_fewshot_", "bbh_cot_zeroshot_", "bbh_", "minerva_math_", "mmlu_"):
-        if task.startswith(prefix):
-            return task[len(prefix) :]
-    return task
 
 
 class SamplesScreen(CapsliceScreen):

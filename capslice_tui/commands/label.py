@@ -1,0 +1,332 @@
+"""``capslice label``: hand labels with provenance, named slices, history and undo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
+from ..render import emit_json, emit_table
+
+COMMANDS = ["label"]
+
+
+def _ids(text: str, option: str) -> list[int]:
+    try:
+        return [int(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a comma-separated list of ids", param_hint=option
+        ) from None
+
+
+def _done(result: dict[str, Any], fmt: str, what: str) -> None:
+    if fmt == "json":
+        emit_json(result)
+        return
+    extra = f"; slice version {result['version']}" if "version" in result else ""
+    click.echo(
+        f"{what}: {result['changed']} label(s) changed on {result['items']} item(s) by"
+        f" {result['who']} at {result['at']} (batch {result['batch']}{extra});"
+        " undo with `capslice label undo`"
+    )
+
+
+@click.group()
+def label() -> None:
+    """Assign axis values by hand, name discovered slices, see history, undo.
+
+    Every label keeps its source (rule, cluster, hand), who and when. The effective value of
+    an axis is the hand label if any, else the cluster label, else the rule label.
+    """
+
+
+@label.command("set")
+@click.option("--run", default=None, help="Run whose items --slice AXIS=VALUE selects.")
+@click.option(
+    "--slice",
+    "slice_",
+    multiple=True,
+    metavar="NAME | AXIS=VALUE",
+    help="A named slice, or (with --run) axis conditions selecting items.",
+)
+@click.option("--items", default=None, metavar="ID,ID", help="Item ids.")
+@click.option("--samples", default=None, metavar="ID,ID", help="Sample ids (labels their items).")
+@click.option(
+    "--suggestion",
+    type=int,
+    default=None,
+    help="A saved suggestion (labels with source 'cluster').",
+)
+@click.option("--axis", required=True, help="Axis to set.")
+@click.option("--value", default=None, help="Value to set (omit with --clear).")
+@click.option("--clear", is_flag=True, help="Remove this source's label on the axis.")
+@click.option(
+    "--expect-version",
+    type=int,
+    default=None,
+    help="Named slices: fail with a conflict unless the slice is at this version.",
+)
+@click.option("--note", default=None, help="A note kept with the label.")
+@click.option("--user", default=None, help="Who labels (default $USER).")
+@format_option
+@pass_ctx
+@friendly_errors
+def label_set(
+    obj: Ctx,
+    run: str | None,
+    slice_: tuple[str, ...],
+    items: str | None,
+    samples: str | None,
+    suggestion: int | None,
+    axis: str,
+    value: str | None,
+    clear: bool,
+    expect_version: int | None,
+    note: str | None,
+    user: str | None,
+    fmt: str,
+) -> None:
+    """Set an axis value on a named slice, a slice of a run, a suggestion or single items."""
+    if clear == (value is not None):
+        raise click.UsageError("give exactly one of --value V or --clear")
+    values = {axis: None if clear else value}
+    named = [s for s in slice_ if "=" not in s]
+    where = parse_slice(tuple(s for s in slice_ if "=" in s))
+    targets = sum(bool(x) for x in (named, where, items, samples, suggestion is not None))
+    if targets != 1:
+        raise click.UsageError(
+            "choose one target: --slice NAME, --run R --slice AXIS=VALUE..., --items, --samples"
+            " or --suggestion"
+        )
+    ws = obj.ws
+    if named:
+        if len(named) > 1:
+            raise click.UsageError("one named slice at a time")
+        result = ws.label_slice(
+            named[0], values, expected_version=expect_version, who=user, note=note
+        )
+        _done(result, fmt, f"slice {named[0]!r}")
+    elif where:
+        if not run:
+            raise click.UsageError("--slice AXIS=VALUE needs --run")
+        result = ws.label_where(run, where, values, who=user, note=note)
+        _done(result, fmt, "slice " + ",".join(f"{a}={v}" for a, v in where.items()))
+    elif items:
+        _done(ws.label_items(_ids(items, "--items"), values, who=user, note=note), fmt, "items")
+    elif samples:
+        _done(
+            ws.label_samples(_ids(samples, "--samples"), values, who=user, note=note),
+            fmt,
+            "items of samples",
+        )
+    else:
+        assert suggestion is not None
+        _done(
+            ws.label_suggestion(suggestion, values, who=user, note=note),
+            fmt,
+            f"suggestion {suggestion} (source cluster)",
+        )
+
+
+@label.command("accept")
+@click.argument("suggestion_id", type=int)
+@click.option("--name", required=True, help="Name of the new slice.")
+@click.option("--note", default=None)
+@click.option("--user", default=None, help="Who accepts (default $USER).")
+@format_option
+@pass_ctx
+@friendly_errors
+def label_accept(
+    obj: Ctx, suggestion_id: int, name: str, note: str | None, user: str | None, fmt: str
+) -> None:
+    """Accept a saved suggestion (from `discover --save`) as a named slice."""
+    created = obj.ws.accept_suggestion(suggestion_id, name, who=user, note=note)
+    if fmt == "json":
+        emit_json(created)
+        return
+    click.echo(
+        f"slice {created['name']!r}: {created['n_items']} items, version"
+        f" {created['version']}, by {created['created_by']} at {created['created_at']}"
+    )
+
+
+@label.command("slices")
+@format_option
+@pass_ctx
+@friendly_errors
+def label_slices(obj: Ctx, fmt: str) -> None:
+    """List named slices with their size, version and last editor."""
+    data = obj.ws.named_slices()
+    rows = [
+        [
+            s["name"],
+            s["n_items"],
+            s["version"],
+            s["origin"] or "-",
+            s["updated_by"],
+            s["updated_at"],
+            s["note"] or "",
+        ]
+        for s in data
+    ]
+    emit_table(
+        ["name", "items", "version", "origin", "changed by", "at", "note"], rows, fmt, payload=data
+    )
+
+
+@label.command("history")
+@click.option("--item", "item_id", type=int, default=None, help="Only this item's rows.")
+@click.option("--batch", default=None, help="Only this action's rows.")
+@click.option("--user", default=None, help="Only this annotator.")
+@click.option("--actions", is_flag=True, help="One line per action instead of per label.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@format_option
+@pass_ctx
+@friendly_errors
+def label_history(
+    obj: Ctx,
+    item_id: int | None,
+    batch: str | None,
+    user: str | None,
+    actions: bool,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Show label changes, newest first (old -> new value, source, who, when, batch)."""
+    if actions:
+        data = obj.ws.label_actions(who=user, limit=limit)
+        rows = [
+            [
+                a["batch"],
+                a["at"],
+                a["who"],
+                a["action"],
+                a["items"],
+                a["axes"],
+                a["values"] or "-",
+                "undone" if a["undone"] else "",
+            ]
+            for a in data
+        ]
+        emit_table(
+            ["batch", "at", "who", "action", "items", "axes", "values", "state"],
+            rows,
+            fmt,
+            payload=data,
+        )
+        return
+    data = obj.ws.label_history(item_id=item_id, batch=batch, who=user, limit=limit)
+    rows = [
+        [
+            h["at"],
+            h["who"],
+            h["action"],
+            h["item_id"],
+            h["axis"],
+            h["source"],
+            h["old_value"] or "-",
+            h["new_value"] or "-",
+            h["batch"],
+        ]
+        for h in data
+    ]
+    emit_table(
+        ["at", "who", "action", "item", "axis", "source", "old", "new", "batch"],
+        rows,
+        fmt,
+        payload=data,
+    )
+
+
+@label.command("undo")
+@click.option("--batch", default=None, help="The action to undo (default: your last one).")
+@click.option("--user", default=None, help="Whose last action (default $USER).")
+@click.option("--anyone", is_flag=True, help="Undo the newest action by anyone.")
+@click.option("--force", is_flag=True, help="Undo even if the labels changed since.")
+@format_option
+@pass_ctx
+@friendly_errors
+def label_undo(
+    obj: Ctx, batch: str | None, user: str | None, anyone: bool, force: bool, fmt: str
+) -> None:
+    """Undo the last labelling action (or --batch B), restoring the previous values."""
+    ws = obj.ws
+    who = None if (anyone or batch) else (user or ws.current_user())
+    result = ws.undo_labels(batch, who=who, force=force)
+    if fmt == "json":
+        emit_json(result)
+        return
+    click.echo(
+        f"undid {result['undid']}: {result['restored']} label(s) on {result['items']}"
+        f" item(s) restored (batch {result['batch']})"
+    )
+
+
+@label.command("show")
+@click.option("--item", "item_id", type=int, default=None, help="Item id.")
+@click.option("--sample", "sample_id", type=int, default=None, help="Sample id (its item).")
+@click.option("--slice", "slice_name", default=None, help="Named slice: its record and members.")
+@format_option
+@pass_ctx
+@friendly_errors
+def label_show(
+    obj: Ctx, item_id: int | None, sample_id: int | None, slice_name: str | None, fmt: str
+) -> None:
+    """Every source's value per axis, the winner marked '*' (hand > cluster > rule)."""
+    ws = obj.ws
+    if sum(x is not None for x in (item_id, sample_id, slice_name)) != 1:
+        raise click.UsageError("give one of --item, --sample or --slice")
+    if slice_name is not None:
+        data = ws.named_slice(slice_name)
+        if fmt == "json":
+            emit_json(data)
+            return
+        for key in (
+            "name",
+            "n_items",
+            "version",
+            "origin",
+            "description",
+            "note",
+            "created_by",
+            "created_at",
+            "updated_by",
+            "updated_at",
+        ):
+            click.echo(f"{key:>12}: {data[key] if data[key] is not None else '-'}")
+        ids = data["item_ids"]
+        click.echo(
+            f"{'items':>12}: {', '.join(map(str, ids[:30]))}"
+            + (f" ... (+{len(ids) - 30})" if len(ids) > 30 else "")
+        )
+        return
+    if sample_id is not None:
+        item_id = int(ws.sample(sample_id)["item_id"])
+    assert item_id is not None
+    data = ws.label_show(item_id)
+    rows = []
+    for axis, entry in data["axes"].items():
+        if not entry["values"]:
+            rows.append([axis, "-", "-", "-", "-", "-", ""])
+        for r in entry["values"]:
+            rows.append(
+                [
+                    axis,
+                    ("* " if r["winner"] else "  ") + r["value"],
+                    r["source"],
+                    r["origin"] or "-",
+                    r["who"],
+                    r["at"],
+                    r["note"] or "",
+                ]
+            )
+    emit_table(
+        ["axis", "value", "source", "origin", "who", "at", "note"],
+        rows,
+        fmt,
+        title=f"labels of item {item_id}",
+        notes=["* = effective value (hand > cluster > rule)"],
+        payload=data,
+    )

@@ -1,0 +1,139 @@
+"""Ingest into the store: idempotence, atomicity, bad input, filters, truncation, relabelling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from capslice_tui.workspace import IngestError, Workspace
+from capslice_tui.workspace.ingest import MAX_RESPONSE_CHARS
+
+TS = "2026-01-01T00-00-00.000000"
+
+
+def lm_line(doc_id: int, filt: str, response: str, extracted: str, em: float | str, target: str = "18") -> str:
+    return json.dumps(
+        {
+            "doc_id": doc_id,
+            "doc": {"question": f"How many apples, case {doc_id}?", "answer": f"so #### {target}"},
+            "target": f"so #### {target}",
+            "arguments": {"gen_args_0": {"arg_0": f"Question: q{doc_id}\nAnswer:", "arg_1": {"until": ["Question:"]}}},
+            "resps": [[response]],
+            "filtered_resps": [extracted],
+            "filter": filt,
+            "metrics": ["exact_match"],
+            "exact_match": em,
+        }
+    )
+
+
+def write_gsm8k(folder: Path, n: int = 12, bad_line: int | None = None, torn: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for d in range(n):
+        ok = d % 3 != 0
+        answer = "18" if ok else "17"
+        lines.append(lm_line(d, "strict-match", f"... #### {answer}", answer, 1.0 if ok else 0.0))
+        # flexible-extract scores every item correct: never blended with strict-match
+        lines.append(lm_line(d, "flexible-extract", f"... #### {answer}", "18", 1.0))
+    if bad_line is not None:
+        lines.insert(bad_line, '{"doc_id": 99, "resps": [[')
+    text = "\n".join(lines)
+    if torn:
+        text += "\n" + lines[0][:40]
+    else:
+        text += "\n"
+    path = folder / f"samples_gsm8k_{TS}.jsonl"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "store.db")
+
+
+def test_identical_reingest_adds_nothing(ws: Workspace, tmp_path: Path) -> None:
+    path = write_gsm8k(tmp_path / "logs")
+    first = ws.ingest([path], run="r1")
+    again = ws.ingest([path], run="r1")
+    assert first.runs == {"r1": 24}
+    assert again.runs == {"r1": 0}
+    assert ws.runs()[0]["n_samples"] == 24
+
+
+def test_filters_are_never_blended(ws: Workspace, tmp_path: Path) -> None:
+    ws.ingest([write_gsm8k(tmp_path / "logs")], run="r1")
+    table = ws.slices("r1", by="task")
+    row = table.rows[0]
+    assert (row.correct, row.n_samples) == (8, 12)  # strict-match only
+    flexible = ws.slices("r1", by="task", filter_name="flexible-extract").rows[0]
+    assert (flexible.correct, flexible.n_samples) == (12, 12)
+    assert row.metric == "greedy accuracy"
+
+
+def test_bad_line_stores_nothing_and_keeps_older_runs(ws: Workspace, tmp_path: Path) -> None:
+    ws.ingest([write_gsm8k(tmp_path / "good")], run="old")
+    bad = write_gsm8k(tmp_path / "bad", bad_line=5)
+    with pytest.raises(IngestError) as info:
+        ws.ingest([bad], run="new")
+    assert f"{bad}:6" in str(info.value)
+    assert [r["name"] for r in ws.runs()] == ["old"]
+    assert ws.runs()[0]["n_samples"] == 24
+
+
+def test_skip_bad_keeps_readable_lines_and_reports(ws: Workspace, tmp_path: Path) -> None:
+    report = ws.ingest([write_gsm8k(tmp_path / "bad", bad_line=5)], run="new", skip_bad=True)
+    assert report.n_bad == 1 and report.runs == {"new": 24}
+    assert ":6:" in report.bad[0]
+
+
+def test_torn_last_line_is_reported_as_torn(ws: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(IngestError) as info:
+        ws.ingest([write_gsm8k(tmp_path / "t", torn=True)], run="t")
+    assert "torn" in str(info.value)
+    assert ws.runs() == []
+
+
+def test_nan_metric_is_missing_not_zero(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "nan"
+    folder.mkdir()
+    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(
+        lm_line(0, "strict-match", "#### 18", "18", "N/A") + "\n" + lm_line(1, "strict-match", "#### 17", "17", 0.0) + "\n"
+    )
+    report = ws.ingest([folder], run="nan")
+    # the N/A sample was scored by capslice from its response, not counted as a failure
+    assert report.scored_by_capslice == 1
+    row = ws.slices("nan", by="task").rows[0]
+    assert (row.correct, row.n_samples) == (1, 2)
+
+
+def test_oversized_response_is_truncated_with_length_and_hash(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "big"
+    folder.mkdir()
+    huge = "x" * (MAX_RESPONSE_CHARS + 100) + " #### 18"
+    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(lm_line(0, "strict-match", huge, "18", 1.0) + "\n")
+    ws.ingest([folder], run="big")
+    rows, _ = ws.samples("big")
+    sample = ws.sample(rows[0]["id"])
+    assert len(sample["response"]) == MAX_RESPONSE_CHARS
+    assert sample["response_chars"] == len(huge)
+    assert len(sample["response_sha256"]) == 64
+
+
+def test_items_pair_across_runs_by_content(ws: Workspace, tmp_path: Path) -> None:
+    path = write_gsm8k(tmp_path / "logs")
+    ws.ingest([path], run="a")
+    ws.ingest([path], run="b")
+    cmp = ws.compare("a", "b").to_dict()
+    assert cmp["overall"]["n_items"] == 12
+    assert cmp["overall"]["diff"] == 0
+
+
+def test_taxonomy_apply_keeps_labels_and_reports_no_change(ws: Workspace, tmp_path: Path) -> None:
+    ws.ingest([write_gsm8k(tmp_path / "logs")], run="a")
+    assert ws.apply_taxonomy() == 0
+    table = ws.slices("a", by="task_type")
+    assert [r.key["task_type"] for r in table.rows] == ["word_problem"]
