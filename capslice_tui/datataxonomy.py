@@ -60,7 +60,12 @@ def _suggest(value: Any, valid: Iterable[Any]) -> str:
     close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.5)
     if close:
         return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
-    return " (valid: " + ", ".join(repr(n) for n in names[:30]) + ("…" if len(names) > 30 else "") + ")"
+    return (
+        " (valid: "
+        + ", ".join(repr(n) for n in names[:30])
+        + ("…" if len(names) > 30 else "")
+        + ")"
+    )
 
 
 def _check_keys(file: str, mapping: _Map, allowed: Iterable[str], where: str) -> None:
@@ -282,7 +287,9 @@ def _cell(
     for key in raw:
         if key not in CATALOG_KEYS:
             raise TaxonomyError(
-                file, key_line(key), f"unknown field {key!r} in cell (allowed: {', '.join(CATALOG_KEYS)})"
+                file,
+                key_line(key),
+                f"unknown field {key!r} in cell (allowed: {', '.join(CATALOG_KEYS)})",
             )
     for key in sorted(CATALOG_REQUIRED):
         if key not in raw or raw[key] is None or raw[key] == "":
@@ -307,7 +314,9 @@ def _cell(
         tokens_f = math.nan
     if isinstance(tokens, bool) or not (tokens_f > 0 and tokens_f.is_integer()):
         raise TaxonomyError(
-            file, key_line("tokens"), f"cell {cid!r} field 'tokens': {tokens!r} must be an integer > 0"
+            file,
+            key_line("tokens"),
+            f"cell {cid!r} field 'tokens': {tokens!r} must be an integer > 0",
         )
     weight = raw["weight"]
     try:
@@ -316,7 +325,9 @@ def _cell(
         weight_f = math.nan
     if isinstance(weight, bool) or not (0.0 <= weight_f <= 1.0):
         raise TaxonomyError(
-            file, key_line("weight"), f"cell {cid!r} field 'weight': {weight!r} must be a number in [0, 1]"
+            file,
+            key_line("weight"),
+            f"cell {cid!r} field 'weight': {weight!r} must be a number in [0, 1]",
         )
     path = raw["path"]
     if not isinstance(path, str) or not path.strip() or any(ch.isspace() for ch in path):
@@ -392,7 +403,9 @@ def parse_catalog_csv(text: str, file: str | Path, tax: DataTaxonomy) -> Catalog
     header = [h.strip() for h in rows[0]]
     for h in header:
         if h not in CATALOG_KEYS:
-            raise TaxonomyError(file, 1, f"unknown column {h!r} (allowed: {', '.join(CATALOG_KEYS)})")
+            raise TaxonomyError(
+                file, 1, f"unknown column {h!r} (allowed: {', '.join(CATALOG_KEYS)})"
+            )
     missing = sorted(CATALOG_REQUIRED - set(header))
     if missing:
         raise TaxonomyError(file, 1, f"missing columns: {', '.join(missing)}")
@@ -582,7 +595,9 @@ def _quality_values(file: str, raw: Any, line: int, tax: DataTaxonomy, where: st
                 )  # fmt: skip
             chosen = {q}
         if not chosen:
-            raise TaxonomyError(file, line, f"{where}: quality {item!r} selects no value of {known}")
+            raise TaxonomyError(
+                file, line, f"{where}: quality {item!r} selects no value of {known}"
+            )
         out |= chosen
     return frozenset(out)
 
@@ -652,7 +667,9 @@ def parse_mapping(
     data = _parse_yaml(text, file)
     if not isinstance(data, _Map):
         raise TaxonomyError(file, 1, "a mapping file must be a mapping with 'data_rules'")
-    _check_keys(file, data, {"version", "data_rules", "causes", "non_data_rules"}, "the mapping file")
+    _check_keys(
+        file, data, {"version", "data_rules", "causes", "non_data_rules"}, "the mapping file"
+    )
     if data.get("version", 1) != 1:
         raise TaxonomyError(file, _line(data, "version", 1), "unsupported version (expected 1)")
     ids: dict[str, int] = {}
@@ -708,9 +725,7 @@ def parse_mapping(
                 file, raw.key_lines.get("weight", line), f"{where}: 'weight' must be a number > 0"
             )
         rationale = _text(file, raw, "rationale", line, where, required=True)
-        data_rules.append(
-            DataRule(rid, when, selectors, float(weight), rationale or "", line)
-        )
+        data_rules.append(DataRule(rid, when, selectors, float(weight), rationale or "", line))
 
     causes_raw = data.get("causes") or _Map()
     if not isinstance(causes_raw, dict):
@@ -719,7 +734,9 @@ def parse_mapping(
 
     nd_raw = data.get("non_data_rules") or _Seq()
     if not isinstance(nd_raw, list):
-        raise TaxonomyError(file, _line(data, "non_data_rules", 1), "'non_data_rules' must be a list")
+        raise TaxonomyError(
+            file, _line(data, "non_data_rules", 1), "'non_data_rules' must be a list"
+        )
     nd_lines = getattr(nd_raw, "item_lines", [data.line] * len(nd_raw))
     non_data = []
     oc_valid = eval_axes.get("output_constraint", {})
@@ -759,9 +776,7 @@ def parse_mapping(
                 )
         rationale = _text(file, raw, "rationale", line, where, required=True)
         check = _text(file, raw, "check", line, where, required=False)
-        non_data.append(
-            NonDataRule(rid, fm, oc, tuple(c_items), rationale or "", check, line)
-        )
+        non_data.append(NonDataRule(rid, fm, oc, tuple(c_items), rationale or "", check, line))
     return MappingRules(file, tuple(data_rules), causes, tuple(non_data))
 
 

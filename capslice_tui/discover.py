@@ -183,8 +183,14 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
             ValueError: bad parameters or array lengths that do not match ``responses``.
             DiscoveryCancelled: the cancel callback asked to stop.
         """
-        with threadpool_limits(limits=self.n_threads):
-            return self._fit(
+        # Library warnings (convergence, degenerate variance) are collected once each into
+        # ``notes_`` instead of flooding the terminal or the app.
+        with (
+            threadpool_limits(limits=self.n_threads),
+            warnings.catch_warnings(record=True) as caught,
+        ):
+            warnings.simplefilter("always")
+            self._fit(
                 responses,
                 questions=questions,
                 correct=correct,
@@ -193,6 +199,17 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                 progress=progress,
                 should_cancel=should_cancel,
             )
+        seen: set[str] = set()
+        for w in caught:
+            text = f"{w.category.__name__}: {str(w.message).splitlines()[0][:120]}"
+            if (
+                text not in seen
+                and "explained_variance" not in text
+                and "invalid value" not in text
+            ):
+                seen.add(text)
+                self.notes_.append(text)
+        return self
 
     def _fit(
         self,

@@ -322,20 +322,24 @@ class LabelsMixin(StoreBase):
                 "SELECT 1 FROM label_history WHERE batch = ? LIMIT 1", (f"undo:{batch}",)
             ).fetchone():
                 raise Conflict(f"batch {batch} was already undone")
-            last_id = max(r["id"] for r in rows)
             if not force:
-                later = conn.execute(
-                    "SELECT h.who, h.at, h.item_id, h.axis FROM label_history h JOIN"
-                    " (SELECT DISTINCT item_id, axis, source FROM label_history WHERE batch = ?) b"
-                    " ON b.item_id = h.item_id AND b.axis = h.axis AND b.source = h.source"
-                    " WHERE h.id > ? ORDER BY h.id DESC LIMIT 1",
-                    (batch, last_id),
-                ).fetchone()
-                if later is not None:
-                    raise Conflict(
-                        f"cannot undo {batch}: item {later['item_id']} {later['axis']} was changed"
-                        f" by {later['who']} at {later['at']} afterwards (use --force to undo anyway)"
-                    )
+                # Undo is safe only where the labels still hold what this batch wrote.
+                for r in rows:
+                    current = conn.execute(
+                        "SELECT value FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
+                        (r["item_id"], r["axis"], r["source"]),
+                    ).fetchone()
+                    if (current[0] if current else None) != r["new_value"]:
+                        last = conn.execute(
+                            "SELECT who, at FROM label_history WHERE item_id = ? AND axis = ?"
+                            " AND source = ? ORDER BY id DESC LIMIT 1",
+                            (r["item_id"], r["axis"], r["source"]),
+                        ).fetchone()
+                        raise Conflict(
+                            f"cannot undo {batch}: item {r['item_id']} {r['axis']} was changed"
+                            f" by {last['who']} at {last['at']} afterwards"
+                            " (use --force to undo anyway)"
+                        )
             at = now_iso()
             undo_batch = f"undo:{batch}"
             history = []

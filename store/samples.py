@@ -35,6 +35,7 @@ SAMPLE_COLUMNS = (
     "lenient",
     "failure_mode",
     "failure_reason",
+    "failure_signals",
     "finish_reason",
     "n_output_tokens",
     "metrics",
@@ -545,6 +546,27 @@ class SamplesMixin(StoreBase):
         d["metrics"] = json.loads(d["metrics"]) if d["metrics"] else {}
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d
+
+    def sample_outcomes(
+        self, run_id: int, benchmark: str | None = None
+    ) -> list[Any]:
+        """Per-sample outcome rows of a run on each task's primary filter.
+
+        Columns: item_id, task, sample_idx, score, failure_mode, failure_signals and the four
+        axis columns; ordered by (task, item_id, sample_idx).
+        """
+        sql = (
+            "SELECT s.item_id, s.task, s.sample_idx, s.score, s.failure_mode, s.failure_signals,"
+            " a.background_condition, a.task_type, a.solving_operation, a.output_constraint"
+            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            " LEFT JOIN item_axes a ON a.item_id = s.item_id"
+            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.score IS NOT NULL"
+        )
+        params: list[Any] = [run_id]
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        return self.conn.execute(sql + " ORDER BY s.task, s.item_id, s.sample_idx", params).fetchall()
 
     def update_sample_diagnosis(
         self, rows: Sequence[tuple[str | None, float | None, str, str, int]]

@@ -260,3 +260,58 @@ def _labels(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0003_labels", _labels))
+
+
+INTERVENTIONS_SCHEMA = """
+CREATE TABLE interventions (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    hypothesis TEXT NOT NULL,
+    target_slices TEXT NOT NULL,    -- JSON list of {grouping: value}
+    control_slices TEXT NOT NULL,   -- JSON list of {grouping: value}
+    expected_effect REAL,           -- pre-registered gain on targets (proportion)
+    benchmark TEXT,
+    plan TEXT,                      -- JSON of capslice_tui.plan.Plan.to_dict()
+    baseline_run TEXT NOT NULL,     -- run name (runs may be re-ingested)
+    result_run TEXT,
+    status TEXT NOT NULL,           -- proposed | accepted | rejected | running | evaluated
+    decision_reason TEXT,
+    decided_by TEXT,
+    decided_at TEXT,
+    outcome TEXT,                   -- JSON of capslice_tui.plan.Outcome.to_dict()
+    verdict TEXT,                   -- confirmed | refuted | inconclusive | harmful
+    author TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1   -- bumped by every change; stale edits are conflicts
+);
+CREATE TABLE intervention_history (
+    id INTEGER PRIMARY KEY,
+    intervention_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,       -- the version this change produced
+    action TEXT NOT NULL,           -- create | edit | accept | reject | start | link | evaluate
+    field TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX intervention_history_id ON intervention_history (intervention_id, id);
+CREATE INDEX interventions_status ON interventions (status);
+"""
+
+
+def _interventions(conn: sqlite3.Connection) -> None:
+    """Migration ``0002_interventions``: the intervention log and its audit history."""
+    run_script(conn, INTERVENTIONS_SCHEMA)
+
+
+MIGRATIONS.append(("0002_interventions", _interventions))
+
+
+def _failure_signals(conn: sqlite3.Connection) -> None:
+    """Migration ``0004_failure_signals``: evidence flags of each sample's failure mode."""
+    conn.execute("ALTER TABLE samples ADD COLUMN failure_signals TEXT")  # comma-separated
+
+
+MIGRATIONS.append(("0004_failure_signals", _failure_signals))

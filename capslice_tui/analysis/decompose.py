@@ -929,6 +929,8 @@ def significant_slices(
                 drop_note.setdefault(
                     int(i), f"not different from the rest of parent {label(pi)} (p={p:.3g})"
                 )
+                # a child the parent explains cannot in turn explain the parent away
+                continue
             # parent explained by this child?
             out_size = n - sizes_a[pi]
             out_err = e_total - esum_a[pi]

@@ -21,9 +21,10 @@ Precedence, first match wins:
    to the last number would otherwise turn every cut text into a "wrong answer"). Truncation
    wins over runaway when both show, since the cap is what ended the text; the loop evidence
    stays in the reason.
-5. ``runaway`` when the tail is a repetition loop (a word 8-gram repeated >= 5 times in the
-   last 300 words with at most half of those 8-grams distinct, or the last 200 characters
-   periodic with period <= 8): a degenerate text has no final answer either.
+5. ``runaway`` when the tail is an exact repetition loop (the word 8-gram before the last
+   word recurs >= 5 times in the last 300 words with the same text between occurrences, or
+   the last 200 characters are periodic with period <= 8): a degenerate text has no final
+   answer either.
 6. ``wrong_answer`` when an answer was found (the lenient answer; without lenient input, a
    valid official extraction) and it is wrong. A new few-shot block or stop-token text after
    a stated answer stays as evidence in the reason and ``signals``.
@@ -69,7 +70,6 @@ CAP_CHAR_FRACTION = 0.9
 NGRAM = 8
 MIN_REPEATS = 5
 TAIL_WORDS = 300
-MAX_DISTINCT_SHARE = 0.5
 PERIOD_TAIL_CHARS = 200
 MAX_PERIOD = 8
 
@@ -151,24 +151,27 @@ def cap_evidence(
 def repetition_evidence(response: str, output_constraint: str = "") -> str | None:
     """Evidence of a repetition loop in the tail of the response, or None.
 
-    Word level: in the last ``TAIL_WORDS`` words, the most frequent word ``NGRAM``-gram occurs
-    >= ``MIN_REPEATS`` times and at most ``MAX_DISTINCT_SHARE`` of the n-grams are distinct.
+    Word level: in the last ``TAIL_WORDS`` words, the word ``NGRAM``-gram that ends just before
+    the last word occurs >= ``MIN_REPEATS`` times (non-overlapping) and the text between
+    consecutive occurrences is identical at least ``MIN_REPEATS − 1`` times: the text ends
+    inside an exact loop. Numbered steps and stack traces (BBH dyck_languages) repeat n-grams
+    but differ between occurrences, so they are not loops.
     Character level (for loops without spaces): the last ``PERIOD_TAIL_CHARS`` characters are
     periodic with period <= ``MAX_PERIOD``; skipped for ``bracket_sequence`` answers.
     """
     if len(response) < NGRAM * MIN_REPEATS * 2:
         return None
     words = response[-TAIL_WORDS * 12 :].split()[-TAIL_WORDS:]
-    n_grams = len(words) - NGRAM + 1
-    if n_grams >= MIN_REPEATS:
-        grams = list(zip(*(words[i:] for i in range(NGRAM)), strict=False))
-        if len(set(grams)) <= MAX_DISTINCT_SHARE * n_grams:
-            gram, count = Counter(grams).most_common(1)[0]
-            if count >= MIN_REPEATS:
-                text = " ".join(gram)
-                if len(text) > 40:
-                    text = text[:37] + "..."
-                return f"repeated {NGRAM}-gram {text!r} x{count} in tail"
+    if len(words) >= NGRAM * MIN_REPEATS:
+        # the n-gram just before the last word (which a cap may have cut mid-word)
+        probe = " ".join(words[-NGRAM - 1 : -1])
+        parts = " ".join(words).split(probe)
+        count = len(parts) - 1
+        # an exact loop: the text between consecutive occurrences is the same each time
+        inner = parts[1:-1]
+        if count >= MIN_REPEATS and Counter(inner).most_common(1)[0][1] >= MIN_REPEATS - 1:
+            text = probe if len(probe) <= 40 else probe[:37] + "..."
+            return f"repeated {NGRAM}-gram {text!r} x{count} in tail"
     if output_constraint != "bracket_sequence" and len(response) >= PERIOD_TAIL_CHARS:
         tail = response[-PERIOD_TAIL_CHARS:]
         for p in range(1, MAX_PERIOD + 1):

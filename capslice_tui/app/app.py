@@ -158,3 +158,8 @@ def make_app(
 
         workspace = Workspace(Path(store_path), Path(taxonomy_dir) if taxonomy_dir else None)
     return CapsliceApp(workspace, Path(store_path))
+
+NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen"))
+NAVIGATION.append(
+    NavEntry("i", "Interventions", "capslice_tui.app.screens.interventions:InterventionsScreen")
+)

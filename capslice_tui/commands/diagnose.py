@@ -9,7 +9,7 @@ import click
 from ..cli import Ctx, format_option, friendly_errors, pass_ctx
 from ..render import count, emit_json, emit_table, interval, pct, pvalue
 
-COMMANDS = ["compare"]
+COMMANDS = ["compare", "diagnose", "report"]
 
 
 def _side(s: dict[str, Any]) -> str:
@@ -75,3 +75,95 @@ def compare(
 
 
 
+
+
+def print_diagnosis(diag: dict[str, Any]) -> None:
+    """Plain-text view of a diagnosis for the terminal."""
+    from ..report import bar
+
+    who = f"{diag['cand']} vs {diag['base']}" if diag["cand"] else f"{diag['base']} (weakness)"
+    click.echo(f"VERDICT: {diag['verdict'].upper()}   [{who}" + (f", {diag['benchmark']}]" if diag["benchmark"] else "]"))
+    click.echo(diag["summary"])
+    for cause in diag["causes"]:
+        click.echo(f"  cause: {cause}")
+    click.echo("\nEvidence:")
+    for e in diag["evidence"]:
+        click.echo(f"  - {e['name']}: {e['value']} ({e['detail']})")
+    click.echo("\nFailure modes (samples):")
+    runs = list(diag["failure_modes"])
+    click.echo("  " + f"{'mode':<20}" + "".join(f"{r:>18}" for r in runs))
+    for m in next(iter(diag["failure_modes"].values())):
+        click.echo("  " + f"{m:<20}" + "".join(f"{diag['failure_modes'][r][m]:>18}" for r in runs))
+    if diag["failure_mode_shift"]:
+        click.echo("\nChange by failure mode (points of accuracy):")
+        scale = max(abs(r["contribution"]) for r in diag["failure_mode_shift"]) or 1
+        for r in diag["failure_mode_shift"]:
+            click.echo(f"  {r['mode']:<20}{100 * r['contribution']:+7.1f}  {bar(r['contribution'], scale)}")
+    click.echo(f"\nSignificant slices ({len(diag['slices'])} kept of {diag['slices_tested']} tested, BH q=0.05):")
+    for s in diag["slices"]:
+        click.echo(
+            f"  - {s['label']}: {pct(s['score'])} ({count(s['correct'], s['n_samples'])}), "
+            f"{s['n_items']} items, p adj {pvalue(s['p_adjusted'])}, wrong answers {pct(s['wrong_answer_share'])}"
+        )
+        for c in s["combinations"][:3]:
+            click.echo(
+                f"      {c['task_type']} x {c['solving_operation']}: {pct(c['score'])} "
+                f"({count(c['correct'], c['n_samples'])}, {c['n_items']} items)"
+            )
+    for n in diag.get("notes", []):
+        click.echo(f"note: {n}")
+
+
+@click.command()
+@click.argument("base")
+@click.argument("cand", required=False)
+@click.option("--benchmark", default=None, help="Benchmark to diagnose (recommended).")
+@click.option("--reference", default=None, help="Weakness mode: compare slices with this run instead of the run's own average.")
+@click.option("--allow-mismatch", is_flag=True, help="Diagnose runs that differ in filter, samples or temperature.")
+@format_option
+@pass_ctx
+@friendly_errors
+def diagnose(
+    obj: Ctx,
+    base: str,
+    cand: str | None,
+    benchmark: str | None,
+    reference: str | None,
+    allow_mismatch: bool,
+    fmt: str,
+) -> None:
+    """Verdict for a change (BASE CAND) or a weakness (RUN alone): data, not_data or inconclusive.
+
+    Decomposes the change by failure mode and by each axis, searches axis combinations for
+    concentrated failures (BH-corrected), and lists the evidence as checkable numbers.
+    """
+    diag = obj.ws.diagnose(
+        base, cand, benchmark=benchmark, reference=reference, allow_mismatch=allow_mismatch
+    ).to_dict()
+    if fmt == "json":
+        emit_json(diag)
+    elif fmt == "md":
+        from ..report import diagnosis_markdown
+
+        click.echo("\n".join(diagnosis_markdown(diag)))
+    else:
+        print_diagnosis(diag)
+
+
+@click.command()
+@click.argument("base")
+@click.argument("cand")
+@click.option("--benchmark", default=None)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the Markdown here (default: stdout).")
+@click.option("--allow-mismatch", is_flag=True)
+@pass_ctx
+@friendly_errors
+def report(obj: Ctx, base: str, cand: str, benchmark: str | None, output: str | None, allow_mismatch: bool) -> None:
+    """Write a complete Markdown review report of CAND against BASE (verdict, evidence, tables)."""
+    text = obj.ws.report(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
+    if output:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)

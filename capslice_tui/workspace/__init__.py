@@ -7,12 +7,12 @@ core (runs, ingest, slices, samples).
 from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
-from .diagnose import Comparison, DiagnoseMixin
+from .diagnose import Comparison, Diagnosis, DiagnoseRunsMixin
 from .ingest import IngestError, IngestReport
 
 
-class Workspace(DiagnoseMixin, CoreMixin):
+class Workspace(DiagnoseRunsMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 
-__all__ = ["Comparison", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]
+__all__ = ["Comparison", "Diagnosis", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]

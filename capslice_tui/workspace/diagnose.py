@@ -257,3 +257,375 @@ class DiagnoseMixin:
             rows=rows,
             notes=notes,
         )
+
+
+# ---------------------------------------------------------------- diagnosis
+
+
+@dataclass
+class Diagnosis:
+    """A verdict for a change between two runs, or for one run's weakness, with its evidence."""
+
+    mode: str  # "change" | "weakness"
+    base: str
+    cand: str | None
+    benchmark: str | None
+    reference: str | None
+    verdict: Any
+    failure_modes: dict[str, dict[str, int]]
+    failure_mode_shift: list[dict[str, Any]]
+    axes: dict[str, list[dict[str, Any]]]
+    spread: dict[str, Any]
+    slices: list[dict[str, Any]]
+    n_tested: int
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        v = self.verdict.to_dict()
+        return {
+            "mode": self.mode,
+            "base": self.base,
+            "cand": self.cand,
+            "benchmark": self.benchmark,
+            "reference": self.reference,
+            "verdict": v["verdict"],
+            "summary": v["summary"],
+            "causes": v["causes"],
+            "evidence": v["evidence"],
+            "failure_modes": self.failure_modes,
+            "failure_mode_shift": self.failure_mode_shift,
+            "axes": self.axes,
+            "spread": self.spread,
+            "slices": self.slices,
+            "slices_tested": self.n_tested,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class _Outcomes:
+    """One run's per-sample outcomes, keyed for pairing."""
+
+    keys: list[tuple[Any, ...]]
+    score: np.ndarray
+    modes: np.ndarray
+    signals: list[str | None]
+    labels: dict[str, np.ndarray]
+    item: np.ndarray
+
+
+def _outcomes(store: Store, run_id: int, benchmark: str | None) -> _Outcomes:
+    rows = store.sample_outcomes(run_id, benchmark)
+    return _Outcomes(
+        keys=[(r["task"], r["item_id"], r["sample_idx"]) for r in rows],
+        score=np.array([r["score"] for r in rows], dtype=float),
+        modes=np.array([r["failure_mode"] or "wrong_answer" for r in rows], dtype=object),
+        signals=[r["failure_signals"] for r in rows],
+        labels={
+            a: np.array([r[a] if r[a] is not None else UNLABELLED for r in rows], dtype=object)
+            for a in AXES
+        },
+        item=np.array([r["item_id"] for r in rows]),
+    )
+
+
+def _signal_counts(signals: Sequence[str | None]) -> dict[str, int]:
+    from ..analysis.failure_modes import SIGNALS
+
+    counts = dict.fromkeys(SIGNALS, 0)
+    counts["n"] = len(signals)
+    for s in signals:
+        for flag in (s or "").split(","):
+            if flag:
+                counts[flag] = counts.get(flag, 0) + 1
+    return counts
+
+
+def _mode_counts(modes: np.ndarray) -> dict[str, int]:
+    from ..analysis.failure_modes import MODES
+
+    values, counts = np.unique(modes.astype(str), return_counts=True)
+    found = dict(zip(values.tolist(), counts.tolist()))
+    return {m: int(found.get(m, 0)) for m in MODES}
+
+
+def _per_item(item: np.ndarray, score: np.ndarray, modes: np.ndarray, labels: dict[str, np.ndarray]):
+    """Collapse sample rows to item rows: n, c, dominant failing mode, labels."""
+    uniq, first, inv = np.unique(item, return_index=True, return_inverse=True)
+    n = np.bincount(inv).astype(float)
+    c = np.bincount(inv, weights=score)
+    dom = np.empty(uniq.size, dtype=object)
+    for i in range(uniq.size):
+        failing = modes[(inv == i) & (score < 1)] if n[i] > 1 else modes[inv == i]
+        if failing.size == 0:
+            dom[i] = "correct"
+        else:
+            vals, cnt = np.unique(failing.astype(str), return_counts=True)
+            dom[i] = vals[int(np.argmax(cnt))]
+    return uniq, n, c, dom, {a: v[first] for a, v in labels.items()}, inv
+
+
+def _slice_rows(search: Any, item_n: np.ndarray, item_c: np.ndarray, item_labels: dict[str, np.ndarray], overall: float, k: int | None, seed: int) -> list[dict[str, Any]]:
+    from ..analysis.metrics import slice_score
+
+    rows = []
+    for s in search.slices:
+        mask = np.ones(item_n.size, dtype=bool)
+        for axis, value in s.slice.predicates:
+            mask &= item_labels[axis] == value
+        score = slice_score(item_n[mask], item_c[mask], None, random_state=seed)
+        failing = sum(s.mode_counts.values()) or 1
+        dominant = max(s.mode_counts, key=s.mode_counts.get) if s.mode_counts else None
+        row = {
+            "slice": dict(s.slice.predicates),
+            "label": s.label,
+            "n_items": int(mask.sum()),
+            "score": score.score,
+            "ci_low": score.lo,
+            "ci_high": score.hi,
+            "correct": float(score.correct),
+            "n_samples": int(score.n_samples),
+            "deficit": score.score - overall,
+            "p_value": s.p_value,
+            "p_adjusted": s.p_adj,
+            "significant": True,
+            "wrong_answer_share": s.mode_counts.get("wrong_answer", 0) / failing,
+            "dominant_failure_mode": dominant,
+            "mode_counts": s.mode_counts,
+        }
+        if k:
+            pk = slice_score(item_n[mask], item_c[mask], k, random_state=seed)
+            row[f"pass@{k}"] = {"score": pk.score, "ci_low": pk.lo, "ci_high": pk.hi}
+        row["combinations"] = _combinations(mask, item_n, item_c, item_labels)
+        rows.append(row)
+    return rows
+
+
+def _combinations(
+    mask: np.ndarray, item_n: np.ndarray, item_c: np.ndarray, item_labels: dict[str, np.ndarray]
+) -> list[dict[str, Any]]:
+    """task_type x solving_operation cells inside a slice, weakest first (score, counts)."""
+    cells: dict[tuple[str, str], list[int]] = {}
+    for i in np.flatnonzero(mask):
+        key = (str(item_labels["task_type"][i]), str(item_labels["solving_operation"][i]))
+        cells.setdefault(key, []).append(int(i))
+    out = []
+    for (tt, op), idx in cells.items():
+        n, c = item_n[idx], item_c[idx]
+        out.append(
+            {
+                "task_type": tt,
+                "solving_operation": op,
+                "n_items": len(idx),
+                "score": float(np.mean(c / n)),
+                "correct": float(c.sum()),
+                "n_samples": int(n.sum()),
+            }
+        )
+    return sorted(out, key=lambda r: (r["score"], -r["n_items"]))
+
+
+class DiagnoseRunsMixin(DiagnoseMixin):
+    """diagnose and report (change and weakness modes)."""
+
+    def diagnose(
+        self,
+        base: str,
+        cand: str | None = None,
+        *,
+        benchmark: str | None = None,
+        reference: str | None = None,
+        allow_mismatch: bool = False,
+        q: float = 0.05,
+        min_size: int = 10,
+        random_state: int = 0,
+    ) -> Diagnosis:
+        """Verdict (``data`` / ``not_data`` / ``inconclusive``) with checkable evidence.
+
+        Change mode (``cand`` given): pair samples by (item, sample index); decompose the
+        change by failure mode and by each axis (``decompose_change``); test every axis
+        conjunction up to 4 for concentrated regressions (``significant_slices``, BH); decide
+        with ``verdict_for_change``. Weakness mode (``cand`` None): deficits of each slice
+        against the run's own average or ``reference`` (``decompose_weakness``), failing
+        combinations (``significant_slices`` over items), ``verdict_for_weakness``.
+
+        Raises:
+            ValueError: unknown runs, no shared items, or incomparable runs (see ``compare``).
+        """
+        from ..analysis.compare import paired_compare
+        from ..analysis.decompose import (
+            decompose_change,
+            decompose_weakness,
+            regression_errors,
+            significant_slices,
+        )
+        from ..analysis.verdict import verdict_for_change, verdict_for_weakness
+
+        b_run = self.store.get_run(base)
+        notes: list[str] = []
+        if cand is None:
+            return self._weakness(b_run, benchmark, reference, q, min_size, random_state)
+        c_run = self.store.get_run(cand)
+        reasons = self._comparability(b_run["id"], c_run["id"])
+        if reasons and not allow_mismatch:
+            raise ValueError(
+                f"refusing to diagnose {cand} against {base}: " + " ".join(reasons)
+                + " Pass --allow-mismatch to diagnose anyway."
+            )
+        notes += [f"diagnosed despite: {r}" for r in reasons]
+        bo = _outcomes(self.store, b_run["id"], benchmark)
+        co = _outcomes(self.store, c_run["id"], benchmark)
+        b_index = {k: i for i, k in enumerate(bo.keys)}
+        pairs = [(b_index[k], j) for j, k in enumerate(co.keys) if k in b_index]
+        if not pairs:  # same documents under other task names
+            b_index = {k[1:]: i for i, k in enumerate(bo.keys)}
+            pairs = [(b_index[k[1:]], j) for j, k in enumerate(co.keys) if k[1:] in b_index]
+        if not pairs:
+            raise ValueError(f"{base} and {cand} share no samples to pair")
+        bi = np.array([p[0] for p in pairs])
+        ci = np.array([p[1] for p in pairs])
+        item = bo.item[bi]
+        _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
+        weights = 1.0 / counts[inv]
+        labels = {a: bo.labels[a][bi] for a in AXES}
+        dec = decompose_change(
+            labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
+            min_size=min_size,
+        )  # fmt: skip
+        ub, bn, bc, _, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
+        _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
+        overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
+        errors = regression_errors(bc / bn, cc / cn)
+        search = significant_slices(item_labels, errors, c_dom, min_sup=min_size, q=q)
+        verdict = verdict_for_change(
+            dec, overall, search,
+            base_signals=_signal_counts([bo.signals[i] for i in bi]),
+            cand_signals=_signal_counts([co.signals[i] for i in ci]),
+        )  # fmt: skip
+        slices = _slice_rows(search, cn, cc, item_labels, float(cc.sum() / cn.sum()), None, random_state)
+        for row, s in zip(slices, search.slices, strict=True):
+            mask = np.ones(bn.size, dtype=bool)
+            for axis, value in s.slice.predicates:
+                mask &= item_labels[axis] == value
+            row["base_score"] = float((bc[mask] / bn[mask]).mean())
+            row["regressed_items"] = float(errors[mask].sum())
+        shift = [
+            {
+                "mode": m,
+                "base_share": dec.mode_shares_base.get(m, 0.0),
+                "cand_share": dec.mode_shares_cand.get(m, 0.0),
+                "contribution": dec.mode_contributions.get(m, 0.0),
+            }
+            for m in dec.mode_shares_base
+        ]
+        axes = {
+            a: [
+                {
+                    "value": d.value,
+                    "n_items": d.items,
+                    "base_score": d.base_score,
+                    "cand_score": d.cand_score,
+                    "delta": d.delta,
+                    "contribution": d.contribution,
+                    "eligible": d.eligible,
+                }
+                for d in deltas
+            ]
+            for a, deltas in dec.axes.items()
+        }
+        spread = {"pattern": dec.content_pattern} | {
+            a: {
+                "pattern": cinfo.pattern,
+                "slices_moving": cinfo.n_moving,
+                "slices_eligible": cinfo.n_eligible,
+                "top_value": cinfo.top_value,
+                "top_share": cinfo.top_share,
+            }
+            for a, cinfo in dec.concentration.items()
+        }
+        return Diagnosis(
+            mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
+            verdict=verdict,
+            failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
+            failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
+            n_tested=search.n_tested, notes=notes,
+        )  # fmt: skip
+
+    def report(
+        self, base: str, cand: str, *, benchmark: str | None = None, allow_mismatch: bool = False
+    ) -> str:
+        """The Markdown review report of ``cand`` against ``base`` (see ``capslice_tui.report``)."""
+        from ..report import report_markdown
+
+        diag = self.diagnose(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
+        runs = {r["name"]: r for r in self.runs() if r["name"] in (base, cand)}  # type: ignore[attr-defined]
+        comparisons = [
+            (f"By {by}", self.compare(base, cand, benchmark=benchmark, by=by, allow_mismatch=allow_mismatch).to_dict())
+            for by in ("task", *AXES, "task_type,solving_operation")
+        ]
+        return report_markdown(runs, comparisons, diag.to_dict())
+
+    def _weakness(
+        self, run: dict[str, Any], benchmark: str | None, reference: str | None,
+        q: float, min_size: int, seed: int,
+    ) -> Diagnosis:  # fmt: skip
+        from ..analysis.decompose import decompose_weakness, significant_slices
+        from ..analysis.verdict import verdict_for_weakness
+
+        o = _outcomes(self.store, run["id"], benchmark)
+        if not o.keys:
+            raise ValueError(f"run {run['name']} has no scored samples" + (f" in {benchmark}" if benchmark else ""))
+        _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
+        weights = 1.0 / counts[inv]
+        ref_correct = None
+        notes: list[str] = []
+        if reference is not None:
+            r = _outcomes(self.store, self.store.get_run(reference)["id"], benchmark)
+            r_item: dict[Any, list[float]] = {}
+            for key, s in zip(r.keys, r.score, strict=True):
+                r_item.setdefault(key[1], []).append(s)
+            means = {k: float(np.mean(v)) for k, v in r_item.items()}
+            keep = np.array([i in means for i in o.item])
+            if not keep.any():
+                raise ValueError(f"{run['name']} and {reference} share no items")
+            if not keep.all():
+                notes.append(f"{int((~keep).sum())} samples without a reference item were left out")
+            o = _Outcomes(
+                [k for k, m in zip(o.keys, keep, strict=True) if m], o.score[keep], o.modes[keep],
+                [s for s, m in zip(o.signals, keep, strict=True) if m],
+                {a: v[keep] for a, v in o.labels.items()}, o.item[keep],
+            )  # fmt: skip
+            _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
+            weights = 1.0 / counts[inv]
+            ref_correct = np.array([means[i] for i in o.item])
+        weak = decompose_weakness(o.labels, o.score, o.modes, weights, ref_correct, min_size=min_size)
+        _, n, c, dom, item_labels, _ = _per_item(o.item, o.score, o.modes, o.labels)
+        search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
+        verdict = verdict_for_weakness(weak, search)
+        n_max = int(n.max())
+        overall = float(c.sum() / n.sum()) if reference is None else float(weak.reference_score)
+        slices = _slice_rows(search, n, c, item_labels, overall, n_max if n_max > 1 else None, seed)
+        axes = {
+            a: [
+                {
+                    "value": d.value,
+                    "n_items": d.items,
+                    "score": d.score,
+                    "ci_low": d.lo,
+                    "ci_high": d.hi,
+                    "reference_score": d.reference_score,
+                    "deficit": d.deficit,
+                    "contribution": d.contribution,
+                    "eligible": d.eligible,
+                }
+                for d in deficits
+            ]
+            for a, deficits in weak.axes.items()
+        }
+        return Diagnosis(
+            mode="weakness", base=run["name"], cand=None, benchmark=benchmark,
+            reference=reference, verdict=verdict,
+            failure_modes={run["name"]: _mode_counts(o.modes)},
+            failure_mode_shift=[], axes=axes, spread={}, slices=slices,
+            n_tested=search.n_tested, notes=notes,
+        )  # fmt: skip

@@ -158,7 +158,7 @@ def ingest(
             name = run if key is None else f"{run}/{key}"
             run_id, created = store.ensure_run(
                 name,
-                model=model or meta.get("model") or key,
+                model=model or meta.get("model_name") or meta.get("model") or key,
                 step=step,
                 tokens_seen=tokens_seen,
                 source_format=ctx.format,
@@ -375,6 +375,7 @@ def _sample_row(
         1.0 if lenient_ok else 0.0,
         mode.mode,
         mode.reason,
+        ",".join(mode.signals) or None,
         rec.finish_reason,
         rec.n_output_tokens,
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,

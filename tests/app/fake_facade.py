@@ -18,7 +18,13 @@ class _Result:
 
 
 def _side(score: float, correct: int, n: int) -> dict[str, Any]:
-    return {"score": score, "correct": correct, "n": n, "ci_low": score - 0.1, "ci_high": score + 0.1}
+    return {
+        "score": score,
+        "correct": correct,
+        "n": n,
+        "ci_low": score - 0.1,
+        "ci_high": score + 0.1,
+    }
 
 
 TASK = "bbh_cot_fewshot_boolean_expressions"
@@ -42,11 +48,26 @@ def comparison(base: str, cand: str, benchmark: str | None, by: str) -> dict[str
         "marker": "worse*",
         "warning": None,
     }
-    quiet = dict(row, slice={"task": "bbh_cot_fewshot_object_counting"}, marker="",
-                 significant=False, p_value=0.5, p_adjusted=0.5, diff=-0.04)
+    quiet = dict(
+        row,
+        slice={"task": "bbh_cot_fewshot_object_counting"},
+        marker="",
+        significant=False,
+        p_value=0.5,
+        p_adjusted=0.5,
+        diff=-0.04,
+    )
     overall = dict(row, slice={"all": "all"}, n_items=50, marker="worse*")
-    return {"base": base, "cand": cand, "benchmark": benchmark, "by": [by], "n_tested": 2,
-            "q": 0.05, "overall": overall, "rows": [row, quiet]}
+    return {
+        "base": base,
+        "cand": cand,
+        "benchmark": benchmark,
+        "by": [by],
+        "n_tested": 2,
+        "q": 0.05,
+        "overall": overall,
+        "rows": [row, quiet],
+    }
 
 
 def diagnosis(base: str, cand: str | None, benchmark: str | None) -> dict[str, Any]:
@@ -59,7 +80,9 @@ def diagnosis(base: str, cand: str | None, benchmark: str | None) -> dict[str, A
         "verdict": "not_data",
         "summary": "The drop is spread across content slices and driven by truncation.",
         "causes": ["generations stopped ending with EOS"],
-        "evidence": [{"name": "truncated share change", "value": 0.31, "detail": "base 2% -> cand 33%"}],
+        "evidence": [
+            {"name": "truncated share change", "value": 0.31, "detail": "base 2% -> cand 33%"}
+        ],
         "failure_modes": {base: {"correct": 37, "wrong_answer": 13}},
         "failure_mode_shift": [
             {"mode": "truncated", "base_share": 0.02, "cand_share": 0.33, "contribution": 0.2},
@@ -67,17 +90,37 @@ def diagnosis(base: str, cand: str | None, benchmark: str | None) -> dict[str, A
         ],
         "axes": {
             "task_type": [
-                {"value": "boolean_logic", "n_items": 25, "base_score": 0.76, "cand_score": 0.52,
-                 "delta": -0.24, "contribution": 0.5},
-                {"value": "counting", "n_items": 25, "base_score": 0.72, "cand_score": 0.48,
-                 "delta": -0.24, "contribution": 0.5},
+                {
+                    "value": "boolean_logic",
+                    "n_items": 25,
+                    "base_score": 0.76,
+                    "cand_score": 0.52,
+                    "delta": -0.24,
+                    "contribution": 0.5,
+                },
+                {
+                    "value": "counting",
+                    "n_items": 25,
+                    "base_score": 0.72,
+                    "cand_score": 0.48,
+                    "delta": -0.24,
+                    "contribution": 0.5,
+                },
             ]
         },
         "spread": {"task_type": "spread"},
         "slices": [
-            {"slice": {"task": TASK}, "n_items": 25, "score": 0.52, "base_score": 0.76,
-             "deficit": 0.24, "p_value": 0.01, "p_adjusted": 0.02, "wrong_answer_share": 0.9,
-             "dominant_failure_mode": "wrong_answer"},
+            {
+                "slice": {"task": TASK},
+                "n_items": 25,
+                "score": 0.52,
+                "base_score": 0.76,
+                "deficit": 0.24,
+                "p_value": 0.01,
+                "p_adjusted": 0.02,
+                "wrong_answer_share": 0.9,
+                "dominant_failure_mode": "wrong_answer",
+            },
         ],
     }
 
@@ -92,12 +135,23 @@ class FakeFacade:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._real, name)
 
-    def compare(self, base: str, cand: str, benchmark: str | None = None, by: str = "task",
-                allow_mismatch: bool = False) -> _Result:
+    def compare(
+        self,
+        base: str,
+        cand: str,
+        benchmark: str | None = None,
+        by: str = "task",
+        allow_mismatch: bool = False,
+    ) -> _Result:
         self.calls.append(("compare", (base, cand), {"benchmark": benchmark, "by": by}))
         return _Result(comparison(base, cand, benchmark, by))
 
-    def diagnose(self, base: str, cand: str | None = None, benchmark: str | None = None,
-                 reference: str | None = None) -> _Result:
+    def diagnose(
+        self,
+        base: str,
+        cand: str | None = None,
+        benchmark: str | None = None,
+        reference: str | None = None,
+    ) -> _Result:
         self.calls.append(("diagnose", (base, cand), {"benchmark": benchmark}))
         return _Result(diagnosis(base, cand, benchmark))

@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_facade import TASK, FakeFacade
+from lmeval_files import MARKUP_RESPONSE
 from rich.text import Text
 from textual.widgets import Static
+from textual.worker import WorkerFailed
 
 from capslice_tui.app.app import NAVIGATION, NavEntry, make_app
 from capslice_tui.app.screens.compare import CompareScreen
@@ -20,8 +23,6 @@ from capslice_tui.app.screens.samples import SamplesScreen
 from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
-from fake_facade import TASK, FakeFacade
-from lmeval_files import MARKUP_RESPONSE
 
 SIZE = (80, 24)
 
@@ -84,7 +85,7 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         await pilot.press("down", "down", "enter")  # object_counting row
         await settle(app, pilot)
         assert isinstance(app.screen, SamplesScreen)
-        assert app.screen.task == "bbh_cot_fewshot_object_counting"
+        assert app.screen.slice_task == "bbh_cot_fewshot_object_counting"
         rows = table_rows(app)
         assert len(rows) == 25
         assert "25 of 25 samples" in static_text(app, "#status")
@@ -221,7 +222,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         await pilot.press("down", "enter")  # the significant task slice -> cand samples
         await settle(app, pilot)
         assert isinstance(app.screen, SamplesScreen)
-        assert app.screen.run == "cand" and app.screen.task == TASK
+        assert app.screen.run == "cand" and app.screen.slice_task == TASK
         assert len(table_rows(app)) == 25
 
         await pilot.press("b")
@@ -267,7 +268,9 @@ async def test_worker_error_becomes_notification(store_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.push_screen(CompareScreen("base", "cand", benchmark="bbh"))
-        await settle(app, pilot)
+        with pytest.raises(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
         assert "not comparable" in static_text(app, "#status")
         messages = [n.message for n in app._notifications]
         assert any("compare failed: runs are not comparable" in m for m in messages)
@@ -292,7 +295,9 @@ async def test_menu_opens_navigation_entries(store_path: Path) -> None:
         NAVIGATION.pop()
 
 
-async def test_no_color_keeps_text_markers(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_keeps_text_markers(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(store_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -84,7 +84,7 @@ class CompareScreen(CapsliceScreen):
             is_overall = r is data["overall"]
             label = "ALL" if is_overall else slice_label(r.get("slice") or {})
             cells = [
-                cell(label, 26),
+                cell(label, 20),
                 cell(r.get("marker") or ("sig" if r.get("significant") else "")),
                 cell(points(r.get("diff"))),
                 cell(side(r.get("base"))),

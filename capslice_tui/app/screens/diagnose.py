@@ -66,6 +66,7 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
     bars = []
     for r in rows:
         n = r.get("n_items")
+        n = int(n) if isinstance(n, float) and n.is_integer() else n
         if r.get("delta") is not None and scale > 0:
             bars.append(
                 Bar(
@@ -79,6 +80,19 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
             score = r.get("cand_score", r.get("base_score"))
             bars.append(Bar(str(r.get("value")), score or 0.0, f"{pct(score)} n={n}"))
     return bars
+
+
+def spread_text(how: Any) -> str:
+    """One axis's spread entry (a word, or a dict with pattern and counts) as one line."""
+    if not isinstance(how, dict):
+        return str(how)
+    text = str(how.get("pattern", "?"))
+    if "slices_moving" in how:
+        text += f" ({how['slices_moving']}/{how.get('slices_eligible', '?')} slices moving"
+        if how.get("top_value") is not None:
+            text += f"; largest share {how['top_value']} {pct(how.get('top_share'), 0)}"
+        text += ")"
+    return text
 
 
 class DiagnoseScreen(CapsliceScreen):
@@ -101,7 +115,7 @@ class DiagnoseScreen(CapsliceScreen):
             yield Static("", id="verdict")
             yield Static("", id="summary")
             yield Static("failure modes", classes="section")
-            yield BarChart(id="failure-chart")
+            yield BarChart(label_width=24, bar_width=20, id="failure-chart")
             yield Static("", id="axes-title", classes="section")
             yield BarChart(label_width=26, bar_width=20, id="axes-chart")
             yield Static(
@@ -150,7 +164,7 @@ class DiagnoseScreen(CapsliceScreen):
         if spread:
             summary.append("\nspread across content axes\n", style="bold")
             for axis, how in spread.items():
-                summary.append(f"  - {axis}: {how}\n")
+                summary.append(f"  - {axis}: {spread_text(how)}\n")
         self.query_one("#summary", Static).update(summary)
         self.query_one("#failure-chart", BarChart).bars = tuple(failure_bars(data))
         axes = data.get("axes") or {}

@@ -58,12 +58,12 @@ class SamplesScreen(CapsliceScreen):
         self.run = run
         self.slice_title = title
         self.where = dict(where or {})
-        self.task = task
+        self.slice_task = task
         self.benchmark = benchmark
         self.failure_mode = failure_mode
         self.rows: list[dict[str, Any]] = []
         self.more = False
-        self.loading = False
+        self.page_loading = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -91,7 +91,7 @@ class SamplesScreen(CapsliceScreen):
         rows, more = self.ws.samples(
             self.run,
             where=self.where or None,
-            task=self.task,
+            task=self.slice_task,
             benchmark=self.benchmark,
             failure_mode=mode,
             limit=PAGE,
@@ -100,7 +100,7 @@ class SamplesScreen(CapsliceScreen):
         self.post_message(SamplesLoaded(rows, more, append, mode))
 
     def on_samples_loaded(self, message: SamplesLoaded) -> None:
-        self.loading = False
+        self.page_loading = False
         if message.failure_mode != self.failure_mode:
             return
         table = self.query_one(ResultTable)
@@ -138,14 +138,14 @@ class SamplesScreen(CapsliceScreen):
         if not self.more:
             self.notify("no more samples", markup=False)
             return
-        if not self.loading:
-            self.loading = True
+        if not self.page_loading:
+            self.page_loading = True
             self.load_page(append=True)
 
     @on(ResultTable.EndReached)
     def auto_next(self) -> None:
-        if self.more and not self.loading:
-            self.loading = True
+        if self.more and not self.page_loading:
+            self.page_loading = True
             self.load_page(append=True)
 
     def action_cycle_filter(self) -> None:
@@ -155,7 +155,7 @@ class SamplesScreen(CapsliceScreen):
         self.failure_mode = FAILURE_FILTERS[(index + 1) % len(FAILURE_FILTERS)]
         self.rows = []
         self.more = False
-        self.loading = True
+        self.page_loading = True
         self._update_title()
         self.set_status(f"loading {self.failure_mode or 'all'} samples…")
         self.load_page(append=False)

@@ -47,18 +47,29 @@ class ResultTable(DataTable):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._payloads: list[Any] = []
+        self._labels: list[str] = []
 
-    def set_columns(self, labels: Sequence[str]) -> None:
-        """Replace all columns (and rows) with plain-text headers."""
+    def set_columns(self, labels: Sequence[str], widths: Sequence[int] | None = None) -> None:
+        """Replace all columns (and rows) with plain-text headers, optionally fixed widths."""
         self.clear(columns=True)
         self._payloads = []
-        for label in labels:
-            self.add_column(Text(label, no_wrap=True), key=label)
+        self._labels = list(labels)
+        for i, label in enumerate(labels):
+            width = None if widths is None else widths[i]
+            self.add_column(Text(label, no_wrap=True), key=label, width=width)
 
     def set_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:
-        """Replace the rows; each row is ``(payload, cells)``."""
-        self.clear()
-        self._payloads = []
+        """Replace the rows; each row is ``(payload, cells)``.
+
+        Columns are rebuilt with fixed widths measured here from the cells (the screens cut
+        long cells themselves), so the layout never depends on DataTable's auto widths.
+        """
+        widths = [len(label) for label in self._labels]
+        for _, cells in rows:
+            for i, c in enumerate(cells[: len(widths)]):
+                size = c.cell_len if isinstance(c, Text) else len(str(c))
+                widths[i] = max(widths[i], size)
+        self.set_columns(self._labels, widths)
         self.append_rows(rows)
 
     def append_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:

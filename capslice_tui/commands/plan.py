@@ -1,0 +1,372 @@
+"""``capslice plan`` and ``capslice intervention``: weakness-targeted plans and the intervention log.
+
+These commands only parse arguments and call the workspace facade (``PlanMixin``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
+from ..render import emit_json, emit_table, interval, pct, pvalue
+
+
+def _user_option(func: Any) -> Any:
+    return click.option(
+        "--user",
+        "who",
+        default=lambda: os.environ.get("CAPSLICE_USER") or os.environ.get("USER") or "unknown",
+        show_default="$USER",
+        help="Who is acting (recorded in the audit history).",
+    )(func)
+
+
+def _version_option(func: Any) -> Any:
+    return click.option(
+        "--expect-version",
+        "expected_version",
+        type=int,
+        default=None,
+        help="Fail if the intervention changed since you saw this version (concurrent edits).",
+    )(func)
+
+
+def _parse_slices(values: tuple[str, ...], what: str) -> list[dict[str, str]]:
+    """Each value is ``axis=value[,axis=value]`` (a conjunction)."""
+    out = []
+    for v in values:
+        parts = tuple(p for p in v.split(",") if p.strip())
+        try:
+            out.append(parse_slice(parts))
+        except click.BadParameter as exc:
+            raise click.BadParameter(str(exc), param_hint=what) from exc
+    return out
+
+
+def _label(s: dict[str, Any]) -> str:
+    return " & ".join(f"{k}={v}" for k, v in s.items())
+
+
+# --------------------------------------------------------------------------- plan
+
+
+@click.command("plan")
+@click.option("--baseline", required=True, help="Run whose weak slices drive the plan.")
+@click.option("--benchmark", required=True, help="Benchmark to diagnose.")
+@click.option(
+    "--candidate", default=None, help="A later run: plan from the change baseline -> candidate."
+)
+@click.option("--reference", default=None, help="Reference run for the weakness deficits.")
+@click.option("--catalog", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Data catalog (YAML cells: list, or CSV).")  # fmt: skip
+@click.option(
+    "--budget-tokens", required=True, type=int, help="Training tokens for the new mixture."
+)
+@click.option(
+    "--max-multiplier", type=float, default=3.0, show_default=True, help="Cap on new/base weight."
+)
+@click.option(
+    "--max-epochs",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Cap on epochs over a cell's tokens.",
+)
+@click.option(
+    "--strength",
+    type=float,
+    default=4.0,
+    show_default=True,
+    help="Multiplier per unit of deficit x rule weight.",
+)
+@click.option("--export", "export", type=click.Choice(["yaml", "json", "megatron", "md"]), default=None,
+              help="Write the mixture in this format (to -o, else stdout) instead of the review table.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File for --export (default format yaml when only -o is given).")  # fmt: skip
+@format_option
+@pass_ctx
+@friendly_errors
+def plan_cmd(
+    obj: Ctx, baseline: str, benchmark: str, candidate: str | None, reference: str | None,
+    catalog: Path, budget_tokens: int, max_multiplier: float, max_epochs: float, strength: float,
+    export: str | None, output: Path | None, fmt: str,
+) -> None:  # fmt: skip
+    """Propose new mixture weights that target the baseline's weak slices.
+
+    Weak slices come from the diagnosis; mapping rules (mapping.yaml) pick the data cells of the
+    catalog; caps keep the mixture from collapsing. Slices whose failures are mostly
+    extraction/truncation, or that are not significant, never boost data: they are listed with
+    the reason.
+    """
+    from ..plan import EXPORTS
+
+    plan = obj.ws.plan(
+        baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
+        candidate=candidate, reference=reference, max_multiplier=max_multiplier,
+        max_epochs=max_epochs, strength=strength,
+    )  # fmt: skip
+    if output is not None and export is None:
+        export = "yaml"
+    if export is not None:
+        text = EXPORTS[export](plan)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            click.echo(f"wrote {export} plan to {output}", err=True)
+            click.echo(plan.summary, err=True)
+        return
+    if fmt == "json":
+        emit_json(plan.to_dict())
+        return
+    rows = []
+    for c in plan.cells:
+        note = ", ".join((["boosted"] if c.boosted else []) + [f"at {b}" for b in c.bounds])
+        mult = "-" if c.base_weight == 0 else f"{c.multiplier:.2f}x"
+        rows.append([c.id, f"{c.base_weight:.4f}", f"{c.new_weight:.6f}", mult,
+                     f"{c.tokens:,}", f"{c.epochs:.2f}", note])  # fmt: skip
+    notes = [plan.summary]
+    for c in plan.boosted:
+        srcs = sorted({f"{_label(t['slice'])} via {t['rule']}" for t in c.trace if t["counted"]})
+        notes.append(f"{c.id} <- " + "; ".join(srcs))
+    for d in plan.excluded:
+        notes.append(f"excluded {d.label}: " + "; ".join(d.reasons))
+        for cause in d.non_data_causes:
+            notes.append(f"  check {cause['cause']}: {cause['description']}")
+    notes += [f"warning: {w}" for w in plan.warnings]
+    emit_table(
+        ["cell", "base", "new", "x", "tokens", "epochs", "note"], rows, fmt,
+        title=f"plan for {benchmark} weakness of {plan.baseline}", notes=notes, payload=plan,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- interventions
+
+
+@click.group("intervention")
+def intervention() -> None:
+    """Record, decide and judge data interventions (proposed -> accepted|rejected -> running -> evaluated)."""
+
+
+def _show(rec: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        emit_json(rec)
+        return
+    fields = [
+        ("id", rec["id"]), ("title", rec["title"]), ("status", rec["status"]),
+        ("version", rec["version"]), ("hypothesis", rec["hypothesis"]),
+        ("targets", "; ".join(_label(s) for s in rec["target_slices"])),
+        ("controls", "; ".join(_label(s) for s in rec["control_slices"]) or "-"),
+        ("expected effect", "-" if rec["expected_effect"] is None else f"{100 * rec['expected_effect']:+.1f} pts"),
+        ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
+        ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
+        ("decision", f"{rec['decision_reason'] or '-'} ({rec['decided_by'] or '-'} {rec['decided_at'] or ''})"),
+        ("verdict", rec["verdict"] or "-"),
+    ]  # fmt: skip
+    if rec.get("plan"):
+        fields.append(("plan", rec["plan"].get("summary", "")))
+    emit_table(
+        ["field", "value"], [[k, v] for k, v in fields], fmt, title=f"intervention #{rec['id']}"
+    )
+    outcome = rec.get("outcome")
+    if outcome:
+        _outcome_table(outcome, fmt)
+    if rec.get("history"):
+        emit_table(
+            ["v", "action", "field", "old", "new", "who", "at"],
+            [[h["version"], h["action"], h["field"], _cut(h["old_value"]), _cut(h["new_value"]),
+              h["who"], h["at"]] for h in rec["history"]],  # fmt: skip
+            fmt, title="history",
+        )  # fmt: skip
+
+
+def _cut(value: Any, width: int = 40) -> str:
+    s = "-" if value is None else str(value)
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
+    rows = []
+    for r in outcome["rows"]:
+        pk = r.get("pass_at_k")
+        pk_text = "-"
+        if pk:
+            pk_text = f"pass@{pk['k']} {100 * pk['diff']:+.1f} {interval(pk['diff_low'], pk['diff_high'])}"
+        mark = ("better*" if r["diff"] > 0 else "worse*") if r["significant"] else ""
+        rows.append([
+            r["role"], _label(r["slice"]), r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
+            f"{100 * r['diff']:+.1f}" if r["diff"] == r["diff"] else "-",
+            interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, pk_text,
+        ])  # fmt: skip
+    notes = [
+        f"verdict: {outcome['verdict']} - {outcome['reason']}",
+        f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
+        f"harm tolerance {100 * outcome['tolerance']:.1f} pts",
+        *[f"warning: {w}" for w in outcome["warnings"]],
+    ]
+    emit_table(
+        ["role", "slice", "items", "base", "result", "diff pts", "95% CI", "p_adj", "mark", "pass@k"],
+        rows, fmt, title=f"outcome {outcome['baseline_run']} -> {outcome['result_run']}", notes=notes,
+    )  # fmt: skip
+
+
+@intervention.command("new")
+@click.option("--title", required=True)
+@click.option("--hypothesis", required=True, help="What the data change should do, and why.")
+@click.option("--baseline", required=True, help="Baseline run.")
+@click.option("--benchmark", default=None, help="Benchmark the slices are measured on.")
+@click.option("--target", "targets", multiple=True, metavar="AXIS=V[,AXIS=V]",
+              help="Target slice (repeatable); default: the slices the plan boosts from.")  # fmt: skip
+@click.option("--control", "controls", multiple=True, metavar="AXIS=V[,AXIS=V]",
+              help="Control slice (repeatable); default: other task types with >= 20 items.")  # fmt: skip
+@click.option(
+    "--expected-gain",
+    type=float,
+    default=None,
+    help="Expected gain on targets, in points (10 = +10 pts).",
+)
+@click.option("--plan-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A plan saved with `capslice plan --format json` to attach.")  # fmt: skip
+@_user_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_new(
+    obj: Ctx, title: str, hypothesis: str, baseline: str, benchmark: str | None,
+    targets: tuple[str, ...], controls: tuple[str, ...], expected_gain: float | None,
+    plan_file: Path | None, who: str, fmt: str,
+) -> None:  # fmt: skip
+    """Record a proposed intervention with pre-registered target and control slices."""
+    plan = json.loads(plan_file.read_text(encoding="utf-8")) if plan_file else None
+    rec = obj.ws.new_intervention(
+        title=title, hypothesis=hypothesis, baseline=baseline, benchmark=benchmark,
+        targets=_parse_slices(targets, "--target") or None,
+        controls=_parse_slices(controls, "--control") if controls else None,
+        expected_effect=None if expected_gain is None else expected_gain / 100, plan=plan, who=who,
+    )  # fmt: skip
+    _show(rec, fmt)
+
+
+@intervention.command("list")
+@click.option(
+    "--status",
+    default=None,
+    type=click.Choice(["proposed", "accepted", "rejected", "running", "evaluated"]),
+)
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_list(obj: Ctx, status: str | None, fmt: str) -> None:
+    """List interventions, newest first."""
+    data = obj.ws.interventions(status)
+    rows = [[r["id"], r["status"], r["verdict"] or "-", r["title"], r["baseline_run"],
+             r["result_run"] or "-", r["author"], r["updated_at"]] for r in data]  # fmt: skip
+    emit_table(["id", "status", "verdict", "title", "baseline", "result", "author", "updated"],
+               rows, fmt, payload=data)  # fmt: skip
+
+
+@intervention.command("show")
+@click.argument("intervention_id", type=int)
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_show(obj: Ctx, intervention_id: int, fmt: str) -> None:
+    """Show an intervention: hypothesis, slices, decision, outcome and audit history."""
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+@intervention.command("accept")
+@click.argument("intervention_id", type=int)
+@click.option("--reason", default=None)
+@_user_option
+@_version_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who: str,
+                        expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Accept a proposed intervention."""
+    obj.ws.accept_intervention(
+        intervention_id, who=who, reason=reason, expected_version=expected_version
+    )
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+@intervention.command("reject")
+@click.argument("intervention_id", type=int)
+@click.option("--reason", required=True)
+@_user_option
+@_version_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_reject(obj: Ctx, intervention_id: int, reason: str, who: str,
+                        expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Reject a proposed intervention (a reason is required)."""
+    obj.ws.reject_intervention(
+        intervention_id, reason=reason, who=who, expected_version=expected_version
+    )
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+@intervention.command("start")
+@click.argument("intervention_id", type=int)
+@_user_option
+@_version_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_start(obj: Ctx, intervention_id: int, who: str, expected_version: int | None,
+                       fmt: str) -> None:  # fmt: skip
+    """Mark an accepted intervention as running (training has started)."""
+    obj.ws.start_intervention(intervention_id, who=who, expected_version=expected_version)
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+def _eval_options(func: Any) -> Any:
+    func = click.option("--k", "k", type=int, default=None,
+                        help="Compare pass@k instead of accuracy (mean over samples).")(func)  # fmt: skip
+    func = click.option("--tolerance", type=float, default=2.0, show_default=True,
+                        help="Control regression (points) that makes the verdict harmful.")(func)  # fmt: skip
+    return func
+
+
+@intervention.command("link")
+@click.argument("intervention_id", type=int)
+@click.option("--run", required=True, help="The result run (checkpoint trained with the plan).")
+@_eval_options
+@_user_option
+@_version_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None, tolerance: float,
+                      who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Link the result run and evaluate the outcome against the baseline."""
+    obj.ws.link_intervention(intervention_id, run, who=who, expected_version=expected_version,
+                             k=k, tolerance=tolerance / 100)  # fmt: skip
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+@intervention.command("evaluate")
+@click.argument("intervention_id", type=int)
+@_eval_options
+@_user_option
+@_version_option
+@format_option
+@pass_ctx
+@friendly_errors
+def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None, tolerance: float,
+                          who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Re-evaluate the outcome (e.g. with another k or tolerance); the change is audited."""
+    obj.ws.evaluate_intervention(intervention_id, who=who, expected_version=expected_version,
+                                 k=k, tolerance=tolerance / 100)  # fmt: skip
+    _show(obj.ws.intervention(intervention_id), fmt)
+
+
+COMMANDS = ["plan_cmd", "intervention"]

@@ -1,0 +1,400 @@
+"""Plans and interventions: the facade over :mod:`capslice_tui.plan` and the intervention log.
+
+Front ends call these methods only. Planning reads the diagnosis (``self.diagnose``), the data
+taxonomy, the mapping rules and a catalog; the intervention log lives in the store
+(``store/interventions.py``); outcomes pair the baseline and result runs item by item with
+:func:`capslice_tui.workspace.diagnose.align_runs` and judge them with
+:func:`capslice_tui.plan.evaluate_outcome`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..datataxonomy import (
+    Catalog,
+    DataTaxonomy,
+    MappingRules,
+    load_catalog,
+    load_data_taxonomy,
+    load_mapping,
+)
+from ..plan import (
+    DEFAULT_MAX_EPOCHS,
+    DEFAULT_MAX_MULTIPLIER,
+    DEFAULT_MIN_WRONG_ANSWER_SHARE,
+    DEFAULT_Q,
+    DEFAULT_STRENGTH,
+    DEFAULT_TOLERANCE,
+    Plan,
+    build_plan,
+    evaluate_outcome,
+)
+from ..store import AXES, StoreError, current_user
+
+SLICE_KEYS = ("task", "benchmark", *AXES)
+
+
+class PlanMixin:
+    """Sampling plans from weak slices, and the intervention log with measured outcomes."""
+
+    store: Any
+    taxonomy_dir: Path | None
+
+    # ---- taxonomies -------------------------------------------------------------------
+    @property
+    def data_taxonomy(self) -> DataTaxonomy:
+        """The data taxonomy (``taxonomy_dir/data.yaml`` or the packaged default), loaded once."""
+        cached = getattr(self, "_data_taxonomy", None)
+        if cached is None:
+            cached = load_data_taxonomy(self.taxonomy_dir)
+            self._data_taxonomy = cached
+        return cached
+
+    @property
+    def mapping_rules(self) -> MappingRules:
+        """The mapping rules (``taxonomy_dir/mapping.yaml`` or the default), validated against
+        the evaluation and data taxonomies, loaded once."""
+        cached = getattr(self, "_mapping_rules", None)
+        if cached is None:
+            cached = load_mapping(self.taxonomy_dir, self.axes(), self.data_taxonomy)  # type: ignore[attr-defined]
+            self._mapping_rules = cached
+        return cached
+
+    def load_catalog(self, path: str | Path) -> Catalog:
+        """Read and validate a data catalog (YAML ``cells:`` list or CSV).
+
+        Raises:
+            TaxonomyError: naming file, line and field.
+        """
+        return load_catalog(path, self.data_taxonomy)
+
+    # ---- plans --------------------------------------------------------------------------
+    def plan(
+        self,
+        baseline: str,
+        *,
+        benchmark: str,
+        catalog: str | Path | Catalog,
+        budget_tokens: int,
+        candidate: str | None = None,
+        reference: str | None = None,
+        max_multiplier: float = DEFAULT_MAX_MULTIPLIER,
+        max_epochs: float = DEFAULT_MAX_EPOCHS,
+        strength: float = DEFAULT_STRENGTH,
+        min_wrong_answer_share: float = DEFAULT_MIN_WRONG_ANSWER_SHARE,
+        q: float = DEFAULT_Q,
+    ) -> Plan:
+        """Diagnose and plan: weak slices of ``baseline`` (weakness mode) or of the change
+        ``baseline -> candidate`` (change mode) mapped to a new mixture of ``catalog``.
+
+        Args:
+            baseline: run name; benchmark: benchmark to diagnose.
+            catalog: a path or a loaded :class:`Catalog`.
+            budget_tokens: training tokens for the new mixture.
+            candidate: a later run; when given, the change diagnosis drives the plan and a
+                ``not_data`` verdict yields no boost.
+            reference: reference run for weakness mode (see ``diagnose``).
+            max_multiplier, max_epochs, strength, min_wrong_answer_share, q: see
+                :func:`capslice_tui.plan.build_plan`.
+
+        Raises:
+            NotFound, ValueError, TaxonomyError, PlanError: bad runs, catalog or parameters.
+        """
+        cat = catalog if isinstance(catalog, Catalog) else self.load_catalog(catalog)
+        diagnosis = self.diagnose(  # type: ignore[attr-defined]
+            baseline, candidate, benchmark=benchmark, reference=reference
+        ).to_dict()
+        return self.plan_from_diagnosis(
+            diagnosis, cat, budget_tokens, max_multiplier=max_multiplier,
+            max_epochs=max_epochs, strength=strength,
+            min_wrong_answer_share=min_wrong_answer_share, q=q,
+        )  # fmt: skip
+
+    def plan_from_diagnosis(
+        self,
+        diagnosis: Mapping[str, Any],
+        catalog: Catalog,
+        budget_tokens: int,
+        **params: Any,
+    ) -> Plan:
+        """Plan from a diagnosis dict (``Diagnosis.to_dict()``: ``slices``, ``verdict``,
+        ``base``, ``cand``, ``benchmark``). Parameters as :func:`build_plan`."""
+        name = diagnosis.get("base")
+        if diagnosis.get("cand"):
+            name = f"{diagnosis['base']} -> {diagnosis['cand']}"
+        return build_plan(
+            diagnosis.get("slices") or [], self.mapping_rules, catalog, budget_tokens,
+            verdict=diagnosis.get("verdict"), baseline=name,
+            benchmark=diagnosis.get("benchmark"), **params,
+        )  # fmt: skip
+
+    # ---- interventions ------------------------------------------------------------------
+    def check_slices(self, slices: Sequence[Mapping[str, str]], what: str) -> list[dict[str, str]]:
+        """Validate slices ``{grouping: value}`` against the evaluation taxonomy.
+
+        Raises:
+            ValueError: an empty slice, an unknown grouping or an unknown axis value.
+        """
+        axes = self.axes()  # type: ignore[attr-defined]
+        out = []
+        for s in slices:
+            if not s:
+                raise ValueError(f"{what}: an empty slice")
+            for key, value in s.items():
+                if key not in SLICE_KEYS:
+                    raise ValueError(
+                        f"{what}: unknown slice axis {key!r} (use one of: {', '.join(SLICE_KEYS)})"
+                    )
+                if key in axes and value not in axes[key]:
+                    raise ValueError(f"{what}: unknown {key} value {value!r}")
+            out.append({str(k): str(v) for k, v in s.items()})
+        return out
+
+    def suggest_controls(
+        self,
+        run: str,
+        benchmark: str,
+        targets: Sequence[Mapping[str, str]],
+        axis: str = "task_type",
+        min_items: int = 20,
+    ) -> list[dict[str, str]]:
+        """Control slices: values of ``axis`` in the run's benchmark that no target names and
+        that have at least ``min_items`` items (so a regression there could be detected)."""
+        named = {t.get(axis) for t in targets}
+        table = self.slices(run, benchmark=benchmark, by=axis)  # type: ignore[attr-defined]
+        return [
+            {axis: r.key[axis]}
+            for r in table.rows
+            if r.key[axis] not in named
+            and r.n_items >= min_items
+            and not r.key[axis].startswith("(")
+        ]
+
+    def interventions(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Interventions, newest first (``status`` filters)."""
+        return self.store.list_interventions(status)
+
+    def intervention(self, intervention_id: int) -> dict[str, Any]:
+        """One intervention with its ``history`` (audit rows, oldest first)."""
+        rec = self.store.get_intervention(intervention_id)
+        rec["history"] = self.store.intervention_history(intervention_id)
+        return rec
+
+    def new_intervention(
+        self,
+        *,
+        title: str,
+        hypothesis: str,
+        baseline: str,
+        benchmark: str | None,
+        targets: Sequence[Mapping[str, str]] | None = None,
+        controls: Sequence[Mapping[str, str]] | None = None,
+        expected_effect: float | None = None,
+        plan: Plan | Mapping[str, Any] | None = None,
+        who: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a proposed intervention (pre-registering its target and control slices).
+
+        Args:
+            targets: slices the intervention should improve; default: the slices the plan
+                boosts from.
+            controls: slices that must not regress; default: :meth:`suggest_controls`.
+            expected_effect: expected gain on targets as a proportion (0.1 = +10 points).
+            plan: a :class:`Plan` or its dict.
+
+        Raises:
+            NotFound: unknown baseline run. ValueError: no target, bad slices.
+        """
+        self.store.get_run(baseline)
+        plan_dict = plan.to_dict() if isinstance(plan, Plan) else (dict(plan) if plan else None)
+        if not targets and plan_dict:
+            targets = [s["slice"] for s in plan_dict.get("slices", [])]
+        if not targets:
+            raise ValueError(
+                "an intervention needs target slices (give them, or a plan that boosts data)"
+            )
+        target_list = self.check_slices(targets, "target slices")
+        if controls is None:
+            if benchmark is None:
+                raise ValueError("give control slices or a benchmark to suggest them from")
+            controls = self.suggest_controls(baseline, benchmark, target_list)
+        control_list = self.check_slices(controls, "control slices")
+        if expected_effect is not None and not -1 <= expected_effect <= 1:
+            raise ValueError("expected_effect is a proportion in [-1, 1] (0.1 = +10 points)")
+        return self.store.create_intervention(
+            title=title, hypothesis=hypothesis, target_slices=target_list,
+            control_slices=control_list, baseline_run=baseline, author=who or current_user(),
+            expected_effect=expected_effect, benchmark=benchmark, plan=plan_dict,
+        )  # fmt: skip
+
+    def _transition(
+        self,
+        intervention_id: int,
+        action: str,
+        who: str | None,
+        changes: dict[str, Any],
+        expected_version: int | None,
+    ) -> dict[str, Any]:
+        from ..store.interventions import TRANSITIONS
+
+        ((new_status, allowed),) = TRANSITIONS[action].items()
+        return self.store.change_intervention(
+            intervention_id, action=action, who=who or current_user(),
+            changes={"status": new_status, **changes}, expected_version=expected_version,
+            allowed_from=allowed,
+        )  # fmt: skip
+
+    def accept_intervention(
+        self,
+        intervention_id: int,
+        *,
+        who: str | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """proposed -> accepted (reason optional). Raises InvalidTransition / ConcurrentEdit."""
+        from ..store import now_iso
+
+        who = who or current_user()
+        return self._transition(
+            intervention_id, "accept", who,
+            {"decision_reason": reason, "decided_by": who, "decided_at": now_iso()},
+            expected_version,
+        )  # fmt: skip
+
+    def reject_intervention(
+        self,
+        intervention_id: int,
+        *,
+        reason: str,
+        who: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """proposed -> rejected; a reason is required. Raises ValueError without one."""
+        from ..store import now_iso
+
+        if not reason or not reason.strip():
+            raise ValueError("rejecting an intervention needs a reason")
+        who = who or current_user()
+        return self._transition(
+            intervention_id, "reject", who,
+            {"decision_reason": reason.strip(), "decided_by": who, "decided_at": now_iso()},
+            expected_version,
+        )  # fmt: skip
+
+    def start_intervention(
+        self, intervention_id: int, *, who: str | None = None, expected_version: int | None = None
+    ) -> dict[str, Any]:
+        """accepted -> running (training with the plan has started)."""
+        return self._transition(intervention_id, "start", who, {}, expected_version)
+
+    def link_intervention(
+        self,
+        intervention_id: int,
+        run: str,
+        *,
+        who: str | None = None,
+        expected_version: int | None = None,
+        **eval_params: Any,
+    ) -> dict[str, Any]:
+        """Link the result run and evaluate (an accepted intervention is started first).
+
+        Raises:
+            NotFound: unknown run. InvalidTransition: not accepted/running/evaluated.
+        """
+        self.store.get_run(run)
+        rec = self.store.get_intervention(intervention_id)
+        version = expected_version
+        if rec["status"] == "accepted":
+            rec = self.start_intervention(intervention_id, who=who, expected_version=version)
+            version = rec["version"]
+        rec = self.store.change_intervention(
+            intervention_id, action="link", who=who or current_user(),
+            changes={"result_run": run}, expected_version=version,
+            allowed_from=("running", "evaluated"),
+        )  # fmt: skip
+        return self.evaluate_intervention(
+            intervention_id, who=who, expected_version=rec["version"], **eval_params
+        )
+
+    def intervention_outcome(
+        self,
+        intervention_id: int,
+        *,
+        k: int | None = None,
+        tolerance: float = DEFAULT_TOLERANCE,
+        q: float = DEFAULT_Q,
+        random_state: int = 0,
+    ) -> dict[str, Any]:
+        """Compute (without storing) the outcome of an intervention with a linked result run.
+
+        Raises:
+            StoreError: no result run linked. ValueError: the runs share no item.
+        """
+        from .diagnose import align_runs
+
+        rec = self.store.get_intervention(intervention_id)
+        if not rec["result_run"]:
+            raise StoreError(f"intervention #{intervention_id} has no result run; link one first")
+        base = self.store.get_run(rec["baseline_run"])
+        cand = self.store.get_run(rec["result_run"])
+        aligned = align_runs(self.store, base["id"], cand["id"], rec["benchmark"])
+        outcome = evaluate_outcome(
+            rec["target_slices"], rec["control_slices"], aligned.labels,
+            aligned.base_n, aligned.base_c, aligned.cand_n, aligned.cand_c, k=k,
+            expected_effect=rec["expected_effect"], tolerance=tolerance, q=q,
+            random_state=random_state,
+        ).to_dict()  # fmt: skip
+        outcome["baseline_run"] = rec["baseline_run"]
+        outcome["result_run"] = rec["result_run"]
+        return outcome
+
+    def evaluate_intervention(
+        self,
+        intervention_id: int,
+        *,
+        who: str | None = None,
+        expected_version: int | None = None,
+        **eval_params: Any,
+    ) -> dict[str, Any]:
+        """(Re)compute the outcome and store it with the verdict: running|evaluated -> evaluated.
+
+        ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`).
+        """
+        outcome = self.intervention_outcome(intervention_id, **eval_params)
+        return self._transition(
+            intervention_id, "evaluate", who,
+            {"outcome": outcome, "verdict": outcome["verdict"]}, expected_version,
+        )  # fmt: skip
+
+    def edit_intervention(
+        self,
+        intervention_id: int,
+        changes: Mapping[str, Any],
+        *,
+        who: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Edit a proposed intervention (pre-registration is frozen once decided).
+
+        Raises:
+            ValueError: a field that cannot be edited. InvalidTransition: not proposed.
+        """
+        from ..store.interventions import EDITABLE_WHILE_PROPOSED
+
+        bad = [f for f in changes if f not in EDITABLE_WHILE_PROPOSED]
+        if bad:
+            raise ValueError(
+                f"cannot edit {', '.join(bad)} (editable: {', '.join(EDITABLE_WHILE_PROPOSED)})"
+            )
+        clean = dict(changes)
+        for f in ("target_slices", "control_slices"):
+            if f in clean:
+                clean[f] = self.check_slices(clean[f], f)
+        return self.store.change_intervention(
+            intervention_id, action="edit", who=who or current_user(), changes=clean,
+            expected_version=expected_version, allowed_from=("proposed",),
+        )  # fmt: skip

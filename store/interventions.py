@@ -1,0 +1,270 @@
+"""The intervention log: pre-registered data interventions, their decisions and outcomes.
+
+An intervention moves through ``proposed -> accepted | rejected -> running -> evaluated``.
+Every change is a row in ``intervention_history`` (who, when, field, old -> new, action, the
+version it produced); nothing is overwritten without such a row. Each write checks the version
+the caller last saw (``expected_version``) inside the write transaction, so two people editing
+the same intervention cannot silently overwrite each other: the second gets
+:class:`ConcurrentEdit`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .db import NotFound, StoreBase, StoreError, now_iso
+
+STATUSES = ("proposed", "accepted", "rejected", "running", "evaluated")
+TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    # action -> {new status: allowed current statuses}
+    "accept": {"accepted": ("proposed",)},
+    "reject": {"rejected": ("proposed",)},
+    "start": {"running": ("accepted",)},
+    "evaluate": {"evaluated": ("running", "evaluated")},
+}
+"""Allowed status changes per action; ``link`` = start (if accepted) then evaluate.
+
+The tables are created by migration ``0002_interventions`` in ``store/schema.py``."""
+
+EDITABLE_WHILE_PROPOSED = (
+    "title", "hypothesis", "target_slices", "control_slices", "expected_effect", "plan",
+    "benchmark",
+)  # fmt: skip
+_JSON_FIELDS = ("target_slices", "control_slices", "plan", "outcome")
+
+
+class InvalidTransition(StoreError):
+    """The action is not allowed from the intervention's current status."""
+
+
+class ConcurrentEdit(StoreError):
+    """Someone else changed the intervention since the caller read it."""
+
+
+def _encode(field: str, value: Any) -> Any:
+    if field in _JSON_FIELDS and value is not None:
+        return json.dumps(value, sort_keys=False)
+    return value
+
+
+def _hist_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+class InterventionsMixin(StoreBase):
+    """Create, list, read and change interventions; every change is audited."""
+
+    def _intervention_row(self, conn: sqlite3.Connection, intervention_id: int) -> dict[str, Any]:
+        row = conn.execute(
+            "SELECT * FROM interventions WHERE id = ?", (intervention_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no intervention #{intervention_id} in {self.path}")
+        return dict(row)
+
+    @staticmethod
+    def _decode(row: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(row)
+        for f in _JSON_FIELDS:
+            if out.get(f) is not None:
+                out[f] = json.loads(out[f])
+        return out
+
+    def create_intervention(
+        self,
+        *,
+        title: str,
+        hypothesis: str,
+        target_slices: Sequence[Mapping[str, str]],
+        control_slices: Sequence[Mapping[str, str]],
+        baseline_run: str,
+        author: str,
+        expected_effect: float | None = None,
+        benchmark: str | None = None,
+        plan: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Record a new intervention with status ``proposed`` (version 1).
+
+        Returns:
+            The stored intervention (see :meth:`get_intervention`).
+
+        Raises:
+            StoreError: empty title/hypothesis or no target slice.
+        """
+        if not title.strip() or not hypothesis.strip():
+            raise StoreError("an intervention needs a title and a hypothesis")
+        if not target_slices:
+            raise StoreError("an intervention needs at least one pre-registered target slice")
+        at = now_iso()
+        values = {
+            "title": title.strip(), "hypothesis": hypothesis.strip(),
+            "target_slices": [dict(s) for s in target_slices],
+            "control_slices": [dict(s) for s in control_slices],
+            "expected_effect": expected_effect, "benchmark": benchmark,
+            "plan": dict(plan) if plan is not None else None, "baseline_run": baseline_run,
+            "status": "proposed", "author": author,
+        }  # fmt: skip
+        with self.write() as conn:
+            cols = [*values, "created_at", "updated_at", "version"]
+            params = [_encode(k, v) for k, v in values.items()] + [at, at, 1]
+            cur = conn.execute(
+                f"INSERT INTO interventions ({', '.join(cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})",
+                params,
+            )
+            new_id = int(cur.lastrowid)
+            for key, value in values.items():
+                if value is None or key == "plan":
+                    continue
+                conn.execute(
+                    "INSERT INTO intervention_history (intervention_id, version, action, field,"
+                    " old_value, new_value, who, at) VALUES (?, 1, 'create', ?, NULL, ?, ?, ?)",
+                    (new_id, key, _hist_text(value), author, at),
+                )
+            if plan is not None:
+                conn.execute(
+                    "INSERT INTO intervention_history (intervention_id, version, action, field,"
+                    " old_value, new_value, who, at) VALUES (?, 1, 'create', 'plan', NULL, ?, ?, ?)",
+                    (new_id, (plan or {}).get("summary", "(plan)"), author, at),
+                )
+        return self.get_intervention(new_id)
+
+    def get_intervention(self, intervention_id: int) -> dict[str, Any]:
+        """One intervention with JSON fields decoded.
+
+        Raises:
+            NotFound: no such id.
+        """
+        return self._decode(self._intervention_row(self.conn, intervention_id))
+
+    def list_interventions(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Interventions (newest first), optionally of one status; the plan is left out.
+
+        Raises:
+            StoreError: unknown status.
+        """
+        cols = (
+            "id, title, hypothesis, target_slices, control_slices, expected_effect, benchmark,"
+            " baseline_run, result_run, status, decision_reason, decided_by, decided_at,"
+            " verdict, author, created_at, updated_at, version"
+        )
+        if status is None:
+            rows = self.conn.execute(f"SELECT {cols} FROM interventions ORDER BY id DESC")
+        else:
+            if status not in STATUSES:
+                raise StoreError(f"unknown status {status!r} (statuses: {', '.join(STATUSES)})")
+            rows = self.conn.execute(
+                f"SELECT {cols} FROM interventions WHERE status = ? ORDER BY id DESC", (status,)
+            )
+        return [self._decode(r) for r in rows.fetchall()]
+
+    def intervention_history(self, intervention_id: int) -> list[dict[str, Any]]:
+        """The audit trail, oldest first: ``{version, action, field, old_value, new_value, who, at}``."""
+        self._intervention_row(self.conn, intervention_id)
+        rows = self.conn.execute(
+            "SELECT version, action, field, old_value, new_value, who, at"
+            " FROM intervention_history WHERE intervention_id = ? ORDER BY id",
+            (intervention_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
+    def change_intervention(
+        self,
+        intervention_id: int,
+        *,
+        action: str,
+        who: str,
+        changes: Mapping[str, Any],
+        expected_version: int | None = None,
+        allowed_from: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """Apply ``changes`` (field -> new value) atomically, with audit rows and a version bump.
+
+        Args:
+            action: what the user did (``edit``, ``accept``, ``reject``, ``start``, ``link``,
+                ``evaluate``); recorded in the history.
+            who: the person acting.
+            changes: fields to set; only fields whose value differs are written and audited.
+            expected_version: the version the caller read; None skips the check (the write is
+                still atomic).
+            allowed_from: statuses the intervention must be in for this action.
+
+        Returns:
+            The updated intervention.
+
+        Raises:
+            NotFound: no such id.
+            InvalidTransition: current status not in ``allowed_from`` (names the status).
+            ConcurrentEdit: the version differs from ``expected_version``.
+        """
+        with self.write() as conn:
+            row = self._intervention_row(conn, intervention_id)
+            if expected_version is not None and row["version"] != expected_version:
+                last = conn.execute(
+                    "SELECT who, at FROM intervention_history WHERE intervention_id = ?"
+                    " ORDER BY id DESC LIMIT 1",
+                    (intervention_id,),
+                ).fetchone()
+                by = f" by {last['who']} at {last['at']}" if last else ""
+                raise ConcurrentEdit(
+                    f"intervention #{intervention_id} was changed{by} (now version "
+                    f"{row['version']}, you had {expected_version}); reload it and try again"
+                )
+            if allowed_from is not None and row["status"] not in allowed_from:
+                raise InvalidTransition(
+                    f"cannot {action} intervention #{intervention_id}: its status is "
+                    f"{row['status']!r} (allowed from: {', '.join(allowed_from)})"
+                )
+            version = row["version"] + 1
+            at = now_iso()
+            sets: dict[str, Any] = {}
+            for field, value in changes.items():
+                if field not in row:
+                    raise StoreError(f"intervention has no field {field!r}")
+                encoded = _encode(field, value)
+                if encoded == row[field]:
+                    continue
+                sets[field] = encoded
+                old = row[field]
+                if field == "plan":
+                    old_text = json.loads(old).get("summary") if old else None
+                    new_text = (value or {}).get("summary", "(plan)") if value else None
+                elif field == "outcome":
+                    old_text = json.loads(old).get("verdict") if old else None
+                    new_text = value.get("verdict") if value else None
+                else:
+                    old_text, new_text = _hist_text(old), _hist_text(value)
+                conn.execute(
+                    "INSERT INTO intervention_history (intervention_id, version, action, field,"
+                    " old_value, new_value, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (intervention_id, version, action, field, old_text, new_text, who, at),
+                )
+            if sets:
+                assignments = ", ".join(f"{f} = ?" for f in sets)
+                cur = conn.execute(
+                    f"UPDATE interventions SET {assignments}, updated_at = ?, version = ?"
+                    " WHERE id = ? AND version = ?",
+                    [*sets.values(), at, version, intervention_id, row["version"]],
+                )
+                if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
+                    raise ConcurrentEdit(
+                        f"intervention #{intervention_id} changed during the write"
+                    )
+        return self.get_intervention(intervention_id)
+
+
+__all__ = [
+    "EDITABLE_WHILE_PROPOSED",
+    "STATUSES",
+    "TRANSITIONS",
+    "ConcurrentEdit",
+    "InterventionsMixin",
+    "InvalidTransition",
+]
