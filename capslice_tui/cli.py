@@ -7,7 +7,6 @@ opens the app on the store.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -465,6 +464,3 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
-
-if __name__ == "__main__":  # pragma: no cover
-    main(prog_name=os.path.basename(sys.argv[0]))

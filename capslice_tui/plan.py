@@ -3,7 +3,8 @@
 Plan
 ----
 Input: weak slices (from ``ws.diagnose``: each ``{slice, n_items, score, deficit, p_adjusted,
-significant?, wrong_answer_share, dominant_failure_mode}``, deficits as proportions), the mapping
+significant?, wrong_answer_share, dominant_failure_mode}``, ``deficit = score - reference`` as a
+proportion, negative when the slice is weak; the plan uses the shortfall ``-deficit``), the mapping
 rules, a data catalog and a token budget.
 
 1. **Which slices may boost data.** A slice is *excluded* (listed with its reasons, never
@@ -92,7 +93,8 @@ class SliceDecision:
     """What the plan did with one weak slice.
 
     Attributes:
-        slice: ``{axis: value}``; n_items, score, deficit (proportion), p_adjusted,
+        slice: ``{axis: value}``; n_items, score, deficit (shortfall below the reference as a
+        positive proportion, i.e. minus the diagnosis' signed deficit), p_adjusted,
         significant, wrong_answer_share, dominant_failure_mode: as given by the diagnosis.
         included: True when the slice drives boosts.
         reasons: why it was excluded (empty when included).
@@ -269,7 +271,10 @@ def _decide(
         significant = bool(raw["significant"])
     else:
         significant = p_adj is not None and p_adj <= q
-    deficit = _float(raw.get("deficit"))
+    signed = _float(raw.get("deficit"))
+    # ws.diagnose reports deficit = score - reference (negative when the slice is weak); the
+    # plan works with the shortfall, positive when weak.
+    deficit = None if signed is None else -signed
     if deficit is not None and abs(deficit) > 1:
         raise PlanError(
             f"slice {dict(key)}: deficit {deficit} must be a proportion in [-1, 1] (not points)"
@@ -393,8 +398,8 @@ def build_plan(
 
     Args:
         slices: weak slices, each ``{slice: {axis: value}, deficit, p_adjusted, significant?,
-            wrong_answer_share, dominant_failure_mode, n_items?, score?}``; deficit as a
-            proportion (0.25 = 25 points below the reference).
+            wrong_answer_share, dominant_failure_mode, n_items?, score?}``; deficit =
+            score - reference as a proportion (-0.25 = 25 points below the reference).
         rules: validated mapping rules; catalog: validated data catalog.
         budget_tokens: tokens to train on with the new mixture (int > 0).
         max_multiplier: cap on new/base weight per cell (>= 1).
@@ -491,7 +496,13 @@ def build_plan(
             )
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
-    if not decisions:
+    if verdict == "not_data":
+        summary = (
+            "No data boost: the diagnosis verdict is not_data (format/termination evidence, "
+            f"{len(decisions)} weak slices excluded); fix the non-data cause, the mixture is "
+            "unchanged."
+        )
+    elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."
     elif not included:
         summary = (
@@ -784,7 +795,7 @@ def evaluate_outcome(
                     else f" < {WARN_SLICE_SIZE})"
                 )
             )
-    metric = "pass@%d" % k if k else ("accuracy (mean over samples = pass@1)" if multi
+    metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
                                      else "greedy accuracy")  # fmt: skip
     verdict, reason = _verdict(rows, expected_effect, tolerance)
     return Outcome(

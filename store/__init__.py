@@ -7,10 +7,11 @@ one mixin per domain: samples (runs, items, samples, aggregates), labels, interv
 from __future__ import annotations
 
 from .db import NotFound, StoreBusy, StoreError, current_user, now_iso
+from .interventions import InterventionsMixin
 from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
 
 
-class Store(SamplesMixin):
+class Store(InterventionsMixin, SamplesMixin):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from .db import NotFound, StoreBase, current_user, now_iso
 
 AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
+UNLABELLED = "(unlabelled)"  # how slices show items without a label on an axis
 SOURCE_PRECEDENCE = ("hand", "cluster", "rule")
 
 SAMPLE_COLUMNS = (
@@ -258,6 +259,39 @@ class SamplesMixin(StoreBase):
                 " n_bad = n_bad + ? WHERE id = ?",
                 (run_id, len(bad), run_id),
             )
+
+    def infer_truncation(
+        self, run_id: int, min_samples: int = 20, near_max: float = 0.8, min_chars: int = 400
+    ) -> int:
+        """Mark cap hits in tasks whose log gave no generation cap (``max_gen_toks``).
+
+        Without a logged cap, a wrong sample whose response is within
+        ``1 - near_max`` of the longest response of its task, and that ends mid-sentence was
+        most likely cut by the generator's cap: it becomes ``truncated`` with that reason.
+        Only tasks with at least ``min_samples`` samples and responses of at least
+        ``min_chars`` characters (a cap below ~100 tokens is not plausible) are judged.
+        Tokenisers vary in characters per token, hence the loose ``near_max``. Returns rows
+        changed.
+        """
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE samples SET failure_mode = 'truncated', failure_reason ="
+                " 'no generation cap logged: ' || samples.response_chars || ' chars, within "
+                f"{round(100 * (1 - near_max))}% of the longest response of this task (' || m.mx ||"
+                " '), ends mid-sentence',"
+                " failure_signals = CASE WHEN failure_signals IS NULL THEN 'cap'"
+                " ELSE failure_signals || ',cap' END"
+                " FROM (SELECT task, max(response_chars) AS mx, count(*) AS n FROM samples"
+                "       WHERE run_id = ? GROUP BY task) AS m"
+                " WHERE samples.run_id = ? AND samples.task = m.task AND m.n >= ?"
+                " AND samples.failure_mode IN ('wrong_answer', 'runaway')"
+                " AND samples.response_chars >= ? * m.mx AND samples.response_chars >= ?"
+                " AND rtrim(samples.response) NOT GLOB '*[.!?]'"
+                " AND samples.task IN (SELECT task FROM run_tasks WHERE run_id = ?"
+                "                      AND max_gen_toks IS NULL)",
+                (run_id, run_id, min_samples, near_max, min_chars, run_id),
+            )
+            return cur.rowcount
 
     def rollback_ingest(self, ingest_id: int, run_id: int, created_run: bool, reason: str) -> None:
         """Remove everything one ingest wrote, in bounded batches; older data is untouched.
@@ -508,8 +542,11 @@ class SamplesMixin(StoreBase):
         for axis, value in (where or {}).items():
             if axis not in AXES:
                 raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
-            sql += f" AND a.{axis} = ?"
-            params.append(value)
+            if value == UNLABELLED:
+                sql += f" AND a.{axis} IS NULL"
+            else:
+                sql += f" AND a.{axis} = ?"
+                params.append(value)
         if task is not None:
             sql += " AND s.task = ?"
             params.append(task)

@@ -97,6 +97,8 @@ class CapsliceApp(App):
         seen: set[tuple[str, str]] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
+            if binding.system or "copy" in binding.action:
+                continue  # terminal plumbing, not capslice keys
             if active.node is self:
                 section = "global"
             elif active.node is screen:
@@ -158,6 +160,7 @@ def make_app(
 
         workspace = Workspace(Path(store_path), Path(taxonomy_dir) if taxonomy_dir else None)
     return CapsliceApp(workspace, Path(store_path))
+
 
 NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen"))
 NAVIGATION.append(

@@ -7,11 +7,12 @@ core (runs, ingest, slices, samples).
 from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
-from .diagnose import Comparison, Diagnosis, DiagnoseRunsMixin
+from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
 from .ingest import IngestError, IngestReport
+from .plan import PlanMixin
 
 
-class Workspace(DiagnoseRunsMixin, CoreMixin):
+class Workspace(PlanMixin, DiagnoseRunsMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 

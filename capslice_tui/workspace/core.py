@@ -12,10 +12,10 @@ import numpy as np
 
 from ..analysis.metrics import slice_score
 from ..store import AXES, Store
+from ..store.samples import UNLABELLED
 from ..taxonomy import Taxonomy, load_taxonomy
 from .ingest import IngestReport, ingest
 
-UNLABELLED = "(unlabelled)"
 GROUPINGS = ("task", "benchmark", *AXES)
 
 
@@ -272,7 +272,7 @@ class CoreMixin:
         out = []
         for key in sorted(index):
             idx = np.array(index[key])
-            out.append(_row(dict(zip(groups, key)), n[idx], c[idx], ks, random_state))
+            out.append(_row(dict(zip(groups, key, strict=False)), n[idx], c[idx], ks, random_state))
         return SliceTable(run, benchmark, groups, overall, out, ks, n_max)
 
     # ---- samples ----------------------------------------------------------------------

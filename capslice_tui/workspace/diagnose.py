@@ -241,7 +241,7 @@ class DiagnoseMixin:
             )
         adjusted = adjust(results, slice_keys, q=q)
         rows = [
-            _row(dict(zip(groups, key)), res, adj)
+            _row(dict(zip(groups, key, strict=False)), res, adj)
             for key, res, adj in zip(slice_keys, results, adjusted, strict=True)
         ]
         n_tested = adjusted[0].n_tested if adjusted else 0
@@ -345,7 +345,7 @@ def _mode_counts(modes: np.ndarray) -> dict[str, int]:
     from ..analysis.failure_modes import MODES
 
     values, counts = np.unique(modes.astype(str), return_counts=True)
-    found = dict(zip(values.tolist(), counts.tolist()))
+    found = dict(zip(values.tolist(), counts.tolist(), strict=False))
     return {m: int(found.get(m, 0)) for m in MODES}
 
 
@@ -455,11 +455,10 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         from ..analysis.compare import paired_compare
         from ..analysis.decompose import (
             decompose_change,
-            decompose_weakness,
             regression_errors,
             significant_slices,
         )
-        from ..analysis.verdict import verdict_for_change, verdict_for_weakness
+        from ..analysis.verdict import verdict_for_change
 
         b_run = self.store.get_run(base)
         notes: list[str] = []

@@ -230,6 +230,7 @@ def ingest(
         store.finish_ingest(
             st.ingest_id, st.run_id, n_read=report.n_read, n_new=max(st.n_new, 0), bad=report.bad
         )
+        store.infer_truncation(st.run_id)
         name = run if key is None else f"{run}/{key}"
         if st.n_new < 0:
             st.n_new = store.conn.execute(

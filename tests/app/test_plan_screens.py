@@ -47,7 +47,7 @@ async def test_reject_from_keyboard(ws, tmp_path):
         await pilot.pause()
         rec = ws.store.get_intervention(1)
         assert rec["status"] == "rejected" and rec["decision_reason"] == "costly"
-        assert "[rejected]" in str(screen.query_one("#detail").render())
+        assert "status: rejected" in str(screen.query_one("#detail").render())
 
 
 async def test_plan_screen_asks_for_inputs(ws, tmp_path):

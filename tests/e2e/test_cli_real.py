@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 def capslice(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the installed CLI as a user would (a subprocess), failing loudly on error."""
     proc = subprocess.run(
-        [sys.executable, "-m", "capslice_tui.cli", "--store", str(store), *args],
+        [sys.executable, "-m", "capslice_tui", "--store", str(store), *args],
         capture_output=True,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},

@@ -93,11 +93,11 @@ def test_concurrent_edit_detected(store):
 def test_workspace_flow_confirmed_and_harmful(tmp_path):
     ws = _ws(tmp_path / "w.db")
     tasks = ("minerva_math_num_theory", "minerva_math_algebra")
-    ws.ingest([_write_run(tmp_path / "b.jsonl", dict(zip(tasks, (5, 20))))], run="base",
+    ws.ingest([_write_run(tmp_path / "b.jsonl", dict(zip(tasks, (5, 20), strict=True)))], run="base",
               benchmark="math")  # fmt: skip
-    ws.ingest([_write_run(tmp_path / "c.jsonl", dict(zip(tasks, (25, 20))))], run="good",
+    ws.ingest([_write_run(tmp_path / "c.jsonl", dict(zip(tasks, (25, 20), strict=True)))], run="good",
               benchmark="math")  # fmt: skip
-    ws.ingest([_write_run(tmp_path / "h.jsonl", dict(zip(tasks, (25, 5))))], run="harm",
+    ws.ingest([_write_run(tmp_path / "h.jsonl", dict(zip(tasks, (25, 5), strict=True)))], run="harm",
               benchmark="math")  # fmt: skip
     rec = ws.new_intervention(title="nt data", hypothesis="more number theory", baseline="base",
                               benchmark="math", targets=[{"task_type": "number_theory"}],

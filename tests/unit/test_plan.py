@@ -63,7 +63,7 @@ def _rules():
     return parse_mapping(MAPPING, "map.yaml", EVAL_AXES, TAX)
 
 
-def _slice(key, deficit=0.25, p=0.001, share=0.9, mode="wrong_answer", **kw):
+def _slice(key, deficit=-0.25, p=0.001, share=0.9, mode="wrong_answer", **kw):
     return {"slice": key, "deficit": deficit, "p_adjusted": p, "wrong_answer_share": share,
             "dominant_failure_mode": mode, "n_items": 30, "score": 0.3, **kw}  # fmt: skip
 
@@ -91,7 +91,7 @@ def test_exact_weights_small_catalog():
 
 
 def test_multiplier_cap_and_no_collapse():
-    plan = build_plan([_slice(NT_MOD, deficit=0.9)], _rules(), _cat(), 10_000, max_multiplier=2.0)
+    plan = build_plan([_slice(NT_MOD, deficit=-0.9)], _rules(), _cat(), 10_000, max_multiplier=2.0)
     for c in plan.cells:
         assert c.new_weight <= 2.0 * c.base_weight + 1e-6
     untouched = [c for c in plan.cells if not c.boosted]
@@ -131,7 +131,7 @@ def test_exclusion_reasons():
             mode="truncated",
         ),  # fmt: skip
         _slice({"task_type": "algebra"}),
-        _slice(NT_MOD, deficit=-0.1),
+        _slice(NT_MOD, deficit=0.1),
         _slice(NT_MOD, p=None, significant=False),
     ]
     plan = build_plan(slices, _rules(), _cat(), 10_000)
@@ -156,7 +156,7 @@ def test_not_data_verdict_excludes_everything():
 
 def test_deficit_in_points_is_refused():
     with pytest.raises(PlanError, match="proportion"):
-        build_plan([_slice(NT_MOD, deficit=25)], _rules(), _cat(), 10_000)
+        build_plan([_slice(NT_MOD, deficit=-25)], _rules(), _cat(), 10_000)
 
 
 def test_exports_sum_to_one_and_round_trip():

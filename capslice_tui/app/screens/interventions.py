@@ -21,7 +21,7 @@ def _label(s: dict[str, Any]) -> str:
 def detail_text(rec: dict[str, Any]) -> str:
     """Plain-text detail of one intervention (hypothesis, slices, decision, outcome)."""
     lines = [
-        f"#{rec['id']} {rec['title']}  [{rec['status']}]  v{rec['version']}",
+        f"#{rec['id']} {rec['title']}  status: {rec['status']}  v{rec['version']}",
         f"hypothesis: {rec['hypothesis']}",
         "targets:  " + "; ".join(_label(s) for s in rec["target_slices"]),
         "controls: " + ("; ".join(_label(s) for s in rec["control_slices"]) or "-"),
@@ -69,9 +69,9 @@ class InterventionsScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield DataTable(id="interventions", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="detail")
+            yield Static("", id="detail", markup=False)
             yield Input(placeholder="reason for rejecting, then Enter", id="reason")
-            yield Static("", id="status")
+            yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -66,9 +66,9 @@ class PlanScreen(CapsliceScreen):
                 yield Input(placeholder="catalog.yaml", id="catalog")
                 yield Input(placeholder="budget tokens", id="budget", type="integer")
             yield DataTable(id="cells", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="trace")
-            yield Static("", id="notes")
-            yield Static("", id="status")
+            yield Static("", id="trace", markup=False)
+            yield Static("", id="notes", markup=False)
+            yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
