@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from capslice_tui.store import Store
-from capslice_tui.store.interventions import InterventionsMixin
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.interventions import InterventionsScreen
 from capslice_tui.app.screens.plan import PlanScreen
 from capslice_tui.workspace import Workspace
-from capslice_tui.workspace.plan import PlanMixin
-
-
-class _Store(InterventionsMixin, Store):
-    pass
-
-
-class _Workspace(PlanMixin, Workspace):
-    pass
 
 
 @pytest.fixture
 def ws(tmp_path):
-    w = _Workspace(tmp_path / "s.db")
-    if not isinstance(w.store, InterventionsMixin):
-        w.store = _Store(tmp_path / "s.db")
+    w = Workspace(tmp_path / "s.db")
     w.store.create_intervention(
         title="nt data", hypothesis="more number theory", target_slices=[{"task_type": "number_theory"}],
         control_slices=[{"task_type": "algebra"}], baseline_run="base", author="alice",

@@ -6,24 +6,13 @@ import json
 
 import pytest
 from capslice_tui.store import Store
-from capslice_tui.store.interventions import ConcurrentEdit, InterventionsMixin, InvalidTransition
+from capslice_tui.store.interventions import ConcurrentEdit, InvalidTransition
 
 from capslice_tui.workspace import Workspace
-from capslice_tui.workspace.plan import PlanMixin
-
-
-class _Store(InterventionsMixin, Store):
-    """Store with the interventions mixin (a no-op once the lead adds it to Store)."""
-
-
-class _Workspace(PlanMixin, Workspace):
-    """Workspace with the plan mixin (a no-op once the lead adds it to Workspace)."""
 
 
 def _ws(path):
-    ws = _Workspace(path)
-    if not isinstance(ws.store, InterventionsMixin):
-        ws.store = _Store(path)
+    ws = Workspace(path)
     return ws
 
 
@@ -44,7 +33,7 @@ def _write_run(path, good_tasks, n_items=30, samples=1):
 
 @pytest.fixture
 def store(tmp_path):
-    return _Store(tmp_path / "s.db")
+    return Store(tmp_path / "s.db")
 
 
 def _new(store, **kw):
