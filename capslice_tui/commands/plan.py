@@ -6,7 +6,6 @@ These commands only parse arguments and call the workspace facade (``PlanMixin``
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,14 @@ import click
 
 from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 from ..render import emit_json, emit_table, interval, pct, pvalue
+from ..store import current_user
 
 
 def _user_option(func: Any) -> Any:
     return click.option(
         "--user",
         "who",
-        default=lambda: os.environ.get("CAPSLICE_USER") or os.environ.get("USER") or "unknown",
+        default=lambda: current_user(),
         show_default="$USER",
         help="Who is acting (recorded in the audit history).",
     )(func)

@@ -37,7 +37,7 @@ def sample_tuple(
         "n_output_tokens": None,
         "metrics": "{}",
     }
-    return tuple(values[c] for c in SAMPLE_COLUMNS)
+    return tuple(values.get(c) for c in SAMPLE_COLUMNS)  # columns added later stay NULL
 
 
 def ingest_run(store: Store, run: str, n_items: int, *, prefix: str = "") -> list[int]:
@@ -78,10 +78,12 @@ def annotate(path: str, who: str, rounds: int, barrier, out: str) -> None:
     store = Store(path, busy_timeout_s=20)
     values = ("algorithmic", "state_tracking", "logical_deduction")
     done, conflicts = [], []
+    first = True
     for i in range(rounds):
         while True:
             version = store.get_named_slice("shared", with_items=False)["version"]
-            if i == 0:
+            if first:
+                first = False
                 barrier.wait()  # both annotators hold the same version: one must conflict
             try:
                 r = store.label_named_slice(

@@ -31,8 +31,13 @@ def test_two_annotators_and_an_ingest_lose_nothing(tmp_path: Path):
     ]
     for p in procs:
         p.start()
-    for p in procs:
-        p.join(60)
+    try:
+        for p in procs:
+            p.join(60)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
     assert [p.exitcode for p in procs] == [0, 0, 0]
     results = [json.loads(o.read_text()) for o in outs]
 
@@ -45,7 +50,7 @@ def test_two_annotators_and_an_ingest_lose_nothing(tmp_path: Path):
     conflicts = [c for r in results for c in r["conflicts"]]
     assert conflicts and all("changed by" in c and " at " in c for c in conflicts)
     # every action is in the history under its batch, with its author
-    for who, r in zip(("ann", "bob"), results):
+    for who, r in zip(("ann", "bob"), results, strict=True):
         for d in r["done"]:
             rows = store.label_history(batch=d["batch"])
             assert rows and {h["who"] for h in rows} == {who}
@@ -72,10 +77,10 @@ def test_a_store_held_by_another_writer_raises_store_busy(tmp_path: Path):
 
     path = tmp_path / "busy.db"
     make_store(path, n_items=2)
+    quick = Store(path, busy_timeout_s=0.2)
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        quick = Store(path, busy_timeout_s=0.2)
         with pytest.raises(StoreBusy, match="busy .*waited"):
             quick.set_labels([1], {"task_type": "algorithmic"}, who="ann")
     finally:

@@ -1,0 +1,129 @@
+"""The two canonical stories, end to end on the bundled demo through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def capslice(store: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "capslice_tui", "--store", str(store), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "CAPSLICE_USER": "tester"},
+        timeout=600,
+    )
+    if ok:
+        assert proc.returncode == 0, f"capslice {' '.join(args)} failed:\n{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("demo") / "demo.db"
+    out = capslice(store, "demo", "--no-tui").stdout
+    assert "bbh-eos-masked" in out and "math-targeted" in out
+    return store
+
+
+def test_demo_runs_have_the_documented_names(demo: Path) -> None:
+    runs = {r["name"]: r for r in json.loads(capslice(demo, "runs", "--format", "json").stdout)}
+    assert set(runs) == {"bbh-base", "bbh-eos-masked", "bbh-eos-restored", "math-base", "math-targeted"}
+    assert runs["bbh-base"]["benchmarks"]["bbh"]["metric"] == "greedy accuracy"
+    base = runs["bbh-base"]["benchmarks"]["bbh"]["score"]
+    masked = runs["bbh-eos-masked"]["benchmarks"]["bbh"]["score"]
+    assert 0.40 <= 1 - masked / base <= 0.55  # the ~47% relative drop
+
+
+def test_eos_story_is_not_a_data_problem(demo: Path) -> None:
+    diag = json.loads(
+        capslice(demo, "diagnose", "bbh-base", "bbh-eos-masked", "--benchmark", "bbh", "--format", "json").stdout
+    )
+    assert {"verdict", "evidence", "failure_modes", "slices"} <= set(diag)
+    assert diag["verdict"] == "not_data"
+    assert "EOS" in diag["causes"][0]
+    masked = diag["failure_modes"]["bbh-eos-masked"]
+    assert masked["truncated"] + masked["extraction_failure"] > masked["wrong_answer"]
+    assert diag["spread"]["task_type"]["pattern"] == "spread"
+
+
+def test_eos_restored_recovers_above_base(demo: Path) -> None:
+    cmp = json.loads(capslice(demo, "compare", "bbh-base", "bbh-eos-restored", "--format", "json").stdout)
+    assert cmp["overall"]["diff"] > 0
+    assert cmp["overall"]["cand"]["correct"] > cmp["overall"]["base"]["correct"]
+
+
+def test_math_weakness_is_a_data_problem_naming_the_combinations(demo: Path) -> None:
+    diag = json.loads(capslice(demo, "diagnose", "math-base", "--benchmark", "math", "--format", "json").stdout)
+    assert diag["verdict"] == "data"
+    labels = {s["label"] for s in diag["slices"]}
+    assert "solving_operation=modular_arithmetic" in labels
+    assert "solving_operation=casework" in labels
+    combos = {
+        (c["task_type"], c["solving_operation"])
+        for s in diag["slices"]
+        for c in s["combinations"]
+        if c["score"] < 0.2
+    }
+    assert ("number_theory", "modular_arithmetic") in combos
+    assert ("counting_probability", "casework") in combos
+
+
+def test_aime_pass_at_128_goes_from_2_to_8_of_30(demo: Path) -> None:
+    for run, solved in (("math-base", 2), ("math-targeted", 8)):
+        table = json.loads(
+            capslice(demo, "slices", "--run", run, "--by", "task", "--k", "128", "--format", "json").stdout
+        )
+        aime = next(r for r in table["slices"] if r["slice"]["task"] == "aime")
+        assert aime["pass_at_k"]["128"]["score"] == pytest.approx(solved / 30)
+
+
+def test_plan_boosts_math_cells_and_intervention_is_confirmed(demo: Path, tmp_path: Path) -> None:
+    catalog = ROOT / "sample_data" / "catalog.yaml"
+    plan = json.loads(
+        capslice(
+            demo, "plan", "--baseline", "math-base", "--benchmark", "math", "--catalog", str(catalog),
+            "--budget-tokens", "100000000000", "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    weights = [c["new_weight"] for c in plan["cells"]]
+    assert sum(weights) == pytest.approx(1.0, abs=1e-6)
+    assert any(c["multiplier"] > 1 for c in plan["cells"])
+    assert all(c["multiplier"] <= 3 + 1e-9 for c in plan["cells"])
+    eos = capslice(
+        demo, "plan", "--baseline", "bbh-base", "--candidate", "bbh-eos-masked", "--benchmark", "bbh",
+        "--catalog", str(catalog), "--budget-tokens", "100000000000",
+    ).stdout  # fmt: skip
+    assert "No data boost" in eos
+
+
+def test_intervention_recorded_accepted_and_linked_is_confirmed(demo: Path) -> None:
+    new = json.loads(
+        capslice(
+            demo, "intervention", "new", "--title", "targeted math data",
+            "--hypothesis", "modular arithmetic and casework data fixes the weak combinations",
+            "--baseline", "math-base", "--benchmark", "math",
+            "--target", "task_type=number_theory,solving_operation=modular_arithmetic",
+            "--target", "task_type=counting_probability,solving_operation=casework",
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    iid = str(new["id"])
+    assert new["status"] == "proposed"
+    capslice(demo, "intervention", "accept", iid)
+    capslice(demo, "intervention", "link", iid, "--run", "math-targeted")
+    shown = json.loads(capslice(demo, "intervention", "show", iid, "--format", "json").stdout)
+    assert shown["status"] == "evaluated"
+    assert shown["verdict"] == "confirmed"
+    actions = [h["action"] for h in shown["history"]]
+    assert actions[0] == "create" and "accept" in actions and "evaluate" in actions
+    again = capslice(demo, "intervention", "accept", iid, ok=False)
+    assert again.returncode != 0 and "evaluated" in again.stderr
