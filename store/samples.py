@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .db import NotFound, StoreBase, current_user, now_iso
+from .schema import SLICE_COUNTS_FILL
 
 AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 UNLABELLED = "(unlabelled)"  # how slices show items without a label on an axis
@@ -224,6 +225,7 @@ class SamplesMixin(StoreBase):
                 effective: dict[str, dict[str, str]] = {}
                 for h, axis, value, _rule in rule_labels:
                     effective.setdefault(h, {})[axis] = value
+                all_rule = json.dumps(dict.fromkeys(AXES, "rule"))
                 conn.executemany(
                     "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
                     " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
@@ -231,15 +233,15 @@ class SamplesMixin(StoreBase):
                         (
                             ids[h],
                             *(axes.get(a) for a in AXES),
-                            json.dumps({a: ("rule" if a in axes else None) for a in AXES}),
+                            all_rule
+                            if len(axes) == len(AXES)
+                            else json.dumps({a: ("rule" if a in axes else None) for a in AXES}),
                         )
                         for h, axes in effective.items()
                     ],
                 )
             before = conn.total_changes
-            conn.executemany(
-                _INSERT_SAMPLE, [(s[0], ids[s[1]], *s[2:]) for s in samples]
-            )
+            conn.executemany(_INSERT_SAMPLE, [(s[0], ids[s[1]], *s[2:]) for s in samples])
             return conn.total_changes - before, ids
 
     def finish_ingest(
@@ -319,6 +321,7 @@ class SamplesMixin(StoreBase):
             if created_run and left == 0:
                 conn.execute("DELETE FROM run_tasks WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM item_scores WHERE run_id = ?", (run_id,))
+                conn.execute("DELETE FROM slice_counts WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM ingests WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             else:
@@ -344,7 +347,7 @@ class SamplesMixin(StoreBase):
                 if cur.rowcount == 0:
                     break
         with self.write() as conn:
-            for table in ("item_scores", "run_tasks", "ingests"):
+            for table in ("item_scores", "slice_counts", "run_tasks", "ingests"):
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run["id"],))
             conn.execute("DELETE FROM runs WHERE id = ?", (run["id"],))
         return removed
@@ -361,6 +364,39 @@ class SamplesMixin(StoreBase):
                 " HAVING count(score) > 0",
                 (run_id,),
             )
+        self.refresh_slice_counts([run_id])
+
+    def refresh_slice_counts(self, run_ids: Sequence[int]) -> None:
+        """Recompute the per-(task, filter, axis cell) counts of some runs."""
+        for run_id in run_ids:
+            with self.write() as conn:
+                conn.execute("DELETE FROM slice_counts WHERE run_id = ?", (run_id,))
+                conn.execute(SLICE_COUNTS_FILL.format(where="WHERE s.run_id = ?"), (run_id,))
+
+    def slice_count_rows(
+        self, run_id: int, groups: Sequence[str], *, benchmark: str | None = None,
+        filter_name: str | None = None,
+    ) -> list[Any]:  # fmt: skip
+        """Counts per slice from ``slice_counts``: the groupings, n_items, n_samples, c,
+        max_n and fractional, on each task's primary filter (or ``filter_name``)."""
+        cols = ", ".join(f"sc.{g}" if g in AXES or g == "task" else f"rt.{g}" for g in groups)
+        sql = (
+            f"SELECT {cols}, sum(sc.n_items) AS n_items, sum(sc.n_samples) AS n_samples,"
+            " sum(sc.c) AS c, max(sc.max_n) AS max_n, sum(sc.fractional) AS fractional"
+            " FROM slice_counts sc JOIN run_tasks rt ON rt.run_id = sc.run_id AND rt.task = sc.task"
+            " WHERE sc.run_id = ?"
+        )
+        params: list[Any] = [run_id]
+        if filter_name is None:
+            sql += " AND sc.filter = rt.primary_filter"
+        else:
+            sql += " AND sc.filter = ?"
+            params.append(filter_name)
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        sql += f" GROUP BY {cols}"
+        return self.conn.execute(sql, params).fetchall()
 
     def refresh_item_axes(self, item_ids: Sequence[int] | None) -> None:
         """Recompute the effective label per axis (hand > cluster > rule) for some items.
@@ -395,6 +431,18 @@ class SamplesMixin(StoreBase):
                     conn.execute(
                         f"INSERT OR REPLACE INTO item_axes {select} WHERE i.id IN ({q})", chunk
                     )
+        runs: set[int] = set()
+        ids = list(item_ids) if item_ids is not None else []
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            q = ",".join("?" * len(chunk))
+            runs.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT run_id FROM item_scores WHERE item_id IN ({q})", chunk
+                )
+            )
+        self.refresh_slice_counts(sorted(runs))
 
     def items_for_labelling(self) -> list[dict[str, Any]]:
         """Every item with what taxonomy rules read: id, benchmark, task, doc, question, target."""
@@ -584,9 +632,7 @@ class SamplesMixin(StoreBase):
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d
 
-    def sample_outcomes(
-        self, run_id: int, benchmark: str | None = None
-    ) -> list[Any]:
+    def sample_outcomes(self, run_id: int, benchmark: str | None = None) -> list[Any]:
         """Per-sample outcome rows of a run on each task's primary filter.
 
         Columns: item_id, task, sample_idx, score, failure_mode, failure_signals and the four
@@ -603,7 +649,9 @@ class SamplesMixin(StoreBase):
         if benchmark is not None:
             sql += " AND rt.benchmark = ?"
             params.append(benchmark)
-        return self.conn.execute(sql + " ORDER BY s.task, s.item_id, s.sample_idx", params).fetchall()
+        return self.conn.execute(
+            sql + " ORDER BY s.task, s.item_id, s.sample_idx", params
+        ).fetchall()
 
     def update_sample_diagnosis(
         self, rows: Sequence[tuple[str | None, float | None, str, str, int]]

@@ -166,3 +166,4 @@ NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:
 NAVIGATION.append(
     NavEntry("i", "Interventions", "capslice_tui.app.screens.interventions:InterventionsScreen")
 )
+NAVIGATION.append(NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen"))

@@ -140,6 +140,31 @@ def _row(key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed:
     return row
 
 
+def _binary(n_items: int, correct: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-item (n, c) arrays of a greedy slice from its counts (one 0/1 sample per item)."""
+    c = np.zeros(n_items)
+    c[: int(round(correct))] = 1.0
+    return np.ones(n_items, dtype=np.int64), c
+
+
+def _greedy_table(
+    run: str, benchmark: str | None, groups: list[str], counts: list[Any], seed: int
+) -> SliceTable:
+    """A slice table of a greedy run straight from the precomputed counts (no per-item rows);
+    identical to the per-item path because one 0/1 sample per item is all the counts hold."""
+    rows = []
+    total_items, total_c = 0, 0.0
+    for r in sorted(
+        counts, key=lambda r: tuple(str(r[g] if r[g] is not None else UNLABELLED) for g in groups)
+    ):
+        key = {g: (r[g] if r[g] is not None else UNLABELLED) for g in groups}
+        rows.append(_row(key, *_binary(r["n_items"], r["c"]), [], seed))
+        total_items += r["n_items"]
+        total_c += r["c"]
+    overall = _row({"all": "all"}, *_binary(total_items, total_c), [], seed)
+    return SliceTable(run, benchmark, groups, overall, rows, [], 1)
+
+
 class CoreMixin:
     """Runs, ingest, slices, samples. Subclasses share ``self.store`` and ``self.taxonomy``."""
 
@@ -257,14 +282,21 @@ class CoreMixin:
         """
         groups = parse_by(by)
         info = self.store.get_run(run)
+        counts = self.store.slice_count_rows(
+            info["id"], groups, benchmark=benchmark, filter_name=filter_name
+        )
+        if (
+            counts
+            and max(r["max_n"] for r in counts) == 1
+            and not any(r["fractional"] for r in counts)
+        ):
+            return _greedy_table(run, benchmark, groups, counts, random_state)
         rows = self.store.slice_rows(info["id"], benchmark=benchmark, filter_name=filter_name)
         n = np.array([r["n"] for r in rows], dtype=np.int64)
         c = np.array([r["c"] for r in rows], dtype=float)
         n_max = int(n.max()) if n.size else 0
         ks = parse_ks(k, n_max) if n_max > 1 else []
-        keys = [
-            tuple((r[g] if r[g] is not None else UNLABELLED) for g in groups) for r in rows
-        ]
+        keys = [tuple((r[g] if r[g] is not None else UNLABELLED) for g in groups) for r in rows]
         overall = _row({"all": "all"}, n, c, ks, random_state)
         index: dict[tuple[str, ...], list[int]] = {}
         for i, key in enumerate(keys):

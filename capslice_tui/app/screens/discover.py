@@ -1,0 +1,328 @@
+"""Suggested slices of one run: statistics, previews, accept/label with the keyboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
+
+from ..format import cell, count, interval, pct, short
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+from .label_edit import LabelEdit, LabelEditScreen
+
+K_CHOICES = ("auto", "4", "8", "12", "16")
+
+
+class DiscoverScreen(CapsliceScreen):
+    """Run discovery in a cancellable worker and act on its suggestions.
+
+    Keys: ``d`` discover, ``x`` cancel, ``f`` failing only on/off, ``e`` error-aware on/off,
+    ``k`` cycle k, ``n`` next run, ``a`` accept the highlighted suggestion as a named slice,
+    ``l`` label its items (source cluster), ``u`` undo my last label action, ``y`` history.
+    """
+
+    BINDINGS = [
+        Binding("d", "discover", "Discover", id="discover.run"),
+        Binding("x", "cancel", "Cancel", id="discover.cancel"),
+        Binding("f", "toggle_failing", "Failing", id="discover.failing"),
+        Binding("e", "toggle_error_aware", "Err-aware", id="discover.error-aware"),
+        Binding("k", "cycle_k", "k", id="discover.k"),
+        Binding("n", "next_run", "Run", id="discover.next-run"),
+        Binding("a", "accept", "Accept", id="discover.accept"),
+        Binding("l", "label", "Label", id="discover.label"),
+        Binding("u", "undo", "Undo", id="discover.undo"),
+        Binding("y", "history", "History", id="discover.history"),
+    ]
+
+    class Progress(Message):
+        """Discovery progress (coalesced: only the latest matters)."""
+
+        def __init__(self, stage: str, fraction: float) -> None:
+            super().__init__()
+            self.stage = stage
+            self.fraction = fraction
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, DiscoverScreen.Progress)
+
+    class Loaded(Message):
+        """``ws.discover(..., save=True)`` finished: ``data`` is ``DiscoveryResult.to_dict()``."""
+
+        def __init__(self, data: dict[str, Any]) -> None:
+            super().__init__()
+            self.data = data
+
+    class Cancelled(Message):
+        """The discovery worker stopped at a cancellation checkpoint."""
+
+    class RunsLoaded(Message):
+        """Run names (to choose which run to discover in)."""
+
+        def __init__(self, runs: list[str]) -> None:
+            super().__init__()
+            self.runs = runs
+
+    class LabelApplied(Message):
+        """A label/accept/undo action finished: ``text`` describes it for the status line."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, run: str | None = None, benchmark: str | None = None) -> None:
+        super().__init__()
+        self.run = run
+        self.benchmark = benchmark
+        self.runs: list[str] = [run] if run else []
+        self.failing_only = True
+        self.error_aware = False
+        self.k = "auto"
+        self.data: dict[str, Any] | None = None
+        self.running = False
+        self.axes: dict[str, dict[str, str]] = {}
+        self.last_progress: tuple[str, float] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="title")
+        yield ResultTable(id="suggestions")
+        yield Static("", id="preview")
+        yield Static("press d to discover", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "discover slices"
+        self._title()
+        self.load_runs()
+
+    # ---- settings -----------------------------------------------------------------------
+    def _title(self) -> None:
+        flags = [
+            f"run {self.run or '-'}",
+            "failing only" if self.failing_only else "all samples",
+            f"k {self.k}",
+            "error-aware" if self.error_aware else "text only",
+        ]
+        self.query_one("#title", Static).update(cell(" · ".join(flags)))
+
+    def action_toggle_failing(self) -> None:
+        self.failing_only = not self.failing_only
+        self._title()
+
+    def action_toggle_error_aware(self) -> None:
+        self.error_aware = not self.error_aware
+        self._title()
+
+    def action_cycle_k(self) -> None:
+        self.k = K_CHOICES[(K_CHOICES.index(self.k) + 1) % len(K_CHOICES)]
+        self._title()
+
+    def action_next_run(self) -> None:
+        if self.runs:
+            i = self.runs.index(self.run) if self.run in self.runs else -1
+            self.run = self.runs[(i + 1) % len(self.runs)]
+            self._title()
+
+    # ---- workers ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="discover-runs")
+    def load_runs(self) -> None:
+        names = [r["name"] for r in self.ws.runs()]
+        axes = self.ws.axes()
+        self.axes = axes
+        self.post_message(self.RunsLoaded(names))
+
+    def on_discover_screen_runs_loaded(self, message: RunsLoaded) -> None:
+        self.runs = message.runs or self.runs
+        if self.run is None and self.runs:
+            self.run = self.runs[0]
+        self._title()
+        if not self.runs:
+            self.set_status("no runs in this store; ingest one first")
+
+    def action_discover(self) -> None:
+        if self.run is None:
+            self.set_status("no run to discover in")
+            return
+        self.running = True
+        self.set_status("discovering… (x cancels)")
+        self.discover()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="discover")
+    def discover(self) -> None:
+        from ...discover import DiscoveryCancelled
+
+        worker = get_current_worker()
+        try:
+            result = self.ws.discover(
+                self.run,
+                benchmark=self.benchmark,
+                failing_only=self.failing_only,
+                k=self.k,
+                error_aware=self.error_aware,
+                save=True,
+                progress=lambda stage, frac: self.post_message(self.Progress(stage, frac)),
+                should_cancel=lambda: worker.is_cancelled,
+            )
+        except DiscoveryCancelled:
+            self.post_message(self.Cancelled())
+            return
+        self.post_message(self.Loaded(result.to_dict()))
+
+    def action_cancel(self) -> None:
+        if self.running:
+            self.workers.cancel_group(self, "discover")
+            self.running = False
+            self.set_status("discovery cancelled")
+
+    def on_discover_screen_progress(self, message: Progress) -> None:
+        self.last_progress = (message.stage, message.fraction)
+        if self.running:
+            self.set_status(
+                f"discovering: {message.stage} {100 * message.fraction:.0f}% (x cancels)"
+            )
+
+    def on_discover_screen_cancelled(self, message: Cancelled) -> None:
+        self.running = False
+        self.set_status("discovery cancelled")
+
+    def on_discover_screen_loaded(self, message: Loaded) -> None:
+        self.running = False
+        self.data = message.data
+        table = self.query_one(ResultTable)
+        table.set_columns(["id", "group", "n", "error", "95% CI", "vs run", "mode", "top terms"])
+        rows = []
+        for s in message.data["suggestions"]:
+            diff = s["diff"]
+            rows.append(
+                (
+                    s,
+                    [
+                        cell(s.get("id", "-")),
+                        cell(s["name"], 15),
+                        cell(s["size"]),
+                        cell(pct(s["error_rate"])),
+                        cell(interval(s["ci_low"], s["ci_high"])),
+                        cell("-" if diff is None else f"{100 * diff:+.1f}"),
+                        cell(s["dominant_failure_mode"] or "-", 12),
+                        cell(", ".join(s["top_terms"][:4]), 24),
+                    ],
+                )
+            )
+        table.set_rows(rows)
+        table.focus()
+        notes = " · ".join(message.data["notes"])
+        self.set_status(
+            f"{len(rows)} suggestions from {message.data['n_samples']} samples, k={message.data['k']}"
+            + (f" · {notes}" if notes else "")
+            + " · a accept, l label"
+        )
+        if rows:
+            self._preview(rows[0][0])
+
+    @on(DataTable.RowHighlighted, "#suggestions")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        payload = self.query_one(ResultTable).payload_at(event.cursor_row)
+        if payload is not None:
+            self._preview(payload)
+
+    def _preview(self, s: dict[str, Any]) -> None:
+        tasks = ", ".join(f"{t} {n}" for t, n in list(s["groups"].items())[:3])
+        labels = "; ".join(
+            f"{a}: " + ", ".join(f"{v} {n}" for v, n in list(d.items())[:2])
+            for a, d in s["labels"].items()
+            if d
+        )
+        lines = [
+            f"{s['name']} · {count(s['n_errors'], s['size'])} wrong · tasks: {tasks}",
+            f"labels: {labels or '-'}",
+        ]
+        for r in s["representatives"][:2]:
+            lines.append(f"#{r['sample_id']} {r['task']}: {short(r['response'], 60)}")
+        self.query_one("#preview", Static).update(cell("\n".join(short(x, 78) for x in lines)))
+
+    # ---- acting on a suggestion ---------------------------------------------------------
+    def _current(self) -> dict[str, Any] | None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None or "id" not in payload:
+            self.set_status("run discovery (d) and highlight a suggestion first")
+            return None
+        return payload
+
+    def action_accept(self) -> None:
+        s = self._current()
+        if s is None:
+            return
+        default = "-".join(s["top_terms"][:2]).replace(" ", "_") or f"cluster-{s['cluster']}"
+
+        def done(edit: LabelEdit | None) -> None:
+            if edit is not None:
+                self.apply_edit(s["id"], edit, accept=True)
+
+        self.app.push_screen(
+            LabelEditScreen(
+                f"accept suggestion {s['id']} ({s['size']} samples) as a named slice",
+                self.axes,
+                ask_name=True,
+                need_value=False,
+                name=default,
+            ),
+            done,
+        )
+
+    def action_label(self) -> None:
+        s = self._current()
+        if s is None:
+            return
+
+        def done(edit: LabelEdit | None) -> None:
+            if edit is not None:
+                self.apply_edit(s["id"], edit, accept=False)
+
+        self.app.push_screen(
+            LabelEditScreen(f"label the items of suggestion {s['id']} (source cluster)", self.axes),
+            done,
+        )
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def apply_edit(self, suggestion_id: int, edit: LabelEdit, accept: bool) -> None:
+        if accept:
+            created = self.ws.accept_suggestion(suggestion_id, edit.name, note=edit.note)
+            text = f"accepted {suggestion_id} as slice {created['name']!r} ({created['n_items']} items)"
+            if edit.axis and edit.value:
+                r = self.ws.label_slice(
+                    created["name"],
+                    {edit.axis: edit.value},
+                    expected_version=created["version"],
+                    note=edit.note,
+                )
+                text += f"; {edit.axis}={edit.value} by hand (batch {r['batch']})"
+        else:
+            r = self.ws.label_suggestion(suggestion_id, {edit.axis: edit.value}, note=edit.note)
+            text = (
+                f"{edit.axis}={edit.value} on {r['items']} items (cluster; {r['changed']} changed,"
+                f" batch {r['batch']}) · u undoes"
+            )
+        self.post_message(self.LabelApplied(text))
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def undo_last(self) -> None:
+        r = self.ws.undo_labels(who=self.ws.current_user())
+        self.post_message(self.LabelApplied(f"undid {r['undid']}: {r['restored']} labels restored"))
+
+    def action_undo(self) -> None:
+        self.undo_last()
+
+    def on_discover_screen_label_applied(self, message: LabelApplied) -> None:
+        self.set_status(message.text)
+        self.notify(message.text, markup=False)
+
+    def action_history(self) -> None:
+        from .label_history import LabelHistoryScreen
+
+        self.app.push_screen(LabelHistoryScreen())

@@ -1,0 +1,126 @@
+"""Label actions (one row per batch), newest first; undo one with ``u``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+
+
+class LabelHistoryScreen(CapsliceScreen):
+    """Who changed which labels when. Enter shows an action's rows; ``u`` undoes it; ``r`` reloads.
+
+    An undo that would overwrite a later change by someone else fails with the conflict
+    message ("changed by X at T") in the status line instead of overwriting.
+    """
+
+    BINDINGS = [
+        Binding("u", "undo", "Undo", id="history.undo"),
+        Binding("r", "reload", "Reload", id="history.reload"),
+    ]
+
+    class Loaded(Message):
+        """``ws.label_actions()`` finished."""
+
+        def __init__(self, actions: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.actions = actions
+
+    class RowsLoaded(Message):
+        """``ws.label_history(batch=...)`` finished."""
+
+        def __init__(self, rows: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class Undone(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    last_result = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ResultTable(id="actions")
+        yield Static("", id="detail")
+        yield Static("loading history…", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "label history"
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.ws.label_actions(limit=200)))
+
+    def on_label_history_screen_loaded(self, message: Loaded) -> None:
+        table = self.query_one(ResultTable)
+        table.set_columns(["at", "who", "action", "items", "axes", "values", "state"])
+        table.set_rows(
+            [
+                (
+                    a,
+                    [
+                        cell(a["at"][5:16].replace("T", " ")),
+                        cell(a["who"], 10),
+                        cell(a["action"]),
+                        cell(a["items"]),
+                        cell(a["axes"], 18),
+                        cell(a["values"] or "-", 16),
+                        cell("undone" if a["undone"] else ""),
+                    ],
+                )
+                for a in message.actions
+            ]
+        )
+        table.focus()
+        last = f"{self.last_result} · " if self.last_result else ""
+        self.set_status(f"{last}{len(message.actions)} actions · enter rows, u undo, r reload")
+
+    @on(ResultTable.RowChosen)
+    def show_rows(self, event: ResultTable.RowChosen) -> None:
+        self.load_rows(event.payload["batch"])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history-rows")
+    def load_rows(self, batch: str) -> None:
+        self.post_message(self.RowsLoaded(self.ws.label_history(batch=batch, limit=5)))
+
+    def on_label_history_screen_rows_loaded(self, message: RowsLoaded) -> None:
+        lines = [
+            f"item {r['item_id']} {r['axis']} [{r['source']}]: {r['old_value'] or '-'} -> "
+            f"{r['new_value'] or '-'}"
+            for r in message.rows
+        ]
+        self.query_one("#detail", Static).update(cell("\n".join(lines) or "-"))
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_undo(self) -> None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None:
+            return
+        if payload["batch"].startswith("undo:") or payload["undone"]:
+            self.set_status("that action is an undo or already undone")
+            return
+        self.undo(payload["batch"])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo")
+    def undo(self, batch: str) -> None:
+        r = self.ws.undo_labels(batch)
+        self.post_message(self.Undone(f"undid {r['undid']}: {r['restored']} labels restored"))
+
+    def on_label_history_screen_undone(self, message: Undone) -> None:
+        self.last_result = message.text
+        self.set_status(message.text)
+        self.load()

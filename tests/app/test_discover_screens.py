@@ -1,0 +1,188 @@
+"""Pilot tests of the discover, label-edit and label-history screens at 80x24."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lmeval_files import build_store
+from textual.widgets import Static
+
+from capslice_tui.app.app import NAVIGATION, make_app
+from capslice_tui.app.screens.discover import DiscoverScreen
+from capslice_tui.app.screens.label_edit import LabelEditScreen
+from capslice_tui.app.screens.label_history import LabelHistoryScreen
+from capslice_tui.app.widgets.result_table import ResultTable
+from capslice_tui.discover import DiscoveryCancelled
+
+SIZE = (80, 24)
+
+
+@pytest.fixture()
+def own_store(tmp_path: Path) -> Path:
+    """A store of its own: these tests write labels."""
+    return build_store(tmp_path)
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def status(app: Any) -> str:
+    return str(app.screen.query_one("#status", Static).render())
+
+
+def rows(app: Any) -> list[list[str]]:
+    table = app.screen.query_one(ResultTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def _open_discover(app: Any, pilot: Any) -> None:
+    await settle(app, pilot)
+    await pilot.press("m")
+    await pilot.press("d")
+    await settle(app, pilot)
+    assert isinstance(app.screen, DiscoverScreen)
+
+
+async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -> None:
+    assert NAVIGATION[-1].key == "d"
+    app = make_app(own_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        screen = app.screen
+        assert screen.run == "base"
+        assert "failing only" in str(screen.query_one("#title", Static).render())
+        await pilot.press("k")  # k 4
+        await pilot.press("d")
+        await settle(app, pilot)
+        data = screen.data
+        assert data is not None and data["saved"]
+        assert data["params"]["k"] == 4 and data["params"]["failing_only"]
+        table = rows(app)
+        assert len(table) == len(data["suggestions"]) >= 1
+        assert table[0][0] == str(data["suggestions"][0]["id"])
+        assert table[0][3] == "100.0%"  # failing only: every member is wrong
+        assert "suggestions from" in status(app)
+        preview = str(screen.query_one("#preview", Static).render())
+        assert "wrong" in preview and "tasks:" in preview
+        assert screen.last_progress == ("done", 1.0)  # progress messages arrived
+
+
+async def test_accept_and_label_a_suggestion_then_undo_from_history(own_store: Path) -> None:
+    app = make_app(own_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        first = app.screen.data["suggestions"][0]
+
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, LabelEditScreen)
+        name_input = app.screen.query_one("#name")
+        name_input.value = ""
+        await pilot.press(*"hard-one")
+        await pilot.press("enter")  # name -> axis list
+        await pilot.press("down", "enter")  # axes in vocabulary order: the 2nd is task_type
+        await pilot.press("enter")  # its first value
+        await pilot.press("enter")  # note field: save
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiscoverScreen)
+        assert "accepted" in status(app) and "'hard-one'" in status(app)
+        ws = app.ws
+        named = ws.named_slice("hard-one")
+        assert named["n_items"] == first["n_items"] and named["version"] == 2
+        value = next(iter(ws.axes()["task_type"]))
+        shown = ws.label_show(named["item_ids"][0])["axes"]["task_type"]
+        assert shown["effective"] == value and shown["source"] == "hand"
+
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LabelHistoryScreen)
+        hist = rows(app)
+        assert hist[0][2] == "set" and hist[0][5].startswith(value[:10])
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "task_type [hand]" in str(app.screen.query_one("#detail", Static).render())
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert "undid" in status(app)
+        assert rows(app)[0][2] == "undo"
+        shown = ws.label_show(named["item_ids"][0])["axes"]["task_type"]
+        assert shown["source"] != "hand"
+
+
+async def test_label_edit_refuses_incomplete_input_and_cancels(own_store: Path) -> None:
+    app = make_app(own_store)
+    result: list[Any] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        axes = {"task_type": {"algorithmic": "procedures", "state_tracking": "moves"}}
+        app.push_screen(LabelEditScreen("label item 1", axes), result.append)
+        await pilot.pause()
+        await pilot.press("tab", "tab", "enter")  # save without a value
+        text = app.screen.query_one("#label-edit-status", Static).render()
+        assert "choose an axis" in str(text)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert result == [None]
+        app.push_screen(LabelEditScreen("label item 1", axes), result.append)
+        await pilot.pause()
+        await pilot.press("enter", "down", "enter")
+        await pilot.press(*"seen twice", "enter")
+        await pilot.pause()
+        edit = result[-1]
+        assert (edit.axis, edit.value, edit.note, edit.name) == (
+            "task_type",
+            "state_tracking",
+            "seen twice",
+            None,
+        )
+
+
+class _BlockingDiscover:
+    """Facade proxy whose discover waits until the screen cancels, then runs the real one."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.raised = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def discover(self, run: str, **kwargs: Any) -> Any:
+        should_cancel = kwargs["should_cancel"]
+        for _ in range(500):  # at most ~5 s; the test cancels at once
+            if should_cancel():
+                break
+            threading.Event().wait(0.01)
+        try:
+            return self.real.discover(run, **kwargs)
+        except DiscoveryCancelled:
+            self.raised.set()
+            raise
+
+
+async def test_x_cancels_a_running_discovery(own_store: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    proxy = _BlockingDiscover(Workspace(own_store))
+    app = make_app(own_store, workspace=proxy)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        screen = app.screen
+        await pilot.press("d")
+        assert "discovering" in status(app)
+        await pilot.press("x")
+        assert await asyncio.to_thread(proxy.raised.wait, 10)
+        await pilot.pause()
+        assert screen.data is None and not screen.running
+        assert status(app) == "discovery cancelled"
+        assert rows(app) == []
