@@ -137,3 +137,32 @@ def test_taxonomy_apply_keeps_labels_and_reports_no_change(ws: Workspace, tmp_pa
     assert ws.apply_taxonomy() == 0
     table = ws.slices("a", by="task_type")
     assert [r.key["task_type"] for r in table.rows] == ["word_problem"]
+
+
+def test_greedy_counts_path_equals_per_item_path(ws: Workspace, tmp_path: Path) -> None:
+    import numpy as np
+
+    from capslice_tui.analysis.metrics import slice_score
+
+    ws.ingest([write_gsm8k(tmp_path / "logs", n=30)], run="g")
+    fast = ws.slices("g", by="task_type,output_constraint")
+    rows = ws.store.slice_rows(ws.store.get_run("g")["id"])
+    n = np.array([r["n"] for r in rows])
+    c = np.array([r["c"] for r in rows])
+    slow = slice_score(n, c, None)
+    assert (fast.overall.score, fast.overall.lo, fast.overall.hi) == (slow.score, slow.lo, slow.hi)
+    assert fast.overall.metric == slow.metric_name == "greedy accuracy"
+    assert sum(r.n_items for r in fast.rows) == 30
+
+
+def test_label_change_updates_slice_counts(ws: Workspace, tmp_path: Path) -> None:
+    ws.ingest([write_gsm8k(tmp_path / "logs")], run="a")
+    item_ids = [r["item_id"] for r in ws.store.slice_rows(ws.store.get_run("a")["id"])][:3]
+    with ws.store.write() as conn:
+        conn.executemany(
+            "INSERT INTO labels (item_id, axis, value, source, who, at) VALUES (?, 'task_type', 'algebra', 'hand', 't', 'now')",
+            [(i,) for i in item_ids],
+        )
+    ws.store.refresh_item_axes(item_ids)
+    table = ws.slices("a", by="task_type")
+    assert {r.key["task_type"]: r.n_items for r in table.rows} == {"algebra": 3, "word_problem": 9}
