@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from .db import NotFound, StoreBusy, StoreError, current_user, now_iso
 from .interventions import InterventionsMixin
+from .labels import Conflict, LabelsMixin
 from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
 
 
-class Store(InterventionsMixin, SamplesMixin):
+class Store(LabelsMixin, InterventionsMixin, SamplesMixin):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
 
 
 __all__ = [
     "AXES",
+    "Conflict",
     "SAMPLE_COLUMNS",
     "NotFound",
     "Store",

@@ -61,6 +61,14 @@ class StoreBase:
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
         try:
             migrate(self.conn)
+        except sqlite3.OperationalError as exc:
+            self.close()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy(
+                    f"{self.path}: the store is busy (another capslice process is writing); "
+                    f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
+                ) from exc
+            raise StoreError(f"{self.path}: cannot use this file as a capslice store: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(

@@ -187,6 +187,13 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
     Returns:
         Names of the migrations applied by this call (empty when the store is current).
     """
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
+    if has_table:
+        done_names = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        if all(name in done_names for name, _ in MIGRATIONS):
+            return []  # current: no write lock taken, so opening never waits on a writer
     conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     applied: list[str] = []
     for name, apply in MIGRATIONS:

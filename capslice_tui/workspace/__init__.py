@@ -9,11 +9,12 @@ from __future__ import annotations
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
 from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
 from .ingest import IngestError, IngestReport
+from .discover import DiscoverMixin, DiscoveryResult
 from .plan import PlanMixin
 
 
-class Workspace(PlanMixin, DiagnoseRunsMixin, CoreMixin):
+class Workspace(DiscoverMixin, PlanMixin, DiagnoseRunsMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 
-__all__ = ["Comparison", "Diagnosis", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]
+__all__ = ["Comparison", "Diagnosis", "DiscoveryResult", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]

@@ -169,11 +169,11 @@ class DiscoverMixin:
                 model.notes_,
                 [
                     (s.cluster, row, sorted({rows[i]["item_id"] for i in s.members}))
-                    for s, row in zip(suggestions, out)
+                    for s, row in zip(suggestions, out, strict=True)
                 ],
                 who=who,
             )
-            for row, sid in zip(out, ids):
+            for row, sid in zip(out, ids, strict=True):
                 row["id"] = sid
         return DiscoveryResult(
             run=run,

@@ -72,11 +72,14 @@ def make_store(path: Path, n_items: int = 12) -> tuple[Store, list[int]]:
 
 # ---- worker processes for the concurrency test (importable for multiprocessing spawn) ----
 def annotate(path: str, who: str, rounds: int, barrier, out: str) -> None:
-    """Label the shared slice ``rounds`` times; retry on conflict; record what happened."""
+    """Label the shared slice ``rounds`` times; retry on conflict; record what happened.
+
+    Values are unique per (annotator, round) so every successful action changes every item
+    and must leave history rows (the store vocabulary check lives in the workspace).
+    """
     from capslice_tui.store.labels import Conflict
 
     store = Store(path, busy_timeout_s=20)
-    values = ("algorithmic", "state_tracking", "logical_deduction")
     done, conflicts = [], []
     first = True
     for i in range(rounds):
@@ -87,7 +90,7 @@ def annotate(path: str, who: str, rounds: int, barrier, out: str) -> None:
                 barrier.wait()  # both annotators hold the same version: one must conflict
             try:
                 r = store.label_named_slice(
-                    "shared", {"task_type": values[i % 3]}, expected_version=version, who=who
+                    "shared", {"task_type": f"{who}-{i}"}, expected_version=version, who=who
                 )
             except Conflict as exc:
                 conflicts.append(str(exc))

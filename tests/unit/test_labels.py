@@ -138,3 +138,89 @@ def test_bad_values_and_targets_are_refused(ws: Workspace):
         ws.label_slice("nope", {"task_type": "algorithmic"})
     with pytest.raises(NotFound, match="discover --save"):
         ws.accept_suggestion(12345, "x")
+
+
+def test_cli_discover_accept_set_conflict_show_history_undo(tmp_path: Path):
+    import json
+
+    from click.testing import CliRunner
+
+    from capslice_tui.cli import main
+
+    make_store(tmp_path / "c.db")
+    runner = CliRunner()
+
+    def run(*args: str, ok: bool = True):
+        res = runner.invoke(main, ["--store", str(tmp_path / "c.db"), *args])
+        assert (res.exit_code == 0) == ok, res.output
+        return res.output
+
+    data = json.loads(run("discover", "--run", "r1", "--k", "2", "--save", "--format", "json"))
+    sid = data["suggestions"][0]["id"]
+    assert data["params"]["k"] == 2 and data["saved"]
+    assert "version 1" in run("label", "accept", str(sid), "--name", "s1", "--user", "ann")
+    out = run(
+        "label",
+        "set",
+        "--slice",
+        "s1",
+        "--axis",
+        "task_type",
+        "--value",
+        "algorithmic",
+        "--expect-version",
+        "1",
+        "--user",
+        "bob",
+    )
+    assert "slice version 2" in out and "by bob" in out
+    out = run(
+        "label",
+        "set",
+        "--slice",
+        "s1",
+        "--axis",
+        "task_type",
+        "--value",
+        "state_tracking",
+        "--expect-version",
+        "1",
+        "--user",
+        "ann",
+        ok=False,
+    )
+    assert "changed by bob at" in out
+    item = json.loads(run("label", "show", "--slice", "s1", "--format", "json"))["item_ids"][0]
+    shown = run("label", "show", "--item", str(item))
+    assert "* algorithmic" in shown and "hand" in shown and "rule" in shown
+    out = run("label", "set", "--items", str(item), "--axis", "colour", "--value", "x", ok=False)
+    assert "unknown axis 'colour'" in out
+    hist = json.loads(run("label", "history", "--item", str(item), "--format", "json"))
+    assert hist[0]["new_value"] == "algorithmic" and hist[0]["who"] == "bob"
+    assert "undid" in run("label", "undo", "--user", "bob")
+    assert "nothing to undo by bob" in run("label", "undo", "--user", "bob", ok=False)
+
+
+BBH_COT = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "bbh"
+    / "outputs"
+    / "code-davinci-002_cot.jsonl"
+)
+
+
+def test_real_bbh_cot_failures_through_the_store(tmp_path: Path):
+    if not BBH_COT.exists():
+        pytest.skip(f"real BBH log not found at {BBH_COT}")
+    ws = Workspace(tmp_path / "bbh.db")
+    ws.ingest([BBH_COT], run="cot")
+    a = ws.discover("cot", failing_only=True, error_aware=True, random_state=0).to_dict()
+    b = ws.discover("cot", failing_only=True, error_aware=True, random_state=0).to_dict()
+    assert a == b
+    assert a["n_samples"] == sum(s["size"] for s in a["suggestions"])
+    # generations that never reach "the answer is" (truncated) form their own groups
+    truncated = [s for s in a["suggestions"] if s["dominant_failure_mode"] == "truncated"]
+    assert truncated and all(s["failure_mode_share"] >= 0.8 for s in truncated)
