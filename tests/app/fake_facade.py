@@ -115,7 +115,7 @@ def diagnosis(base: str, cand: str | None, benchmark: str | None) -> dict[str, A
                 "n_items": 25,
                 "score": 0.52,
                 "base_score": 0.76,
-                "deficit": 0.24,
+                "deficit": -0.24,
                 "p_value": 0.01,
                 "p_adjusted": 0.02,
                 "wrong_answer_share": 0.9,

@@ -311,3 +311,40 @@ async def test_no_color_keeps_text_markers(
         assert {r[5] for r in rows} == {"✓ ok", "✗ no"}
         assert {r[6] for r in rows} >= {"wrong", "correct"}
         assert isinstance(app.screen.query_one(ResultTable).get_row_at(0)[0], Text)
+
+
+async def test_label_a_slice_by_hand_from_the_slices_screen(tmp_path: Path) -> None:
+    from lmeval_files import build_store
+
+    from capslice_tui.app.screens.label_edit import LabelEditScreen
+
+    store = build_store(tmp_path)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")  # run base -> slices by task
+        await settle(app, pilot)
+        await pilot.press("l")  # a task grouping has no axis value to label
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
+        app.screen.set_grouping("task_type")
+        await settle(app, pilot)
+        await pilot.press("down")  # first slice after ALL
+        before = table_rows(app)[1]
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LabelEditScreen)
+        await pilot.press("enter")  # axis list: first axis (background_condition)
+        await pilot.press("enter")  # its first value
+        await pilot.press("enter")  # note field: save
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
+        ws = Workspace(store)
+        hist = ws.label_history()
+        assert hist and all(h["source"] == "hand" for h in hist)
+        # the slice's items now carry the hand label, and the table reloaded
+        assert table_rows(app)[1][1] == before[1]
+        app.screen.set_grouping("background_condition")
+        await settle(app, pilot)
+        first_value = next(iter(ws.axes()["background_condition"]))
+        assert first_value in [r[0] for r in table_rows(app)]

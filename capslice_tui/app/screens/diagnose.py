@@ -183,7 +183,7 @@ class DiagnoseScreen(CapsliceScreen):
                 cell(slice_label(key), 30),
                 cell(s.get("n_items")),
                 cell(pct(s.get("score"))),
-                cell(points(-s["deficit"]) if s.get("deficit") is not None else "-"),
+                cell(points(s["deficit"]) if s.get("deficit") is not None else "-"),
                 cell(pvalue(s.get("p_adjusted"))),
                 cell(pct(wrong, 0) if wrong is not None else "-"),
                 cell(s.get("dominant_failure_mode") or "-"),

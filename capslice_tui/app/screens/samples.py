@@ -42,6 +42,7 @@ class SamplesScreen(CapsliceScreen):
     BINDINGS = [
         Binding("n", "next_page", "More", id="samples.next"),
         Binding("f", "cycle_filter", "Filter", id="samples.filter"),
+        Binding("l", "label", "Label", id="samples.label", tooltip="Hand-label this item"),
     ]
 
     def __init__(
@@ -165,3 +166,34 @@ class SamplesScreen(CapsliceScreen):
         from .sample_detail import SampleDetailScreen
 
         self.app.push_screen(SampleDetailScreen(int(event.payload)))
+
+    def action_label(self) -> None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None:
+            return
+        self.fetch_axes_then_label(int(payload))
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def fetch_axes_then_label(self, sample_id: int) -> None:
+        from .label_edit import LabelEditScreen
+
+        axes = self.ws.axes()
+
+        def done(edit: Any) -> None:
+            if edit is not None and edit.axis and edit.value:
+                self.apply_label(sample_id, edit)
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            LabelEditScreen(f"hand-label the item of sample {sample_id}", axes),
+            done,
+        )
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def apply_label(self, sample_id: int, edit: Any) -> None:
+        result = self.ws.label_samples([sample_id], {edit.axis: edit.value}, note=edit.note)
+        self.app.call_from_thread(
+            self.notify,
+            f"{edit.axis}={edit.value} by hand (batch {result.get('batch')})",
+            markup=False,
+        )

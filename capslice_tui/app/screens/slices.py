@@ -47,6 +47,8 @@ class SlicesScreen(CapsliceScreen):
         Binding("g", "cycle_grouping", "Group", id="slices.group"),
         Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
         Binding("s", "cycle_sort", "Sort", id="slices.sort"),
+        Binding("l", "label", "Label", id="slices.label", tooltip="Hand-label this slice's items"),
+        Binding("y", "history", "History", id="slices.history", tooltip="Label history and undo"),
     ]
 
     def __init__(self, run: str, benchmark: str | None, by: str = "task") -> None:
@@ -155,3 +157,48 @@ class SlicesScreen(CapsliceScreen):
         key = {} if event.payload.get("all") else event.payload
         query = samples_query(key, self.benchmark)
         self.app.push_screen(SamplesScreen(self.run, title=slice_label(key) or "ALL", **query))
+
+    def action_label(self) -> None:
+        payload = self.query_one(ResultTable).current_payload
+        key = {} if not payload or payload.get("all") else dict(payload)
+        where = {g: v for g, v in key.items() if g in AXES}
+        if not where or len(where) != len(key):
+            self.notify(
+                "label a slice grouped by axes (press g or a); task groupings have no axis value",
+                markup=False,
+            )
+            return
+        self.fetch_axes_then_label(where)
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def fetch_axes_then_label(self, where: dict[str, str]) -> None:
+        from .label_edit import LabelEditScreen
+
+        axes = self.ws.axes()
+
+        def done(edit: Any) -> None:
+            if edit is not None and edit.axis and edit.value:
+                self.apply_label(where, edit)
+
+        self.app.call_from_thread(
+            self.app.push_screen,
+            LabelEditScreen(f"hand-label the items of {slice_label(where)} in {self.run}", axes),
+            done,
+        )
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def apply_label(self, where: dict[str, str], edit: Any) -> None:
+        result = self.ws.label_where(
+            self.run, where, {edit.axis: edit.value}, benchmark=self.benchmark, note=edit.note
+        )
+        text = (
+            f"{edit.axis}={edit.value} by hand on {result.get('items', '?')} items "
+            f"(batch {result.get('batch')}); y: history/undo"
+        )
+        self.app.call_from_thread(self.notify, text, markup=False)
+        self.load_slices()
+
+    def action_history(self) -> None:
+        from .label_history import LabelHistoryScreen
+
+        self.app.push_screen(LabelHistoryScreen())
