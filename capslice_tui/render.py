@@ -88,7 +88,7 @@ def emit_table(
         emit_json(
             payload
             if payload is not None
-            else [dict(zip(headers, r)) for r in rows]
+            else [dict(zip(headers, r, strict=False)) for r in rows]
         )
         return
     if fmt == "md":

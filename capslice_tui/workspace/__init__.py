@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
 from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
-from .ingest import IngestError, IngestReport
 from .discover import DiscoverMixin, DiscoveryResult
+from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
 
 

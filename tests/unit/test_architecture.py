@@ -72,3 +72,15 @@ def test_every_cli_command_has_help() -> None:
 
     missing = [name for name, cmd in _commands(main) if not (cmd.help or "").strip()]
     assert not missing, f"commands without help: {missing}"
+
+
+def test_ruff_lint_is_clean() -> None:
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "capslice_tui", "store", "tests", "benchmarks", "sample_data"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if ruff.returncode != 0 and "No module named ruff" in ruff.stderr:
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    assert ruff.returncode == 0, ruff.stdout[-3000:]
