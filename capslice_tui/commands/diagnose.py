@@ -16,9 +16,16 @@ def _side(s: dict[str, Any]) -> str:
     return f"{pct(s['score'])} ({count(s['correct'], s['n'])})"
 
 
+def _mdd(mdd: float | None) -> str:
+    """Minimum detectable difference in points (what a slice this size could have shown)."""
+    if mdd is None or mdd != mdd:
+        return "-"
+    return "n<" if mdd == float("inf") else f"{100 * mdd:.1f}"
+
+
 def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
     """Headers, rows and notes of a comparison for a text or Markdown table."""
-    headers = [*cmp["by"], "items", "base", "cand", "diff", "95% CI", "p", "p adj", "sig", "note"]
+    headers = [*cmp["by"], "items", "base", "cand", "diff", "95% CI", "p", "p adj", "sig", "MDD", "note"]
     rows = []
     for r in [*cmp["rows"], cmp["overall"]]:
         key = list(r["slice"].values()) if r is not cmp["overall"] else ["ALL"] + [""] * (
@@ -35,12 +42,15 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
                 pvalue(r["p_value"]),
                 pvalue(r["p_adjusted"]),
                 r["marker"] or "",
+                _mdd(r["mdd"]),
                 r["warning"] or "",
             ]
         )
     notes = [
         f"{cmp['n_tested']} slices tested; Benjamini-Hochberg at q={cmp['q']}; "
-        "worse*/better* = significant after correction; diff in points (cand - base)",
+        "worse*/better* = significant after correction; diff in points (cand - base); MDD = "
+        "smallest difference this slice could detect (alpha 0.05, power 0.8; "n<": too few "
+        "items for any difference at the observed discordance)",
         *cmp["notes"],
     ]
     return headers, rows, notes
