@@ -49,7 +49,7 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
     notes = [
         f"{cmp['n_tested']} slices tested; Benjamini-Hochberg at q={cmp['q']}; "
         "worse*/better* = significant after correction; diff in points (cand - base); MDD = "
-        "smallest difference this slice could detect (alpha 0.05, power 0.8; "n<": too few "
+        "smallest difference this slice could detect (alpha 0.05, power 0.8; n<: too few "
         "items for any difference at the observed discordance)",
         *cmp["notes"],
     ]
