@@ -13,10 +13,11 @@ import getpass
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -33,6 +34,20 @@ class StoreBusy(StoreError):
 
 class NotFound(StoreError):
     """A named run, item, slice or intervention does not exist."""
+
+
+SQL_VARIABLES = 900  # under SQLite's default limit of bound parameters per statement
+
+
+def chunks(values: Sequence[Any], size: int = SQL_VARIABLES) -> Iterator[Sequence[Any]]:
+    """Consecutive slices of ``values`` of at most ``size`` (for ``IN (?, ?, ...)`` lists)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    """``?,?,?`` with one ``?`` per value."""
+    return ",".join("?" * len(values))
 
 
 def now_iso() -> str:
@@ -68,7 +83,9 @@ class StoreBase:
                     f"{self.path}: the store is busy (another capslice process is writing); "
                     f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
                 ) from exc
-            raise StoreError(f"{self.path}: cannot use this file as a capslice store: {exc}") from exc
+            raise StoreError(
+                f"{self.path}: cannot use this file as a capslice store: {exc}"
+            ) from exc
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(
@@ -82,9 +99,7 @@ class StoreBase:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(
-                    self.path, isolation_level=None, timeout=self.busy_timeout_s
-                )
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=self.busy_timeout_s)
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
             try:

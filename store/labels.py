@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from .db import NotFound, StoreBase, StoreError, current_user, now_iso
+from .db import NotFound, StoreBase, StoreError, chunks, current_user, now_iso
 
 LABEL_SOURCES = ("hand", "cluster", "rule")
 """Sources in precedence order: the first present wins."""
@@ -46,11 +46,6 @@ def _check_source(source: str) -> None:
         raise ValueError(f"unknown label source {source!r}; use one of {', '.join(LABEL_SOURCES)}")
 
 
-def _chunks(values: Sequence[Any], size: int = 900) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 class LabelsMixin(StoreBase):
     """Hand/cluster labels, history and undo, named slices (versioned) and suggestions."""
 
@@ -72,7 +67,7 @@ class LabelsMixin(StoreBase):
     ) -> int:
         """Set (value) or clear (None) one axis/source on items inside an open transaction."""
         changed = 0
-        for chunk in _chunks(list(item_ids)):
+        for chunk in chunks(list(item_ids)):
             q = ",".join("?" * len(chunk))
             old = {
                 r[0]: r[1]
@@ -171,7 +166,7 @@ class LabelsMixin(StoreBase):
     @staticmethod
     def _require_items(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
         found = 0
-        for chunk in _chunks(list(ids)):
+        for chunk in chunks(list(ids)):
             q = ",".join("?" * len(chunk))
             found += conn.execute(
                 f"SELECT count(*) FROM items WHERE id IN ({q})", chunk
@@ -202,7 +197,7 @@ class LabelsMixin(StoreBase):
     def item_ids_of_samples(self, sample_ids: Sequence[int]) -> list[int]:
         """Distinct item ids of the given samples (unknown ids are ignored)."""
         out: set[int] = set()
-        for chunk in _chunks(list(sample_ids)):
+        for chunk in chunks(list(sample_ids)):
             q = ",".join("?" * len(chunk))
             out.update(
                 r[0]

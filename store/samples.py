@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .db import NotFound, StoreBase, current_user, now_iso
+from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
 from .schema import SLICE_COUNTS_FILL
 
 AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
@@ -207,11 +207,10 @@ class SamplesMixin(StoreBase):
             )
             hashes = list({i[0] for i in items})
             ids: dict[str, int] = {}
-            for start in range(0, len(hashes), 900):
-                chunk = hashes[start : start + 900]
-                q = ",".join("?" * len(chunk))
+            for chunk in chunks(hashes):
                 for h, i in conn.execute(
-                    f"SELECT item_hash, id FROM items WHERE item_hash IN ({q})", chunk
+                    f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
+                    chunk,
                 ):
                     ids[h] = i
             if rule_labels:
@@ -424,22 +423,20 @@ class SamplesMixin(StoreBase):
                     " WHERE i.id NOT IN (SELECT item_id FROM item_axes)"
                 )
             else:
-                ids = list(item_ids)
-                for start in range(0, len(ids), 900):
-                    chunk = ids[start : start + 900]
-                    q = ",".join("?" * len(chunk))
+                for chunk in chunks(list(item_ids)):
                     conn.execute(
-                        f"INSERT OR REPLACE INTO item_axes {select} WHERE i.id IN ({q})", chunk
+                        f"INSERT OR REPLACE INTO item_axes {select}"
+                        f" WHERE i.id IN ({placeholders(chunk)})",
+                        chunk,
                     )
         runs: set[int] = set()
-        ids = list(item_ids) if item_ids is not None else []
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            q = ",".join("?" * len(chunk))
+        for chunk in chunks(list(item_ids) if item_ids is not None else []):
             runs.update(
                 r[0]
                 for r in self.conn.execute(
-                    f"SELECT DISTINCT run_id FROM item_scores WHERE item_id IN ({q})", chunk
+                    "SELECT DISTINCT run_id FROM item_scores"
+                    f" WHERE item_id IN ({placeholders(chunk)})",
+                    chunk,
                 )
             )
         self.refresh_slice_counts(sorted(runs))
