@@ -166,4 +166,6 @@ NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:
 NAVIGATION.append(
     NavEntry("i", "Interventions", "capslice_tui.app.screens.interventions:InterventionsScreen")
 )
+NAVIGATION.append(NavEntry("g", "Ingest logs", "capslice_tui.app.screens.ingest:IngestScreen"))
+NAVIGATION.append(NavEntry("t", "Taxonomy", "capslice_tui.app.screens.taxonomy:TaxonomyScreen"))
 NAVIGATION.append(NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from ..format import cell, count, pct, points, pvalue, slice_label, warning_mark
@@ -23,6 +25,36 @@ def as_dict(result: Any) -> dict[str, Any]:
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
+def report_path(base: str, cand: str, directory: Path | None = None) -> Path:
+    """Where the review report of ``cand`` vs ``base`` goes: ``capslice-report-<base>-vs-<cand>.md``
+    in ``directory`` (default: the current working directory); ``/``, ``\\`` and spaces in
+    run names become ``_`` so the name stays one file."""
+
+    def safe(name: str) -> str:
+        return "".join("_" if ch in "/\\ " else ch for ch in name)
+
+    folder = Path.cwd() if directory is None else directory
+    return folder / f"capslice-report-{safe(base)}-vs-{safe(cand)}.md"
+
+
+def write_report(ws: Any, base: str, cand: str, benchmark: str | None) -> Path:
+    """Write ``ws.report(base, cand, benchmark=...)`` (Markdown) to :func:`report_path`.
+
+    Returns the absolute path written. Raises what ``ws.report`` raises, or ``OSError``.
+    """
+    path = report_path(base, cand).resolve()
+    path.write_text(ws.report(base, cand, benchmark=benchmark), encoding="utf-8")
+    return path
+
+
+class ReportWritten(Message):
+    """A review report was written to ``path`` (posted by the report worker)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
 def side(s: dict[str, Any] | None) -> str:
     """One run's score with its counts: ``53.2% 133/250``."""
     if not s:
@@ -37,6 +69,13 @@ class CompareScreen(CapsliceScreen):
         Binding("g", "cycle_grouping", "Group", id="compare.group"),
         Binding("d", "diagnose", "Diagnose", id="compare.diagnose"),
         Binding("w", "toggle_mismatch", "Allow mismatch", id="compare.mismatch"),
+        Binding(
+            "r",
+            "report",
+            "Report",
+            id="compare.report",
+            tooltip="Write the Markdown review report to the current directory",
+        ),
     ]
 
     def __init__(self, base: str, cand: str, *, benchmark: str | None, by: str = "task") -> None:
@@ -120,6 +159,19 @@ class CompareScreen(CapsliceScreen):
             markup=False,
         )
         self.load_compare()
+
+    def action_report(self) -> None:
+        self.notify(f"writing report {report_path(self.base, self.cand).name}…", markup=False)
+        self.export_report()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
+    def export_report(self) -> None:
+        self.post_message(
+            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark))
+        )
+
+    def on_report_written(self, message: ReportWritten) -> None:
+        self.notify(f"report written: {message.path}", title="capslice", markup=False)
 
     def action_diagnose(self) -> None:
         from .diagnose import DiagnoseScreen

@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
@@ -15,7 +16,7 @@ from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
-from .compare import as_dict
+from .compare import ReportWritten, as_dict, report_path, write_report
 from .slices import samples_query
 
 VERDICT_TEXT = {
@@ -98,8 +99,19 @@ def spread_text(how: Any) -> str:
 class DiagnoseScreen(CapsliceScreen):
     """``ws.diagnose(base, cand)`` (a change) or ``ws.diagnose(run)`` (weaknesses of one run).
 
-    Enter on a slice opens its samples filtered by the slice's dominant failure mode.
+    Enter on a slice opens its samples filtered by the slice's dominant failure mode; ``r``
+    (change mode) writes the Markdown review report to the current directory.
     """
+
+    BINDINGS = [
+        Binding(
+            "r",
+            "report",
+            "Report",
+            id="diagnose.report",
+            tooltip="Write the Markdown review report (base vs cand) to the current directory",
+        ),
+    ]
 
     def __init__(self, base: str, cand: str | None, *, benchmark: str | None) -> None:
         super().__init__()
@@ -191,6 +203,27 @@ class DiagnoseScreen(CapsliceScreen):
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
         self.query_one(ResultTable).set_rows(rows)
         self.set_status(f"verdict: {data.get('verdict')} · {len(rows)} significant slices")
+
+    def action_report(self) -> None:
+        if self.cand is None:
+            self.notify(
+                "the report compares two runs: mark base and cand on the runs screen (c)",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.notify(f"writing report {report_path(self.base, self.cand).name}…", markup=False)
+        self.export_report()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="report")
+    def export_report(self) -> None:
+        assert self.cand is not None  # action_report refuses weakness mode
+        self.post_message(
+            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark))
+        )
+
+    def on_report_written(self, message: ReportWritten) -> None:
+        self.notify(f"report written: {message.path}", title="capslice", markup=False)
 
     @on(ResultTable.RowChosen)
     def open_samples(self, event: ResultTable.RowChosen) -> None:

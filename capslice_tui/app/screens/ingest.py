@@ -1,0 +1,260 @@
+"""Ingest evaluation logs as a run: the ``capslice ingest`` command as a form.
+
+Letters go to the text fields, so the screen has no bare-letter bindings of its own: Tab moves
+between fields, Enter in a field (or the Start button) starts, Escape (or Back) goes back.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from .base import CapsliceScreen
+
+FORMATS = ("auto", "lm-eval", "opencompass", "jsonl", "csv")
+SHOWN_BAD_LINES = 20
+
+
+def parse_paths(text: str) -> list[Path]:
+    """Space-separated paths (shell quoting allowed for paths with spaces) as ``Path`` objects.
+
+    Raises:
+        ValueError: unbalanced quotes, or no path at all.
+    """
+    parts = shlex.split(text)
+    if not parts:
+        raise ValueError("give at least one log file or folder")
+    return [Path(p).expanduser() for p in parts]
+
+
+def parse_step(text: str) -> int | None:
+    """The optional training step: empty -> ``None``.
+
+    Raises:
+        ValueError: not a whole number.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"step must be a whole number, not {text!r}") from None
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """An ``IngestReport.to_dict()`` as plain lines (runs, new samples, format, bad lines)."""
+    lines = []
+    for name, n_new in report.get("runs", {}).items():
+        lines.append(
+            f"{name}: {n_new} new samples ({report.get('n_read', 0)} read, "
+            f"format {report.get('format') or '?'})"
+        )
+    if report.get("scored_by_capslice"):
+        lines.append(
+            f"{report['scored_by_capslice']} samples carried no correctness and were scored "
+            "by capslice's strict extraction"
+        )
+    n_bad = report.get("n_bad", 0)
+    lines.append(f"{n_bad} bad lines skipped" if n_bad else "no bad lines")
+    lines.extend(bad_lines_text(report.get("bad", []), n_bad))
+    return "\n".join(lines)
+
+
+def bad_lines_text(bad: list[str], n_bad: int) -> list[str]:
+    """The first bad lines (``file:line: reason``) and how many more there are."""
+    lines = [f"  {b}" for b in bad[:SHOWN_BAD_LINES]]
+    if n_bad > len(lines):
+        lines.append(f"  ... and {n_bad - len(lines)} more bad lines")
+    return lines
+
+
+def skip_bad_label(on: bool) -> Text:
+    """The skip-bad toggle's text: the state is in the text, not only in a colour."""
+    return Text(("[x]" if on else "[ ]") + " skip bad lines")
+
+
+class IngestScreen(CapsliceScreen):
+    """A form for ``ws.ingest(paths, run=, benchmark=, step=, fmt=, skip_bad=)``.
+
+    The ingest runs in a thread worker; its progress callback posts :class:`Progress`
+    messages, which coalesce, so the screen shows "N records read" without flooding the queue.
+    """
+
+    CSS_PATH = "../ingest.tcss"
+
+    class Progress(Message):
+        """``n_read`` sample records read so far (a newer one supersedes a queued one)."""
+
+        def __init__(self, n_read: int) -> None:
+            super().__init__()
+            self.n_read = n_read
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, IngestScreen.Progress)
+
+    class Ingested(Message):
+        """The ingest finished: ``report`` is ``IngestReport.to_dict()``."""
+
+        def __init__(self, report: dict[str, Any]) -> None:
+            super().__init__()
+            self.report = report
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skip_bad = False
+        self.running = False
+        self.report: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="ingest-form"):
+            yield Static("log files or folders (space-separated)", classes="field-label")
+            yield Input(placeholder="path/to/run ...", id="ingest-paths")
+            yield Static("run name", classes="field-label")
+            yield Input(placeholder="e.g. step-20000", id="ingest-run")
+            with Horizontal(classes="field-row"):
+                yield Input(placeholder="benchmark (optional)", id="ingest-benchmark")
+                yield Input(placeholder="step (optional)", id="ingest-step")
+            with Horizontal(classes="field-row"):
+                yield Select(
+                    [(f"format: {f}", f) for f in FORMATS],
+                    value="auto",
+                    allow_blank=False,
+                    id="ingest-format",
+                )
+                yield Button(skip_bad_label(False), id="ingest-skip-bad")
+            with Horizontal(classes="field-row"):
+                yield Button("Start", id="ingest-start", variant="primary")
+                yield Button("Back", id="ingest-back")
+            yield Static("", id="ingest-result", markup=False)
+        yield Static("Tab: next field · Enter: start · Escape: back", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "ingest logs"
+        self.query_one("#ingest-paths", Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.start()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "ingest-start":
+            self.start()
+        elif event.button.id == "ingest-skip-bad":
+            self.toggle_skip_bad()
+        else:
+            self.action_back()
+
+    def toggle_skip_bad(self) -> None:
+        """Flip ``--skip-bad``; the button's text shows the state (``[x]``/``[ ]``)."""
+        self.skip_bad = not self.skip_bad
+        self.query_one("#ingest-skip-bad", Button).label = skip_bad_label(self.skip_bad)
+
+    def start(self) -> None:
+        """Read the form and start the ingest worker (refused while one runs)."""
+        if self.running:
+            self.set_status("an ingest is already running")
+            return
+        try:
+            paths = parse_paths(self.query_one("#ingest-paths", Input).value)
+            step = parse_step(self.query_one("#ingest-step", Input).value)
+        except ValueError as exc:
+            self.set_status(str(exc))
+            return
+        run = self.query_one("#ingest-run", Input).value.strip()
+        if not run:
+            self.set_status("a run name is required")
+            self.query_one("#ingest-run", Input).focus()
+            return
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            self.set_status("no such file or folder: " + ", ".join(missing))
+            return
+        benchmark = self.query_one("#ingest-benchmark", Input).value.strip() or None
+        fmt = str(self.query_one("#ingest-format", Select).value)
+        skip_bad = self.skip_bad
+        self.running = True
+        self.report = None
+        self.query_one("#ingest-result", Static).update("")
+        self.set_status(f"ingesting {run}…")
+        self.run_ingest(paths, run, benchmark, step, fmt, skip_bad)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
+    def run_ingest(
+        self,
+        paths: list[Path],
+        run: str,
+        benchmark: str | None,
+        step: int | None,
+        fmt: str,
+        skip_bad: bool,
+    ) -> None:
+        report = self.ws.ingest(
+            paths,
+            run=run,
+            benchmark=benchmark,
+            step=step,
+            fmt=fmt,
+            skip_bad=skip_bad,
+            progress=lambda n: self.post_message(IngestScreen.Progress(n)),
+        )
+        self.post_message(IngestScreen.Ingested(report.to_dict()))
+
+    def on_ingest_screen_progress(self, message: Progress) -> None:
+        if self.running:
+            self.set_status(f"ingesting… {message.n_read:,} records read")
+
+    def on_ingest_screen_ingested(self, message: Ingested) -> None:
+        self.running = False
+        self.report = message.report
+        result = self.query_one("#ingest-result", Static)
+        result.update(Text(report_text(message.report)))
+        result.scroll_visible()
+        self.set_status(
+            f"done: {message.report.get('n_read', 0):,} records read · "
+            "m then r: runs screen (r there reloads)"
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An ``IngestError`` shows its message and bad lines here; other errors fall through
+        to :class:`CapsliceScreen`'s handler (Textual calls it next unless default is
+        prevented)."""
+        if event.worker.group != "ingest" or event.state not in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            return
+        self.running = False
+        error = event.worker.error
+        from ...workspace import IngestError
+
+        if not isinstance(error, IngestError):
+            return
+        event.prevent_default()
+        lines = [f"ingest failed: {error}", "", "nothing from this ingest was stored"]
+        if error.bad:
+            lines += ["", "bad lines:", *bad_lines_text(error.bad, len(error.bad))]
+        result = self.query_one("#ingest-result", Static)
+        result.update(Text("\n".join(lines)))
+        result.scroll_visible()
+        self.set_status("ingest failed; nothing stored (see below)")
+        self.notify(
+            "nothing stored; the reason and the bad lines are on the screen",
+            title="ingest failed",
+            severity="error",
+            markup=False,
+        )
