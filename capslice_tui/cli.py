@@ -183,6 +183,21 @@ def ingest(
         )
     if report.n_bad:
         click.echo(f"{report.n_bad} bad lines skipped")
+    for note in report.notes[:10]:
+        click.echo(f"note: {note}", err=True)
+
+
+@main.command("delete-run")
+@click.argument("run")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+@friendly_errors
+def delete_run(obj: Ctx, run: str, yes: bool) -> None:
+    """Delete RUN and its samples (items, labels and other runs stay)."""
+    if not yes:
+        click.confirm(f"delete run {run!r} and its samples from {obj.store_path}?", abort=True)
+    removed = obj.ws.delete_run(run)
+    click.echo(f"deleted {run}: {removed} samples")
 
 
 def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
@@ -263,15 +278,31 @@ def slices(
     for r in [*rows_src, table.overall]:
         key = list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
         cells = [*key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples)]
-        cells += [pct(r.pass_at_k[k]["score"]) if k in r.pass_at_k else "-" for k in table.ks]
+        cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
         cells.append(r.warning or "")
         rows.append(cells)
     notes = [f"metric: {table.overall.metric}; interval: {table.overall.method}"]
+    if table.ks:
+        notes.append(
+            "pass@k cells: unbiased estimator (Chen et al. 2021) with expected solved items / "
+            "items having at least k samples"
+        )
+    elif ks:
+        notes.append(f"--k {' '.join(ks)} ignored: this run has one sample per item (greedy)")
     if table.ks:
         cov = table.overall.pass_at_k.get(table.ks[-1], {}).get("coverage")
         if cov is not None and cov < 1:
             notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
     emit_table(headers, rows, fmt, title=f"{run} by {', '.join(table.by)}", notes=notes, payload=table)
+
+
+def _pass_cell(p: dict[str, float] | None) -> str:
+    """``6.7% (2.0/30)``: pass@k with expected solved items over eligible items."""
+    if not p or p["n_eligible"] == 0:
+        return "-"
+    solved = p["expected_solved"]
+    shown = f"{solved:.0f}" if abs(solved - round(solved)) < 1e-9 else f"{solved:.1f}"
+    return f"{pct(p['score'])} ({shown}/{p['n_eligible']})"
 
 
 def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
@@ -429,14 +460,23 @@ def taxonomy_axes(obj: Ctx, fmt: str) -> None:
 
 @taxonomy.command("check")
 @click.option("--strict", is_flag=True, help="Exit 1 when a rule matches no stored item.")
+@format_option
 @pass_ctx
 @friendly_errors
-def taxonomy_check(obj: Ctx, strict: bool) -> None:
+def taxonomy_check(obj: Ctx, strict: bool, fmt: str) -> None:
     """Validate the taxonomy YAML and list rules that match none of the store's items."""
     unmatched = obj.ws.check_taxonomy()
-    for line in unmatched:
-        click.echo(line)
-    click.echo(f"taxonomy valid; {len(unmatched)} rules match no stored item")
+    if fmt == "table":
+        for line in unmatched:
+            click.echo(line)
+        click.echo(f"taxonomy valid; {len(unmatched)} rules match no stored item")
+    else:
+        emit_table(
+            ["rule matching no stored item"],
+            [[line] for line in unmatched],
+            fmt,
+            payload={"valid": True, "unmatched_rules": unmatched},
+        )
     if strict and unmatched:
         sys.exit(1)
 

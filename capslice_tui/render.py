@@ -105,9 +105,18 @@ def emit_table(
         print("\n".join(lines))
         return
     console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 240)
+    if not rows:
+        console.print(f"{title}: nothing to show" if title else "nothing to show", markup=False)
+        for n in notes:
+            console.print(n, markup=False)
+        return
     table = Table(title=title, show_lines=False, header_style="bold", box=None, pad_edge=False)
-    for h in headers:
-        table.add_column(h, no_wrap=True)
+    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    for i, h in enumerate(headers):
+        last = i == len(headers) - 1
+        # key columns never shrink; the last (free text) column folds in a narrow terminal
+        table.add_column(h, no_wrap=not last, min_width=None if last else min(widths[i], 40),
+                         overflow="fold" if last else "ellipsis")  # fmt: skip
     for r in rows:
         table.add_row(*[str(c) for c in r])
     console.print(table)

@@ -340,9 +340,16 @@ def slice_score(
             coverage, warning, k, 0, 0, random_state,
         )  # fmt: skip
     score = float(vals.mean())
-    rng = np.random.default_rng(random_state)
-    boot = bootstrap_means(vals, n_boot, rng)
-    lo, hi = percentile_interval(boot)
+    method = "cluster-bootstrap"
+    if vals.min() == vals.max():
+        # every item scored the same (e.g. all 0): resampling items cannot vary, and a zero-width
+        # interval would be false certainty; use the Wilson interval over items instead
+        lo, hi = wilson_interval(float(vals.sum()), n_eligible)
+        method = "wilson-over-items"
+    else:
+        rng = np.random.default_rng(random_state)
+        boot = bootstrap_means(vals, n_boot, rng)
+        lo, hi = percentile_interval(boot)
     return SliceScore(
         n_items=n_items,
         n_samples=n_samples,
@@ -350,7 +357,7 @@ def slice_score(
         score=score,
         lo=lo,
         hi=hi,
-        method="cluster-bootstrap",
+        method=method,
         metric_name=metric,
         coverage=coverage,
         warning=warning,

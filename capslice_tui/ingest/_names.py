@@ -13,10 +13,26 @@ _PREFIX_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+BBH_SUBTASKS = frozenset(
+    """boolean_expressions causal_judgement date_understanding disambiguation_qa dyck_languages
+    formal_fallacies geometric_shapes hyperbaton logical_deduction_five_objects
+    logical_deduction_seven_objects logical_deduction_three_objects movie_recommendation
+    multistep_arithmetic_two navigate object_counting penguins_in_a_table
+    reasoning_about_colored_objects ruin_names salient_translation_error_detection snarks
+    sports_understanding temporal_sequences tracking_shuffled_objects_five_objects
+    tracking_shuffled_objects_seven_objects tracking_shuffled_objects_three_objects web_of_lies
+    word_sorting""".split()
+)
+"""The 27 BIG-Bench Hard subtasks, as the BBH authors' own output files name their tasks."""
+
+
 def benchmark_from_prefix(task: str) -> str | None:
     """Benchmark by prefix rule: bbh_*/bbh-* -> bbh, minerva_math*/hendrycks_math* -> math,
-    gsm8k* -> gsm8k, mmlu_* -> mmlu, aime* -> aime; None when no rule applies."""
+    gsm8k* -> gsm8k, mmlu_* -> mmlu, aime* -> aime, a bare BBH subtask name -> bbh; None when
+    no rule applies."""
     lowered = task.lower()
+    if lowered in BBH_SUBTASKS:
+        return "bbh"
     for prefix, benchmark in _PREFIX_RULES:
         if lowered == prefix or lowered.startswith(prefix):
             return benchmark

@@ -136,6 +136,8 @@ def _row(key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed:
                 "ci_low": s.lo,
                 "ci_high": s.hi,
                 "coverage": s.coverage,
+                "n_eligible": s.n_eligible,
+                "expected_solved": s.score * s.n_eligible if s.n_eligible else 0.0,
             }
     return row
 
@@ -252,6 +254,13 @@ class CoreMixin:
             )
         return out
 
+    def delete_run(self, run: str) -> int:
+        """Delete a run and its samples (items and labels stay: other runs share them).
+
+        Returns the number of samples removed. Raises ``NotFound`` for an unknown run.
+        """
+        return self.store.delete_run(run)
+
     def run_info(self, run: str) -> dict[str, Any]:
         """One run's record with its tasks' generation settings."""
         info = self.store.get_run(run)
@@ -325,6 +334,19 @@ class CoreMixin:
         Returns:
             ``(rows, more)``: at most ``limit`` rows and whether more exist after them.
         """
+        where = dict(where or {})
+        task = where.pop("task", task)
+        benchmark = where.pop("benchmark", benchmark)
+        axes = self.taxonomy.axes
+        for axis, value in where.items():
+            if axis not in axes:
+                raise ValueError(
+                    f"unknown slice axis {axis!r}; use task, benchmark or one of {', '.join(axes)}"
+                )
+            if value != UNLABELLED and value not in axes[axis]:
+                raise ValueError(
+                    f"unknown {axis} value {value!r}; values: {', '.join(axes[axis])}"
+                )
         info = self.store.get_run(run)
         rows = self.store.sample_rows(
             info["id"],

@@ -54,6 +54,7 @@ class IngestReport:
     bad: list[str] = field(default_factory=list)
     format: str = ""
     scored_by_capslice: int = 0
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +64,7 @@ class IngestReport:
             "bad": self.bad,
             "format": self.format,
             "scored_by_capslice": self.scored_by_capslice,
+            "notes": self.notes,
         }
 
 
@@ -226,6 +228,18 @@ def ingest(
             + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
         )
     for key, st in states.items():
+        if not st.created:
+            stored = {t["task"]: t["benchmark"] for t in store.run_tasks(st.run_id)}
+            clashes: dict[tuple[str, str], list[str]] = {}
+            for task, row in st.tasks.items():
+                if task in stored and stored[task] != row["benchmark"]:
+                    clashes.setdefault((stored[task], row["benchmark"]), []).append(task)
+            for (old, new), tasks in clashes.items():
+                report.notes.append(
+                    f"{len(tasks)} task(s) (e.g. {tasks[0]}) are already stored under benchmark "
+                    f"{old!r}; {new!r} was not applied (delete the run with `capslice "
+                    "delete-run` and ingest again to change it)"
+                )
         store.put_run_tasks(st.run_id, st.tasks.values())
         store.finish_ingest(
             st.ingest_id, st.run_id, n_read=report.n_read, n_new=max(st.n_new, 0), bad=report.bad

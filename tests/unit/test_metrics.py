@@ -164,3 +164,12 @@ def test_score_groups_equals_slice_score() -> None:
         assert (got[gi].score, got[gi].lo, got[gi].hi) == pytest.approx((ref.score, ref.lo, ref.hi))
     assert got[5].method == "cluster-bootstrap"
     assert got[0].method == "wilson"
+
+
+def test_items_all_scoring_zero_get_a_wilson_interval_not_zero_width() -> None:
+    from capslice_tui.analysis.metrics import slice_score, wilson_interval
+
+    s = slice_score([128] * 6, [0] * 6, None)
+    assert s.score == 0.0
+    assert (s.lo, s.hi) == wilson_interval(0, 6)
+    assert s.hi > 0.3 and s.method == "wilson-over-items"
