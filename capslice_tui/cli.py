@@ -53,7 +53,8 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except IngestError as exc:
             for line in exc.bad[:20]:
-                click.echo(line, err=True)
+                if line not in str(exc):  # the message already quotes the line that stopped it
+                    click.echo(line, err=True)
             raise click.ClickException(str(exc)) from exc
         except (StoreError, TaxonomyError, ValueError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc

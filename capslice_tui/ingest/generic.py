@@ -338,6 +338,10 @@ def _flat_record(
     correct = _correct_field(row, key("correct"))
     response_key = key("response")
     extracted_key = key("extracted")
+    if response_key and response_key not in row and correct is None:
+        # a row without its generation and without a score says nothing about the model;
+        # storing it as an empty response would count a failure that never happened
+        raise ValueError(f"field {response_key!r} (role 'response') missing")
     sample_idx = _int_or_none(row.get(key("sample_idx") or "")) or 0
     return SampleRecord(
         **common,

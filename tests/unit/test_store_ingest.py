@@ -166,3 +166,15 @@ def test_label_change_updates_slice_counts(ws: Workspace, tmp_path: Path) -> Non
     ws.store.refresh_item_axes(item_ids)
     table = ws.slices("a", by="task_type")
     assert {r.key["task_type"]: r.n_items for r in table.rows} == {"algebra": 3, "word_problem": 9}
+
+
+def test_generic_row_without_its_response_is_a_bad_line(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "gen.jsonl"
+    path.write_text(
+        '{"task":"navigate","doc_id":0,"target":"Yes","prediction":"So the answer is Yes."}\n'
+        '{"task":"navigate","doc_id":1,"target":"No"}\n'
+    )
+    with pytest.raises(IngestError) as info:
+        ws.ingest([path], run="g")
+    assert f"{path}:2" in str(info.value) and "'prediction'" in str(info.value)
+    assert ws.runs() == []
