@@ -17,6 +17,36 @@ def bar(value: float, scale: float, width: int = BAR_WIDTH) -> str:
     return ("-" if value < 0 else "+") + "#" * n
 
 
+def evidence_value(e: dict[str, Any]) -> str:
+    """An evidence value with its unit: ``-28.1 points``, ``68.5%``, ``p=4.6e-41``, ``0 slices``."""
+    value, unit = e.get("value"), e.get("unit") or ""
+    if value is None or value == "":
+        return "-" if unit else ""
+    if unit == "%":
+        return f"{value}%"
+    if unit == "p":
+        return f"p={value}"
+    if unit == "points" and isinstance(value, (int, float)):
+        return f"{value:+.1f} points"
+    return f"{value} {unit}".strip()
+
+
+def slice_heading(diag: dict[str, Any]) -> str:
+    """Heading of the slice list: what the search looked for, kept and tested counts."""
+    kept, tested = len(diag["slices"]), diag["slices_tested"]
+    if diag["mode"] == "change":
+        what = (
+            "Slices where losses (right->wrong) are concentrated despite the gain"
+            if diag.get("direction") == "gain"
+            else "Slices where the change is concentrated"
+        )
+        return (
+            f"{what} ({kept} kept of {tested} tested, BH q=0.05: share of lost items "
+            "(right->wrong) significantly above the overall share)"
+        )
+    return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
+
+
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in rows]
@@ -29,11 +59,16 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
     if diag["causes"]:
         lines += ["Likely causes:", ""] + [f"1. {c}" for c in diag["causes"]] + [""]
     lines += ["### Evidence", ""]
-    lines += _table(["evidence", "value", "detail"], [[e["name"], e["value"], e["detail"]] for e in diag["evidence"]])
+    lines += _table(
+        ["evidence", "value", "detail"],
+        [[e["name"], evidence_value(e), e["detail"]] for e in diag["evidence"]],
+    )
     runs = list(diag["failure_modes"])
     modes = list(next(iter(diag["failure_modes"].values())))
     lines += ["### Failure modes (samples)", ""]
-    lines += _table(["mode", *runs], [[m, *(diag["failure_modes"][r][m] for r in runs)] for m in modes])
+    lines += _table(
+        ["mode", *runs], [[m, *(diag["failure_modes"][r][m] for r in runs)] for m in modes]
+    )
     if diag["failure_mode_shift"]:
         lines += ["### Where the change comes from, by failure mode", ""]
         scale = max((abs(r["contribution"]) for r in diag["failure_mode_shift"]), default=0)
@@ -68,18 +103,29 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
                     for r in rows
                 ],
             )  # fmt: skip
-    lines += [f"### Significant slices ({len(diag['slices'])} kept of {diag['slices_tested']} tested, BH q=0.05)", ""]
+    lines += [f"### {slice_heading(diag)}", ""]
+    score_head = (
+        "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"
+    )
     if diag["slices"]:
         lines += _table(
-            ["slice", "items", "score", "95% CI", "p adj", "wrong-answer share", "weakest task_type x solving_operation"],
+            ["slice", "items", score_head, "95% CI", "p adj", "wrong-answer share of failing items",
+             "weakest task_type x solving_operation (samples)"],
             [
                 [s["label"], s["n_items"], f"{pct(s['score'])} ({count(s['correct'], s['n_samples'])})",
                  interval(s["ci_low"], s["ci_high"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
-                 "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} (n={c['n_items']})"
+                 "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} "
+                           f"({count(c['correct'], c['n_samples'])}, {c['n_items']} items)"
                            for c in s["combinations"][:3])]
                 for s in diag["slices"]
             ],
         )  # fmt: skip
+    elif diag["mode"] == "change":
+        lines += [
+            "None: no slice's losses stand out beyond the overall change. Per-slice paired tests: "
+            f"`capslice compare {diag['base']} {diag['cand']} --by task_type`.",
+            "",
+        ]
     else:
         lines += ["None.", ""]
     lines += [f"- {n}" for n in diag.get("notes", [])]
@@ -98,7 +144,10 @@ def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
              f"{100 * r['diff']:+.1f}", interval(r["diff_low"], r["diff_high"]), pvalue(r["p_value"]),
              pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
         )  # fmt: skip
-    lines += _table(["slice", "items", "base", "cand", "diff (pts)", "95% CI", "p", "p adj", "sig", "note"], rows)
+    lines += _table(
+        ["slice", "items", "base", "cand", "diff (pts)", "95% CI", "p", "p adj", "sig", "note"],
+        rows,
+    )
     lines.append(
         f"{cmp['n_tested']} slices tested ({cmp['rows'][0]['test'] if cmp['rows'] else '-'}); "
         f"Benjamini-Hochberg at q={cmp['q']}; `worse*`/`better*` = significant after correction."
@@ -106,10 +155,18 @@ def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
     return lines + [""] + [f"- {n}" for n in cmp["notes"]] + [""]
 
 
-def report_markdown(runs: dict[str, dict[str, Any]], comparisons: list[tuple[str, dict[str, Any]]], diag: dict[str, Any]) -> str:
+def report_markdown(
+    runs: dict[str, dict[str, Any]],
+    comparisons: list[tuple[str, dict[str, Any]]],
+    diag: dict[str, Any],
+) -> str:
     """The whole review report: runs, comparisons by task and by each axis, the diagnosis."""
     base, cand = diag["base"], diag["cand"]
-    lines = [f"# capslice report: {cand} vs {base}" + (f" on {diag['benchmark']}" if diag["benchmark"] else ""), ""]
+    lines = [
+        f"# capslice report: {cand} vs {base}"
+        + (f" on {diag['benchmark']}" if diag["benchmark"] else ""),
+        "",
+    ]
     lines += _table(
         ["run", "model", "step", "samples", "benchmarks"],
         [

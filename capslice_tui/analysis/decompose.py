@@ -405,6 +405,8 @@ class Weakness:
         reference_score: the overall reference accuracy.
         mode_shares: weighted failure-mode shares over the whole run (empty if no modes).
         axes: axis → list of :class:`SliceDeficit` sorted by contribution (weakest first).
+        rows_correct: unweighted sum of the per-row scores (correct samples when rows are
+            samples), so ``rows_correct / n_rows`` is the accuracy pooled over samples.
     """
 
     n_rows: int
@@ -414,6 +416,7 @@ class Weakness:
     reference_score: float
     mode_shares: dict[str, float]
     axes: dict[str, list[SliceDeficit]]
+    rows_correct: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -493,6 +496,7 @@ def decompose_weakness(
         n_rows=m, n_items=wsum, score=score,
         reference="own average" if ref is None else "reference run",
         reference_score=ref_score, mode_shares={} if md is None else _shares(md, w), axes=axes,
+        rows_correct=float(c.sum()),
     )  # fmt: skip
 
 

@@ -5,20 +5,45 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
 1. ``inconclusive`` when the overall paired test is not significant (p >= α) and no slice is
    significant. The summary gives the minimum detectable difference and, from Connor's
    formula with the observed discordance, how many items would detect the observed change.
-2. Share of the change carried by format modes: ``format_share`` = Σ contributions of
-   ``extraction_failure``, ``truncated``, ``runaway``, ``empty`` / total change (each
-   contribution is minus the change in that mode's share; see ``decompose``).
+2. Parts of the change: ``format part`` = Σ contributions of ``extraction_failure``,
+   ``truncated``, ``runaway``, ``empty`` and ``wrong part`` = contribution of
+   ``wrong_answer`` (each contribution is minus the change in that mode's share, in points
+   of accuracy; see ``decompose``). Their shares of the net change are
+   ``format_share = format part / total`` and ``wrong_share = wrong part / total``; they sum
+   to 100%. When one part moved against the net change (e.g. wrong answers fell because
+   wrong items became truncated), the other share exceeds 100%, so texts then give both
+   parts in points and the net, never a share above 100%.
 3. ``not_data`` when ``format_share >= FORMAT_SHARE`` (60%) and the change is not
    concentrated on the content axes (``spread`` or ``mixed``). Likely causes come from which
-   format modes carry it and from the candidate's text signals (cap hits, new few-shot blocks,
-   literal stop tokens), each compared with the base run.
-4. ``data`` when the wrong-answer share is >= ``WRONG_SHARE`` (60%) and the change is
-   localized: content pattern ``concentrated`` or significant slices whose failing rows are
-   mostly wrong answers. The slices are named.
-5. ``inconclusive`` otherwise (mixed causes, or format failures concentrated in a few content
+   format modes carry it and from the text signals (cap hits, new few-shot blocks, literal
+   stop tokens) of both runs, in the direction of the change: for a drop, what broke (e.g.
+   "EOS not emitted"); for a gain, what was fixed (e.g. "termination fixed: EOS emitted
+   again"). The change is still not from data either way.
+4. ``data`` when ``wrong_share >= WRONG_SHARE`` (60%) and the change is localized: the
+   content pattern is ``concentrated``, or it is ``mixed`` (not spread) and some significant
+   content slices' failing items are mostly (>= 60%) wrong answers. The slices are named.
+5. ``inconclusive`` when ``wrong_share >= WRONG_SHARE`` but the content pattern is
+   ``spread`` (every informative content axis moves with the change in >= 80% of its
+   slices and no small set of slices carries it): a broad change of wrong answers across
+   the content slices points at a model, prompt or decoding change rather than a localized
+   data gap, even when some slices drop more than others (those are named as the largest
+   drops, and significant slices are still listed as evidence).
+6. ``inconclusive`` otherwise (mixed causes, or format failures concentrated in a few content
    slices, which may be a length need of those items rather than a termination bug).
 
-Thresholds are module constants, recorded in every verdict's evidence.
+The slice search (:func:`decompose.significant_slices` on the lost-item indicator) finds
+slices whose share of lost items (right → wrong) is significantly above the overall share,
+i.e. where the change is concentrated beyond its overall size. When every slice drops by
+about the same amount none is kept; the evidence says so, since a per-slice paired test
+(``capslice compare``) can still find every slice significantly worse.
+
+Rules for one run's weakness (:func:`verdict_for_weakness`) are in its docstring. Counts
+there are per item (each item weighs 1 whatever its number of samples) unless labelled
+"samples".
+
+Thresholds are module constants, recorded in every verdict's evidence. Every
+:class:`Evidence` value is a number in the unit given by ``unit`` (``points`` of accuracy,
+``%``, ``p``, ``slices``...), rounded for display; the detail holds the counts.
 """
 
 from __future__ import annotations
@@ -46,9 +71,12 @@ WRONG_SHARE = 0.6
 """Share of the change (or of a slice's failures) that must be wrong answers for ``data``."""
 
 CAP_RISE = 0.05
-"""Rise in the share of samples at the generation cap that counts as termination evidence."""
+"""Move in the share of samples at the generation cap that counts as termination evidence."""
 
 ALPHA = 0.05
+
+MAX_COMBINATIONS = 4
+"""Weak task_type × solving_operation combinations named in a weakness summary."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +85,20 @@ class Evidence:
 
     Attributes:
         name: what was measured.
-        value: the number (or count string like ``"8/30"``).
+        value: the number, in ``unit`` (or a count string like ``"8/30"``, unit ``slices``).
         detail: the counts and context a reviewer can check.
+        unit: unit of ``value``: ``points`` (of accuracy), ``%``, ``p``, ``items``,
+            ``slices``, or ``""`` for text.
     """
 
     name: str
     value: Any
     detail: str
+    unit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {"name": self.name, "value": self.value, "detail": self.detail}
+        """JSON-ready dict with keys name, value, unit, detail."""
+        return {"name": self.name, "value": self.value, "unit": self.unit, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -98,12 +129,21 @@ class Verdict:
         }  # fmt: skip
 
 
-def _pct(x: float) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.1f}%"
+def _nan(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if _nan(x) else f"{100 * x:.1f}%"  # type: ignore[operator]
 
 
 def _pts(x: float) -> str:
     return f"{round(100 * x, 1) + 0.0:+.1f} points"
+
+
+def _r1(x: float | None) -> float | None:
+    """A proportion as a number of percent or points, one decimal (None when undefined)."""
+    return None if _nan(x) or (isinstance(x, float) and math.isinf(x)) else round(100 * x, 1) + 0.0  # type: ignore[operator]
 
 
 def _num(x: float) -> str:
@@ -111,7 +151,12 @@ def _num(x: float) -> str:
 
 
 def _p(p: float) -> str:
-    return "n/a" if math.isnan(p) else (f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}")
+    return "n/a" if _nan(p) else (f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}")
+
+
+def _p_value(p: float) -> float | None:
+    """A p-value as a number with 2 significant digits (``4.6e-41``), None when undefined."""
+    return None if _nan(p) else float(f"{p:.2g}")
 
 
 def _overall_evidence(overall: PairedResult) -> list[Evidence]:
@@ -123,11 +168,13 @@ def _overall_evidence(overall: PairedResult) -> list[Evidence]:
     )
     return [
         Evidence(
-            "accuracy change", round(100 * overall.diff, 2),
+            "accuracy change", _r1(overall.diff),
             f"{b.metric_name} {_pct(b.score)} ({b.counts}) → {_pct(c.score)} ({c.counts}); "
             f"{_pts(overall.diff)}, 95% CI [{_pts(overall.diff_lo)}, {_pts(overall.diff_hi)}]",
+            "points",
         ),
-        Evidence("paired p-value", overall.p_value, f"{test}; n={overall.n_items} items"),
+        Evidence("paired p-value", _p_value(overall.p_value),
+                 f"{test}; n={overall.n_items} items", "p"),
     ]  # fmt: skip
 
 
@@ -156,9 +203,11 @@ def _inconclusive_power(overall: PairedResult) -> tuple[str, Evidence]:
         )
     text = f"With {n} items the smallest detectable change is {mdd_txt}; {more}."
     return text, Evidence(
-        "minimum detectable difference", mdd,
-        f"α=0.05, power 0.8, Connor (1987); items needed for the observed change: "
+        "minimum detectable difference", _r1(mdd),
+        f"smallest change {n} items can detect: {mdd_txt} (α=0.05, power 0.8, Connor 1987); "
+        f"items needed for the observed change: "
         f"{'n/a' if math.isinf(need) or math.isnan(need) else int(need)}",
+        "points",
     )  # fmt: skip
 
 
@@ -168,97 +217,296 @@ def _signal_share(signals: Mapping[str, int] | None, name: str) -> float | None:
     return signals.get(name, 0) / signals["n"]
 
 
+def _modes_text(counts: Mapping[str, float] | None) -> str:
+    if not counts:
+        return ""
+    parts = [f"{_num(v)} {m}" for m, v in sorted(counts.items(), key=lambda t: -t[1]) if v]
+    return " + ".join(parts)
+
+
+_SIGNALS = (
+    ("cap", "samples at the generation cap"),
+    ("new_block", "samples starting a new few-shot block"),
+    ("stop_literal", "samples with literal stop-token text"),
+    ("repetition", "samples in a repetition loop"),
+)
+
+
+def _signal_evidence(
+    base_signals: Mapping[str, int] | None,
+    cand_signals: Mapping[str, int] | None,
+    base_cap_modes: Mapping[str, float] | None,
+    cand_cap_modes: Mapping[str, float] | None,
+) -> tuple[dict[str, float], list[Evidence]]:
+    """Per-signal move (cand share − base share) and one evidence line per signal."""
+    moves: dict[str, float] = {}
+    ev: list[Evidence] = []
+    for name, label in _SIGNALS:
+        cs, bs = _signal_share(cand_signals, name), _signal_share(base_signals, name)
+        if cs is None:
+            continue
+        moves[name] = cs - (bs or 0.0)
+        detail = f"candidate {cand_signals[name]}/{cand_signals['n']} ({_pct(cs)})"  # type: ignore[index]
+        if bs is not None:
+            detail += f" vs base {base_signals[name]}/{base_signals['n']} ({_pct(bs)})"  # type: ignore[index]
+        if name == "cap":
+            detail += (
+                "; counted over failing samples of every mode, so it includes "
+                "extraction_failure samples that also hit the cap (the right answer is in "
+                "the text, so they are classed extraction_failure, not truncated)"
+            )
+            by_mode = [
+                f"{who} {_modes_text(m)}"
+                for who, m in (("candidate", cand_cap_modes), ("base", base_cap_modes))
+                if m and any(m.values())
+            ]
+            if by_mode:
+                detail += "; cap hits by mode: " + "; ".join(by_mode)
+        ev.append(Evidence(label, _r1(cs), detail, "%"))
+    return moves, ev
+
+
 def _causes(
     dec: Decomposition,
     base_signals: Mapping[str, int] | None,
     cand_signals: Mapping[str, int] | None,
+    base_cap_modes: Mapping[str, float] | None = None,
+    cand_cap_modes: Mapping[str, float] | None = None,
 ) -> tuple[list[str], list[Evidence]]:
-    sign = -1.0 if dec.total_change < 0 else 1.0
+    """Likely causes in the direction of the change (broke for a drop, fixed for a gain)."""
+    drop = dec.total_change < 0
+    sign = -1.0 if drop else 1.0
     part = {m: sign * dec.mode_contributions[m] for m in FORMAT_MODES}
     fmt_total = sum(v for v in part.values() if v > 0) or 1.0
     term = (max(part["truncated"], 0) + max(part["runaway"], 0)) / fmt_total
     ext = max(part["extraction_failure"], 0) / fmt_total
     empty = max(part["empty"], 0) / fmt_total
-    rises = {}
-    ev: list[Evidence] = []
-    for name, label in (
-        ("cap", "samples at the generation cap"),
-        ("new_block", "samples starting a new few-shot block"),
-        ("stop_literal", "samples with literal stop-token text"),
-        ("repetition", "samples in a repetition loop"),
-    ):
-        cs, bs = _signal_share(cand_signals, name), _signal_share(base_signals, name)
-        if cs is None:
-            continue
-        rises[name] = cs - (bs or 0.0)
-        detail = f"candidate {cand_signals[name]}/{cand_signals['n']} ({_pct(cs)})"  # type: ignore[index]
-        if bs is not None:
-            detail += f" vs base {base_signals[name]}/{base_signals['n']} ({_pct(bs)})"  # type: ignore[index]
-        ev.append(Evidence(label, round(100 * cs, 2), detail))
-    cap_rise = rises.get("cap", 0.0) >= CAP_RISE
+    moves, ev = _signal_evidence(base_signals, cand_signals, base_cap_modes, cand_cap_modes)
+    # a signal supports a cause when it moved with the change: up for a drop, down for a gain
+    toward = {k: (v if drop else -v) for k, v in moves.items()}
+    cap_moved = toward.get("cap", 0.0) >= CAP_RISE
     causes: list[tuple[float, str]] = []
-    if term >= 0.5 or (ext >= 0.5 and cap_rise):
+    if term >= 0.5 or (ext >= 0.5 and cap_moved):
+        if drop:
+            causes.append((
+                term + (ext if cap_moved else 0.0),
+                "EOS not emitted: generations run on to the generation cap. Check the "
+                "tokenizer's EOS id in the checkpoint and the eval config, and whether the "
+                "end-of-sequence token is masked out of the loss (or missing) in the "
+                "training/SFT data",
+            ))  # fmt: skip
+            causes.append((
+                0.5 * term,
+                "generation cap (max_gen_toks) too low for the candidate's longer outputs",
+            ))  # fmt: skip
+        else:
+            causes.append((
+                term + (ext if cap_moved else 0.0),
+                "termination fixed: EOS emitted again, so generations stop before the "
+                "generation cap and end with an answer that can be scored",
+            ))  # fmt: skip
+            causes.append((
+                0.5 * term,
+                "generation cap (max_gen_toks) raised, or the candidate's outputs are shorter",
+            ))  # fmt: skip
+    if toward.get("new_block", 0.0) > 0.02:
         causes.append((
-            term + (ext if cap_rise else 0.0),
-            "EOS not emitted: generations run on to the generation cap. Check the tokenizer's "
-            "EOS id in the checkpoint and the eval config, and whether the end-of-sequence "
-            "token is masked out of the loss (or missing) in the training/SFT data",
-        ))  # fmt: skip
-        causes.append((
-            0.5 * term,
-            "generation cap (max_gen_toks) too low for the candidate's longer outputs",
-        ))  # fmt: skip
-    if rises.get("new_block", 0.0) > 0.02:
-        causes.append((
-            rises["new_block"] + 0.3,
+            toward["new_block"] + 0.3,
             "stop sequences: the model continues with a new few-shot block ('Q:'), so the "
-            "task's `until` strings or the model's EOS do not end the answer",
+            "task's `until` strings or the model's EOS do not end the answer"
+            if drop else
+            "stop sequences fixed: fewer generations continue with a new few-shot block",
         ))  # fmt: skip
-    if rises.get("stop_literal", 0.0) > 0.02:
+    if toward.get("stop_literal", 0.0) > 0.02:
         causes.append((
-            rises["stop_literal"] + 0.3,
+            toward["stop_literal"] + 0.3,
             "chat template / special tokens: end-of-turn markers appear as literal text, so "
-            "the template or the tokenizer's special tokens do not match the model",
+            "the template or the tokenizer's special tokens do not match the model"
+            if drop else
+            "chat template / special tokens fixed: fewer end-of-turn markers appear as "
+            "literal text",
         ))  # fmt: skip
-    if ext >= 0.5 and not cap_rise:
+    if ext >= 0.5 and not cap_moved:
         causes.append((
             ext,
             "answer-extraction filter: answers are present but in a form the filter does not "
             "accept (e.g. a missing 'The answer is' or '####' marker); re-score with a lenient "
-            "extractor or fix the prompt/filter",
+            "extractor or fix the prompt/filter"
+            if drop else
+            "answer extraction fixed: answers the filter used to miss are now in a form it "
+            "accepts (prompt, answer marker or filter change)",
         ))  # fmt: skip
     if empty >= 0.3:
         causes.append((
             empty,
             "empty generations: a stop sequence fires at once or the chat template ends the "
-            "turn immediately",
+            "turn immediately"
+            if drop else
+            "empty generations fixed: fewer generations end before any text",
         ))  # fmt: skip
     causes.sort(key=lambda t: -t[0])
     return [c for _, c in causes], ev
 
 
+def _shares(dec: Decomposition) -> tuple[float, float]:
+    total = dec.total_change
+    if not total:
+        return math.nan, math.nan
+    return dec.format_contribution / total, dec.wrong_answer_contribution / total
+
+
+def _against(dec: Decomposition) -> bool:
+    """True when the format part or the wrong-answer part moved against the net change."""
+    t = dec.total_change
+    return dec.format_contribution * t < 0 or dec.wrong_answer_contribution * t < 0
+
+
+def _mode_move(dec: Decomposition, m: str) -> str:
+    n = dec.n_items
+    b, c = dec.mode_shares_base[m], dec.mode_shares_cand[m]
+    return f"{m} {_num(b * n)}/{_num(n)} → {_num(c * n)}/{_num(n)}"
+
+
+def _format_parts(dec: Decomposition, k: int = 2) -> str:
+    """``truncated -47.7 points, extraction_failure -20.8 points``: largest format modes."""
+    top = sorted(FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m]))[:k]
+    return ", ".join(
+        f"{m} {_pts(dec.mode_contributions[m])}"
+        for m in top
+        if round(100 * dec.mode_contributions[m], 1)
+    )
+
+
+def _why_opposite(dec: Decomposition) -> str:
+    """Why the part that moved against the net change moved, from the mode transitions."""
+    tr = dec.transitions
+    if dec.wrong_answer_contribution * dec.total_change < 0:
+        if dec.wrong_answer_contribution > 0:  # fewer wrong answers during a drop
+            moved = {f: tr.get("wrong_answer", {}).get(f, 0.0) for f in FORMAT_MODES}
+            fixed = tr.get("wrong_answer", {}).get("correct", 0.0)
+            if sum(moved.values()):
+                return (
+                    f"because {_num(sum(moved.values()))} items that were wrong answers became "
+                    f"format failures ({_modes_text(moved)})"
+                    + (f" (and {_num(fixed)} wrong answers became right)" if fixed else "")
+                )
+            return "because fewer items end in a wrong answer"
+        moved = {f: tr.get(f, {}).get("wrong_answer", 0.0) for f in FORMAT_MODES}
+        lost = tr.get("correct", {}).get("wrong_answer", 0.0)
+        if sum(moved.values()):
+            return (
+                f"because {_num(sum(moved.values()))} items that were format failures "
+                f"({_modes_text(moved)}) now end in a scoreable but wrong answer"
+                + (f" (and {_num(lost)} right answers became wrong)" if lost else "")
+            )
+        return "because more items end in a wrong answer"
+    if dec.format_contribution > 0:  # fewer format failures during a drop
+        out = {
+            f: sum(v for k, v in tr.get(f, {}).items() if k in ("correct", "wrong_answer"))
+            for f in FORMAT_MODES
+        }
+        if sum(out.values()):
+            return (
+                f"because {_num(sum(out.values()))} items that were format failures "
+                f"({_modes_text(out)}) now end in an answer"
+            )
+        return "because fewer items are format failures"
+    into = {
+        f: sum(tr.get(k, {}).get(f, 0.0) for k in ("correct", "wrong_answer")) for f in FORMAT_MODES
+    }
+    if sum(into.values()):
+        return (
+            f"because {_num(sum(into.values()))} items became format failures ({_modes_text(into)})"
+        )
+    return "because more items are format failures"
+
+
+def _split_text(dec: Decomposition, lead: str) -> str:
+    """How the net change splits into format failures and wrong answers, always true.
+
+    ``lead`` is ``"format"`` or ``"wrong"``: the part named first. Shares are given as
+    percentages only when both parts move with the net change (so both lie in [0, 100%]);
+    otherwise both parts are given in points with the net.
+    """
+    total = dec.total_change
+    direction = "drop" if total < 0 else "gain"
+    fmt_share, wrong_share = _shares(dec)
+    fmt_txt = _format_parts(dec)
+    if not _against(dec):
+        if lead == "format":
+            return (
+                f"{_pct(fmt_share)} of the {_pts(total)} {direction} comes from format "
+                f"failures ({fmt_txt or 'none'}); wrong answers carry {_pct(wrong_share)}"
+            )
+        return (
+            f"{_pct(wrong_share)} of the {_pts(total)} {direction} is wrong answers "
+            f"({_pts(dec.wrong_answer_contribution)}); format failures carry {_pct(fmt_share)}"
+        )
+    fmt_part = f"format failures account for {_pts(dec.format_contribution)}" + (
+        f" ({fmt_txt})" if fmt_txt else ""
+    )
+    wrong_part = f"wrong answers account for {_pts(dec.wrong_answer_contribution)}"
+    why = _why_opposite(dec)
+    if dec.wrong_answer_contribution * total < 0:
+        wrong_part = f"wrong answers moved {_pts(dec.wrong_answer_contribution)} {why}"
+    else:
+        fmt_part = f"format failures moved {_pts(dec.format_contribution)} {why}"
+    first, second = (fmt_part, wrong_part) if lead == "format" else (wrong_part, fmt_part)
+    return f"{first}; {second}; net {_pts(total)}"
+
+
+def _share_text(dec: Decomposition, part: float, other: float, other_name: str) -> str:
+    """``part`` as a share of the net change, worded so a share above 100% or below 0 reads."""
+    total = dec.total_change
+    if not total:
+        return "no net change"
+    share = part / total
+    if share < 0:
+        return f"moved against the net {_pts(total)} change"
+    if share > 1:
+        return (
+            f"{_pct(share)} of the net {_pts(total)}: more than all of it, because "
+            f"{other_name} moved the other way ({_pts(other)})"
+        )
+    return f"{_pct(share)} of the net {_pts(total)}"
+
+
 def _mode_evidence(dec: Decomposition) -> list[Evidence]:
     n = dec.n_items
-    parts = []
-    for m in ("wrong_answer", *FORMAT_MODES):
-        b, c = dec.mode_shares_base[m], dec.mode_shares_cand[m]
-        if b == 0 and c == 0:
-            continue
-        parts.append(
-            f"{m} {_num(b * n)}/{_num(n)} → {_num(c * n)}/{_num(n)} "
-            f"({_pts(dec.mode_contributions[m])} of accuracy)"
-        )
+    fmt_moves = "; ".join(
+        f"{_mode_move(dec, m)} ({_pts(dec.mode_contributions[m])})"
+        for m in FORMAT_MODES
+        if dec.mode_shares_base[m] or dec.mode_shares_cand[m]
+    )
     lost = ", ".join(f"{_num(v)} {m}" for m, v in dec.lost_by_mode.items() if v)
-    total = dec.total_change
-    fmt_share = dec.format_contribution / total if total else math.nan
-    wrong_share = dec.wrong_answer_contribution / total if total else math.nan
+    to_fmt = {f: dec.transitions.get("wrong_answer", {}).get(f, 0.0) for f in FORMAT_MODES}
+    from_fmt = {f: dec.transitions.get(f, {}).get("wrong_answer", 0.0) for f in FORMAT_MODES}
+    trans = []
+    if sum(to_fmt.values()):
+        trans.append(f"wrong_answer → format: {_modes_text(to_fmt)}")
+    if sum(from_fmt.values()):
+        trans.append(f"format → wrong_answer: {_modes_text(from_fmt)}")
+    fmt, wrong = dec.format_contribution, dec.wrong_answer_contribution
+    lost_v = round(dec.lost, 1)
     return [
-        Evidence("share of the change carried by format modes", round(fmt_share, 4) + 0.0,
-                 "; ".join(parts) + f" (threshold {FORMAT_SHARE:.0%})"),
-        Evidence("share of the change carried by wrong answers", round(wrong_share, 4) + 0.0,
-                 f"threshold {WRONG_SHARE:.0%} for a data verdict"),
-        Evidence("items lost (right → wrong)", _num(dec.lost),
-                 f"by candidate mode: {lost or 'none'}; items gained: {_num(dec.gained)}"),
+        Evidence(
+            "format failures' part of the change", _r1(fmt),
+            f"{fmt_moves or 'no format failures in either run'}; "
+            f"{_share_text(dec, fmt, wrong, 'wrong answers')} "
+            f"(not_data needs >= {FORMAT_SHARE:.0%} of it)",
+            "points",
+        ),
+        Evidence(
+            "wrong answers' part of the change", _r1(wrong),
+            f"{_mode_move(dec, 'wrong_answer')} items; "
+            f"{_share_text(dec, wrong, fmt, 'format failures')} "
+            f"(data needs >= {WRONG_SHARE:.0%} of it)"
+            + (f"; items moving between modes: {'; '.join(trans)}" if trans else ""),
+            "points",
+        ),
+        Evidence("items lost (right → wrong)", int(lost_v) if lost_v.is_integer() else lost_v,
+                 f"of {_num(n)} items; by candidate mode: {lost or 'none'}; "
+                 f"items gained (wrong → right): {_num(dec.gained)}", "items"),
     ]  # fmt: skip
 
 
@@ -276,22 +524,76 @@ def _spread_evidence(dec: Decomposition) -> list[Evidence]:
                 f"{c.n_carrying} slice(s) holding {_pct(c.carrying_weight)} of the items carry "
                 f"{CARRY_SHARE:.0%} of it; normalised entropy "
                 f"{c.entropy:.2f} (slices with >= {dec.min_size} items)",
+                "slices",
             )  # fmt: skip
         )
     return out
 
 
-def _slice_evidence(s: SignificantSlice) -> Evidence:
+def _moving_text(dec: Decomposition) -> str:
+    parts = [
+        f"{a} {c.n_moving}/{c.n_eligible}"
+        for a in dec.content_axes
+        if (c := dec.concentration.get(a)) is not None and c.pattern != "single_slice"
+    ]
+    return ", ".join(parts)
+
+
+def _concentration_evidence(
+    dec: Decomposition, sig: Sequence[SignificantSlice], n_tested: int | None
+) -> Evidence:
+    """How many slices concentrate the losses beyond the overall change (issue: say 0 plainly)."""
+    tested = "?" if n_tested is None else str(n_tested)
+    detail = (
+        f"{len(sig)} of {tested} slices tested (every axis combination up to 4 with >= "
+        f"{dec.min_size} items) have a share of lost items (right → wrong) significantly above "
+        "the overall share (one-sided Fisher test against the rest of the items, "
+        "Benjamini–Hochberg q=0.05)"
+    )
+    if not sig and dec.total_change < 0 and dec.content_pattern == "spread":
+        detail += (
+            f"; every content slice dropped ({_moving_text(dec)} slices moved with the "
+            "change), so no slice stands out: per-slice paired tests are in `capslice compare "
+            "BASE CAND --by task_type`, where each slice can be significantly worse"
+        )
+    elif not sig:
+        detail += "; no slice stands out beyond the overall change"
+    name = (
+        "slices where the change is concentrated beyond its overall size"
+        if dec.total_change < 0
+        else "slices where losses (right → wrong) are concentrated despite the gain"
+    )
+    return Evidence(name, len(sig), detail, "slices")
+
+
+def _slice_evidence(
+    s: SignificantSlice, kind: str = "change", samples: tuple[float, int] | None = None
+) -> Evidence:
+    """One significant slice. ``kind`` ``change``: the error is the lost-item indicator;
+    ``weakness``: the per-item error (1 − item accuracy). ``samples``: (correct, samples)."""
     sl = s.slice
     fails = sum(s.mode_counts.values())
     wrong = s.mode_counts.get("wrong_answer", 0)
     modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
+    test = f"p={_p(s.p_value)}, BH p_adj={_p(s.p_adj)} over {s.n_tested} slices tested"
+    if kind == "change":
+        head = (
+            f"lost (right→wrong) {_num(sl.errors)}/{sl.size} = {_pct(sl.error)} vs "
+            f"{_pct(s.overall_error)} overall"
+        )
+        tail = f"; lost items by candidate mode: {modes} (wrong answers {wrong}/{fails})"
+    else:
+        head = (
+            f"{sl.size} items, mean per-item error {_pct(sl.error)} vs "
+            f"{_pct(s.overall_error)} over all items"
+        )
+        if samples is not None:
+            c, n = samples
+            head += f"; samples: {_num(n - c)}/{n} wrong ({_pct((n - c) / n if n else math.nan)})"
+        tail = f"; items failing by dominant mode: {modes} (wrong answers {wrong}/{fails})"
     return Evidence(
-        f"slice {s.label}", f"{_num(sl.errors)}/{sl.size}",
-        f"error {_pct(sl.error)} vs {_pct(s.overall_error)} overall; p={_p(s.p_value)}, "
-        f"BH p_adj={_p(s.p_adj)} over {s.n_tested} slices tested"
-        + (f"; failing rows: {modes} (wrong answers {wrong}/{fails})" if fails else ""),
-    )  # fmt: skip
+        f"slice {s.label}", _r1(sl.error), f"{head}; {test}" + (tail if fails else ""), "%"
+    )
 
 
 def _is_content(s: SignificantSlice, content_axes: Sequence[str]) -> bool:
@@ -303,6 +605,23 @@ def _wrong_share(s: SignificantSlice) -> float:
     return s.mode_counts.get("wrong_answer", 0) / total if total else math.nan
 
 
+def _largest_drops(dec: Decomposition, k: int = 3) -> str:
+    """The content slices contributing most to the change, on the first informative axis."""
+    for axis in ("task_type", "solving_operation", "background_condition", *dec.content_axes):
+        rows = [d for d in dec.axes.get(axis, []) if d.eligible]
+        if len(rows) < 2:
+            continue
+        sign = -1 if dec.total_change < 0 else 1
+        rows = sorted(rows, key=lambda d: -sign * d.contribution)[:k]
+        return "; ".join(
+            f"{axis}={d.value} {_pct(d.base_score)} → {_pct(d.cand_score)} "
+            f"({_num(d.items)} items, {_pts(d.contribution)} of the total)"
+            for d in rows
+            if d.contribution * sign > 0
+        )
+    return ""
+
+
 def verdict_for_change(
     decomposition: Decomposition,
     overall: PairedResult,
@@ -310,6 +629,8 @@ def verdict_for_change(
     *,
     base_signals: Mapping[str, int] | None = None,
     cand_signals: Mapping[str, int] | None = None,
+    base_cap_modes: Mapping[str, float] | None = None,
+    cand_cap_modes: Mapping[str, float] | None = None,
     alpha: float = ALPHA,
 ) -> Verdict:
     """Verdict for a change between two runs (rules in the module docstring).
@@ -317,11 +638,14 @@ def verdict_for_change(
     Args:
         decomposition: :func:`decompose.decompose_change` of the two runs.
         overall: :func:`compare.paired_compare` over all items.
-        slices: :func:`decompose.significant_slices` on the regression indicator
-            (``decompose.regression_errors``), with the candidate's modes; optional.
+        slices: :func:`decompose.significant_slices` on the lost-item indicator
+            (``decompose.regression_errors``), with the candidate's modes; optional. A
+            :class:`SliceSearch` also gives the number of slices tested.
         base_signals, cand_signals: :func:`failure_modes.signal_counts` of each run's
             samples (cap hits, new blocks, literal stop tokens, loops); optional, used to name
             causes.
+        base_cap_modes, cand_cap_modes: failure mode → samples at the generation cap, per
+            run; optional, shown in the cap evidence (cap hits include extraction failures).
         alpha: level of the overall test.
 
     Returns:
@@ -329,6 +653,10 @@ def verdict_for_change(
     """
     dec = decomposition
     sig = list(slices.slices if isinstance(slices, SliceSearch) else (slices or []))
+    if isinstance(slices, SliceSearch):
+        n_tested: int | None = slices.n_tested
+    else:
+        n_tested = sig[0].n_tested if sig else None
     evidence = _overall_evidence(overall)
     total = dec.total_change
     significant = not math.isnan(overall.p_value) and overall.p_value < alpha
@@ -343,26 +671,22 @@ def verdict_for_change(
             [], evidence, [],
         )  # fmt: skip
     evidence += _mode_evidence(dec) + _spread_evidence(dec)
-    fmt_share = dec.format_contribution / total if total else math.nan
-    wrong_share = dec.wrong_answer_contribution / total if total else math.nan
+    fmt_share, wrong_share = _shares(dec)
     content_sig = [s for s in sig if _is_content(s, dec.content_axes)]
+    evidence.append(_concentration_evidence(dec, sig, n_tested))
     evidence += [_slice_evidence(s) for s in content_sig[:5]]
     pattern = dec.content_pattern
     if fmt_share >= FORMAT_SHARE and pattern != "concentrated":
-        causes, sig_ev = _causes(dec, base_signals, cand_signals)
+        causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
         evidence += sig_ev
-        top_modes = sorted(
-            FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m])
-        )[:2]  # fmt: skip
-        mode_txt = " and ".join(
-            f"{m} ({_pts(dec.mode_contributions[m])})"
-            for m in top_modes
-            if dec.mode_contributions[m]
-        )
-        summary = (
-            f"Not a data problem: {_pct(fmt_share)} of the {_pts(total)} {direction} comes "
-            f"from {mode_txt}, and it is {pattern} across the content slices."
-        )
+        if total < 0:
+            summary = f"Not a data problem: {_split_text(dec, 'format')}."
+        else:
+            summary = (
+                f"Not a data problem: the {_pts(total)} gain comes from fewer format "
+                f"failures: {_split_text(dec, 'format')}."
+            )
+        summary += f" The {direction} is {pattern} across the content slices."
         if causes:
             summary += f" Most likely cause: {causes[0].split(':')[0]}."
         return Verdict("not_data", summary, causes, evidence, content_sig)
@@ -371,6 +695,18 @@ def verdict_for_change(
         s for s in content_sig
         if math.isnan(_wrong_share(s)) or _wrong_share(s) >= WRONG_SHARE
     ]  # fmt: skip
+    if wrong_share >= WRONG_SHARE and pattern == "spread":
+        drops = _largest_drops(dec)
+        what = "drops" if total < 0 else "gains"
+        return Verdict(
+            "inconclusive",
+            f"Not localized: {_split_text(dec, 'wrong')}. This is a broad change of wrong "
+            f"answers across the content slices ({_moving_text(dec)} slices moved with the "
+            "change; pattern spread), which points at a model, prompt or decoding change "
+            "rather than a localized data gap"
+            + (f"; the largest {what} are in {drops}." if drops else "."),
+            [], evidence, content_sig,
+        )  # fmt: skip
     if wrong_share >= WRONG_SHARE and (pattern == "concentrated" or localized):
         named = localized or content_sig
         if named:
@@ -383,61 +719,138 @@ def verdict_for_change(
             )
         return Verdict(
             "data",
-            f"A data problem: {_pct(wrong_share)} of the {_pts(total)} {direction} is wrong "
-            f"answers, localized in {where}.",
+            f"A data problem: {_split_text(dec, 'wrong')}; the {direction} is {pattern} on "
+            f"the content axes, localized in {where}.",
             [], evidence, named,
         )  # fmt: skip
     if fmt_share >= FORMAT_SHARE:
-        causes, sig_ev = _causes(dec, base_signals, cand_signals)
+        causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
         evidence += sig_ev
         return Verdict(
             "inconclusive",
-            f"Format failures carry {_pct(fmt_share)} of the {_pts(total)} {direction} but "
-            "they are concentrated in a few content slices: this may be a length or format "
-            "need of those items rather than a termination bug.",
+            f"Format-driven but concentrated: {_split_text(dec, 'format')}. The format "
+            "failures sit in a few content slices: this may be a length or format need of "
+            "those items rather than a termination bug.",
             causes, evidence, content_sig,
         )  # fmt: skip
     return Verdict(
         "inconclusive",
-        f"Mixed: wrong answers carry {_pct(wrong_share)} and format failures "
-        f"{_pct(fmt_share)} of the {_pts(total)} {direction}; the change is {pattern} across "
-        "the content slices.",
+        f"Mixed: {_split_text(dec, 'wrong')}; the change is {pattern} across the content "
+        "slices.",
         [], evidence, content_sig,
     )  # fmt: skip
+
+
+def _weak_combinations(
+    combinations: Sequence[Mapping[str, Any]],
+    weak_task_types: Mapping[str, SignificantSlice],
+    reference: float,
+) -> str:
+    """Weakest task_type × solving_operation cells, as a sentence fragment.
+
+    Cells of a task_type that is itself a significant slice are summarised under it (the
+    whole task type is weak); the other cells below ``reference`` are listed weakest first.
+    """
+    seen: dict[tuple[str, str], Mapping[str, Any]] = {}
+    for c in combinations:
+        seen.setdefault((str(c["task_type"]), str(c["solving_operation"])), c)
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    rest = []
+    for (tt, _), c in seen.items():
+        if tt in weak_task_types:
+            groups.setdefault(tt, []).append(c)
+        elif c["score"] < reference:
+            rest.append(c)
+    rest.sort(key=lambda c: (c["score"], -c["n_items"]))
+    parts = []
+    for tt, cells in sorted(groups.items(), key=lambda t: min(c["score"] for c in t[1])):
+        corr = sum(float(c["correct"]) for c in cells)
+        n = sum(int(c["n_samples"]) for c in cells)
+        items = sum(int(c["n_items"]) for c in cells)
+        parts.append(
+            f"{tt} × all {len(cells)} of its solving_operations {_pct(corr / n if n else math.nan)}"
+            f" ({_num(corr)}/{n} samples correct, {items} items)"
+        )
+    for c in rest[:MAX_COMBINATIONS]:
+        parts.append(
+            f"{c['task_type']} × {c['solving_operation']} {_pct(c['score'])} "
+            f"({_num(float(c['correct']))}/{c['n_samples']} samples correct, {c['n_items']} items)"
+        )
+    return "; ".join(parts)
 
 
 def verdict_for_weakness(
     weakness: Weakness,
     slices: SliceSearch,
     content_axes: Sequence[str] = CONTENT_AXES,
+    *,
+    sample_counts: Mapping[str, tuple[float, int]] | None = None,
+    combinations: Sequence[Mapping[str, Any]] | None = None,
 ) -> Verdict:
     """Verdict for a single run's weak slices.
 
-    ``data`` when significant content slices (from :func:`decompose.significant_slices` on
-    1 − correct, with the run's modes) fail mostly by wrong answers (>= WRONG_SHARE of their
-    failing rows); ``not_data`` when the significant slices fail mostly by format modes;
-    ``inconclusive`` when no slice is significant.
+    Rules: ``inconclusive`` when no content slice is significant (among the slices from
+    :func:`decompose.significant_slices` on the per-item error 1 − item accuracy, with the
+    items' dominant failing modes); ``data`` when some significant content slices fail mostly
+    by wrong answers (>= WRONG_SHARE of their failing items); ``not_data`` when the
+    significant content slices fail mostly by format modes; ``inconclusive`` for a mix.
+    The summary counts every significant slice, says how many are on content axes and how
+    many of those fail mostly with wrong answers, and names the weakest
+    task_type × solving_operation combinations with their per-sample counts.
+
+    Args:
+        weakness: :func:`decompose.decompose_weakness` of the run (sample rows weighted
+            1/samples per item, so figures are per item).
+        slices: the significant slice search over items.
+        content_axes: axes about what an item asks.
+        sample_counts: slice label → (correct samples, samples), shown beside per-item
+            figures; optional.
+        combinations: task_type × solving_operation cells, each a mapping with
+            ``task_type``, ``solving_operation``, ``score`` (mean per-item accuracy),
+            ``correct`` (samples), ``n_samples``, ``n_items``; optional. The weakest are named
+            in the summary.
+
+    Returns:
+        :class:`Verdict`.
     """
+    w = weakness
+    sample_counts = sample_counts or {}
+    per_sample = (
+        f"; pooled over samples: {_num(w.rows_correct)}/{w.n_rows} samples correct "
+        f"({_pct(w.rows_correct / w.n_rows)})"
+        if not _nan(w.rows_correct) and w.n_rows
+        else ""
+    )
     evidence = [
         Evidence(
-            "overall accuracy", round(100 * weakness.score, 2),
-            f"{_num(weakness.score * weakness.n_items)}/{_num(weakness.n_items)} items "
-            f"({_pct(weakness.score)})",
+            "overall accuracy (mean per item)", _r1(w.score),
+            f"mean of the per-item accuracies over {_num(w.n_items)} items (each item weighs 1 "
+            f"whatever its number of samples; their sum is {w.score * w.n_items:.1f})"
+            + per_sample,
+            "%",
         ),
         Evidence("slices tested", slices.n_tested,
                  f"{slices.n_significant} significant at BH q={slices.q} before nesting "
-                 f"collapse, {len(slices.slices)} after"),
+                 f"collapse, {len(slices.slices)} kept after it", "slices"),
     ]  # fmt: skip
-    if weakness.mode_shares:
-        ev = ", ".join(f"{m} {_pct(v)}" for m, v in weakness.mode_shares.items() if v)
-        evidence.append(Evidence("failure modes overall", "", ev))
+    if w.mode_shares:
+        ev = ", ".join(f"{m} {_pct(v)}" for m, v in w.mode_shares.items() if v)
+        evidence.append(
+            Evidence("failure modes overall", "", f"share of items (per-item weights): {ev}")
+        )
     content = [s for s in slices.slices if any(a in content_axes for a, _ in s.slice.predicates)]
-    evidence += [_slice_evidence(s) for s in content[:5]]
+    evidence += [
+        _slice_evidence(s, "weakness", sample_counts.get(s.label)) for s in slices.slices[:6]
+    ]
+    n_all, n_content = len(slices.slices), len(content)
+    counted = (
+        f"{n_all} slice(s) are significantly weaker than the rest ({slices.n_tested} tested, "
+        f"Benjamini–Hochberg q={slices.q}); {n_content} of them on content axes"
+    )
     if not content:
         return Verdict(
             "inconclusive",
-            f"No content slice is significantly weaker than the rest ({slices.n_tested} "
-            "slices tested with Benjamini–Hochberg).",
+            f"No content slice is significantly weaker than the rest: {counted}.",
             [], evidence, [],
         )  # fmt: skip
     wrong = [s for s in content if _wrong_share(s) >= WRONG_SHARE]
@@ -445,22 +858,34 @@ def verdict_for_weakness(
     if not wrong and not fmt:
         return Verdict(
             "inconclusive",
-            f"{len(content)} content slice(s) are significantly weaker, but their failures "
-            "are a mix of wrong answers and format failures (or carry no failure modes).",
+            f"{counted}, but their failures are a mix of wrong answers and format failures "
+            "(or carry no failure modes).",
             [], evidence, content,
         )  # fmt: skip
     if wrong:
-        names = "; ".join(s.label for s in wrong[:4])
-        return Verdict(
-            "data",
-            f"A data weakness: {len(wrong)} slice(s) fail significantly more often than the "
-            f"rest, mostly with wrong answers: {names}.",
-            [], evidence, wrong,
-        )  # fmt: skip
+        names = "; ".join(s.label for s in wrong[:6])
+        more = f" and {len(wrong) - 6} more" if len(wrong) > 6 else ""
+        weak_tt = {
+            s.slice.predicates[0][1]: s
+            for s in slices.slices
+            if len(s.slice.predicates) == 1 and s.slice.predicates[0][0] == "task_type"
+        }
+        combos = _weak_combinations(combinations or [], weak_tt, w.reference_score)
+        summary = (
+            f"A data weakness: {counted}, {len(wrong)} of those failing mostly with wrong "
+            f"answers (>= {WRONG_SHARE:.0%} of failing items): {names}{more}."
+        )
+        ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
+        if combos:
+            summary += (
+                " Weakest task_type × solving_operation combinations (below "
+                f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
+            )
+        return Verdict("data", summary, [], evidence, wrong)
     names = "; ".join(s.label for s in fmt[:4])
     return Verdict(
         "not_data",
-        f"The weak slices fail mostly by format (extraction, truncation, runaway or empty "
+        f"{counted}; they fail mostly by format (extraction, truncation, runaway or empty "
         f"output), not by wrong answers: {names}.",
         ["format/termination of these items: check the generation cap, stop sequences and "
          "the answer-extraction filter for them"],

@@ -8,6 +8,7 @@ import click
 
 from ..cli import Ctx, format_option, friendly_errors, pass_ctx
 from ..render import count, emit_json, emit_table, interval, pct, pvalue
+from ..report import evidence_value, slice_heading
 
 COMMANDS = ["compare", "diagnose", "report"]
 
@@ -25,11 +26,25 @@ def _mdd(mdd: float | None) -> str:
 
 def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
     """Headers, rows and notes of a comparison for a text or Markdown table."""
-    headers = [*cmp["by"], "items", "base", "cand", "diff", "95% CI", "p", "p adj", "sig", "MDD", "note"]
+    headers = [
+        *cmp["by"],
+        "items",
+        "base",
+        "cand",
+        "diff",
+        "95% CI",
+        "p",
+        "p adj",
+        "sig",
+        "MDD",
+        "note",
+    ]
     rows = []
     for r in [*cmp["rows"], cmp["overall"]]:
-        key = list(r["slice"].values()) if r is not cmp["overall"] else ["ALL"] + [""] * (
-            len(cmp["by"]) - 1
+        key = (
+            list(r["slice"].values())
+            if r is not cmp["overall"]
+            else ["ALL"] + [""] * (len(cmp["by"]) - 1)
         )
         rows.append(
             [
@@ -61,8 +76,14 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
 @click.argument("cand")
 @click.option("--benchmark", default=None)
 @click.option("--by", default="task", show_default=True, help="task, benchmark, axis or axis,axis.")
-@click.option("--k", type=int, default=None, help="Compare pass@k instead of accuracy (multi-sample runs).")
-@click.option("--allow-mismatch", is_flag=True, help="Compare runs that differ in filter, samples or temperature.")
+@click.option(
+    "--k", type=int, default=None, help="Compare pass@k instead of accuracy (multi-sample runs)."
+)
+@click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Compare runs that differ in filter, samples or temperature.",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -84,7 +105,24 @@ def compare(
     emit_table(headers, rows, fmt, title=f"{cand} vs {base}", notes=notes, payload=cmp)
 
 
-
+def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
+    """One significant slice, with per-item and per-sample figures labelled."""
+    if diag["mode"] == "change":
+        base = f"base {pct(s['base_score'])} -> " if "base_score" in s else ""
+        lost = s.get("regressed_items")
+        lost_txt = (
+            f", lost (right->wrong) {lost:g}/{s['n_items']} items" if lost is not None else ""
+        )
+        return (
+            f"{s['label']}: {base}cand {pct(s['score'])} ({count(s['correct'], s['n_samples'])} "
+            f"samples){lost_txt}, p adj {pvalue(s['p_adjusted'])}, wrong answers "
+            f"{pct(s['wrong_answer_share'])} of lost items"
+        )
+    return (
+        f"{s['label']}: {s['n_items']} items, mean per-item accuracy {pct(s['score'])}; "
+        f"{count(s['correct'], s['n_samples'])} samples correct; p adj {pvalue(s['p_adjusted'])}; "
+        f"wrong answers {pct(s['wrong_answer_share'])} of failing items"
+    )
 
 
 def print_diagnosis(diag: dict[str, Any]) -> None:
@@ -92,13 +130,17 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
     from ..report import bar
 
     who = f"{diag['cand']} vs {diag['base']}" if diag["cand"] else f"{diag['base']} (weakness)"
-    click.echo(f"VERDICT: {diag['verdict'].upper()}   [{who}" + (f", {diag['benchmark']}]" if diag["benchmark"] else "]"))
+    click.echo(
+        f"VERDICT: {diag['verdict'].upper()}   [{who}"
+        + (f", {diag['benchmark']}]" if diag["benchmark"] else "]")
+    )
     click.echo(diag["summary"])
     for cause in diag["causes"]:
         click.echo(f"  cause: {cause}")
     click.echo("\nEvidence:")
     for e in diag["evidence"]:
-        click.echo(f"  - {e['name']}: {e['value']} ({e['detail']})")
+        value = evidence_value(e)
+        click.echo(f"  - {e['name']}: " + (f"{value} ({e['detail']})" if value else e["detail"]))
     click.echo("\nFailure modes (samples):")
     runs = list(diag["failure_modes"])
     click.echo("  " + f"{'mode':<20}" + "".join(f"{r:>18}" for r in runs))
@@ -108,17 +150,21 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
         click.echo("\nChange by failure mode (points of accuracy):")
         scale = max(abs(r["contribution"]) for r in diag["failure_mode_shift"]) or 1
         for r in diag["failure_mode_shift"]:
-            click.echo(f"  {r['mode']:<20}{100 * r['contribution']:+7.1f}  {bar(r['contribution'], scale)}")
-    click.echo(f"\nSignificant slices ({len(diag['slices'])} kept of {diag['slices_tested']} tested, BH q=0.05):")
-    for s in diag["slices"]:
+            click.echo(
+                f"  {r['mode']:<20}{100 * r['contribution'] + 0.0:+7.1f}  {bar(r['contribution'], scale)}"
+            )
+    click.echo(f"\n{slice_heading(diag)}:")
+    if not diag["slices"] and diag["mode"] == "change":
         click.echo(
-            f"  - {s['label']}: {pct(s['score'])} ({count(s['correct'], s['n_samples'])}), "
-            f"{s['n_items']} items, p adj {pvalue(s['p_adjusted'])}, wrong answers {pct(s['wrong_answer_share'])}"
+            "  none: no slice's losses stand out beyond the overall change; per-slice paired "
+            f"tests: capslice compare {diag['base']} {diag['cand']} --by task_type"
         )
+    for s in diag["slices"]:
+        click.echo(f"  - {slice_line(diag, s)}")
         for c in s["combinations"][:3]:
             click.echo(
                 f"      {c['task_type']} x {c['solving_operation']}: {pct(c['score'])} "
-                f"({count(c['correct'], c['n_samples'])}, {c['n_items']} items)"
+                f"({count(c['correct'], c['n_samples'])} samples, {c['n_items']} items)"
             )
     for n in diag.get("notes", []):
         click.echo(f"note: {n}")
@@ -128,8 +174,16 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
 @click.argument("base")
 @click.argument("cand", required=False)
 @click.option("--benchmark", default=None, help="Benchmark to diagnose (recommended).")
-@click.option("--reference", default=None, help="Weakness mode: compare slices with this run instead of the run's own average.")
-@click.option("--allow-mismatch", is_flag=True, help="Diagnose runs that differ in filter, samples or temperature.")
+@click.option(
+    "--reference",
+    default=None,
+    help="Weakness mode: compare slices with this run instead of the run's own average.",
+)
+@click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Diagnose runs that differ in filter, samples or temperature.",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -164,11 +218,19 @@ def diagnose(
 @click.argument("base")
 @click.argument("cand")
 @click.option("--benchmark", default=None)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the Markdown here (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the Markdown here (default: stdout).",
+)
 @click.option("--allow-mismatch", is_flag=True)
 @pass_ctx
 @friendly_errors
-def report(obj: Ctx, base: str, cand: str, benchmark: str | None, output: str | None, allow_mismatch: bool) -> None:
+def report(
+    obj: Ctx, base: str, cand: str, benchmark: str | None, output: str | None, allow_mismatch: bool
+) -> None:
     """Write a complete Markdown review report of CAND against BASE (verdict, evidence, tables)."""
     text = obj.ws.report(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
     if output:

@@ -212,7 +212,8 @@ class DiagnoseMixin:
         notes: list[str] = []
         if reasons and not allow_mismatch:
             raise ValueError(
-                f"refusing to compare {base} with {cand}: " + " ".join(reasons)
+                f"refusing to compare {base} with {cand}: "
+                + " ".join(reasons)
                 + " Pass --allow-mismatch to compare anyway."
             )
         notes += [f"compared despite: {r}" for r in reasons]
@@ -235,8 +236,13 @@ class DiagnoseMixin:
             idx = np.array(index[key])
             results.append(
                 paired_compare(
-                    al.base_n[idx], al.base_c[idx], al.cand_n[idx], al.cand_c[idx], k=k,
-                    random_state=random_state, min_size=min_size,
+                    al.base_n[idx],
+                    al.base_c[idx],
+                    al.cand_n[idx],
+                    al.cand_c[idx],
+                    k=k,
+                    random_state=random_state,
+                    min_size=min_size,
                 )  # fmt: skip
             )
         adjusted = adjust(results, slice_keys, q=q)
@@ -279,6 +285,7 @@ class Diagnosis:
     slices: list[dict[str, Any]]
     n_tested: int
     notes: list[str] = field(default_factory=list)
+    direction: str | None = None  # change mode: "drop" | "gain" | "none"; weakness: None
 
     def to_dict(self) -> dict[str, Any]:
         v = self.verdict.to_dict()
@@ -298,6 +305,7 @@ class Diagnosis:
             "spread": self.spread,
             "slices": self.slices,
             "slices_tested": self.n_tested,
+            "direction": self.direction,
             "notes": self.notes,
         }
 
@@ -341,6 +349,15 @@ def _signal_counts(signals: Sequence[str | None]) -> dict[str, int]:
     return counts
 
 
+def _cap_modes(signals: Sequence[str | None], modes: np.ndarray) -> dict[str, int]:
+    """Failure mode -> samples whose signals include ``cap`` (hit the generation cap)."""
+    out: dict[str, int] = {}
+    for s, m in zip(signals, modes, strict=True):
+        if "cap" in (s or "").split(","):
+            out[str(m)] = out.get(str(m), 0) + 1
+    return out
+
+
 def _mode_counts(modes: np.ndarray) -> dict[str, int]:
     from ..analysis.failure_modes import MODES
 
@@ -349,7 +366,9 @@ def _mode_counts(modes: np.ndarray) -> dict[str, int]:
     return {m: int(found.get(m, 0)) for m in MODES}
 
 
-def _per_item(item: np.ndarray, score: np.ndarray, modes: np.ndarray, labels: dict[str, np.ndarray]):
+def _per_item(
+    item: np.ndarray, score: np.ndarray, modes: np.ndarray, labels: dict[str, np.ndarray]
+):
     """Collapse sample rows to item rows: n, c, dominant failing mode, labels."""
     uniq, first, inv = np.unique(item, return_index=True, return_inverse=True)
     n = np.bincount(inv).astype(float)
@@ -365,7 +384,15 @@ def _per_item(item: np.ndarray, score: np.ndarray, modes: np.ndarray, labels: di
     return uniq, n, c, dom, {a: v[first] for a, v in labels.items()}, inv
 
 
-def _slice_rows(search: Any, item_n: np.ndarray, item_c: np.ndarray, item_labels: dict[str, np.ndarray], overall: float, k: int | None, seed: int) -> list[dict[str, Any]]:
+def _slice_rows(
+    search: Any,
+    item_n: np.ndarray,
+    item_c: np.ndarray,
+    item_labels: dict[str, np.ndarray],
+    overall: float,
+    k: int | None,
+    seed: int,
+) -> list[dict[str, Any]]:
     from ..analysis.metrics import slice_score
 
     rows = []
@@ -425,6 +452,17 @@ def _combinations(
     return sorted(out, key=lambda r: (r["score"], -r["n_items"]))
 
 
+def _run_cells(
+    slices: list[dict[str, Any]], item_n: np.ndarray, item_c: np.ndarray,
+    item_labels: dict[str, np.ndarray],
+) -> list[dict[str, Any]]:  # fmt: skip
+    """task_type x solving_operation cells over the whole run (all their items), restricted
+    to the cells that occur inside some significant slice; weakest first."""
+    inside = {(c["task_type"], c["solving_operation"]) for r in slices for c in r["combinations"]}
+    cells = _combinations(np.ones(item_n.size, dtype=bool), item_n, item_c, item_labels)
+    return [c for c in cells if (c["task_type"], c["solving_operation"]) in inside]
+
+
 class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
 
@@ -468,7 +506,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         reasons = self._comparability(b_run["id"], c_run["id"])
         if reasons and not allow_mismatch:
             raise ValueError(
-                f"refusing to diagnose {cand} against {base}: " + " ".join(reasons)
+                f"refusing to diagnose {cand} against {base}: "
+                + " ".join(reasons)
                 + " Pass --allow-mismatch to diagnose anyway."
             )
         notes += [f"diagnosed despite: {r}" for r in reasons]
@@ -500,8 +539,12 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             dec, overall, search,
             base_signals=_signal_counts([bo.signals[i] for i in bi]),
             cand_signals=_signal_counts([co.signals[i] for i in ci]),
+            base_cap_modes=_cap_modes([bo.signals[i] for i in bi], bo.modes[bi]),
+            cand_cap_modes=_cap_modes([co.signals[i] for i in ci], co.modes[ci]),
         )  # fmt: skip
-        slices = _slice_rows(search, cn, cc, item_labels, float(cc.sum() / cn.sum()), None, random_state)
+        slices = _slice_rows(
+            search, cn, cc, item_labels, float(np.mean(cc / cn)), None, random_state
+        )
         for row, s in zip(slices, search.slices, strict=True):
             mask = np.ones(bn.size, dtype=bool)
             for axis, value in s.slice.predicates:
@@ -548,6 +591,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
             failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
             n_tested=search.n_tested, notes=notes,
+            direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
         )  # fmt: skip
 
     def report(
@@ -559,7 +603,12 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         diag = self.diagnose(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
         runs = {r["name"]: r for r in self.runs() if r["name"] in (base, cand)}  # type: ignore[attr-defined]
         comparisons = [
-            (f"By {by}", self.compare(base, cand, benchmark=benchmark, by=by, allow_mismatch=allow_mismatch).to_dict())
+            (
+                f"By {by}",
+                self.compare(
+                    base, cand, benchmark=benchmark, by=by, allow_mismatch=allow_mismatch
+                ).to_dict(),
+            )
             for by in ("task", *AXES, "task_type,solving_operation")
         ]
         return report_markdown(runs, comparisons, diag.to_dict())
@@ -573,7 +622,10 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
         o = _outcomes(self.store, run["id"], benchmark)
         if not o.keys:
-            raise ValueError(f"run {run['name']} has no scored samples" + (f" in {benchmark}" if benchmark else ""))
+            raise ValueError(
+                f"run {run['name']} has no scored samples"
+                + (f" in {benchmark}" if benchmark else "")
+            )
         _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
         weights = 1.0 / counts[inv]
         ref_correct = None
@@ -597,13 +649,20 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
             weights = 1.0 / counts[inv]
             ref_correct = np.array([means[i] for i in o.item])
-        weak = decompose_weakness(o.labels, o.score, o.modes, weights, ref_correct, min_size=min_size)
+        weak = decompose_weakness(
+            o.labels, o.score, o.modes, weights, ref_correct, min_size=min_size
+        )
         _, n, c, dom, item_labels, _ = _per_item(o.item, o.score, o.modes, o.labels)
         search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
-        verdict = verdict_for_weakness(weak, search)
         n_max = int(n.max())
-        overall = float(c.sum() / n.sum()) if reference is None else float(weak.reference_score)
+        # per-item mean, the same basis as each slice's score (items weigh 1 whatever their samples)
+        overall = float(np.mean(c / n)) if reference is None else float(weak.reference_score)
         slices = _slice_rows(search, n, c, item_labels, overall, n_max if n_max > 1 else None, seed)
+        verdict = verdict_for_weakness(
+            weak, search,
+            sample_counts={r["label"]: (r["correct"], r["n_samples"]) for r in slices},
+            combinations=_run_cells(slices, n, c, item_labels),
+        )  # fmt: skip
         axes = {
             a: [
                 {

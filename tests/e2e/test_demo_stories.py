@@ -36,7 +36,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_demo_runs_have_the_documented_names(demo: Path) -> None:
     runs = {r["name"]: r for r in json.loads(capslice(demo, "runs", "--format", "json").stdout)}
-    assert set(runs) == {"bbh-base", "bbh-eos-masked", "bbh-eos-restored", "math-base", "math-targeted"}
+    assert set(runs) == {
+        "bbh-base",
+        "bbh-eos-masked",
+        "bbh-eos-restored",
+        "math-base",
+        "math-targeted",
+    }
     assert runs["bbh-base"]["benchmarks"]["bbh"]["metric"] == "greedy accuracy"
     base = runs["bbh-base"]["benchmarks"]["bbh"]["score"]
     masked = runs["bbh-eos-masked"]["benchmarks"]["bbh"]["score"]
@@ -45,7 +51,9 @@ def test_demo_runs_have_the_documented_names(demo: Path) -> None:
 
 def test_eos_story_is_not_a_data_problem(demo: Path) -> None:
     diag = json.loads(
-        capslice(demo, "diagnose", "bbh-base", "bbh-eos-masked", "--benchmark", "bbh", "--format", "json").stdout
+        capslice(
+            demo, "diagnose", "bbh-base", "bbh-eos-masked", "--benchmark", "bbh", "--format", "json"
+        ).stdout
     )
     assert {"verdict", "evidence", "failure_modes", "slices"} <= set(diag)
     assert diag["verdict"] == "not_data"
@@ -56,13 +64,17 @@ def test_eos_story_is_not_a_data_problem(demo: Path) -> None:
 
 
 def test_eos_restored_recovers_above_base(demo: Path) -> None:
-    cmp = json.loads(capslice(demo, "compare", "bbh-base", "bbh-eos-restored", "--format", "json").stdout)
+    cmp = json.loads(
+        capslice(demo, "compare", "bbh-base", "bbh-eos-restored", "--format", "json").stdout
+    )
     assert cmp["overall"]["diff"] > 0
     assert cmp["overall"]["cand"]["correct"] > cmp["overall"]["base"]["correct"]
 
 
 def test_math_weakness_is_a_data_problem_naming_the_combinations(demo: Path) -> None:
-    diag = json.loads(capslice(demo, "diagnose", "math-base", "--benchmark", "math", "--format", "json").stdout)
+    diag = json.loads(
+        capslice(demo, "diagnose", "math-base", "--benchmark", "math", "--format", "json").stdout
+    )
     assert diag["verdict"] == "data"
     labels = {s["label"] for s in diag["slices"]}
     assert "solving_operation=modular_arithmetic" in labels
@@ -80,7 +92,9 @@ def test_math_weakness_is_a_data_problem_naming_the_combinations(demo: Path) -> 
 def test_aime_pass_at_128_goes_from_2_to_8_of_30(demo: Path) -> None:
     for run, solved in (("math-base", 2), ("math-targeted", 8)):
         table = json.loads(
-            capslice(demo, "slices", "--run", run, "--by", "task", "--k", "128", "--format", "json").stdout
+            capslice(
+                demo, "slices", "--run", run, "--by", "task", "--k", "128", "--format", "json"
+            ).stdout
         )
         aime = next(r for r in table["slices"] if r["slice"]["task"] == "aime")
         assert aime["pass_at_k"]["128"]["score"] == pytest.approx(solved / 30)

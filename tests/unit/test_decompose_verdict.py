@@ -308,4 +308,144 @@ def test_inconclusive_says_how_many_items_would_settle_it() -> None:
     assert v.verdict == "inconclusive"
     assert "smallest detectable change" in v.summary and "more)" in v.summary
     mdd = next(e for e in v.evidence if e.name == "minimum detectable difference")
-    assert mdd.value == pytest.approx(overall.mdd)
+    # value in points (None when no difference is detectable, as JSON has no inf)
+    if overall.mdd == float("inf"):
+        assert mdd.value is None and "no difference" in mdd.detail
+    else:
+        assert mdd.value == pytest.approx(100 * overall.mdd, abs=0.05)
+    assert mdd.unit == "points"
+
+
+# ---------------------------------------------------------------- wording and new rules
+
+
+def _eos_verdict(s: dict):
+    d = _decompose(s)
+    slices = significant_slices(
+        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
+    )
+    return d, verdict_for_change(
+        d, _overall(s), slices, base_signals=signal_counts(s["base_fm"]),
+        cand_signals=signal_counts(s["cand_fm"]),
+    )  # fmt: skip
+
+
+def _eos_with_wrong_to_truncated() -> dict:
+    """EOS story where half the base wrong answers also run to the cap (truncated)."""
+    s = _eos_story()
+    rng = np.random.default_rng(3)
+    flip = (s["base"] == 0) & (rng.random(s["base"].size) < 0.5)
+    s["cand_modes"] = s["cand_modes"].copy()
+    s["cand_modes"][flip] = "truncated"
+    s["cand_fm"] = [
+        FailureMode(m, "", ("cap",) if m == "truncated" else fm.signals)
+        for m, fm in zip(s["cand_modes"], s["cand_fm"], strict=True)
+    ]
+    return s
+
+
+def test_opposite_parts_are_phrased_in_points_never_as_a_share_over_100() -> None:
+    s = _eos_with_wrong_to_truncated()
+    d, v = _eos_verdict(s)
+    assert d.wrong_answer_contribution > 0 > d.total_change  # wrong answers moved the other way
+    assert v.verdict == "not_data"
+    assert "format failures account for" in v.summary and "net " in v.summary
+    assert "became format failures" in v.summary
+    assert not re_share_over_100(v.summary)
+    fmt = next(e for e in v.evidence if e.name == "format failures' part of the change")
+    assert fmt.unit == "points"
+    assert fmt.value == pytest.approx(round(100 * d.format_contribution, 1))
+    assert "more than all of it" in fmt.detail and "threshold" not in fmt.detail
+    wrong = next(e for e in v.evidence if e.name == "wrong answers' part of the change")
+    assert wrong.value > 0 and "moved against the net" in wrong.detail
+    p = next(e for e in v.evidence if e.name == "paired p-value")
+    assert p.unit == "p" and p.value == float(f"{p.value:.2g}")
+    for e in v.evidence:  # no 16-digit floats
+        if isinstance(e.value, float):
+            assert len(repr(e.value)) <= 10, (e.name, e.value)
+
+
+def re_share_over_100(text: str) -> bool:
+    import re
+
+    return any(float(x) > 100 for x in re.findall(r"(\d+(?:\.\d+)?)%", text))
+
+
+def test_gain_from_fewer_format_failures_names_the_fix() -> None:
+    s = _eos_story()
+    # swap the runs: the candidate now emits EOS again
+    r = dict(s, base=s["cand"], cand=s["base"], base_modes=s["cand_modes"],
+             cand_modes=s["base_modes"], base_fm=s["cand_fm"], cand_fm=s["base_fm"])  # fmt: skip
+    _, v = _eos_verdict(r)
+    assert v.verdict == "not_data"
+    assert "gain comes from fewer format failures" in v.summary
+    assert v.causes[0].startswith("termination fixed")
+    assert "EOS not emitted" not in v.summary
+    assert not any(c.startswith("EOS not emitted") for c in v.causes)
+    names = {e.name for e in v.evidence}
+    assert "slices where losses (right → wrong) are concentrated despite the gain" in names
+
+
+def test_spread_eos_drop_says_no_slice_stands_out_and_points_to_compare() -> None:
+    _, v = _eos_verdict(_eos_story())
+    ev = next(
+        e
+        for e in v.evidence
+        if e.name == "slices where the change is concentrated beyond its overall size"
+    )
+    assert ev.value == len(v.slices) == 0
+    assert "every content slice dropped" in ev.detail and "capslice compare" in ev.detail
+    cap = next(e for e in v.evidence if e.name == "samples at the generation cap")
+    assert "extraction_failure samples that also hit the cap" in cap.detail
+
+
+def _broad_wrong_answer_drop() -> dict:
+    """Every task type loses right answers to wrong answers, two of them a bit more."""
+    rng = np.random.default_rng(8)
+    labels = _labels(200, rng)
+    n = labels["task_type"].size
+    base = (rng.random(n) < 0.75).astype(float)
+    cand = base.copy()
+    rate = np.where(np.isin(labels["task_type"], ["algebra", "geometry"]), 0.5, 0.3)
+    cand[(base == 1) & (rng.random(n) < rate)] = 0
+    modes = lambda c: np.where(c == 1, "correct", "wrong_answer").astype(object)  # noqa: E731
+    return dict(labels=labels, base=base, cand=cand, base_modes=modes(base), cand_modes=modes(cand))
+
+
+def test_broad_wrong_answer_change_is_not_called_localized() -> None:
+    s = _broad_wrong_answer_drop()
+    d = _decompose(s)
+    assert d.content_pattern == "spread"
+    slices = significant_slices(
+        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
+    )
+    assert slices.slices  # some slices drop significantly more than the rest ...
+    v = verdict_for_change(d, _overall(s), slices)
+    assert v.verdict == "inconclusive"  # ... but the change is spread: no data claim
+    assert "localized in" not in v.summary
+    assert (
+        "broad change of wrong answers" in v.summary
+        and "rather than a localized data gap" in v.summary
+    )
+    assert "largest drops are in task_type=" in v.summary
+    lost = next(e for e in v.evidence if e.name.startswith("slice "))
+    assert "lost (right→wrong)" in lost.detail and "error" not in lost.detail
+
+
+def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
+    s = _math_story()
+    w = decompose_weakness(s["labels"], s["cand"], modes=s["cand_modes"])
+    slices = significant_slices(s["labels"], 1 - s["cand"], modes=s["cand_modes"])
+    combos = [
+        {"task_type": t, "solving_operation": o, "score": 0.1, "correct": 5, "n_samples": 50,
+         "n_items": 50}
+        for t, o in COMBOS
+    ] + [{"task_type": "prealgebra", "solving_operation": "casework", "score": 0.99,
+          "correct": 99, "n_samples": 100, "n_items": 100}]  # fmt: skip
+    v = verdict_for_weakness(w, slices, combinations=combos)
+    assert v.verdict == "data"
+    assert f"{len(slices.slices)} slice(s) are significantly weaker" in v.summary
+    assert "algebra × equation_solving 10.0% (5/50 samples correct, 50 items)" in v.summary
+    assert "prealgebra × casework" not in v.summary  # above the average: not weak
+    overall = next(e for e in v.evidence if e.name == "overall accuracy (mean per item)")
+    assert "pooled over samples" in overall.detail and overall.unit == "%"
