@@ -94,3 +94,26 @@ def test_qwen_math_pass_at_k_equals_unbiased_estimator(tmp_path: Path) -> None:
     for k in range(1, 9):
         expected = sum(1 - comb(8 - sum(r["score"]), k) / comb(8, k) for r in rows) / len(rows)
         assert overall["pass_at_k"][str(k)]["score"] == pytest.approx(expected, abs=1e-12)
+
+
+def test_cot_generations_that_never_answer_are_classified(bbh_store: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(bbh_store)
+    modes: dict[str, int] = {}
+    after = 0
+    while True:
+        rows, more = ws.samples("cot", limit=2000, after_id=after)
+        for r in rows:
+            sample = r["response"] or ""
+            if "the answer is" not in sample.lower():
+                full = ws.sample(r["id"])["response"] or ""
+                if "the answer is" not in full.lower():
+                    modes[r["failure_mode"]] = modes.get(r["failure_mode"], 0) + 1
+        if not more:
+            break
+        after = rows[-1]["id"]
+    assert sum(modes.values()) == 236
+    # most were cut by the generation cap: classified truncated, not plain wrong answers
+    assert modes.get("truncated", 0) > 150
+    assert modes.get("wrong_answer", 0) < 60
