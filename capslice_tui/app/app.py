@@ -41,6 +41,15 @@ class NavEntry:
     factory: str | Callable[[], Screen] | None
 
 
+# Human names of focused widgets for the help's section titles.
+WIDGET_NAMES = {
+    "VerticalScroll": "scrolling",
+    "ResultTable": "table (focused)",
+    "DataTable": "table (focused)",
+    "Input": "text input (focused)",
+    "OptionList": "list (focused)",
+}
+
 NAVIGATION: list[NavEntry] = [
     NavEntry("r", "Runs (start screen)", None),
 ]
@@ -92,26 +101,35 @@ class CapsliceApp(App):
             self.exit()
 
     def help_rows(self, screen: Screen) -> list[HelpRow]:
-        """Every active binding of ``screen`` (screen, widget and global), from the bindings."""
+        """Every active binding of ``screen`` (screen, focused widget and global).
+
+        Rows hold the key as displayed and the binding's description; a key with the same
+        description as one already listed (``esc`` next to ``b`` Back) is folded into it.
+        """
         rows: list[HelpRow] = []
-        seen: set[tuple[str, str]] = set()
+        by_description: dict[tuple[str, str], int] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
-            if binding.system or "copy" in binding.action:
-                continue  # terminal plumbing, not capslice keys
+            if binding.system or "copy" in binding.action or binding.action == "command_palette":
+                continue  # terminal plumbing; the palette gets its own row below
             if active.node is self:
                 section = "global"
             elif active.node is screen:
                 section = "this screen"
             else:
-                section = f"{type(active.node).__name__} (focused)"
+                section = f"{WIDGET_NAMES.get(type(active.node).__name__, 'focused widget')}"
             description = binding.description or binding.tooltip or binding.action
+            if binding.tooltip and binding.tooltip != description:
+                description = f"{description}: {binding.tooltip}"
             display = self.get_key_display(binding)
-            if (display, description) in seen:
+            seen = by_description.get((section, binding.description or binding.action))
+            if seen is not None:
+                old = rows[seen]
+                rows[seen] = HelpRow(section, f"{old.key}/{display}", description, old.binding_id)
                 continue
-            seen.add((display, description))
+            by_description[(section, binding.description or binding.action)] = len(rows)
             rows.append(HelpRow(section, display, description, binding.id))
-        rows.append(HelpRow("global", "ctrl+p", "command palette (screen-aware)", None))
+        rows.append(HelpRow("global", "ctrl+p", "command palette (this screen's commands)", None))
         order = {"this screen": 0, "global": 2}
         rows.sort(key=lambda r: order.get(r.section, 1))
         return rows
@@ -120,25 +138,30 @@ class CapsliceApp(App):
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
-        title = f"{screen.sub_title or type(screen).__name__}"
-        self.push_screen(HelpScreen(title, self.help_rows(screen)))
+        title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or "capslice"
+        legend = tuple(getattr(screen, "HELP_LEGEND", ()))
+        self.push_screen(HelpScreen(title, self.help_rows(screen), legend))
 
     def action_menu(self) -> None:
         if not isinstance(self.screen, MenuScreen):
             self.push_screen(MenuScreen(NAVIGATION))
 
     def open_navigation(self, entry: NavEntry) -> None:
-        """Open a navigation entry's screen (the start screen when its factory is ``None``)."""
-        if entry.factory is None:
-            while len(self.screen_stack) > 1:
-                self.pop_screen()
-            return
+        """Open a navigation entry's screen on top of the start screen.
+
+        The stack is first popped back to the start screen, so menu walks never pile screens
+        up (``q`` from any menu-opened screen returns to the runs screen, a second ``q``
+        quits). An entry whose factory is ``None`` only returns to the start screen.
+        """
         try:
-            screen = resolve_screen(entry.factory)
+            screen = None if entry.factory is None else resolve_screen(entry.factory)
         except Exception as exc:  # a broken entry must not take the app down
             self.notify(f"cannot open {entry.label}: {exc}", severity="error", markup=False)
             return
-        self.push_screen(screen)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if screen is not None:
+            self.push_screen(screen)
 
 
 def make_app(
@@ -168,4 +191,6 @@ NAVIGATION.append(
 )
 NAVIGATION.append(NavEntry("g", "Ingest logs", "capslice_tui.app.screens.ingest:IngestScreen"))
 NAVIGATION.append(NavEntry("t", "Taxonomy", "capslice_tui.app.screens.taxonomy:TaxonomyScreen"))
-NAVIGATION.append(NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen"))
+NAVIGATION.append(
+    NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen")
+)

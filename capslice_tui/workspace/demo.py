@@ -32,7 +32,9 @@ def build_demo(
     """Ingest every demo run missing from the store (all of them again with ``force``).
 
     Returns:
-        Summary lines: one per run with its per-benchmark score and counts.
+        Summary lines (each under 80 columns for typical run names): one per run and
+        benchmark with its score and counts, e.g.
+        ``bbh-base          bbh   greedy acc  59.6%  (286/480 samples, 480 items)``.
     """
     root = sample_data_dir() / "lm_eval"
     existing = {r["name"] for r in ws.store.list_runs()}
@@ -49,8 +51,9 @@ def build_demo(
         if run["name"] not in {n for n, _, _ in DEMO_RUNS}:
             continue
         for bench, s in run["benchmarks"].items():
+            metric = s["metric"].replace("accuracy", "acc").replace(" (mean over samples)", " mean")
             lines.append(
-                f"{run['name']:<18} {bench:<6} {s['metric']:<30} {100 * s['score']:5.1f}%"
+                f"{run['name']:<17} {bench:<5} {metric[:10]:<10} {100 * s['score']:5.1f}%"
                 f"  ({s['correct']:.0f}/{s['n_samples']} samples, {s['n_items']} items)"
             )
     lines.append(f"store: {ws.store_path}")

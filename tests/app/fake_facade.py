@@ -114,6 +114,8 @@ def diagnosis(base: str, cand: str | None, benchmark: str | None) -> dict[str, A
                 "slice": {"task": TASK},
                 "n_items": 25,
                 "score": 0.52,
+                "correct": 13.0,
+                "n_samples": 25,
                 "base_score": 0.76,
                 "deficit": -0.24,
                 "p_value": 0.01,

@@ -96,7 +96,7 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         await settle(app, pilot)
         assert app.screen.failure_mode == "wrong_answer"
         rows = table_rows(app)
-        assert rows and all(r[5] == "✗ no" and r[6] == "wrong" for r in rows)
+        assert rows and all(r[5] == "✗ no" and r[6] == "wrong_answer" for r in rows)
 
         await pilot.press("enter")
         await settle(app, pilot)
@@ -177,7 +177,8 @@ async def test_help_lists_screen_and_global_bindings(store_path: Path) -> None:
         text = static_text(app, "#help-text")
         for needle in ("this screen", "global", "Group", "Sort", "Axes", "Back", "Menu"):
             assert needle in text
-        assert "(slices.group)" in text and "(app.help)" in text
+        assert "(slices.group)" not in text and "(app.help" not in text
+        assert text.startswith("Help: ") and "SlicesScreen" not in text
         await pilot.press("b")
         await pilot.pause()
         assert isinstance(app.screen, SlicesScreen)
@@ -212,14 +213,18 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert isinstance(app.screen, CompareScreen)
         assert fake.calls[-1] == ("compare", ("base", "cand"), {"benchmark": "bbh", "by": "task"})
         rows = table_rows(app)
-        assert rows[0][:3] == ["ALL", "worse*", "-24.0pt"]
-        assert rows[1][0] == "boolean_expressions" and rows[1][1] == "worse*"
-        assert rows[1][3] == "76.0% 19/25" and rows[1][4] == "52.0% 13/25"
-        assert rows[1][5:7] == ["0.031", "1.0e-07"]
-        assert rows[2][1] == ""
-        assert "2 slices tested" in static_text(app, "#status")
+        assert rows[0] == ["ALL", "50", "19/25", "13/25", "-24.0pt", "1.0e-07", "worse*"]
+        assert rows[1] == [
+            "boolean_expressions", "25", "19/25", "13/25", "-24.0pt", "1.0e-07", "worse*"
+        ]  # fmt: skip
+        assert rows[2][6] == ""
+        assert "2 tested" in static_text(app, "#status")
+        await pilot.press("down")
+        detail = static_text(app, "#detail-line")
+        assert "base 76.0% 19/25 → cand 52.0% 13/25" in detail
+        assert "p 0.031" in detail and "test mcnemar-exact" in detail
 
-        await pilot.press("down", "enter")  # the significant task slice -> cand samples
+        await pilot.press("enter")  # the significant task slice -> cand samples
         await settle(app, pilot)
         assert isinstance(app.screen, SamplesScreen)
         assert app.screen.run == "cand" and app.screen.slice_task == TASK
@@ -238,12 +243,17 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert "truncated cand" in chart and "33.0%" in chart and "#" in chart
         axes = str(app.screen.query_one("#axes-chart").render())
         assert "boolean_logic" in axes and "-24.0pt n=25" in axes
+        slice_rows = table_rows(app)
+        assert slice_rows == [
+            ["boolean_expressions", "25", "52.0% 13/25", "-24.0pt", "0.020", "wrong_answer"]
+        ]
+        assert "1 significant slice(s) listed" in static_text(app, "#slices-title")
         app.screen.query_one(ResultTable).focus()
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, SamplesScreen)
         assert app.screen.failure_mode == "wrong_answer" and app.screen.run == "cand"
-        assert table_rows(app) and all(r[6] == "wrong" for r in table_rows(app))
+        assert table_rows(app) and all(r[6] == "wrong_answer" for r in table_rows(app))
 
 
 async def test_weakness_diagnosis_from_runs_screen(store_path: Path) -> None:
@@ -256,7 +266,9 @@ async def test_weakness_diagnosis_from_runs_screen(store_path: Path) -> None:
         assert isinstance(app.screen, DiagnoseScreen)
         assert fake.calls[-1] == ("diagnose", ("base", None), {"benchmark": "bbh"})
         chart = str(app.screen.query_one("#failure-chart").render())
-        assert "correct" in chart and "37 (74.0%)" in chart
+        assert "correct" in chart and "37 samples (74.0%)" in chart
+        axes = str(app.screen.query_one("#axes-chart").render())
+        assert "boolean_logic" in axes
 
 
 async def test_worker_error_becomes_notification(store_path: Path) -> None:
@@ -309,7 +321,7 @@ async def test_no_color_keeps_text_markers(
         await settle(app, pilot)
         rows = table_rows(app)
         assert {r[5] for r in rows} == {"✓ ok", "✗ no"}
-        assert {r[6] for r in rows} >= {"wrong", "correct"}
+        assert {r[6] for r in rows} >= {"wrong_answer", "correct"}
         assert isinstance(app.screen.query_one(ResultTable).get_row_at(0)[0], Text)
 
 

@@ -69,9 +69,12 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert len(table) == len(data["suggestions"]) >= 1
         assert table[0][0] == str(data["suggestions"][0]["id"])
         assert table[0][3] == "100.0%"  # failing only: every member is wrong
-        assert "suggestions from" in status(app)
+        assert "suggestions of" in status(app)
+        assert "Δerr pts" in [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
         preview = str(screen.query_one("#preview", Static).render())
-        assert "wrong" in preview and "tasks:" in preview
+        assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview
+        assert "question words:" in preview and "response words:" in preview
+        assert "q:" not in table[0][6]  # question words show as Q:word (help explains)
         assert screen.last_progress == ("done", 1.0)  # progress messages arrived
 
 

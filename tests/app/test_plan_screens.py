@@ -45,4 +45,4 @@ async def test_plan_screen_asks_for_inputs(ws, tmp_path):
         await pilot.pause()
         await pilot.press("enter")  # Enter in an input plans (inputs take plain keys)
         await pilot.pause()
-        assert "fill baseline" in str(screen.query_one("#status").render())
+        assert "fill in baseline, benchmark first" in str(screen.query_one("#status").render())

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, SelectionList, Static
+from textual.widgets import Button, OptionList, Static
+from textual.widgets.option_list import Option
+
+
+def checkbox(axis: str, on: bool) -> Text:
+    """One picker line as plain text: ``[x] axis`` when chosen, ``[ ] axis`` when not."""
+    return Text(f"[{'x' if on else ' '}] {axis}", no_wrap=True)
 
 
 class AxisPicker(ModalScreen[list[str] | None]):
     """Checkbox list of axes. Space/Enter toggles, ``a`` or the Apply button applies.
 
-    Dismisses with the chosen axes in vocabulary order, or ``None`` when cancelled.
+    The state is text (``[x]``/``[ ]``), so it reads without colour. Dismisses with the
+    chosen axes in vocabulary order, or ``None`` when cancelled.
     """
 
     BINDINGS = [
+        Binding("space", "toggle", "Toggle", id="axes.toggle"),
         Binding("a", "apply", "Apply", id="axes.apply"),
         Binding("b", "cancel", "Cancel", id="axes.cancel"),
         Binding("escape", "cancel", "Cancel", show=False, id="axes.cancel-escape"),
@@ -24,22 +33,45 @@ class AxisPicker(ModalScreen[list[str] | None]):
     def __init__(self, axes: list[str], selected: list[str]) -> None:
         super().__init__()
         self.axes = axes
-        self.selected = selected
+        self.chosen = {a for a in selected if a in axes}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static("Group by these axes (space toggles, a applies, b cancels)")
-            yield SelectionList[str](
-                *[(axis, axis, axis in self.selected) for axis in self.axes], id="axis-list"
+            yield OptionList(
+                *[Option(checkbox(a, a in self.chosen), id=a) for a in self.axes], id="axis-list"
             )
             yield Button("Apply", id="apply")
 
+    def on_mount(self) -> None:
+        self.query_one(OptionList).highlighted = 0
+
+    @property
+    def selected(self) -> list[str]:
+        """The chosen axes in vocabulary order."""
+        return [a for a in self.axes if a in self.chosen]
+
+    def _toggle(self, index: int | None) -> None:
+        if index is None or not 0 <= index < len(self.axes):
+            return
+        axis = self.axes[index]
+        self.chosen ^= {axis}
+        self.query_one(OptionList).replace_option_prompt_at_index(
+            index, checkbox(axis, axis in self.chosen)
+        )
+
+    def action_toggle(self) -> None:
+        self._toggle(self.query_one(OptionList).highlighted)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._toggle(event.option_index)
+
     def action_apply(self) -> None:
-        chosen = set(self.query_one(SelectionList).selected)
-        if not chosen:
+        if not self.chosen:
             self.notify("choose at least one axis", markup=False)
             return
-        self.dismiss([a for a in self.axes if a in chosen])
+        self.dismiss(self.selected)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -20,9 +20,16 @@ class CapsliceScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("b", "back", "Back", id="back", tooltip="Go back to the previous screen"),
+        # q (global) also goes back, so b stays out of the footer to leave room there.
+        Binding(
+            "b", "back", "Back", show=False, id="back", tooltip="Go back to the previous screen"
+        ),
         Binding("escape", "back", "Back", show=False, id="back-escape"),
     ]
+
+    # Shown by help (``?``): the screen's human title and what its columns/markers mean.
+    HELP_TITLE: str = ""
+    HELP_LEGEND: tuple[str, ...] = ()
 
     @property
     def ws(self) -> Any:

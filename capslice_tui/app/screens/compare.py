@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from ..format import cell, count, pct, points, pvalue, slice_label, warning_mark
 from ..messages import CompareLoaded
@@ -17,7 +17,8 @@ from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .slices import GROUPINGS, samples_query
 
-COLUMNS = ("slice", "mark", "diff", "base", "cand", "p", "p adj", "items", "test", "warn")
+# Fits 80 columns; p, the test and the warning go in the detail line of the highlighted row.
+COLUMNS = ("slice", "n", "base c/n", "cand c/n", "diff", "p adj", "sig")
 
 
 def as_dict(result: Any) -> dict[str, Any]:
@@ -62,19 +63,61 @@ def side(s: dict[str, Any] | None) -> str:
     return f"{pct(s.get('score'))} {count(s.get('correct'), s.get('n'))}"
 
 
+def side_count(s: dict[str, Any] | None) -> str:
+    """One run's counts only: ``133/250`` (``-`` when missing)."""
+    return count(s.get("correct"), s.get("n")) if s else "-"
+
+
+def sig_mark(row: dict[str, Any]) -> str:
+    """``worse*``/``better*`` (or the facade's marker) for a significant row, else ``""``."""
+    return row.get("marker") or ("sig" if row.get("significant") else "")
+
+
+def detail_line(row: dict[str, Any], label: str) -> str:
+    """The columns that do not fit the table, for the highlighted row, as one or two lines."""
+    warn = warning_mark(row.get("warning"), row.get("n_items"))
+    first = (
+        f"{label}: base {side(row.get('base'))} → cand {side(row.get('cand'))}"
+        f" · {points(row.get('diff'))}"
+    )
+    second = (
+        f"p {pvalue(row.get('p_value'))} · p adj {pvalue(row.get('p_adjusted'))}"
+        f" · {row.get('n_items')} items · test {row.get('test') or '-'}"
+        + (f" · {warn}: {row.get('warning')}" if warn else "")
+    )
+    return f"{first}\n{second}"
+
+
 class CompareScreen(CapsliceScreen):
     """``ws.compare(base, cand)`` as a table; Enter opens the slice's samples in ``cand``."""
+
+    HELP_TITLE = "Compare two runs"
+    HELP_LEGEND = (
+        "n: items in the slice; base c/n, cand c/n: correct/scored samples of each run",
+        "diff: cand score - base score in percentage points (pt)",
+        "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
+        "sig: worse* / better* = significant drop / gain (p adj < q)",
+        "line under the table: scores in %, raw p, the test used, warnings",
+        "warn: n<20 small slice, n<10 too small to test",
+    )
 
     BINDINGS = [
         Binding("g", "cycle_grouping", "Group", id="compare.group"),
         Binding("d", "diagnose", "Diagnose", id="compare.diagnose"),
-        Binding("w", "toggle_mismatch", "Allow mismatch", id="compare.mismatch"),
+        Binding(
+            "w",
+            "toggle_mismatch",
+            "Allow mismatch",
+            show=False,
+            id="compare.mismatch",
+            tooltip="Compare runs with different eval settings",
+        ),
         Binding(
             "r",
             "report",
             "Report",
             id="compare.report",
-            tooltip="Write the Markdown review report to the current directory",
+            tooltip="Write a Markdown review report in the current directory",
         ),
     ]
 
@@ -86,11 +129,13 @@ class CompareScreen(CapsliceScreen):
         self.by = by
         self.allow_mismatch = False
         self.data: dict[str, Any] | None = None
+        self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")
         yield ResultTable(id="compare-table")
+        yield Static("", id="detail-line")
         yield Static("comparing…", id="status")
         yield Footer()
 
@@ -123,24 +168,34 @@ class CompareScreen(CapsliceScreen):
             is_overall = r is data["overall"]
             label = "ALL" if is_overall else slice_label(r.get("slice") or {})
             cells = [
-                cell(label, 20),
-                cell(r.get("marker") or ("sig" if r.get("significant") else "")),
-                cell(points(r.get("diff"))),
-                cell(side(r.get("base"))),
-                cell(side(r.get("cand"))),
-                cell(pvalue(r.get("p_value"))),
-                cell(pvalue(r.get("p_adjusted"))),
+                cell(label, 22),
                 cell(r.get("n_items")),
-                cell(r.get("test") or ""),
-                cell(warning_mark(r.get("warning"), r.get("n_items"))),
+                cell(side_count(r.get("base"))),
+                cell(side_count(r.get("cand"))),
+                cell(points(r.get("diff"))),
+                cell(pvalue(r.get("p_adjusted"))),
+                cell(sig_mark(r)),
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))
+        self.rows = [data["overall"], *data.get("rows", [])]
         self.query_one(ResultTable).set_rows(rows)
+        self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
         self.set_status(
-            f"{data.get('n_tested', 0)} slices tested · BH q={data.get('q', '-')} · "
-            f"{n_sig} significant (* = adjusted p < q) · Enter: cand samples"
+            f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj < q={data.get('q', '-')})"
+            " · Enter: cand samples"
         )
+
+    @on(DataTable.RowHighlighted, "#compare-table")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, index: int) -> None:
+        if not 0 <= index < len(self.rows):
+            return
+        row = self.rows[index]
+        label = "ALL" if index == 0 else slice_label(row.get("slice") or {})
+        self.query_one("#detail-line", Static).update(cell(detail_line(row, label)))
 
     def action_cycle_grouping(self) -> None:
         order = list(GROUPINGS)

@@ -11,12 +11,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, pct, points, pvalue, slice_label
+from ..format import cell, count, pct, points, pvalue, slice_label
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .compare import ReportWritten, as_dict, report_path, write_report
+from .samples import MODE_TEXT
 from .slices import samples_query
 
 VERDICT_TEXT = {
@@ -24,7 +25,8 @@ VERDICT_TEXT = {
     "not_data": "NOT A DATA PROBLEM",
     "inconclusive": "INCONCLUSIVE",
 }
-SLICE_COLUMNS = ("slice", "items", "score", "deficit", "p adj", "wrong%", "dominant mode")
+# Fits 80 columns inside the scrolling diagnosis: score is per sample (correct/samples).
+SLICE_COLUMNS = ("slice", "items", "score c/n", "deficit", "p adj", "top mode")
 
 
 def verdict_banner(verdict: str) -> Text:
@@ -56,7 +58,7 @@ def failure_bars(data: dict[str, Any]) -> list[Bar]:
     counts = (data.get("failure_modes") or {}).get(data.get("base")) or {}
     total = sum(counts.values()) or 1
     for mode, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        bars.append(Bar(mode, n / total, f"{n} ({pct(n / total)})"))
+        bars.append(Bar(mode, n / total, f"{n} samples ({pct(n / total)})"))
     return bars
 
 
@@ -78,9 +80,19 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
                 )
             )
         else:
-            score = r.get("cand_score", r.get("base_score"))
-            bars.append(Bar(str(r.get("value")), score or 0.0, f"{pct(score)} n={n}"))
+            score = r.get("score", r.get("cand_score", r.get("base_score")))
+            text = f"{pct(score)} n={n}"
+            if r.get("deficit") is not None:
+                text = f"{pct(score)} {points(r['deficit'])} n={n}"
+            bars.append(Bar(str(r.get("value")), score or 0.0, text))
     return bars
+
+
+def slice_score(s: dict[str, Any]) -> str:
+    """A slice's per-sample score with its counts: ``0.1% 4/3840``."""
+    if s.get("correct") is None or s.get("n_samples") is None:
+        return pct(s.get("score"))
+    return f"{pct(s.get('score'))} {count(s.get('correct'), s.get('n_samples'))}"
 
 
 def spread_text(how: Any) -> str:
@@ -103,13 +115,25 @@ class DiagnoseScreen(CapsliceScreen):
     (change mode) writes the Markdown review report to the current directory.
     """
 
+    HELP_TITLE = "Diagnose"
+    HELP_LEGEND = (
+        "verdict: DATA PROBLEM / NOT A DATA PROBLEM / INCONCLUSIVE, with its evidence",
+        "failure modes: shares of samples (a math item has many samples)",
+        "axis decomposition: per axis value, counted in items (n=items)",
+        "  change: bar = size of the change, # = worse, █ = better",
+        "  weakness: bar = score; +/-pt = vs the rest of the run",
+        "slices: items; score c/n = per-sample score with correct/samples",
+        "deficit: slice score - reference score in points (negative = weaker)",
+        "p adj: Benjamini-Hochberg adjusted p; top mode: most common failure mode",
+        "fmt! = extraction_failure, trunc = truncated",
+    )
     BINDINGS = [
         Binding(
             "r",
             "report",
             "Report",
             id="diagnose.report",
-            tooltip="Write the Markdown review report (base vs cand) to the current directory",
+            tooltip="Write a Markdown review report (base vs cand) in the current directory",
         ),
     ]
 
@@ -126,13 +150,11 @@ class DiagnoseScreen(CapsliceScreen):
             yield Static("diagnosing…", id="status")
             yield Static("", id="verdict")
             yield Static("", id="summary")
-            yield Static("failure modes", classes="section")
+            yield Static("", id="modes-title", classes="section")
             yield BarChart(label_width=24, bar_width=20, id="failure-chart")
             yield Static("", id="axes-title", classes="section")
             yield BarChart(label_width=26, bar_width=20, id="axes-chart")
-            yield Static(
-                "significant slices (Enter: samples by dominant failure mode)", classes="section"
-            )
+            yield Static("", id="slices-title", classes="section")
             yield ResultTable(id="diagnose-slices")
         yield Footer()
 
@@ -178,31 +200,43 @@ class DiagnoseScreen(CapsliceScreen):
             for axis, how in spread.items():
                 summary.append(f"  - {axis}: {spread_text(how)}\n")
         self.query_one("#summary", Static).update(summary)
+        self.query_one("#modes-title", Static).update(
+            Text("failure modes (share of samples, not items)", style="bold")
+        )
         self.query_one("#failure-chart", BarChart).bars = tuple(failure_bars(data))
         axes = data.get("axes") or {}
         bars: list[Bar] = []
         for axis, rows in axes.items():
             bars.append(Bar(f"[{axis}]", 0.0, ""))
             bars.extend(axis_bars(rows))
-        title = "axis decomposition (bar = size of change; # = worse, █ = better)"
+        if mode == "change":
+            title = "axis decomposition by item (bar = size of change; # = worse, █ = better)"
+        else:
+            title = "axis decomposition by item (bar = score; text: score, vs rest, items)"
         self.query_one("#axes-title", Static).update(Text(title, style="bold"))
         self.query_one("#axes-chart", BarChart).bars = tuple(bars)
         rows = []
         for s in data.get("slices") or []:
             key = dict(s.get("slice") or {})
-            wrong = s.get("wrong_answer_share")
             cells = [
-                cell(slice_label(key), 30),
+                cell(slice_label(key), 20),
                 cell(s.get("n_items")),
-                cell(pct(s.get("score"))),
+                cell(slice_score(s)),
                 cell(points(s["deficit"]) if s.get("deficit") is not None else "-"),
                 cell(pvalue(s.get("p_adjusted"))),
-                cell(pct(wrong, 0) if wrong is not None else "-"),
-                cell(s.get("dominant_failure_mode") or "-"),
+                cell(MODE_TEXT.get(s.get("dominant_failure_mode") or "", "-"), 12),
             ]
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
-        self.query_one(ResultTable).set_rows(rows)
-        self.set_status(f"verdict: {data.get('verdict')} · {len(rows)} significant slices")
+        table = self.query_one(ResultTable)
+        table.set_rows(rows)
+        self.query_one("#slices-title", Static).update(
+            Text(
+                f"{len(rows)} significant slice(s) listed"
+                " (Enter: their samples by top failure mode)",
+                style="bold",
+            )
+        )
+        self.set_status(f"verdict: {data.get('verdict')} · {len(rows)} significant slices listed")
 
     def action_report(self) -> None:
         if self.cand is None:

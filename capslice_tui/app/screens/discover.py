@@ -11,12 +11,18 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ..format import cell, count, interval, pct, short
+from ..format import cell, count, interval, pct, short, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .label_edit import LabelEdit, LabelEditScreen
+from .samples import MODE_TEXT
 
 K_CHOICES = ("auto", "4", "8", "12", "16")
+
+
+def terms_text(terms: list[str]) -> list[str]:
+    """Terms as shown in the table: question words (``q:ball``) as ``Q:ball``, others as is."""
+    return ["Q:" + t[2:] if t.startswith("q:") else t for t in terms]
 
 
 class DiscoverScreen(CapsliceScreen):
@@ -27,17 +33,28 @@ class DiscoverScreen(CapsliceScreen):
     ``l`` label its items (source cluster), ``u`` undo my last label action, ``y`` history.
     """
 
+    HELP_TITLE = "Discover slices"
+    HELP_LEGEND = (
+        "group: the suggested slice's name; n: samples in it",
+        "error: its error rate (share of samples not correct); 95% CI below the table",
+        "Δerr pts: its error rate minus the whole run's, in percentage points",
+        "  (+31.5 = 31.5 points more errors than the run overall)",
+        "mode: the most common failure mode in the group",
+        "top terms: words typical of the group; Q:word = a word of the question,",
+        "  a plain word = a word of the model's response",
+        "f: only failing samples / all; e: also cluster on error features; k: clusters",
+    )
     BINDINGS = [
         Binding("d", "discover", "Discover", id="discover.run"),
-        Binding("x", "cancel", "Cancel", id="discover.cancel"),
-        Binding("f", "toggle_failing", "Failing", id="discover.failing"),
-        Binding("e", "toggle_error_aware", "Err-aware", id="discover.error-aware"),
-        Binding("k", "cycle_k", "k", id="discover.k"),
-        Binding("n", "next_run", "Run", id="discover.next-run"),
-        Binding("a", "accept", "Accept", id="discover.accept"),
-        Binding("l", "label", "Label", id="discover.label"),
-        Binding("u", "undo", "Undo", id="discover.undo"),
-        Binding("y", "history", "History", id="discover.history"),
+        Binding("x", "cancel", "Cancel", show=False, id="discover.cancel"),
+        Binding("f", "toggle_failing", "Failing only", show=False, id="discover.failing"),
+        Binding("e", "toggle_error_aware", "Error-aware", show=False, id="discover.error-aware"),
+        Binding("k", "cycle_k", "choose k", id="discover.k"),
+        Binding("n", "next_run", "next run", id="discover.next-run"),
+        Binding("a", "accept", "Accept", show=False, id="discover.accept"),
+        Binding("l", "label", "Label", show=False, id="discover.label"),
+        Binding("u", "undo", "Undo", show=False, id="discover.undo"),
+        Binding("y", "history", "History", show=False, id="discover.history"),
     ]
 
     class Progress(Message):
@@ -195,7 +212,7 @@ class DiscoverScreen(CapsliceScreen):
         self.running = False
         self.data = message.data
         table = self.query_one(ResultTable)
-        table.set_columns(["id", "group", "n", "error", "95% CI", "vs run", "mode", "top terms"])
+        table.set_columns(["id", "group", "n", "error", "Δerr pts", "mode", "top terms"])
         rows = []
         for s in message.data["suggestions"]:
             diff = s["diff"]
@@ -207,10 +224,9 @@ class DiscoverScreen(CapsliceScreen):
                         cell(s["name"], 15),
                         cell(s["size"]),
                         cell(pct(s["error_rate"])),
-                        cell(interval(s["ci_low"], s["ci_high"])),
                         cell("-" if diff is None else f"{100 * diff:+.1f}"),
-                        cell(s["dominant_failure_mode"] or "-", 12),
-                        cell(", ".join(s["top_terms"][:4]), 24),
+                        cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12),
+                        cell(", ".join(terms_text(s["top_terms"][:4])), 26),
                     ],
                 )
             )
@@ -218,9 +234,8 @@ class DiscoverScreen(CapsliceScreen):
         table.focus()
         notes = " · ".join(message.data["notes"])
         self.set_status(
-            f"{len(rows)} suggestions from {message.data['n_samples']} samples, k={message.data['k']}"
+            f"{len(rows)} suggestions of {message.data['n_samples']} samples · a accept, l label"
             + (f" · {notes}" if notes else "")
-            + " · a accept, l label"
         )
         if rows:
             self._preview(rows[0][0])
@@ -238,11 +253,15 @@ class DiscoverScreen(CapsliceScreen):
             for a, d in s["labels"].items()
             if d
         )
+        question, response = split_terms(s["top_terms"][:8])
         lines = [
-            f"{s['name']} · {count(s['n_errors'], s['size'])} wrong · tasks: {tasks}",
+            f"{s['name']} · {count(s['n_errors'], s['size'])} wrong"
+            f" (95% CI {interval(s['ci_low'], s['ci_high'])}) · tasks: {tasks}",
+            f"question words: {', '.join(question) or '-'}"
+            f" · response words: {', '.join(response) or '-'}",
             f"labels: {labels or '-'}",
         ]
-        for r in s["representatives"][:2]:
+        for r in s["representatives"][:1]:
             lines.append(f"#{r['sample_id']} {r['task']}: {short(r['response'], 60)}")
         self.query_one("#preview", Static).update(cell("\n".join(short(x, 78) for x in lines)))
 

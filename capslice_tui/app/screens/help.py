@@ -1,4 +1,4 @@
-"""Help: every binding active on the screen it was opened from, generated from the bindings."""
+"""Help: every key active on the screen it was opened from, plus that screen's legend."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from .base import CapsliceScreen
 
 @dataclass(frozen=True)
 class HelpRow:
-    """One binding: which section it belongs to, its key as shown, what it does, its id."""
+    """One binding: which section it belongs to, its key as shown, what it does, its id.
+
+    The id is kept for keymaps and tests; the help text shows only key and description.
+    """
 
     section: str
     key: str
@@ -22,32 +25,34 @@ class HelpRow:
     binding_id: str | None
 
 
-def render_help(title: str, rows: list[HelpRow]) -> Text:
-    """Bindings grouped by section as aligned plain text."""
-    out = Text(f"Keys on: {title}\n", style="bold")
+def render_help(title: str, rows: list[HelpRow], legend: tuple[str, ...] = ()) -> Text:
+    """Keys grouped by section as aligned plain text, then the screen's legend lines."""
+    out = Text(f"Help: {title}\n", style="bold")
     for section in dict.fromkeys(r.section for r in rows):
         out.append(f"\n{section}\n", style="bold")
         for r in rows:
             if r.section == section:
-                out.append(f"  {r.key:<12} {r.description}")
-                if r.binding_id:
-                    out.append(f"  ({r.binding_id})", style="dim")
-                out.append("\n")
+                out.append(f"  {r.key:<10} {r.description}\n")
+    if legend:
+        out.append("\nwhat the columns and markers mean\n", style="bold")
+        for line in legend:
+            out.append(f"  {line}\n")
     return out
 
 
 class HelpScreen(CapsliceScreen):
     """Lists the rows the app computed from the previous screen's active bindings."""
 
-    def __init__(self, title: str, rows: list[HelpRow]) -> None:
+    def __init__(self, title: str, rows: list[HelpRow], legend: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.help_title = title
         self.rows = rows
+        self.legend = legend
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help"):
-            yield Static(render_help(self.help_title, self.rows), id="help-text")
+            yield Static(render_help(self.help_title, self.rows, self.legend), id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:

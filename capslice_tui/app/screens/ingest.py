@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
@@ -91,6 +92,13 @@ class IngestScreen(CapsliceScreen):
     """
 
     CSS_PATH = "../ingest.tcss"
+    HELP_TITLE = "Ingest logs"
+    # Inputs swallow plain keys, so the footer shows the keys that still work while typing.
+    BINDINGS = [
+        *[b for b in CapsliceScreen.BINDINGS if b.key != "escape"],
+        Binding("escape", "back", "Back", id="ingest.back"),
+        Binding("tab", "app.focus_next", "Next field", id="ingest.next-field"),
+    ]
 
     class Progress(Message):
         """``n_read`` sample records read so far (a newer one supersedes a queued one)."""

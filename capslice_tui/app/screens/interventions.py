@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from ..format import cell
+from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 
@@ -44,12 +46,19 @@ def detail_text(rec: dict[str, Any]) -> str:
 class InterventionsScreen(CapsliceScreen):
     """List interventions; ``a`` accepts, ``x`` rejects (asks a reason), ``e`` re-evaluates."""
 
+    HELP_TITLE = "Interventions"
+    HELP_LEGEND = (
+        "status: proposed / accepted / rejected (a reason is required to reject)",
+        "verdict: the outcome after evaluation (e) against the result run",
+        "detail: targets = slices the intervention should lift, controls = must not drop",
+        "better* / worse*: a significant change of that slice; pts = percentage points",
+    )
     BINDINGS = [
         *CapsliceScreen.BINDINGS,
         Binding("a", "accept", "Accept", id="intervention-accept"),
         Binding("x", "reject", "Reject", id="intervention-reject"),
         Binding("e", "evaluate", "Evaluate", id="intervention-evaluate"),
-        Binding("g", "reload", "Reload", id="intervention-reload"),
+        Binding("r", "reload", "Reload", show=False, id="intervention-reload"),
     ]
 
     class Loaded(Message):
@@ -67,16 +76,20 @@ class InterventionsScreen(CapsliceScreen):
         self.detail: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            "Interventions · a accept · x reject · e evaluate · r reload", id="title", markup=False
+        )
         with Vertical():
-            yield DataTable(id="interventions", cursor_type="row", zebra_stripes=True)
+            yield ResultTable(id="interventions")
             yield Static("", id="detail", markup=False)
             yield Input(placeholder="reason for rejecting, then Enter", id="reason")
             yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", "status", "verdict", "title")
+        self.sub_title = "interventions"
+        self.query_one(ResultTable).set_columns(("id", "status", "verdict", "title"))
         self.query_one("#reason", Input).display = False
         self.load()
 
@@ -103,11 +116,18 @@ class InterventionsScreen(CapsliceScreen):
     def show(self, message: Loaded) -> None:
         self.items, self.detail = message.items, message.detail
         self.selected = message.detail["id"] if message.detail else None
-        table = self.query_one(DataTable)
-        table.clear()
-        for rec in self.items:
-            table.add_row(str(rec["id"]), rec["status"], rec["verdict"] or "-", rec["title"][:40],
-                          key=str(rec["id"]))  # fmt: skip
+        table = self.query_one(ResultTable)
+        row = table.cursor_row
+        table.set_rows([
+            (rec["id"], [cell(rec["id"]), cell(rec["status"]), cell(rec["verdict"] or "-"),
+                         cell(rec["title"], 50)])
+            for rec in self.items
+        ])  # fmt: skip
+        ids = [rec["id"] for rec in self.items]
+        if self.selected in ids:
+            table.move_cursor(row=ids.index(self.selected))
+        elif ids:
+            table.move_cursor(row=min(max(row, 0), len(ids) - 1))
         self.query_one("#detail", Static).update(
             detail_text(self.detail)
             if self.detail
@@ -115,10 +135,12 @@ class InterventionsScreen(CapsliceScreen):
         )
         self.set_status(f"{len(self.items)} interventions")
 
-    @on(DataTable.RowHighlighted)
+    @on(DataTable.RowHighlighted, "#interventions")
     def pick(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None and int(event.row_key.value) != self.selected:
-            self.selected = int(event.row_key.value)
+        table = self.query_one(ResultTable)  # the cursor now, not a stale event's row
+        chosen = table.payload_at(table.cursor_row)
+        if chosen is not None and int(chosen) != self.selected:
+            self.selected = int(chosen)
             self.load()
 
     def action_accept(self) -> None:

@@ -8,10 +8,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from ..format import cell
+from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 
@@ -42,10 +44,43 @@ def trace_text(cell: Any) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_BUDGET = 100_000_000_000
+CELL_COLUMNS = ("cell", "base w", "new w", "x", "epochs", "note")
+
+
+def default_catalog() -> str:
+    """The bundled demo catalog's path when the package ships one, else ``""``."""
+    from ...workspace.demo import sample_data_dir
+
+    try:
+        path = sample_data_dir() / "catalog.yaml"
+    except (ModuleNotFoundError, FileNotFoundError):  # a build without sample_data
+        return ""
+    return str(path) if path.is_file() else ""
+
+
 class PlanScreen(CapsliceScreen):
     """Fill baseline, benchmark, catalog and budget, press Enter (or ``p``) to plan."""
 
-    BINDINGS = [*CapsliceScreen.BINDINGS, Binding("p", "plan", "Plan", id="plan-compute")]
+    HELP_TITLE = "Sampling plan"
+    HELP_LEGEND = (
+        "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens",
+        "Enter in an input plans; Tab moves to the table; Esc goes back",
+        "base w / new w: a cell's share of the mixture before / after the plan",
+        "x: new weight / base weight (- when the cell was not in the mixture)",
+        "epochs: how many times the budget reads the cell's tokens",
+        "note: boost = weak slices map to this cell; cap/floor = a bound applied",
+        "boost/skip lines: which weak slices the plan acts on, and why",
+        "! lines: warnings; check ...: possible non-data causes",
+    )
+    # Inputs swallow plain keys, so the footer shows the keys that still work while typing.
+    BINDINGS = [
+        *[b for b in CapsliceScreen.BINDINGS if b.key != "escape"],
+        Binding("p", "plan", "Plan", id="plan-compute"),
+        Binding("escape", "back", "Back", id="plan.back"),
+        Binding("tab", "app.focus_next", "Next field", id="plan.next-field"),
+        Binding("enter", "plan", "Plan", show=False, id="plan.enter"),
+    ]
 
     class Planned(Message):
         """A plan arrived from the worker."""
@@ -59,27 +94,38 @@ class PlanScreen(CapsliceScreen):
         self.plan: Any = None
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            with Horizontal(id="plan-inputs"):
-                yield Input(placeholder="baseline run", id="baseline")
-                yield Input(placeholder="benchmark", id="benchmark")
-                yield Input(placeholder="catalog.yaml", id="catalog")
-                yield Input(placeholder="budget tokens", id="budget", type="integer")
-            yield DataTable(id="cells", cursor_type="row", zebra_stripes=True)
+        yield Header()
+        yield Static(
+            "Sampling plan · Enter plans · Tab: table · Esc: back", id="title", markup=False
+        )
+        with Horizontal(classes="plan-row"):
+            yield Label("baseline", classes="plan-label")
+            yield Input(placeholder="run name", id="baseline", compact=True)
+            yield Label("benchmark", classes="plan-label")
+            yield Input(placeholder="e.g. math", id="benchmark", compact=True)
+        with Horizontal(classes="plan-row"):
+            yield Label("catalog", classes="plan-label")
+            yield Input(default_catalog(), placeholder="catalog.yaml", id="catalog", compact=True)
+            yield Label("budget", classes="plan-label")
+            yield Input(
+                str(DEFAULT_BUDGET), placeholder="tokens", id="budget", type="integer", compact=True
+            )
+        yield ResultTable(id="cells")
+        with VerticalScroll(id="plan-notes"):
             yield Static("", id="trace", markup=False)
             yield Static("", id="notes", markup=False)
-            yield Static("", id="status", markup=False)
+        yield Static("fill in baseline and benchmark, then Enter", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#cells", DataTable).add_columns(
-            "cell", "base", "new", "x", "epochs", "note"
-        )
+        self.sub_title = "sampling plan"
+        self.query_one(ResultTable).set_columns(CELL_COLUMNS)
 
     def action_plan(self) -> None:
         values = {w.id: w.value.strip() for w in self.query(Input)}
-        if not all(values.values()):
-            self.set_status("fill baseline, benchmark, catalog and budget first")
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            self.set_status("fill in " + ", ".join(str(m) for m in missing) + " first")
             return
         self.set_status("planning ...")
         self.compute(
@@ -99,19 +145,26 @@ class PlanScreen(CapsliceScreen):
     @on(Planned)
     def show(self, message: Planned) -> None:
         self.plan = message.plan
-        table = self.query_one("#cells", DataTable)
-        table.clear()
+        rows = []
         for c in self.plan.cells:
             note = ", ".join((["boost"] if c.boosted else []) + c.bounds)
             mult = "-" if c.base_weight == 0 else f"{c.multiplier:.2f}"
-            table.add_row(c.id, f"{c.base_weight:.4f}", f"{c.new_weight:.6f}", mult,
-                          f"{c.epochs:.2f}", note, key=c.id)  # fmt: skip
+            rows.append((c.id, [cell(c.id, 26), cell(f"{c.base_weight:.4f}"),
+                                cell(f"{c.new_weight:.4f}"), cell(mult),
+                                cell(f"{c.epochs:.2f}"), cell(note, 14)]))  # fmt: skip
+        self.query_one(ResultTable).set_rows(rows)
         self.query_one("#notes", Static).update(Text(plan_notes(self.plan)))
         self.set_status(f"{len(self.plan.boosted)} boosted of {len(self.plan.cells)} cells")
+        if rows:
+            self._trace(rows[0][0])
 
     @on(DataTable.RowHighlighted, "#cells")
     def pick(self, event: DataTable.RowHighlighted) -> None:
-        if self.plan is None or event.row_key.value is None:
-            return
-        cell = next(c for c in self.plan.cells if c.id == event.row_key.value)
-        self.query_one("#trace", Static).update(Text(trace_text(cell)))
+        cell_id = self.query_one(ResultTable).payload_at(event.cursor_row)
+        if self.plan is not None and cell_id is not None:
+            self._trace(cell_id)
+
+    def _trace(self, cell_id: str) -> None:
+        found = next((c for c in self.plan.cells if c.id == cell_id), None)
+        if found is not None:
+            self.query_one("#trace", Static).update(Text(trace_text(found)))

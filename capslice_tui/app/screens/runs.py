@@ -29,11 +29,19 @@ class RunsScreen(CapsliceScreen):
     The base mark is shown as text (``BASE``) in the status column.
     """
 
+    HELP_TITLE = "Runs (start screen)"
+    HELP_LEGEND = (
+        "score: the benchmark's metric; correct/n: correct over scored samples",
+        "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines",
+        "c on a second run of the same benchmark opens the comparison",
+        "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
+    )
+
     BINDINGS = [
         Binding("c", "mark", "Compare", id="runs.mark", tooltip="Mark base, then candidate"),
         Binding("d", "diagnose", "Diagnose", id="runs.diagnose"),
         Binding("r", "reload", "Reload", id="runs.reload"),
-        Binding("x", "clear_marks", "Clear marks", id="runs.clear_marks"),
+        Binding("x", "clear_marks", "Clear marks", show=False, id="runs.clear_marks"),
     ]
 
     def __init__(self) -> None:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, short, short_task, verdict_mark
+from ..format import cell, extracted_text, short, short_task, verdict_mark
 from ..messages import SamplesLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -25,10 +25,11 @@ FAILURE_FILTERS: tuple[str | None, ...] = (
     "correct",
 )
 COLUMNS = ("task", "doc", "k", "target", "extracted", "score", "mode", "response")
-# Short, colour-free markers for failure modes in the table.
+# Colour-free markers for failure modes in the table; the filter title shows the same
+# marker next to the full name, and help explains them.
 MODE_TEXT = {
     "correct": "correct",
-    "wrong_answer": "wrong",
+    "wrong_answer": "wrong_answer",
     "extraction_failure": "fmt!",
     "truncated": "trunc",
     "runaway": "runaway",
@@ -36,12 +37,37 @@ MODE_TEXT = {
 }
 
 
+def filter_text(mode: str | None) -> str:
+    """The failure-mode filter as shown: ``all``, ``wrong_answer``, ``fmt! (extraction_failure)``."""
+    if mode is None:
+        return "all"
+    marker = MODE_TEXT.get(mode, mode)
+    return mode if marker == mode else f"{marker} ({mode})"
+
+
 class SamplesScreen(CapsliceScreen):
     """Samples table. ``n`` loads the next page (also on reaching the last row), ``f`` filters."""
 
+    HELP_TITLE = "Samples"
+    HELP_LEGEND = (
+        "doc: the item's index in the benchmark; k: the sample's index for that item",
+        "extracted: the answer read from the response (content of the last \\boxed{})",
+        "score: ✓ ok = correct, ✗ no = not",
+        "mode: correct, wrong_answer, fmt! = extraction_failure (no answer found),",
+        "  trunc = truncated at the generation cap, runaway, empty",
+        "f / F: next / previous failure-mode filter; n: next page of 200",
+    )
     BINDINGS = [
         Binding("n", "next_page", "More", id="samples.next"),
         Binding("f", "cycle_filter", "Filter", id="samples.filter"),
+        Binding(
+            "F",
+            "cycle_filter_back",
+            "Filter back",
+            show=False,
+            id="samples.filter-back",
+            tooltip="Previous failure-mode filter",
+        ),
         Binding("l", "label", "Label", id="samples.label", tooltip="Hand-label this item"),
     ]
 
@@ -80,7 +106,7 @@ class SamplesScreen(CapsliceScreen):
         self.load_page(append=False)
 
     def _update_title(self) -> None:
-        mode = self.failure_mode or "all"
+        mode = filter_text(self.failure_mode)
         self.query_one("#title", Static).update(
             cell(f"{self.run} · {self.slice_title or 'all'} · filter: {mode}")
         )
@@ -119,7 +145,7 @@ class SamplesScreen(CapsliceScreen):
         shown = len(self.rows)
         total = f">{shown}" if self.more else f"{shown}"
         hint = " · n: next 200" if self.more else ""
-        self.set_status(f"{shown} of {total} samples{hint} · f: filter · Enter: detail")
+        self.set_status(f"{shown} of {total} samples{hint} · f/F: filter · Enter: detail")
 
     @staticmethod
     def _cells(row: dict[str, Any]) -> list[Any]:
@@ -129,7 +155,7 @@ class SamplesScreen(CapsliceScreen):
             cell(row.get("doc_id")),
             cell(row.get("sample_idx")),
             cell(row.get("target"), 10),
-            cell(row.get("extracted"), 10),
+            cell(extracted_text(row.get("extracted")), 10),
             cell(verdict_mark(row.get("score"))),
             cell(MODE_TEXT.get(mode, mode)),
             cell(short(row.get("response"), 60)),
@@ -149,17 +175,20 @@ class SamplesScreen(CapsliceScreen):
             self.page_loading = True
             self.load_page(append=True)
 
-    def action_cycle_filter(self) -> None:
+    def action_cycle_filter(self, step: int = 1) -> None:
         index = (
             FAILURE_FILTERS.index(self.failure_mode) if self.failure_mode in FAILURE_FILTERS else 0
         )
-        self.failure_mode = FAILURE_FILTERS[(index + 1) % len(FAILURE_FILTERS)]
+        self.failure_mode = FAILURE_FILTERS[(index + step) % len(FAILURE_FILTERS)]
         self.rows = []
         self.more = False
         self.page_loading = True
         self._update_title()
-        self.set_status(f"loading {self.failure_mode or 'all'} samples…")
+        self.set_status(f"loading {filter_text(self.failure_mode)} samples…")
         self.load_page(append=False)
+
+    def action_cycle_filter_back(self) -> None:
+        self.action_cycle_filter(-1)
 
     @on(ResultTable.RowChosen)
     def open_detail(self, event: ResultTable.RowChosen) -> None:

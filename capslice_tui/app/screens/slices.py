@@ -43,12 +43,26 @@ def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
 class SlicesScreen(CapsliceScreen):
     """Slice table of one run. ``g`` cycles the grouping, ``a`` combines axes, ``s`` sorts."""
 
+    HELP_TITLE = "Slices of a run"
+    HELP_LEGEND = (
+        "items: items in the slice; score: the metric over its samples, with 95% CI",
+        "c/n: correct / scored samples; pass@k: share of items solved within k samples",
+        "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+    )
+
     BINDINGS = [
         Binding("g", "cycle_grouping", "Group", id="slices.group"),
         Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
         Binding("s", "cycle_sort", "Sort", id="slices.sort"),
         Binding("l", "label", "Label", id="slices.label", tooltip="Hand-label this slice's items"),
-        Binding("y", "history", "History", id="slices.history", tooltip="Label history and undo"),
+        Binding(
+            "y",
+            "history",
+            "History",
+            show=False,
+            id="slices.history",
+            tooltip="Label history, undo",
+        ),
     ]
 
     def __init__(self, run: str, benchmark: str | None, by: str = "task") -> None:

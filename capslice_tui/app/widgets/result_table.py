@@ -17,8 +17,14 @@ class ResultTable(DataTable):
     table never holds the tens of thousands of rows that freeze the built-in DataTable).
     """
 
+    # The cursor row must read without colour (NO_COLOR, TERM=linux): reverse + bold, and
+    # the header is not reversed, so the two never look alike.
     DEFAULT_CSS = """
     ResultTable { height: 1fr; }
+    ResultTable > .datatable--cursor, ResultTable:focus > .datatable--cursor {
+        text-style: reverse bold;
+    }
+    ResultTable > .datatable--header { text-style: bold underline; }
     """
 
     class RowChosen(Message):

@@ -1,0 +1,235 @@
+"""The new-user walk at 80x24: footers fit, help reads as text, menus never pile screens up,
+the plan form shows every input, cursors and checkboxes read without colour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_facade import FakeFacade
+from textual.widgets import Input, OptionList, Static
+from textual.widgets._footer import FooterKey
+
+from capslice_tui.app.app import NAVIGATION, make_app
+from capslice_tui.app.format import extracted_text, last_boxed, split_terms
+from capslice_tui.app.screens.axis_picker import AxisPicker
+from capslice_tui.app.screens.help import HelpScreen
+from capslice_tui.app.screens.interventions import InterventionsScreen
+from capslice_tui.app.screens.plan import DEFAULT_BUDGET, PlanScreen, default_catalog
+from capslice_tui.app.screens.runs import RunsScreen
+from capslice_tui.app.screens.samples import SamplesScreen, filter_text
+from capslice_tui.app.widgets.result_table import ResultTable
+from capslice_tui.workspace import Workspace
+
+SIZE = (80, 24)
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def assert_footer_fits(app: Any) -> None:
+    """Every shown key of the footer ends left of the palette key (none cut or hidden)."""
+    keys = list(app.screen.query(FooterKey))
+    palette = [k for k in keys if k.has_class("-command-palette")]
+    shown = [k for k in keys if not k.has_class("-command-palette")]
+    assert shown, f"{type(app.screen).__name__}: empty footer"
+    limit = palette[0].region.x if palette else SIZE[0]
+    for key in shown:
+        assert 0 < key.region.width and key.region.right <= limit, (
+            f"{type(app.screen).__name__}: footer key {key.key!r} cut at {key.region}"
+        )
+
+
+def nav(key: str) -> Any:
+    return next(e for e in NAVIGATION if e.key == key)
+
+
+async def test_footers_fit_on_every_screen(store_path: Path) -> None:
+    app = make_app(store_path, workspace=FakeFacade(Workspace(store_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert_footer_fits(app)  # runs
+        await pilot.press("c", "down", "c")  # compare
+        await settle(app, pilot)
+        assert_footer_fits(app)
+        await pilot.press("d")  # diagnose
+        await settle(app, pilot)
+        assert_footer_fits(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert_footer_fits(app)
+        for key in ("i", "d", "t", "g"):  # interventions, discover, taxonomy, ingest
+            await pilot.press("m", key)
+            await settle(app, pilot)
+            assert len(app.screen_stack) == 2
+            assert_footer_fits(app)
+        app.set_focus(None)  # the ingest form's inputs take plain keys
+        await pilot.press("m", "r")
+        await pilot.pause()
+        await pilot.press("enter")  # slices
+        await settle(app, pilot)
+        assert_footer_fits(app)
+        await pilot.press("enter")  # samples
+        await settle(app, pilot)
+        assert isinstance(app.screen, SamplesScreen)
+        assert_footer_fits(app)
+
+
+async def test_menu_entries_replace_the_stack_and_q_quits_from_runs(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "m", "p")  # slices, then plan from the menu
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen) and len(app.screen_stack) == 2
+        app.set_focus(None)  # the plan's inputs take plain keys
+        await pilot.press("m", "i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, InterventionsScreen) and len(app.screen_stack) == 2
+        await pilot.press("m", "r")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen) and len(app.screen_stack) == 1
+        await pilot.press("m", "i", "q")
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen) and len(app.screen_stack) == 1
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_help_shows_keys_descriptions_title_and_legend(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        app.set_focus(None)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-text", Static).render())
+        assert text.startswith("Help: Sampling plan")
+        assert "PlanScreen" not in text and "(back" not in text and "(app." not in text
+        assert text.count("palette") == 1
+        assert "epochs:" in text and "what the columns and markers mean" in text
+        assert "b/esc" in text  # the two back keys share one line
+
+
+async def test_compare_help_legend_explains_markers(store_path: Path) -> None:
+    app = make_app(store_path, workspace=FakeFacade(Workspace(store_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c", "down", "c")
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-text", Static).render())
+        for needle in ("Help: Compare two runs", "worse* / better*", "p adj", "c/n", "n<20"):
+            assert needle in text
+
+
+async def test_plan_form_shows_all_inputs_with_defaults(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        inputs = {w.id: w for w in screen.query(Input)}
+        assert set(inputs) == {"baseline", "benchmark", "catalog", "budget"}
+        for widget in inputs.values():
+            region = widget.region
+            assert region.width >= 10 and region.right <= SIZE[0] and region.y < SIZE[1]
+        assert inputs["budget"].value == str(DEFAULT_BUDGET)
+        assert inputs["catalog"].value == default_catalog()
+        assert screen.query_one("#title", Static).region.height == 1
+        assert screen.query_one(ResultTable).region.height >= 4
+        assert_footer_fits(app)
+
+
+def test_default_catalog_is_the_bundled_one() -> None:
+    path = default_catalog()
+    assert path == "" or (path.endswith("catalog.yaml") and Path(path).is_file())
+
+
+async def test_cursor_row_reads_without_colour(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultTable)
+        cursor = table.get_component_rich_style("datatable--cursor")
+        header = table.get_component_rich_style("datatable--header")
+        assert cursor.reverse and cursor.bold
+        assert not header.reverse  # header and cursor row never look alike
+
+
+async def test_axis_picker_marks_state_as_text(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "a")
+        await settle(app, pilot)
+        picker = app.screen
+        assert isinstance(picker, AxisPicker)
+        options = picker.query_one(OptionList)
+
+        def prompts() -> list[str]:
+            return [str(options.get_option_at_index(i).prompt) for i in range(len(picker.axes))]
+
+        assert prompts()[0] == "[ ] background_condition"
+        await pilot.press("space")
+        assert prompts()[0] == "[x] background_condition"
+        await pilot.press("space")
+        assert prompts()[0] == "[ ] background_condition"
+        await pilot.press("b")
+        await pilot.pause()
+        assert not isinstance(app.screen, AxisPicker)
+
+
+async def test_samples_filter_cycles_back_with_capital_f(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SamplesScreen) and screen.failure_mode is None
+        await pilot.press("F")
+        await settle(app, pilot)
+        assert screen.failure_mode == "correct"
+        await pilot.press("F", "F")
+        await settle(app, pilot)
+        assert screen.failure_mode == "runaway"
+        await pilot.press("F", "F", "f", "F")
+        await settle(app, pilot)
+        assert screen.failure_mode == "extraction_failure"
+        title = str(screen.query_one("#title", Static).render())
+        assert "filter: fmt! (extraction_failure)" in title
+
+
+def test_filter_text_matches_the_mode_column() -> None:
+    assert filter_text(None) == "all"
+    assert filter_text("wrong_answer") == "wrong_answer"
+    assert filter_text("truncated") == "trunc (truncated)"
+
+
+def test_last_boxed_and_extracted_display() -> None:
+    assert last_boxed(r"$\boxed{1}$ then \boxed{\frac{1}{2}}") == r"\frac{1}{2}"
+    assert last_boxed("no box") is None
+    assert last_boxed(r"\boxed{3") == "3"
+    assert extracted_text(r"$\boxed{12}$") == "12"
+    assert extracted_text("B") == "B"
+    assert extracted_text(None) == ""
+
+
+def test_split_terms_separates_question_words() -> None:
+    assert split_terms(["q:ball", "person", "q:has"]) == (["ball", "has"], ["person"])
