@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from ...report import evidence_value
 from ..format import cell, count, pct, points, pvalue, slice_label
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
@@ -188,9 +189,7 @@ class DiagnoseScreen(CapsliceScreen):
         if evidence:
             summary.append("\nevidence\n", style="bold")
             for e in evidence:
-                value = e.get("value")
-                value = f"{value:.4g}" if isinstance(value, float) else str(value)
-                summary.append(f"  - {e.get('name')}: {value}")
+                summary.append(f"  - {e.get('name')}: {evidence_value(e)}")
                 if e.get("detail"):
                     summary.append(f"  ({e['detail']})")
                 summary.append("\n")
