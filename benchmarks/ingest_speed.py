@@ -84,6 +84,10 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None) -> None:
         dt = time.perf_counter() - t0
         n_read = report.n_read
         print(f"{label}: {n_read:,} samples ({size_mb:.0f} MB) in {dt:.2f} s = {n_read / dt:,.0f} samples/s")
+        t0 = time.perf_counter()
+        ws.ingest([logs], run="bench-next", benchmark="bbh")
+        dt = time.perf_counter() - t0
+        print(f"  next checkpoint on the same items: {n_read / dt:,.0f} samples/s")
         for by in ("task", "task_type", "task_type,solving_operation"):
             t0 = time.perf_counter()
             ws.slices("bench", by=by)

@@ -243,6 +243,19 @@ class SamplesMixin(StoreBase):
             conn.executemany(_INSERT_SAMPLE, [(s[0], ids[s[1]], *s[2:]) for s in samples])
             return conn.total_changes - before, ids
 
+    def known_items(self, hashes: Sequence[str]) -> dict[str, str | None]:
+        """Items already stored among ``hashes``: hash -> effective output_constraint label."""
+        out: dict[str, str | None] = {}
+        for chunk in chunks(list(hashes)):
+            for h, oc in self.conn.execute(
+                "SELECT i.item_hash, a.output_constraint FROM items i"
+                " LEFT JOIN item_axes a ON a.item_id = i.id"
+                f" WHERE i.item_hash IN ({placeholders(chunk)})",
+                chunk,
+            ):
+                out[h] = oc
+        return out
+
     def finish_ingest(
         self, ingest_id: int, run_id: int, *, n_read: int, n_new: int, bad: list[str]
     ) -> None:

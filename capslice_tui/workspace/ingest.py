@@ -146,7 +146,7 @@ def ingest(
     )
     report = IngestReport(format=ctx.format)
     states: dict[str | None, _RunState] = {}
-    seen_items: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
+    seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
     texts: dict[str, str] = {}
     items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]] = {}
     labels: list[tuple[str, str, str, str]] = []
@@ -193,6 +193,22 @@ def ingest(
         if progress:
             progress(report.n_read)
 
+    pending: list[SampleRecord] = []
+
+    def process(records: list[SampleRecord]) -> None:
+        """Rows for a batch of records; items already in the store keep their stored labels
+        (one query per batch instead of re-running the taxonomy rules per item)."""
+        hashes = {id(r): item_identity(r) for r in records}
+        unseen = {h for h in hashes.values() if h not in seen_items}
+        for h, oc in store.known_items(sorted(unseen)).items():
+            seen_items[h] = (oc, {})
+        for rec in records:
+            st = state_for(rec)
+            samples.append(
+                _sample_row(rec, hashes[id(rec)], st, ctx, taxonomy, seen_items, texts, items,
+                            labels, benchmark, report)  # fmt: skip
+            )
+
     def fail(message: str) -> IngestError:
         for st in states.values():
             store.rollback_ingest(st.ingest_id, st.run_id, st.created, message)
@@ -211,11 +227,12 @@ def ingest(
                     )
                 continue
             report.n_read += 1
-            st = state_for(rec)
-            samples.append(_sample_row(rec, st, ctx, taxonomy, seen_items, texts, items, labels,
-                                       benchmark, report))
-            if len(samples) >= batch_size:
+            pending.append(rec)
+            if len(pending) >= batch_size:
+                process(pending)
+                pending.clear()
                 flush()
+        process(pending)
         flush()
     except IngestError:
         raise
@@ -275,10 +292,11 @@ def _benchmark_of(rec: SampleRecord, ctx: ReadContext, benchmark: str | None) ->
 
 def _sample_row(
     rec: SampleRecord,
+    ihash: str,
     st: _RunState,
     ctx: ReadContext,
     taxonomy: Taxonomy,
-    seen_items: dict[str, tuple[str, dict[str, tuple[str, str]]]],
+    seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]],
     texts: dict[str, str],
     items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]],
     labels: list[tuple[str, str, str, str]],
@@ -307,7 +325,6 @@ def _sample_row(
     elif rec.filter not in task_row["filters"]:
         task_row["filters"].append(rec.filter)
 
-    ihash = item_identity(rec)
     known = seen_items.get(ihash)
     if known is None:
         question = question_of(rec)
@@ -328,7 +345,7 @@ def _sample_row(
             labels.append((ihash, axis, value, rule_id))
         seen_items[ihash] = (oc, assigned)
     else:
-        oc = known[0]
+        oc = known[0] or infer_output_constraint_from_target(rec.target or "")
         items.setdefault(ihash, (ihash, bench, rec.task, rec.doc_id, None, rec.target, None))
 
     prompt_hash = None
