@@ -272,17 +272,24 @@ def slices(
         rows_src.sort(key=lambda r: r.score)
     elif sort == "n":
         rows_src.sort(key=lambda r: -r.n_items)
-    headers = [*table.by, "items", "score", "95% CI", "count"]
+    headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
     headers += [f"pass@{k}" for k in table.ks]
     headers.append("note")
     rows = []
     for r in [*rows_src, table.overall]:
         key = list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
-        cells = [*key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples)]
+        cells = [
+            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples),
+            pct(r.lenient),
+        ]  # fmt: skip
         cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
         cells.append(r.warning or "")
         rows.append(cells)
-    notes = [f"metric: {table.overall.metric}; interval: {table.overall.method}"]
+    notes = [
+        f"metric: {table.overall.metric}; interval: {table.overall.method}; lenient: the same "
+        "samples re-scored by capslice's lenient answer extraction (lenient - score = share lost "
+        "to answer extraction)"
+    ]
     if table.ks:
         notes.append(
             "pass@k cells: unbiased estimator (Chen et al. 2021) with expected solved items / "

@@ -394,7 +394,8 @@ class SamplesMixin(StoreBase):
         cols = ", ".join(f"sc.{g}" if g in AXES or g == "task" else f"rt.{g}" for g in groups)
         sql = (
             f"SELECT {cols}, sum(sc.n_items) AS n_items, sum(sc.n_samples) AS n_samples,"
-            " sum(sc.c) AS c, max(sc.max_n) AS max_n, sum(sc.fractional) AS fractional"
+            " sum(sc.c) AS c, max(sc.max_n) AS max_n, sum(sc.fractional) AS fractional,"
+            " sum(sc.c_lenient) AS c_lenient"
             " FROM slice_counts sc JOIN run_tasks rt ON rt.run_id = sc.run_id AND rt.task = sc.task"
             " WHERE sc.run_id = ?"
         )

@@ -70,6 +70,12 @@ class SliceRow:
     method: str
     warning: str | None = None
     pass_at_k: dict[int, dict[str, float]] = field(default_factory=dict)
+    lenient: float | None = None  # score under capslice's lenient re-extraction
+
+    @property
+    def extraction_gap(self) -> float | None:
+        """Lenient minus official score: the share lost to answer extraction."""
+        return None if self.lenient is None else self.lenient - self.score
 
     @property
     def label(self) -> str:
@@ -88,6 +94,8 @@ class SliceRow:
             "interval": self.method,
             "warning": self.warning,
             "pass_at_k": {str(k): v for k, v in self.pass_at_k.items()},
+            "lenient_score": self.lenient,
+            "extraction_gap": self.extraction_gap,
         }
 
 
@@ -114,7 +122,17 @@ class SliceTable:
         }
 
 
-def _row(key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed: int) -> SliceRow:
+def _lenient(n: np.ndarray, c_lenient: np.ndarray | None) -> float | None:
+    """Mean per-item lenient score; None when the counts are missing."""
+    if c_lenient is None or c_lenient.size == 0 or np.isnan(c_lenient).any():
+        return None
+    return float(np.mean(c_lenient / n))
+
+
+def _row(
+    key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed: int,
+    c_lenient: np.ndarray | None = None,
+) -> SliceRow:  # fmt: skip
     base = slice_score(n, c, None, random_state=seed)
     row = SliceRow(
         key=key,
@@ -127,6 +145,7 @@ def _row(key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed:
         metric=base.metric_name,
         method=base.method,
         warning=base.warning,
+        lenient=_lenient(n, c_lenient),
     )
     if n.size and int(n.max()) > 1:
         for k in ks:
@@ -156,14 +175,25 @@ def _greedy_table(
     identical to the per-item path because one 0/1 sample per item is all the counts hold."""
     rows = []
     total_items, total_c = 0, 0.0
+    total_lenient: float | None = 0.0
     for r in sorted(
         counts, key=lambda r: tuple(str(r[g] if r[g] is not None else UNLABELLED) for g in groups)
     ):
         key = {g: (r[g] if r[g] is not None else UNLABELLED) for g in groups}
-        rows.append(_row(key, *_binary(r["n_items"], r["c"]), [], seed))
+        row = _row(key, *_binary(r["n_items"], r["c"]), [], seed)
+        row.lenient = None if r["c_lenient"] is None else r["c_lenient"] / r["n_items"]
+        rows.append(row)
         total_items += r["n_items"]
         total_c += r["c"]
+        total_lenient = (
+            None
+            if total_lenient is None or r["c_lenient"] is None
+            else total_lenient + r["c_lenient"]
+        )
     overall = _row({"all": "all"}, *_binary(total_items, total_c), [], seed)
+    overall.lenient = (
+        None if total_lenient is None or not total_items else total_lenient / total_items
+    )
     return SliceTable(run, benchmark, groups, overall, rows, [], 1)
 
 
@@ -303,17 +333,24 @@ class CoreMixin:
         rows = self.store.slice_rows(info["id"], benchmark=benchmark, filter_name=filter_name)
         n = np.array([r["n"] for r in rows], dtype=np.int64)
         c = np.array([r["c"] for r in rows], dtype=float)
+        cl = np.array(
+            [np.nan if r["c_lenient"] is None else r["c_lenient"] for r in rows], dtype=float
+        )
         n_max = int(n.max()) if n.size else 0
         ks = parse_ks(k, n_max) if n_max > 1 else []
         keys = [tuple((r[g] if r[g] is not None else UNLABELLED) for g in groups) for r in rows]
-        overall = _row({"all": "all"}, n, c, ks, random_state)
+        overall = _row({"all": "all"}, n, c, ks, random_state, cl)
         index: dict[tuple[str, ...], list[int]] = {}
         for i, key in enumerate(keys):
             index.setdefault(key, []).append(i)
         out = []
         for key in sorted(index):
             idx = np.array(index[key])
-            out.append(_row(dict(zip(groups, key, strict=False)), n[idx], c[idx], ks, random_state))
+            out.append(
+                _row(
+                    dict(zip(groups, key, strict=False)), n[idx], c[idx], ks, random_state, cl[idx]
+                )
+            )
         return SliceTable(run, benchmark, groups, overall, out, ks, n_max)
 
     # ---- samples ----------------------------------------------------------------------
@@ -344,9 +381,7 @@ class CoreMixin:
                     f"unknown slice axis {axis!r}; use task, benchmark or one of {', '.join(axes)}"
                 )
             if value != UNLABELLED and value not in axes[axis]:
-                raise ValueError(
-                    f"unknown {axis} value {value!r}; values: {', '.join(axes[axis])}"
-                )
+                raise ValueError(f"unknown {axis} value {value!r}; values: {', '.join(axes[axis])}")
         info = self.store.get_run(run)
         rows = self.store.sample_rows(
             info["id"],
