@@ -34,6 +34,7 @@ class Ctx:
             from .workspace import Workspace
 
             self._ws = Workspace(self.store_path, self.taxonomy_dir)
+            self._ws.store.on_wait = lambda message: click.echo(message, err=True)
         return self._ws
 
 
@@ -176,7 +177,8 @@ def ingest(
     if report.n_bad > 20:
         click.echo(f"... and {report.n_bad - 20} more bad lines", err=True)
     for name, n_new in report.runs.items():
-        click.echo(f"{name}: {n_new} new samples ({report.n_read} read, format {report.format})")
+        read = report.read_per_run.get(name, report.n_read)
+        click.echo(f"{name}: {n_new} new samples ({read} read, format {report.format})")
     if report.scored_by_capslice:
         click.echo(
             f"{report.scored_by_capslice} samples carried no correctness and were scored by "

@@ -13,7 +13,7 @@ import getpass
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,6 +60,13 @@ def current_user() -> str:
     return os.environ.get("CAPSLICE_USER") or os.environ.get("USER") or getpass.getuser()
 
 
+QUICK_TRY_MS = 200  # first attempt at the write lock before telling the user we wait
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 class StoreBase:
     """Per-thread connections, migrations and the single write path.
 
@@ -71,6 +78,8 @@ class StoreBase:
     def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float = 30.0) -> None:
         self.path = Path(path)
         self.busy_timeout_s = busy_timeout_s
+        # called once per write that has to wait for another writer (the CLI prints it)
+        self.on_wait: Callable[[str], None] | None = None
         self._local = threading.local()
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
@@ -143,14 +152,28 @@ class StoreBase:
         """
         conn = self.conn
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA busy_timeout={QUICK_TRY_MS}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if self.on_wait is not None:
+                    self.on_wait(
+                        f"{self.path}: waiting for another capslice process to finish writing "
+                        f"(up to {self.busy_timeout_s:.0f} s)..."
+                    )
+                conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
+                conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if _is_busy(exc):
                 raise StoreBusy(
                     f"{self.path}: the store is busy (another capslice process is writing); "
                     f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
                 ) from exc
             raise
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         try:
             yield conn
         except BaseException:

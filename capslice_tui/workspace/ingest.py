@@ -55,6 +55,7 @@ class IngestReport:
     format: str = ""
     scored_by_capslice: int = 0
     notes: list[str] = field(default_factory=list)
+    read_per_run: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class IngestReport:
             "format": self.format,
             "scored_by_capslice": self.scored_by_capslice,
             "notes": self.notes,
+            "read_per_run": self.read_per_run,
         }
 
 
@@ -106,6 +108,7 @@ class _RunState:
         self.created = created
         self.ingest_id = ingest_id
         self.n_new = 0
+        self.n_read = 0
         self.tasks: dict[str, dict[str, Any]] = {}
 
 
@@ -204,6 +207,7 @@ def ingest(
             seen_items[h] = (oc, {})
         for rec in records:
             st = state_for(rec)
+            st.n_read += 1
             samples.append(
                 _sample_row(rec, hashes[id(rec)], st, ctx, taxonomy, seen_items, texts, items,
                             labels, benchmark, report)  # fmt: skip
@@ -259,7 +263,7 @@ def ingest(
                 )
         store.put_run_tasks(st.run_id, st.tasks.values())
         store.finish_ingest(
-            st.ingest_id, st.run_id, n_read=report.n_read, n_new=max(st.n_new, 0), bad=report.bad
+            st.ingest_id, st.run_id, n_read=st.n_read, n_new=max(st.n_new, 0), bad=report.bad
         )
         store.infer_truncation(st.run_id)
         name = run if key is None else f"{run}/{key}"
@@ -268,6 +272,7 @@ def ingest(
                 "SELECT count(*) FROM samples WHERE ingest_id = ?", (st.ingest_id,)
             ).fetchone()[0]
         report.runs[name] = st.n_new
+        report.read_per_run[name] = st.n_read
     return report
 
 

@@ -178,3 +178,23 @@ def test_generic_row_without_its_response_is_a_bad_line(ws: Workspace, tmp_path:
         ws.ingest([path], run="g")
     assert f"{path}:2" in str(info.value) and "'prediction'" in str(info.value)
     assert ws.runs() == []
+
+
+def test_a_write_that_waits_for_another_writer_says_so(tmp_path: Path) -> None:
+    import sqlite3
+
+    from capslice_tui.store import Store, StoreBusy
+
+    store = Store(tmp_path / "lock.db", busy_timeout_s=0.5)
+    waits: list[str] = []
+    store.on_wait = waits.append
+    other = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreBusy, match="busy"):
+        with store.write():
+            pass
+    assert len(waits) == 1 and "waiting" in waits[0]
+    other.execute("ROLLBACK")
+    with store.write():
+        pass
+    assert len(waits) == 1
