@@ -122,7 +122,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         n_clusters: int | str = "auto",
         k_range: tuple[int, int] = (2, 20),
         error_aware: bool = False,
-        error_weight: float = 0.5,
+        error_weight: float = 1.0,
         embedding_weight: float = 1.0,
         n_components: int = 50,
         max_features: int = 20000,

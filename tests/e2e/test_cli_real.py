@@ -117,3 +117,18 @@ def test_cot_generations_that_never_answer_are_classified(bbh_store: Path) -> No
     # most were cut by the generation cap: classified truncated, not plain wrong answers
     assert modes.get("truncated", 0) > 150
     assert modes.get("wrong_answer", 0) < 60
+
+
+def test_error_aware_discovery_groups_generations_that_never_answer(bbh_store: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(bbh_store)
+    first = ws.discover("cot", failing_only=True, error_aware=True, random_state=0).to_dict()
+    again = ws.discover("cot", failing_only=True, error_aware=True, random_state=0).to_dict()
+    assert [s["size"] for s in first["suggestions"]] == [s["size"] for s in again["suggestions"]]
+    truncated = [
+        s for s in first["suggestions"]
+        if s["failure_modes"].get("truncated", 0) >= 0.9 * s["size"]
+    ]  # fmt: skip
+    # one cluster of cut-off generations spanning several tasks (not one cluster per task)
+    assert any(len(s["groups"]) >= 3 and s["size"] >= 100 for s in truncated)
