@@ -55,7 +55,9 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
 
 def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
     """The verdict, evidence, failure modes and significant slices of a diagnosis as Markdown."""
-    lines = [f"## Verdict: **{diag['verdict']}**", "", diag["summary"], ""]
+    reason = diag.get("reason")
+    why = f" ({reason.replace('_', ' ')})" if reason else ""
+    lines = [f"## Verdict: **{diag['verdict']}**{why}", "", diag["summary"], ""]
     if diag["causes"]:
         lines += ["Likely causes:", ""] + [f"1. {c}" for c in diag["causes"]] + [""]
     lines += ["### Evidence", ""]

@@ -31,7 +31,9 @@ Precedence, first match wins:
 7. ``runaway`` when no answer was found and the response holds a new few-shot block
    (``\\nQ:``, ``Question:``, ``Problem:`` at a line start) or literal stop-token text
    (``</s>``, ``<|im_end|>``, the run's EOS, any ``until`` string of 2+ non-blank characters).
-8. ``wrong_answer`` otherwise (no answer found, nothing abnormal about the text).
+8. ``wrong_answer`` otherwise: no answer found, but the response ended normally (no cap hit,
+   no loop, no new block, no literal stop token), so the reason says it counts as a wrong
+   answer.
 """
 
 from __future__ import annotations
@@ -332,7 +334,14 @@ def classify(
         )
     if block or literal:
         return FailureMode("runaway", f"{'; '.join(evidence)}; {got}", tuple(signals))
-    return FailureMode("wrong_answer", f"no answer found; {got}", tuple(signals))
+    none = "nothing" if extracted is None else f"{_short(extracted)}, not a valid answer"
+    return FailureMode(
+        "wrong_answer",
+        f"no answer found in the response (the official extraction returned {none}); the "
+        "response ended normally (no cap hit, no repetition loop, no new few-shot block, no "
+        "literal stop token), so it counts as a wrong answer",
+        tuple(signals),
+    )
 
 
 def _per_sample(value: Any, n: int, name: str) -> Sequence[Any]:

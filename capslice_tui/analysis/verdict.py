@@ -26,10 +26,29 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
    ``spread`` (every informative content axis moves with the change in >= 80% of its
    slices and no small set of slices carries it): a broad change of wrong answers across
    the content slices points at a model, prompt or decoding change rather than a localized
-   data gap, even when some slices drop more than others (those are named as the largest
-   drops, and significant slices are still listed as evidence).
+   data gap, even when some slices drop more than others. When the overall test is
+   significant the summary says plainly that the change is real and significant, that it
+   is not localized (so a targeted data fix is not indicated), names the nature of the
+   change by failure mode, and lists where the candidate loses most and where it wins:
+   from the per-task paired tests (``slice_tests``, BH-corrected) when given, else from
+   the per-axis contributions of the decomposition.
 6. ``inconclusive`` otherwise (mixed causes, or format failures concentrated in a few content
    slices, which may be a length need of those items rather than a termination bug).
+
+Every verdict also carries a ``reason`` (JSON key ``reason``) that tells the cases apart
+without changing the three verdict values:
+
+- ``weak_evidence`` (rule 1): too little evidence; the summary says how many items would
+  settle it. The only case worded with "would take about N items".
+- ``format_failures`` (rule 3, ``not_data``).
+- ``localized_wrong_answers`` (rule 4, ``data``).
+- ``broad_change`` (rule 5): a real change of wrong answers spread over the content slices,
+  significant overall (or, when the overall test is not significant but some slice is,
+  the summary says so).
+- ``format_concentrated`` and ``mixed_causes`` (rule 6).
+
+For a weakness (:func:`verdict_for_weakness`): ``no_weak_content_slice``,
+``localized_wrong_answers``, ``format_failures`` or ``mixed_causes``.
 
 The slice search (:func:`decompose.significant_slices` on the lost-item indicator) finds
 slices whose share of lost items (right → wrong) is significantly above the overall share,
@@ -112,6 +131,8 @@ class Verdict:
             unless a cause is clear).
         evidence: checkable :class:`Evidence` items.
         slices: the significant slices the verdict rests on.
+        reason: why this verdict, one of the reasons in the module docstring (e.g.
+            ``weak_evidence`` or ``broad_change`` for ``inconclusive``).
     """
 
     verdict: str
@@ -119,12 +140,13 @@ class Verdict:
     causes: list[str]
     evidence: list[Evidence]
     slices: list[SignificantSlice] = field(default_factory=list)
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict (keys verdict, reason, summary, causes, evidence, slices)."""
         return {
-            "verdict": self.verdict, "summary": self.summary, "causes": list(self.causes),
-            "evidence": [e.to_dict() for e in self.evidence],
+            "verdict": self.verdict, "reason": self.reason, "summary": self.summary,
+            "causes": list(self.causes), "evidence": [e.to_dict() for e in self.evidence],
             "slices": [s.to_dict() for s in self.slices],
         }  # fmt: skip
 
@@ -463,7 +485,7 @@ def _share_text(dec: Decomposition, part: float, other: float, other_name: str) 
     share = part / total
     if share < 0:
         return f"moved against the net {_pts(total)} change"
-    if share > 1:
+    if share > 1 + 1e-9 and round(100 * share, 1) > 100.0:
         return (
             f"{_pct(share)} of the net {_pts(total)}: more than all of it, because "
             f"{other_name} moved the other way ({_pts(other)})"
@@ -622,6 +644,197 @@ def _largest_drops(dec: Decomposition, k: int = 3) -> str:
     return ""
 
 
+def _test_label(row: Mapping[str, Any]) -> str:
+    key = row.get("slice") or {}
+    return (
+        ", ".join(f"{k}={v}" for k, v in key.items())
+        if len(key) > 1
+        else (f"{next(iter(key))} {next(iter(key.values()))}" if key else "?")
+    )
+
+
+def _test_text(row: Mapping[str, Any]) -> str:
+    """``task word_sorting 40.0% → 50.0% (+10.0 points, 250 items, p_adj=0.003)``."""
+    b, c = row["base"], row["cand"]
+    return (
+        f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
+        f"{row['n_items']} items, p_adj={_p(row['p_adjusted'])})"
+    )
+
+
+def _significant_tests(
+    slice_tests: Sequence[Mapping[str, Any]] | None, sign: int, k: int = 3
+) -> list[Mapping[str, Any]]:
+    """Significant per-slice paired tests moving in direction ``sign`` (+1 gain, -1 drop),
+    largest move first, at most ``k``."""
+    rows = [
+        r for r in (slice_tests or [])
+        if r.get("significant") and not _nan(r.get("diff")) and r["diff"] * sign > 0
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: -abs(r["diff"]))[:k]
+
+
+def _largest_opposite(dec: Decomposition, k: int = 3) -> str:
+    """Content slices moving against the net change (largest first), from the decomposition."""
+    sign = -1 if dec.total_change < 0 else 1
+    for axis in ("task_type", "solving_operation", "background_condition", *dec.content_axes):
+        rows = [d for d in dec.axes.get(axis, []) if d.eligible and d.delta * sign < 0]
+        if rows:
+            rows = sorted(rows, key=lambda d: -abs(d.delta))[:k]
+            return "; ".join(
+                f"{axis}={d.value} {_pct(d.base_score)} → {_pct(d.cand_score)} "
+                f"({_pts(d.delta)}, {_num(d.items)} items)"
+                for d in rows
+            )
+    return ""
+
+
+def _nature_text(dec: Decomposition) -> str:
+    """The nature of a change by failure mode, from the mode shares and transitions."""
+    n = dec.n_items
+    tr = dec.transitions
+    fmt_base = sum(dec.mode_shares_base[m] for m in FORMAT_MODES) * n
+    fmt_cand = sum(dec.mode_shares_cand[m] for m in FORMAT_MODES) * n
+    wa = _mode_move(dec, "wrong_answer")
+    if dec.total_change > 0:
+        from_wrong = tr.get("wrong_answer", {}).get("correct", 0.0)
+        head = (
+            f"by failure mode it is wrong answers turning right: {_num(from_wrong)} of the "
+            f"{_num(dec.gained)} items gained (wrong → right) were wrong answers in the base "
+            f"({wa} items)"
+        )
+    else:
+        to_wrong = dec.lost_by_mode.get("wrong_answer", 0.0)
+        head = (
+            f"by failure mode it is right answers turning into wrong answers: {_num(to_wrong)} "
+            f"of the {_num(dec.lost)} items lost (right → wrong) end as wrong answers in the "
+            f"candidate ({wa} items)"
+        )
+    if not round(fmt_base) and not round(fmt_cand):
+        tail = (
+            "; there are no format failures (extraction, truncation, runaway, empty) in "
+            "either run, so it is not a termination or extraction change"
+        )
+    else:
+        tail = (
+            f"; format failures {_num(fmt_base)} → {_num(fmt_cand)} items "
+            f"({_pts(dec.format_contribution)} of accuracy)"
+        )
+    return head + tail
+
+
+def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[str, list[Evidence]]:
+    """Where the candidate loses most and where it wins, from per-slice paired tests."""
+    tested = [r for r in slice_tests if not _nan(r.get("p_adjusted"))]
+    key = next(iter(slice_tests[0].get("slice") or {"slice": ""}))
+    everything = len(slice_tests)
+    worse_all = _significant_tests(slice_tests, -1, k=everything)
+    better_all = _significant_tests(slice_tests, 1, k=everything)
+    sign = -1 if drop else 1
+    moving = sum(1 for r in slice_tests if not _nan(r.get("diff")) and r["diff"] * sign > 0)
+    text = (
+        f" Per-{key} paired tests ({len(tested)} of {everything} {key}s tested, "
+        f"Benjamini–Hochberg q=0.05): {moving} of {everything} {key}s moved with the "
+        f"{'drop' if drop else 'gain'}; the candidate is significantly worse on "
+        f"{len(worse_all)} and significantly better on {len(better_all)}."
+    )
+
+    def others(direction: int, k: int = 3) -> list[Mapping[str, Any]]:
+        rows = [
+            r for r in slice_tests
+            if not r.get("significant") and not _nan(r.get("diff")) and r["diff"] * direction > 0
+        ]  # fmt: skip
+        return sorted(rows, key=lambda r: (-abs(r["diff"]), _test_label(r)))[:k]
+
+    def others_text(direction: int, nominal: bool = False) -> str:
+        rows = others(direction)
+        if nominal:  # beside significant slices, only those nominally significant (p < 0.05)
+            rows = [r for r in rows if not _nan(r.get("p_value")) and r["p_value"] < ALPHA]
+        if not rows:
+            return ""
+        return "; ".join(
+            f"{_test_text(r)[:-1]}, p={_p(r['p_value'])})" if "p_value" in r else _test_text(r)
+            for r in rows
+        )
+
+    for direction, verb in ((-1, "loses most on"), (1, "wins on")):
+        sig = _significant_tests(slice_tests, direction)
+        rest = others_text(direction)
+        word = "losses" if direction < 0 else "gains"
+        if sig:
+            text += f" It {verb} {'; '.join(_test_text(r) for r in sig)}."
+            if direction > 0 and (rest := others_text(direction, nominal=True)):
+                text += f" Other {word} with p < 0.05, not significant after correction: {rest}."
+        elif rest:
+            text += (
+                f" No {key} is significantly {'worse' if direction < 0 else 'better'} on its "
+                f"own; the largest {word} (not significant after correction): {rest}."
+            )
+        else:
+            text += f" No {key} is {'worse' if direction < 0 else 'better'} for the candidate."
+    ev = [
+        Evidence(
+            f"{key}s significantly worse for the candidate", len(worse_all),
+            "; ".join(_test_text(r) for r in worse_all[:10]) or "none", "slices",
+        ),
+        Evidence(
+            f"{key}s significantly better for the candidate", len(better_all),
+            "; ".join(_test_text(r) for r in better_all[:10]) or "none", "slices",
+        ),
+    ]  # fmt: skip
+    return text, ev
+
+
+def _broad_change(
+    dec: Decomposition,
+    overall: PairedResult,
+    slice_tests: Sequence[Mapping[str, Any]] | None,
+    significant: bool,
+) -> tuple[str, list[Evidence]]:
+    """Summary and evidence of a broad (spread) wrong-answer change (rule 5)."""
+    total = dec.total_change
+    drop = total < 0
+    b, c = overall.base, overall.cand
+    counts = f"{b.counts} → {c.counts} correct"
+    if overall.b is not None and overall.c is not None:
+        counts += f"; {overall.b} items right → wrong, {overall.c} wrong → right"
+    test = (
+        f"exact McNemar p={_p(overall.p_value)}"
+        if overall.test == "mcnemar-exact"
+        else f"paired bootstrap p={_p(overall.p_value)}"
+    )
+    if significant:
+        head = (
+            f"Real and significant, but not localized: the candidate is "
+            f"{'below' if drop else 'above'} the base by {_pts(total)} ({counts}; {test})"
+            + ("." if drop else "; it recovers answers across the board.")
+        )
+    else:
+        head = (
+            f"The overall change, {_pts(total)} ({counts}; {test}), is not significant, "
+            "though some slices are."
+        )
+    body = (
+        f" The {'drop' if drop else 'gain'} is NOT localized in content slices "
+        f"({_moving_text(dec)} slices moved with it; pattern spread), so a targeted data fix "
+        "is not indicated: this broad change of wrong answers across the content slices "
+        "points at a model, prompt or decoding change rather than a localized data gap. "
+        "Check the two runs' configs: prompt template, few-shot examples, chain-of-thought "
+        "vs answer-only, decoding settings."
+    )
+    nature = f" Nature of the change: {_split_text(dec, 'wrong')}; {_nature_text(dec)}."
+    if slice_tests:
+        where, ev = _tests_text(slice_tests, drop)
+    else:
+        ev = []
+        largest = _largest_drops(dec)
+        opposite = _largest_opposite(dec)
+        where = f" The largest {'drops' if drop else 'gains'} are in {largest}." if largest else ""
+        if opposite:
+            where += f" Slices moving the other way: {opposite}."
+    return head + body + nature + where, ev
+
+
 def verdict_for_change(
     decomposition: Decomposition,
     overall: PairedResult,
@@ -631,6 +844,7 @@ def verdict_for_change(
     cand_signals: Mapping[str, int] | None = None,
     base_cap_modes: Mapping[str, float] | None = None,
     cand_cap_modes: Mapping[str, float] | None = None,
+    slice_tests: Sequence[Mapping[str, Any]] | None = None,
     alpha: float = ALPHA,
 ) -> Verdict:
     """Verdict for a change between two runs (rules in the module docstring).
@@ -646,6 +860,11 @@ def verdict_for_change(
             causes.
         base_cap_modes, cand_cap_modes: failure mode → samples at the generation cap, per
             run; optional, shown in the cap evidence (cap hits include extraction failures).
+        slice_tests: per-slice paired tests over one grouping (usually task), each a row of
+            ``Comparison.rows`` (``workspace.diagnose``): ``slice`` (grouping → value),
+            ``n_items``, ``base``/``cand`` (``score`` in [0, 1]), ``diff`` (cand − base,
+            proportion), ``p_adjusted`` (BH), ``significant``; optional. Used to say where a
+            broad change loses most and where it wins.
         alpha: level of the overall test.
 
     Returns:
@@ -667,8 +886,9 @@ def verdict_for_change(
         return Verdict(
             "inconclusive",
             f"No significant change: {_pts(overall.diff)} (p={_p(overall.p_value)}, "
-            f"{overall.test}) and no slice passes the corrected test. {power_text}",
-            [], evidence, [],
+            f"{overall.test}) and no slice passes the corrected test: the evidence is too "
+            f"weak to call it. {power_text}",
+            [], evidence, [], "weak_evidence",
         )  # fmt: skip
     evidence += _mode_evidence(dec) + _spread_evidence(dec)
     fmt_share, wrong_share = _shares(dec)
@@ -689,23 +909,20 @@ def verdict_for_change(
         summary += f" The {direction} is {pattern} across the content slices."
         if causes:
             summary += f" Most likely cause: {causes[0].split(':')[0]}."
-        return Verdict("not_data", summary, causes, evidence, content_sig)
+        return Verdict("not_data", summary, causes, evidence, content_sig, "format_failures")
     # slices without mode counts rely on the overall wrong-answer share
     localized = [
         s for s in content_sig
         if math.isnan(_wrong_share(s)) or _wrong_share(s) >= WRONG_SHARE
     ]  # fmt: skip
     if wrong_share >= WRONG_SHARE and pattern == "spread":
-        drops = _largest_drops(dec)
-        what = "drops" if total < 0 else "gains"
+        summary, broad_ev = _broad_change(dec, overall, slice_tests, significant)
+        evidence += broad_ev
         return Verdict(
-            "inconclusive",
-            f"Not localized: {_split_text(dec, 'wrong')}. This is a broad change of wrong "
-            f"answers across the content slices ({_moving_text(dec)} slices moved with the "
-            "change; pattern spread), which points at a model, prompt or decoding change "
-            "rather than a localized data gap"
-            + (f"; the largest {what} are in {drops}." if drops else "."),
-            [], evidence, content_sig,
+            "inconclusive", summary,
+            ["broad capability, prompt or decoding change: compare the two runs' configs "
+             "(prompt template, few-shot examples, chain-of-thought vs answer-only, decoding)"],
+            evidence, content_sig, "broad_change",
         )  # fmt: skip
     if wrong_share >= WRONG_SHARE and (pattern == "concentrated" or localized):
         named = localized or content_sig
@@ -721,7 +938,7 @@ def verdict_for_change(
             "data",
             f"A data problem: {_split_text(dec, 'wrong')}; the {direction} is {pattern} on "
             f"the content axes, localized in {where}.",
-            [], evidence, named,
+            [], evidence, named, "localized_wrong_answers",
         )  # fmt: skip
     if fmt_share >= FORMAT_SHARE:
         causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
@@ -731,13 +948,13 @@ def verdict_for_change(
             f"Format-driven but concentrated: {_split_text(dec, 'format')}. The format "
             "failures sit in a few content slices: this may be a length or format need of "
             "those items rather than a termination bug.",
-            causes, evidence, content_sig,
+            causes, evidence, content_sig, "format_concentrated",
         )  # fmt: skip
     return Verdict(
         "inconclusive",
         f"Mixed: {_split_text(dec, 'wrong')}; the change is {pattern} across the content "
         "slices.",
-        [], evidence, content_sig,
+        [], evidence, content_sig, "mixed_causes",
     )  # fmt: skip
 
 
@@ -851,7 +1068,7 @@ def verdict_for_weakness(
         return Verdict(
             "inconclusive",
             f"No content slice is significantly weaker than the rest: {counted}.",
-            [], evidence, [],
+            [], evidence, [], "no_weak_content_slice",
         )  # fmt: skip
     wrong = [s for s in content if _wrong_share(s) >= WRONG_SHARE]
     fmt = [s for s in content if (1 - _wrong_share(s)) >= FORMAT_SHARE]
@@ -860,7 +1077,7 @@ def verdict_for_weakness(
             "inconclusive",
             f"{counted}, but their failures are a mix of wrong answers and format failures "
             "(or carry no failure modes).",
-            [], evidence, content,
+            [], evidence, content, "mixed_causes",
         )  # fmt: skip
     if wrong:
         names = "; ".join(s.label for s in wrong[:6])
@@ -881,7 +1098,7 @@ def verdict_for_weakness(
                 " Weakest task_type × solving_operation combinations (below "
                 f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
             )
-        return Verdict("data", summary, [], evidence, wrong)
+        return Verdict("data", summary, [], evidence, wrong, "localized_wrong_answers")
     names = "; ".join(s.label for s in fmt[:4])
     return Verdict(
         "not_data",
@@ -889,5 +1106,5 @@ def verdict_for_weakness(
         f"output), not by wrong answers: {names}.",
         ["format/termination of these items: check the generation cap, stop sequences and "
          "the answer-extraction filter for them"],
-        evidence, fmt,
+        evidence, fmt, "format_failures",
     )  # fmt: skip

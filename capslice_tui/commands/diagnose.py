@@ -130,8 +130,10 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
     from ..report import bar
 
     who = f"{diag['cand']} vs {diag['base']}" if diag["cand"] else f"{diag['base']} (weakness)"
+    reason = diag.get("reason")
+    why = f" ({reason.replace('_', ' ')})" if reason else ""
     click.echo(
-        f"VERDICT: {diag['verdict'].upper()}   [{who}"
+        f"VERDICT: {diag['verdict'].upper()}{why}   [{who}"
         + (f", {diag['benchmark']}]" if diag["benchmark"] else "]")
     )
     click.echo(diag["summary"])

@@ -221,9 +221,12 @@ def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
 @click.option("--baseline", required=True, help="Baseline run.")
 @click.option("--benchmark", default=None, help="Benchmark the slices are measured on.")
 @click.option("--target", "targets", multiple=True, metavar="AXIS=V[,AXIS=V]",
-              help="Target slice (repeatable); default: the slices the plan boosts from.")  # fmt: skip
+              help="Target slice (repeatable). Required unless --plan-file is given; with "
+                   "--plan-file and no --target, the slices the plan boosts from.")  # fmt: skip
 @click.option("--control", "controls", multiple=True, metavar="AXIS=V[,AXIS=V]",
-              help="Control slice (repeatable); default: other task types with >= 20 items.")  # fmt: skip
+              help="Control slice (repeatable). Default (needs --benchmark): every task_type "
+                   "of the baseline with >= 20 items and no item in any target slice; the "
+                   "output lists the choice.")  # fmt: skip
 @click.option(
     "--expected-gain",
     type=float,
@@ -250,6 +253,10 @@ def intervention_new(
         expected_effect=None if expected_gain is None else expected_gain / 100, plan=plan, who=who,
     )  # fmt: skip
     _show(rec, fmt)
+    if rec.get("control_choice") and fmt != "json":
+        click.echo("\nControl slices chosen by default (no item shared with a target slice):")
+        for note in rec["control_choice"]:
+            click.echo(f"  - {note}")
 
 
 @intervention.command("list")

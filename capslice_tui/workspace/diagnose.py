@@ -296,6 +296,7 @@ class Diagnosis:
             "benchmark": self.benchmark,
             "reference": self.reference,
             "verdict": v["verdict"],
+            "reason": v.get("reason", ""),
             "summary": v["summary"],
             "causes": v["causes"],
             "evidence": v["evidence"],
@@ -482,8 +483,10 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
         Change mode (``cand`` given): pair samples by (item, sample index); decompose the
         change by failure mode and by each axis (``decompose_change``); test every axis
-        conjunction up to 4 for concentrated regressions (``significant_slices``, BH); decide
-        with ``verdict_for_change``. Weakness mode (``cand`` None): deficits of each slice
+        conjunction up to 4 for concentrated regressions (``significant_slices``, BH); run
+        per-task paired tests (``compare`` by task, or task_type with one task; BH) so a broad
+        change can say where the candidate loses most and where it wins; decide with
+        ``verdict_for_change``. The dict form adds ``reason`` (see ``analysis.verdict``). Weakness mode (``cand`` None): deficits of each slice
         against the run's own average or ``reference`` (``decompose_weakness``), failing
         combinations (``significant_slices`` over items), ``verdict_for_weakness``.
 
@@ -535,8 +538,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
         errors = regression_errors(bc / bn, cc / cn)
         search = significant_slices(item_labels, errors, c_dom, min_sup=min_size, q=q)
+        slice_tests = self._slice_tests(base, cand, benchmark, q, min_size, random_state)
         verdict = verdict_for_change(
-            dec, overall, search,
+            dec, overall, search, slice_tests=slice_tests,
             base_signals=_signal_counts([bo.signals[i] for i in bi]),
             cand_signals=_signal_counts([co.signals[i] for i in ci]),
             base_cap_modes=_cap_modes([bo.signals[i] for i in bi], bo.modes[bi]),
@@ -593,6 +597,22 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             n_tested=search.n_tested, notes=notes,
             direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
         )  # fmt: skip
+
+    def _slice_tests(
+        self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int
+    ) -> list[dict[str, Any]]:
+        """Per-task paired tests of ``cand`` against ``base`` (``compare`` rows, BH at ``q``);
+        by task_type when the runs have fewer than two tasks in common. Comparability was
+        checked by the caller, so mismatches are allowed here."""
+        rows: list[dict[str, Any]] = []
+        for by in ("task", "task_type"):
+            rows = self.compare(
+                base, cand, benchmark=benchmark, by=by, allow_mismatch=True, q=q,
+                min_size=min_size, random_state=seed,
+            ).rows  # fmt: skip
+            if len(rows) >= 2:
+                break
+        return rows
 
     def report(
         self, base: str, cand: str, *, benchmark: str | None = None, allow_mismatch: bool = False

@@ -161,17 +161,74 @@ class PlanMixin:
         axis: str = "task_type",
         min_items: int = 20,
     ) -> list[dict[str, str]]:
-        """Control slices: values of ``axis`` in the run's benchmark that no target names and
-        that have at least ``min_items`` items (so a regression there could be detected)."""
-        named = {t.get(axis) for t in targets}
-        table = self.slices(run, benchmark=benchmark, by=axis)  # type: ignore[attr-defined]
-        return [
-            {axis: r.key[axis]}
-            for r in table.rows
-            if r.key[axis] not in named
-            and r.n_items >= min_items
-            and not r.key[axis].startswith("(")
+        """Default control slices: see :meth:`choose_controls` (its first element)."""
+        return self.choose_controls(run, benchmark, targets, axis, min_items)[0]
+
+    def choose_controls(
+        self,
+        run: str,
+        benchmark: str,
+        targets: Sequence[Mapping[str, str]],
+        axis: str = "task_type",
+        min_items: int = 20,
+    ) -> tuple[list[dict[str, str]], list[str]]:
+        """Control slices that share no item with any target slice, and why each was chosen.
+
+        Every labelled value of ``axis`` in ``run``'s ``benchmark`` with >= ``min_items``
+        items is a candidate; it is kept only when none of its (task, item) rows in the run
+        falls in a target slice (a target slice is a conjunction ``{grouping: value}``; an item
+        is in it when it matches every grouping). Checking items, not names, matters: with
+        target ``solving_operation=casework`` the candidate ``task_type=counting_probability``
+        holds the casework items and is left out.
+
+        Returns:
+            (controls, notes): controls as ``[{axis: value}]`` in the run's order; notes, one
+            plain sentence per candidate value (chosen, or left out and why), then a summary.
+
+        Raises:
+            NotFound: unknown run. ValueError: the run has no items in ``benchmark``.
+        """
+        from .core import UNLABELLED
+
+        run_id = self.store.get_run(run)["id"]
+        rows = self.store.slice_rows(run_id, benchmark=benchmark)
+        if not rows:
+            raise ValueError(f"run {run} has no items in benchmark {benchmark!r}")
+
+        def value(r: Any, key: str) -> str:
+            v = r[key]
+            return UNLABELLED if v is None else str(v)
+
+        in_target = [
+            any(all(value(r, k) == str(v) for k, v in t.items()) for t in targets) for r in rows
         ]
+        by_value: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_value.setdefault(value(r, axis), []).append(i)
+        controls: list[dict[str, str]] = []
+        notes: list[str] = []
+        for v, idx in by_value.items():
+            overlap = sum(in_target[i] for i in idx)
+            if v.startswith("("):
+                notes.append(f"{axis}={v}: left out, items without a label")
+            elif overlap:
+                notes.append(
+                    f"{axis}={v}: left out, {overlap} of its {len(idx)} items are in a target slice"
+                )
+            elif len(idx) < min_items:
+                notes.append(
+                    f"{axis}={v}: left out, {len(idx)} items (< {min_items}, too few to detect "
+                    "a regression)"
+                )
+            else:
+                controls.append({axis: v})
+                notes.append(f"{axis}={v}: chosen, {len(idx)} items, none in a target slice")
+        n_target = sum(in_target)
+        notes.append(
+            f"default controls: {len(controls)} {axis} value(s) of {run} in {benchmark} with >= "
+            f"{min_items} items and no item in the target slices ({n_target} target items)"
+        )
+        return controls, notes
 
     def interventions(self, status: str | None = None) -> list[dict[str, Any]]:
         """Interventions, newest first (``status`` filters)."""
@@ -199,9 +256,14 @@ class PlanMixin:
         """Record a proposed intervention (pre-registering its target and control slices).
 
         Args:
-            targets: slices the intervention should improve; default: the slices the plan
-                boosts from.
-            controls: slices that must not regress; default: :meth:`suggest_controls`.
+            targets: slices the intervention should improve; required unless ``plan`` is
+                given, when they default to the slices the plan boosts from.
+            controls: slices that must not regress; default (needs ``benchmark``):
+                :meth:`choose_controls`, which keeps only slices sharing no item with a target.
+
+        Returns:
+            the stored record; when the controls were chosen by default it also carries
+            ``control_choice`` (not stored): the notes of :meth:`choose_controls`.
             expected_effect: expected gain on targets as a proportion (0.1 = +10 points).
             plan: a :class:`Plan` or its dict.
 
@@ -217,18 +279,22 @@ class PlanMixin:
                 "an intervention needs target slices (give them, or a plan that boosts data)"
             )
         target_list = self.check_slices(targets, "target slices")
+        choice: list[str] | None = None
         if controls is None:
             if benchmark is None:
                 raise ValueError("give control slices or a benchmark to suggest them from")
-            controls = self.suggest_controls(baseline, benchmark, target_list)
+            controls, choice = self.choose_controls(baseline, benchmark, target_list)
         control_list = self.check_slices(controls, "control slices")
         if expected_effect is not None and not -1 <= expected_effect <= 1:
             raise ValueError("expected_effect is a proportion in [-1, 1] (0.1 = +10 points)")
-        return self.store.create_intervention(
+        rec = self.store.create_intervention(
             title=title, hypothesis=hypothesis, target_slices=target_list,
             control_slices=control_list, baseline_run=baseline, author=who or current_user(),
             expected_effect=expected_effect, benchmark=benchmark, plan=plan_dict,
         )  # fmt: skip
+        if choice is not None:
+            rec["control_choice"] = choice
+        return rec
 
     def _transition(
         self,

@@ -141,3 +141,30 @@ def test_intervention_recorded_accepted_and_linked_is_confirmed(demo: Path) -> N
     assert actions[0] == "create" and "accept" in actions and "evaluate" in actions
     again = capslice(demo, "intervention", "accept", iid, ok=False)
     assert again.returncode != 0 and "evaluated" in again.stderr
+
+
+def test_strong_broad_gain_is_called_real_not_weak(demo: Path) -> None:
+    diag = json.loads(
+        capslice(
+            demo, "diagnose", "bbh-base", "bbh-eos-restored", "--benchmark", "bbh",
+            "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    assert diag["verdict"] == "inconclusive" and diag["reason"] == "broad_change"
+    assert diag["direction"] == "gain"
+    assert "above the base by +4.2 points" in diag["summary"]
+    assert "NOT localized in content slices" in diag["summary"]
+    assert "would take about" not in diag["summary"]
+
+
+def test_default_controls_exclude_slices_holding_target_items(demo: Path) -> None:
+    new = json.loads(
+        capslice(
+            demo, "intervention", "new", "--title", "casework", "--hypothesis", "h",
+            "--baseline", "math-base", "--benchmark", "math",
+            "--target", "solving_operation=casework", "--format", "json",
+        ).stdout
+    )  # fmt: skip
+    controls = {c["task_type"] for c in new["control_slices"]}
+    assert controls and "counting_probability" not in controls
+    assert any("counting_probability: left out" in n for n in new["control_choice"])

@@ -422,14 +422,81 @@ def test_broad_wrong_answer_change_is_not_called_localized() -> None:
     assert slices.slices  # some slices drop significantly more than the rest ...
     v = verdict_for_change(d, _overall(s), slices)
     assert v.verdict == "inconclusive"  # ... but the change is spread: no data claim
-    assert "localized in" not in v.summary
+    assert v.reason == "broad_change" and v.to_dict()["reason"] == "broad_change"
+    assert "A data problem" not in v.summary and ", localized in" not in v.summary
+    assert "Real and significant" in v.summary and "NOT localized in content slices" in v.summary
+    assert "targeted data fix is not indicated" in v.summary
+    assert "prompt" in v.summary and "decoding" in v.summary
     assert (
         "broad change of wrong answers" in v.summary
         and "rather than a localized data gap" in v.summary
     )
     assert "largest drops are in task_type=" in v.summary
+    # strong evidence: never worded as if more items were needed
+    assert "would take about" not in v.summary and "more)" not in v.summary
     lost = next(e for e in v.evidence if e.name.startswith("slice "))
     assert "lost (right→wrong)" in lost.detail and "error" not in lost.detail
+
+
+def _task_row(task: str, base: float, cand: float, p_adj: float, n: int = 200) -> dict:
+    return {
+        "slice": {"task": task}, "n_items": n, "base": {"score": base}, "cand": {"score": cand},
+        "diff": cand - base, "p_value": p_adj / 2, "p_adjusted": p_adj,
+        "significant": p_adj <= 0.05,
+    }  # fmt: skip
+
+
+def test_broad_change_lists_where_the_candidate_loses_most_and_where_it_wins() -> None:
+    s = _broad_wrong_answer_drop()
+    d = _decompose(s)
+    tests = [
+        _task_row("algebra", 0.8, 0.4, 1e-9),
+        _task_row("geometry", 0.7, 0.5, 1e-4),
+        _task_row("word_sorting", 0.4, 0.5, 0.004),
+        _task_row("causal_judgement", 0.54, 0.636, 0.06),  # p < 0.05 raw, not after BH
+        _task_row("prealgebra", 0.7, 0.69, 0.9),
+    ]
+    v = verdict_for_change(d, _overall(s), None, slice_tests=tests)
+    assert v.verdict == "inconclusive" and v.reason == "broad_change"
+    assert "significantly worse on 2 and significantly better on 1" in v.summary
+    loses, wins = v.summary.split("It loses most on ")[1].split(" It wins on ")
+    assert "task algebra 80.0% → 40.0% (-40.0 points" in loses and "geometry" in loses
+    assert "task word_sorting 40.0% → 50.0% (+10.0 points" in wins
+    assert "not significant after correction: task causal_judgement" in wins
+    assert "prealgebra" not in v.summary  # neither significant nor nominally so
+    better = next(e for e in v.evidence if e.name == "tasks significantly better for the candidate")
+    assert better.value == 1 and "word_sorting" in better.detail
+
+
+def test_broad_gain_says_the_candidate_is_above_base_and_names_its_nature() -> None:
+    s = _broad_wrong_answer_drop()
+    r = dict(s, base=s["cand"], cand=s["base"], base_modes=s["cand_modes"],
+             cand_modes=s["base_modes"])  # fmt: skip
+    d = _decompose(r)
+    assert d.total_change > 0 and d.content_pattern == "spread"
+    tests = [_task_row(t, 0.5, 0.55, 0.3) for t in ("algebra", "geometry")]
+    v = verdict_for_change(d, _overall(r), None, slice_tests=tests)
+    assert v.verdict == "inconclusive" and v.reason == "broad_change"
+    assert "the candidate is above the base by +" in v.summary and "recovers" in v.summary
+    assert "wrong answers turning right" in v.summary
+    assert "no format failures" in v.summary and "not a termination or extraction" in v.summary
+    assert "No task is significantly better on its own" in v.summary
+    assert not re_share_over_100(v.summary) and "more than all of it" not in v.summary
+
+
+def test_weak_evidence_reason_only_for_non_significant_changes() -> None:
+    rng = np.random.default_rng(2)
+    base = (rng.random(60) < 0.6).astype(float)
+    cand = base.copy()
+    cand[np.flatnonzero(base == 1)[:3]] = 0
+    labels = {"task_type": np.array(TASKS[:3] * 20)}
+    modes = lambda c: np.where(c == 1, "correct", "wrong_answer")  # noqa: E731
+    d = decompose_change(labels, base, cand, modes(base), modes(cand))
+    ones = np.ones(60)
+    v = verdict_for_change(d, paired_compare(ones, base, ones, cand), None)
+    assert v.reason == "weak_evidence" and "too weak" in v.summary
+    _, eos = _eos_verdict(_eos_story())
+    assert eos.reason == "format_failures"
 
 
 def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:

@@ -46,6 +46,11 @@ def test_wrong_answer() -> None:
     # nothing extracted, nothing abnormal
     fm = classify("I am not sure.", "7", False, "[invalid]", "integer")
     assert fm.mode == "wrong_answer" and "no answer found" in fm.reason
+    # the reason explains why a missing answer counts as wrong (no contradiction)
+    fm = classify("I am not sure.", "7", False, None, "integer")
+    assert fm.mode == "wrong_answer"
+    assert "ended normally" in fm.reason and "counts as a wrong answer" in fm.reason
+    assert "gave None" not in fm.reason and "returned nothing" in fm.reason
 
 
 def test_extraction_failure_names_the_answer_and_the_cap() -> None:

@@ -107,3 +107,24 @@ def test_workspace_flow_confirmed_and_harmful(tmp_path):
     with pytest.raises(ValueError, match="unknown task_type value"):
         ws.new_intervention(title="x", hypothesis="y", baseline="base", benchmark="math",
                             targets=[{"task_type": "numbertheory"}], controls=[])  # fmt: skip
+
+
+def test_default_controls_share_no_item_with_the_targets(tmp_path):
+    ws = _ws(tmp_path / "w.db")
+    tasks = ("minerva_math_num_theory", "minerva_math_algebra")
+    ws.ingest([_write_run(tmp_path / "b.jsonl", dict(zip(tasks, (5, 20), strict=True)))], run="base",
+              benchmark="math")  # fmt: skip
+    # the target names a task, not a task_type: only the items tell that number_theory overlaps
+    target = [{"task": "minerva_math_num_theory"}]
+    controls, notes = ws.choose_controls("base", "math", target)
+    assert controls == [{"task_type": "algebra"}]
+    assert any("number_theory: left out, 30 of its 30 items are in a target slice" in n
+               for n in notes)  # fmt: skip
+    assert any("algebra: chosen, 30 items" in n for n in notes)
+    rec = ws.new_intervention(title="x", hypothesis="y", baseline="base", benchmark="math",
+                              targets=target, who="alice")  # fmt: skip
+    assert rec["control_slices"] == [{"task_type": "algebra"}]
+    assert rec["control_choice"] == notes
+    # too few items: left out with the reason
+    controls, notes = ws.choose_controls("base", "math", target, min_items=31)
+    assert controls == [] and any("(< 31, too few" in n for n in notes)
