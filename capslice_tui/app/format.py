@@ -44,14 +44,13 @@ def interval(lo: float | None, hi: float | None) -> str:
 
 
 def pvalue(p: float | None) -> str:
-    """A p-value with enough digits to tell 1e-7 from 0 (``0.032``, ``3.1e-07``)."""
+    """A p-value as the CLI prints it (``capslice_tui.render.pvalue``): ``0.0312``, and
+    ``<1e-4`` below 1e-4 (so a tiny adjusted p never reads as ``0``); ``-`` when missing."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "-"
-    if p == 0:
-        return "0"
-    if p < 0.001:
-        return f"{p:.1e}"
-    return f"{p:.3f}"
+    if p < 1e-4:
+        return "<1e-4"
+    return f"{p:.4f}"
 
 
 def short(value: Any, width: int) -> str:
@@ -59,6 +58,19 @@ def short(value: Any, width: int) -> str:
     text = "" if value is None else str(value)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def first_column_room(labels: list[str], rows: list[list[str]], width: int, least: int = 18) -> int:
+    """Characters left for the first column of a ``width``-column ``ResultTable``.
+
+    ``labels``: the column headers; ``rows``: each row's cells as strings (same order).
+    Every other column keeps its widest cell (or header); each column costs 2 more for the
+    table's cell padding and 2 go to the vertical scrollbar. Never less than ``least``.
+    """
+    others = 0
+    for i, label in enumerate(labels[1:], start=1):
+        others += max([len(label), *(len(r[i]) for r in rows)]) + 2
+    return max(least, width - others - 2 - 2)
 
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:
@@ -94,6 +106,27 @@ def short_task(task: str) -> str:
 def slice_label(key: dict[str, Any]) -> str:
     """A slice key ``{axis: value}`` as ``value & value``; task names lose their prefix."""
     return " & ".join(short_task(str(v)) if g == "task" else str(v) for g, v in key.items())
+
+
+def fit_parts(parts: list[str], width: int, sep: str = " & ") -> str:
+    """Join ``parts`` with ``sep`` in at most ``width`` characters, cutting the longest parts.
+
+    Short parts keep their full text; the room they leave goes to the long ones, each cut
+    with ``…`` at its end, so every part keeps its start (``self_contained & logical_d…``
+    and ``self_contained & logical_f…`` stay apart). Falls back to :func:`short` when even
+    one character per part does not fit.
+    """
+    joined = sep.join(parts)
+    if len(joined) <= width or not parts:
+        return joined
+    room = width - len(sep) * (len(parts) - 1)
+    if room < 2 * len(parts):
+        return short(joined, width)
+    budget = {i: len(p) for i, p in enumerate(parts)}
+    while sum(budget.values()) > room:
+        longest = max(budget, key=lambda i: budget[i])
+        budget[longest] -= 1
+    return sep.join(short(p, budget[i]) for i, p in enumerate(parts))
 
 
 def warning_mark(warning: str | None, n_items: int | None = None) -> str:

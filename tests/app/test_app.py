@@ -67,7 +67,7 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         await pilot.press("g")
         await settle(app, pilot)
         assert app.screen.by == "background_condition"
-        assert "by background_condition" in static_text(app, "#title")
+        assert "by background · " in static_text(app, "#title")
         assert table_rows(app)[0][0] == "ALL"
 
         await pilot.press("s")  # sort by score: lowest first after ALL
@@ -213,11 +213,11 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert isinstance(app.screen, CompareScreen)
         assert fake.calls[-1] == ("compare", ("base", "cand"), {"benchmark": "bbh", "by": "task"})
         rows = table_rows(app)
-        assert rows[0] == ["ALL", "50", "19/25", "13/25", "-24.0pt", "1.0e-07", "worse*"]
+        assert rows[0] == ["ALL", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse*"]
         assert rows[1] == [
-            "boolean_expressions", "25", "19/25", "13/25", "-24.0pt", "1.0e-07", "worse*"
+            "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse*"
         ]  # fmt: skip
-        assert rows[2][6] == ""
+        assert rows[2][5] == ""
         assert "2 tested" in static_text(app, "#status")
         await pilot.press("down")
         detail = static_text(app, "#detail-line")
@@ -245,7 +245,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert "boolean_logic" in axes and "-24.0pt n=25" in axes
         slice_rows = table_rows(app)
         assert slice_rows == [
-            ["boolean_expressions", "25", "52.0% 13/25", "-24.0pt", "0.020", "wrong_answer"]
+            ["boolean_expressions", "25", "52.0% 13/25", "-24.0pt", "0.0200", "wrong_answer"]
         ]
         assert "1 significant slice(s) listed" in static_text(app, "#slices-title")
         app.screen.query_one(ResultTable).focus()
@@ -347,8 +347,7 @@ async def test_label_a_slice_by_hand_from_the_slices_screen(tmp_path: Path) -> N
         await settle(app, pilot)
         assert isinstance(app.screen, LabelEditScreen)
         await pilot.press("enter")  # axis list: first axis (background_condition)
-        await pilot.press("enter")  # its first value
-        await pilot.press("enter")  # note field: save
+        await pilot.press("enter")  # its first value: Enter on the value list saves
         await settle(app, pilot)
         assert isinstance(app.screen, SlicesScreen)
         ws = Workspace(store)

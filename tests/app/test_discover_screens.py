@@ -94,8 +94,7 @@ async def test_accept_and_label_a_suggestion_then_undo_from_history(own_store: P
         await pilot.press(*"hard-one")
         await pilot.press("enter")  # name -> axis list
         await pilot.press("down", "enter")  # axes in vocabulary order: the 2nd is task_type
-        await pilot.press("enter")  # its first value
-        await pilot.press("enter")  # note field: save
+        await pilot.press("enter")  # its first value: Enter on the value list saves
         await settle(app, pilot)
         assert isinstance(app.screen, DiscoverScreen)
         assert "accepted" in status(app) and "'hard-one'" in status(app)
@@ -138,7 +137,7 @@ async def test_label_edit_refuses_incomplete_input_and_cancels(own_store: Path) 
         assert result == [None]
         app.push_screen(LabelEditScreen("label item 1", axes), result.append)
         await pilot.pause()
-        await pilot.press("enter", "down", "enter")
+        await pilot.press("enter", "down", "tab")  # the highlighted value stays chosen
         await pilot.press(*"seen twice", "enter")
         await pilot.pause()
         edit = result[-1]

@@ -213,13 +213,13 @@ async def test_samples_filter_cycles_back_with_capital_f(store_path: Path) -> No
         await settle(app, pilot)
         assert screen.failure_mode == "extraction_failure"
         title = str(screen.query_one("#title", Static).render())
-        assert "filter: fmt! (extraction_failure)" in title
+        assert title.startswith("filter: extraction_failure (fmt!) · ")
 
 
 def test_filter_text_matches_the_mode_column() -> None:
     assert filter_text(None) == "all"
     assert filter_text("wrong_answer") == "wrong_answer"
-    assert filter_text("truncated") == "trunc (truncated)"
+    assert filter_text("truncated") == "truncated (trunc)"
 
 
 def test_last_boxed_and_extracted_display() -> None:

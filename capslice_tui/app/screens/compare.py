@@ -11,14 +11,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ..format import cell, count, pct, points, pvalue, slice_label, warning_mark
+from ..format import cell, count, first_column_room, pct, points, pvalue, slice_label, warning_mark
 from ..messages import CompareLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .slices import GROUPINGS, samples_query
 
-# Fits 80 columns; p, the test and the warning go in the detail line of the highlighted row.
-COLUMNS = ("slice", "n", "base c/n", "cand c/n", "diff", "p adj", "sig")
+# Fits 80 columns; items, raw p, the test and the warning go in the detail line of the
+# highlighted row. base/cand cells are ``59.6% 286/480`` (score, correct/scored samples).
+COLUMNS = ("slice", "base", "cand", "diff", "p adj", "sig")
 
 
 def as_dict(result: Any) -> dict[str, Any]:
@@ -63,11 +64,6 @@ def side(s: dict[str, Any] | None) -> str:
     return f"{pct(s.get('score'))} {count(s.get('correct'), s.get('n'))}"
 
 
-def side_count(s: dict[str, Any] | None) -> str:
-    """One run's counts only: ``133/250`` (``-`` when missing)."""
-    return count(s.get("correct"), s.get("n")) if s else "-"
-
-
 def sig_mark(row: dict[str, Any]) -> str:
     """``worse*``/``better*`` (or the facade's marker) for a significant row, else ``""``."""
     return row.get("marker") or ("sig" if row.get("significant") else "")
@@ -93,11 +89,11 @@ class CompareScreen(CapsliceScreen):
 
     HELP_TITLE = "Compare two runs"
     HELP_LEGEND = (
-        "n: items in the slice; base c/n, cand c/n: correct/scored samples of each run",
+        "base, cand: each run's score % with c/n = correct/scored samples",
         "diff: cand score - base score in percentage points (pt)",
         "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
         "sig: worse* / better* = significant drop / gain (p adj < q)",
-        "line under the table: scores in %, raw p, the test used, warnings",
+        "line under the table: full slice name, items, raw p, the test used, warnings",
         "warn: n<20 small slice, n<10 too small to test",
     )
 
@@ -168,17 +164,21 @@ class CompareScreen(CapsliceScreen):
             is_overall = r is data["overall"]
             label = "ALL" if is_overall else slice_label(r.get("slice") or {})
             cells = [
-                cell(label, 22),
-                cell(r.get("n_items")),
-                cell(side_count(r.get("base"))),
-                cell(side_count(r.get("cand"))),
-                cell(points(r.get("diff"))),
-                cell(pvalue(r.get("p_adjusted"))),
-                cell(sig_mark(r)),
+                label,
+                side(r.get("base")),
+                side(r.get("cand")),
+                points(r.get("diff")),
+                pvalue(r.get("p_adjusted")),
+                sig_mark(r),
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))
+        table = self.query_one(ResultTable)
+        room = first_column_room(
+            list(COLUMNS), [c for _, c in rows], table.size.width or self.app.size.width, 12
+        )
+        rows = [(key, [cell(c[0], room), *map(cell, c[1:])]) for key, c in rows]
         self.rows = [data["overall"], *data.get("rows", [])]
-        self.query_one(ResultTable).set_rows(rows)
+        table.set_rows(rows)
         self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
         self.set_status(

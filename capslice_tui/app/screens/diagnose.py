@@ -129,6 +129,16 @@ class DiagnoseScreen(CapsliceScreen):
         "fmt! = extraction_failure, trunc = truncated",
     )
     BINDINGS = [
+        # Enter works wherever the focus is (the page scrolls with the arrows, the table
+        # keeps its highlighted row): it opens the highlighted significant slice.
+        Binding(
+            "enter",
+            "open_slice",
+            "Samples",
+            show=False,
+            id="diagnose.open-slice",
+            tooltip="Samples of the highlighted significant slice",
+        ),
         Binding(
             "r",
             "report",
@@ -235,7 +245,10 @@ class DiagnoseScreen(CapsliceScreen):
                 style="bold",
             )
         )
-        self.set_status(f"verdict: {data.get('verdict')} · {len(rows)} significant slices listed")
+        self.set_status(
+            f"verdict: {data.get('verdict')} · {len(rows)} significant slices"
+            + (" · Enter: samples of this slice · Tab: pick" if rows else "")
+        )
 
     def action_report(self) -> None:
         if self.cand is None:
@@ -258,12 +271,22 @@ class DiagnoseScreen(CapsliceScreen):
     def on_report_written(self, message: ReportWritten) -> None:
         self.notify(f"report written: {message.path}", title="capslice", markup=False)
 
+    def action_open_slice(self) -> None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None:
+            self.notify("no significant slice to open", markup=False)
+            return
+        self._open(payload)
+
     @on(ResultTable.RowChosen)
     def open_samples(self, event: ResultTable.RowChosen) -> None:
+        self._open(event.payload)
+
+    def _open(self, payload: dict[str, Any]) -> None:
         from .samples import SamplesScreen
 
-        key = event.payload["slice"]
-        mode = event.payload["mode"]
+        key = payload["slice"]
+        mode = payload["mode"]
         run = self.cand or self.base
         query = samples_query(key, self.benchmark)
         title = slice_label(key)

@@ -1,4 +1,4 @@
-"""Interventions screen: the log by status, one intervention's detail, accept/reject by key."""
+"""Interventions screen: the log, one intervention's scrolling detail, accept/reject/link by key."""
 
 from __future__ import annotations
 
@@ -7,17 +7,55 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ..format import cell
+from ..format import cell, pct, points, pvalue
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 
 def _label(s: dict[str, Any]) -> str:
     return " & ".join(f"{k}={v}" for k, v in s.items())
+
+
+def intervention_name(rec: dict[str, Any]) -> str:
+    """``#3 'title'`` (title cut at 40 characters), for prompts and questions."""
+    title = str(rec.get("title") or "")
+    return f"#{rec['id']} {title[:39] + '…' if len(title) > 40 else title!r}"
+
+
+def outcome_lines(outcome: dict[str, Any]) -> list[str]:
+    """The evaluated outcome as plain lines: verdict, one block per slice, warnings.
+
+    Each target/control slice gets its full name on one line, then the score change in
+    points with its interval and adjusted p, then (multi-sample runs) the pass@k change.
+    """
+    lines = [
+        f"verdict: {outcome['verdict']} - {outcome['reason']}",
+        f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
+        f" · q={outcome.get('q', '-')} · {outcome.get('n_tested', '-')} slices tested",
+    ]
+    for r in outcome.get("rows") or []:
+        mark = ("better*" if r["diff"] > 0 else "worse*") if r.get("significant") else ""
+        lines.append(f"{r['role']}: {_label(r['slice'])}  (n={r['n_items']} items)")
+        lines.append(
+            f"    {pct(r.get('base_score'))} -> {pct(r.get('cand_score'))}"
+            f"  {points(r.get('diff'))} [{points(r.get('diff_low'))}, {points(r.get('diff_high'))}]"
+            f"  p adj {pvalue(r.get('p_adjusted'))} {mark}".rstrip()
+        )
+        pk = r.get("pass_at_k")
+        if pk:
+            pk_mark = ("better*" if pk["diff"] > 0 else "worse*") if pk.get("significant") else ""
+            lines.append(
+                f"    pass@{pk['k']}: {pct(pk.get('base'))} -> {pct(pk.get('cand'))}"
+                f"  {points(pk.get('diff'))}  p adj {pvalue(pk.get('p_adjusted'))} {pk_mark}".rstrip()
+            )
+        if r.get("warning"):
+            lines.append(f"    ! {r['warning']}")
+    lines += [f"! {w}" for w in outcome.get("warnings") or []]
+    return lines
 
 
 def detail_text(rec: dict[str, Any]) -> str:
@@ -32,88 +70,120 @@ def detail_text(rec: dict[str, Any]) -> str:
     ]
     outcome = rec.get("outcome")
     if outcome:
-        lines.append(f"verdict: {outcome['verdict']} - {outcome['reason']}")
-        for r in outcome["rows"]:
-            mark = ("better*" if r["diff"] > 0 else "worse*") if r["significant"] else ""
-            lines.append(
-                f"  {r['role']:<7} {_label(r['slice'])[:40]:<40} n={r['n_items']:<4} "
-                f"{100 * r['diff']:+.1f} pts {mark}"
-            )
-        lines += [f"  ! {w}" for w in outcome["warnings"]]
+        lines += outcome_lines(outcome)
+    elif rec["status"] in ("accepted", "running"):
+        lines.append("no outcome yet: l links the result run and evaluates")
     return "\n".join(lines)
 
 
+PROMPTS = {
+    "reject": "reason for rejecting {name} (required) · Enter rejects · Esc cancels",
+    "accept": "note for accepting {name} (optional) · Enter goes on · Esc cancels",
+    "link": "result run for {name} · Enter links + evaluates · Esc cancels",
+}
+
+
 class InterventionsScreen(CapsliceScreen):
-    """List interventions; ``a`` accepts, ``x`` rejects (asks a reason), ``e`` re-evaluates."""
+    """List interventions; ``a`` accepts (note, then confirm), ``x`` rejects (asks a reason),
+    ``l`` links a result run and evaluates, ``e`` re-evaluates. ``j``/``k`` scroll the detail.
+
+    The one prompt line (``#prompt``) names the intervention it acts on; Escape closes only
+    the prompt. The highlighted row is reverse + bold (ResultTable), readable without colour.
+    """
 
     HELP_TITLE = "Interventions"
     HELP_LEGEND = (
-        "status: proposed / accepted / rejected (a reason is required to reject)",
-        "verdict: the outcome after evaluation (e) against the result run",
+        "status: proposed / accepted / running / evaluated / rejected",
+        "a: accept (optional note, then y to confirm); x: reject (a reason is required)",
+        "l: link the result run (the model trained with the data) and evaluate it",
+        "e: re-evaluate; verdict: confirmed / refuted / harmful / inconclusive",
         "detail: targets = slices the intervention should lift, controls = must not drop",
-        "better* / worse*: a significant change of that slice; pts = percentage points",
+        "better* / worse*: a significant change of that slice; pt = percentage points",
+        "j / k (or Tab, then arrows): scroll the detail; Esc closes a prompt",
     )
     BINDINGS = [
         *CapsliceScreen.BINDINGS,
         Binding("a", "accept", "Accept", id="intervention-accept"),
         Binding("x", "reject", "Reject", id="intervention-reject"),
-        Binding("e", "evaluate", "Evaluate", id="intervention-evaluate"),
+        Binding("l", "link", "Link", id="intervention-link", tooltip="Link the result run"),
+        Binding("e", "evaluate", "Eval", id="intervention-evaluate"),
+        Binding("j", "scroll_detail(3)", "Detail down", show=False, id="intervention-detail-down"),
+        Binding("k", "scroll_detail(-3)", "Detail up", show=False, id="intervention-detail-up"),
         Binding("r", "reload", "Reload", show=False, id="intervention-reload"),
     ]
 
     class Loaded(Message):
         """The list (and the selected intervention's detail) arrived from a worker."""
 
-        def __init__(self, items: list[dict[str, Any]], detail: dict[str, Any] | None) -> None:
+        def __init__(
+            self, items: list[dict[str, Any]], detail: dict[str, Any] | None, done: str = ""
+        ) -> None:
             super().__init__()
             self.items = items
             self.detail = detail
+            self.done = done
 
     def __init__(self) -> None:
         super().__init__()
         self.items: list[dict[str, Any]] = []
         self.selected: int | None = None
         self.detail: dict[str, Any] | None = None
+        self.prompting: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            "Interventions · a accept · x reject · e evaluate · r reload", id="title", markup=False
+            "Interventions · a accept · x reject · l link run · e eval · j/k detail",
+            id="title",
+            markup=False,
         )
-        with Vertical():
-            yield ResultTable(id="interventions")
+        yield ResultTable(id="interventions")
+        with VerticalScroll(id="intervention-detail"):
             yield Static("", id="detail", markup=False)
-            yield Input(placeholder="reason for rejecting, then Enter", id="reason")
-            yield Static("", id="status", markup=False)
+        yield Static("", id="prompt-label", markup=False)
+        yield Input(id="prompt")
+        yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "interventions"
         self.query_one(ResultTable).set_columns(("id", "status", "verdict", "title"))
-        self.query_one("#reason", Input).display = False
+        self._close_prompt()
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="interventions")
-    def load(self, action: str | None = None, reason: str | None = None) -> None:
-        """Apply ``action`` (accept/reject/evaluate) to the selection, then reload."""
+    def load(self, action: str | None = None, text: str | None = None) -> None:
+        """Apply ``action`` (accept/reject/evaluate/link) to the selection, then reload.
+
+        ``text`` is the accept note, the reject reason or the result run's name.
+        """
         ws = self.ws
+        done = ""
         if action and self.selected is not None and self.detail is not None:
             version = self.detail["version"]
+            name = intervention_name(self.detail)
             if action == "accept":
-                ws.accept_intervention(self.selected, expected_version=version)
+                ws.accept_intervention(self.selected, reason=text, expected_version=version)
+                done = f"accepted {name}"
             elif action == "reject":
-                ws.reject_intervention(self.selected, reason=reason or "", expected_version=version)
+                ws.reject_intervention(self.selected, reason=text or "", expected_version=version)
+                done = f"rejected {name}"
             elif action == "evaluate":
-                ws.evaluate_intervention(self.selected, expected_version=version)
+                rec = ws.evaluate_intervention(self.selected, expected_version=version)
+                done = f"evaluated #{self.selected}: verdict {rec.get('verdict')}"
+            elif action == "link":
+                rec = ws.link_intervention(self.selected, text or "", expected_version=version)
+                done = f"linked run {text} to #{self.selected}: verdict {rec.get('verdict')}"
         items = ws.interventions()
         selected = (
             self.selected if self.selected is not None else (items[0]["id"] if items else None)
         )
         detail = ws.intervention(selected) if selected is not None else None
-        self.post_message(self.Loaded(items, detail))
+        self.post_message(self.Loaded(items, detail, done))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
+        changed = (message.detail or {}).get("id") != (self.detail or {}).get("id")
         self.items, self.detail = message.items, message.detail
         self.selected = message.detail["id"] if message.detail else None
         table = self.query_one(ResultTable)
@@ -133,7 +203,11 @@ class InterventionsScreen(CapsliceScreen):
             if self.detail
             else "No intervention yet: use `capslice intervention new`."
         )
-        self.set_status(f"{len(self.items)} interventions")
+        if changed:
+            self.query_one("#intervention-detail", VerticalScroll).scroll_home(animate=False)
+        if message.done:
+            self.notify(message.done, markup=False)
+        self.set_status(message.done or f"{len(self.items)} interventions · j/k scroll the detail")
 
     @on(DataTable.RowHighlighted, "#interventions")
     def pick(self, event: DataTable.RowHighlighted) -> None:
@@ -141,10 +215,28 @@ class InterventionsScreen(CapsliceScreen):
         chosen = table.payload_at(table.cursor_row)
         if chosen is not None and int(chosen) != self.selected:
             self.selected = int(chosen)
+            self._close_prompt()
             self.load()
 
+    def action_scroll_detail(self, lines: int) -> None:
+        self.query_one("#intervention-detail", VerticalScroll).scroll_relative(
+            y=lines, animate=False
+        )
+
     def action_accept(self) -> None:
-        self.load("accept")
+        self._open_prompt("accept")
+
+    def action_reject(self) -> None:
+        self._open_prompt("reject")
+
+    def action_link(self) -> None:
+        if self.detail is not None and self.detail["status"] in ("proposed", "rejected"):
+            self.set_status(
+                f"#{self.detail['id']} is {self.detail['status']}:"
+                " accept it (a) before linking a result run"
+            )
+            return
+        self._open_prompt("link")
 
     def action_evaluate(self) -> None:
         self.load("evaluate")
@@ -152,17 +244,67 @@ class InterventionsScreen(CapsliceScreen):
     def action_reload(self) -> None:
         self.load()
 
-    def action_reject(self) -> None:
-        box = self.query_one("#reason", Input)
+    def action_back(self) -> None:
+        """Escape/b close an open prompt first; otherwise go back."""
+        if self.prompting is not None:
+            what = self.prompting
+            self._close_prompt()
+            self.set_status(f"{what} cancelled")
+            return
+        super().action_back()
+
+    def _open_prompt(self, what: str) -> None:
+        if self.detail is None:
+            self.set_status("no intervention selected")
+            return
+        self.prompting = what
+        label = self.query_one("#prompt-label", Static)
+        label.update(PROMPTS[what].format(name=intervention_name(self.detail)))
+        label.display = True
+        box = self.query_one("#prompt", Input)
+        box.value = ""
+        box.placeholder = {"reject": "reason", "accept": "note", "link": "run name"}[what]
         box.display = True
         box.focus()
 
-    @on(Input.Submitted, "#reason")
-    def rejected(self, event: Input.Submitted) -> None:
-        event.input.display = False
-        reason = event.value.strip()
-        event.input.value = ""
-        if reason:
-            self.load("reject", reason)
+    def _close_prompt(self) -> None:
+        self.prompting = None
+        self.query_one("#prompt-label", Static).display = False
+        box = self.query_one("#prompt", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(ResultTable).focus()
+
+    @on(Input.Submitted, "#prompt")
+    def prompted(self, event: Input.Submitted) -> None:
+        event.stop()
+        what, text = self.prompting, event.value.strip()
+        if what is None or self.detail is None:
+            self._close_prompt()
+            return
+        if what == "reject" and not text:
+            self.set_status("not rejected: a reason is required (Esc cancels)")
+            return
+        if what == "link" and not text:
+            self.set_status("type the result run's name (Esc cancels)")
+            return
+        self._close_prompt()
+        if what == "accept":
+            self._confirm_accept(text or None)
         else:
-            self.set_status("not rejected: a reason is required")
+            self.load(what, text)
+
+    def _confirm_accept(self, note: str | None) -> None:
+        from .confirm import ConfirmScreen
+
+        assert self.detail is not None
+        name = intervention_name(self.detail)
+        question = f"Accept intervention {name}?" + (f"\nnote: {note}" if note else "")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.load("accept", note)
+            else:
+                self.set_status(f"{name} not accepted")
+
+        self.app.push_screen(ConfirmScreen(question), answered)

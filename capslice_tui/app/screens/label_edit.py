@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -28,11 +29,14 @@ class LabelEdit:
 
 
 class LabelEditScreen(ModalScreen[LabelEdit | None]):
-    """Pick an axis, then a value (Enter on each list), type an optional note, Save.
+    """Pick an axis, then a value (Enter on each list), Save; an optional note first.
 
-    Keys: Tab moves between fields; Enter on the axis list fills the value list; Enter on the
-    value list or in a text field saves; ``escape`` or the Cancel button cancels. Letters go
-    to the text fields, so no bare-letter bindings here.
+    Keys: Enter on the axis list fills the value list; Enter on the value list saves at once.
+    For a note, Tab from the value list to the note field (the highlighted value is kept),
+    type it, Enter saves. Tab after the note reaches Save first, then Cancel. ``escape`` or
+    Cancel cancels and says "label not saved". Letters go to the text fields, so no
+    bare-letter bindings here. The dialog is at most 18 rows high (fits 80x24 with the name
+    field) and every state is text: the status line names the chosen axis and value.
 
     Args:
         title: what is being labelled (shown at the top, plain text).
@@ -48,8 +52,26 @@ class LabelEditScreen(ModalScreen[LabelEdit | None]):
         width: 76; height: auto; max-height: 22; border: round $primary; padding: 0 1;
         background: $surface;
     }
-    LabelEditScreen OptionList { height: 5; }
-    LabelEditScreen Input { height: 3; }
+    LabelEditScreen #label-edit-title { height: auto; max-height: 2; }
+    LabelEditScreen .label-edit-row { height: 1; }
+    LabelEditScreen .label-edit-caption { width: 7; color: $text-muted; }
+    LabelEditScreen .label-edit-row Input { width: 1fr; }
+    LabelEditScreen #label-edit-lists { height: 8; }
+    LabelEditScreen #label-axis-list {
+        width: 26; height: 8; border: round $panel; border-title-align: left;
+    }
+    LabelEditScreen #label-value-list {
+        width: 1fr; height: 8; border: round $panel; border-title-align: left;
+    }
+    LabelEditScreen #label-edit-lists > OptionList:focus { border: heavy $primary; }
+    LabelEditScreen #label-edit-lists > OptionList { text-wrap: nowrap; text-overflow: ellipsis; }
+    LabelEditScreen #label-axis-list > .option-list--option-highlighted,
+    LabelEditScreen #label-value-list > .option-list--option-highlighted {
+        text-style: reverse bold;
+    }
+    LabelEditScreen #label-edit-status { height: 1; }
+    LabelEditScreen #label-edit-buttons { height: 1; }
+    LabelEditScreen #label-edit-buttons Button { margin-right: 2; min-width: 10; }
     """
 
     BINDINGS = [
@@ -78,42 +100,74 @@ class LabelEditScreen(ModalScreen[LabelEdit | None]):
         with Vertical():
             yield Static(self.title_text, id="label-edit-title", markup=False)
             if self.ask_name:
-                yield Input(value=self.initial_name, placeholder="slice name", id="name")
-            yield OptionList(*[Option(a, id=a) for a in self.axes], id="axis-list")
-            yield OptionList(id="value-list")
-            yield Input(placeholder="note (optional)", id="note")
+                with Horizontal(classes="label-edit-row"):
+                    yield Static("name:", classes="label-edit-caption")
+                    yield Input(
+                        value=self.initial_name, placeholder="slice name", id="name", compact=True
+                    )
+            with Horizontal(id="label-edit-lists"):
+                axis_list = OptionList(
+                    *[Option(a, id=a) for a in self.axes], id="label-axis-list", markup=False
+                )
+                axis_list.border_title = "axis (Enter)"
+                yield axis_list
+                value_list = OptionList(id="label-value-list", markup=False)
+                value_list.border_title = "value (Enter saves)"
+                yield value_list
+            with Horizontal(classes="label-edit-row"):
+                yield Static("note:", classes="label-edit-caption")
+                yield Input(placeholder="optional; Enter saves", id="note", compact=True)
             yield Static("", id="label-edit-status", markup=False)
-            yield Button("Save", id="save")
-            yield Button("Cancel", id="cancel")
+            with Horizontal(id="label-edit-buttons"):
+                yield Button("Save", id="save", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
-        first = "#name" if self.ask_name else "#axis-list"
+        first = "#name" if self.ask_name else "#label-axis-list"
         self.query_one(first).focus()
+        if self.need_value:
+            self._status("choose an axis (Enter), then a value (Enter saves) · Esc cancels")
+        else:
+            self._status("axis and value optional · Enter in the note saves · Esc cancels")
 
-    @on(OptionList.OptionSelected, "#axis-list")
+    @on(OptionList.OptionSelected, "#label-axis-list")
     def axis_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
         self.axis = str(event.option.id)
-        values = self.query_one("#value-list", OptionList)
+        self.value = None
+        values = self.query_one("#label-value-list", OptionList)
         values.clear_options()
         values.add_options(
-            [Option(f"{v} - {d}"[:70], id=v) for v, d in self.axes.get(self.axis, {}).items()]
+            [
+                Option(
+                    Text(f"{v} - {' '.join(d.split())}", no_wrap=True, overflow="ellipsis"), id=v
+                )
+                for v, d in self.axes.get(self.axis, {}).items()
+            ]
         )
+        values.focus()
         if values.option_count:
             values.highlighted = 0
-        values.focus()
         self._status(f"axis {self.axis}: choose a value")
 
-    @on(OptionList.OptionSelected, "#value-list")
+    @on(OptionList.OptionHighlighted, "#label-value-list")
+    def value_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if self.axis is not None:
+            self.value = str(event.option.id)
+            self._status(f"{self.axis} = {self.value} · Enter saves · Tab: note")
+
+    @on(OptionList.OptionSelected, "#label-value-list")
     def value_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
         self.value = str(event.option.id)
-        self._status(f"{self.axis} = {self.value}")
-        self.query_one("#note", Input).focus()
+        self.action_save()
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "name":  # go on to the (optional) axis value, then the note
-            self.query_one("#axis-list").focus()
+            self.query_one("#label-axis-list").focus()
             return
         self.action_save()
 
@@ -131,6 +185,7 @@ class LabelEditScreen(ModalScreen[LabelEdit | None]):
         name = self.query_one("#name", Input).value.strip() if self.ask_name else None
         if self.ask_name and not name:
             self._status("a name is required")
+            self.query_one("#name").focus()
             return
         if self.need_value and (self.axis is None or self.value is None):
             self._status("choose an axis (Enter) and then a value (Enter)")
@@ -139,4 +194,5 @@ class LabelEditScreen(ModalScreen[LabelEdit | None]):
         self.dismiss(LabelEdit(name, self.axis, self.value, note))
 
     def action_cancel(self) -> None:
+        self.app.notify("label not saved", markup=False)
         self.dismiss(None)

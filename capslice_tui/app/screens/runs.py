@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, count, pct, short
+from ..format import cell, count, first_column_room, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -76,6 +76,7 @@ class RunsScreen(CapsliceScreen):
     def _fill(self) -> None:
         table = self.query_one(ResultTable)
         row = table.cursor_row
+        has_step = any(run.get("step") is not None for run in self.runs)
         rows = []
         for run in self.runs:
             benches = run.get("benchmarks") or {"-": None}
@@ -86,16 +87,23 @@ class RunsScreen(CapsliceScreen):
                 if run.get("n_bad"):
                     status += f" bad:{run['n_bad']}"
                 cells = [
-                    cell(run["name"], 18),
-                    cell("" if run.get("step") is None else run["step"]),
-                    cell(bench, 8),
-                    cell(pct(s["score"]) if s else "-"),
-                    cell(count(s["correct"], s["n_samples"]) if s else "-"),
-                    cell(short_metric(s["metric"]) if s else "no samples"),
-                    cell(status),
+                    str(run["name"]),
+                    *([str(run["step"]) if run.get("step") is not None else ""] * has_step),
+                    short(bench, 8),
+                    pct(s["score"]) if s else "-",
+                    count(s["correct"], s["n_samples"]) if s else "-",
+                    short_metric(s["metric"]) if s else "no samples",
+                    status,
                 ]
                 rows.append(((run["name"], None if s is None else bench), cells))
-        table.set_rows(rows)
+        labels = [c for c in COLUMNS if has_step or c != "step"]
+        room = first_column_room(
+            labels, [cells for _, cells in rows], table.size.width or self.app.size.width
+        )
+        table.set_columns(labels)
+        table.set_rows(
+            [(payload, [cell(cells[0], room), *map(cell, cells[1:])]) for payload, cells in rows]
+        )
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
         n_runs = len(self.runs)

@@ -38,11 +38,12 @@ MODE_TEXT = {
 
 
 def filter_text(mode: str | None) -> str:
-    """The failure-mode filter as shown: ``all``, ``wrong_answer``, ``fmt! (extraction_failure)``."""
+    """The failure-mode filter as shown: ``all``, ``wrong_answer``,
+    ``extraction_failure (fmt!)`` (the full name first, then the table's marker)."""
     if mode is None:
         return "all"
     marker = MODE_TEXT.get(mode, mode)
-    return mode if marker == mode else f"{marker} ({mode})"
+    return mode if marker == mode else f"{mode} ({marker})"
 
 
 class SamplesScreen(CapsliceScreen):
@@ -108,7 +109,8 @@ class SamplesScreen(CapsliceScreen):
     def _update_title(self) -> None:
         mode = filter_text(self.failure_mode)
         self.query_one("#title", Static).update(
-            cell(f"{self.run} · {self.slice_title or 'all'} · filter: {mode}")
+            # the filter first: it is what f/F change, and it must never be cut
+            cell(f"filter: {mode} · {self.run} · {self.slice_title or 'all'}")
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples")
@@ -143,6 +145,11 @@ class SamplesScreen(CapsliceScreen):
 
     def _status(self) -> None:
         shown = len(self.rows)
+        if not shown and not self.more and self.failure_mode is not None:
+            self.set_status(
+                f"no samples with failure mode {self.failure_mode} in this slice · f/F: filter"
+            )
+            return
         total = f">{shown}" if self.more else f"{shown}"
         hint = " · n: next 200" if self.more else ""
         self.set_status(f"{shown} of {total} samples{hint} · f/F: filter · Enter: detail")

@@ -7,9 +7,19 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
-from ..format import cell, count, interval, pct, slice_label, warning_mark
+from ..format import (
+    cell,
+    count,
+    first_column_room,
+    fit_parts,
+    interval,
+    pct,
+    short_task,
+    slice_label,
+    warning_mark,
+)
 from ..messages import SlicesLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -18,6 +28,25 @@ AXES = ("background_condition", "task_type", "solving_operation", "output_constr
 GROUPINGS = ("task", *AXES, "task_type,solving_operation")
 SORTS = ("key", "score", "n")
 MAX_K_COLUMNS = 3
+# Axis names as the title shows them, so ``sort: ...`` and the run still fit 80 columns.
+AXIS_SHORT = {
+    "background_condition": "background",
+    "task_type": "task_type",
+    "solving_operation": "solving_op",
+    "output_constraint": "output",
+}
+
+
+def slice_detail(row: Any, is_overall: bool, by: str) -> str:
+    """Two lines for the highlighted slice: its full name, then its grouping and figures."""
+    name = "ALL: every item of the run" if is_overall else slice_label(row.key)
+    grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
+    figures = (
+        f"by {grouping} · {row.n_items} items · {pct(row.score)} {interval(row.lo, row.hi)}"
+        f" · {count(row.correct, row.n_samples)}"
+    )
+    mark = warning_mark(row.warning, row.n_items)
+    return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
 
 
 def pick_ks(ks: list[int]) -> list[int]:
@@ -72,11 +101,13 @@ class SlicesScreen(CapsliceScreen):
         self.by = by
         self.sort = "key"
         self.table_data: Any = None
+        self.shown: list[Any] = []  # the slice rows in table order (ALL first)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")
         yield ResultTable(id="slices-table")
+        yield Static("", id="detail-line")
         yield Static("loading slices…", id="status")
         yield Footer()
 
@@ -85,7 +116,8 @@ class SlicesScreen(CapsliceScreen):
         self.load_slices()
 
     def _title(self) -> str:
-        return f"{self.run} · {self.benchmark or 'all'} · by {self.by} · sort {self.sort}"
+        by = "+".join(AXIS_SHORT.get(a, a) for a in self.by.split(","))
+        return f"sort: {self.sort} · by {by} · {self.run} · {self.benchmark or 'all'}"
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="slices")
     def load_slices(self) -> None:
@@ -114,27 +146,44 @@ class SlicesScreen(CapsliceScreen):
         columns = ["slice", "items", "score", "95% CI", "c/n", *[f"pass@{k}" for k in ks], "warn"]
         table = self.query_one(ResultTable)
         table.set_columns(columns)
+        self.shown = [data.overall, *self._sorted_rows()]
+        texts = []
+        for r in self.shown:
+            texts.append([
+                "ALL",  # the name is fitted below, once the other columns are measured
+                str(r.n_items),
+                pct(r.score),
+                interval(r.lo, r.hi),
+                count(r.correct, r.n_samples),
+                *[pct(r.pass_at_k.get(k, {}).get("score")) for k in ks],
+                warning_mark(r.warning, r.n_items),
+            ])  # fmt: skip
+        room = first_column_room(columns, texts, table.size.width or self.app.size.width, 16)
         rows = []
-        for r in [data.overall, *self._sorted_rows()]:
-            label = "ALL" if r is data.overall else slice_label(r.key)
-            cells = [
-                cell(label, 34),
-                cell(r.n_items),
-                cell(pct(r.score)),
-                cell(interval(r.lo, r.hi)),
-                cell(count(r.correct, r.n_samples)),
-                *[cell(pct(r.pass_at_k.get(k, {}).get("score"))) for k in ks],
-                cell(warning_mark(r.warning, r.n_items)),
-            ]
-            payload = None if r is data.overall else dict(r.key)
-            rows.append(({"all": True} if payload is None else payload, cells))
+        for r, cells in zip(self.shown, texts, strict=True):
+            if r is not data.overall:
+                parts = [short_task(str(v)) if g == "task" else str(v) for g, v in r.key.items()]
+                cells[0] = fit_parts(parts, room)
+            payload = {"all": True} if r is data.overall else dict(r.key)
+            rows.append((payload, [cell(c) for c in cells]))
         table.set_rows(rows)
+        self._detail(0)
         self.query_one("#title", Static).update(cell(self._title()))
         self.set_status(
             f"{len(data.rows)} slices · {data.overall.metric}"
             + (f" · {data.samples_per_item} samples/item" if data.samples_per_item > 1 else "")
             + " · n<20: small slice, n<10: not tested"
         )
+
+    @on(DataTable.RowHighlighted, "#slices-table")
+    def highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._detail(event.cursor_row)
+
+    def _detail(self, index: int) -> None:
+        if not 0 <= index < len(self.shown):
+            return
+        text = slice_detail(self.shown[index], index == 0, self.by)
+        self.query_one("#detail-line", Static).update(cell(text))
 
     def action_cycle_grouping(self) -> None:
         order = list(GROUPINGS)

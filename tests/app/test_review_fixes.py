@@ -1,0 +1,232 @@
+"""Pilot tests of the reviewer's 80x24 fixes: label dialog, interventions, slices detail line,
+diagnose Enter, samples filter title, runs and compare columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fake_facade import FakeFacade
+from lmeval_files import BBH_TASKS, build_store, write_runs
+from textual.widgets import Button, Input, Static
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.format import first_column_room, fit_parts, pvalue
+from capslice_tui.app.screens.confirm import ConfirmScreen
+from capslice_tui.app.screens.diagnose import DiagnoseScreen
+from capslice_tui.app.screens.interventions import InterventionsScreen
+from capslice_tui.app.screens.label_edit import LabelEditScreen
+from capslice_tui.app.screens.samples import SamplesScreen
+from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.app.widgets.result_table import ResultTable
+from capslice_tui.workspace import Workspace
+
+SIZE = (80, 24)
+AXES = {
+    "task_type": {f"value_{i}": f"description number {i} " * 5 for i in range(12)},
+    "background_condition": {"self_contained": "all in the prompt"},
+}
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def text(app: Any, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def rows(app: Any) -> list[list[str]]:
+    table = app.screen.query_one(ResultTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_label_dialog_fits_80x24_and_tab_reaches_save_first(store_path: Path) -> None:
+    app = make_app(store_path)
+    results: list[Any] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for ask_name in (False, True):
+            app.push_screen(
+                LabelEditScreen("label " + "x" * 120, AXES, ask_name=ask_name, name="n"),
+                results.append,
+            )
+            await pilot.pause()
+            screen = app.screen
+            for button in screen.query(Button):
+                region = button.region
+                assert region.width > 0 and region.height > 0, button.id
+                assert region.bottom <= SIZE[1] and region.right <= SIZE[0], (button.id, region)
+            screen.query_one("#note", Input).focus()
+            await pilot.press("tab")
+            assert app.focused is not None and app.focused.id == "save"
+            await pilot.press("tab")
+            assert app.focused is not None and app.focused.id == "cancel"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert not isinstance(app.screen, LabelEditScreen)
+        assert results == [None, None]
+        assert any("label not saved" in str(n.message) for n in app._notifications)
+
+
+async def test_value_enter_saves_and_tab_keeps_the_highlighted_value(store_path: Path) -> None:
+    app = make_app(store_path)
+    results: list[Any] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(LabelEditScreen("t", AXES), results.append)
+        await pilot.pause()
+        await pilot.press("enter", "down", "down", "enter")  # task_type, value_2: saved
+        await pilot.pause()
+        assert (results[-1].axis, results[-1].value, results[-1].note) == (
+            "task_type",
+            "value_2",
+            None,
+        )
+
+
+def _store_with_intervention(tmp_path: Path) -> Workspace:
+    ws = Workspace(build_store(tmp_path))
+    ws.store.create_intervention(
+        title="boolean data", hypothesis="more boolean logic",
+        target_slices=[{"task": BBH_TASKS[0]}], control_slices=[{"task": BBH_TASKS[1]}],
+        baseline_run="base", author="alice", benchmark="bbh",
+    )  # fmt: skip
+    return ws
+
+
+async def test_interventions_accept_confirms_link_evaluates_escape_closes_prompt(
+    tmp_path: Path,
+) -> None:
+    ws = _store_with_intervention(tmp_path)
+    app = make_app(tmp_path / "store.db", workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = InterventionsScreen()
+        app.push_screen(screen)
+        await settle(app, pilot)
+        await pilot.press("x")
+        assert "#1 'boolean data'" in text(app, "#prompt-label")
+        await pilot.press("escape")  # closes the prompt only
+        await pilot.pause()
+        assert app.screen is screen and not screen.query_one("#prompt", Input).display
+        assert ws.store.get_intervention(1)["status"] == "proposed"
+
+        await pilot.press("a", *"go ahead", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "#1 'boolean data'" in app.screen.question and "go ahead" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        rec = ws.store.get_intervention(1)
+        assert rec["status"] == "accepted" and rec["decision_reason"] == "go ahead"
+
+        await pilot.press("l", *"cand", "enter")
+        await settle(app, pilot)
+        rec = ws.store.get_intervention(1)
+        assert rec["status"] == "evaluated" and rec["result_run"] == "cand"
+        detail = text(app, "#detail")
+        assert f"target: task={BBH_TASKS[0]}" in detail
+        assert f"control: task={BBH_TASKS[1]}" in detail
+        assert "verdict: " in detail and "linked run cand to #1" in text(app, "#status")
+        scroller = screen.query_one("#intervention-detail")
+        await pilot.resize_terminal(80, 16)  # two slices fit 80x24; a shorter pane scrolls
+        await pilot.pause()
+        assert scroller.max_scroll_y > 0
+        await pilot.press("j")
+        await pilot.pause()
+        assert scroller.scroll_y > 0
+
+
+async def test_slices_with_two_axes_show_the_full_name_and_keep_sort_visible(
+    store_path: Path,
+) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SlicesScreen)
+        screen.set_grouping("background_condition,task_type,solving_operation")
+        await settle(app, pilot)
+        assert text(app, "#title").startswith("sort: key · by background+task_type+solving_op")
+        await pilot.press("down")
+        await pilot.pause()
+        key = screen.shown[1].key
+        full = " & ".join(key.values())
+        assert text(app, "#detail-line").splitlines()[0] == full
+        assert "by background+task_type+solving_op · " in text(app, "#detail-line")
+        table = screen.query_one(ResultTable)
+        assert table.region.right <= SIZE[0]
+        assert all(len(r[0]) <= first_column_room(["slice"], [], 80) for r in rows(app))
+
+
+async def test_diagnose_enter_opens_samples_without_tab(store_path: Path) -> None:
+    app = make_app(store_path, workspace=FakeFacade(Workspace(store_path)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(DiagnoseScreen("base", "cand", benchmark="bbh"))
+        await settle(app, pilot)
+        assert "Enter: samples of this slice" in text(app, "#status")
+        assert not isinstance(app.focused, ResultTable)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SamplesScreen)
+        assert app.screen.failure_mode == "wrong_answer"
+
+
+async def test_samples_filter_title_and_empty_message(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter", "enter")  # base -> slices -> ALL samples
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SamplesScreen)
+        await pilot.press("f", "f", "f", "f")  # wrong_answer, extraction, truncated, runaway
+        await settle(app, pilot)
+        assert screen.failure_mode == "runaway"
+        assert text(app, "#title").startswith("filter: runaway · base")
+        assert screen.rows == []
+        assert text(app, "#status").startswith("no samples with failure mode runaway in this")
+
+
+async def test_runs_name_gets_the_room_of_an_empty_step_column(tmp_path: Path) -> None:
+    runs = write_runs(tmp_path / "logs")
+    long_name = "gsm/175b_finetuning_lr3e-5"  # 26 characters: cut at 18 before
+    ws = Workspace(tmp_path / "s.db")
+    ws.ingest([runs["base"]], run=long_name, benchmark="bbh")
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultTable)
+        assert [str(c.label) for c in table.columns.values()][:2] == ["run", "bench"]
+        assert rows(app)[0][0] == long_name
+
+
+async def test_compare_shows_percent_beside_counts_within_80_columns(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c", "down", "c")
+        await settle(app, pilot)
+        first = rows(app)[0]
+        assert first[0] == "ALL" and first[1] == "74.0% 37/50"
+        table = app.screen.query_one(ResultTable)
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= SIZE[0] - 2
+
+
+def test_fit_parts_keeps_every_part_apart() -> None:
+    a = fit_parts(["self_contained", "logical_deduction_five"], 24)
+    b = fit_parts(["self_contained", "logical_fallacies"], 24)
+    assert len(a) <= 24 and len(b) <= 24 and a != b
+    assert fit_parts(["a", "b"], 10) == "a & b"
+    assert fit_parts(["short", "a_very_long_value_here"], 16) == "short & a_very_…"
+
+
+def test_pvalue_follows_the_cli_rule() -> None:
+    assert pvalue(0.0) == "<1e-4" and pvalue(3e-7) == "<1e-4"
+    assert pvalue(0.0312) == "0.0312" and pvalue(None) == "-"
