@@ -30,12 +30,24 @@ VERDICT_TEXT = {
 SLICE_COLUMNS = ("slice", "items", "score c/n", "deficit", "p adj", "top mode")
 
 
-def verdict_banner(verdict: str) -> Text:
-    """The verdict in large plain letters inside a box of ``=`` (no colour needed)."""
+REASON_TEXT = {
+    "weak_evidence": "the evidence is too weak to decide",
+    "broad_change": "a real change, but broad: not localized in content slices",
+    "format_concentrated": "format failures concentrated in a few content slices",
+    "mixed_causes": "wrong answers and format failures both carry the change",
+}
+
+
+def verdict_banner(verdict: str, reason: str | None = None) -> Text:
+    """The verdict in large plain letters inside a box of ``=`` (no colour needed), with the
+    reason of an inconclusive verdict on the line below."""
     words = "VERDICT: " + VERDICT_TEXT.get(verdict, verdict.upper())
     spaced = " ".join(words)
     rule = "=" * (len(spaced) + 4)
-    return Text(f"{rule}\n| {spaced} |\n{rule}", style="bold", no_wrap=True)
+    text = f"{rule}\n| {spaced} |\n{rule}"
+    if verdict == "inconclusive" and reason in REASON_TEXT:
+        text += f"\n({REASON_TEXT[reason]})"
+    return Text(text, style="bold", no_wrap=True)
 
 
 def failure_bars(data: dict[str, Any]) -> list[Bar]:
@@ -185,7 +197,7 @@ class DiagnoseScreen(CapsliceScreen):
     def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
         data = self.data = message.data
         mode = data.get("mode") or ("change" if self.cand else "weakness")
-        self.query_one("#verdict", Static).update(verdict_banner(data.get("verdict") or "?"))
+        self.query_one("#verdict", Static).update(verdict_banner(data.get("verdict") or "?", data.get("reason")))
         summary = Text()
         what = f"{data.get('base')} → {data.get('cand')}" if data.get("cand") else data.get("base")
         summary.append(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
