@@ -426,6 +426,14 @@ def _field(item: Any, name: str) -> Any:
     return getattr(item, name, None)
 
 
+_ITEM_FIELDS = ("benchmark", "task", "doc", "question", "prompt", "target")
+
+
+def _item_inputs(item: Any) -> tuple[Any, ...]:
+    """``(benchmark, task, doc, question, prompt, target)`` of a mapping or record (None if absent)."""
+    return tuple(_field(item, name) for name in _ITEM_FIELDS)
+
+
 @dataclass
 class Taxonomy:
     """A validated evaluation taxonomy.
@@ -554,8 +562,7 @@ class Taxonomy:
         plans: dict[tuple[str | None, str], tuple[tuple[str, ...], bool, bool]] = {}
         cache: dict[tuple[Any, ...], dict[str, Label]] = {}
         for item in items:
-            benchmark = _field(item, "benchmark")
-            task = _field(item, "task")
+            benchmark, task, doc, question, prompt, target = _item_inputs(item)
             if task is None:
                 raise ValueError(f"assign_many: item without a task: {item!r}"[:300])
             plan = plans.get((benchmark, task))
@@ -569,10 +576,6 @@ class Taxonomy:
                 )
                 plans[(benchmark, task)] = plan
             fields, needs_question, needs_target = plan
-            doc = _field(item, "doc")
-            question = _field(item, "question")
-            prompt = _field(item, "prompt")
-            target = _field(item, "target")
             qtext = question_text(doc, question, prompt) if needs_question else None
             key = (
                 benchmark,
@@ -620,20 +623,17 @@ class Taxonomy:
             n_items += 1
             if not unmatched:
                 continue
-            benchmark = _field(item, "benchmark")
-            task = _field(item, "task")
+            benchmark, task, doc, question, prompt, target = _item_inputs(item)
             if task is None:
                 continue
             cands = [r for r in self.candidates(benchmark, task) if r.id in unmatched]
             if not cands:
                 continue
-            doc = _field(item, "doc")
-            target = _field(item, "target")
             if all(not r.has_item_conditions for r in cands):
                 for r in cands:
                     unmatched.pop(r.id, None)
                 continue
-            qtext = question_text(doc, _field(item, "question"), _field(item, "prompt"))
+            qtext = question_text(doc, question, prompt)
             key = (benchmark, task, repr(sorted(doc.items())) if doc else None, qtext, target)
             if key in seen:
                 continue

@@ -46,6 +46,20 @@ def _check_source(source: str) -> None:
         raise ValueError(f"unknown label source {source!r}; use one of {', '.join(LABEL_SOURCES)}")
 
 
+def _filtered(
+    sql: str, filters: Sequence[tuple[str, Any]], tail: str, limit: int
+) -> tuple[str, list[Any]]:
+    """``sql`` (which must end in a WHERE clause) plus ``AND col = ?`` per non-None filter
+    value, then ``tail`` and ``LIMIT ?``; returns the statement and its parameters."""
+    params: list[Any] = []
+    for col, val in filters:
+        if val is not None:
+            sql += f" AND {col} = ?"
+            params.append(val)
+    params.append(limit)
+    return f"{sql} {tail} LIMIT ?", params
+
+
 class LabelsMixin(StoreBase):
     """Hand/cluster labels, history and undo, named slices (versioned) and suggestions."""
 
@@ -105,6 +119,38 @@ class LabelsMixin(StoreBase):
             changed += len(history)
         return changed
 
+    def _set_values(
+        self,
+        conn: sqlite3.Connection,
+        ids: Sequence[int],
+        values: dict[str, str | None],
+        *,
+        source: str,
+        who: str,
+        at: str,
+        batch: str,
+        origin: str | None,
+        note: str | None,
+    ) -> int:
+        """:meth:`_set_in` per axis of ``values`` (action ``set``, or ``clear`` for None);
+        returns the number of label rows changed."""
+        return sum(
+            self._set_in(
+                conn,
+                ids,
+                axis,
+                value,
+                source=source,
+                who=who,
+                at=at,
+                batch=batch,
+                origin=origin,
+                note=note,
+                action="set" if value is not None else "clear",
+            )
+            for axis, value in values.items()
+        )
+
     def set_labels(
         self,
         item_ids: Sequence[int],
@@ -145,21 +191,17 @@ class LabelsMixin(StoreBase):
         at = now_iso()
         with self.write() as conn:
             self._require_items(conn, ids)
-            changed = 0
-            for axis, value in values.items():
-                changed += self._set_in(
-                    conn,
-                    ids,
-                    axis,
-                    value,
-                    source=source,
-                    who=who,
-                    at=at,
-                    batch=batch,
-                    origin=origin,
-                    note=note,
-                    action="set" if value is not None else "clear",
-                )
+            changed = self._set_values(
+                conn,
+                ids,
+                values,
+                source=source,
+                who=who,
+                at=at,
+                batch=batch,
+                origin=origin,
+                note=note,
+            )
         self.refresh_item_axes(ids)  # type: ignore[attr-defined]
         return {"batch": batch, "changed": changed, "items": len(ids), "who": who, "at": at}
 
@@ -234,14 +276,12 @@ class LabelsMixin(StoreBase):
         limit: int = 200,
     ) -> list[dict[str, Any]]:
         """History rows, newest first (at most ``limit``)."""
-        sql = "SELECT * FROM label_history WHERE 1=1"
-        params: list[Any] = []
-        for col, val in (("item_id", item_id), ("batch", batch), ("who", who)):
-            if val is not None:
-                sql += f" AND {col} = ?"
-                params.append(val)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
+        sql, params = _filtered(
+            "SELECT * FROM label_history WHERE 1=1",
+            (("item_id", item_id), ("batch", batch), ("who", who)),
+            "ORDER BY id DESC",
+            limit,
+        )
         return [dict(r) for r in self.conn.execute(sql, params)]
 
     def label_batches(self, *, who: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -252,12 +292,7 @@ class LabelsMixin(StoreBase):
             " group_concat(DISTINCT axis) AS axes, group_concat(DISTINCT new_value) AS values_,"
             " max(id) AS last_id FROM label_history WHERE batch IS NOT NULL"
         )
-        params: list[Any] = []
-        if who is not None:
-            sql += " AND who = ?"
-            params.append(who)
-        sql += " GROUP BY batch ORDER BY last_id DESC LIMIT ?"
-        params.append(limit)
+        sql, params = _filtered(sql, (("who", who),), "GROUP BY batch ORDER BY last_id DESC", limit)
         rows = [dict(r) for r in self.conn.execute(sql, params)]
         undone = {
             r[0][len("undo:") :]
@@ -524,21 +559,17 @@ class LabelsMixin(StoreBase):
             ]
             if note is not None:
                 conn.execute("UPDATE named_slices SET note = ? WHERE id = ?", (note, row["id"]))
-            changed = 0
-            for axis, value in values.items():
-                changed += self._set_in(
-                    conn,
-                    ids,
-                    axis,
-                    value,
-                    source="hand",
-                    who=who,
-                    at=at,
-                    batch=batch,
-                    origin=f"slice:{name}",
-                    note=note,
-                    action="set" if value is not None else "clear",
-                )
+            changed = self._set_values(
+                conn,
+                ids,
+                values,
+                source="hand",
+                who=who,
+                at=at,
+                batch=batch,
+                origin=f"slice:{name}",
+                note=note,
+            )
             version = row["version"] + 1
         self.refresh_item_axes(ids)  # type: ignore[attr-defined]
         return {
@@ -657,14 +688,11 @@ class LabelsMixin(StoreBase):
         sql = (
             "SELECT s.id, s.set_id, s.cluster, s.summary, ss.run_id, ss.created_at,"
             " ns.name AS accepted_as FROM suggestions s JOIN suggestion_sets ss ON ss.id = s.set_id"
-            " LEFT JOIN named_slices ns ON ns.id = s.accepted_slice_id"
+            " LEFT JOIN named_slices ns ON ns.id = s.accepted_slice_id WHERE 1=1"
         )
-        params: list[Any] = []
-        if run_id is not None:
-            sql += " WHERE ss.run_id = ?"
-            params.append(run_id)
-        sql += " ORDER BY s.set_id DESC, s.id LIMIT ?"
-        params.append(limit)
+        sql, params = _filtered(
+            sql, (("ss.run_id", run_id),), "ORDER BY s.set_id DESC, s.id", limit
+        )
         out = []
         for r in self.conn.execute(sql, params):
             d = dict(r)

@@ -36,6 +36,14 @@ def _version_option(func: Any) -> Any:
     )(func)
 
 
+def _audited_command(func: Any) -> Any:
+    """The options and wrappers of every intervention state change, in this order:
+    ``--user``, ``--expect-version``, ``--format``, then the context and error handling."""
+    for decorate in (friendly_errors, pass_ctx, format_option, _version_option, _user_option):
+        func = decorate(func)
+    return func
+
+
 def _parse_slices(values: tuple[str, ...], what: str) -> list[dict[str, str]]:
     """Each value is ``axis=value[,axis=value]`` (a conjunction)."""
     out = []
@@ -290,11 +298,7 @@ def intervention_show(obj: Ctx, intervention_id: int, fmt: str) -> None:
 @intervention.command("accept")
 @click.argument("intervention_id", type=int)
 @click.option("--reason", default=None)
-@_user_option
-@_version_option
-@format_option
-@pass_ctx
-@friendly_errors
+@_audited_command
 def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who: str,
                         expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Accept a proposed intervention."""
@@ -307,11 +311,7 @@ def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who:
 @intervention.command("reject")
 @click.argument("intervention_id", type=int)
 @click.option("--reason", required=True)
-@_user_option
-@_version_option
-@format_option
-@pass_ctx
-@friendly_errors
+@_audited_command
 def intervention_reject(obj: Ctx, intervention_id: int, reason: str, who: str,
                         expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Reject a proposed intervention (a reason is required)."""
@@ -323,11 +323,7 @@ def intervention_reject(obj: Ctx, intervention_id: int, reason: str, who: str,
 
 @intervention.command("start")
 @click.argument("intervention_id", type=int)
-@_user_option
-@_version_option
-@format_option
-@pass_ctx
-@friendly_errors
+@_audited_command
 def intervention_start(obj: Ctx, intervention_id: int, who: str, expected_version: int | None,
                        fmt: str) -> None:  # fmt: skip
     """Mark an accepted intervention as running (training has started)."""
@@ -347,11 +343,7 @@ def _eval_options(func: Any) -> Any:
 @click.argument("intervention_id", type=int)
 @click.option("--run", required=True, help="The result run (checkpoint trained with the plan).")
 @_eval_options
-@_user_option
-@_version_option
-@format_option
-@pass_ctx
-@friendly_errors
+@_audited_command
 def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None, tolerance: float,
                       who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Link the result run and evaluate the outcome against the baseline."""
@@ -363,11 +355,7 @@ def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None, t
 @intervention.command("evaluate")
 @click.argument("intervention_id", type=int)
 @_eval_options
-@_user_option
-@_version_option
-@format_option
-@pass_ctx
-@friendly_errors
+@_audited_command
 def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None, tolerance: float,
                           who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Re-evaluate the outcome (e.g. with another k or tolerance); the change is audited."""

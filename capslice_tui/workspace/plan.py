@@ -313,6 +313,24 @@ class PlanMixin:
             allowed_from=allowed,
         )  # fmt: skip
 
+    def _decide(
+        self,
+        intervention_id: int,
+        action: str,
+        who: str | None,
+        reason: str | None,
+        expected_version: int | None,
+    ) -> dict[str, Any]:
+        """Apply an ``accept``/``reject`` transition, recording the reason, decider and time."""
+        from ..store import now_iso
+
+        who = who or current_user()
+        return self._transition(
+            intervention_id, action, who,
+            {"decision_reason": reason, "decided_by": who, "decided_at": now_iso()},
+            expected_version,
+        )  # fmt: skip
+
     def accept_intervention(
         self,
         intervention_id: int,
@@ -322,14 +340,7 @@ class PlanMixin:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         """proposed -> accepted (reason optional). Raises InvalidTransition / ConcurrentEdit."""
-        from ..store import now_iso
-
-        who = who or current_user()
-        return self._transition(
-            intervention_id, "accept", who,
-            {"decision_reason": reason, "decided_by": who, "decided_at": now_iso()},
-            expected_version,
-        )  # fmt: skip
+        return self._decide(intervention_id, "accept", who, reason, expected_version)
 
     def reject_intervention(
         self,
@@ -340,16 +351,9 @@ class PlanMixin:
         expected_version: int | None = None,
     ) -> dict[str, Any]:
         """proposed -> rejected; a reason is required. Raises ValueError without one."""
-        from ..store import now_iso
-
         if not reason or not reason.strip():
             raise ValueError("rejecting an intervention needs a reason")
-        who = who or current_user()
-        return self._transition(
-            intervention_id, "reject", who,
-            {"decision_reason": reason.strip(), "decided_by": who, "decided_at": now_iso()},
-            expected_version,
-        )  # fmt: skip
+        return self._decide(intervention_id, "reject", who, reason.strip(), expected_version)
 
     def start_intervention(
         self, intervention_id: int, *, who: str | None = None, expected_version: int | None = None

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fake_facade import TASK, FakeFacade
 from lmeval_files import MARKUP_RESPONSE
+from pilot_helpers import SIZE, settle, static_text, table_rows
 from rich.text import Text
-from textual.widgets import Static
 from textual.worker import WorkerFailed
 
 from capslice_tui.app.app import NAVIGATION, NavEntry, make_app
@@ -23,25 +23,6 @@ from capslice_tui.app.screens.samples import SamplesScreen
 from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
-
-SIZE = (80, 24)
-
-
-async def settle(app: Any, pilot: Any) -> None:
-    """Wait for every worker, then for the messages they posted to be handled."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def table_rows(app: Any) -> list[list[str]]:
-    table = app.screen.query_one(ResultTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def static_text(app: Any, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:

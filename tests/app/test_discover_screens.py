@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from lmeval_files import build_store
+from pilot_helpers import SIZE, settle
+from pilot_helpers import table_rows as rows
 from textual.widgets import Static
 
 from capslice_tui.app.app import NAVIGATION, make_app
@@ -18,8 +20,6 @@ from capslice_tui.app.screens.label_history import LabelHistoryScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.discover import DiscoveryCancelled
 
-SIZE = (80, 24)
-
 
 @pytest.fixture()
 def own_store(tmp_path: Path) -> Path:
@@ -27,20 +27,8 @@ def own_store(tmp_path: Path) -> Path:
     return build_store(tmp_path)
 
 
-async def settle(app: Any, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def status(app: Any) -> str:
     return str(app.screen.query_one("#status", Static).render())
-
-
-def rows(app: Any) -> list[list[str]]:
-    table = app.screen.query_one(ResultTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def _open_discover(app: Any, pilot: Any) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fake_facade import FakeFacade
+from pilot_helpers import SIZE, settle
 from textual.widgets import Input, OptionList, Static
 from textual.widgets._footer import FooterKey
 
@@ -21,15 +22,6 @@ from capslice_tui.app.screens.runs import RunsScreen
 from capslice_tui.app.screens.samples import SamplesScreen, filter_text
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
-
-SIZE = (80, 24)
-
-
-async def settle(app: Any, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def assert_footer_fits(app: Any) -> None:

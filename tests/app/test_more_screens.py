@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from lmeval_files import build_store
-from textual.widgets import Button, Input, Static
+from pilot_helpers import SIZE, settle, static_text
+from textual.widgets import Button, Input
 from textual.worker import WorkerFailed
 
 from capslice_tui.app.app import make_app
@@ -20,20 +21,6 @@ from capslice_tui.app.screens.ingest import IngestScreen
 from capslice_tui.app.screens.menu import MenuScreen
 from capslice_tui.app.screens.taxonomy import TaxonomyScreen
 from capslice_tui.workspace import Workspace
-
-SIZE = (80, 24)
-
-
-async def settle(app: Any, pilot: Any) -> None:
-    """Wait for every worker, then for the messages they posted to be handled."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def static_text(app: Any, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
 
 
 def jsonl_lines(n: int) -> list[str]:

@@ -8,7 +8,10 @@ from typing import Any
 
 from fake_facade import FakeFacade
 from lmeval_files import BBH_TASKS, build_store, write_runs
-from textual.widgets import Button, Input, Static
+from pilot_helpers import SIZE, settle
+from pilot_helpers import static_text as text
+from pilot_helpers import table_rows as rows
+from textual.widgets import Button, Input
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.format import first_column_room, fit_parts, pvalue
@@ -21,27 +24,10 @@ from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
 
-SIZE = (80, 24)
 AXES = {
     "task_type": {f"value_{i}": f"description number {i} " * 5 for i in range(12)},
     "background_condition": {"self_contained": "all in the prompt"},
 }
-
-
-async def settle(app: Any, pilot: Any) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def text(app: Any, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def rows(app: Any) -> list[list[str]]:
-    table = app.screen.query_one(ResultTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_label_dialog_fits_80x24_and_tab_reaches_save_first(store_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
@@ -55,6 +56,33 @@ class CapsliceScreen(Screen):
         message = f"{what} failed: {error}"
         self.set_status(f"error: {error}")
         self.notify(message, title="capslice", severity="error", timeout=10, markup=False)
+
+
+class HandLabelScreen(CapsliceScreen):
+    """A screen whose ``l`` key hand-labels something (a sample's item, a slice's items).
+
+    :meth:`fetch_axes_then_label` asks for ``axis=value`` in a :class:`LabelEditScreen`;
+    on save the subclass's :meth:`apply_label` writes it (in a ``label`` thread worker).
+    """
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def fetch_axes_then_label(self, target: Any, title: str) -> None:
+        """Read the taxonomy's axes (``ws.axes()``) off the UI thread, then show the label
+        dialog titled ``title``; a saved edit with an axis and a value goes to
+        ``apply_label(target, edit)``. Failures become a notification (``label failed``)."""
+        from .label_edit import LabelEditScreen
+
+        axes = self.ws.axes()
+
+        def done(edit: Any) -> None:
+            if edit is not None and edit.axis and edit.value:
+                self.apply_label(target, edit)
+
+        self.app.call_from_thread(self.app.push_screen, LabelEditScreen(title, axes), done)
+
+    def apply_label(self, target: Any, edit: Any) -> None:
+        """Write ``edit`` (a ``LabelEdit``) to ``target``; each subclass says what that is."""
+        raise NotImplementedError(f"{type(self).__name__} does not define apply_label")
 
 
 def _plain(text: str) -> Any:

@@ -12,7 +12,7 @@ from textual.widgets import Footer, Header, Static
 from ..format import cell, extracted_text, short, short_task, verdict_mark
 from ..messages import SamplesLoaded
 from ..widgets.result_table import ResultTable
-from .base import CapsliceScreen
+from .base import HandLabelScreen
 
 PAGE = 200
 FAILURE_FILTERS: tuple[str | None, ...] = (
@@ -46,7 +46,7 @@ def filter_text(mode: str | None) -> str:
     return mode if marker == mode else f"{mode} ({marker})"
 
 
-class SamplesScreen(CapsliceScreen):
+class SamplesScreen(HandLabelScreen):
     """Samples table. ``n`` loads the next page (also on reaching the last row), ``f`` filters."""
 
     HELP_TITLE = "Samples"
@@ -207,23 +207,8 @@ class SamplesScreen(CapsliceScreen):
         payload = self.query_one(ResultTable).current_payload
         if payload is None:
             return
-        self.fetch_axes_then_label(int(payload))
-
-    @work(thread=True, exit_on_error=False, group="label")
-    def fetch_axes_then_label(self, sample_id: int) -> None:
-        from .label_edit import LabelEditScreen
-
-        axes = self.ws.axes()
-
-        def done(edit: Any) -> None:
-            if edit is not None and edit.axis and edit.value:
-                self.apply_label(sample_id, edit)
-
-        self.app.call_from_thread(
-            self.app.push_screen,
-            LabelEditScreen(f"hand-label the item of sample {sample_id}", axes),
-            done,
-        )
+        sample_id = int(payload)
+        self.fetch_axes_then_label(sample_id, f"hand-label the item of sample {sample_id}")
 
     @work(thread=True, exit_on_error=False, group="label")
     def apply_label(self, sample_id: int, edit: Any) -> None:

@@ -22,7 +22,7 @@ from ..format import (
 )
 from ..messages import SlicesLoaded
 from ..widgets.result_table import ResultTable
-from .base import CapsliceScreen
+from .base import HandLabelScreen
 
 AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 GROUPINGS = ("task", *AXES, "task_type,solving_operation")
@@ -69,7 +69,7 @@ def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
     return query
 
 
-class SlicesScreen(CapsliceScreen):
+class SlicesScreen(HandLabelScreen):
     """Slice table of one run. ``g`` cycles the grouping, ``a`` combines axes, ``s`` sorts."""
 
     HELP_TITLE = "Slices of a run"
@@ -231,22 +231,8 @@ class SlicesScreen(CapsliceScreen):
                 markup=False,
             )
             return
-        self.fetch_axes_then_label(where)
-
-    @work(thread=True, exit_on_error=False, group="label")
-    def fetch_axes_then_label(self, where: dict[str, str]) -> None:
-        from .label_edit import LabelEditScreen
-
-        axes = self.ws.axes()
-
-        def done(edit: Any) -> None:
-            if edit is not None and edit.axis and edit.value:
-                self.apply_label(where, edit)
-
-        self.app.call_from_thread(
-            self.app.push_screen,
-            LabelEditScreen(f"hand-label the items of {slice_label(where)} in {self.run}", axes),
-            done,
+        self.fetch_axes_then_label(
+            where, f"hand-label the items of {slice_label(where)} in {self.run}"
         )
 
     @work(thread=True, exit_on_error=False, group="label")

@@ -1,0 +1,31 @@
+"""Helpers shared by the Pilot tests of the app: terminal size, settling, reading widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Static
+
+from capslice_tui.app.widgets.result_table import ResultTable
+
+SIZE = (80, 24)
+"""The terminal size every app test runs at (columns, rows)."""
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    """Wait for every worker, then for the messages they posted to be handled."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def table_rows(app: Any) -> list[list[str]]:
+    """The cells of the current screen's :class:`ResultTable`, as text, row by row."""
+    table = app.screen.query_one(ResultTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def static_text(app: Any, selector: str) -> str:
+    """The rendered text of the current screen's ``Static`` matching ``selector``."""
+    return str(app.screen.query_one(selector, Static).render())
