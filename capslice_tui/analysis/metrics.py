@@ -123,6 +123,9 @@ def wilson_interval_array(
         half = z * np.sqrt(p * (1.0 - p) / n_arr + z2 / (4.0 * n_arr * n_arr)) / denom
         lo = np.clip(centre - half, 0.0, 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
         hi = np.clip(centre + half, 0.0, 1.0) + 0.0
+        # at k = 0 (k = n) the bound is exactly 0 (1); rounding would leave 3e-18 (1 - 1e-16)
+        lo = np.where(k_arr == 0, 0.0, lo)
+        hi = np.where(k_arr == n_arr, 1.0, hi)
     empty = n_arr == 0
     lo[empty] = np.nan
     hi[empty] = np.nan
