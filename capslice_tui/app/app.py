@@ -75,6 +75,8 @@ class CapsliceApp(App):
 
     CSS_PATH = "capslice.tcss"
     TITLE = "capslice"
+    # Toasts are transient (the status line keeps the text); errors pass a longer timeout.
+    NOTIFICATION_TIMEOUT = 3
     COMMANDS = App.COMMANDS | {CapsliceCommands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),

@@ -173,3 +173,9 @@ def split_terms(terms: list[str]) -> tuple[list[str], list[str]]:
     question = [t[2:] for t in terms if t.startswith("q:")]
     response = [t for t in terms if not t.startswith("q:")]
     return question, response
+
+
+def sample_name(row: dict[str, Any]) -> str:
+    """A sample as the tables show it: ``navigate doc 0 #3`` (task without its prefix,
+    ``doc_id``, ``sample_idx``), not the store's internal id."""
+    return f"{short_task(str(row.get('task') or '?'))} doc {row.get('doc_id')} #{row.get('sample_idx')}"

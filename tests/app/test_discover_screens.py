@@ -14,7 +14,8 @@ from pilot_helpers import table_rows as rows
 from textual.widgets import Static
 
 from capslice_tui.app.app import NAVIGATION, make_app
-from capslice_tui.app.screens.discover import DiscoverScreen
+from capslice_tui.app.format import pct
+from capslice_tui.app.screens.discover import DiscoverScreen, default_name
 from capslice_tui.app.screens.label_edit import LabelEditScreen
 from capslice_tui.app.screens.label_history import LabelHistoryScreen
 from capslice_tui.app.widgets.result_table import ResultTable
@@ -56,13 +57,17 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         table = rows(app)
         assert len(table) == len(data["suggestions"]) >= 1
         assert table[0][0] == str(data["suggestions"][0]["id"])
-        assert table[0][3] == "100.0%"  # failing only: every member is wrong
-        assert "suggestions of" in status(app)
-        assert "Δerr pts" in [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
+        # failing only: every member is wrong, so the status says so once and the constant
+        # error / Δerr columns give way to the dominant failure mode's share
+        assert f"suggestions · every one of {data['n_samples']} samples failed" in status(app)
+        headers = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
+        assert headers == ["id", "group", "n", "mode", "mode %", "top terms"]
+        first = data["suggestions"][0]
+        assert table[0][4] == pct(first["failure_mode_share"], 0)
         preview = str(screen.query_one("#preview", Static).render())
         assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview
         assert "question words:" in preview and "response words:" in preview
-        assert "q:" not in table[0][6]  # question words show as Q:word (help explains)
+        assert "q:" not in table[0][5]  # question words show as Q:word (help explains)
         assert screen.last_progress == ("done", 1.0)  # progress messages arrived
 
 
@@ -86,6 +91,7 @@ async def test_accept_and_label_a_suggestion_then_undo_from_history(own_store: P
         await settle(app, pilot)
         assert isinstance(app.screen, DiscoverScreen)
         assert "accepted" in status(app) and "'hard-one'" in status(app)
+        assert rows(app)[0][1] == "✓ hard-one"  # the list marks the accepted suggestion
         ws = app.ws
         named = ws.named_slice("hard-one")
         assert named["n_items"] == first["n_items"] and named["version"] == 2
@@ -176,3 +182,10 @@ async def test_x_cancels_a_running_discovery(own_store: Path) -> None:
         assert screen.data is None and not screen.running
         assert status(app) == "discovery cancelled"
         assert rows(app) == []
+
+
+def test_default_name_drops_one_letter_terms() -> None:
+    # "Pia's" tokenises to "person" + "s": the "s" never reaches the name
+    assert default_name(["person", "s", "s status", "status"], 0) == "person-status"
+    assert default_name(["0", "coordinate", "q:take"], 2) == "coordinate-take"
+    assert default_name(["a", "s"], 7) == "cluster-7"

@@ -177,11 +177,16 @@ async def test_axis_picker_marks_state_as_text(store_path: Path) -> None:
         def prompts() -> list[str]:
             return [str(options.get_option_at_index(i).prompt) for i in range(len(picker.axes))]
 
-        assert prompts()[0] == "[ ] background_condition"
+        assert prompts()[0] == "> [ ] background_condition"
         await pilot.press("space")
-        assert prompts()[0] == "[x] background_condition"
+        assert prompts()[0] == "> [x] background_condition"
         await pilot.press("space")
-        assert prompts()[0] == "[ ] background_condition"
+        assert prompts()[0] == "> [ ] background_condition"
+        # the cursor is a text marker: it moves with the highlight
+        await pilot.press("down")
+        await pilot.pause()
+        assert prompts()[0] == "  [ ] background_condition"
+        assert prompts()[1] == "> [ ] task_type"
         await pilot.press("b")
         await pilot.pause()
         assert not isinstance(app.screen, AxisPicker)

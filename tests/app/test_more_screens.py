@@ -82,7 +82,10 @@ async def test_ingest_a_jsonl_file_through_the_screen(tmp_path: Path) -> None:
         assert "bmq-run: 9 new samples (9 read, format jsonl)" in result
         assert "no bad lines" in result
         status = static_text(app, "#status")
-        assert "9 records read" in status and "runs screen" in status
+        assert "9 records read" in status and "Esc: back to runs" in status
+        # focus left the inputs: keys are commands now, not text typed into a field
+        assert not isinstance(app.focused, Input)
+        assert app.focused is screen.query_one("#ingest-back")
 
         await pilot.press("escape")
         await pilot.pause()
@@ -199,7 +202,7 @@ async def test_report_key_in_weakness_mode_explains(
         await settle(app, pilot)
         await pilot.press("r")
         await settle(app, pilot)
-        assert any("compares two runs" in n.message for n in app._notifications)
+        assert any("needs two runs" in n.message for n in app._notifications)
     assert not list(tmp_path.glob("capslice-report-*"))
 
 

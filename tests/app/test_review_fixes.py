@@ -116,7 +116,7 @@ async def test_interventions_accept_confirms_link_evaluates_escape_closes_prompt
         detail = text(app, "#detail")
         assert f"target: task={BBH_TASKS[0]}" in detail
         assert f"control: task={BBH_TASKS[1]}" in detail
-        assert "verdict: " in detail and "linked run cand to #1" in text(app, "#status")
+        assert "verdict: " in detail and "linked cand to #1" in text(app, "#status")
         scroller = screen.query_one("#intervention-detail")
         await pilot.resize_terminal(80, 16)  # two slices fit 80x24; a shorter pane scrolls
         await pilot.pause()
@@ -156,7 +156,7 @@ async def test_diagnose_enter_opens_samples_without_tab(store_path: Path) -> Non
         await settle(app, pilot)
         app.push_screen(DiagnoseScreen("base", "cand", benchmark="bbh"))
         await settle(app, pilot)
-        assert "Enter: samples of this slice" in text(app, "#status")
+        assert "Enter: samples · Tab: pick" in text(app, "#status")
         assert not isinstance(app.focused, ResultTable)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -216,3 +216,54 @@ def test_fit_parts_keeps_every_part_apart() -> None:
 def test_pvalue_follows_the_cli_rule() -> None:
     assert pvalue(0.0) == "<1e-4" and pvalue(3e-7) == "<1e-4"
     assert pvalue(0.0312) == "0.0312" and pvalue(None) == "-"
+
+
+async def test_home_and_end_go_to_the_first_and_last_row(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultTable)
+        assert table.row_count >= 2
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_x == 0  # not a sideways scroll
+        await pilot.press("home")
+        assert table.cursor_row == 0
+
+
+def test_slices_fit_pass_at_k_and_say_up_to_samples_per_item() -> None:
+    from types import SimpleNamespace as Row
+
+    from capslice_tui.app.screens.slices import k_header, pick_ks, samples_per_item_text
+
+    assert pick_ks([1, 16, 128], 80) == [16, 128]
+    assert pick_ks([1, 16, 128], 120) == [1, 16, 128]
+    assert pick_ks([1, 2, 4, 8, 16], 80) == [4, 16]
+    assert k_header(128, 80) == "p@128" and k_header(128, 120) == "pass@128"
+    aime = Row(n_items=30, n_samples=30 * 128)
+    algebra = Row(n_items=32, n_samples=32 * 16)
+    assert samples_per_item_text([aime, algebra], 128) == "up to 128 samples/item"
+    assert samples_per_item_text([aime], 128) == "128 samples/item"
+    assert samples_per_item_text([algebra], 1) == ""
+
+
+def test_intervention_detail_names_the_decision_and_the_small_slice() -> None:
+    from capslice_tui.app.screens.interventions import count_text, detail_text
+
+    rec = {
+        "id": 2, "title": "casework", "status": "evaluated", "version": 5,
+        "hypothesis": "h", "target_slices": [{"solving_operation": "casework"}],
+        "control_slices": [], "baseline_run": "a", "result_run": "b", "author": "root",
+        "decision_reason": None, "decided_by": "root", "decided_at": "2026-11-29T13:33:10",
+        "outcome": {"verdict": "confirmed", "reason": "r", "rows": [
+            {"role": "target", "slice": {"solving_operation": "casework"}, "n_items": 14,
+             "diff": 0.2, "significant": True},
+        ]},
+    }  # fmt: skip
+    text = detail_text(rec)
+    assert "decision: accepted by root at 2026-11-29 13:33" in text
+    assert "note:" not in text  # only when one was given
+    assert "verdict: confirmed (! too few items: n=14 < 20)" in text
+    assert "note: go" in detail_text({**rec, "decision_reason": "go"})
+    assert count_text(1, "intervention") == "1 intervention"
+    assert count_text(3, "intervention") == "3 interventions"

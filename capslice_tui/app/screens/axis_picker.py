@@ -11,9 +11,10 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 
-def checkbox(axis: str, on: bool) -> Text:
-    """One picker line as plain text: ``[x] axis`` when chosen, ``[ ] axis`` when not."""
-    return Text(f"[{'x' if on else ' '}] {axis}", no_wrap=True)
+def checkbox(axis: str, on: bool, current: bool = False) -> Text:
+    """One picker line as plain text: ``[x] axis`` when chosen, ``[ ] axis`` when not, with
+    ``> `` in front of the highlighted line (so the cursor reads without colour)."""
+    return Text(f"{'>' if current else ' '} [{'x' if on else ' '}] {axis}", no_wrap=True)
 
 
 class AxisPicker(ModalScreen[list[str] | None]):
@@ -39,7 +40,11 @@ class AxisPicker(ModalScreen[list[str] | None]):
         with Vertical(id="picker"):
             yield Static("Group by these axes (space toggles, a applies, b cancels)")
             yield OptionList(
-                *[Option(checkbox(a, a in self.chosen), id=a) for a in self.axes], id="axis-list"
+                *[
+                    Option(checkbox(a, a in self.chosen, i == 0), id=a)
+                    for i, a in enumerate(self.axes)
+                ],
+                id="axis-list",
             )
             yield Button("Apply", id="apply")
 
@@ -51,14 +56,23 @@ class AxisPicker(ModalScreen[list[str] | None]):
         """The chosen axes in vocabulary order."""
         return [a for a in self.axes if a in self.chosen]
 
+    def _redraw(self) -> None:
+        """Rewrite every line: the ``[x]`` state and the ``>`` on the highlighted line."""
+        options = self.query_one(OptionList)
+        for i, axis in enumerate(self.axes):
+            options.replace_option_prompt_at_index(
+                i, checkbox(axis, axis in self.chosen, i == options.highlighted)
+            )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._redraw()
+
     def _toggle(self, index: int | None) -> None:
         if index is None or not 0 <= index < len(self.axes):
             return
-        axis = self.axes[index]
-        self.chosen ^= {axis}
-        self.query_one(OptionList).replace_option_prompt_at_index(
-            index, checkbox(axis, axis in self.chosen)
-        )
+        self.chosen ^= {self.axes[index]}
+        self._redraw()
 
     def action_toggle(self) -> None:
         self._toggle(self.query_one(OptionList).highlighted)

@@ -197,7 +197,9 @@ class DiagnoseScreen(CapsliceScreen):
     def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
         data = self.data = message.data
         mode = data.get("mode") or ("change" if self.cand else "weakness")
-        self.query_one("#verdict", Static).update(verdict_banner(data.get("verdict") or "?", data.get("reason")))
+        self.query_one("#verdict", Static).update(
+            verdict_banner(data.get("verdict") or "?", data.get("reason"))
+        )
         summary = Text()
         what = f"{data.get('base')} → {data.get('cand')}" if data.get("cand") else data.get("base")
         summary.append(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
@@ -259,13 +261,13 @@ class DiagnoseScreen(CapsliceScreen):
         )
         self.set_status(
             f"verdict: {data.get('verdict')} · {len(rows)} significant slices"
-            + (" · Enter: samples of this slice · Tab: pick" if rows else "")
+            + (" · Enter: samples · Tab: pick" if rows else "")
         )
 
     def action_report(self) -> None:
         if self.cand is None:
             self.notify(
-                "the report compares two runs: mark base and cand on the runs screen (c)",
+                "a report needs two runs: mark them with c on runs",
                 severity="warning",
                 markup=False,
             )

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ..format import cell, count, interval, pct, short, split_terms
+from ..format import cell, count, interval, pct, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .label_edit import LabelEdit, LabelEditScreen
@@ -25,6 +25,28 @@ def terms_text(terms: list[str]) -> list[str]:
     return ["Q:" + t[2:] if t.startswith("q:") else t for t in terms]
 
 
+def default_name(terms: list[str], cluster: int) -> str:
+    """A default slice name from the first two informative terms (``person-status``).
+
+    ``q:`` prefixes and one-character words are dropped (``Pia's`` tokenises to ``person``,
+    ``s``), repeated words are skipped; ``cluster-<n>`` when nothing is left.
+    """
+    picked: list[str] = []
+    for term in terms:
+        words = [w for w in (term[2:] if term.startswith("q:") else term).split() if len(w) > 1]
+        name = "_".join(words)
+        if name and name not in picked and not any(w in picked for w in words):
+            picked.append(name)
+        if len(picked) == 2:
+            break
+    return "-".join(picked) or f"cluster-{cluster}"
+
+
+def accepted_text(name: str, accepted: str | None, width: int = 15) -> str:
+    """The group cell: ``✓ slice-name`` once the suggestion was accepted, else its name."""
+    return short(f"✓ {accepted}", width) if accepted else short(name, width)
+
+
 class DiscoverScreen(CapsliceScreen):
     """Run discovery in a cancellable worker and act on its suggestions.
 
@@ -35,11 +57,12 @@ class DiscoverScreen(CapsliceScreen):
 
     HELP_TITLE = "Discover slices"
     HELP_LEGEND = (
-        "group: the suggested slice's name; n: samples in it",
+        "group: the suggested slice's name (✓ name: accepted as that slice); n: samples",
         "error: its error rate (share of samples not correct); 95% CI below the table",
         "Δerr pts: its error rate minus the whole run's, in percentage points",
         "  (+31.5 = 31.5 points more errors than the run overall)",
-        "mode: the most common failure mode in the group",
+        "mode: the most common failure mode in the group; mode %: its share",
+        "  (failing only: every sample failed, so mode % replaces error and Δerr)",
         "top terms: words typical of the group; Q:word = a word of the question,",
         "  a plain word = a word of the model's response",
         "f: only failing samples / all; e: also cluster on error features; k: clusters",
@@ -86,11 +109,13 @@ class DiscoverScreen(CapsliceScreen):
             self.runs = runs
 
     class LabelApplied(Message):
-        """A label/accept/undo action finished: ``text`` describes it for the status line."""
+        """A label/accept/undo action finished: ``text`` describes it for the status line;
+        ``accepted`` is ``(suggestion id, slice name)`` after an accept."""
 
-        def __init__(self, text: str) -> None:
+        def __init__(self, text: str, accepted: tuple[int, str] | None = None) -> None:
             super().__init__()
             self.text = text
+            self.accepted = accepted
 
     def __init__(self, run: str | None = None, benchmark: str | None = None) -> None:
         super().__init__()
@@ -104,6 +129,7 @@ class DiscoverScreen(CapsliceScreen):
         self.running = False
         self.axes: dict[str, dict[str, str]] = {}
         self.last_progress: tuple[str, float] | None = None
+        self.accepted: dict[int, str] = {}  # suggestion id -> the slice name it was accepted as
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -211,34 +237,56 @@ class DiscoverScreen(CapsliceScreen):
     def on_discover_screen_loaded(self, message: Loaded) -> None:
         self.running = False
         self.data = message.data
+        self._fill()
         table = self.query_one(ResultTable)
-        table.set_columns(["id", "group", "n", "error", "Δerr pts", "mode", "top terms"])
-        rows = []
-        for s in message.data["suggestions"]:
-            diff = s["diff"]
-            rows.append(
-                (
-                    s,
-                    [
-                        cell(s.get("id", "-")),
-                        cell(s["name"], 15),
-                        cell(s["size"]),
-                        cell(pct(s["error_rate"])),
-                        cell("-" if diff is None else f"{100 * diff:+.1f}"),
-                        cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12),
-                        cell(", ".join(terms_text(s["top_terms"][:4])), 26),
-                    ],
-                )
-            )
-        table.set_rows(rows)
         table.focus()
+        rows = message.data["suggestions"]
         notes = " · ".join(message.data["notes"])
+        every_failed = bool(rows) and all(r["error_rate"] == 1.0 for r in rows)
+        n = message.data["n_samples"]
+        # failing only: said once here, so the table needs no constant error columns
+        what = f"every one of {n} samples failed" if every_failed else f"of {n} samples"
         self.set_status(
-            f"{len(rows)} suggestions of {message.data['n_samples']} samples · a accept, l label"
+            f"{len(rows)} suggestions · {what} · a accept, l label"
             + (f" · {notes}" if notes else "")
         )
         if rows:
-            self._preview(rows[0][0])
+            self._preview(rows[0])
+
+    def _fill(self) -> None:
+        """(Re)build the table from ``self.data``, keeping the cursor on its row.
+
+        With failing-only data every error rate is 100% (and Δerr the same for every row),
+        so the error columns give way to the dominant failure mode's share of the group.
+        """
+        assert self.data is not None
+        suggestions = self.data["suggestions"]
+        every_failed = bool(suggestions) and all(s["error_rate"] == 1.0 for s in suggestions)
+        table = self.query_one(ResultTable)
+        row = table.cursor_row
+        if every_failed:
+            table.set_columns(["id", "group", "n", "mode", "mode %", "top terms"])
+        else:
+            table.set_columns(["id", "group", "n", "error", "Δerr pts", "mode", "top terms"])
+        rows = []
+        for s in suggestions:
+            diff = s["diff"]
+            mode = cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12)
+            figures = (
+                [mode, cell(pct(s.get("failure_mode_share"), 0))]
+                if every_failed
+                else [
+                    cell(pct(s["error_rate"])),
+                    cell("-" if diff is None else f"{100 * diff:+.1f}"),
+                    mode,
+                ]
+            )
+            group = accepted_text(s["name"], self.accepted.get(s.get("id", -1)))
+            rows.append((s, [cell(s.get("id", "-")), cell(group), cell(s["size"]), *figures,
+                             cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
+        table.set_rows(rows)
+        if 0 < row < len(rows):
+            table.move_cursor(row=row)
 
     @on(DataTable.RowHighlighted, "#suggestions")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -247,7 +295,7 @@ class DiscoverScreen(CapsliceScreen):
             self._preview(payload)
 
     def _preview(self, s: dict[str, Any]) -> None:
-        tasks = ", ".join(f"{t} {n}" for t, n in list(s["groups"].items())[:3])
+        tasks = ", ".join(f"{short_task(t)} {n}" for t, n in list(s["groups"].items())[:3])
         labels = "; ".join(
             f"{a}: " + ", ".join(f"{v} {n}" for v, n in list(d.items())[:2])
             for a, d in s["labels"].items()
@@ -262,7 +310,7 @@ class DiscoverScreen(CapsliceScreen):
             f"labels: {labels or '-'}",
         ]
         for r in s["representatives"][:1]:
-            lines.append(f"#{r['sample_id']} {r['task']}: {short(r['response'], 60)}")
+            lines.append(f"#{r['sample_id']} {short_task(r['task'])}: {short(r['response'], 60)}")
         self.query_one("#preview", Static).update(cell("\n".join(short(x, 78) for x in lines)))
 
     # ---- acting on a suggestion ---------------------------------------------------------
@@ -277,7 +325,7 @@ class DiscoverScreen(CapsliceScreen):
         s = self._current()
         if s is None:
             return
-        default = "-".join(s["top_terms"][:2]).replace(" ", "_") or f"cluster-{s['cluster']}"
+        default = default_name(s["top_terms"], s["cluster"])
 
         def done(edit: LabelEdit | None) -> None:
             if edit is not None:
@@ -312,7 +360,7 @@ class DiscoverScreen(CapsliceScreen):
     def apply_edit(self, suggestion_id: int, edit: LabelEdit, accept: bool) -> None:
         if accept:
             created = self.ws.accept_suggestion(suggestion_id, edit.name, note=edit.note)
-            text = f"accepted {suggestion_id} as slice {created['name']!r} ({created['n_items']} items)"
+            text = f"accepted {suggestion_id} as {created['name']!r} ({created['n_items']} items)"
             if edit.axis and edit.value:
                 r = self.ws.label_slice(
                     created["name"],
@@ -327,7 +375,8 @@ class DiscoverScreen(CapsliceScreen):
                 f"{edit.axis}={edit.value} on {r['items']} items (cluster; {r['changed']} changed,"
                 f" batch {r['batch']}) · u undoes"
             )
-        self.post_message(self.LabelApplied(text))
+        accepted = (suggestion_id, created["name"]) if accept else None
+        self.post_message(self.LabelApplied(text, accepted))
 
     @work(thread=True, exit_on_error=False, group="label")
     def undo_last(self) -> None:
@@ -339,7 +388,13 @@ class DiscoverScreen(CapsliceScreen):
 
     def on_discover_screen_label_applied(self, message: LabelApplied) -> None:
         self.set_status(message.text)
-        self.notify(message.text, markup=False)
+        if message.accepted is not None:
+            self.accepted[message.accepted[0]] = message.accepted[1]
+            if self.data is not None:
+                self._fill()
+            self.notify(f"accepted as {message.accepted[1]!r}", markup=False)
+        else:
+            self.notify(short(message.text, 40), markup=False)
 
     def action_history(self) -> None:
         from .label_history import LabelHistoryScreen

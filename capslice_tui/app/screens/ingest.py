@@ -232,9 +232,10 @@ class IngestScreen(CapsliceScreen):
         result = self.query_one("#ingest-result", Static)
         result.update(Text(report_text(message.report)))
         result.scroll_visible()
+        # Off the inputs, so the next keys are commands, not text typed into a field.
+        self.query_one("#ingest-back", Button).focus()
         self.set_status(
-            f"done: {message.report.get('n_read', 0):,} records read · "
-            "m then r: runs screen (r there reloads)"
+            f"done: {message.report.get('n_read', 0):,} records read · Esc: back to runs"
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

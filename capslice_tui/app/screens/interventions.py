@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from ...analysis.metrics import WARN_SLICE_SIZE
 from ..format import cell, pct, points, pvalue
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -32,8 +33,15 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
     Each target/control slice gets its full name on one line, then the score change in
     points with its interval and adjusted p, then (multi-sample runs) the pass@k change.
     """
+    sizes = [r["n_items"] for r in outcome.get("rows") or [] if r.get("n_items") is not None]
+    few = min(sizes) if sizes else None
+    warn = (
+        f" (! too few items: n={few} < {WARN_SLICE_SIZE})"
+        if few is not None and few < WARN_SLICE_SIZE
+        else ""
+    )
     lines = [
-        f"verdict: {outcome['verdict']} - {outcome['reason']}",
+        f"verdict: {outcome['verdict']}{warn} - {outcome['reason']}",
         f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
         f" · q={outcome.get('q', '-')} · {outcome.get('n_tested', '-')} slices tested",
     ]
@@ -58,6 +66,24 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
     return lines
 
 
+def decision_lines(rec: dict[str, Any]) -> list[str]:
+    """``decision: accepted by root at 2026-11-29 13:40`` and, when one was given, the note
+    (``note: ...``); ``decision: none yet`` before anyone accepted or rejected."""
+    if not rec.get("decided_by") and not rec.get("decided_at"):
+        return ["decision: none yet"]
+    verb = "rejected" if rec.get("status") == "rejected" else "accepted"
+    when = str(rec.get("decided_at") or "?").replace("T", " ")[:16]
+    lines = [f"decision: {verb} by {rec.get('decided_by') or '?'} at {when}"]
+    if rec.get("decision_reason"):
+        lines.append(f"{'reason' if verb == 'rejected' else 'note'}: {rec['decision_reason']}")
+    return lines
+
+
+def count_text(n: int, noun: str) -> str:
+    """``1 intervention``, ``3 interventions``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def detail_text(rec: dict[str, Any]) -> str:
     """Plain-text detail of one intervention (hypothesis, slices, decision, outcome)."""
     lines = [
@@ -66,7 +92,7 @@ def detail_text(rec: dict[str, Any]) -> str:
         "targets:  " + "; ".join(_label(s) for s in rec["target_slices"]),
         "controls: " + ("; ".join(_label(s) for s in rec["control_slices"]) or "-"),
         f"baseline: {rec['baseline_run']}  result: {rec['result_run'] or '-'}  by {rec['author']}",
-        f"decision: {rec['decision_reason'] or '-'} ({rec['decided_by'] or '-'})",
+        *decision_lines(rec),
     ]
     outcome = rec.get("outcome")
     if outcome:
@@ -161,19 +187,18 @@ class InterventionsScreen(CapsliceScreen):
         done = ""
         if action and self.selected is not None and self.detail is not None:
             version = self.detail["version"]
-            name = intervention_name(self.detail)
             if action == "accept":
                 ws.accept_intervention(self.selected, reason=text, expected_version=version)
-                done = f"accepted {name}"
+                done = f"accepted #{self.selected}"
             elif action == "reject":
                 ws.reject_intervention(self.selected, reason=text or "", expected_version=version)
-                done = f"rejected {name}"
+                done = f"rejected #{self.selected}"
             elif action == "evaluate":
                 rec = ws.evaluate_intervention(self.selected, expected_version=version)
-                done = f"evaluated #{self.selected}: verdict {rec.get('verdict')}"
+                done = f"evaluated #{self.selected}: {rec.get('verdict')}"
             elif action == "link":
                 rec = ws.link_intervention(self.selected, text or "", expected_version=version)
-                done = f"linked run {text} to #{self.selected}: verdict {rec.get('verdict')}"
+                done = f"linked {text} to #{self.selected}: {rec.get('verdict')}"
         items = ws.interventions()
         selected = (
             self.selected if self.selected is not None else (items[0]["id"] if items else None)
@@ -207,7 +232,9 @@ class InterventionsScreen(CapsliceScreen):
             self.query_one("#intervention-detail", VerticalScroll).scroll_home(animate=False)
         if message.done:
             self.notify(message.done, markup=False)
-        self.set_status(message.done or f"{len(self.items)} interventions · j/k scroll the detail")
+        self.set_status(
+            message.done or f"{count_text(len(self.items), 'intervention')} · j/k scroll the detail"
+        )
 
     @on(DataTable.RowHighlighted, "#interventions")
     def pick(self, event: DataTable.RowHighlighted) -> None:
@@ -266,6 +293,7 @@ class InterventionsScreen(CapsliceScreen):
         box.placeholder = {"reject": "reason", "accept": "note", "link": "run name"}[what]
         box.display = True
         box.focus()
+        self.app.clear_notifications()  # a toast must not cover the prompt
 
     def _close_prompt(self) -> None:
         self.prompting = None

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
-from ..format import verdict_mark
+from ..format import sample_name, verdict_mark
 from ..messages import SampleLoaded
 from .base import CapsliceScreen
 
@@ -46,7 +46,7 @@ class SampleDetailScreen(CapsliceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"sample {self.sample_id}"
+        self.sub_title = "sample"
         self.load_sample()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
@@ -104,4 +104,5 @@ class SampleDetailScreen(CapsliceScreen):
             labels.append(f"{axis:>20}: {value or '(unlabelled)'}")
             labels.append(f"  (source: {source or 'none'})\n")
         self.query_one("#labels", Static).update(labels)
-        self.set_status(f"sample {self.sample_id} · b: back")
+        self.sub_title = sample_name(s)
+        self.set_status(f"{sample_name(s)} · b: back")

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, extracted_text, short, short_task, verdict_mark
+from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..messages import SamplesLoaded
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -91,6 +91,7 @@ class SamplesScreen(HandLabelScreen):
         self.failure_mode = failure_mode
         self.rows: list[dict[str, Any]] = []
         self.more = False
+        self.response_width: int | None = None  # measured on the first page
         self.page_loading = False
 
     def compose(self) -> ComposeResult:
@@ -108,10 +109,11 @@ class SamplesScreen(HandLabelScreen):
 
     def _update_title(self) -> None:
         mode = filter_text(self.failure_mode)
-        self.query_one("#title", Static).update(
-            # the filter first: it is what f/F change, and it must never be cut
-            cell(f"filter: {mode} · {self.run} · {self.slice_title or 'all'}")
-        )
+        # the filter first: it is what f/F change, and it must never be cut; the slice name
+        # last, cut to what is left of the line
+        head = f"filter: {mode} · {self.run} · "
+        room = max(self.app.size.width - 2 - len(head), 8)
+        self.query_one("#title", Static).update(cell(head + short(self.slice_title or "all", room)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples")
     def load_page(self, append: bool) -> None:
@@ -133,7 +135,9 @@ class SamplesScreen(HandLabelScreen):
         if message.failure_mode != self.failure_mode:
             return
         table = self.query_one(ResultTable)
-        new = [(r["id"], self._cells(r)) for r in message.rows]
+        if not message.append or self.response_width is None:
+            self.response_width = self._response_room(message.rows)
+        new = [(r["id"], self._cells(r, self.response_width)) for r in message.rows]
         if message.append:
             self.rows.extend(message.rows)
             table.append_rows(new)
@@ -154,8 +158,18 @@ class SamplesScreen(HandLabelScreen):
         hint = " · n: next 200" if self.more else ""
         self.set_status(f"{shown} of {total} samples{hint} · f/F: filter · Enter: detail")
 
+    def _response_room(self, rows: list[dict[str, Any]]) -> int:
+        """Characters for the response column: what the other columns leave of the table
+        (each column costs 2 for padding, 2 go to the scrollbar), at least 20."""
+        widths = [len(c) for c in COLUMNS[:-1]]
+        for r in rows:
+            for i, c in enumerate(self._cells(r, 1)[:-1]):
+                widths[i] = max(widths[i], c.cell_len)
+        width = self.query_one(ResultTable).size.width or self.app.size.width
+        return max(20, width - sum(w + 2 for w in widths) - 2 - 2)
+
     @staticmethod
-    def _cells(row: dict[str, Any]) -> list[Any]:
+    def _cells(row: dict[str, Any], response_width: int = 60) -> list[Any]:
         mode = row.get("failure_mode") or ""
         return [
             cell(short_task(row.get("task") or ""), 14),
@@ -165,7 +179,7 @@ class SamplesScreen(HandLabelScreen):
             cell(extracted_text(row.get("extracted")), 10),
             cell(verdict_mark(row.get("score"))),
             cell(MODE_TEXT.get(mode, mode)),
-            cell(short(row.get("response"), 60)),
+            cell(short(row.get("response"), response_width)),
         ]
 
     def action_next_page(self) -> None:
@@ -208,7 +222,8 @@ class SamplesScreen(HandLabelScreen):
         if payload is None:
             return
         sample_id = int(payload)
-        self.fetch_axes_then_label(sample_id, f"hand-label the item of sample {sample_id}")
+        row = next((r for r in self.rows if r["id"] == sample_id), {"task": "?"})
+        self.fetch_axes_then_label(sample_id, f"hand-label the item of {sample_name(row)}")
 
     @work(thread=True, exit_on_error=False, group="label")
     def apply_label(self, sample_id: int, edit: Any) -> None:

@@ -28,6 +28,7 @@ AXES = ("background_condition", "task_type", "solving_operation", "output_constr
 GROUPINGS = ("task", *AXES, "task_type,solving_operation")
 SORTS = ("key", "score", "n")
 MAX_K_COLUMNS = 3
+WIDE = 100  # terminal columns from which three pass@k columns and long headers fit
 # Axis names as the title shows them, so ``sort: ...`` and the run still fit 80 columns.
 AXIS_SHORT = {
     "background_condition": "background",
@@ -49,11 +50,36 @@ def slice_detail(row: Any, is_overall: bool, by: str) -> str:
     return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
 
 
-def pick_ks(ks: list[int]) -> list[int]:
-    """At most three pass@k columns that fit 80 columns: 1, a middle k and the largest."""
-    if len(ks) <= MAX_K_COLUMNS:
+def pick_ks(ks: list[int], width: int = 80) -> list[int]:
+    """The pass@k columns that fit ``width`` columns: two below 100 columns, else three.
+
+    pass@1 is left out when there are more ks than columns (it equals the mean score), then
+    a middle k and the largest are kept (``[1, 16, 128]`` at 80 columns -> ``[16, 128]``).
+    """
+    most = MAX_K_COLUMNS if width >= WIDE else MAX_K_COLUMNS - 1
+    if len(ks) <= most:
         return list(ks)
-    return [ks[0], ks[len(ks) // 2], ks[-1]]
+    rest = [k for k in ks if k > 1]
+    if len(rest) <= most:
+        return rest
+    if most == 2:
+        return [rest[(len(rest) - 1) // 2], rest[-1]]
+    return [rest[0], rest[len(rest) // 2], rest[-1]]
+
+
+def k_header(k: int, width: int = 80) -> str:
+    """The header of a pass@k column: ``pass@16``, or ``p@16`` below 100 columns."""
+    return f"pass@{k}" if width >= WIDE else f"p@{k}"
+
+
+def samples_per_item_text(rows: list[Any], most: int) -> str:
+    """``128 samples/item`` when every slice has ``most`` samples per item, else
+    ``up to 128 samples/item`` (e.g. AIME with 128 and the other tasks with 16); ``""`` when
+    ``most`` is 1 (greedy)."""
+    if most <= 1:
+        return ""
+    uniform = all(r.n_samples == r.n_items * most for r in rows if r.n_items)
+    return f"{most} samples/item" if uniform else f"up to {most} samples/item"
 
 
 def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
@@ -75,7 +101,7 @@ class SlicesScreen(HandLabelScreen):
     HELP_TITLE = "Slices of a run"
     HELP_LEGEND = (
         "items: items in the slice; score: the metric over its samples, with 95% CI",
-        "c/n: correct / scored samples; pass@k: share of items solved within k samples",
+        "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
     )
 
@@ -142,9 +168,13 @@ class SlicesScreen(HandLabelScreen):
 
     def _fill(self) -> None:
         data = self.table_data
-        ks = pick_ks(list(data.ks))
-        columns = ["slice", "items", "score", "95% CI", "c/n", *[f"pass@{k}" for k in ks], "warn"]
         table = self.query_one(ResultTable)
+        # the cursor stays on the slice it was on (after a hand label or a re-sort), else ALL
+        before = table.current_payload
+        width = table.size.width or self.app.size.width
+        ks = pick_ks(list(data.ks), width)
+        columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
+        columns.append("warn")
         table.set_columns(columns)
         self.shown = [data.overall, *self._sorted_rows()]
         texts = []
@@ -158,7 +188,7 @@ class SlicesScreen(HandLabelScreen):
                 *[pct(r.pass_at_k.get(k, {}).get("score")) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
-        room = first_column_room(columns, texts, table.size.width or self.app.size.width, 16)
+        room = first_column_room(columns, texts, width, 12)
         rows = []
         for r, cells in zip(self.shown, texts, strict=True):
             if r is not data.overall:
@@ -167,13 +197,20 @@ class SlicesScreen(HandLabelScreen):
             payload = {"all": True} if r is data.overall else dict(r.key)
             rows.append((payload, [cell(c) for c in cells]))
         table.set_rows(rows)
-        self._detail(0)
+        index = next((i for i, (p, _) in enumerate(rows) if before and p == before), 0)
+        if index:
+            table.move_cursor(row=index)
+        self._detail(index)
         self.query_one("#title", Static).update(cell(self._title()))
-        self.set_status(
-            f"{len(data.rows)} slices · {data.overall.metric}"
-            + (f" · {data.samples_per_item} samples/item" if data.samples_per_item > 1 else "")
-            + " · n<20: small slice, n<10: not tested"
+        per_item = samples_per_item_text([data.overall, *data.rows], data.samples_per_item)
+        status = f"{len(data.rows)} slices · {data.overall.metric}" + (
+            f" · {per_item}" if per_item else ""
         )
+        for legend in (" · n<20: small slice, n<10: not tested", " · n<20: small slice"):
+            if len(status) + len(legend) <= self.app.size.width - 2:
+                status += legend
+                break
+        self.set_status(status)
 
     @on(DataTable.RowHighlighted, "#slices-table")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -226,10 +263,7 @@ class SlicesScreen(HandLabelScreen):
         key = {} if not payload or payload.get("all") else dict(payload)
         where = {g: v for g, v in key.items() if g in AXES}
         if not where or len(where) != len(key):
-            self.notify(
-                "label a slice grouped by axes (press g or a); task groupings have no axis value",
-                markup=False,
-            )
+            self.notify("group by an axis first (g or a)", markup=False)
             return
         self.fetch_axes_then_label(
             where, f"hand-label the items of {slice_label(where)} in {self.run}"
@@ -240,10 +274,7 @@ class SlicesScreen(HandLabelScreen):
         result = self.ws.label_where(
             self.run, where, {edit.axis: edit.value}, benchmark=self.benchmark, note=edit.note
         )
-        text = (
-            f"{edit.axis}={edit.value} by hand on {result.get('items', '?')} items "
-            f"(batch {result.get('batch')}); y: history/undo"
-        )
+        text = f"{edit.axis}={edit.value} on {result.get('items', '?')} items · y: undo"
         self.app.call_from_thread(self.notify, text, markup=False)
         self.load_slices()
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
@@ -26,6 +27,13 @@ class ResultTable(DataTable):
     }
     ResultTable > .datatable--header { text-style: bold underline; }
     """
+
+    # Home/End go to the first/last row (DataTable scrolls sideways on them by default), as
+    # the help screen lists them.
+    BINDINGS = [
+        Binding("home", "scroll_top", "First row", show=False),
+        Binding("end", "scroll_bottom", "Last row", show=False),
+    ]
 
     class RowChosen(Message):
         """Enter (or click) on a row; ``payload`` is what the screen attached to it."""
