@@ -83,7 +83,9 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None) -> None:
         report = ws.ingest([logs], run="bench", benchmark="bbh")
         dt = time.perf_counter() - t0
         n_read = report.n_read
-        print(f"{label}: {n_read:,} samples ({size_mb:.0f} MB) in {dt:.2f} s = {n_read / dt:,.0f} samples/s")
+        print(
+            f"{label}: {n_read:,} samples ({size_mb:.0f} MB) in {dt:.2f} s = {n_read / dt:,.0f} samples/s"
+        )
         t0 = time.perf_counter()
         ws.ingest([logs], run="bench-next", benchmark="bbh")
         dt = time.perf_counter() - t0

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .render import FORMATS, count, emit_json, emit_table, interval, pct
+from .render import FORMATS, count, emit_json, emit_table, interval, pct, shorten
 
 DEFAULT_STORE = "capslice.db"
 FAILURE_MODES = ("correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty")
@@ -30,6 +30,8 @@ class Ctx:
 
     @property
     def ws(self) -> Any:
+        """The :class:`~capslice_tui.workspace.Workspace` on ``--store``, opened on first use;
+        its store's lock-wait messages go to stderr."""
         if self._ws is None:
             from .workspace import Workspace
 
@@ -64,6 +66,7 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--format table|json|md`` (parameter ``fmt``, default ``table``) to a command."""
     return click.option(
         "--format",
         "fmt",
@@ -236,10 +239,10 @@ def runs(obj: Ctx, fmt: str) -> None:
             f"{b} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})"
             for b, s in r["benchmarks"].items()
         )
-        rows.append([r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"], benches])
-    emit_table(
-        ["run", "model", "step", "samples", "status", "benchmarks"], rows, fmt, payload=data
-    )
+        rows.append(
+            [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"], benches]
+        )
+    emit_table(["run", "model", "step", "samples", "status", "benchmarks"], rows, fmt, payload=data)
 
 
 @main.command()
@@ -252,7 +255,12 @@ def runs(obj: Ctx, fmt: str) -> None:
     help="task, benchmark, an axis, or axes joined by commas (a combination).",
 )
 @click.option("--k", "ks", multiple=True, help="pass@k to report (repeatable; 'all' = every k<=n).")
-@click.option("--filter", "filter_name", default=None, help="Filter to use instead of each task's primary one.")
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    help="Filter to use instead of each task's primary one.",
+)
 @click.option("--sort", type=click.Choice(["key", "score", "n"]), default="key", show_default=True)
 @format_option
 @pass_ctx
@@ -268,7 +276,9 @@ def slices(
     fmt: str,
 ) -> None:
     """Per-slice scores of a run: n, score with a 95% interval, counts, pass@k."""
-    table = obj.ws.slices(run, benchmark=benchmark, by=by, k=list(ks) or None, filter_name=filter_name)
+    table = obj.ws.slices(
+        run, benchmark=benchmark, by=by, k=list(ks) or None, filter_name=filter_name
+    )
     rows_src = list(table.rows)
     if sort == "score":
         rows_src.sort(key=lambda r: r.score)
@@ -279,7 +289,9 @@ def slices(
     headers.append("note")
     rows = []
     for r in [*rows_src, table.overall]:
-        key = list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
+        key = (
+            list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
+        )
         cells = [
             *key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples),
             pct(r.lenient),
@@ -303,7 +315,9 @@ def slices(
         cov = table.overall.pass_at_k.get(table.ks[-1], {}).get("coverage")
         if cov is not None and cov < 1:
             notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
-    emit_table(headers, rows, fmt, title=f"{run} by {', '.join(table.by)}", notes=notes, payload=table)
+    emit_table(
+        headers, rows, fmt, title=f"{run} by {', '.join(table.by)}", notes=notes, payload=table
+    )
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:
@@ -364,11 +378,11 @@ def samples(
             r["task"],
             r["doc_id"],
             r["sample_idx"],
-            _short(r["target"], 12),
-            _short(r["extracted"], 12),
+            shorten(r["target"], 12),
+            shorten(r["extracted"], 12),
             "-" if r["score"] is None else f"{r['score']:g}",
             r["failure_mode"] or "-",
-            _short(r["response"], 50),
+            shorten(r["response"], 50),
         ]
         for r in rows
     ]
@@ -380,11 +394,6 @@ def samples(
         notes=note,
         payload={"samples": rows, "more": more},
     )
-
-
-def _short(text: Any, width: int) -> str:
-    s = "" if text is None else " ".join(str(text).split())
-    return s if len(s) <= width else s[: width - 1] + "…"
 
 
 @main.command()
@@ -417,7 +426,9 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
     click.echo("\n--- response ---\n" + (s["response"] or "(empty)"))
     if s["response_sha256"]:
-        click.echo(f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})")
+        click.echo(
+            f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"
+        )
 
 
 @main.command()

@@ -553,6 +553,7 @@ class Suggestion:
     members: list[int] = field(repr=False, default_factory=list)
 
     def to_dict(self, members: bool = False) -> dict[str, Any]:
+        """The suggestion as a dict; ``members`` (sample row indices) only when asked for."""
         d = asdict(self)
         if not members:
             d.pop("members")

@@ -86,9 +86,7 @@ def emit_table(
     """
     if fmt == "json":
         emit_json(
-            payload
-            if payload is not None
-            else [dict(zip(headers, r, strict=False)) for r in rows]
+            payload if payload is not None else [dict(zip(headers, r, strict=False)) for r in rows]
         )
         return
     if fmt == "md":
@@ -122,3 +120,10 @@ def emit_table(
     console.print(table)
     for n in notes:
         console.print(n, markup=False)
+
+
+def shorten(text: Any, width: int) -> str:
+    """``text`` on one line (whitespace runs collapsed), cut to ``width`` characters with
+    ``…`` as the last one when longer; ``None`` gives ``""``."""
+    s = "" if text is None else " ".join(str(text).split())
+    return s if len(s) <= width else s[: width - 1] + "…"

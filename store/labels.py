@@ -21,10 +21,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .db import NotFound, StoreBase, StoreError, chunks, current_user, now_iso
+from .samples import AXES
 
 LABEL_SOURCES = ("hand", "cluster", "rule")
 """Sources in precedence order: the first present wins."""
-_AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 
 
 class Conflict(StoreError):
@@ -37,8 +37,8 @@ def new_batch() -> str:
 
 
 def _check_axis(axis: str) -> None:
-    if axis not in _AXES:
-        raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(_AXES)}")
+    if axis not in AXES:
+        raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
 
 
 def _check_source(source: str) -> None:

@@ -7,6 +7,7 @@ faster than sqlite-utils ``insert_all``); small writes and schema use sqlite-uti
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -256,6 +257,13 @@ class SamplesMixin(StoreBase):
                 out[h] = oc
         return out
 
+    def ingest_sample_count(self, ingest_id: int) -> int:
+        """Samples stored by one ingest (0 for an unknown ingest id)."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM samples WHERE ingest_id = ?", (ingest_id,)
+        ).fetchone()
+        return int(row[0])
+
     def finish_ingest(
         self, ingest_id: int, run_id: int, *, n_read: int, n_new: int, bad: list[str]
     ) -> None:
@@ -377,6 +385,13 @@ class SamplesMixin(StoreBase):
                 (run_id,),
             )
         self.refresh_slice_counts([run_id])
+
+    def max_samples_per_item(self, run_id: int) -> int | None:
+        """The largest number of scored samples any item of the run has (None: no scores)."""
+        row = self.conn.execute(
+            "SELECT max(n) FROM item_scores WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
 
     def refresh_slice_counts(self, run_ids: Sequence[int]) -> None:
         """Recompute the per-(task, filter, axis cell) counts of some runs."""
@@ -528,7 +543,7 @@ class SamplesMixin(StoreBase):
         benchmark: str | None = None,
         task: str | None = None,
         filter_name: str | None = None,
-    ) -> list[sqlite3_row]:
+    ) -> list[sqlite3.Row]:
         """One row per (task, item) of a run on each task's primary filter (or ``filter_name``).
 
         Columns: item_id, task, benchmark, n, c, c_lenient and the four axis columns.
@@ -566,7 +581,7 @@ class SamplesMixin(StoreBase):
         after_id: int = 0,
         limit: int = 200,
         columns: str = "list",
-    ) -> list[sqlite3_row]:
+    ) -> list[sqlite3.Row]:
         """Samples of a run in id order, keyset-paginated (``after_id``), at most ``limit``.
 
         Args:
@@ -663,17 +678,3 @@ class SamplesMixin(StoreBase):
         return self.conn.execute(
             sql + " ORDER BY s.task, s.item_id, s.sample_idx", params
         ).fetchall()
-
-    def update_sample_diagnosis(
-        self, rows: Sequence[tuple[str | None, float | None, str, str, int]]
-    ) -> None:
-        """Set (lenient_extracted, lenient, failure_mode, failure_reason) by sample id."""
-        with self.write() as conn:
-            conn.executemany(
-                "UPDATE samples SET lenient_extracted = ?, lenient = ?, failure_mode = ?,"
-                " failure_reason = ? WHERE id = ?",
-                rows,
-            )
-
-
-sqlite3_row = Any

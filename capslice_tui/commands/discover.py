@@ -8,14 +8,9 @@ from typing import Any
 import click
 
 from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
-from ..render import count, emit_table, interval, pct
+from ..render import count, emit_table, interval, pct, shorten
 
 COMMANDS = ["discover"]
-
-
-def _short(text: Any, width: int) -> str:
-    s = "" if text is None else " ".join(str(text).split())
-    return s if len(s) <= width else s[: width - 1] + "…"
 
 
 def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -50,8 +45,8 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
                 interval(s["ci_low"], s["ci_high"]),
                 "-" if diff is None else f"{100 * diff:+.1f}",
                 mode,
-                _short(tasks, 40),
-                _short(", ".join(s["top_terms"][:5]), 40),
+                shorten(tasks, 40),
+                shorten(", ".join(s["top_terms"][:5]), 40),
             ]
         )
     return headers, rows

@@ -1,7 +1,8 @@
 """The workspace facade: the only API the CLI and the Textual app call.
 
-``Workspace`` is assembled from one mixin per capability so each stays small:
-core (runs, ingest, slices, samples).
+``Workspace`` is assembled from one mixin per capability so each stays small: core (runs,
+ingest, slices, samples, taxonomy), diagnose (compare, diagnose, report), discover (slice
+suggestions, hand labels, named slices) and plan (sampling plans, interventions).
 """
 
 from __future__ import annotations
@@ -17,4 +18,14 @@ class Workspace(DiscoverMixin, PlanMixin, DiagnoseRunsMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 
-__all__ = ["Comparison", "Diagnosis", "DiscoveryResult", "IngestError", "IngestReport", "SliceRow", "SliceTable", "Workspace", "parse_by"]
+__all__ = [
+    "Comparison",
+    "Diagnosis",
+    "DiscoveryResult",
+    "IngestError",
+    "IngestReport",
+    "SliceRow",
+    "SliceTable",
+    "Workspace",
+    "parse_by",
+]

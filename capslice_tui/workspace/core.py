@@ -77,11 +77,8 @@ class SliceRow:
         """Lenient minus official score: the share lost to answer extraction."""
         return None if self.lenient is None else self.lenient - self.score
 
-    @property
-    def label(self) -> str:
-        return " & ".join(f"{v}" for v in self.key.values())
-
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``--format json``); ``ci_low``/``ci_high`` are the interval."""
         return {
             "slice": self.key,
             "n_items": self.n_items,
@@ -112,6 +109,7 @@ class SliceTable:
     samples_per_item: int
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the run, its grouping, the overall row and one row per slice."""
         return {
             "run": self.run,
             "benchmark": self.benchmark,

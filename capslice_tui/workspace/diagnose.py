@@ -109,6 +109,7 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         return {
             "base": self.base,
             "cand": self.cand,
@@ -158,12 +159,7 @@ class DiagnoseMixin:
         pairs = [(base_tasks[t], cand_tasks[t]) for t in sorted(set(base_tasks) & set(cand_tasks))]
         if not pairs and base_tasks and cand_tasks:
             pairs = [(next(iter(base_tasks.values())), next(iter(cand_tasks.values())))]
-        n_per_item = {}
-        for rid in (base_id, cand_id):
-            row = self.store.conn.execute(
-                "SELECT max(n) FROM item_scores WHERE run_id = ?", (rid,)
-            ).fetchone()
-            n_per_item[rid] = row[0]
+        n_per_item = {rid: self.store.max_samples_per_item(rid) for rid in (base_id, cand_id)}
         for bt, ct in pairs:
             for reason in check_comparable(
                 {
@@ -288,6 +284,7 @@ class Diagnosis:
     direction: str | None = None  # change mode: "drop" | "gain" | "none"; weakness: None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         v = self.verdict.to_dict()
         return {
             "mode": self.mode,

@@ -11,8 +11,6 @@ import numpy as np
 from ..discover import CancelFn, SliceDiscoverer, Suggestion, describe_clusters
 from ..store import AXES, NotFound, Store, current_user
 
-LABEL_AXES = AXES
-
 
 @dataclass
 class DiscoveryResult:
@@ -34,6 +32,7 @@ class DiscoveryResult:
     saved: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         return {
             "run": self.run,
             "params": self.params,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class IngestReport:
         bad: ``file:line: reason`` strings (first 1000).
         format: detected input format.
         scored_by_capslice: samples whose log carried no correctness and were scored here.
+        notes: things the user should know that did not stop the ingest.
+        read_per_run: run name -> sample records read for it.
     """
 
     runs: dict[str, int] = field(default_factory=dict)
@@ -58,16 +60,8 @@ class IngestReport:
     read_per_run: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "runs": self.runs,
-            "n_read": self.n_read,
-            "n_bad": self.n_bad,
-            "bad": self.bad,
-            "format": self.format,
-            "scored_by_capslice": self.scored_by_capslice,
-            "notes": self.notes,
-            "read_per_run": self.read_per_run,
-        }
+        """JSON-ready dict with one key per attribute (``capslice ingest --json``)."""
+        return asdict(self)
 
 
 def _sha(text: str) -> str:
@@ -178,9 +172,11 @@ def ingest(
         if not samples:
             return
         n_new, _ = store.write_batch(
-            texts=list(texts.items()), items=list(items.values()), samples=samples, rule_labels=labels
+            texts=list(texts.items()),
+            items=list(items.values()),
+            samples=samples,
+            rule_labels=labels,
         )
-        # attribute new rows to runs proportionally is not needed: count per run below
         per_run: dict[int, int] = {}
         for s in samples:
             per_run[s[0]] = per_run.get(s[0], 0) + 1
@@ -209,8 +205,19 @@ def ingest(
             st = state_for(rec)
             st.n_read += 1
             samples.append(
-                _sample_row(rec, hashes[id(rec)], st, ctx, taxonomy, seen_items, texts, items,
-                            labels, benchmark, report)  # fmt: skip
+                _sample_row(
+                    rec,
+                    hashes[id(rec)],
+                    st,
+                    ctx,
+                    taxonomy,
+                    seen_items,
+                    texts,
+                    items,
+                    labels,
+                    benchmark,
+                    report,
+                )  # fmt: skip
             )
 
     def fail(message: str) -> IngestError:
@@ -245,7 +252,8 @@ def ingest(
 
     if report.n_read == 0:
         raise fail(
-            "no samples found in " + ", ".join(str(p) for p in paths)
+            "no samples found in "
+            + ", ".join(str(p) for p in paths)
             + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
         )
     for key, st in states.items():
@@ -268,9 +276,7 @@ def ingest(
         store.infer_truncation(st.run_id)
         name = run if key is None else f"{run}/{key}"
         if st.n_new < 0:
-            st.n_new = store.conn.execute(
-                "SELECT count(*) FROM samples WHERE ingest_id = ?", (st.ingest_id,)
-            ).fetchone()[0]
+            st.n_new = store.ingest_sample_count(st.ingest_id)
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
     return report
@@ -334,18 +340,18 @@ def _sample_row(
     if known is None:
         question = question_of(rec)
         assigned = taxonomy.assign(bench, rec.task, rec.doc, question, rec.prompt, rec.target)
-        oc = assigned.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
-            rec.target or ""
-        )
+        oc = assigned.get("output_constraint", (None, ""))[
+            0
+        ] or infer_output_constraint_from_target(rec.target or "")
         items[ihash] = (
-                ihash,
-                bench,
-                rec.task,
-                rec.doc_id,
-                question,
-                rec.target,
-                orjson.dumps(rec.doc, default=str).decode() if rec.doc else None,
-            )
+            ihash,
+            bench,
+            rec.task,
+            rec.doc_id,
+            question,
+            rec.target,
+            orjson.dumps(rec.doc, default=str).decode() if rec.doc else None,
+        )
         for axis, (value, rule_id) in assigned.items():
             labels.append((ihash, axis, value, rule_id))
         seen_items[ihash] = (oc, assigned)

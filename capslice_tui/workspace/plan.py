@@ -153,17 +153,6 @@ class PlanMixin:
             out.append({str(k): str(v) for k, v in s.items()})
         return out
 
-    def suggest_controls(
-        self,
-        run: str,
-        benchmark: str,
-        targets: Sequence[Mapping[str, str]],
-        axis: str = "task_type",
-        min_items: int = 20,
-    ) -> list[dict[str, str]]:
-        """Default control slices: see :meth:`choose_controls` (its first element)."""
-        return self.choose_controls(run, benchmark, targets, axis, min_items)[0]
-
     def choose_controls(
         self,
         run: str,

@@ -35,29 +35,59 @@ def capslice(store: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def bbh_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("bbh") / "bbh.db"
     out = SHARED / "bbh" / "outputs"
-    capslice(store, "ingest", str(out / "code-davinci-002_cot.jsonl"), "--run", "cot", "--benchmark", "bbh")
-    capslice(store, "ingest", str(out / "code-davinci-002_direct.jsonl"), "--run", "direct", "--benchmark", "bbh")
+    capslice(
+        store,
+        "ingest",
+        str(out / "code-davinci-002_cot.jsonl"),
+        "--run",
+        "cot",
+        "--benchmark",
+        "bbh",
+    )
+    capslice(
+        store,
+        "ingest",
+        str(out / "code-davinci-002_direct.jsonl"),
+        "--run",
+        "direct",
+        "--benchmark",
+        "bbh",
+    )
     return store
 
 
-@pytest.mark.parametrize(("run", "condition"), [("cot", "cot_3shot"), ("direct", "answer_only_3shot")])
+@pytest.mark.parametrize(
+    ("run", "condition"), [("cot", "cot_3shot"), ("direct", "answer_only_3shot")]
+)
 def test_bbh_per_task_accuracy_matches_authors(bbh_store: Path, run: str, condition: str) -> None:
-    reported = json.loads((SHARED / "bbh" / "outputs" / "code-davinci-002_reported_accuracy.json").read_text())
-    table = json.loads(capslice(bbh_store, "slices", "--run", run, "--by", "task", "--format", "json").stdout)
+    reported = json.loads(
+        (SHARED / "bbh" / "outputs" / "code-davinci-002_reported_accuracy.json").read_text()
+    )
+    table = json.loads(
+        capslice(bbh_store, "slices", "--run", run, "--by", "task", "--format", "json").stdout
+    )
     ours = {row["slice"]["task"]: 100 * row["score"] for row in table["slices"]}
     assert len(ours) == 27
     for task, conds in reported["accuracy"].items():
-        assert abs(ours[task] - conds[condition]["accuracy"]) <= 0.1, (task, ours[task], conds[condition])
+        assert abs(ours[task] - conds[condition]["accuracy"]) <= 0.1, (
+            task,
+            ours[task],
+            conds[condition],
+        )
 
 
 def test_reingest_adds_nothing(bbh_store: Path) -> None:
     out = SHARED / "bbh" / "outputs" / "code-davinci-002_direct.jsonl"
-    proc = capslice(bbh_store, "ingest", str(out), "--run", "direct", "--benchmark", "bbh", "--json")
+    proc = capslice(
+        bbh_store, "ingest", str(out), "--run", "direct", "--benchmark", "bbh", "--json"
+    )
     assert json.loads(proc.stdout)["runs"] == {"direct": 0}
 
 
 def test_compare_answer_only_against_cot(bbh_store: Path) -> None:
-    cmp = json.loads(capslice(bbh_store, "compare", "cot", "direct", "--by", "task", "--format", "json").stdout)
+    cmp = json.loads(
+        capslice(bbh_store, "compare", "cot", "direct", "--by", "task", "--format", "json").stdout
+    )
     assert cmp["n_tested"] == 27
     assert all(r["test"] == "mcnemar-exact" for r in cmp["rows"])
     worse = {r["slice"]["task"] for r in cmp["rows"] if r["marker"] == "worse*"}
@@ -87,7 +117,9 @@ def test_qwen_math_pass_at_k_equals_unbiased_estimator(tmp_path: Path) -> None:
     src = SHARED / "math" / "qwen25math_math_cot_100x8.jsonl"
     capslice(store, "ingest", str(src), "--run", "qwen", "--benchmark", "math")
     table = json.loads(
-        capslice(store, "slices", "--run", "qwen", "--by", "benchmark", "--k", "all", "--format", "json").stdout
+        capslice(
+            store, "slices", "--run", "qwen", "--by", "benchmark", "--k", "all", "--format", "json"
+        ).stdout
     )
     rows = [json.loads(line) for line in src.read_text().splitlines()]
     overall = table["overall"]

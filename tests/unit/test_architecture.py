@@ -76,7 +76,17 @@ def test_every_cli_command_has_help() -> None:
 
 def test_ruff_lint_is_clean() -> None:
     ruff = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "capslice_tui", "store", "tests", "benchmarks", "sample_data"],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "capslice_tui",
+            "store",
+            "tests",
+            "benchmarks",
+            "sample_data",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -13,13 +13,20 @@ from capslice_tui.workspace.ingest import MAX_RESPONSE_CHARS
 TS = "2026-01-01T00-00-00.000000"
 
 
-def lm_line(doc_id: int, filt: str, response: str, extracted: str, em: float | str, target: str = "18") -> str:
+def lm_line(
+    doc_id: int, filt: str, response: str, extracted: str, em: float | str, target: str = "18"
+) -> str:
     return json.dumps(
         {
             "doc_id": doc_id,
             "doc": {"question": f"How many apples, case {doc_id}?", "answer": f"so #### {target}"},
             "target": f"so #### {target}",
-            "arguments": {"gen_args_0": {"arg_0": f"Question: q{doc_id}\nAnswer:", "arg_1": {"until": ["Question:"]}}},
+            "arguments": {
+                "gen_args_0": {
+                    "arg_0": f"Question: q{doc_id}\nAnswer:",
+                    "arg_1": {"until": ["Question:"]},
+                }
+            },
             "resps": [[response]],
             "filtered_resps": [extracted],
             "filter": filt,
@@ -101,7 +108,10 @@ def test_nan_metric_is_missing_not_zero(ws: Workspace, tmp_path: Path) -> None:
     folder = tmp_path / "nan"
     folder.mkdir()
     (folder / f"samples_gsm8k_{TS}.jsonl").write_text(
-        lm_line(0, "strict-match", "#### 18", "18", "N/A") + "\n" + lm_line(1, "strict-match", "#### 17", "17", 0.0) + "\n"
+        lm_line(0, "strict-match", "#### 18", "18", "N/A")
+        + "\n"
+        + lm_line(1, "strict-match", "#### 17", "17", 0.0)
+        + "\n"
     )
     report = ws.ingest([folder], run="nan")
     # the N/A sample was scored by capslice from its response, not counted as a failure
@@ -110,11 +120,15 @@ def test_nan_metric_is_missing_not_zero(ws: Workspace, tmp_path: Path) -> None:
     assert (row.correct, row.n_samples) == (1, 2)
 
 
-def test_oversized_response_is_truncated_with_length_and_hash(ws: Workspace, tmp_path: Path) -> None:
+def test_oversized_response_is_truncated_with_length_and_hash(
+    ws: Workspace, tmp_path: Path
+) -> None:
     folder = tmp_path / "big"
     folder.mkdir()
     huge = "x" * (MAX_RESPONSE_CHARS + 100) + " #### 18"
-    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(lm_line(0, "strict-match", huge, "18", 1.0) + "\n")
+    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(
+        lm_line(0, "strict-match", huge, "18", 1.0) + "\n"
+    )
     ws.ingest([folder], run="big")
     rows, _ = ws.samples("big")
     sample = ws.sample(rows[0]["id"])

@@ -102,11 +102,13 @@ class DiscoverScreen(CapsliceScreen):
         """The discovery worker stopped at a cancellation checkpoint."""
 
     class RunsLoaded(Message):
-        """Run names (to choose which run to discover in)."""
+        """Run names (to choose which run to discover in) and the taxonomy's axes
+        (axis -> value -> description, for the label dialog)."""
 
-        def __init__(self, runs: list[str]) -> None:
+        def __init__(self, runs: list[str], axes: dict[str, dict[str, str]]) -> None:
             super().__init__()
             self.runs = runs
+            self.axes = axes
 
     class LabelApplied(Message):
         """A label/accept/undo action finished: ``text`` describes it for the status line;
@@ -175,13 +177,13 @@ class DiscoverScreen(CapsliceScreen):
     # ---- workers ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="discover-runs")
     def load_runs(self) -> None:
+        """Read the run names and the axes off the UI thread; posts :class:`RunsLoaded`."""
         names = [r["name"] for r in self.ws.runs()]
-        axes = self.ws.axes()
-        self.axes = axes
-        self.post_message(self.RunsLoaded(names))
+        self.post_message(self.RunsLoaded(names, self.ws.axes()))
 
     def on_discover_screen_runs_loaded(self, message: RunsLoaded) -> None:
         self.runs = message.runs or self.runs
+        self.axes = message.axes
         if self.run is None and self.runs:
             self.run = self.runs[0]
         self._title()
