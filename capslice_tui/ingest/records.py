@@ -38,6 +38,12 @@ class SampleRecord:
         n_output_tokens: generated token count when the log says so.
         system: for multi-system files, the system (checkpoint) this sample belongs to.
         source_file, source_line: where the record came from (1-based line; 0 if unknown).
+        settings: what defines the evaluation of this item, when the row says so (``prompting``,
+            ``n_shot``, ``template``, ``temperature``, ``n``, ``seed``...): kept as settings,
+            never as item text, so two runs of the same items under different evaluations
+            can be told apart.
+        reasoning: a reasoning trace (``<think>...</think>``) split off the response; the
+            response then holds the text after it, which is what is scored.
     """
 
     task: str
@@ -58,6 +64,8 @@ class SampleRecord:
     system: str | None = None
     source_file: str = ""
     source_line: int = 0
+    settings: dict[str, Any] | None = None
+    reasoning: str | None = None
 
 
 @dataclass(slots=True)
