@@ -16,12 +16,12 @@ from typing import Any
 
 import orjson
 
-from ..analysis.failure_modes import classify
 from ..ingest import read_paths
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
-from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
+from ..scoring import infer_output_constraint_from_target
 from ..store import Store
 from ..taxonomy import Taxonomy
+from .rescore import SCORE_SOURCE_HARNESS, score_sample
 
 MAX_RESPONSE_CHARS = 32_768
 QUESTION_FIELDS = ("input", "question", "problem", "query", "prompt")
@@ -371,38 +371,21 @@ def _sample_row(
         response_sha = _sha(response)
         response = response[:MAX_RESPONSE_CHARS]
 
-    target = rec.target or ""
     official = rec.correct
-    extracted = rec.extracted
-    if official is not None:
-        sample_score, source = float(official), "harness"
-    else:
-        result = score(rec.response or "", target, oc, mode="strict")
-        sample_score, source = (1.0 if result.correct else 0.0), "capslice-strict"
-        if extracted is None:
-            extracted = result.extracted
-        report.scored_by_capslice += 1
-    if sample_score >= 1.0:
-        # the lenient re-extraction only ever adds answers, so an officially correct sample
-        # is lenient-correct too; skipping it keeps metric-heavy ingests fast
-        lenient_answer, lenient_ok = extracted, True
-    else:
-        lenient_answer = extract_lenient(rec.response or "", oc)
-        lenient_ok = lenient_answer is not None and answers_match(lenient_answer, target, oc)
-    mode = classify(
+    scored = score_sample(
         rec.response,
-        target,
-        sample_score >= 1.0,
-        extracted,
+        rec.target,
         oc,
+        official=official,
+        extracted=rec.extracted,
         max_gen_toks=task_row["max_gen_toks"],
         n_output_tokens=rec.n_output_tokens,
         finish_reason=rec.finish_reason,
         until=task_row["until"],
         eos_token=task_row["eos_token"],
-        lenient_answer=lenient_answer,
-        lenient_correct=lenient_ok,
     )
+    if scored.score_source != SCORE_SOURCE_HARNESS:
+        report.scored_by_capslice += 1
     return (
         st.run_id,
         ihash,
@@ -415,15 +398,15 @@ def _sample_row(
         response,
         response_chars,
         response_sha,
-        extracted,
+        scored.extracted,
         official,
-        sample_score,
-        source,
-        lenient_answer,
-        1.0 if lenient_ok else 0.0,
-        mode.mode,
-        mode.reason,
-        ",".join(mode.signals) or None,
+        scored.score,
+        scored.score_source,
+        scored.lenient_extracted,
+        scored.lenient,
+        scored.failure_mode,
+        scored.failure_reason,
+        scored.failure_signals,
         rec.finish_reason,
         rec.n_output_tokens,
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,
