@@ -42,6 +42,7 @@ SAMPLE_COLUMNS = (
     "finish_reason",
     "n_output_tokens",
     "metrics",
+    "settings_hash",
 )
 _INSERT_SAMPLE = (
     f"INSERT OR IGNORE INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
@@ -186,6 +187,7 @@ class SamplesMixin(StoreBase):
         items: Sequence[tuple[str, str, str, str, str | None, str | None, str | None]],
         samples: Sequence[tuple[Any, ...]],
         rule_labels: Sequence[tuple[str, str, str, str]] = (),
+        settings: Sequence[tuple[str, str]] = (),
     ) -> tuple[int, dict[str, int]]:
         """Write one bounded batch of an ingest in a single transaction.
 
@@ -195,12 +197,16 @@ class SamplesMixin(StoreBase):
             samples: tuples in ``SAMPLE_COLUMNS`` order, with ``item_id`` given as the item's
                 hash (str); it is resolved here.
             rule_labels: ``(item_hash, axis, value, rule_id)`` for items first seen here.
+            settings: ``(sha256, settings JSON)`` evaluation settings, deduplicated by hash.
 
         Returns:
             ``(new_samples, item_ids)``: how many samples were new, and hash -> item id.
         """
         with self.write() as conn:
             conn.executemany("INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)", texts)
+            conn.executemany(
+                "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)", settings
+            )
             conn.executemany(
                 "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
                 " doc) VALUES (?,?,?,?,?,?,?)",
@@ -678,3 +684,48 @@ class SamplesMixin(StoreBase):
         return self.conn.execute(
             sql + " ORDER BY s.task, s.item_id, s.sample_idx", params
         ).fetchall()
+
+    # ---- what defines an evaluation ---------------------------------------------------
+    def evaluation_rows(self, run_id: int, benchmark: str | None = None) -> list[sqlite3.Row]:
+        """One row per (task, item) of a run on each task's primary filter: the first
+        sample's ``prompt_hash`` and ``settings_hash`` (NULL when not logged / not recorded),
+        with the task's ``primary_filter``; ordered by (task, item_id)."""
+        sql = (
+            "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
+            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
+        )
+        params: list[Any] = [run_id]
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
+
+    def evaluation_settings(self, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Settings hash -> decoded settings dict, for the given hashes."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(sorted({h for h in hashes if h})):
+            for h, text in self.conn.execute(
+                f"SELECT hash, settings FROM eval_settings WHERE hash IN ({placeholders(chunk)})",
+                chunk,
+            ):
+                out[h] = json.loads(text)
+        return out
+
+    def runs_sharing_items(self, run_id: int, benchmark: str | None = None) -> dict[int, int]:
+        """Other runs holding items of ``run_id`` (within ``benchmark`` if given): run id ->
+        number of shared items (on any filter)."""
+        sql = (
+            "SELECT o.run_id, count(DISTINCT o.item_id) FROM item_scores s"
+            " JOIN item_scores o ON o.item_id = s.item_id AND o.run_id != s.run_id"
+        )
+        params: list[Any] = []
+        if benchmark is not None:
+            sql += (
+                " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+                " AND rt.benchmark = ?"
+            )
+            params.append(benchmark)
+        sql += " WHERE s.run_id = ? GROUP BY o.run_id"
+        params.append(run_id)
+        return {int(r): int(n) for r, n in self.conn.execute(sql, params)}

@@ -386,3 +386,22 @@ def _lenient_counts(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0006_lenient_counts", _lenient_counts))
+
+
+EVAL_SETTINGS = """
+CREATE TABLE eval_settings (
+    hash TEXT PRIMARY KEY,          -- sha256 hex of the settings JSON (sorted keys)
+    settings TEXT NOT NULL          -- JSON: what defines the evaluation of a sample
+);
+"""
+
+
+def _eval_settings(conn: sqlite3.Connection) -> None:
+    """Migration ``0007_eval_settings``: what defines each sample's evaluation (few-shot count,
+    prompting, generation settings, scorer, harness), as a hash on ``samples`` into a table of
+    the distinct settings JSON. Samples stored before it have no settings (NULL: unknown)."""
+    run_script(conn, EVAL_SETTINGS)
+    conn.execute("ALTER TABLE samples ADD COLUMN settings_hash TEXT")
+
+
+MIGRATIONS.append(("0007_eval_settings", _eval_settings))

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..analysis.evaluation import evaluation_settings, settings_json
 from ..ingest import read_paths
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
@@ -48,6 +49,8 @@ class IngestReport:
         scored_by_capslice: samples whose log carried no correctness and were scored here.
         notes: things the user should know that did not stop the ingest.
         read_per_run: run name -> sample records read for it.
+        fields: generic logs: which key was read for which role, one line per distinct
+            mapping (``item id: task_id · sample: completion_id · correctness: passed``).
     """
 
     runs: dict[str, int] = field(default_factory=dict)
@@ -58,6 +61,7 @@ class IngestReport:
     scored_by_capslice: int = 0
     notes: list[str] = field(default_factory=list)
     read_per_run: dict[str, int] = field(default_factory=dict)
+    fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict with one key per attribute (``capslice ingest --json``)."""
@@ -141,10 +145,11 @@ def ingest(
     ctx, stream = read_paths(
         list(paths), fmt=fmt, field_map=field_map, system=system, benchmark=benchmark
     )
-    report = IngestReport(format=ctx.format)
+    report = IngestReport(format=ctx.format, fields=list(ctx.run_meta.get("field_mapping", [])))
     states: dict[str | None, _RunState] = {}
     seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
     texts: dict[str, str] = {}
+    eval_settings: dict[str, str] = {}
     items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]] = {}
     labels: list[tuple[str, str, str, str]] = []
     samples: list[tuple[Any, ...]] = []
@@ -176,16 +181,21 @@ def ingest(
             items=list(items.values()),
             samples=samples,
             rule_labels=labels,
+            settings=list(eval_settings.items()),
         )
         per_run: dict[int, int] = {}
         for s in samples:
             per_run[s[0]] = per_run.get(s[0], 0) + 1
         if len(per_run) == 1:
-            next(st for st in states.values() if st.run_id in per_run).n_new += n_new
+            only = next(st for st in states.values() if st.run_id in per_run)
+            if only.n_new >= 0:  # -1 stays: the run is counted from the store at the end
+                only.n_new += n_new
         else:  # several systems in one batch: count exactly from the store afterwards
             for st in states.values():
-                st.n_new = -1
+                if st.run_id in per_run:
+                    st.n_new = -1
         texts.clear()
+        eval_settings.clear()
         items.clear()
         labels.clear()
         samples.clear()
@@ -217,6 +227,7 @@ def ingest(
                     labels,
                     benchmark,
                     report,
+                    eval_settings,
                 )  # fmt: skip
             )
 
@@ -250,6 +261,7 @@ def ingest(
     except BaseException as exc:
         raise fail(f"ingest stopped: {exc}") from exc
 
+    report.notes.extend(ctx.run_meta.get("reader_notes", []))
     if report.n_read == 0:
         raise fail(
             "no samples found in "
@@ -270,13 +282,13 @@ def ingest(
                     "delete-run` and ingest again to change it)"
                 )
         store.put_run_tasks(st.run_id, st.tasks.values())
+        if st.n_new < 0:
+            st.n_new = store.ingest_sample_count(st.ingest_id)
         store.finish_ingest(
-            st.ingest_id, st.run_id, n_read=st.n_read, n_new=max(st.n_new, 0), bad=report.bad
+            st.ingest_id, st.run_id, n_read=st.n_read, n_new=st.n_new, bad=report.bad
         )
         store.infer_truncation(st.run_id)
         name = run if key is None else f"{run}/{key}"
-        if st.n_new < 0:
-            st.n_new = store.ingest_sample_count(st.ingest_id)
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
     return report
@@ -313,6 +325,7 @@ def _sample_row(
     labels: list[tuple[str, str, str, str]],
     benchmark: str | None,
     report: IngestReport,
+    eval_settings: dict[str, str],
 ) -> tuple[Any, ...]:
     bench = _benchmark_of(rec, ctx, benchmark)
     cfg: TaskConfig | None = ctx.tasks.get(rec.task)
@@ -386,6 +399,12 @@ def _sample_row(
     )
     if scored.score_source != SCORE_SOURCE_HARNESS:
         report.scored_by_capslice += 1
+    settings_hash, settings_text = settings_json(
+        evaluation_settings(
+            rec.settings, task_row, ctx.run_meta, harness=ctx.format, scorer=scored.score_source
+        )
+    )
+    eval_settings.setdefault(settings_hash, settings_text)
     return (
         st.run_id,
         ihash,
@@ -410,4 +429,5 @@ def _sample_row(
         rec.finish_reason,
         rec.n_output_tokens,
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,
+        settings_hash,
     )
