@@ -125,7 +125,8 @@ def main(ctx: click.Context, store: str, taxonomy: str | None) -> None:
     "fields",
     multiple=True,
     metavar="ROLE=KEY",
-    help="Map a role (task, doc_id, prompt, target, response, correct, sample_idx, ...) to a key.",
+    help="Map a role (task, doc_id, prompt, target, response, correct, sample_idx, ...) to a key; "
+    "ingest prints the mapping it used.",
 )
 @click.option("--system", default=None, help="Pick one system of a multi-system file.")
 @click.option("--skip-bad", is_flag=True, help="Store the readable lines; report the bad ones.")
@@ -179,6 +180,8 @@ def ingest(
         click.echo(line, err=True)
     if report.n_bad > 20:
         click.echo(f"... and {report.n_bad - 20} more bad lines", err=True)
+    for line in report.fields:
+        click.echo(f"fields: {line}")
     for name, n_new in report.runs.items():
         read = report.read_per_run.get(name, report.n_read)
         click.echo(f"{name}: {n_new} new samples ({read} read, format {report.format})")
@@ -423,7 +426,10 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
     for k, v in fields:
         click.echo(f"{k:>22}: {v}")
-    click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
+    if s["question"] or not s["prompt"]:
+        click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
+    if s["prompt"] and s["prompt"] != s["question"]:
+        click.echo("\n--- prompt ---\n" + s["prompt"])
     click.echo("\n--- response ---\n" + (s["response"] or "(empty)"))
     if s["response_sha256"]:
         click.echo(

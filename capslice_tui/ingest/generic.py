@@ -13,15 +13,33 @@ Three row layouts are recognised from the first row of each file:
 * **parallel** — one row per problem with parallel per-sample lists (Qwen/math-evaluation-
   harness: ``idx, question, gt, response[], pred[], score[]``): one record per list position.
 
-Fields are found by role (:data:`DEFAULT_KEYS`, first present key wins; ``answer`` ranks
-after ``gt``/``gold``/``ground_truth`` because math-harness rows use it for other things) unless
-``field_map`` names the key for a role. The ``system`` role has no default key: a flat file's
+Fields are found by role (:data:`DEFAULT_KEYS`: the names people use, first present key wins;
+``answer`` ranks after ``gt``/``gold``/``ground_truth`` because math-harness rows use it for
+other things) unless ``field_map`` names the key for a role (``--field ROLE=KEY``; aliases in
+:data:`ROLE_ALIASES`). The ``system`` role has no default key: a flat file's
 ``model``/``checkpoint`` column is used only to filter rows when ``system`` is given (the
-Qwen layout's ``system`` key is a system prompt, not a model).
+Qwen layout's ``system`` key is a system prompt, not a model). The mapping used is described
+in ``ctx.run_meta["field_mapping"]`` (one line per distinct mapping, e.g. ``item id: task_id ·
+sample: completion_id · correctness: passed · response: completion``) so ingest can print it.
 
-doc_id is the line index (0-based, counting data rows) when the row has no id. Targets that
-are worked solutions ending in ``#### N`` or a final ``A: N`` line become ``N``. The task is the
-row's task field, else ``benchmark``, else the file stem.
+Recognised or refused, never guessed: a file with neither a target nor a correctness field, or
+with a sample index but no item id, is refused (``ValueError`` naming ``--field ROLE=KEY``);
+a correctness value outside [0, 1] is a bad line.
+
+Item and sample: rows that share an item id are samples of one item (pass@k). Their sample
+index is the row's sample field when it is an integer; otherwise (no sample field, or ids such
+as ``"s-3"``) the rows of one item are numbered 0, 1, ... in file order, and the ingest notes
+how many items were read that way (``ctx.run_meta["reader_notes"]``). doc_id is the line index
+(0-based, counting data rows) when the row has no id.
+
+Evaluation settings found in a row (:data:`SETTING_KEYS`: ``prompting``, ``template``,
+``n_shot``, ``temperature``, ``n``, ``seed``...) go to ``SampleRecord.settings``, never to the
+item's doc, so they do not change the item's identity. A question-like prompt field
+(``question``, ``problem``, ``input``, ``query``) is also kept in the doc, where it is the item's
+question text; a ``prompt`` field is a prompt only (it may hold a template and few-shot block).
+
+Targets that are worked solutions ending in ``#### N`` or a final ``A: N`` line become ``N``.
+The task is the row's task field, else ``benchmark``, else the file stem.
 """
 
 from __future__ import annotations
@@ -37,14 +55,67 @@ from capslice_tui.ingest._names import benchmark_from_prefix
 from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord
 
 DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
-    "task": ("task", "subtask", "dataset"),
+    "task": ("task", "subtask", "dataset", "task_name"),
     "benchmark": ("benchmark",),
-    "doc_id": ("doc_id", "item_id", "idx", "id", "question_id"),
-    "prompt": ("prompt", "input", "question", "problem", "query"),
-    "target": ("target", "gt", "gold", "ground_truth", "answer", "label"),
-    "response": ("response", "prediction", "output", "completion", "generation", "solution"),
-    "correct": ("correct", "is_correct", "score", "acc", "exact_match"),
-    "sample_idx": ("sample_idx",),
+    "doc_id": (
+        "doc_id",
+        "item_id",
+        "task_id",
+        "problem_id",
+        "unique_id",
+        "question_id",
+        "example_id",
+        "instance_id",
+        "qid",
+        "idx",
+        "id",
+    ),
+    "prompt": ("prompt", "input", "question", "problem", "query", "instruction"),
+    "target": (
+        "target",
+        "gt",
+        "gold",
+        "ground_truth",
+        "reference",
+        "expected",
+        "expected_answer",
+        "expected_output",
+        "gold_answer",
+        "correct_answer",
+        "answer",
+        "label",
+    ),
+    "response": (
+        "response",
+        "model_output",
+        "prediction",
+        "output",
+        "completion",
+        "generation",
+        "model_response",
+        "generated_text",
+        "solution",
+    ),
+    "correct": (
+        "correct",
+        "is_correct",
+        "passed",
+        "pass",
+        "score",
+        "acc",
+        "accuracy",
+        "exact_match",
+        "result",
+    ),
+    "sample_idx": (
+        "sample_idx",
+        "sample_id",
+        "sample_index",
+        "completion_id",
+        "completion_idx",
+        "generation_idx",
+        "repeat_idx",
+    ),
     "filter": ("filter",),
     "finish_reason": ("finish_reason",),
     "n_output_tokens": ("n_output_tokens", "num_output_tokens"),
@@ -52,29 +123,97 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "system": (),
 }
 ROLES: tuple[str, ...] = tuple(DEFAULT_KEYS)
+ROLE_ALIASES: dict[str, str] = {
+    "item_id": "doc_id",
+    "item": "doc_id",
+    "sample": "sample_idx",
+    "correctness": "correct",
+    "question": "prompt",
+}
+"""Other names accepted for a role in ``--field ROLE=KEY`` (the words ingest prints)."""
+ROLE_LABELS: dict[str, str] = {
+    "doc_id": "item id",
+    "sample_idx": "sample",
+    "correct": "correctness",
+    "response": "response",
+    "target": "target",
+    "prompt": "prompt",
+    "task": "task",
+    "benchmark": "benchmark",
+    "extracted": "extracted answer",
+    "filter": "filter",
+    "finish_reason": "finish reason",
+    "n_output_tokens": "output tokens",
+    "system": "system",
+}
+"""How the ingest report names each role (``item id: task_id · sample: completion_id``)."""
+SETTING_KEYS: tuple[str, ...] = (
+    "prompting",
+    "prompt_type",
+    "prompt_format",
+    "prompt_style",
+    "prompt_template",
+    "template",
+    "chat_template",
+    "system_prompt",
+    "n_shot",
+    "n_shots",
+    "shots",
+    "num_fewshot",
+    "n_fewshot",
+    "fewshot",
+    "k_shot",
+    "temperature",
+    "top_p",
+    "top_k",
+    "do_sample",
+    "max_tokens",
+    "max_new_tokens",
+    "max_gen_toks",
+    "n",
+    "num_samples",
+    "n_samples",
+    "best_of",
+    "seed",
+    "decoding",
+)
+"""Row fields that describe the evaluation (prompting, few-shot count, template, decoding) rather
+than the item; read into ``SampleRecord.settings``. A ``system`` field holding text (with
+whitespace) is a system prompt and is read as the setting ``system`` too."""
+QUESTION_KEYS: frozenset[str] = frozenset({"question", "problem", "input", "query"})
+"""Prompt-role keys that hold the item's question itself (kept in the doc as well)."""
 _SYSTEM_COLUMNS = ("checkpoint", "model")
-_TRUE = frozenset({"true", "1", "yes", "y", "t", "1.0"})
-_FALSE = frozenset({"false", "0", "no", "n", "f", "0.0"})
+_TRUE = frozenset({"true", "1", "yes", "y", "t", "1.0", "passed", "pass", "correct"})
+_FALSE = frozenset(
+    {"false", "0", "no", "n", "f", "0.0", "failed", "fail", "incorrect", "wrong", "timed out"}
+)
+_FAILED_RE = re.compile(r"^(?:failed|fail|error|timed out|timeout)\b")
 _TARGET_NUMBER_RE = re.compile(r"(?:####|(?:^|\n)\s*A:)\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
 
 
 def validate_field_map(field_map: dict[str, str] | None) -> dict[str, str]:
-    """Check ``--field ROLE=KEY`` overrides.
+    """Check ``--field ROLE=KEY`` overrides; aliases (:data:`ROLE_ALIASES`) become roles.
+
+    Returns:
+        role -> key with every role one of :data:`ROLES`.
 
     Raises:
         ValueError: an unknown role (the message lists the valid roles).
     """
-    field_map = dict(field_map or {})
+    field_map = {ROLE_ALIASES.get(role, role): key for role, key in (field_map or {}).items()}
     unknown = sorted(set(field_map) - set(ROLES))
     if unknown:
         raise ValueError(
-            f"unknown field role(s) {', '.join(unknown)}; valid roles: {', '.join(ROLES)}"
+            f"unknown field role(s) {', '.join(unknown)}; valid roles: {', '.join(ROLES)} "
+            f"(also {', '.join(f'{a}={r}' for a, r in ROLE_ALIASES.items())})"
         )
     return field_map
 
 
 def parse_correct(value: Any) -> float | None:
-    """Correctness cell: bools, numbers, "true/false/1/0/yes/no"; empty/NaN → None.
+    """Correctness cell: bools, numbers, "true/false/1/0/yes/no", the test-runner words
+    "passed"/"pass"/"correct" (1.0) and "failed: AssertionError"/"fail"/"timed out"/"incorrect"
+    (0.0, as human-eval's ``result`` field writes them); empty/NaN → None.
 
     Raises:
         ValueError: any other text.
@@ -83,7 +222,7 @@ def parse_correct(value: Any) -> float | None:
         text = value.strip().casefold()
         if text in _TRUE:
             return 1.0
-        if text in _FALSE:
+        if text in _FALSE or _FAILED_RE.match(text):
             return 0.0
         number = metric_value(text)
         if number is None and text not in ("", "n/a", "na", "nan", "none", "null"):
@@ -129,7 +268,7 @@ def _nested_keys(
     first: dict[str, Any], field_map: dict[str, str]
 ) -> tuple[str, str | None, str | None]:
     """(response key, correct key, extracted key) inside a system's nested object."""
-    nested = next(v for v in first.values() if isinstance(v, dict))
+    nested = first[_system_keys(first)[0]]
     response = field_map.get("response") or next(k for k in DEFAULT_KEYS["response"] if k in nested)
     correct = field_map.get("correct") or next(
         (k for k in DEFAULT_KEYS["correct"] if k in nested), None
@@ -199,15 +338,22 @@ def read_generic(
     system: str | None = None,
     benchmark: str | None = None,
 ) -> Iterator[SampleRecord | BadLine]:
-    """Stream records from generic JSONL/CSV files (layouts in the module docstring).
+    """Stream records from generic JSONL/CSV files (layouts and rules in the module docstring).
+
+    Fills ``ctx.run_meta``: ``source_files``, ``layouts``, ``field_mapping`` (the lines that
+    say which key was read for which role), and after the last record ``reader_notes`` (items
+    whose rows were numbered as samples in file order).
 
     Raises (eagerly, before streaming):
         ValueError: unknown role in ``field_map``; a mapped key absent from a file's first
-            row (names file, line and field); ``system`` not among a systems file's systems.
+            row (names file, line and field); ``system`` not among a systems file's systems;
+            a file with neither a target nor a correctness field, or with a sample index but no
+            item id (the message names ``--field ROLE=KEY``).
     """
     field_map = validate_field_map(field_map)
     ctx.run_meta["source_files"] = [str(p) for p in files]
-    plans = []
+    plans: list[tuple[Path, _Resolver | None, str]] = []
+    mappings: dict[str, list[str]] = {}
     for path in files:
         first_line, first = next(
             ((n, r) for n, r in iter_rows(path) if isinstance(r, dict)), (0, None)
@@ -217,6 +363,7 @@ def read_generic(
             continue
         resolver = _Resolver(first, field_map, str(path), first_line)
         layout = _layout(first, resolver)
+        nested = _nested_keys(first, field_map) if layout == "systems" else None
         if layout == "systems":
             systems = _system_keys(first)
             if system is not None and system not in systems:
@@ -232,19 +379,167 @@ def read_generic(
                     f"'model'/'checkpoint' column (use --field system=KEY)"
                 )
             resolver.keys["system"] = column
+        _check_roles(path, first_line, first, resolver, layout, nested)
         model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
         if model_key and layout != "systems":
             ctx.run_meta.setdefault("model_name", first[model_key])
+        line = describe_mapping(resolver, layout, nested, _settings(first, _used(resolver)))
+        mappings.setdefault(line, []).append(path.name)
         plans.append((path, resolver, layout))
     ctx.run_meta["layouts"] = {str(p): layout for p, _r, layout in plans}
+    ctx.run_meta["field_mapping"] = (
+        list(mappings)
+        if len(mappings) <= 1
+        else [f"{', '.join(names)}: {line}" for line, names in mappings.items()]
+    )
 
     def stream() -> Iterator[SampleRecord | BadLine]:
+        numbering = _SampleNumbering()
         for path, resolver, layout in plans:
             if resolver is None:
                 continue
-            yield from _read_file(path, resolver, layout, field_map, system, benchmark)
+            yield from _read_file(path, resolver, layout, field_map, system, benchmark, numbering)
+        if numbering.by_order:
+            ctx.run_meta.setdefault("reader_notes", []).append(
+                f"{numbering.by_order} items have several rows and no sample index: their rows "
+                "were read as samples 0..k-1 of one item in file order (pass@k); name the sample "
+                "field with --field sample_idx=KEY if the rows carry one"
+            )
 
     return stream()
+
+
+def _check_roles(
+    path: Path,
+    line: int,
+    first: dict[str, Any],
+    resolver: _Resolver,
+    layout: str,
+    nested: tuple[str, str | None, str | None] | None,
+) -> None:
+    """Refuse a file whose rows cannot be scored or grouped into items without guessing."""
+    keys = ", ".join(map(str, first))
+    has_correct = resolver.key("correct") is not None or (nested is not None and nested[1])
+    if resolver.key("target") is None and not has_correct:
+        raise ValueError(
+            f"{path}:{line}: no target and no correctness field found, so no sample can be "
+            f"scored (looked for target: {', '.join(DEFAULT_KEYS['target'])}; correctness: "
+            f"{', '.join(DEFAULT_KEYS['correct'])}); keys: {keys}. Name one with "
+            "--field target=KEY or --field correct=KEY"
+        )
+    sample_key = resolver.key("sample_idx")
+    if layout == "flat" and sample_key is not None and resolver.key("doc_id") is None:
+        raise ValueError(
+            f"{path}:{line}: rows carry a sample index ({sample_key!r}) but no item id, so "
+            f"samples cannot be grouped into items (looked for: "
+            f"{', '.join(DEFAULT_KEYS['doc_id'])}); keys: {keys}. Name it with --field "
+            "doc_id=KEY"
+        )
+
+
+def describe_mapping(
+    resolver: _Resolver,
+    layout: str,
+    nested: tuple[str, str | None, str | None] | None = None,
+    settings: dict[str, Any] | None = None,
+) -> str:
+    """One line naming the key read for each role, in the words ingest prints.
+
+    Example: ``item id: task_id · sample: completion_id · correctness: passed · response:
+    completion · settings: temperature``. Roles without a key are left out, except the item
+    id (``(row number)``) and, for one-row-per-generation files, the sample (``(row order
+    within an item)``).
+    """
+    key = resolver.key
+    parts: list[str] = []
+    parts.append(f"item id: {key('doc_id') or '(row number)'}")
+    if layout == "parallel":
+        parts.append(f"sample: position in the {key('response')!r} list")
+    elif layout == "flat":
+        parts.append(f"sample: {key('sample_idx') or '(row order within an item)'}")
+    if layout == "systems" and nested is not None:
+        response, correct, extracted = nested
+        if correct:
+            parts.append(f"correctness: <system>.{correct}")
+        parts.append(f"response: <system>.{response}")
+        if extracted:
+            parts.append(f"extracted answer: <system>.{extracted}")
+        roles = ("target", "prompt", "task", "benchmark")
+    else:
+        roles = ("correct", "response", "target", "prompt", "task", "benchmark", "extracted")
+        roles += ("filter", "finish_reason", "n_output_tokens", "system")
+    for role in roles:
+        if key(role):
+            parts.append(f"{ROLE_LABELS[role]}: {key(role)}")
+    if settings:
+        parts.append(f"settings: {', '.join(settings)}")
+    return " · ".join(parts)
+
+
+class _SampleNumbering:
+    """Sample index of a flat row: its integer sample field, else its order within the item.
+
+    Rows without a sample field are numbered 0, 1, ... per (task, filter, item id) in the order
+    read; non-integer sample ids (``"s-3"``) are numbered in order of first appearance.
+    """
+
+    def __init__(self) -> None:
+        self.next: dict[tuple[str, str, str], int] = {}
+        self.named: dict[tuple[str, str, str], dict[str, int]] = {}
+        self.by_order = 0
+
+    def index(self, task: str, filter_: str, doc_id: str, raw: Any) -> int:
+        """Sample index of one row of item ``(task, filter_, doc_id)``; ``raw`` is the row's
+        sample field (None when the file has none)."""
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, float) and raw.is_integer():
+            return int(raw)
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            return int(raw)
+        item = (task, filter_, doc_id)
+        if raw is None or raw == "":
+            n = self.next.get(item, 0)
+            self.next[item] = n + 1
+            if n == 1:
+                self.by_order += 1
+            return n
+        names = self.named.setdefault(item, {})
+        return names.setdefault(str(raw), len(names))
+
+
+def _used(resolver: _Resolver) -> set[str]:
+    return {k for k in resolver.keys.values() if k}
+
+
+def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
+    """The row's evaluation settings (:data:`SETTING_KEYS`, and a textual ``system`` prompt)."""
+    out = {
+        k: row[k]
+        for k in SETTING_KEYS
+        if k in row and k not in used and row[k] is not None and not isinstance(row[k], dict | list)
+    }
+    system_prompt = row.get("system")
+    if "system" not in used and isinstance(system_prompt, str) and " " in system_prompt.strip():
+        out["system"] = system_prompt
+    return out or None
+
+
+def _doc_exclude(row: dict[str, Any], resolver: _Resolver) -> set[str]:
+    """Keys that are not item fields: the roles read (except a question-like prompt, which is
+    the item's question), settings, and every correctness-like field of the sample."""
+    used = _used(resolver)
+    exclude = used | _SETTING_SET | {k for k in DEFAULT_KEYS["correct"] if k in row}
+    system_prompt = row.get("system")
+    if isinstance(system_prompt, str) and " " in system_prompt.strip():
+        exclude.add("system")
+    prompt_key = resolver.key("prompt")
+    if prompt_key in QUESTION_KEYS:
+        exclude.discard(prompt_key)
+    return exclude
+
+
+_SETTING_SET = frozenset(SETTING_KEYS)
 
 
 def _read_file(
@@ -254,11 +549,13 @@ def _read_file(
     field_map: dict[str, str],
     system: str | None,
     benchmark: str | None,
+    numbering: _SampleNumbering,
 ) -> Iterator[SampleRecord | BadLine]:
     source = str(path)
     stem = path.name.split(".")[0]
     key = resolver.key
-    used = {k for k in resolver.keys.values() if k}
+    used = _used(resolver)
+    exclude: set[str] | None = None
     nested: tuple[str, str | None, str | None] | None = None
     row_index = -1
     for line, row in iter_rows(path):
@@ -266,6 +563,8 @@ def _read_file(
             yield row
             continue
         row_index += 1
+        if exclude is None:
+            exclude = _doc_exclude(row, resolver)
         for role, mapped in field_map.items():
             if mapped not in row and not (
                 layout == "systems" and role in ("response", "correct", "extracted")
@@ -295,16 +594,17 @@ def _read_file(
                 "target": clean_generic_target(row.get(target_key)) if target_key else None,
                 "source_file": source,
                 "source_line": line,
+                "settings": _settings(row, used),
             }
             try:
                 if layout == "systems":
                     if nested is None:
                         nested = _nested_keys(row, field_map)
-                    yield from _systems_records(row, common, nested, system, used)
+                    yield from _systems_records(row, common, nested, system, exclude)
                 elif layout == "parallel":
-                    yield from _parallel_records(row, common, resolver, used)
+                    yield from _parallel_records(row, common, resolver, exclude)
                 else:
-                    record = _flat_record(row, common, resolver, used, system)
+                    record = _flat_record(row, common, resolver, exclude, system, numbering)
                     if record is not None:
                         yield record
             except ValueError as exc:
@@ -319,17 +619,29 @@ def _correct_field(row: dict[str, Any], correct_key: str | None) -> float | None
     if not correct_key or correct_key not in row:
         return None
     try:
-        return parse_correct(row[correct_key])
+        value = parse_correct(row[correct_key])
     except ValueError as exc:
         raise ValueError(f"field {correct_key!r}: {exc}") from None
+    return _in_unit_range(value, correct_key)
+
+
+def _in_unit_range(value: float | None, where: str) -> float | None:
+    """A correctness outside [0, 1] is not a correctness (a reward, a count, a percentage)."""
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise ValueError(
+            f"field {where!r}: {value:g} is not a correctness in [0, 1]; name the right field "
+            "with --field correct=KEY"
+        )
+    return value
 
 
 def _flat_record(
     row: dict[str, Any],
     common: dict[str, Any],
     resolver: _Resolver,
-    used: set[str],
+    exclude: set[str],
     system: str | None,
+    numbering: _SampleNumbering,
 ) -> SampleRecord | None:
     key = resolver.key
     system_key = key("system")
@@ -342,11 +654,15 @@ def _flat_record(
         # a row without its generation and without a score says nothing about the model;
         # storing it as an empty response would count a failure that never happened
         raise ValueError(f"field {response_key!r} (role 'response') missing")
-    sample_idx = _int_or_none(row.get(key("sample_idx") or "")) or 0
+    filter_name = str(row.get(key("filter") or "") or "none")
+    sample_key = key("sample_idx")
+    sample_idx = numbering.index(
+        common["task"], filter_name, common["doc_id"], row.get(sample_key) if sample_key else None
+    )
     return SampleRecord(
         **common,
         sample_idx=sample_idx,
-        filter=str(row.get(key("filter") or "") or "none"),
+        filter=filter_name,
         response=None
         if not response_key or row.get(response_key) is None
         else str(row[response_key]),
@@ -355,7 +671,7 @@ def _flat_record(
         else str(row[extracted_key]),
         correct=correct,
         metrics={} if correct is None else {"correct": correct},
-        doc=_doc(row, used),
+        doc=_doc(row, exclude),
         finish_reason=row.get(key("finish_reason") or "") or None,
         n_output_tokens=_int_or_none(row.get(key("n_output_tokens") or "")),
     )
@@ -366,11 +682,11 @@ def _systems_records(
     common: dict[str, Any],
     nested_keys: tuple[str, str | None, str | None],
     system: str | None,
-    used: set[str],
+    exclude: set[str],
 ) -> Iterator[SampleRecord]:
     response_key, correct_key, extracted_key = nested_keys
     systems = _system_keys(row)
-    doc = _doc(row, used | set(systems))
+    doc = _doc(row, exclude | set(systems))
     for name in systems:
         if system is not None and name != system:
             continue
@@ -390,7 +706,7 @@ def _systems_records(
 
 
 def _parallel_records(
-    row: dict[str, Any], common: dict[str, Any], resolver: _Resolver, used: set[str]
+    row: dict[str, Any], common: dict[str, Any], resolver: _Resolver, exclude: set[str]
 ) -> Iterator[SampleRecord]:
     key = resolver.key
     responses = row[key("response") or ""]
@@ -406,15 +722,17 @@ def _parallel_records(
                 f"field {column!r} has {len(value)} entries, {key('response')!r} has {count}"
             )
         lists[role] = value
-    doc = _doc(row, used)
+    doc = _doc(row, exclude)
     for sample_idx, text in enumerate(responses):
         correct_list = lists["correct"]
         correct = None
         if correct_list is not None:
+            where = f"{key('correct')}[{sample_idx}]"
             try:
                 correct = parse_correct(correct_list[sample_idx])
             except ValueError as exc:
-                raise ValueError(f"field {key('correct')!r}[{sample_idx}]: {exc}") from None
+                raise ValueError(f"field {where!r}: {exc}") from None
+            correct = _in_unit_range(correct, where)
         extracted = lists["extracted"][sample_idx] if lists["extracted"] is not None else None
         finish = lists["finish_reason"][sample_idx] if lists["finish_reason"] is not None else None
         tokens = (

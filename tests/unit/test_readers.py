@@ -456,7 +456,8 @@ def test_generic_flat_rows(tmp_path: Path) -> None:
         ("navigate", "7", "bbh", "So the answer is No.", None),
         ("navigate", "8", "bbh", "No", None),
     ]
-    assert good[0].doc == {"model": "m1", "prompting": "cot"}
+    assert good[0].doc == {"model": "m1"}  # the prompting is a setting, not item text
+    assert good[0].settings == {"prompting": "cot"}
     assert ctx.run_meta["model_name"] == "m1"
 
 
@@ -509,7 +510,7 @@ def test_generic_parallel_lists(tmp_path: Path) -> None:
         ("4", 0, "2", 1.0, "2"),
         ("4", 1, "3", 0.0, "2"),
     ]
-    assert good[0].doc == {"level": "Level 1"}
+    assert good[0].doc == {"question": "1+1", "level": "Level 1"}  # the item's question text
     bad_row = dict(row, score=[True])
     path2 = _write_jsonl(tmp_path / "bad.jsonl", [bad_row])
     _, good2, bad2 = _read([path2])
