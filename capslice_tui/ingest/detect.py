@@ -10,10 +10,12 @@ from pathlib import Path
 import orjson
 
 from capslice_tui.ingest._io import loads, open_text, read_head, walk_files
+from capslice_tui.ingest.lighteval import PARQUET_MAGIC, is_lighteval_results
 from capslice_tui.ingest.lmeval import is_results_doc, is_samples_record
+from capslice_tui.ingest.lmms import is_lmms_record, is_lmms_results
 from capslice_tui.ingest.opencompass import is_prediction_doc
 
-FORMATS: tuple[str, ...] = ("lm-eval", "opencompass", "jsonl", "csv")
+FORMATS: tuple[str, ...] = ("lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
 _ARRAY_SAMPLE_RE = re.compile(rb'"doc_id"\s*:.*?"(?:resps|filtered_resps|arguments)"\s*:', re.S)
 _OC_PRED_RE = re.compile(rb'^\s*\{\s*"0"\s*:\s*\{[^{}]*?"(?:origin_prompt|prediction)"', re.S)
 
@@ -21,10 +23,13 @@ _OC_PRED_RE = re.compile(rb'^\s*\{\s*"0"\s*:\s*\{[^{}]*?"(?:origin_prompt|predic
 def sniff_file(path: Path) -> str:
     """Kind of one file from its first bytes.
 
-    Returns one of ``lm-eval-samples``, ``lm-eval-results``, ``opencompass-predictions``,
+    Returns one of ``lm-eval-samples``, ``lm-eval-results``, ``lmms-eval-samples``,
+    ``lmms-eval-results``, ``parquet``, ``lighteval-results``, ``opencompass-predictions``,
     ``opencompass-results``, ``jsonl``, ``json``, ``csv``, ``empty`` or ``unknown``.
     """
     head = read_head(path, 1 << 20)
+    if head[:4] == PARQUET_MAGIC:
+        return "parquet"
     stripped = head.lstrip()
     if not stripped:
         return "empty"
@@ -45,10 +50,16 @@ def sniff_file(path: Path) -> str:
             if _OC_PRED_RE.match(stripped):
                 return "opencompass-predictions"
             return "lm-eval-results" if b'"results"' in head and b'"configs"' in head else "unknown"
+        if is_lmms_record(obj):
+            return "lmms-eval-samples"
         if is_samples_record(obj):
             return "lm-eval-samples"
+        if is_lmms_results(obj):
+            return "lmms-eval-results"
         if is_results_doc(obj):
             return "lm-eval-results"
+        if is_lighteval_results(obj):
+            return "lighteval-results"
         if is_prediction_doc(obj):
             return "opencompass-predictions"
         if (
@@ -70,12 +81,14 @@ def sniff_file(path: Path) -> str:
 
 
 def detect_format(paths: list[Path]) -> str:
-    """Format of a set of inputs: ``lm-eval``, ``opencompass``, ``jsonl`` or ``csv``.
+    """Format of a set of inputs: one of :data:`FORMATS`.
 
     Directories are walked. OpenCompass wins when a ``predictions/`` folder (with ``results/``
-    beside it) or a predictions object is seen; then lm-eval (a samples or results file; a
-    results file alone is reported as lm-eval so the reader can say no samples were logged);
-    then generic JSONL; then CSV.
+    beside it) or a predictions object is seen; then lighteval (a parquet file: its details);
+    then lmms-eval (a line or results file only lmms-eval writes: ``input`` instead of
+    ``arguments``, flattened ``resps``, ``lmms_eval_version``); then lm-eval (a samples or
+    results file; a results file alone is reported as lm-eval so the reader can say no samples
+    were logged); then generic JSONL; then CSV.
 
     Raises:
         FileNotFoundError: a path does not exist.
@@ -90,6 +103,10 @@ def detect_format(paths: list[Path]) -> str:
     )
     if has_oc_dirs or "opencompass-predictions" in values:
         return "opencompass"
+    if "parquet" in values:
+        return "lighteval"
+    if "lmms-eval-samples" in values or "lmms-eval-results" in values:
+        return "lmms-eval"
     if "lm-eval-samples" in values or "lm-eval-results" in values:
         return "lm-eval"
     if "jsonl" in values:

@@ -10,7 +10,9 @@ per-run fields are lists; the detail's i-th value belongs to the i-th of the exa
 consecutive predictions.
 
 Records: task = dataset abbr (``bbh-navigate``), benchmark by prefix (``bbh``, else the text
-before the first ``-``), system = model abbr (one system per model folder), filter ``none``.
+before the first ``-``), filter ``none``. With several model folders each record's system is its
+model abbr (one run per model, ``<run>/<model>``); a single model folder (or the one model picked
+with ``system``) gives records without a system, so they are stored under the run name given.
 Whole-file JSON parsing: OpenCompass writes single JSON objects, not JSONL.
 """
 
@@ -115,20 +117,31 @@ def _benchmark(dataset: str) -> str:
     return benchmark_from_prefix(dataset) or re.split(r"[-_]", dataset, maxsplit=1)[0]
 
 
-def read_opencompass(files: list[Path], ctx: ReadContext) -> Iterator[SampleRecord | BadLine]:
+def read_opencompass(
+    files: list[Path], ctx: ReadContext, system: str | None = None
+) -> Iterator[SampleRecord | BadLine]:
     """Fill ``ctx.run_meta`` (models, work dirs, metric dicts) and return the record stream.
 
     Args:
         files: files of one or more work directories (directories already walked).
         ctx: context to fill.
+        system: read only this model folder (its records carry no system).
 
     Raises:
-        ValueError: no ``predictions/<model>/<dataset>.json`` among ``files``.
+        ValueError: no ``predictions/<model>/<dataset>.json`` among ``files``; ``system`` names
+            no model folder (the message lists them).
     """
     pred_files = [p for p in files if p.parent.parent.name == "predictions"]
     if not pred_files:
         raise ValueError("no OpenCompass predictions/<model>/<dataset>.json among the inputs")
     grouped = _group_prediction_files(pred_files)
+    if system is not None:
+        found = sorted({model for model, _ in grouped})
+        if system not in found:
+            raise ValueError(
+                f"no OpenCompass model folder {system!r}; model folders: {', '.join(found)}"
+            )
+        grouped = {key: paths for key, paths in grouped.items() if key[0] == system}
     result_index = {
         (p.parent.name, strip_gz(p.name)[:-5]): p
         for p in files
@@ -142,10 +155,16 @@ def read_opencompass(files: list[Path], ctx: ReadContext) -> Iterator[SampleReco
     ]
     if len(models) == 1:
         ctx.run_meta.setdefault("model_name", models[0])
+    several = len(models) > 1
 
     def stream() -> Iterator[SampleRecord | BadLine]:
         for (model, dataset), paths in grouped.items():
-            yield from _read_dataset(model, dataset, paths, result_index.get((model, dataset)), ctx)
+            for rec in _read_dataset(
+                model, dataset, paths, result_index.get((model, dataset)), ctx
+            ):
+                if isinstance(rec, SampleRecord) and not several:
+                    rec.system = None
+                yield rec
 
     return stream()
 

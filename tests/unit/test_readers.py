@@ -410,7 +410,8 @@ def test_opencompass_workdir(tmp_path: Path) -> None:
         ("0", 1.0, "No", "No"),
         ("1", 0.0, "Yes", "No"),
     ]
-    assert nav[0].benchmark == "bbh" and nav[0].system == "llama-3-8b-hf"
+    # one model folder: no system, so the run is stored under the name given with --run
+    assert nav[0].benchmark == "bbh" and nav[0].system is None
     assert nav[1].prompt == "Q: turn?"
     assert [(r.doc_id, r.response, r.correct) for r in by_task["math"]] == [
         ("0", "a", 1.0),
@@ -425,6 +426,25 @@ def test_opencompass_workdir(tmp_path: Path) -> None:
         ("gsm8k_1", 1, "3", 0.0, "3"),
     ]
     assert ctx.run_meta["opencompass_results"]["llama-3-8b-hf"]["bbh-navigate"] == {"score": 50.0}
+
+
+def test_opencompass_several_models_one_system_each(tmp_path: Path) -> None:
+    work = _oc_workdir(tmp_path)
+    other = work / "predictions" / "qwen-7b"
+    other.mkdir()
+    (other / "bbh-navigate.json").write_text(
+        json.dumps({"0": {"origin_prompt": "Q: walk?\nA:", "prediction": "No", "gold": "No"}})
+    )
+    ctx, good, bad = _read([work])
+    assert bad == [] and ctx.run_meta["models"] == ["llama-3-8b-hf", "qwen-7b"]
+    counts: dict[str | None, int] = {}
+    for record in good:
+        counts[record.system] = counts.get(record.system, 0) + 1
+    assert counts == {"llama-3-8b-hf": 8, "qwen-7b": 1}
+    _ctx, picked, _bad = _read([work], system="qwen-7b")
+    assert [(r.task, r.system, r.response) for r in picked] == [("bbh-navigate", None, "No")]
+    with pytest.raises(ValueError, match="model folders: llama-3-8b-hf, qwen-7b"):
+        read_paths([work], system="gpt")
 
 
 # --------------------------------------------------------------------------- generic

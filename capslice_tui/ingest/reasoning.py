@@ -1,0 +1,130 @@
+"""Reasoning traces split off model responses, for every reader.
+
+Reasoning models write a trace before their answer. The trace is kept (shown beside the
+response) but the answer is what gets scored and classified, as the harnesses do: lmms-eval 0.7
+strips ``<think>...</think>`` before scoring and logs the raw text in ``resps``; lm-eval's
+``think_end_token`` keeps only the text after the end token; lighteval keeps
+``model_response.reasonings`` apart from ``text``.
+
+Marker pairs recognised (opening marker optional, because chat templates of DeepSeek-R1 and Qwen3
+put the opening ``<think>`` in the prompt, so the generation holds only the closing one):
+
+* ``<think>`` / ``</think>`` (DeepSeek-R1, Qwen3, QwQ, Qwen3-VL), ``<thinking>`` / ``</thinking>``,
+  ``<reasoning>`` / ``</reasoning>`` (lmms-eval's documented custom pair), ``<seed:think>`` /
+  ``</seed:think>`` (Seed-OSS), ``◁think▷`` / ``◁/think▷`` (Kimi-VL-Thinking), ``[THINK]`` /
+  ``[/THINK]`` (Magistral), ``<|START_THINKING|>`` / ``<|END_THINKING|>`` (Command A Reasoning);
+* ``<|begin_of_thought|>`` / ``<|end_of_thought|>`` (Sky-T1, OpenThoughts), whose answer sits in
+  ``<|begin_of_solution|>...<|end_of_solution|>`` (the wrapper is removed from the answer);
+* gpt-oss harmony channels: ``<|channel|>analysis<|message|>...`` then
+  ``<|channel|>final<|message|>answer``, and the same with the special tokens dropped by the
+  decoder (``analysis...assistantfinal...``, the text starting with ``analysis``).
+
+Rules: the split is at the last closing marker; the trace is everything before it (the opening
+marker removed, inner markers kept verbatim), the answer everything after it (leading whitespace
+and answer wrappers removed). A trace that is opened but never closed is left in the response
+untouched (lmms-eval does the same): there is no answer after it, and the failure-mode
+classifier must see a generation that never finished its reasoning (cap, repetition) rather
+than an empty answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from capslice_tui.ingest.records import BadLine, SampleRecord
+
+# (opening marker, closing marker); the first pair whose closing marker occurs wins
+_PAIRS: tuple[tuple[str, str], ...] = (
+    ("<think>", "</think>"),
+    ("<thinking>", "</thinking>"),
+    ("<reasoning>", "</reasoning>"),
+    ("<|begin_of_thought|>", "<|end_of_thought|>"),
+    ("<seed:think>", "</seed:think>"),
+    ("◁think▷", "◁/think▷"),
+    ("[THINK]", "[/THINK]"),
+    ("<|START_THINKING|>", "<|END_THINKING|>"),
+    ("<|channel|>analysis<|message|>", "<|channel|>final<|message|>"),
+)
+_HARMONY_PLAIN = ("analysis", "assistantfinal")
+_ANSWER_WRAPPERS: tuple[str, ...] = (
+    "<|begin_of_solution|>",
+    "<|end_of_solution|>",
+    "<|START_RESPONSE|>",
+    "<|END_RESPONSE|>",
+    "<|return|>",
+    "<|end|>",
+)
+_TRACE_PREFIXES: tuple[str, ...] = ("<|start|>assistant",)
+
+
+def _clean_answer(text: str) -> str:
+    for wrapper in _ANSWER_WRAPPERS:
+        if wrapper in text:
+            text = text.replace(wrapper, "")
+    return text.strip()
+
+
+def _clean_trace(text: str, opening: str) -> str:
+    trace = text.strip()
+    for prefix in _TRACE_PREFIXES:
+        if trace.startswith(prefix):
+            trace = trace[len(prefix) :].lstrip()
+    if trace.startswith(opening):
+        trace = trace[len(opening) :]
+    for tail in ("<|start|>assistant", "<|end|>"):
+        if trace.rstrip().endswith(tail):
+            trace = trace.rstrip()[: -len(tail)]
+    return trace.strip()
+
+
+def split_reasoning(text: str | None) -> tuple[str | None, str | None]:
+    """Split a response into ``(reasoning, answer)`` (rules in the module docstring).
+
+    Args:
+        text: a model response, or None.
+
+    Returns:
+        ``(None, text)`` when the text holds no closed trace (``text`` unchanged); otherwise the
+        trace (may be ``""``) and the answer after it (may be ``""``: the model wrote nothing
+        after its reasoning).
+    """
+    if not text:
+        return None, text
+    for opening, closing in _PAIRS:
+        end = text.rfind(closing)
+        if end >= 0:
+            trace = _clean_trace(text[:end], opening)
+            return trace, _clean_answer(text[end + len(closing) :])
+    start, marker = _HARMONY_PLAIN
+    if text.lstrip().startswith(start):
+        end = text.rfind(marker)
+        if end >= 0:
+            trace = text.lstrip()[len(start) :]
+            trace = trace[: trace.rfind(marker)]
+            return trace.strip(), _clean_answer(text[end + len(marker) :])
+    return None, text
+
+
+def apply_reasoning(record: SampleRecord) -> SampleRecord:
+    """Move a closed reasoning trace from ``record.response`` to ``record.reasoning`` in place.
+
+    A trace the reader already found (lighteval's ``reasonings``) is kept; a trace also found in
+    the response is appended to it.
+
+    Returns:
+        the same record.
+    """
+    trace, answer = split_reasoning(record.response)
+    if trace is None:
+        return record
+    record.response = answer
+    record.reasoning = trace if not record.reasoning else f"{record.reasoning}\n\n{trace}"
+    return record
+
+
+def split_stream(
+    records: Iterator[SampleRecord | BadLine],
+) -> Iterator[SampleRecord | BadLine]:
+    """The records of any reader with :func:`apply_reasoning` applied to each sample."""
+    for record in records:
+        yield apply_reasoning(record) if isinstance(record, SampleRecord) else record
