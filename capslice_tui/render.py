@@ -2,6 +2,10 @@
 
 Tables are plain text that reads without colour; JSON goes to stdout alone so scripts can pipe
 it. Percentages always come with counts beside them (``53.2% (133/250)``).
+
+Text is shown verbatim: every cell, header, title and note is handed to Rich as a ``Text``
+(never parsed as console markup or emoji codes), so a run named ``llama2[chat]`` or a response
+holding ``[/INST]``, ``[bold]`` or ``:smile:`` prints as written.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 import orjson
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 FORMATS = ("table", "json", "md")
 
@@ -102,24 +107,42 @@ def emit_table(
             lines += [f"- {n}" for n in notes]
         print("\n".join(lines))
         return
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 240)
+    console = plain_console()
     if not rows:
-        console.print(f"{title}: nothing to show" if title else "nothing to show", markup=False)
+        console.print(Text(f"{title}: nothing to show" if title else "nothing to show"))
         for n in notes:
-            console.print(n, markup=False)
+            console.print(Text(n))
         return
-    table = Table(title=title, show_lines=False, header_style="bold", box=None, pad_edge=False)
+    table = Table(
+        title=None if title is None else Text(title),
+        show_lines=False,
+        header_style="bold",
+        box=None,
+        pad_edge=False,
+    )
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
     for i, h in enumerate(headers):
         last = i == len(headers) - 1
         # key columns never shrink; the last (free text) column folds in a narrow terminal
-        table.add_column(h, no_wrap=not last, min_width=None if last else min(widths[i], 40),
+        table.add_column(Text(h), no_wrap=not last, min_width=None if last else min(widths[i], 40),
                          overflow="fold" if last else "ellipsis")  # fmt: skip
     for r in rows:
-        table.add_row(*[str(c) for c in r])
+        table.add_row(*[Text(str(c)) for c in r])
     console.print(table)
     for n in notes:
-        console.print(n, markup=False)
+        console.print(Text(n))
+
+
+def plain_console() -> Console:
+    """A stdout console that prints text as given: no markup, emoji codes or highlighting;
+    240 columns when stdout is not a terminal (so piped tables are not cut)."""
+    return Console(
+        highlight=False,
+        markup=False,
+        emoji=False,
+        soft_wrap=False,
+        width=None if sys.stdout.isatty() else 240,
+    )
 
 
 def shorten(text: Any, width: int) -> str:

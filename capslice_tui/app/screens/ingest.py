@@ -53,8 +53,9 @@ def parse_step(text: str) -> int | None:
 
 
 def report_text(report: dict[str, Any]) -> str:
-    """An ``IngestReport.to_dict()`` as plain lines (runs, new samples, format, bad lines)."""
-    lines = []
+    """An ``IngestReport.to_dict()`` as plain lines (field mapping of generic logs, runs, new
+    samples, format, bad lines, notes)."""
+    lines = [f"fields: {line}" for line in report.get("fields", [])]
     for name, n_new in report.get("runs", {}).items():
         lines.append(
             f"{name}: {n_new} new samples ({report.get('n_read', 0)} read, "
@@ -68,6 +69,7 @@ def report_text(report: dict[str, Any]) -> str:
     n_bad = report.get("n_bad", 0)
     lines.append(f"{n_bad} bad lines skipped" if n_bad else "no bad lines")
     lines.extend(bad_lines_text(report.get("bad", []), n_bad))
+    lines.extend(f"note: {note}" for note in report.get("notes", []))
     return "\n".join(lines)
 
 
