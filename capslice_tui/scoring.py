@@ -4,29 +4,78 @@ Two extraction modes share one matcher:
 
 * **strict** (:func:`extract_strict`) takes only what an official-style harness filter would
   take: the text after "the answer is" up to the final period (lm-eval's BBH ``get-answer``
-  regex ``(?<=the answer is )(.*)(?=.)``, and the BBH authors' own scoring), gsm8k's
-  ``#### N`` (lm-eval ``strict-match``) or a final ``A: N`` line (OpenAI grade-school-math),
-  ``\\boxed{}`` for math, or the whole response when it is already a bare answer of the
-  expected shape (answer-only prompting, lm-eval filter ``none``).
-* **lenient** (:func:`extract_lenient`) is generous: it first cuts the response at a runaway
-  marker (a new ``Q:``/``Question:``/``Problem:`` block, ``</s>``...), then takes the last
-  answer-shaped token for the constraint.
+  regex ``(?<=the answer is )(.*)(?=.)``, and the BBH authors' own scoring), gsm8k's first
+  ``#### N`` (lm-eval ``strict-match``, ``take_first``) or a final ``A: N`` line (OpenAI
+  grade-school-math), the last ``\\boxed{}`` for math, or the whole response when it is
+  already a bare answer of the expected shape (answer-only prompting, lm-eval filter ``none``).
+* **lenient** (:func:`extract_lenient_step`, :func:`extract_lenient`) reads what the model
+  itself gave as its final answer, by one documented cascade per output constraint. Every
+  step has a name (``last 'Answer:' statement``, ``last \\boxed{}``, ``last '####'``,
+  ``bare letter``...) that travels with the answer (:class:`Extraction`) into the sample's
+  failure-mode reason, so a person can see why an answer was read that way.
+
+Text the lenient cascades read
+    1. After a reasoning trace: the text after the last ``</think>`` (``</thinking>``,
+       ``</reasoning>``) when any text follows it.
+    2. Before the first chat-turn or end marker (:data:`END_MARKERS`: ``[/INST]``,
+       ``<|im_end|>``, ``</s>``, ``<|endoftext|>``, ``<|eot_id|>``...), new few-shot block
+       (:data:`FEW_SHOT_MARKERS`: ``\\nQ:``, ``\\nQuestion:``, ``\\nProblem:``) or run stop
+       string (2+ non-blank characters) found after the start: what follows is not part of
+       the answer ("The answer is 56. [/INST] ..." reads 56).
+
+Answer statements (:data:`ANSWER_PREFIX_RE`)
+    ``answer is`` / ``answer was`` / ``answer:`` / ``answer =`` in any case (``The answer is``,
+    ``Final Answer:``, ``ANSWER IS``, ``**Answer:**``), and the localized prefixes of the
+    multilingual MMLU evaluations (simple-evals ``MULTILINGUAL_ANSWER_REGEXES``: German
+    ``Antwort:``, French ``Réponse :``, Spanish ``Respuesta:``, Italian ``Risposta:``,
+    Portuguese ``Resposta:``, Indonesian ``Jawaban:``, Swahili ``Jibu:``, Yoruba ``Ìdáhùn:``,
+    Chinese ``答案：``/``答：``, Japanese ``答え:``/``解答:``/``回答:``, Korean ``정답:``/``답변:``/
+    ``답:``, Bengali ``উত্তর:``, Hindi ``उत्तर:``, Arabic ``الإجابة:``, plus Russian ``Ответ:``
+    and the ``答案是``/``答えは``/``정답은`` forms). The **last** statement with text after it is
+    the model's answer; its "clause" is its first line up to the first sentence end.
+
+Cascades (first step that yields an answer wins)
+    ``option_letter``: last answer statement (a letter at the clause start, wrapped or not:
+    ``B``, ``(B)``, ``**B**``, ``$B$``, ``\\boxed{B}``, ``B.``, ``option B``, then any
+    explanation, ``(E). Option (A) fails ...`` = E; else the first ``(X)`` in the clause; two
+    letters there (``(A) or (B)``) or no letter is the model's non-letter answer, returned as
+    text) → last ``\\boxed{X}`` → last ``(X)`` → bare letter (the last line is a letter).
+    Full-width, Arabic and Bengali option letters (``Ｂ``, ``ب``, ``ব``) read as A–D.
+    ``integer``/``final_number``: whichever of the last ``#### N``, the last answer statement
+    holding a number, the last ``\\boxed{}`` holding a number and a final ``A: N`` line comes
+    last in the text (the model's own final answer wins over numbers recited from few-shot
+    examples or the question) → the last number. Numbers keep their written form (``9{,}500``,
+    ``$1,000``, ``29.00``, ``50\\%``); :func:`answers_match` reads their value.
+    ``boxed_expression``: last ``\\boxed{}`` → last answer statement (its first ``$...$`` or
+    its clause; Minerva ``The final answer is $X$. I hope it is correct.``) → last ``$...$``,
+    ``\\(...\\)`` or ``\\[...\\]`` → last number.
+    ``yes_no``/``true_false``/``valid_invalid``: the first such word in the last answer
+    statement's clause → the last such word.
+    ``bracket_sequence``/``word_list``/``free_text``: the last answer statement's first line →
+    the last non-empty line.
 
 :func:`answers_match` normalises both sides according to the ``output_constraint`` (the axis
-values of ``taxonomies/evaluation.yaml``) and compares them; math expressions go through
-math-verify (``parse``/``verify``) behind a plain-number fast path.
+values of ``taxonomies/evaluation.yaml``) and compares them. Math expressions: two exact
+expressions (integers, decimals, fractions, powers, factorials) compare exactly as rationals,
+never with a tolerance (``\\frac{1}{2^{98}}`` != ``\\frac{1}{2^{99}}``); times, ``\\pm``, lists
+of answers, tuples, intervals and sets compare as such; anything else goes through
+math-verify (``parse``/``verify``), whose numeric "equal" is accepted only when the two values
+also agree to a relative 1e-6 (math-verify rounds absolute values, so tiny values all look
+equal to it).
 
 Validated on real data (see ``tests/unit/test_scoring.py``): the strict scorer reproduces the
 BIG-Bench-Hard authors' per-task accuracies for code-davinci-002 (CoT and answer-only, 27
-tasks each) within 0.1 points.
+tasks each) within 0.1 points; the extraction corpus is ``tests/unit/test_extraction_corpus.py``.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 OUTPUT_CONSTRAINTS: tuple[str, ...] = (
     "option_letter",
@@ -41,29 +90,69 @@ OUTPUT_CONSTRAINTS: tuple[str, ...] = (
     "free_text",
 )
 
-RUNAWAY_MARKERS: tuple[str, ...] = (
-    "\nQ:",
-    "\nQuestion:",
-    "\nProblem:",
+FEW_SHOT_MARKERS: tuple[str, ...] = ("\nQ:", "\nQuestion:", "\nProblem:")
+"""A new few-shot block: the model went on to write the next example."""
+
+END_MARKERS: tuple[str, ...] = (
+    "[/INST]",
+    "[INST]",
     "</s>",
     "<|im_end|>",
+    "<|im_start|>",
     "<|endoftext|>",
+    "<|end_of_text|>",
     "<|eot_id|>",
+    "<|start_header_id|>",
+    "<end_of_turn>",
+    "<start_of_turn>",
+    "<|end|>",
+    "<|user|>",
 )
+"""Chat-turn and end-of-sequence markers written as text: nothing after them is the answer."""
+
+RUNAWAY_MARKERS: tuple[str, ...] = FEW_SHOT_MARKERS + END_MARKERS
+
+TRACE_ENDS: tuple[str, ...] = ("</think>", "</thinking>", "</reasoning>")
+"""Ends of a reasoning trace; the answer is read from the text after the last one."""
 
 _WORD_PAIRS: dict[str, tuple[str, str]] = {
     "yes_no": ("yes", "no"),
     "true_false": ("true", "false"),
     "valid_invalid": ("valid", "invalid"),
 }
+_NUMBER_CONSTRAINTS = ("integer", "final_number")
 
-_NUMBER_RE = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-_PLAIN_NUMBER_RE = re.compile(r"^[-+]?\$?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$")
-_STRICT_ANSWER_RE = re.compile(r"the answer is (.*)")
-_LENIENT_ANSWER_RE = re.compile(
-    r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*:?\s*(.+)", re.IGNORECASE
+# ---------------------------------------------------------------- step names
+STEP_STRICT_ANSWER_IS = "first 'the answer is'"
+STEP_STRICT_HASH = "first '####'"
+STEP_HASH = "last '####'"
+STEP_A_LINE = "final 'A:' line"
+STEP_BOXED = "last \\boxed{}"
+STEP_PAREN_LETTER = "last '(X)'"
+STEP_BARE_LETTER = "bare letter"
+STEP_NUMBER = "last number"
+STEP_MATH_SPAN = "last $...$"
+STEP_LAST_LINE = "last line"
+STEP_WHOLE = "whole response"
+
+
+def _statement_step(prefix: str) -> str:
+    return f"last '{' '.join(prefix.replace('*', '').replace('_', '').split())}' statement"
+
+
+# ---------------------------------------------------------------- patterns
+# A number as written: sign, currency, digits with thousands separators (",", "{,}", "\,",
+# thin/no-break spaces), decimals. Bounded quantifiers only: linear on any input.
+_SEP = r"(?:,|\{,\}|\\,|\\!|[\u2009\u202f\u00a0])"
+_NUM_BODY = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+(?!\d)|\d+)(?:\.\d+)?|\.\d+"
+_NUM_TOKEN_RE = re.compile(
+    rf"(?:(?<![\w)\]}}])[-−])?(?:\\\$|[$€£¥₹])?\s?(?:{_NUM_BODY})(?:\s?\\?%)?"
 )
+_PLAIN_NUMBER_RE = re.compile(r"^[-+]?\$?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$")
+_VALUE_NUMBER_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
+_STRICT_ANSWER_RE = re.compile(r"the answer is (.*)")
 _GSM_HASH_RE = re.compile(r"####\s*(-?[\d,]*\.?\d+)")
+_HASH_RE = re.compile(rf"####\s*({_NUM_TOKEN_RE.pattern})")
 _A_LINE_RE = re.compile(r"(?:^|\n)\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
 _LETTER_PAREN_RE = re.compile(r"\(([A-Ra-r])\)")
 _LETTER_ALONE_RE = re.compile(r"^\(?([A-Ra-r])\)?[.:]?$")
@@ -71,6 +160,68 @@ _LETTER_LEADING_RE = re.compile(r"^\(([A-Ra-r])\)")
 _BRACKETS_RE = re.compile(r"^[\s\)\]\}>\(\[\{<]+$")
 _LATEX_HINT_RE = re.compile(r"\\[a-zA-Z]+|[\^_{}]|\\\(|\$")
 _STRIP_CHARS = " \t\n\r.,;:!?\"'`*“”‘’"
+
+_LOCALIZED_PREFIXES = (
+    # Latin, Cyrillic and Greek script words (a word boundary before them)
+    r"\b(?:antwort|r[ée]ponse|respuesta|risposta|resposta|jawaban|jawapan|jibu|id[aá]h[uù]n"
+    r"|ìdáhùn|àdáhùn|antwoord|svar|vastaus|odpowied[źz]|odpov[ěe]ď|r[ăa]spuns|cevap|sagot"
+    r"|c[âa]u tr[ảa] l[ờo]i|đáp án|ответ|відповідь|απάντηση)",
+    # scripts written without spaces between words
+    r"(?:答案|答え|解答|回答|答复|答曰|正解|답변|정답|উত্তর|उत्तर|الإجابة النهائية|الإجابة الصحيحة هي"
+    r"|الإجابة الصحيحة|الإجابة هي|الإجابة|الجواب النهائي|الجواب|إجابة|คำตอบ|پاسخ|תשובה|答|답)",
+)
+ANSWER_PREFIX_RE = re.compile(
+    r"\banswer(?:\*\*|__)?(?:\s+(?:is|was|would be|will be|should be|must be)\b(?:\s*[:：])?"
+    r"|\s*[:：=])"
+    rf"|(?:{_LOCALIZED_PREFIXES[0]}|{_LOCALIZED_PREFIXES[1]})(?:\*\*|__)?\s*[:：]"
+    r"|উত্তরঃ|(?:答案|答え|正解|解答)\s*(?:是|为|為|は)|(?:정답|답)(?:은|는)",
+    re.IGNORECASE,
+)
+"""An explicit answer statement, English or localized (see the module docstring)."""
+
+_OPTION_LETTERS = str.maketrans(
+    {
+        "Ａ": "A", "Ｂ": "B", "Ｃ": "C", "Ｄ": "D", "Ｅ": "E", "Ｆ": "F", "Ｇ": "G", "Ｈ": "H",
+        "Ｉ": "I", "Ｊ": "J",
+        "أ": "A", "ب": "B", "ج": "C", "د": "D",  # Arabic option letters (MMMLU)
+        "অ": "A", "ব": "B", "ড": "C", "ঢ": "D",  # Bengali option letters (MMMLU)
+    }
+)  # fmt: skip
+_WRAP = r"(?:\*\*|__|\$|\\\(|\\boxed\{|\\text(?:bf)?\{|\\mathrm\{|\\mathbf\{|[\(\[\{'\"`“‘*])"
+_LEAD_LETTER_RE = re.compile(
+    rf"^(?:{_WRAP}\s*){{0,4}}(?:(?i:option|choice|letter)\s*(?:{_WRAP}\s*){{0,3}})?"
+    r"(?:([A-Z])(?![A-Za-z0-9'’])|([a-z])(?=\s*(?:[).\]}*$:,]|$)))"
+)
+_NOT_A_LETTER_RE = re.compile(
+    r"^I\s+(?:think|believe|am|would|will|guess|cannot|can't|don't|do|need|must|have)\b|^I['’]"
+)
+_HEDGE_RE = re.compile(
+    r"^\s*(?:\)|\*\*|\$|\}|\])*\s*(?:or|and|/|,)\s*(?:\(|\*\*|\$)?\s*[A-Ja-j](?![A-Za-z])"
+)
+_BOXED_LETTER_RE = re.compile(r"^\s*(?:\\text(?:bf)?\{)?\s*\(?([A-Za-z])\)?\s*\}?\s*$")
+_SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|。|\n")
+_MATH_SPAN_RE = re.compile(r"\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+_TIME_RE = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:\\text\{\s*|\\mathrm\{\s*)?"
+    r"(?:([ap])\.?\s*m\.?)?\s*\}?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """An answer read from a response and the cascade step that read it.
+
+    Attributes:
+        answer: the answer text as written (not normalised), or None when no step found one.
+        step: the step's name (``last 'Answer:' statement``, ``last \\boxed{}``,
+            ``last '####'``, ``bare letter``...), with what was left out of the text when
+            that mattered (``; text after '[/INST]' ignored``, ``, after </think>``); None
+            when nothing was found.
+    """
+
+    answer: str | None
+    step: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +232,14 @@ class ScoreResult:
         extracted: the extracted answer, or None when nothing answer-shaped was found.
         correct: True when the extracted answer matches the target.
         reason: ``match``, ``mismatch`` or ``no_answer`` (nothing extracted).
+        step: the name of the extraction step that read the answer (see :class:`Extraction`),
+            None when nothing was extracted.
     """
 
     extracted: str | None
     correct: bool
     reason: str
+    step: str | None = None
 
 
 def _check_constraint(output_constraint: str) -> None:
@@ -95,19 +249,15 @@ def _check_constraint(output_constraint: str) -> None:
         )
 
 
-def last_boxed(text: str) -> str | None:
-    r"""Content of the last ``\boxed{...}`` (or ``\fbox{...}``) with balanced braces.
-
-    Returns None when there is none or its braces never close.
-    """
-    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if start < 0:
-        return None
+def _boxed_at(text: str, start: int) -> str | None:
+    """Content of the box whose command starts at ``start`` (balanced braces), else None."""
     brace = text.find("{", start)
-    if brace < 0:
+    if brace < 0 or text[start:brace].strip() not in ("\\boxed", "\\fbox"):
         # "\boxed 5" form
         rest = text[start:].split(None, 1)
-        return rest[1].split("$")[0].strip() if len(rest) == 2 else None
+        if len(rest) == 2 and rest[0] in ("\\boxed", "\\fbox"):
+            return rest[1].split("$")[0].strip() or None
+        return None
     depth = 0
     for pos in range(brace, len(text)):
         ch = text[pos]
@@ -120,6 +270,23 @@ def last_boxed(text: str) -> str | None:
     return None
 
 
+def _last_boxed_pos(text: str) -> tuple[int, str] | None:
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    if start < 0:
+        return None
+    content = _boxed_at(text, start)
+    return None if content is None else (start, content)
+
+
+def last_boxed(text: str) -> str | None:
+    r"""Content of the last ``\boxed{...}`` (or ``\fbox{...}``) with balanced braces.
+
+    Returns None when there is none or its braces never close.
+    """
+    found = _last_boxed_pos(text)
+    return found[1] if found else None
+
+
 def _clean(text: str) -> str:
     """Strip markdown emphasis, quotes, surrounding whitespace and trailing punctuation."""
     text = text.replace("**", "").replace("__", "")
@@ -130,14 +297,42 @@ def _ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def cut_runaway(response: str) -> str:
-    """Text before the first runaway marker (new few-shot block, EOS string) after position 0."""
-    cut = len(response)
-    for marker in RUNAWAY_MARKERS:
-        pos = response.find(marker, 1)
+def _cut(response: str, stop: Iterable[str] | None = None) -> tuple[str, str | None]:
+    """Text before the first runaway/end marker or stop string after the start, and the marker."""
+    start = len(response) - len(response.lstrip())
+    markers = list(RUNAWAY_MARKERS)
+    for s in stop or ():
+        if isinstance(s, str) and len(s.strip()) >= 2 and s not in markers:
+            markers.append(s)
+    cut, which = len(response), None
+    for marker in markers:
+        pos = response.find(marker, start + 1)
         if 0 < pos < cut:
-            cut = pos
-    return response[:cut]
+            cut, which = pos, marker
+    return response[:cut], which
+
+
+def cut_runaway(response: str, stop: Iterable[str] | None = None) -> str:
+    """Text before the first runaway marker after the start.
+
+    Markers: :data:`FEW_SHOT_MARKERS`, :data:`END_MARKERS` and the run's ``stop`` strings
+    that have 2+ non-blank characters. A marker at the very start (after whitespace) is not
+    a cut: it opens the response.
+    """
+    return _cut(response, stop)[0]
+
+
+def _after_trace(response: str) -> tuple[str, bool]:
+    """Text after the last reasoning-trace end, when text follows it; else the response."""
+    best = -1
+    end_len = 0
+    for end in TRACE_ENDS:
+        pos = response.rfind(end)
+        if pos > best:
+            best, end_len = pos, len(end)
+    if best >= 0 and response[best + end_len :].strip():
+        return response[best + end_len :], True
+    return response, False
 
 
 def _fits_shape(answer: str, output_constraint: str) -> bool:
@@ -146,11 +341,38 @@ def _fits_shape(answer: str, output_constraint: str) -> bool:
         return bool(_LETTER_ALONE_RE.match(answer))
     if output_constraint in _WORD_PAIRS:
         return answer.casefold() in _WORD_PAIRS[output_constraint]
-    if output_constraint in ("integer", "final_number"):
+    if output_constraint in _NUMBER_CONSTRAINTS:
         return _parse_number(answer) is not None
-    if output_constraint == "boxed_expression":
-        return "\n" not in answer
     return "\n" not in answer
+
+
+def extract_strict_step(response: str | None, output_constraint: str) -> Extraction:
+    """:func:`extract_strict` with the name of the rule that read the answer."""
+    _check_constraint(output_constraint)
+    if not response:
+        return Extraction(None, None)
+    if output_constraint == "boxed_expression":
+        boxed = last_boxed(response)
+        if boxed:
+            return Extraction(boxed, STEP_BOXED)
+    if output_constraint in _NUMBER_CONSTRAINTS:
+        hit = _GSM_HASH_RE.search(response)
+        if hit:
+            return Extraction(hit.group(1), STEP_STRICT_HASH)
+        hit = _A_LINE_RE.search(response)
+        if hit:
+            return Extraction(hit.group(1), STEP_A_LINE)
+    hit = _STRICT_ANSWER_RE.search(response)
+    if hit:
+        answer = hit.group(1).strip()
+        if answer.endswith("."):
+            answer = answer[:-1]
+        answer = answer.strip()
+        return Extraction(answer or None, STEP_STRICT_ANSWER_IS if answer else None)
+    bare = response.strip()
+    if bare and _fits_shape(bare, output_constraint):
+        return Extraction(bare, STEP_WHOLE)
+    return Extraction(None, None)
 
 
 def extract_strict(response: str | None, output_constraint: str) -> str | None:
@@ -165,7 +387,8 @@ def extract_strict(response: str | None, output_constraint: str) -> str | None:
 
     Rules, in order:
         1. ``boxed_expression``: the last ``\\boxed{}``.
-        2. ``integer``/``final_number``: gsm8k ``#### N``, then a final ``A: N`` line.
+        2. ``integer``/``final_number``: the first gsm8k ``#### N`` (lm-eval ``strict-match``
+           takes the first match), then a final ``A: N`` line.
         3. The first "the answer is X" (case-sensitive, as lm-eval's BBH ``get-answer`` regex
            ``(?<=the answer is )(.*)(?=.)``), up to the end of its line, one final period
            dropped (the BBH authors' rule).
@@ -175,78 +398,247 @@ def extract_strict(response: str | None, output_constraint: str) -> str | None:
     Raises:
         ValueError: unknown ``output_constraint``.
     """
+    return extract_strict_step(response, output_constraint).answer
+
+
+# ---------------------------------------------------------------- lenient cascades
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    pos: int  # where the prefix starts
+    prefix: str  # the prefix as written
+    tail: str  # text after the prefix up to the next statement (or the end)
+
+
+def _statements(text: str) -> list[_Statement]:
+    """Answer statements of ``text`` in order, each with its tail."""
+    hits = list(ANSWER_PREFIX_RE.finditer(text))
+    out = []
+    for i, hit in enumerate(hits):
+        end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
+        out.append(_Statement(hit.start(), hit.group(0), text[hit.end() : end]))
+    return out
+
+
+def _first_line(tail: str) -> str:
+    for line in tail.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def _clause(tail: str) -> str:
+    """The first sentence of a statement's tail (its first non-empty line up to a sentence end)."""
+    line = _first_line(tail)
+    end = _SENTENCE_END_RE.search(line)
+    return line[: end.start()] if end else line
+
+
+def _letter_in(clause: str) -> tuple[str | None, bool]:
+    """(letter, hedged) of a statement clause: the stated option letter, or None.
+
+    ``hedged`` is True when the clause names two options (``(A) or (B)``).
+    """
+    head = clause.lstrip().translate(_OPTION_LETTERS)
+    lead = _LEAD_LETTER_RE.match(head) if not _NOT_A_LETTER_RE.match(head) else None
+    if lead:
+        letter = (lead.group(1) or lead.group(2)).upper()
+        if _HEDGE_RE.match(head[lead.end() :]):
+            return None, True
+        return letter, False
+    parens = _LETTER_PAREN_RE.findall(head)
+    if len({x.upper() for x in parens}) > 1:
+        return None, True
+    if parens:
+        return parens[0].upper(), False
+    boxed = last_boxed(head)
+    if boxed is not None:
+        hit = _BOXED_LETTER_RE.match(boxed)
+        if hit:
+            return hit.group(1).upper(), False
+    return None, False
+
+
+def _option_cascade(text: str) -> Extraction:
+    for st in reversed(_statements(text)):
+        clause = _clause(st.tail)
+        if not _clean(clause):
+            continue
+        letter, _hedged = _letter_in(clause)
+        if letter:
+            return Extraction(letter, _statement_step(st.prefix))
+        # an explicit statement without one letter ("(A) or (B)", "None of the above") is
+        # the model's answer, not a cue to hunt for a letter elsewhere
+        return Extraction(_clean(clause), _statement_step(st.prefix) + " (not one letter)")
+    boxed = last_boxed(text)
+    if boxed is not None:
+        hit = _BOXED_LETTER_RE.match(boxed.translate(_OPTION_LETTERS))
+        if hit:
+            return Extraction(hit.group(1).upper(), STEP_BOXED)
+    found = _LETTER_PAREN_RE.findall(text)
+    if found:
+        return Extraction(found[-1].upper(), STEP_PAREN_LETTER)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines:
+        last = _clean(lines[-1]).translate(_OPTION_LETTERS)
+        last = last.strip("$").removeprefix("\\boxed{").removeprefix("\\text{").rstrip("}")
+        hit = _LETTER_ALONE_RE.match(_clean(last))
+        if hit:
+            return Extraction(hit.group(1).upper(), STEP_BARE_LETTER)
+    return Extraction(None, None)
+
+
+def _number_of(clause: str) -> str | None:
+    """The number a statement clause states: after the last '=' when there is one, else the first."""
+    if "=" in clause:
+        after = _NUM_TOKEN_RE.findall(clause[clause.rfind("=") :])
+        if after:
+            return after[0].strip()
+    found = _NUM_TOKEN_RE.search(clause)
+    return found.group(0).strip() if found else None
+
+
+def _number_cascade(text: str) -> Extraction:
+    candidates: list[tuple[int, str, str]] = []  # (position, answer, step)
+    hashes = list(_HASH_RE.finditer(text))
+    if hashes:
+        candidates.append((hashes[-1].start(), hashes[-1].group(1).strip(), STEP_HASH))
+    for st in reversed(_statements(text)):
+        number = _number_of(_clause(st.tail))
+        if number is not None:
+            candidates.append((st.pos, number, _statement_step(st.prefix)))
+            break
+    boxed = _last_boxed_pos(text)
+    if boxed is not None:
+        number = _number_of(boxed[1])
+        if number is not None:
+            candidates.append((boxed[0], number, STEP_BOXED))
+    a_line = _A_LINE_RE.search(text)
+    if a_line:
+        candidates.append((a_line.start(1), a_line.group(1), STEP_A_LINE))
+    if candidates:
+        _pos, answer, step = max(candidates, key=lambda c: c[0])
+        return Extraction(answer, step)
+    found = _NUM_TOKEN_RE.findall(text)
+    if found:
+        return Extraction(found[-1].strip().rstrip("."), STEP_NUMBER)
+    return Extraction(None, None)
+
+
+def _math_span(text: str) -> str | None:
+    spans = _MATH_SPAN_RE.findall(text)
+    if not spans:
+        return None
+    content = next((part for part in spans[-1] if part), "")
+    return content.strip() or None
+
+
+def _math_cascade(text: str) -> Extraction:
+    boxed = last_boxed(text)
+    if boxed:
+        return Extraction(boxed, STEP_BOXED)
+    for st in reversed(_statements(text)):
+        line = _first_line(st.tail)
+        if not line:
+            continue
+        if line.startswith("$") or line.startswith("\\(") or line.startswith("\\["):
+            head = _MATH_SPAN_RE.match(line)
+            if head:
+                content = next((part for part in head.groups() if part), "").strip()
+                if content:
+                    return Extraction(content.rstrip("."), _statement_step(st.prefix))
+        clause = _clean(_clause(st.tail))
+        if clause:
+            return Extraction(clause, _statement_step(st.prefix))
+    span = _math_span(text)
+    if span:
+        return Extraction(span, STEP_MATH_SPAN)
+    found = _NUM_TOKEN_RE.findall(text)
+    if found:
+        return Extraction(found[-1].strip().rstrip("."), STEP_NUMBER)
+    return Extraction(None, None)
+
+
+def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
+    pattern = re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
+    for st in reversed(_statements(text)):
+        clause = _clause(st.tail)
+        if not _clean(clause):
+            continue
+        hit = pattern.search(clause)
+        if hit:
+            return Extraction(hit.group(1), _statement_step(st.prefix))
+        return Extraction(_clean(clause), _statement_step(st.prefix) + f" (not {'/'.join(words)})")
+    found = pattern.findall(text)
+    if found:
+        return Extraction(found[-1], f"last '{words[0]}'/'{words[1]}' word")
+    return Extraction(None, None)
+
+
+def _text_cascade(text: str) -> Extraction:
+    for st in reversed(_statements(text)):
+        line = _clean(_first_line(st.tail))
+        if line:
+            return Extraction(line, _statement_step(st.prefix))
+    lines = [line for line in text.splitlines() if line.strip()]
+    if lines and _clean(lines[-1]):
+        return Extraction(_clean(lines[-1]), STEP_LAST_LINE)
+    return Extraction(None, None)
+
+
+_CASCADES: dict[str, Callable[[str], Extraction]] = {
+    "option_letter": _option_cascade,
+    "integer": _number_cascade,
+    "final_number": _number_cascade,
+    "boxed_expression": _math_cascade,
+    "bracket_sequence": _text_cascade,
+    "word_list": _text_cascade,
+    "free_text": _text_cascade,
+}
+
+
+def extract_lenient_step(
+    response: str | None, output_constraint: str, stop: Iterable[str] | None = None
+) -> Extraction:
+    """The model's own final answer and the cascade step that read it.
+
+    Args:
+        response: raw model output.
+        output_constraint: one of :data:`OUTPUT_CONSTRAINTS`.
+        stop: the run's stop strings (lm-eval ``until``); those with 2+ non-blank characters
+            end the answer text like :data:`END_MARKERS` do.
+
+    Returns:
+        :class:`Extraction`; the text read and the cascades are described in the module
+        docstring. ``Extraction(None, None)`` when no step found an answer.
+
+    Raises:
+        ValueError: unknown ``output_constraint``.
+    """
     _check_constraint(output_constraint)
     if not response:
-        return None
-    if output_constraint == "boxed_expression":
-        boxed = last_boxed(response)
-        if boxed:
-            return boxed
-    if output_constraint in ("integer", "final_number"):
-        hit = _GSM_HASH_RE.search(response)
-        if hit:
-            return hit.group(1)
-        hit = _A_LINE_RE.search(response)
-        if hit:
-            return hit.group(1)
-    hit = _STRICT_ANSWER_RE.search(response)
-    if hit:
-        answer = hit.group(1).strip()
-        if answer.endswith("."):
-            answer = answer[:-1]
-        answer = answer.strip()
-        return answer or None
-    bare = response.strip()
-    if bare and _fits_shape(bare, output_constraint):
-        return bare
-    return None
-
-
-def _last_word(text: str, words: tuple[str, str]) -> str | None:
-    pattern = re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
-    found = pattern.findall(text)
-    return found[-1] if found else None
-
-
-def _lenient_from(text: str, output_constraint: str, whole_text: bool) -> str | None:
-    """Last answer-shaped token of ``text`` for the constraint, or None."""
-    if output_constraint == "option_letter":
-        found = _LETTER_PAREN_RE.findall(text)
-        if len({letter.upper() for letter in found}) > 1 and not whole_text:
-            return _clean(text)  # hedged answer phrase such as "(A) or (B)": not one letter
-        if found:
-            return found[-1].upper()
-        cleaned = _clean(text)
-        hit = _LETTER_ALONE_RE.match(cleaned)
-        return hit.group(1).upper() if hit else None
+        return Extraction(None, None)
+    text, after_trace = _after_trace(response)
+    text, marker = _cut(text, stop)
     if output_constraint in _WORD_PAIRS:
-        return _last_word(text, _WORD_PAIRS[output_constraint])
-    if output_constraint in ("integer", "final_number"):
-        found = _NUMBER_RE.findall(text)
-        return found[-1].rstrip(".") if found else None
-    if output_constraint == "boxed_expression":
-        boxed = last_boxed(text)
-        if boxed:
-            return boxed
-        dollars = re.findall(r"\$([^$]+)\$", text)
-        if dollars:
-            return dollars[-1].strip()
-        found = _NUMBER_RE.findall(text)
-        return found[-1] if found else None
-    cleaned = _clean(text)
-    return cleaned or None
+        found = _word_cascade(text, _WORD_PAIRS[output_constraint])
+    else:
+        found = _CASCADES[output_constraint](text)
+    if found.answer is None or found.step is None:
+        return Extraction(None, None)
+    step = found.step
+    if after_trace:
+        step += ", after the reasoning trace"
+    if marker is not None:
+        step += f"; text after {marker.strip()!r} ignored"
+    return Extraction(found.answer, step)
 
 
-def extract_lenient(response: str | None, output_constraint: str) -> str | None:
-    """Generous extraction: the last answer-shaped token, ignoring runaway continuations.
-
-    Steps: cut at the first runaway marker (:data:`RUNAWAY_MARKERS`); if an "answer is /
-    answer: / final answer" phrase is present, the answer comes from the text after the last
-    one (its cleaned text when nothing answer-shaped is there); otherwise from the whole (cut)
-    text. Per constraint: last ``(X)`` or bare letter; last yes/no, true/false,
-    valid/invalid word; last number; last ``\\boxed{}`` or ``$...$``; for free text the
-    phrase's text (or the last non-empty line) with markdown, quotes and trailing punctuation
-    stripped.
+def extract_lenient(
+    response: str | None, output_constraint: str, stop: Iterable[str] | None = None
+) -> str | None:
+    """The model's own final answer (:func:`extract_lenient_step` without the step name).
 
     Returns:
         The answer text, or None.
@@ -254,29 +646,10 @@ def extract_lenient(response: str | None, output_constraint: str) -> str | None:
     Raises:
         ValueError: unknown ``output_constraint``.
     """
-    _check_constraint(output_constraint)
-    if not response:
-        return None
-    text = cut_runaway(response)
-    if output_constraint == "boxed_expression":
-        boxed = last_boxed(text)
-        if boxed:
-            return boxed
-    if output_constraint in ("integer", "final_number"):
-        hit = _GSM_HASH_RE.search(text) or _A_LINE_RE.search(text)
-        if hit:
-            return hit.group(1)
-    phrases = list(_LENIENT_ANSWER_RE.finditer(text))
-    if phrases:
-        tail = phrases[-1].group(1).strip()
-        answer = _lenient_from(tail, output_constraint, whole_text=False)
-        # An explicit answer phrase wins: a non-answer there ("(None of the above)") is the
-        # model's answer, not a cue to hunt for a letter elsewhere.
-        return answer or _clean(tail) or None
-    if output_constraint in ("free_text", "word_list", "bracket_sequence"):
-        lines = [line for line in text.splitlines() if line.strip()]
-        return _clean(lines[-1]) if lines else None
-    return _lenient_from(text, output_constraint, whole_text=True)
+    return extract_lenient_step(response, output_constraint, stop).answer
+
+
+# ---------------------------------------------------------------- matching
 
 
 def _parse_number(text: str) -> Decimal | None:
@@ -291,16 +664,358 @@ def _parse_number(text: str) -> Decimal | None:
         return None
 
 
+_NUMBER_NOISE = (
+    ("{,}", ""),
+    ("\\,", ""),
+    ("\\!", ""),
+    ("\\ ", ""),
+    ("\u2009", ""),
+    ("\u202f", ""),
+    ("\u00a0", ""),
+    ("\\$", ""),
+    ("\\%", ""),
+    ("−", "-"),
+)
+_CURRENCY = "$€£¥₹"
+
+
+def _number_value(text: str) -> Decimal | None:
+    """Value of a number as written in an answer, else None.
+
+    Accepts thousands separators (``1,000``, ``9{,}500``, ``10\\,000``, thin spaces),
+    currency (``$``, ``\\$``, ``€``, ``£``, ``¥``, ``₹``), percent (``50%``, ``50\\%``, read
+    as 50), math delimiters (``$18$``, ``\\(18\\)``, ``\\boxed{18}``, ``\\text{18}``) and a
+    trailing period. ``29.00`` is 29.
+    """
+    raw = text.strip()
+    boxed = last_boxed(raw)
+    if boxed is not None:
+        raw = boxed
+    for old, new in _NUMBER_NOISE:
+        raw = raw.replace(old, new)
+    raw = _strip_latex_wrappers(raw)
+    raw = _clean(raw).replace(" ", "").strip(_CURRENCY).rstrip("%")
+    if raw.startswith(("-", "+")) and raw[1:2] in _CURRENCY:
+        raw = raw[0] + raw[2:]
+    if "," in raw:
+        if not re.fullmatch(r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", raw):
+            return None
+        raw = raw.replace(",", "")
+    if not _VALUE_NUMBER_RE.match(raw):
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        return None
+
+
 def _option_letter(text: str) -> str | None:
     cleaned = _clean(text)
     if len({letter.upper() for letter in _LETTER_PAREN_RE.findall(cleaned)}) > 1:
         return None  # hedged: "(A) or (B)"
     hit = _LETTER_ALONE_RE.match(cleaned) or _LETTER_LEADING_RE.match(cleaned)
+    if hit is None:
+        # a letter in math or box wrappers: "$B$", "\boxed{B}", "\text{(B)}"
+        unwrapped = _strip_latex_wrappers(last_boxed(cleaned) or cleaned)
+        hit = _LETTER_ALONE_RE.match(_clean(unwrapped))
     return hit.group(1).upper() if hit else None
 
 
+def _strip_latex_wrappers(text: str) -> str:
+    text = text.strip().strip("$").strip()
+    for wrapper in ("\\(", "\\)", "\\[", "\\]", "\\displaystyle"):
+        text = text.replace(wrapper, "")
+    if text.startswith("\\text{") and text.endswith("}"):
+        text = text[6:-1]
+    return text.strip()
+
+
+# ---- exact arithmetic on the LaTeX of integers, decimals, fractions, powers, factorials
+
+_EXACT_TOKEN_RE = re.compile(
+    r"\s*(\d+(?:\.\d+)?|\.\d+|\\[dt]?frac|\\left|\\right|\\cdot|\\times|\\div|[-+*/^!(){}])"
+)
+_MAX_BITS = 80_000  # refuse powers whose result would be larger (2006! is ~19,000 bits)
+
+
+class _NotExact(Exception):
+    """The text is not an exact arithmetic expression this evaluator reads."""
+
+
+def _exact_value(text: str) -> Fraction | None:
+    """Exact rational value of an arithmetic LaTeX expression, else None.
+
+    Grammar: numbers, ``+ - * / \\cdot \\times \\div``, ``^`` (integer exponents, braced or
+    one digit), postfix ``!`` (n <= 5000), ``\\frac{a}{b}``/``\\dfrac``/``\\tfrac`` (also
+    ``\\frac12``), ``( )``, ``{ }``, ``\\left``/``\\right``. Anything else (variables,
+    ``\\sqrt``, ``\\pi``, commas) is not exact: None.
+    """
+    src = text.replace(" ", "")
+    if not src:
+        return None
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(src):
+        hit = _EXACT_TOKEN_RE.match(src, pos)
+        if not hit:
+            return None
+        tok = hit.group(1)
+        if tok in ("\\left", "\\right"):
+            pos = hit.end()
+            continue
+        if tok in ("\\frac", "\\dfrac", "\\tfrac") and src[hit.end() : hit.end() + 1].isdigit():
+            # \frac12: two one-digit arguments
+            digits = src[hit.end() : hit.end() + 2]
+            if len(digits) < 2 or not digits.isdigit():
+                return None
+            tokens += ["\\frac", "{", digits[0], "}", "{", digits[1], "}"]
+            pos = hit.end() + 2
+            continue
+        tokens.append(tok)
+        pos = hit.end()
+    try:
+        value, end = _exact_sum(tokens, 0)
+    except (_NotExact, ZeroDivisionError, IndexError):
+        return None
+    return value if end == len(tokens) else None
+
+
+def _exact_sum(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    value, i = _exact_product(tokens, i)
+    while i < len(tokens) and tokens[i] in ("+", "-"):
+        op = tokens[i]
+        right, i = _exact_product(tokens, i + 1)
+        value = value + right if op == "+" else value - right
+    return value, i
+
+
+def _exact_product(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    value, i = _exact_unary(tokens, i)
+    while i < len(tokens) and tokens[i] in ("*", "/", "\\cdot", "\\times", "\\div"):
+        op = tokens[i]
+        right, i = _exact_unary(tokens, i + 1)
+        value = value / right if op in ("/", "\\div") else value * right
+    return value, i
+
+
+def _exact_unary(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    if tokens[i] in ("-", "+"):
+        value, j = _exact_unary(tokens, i + 1)
+        return (-value if tokens[i] == "-" else value), j
+    return _exact_power(tokens, i)
+
+
+def _exact_power(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    base, i = _exact_postfix(tokens, i)
+    if i < len(tokens) and tokens[i] == "^":
+        if tokens[i + 1] == "{":
+            exponent, i = _exact_group(tokens, i + 1, "{", "}")
+        elif tokens[i + 1] in ("-", "+"):
+            exponent, i = _exact_unary(tokens, i + 1)
+        else:
+            tok = tokens[i + 1]
+            if not tok.isdigit():
+                raise _NotExact
+            exponent, i = Fraction(int(tok[0])), i + 2
+            if len(tok) > 1:  # "2^10" in LaTeX is 2^1 followed by 0: not a clean expression
+                raise _NotExact
+        if exponent.denominator != 1:
+            raise _NotExact
+        size = max(base.numerator.bit_length(), base.denominator.bit_length())
+        if size * abs(exponent.numerator) > _MAX_BITS:
+            raise _NotExact
+        base = base**exponent.numerator
+    return base, i
+
+
+def _exact_postfix(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    value, i = _exact_atom(tokens, i)
+    while i < len(tokens) and tokens[i] == "!":
+        if value.denominator != 1 or not 0 <= value.numerator <= 5000:
+            raise _NotExact
+        result = 1
+        for k in range(2, value.numerator + 1):
+            result *= k
+        value, i = Fraction(result), i + 1
+    return value, i
+
+
+def _exact_group(tokens: list[str], i: int, open_: str, close: str) -> tuple[Fraction, int]:
+    if tokens[i] != open_:
+        raise _NotExact
+    value, i = _exact_sum(tokens, i + 1)
+    if tokens[i] != close:
+        raise _NotExact
+    return value, i + 1
+
+
+def _exact_atom(tokens: list[str], i: int) -> tuple[Fraction, int]:
+    tok = tokens[i]
+    if tok[0].isdigit() or tok[0] == ".":
+        return Fraction(tok), i + 1
+    if tok == "(":
+        return _exact_group(tokens, i, "(", ")")
+    if tok == "{":
+        return _exact_group(tokens, i, "{", "}")
+    if tok in ("\\frac", "\\dfrac", "\\tfrac"):
+        num, i = _exact_group(tokens, i + 1, "{", "}")
+        den, i = _exact_group(tokens, i, "{", "}")
+        return num / den, i
+    raise _NotExact
+
+
+# ---- structured answers: times, \pm, lists, tuples, intervals, sets
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at commas outside brackets and braces."""
+    parts, depth, current = [], 0, []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if text.startswith("\\{", i) or text.startswith("\\}", i):
+            depth += 1 if ch == "\\" and text[i + 1] == "{" else -1
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [p.strip() for p in parts]
+
+
+_LIST_WORDS_RE = re.compile(
+    r"\\text\{\s*(?:and|or)\s*\}|\\(?:q)?quad|(?<![a-zA-Z])(?:and|or)(?![a-zA-Z])"
+)
+_ASSIGN_RE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*(?!=)")
+
+
+def _normalise_math(text: str) -> str:
+    text = _strip_latex_wrappers(text)
+    for old, new in _NUMBER_NOISE:
+        text = text.replace(old, new)
+    return text.strip().rstrip(".").strip()
+
+
+def _elements(text: str) -> tuple[str, list[str]] | None:
+    """``("tuple"|"set"|"interval"..., parts)`` for a bracketed answer, else None."""
+    body = text.strip()
+    if body.startswith("\\{") and body.endswith("\\}"):
+        return "set", _split_top(body[2:-2])
+    if body.startswith("\\left"):
+        body = body.replace("\\left", "").replace("\\right", "")
+    if len(body) >= 2 and body[0] in "([" and body[-1] in ")]":
+        depth = 0
+        for pos, ch in enumerate(body):
+            depth += ch in "([{"
+            depth -= ch in ")]}"
+            if depth == 0 and pos < len(body) - 1:
+                return None  # "(1)(2)": not one bracketed answer
+        parts = _split_top(body[1:-1])
+        if len(parts) >= 2:
+            return body[0] + body[-1], parts
+    return None
+
+
+def _answers_list(text: str) -> list[str]:
+    """Several answers ("1, 2, and 3", "\\pm 2") as a list; one answer as a list of one."""
+    text = _LIST_WORDS_RE.sub(",", text)
+    parts = [p for p in _split_top(text) if p]
+    out: list[str] = []
+    for part in parts:
+        pm = part.replace("\\mp", "\\pm")
+        if pm.count("\\pm") == 1 and "\\{" not in pm:
+            left, right = pm.split("\\pm")
+            left, right = left.strip(), right.strip()
+            if left:
+                out += [f"{left}+({right})", f"{left}-({right})"]
+            else:
+                out += [right, f"-({right})"]
+        else:
+            out.append(part)
+    return out or [text]
+
+
+def _time_of(text: str) -> tuple[int, int, int, str | None] | None:
+    hit = _TIME_RE.match(text.strip())
+    if not hit:
+        return None
+    ampm = hit.group(4).lower() if hit.group(4) else None
+    return int(hit.group(1)), int(hit.group(2)), int(hit.group(3) or 0), ampm
+
+
 def _math_equal(answer: str, target: str) -> bool:
-    """math-verify equivalence; the signal-based timeout is used only on the main thread."""
+    """Equivalence of two math answers (the ``boxed_expression`` rules of :func:`answers_match`)."""
+    left, right = _normalise_math(answer), _normalise_math(target)
+    if left.replace(" ", "") == right.replace(" ", ""):
+        return True
+    left, right = _ASSIGN_RE.sub("", left), _ASSIGN_RE.sub("", right)
+    left_time, right_time = _time_of(left), _time_of(right)
+    if left_time or right_time:
+        if not (left_time and right_time):
+            return False
+        same_clock = left_time[:3] == right_time[:3]
+        return same_clock and (None in (left_time[3], right_time[3]) or left_time == right_time)
+    left_num, right_num = _number_value(left), _number_value(right)
+    if left_num is not None and right_num is not None:
+        return left_num == right_num  # before list splitting: "10,000" is one number
+    left_parts, right_parts = _elements(left), _elements(right)
+    if left_parts or right_parts:
+        if left_parts is None or right_parts is None:
+            return _math_scalar_equal(left, right)
+        (kind_l, items_l), (kind_r, items_r) = left_parts, right_parts
+        if len(items_l) != len(items_r):
+            return False
+        if kind_l == "set" or kind_r == "set":
+            return kind_l == kind_r and _same_multiset(items_l, items_r)
+        if kind_l != kind_r:
+            return False
+        return all(_math_equal(a, b) for a, b in zip(items_l, items_r, strict=True))
+    many_l, many_r = _answers_list(left), _answers_list(right)
+    if len(many_l) > 1 or len(many_r) > 1:
+        return len(many_l) == len(many_r) and _same_multiset(many_l, many_r)
+    return _math_scalar_equal(left, right)
+
+
+def _same_multiset(left: list[str], right: list[str]) -> bool:
+    remaining = list(right)
+    for item in left:
+        for k, other in enumerate(remaining):
+            if _math_equal(item, other):
+                del remaining[k]
+                break
+        else:
+            return False
+    return not remaining
+
+
+def _math_scalar_equal(left: str, right: str) -> bool:
+    if left.replace(" ", "") == right.replace(" ", ""):
+        return True
+    left_num, right_num = _number_value(left), _number_value(right)
+    if left_num is not None and right_num is not None:
+        return left_num == right_num
+    left_exact, right_exact = _exact_value(left), _exact_value(right)
+    if left_exact is not None and right_exact is not None:
+        return (
+            left_exact == right_exact
+        )  # exact expressions compare exactly, never within a tolerance
+    return _math_verify_equal(left, right)
+
+
+def _math_verify_equal(answer: str, target: str) -> bool:
+    """math-verify equivalence, its numeric "equal" checked to a relative 1e-6.
+
+    The signal-based timeout is used only on the main thread.
+    """
     try:
         from math_verify import parse, verify
     except ImportError:  # pragma: no cover - math-verify is a declared dependency
@@ -312,32 +1027,47 @@ def _math_equal(answer: str, target: str) -> bool:
         pred = parse(f"\\boxed{{{answer}}}", parsing_timeout=timeout)
         if not gold or not pred:
             return False
-        return bool(verify(gold, pred, timeout_seconds=timeout))
+        if not verify(gold, pred, timeout_seconds=timeout):
+            return False
+        return _relatively_close(gold[0], pred[0])
     except Exception:  # math-verify raises many kinds on odd LaTeX; unparseable = no match
         return False
 
 
-def _strip_latex_wrappers(text: str) -> str:
-    text = text.strip().strip("$").strip()
-    for wrapper in ("\\(", "\\)", "\\[", "\\]"):
-        text = text.replace(wrapper, "")
-    if text.startswith("\\text{") and text.endswith("}"):
-        text = text[6:-1]
-    return text.strip()
+def _relatively_close(gold: object, pred: object) -> bool:
+    """False when both are numbers whose values differ by more than 1e-6 relative."""
+    import sympy
+
+    if not (isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr)):
+        return True
+    if not (gold.is_number and pred.is_number):
+        return True
+    try:
+        a, b = complex(sympy.N(gold, 40)), complex(sympy.N(pred, 40))
+    except (TypeError, ValueError, OverflowError):
+        return True
+    scale = max(abs(a), abs(b))
+    return scale == 0 or abs(a - b) <= 1e-6 * scale
 
 
 def answers_match(answer: str | None, target: str | None, output_constraint: str) -> bool:
     """Whether an extracted answer equals the target under the constraint's normalisation.
 
-    * ``option_letter``: ``(A)``, ``A``, ``a`` and ``(A) text`` are the letter A; when either
-      side is not a letter (free-text targets such as BBH movie_recommendation 163
-      ``Monsters, Inc``), whitespace-normalised exact comparison.
+    * ``option_letter``: ``(A)``, ``A``, ``a``, ``$A$``, ``\\boxed{A}`` and ``(A) text`` are
+      the letter A (a bare-letter target ``D`` equals ``(D)``); when either side is not a
+      letter (free-text targets such as BBH movie_recommendation 163 ``Monsters, Inc``),
+      whitespace-normalised exact comparison.
     * ``yes_no``/``true_false``/``valid_invalid``: case-folded, punctuation stripped.
-    * ``integer``/``final_number``: numeric equality (``1,000`` == ``1000``, ``18.0`` ==
-      ``18``, ``$18`` == ``18``); non-numbers compare as text.
-    * ``boxed_expression``: plain numbers compare numerically without math-verify; otherwise
-      equal text after removing spaces, else math-verify ``verify(parse(gold), parse(pred))``
-      (exceptions count as no match).
+    * ``integer``/``final_number``: numeric equality (``1,000`` == ``9{,}500``-style
+      separators, ``18.0`` == ``18``, ``29.00`` == ``29``, ``$18`` == ``18``, ``50\\%`` ==
+      ``50``, ``$\\boxed{561}$`` == ``561``); non-numbers compare as text.
+    * ``boxed_expression``: equal text after removing spaces and math delimiters; else
+      times (``h:mm``), tuples/intervals (brackets and elements in order), sets (``\\{...\\}``,
+      any order), several answers (``1, 2, and 3``, ``\\pm 2``: the same answers in any
+      order), numbers by value, exact expressions (integers, decimals, fractions, powers,
+      factorials) as exact rationals, otherwise math-verify ``verify(parse(gold),
+      parse(pred))`` with its numeric "equal" confirmed to a relative 1e-6 (exceptions count
+      as no match).
     * ``bracket_sequence``/``word_list``/``free_text``: whitespace-normalised exact.
 
     The target is first cleaned with :func:`clean_target` (a gsm8k ``... #### 18`` reference
@@ -360,23 +1090,14 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
         return _ws(answer) == _ws(target)
     if output_constraint in _WORD_PAIRS:
         return _clean(answer).casefold() == _clean(target).casefold()
-    if output_constraint in ("integer", "final_number"):
-        # "$\boxed{561}$" or "$561$" is the number 561 (AIME-style answers)
+    if output_constraint in _NUMBER_CONSTRAINTS:
+        left_num, right_num = _number_value(answer), _number_value(target)
+        if left_num is not None and right_num is not None:
+            return left_num == right_num
         boxed = last_boxed(answer)
-        answer = _strip_latex_wrappers(boxed if boxed is not None else answer)
-        left_num, right_num = _parse_number(answer), _parse_number(target)
-        if left_num is not None and right_num is not None:
-            return left_num == right_num
-        return _ws(answer) == _ws(target)
+        return _ws(_strip_latex_wrappers(boxed if boxed is not None else answer)) == _ws(target)
     if output_constraint == "boxed_expression":
-        left_num, right_num = _parse_number(answer), _parse_number(target)
-        if left_num is not None and right_num is not None:
-            return left_num == right_num
-        left_s = _strip_latex_wrappers(answer).replace(" ", "")
-        right_s = _strip_latex_wrappers(target).replace(" ", "")
-        if left_s == right_s:
-            return True
-        return _math_equal(_strip_latex_wrappers(answer), _strip_latex_wrappers(target))
+        return _math_equal(answer, target)
     return _ws(answer) == _ws(target)
 
 
@@ -405,6 +1126,7 @@ def score(
     target: str | None,
     output_constraint: str,
     mode: str = "strict",
+    stop: Iterable[str] | None = None,
 ) -> ScoreResult:
     """Extract an answer from ``response`` and compare it with ``target``.
 
@@ -412,39 +1134,47 @@ def score(
         response: raw model output.
         target: reference answer (cleaned with :func:`clean_target`).
         output_constraint: one of :data:`OUTPUT_CONSTRAINTS`.
-        mode: ``strict`` (:func:`extract_strict`) or ``lenient`` (:func:`extract_lenient`).
+        mode: ``strict`` (:func:`extract_strict`) or ``lenient`` (:func:`extract_lenient_step`).
+        stop: the run's stop strings, for ``lenient`` (see :func:`extract_lenient_step`).
 
     Returns:
-        :class:`ScoreResult`; ``reason`` is ``no_answer`` when extraction found nothing.
+        :class:`ScoreResult`; ``reason`` is ``no_answer`` when extraction found nothing;
+        ``step`` names the extraction step.
 
     Raises:
         ValueError: unknown mode or constraint.
     """
     if mode == "strict":
-        extracted = extract_strict(response, output_constraint)
+        found = extract_strict_step(response, output_constraint)
     elif mode == "lenient":
-        extracted = extract_lenient(response, output_constraint)
+        found = extract_lenient_step(response, output_constraint, stop)
     else:
         raise ValueError(f"unknown scoring mode {mode!r}; valid: strict, lenient")
-    if extracted is None:
+    if found.answer is None:
         return ScoreResult(None, False, "no_answer")
-    ok = answers_match(extracted, clean_target(target, output_constraint), output_constraint)
-    return ScoreResult(extracted, ok, "match" if ok else "mismatch")
+    ok = answers_match(found.answer, clean_target(target, output_constraint), output_constraint)
+    return ScoreResult(found.answer, ok, "match" if ok else "mismatch", found.step)
+
+
+_BARE_OPTION_TARGET_RE = re.compile(r"^\(?[A-J]\)?$")
 
 
 def infer_output_constraint_from_target(target: str | None) -> str:
     """Guess the output constraint from a target string (fallback when the taxonomy gives none).
 
-    ``(A)`` → option_letter; yes/no, true/false, valid/invalid (any case) → their pair; an
-    integer → integer; another plain number or a ``#### N`` reference → final_number;
-    closing/opening brackets only → bracket_sequence; LaTeX-looking text → boxed_expression;
-    several lowercase words → word_list; anything else (and None) → free_text.
+    ``(A)``, or one capital letter A–J (GPQA, MMLU, MMLU-Pro style ``D``) → option_letter;
+    yes/no, true/false, valid/invalid (any case) → their pair; an integer → integer; another
+    plain number or a ``#### N`` reference → final_number; closing/opening brackets only →
+    bracket_sequence; LaTeX-looking text → boxed_expression; several lowercase words →
+    word_list; anything else (and None) → free_text.
     """
     if target is None:
         return "free_text"
     text = target.strip()
     folded = text.casefold().rstrip(".")
     if _LETTER_ALONE_RE.match(text) and text.startswith("("):
+        return "option_letter"
+    if _BARE_OPTION_TARGET_RE.match(text):
         return "option_letter"
     for constraint, words in _WORD_PAIRS.items():
         if folded in words:

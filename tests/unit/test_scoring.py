@@ -140,10 +140,10 @@ def test_math_verify_in_worker_thread() -> None:
 
 def test_score_reasons_and_targets() -> None:
     assert score("So the answer is (B).", "(B)", "option_letter") == ScoreResult(
-        "(B)", True, "match"
+        "(B)", True, "match", "first 'the answer is'"
     )
     assert score("So the answer is (C).", "(B)", "option_letter") == ScoreResult(
-        "(C)", False, "mismatch"
+        "(C)", False, "mismatch", "first 'the answer is'"
     )
     assert score("I am not sure", "(B)", "option_letter") == ScoreResult(None, False, "no_answer")
     gsm_target = "Janet sells 9 eggs.\n#### 18"
