@@ -1,0 +1,51 @@
+"""Pilot test: the app shows user text verbatim (case ext-05): a run named ``llama2[chat]``
+and responses holding ``[/INST]`` and ``[bold]`` on the runs, slices, samples and sample
+screens, never read as markup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pilot_helpers import SIZE, settle
+from pilot_helpers import static_text as text
+from pilot_helpers import table_rows as rows
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.sample_detail import SampleDetailScreen
+from capslice_tui.app.screens.samples import SamplesScreen
+from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.workspace import Workspace
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ext-05-markup-in-text"
+RUN = "llama2[chat]"
+
+
+async def test_markup_like_text_is_shown_verbatim(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    ws = Workspace(store)
+    ws.ingest([CASE / "llama2chat_arith.jsonl"], run=RUN)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert any(RUN in cell for row in rows(app) for cell in row)  # runs screen
+
+        app.push_screen(SlicesScreen(RUN, None))
+        await settle(app, pilot)
+        assert RUN in str(app.screen.sub_title)
+        assert RUN in text(app, "#title")
+
+        app.push_screen(SamplesScreen(RUN))
+        await settle(app, pilot)
+        cells = [cell for row in rows(app) for cell in row]
+        assert any("[bold]42[/bold]" in c for c in cells), cells
+        assert any(c.startswith("7 * 8 = 56") for c in cells), cells  # cut at 80 columns
+
+        sample_id = next(r["id"] for r in ws.samples(RUN, limit=5)[0] if r["doc_id"] == "1")
+        app.push_screen(SampleDetailScreen(sample_id))
+        await settle(app, pilot)
+        assert "[bold]42[/bold]" in text(app, "#response")
+
+        first = next(r["id"] for r in ws.samples(RUN, limit=5)[0] if r["doc_id"] == "0")
+        app.push_screen(SampleDetailScreen(first))
+        await settle(app, pilot)
+        assert "[/INST] [INST] What is 9 * 9? [/INST]" in text(app, "#response")

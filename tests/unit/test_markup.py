@@ -1,0 +1,81 @@
+"""Text is shown verbatim everywhere: user text is never read as Rich markup (case ext-05).
+
+A run named ``llama2[chat]`` and responses holding ``[/INST]`` (a closing tag Rich cannot match:
+a MarkupError traceback before) and ``[bold]...[/bold]`` (silently turned bold and dropped)
+must print as written in every CLI listing, in all three ``--format`` outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+from capslice_tui.render import emit_table
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ext-05-markup-in-text"
+RUN = "llama2[chat]"
+
+
+def cli(store: Path, *args: str) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args])
+    assert res.exit_code == 0, res.output
+    assert res.exception is None, res.exception
+    return res.output
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "s.db"
+    out = cli(path, "ingest", str(CASE / "llama2chat_arith.jsonl"), "--run", RUN)
+    assert f"{RUN}: 3 new samples" in out
+    return path
+
+
+def test_samples_print_markup_like_text_literally(store: Path) -> None:
+    out = cli(store, "samples", "--run", RUN, "--limit", "10")
+    assert "[/INST]" in out
+    assert "[bold]42[/bold]" in out
+    assert "[/model/2013/V20%200177200.jpg]" in out
+
+
+def test_runs_and_slices_show_the_run_name_as_written(store: Path) -> None:
+    runs = cli(store, "runs")
+    assert RUN in runs.splitlines()[1]
+    slices = cli(store, "slices", "--run", RUN)
+    assert f"{RUN} by task" in slices
+
+
+@pytest.mark.parametrize("fmt", ["md", "json"])
+def test_other_formats_keep_the_text(store: Path, fmt: str) -> None:
+    out = cli(store, "samples", "--run", RUN, "--format", fmt)
+    assert "[/INST]" in out and "[bold]42[/bold]" in out
+    if fmt == "json":
+        responses = [s["response"] for s in json.loads(out)["samples"]]
+        assert "[bold]42[/bold]" in responses
+
+
+def test_sample_detail_prints_response_and_question(store: Path) -> None:
+    out = cli(store, "sample", "2")
+    assert "--- question ---\nWhat is 12 + 30?" in out
+    assert "--- response ---\n[bold]42[/bold]" in out
+
+
+def test_emit_table_cells_titles_and_notes_are_verbatim(capsys: pytest.CaptureFixture) -> None:
+    emit_table(
+        ["name [x]", "text"],
+        [["[red]r[/red]", ":smile: [/INST] [link=http://x]y[/link]"]],
+        "table",
+        title="[bold]t[/bold]",
+        notes=["[/note]", ":thumbs_up:"],
+    )
+    out = capsys.readouterr().out
+    for s in ("name [x]", "[red]r[/red]", ":smile: [/INST] [link=http://x]y[/link]",
+              "[bold]t[/bold]", "[/note]", ":thumbs_up:"):  # fmt: skip
+        assert s in out, s
+    emit_table(["h"], [], "table", title="[b]empty[/b]", notes=["[/x]"])
+    out = capsys.readouterr().out
+    assert "[b]empty[/b]: nothing to show" in out and "[/x]" in out
