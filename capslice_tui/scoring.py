@@ -146,13 +146,15 @@ def _statement_step(prefix: str) -> str:
 _SEP = r"(?:,|\{,\}|\\,|\\!|[\u2009\u202f\u00a0])"
 _NUM_BODY = rf"(?:\d{{1,3}}(?:{_SEP}\d{{3}})+(?!\d)|\d+)(?:\.\d+)?|\.\d+"
 _NUM_TOKEN_RE = re.compile(
-    rf"(?:(?<![\w)\]}}])[-−])?(?:\\\$|[$€£¥₹])?\s?(?:{_NUM_BODY})(?:\s?\\?%)?"
+    r"(?=[-−\\$€£¥₹\d.])"  # cheap first-character filter: most positions fail here
+    rf"(?:(?<![\w)\]}}])[-−])?(?:(?:\\\$|[$€£¥₹])\s?)?(?:{_NUM_BODY})(?:\s?\\?%)?"
 )
 _PLAIN_NUMBER_RE = re.compile(r"^[-+]?\$?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$")
 _VALUE_NUMBER_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 _STRICT_ANSWER_RE = re.compile(r"the answer is (.*)")
 _GSM_HASH_RE = re.compile(r"####\s*(-?[\d,]*\.?\d+)")
 _HASH_RE = re.compile(rf"####\s*({_NUM_TOKEN_RE.pattern})")
+_LAST_A_LINE_RE = re.compile(r"\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
 _A_LINE_RE = re.compile(r"(?:^|\n)\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
 _LETTER_PAREN_RE = re.compile(r"\(([A-Ra-r])\)")
 _LETTER_ALONE_RE = re.compile(r"^\(?([A-Ra-r])\)?[.:]?$")
@@ -411,14 +413,56 @@ class _Statement:
     tail: str  # text after the prefix up to the next statement (or the end)
 
 
+# Literal words every answer prefix contains (lower case), and how far before the word the
+# prefix may start ("回答" starts one character before its "答"). Finding them with str.find is
+# C speed; the full pattern is then tried only where one occurs.
+_PREFIX_KEYWORDS: tuple[tuple[str, int], ...] = tuple(
+    (word, 0)
+    for word in (
+        "answer antwort réponse reponse respuesta risposta resposta jawaban jawapan jibu idahun "
+        "idáhùn ìdáhùn àdáhùn antwoord svar vastaus odpowied odpověď odpoved răspuns raspuns "
+        "cevap sagot câu cau đáp ответ відповідь απάντηση 正解 উত্তর उत्तर الإجابة الجواب إجابة "
+        "คำตอบ پاسخ תשובה"
+    ).split()
+) + (("答", 1), ("답", 1))
+
+
 def _statements(text: str) -> list[_Statement]:
-    """Answer statements of ``text`` in order, each with its tail."""
-    hits = list(ANSWER_PREFIX_RE.finditer(text))
+    """Answer statements of ``text`` in order, each with its tail (up to the next one)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        starts = [hit.start() for hit in ANSWER_PREFIX_RE.finditer(text)]
+    else:
+        candidates: set[int] = set()
+        for word, back in _PREFIX_KEYWORDS:
+            pos = lowered.find(word)
+            while pos >= 0:
+                candidates.update(range(max(0, pos - back), pos + 1))
+                pos = lowered.find(word, pos + 1)
+        starts = sorted(candidates)
+    hits = []
+    covered = -1
+    for start in starts:
+        if start < covered:
+            continue
+        hit = ANSWER_PREFIX_RE.match(text, start)
+        if hit:
+            hits.append(hit)
+            covered = hit.end()
     out = []
     for i, hit in enumerate(hits):
         end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
         out.append(_Statement(hit.start(), hit.group(0), text[hit.end() : end]))
     return out
+
+
+def _last_in_lines(pattern: re.Pattern[str], text: str) -> str | None:
+    """The last match of ``pattern`` in ``text``, searching line by line from the end."""
+    for line in reversed(text.splitlines()):
+        found = pattern.findall(line)
+        if found:
+            return found[-1]
+    return None
 
 
 def _first_line(tail: str) -> str:
@@ -501,9 +545,13 @@ def _number_of(clause: str) -> str | None:
 
 def _number_cascade(text: str) -> Extraction:
     candidates: list[tuple[int, str, str]] = []  # (position, answer, step)
-    hashes = list(_HASH_RE.finditer(text))
-    if hashes:
-        candidates.append((hashes[-1].start(), hashes[-1].group(1).strip(), STEP_HASH))
+    hash_pos = text.rfind("####")
+    while hash_pos >= 0:
+        hit = _HASH_RE.match(text, hash_pos)
+        if hit:
+            candidates.append((hash_pos, hit.group(1).strip(), STEP_HASH))
+            break
+        hash_pos = text.rfind("####", 0, hash_pos)
     for st in reversed(_statements(text)):
         number = _number_of(_clause(st.tail))
         if number is not None:
@@ -514,15 +562,17 @@ def _number_cascade(text: str) -> Extraction:
         number = _number_of(boxed[1])
         if number is not None:
             candidates.append((boxed[0], number, STEP_BOXED))
-    a_line = _A_LINE_RE.search(text)
+    stripped = text.rstrip()
+    line_start = stripped.rfind("\n") + 1
+    a_line = _LAST_A_LINE_RE.match(stripped, line_start)
     if a_line:
-        candidates.append((a_line.start(1), a_line.group(1), STEP_A_LINE))
+        candidates.append((line_start, a_line.group(1), STEP_A_LINE))
     if candidates:
         _pos, answer, step = max(candidates, key=lambda c: c[0])
         return Extraction(answer, step)
-    found = _NUM_TOKEN_RE.findall(text)
-    if found:
-        return Extraction(found[-1].strip().rstrip("."), STEP_NUMBER)
+    last = _last_in_lines(_NUM_TOKEN_RE, text)
+    if last is not None:
+        return Extraction(last.strip().rstrip("."), STEP_NUMBER)
     return Extraction(None, None)
 
 
@@ -554,9 +604,9 @@ def _math_cascade(text: str) -> Extraction:
     span = _math_span(text)
     if span:
         return Extraction(span, STEP_MATH_SPAN)
-    found = _NUM_TOKEN_RE.findall(text)
-    if found:
-        return Extraction(found[-1].strip().rstrip("."), STEP_NUMBER)
+    last = _last_in_lines(_NUM_TOKEN_RE, text)
+    if last is not None:
+        return Extraction(last.strip().rstrip("."), STEP_NUMBER)
     return Extraction(None, None)
 
 
@@ -570,9 +620,9 @@ def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
         if hit:
             return Extraction(hit.group(1), _statement_step(st.prefix))
         return Extraction(_clean(clause), _statement_step(st.prefix) + f" (not {'/'.join(words)})")
-    found = pattern.findall(text)
-    if found:
-        return Extraction(found[-1], f"last '{words[0]}'/'{words[1]}' word")
+    last = _last_in_lines(pattern, text)
+    if last is not None:
+        return Extraction(last, f"last '{words[0]}'/'{words[1]}' word")
     return Extraction(None, None)
 
 
