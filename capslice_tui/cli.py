@@ -192,6 +192,8 @@ def ingest(
         )
     if report.n_bad:
         click.echo(f"{report.n_bad} bad lines skipped")
+    for warning in report.warnings[:10]:
+        click.echo(f"warning: {warning}", err=True)
     for note in report.notes[:10]:
         click.echo(f"note: {note}", err=True)
 

@@ -288,6 +288,31 @@ class SamplesMixin(StoreBase):
                 (run_id, len(bad), run_id),
             )
 
+    def mark_run_incomplete(self, run_id: int, reason: str, notes: Sequence[str] = ()) -> None:
+        """Set a committed run's status back to ``incomplete`` and say why in its meta
+        (``meta.incomplete``); ``notes`` (what the ingest reported) go to ``meta.ingest_notes``.
+        """
+        self.merge_run_meta(run_id, {"incomplete": reason}, notes)
+        with self.write() as conn:
+            conn.execute("UPDATE runs SET status = 'incomplete' WHERE id = ?", (run_id,))
+
+    def merge_run_meta(
+        self, run_id: int, updates: dict[str, Any], notes: Sequence[str] = ()
+    ) -> None:
+        """Merge ``updates`` into a run's meta (new values win) and append ``notes`` not yet
+        in ``meta.ingest_notes`` (the last 200 are kept)."""
+        with self.write() as conn:
+            row = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
+            meta = json.loads(row["meta"] or "{}") if row is not None else {}
+            meta.update(updates)
+            if notes:
+                kept = list(meta.get("ingest_notes") or [])
+                kept += [n for n in notes if n not in kept]
+                meta["ingest_notes"] = kept[-200:]
+            conn.execute(
+                "UPDATE runs SET meta = ? WHERE id = ?", (json.dumps(meta, default=str), run_id)
+            )
+
     def infer_truncation(
         self, run_id: int, min_samples: int = 20, near_max: float = 0.8, min_chars: int = 400
     ) -> int:

@@ -1,39 +1,42 @@
-"""Per-sample failure modes: why a generation was scored wrong.
+"""Per-sample failure modes: why a generation was scored wrong, and what was odd about it.
 
 Modes (design.md): ``correct``, ``wrong_answer``, ``extraction_failure`` (answer present but not
-extracted/accepted), ``truncated`` (hit the generation cap, no correct answer), ``runaway`` (repetition
-loop, a new few-shot block or literal stop-token text, no answer), ``empty``.
+extracted/accepted), ``truncated`` (cut by the generation cap), ``runaway`` (a repetition loop,
+or a generation that ran past its end: a new few-shot block, a stop sequence or the EOS token
+written as text), ``empty``.
+
+Where a generation ends (:func:`stop_cut`): the first place after character 0 where it writes
+the model's EOS or another special token as text (:data:`STOP_LITERALS`), one of the task's
+``until`` strings (2+ non-blank characters), or a new few-shot block (``Q:``, ``Question:``,
+``Problem:`` at a line start). The text before it is what should have been scored
+(:func:`scoring_text`; ``workspace.rescore.score_sample`` extracts answers from it); the rest
+is flagged.
 
 Precedence, first match wins:
 
 1. ``empty``: response None or whitespace only.
-2. ``correct``: the official score says correct. When the log has no official score
-   (``official_correct`` None), the lenient re-scoring decides correct/not correct.
-3. ``extraction_failure``: the lenient re-extraction (``capslice_tui.scoring.extract_lenient``,
-   supplied by the caller) finds the right answer. This wins over truncation and runaway: the
-   answer is in the text, so the loss is the extractor's. The reason still names the cap,
-   loop, new block or stop-token evidence, because "ran to the token cap, answer present,
-   extraction failed" is the missing-EOS story.
-4. ``truncated``: not correct and the generation hit the cap (``finish_reason`` length, or
-   ``n_output_tokens >= 0.98·max_gen_toks``, or, with neither, at least
-   ``0.9·3.5·max_gen_toks`` characters), whatever answer-shaped token an extractor found: a
-   text cut by the cap never reached its final answer (a lenient extractor that falls back
-   to the last number would otherwise turn every cut text into a "wrong answer"). Truncation
-   wins over runaway when both show, since the cap is what ended the text; the loop evidence
-   stays in the reason.
-5. ``runaway`` when the tail is an exact repetition loop (the word 8-gram before the last
-   word recurs >= 5 times in the last 300 words with the same text between occurrences, or
-   the last 200 characters are periodic with period <= 8): a degenerate text has no final
-   answer either.
+2. ``correct``: the official score says correct (without one, the lenient re-scoring of the
+   text before any stop decides). A correct sample still carries flags (``signals``) for a
+   repetition, a stop sequence or EOS written as text, or a new block, named in its reason.
+3. Lenient answer right, official wrong: ``runaway`` when the generation ran past a stop
+   (the harness read the continuation; the text before the stop holds the right answer),
+   else ``extraction_failure`` (the answer is in the text; the loss is the extractor's).
+4. ``runaway`` (repetition): a sentence or paragraph (a block of 1–6 sentences or lines)
+   repeated back to back (4+ copies, or 3+ when the block has 80+ characters), or a tail
+   that ends inside an exact loop (the word 8-gram before the last word recurs >= 5 times in
+   the last 300 words with the same text between, or the last 200 characters are periodic
+   with period <= 8). At the cap or below it; a loop that ran to the cap is a runaway, not a
+   truncation (the cap is what stopped it, the loop is why it got there).
+5. ``truncated``: the text was cut. Needs a logged finish reason (``length``...) or a token
+   count >= 0.98·``max_gen_toks``; or a text that is visibly cut: it ends mid-expression
+   (open brace, ``\\(``, ``$``, ``<<`` or an operator at the end) whatever the cap, or its
+   length is near the cap estimated from characters (>= 0.9·3.5·``max_gen_toks``) and it has
+   no final answer or ends mid-sentence. A response near the character estimate that ends in
+   a complete final answer (``#### 37``) is not truncated.
 6. ``wrong_answer`` when an answer was found (the lenient answer; without lenient input, a
-   valid official extraction) and it is wrong. A new few-shot block or stop-token text after
-   a stated answer stays as evidence in the reason and ``signals``.
-7. ``runaway`` when no answer was found and the response holds a new few-shot block
-   (``\\nQ:``, ``Question:``, ``Problem:`` at a line start) or literal stop-token text
-   (``</s>``, ``<|im_end|>``, the run's EOS, any ``until`` string of 2+ non-blank characters).
-8. ``wrong_answer`` otherwise: no answer found, but the response ended normally (no cap hit,
-   no loop, no new block, no literal stop token), so the reason says it counts as a wrong
-   answer.
+   valid official extraction) and it is wrong; flags stay in the reason and ``signals``.
+7. ``runaway`` when no answer was found and the generation ran past a stop.
+8. ``wrong_answer`` otherwise: no answer found, but the response ended normally.
 """
 
 from __future__ import annotations
@@ -62,9 +65,20 @@ SIGNALS: tuple[str, ...] = (
     "repetition",
     "new_block",
     "stop_literal",
+    "past_stop",
+    "cut_end",
     "answer_present",
 )
-"""Evidence flags a :class:`FailureMode` can carry (see :func:`signal_counts`)."""
+"""Evidence flags a :class:`FailureMode` can carry (see :func:`signal_counts`).
+
+``cap``: hit the generation cap (wrong samples only); ``repetition``: a repeated sentence,
+paragraph or loop; ``new_block``: a new few-shot block; ``stop_literal``: EOS or another special
+token written as text; ``past_stop``: one of the task's ``until`` strings inside the text (the
+generation continued past it); ``cut_end``: ends mid-sentence or mid-expression;
+``answer_present``: the lenient extraction found the right answer."""
+
+FLAG_SIGNALS: tuple[str, ...] = ("repetition", "new_block", "stop_literal", "past_stop")
+"""Signals a correct sample can carry too (the others are only gathered for wrong samples)."""
 
 CAP_TOKEN_FRACTION = 0.98
 CHARS_PER_TOKEN = 3.5
@@ -74,6 +88,15 @@ MIN_REPEATS = 5
 TAIL_WORDS = 300
 PERIOD_TAIL_CHARS = 200
 MAX_PERIOD = 8
+MAX_BLOCK_UNITS = 6
+"""Longest repeated block looked for, in sentences or lines."""
+MIN_BLOCK_COPIES = 4
+"""Back-to-back copies of a short block (>= :data:`MIN_BLOCK_CHARS` characters) that make a loop."""
+MIN_LONG_BLOCK_COPIES = 3
+"""Back-to-back copies of a long block (>= :data:`LONG_BLOCK_CHARS` characters) that make a loop."""
+MIN_BLOCK_CHARS = 20
+LONG_BLOCK_CHARS = 80
+MIN_BLOCK_WORDS = 4
 
 INVALID_EXTRACTIONS = frozenset({"", "[invalid]", "[no_answer]", "[none]", "none", "null"})
 """Harness fallbacks meaning "nothing was extracted" (lower-cased, stripped)."""
@@ -91,6 +114,20 @@ STOP_LITERALS: tuple[str, ...] = (
 
 _NEW_BLOCK = re.compile(r"\n[ \t]*(Q:|Question:|Problem:)")
 _LENGTH_REASONS = frozenset({"length", "max_tokens", "max_length", "max_new_tokens"})
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+_FINAL_ANSWER = re.compile(
+    r"####\s*[-+]?\$?\s*\d"
+    r"|(?i:\b(?:final answer|the answer|answer)\s*(?:is|:)\s*\S)"
+    r"|(?m:^[ \t]*A:[ \t]*\S[^\n]{0,40}$)"
+)
+_BOXED_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_ANSWER_LINE_END = re.compile(
+    r"(?:####\s*\S+|(?i:\banswer\b[^\n]{0,12}?(?:is|:)\s*[^\n]{1,60})|^\s*A:\s*\S[^\n]{0,40})$",
+    re.M,
+)
+_LATEX_COMMAND = re.compile(r"\\[a-zA-Z]{2,}|\$\$")
+_OPERATOR_END = re.compile(r"(?:[+\-/=^{\\]|(?<=[\s\d])[*_]|\\[a-zA-Z]+)$")
+_SENTENCE_END = frozenset(".!?)]}\"'`$*»”’>|")
 
 
 @dataclass(frozen=True)
@@ -100,7 +137,8 @@ class FailureMode:
     Attributes:
         mode: one of :data:`MODES`.
         reason: short human string naming the evidence.
-        signals: evidence flags from :data:`SIGNALS` seen in the text (any mode).
+        signals: evidence flags from :data:`SIGNALS` (correct samples: only
+            :data:`FLAG_SIGNALS`).
     """
 
     mode: str
@@ -114,6 +152,35 @@ class FailureMode:
         return d
 
 
+@dataclass(frozen=True)
+class StopCut:
+    """Where a generation ran past its end.
+
+    Attributes:
+        pos: character offset of the marker (> 0); the text before it is what should be scored.
+        kind: ``eos_text`` (EOS or a special token written as text), ``stop_sequence`` (an
+            ``until`` string), or ``new_block`` (``Q:``/``Question:``/``Problem:`` at a line start).
+        marker: the marker text.
+        count: occurrences of the marker in the response.
+    """
+
+    pos: int
+    kind: str
+    marker: str
+    count: int
+
+    def describe(self) -> str:
+        """``"EOS token '<|endoftext|>' written as text x120 from char 57"`` and the like."""
+        times = f" x{self.count}" if self.count > 1 else ""
+        if self.kind == "eos_text":
+            return f"EOS token {self.marker!r} written as text{times} from char {self.pos}"
+        if self.kind == "stop_sequence":
+            return (
+                f"leak: continued past the stop sequence {self.marker!r} at char {self.pos}{times}"
+            )
+        return f"new {self.marker!r} block at char {self.pos}"
+
+
 # ---------------------------------------------------------------- evidence
 
 
@@ -123,12 +190,13 @@ def cap_evidence(
     n_output_tokens: int | None = None,
     finish_reason: str | None = None,
 ) -> str | None:
-    """Evidence that the generation hit the length cap, or None.
+    """Evidence that the generation reached the length cap, or None.
 
     Order: ``finish_reason`` (length-like values) decides when present; then the token count
     against ``max_gen_toks``; then, with no token count, characters against
     ``CAP_CHAR_FRACTION·CHARS_PER_TOKEN·max_gen_toks`` (≈ 3.5 characters per token for English
-    BPE text, a proxy from formats.md §9).
+    BPE text, a proxy from formats.md §9). Only the first two are proof of a cut; see
+    :func:`cap_is_logged`.
     """
     if finish_reason is not None:
         fr = str(finish_reason).strip().lower()
@@ -144,23 +212,31 @@ def cap_evidence(
         threshold = CAP_CHAR_FRACTION * CHARS_PER_TOKEN * max_gen_toks
         if len(response) >= threshold:
             return (
-                f"response {len(response)} chars, about the cap of max_gen_toks {max_gen_toks} "
+                f"response {len(response):,} chars, about the cap of max_gen_toks {max_gen_toks} "
                 f"(~{CHARS_PER_TOKEN} chars/token)"
             )
     return None
 
 
-def repetition_evidence(response: str, output_constraint: str = "") -> str | None:
-    """Evidence of a repetition loop in the tail of the response, or None.
+def cap_is_logged(
+    max_gen_toks: int | None = None,
+    n_output_tokens: int | None = None,
+    finish_reason: str | None = None,
+) -> bool:
+    """True when the log itself says the generation hit the cap (a length-like
+    ``finish_reason``, or a token count >= ``CAP_TOKEN_FRACTION·max_gen_toks``), as opposed to
+    the character estimate of :func:`cap_evidence`."""
+    if finish_reason is not None and str(finish_reason).strip():
+        return str(finish_reason).strip().lower() in _LENGTH_REASONS
+    return bool(
+        max_gen_toks
+        and n_output_tokens is not None
+        and n_output_tokens >= CAP_TOKEN_FRACTION * max_gen_toks
+    )
 
-    Word level: in the last ``TAIL_WORDS`` words, the word ``NGRAM``-gram that ends just before
-    the last word occurs >= ``MIN_REPEATS`` times (non-overlapping) and the text between
-    consecutive occurrences is identical at least ``MIN_REPEATS − 1`` times: the text ends
-    inside an exact loop. Numbered steps and stack traces (BBH dyck_languages) repeat n-grams
-    but differ between occurrences, so they are not loops.
-    Character level (for loops without spaces): the last ``PERIOD_TAIL_CHARS`` characters are
-    periodic with period <= ``MAX_PERIOD``; skipped for ``bracket_sequence`` answers.
-    """
+
+def _tail_loop(response: str, output_constraint: str) -> str | None:
+    """The text ends inside an exact loop (word 8-grams, or a short character period)."""
     if len(response) < NGRAM * MIN_REPEATS * 2:
         return None
     words = response[-TAIL_WORDS * 12 :].split()[-TAIL_WORDS:]
@@ -180,6 +256,114 @@ def repetition_evidence(response: str, output_constraint: str = "") -> str | Non
             if tail[p:] == tail[:-p] and tail.strip():
                 return f"repeated {tail[-p:]!r} x{PERIOD_TAIL_CHARS // p} in tail"
     return None
+
+
+def repeated_block(text: str) -> tuple[str, int, int] | None:
+    """The longest back-to-back repetition of a sentence or paragraph, or None.
+
+    The text is split into units at sentence ends (``.``, ``!``, ``?`` then whitespace) and
+    line breaks; a block is 1 to :data:`MAX_BLOCK_UNITS` consecutive units. A block counts when
+    it has at least :data:`MIN_BLOCK_WORDS` words and :data:`MIN_BLOCK_CHARS` characters and
+    occurs :data:`MIN_BLOCK_COPIES` times in a row (:data:`MIN_LONG_BLOCK_COPIES` when it has
+    :data:`LONG_BLOCK_CHARS`+ characters). Steps that differ in one number are not copies.
+
+    Returns:
+        ``(block text, copies, index of its first unit)`` for the block with the most copies
+        (ties: the shorter block), or None.
+    """
+    units = [u for u in _UNIT_SPLIT.split(text) if u and u.strip()]
+    if len(units) < MIN_LONG_BLOCK_COPIES:
+        return None
+    best: tuple[str, int, int] | None = None
+    for k in range(1, MAX_BLOCK_UNITS + 1):
+        if len(units) < k * MIN_LONG_BLOCK_COPIES:
+            break
+        run = 0
+        for i in range(len(units) - k):
+            if units[i] == units[i + k]:
+                run += 1
+            else:
+                run = 0
+                continue
+            copies = run // k + 1
+            if copies < MIN_LONG_BLOCK_COPIES or (best is not None and copies <= best[1]):
+                continue
+            start = i - run + 1  # first unit of the repeated stretch
+            block = " ".join(units[start : start + k])
+            if len(block) < MIN_BLOCK_CHARS or len(block.split()) < MIN_BLOCK_WORDS:
+                continue
+            needed = MIN_LONG_BLOCK_COPIES if len(block) >= LONG_BLOCK_CHARS else MIN_BLOCK_COPIES
+            if copies >= needed:
+                best = (block, copies, start)
+    return best
+
+
+def repetition_evidence(response: str, output_constraint: str = "") -> str | None:
+    """Evidence of repetition anywhere in the response, or None.
+
+    Two checks: a sentence or paragraph repeated back to back (:func:`repeated_block`; at any
+    length, at or below the cap), and a tail that ends inside an exact loop. Word level: in the
+    last ``TAIL_WORDS`` words, the word ``NGRAM``-gram that ends just before the last word
+    occurs >= ``MIN_REPEATS`` times (non-overlapping) and the text between consecutive
+    occurrences is identical at least ``MIN_REPEATS − 1`` times. Character level (loops without
+    spaces): the last ``PERIOD_TAIL_CHARS`` characters are periodic with period <=
+    ``MAX_PERIOD``; skipped for ``bracket_sequence`` answers. Numbered steps and stack traces
+    (BBH dyck_languages) repeat n-grams but differ between occurrences, so they are not loops.
+    """
+    block = repeated_block(response)
+    if block is not None:
+        text, copies, _ = block
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        what = "paragraph" if ("\n" in text or len(_UNIT_SPLIT.split(text)) > 1) else "sentence"
+        return f"{what} {shown!r} repeated {copies} times in a row"
+    return _tail_loop(response, output_constraint)
+
+
+def stop_cut(
+    response: str,
+    until: Sequence[str] | None = None,
+    eos_token: str | None = None,
+) -> StopCut | None:
+    """Where the generation ran past its end, or None (first marker after character 0).
+
+    Markers: the run's ``eos_token`` and :data:`STOP_LITERALS` (``eos_text``); every ``until``
+    string with at least 2 non-blank characters (``stop_sequence``; single letters like BBH's
+    ``Q`` and blank strings like ``\\n\\n`` occur in normal text); a new few-shot block
+    (``new_block``). When several start at the same place the order above decides.
+    """
+    found: list[tuple[int, int, str, str]] = []
+    literals = [eos_token] if eos_token else []
+    literals += [lit for lit in STOP_LITERALS if lit != eos_token]
+    for lit in literals:
+        pos = response.find(lit, 1)
+        if pos > 0:
+            found.append((pos, 0, "eos_text", lit))
+    for stop in until or ():
+        if isinstance(stop, str) and len(stop.strip()) >= 2 and stop not in literals:
+            pos = response.find(stop, 1)
+            if pos > 0:
+                found.append((pos, 1, "stop_sequence", stop))
+    m = _NEW_BLOCK.search(response, 1)
+    if m is not None:
+        found.append((m.start(1), 2, "new_block", m.group(1)))
+    if not found:
+        return None
+    pos, _, kind, marker = min(found)
+    count = response.count(marker) if kind != "new_block" else len(_NEW_BLOCK.findall(response))
+    return StopCut(pos, kind, marker, count)
+
+
+def scoring_text(
+    response: str | None,
+    until: Sequence[str] | None = None,
+    eos_token: str | None = None,
+) -> str | None:
+    """The part of ``response`` that should be scored: the text before :func:`stop_cut`'s
+    marker, or the whole response when it has none (None stays None)."""
+    if not response:
+        return response
+    cut = stop_cut(response, until, eos_token)
+    return response if cut is None else response[: cut.pos]
 
 
 def new_block_evidence(response: str, answer: str | None = None) -> str | None:
@@ -218,6 +402,80 @@ def stop_literal_evidence(
     return None
 
 
+def final_answer_evidence(text: str | None) -> str | None:
+    """The final-answer statement a response makes, or None.
+
+    Recognised: ``#### N``, ``answer is X`` / ``answer: X`` / ``final answer is X``, a short
+    ``A: X`` line, and a closed ``\\boxed{...}``. A lenient extractor's fallback to the last
+    number of a text is not a final answer.
+    """
+    if not text:
+        return None
+    hits = list(_FINAL_ANSWER.finditer(text))
+    box = None
+    for m in _BOXED_OPEN.finditer(text):
+        depth, pos = 0, m.end() - 1
+        for pos in range(m.end() - 1, len(text)):
+            if text[pos] == "{":
+                depth += 1
+            elif text[pos] == "}":
+                depth -= 1
+                if depth == 0:
+                    box = text[m.start() : pos + 1]
+                    break
+    if box is not None:
+        return box if len(box) <= 40 else box[:37] + "..."
+    if hits:
+        line_end = text.find("\n", hits[-1].start())
+        shown = text[hits[-1].start() : line_end if line_end >= 0 else len(text)].strip()
+        return shown if len(shown) <= 40 else shown[:37] + "..."
+    return None
+
+
+def _last_paragraph(text: str) -> str:
+    cut = text.rfind("\n\n")
+    return text[cut + 2 :] if cut >= 0 else text
+
+
+def ends_cut(response: str | None) -> str | None:
+    """How the text is visibly cut at its end, or None when it ends cleanly.
+
+    ``mid-expression``: the last paragraph leaves a brace, ``\\(``, ``\\[`` or a GSM8K
+    ``<<`` calculator annotation open, or (when it uses LaTeX) an odd number of ``$``, or the
+    text ends on an operator (``+ - * / = ^ _ {`` or a LaTeX command). ``mid-sentence``: the
+    last character is not sentence-final punctuation or a closing bracket/quote, and the last
+    line is not a final-answer line (``#### 37``, ``A: 18``, ``... answer is X``).
+    """
+    if not response or not response.strip():
+        return None
+    text = response.rstrip()
+    para = _last_paragraph(text)
+    plain = para.replace("\\{", "").replace("\\}", "").replace("\\$", "")
+    depth = 0
+    for ch in plain:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth = max(depth - 1, 0)
+    if depth > 0:
+        return "ends mid-expression (an open brace)"
+    if para.rfind("\\(") > para.rfind("\\)") or para.rfind("\\[") > para.rfind("\\]"):
+        return "ends mid-expression (an open \\( or \\[)"
+    if para.rfind("<<") > para.rfind(">>"):
+        return "ends mid-expression (an open <<...>> annotation)"
+    if _LATEX_COMMAND.search(para) and plain.count("$") % 2 == 1:
+        return "ends mid-expression (an open $)"
+    if _OPERATOR_END.search(text):
+        return f"ends mid-expression (on {text[-12:].split()[-1]!r})"
+    if text[-1] in _SENTENCE_END:
+        return None
+    last_line = text[text.rfind("\n") + 1 :]
+    if _ANSWER_LINE_END.search(last_line):
+        return None
+    tail = text[-24:].split("\n")[-1]
+    return f"ends mid-sentence (...{tail!r})"
+
+
 def _valid(extracted: str | None) -> bool:
     return extracted is not None and str(extracted).strip().lower() not in INVALID_EXTRACTIONS
 
@@ -227,6 +485,16 @@ def _short(text: str | None, limit: int = 30) -> str:
         return "None"
     t = str(text)
     return repr(t if len(t) <= limit else t[: limit - 3] + "...")
+
+
+def _stop_signals(cut: StopCut | None, response: str) -> list[str]:
+    """Signals of a generation that ran past its end (a block marker also counts as new_block)."""
+    if cut is None:
+        return []
+    out = {"eos_text": ["stop_literal"], "stop_sequence": ["past_stop"], "new_block": []}[cut.kind]
+    if _NEW_BLOCK.search(response, 1):
+        out.append("new_block")
+    return out
 
 
 # ---------------------------------------------------------------- classification
@@ -250,7 +518,7 @@ def classify(
     """Classify one sample (precedence in the module docstring).
 
     Args:
-        response: raw model output.
+        response: raw model output (the whole of it: what follows a stop marker is evidence).
         target: reference answer (used in reasons only).
         official_correct: the harness's score (truthy = correct; a fractional score counts as
             correct when >= 0.5); None when the log has none.
@@ -258,7 +526,8 @@ def classify(
         output_constraint: the item's ``output_constraint`` axis value.
         max_gen_toks, n_output_tokens, finish_reason: generation cap evidence, when logged.
         until, eos_token: the task's stop sequences and the model's EOS text, when known.
-        lenient_answer: answer found by ``scoring.extract_lenient`` (None = none found).
+        lenient_answer: answer ``scoring.extract_lenient`` found in :func:`scoring_text` of
+            the response (None = none found).
         lenient_correct: ``scoring.answers_match(lenient_answer, target, ...)``; None when the
             caller did not re-extract.
 
@@ -270,42 +539,63 @@ def classify(
     if not response.strip():
         return FailureMode("empty", f"response is blank ({len(response)} whitespace chars)")
     if official_correct is None:
-        if lenient_correct is not None:
-            if lenient_correct:
-                return FailureMode(
-                    "correct", f"no official score; lenient answer {_short(lenient_answer)} "
-                    "matches the target", ("answer_present",),
-                )  # fmt: skip
-            official = False
-        else:
-            official = False
+        official = False
     else:
         official = float(official_correct) >= 0.5
-    if official:
-        return FailureMode("correct", "official score correct")
+    no_official_but_right = official_correct is None and bool(lenient_correct)
+
+    cut = stop_cut(response, until, eos_token)
+    loop = repetition_evidence(response, output_constraint)
+    if official or no_official_but_right:
+        flags = _stop_signals(cut, response) + (["repetition"] if loop else [])
+        notes = [n for n in (cut.describe() + ", scored on the text before it" if cut else "",
+                             loop or "") if n]  # fmt: skip
+        head = (
+            "official score correct"
+            if official
+            else f"no official score; lenient answer {_short(lenient_answer)} matches the target"
+        )
+        if not official:
+            flags.insert(0, "answer_present")
+        return FailureMode(
+            "correct", head + ("; flagged: " + "; ".join(notes) if notes else ""), tuple(flags)
+        )
 
     signals: list[str] = []
     evidence: list[str] = []
     cap = cap_evidence(response, max_gen_toks, n_output_tokens, finish_reason)
-    if cap:
+    logged_cap = cap is not None and cap_is_logged(max_gen_toks, n_output_tokens, finish_reason)
+    scored = response if cut is None else response[: cut.pos]
+    final = final_answer_evidence(scored)
+    end = ends_cut(response)
+    cut_by_cap = cap is not None and (logged_cap or final is None or end is not None)
+    if cut_by_cap:
         signals.append("cap")
-        evidence.append(cap)
-    loop = repetition_evidence(response, output_constraint)
+        evidence.append(cap)  # type: ignore[arg-type]
     if loop:
         signals.append("repetition")
         evidence.append(loop)
-    block = new_block_evidence(response, lenient_answer)
-    if block:
-        signals.append("new_block")
-        evidence.append(block)
-    literal = stop_literal_evidence(response, until, eos_token)
-    if literal:
-        signals.append("stop_literal")
-        evidence.append(literal)
+    if cut is not None:
+        signals.extend(_stop_signals(cut, response))
+        after = bool(lenient_answer) and str(lenient_answer) in scored
+        evidence.append(cut.describe() + (" (after the answer)" if after else ""))
+    if end is not None:
+        signals.append("cut_end")
     extra = ("; " + "; ".join(evidence)) if evidence else ""
+    got = f"official extraction gave {_short(extracted)}"
+    if lenient_answer is not None:
+        got += f", lenient extraction {_short(lenient_answer)}"
 
     if lenient_correct and official_correct is not None:
-        signals.insert(0, "answer_present")
+        if cut is not None:
+            return FailureMode(
+                "runaway",
+                f"{cut.describe()}: the text before it answers {_short(lenient_answer)}, which "
+                f"matches the target, but the harness scored the whole text "
+                f"(official extraction {_short(extracted)})"
+                + "".join(f"; {e}" for e in evidence if not e.startswith(cut.describe())),
+                tuple(["answer_present", *signals]),
+            )
         found = (
             f"lenient extraction found {_short(lenient_answer)}"
             if lenient_answer is not None
@@ -314,32 +604,63 @@ def classify(
         return FailureMode(
             "extraction_failure",
             f"answer present: {found} but official extraction gave {_short(extracted)}{extra}",
+            tuple(["answer_present", *signals]),
+        )
+    if loop:
+        to_cap = f" to the cap ({cap})" if cap else ""
+        rest = [e for e in evidence if e not in (loop, cap)]
+        return FailureMode(
+            "runaway",
+            f"repetition: {loop}{to_cap}; {got}" + "".join(f"; {e}" for e in rest),
             tuple(signals),
         )
-    got = f"official extraction gave {_short(extracted)}"
-    if lenient_answer is not None:
-        got += f", lenient extraction {_short(lenient_answer)}"
-    if cap:
-        return FailureMode("truncated", f"{'; '.join(evidence)}; {got}", tuple(signals))
-    if loop:
-        return FailureMode("runaway", f"{'; '.join(evidence)}; {got}", tuple(signals))
+    if end is not None and end.startswith("ends mid-expression"):
+        how = cap if cut_by_cap else "no cap hit logged, but the text is visibly cut"
+        return FailureMode("truncated", f"{end}: {how}; {got}", tuple(signals))
+    if cut_by_cap:
+        why = (
+            "the log says it hit the cap"
+            if logged_cap
+            else "no final answer"
+            if final is None
+            else end
+        )
+        rest = [e for e in evidence if e != cap]
+        return FailureMode(
+            "truncated",
+            f"{cap} and {why}; {got}" + "".join(f"; {e}" for e in rest),
+            tuple(signals),
+        )
+    near_cap_note = ""
+    if cap is not None and final is not None:
+        near_cap_note = (
+            f"; {cap}, but it ends in a complete final answer ({final}), so it is not "
+            "counted truncated"
+        )
     lenient_given = lenient_answer is not None or lenient_correct is not None
     answer = lenient_answer if lenient_given else extracted
     answer_found = lenient_answer is not None if lenient_given else _valid(extracted)
     if answer_found:
         return FailureMode(
             "wrong_answer",
-            f"answer {_short(answer)} does not match target {_short(target)}{extra}",
+            f"answer {_short(answer)} does not match target {_short(target)}{extra}{near_cap_note}",
             tuple(signals),
         )
-    if block or literal:
-        return FailureMode("runaway", f"{'; '.join(evidence)}; {got}", tuple(signals))
+    if cut is not None:
+        return FailureMode(
+            "runaway", f"{cut.describe()}, with no answer before it; {got}", tuple(signals)
+        )
     none = "nothing" if extracted is None else f"{_short(extracted)}, not a valid answer"
+    ended = (
+        f"the response {end} but no cap hit is logged or estimated"
+        if end is not None
+        else "the response ended normally"
+    )
     return FailureMode(
         "wrong_answer",
-        f"no answer found in the response (the official extraction returned {none}); the "
-        "response ended normally (no cap hit, no repetition loop, no new few-shot block, no "
-        "literal stop token), so it counts as a wrong answer",
+        f"no answer found in the response (the official extraction returned {none}); {ended} "
+        "(no cap hit, no repetition, no new few-shot block, no stop sequence or EOS written "
+        f"as text), so it counts as a wrong answer{near_cap_note}",
         tuple(signals),
     )
 
@@ -435,8 +756,9 @@ def mode_counts(modes: Iterable[FailureMode | str]) -> dict[str, int]:
 def signal_counts(modes: Iterable[FailureMode]) -> dict[str, int]:
     """Count of samples carrying each evidence signal, plus ``n`` (all samples).
 
-    Signals are only gathered for samples that were not correct, so ``cap`` counts the wrong
-    samples that hit the generation cap."""
+    ``cap`` and ``cut_end`` are only gathered for samples that were not correct, so ``cap``
+    counts the wrong samples that hit the generation cap; the flags of :data:`FLAG_SIGNALS`
+    are counted on correct samples too."""
     counts = dict.fromkeys(SIGNALS, 0)
     counts["n"] = 0
     for m in modes:

@@ -1,4 +1,17 @@
-"""File helpers shared by the readers: gzip-transparent opening, streaming JSONL, metric values."""
+"""File helpers shared by the readers: gzip-transparent opening, streaming JSONL, metric values.
+
+Every reader goes through these helpers, so the small faults of real files are handled once,
+here, and reported rather than guessed around:
+
+* a UTF-8 byte-order mark is stripped (content sniffing and parsing see the first ``{``);
+* CRLF line ends are whitespace to JSON and are kept intact for CSV (``newline=""``);
+* lone UTF-16 surrogates (``"\\ud83d"`` escapes, which strict parsers refuse) and invalid UTF-8
+  bytes are replaced by U+FFFD; the line is read and a *note* (:class:`BadLine` with
+  ``note="note"``) says what was replaced;
+* a last record that does not parse and does not end like a record (a killed job) is a
+  *torn* :class:`BadLine`, also when blank lines follow it; a JSON array cut short yields the
+  elements before the cut and one torn :class:`BadLine`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +20,7 @@ import io
 import json
 import math
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -16,27 +30,85 @@ import orjson
 from capslice_tui.ingest.records import BadLine
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"
+NOTE_BOM = "UTF-8 byte-order mark stripped"
+NOTE_SURROGATE = "lone surrogate replaced by U+FFFD"
+NOTE_INVALID_UTF8 = "invalid UTF-8 bytes replaced by U+FFFD"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NA_STRINGS = frozenset({"", "n/a", "na", "nan", "none", "null"})
 
 
-def loads(data: bytes | str) -> Any:
-    """Parse JSON with orjson; fall back to the stdlib for the ``NaN``/``Infinity`` literals
-    Python's ``json.dumps`` writes (lm-eval logs carry them), which orjson refuses.
+def parse_json(data: bytes | str) -> tuple[Any, list[str]]:
+    """Parse one JSON document, repairing what strict parsers refuse in real logs.
+
+    orjson first (fast); on failure the stdlib parser, which accepts the ``NaN``/``Infinity``
+    literals Python's ``json.dumps`` writes (lm-eval logs carry them) and lone surrogate
+    escapes. Lone surrogates and invalid UTF-8 bytes become U+FFFD.
+
+    Returns:
+        ``(value, repairs)``: ``repairs`` lists what was replaced (:data:`NOTE_SURROGATE`,
+        :data:`NOTE_INVALID_UTF8`); empty for a clean document.
 
     Raises:
         ValueError (``orjson.JSONDecodeError``): invalid JSON for both parsers.
     """
     try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-        if "NaN" not in text and "Infinity" not in text:
-            raise
+        return orjson.loads(data), []
+    except orjson.JSONDecodeError as exc:
+        first_error = exc
+    repairs: list[str] = []
+    if isinstance(data, bytes):
         try:
-            return json.loads(text)
-        except ValueError:
-            pass
-        raise
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("utf-8", "replace")
+            repairs.append(NOTE_INVALID_UTF8)
+    else:
+        text = data
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise first_error from None
+    value, n_replaced = _replace_lone_surrogates(value)
+    if n_replaced:
+        repairs.append(NOTE_SURROGATE)
+    return value, repairs
+
+
+def _replace_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD, and
+    how many were replaced. The stdlib parser joins valid pairs, so any left are lone."""
+    if isinstance(value, str):
+        if not _LONE_SURROGATE.search(value):
+            return value, 0
+        return _LONE_SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        total = 0
+        out_list = []
+        for element in value:
+            fixed, n = _replace_lone_surrogates(element)
+            out_list.append(fixed)
+            total += n
+        return (out_list, total) if total else (value, 0)
+    if isinstance(value, dict):
+        total = 0
+        out_dict = {}
+        for key, element in value.items():
+            fixed_key, n_key = _replace_lone_surrogates(key)
+            fixed, n = _replace_lone_surrogates(element)
+            out_dict[fixed_key] = fixed
+            total += n_key + n
+        return (out_dict, total) if total else (value, 0)
+    return value, 0
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON like :func:`parse_json`, dropping the list of repairs.
+
+    Raises:
+        ValueError (``orjson.JSONDecodeError``): invalid JSON for both parsers.
+    """
+    return parse_json(data)[0]
 
 
 def is_gzip(path: Path) -> bool:
@@ -55,15 +127,17 @@ def open_binary(path: Path) -> IO[bytes]:
 def open_text(path: Path) -> IO[str]:
     """Open ``path`` as UTF-8 text (gzip detected by magic bytes, not by extension).
 
-    ``newline=""`` keeps line endings intact so the csv module can read quoted newlines.
+    A byte-order mark is dropped (``utf-8-sig``). ``newline=""`` keeps line endings (CRLF
+    too) intact so the csv module can read quoted newlines.
     """
-    return io.TextIOWrapper(open_binary(path), encoding="utf-8", newline="")
+    return io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="")
 
 
 def read_head(path: Path, size: int = 65536) -> bytes:
-    """First ``size`` decompressed bytes of a file."""
+    """First ``size`` decompressed bytes of a file, a UTF-8 byte-order mark left out."""
     with open_binary(path) as fh:
-        return fh.read(size)
+        head = fh.read(size)
+    return head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
 
 
 def first_nonspace(path: Path) -> bytes:
@@ -75,35 +149,55 @@ def first_nonspace(path: Path) -> bytes:
 def load_json(path: Path) -> Any:
     """Parse a whole JSON document (results/config files, JSON arrays of the 0.4.0 layout).
 
+    A byte-order mark is skipped; lone surrogates become U+FFFD (see :func:`parse_json`).
+
     Raises:
         ValueError: naming the file when the JSON is invalid.
     """
     with open_binary(path) as fh:
         data = fh.read()
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
     try:
         return loads(data)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"{path}: invalid JSON: {exc}") from exc
 
 
+def _ends_like_a_record(raw: bytes) -> bool:
+    """True when a line ends the way a complete JSON object does (``}``, CR/LF aside)."""
+    return raw.rstrip().endswith(b"}")
+
+
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """Stream a JSONL file as ``(line_number, object | BadLine)``; blank lines are skipped.
 
-    Line numbers are 1-based. A last line without trailing newline that fails to parse is a
-    :class:`BadLine` with ``torn=True`` (a killed job); other unparsable lines and lines that
-    are not JSON objects are :class:`BadLine` with the parser's reason.
+    Line numbers are 1-based. A leading byte-order mark is stripped and noted; CRLF line ends
+    are read like LF. A line read with repairs (lone surrogates, invalid UTF-8) yields a note
+    :class:`BadLine` (``note="note"``) and then its object. The last non-blank line, when it
+    does not parse and does not end like a record, is a :class:`BadLine` with ``torn=True``
+    (a killed job); other unparsable lines and lines that are not JSON objects are
+    :class:`BadLine` with the parser's reason.
     """
     source = str(path)
+    pending: tuple[int, bytes, str] | None = None  # an unparsable line: torn if nothing follows
     with open_binary(path) as fh:
         for line_no, raw in enumerate(fh, 1):
+            if line_no == 1 and raw.startswith(UTF8_BOM):
+                raw = raw[len(UTF8_BOM) :]
+                yield line_no, BadLine(source, line_no, NOTE_BOM, note="note")
             if not raw.strip():
                 continue
+            if pending is not None:
+                yield pending[0], BadLine(source, pending[0], f"invalid JSON: {pending[2]}")
+                pending = None
             try:
-                obj = loads(raw)
+                obj, repairs = parse_json(raw)
             except orjson.JSONDecodeError as exc:
-                torn = not raw.endswith(b"\n")
-                yield line_no, BadLine(source, line_no, f"invalid JSON: {exc}", torn=torn)
+                pending = (line_no, raw, str(exc))
                 continue
+            for repair in repairs:
+                yield line_no, BadLine(source, line_no, repair, note="note")
             if not isinstance(obj, dict):
                 yield (
                     line_no,
@@ -111,6 +205,10 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                 )
                 continue
             yield line_no, obj
+    if pending is not None:
+        line_no, raw, reason = pending
+        torn = not raw.endswith(b"\n") or not _ends_like_a_record(raw)
+        yield line_no, BadLine(source, line_no, f"invalid JSON: {reason}", torn=torn)
 
 
 def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
@@ -118,26 +216,73 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
 
     Arrays (lm-eval 0.4.0-0.4.2 and dev snapshots) are parsed whole: they are pretty-printed
     single documents that cannot be streamed without a streaming JSON parser. Element ``i`` is
-    reported as line ``i + 1``. A truncated array yields one torn :class:`BadLine`.
+    reported as line ``i + 1``. An array cut short (a killed job) yields the elements before
+    the cut and one torn :class:`BadLine`.
     """
     if first_nonspace(path) != b"[":
         yield from iter_jsonl(path)
         return
+    source = str(path)
+    with open_binary(path) as fh:
+        data = fh.read()
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM) :]
+        yield 0, BadLine(source, 0, NOTE_BOM, note="note")
     try:
-        data = load_json(path)
-    except ValueError as exc:
-        yield 0, BadLine(str(path), 0, f"JSON array does not parse (truncated?): {exc}", torn=True)
-        return
-    for index, obj in enumerate(data):
+        parsed, repairs = parse_json(data)
+        elements: list[Any] = parsed if isinstance(parsed, list) else [parsed]
+        cut: str | None = None
+        torn = False
+    except orjson.JSONDecodeError:
+        elements, repairs, cut, torn = _array_prefix(data)
+    for repair in repairs:
+        yield 0, BadLine(source, 0, repair, note="note")
+    for index, obj in enumerate(elements):
         if isinstance(obj, dict):
             yield index + 1, obj
         else:
             yield (
                 index + 1,
-                BadLine(
-                    str(path), index + 1, f"array element is {type(obj).__name__}, not an object"
-                ),
+                BadLine(source, index + 1, f"array element is {type(obj).__name__}, not an object"),
             )
+    if cut is not None:
+        yield len(elements) + 1, BadLine(source, len(elements) + 1, cut, torn=torn)
+
+
+def _array_prefix(data: bytes) -> tuple[list[Any], list[str], str, bool]:
+    """The complete elements of a JSON array that does not parse, what was repaired in them,
+    why the rest could not be read (element by element with the stdlib decoder), and whether
+    the array was cut short (no closing ``]``: a killed job) rather than damaged inside."""
+    try:
+        text = data.decode("utf-8")
+        repairs: list[str] = []
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "replace")
+        repairs = [NOTE_INVALID_UTF8]
+    decoder = json.JSONDecoder()
+    elements: list[Any] = []
+    n_replaced = 0
+    pos = text.index("[") + 1
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text):
+            reason = f"JSON array ends after element {len(elements)} without ']' (truncated)"
+            break
+        if text[pos] == "]":
+            reason = f"unexpected text after the array's ']' at character {pos + 1}"
+            break
+        try:
+            value, pos = decoder.raw_decode(text, pos)
+        except ValueError as exc:
+            reason = f"JSON array element {len(elements) + 1} is cut short or invalid: {exc}"
+            break
+        value, n = _replace_lone_surrogates(value)
+        n_replaced += n
+        elements.append(value)
+    if n_replaced:
+        repairs.append(NOTE_SURROGATE)
+    return elements, repairs, reason, not text.rstrip().endswith("]")
 
 
 def metric_value(value: Any) -> float | None:

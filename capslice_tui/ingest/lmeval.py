@@ -27,13 +27,21 @@ with the highest log-likelihood, ``correct`` comes from ``acc``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from capslice_tui.ingest._io import iter_json_records, load_json, metric_value, strip_gz
+from capslice_tui.ingest._io import (
+    iter_json_records,
+    load_json,
+    loads,
+    metric_value,
+    read_head,
+    strip_gz,
+)
 from capslice_tui.ingest._names import benchmark_for
 from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 
@@ -199,6 +207,11 @@ def read_results(path: Path, ctx: ReadContext) -> None:
             f.get("name", "none") for f in config.get("filter_list") or [] if isinstance(f, dict)
         ]
         counts = n_samples.get(task) or {}
+        metric_names = [
+            str(m["metric"])
+            for m in config.get("metric_list") or []
+            if isinstance(m, dict) and isinstance(m.get("metric"), str)
+        ]
         ctx.tasks[task] = TaskConfig(
             task=task,
             group=parent.get(task),
@@ -211,6 +224,7 @@ def read_results(path: Path, ctx: ReadContext) -> None:
             eos_token=eos_token,
             n_samples=_as_int(counts.get("effective")) if isinstance(counts, dict) else None,
             num_fewshot=_as_int(config.get("num_fewshot", n_shot.get(task))),
+            metric_names=metric_names,
         )
     run_config = doc.get("config") or {}
     meta = ctx.run_meta
@@ -280,8 +294,14 @@ def _line_metrics(line: dict[str, Any]) -> dict[str, float | None]:
     return metrics
 
 
-def _correctness(metrics: dict[str, float | None], names: Any) -> float | None:
-    order = list(names) if isinstance(names, list) else []
+def _correctness(
+    metrics: dict[str, float | None], names: Any, config_names: list[str] | None = None
+) -> float | None:
+    """The official 0/1 (or fractional) score of a line: the first metric in the line's own
+    ``metrics`` list, else the task's ``metric_list`` (0.4.3-0.4.7 lines name none), else a
+    known correctness metric, whose value lies in [0, 1]. None when that metric is NaN/N/A
+    (the caller treats the row as missing) or when no such metric is logged."""
+    order = list(names) if isinstance(names, list) else list(config_names or [])
     order += [k for k in _CORRECTNESS_KEYS if k not in order]
     for key in order:
         if key in metrics:
@@ -303,8 +323,14 @@ def convert_line(
     benchmark: str,
     source: str,
     line_no: int,
+    metric_names: list[str] | None = None,
 ) -> list[SampleRecord] | BadLine:
-    """Records of one samples line (one per repeat), or a BadLine naming the faulty field."""
+    """Records of one samples line (one per repeat), or a BadLine naming the faulty field.
+
+    ``metric_names`` is the task's metric list from the results file, used when the line does
+    not name its metrics (lm-eval 0.4.3-0.4.7): IFEval's boolean ``prompt_level_strict_acc``
+    is then the official score instead of a re-score against the placeholder target ``0``.
+    """
     if "doc_id" not in line:
         return BadLine(source, line_no, "missing field 'doc_id'")
     resps = line.get("resps")
@@ -313,7 +339,7 @@ def convert_line(
     doc_id = str(line["doc_id"])
     prompt, seconds = _prompt_and_choices(line.get("arguments"))
     metrics = _line_metrics(line)
-    correct = _correctness(metrics, line.get("metrics"))
+    correct = _correctness(metrics, line.get("metrics"), metric_names)
     target = line.get("target")
     target_text = None if target is None else str(target)
     doc = line.get("doc")
@@ -430,40 +456,218 @@ def convert_line(
                 response=text,
                 extracted=extracted if isinstance(extracted, str) else None,
                 correct=None,
-                metrics=metrics if sample_idx == 0 else {},
+                # the logged metrics score the filtered (first or voted) answer, not this
+                # generation; a NaN among them says nothing about this generation either
+                metrics={k: v for k, v in metrics.items() if v is not None}
+                if sample_idx == 0
+                else {},
             )
         )
     return records
 
 
 def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[SampleRecord | BadLine]:
-    """Stream one samples file as records (see module docstring for the rules)."""
+    """Stream one samples file as records (see module docstring for the rules).
+
+    Lines without a ``filter`` (0.4.0-0.4.7) get the filter of their position among the lines
+    of the same ``doc_id`` in ``filter_list`` order; a line beyond the filter count wraps
+    round (it repeats an earlier line, which the ingest reports) instead of inventing a
+    filter. After the last line, the number of distinct ``doc_id`` read is checked against the
+    results file's ``n-samples`` (a note when fewer or more).
+    """
     source = str(path)
     config = ctx.tasks.get(task)
     filters = config.filters if config is not None and config.filters else ["none"]
+    metric_names = config.metric_names if config is not None else []
     benchmark = benchmark_for(task, ctx.groups)
     seen: dict[str, int] = {}
+    doc_ids: set[str] = set()
     for line_no, obj in iter_json_records(path):
         if isinstance(obj, BadLine):
             yield obj
             continue
+        doc_ids.add(str(obj.get("doc_id")))
         filter_name = obj.get("filter")
         if not isinstance(filter_name, str):
             key = str(obj.get("doc_id"))
             position = seen.get(key, 0)
             seen[key] = position + 1
-            filter_name = filters[position] if position < len(filters) else f"none_{position}"
-        converted = convert_line(obj, task, filter_name, benchmark, source, line_no)
+            filter_name = filters[position % len(filters)]
+        converted = convert_line(obj, task, filter_name, benchmark, source, line_no, metric_names)
         if isinstance(converted, BadLine):
             yield converted
         else:
             yield from converted
+    expected = config.n_samples if config is not None else None
+    if expected is not None and len(doc_ids) != expected:
+        yield BadLine(
+            source,
+            0,
+            f"task {task}: {len(doc_ids)} of {expected} expected samples (the results file's "
+            "n-samples); the log is cut short or holds another run's lines",
+            note="note",
+        )
+
+
+@dataclass
+class ReportedScores:
+    """The aggregate scores one results file reports, kept to check them against the samples.
+
+    Attributes:
+        path: the results file.
+        scores: task or group name -> ``"metric,filter"`` -> reported value.
+        mean_metrics: task -> metrics the task aggregates as a plain mean over samples (only
+            those can be recomputed from per-sample values; corpus-level metrics cannot).
+    """
+
+    path: str
+    scores: dict[str, dict[str, float]] = field(default_factory=dict)
+    mean_metrics: dict[str, set[str]] = field(default_factory=dict)
+
+
+def reported_scores(path: Path) -> ReportedScores:
+    """The task and group scores of a results file (``results`` and ``groups`` sections).
+
+    Raises:
+        ValueError: the file is not valid JSON.
+    """
+    doc = load_json(path)
+    out = ReportedScores(str(path))
+    for section in ("results", "groups"):
+        for name, values in (doc.get(section) or {}).items():
+            if not isinstance(values, dict):
+                continue
+            for key, value in values.items():
+                if "," not in key or "_stderr" in key or isinstance(value, bool):
+                    continue
+                if isinstance(value, (int, float)) and not math.isnan(value):
+                    out.scores.setdefault(name, {})[key] = float(value)
+    for task, config in (doc.get("configs") or {}).items():
+        means = {
+            str(m["metric"])
+            for m in config.get("metric_list") or []
+            if isinstance(m, dict) and m.get("aggregation", "mean") == "mean"
+        }
+        out.mean_metrics[task] = means
+    return out
+
+
+def _leaf_tasks(name: str, groups: dict[str, list[str]], depth: int = 0) -> list[str]:
+    """Leaf tasks under a group (nested groups walked), or ``[name]`` for a task."""
+    children = groups.get(name)
+    if not children or depth > 20:
+        return [name]
+    leaves: list[str] = []
+    for child in children:
+        leaves.extend(_leaf_tasks(child, groups, depth + 1))
+    return leaves
+
+
+def _fmt(value: float) -> str:
+    """A reported score as written to two decimals, or four when two would round it."""
+    return f"{value:.2f}" if abs(round(value, 2) - value) < 1e-12 else f"{value:.4f}"
+
+
+def _fmt_count(value: float) -> str:
+    """A sum of per-sample scores: an integer when it is one (``91``), else one decimal."""
+    return f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:.1f}"
+
+
+def check_reported(
+    reported: ReportedScores,
+    tally: dict[tuple[str, str, str], list[float]],
+    groups: dict[str, list[str]],
+    tolerance: float = 1e-4,
+) -> Iterator[BadLine]:
+    """Warnings for reported task/group scores that the samples read do not reproduce.
+
+    Args:
+        tally: ``(task, filter, metric)`` -> ``[sum of per-sample values, samples]``.
+        groups: group -> children (lm-eval ``group_subtasks``).
+        tolerance: absolute difference below which a reported score agrees.
+
+    A group's score is compared with the micro mean (pooled over every sample of its tasks,
+    what capslice reports by default) and, when that differs, with the macro mean (the
+    unweighted mean of its tasks' scores, lm-eval's default for groups without
+    ``weight_by_size``); the warning names which one the file reports. Scores are checked
+    only when every task under the name was read and aggregates the metric as a plain mean.
+    """
+    for name, values in reported.scores.items():
+        leaves = _leaf_tasks(name, groups)
+        for key, value in values.items():
+            metric, filter_name = key.split(",", 1)
+            parts = []
+            for leaf in leaves:
+                means = reported.mean_metrics.get(leaf)
+                counts = tally.get((leaf, filter_name, metric))
+                if counts is None or not counts[1] or (means is not None and metric not in means):
+                    break
+                parts.append(counts)
+            else:
+                if not parts:
+                    continue
+                total, n = sum(p[0] for p in parts), sum(p[1] for p in parts)
+                micro = total / n
+                if abs(micro - value) <= tolerance:
+                    continue
+                count = f"{_fmt_count(total)}/{int(n)}"
+                if len(leaves) == 1:
+                    yield BadLine(
+                        reported.path,
+                        0,
+                        f"task {name}: the results file reports {metric} ({filter_name}) = "
+                        f"{_fmt(value)} but its samples give {count} = {micro:.4f}",
+                        note="warning",
+                    )
+                    continue
+                macro = sum(p[0] / p[1] for p in parts) / len(parts)
+                which = (
+                    f"that is the macro mean (each of its {len(parts)} tasks weighted equally, "
+                    f"{macro:.4f}), not the mean over samples"
+                    if abs(macro - value) <= tolerance
+                    else f"neither the micro nor the macro mean ({macro:.4f}) of its tasks"
+                )
+                yield BadLine(
+                    reported.path,
+                    0,
+                    f"group {name}: the results file reports {metric} ({filter_name}) = "
+                    f"{_fmt(value)}, {which}; its samples give {count} = {micro:.4f} (micro "
+                    "mean). capslice reports micro means unless asked (slices --average macro)",
+                    note="warning",
+                )
+
+
+def schema_variant(path: Path) -> str:
+    """Which lm-eval samples layout a file has, from its first bytes (formats.md §1.4).
+
+    Returns ``lm-eval 0.4.0-0.4.2 JSON array``, ``lm-eval dev-snapshot JSON array``,
+    ``lm-eval 0.4.3-0.4.7 JSONL (no per-line filter/metrics)`` or ``lm-eval 0.4.8+ JSONL``.
+    """
+    head = read_head(path, 1 << 20)
+    stripped = head.lstrip()
+    if stripped[:1] == b"[":
+        if _SAMPLES_RE.match(strip_gz(path.name)):
+            return "lm-eval dev-snapshot JSON array"
+        return "lm-eval 0.4.0-0.4.2 JSON array"
+    first_line = stripped.split(b"\n", 1)[0]
+    try:
+        first = loads(first_line)
+        per_line = isinstance(first, dict) and ("metrics" in first or "filter" in first)
+    except ValueError:
+        per_line = b'"metrics":' in first_line or b'"filter":' in first_line
+    if per_line:
+        return "lm-eval 0.4.8+ JSONL"
+    return "lm-eval 0.4.3-0.4.7 JSONL (no per-line filter/metrics)"
 
 
 def read_lmeval(
     files: list[Path], ctx: ReadContext, explicit: bool
 ) -> Iterator[SampleRecord | BadLine]:
     """Plan the read, fill ``ctx`` from results files now, and return the record stream.
+
+    ``ctx.run_meta["schema_variant"]`` names the samples layout (one per distinct layout,
+    joined with `` + ``). After the last record the stream yields warnings for reported
+    task/group scores its samples do not reproduce (see :func:`check_reported`).
 
     Args:
         files: files (directories already walked).
@@ -474,8 +678,10 @@ def read_lmeval(
         ValueError: see :func:`plan_lmeval` and :func:`read_results`.
     """
     plan = plan_lmeval(files, explicit)
+    reports = []
     for results_path in plan.results:
         read_results(results_path, ctx)
+        reports.append(reported_scores(results_path))
     if plan.timestamps:
         ctx.run_meta["timestamps"] = plan.timestamps
     for _path, task in plan.samples:
@@ -483,9 +689,27 @@ def read_lmeval(
     ctx.run_meta["source_files"] = [str(p) for p, _ in plan.samples] + [
         str(p) for p in plan.results
     ]
+    variants = sorted({schema_variant(p) for p, _ in plan.samples})
+    ctx.run_meta["schema_variant"] = " + ".join(variants)
 
     def stream() -> Iterator[SampleRecord | BadLine]:
+        tally: dict[tuple[str, str, str], list[float]] = {}
+        counted: set[tuple[str, str, str]] = set()  # a repeated line is counted once
         for path, task in plan.samples:
-            yield from iter_samples_file(path, task, ctx)
+            for item in iter_samples_file(path, task, ctx):
+                if isinstance(item, SampleRecord) and item.sample_idx == 0:
+                    key = (item.task, item.filter, item.doc_id)
+                    if key in counted:
+                        yield item
+                        continue
+                    counted.add(key)
+                    for metric, value in item.metrics.items():
+                        if value is not None:
+                            counts = tally.setdefault((item.task, item.filter, metric), [0.0, 0])
+                            counts[0] += value
+                            counts[1] += 1
+                yield item
+        for reported in reports:
+            yield from check_reported(reported, tally, ctx.groups)
 
     return stream()

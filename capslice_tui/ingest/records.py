@@ -70,23 +70,29 @@ class SampleRecord:
 
 @dataclass(slots=True)
 class BadLine:
-    """Input a reader could not turn into a record.
+    """Input a reader could not turn into a record, or read only with a repair.
 
     Attributes:
         source_file: path of the file.
         line: 1-based line number (for JSON arrays: the element's index + 1; 0 if unknown).
         reason: human-readable reason naming the field when one is at fault.
-        torn: True when this is the truncated last line of a killed job (no trailing newline,
-            JSON ends early).
+        torn: True when this is the truncated last record of a killed job (JSON ends early);
+            the ingest skips it, reports it and marks the run incomplete.
+        note: ``""`` for input that could not be read. ``"note"`` when the input was read and
+            changed or judged as ``reason`` says (a byte-order mark stripped, a lone surrogate
+            replaced, a sample count short of the results file's); ``"warning"`` when it was
+            read but a number in it cannot be trusted as written (a reported group score that
+            is not the samples' mean). The ingest reports both and never stops on them.
     """
 
     source_file: str
     line: int
     reason: str
     torn: bool = False
+    note: str = ""
 
     def __str__(self) -> str:
-        kind = "torn last line" if self.torn else "bad line"
+        kind = self.note or ("torn last line" if self.torn else "bad line")
         return f"{self.source_file}:{self.line}: {kind}: {self.reason}"
 
 
@@ -94,7 +100,9 @@ class BadLine:
 class TaskConfig:
     """Generation settings of one task in one run, from a results/config file when present.
 
-    All fields are optional because many logs carry none of them.
+    All fields are optional because many logs carry none of them. ``metric_names`` is the
+    task's metric list in order (lm-eval ``configs[task].metric_list``): the correctness metric
+    of lines that do not name their metrics (lm-eval 0.4.3-0.4.7).
     """
 
     task: str
@@ -108,6 +116,7 @@ class TaskConfig:
     eos_token: str | None = None
     n_samples: int | None = None
     num_fewshot: int | None = None
+    metric_names: list[str] = field(default_factory=list)
 
 
 @dataclass

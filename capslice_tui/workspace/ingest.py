@@ -49,6 +49,13 @@ class IngestReport:
         scored_by_capslice: samples whose log carried no correctness and were scored here.
         notes: things the user should know that did not stop the ingest.
         read_per_run: run name -> sample records read for it.
+        warnings: numbers in the input that cannot be trusted as written (a reported group
+            score that is not the samples' mean, a repeated line with another score).
+        n_repeats: exact repeats of a sample already read in this ingest, counted once.
+        n_conflicting: repeats of a sample with another response or score (the first is kept).
+        n_missing_score: samples whose logged score is NaN/N/A: missing, never re-scored, not
+            stored, so they are out of every n.
+        n_torn: incomplete trailing records skipped (the run is then marked incomplete).
         fields: generic logs: which key was read for which role, one line per distinct
             mapping (``item id: task_id · sample: completion_id · correctness: passed``).
     """
@@ -61,6 +68,11 @@ class IngestReport:
     scored_by_capslice: int = 0
     notes: list[str] = field(default_factory=list)
     read_per_run: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    n_repeats: int = 0
+    n_conflicting: int = 0
+    n_missing_score: int = 0
+    n_torn: int = 0
     fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -236,8 +248,12 @@ def ingest(
             store.rollback_ingest(st.ingest_id, st.run_id, st.created, message)
         return IngestError(message, report.bad)
 
+    faults = _Faults()
     try:
         for rec in stream:
+            if isinstance(rec, BadLine) and (rec.note or rec.torn):
+                faults.add_line(rec, report)
+                continue
             if isinstance(rec, BadLine):
                 report.n_bad += 1
                 if len(report.bad) < 1000:
@@ -249,6 +265,8 @@ def ingest(
                     )
                 continue
             report.n_read += 1
+            if faults.excluded(rec, system, report):
+                continue
             pending.append(rec)
             if len(pending) >= batch_size:
                 process(pending)
@@ -262,6 +280,7 @@ def ingest(
         raise fail(f"ingest stopped: {exc}") from exc
 
     report.notes.extend(ctx.run_meta.get("reader_notes", []))
+    faults.summarise(report)
     if report.n_read == 0:
         raise fail(
             "no samples found in "
@@ -288,10 +307,113 @@ def ingest(
             st.ingest_id, st.run_id, n_read=st.n_read, n_new=st.n_new, bad=report.bad
         )
         store.infer_truncation(st.run_id)
+        if report.n_torn:
+            store.mark_run_incomplete(
+                st.run_id, faults.torn_note(report), [*report.warnings, *report.notes]
+            )
+        elif report.warnings or report.notes:
+            store.merge_run_meta(st.run_id, {}, [*report.warnings, *report.notes])
         name = run if key is None else f"{run}/{key}"
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
     return report
+
+
+def _where(source_file: str, line: int) -> str:
+    return f"{source_file}:{line}" if line else source_file
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+class _Faults:
+    """The small faults of real files met while an ingest streams, reported once at the end.
+
+    Repairs and remarks from the readers (``BadLine.note``) are grouped by reason; torn last
+    records are skipped and counted. A sample key (run, task, filter, doc_id, sample_idx) seen
+    again is an exact repeat (counted once) or, with another response or score, a conflicting
+    repeat (a warning; the first is kept, as the store keeps the first). A sample whose logged
+    score is NaN/N/A (``correct`` None while a logged metric is None) is missing: not stored,
+    never re-scored by capslice, so it is out of every n.
+    """
+
+    def __init__(self) -> None:
+        self.notes: dict[tuple[str, str], list[Any]] = {}  # (level, reason) -> [count, where]
+        self.torn_at: str | None = None
+        self.seen: dict[int, tuple[int, float | None]] = {}  # key hash -> (content hash, score)
+        self.first_repeat: str | None = None
+        self.first_conflict: str | None = None
+        self.first_missing: str | None = None
+
+    def add_line(self, line: BadLine, report: IngestReport) -> None:
+        """Count a note, warning or torn record from a reader."""
+        where = _where(line.source_file, line.line)
+        if line.torn:
+            report.n_torn += 1
+            self.torn_at = self.torn_at or f"{where}: {line.reason}"
+            return
+        entry = self.notes.setdefault((line.note, line.reason), [0, where])
+        entry[0] += 1
+
+    def excluded(self, rec: SampleRecord, system: str | None, report: IngestReport) -> bool:
+        """True when ``rec`` must not be stored: a repeat, or a sample whose score is NaN."""
+        key = hash((rec.system if system is None else None, rec.task, rec.filter, rec.doc_id,
+                    rec.sample_idx))  # fmt: skip
+        content = hash((rec.response, rec.correct, rec.extracted, rec.target))
+        first = self.seen.get(key)
+        if first is not None:
+            if first[0] == content:
+                report.n_repeats += 1
+                self.first_repeat = self.first_repeat or _where(rec.source_file, rec.source_line)
+            else:
+                report.n_conflicting += 1
+                self.first_conflict = self.first_conflict or (
+                    f"{_where(rec.source_file, rec.source_line)}: task {rec.task}, doc_id "
+                    f"{rec.doc_id}, filter {rec.filter}: score {rec.correct}, first read "
+                    f"{first[1]}"
+                )
+            return True
+        self.seen[key] = (content, rec.correct)
+        if rec.correct is None and any(v is None for v in rec.metrics.values()):
+            report.n_missing_score += 1
+            self.first_missing = self.first_missing or _where(rec.source_file, rec.source_line)
+            return True
+        return False
+
+    def torn_note(self, report: IngestReport) -> str:
+        """What the incomplete run's status means, for the run's meta."""
+        return (
+            f"{_plural(report.n_torn, 'incomplete trailing record', 'incomplete trailing records')}"
+            f" skipped ({self.torn_at})"
+        )
+
+    def summarise(self, report: IngestReport) -> None:
+        """Turn what was counted into the report's notes and warnings."""
+        for (level, reason), (count, where) in self.notes.items():
+            text = (
+                f"{reason} ({where})" if count == 1 else f"{reason}: {count} lines (first {where})"
+            )
+            (report.warnings if level == "warning" else report.notes).append(text)
+        if report.n_torn:
+            report.notes.append(self.torn_note(report) + "; the run is marked incomplete")
+        if report.n_repeats:
+            report.notes.append(
+                f"{_plural(report.n_repeats, 'exact repeat', 'exact repeats')} of an earlier "
+                f"sample counted once (first {self.first_repeat})"
+            )
+        if report.n_conflicting:
+            report.warnings.append(
+                f"{_plural(report.n_conflicting, 'repeated sample', 'repeated samples')} with "
+                f"another response or score than the first; the first is kept "
+                f"({self.first_conflict})"
+            )
+        if report.n_missing_score:
+            report.notes.append(
+                f"{_plural(report.n_missing_score, 'NaN row', 'NaN rows')} excluded: the logged "
+                f"score is NaN/N/A, so the sample is missing, not re-scored "
+                f"(first {self.first_missing})"
+            )
 
 
 def _eos_of(run_meta: dict[str, Any]) -> str | None:

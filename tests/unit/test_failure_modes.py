@@ -83,7 +83,7 @@ def test_truncated_by_finish_reason_tokens_or_characters() -> None:
     )  # fmt: skip
     assert fm.mode == "truncated"
     # no token counts: character proxy (>= 0.9 * 3.5 * max_gen_toks chars)
-    long_text = "word " * 200  # 1000 chars
+    long_text = " ".join(f"term{i:03d}" for i in range(125))  # 999 chars, no final answer
     assert classify(long_text, "7", False, None, "integer", max_gen_toks=256).mode == "truncated"
     assert classify(long_text, "7", False, None, "integer", max_gen_toks=512).mode != "truncated"
     # a harness saying it stopped normally overrides the length proxy
@@ -108,7 +108,7 @@ def test_runaway_new_block_and_literal_stop_token() -> None:
     fm = classify(text, "7", False, "[invalid]", "integer")
     assert fm.mode == "runaway" and "new 'Q:' block" in fm.reason
     fm = classify("The result is seven.</s>Then another question", "7", False, None, "integer")
-    assert fm.mode == "runaway" and "literal '</s>' in text" in fm.reason
+    assert fm.mode == "runaway" and "EOS token '</s>' written as text" in fm.reason
     fm = classify(
         "Seven.<|im_end|>\n<|im_start|>user", "7", False, "[invalid]", "integer",
         eos_token="<|im_end|>",
@@ -122,7 +122,7 @@ def test_runaway_new_block_and_literal_stop_token() -> None:
         lenient_correct=False,
     )  # fmt: skip
     assert fm.mode == "wrong_answer" and "new_block" in fm.signals
-    assert "block after the answer" in fm.reason
+    assert "block at char 20 (after the answer)" in fm.reason
 
 
 def test_no_false_loop_on_normal_reasoning() -> None:
@@ -159,7 +159,7 @@ def test_real_loops_in_bbh_outputs() -> None:
     cot = _bbh("code-davinci-002_cot.jsonl")
     r = cot[("formal_fallacies", 230)]
     fm = classify(r["prediction"], r["target"], False, "[invalid]", "valid_invalid")
-    assert fm.mode == "runaway" and "repeated 8-gram" in fm.reason
+    assert fm.mode == "runaway" and "repeated 10 times in a row" in fm.reason
     # stack traces in dyck_languages repeat n-grams of symbols but are not loops
     for (task, _), r in cot.items():
         if task == "dyck_languages":
