@@ -17,6 +17,7 @@ from capslice_tui.ingest.opencompass import is_prediction_doc
 
 FORMATS: tuple[str, ...] = ("lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
 _ARRAY_SAMPLE_RE = re.compile(rb'"doc_id"\s*:.*?"(?:resps|filtered_resps|arguments)"\s*:', re.S)
+_ARRAY_OF_OBJECTS_RE = re.compile(rb"\[\s*\{")
 _OC_PRED_RE = re.compile(rb'^\s*\{\s*"0"\s*:\s*\{[^{}]*?"(?:origin_prompt|prediction)"', re.S)
 
 
@@ -25,7 +26,8 @@ def sniff_file(path: Path) -> str:
 
     Returns one of ``lm-eval-samples``, ``lm-eval-results``, ``lmms-eval-samples``,
     ``lmms-eval-results``, ``parquet``, ``lighteval-results``, ``opencompass-predictions``,
-    ``opencompass-results``, ``jsonl``, ``json``, ``csv``, ``empty`` or ``unknown``.
+    ``opencompass-results``, ``jsonl``, ``json-rows`` (a JSON array of row objects, read like
+    JSONL), ``json``, ``csv``, ``empty`` or ``unknown``.
     """
     head = read_head(path, 1 << 20)
     if head[:4] == PARQUET_MAGIC:
@@ -34,7 +36,9 @@ def sniff_file(path: Path) -> str:
     if not stripped:
         return "empty"
     if stripped[:1] == b"[":
-        return "lm-eval-samples" if _ARRAY_SAMPLE_RE.search(stripped[:65536]) else "json"
+        if _ARRAY_SAMPLE_RE.search(stripped[:65536]):
+            return "lm-eval-samples"
+        return "json-rows" if _ARRAY_OF_OBJECTS_RE.match(stripped) else "json"
     if stripped[:1] == b"{":
         first_line = stripped.split(b"\n", 1)[0]
         try:
@@ -88,7 +92,7 @@ def detect_format(paths: list[Path]) -> str:
     then lmms-eval (a line or results file only lmms-eval writes: ``input`` instead of
     ``arguments``, flattened ``resps``, ``lmms_eval_version``); then lm-eval (a samples or
     results file; a results file alone is reported as lm-eval so the reader can say no samples
-    were logged); then generic JSONL; then CSV.
+    were logged); then generic JSONL (or a JSON array of rows); then CSV.
 
     Raises:
         FileNotFoundError: a path does not exist.
@@ -109,7 +113,7 @@ def detect_format(paths: list[Path]) -> str:
         return "lmms-eval"
     if "lm-eval-samples" in values or "lm-eval-results" in values:
         return "lm-eval"
-    if "jsonl" in values:
+    if "jsonl" in values or "json-rows" in values:
         return "jsonl"
     if "csv" in values:
         return "csv"
@@ -121,5 +125,6 @@ def detect_format(paths: list[Path]) -> str:
 
 
 def generic_files(paths: list[Path]) -> list[Path]:
-    """Files of a generic read: JSONL/CSV data files only (results, empty, unknown skipped)."""
-    return [p for p in walk_files(paths) if sniff_file(p) in ("jsonl", "csv")]
+    """Files of a generic read: JSONL, JSON arrays of rows and CSV data files only (results,
+    empty, unknown skipped)."""
+    return [p for p in walk_files(paths) if sniff_file(p) in ("jsonl", "json-rows", "csv")]

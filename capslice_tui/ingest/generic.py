@@ -50,7 +50,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from capslice_tui.ingest._io import iter_jsonl, metric_value, open_text, read_head
+from capslice_tui.ingest._io import iter_json_records, metric_value, open_text, read_head
 from capslice_tui.ingest._names import benchmark_from_prefix
 from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord
 
@@ -183,6 +183,7 @@ whitespace) is a system prompt and is read as the setting ``system`` too."""
 QUESTION_KEYS: frozenset[str] = frozenset({"question", "problem", "input", "query"})
 """Prompt-role keys that hold the item's question itself (kept in the doc as well)."""
 _SYSTEM_COLUMNS = ("checkpoint", "model")
+_UTF8_BOM = b"\xef\xbb\xbf"
 _TRUE = frozenset({"true", "1", "yes", "y", "t", "1.0", "passed", "pass", "correct"})
 _FALSE = frozenset(
     {"false", "0", "no", "n", "f", "0.0", "failed", "fail", "incorrect", "wrong", "timed out"}
@@ -306,16 +307,19 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
-    """Rows of a JSONL or CSV file as ``(line, dict | BadLine)``; CSV cells are strings,
-    empty cells become None; CSV line numbers count the header as line 1."""
-    head = read_head(path, 4096).lstrip()
+    """Rows of a JSONL file, a JSON array of row objects or a CSV file as ``(line, dict |
+    BadLine)``; array element ``i`` is line ``i + 1``; CSV cells are strings, empty cells
+    become None; CSV line numbers count the header as line 1."""
+    head = read_head(path, 4096).removeprefix(_UTF8_BOM).lstrip()
     if head[:1] in (b"{", b"["):
-        yield from iter_jsonl(path)
+        yield from iter_json_records(path)
         return
     with open_text(path) as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames:
             return
+        # a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
+        reader.fieldnames = [reader.fieldnames[0].removeprefix("\ufeff"), *reader.fieldnames[1:]]
         for row in reader:
             line = reader.line_num
             if None in row:

@@ -332,3 +332,44 @@ def test_ingest_error_names_the_field_option(tmp_path: Path) -> None:
     with pytest.raises((ValueError, IngestError), match="--field"):
         ws.ingest([path], run="r")
     assert ws.runs() == []
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+def test_a_json_array_of_rows_is_read_like_jsonl(tmp_path: Path) -> None:
+    from capslice_tui.ingest import detect_format
+
+    rows = [
+        {"problem_id": "p1", "sample_idx": 0, "completion": "a", "passed": True},
+        {"problem_id": "p1", "sample_idx": 1, "completion": "b", "passed": False},
+        {"problem_id": "p2", "sample_idx": 0, "completion": "c", "passed": True},
+    ]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(rows, indent=2))
+    assert detect_format([path]) == "jsonl"
+    _, good, bad = read(path)
+    assert bad == []
+    assert [(r.doc_id, r.sample_idx, r.correct, r.source_line) for r in good] == [
+        ("p1", 0, 1.0, 1),
+        ("p1", 1, 0.0, 2),
+        ("p2", 0, 1.0, 3),
+    ]
+    # a JSON document that is not rows is still not a log
+    other = tmp_path / "config.json"
+    other.write_text(json.dumps([1, 2, 3]))
+    with pytest.raises(ValueError, match="could not recognise"):
+        detect_format([other])
+
+
+def test_csv_with_a_byte_order_mark_keeps_its_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(
+        "task_id,completion_id,completion,passed\nT/0,0,a,passed\nT/0,1,b,failed: x\n".encode(
+            "utf-8-sig"
+        )
+    )
+    meta, good, bad = read(path)
+    assert bad == []
+    assert [(r.doc_id, r.sample_idx, r.correct) for r in good] == [("T/0", 0, 1.0), ("T/0", 1, 0.0)]
+    assert meta["field_mapping"][0].startswith("item id: task_id · sample: completion_id")
