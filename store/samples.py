@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
@@ -314,32 +314,49 @@ class SamplesMixin(StoreBase):
             )
 
     def infer_truncation(
-        self, run_id: int, min_samples: int = 20, near_max: float = 0.8, min_chars: int = 400
+        self,
+        run_id: int,
+        min_samples: int = 20,
+        near_max: float = 0.8,
+        min_chars: int = 400,
+        ends_cut: Callable[[str], str | None] | None = None,
     ) -> int:
         """Mark cap hits in tasks whose log gave no generation cap (``max_gen_toks``).
 
-        Without a logged cap, a wrong sample whose response is within
-        ``1 - near_max`` of the longest response of its task, and that ends mid-sentence was
-        most likely cut by the generator's cap: it becomes ``truncated`` with that reason.
+        Without a logged cap, a wrong answer whose response is within
+        ``1 - near_max`` of the longest response of its task, and whose text is visibly cut
+        (``ends_cut(response)`` returns a reason such as "ends mid-sentence"; without
+        ``ends_cut``, the text does not end in ``.``, ``!``, ``?`` or ``)``) was most likely cut
+        by the generator's cap: it becomes ``truncated`` with that reason. A response that ends
+        in a complete final answer (``#### 37``) is not cut, however long. Runaways stay
+        runaways (a loop that ran to the cap).
         Only tasks with at least ``min_samples`` samples and responses of at least
         ``min_chars`` characters (a cap below ~100 tokens is not plausible) are judged.
         Tokenisers vary in characters per token, hence the loose ``near_max``. Returns rows
         changed.
         """
+
+        def cut_reason(text: str | None) -> str | None:
+            if ends_cut is not None:
+                return ends_cut(text or "")
+            ends_clean = (text or "").rstrip()[-1:] in (".", "!", "?", ")")
+            return None if ends_clean else "ends mid-sentence"
+
         with self.write() as conn:
+            conn.create_function("capslice_ends_cut", 1, cut_reason, deterministic=True)
             cur = conn.execute(
                 "UPDATE samples SET failure_mode = 'truncated', failure_reason ="
                 " 'no generation cap logged: ' || samples.response_chars || ' chars, within "
                 f"{round(100 * (1 - near_max))}% of the longest response of this task (' || m.mx ||"
-                " '), ends mid-sentence',"
+                " '), ' || capslice_ends_cut(samples.response),"
                 " failure_signals = CASE WHEN failure_signals IS NULL THEN 'cap'"
                 " ELSE failure_signals || ',cap' END"
                 " FROM (SELECT task, max(response_chars) AS mx, count(*) AS n FROM samples"
                 "       WHERE run_id = ? GROUP BY task) AS m"
                 " WHERE samples.run_id = ? AND samples.task = m.task AND m.n >= ?"
-                " AND samples.failure_mode IN ('wrong_answer', 'runaway')"
+                " AND samples.failure_mode = 'wrong_answer'"
                 " AND samples.response_chars >= ? * m.mx AND samples.response_chars >= ?"
-                " AND rtrim(samples.response) NOT GLOB '*[.!?]'"
+                " AND capslice_ends_cut(samples.response) IS NOT NULL"
                 " AND samples.task IN (SELECT task FROM run_tasks WHERE run_id = ?"
                 "                      AND max_gen_toks IS NULL)",
                 (run_id, run_id, min_samples, near_max, min_chars, run_id),

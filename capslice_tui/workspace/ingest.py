@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
+from ..analysis.failure_modes import ends_cut
 from ..ingest import read_paths
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
@@ -306,7 +307,7 @@ def ingest(
         store.finish_ingest(
             st.ingest_id, st.run_id, n_read=st.n_read, n_new=st.n_new, bad=report.bad
         )
-        store.infer_truncation(st.run_id)
+        store.infer_truncation(st.run_id, ends_cut=ends_cut)
         if report.n_torn:
             store.mark_run_incomplete(
                 st.run_id, faults.torn_note(report), [*report.warnings, *report.notes]
