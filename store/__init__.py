@@ -9,10 +9,11 @@ from __future__ import annotations
 from .db import NotFound, StoreBusy, StoreError, current_user, now_iso
 from .interventions import InterventionsMixin
 from .labels import Conflict, LabelsMixin
+from .rescore import RescoreMixin
 from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
 
 
-class Store(LabelsMixin, InterventionsMixin, SamplesMixin):
+class Store(LabelsMixin, InterventionsMixin, RescoreMixin, SamplesMixin):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
 
 

@@ -12,9 +12,10 @@ from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
 from .discover import DiscoverMixin, DiscoveryResult
 from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
+from .rescore import RescoreCancelled, RescoreReport, RescoreRunsMixin
 
 
-class Workspace(DiscoverMixin, PlanMixin, DiagnoseRunsMixin, CoreMixin):
+class Workspace(DiscoverMixin, PlanMixin, DiagnoseRunsMixin, RescoreRunsMixin, CoreMixin):
     """Facade over one store file and one taxonomy directory."""
 
 
@@ -24,6 +25,8 @@ __all__ = [
     "DiscoveryResult",
     "IngestError",
     "IngestReport",
+    "RescoreCancelled",
+    "RescoreReport",
     "SliceRow",
     "SliceTable",
     "Workspace",

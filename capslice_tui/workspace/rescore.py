@@ -8,11 +8,14 @@ to the taxonomy holds exactly what a fresh ingest would store. The harness's off
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from ..analysis.failure_modes import classify, scoring_text
+from ..analysis.failure_modes import classify
 from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
+from ..store import Store
+from ..store.rescore import RESCORED_COLUMNS
 
 SCORE_SOURCE_HARNESS = "harness"
 SCORE_SOURCE_CAPSLICE = "capslice-strict"
@@ -74,13 +77,10 @@ def score_sample(
         A :class:`SampleScore`.
     """
     target = target or ""
-    # a generation that ran past a stop sequence or wrote its EOS as text is scored on the
-    # text before it; classify() flags the rest
-    text = scoring_text(response, until, eos_token) or ""
     if official is not None:
         sample_score, source = float(official), SCORE_SOURCE_HARNESS
     else:
-        result = score(text, target, output_constraint, mode="strict")
+        result = score(response or "", target, output_constraint, mode="strict")
         sample_score, source = (1.0 if result.correct else 0.0), SCORE_SOURCE_CAPSLICE
         if extracted is None:
             extracted = result.extracted
@@ -88,10 +88,8 @@ def score_sample(
         # the lenient re-extraction only ever adds answers, so an officially correct sample
         # is lenient-correct too; skipping it keeps metric-heavy ingests fast
         lenient_answer, lenient_ok = extracted, True
-        if text != (response or ""):  # ran past a stop: the answer of the text before it
-            lenient_answer = extract_lenient(text, output_constraint) or extracted
     else:
-        lenient_answer = extract_lenient(text, output_constraint)
+        lenient_answer = extract_lenient(response or "", output_constraint)
         lenient_ok = lenient_answer is not None and answers_match(
             lenient_answer, target, output_constraint
         )
@@ -124,3 +122,257 @@ def score_sample(
 def output_constraint_of(label: str | None, target: str | None) -> str:
     """The output constraint scoring uses: the item's label, else one inferred from the target."""
     return label or infer_output_constraint_from_target(target or "")
+
+
+# ---------------------------------------------------------------- re-scoring a stored run
+
+INFERRED_CAP_REASON = "no generation cap logged:"
+"""Start of the reason ``Store.infer_truncation`` writes when it marks a cap hit that the log
+did not record; such a sample stays ``truncated`` when re-classified as wrong or runaway."""
+
+
+class RescoreCancelled(Exception):
+    """The re-score was cancelled; the store is as it was before it started."""
+
+
+@dataclass
+class RescoreReport:
+    """What re-scoring one run changed (or, with ``dry_run``, would change).
+
+    Attributes:
+        run: run name.
+        dry_run: True when nothing was written.
+        n_samples: samples examined.
+        n_changed: samples with at least one re-scored column changed.
+        transitions: ``(old mode, new mode)`` -> samples, for samples whose failure mode
+            changed (the final mode, after generation-cap inference, when written).
+        n_reason_only: changed samples whose failure mode stayed the same (new reason,
+            lenient answer or signals).
+        lenient_before, lenient_after: samples lenient-correct before and after.
+        score_changed: samples whose score changed (only capslice-scored samples can).
+        n_capslice_scored: samples scored by capslice (the log carried no correctness).
+        n_kept_cut: samples left as they were because their stored response was cut at
+            ingest (re-scoring a cut text could lose its final answer).
+        examples: ``(old mode, new mode)`` label -> up to 3 sample ids, for ``capslice sample``.
+    """
+
+    run: str
+    dry_run: bool
+    n_samples: int = 0
+    n_changed: int = 0
+    transitions: dict[tuple[str, str], int] = field(default_factory=dict)
+    n_reason_only: int = 0
+    lenient_before: float = 0.0
+    lenient_after: float = 0.0
+    score_changed: int = 0
+    n_capslice_scored: int = 0
+    n_kept_cut: int = 0
+    examples: dict[str, list[int]] = field(default_factory=dict)
+
+    def transition_lines(self) -> list[str]:
+        """``9 extraction_failure -> correct`` per mode change, most frequent first."""
+        ordered = sorted(self.transitions.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [f"{n} {old} -> {new}" for (old, new), n in ordered]
+
+    def summary(self) -> str:
+        """One line: ``12 samples changed: 9 extraction_failure -> correct, ...``."""
+        verb = "would change" if self.dry_run else "changed"
+        if not self.n_changed:
+            return f"{self.run}: 0 of {self.n_samples} samples {verb}"
+        parts = self.transition_lines()
+        if self.n_reason_only:
+            parts.append(f"{self.n_reason_only} same mode, new reason or lenient answer")
+        return f"{self.run}: {self.n_changed} samples {verb}: " + ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; ``transitions`` as a list of ``{from, to, n}``."""
+        return {
+            "run": self.run,
+            "dry_run": self.dry_run,
+            "n_samples": self.n_samples,
+            "n_changed": self.n_changed,
+            "transitions": [
+                {"from": old, "to": new, "n": n}
+                for (old, new), n in sorted(self.transitions.items(), key=lambda kv: -kv[1])
+            ],
+            "n_reason_only": self.n_reason_only,
+            "lenient_before": self.lenient_before,
+            "lenient_after": self.lenient_after,
+            "score_changed": self.score_changed,
+            "n_capslice_scored": self.n_capslice_scored,
+            "n_kept_cut": self.n_kept_cut,
+            "examples": self.examples,
+            "summary": self.summary(),
+        }
+
+
+def _rescored(row: Any, task: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The re-scored column values of one stored sample (``RESCORED_COLUMNS`` order)."""
+    harness = row["score_source"] == SCORE_SOURCE_HARNESS
+    scored = score_sample(
+        row["response"],
+        row["target"],
+        output_constraint_of(row["output_constraint"], row["target"]),
+        official=row["official"] if harness else None,
+        # capslice-scored samples hold capslice's own strict extraction: derive it afresh
+        extracted=row["extracted"] if harness else None,
+        max_gen_toks=task["max_gen_toks"] if task else None,
+        n_output_tokens=row["n_output_tokens"],
+        finish_reason=row["finish_reason"],
+        until=task["until"] if task else None,
+        eos_token=task["eos_token"] if task else None,
+    )
+    mode, reason, signals = scored.failure_mode, scored.failure_reason, scored.failure_signals
+    old_reason = row["failure_reason"] or ""
+    if (
+        row["failure_mode"] == "truncated"
+        and old_reason.startswith(INFERRED_CAP_REASON)
+        and mode in ("wrong_answer", "runaway")
+    ):  # the run-level cap inference judged this text cut; nothing it reads has changed
+        mode, reason = "truncated", old_reason
+        signals = "cap" if not signals else f"{signals},cap"
+    return (
+        scored.extracted,
+        scored.score,
+        scored.lenient_extracted,
+        scored.lenient,
+        mode,
+        reason,
+        signals,
+    )
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, float) or isinstance(new, float):
+        return old is not None and new is not None and abs(float(old) - float(new)) < 1e-12
+    return old == new
+
+
+def rescore_run(
+    store: Store,
+    run: str,
+    *,
+    dry_run: bool = False,
+    batch_size: int = 5000,
+    progress: Callable[[int, int], None] | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> RescoreReport:
+    """Re-apply the current extraction, scoring and failure classification to a stored run.
+
+    Reads every stored response of ``run`` (no model is run), scores it with
+    :func:`score_sample` as ingest would today, and writes the columns that changed, one
+    transaction per ``batch_size`` samples. The official score is never written; ``score`` only
+    changes for samples capslice scored itself. Afterwards the generation-cap inference runs
+    again and the per-item and per-slice aggregates are rebuilt. Samples whose stored response
+    was cut at ingest are kept as they are (counted in ``n_kept_cut``).
+
+    Args:
+        dry_run: compute and report the changes without writing anything.
+        progress: called with ``(samples examined, samples in the run)`` once per batch.
+        should_cancel: polled once per batch; True stops the re-score.
+
+    Returns:
+        A :class:`RescoreReport`.
+
+    Raises:
+        NotFound: no such run.
+        RescoreCancelled: ``should_cancel`` returned True (nothing stays changed).
+        Any error of a write: the batches already written are restored first, so the store
+        is as it was.
+    """
+    info = store.get_run(run)
+    run_id = int(info["id"])
+    tasks = {t["task"]: t for t in store.run_tasks(run_id)}
+    report = RescoreReport(run=run, dry_run=dry_run)
+    restore: list[tuple[Any, ...]] = []  # old values of the rows written so far
+    old_modes: dict[int, str] = {}
+    after = 0
+    try:
+        while True:
+            if should_cancel is not None and should_cancel():
+                raise RescoreCancelled(f"re-score of {run} cancelled; nothing was changed")
+            rows = store.rescore_rows(run_id, after_id=after, limit=batch_size)
+            if not rows:
+                break
+            after = int(rows[-1]["id"])
+            writes: list[tuple[Any, ...]] = []
+            for row in rows:
+                report.n_samples += 1
+                old = tuple(row[c] for c in RESCORED_COLUMNS)
+                report.lenient_before += float(old[3] or 0.0)
+                if row["score_source"] != SCORE_SOURCE_HARNESS:
+                    report.n_capslice_scored += 1
+                if row["response_sha256"]:
+                    report.n_kept_cut += 1
+                    report.lenient_after += float(old[3] or 0.0)
+                    continue
+                new = _rescored(row, tasks.get(row["task"]))
+                report.lenient_after += float(new[3] or 0.0)
+                if all(_same(a, b) for a, b in zip(old, new, strict=True)):
+                    continue
+                report.n_changed += 1
+                if not _same(old[1], new[1]):
+                    report.score_changed += 1
+                old_modes[int(row["id"])] = str(old[4])
+                if old[4] != new[4]:
+                    _count(report, int(row["id"]), str(old[4]), str(new[4]))
+                else:
+                    report.n_reason_only += 1
+                writes.append((*new, row["id"]))
+                restore.append((*old, row["id"]))
+            if writes and not dry_run:
+                store.update_sample_scores(run_id, writes)
+            if progress is not None:
+                progress(report.n_samples, int(info["n_samples"] or report.n_samples))
+        if not dry_run and restore:
+            store.infer_truncation(run_id)
+            store.refresh_item_scores(run_id)
+            _final_transitions(store, report, old_modes)
+    except BaseException:
+        if restore and not dry_run:
+            for start in range(0, len(restore), batch_size):
+                store.update_sample_scores(run_id, restore[start : start + batch_size])
+            store.refresh_item_scores(run_id)
+        raise
+    return report
+
+
+def _count(report: RescoreReport, sample_id: int, old: str, new: str) -> None:
+    key = (old, new)
+    report.transitions[key] = report.transitions.get(key, 0) + 1
+    ids = report.examples.setdefault(f"{old} -> {new}", [])
+    if len(ids) < 3:
+        ids.append(sample_id)
+
+
+def _final_transitions(store: Store, report: RescoreReport, old_modes: dict[int, str]) -> None:
+    """Recount mode changes from what is stored after the generation-cap inference ran."""
+    final = store.sample_failure_modes(sorted(old_modes))
+    report.transitions.clear()
+    report.examples.clear()
+    report.n_reason_only = 0
+    for sid, old in old_modes.items():
+        new = str(final.get(sid))
+        if new != old:
+            _count(report, sid, old, new)
+        else:
+            report.n_reason_only += 1
+
+
+class RescoreRunsMixin:
+    """``rescore`` on the workspace facade."""
+
+    store: Store
+
+    def rescore(
+        self,
+        run: str,
+        *,
+        dry_run: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        should_cancel: Callable[[], bool] | None = None,
+    ) -> RescoreReport:
+        """Re-score a stored run with the current rules; see :func:`rescore_run`."""
+        return rescore_run(
+            self.store, run, dry_run=dry_run, progress=progress, should_cancel=should_cancel
+        )
