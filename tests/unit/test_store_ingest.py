@@ -97,11 +97,14 @@ def test_skip_bad_keeps_readable_lines_and_reports(ws: Workspace, tmp_path: Path
     assert ":6:" in report.bad[0]
 
 
-def test_torn_last_line_is_reported_as_torn(ws: Workspace, tmp_path: Path) -> None:
-    with pytest.raises(IngestError) as info:
-        ws.ingest([write_gsm8k(tmp_path / "t", torn=True)], run="t")
-    assert "torn" in str(info.value)
-    assert ws.runs() == []
+def test_torn_last_line_is_skipped_and_the_run_marked_incomplete(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    report = ws.ingest([write_gsm8k(tmp_path / "t", torn=True)], run="t")
+    assert report.n_torn == 1 and report.n_bad == 0
+    assert any("1 incomplete trailing record skipped" in n for n in report.notes)
+    (run,) = ws.runs()
+    assert run["status"] == "incomplete"
 
 
 def test_nan_metric_is_missing_not_zero(ws: Workspace, tmp_path: Path) -> None:
@@ -114,10 +117,10 @@ def test_nan_metric_is_missing_not_zero(ws: Workspace, tmp_path: Path) -> None:
         + "\n"
     )
     report = ws.ingest([folder], run="nan")
-    # the N/A sample was scored by capslice from its response, not counted as a failure
-    assert report.scored_by_capslice == 1
+    # the N/A sample is missing: neither a failure nor re-scored by capslice from its response
+    assert report.scored_by_capslice == 0 and report.n_missing_score == 1
     row = ws.slices("nan", by="task").rows[0]
-    assert (row.correct, row.n_samples) == (1, 2)
+    assert (row.correct, row.n_samples) == (0, 1)
 
 
 def test_oversized_response_is_truncated_with_length_and_hash(
