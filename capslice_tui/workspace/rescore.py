@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis.failure_modes import classify
+from ..analysis.failure_modes import classify, ends_cut, scoring_text
 from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
 from ..store import Store
 from ..store.rescore import RESCORED_COLUMNS
@@ -77,10 +77,13 @@ def score_sample(
         A :class:`SampleScore`.
     """
     target = target or ""
+    # a generation that ran past a stop sequence or wrote its EOS as text is scored on the
+    # text before it; classify() flags the rest
+    text = scoring_text(response, until, eos_token) or ""
     if official is not None:
         sample_score, source = float(official), SCORE_SOURCE_HARNESS
     else:
-        result = score(response or "", target, output_constraint, mode="strict")
+        result = score(text, target, output_constraint, mode="strict")
         sample_score, source = (1.0 if result.correct else 0.0), SCORE_SOURCE_CAPSLICE
         if extracted is None:
             extracted = result.extracted
@@ -88,8 +91,10 @@ def score_sample(
         # the lenient re-extraction only ever adds answers, so an officially correct sample
         # is lenient-correct too; skipping it keeps metric-heavy ingests fast
         lenient_answer, lenient_ok = extracted, True
+        if text != (response or ""):  # ran past a stop: the answer of the text before it
+            lenient_answer = extract_lenient(text, output_constraint) or extracted
     else:
-        lenient_answer = extract_lenient(response or "", output_constraint)
+        lenient_answer = extract_lenient(text, output_constraint)
         lenient_ok = lenient_answer is not None and answers_match(
             lenient_answer, target, output_constraint
         )
@@ -325,7 +330,7 @@ def rescore_run(
             if progress is not None:
                 progress(report.n_samples, int(info["n_samples"] or report.n_samples))
         if not dry_run and restore:
-            store.infer_truncation(run_id)
+            store.infer_truncation(run_id, ends_cut=ends_cut)
             store.refresh_item_scores(run_id)
             _final_transitions(store, report, old_modes)
     except BaseException:
