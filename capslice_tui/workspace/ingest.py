@@ -9,6 +9,7 @@ store is exactly as before.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -91,14 +92,24 @@ def item_identity(rec: SampleRecord) -> str:
     The doc_id, question text and target when the doc has a question field, so the same
     document matches across checkpoints, harness versions and prompt variants (cot vs
     answer-only) whatever the task is called, while templated duplicates stay distinct;
-    otherwise task, doc_id and target.
+    otherwise task, doc_id and target. Texts are Unicode-normalised (NFC) first, so a question
+    written with combining accents in one log and precomposed in another is one item.
     """
     question = question_of(rec)
+    target = _nfc(rec.target)
     if question is not None:
-        payload: dict[str, Any] = {"doc_id": rec.doc_id, "question": question, "target": rec.target}
+        payload: dict[str, Any] = {"doc_id": _nfc(rec.doc_id), "question": _nfc(question),
+                                   "target": target}  # fmt: skip
     else:
-        payload = {"task": rec.task, "doc_id": rec.doc_id, "target": rec.target}
+        payload = {"task": _nfc(rec.task), "doc_id": _nfc(rec.doc_id), "target": target}
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _nfc(text: str | None) -> str | None:
+    """``text`` in Unicode normal form C (unchanged, and fast, when it already is)."""
+    if text is None or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def question_of(rec: SampleRecord) -> str | None:
