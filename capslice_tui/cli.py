@@ -115,7 +115,7 @@ def main(ctx: click.Context, store: str, taxonomy: str | None) -> None:
 @click.option(
     "--format",
     "input_format",
-    type=click.Choice(["auto", "lm-eval", "opencompass", "jsonl", "csv"]),
+    type=click.Choice(["auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv"]),
     default="auto",
     show_default=True,
     help="Input format; auto detects it from the content.",
@@ -146,7 +146,8 @@ def ingest(
     skip_bad: bool,
     as_json: bool,
 ) -> None:
-    """Ingest evaluation logs (lm-eval, OpenCompass, JSONL, CSV; .gz too) as a run.
+    """Ingest evaluation logs (lm-eval, lmms-eval, lighteval parquet, OpenCompass, JSONL, CSV;
+    .gz too) as a run.
 
     Identical re-ingest adds nothing. A bad line stops the ingest and stores nothing from it
     unless --skip-bad is given.
@@ -432,6 +433,10 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
     if s["prompt"] and s["prompt"] != s["question"]:
         click.echo("\n--- prompt ---\n" + s["prompt"])
+    if s.get("reasoning") is not None:
+        click.echo("\n--- reasoning (trace before the answer; not scored) ---\n" + s["reasoning"])
+        if (s.get("reasoning_chars") or 0) > len(s["reasoning"]):
+            click.echo(f"(truncated: original {s['reasoning_chars']} chars)")
     click.echo("\n--- response ---\n" + (s["response"] or "(empty)"))
     if s["response_sha256"]:
         click.echo(

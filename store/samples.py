@@ -43,6 +43,8 @@ SAMPLE_COLUMNS = (
     "n_output_tokens",
     "metrics",
     "settings_hash",
+    "reasoning",
+    "reasoning_chars",
 )
 _INSERT_SAMPLE = (
     f"INSERT OR IGNORE INTO samples ({', '.join(SAMPLE_COLUMNS)}) "

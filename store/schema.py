@@ -405,3 +405,27 @@ def _eval_settings(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0007_eval_settings", _eval_settings))
+
+
+def _reasoning(conn: sqlite3.Connection) -> None:
+    """Migration ``0010_reasoning``: the reasoning trace split off each response
+    (``<think>...</think>``...), capped like the response, with its full length."""
+    conn.execute("ALTER TABLE samples ADD COLUMN reasoning TEXT")
+    conn.execute("ALTER TABLE samples ADD COLUMN reasoning_chars INTEGER")
+
+
+MIGRATIONS.append(("0010_reasoning", _reasoning))
+
+
+def _intervention_outcomes(conn: sqlite3.Connection) -> None:
+    """Migration ``0008_intervention_outcomes``: what an intervention's decision rests on.
+
+    ``decision_warning``: stored with a rejection that claims a regression the measured outcome
+    does not show significantly (or that no outcome was measured); ``plan_forced``: 1 when the
+    attached plan boosted data against its diagnosis (``plan --force``).
+    """
+    conn.execute("ALTER TABLE interventions ADD COLUMN decision_warning TEXT")
+    conn.execute("ALTER TABLE interventions ADD COLUMN plan_forced INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS.append(("0008_intervention_outcomes", _intervention_outcomes))

@@ -123,7 +123,12 @@ def _metric_dict(value: Any) -> dict[str, float | None]:
         value = dict(value)  # a parquet map column reads as key/value pairs
     if not isinstance(value, dict):
         return {}
-    return {str(k): metric_value(v) for k, v in value.items() if not isinstance(v, (dict, list))}
+    # None is a key another row of the task carries (parquet structs hold the union of keys)
+    return {
+        str(k): metric_value(v)
+        for k, v in value.items()
+        if v is not None and not isinstance(v, (dict, list))
+    }
 
 
 def _correctness(metrics: dict[str, float | None]) -> float | None:

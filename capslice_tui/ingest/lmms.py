@@ -19,7 +19,8 @@ Layout (lmms-eval ``docs/lmms-eval-0.7.md`` §2.4 and §4, ``loggers/evaluation_
 Each line is rewritten to the lm-eval 0.4 shape (nested ``resps``, ``input`` as
 ``arguments.gen_args_0.arg_0``) and converted by :func:`capslice_tui.ingest.lmeval.convert_line`,
 so scoring, repeats and multiple-choice handling are the lm-eval ones. The results file is read
-by :func:`capslice_tui.ingest.lmeval.read_results` (same ``results``/``configs``/``n-samples``).
+by :func:`capslice_tui.ingest.lmeval.read_results` (same ``results``/``configs``/``n-samples``;
+the generation cap is ``generation_kwargs.max_new_tokens``).
 """
 
 from __future__ import annotations
@@ -167,9 +168,15 @@ def read_lmms(
     samples, results = _plan(files, explicit)
     for results_path in results:
         read_results(results_path, ctx)
-        version = load_json(results_path).get("lmms_eval_version")
-        if version is not None:
-            ctx.run_meta.setdefault("lmms_eval_version", version)
+        doc = load_json(results_path)
+        if doc.get("lmms_eval_version") is not None:
+            ctx.run_meta.setdefault("lmms_eval_version", doc["lmms_eval_version"])
+        for task, config in (doc.get("configs") or {}).items():
+            gen = config.get("generation_kwargs") if isinstance(config, dict) else None
+            cap = gen.get("max_new_tokens") if isinstance(gen, dict) else None
+            known = ctx.tasks.get(task)
+            if known is not None and known.max_gen_toks is None and isinstance(cap, int):
+                known.max_gen_toks = cap  # lmms-eval names the cap max_new_tokens
     for _path, task in samples:
         ctx.tasks.setdefault(task, TaskConfig(task=task))
     ctx.run_meta["source_files"] = [str(p) for p, _ in samples] + [str(p) for p in results]

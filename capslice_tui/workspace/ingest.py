@@ -517,6 +517,10 @@ def _sample_row(
     if response is not None and len(response) > MAX_RESPONSE_CHARS:
         response_sha = _sha(response)
         response = response[:MAX_RESPONSE_CHARS]
+    reasoning = rec.reasoning
+    reasoning_chars = len(reasoning) if reasoning is not None else None
+    if reasoning is not None and len(reasoning) > MAX_RESPONSE_CHARS:
+        reasoning = reasoning[:MAX_RESPONSE_CHARS]
 
     official = rec.correct
     scored = score_sample(
@@ -564,4 +568,6 @@ def _sample_row(
         rec.n_output_tokens,
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,
         settings_hash,
+        reasoning,
+        reasoning_chars,
     )

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from .base import CapsliceScreen
 
-FORMATS = ("auto", "lm-eval", "opencompass", "jsonl", "csv")
+FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
 SHOWN_BAD_LINES = 20
 
 

@@ -27,7 +27,8 @@ def _text(value: Any) -> str:
 
 
 class SampleDetailScreen(CapsliceScreen):
-    """Prompt (collapsed), response, target, extractions, score, failure mode, axis labels."""
+    """Prompt (collapsed), response, reasoning trace (when the response had one), target,
+    extractions, score, failure mode, axis labels."""
 
     def __init__(self, sample_id: int) -> None:
         super().__init__()
@@ -42,6 +43,12 @@ class SampleDetailScreen(CapsliceScreen):
             with Collapsible(title="prompt", collapsed=True, id="prompt-box"):
                 yield Static("", id="prompt")
             yield Static("", id="response")
+            with Collapsible(
+                title="reasoning trace (before the answer; not scored)",
+                collapsed=False,
+                id="reasoning-box",
+            ):
+                yield Static("", id="reasoning")
             yield Static("", id="labels")
         yield Footer()
 
@@ -91,6 +98,15 @@ class SampleDetailScreen(CapsliceScreen):
         response = Text("response\n", style="bold")
         response.append(_text(s.get("response")) if s.get("response") else "(empty)", style="")
         self.query_one("#response", Static).update(response)
+        reasoning = s.get("reasoning")
+        box = self.query_one("#reasoning-box", Collapsible)
+        box.display = reasoning is not None
+        if reasoning is not None:
+            trace = Text(reasoning or "(empty)")
+            full = s.get("reasoning_chars") or 0
+            if full > len(reasoning):
+                trace.append(f"\n(truncated: original {full} chars)", style="italic")
+            self.query_one("#reasoning", Static).update(trace)
         labels = Text("axis labels\n", style="bold")
         sources = s.get("label_sources") or {}
         if isinstance(sources, str):
