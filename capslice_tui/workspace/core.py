@@ -403,8 +403,17 @@ class CoreMixin:
 
         Loading the taxonomy already validated it strictly (raising ``TaxonomyError``).
         """
-        items = self.store.items_for_labelling()
+        items = self._items_for_labelling()
         return [str(e) for e in self.taxonomy.check_rules_match(items)] if items else []
+
+    def _items_for_labelling(self) -> list[dict[str, Any]]:
+        """Every stored item as the taxonomy rules read it at ingest: with its stored prompt
+        when the doc has no question field (generic logs keep the question in the prompt)."""
+        items = self.store.items_for_labelling()
+        prompts = self.store.unquestioned_item_prompts()
+        for item in items:
+            item["prompt"] = prompts.get(item["id"])
+        return items
 
     def apply_taxonomy(self) -> int:
         """Re-run the taxonomy rules on every stored item (after editing the YAML).
@@ -412,7 +421,7 @@ class CoreMixin:
         Rule labels change where the rules now say otherwise (with history); hand and
         cluster labels keep precedence. Returns the number of label changes.
         """
-        items = self.store.items_for_labelling()
+        items = self._items_for_labelling()
         assigned = self.taxonomy.assign_many(items)
         return self.store.replace_rule_labels(
             {item["id"]: labels for item, labels in zip(items, assigned, strict=True)}

@@ -230,3 +230,33 @@ def test_cli_rescore_prints_the_change_and_json(old_rule_run: Workspace, tmp_pat
     missing = runner.invoke(main, ["--store", store, "rescore", "--run", "nope"])
     assert missing.exit_code == 1
     assert "no run named 'nope'" in missing.output
+
+
+def test_taxonomy_apply_reads_the_stored_prompt_of_generic_logs(tmp_path: Path) -> None:
+    from capslice_tui.taxonomy import default_taxonomy_dir
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    rows = [
+        {"task": "quiz", "doc_id": str(d), "target": str(d + 2), "response": f"#### {d + 2}",
+         "prompt": "Q: 1+1?\nA: 2\n\nQ: " + ("Solve the equation x - 2 = " + str(d) if d < 3
+                                           else f"How many apples are {d} + 2 apples?")}
+        for d in range(5)
+    ]  # fmt: skip
+    (folder / "quiz.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    Workspace(tmp_path / "store.db").ingest([folder], run="g", benchmark="quiz")
+    edited = tmp_path / "taxonomy"
+    edited.mkdir()
+    text = (default_taxonomy_dir() / "evaluation.yaml").read_text(encoding="utf-8")
+    (edited / "evaluation.yaml").write_text(
+        text
+        + "  - id: quiz-equations\n"
+        + "    match: {benchmark: quiz, prompt: '(?i)\\bsolve the equation\\b'}\n"
+        + "    set: {task_type: algebra}\n",
+        encoding="utf-8",
+    )
+    ws = Workspace(tmp_path / "store.db", edited)
+    assert ws.apply_taxonomy() == 3  # the rule reads the question after the last "Q:"
+    table = ws.slices("g", by="task_type")
+    assert {r.key["task_type"]: r.n_items for r in table.rows}["algebra"] == 3
+    assert not [line for line in ws.check_taxonomy() if "quiz-equations" in line]
