@@ -7,8 +7,17 @@ significant?, wrong_answer_share, dominant_failure_mode}``, ``deficit = score - 
 proportion, negative when the slice is weak; the plan uses the shortfall ``-deficit``), the mapping
 rules, a data catalog and a token budget.
 
+0. **The plan honours the diagnosis.** Data is boosted only when the diagnosis of the same
+   pair or run is ``data``. Any other verdict (``not_data``, ``inconclusive``) excludes every
+   slice with the verdict and its reason in words, and the mixture is kept. ``force=True``
+   lifts this one gate (the per-slice checks below still apply); the plan then says it was
+   forced, in its summary, its warnings and ``forced`` (stored with an intervention). When the
+   verdict is ``data`` with reason ``broad_capability`` (the change is spread over the
+   benchmark, or the benchmark has no finer slice), the facade passes *domain slices*: the
+   benchmark's items grouped by their labels, each carrying the overall shortfall times its
+   share of the items, so the mapping rules select the data of the benchmark's whole domain.
 1. **Which slices may boost data.** A slice is *excluded* (listed with its reasons, never
-   boosted) when: the diagnosis verdict is ``not_data``; its deficit is missing or <= 0; it is not
+   boosted) when: the diagnosis gate above is closed; its deficit is missing or <= 0; it is not
    significant (``significant`` False, or when absent ``p_adjusted > q``); fewer than
    ``min_wrong_answer_share`` (default 0.5) of its failures are wrong answers, i.e. most failures
    are extraction/truncation/runaway/empty, a format or termination problem that more data does
@@ -42,16 +51,33 @@ intervention log then measures whether it worked.
 Outcome
 -------
 :func:`evaluate_outcome` compares a result run with the baseline on pre-registered target and
-control slices: per slice :func:`~capslice_tui.analysis.compare.paired_compare` on the items
-both runs share, Benjamini-Hochberg across all target and control slices
-(:func:`~capslice_tui.analysis.compare.adjust`), and a verdict:
+control slices, paired by item. Per slice :func:`~capslice_tui.analysis.compare.paired_compare`
+on the items both runs share, Benjamini-Hochberg across all target and control slices
+(:func:`~capslice_tui.analysis.compare.adjust`). The intervention's effect is measured against
+the controls by :func:`difference_in_differences`: with ``d_i = score_result(i) -
+score_baseline(i)`` per item (c/n, or pass@k), ``DiD = mean(d over target items) - mean(d over
+control items)`` (control items that are also target items are left out of the controls), with
+a 95% stratified paired-bootstrap interval. A change that lifts every slice alike (a new prompt,
+a longer training run) lifts the controls as much as the targets, and its DiD is near 0.
+
+Verdicts, in this order:
 
 - ``harmful``: some control slice dropped by at least ``tolerance`` (default 2 points) and is
-  significant after correction (checked first);
-- ``confirmed``: every tested target slice improved significantly;
-- ``refuted``: some tested target slice got significantly worse, or every tested target's
-  upper interval bound is below the expected effect (``tolerance`` when none was given);
-- ``inconclusive``: otherwise, including when no target slice has enough items to test.
+  significant after correction;
+- ``inconclusive``: no target slice has enough items to test;
+- ``unmeasurable``: no control slice (none given, or none with items outside the targets, or
+  fewer than ``min_size`` control items): without controls a target gain cannot be told from a
+  change that lifts everything; or the evaluation changed between the baseline and the result
+  run (``evaluation_changed`` given by the caller), so the runs do not measure the same thing;
+- ``confirmed``: every tested target slice improved significantly (its own paired test, BH)
+  **and** beat the controls significantly (its DiD interval lies above 0). Requiring every
+  target to pass is an intersection-union test (Berger 1982, Technometrics 24:295), so no
+  multiplicity correction is needed for this conjunction;
+- ``refuted``: some tested target slice got significantly worse, the pooled targets fell
+  significantly behind the controls (DiD interval below 0), or every tested target's DiD upper
+  bound is below the expected effect (``tolerance`` when none was given);
+- ``inconclusive``: otherwise (e.g. the targets rose but not significantly more than the
+  controls).
 
 Slices with fewer than 20 items carry a warning; below 10 they are reported but not tested.
 """
@@ -60,6 +86,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -67,7 +94,7 @@ from typing import Any
 import numpy as np
 
 from .analysis.compare import adjust, paired_compare
-from .analysis.metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE
+from .analysis.metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
 from .datataxonomy import Catalog, MappingRules
 
 DEFAULT_MAX_MULTIPLIER = 3.0
@@ -76,6 +103,8 @@ DEFAULT_STRENGTH = 4.0
 DEFAULT_MIN_WRONG_ANSWER_SHARE = 0.5
 DEFAULT_Q = 0.05
 DEFAULT_TOLERANCE = 0.02
+DID_RESAMPLES = 2000
+"""Bootstrap resamples of the difference-in-differences interval."""
 UNITS = 1_000_000
 """Weights are exported in micro-units (6 decimals) that sum to exactly this."""
 _EPS = 1e-12
@@ -83,6 +112,35 @@ _EPS = 1e-12
 
 class PlanError(ValueError):
     """The plan cannot be built from these inputs (the message says which and why)."""
+
+
+VERDICT_WORDS = {
+    "data": "a data problem",
+    "not_data": "not a data problem",
+    "inconclusive": "inconclusive",
+}
+"""Diagnosis verdict token -> words for sentences (tokens never appear in a sentence)."""
+
+REASON_WORDS = {
+    "weak_evidence": "too little evidence to tell",
+    "format_failures": "format or termination failures carry the change",
+    "format_concentrated": "format failures concentrated in a few content slices",
+    "localized_wrong_answers": "wrong answers localized in content slices",
+    "broad_change": "a real change spread over the content slices, not localized",
+    "broad_capability": "a broad capability gap over the benchmark's whole domain",
+    "mixed_causes": "mixed causes",
+    "no_weak_content_slice": "no content slice is weaker than the rest",
+    "evaluation_changed": "the evaluation itself changed (prompts, few-shot, decoding or scoring)",
+}
+"""Diagnosis reason token -> words; an unknown token is shown with spaces for underscores."""
+
+
+def diagnosis_words(verdict: str | None, reason: str | None = None) -> str:
+    """``inconclusive (too little evidence to tell)``: a diagnosis verdict and reason in words."""
+    text = VERDICT_WORDS.get(verdict or "", (verdict or "no verdict").replace("_", " "))
+    if reason:
+        text += f" ({REASON_WORDS.get(reason, reason.replace('_', ' '))})"
+    return text
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -101,6 +159,8 @@ class SliceDecision:
         rules: ids of the mapping rules that apply to it.
         cells: ids of the catalog cells those rules select.
         non_data_causes: causes suggested by the failure-mode evidence (from the mapping).
+        scope: ``slice`` (a weak slice of the diagnosis) or ``domain`` (a share of the
+            benchmark's whole domain, for a broad capability gap).
     """
 
     slice: dict[str, str]
@@ -116,6 +176,7 @@ class SliceDecision:
     rules: list[str] = field(default_factory=list)
     cells: list[str] = field(default_factory=list)
     non_data_causes: list[dict[str, Any]] = field(default_factory=list)
+    scope: str = "slice"
 
     @property
     def label(self) -> str:
@@ -177,6 +238,10 @@ class Plan:
         budget_tokens: training tokens the mixture is drawn for.
         params: max_multiplier, max_epochs, strength, min_wrong_answer_share, q.
         verdict: the diagnosis verdict given (``data`` / ``not_data`` / ``inconclusive`` / None).
+        reason: the diagnosis reason token (e.g. ``weak_evidence``); shown in words only.
+        diagnosis_summary: the diagnosis' own one-paragraph summary (plain words).
+        forced: True when ``force`` lifted the diagnosis gate (boosts despite a verdict that
+            is not ``data``).
         cells: one :class:`CellPlan` per catalog cell, in catalog order.
         slices: every weak slice with its decision (included and excluded).
         warnings: things a reviewer should know (zero-weight cells selected, bounds hit...).
@@ -195,6 +260,9 @@ class Plan:
     summary: str
     catalog_file: str
     mapping_file: str
+    reason: str | None = None
+    diagnosis_summary: str | None = None
+    forced: bool = False
 
     @property
     def included(self) -> list[SliceDecision]:
@@ -220,7 +288,9 @@ class Plan:
         return {
             "baseline": self.baseline, "benchmark": self.benchmark,
             "budget_tokens": self.budget_tokens, "params": dict(self.params),
-            "verdict": self.verdict, "summary": self.summary, "warnings": list(self.warnings),
+            "verdict": self.verdict, "reason": self.reason,
+            "diagnosis_summary": self.diagnosis_summary, "forced": self.forced,
+            "summary": self.summary, "warnings": list(self.warnings),
             "catalog": self.catalog_file, "mapping": self.mapping_file,
             "weights": {c.id: _fmt_units(c.weight_units) for c in self.cells},
             "cells": [c.to_dict() for c in self.cells],
@@ -239,6 +309,8 @@ class Plan:
             verdict=data.get("verdict"), cells=cells, slices=slices,
             warnings=list(data.get("warnings", [])), summary=data.get("summary", ""),
             catalog_file=data.get("catalog", ""), mapping_file=data.get("mapping", ""),
+            reason=data.get("reason"), diagnosis_summary=data.get("diagnosis_summary"),
+            forced=bool(data.get("forced", False)),
         )  # fmt: skip
 
 
@@ -259,9 +331,10 @@ def _decide(
     raw: Mapping[str, Any],
     rules: MappingRules,
     catalog: Catalog,
-    verdict: str | None,
+    gate: str | None,
     q: float,
     min_wrong_answer_share: float,
+    not_data: bool = False,
 ) -> SliceDecision:
     key = raw.get("slice")
     if not isinstance(key, Mapping) or not key:
@@ -285,16 +358,13 @@ def _decide(
         slice={str(k): str(v) for k, v in key.items()},
         n_items=raw.get("n_items"), score=_float(raw.get("score")), deficit=deficit,
         p_adjusted=p_adj, significant=significant, wrong_answer_share=share,
-        dominant_failure_mode=dominant,
+        dominant_failure_mode=dominant, scope=str(raw.get("scope") or "slice"),
     )  # fmt: skip
     matching = rules.rules_for(d.slice)
     d.rules = [r.id for r in matching]
     d.cells = [c.id for c in catalog.cells if any(r.selects(c) for r in matching)]
-    if verdict == "not_data":
-        d.reasons.append(
-            "the diagnosis verdict is not_data: the drop is explained by format/termination "
-            "evidence, so no data boost is proposed"
-        )
+    if gate is not None:
+        d.reasons.append(gate)
     if deficit is None or deficit <= 0:
         d.reasons.append("no deficit: the slice is not below the reference")
     if not significant:
@@ -310,7 +380,7 @@ def _decide(
             f"of failures, below {100 * min_wrong_answer_share:.0f}%): a format/termination "
             "problem, not missing data"
         )
-    if share is None or share < min_wrong_answer_share or verdict == "not_data":
+    if share is None or share < min_wrong_answer_share or not_data:
         d.non_data_causes = rules.non_data_causes(dominant, d.slice.get("output_constraint"))
     if not matching:
         d.reasons.append("no mapping rule applies to this slice")
@@ -391,6 +461,9 @@ def build_plan(
     min_wrong_answer_share: float = DEFAULT_MIN_WRONG_ANSWER_SHARE,
     q: float = DEFAULT_Q,
     verdict: str | None = None,
+    reason: str | None = None,
+    diagnosis_summary: str | None = None,
+    force: bool = False,
     baseline: str | None = None,
     benchmark: str | None = None,
 ) -> Plan:
@@ -408,7 +481,12 @@ def build_plan(
         min_wrong_answer_share: below this share of wrong answers among failures a slice is
             treated as a format/termination problem and never boosts data.
         q: significance level used when a slice has no ``significant`` flag.
-        verdict: the diagnosis verdict; ``not_data`` excludes every slice.
+        verdict: the diagnosis verdict of the same pair/run. Anything but ``data`` excludes
+            every slice (the mixture is kept) unless ``force``. None means no diagnosis was
+            given (a hand-made slice list): the slices are judged on their own.
+        reason, diagnosis_summary: the diagnosis reason token and summary, for the words.
+        force: boost although the verdict is not ``data``; recorded in ``Plan.forced``, the
+            summary and the warnings.
 
     Returns:
         A :class:`Plan`; weights sum to exactly 1 in micro-units, tokens to the budget.
@@ -426,7 +504,17 @@ def build_plan(
         raise PlanError(f"max_epochs must be > 0, got {max_epochs}")
     if not strength >= 0:
         raise PlanError(f"strength must be >= 0, got {strength}")
-    decisions = [_decide(s, rules, catalog, verdict, q, min_wrong_answer_share) for s in slices]
+    closed = verdict is not None and verdict != "data"
+    words = diagnosis_words(verdict, reason)
+    gate = (
+        f"the diagnosis is {words}: a targeted data fix is not indicated"
+        if closed and not force
+        else None
+    )
+    decisions = [
+        _decide(s, rules, catalog, gate, q, min_wrong_answer_share, verdict == "not_data")
+        for s in slices
+    ]
     rules_by_id = {r.id: r for r in rules.data_rules}
     cells = [
         CellPlan(
@@ -496,11 +584,14 @@ def build_plan(
             )
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
-    if verdict == "not_data":
+    if gate is not None:
+        fix = (
+            "fix the non-data cause first" if verdict == "not_data"
+            else "look at the diagnosis before changing data"
+        )  # fmt: skip
         summary = (
-            "No data boost: the diagnosis verdict is not_data (format/termination evidence, "
-            f"{len(decisions)} weak slices excluded); fix the non-data cause, the mixture is "
-            "unchanged."
+            f"No data boost: the diagnosis is {words}; the mixture is unchanged "
+            f"({len(decisions)} weak slice(s) set aside; {fix}; --force boosts anyway)."
         )
     elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."
@@ -516,6 +607,13 @@ def build_plan(
             f"{max(c.multiplier for c in boosted if c.base_weight > 0):.2f}x); "
             f"{len(decisions) - len(included)} excluded; untouched cells keep their proportions."
         )
+    forced = bool(force and closed)
+    if forced:
+        warnings.insert(0, (
+            f"forced: the diagnosis is {words}, so a targeted data fix is not indicated; "
+            "this plan boosts data anyway because --force was given"
+        ))  # fmt: skip
+        summary = f"FORCED against the diagnosis ({words}): {summary}"
     return Plan(
         baseline=baseline, benchmark=benchmark, budget_tokens=budget_tokens,
         params={
@@ -524,7 +622,8 @@ def build_plan(
             "q": float(q),
         },
         verdict=verdict, cells=cells, slices=decisions, warnings=warnings, summary=summary,
-        catalog_file=catalog.file, mapping_file=rules.file,
+        catalog_file=catalog.file, mapping_file=rules.file, reason=reason,
+        diagnosis_summary=diagnosis_summary, forced=forced,
     )  # fmt: skip
 
 
@@ -584,7 +683,8 @@ def export_markdown(plan: Plan) -> str:
         f"epochs <= {p['max_epochs']:g}; strength {p['strength']:g}; slices with wrong answers "
         f"< {100 * p['min_wrong_answer_share']:.0f}% of failures never boost data",
         f"- catalog: `{plan.catalog_file}`; mapping rules: `{plan.mapping_file}`",
-        f"- diagnosis verdict: {plan.verdict or '-'}",
+        f"- diagnosis: {diagnosis_words(plan.verdict, plan.reason) if plan.verdict else '-'}"
+        + (" (plan FORCED despite it)" if plan.forced else ""),
         "",
         "## Mixture",
         "",
@@ -640,6 +740,133 @@ EXPORTS = {
 
 
 @dataclass
+class DidResult:
+    """Difference-in-differences of per-item changes: targets against controls.
+
+    Attributes:
+        target_change, control_change: mean per-item change (result - baseline) over the
+            target / control items, proportions (0.233 = +23.3 points).
+        target_low, target_high, control_low, control_high: their 95% percentile intervals
+            (each group resampled on its own).
+        did: ``target_change - control_change``; did_low, did_high: its 95% interval.
+        p_value: two-sided bootstrap p for DiD = 0.
+        n_target, n_control: items in each group.
+        method: how the interval was computed; n_resamples, random_state: to reproduce it.
+    """
+
+    target_change: float
+    target_low: float
+    target_high: float
+    control_change: float
+    control_low: float
+    control_high: float
+    did: float
+    did_low: float
+    did_high: float
+    p_value: float
+    n_target: int
+    n_control: int
+    method: str
+    n_resamples: int
+    random_state: int
+
+    @property
+    def beats_controls(self) -> bool:
+        """True when the interval lies above 0: the targets gained significantly more."""
+        return self.did_low > 0
+
+    @property
+    def behind_controls(self) -> bool:
+        """True when the interval lies below 0: the controls gained significantly more."""
+        return self.did_high < 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def _resampled_means(d: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``n_resamples`` bootstrap resamples of ``d`` (with replacement, size len(d)).
+
+    Drawing the counts of each distinct value from a multinomial is exactly a resample of the
+    items (only the values' counts enter the mean) and is fast when values repeat, as 0/1 and
+    c/n differences do.
+    """
+    values, counts = np.unique(d, return_counts=True)
+    draws = rng.multinomial(d.size, counts / d.size, size=n_resamples)
+    return draws @ values / d.size
+
+
+def difference_in_differences(
+    target_diff: Any,
+    control_diff: Any,
+    *,
+    n_resamples: int = DID_RESAMPLES,
+    level: float = 0.95,
+    random_state: int = 0,
+) -> DidResult:
+    """Target change minus control change, with a stratified paired-bootstrap interval.
+
+    Each input holds per-item differences ``d_i = score_result(i) - score_baseline(i)`` of the
+    same item in the two runs (paired by item; score = c/n or pass@k of the item). Then
+
+        DiD = mean(d_T) - mean(d_C)
+
+    the classic two-group, two-period difference-in-differences (Card & Krueger 1994, AER
+    84:772; Angrist & Pischke 2009, *Mostly Harmless Econometrics*, ch. 5) with items as
+    units. Interval: the two groups are resampled independently, each over its own items
+    with replacement (a stratified bootstrap keeps each item's pair together, so the pairing
+    is respected), ``n_resamples`` times with a fixed ``random_state``; the interval is the
+    percentile interval of the replicated DiD (Efron & Tibshirani 1993, *An Introduction to
+    the Bootstrap*, §13.3), and the two-sided p is ``min(1, 2 * min(#{DiD* <= 0} + 1,
+    #{DiD* >= 0} + 1) / (B + 1))`` (ibid. ch. 16, with the usual +1 correction).
+
+    Args:
+        target_diff, control_diff: shape (n_T,), (n_C,) per-item differences in [-1, 1];
+            NaN entries (items without a score) are dropped.
+        n_resamples: bootstrap resamples B (>= 100).
+        level: interval coverage.
+        random_state: seed of ``numpy.random.default_rng``.
+
+    Returns:
+        :class:`DidResult` (proportions).
+
+    Raises:
+        ValueError: an empty group, or fewer than 100 resamples.
+    """
+    t = np.asarray(target_diff, dtype=float)
+    c = np.asarray(control_diff, dtype=float)
+    t, c = t[~np.isnan(t)], c[~np.isnan(c)]
+    if t.size == 0 or c.size == 0:
+        raise ValueError(
+            f"difference-in-differences needs items in both groups (targets {t.size}, "
+            f"controls {c.size})"
+        )
+    if n_resamples < 100:
+        raise ValueError(f"n_resamples must be >= 100, got {n_resamples}")
+    rng = np.random.default_rng(random_state)
+    bt = _resampled_means(t, n_resamples, rng)
+    bc = _resampled_means(c, n_resamples, rng)
+    boot = bt - bc
+    did = float(t.mean() - c.mean())
+    below = int(np.sum(boot <= 0)) + 1
+    above = int(np.sum(boot >= 0)) + 1
+    p = min(1.0, 2.0 * min(below, above) / (n_resamples + 1))
+    tl, th = percentile_interval(bt, level)
+    cl, ch = percentile_interval(bc, level)
+    dl, dh = percentile_interval(boot, level)
+    return DidResult(
+        target_change=float(t.mean()), target_low=tl, target_high=th,
+        control_change=float(c.mean()), control_low=cl, control_high=ch,
+        did=did, did_low=dl, did_high=dh, p_value=p, n_target=int(t.size),
+        n_control=int(c.size),
+        method=f"stratified paired bootstrap over items, {n_resamples} resamples, percentile "
+        f"{100 * level:g}% interval",
+        n_resamples=n_resamples, random_state=random_state,
+    )  # fmt: skip
+
+
+@dataclass
 class SliceOutcome:
     """One target or control slice: result run minus baseline on the shared items.
 
@@ -649,6 +876,8 @@ class SliceOutcome:
         p_value, p_adjusted (BH over all tested slices), significant, test, warning, tested.
         pass_at_k: for multi-sample runs, ``{k, base, cand, diff, diff_low, diff_high, p_value,
             p_adjusted}`` at k = the smallest samples-per-item in the slice (else None).
+        did: target slices only, when there are control items: this slice's
+            :class:`DidResult` against the pooled controls, as a dict (else None).
     """
 
     role: str
@@ -666,6 +895,7 @@ class SliceOutcome:
     test: str
     warning: str | None
     pass_at_k: dict[str, Any] | None = None
+    did: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -674,7 +904,17 @@ class SliceOutcome:
 
 @dataclass
 class Outcome:
-    """An intervention's measured outcome and verdict (rules in the module docstring)."""
+    """An intervention's measured outcome and verdict (rules in the module docstring).
+
+    Attributes:
+        verdict: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive`` or ``unmeasurable``;
+            reason: why, in words.
+        did: the pooled targets against the pooled controls (:class:`DidResult` as a dict), or
+            None when there is no control item (then the verdict is ``unmeasurable``).
+        evaluation_changed: the caller's description of how the evaluation differs between the
+            two runs (None when it does not, or was not checked).
+        rows, warnings, metric, k, tolerance, q, expected_effect, n_tested, random_state.
+    """
 
     verdict: str
     reason: str
@@ -687,6 +927,13 @@ class Outcome:
     rows: list[SliceOutcome]
     warnings: list[str]
     random_state: int
+    did: dict[str, Any] | None = None
+    evaluation_changed: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``unmeasurable: no control slice ...``: the verdict and its reason on one line."""
+        return f"{self.verdict}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -725,6 +972,7 @@ def evaluate_outcome(
     q: float = DEFAULT_Q,
     min_size: int = MIN_SLICE_SIZE,
     random_state: int = 0,
+    evaluation_changed: str | None = None,
 ) -> Outcome:
     """Judge an intervention on aligned per-item counts of the baseline and the result run.
 
@@ -738,9 +986,12 @@ def evaluate_outcome(
         expected_effect: pre-registered gain on targets (proportion), used by ``refuted``.
         tolerance: control regression that counts as harm (proportion, default 0.02).
         q: false discovery rate for BH across all target and control slices.
+        evaluation_changed: a sentence saying how the evaluation differs between the runs
+            (prompts, few-shot, decoding, scoring); it makes a confirmed or refuted outcome
+            ``unmeasurable``.
 
     Returns:
-        :class:`Outcome` (verdict rules in the module docstring).
+        :class:`Outcome` (verdict rules in the module docstring; changes in proportions).
 
     Raises:
         ValueError: no target slice, unknown grouping, misaligned arrays.
@@ -750,10 +1001,12 @@ def evaluate_outcome(
     arrays = [np.asarray(a, dtype=float) for a in (base_n, base_c, cand_n, cand_c)]
     keys = [("target", dict(t)) for t in targets] + [("control", dict(c)) for c in controls]
     results = []
+    masks = []
     extra: list[dict[str, Any] | None] = []
     multi = bool(arrays[0].size) and (arrays[0].max() > 1 or arrays[2].max() > 1)
     for _role, key in keys:
         mask = slice_mask(labels, key)
+        masks.append(mask)
         bn, bc, cn, cc = (a[mask] for a in arrays)
         results.append(paired_compare(bn, bc, cn, cc, k=k, random_state=random_state,
                                       min_size=min_size))  # fmt: skip
@@ -766,9 +1019,33 @@ def evaluate_outcome(
     adjusted = adjust(results, [f"{r}:{json.dumps(k_)}" for r, k_ in keys], q=q)
     pk_results = [e["result"] for e in extra if e is not None]
     pk_adjusted = iter(adjust(pk_results, q=q)) if pk_results else iter(())
-    rows: list[SliceOutcome] = []
     warnings: list[str] = []
-    for (role, key), adj, e in zip(keys, adjusted, extra, strict=True):
+    # per-item change, paired by item (NaN where pass@k is undefined for the item)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = per_item_scores(arrays[2], arrays[3], k) - per_item_scores(arrays[0], arrays[1], k)
+    n_rows = len(next(iter(labels.values()))) if labels else 0
+    in_target = np.zeros(n_rows, dtype=bool)
+    in_control = np.zeros(n_rows, dtype=bool)
+    for (role, _key), mask in zip(keys, masks, strict=True):
+        if role == "target":
+            in_target |= mask
+        else:
+            in_control |= mask
+    shared = in_target & in_control
+    if shared.any():
+        warnings.append(
+            f"{int(shared.sum())} control item(s) are also in a target slice; they count as "
+            "targets only"
+        )
+    control_items = in_control & ~in_target
+    n_control = int((control_items & ~np.isnan(d)).sum())
+    pooled: DidResult | None = None
+    if n_control >= min_size and (in_target & ~np.isnan(d)).any():
+        pooled = difference_in_differences(
+            d[in_target], d[control_items], random_state=random_state
+        )
+    rows: list[SliceOutcome] = []
+    for (role, key), adj, e, mask in zip(keys, adjusted, extra, masks, strict=True):
         r = adj.result
         pk = None
         if e is not None:
@@ -779,11 +1056,16 @@ def evaluate_outcome(
                 "diff_low": pr.diff_lo, "diff_high": pr.diff_hi, "p_value": pr.p_value,
                 "p_adjusted": pa.p_adj, "significant": pa.significant,
             }  # fmt: skip
+        did = None
+        if role == "target" and pooled is not None and (mask & ~np.isnan(d)).any():
+            did = difference_in_differences(
+                d[mask], d[control_items], random_state=random_state
+            ).to_dict()
         rows.append(SliceOutcome(
             role=role, slice=key, n_items=r.n_items, base_score=r.base.score,
             cand_score=r.cand.score, diff=r.diff, diff_low=r.diff_lo, diff_high=r.diff_hi,
             p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
-            tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk,
+            tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
         ))  # fmt: skip
         label = " & ".join(f"{a}={v}" for a, v in key.items())
         if r.n_items < WARN_SLICE_SIZE:
@@ -797,16 +1079,40 @@ def evaluate_outcome(
             )
     metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
                                      else "greedy accuracy")  # fmt: skip
-    verdict, reason = _verdict(rows, expected_effect, tolerance)
+    verdict, reason = _verdict(
+        rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
+        n_controls=len(controls),
+    )  # fmt: skip
     return Outcome(
         verdict=verdict, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
         expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
         rows=rows, warnings=warnings, random_state=random_state,
+        did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
     )  # fmt: skip
 
 
+def _pts(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def did_text(did: Mapping[str, Any]) -> str:
+    """``targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts [-7.9, +0.6]``."""
+    return (
+        f"targets {_pts(did['target_change'])} pts, controls {_pts(did['control_change'])} pts,"
+        f" DiD {_pts(did['did'])} pts [{_pts(did['did_low'])}, {_pts(did['did_high'])}]"
+    )
+
+
 def _verdict(
-    rows: Sequence[SliceOutcome], expected: float | None, tolerance: float
+    rows: Sequence[SliceOutcome],
+    pooled: DidResult | None,
+    expected: float | None,
+    tolerance: float,
+    n_control: int,
+    min_size: int,
+    evaluation_changed: str | None,
+    *,
+    n_controls: int,
 ) -> tuple[str, str]:
     def name(r: SliceOutcome) -> str:
         return " & ".join(f"{a}={v}" for a, v in r.slice.items())
@@ -824,15 +1130,92 @@ def _verdict(
     targets = [r for r in rows if r.role == "target" and r.tested]
     if not targets:
         return "inconclusive", "no target slice has enough items to test"
-    gains = ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in targets)
-    if all(r.significant and r.diff > 0 for r in targets):
-        return "confirmed", f"every target slice improved significantly ({gains})"
-    threshold = expected if expected is not None else tolerance
-    if any(r.significant and r.diff < 0 for r in targets):
-        return "refuted", f"a target slice got significantly worse ({gains})"
-    if all(r.diff_high < threshold for r in targets):
-        return "refuted", (
-            f"the intervals exclude the expected gain of {100 * threshold:.1f} points on every "
-            f"target slice ({gains})"
+    if pooled is None:
+        why = (
+            "none was pre-registered" if n_controls == 0
+            else f"the control slices hold {n_control} item(s) outside the targets "
+            f"(< {min_size})"
+        )  # fmt: skip
+        return "unmeasurable", (
+            f"no control slice ({why}): without controls a target gain cannot be told from a "
+            "change that lifts every slice (a new prompt, more training)"
         )
-    return "inconclusive", f"not every target slice improved significantly ({gains})"
+    if evaluation_changed:
+        return "unmeasurable", (
+            f"the evaluation changed between the baseline and the result run "
+            f"({evaluation_changed}), so the two runs do not measure the same thing; "
+            f"{did_text(pooled.to_dict())}"
+        )
+    gains = ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in targets)
+    vs = did_text(pooled.to_dict())
+
+    def beats(r: SliceOutcome) -> bool:
+        return r.did is not None and r.did["did_low"] > 0
+
+    if all(r.significant and r.diff > 0 and beats(r) for r in targets):
+        return "confirmed", (
+            f"every target slice improved significantly and beat the controls ({vs})"
+        )
+    if any(r.significant and r.diff < 0 for r in targets):
+        return "refuted", f"a target slice got significantly worse ({gains}; {vs})"
+    if pooled.behind_controls:
+        return "refuted", f"the controls gained significantly more than the targets ({vs})"
+    threshold = expected if expected is not None else tolerance
+    if all(r.did is not None and r.did["did_high"] < threshold for r in targets):
+        gain = (
+            f"the expected gain of {100 * threshold:.1f} points" if expected is not None
+            else f"a gain of {100 * threshold:.1f} points (the tolerance; no expected gain "
+            "was pre-registered)"
+        )  # fmt: skip
+        return "refuted", (
+            f"measured against the controls, the intervals exclude {gain} on every target "
+            f"slice ({vs})"
+        )
+    if all(r.significant and r.diff > 0 for r in targets):
+        return "inconclusive", (
+            f"the targets improved significantly ({gains}) but not significantly more than "
+            f"the controls ({vs})"
+        )
+    return "inconclusive", f"not every target slice beat the controls significantly ({vs})"
+
+
+_REGRESSION_WORDS = re.compile(r"\b(regress\w*|harm\w*|worse\w*|drop\w*|hurt\w*)", re.IGNORECASE)
+
+
+def claims_regression(reason: str) -> bool:
+    """True when a decision's reason says the change made things worse (regress..., harm...,
+    worse, drop..., hurt...)."""
+    return bool(_REGRESSION_WORDS.search(reason or ""))
+
+
+def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
+    """The warning a rejection "because of a regression" must carry, or None when the measured
+    outcome shows a significant regression.
+
+    A regression is shown when the outcome verdict is ``harmful``, some target or control
+    slice is significantly worse after Benjamini-Hochberg, or the targets fell significantly
+    behind the controls (DiD interval below 0). Otherwise the claim rests on a comparison that
+    is not significant (or on none), and the warning says so with the numbers.
+    """
+    if not outcome:
+        return (
+            "no outcome was measured (no result run linked): the regression this rejection "
+            "names is not shown by a paired comparison"
+        )
+    rows = outcome.get("rows") or []
+    worse = [r for r in rows if r.get("significant") and (r.get("diff") or 0) < 0]
+    did = outcome.get("did")
+    if outcome.get("verdict") == "harmful" or worse or (did and did["did_high"] < 0):
+        return None
+    drops = [r for r in rows if (r.get("diff") or 0) < 0]
+    shown = "; ".join(
+        f"{r['role']} {' & '.join(f'{a}={v}' for a, v in r['slice'].items())} "
+        f"{100 * r['diff']:+.1f} pts (p adj {r['p_adjusted']:.3g})"
+        for r in drops[:4]
+    )
+    return (
+        "the measured outcome shows no significant regression"
+        + (f" (drops within noise: {shown})" if shown else " (no slice dropped)")
+        + (f"; {did_text(did)}" if did else "")
+        + ": this rejection rests on a comparison that is not significant"
+    )

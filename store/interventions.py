@@ -21,13 +21,15 @@ STATUSES = ("proposed", "accepted", "rejected", "running", "evaluated")
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
     # action -> {new status: allowed current statuses}
     "accept": {"accepted": ("proposed",)},
-    "reject": {"rejected": ("proposed",)},
+    "reject": {"rejected": ("proposed", "evaluated")},
     "start": {"running": ("accepted",)},
     "evaluate": {"evaluated": ("running", "evaluated")},
 }
-"""Allowed status changes per action; ``link`` = start (if accepted) then evaluate.
+"""Allowed status changes per action; ``link`` = start (if accepted) then evaluate. ``reject``
+from ``evaluated`` records that the data change is turned down after its outcome was measured.
 
-The tables are created by migration ``0002_interventions`` in ``store/schema.py``."""
+The tables are created by migration ``0002_interventions`` in ``store/schema.py``;
+``decision_warning`` and ``plan_forced`` by ``0008_intervention_outcomes``."""
 
 EDITABLE_WHILE_PROPOSED = (
     "title", "hypothesis", "target_slices", "control_slices", "expected_effect", "plan",
@@ -110,6 +112,7 @@ class InterventionsMixin(StoreBase):
             "expected_effect": expected_effect, "benchmark": benchmark,
             "plan": dict(plan) if plan is not None else None, "baseline_run": baseline_run,
             "status": "proposed", "author": author,
+            "plan_forced": 1 if plan is not None and plan.get("forced") else 0,
         }  # fmt: skip
         with self.write() as conn:
             cols = [*values, "created_at", "updated_at", "version"]
@@ -121,7 +124,7 @@ class InterventionsMixin(StoreBase):
             )
             new_id = int(cur.lastrowid)
             for key, value in values.items():
-                if value is None or key == "plan":
+                if value is None or key == "plan" or (key == "plan_forced" and not value):
                     continue
                 conn.execute(
                     "INSERT INTO intervention_history (intervention_id, version, action, field,"
@@ -153,7 +156,7 @@ class InterventionsMixin(StoreBase):
         cols = (
             "id, title, hypothesis, target_slices, control_slices, expected_effect, benchmark,"
             " baseline_run, result_run, status, decision_reason, decided_by, decided_at,"
-            " verdict, author, created_at, updated_at, version"
+            " verdict, author, created_at, updated_at, version, decision_warning, plan_forced"
         )
         if status is None:
             rows = self.conn.execute(f"SELECT {cols} FROM interventions ORDER BY id DESC")

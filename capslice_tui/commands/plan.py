@@ -92,6 +92,11 @@ def _label(s: dict[str, Any]) -> str:
     show_default=True,
     help="Multiplier per unit of deficit x rule weight.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Boost data even when the diagnosis is not `data` (the plan records that it was forced).",
+)
 @click.option("--export", "export", type=click.Choice(["yaml", "json", "megatron", "md"]), default=None,
               help="Write the mixture in this format (to -o, else stdout) instead of the review table.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -102,21 +107,22 @@ def _label(s: dict[str, Any]) -> str:
 def plan_cmd(
     obj: Ctx, baseline: str, benchmark: str, candidate: str | None, reference: str | None,
     catalog: Path, budget_tokens: int, max_multiplier: float, max_epochs: float, strength: float,
-    export: str | None, output: Path | None, fmt: str,
+    force: bool, export: str | None, output: Path | None, fmt: str,
 ) -> None:  # fmt: skip
     """Propose new mixture weights that target the baseline's weak slices.
 
     Weak slices come from the diagnosis; mapping rules (mapping.yaml) pick the data cells of the
-    catalog; caps keep the mixture from collapsing. Slices whose failures are mostly
-    extraction/truncation, or that are not significant, never boost data: they are listed with
-    the reason.
+    catalog; caps keep the mixture from collapsing. Data is boosted only when the diagnosis of
+    the same pair (or run) is `data`; otherwise the plan says why and keeps the mixture, unless
+    --force. Slices whose failures are mostly extraction/truncation, or that are not
+    significant, never boost data: they are listed with the reason.
     """
-    from ..plan import EXPORTS
+    from ..plan import EXPORTS, diagnosis_words
 
     plan = obj.ws.plan(
         baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
         candidate=candidate, reference=reference, max_multiplier=max_multiplier,
-        max_epochs=max_epochs, strength=strength,
+        max_epochs=max_epochs, strength=strength, force=force,
     )  # fmt: skip
     if output is not None and export is None:
         export = "yaml"
@@ -139,6 +145,11 @@ def plan_cmd(
         rows.append([c.id, f"{c.base_weight:.4f}", f"{c.new_weight:.6f}", mult,
                      f"{c.tokens:,}", f"{c.epochs:.2f}", note])  # fmt: skip
     notes = [plan.summary]
+    if plan.verdict is not None:
+        notes.append(
+            f"diagnosis of {plan.baseline}: {diagnosis_words(plan.verdict, plan.reason)}"
+            + (f". {plan.diagnosis_summary}" if plan.diagnosis_summary else "")
+        )
     for c in plan.boosted:
         srcs = sorted({f"{_label(t['slice'])} via {t['rule']}" for t in c.trace if t["counted"]})
         notes.append(f"{c.id} <- " + "; ".join(srcs))
@@ -149,7 +160,9 @@ def plan_cmd(
     notes += [f"warning: {w}" for w in plan.warnings]
     emit_table(
         ["cell", "base", "new", "x", "tokens", "epochs", "note"], rows, fmt,
-        title=f"plan for {benchmark} weakness of {plan.baseline}", notes=notes, payload=plan,
+        title=f"plan for {benchmark} weakness of {plan.baseline}"
+        + (" (FORCED against the diagnosis)" if plan.forced else ""),
+        notes=notes, payload=plan,
     )  # fmt: skip
 
 
@@ -174,10 +187,13 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
         ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
         ("decision", f"{rec['decision_reason'] or '-'} ({rec['decided_by'] or '-'} {rec['decided_at'] or ''})"),
-        ("verdict", rec["verdict"] or "-"),
+        ("verdict", _verdict_text(rec)),
     ]  # fmt: skip
+    if rec.get("decision_warning"):
+        fields.append(("decision warning", rec["decision_warning"]))
     if rec.get("plan"):
-        fields.append(("plan", rec["plan"].get("summary", "")))
+        forced = "FORCED against its diagnosis: " if rec["plan"].get("forced") else ""
+        fields.append(("plan", forced + rec["plan"].get("summary", "")))
     emit_table(
         ["field", "value"], [[k, v] for k, v in fields], fmt, title=f"intervention #{rec['id']}"
     )
@@ -193,12 +209,22 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         )  # fmt: skip
 
 
+def _verdict_text(rec: dict[str, Any]) -> str:
+    """``refuted: the controls gained ...`` from the stored outcome, else the verdict or ``-``."""
+    outcome = rec.get("outcome")
+    if outcome and outcome.get("reason"):
+        return f"{outcome['verdict']}: {outcome['reason']}"
+    return rec["verdict"] or "-"
+
+
 def _cut(value: Any, width: int = 40) -> str:
     s = "-" if value is None else str(value)
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
 def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
+    from ..plan import did_text
+
     rows = []
     for r in outcome["rows"]:
         pk = r.get("pass_at_k")
@@ -206,19 +232,37 @@ def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
         if pk:
             pk_text = f"pass@{pk['k']} {100 * pk['diff']:+.1f} {interval(pk['diff_low'], pk['diff_high'])}"
         mark = ("better*" if r["diff"] > 0 else "worse*") if r["significant"] else ""
+        did = r.get("did")
+        did_cell = "-"
+        if did:
+            did_cell = f"{100 * did['did']:+.1f} {interval(did['did_low'], did['did_high'])}"
+            did_cell += (
+                " beats*" if did["did_low"] > 0 else (" behind*" if did["did_high"] < 0 else "")
+            )
         rows.append([
             r["role"], _label(r["slice"]), r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
             f"{100 * r['diff']:+.1f}" if r["diff"] == r["diff"] else "-",
-            interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, pk_text,
+            interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, did_cell,
+            pk_text,
         ])  # fmt: skip
+    pooled = outcome.get("did")
+    change = (
+        f"change against controls: {did_text(pooled)}; target change "
+        f"{interval(pooled['target_low'], pooled['target_high'])}, control change "
+        f"{interval(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
+        f"random_state {pooled['random_state']}"
+        if pooled else "change against controls: not measurable (no control item)"
+    )  # fmt: skip
     notes = [
-        f"verdict: {outcome['verdict']} - {outcome['reason']}",
+        f"verdict: {outcome['verdict']}: {outcome['reason']}",
+        change,
         f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
         f"harm tolerance {100 * outcome['tolerance']:.1f} pts",
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     emit_table(
-        ["role", "slice", "items", "base", "result", "diff pts", "95% CI", "p_adj", "mark", "pass@k"],
+        ["role", "slice", "items", "base", "result", "diff pts", "95% CI", "p_adj", "mark",
+         "DiD vs controls", "pass@k"],
         rows, fmt, title=f"outcome {outcome['baseline_run']} -> {outcome['result_run']}", notes=notes,
     )  # fmt: skip
 
@@ -311,13 +355,21 @@ def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who:
 @intervention.command("reject")
 @click.argument("intervention_id", type=int)
 @click.option("--reason", required=True)
+@click.option("--regression/--no-regression", "regression", default=None,
+              help="Whether the rejection is because of a regression (default: read from the "
+                   "reason's words). A regression the measured outcome does not show "
+                   "significantly is stored with a warning.")  # fmt: skip
 @_audited_command
-def intervention_reject(obj: Ctx, intervention_id: int, reason: str, who: str,
-                        expected_version: int | None, fmt: str) -> None:  # fmt: skip
-    """Reject a proposed intervention (a reason is required)."""
-    obj.ws.reject_intervention(
-        intervention_id, reason=reason, who=who, expected_version=expected_version
-    )
+def intervention_reject(obj: Ctx, intervention_id: int, reason: str, regression: bool | None,
+                        who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Reject a proposed intervention, or an evaluated one after its outcome (a reason is
+    required)."""
+    rec = obj.ws.reject_intervention(
+        intervention_id, reason=reason, who=who, expected_version=expected_version,
+        regression=regression,
+    )  # fmt: skip
+    if rec.get("decision_warning") and fmt != "json":
+        click.echo(f"warning stored with the decision: {rec['decision_warning']}", err=True)
     _show(obj.ws.intervention(intervention_id), fmt)
 
 

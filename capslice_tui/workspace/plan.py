@@ -30,7 +30,9 @@ from ..plan import (
     DEFAULT_TOLERANCE,
     Plan,
     build_plan,
+    claims_regression,
     evaluate_outcome,
+    regression_warning,
 )
 from ..store import AXES, StoreError, current_user
 
@@ -86,9 +88,16 @@ class PlanMixin:
         strength: float = DEFAULT_STRENGTH,
         min_wrong_answer_share: float = DEFAULT_MIN_WRONG_ANSWER_SHARE,
         q: float = DEFAULT_Q,
+        force: bool = False,
     ) -> Plan:
         """Diagnose and plan: weak slices of ``baseline`` (weakness mode) or of the change
         ``baseline -> candidate`` (change mode) mapped to a new mixture of ``catalog``.
+
+        The plan honours the diagnosis of the same pair or run (``self.diagnose``): data is
+        boosted only when its verdict is ``data``; otherwise every slice is set aside with the
+        verdict and its reason in words, and the mixture is kept, unless ``force``. A ``data``
+        verdict with reason ``broad_capability`` targets the benchmark's whole domain
+        (:meth:`domain_slices`) through the mapping rules.
 
         Args:
             baseline: run name; benchmark: benchmark to diagnose.
@@ -99,19 +108,139 @@ class PlanMixin:
             reference: reference run for weakness mode (see ``diagnose``).
             max_multiplier, max_epochs, strength, min_wrong_answer_share, q: see
                 :func:`capslice_tui.plan.build_plan`.
+            force: boost data although the diagnosis is not ``data``; the plan records it
+                (``Plan.forced``, its summary and warnings). The per-slice checks still apply.
 
         Raises:
             NotFound, ValueError, TaxonomyError, PlanError: bad runs, catalog or parameters.
         """
         cat = catalog if isinstance(catalog, Catalog) else self.load_catalog(catalog)
-        diagnosis = self.diagnose(  # type: ignore[attr-defined]
+        diag = self.diagnose(  # type: ignore[attr-defined]
             baseline, candidate, benchmark=benchmark, reference=reference
-        ).to_dict()
-        return self.plan_from_diagnosis(
+        )
+        diagnosis = diag.to_dict()
+        verdict = getattr(diag.verdict, "verdict", None) or diagnosis.get("verdict")
+        reason = getattr(diag.verdict, "reason", None) or diagnosis.get("reason")
+        diagnosis["verdict"], diagnosis["reason"] = verdict, reason
+        notes: list[str] = []
+        if verdict == "data" and reason == "broad_capability":
+            diagnosis["slices"], notes = self.domain_slices(
+                baseline, benchmark, candidate=candidate, reference=reference,
+                failure_modes=diagnosis.get("failure_modes"),
+            )  # fmt: skip
+        plan = self.plan_from_diagnosis(
             diagnosis, cat, budget_tokens, max_multiplier=max_multiplier,
             max_epochs=max_epochs, strength=strength,
-            min_wrong_answer_share=min_wrong_answer_share, q=q,
+            min_wrong_answer_share=min_wrong_answer_share, q=q, force=force,
         )  # fmt: skip
+        plan.warnings.extend(notes)
+        return plan
+
+    def domain_slices(
+        self,
+        baseline: str,
+        benchmark: str,
+        *,
+        candidate: str | None = None,
+        reference: str | None = None,
+        failure_modes: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """The benchmark's whole domain as plan slices, for a broad capability gap.
+
+        The items of ``benchmark`` are grouped by their labels (every labelled axis; items
+        with no label are left out and counted in the notes). Each group is one slice whose
+        deficit is the benchmark's overall shortfall times the group's share of the items, so
+        the shares sum to the whole shortfall and the mapping rules select the data of the
+        whole domain in proportion to what the benchmark holds. The shortfall is, as a
+        proportion: ``baseline - candidate`` (change mode, paired items, mean per-item
+        accuracy); ``reference - baseline`` (weakness mode with a reference run, paired items);
+        else the baseline's error rate ``1 - accuracy`` (weakness mode against perfect).
+        ``wrong_answer_share`` is the share of wrong answers among the failing samples of the
+        run that fails (``failure_modes`` of the diagnosis), or None when not given.
+
+        Returns:
+            (slices in the form :func:`capslice_tui.plan.build_plan` takes, with ``scope:
+            domain``; notes, one plain sentence each).
+
+        Raises:
+            NotFound: unknown run. ValueError: no item of ``benchmark`` (or none shared).
+        """
+        import numpy as np
+
+        from .core import UNLABELLED
+        from .diagnose import align_runs
+
+        run = self.store.get_run(baseline)
+        failing_run = candidate or baseline
+        if candidate is not None or reference is not None:
+            other = self.store.get_run(candidate or reference)
+            first, second = (run, other) if candidate is not None else (other, run)
+            al = align_runs(self.store, first["id"], second["id"], benchmark)
+            before = float(np.mean(al.base_c / al.base_n))
+            after = float(np.mean(al.cand_c / al.cand_n))
+            shortfall = before - after
+            labels = {a: al.labels[a] for a in AXES}
+            n_items = al.item_ids.size
+            scores = al.cand_c / al.cand_n
+            what = (
+                f"the overall drop {baseline} -> {candidate} ({100 * shortfall:+.1f} points "
+                "below the baseline)" if candidate is not None
+                else f"the gap of {baseline} to the reference {reference} "
+                f"({100 * shortfall:.1f} points)"
+            )  # fmt: skip
+        else:
+            rows = self.store.slice_rows(run["id"], benchmark=benchmark)
+            if not rows:
+                raise ValueError(f"run {baseline} has no items in benchmark {benchmark!r}")
+            n = np.array([r["n"] for r in rows], dtype=float)
+            c = np.array([r["c"] for r in rows], dtype=float)
+            scores = c / n
+            shortfall = float(1 - scores.mean())
+            labels = {
+                a: np.array([UNLABELLED if r[a] is None else str(r[a]) for r in rows], dtype=object)
+                for a in AXES
+            }
+            n_items = len(rows)
+            what = f"the error rate of {baseline} ({100 * shortfall:.1f}%, no reference run)"
+        share = None
+        counts = (failure_modes or {}).get(failing_run)
+        if counts:
+            failing = sum(v for m, v in counts.items() if m != "correct")
+            share = counts.get("wrong_answer", 0) / failing if failing else None
+        groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+        unlabelled = 0
+        for i in range(n_items):
+            key = tuple(
+                (a, str(labels[a][i])) for a in AXES if not str(labels[a][i]).startswith("(")
+            )
+            if not key:
+                unlabelled += 1
+                continue
+            groups.setdefault(key, []).append(i)
+        slices = [
+            {
+                "slice": dict(key),
+                "deficit": -shortfall * len(idx) / n_items,
+                "significant": True,
+                "p_adjusted": None,
+                "wrong_answer_share": share,
+                "dominant_failure_mode": "wrong_answer",
+                "n_items": len(idx),
+                "score": float(scores[idx].mean()),
+                "scope": "domain",
+            }  # fmt: skip
+            for key, idx in sorted(groups.items(), key=lambda kv: -len(kv[1]))
+        ]
+        notes = [
+            f"broad capability gap: the plan targets the whole {benchmark} domain, {len(groups)} "
+            f"label group(s) of its {n_items} items, each weighted by its share of {what}"
+        ]
+        if unlabelled:
+            notes.append(
+                f"{unlabelled} of {n_items} items carry no label on any axis: no mapping rule "
+                "can reach them"
+            )
+        return slices, notes
 
     def plan_from_diagnosis(
         self,
@@ -121,13 +250,16 @@ class PlanMixin:
         **params: Any,
     ) -> Plan:
         """Plan from a diagnosis dict (``Diagnosis.to_dict()``: ``slices``, ``verdict``,
-        ``base``, ``cand``, ``benchmark``). Parameters as :func:`build_plan`."""
+        ``reason``, ``summary``, ``base``, ``cand``, ``benchmark``). Parameters as
+        :func:`build_plan` (including ``force``); a verdict other than ``data`` keeps the
+        mixture unless ``force``."""
         name = diagnosis.get("base")
         if diagnosis.get("cand"):
             name = f"{diagnosis['base']} -> {diagnosis['cand']}"
         return build_plan(
             diagnosis.get("slices") or [], self.mapping_rules, catalog, budget_tokens,
-            verdict=diagnosis.get("verdict"), baseline=name,
+            verdict=diagnosis.get("verdict"), reason=diagnosis.get("reason"),
+            diagnosis_summary=diagnosis.get("summary"), baseline=name,
             benchmark=diagnosis.get("benchmark"), **params,
         )  # fmt: skip
 
@@ -309,14 +441,17 @@ class PlanMixin:
         who: str | None,
         reason: str | None,
         expected_version: int | None,
+        warning: str | None = None,
     ) -> dict[str, Any]:
-        """Apply an ``accept``/``reject`` transition, recording the reason, decider and time."""
+        """Apply an ``accept``/``reject`` transition, recording the reason, decider, time and
+        the warning that goes with the decision (None clears an earlier one)."""
         from ..store import now_iso
 
         who = who or current_user()
         return self._transition(
             intervention_id, action, who,
-            {"decision_reason": reason, "decided_by": who, "decided_at": now_iso()},
+            {"decision_reason": reason, "decided_by": who, "decided_at": now_iso(),
+             "decision_warning": warning},
             expected_version,
         )  # fmt: skip
 
@@ -338,11 +473,30 @@ class PlanMixin:
         reason: str,
         who: str | None = None,
         expected_version: int | None = None,
+        regression: bool | None = None,
     ) -> dict[str, Any]:
-        """proposed -> rejected; a reason is required. Raises ValueError without one."""
+        """proposed|evaluated -> rejected; a reason is required.
+
+        A rejection that claims a regression (``regression=True``, or when None a reason that
+        says so: regress..., harm..., worse, drop..., hurt...) is checked against the measured
+        outcome (:func:`regression_warning`); when the outcome does not show a significant
+        regression, or no outcome was measured, the warning is stored with the decision
+        (``decision_warning``, audited) and shown wherever the decision is.
+
+        Raises:
+            ValueError: no reason. InvalidTransition: not proposed or evaluated.
+        """
         if not reason or not reason.strip():
             raise ValueError("rejecting an intervention needs a reason")
-        return self._decide(intervention_id, "reject", who, reason.strip(), expected_version)
+        warning = None
+        if regression is None:
+            regression = claims_regression(reason)
+        if regression:
+            rec = self.store.get_intervention(intervention_id)
+            warning = regression_warning(rec.get("outcome"))
+        return self._decide(
+            intervention_id, "reject", who, reason.strip(), expected_version, warning
+        )
 
     def start_intervention(
         self, intervention_id: int, *, who: str | None = None, expected_version: int | None = None
@@ -401,15 +555,47 @@ class PlanMixin:
         base = self.store.get_run(rec["baseline_run"])
         cand = self.store.get_run(rec["result_run"])
         aligned = align_runs(self.store, base["id"], cand["id"], rec["benchmark"])
-        outcome = evaluate_outcome(
+        changed, notes = self.evaluation_change(
+            rec["baseline_run"], rec["result_run"], rec["benchmark"]
+        )
+        result = evaluate_outcome(
             rec["target_slices"], rec["control_slices"], aligned.labels,
             aligned.base_n, aligned.base_c, aligned.cand_n, aligned.cand_c, k=k,
             expected_effect=rec["expected_effect"], tolerance=tolerance, q=q,
-            random_state=random_state,
-        ).to_dict()  # fmt: skip
+            random_state=random_state, evaluation_changed=changed,
+        )  # fmt: skip
+        result.warnings.extend(notes)
+        outcome = result.to_dict()
         outcome["baseline_run"] = rec["baseline_run"]
         outcome["result_run"] = rec["result_run"]
         return outcome
+
+    def evaluation_change(
+        self, baseline: str, result: str, benchmark: str | None
+    ) -> tuple[str | None, list[str]]:
+        """Whether the evaluation itself differs between two runs of the same items.
+
+        Asks the diagnosis of ``baseline -> result`` (``self.diagnose``): a verdict whose reason
+        is ``evaluation_changed``, or a refusal because the runs are not comparable (filter,
+        samples per item, temperature), means the two runs do not measure the same thing.
+
+        Returns:
+            (a sentence describing the change, or None; notes: why it could not be checked).
+        """
+        try:
+            diag = self.diagnose(  # type: ignore[attr-defined]
+                baseline, result, benchmark=benchmark
+            )
+        except ValueError as exc:
+            text = str(exc)
+            if text.startswith("refusing"):
+                return text, []
+            return None, [f"the evaluations of the two runs could not be compared: {text}"]
+        verdict = diag.verdict
+        if getattr(verdict, "reason", None) == "evaluation_changed":
+            summary = str(getattr(verdict, "summary", "") or "")
+            return summary or "prompts, few-shot, decoding or scoring differ", []
+        return None, []
 
     def evaluate_intervention(
         self,

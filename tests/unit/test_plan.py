@@ -150,7 +150,7 @@ def test_exclusion_reasons():
 def test_not_data_verdict_excludes_everything():
     plan = build_plan([_slice(NT_MOD)], _rules(), _cat(), 10_000, verdict="not_data")
     assert plan.boosted == []
-    assert "not_data" in plan.excluded[0].reasons[0]
+    assert "the diagnosis is not a data problem" in plan.excluded[0].reasons[0]
     assert "No data boost" in plan.summary
 
 
@@ -198,11 +198,11 @@ def test_outcome_confirmed_and_harmful():
 
 def test_outcome_refuted_inconclusive_and_small():
     m = 40
-    labels = _labels([("number_theory", "modular_arithmetic")] * m)
-    n = np.ones(m)
-    same = np.r_[np.ones(m // 2), np.zeros(m // 2)]
-    out = evaluate_outcome([{"task_type": "number_theory"}], [], labels, n, same, n, same,
-                           expected_effect=0.2)  # fmt: skip
+    labels = _labels([("number_theory", "modular_arithmetic")] * m + [("algebra", "x")] * m)
+    n = np.ones(2 * m)
+    same = np.tile(np.r_[np.ones(m // 2), np.zeros(m // 2)], 2)
+    out = evaluate_outcome([{"task_type": "number_theory"}], [{"task_type": "algebra"}], labels,
+                           n, same, n, same, expected_effect=0.2)  # fmt: skip
     assert out.verdict == "refuted" and out.metric == "greedy accuracy"
     labels = _labels([("number_theory", "modular_arithmetic")] * 8)
     out = evaluate_outcome([{"task_type": "number_theory"}], [], labels, np.ones(8), np.zeros(8),

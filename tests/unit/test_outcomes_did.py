@@ -1,0 +1,192 @@
+"""Intervention outcomes measured against controls: difference-in-differences, its interval,
+the verdicts it allows, and the warning a rejection "because of a regression" must carry."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+from capslice_tui.plan import (
+    claims_regression,
+    difference_in_differences,
+    evaluate_outcome,
+    regression_warning,
+)
+from capslice_tui.workspace import Workspace
+
+
+def _binary(right: int, n: int) -> np.ndarray:
+    return np.r_[np.ones(right), np.zeros(n - right)]
+
+
+def test_did_value_and_interval_match_the_normal_approximation():
+    # targets: 30/100 items gained, controls 10/100: DiD = 0.2. Normal approximation on the
+    # paired differences: se = sqrt(.3*.7/100 + .1*.9/100) = 0.05477 -> [0.0926, 0.3074].
+    r = difference_in_differences(_binary(30, 100), _binary(10, 100), random_state=0)
+    assert r.did == pytest.approx(0.2)
+    assert r.target_change == pytest.approx(0.3) and r.control_change == pytest.approx(0.1)
+    se = math.sqrt(0.3 * 0.7 / 100 + 0.1 * 0.9 / 100)
+    assert r.did_low == pytest.approx(0.2 - 1.959964 * se, abs=0.02)
+    assert r.did_high == pytest.approx(0.2 + 1.959964 * se, abs=0.02)
+    assert r.beats_controls and not r.behind_controls and r.p_value < 0.01
+    again = difference_in_differences(_binary(30, 100), _binary(10, 100), random_state=0)
+    assert (again.did_low, again.did_high) == (r.did_low, r.did_high)  # fixed random_state
+
+
+def test_did_refuses_an_empty_group():
+    with pytest.raises(ValueError, match="controls 0"):
+        difference_in_differences(np.ones(5), np.array([np.nan]))
+
+
+def _three_slices(target, controls):
+    """Greedy 0/1 runs: one target slice and control slices, each ``(n, base_right,
+    cand_right)``; every item that is right in the baseline stays right."""
+    task_type, base, cand = [], [], []
+    for name, (n, b, c) in [("target", target), *[(f"control{i}", x) for i, x in
+                                                    enumerate(controls)]]:  # fmt: skip
+        task_type += [name] * n
+        base.append(_binary(b, n))
+        cand.append(_binary(c, n))
+    labels = {"task_type": np.array(task_type, dtype=object)}
+    ones = np.ones(len(task_type))
+    return labels, ones, np.concatenate(base), ones, np.concatenate(cand)
+
+
+def test_controls_that_rose_as_much_as_the_targets_do_not_confirm():
+    # the BBH CoT story: target +23.3 points, controls +30.8 and +21.4 points
+    labels, bn, bc, cn, cc = _three_slices((750, 278, 453), [(750, 375, 606), (500, 353, 460)])
+    out = evaluate_outcome([{"task_type": "target"}],
+                           [{"task_type": "control0"}, {"task_type": "control1"}],
+                           labels, bn, bc, cn, cc)  # fmt: skip
+    assert out.rows[0].significant and out.rows[0].diff == pytest.approx(175 / 750)
+    assert out.verdict != "confirmed"
+    assert out.did["did"] == pytest.approx(175 / 750 - (231 + 107) / 1250)
+    assert out.did["did_low"] < 0
+    assert "controls" in out.reason and "DiD" in out.reason
+
+
+def test_targets_that_beat_the_controls_are_confirmed():
+    labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(200, 100, 102), (100, 50, 49)])
+    out = evaluate_outcome([{"task_type": "target"}],
+                           [{"task_type": "control0"}, {"task_type": "control1"}],
+                           labels, bn, bc, cn, cc)  # fmt: skip
+    assert out.verdict == "confirmed", out.reason
+    assert out.did["did_low"] > 0 and out.rows[0].did["did"] == pytest.approx(0.4 - 1 / 300)
+    assert out.label.startswith("confirmed: every target slice improved significantly")
+
+
+def test_a_non_significant_gain_over_controls_is_not_confirmed():
+    # targets +12 points (significant on their own), controls +8: DiD +4 is within noise
+    labels, bn, bc, cn, cc = _three_slices((100, 40, 52), [(100, 40, 48)])
+    out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
+                           bn, bc, cn, cc)  # fmt: skip
+    assert out.rows[0].significant
+    assert (
+        out.verdict == "inconclusive" and "not significantly more than the controls" in out.reason
+    )
+
+
+def test_no_control_slice_is_unmeasurable_not_confirmed():
+    labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(50, 25, 25)])
+    out = evaluate_outcome([{"task_type": "target"}], [], labels, bn, bc, cn, cc)
+    assert out.rows[0].significant and out.rows[0].diff > 0
+    assert out.verdict == "unmeasurable" and out.did is None
+    assert out.label.startswith("unmeasurable: no control slice (none was pre-registered)")
+    # a control slice whose items are all target items leaves no control either
+    out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "target"}], labels,
+                           bn, bc, cn, cc)  # fmt: skip
+    assert out.verdict == "unmeasurable" and "0 item(s) outside the targets" in out.reason
+    assert any("also in a target slice" in w for w in out.warnings)
+
+
+def test_an_evaluation_change_makes_the_outcome_unmeasurable():
+    labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(200, 100, 102)])
+    out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
+                           bn, bc, cn, cc, evaluation_changed="prompts differ")  # fmt: skip
+    assert out.verdict == "unmeasurable" and "evaluation changed" in out.reason
+    assert "prompts differ" in out.reason
+
+
+def test_regression_claims_and_their_warning():
+    assert claims_regression("Regression on algebra") and claims_regression("it harmed code")
+    assert not claims_regression("too costly")
+    assert "no outcome was measured" in regression_warning(None)
+    labels, bn, bc, cn, cc = _three_slices((100, 50, 52), [(100, 60, 57)])
+    flat = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
+                            bn, bc, cn, cc).to_dict()  # fmt: skip
+    warning = regression_warning(flat)
+    assert warning.startswith("the measured outcome shows no significant regression")
+    assert "control task_type=control0 -3.0 pts" in warning and "DiD" in warning
+    labels, bn, bc, cn, cc = _three_slices((100, 50, 52), [(100, 60, 20)])
+    harmed = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
+                              bn, bc, cn, cc).to_dict()  # fmt: skip
+    assert harmed["verdict"] == "harmful" and regression_warning(harmed) is None
+
+
+def _write_run(path, right):
+    """Generic JSONL, benchmark math: task -> items answered right (of 40)."""
+    lines = []
+    for task, n_right in right.items():
+        for doc in range(40):
+            ok = doc < n_right
+            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
+                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def flat_store(tmp_path):
+    """Targets (number theory) +5 of 40 and controls (algebra) -3 of 40: nothing significant."""
+    store = tmp_path / "w.db"
+    ws = Workspace(store)
+    nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
+    ws.ingest([_write_run(tmp_path / "b.jsonl", {nt: 10, alg: 25})], run="base", benchmark="math")
+    ws.ingest([_write_run(tmp_path / "c.jsonl", {nt: 15, alg: 22})], run="after", benchmark="math")
+    rec = ws.new_intervention(title="nt data", hypothesis="more number theory", baseline="base",
+                              benchmark="math", targets=[{"task_type": "number_theory"}],
+                              controls=[{"task_type": "algebra"}], who="alice")  # fmt: skip
+    ws.accept_intervention(rec["id"], who="bob")
+    ws.link_intervention(rec["id"], "after", who="bob")
+    return store, rec["id"]
+
+
+def test_rejecting_for_a_regression_within_noise_stores_the_warning(flat_store):
+    store, iid = flat_store
+    ws = Workspace(store)
+    rec = ws.intervention(iid)
+    assert rec["verdict"] != "confirmed"
+    rec = ws.reject_intervention(iid, reason="regression on algebra", who="carol")
+    assert rec["status"] == "rejected"
+    assert rec["decision_warning"].startswith("the measured outcome shows no significant")
+    hist = ws.intervention(iid)["history"]
+    assert any(h["field"] == "decision_warning" and h["who"] == "carol" for h in hist)
+    shown = CliRunner().invoke(main, ["--store", str(store), "intervention", "show", str(iid)])
+    assert shown.exit_code == 0, shown.output
+    text = " ".join(shown.output.split())
+    assert "decision warning the measured outcome shows no significant regression" in text
+
+
+def test_cli_shows_target_change_control_change_and_did(flat_store):
+    store, iid = flat_store
+    res = CliRunner().invoke(main, ["--store", str(store), "intervention", "show", str(iid)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "DiD vs controls" in text
+    assert "change against controls: targets +12.5 pts, controls -7.5 pts, DiD +20.0 pts" in text
+    res = CliRunner().invoke(
+        main, ["--store", str(store), "intervention", "show", str(iid), "--format", "json"]
+    )
+    did = json.loads(res.output)["outcome"]["did"]
+    assert did["did"] == pytest.approx(0.2) and did["random_state"] == 0
+
+
+def test_rejecting_without_a_regression_claim_stores_no_warning(flat_store):
+    store, iid = flat_store
+    rec = Workspace(store).reject_intervention(iid, reason="too costly", who="carol")
+    assert rec["decision_warning"] is None

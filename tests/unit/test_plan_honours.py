@@ -1,0 +1,157 @@
+"""The plan honours the diagnosis: no boost unless the same pair/run is diagnosed ``data``;
+``--force`` boosts anyway and says so everywhere; a broad capability gap targets the
+benchmark's whole domain through the mapping rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from capslice_tui.datataxonomy import load_data_taxonomy, parse_catalog, parse_mapping
+from capslice_tui.plan import Plan, build_plan
+from capslice_tui.taxonomy import load_taxonomy
+from capslice_tui.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ROOT / "sample_data" / "catalog.yaml"
+
+TAX = load_data_taxonomy()
+CELLS = """
+cells:
+  - {id: math_tut, source: OpenWebMath, domain: "Science & Technology", format: Tutorial, quality: 4, tokens: 1000, weight: 0.2, path: /d/math_tut}
+  - {id: web_a, source: CommonCrawl, domain: Entertainment, format: Personal Blog, quality: 1, tokens: 100000, weight: 0.8, path: /d/web_a}
+"""
+RULES = """
+version: 1
+data_rules:
+  - id: modular
+    when: {solving_operation: modular_arithmetic}
+    select: {domain: "Science & Technology", format: Tutorial}
+    weight: 1.0
+    rationale: worked congruences
+"""
+WEAK = {"slice": {"solving_operation": "modular_arithmetic"}, "deficit": -0.25,
+        "p_adjusted": 0.001, "wrong_answer_share": 0.9, "dominant_failure_mode": "wrong_answer",
+        "n_items": 40, "score": 0.3}  # fmt: skip
+
+
+def _build(**kw: Any) -> Plan:
+    cat = parse_catalog(CELLS, "cat.yaml", TAX)
+    rules = parse_mapping(RULES, "map.yaml", load_taxonomy().axes, TAX)
+    return build_plan([WEAK], rules, cat, 10_000, **kw)
+
+
+TOKEN = re.compile(r"\b[a-z]+_[a-z_]+\b")  # internal tokens like weak_evidence
+
+
+def test_only_a_data_verdict_boosts():
+    assert _build(verdict="data", reason="localized_wrong_answers").boosted
+    for verdict, reason, words in (
+        ("inconclusive", "weak_evidence", "inconclusive (too little evidence to tell)"),
+        ("inconclusive", "broad_change", "not localized"),
+        ("not_data", "format_failures", "not a data problem (format or termination"),
+    ):
+        plan = _build(verdict=verdict, reason=reason)
+        assert plan.boosted == [] and not plan.forced
+        assert [c.weight_units for c in plan.cells] == [200000, 800000]  # the mixture is kept
+        assert plan.summary.startswith("No data boost: the diagnosis is ")
+        assert words in plan.summary and words in plan.excluded[0].reasons[0]
+        assert not TOKEN.findall(plan.summary), plan.summary
+
+
+def test_force_boosts_and_is_recorded_everywhere():
+    plan = _build(verdict="inconclusive", reason="weak_evidence", force=True)
+    assert plan.forced and [c.id for c in plan.boosted] == ["math_tut"]
+    assert plan.summary.startswith("FORCED against the diagnosis (inconclusive (too little")
+    assert plan.warnings[0].startswith("forced: the diagnosis is inconclusive")
+    data = json.loads(json.dumps(plan.to_dict()))
+    assert data["forced"] is True and data["reason"] == "weak_evidence"
+    assert Plan.from_dict(data).forced
+    # forcing a plan the diagnosis already allows records nothing
+    assert not _build(verdict="data", force=True).forced
+
+
+@dataclass
+class _Verdict:
+    verdict: str
+    reason: str
+    summary: str
+
+
+@dataclass
+class _Diagnosis:
+    """The public shape of ``Workspace.diagnose``'s result the plan relies on."""
+
+    verdict: _Verdict
+    slices: list[dict[str, Any]] = field(default_factory=list)
+    failure_modes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict.verdict, "reason": self.verdict.reason,
+                "summary": self.verdict.summary, "slices": self.slices,
+                "failure_modes": self.failure_modes, "benchmark": "math"}  # fmt: skip
+
+
+def _write_run(path: Path, right: dict[str, int], n: int = 40) -> Path:
+    lines = []
+    for task, n_right in right.items():
+        for doc in range(n):
+            ok = doc < n_right
+            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
+                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def math_ws(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path / "w.db")
+    nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
+    ws.ingest([_write_run(tmp_path / "a.jsonl", {nt: 30, alg: 30})], run="A", benchmark="math")
+    ws.ingest([_write_run(tmp_path / "b.jsonl", {nt: 20, alg: 20})], run="B", benchmark="math")
+    return ws
+
+
+def test_the_facade_asks_the_diagnosis_of_the_same_pair(math_ws, monkeypatch):
+    asked = []
+    weak = {**WEAK, "slice": {"task_type": "number_theory"}}
+
+    def diagnose(base, cand=None, **kw):
+        asked.append((base, cand, kw.get("benchmark")))
+        return _Diagnosis(_Verdict("inconclusive", "broad_change", "spread over every slice"),
+                          slices=[weak])  # fmt: skip
+
+    monkeypatch.setattr(math_ws, "diagnose", diagnose)
+    plan = math_ws.plan("A", candidate="B", benchmark="math", catalog=CATALOG,
+                        budget_tokens=10**9)  # fmt: skip
+    assert asked == [("A", "B", "math")]
+    assert plan.boosted == [] and plan.diagnosis_summary == "spread over every slice"
+    forced = math_ws.plan("A", candidate="B", benchmark="math", catalog=CATALOG,
+                          budget_tokens=10**9, force=True)  # fmt: skip
+    assert forced.forced and forced.boosted
+    rec = math_ws.new_intervention(title="t", hypothesis="h", baseline="A", benchmark="math",
+                                   plan=forced, controls=[{"task_type": "algebra"}])  # fmt: skip
+    assert rec["plan_forced"] == 1 and rec["plan"]["forced"] is True
+    hist = math_ws.intervention(rec["id"])["history"]
+    assert any(h["field"] == "plan" and h["new_value"].startswith("FORCED") for h in hist)
+
+
+def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
+    verdict = _Verdict("data", "broad_capability", "a broad capability gap")
+    monkeypatch.setattr(
+        math_ws, "diagnose",
+        lambda *a, **k: _Diagnosis(verdict, failure_modes={"B": {"correct": 40, "wrong_answer": 40}}),
+    )  # fmt: skip
+    plan = math_ws.plan("A", candidate="B", benchmark="math", catalog=CATALOG,
+                        budget_tokens=10**11)  # fmt: skip
+    assert {d.scope for d in plan.slices} == {"domain"}
+    assert {d.slice.get("task_type") for d in plan.slices} == {"number_theory", "algebra"}
+    # the shares of the 25-point overall drop (60/80 -> 40/80) sum to the whole drop
+    assert sum(d.deficit for d in plan.slices) == pytest.approx(0.25)
+    assert all(d.included for d in plan.slices) and plan.boosted
+    assert plan.warnings[-1].startswith("broad capability gap: the plan targets the whole math")
