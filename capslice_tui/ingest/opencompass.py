@@ -156,6 +156,13 @@ def read_opencompass(
     if len(models) == 1:
         ctx.run_meta.setdefault("model_name", models[0])
     several = len(models) > 1
+    if several:  # each model's run lists its own files
+        by_model: dict[str, list[str]] = {}
+        for (model, dataset), paths in grouped.items():
+            by_model.setdefault(model, []).extend(str(p) for p in paths)
+            if (model, dataset) in result_index:
+                by_model[model].append(str(result_index[(model, dataset)]))
+        ctx.run_meta["source_files_by_system"] = by_model
 
     def stream() -> Iterator[SampleRecord | BadLine]:
         for (model, dataset), paths in grouped.items():

@@ -190,7 +190,11 @@ def ingest(
                 step=step,
                 tokens_seen=tokens_seen,
                 source_format=ctx.format,
-                source_files=[str(p) for p in meta.get("source_files", paths)],
+                source_files=[
+                    str(p)
+                    for p in (meta.get("source_files_by_system") or {}).get(key)
+                    or meta.get("source_files", paths)
+                ],
                 meta=meta,
             )
             st = _RunState(run_id, created, store.begin_ingest(run_id))

@@ -397,6 +397,8 @@ def test_opencompass_counts_per_model_run_across_mixed_batches(tmp_path: Path) -
     assert report.read_per_run == {"r/model-a": 4, "r/model-b": 8}
     again = ingest_logs(ws.store, ws.taxonomy, [work], run="r", batch_size=3)
     assert again.runs == {"r/model-a": 0, "r/model-b": 0}
+    files = {r["name"]: r["source_files"] for r in ws.store.list_runs()}
+    assert all("/model-b/" in f for f in files["r/model-b"]) and len(files["r/model-b"]) == 2
 
 
 def test_opencompass_single_model_folder_is_stored_under_run_name(tmp_path: Path) -> None:
