@@ -14,7 +14,17 @@ from typing import Any
 
 import click
 
-from .render import FORMATS, count, emit_json, emit_table, interval, pct, shorten
+from .render import (
+    AVERAGE_MEANING,
+    AVERAGES,
+    FORMATS,
+    count,
+    emit_json,
+    emit_table,
+    interval,
+    pct,
+    shorten,
+)
 
 DEFAULT_STORE = "capslice.db"
 FAILURE_MODES = ("correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty")
@@ -232,23 +242,51 @@ def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], No
     return (lambda n: progress.update(task_id, completed=n)), progress.stop
 
 
+def _average_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--average micro|macro`` for commands that roll several tasks up into one score."""
+    return click.option(
+        "--average",
+        type=click.Choice(list(AVERAGES)),
+        default="micro",
+        show_default=True,
+        help="Roll-up of several tasks: micro pools the items, macro averages the task scores.",
+    )(func)
+
+
+def _bench_cell(name: str, s: dict[str, Any]) -> str:
+    """``toy 82.7% (91/110)``, or ``toy 50.0% (macro of 2 tasks)``."""
+    if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
+        return f"{name} {pct(s['score'])} (macro of {s['n_tasks']} tasks)"
+    return f"{name} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})"
+
+
 @main.command()
+@_average_option
 @format_option
 @pass_ctx
 @friendly_errors
-def runs(obj: Ctx, fmt: str) -> None:
-    """List runs with their per-benchmark scores (counts beside every percentage)."""
-    data = obj.ws.runs()
+def runs(obj: Ctx, average: str, fmt: str) -> None:
+    """List runs with their per-benchmark scores (counts beside every percentage), the log
+    layout each was read from, and why a run is incomplete."""
+    data = obj.ws.runs(average=average)
     rows = []
+    notes = [f"benchmarks: {AVERAGE_MEANING[average]} (--average micro|macro)"]
     for r in data:
-        benches = "; ".join(
-            f"{b} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})"
-            for b, s in r["benchmarks"].items()
-        )
+        benches = "; ".join(_bench_cell(b, s) for b, s in r["benchmarks"].items())
         rows.append(
             [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"], benches]
         )
-    emit_table(["run", "model", "step", "samples", "status", "benchmarks"], rows, fmt, payload=data)
+        if r.get("schema_variant"):
+            notes.append(f"{r['name']}: read from {r['schema_variant']}")
+        if r.get("incomplete_reason"):
+            notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
+    emit_table(
+        ["run", "model", "step", "samples", "status", f"benchmarks ({average})"],
+        rows,
+        fmt,
+        notes=notes,
+        payload=data,
+    )
 
 
 @main.command()
@@ -268,6 +306,7 @@ def runs(obj: Ctx, fmt: str) -> None:
     help="Filter to use instead of each task's primary one.",
 )
 @click.option("--sort", type=click.Choice(["key", "score", "n"]), default="key", show_default=True)
+@_average_option
 @format_option
 @pass_ctx
 @friendly_errors
@@ -279,11 +318,20 @@ def slices(
     ks: tuple[str, ...],
     filter_name: str | None,
     sort: str,
+    average: str,
     fmt: str,
 ) -> None:
-    """Per-slice scores of a run: n, score with a 95% interval, counts, pass@k."""
+    """Per-slice scores of a run: n, score with a 95% interval, counts, pass@k.
+
+    The ALL row (and any row holding several tasks) is a micro mean unless --average macro.
+    """
     table = obj.ws.slices(
-        run, benchmark=benchmark, by=by, k=list(ks) or None, filter_name=filter_name
+        run,
+        benchmark=benchmark,
+        by=by,
+        k=list(ks) or None,
+        filter_name=filter_name,
+        average=average,
     )
     rows_src = list(table.rows)
     if sort == "score":
@@ -296,19 +344,28 @@ def slices(
     rows = []
     for r in [*rows_src, table.overall]:
         key = (
-            list(r.key.values()) if r is not table.overall else ["ALL"] + [""] * (len(table.by) - 1)
+            list(r.key.values())
+            if r is not table.overall
+            else [f"ALL ({table.average})"] + [""] * (len(table.by) - 1)
+        )
+        tally = (
+            f"macro of {r.n_tasks} tasks"
+            if r.average == "macro" and (r.n_tasks or 0) > 1
+            else count(r.correct, r.n_samples)
         )
         cells = [
-            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), count(r.correct, r.n_samples),
-            pct(r.lenient),
+            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
         ]  # fmt: skip
         cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
         cells.append(r.warning or "")
         rows.append(cells)
     notes = [
-        f"metric: {table.overall.metric}; interval: {table.overall.method}; lenient: the same "
+        f"metric: {table.overall.metric}; interval: "
+        f"{', '.join(sorted({r.method for r in [*table.rows, table.overall]}))}; lenient: the same "
         "samples re-scored by capslice's lenient answer extraction (lenient - score = share lost "
-        "to answer extraction)"
+        "to answer extraction)",
+        f"ALL: {AVERAGE_MEANING[table.average]} "
+        f"(--average {'macro' if table.average == 'micro' else 'micro'} for the other)",
     ]
     if table.ks:
         notes.append(

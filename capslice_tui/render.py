@@ -22,6 +22,13 @@ from rich.text import Text
 
 FORMATS = ("table", "json", "md")
 
+# How a score over several tasks weighs them; every roll-up names the one it uses.
+AVERAGES: tuple[str, ...] = ("micro", "macro")
+AVERAGE_MEANING: dict[str, str] = {
+    "micro": "micro mean: pooled over items, every item weighs the same",
+    "macro": "macro mean: unweighted mean of the task scores, every task weighs the same",
+}
+
 
 def pct(value: float | None, digits: int = 1) -> str:
     """``0.532`` -> ``53.2%``; None or NaN -> ``-``."""

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.metrics import slice_score
+from ..render import AVERAGES
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from ..taxonomy import Taxonomy, load_taxonomy
@@ -71,6 +72,8 @@ class SliceRow:
     warning: str | None = None
     pass_at_k: dict[int, dict[str, float]] = field(default_factory=dict)
     lenient: float | None = None  # score under capslice's lenient re-extraction
+    average: str = "micro"  # see AVERAGES: how the items of several tasks are weighed
+    n_tasks: int | None = None  # tasks averaged by a macro row
 
     @property
     def extraction_gap(self) -> float | None:
@@ -93,6 +96,8 @@ class SliceRow:
             "pass_at_k": {str(k): v for k, v in self.pass_at_k.items()},
             "lenient_score": self.lenient,
             "extraction_gap": self.extraction_gap,
+            "average": self.average,
+            "n_tasks": self.n_tasks,
         }
 
 
@@ -107,6 +112,7 @@ class SliceTable:
     rows: list[SliceRow]
     ks: list[int]
     samples_per_item: int
+    average: str = "micro"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the run, its grouping, the overall row and one row per slice."""
@@ -114,10 +120,86 @@ class SliceTable:
             "run": self.run,
             "benchmark": self.benchmark,
             "by": self.by,
+            "average": self.average,
             "samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
         }
+
+
+def check_average(average: str) -> str:
+    """``average`` when it is one of :data:`AVERAGES`.
+
+    Raises:
+        ValueError: any other value (the message lists the valid ones).
+    """
+    if average not in AVERAGES:
+        raise ValueError(f"unknown average {average!r}; valid: {', '.join(AVERAGES)}")
+    return average
+
+
+def _macro_row(
+    key: dict[str, str], parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]],
+    metric: str,
+) -> SliceRow:  # fmt: skip
+    """The macro mean of several tasks' scores: each task's mean per-item score, averaged
+    with equal weight (lm-eval's group score without ``weight_by_size``).
+
+    ``parts`` holds one ``(n, c, c_lenient)`` per-item array triple per task. Interval: normal
+    approximation of a mean of independent task means, ``score +/- 1.96 * sqrt(sum(v_t)) / T``
+    with ``v_t`` the variance of task t's mean: Agresti-Coull ``p~(1 - p~) / (m + 4)`` for one
+    0/1 sample per item (``p~ = (c + 2) / (m + 4)``, never zero at 0% or 100%), otherwise the
+    sample variance of the per-item scores over ``m`` (1/4 when ``m = 1``). Clipped to [0, 1].
+    """
+    scores, variances, lenients = [], [], []
+    n_items = n_samples = 0
+    correct = 0.0
+    for n, c, cl in parts:
+        if not n.size:
+            continue
+        per_item = c / n
+        m = int(n.size)
+        scores.append(float(per_item.mean()))
+        if np.all(n == 1) and np.all((c == 0) | (c == 1)):
+            p_tilde = (float(c.sum()) + 2.0) / (m + 4.0)
+            variances.append(p_tilde * (1.0 - p_tilde) / (m + 4.0))
+        else:
+            variances.append(float(per_item.var(ddof=1)) / m if m > 1 else 0.25)
+        lenients.append(_lenient(n, cl))
+        n_items += m
+        n_samples += int(n.sum())
+        correct += float(c.sum())
+    n_tasks = len(scores)
+    score = float(np.mean(scores)) if scores else float("nan")
+    half = 1.96 * float(np.sqrt(sum(variances))) / n_tasks if n_tasks else float("nan")
+    return SliceRow(
+        key=key,
+        n_items=n_items,
+        n_samples=n_samples,
+        correct=correct,
+        score=score,
+        lo=max(0.0, score - half),
+        hi=min(1.0, score + half),
+        metric=metric,
+        method=f"normal approx. of a mean of {n_tasks} task scores",
+        warning=None if n_tasks > 1 else "one task: the macro mean is its score",
+        lenient=None
+        if not lenients or any(v is None for v in lenients)
+        else float(np.mean([v for v in lenients if v is not None])),
+        average="macro",
+        n_tasks=n_tasks,
+    )
+
+
+def _by_task(
+    n: np.ndarray, c: np.ndarray, cl: np.ndarray, tasks: np.ndarray, idx: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Per-task ``(n, c, c_lenient)`` arrays of the items ``idx``, tasks in name order."""
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+    for task in sorted(set(tasks[idx].tolist())):
+        sel = idx[tasks[idx] == task]
+        parts.append((n[sel], c[sel], cl[sel]))
+    return parts
 
 
 def _lenient(n: np.ndarray, c_lenient: np.ndarray | None) -> float | None:
@@ -245,8 +327,17 @@ class CoreMixin:
         )
 
     # ---- runs -------------------------------------------------------------------------
-    def runs(self) -> list[dict[str, Any]]:
-        """Every run with per-benchmark scores (primary filter; greedy accuracy or mean)."""
+    def runs(self, average: str = "micro") -> list[dict[str, Any]]:
+        """Every run with per-benchmark scores (primary filter; greedy accuracy or mean).
+
+        ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.render.AVERAGE_MEANING`);
+        each benchmark entry says which (``average``, and ``n_tasks`` for macro). The run's
+        log layout is ``schema_variant`` (from its meta, e.g. "lm-eval 0.4.8+ JSONL").
+
+        Raises:
+            ValueError: an unknown ``average``.
+        """
+        check_average(average)
         out = []
         for run in self.store.list_runs():
             benches: dict[str, Any] = {}
@@ -255,6 +346,7 @@ class CoreMixin:
                 bench = np.array([r["benchmark"] for r in rows])
                 n = np.array([r["n"] for r in rows], dtype=np.int64)
                 c = np.array([r["c"] for r in rows], dtype=float)
+                tasks = np.array([r["task"] for r in rows], dtype=object)
                 for b in sorted(set(bench.tolist())):
                     m = bench == b
                     s = slice_score(n[m], c[m], None)
@@ -266,7 +358,13 @@ class CoreMixin:
                         "n_items": s.n_items,
                         "n_samples": s.n_samples,
                         "metric": s.metric_name,
+                        "average": average,
+                        "n_tasks": len(set(tasks[m].tolist())),
                     }
+                    if average == "macro" and benches[b]["n_tasks"] > 1:
+                        cl = np.full(n.size, np.nan)
+                        macro = _macro_row({}, _by_task(n, c, cl, tasks, np.flatnonzero(m)), "")
+                        benches[b].update(score=macro.score, ci_low=macro.lo, ci_high=macro.hi)
             out.append(
                 {
                     "name": run["name"],
@@ -276,6 +374,8 @@ class CoreMixin:
                     "n_samples": run["n_samples"],
                     "n_bad": run["n_bad"],
                     "source_format": run["source_format"],
+                    "schema_variant": (run["meta"] or {}).get("schema_variant"),
+                    "incomplete_reason": (run["meta"] or {}).get("incomplete"),
                     "created_at": run["created_at"],
                     "benchmarks": benches,
                 }
@@ -305,6 +405,7 @@ class CoreMixin:
         k: Sequence[str] | None = None,
         filter_name: str | None = None,
         random_state: int = 0,
+        average: str = "micro",
     ) -> SliceTable:
         """Per-slice statistics of one run.
 
@@ -312,18 +413,26 @@ class CoreMixin:
             by: grouping (``task``, ``benchmark``, an axis, or several axes for combinations).
             k: pass@k values to add for multi-sample runs (``["all"]`` = every k <= n).
             filter_name: use this filter for every task instead of each task's primary one.
+            average: how a row holding several tasks weighs them (:data:`capslice_tui.render.AVERAGE_MEANING`):
+                ``micro`` pools the items; ``macro`` averages the task scores (a row of one
+                task is the same either way). Macro rows carry no pass@k.
 
         Returns:
             A :class:`SliceTable` whose rows are sorted by grouping key. Items without a label
             on a grouped axis fall in ``(unlabelled)``.
+
+        Raises:
+            ValueError: an unknown ``average``.
         """
+        check_average(average)
         groups = parse_by(by)
         info = self.store.get_run(run)
         counts = self.store.slice_count_rows(
             info["id"], groups, benchmark=benchmark, filter_name=filter_name
         )
         if (
-            counts
+            average == "micro"
+            and counts
             and max(r["max_n"] for r in counts) == 1
             and not any(r["fractional"] for r in counts)
         ):
@@ -337,19 +446,28 @@ class CoreMixin:
         n_max = int(n.max()) if n.size else 0
         ks = parse_ks(k, n_max) if n_max > 1 else []
         keys = [tuple((r[g] if r[g] is not None else UNLABELLED) for g in groups) for r in rows]
-        overall = _row({"all": "all"}, n, c, ks, random_state, cl)
+        tasks = np.array([r["task"] for r in rows], dtype=object)
+
+        def row_of(key: dict[str, str], idx: np.ndarray, metric: str | None) -> SliceRow:
+            if average == "macro" and len(set(tasks[idx].tolist())) > 1:
+                return _macro_row(key, _by_task(n, c, cl, tasks, idx), metric or "")
+            row = _row(key, n[idx], c[idx], ks, random_state, cl[idx])
+            if average == "macro":
+                row.average, row.n_tasks = "macro", 1
+            return row
+
+        every = np.arange(n.size)
+        overall = _row({"all": "all"}, n, c, [] if average == "macro" else ks, random_state, cl)
+        if average == "macro":
+            overall = row_of({"all": "all"}, every, overall.metric)
         index: dict[tuple[str, ...], list[int]] = {}
         for i, key in enumerate(keys):
             index.setdefault(key, []).append(i)
         out = []
         for key in sorted(index):
             idx = np.array(index[key])
-            out.append(
-                _row(
-                    dict(zip(groups, key, strict=False)), n[idx], c[idx], ks, random_state, cl[idx]
-                )
-            )
-        return SliceTable(run, benchmark, groups, overall, out, ks, n_max)
+            out.append(row_of(dict(zip(groups, key, strict=False)), idx, overall.metric))
+        return SliceTable(run, benchmark, groups, overall, out, ks, n_max, average)
 
     # ---- samples ----------------------------------------------------------------------
     def samples(
@@ -363,8 +481,12 @@ class CoreMixin:
         correct: bool | None = None,
         limit: int = 200,
         after_id: int = 0,
+        filter_name: str | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
         """Samples of a run matching a slice, keyset-paginated.
+
+        Args:
+            filter_name: samples of this answer filter; None = each task's primary filter.
 
         Returns:
             ``(rows, more)``: at most ``limit`` rows and whether more exist after them.
@@ -390,6 +512,7 @@ class CoreMixin:
             correct=correct,
             after_id=after_id,
             limit=limit + 1,
+            filter_name=filter_name,
         )
         more = len(rows) > limit
         return [dict(r) for r in rows[:limit]], more
