@@ -27,11 +27,33 @@ def intervention_name(rec: dict[str, Any]) -> str:
     return f"#{rec['id']} {title[:39] + '…' if len(title) > 40 else title!r}"
 
 
+def _span(lo: Any, hi: Any) -> str:
+    return f"[{points(lo)}, {points(hi)}]"
+
+
+def did_lines(outcome: dict[str, Any]) -> list[str]:
+    """The change measured against the controls: target change, control change and their
+    difference (DiD) with 95% intervals, or why it could not be measured."""
+    did = outcome.get("did")
+    if not did:
+        return ["vs controls: not measurable (no control item outside the targets)"]
+    return [
+        f"target change  {points(did['target_change'])} "
+        f"{_span(did['target_low'], did['target_high'])}  ({did['n_target']} items)",
+        f"control change {points(did['control_change'])} "
+        f"{_span(did['control_low'], did['control_high'])}  ({did['n_control']} items)",
+        f"DiD (target - control) {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
+        + (" beats*" if did["did_low"] > 0 else " behind*" if did["did_high"] < 0 else ""),
+    ]
+
+
 def outcome_lines(outcome: dict[str, Any]) -> list[str]:
-    """The evaluated outcome as plain lines: verdict, one block per slice, warnings.
+    """The evaluated outcome as plain lines: verdict, the change against the controls
+    (:func:`did_lines`), one block per slice, warnings.
 
     Each target/control slice gets its full name on one line, then the score change in
-    points with its interval and adjusted p, then (multi-sample runs) the pass@k change.
+    points with its interval and adjusted p, then (targets) its DiD against the pooled
+    controls, then (multi-sample runs) the pass@k change.
     """
     sizes = [r["n_items"] for r in outcome.get("rows") or [] if r.get("n_items") is not None]
     few = min(sizes) if sizes else None
@@ -42,6 +64,7 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
     )
     lines = [
         f"verdict: {outcome['verdict']}{warn} - {outcome['reason']}",
+        *did_lines(outcome),
         f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
         f" · q={outcome.get('q', '-')} · {outcome.get('n_tested', '-')} slices tested",
     ]
@@ -53,6 +76,12 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
             f"  {points(r.get('diff'))} [{points(r.get('diff_low'))}, {points(r.get('diff_high'))}]"
             f"  p adj {pvalue(r.get('p_adjusted'))} {mark}".rstrip()
         )
+        did = r.get("did")
+        if did:
+            lines.append(
+                f"    vs controls: DiD {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
+                + (" beats*" if did["did_low"] > 0 else " behind*" if did["did_high"] < 0 else "")
+            )
         pk = r.get("pass_at_k")
         if pk:
             pk_mark = ("better*" if pk["diff"] > 0 else "worse*") if pk.get("significant") else ""
@@ -68,7 +97,8 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
 
 def decision_lines(rec: dict[str, Any]) -> list[str]:
     """``decision: accepted by root at 2026-11-29 13:40`` and, when one was given, the note
-    (``note: ...``); ``decision: none yet`` before anyone accepted or rejected."""
+    (``note: ...``) and the warning stored with the decision (``! ...``); ``decision: none
+    yet`` before anyone accepted or rejected."""
     if not rec.get("decided_by") and not rec.get("decided_at"):
         return ["decision: none yet"]
     verb = "rejected" if rec.get("status") == "rejected" else "accepted"
@@ -76,6 +106,8 @@ def decision_lines(rec: dict[str, Any]) -> list[str]:
     lines = [f"decision: {verb} by {rec.get('decided_by') or '?'} at {when}"]
     if rec.get("decision_reason"):
         lines.append(f"{'reason' if verb == 'rejected' else 'note'}: {rec['decision_reason']}")
+    if rec.get("decision_warning"):
+        lines.append(f"! decision warning: {rec['decision_warning']}")
     return lines
 
 
@@ -104,6 +136,7 @@ def detail_text(rec: dict[str, Any]) -> str:
 
 PROMPTS = {
     "reject": "reason for rejecting {name} (required) · Enter rejects · Esc cancels",
+    # a reason that names a regression the outcome does not show is stored with a warning
     "accept": "note for accepting {name} (optional) · Enter goes on · Esc cancels",
     "link": "result run for {name} · Enter links + evaluates · Esc cancels",
 }
@@ -122,7 +155,9 @@ class InterventionsScreen(CapsliceScreen):
         "status: proposed / accepted / running / evaluated / rejected",
         "a: accept (optional note, then y to confirm); x: reject (a reason is required)",
         "l: link the result run (the model trained with the data) and evaluate it",
-        "e: re-evaluate; verdict: confirmed / refuted / harmful / inconclusive",
+        "e: re-evaluate; verdict: confirmed / refuted / harmful / inconclusive /",
+        "  unmeasurable (no control slice, or the evaluation changed)",
+        "DiD: target change minus control change; confirmed needs it above 0",
         "detail: targets = slices the intervention should lift, controls = must not drop",
         "better* / worse*: a significant change of that slice; pt = percentage points",
         "j / k (or Tab, then arrows): scroll the detail; Esc closes a prompt",

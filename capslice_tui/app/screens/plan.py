@@ -18,8 +18,13 @@ from .base import CapsliceScreen
 
 
 def plan_notes(plan: Any) -> str:
-    """Plain text: summary, slice decisions (with reasons) and warnings of a plan."""
+    """Plain text: summary, the diagnosis it honours (verdict and reason in words), slice
+    decisions (with reasons) and warnings of a plan."""
+    from ...plan import diagnosis_words
+
     lines = [plan.summary]
+    if getattr(plan, "verdict", None) is not None:
+        lines.append(f"diagnosis: {diagnosis_words(plan.verdict, getattr(plan, 'reason', None))}")
     for d in plan.slices:
         mark = "boost" if d.included else "skip "
         why = "; ".join(d.reasons) if d.reasons else "rules " + ", ".join(d.rules)
@@ -71,6 +76,7 @@ class PlanScreen(CapsliceScreen):
         "epochs: how many times the budget reads the cell's tokens",
         "note: boost = weak slices map to this cell; cap/floor = a bound applied",
         "boost/skip lines: which weak slices the plan acts on, and why",
+        "data is boosted only when the diagnosis says data (the CLI's --force overrides)",
         "! lines: warnings; check ...: possible non-data causes",
     )
     # Inputs swallow plain keys, so the footer shows the keys that still work while typing.

@@ -1,0 +1,51 @@
+"""Interventions screen under Pilot: the outcome against controls (target change, control
+change, DiD with intervals) and the warning stored with a rejection for a regression."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.interventions import InterventionsScreen
+from capslice_tui.workspace import Workspace
+
+
+def _write_run(path: Path, right: dict[str, int]) -> Path:
+    lines = []
+    for task, n_right in right.items():
+        for doc in range(40):
+            ok = doc < n_right
+            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
+                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+async def test_outcome_shows_did_and_rejection_warning(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "s.db")
+    nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
+    ws.ingest([_write_run(tmp_path / "b.jsonl", {nt: 10, alg: 25})], run="base", benchmark="math")
+    ws.ingest([_write_run(tmp_path / "c.jsonl", {nt: 15, alg: 22})], run="after", benchmark="math")
+    rec = ws.new_intervention(title="nt data", hypothesis="h", baseline="base", benchmark="math",
+                              targets=[{"task_type": "number_theory"}],
+                              controls=[{"task_type": "algebra"}], who="alice")  # fmt: skip
+    ws.accept_intervention(rec["id"], who="bob")
+    ws.link_intervention(rec["id"], "after", who="bob")
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = InterventionsScreen()
+        app.push_screen(screen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        detail = str(screen.query_one("#detail").render())
+        assert "target change  +12.5" in detail
+        assert "control change -7.5" in detail
+        assert "DiD (target - control) +20.0" in detail
+        assert "vs controls: DiD +20.0" in detail
+        await pilot.press("x", *"regression", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert ws.store.get_intervention(rec["id"])["status"] == "rejected"
+        detail = str(screen.query_one("#detail").render())
+        assert "! decision warning: the measured outcome shows no significant regression" in detail
