@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -172,13 +172,17 @@ _LOCALIZED_PREFIXES = (
     r"(?:答案|答え|解答|回答|答复|答曰|正解|답변|정답|উত্তর|उत्तर|الإجابة النهائية|الإجابة الصحيحة هي"
     r"|الإجابة الصحيحة|الإجابة هي|الإجابة|الجواب النهائي|الجواب|إجابة|คำตอบ|پاسخ|תשובה|答|답)",
 )
-ANSWER_PREFIX_RE = re.compile(
+_EN_PREFIX = (
     r"\banswer(?:\*\*|__)?(?:\s+(?:is|was|would be|will be|should be|must be)\b(?:\s*[:：])?"
     r"|\s*[:：=])"
-    rf"|(?:{_LOCALIZED_PREFIXES[0]}|{_LOCALIZED_PREFIXES[1]})(?:\*\*|__)?\s*[:：]"
-    r"|উত্তরঃ|(?:答案|答え|正解|解答)\s*(?:是|为|為|は)|(?:정답|답)(?:은|는)",
-    re.IGNORECASE,
 )
+_LOCAL_PREFIX = (
+    rf"(?:{_LOCALIZED_PREFIXES[0]}|{_LOCALIZED_PREFIXES[1]})(?:\*\*|__)?\s*[:：]"
+    r"|উত্তরঃ|(?:答案|答え|正解|解答)\s*(?:是|为|為|は)|(?:정답|답)(?:은|는)"
+)
+_EN_PREFIX_RE = re.compile(_EN_PREFIX, re.IGNORECASE)
+_LOCAL_PREFIX_RE = re.compile(_LOCAL_PREFIX, re.IGNORECASE)
+ANSWER_PREFIX_RE = re.compile(f"{_EN_PREFIX}|{_LOCAL_PREFIX}", re.IGNORECASE)
 """An explicit answer statement, English or localized (see the module docstring)."""
 
 _OPTION_LETTERS = str.maketrans(
@@ -416,44 +420,53 @@ class _Statement:
 # Literal words every answer prefix contains (lower case), and how far before the word the
 # prefix may start ("回答" starts one character before its "答"). Finding them with str.find is
 # C speed; the full pattern is then tried only where one occurs.
-_PREFIX_KEYWORDS: tuple[tuple[str, int], ...] = tuple(
-    (word, 0)
-    for word in (
-        "answer antwort réponse reponse respuesta risposta resposta jawaban jawapan jibu idahun "
-        "idáhùn ìdáhùn àdáhùn antwoord svar vastaus odpowied odpověď odpoved răspuns raspuns "
-        "cevap sagot câu cau đáp ответ відповідь απάντηση 正解 উত্তর उत्तर الإجابة الجواب إجابة "
-        "คำตอบ پاسخ תשובה"
-    ).split()
-) + (("答", 1), ("답", 1))
+_PREFIX_KEYWORDS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
+    ("answer", 0, _EN_PREFIX_RE),
+    *(
+        (word, 0, _LOCAL_PREFIX_RE)
+        for word in (
+            "antwort réponse reponse respuesta risposta resposta jawaban jawapan jibu idahun "
+            "idáhùn ìdáhùn àdáhùn antwoord svar vastaus odpowied odpověď odpoved răspuns raspuns "
+            "cevap sagot câu cau đáp ответ відповідь απάντηση 正解 উত্তর उत्तर الإجابة الجواب "
+            "إجابة คำตอบ پاسخ תשובה"
+        ).split()
+    ),
+    ("答", 1, _LOCAL_PREFIX_RE),
+    ("답", 1, _LOCAL_PREFIX_RE),
+)
 
 
-def _statements(text: str) -> list[_Statement]:
-    """Answer statements of ``text`` in order, each with its tail (up to the next one)."""
+def _statements_from_end(text: str) -> Iterator[_Statement]:
+    """Answer statements of ``text`` from the last to the first, each with its tail.
+
+    A statement's tail runs to the start of the next statement (or the end of the text).
+    Lazy: a cascade that stops at the last usable statement never matches the earlier ones.
+    """
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lower-cased
-        starts = [hit.start() for hit in ANSWER_PREFIX_RE.finditer(text)]
-    else:
-        candidates: set[int] = set()
-        for word, back in _PREFIX_KEYWORDS:
-            pos = lowered.find(word)
-            while pos >= 0:
-                candidates.update(range(max(0, pos - back), pos + 1))
-                pos = lowered.find(word, pos + 1)
-        starts = sorted(candidates)
-    hits = []
-    covered = -1
-    for start in starts:
-        if start < covered:
-            continue
-        hit = ANSWER_PREFIX_RE.match(text, start)
-        if hit:
-            hits.append(hit)
-            covered = hit.end()
-    out = []
-    for i, hit in enumerate(hits):
-        end = hits[i + 1].start() if i + 1 < len(hits) else len(text)
-        out.append(_Statement(hit.start(), hit.group(0), text[hit.end() : end]))
-    return out
+        hits = list(ANSWER_PREFIX_RE.finditer(text))
+        next_start = len(text)
+        for hit in reversed(hits):
+            yield _Statement(hit.start(), hit.group(0), text[hit.end() : next_start])
+            next_start = hit.start()
+        return
+    occurrences: list[tuple[int, int, re.Pattern[str]]] = []
+    for word, back, pattern in _PREFIX_KEYWORDS:
+        pos = lowered.find(word)
+        while pos >= 0:
+            occurrences.append((pos, back, pattern))
+            pos = lowered.find(word, pos + 1)
+    occurrences.sort(key=lambda o: o[0], reverse=True)
+    next_start = len(text)
+    for pos, back, pattern in occurrences:
+        if pos >= next_start:
+            continue  # inside the prefix of a statement already read
+        for start in range(max(0, pos - back), pos + 1):
+            hit = pattern.match(text, start)
+            if hit:
+                yield _Statement(start, hit.group(0), text[hit.end() : next_start])
+                next_start = start
+                break
 
 
 def _last_in_lines(pattern: re.Pattern[str], text: str) -> str | None:
@@ -505,7 +518,7 @@ def _letter_in(clause: str) -> tuple[str | None, bool]:
 
 
 def _option_cascade(text: str) -> Extraction:
-    for st in reversed(_statements(text)):
+    for st in _statements_from_end(text):
         clause = _clause(st.tail)
         if not _clean(clause):
             continue
@@ -552,7 +565,7 @@ def _number_cascade(text: str) -> Extraction:
             candidates.append((hash_pos, hit.group(1).strip(), STEP_HASH))
             break
         hash_pos = text.rfind("####", 0, hash_pos)
-    for st in reversed(_statements(text)):
+    for st in _statements_from_end(text):
         number = _number_of(_clause(st.tail))
         if number is not None:
             candidates.append((st.pos, number, _statement_step(st.prefix)))
@@ -588,7 +601,7 @@ def _math_cascade(text: str) -> Extraction:
     boxed = last_boxed(text)
     if boxed:
         return Extraction(boxed, STEP_BOXED)
-    for st in reversed(_statements(text)):
+    for st in _statements_from_end(text):
         line = _first_line(st.tail)
         if not line:
             continue
@@ -612,7 +625,7 @@ def _math_cascade(text: str) -> Extraction:
 
 def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
     pattern = re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
-    for st in reversed(_statements(text)):
+    for st in _statements_from_end(text):
         clause = _clause(st.tail)
         if not _clean(clause):
             continue
@@ -627,7 +640,7 @@ def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
 
 
 def _text_cascade(text: str) -> Extraction:
-    for st in reversed(_statements(text)):
+    for st in _statements_from_end(text):
         line = _clean(_first_line(st.tail))
         if line:
             return Extraction(line, _statement_step(st.prefix))
@@ -738,6 +751,8 @@ def _number_value(text: str) -> Decimal | None:
     trailing period. ``29.00`` is 29.
     """
     raw = text.strip()
+    if raw.endswith("!"):
+        return None  # a factorial, not a number followed by punctuation
     boxed = last_boxed(raw)
     if boxed is not None:
         raw = boxed
