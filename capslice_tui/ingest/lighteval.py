@@ -37,12 +37,13 @@ pyarrow is imported only when a parquet file is read; rows are read in batches.
 from __future__ import annotations
 
 import ast
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from capslice_tui.ingest._io import load_json, metric_value, strip_gz
+from capslice_tui.ingest._io import is_gzip, load_json, metric_value, open_binary, strip_gz
 from capslice_tui.ingest._names import benchmark_from_prefix
 from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 
@@ -295,9 +296,13 @@ def iter_details_file(
     source = str(path)
     task, shots = split_task_name(full_name)
     try:
-        parquet = pq.ParquetFile(path)
+        if is_gzip(path):  # parquet needs seeks: a gzipped copy is read into memory
+            with open_binary(path) as fh:
+                parquet = pq.ParquetFile(io.BytesIO(fh.read()))
+        else:
+            parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for damaged files
-        yield BadLine(source, 0, f"not a readable parquet file: {exc}", torn=True)
+        yield BadLine(source, 0, f"not a readable parquet file: {exc}")
         return
     columns = set(parquet.schema_arrow.names)
     if not (_NEW_COLUMNS <= columns or _OLD_COLUMNS <= columns):
@@ -318,8 +323,8 @@ def iter_details_file(
                     yield converted
                 else:
                     yield from converted
-    except OSError as exc:
-        yield BadLine(source, row_index + 1, f"parquet read stopped: {exc}", torn=True)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        yield BadLine(source, row_index + 1, f"parquet read stopped: {exc}")
 
 
 def read_lighteval(

@@ -354,6 +354,24 @@ def test_lighteval_unknown_columns_name_the_file(tmp_path: Path) -> None:
     assert good == [] and "a, b" in bad[0].reason and bad[0].source_file == str(path)
 
 
+def test_lighteval_gzipped_and_damaged_files(tmp_path: Path) -> None:
+    import gzip
+
+    row = _new_row("What is 4+4?", ["8"], 0, ["8"], {"extractive_match": 1.0})
+    plain = _write_parquet(tmp_path / "plain" / f"details_gsm8k|0_{TS}.parquet", [row])
+    packed = tmp_path / "gz" / f"details_gsm8k|0_{TS}.parquet.gz"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    _ctx, good, bad = _read([packed])
+    assert bad == [] and [(r.task, r.response, r.correct) for r in good] == [("gsm8k", "8", 1.0)]
+    cut = tmp_path / "cut" / f"details_gsm8k|0_{TS}.parquet"
+    cut.parent.mkdir()
+    cut.write_bytes(plain.read_bytes()[:200])
+    _ctx, good, bad = _read([cut])
+    assert good == [] and bad[0].source_file == str(cut) and not bad[0].torn
+    assert "not a readable parquet file" in bad[0].reason
+
+
 def test_lighteval_task_names() -> None:
     assert split_task_name("leaderboard|bbh:navigate|3") == ("bbh:navigate", 3)
     assert split_task_name("gsm8k|5") == ("gsm8k", 5)
