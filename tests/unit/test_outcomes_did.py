@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -190,3 +191,60 @@ def test_rejecting_without_a_regression_claim_stores_no_warning(flat_store):
     store, iid = flat_store
     rec = Workspace(store).reject_intervention(iid, reason="too costly", who="carol")
     assert rec["decision_warning"] is None
+
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+BBH = SHARED / "bbh" / "outputs"
+CATALOG = Path(__file__).resolve().parents[2] / "sample_data" / "catalog.yaml"
+
+
+@pytest.fixture(scope="module")
+def bbh_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (BBH / "code-davinci-002_cot.jsonl").is_file():
+        pytest.skip(f"real BBH outputs not found at {BBH}")
+    store = tmp_path_factory.mktemp("bbh") / "bbh.db"
+    for name, run in (("cot", "bbh-cot"), ("direct", "bbh-direct")):
+        res = CliRunner().invoke(main, ["--store", str(store), "ingest",
+                                        str(BBH / f"code-davinci-002_{name}.jsonl"), "--run", run,
+                                        "--benchmark", "bbh"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+    return store
+
+
+def _run(store: Path, *args: str) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_real_bbh_cot_to_answer_only_plan_keeps_the_mixture(bbh_store: Path) -> None:
+    plan = json.loads(_run(bbh_store, "plan", "--baseline", "bbh-cot", "--candidate", "bbh-direct",
+                           "--benchmark", "bbh", "--catalog", str(CATALOG),
+                           "--budget-tokens", "100000000000", "--format", "json"))  # fmt: skip
+    assert plan["verdict"] != "data" and not plan["forced"]
+    assert all(c["multiplier"] == pytest.approx(1.0) for c in plan["cells"])
+    assert plan["summary"].startswith("No data boost: the diagnosis is ")
+
+
+def test_real_bbh_intervention_whose_controls_rose_as_much_is_not_confirmed(
+    bbh_store: Path,
+) -> None:
+    """The issue's numbers: target +23.3 points, controls +30.8 and +21.4 (answer-only -> CoT)."""
+    new = json.loads(_run(
+        bbh_store, "intervention", "new", "--title", "deduction data", "--hypothesis", "h",
+        "--baseline", "bbh-direct", "--benchmark", "bbh",
+        "--target", "solving_operation=deductive_inference,output_constraint=option_letter",
+        "--control", "task_type=spatial_visual", "--control", "task_type=temporal_reasoning",
+        "--format", "json",
+    ))  # fmt: skip
+    iid = str(new["id"])
+    _run(bbh_store, "intervention", "accept", iid)
+    shown = json.loads(_run(bbh_store, "intervention", "link", iid, "--run", "bbh-cot",
+                            "--format", "json"))  # fmt: skip
+    diffs = [round(100 * r["diff"], 1) for r in shown["outcome"]["rows"]]
+    assert diffs == [23.3, 30.8, 21.4]
+    assert shown["verdict"] != "confirmed"
+    did = shown["outcome"]["did"]
+    assert round(100 * did["did"], 1) == -3.7 and did["did_low"] < 0
+    text = " ".join(_run(bbh_store, "intervention", "show", iid).split())
+    assert "change against controls: targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts" in text
