@@ -325,6 +325,7 @@ def slices(
 
     The ALL row (and any row holding several tasks) is a micro mean unless --average macro.
     """
+    use = obj.ws.filter_use(run, filter_name, benchmark=benchmark)
     table = obj.ws.slices(
         run,
         benchmark=benchmark,
@@ -379,7 +380,12 @@ def slices(
         if cov is not None and cov < 1:
             notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
     emit_table(
-        headers, rows, fmt, title=f"{run} by {', '.join(table.by)}", notes=notes, payload=table
+        headers,
+        rows,
+        fmt,
+        title=f"{run} by {', '.join(table.by)} · {use.label}",
+        notes=notes,
+        payload={**table.to_dict(), "filter": use.to_dict()},
     )
 
 
@@ -410,6 +416,12 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--benchmark", default=None)
 @click.option("--failure-mode", type=click.Choice(FAILURE_MODES), default=None)
 @click.option("--failing", is_flag=True, help="Only samples scored wrong.")
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    help="Samples of this answer filter instead of each task's primary one.",
+)
 @click.option("--limit", type=int, default=50, show_default=True)
 @format_option
 @pass_ctx
@@ -422,10 +434,12 @@ def samples(
     benchmark: str | None,
     failure_mode: str | None,
     failing: bool,
+    filter_name: str | None,
     limit: int,
     fmt: str,
 ) -> None:
     """List the samples of a slice: response, target, extracted answer, score, failure mode."""
+    use = obj.ws.filter_use(run, filter_name, benchmark=benchmark)
     rows, more = obj.ws.samples(
         run,
         where=parse_slice(slice_),
@@ -434,6 +448,7 @@ def samples(
         failure_mode=failure_mode,
         correct=False if failing else None,
         limit=limit,
+        filter_name=filter_name,
     )
     table = [
         [
@@ -454,8 +469,9 @@ def samples(
         ["id", "task", "doc", "k", "target", "extracted", "score", "mode", "response"],
         table,
         fmt,
+        title=f"{run} samples · {use.label}",
         notes=note,
-        payload={"samples": rows, "more": more},
+        payload={"samples": rows, "more": more, "filter": use.to_dict()},
     )
 
 

@@ -35,16 +35,50 @@ def slice_heading(diag: dict[str, Any]) -> str:
     """Heading of the slice list: what the search looked for, kept and tested counts."""
     kept, tested = len(diag["slices"]), diag["slices_tested"]
     if diag["mode"] == "change":
-        what = (
-            "Slices where losses (right->wrong) are concentrated despite the gain"
-            if diag.get("direction") == "gain"
-            else "Slices where the change is concentrated"
-        )
         return (
-            f"{what} ({kept} kept of {tested} tested, BH q=0.05: share of lost items "
-            "(right->wrong) significantly above the overall share)"
+            f"Slices with a significant paired change ({kept} of {tested} distinct slices "
+            "tested; exact McNemar or paired bootstrap per slice, as in compare; "
+            "Benjamini-Hochberg q=0.05 across all of them)"
+        )
+    if diag.get("reference"):
+        return (
+            f"Slices significantly below the reference run {diag['reference']} ({kept} of "
+            f"{tested} distinct slices tested; paired test per slice, Benjamini-Hochberg q=0.05)"
         )
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
+
+
+def evaluation_lines(diag: dict[str, Any]) -> list[str]:
+    """How the two runs' evaluations of the shared items differ, one line each ([] when the
+    diagnosis has no evaluation check)."""
+    ev = diag.get("evaluation")
+    if not ev:
+        return []
+    lines = []
+    for d in ev["differences"]:
+        what = (
+            "prompt texts differ (by hash)"
+            if d["key"] == "prompt"
+            else f"{d['key']}: {' / '.join(d['base_values'])} vs {' / '.join(d['cand_values'])}"
+        )
+        flag = "" if d["material"] else " (not material on its own)"
+        lines.append(
+            f"{d['category']}: {what} on {d['n_items']:,} of {ev['n_items']:,} items{flag}"
+        )
+    if not lines:
+        lines.append(
+            f"same evaluation on the {ev['n_items']:,} shared items (prompts, few-shot, "
+            "decoding, filter and scorer agree where both runs recorded them)"
+        )
+    if ev.get("unchecked"):
+        lines.append("recorded by one run only, not compared: " + ", ".join(ev["unchecked"]))
+    if ev.get("not_recorded"):
+        lines.append(
+            "no evaluation settings recorded for the "
+            + " and ".join(ev["not_recorded"])
+            + " run (stored before capslice recorded them)"
+        )
+    return lines
 
 
 def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -58,6 +92,9 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
     lines = [f"## Verdict: **{diag['verdict']}**{why}", "", diag["summary"], ""]
+    if evaluation_lines(diag):
+        lines += ["### Evaluation of the shared items", ""]
+        lines += [f"- {line}" for line in evaluation_lines(diag)] + [""]
     if diag["causes"]:
         lines += ["Likely causes:", ""] + [f"1. {c}" for c in diag["causes"]] + [""]
     lines += ["### Evidence", ""]
@@ -109,7 +146,20 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
     score_head = (
         "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"
     )
-    if diag["slices"]:
+    if diag["slices"] and "diff" in diag["slices"][0]:
+        lines += _table(
+            ["slice", "items", "base", score_head, "change (pts)", "95% CI", "p", "p adj",
+             "moved items that are wrong answers", "same items as"],
+            [
+                [s["label"], s["n_items"], pct(s["base_score"]),
+                 f"{pct(s['score'])} ({count(s['correct'], s['n_samples'])})",
+                 f"{100 * s['diff']:+.1f}", interval(s["diff_low"], s["diff_high"]),
+                 pvalue(s["p_value"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
+                 "; ".join(s.get("aliases") or []) or "-"]
+                for s in diag["slices"]
+            ],
+        )  # fmt: skip
+    elif diag["slices"]:
         lines += _table(
             ["slice", "items", score_head, "95% CI", "p adj", "wrong-answer share of failing items",
              "weakest task_type x solving_operation (samples)"],
@@ -124,8 +174,8 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
         )  # fmt: skip
     elif diag["mode"] == "change":
         lines += [
-            "None: no slice's losses stand out beyond the overall change. Per-slice paired tests: "
-            f"`capslice compare {diag['base']} {diag['cand']} --by task_type`.",
+            f"None of the {diag['slices_tested']} slices changes significantly after the "
+            "correction.",
             "",
         ]
     else:
@@ -161,8 +211,10 @@ def report_markdown(
     runs: dict[str, dict[str, Any]],
     comparisons: list[tuple[str, dict[str, Any]]],
     diag: dict[str, Any],
+    gate: dict[str, Any] | None = None,
 ) -> str:
-    """The whole review report: runs, comparisons by task and by each axis, the diagnosis."""
+    """The whole review report: runs, comparisons by task and by each axis, the diagnosis;
+    ``gate`` (``workspace.diagnose.gate_status``) adds the CI exit condition."""
     base, cand = diag["base"], diag["cand"]
     lines = [
         f"# capslice report: {cand} vs {base}"
@@ -177,8 +229,47 @@ def report_markdown(
             for r in runs.values()
         ],
     )  # fmt: skip
+    if gate is not None:
+        lines += [f"**CI gate**: {gate['text']}.", ""]
     lines += diagnosis_markdown(diag)
     lines += ["## Paired comparisons", ""]
     for title, cmp in comparisons:
         lines += comparison_markdown(cmp, title)
     return "\n".join(lines) + "\n"
+
+
+def gate_status(decision: Any, fail_on: str) -> dict[str, Any]:
+    """Whether the ``--fail-on`` condition holds for a diagnosis, with its exit code.
+
+    Conditions: ``regression`` — a significant drop (overall paired test p < 0.05, the
+    candidate below the base); ``not_data`` / ``data`` — the verdict is that value.
+
+    Returns:
+        ``{"condition", "holds", "exit_code", "text"}``; ``exit_code`` is 0 when the condition
+        does not hold, else :data:`FAIL_ON_CODES` of the condition.
+
+    Raises:
+        ValueError: unknown condition, or ``regression`` on a weakness diagnosis.
+    """
+    if fail_on not in FAIL_ON_CODES:
+        raise ValueError(f"--fail-on {fail_on!r}: expected one of {', '.join(FAIL_ON_CODES)}")
+    if fail_on == "regression":
+        if decision.mode != "change":
+            raise ValueError("--fail-on regression needs two runs (BASE CAND)")
+        holds = decision.significant_drop
+        what = "a significant drop (overall paired test p < 0.05)"
+    else:
+        holds = decision.verdict == fail_on
+        what = f"the verdict is {fail_on}"
+    code = FAIL_ON_CODES[fail_on] if holds else 0
+    text = (
+        f"--fail-on {fail_on}: the condition ({what}) holds, exit code {code}"
+        if holds
+        else f"--fail-on {fail_on}: the condition ({what}) does not hold, exit code 0"
+    )
+    return {"condition": fail_on, "holds": holds, "exit_code": code, "text": text}
+
+
+FAIL_ON_CODES: dict[str, int] = {"regression": 3, "not_data": 4, "data": 5}
+"""Exit code of ``capslice diagnose --fail-on CONDITION`` when the condition holds (1 and 2
+are taken by errors and usage errors)."""

@@ -631,11 +631,14 @@ class SamplesMixin(StoreBase):
         after_id: int = 0,
         limit: int = 200,
         columns: str = "list",
+        filter_name: str | None = None,
     ) -> list[sqlite3.Row]:
         """Samples of a run in id order, keyset-paginated (``after_id``), at most ``limit``.
 
         Args:
             where: axis -> value conjunction (the slice).
+            filter_name: only this filter; None = each task's primary filter (or every filter
+                with ``all_filters``).
             columns: ``"list"`` (short columns for tables) or ``"full"`` (every column plus
                 prompt text and item fields).
 
@@ -661,7 +664,10 @@ class SamplesMixin(StoreBase):
             " WHERE s.run_id = ? AND s.id > ?"
         )
         params: list[Any] = [run_id, after_id]
-        if not all_filters:
+        if filter_name is not None:
+            sql += " AND s.filter = ?"
+            params.append(filter_name)
+        elif not all_filters:
             sql += " AND s.filter = rt.primary_filter"
         for axis, value in (where or {}).items():
             if axis not in AXES:
@@ -708,8 +714,10 @@ class SamplesMixin(StoreBase):
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d
 
-    def sample_outcomes(self, run_id: int, benchmark: str | None = None) -> list[Any]:
-        """Per-sample outcome rows of a run on each task's primary filter.
+    def sample_outcomes(
+        self, run_id: int, benchmark: str | None = None, filter_name: str | None = None
+    ) -> list[Any]:
+        """Per-sample outcome rows of a run on each task's primary filter (or ``filter_name``).
 
         Columns: item_id, task, sample_idx, score, failure_mode, failure_signals and the four
         axis columns; ordered by (task, item_id, sample_idx).
@@ -719,9 +727,10 @@ class SamplesMixin(StoreBase):
             " a.background_condition, a.task_type, a.solving_operation, a.output_constraint"
             " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"
-            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.score IS NOT NULL"
+            " WHERE s.run_id = ? AND s.filter = coalesce(?, rt.primary_filter)"
+            " AND s.score IS NOT NULL"
         )
-        params: list[Any] = [run_id]
+        params: list[Any] = [run_id, filter_name]
         if benchmark is not None:
             sql += " AND rt.benchmark = ?"
             params.append(benchmark)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from capslice_tui.analysis.compare import benjamini_hochberg
+from capslice_tui.analysis.compare import PairedResult, adjust, benjamini_hochberg, paired_compare
 from capslice_tui.analysis.failure_modes import FORMAT_MODES, MODES
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, wilson_interval
 
@@ -524,6 +524,7 @@ class Slice:
         error: mean error in the slice.
         score: SliceLine score α·(ē_S/ē − 1) − (1 − α)·(n/|S| − 1).
         level: number of predicates.
+        aliases: other descriptions (labels) of exactly the same rows.
     """
 
     predicates: tuple[tuple[str, str], ...]
@@ -532,6 +533,7 @@ class Slice:
     error: float
     score: float
     level: int
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -542,6 +544,7 @@ class Slice:
         """JSON-ready dict."""
         d = asdict(self)
         d["predicates"] = [list(p) for p in self.predicates]
+        d["aliases"] = list(self.aliases)
         d["label"] = self.label
         return d
 
@@ -859,7 +862,7 @@ def significant_slices(
     Raises:
         ValueError: mismatched lengths, errors outside [0, 1], unknown modes.
     """
-    axes, codes, vocab, e = _check_search_input(X_labels, errors)
+    _, _, _, e = _check_search_input(X_labels, errors)
     n = e.size
     md = None if modes is None else _modes("modes", modes, n)
     e_bar = float(e.mean()) if n else 0.0
@@ -867,86 +870,396 @@ def significant_slices(
     sq = None if binary else e * e
     e_total = float(e.sum())
     sq_total = None if sq is None else float(sq.sum())
-    keys: list[tuple[tuple[int, int], ...]] = []
-    sizes_l, esum_l, pv_l = [], [], []
     if n == 0 or e_bar == 0 or e_bar == 1:
         return SliceSearch([], [], 0, 0, e_bar, q)
-    for level in range(1, min(max_l, len(axes)) + 1):
-        for subset in itertools.combinations(range(len(axes)), level):
-            vals, sizes, esum, _, esq, _ = _subset_stats(codes, subset, e, sq)
-            keep = np.flatnonzero(sizes >= min_sup)
-            if keep.size == 0:
-                continue
-            p = _one_sided_p(
-                sizes[keep], esum[keep], None if esq is None else esq[keep],
-                n, e_total, sq_total, binary,
-            )  # fmt: skip
-            for g in keep:
-                keys.append(tuple(zip(subset, vals[g].tolist(), strict=True)))
-            sizes_l.append(sizes[keep])
-            esum_l.append(esum[keep])
-            pv_l.append(p)
-    if not keys:
+    found, _ = distinct_slices(X_labels, min_sup=min_sup, max_l=max_l)
+    if not found:
         return SliceSearch([], [], 0, 0, e_bar, q)
-    sizes_a = np.concatenate(sizes_l).astype(float)
-    esum_a = np.concatenate(esum_l)
-    p_a = np.clip(np.concatenate(pv_l), 0.0, 1.0)
+    keys = [preds for preds, _, _ in found]
+    sizes_a = np.array([idx.size for _, _, idx in found], dtype=float)
+    esum_a = np.array([e[idx].sum() for _, _, idx in found])
+    esq_a = None if sq is None else np.array([sq[idx].sum() for _, _, idx in found])
+    p_a = np.clip(_one_sided_p(sizes_a, esum_a, esq_a, n, e_total, sq_total, binary), 0.0, 1.0)
     p_adj = benjamini_hochberg(p_a)
     n_tested = len(keys)
     sig_idx = np.flatnonzero((p_adj <= q) & (esum_a / sizes_a > e_bar))
-    index = {keys[i]: i for i in sig_idx}
+    # every description of a significant slice (identical item sets are one slice)
+    index: dict[str, int] = {}
+    for i in sig_idx:
+        index[_label(keys[i])] = int(i)
+        for alias in found[i][1]:
+            index[alias] = int(i)
 
     def make(i: int, note: str | None = None) -> SignificantSlice:
-        key = keys[i]
+        preds, aliases, idx = found[i]
         size, es = int(sizes_a[i]), float(esum_a[i])
-        preds = tuple((axes[a], str(vocab[a][v])) for a, v in key)
         sl = Slice(preds, size, es, es / size, float(_score(alpha, es / size, size, e_bar, n)),
-                   len(key))  # fmt: skip
+                   len(preds), aliases)  # fmt: skip
         counts: dict[str, int] = {}
         if md is not None:
-            mask = np.ones(n, dtype=bool)
-            for a, v in key:
-                mask &= codes[:, a] == v
-            mask &= e > 0
-            counts = {m: int(np.sum(md[mask] == m)) for m in MODES}
+            failing = idx[e[idx] > 0]
+            counts = {m: int(np.sum(md[failing] == m)) for m in MODES}
             counts = {m: c for m, c in counts.items() if c}
         return SignificantSlice(sl, e_bar, float(p_a[i]), float(p_adj[i]), n_tested, counts, note)
 
     drop_note: dict[int, str] = {}
 
     def label(i: int) -> str:
-        return " & ".join(f"{axes[a]}={vocab[a][v]}" for a, v in keys[i])
+        return _label(keys[i])
 
     for i in sig_idx:
-        key = keys[i]
-        if len(key) < 2:
-            continue
-        for j in range(len(key)):
-            parent = key[:j] + key[j + 1 :]
-            pi = index.get(parent)
-            if pi is None:
+        descriptions = [keys[i]] + [
+            tuple(tuple(p.split("=", 1)) for p in a.split(" & ")) for a in found[i][1]
+        ]
+        for key in descriptions:
+            if len(key) < 2:
                 continue
-            rest_size = sizes_a[pi] - sizes_a[i]
-            rest_err = esum_a[pi] - esum_a[i]
-            p = _two_group_p(sizes_a[i], esum_a[i], rest_size, rest_err, binary, "two-sided")
-            if p >= nest_alpha:
-                drop_note.setdefault(
-                    int(i), f"not different from the rest of parent {label(pi)} (p={p:.3g})"
-                )
-                # a child the parent explains cannot in turn explain the parent away
-                continue
-            # parent explained by this child?
-            out_size = n - sizes_a[pi]
-            out_err = e_total - esum_a[pi]
-            p_par = _two_group_p(rest_size, rest_err, out_size, out_err, binary, "greater")
-            if p_par >= nest_alpha:
-                drop_note.setdefault(
-                    int(pi),
-                    f"explained by child {label(i)}: the rest of the slice is not worse than "
-                    f"outside it (p={p_par:.3g})",
-                )
+            for j in range(len(key)):
+                parent = key[:j] + key[j + 1 :]
+                pi = index.get(_label(parent))  # type: ignore[arg-type]
+                if pi is None or pi == i:
+                    continue
+                rest_size = sizes_a[pi] - sizes_a[i]
+                rest_err = esum_a[pi] - esum_a[i]
+                p = _two_group_p(sizes_a[i], esum_a[i], rest_size, rest_err, binary, "two-sided")
+                if p >= nest_alpha:
+                    drop_note.setdefault(
+                        int(i), f"not different from the rest of parent {label(pi)} (p={p:.3g})"
+                    )
+                    # a child the parent explains cannot in turn explain the parent away
+                    continue
+                # parent explained by this child?
+                out_size = n - sizes_a[pi]
+                out_err = e_total - esum_a[pi]
+                p_par = _two_group_p(rest_size, rest_err, out_size, out_err, binary, "greater")
+                if p_par >= nest_alpha:
+                    drop_note.setdefault(
+                        pi,
+                        f"explained by child {label(i)}: the rest of the slice is not worse "
+                        f"than outside it (p={p_par:.3g})",
+                    )
     kept = [make(int(i)) for i in sig_idx if int(i) not in drop_note]
     dropped = [make(int(i), drop_note[int(i)]) for i in sig_idx if int(i) in drop_note]
     kept.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
     dropped.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
     return SliceSearch(kept, dropped, n_tested, int(sig_idx.size), e_bar, q)
+
+
+# ---------------------------------------------------------------- paired slice tests
+
+
+@dataclass(frozen=True)
+class PairedSlice:
+    """One slice (a set of items) with the paired test of the change on its items.
+
+    Attributes:
+        predicates: the shortest description, ((axis, value), ...).
+        aliases: other descriptions of exactly the same items (labels), e.g.
+            ``task_type=t01 & output_constraint=single_letter`` beside ``task_type=t01``.
+        result: :func:`compare.paired_compare` of the candidate against the base on the
+            slice's items (exact McNemar for greedy 0/1 runs, paired bootstrap otherwise).
+        p_value: the raw two-sided p (NaN when not tested).
+        p_adj: Benjamini–Hochberg adjusted over the ``n_tested`` slices (NaN when not tested).
+        n_tested: slices that entered the correction.
+        significant: tested and p_adj <= q.
+        mode_counts: failure modes of the items moving with the change inside the slice
+            (lost items, right → wrong, by the candidate's dominant mode for a drop; gained
+            items by the base's dominant mode for a gain), when modes were given.
+        note: why the slice is not named on its own (nesting), else None.
+    """
+
+    predicates: tuple[tuple[str, str], ...]
+    aliases: tuple[str, ...]
+    result: PairedResult
+    p_value: float
+    p_adj: float
+    n_tested: int
+    significant: bool
+    mode_counts: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Human form, e.g. ``task_type=algebra & solving_operation=equation_solving``."""
+        return " & ".join(f"{a}={v}" for a, v in self.predicates)
+
+    @property
+    def n_items(self) -> int:
+        """Items paired in the slice."""
+        return self.result.n_items
+
+    @property
+    def diff(self) -> float:
+        """Candidate minus base on the slice (proportion)."""
+        return self.result.diff
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (label, predicates, aliases, n_items, diff, p, p_adj, ...)."""
+        r = self.result
+        return {
+            "label": self.label, "predicates": [list(p) for p in self.predicates],
+            "aliases": list(self.aliases), "n_items": self.n_items, "diff": r.diff,
+            "diff_low": r.diff_lo, "diff_high": r.diff_hi, "base_score": r.base.score,
+            "cand_score": r.cand.score, "test": r.test, "b": r.b, "c": r.c,
+            "p_value": self.p_value, "p_adjusted": self.p_adj, "n_tested": self.n_tested,
+            "significant": self.significant, "mode_counts": dict(self.mode_counts),
+            "note": self.note,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PairedSliceSearch:
+    """Result of :func:`paired_slices`.
+
+    Attributes:
+        slices: every distinct slice enumerated, most significant first.
+        n_tested: distinct slices tested (the m of Benjamini–Hochberg).
+        n_descriptions: conjunctions enumerated before identical item sets were merged.
+        q: the false discovery rate.
+        masks: label -> boolean item mask of each slice, shape (n_items,) (not serialised).
+    """
+
+    slices: list[PairedSlice]
+    n_tested: int
+    n_descriptions: int
+    q: float
+    masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def significant(self) -> list[PairedSlice]:
+        """Slices significant after the correction, most significant first."""
+        return [s for s in self.slices if s.significant]
+
+    def kept(self, direction: int) -> list[PairedSlice]:
+        """Significant slices moving in ``direction`` (-1 drop, +1 gain) that nesting does not
+        explain away (``note`` None), most significant first."""
+        return [
+            s for s in self.slices
+            if s.significant and s.note is None and s.diff * direction > 0
+        ]  # fmt: skip
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: significant slices only, with the counts."""
+        return {
+            "slices": [s.to_dict() for s in self.significant], "n_tested": self.n_tested,
+            "n_descriptions": self.n_descriptions, "q": self.q,
+        }  # fmt: skip
+
+
+def distinct_slices(
+    X_labels: Mapping[str, Any], min_sup: int = MIN_SLICE_SIZE, max_l: int = 4
+) -> tuple[list[tuple[tuple[tuple[str, str], ...], tuple[str, ...], np.ndarray]], int]:
+    """Every conjunction of up to ``max_l`` axis values with >= ``min_sup`` rows, with
+    conjunctions that select exactly the same rows merged into one slice.
+
+    The slice holding every row is left out (it is the overall comparison, not a slice).
+    Rows without a label on an axis never match a predicate on that axis.
+
+    Returns:
+        (slices, n_descriptions): each slice is (shortest predicates, other descriptions as
+        labels, sorted row indices); n_descriptions counts the conjunctions kept before
+        merging (those selecting every row are not counted).
+    """
+    axes, codes, vocab, _ = _check_search_input(X_labels, np.zeros(_n_rows(X_labels)))
+    n = codes.shape[0]
+    seen: dict[bytes, int] = {}
+    out: list[tuple[tuple[tuple[str, str], ...], list[str], np.ndarray]] = []
+    n_desc = 0
+    zeros = np.zeros(n)
+    for level in range(1, min(max_l, len(axes)) + 1):
+        for subset in itertools.combinations(range(len(axes)), level):
+            vals, sizes, _, _, _, group = _subset_stats(codes, subset, zeros, None)
+            order = np.argsort(group, kind="stable")
+            bounds = np.searchsorted(group[order], np.arange(sizes.size + 1) - 0.5)
+            for g in np.flatnonzero(sizes >= min_sup):
+                idx = np.sort(order[bounds[g] : bounds[g + 1]])
+                if idx.size == n:
+                    continue
+                n_desc += 1
+                preds = tuple(
+                    (axes[a], str(vocab[a][v]))
+                    for a, v in zip(subset, vals[g].tolist(), strict=True)
+                )
+                key = idx.tobytes()
+                if key in seen:
+                    out[seen[key]][1].append(" & ".join(f"{a}={v}" for a, v in preds))
+                    continue
+                seen[key] = len(out)
+                out.append((preds, [], idx))
+    return [(p, tuple(a), i) for p, a, i in out], n_desc
+
+
+def _n_rows(X_labels: Mapping[str, Any]) -> int:
+    if not X_labels:
+        raise ValueError("slice search: no axis given")
+    return int(np.asarray(next(iter(X_labels.values())), dtype=object).size)
+
+
+def paired_slices(
+    X_labels: Mapping[str, Any],
+    base_n: Any,
+    base_c: Any,
+    cand_n: Any,
+    cand_c: Any,
+    modes: Any = None,
+    *,
+    k: int | None = None,
+    min_sup: int = MIN_SLICE_SIZE,
+    max_l: int = 4,
+    q: float = 0.05,
+    nest_alpha: float = 0.05,
+    random_state: int = 0,
+) -> PairedSliceSearch:
+    """Paired test of the change on every distinct slice, Benjamini–Hochberg across them.
+
+    One question, one test, the same as ``capslice compare``: each slice's items go through
+    :func:`compare.paired_compare` (exact McNemar, two-sided, for greedy 0/1 runs; paired
+    bootstrap over items otherwise) and :func:`compare.adjust` corrects across every slice
+    tested. Slices are the conjunctions of :func:`distinct_slices` (identical item sets are
+    one slice with all its descriptions; the all-items set is the overall test).
+
+    Overlap among significant slices moving the same way, so the slices named are the ones
+    that carry the change rather than every slice that holds some of its items:
+
+    - taken in order of effect size (largest |change| first), a slice is explained by the
+      slices already kept when its items outside them do not pass the bar the correction set
+      (paired test, p above the largest raw p that Benjamini–Hochberg called significant, or
+      above ``nest_alpha``); e.g. a random third of the items that holds a third of a
+      localized drop, or the parent of a failing combination;
+    - a kept child is explained by a kept parent when the share of its items moving with the
+      change is not different from the rest of the parent (two-sided Fisher exact on items
+      moved / not moved, p >= ``nest_alpha``).
+    Explained slices stay in the list with a ``note``; :meth:`PairedSliceSearch.kept` leaves
+    them out.
+
+    Args:
+        X_labels: axis -> label per item, shape (m,) each.
+        base_n, base_c, cand_n, cand_c: per-item samples and correct counts, shape (m,),
+            aligned by item.
+        modes: per item, the failure mode that describes a move: the candidate's dominant
+            failing mode (used for lost items) — or a pair (base modes, candidate modes) so
+            gained items use the base's mode; optional.
+        k: pass@k instead of accuracy (multi-sample runs).
+        min_sup, max_l: slice limits; q: false discovery rate; nest_alpha: nesting level.
+        random_state: bootstrap seed.
+
+    Returns:
+        :class:`PairedSliceSearch`.
+
+    Raises:
+        ValueError: mismatched lengths or invalid counts.
+    """
+    bn = _floats("base_n", base_n)
+    m = bn.size
+    bc, cn, cc = (_floats(nm, v, m) for nm, v in
+                  (("base_c", base_c), ("cand_n", cand_n), ("cand_c", cand_c)))  # fmt: skip
+    if isinstance(modes, tuple):
+        base_modes, cand_modes = (None if x is None else _modes("modes", x, m) for x in modes)
+    else:
+        base_modes, cand_modes = None, (None if modes is None else _modes("modes", modes, m))
+    if _n_rows(X_labels) != m:
+        raise ValueError(f"paired_slices: labels for {_n_rows(X_labels)} items, counts for {m}")
+    found, n_desc = distinct_slices(X_labels, min_sup=min_sup, max_l=max_l)
+    sb, sc = bc / np.maximum(bn, 1), cc / np.maximum(cn, 1)
+    lost, gained = sb > sc, sc > sb
+    results = [
+        paired_compare(bn[idx], bc[idx], cn[idx], cc[idx], k=k, random_state=random_state,
+                       min_size=min_sup)
+        for _, _, idx in found
+    ]  # fmt: skip
+    adjusted = adjust(results, list(range(len(found))), q=q)
+    n_tested = adjusted[0].n_tested if adjusted else 0
+    masks: dict[str, np.ndarray] = {}
+    rows = []
+    for (preds, aliases, idx), adj in zip(found, adjusted, strict=True):
+        mask = np.zeros(m, dtype=bool)
+        mask[idx] = True
+        drop = adj.result.diff < 0
+        moved = mask & (lost if drop else gained)
+        src = cand_modes if drop or base_modes is None else base_modes
+        counts: dict[str, int] = {}
+        if src is not None:
+            counts = {md: int(np.sum(src[moved] == md)) for md in MODES}
+            counts = {md: c for md, c in counts.items() if c}
+        rows.append([preds, aliases, adj, counts, mask, None])
+    sig = [r for r in rows if r[2].significant and not math.isnan(r[2].result.diff)]
+    # the raw p below which Benjamini–Hochberg called a slice significant: the items a slice
+    # adds beyond the slices already kept must pass the same bar
+    p_crit = max((r[2].p_raw for r in sig), default=0.0)
+    for direction in (-1.0, 1.0):
+        moved = lost if direction < 0 else gained
+        cands = [r for r in sig if r[2].result.diff * direction > 0]
+        cands.sort(key=lambda r: (-abs(r[2].result.diff), -int(r[4].sum()), _label(r[0])))
+        covered = np.zeros(m, dtype=bool)
+        kept: list[list[Any]] = []
+        for r in cands:
+            rest = r[4] & ~covered
+            if rest.sum() < r[4].sum():
+                by = ", ".join(_label(k[0]) for k in kept if np.any(k[4] & r[4]))
+                if not rest.any():
+                    r[5] = f"explained by {by}: all its items are in those slices"
+                    continue
+                res = paired_compare(bn[rest], bc[rest], cn[rest], cc[rest], k=k,
+                                     random_state=random_state, min_size=1)  # fmt: skip
+                if not (res.diff * direction > 0 and res.p_value <= min(p_crit, nest_alpha)):
+                    r[5] = (
+                        f"explained by {by}: its other {int(rest.sum())} items show no "
+                        f"significant change (p={res.p_value:.3g})"
+                    )
+                    continue
+            kept.append(r)
+            covered |= r[4]
+        for child in kept:
+            for parent in kept:
+                cm, pm = child[4], parent[4]
+                if child is parent or cm.sum() >= pm.sum() or np.any(cm & ~pm) or child[5]:
+                    continue
+                rest = pm & ~cm
+                p = _two_group_p(float(cm.sum()), float((moved & cm).sum()), float(rest.sum()),
+                                 float((moved & rest).sum()), True, "two-sided")  # fmt: skip
+                if p >= nest_alpha:
+                    child[5] = f"not different from the rest of {_label(parent[0])} (p={p:.3g})"
+    out = []
+    for preds, aliases, adj, counts, mask, note in rows:
+        s = PairedSlice(preds, aliases, adj.result, adj.p_raw, adj.p_adj, adj.n_tested,
+                        adj.significant, counts, note)  # fmt: skip
+        masks[s.label] = mask
+        out.append(s)
+    out.sort(key=lambda s: (
+        math.inf if math.isnan(s.p_adj) else s.p_adj,
+        -abs(s.diff) if not math.isnan(s.diff) else 0.0, s.label,
+    ))  # fmt: skip
+    return PairedSliceSearch(out, n_tested, n_desc, q, masks)
+
+
+def _label(preds: Sequence[tuple[str, str]]) -> str:
+    return " & ".join(f"{a}={v}" for a, v in preds)
+
+
+def uninformative_axes(
+    X_labels: Mapping[str, Any], min_size: int = MIN_SLICE_SIZE
+) -> dict[str, str]:
+    """Axes on which the items cannot be told apart: axis -> plain reason.
+
+    An axis is uninformative when fewer than two of its values hold >= ``min_size`` labelled
+    items (every item carries the same label, or none).
+    """
+    out: dict[str, str] = {}
+    n = _n_rows(X_labels)
+    for axis, raw in X_labels.items():
+        labels = _labels(axis, raw, n)
+        values, counts = np.unique(labels[labels != UNLABELLED], return_counts=True)
+        big = values[counts >= min_size]
+        if big.size >= 2:
+            continue
+        if values.size == 0:
+            out[axis] = "no item is labelled"
+        elif values.size == 1:
+            out[axis] = f"every labelled item is {axis}={values[0]}"
+        else:
+            out[axis] = (
+                f"only {axis}={big[0]} holds {min_size} or more items"
+                if big.size
+                else f"no value holds {min_size} or more items"
+            )
+    return out

@@ -1,10 +1,16 @@
-"""Data or not data: turn a decomposition, a paired test and failing slices into a verdict.
+"""Data or not data: an evaluation check, a decomposition and paired slice tests make a verdict.
 
 Rules for a change between two runs (:func:`verdict_for_change`), in order:
 
-1. ``inconclusive`` when the overall paired test is not significant (p >= α) and no slice is
-   significant. The summary gives the minimum detectable difference and, from Connor's
-   formula with the observed discordance, how many items would detect the observed change.
+0. ``not_data`` when the two runs evaluated their shared items differently (prompts,
+   few-shot count, prompting, chat template, decoding, filter or scorer differ; see
+   :mod:`capslice_tui.analysis.evaluation`): a change between two evaluations is not a change
+   of the model's data. The differences are listed. With ``same_evaluation`` (the user says
+   so on purpose) the rules below apply and the summary starts by saying what was assumed.
+1. ``inconclusive`` when the overall paired test is not significant (p >= α) and no slice
+   passes the corrected paired test. The summary gives the minimum detectable difference and,
+   from Connor's formula with the observed discordance, how many items would detect the
+   observed change.
 2. Parts of the change: ``format part`` = Σ contributions of ``extraction_failure``,
    ``truncated``, ``runaway``, ``empty`` and ``wrong part`` = contribution of
    ``wrong_answer`` (each contribution is minus the change in that mode's share, in points
@@ -14,47 +20,44 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
    wrong items became truncated), the other share exceeds 100%, so texts then give both
    parts in points and the net, never a share above 100%.
 3. ``not_data`` when ``format_share >= FORMAT_SHARE`` (60%) and the change is not
-   concentrated on the content axes (``spread`` or ``mixed``). Likely causes come from which
-   format modes carry it and from the text signals (cap hits, new few-shot blocks, literal
-   stop tokens) of both runs, in the direction of the change: for a drop, what broke (e.g.
-   "EOS not emitted"); for a gain, what was fixed (e.g. "termination fixed: EOS emitted
-   again"). The change is still not from data either way.
-4. ``data`` when ``wrong_share >= WRONG_SHARE`` (60%) and the change is localized: the
-   content pattern is ``concentrated``, or it is ``mixed`` (not spread) and some significant
-   content slices' failing items are mostly (>= 60%) wrong answers. The slices are named.
-5. ``inconclusive`` when ``wrong_share >= WRONG_SHARE`` but the content pattern is
-   ``spread`` (every informative content axis moves with the change in >= 80% of its
-   slices and no small set of slices carries it): a broad change of wrong answers across
-   the content slices points at a model, prompt or decoding change rather than a localized
-   data gap, even when some slices drop more than others. When the overall test is
-   significant the summary says plainly that the change is real and significant, that it
-   is not localized (so a targeted data fix is not indicated), names the nature of the
-   change by failure mode, and lists where the candidate loses most and where it wins:
-   from the per-task paired tests (``slice_tests``, BH-corrected) when given, else from
-   the per-axis contributions of the decomposition.
-6. ``inconclusive`` otherwise (mixed causes, or format failures concentrated in a few content
-   slices, which may be a length need of those items rather than a termination bug).
+   concentrated on the content axes. Likely causes come from which format modes carry it and
+   from the text signals (cap hits, new few-shot blocks, literal stop tokens) of both runs,
+   in the direction of the change: for a drop, what broke (e.g. "EOS not emitted"); for a
+   gain, what was fixed (e.g. "termination fixed: EOS emitted again").
+4. ``data`` when ``wrong_share >= WRONG_SHARE`` (60%), so format and termination are ruled
+   out (and the evaluation by rule 0):
 
-Every verdict also carries a ``reason`` (JSON key ``reason``) that tells the cases apart
-without changing the three verdict values:
+   - localized when the content pattern is ``concentrated``, or when the overall change is
+     not significant but some content slice moving with it survives the correction; the
+     slices (paired test, BH, nesting collapsed) are named;
+   - otherwise, when the overall change is significant, a broad capability change: the
+     summary says where it is spread (per-axis slices moving with it; where the candidate
+     loses most and where it wins, from the per-task paired tests), or that the benchmark
+     offers no finer slice (its items cannot be told apart on the content axes).
+   A non-significant change with no content slice surviving the correction in its direction
+   is ``inconclusive`` (weak evidence).
+5. ``inconclusive`` otherwise: format failures concentrated in a few content slices (maybe a
+   length need of those items rather than a termination bug), or causes really split
+   (neither part carries 60% of the change).
 
-- ``weak_evidence`` (rule 1): too little evidence; the summary says how many items would
-  settle it. The only case worded with "would take about N items".
+Slice significance is one test everywhere (``diagnose``, ``report``, ``plan``, ``compare``):
+:func:`decompose.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
+(identical item sets are one slice with all their descriptions) and Benjamini–Hochberg
+across all of them.
+
+Every verdict also carries a ``reason`` (JSON key ``reason``; a token, never used inside a
+sentence) that tells the cases apart without changing the three verdict values:
+
+- ``evaluation_changed`` (rule 0, ``not_data``).
+- ``weak_evidence`` (rule 1, and rule 4's non-significant case): the summary says how many
+  items would settle it.
 - ``format_failures`` (rule 3, ``not_data``).
-- ``localized_wrong_answers`` (rule 4, ``data``).
-- ``broad_change`` (rule 5): a real change of wrong answers spread over the content slices,
-  significant overall (or, when the overall test is not significant but some slice is,
-  the summary says so).
-- ``format_concentrated`` and ``mixed_causes`` (rule 6).
+- ``localized_wrong_answers`` and ``broad_capability`` (rule 4, ``data``).
+- ``format_concentrated`` and ``mixed_causes`` (rule 5).
 
-For a weakness (:func:`verdict_for_weakness`): ``no_weak_content_slice``,
-``localized_wrong_answers``, ``format_failures`` or ``mixed_causes``.
-
-The slice search (:func:`decompose.significant_slices` on the lost-item indicator) finds
-slices whose share of lost items (right → wrong) is significantly above the overall share,
-i.e. where the change is concentrated beyond its overall size. When every slice drops by
-about the same amount none is kept; the evidence says so, since a per-slice paired test
-(``capslice compare``) can still find every slice significantly worse.
+For a weakness (:func:`verdict_for_weakness`): ``no_weak_content_slice``, ``no_finer_slice``,
+``evaluation_sensitive``, ``localized_wrong_answers``, ``format_failures`` or
+``mixed_causes``.
 
 Rules for one run's weakness (:func:`verdict_for_weakness`) are in its docstring. Counts
 there are per item (each item weighs 1 whatever its number of samples) unless labelled
@@ -77,10 +80,13 @@ from capslice_tui.analysis.decompose import (
     CARRY_SHARE,
     CONTENT_AXES,
     Decomposition,
+    PairedSlice,
+    PairedSliceSearch,
     SignificantSlice,
     SliceSearch,
     Weakness,
 )
+from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 
 FORMAT_SHARE = 0.6
@@ -139,7 +145,7 @@ class Verdict:
     summary: str
     causes: list[str]
     evidence: list[Evidence]
-    slices: list[SignificantSlice] = field(default_factory=list)
+    slices: list[Any] = field(default_factory=list)
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -561,33 +567,6 @@ def _moving_text(dec: Decomposition) -> str:
     return ", ".join(parts)
 
 
-def _concentration_evidence(
-    dec: Decomposition, sig: Sequence[SignificantSlice], n_tested: int | None
-) -> Evidence:
-    """How many slices concentrate the losses beyond the overall change (issue: say 0 plainly)."""
-    tested = "?" if n_tested is None else str(n_tested)
-    detail = (
-        f"{len(sig)} of {tested} slices tested (every axis combination up to 4 with >= "
-        f"{dec.min_size} items) have a share of lost items (right → wrong) significantly above "
-        "the overall share (one-sided Fisher test against the rest of the items, "
-        "Benjamini–Hochberg q=0.05)"
-    )
-    if not sig and dec.total_change < 0 and dec.content_pattern == "spread":
-        detail += (
-            f"; every content slice dropped ({_moving_text(dec)} slices moved with the "
-            "change), so no slice stands out: per-slice paired tests are in `capslice compare "
-            "BASE CAND --by task_type`, where each slice can be significantly worse"
-        )
-    elif not sig:
-        detail += "; no slice stands out beyond the overall change"
-    name = (
-        "slices where the change is concentrated beyond its overall size"
-        if dec.total_change < 0
-        else "slices where losses (right → wrong) are concentrated despite the gain"
-    )
-    return Evidence(name, len(sig), detail, "slices")
-
-
 def _slice_evidence(
     s: SignificantSlice, kind: str = "change", samples: tuple[float, int] | None = None
 ) -> Evidence:
@@ -616,10 +595,6 @@ def _slice_evidence(
     return Evidence(
         f"slice {s.label}", _r1(sl.error), f"{head}; {test}" + (tail if fails else ""), "%"
     )
-
-
-def _is_content(s: SignificantSlice, content_axes: Sequence[str]) -> bool:
-    return any(a in content_axes for a, _ in s.slice.predicates)
 
 
 def _wrong_share(s: SignificantSlice) -> float:
@@ -672,21 +647,6 @@ def _significant_tests(
         if r.get("significant") and not _nan(r.get("diff")) and r["diff"] * sign > 0
     ]  # fmt: skip
     return sorted(rows, key=lambda r: -abs(r["diff"]))[:k]
-
-
-def _largest_opposite(dec: Decomposition, k: int = 3) -> str:
-    """Content slices moving against the net change (largest first), from the decomposition."""
-    sign = -1 if dec.total_change < 0 else 1
-    for axis in ("task_type", "solving_operation", "background_condition", *dec.content_axes):
-        rows = [d for d in dec.axes.get(axis, []) if d.eligible and d.delta * sign < 0]
-        if rows:
-            rows = sorted(rows, key=lambda d: -abs(d.delta))[:k]
-            return "; ".join(
-                f"{axis}={d.value} {_pct(d.base_score)} → {_pct(d.cand_score)} "
-                f"({_pts(d.delta)}, {_num(d.items)} items)"
-                for d in rows
-            )
-    return ""
 
 
 def _nature_text(dec: Decomposition) -> str:
@@ -785,13 +745,153 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
     return text, ev
 
 
-def _broad_change(
+def _pattern_text(pattern: str) -> str:
+    """A content pattern in plain words (the pattern names are tokens, never prose)."""
+    return {
+        "concentrated": "concentrated in a few content slices",
+        "spread": "spread across the content slices",
+        "mixed": "neither concentrated in a few content slices nor spread across them",
+        "no_change": "not carried by any content slice",
+        "single_slice": "on a single content slice",
+    }.get(pattern, "not measurable on the content slices")
+
+
+def _axes_text(uninformative: Mapping[str, str], content_axes: Sequence[str]) -> str:
+    """``every item carries the same label on each axis (task_type=word_problem, ...)``."""
+    same = [r.split(" is ", 1)[1] for r in uninformative.values() if r.startswith("every")]
+    if len(same) == len(uninformative):
+        return f"every item carries the same label on each axis ({', '.join(same)})"
+    return "; ".join(f"{a}: {r}" for a, r in uninformative.items())
+
+
+def _no_finer_slice(uninformative: Mapping[str, str] | None, content_axes: Sequence[str]) -> bool:
+    """True when no content axis can tell the items apart."""
+    return bool(uninformative) and all(a in uninformative for a in content_axes)  # type: ignore[operator]
+
+
+def _test_name(test: str) -> str:
+    """``mcnemar-exact`` -> ``exact McNemar`` (test tokens never appear in a sentence)."""
+    return {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}.get(
+        test, test
+    )
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _who(benchmark: str | None) -> str:
+    return f"{benchmark} items" if benchmark else "the items"
+
+
+def _axes_evidence(
+    uninformative: Mapping[str, str] | None, benchmark: str | None, content_axes: Sequence[str]
+) -> list[Evidence]:
+    if not uninformative:
+        return []
+    n_content = sum(1 for a in content_axes if a in uninformative)
+    return [
+        Evidence(
+            "axes that cannot tell the items apart", len(uninformative),
+            f"{_who(benchmark)} cannot be told apart on {', '.join(uninformative)} "
+            f"({n_content} of {len(content_axes)} content axes): "
+            + "; ".join(f"{a}: {r}" for a, r in uninformative.items())
+            + "; item-level labelling rules (from the question or the reference solution) "
+            "would give finer slices",
+            "axes",
+        )
+    ]  # fmt: skip
+
+
+def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
+    if evaluation is None:
+        return []
+    material = evaluation.phrases(True)
+    other = evaluation.phrases(False)
+    detail = "; ".join(material) if material else "prompts, few-shot, decoding and scoring agree"
+    if other:
+        detail += "; not material on its own: " + "; ".join(other)
+    if evaluation.unchecked:
+        detail += "; recorded by one run only (not compared): " + ", ".join(evaluation.unchecked)
+    if evaluation.not_recorded:
+        detail += (
+            f"; no evaluation settings recorded for the {' and '.join(evaluation.not_recorded)} "
+            "run (ingested before capslice recorded them: ingest again into a new store to check)"
+        )
+    n = sum(1 for d in evaluation.differences if d.material)
+    return [
+        Evidence(
+            "evaluation differences on the shared items", n,
+            f"{evaluation.n_items:,} shared items compared (prompt hash, few-shot count, "
+            f"prompting, decoding, filter, scorer, harness): {detail}",
+            "settings",
+        )
+    ]  # fmt: skip
+
+
+def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> list[Evidence]:
+    """How many distinct slices change significantly (paired test, BH across all of them)."""
+    if search is None:
+        return []
+    sig = search.significant
+    merged = search.n_descriptions - len(search.slices)
+    detail = (
+        f"{len(sig)} of {search.n_tested} distinct slices tested (every axis combination up "
+        f"to 4 with >= {dec.min_size} items; descriptions that select the same items are one "
+        f"slice{f', {merged} merged' if merged > 0 else ''}) change significantly: paired test "
+        "per slice (exact McNemar, two-sided, as in `capslice compare`), Benjamini–Hochberg "
+        f"q={search.q} across all {search.n_tested}"
+    )
+    tested = [s for s in search.slices if not _nan(s.p_adj)]
+    if tested and not sig:
+        best = tested[0]
+        r = best.result
+        pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
+        detail += (
+            f"; the smallest adjusted p is {_p(best.p_adj)} ({best.label}: {_pts(r.diff)} on "
+            f"{r.n_items} items{pair}, raw p={_p(best.p_value)})"
+        )
+    return [Evidence("slices with a significant paired change", len(sig), detail, "slices")]
+
+
+def _paired_slice_evidence(s: PairedSlice) -> Evidence:
+    r = s.result
+    pair = f"; {r.b} right→wrong, {r.c} wrong→right" if r.b is not None else ""
+    test = "exact McNemar" if r.test == "mcnemar-exact" else "paired bootstrap"
+    modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
+    moved = "lost" if r.diff < 0 else "gained"
+    detail = (
+        f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
+        f"p={_p(s.p_value)}, BH p_adj={_p(s.p_adj)} over {s.n_tested} slices tested"
+    )
+    if modes:
+        detail += f"; {moved} items by mode: {modes}"
+    if s.aliases:
+        detail += f"; the same items as {'; '.join(s.aliases[:3])}"
+        if len(s.aliases) > 3:
+            detail += f" and {len(s.aliases) - 3} more descriptions"
+    return Evidence(f"slice {s.label}", _r1(r.diff), detail, "points")
+
+
+def _paired_is_content(s: PairedSlice, content_axes: Sequence[str]) -> bool:
+    return any(a in content_axes for a, _ in s.predicates)
+
+
+def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:
+    text = "; ".join(
+        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj={_p(s.p_adj)})" for s in slices[:k]
+    )
+    return text + (f" and {len(slices) - k} more" if len(slices) > k else "")
+
+
+def _broad_capability(
     dec: Decomposition,
     overall: PairedResult,
     slice_tests: Sequence[Mapping[str, Any]] | None,
-    significant: bool,
+    uninformative: Mapping[str, str] | None,
+    benchmark: str | None,
 ) -> tuple[str, list[Evidence]]:
-    """Summary and evidence of a broad (spread) wrong-answer change (rule 5)."""
+    """Summary of a significant change of wrong answers that no slice localises."""
     total = dec.total_change
     drop = total < 0
     b, c = overall.base, overall.cand
@@ -803,48 +903,51 @@ def _broad_change(
         if overall.test == "mcnemar-exact"
         else f"paired bootstrap p={_p(overall.p_value)}"
     )
-    if significant:
-        head = (
-            f"Real and significant, but not localized: the candidate is "
-            f"{'below' if drop else 'above'} the base by {_pts(total)} ({counts}; {test})"
-            + ("." if drop else "; it recovers answers across the board.")
+    head = (
+        f"A broad capability {'drop, a data problem' if drop else 'gain, from the model'}: "
+        "the candidate is "
+        f"{'below' if drop else 'above'} the base by {_pts(total)} ({counts}; {test}). "
+        f"{_upper_first(_split_text(dec, 'wrong'))}; no format, termination or evaluation cause "
+        "explains it, so it is a change in what the model answers, not in how it was "
+        "evaluated."
+    )
+    if _no_finer_slice(uninformative, dec.content_axes):
+        where = (
+            f" The benchmark offers no finer slice: {_who(benchmark)} cannot be told apart on "
+            f"the axes: {_axes_text(uninformative or {}, dec.content_axes)}, so no slice can "
+            "localise the change; a fix targets the benchmark's whole domain."
         )
     else:
-        head = (
-            f"The overall change, {_pts(total)} ({counts}; {test}), is not significant, "
-            "though some slices are."
+        where = (
+            f" The {'drop' if drop else 'gain'} is {_pattern_text(dec.content_pattern)} "
+            f"({_moving_text(dec) or 'no content axis with two slices'} slices moved with "
+            "it), so it is not localized in a few slices; a fix targets the benchmark's "
+            "domain as a whole."
         )
-    body = (
-        f" The {'drop' if drop else 'gain'} is NOT localized in content slices "
-        f"({_moving_text(dec)} slices moved with it; pattern spread), so a targeted data fix "
-        "is not indicated: this broad change of wrong answers across the content slices "
-        "points at a model, prompt or decoding change rather than a localized data gap. "
-        "Check the two runs' configs: prompt template, few-shot examples, chain-of-thought "
-        "vs answer-only, decoding settings."
-    )
-    nature = f" Nature of the change: {_split_text(dec, 'wrong')}; {_nature_text(dec)}."
-    if slice_tests:
-        where, ev = _tests_text(slice_tests, drop)
+    nature = f" Nature of the change: {_nature_text(dec)}."
+    if slice_tests and len(slice_tests) >= 2:
+        tests, ev = _tests_text(slice_tests, drop)
     else:
         ev = []
         largest = _largest_drops(dec)
-        opposite = _largest_opposite(dec)
-        where = f" The largest {'drops' if drop else 'gains'} are in {largest}." if largest else ""
-        if opposite:
-            where += f" Slices moving the other way: {opposite}."
-    return head + body + nature + where, ev
+        tests = f" The largest {'drops' if drop else 'gains'} are in {largest}." if largest else ""
+    return head + where + nature + tests, ev
 
 
 def verdict_for_change(
     decomposition: Decomposition,
     overall: PairedResult,
-    slices: SliceSearch | Sequence[SignificantSlice] | None = None,
+    slices: PairedSliceSearch | None = None,
     *,
     base_signals: Mapping[str, int] | None = None,
     cand_signals: Mapping[str, int] | None = None,
     base_cap_modes: Mapping[str, float] | None = None,
     cand_cap_modes: Mapping[str, float] | None = None,
     slice_tests: Sequence[Mapping[str, Any]] | None = None,
+    evaluation: EvaluationCheck | None = None,
+    same_evaluation: bool = False,
+    uninformative: Mapping[str, str] | None = None,
+    benchmark: str | None = None,
     alpha: float = ALPHA,
 ) -> Verdict:
     """Verdict for a change between two runs (rules in the module docstring).
@@ -852,9 +955,8 @@ def verdict_for_change(
     Args:
         decomposition: :func:`decompose.decompose_change` of the two runs.
         overall: :func:`compare.paired_compare` over all items.
-        slices: :func:`decompose.significant_slices` on the lost-item indicator
-            (``decompose.regression_errors``), with the candidate's modes; optional. A
-            :class:`SliceSearch` also gives the number of slices tested.
+        slices: :func:`decompose.paired_slices` of the two runs (paired test per distinct
+            slice, BH across all); optional.
         base_signals, cand_signals: :func:`failure_modes.signal_counts` of each run's
             samples (cap hits, new blocks, literal stop tokens, loops); optional, used to name
             causes.
@@ -865,36 +967,64 @@ def verdict_for_change(
             ``n_items``, ``base``/``cand`` (``score`` in [0, 1]), ``diff`` (cand − base,
             proportion), ``p_adjusted`` (BH), ``significant``; optional. Used to say where a
             broad change loses most and where it wins.
+        evaluation: :func:`evaluation.compare_evaluations` of the shared items; a material
+            difference makes the verdict ``not_data`` (``evaluation_changed``) unless
+            ``same_evaluation``.
+        same_evaluation: the user states the runs are the same evaluation; the summary then
+            says it assumed so.
+        uninformative: :func:`decompose.uninformative_axes` of the items (axis → reason).
+        benchmark: benchmark name used in sentences, optional.
         alpha: level of the overall test.
 
     Returns:
         :class:`Verdict`.
     """
     dec = decomposition
-    sig = list(slices.slices if isinstance(slices, SliceSearch) else (slices or []))
-    if isinstance(slices, SliceSearch):
-        n_tested: int | None = slices.n_tested
-    else:
-        n_tested = sig[0].n_tested if sig else None
+    search = slices
     evidence = _overall_evidence(overall)
     total = dec.total_change
-    significant = not math.isnan(overall.p_value) and overall.p_value < alpha
+    significant = not _nan(overall.p_value) and overall.p_value < alpha
     direction = "drop" if total < 0 else "gain"
+    sign = -1 if total < 0 else 1
+    eval_ev = _evaluation_evidence(evaluation)
+    axes_ev = _axes_evidence(uninformative, benchmark, dec.content_axes)
+    if evaluation is not None and evaluation.changed and not same_evaluation:
+        evidence += eval_ev + _mode_evidence(dec)
+        what = f"the {_pts(total)} {direction}" if total else "the comparison"
+        return Verdict(
+            "not_data",
+            f"Not a data problem: the evaluation changed between the two runs, so {what} "
+            f"cannot be read as a change in the model's data: {evaluation.summary()}. Compare "
+            "runs evaluated the same way (same prompts, few-shot examples, decoding and "
+            "scoring), or pass --same-evaluation if the two are meant to be the same "
+            "evaluation.",
+            [f"evaluation changed: {p}" for p in evaluation.phrases(True)],
+            evidence, [], "evaluation_changed",
+        )  # fmt: skip
+    assumed = ""
+    if evaluation is not None and evaluation.changed:
+        assumed = (
+            f"Assuming the same evaluation (--same-evaluation), although {evaluation.summary()}. "
+        )
+    evidence += eval_ev
+    sig = search.significant if search is not None else []
     if not significant and not sig:
         power_text, power_ev = _inconclusive_power(overall)
-        evidence.append(power_ev)
+        evidence += _paired_evidence(search, dec) + axes_ev + [power_ev]
+        tested = f"none of the {search.n_tested} slices" if search is not None else "no slice"
         return Verdict(
             "inconclusive",
-            f"No significant change: {_pts(overall.diff)} (p={_p(overall.p_value)}, "
-            f"{overall.test}) and no slice passes the corrected test: the evidence is too "
-            f"weak to call it. {power_text}",
+            assumed + f"No significant change: {_pts(overall.diff)} (p={_p(overall.p_value)}, "
+            f"{_test_name(overall.test)}) and {tested} passes the corrected paired test: the evidence is "
+            f"too weak to call it. {power_text}",
             [], evidence, [], "weak_evidence",
         )  # fmt: skip
-    evidence += _mode_evidence(dec) + _spread_evidence(dec)
+    evidence += _mode_evidence(dec) + _spread_evidence(dec) + _paired_evidence(search, dec)
+    evidence += axes_ev
     fmt_share, wrong_share = _shares(dec)
-    content_sig = [s for s in sig if _is_content(s, dec.content_axes)]
-    evidence.append(_concentration_evidence(dec, sig, n_tested))
-    evidence += [_slice_evidence(s) for s in content_sig[:5]]
+    kept = search.kept(sign) if search is not None else []
+    content_kept = [s for s in kept if _paired_is_content(s, dec.content_axes)]
+    evidence += [_paired_slice_evidence(s) for s in content_kept[:5]]
     pattern = dec.content_pattern
     if fmt_share >= FORMAT_SHARE and pattern != "concentrated":
         causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
@@ -906,55 +1036,68 @@ def verdict_for_change(
                 f"Not a data problem: the {_pts(total)} gain comes from fewer format "
                 f"failures: {_split_text(dec, 'format')}."
             )
-        summary += f" The {direction} is {pattern} across the content slices."
+        summary += f" The {direction} is {_pattern_text(pattern)}."
         if causes:
             summary += f" Most likely cause: {causes[0].split(':')[0]}."
-        return Verdict("not_data", summary, causes, evidence, content_sig, "format_failures")
-    # slices without mode counts rely on the overall wrong-answer share
-    localized = [
-        s for s in content_sig
-        if math.isnan(_wrong_share(s)) or _wrong_share(s) >= WRONG_SHARE
-    ]  # fmt: skip
-    if wrong_share >= WRONG_SHARE and pattern == "spread":
-        summary, broad_ev = _broad_change(dec, overall, slice_tests, significant)
-        evidence += broad_ev
+        return Verdict("not_data", assumed + summary, causes, evidence, content_kept,
+                       "format_failures")  # fmt: skip
+    if wrong_share >= WRONG_SHARE:
+        localized = pattern == "concentrated" or (content_kept and not significant)
+        if localized:
+            if content_kept:
+                where = _names(content_kept)
+            else:
+                where = "; ".join(
+                    f"{a}={dec.concentration[a].top_value}"
+                    for a in dec.content_axes
+                    if a in dec.concentration and dec.concentration[a].pattern == "concentrated"
+                )
+            return Verdict(
+                "data",
+                assumed + f"A data problem: {_split_text(dec, 'wrong')}; the {direction} is "
+                f"{_pattern_text(pattern) if pattern == 'concentrated' else 'localized'}, in "
+                f"{where}.",
+                [], evidence, content_kept, "localized_wrong_answers",
+            )  # fmt: skip
+        if significant:
+            summary, broad_ev = _broad_capability(dec, overall, slice_tests, uninformative,
+                                                  benchmark)  # fmt: skip
+            evidence += broad_ev
+            return Verdict(
+                "data", assumed + summary,
+                ["broad capability: the model answers more items wrongly across the benchmark's "
+                 "domain; check the training data of that domain as a whole (its share, quality "
+                 "and recency) rather than one slice"]
+                if total < 0 else [],
+                evidence, kept, "broad_capability",
+            )  # fmt: skip
+        power_text, power_ev = _inconclusive_power(overall)
+        evidence.append(power_ev)
+        others = _names(search.significant) if search is not None else ""
         return Verdict(
-            "inconclusive", summary,
-            ["broad capability, prompt or decoding change: compare the two runs' configs "
-             "(prompt template, few-shot examples, chain-of-thought vs answer-only, decoding)"],
-            evidence, content_sig, "broad_change",
-        )  # fmt: skip
-    if wrong_share >= WRONG_SHARE and (pattern == "concentrated" or localized):
-        named = localized or content_sig
-        if named:
-            where = "; ".join(s.label for s in named[:4])
-        else:
-            where = "; ".join(
-                f"{a}={dec.concentration[a].top_value}"
-                for a in dec.content_axes
-                if a in dec.concentration and dec.concentration[a].pattern == "concentrated"
-            )
-        return Verdict(
-            "data",
-            f"A data problem: {_split_text(dec, 'wrong')}; the {direction} is {pattern} on "
-            f"the content axes, localized in {where}.",
-            [], evidence, named, "localized_wrong_answers",
+            "inconclusive",
+            assumed + f"No significant overall change ({_pts(total)}, p={_p(overall.p_value)}) "
+            f"and no content slice moving with it passes the corrected paired test; the "
+            f"significant slices ({others}) move the other way or are not content slices. "
+            f"{power_text}",
+            [], evidence, [], "weak_evidence",
         )  # fmt: skip
     if fmt_share >= FORMAT_SHARE:
         causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
         evidence += sig_ev
         return Verdict(
             "inconclusive",
-            f"Format-driven but concentrated: {_split_text(dec, 'format')}. The format "
-            "failures sit in a few content slices: this may be a length or format need of "
-            "those items rather than a termination bug.",
-            causes, evidence, content_sig, "format_concentrated",
+            assumed + f"Format-driven but concentrated: {_split_text(dec, 'format')}. The "
+            "format failures sit in a few content slices: this may be a length or format need "
+            "of those items rather than a termination bug.",
+            causes, evidence, content_kept, "format_concentrated",
         )  # fmt: skip
     return Verdict(
         "inconclusive",
-        f"Mixed: {_split_text(dec, 'wrong')}; the change is {pattern} across the content "
-        "slices.",
-        [], evidence, content_sig, "mixed_causes",
+        assumed + f"Mixed causes: {_split_text(dec, 'wrong')}; neither part carries "
+        f"{WRONG_SHARE:.0%} of the change, so it is neither a clear format problem nor a "
+        f"clear data problem. The {direction} is {_pattern_text(pattern)}.",
+        [], evidence, content_kept, "mixed_causes",
     )  # fmt: skip
 
 
@@ -996,29 +1139,97 @@ def _weak_combinations(
     return "; ".join(parts)
 
 
+LARGE_DIFFERENCE = 0.05
+"""Accuracy gap (proportion) between two evaluations of the same items that counts as large
+when it is also significant (paired test)."""
+
+
+@dataclass(frozen=True)
+class OtherEvaluation:
+    """The same items evaluated differently in another run of the store (weakness mode).
+
+    Attributes:
+        run: the other run's name.
+        differences: how its evaluation differs (``EvaluationCheck.summary()``).
+        n_items: items shared with the diagnosed run.
+        diff: the other run's accuracy minus the diagnosed run's on those items (proportion).
+        p_value: paired test of that difference (exact McNemar or paired bootstrap).
+        sensitive: weak slices (labels) on which the other evaluation scores significantly
+            higher (paired test per slice, Benjamini–Hochberg across the weak slices).
+    """
+
+    run: str
+    differences: str
+    n_items: int
+    diff: float
+    p_value: float
+    sensitive: tuple[str, ...] = ()
+
+    @property
+    def large(self) -> bool:
+        """Significant (p < 0.05) and at least :data:`LARGE_DIFFERENCE` apart."""
+        return (
+            not _nan(self.p_value) and self.p_value < ALPHA and abs(self.diff) >= LARGE_DIFFERENCE
+        )
+
+    def text(self) -> str:
+        """``run bbh-cot holds the same 6,511 items evaluated differently (...) and scores
+        +23.3 points on them (p=...)``."""
+        return (
+            f"run {self.run} holds the same {self.n_items:,} items evaluated differently "
+            f"({self.differences}) and scores {_pts(self.diff)} against this run on them "
+            f"(paired p={_p(self.p_value)})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (attributes plus ``large``)."""
+        return {
+            "run": self.run, "differences": self.differences, "n_items": self.n_items,
+            "diff": self.diff, "p_value": self.p_value, "sensitive": list(self.sensitive),
+            "large": self.large,
+        }  # fmt: skip
+
+
+def _preds(s: SignificantSlice | PairedSlice) -> tuple[tuple[str, str], ...]:
+    return s.predicates if isinstance(s, PairedSlice) else s.slice.predicates
+
+
 def verdict_for_weakness(
     weakness: Weakness,
-    slices: SliceSearch,
+    slices: SliceSearch | PairedSliceSearch,
     content_axes: Sequence[str] = CONTENT_AXES,
     *,
     sample_counts: Mapping[str, tuple[float, int]] | None = None,
     combinations: Sequence[Mapping[str, Any]] | None = None,
+    uninformative: Mapping[str, str] | None = None,
+    benchmark: str | None = None,
+    other_evaluations: Sequence[OtherEvaluation] = (),
+    reference: str | None = None,
 ) -> Verdict:
     """Verdict for a single run's weak slices.
 
-    Rules: ``inconclusive`` when no content slice is significant (among the slices from
-    :func:`decompose.significant_slices` on the per-item error 1 − item accuracy, with the
-    items' dominant failing modes); ``data`` when some significant content slices fail mostly
-    by wrong answers (>= WRONG_SHARE of their failing items); ``not_data`` when the
-    significant content slices fail mostly by format modes; ``inconclusive`` for a mix.
-    The summary counts every significant slice, says how many are on content axes and how
-    many of those fail mostly with wrong answers, and names the weakest
-    task_type × solving_operation combinations with their per-sample counts.
+    Weak slices: against the run's own average, the slices of
+    :func:`decompose.significant_slices` on the per-item error 1 − item accuracy (one-sided,
+    each slice against the rest of the items, BH); against a reference run
+    (``slices`` a :class:`PairedSliceSearch`), the slices where the run is significantly
+    below the reference in the paired test per slice (BH).
+
+    Rules: ``inconclusive`` when no content slice is weak (``no_finer_slice`` when no content
+    axis can tell the items apart, else ``no_weak_content_slice``); ``data`` when some weak
+    content slices fail mostly by wrong answers (>= WRONG_SHARE of their failing items) —
+    unless another run holds the same items evaluated differently and scores significantly
+    higher on every one of those slices (``other_evaluations``): a prompting effect is not a
+    data weakness, so the verdict is then ``inconclusive`` (``evaluation_sensitive``);
+    ``not_data`` when the weak content slices fail mostly by format modes; ``inconclusive``
+    for a mix. The summary counts every weak slice, says how many are on content axes and how
+    many of those fail mostly with wrong answers, names the weakest
+    task_type × solving_operation combinations with their per-sample counts, and notes other
+    evaluations of the same items with a large difference.
 
     Args:
         weakness: :func:`decompose.decompose_weakness` of the run (sample rows weighted
             1/samples per item, so figures are per item).
-        slices: the significant slice search over items.
+        slices: the slice search (see above).
         content_axes: axes about what an item asks.
         sample_counts: slice label → (correct samples, samples), shown beside per-item
             figures; optional.
@@ -1026,11 +1237,16 @@ def verdict_for_weakness(
             ``task_type``, ``solving_operation``, ``score`` (mean per-item accuracy),
             ``correct`` (samples), ``n_samples``, ``n_items``; optional. The weakest are named
             in the summary.
+        uninformative: :func:`decompose.uninformative_axes` of the run's items.
+        benchmark: benchmark name used in sentences, optional.
+        other_evaluations: other runs holding the same items evaluated differently.
+        reference: the reference run's name when ``slices`` is paired against it.
 
     Returns:
         :class:`Verdict`.
     """
     w = weakness
+    paired = isinstance(slices, PairedSliceSearch)
     sample_counts = sample_counts or {}
     per_sample = (
         f"; pooled over samples: {_num(w.rows_correct)}/{w.n_rows} samples correct "
@@ -1038,6 +1254,17 @@ def verdict_for_weakness(
         if not _nan(w.rows_correct) and w.n_rows
         else ""
     )
+    if isinstance(slices, PairedSliceSearch):
+        weak: list[Any] = slices.kept(-1)
+        n_sig = len(slices.significant)
+        how = (
+            f"paired test per slice against {reference or 'the reference run'} (exact McNemar "
+            "or paired bootstrap), Benjamini–Hochberg"
+        )
+    else:
+        weak = list(slices.slices)
+        n_sig = slices.n_significant
+        how = "each slice against the rest of the items, one-sided, Benjamini–Hochberg"
     evidence = [
         Evidence(
             "overall accuracy (mean per item)", _r1(w.score),
@@ -1047,27 +1274,59 @@ def verdict_for_weakness(
             "%",
         ),
         Evidence("slices tested", slices.n_tested,
-                 f"{slices.n_significant} significant at BH q={slices.q} before nesting "
-                 f"collapse, {len(slices.slices)} kept after it", "slices"),
+                 f"{n_sig} significant at BH q={slices.q} ({how}) before nesting collapse, "
+                 f"{len(weak)} kept after it", "slices"),
     ]  # fmt: skip
     if w.mode_shares:
         ev = ", ".join(f"{m} {_pct(v)}" for m, v in w.mode_shares.items() if v)
         evidence.append(
             Evidence("failure modes overall", "", f"share of items (per-item weights): {ev}")
         )
-    content = [s for s in slices.slices if any(a in content_axes for a, _ in s.slice.predicates)]
-    evidence += [
-        _slice_evidence(s, "weakness", sample_counts.get(s.label)) for s in slices.slices[:6]
-    ]
-    n_all, n_content = len(slices.slices), len(content)
-    counted = (
-        f"{n_all} slice(s) are significantly weaker than the rest ({slices.n_tested} tested, "
-        f"Benjamini–Hochberg q={slices.q}); {n_content} of them on content axes"
+    evidence += _axes_evidence(uninformative, benchmark, content_axes)
+    large = [o for o in other_evaluations if o.large]
+    for o in other_evaluations:
+        evidence.append(
+            Evidence(
+                f"same items evaluated differently in run {o.run}", _r1(o.diff),
+                o.text() + (f"; significantly higher on the weak slices {'; '.join(o.sensitive)}"
+                            if o.sensitive else ""),
+                "points",
+            )
+        )  # fmt: skip
+    content = [s for s in weak if any(a in content_axes for a, _ in _preds(s))]
+    if paired:
+        evidence += [_paired_slice_evidence(s) for s in weak[:6]]
+    else:
+        evidence += [_slice_evidence(s, "weakness", sample_counts.get(s.label)) for s in weak[:6]]
+    n_all, n_content = len(weak), len(content)
+    weaker = (
+        f"significantly below {reference or 'the reference run'}"
+        if paired
+        else "significantly weaker than the rest"
     )
+    counted = (
+        f"{n_all} slice(s) are {weaker} ({slices.n_tested} tested, Benjamini–Hochberg "
+        f"q={slices.q}); {n_content} of them on content axes"
+    )
+    note = ""
+    if large:
+        note = (
+            " Note: " + "; ".join(o.text() for o in large) + ". A weakness that changes with "
+            "the prompting is not a data weakness."
+        )
     if not content:
+        if _no_finer_slice(uninformative, content_axes):
+            return Verdict(
+                "inconclusive",
+                f"No content slice can show a weakness: {_who(benchmark)} cannot be told apart "
+                f"on the axes: {_axes_text(uninformative or {}, content_axes)}; the run's "
+                f"mean per-item accuracy is {_pct(w.score)}. Item-level labelling rules (from "
+                "the question or the reference solution) would give finer slices." + note,
+                [], evidence, [], "no_finer_slice",
+            )  # fmt: skip
         return Verdict(
             "inconclusive",
-            f"No content slice is significantly weaker than the rest: {counted}.",
+            f"No content slice is {weaker}: {counted}." + note,
             [], evidence, [], "no_weak_content_slice",
         )  # fmt: skip
     wrong = [s for s in content if _wrong_share(s) >= WRONG_SHARE]
@@ -1076,34 +1335,54 @@ def verdict_for_weakness(
         return Verdict(
             "inconclusive",
             f"{counted}, but their failures are a mix of wrong answers and format failures "
-            "(or carry no failure modes).",
+            "(or carry no failure modes)." + note,
             [], evidence, content, "mixed_causes",
         )  # fmt: skip
     if wrong:
-        names = "; ".join(s.label for s in wrong[:6])
-        more = f" and {len(wrong) - 6} more" if len(wrong) > 6 else ""
+        sensitive = {lbl for o in other_evaluations for lbl in o.sensitive}
+        held = [s for s in wrong if s.label not in sensitive]
+        if not held:
+            who = "; ".join(o.text() for o in other_evaluations if o.sensitive)
+            return Verdict(
+                "inconclusive",
+                f"The weak slices depend on how the items were evaluated, so they are not "
+                f"read as a data weakness: {who}; it scores significantly higher on every weak "
+                f"slice ({'; '.join(s.label for s in wrong[:6])}). A prompting effect is not a "
+                f"data weakness: compare the two evaluations with `capslice diagnose` on the "
+                "two runs first.",
+                ["evaluation: the same items score differently under another prompting; "
+                 "compare the evaluations before planning data"],
+                evidence, wrong, "evaluation_sensitive",
+            )  # fmt: skip
+        names = "; ".join(s.label for s in held[:6])
+        more = f" and {len(held) - 6} more" if len(held) > 6 else ""
         weak_tt = {
-            s.slice.predicates[0][1]: s
-            for s in slices.slices
-            if len(s.slice.predicates) == 1 and s.slice.predicates[0][0] == "task_type"
+            _preds(s)[0][1]: s
+            for s in weak
+            if len(_preds(s)) == 1 and _preds(s)[0][0] == "task_type"
         }
         combos = _weak_combinations(combinations or [], weak_tt, w.reference_score)
         summary = (
-            f"A data weakness: {counted}, {len(wrong)} of those failing mostly with wrong "
+            f"A data weakness: {counted}, {len(held)} of those failing mostly with wrong "
             f"answers (>= {WRONG_SHARE:.0%} of failing items): {names}{more}."
         )
+        if len(held) < len(wrong):
+            summary += (
+                " Left out because another evaluation of the same items scores significantly "
+                f"higher on them: {'; '.join(s.label for s in wrong if s.label in sensitive)}."
+            )
         ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
         if combos:
             summary += (
                 " Weakest task_type × solving_operation combinations (below "
                 f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
             )
-        return Verdict("data", summary, [], evidence, wrong, "localized_wrong_answers")
+        return Verdict("data", summary + note, [], evidence, held, "localized_wrong_answers")
     names = "; ".join(s.label for s in fmt[:4])
     return Verdict(
         "not_data",
         f"{counted}; they fail mostly by format (extraction, truncation, runaway or empty "
-        f"output), not by wrong answers: {names}.",
+        f"output), not by wrong answers: {names}." + note,
         ["format/termination of these items: check the generation cap, stop sequences and "
          "the answer-extraction filter for them"],
         evidence, fmt, "format_failures",

@@ -8,7 +8,7 @@ import click
 
 from ..cli import Ctx, format_option, friendly_errors, pass_ctx
 from ..render import count, emit_json, emit_table, interval, pct, pvalue
-from ..report import evidence_value, slice_heading
+from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
 
 COMMANDS = ["compare", "diagnose", "report"]
 
@@ -84,6 +84,12 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
     is_flag=True,
     help="Compare runs that differ in filter, samples or temperature.",
 )
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    help="Read both runs on this answer filter instead of each task's primary one.",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -95,18 +101,33 @@ def compare(
     by: str,
     k: int | None,
     allow_mismatch: bool,
+    filter_name: str | None,
     fmt: str,
 ) -> None:
     """Compare CAND against BASE slice by slice with paired tests (McNemar or bootstrap)."""
+    label = obj.ws.filter_pair_label(base, cand, filter_name, benchmark=benchmark)
     cmp = obj.ws.compare(
-        base, cand, benchmark=benchmark, by=by, k=k, allow_mismatch=allow_mismatch
-    ).to_dict()
+        base, cand, benchmark=benchmark, by=by, k=k, allow_mismatch=allow_mismatch,
+        filter_name=filter_name,
+    ).to_dict()  # fmt: skip
+    cmp["filter"] = label
     headers, rows, notes = comparison_table(cmp)
-    emit_table(headers, rows, fmt, title=f"{cand} vs {base}", notes=notes, payload=cmp)
+    title = f"{cand} vs {base} · {label}"
+    emit_table(headers, rows, fmt, title=title, notes=notes, payload=cmp)
 
 
 def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
     """One significant slice, with per-item and per-sample figures labelled."""
+    if "diff" in s:  # paired test of the change (change mode, or weakness against a reference)
+        who = "cand" if diag["mode"] == "change" else diag["base"]
+        same = f"; same items as {'; '.join(s['aliases'])}" if s.get("aliases") else ""
+        nested = f" [{s['nested_note']}]" if s.get("nested_note") else ""
+        return (
+            f"{s['label']}: {pct(s['base_score'])} -> {who} {pct(s['score'])} "
+            f"({100 * s['diff']:+.1f} points, {s['n_items']} items), p {pvalue(s['p_value'])}, "
+            f"p adj {pvalue(s['p_adjusted'])}; wrong answers {pct(s['wrong_answer_share'])} of "
+            f"the items that moved{same}{nested}"
+        )
     if diag["mode"] == "change":
         base = f"base {pct(s['base_score'])} -> " if "base_score" in s else ""
         lost = s.get("regressed_items")
@@ -139,6 +160,10 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
     click.echo(diag["summary"])
     for cause in diag["causes"]:
         click.echo(f"  cause: {cause}")
+    if evaluation_lines(diag):
+        click.echo("\nEvaluation of the shared items:")
+        for line in evaluation_lines(diag):
+            click.echo(f"  - {line}")
     click.echo("\nEvidence:")
     for e in diag["evidence"]:
         value = evidence_value(e)
@@ -158,8 +183,8 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
     click.echo(f"\n{slice_heading(diag)}:")
     if not diag["slices"] and diag["mode"] == "change":
         click.echo(
-            "  none: no slice's losses stand out beyond the overall change; per-slice paired "
-            f"tests: capslice compare {diag['base']} {diag['cand']} --by task_type"
+            f"  none of the {diag['slices_tested']} slices changes significantly after the "
+            f"correction; per-task tests: capslice compare {diag['base']} {diag['cand']}"
         )
     for s in diag["slices"]:
         click.echo(f"  - {slice_line(diag, s)}")
@@ -172,6 +197,14 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
         click.echo(f"note: {n}")
 
 
+FAIL_ON_HELP = (
+    "CI gate: exit with a distinct code when the condition holds: "
+    + ", ".join(f"{c} -> {code}" for c, code in FAIL_ON_CODES.items())
+    + " (regression = a significant drop, overall paired test p < 0.05; not_data/data = that "
+    "verdict). 0 when it does not hold; 1 for errors, 2 for usage errors."
+)
+
+
 @click.command()
 @click.argument("base")
 @click.argument("cand", required=False)
@@ -179,13 +212,17 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
 @click.option(
     "--reference",
     default=None,
-    help="Weakness mode: compare slices with this run instead of the run's own average.",
+    help="Weakness mode: test each slice against this run, paired by item, instead of the "
+    "run's own average.",
 )
 @click.option(
-    "--allow-mismatch",
+    "--same-evaluation",
     is_flag=True,
-    help="Diagnose runs that differ in filter, samples or temperature.",
+    help="Read the change as content even though the two runs' prompts, few-shot, decoding "
+    "or scoring differ (the verdict says it assumed so).",
 )
+@click.option("--allow-mismatch", is_flag=True, help="Same as --same-evaluation.")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON_CODES)), default=None, help=FAIL_ON_HELP)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -195,25 +232,46 @@ def diagnose(
     cand: str | None,
     benchmark: str | None,
     reference: str | None,
+    same_evaluation: bool,
     allow_mismatch: bool,
+    fail_on: str | None,
     fmt: str,
 ) -> None:
     """Verdict for a change (BASE CAND) or a weakness (RUN alone): data, not_data or inconclusive.
 
-    Decomposes the change by failure mode and by each axis, searches axis combinations for
-    concentrated failures (BH-corrected), and lists the evidence as checkable numbers.
+    First compares how the two runs evaluated their shared items (prompts, few-shot count,
+    prompting, decoding, filter, scorer): a difference gives not_data (evaluation changed)
+    unless --same-evaluation. Then decomposes the change by failure mode and by each axis,
+    tests every distinct axis combination with the paired test of `compare` (Benjamini-
+    Hochberg across all), and lists the evidence as checkable numbers.
+
+    Exit codes with --fail-on: regression 3, not_data 4, data 5 when the condition holds;
+    0 otherwise; 1 on errors; 2 on usage errors.
     """
-    diag = obj.ws.diagnose(
-        base, cand, benchmark=benchmark, reference=reference, allow_mismatch=allow_mismatch
-    ).to_dict()
+    if fail_on == "regression" and cand is None:
+        raise click.UsageError("--fail-on regression needs two runs: BASE CAND")
+    result = obj.ws.diagnose(
+        base, cand, benchmark=benchmark, reference=reference,
+        same_evaluation=same_evaluation or allow_mismatch,
+    )  # fmt: skip
+    diag = result.to_dict()
+    gate = gate_status(result.decision(), fail_on) if fail_on else None
+    if gate is not None:
+        diag["gate"] = gate
     if fmt == "json":
         emit_json(diag)
     elif fmt == "md":
         from ..report import diagnosis_markdown
 
         click.echo("\n".join(diagnosis_markdown(diag)))
+        if gate is not None:
+            click.echo(f"\n**CI gate**: {gate['text']}.")
     else:
         print_diagnosis(diag)
+        if gate is not None:
+            click.echo(gate["text"])
+    if gate is not None and gate["holds"]:
+        raise SystemExit(gate["exit_code"])
 
 
 @click.command()
@@ -227,14 +285,36 @@ def diagnose(
     default=None,
     help="Write the Markdown here (default: stdout).",
 )
-@click.option("--allow-mismatch", is_flag=True)
+@click.option("--allow-mismatch", is_flag=True, help="Same as --same-evaluation.")
+@click.option(
+    "--same-evaluation",
+    is_flag=True,
+    help="Read the change as content even though the evaluations differ.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON_CODES)),
+    default=None,
+    help="State in the report whether this CI gate of `capslice diagnose --fail-on` holds "
+    "and its exit code (the report itself exits 0).",
+)
 @pass_ctx
 @friendly_errors
 def report(
-    obj: Ctx, base: str, cand: str, benchmark: str | None, output: str | None, allow_mismatch: bool
+    obj: Ctx,
+    base: str,
+    cand: str,
+    benchmark: str | None,
+    output: str | None,
+    allow_mismatch: bool,
+    same_evaluation: bool,
+    fail_on: str | None,
 ) -> None:
     """Write a complete Markdown review report of CAND against BASE (verdict, evidence, tables)."""
-    text = obj.ws.report(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
+    text = obj.ws.report(
+        base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch,
+        same_evaluation=same_evaluation, fail_on=fail_on,
+    )  # fmt: skip
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)

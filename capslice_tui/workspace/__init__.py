@@ -10,12 +10,15 @@ from __future__ import annotations
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
 from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
 from .discover import DiscoverMixin, DiscoveryResult
+from .filters import FiltersMixin, FilterUse
 from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
 from .rescore import RescoreCancelled, RescoreReport, RescoreRunsMixin
 
 
-class Workspace(DiscoverMixin, PlanMixin, DiagnoseRunsMixin, RescoreRunsMixin, CoreMixin):
+class Workspace(
+    DiscoverMixin, PlanMixin, DiagnoseRunsMixin, RescoreRunsMixin, FiltersMixin, CoreMixin
+):
     """Facade over one store file and one taxonomy directory."""
 
 
@@ -23,6 +26,7 @@ __all__ = [
     "Comparison",
     "Diagnosis",
     "DiscoveryResult",
+    "FilterUse",
     "IngestError",
     "IngestReport",
     "RescoreCancelled",

@@ -35,18 +35,29 @@ class Aligned:
     only_cand: int
 
 
-def _rows_by_key(store: Store, run_id: int, benchmark: str | None) -> dict[Any, Any]:
-    return {(r["task"], r["item_id"]): r for r in store.slice_rows(run_id, benchmark=benchmark)}
+def _rows_by_key(
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None
+) -> dict[Any, Any]:
+    rows = store.slice_rows(run_id, benchmark=benchmark, filter_name=filter_name)
+    return {(r["task"], r["item_id"]): r for r in rows}
 
 
-def align_runs(store: Store, base_id: int, cand_id: int, benchmark: str | None) -> Aligned:
+def align_runs(
+    store: Store,
+    base_id: int,
+    cand_id: int,
+    benchmark: str | None,
+    filter_name: str | None = None,
+) -> Aligned:
     """Pair two runs' items: by (task, item) when they share tasks, else by item alone.
+
+    Both runs are read on each task's primary filter, or on ``filter_name`` when given.
 
     Raises:
         ValueError: the runs share no item (the message says what each run holds).
     """
-    base = _rows_by_key(store, base_id, benchmark)
-    cand = _rows_by_key(store, cand_id, benchmark)
+    base = _rows_by_key(store, base_id, benchmark, filter_name)
+    cand = _rows_by_key(store, cand_id, benchmark, filter_name)
     keys = sorted(set(base) & set(cand))
     if not keys:  # same documents under different task names (e.g. cot vs answer-only)
         base = {k[1]: v for k, v in base.items()}
@@ -152,7 +163,9 @@ class DiagnoseMixin:
 
     store: Store
 
-    def _comparability(self, base_id: int, cand_id: int) -> list[str]:
+    def _comparability(
+        self, base_id: int, cand_id: int, filter_name: str | None = None
+    ) -> list[str]:
         base_tasks = {t["task"]: t for t in self.store.run_tasks(base_id)}
         cand_tasks = {t["task"]: t for t in self.store.run_tasks(cand_id)}
         reasons: list[str] = []
@@ -163,12 +176,12 @@ class DiagnoseMixin:
         for bt, ct in pairs:
             for reason in check_comparable(
                 {
-                    "filter": bt["primary_filter"],
+                    "filter": filter_name or bt["primary_filter"],
                     "n_samples": n_per_item[base_id],
                     "temperature": bt["temperature"],
                 },
                 {
-                    "filter": ct["primary_filter"],
+                    "filter": filter_name or ct["primary_filter"],
                     "n_samples": n_per_item[cand_id],
                     "temperature": ct["temperature"],
                 },
@@ -190,12 +203,14 @@ class DiagnoseMixin:
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,
+        filter_name: str | None = None,
     ) -> Comparison:
         """Pair two runs by item and test every slice of a grouping.
 
         Greedy 0/1 runs use the exact McNemar test; multi-sample runs a paired bootstrap over
         items (accuracy over samples, or pass@k with ``k``). Benjamini-Hochberg across every
-        slice tested; slices under ``min_size`` items are reported but not tested.
+        slice tested; slices under ``min_size`` items are reported but not tested. Both runs
+        are read on each task's primary filter, or on ``filter_name`` when given.
 
         Raises:
             ValueError: unknown runs/grouping, no shared items, or runs that differ in filter,
@@ -204,7 +219,7 @@ class DiagnoseMixin:
         groups = parse_by(by)
         b_run = self.store.get_run(base)
         c_run = self.store.get_run(cand)
-        reasons = self._comparability(b_run["id"], c_run["id"])
+        reasons = self._comparability(b_run["id"], c_run["id"], filter_name)
         notes: list[str] = []
         if reasons and not allow_mismatch:
             raise ValueError(
@@ -213,7 +228,7 @@ class DiagnoseMixin:
                 + " Pass --allow-mismatch to compare anyway."
             )
         notes += [f"compared despite: {r}" for r in reasons]
-        al = align_runs(self.store, b_run["id"], c_run["id"], benchmark)
+        al = align_runs(self.store, b_run["id"], c_run["id"], benchmark, filter_name)
         if al.only_base or al.only_cand:
             notes.append(
                 f"{al.only_base} items only in {base} and {al.only_cand} only in {cand} were left out"
@@ -282,6 +297,23 @@ class Diagnosis:
     n_tested: int
     notes: list[str] = field(default_factory=list)
     direction: str | None = None  # change mode: "drop" | "gain" | "none"; weakness: None
+    evaluation: dict[str, Any] | None = None  # EvaluationCheck.to_dict() of the two runs
+    overall_p: float | None = None  # change mode: p of the overall paired test
+    other_evaluations: list[dict[str, Any]] = field(default_factory=list)
+
+    def decision(self) -> DiagnosisVerdict:
+        """The verdict, reason and what a caller acts on, as a typed result."""
+        labels = {getattr(s, "label", None) for s in self.verdict.slices}
+        p = self.overall_p
+        return DiagnosisVerdict(
+            verdict=self.verdict.verdict, reason=self.verdict.reason,
+            summary=self.verdict.summary, mode=self.mode, direction=self.direction,
+            significant_drop=bool(
+                self.direction == "drop" and p is not None and not math.isnan(p) and p < 0.05
+            ),
+            evaluation_changed=bool((self.evaluation or {}).get("changed")),
+            slices=[s for s in self.slices if s.get("label") in labels],
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
@@ -304,6 +336,8 @@ class Diagnosis:
             "slices": self.slices,
             "slices_tested": self.n_tested,
             "direction": self.direction,
+            "evaluation": self.evaluation,
+            "other_evaluations": self.other_evaluations,
             "notes": self.notes,
         }
 
@@ -461,8 +495,181 @@ def _run_cells(
     return [c for c in cells if (c["task_type"], c["solving_operation"]) in inside]
 
 
+@dataclass(frozen=True)
+class DiagnosisVerdict:
+    """The decision of a diagnosis, for callers that act on it (``plan``, CI gates).
+
+    Attributes:
+        verdict: ``data``, ``not_data`` or ``inconclusive``.
+        reason: the reason token (``evaluation_changed``, ``broad_capability``...; see
+            ``analysis.verdict``).
+        summary: the plain-language summary.
+        mode: ``change`` (two runs) or ``weakness`` (one run).
+        direction: change mode: ``drop``, ``gain`` or ``none``; weakness mode: None.
+        significant_drop: change mode: the overall paired test is significant (p < 0.05) and
+            the candidate is below the base.
+        evaluation_changed: the two runs' evaluations differ (whether or not
+            ``same_evaluation`` was given).
+        slices: the slice rows the verdict rests on (``Diagnosis.slices`` entries whose label
+            is in the verdict's slices).
+    """
+
+    verdict: str
+    reason: str
+    summary: str
+    mode: str
+    direction: str | None
+    significant_drop: bool
+    evaluation_changed: bool
+    slices: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, one key per attribute."""
+        return {
+            "verdict": self.verdict, "reason": self.reason, "summary": self.summary,
+            "mode": self.mode, "direction": self.direction,
+            "significant_drop": self.significant_drop,
+            "evaluation_changed": self.evaluation_changed, "slices": list(self.slices),
+        }  # fmt: skip
+
+
+def _paired_rows(
+    search: Any,
+    item_labels: dict[str, np.ndarray],
+    item_n: np.ndarray,
+    item_c: np.ndarray,
+    k: int | None,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Rows of the significant paired slices (``decompose.PairedSliceSearch``), for JSON, the
+    report and the plan: ``deficit`` is the candidate's change (cand − base, negative = the
+    candidate is weaker), ``score`` the candidate's score on the slice."""
+    rows = []
+    for s in search.significant:
+        mask = search.masks[s.label]
+        r = s.result
+        moved = sum(s.mode_counts.values())
+        dominant = max(s.mode_counts, key=s.mode_counts.get) if s.mode_counts else None
+        row = {
+            "slice": dict(s.predicates),
+            "label": s.label,
+            "aliases": list(s.aliases),
+            "n_items": int(r.n_items),
+            "score": r.cand.score,
+            "ci_low": r.cand.lo,
+            "ci_high": r.cand.hi,
+            "correct": float(r.cand.correct),
+            "n_samples": int(r.cand.n_samples),
+            "base_score": r.base.score,
+            "diff": r.diff,
+            "diff_low": r.diff_lo,
+            "diff_high": r.diff_hi,
+            "deficit": r.diff,
+            "test": r.test,
+            "discordant": None if r.b is None else {"base_only": r.b, "cand_only": r.c},
+            "p_value": s.p_value,
+            "p_adjusted": s.p_adj,
+            "significant": True,
+            "nested_note": s.note,
+            "wrong_answer_share": s.mode_counts.get("wrong_answer", 0) / (moved or 1),
+            "dominant_failure_mode": dominant,
+            "mode_counts": s.mode_counts,
+            "regressed_items": int(r.b) if r.b is not None else None,
+        }
+        if k:
+            pk = slice_score_k(item_n[mask], item_c[mask], k, seed)
+            row[f"pass@{k}"] = pk
+        row["combinations"] = _combinations(mask, item_n, item_c, item_labels)
+        rows.append(row)
+    return rows
+
+
+def slice_score_k(n: np.ndarray, c: np.ndarray, k: int, seed: int) -> dict[str, float]:
+    """pass@k of a slice with its bootstrap interval (``metrics.slice_score``)."""
+    from ..analysis.metrics import slice_score
+
+    pk = slice_score(n, c, k, random_state=seed)
+    return {"score": pk.score, "ci_low": pk.lo, "ci_high": pk.hi}
+
+
 class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
+
+    def _item_evaluations(
+        self, run_id: int, benchmark: str | None
+    ) -> tuple[dict[Any, dict[str, Any]], bool]:
+        """Per item of a run (primary filter, first sample): what defines its evaluation —
+        the stored settings over the task's settings, the filter, the task and the prompt
+        hash. Returns (item id -> settings, True when no sample has recorded settings)."""
+        from ..analysis.evaluation import evaluation_settings
+
+        rows = self.store.evaluation_rows(run_id, benchmark)
+        tasks = {t["task"]: t for t in self.store.run_tasks(run_id)}
+        stored = self.store.evaluation_settings([r["settings_hash"] for r in rows])
+        out: dict[Any, dict[str, Any]] = {}
+        recorded = False
+        for r in rows:
+            if r["item_id"] in out:
+                continue
+            d = evaluation_settings(None, tasks.get(r["task"]))
+            if r["settings_hash"] in stored:
+                d.update(stored[r["settings_hash"]])
+                recorded = True
+            d["task"] = r["task"]
+            d["filter"] = r["primary_filter"]
+            if r["prompt_hash"]:
+                d["prompt"] = r["prompt_hash"]
+            out[r["item_id"]] = d
+        return out, not recorded and bool(rows)
+
+    def evaluation_check(
+        self,
+        base_id: int,
+        cand_id: int,
+        item_ids: Sequence[Any],
+        benchmark: str | None,
+        samples: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> Any:
+        """How two runs' evaluations of the given shared items differ
+        (:class:`analysis.evaluation.EvaluationCheck`). ``samples``: samples per item of each
+        run, aligned with ``item_ids`` (compared as ``samples per item``)."""
+        from dataclasses import replace
+
+        from ..analysis.evaluation import compare_evaluations
+
+        b_eval, b_none = self._item_evaluations(base_id, benchmark)
+        c_eval, c_none = self._item_evaluations(cand_id, benchmark)
+        b_rows, c_rows = [], []
+        for i, item in enumerate(item_ids):
+            b, c = dict(b_eval.get(item) or {}), dict(c_eval.get(item) or {})
+            if samples is not None:
+                b["samples per item"] = int(samples[0][i])
+                c["samples per item"] = int(samples[1][i])
+            b_rows.append(b)
+            c_rows.append(c)
+        check = compare_evaluations(b_rows, c_rows)
+        missing = [who for who, none in (("base", b_none), ("candidate", c_none)) if none]
+        return replace(check, not_recorded=missing)
+
+    def diagnose_verdict(
+        self,
+        base: str,
+        cand: str | None = None,
+        *,
+        benchmark: str | None = None,
+        reference: str | None = None,
+        same_evaluation: bool = False,
+        q: float = 0.05,
+        min_size: int = 10,
+        random_state: int = 0,
+    ) -> DiagnosisVerdict:
+        """The verdict and reason of :meth:`diagnose` as a typed result (what ``plan`` and CI
+        gates act on). Arguments and errors as :meth:`diagnose`."""
+        d = self.diagnose(
+            base, cand, benchmark=benchmark, reference=reference, same_evaluation=same_evaluation,
+            q=q, min_size=min_size, random_state=random_state,
+        )  # fmt: skip
+        return d.decision()
 
     def diagnose(
         self,
@@ -472,45 +679,43 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         benchmark: str | None = None,
         reference: str | None = None,
         allow_mismatch: bool = False,
+        same_evaluation: bool = False,
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,
     ) -> Diagnosis:
         """Verdict (``data`` / ``not_data`` / ``inconclusive``) with checkable evidence.
 
-        Change mode (``cand`` given): pair samples by (item, sample index); decompose the
-        change by failure mode and by each axis (``decompose_change``); test every axis
-        conjunction up to 4 for concentrated regressions (``significant_slices``, BH); run
-        per-task paired tests (``compare`` by task, or task_type with one task; BH) so a broad
-        change can say where the candidate loses most and where it wins; decide with
-        ``verdict_for_change``. The dict form adds ``reason`` (see ``analysis.verdict``). Weakness mode (``cand`` None): deficits of each slice
-        against the run's own average or ``reference`` (``decompose_weakness``), failing
-        combinations (``significant_slices`` over items), ``verdict_for_weakness``.
+        Change mode (``cand`` given): pair samples by (item, sample index); compare how the two
+        runs evaluated the shared items (prompt hash, few-shot, prompting, decoding, filter,
+        scorer: ``evaluation_check``) — a material difference gives ``not_data``
+        (``evaluation_changed``) unless ``same_evaluation``; decompose the change by failure
+        mode and by each axis (``decompose_change``); test every distinct axis conjunction up
+        to 4 with the paired test of ``compare`` and Benjamini–Hochberg across all of them
+        (``paired_slices``); run per-task paired tests (``compare`` by task, or task_type with
+        one task) so a broad change can say where the candidate loses most and where it wins;
+        decide with ``verdict_for_change``. Weakness mode (``cand`` None): deficits of each
+        slice against the run's own average (``significant_slices``) or, with ``reference``,
+        the paired test per slice against the reference run (``paired_slices``); other runs
+        holding the same items evaluated differently are noted (``verdict_for_weakness``).
+
+        Args:
+            allow_mismatch: kept for scripts; the same as ``same_evaluation``.
+            same_evaluation: read the change as content although the evaluations differ (the
+                verdict says it assumed so).
 
         Raises:
-            ValueError: unknown runs, no shared items, or incomparable runs (see ``compare``).
+            ValueError: unknown runs or no shared items.
         """
-        from ..analysis.compare import paired_compare
-        from ..analysis.decompose import (
-            decompose_change,
-            regression_errors,
-            significant_slices,
-        )
+        from ..analysis.decompose import decompose_change, paired_slices, uninformative_axes
         from ..analysis.verdict import verdict_for_change
 
+        same_evaluation = same_evaluation or allow_mismatch
         b_run = self.store.get_run(base)
         notes: list[str] = []
         if cand is None:
             return self._weakness(b_run, benchmark, reference, q, min_size, random_state)
         c_run = self.store.get_run(cand)
-        reasons = self._comparability(b_run["id"], c_run["id"])
-        if reasons and not allow_mismatch:
-            raise ValueError(
-                f"refusing to diagnose {cand} against {base}: "
-                + " ".join(reasons)
-                + " Pass --allow-mismatch to diagnose anyway."
-            )
-        notes += [f"diagnosed despite: {r}" for r in reasons]
         bo = _outcomes(self.store, b_run["id"], benchmark)
         co = _outcomes(self.store, c_run["id"], benchmark)
         b_index = {k: i for i, k in enumerate(bo.keys)}
@@ -530,28 +735,38 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
             min_size=min_size,
         )  # fmt: skip
-        ub, bn, bc, _, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
+        ub, bn, bc, b_dom, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
         _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
+        b_total = _per_item_total(bo, ub)
+        c_total = _per_item_total(co, ub)
+        evaluation = self.evaluation_check(
+            b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total)
+        )
+        if evaluation.changed and same_evaluation:
+            notes.append(
+                "read as the same evaluation on request (--same-evaluation), although "
+                + evaluation.summary()
+            )
         overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
-        errors = regression_errors(bc / bn, cc / cn)
-        search = significant_slices(item_labels, errors, c_dom, min_sup=min_size, q=q)
+        search = paired_slices(
+            item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
+            random_state=random_state,
+        )  # fmt: skip
         slice_tests = self._slice_tests(base, cand, benchmark, q, min_size, random_state)
+        tasks = {k[0] for k in bo.keys}
+        bench = benchmark or _single(
+            {t["benchmark"] for t in self.store.run_tasks(b_run["id"]) if t["task"] in tasks}
+        )
         verdict = verdict_for_change(
             dec, overall, search, slice_tests=slice_tests,
             base_signals=_signal_counts([bo.signals[i] for i in bi]),
             cand_signals=_signal_counts([co.signals[i] for i in ci]),
             base_cap_modes=_cap_modes([bo.signals[i] for i in bi], bo.modes[bi]),
             cand_cap_modes=_cap_modes([co.signals[i] for i in ci], co.modes[ci]),
+            evaluation=evaluation, same_evaluation=same_evaluation,
+            uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
         )  # fmt: skip
-        slices = _slice_rows(
-            search, cn, cc, item_labels, float(np.mean(cc / cn)), None, random_state
-        )
-        for row, s in zip(slices, search.slices, strict=True):
-            mask = np.ones(bn.size, dtype=bool)
-            for axis, value in s.slice.predicates:
-                mask &= item_labels[axis] == value
-            row["base_score"] = float((bc[mask] / bn[mask]).mean())
-            row["regressed_items"] = float(errors[mask].sum())
+        slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
         shift = [
             {
                 "mode": m,
@@ -593,14 +808,15 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
             n_tested=search.n_tested, notes=notes,
             direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
+            evaluation=evaluation.to_dict(), overall_p=overall.p_value,
         )  # fmt: skip
 
     def _slice_tests(
         self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int
     ) -> list[dict[str, Any]]:
         """Per-task paired tests of ``cand`` against ``base`` (``compare`` rows, BH at ``q``);
-        by task_type when the runs have fewer than two tasks in common. Comparability was
-        checked by the caller, so mismatches are allowed here."""
+        by task_type when the runs have fewer than two tasks in common. Evaluation differences
+        are judged by the caller, so mismatches are allowed here."""
         rows: list[dict[str, Any]] = []
         for by in ("task", "task_type"):
             rows = self.compare(
@@ -612,29 +828,98 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         return rows
 
     def report(
-        self, base: str, cand: str, *, benchmark: str | None = None, allow_mismatch: bool = False
+        self,
+        base: str,
+        cand: str,
+        *,
+        benchmark: str | None = None,
+        allow_mismatch: bool = False,
+        same_evaluation: bool = False,
+        fail_on: str | None = None,
     ) -> str:
-        """The Markdown review report of ``cand`` against ``base`` (see ``capslice_tui.report``)."""
-        from ..report import report_markdown
+        """The Markdown review report of ``cand`` against ``base`` (see ``capslice_tui.report``).
 
-        diag = self.diagnose(base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch)
+        ``fail_on`` (``regression``, ``not_data`` or ``data``): the report states whether the
+        CI gate of ``capslice diagnose --fail-on`` holds and its exit code.
+        """
+        from ..report import gate_status, report_markdown
+
+        diag = self.diagnose(
+            base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch,
+            same_evaluation=same_evaluation,
+        )  # fmt: skip
         runs = {r["name"]: r for r in self.runs() if r["name"] in (base, cand)}  # type: ignore[attr-defined]
+        mismatch = allow_mismatch or bool((diag.evaluation or {}).get("changed"))
         comparisons = [
             (
                 f"By {by}",
                 self.compare(
-                    base, cand, benchmark=benchmark, by=by, allow_mismatch=allow_mismatch
+                    base, cand, benchmark=benchmark, by=by, allow_mismatch=mismatch
                 ).to_dict(),
             )
             for by in ("task", *AXES, "task_type,solving_operation")
         ]
-        return report_markdown(runs, comparisons, diag.to_dict())
+        gate = gate_status(diag.decision(), fail_on) if fail_on else None
+        return report_markdown(runs, comparisons, diag.to_dict(), gate=gate)
+
+    def _other_evaluations(
+        self, run: dict[str, Any], benchmark: str | None, weak: Sequence[Any],
+        masks: dict[str, np.ndarray], item_ids: np.ndarray, q: float, min_size: int, seed: int,
+    ) -> list[Any]:  # fmt: skip
+        """Other runs holding this run's items evaluated differently (weakness mode): the
+        paired difference on the shared items and, for each weak slice, whether the other
+        evaluation scores significantly higher (paired test per slice, BH across them)."""
+        from ..analysis.compare import adjust
+        from ..analysis.verdict import OtherEvaluation
+
+        names = {r["id"]: r["name"] for r in self.store.list_runs()}
+        out = []
+        sharing = self.store.runs_sharing_items(run["id"], benchmark)
+        for other_id, _n in sorted(sharing.items(), key=lambda t: (-t[1], names.get(t[0], ""))):
+            try:
+                al = align_runs(self.store, run["id"], other_id, None)
+            except ValueError:
+                continue
+            check = self.evaluation_check(
+                run["id"], other_id, al.item_ids.tolist(), None, (al.base_n, al.cand_n)
+            )
+            if not check.changed:
+                continue
+            res = paired_compare(al.base_n, al.base_c, al.cand_n, al.cand_c, random_state=seed,
+                                 min_size=min_size)  # fmt: skip
+            position = {item: i for i, item in enumerate(al.item_ids.tolist())}
+            sensitive: tuple[str, ...] = ()
+            if weak and not math.isnan(res.p_value):
+                tests, keys = [], []
+                for s in weak:
+                    rows = [position[i] for i in item_ids[masks[s.label]].tolist() if i in position]
+                    if not rows:
+                        continue
+                    idx = np.array(rows)
+                    tests.append(paired_compare(
+                        al.base_n[idx], al.base_c[idx], al.cand_n[idx], al.cand_c[idx],
+                        random_state=seed, min_size=min_size,
+                    ))  # fmt: skip
+                    keys.append(s.label)
+                sensitive = tuple(
+                    a.key for a in adjust(tests, keys, q=q) if a.significant and a.result.diff > 0
+                )
+            out.append(OtherEvaluation(names.get(other_id, str(other_id)), check.summary(),
+                                       int(res.n_items), res.diff, res.p_value, sensitive))  # fmt: skip
+            if len(out) >= MAX_OTHER_EVALUATIONS:
+                break
+        return out
 
     def _weakness(
         self, run: dict[str, Any], benchmark: str | None, reference: str | None,
         q: float, min_size: int, seed: int,
     ) -> Diagnosis:  # fmt: skip
-        from ..analysis.decompose import decompose_weakness, significant_slices
+        from ..analysis.decompose import (
+            decompose_weakness,
+            paired_slices,
+            significant_slices,
+            uninformative_axes,
+        )
         from ..analysis.verdict import verdict_for_weakness
 
         o = _outcomes(self.store, run["id"], benchmark)
@@ -647,8 +932,11 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         weights = 1.0 / counts[inv]
         ref_correct = None
         notes: list[str] = []
+        ref_items: tuple[np.ndarray, np.ndarray] | None = None
+        evaluation: dict[str, Any] | None = None
         if reference is not None:
-            r = _outcomes(self.store, self.store.get_run(reference)["id"], benchmark)
+            ref_run = self.store.get_run(reference)
+            r = _outcomes(self.store, ref_run["id"], benchmark)
             r_item: dict[Any, list[float]] = {}
             for key, s in zip(r.keys, r.score, strict=True):
                 r_item.setdefault(key[1], []).append(s)
@@ -666,19 +954,54 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
             weights = 1.0 / counts[inv]
             ref_correct = np.array([means[i] for i in o.item])
+            ref_items = (
+                np.array([len(r_item[i]) for i in np.unique(o.item)], dtype=float),
+                np.array([sum(r_item[i]) for i in np.unique(o.item)], dtype=float),
+            )
         weak = decompose_weakness(
             o.labels, o.score, o.modes, weights, ref_correct, min_size=min_size
         )
-        _, n, c, dom, item_labels, _ = _per_item(o.item, o.score, o.modes, o.labels)
-        search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
+        ids, n, c, dom, item_labels, _ = _per_item(o.item, o.score, o.modes, o.labels)
         n_max = int(n.max())
-        # per-item mean, the same basis as each slice's score (items weigh 1 whatever their samples)
-        overall = float(np.mean(c / n)) if reference is None else float(weak.reference_score)
-        slices = _slice_rows(search, n, c, item_labels, overall, n_max if n_max > 1 else None, seed)
+        if ref_items is not None:
+            search: Any = paired_slices(
+                item_labels, ref_items[0], ref_items[1], n, c, dom, min_sup=min_size, q=q,
+                random_state=seed,
+            )  # fmt: skip
+            check = self.evaluation_check(
+                self.store.get_run(reference)["id"], run["id"], ids.tolist(), benchmark,  # type: ignore[arg-type]
+                (ref_items[0], n),
+            )  # fmt: skip
+            evaluation = check.to_dict()
+            if check.changed:
+                notes.append(
+                    f"the reference run {reference} evaluated these items differently: "
+                    + check.summary()
+                )
+            slices = _paired_rows(search, item_labels, n, c, n_max if n_max > 1 else None, seed)
+            weak_slices = search.kept(-1)
+            masks = search.masks
+        else:
+            search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
+            overall = float(np.mean(c / n))
+            slices = _slice_rows(
+                search, n, c, item_labels, overall, n_max if n_max > 1 else None, seed
+            )
+            weak_slices = list(search.slices)
+            masks = {}
+            for s in weak_slices:
+                mask = np.ones(n.size, dtype=bool)
+                for axis, value in s.slice.predicates:
+                    mask &= item_labels[axis] == value
+                masks[s.label] = mask
+        others = self._other_evaluations(run, benchmark, weak_slices, masks, ids, q, min_size, seed)
+        bench = benchmark or _single({t["benchmark"] for t in self.store.run_tasks(run["id"])})
         verdict = verdict_for_weakness(
             weak, search,
             sample_counts={r["label"]: (r["correct"], r["n_samples"]) for r in slices},
             combinations=_run_cells(slices, n, c, item_labels),
+            uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
+            other_evaluations=others, reference=reference,
         )  # fmt: skip
         axes = {
             a: [
@@ -702,5 +1025,21 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             reference=reference, verdict=verdict,
             failure_modes={run["name"]: _mode_counts(o.modes)},
             failure_mode_shift=[], axes=axes, spread={}, slices=slices,
-            n_tested=search.n_tested, notes=notes,
+            n_tested=search.n_tested, notes=notes, evaluation=evaluation,
+            other_evaluations=[x.to_dict() for x in others],
         )  # fmt: skip
+
+
+MAX_OTHER_EVALUATIONS = 5
+"""Other evaluations of the same items looked at in weakness mode (most shared items first)."""
+
+
+def _single(values: set[Any]) -> Any:
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _per_item_total(o: _Outcomes, items: np.ndarray) -> np.ndarray:
+    """Samples per item of a run (all its samples on the primary filter), for ``items``."""
+    uniq, counts = np.unique(o.item, return_counts=True)
+    total = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
+    return np.array([total.get(i, 0) for i in items.tolist()], dtype=float)

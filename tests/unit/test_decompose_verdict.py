@@ -19,7 +19,7 @@ from capslice_tui.analysis.compare import paired_compare
 from capslice_tui.analysis.decompose import (
     decompose_change,
     decompose_weakness,
-    regression_errors,
+    paired_slices,
     significant_slices,
     sliceline,
 )
@@ -95,6 +95,14 @@ def _decompose(s: dict):
 def _overall(s: dict):
     ones = np.ones(s["base"].size)
     return paired_compare(ones, s["base"], ones, s["cand"])
+
+
+def _paired(s: dict):
+    """The paired test per distinct slice (as diagnose runs it), greedy 0/1 items."""
+    ones = np.ones(s["base"].size)
+    return paired_slices(
+        s["labels"], ones, s["base"], ones, s["cand"], (s["base_modes"], s["cand_modes"])
+    )
 
 
 # ---------------------------------------------------------------- decomposition
@@ -234,11 +242,8 @@ def test_eos_story_is_not_data_and_names_eos() -> None:
     s = _eos_story()
     d = _decompose(s)
     overall = _overall(s)
-    slices = significant_slices(
-        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
-    )
     v = verdict_for_change(
-        d, overall, slices, base_signals=signal_counts(s["base_fm"]),
+        d, overall, _paired(s), base_signals=signal_counts(s["base_fm"]),
         cand_signals=signal_counts(s["cand_fm"]),
     )  # fmt: skip
     assert v.verdict == "not_data"
@@ -268,11 +273,8 @@ def test_extraction_without_cap_names_the_filter() -> None:
 def test_math_story_is_data_and_names_the_combinations() -> None:
     s = _math_story()
     d = _decompose(s)
-    slices = significant_slices(
-        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
-    )
-    v = verdict_for_change(d, _overall(s), slices)
-    assert v.verdict == "data"
+    v = verdict_for_change(d, _overall(s), _paired(s))
+    assert v.verdict == "data" and v.reason == "localized_wrong_answers"
     labels = {sl.label for sl in v.slices}
     assert labels == {
         "task_type=algebra & solving_operation=equation_solving",
@@ -281,7 +283,8 @@ def test_math_story_is_data_and_names_the_combinations() -> None:
     for lbl in labels:
         assert lbl in v.summary
     ev = next(e for e in v.evidence if e.name.startswith("slice task_type=algebra"))
-    assert "wrong answers" in ev.detail and "BH p_adj" in ev.detail
+    assert "lost items by mode: wrong_answer" in ev.detail and "BH p_adj" in ev.detail
+    assert ev.unit == "points" and ev.value == -48.0  # 62.0% -> 14.0% on 50 items
 
 
 def test_weakness_verdict_names_the_combinations() -> None:
@@ -304,7 +307,9 @@ def test_inconclusive_says_how_many_items_would_settle_it() -> None:
     ones = np.ones(60)
     overall = paired_compare(ones, base, ones, cand)
     assert overall.p_value > 0.05
-    v = verdict_for_change(d, overall, significant_slices(labels, regression_errors(base, cand)))
+    ones = np.ones(60)
+    search = paired_slices(labels, ones, base, ones, cand)
+    v = verdict_for_change(d, overall, search)
     assert v.verdict == "inconclusive"
     assert "smallest detectable change" in v.summary and "more)" in v.summary
     mdd = next(e for e in v.evidence if e.name == "minimum detectable difference")
@@ -321,11 +326,8 @@ def test_inconclusive_says_how_many_items_would_settle_it() -> None:
 
 def _eos_verdict(s: dict):
     d = _decompose(s)
-    slices = significant_slices(
-        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
-    )
     return d, verdict_for_change(
-        d, _overall(s), slices, base_signals=signal_counts(s["base_fm"]),
+        d, _overall(s), _paired(s), base_signals=signal_counts(s["base_fm"]),
         cand_signals=signal_counts(s["cand_fm"]),
     )  # fmt: skip
 
@@ -383,18 +385,14 @@ def test_gain_from_fewer_format_failures_names_the_fix() -> None:
     assert "EOS not emitted" not in v.summary
     assert not any(c.startswith("EOS not emitted") for c in v.causes)
     names = {e.name for e in v.evidence}
-    assert "slices where losses (right → wrong) are concentrated despite the gain" in names
+    assert "slices with a significant paired change" in names
 
 
-def test_spread_eos_drop_says_no_slice_stands_out_and_points_to_compare() -> None:
+def test_spread_eos_drop_counts_the_paired_slice_tests() -> None:
     _, v = _eos_verdict(_eos_story())
-    ev = next(
-        e
-        for e in v.evidence
-        if e.name == "slices where the change is concentrated beyond its overall size"
-    )
-    assert ev.value == len(v.slices) == 0
-    assert "every content slice dropped" in ev.detail and "capslice compare" in ev.detail
+    ev = next(e for e in v.evidence if e.name == "slices with a significant paired change")
+    assert ev.unit == "slices" and ev.value > 0
+    assert "exact McNemar, two-sided" in ev.detail and "Benjamini–Hochberg" in ev.detail
     cap = next(e for e in v.evidence if e.name == "samples at the generation cap")
     assert "extraction_failure samples that also hit the cap" in cap.detail
 
@@ -412,30 +410,24 @@ def _broad_wrong_answer_drop() -> dict:
     return dict(labels=labels, base=base, cand=cand, base_modes=modes(base), cand_modes=modes(cand))
 
 
-def test_broad_wrong_answer_change_is_not_called_localized() -> None:
+def test_broad_wrong_answer_change_is_a_broad_capability_data_verdict() -> None:
     s = _broad_wrong_answer_drop()
     d = _decompose(s)
     assert d.content_pattern == "spread"
-    slices = significant_slices(
-        s["labels"], regression_errors(s["base"], s["cand"]), modes=s["cand_modes"]
-    )
-    assert slices.slices  # some slices drop significantly more than the rest ...
-    v = verdict_for_change(d, _overall(s), slices)
-    assert v.verdict == "inconclusive"  # ... but the change is spread: no data claim
-    assert v.reason == "broad_change" and v.to_dict()["reason"] == "broad_change"
-    assert "A data problem" not in v.summary and ", localized in" not in v.summary
-    assert "Real and significant" in v.summary and "NOT localized in content slices" in v.summary
-    assert "targeted data fix is not indicated" in v.summary
-    assert "prompt" in v.summary and "decoding" in v.summary
-    assert (
-        "broad change of wrong answers" in v.summary
-        and "rather than a localized data gap" in v.summary
-    )
+    search = _paired(s)
+    assert search.significant  # every task type drops significantly ...
+    v = verdict_for_change(d, _overall(s), search)
+    assert v.verdict == "data"  # ... a broad change of wrong answers is a capability change
+    assert v.reason == "broad_capability" and v.to_dict()["reason"] == "broad_capability"
+    assert ", localized in" not in v.summary
+    assert "A broad capability drop, a data problem" in v.summary
+    assert "spread across the content slices" in v.summary
+    assert "no format, termination or evaluation cause" in v.summary
     assert "largest drops are in task_type=" in v.summary
     # strong evidence: never worded as if more items were needed
     assert "would take about" not in v.summary and "more)" not in v.summary
     lost = next(e for e in v.evidence if e.name.startswith("slice "))
-    assert "lost (right→wrong)" in lost.detail and "error" not in lost.detail
+    assert "right→wrong" in lost.detail and "lost items by mode" in lost.detail
 
 
 def _task_row(task: str, base: float, cand: float, p_adj: float, n: int = 200) -> dict:
@@ -457,7 +449,7 @@ def test_broad_change_lists_where_the_candidate_loses_most_and_where_it_wins() -
         _task_row("prealgebra", 0.7, 0.69, 0.9),
     ]
     v = verdict_for_change(d, _overall(s), None, slice_tests=tests)
-    assert v.verdict == "inconclusive" and v.reason == "broad_change"
+    assert v.verdict == "data" and v.reason == "broad_capability"
     assert "significantly worse on 2 and significantly better on 1" in v.summary
     loses, wins = v.summary.split("It loses most on ")[1].split(" It wins on ")
     assert "task algebra 80.0% → 40.0% (-40.0 points" in loses and "geometry" in loses
@@ -476,8 +468,8 @@ def test_broad_gain_says_the_candidate_is_above_base_and_names_its_nature() -> N
     assert d.total_change > 0 and d.content_pattern == "spread"
     tests = [_task_row(t, 0.5, 0.55, 0.3) for t in ("algebra", "geometry")]
     v = verdict_for_change(d, _overall(r), None, slice_tests=tests)
-    assert v.verdict == "inconclusive" and v.reason == "broad_change"
-    assert "the candidate is above the base by +" in v.summary and "recovers" in v.summary
+    assert v.verdict == "data" and v.reason == "broad_capability"
+    assert "the candidate is above the base by +" in v.summary
     assert "wrong answers turning right" in v.summary
     assert "no format failures" in v.summary and "not a termination or extraction" in v.summary
     assert "No task is significantly better on its own" in v.summary
