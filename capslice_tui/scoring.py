@@ -230,6 +230,24 @@ class Extraction:
     step: str | None
 
 
+class ExtractedAnswer(str):
+    """An answer string that also carries the name of the step that read it (``step``).
+
+    Returned by :func:`extract_lenient`, so callers that store or compare the answer as a
+    string keep working while the failure-mode reason can name the step.
+    """
+
+    step: str | None
+
+    def __new__(cls, answer: str, step: str | None = None) -> ExtractedAnswer:
+        made = super().__new__(cls, answer)
+        made.step = step
+        return made
+
+    def __reduce__(self) -> tuple[type[ExtractedAnswer], tuple[str, str | None]]:
+        return (ExtractedAnswer, (str(self), self.step))
+
+
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     """Outcome of scoring one response.
@@ -701,15 +719,17 @@ def extract_lenient_step(
 def extract_lenient(
     response: str | None, output_constraint: str, stop: Iterable[str] | None = None
 ) -> str | None:
-    """The model's own final answer (:func:`extract_lenient_step` without the step name).
+    """The model's own final answer (:func:`extract_lenient_step` as a string).
 
     Returns:
-        The answer text, or None.
+        The answer text as an :class:`ExtractedAnswer` (a ``str`` whose ``step`` names the
+        cascade step that read it), or None.
 
     Raises:
         ValueError: unknown ``output_constraint``.
     """
-    return extract_lenient_step(response, output_constraint, stop).answer
+    found = extract_lenient_step(response, output_constraint, stop)
+    return None if found.answer is None else ExtractedAnswer(found.answer, found.step)
 
 
 # ---------------------------------------------------------------- matching

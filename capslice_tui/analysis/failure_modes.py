@@ -127,7 +127,9 @@ _ANSWER_LINE_END = re.compile(
 )
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]{2,}|\$\$")
 _OPERATOR_END = re.compile(r"(?:[+\-/=^{\\]|(?<=[\s\d])[*_]|\\[a-zA-Z]+)$")
-_SENTENCE_END = frozenset(".!?)]}\"'`$*»”’>|")
+_SENTENCE_END = frozenset(".!?")
+_CLOSERS = ")]}\"'`$*»”’>|"
+_BOXED_END = re.compile(r"\\(?:boxed|fbox)\{.*\}[\s$.)\]]*$")
 
 
 @dataclass(frozen=True)
@@ -443,8 +445,10 @@ def ends_cut(response: str | None) -> str | None:
     ``mid-expression``: the last paragraph leaves a brace, ``\\(``, ``\\[`` or a GSM8K
     ``<<`` calculator annotation open, or (when it uses LaTeX) an odd number of ``$``, or the
     text ends on an operator (``+ - * / = ^ _ {`` or a LaTeX command). ``mid-sentence``: the
-    last character is not sentence-final punctuation or a closing bracket/quote, and the last
-    line is not a final-answer line (``#### 37``, ``A: 18``, ``... answer is X``).
+    text does not end in ``.``, ``!`` or ``?`` (closing brackets, quotes and ``$`` after it
+    allowed), and its last line is not a final-answer line (``#### 37``, ``A: 18``,
+    ``... answer is X``, a closed ``\\boxed{...}``). A word list cut at the cap
+    (``... < "ow" < ["pir"``) is cut; ``So the answer is (B)`` is not.
     """
     if not response or not response.strip():
         return None
@@ -467,10 +471,11 @@ def ends_cut(response: str | None) -> str | None:
         return "ends mid-expression (an open $)"
     if _OPERATOR_END.search(text):
         return f"ends mid-expression (on {text[-12:].split()[-1]!r})"
-    if text[-1] in _SENTENCE_END:
+    core = text.rstrip(_CLOSERS)
+    if core and core[-1] in _SENTENCE_END:
         return None
     last_line = text[text.rfind("\n") + 1 :]
-    if _ANSWER_LINE_END.search(last_line):
+    if _ANSWER_LINE_END.search(last_line) or _BOXED_END.search(last_line):
         return None
     tail = text[-24:].split("\n")[-1]
     return f"ends mid-sentence (...{tail!r})"
@@ -514,6 +519,7 @@ def classify(
     eos_token: str | None = None,
     lenient_answer: str | None = None,
     lenient_correct: bool | None = None,
+    lenient_step: str | None = None,
 ) -> FailureMode:
     """Classify one sample (precedence in the module docstring).
 
@@ -530,10 +536,14 @@ def classify(
             the response (None = none found).
         lenient_correct: ``scoring.answers_match(lenient_answer, target, ...)``; None when the
             caller did not re-extract.
+        lenient_step: the extraction step that read ``lenient_answer``
+            (``scoring.Extraction.step``, e.g. ``last 'Answer:' statement``), named in the
+            reason after the answer.
 
     Returns:
         :class:`FailureMode`.
     """
+    read = _short(lenient_answer) + (f" ({lenient_step})" if lenient_step else "")
     if response is None:
         return FailureMode("empty", "response is None")
     if not response.strip():
@@ -553,7 +563,7 @@ def classify(
         head = (
             "official score correct"
             if official
-            else f"no official score; lenient answer {_short(lenient_answer)} matches the target"
+            else f"no official score; lenient answer {read} matches the target"
         )
         if not official:
             flags.insert(0, "answer_present")
@@ -584,7 +594,7 @@ def classify(
     extra = ("; " + "; ".join(evidence)) if evidence else ""
     got = f"official extraction gave {_short(extracted)}"
     if lenient_answer is not None:
-        got += f", lenient extraction {_short(lenient_answer)}"
+        got += f", lenient extraction {read}"
 
     if lenient_correct and official_correct is not None:
         if cut is not None:
@@ -597,7 +607,7 @@ def classify(
                 tuple(["answer_present", *signals]),
             )
         found = (
-            f"lenient extraction found {_short(lenient_answer)}"
+            f"lenient extraction found {read}"
             if lenient_answer is not None
             else "lenient extraction matched the target"
         )
@@ -643,7 +653,8 @@ def classify(
     if answer_found:
         return FailureMode(
             "wrong_answer",
-            f"answer {_short(answer)} does not match target {_short(target)}{extra}{near_cap_note}",
+            f"answer {read if lenient_given else _short(answer)} does not match target "
+            f"{_short(target)}{extra}{near_cap_note}",
             tuple(signals),
         )
     if cut is not None:

@@ -111,6 +111,7 @@ def score_sample(
         eos_token=eos_token,
         lenient_answer=lenient_answer,
         lenient_correct=lenient_ok,
+        lenient_step=getattr(lenient_answer, "step", None),  # scoring.ExtractedAnswer
     )
     return SampleScore(
         extracted=extracted,

@@ -340,6 +340,8 @@ def test_ext02_answer_prefix_repeated(tmp_path: Path) -> None:
     rows = _modes(ws)
     assert rows["2"]["lenient_extracted"] == "C"
     assert rows["2"]["failure_mode"] == "extraction_failure"
+    # the reason names the cascade step that read the answer
+    assert "'C' (last 'Antwort:' statement)" in ws.sample(rows["2"]["id"])["failure_reason"]
     assert rows["3"]["lenient_extracted"] == "D"
     assert rows["3"]["failure_mode"] == "wrong_answer"
 
@@ -369,6 +371,8 @@ def test_ext05_text_after_inst_is_not_the_answer(tmp_path: Path) -> None:
     ws, overall = _ingest(tmp_path, "ext-05-markup-in-text/llama2chat_arith.jsonl", "arith")
     rows = _modes(ws)
     assert rows["0"]["lenient_extracted"] == "56"
+    reason = ws.sample(rows["0"]["id"])["failure_reason"]
+    assert "last 'answer is' statement; text after '[/INST]' ignored" in reason
     assert overall["lenient_score"] == pytest.approx(1.0)
 
 
