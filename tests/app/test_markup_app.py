@@ -49,3 +49,21 @@ async def test_markup_like_text_is_shown_verbatim(tmp_path: Path) -> None:
         app.push_screen(SampleDetailScreen(first))
         await settle(app, pilot)
         assert "[/INST] [INST] What is 9 * 9? [/INST]" in text(app, "#response")
+
+
+def test_ingest_screen_report_names_the_field_mapping_and_notes() -> None:
+    from capslice_tui.app.screens.ingest import report_text
+
+    shown = report_text(
+        {
+            "fields": ["item id: task_id · sample: completion_id · correctness: passed"],
+            "runs": {RUN: 12},
+            "n_read": 12,
+            "format": "jsonl",
+            "notes": ["2 items have several rows and no sample index"],
+        }
+    )
+    lines = shown.splitlines()
+    assert lines[0] == "fields: item id: task_id · sample: completion_id · correctness: passed"
+    assert f"{RUN}: 12 new samples (12 read, format jsonl)" in lines
+    assert lines[-1] == "note: 2 items have several rows and no sample index"
