@@ -196,3 +196,6 @@ NAVIGATION.append(NavEntry("t", "Taxonomy", "capslice_tui.app.screens.taxonomy:T
 NAVIGATION.append(
     NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen")
 )
+NAVIGATION.append(
+    NavEntry("e", "Re-score stored generations", "capslice_tui.app.screens.rescore:RescoreScreen")
+)
