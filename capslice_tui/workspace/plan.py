@@ -183,8 +183,8 @@ class PlanMixin:
             n_items = al.item_ids.size
             scores = al.cand_c / al.cand_n
             what = (
-                f"the overall drop {baseline} -> {candidate} ({100 * shortfall:+.1f} points "
-                "below the baseline)" if candidate is not None
+                f"the overall change {baseline} -> {candidate} ({-100 * shortfall:+.1f} "
+                "points)" if candidate is not None
                 else f"the gap of {baseline} to the reference {reference} "
                 f"({100 * shortfall:.1f} points)"
             )  # fmt: skip
