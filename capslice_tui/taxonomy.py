@@ -23,6 +23,14 @@ Rule semantics (the YAML header of ``taxonomies/evaluation.yaml`` states the sam
     ``problem``, else the part of the full prompt after its last ``Problem:`` /
     ``Question:`` / ``Q:`` marker, else the whole prompt.
   * ``target``: a regex searched in the target string.
+  * ``text``: ``{field, pattern}`` or a list of them (all must hold): the regex is searched in
+    an item field. ``field`` is a name or a list of names, of which the first the item has is
+    read: a doc field (``answer``, ``solution``, ``unique_id``...; numbers read as text), else
+    ``question`` (the question text) or ``target``. An item with none of them fails.
+  * ``count``: ``{field, pattern, min?, max?}`` or a list of them (all must hold): the number
+    of non-overlapping matches of the regex in the field lies in ``[min, max]`` (each bound
+    optional, at least one given), e.g. reasoning steps as the ``<<...>>`` calculator
+    annotations of GSM8K's reference solution; ``max: 0`` means "never appears".
 
 - All matching rules apply. For each axis the value comes from the matching rule with the
   highest ``priority`` (int, default 0); ties go to the rule **later in the file**. The result
@@ -65,7 +73,11 @@ _PROMPT_MARKERS = re.compile(r"(?:^|\n)\s*(?:Problem|Question|Q):\s?")
 _TOP_KEYS = {"version", "axes", "rules"}
 _AXIS_KEYS = {"description", "values"}
 _RULE_KEYS = {"id", "match", "set", "priority", "description"}
-_MATCH_KEYS = {"benchmark", "task", "doc", "prompt", "target"}
+_MATCH_KEYS = {"benchmark", "task", "doc", "prompt", "target", "text", "count"}
+_TEXT_KEYS = {"field", "pattern"}
+_COUNT_KEYS = {"field", "pattern", "min", "max"}
+PSEUDO_FIELDS: tuple[str, ...] = ("question", "target")
+"""Field names a ``text``/``count`` condition may read when the doc has no such field."""
 _SUPPORTED_VERSIONS = {1}
 
 Label = tuple[str, str]
@@ -158,6 +170,59 @@ def _norm(value: Any) -> str:
     return str(value)
 
 
+def _field_value(
+    fields: tuple[str, ...],
+    doc: Mapping[str, Any] | None,
+    question: str | None,
+    target: str | None,
+) -> str | None:
+    """Text of the first of ``fields`` the item has (doc field, else question text/target)."""
+    for name in fields:
+        if doc and name in doc and doc[name] is not None:
+            value = doc[name]
+            return value if isinstance(value, str) else _norm(value)
+        if name == "question" and question is not None:
+            return question
+        if name == "target" and target is not None:
+            return target
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCondition:
+    """A ``text`` or ``count`` condition on one item field.
+
+    Attributes:
+        fields: names to read, first present wins (see :func:`_field_value`).
+        pattern: compiled regex.
+        min, max: inclusive bounds on the number of non-overlapping matches (``text`` is
+            ``min=1, max=None``).
+    """
+
+    fields: tuple[str, ...]
+    pattern: re.Pattern[str]
+    min: int | None = 1
+    max: int | None = None
+
+    def holds(
+        self, doc: Mapping[str, Any] | None, question: str | None, target: str | None
+    ) -> bool:
+        """Whether the condition holds for the item (False when it has none of the fields)."""
+        value = _field_value(self.fields, doc, question, target)
+        if value is None:
+            return False
+        if self.max is None:  # only a lower bound: stop counting once it is reached
+            need = self.min or 0
+            if need <= 0:
+                return True
+            for n, _ in enumerate(self.pattern.finditer(value), start=1):
+                if n >= need:
+                    return True
+            return False
+        n = sum(1 for _ in self.pattern.finditer(value))
+        return (self.min is None or n >= self.min) and n <= self.max
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One labelling rule.
@@ -171,6 +236,7 @@ class Rule:
         benchmark, task: glob tuples (any may match), or None when absent.
         doc: alternatives (any may hold) of ``((field, allowed string values), ...)`` conjunctions.
         prompt, target: compiled regexes, or None.
+        fields: ``text``/``count`` conditions (all must hold); empty when there are none.
         description: free text from the YAML, may be empty.
     """
 
@@ -184,19 +250,43 @@ class Rule:
     doc: tuple[tuple[tuple[str, frozenset[str]], ...], ...] | None = None
     prompt: re.Pattern[str] | None = None
     target: re.Pattern[str] | None = None
+    fields: tuple[FieldCondition, ...] = ()
     description: str = ""
+    has_item_conditions: bool = field(init=False)
+    """True when matching needs more than the (benchmark, task) names."""
+    reads_question: bool = field(init=False)
+    """True when a condition may read the question text."""
+    reads_target: bool = field(init=False)
+    """True when a condition may read the target."""
 
-    @property
-    def has_item_conditions(self) -> bool:
-        """True when matching needs more than the (benchmark, task) names."""
-        return self.doc is not None or self.prompt is not None or self.target is not None
+    def __post_init__(self) -> None:
+        # computed once: assign() checks them for every candidate rule of every item
+        object.__setattr__(
+            self,
+            "has_item_conditions",
+            self.doc is not None
+            or self.prompt is not None
+            or self.target is not None
+            or bool(self.fields),
+        )
+        object.__setattr__(
+            self,
+            "reads_question",
+            self.prompt is not None or any("question" in c.fields for c in self.fields),
+        )
+        object.__setattr__(
+            self,
+            "reads_target",
+            self.target is not None or any("target" in c.fields for c in self.fields),
+        )
 
     @property
     def doc_fields(self) -> frozenset[str]:
-        """Doc fields referenced by the ``doc`` condition (empty when there is none)."""
-        if self.doc is None:
-            return frozenset()
-        return frozenset(name for conj in self.doc for name, _ in conj)
+        """Doc fields the ``doc``, ``text`` and ``count`` conditions may read."""
+        names = {name for cond in self.fields for name in cond.fields}
+        if self.doc is not None:
+            names.update(name for conj in self.doc for name, _ in conj)
+        return frozenset(names)
 
     def matches_names(self, benchmark: str | None, task: str) -> bool:
         """Whether the ``benchmark`` and ``task`` conditions hold (absent ones hold)."""
@@ -210,7 +300,8 @@ class Rule:
     def matches_item(
         self, doc: Mapping[str, Any] | None, question: str | None, target: str | None
     ) -> bool:
-        """Whether the ``doc``, ``prompt`` (on ``question``) and ``target`` conditions hold."""
+        """Whether the ``doc``, ``prompt`` (on ``question``), ``target``, ``text`` and ``count``
+        conditions hold."""
         if self.doc is not None:
             if not doc or not any(
                 all(name in doc and _norm(doc[name]) in allowed for name, allowed in conj)
@@ -221,7 +312,7 @@ class Rule:
             return False
         if self.target is not None and (target is None or not self.target.search(target)):
             return False
-        return True
+        return all(cond.holds(doc, question, target) for cond in self.fields)
 
 
 def question_text(
@@ -317,6 +408,18 @@ class _Builder:
                 raise self.err(item_line, f"{where} globs must be non-empty text, got {glob!r}")
         return tuple(items)
 
+    def names(self, value: Any, line: int, where: str) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not items:
+            raise self.err(line, f"{where} must be a field name or a non-empty list of names")
+        for i, name in enumerate(items):
+            if not isinstance(name, str) or not name.strip():
+                item_line = items.item_lines[i] if isinstance(items, _Seq) else line
+                raise self.err(
+                    item_line, f"{where}: field names must be non-empty text, got {name!r}"
+                )
+        return tuple(items)
+
     def regex(self, value: Any, line: int, where: str) -> re.Pattern[str]:
         if not isinstance(value, str) or not value:
             raise self.err(line, f"{where} must be a non-empty regular expression")
@@ -350,6 +453,50 @@ class _Builder:
                     )
                 conj.append((name, frozenset(_norm(o) for o in options)))
             out.append(tuple(conj))
+        return tuple(out)
+
+    def field_conditions(
+        self, value: Any, line: int, where: str, counted: bool
+    ) -> tuple[FieldCondition, ...]:
+        """``text`` (counted False) or ``count`` conditions: one mapping or a list of them."""
+        items = value if isinstance(value, list) else [value]
+        if not items:
+            raise self.err(line, f"{where} must be a mapping or a non-empty list of mappings")
+        allowed = _COUNT_KEYS if counted else _TEXT_KEYS
+        out = []
+        for i, item in enumerate(items):
+            item_line = items.item_lines[i] if isinstance(items, _Seq) else line
+            if not isinstance(item, _Map):
+                keys = "{field, pattern, min?, max?}" if counted else "{field, pattern}"
+                raise self.err(item_line, f"{where} must be a mapping {keys}")
+            self.check_keys(item, allowed, where)
+            for key in ("field", "pattern"):
+                if key not in item:
+                    raise self.err(item.line, f"{where} needs {key!r}")
+            fields = self.names(item["field"], item.key_lines["field"], f"{where} field")
+            pattern = self.regex(item["pattern"], item.key_lines["pattern"], f"{where} pattern")
+            if not counted:
+                out.append(FieldCondition(fields, pattern))
+                continue
+            bounds: dict[str, int | None] = {}
+            for key in ("min", "max"):
+                bound = item.get(key)
+                if bound is not None and (
+                    isinstance(bound, bool) or not isinstance(bound, int) or bound < 0
+                ):
+                    raise self.err(
+                        item.key_lines[key], f"{where}: {key} must be a whole number >= 0"
+                    )
+                bounds[key] = bound
+            if bounds["min"] is None and bounds["max"] is None:
+                raise self.err(item.line, f"{where} needs 'min', 'max' or both")
+            if bounds["min"] is not None and bounds["max"] is not None:
+                if bounds["min"] > bounds["max"]:
+                    raise self.err(
+                        item.key_lines["min"],
+                        f"{where}: min {bounds['min']} is above max {bounds['max']}",
+                    )
+            out.append(FieldCondition(fields, pattern, bounds["min"], bounds["max"]))
         return tuple(out)
 
     def rule(self, data: Any, line: int, index: int, axes: dict[str, dict[str, str]]) -> Rule:
@@ -413,6 +560,16 @@ class _Builder:
             target=self.regex(match["target"], kl["target"], f"{where} match.target")
             if "target" in match
             else None,
+            fields=(
+                self.field_conditions(match["text"], kl["text"], f"{where} match.text", False)
+                if "text" in match
+                else ()
+            )
+            + (
+                self.field_conditions(match["count"], kl["count"], f"{where} match.count", True)
+                if "count" in match
+                else ()
+            ),
             description=description,
         )
 
@@ -525,7 +682,7 @@ class Taxonomy:
             if not open_axes:
                 continue
             if rule.has_item_conditions:
-                if rule.prompt is not None and not qtext_done:
+                if rule.reads_question and not qtext_done:
                     qtext = question_text(doc, question, prompt)
                     qtext_done = True
                 if not rule.matches_item(doc, qtext, target):
@@ -571,8 +728,8 @@ class Taxonomy:
                 fields = tuple(sorted(set().union(*(r.doc_fields for r in cands))))
                 plan = (
                     fields,
-                    any(r.prompt is not None for r in cands),
-                    any(r.target is not None for r in cands),
+                    any(r.reads_question for r in cands),
+                    any(r.reads_target for r in cands),
                 )
                 plans[(benchmark, task)] = plan
             fields, needs_question, needs_target = plan
@@ -742,6 +899,8 @@ __all__ = [
     "AXES",
     "QUESTION_FIELDS",
     "Label",
+    "FieldCondition",
+    "PSEUDO_FIELDS",
     "Rule",
     "Taxonomy",
     "TaxonomyError",

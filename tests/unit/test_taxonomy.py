@@ -110,6 +110,35 @@ def shipped() -> Taxonomy:
     return load_taxonomy()
 
 
+GSM8K_ITEMS = [  # (question, reference solution): each hits one of the item-level GSM8K rules
+    ("Tom has 3 apples and buys 4 more. How many?", "3+4=<<3+4=7>>7\n#### 7"),
+    (
+        "A box holds 6 rows of 5 eggs. How many eggs in 4 boxes?",
+        "6*5=<<6*5=30>>30\n30*4=<<30*4=120>>120\n30/2=<<30/2=15>>15\n#### 120",
+    ),
+    (
+        "Sam reads a book over a week.",
+        "".join(f"s{i}: {i}+1-1=<<{i}+1-1={i}>>{i}\n" for i in range(6)) + "#### 5",
+    ),
+    ("Ann walks to school.", "She walks.\nThen she runs.\nA: 3"),
+    ("Ann walks to the park.", "a\nb\nc\nd\nA: 3"),
+    ("Ann walks to the shop.", "a\nb\nc\nd\ne\nf\n#### 3"),
+    ("Half of the 10 cats are black. How many are black?", "10/2=<<10/2=5>>5\n#### 5"),
+    ("A rectangle is 3 m by 4 m. What is its area?", "3*4=<<3*4=12>>12\n#### 12"),
+    ("A car drives 60 miles per hour for 2 hours.", "60*2=<<60*2=120>>120\n#### 120"),
+    ("A $20 shirt is 25% off.", "20*0.25=<<20*0.25=5>>5\n20-5=<<20-5=15>>15\n#### 15"),
+    ("What is the probability of heads?", "1/2=<<1/2=0.5>>0.5\n#### 0.5"),
+    ("How many ways can 3 kids line up?", "3*2*1=<<3*2*1=6>>6\n#### 6"),
+    ("What is the remainder when 17 is divided by 5?", "17-15=<<17-15=2>>2\n#### 2"),
+]
+AIME_ITEMS = [
+    "Find the sum of all integer bases $b>9$ for which $17_b$ is a divisor of $97_b.$",
+    "In $\\triangle ABC$ the area is 288. Find the area of heptagon $AFNBCEM$.",
+    "Sixteen chairs are arranged in a row. Find the number of subsets of the chairs.",
+    "Find the sum of the roots of the polynomial $x^3-3x+1$.",
+]
+
+
 def representative_items() -> list[dict]:
     """Synthetic items covering every harness name variant the shipped rules are meant for."""
     items: list[dict] = []
@@ -129,6 +158,14 @@ def representative_items() -> list[dict]:
     items.append({"task": "bbh_cot_fewshot_movie_recommendation", "target": "Monsters, Inc"})
     for name in ["gsm8k", "gsm8k_cot", "gsm8k_cot_zeroshot", "gsm8k_cot_self_consistency"]:
         items.append({"task": name, "doc": {"question": "Q?", "answer": "x #### 18"}})
+    for question, solution in GSM8K_ITEMS:
+        items.append({"task": "gsm8k", "doc": {"question": question, "answer": solution}})
+    for problem in AIME_ITEMS:
+        items.append({"task": "aime25", "doc": {"problem": problem}, "target": "70"})
+    for folder in ["algebra", "counting_and_probability", "geometry", "intermediate_algebra",
+                   "number_theory", "prealgebra", "precalculus"]:  # fmt: skip
+        uid = f"test/{folder}/1.json"
+        items.append({"task": "math500", "doc": {"problem": "Compute $1+1$.", "unique_id": uid}})
     for suffix, (mtype, _) in MATH_SUBJECTS.items():
         items.append({"task": f"minerva_math_{suffix}", "doc": {"problem": "Compute $1+1$."}})
         for level in range(1, 6):
@@ -151,6 +188,7 @@ def representative_items() -> list[dict]:
         for subject in subjects.split():
             for name in (f"mmlu_{subject}", f"mmlu_flan_cot_fewshot_{subject}"):
                 items.append({"task": name, "target": "(B)", "_group": group})
+            items.append({"task": "mmlu", "doc": {"subject": subject}, "target": "B"})
     for target in ["(C)", "True", "No", "valid", "42", "Janet ... #### 18", "\\boxed{3}", ")]"]:
         items.append({"task": "custom_task", "target": target})
     items.append({"task": "custom_task", "target": "some words"})
@@ -165,7 +203,7 @@ def test_shipped_axes_are_the_four_with_the_shared_values(shipped: Taxonomy) -> 
     assert len(shipped.axes["output_constraint"]) == 10
     assert "option_letter" in shipped.axes["output_constraint"]
     assert shipped.axes["task_type"]["knowledge_mcq"].startswith("Multiple-choice")
-    assert len(shipped.rules) == len({r.id for r in shipped.rules}) == 70
+    assert len(shipped.rules) == len({r.id for r in shipped.rules}) == 101
 
 
 def test_every_shipped_rule_matches_a_representative_item(shipped: Taxonomy) -> None:
