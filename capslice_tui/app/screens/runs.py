@@ -23,6 +23,15 @@ def short_metric(metric: str) -> str:
     return short(text, 12)
 
 
+def _tally(s: dict[str, Any] | None) -> str:
+    """The correct/n cell: counts for a micro mean, ``macro of N`` for a macro mean of tasks."""
+    if s is None:
+        return "-"
+    if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
+        return f"macro of {s['n_tasks']}"
+    return count(s["correct"], s["n_samples"])
+
+
 class RunsScreen(CapsliceScreen):
     """Runs table. Enter opens slices; ``c`` marks base then candidate; ``d`` diagnoses.
 
@@ -35,6 +44,8 @@ class RunsScreen(CapsliceScreen):
         "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
+        "v: benchmark scores as micro means (every item weighs the same) or macro means "
+        "(every task weighs the same); the status line says which",
     )
 
     BINDINGS = [
@@ -42,12 +53,21 @@ class RunsScreen(CapsliceScreen):
         Binding("d", "diagnose", "Diagnose", id="runs.diagnose"),
         Binding("r", "reload", "Reload", id="runs.reload"),
         Binding("x", "clear_marks", "Clear marks", show=False, id="runs.clear_marks"),
+        Binding(
+            "v",
+            "toggle_average",
+            "Micro/macro",
+            show=False,
+            id="runs.average",
+            tooltip="Benchmark scores: pooled over items (micro) or mean of task scores (macro)",
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.base: tuple[str, str] | None = None
         self.runs: list[dict[str, Any]] = []
+        self.average = "micro"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,7 +87,7 @@ class RunsScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
     def load_runs(self) -> None:
-        self.post_message(RunsLoaded(self.ws.runs()))
+        self.post_message(RunsLoaded(self.ws.runs(average=self.average)))
 
     def on_runs_loaded(self, message: RunsLoaded) -> None:
         self.runs = message.runs
@@ -91,7 +111,7 @@ class RunsScreen(CapsliceScreen):
                     *([str(run["step"]) if run.get("step") is not None else ""] * has_step),
                     short(bench, 8),
                     pct(s["score"]) if s else "-",
-                    count(s["correct"], s["n_samples"]) if s else "-",
+                    _tally(s),
                     short_metric(s["metric"]) if s else "no samples",
                     status,
                 ]
@@ -108,12 +128,17 @@ class RunsScreen(CapsliceScreen):
             table.move_cursor(row=min(row, len(rows) - 1))
         n_runs = len(self.runs)
         self.set_status(
-            f"{n_runs} run{'s' if n_runs != 1 else ''}"
+            f"{n_runs} run{'s' if n_runs != 1 else ''} · {self.average} means (v)"
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
         )
 
     def action_reload(self) -> None:
+        self.load_runs()
+
+    def action_toggle_average(self) -> None:
+        self.average = "macro" if self.average == "micro" else "micro"
+        self.set_status(f"loading {self.average} means…")
         self.load_runs()
 
     def action_clear_marks(self) -> None:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ...render import AVERAGE_MEANING
 from ..format import (
     cell,
     count,
@@ -39,15 +40,30 @@ AXIS_SHORT = {
 
 
 def slice_detail(row: Any, is_overall: bool, by: str) -> str:
-    """Two lines for the highlighted slice: its full name, then its grouping and figures."""
-    name = "ALL: every item of the run" if is_overall else slice_label(row.key)
+    """Two lines for the highlighted slice: its full name, then its grouping and figures.
+
+    A row of several tasks says how they are weighed (``micro``/``macro``)."""
+    average = getattr(row, "average", "micro")
+    name = (
+        f"ALL: every item of the run, {AVERAGE_MEANING[average]}"
+        if is_overall
+        else slice_label(row.key)
+    )
     grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
     figures = (
         f"by {grouping} · {row.n_items} items · {pct(row.score)} {interval(row.lo, row.hi)}"
-        f" · {count(row.correct, row.n_samples)}"
+        f" · {_tally(row)}"
     )
     mark = warning_mark(row.warning, row.n_items)
     return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
+
+
+def _tally(row: Any) -> str:
+    """The c/n cell: counts for a micro mean, ``macro of N`` for a macro mean of N tasks."""
+    n_tasks = getattr(row, "n_tasks", None) or 0
+    if getattr(row, "average", "micro") == "macro" and n_tasks > 1:
+        return f"macro of {n_tasks}"
+    return count(row.correct, row.n_samples)
 
 
 def pick_ks(ks: list[int], width: int = 80) -> list[int]:
@@ -103,12 +119,22 @@ class SlicesScreen(HandLabelScreen):
         "items: items in the slice; score: the metric over its samples, with 95% CI",
         "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+        "v: ALL and rows of several tasks as micro means (every item weighs the same) or macro "
+        "means (every task weighs the same; c/n then reads 'macro of N' tasks)",
     )
 
     BINDINGS = [
         Binding("g", "cycle_grouping", "Group", id="slices.group"),
         Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
         Binding("s", "cycle_sort", "Sort", id="slices.sort"),
+        Binding(
+            "v",
+            "toggle_average",
+            "Micro/macro",
+            show=False,
+            id="slices.average",
+            tooltip="Rows of several tasks: pooled over items (micro) or mean of task scores",
+        ),
         Binding("l", "label", "Label", id="slices.label", tooltip="Hand-label this slice's items"),
         Binding(
             "y",
@@ -126,6 +152,7 @@ class SlicesScreen(HandLabelScreen):
         self.benchmark = benchmark
         self.by = by
         self.sort = "key"
+        self.average = "micro"
         self.table_data: Any = None
         self.shown: list[Any] = []  # the slice rows in table order (ALL first)
 
@@ -143,17 +170,18 @@ class SlicesScreen(HandLabelScreen):
 
     def _title(self) -> str:
         by = "+".join(AXIS_SHORT.get(a, a) for a in self.by.split(","))
-        return f"sort: {self.sort} · by {by} · {self.run} · {self.benchmark or 'all'}"
+        return (
+            f"sort: {self.sort} · by {by} · {self.average} · {self.run} · {self.benchmark or 'all'}"
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="slices")
     def load_slices(self) -> None:
-        by = self.by
-        self.post_message(
-            SlicesLoaded(self.ws.slices(self.run, benchmark=self.benchmark, by=by), by)
-        )
+        by, average = self.by, self.average
+        table = self.ws.slices(self.run, benchmark=self.benchmark, by=by, average=average)
+        self.post_message(SlicesLoaded(table, by))
 
     def on_slices_loaded(self, message: SlicesLoaded) -> None:
-        if message.by != self.by:
+        if message.by != self.by or getattr(message.table, "average", "micro") != self.average:
             return
         self.table_data = message.table
         self._fill()
@@ -184,7 +212,7 @@ class SlicesScreen(HandLabelScreen):
                 str(r.n_items),
                 pct(r.score),
                 interval(r.lo, r.hi),
-                count(r.correct, r.n_samples),
+                _tally(r),
                 *[pct(r.pass_at_k.get(k, {}).get("score")) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
@@ -231,6 +259,13 @@ class SlicesScreen(HandLabelScreen):
         """Regroup by ``by`` (``task``, an axis or ``axis1,axis2``) and reload."""
         self.by = by
         self.set_status(f"loading slices by {by}…")
+        self.query_one("#title", Static).update(cell(self._title()))
+        self.load_slices()
+
+    def action_toggle_average(self) -> None:
+        """Switch rows of several tasks (and ALL) between micro and macro means; reload."""
+        self.average = "macro" if self.average == "micro" else "micro"
+        self.set_status(f"loading {self.average} means…")
         self.query_one("#title", Static).update(cell(self._title()))
         self.load_slices()
 

@@ -1,0 +1,45 @@
+"""Pilot tests: the runs and slices screens say whether a roll-up is a micro or macro mean,
+and ``v`` switches between them (case ing-04-group-score)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pilot_helpers import SIZE, settle, static_text, table_rows
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.runs import RunsScreen
+from capslice_tui.app.screens.slices import SlicesScreen
+
+
+async def test_runs_screen_names_and_switches_the_average(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, RunsScreen)
+        assert "micro means (v)" in static_text(app, "#status")
+        assert table_rows(app)[0][3:5] == ["74.0%", "37/50"]
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert "macro means (v)" in static_text(app, "#status")
+        # bbh of run base holds two tasks of 25 items: the macro mean is named as such
+        assert table_rows(app)[0][3:5] == ["74.0%", "macro of 2"]
+
+
+async def test_slices_screen_names_and_switches_the_average(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
+        assert "· micro ·" in static_text(app, "#title")
+        assert "micro mean" in static_text(app, "#detail-line")
+        assert table_rows(app)[0][4] == "37/50"
+        await pilot.press("v")
+        await settle(app, pilot)
+        assert "· macro ·" in static_text(app, "#title")
+        assert "macro mean" in static_text(app, "#detail-line")
+        rows = table_rows(app)
+        assert rows[0][0] == "ALL" and rows[0][4] == "macro of 2"
+        assert rows[1][4] == "19/25"  # a row of one task is the same either way
