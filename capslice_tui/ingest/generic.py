@@ -22,9 +22,10 @@ Qwen layout's ``system`` key is a system prompt, not a model). The mapping used 
 in ``ctx.run_meta["field_mapping"]`` (one line per distinct mapping, e.g. ``item id: task_id ·
 sample: completion_id · correctness: passed · response: completion``) so ingest can print it.
 
-Recognised or refused, never guessed: a file with neither a target nor a correctness field, or
-with a sample index but no item id, is refused (``ValueError`` naming ``--field ROLE=KEY``);
-a correctness value outside [0, 1] is a bad line.
+Recognised or refused, never guessed: a file with neither a target nor a correctness field,
+with neither a response nor a correctness field, or with a sample index but no item id, is
+refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value outside [0, 1] is a
+bad line.
 
 Item and sample: rows that share an item id are samples of one item (pass@k). Their sample
 index is the row's sample field when it is an integer; otherwise (no sample field, or ids such
@@ -351,8 +352,9 @@ def read_generic(
     Raises (eagerly, before streaming):
         ValueError: unknown role in ``field_map``; a mapped key absent from a file's first
             row (names file, line and field); ``system`` not among a systems file's systems;
-            a file with neither a target nor a correctness field, or with a sample index but no
-            item id (the message names ``--field ROLE=KEY``).
+            a file with neither a target nor a correctness field, with neither a response nor
+            a correctness field, or with a sample index but no item id (the message names
+            ``--field ROLE=KEY``).
     """
     field_map = validate_field_map(field_map)
     ctx.run_meta["source_files"] = [str(p) for p in files]
@@ -430,6 +432,12 @@ def _check_roles(
             f"scored (looked for target: {', '.join(DEFAULT_KEYS['target'])}; correctness: "
             f"{', '.join(DEFAULT_KEYS['correct'])}); keys: {keys}. Name one with "
             "--field target=KEY or --field correct=KEY"
+        )
+    if layout == "flat" and resolver.key("response") is None and not has_correct:
+        raise ValueError(
+            f"{path}:{line}: no response and no correctness field found, so every sample would "
+            f"be scored wrong (looked for response: {', '.join(DEFAULT_KEYS['response'])}); "
+            f"keys: {keys}. Name it with --field response=KEY"
         )
     sample_key = resolver.key("sample_idx")
     if layout == "flat" and sample_key is not None and resolver.key("doc_id") is None:
@@ -531,7 +539,8 @@ def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
 
 def _doc_exclude(row: dict[str, Any], resolver: _Resolver) -> set[str]:
     """Keys that are not item fields: the roles read (except a question-like prompt, which is
-    the item's question), settings, and every correctness-like field of the sample."""
+    the item's question, and a target that is a worked solution, decided on ``row``), settings,
+    and every correctness-like field of the sample."""
     used = _used(resolver)
     exclude = used | _SETTING_SET | {k for k in DEFAULT_KEYS["correct"] if k in row}
     system_prompt = row.get("system")
@@ -540,6 +549,12 @@ def _doc_exclude(row: dict[str, Any], resolver: _Resolver) -> set[str]:
     prompt_key = resolver.key("prompt")
     if prompt_key in QUESTION_KEYS:
         exclude.discard(prompt_key)
+    target_key = resolver.key("target")
+    target = row.get(target_key) if target_key else None
+    if isinstance(target, str) and clean_generic_target(target) != target:
+        # a worked reference solution ("... <<9*2=18>>18\n#### 18"): the target keeps its
+        # final number, the doc keeps the solution for labelling rules (reasoning steps)
+        exclude.discard(target_key)
     return exclude
 
 
