@@ -53,6 +53,15 @@ class FilterUse:
             text += f"; {len(self.missing)} of {total} tasks did not log it"
         return text
 
+    @property
+    def short_label(self) -> str:
+        """The filter's name for a narrow title: ``strict-match``, or ``primary per task``
+        when the tasks' primary filters differ."""
+        used = set(self.per_task.values())
+        if len(used) == 1:
+            return next(iter(used))
+        return "primary per task" if used else (self.requested or "-")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: every attribute plus ``label``."""
         return {

@@ -210,7 +210,7 @@ async def test_samples_filter_cycles_back_with_capital_f(store_path: Path) -> No
         await settle(app, pilot)
         assert screen.failure_mode == "extraction_failure"
         title = str(screen.query_one("#title", Static).render())
-        assert title.startswith("filter: extraction_failure (fmt!) · ")
+        assert title.startswith("mode: extraction_failure (fmt!) · filter ")
 
 
 def test_filter_text_matches_the_mode_column() -> None:

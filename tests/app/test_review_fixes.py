@@ -175,7 +175,7 @@ async def test_samples_filter_title_and_empty_message(store_path: Path) -> None:
         await pilot.press("f", "f", "f", "f")  # wrong_answer, extraction, truncated, runaway
         await settle(app, pilot)
         assert screen.failure_mode == "runaway"
-        assert text(app, "#title").startswith("filter: runaway · base")
+        assert text(app, "#title").startswith("mode: runaway · filter get-answer · base")
         assert screen.rows == []
         assert text(app, "#status").startswith("no samples with failure mode runaway in this")
 

@@ -7,6 +7,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
@@ -51,6 +52,7 @@ class SamplesScreen(HandLabelScreen):
 
     HELP_TITLE = "Samples"
     HELP_LEGEND = (
+        "title: mode (the failure-mode filter, f/F) · the answer filter the samples are from",
         "doc: the item's index in the benchmark; k: the sample's index for that item",
         "extracted: the answer read from the response (content of the last \\boxed{})",
         "score: ✓ ok = correct, ✗ no = not",
@@ -81,9 +83,12 @@ class SamplesScreen(HandLabelScreen):
         task: str | None = None,
         benchmark: str | None = None,
         failure_mode: str | None = None,
+        filter_name: str | None = None,
     ) -> None:
         super().__init__()
         self.run = run
+        self.filter_name = filter_name  # answer filter; None = each task's primary one
+        self.filter_label = ""  # its name as shown, once the worker has read it
         self.slice_title = title
         self.where = dict(where or {})
         self.slice_task = task
@@ -111,7 +116,8 @@ class SamplesScreen(HandLabelScreen):
         mode = filter_text(self.failure_mode)
         # the filter first: it is what f/F change, and it must never be cut; the slice name
         # last, cut to what is left of the line
-        head = f"filter: {mode} · {self.run} · "
+        answers = f"filter {self.filter_label} · " if self.filter_label else ""
+        head = f"mode: {mode} · {answers}{self.run} · "
         room = max(self.app.size.width - 2 - len(head), 8)
         self.query_one("#title", Static).update(cell(head + short(self.slice_title or "all", room)))
 
@@ -127,8 +133,23 @@ class SamplesScreen(HandLabelScreen):
             failure_mode=mode,
             limit=PAGE,
             after_id=after_id,
+            filter_name=self.filter_name,
         )
+        if not append and not self.filter_label:
+            use = self.ws.filter_use(self.run, self.filter_name, benchmark=self.benchmark)
+            self.post_message(SamplesScreen.FilterNamed(use.short_label))
         self.post_message(SamplesLoaded(rows, more, append, mode))
+
+    class FilterNamed(Message):
+        """The answer filter the samples are read from, as shown in the title."""
+
+        def __init__(self, label: str) -> None:
+            super().__init__()
+            self.label = label
+
+    def on_samples_screen_filter_named(self, message: FilterNamed) -> None:
+        self.filter_label = message.label
+        self._update_title()
 
     def on_samples_loaded(self, message: SamplesLoaded) -> None:
         self.page_loading = False
