@@ -379,6 +379,7 @@ def slices(
         cov = table.overall.pass_at_k.get(table.ks[-1], {}).get("coverage")
         if cov is not None and cov < 1:
             notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
+    notes += table.notes
     emit_table(
         headers,
         rows,

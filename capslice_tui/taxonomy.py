@@ -805,6 +805,92 @@ class Taxonomy:
         ]
 
 
+# --------------------------------------------------------------------------- distinct values
+
+
+@dataclass(frozen=True)
+class IndistinctAxis:
+    """An axis on which every item of a benchmark carries the same value (or none).
+
+    Attributes:
+        benchmark: the benchmark name.
+        axis: the axis.
+        value: the one value its labelled items share; None when no item is labelled.
+        n_items: items of the benchmark.
+        n_unlabelled: items without a label on the axis.
+    """
+
+    benchmark: str
+    axis: str
+    value: str | None
+    n_items: int
+    n_unlabelled: int = 0
+
+    @property
+    def note(self) -> str:
+        """``all 1,319 gsm8k items share task_type=word_problem: this axis cannot tell them
+        apart`` (or the unlabelled variants)."""
+        if self.value is None:
+            return (
+                f"no {self.benchmark} item is labelled on {self.axis} ({self.n_items:,} items): "
+                "this axis cannot tell them apart"
+            )
+        labelled = self.n_items - self.n_unlabelled
+        if self.n_unlabelled:
+            return (
+                f"all {labelled:,} labelled {self.benchmark} items share {self.axis}={self.value} "
+                f"({self.n_unlabelled:,} unlabelled): this axis cannot tell them apart"
+            )
+        return (
+            f"all {self.n_items:,} {self.benchmark} items share {self.axis}={self.value}: "
+            "this axis cannot tell them apart"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict with the ``note`` sentence."""
+        return {
+            "benchmark": self.benchmark,
+            "axis": self.axis,
+            "value": self.value,
+            "n_items": self.n_items,
+            "n_unlabelled": self.n_unlabelled,
+            "note": self.note,
+        }
+
+
+def indistinct_axes(
+    axis: str, counts: Iterable[tuple[str | None, str | None, int]]
+) -> list[IndistinctAxis]:
+    """Benchmarks whose items all carry the same value on ``axis``.
+
+    Args:
+        axis: the axis the counts are for.
+        counts: ``(benchmark, value, n_items)`` rows; value None = unlabelled. Rows of one
+            benchmark and value are added up.
+
+    Returns:
+        One :class:`IndistinctAxis` per benchmark with at least 2 items and at most one
+        labelled value, sorted by benchmark. A benchmark of one item is never reported.
+    """
+    per: dict[str, dict[str | None, int]] = {}
+    for benchmark, value, n in counts:
+        values = per.setdefault(str(benchmark), {})
+        values[value] = values.get(value, 0) + int(n)
+    out = []
+    for benchmark in sorted(per):
+        values = per[benchmark]
+        n_items = sum(values.values())
+        labelled = [v for v in values if v is not None]
+        if n_items < 2 or len(labelled) > 1:
+            continue
+        out.append(
+            IndistinctAxis(
+                benchmark, axis, labelled[0] if labelled else None, n_items, values.get(None, 0)
+            )
+        )
+    return out
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -900,11 +986,13 @@ __all__ = [
     "QUESTION_FIELDS",
     "Label",
     "FieldCondition",
+    "IndistinctAxis",
     "PSEUDO_FIELDS",
     "Rule",
     "Taxonomy",
     "TaxonomyError",
     "default_taxonomy_dir",
+    "indistinct_axes",
     "load_taxonomy",
     "load_taxonomy_file",
     "parse_taxonomy",

@@ -14,7 +14,7 @@ from ..analysis.metrics import slice_score
 from ..render import AVERAGES
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
-from ..taxonomy import Taxonomy, load_taxonomy
+from ..taxonomy import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
 from .ingest import IngestReport, ingest
 
 GROUPINGS = ("task", "benchmark", *AXES)
@@ -113,9 +113,17 @@ class SliceTable:
     ks: list[int]
     samples_per_item: int
     average: str = "micro"
+    indistinct: list[IndistinctAxis] = field(default_factory=list)
+    """Grouped axes on which every item of a benchmark carries the same value."""
+
+    @property
+    def notes(self) -> list[str]:
+        """One sentence per :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``)."""
+        return [d.note for d in self.indistinct]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict: the run, its grouping, the overall row and one row per slice."""
+        """JSON-ready dict: the run, its grouping, the overall row, one row per slice, and the
+        axes that cannot tell a benchmark's items apart (``indistinct_axes``, ``notes``)."""
         return {
             "run": self.run,
             "benchmark": self.benchmark,
@@ -124,6 +132,8 @@ class SliceTable:
             "samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
+            "indistinct_axes": [d.to_dict() for d in self.indistinct],
+            "notes": self.notes,
         }
 
 
@@ -419,7 +429,8 @@ class CoreMixin:
 
         Returns:
             A :class:`SliceTable` whose rows are sorted by grouping key. Items without a label
-            on a grouped axis fall in ``(unlabelled)``.
+            on a grouped axis fall in ``(unlabelled)``. Its ``indistinct`` lists the grouped
+            axes on which every item of a benchmark carries the same value.
 
         Raises:
             ValueError: an unknown ``average``.
@@ -427,6 +438,30 @@ class CoreMixin:
         check_average(average)
         groups = parse_by(by)
         info = self.store.get_run(run)
+        table = self._slice_table(
+            run, info, groups, benchmark, k, filter_name, random_state, average
+        )
+        for axis in groups:
+            if axis in AXES:
+                rows = self.store.slice_count_rows(
+                    info["id"], ["benchmark", axis], benchmark=benchmark, filter_name=filter_name
+                )
+                table.indistinct += indistinct_axes(
+                    axis, ((r["benchmark"], r[axis], r["n_items"]) for r in rows)
+                )
+        return table
+
+    def _slice_table(
+        self,
+        run: str,
+        info: Any,
+        groups: list[str],
+        benchmark: str | None,
+        k: Sequence[str] | None,
+        filter_name: str | None,
+        random_state: int,
+        average: str,
+    ) -> SliceTable:
         counts = self.store.slice_count_rows(
             info["id"], groups, benchmark=benchmark, filter_name=filter_name
         )
