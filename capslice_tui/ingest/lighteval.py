@@ -24,7 +24,8 @@ Two column layouts (lighteval ``logging/info_loggers.py`` ``DetailsLogger.Detail
 Records: ``doc_id`` is ``doc.id`` when set, else the row index in the file; the response is the
 generated text (reasoning traces are split off by :mod:`capslice_tui.ingest.reasoning`; a
 ``reasonings`` entry is kept as the trace); for log-likelihood tasks it is the choice with the
-highest log-likelihood. The target is ``choices[gold_index]`` (``gold`` in the flat layout).
+highest log-likelihood. The target is ``choices[gold_index]`` (``gold`` in the flat layout);
+when several answers are accepted the first is the target and all are kept as ``doc["golds"]``.
 The official score is the document's correctness metric (``acc``, ``em``, ``exact_match``,
 ``extractive_match``, ``qem``, ``pass@1``, ``pass@k`` at k=1, ``prompt_level_strict_acc``, or
 the only 0/1 metric). With several generations per document (``num_samples`` > 1, pass@k, avg@n)
@@ -172,14 +173,12 @@ def _best_choice(logprobs: list[Any], choices: list[Any]) -> str | None:
     return str(choices[best])
 
 
-def _gold_text(choices: list[Any], gold_index: Any) -> str | None:
-    golds: list[str] = []
-    for index in _as_list(gold_index):
-        if isinstance(index, int) and 0 <= index < len(choices):
-            golds.append(str(choices[index]))
-    if not golds:
-        return None
-    return golds[0] if len(golds) == 1 else " | ".join(golds)
+def _golds(choices: list[Any], gold_index: Any) -> list[str]:
+    return [
+        str(choices[index])
+        for index in _as_list(gold_index)
+        if isinstance(index, int) and 0 <= index < len(choices)
+    ]
 
 
 def _row_records(
@@ -199,7 +198,7 @@ def _row_records(
         logprobs = _as_list(response.get("logprobs"))
         prompt = _prompt_text(response.get("input")) or _prompt_text(doc.get("query"))
         query = doc.get("query")
-        target = _gold_text(choices, doc.get("gold_index"))
+        golds = _golds(choices, doc.get("gold_index"))
         doc_id = str(doc.get("id")) if doc.get("id") not in (None, "") else str(row_index)
         config = ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
         if config.max_gen_toks is None and isinstance(doc.get("generation_size"), int):
@@ -221,11 +220,10 @@ def _row_records(
         tokens = []
         prompt = _prompt_text(row.get("full_prompt")) or _prompt_text(row.get("example"))
         query = row.get("example")
-        gold = [g for g in _as_list(_literal(row.get("gold"))) if g is not None]
-        target = (
-            _gold_text(choices, _literal(row.get("gold_index")))
+        golds = (
+            _golds(choices, _literal(row.get("gold_index")))
             if choices
-            else (str(gold[0]) if len(gold) == 1 else " | ".join(map(str, gold)) or None)
+            else [str(g) for g in _as_list(_literal(row.get("gold"))) if g is not None]
         )
         doc_id = str(row_index)
         ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
@@ -233,12 +231,14 @@ def _row_records(
         specifics = _literal(row.get("specifics"))
         if isinstance(specifics, dict):
             item.update({k: v for k, v in specifics.items() if isinstance(v, (str, int, float))})
+    if len(golds) > 1:  # every accepted answer is kept with the item; the first is the target
+        item["golds"] = golds
     base = {
         "task": task,
         "doc_id": doc_id,
         "benchmark": _benchmark(task),
         "prompt": prompt,
-        "target": target,
+        "target": golds[0] if golds else None,
         "doc": item or None,
         "source_file": source,
         "source_line": line,

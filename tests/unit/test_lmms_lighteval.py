@@ -292,6 +292,7 @@ def test_lighteval_details_struct_layout(tmp_path: Path) -> None:
     assert gsm[2].metrics == {"pass@k:k=1&n=2": 0.5} and gsm[3].metrics == {}
     assert gsm[0].metrics == {"extractive_match": 1.0}
     assert gsm[0].benchmark == "gsm8k" and good[0].benchmark == "arc"
+    assert "golds" not in gsm[0].doc
     assert ctx.tasks["gsm8k"].num_fewshot == 5 and ctx.tasks["gsm8k"].until == ["Question:"]
     assert ctx.tasks["gsm8k"].max_gen_toks == 256
     assert ctx.tasks["arc:challenge"].num_fewshot == 25
@@ -311,7 +312,7 @@ def test_lighteval_details_flat_str_layout(tmp_path: Path) -> None:
             "cont_tokens": str([3]),
             "truncated": str([0]),
             "padded": str([0]),
-            "gold": str(["4"]),
+            "gold": str(["4", "four"]),
             "pred_logits": str([]),
             "choices": str([]),
             "gold_index": str([]),
@@ -345,7 +346,7 @@ def test_lighteval_details_flat_str_layout(tmp_path: Path) -> None:
         ("mmlu:food", " B", " B", 1.0, {"acc": 1.0, "acc_norm": 1.0}),
     ]
     assert good[0].prompt == "Q: What is 2+2?\nA:" and good[1].doc["subject"] == "food"
-    assert good[0].doc["query"] == "What is 2+2?"
+    assert good[0].doc["query"] == "What is 2+2?" and good[0].doc["golds"] == ["4", "four"]
 
 
 def test_lighteval_unknown_columns_name_the_file(tmp_path: Path) -> None:
