@@ -130,6 +130,10 @@ REASON_WORDS = {
     "broad_capability": "a broad capability gap over the benchmark's whole domain",
     "mixed_causes": "mixed causes",
     "no_weak_content_slice": "no content slice is weaker than the rest",
+    "no_finer_slice": "the benchmark's items cannot be told apart on the content axes",
+    "evaluation_sensitive": (
+        "the same items score very differently under another evaluation in the store"
+    ),
     "evaluation_changed": "the evaluation itself changed (prompts, few-shot, decoding or scoring)",
 }
 """Diagnosis reason token -> words; an unknown token is shown with spaces for underscores."""

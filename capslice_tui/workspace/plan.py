@@ -593,8 +593,10 @@ class PlanMixin:
             return None, [f"the evaluations of the two runs could not be compared: {text}"]
         verdict = diag.verdict
         if getattr(verdict, "reason", None) == "evaluation_changed":
-            summary = str(getattr(verdict, "summary", "") or "")
-            return summary or "prompts, few-shot, decoding or scoring differ", []
+            causes = [str(c) for c in getattr(verdict, "causes", None) or [] if c]
+            text = causes[0] if causes else str(getattr(verdict, "summary", "") or "")
+            text = text.removeprefix("evaluation changed: ")
+            return text or "prompts, few-shot, decoding or scoring differ", []
         return None, []
 
     def evaluate_intervention(

@@ -248,3 +248,24 @@ def test_real_bbh_intervention_whose_controls_rose_as_much_is_not_confirmed(
     assert round(100 * did["did"], 1) == -3.7 and did["did_low"] < 0
     text = " ".join(_run(bbh_store, "intervention", "show", iid).split())
     assert "change against controls: targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts" in text
+
+
+def test_real_bbh_intervention_across_a_prompt_change_is_unmeasurable(bbh_store: Path) -> None:
+    """Targets that did beat the controls, but the result run was evaluated with another
+    prompt (answer-only -> chain of thought): the outcome cannot be read as the data's."""
+    targets = ["solving_operation=multi_step_arithmetic", "solving_operation=state_update"]
+    new = json.loads(_run(
+        bbh_store, "intervention", "new", "--title", "arithmetic data", "--hypothesis", "h",
+        "--baseline", "bbh-direct", "--benchmark", "bbh",
+        *[a for t in targets for a in ("--target", t)], "--format", "json",
+    ))  # fmt: skip
+    iid = str(new["id"])
+    assert new["control_slices"]  # chosen by default
+    _run(bbh_store, "intervention", "accept", iid)
+    shown = json.loads(_run(bbh_store, "intervention", "link", iid, "--run", "bbh-cot",
+                            "--format", "json"))  # fmt: skip
+    assert shown["verdict"] == "unmeasurable"
+    assert shown["outcome"]["did"]["did_low"] > 0  # the targets did beat the controls
+    reason = shown["outcome"]["reason"]
+    assert reason.startswith("the evaluation changed between the baseline and the result run")
+    assert "answer_only_3shot vs cot_3shot" in reason

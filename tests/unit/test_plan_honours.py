@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from capslice_tui.cli import main
 from capslice_tui.datataxonomy import load_data_taxonomy, parse_catalog, parse_mapping
 from capslice_tui.plan import Plan, build_plan
 from capslice_tui.taxonomy import load_taxonomy
@@ -19,6 +21,7 @@ from capslice_tui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "sample_data" / "catalog.yaml"
+STAT01 = ROOT / "tests" / "fixtures" / "cases" / "stat-01-many-slices"
 
 TAX = load_data_taxonomy()
 CELLS = """
@@ -155,3 +158,26 @@ def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
     assert sum(d.deficit for d in plan.slices) == pytest.approx(0.25)
     assert all(d.included for d in plan.slices) and plan.boosted
     assert plan.warnings[-1].startswith("broad capability gap: the plan targets the whole math")
+
+
+def _cli(store: Path, *args: str) -> Any:
+    res = CliRunner().invoke(main, ["--store", str(store), "--taxonomy", str(STAT01 / "tax"),
+                                    *args])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def test_stat01_many_slices_plan_keeps_the_mixture(tmp_path):
+    """../shared/cases/stat-01-many-slices: -1.2 points, p=0.24, nothing survives BH."""
+    store = tmp_path / "s.db"
+    for run in ("A", "B"):
+        _cli(store, "ingest", str(STAT01 / f"run{run}.jsonl"), "--run", run, "--benchmark", "toy")
+    out = _cli(store, "plan", "--baseline", "A", "--candidate", "B", "--benchmark", "toy",
+               "--catalog", str(CATALOG), "--budget-tokens", "1000000000", "--format", "json")  # fmt: skip
+    plan = json.loads(out.output)
+    assert plan["verdict"] != "data" and not plan["forced"]
+    assert all(c["multiplier"] == pytest.approx(1.0) for c in plan["cells"])
+    assert plan["summary"].startswith("No data boost: the diagnosis is inconclusive")
+    table = _cli(store, "plan", "--baseline", "A", "--candidate", "B", "--benchmark", "toy",
+                 "--catalog", str(CATALOG), "--budget-tokens", "1000000000", "--force")  # fmt: skip
+    assert "FORCED against the diagnosis" in table.output
