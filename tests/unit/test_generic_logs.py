@@ -248,6 +248,16 @@ def test_refuses_a_sample_index_without_item_id(tmp_path: Path) -> None:
     assert "--field doc_id=KEY" in out
 
 
+def test_refuses_a_file_without_response_or_correctness(tmp_path: Path) -> None:
+    # `answer` here is the model's answer, but `gold` ranks first as the target
+    path = write_jsonl(tmp_path / "x.jsonl", [{"id": 1, "gold": "4", "answer": "4"}])
+    with pytest.raises(ValueError, match="no response and no correctness field") as info:
+        read_paths([path])
+    assert "--field response=KEY" in str(info.value)
+    _, good, _ = read(path, field_map={"response": "answer"})
+    assert (good[0].response, good[0].target) == ("4", "4")
+
+
 def test_a_correctness_outside_0_1_is_a_bad_line(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "x.jsonl",
