@@ -291,7 +291,12 @@ def repeated_block(text: str) -> tuple[str, int, int] | None:
             if copies < MIN_LONG_BLOCK_COPIES or (best is not None and copies <= best[1]):
                 continue
             start = i - run + 1  # first unit of the repeated stretch
-            block = " ".join(units[start : start + k])
+            unit = units[start : start + k]
+            if any(
+                k % p == 0 and all(unit[j] == unit[j % p] for j in range(k)) for p in range(1, k)
+            ):
+                continue  # copies of a shorter block: that block is the one to report
+            block = " ".join(unit)
             if len(block) < MIN_BLOCK_CHARS or len(block.split()) < MIN_BLOCK_WORDS:
                 continue
             needed = MIN_LONG_BLOCK_COPIES if len(block) >= LONG_BLOCK_CHARS else MIN_BLOCK_COPIES
@@ -631,9 +636,7 @@ def classify(
         why = (
             "the log says it hit the cap"
             if logged_cap
-            else "no final answer"
-            if final is None
-            else end
+            else " and it ".join(w for w in ("no final answer" if final is None else "", end) if w)
         )
         rest = [e for e in evidence if e != cap]
         return FailureMode(
