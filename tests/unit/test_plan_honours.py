@@ -181,3 +181,31 @@ def test_stat01_many_slices_plan_keeps_the_mixture(tmp_path):
     table = _cli(store, "plan", "--baseline", "A", "--candidate", "B", "--benchmark", "toy",
                  "--catalog", str(CATALOG), "--budget-tokens", "1000000000", "--force")  # fmt: skip
     assert "FORCED against the diagnosis" in table.output
+
+
+GSM8K = ROOT.parent / "shared" / "data" / "gsm8k" / "example_model_solutions.jsonl"
+
+
+def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
+    """GSM8K 175b_verification -> 6b_verification: a broad capability drop over a benchmark
+    whose items all carry the same labels; the plan boosts the school-maths data."""
+    if not GSM8K.is_file():
+        pytest.skip(f"real GSM8K solutions not found at {GSM8K}")
+    store = tmp_path / "g.db"
+    res = CliRunner().invoke(main, ["--store", str(store), "ingest", str(GSM8K), "--run", "gsm",
+                                    "--benchmark", "gsm8k"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, [
+        "--store", str(store), "plan", "--baseline", "gsm/175b_verification",
+        "--candidate", "gsm/6b_verification", "--benchmark", "gsm8k", "--catalog", str(CATALOG),
+        "--budget-tokens", "100000000000", "--format", "json",
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.output)
+    assert (plan["verdict"], plan["reason"], plan["forced"]) == ("data", "broad_capability", False)
+    (domain,) = plan["slices"]
+    assert domain["scope"] == "domain" and domain["n_items"] == 1319
+    assert domain["slice"]["task_type"] == "word_problem"
+    assert domain["deficit"] == pytest.approx((742 - 515) / 1319)
+    assert any(c["multiplier"] > 1 for c in plan["cells"])
+    assert any("the whole gsm8k domain" in w for w in plan["warnings"])
