@@ -33,9 +33,13 @@ as ``"s-3"``) the rows of one item are numbered 0, 1, ... in file order, and the
 how many items were read that way (``ctx.run_meta["reader_notes"]``). doc_id is the line index
 (0-based, counting data rows) when the row has no id.
 
+Rows of a flat file (or of several files) whose ``model``/``checkpoint`` column differs from
+the first row's are bad lines telling to pick one with ``--system``: several models never merge
+into one model's items.
+
 Evaluation settings found in a row (:data:`SETTING_KEYS`: ``prompting``, ``template``,
-``n_shot``, ``temperature``, ``n``, ``seed``...) go to ``SampleRecord.settings``, never to the
-item's doc, so they do not change the item's identity. A question-like prompt field
+``n_shot``, ``temperature``, ``n``, ``seed``...) go to ``SampleRecord.settings`` (numeric CSV
+cells as numbers), never to the item's doc, so they do not change the item's identity. A question-like prompt field
 (``question``, ``problem``, ``input``, ``query``) is also kept in the doc, where it is the item's
 question text; a ``prompt`` field is a prompt only (it may hold a template and few-shot block).
 
@@ -492,13 +496,16 @@ class _SampleNumbering:
     """Sample index of a flat row: its integer sample field, else its order within the item.
 
     Rows without a sample field are numbered 0, 1, ... per (task, filter, item id) in the order
-    read; non-integer sample ids (``"s-3"``) are numbered in order of first appearance.
+    read; non-integer sample ids (``"s-3"``) are numbered in order of first appearance. Also
+    keeps the first row's ``model``/``checkpoint`` value (``model``), so rows of another model
+    are never numbered as more samples of the same items.
     """
 
     def __init__(self) -> None:
         self.next: dict[tuple[str, str, str], int] = {}
         self.named: dict[tuple[str, str, str], dict[str, int]] = {}
         self.by_order = 0
+        self.model: tuple[str, Any] | None = None  # (column, value) of the first flat row
 
     def index(self, task: str, filter_: str, doc_id: str, raw: Any) -> int:
         """Sample index of one row of item ``(task, filter_, doc_id)``; ``raw`` is the row's
@@ -527,7 +534,7 @@ def _used(resolver: _Resolver) -> set[str]:
 def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
     """The row's evaluation settings (:data:`SETTING_KEYS`, and a textual ``system`` prompt)."""
     out = {
-        k: row[k]
+        k: _setting_value(row[k])
         for k in SETTING_KEYS
         if k in row and k not in used and row[k] is not None and not isinstance(row[k], dict | list)
     }
@@ -535,6 +542,25 @@ def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
     if "system" not in used and isinstance(system_prompt, str) and " " in system_prompt.strip():
         out["system"] = system_prompt
     return out or None
+
+
+def _setting_value(value: Any) -> Any:
+    """A setting as its JSON type: CSV cells ``"0.8"``, ``"3"``, ``"true"`` become 0.8, 3, True
+    (so a CSV and a JSONL run of the same evaluation carry equal settings)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.casefold() in ("true", "false"):
+        return text.casefold() == "true"
+    if _INT_RE.fullmatch(text):
+        return int(text)
+    if _FLOAT_RE.fullmatch(text):
+        return float(text)
+    return value
+
+
+_INT_RE = re.compile(r"-?\d+")
+_FLOAT_RE = re.compile(r"-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
 def _doc_exclude(row: dict[str, Any], resolver: _Resolver) -> set[str]:
@@ -584,6 +610,11 @@ def _read_file(
         row_index += 1
         if exclude is None:
             exclude = _doc_exclude(row, resolver)
+        if layout == "flat" and system is None:
+            other = _other_model(row, numbering)
+            if other is not None:
+                yield BadLine(source, line, other)
+                continue
         for role, mapped in field_map.items():
             if mapped not in row and not (
                 layout == "systems" and role in ("response", "correct", "extracted")
@@ -628,6 +659,25 @@ def _read_file(
                         yield record
             except ValueError as exc:
                 yield BadLine(source, line, str(exc))
+
+
+def _other_model(row: dict[str, Any], numbering: _SampleNumbering) -> str | None:
+    """Why a flat row cannot join the run when its ``model``/``checkpoint`` differs from the
+    first row's (several models in one file would merge into one model's items), else None."""
+    if numbering.model is None:
+        column = next((c for c in _SYSTEM_COLUMNS if c in row), None)
+        if column is not None:
+            numbering.model = (column, row[column])
+        return None
+    column, first = numbering.model
+    value = row.get(column)
+    if value == first:
+        return None
+    return (
+        f"field {column!r} is {value!r} but the first row's is {first!r}: the input holds "
+        f"several models, which would merge into one run; ingest one at a time with "
+        f"--system {value}"
+    )
 
 
 def _doc(row: dict[str, Any], exclude: set[str]) -> dict[str, Any]:

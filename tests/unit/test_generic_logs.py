@@ -383,3 +383,29 @@ def test_csv_with_a_byte_order_mark_keeps_its_first_column(tmp_path: Path) -> No
     assert bad == []
     assert [(r.doc_id, r.sample_idx, r.correct) for r in good] == [("T/0", 0, 1.0), ("T/0", 1, 0.0)]
     assert meta["field_mapping"][0].startswith("item id: task_id · sample: completion_id")
+
+
+def test_rows_of_another_model_are_refused_not_merged(tmp_path: Path) -> None:
+    rows = [
+        {"doc_id": 0, "model": "m1", "target": "a", "response": "a"},
+        {"doc_id": 0, "model": "m2", "target": "a", "response": "b"},
+    ]
+    path = write_jsonl(tmp_path / "x.jsonl", rows)
+    _, good, bad = read(path)
+    assert [(r.doc_id, r.sample_idx, r.response) for r in good] == [("0", 0, "a")]
+    assert bad[0].line == 2 and "several models" in bad[0].reason
+    assert "--system m2" in bad[0].reason
+    _, only, bad2 = read(path, system="m2")
+    assert [r.response for r in only] == ["b"] and bad2 == []
+    out = cli(tmp_path / "s.db", "ingest", str(path), "--run", "r", ok=False)
+    assert "--system m2" in out and "Nothing from this ingest was stored" in out
+
+
+def test_csv_settings_are_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,target,response,temperature,n_shot,do_sample,prompting\n1,a,a,0.8,3,true,cot\n"
+    )
+    _, good, _ = read(path)
+    assert good[0].settings == {"prompting": "cot", "n_shot": 3, "temperature": 0.8,
+                                "do_sample": True}  # fmt: skip
