@@ -185,6 +185,16 @@ SETTING_KEYS: tuple[str, ...] = (
 """Row fields that describe the evaluation (prompting, few-shot count, template, decoding) rather
 than the item; read into ``SampleRecord.settings``. A ``system`` field holding text (with
 whitespace) is a system prompt and is read as the setting ``system`` too."""
+NESTED_SETTING_KEYS: tuple[str, ...] = (
+    "generation_config",
+    "gen_kwargs",
+    "generation_kwargs",
+    "sampling_params",
+    "decoding_params",
+    "gen_args",
+)
+"""Row fields holding a dict of decoding settings (vLLM ``sampling_params``, HF
+``generation_config``, lm-eval ``gen_kwargs``); their scalar entries are settings."""
 QUESTION_KEYS: frozenset[str] = frozenset({"question", "problem", "input", "query"})
 """Prompt-role keys that hold the item's question itself (kept in the doc as well)."""
 _SYSTEM_COLUMNS = ("checkpoint", "model")
@@ -532,12 +542,20 @@ def _used(resolver: _Resolver) -> set[str]:
 
 
 def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
-    """The row's evaluation settings (:data:`SETTING_KEYS`, and a textual ``system`` prompt)."""
+    """The row's evaluation settings: :data:`SETTING_KEYS`, the scalar entries of a nested
+    generation config (:data:`NESTED_SETTING_KEYS`, e.g. ``{"sampling_params": {"temperature":
+    0.8}}`` gives ``temperature``), and a textual ``system`` prompt."""
     out = {
         k: _setting_value(row[k])
         for k in SETTING_KEYS
         if k in row and k not in used and row[k] is not None and not isinstance(row[k], dict | list)
     }
+    for key in NESTED_SETTING_KEYS:
+        nested = row.get(key)
+        if key not in used and isinstance(nested, dict):
+            for name, value in nested.items():
+                if value is not None and not isinstance(value, dict | list):
+                    out.setdefault(str(name), _setting_value(value))
     system_prompt = row.get("system")
     if "system" not in used and isinstance(system_prompt, str) and " " in system_prompt.strip():
         out["system"] = system_prompt

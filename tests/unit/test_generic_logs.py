@@ -409,3 +409,15 @@ def test_csv_settings_are_numbers(tmp_path: Path) -> None:
     _, good, _ = read(path)
     assert good[0].settings == {"prompting": "cot", "n_shot": 3, "temperature": 0.8,
                                 "do_sample": True}  # fmt: skip
+
+
+def test_a_nested_generation_config_gives_settings(tmp_path: Path) -> None:
+    row = {
+        "task_id": "t/0",
+        "completion": "x",
+        "passed": True,
+        "sampling_params": {"temperature": 0.8, "top_p": 0.95, "stop": ["\n"]},
+    }
+    meta, good, _ = read(write_jsonl(tmp_path / "x.jsonl", [row]))
+    assert good[0].settings == {"temperature": 0.8, "top_p": 0.95}
+    assert meta["field_mapping"][0].endswith("settings: temperature, top_p")
