@@ -24,6 +24,7 @@ from .render import (
     interval,
     pct,
     shorten,
+    visible,
 )
 
 DEFAULT_STORE = "capslice.db"
@@ -502,16 +503,18 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     for axis in ("background_condition", "task_type", "solving_operation", "output_constraint"):
         fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
     for k, v in fields:
-        click.echo(f"{k:>22}: {v}")
+        click.echo(f"{k:>22}: {visible(v)}")
     if s["question"] or not s["prompt"]:
-        click.echo("\n--- question ---\n" + (s["question"] or "(none)"))
+        click.echo("\n--- question ---\n" + visible(s["question"] or "(none)"))
     if s["prompt"] and s["prompt"] != s["question"]:
-        click.echo("\n--- prompt ---\n" + s["prompt"])
+        click.echo("\n--- prompt ---\n" + visible(s["prompt"]))
     if s.get("reasoning") is not None:
-        click.echo("\n--- reasoning (trace before the answer; not scored) ---\n" + s["reasoning"])
+        click.echo(
+            "\n--- reasoning (trace before the answer; not scored) ---\n" + visible(s["reasoning"])
+        )
         if (s.get("reasoning_chars") or 0) > len(s["reasoning"]):
             click.echo(f"(truncated: original {s['reasoning_chars']} chars)")
-    click.echo("\n--- response ---\n" + (s["response"] or "(empty)"))
+    click.echo("\n--- response ---\n" + visible(s["response"] or "(empty)"))
     if s["response_sha256"]:
         click.echo(
             f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"

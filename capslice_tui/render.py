@@ -5,12 +5,15 @@ it. Percentages always come with counts beside them (``53.2% (133/250)``).
 
 Text is shown verbatim: every cell, header, title and note is handed to Rich as a ``Text``
 (never parsed as console markup or emoji codes), so a run named ``llama2[chat]`` or a response
-holding ``[/INST]``, ``[bold]`` or ``:smile:`` prints as written.
+holding ``[/INST]``, ``[bold]`` or ``:smile:`` prints as written. Control characters in user
+text (an escape sequence in a model's output) are shown as ``\x1b``-style escapes
+(:func:`visible`) instead of being sent to the terminal.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -108,7 +111,7 @@ def emit_table(
         lines.append("| " + " | ".join(headers) + " |")
         lines.append("|" + "|".join("---" for _ in headers) + "|")
         for r in rows:
-            lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
+            lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in r) + " |")
         if notes:
             lines.append("")
             lines += [f"- {n}" for n in notes]
@@ -134,7 +137,7 @@ def emit_table(
         table.add_column(Text(h), no_wrap=not last, min_width=None if last else min(widths[i], 40),
                          overflow="fold" if last else "ellipsis")  # fmt: skip
     for r in rows:
-        table.add_row(*[Text(str(c)) for c in r])
+        table.add_row(*[Text(visible(c)) for c in r])
     console.print(table)
     for n in notes:
         console.print(Text(n))
@@ -150,6 +153,15 @@ def plain_console() -> Console:
         soft_wrap=False,
         width=None if sys.stdout.isatty() else 240,
     )
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: Any) -> str:
+    """``str(text)`` with control characters other than newline and tab written as escapes
+    (``"\\x1b[31m"`` for ESC ``[31m``), so model output never drives the terminal."""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def shorten(text: Any, width: int) -> str:

@@ -79,3 +79,17 @@ def test_emit_table_cells_titles_and_notes_are_verbatim(capsys: pytest.CaptureFi
     emit_table(["h"], [], "table", title="[b]empty[/b]", notes=["[/x]"])
     out = capsys.readouterr().out
     assert "[b]empty[/b]: nothing to show" in out and "[/x]" in out
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "esc.jsonl"
+    path.write_text(
+        json.dumps({"doc_id": 0, "target": "1", "response": "\x1b[2J\x1b[31mred 1\x07"}) + "\n"
+    )
+    store = tmp_path / "e.db"
+    cli(store, "ingest", str(path), "--run", "esc")
+    for args in (("samples", "--run", "esc"), ("samples", "--run", "esc", "--format", "md"),
+                 ("sample", "1")):  # fmt: skip
+        out = cli(store, *args)
+        assert "\x1b" not in out and "\x07" not in out, args
+        assert "\\x1b[2J\\x1b[31mred 1\\x07" in out, args
