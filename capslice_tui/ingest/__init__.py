@@ -86,4 +86,4 @@ def read_paths(
         if not data_files:
             raise ValueError("no JSONL/CSV data files among: " + ", ".join(map(str, files)))
         records = read_generic(data_files, ctx, field_map, system, benchmark)
-    return ctx, split_stream(records)
+    return ctx, split_stream(records, ctx)

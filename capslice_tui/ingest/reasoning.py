@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from capslice_tui.ingest.records import BadLine, SampleRecord
+from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord
 
 # (opening marker, closing marker); the first pair whose closing marker occurs wins
 _PAIRS: tuple[tuple[str, str], ...] = (
@@ -126,8 +126,22 @@ def apply_reasoning(record: SampleRecord) -> SampleRecord:
 
 
 def split_stream(
-    records: Iterator[SampleRecord | BadLine],
+    records: Iterator[SampleRecord | BadLine], ctx: ReadContext | None = None
 ) -> Iterator[SampleRecord | BadLine]:
-    """The records of any reader with :func:`apply_reasoning` applied to each sample."""
+    """The records of any reader with :func:`apply_reasoning` applied to each sample.
+
+    With ``ctx``, once the stream is drawn to its end, a note saying how many samples hold a
+    trace is appended to ``ctx.run_meta["reader_notes"]`` (the ingest report prints it).
+    """
+    with_trace = 0
     for record in records:
-        yield apply_reasoning(record) if isinstance(record, SampleRecord) else record
+        if isinstance(record, SampleRecord):
+            apply_reasoning(record)
+            with_trace += record.reasoning is not None
+        yield record
+    if ctx is not None and with_trace:
+        ctx.run_meta.setdefault("reader_notes", []).append(
+            f"{with_trace} response{'s' if with_trace != 1 else ''} held a reasoning trace "
+            "(<think>...</think> or the like): "
+            "kept apart (capslice sample shows it); the text after it was scored and classified"
+        )

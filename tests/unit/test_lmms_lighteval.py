@@ -144,6 +144,7 @@ def test_ing05_ingest_scores_two_of_three_and_shows_the_trace(tmp_path: Path) ->
     ws = Workspace(store)
     report = ws.ingest([ING05], run="r")
     assert report.runs == {"r": 3} and report.format == "lmms-eval"
+    assert any(n.startswith("1 response held a reasoning trace") for n in report.notes)
     rows, _ = ws.samples("r", limit=10)
     assert sorted((r["doc_id"], r["score"]) for r in rows) == [("0", 1.0), ("1", 0.0), ("2", 1.0)]
     first = ws.sample(next(r["id"] for r in rows if r["doc_id"] == "0"))
