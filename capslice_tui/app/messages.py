@@ -22,12 +22,14 @@ class RunsLoaded(Message):
 
 
 class SlicesLoaded(Message):
-    """``ws.slices(...)`` finished: ``table`` is the SliceTable for grouping ``by``."""
+    """``ws.slices(...)`` finished: ``table`` is the SliceTable for grouping ``by``, read on
+    answer filter ``filter_name`` (None: each task's primary filter)."""
 
-    def __init__(self, table: Any, by: str) -> None:
+    def __init__(self, table: Any, by: str, filter_name: str | None = None) -> None:
         super().__init__()
         self.table = table
         self.by = by
+        self.filter_name = filter_name
 
 
 class SamplesLoaded(Message):

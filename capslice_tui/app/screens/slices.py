@@ -7,6 +7,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...render import AVERAGE_MEANING
@@ -119,6 +120,8 @@ class SlicesScreen(HandLabelScreen):
         "items: items in the slice; score: the metric over its samples, with 95% CI",
         "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+        "f: next answer filter the run logged (strict-match, flexible-extract...), then each "
+        "task's primary one again; the status line names the filter read",
         "v: ALL and rows of several tasks as micro means (every item weighs the same) or macro "
         "means (every task weighs the same; c/n then reads 'macro of N' tasks)",
     )
@@ -127,6 +130,14 @@ class SlicesScreen(HandLabelScreen):
         Binding("g", "cycle_grouping", "Group", id="slices.group"),
         Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
         Binding("s", "cycle_sort", "Sort", id="slices.sort"),
+        Binding(
+            "f",
+            "cycle_filter",
+            "Filter",
+            show=False,
+            id="slices.filter",
+            tooltip="Next answer filter the run logged (strict-match, flexible-extract...)",
+        ),
         Binding(
             "v",
             "toggle_average",
@@ -153,6 +164,9 @@ class SlicesScreen(HandLabelScreen):
         self.by = by
         self.sort = "key"
         self.average = "micro"
+        self.filter_name: str | None = None  # answer filter; None = each task's primary one
+        self.filter_use: Any = None  # FilterUse of the last load: the label and logged filters
+        self.primary_filters: set[str] = set()  # the tasks' primary filters, once read
         self.table_data: Any = None
         self.shown: list[Any] = []  # the slice rows in table order (ALL first)
 
@@ -174,17 +188,54 @@ class SlicesScreen(HandLabelScreen):
             f"sort: {self.sort} · by {by} · {self.average} · {self.run} · {self.benchmark or 'all'}"
         )
 
+    class FilterRead(Message):
+        """``ws.filter_use(...)`` of a load: which answer filter each task is read with."""
+
+        def __init__(self, use: Any) -> None:
+            super().__init__()
+            self.use = use
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="slices")
     def load_slices(self) -> None:
-        by, average = self.by, self.average
-        table = self.ws.slices(self.run, benchmark=self.benchmark, by=by, average=average)
-        self.post_message(SlicesLoaded(table, by))
+        by, average, filter_name = self.by, self.average, self.filter_name
+        use = self.ws.filter_use(self.run, filter_name, benchmark=self.benchmark)
+        self.post_message(SlicesScreen.FilterRead(use))
+        table = self.ws.slices(
+            self.run, benchmark=self.benchmark, by=by, average=average, filter_name=filter_name
+        )
+        self.post_message(SlicesLoaded(table, by, filter_name))
+
+    def on_slices_screen_filter_read(self, message: FilterRead) -> None:
+        if message.use.requested == self.filter_name:
+            self.filter_use = message.use
+        if message.use.requested is None:
+            self.primary_filters = set(message.use.per_task.values())
 
     def on_slices_loaded(self, message: SlicesLoaded) -> None:
         if message.by != self.by or getattr(message.table, "average", "micro") != self.average:
             return
+        if message.filter_name != self.filter_name:
+            return
         self.table_data = message.table
         self._fill()
+
+    def action_cycle_filter(self) -> None:
+        """Read the slices on the next answer filter the run logged (after the last one: each
+        task's primary filter again); reload."""
+        use = self.filter_use
+        if use is None:
+            return
+        if len(use.logged) < 2:
+            self.notify(f"{self.run} logged one answer filter: {use.short_label}", markup=False)
+            return
+        # reading a run's only primary filter by name shows the same table: skip it
+        primary = self.primary_filters if len(self.primary_filters) == 1 else set()
+        order: list[str | None] = [None, *(f for f in use.logged if f not in primary)]
+        index = order.index(self.filter_name) if self.filter_name in order else 0
+        self.filter_name = order[(index + 1) % len(order)]
+        shown = self.filter_name or "primary per task"
+        self.set_status(f"loading slices on filter {shown}…")
+        self.load_slices()
 
     def _sorted_rows(self) -> list[Any]:
         rows = list(self.table_data.rows)
@@ -234,6 +285,10 @@ class SlicesScreen(HandLabelScreen):
         status = f"{len(data.rows)} slices · {data.overall.metric}" + (
             f" · {per_item}" if per_item else ""
         )
+        if self.filter_use is not None:
+            status += f" · filter {self.filter_use.short_label} (f)"
+            if self.filter_use.missing:
+                status += f" ({len(self.filter_use.missing)} tasks lack it)"
         for legend in (" · n<20: small slice, n<10: not tested", " · n<20: small slice"):
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
@@ -291,7 +346,11 @@ class SlicesScreen(HandLabelScreen):
 
         key = {} if event.payload.get("all") else event.payload
         query = samples_query(key, self.benchmark)
-        self.app.push_screen(SamplesScreen(self.run, title=slice_label(key) or "ALL", **query))
+        self.app.push_screen(
+            SamplesScreen(
+                self.run, title=slice_label(key) or "ALL", filter_name=self.filter_name, **query
+            )
+        )
 
     def action_label(self) -> None:
         payload = self.query_one(ResultTable).current_payload
