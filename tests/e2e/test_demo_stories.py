@@ -143,18 +143,38 @@ def test_intervention_recorded_accepted_and_linked_is_confirmed(demo: Path) -> N
     assert again.returncode != 0 and "evaluated" in again.stderr
 
 
-def test_strong_broad_gain_is_called_real_not_weak(demo: Path) -> None:
+def test_strong_broad_gain_is_a_broad_capability_change(demo: Path) -> None:
     diag = json.loads(
         capslice(
             demo, "diagnose", "bbh-base", "bbh-eos-restored", "--benchmark", "bbh",
             "--format", "json",
         ).stdout
     )  # fmt: skip
-    assert diag["verdict"] == "inconclusive" and diag["reason"] == "broad_change"
-    assert diag["direction"] == "gain"
+    # wrong answers turning right across every content slice, same evaluation, no format
+    # change: a broad capability gain, read as data
+    assert diag["verdict"] == "data" and diag["reason"] == "broad_capability"
+    assert diag["direction"] == "gain" and not diag["evaluation"]["changed"]
     assert "above the base by +4.2 points" in diag["summary"]
-    assert "NOT localized in content slices" in diag["summary"]
+    assert "spread across the content slices" in diag["summary"]
     assert "would take about" not in diag["summary"]
+    assert "broad_capability" not in diag["summary"]
+
+
+def test_demo_stories_keep_their_evidence_under_the_evaluation_check(demo: Path) -> None:
+    eos = json.loads(
+        capslice(demo, "diagnose", "bbh-base", "bbh-eos-masked", "--format", "json").stdout
+    )
+    assert eos["verdict"] == "not_data" and eos["reason"] == "format_failures"
+    assert not eos["evaluation"]["changed"] and eos["evaluation"]["n_items"] == 480
+    gate = capslice(
+        demo, "diagnose", "bbh-base", "bbh-eos-masked", "--fail-on", "not_data", ok=False
+    )
+    assert gate.returncode == 4 and "exit code 4" in gate.stdout
+    assert capslice(demo, "diagnose", "bbh-base", "bbh-eos-masked", "--fail-on", "data",
+                    ok=False).returncode == 0  # fmt: skip
+    math = capslice(demo, "diagnose", "math-base", "--benchmark", "math", "--fail-on", "data",
+                    ok=False)  # fmt: skip
+    assert math.returncode == 5, math.stderr
 
 
 def test_default_controls_exclude_slices_holding_target_items(demo: Path) -> None:
