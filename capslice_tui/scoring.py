@@ -222,8 +222,8 @@ class Extraction:
         answer: the answer text as written (not normalised), or None when no step found one.
         step: the step's name (``last 'Answer:' statement``, ``last \\boxed{}``,
             ``last '####'``, ``bare letter``...), with what was left out of the text when
-            that mattered (``; text after '[/INST]' ignored``, ``, after </think>``); None
-            when nothing was found.
+            that mattered (``, after the reasoning trace``, ``; text after '[/INST]'
+            ignored``); None when nothing was found.
     """
 
     answer: str | None
@@ -444,7 +444,7 @@ _PREFIX_KEYWORDS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
         (word, 0, _LOCAL_PREFIX_RE)
         for word in (
             "antwort réponse reponse respuesta risposta resposta jawaban jawapan jibu idahun "
-            "idáhùn ìdáhùn àdáhùn antwoord svar vastaus odpowied odpověď odpoved răspuns raspuns "
+            "idáhùn ìdáhùn àdáhùn antwoord svar vastaus odpowied odpov răspuns raspuns "
             "cevap sagot câu cau đáp ответ відповідь απάντηση 正解 উত্তর उत्तर الإجابة الجواب "
             "إجابة คำตอบ پاسخ תשובה"
         ).split()

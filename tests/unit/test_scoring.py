@@ -163,6 +163,9 @@ def test_score_reasons_and_targets() -> None:
     ("target", "expected"),
     [
         ("(A)", "option_letter"),
+        ("D", "option_letter"),  # GPQA / MMLU-Pro bare letter
+        ("J", "option_letter"),
+        ("K", "free_text"),  # beyond ten options: not assumed to be a letter
         ("Yes", "yes_no"),
         ("no", "yes_no"),
         ("False", "true_false"),
@@ -249,3 +252,41 @@ def test_integer_answers_inside_latex_boxes_are_numbers() -> None:
     assert answers_match("$561$", "561", "integer")
     assert not answers_match("$\\boxed{562}$", "561", "integer")
     assert score("So the answer is $\\boxed{561}$.", "561", "integer").correct
+
+
+def test_lenient_step_names_the_rule_and_the_cut() -> None:
+    from capslice_tui.scoring import ExtractedAnswer, Extraction, extract_lenient_step
+
+    assert extract_lenient_step("Answer: A?\nANSWER: C", "option_letter") == Extraction(
+        "C", "last 'ANSWER:' statement"
+    )
+    assert extract_lenient_step("x\n#### 72\ny\n#### 18", "final_number") == Extraction(
+        "18", "last '####'"
+    )
+    assert extract_lenient_step("<think>#### 3</think>#### 4</s>#### 5", "integer") == Extraction(
+        "4", "last '####', after the reasoning trace; text after '</s>' ignored"
+    )
+    cut = extract_lenient_step("The answer is 7.\nUser: The answer is 9.", "integer", ["User:"])
+    assert cut == Extraction("7", "last 'answer is' statement; text after 'User:' ignored")
+    assert extract_lenient_step("nothing here", "integer") == Extraction(None, None)
+    answer = extract_lenient("So the answer is (B).", "option_letter")
+    assert isinstance(answer, ExtractedAnswer) and answer == "B"
+    assert answer.step == "last 'answer is' statement"
+    assert score("Answer: C", "C", "option_letter", mode="lenient") == ScoreResult(
+        "C", True, "match", "last 'Answer:' statement"
+    )
+
+
+def test_exact_arithmetic_is_exact_and_bounded() -> None:
+    from fractions import Fraction
+
+    from capslice_tui.scoring import _exact_value
+
+    assert _exact_value("\\frac{1}{2^{99}}") == Fraction(1, 2**99)
+    assert _exact_value("-\\dfrac{3}{4} + 0.25") == Fraction(-1, 2)
+    assert _exact_value("5!") == 120 and _exact_value("2 \\cdot 3^{2}") == 18
+    assert _exact_value("\\frac12") == Fraction(1, 2)
+    assert _exact_value("x + 1") is None and _exact_value("\\sqrt{2}") is None
+    assert _exact_value("1/0") is None  # no ZeroDivisionError escapes
+    assert _exact_value("2^{10^{10}}") is None  # refused, not computed
+    assert _exact_value("9000!") is None
