@@ -757,11 +757,22 @@ def _flat_record(
         if not extracted_key or row.get(extracted_key) is None
         else str(row[extracted_key]),
         correct=correct,
-        metrics={} if correct is None else {"correct": correct},
+        metrics=_score_metrics(row, key("correct"), correct),
         doc=_doc(row, exclude),
         finish_reason=row.get(key("finish_reason") or "") or None,
         n_output_tokens=_int_or_none(row.get(key("n_output_tokens") or "")),
     )
+
+
+def _score_metrics(
+    row: dict[str, Any], correct_key: str | None, correct: float | None
+) -> dict[str, float | None]:
+    """The row's logged score as a metric. ``{"correct": None}`` when the correctness cell is
+    there but NaN/N/A/empty: the ingest then counts the sample as missing instead of scoring
+    it itself; ``{}`` when the row has no correctness field at all."""
+    if not correct_key or correct_key not in row:
+        return {}
+    return {"correct": correct}
 
 
 def _systems_records(
@@ -786,7 +797,7 @@ def _systems_records(
             if not extracted_key or entry.get(extracted_key) is None
             else str(entry[extracted_key]),
             correct=correct,
-            metrics={} if correct is None else {"correct": correct},
+            metrics=_score_metrics(entry, correct_key, correct),
             doc=doc,
             system=None if system is not None else name,
         )
@@ -831,7 +842,7 @@ def _parallel_records(
             response=None if text is None else str(text),
             extracted=None if extracted is None else str(extracted),
             correct=correct,
-            metrics={} if correct is None else {"correct": correct},
+            metrics={} if correct_list is None else {"correct": correct},
             doc=doc,
             finish_reason=finish,
             n_output_tokens=_int_or_none(tokens),

@@ -303,3 +303,16 @@ def test_nfc_and_nfd_questions_are_one_item(ws: Workspace, tmp_path: Path) -> No
     (a,), _ = ws.samples("nfc")
     (b,), _ = ws.samples("nfd")
     assert a["item_id"] == b["item_id"]
+
+
+def test_generic_na_score_is_missing_not_rescored(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "preds.jsonl"
+    rows = [
+        {"id": 0, "question": "9+9?", "answer": "18", "response": "18", "correct": True},
+        {"id": 1, "question": "9+8?", "answer": "17", "response": "16", "correct": False},
+        {"id": 2, "question": "9+7?", "answer": "16", "response": "16", "correct": "N/A"},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = ws.ingest([path], run="gen", benchmark="arith")
+    assert report.n_missing_score == 1 and report.scored_by_capslice == 0
+    assert overall(ws, "gen") == (1, 2, 0.5)
