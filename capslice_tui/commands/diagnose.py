@@ -223,6 +223,12 @@ FAIL_ON_HELP = (
 )
 @click.option("--allow-mismatch", is_flag=True, help="Same as --same-evaluation.")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON_CODES)), default=None, help=FAIL_ON_HELP)
+@click.option(
+    "--filter",
+    "filter_name",
+    default=None,
+    help="Read the runs on this answer filter instead of each task's primary one.",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -235,6 +241,7 @@ def diagnose(
     same_evaluation: bool,
     allow_mismatch: bool,
     fail_on: str | None,
+    filter_name: str | None,
     fmt: str,
 ) -> None:
     """Verdict for a change (BASE CAND) or a weakness (RUN alone): data, not_data or inconclusive.
@@ -250,11 +257,19 @@ def diagnose(
     """
     if fail_on == "regression" and cand is None:
         raise click.UsageError("--fail-on regression needs two runs: BASE CAND")
+    other = cand or reference
+    label = (
+        obj.ws.filter_pair_label(base, other, filter_name, benchmark=benchmark)
+        if other
+        else obj.ws.filter_use(base, filter_name, benchmark=benchmark).label
+    )
     result = obj.ws.diagnose(
         base, cand, benchmark=benchmark, reference=reference,
-        same_evaluation=same_evaluation or allow_mismatch,
+        same_evaluation=same_evaluation or allow_mismatch, filter_name=filter_name,
     )  # fmt: skip
     diag = result.to_dict()
+    diag["filter"] = label
+    diag.setdefault("notes", []).append(f"answers read on {label}")
     gate = gate_status(result.decision(), fail_on) if fail_on else None
     if gate is not None:
         diag["gate"] = gate

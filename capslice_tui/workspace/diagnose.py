@@ -354,8 +354,10 @@ class _Outcomes:
     item: np.ndarray
 
 
-def _outcomes(store: Store, run_id: int, benchmark: str | None) -> _Outcomes:
-    rows = store.sample_outcomes(run_id, benchmark)
+def _outcomes(
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None
+) -> _Outcomes:
+    rows = store.sample_outcomes(run_id, benchmark, filter_name)
     return _Outcomes(
         keys=[(r["task"], r["item_id"], r["sample_idx"]) for r in rows],
         score=np.array([r["score"] for r in rows], dtype=float),
@@ -596,7 +598,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
 
     def _item_evaluations(
-        self, run_id: int, benchmark: str | None
+        self, run_id: int, benchmark: str | None, filter_name: str | None = None
     ) -> tuple[dict[Any, dict[str, Any]], bool]:
         """Per item of a run (primary filter, first sample): what defines its evaluation —
         the stored settings over the task's settings, the filter, the task and the prompt
@@ -616,7 +618,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 d.update(stored[r["settings_hash"]])
                 recorded = True
             d["task"] = r["task"]
-            d["filter"] = r["primary_filter"]
+            d["filter"] = filter_name or r["primary_filter"]
             if r["prompt_hash"]:
                 d["prompt"] = r["prompt_hash"]
             out[r["item_id"]] = d
@@ -629,6 +631,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         item_ids: Sequence[Any],
         benchmark: str | None,
         samples: tuple[np.ndarray, np.ndarray] | None = None,
+        filter_name: str | None = None,
     ) -> Any:
         """How two runs' evaluations of the given shared items differ
         (:class:`analysis.evaluation.EvaluationCheck`). ``samples``: samples per item of each
@@ -637,8 +640,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
         from ..analysis.evaluation import compare_evaluations
 
-        b_eval, b_none = self._item_evaluations(base_id, benchmark)
-        c_eval, c_none = self._item_evaluations(cand_id, benchmark)
+        b_eval, b_none = self._item_evaluations(base_id, benchmark, filter_name)
+        c_eval, c_none = self._item_evaluations(cand_id, benchmark, filter_name)
         b_rows, c_rows = [], []
         for i, item in enumerate(item_ids):
             b, c = dict(b_eval.get(item) or {}), dict(c_eval.get(item) or {})
@@ -683,6 +686,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,
+        filter_name: str | None = None,
     ) -> Diagnosis:
         """Verdict (``data`` / ``not_data`` / ``inconclusive``) with checkable evidence.
 
@@ -703,6 +707,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             allow_mismatch: kept for scripts; the same as ``same_evaluation``.
             same_evaluation: read the change as content although the evaluations differ (the
                 verdict says it assumed so).
+            filter_name: read every run on this answer filter instead of each task's primary
+                one.
 
         Raises:
             ValueError: unknown runs or no shared items.
@@ -714,10 +720,12 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         b_run = self.store.get_run(base)
         notes: list[str] = []
         if cand is None:
-            return self._weakness(b_run, benchmark, reference, q, min_size, random_state)
+            return self._weakness(
+                b_run, benchmark, reference, q, min_size, random_state, filter_name
+            )
         c_run = self.store.get_run(cand)
-        bo = _outcomes(self.store, b_run["id"], benchmark)
-        co = _outcomes(self.store, c_run["id"], benchmark)
+        bo = _outcomes(self.store, b_run["id"], benchmark, filter_name)
+        co = _outcomes(self.store, c_run["id"], benchmark, filter_name)
         b_index = {k: i for i, k in enumerate(bo.keys)}
         pairs = [(b_index[k], j) for j, k in enumerate(co.keys) if k in b_index]
         if not pairs:  # same documents under other task names
@@ -740,8 +748,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         b_total = _per_item_total(bo, ub)
         c_total = _per_item_total(co, ub)
         evaluation = self.evaluation_check(
-            b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total)
-        )
+            b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
+            filter_name=filter_name,
+        )  # fmt: skip
         if evaluation.changed and same_evaluation:
             notes.append(
                 "read as the same evaluation on request (--same-evaluation), although "
@@ -752,7 +761,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
             random_state=random_state,
         )  # fmt: skip
-        slice_tests = self._slice_tests(base, cand, benchmark, q, min_size, random_state)
+        slice_tests = self._slice_tests(
+            base, cand, benchmark, q, min_size, random_state, filter_name
+        )
         tasks = {k[0] for k in bo.keys}
         bench = benchmark or _single(
             {t["benchmark"] for t in self.store.run_tasks(b_run["id"]) if t["task"] in tasks}
@@ -812,8 +823,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         )  # fmt: skip
 
     def _slice_tests(
-        self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int
-    ) -> list[dict[str, Any]]:
+        self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int,
+        filter_name: str | None = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
         """Per-task paired tests of ``cand`` against ``base`` (``compare`` rows, BH at ``q``);
         by task_type when the runs have fewer than two tasks in common. Evaluation differences
         are judged by the caller, so mismatches are allowed here."""
@@ -821,7 +833,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         for by in ("task", "task_type"):
             rows = self.compare(
                 base, cand, benchmark=benchmark, by=by, allow_mismatch=True, q=q,
-                min_size=min_size, random_state=seed,
+                min_size=min_size, random_state=seed, filter_name=filter_name,
             ).rows  # fmt: skip
             if len(rows) >= 2:
                 break
@@ -865,6 +877,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     def _other_evaluations(
         self, run: dict[str, Any], benchmark: str | None, weak: Sequence[Any],
         masks: dict[str, np.ndarray], item_ids: np.ndarray, q: float, min_size: int, seed: int,
+        filter_name: str | None = None,
     ) -> list[Any]:  # fmt: skip
         """Other runs holding this run's items evaluated differently (weakness mode): the
         paired difference on the shared items and, for each weak slice, whether the other
@@ -877,12 +890,13 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         sharing = self.store.runs_sharing_items(run["id"], benchmark)
         for other_id, _n in sorted(sharing.items(), key=lambda t: (-t[1], names.get(t[0], ""))):
             try:
-                al = align_runs(self.store, run["id"], other_id, None)
+                al = align_runs(self.store, run["id"], other_id, None, filter_name)
             except ValueError:
                 continue
             check = self.evaluation_check(
-                run["id"], other_id, al.item_ids.tolist(), None, (al.base_n, al.cand_n)
-            )
+                run["id"], other_id, al.item_ids.tolist(), None, (al.base_n, al.cand_n),
+                filter_name=filter_name,
+            )  # fmt: skip
             if not check.changed:
                 continue
             res = paired_compare(al.base_n, al.base_c, al.cand_n, al.cand_c, random_state=seed,
@@ -912,7 +926,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
     def _weakness(
         self, run: dict[str, Any], benchmark: str | None, reference: str | None,
-        q: float, min_size: int, seed: int,
+        q: float, min_size: int, seed: int, filter_name: str | None = None,
     ) -> Diagnosis:  # fmt: skip
         from ..analysis.decompose import (
             decompose_weakness,
@@ -922,7 +936,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         )
         from ..analysis.verdict import verdict_for_weakness
 
-        o = _outcomes(self.store, run["id"], benchmark)
+        o = _outcomes(self.store, run["id"], benchmark, filter_name)
         if not o.keys:
             raise ValueError(
                 f"run {run['name']} has no scored samples"
@@ -936,7 +950,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         evaluation: dict[str, Any] | None = None
         if reference is not None:
             ref_run = self.store.get_run(reference)
-            r = _outcomes(self.store, ref_run["id"], benchmark)
+            r = _outcomes(self.store, ref_run["id"], benchmark, filter_name)
             r_item: dict[Any, list[float]] = {}
             for key, s in zip(r.keys, r.score, strict=True):
                 r_item.setdefault(key[1], []).append(s)
@@ -970,7 +984,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             )  # fmt: skip
             check = self.evaluation_check(
                 self.store.get_run(reference)["id"], run["id"], ids.tolist(), benchmark,  # type: ignore[arg-type]
-                (ref_items[0], n),
+                (ref_items[0], n), filter_name=filter_name,
             )  # fmt: skip
             evaluation = check.to_dict()
             if check.changed:
@@ -994,7 +1008,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 for axis, value in s.slice.predicates:
                     mask &= item_labels[axis] == value
                 masks[s.label] = mask
-        others = self._other_evaluations(run, benchmark, weak_slices, masks, ids, q, min_size, seed)
+        others = self._other_evaluations(
+            run, benchmark, weak_slices, masks, ids, q, min_size, seed, filter_name
+        )
         bench = benchmark or _single({t["benchmark"] for t in self.store.run_tasks(run["id"])})
         verdict = verdict_for_weakness(
             weak, search,

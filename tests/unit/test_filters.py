@@ -121,3 +121,18 @@ def test_tasks_without_the_filter_are_named(tmp_path: Path) -> None:
     assert ws.filter_use("r").label == "filter strict-match (primary)"
     table = ws.slices("r", filter_name="flexible-extract")
     assert [r.key["task"] for r in table.rows] == ["gsm8k"]
+
+
+def test_diagnose_reads_the_filter_asked_for(store: str) -> None:
+    primary = json.loads(cli(store, "diagnose", "base", "cand", "--format", "json"))
+    assert primary["filter"] == "filter strict-match (primary)"
+    assert primary["failure_modes"]["base"]["correct"] == 8
+    assert primary["failure_modes"]["cand"]["correct"] == 5
+    out = cli(store, "diagnose", "base", "cand", "--filter", "flexible-extract", "--format", "json")
+    flexible = json.loads(out)
+    assert flexible["filter"] == "filter flexible-extract"
+    assert "answers read on filter flexible-extract" in flexible["notes"]
+    assert flexible["failure_modes"]["base"]["correct"] == 12
+    assert flexible["failure_modes"]["cand"]["correct"] == 12
+    weakness = cli(store, "diagnose", "base", "--filter", "flexible-extract")
+    assert "note: answers read on filter flexible-extract" in weakness
