@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.text import Text
 
+from ..render import visible
+
 BAR_CHAR = "█"
 
 
@@ -74,8 +76,9 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
 
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:
-    """A table cell as ``Text`` (never parsed as markup), optionally cut to ``width``."""
-    text = "" if value is None else str(value)
+    """A table cell as ``Text`` (never parsed as markup; control characters shown as escapes,
+    :func:`capslice_tui.render.visible`), optionally cut to ``width``."""
+    text = "" if value is None else visible(value)
     if width is not None:
         text = short(text, width)
     return Text(text, style=style, no_wrap=True)

@@ -67,3 +67,24 @@ def test_ingest_screen_report_names_the_field_mapping_and_notes() -> None:
     assert lines[0] == "fields: item id: task_id · sample: completion_id · correctness: passed"
     assert f"{RUN}: 12 new samples (12 read, format jsonl)" in lines
     assert lines[-1] == "note: 2 items have several rows and no sample index"
+
+
+async def test_control_characters_are_shown_as_escapes(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "esc.jsonl"
+    path.write_text(json.dumps({"doc_id": 0, "target": "1", "response": "\x1b[31mred 1"}) + "\n")
+    store = tmp_path / "s.db"
+    ws = Workspace(store)
+    ws.ingest([path], run="esc")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(SamplesScreen("esc"))
+        await settle(app, pilot)
+        cells = [cell for row in rows(app) for cell in row]
+        assert any(c.startswith("\\x1b[31mred") for c in cells), cells
+        assert not any("\x1b" in c for c in cells)
+        app.push_screen(SampleDetailScreen(ws.samples("esc", limit=1)[0][0]["id"]))
+        await settle(app, pilot)
+        assert "\\x1b[31mred 1" in text(app, "#response")

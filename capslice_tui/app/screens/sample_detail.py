@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
+from ...render import visible
 from ..format import sample_name, verdict_mark
 from ..messages import SampleLoaded
 from .base import CapsliceScreen
@@ -19,11 +20,12 @@ AXES = ("background_condition", "task_type", "solving_operation", "output_constr
 
 
 def _text(value: Any) -> str:
+    """A field as plain text; control characters shown as escapes (never sent to the terminal)."""
     if value is None:
         return "(none)"
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, indent=1)
-    return str(value)
+    return visible(value)
 
 
 class SampleDetailScreen(CapsliceScreen):

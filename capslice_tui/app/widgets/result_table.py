@@ -10,6 +10,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...render import visible
+
 
 class ResultTable(DataTable):
     """DataTable of ``Text`` cells; each row keeps a payload the screen gets back on Enter.
@@ -89,7 +91,7 @@ class ResultTable(DataTable):
     def append_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:
         """Add rows after the current ones, keeping the cursor where it is."""
         cells = [
-            [c if isinstance(c, Text) else Text(str(c), no_wrap=True) for c in row]
+            [c if isinstance(c, Text) else Text(visible(c), no_wrap=True) for c in row]
             for _, row in rows
         ]
         self._payloads.extend(p for p, _ in rows)
