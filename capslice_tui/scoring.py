@@ -1120,7 +1120,10 @@ def _math_verify_equal(answer: str, target: str) -> bool:
 
 
 def _relatively_close(gold: object, pred: object) -> bool:
-    """False when both are numbers whose values differ by more than 1e-6 relative."""
+    """False when both are numbers whose values differ by more than 1e-6 relative.
+
+    Computed with sympy at 40 significant digits (Python floats would turn 2^-99999 into 0).
+    """
     import sympy
 
     if not (isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr)):
@@ -1128,11 +1131,13 @@ def _relatively_close(gold: object, pred: object) -> bool:
     if not (gold.is_number and pred.is_number):
         return True
     try:
-        a, b = complex(sympy.N(gold, 40)), complex(sympy.N(pred, 40))
+        a, b = sympy.N(gold, 40), sympy.N(pred, 40)
+        scale = sympy.Max(sympy.Abs(a), sympy.Abs(b))
+        if scale == 0:
+            return True
+        return bool(sympy.Abs(a - b) <= scale * sympy.Float("1e-6", 40))
     except (TypeError, ValueError, OverflowError):
         return True
-    scale = max(abs(a), abs(b))
-    return scale == 0 or abs(a - b) <= 1e-6 * scale
 
 
 def answers_match(answer: str | None, target: str | None, output_constraint: str) -> bool:
