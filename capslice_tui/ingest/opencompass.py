@@ -270,7 +270,8 @@ def _record(
         response=_response_text(entry.get("prediction")),
         extracted=None if pred is None or isinstance(pred, list) else str(pred),
         correct=correct_value,
-        metrics={} if correct_value is None else {"correct": correct_value},
+        # a logged but NaN/"N/A" score stays a None metric: the ingest counts it as missing
+        metrics={} if correct is None else {"correct": correct_value},
         system=model,
         source_file=str(path),
         source_line=line,

@@ -316,3 +316,19 @@ def test_generic_na_score_is_missing_not_rescored(ws: Workspace, tmp_path: Path)
     report = ws.ingest([path], run="gen", benchmark="arith")
     assert report.n_missing_score == 1 and report.scored_by_capslice == 0
     assert overall(ws, "gen") == (1, 2, 0.5)
+
+
+def test_opencompass_nan_score_is_missing_not_rescored(ws: Workspace, tmp_path: Path) -> None:
+    work = tmp_path / "20240101_120000"
+    preds = work / "predictions" / "m"
+    results = work / "results" / "m"
+    preds.mkdir(parents=True)
+    results.mkdir(parents=True)
+    entries = {str(i): {"origin_prompt": f"Q{i}", "prediction": "No", "gold": "No"} for i in (0, 1)}
+    (preds / "bbh-navigate.json").write_text(json.dumps(entries))
+    details = [{"pred": "No", "answer": "No", "correct": True}, {"pred": "No", "correct": "N/A"}]
+    (results / "bbh-navigate.json").write_text(json.dumps({"score": 100.0, "details": details}))
+    report = ws.ingest([work], run="oc")
+    assert report.n_missing_score == 1 and report.scored_by_capslice == 0
+    (name,) = report.runs
+    assert overall(ws, name) == (1, 1, 1.0)
