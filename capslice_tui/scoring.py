@@ -70,6 +70,7 @@ tasks each) within 0.1 points; the extraction corpus is ``tests/unit/test_extrac
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -207,6 +208,7 @@ _HEDGE_RE = re.compile(
 _BOXED_LETTER_RE = re.compile(r"^\s*(?:\\text(?:bf)?\{)?\s*\(?([A-Za-z])\)?\s*\}?\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|。|\n")
 _MATH_SPAN_RE = re.compile(r"\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
+_HUGE_RE = re.compile(r"\^\s*\{?\s*[-+]?\d{5,}|\d{5,}\s*!")
 _TIME_RE = re.compile(
     r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:\\text\{\s*|\\mathrm\{\s*)?"
     r"(?:([ap])\.?\s*m\.?)?\s*\}?$",
@@ -1099,12 +1101,18 @@ def _math_scalar_equal(left: str, right: str) -> bool:
 def _math_verify_equal(answer: str, target: str) -> bool:
     """math-verify equivalence, its numeric "equal" checked to a relative 1e-6.
 
-    The signal-based timeout is used only on the main thread.
+    The signal-based timeout is used only on the main thread; elsewhere math-verify has no
+    timeout, so expressions with an exponent or factorial of 5+ digits (``2^{100000000}``)
+    are not handed to it (they compare as text only). Its log warnings (timeouts, "timeout
+    disabled") are silenced: a timeout or parse failure is a non-match, not a message.
     """
+    if _HUGE_RE.search(answer) or _HUGE_RE.search(target):
+        return False
     try:
         from math_verify import parse, verify
     except ImportError:  # pragma: no cover - math-verify is a declared dependency
         return False
+    logging.getLogger("math_verify").setLevel(logging.ERROR)
     on_main = threading.current_thread() is threading.main_thread()
     timeout = 5 if on_main else None
     try:
