@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...report import evidence_value
+from ...report import evaluation_lines, evidence_value
 from ..format import cell, count, pct, points, pvalue, slice_label
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
@@ -31,21 +31,34 @@ SLICE_COLUMNS = ("slice", "items", "score c/n", "deficit", "p adj", "top mode")
 
 
 REASON_TEXT = {
+    "evaluation_changed": "the evaluation changed: prompts, few-shot, decoding or scoring",
+    "format_failures": "format and termination failures carry the change",
+    "localized_wrong_answers": "wrong answers, localized in a few content slices",
+    "broad_capability": "a broad capability change: wrong answers across the domain",
     "weak_evidence": "the evidence is too weak to decide",
-    "broad_change": "a real change, but broad: not localized in content slices",
     "format_concentrated": "format failures concentrated in a few content slices",
     "mixed_causes": "wrong answers and format failures both carry the change",
+    "no_weak_content_slice": "no content slice is significantly weaker",
+    "no_finer_slice": "the items cannot be told apart on the axes",
+    "evaluation_sensitive": "the weak slices change with the prompting",
+}
+PATTERN_TEXT = {
+    "concentrated": "concentrated",
+    "spread": "spread",
+    "mixed": "neither concentrated nor spread",
+    "no_change": "no slice moves",
+    "single_slice": "one slice only: items not told apart",
 }
 
 
 def verdict_banner(verdict: str, reason: str | None = None) -> Text:
-    """The verdict in large plain letters inside a box of ``=`` (no colour needed), with the
-    reason of an inconclusive verdict on the line below."""
+    """The verdict in large plain letters inside a box of ``=`` (no colour needed), with its
+    reason in plain words on the line below."""
     words = "VERDICT: " + VERDICT_TEXT.get(verdict, verdict.upper())
     spaced = " ".join(words)
     rule = "=" * (len(spaced) + 4)
     text = f"{rule}\n| {spaced} |\n{rule}"
-    if verdict == "inconclusive" and reason in REASON_TEXT:
+    if reason in REASON_TEXT:
         text += f"\n({REASON_TEXT[reason]})"
     return Text(text, style="bold", no_wrap=True)
 
@@ -111,8 +124,9 @@ def slice_score(s: dict[str, Any]) -> str:
 def spread_text(how: Any) -> str:
     """One axis's spread entry (a word, or a dict with pattern and counts) as one line."""
     if not isinstance(how, dict):
-        return str(how)
-    text = str(how.get("pattern", "?"))
+        return PATTERN_TEXT.get(str(how), str(how))
+    pattern = str(how.get("pattern", "?"))
+    text = PATTERN_TEXT.get(pattern, pattern)
     if "slices_moving" in how:
         text += f" ({how['slices_moving']}/{how.get('slices_eligible', '?')} slices moving"
         if how.get("top_value") is not None:
@@ -204,6 +218,11 @@ class DiagnoseScreen(CapsliceScreen):
         what = f"{data.get('base')} → {data.get('cand')}" if data.get("cand") else data.get("base")
         summary.append(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
         summary.append(f"{data.get('summary') or ''}\n")
+        checked = evaluation_lines(data)
+        if checked:
+            summary.append("\nevaluation of the shared items\n", style="bold")
+            for line in checked:
+                summary.append(f"  - {line}\n")
         causes = data.get("causes") or []
         if causes:
             summary.append("\ncauses\n", style="bold")
