@@ -43,3 +43,22 @@ async def test_slices_screen_names_and_switches_the_average(store_path: Path) ->
         rows = table_rows(app)
         assert rows[0][0] == "ALL" and rows[0][4] == "macro of 2"
         assert rows[1][4] == "19/25"  # a row of one task is the same either way
+
+
+def test_ingest_report_says_what_was_added_and_warns() -> None:
+    from capslice_tui.app.screens.ingest import report_text
+
+    text = report_text(
+        {
+            "runs": {"r": 1},
+            "read_per_run": {"r": 3},
+            "n_read": 3,
+            "format": "lm-eval",
+            "warnings": ["group toy: the results file reports acc (none) = 0.50"],
+            "notes": ["1 exact repeat of an earlier sample counted once"],
+        }
+    )
+    lines = text.splitlines()
+    assert "r: 1 new samples (3 read, format lm-eval)" in lines
+    assert "warning: group toy: the results file reports acc (none) = 0.50" in lines
+    assert "note: 1 exact repeat of an earlier sample counted once" in lines

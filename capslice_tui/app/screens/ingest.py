@@ -54,12 +54,14 @@ def parse_step(text: str) -> int | None:
 
 def report_text(report: dict[str, Any]) -> str:
     """An ``IngestReport.to_dict()`` as plain lines (field mapping of generic logs, runs, new
-    samples, format, bad lines, notes)."""
+    samples, format, bad lines, warnings, notes). A re-ingest says what it added, beside what
+    it read."""
     lines = [f"fields: {line}" for line in report.get("fields", [])]
+    read_per_run = report.get("read_per_run") or {}
     for name, n_new in report.get("runs", {}).items():
         lines.append(
-            f"{name}: {n_new} new samples ({report.get('n_read', 0)} read, "
-            f"format {report.get('format') or '?'})"
+            f"{name}: {n_new} new samples ({read_per_run.get(name, report.get('n_read', 0))} "
+            f"read, format {report.get('format') or '?'})"
         )
     if report.get("scored_by_capslice"):
         lines.append(
@@ -69,6 +71,7 @@ def report_text(report: dict[str, Any]) -> str:
     n_bad = report.get("n_bad", 0)
     lines.append(f"{n_bad} bad lines skipped" if n_bad else "no bad lines")
     lines.extend(bad_lines_text(report.get("bad", []), n_bad))
+    lines.extend(f"warning: {warning}" for warning in report.get("warnings", []))
     lines.extend(f"note: {note}" for note in report.get("notes", []))
     return "\n".join(lines)
 
@@ -236,8 +239,10 @@ class IngestScreen(CapsliceScreen):
         result.scroll_visible()
         # Off the inputs, so the next keys are commands, not text typed into a field.
         self.query_one("#ingest-back", Button).focus()
+        n_new = sum((message.report.get("runs") or {}).values())
         self.set_status(
-            f"done: {message.report.get('n_read', 0):,} records read · Esc: back to runs"
+            f"done: {n_new:,} new samples, {message.report.get('n_read', 0):,} records read"
+            " · Esc: back to runs"
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
