@@ -104,3 +104,22 @@ async def test_opened_on_a_run_previews_it(tmp_path: Path, monkeypatch: pytest.M
         await pilot.press("x")  # nothing running: says so, changes nothing
         await settle(app, pilot)
         assert app.screen.previewed is not None
+
+
+async def test_e_on_the_runs_screen_previews_the_highlighted_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = old_rule_store(tmp_path, monkeypatch)
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert isinstance(app.screen, RescoreScreen)
+        assert "r1: 8 of 12 samples would change" in static_text(app, "#rescore-report")
+        await pilot.press("y")
+        await settle(app, pilot)
+        await pilot.press("q")  # back to the runs screen, which reloads
+        await settle(app, pilot)
+        assert not isinstance(app.screen, RescoreScreen)
+    assert Workspace(store).slices("r1").overall.lenient == pytest.approx(9 / 12)

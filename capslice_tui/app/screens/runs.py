@@ -46,6 +46,8 @@ class RunsScreen(CapsliceScreen):
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
         "v: benchmark scores as micro means (every item weighs the same) or macro means "
         "(every task weighs the same); the status line says which",
+        "e: re-score the highlighted run's stored responses with the current extraction "
+        "(preview first)",
     )
 
     BINDINGS = [
@@ -60,6 +62,14 @@ class RunsScreen(CapsliceScreen):
             show=False,
             id="runs.average",
             tooltip="Benchmark scores: pooled over items (micro) or mean of task scores (macro)",
+        ),
+        Binding(
+            "e",
+            "rescore",
+            "Re-score",
+            show=False,
+            id="runs.rescore",
+            tooltip="Re-score the run's stored responses with the current extraction (preview)",
         ),
     ]
 
@@ -181,6 +191,15 @@ class RunsScreen(CapsliceScreen):
         from .compare import CompareScreen
 
         self.app.push_screen(CompareScreen(base[0], current[0], benchmark=current[1]))
+
+    def action_rescore(self) -> None:
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None:
+            self.notify("highlight a run first", markup=False)
+            return
+        from .rescore import RescoreScreen
+
+        self.app.push_screen(RescoreScreen(payload[0]))
 
     def action_diagnose(self) -> None:
         current = self._current()
