@@ -599,6 +599,11 @@ def taxonomy_apply(obj: Ctx) -> None:
     """Re-run the taxonomy rules on every stored item (hand labels keep precedence)."""
     changes = obj.ws.apply_taxonomy()
     click.echo(f"{changes} rule labels changed")
+    if changes:
+        click.echo(
+            "answer extraction follows each item's output_constraint label: "
+            "`capslice rescore --run RUN`\nre-scores a run's stored responses with the new labels"
+        )
 
 
 def _register_extensions() -> None:
