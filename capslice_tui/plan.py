@@ -62,13 +62,15 @@ a longer training run) lifts the controls as much as the targets, and its DiD is
 
 Verdicts, in this order:
 
+- ``unmeasurable`` when the evaluation changed between the baseline and the result run
+  (``evaluation_changed`` given by the caller: prompts, few-shot, decoding or scoring differ),
+  so the runs do not measure the same thing and no change can be put down to the data;
 - ``harmful``: some control slice dropped by at least ``tolerance`` (default 2 points) and is
   significant after correction;
 - ``inconclusive``: no target slice has enough items to test;
 - ``unmeasurable``: no control slice (none given, or none with items outside the targets, or
   fewer than ``min_size`` control items): without controls a target gain cannot be told from a
-  change that lifts everything; or the evaluation changed between the baseline and the result
-  run (``evaluation_changed`` given by the caller), so the runs do not measure the same thing;
+  change that lifts everything;
 - ``confirmed``: every tested target slice improved significantly (its own paired test, BH)
   **and** beat the controls significantly (its DiD interval lies above 0). Requiring every
   target to pass is an intersection-union test (Berger 1982, Technometrics 24:295), so no
@@ -588,6 +590,10 @@ def build_plan(
             )
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
+    domain = bool(decisions) and all(d.scope == "domain" for d in decisions)
+    what = (
+        f"label groups of the whole {benchmark or 'benchmark'} domain" if domain else "weak slices"
+    )
     if gate is not None:
         fix = (
             "fix the non-data cause first" if verdict == "not_data"
@@ -606,7 +612,7 @@ def build_plan(
         )
     else:
         summary = (
-            f"{len(included)} of {len(decisions)} weak slices boost {len(boosted)} of "
+            f"{len(included)} of {len(decisions)} {what} boost {len(boosted)} of "
             f"{len(cells)} cells (largest multiplier "
             f"{max(c.multiplier for c in boosted if c.base_weight > 0):.2f}x); "
             f"{len(decisions) - len(included)} excluded; untouched cells keep their proportions."
@@ -991,8 +997,8 @@ def evaluate_outcome(
         tolerance: control regression that counts as harm (proportion, default 0.02).
         q: false discovery rate for BH across all target and control slices.
         evaluation_changed: a sentence saying how the evaluation differs between the runs
-            (prompts, few-shot, decoding, scoring); it makes a confirmed or refuted outcome
-            ``unmeasurable``.
+            (prompts, few-shot, decoding, scoring); it makes the outcome ``unmeasurable``
+            whatever the slices did (checked first).
 
     Returns:
         :class:`Outcome` (verdict rules in the module docstring; changes in proportions).
@@ -1121,6 +1127,12 @@ def _verdict(
     def name(r: SliceOutcome) -> str:
         return " & ".join(f"{a}={v}" for a, v in r.slice.items())
 
+    if evaluation_changed:
+        return "unmeasurable", (
+            f"the evaluation changed between the baseline and the result run "
+            f"({evaluation_changed}), so the two runs do not measure the same thing"
+            + (f"; {did_text(pooled.to_dict())}" if pooled is not None else "")
+        )
     harmed = [
         r for r in rows
         if r.role == "control" and r.significant and r.diff <= -tolerance
@@ -1143,12 +1155,6 @@ def _verdict(
         return "unmeasurable", (
             f"no control slice ({why}): without controls a target gain cannot be told from a "
             "change that lifts every slice (a new prompt, more training)"
-        )
-    if evaluation_changed:
-        return "unmeasurable", (
-            f"the evaluation changed between the baseline and the result run "
-            f"({evaluation_changed}), so the two runs do not measure the same thing; "
-            f"{did_text(pooled.to_dict())}"
         )
     gains = ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in targets)
     vs = did_text(pooled.to_dict())

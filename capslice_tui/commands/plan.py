@@ -323,7 +323,8 @@ def intervention_new(
 def intervention_list(obj: Ctx, status: str | None, fmt: str) -> None:
     """List interventions, newest first."""
     data = obj.ws.interventions(status)
-    rows = [[r["id"], r["status"], r["verdict"] or "-", r["title"], r["baseline_run"],
+    rows = [[r["id"], r["status"], r["verdict"] or "-",
+             r["title"] + (" [plan forced]" if r.get("plan_forced") else ""), r["baseline_run"],
              r["result_run"] or "-", r["author"], r["updated_at"]] for r in data]  # fmt: skip
     emit_table(["id", "status", "verdict", "title", "baseline", "result", "author", "updated"],
                rows, fmt, payload=data)  # fmt: skip

@@ -111,6 +111,11 @@ def test_an_evaluation_change_makes_the_outcome_unmeasurable():
                            bn, bc, cn, cc, evaluation_changed="prompts differ")  # fmt: skip
     assert out.verdict == "unmeasurable" and "evaluation changed" in out.reason
     assert "prompts differ" in out.reason
+    # nor can a control drop be put down to the data when the evaluation changed
+    labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(200, 100, 40)])
+    args = ([{"task_type": "target"}], [{"task_type": "control0"}], labels, bn, bc, cn, cc)
+    assert evaluate_outcome(*args).verdict == "harmful"
+    assert evaluate_outcome(*args, evaluation_changed="prompts differ").verdict == "unmeasurable"
 
 
 def test_regression_claims_and_their_warning():

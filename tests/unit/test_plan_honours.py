@@ -142,6 +142,11 @@ def test_the_facade_asks_the_diagnosis_of_the_same_pair(math_ws, monkeypatch):
     assert rec["plan_forced"] == 1 and rec["plan"]["forced"] is True
     hist = math_ws.intervention(rec["id"])["history"]
     assert any(h["field"] == "plan" and h["new_value"].startswith("FORCED") for h in hist)
+    store = str(math_ws.store.path)
+    listed = CliRunner().invoke(main, ["--store", store, "intervention", "list"]).output
+    assert "t [plan forced]" in listed
+    shown = CliRunner().invoke(main, ["--store", store, "intervention", "show", str(rec["id"])])
+    assert "FORCED against its diagnosis" in " ".join(shown.output.split())
 
 
 def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
@@ -203,9 +208,13 @@ def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
     assert res.exit_code == 0, res.output
     plan = json.loads(res.output)
     assert (plan["verdict"], plan["reason"], plan["forced"]) == ("data", "broad_capability", False)
-    (domain,) = plan["slices"]
-    assert domain["scope"] == "domain" and domain["n_items"] == 1319
-    assert domain["slice"]["task_type"] == "word_problem"
-    assert domain["deficit"] == pytest.approx((742 - 515) / 1319)
+    # every label group of the benchmark's items, weighted by its share of the items
+    domain = plan["slices"] + plan["excluded"]
+    assert {d["scope"] for d in domain} == {"domain"}
+    assert sum(d["n_items"] for d in domain) == 1319
+    assert sum(d["deficit"] for d in domain) == pytest.approx((742 - 515) / 1319)
+    assert {d["slice"]["background_condition"] for d in domain} == {"school_math"}
     assert any(c["multiplier"] > 1 for c in plan["cells"])
     assert any("the whole gsm8k domain" in w for w in plan["warnings"])
+    assert plan["excluded"] == []  # every label group reaches a rule (school-math-background)
+    assert " label groups of the whole gsm8k domain boost " in plan["summary"]
