@@ -103,8 +103,8 @@ class PlanMixin:
             baseline: run name; benchmark: benchmark to diagnose.
             catalog: a path or a loaded :class:`Catalog`.
             budget_tokens: training tokens for the new mixture.
-            candidate: a later run; when given, the change diagnosis drives the plan and a
-                ``not_data`` verdict yields no boost.
+            candidate: a later run; when given, the change diagnosis of ``baseline ->
+                candidate`` drives the plan (else the weakness diagnosis of ``baseline``).
             reference: reference run for weakness mode (see ``diagnose``).
             max_multiplier, max_epochs, strength, min_wrong_answer_share, q: see
                 :func:`capslice_tui.plan.build_plan`.
