@@ -7,6 +7,7 @@ from typing import Any
 from .render import count, interval, pct, pvalue
 
 BAR_WIDTH = 24
+TEST_NAMES = {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}
 
 
 def bar(value: float, scale: float, width: int = BAR_WIDTH) -> str:
@@ -201,7 +202,8 @@ def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
         rows,
     )
     lines.append(
-        f"{cmp['n_tested']} slices tested ({cmp['rows'][0]['test'] if cmp['rows'] else '-'}); "
+        f"{cmp['n_tested']} slices tested "
+        f"({TEST_NAMES.get(cmp['rows'][0]['test'], cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "
         f"Benjamini-Hochberg at q={cmp['q']}; `worse*`/`better*` = significant after correction."
     )
     return lines + [""] + [f"- {n}" for n in cmp["notes"]] + [""]
@@ -211,10 +213,10 @@ def report_markdown(
     runs: dict[str, dict[str, Any]],
     comparisons: list[tuple[str, dict[str, Any]]],
     diag: dict[str, Any],
-    gate: dict[str, Any] | None = None,
+    gates: list[dict[str, Any]] | None = None,
 ) -> str:
     """The whole review report: runs, comparisons by task and by each axis, the diagnosis;
-    ``gate`` (``workspace.diagnose.gate_status``) adds the CI exit condition."""
+    ``gates`` (:func:`gate_status` results) add the CI exit conditions."""
     base, cand = diag["base"], diag["cand"]
     lines = [
         f"# capslice report: {cand} vs {base}"
@@ -229,8 +231,9 @@ def report_markdown(
             for r in runs.values()
         ],
     )  # fmt: skip
-    if gate is not None:
-        lines += [f"**CI gate**: {gate['text']}.", ""]
+    if gates:
+        lines += ["**CI gate** (`capslice diagnose BASE CAND --fail-on CONDITION`):", ""]
+        lines += [f"- {g['text']}" for g in gates] + [""]
     lines += diagnosis_markdown(diag)
     lines += ["## Paired comparisons", ""]
     for title, cmp in comparisons:
@@ -257,15 +260,15 @@ def gate_status(decision: Any, fail_on: str) -> dict[str, Any]:
         if decision.mode != "change":
             raise ValueError("--fail-on regression needs two runs (BASE CAND)")
         holds = decision.significant_drop
-        what = "a significant drop (overall paired test p < 0.05)"
+        what = "a significant drop: overall paired test p < 0.05"
     else:
         holds = decision.verdict == fail_on
         what = f"the verdict is {fail_on}"
     code = FAIL_ON_CODES[fail_on] if holds else 0
     text = (
-        f"--fail-on {fail_on}: the condition ({what}) holds, exit code {code}"
+        f"--fail-on {fail_on} ({what}): holds, exit code {code}"
         if holds
-        else f"--fail-on {fail_on}: the condition ({what}) does not hold, exit code 0"
+        else f"--fail-on {fail_on} ({what}): does not hold, exit code 0"
     )
     return {"condition": fail_on, "holds": holds, "exit_code": code, "text": text}
 

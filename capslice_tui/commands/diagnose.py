@@ -280,7 +280,7 @@ def diagnose(
 
         click.echo("\n".join(diagnosis_markdown(diag)))
         if gate is not None:
-            click.echo(f"\n**CI gate**: {gate['text']}.")
+            click.echo(f"\n**CI gate**: {gate['text']}")
     else:
         print_diagnosis(diag)
         if gate is not None:

@@ -300,6 +300,7 @@ class Diagnosis:
     evaluation: dict[str, Any] | None = None  # EvaluationCheck.to_dict() of the two runs
     overall_p: float | None = None  # change mode: p of the overall paired test
     other_evaluations: list[dict[str, Any]] = field(default_factory=list)
+    explained_slices: list[dict[str, Any]] = field(default_factory=list)  # nesting/overlap
 
     def decision(self) -> DiagnosisVerdict:
         """The verdict, reason and what a caller acts on, as a typed result."""
@@ -338,6 +339,7 @@ class Diagnosis:
             "direction": self.direction,
             "evaluation": self.evaluation,
             "other_evaluations": self.other_evaluations,
+            "explained_slices": self.explained_slices,
             "notes": self.notes,
         }
 
@@ -542,12 +544,15 @@ def _paired_rows(
     item_c: np.ndarray,
     k: int | None,
     seed: int,
+    directions: Sequence[int] = (-1, 1),
 ) -> list[dict[str, Any]]:
-    """Rows of the significant paired slices (``decompose.PairedSliceSearch``), for JSON, the
-    report and the plan: ``deficit`` is the candidate's change (cand − base, negative = the
-    candidate is weaker), ``score`` the candidate's score on the slice."""
+    """Rows of the significant paired slices (``decompose.PairedSliceSearch``) that overlap
+    does not explain away, moving in ``directions`` (-1 drop, +1 gain), most significant
+    first; for JSON, the report and the plan: ``deficit`` is the candidate's change
+    (cand − base, negative = the candidate is weaker), ``score`` the candidate's score."""
     rows = []
-    for s in search.significant:
+    kept = {s.label for d in directions for s in search.kept(d)}
+    for s in [s for s in search.significant if s.label in kept]:
         mask = search.masks[s.label]
         r = s.result
         moved = sum(s.mode_counts.values())
@@ -572,7 +577,6 @@ def _paired_rows(
             "p_value": s.p_value,
             "p_adjusted": s.p_adj,
             "significant": True,
-            "nested_note": s.note,
             "wrong_answer_share": s.mode_counts.get("wrong_answer", 0) / (moved or 1),
             "dominant_failure_mode": dominant,
             "mode_counts": s.mode_counts,
@@ -584,6 +588,11 @@ def _paired_rows(
         row["combinations"] = _combinations(mask, item_n, item_c, item_labels)
         rows.append(row)
     return rows
+
+
+def _explained(search: Any) -> list[dict[str, Any]]:
+    """Significant slices that overlap or nesting explains, with why (JSON-ready)."""
+    return [s.to_dict() for s in search.significant if s.note is not None]
 
 
 def slice_score_k(n: np.ndarray, c: np.ndarray, k: int, seed: int) -> dict[str, float]:
@@ -778,6 +787,13 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
         )  # fmt: skip
         slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
+        explained = _explained(search)
+        if explained:
+            notes.append(
+                f"{len(explained)} further significant slice(s) are explained by overlap with "
+                "the slices listed (their other items show no significant change); JSON key "
+                "'explained_slices'"
+            )
         shift = [
             {
                 "mode": m,
@@ -820,6 +836,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             n_tested=search.n_tested, notes=notes,
             direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
             evaluation=evaluation.to_dict(), overall_p=overall.p_value,
+            explained_slices=explained,
         )  # fmt: skip
 
     def _slice_tests(
@@ -851,10 +868,11 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     ) -> str:
         """The Markdown review report of ``cand`` against ``base`` (see ``capslice_tui.report``).
 
-        ``fail_on`` (``regression``, ``not_data`` or ``data``): the report states whether the
-        CI gate of ``capslice diagnose --fail-on`` holds and its exit code.
+        The report states the CI gate of ``capslice diagnose --fail-on``: for ``fail_on``
+        (``regression``, ``not_data`` or ``data``) whether it holds and its exit code, or, when
+        not given, the same for each of the three conditions.
         """
-        from ..report import gate_status, report_markdown
+        from ..report import FAIL_ON_CODES, gate_status, report_markdown
 
         diag = self.diagnose(
             base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch,
@@ -871,8 +889,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             )
             for by in ("task", *AXES, "task_type,solving_operation")
         ]
-        gate = gate_status(diag.decision(), fail_on) if fail_on else None
-        return report_markdown(runs, comparisons, diag.to_dict(), gate=gate)
+        conditions = [fail_on] if fail_on else list(FAIL_ON_CODES)
+        gates = [gate_status(diag.decision(), c) for c in conditions]
+        return report_markdown(runs, comparisons, diag.to_dict(), gates=gates)
 
     def _other_evaluations(
         self, run: dict[str, Any], benchmark: str | None, weak: Sequence[Any],
@@ -992,7 +1011,10 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                     f"the reference run {reference} evaluated these items differently: "
                     + check.summary()
                 )
-            slices = _paired_rows(search, item_labels, n, c, n_max if n_max > 1 else None, seed)
+            slices = _paired_rows(
+                search, item_labels, n, c, n_max if n_max > 1 else None, seed, (-1,)
+            )
+            explained = _explained(search)
             weak_slices = search.kept(-1)
             masks = search.masks
         else:
@@ -1003,6 +1025,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             )
             weak_slices = list(search.slices)
             masks = {}
+            explained = [s.to_dict() | {"note": s.note} for s in search.dropped]
             for s in weak_slices:
                 mask = np.ones(n.size, dtype=bool)
                 for axis, value in s.slice.predicates:
@@ -1042,7 +1065,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             failure_modes={run["name"]: _mode_counts(o.modes)},
             failure_mode_shift=[], axes=axes, spread={}, slices=slices,
             n_tested=search.n_tested, notes=notes, evaluation=evaluation,
-            other_evaluations=[x.to_dict() for x in others],
+            other_evaluations=[x.to_dict() for x in others], explained_slices=explained,
         )  # fmt: skip
 
 

@@ -282,3 +282,16 @@ def test_gate_codes_are_distinct_and_only_when_the_condition_holds() -> None:
         gate_status(_Decision("data", mode="weakness"), "regression")
     with pytest.raises(ValueError, match="expected one of"):
         gate_status(_Decision("data"), "flaky")
+
+
+def test_report_states_each_exit_condition(tmp_path: Path) -> None:
+    ws = _ingest_stat01(tmp_path)
+    text = ws.report("A", "B")
+    assert "**CI gate** (`capslice diagnose BASE CAND --fail-on CONDITION`):" in text
+    for cond in ("regression", "not_data", "data"):
+        assert f"- --fail-on {cond} (" in text
+    assert text.count("does not hold, exit code 0") == 3
+    assert "Slices with a significant paired change (0 of 40 distinct slices" in text
+    one = ws.report("A", "B", fail_on="regression")
+    assert one.count("- --fail-on ") == 1
+    assert "mcnemar-exact" not in text
