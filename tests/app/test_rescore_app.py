@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pilot_helpers import SIZE, settle, static_text, table_rows
@@ -123,3 +126,56 @@ async def test_e_on_the_runs_screen_previews_the_highlighted_run(
         await settle(app, pilot)
         assert not isinstance(app.screen, RescoreScreen)
     assert Workspace(store).slices("r1").overall.lenient == pytest.approx(9 / 12)
+
+
+class PausingFacade:
+    """The real facade, except that ``rescore`` writes one sample per batch and, on writing,
+    stops at its third batch until the test lets it go (so the test can press ``x`` while
+    the re-score is part-written)."""
+
+    def __init__(self, real: Workspace) -> None:
+        self.real = real
+        self.paused = threading.Event()
+        self.go = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def rescore(self, run: str, *, dry_run: bool = False, progress: Any = None,
+                should_cancel: Any = None) -> Any:  # fmt: skip
+        polls = {"n": 0}
+
+        def pause_then_ask() -> bool:
+            polls["n"] += 1
+            if not dry_run and polls["n"] == 8:
+                self.paused.set()
+                self.go.wait(10)
+            return bool(should_cancel and should_cancel())
+
+        return rescore_module.rescore_run(
+            self.real.store, run, dry_run=dry_run, batch_size=1, progress=progress,
+            should_cancel=pause_then_ask,
+        )  # fmt: skip
+
+
+async def test_x_cancels_a_running_rescore_and_the_store_is_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = old_rule_store(tmp_path, monkeypatch)
+    facade = PausingFacade(Workspace(store))
+    app = make_app(store, workspace=facade)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(RescoreScreen("r1"))
+        await settle(app, pilot)
+        await pilot.press("y")
+        assert await asyncio.to_thread(facade.paused.wait, 10)
+        await pilot.press("x")
+        facade.go.set()
+        await settle(app, pilot)
+        assert "cancelled; nothing was changed" in static_text(app, "#status")
+        assert app.screen.busy is False
+    overall = Workspace(store).slices("r1").overall
+    assert overall.lenient == pytest.approx(4 / 12)  # the written batches were restored
+    rows, _ = Workspace(store).samples("r1", failure_mode="extraction_failure")
+    assert rows == []
