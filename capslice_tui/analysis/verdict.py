@@ -27,9 +27,10 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
 4. ``data`` when ``wrong_share >= WRONG_SHARE`` (60%), so format and termination are ruled
    out (and the evaluation by rule 0):
 
-   - localized when the content pattern is ``concentrated``, or when the overall change is
-     not significant but some content slice moving with it survives the correction; the
-     slices (paired test, BH, nesting collapsed) are named;
+   - localized when the content pattern is ``concentrated``; or when some content slice
+     moving with the change survives the correction and either the overall change is not
+     significant or the pattern is ``mixed`` (neither concentrated nor spread); the slices
+     (paired test, BH, overlap and nesting collapsed) are named;
    - otherwise, when the overall change is significant, a broad capability change: the
      summary says where it is spread (per-axis slices moving with it; where the candidate
      loses most and where it wins, from the per-task paired tests), or that the benchmark
@@ -890,8 +891,10 @@ def _broad_capability(
     slice_tests: Sequence[Mapping[str, Any]] | None,
     uninformative: Mapping[str, str] | None,
     benchmark: str | None,
+    assumed: bool = False,
 ) -> tuple[str, list[Evidence]]:
-    """Summary of a significant change of wrong answers that no slice localises."""
+    """Summary of a significant change of wrong answers that no slice localises. ``assumed``:
+    the evaluations differ and the user said to read them as the same."""
     total = dec.total_change
     drop = total < 0
     b, c = overall.base, overall.cand
@@ -907,9 +910,14 @@ def _broad_capability(
         f"A broad capability {'drop, a data problem' if drop else 'gain, from the model'}: "
         "the candidate is "
         f"{'below' if drop else 'above'} the base by {_pts(total)} ({counts}; {test}). "
-        f"{_upper_first(_split_text(dec, 'wrong'))}; no format, termination or evaluation cause "
-        "explains it, so it is a change in what the model answers, not in how it was "
-        "evaluated."
+        f"{_upper_first(_split_text(dec, 'wrong'))}; "
+        + (
+            "no format or termination cause explains it, so, with the evaluations taken as "
+            "the same, it is a change in what the model answers."
+            if assumed
+            else "no format, termination or evaluation cause explains it, so it is a change in "
+            "what the model answers, not in how it was evaluated."
+        )
     )
     if _no_finer_slice(uninformative, dec.content_axes):
         where = (
@@ -1042,7 +1050,9 @@ def verdict_for_change(
         return Verdict("not_data", assumed + summary, causes, evidence, content_kept,
                        "format_failures")  # fmt: skip
     if wrong_share >= WRONG_SHARE:
-        localized = pattern == "concentrated" or (content_kept and not significant)
+        localized = pattern == "concentrated" or bool(
+            content_kept and (not significant or pattern == "mixed")
+        )
         if localized:
             if content_kept:
                 where = _names(content_kept)
@@ -1054,14 +1064,16 @@ def verdict_for_change(
                 )
             return Verdict(
                 "data",
-                assumed + f"A data problem: {_split_text(dec, 'wrong')}; the {direction} is "
+                assumed
+                + f"{'A data problem' if total < 0 else 'A content gain, from the model'}: "
+                f"{_split_text(dec, 'wrong')}; the {direction} is "
                 f"{_pattern_text(pattern) if pattern == 'concentrated' else 'localized'}, in "
                 f"{where}.",
                 [], evidence, content_kept, "localized_wrong_answers",
             )  # fmt: skip
         if significant:
             summary, broad_ev = _broad_capability(dec, overall, slice_tests, uninformative,
-                                                  benchmark)  # fmt: skip
+                                                  benchmark, bool(assumed))  # fmt: skip
             evidence += broad_ev
             return Verdict(
                 "data", assumed + summary,
@@ -1324,11 +1336,13 @@ def verdict_for_weakness(
                 "the question or the reference solution) would give finer slices." + note,
                 [], evidence, [], "no_finer_slice",
             )  # fmt: skip
-        return Verdict(
-            "inconclusive",
-            f"No content slice is {weaker}: {counted}." + note,
-            [], evidence, [], "no_weak_content_slice",
-        )  # fmt: skip
+        tested = f"{slices.n_tested} tested, Benjamini–Hochberg q={slices.q}"
+        text = (
+            f"No slice is {weaker} ({tested})."
+            if not n_all
+            else f"No content slice is {weaker}: {counted}."
+        )
+        return Verdict("inconclusive", text + note, [], evidence, [], "no_weak_content_slice")
     wrong = [s for s in content if _wrong_share(s) >= WRONG_SHARE]
     fmt = [s for s in content if (1 - _wrong_share(s)) >= FORMAT_SHARE]
     if not wrong and not fmt:
