@@ -49,3 +49,4 @@ async def test_outcome_shows_did_and_rejection_warning(tmp_path: Path) -> None:
         assert ws.store.get_intervention(rec["id"])["status"] == "rejected"
         detail = str(screen.query_one("#detail").render())
         assert "! decision warning: the measured outcome shows no significant regression" in detail
+        assert "warning stored" in str(screen.query_one("#status").render())

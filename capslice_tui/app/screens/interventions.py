@@ -226,8 +226,14 @@ class InterventionsScreen(CapsliceScreen):
                 ws.accept_intervention(self.selected, reason=text, expected_version=version)
                 done = f"accepted #{self.selected}"
             elif action == "reject":
-                ws.reject_intervention(self.selected, reason=text or "", expected_version=version)
-                done = f"rejected #{self.selected}"
+                rec = ws.reject_intervention(
+                    self.selected, reason=text or "", expected_version=version
+                )
+                done = f"rejected #{self.selected}" + (
+                    " · warning stored with the decision (see detail)"
+                    if rec.get("decision_warning")
+                    else ""
+                )
             elif action == "evaluate":
                 rec = ws.evaluate_intervention(self.selected, expected_version=version)
                 done = f"evaluated #{self.selected}: {rec.get('verdict')}"
