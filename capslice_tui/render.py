@@ -131,16 +131,62 @@ def emit_table(
         pad_edge=False,
     )
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    text = [not all(_is_figure(r[i]) for r in rows) for i in range(len(headers))]
+    caps = fit_widths(widths, text, console.width, [len(h) for h in headers])
     for i, h in enumerate(headers):
         last = i == len(headers) - 1
-        # key columns never shrink; the last (free text) column folds in a narrow terminal
-        table.add_column(Text(h), no_wrap=not last, min_width=None if last else min(widths[i], 40),
+        # figures never shrink; in a terminal too narrow for the table, long text columns
+        # (names, models, modes) give way with an ellipsis and the last column folds
+        least = caps[i] if caps[i] is not None else min(widths[i], 40)
+        table.add_column(Text(h), no_wrap=not last, min_width=None if last else least,
+                         max_width=None if last else caps[i],
                          overflow="fold" if last else "ellipsis")  # fmt: skip
     for r in rows:
         table.add_row(*[Text(visible(c)) for c in r])
     console.print(table)
     for n in notes:
         console.print(Text(n))
+
+
+SQUEEZED_WIDTH = 12
+"""Narrowest a long text column of a table becomes in a terminal too narrow for the table."""
+
+_FIGURE_RE = re.compile(r"[-+\d.,%/()\[\]\s<>e*]*")
+
+
+def _is_figure(value: Any) -> bool:
+    """Whether a cell holds only a figure (``64.6% (31/48)``, ``[50.4, 76.6]``, ``<1e-4``)."""
+    return _FIGURE_RE.fullmatch(visible(value)) is not None
+
+
+def fit_widths(
+    widths: Sequence[int], text: Sequence[bool], width: int, least: Sequence[int]
+) -> list[int | None]:
+    """Column width caps that make a table fit ``width`` terminal columns (None: no cap).
+
+    Only text columns wider than :data:`SQUEEZED_WIDTH` other than the last are capped, each
+    at no less than ``max(least[i], SQUEEZED_WIDTH)``; the last column keeps what is left
+    (it folds). Columns are 2 apart. A table that fits, or that figures alone make too wide,
+    gets no caps.
+    """
+    n = len(widths)
+    caps: list[int | None] = [None] * n
+    if n < 2 or sum(widths) + 2 * (n - 1) <= width:
+        return caps
+    movable = [i for i in range(n - 1) if text[i] and widths[i] > SQUEEZED_WIDTH]
+    last_room = min(widths[-1], 2 * SQUEEZED_WIDTH)
+    fixed = sum(widths[i] for i in range(n - 1) if i not in movable)
+    budget = width - 2 * (n - 1) - fixed - last_room
+    floors = {i: min(widths[i], max(least[i], SQUEEZED_WIDTH)) for i in movable}
+    if not movable or budget < sum(floors.values()):
+        budget = max(budget, sum(floors.values()))
+    remaining = sorted(movable, key=lambda i: widths[i])
+    while remaining:
+        share = budget // len(remaining)
+        i = remaining.pop(0)
+        caps[i] = max(floors[i], min(widths[i], share))
+        budget -= caps[i]
+    return caps
 
 
 def plain_console() -> Console:
