@@ -163,6 +163,12 @@ def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
     assert sum(d.deficit for d in plan.slices) == pytest.approx(0.25)
     assert all(d.included for d in plan.slices) and plan.boosted
     assert plan.warnings[-1].startswith("broad capability gap: the plan targets the whole math")
+    # weakness mode: against a reference run (paired), else against perfect (the error rate)
+    ref = math_ws.plan("B", reference="A", benchmark="math", catalog=CATALOG, budget_tokens=10**11)
+    assert sum(d.deficit for d in ref.slices) == pytest.approx(0.25)
+    alone = math_ws.plan("B", benchmark="math", catalog=CATALOG, budget_tokens=10**11)
+    assert sum(d.deficit for d in alone.slices) == pytest.approx(0.5)
+    assert "the error rate of B (50.0%, no reference run)" in alone.warnings[-1]
 
 
 def _cli(store: Path, *args: str) -> Any:
