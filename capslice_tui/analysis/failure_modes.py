@@ -127,7 +127,7 @@ _ANSWER_LINE_END = re.compile(
 )
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]{2,}|\$\$")
 _OPERATOR_END = re.compile(r"(?:[+\-/=^{\\]|(?<=[\s\d])[*_]|\\[a-zA-Z]+)$")
-_SENTENCE_END = frozenset(".!?")
+_SENTENCE_END = frozenset(".!?。！？…")
 _CLOSERS = ")]}\"'`$*»”’>|"
 _BOXED_END = re.compile(r"\\(?:boxed|fbox)\{.*\}[\s$.)\]]*$")
 
