@@ -6,9 +6,9 @@ one mixin per domain: samples (runs, items, samples, aggregates), labels, interv
 
 from __future__ import annotations
 
-from .db import NotFound, StoreBusy, StoreError, current_user, now_iso
+from .db import Conflict, NotFound, StoreBusy, StoreError, current_user, now_iso
 from .interventions import InterventionsMixin
-from .labels import Conflict, LabelsMixin
+from .labels import LabelsMixin
 from .rescore import RescoreMixin
 from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
 

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .db import NotFound, StoreBase, StoreError, now_iso
+from .db import Conflict, NotFound, StoreBase, StoreError, now_iso
 
 STATUSES = ("proposed", "accepted", "rejected", "running", "evaluated")
 TRANSITIONS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -42,8 +42,8 @@ class InvalidTransition(StoreError):
     """The action is not allowed from the intervention's current status."""
 
 
-class ConcurrentEdit(StoreError):
-    """Someone else changed the intervention since the caller read it."""
+class ConcurrentEdit(Conflict):
+    """Someone else changed the intervention since the caller read it (a :class:`Conflict`)."""
 
 
 def _encode(field: str, value: Any) -> Any:

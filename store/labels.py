@@ -20,15 +20,22 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from .db import NotFound, StoreBase, StoreError, chunks, current_user, now_iso
+from .db import Conflict, NotFound, StoreBase, chunks, current_user, now_iso
 from .samples import AXES
 
 LABEL_SOURCES = ("hand", "cluster", "rule")
 """Sources in precedence order: the first present wins."""
 
 
-class Conflict(StoreError):
-    """Someone else changed the object since it was read; nothing was written."""
+__all__ = ["Conflict", "LABEL_SOURCES", "LabelsMixin", "new_batch"]
+
+_HISTORY_COLUMNS = (
+    "item_id, axis, source, old_value, new_value, who, at, action, batch,"
+    " old_note, new_note, old_who, old_at, old_origin"
+)
+_INSERT_HISTORY = (
+    f"INSERT INTO label_history ({_HISTORY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 
 
 def new_batch() -> str:
@@ -84,16 +91,18 @@ class LabelsMixin(StoreBase):
         for chunk in chunks(list(item_ids)):
             q = ",".join("?" * len(chunk))
             old = {
-                r[0]: r[1]
+                r[0]: r
                 for r in conn.execute(
-                    f"SELECT item_id, value FROM labels WHERE axis = ? AND source = ?"
-                    f" AND item_id IN ({q})",
+                    f"SELECT item_id, value, note, who, at, origin FROM labels WHERE axis = ?"
+                    f" AND source = ? AND item_id IN ({q})",
                     (axis, source, *chunk),
                 )
             }
             history = []
             for item in chunk:
-                before = old.get(item)
+                prior = old.get(item)
+                before = prior["value"] if prior else None
+                old_note = prior["note"] if prior else None
                 if before == value and (value is None or note is None):
                     continue
                 if value is None:
@@ -110,12 +119,13 @@ class LabelsMixin(StoreBase):
                         " note = coalesce(excluded.note, labels.note)",
                         (item, axis, value, source, origin, who, at, note),
                     )
-                history.append((item, axis, source, before, value, who, at, action, batch))
-            conn.executemany(
-                "INSERT INTO label_history (item_id, axis, source, old_value, new_value, who, at,"
-                " action, batch) VALUES (?,?,?,?,?,?,?,?,?)",
-                history,
-            )
+                new_note = None if value is None else (note if note is not None else old_note)
+                history.append(
+                    (item, axis, source, before, value, who, at, action, batch, old_note,
+                     new_note, prior["who"] if prior else None, prior["at"] if prior else None,
+                     prior["origin"] if prior else None)
+                )  # fmt: skip
+            conn.executemany(_INSERT_HISTORY, history)
             changed += len(history)
         return changed
 
@@ -188,8 +198,8 @@ class LabelsMixin(StoreBase):
             raise ValueError("no items to label")
         who = who or current_user()
         batch = batch or new_batch()
-        at = now_iso()
         with self.write() as conn:
+            at = now_iso()  # taken once the write lock is held: history order = time order
             self._require_items(conn, ids)
             changed = self._set_values(
                 conn,
@@ -290,6 +300,7 @@ class LabelsMixin(StoreBase):
             "SELECT batch, min(who) AS who, max(at) AS at, min(action) AS action,"
             " count(*) AS n, count(DISTINCT item_id) AS items,"
             " group_concat(DISTINCT axis) AS axes, group_concat(DISTINCT new_value) AS values_,"
+            " group_concat(DISTINCT new_note) AS notes,"
             " max(id) AS last_id FROM label_history WHERE batch IS NOT NULL"
         )
         sql, params = _filtered(sql, (("who", who),), "GROUP BY batch ORDER BY last_id DESC", limit)
@@ -370,12 +381,13 @@ class LabelsMixin(StoreBase):
                             f" by {last['who']} at {last['at']} afterwards"
                             " (use --force to undo anyway)"
                         )
-            at = now_iso()
+            at = now_iso()  # taken once the write lock is held
             undo_batch = f"undo:{batch}"
             history = []
             for r in rows:
                 current = conn.execute(
-                    "SELECT value FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
+                    "SELECT value, note, who, at, origin FROM labels WHERE item_id = ?"
+                    " AND axis = ? AND source = ?",
                     (r["item_id"], r["axis"], r["source"]),
                 ).fetchone()
                 if r["old_value"] is None:
@@ -384,39 +396,56 @@ class LabelsMixin(StoreBase):
                         (r["item_id"], r["axis"], r["source"]),
                     )
                 else:
+                    # value, note, who, when and origin as they were before the batch (rows
+                    # written before migration 0011 lack them: who undid it, now)
                     conn.execute(
-                        "INSERT INTO labels (item_id, axis, value, source, origin, who, at)"
-                        " VALUES (?,?,?,?,?,?,?) ON CONFLICT(item_id, axis, source) DO UPDATE SET"
-                        " value = excluded.value, who = excluded.who, at = excluded.at,"
+                        "INSERT INTO labels (item_id, axis, value, source, origin, who, at, note)"
+                        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(item_id, axis, source) DO UPDATE"
+                        " SET value = excluded.value, origin = excluded.origin,"
+                        " who = excluded.who, at = excluded.at, note = excluded.note,"
                         " version = labels.version + 1",
                         (
                             r["item_id"],
                             r["axis"],
                             r["old_value"],
                             r["source"],
-                            f"undo:{batch}",
-                            actor,
-                            at,
+                            r["old_origin"] or f"undo:{batch}",
+                            r["old_who"] or actor,
+                            r["old_at"] or at,
+                            r["old_note"],
                         ),
                     )
                 history.append(
                     (
-                        r["item_id"],
-                        r["axis"],
-                        r["source"],
-                        current[0] if current else None,
-                        r["old_value"],
-                        actor,
-                        at,
-                        "undo",
-                        undo_batch,
+                        r["item_id"], r["axis"], r["source"],
+                        current["value"] if current else None, r["old_value"], actor, at,
+                        "undo", undo_batch, current["note"] if current else None,
+                        r["old_note"] if r["old_value"] is not None else None,
+                        current["who"] if current else None, current["at"] if current else None,
+                        current["origin"] if current else None,
                     )
+                )  # fmt: skip
+            conn.executemany(_INSERT_HISTORY, history)
+            for h in conn.execute(
+                "SELECT * FROM named_slice_history WHERE batch = ? ORDER BY id DESC", (batch,)
+            ).fetchall():
+                cur_slice = conn.execute(
+                    "SELECT note, updated_by, updated_at FROM named_slices WHERE id = ?",
+                    (h["slice_id"],),
+                ).fetchone()
+                if cur_slice is None:
+                    continue
+                conn.execute(
+                    "UPDATE named_slices SET note = ?, updated_by = ?, updated_at = ?,"
+                    " version = version + 1 WHERE id = ?",
+                    (h["old_note"], h["old_who"], h["old_at"], h["slice_id"]),
                 )
-            conn.executemany(
-                "INSERT INTO label_history (item_id, axis, source, old_value, new_value, who, at,"
-                " action, batch) VALUES (?,?,?,?,?,?,?,?,?)",
-                history,
-            )
+                conn.execute(
+                    "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note,"
+                    " old_who, old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
+                    (h["slice_id"], undo_batch, cur_slice["note"], h["old_note"],
+                     cur_slice["updated_by"], cur_slice["updated_at"], actor, at),
+                )  # fmt: skip
         items = sorted({r["item_id"] for r in rows})
         self.refresh_item_axes(items)  # type: ignore[attr-defined]
         return {"batch": undo_batch, "undid": batch, "restored": len(rows), "items": len(items)}
@@ -446,8 +475,8 @@ class LabelsMixin(StoreBase):
         if not ids:
             raise ValueError(f"slice {name!r} would have no items")
         who = who or current_user()
-        at = now_iso()
         with self.write() as conn:
+            at = now_iso()  # taken once the write lock is held
             existing = conn.execute(
                 "SELECT created_by, created_at FROM named_slices WHERE name = ?", (name,)
             ).fetchone()
@@ -547,9 +576,9 @@ class LabelsMixin(StoreBase):
         for axis in values:
             _check_axis(axis)
         who = who or current_user()
-        at = now_iso()
         batch = new_batch()
         with self.write() as conn:
+            at = now_iso()  # taken once the write lock is held
             row = self._bump_slice(conn, name, expected_version, who, at)
             ids = [
                 r[0]
@@ -559,6 +588,12 @@ class LabelsMixin(StoreBase):
             ]
             if note is not None:
                 conn.execute("UPDATE named_slices SET note = ? WHERE id = ?", (note, row["id"]))
+            conn.execute(
+                "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note, old_who,"
+                " old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
+                (row["id"], batch, row["note"], note if note is not None else row["note"],
+                 row["updated_by"], row["updated_at"], who, at),
+            )  # fmt: skip
             changed = self._set_values(
                 conn,
                 ids,
@@ -598,8 +633,8 @@ class LabelsMixin(StoreBase):
             Conflict: stale ``expected_version``, or ``new_name`` is taken.
         """
         who = who or current_user()
-        at = now_iso()
         with self.write() as conn:
+            at = now_iso()  # taken once the write lock is held
             row = self._bump_slice(conn, name, expected_version, who, at)
             if new_name and new_name != name:
                 if conn.execute(
@@ -749,12 +784,12 @@ class LabelsMixin(StoreBase):
     ) -> list[sqlite3.Row]:
         """Samples of a run (primary filter) with the text discovery needs.
 
-        Columns: id, item_id, task, benchmark, question, response, score, failure_mode and the
-        four effective axis columns. Ordered by sample id.
+        Columns: id, item_id, doc_id, task, benchmark, question, response, score, failure_mode
+        and the four effective axis columns. Ordered by sample id.
         """
         sql = (
-            "SELECT s.id, s.item_id, s.task, rt.benchmark, i.question, s.response, s.score,"
-            " s.failure_mode, a.background_condition, a.task_type, a.solving_operation,"
+            "SELECT s.id, s.item_id, i.doc_id, s.task, rt.benchmark, i.question, s.response,"
+            " s.score, s.failure_mode, a.background_condition, a.task_type, a.solving_operation,"
             " a.output_constraint FROM samples s JOIN items i ON i.id = s.item_id"
             " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"

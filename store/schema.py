@@ -429,3 +429,43 @@ def _intervention_outcomes(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0008_intervention_outcomes", _intervention_outcomes))
+
+
+def _label_history_notes(conn: sqlite3.Connection) -> None:
+    """Migration ``0011_label_history_notes``: the label history keeps what undo must restore,
+    and ingests keep what tells an interrupted one from a running one.
+
+    ``label_history``: ``old_note``/``new_note`` (the note before and after the change),
+    ``old_who``/``old_at``/``old_origin`` (who set the value being replaced, when, from where),
+    so two annotators' notes are both in the history and undo restores value, note and who.
+    ``ingests``: ``pid`` and ``host`` of the writing process (a ``running`` ingest whose
+    process is gone was interrupted), ``n_expected`` (records in the input when countable) and
+    ``reason`` (why it stopped). ``named_slice_history``: a named slice's note and last editor
+    before each labelling action, so undo restores them too.
+    """
+    for column in ("old_note", "new_note", "old_who", "old_at", "old_origin"):
+        conn.execute(f"ALTER TABLE label_history ADD COLUMN {column} TEXT")
+    conn.execute("ALTER TABLE ingests ADD COLUMN pid INTEGER")
+    conn.execute("ALTER TABLE ingests ADD COLUMN host TEXT")
+    conn.execute("ALTER TABLE ingests ADD COLUMN n_expected INTEGER")
+    conn.execute("ALTER TABLE ingests ADD COLUMN reason TEXT")
+    run_script(conn, NAMED_SLICE_HISTORY)
+
+
+NAMED_SLICE_HISTORY = """
+CREATE TABLE named_slice_history (
+    id INTEGER PRIMARY KEY,
+    slice_id INTEGER NOT NULL,
+    batch TEXT,                     -- the label action it belongs to (undo restores it)
+    old_note TEXT,
+    new_note TEXT,
+    old_who TEXT,                   -- updated_by before the change
+    old_at TEXT,                    -- updated_at before the change
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX named_slice_history_batch ON named_slice_history (batch);
+"""
+
+
+MIGRATIONS.append(("0011_label_history_notes", _label_history_notes))

@@ -194,7 +194,7 @@ def label_history(
     limit: int,
     fmt: str,
 ) -> None:
-    """Show label changes, newest first (old -> new value, source, who, when, batch)."""
+    """Show label changes, newest first (old -> new value, note, source, who, when, batch)."""
     if actions:
         data = obj.ws.label_actions(who=user, limit=limit)
         rows = [
@@ -206,12 +206,13 @@ def label_history(
                 a["items"],
                 a["axes"],
                 a["values"] or "-",
+                a.get("notes") or "",
                 "undone" if a["undone"] else "",
             ]
             for a in data
         ]
         emit_table(
-            ["batch", "at", "who", "action", "items", "axes", "values", "state"],
+            ["batch", "at", "who", "action", "items", "axes", "values", "note", "state"],
             rows,
             fmt,
             payload=data,
@@ -228,12 +229,13 @@ def label_history(
             h["source"],
             h["old_value"] or "-",
             h["new_value"] or "-",
+            h.get("new_note") or "",
             h["batch"],
         ]
         for h in data
     ]
     emit_table(
-        ["at", "who", "action", "item", "axis", "source", "old", "new", "batch"],
+        ["at", "who", "action", "item", "axis", "source", "old", "new", "note", "batch"],
         rows,
         fmt,
         payload=data,
