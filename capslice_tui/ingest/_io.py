@@ -31,6 +31,8 @@ from capslice_tui.ingest.records import BadLine
 
 GZIP_MAGIC = b"\x1f\x8b"
 UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+NOTE_UTF16 = "UTF-16 file read as UTF-8"
 NOTE_BOM = "UTF-8 byte-order mark stripped"
 NOTE_SURROGATE = "lone surrogate replaced by U+FFFD"
 NOTE_INVALID_UTF8 = "invalid UTF-8 bytes replaced by U+FFFD"
@@ -118,10 +120,49 @@ def is_gzip(path: Path) -> bool:
 
 
 def open_binary(path: Path) -> IO[bytes]:
-    """Open ``path`` for binary reading, decompressing gzip (detected by magic bytes)."""
-    if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
+    """Open ``path`` for binary reading, decompressing gzip (detected by magic bytes).
+
+    A file that starts with a UTF-16 byte-order mark (what Windows PowerShell's ``>`` writes)
+    is read as UTF-8 bytes, transcoded while streaming, so every reader sees UTF-8.
+    """
+    raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    if raw.peek(2)[:2] in UTF16_BOMS:
+        return io.BufferedReader(_Utf16AsUtf8(raw))
+    return raw  # type: ignore[return-value]
+
+
+def is_utf16(path: Path) -> bool:
+    """True when the (decompressed) file starts with a UTF-16 byte-order mark."""
+    raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    with raw:
+        return raw.read(2) in UTF16_BOMS
+
+
+class _Utf16AsUtf8(io.RawIOBase):
+    """A UTF-16 byte stream (with its byte-order mark) read as UTF-8 bytes, chunk by chunk."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = self._text.read(65536)
+            if not chunk:
+                return 0
+            self._pending = chunk.encode("utf-8", "surrogatepass")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._text.close()
+        super().close()
 
 
 def open_text(path: Path) -> IO[str]:
@@ -181,6 +222,8 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """
     source = str(path)
     pending: tuple[int, bytes, str] | None = None  # an unparsable line: torn if nothing follows
+    if is_utf16(path):
+        yield 1, BadLine(source, 1, NOTE_UTF16, note="note")
     with open_binary(path) as fh:
         for line_no, raw in enumerate(fh, 1):
             if line_no == 1 and raw.startswith(UTF8_BOM):

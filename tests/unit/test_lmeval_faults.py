@@ -332,3 +332,18 @@ def test_opencompass_nan_score_is_missing_not_rescored(ws: Workspace, tmp_path: 
     assert report.n_missing_score == 1 and report.scored_by_capslice == 0
     (name,) = report.runs
     assert overall(ws, name) == (1, 1, 1.0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be-bom"])
+def test_utf16_file_read_as_utf8_and_noted(ws: Workspace, tmp_path: Path, encoding: str) -> None:
+    source = next((FAULTS / "m1_bom").iterdir())
+    text = source.read_bytes()[3:].decode("utf-8")
+    data = text.encode("utf-16") if encoding == "utf-16" else b"\xfe\xff" + text.encode("utf-16-be")
+    folder = tmp_path / encoding
+    folder.mkdir()
+    (folder / source.name).write_bytes(data)
+    assert detect_format([folder]) == "lm-eval"
+    report = ws.ingest([folder], run="u16")
+    assert report.runs == {"u16": 3}
+    assert any("UTF-16 file read as UTF-8" in n for n in report.notes)
+    assert overall(ws, "u16") == (3, 3, 1.0)
