@@ -4,6 +4,7 @@ Every reader goes through these helpers, so the small faults of real files are h
 here, and reported rather than guessed around:
 
 * a UTF-8 byte-order mark is stripped (content sniffing and parsing see the first ``{``);
+* a UTF-16 file (with its byte-order mark) is transcoded to UTF-8 while streaming;
 * CRLF line ends are whitespace to JSON and are kept intact for CSV (``newline=""``);
 * lone UTF-16 surrogates (``"\\ud83d"`` escapes, which strict parsers refuse) and invalid UTF-8
   bytes are replaced by U+FFFD; the line is read and a *note* (:class:`BadLine` with

@@ -23,6 +23,17 @@ logged metrics are kept in ``metrics`` of sample 0 only, and ``extracted`` is se
 
 Multiple-choice (loglikelihood) lines: ``response`` is the continuation text of the choice
 with the highest log-likelihood, ``correct`` comes from ``acc``.
+
+Official score: the first metric named by the line's ``metrics`` list (0.4.8+), else by the
+task's ``metric_list`` in the results file (0.4.3-0.4.7 lines name none; IFEval's boolean
+``prompt_level_strict_acc`` is then the score, not a re-score against its placeholder target
+``0``), else a known correctness metric. A NaN/"N/A" value leaves ``correct`` None with the
+metric None, which the ingest counts as a missing score.
+
+Checks against the results file, reported as notes/warnings in the stream (``BadLine.note``):
+distinct ``doc_id`` per task vs ``n-samples``; reported task and group scores vs the samples'
+micro mean, naming the macro mean when that is what a group reports. The samples layout is
+``run_meta["schema_variant"]``.
 """
 
 from __future__ import annotations
