@@ -301,12 +301,16 @@ class SamplesMixin(StoreBase):
     def merge_run_meta(
         self, run_id: int, updates: dict[str, Any], notes: Sequence[str] = ()
     ) -> None:
-        """Merge ``updates`` into a run's meta (new values win) and append ``notes`` not yet
-        in ``meta.ingest_notes`` (the last 200 are kept)."""
+        """Merge ``updates`` into a run's meta (new values win; None removes the key) and
+        append ``notes`` not yet in ``meta.ingest_notes`` (the last 200 are kept)."""
         with self.write() as conn:
             row = conn.execute("SELECT meta FROM runs WHERE id = ?", (run_id,)).fetchone()
             meta = json.loads(row["meta"] or "{}") if row is not None else {}
-            meta.update(updates)
+            for key, value in updates.items():
+                if value is None:
+                    meta.pop(key, None)
+                else:
+                    meta[key] = value
             if notes:
                 kept = list(meta.get("ingest_notes") or [])
                 kept += [n for n in notes if n not in kept]

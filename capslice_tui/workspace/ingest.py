@@ -327,8 +327,8 @@ def ingest(
             store.mark_run_incomplete(
                 st.run_id, faults.torn_note(report), [*report.warnings, *report.notes]
             )
-        elif report.warnings or report.notes:
-            store.merge_run_meta(st.run_id, {}, [*report.warnings, *report.notes])
+        else:  # a whole read clears the reason an earlier torn read left with the status
+            store.merge_run_meta(st.run_id, {"incomplete": None}, [*report.warnings, *report.notes])
         name = run if key is None else f"{run}/{key}"
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
