@@ -135,5 +135,11 @@ class TaxonomyScreen(CapsliceScreen):
     def on_taxonomy_screen_applied(self, message: Applied) -> None:
         self.changes = message.changes
         text = f"rules applied: {message.changes} rule-label changes"
-        self.query_one("#taxonomy-result", Static).update(Text(text))
+        hint = (
+            "\nanswer extraction follows each item's output_constraint label: re-score a "
+            "run's stored responses with the new labels from the menu (e)"
+            if message.changes
+            else ""
+        )
+        self.query_one("#taxonomy-result", Static).update(Text(text + hint))
         self.set_status(text)
