@@ -212,7 +212,17 @@ class RescoreReport:
         }
 
 
-def _rescored(row: Any, task: dict[str, Any] | None) -> tuple[Any, ...]:
+def log_gave_extracted(run: dict[str, Any]) -> bool:
+    """Whether the run's log carried the harness's extracted answers: every harness format
+    does; a generic JSONL/CSV file only when its field mapping named one
+    (``extracted answer: KEY`` in ``meta["field_mapping"]``)."""
+    if run.get("source_format") not in ("jsonl", "csv"):
+        return True
+    mapping = (run.get("meta") or {}).get("field_mapping") or []
+    return any("extracted answer:" in str(line) for line in mapping)
+
+
+def _rescored(row: Any, task: dict[str, Any] | None, logged_extracted: bool) -> tuple[Any, ...]:
     """The re-scored column values of one stored sample (``RESCORED_COLUMNS`` order)."""
     harness = row["score_source"] == SCORE_SOURCE_HARNESS
     scored = score_sample(
@@ -220,8 +230,9 @@ def _rescored(row: Any, task: dict[str, Any] | None) -> tuple[Any, ...]:
         row["target"],
         output_constraint_of(row["output_constraint"], row["target"]),
         official=row["official"] if harness else None,
-        # capslice-scored samples hold capslice's own strict extraction: derive it afresh
-        extracted=row["extracted"] if harness else None,
+        # a capslice-scored sample of a log without extracted answers holds capslice's own
+        # strict extraction: derive it afresh; a logged extracted answer is kept as it is
+        extracted=row["extracted"] if harness or logged_extracted else None,
         max_gen_toks=task["max_gen_toks"] if task else None,
         n_output_tokens=row["n_output_tokens"],
         finish_reason=row["finish_reason"],
@@ -289,6 +300,7 @@ def rescore_run(
     info = store.get_run(run)
     run_id = int(info["id"])
     tasks = {t["task"]: t for t in store.run_tasks(run_id)}
+    logged_extracted = log_gave_extracted(info)
     report = RescoreReport(run=run, dry_run=dry_run)
     restore: list[tuple[Any, ...]] = []  # old values of the rows written so far
     old_modes: dict[int, str] = {}
@@ -312,7 +324,7 @@ def rescore_run(
                     report.n_kept_cut += 1
                     report.lenient_after += float(old[3] or 0.0)
                     continue
-                new = _rescored(row, tasks.get(row["task"]))
+                new = _rescored(row, tasks.get(row["task"]), logged_extracted)
                 report.lenient_after += float(new[3] or 0.0)
                 if all(_same(a, b) for a, b in zip(old, new, strict=True)):
                     continue

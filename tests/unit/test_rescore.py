@@ -260,3 +260,26 @@ def test_taxonomy_apply_reads_the_stored_prompt_of_generic_logs(tmp_path: Path) 
     table = ws.slices("g", by="task_type")
     assert {r.key["task_type"]: r.n_items for r in table.rows}["algebra"] == 3
     assert not [line for line in ws.check_taxonomy() if "quiz-equations" in line]
+
+
+def test_an_extracted_answer_the_log_carried_is_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    rows = [
+        {"task": "mcq", "doc_id": str(d), "target": "(B)", "extracted_answer": "B?",
+         "response": "So the answer is (B)." if d < 2 else "So the answer is (C)."}
+        for d in range(4)
+    ]  # fmt: skip
+    (folder / "mcq.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ws = Workspace(tmp_path / "store.db")
+    report = ws.ingest([folder], run="g", benchmark="mcq")
+    assert any("extracted answer: extracted_answer" in line for line in report.fields)
+    conn = sqlite3.connect(tmp_path / "store.db")
+    conn.execute("UPDATE samples SET lenient = 0, lenient_extracted = NULL")  # an old rule
+    conn.commit()
+    conn.close()
+    done = ws.rescore("g")
+    assert done.n_changed == 4  # every lenient answer is read again
+    assert (done.lenient_before, done.lenient_after) == (0.0, 2.0)
+    rows_after, _ = ws.samples("g", limit=10)
+    assert {r["extracted"] for r in rows_after} == {"B?"}  # the log's answer, not capslice's
