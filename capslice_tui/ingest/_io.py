@@ -22,6 +22,7 @@ import json
 import math
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -176,9 +177,21 @@ def open_text(path: Path) -> IO[str]:
 
 
 def read_head(path: Path, size: int = 65536) -> bytes:
-    """First ``size`` decompressed bytes of a file, a UTF-8 byte-order mark left out."""
+    """First ``size`` decompressed bytes of a file, a UTF-8 byte-order mark left out (fewer
+    when a compressed stream is cut before ``size``)."""
+    chunks: list[bytes] = []
+    got = 0
     with open_binary(path) as fh:
-        head = fh.read(size)
+        while got < size:
+            try:
+                chunk = fh.read1(min(65536, size - got))  # type: ignore[attr-defined]
+            except _CUT_ERRORS:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    head = b"".join(chunks)
     return head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
 
 
@@ -197,7 +210,9 @@ def load_json(path: Path) -> Any:
         ValueError: naming the file when the JSON is invalid.
     """
     with open_binary(path) as fh:
-        data = fh.read()
+        data, stream_cut = _read_all(fh)
+    if stream_cut is not None:
+        raise ValueError(f"{path}: {stream_cut}")
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
     try:
@@ -225,8 +240,10 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     pending: tuple[int, bytes, str] | None = None  # an unparsable line: torn if nothing follows
     if is_utf16(path):
         yield 1, BadLine(source, 1, NOTE_UTF16, note="note")
+    cut: list[str] = []
+    line_no = 0
     with open_binary(path) as fh:
-        for line_no, raw in enumerate(fh, 1):
+        for line_no, raw in enumerate(_lines(fh, cut, is_gzip(path)), 1):
             if line_no == 1 and raw.startswith(UTF8_BOM):
                 raw = raw[len(UTF8_BOM) :]
                 yield line_no, BadLine(source, line_no, NOTE_BOM, note="note")
@@ -250,9 +267,53 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                 continue
             yield line_no, obj
     if pending is not None:
-        line_no, raw, reason = pending
-        torn = not raw.endswith(b"\n") or not _ends_like_a_record(raw)
-        yield line_no, BadLine(source, line_no, f"invalid JSON: {reason}", torn=torn)
+        bad_no, raw, reason = pending
+        torn = not cut and (not raw.endswith(b"\n") or not _ends_like_a_record(raw))
+        yield bad_no, BadLine(source, bad_no, f"invalid JSON: {reason}", torn=torn)
+    if cut:
+        yield line_no + 1, BadLine(source, line_no + 1, cut[0], torn=True)
+
+
+_CUT_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def _lines(fh: IO[bytes], cut: list[str], compressed: bool) -> Iterator[bytes]:
+    """Lines of ``fh`` (each with its ``\\n``, the last one perhaps without).
+
+    A compressed stream is split here from ``read1`` chunks, so that when it ends early (a
+    killed job) every complete line before the cut is kept; ``cut`` then holds why, and the
+    partial line at the cut is dropped (the caller reports it as one torn record).
+    """
+    if not compressed:
+        yield from fh
+        return
+    rest = b""
+    while True:
+        try:
+            chunk = fh.read1(1 << 16)  # type: ignore[attr-defined]
+        except _CUT_ERRORS as exc:
+            cut.append(f"compressed stream ends early: {exc}")
+            return
+        if not chunk:
+            if rest:
+                yield rest
+            return
+        *complete, rest = (rest + chunk).split(b"\n")
+        for line in complete:
+            yield line + b"\n"
+
+
+def _read_all(fh: IO[bytes]) -> tuple[bytes, str | None]:
+    """Everything ``fh`` holds, and why it stopped early when the compressed stream is cut."""
+    chunks: list[bytes] = []
+    while True:
+        try:
+            chunk = fh.read1(1 << 20)  # type: ignore[attr-defined]
+        except _CUT_ERRORS as exc:
+            return b"".join(chunks), f"compressed stream ends early: {exc}"
+        if not chunk:
+            return b"".join(chunks), None
+        chunks.append(chunk)
 
 
 def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
@@ -268,7 +329,7 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
         return
     source = str(path)
     with open_binary(path) as fh:
-        data = fh.read()
+        data, stream_cut = _read_all(fh)
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
         yield 0, BadLine(source, 0, NOTE_BOM, note="note")
@@ -279,6 +340,8 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
         torn = False
     except orjson.JSONDecodeError:
         elements, repairs, cut, torn = _array_prefix(data)
+        if stream_cut is not None:
+            cut, torn = f"{stream_cut}; {cut}", True
     for repair in repairs:
         yield 0, BadLine(source, 0, repair, note="note")
     for index, obj in enumerate(elements):

@@ -348,3 +348,38 @@ def test_utf16_file_read_as_utf8_and_noted(ws: Workspace, tmp_path: Path, encodi
     assert report.runs == {"u16": 3}
     assert any("UTF-16 file read as UTF-8" in n for n in report.notes)
     assert overall(ws, "u16") == (3, 3, 1.0)
+
+
+def test_gzip_cut_short_keeps_every_complete_line(ws: Workspace, tmp_path: Path) -> None:
+    import gzip
+    import zlib
+
+    source = next((FAULTS / "m1_bom").iterdir())
+    line = source.read_bytes()[3:].splitlines()[0].decode()
+    lines = [json.dumps({**json.loads(line), "doc_id": i}) for i in range(300)]
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    cut = data[: len(data) // 2]
+    recoverable = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(cut).count(b"\n")
+    assert 0 < recoverable < 300
+    folder = tmp_path / "gz"
+    folder.mkdir()
+    (folder / (source.name + ".gz")).write_bytes(cut)
+    report = ws.ingest([folder], run="gz")
+    assert report.runs == {"gz": recoverable} and report.n_torn == 1
+    assert any("compressed stream ends early" in n for n in report.notes)
+    assert ws.runs()[0]["status"] == "incomplete"
+
+
+def test_gzip_array_cut_short_keeps_the_elements_before_the_cut(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import gzip
+
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    shutil.copy(FAULTS / "m7_legacy_dup" / "results.json", folder)
+    name = "pretrained__EleutherAI__pythia-1b_gsm8k.jsonl"
+    data = gzip.compress((FAULTS / "m7_legacy_dup" / name).read_bytes())
+    (folder / (name + ".gz")).write_bytes(data[:-30])
+    report = ws.ingest([folder], run="arr")
+    assert report.n_torn == 1 and report.runs["arr"] >= 1
