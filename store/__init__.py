@@ -9,11 +9,12 @@ from __future__ import annotations
 from .db import Conflict, NotFound, StoreBusy, StoreError, current_user, now_iso
 from .interventions import InterventionsMixin
 from .labels import LabelsMixin
+from .reliability import IngestStateMixin
 from .rescore import RescoreMixin
 from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
 
 
-class Store(LabelsMixin, InterventionsMixin, RescoreMixin, SamplesMixin):
+class Store(LabelsMixin, InterventionsMixin, IngestStateMixin, RescoreMixin, SamplesMixin):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
 
 

@@ -16,6 +16,7 @@ from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from ..taxonomy import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
 from .ingest import IngestReport, ingest
+from .interrupt import delete_command, progress_text, stop_signals
 
 GROUPINGS = ("task", "benchmark", *AXES)
 
@@ -320,21 +321,26 @@ class CoreMixin:
         skip_bad: bool = False,
         progress: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        """Ingest logs as a run; see :func:`capslice_tui.workspace.ingest.ingest`."""
-        return ingest(
-            self.store,
-            self.taxonomy,
-            paths,
-            run=run,
-            benchmark=benchmark,
-            model=model,
-            step=step,
-            fmt=fmt,
-            field_map=field_map,
-            system=system,
-            skip_bad=skip_bad,
-            progress=progress,
-        )
+        """Ingest logs as a run; see :func:`capslice_tui.workspace.ingest.ingest`.
+
+        Called from the main thread, SIGINT/SIGTERM/SIGHUP stop it cleanly (the run is
+        recorded as interrupted; :mod:`capslice_tui.workspace.interrupt`).
+        """
+        with stop_signals():
+            return ingest(
+                self.store,
+                self.taxonomy,
+                paths,
+                run=run,
+                benchmark=benchmark,
+                model=model,
+                step=step,
+                fmt=fmt,
+                field_map=field_map,
+                system=system,
+                skip_bad=skip_bad,
+                progress=progress,
+            )
 
     # ---- runs -------------------------------------------------------------------------
     def runs(self, average: str = "micro") -> list[dict[str, Any]]:
@@ -349,6 +355,7 @@ class CoreMixin:
         """
         check_average(average)
         out = []
+        ingest_states = self.store.ingest_states()
         for run in self.store.list_runs():
             benches: dict[str, Any] = {}
             rows = self.store.slice_rows(run["id"])
@@ -388,9 +395,33 @@ class CoreMixin:
                     "incomplete_reason": (run["meta"] or {}).get("incomplete"),
                     "created_at": run["created_at"],
                     "benchmarks": benches,
+                    **self._ingest_state(run, ingest_states.get(run["id"])),
                 }
             )
         return out
+
+    def _ingest_state(self, run: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
+        """Runs-listing fields of a run whose last ingest did not finish: ``status``
+        ("incomplete (k of N records)" or "ingesting (pid P on H)"), ``n_samples`` (counted),
+        ``interrupted`` (state, reason, k, n_expected, resume and delete commands) and
+        ``incomplete_reason``. Empty for a complete run."""
+        if state is None or state["state"] not in ("interrupted", "running"):
+            return {}
+        if state["state"] == "running":
+            return {
+                "status": f"ingesting (pid {state['pid']} on {state['host']})",
+                "n_samples": state["k"],
+            }
+        delete = delete_command(self.store.path, run["name"])
+        info = {**state, "resume": state["command"], "delete": delete}
+        return {
+            "status": progress_text(state["k"], state["n_expected"]),
+            "n_samples": state["k"],
+            "interrupted": info,
+            "incomplete_reason": f"ingest interrupted ({state['reason']}); resume (adds only "
+            f"what is missing): {state['command'] or 'run the same capslice ingest again'}; "
+            f"delete: {delete}",
+        }
 
     def delete_run(self, run: str) -> int:
         """Delete a run and its samples (items and labels stay: other runs share them).

@@ -24,6 +24,7 @@ from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
 from ..store import Store
 from ..taxonomy import Taxonomy
+from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_HARNESS, score_sample
 
 MAX_RESPONSE_CHARS = 32_768
@@ -178,6 +179,10 @@ def ingest(
     labels: list[tuple[str, str, str, str]] = []
     samples: list[tuple[Any, ...]] = []
     meta = dict(ctx.run_meta)
+    command = resume_command(
+        store.path, paths, run=run, benchmark=benchmark, model=model, step=step, fmt=fmt,
+        field_map=field_map, system=system, skip_bad=skip_bad,
+    )  # fmt: skip
 
     def state_for(rec: SampleRecord) -> _RunState:
         key = rec.system if system is None else None
@@ -199,6 +204,15 @@ def ingest(
             )
             st = _RunState(run_id, created, store.begin_ingest(run_id))
             states[key] = st
+            files = (meta.get("source_files_by_system") or {}).get(key) or meta.get(
+                "source_files", []
+            )
+            store.note_ingest_process(
+                st.ingest_id,
+                run_id,
+                n_expected=count_records(files) if key is None else None,
+                command=command,
+            )
         return st
 
     def flush() -> None:
@@ -292,8 +306,14 @@ def ingest(
         flush()
     except IngestError:
         raise
+    except KeyboardInterrupt as exc:  # SIGINT, and SIGTERM/SIGHUP as interrupt.Interrupted
+        why = str(exc) or "stopped by SIGINT"
+        raise IngestError(_interrupted(store, states, run, why)) from exc
     except BaseException as exc:
-        raise fail(f"ingest stopped: {exc}") from exc
+        raise fail(f"ingest stopped: {type(exc).__name__}: {exc}") from exc
+    late = disarm()
+    if late:
+        report.notes.append(f"{late} received while finishing; the ingest was completed first")
 
     report.notes.extend(ctx.run_meta.get("reader_notes", []))
     faults.summarise(report)
@@ -333,6 +353,24 @@ def ingest(
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
     return report
+
+
+def _interrupted(store: Store, states: dict[str | None, _RunState], run: str, why: str) -> str:
+    """Record every run of an ingest stopped by a signal as interrupted (committed batches
+    stay; the batch being written was rolled back) and say how to resume or delete it."""
+    lines = [f"ingest {why}; the batch being written was rolled back, earlier batches are kept."]
+    for key, st in states.items():
+        name = run if key is None else f"{run}/{key}"
+        store.put_run_tasks(st.run_id, st.tasks.values())
+        done = store.interrupt_ingest(st.ingest_id, st.run_id, reason=why, n_read=st.n_read)
+        lines.append(
+            f"run {name}: {progress_text(done['k'], done['n_expected'])}; resume (adds only "
+            f"what is missing): {store.get_run(name)['meta'].get('ingest_command')}; delete: "
+            f"{delete_command(store.path, name)}"
+        )
+    if not states:
+        lines.append("nothing was stored.")
+    return "\n".join(lines)
 
 
 def _where(source_file: str, line: int) -> str:

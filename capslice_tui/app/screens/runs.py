@@ -48,6 +48,9 @@ class RunsScreen(CapsliceScreen):
         "(every task weighs the same); the status line says which",
         "e: re-score the highlighted run's stored responses with the current extraction "
         "(preview first)",
+        "incomplete (k of N records): the run's ingest was interrupted (signal, killed "
+        "process); i shows the command that resumes it (adds only what is missing) and the "
+        "one that deletes it",
     )
 
     BINDINGS = [
@@ -62,6 +65,14 @@ class RunsScreen(CapsliceScreen):
             show=False,
             id="runs.average",
             tooltip="Benchmark scores: pooled over items (micro) or mean of task scores (macro)",
+        ),
+        Binding(
+            "i",
+            "ingest_info",
+            "Resume/delete",
+            show=False,
+            id="runs.ingest_info",
+            tooltip="How to resume or delete the highlighted run's interrupted ingest",
         ),
         Binding(
             "e",
@@ -137,10 +148,29 @@ class RunsScreen(CapsliceScreen):
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
         n_runs = len(self.runs)
+        cut = [run["name"] for run in self.runs if run.get("interrupted")]
         self.set_status(
             f"{n_runs} run{'s' if n_runs != 1 else ''} · {self.average} means (v)"
+            + (f" · interrupted ingest: {', '.join(cut)} (i: resume or delete)" if cut else "")
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
+        )
+
+    def action_ingest_info(self) -> None:
+        """Show how to resume or delete the highlighted run's interrupted ingest."""
+        payload = self.query_one(ResultTable).current_payload
+        run = next((r for r in self.runs if payload and r["name"] == payload[0]), None)
+        if run is None or not run.get("interrupted"):
+            self.notify("the highlighted run has no interrupted ingest", markup=False)
+            return
+        info = run["interrupted"]
+        self.notify(
+            f"{run['name']}: {run['status']}, {info['reason']}\n"
+            f"resume (adds only what is missing):\n{info['resume'] or 'run the same ingest again'}"
+            f"\ndelete:\n{info['delete']}",
+            title="interrupted ingest",
+            markup=False,
+            timeout=30,
         )
 
     def action_reload(self) -> None:

@@ -1,0 +1,158 @@
+"""Stopping an ingest cleanly on SIGINT, SIGTERM and SIGHUP.
+
+Slurm time limits send SIGTERM, a closed terminal or tmux pane SIGHUP, Ctrl-C SIGINT. While an
+ingest streams, each of them raises :class:`Interrupted` in the main thread: the batch being
+written rolls back (its transaction never commits), batches committed before stay, and the
+ingest is recorded as interrupted with the signal's name so the run shows "incomplete (k of N
+records)" with the command that resumes it. A second signal while the ingest records this is
+ignored (the record takes a moment; a third party can still SIGKILL). Once the records are read
+(the ingest is finishing its aggregates) a signal is remembered and reported, not raised, so a
+finished ingest is never half-recorded.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived during an ingest; ``signal_name`` says which (e.g. ``SIGTERM``)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+    def __str__(self) -> str:
+        return f"stopped by {self.signal_name}"
+
+
+class _Guard:
+    """What the installed handlers do: raise once while armed, remember otherwise."""
+
+    def __init__(self) -> None:
+        self.armed = True
+        self.received: str | None = None
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        first = self.received is None
+        self.received = self.received or name
+        if self.armed and first:
+            raise Interrupted(name)
+
+
+_active: _Guard | None = None
+
+
+@contextmanager
+def stop_signals() -> Iterator[_Guard | None]:
+    """Turn SIGINT/SIGTERM/SIGHUP into :class:`Interrupted` for the duration (main thread
+    only; elsewhere a no-op yielding None). Previous handlers are restored on exit."""
+    global _active
+    if threading.current_thread() is not threading.main_thread() or _active is not None:
+        yield None
+        return
+    guard = _Guard()
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, guard.handle)
+    _active = guard
+    try:
+        yield guard
+    finally:
+        _active = None
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def disarm() -> str | None:
+    """Stop raising on signals (the ingest is finishing); returns a signal already received
+    but not raised, if any."""
+    if _active is None:
+        return None
+    _active.armed = False
+    return _active.received
+
+
+def signal_seen() -> str | None:
+    """The signal received since :func:`stop_signals` began (None when none)."""
+    return None if _active is None else _active.received
+
+
+def resume_command(
+    store_path: Path,
+    paths: Sequence[Path],
+    *,
+    run: str,
+    benchmark: str | None = None,
+    model: str | None = None,
+    step: int | None = None,
+    fmt: str = "auto",
+    field_map: dict[str, str] | None = None,
+    system: str | None = None,
+    skip_bad: bool = False,
+) -> str:
+    """The ``capslice ingest`` command line that repeats this ingest (absolute paths, shell
+    quoted). Re-running it adds only the samples not stored yet."""
+    words = ["capslice", "--store", str(Path(store_path).resolve()), "ingest"]
+    words += [str(Path(p).resolve()) for p in paths]
+    words += ["--run", run]
+    for flag, value in (("--benchmark", benchmark), ("--model", model), ("--system", system)):
+        if value is not None:
+            words += [flag, value]
+    if step is not None:
+        words += ["--step", str(step)]
+    if fmt != "auto":
+        words += ["--format", fmt]
+    for role, key in (field_map or {}).items():
+        words += ["--field", f"{role}={key}"]
+    if skip_bad:
+        words.append("--skip-bad")
+    return shlex.join(words)
+
+
+def delete_command(store_path: Path, run: str) -> str:
+    """The command that deletes a run (``capslice delete-run``)."""
+    return shlex.join(["capslice", "--store", str(Path(store_path).resolve()), "delete-run", run])
+
+
+def count_records(files: Sequence[str]) -> int | None:
+    """Records in the input when every sample file holds one record per line (``.jsonl``,
+    uncompressed): the lines of those files. None when that cannot be told (CSV, parquet,
+    JSON documents, compressed files)."""
+    sample_files = [
+        Path(f) for f in files if not Path(f).name.startswith("results") and Path(f).suffix
+    ]
+    if not sample_files or any(p.suffix != ".jsonl" for p in sample_files):
+        return None
+    total = 0
+    for p in sample_files:
+        try:
+            with p.open("rb") as fh:
+                last = b"\n"
+                while chunk := fh.read(1 << 22):
+                    total += chunk.count(b"\n")
+                    last = chunk[-1:]
+                if last != b"\n":
+                    total += 1
+        except OSError:
+            return None
+    return total
+
+
+def progress_text(k: int, n_expected: int | None) -> str:
+    """``incomplete (k of N records)``, or ``incomplete (k records stored)`` when N is not
+    known."""
+    if n_expected:
+        return f"incomplete ({k:,} of {n_expected:,} records)"
+    return f"incomplete ({k:,} records stored; total not known)"

@@ -1,0 +1,170 @@
+"""store-02-kill-signals: real ``capslice ingest`` processes killed mid-ingest.
+
+SIGTERM and SIGHUP behave like SIGINT (the batch being written rolls back, the ingest is
+recorded as interrupted with the signal's name); SIGKILL leaves an ingest ``running`` whose
+process is gone, which is shown as interrupted. In every case the store passes
+``PRAGMA integrity_check``, the run shows "incomplete (k of N records)" with the commands that
+resume and delete it, and re-running the ingest adds only what is missing.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from capslice_tui.workspace import Workspace
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "store-02-kill-signals"
+N_DOCS = 4000  # 8000 records (2 filters): one 5000-record batch commits, the second is cut
+N_RECORDS = 2 * N_DOCS
+BATCH = 5000  # capslice_tui.workspace.ingest default batch_size
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = importlib.util.spec_from_file_location("gen_lmeval", CASE / "gen_lmeval.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    out = tmp_path_factory.mktemp("logs") / "big"
+    gen.generate(out, N_DOCS)
+    return out
+
+
+def _capslice(store: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "capslice_tui", "--store", str(store), *args]
+
+
+def _stored(store: Path) -> int:
+    try:
+        with sqlite3.connect(store, timeout=30) as c:
+            row = c.execute(
+                "SELECT count(*) FROM samples WHERE run_id = (SELECT id FROM runs WHERE name='big')"
+            ).fetchone()
+        return int(row[0])
+    except sqlite3.OperationalError:  # tables not created yet
+        return 0
+
+
+def _kill_mid_ingest(store: Path, logs: Path, sig: signal.Signals) -> subprocess.CompletedProcess:
+    """Start an ingest, send ``sig`` once its first batch is committed, wait for the exit."""
+    proc = subprocess.Popen(
+        _capslice(store, "ingest", str(logs), "--run", "big"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    deadline = time.time() + 240
+    while proc.poll() is None and _stored(store) < BATCH and time.time() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the ingest finished before it could be interrupted"
+    os.kill(proc.pid, sig)
+    out, err = proc.communicate(timeout=240)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def _integrity(store: Path) -> str:
+    with sqlite3.connect(store) as c:
+        return c.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL, signal.SIGINT])
+def test_killed_ingest_is_interrupted_k_of_n_and_resumes(
+    tmp_path: Path, logs: Path, sig: signal.Signals
+):
+    store = tmp_path / "s.db"
+    done = _kill_mid_ingest(store, logs, sig)
+    assert _integrity(store) == "ok"
+    k = _stored(store)
+    assert 0 < k < N_RECORDS and k % BATCH == 0  # whole batches only: the cut one rolled back
+    if sig == signal.SIGKILL:
+        assert done.returncode == -signal.SIGKILL
+    else:
+        assert done.returncode == 1, done.stderr
+        assert f"ingest stopped by {sig.name}" in done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"incomplete ({k:,} of {N_RECORDS:,} records)" in done.stderr
+        assert "delete-run big" in done.stderr
+
+    ws = Workspace(store)
+    (run,) = ws.runs()
+    assert run["status"] == f"incomplete ({k:,} of {N_RECORDS:,} records)"
+    assert run["n_samples"] == k
+    info = run["interrupted"]
+    if sig == signal.SIGKILL:
+        assert info["reason"].endswith("ended without finishing (killed?)")
+    else:
+        assert info["reason"] == f"stopped by {sig.name}"
+    assert " ingest " in info["resume"] and "--run big" in info["resume"]
+    assert info["delete"].endswith("delete-run big")
+    listing = subprocess.run(
+        _capslice(store, "runs"), capture_output=True, text=True, check=True
+    ).stdout
+    assert "incomplete" in listing and "delete-run big" in listing and "resume" in listing
+    ws.store.close()
+
+    # resuming with the command shown adds only what is missing and completes the run
+    resume = shlex.split(info["resume"])[1:]  # drop the program name
+    again = subprocess.run(
+        [sys.executable, "-m", "capslice_tui", *resume], capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert f"big: {N_RECORDS - k} new samples ({N_RECORDS} read" in again.stdout
+    assert _integrity(store) == "ok"
+    (run,) = Workspace(store).runs()
+    assert run["status"] == "complete" and run["n_samples"] == N_RECORDS
+    assert "interrupted" not in run
+
+
+def test_runs_screen_shows_interrupted_run_and_how_to_resume_or_delete(
+    tmp_path: Path, logs: Path
+):
+    """The app's runs screen (through the facade) shows "incomplete (k of N records)" and
+    ``i`` names the resume and delete commands; an in-process stop after the first batch."""
+    import asyncio
+
+    from textual.widgets import Static
+
+    from capslice_tui.app.app import make_app
+    from capslice_tui.app.widgets.result_table import ResultTable
+    from capslice_tui.workspace import IngestError
+    from capslice_tui.workspace.interrupt import Interrupted
+
+    store = tmp_path / "s.db"
+    ws = Workspace(store)
+
+    def stop(n: int) -> None:
+        raise Interrupted("SIGTERM")
+
+    with pytest.raises(IngestError, match=r"incomplete \(5,000 of 8,000 records\)"):
+        ws.ingest([logs], run="big", progress=stop)
+    ws.store.close()
+
+    async def check() -> None:
+        app = make_app(store)
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            table = app.screen.query_one(ResultTable)
+            row = [str(c) for c in table.get_row_at(0)]
+            assert row[0] == "big" and row[-1] == "incomplete (5,000 of 8,000 records)"
+            status = str(app.screen.query_one("#status", Static).render())
+            assert "interrupted ingest: big (i: resume or delete)" in status
+            await pilot.press("i")
+            await pilot.pause()
+            (note,) = list(app._notifications)
+            assert "stopped by SIGTERM" in note.message and "delete-run big" in note.message
+            assert "--run big" in note.message
+
+    asyncio.run(check())
