@@ -24,22 +24,21 @@ the taxonomy labels members already carry, and the samples nearest the centre.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClusterMixin
-from sklearn.cluster import HDBSCAN, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
-from threadpoolctl import threadpool_limits
 
 from .analysis.metrics import wilson_interval
+
+if TYPE_CHECKING:  # scikit-learn and SciPy are imported inside the functions that use them
+    import scipy.sparse as sp
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 NO_CONTENT = -1
 """Cluster label of samples whose response is empty or ``[invalid]`` (fixed bucket)."""
@@ -52,6 +51,9 @@ BUCKET_NAMES = {NO_CONTENT: "no content", TOO_LITTLE_TEXT: "too little text", NO
 
 INVALID_MARKERS = frozenset({"", "[invalid]", "[invalid answer]", "none", "null"})
 ONE_CHAR_TOKENS = r"(?u)\b\w+\b"
+NUMBER_TOKEN = " num "
+"""What every number becomes before vectorising: the values of numbers never define a group."""
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _EPS = 1e-12
 
 ProgressFn = Callable[[str, float], None]
@@ -69,6 +71,15 @@ def is_no_content(text: str | None) -> bool:
     return text.strip().lower() in INVALID_MARKERS
 
 
+def normalise_numbers(text: str) -> str:
+    """Lower-cased ``text`` with every number (``42``, ``3.5``, ``1,200``) replaced by ``num``.
+
+    Groups must follow what a question asks, not the numbers drawn into it (issue 10: clusters
+    that followed the digits of the answers), so numbers are one token whatever their value.
+    """
+    return _NUMBER.sub(NUMBER_TOKEN, text.lower())
+
+
 def _clip_chars(text: str, max_chars: int) -> str:
     """Head and tail of a long text: where a generation starts and where its answer is."""
     if len(text) <= max_chars:
@@ -77,8 +88,14 @@ def _clip_chars(text: str, max_chars: int) -> str:
     return text[:half] + " \u2026 " + text[-half:]
 
 
-class SliceDiscoverer(ClusterMixin, BaseEstimator):
-    """Cluster samples into slice suggestions (scikit-learn estimator contract).
+class SliceDiscoverer:
+    """Cluster samples into groups (scikit-learn estimator conventions: ``fit`` returns self,
+    fitted attributes end in ``_``).
+
+    Representation: the question text comes first (word TF-IDF, weight 1), the response
+    second (word TF-IDF and character n-grams, weight 0.5 each) whenever questions are given
+    for at least half of the samples; otherwise the response alone. Every number is
+    normalised to one token (:func:`normalise_numbers`) before vectorising.
 
     Args:
         method: ``"kmeans"`` (MiniBatchKMeans) or ``"hdbscan"``.
@@ -87,6 +104,8 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         k_range: (smallest, largest) k tried by ``"auto"``.
         error_aware: append correctness and failure-mode indicators (needs ``correct`` and/or
             ``failure_modes`` in :meth:`fit`).
+        error_features: ``"both"`` (correctness and failure mode) or ``"failure_mode"`` (only
+            the failure mode: clusters then never merely split right from wrong).
         error_weight: weight of those indicators against the unit-norm text vector.
         embedding_weight: weight of the (L2-normalised) user embedding columns.
         n_components: TruncatedSVD dimensions (clamped to the feature count).
@@ -111,7 +130,11 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         distances_: (n,) Euclidean distance of each document to its cluster centre (inf for
             buckets).
         silhouette_: {k: silhouette} for each k tried (empty when k was fixed).
-        notes_: human-readable remarks (clamped k, too little text, subsampling...).
+        notes_: human-readable remarks (clamped k, too little text, subsampling...); raw
+            library warnings never appear here (they are rephrased or dropped).
+        k_reason_: one sentence saying how k was chosen.
+        features_: (m, d) L2-normalised reduced features of the clustered rows.
+        feature_index_: (m,) row index (into the fitted arrays) of each ``features_`` row.
         feature_names_: names of the TF-IDF word columns (``q:`` prefix for the question).
         tfidf_: (n, n_word_features) sparse TF-IDF word matrix used for top terms.
     """
@@ -123,6 +146,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         k_range: tuple[int, int] = (2, 20),
         error_aware: bool = False,
         error_weight: float = 1.0,
+        error_features: str = "both",
         embedding_weight: float = 1.0,
         n_components: int = 50,
         max_features: int = 20000,
@@ -139,6 +163,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         self.k_range = k_range
         self.error_aware = error_aware
         self.error_weight = error_weight
+        self.error_features = error_features
         self.embedding_weight = embedding_weight
         self.n_components = n_components
         self.max_features = max_features
@@ -183,11 +208,15 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
             ValueError: bad parameters or array lengths that do not match ``responses``.
             DiscoveryCancelled: the cancel callback asked to stop.
         """
-        # Library warnings (convergence, degenerate variance) are collected once each into
-        # ``notes_`` instead of flooding the terminal or the app.
+        from threadpoolctl import threadpool_limits
+
+        # Library warnings (convergence, degenerate variance, divide by zero on identical
+        # documents) never reach the terminal or the app as raw text: degenerate input is
+        # detected and explained by this class itself, convergence is rephrased once.
         with (
             threadpool_limits(limits=self.n_threads),
             warnings.catch_warnings(record=True) as caught,
+            np.errstate(divide="ignore", invalid="ignore"),
         ):
             warnings.simplefilter("always")
             self._fit(
@@ -199,16 +228,10 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                 progress=progress,
                 should_cancel=should_cancel,
             )
-        seen: set[str] = set()
-        for w in caught:
-            text = f"{w.category.__name__}: {str(w.message).splitlines()[0][:120]}"
-            if (
-                text not in seen
-                and "explained_variance" not in text
-                and "invalid value" not in text
-            ):
-                seen.add(text)
-                self.notes_.append(text)
+        if any(w.category.__name__ == "ConvergenceWarning" for w in caught):
+            self.notes_.append(
+                "k-means stopped before it converged; the groups may shift with another seed"
+            )
         return self
 
     def _fit(
@@ -222,6 +245,9 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         progress: ProgressFn | None,
         should_cancel: CancelFn | None,
     ) -> SliceDiscoverer:
+        import scipy.sparse as sp
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         report = progress or (lambda stage, frac: None)
         cancelled = should_cancel or (lambda: False)
 
@@ -253,6 +279,8 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
             self.notes_.append(f"{n_empty} samples with no content (empty or [invalid]) set aside")
         idx = np.flatnonzero(content)
         checkpoint("vectorise", 0.05)
+        has_questions = qs is not None and sum(bool(q.strip()) for q in qs) * 2 >= n
+        second = 0.5 if has_questions else 1.0  # the response is second to the question
 
         word_blocks: list[sp.csr_matrix] = []
         names: list[str] = []
@@ -264,6 +292,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                 resp_words = self._vectorise(
                     docs,
                     TfidfVectorizer(
+                        preprocessor=normalise_numbers,
                         token_pattern=ONE_CHAR_TOKENS,
                         ngram_range=(1, 2),
                         sublinear_tf=True,
@@ -274,11 +303,11 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                     "",
                 )
                 if resp_words is not None:
-                    word_blocks.append(resp_words[0])
+                    word_blocks.append(resp_words[0] * second)
                     names += resp_words[1]
                 checkpoint("vectorise", 0.2)
                 chars = self._vectorise(
-                    [_clip_chars(d, self.char_max_chars) for d in docs],
+                    [normalise_numbers(_clip_chars(d, self.char_max_chars)) for d in docs],
                     TfidfVectorizer(
                         analyzer="char_wb",
                         ngram_range=self.char_ngram_range,
@@ -289,10 +318,11 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                     "c:",
                 )
                 checkpoint("vectorise", 0.35)
-                if qs is not None:
+                if has_questions and qs is not None:
                     q_words = self._vectorise(
                         [qs[i] for i in idx],
                         TfidfVectorizer(
+                            preprocessor=normalise_numbers,
                             token_pattern=ONE_CHAR_TOKENS,
                             sublinear_tf=True,
                             max_features=self.max_features,
@@ -301,11 +331,11 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                         "q:",
                     )
                     if q_words is not None:
-                        word_blocks.append(q_words[0] * 0.5)
+                        word_blocks.append(q_words[0])
                         names += q_words[1]
             blocks = list(word_blocks)
             if chars is not None:
-                blocks.append(chars[0])
+                blocks.append(chars[0] * second)
         self.feature_names_ = np.array(names, dtype=object)
         if word_blocks:
             self.tfidf_ = sp.hstack(word_blocks, format="csr")
@@ -341,6 +371,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
 
         d = features.shape[1] if features.ndim == 2 else 0
         self.silhouette_: dict[int, float] = {}
+        self.k_reason_ = ""
         self.cluster_centers_ = np.zeros((0, d))
         distances = np.full(n, np.inf)
         if keep.size:
@@ -352,6 +383,8 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                 diff = features[assigned] - centers[sub_labels[assigned]]
                 distances[keep[assigned]] = np.linalg.norm(diff, axis=1)
         self.labels_ = labels
+        self.features_ = features
+        self.feature_index_ = keep
         self.distances_ = distances
         self.content_index_ = idx
         self.n_clusters_ = int(self.cluster_centers_.shape[0])
@@ -360,6 +393,10 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
+        if self.error_features not in ("both", "failure_mode"):
+            raise ValueError(
+                f"error_features must be 'both' or 'failure_mode', got {self.error_features!r}"
+            )
         if self.method not in ("kmeans", "hdbscan"):
             raise ValueError(f"method must be 'kmeans' or 'hdbscan', got {self.method!r}")
         k = self.n_clusters
@@ -374,6 +411,8 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         docs: list[str], vectoriser: TfidfVectorizer, prefix: str
     ) -> tuple[sp.csr_matrix, list[str]] | None:
         """Fit one vectoriser; None when the documents have no tokens at all."""
+        import scipy.sparse as sp
+
         try:
             matrix = vectoriser.fit_transform(docs)
         except ValueError:  # "empty vocabulary": nothing tokenisable
@@ -381,6 +420,9 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         return sp.csr_matrix(matrix), [prefix + t for t in vectoriser.get_feature_names_out()]
 
     def _reduce(self, blocks: list[sp.csr_matrix], n_docs: int) -> np.ndarray:
+        import scipy.sparse as sp
+        from sklearn.decomposition import TruncatedSVD
+
         if not blocks or n_docs == 0:
             return np.zeros((n_docs, 1))
         matrix = sp.hstack(blocks, format="csr")
@@ -399,7 +441,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         failure_modes: Sequence[str | None] | None,
     ) -> np.ndarray | None:
         cols = []
-        if correct is not None:
+        if correct is not None and self.error_features == "both":
             c = np.asarray(correct, dtype=float)[keep]
             cols.append(np.nan_to_num(c, nan=0.0)[:, None])
         if failure_modes is not None:
@@ -419,6 +461,13 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
     ) -> tuple[np.ndarray, np.ndarray]:
         n = features.shape[0]
         n_distinct = int(np.unique(np.round(features, 6), axis=0).shape[0])
+        if n_distinct == 1 and n > 1:
+            self.notes_.append(
+                f"all {n} documents are identical (after numbers are normalised):"
+                " one group, nothing to tell apart"
+            )
+            self.k_reason_ = "k=1: every document is the same"
+            return np.zeros(n, dtype=np.int64), features.mean(axis=0, keepdims=True)
         if self.method == "hdbscan":
             return self._hdbscan(features, n_distinct, checkpoint)
         if self.n_clusters == "auto":
@@ -428,6 +477,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                 self.notes_.append(
                     f"only {n_distinct} distinct documents: k set to {k} (auto range {lo}-{hi})"
                 )
+                self.k_reason_ = f"k={k}: only {n_distinct} distinct documents"
             else:
                 k = self._choose_k(features, lo, min(hi, n_distinct), checkpoint)
         else:
@@ -437,13 +487,29 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                     f"k={k} clamped to {n_distinct}: only {n_distinct} distinct documents"
                 )
                 k = n_distinct
+            self.k_reason_ = f"k={k} as asked" + (
+                ""
+                if k == int(self.n_clusters)
+                else f" (clamped to {n_distinct} distinct documents)"
+            )
         checkpoint("cluster", 0.85)
         if k <= 1:
             return np.zeros(n, dtype=np.int64), features.mean(axis=0, keepdims=True)
         model = self._kmeans(k).fit(features)
-        return model.labels_.astype(np.int64), model.cluster_centers_
+        labels = model.labels_.astype(np.int64)
+        used = np.unique(labels)
+        if used.size < k:  # k-means can leave a centre without members: k shown = groups shown
+            self.notes_.append(
+                f"k-means left {k - used.size} of {k} clusters empty; {used.size} groups remain"
+            )
+            self.k_reason_ += f"; {used.size} non-empty"
+        remap = np.full(k, -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        return remap[labels], model.cluster_centers_[used]
 
     def _kmeans(self, k: int) -> MiniBatchKMeans:
+        from sklearn.cluster import MiniBatchKMeans
+
         return MiniBatchKMeans(
             n_clusters=k,
             random_state=self.random_state,
@@ -462,6 +528,8 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
         self, features: np.ndarray, lo: int, hi: int, checkpoint: Callable[[str, float], None]
     ) -> int:
         """k with the highest silhouette on a subsample (ties go to the smaller k)."""
+        from sklearn.metrics import silhouette_score
+
         sub = features[self._subsample(features.shape[0], self.silhouette_sample)]
         n_sub_distinct = int(np.unique(np.round(sub, 6), axis=0).shape[0])
         hi = min(hi, n_sub_distinct - 1) if n_sub_distinct > 2 else min(hi, n_sub_distinct)
@@ -479,7 +547,7 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
             if score > best + 1e-9:
                 best_k, best = k, score
         if self.silhouette_:
-            self.notes_.append(
+            self.k_reason_ = (
                 f"k={best_k} chosen by silhouette ({best:.3f}) over k={ks[0]}..{ks[-1]}"
                 + (
                     f" on a {sub.shape[0]}-sample subsample"
@@ -487,12 +555,18 @@ class SliceDiscoverer(ClusterMixin, BaseEstimator):
                     else ""
                 )
             )
+            self.notes_.append(self.k_reason_)
+        else:
+            self.k_reason_ = f"k={best_k}: no k in {ks[0]}..{ks[-1]} could be scored"
         return best_k
 
     def _hdbscan(
         self, features: np.ndarray, n_distinct: int, checkpoint: Callable[[str, float], None]
     ) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.cluster import HDBSCAN
+
         n = features.shape[0]
+        self.k_reason_ = "k found by HDBSCAN (density)"
         sub_idx = self._subsample(n, self.hdbscan_max_samples)
         if sub_idx.size < n:
             self.notes_.append(
@@ -551,6 +625,25 @@ class Suggestion:
     groups: dict[str, int]
     representatives: list[int]
     members: list[int] = field(repr=False, default_factory=list)
+    kind: str = "cluster"
+    """``"cluster"``, ``"term"`` (items sharing a word) or ``"failure mode"``."""
+    definition: str = ""
+    """How the group was formed, in words (``question mentions "percent"``)."""
+    rest_error_rate: float | None = None
+    diff_rest: float | None = None
+    """``error_rate - rest_error_rate``: the contrast that was tested."""
+    p_value: float | None = None
+    """Two-sided Fisher exact test of group vs rest error counts."""
+    q_value: float | None = None
+    """Benjamini-Hochberg adjusted p-value over every candidate group tested."""
+    diff_within: float | None = None
+    """Mean over members of (error - error rate of the same task's non-members): the
+    difference the task labels do not explain."""
+    q_within: float | None = None
+    """Benjamini-Hochberg adjusted Mantel-Haenszel p-value of group vs rest within tasks."""
+    significant: bool | None = None
+    novelty: dict[str, Any] = field(default_factory=dict)
+    over_represented: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self, members: bool = False) -> dict[str, Any]:
         """The suggestion as a dict; ``members`` (sample row indices) only when asked for."""
@@ -675,3 +768,599 @@ def describe_clusters(
             )
         )
     return out
+
+
+# ---------------------------------------------------------------------- error-aware search
+RESTATE_JACCARD = 0.7
+"""A group whose Jaccard overlap with an existing label's items reaches this restates it."""
+CONTAINED = 0.8
+"""A candidate sharing this share of its (or a kept group's) members with a kept group is a
+duplicate of it and is skipped."""
+WEAK_SILHOUETTE = 0.1
+"""Below this best silhouette the clusters are not well separated (Rousseeuw 1987 calls
+< 0.25 'no substantial structure'; k-means on text rarely exceeds 0.2)."""
+NON_DATA_MODES = ("extraction_failure", "truncated", "runaway", "empty")
+"""Failure modes that describe the generation rather than the answer: candidate groups."""
+WORD_TOKENS = r"(?u)\b[^\W\d_]{2,}\b"
+"""Words of two or more letters: digits never become terms or descriptions."""
+BOILERPLATE_DF = 0.8
+"""Words in more than this share of documents ("let me work it out", "the answer is") are
+boilerplate: they neither define nor describe a group."""
+
+
+@dataclass
+class Candidate:
+    """A group of rows considered by :func:`find_slices` before testing."""
+
+    kind: str
+    name: str
+    definition: str
+    members: np.ndarray
+
+
+@dataclass
+class SliceSearch:
+    """The outcome of :func:`find_slices`.
+
+    ``suggestions`` are shown (error-rich groups first, then groups with fewer errors, then at
+    most half as many groups that restate an existing label); ``folded`` are further groups
+    that restate an existing label. ``structure`` is ``"clear"``, ``"no clear structure"``
+    (no group's error rate differs significantly from the rest) or ``"no error contrast"``
+    (every sample failed, or none did: groups are ranked by size only).
+    """
+
+    suggestions: list[Suggestion]
+    folded: list[Suggestion]
+    notes: list[str]
+    k: int
+    k_reason: str
+    silhouette: dict[int, float]
+    n_candidates: int
+    n_significant: int
+    structure: str
+    n_clustered: int
+
+
+def _word_counts(texts: list[str], min_df: int) -> tuple[Any, np.ndarray] | None:
+    """Sparse (n, v) word counts (letters only, English stop words and boilerplate removed)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(
+        token_pattern=WORD_TOKENS,
+        stop_words="english",
+        max_df=BOILERPLATE_DF if len(texts) >= 10 else 1.0,
+        min_df=min(min_df, max(1, len(texts))),
+        max_features=20000,
+        dtype=np.float32,
+    )
+    try:
+        matrix = vec.fit_transform(texts).tocsc()
+    except ValueError:  # empty vocabulary, or every word pruned
+        return None
+    return matrix, np.asarray(vec.get_feature_names_out(), dtype=object)
+
+
+def class_tfidf_terms(
+    counts: Any, names: np.ndarray, mask: np.ndarray, n_terms: int = 8
+) -> list[str]:
+    """Words that distinguish the rows in ``mask`` from the rest (class-based TF-IDF).
+
+    c-TF-IDF (Grootendorst 2022, BERTopic) with two classes, group and rest:
+    ``w(t, c) = tf(t, c) / |c| * log(1 + A / f(t))`` with ``A`` the mean word count per class
+    and ``f(t)`` the word's count over both; the score is ``w(t, group) - w(t, rest)``.
+
+    Args:
+        counts: sparse (n, v) word counts. names: (v,) words. mask: (n,) bool group rows.
+
+    Returns:
+        Up to ``n_terms`` words with a positive score, best first.
+    """
+    if counts is None or counts.shape[1] == 0 or not mask.any():
+        return []
+    tf_g = np.asarray(counts[mask].sum(axis=0)).ravel().astype(float)
+    tf_all = np.asarray(counts.sum(axis=0)).ravel().astype(float)
+    tf_r = tf_all - tf_g
+    total = tf_all.sum()
+    if total <= 0 or tf_g.sum() <= 0:
+        return []
+    idf = np.log1p((total / 2.0) / np.maximum(tf_all, 1.0))
+    w_g = tf_g / tf_g.sum() * idf
+    w_r = tf_r / tf_r.sum() * idf if tf_r.sum() > 0 else np.zeros_like(w_g)
+    score = w_g - w_r
+    order = np.argsort(-score, kind="stable")[:n_terms]
+    return [str(names[i]) for i in order if score[i] > 0]
+
+
+def _fisher_p(e_g: float, n_g: int, e_r: float, n_r: int) -> float:
+    """Two-sided Fisher exact p-value of group vs rest error counts (rounded to integers)."""
+    from scipy.stats import fisher_exact
+
+    a, c = int(round(e_g)), int(round(e_r))
+    table = [[a, n_g - a], [c, n_r - c]]
+    return float(fisher_exact(table, alternative="two-sided")[1])
+
+
+def within_strata(err: np.ndarray, strata: np.ndarray, members: np.ndarray) -> tuple[float, float]:
+    """Group vs rest contrast within strata (tasks): the part the stratum labels do not explain.
+
+    For each stratum t holding both members and non-members, compare the members' errors with
+    what the non-members' rate in t predicts. Returns ``(diff, p)``:
+
+    - ``diff = sum_t (e_gt - n_gt * r_t) / n_g`` over those strata, with ``r_t`` the error rate
+      of t's non-members (members of strata without non-members count as explained: 0);
+    - ``p``: two-sided Mantel-Haenszel (1959) test with continuity correction,
+      ``chi2 = (|sum(a - E[a])| - 0.5)^2 / sum Var[a]``, ``E[a] = n1 m1 / N``,
+      ``Var[a] = n1 n0 m1 (N - m1) / (N^2 (N - 1))`` per stratum; 1.0 when no stratum has
+      variance.
+
+    Args:
+        err: (n,) errors in [0, 1]. strata: (n,) int codes (-1 = none, treated as one
+            stratum). members: row indices of the group.
+    """
+    from scipy.stats import chi2
+
+    codes = np.where(strata < 0, strata.max(initial=0) + 1, strata)
+    k = int(codes.max(initial=0)) + 1
+    n_t = np.bincount(codes, minlength=k).astype(float)
+    e_t = np.bincount(codes, weights=err, minlength=k)
+    n_g = np.bincount(codes[members], minlength=k).astype(float)
+    e_g = np.bincount(codes[members], weights=err[members], minlength=k)
+    n_r = n_t - n_g
+    both = (n_g > 0) & (n_r > 0)
+    if not both.any():
+        return 0.0, 1.0
+    r_t = (e_t[both] - e_g[both]) / n_r[both]
+    diff = float((e_g[both] - n_g[both] * r_t).sum() / max(1, members.size))
+    big_n, m1 = n_t[both], e_t[both]
+    expected = n_g[both] * m1 / big_n
+    var = n_g[both] * n_r[both] * m1 * (big_n - m1) / (big_n**2 * np.maximum(big_n - 1, 1))
+    if var.sum() <= 0:
+        return diff, 1.0
+    stat = max(0.0, abs(float((e_g[both] - expected).sum())) - 0.5) ** 2 / float(var.sum())
+    return diff, float(chi2.sf(stat, 1))
+
+
+def _codes(values: Sequence[Any]) -> tuple[np.ndarray, list[str]]:
+    """Integer code per value (None -> -1) and the value names."""
+    names: dict[str, int] = {}
+    out = np.full(len(values), -1, dtype=np.int64)
+    for i, v in enumerate(values):
+        if v is not None:
+            out[i] = names.setdefault(str(v), len(names))
+    return out, list(names)
+
+
+def find_slices(
+    questions: Sequence[str | None] | None,
+    responses: Sequence[str | None],
+    correct: Sequence[float] | np.ndarray,
+    *,
+    failure_modes: Sequence[str | None] | None = None,
+    groups: Sequence[str] | None = None,
+    labels: dict[str, Sequence[str | None]] | None = None,
+    named: dict[str, np.ndarray] | None = None,
+    run_error_rate: float | None = None,
+    k: int | str = "auto",
+    method: str = "kmeans",
+    error_aware: bool = False,
+    random_state: int | None = 0,
+    alpha: float = 0.05,
+    max_suggestions: int = 10,
+    min_size: int | None = None,
+    show_all: bool = False,
+    progress: ProgressFn | None = None,
+    should_cancel: CancelFn | None = None,
+) -> SliceSearch:
+    """Error-aware slice discovery: coherent groups whose error rate differs from the rest.
+
+    The idea of Domino (Eyuboglu et al. 2022, "Domino: Discovering Systematic Errors with
+    Cross-Modal Embeddings") and Spotlight (d'Eon et al. 2022, "The Spotlight: A General Method
+    for Discovering Systematic Errors in Deep Learning Models"): represent every sample -- right
+    and wrong -- in a space where nearby items exercise the same capability, then look for
+    regions of that space where the model errs much more (or less) than elsewhere. Here:
+
+    1. representation: question words first, response second, numbers normalised away
+       (:class:`SliceDiscoverer`, TF-IDF -> TruncatedSVD -> k-means, k by silhouette);
+    2. candidate groups: every cluster; every word of the question (the response when the
+       run logs no questions) shared by between ``min_size`` and half of the samples -- a
+       Spotlight-like region defined by one distinctive term, which finds a theme spread over
+       several tasks; every failure mode of the generation (truncated, runaway, ...);
+    3. error-aware test: each candidate's error rate against the rest's (Wilson 95% interval,
+       two-sided Fisher exact test), Benjamini-Hochberg over all candidates tested;
+    4. ranking: significant error-rich groups by ``(error rate - rest's) * size``, then
+       significant groups with fewer errors; a candidate sharing >= 80% of its members with a
+       kept group (or holding >= 80% of a kept group) is a duplicate and skipped;
+    5. novelty: Jaccard overlap with every existing label (task, each axis value, named
+       slices); a group with Jaccard >= 0.7 "restates" that label and is ranked last or folded;
+       others say whether they lie within one task or cut across tasks;
+    6. descriptions: class-based TF-IDF words of the group against the rest (digits, stop words
+       and boilerplate removed), and label values over-represented in the group.
+
+    Args:
+        questions: (n,) question/prompt text per sample, or None.
+        responses: (n,) generated text per sample.
+        correct: (n,) scores in [0, 1] (error = 1 - score; NaN counts as wrong).
+        failure_modes: (n,) failure mode per sample.
+        groups: (n,) task per sample. labels: axis -> (n,) label per sample.
+        named: slice name -> row indices of its members among the n samples.
+        run_error_rate: the whole run's error rate (for ``diff``); the rows' rate if None.
+        k, method, error_aware, random_state: passed to :class:`SliceDiscoverer`
+            (``error_aware`` adds failure-mode columns, never correctness, to the clustering).
+        alpha: false discovery rate of the Benjamini-Hochberg step.
+        max_suggestions: most groups shown when the structure is clear.
+        min_size: smallest group (default max(5, 1% of n)).
+        show_all: show restating groups instead of folding them.
+
+    Returns:
+        A :class:`SliceSearch`.
+
+    Raises:
+        ValueError: arrays whose lengths differ from ``responses``.
+        DiscoveryCancelled: ``should_cancel`` returned True.
+    """
+    n = len(responses)
+    if len(correct) != n:
+        raise ValueError(f"correct has {len(correct)} entries but responses has {n}")
+    report = progress or (lambda stage, frac: None)
+    scores = np.clip(np.nan_to_num(np.asarray(correct, dtype=float), nan=0.0), 0.0, 1.0)
+    err = 1.0 - scores
+    qs = ["" if q is None else str(q) for q in (questions or [None] * n)]
+    has_q = sum(bool(q.strip()) for q in qs) * 2 >= n and n > 0
+    model = SliceDiscoverer(
+        method=method,
+        n_clusters=k,
+        error_aware=error_aware,
+        error_features="failure_mode",
+        random_state=random_state,
+    ).fit(
+        responses,
+        questions=qs if has_q else None,
+        failure_modes=failure_modes,
+        progress=lambda stage, frac: report(stage, 0.7 * frac),
+        should_cancel=should_cancel,
+    )
+    if should_cancel and should_cancel():
+        raise DiscoveryCancelled("discovery cancelled while testing groups")
+    report("test groups", 0.75)
+    notes = list(model.notes_)
+    min_size = max(5, int(np.ceil(0.01 * n))) if min_size is None else int(min_size)
+    max_size = n // 2
+    best_sil = max(model.silhouette_.values()) if model.silhouette_ else None
+    weak_clusters = best_sil is not None and best_sil < WEAK_SILHOUETTE
+
+    # ---- candidates
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        q_counts = _word_counts(qs, 2) if has_q else None
+        r_counts = _word_counts(["" if r is None else str(r) for r in responses], 2)
+    cands: list[Candidate] = []
+    for c in range(model.n_clusters_):
+        members = np.flatnonzero(model.labels_ == c)
+        if min_size <= members.size < n:
+            cands.append(
+                Candidate(
+                    "cluster", f"cluster {c}", f"cluster {c} of k={model.n_clusters_}", members
+                )
+            )
+    term_source = q_counts if has_q else r_counts
+    if term_source is not None:
+        matrix, names = term_source
+        df = np.diff(matrix.indptr)  # csc: documents per word
+        ok = np.flatnonzero((df >= min_size) & (df <= max_size))
+        ok = ok[np.argsort(-df[ok], kind="stable")][:1000]
+        where = "question" if has_q else "response"
+        prefix = "q:" if has_q else ""
+        for j in sorted(ok.tolist()):
+            members = np.unique(matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]])
+            cands.append(
+                Candidate("term", f"{prefix}{names[j]}", f'{where} mentions "{names[j]}"', members)
+            )
+    if failure_modes is not None:
+        modes = np.array([str(m or "") for m in failure_modes], dtype=object)
+        for m in NON_DATA_MODES:
+            members = np.flatnonzero(modes == m)
+            if min_size <= members.size < n:
+                cands.append(Candidate("failure mode", f"mode:{m}", f"failure mode {m}", members))
+
+    # ---- error-aware test
+    total_err = float(err.sum())
+    rows_rate = total_err / n if n else 0.0
+    contrast = n > 0 and 0.0 < total_err < n
+    strata = _codes(groups)[0] if groups is not None else np.zeros(n, dtype=np.int64)
+    # (candidate, its error rate, the rest's, difference, Fisher p, within-task difference,
+    # Mantel-Haenszel p)
+    tested: list[tuple[Candidate, float, float, float, float, float, float]] = []
+    for cand in cands:
+        n_g = int(cand.members.size)
+        e_g = float(err[cand.members].sum())
+        rate_g = e_g / n_g
+        rate_r = (total_err - e_g) / (n - n_g)
+        if contrast:
+            p = _fisher_p(e_g, n_g, total_err - e_g, n - n_g)
+            within, p_within = within_strata(err, strata, cand.members)
+        else:
+            p = within = p_within = float("nan")
+        tested.append((cand, rate_g, rate_r, rate_g - rate_r, p, within, p_within))
+    if contrast and tested:
+        from .analysis.compare import benjamini_hochberg
+
+        qvals = benjamini_hochberg([t[4] for t in tested])
+        q_within = benjamini_hochberg([t[6] for t in tested])
+    else:
+        qvals = q_within = np.full(len(tested), np.nan)
+    # significant: differs from the rest (Fisher) AND from the rest of its own tasks
+    # (Mantel-Haenszel): a group whose error rate only reflects its mix of tasks restates
+    # the task labels and is no new slice.
+    sig = np.array(
+        [bool(q < alpha and qw < alpha) for q, qw in zip(qvals, q_within, strict=True)],
+        dtype=bool,
+    )
+    n_task_mix = int(
+        sum(1 for q, qw in zip(qvals, q_within, strict=True) if q < alpha and not qw < alpha)
+    )
+    n_sig = int(sig.sum())
+    report("rank groups", 0.85)
+
+    in_group = np.zeros(n, dtype=bool)
+
+    def dedup(order: list[int], kept: list[tuple[int, np.ndarray]]) -> None:
+        """Append to ``kept`` the candidates of ``order`` that duplicate no kept group."""
+        for i in order:
+            if len(kept) >= 4 * max_suggestions:
+                return
+            members = tested[i][0].members
+            in_group[:] = False
+            in_group[members] = True
+            if not any(
+                (inter := int(in_group[other].sum())) >= CONTAINED * members.size
+                or inter >= CONTAINED * other.size
+                for _, other in kept
+            ):
+                kept.append((i, members))
+
+    kept: list[tuple[int, np.ndarray]] = []
+    if not contrast:
+        structure = "no error contrast"
+        notes.append("every sample failed" if total_err >= n else "no sample failed")
+        notes.append("no error-rate contrast to test: groups are ranked by size only")
+        dedup(sorted(range(len(tested)), key=lambda i: -tested[i][0].members.size), kept)
+        limit = max_suggestions
+    elif n_sig == 0:
+        structure = "no clear structure"
+        notes.append(
+            "no clear structure: no group's error rate differs from the rest's after"
+            f" Benjamini-Hochberg (q < {alpha}) over {len(tested)} candidate groups;"
+            " the closest ones are shown, marked not significant"
+        )
+        dedup(sorted(range(len(tested)), key=lambda i: tested[i][4]), kept)
+        limit = 3
+    else:
+        structure = "clear"
+        richer = [i for i in range(len(tested)) if sig[i] and tested[i][3] > 0 and tested[i][5] > 0]
+        richer.sort(key=lambda i: -tested[i][5] * tested[i][0].members.size)
+        dedup(richer, kept)
+        # A group with fewer errors than the rest may only be the complement of an
+        # error-rich one (the rest holds the planted slice): re-test it against the rest
+        # with the kept error-rich groups set aside, Benjamini-Hochberg over those tests.
+        aside = np.zeros(n, dtype=bool)
+        for _, members in kept:
+            aside[members] = True
+        poorer = [i for i in range(len(tested)) if sig[i] and tested[i][3] < 0 and tested[i][5] < 0]
+        retest = []
+        for i in poorer:
+            members = tested[i][0].members
+            rest = ~aside
+            rest[members] = False
+            n_g, n_r = int(members.size), int(rest.sum())
+            e_g, e_r = float(err[members].sum()), float(err[rest].sum())
+            if n_r and e_g / n_g < e_r / n_r:
+                retest.append((i, _fisher_p(e_g, n_g, e_r, n_r)))
+        if retest:
+            from .analysis.compare import benjamini_hochberg
+
+            q2 = benjamini_hochberg([p for _, p in retest])
+            still = [i for (i, _), q in zip(retest, q2, strict=True) if q < alpha]
+            still.sort(key=lambda i: tested[i][5] * tested[i][0].members.size)
+            dedup(still, kept)
+        if n_task_mix and groups is not None:
+            notes.append(
+                f"{n_task_mix} groups differ from the rest only through their mix of tasks"
+                " (not within the tasks they span: Mantel-Haenszel test) and are left out"
+            )
+        if len(poorer) > sum(1 for i, _ in kept if tested[i][3] < 0):
+            notes.append(
+                "groups with fewer errors than the rest are shown only when they still differ"
+                " with the error-rich groups set aside"
+            )
+        limit = max_suggestions
+    if weak_clusters:
+        notes.append(
+            f"no clear cluster structure: best silhouette {best_sil:.3f} (below"
+            f" {WEAK_SILHOUETTE}); clusters overlap, so a cluster is shown only when its error"
+            " rate differs significantly"
+        )
+        if structure == "clear":
+            limit = min(limit, 5)
+
+    # ---- novelty, folding
+    label_codes: list[tuple[str, np.ndarray, list[str], np.ndarray]] = []
+    for axis, values in ([("task", groups)] if groups is not None else []) + list(
+        (labels or {}).items()
+    ):
+        codes, vnames = _codes(values)
+        if vnames:
+            label_codes.append((axis, codes, vnames, np.bincount(codes[codes >= 0])))
+    named_masks = []
+    for name, idx in (named or {}).items():
+        mask = np.zeros(n, dtype=bool)
+        mask[np.asarray(idx, dtype=np.int64)] = True
+        if mask.any():
+            named_masks.append((f"slice={name}", mask))
+
+    def novelty(members: np.ndarray) -> dict[str, Any]:
+        size = members.size
+        best, best_j = None, 0.0
+        for axis, codes, vnames, sizes in label_codes:
+            sub = codes[members]
+            inter = np.bincount(sub[sub >= 0], minlength=len(vnames))
+            jac = inter / (size + sizes - inter)
+            j = int(np.argmax(jac))
+            if jac[j] > best_j:
+                best, best_j = f"{axis}={vnames[j]}", float(jac[j])
+        for name, mask in named_masks:
+            inter = int(mask[members].sum())
+            jac = inter / (size + int(mask.sum()) - inter)
+            if jac > best_j:
+                best, best_j = name, float(jac)
+        out: dict[str, Any] = {
+            "best_label": best,
+            "jaccard": round(best_j, 4),
+            "restates": best if best_j >= RESTATE_JACCARD else None,
+        }
+        if groups is not None:
+            tasks = Counter(str(groups[i]) for i in members.tolist())
+            top, top_n = tasks.most_common(1)[0]
+            out["n_tasks"] = sum(1 for v in tasks.values() if v >= 0.05 * size)
+            if out["restates"]:
+                out["relation"] = f"restates {out['restates']}"
+            elif top_n >= 0.9 * size:
+                out["relation"] = f"within task={top}"
+            else:
+                out["relation"] = f"across {out['n_tasks']} tasks"
+        else:
+            out["relation"] = f"restates {out['restates']}" if out["restates"] else "new"
+        return out
+
+    novel, restating = [], []
+    for i, members in kept:
+        nov = novelty(members)
+        (restating if nov["restates"] else novel).append((i, nov))
+    novel = novel[:limit]
+    if show_all:
+        shown_restating, folded_restating = restating, []
+    else:
+        room = len(novel) // 2 if novel else min(3, limit)
+        shown_restating, folded_restating = restating[:room], restating[room:]
+    if folded_restating:
+        notes.append(
+            f"{len(folded_restating)} more groups restate existing labels and are folded ("
+            + ", ".join(str(nov["restates"]) for _, nov in folded_restating[:6])
+            + (", ..." if len(folded_restating) > 6 else "")
+            + "); --all shows them"
+        )
+    if restating and not novel:
+        notes.append("every group found restates an existing label")
+    report("describe", 0.9)
+
+    # ---- descriptions
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[model.feature_index_] = np.arange(model.feature_index_.size)
+    run_rate = rows_rate if run_error_rate is None else run_error_rate
+    label_all = [(a, c, v, s) for a, c, v, s in label_codes]
+
+    def describe(i: int, nov: dict[str, Any]) -> Suggestion:
+        cand, rate_g, rate_r, diff_r, p, within, p_within = tested[i]
+        members = cand.members
+        size = int(members.size)
+        mask = np.zeros(n, dtype=bool)
+        mask[members] = True
+        n_err = float(err[members].sum())
+        lo, hi = wilson_interval(n_err, size)
+        terms: list[str] = []
+        if has_q and q_counts is not None:
+            terms += ["q:" + t for t in class_tfidf_terms(q_counts[0], q_counts[1], mask, 6)]
+        if r_counts is not None:
+            terms += class_tfidf_terms(r_counts[0], r_counts[1], mask, 4 if has_q else 8)
+        over: list[dict[str, Any]] = []
+        for axis, codes, vnames, sizes in label_all:
+            sub = codes[members]
+            cnt = np.bincount(sub[sub >= 0], minlength=len(vnames))
+            for j in np.argsort(-cnt, kind="stable")[:3]:
+                share, run_share = cnt[j] / size, sizes[j] / n
+                if share >= 0.2 and share >= 1.5 * run_share:
+                    over.append(
+                        {
+                            "label": f"{axis}={vnames[j]}",
+                            "share": round(float(share), 4),
+                            "run_share": round(float(run_share), 4),
+                        }
+                    )
+        over.sort(key=lambda d: -d["share"] / max(d["run_share"], 1e-9))
+        mode_cnt: Counter[str] = Counter()
+        if failure_modes is not None:
+            mode_cnt = Counter(str(failure_modes[j] or "unknown") for j in members.tolist())
+        dom, share = mode_cnt.most_common(1)[0] if mode_cnt else (None, None)
+        label_dist = {
+            axis: dict(
+                Counter(
+                    str(values[j]) if values[j] is not None else "(unlabelled)"
+                    for j in members.tolist()
+                ).most_common()
+            )
+            for axis, values in (labels or {}).items()
+        }
+        group_dist = (
+            dict(Counter(str(groups[j]) for j in members.tolist()).most_common())
+            if groups is not None
+            else {}
+        )
+        # representatives: nearest the group's centre in the clustering space, wrong first
+        # in an error-rich group (those are the samples to read)
+        cand_rows = members
+        if diff_r > 0 and (err[members] > 0.5).any():
+            cand_rows = members[err[members] > 0.5]
+        p_rows = pos[cand_rows]
+        reps: list[int]
+        if (p_rows >= 0).any():
+            feats = model.features_[p_rows[p_rows >= 0]]
+            centre = feats.mean(axis=0)
+            dist = np.linalg.norm(feats - centre, axis=1)
+            reps = [int(x) for x in cand_rows[p_rows >= 0][np.argsort(dist, kind="stable")[:3]]]
+        else:
+            reps = [int(x) for x in cand_rows[:3]]
+        q = qvals[i]
+        return Suggestion(
+            cluster=int(cand.name.split()[1]) if cand.kind == "cluster" else -10 - i,
+            name=cand.name,
+            size=size,
+            n_errors=n_err,
+            error_rate=rate_g,
+            ci_low=lo,
+            ci_high=hi,
+            diff=rate_g - run_rate,
+            top_terms=terms,
+            dominant_failure_mode=dom,
+            failure_mode_share=None if share is None else share / size,
+            failure_modes=dict(mode_cnt.most_common()),
+            labels=label_dist,
+            groups=group_dist,
+            representatives=reps,
+            members=[int(x) for x in members],
+            kind=cand.kind,
+            definition=cand.definition,
+            rest_error_rate=rate_r,
+            diff_rest=diff_r,
+            p_value=None if np.isnan(p) else p,
+            q_value=None if np.isnan(q) else float(q),
+            diff_within=None if np.isnan(within) else float(within),
+            q_within=None if np.isnan(q_within[i]) else float(q_within[i]),
+            significant=None if not contrast else bool(sig[i]),
+            novelty=nov,
+            over_represented=over[:4],
+        )
+
+    shown = [describe(i, nov) for i, nov in novel + shown_restating]
+    folded = [describe(i, nov) for i, nov in folded_restating]
+    report("done", 1.0)
+    return SliceSearch(
+        suggestions=shown,
+        folded=folded,
+        notes=notes,
+        k=model.n_clusters_,
+        k_reason=model.k_reason_,
+        silhouette=dict(model.silhouette_),
+        n_candidates=len(tested),
+        n_significant=n_sig,
+        structure=structure,
+        n_clustered=int((model.labels_ >= 0).sum()),
+    )

@@ -1,4 +1,4 @@
-"""``capslice discover``: suggest slices nobody labelled (scikit-learn clustering)."""
+"""``capslice discover``: suggest slices nobody labelled (error-aware slice discovery)."""
 
 from __future__ import annotations
 
@@ -14,39 +14,42 @@ COMMANDS = ["discover"]
 
 
 def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows of a discovery result for a text or Markdown table."""
+    """Headers and rows of a discovery result for a text or Markdown table.
+
+    ``vs rest``: the group's error rate minus that of the other samples searched, in points;
+    ``q``: its Benjamini-Hochberg adjusted p-value; ``labels``: how it relates to existing
+    labels (``restates task=x``, ``within task=x``, ``across 3 tasks``).
+    """
     headers = [
         "id",
-        "cluster",
+        "group",
         "samples",
-        "items",
         "error",
         "95% CI",
-        "vs run",
-        "mode",
-        "tasks",
-        "top terms",
+        "vs rest",
+        "q",
+        "labels",
+        "terms",
     ]
     rows = []
     for s in result["suggestions"]:
         err = s["error_rate"]
-        diff = s["diff"]
-        mode = s["dominant_failure_mode"] or "-"
-        if s["failure_mode_share"] is not None:
-            mode = f"{mode} {pct(s['failure_mode_share'], 0)}"
-        tasks = ", ".join(f"{t} {n}" for t, n in list(s["groups"].items())[:2])
+        diff = s.get("diff_rest")
+        q = s.get("q_value")
         rows.append(
             [
                 s.get("id", "-"),
-                s["name"],
+                shorten(s["name"], 24),
                 s["size"],
-                s["n_items"],
                 "-" if err is None else f"{pct(err)} ({count(s['n_errors'], s['size'])})",
                 interval(s["ci_low"], s["ci_high"]),
                 "-" if diff is None else f"{100 * diff:+.1f}",
-                mode,
-                shorten(tasks, 40),
-                shorten(", ".join(s["top_terms"][:5]), 40),
+                "-"
+                if q is None
+                else (f"{q:.1g}" if q < 0.001 else f"{q:.3f}")
+                + ("" if s.get("significant") else " ns"),
+                shorten(s.get("novelty", {}).get("relation", "-"), 28),
+                shorten(", ".join(t.removeprefix("q:") for t in s["top_terms"][:5]), 40),
             ]
         )
     return headers, rows
@@ -56,15 +59,27 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
 @click.option("--run", required=True, help="Run name.")
 @click.option("--benchmark", default=None, help="Only this benchmark.")
 @click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Only this slice.")
-@click.option("--failing-only", is_flag=True, help="Cluster only samples scored wrong.")
-@click.option("--k", "k", default="auto", show_default=True, help="'auto' (silhouette) or N.")
+@click.option(
+    "--failing-only",
+    is_flag=True,
+    help="Only samples scored wrong (no error contrast then: groups ranked by size).",
+)
+@click.option(
+    "--k", "k", default="auto", show_default=True, help="Clusters: 'auto' (silhouette) or N."
+)
 @click.option(
     "--method", type=click.Choice(["kmeans", "hdbscan"]), default="kmeans", show_default=True
 )
 @click.option(
     "--error-aware",
     is_flag=True,
-    help="Weigh correctness and failure mode into the features (Domino-like).",
+    help="Also cluster on the failure mode (Domino-like); the error-rate test runs always.",
+)
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Show groups that restate an existing label instead of folding them.",
 )
 @click.option("--random-state", type=int, default=0, show_default=True, help="Seed.")
 @click.option(
@@ -86,14 +101,19 @@ def discover(
     method: str,
     error_aware: bool,
     random_state: int,
+    show_all: bool,
     save: bool,
     user: str | None,
     fmt: str,
 ) -> None:
-    """Suggest coherent groups of samples: size, error rate, top terms, failure mode, labels.
+    """Suggest slices: coherent groups whose error rate differs from the rest's.
 
-    Empty and [invalid] responses form the fixed "no content" bucket; k is clamped to the
-    number of distinct documents (the notes say so). Same --random-state, same result.
+    Over all samples of the run, items are represented by their question first (response
+    second, numbers normalised away). Candidate groups -- k-means clusters, items sharing a
+    question word, generation failure modes -- are tested against the rest (Fisher exact,
+    Benjamini-Hochberg) and ranked by difference x size. Groups that restate an existing
+    label (task, axis value, named slice; Jaccard >= 0.7) are marked and folded. --format json
+    lists every group's doc ids and representative samples. Same --random-state, same result.
     """
 
     def progress(stage: str, frac: float) -> None:
@@ -109,6 +129,7 @@ def discover(
         method=method,
         error_aware=error_aware,
         random_state=random_state,
+        show_all=show_all,
         save=save,
         who=user,
         progress=progress,
@@ -117,11 +138,29 @@ def discover(
         click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
     data = result.to_dict()
     headers, rows = suggestion_rows(data)
+    structure = {
+        "clear": f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
+        " significantly from the rest (Fisher exact, Benjamini-Hochberg q < 0.05)",
+        "no clear structure": "no clear structure: no group differs significantly",
+        "no error contrast": "no error contrast: groups ranked by size",
+    }[data["structure"]]
     notes = [
-        f"{data['n_samples']} samples, k={data['k']}; run error rate "
-        f"{pct(data['run_error_rate'])}; 'vs run' = error rate minus the run's, in points",
-        *data["notes"],
+        f"{data['n_samples']} samples; run error rate {pct(data['run_error_rate'])};"
+        f" {data['k_reason'] or 'k=' + str(data['k'])}",
+        structure,
+        "'vs rest' = error rate minus that of the other samples, in points; 'ns' = not"
+        " significant; --format json lists each group's doc ids and representative samples",
+        *(n for n in data["notes"] if n != data["k_reason"]),
     ]
+    for s in data["suggestions"][:3]:
+        if s.get("over_represented"):
+            notes.append(
+                f"{s['name']}: over-represented "
+                + ", ".join(
+                    f"{o['label']} {pct(o['share'], 0)} (run {pct(o['run_share'], 0)})"
+                    for o in s["over_represented"][:2]
+                )
+            )
     if save:
         notes.append("saved: name one with `capslice label accept ID --name NAME`")
     emit_table(headers, rows, fmt, title=f"suggested slices of {run}", notes=notes, payload=data)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..discover import CancelFn, SliceDiscoverer, Suggestion, describe_clusters
+from ..discover import CancelFn, Suggestion, find_slices
 from ..store import AXES, NotFound, Store, current_user
 
 
@@ -16,8 +16,12 @@ from ..store import AXES, NotFound, Store, current_user
 class DiscoveryResult:
     """Suggestions for one run, with what the run looked like and what was decided.
 
-    ``suggestions`` rows are :meth:`Suggestion.to_dict` plus ``sample_ids`` of the
-    representatives, ``n_items`` and (when saved) ``id``.
+    ``suggestions`` rows are :meth:`Suggestion.to_dict` plus ``doc_ids`` (sorted doc ids of
+    the member items), ``doc_ids_by_task`` (task -> doc ids: doc ids repeat across tasks),
+    ``sample_ids``, ``n_items``, representatives with their question and response, and (when
+    saved) ``id``. ``folded`` rows are the groups that restate an existing label and were
+    folded (name, size, error rate, ``restates``). ``structure`` is ``"clear"``,
+    ``"no clear structure"`` or ``"no error contrast"``; ``k_reason`` says how k was chosen.
     """
 
     run: str
@@ -30,6 +34,11 @@ class DiscoveryResult:
     k: int
     silhouette: dict[int, float] = field(default_factory=dict)
     saved: bool = False
+    k_reason: str = ""
+    structure: str = "clear"
+    n_candidates: int = 0
+    n_significant: int = 0
+    folded: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
@@ -40,11 +49,21 @@ class DiscoveryResult:
             "n_clustered": self.n_clustered,
             "run_error_rate": self.run_error_rate,
             "k": self.k,
+            "k_reason": self.k_reason,
             "silhouette": {str(k): v for k, v in self.silhouette.items()},
+            "structure": self.structure,
+            "n_candidates": self.n_candidates,
+            "n_significant": self.n_significant,
+            "folded": self.folded,
             "notes": self.notes,
             "saved": self.saved,
             "suggestions": self.suggestions,
         }
+
+
+def _doc_key(doc_id: str) -> tuple[int, int | str]:
+    """Sort key: numeric doc ids in numeric order, then the others as text."""
+    return (0, int(doc_id)) if doc_id.isdigit() else (1, doc_id)
 
 
 def parse_k(k: int | str | None) -> int | str:
@@ -81,29 +100,37 @@ class DiscoverMixin:
         method: str = "kmeans",
         error_aware: bool = False,
         random_state: int = 0,
-        embeddings: Callable[[list[dict[str, Any]]], np.ndarray] | None = None,
+        show_all: bool = False,
         save: bool = False,
         who: str | None = None,
         progress: Callable[[str, float], None] | None = None,
         should_cancel: CancelFn | None = None,
     ) -> DiscoveryResult:
-        """Suggest slices among a run's samples (optionally failing ones / a benchmark / slice).
+        """Suggest slices: coherent groups of a run's samples whose error rate differs.
+
+        Error-aware discovery over all samples (:func:`capslice_tui.discover.find_slices`):
+        clusters of the question text, groups sharing a question word and generation failure
+        modes are tested against the rest (Fisher exact, Benjamini-Hochberg), ranked by
+        difference x size, compared with the existing labels (task, axes, named slices) and
+        described by class-based TF-IDF words.
 
         Args:
+            failing_only: only samples scored wrong (then no error contrast exists: groups are
+                ranked by size and the notes say so).
             k: ``"auto"`` (silhouette) or a fixed number of clusters.
             method: ``"kmeans"`` or ``"hdbscan"``.
-            error_aware: weigh correctness and failure mode into the features.
-            embeddings: optional callable given the sample rows returning an (n, d) array of
-                user embedding columns.
+            error_aware: also cluster on the failure mode (Domino-like); the error-rate test
+                runs either way.
+            show_all: show groups that restate an existing label instead of folding them.
             save: store the suggestions so they can be accepted as named slices.
             progress: ``progress(stage, fraction)``; should_cancel: polled between stages.
 
         Returns:
-            A :class:`DiscoveryResult`; the error rate compared against is the whole run's
-            (same benchmark) error rate on the primary filter.
+            A :class:`DiscoveryResult`; ``diff`` is against the whole run's (same benchmark)
+            error rate on the primary filter, ``diff_rest`` against the other samples searched.
 
         Raises:
-            NotFound: unknown run. ValueError: bad k/method, or no samples to cluster.
+            NotFound: unknown run. ValueError: bad k/method, or no samples to search.
             DiscoveryCancelled: cancelled through ``should_cancel``.
         """
         info = self.store.get_run(run)
@@ -130,26 +157,34 @@ class DiscoverMixin:
         correct = np.array(
             [0.0 if r["score"] is None else float(r["score"]) for r in rows], dtype=float
         )
-        modes = [r["failure_mode"] for r in rows]
-        model = SliceDiscoverer(
-            method=method, n_clusters=k_value, error_aware=error_aware, random_state=random_state
-        )
-        model.fit(
+        by_item: dict[int, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_item.setdefault(r["item_id"], []).append(i)
+        named: dict[str, np.ndarray] = {}
+        for ns in self.store.list_named_slices():
+            members = [
+                i
+                for item in self.store.get_named_slice(ns["name"])["item_ids"]
+                for i in by_item.get(item, [])
+            ]
+            if members:
+                named[ns["name"]] = np.array(members, dtype=np.int64)
+        search = find_slices(
+            [r["question"] for r in rows],
             [r["response"] for r in rows],
-            questions=[r["question"] for r in rows],
-            correct=correct,
-            failure_modes=modes,
-            embeddings=None if embeddings is None else embeddings(rows),
+            correct,
+            failure_modes=[r["failure_mode"] for r in rows],
+            groups=[r["task"] for r in rows],
+            labels={a: [r[a] for r in rows] for a in AXES},
+            named=named,
+            run_error_rate=run_error,
+            k=k_value,
+            method=method,
+            error_aware=error_aware,
+            random_state=random_state,
+            show_all=show_all,
             progress=progress,
             should_cancel=should_cancel,
-        )
-        suggestions = describe_clusters(
-            model,
-            correct=correct,
-            failure_modes=modes,
-            labels={a: [r[a] for r in rows] for a in AXES},
-            groups=[r["task"] for r in rows],
-            run_error_rate=run_error,
         )
         params = {
             "benchmark": benchmark,
@@ -159,16 +194,17 @@ class DiscoverMixin:
             "method": method,
             "error_aware": error_aware,
             "random_state": random_state,
+            "show_all": show_all,
         }
-        out = [self._suggestion_row(s, rows) for s in suggestions]
+        out = [self._suggestion_row(s, rows) for s in search.suggestions]
         if save:
             ids = self.store.save_suggestions(
                 info["id"],
                 params,
-                model.notes_,
+                search.notes,
                 [
                     (s.cluster, row, sorted({rows[i]["item_id"] for i in s.members}))
-                    for s, row in zip(suggestions, out, strict=True)
+                    for s, row in zip(search.suggestions, out, strict=True)
                 ],
                 who=who,
             )
@@ -178,13 +214,28 @@ class DiscoverMixin:
             run=run,
             params=params,
             n_samples=len(rows),
-            n_clustered=int((model.labels_ >= 0).sum()),
+            n_clustered=search.n_clustered,
             run_error_rate=run_error,
-            notes=list(model.notes_),
+            notes=list(search.notes),
             suggestions=out,
-            k=model.n_clusters_,
-            silhouette=dict(model.silhouette_),
+            k=search.k,
+            silhouette=dict(search.silhouette),
             saved=save,
+            k_reason=search.k_reason,
+            structure=search.structure,
+            n_candidates=search.n_candidates,
+            n_significant=search.n_significant,
+            folded=[
+                {
+                    "name": s.name,
+                    "definition": s.definition,
+                    "size": s.size,
+                    "error_rate": s.error_rate,
+                    "restates": s.novelty.get("restates"),
+                    "jaccard": s.novelty.get("jaccard"),
+                }
+                for s in search.folded
+            ],
         )
 
     @staticmethod
@@ -192,12 +243,19 @@ class DiscoverMixin:
         d = s.to_dict()
         d["groups"] = dict(list(d["groups"].items())[:8])
         d["n_items"] = len({rows[i]["item_id"] for i in s.members})
+        by_task: dict[str, set[str]] = {}
+        for i in s.members:
+            by_task.setdefault(str(rows[i]["task"]), set()).add(str(rows[i]["doc_id"]))
+        d["doc_ids"] = sorted({x for ids in by_task.values() for x in ids}, key=_doc_key)
+        d["doc_ids_by_task"] = {t: sorted(ids, key=_doc_key) for t, ids in by_task.items()}
         d["representatives"] = [
             {
                 "sample_id": rows[i]["id"],
+                "doc_id": rows[i]["doc_id"],
                 "task": rows[i]["task"],
                 "score": rows[i]["score"],
                 "failure_mode": rows[i]["failure_mode"],
+                "question": (rows[i]["question"] or "")[:200],
                 "response": (rows[i]["response"] or "")[:200],
             }
             for i in s.representatives
