@@ -9,55 +9,65 @@ Never imports SQLite, the store or Textual (tests/unit/test_architecture.py guar
 - :mod:`.verdict`: data / not-data / inconclusive verdicts with checkable evidence.
 """
 
-from capslice_tui.analysis.compare import (
-    AdjustedComparison,
-    PairedResult,
-    adjust,
-    benjamini_hochberg,
-    check_comparable,
-    compare_slices,
-    mcnemar_exact,
-    min_detectable_difference,
-    paired_compare,
-    required_items,
-)
-from capslice_tui.analysis.decompose import (
-    CONTENT_AXES,
-    Decomposition,
-    SignificantSlice,
-    Slice,
-    SliceSearch,
-    Weakness,
-    decompose_change,
-    decompose_weakness,
-    regression_errors,
-    significant_slices,
-    sliceline,
-)
-from capslice_tui.analysis.failure_modes import (
-    FORMAT_MODES,
-    MODES,
-    FailureMode,
-    classify,
-    classify_many,
-    mode_counts,
-    signal_counts,
-)
-from capslice_tui.analysis.metrics import (
-    SliceScore,
-    pass_at_k,
-    pass_at_k_curve,
-    score_groups,
-    slice_score,
-    wilson_interval,
-    wilson_interval_array,
-)
-from capslice_tui.analysis.verdict import (
-    Evidence,
-    Verdict,
-    verdict_for_change,
-    verdict_for_weakness,
-)
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Names resolve on first use (PEP 562) so that importing one submodule, as the workspace does
+# for metrics, does not import scipy through the others: commands start in well under a
+# second (issue 14).
+_SOURCE = {
+    "AdjustedComparison": "compare",
+    "PairedResult": "compare",
+    "adjust": "compare",
+    "benjamini_hochberg": "compare",
+    "check_comparable": "compare",
+    "compare_slices": "compare",
+    "mcnemar_exact": "compare",
+    "min_detectable_difference": "compare",
+    "paired_compare": "compare",
+    "required_items": "compare",
+    "CONTENT_AXES": "decompose",
+    "Decomposition": "decompose",
+    "SignificantSlice": "decompose",
+    "Slice": "decompose",
+    "SliceSearch": "decompose",
+    "Weakness": "decompose",
+    "decompose_change": "decompose",
+    "decompose_weakness": "decompose",
+    "regression_errors": "decompose",
+    "significant_slices": "decompose",
+    "sliceline": "decompose",
+    "FORMAT_MODES": "failure_modes",
+    "MODES": "failure_modes",
+    "FailureMode": "failure_modes",
+    "classify": "failure_modes",
+    "classify_many": "failure_modes",
+    "mode_counts": "failure_modes",
+    "signal_counts": "failure_modes",
+    "SliceScore": "metrics",
+    "pass_at_k": "metrics",
+    "pass_at_k_curve": "metrics",
+    "score_groups": "metrics",
+    "slice_score": "metrics",
+    "wilson_interval": "metrics",
+    "wilson_interval_array": "metrics",
+    "Evidence": "verdict",
+    "Verdict": "verdict",
+    "verdict_for_change": "verdict",
+    "verdict_for_weakness": "verdict",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AdjustedComparison",

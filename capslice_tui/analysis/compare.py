@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import optimize, stats
 
 from capslice_tui.analysis.metrics import (
     MIN_SLICE_SIZE,
@@ -39,6 +38,8 @@ largest value two independent runs can have (both at 50%), so the MDD is conserv
 
 
 def _z(q: float) -> float:
+    from scipy import stats  # lazy: scipy costs seconds of start-up (issue 14)
+
     return float(stats.norm.ppf(q))
 
 
@@ -60,6 +61,8 @@ def mcnemar_exact(b: int, c: int) -> float:
     b, c = int(b), int(c)
     if b + c == 0:
         return 1.0
+    from scipy import stats
+
     return float(stats.binomtest(b, b + c, 0.5).pvalue)
 
 
@@ -84,6 +87,8 @@ def benjamini_hochberg(pvals: Any) -> np.ndarray:
         return out
     if np.any((p[ok] < 0) | (p[ok] > 1)):
         raise ValueError("benjamini_hochberg: p-values must lie in [0, 1]")
+    from scipy import stats
+
     out[ok] = stats.false_discovery_control(p[ok], method="bh")
     return out
 
@@ -131,6 +136,8 @@ def min_detectable_difference(
 
     if f(psi) < 0:
         return math.inf
+    from scipy import optimize
+
     return float(optimize.brentq(f, 0.0, psi, xtol=1e-12))
 
 
