@@ -322,6 +322,17 @@ def _correctness(
     return None
 
 
+def _is_rolling(resps: Any) -> bool:
+    """True for a ``loglikelihood_rolling`` (perplexity) line: ``resps`` holds bare numbers,
+    one log-likelihood per request (``[[-1234.5]]``), not texts or (logprob, greedy) pairs."""
+    if not isinstance(resps, list) or not resps or not isinstance(resps[0], list):
+        return False
+    values = [v for request in resps for v in (request if isinstance(request, list) else [])]
+    return bool(values) and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
+
+
 def _is_multiple_choice(resps: list[Any]) -> bool:
     first = resps[0] if resps else None
     return isinstance(first, list) and bool(first) and isinstance(first[0], (list, tuple))
@@ -493,11 +504,15 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
     benchmark = benchmark_for(task, ctx.groups)
     seen: dict[str, int] = {}
     doc_ids: set[str] = set()
+    rolling = 0
     for line_no, obj in iter_json_records(path):
         if isinstance(obj, BadLine):
             yield obj
             continue
         doc_ids.add(str(obj.get("doc_id")))
+        if _is_rolling(obj.get("resps")):
+            rolling += 1
+            continue
         filter_name = obj.get("filter")
         if not isinstance(filter_name, str):
             key = str(obj.get("doc_id"))
@@ -509,6 +524,14 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
             yield converted
         else:
             yield from converted
+    if rolling:
+        yield BadLine(
+            source,
+            0,
+            f"task {task}: {rolling} loglikelihood_rolling (perplexity) lines not stored: their "
+            "score is corpus-level (word/byte perplexity), with no per-sample correctness",
+            note="note",
+        )
     expected = config.n_samples if config is not None else None
     if expected is not None and len(doc_ids) != expected:
         yield BadLine(

@@ -317,11 +317,12 @@ def ingest(
 
     report.notes.extend(ctx.run_meta.get("reader_notes", []))
     faults.summarise(report)
-    if report.n_read == 0:
+    if report.n_read == 0 or not states:  # nothing read, or every record excluded
         raise fail(
             "no samples found in "
             + ", ".join(str(p) for p in paths)
             + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
+            + "".join(f"; {text}" for text in [*report.warnings, *report.notes])
         )
     for key, st in states.items():
         if not st.created:

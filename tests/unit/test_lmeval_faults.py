@@ -17,7 +17,7 @@ import pytest
 
 from capslice_tui.ingest._io import read_head
 from capslice_tui.ingest.detect import detect_format
-from capslice_tui.workspace import Workspace
+from capslice_tui.workspace import IngestError, Workspace
 
 CASES = Path(__file__).parents[1] / "fixtures" / "cases"
 IFEVAL = CASES / "ing-01-ifeval-old-layout"
@@ -383,3 +383,42 @@ def test_gzip_array_cut_short_keeps_the_elements_before_the_cut(
     (folder / (name + ".gz")).write_bytes(data[:-30])
     report = ws.ingest([folder], run="arr")
     assert report.n_torn == 1 and report.runs["arr"] >= 1
+
+
+def _rolling_line(doc_id: int) -> dict[str, object]:
+    return {
+        "doc_id": doc_id,
+        "doc": {"page": f"page {doc_id}"},
+        "target": "",
+        "arguments": {"gen_args_0": {"arg_0": f"page {doc_id}"}},
+        "resps": [[-1234.5 - doc_id]],
+        "filtered_resps": [-1234.5 - doc_id],
+        "filter": "none",
+        "metrics": ["word_perplexity", "byte_perplexity", "bits_per_byte"],
+        "word_perplexity": [-1234.5 - doc_id, 300],
+        "byte_perplexity": [-1234.5 - doc_id, 1500],
+        "bits_per_byte": [-1234.5 - doc_id, 1500],
+    }
+
+
+def test_perplexity_lines_are_noted_not_scored(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    shutil.copytree(FAULTS / "m1_bom", folder)
+    (folder / f"samples_wikitext_{TS}.jsonl").write_text(
+        "\n".join(json.dumps(_rolling_line(i)) for i in range(2)) + "\n"
+    )
+    report = ws.ingest([folder], run="mixed")
+    assert report.runs == {"mixed": 3} and report.n_bad == 0
+    assert any("task wikitext: 2 loglikelihood_rolling" in n for n in report.notes)
+    assert overall(ws, "mixed") == (3, 3, 1.0)
+
+
+def test_a_log_whose_every_record_is_excluded_is_refused_with_why(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ppl"
+    folder.mkdir()
+    (folder / f"samples_wikitext_{TS}.jsonl").write_text(json.dumps(_rolling_line(0)) + "\n")
+    with pytest.raises(IngestError, match="no samples found.*loglikelihood_rolling"):
+        ws.ingest([folder], run="ppl")
+    assert ws.runs() == []
