@@ -1121,6 +1121,8 @@ def paired_slices(
     Overlap among significant slices moving the same way, so the slices named are the ones
     that carry the change rather than every slice that holds some of its items:
 
+    - slices holding exactly the same moved items describe one effect: the largest is kept
+      (the others only leave out items that did not move);
     - taken in order of effect size (largest |change| first), a slice is explained by the
       slices already kept when its items outside them do not pass the bar the correction set
       (paired test, p above the largest raw p that Benjamini–Hochberg called significant, or
@@ -1189,6 +1191,21 @@ def paired_slices(
     for direction in (-1.0, 1.0):
         moved = lost if direction < 0 else gained
         cands = [r for r in sig if r[2].result.diff * direction > 0]
+        # slices holding exactly the same moved items describe one effect: keep the largest
+        by_moved: dict[bytes, list[Any]] = {}
+        for r in cands:
+            by_moved.setdefault(np.flatnonzero(r[4] & moved).tobytes(), []).append(r)
+        for group in by_moved.values():
+            group.sort(key=lambda r: (-int(r[4].sum()), len(r[0]), _label(r[0])))
+            for r in group[1:]:
+                r[5] = (
+                    f"the same {'lost' if direction < 0 else 'gained'} items as "
+                    f"{_label(group[0][0])}, which holds {int(group[0][4].sum() - r[4].sum())} "
+                    "more items that did not move"
+                    if group[0][4].sum() > r[4].sum()
+                    else f"the same moved items as {_label(group[0][0])}"
+                )
+        cands = [r for r in cands if r[5] is None]
         cands.sort(key=lambda r: (-abs(r[2].result.diff), -int(r[4].sum()), _label(r[0])))
         covered = np.zeros(m, dtype=bool)
         kept: list[list[Any]] = []

@@ -188,3 +188,20 @@ def test_default_controls_exclude_slices_holding_target_items(demo: Path) -> Non
     controls = {c["task_type"] for c in new["control_slices"]}
     assert controls and "counting_probability" not in controls
     assert any("counting_probability: left out" in n for n in new["control_choice"])
+
+
+def test_targeted_math_gain_is_localized_in_the_two_combinations(demo: Path) -> None:
+    diag = json.loads(
+        capslice(demo, "diagnose", "math-base", "math-targeted", "--benchmark", "math",
+                 "--format", "json").stdout
+    )  # fmt: skip
+    assert diag["verdict"] == "data" and diag["reason"] == "localized_wrong_answers"
+    big = [s for s in diag["slices"] if s["diff"] > 0.3]
+    described = [" | ".join([s["label"], *s["aliases"]]) for s in big]
+    assert len(big) == 2
+    for task_type, op in (("number_theory", "modular_arithmetic"),
+                          ("counting_probability", "casework")):  # fmt: skip
+        assert any(
+            f"task_type={task_type}" in d and f"solving_operation={op}" in d for d in described
+        ), described
+    assert all(s["label"] in diag["summary"] for s in big)

@@ -295,3 +295,14 @@ def test_report_states_each_exit_condition(tmp_path: Path) -> None:
     one = ws.report("A", "B", fail_on="regression")
     assert one.count("- --fail-on ") == 1
     assert "mcnemar-exact" not in text
+
+
+def test_runs_stored_before_settings_were_recorded_say_so(tmp_path: Path) -> None:
+    import sqlite3
+
+    _ingest_stat01(tmp_path)
+    with sqlite3.connect(tmp_path / "s.db") as conn:  # as a store migrated from before 0007
+        conn.execute("UPDATE samples SET settings_hash = NULL")
+    ev = Workspace(tmp_path / "s.db", taxonomy_dir=CASE / "tax").diagnose("A", "B").evaluation
+    assert ev is not None and ev["not_recorded"] == ["base", "candidate"]
+    assert not ev["changed"]  # prompts, filter and task settings still compared
