@@ -835,7 +835,9 @@ def significant_slices(
 
     1. Enumerate every conjunction of up to ``max_l`` predicates with support >= ``min_sup``
        (support only shrinks with more predicates, so this is the SliceLine lattice without
-       score pruning). All of them are tested, so m counts the whole search.
+       score pruning); conjunctions selecting the same rows are one slice with all its
+       descriptions (``Slice.aliases``) and the all-rows set is left out
+       (:func:`distinct_slices`). All of them are tested, so m counts the distinct slices.
     2. Test each against its complement, one-sided (error higher inside): Fisher exact for
        0/1 errors (hypergeometric upper tail), Welch's z test for fractional errors.
        BH across all tested; keep p_adj <= q with error above the overall error.

@@ -8,7 +8,7 @@ suggestions, hand labels, named slices) and plan (sampling plans, interventions)
 from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
-from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis
+from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis, DiagnosisVerdict
 from .discover import DiscoverMixin, DiscoveryResult
 from .filters import FiltersMixin, FilterUse
 from .ingest import IngestError, IngestReport
@@ -25,6 +25,7 @@ class Workspace(
 __all__ = [
     "Comparison",
     "Diagnosis",
+    "DiagnosisVerdict",
     "DiscoveryResult",
     "FilterUse",
     "IngestError",
