@@ -12,6 +12,7 @@ text (an escape sequence in a model's output) are shown as ``\x1b``-style escape
 
 from __future__ import annotations
 
+import io
 import math
 import re
 import sys
@@ -132,7 +133,7 @@ def emit_table(
     )
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
     text = [not all(_is_figure(r[i]) for r in rows) for i in range(len(headers))]
-    caps = fit_widths(widths, text, console.width, [len(h) for h in headers])
+    caps = fit_widths(widths, text, console.width)
     for i, h in enumerate(headers):
         last = i == len(headers) - 1
         # figures never shrink; in a terminal too narrow for the table, long text columns
@@ -142,14 +143,38 @@ def emit_table(
                          max_width=None if last else caps[i],
                          overflow="fold" if last else "ellipsis")  # fmt: skip
     for r in rows:
-        table.add_row(*[Text(visible(c)) for c in r])
-    console.print(table)
+        table.add_row(*[Text(middle_cut(visible(c), caps[i])) for i, c in enumerate(r)])
+    # figures alone wider than the terminal: cut at the right edge, never drop a column
+    # from the middle (Rich would, silently)
+    needed = (
+        sum(c or w for c, w in zip(caps[:-1], widths[:-1], strict=True))
+        + min(widths[-1], 2 * SQUEEZED_WIDTH)  # the last column folds
+        + 2 * (len(headers) - 1)
+    )
+    if needed > console.width:
+        if title is not None:
+            console.print(Text(title))
+            table.title = None
+        wide = Console(file=io.StringIO(), width=needed, highlight=False, markup=False,
+                       emoji=False, soft_wrap=False, color_system=None)  # fmt: skip
+        wide.print(table)
+        for line in wide.file.getvalue().splitlines():  # type: ignore[attr-defined]
+            console.print(Text(line.rstrip()[: console.width]))
+        notes = [
+            f"table cut at the terminal's right edge ({console.width} of {needed} columns): "
+            "--format md or json shows all of it",
+            *notes,
+        ]
+    else:
+        console.print(table)
     for n in notes:
         console.print(Text(n))
 
 
 SQUEEZED_WIDTH = 12
 """Narrowest a long text column of a table becomes in a terminal too narrow for the table."""
+MIN_SQUEEZED_WIDTH = 8
+"""Narrowest such a column becomes when the figures of the table leave less room."""
 
 _FIGURE_RE = re.compile(r"[-+\d.,%/()\[\]\s<>e*]*")
 
@@ -159,15 +184,14 @@ def _is_figure(value: Any) -> bool:
     return _FIGURE_RE.fullmatch(visible(value)) is not None
 
 
-def fit_widths(
-    widths: Sequence[int], text: Sequence[bool], width: int, least: Sequence[int]
-) -> list[int | None]:
+def fit_widths(widths: Sequence[int], text: Sequence[bool], width: int) -> list[int | None]:
     """Column width caps that make a table fit ``width`` terminal columns (None: no cap).
 
     Only text columns wider than :data:`SQUEEZED_WIDTH` other than the last are capped, each
-    at no less than ``max(least[i], SQUEEZED_WIDTH)``; the last column keeps what is left
-    (it folds). Columns are 2 apart. A table that fits, or that figures alone make too wide,
-    gets no caps.
+    at no less than :data:`SQUEEZED_WIDTH` (:data:`MIN_SQUEEZED_WIDTH` when the figures leave
+    less); the last column keeps up to twice that (it folds). Columns are 2 apart. A table
+    that fits gets no caps; one that figures alone make too wide gets every text column at
+    the floor (``emit_table`` then cuts it at the right edge).
     """
     n = len(widths)
     caps: list[int | None] = [None] * n
@@ -177,7 +201,9 @@ def fit_widths(
     last_room = min(widths[-1], 2 * SQUEEZED_WIDTH)
     fixed = sum(widths[i] for i in range(n - 1) if i not in movable)
     budget = width - 2 * (n - 1) - fixed - last_room
-    floors = {i: min(widths[i], max(least[i], SQUEEZED_WIDTH)) for i in movable}
+    # a floor of SQUEEZED_WIDTH, down to MIN_SQUEEZED_WIDTH when the figures leave less
+    floor = max(MIN_SQUEEZED_WIDTH, min(SQUEEZED_WIDTH, budget // max(len(movable), 1)))
+    floors = dict.fromkeys(movable, floor)
     if not movable or budget < sum(floors.values()):
         budget = max(budget, sum(floors.values()))
     remaining = sorted(movable, key=lambda i: widths[i])
@@ -187,6 +213,15 @@ def fit_widths(
         caps[i] = max(floors[i], min(widths[i], share))
         budget -= caps[i]
     return caps
+
+
+def middle_cut(text: str, width: int | None) -> str:
+    """``text`` cut to ``width`` characters in the middle (``minerva_math_algebra`` at 12 ->
+    ``min…_algebra``), so names that share a prefix stay apart; unchanged when it fits."""
+    if width is None or len(text) <= width:
+        return text
+    head = max(1, (width - 1) // 3)
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
 
 
 def plain_console() -> Console:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from ..cli import Ctx, format_option, friendly_errors, pass_ctx
-from ..render import count, emit_json, emit_table, interval, pct, pvalue
+from ..render import count, emit_json, emit_table, interval, pct, plain_console, pvalue
 from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
 
 COMMANDS = ["compare", "diagnose", "report"]
@@ -71,6 +71,37 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
     return headers, rows, notes
 
 
+NARROW_WIDTH = 100
+"""Below this many terminal columns ``compare`` prints :func:`narrow_comparison_table`."""
+
+
+def narrow_comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The comparison in 80 columns: slice, base and cand (score and count), the difference with
+    its interval, adjusted p and the significance marker; the rest is named in a note."""
+    headers = [*cmp["by"], "base", "cand", "diff [95% CI]", "p adj", "sig"]
+    rows = []
+    for r in [*cmp["rows"], cmp["overall"]]:
+        key = (
+            list(r["slice"].values())
+            if r is not cmp["overall"]
+            else ["ALL"] + [""] * (len(cmp["by"]) - 1)
+        )
+        b, c = r["base"], r["cand"]
+        rows.append([
+            *key,
+            f"{pct(b['score'])} {count(b['correct'], b['n'])}",
+            f"{pct(c['score'])} {count(c['correct'], c['n'])}",
+            f"{100 * r['diff']:+.1f} {interval(r['diff_low'], r['diff_high'])}",
+            pvalue(r["p_adjusted"]),
+            r["marker"] or "",
+        ])  # fmt: skip
+    _, _, notes = comparison_table(cmp)
+    notes.insert(
+        1, "narrow terminal: items, raw p, MDD and per-slice notes left out (--format md/json)"
+    )
+    return headers, rows, notes
+
+
 @click.command()
 @click.argument("base")
 @click.argument("cand")
@@ -111,7 +142,8 @@ def compare(
         filter_name=filter_name,
     ).to_dict()  # fmt: skip
     cmp["filter"] = label
-    headers, rows, notes = comparison_table(cmp)
+    narrow = fmt == "table" and plain_console().width < NARROW_WIDTH
+    headers, rows, notes = (narrow_comparison_table if narrow else comparison_table)(cmp)
     title = f"{cand} vs {base} · {label}"
     emit_table(headers, rows, fmt, title=title, notes=notes, payload=cmp)
 

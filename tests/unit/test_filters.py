@@ -136,3 +136,14 @@ def test_diagnose_reads_the_filter_asked_for(store: str) -> None:
     assert flexible["failure_modes"]["cand"]["correct"] == 12
     weakness = cli(store, "diagnose", "base", "--filter", "flexible-extract")
     assert "note: answers read on filter flexible-extract" in weakness
+
+
+def test_compare_in_a_narrow_terminal_keeps_the_verdict_columns(store: str) -> None:
+    from capslice_tui.commands.diagnose import narrow_comparison_table
+
+    cmp = Workspace(store).compare("base", "cand").to_dict()
+    headers, rows, notes = narrow_comparison_table(cmp)
+    assert headers == ["task", "base", "cand", "diff [95% CI]", "p adj", "sig"]
+    assert rows[-1][:3] == ["ALL", "66.7% 8/12", "41.7% 5/12"]
+    assert rows[-1][3].startswith("-25.0 [")
+    assert any(n.startswith("narrow terminal: items, raw p, MDD") for n in notes)

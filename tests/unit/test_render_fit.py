@@ -8,18 +8,24 @@ import pytest
 from rich.console import Console
 
 from capslice_tui import render
-from capslice_tui.render import SQUEEZED_WIDTH, emit_table, fit_widths
+from capslice_tui.render import (
+    MIN_SQUEEZED_WIDTH,
+    SQUEEZED_WIDTH,
+    emit_table,
+    fit_widths,
+    middle_cut,
+)
 
 
 def test_a_table_that_fits_gets_no_caps() -> None:
-    assert fit_widths([10, 20, 30], [True, True, True], 80, [3, 3, 3]) == [None, None, None]
+    assert fit_widths([10, 20, 30], [True, True, True], 80) == [None, None, None]
 
 
 def test_long_text_columns_share_what_the_figures_leave() -> None:
     # run 16, model 35 (text), step 6, samples 7 (figures), status 8, benchmarks 22 (last)
     widths = [16, 35, 6, 7, 8, 22]
     text = [True, True, False, False, True, True]
-    caps = fit_widths(widths, text, 80, [3, 5, 4, 7, 6, 10])
+    caps = fit_widths(widths, text, 80)
     assert caps[2:] == [None, None, None, None]
     # 80 - 10 (gaps) - 21 (figures, status) - 22 (last) = 27 for run and model
     assert caps[:2] == [13, 14]
@@ -27,9 +33,31 @@ def test_long_text_columns_share_what_the_figures_leave() -> None:
 
 
 def test_caps_never_go_below_the_floor() -> None:
-    caps = fit_widths([40, 40, 30, 30], [True, True, False, True], 60, [4, 4, 4, 4])
+    # the figures and the last column leave nothing: the text columns go to the lowest floor
+    caps = fit_widths([40, 40, 30, 30], [True, True, False, True], 60)
+    assert caps == [MIN_SQUEEZED_WIDTH, MIN_SQUEEZED_WIDTH, None, None]
+    # with some room left, to the usual floor
+    caps = fit_widths([40, 40, 20, 10], [True, True, False, True], 60)
     assert caps[:2] == [SQUEEZED_WIDTH, SQUEEZED_WIDTH]
-    assert caps[2:] == [None, None]
+
+
+def test_a_table_too_wide_for_its_figures_is_cut_at_the_right_edge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=40, highlight=False, markup=False, emoji=False,
+                      soft_wrap=False, color_system=None)  # fmt: skip
+    monkeypatch.setattr(render, "plain_console", lambda: console)
+    headers = ["task", "items", "score", "pass@1", "pass@2", "pass@4", "note"]
+    rows = [["minerva_math_algebra", "32", "64.5%", "64.5% (20.6/32)", "86.9% (27.8/32)",
+             "97.9% (31.3/32)", ""]]  # fmt: skip
+    emit_table(headers, rows, "table", title="math by task")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "math by task"
+    assert lines[1].split()[:4] == ["task", "items", "score", "pass@1"]  # none dropped
+    assert lines[2].split()[1:3] == ["32", "64.5%"]
+    assert all(len(line) <= 40 for line in lines[:3])
+    assert lines[3].startswith("table cut at the terminal's right edge")
 
 
 def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,4 +75,12 @@ def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.Monkey
     body = "\n".join(lines)
     for figure in ("48", "50.0%", "[36.4, 63.6]", "24/48"):
         assert figure in body
-    assert "bbh_cot_few…" in body and "demo-org/de…" in body
+    assert "bb…bjects" in body and "de…10000" in body
+    assert "table cut" not in body  # the free-text note folds instead
+
+
+def test_middle_cut_keeps_both_ends() -> None:
+    assert middle_cut("minerva_math_algebra", 12) == "min…_algebra"
+    assert middle_cut("minerva_math_counting_and_prob", 12) == "min…and_prob"
+    assert middle_cut("short", 12) == "short"
+    assert middle_cut("anything", None) == "anything"
