@@ -25,7 +25,7 @@ Multiple-choice (loglikelihood) lines: ``response`` is the continuation text of 
 with the highest log-likelihood, ``correct`` comes from ``acc``.
 
 Official score: the first metric named by the line's ``metrics`` list (0.4.8+), else by the
-task's ``metric_list`` in the results file (0.4.3-0.4.7 lines name none; IFEval's boolean
+task's ``metric_list`` in the results file (0.4.3-0.4.5 lines name none; IFEval's boolean
 ``prompt_level_strict_acc`` is then the score, not a re-score against its placeholder target
 ``0``), else a known correctness metric. A NaN/"N/A" value leaves ``correct`` None with the
 metric None, which the ingest counts as a missing score.
@@ -309,7 +309,7 @@ def _correctness(
     metrics: dict[str, float | None], names: Any, config_names: list[str] | None = None
 ) -> float | None:
     """The official 0/1 (or fractional) score of a line: the first metric in the line's own
-    ``metrics`` list, else the task's ``metric_list`` (0.4.3-0.4.7 lines name none), else a
+    ``metrics`` list, else the task's ``metric_list`` (0.4.3-0.4.5 lines name none), else a
     known correctness metric, whose value lies in [0, 1]. None when that metric is NaN/N/A
     (the caller treats the row as missing) or when no such metric is logged."""
     order = list(names) if isinstance(names, list) else list(config_names or [])
@@ -350,7 +350,7 @@ def convert_line(
     """Records of one samples line (one per repeat), or a BadLine naming the faulty field.
 
     ``metric_names`` is the task's metric list from the results file, used when the line does
-    not name its metrics (lm-eval 0.4.3-0.4.7): IFEval's boolean ``prompt_level_strict_acc``
+    not name its metrics (lm-eval 0.4.3-0.4.5): IFEval's boolean ``prompt_level_strict_acc``
     is then the official score instead of a re-score against the placeholder target ``0``.
     """
     if "doc_id" not in line:
@@ -675,7 +675,9 @@ def schema_variant(path: Path) -> str:
     """Which lm-eval samples layout a file has, from its first bytes (formats.md §1.4).
 
     Returns ``lm-eval 0.4.0-0.4.2 JSON array``, ``lm-eval dev-snapshot JSON array``,
-    ``lm-eval 0.4.3-0.4.7 JSONL (no per-line filter/metrics)`` or ``lm-eval 0.4.8+ JSONL``.
+    ``lm-eval 0.4.3-0.4.5 JSONL layout (no per-line filter/metrics)`` or ``lm-eval 0.4.8+ JSONL
+    layout (per-line filter/metrics)``: the layout, not a version claim (0.4.6-0.4.7 may write
+    either).
     """
     head = read_head(path, 1 << 20)
     stripped = head.lstrip()
@@ -690,8 +692,8 @@ def schema_variant(path: Path) -> str:
     except ValueError:
         per_line = b'"metrics":' in first_line or b'"filter":' in first_line
     if per_line:
-        return "lm-eval 0.4.8+ JSONL"
-    return "lm-eval 0.4.3-0.4.7 JSONL (no per-line filter/metrics)"
+        return "lm-eval 0.4.8+ JSONL layout (per-line filter/metrics)"
+    return "lm-eval 0.4.3-0.4.5 JSONL layout (no per-line filter/metrics)"
 
 
 def read_lmeval(

@@ -102,7 +102,7 @@ class TaskConfig:
 
     All fields are optional because many logs carry none of them. ``metric_names`` is the
     task's metric list in order (lm-eval ``configs[task].metric_list``): the correctness metric
-    of lines that do not name their metrics (lm-eval 0.4.3-0.4.7).
+    of lines that do not name their metrics (lm-eval 0.4.3-0.4.5).
     """
 
     task: str

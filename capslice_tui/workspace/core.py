@@ -348,7 +348,7 @@ class CoreMixin:
 
         ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.render.AVERAGE_MEANING`);
         each benchmark entry says which (``average``, and ``n_tasks`` for macro). The run's
-        log layout is ``schema_variant`` (from its meta, e.g. "lm-eval 0.4.8+ JSONL").
+        log layout is ``schema_variant`` (from its meta, e.g. "lm-eval 0.4.0-0.4.2 JSON array").
 
         Raises:
             ValueError: an unknown ``average``.

@@ -43,8 +43,8 @@ def overall(ws: Workspace, run: str, **kwargs: object) -> tuple[float, int, floa
 @pytest.mark.parametrize(
     ("layout", "variant"),
     [
-        ("v045", "lm-eval 0.4.3-0.4.7 JSONL (no per-line filter/metrics)"),
-        ("v048", "lm-eval 0.4.8+ JSONL"),
+        ("v045", "lm-eval 0.4.3-0.4.5 JSONL layout (no per-line filter/metrics)"),
+        ("v048", "lm-eval 0.4.8+ JSONL layout (per-line filter/metrics)"),
     ],
 )
 def test_ifeval_scored_from_the_results_metric_list(
@@ -229,7 +229,7 @@ def test_cli_states_the_average_and_the_warning(tmp_path: Path) -> None:
     assert data["average"] == "macro" and data["overall"]["score"] == pytest.approx(0.5)
     runs = subprocess.run([*base, "runs"], capture_output=True, text=True)
     assert "benchmarks (micro)" in runs.stdout
-    assert "toy: read from lm-eval 0.4.8+ JSONL" in " ".join(runs.stdout.split())
+    assert "toy: read from lm-eval 0.4.8+ JSONL layout" in " ".join(runs.stdout.split())
 
 
 # ---- repeats > 1 and NFC ---------------------------------------------------------------
