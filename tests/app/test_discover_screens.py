@@ -47,26 +47,45 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         await _open_discover(app, pilot)
         screen = app.screen
         assert screen.run == "base"
-        assert "failing only" in str(screen.query_one("#title", Static).render())
-        await pilot.press("k")  # k 4
+        # all samples by default: an error rate can only differ from the rest's among them
+        assert "all samples" in str(screen.query_one("#title", Static).render())
         await pilot.press("d")
         await settle(app, pilot)
         data = screen.data
-        assert data is not None and data["saved"]
+        assert data is not None and data["saved"] and not data["params"]["failing_only"]
+        assert data["structure"] == "clear"
+        headers = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
+        assert headers == ["id", "group", "n", "error", "Δerr pts", "labels", "top terms"]
+        table = rows(app)
+        assert len(table) == len(data["suggestions"]) >= 1
+        first = data["suggestions"][0]
+        assert table[0][3] == pct(first["error_rate"])
+        assert table[0][4] == f"{100 * first['diff_rest']:+.1f}"
+        assert f"of {data['n_candidates']} groups differ" in status(app)
+        assert data["k_reason"] in status(app)  # the chosen k and why
+        preview = str(screen.query_one("#preview", Static).render())
+        assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview
+        assert "vs rest" in preview and "significant q=" in preview
+        assert "question words:" in preview and "response words:" in preview
+
+        await pilot.press("f")  # failing only
+        await pilot.press("k")  # k 4
+        assert "failing only" in str(screen.query_one("#title", Static).render())
+        await pilot.press("d")
+        await settle(app, pilot)
+        data = screen.data
         assert data["params"]["k"] == 4 and data["params"]["failing_only"]
+        assert data["structure"] == "no error contrast"
         table = rows(app)
         assert len(table) == len(data["suggestions"]) >= 1
         assert table[0][0] == str(data["suggestions"][0]["id"])
         # failing only: every member is wrong, so the status says so once and the constant
         # error / Δerr columns give way to the dominant failure mode's share
-        assert f"suggestions · every one of {data['n_samples']} samples failed" in status(app)
+        assert f"no error contrast in {data['n_samples']} samples" in status(app)
         headers = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
         assert headers == ["id", "group", "n", "mode", "mode %", "top terms"]
         first = data["suggestions"][0]
         assert table[0][4] == pct(first["failure_mode_share"], 0)
-        preview = str(screen.query_one("#preview", Static).render())
-        assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview
-        assert "question words:" in preview and "response words:" in preview
         assert "q:" not in table[0][5]  # question words show as Q:word (help explains)
         assert screen.last_progress == ("done", 1.0)  # progress messages arrived
 

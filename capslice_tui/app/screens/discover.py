@@ -1,4 +1,4 @@
-"""Suggested slices of one run: statistics, previews, accept/label with the keyboard."""
+"""Suggested slices of one run: error-aware discovery, previews, accept/label by keyboard."""
 
 from __future__ import annotations
 
@@ -57,15 +57,16 @@ class DiscoverScreen(CapsliceScreen):
 
     HELP_TITLE = "Discover slices"
     HELP_LEGEND = (
-        "group: the suggested slice's name (✓ name: accepted as that slice); n: samples",
-        "error: its error rate (share of samples not correct); 95% CI below the table",
-        "Δerr pts: its error rate minus the whole run's, in percentage points",
-        "  (+31.5 = 31.5 points more errors than the run overall)",
-        "mode: the most common failure mode in the group; mode %: its share",
-        "  (failing only: every sample failed, so mode % replaces error and Δerr)",
-        "top terms: words typical of the group; Q:word = a word of the question,",
-        "  a plain word = a word of the model's response",
-        "f: only failing samples / all; e: also cluster on error features; k: clusters",
+        "Groups whose error rate differs from the rest (Fisher exact + within tasks,",
+        "  Benjamini-Hochberg), ranked by difference x size; details below the table",
+        "group: Q:word = items whose question has the word; cluster n; mode:x = failure",
+        "  mode x (✓ name: accepted as that slice); n: samples; error: its error rate",
+        "Δerr pts: its error rate minus the other samples', in percentage points",
+        "labels: restates task=x (an existing label holds the same items: folded last),",
+        "  within task=x (splits one task), across n tasks (a theme no label names)",
+        "terms: words of the group against the rest; Q:word = a word of the question",
+        "f: only failing samples (no error contrast: by size) / all; e: also cluster",
+        "  on the failure mode; k: clusters",
     )
     BINDINGS = [
         Binding("d", "discover", "Discover", id="discover.run"),
@@ -124,7 +125,7 @@ class DiscoverScreen(CapsliceScreen):
         self.run = run
         self.benchmark = benchmark
         self.runs: list[str] = [run] if run else []
-        self.failing_only = True
+        self.failing_only = False
         self.error_aware = False
         self.k = "auto"
         self.data: dict[str, Any] | None = None
@@ -242,12 +243,19 @@ class DiscoverScreen(CapsliceScreen):
         self._fill()
         table = self.query_one(ResultTable)
         table.focus()
-        rows = message.data["suggestions"]
-        notes = " · ".join(message.data["notes"])
-        every_failed = bool(rows) and all(r["error_rate"] == 1.0 for r in rows)
-        n = message.data["n_samples"]
-        # failing only: said once here, so the table needs no constant error columns
-        what = f"every one of {n} samples failed" if every_failed else f"of {n} samples"
+        data = message.data
+        rows = data["suggestions"]
+        n = data["n_samples"]
+        # no contrast (failing only): said once here, so the table needs no constant columns
+        if data.get("structure") == "no error contrast":
+            what = f"no error contrast in {n} samples: by size"
+        elif data.get("structure") == "no clear structure":
+            what = f"no clear structure in {n} samples"
+        else:
+            what = f"{data.get('n_significant', 0)} of {data.get('n_candidates', 0)} groups differ"
+        k_reason = data.get("k_reason") or ""
+        parts = [k_reason, *(x for x in data["notes"] if x != k_reason)]
+        notes = " · ".join(x for x in parts if x)
         self.set_status(
             f"{len(rows)} suggestions · {what} · a accept, l label"
             + (f" · {notes}" if notes else "")
@@ -258,32 +266,33 @@ class DiscoverScreen(CapsliceScreen):
     def _fill(self) -> None:
         """(Re)build the table from ``self.data``, keeping the cursor on its row.
 
-        With failing-only data every error rate is 100% (and Δerr the same for every row),
-        so the error columns give way to the dominant failure mode's share of the group.
+        Without an error contrast (failing only: every error rate is 100%) the error columns
+        give way to the dominant failure mode and its share of the group.
         """
         assert self.data is not None
         suggestions = self.data["suggestions"]
-        every_failed = bool(suggestions) and all(s["error_rate"] == 1.0 for s in suggestions)
+        every_failed = self.data.get("structure") == "no error contrast"
         table = self.query_one(ResultTable)
         row = table.cursor_row
         if every_failed:
             table.set_columns(["id", "group", "n", "mode", "mode %", "top terms"])
         else:
-            table.set_columns(["id", "group", "n", "error", "Δerr pts", "mode", "top terms"])
+            table.set_columns(["id", "group", "n", "error", "Δerr pts", "labels", "top terms"])
         rows = []
         for s in suggestions:
-            diff = s["diff"]
+            diff = s.get("diff_rest")
             mode = cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12)
+            relation = s.get("novelty", {}).get("relation", "-")
             figures = (
                 [mode, cell(pct(s.get("failure_mode_share"), 0))]
                 if every_failed
                 else [
                     cell(pct(s["error_rate"])),
                     cell("-" if diff is None else f"{100 * diff:+.1f}"),
-                    mode,
+                    cell(relation, 16),
                 ]
             )
-            group = accepted_text(s["name"], self.accepted.get(s.get("id", -1)))
+            group = accepted_text(terms_text([s["name"]])[0], self.accepted.get(s.get("id", -1)))
             rows.append((s, [cell(s.get("id", "-")), cell(group), cell(s["size"]), *figures,
                              cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
         table.set_rows(rows)
@@ -298,21 +307,29 @@ class DiscoverScreen(CapsliceScreen):
 
     def _preview(self, s: dict[str, Any]) -> None:
         tasks = ", ".join(f"{short_task(t)} {n}" for t, n in list(s["groups"].items())[:3])
-        labels = "; ".join(
-            f"{a}: " + ", ".join(f"{v} {n}" for v, n in list(d.items())[:2])
-            for a, d in s["labels"].items()
-            if d
-        )
         question, response = split_terms(s["top_terms"][:8])
+        q = s.get("q_value")
+        rest = s.get("rest_error_rate")
+        test = (
+            "no test"
+            if q is None
+            else ("significant" if s.get("significant") else "not significant") + f" q={q:.2g}"
+        )
+        over = ", ".join(
+            f"{o['label']} {pct(o['share'], 0)}" for o in s.get("over_represented", [])[:2]
+        )
         lines = [
-            f"{s['name']} · {count(s['n_errors'], s['size'])} wrong"
-            f" (95% CI {interval(s['ci_low'], s['ci_high'])}) · tasks: {tasks}",
+            f"{s.get('definition') or s['name']} · {count(s['n_errors'], s['size'])} wrong"
+            f" (95% CI {interval(s['ci_low'], s['ci_high'])})",
+            ("" if rest is None else f"vs rest {pct(rest)} · {test} · ")
+            + s.get("novelty", {}).get("relation", "-"),
+            f"tasks: {tasks} · over-represented: {over or '-'}",
             f"question words: {', '.join(question) or '-'}"
             f" · response words: {', '.join(response) or '-'}",
-            f"labels: {labels or '-'}",
         ]
         for r in s["representatives"][:1]:
-            lines.append(f"#{r['sample_id']} {short_task(r['task'])}: {short(r['response'], 60)}")
+            text = r.get("question") or r["response"]
+            lines.append(f"#{r['sample_id']} {short_task(r['task'])}: {short(text, 60)}")
         self.query_one("#preview", Static).update(cell("\n".join(short(x, 78) for x in lines)))
 
     # ---- acting on a suggestion ---------------------------------------------------------
