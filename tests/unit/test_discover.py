@@ -229,3 +229,178 @@ def test_bbh_cot_failures_give_coherent_deterministic_suggestions():
     assert np.median(purity) >= 0.6
     top = {t for s in sugg for t in s.top_terms}
     assert {"stack", "letter"} & top
+
+
+# ---------------------------------------------------------------- error-aware search
+from capslice_tui.discover import (  # noqa: E402
+    class_tfidf_terms,
+    find_slices,
+    within_strata,
+)
+
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"
+THEMED = [
+    "What is {a} percent of {b}?",
+    "A shop gives {a} percent off a {b} dollar coat. What is the price?",
+]
+PLAIN = [
+    "Tom has {a} apples and buys {b} more. How many apples?",
+    "A box holds {a} pens. How many pens are in {b} boxes?",
+    "Sara read {a} pages and then {b} more. How many pages?",
+    "There are {b} chairs in {a} rows. How many per row?",
+]
+
+
+def _planted(seed=0, n_per_task=100, tasks=("t1", "t2", "t3"), p_in=0.9, p_out=0.3):
+    """Questions, responses, scores, tasks and planted row indices (every 5th row per task)."""
+    rng = np.random.default_rng(seed)
+    qs, rs, ok, ts, planted = [], [], [], [], []
+    for task in tasks:
+        for i in range(n_per_task):
+            themed = i % 5 == 0
+            tmpl = THEMED[i % 2] if themed else PLAIN[int(rng.integers(0, len(PLAIN)))]
+            a, b = (int(x) for x in rng.integers(2, 900, 2))
+            if themed:
+                planted.append(len(qs))
+            qs.append(tmpl.format(a=a, b=b))
+            rs.append(f"Let me work it out. The answer is {int(rng.integers(1, 999))}.")
+            ok.append(float(rng.random() > (p_in if themed else p_out)))
+            ts.append(task)
+    return qs, rs, np.array(ok), ts, set(planted)
+
+
+def _search(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no library warning escapes
+        return find_slices(*args, **kw)
+
+
+def test_planted_theme_across_tasks_is_the_first_suggestion():
+    qs, rs, ok, ts, planted = _planted()
+    res = _search(qs, rs, ok, groups=ts)
+    assert res.structure == "clear" and res.k_reason.startswith(f"k={res.k} ")
+    top = res.suggestions[0]
+    got = set(top.members)
+    assert len(got & planted) / len(got | planted) >= 0.9
+    assert top.error_rate >= 0.8 and top.significant and top.q_value < 1e-6
+    assert top.diff_within == pytest.approx(top.diff_rest, abs=0.1)  # not the task mix
+    assert top.novelty["restates"] is None and top.novelty["relation"] == "across 3 tasks"
+    assert "q:percent" in top.top_terms[:2]
+    assert all(not any(c.isdigit() for c in t) for s in res.suggestions for t in s.top_terms)
+    # boilerplate shared by every response never describes a group
+    assert not {"answer", "work", "let"} & {t for s in res.suggestions for t in s.top_terms}
+    # representatives are wrong members nearest the group's centre
+    assert all(ok[i] == 0 and i in got for i in top.representatives)
+    assert len(top.representatives) == 3
+
+
+def test_group_that_is_one_task_restates_it_and_ranks_last_or_folds():
+    # a task that fails far more than the others: the slice exists, but the task label names it
+    rng = np.random.default_rng(2)
+    qs, rs, ok, ts = [], [], [], []
+    for task, words, p in (
+        ("word_sorting", "sort these words alphabetically", 0.8),
+        ("arith", "add the two numbers together", 0.2),
+        ("logic", "is the statement true or false", 0.2),
+    ):
+        for _ in range(80):
+            qs.append(f"{words} {int(rng.integers(0, 99))}")
+            rs.append("ok")
+            ok.append(float(rng.random() > p))
+            ts.append(task)
+    res = _search(qs, rs, np.array(ok), groups=ts)
+    marked = [s for s in res.suggestions + res.folded if s.novelty["restates"]]
+    assert marked, "the word_sorting group is found and marked"
+    assert any(s.novelty["restates"] == "task=word_sorting" for s in marked)
+    assert all(s.novelty["relation"].startswith("restates task=") for s in marked)
+    novel = [s for s in res.suggestions if not s.novelty["restates"]]
+    restating = [s for s in res.suggestions if s.novelty["restates"]]
+    assert len(restating) <= max(len(novel) // 2, 3 if not novel else 0)
+    if novel and restating:  # restating groups come after every new one
+        assert res.suggestions.index(restating[0]) > res.suggestions.index(novel[-1])
+
+
+def test_named_slice_and_axis_overlap_is_named():
+    qs, rs, ok, ts, planted = _planted(seed=3)
+    rows = np.array(sorted(planted))
+    res = _search(qs, rs, ok, groups=ts, named={"percentages": rows}, show_all=True)
+    top = [s for s in res.suggestions if set(s.members) & planted][0]
+    assert top.novelty["restates"] == "slice=percentages" and top.novelty["jaccard"] >= 0.9
+    axis = ["money" if i in planted else None for i in range(len(qs))]
+    res = _search(qs, rs, ok, groups=ts, labels={"background_condition": axis}, show_all=True)
+    top = [s for s in res.suggestions if set(s.members) & planted][0]
+    assert top.novelty["restates"] == "background_condition=money"
+    assert {"label": "background_condition=money", "share": 1.0, "run_share": 0.2} in (
+        top.over_represented
+    )
+
+
+def test_no_clear_structure_is_said_and_shows_few_groups():
+    qs, rs, _, ts, _ = _planted(seed=4)
+    rng = np.random.default_rng(5)
+    ok = (rng.random(len(qs)) > 0.4).astype(float)  # errors unrelated to the text
+    res = _search(qs, rs, ok, groups=ts)
+    assert res.structure == "no clear structure"
+    assert any(n.startswith("no clear structure") for n in res.notes)
+    assert len(res.suggestions) <= 3
+    assert all(s.significant is False for s in res.suggestions)
+
+
+def test_failing_only_has_no_contrast_and_says_so():
+    qs, rs, ok, ts, _ = _planted(seed=6)
+    wrong = np.flatnonzero(ok == 0)
+    res = _search([qs[i] for i in wrong], [rs[i] for i in wrong], ok[wrong], groups=ts)
+    assert res.structure == "no error contrast"
+    assert "every sample failed" in res.notes
+    assert all(s.significant is None and s.q_value is None for s in res.suggestions)
+
+
+def test_identical_documents_are_explained_without_warnings():
+    rows = [
+        json.loads(x) for x in (CASES / "clu-01-identical-texts" / "min_refusals_7.jsonl").open()
+    ]
+    res = _search(
+        [r["prompt"] for r in rows],
+        [r["response"] for r in rows],
+        [float(r["correct"]) for r in rows],
+        groups=[r["task"] for r in rows],
+    )
+    assert any("all 7 documents are identical" in n for n in res.notes)
+    assert not any("Warning" in n or "divide by zero" in n for n in res.notes)
+    assert res.k == 1 and res.suggestions == []
+
+
+def test_k_shown_equals_non_empty_clusters_on_set1():
+    rows = [json.loads(x) for x in (CASES / "clu-01-identical-texts" / "set1_short.jsonl").open()]
+    for k in (3, 5, 8):
+        model = _fit(
+            [r["response"] for r in rows], n_clusters=k, questions=[r["prompt"] for r in rows]
+        )
+        used = {c for c in model.labels_.tolist() if c >= 0}
+        assert model.n_clusters_ == len(used) == model.cluster_centers_.shape[0]
+        assert used == set(range(model.n_clusters_))
+        assert model.k_reason_.startswith(f"k={min(k, model.n_clusters_)}") or "clamped" in (
+            model.k_reason_
+        )
+
+
+def test_within_strata_separates_a_theme_from_a_task_mix():
+    err = np.array([1.0] * 10 + [0.0] * 10 + [1.0, 0.0] * 10)
+    strata = np.array([0] * 20 + [1] * 20)
+    # the group is all of stratum 0's errors: a contrast inside stratum 0
+    diff, p = within_strata(err, strata, np.arange(10))
+    assert diff == pytest.approx(1.0) and p < 0.01
+    # a group that is exactly stratum 0: nothing within it to compare, explained by the task
+    diff, p = within_strata(err, strata, np.arange(20))
+    assert diff == 0.0 and p == 1.0
+
+
+def test_class_tfidf_terms_are_distinguishing_words():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    docs = ["percent of the price", "percent off", "apples and pears", "pears and plums"]
+    vec = CountVectorizer()
+    counts = vec.fit_transform(docs)
+    mask = np.array([True, True, False, False])
+    terms = class_tfidf_terms(counts, vec.get_feature_names_out(), mask, 3)
+    assert terms[0] == "percent" and "pears" not in terms
