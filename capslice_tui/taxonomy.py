@@ -312,7 +312,9 @@ class Rule:
             return False
         if self.target is not None and (target is None or not self.target.search(target)):
             return False
-        return all(cond.holds(doc, question, target) for cond in self.fields)
+        if self.fields:
+            return all(cond.holds(doc, question, target) for cond in self.fields)
+        return True
 
 
 def question_text(
