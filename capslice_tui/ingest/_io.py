@@ -9,9 +9,9 @@ here, and reported rather than guessed around:
 * lone UTF-16 surrogates (``"\\ud83d"`` escapes, which strict parsers refuse) and invalid UTF-8
   bytes are replaced by U+FFFD; the line is read and a *note* (:class:`BadLine` with
   ``note="note"``) says what was replaced;
-* a last record that does not parse and does not end like a record (a killed job) is a
-  *torn* :class:`BadLine`, also when blank lines follow it; a JSON array cut short yields the
-  elements before the cut and one torn :class:`BadLine`.
+* a last record cut inside a string or an open object (a killed job) is a *torn*
+  :class:`BadLine`, also when blank lines follow it; a JSON array or gzip stream cut short
+  yields what came before the cut and one torn :class:`BadLine`.
 """
 
 from __future__ import annotations
@@ -221,9 +221,26 @@ def load_json(path: Path) -> Any:
         raise ValueError(f"{path}: invalid JSON: {exc}") from exc
 
 
-def _ends_like_a_record(raw: bytes) -> bool:
-    """True when a line ends the way a complete JSON object does (``}``, CR/LF aside)."""
-    return raw.rstrip().endswith(b"}")
+def _is_cut(raw: bytes) -> bool:
+    """True when a line stops inside a JSON string or with an object/array still open: the
+    record was cut short (a killed job), not written wrong."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw.rstrip(b"\r\n"):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x7B, 0x5B):  # { [
+            depth += 1
+        elif byte in (0x7D, 0x5D):  # } ]
+            depth -= 1
+    return in_string or depth > 0
 
 
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
@@ -232,9 +249,9 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     Line numbers are 1-based. A leading byte-order mark is stripped and noted; CRLF line ends
     are read like LF. A line read with repairs (lone surrogates, invalid UTF-8) yields a note
     :class:`BadLine` (``note="note"``) and then its object. The last non-blank line, when it
-    does not parse and does not end like a record, is a :class:`BadLine` with ``torn=True``
-    (a killed job); other unparsable lines and lines that are not JSON objects are
-    :class:`BadLine` with the parser's reason.
+    does not parse because it stops inside a string or an open object (a killed job), is a
+    :class:`BadLine` with ``torn=True``, also when blank lines follow it; other unparsable
+    lines and lines that are not JSON objects are :class:`BadLine` with the parser's reason.
     """
     source = str(path)
     pending: tuple[int, bytes, str] | None = None  # an unparsable line: torn if nothing follows
@@ -268,7 +285,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
             yield line_no, obj
     if pending is not None:
         bad_no, raw, reason = pending
-        torn = not cut and (not raw.endswith(b"\n") or not _ends_like_a_record(raw))
+        torn = not cut and _is_cut(raw)
         yield bad_no, BadLine(source, bad_no, f"invalid JSON: {reason}", torn=torn)
     if cut:
         yield line_no + 1, BadLine(source, line_no + 1, cut[0], torn=True)

@@ -423,3 +423,20 @@ def test_a_log_whose_every_record_is_excluded_is_refused_with_why(
     with pytest.raises(IngestError, match="no samples found.*loglikelihood_rolling"):
         ws.ingest([folder], run="ppl")
     assert ws.runs() == []
+
+
+@pytest.mark.parametrize(
+    ("last", "torn"),
+    [
+        ('{"doc_id": 9, "doc": {"question": "Q9"}', True),  # cut right after a nested object
+        ('{"doc_id": 9, "resps": [["#### 1', True),  # cut inside a string, no newline
+        ('{"doc_id": 9, "resps": [["x"]],}', False),  # complete but invalid: a bad line
+    ],
+)
+def test_only_a_cut_last_line_is_torn(tmp_path: Path, last: str, torn: bool) -> None:
+    from capslice_tui.ingest._io import iter_jsonl
+
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"doc_id": 0}\n' + last + "\n\n")
+    (*_, (line, bad)) = iter_jsonl(path)
+    assert line == 2 and bad.torn is torn
