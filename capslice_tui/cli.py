@@ -34,20 +34,23 @@ FAILURE_MODES = ("correct", "wrong_answer", "extraction_failure", "truncated", "
 class Ctx:
     """What the global options decide, with the workspace opened on first use."""
 
-    def __init__(self, store: str, taxonomy: str | None) -> None:
+    def __init__(self, store: str, taxonomy: str | None, busy_timeout: float | None = None) -> None:
         self.store_path = Path(store)
         self.taxonomy_dir = Path(taxonomy) if taxonomy else None
+        self.busy_timeout = busy_timeout
         self._ws: Any = None
 
     @property
     def ws(self) -> Any:
         """The :class:`~capslice_tui.workspace.Workspace` on ``--store``, opened on first use;
-        its store's lock-wait messages go to stderr."""
+        its store's lock-wait messages and filesystem warning go to stderr."""
         if self._ws is None:
             from .workspace import Workspace
 
-            self._ws = Workspace(self.store_path, self.taxonomy_dir)
+            self._ws = Workspace(self.store_path, self.taxonomy_dir, self.busy_timeout)
             self._ws.store.on_wait = lambda message: click.echo(message, err=True)
+            if self._ws.store.fs_warning:
+                click.echo(f"warning: {self._ws.store.fs_warning}", err=True)
         return self._ws
 
 
@@ -59,9 +62,12 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
         from .store import StoreError
         from .taxonomy import TaxonomyError
         from .workspace import IngestError
+        from .workspace.reliability import friendly_db_error
 
         try:
             return func(*args, **kwargs)
@@ -72,6 +78,10 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(exc)) from exc
         except (StoreError, TaxonomyError, ValueError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:  # a damaged page met by a query: one clear line
+            store = click.get_current_context().find_object(Ctx)
+            path = store.store_path if store else "the store"
+            raise click.ClickException(friendly_db_error(exc, path) or str(exc)) from exc
 
     return wrapper
 
@@ -103,16 +113,24 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Path(file_okay=False),
     help="Directory with your own evaluation.yaml/data.yaml/mapping.yaml (env CAPSLICE_TAXONOMY).",
 )
+@click.option(
+    "--busy-timeout",
+    envvar="CAPSLICE_BUSY_TIMEOUT",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Seconds a write waits for another writer before giving up (env "
+    "CAPSLICE_BUSY_TIMEOUT; default 30).",
+)
 @click.version_option(package_name="capslice")
 @click.pass_context
-def main(ctx: click.Context, store: str, taxonomy: str | None) -> None:
+def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: float | None) -> None:
     """capslice: capability slices of LLM evaluation logs.
 
     Ingest evaluation logs, slice them by background condition, task type, solving operation
     and output constraint, compare checkpoints, diagnose a drop as a data or a not-data problem,
     and plan and judge data interventions. Without a command, opens the terminal app.
     """
-    ctx.obj = Ctx(store, taxonomy)
+    ctx.obj = Ctx(store, taxonomy, busy_timeout)
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 
@@ -523,6 +541,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
 
 @main.command()
 @pass_ctx
+@friendly_errors
 def tui(obj: Ctx) -> None:
     """Open the terminal app on the store."""
     from .app.app import make_app

@@ -6,7 +6,17 @@ one mixin per domain: samples (runs, items, samples, aggregates), labels, interv
 
 from __future__ import annotations
 
-from .db import Conflict, NotFound, StoreBusy, StoreError, current_user, now_iso
+from .db import (
+    Conflict,
+    NotFound,
+    StoreBusy,
+    StoreDamaged,
+    StoreError,
+    current_user,
+    damage_message,
+    is_damage,
+    now_iso,
+)
 from .interventions import InterventionsMixin
 from .labels import LabelsMixin
 from .reliability import IngestStateMixin
@@ -25,7 +35,10 @@ __all__ = [
     "NotFound",
     "Store",
     "StoreBusy",
+    "StoreDamaged",
     "StoreError",
     "current_user",
+    "damage_message",
+    "is_damage",
     "now_iso",
 ]

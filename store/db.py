@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .fs import filesystem_of
 from .schema import migrate
 
 
@@ -43,6 +44,52 @@ class Conflict(StoreError):
     over someone's later change, and a stale intervention edit (``ConcurrentEdit`` is this
     class under its older name). The message says who changed it and when.
     """
+
+
+class StoreDamaged(StoreError):
+    """The store file has a damaged page ("database disk image is malformed"); nothing was
+    written. The message names ``capslice doctor`` and ``capslice recover``."""
+
+
+BUSY_TIMEOUT_ENV = "CAPSLICE_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+
+_DAMAGE_WORDS = ("malformed", "not a database", "corrupt", "disk i/o error", "database disk image")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True when an SQLite error means the file is damaged (not busy, not a bad query)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and any(w in text for w in _DAMAGE_WORDS)
+
+
+def damage_message(path: str | os.PathLike[str], exc: BaseException | str) -> str:
+    """One clear message for a damaged store: what SQLite said, that nothing was written, and
+    the two commands that help."""
+    quoted = str(path)
+    return (
+        f"{quoted}: the store is damaged ({exc}); nothing was written. Run `capslice --store "
+        f"{quoted} doctor` to see what is affected, and `capslice recover {quoted} NEW.db` to "
+        "copy everything readable into a new store (the damaged file is left as it is)."
+    )
+
+
+def default_busy_timeout() -> float:
+    """Seconds a write waits for another writer: ``$CAPSLICE_BUSY_TIMEOUT`` or 30.
+
+    Raises:
+        StoreError: the variable is not a non-negative number.
+    """
+    raw = os.environ.get(BUSY_TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_BUSY_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise StoreError(f"{BUSY_TIMEOUT_ENV}={raw!r}: give the busy timeout in seconds (>= 0)")
+    return value
 
 
 SQL_VARIABLES = 900  # under SQLite's default limit of bound parameters per statement
@@ -81,12 +128,22 @@ class StoreBase:
 
     Args:
         path: SQLite file; created (with its schema) on first use.
-        busy_timeout_s: how long a write waits for another writer before :class:`StoreBusy`.
+        busy_timeout_s: how long a write waits for another writer before :class:`StoreBusy`
+            (None: ``$CAPSLICE_BUSY_TIMEOUT``, else 30 s).
+
+    The filesystem is read from the mount table before the journal mode is chosen: WAL on
+    local disks, the rollback journal with full sync on network/cluster filesystems
+    (:mod:`store.fs`), where ``fs_warning`` says that writers on several hosts are unsafe.
+    The first write of each instance runs ``PRAGMA quick_check``: a damaged store refuses
+    writes with :class:`StoreDamaged`.
     """
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None) -> None:
         self.path = Path(path)
-        self.busy_timeout_s = busy_timeout_s
+        self.busy_timeout_s = default_busy_timeout() if busy_timeout_s is None else busy_timeout_s
+        self.fs = filesystem_of(self.path)
+        self.fs_warning = self.fs.warning(self.path)
+        self._write_checked = False
         # called once per write that has to wait for another writer (the CLI prints it)
         self.on_wait: Callable[[str], None] | None = None
         self._local = threading.local()
@@ -106,6 +163,8 @@ class StoreBase:
             ) from exc
         except sqlite3.DatabaseError as exc:
             self.close()
+            if is_damage(exc) and "not a database" not in str(exc):
+                raise StoreDamaged(damage_message(self.path, exc)) from exc
             raise StoreError(
                 f"{self.path}: cannot use this file as a capslice store: {exc} (a leftover "
                 f"{self.path.name}-wal/-shm without its database, or not an SQLite file?)"
@@ -121,14 +180,15 @@ class StoreBase:
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
             try:
-                conn.execute("PRAGMA journal_mode=WAL")
+                # never WAL on a network/cluster filesystem (no shared memory across hosts)
+                conn.execute(f"PRAGMA journal_mode={'DELETE' if self.fs.cluster else 'WAL'}")
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise StoreError(
                     f"{self.path}: cannot use this file as a capslice store: {exc} (a leftover "
                     f"{self.path.name}-wal/-shm without its database, or not an SQLite file?)"
                 ) from exc
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={'FULL' if self.fs.cluster else 'NORMAL'}")
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
             conn.row_factory = sqlite3.Row
@@ -158,8 +218,12 @@ class StoreBase:
 
         Raises:
             StoreBusy: another writer kept the store locked beyond ``busy_timeout_s``.
+            StoreDamaged: the store has a damaged page (checked on this instance's first
+                write, and whenever a statement meets one); nothing is written.
         """
         conn = self.conn
+        if not self._write_checked:
+            self.check_not_damaged()
         try:
             conn.execute(f"PRAGMA busy_timeout={QUICK_TRY_MS}")
             try:
@@ -185,12 +249,47 @@ class StoreBase:
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                if not is_damage(exc):
+                    raise
+            if is_damage(exc):
+                raise StoreDamaged(damage_message(self.path, exc)) from exc
             raise
         else:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                if is_damage(exc):
+                    raise StoreDamaged(damage_message(self.path, exc)) from exc
+                raise
+
+    def check_not_damaged(self) -> None:
+        """``PRAGMA quick_check`` of the whole file (about 0.25 s per 50 MB).
+
+        Raises:
+            StoreDamaged: the check finds a damaged page or cannot read the file.
+        """
+        try:
+            rows = self.conn.execute("PRAGMA quick_check(5)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreDamaged(damage_message(self.path, exc)) from exc
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        if problems:
+            raise StoreDamaged(damage_message(self.path, "; ".join(problems[:2])))
+        self._write_checked = True
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        """Run a read query; rows index by name (``row["task"]``) and by position."""
-        return self.conn.execute(sql, params).fetchall()
+        """Run a read query; rows index by name (``row["task"]``) and by position.
+
+        Raises:
+            StoreDamaged: the query met a damaged page.
+        """
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise StoreDamaged(damage_message(self.path, exc)) from exc
+            raise

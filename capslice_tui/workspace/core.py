@@ -293,9 +293,14 @@ class CoreMixin:
 
     store: Store
 
-    def __init__(self, store_path: str | os.PathLike[str], taxonomy_dir: Path | None = None):
+    def __init__(
+        self,
+        store_path: str | os.PathLike[str],
+        taxonomy_dir: Path | None = None,
+        busy_timeout_s: float | None = None,
+    ):
         self.store_path = Path(store_path)
-        self.store = Store(self.store_path)
+        self.store = Store(self.store_path, busy_timeout_s=busy_timeout_s)
         self.taxonomy_dir = taxonomy_dir
         self._taxonomy: Taxonomy | None = None
 

@@ -22,7 +22,7 @@ from ..analysis.failure_modes import ends_cut
 from ..ingest import read_paths
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
-from ..store import Store
+from ..store import Store, StoreDamaged
 from ..taxonomy import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_HARNESS, score_sample
@@ -305,6 +305,8 @@ def ingest(
         process(pending)
         flush()
     except IngestError:
+        raise
+    except StoreDamaged:  # refused before writing: nothing of this ingest to undo
         raise
     except KeyboardInterrupt as exc:  # SIGINT, and SIGTERM/SIGHUP as interrupt.Interrupted
         why = str(exc) or "stopped by SIGINT"

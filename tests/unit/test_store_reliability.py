@@ -106,3 +106,105 @@ def test_one_conflict_type():
     from capslice_tui.store.labels import Conflict as LabelsConflict
 
     assert LabelsConflict is Conflict
+
+
+def _damage_middle_page(path: Path) -> None:
+    """Overwrite with 0xFF one whole page near the middle of a store file: the first page,
+    from the middle outwards, whose loss makes some samples unreadable while the schema, the
+    runs table and the samples table's root stay readable (tried on a copy first)."""
+    import shutil
+    import sqlite3
+
+    with sqlite3.connect(path) as c:  # fold the write-ahead log into the file first
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = c.execute("PRAGMA page_size").fetchone()[0]
+    c.close()
+    n_pages = path.stat().st_size // page
+    trial = path.with_name("trial.db")
+    middle = n_pages // 2
+    for k in sorted(range(2, n_pages), key=lambda p: abs(p - middle)):
+        shutil.copyfile(path, trial)
+        with trial.open("r+b") as f:
+            f.seek(k * page)
+            f.write(b"\xff" * page)
+        t = sqlite3.connect(trial)
+        try:
+            t.execute("SELECT * FROM runs").fetchall()
+            t.execute("SELECT * FROM samples WHERE rowid = 1").fetchall()  # root page intact
+            t.execute("SELECT max(rowid) FROM samples").fetchall()
+            try:
+                t.execute("SELECT * FROM samples").fetchall()
+            except sqlite3.DatabaseError:
+                t.close()
+                shutil.copyfile(trial, path)
+                trial.unlink()
+                return
+        except sqlite3.DatabaseError:
+            pass
+        t.close()
+    raise AssertionError("no page of the samples table found")
+
+
+def test_damaged_page_doctor_clear_message_refused_writes_and_recover(tmp_path: Path):
+    import hashlib
+
+    small_store = tmp_path / "store.db"
+    _gen().generate(tmp_path / "logs", 400)
+    cli(small_store, "ingest", str(tmp_path / "logs"), "--run", "base")
+
+    from capslice_tui.workspace.reliability import doctor_store
+
+    assert doctor_store(small_store)["damaged"] is False
+    assert cli(small_store, "doctor").output.count("integrity:    ok") == 1
+    _damage_middle_page(small_store)
+    digest = hashlib.sha256(small_store.read_bytes()).hexdigest()
+
+    report = doctor_store(small_store)
+    assert report["damaged"] is True
+    out = cli(small_store, "doctor", code=1).output
+    assert "DAMAGED" in out and "capslice recover" in out
+
+    # a read that meets the damaged page: one clear line naming doctor and recover
+    res = cli(small_store, "samples", "--run", "base", "--limit", "1000", code=1)
+    assert res.output.startswith("Error: ") and res.output.count("\n") == 1
+    assert "the store is damaged" in res.output and "doctor" in res.output
+    assert "recover" in res.output and isinstance(res.exception, SystemExit)
+    # writes are refused before anything is written
+    src = tmp_path / "more"
+    _gen().generate(src, 5)
+    res = cli(small_store, "ingest", str(src), "--run", "more", code=1)
+    assert "the store is damaged" in res.output and "nothing was written" in res.output
+    res = cli(small_store, "label", "set", "--items", "1", "--axis", "task_type",
+              "--value", "algorithmic", code=1)  # fmt: skip
+    assert "the store is damaged" in res.output
+    assert hashlib.sha256(small_store.read_bytes()).hexdigest() == digest
+
+    new = tmp_path / "recovered.db"
+    res = cli(small_store, "recover", str(small_store), str(new))
+    assert f"{small_store} was not modified" in res.output
+    assert hashlib.sha256(small_store.read_bytes()).hexdigest() == digest  # only read
+    healthy = doctor_store(new)
+    assert healthy["damaged"] is False and healthy["schema"]["pending"] == []
+    assert healthy["orphans"] and not any(healthy["orphans"].values())
+    old_counts = report["tables"]
+    assert isinstance(old_counts["samples"], int)
+    lost = old_counts["samples"] - healthy["tables"]["samples"]
+    assert 0 < lost < old_counts["samples"] // 2
+    (run,) = Workspace(new).runs()
+    assert run["n_samples"] == healthy["tables"]["samples"]
+    assert run["status"] == "incomplete"
+    # recover never overwrites
+    res = cli(small_store, "recover", str(small_store), str(new), code=1)
+    assert "already exists" in res.output
+
+
+def test_damaged_store_message_in_the_app(tmp_path: Path, small_store: Path):
+    """A screen whose worker meets the damaged page shows the one clear message."""
+    from capslice_tui.workspace.reliability import friendly_db_error
+
+    _damage_middle_page(small_store)
+    import sqlite3
+
+    text = friendly_db_error(sqlite3.DatabaseError("database disk image is malformed"), "s.db")
+    assert text and "capslice --store s.db doctor" in text and "capslice recover s.db" in text
+    assert friendly_db_error(ValueError("x"), "s.db") is None

@@ -51,7 +51,11 @@ class CapsliceScreen(Screen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
+        from ...workspace.reliability import friendly_db_error
+
         error = event.worker.error
+        if error is not None:  # a damaged store: one sentence naming doctor/recover
+            error = friendly_db_error(error, getattr(self.ws, "store_path", "store")) or error
         what = event.worker.group or event.worker.name
         message = f"{what} failed: {error}"
         self.set_status(f"error: {error}")

@@ -1,0 +1,42 @@
+"""Store health through the facade: doctor, recover, backup, and one message for a damaged
+store. These open the store file themselves (read-only for doctor, backup and the damaged side
+of recover), so they work where :class:`~capslice_tui.workspace.Workspace` cannot open it."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from ..store import Store, StoreDamaged, damage_message, is_damage
+from ..store import doctor as _doctor
+
+
+def doctor_store(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Examine a store without changing it; see :func:`capslice_tui.store.doctor.doctor`."""
+    return _doctor.doctor(path)
+
+
+def recover_store(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> dict[str, Any]:
+    """Copy everything readable of ``old`` into the new store ``new`` (``old`` is only read);
+    see :func:`capslice_tui.store.doctor.recover`."""
+    return _doctor.recover(old, new, make_store=lambda p: Store(Path(p)))
+
+
+def backup_store(path: str | os.PathLike[str], target: str | os.PathLike[str]) -> dict[str, Any]:
+    """Online backup of a store to a new file; see :func:`capslice_tui.store.doctor.backup`."""
+    return _doctor.backup(path, target)
+
+
+def friendly_db_error(exc: BaseException, path: str | os.PathLike[str]) -> str | None:
+    """One clear sentence for an SQLite error that reached a command or a screen: a damaged
+    store names doctor and recover; other SQLite errors name the store. None when ``exc`` is
+    not an SQLite error (the caller reports it as it is)."""
+    if isinstance(exc, StoreDamaged):
+        return str(exc)
+    if is_damage(exc):
+        return damage_message(path, exc)
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"{path}: store error: {exc}"
+    return None
