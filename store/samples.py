@@ -622,6 +622,21 @@ class SamplesMixin(StoreBase):
             params.append(task)
         return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
 
+    def _run_id_range(self, run_id: int) -> tuple[int | None, int | None]:
+        """Smallest and largest sample id of a run, from its ingests (two index seeks each).
+
+        Every sample carries the ingest that wrote it, and an ingest belongs to one run, so the
+        run's samples lie in this range (other runs' samples may too; callers still filter on
+        run_id). ``(None, None)`` when the run has no samples.
+        """
+        lo, hi = self.conn.execute(
+            "SELECT min((SELECT min(id) FROM samples WHERE ingest_id = g.id)),"
+            " max((SELECT max(id) FROM samples WHERE ingest_id = g.id))"
+            " FROM ingests g WHERE g.run_id = ?",
+            (run_id,),
+        ).fetchone()
+        return lo, hi
+
     def sample_rows(
         self,
         run_id: int,
@@ -665,9 +680,16 @@ class SamplesMixin(StoreBase):
             " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"
             " LEFT JOIN texts t ON t.hash = s.prompt_hash"
-            " WHERE s.run_id = ? AND s.id > ?"
         )
         params: list[Any] = [run_id, after_id]
+        lo, hi = self._run_id_range(run_id)
+        if lo is None:
+            sql += " WHERE s.run_id = ? AND s.id > ?"
+        else:
+            # walk the run's id range in id order: the first page reads ~limit rows instead of
+            # sorting the whole run (+ keeps the planner off the (run_id, item_id) index)
+            sql += " WHERE +s.run_id = ? AND s.id > ? AND s.id >= ? AND s.id <= ?"
+            params += [lo, hi]
         if filter_name is not None:
             sql += " AND s.filter = ?"
             params.append(filter_name)

@@ -363,12 +363,9 @@ class CoreMixin:
         ingest_states = self.store.ingest_states()
         for run in self.store.list_runs():
             benches: dict[str, Any] = {}
-            rows = self.store.slice_rows(run["id"])
-            if rows:
-                bench = np.array([r["benchmark"] for r in rows])
-                n = np.array([r["n"] for r in rows], dtype=np.int64)
-                c = np.array([r["c"] for r in rows], dtype=float)
-                tasks = np.array([r["task"] for r in rows], dtype=object)
+            per_item = self._run_item_arrays(run["id"])
+            if per_item is not None:
+                bench, n, c, tasks = per_item
                 for b in sorted(set(bench.tolist())):
                     m = bench == b
                     s = slice_score(n[m], c[m], None)
@@ -404,6 +401,41 @@ class CoreMixin:
                 }
             )
         return out
+
+    def _run_item_arrays(
+        self, run_id: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per-item ``(benchmark, n, c, task)`` arrays of a run on each task's primary filter,
+        shape (m,) each; None when the run has no scored items.
+
+        A greedy run (one 0/1 sample per item) is rebuilt from its per-task counts in
+        ``slice_counts`` (m_t items of which c_t right): every statistic of the runs listing
+        depends on a task's items only through m_t and c_t, so this reads a few rows instead
+        of one per item. Other runs read their per-item scores.
+        """
+        counts = self.store.slice_count_rows(run_id, ["benchmark", "task"])
+        if (
+            counts
+            and max(r["max_n"] for r in counts) == 1
+            and not any(r["fractional"] for r in counts)
+        ):
+            sizes = [int(r["n_items"]) for r in counts]
+            right = [np.arange(m) < round(r["c"]) for m, r in zip(sizes, counts, strict=True)]
+            return (
+                np.repeat(np.array([r["benchmark"] for r in counts]), sizes),
+                np.ones(sum(sizes), dtype=np.int64),
+                np.concatenate(right).astype(float),
+                np.repeat(np.array([r["task"] for r in counts], dtype=object), sizes),
+            )
+        rows = self.store.slice_rows(run_id)
+        if not rows:
+            return None
+        return (
+            np.array([r["benchmark"] for r in rows]),
+            np.array([r["n"] for r in rows], dtype=np.int64),
+            np.array([r["c"] for r in rows], dtype=float),
+            np.array([r["task"] for r in rows], dtype=object),
+        )
 
     def _ingest_state(self, run: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
         """Runs-listing fields of a run whose last ingest did not finish: ``status``
@@ -565,7 +597,7 @@ class CoreMixin:
         where = dict(where or {})
         task = where.pop("task", task)
         benchmark = where.pop("benchmark", benchmark)
-        axes = self.taxonomy.axes
+        axes = self.taxonomy.axes if where else {}  # parsing the taxonomy only when asked
         for axis, value in where.items():
             if axis not in axes:
                 raise ValueError(
