@@ -156,7 +156,7 @@ class StoreBase:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy(
                     f"{self.path}: the store is busy (another capslice process is writing); "
-                    f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
+                    f"waited {self.busy_timeout_s:g} s. Try again when it finishes."
                 ) from exc
             raise StoreError(
                 f"{self.path}: cannot use this file as a capslice store: {exc}"
@@ -234,7 +234,7 @@ class StoreBase:
                 if self.on_wait is not None:
                     self.on_wait(
                         f"{self.path}: waiting for another capslice process to finish writing "
-                        f"(up to {self.busy_timeout_s:.0f} s)..."
+                        f"(up to {self.busy_timeout_s:g} s)..."
                     )
                 conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
                 conn.execute("BEGIN IMMEDIATE")
@@ -242,7 +242,7 @@ class StoreBase:
             if _is_busy(exc):
                 raise StoreBusy(
                     f"{self.path}: the store is busy (another capslice process is writing); "
-                    f"waited {self.busy_timeout_s:.0f} s. Try again when it finishes."
+                    f"waited {self.busy_timeout_s:g} s. Try again when it finishes."
                 ) from exc
             raise
         finally:

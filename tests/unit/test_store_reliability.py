@@ -208,3 +208,85 @@ def test_damaged_store_message_in_the_app(tmp_path: Path, small_store: Path):
     text = friendly_db_error(sqlite3.DatabaseError("database disk image is malformed"), "s.db")
     assert text and "capslice --store s.db doctor" in text and "capslice recover s.db" in text
     assert friendly_db_error(ValueError("x"), "s.db") is None
+
+
+def _fake_mounts(tmp_path: Path, fstype: str) -> Path:
+    """A mount table where ``tmp_path`` is its own mount of type ``fstype``."""
+    table = tmp_path / "mounts"
+    table.write_text(
+        "/dev/sda1 / ext4 rw,relatime 0 0\n"
+        f"fileserver:/export/home {tmp_path} {fstype} rw,relatime,vers=4.2 0 0\n"
+    )
+    return table
+
+
+def test_cluster_filesystem_uses_rollback_journal_and_warns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from capslice_tui.store.fs import filesystem_of
+
+    monkeypatch.setenv("CAPSLICE_MOUNTS", str(_fake_mounts(tmp_path, "nfs4")))
+    fs = filesystem_of(tmp_path / "s.db")
+    assert (fs.fstype, fs.mountpoint, fs.cluster) == ("nfs4", str(tmp_path), True)
+    store = Store(tmp_path / "s.db")
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.fs_warning and "nfs4" in store.fs_warning
+    assert "several hosts" in store.fs_warning
+    store.close()
+    assert not (tmp_path / "s.db-wal").exists()
+    res = CliRunner().invoke(main, ["--store", str(tmp_path / "s.db"), "runs"])
+    assert res.exit_code == 0 and "warning:" in res.output and "nfs4" in res.output
+    report = cli(tmp_path / "s.db", "doctor").output
+    assert "filesystem:   nfs4" in report and "journal mode: delete" in report
+
+
+def test_wal_store_moved_to_nfs_switches_to_rollback_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("CAPSLICE_MOUNTS", str(_fake_mounts(tmp_path, "ext4")))
+    local = Store(tmp_path / "s.db")
+    assert local.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert local.fs_warning is None
+    local.close()
+    monkeypatch.setenv("CAPSLICE_MOUNTS", str(_fake_mounts(tmp_path, "lustre")))
+    remote = Store(tmp_path / "s.db")
+    assert remote.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert remote.fs_warning and "lustre" in remote.fs_warning
+
+
+def test_busy_timeout_option_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import time
+
+    from capslice_tui.store import StoreBusy, StoreError
+
+    path = tmp_path / "s.db"
+    monkeypatch.setenv("CAPSLICE_BUSY_TIMEOUT", "0.5")
+    holder, waiter = Store(path), Store(path)
+    assert waiter.busy_timeout_s == 0.5
+    with holder.write():
+        t0 = time.monotonic()
+        with pytest.raises(StoreBusy, match=r"waited 0\.5 s"), waiter.write():
+            pass
+        assert time.monotonic() - t0 < 5
+    monkeypatch.setenv("CAPSLICE_BUSY_TIMEOUT", "soon")
+    with pytest.raises(StoreError, match="CAPSLICE_BUSY_TIMEOUT='soon'"):
+        Store(path)
+    monkeypatch.delenv("CAPSLICE_BUSY_TIMEOUT")
+    from capslice_tui.cli import Ctx
+
+    ctx = Ctx(str(path), None, 2.5)
+    assert ctx.ws.store.busy_timeout_s == 2.5
+    res = CliRunner().invoke(main, ["--store", str(path), "--busy-timeout", "-1", "runs"])
+    assert res.exit_code == 2 and "--busy-timeout" in res.output
+
+
+def test_backup_is_a_consistent_copy(small_store: Path, tmp_path: Path):
+    from capslice_tui.workspace.reliability import doctor_store
+
+    target = tmp_path / "copy.db"
+    out = cli(small_store, "backup", str(target)).output
+    assert "integrity of the copy: ok" in out
+    assert doctor_store(target)["damaged"] is False
+    assert Workspace(target).runs() == Workspace(small_store).runs()
+    assert "already exists" in cli(small_store, "backup", str(target), code=1).output
