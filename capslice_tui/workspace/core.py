@@ -363,27 +363,24 @@ class CoreMixin:
         ingest_states = self.store.ingest_states()
         for run in self.store.list_runs():
             benches: dict[str, Any] = {}
-            per_item = self._run_item_arrays(run["id"])
-            if per_item is not None:
-                bench, n, c, tasks = per_item
-                for b in sorted(set(bench.tolist())):
-                    m = bench == b
-                    s = slice_score(n[m], c[m], None)
-                    benches[b] = {
-                        "score": s.score,
-                        "ci_low": s.lo,
-                        "ci_high": s.hi,
-                        "correct": float(s.correct),
-                        "n_items": s.n_items,
-                        "n_samples": s.n_samples,
-                        "metric": s.metric_name,
-                        "average": average,
-                        "n_tasks": len(set(tasks[m].tolist())),
-                    }
-                    if average == "macro" and benches[b]["n_tasks"] > 1:
-                        cl = np.full(n.size, np.nan)
-                        macro = _macro_row({}, _by_task(n, c, cl, tasks, np.flatnonzero(m)), "")
-                        benches[b].update(score=macro.score, ci_low=macro.lo, ci_high=macro.hi)
+            for b, parts in sorted(self._benchmark_items(run["id"]).items()):
+                n = np.concatenate([pn for _, pn, _ in parts])
+                c = np.concatenate([pc for _, _, pc in parts])
+                s = slice_score(n, c, None)
+                benches[b] = {
+                    "score": s.score,
+                    "ci_low": s.lo,
+                    "ci_high": s.hi,
+                    "correct": float(s.correct),
+                    "n_items": s.n_items,
+                    "n_samples": s.n_samples,
+                    "metric": s.metric_name,
+                    "average": average,
+                    "n_tasks": len(parts),
+                }
+                if average == "macro" and len(parts) > 1:
+                    macro = _macro_row({}, [(pn, pc, None) for _, pn, pc in parts], "")
+                    benches[b].update(score=macro.score, ci_low=macro.lo, ci_high=macro.hi)
             out.append(
                 {
                     "name": run["name"],
@@ -402,40 +399,36 @@ class CoreMixin:
             )
         return out
 
-    def _run_item_arrays(
-        self, run_id: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Per-item ``(benchmark, n, c, task)`` arrays of a run on each task's primary filter,
-        shape (m,) each; None when the run has no scored items.
+    def _benchmark_items(self, run_id: int) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
+        """Per-item scores of a run on each task's primary filter: benchmark -> one
+        ``(task, n, c)`` per task in task order, ``n`` and ``c`` of shape (m_t,) in item order.
 
         A greedy run (one 0/1 sample per item) is rebuilt from its per-task counts in
-        ``slice_counts`` (m_t items of which c_t right): every statistic of the runs listing
-        depends on a task's items only through m_t and c_t, so this reads a few rows instead
-        of one per item. Other runs read their per-item scores.
+        ``slice_counts`` (m_t items of which c_t right, in no particular order): the greedy
+        accuracy, its Wilson interval and the macro mean depend on a task's items only through
+        m_t and c_t, so this reads a few rows instead of one per item. Other runs read their
+        per-item scores.
         """
+        out: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
         counts = self.store.slice_count_rows(run_id, ["benchmark", "task"])
         if (
             counts
             and max(r["max_n"] for r in counts) == 1
             and not any(r["fractional"] for r in counts)
         ):
-            sizes = [int(r["n_items"]) for r in counts]
-            right = [np.arange(m) < round(r["c"]) for m, r in zip(sizes, counts, strict=True)]
-            return (
-                np.repeat(np.array([r["benchmark"] for r in counts]), sizes),
-                np.ones(sum(sizes), dtype=np.int64),
-                np.concatenate(right).astype(float),
-                np.repeat(np.array([r["task"] for r in counts], dtype=object), sizes),
-            )
-        rows = self.store.slice_rows(run_id)
-        if not rows:
-            return None
-        return (
-            np.array([r["benchmark"] for r in rows]),
-            np.array([r["n"] for r in rows], dtype=np.int64),
-            np.array([r["c"] for r in rows], dtype=float),
-            np.array([r["task"] for r in rows], dtype=object),
-        )
+            for r in sorted(counts, key=lambda r: r["task"]):
+                m = int(r["n_items"])
+                right = (np.arange(m) < round(r["c"])).astype(float)
+                out.setdefault(r["benchmark"], []).append((r["task"], np.ones(m, np.int64), right))
+            return out
+        rows: dict[tuple[str, str], list[Any]] = {}
+        for r in self.store.slice_rows(run_id):  # ordered by task, item
+            rows.setdefault((r["benchmark"], r["task"]), []).append((r["n"], r["c"]))
+        for (bench, task), nc in rows.items():
+            n = np.array([x[0] for x in nc], dtype=np.int64)
+            c = np.array([x[1] for x in nc], dtype=float)
+            out.setdefault(bench, []).append((task, n, c))
+        return out
 
     def _ingest_state(self, run: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
         """Runs-listing fields of a run whose last ingest did not finish: ``status``
