@@ -107,6 +107,10 @@ def test_killed_ingest_is_interrupted_k_of_n_and_resumes(
         assert info["reason"] == f"stopped by {sig.name}"
     assert " ingest " in info["resume"] and "--run big" in info["resume"]
     assert info["delete"].endswith("delete-run big")
+    from capslice_tui.workspace.reliability import doctor_store
+
+    (found,) = doctor_store(store)["interrupted"]
+    assert (found["run"], found["k"], found["n_expected"]) == ("big", k, N_RECORDS)
     listing = subprocess.run(
         _capslice(store, "runs"), capture_output=True, text=True, check=True
     ).stdout
@@ -126,9 +130,7 @@ def test_killed_ingest_is_interrupted_k_of_n_and_resumes(
     assert "interrupted" not in run
 
 
-def test_runs_screen_shows_interrupted_run_and_how_to_resume_or_delete(
-    tmp_path: Path, logs: Path
-):
+def test_runs_screen_shows_interrupted_run_and_how_to_resume_or_delete(tmp_path: Path, logs: Path):
     """The app's runs screen (through the facade) shows "incomplete (k of N records)" and
     ``i`` names the resume and delete commands; an in-process stop after the first batch."""
     import asyncio
