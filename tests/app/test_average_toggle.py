@@ -62,3 +62,20 @@ def test_ingest_report_says_what_was_added_and_warns() -> None:
     assert "r: 1 new samples (3 read, format lm-eval)" in lines
     assert "warning: group toy: the results file reports acc (none) = 0.50" in lines
     assert "note: 1 exact repeat of an earlier sample counted once" in lines
+
+
+async def test_runs_screen_i_shows_the_log_layout_and_why_incomplete(tmp_path: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    store = tmp_path / "torn.db"
+    torn = Path(__file__).parents[1] / "fixtures" / "cases" / "ing-03-small-faults" / "m3_torn"
+    Workspace(store).ingest([torn], run="torn")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert table_rows(app)[0][-1].startswith("incomplete")
+        await pilot.press("i")
+        await settle(app, pilot)
+        text = "\n".join(str(n.message) for n in app._notifications)
+        assert "read from lm-eval 0.4.8+ JSONL layout" in text
+        assert "incomplete: 1 incomplete trailing record skipped" in text

@@ -32,6 +32,16 @@ def _tally(s: dict[str, Any] | None) -> str:
     return count(s["correct"], s["n_samples"])
 
 
+def _log_text(run: dict[str, Any]) -> str:
+    """The log layout a run was read from and why it is incomplete, as far as it says."""
+    lines = []
+    if run.get("schema_variant"):
+        lines.append(f"read from {run['schema_variant']}")
+    if run.get("incomplete_reason"):
+        lines.append(f"incomplete: {run['incomplete_reason']}")
+    return "\n".join(lines)
+
+
 class RunsScreen(CapsliceScreen):
     """Runs table. Enter opens slices; ``c`` marks base then candidate; ``d`` diagnoses.
 
@@ -50,7 +60,8 @@ class RunsScreen(CapsliceScreen):
         "(preview first)",
         "incomplete (k of N records): the run's ingest was interrupted (signal, killed "
         "process); i shows the command that resumes it (adds only what is missing) and the "
-        "one that deletes it",
+        "one that deletes it; for other runs, the log layout it was read from and why it is "
+        "incomplete (a torn last record)",
     )
 
     BINDINGS = [
@@ -160,6 +171,9 @@ class RunsScreen(CapsliceScreen):
         """Show how to resume or delete the highlighted run's interrupted ingest."""
         payload = self.query_one(ResultTable).current_payload
         run = next((r for r in self.runs if payload and r["name"] == payload[0]), None)
+        if run is not None and not run.get("interrupted") and _log_text(run):
+            self.notify(_log_text(run), title=str(run["name"]), markup=False, timeout=20)
+            return
         if run is None or not run.get("interrupted"):
             self.notify("the highlighted run has no interrupted ingest", markup=False)
             return
