@@ -825,7 +825,7 @@ def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
             "evaluation differences on the shared items", n,
             f"{evaluation.n_items:,} shared items compared (prompt hash, few-shot count, "
             f"prompting, decoding, filter, scorer, harness): {detail}",
-            "settings",
+            "setting(s)",
         )
     ]  # fmt: skip
 
@@ -1217,6 +1217,8 @@ def verdict_for_weakness(
     benchmark: str | None = None,
     other_evaluations: Sequence[OtherEvaluation] = (),
     reference: str | None = None,
+    reference_evaluation: EvaluationCheck | None = None,
+    same_evaluation: bool = False,
 ) -> Verdict:
     """Verdict for a single run's weak slices.
 
@@ -1253,6 +1255,12 @@ def verdict_for_weakness(
         benchmark: benchmark name used in sentences, optional.
         other_evaluations: other runs holding the same items evaluated differently.
         reference: the reference run's name when ``slices`` is paired against it.
+        reference_evaluation: how the reference run's evaluation of the same items differs
+            (:func:`evaluation.compare_evaluations`, reference as base); a material difference
+            makes the verdict ``not_data`` (``evaluation_changed``): the gaps against it
+            measure the evaluation. Unless ``same_evaluation``, then the summary says so.
+        same_evaluation: the user takes the evaluations as the same on purpose: neither the
+            reference's nor another run's evaluation difference blocks a data verdict.
 
     Returns:
         :class:`Verdict`.
@@ -1326,6 +1334,23 @@ def verdict_for_weakness(
             " Note: " + "; ".join(o.text() for o in large) + ". A weakness that changes with "
             "the prompting is not a data weakness."
         )
+    evidence += _evaluation_evidence(reference_evaluation)
+    if reference_evaluation is not None and reference_evaluation.changed:
+        if not same_evaluation:
+            return Verdict(
+                "not_data",
+                f"Not a data weakness: the reference run {reference} evaluated these items "
+                f"differently ({reference_evaluation.summary()}), so the gaps against it "
+                "measure the evaluation, not the data. Diagnose against a reference evaluated "
+                "the same way, or pass --same-evaluation if the two are meant to be the same "
+                "evaluation.",
+                [f"evaluation changed: {p}" for p in reference_evaluation.phrases(True)],
+                evidence, [], "evaluation_changed",
+            )  # fmt: skip
+        note = (
+            f" Assumed the same evaluation as {reference} (--same-evaluation), although "
+            f"{reference_evaluation.summary()}." + note
+        )
     if not content:
         if _no_finer_slice(uninformative, content_axes):
             return Verdict(
@@ -1353,7 +1378,10 @@ def verdict_for_weakness(
             [], evidence, content, "mixed_causes",
         )  # fmt: skip
     if wrong:
-        sensitive = {lbl for o in other_evaluations for lbl in o.sensitive}
+        # --same-evaluation: the user takes the evaluations as the same on purpose
+        sensitive = (
+            set() if same_evaluation else {lbl for o in other_evaluations for lbl in o.sensitive}
+        )
         held = [s for s in wrong if s.label not in sensitive]
         if not held:
             who = "; ".join(o.text() for o in other_evaluations if o.sensitive)

@@ -730,8 +730,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         notes: list[str] = []
         if cand is None:
             return self._weakness(
-                b_run, benchmark, reference, q, min_size, random_state, filter_name
-            )
+                b_run, benchmark, reference, q, min_size, random_state, filter_name,
+                same_evaluation=same_evaluation,
+            )  # fmt: skip
         c_run = self.store.get_run(cand)
         bo = _outcomes(self.store, b_run["id"], benchmark, filter_name)
         co = _outcomes(self.store, c_run["id"], benchmark, filter_name)
@@ -946,6 +947,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     def _weakness(
         self, run: dict[str, Any], benchmark: str | None, reference: str | None,
         q: float, min_size: int, seed: int, filter_name: str | None = None,
+        *, same_evaluation: bool = False,
     ) -> Diagnosis:  # fmt: skip
         from ..analysis.decompose import (
             decompose_weakness,
@@ -967,6 +969,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         notes: list[str] = []
         ref_items: tuple[np.ndarray, np.ndarray] | None = None
         evaluation: dict[str, Any] | None = None
+        ref_check = None
         if reference is not None:
             ref_run = self.store.get_run(reference)
             r = _outcomes(self.store, ref_run["id"], benchmark, filter_name)
@@ -1005,12 +1008,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 self.store.get_run(reference)["id"], run["id"], ids.tolist(), benchmark,  # type: ignore[arg-type]
                 (ref_items[0], n), filter_name=filter_name,
             )  # fmt: skip
-            evaluation = check.to_dict()
-            if check.changed:
-                notes.append(
-                    f"the reference run {reference} evaluated these items differently: "
-                    + check.summary()
-                )
+            evaluation, ref_check = check.to_dict(), check
             slices = _paired_rows(
                 search, item_labels, n, c, n_max if n_max > 1 else None, seed, (-1,)
             )
@@ -1040,7 +1038,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             sample_counts={r["label"]: (r["correct"], r["n_samples"]) for r in slices},
             combinations=_run_cells(slices, n, c, item_labels),
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
-            other_evaluations=others, reference=reference,
+            other_evaluations=others, reference=reference, reference_evaluation=ref_check,
+            same_evaluation=same_evaluation,
         )  # fmt: skip
         axes = {
             a: [

@@ -260,6 +260,13 @@ def test_prompting_change_is_not_data_unless_same_evaluation(tmp_path: Path) -> 
     assert weak["other_evaluations"][0]["large"]
     assert weak["verdict"] != "data"
     assert_plain(weak["summary"])
+    # against a reference evaluated differently, the gaps measure the evaluation
+    ref = ws.diagnose("direct", reference="cot").to_dict()
+    assert ref["verdict"] == "not_data" and ref["reason"] == "evaluation_changed"
+    assert "the reference run cot evaluated these items differently" in ref["summary"]
+    assumed = ws.diagnose("direct", reference="cot", same_evaluation=True).to_dict()
+    assert assumed["reason"] != "evaluation_changed"
+    assert "Assumed the same evaluation as cot (--same-evaluation)" in assumed["summary"]
 
 
 # ---------------------------------------------------------------- the CI gate
