@@ -13,14 +13,19 @@ import click
 
 from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 from ..render import emit_json, emit_table, interval, pct, pvalue
-from ..store import current_user
+
+
+def _current_user() -> str:
+    from ..store import current_user  # lazy: the store (sqlite-utils, numpy) is not for --help
+
+    return current_user()
 
 
 def _user_option(func: Any) -> Any:
     return click.option(
         "--user",
         "who",
-        default=lambda: current_user(),
+        default=_current_user,
         show_default="$USER",
         help="Who is acting (recorded in the audit history).",
     )(func)
