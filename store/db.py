@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .fs import filesystem_of
 from .schema import migrate
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class StoreError(Exception):
@@ -200,6 +201,8 @@ class StoreBase:
         """sqlite-utils view of this thread's connection (schema and small writes)."""
         db = getattr(self._local, "db", None)
         if db is None:
+            import sqlite_utils  # lazy: it imports numpy, which the cheap commands do without
+
             db = sqlite_utils.Database(self.conn)
             self._local.db = db
         return db
