@@ -283,6 +283,25 @@ class EvaluationCheck:
         }  # fmt: skip
 
 
+def _compare_pair(
+    b: Mapping[str, Any], c: Mapping[str, Any], both: bool
+) -> list[tuple[str, str, str, str]]:
+    """One item's settings compared key by key: (key, state, base shown, cand shown) with
+    state ``same``, ``differs`` or ``one side`` (then the third field says which side)."""
+    bs = {canonical_key(k): _norm_value(v) for k, v in b.items() if v is not None}
+    cs = {canonical_key(k): _norm_value(v) for k, v in c.items() if v is not None}
+    out = []
+    for key in sorted(bs.keys() | cs.keys()):
+        if key not in bs or key not in cs:
+            if both:
+                out.append((key, "one side", "base only" if key in bs else "candidate only", ""))
+        elif bs[key] != cs[key]:
+            out.append((key, "differs", _show(bs[key]), _show(cs[key])))
+        else:
+            out.append((key, "same", "", ""))
+    return out
+
+
 def compare_evaluations(
     base: Sequence[Mapping[str, Any] | None],
     cand: Sequence[Mapping[str, Any] | None],
@@ -311,24 +330,39 @@ def compare_evaluations(
     cat_items: dict[str, int] = Counter()
     one_side: dict[str, str] = {}
     missing = {"base": 0, "candidate": 0}
+    memo: dict[tuple[str, str, bool], list[tuple[str, str, str, str]]] = {}
     for b, c in zip(base, cand, strict=True):
         if not b:
             missing["base"] += 1
         if not c:
             missing["candidate"] += 1
-        bs = {canonical_key(k): _norm_value(v) for k, v in (b or {}).items() if v is not None}
-        cs = {canonical_key(k): _norm_value(v) for k, v in (c or {}).items() if v is not None}
+        b, c = b or {}, c or {}
+        # items of one run mostly share their settings: compare each distinct pair once
+        rest_b = {k: v for k, v in b.items() if k != "prompt"}
+        rest_c = {k: v for k, v in c.items() if k != "prompt"}
+        both = bool(b) and bool(c)
+        memo_key = (
+            json.dumps(rest_b, sort_keys=True, default=str),
+            json.dumps(rest_c, sort_keys=True, default=str),
+            both,
+        )
+        outcome = memo.get(memo_key)
+        if outcome is None:
+            outcome = memo[memo_key] = _compare_pair(rest_b, rest_c, both)
+        if "prompt" in b or "prompt" in c:
+            outcome = [*outcome, *_compare_pair(
+                {"prompt": b.get("prompt")}, {"prompt": c.get("prompt")}, both
+            )]  # fmt: skip
         cats: set[str] = set()
-        for key in bs.keys() | cs.keys():
-            if key not in bs or key not in cs:
-                if b and c:
-                    one_side.setdefault(key, "base only" if key in bs else "candidate only")
+        for key, state, b_show, c_show in outcome:
+            if state == "one side":
+                one_side.setdefault(key, b_show)
                 continue
             compared[key] += 1
-            if bs[key] != cs[key]:
+            if state == "differs":
                 diff_items[key] += 1
-                b_vals.setdefault(key, Counter())[_show(bs[key])] += 1
-                c_vals.setdefault(key, Counter())[_show(cs[key])] += 1
+                b_vals.setdefault(key, Counter())[b_show] += 1
+                c_vals.setdefault(key, Counter())[c_show] += 1
                 cats.add(CATEGORIES.get(key, "other"))
         for cat in cats:
             cat_items[cat] += 1

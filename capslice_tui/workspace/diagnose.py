@@ -619,10 +619,11 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         stored = self.store.evaluation_settings([r["settings_hash"] for r in rows])
         out: dict[Any, dict[str, Any]] = {}
         recorded = False
+        per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
         for r in rows:
             if r["item_id"] in out:
                 continue
-            d = evaluation_settings(None, tasks.get(r["task"]))
+            d = dict(per_task.get(r["task"]) or {})
             if r["settings_hash"] in stored:
                 d.update(stored[r["settings_hash"]])
                 recorded = True
