@@ -313,3 +313,29 @@ def test_runs_stored_before_settings_were_recorded_say_so(tmp_path: Path) -> Non
     ev = Workspace(tmp_path / "s.db", taxonomy_dir=CASE / "tax").diagnose("A", "B").evaluation
     assert ev is not None and ev["not_recorded"] == ["base", "candidate"]
     assert not ev["changed"]  # prompts, filter and task settings still compared
+
+
+def test_weak_slices_with_identical_items_are_listed_once() -> None:
+    """Three descriptions of the same 25 items (task type, and with a constant output
+    constraint, and with a background every one of them has) are one weak slice."""
+    from capslice_tui.analysis.decompose import significant_slices
+
+    labels = _stat01_labels()
+    labels["background_condition"] = np.where(
+        labels["task_type"] == "t01", "self_contained", "commonsense"
+    ).astype(object)
+    errors = np.zeros(1000)
+    errors[:25] = 1.0  # every t01 item fails
+    errors[25::7] = 1.0
+    search = significant_slices(labels, errors)
+    t01 = [s for s in search.slices if s.slice.size == 25]
+    assert len(t01) == 1
+    descriptions = {t01[0].label, *t01[0].slice.aliases}
+    assert descriptions == {
+        "background_condition=self_contained",
+        "task_type=t01",
+        "background_condition=self_contained & task_type=t01",
+        "background_condition=self_contained & output_constraint=free_text",
+        "task_type=t01 & output_constraint=free_text",
+        "background_condition=self_contained & task_type=t01 & output_constraint=free_text",
+    }
