@@ -96,3 +96,18 @@ async def test_one_logged_filter_says_so(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert app.screen.filter_name is None
         assert "filter strict-match (f)" in static_text(app, "#status")
+
+
+async def test_compare_screen_names_the_filter(tmp_path: Path) -> None:
+    from capslice_tui.app.screens.compare import CompareScreen
+
+    store = two_filter_store(tmp_path)
+    Workspace(store).ingest([tmp_path / "logs"], run="r2")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(CompareScreen("r", "r2", benchmark=None))
+        await settle(app, pilot)
+        status = static_text(app, "#status")
+        assert "filter strict-match (primary)" in status
+        assert len(status) <= SIZE[0]

@@ -155,7 +155,9 @@ class CompareScreen(CapsliceScreen):
             by=self.by,
             allow_mismatch=self.allow_mismatch,
         )
-        self.post_message(CompareLoaded(as_dict(result)))
+        data = as_dict(result)
+        data["filter"] = self.ws.filter_pair_label(self.base, self.cand, benchmark=self.benchmark)
+        self.post_message(CompareLoaded(data))
 
     def on_compare_loaded(self, message: CompareLoaded) -> None:
         data = self.data = message.data
@@ -181,10 +183,11 @@ class CompareScreen(CapsliceScreen):
         table.set_rows(rows)
         self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
-        self.set_status(
-            f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj < q={data.get('q', '-')})"
-            " · Enter: cand samples"
-        )
+        status = f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj < q={data.get('q', '-')})"
+        if data.get("filter"):
+            status += f" · {data['filter']}"
+        hint = " · Enter: cand samples"
+        self.set_status(status + (hint if len(status + hint) <= self.app.size.width - 2 else ""))
 
     @on(DataTable.RowHighlighted, "#compare-table")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
