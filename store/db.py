@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .fs import filesystem_of
+from .fs import LeaseHeld, WriteLease, filesystem_of
 from .schema import migrate
 
 if TYPE_CHECKING:
@@ -144,6 +144,8 @@ class StoreBase:
         self.busy_timeout_s = default_busy_timeout() if busy_timeout_s is None else busy_timeout_s
         self.fs = filesystem_of(self.path)
         self.fs_warning = self.fs.warning(self.path)
+        # one writer at a time across hosts where file locks cannot be trusted
+        self.lease = WriteLease(self.path) if self.fs.cluster else None
         self._write_checked = False
         # called once per write that has to wait for another writer (the CLI prints it)
         self.on_wait: Callable[[str], None] | None = None
@@ -227,6 +229,21 @@ class StoreBase:
         conn = self.conn
         if not self._write_checked:
             self.check_not_damaged()
+        if self.lease is not None:
+            try:
+                self.lease.acquire(self.busy_timeout_s)
+            except LeaseHeld as exc:
+                raise StoreBusy(str(exc)) from exc
+        try:
+            with self._transaction(conn) as tx:
+                yield tx
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on any exception)."""
         try:
             conn.execute(f"PRAGMA busy_timeout={QUICK_TRY_MS}")
             try:

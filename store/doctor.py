@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import StoreError, is_damage
-from .fs import filesystem_of
+from .fs import WriteLease, filesystem_of
 from .reliability import process_alive, this_host
 from .schema import MIGRATIONS
 
@@ -62,7 +62,7 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         cluster}, "journal_mode", "integrity": ["ok"] or problems (first 100), "damaged",
         "schema": {applied, pending, unknown}, "interrupted": [{run, state, reason, k,
         n_expected}], "orphans": {what: n}, "tables": {name: rows or error}, "findings":
-        [plain sentences], "fs_warning"}``. ``damaged`` is True when the integrity check
+        [plain sentences], "fs_warning", "lease" (holder of the write lease file or None)}``. ``damaged`` is True when the integrity check
         fails or the file cannot be read as a database.
 
     Raises:
@@ -86,6 +86,14 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         "findings": [],
     }
     findings: list[str] = out["findings"]
+    out["lease"] = WriteLease(p).holder()
+    if out["lease"]:
+        held = out["lease"]
+        findings.append(
+            f"write lease {p.name}.lease held by host {held.get('host')}, pid {held.get('pid')} "
+            f"since {held.get('since')} (a writer on a network/cluster filesystem; delete the "
+            "file only if that process is gone)"
+        )
     rows, err = _try(conn, "PRAGMA journal_mode")
     out["journal_mode"] = rows[0][0] if rows else f"unreadable ({err})"
     if fs.cluster and rows and rows[0][0] == "wal":

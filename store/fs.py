@@ -97,3 +97,107 @@ def filesystem_of(path: str | os.PathLike[str], mounts: str | None = None) -> Fs
         if inside and (best is None or len(mp) >= len(best.mountpoint.rstrip("/") or "/")):
             best = entry
     return best or FsInfo("unknown", "/", "")
+
+
+LEASE_STALE_S = 600.0
+"""A lease older than this is taken over (no capslice write transaction lasts that long)."""
+
+
+class LeaseHeld(Exception):
+    """Another process holds the store's write lease; the message names host, pid and since."""
+
+
+class WriteLease:
+    """A single-writer lease file beside a store on a network/cluster filesystem.
+
+    SQLite's file locks are unreliable on such filesystems, so each write transaction first
+    creates ``<store>.lease`` with ``O_CREAT | O_EXCL`` (atomic on NFSv3+, Lustre, GPFS),
+    writing the host, pid and time, and removes it when the transaction ends. A lease whose
+    process is gone (same host, pid not alive) or older than :data:`LEASE_STALE_S` is taken
+    over.
+
+    Args:
+        store_path: the store file; the lease is ``<store_path>.lease``.
+    """
+
+    def __init__(self, store_path: Path) -> None:
+        self.path = store_path.with_name(store_path.name + ".lease")
+        self._mine: str | None = None
+
+    def holder(self) -> dict[str, str] | None:
+        """The current lease's ``{"host", "pid", "since"}`` (None when there is none)."""
+        try:
+            text = self.path.read_text()
+        except OSError:
+            return None
+        fields = dict(part.split("=", 1) for part in text.split() if "=" in part)
+        return fields or {"host": "?", "pid": "?", "since": "?"}
+
+    def _stale(self, held: dict[str, str]) -> bool:
+        import socket
+        import time
+
+        try:
+            age = time.time() - self.path.stat().st_mtime
+        except OSError:
+            return True
+        if age > LEASE_STALE_S:
+            return True
+        if held.get("host") == socket.gethostname() and held.get("pid", "").isdigit():
+            try:
+                os.kill(int(held["pid"]), 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+        return False
+
+    def acquire(self, timeout_s: float) -> None:
+        """Take the lease, waiting up to ``timeout_s`` for its holder.
+
+        Raises:
+            LeaseHeld: another live process kept it beyond ``timeout_s``.
+        """
+        import socket
+        import time
+        from datetime import datetime, timezone
+
+        me = (
+            f"host={socket.gethostname()} pid={os.getpid()} "
+            f"since={datetime.now(timezone.utc).isoformat(timespec='seconds')}\n"
+        )
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                held = self.holder()
+                if held is not None and self._stale(held):
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if time.monotonic() >= deadline:
+                    who = held or {}
+                    raise LeaseHeld(
+                        f"{self.path}: another capslice process holds this store's write lease "
+                        f"(host {who.get('host', '?')}, pid {who.get('pid', '?')}, since "
+                        f"{who.get('since', '?')}); on a network/cluster filesystem capslice "
+                        "lets one process write at a time. Wait for it to finish; if that "
+                        "process is gone, delete the lease file."
+                    ) from None
+                time.sleep(0.1)
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(me)
+            self._mine = me
+            return
+
+    def release(self) -> None:
+        """Remove the lease if it is still this process's."""
+        if self._mine is None:
+            return
+        try:
+            if self.path.read_text() == self._mine:
+                self.path.unlink()
+        except OSError:
+            pass
+        self._mine = None

@@ -4,6 +4,7 @@ filesystems, busy timeout and backup."""
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,42 @@ def test_cluster_filesystem_uses_rollback_journal_and_warns(
     assert res.exit_code == 0 and "warning:" in res.output and "nfs4" in res.output
     report = cli(tmp_path / "s.db", "doctor").output
     assert "filesystem:   nfs4" in report and "journal mode: delete" in report
+
+
+def test_cluster_filesystem_single_writer_lease(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """On nfs4 each write holds ``<store>.lease`` (host, pid); a live holder elsewhere makes
+    the next writer wait, then fail with a message naming host and pid; a dead holder's lease
+    is taken over; the lease is gone after each write."""
+    import time
+
+    from capslice_tui.store import StoreBusy
+
+    monkeypatch.setenv("CAPSLICE_MOUNTS", str(_fake_mounts(tmp_path, "nfs4")))
+    path = tmp_path / "s.db"
+    lease = tmp_path / "s.db.lease"
+    store = Store(path, busy_timeout_s=0.3)
+    seen: list[str] = []
+    with store.write():
+        seen.append(lease.read_text())
+    assert f"pid={os.getpid()}" in seen[0] and not lease.exists()
+
+    lease.write_text("host=node17 pid=4242 since=2026-11-30T09:00:00+00:00\n")
+    t0 = time.monotonic()
+    with pytest.raises(StoreBusy, match="host node17, pid 4242") as err, store.write():
+        pass
+    assert time.monotonic() - t0 >= 0.3 and "delete the lease file" in str(err.value)
+    assert "node17" in cli(path, "doctor").output
+
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    lease.write_text(f"host={socket.gethostname()} pid={gone} since=x\n")
+    with store.write():
+        pass  # a dead process's lease is taken over
+    assert not lease.exists()
 
 
 def test_wal_store_moved_to_nfs_switches_to_rollback_journal(
