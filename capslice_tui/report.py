@@ -37,14 +37,16 @@ def slice_heading(diag: dict[str, Any]) -> str:
     kept, tested = len(diag["slices"]), diag["slices_tested"]
     if diag["mode"] == "change":
         return (
-            f"Slices with a significant paired change ({kept} of {tested} distinct slices "
-            "tested; exact McNemar or paired bootstrap per slice, as in compare; "
-            "Benjamini-Hochberg q=0.05 across all of them)"
+            f"Slices with a significant paired change ({kept} listed of {tested} distinct "
+            "slices tested; exact McNemar or paired bootstrap per slice, as in compare; "
+            "Benjamini-Hochberg q=0.05 across all of them; slices explained by overlap with "
+            "those listed are left out)"
         )
     if diag.get("reference"):
         return (
-            f"Slices significantly below the reference run {diag['reference']} ({kept} of "
-            f"{tested} distinct slices tested; paired test per slice, Benjamini-Hochberg q=0.05)"
+            f"Slices significantly below the reference run {diag['reference']} ({kept} listed "
+            f"of {tested} distinct slices tested; paired test per slice, Benjamini-Hochberg "
+            "q=0.05)"
         )
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
 
