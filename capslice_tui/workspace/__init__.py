@@ -13,11 +13,18 @@ from .discover import DiscoverMixin, DiscoveryResult
 from .filters import FiltersMixin, FilterUse
 from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
+from .reliability import ReliabilityMixin
 from .rescore import RescoreCancelled, RescoreReport, RescoreRunsMixin
 
 
 class Workspace(
-    DiscoverMixin, PlanMixin, DiagnoseRunsMixin, RescoreRunsMixin, FiltersMixin, CoreMixin
+    DiscoverMixin,
+    PlanMixin,
+    DiagnoseRunsMixin,
+    RescoreRunsMixin,
+    FiltersMixin,
+    ReliabilityMixin,
+    CoreMixin,
 ):
     """Facade over one store file and one taxonomy directory."""
 

@@ -13,6 +13,25 @@ from ..store import Store, StoreDamaged, damage_message, is_damage
 from ..store import doctor as _doctor
 
 
+class ReliabilityMixin:
+    """Store health on an open workspace (the app's runs screen reads ``storage_warning``)."""
+
+    store: Store
+
+    @property
+    def storage_warning(self) -> str | None:
+        """The warning for a store on a network/cluster filesystem (None on a local disk)."""
+        return self.store.fs_warning
+
+    def doctor(self) -> dict[str, Any]:
+        """:func:`doctor_store` on this workspace's store file."""
+        return doctor_store(self.store.path)
+
+    def backup(self, target: str | os.PathLike[str]) -> dict[str, Any]:
+        """:func:`backup_store` of this workspace's store to the new file ``target``."""
+        return backup_store(self.store.path, target)
+
+
 def doctor_store(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Examine a store without changing it; see :func:`capslice_tui.store.doctor.doctor`."""
     return _doctor.doctor(path)

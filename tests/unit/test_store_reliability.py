@@ -327,3 +327,26 @@ def test_backup_is_a_consistent_copy(small_store: Path, tmp_path: Path):
     assert doctor_store(target)["damaged"] is False
     assert Workspace(target).runs() == Workspace(small_store).runs()
     assert "already exists" in cli(small_store, "backup", str(target), code=1).output
+
+
+def test_app_warns_about_a_store_on_a_cluster_filesystem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import asyncio
+
+    from capslice_tui.app.app import make_app
+
+    monkeypatch.setenv("CAPSLICE_MOUNTS", str(_fake_mounts(tmp_path, "nfs4")))
+    ws = Workspace(tmp_path / "s.db")
+    assert ws.storage_warning and "nfs4" in ws.storage_warning
+    assert ws.doctor()["filesystem"]["fstype"] == "nfs4"
+
+    async def check() -> None:
+        app = make_app(tmp_path / "s.db", workspace=ws)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            notes = [n.message for n in app._notifications]
+            assert any("nfs4" in m and "several hosts" in m for m in notes), notes
+
+    asyncio.run(check())

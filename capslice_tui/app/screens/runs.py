@@ -112,6 +112,9 @@ class RunsScreen(CapsliceScreen):
         self.sub_title = "runs"
         self.query_one(ResultTable).set_columns(COLUMNS)
         self.load_runs()
+        warning = getattr(self.ws, "storage_warning", None)
+        if warning:  # a store on NFS/Lustre/...: several writing hosts are unsafe
+            self.notify(warning, title="store filesystem", severity="warning", markup=False)
 
     def on_screen_resume(self) -> None:
         if self.runs:
