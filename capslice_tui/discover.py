@@ -880,6 +880,17 @@ def _fisher_p(e_g: float, n_g: int, e_r: float, n_r: int) -> float:
     return float(fisher_exact(table, alternative="two-sided")[1])
 
 
+def rank_score(diff: float, size: int) -> float:
+    """Ranking key of a group: its error-rate difference times the square root of its size.
+
+    ``diff * size`` counts the group's excess errors and does not change when items at the
+    rest's error rate are added, so an impure superset would tie with the pure group;
+    ``diff * sqrt(size)`` grows with both the difference and the size (like the z statistic
+    of a two-proportion test) and prefers the purer of two groups holding the same excess.
+    """
+    return float(diff) * float(np.sqrt(size))
+
+
 def within_strata(err: np.ndarray, strata: np.ndarray, members: np.ndarray) -> tuple[float, float]:
     """Group vs rest contrast within strata (tasks): the part the stratum labels do not explain.
 
@@ -961,14 +972,17 @@ def find_slices(
 
     1. representation: question words first, response second, numbers normalised away
        (:class:`SliceDiscoverer`, TF-IDF -> TruncatedSVD -> k-means, k by silhouette);
-    2. candidate groups: every cluster; every word of the question (the response when the
-       run logs no questions) shared by between ``min_size`` and half of the samples -- a
-       Spotlight-like region defined by one distinctive term, which finds a theme spread over
-       several tasks; every failure mode of the generation (truncated, runaway, ...);
+    2. candidate groups: every cluster; the unions of the most error-rich clusters (a theme
+       without a shared word spans several text clusters of similar error rate); every word of
+       the question (the response when the run logs no questions) shared by between
+       ``min_size`` and half of the samples -- a Spotlight-like region defined by one
+       distinctive term, which finds a theme spread over several tasks; every failure mode
+       of the generation (truncated, runaway, ...);
     3. error-aware test: each candidate's error rate against the rest's (Wilson 95% interval,
        two-sided Fisher exact test), Benjamini-Hochberg over all candidates tested;
-    4. ranking: significant error-rich groups by ``(error rate - rest's) * size``, then
-       significant groups with fewer errors; a candidate sharing >= 80% of its members with a
+    4. ranking: significant error-rich groups by their within-task difference times the
+       square root of their size (:func:`rank_score`), then significant groups with fewer
+       errors; a candidate sharing >= 80% of its members with a
        kept group (or holding >= 80% of a kept group) is a duplicate and skipped;
     5. novelty: Jaccard overlap with every existing label (task, each axis value, named
        slices); a group with Jaccard >= 0.7 "restates" that label and is ranked last or folded;
@@ -1042,6 +1056,42 @@ def find_slices(
                     "cluster", f"cluster {c}", f"cluster {c} of k={model.n_clusters_}", members
                 )
             )
+    # Error-aware unions (the Domino idea with a bag-of-words space): a theme with no word in
+    # common ("one third", "a quarter", "half") falls into several text clusters of similar,
+    # high error rate. The clusters whose own error rate is significantly above the rest's
+    # (Fisher, Benjamini-Hochberg over the clusters) are ordered by error rate and every
+    # prefix of two or more, up to half the samples, is a candidate. Requiring each cluster's
+    # own evidence keeps unions from collecting clusters only because they look error-rich.
+    total_err = float(err.sum())
+    rich = []
+    for c in range(model.n_clusters_):
+        members = np.flatnonzero(model.labels_ == c)
+        if 0 < members.size < n:
+            e_g = float(err[members].sum())
+            rate_r = (total_err - e_g) / (n - members.size)
+            if e_g / members.size > rate_r:
+                p = _fisher_p(e_g, int(members.size), total_err - e_g, n - int(members.size))
+                rich.append((e_g / members.size, c, members, p))
+    if len(rich) >= 2:
+        from .analysis.compare import benjamini_hochberg
+
+        q_rich = benjamini_hochberg([t[3] for t in rich])
+        rich = [t for t, q in zip(rich, q_rich, strict=True) if q < alpha]
+    rich.sort(key=lambda t: (-t[0], t[1]))
+    for m in range(2, len(rich) + 1):
+        members = np.sort(np.concatenate([t[2] for t in rich[:m]]))
+        if members.size > max_size:
+            break
+        ids = sorted(t[1] for t in rich[:m])
+        cands.append(
+            Candidate(
+                "clusters",
+                "clusters " + "+".join(map(str, ids)),
+                f"the {m} most error-rich clusters of k={model.n_clusters_}"
+                f" ({', '.join(map(str, ids))})",
+                members,
+            )
+        )
     term_source = q_counts if has_q else r_counts
     if term_source is not None:
         matrix, names = term_source
@@ -1063,7 +1113,6 @@ def find_slices(
                 cands.append(Candidate("failure mode", f"mode:{m}", f"failure mode {m}", members))
 
     # ---- error-aware test
-    total_err = float(err.sum())
     rows_rate = total_err / n if n else 0.0
     contrast = n > 0 and 0.0 < total_err < n
     strata = _codes(groups)[0] if groups is not None else np.zeros(n, dtype=np.int64)
@@ -1137,7 +1186,14 @@ def find_slices(
     else:
         structure = "clear"
         richer = [i for i in range(len(tested)) if sig[i] and tested[i][3] > 0 and tested[i][5] > 0]
-        richer.sort(key=lambda i: -tested[i][5] * tested[i][0].members.size)
+        # equal scores (the same members found twice): the simpler definition first
+        simple = {"term": 0, "failure mode": 1, "cluster": 2, "clusters": 3}
+        richer.sort(
+            key=lambda i: (
+                -round(rank_score(tested[i][5], tested[i][0].members.size), 9),
+                simple[tested[i][0].kind],
+            )
+        )
         dedup(richer, kept)
         # A group with fewer errors than the rest may only be the complement of an
         # error-rich one (the rest holds the planted slice): re-test it against the rest
@@ -1160,7 +1216,7 @@ def find_slices(
 
             q2 = benjamini_hochberg([p for _, p in retest])
             still = [i for (i, _), q in zip(retest, q2, strict=True) if q < alpha]
-            still.sort(key=lambda i: tested[i][5] * tested[i][0].members.size)
+            still.sort(key=lambda i: rank_score(tested[i][5], tested[i][0].members.size))
             dedup(still, kept)
         if n_task_mix and groups is not None:
             notes.append(
