@@ -864,7 +864,7 @@ def significant_slices(
     Raises:
         ValueError: mismatched lengths, errors outside [0, 1], unknown modes.
     """
-    _, _, _, e = _check_search_input(X_labels, errors)
+    axes, codes, vocab, e = _check_search_input(X_labels, errors)
     n = e.size
     md = None if modes is None else _modes("modes", modes, n)
     e_bar = float(e.mean()) if n else 0.0
@@ -874,7 +874,7 @@ def significant_slices(
     sq_total = None if sq is None else float(sq.sum())
     if n == 0 or e_bar == 0 or e_bar == 1:
         return SliceSearch([], [], 0, 0, e_bar, q)
-    found, _ = distinct_slices(X_labels, min_sup=min_sup, max_l=max_l)
+    found, _ = _distinct(axes, codes, vocab, min_sup, max_l)
     if not found:
         return SliceSearch([], [], 0, 0, e_bar, q)
     keys = [preds for preds, _, _ in found]
@@ -1062,7 +1062,14 @@ def distinct_slices(
         labels, sorted row indices); n_descriptions counts the conjunctions kept before
         merging (those selecting every row are not counted).
     """
-    axes, codes, vocab, _ = _check_search_input(X_labels, np.zeros(_n_rows(X_labels)))
+    axes, codes, vocab = _encode(X_labels)
+    return _distinct(axes, codes, vocab, min_sup, max_l)
+
+
+def _distinct(
+    axes: list[str], codes: np.ndarray, vocab: list[np.ndarray], min_sup: int, max_l: int
+) -> tuple[list[tuple[tuple[tuple[str, str], ...], tuple[str, ...], np.ndarray]], int]:
+    """:func:`distinct_slices` on labels already encoded by ``_encode``."""
     n = codes.shape[0]
     seen: dict[bytes, int] = {}
     out: list[tuple[tuple[tuple[str, str], ...], list[str], np.ndarray]] = []
