@@ -687,8 +687,10 @@ class SamplesMixin(StoreBase):
             sql += " WHERE s.run_id = ? AND s.id > ?"
         else:
             # walk the run's id range in id order: the first page reads ~limit rows instead of
-            # sorting the whole run (+ keeps the planner off the (run_id, item_id) index)
-            sql += " WHERE +s.run_id = ? AND s.id > ? AND s.id >= ? AND s.id <= ?"
+            # sorting the whole run (+ keeps the planner off the (run_id, item_id) index); one
+            # task's samples are found faster through the (run_id, task, filter, ...) index
+            run_col = "s.run_id" if task is not None else "+s.run_id"
+            sql += f" WHERE {run_col} = ? AND s.id > ? AND s.id >= ? AND s.id <= ?"
             params += [lo, hi]
         if filter_name is not None:
             sql += " AND s.filter = ?"

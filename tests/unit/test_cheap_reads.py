@@ -48,12 +48,25 @@ def test_pages_of_a_run_ingested_around_another(tmp_path: Path) -> None:
     ws.ingest([write_task(tmp_path / "b", "gsm8k", 25, 2)], run="b")
     ws.ingest([write_task(tmp_path / "a2", "gsm_extra", 20, 4)], run="a")
     conn = sqlite3.connect(store)
-    for run, kwargs in (("a", {}), ("b", {}), ("a", {"correct": False}), ("b", {"correct": True})):
+    cases: list[tuple[str, dict]] = [
+        ("a", {}),
+        ("b", {}),
+        ("a", {"correct": False}),
+        ("b", {"correct": True}),
+        ("a", {"task": "gsm_extra"}),
+        ("a", {"task": "gsm8k", "correct": False}),
+    ]
+    for run, kwargs in cases:
         run_id = conn.execute("SELECT id FROM runs WHERE name = ?", (run,)).fetchone()[0]
         sql = "SELECT id FROM samples WHERE run_id = ?"
+        params: list = [run_id]
         if "correct" in kwargs:
             sql += " AND score " + ("> 0" if kwargs["correct"] else "= 0")
-        expected = [r[0] for r in conn.execute(sql + " ORDER BY id", (run_id,))]
+        if "task" in kwargs:
+            sql += " AND task = ?"
+            params.append(kwargs["task"])
+        expected = [r[0] for r in conn.execute(sql + " ORDER BY id", params)]
+        assert expected
         got: list[int] = []
         after = 0
         while True:
