@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.content import Content
+from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from .commands import CapsliceCommands
+from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .screens.help import HelpRow, HelpScreen
 from .screens.menu import MenuScreen
 from .screens.runs import RunsScreen
@@ -85,12 +89,59 @@ class CapsliceApp(App):
         Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
     ]
 
-    def __init__(self, workspace: Any, store_path: Path | None = None) -> None:
+    def __init__(
+        self, workspace: Any, store_path: Path | None = None, *, ascii: bool | None = None
+    ) -> None:
+        """``ascii``: console mode (ASCII borders, scrollbars, icons and markers; see
+        :mod:`capslice_tui.app.console`); ``None`` decides from ``TERM``/``CAPSLICE_ASCII``."""
         super().__init__()
         self.ws = workspace
         self.store_path = store_path
         if store_path is not None:
             self.sub_title = str(store_path)
+        # Slow links: scrolling jumps (no animation frames per key), on every terminal.
+        self.animation_level = "none"
+        self.ascii_console = ascii_console() if ascii is None else ascii
+        self._ascii_filter = AsciiLineFilter()
+        # The renderer is a class attribute of ScrollBar (Textual's documented hook): set it
+        # for this app's mode each time an app is built, so one process can run both modes.
+        ScrollBar.renderer = AsciiScrollBarRender if self.ascii_console else ScrollBarRender
+
+    def on_mount(self) -> None:
+        # capslice.tcss keys every console-mode rule (ascii borders) on this class.
+        self.set_class(self.ascii_console, "-ascii")
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters (``NO_COLOR`` monochrome...), plus the ASCII marker filter in
+        console mode."""
+        filters = super().get_line_filters()
+        return [*filters, self._ascii_filter] if self.ascii_console else filters
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's key name (``⏎``, ``↑``), in ASCII words in console mode (``enter``)."""
+        display = super().get_key_display(binding)
+        return to_ascii(display) if self.ascii_console else display
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header line; console mode joins title and subtitle with `` - `` in ASCII."""
+        if not self.ascii_console:
+            return super().format_title(title, sub_title)
+        text = to_ascii(f"{title} - {sub_title}" if sub_title else title)
+        return Content(text)
+
+    def action_command_palette(self) -> None:
+        """Textual's command palette; in console mode with an ASCII icon and placeholder."""
+        if not self.ascii_console:
+            super().action_command_palette()
+            return
+        from textual.command import CommandPalette
+
+        from .console import AsciiCommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                AsciiCommandPalette(id="--command-palette", placeholder="Search for commands...")
+            )
 
     def get_default_screen(self) -> Screen:
         return RunsScreen()
@@ -171,6 +222,7 @@ def make_app(
     taxonomy_dir: str | os.PathLike[str] | None = None,
     *,
     workspace: Any = None,
+    ascii: bool | None = None,
 ) -> CapsliceApp:
     """Build the app on a store (the CLI and the tests both call this).
 
@@ -179,12 +231,14 @@ def make_app(
         taxonomy_dir: directory with the user's taxonomy YAML, or ``None`` for the default.
         workspace: an already built facade object (tests pass a fake one); by default a
             :class:`capslice_tui.workspace.Workspace` on ``store_path``.
+        ascii: console mode on/off; ``None`` (default) turns it on under ``TERM=linux`` or
+            ``CAPSLICE_ASCII=1`` (see :func:`capslice_tui.app.console.ascii_console`).
     """
     if workspace is None:
         from ..workspace import Workspace
 
         workspace = Workspace(Path(store_path), Path(taxonomy_dir) if taxonomy_dir else None)
-    return CapsliceApp(workspace, Path(store_path))
+    return CapsliceApp(workspace, Path(store_path), ascii=ascii)
 
 
 NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen"))

@@ -37,13 +37,32 @@ class CapsliceScreen(Screen):
         """The workspace facade the app was built with."""
         return self.app.ws  # type: ignore[attr-defined]
 
+    @property
+    def ascii_console(self) -> bool:
+        """Whether the app draws in console mode (see :mod:`capslice_tui.app.console`)."""
+        return bool(getattr(self.app, "ascii_console", False))
+
+    def on_mount(self) -> None:
+        # Console mode: the header's icon is ASCII (Textual draws U+2B58, absent from the
+        # Linux console fonts). Textual calls this as well as each subclass's on_mount.
+        if self.ascii_console:
+            from textual.widgets import Header
+
+            for header in self.query(Header):
+                header.icon = "="
+
     def action_back(self) -> None:
         """Pop this screen unless it is the start screen."""
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
 
     def set_status(self, text: str) -> None:
-        """Show ``text`` (plain, not markup) in the screen's ``#status`` line if present."""
+        """Show ``text`` (plain, not markup) in the screen's ``#status`` line if present
+        (its markers in ASCII in console mode)."""
+        if self.ascii_console:
+            from ..console import to_ascii
+
+            text = to_ascii(text)
         for status in self.query("#status"):
             if isinstance(status, Static):
                 status.update(_plain(text))

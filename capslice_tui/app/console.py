@@ -1,0 +1,211 @@
+"""Console mode of the app: plain ASCII forms for the Linux text console and bad terminals.
+
+The Linux console fonts (Debian's Lat15 / Uni2 / Terminus sets) hold ASCII, Latin-1 and a
+few line-drawing characters, but none of the block, arrow, check-mark, emoji or rounded
+corner glyphs that Textual draws by default (``▊▔▁▎`` input borders, ``⭘`` header icon,
+``▅▆`` scrollbar ends, ``⏎`` in key names, ``🔎`` in the command palette). Under
+``TERM=linux`` (or with ``CAPSLICE_ASCII=1``) the app adds the ``-ascii`` class to itself,
+and ``capslice.tcss`` swaps every border for the ``ascii`` border type; this module holds the
+rest: the glyph map for text markers, the scrollbar renderer, and the allowed character set
+that the tests check screens against.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from math import ceil
+
+from rich.color import Color
+from rich.segment import Segment, Segments
+from rich.style import Style
+from textual.color import Color as TextualColor
+from textual.command import CommandPalette, SearchIcon
+from textual.filter import LineFilter
+from textual.scrollbar import ScrollBarRender
+
+ASCII_ENV = "CAPSLICE_ASCII"
+"""Environment variable that forces (``1``) or forbids (``0``) console mode."""
+
+# What the console fonts draw, and so what a screen may hold in console mode: printable
+# ASCII, printable Latin-1 (U+00A0..U+00FF, in Lat15 and every Terminus console font) and
+# the single-line box-drawing characters of the VT100 line set (also in Lat15/Terminus).
+CONSOLE_BOX = frozenset("─│┌┐└┘├┤┬┴┼")
+CONSOLE_GLYPHS: frozenset[str] = (
+    frozenset([chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x100)])
+    | CONSOLE_BOX
+)
+
+# Text markers the screens use, and their ASCII forms (same meaning, readable as text).
+ASCII_GLYPHS: dict[str, str] = {
+    "…": "...",
+    "—": "-",
+    "–": "-",
+    "→": "->",
+    "←": "<-",
+    "↑": "up",
+    "↓": "down",
+    "⌫": "backspace",
+    "⏎": "enter",
+    "✓": "+",
+    "✗": "x",
+    "█": "=",
+    "▏": "|",
+    "Δ": "d",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "•": "*",
+    "⭘": "=",
+    "🔎": ">",
+    "▶": ">",
+    "▼": "v",
+}
+_TABLE = str.maketrans(ASCII_GLYPHS)
+
+
+# The same markers one cell for one cell (two for the double-width emoji), for the line
+# filter that rewrites drawn lines without moving anything; plus Textual's block glyphs, in
+# case a widget default draws one that capslice.tcss did not replace.
+CELL_GLYPHS: dict[str, str] = {
+    "…": ".",
+    "—": "-",
+    "–": "-",
+    "→": ">",
+    "←": "<",
+    "↑": "^",
+    "↓": "v",
+    "⏎": "<",
+    "✓": "+",
+    "✗": "x",
+    "Δ": "d",
+    "≥": ">",
+    "≤": "<",
+    "≠": "#",
+    "•": "*",
+    "⭘": "=",
+    "🔎": "> ",
+    "▶": ">",
+    "▼": "v",
+    "╭": "+",
+    "╮": "+",
+    "╰": "+",
+    "╯": "+",
+    "▔": "-",
+    "▁": "_",
+    "▊": "|",
+    "▎": "|",
+    "▏": "|",
+    "▕": "|",
+    "▌": "|",
+    "▐": "|",
+    "▀": "-",
+    "▄": "_",
+    "█": "=",
+    "▅": "#",
+    "▆": "#",
+    "▇": "#",
+    "▂": "_",
+    "▃": "_",
+}
+_CELL_TABLE = str.maketrans(CELL_GLYPHS)
+
+
+def ascii_console(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the app should draw in console mode.
+
+    ``CAPSLICE_ASCII=1`` (or ``true``/``yes``) forces it, ``CAPSLICE_ASCII=0`` turns it off;
+    otherwise it is on when ``TERM`` is the Linux console (``linux``, ``linux-16color``...).
+    """
+    env = os.environ if environ is None else environ
+    forced = env.get(ASCII_ENV, "").strip().lower()
+    if forced in ("1", "true", "yes", "on"):
+        return True
+    if forced in ("0", "false", "no", "off"):
+        return False
+    return env.get("TERM", "").startswith("linux")
+
+
+def to_ascii(text: str) -> str:
+    """``text`` with each known marker glyph replaced by its ASCII form (``…`` -> ``...``).
+
+    Characters outside :data:`ASCII_GLYPHS` are kept (user text such as a Chinese prompt is
+    shown as stored; the terminal draws what it can)."""
+    return text.translate(_TABLE)
+
+
+def foreign_glyphs(text: str) -> set[str]:
+    """The characters of ``text`` that the Linux console fonts cannot draw (newlines aside)."""
+    return {c for c in text if c not in CONSOLE_GLYPHS and c != "\n"}
+
+
+class AsciiLineFilter(LineFilter):
+    """Rewrites each drawn line's marker glyphs cell for cell (:data:`CELL_GLYPHS`).
+
+    The screens' own text markers (``→`` between runs, ``✓`` for a correct answer, ``…`` at
+    a cut, ``█`` bars) reach the console as ``>``, ``+``, ``.``, ``#``; the layout does not
+    move because every replacement takes the cells the glyph took. Installed by the app
+    (``get_line_filters``) in console mode only."""
+
+    def apply(self, segments: list[Segment], background: TextualColor) -> list[Segment]:
+        return [
+            Segment(text.translate(_CELL_TABLE), style, control)
+            if not control and not text.isascii()
+            else Segment(text, style, control)
+            for text, style, control in segments
+        ]
+
+
+_BACK = Color.parse("#555555")
+_BAR = Color.parse("bright_magenta")
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """A scrollbar of whole cells: thumb ``#`` in reverse video on a blank track.
+
+    Textual's default renderer draws the thumb's ends with eighth-block glyphs (``▁▂▅▆``),
+    which the console fonts lack; this one rounds the thumb to whole cells and keeps the
+    mouse actions (click above/below the thumb pages, drag the thumb) of the default.
+    """
+
+    @classmethod
+    def render_bar(
+        cls,
+        size: int = 25,
+        virtual_size: float = 50,
+        window_size: float = 20,
+        position: float = 0,
+        thickness: int = 1,
+        vertical: bool = True,
+        back_color: Color = _BACK,
+        bar_color: Color = _BAR,
+    ) -> Segments:
+        width = thickness if vertical else 1
+        blank = " " * width
+        size = int(size)
+        if window_size and size and virtual_size and size != virtual_size:
+            thumb = max(1, min(size, ceil(window_size * size / virtual_size)))
+            span = max(virtual_size - window_size, 1)
+            start = min(size - thumb, max(0, round((size - thumb) * position / span)))
+            upper = Segment(blank, Style(bgcolor=back_color, meta={"@mouse.down": "scroll_up"}))
+            lower = Segment(blank, Style(bgcolor=back_color, meta={"@mouse.down": "scroll_down"}))
+            grip = Segment(
+                "#" * width,
+                Style(
+                    color=bar_color, bgcolor=back_color, reverse=True, meta={"@mouse.down": "grab"}
+                ),
+            )
+            segments = [upper] * start + [grip] * thumb + [lower] * (size - start - thumb)
+        else:
+            segments = [Segment(blank, Style(bgcolor=back_color))] * size
+        if vertical:
+            return Segments(segments, new_lines=True)
+        return Segments((segments + [Segment.line()]) * thickness, new_lines=False)
+
+
+class AsciiCommandPalette(CommandPalette):
+    """Textual's command palette with ``>`` instead of the ``🔎`` emoji before the input."""
+
+    def on_mount(self) -> None:
+        for icon in self.query(SearchIcon):
+            icon.icon = ">"
