@@ -52,9 +52,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 AXES: tuple[str, ...] = (
     "background_condition",
@@ -123,6 +124,8 @@ class _Seq(list):
 
 
 def _to_python(node: yaml.Node, file: str, constructor: yaml.SafeLoader) -> Any:
+    import yaml  # lazy: commands that never read a taxonomy do not pay for PyYAML
+
     if isinstance(node, yaml.MappingNode):
         out = _Map()
         out.line = node.start_mark.line + 1
@@ -147,6 +150,8 @@ def _to_python(node: yaml.Node, file: str, constructor: yaml.SafeLoader) -> Any:
 
 
 def _parse_yaml(text: str, file: str) -> Any:
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
