@@ -762,6 +762,13 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
             filter_name=filter_name,
         )  # fmt: skip
+        if evaluation.not_recorded:
+            notes.append(
+                f"the evaluation settings of the {' and '.join(evaluation.not_recorded)} run "
+                "were not recorded (stored before capslice recorded them), so only prompts, "
+                "filters and task settings were compared; ingest again into a new store to "
+                "compare few-shot, prompting and scoring"
+            )
         if evaluation.changed and same_evaluation:
             notes.append(
                 "read as the same evaluation on request (--same-evaluation), although "

@@ -310,8 +310,10 @@ def test_runs_stored_before_settings_were_recorded_say_so(tmp_path: Path) -> Non
     _ingest_stat01(tmp_path)
     with sqlite3.connect(tmp_path / "s.db") as conn:  # as a store migrated from before 0007
         conn.execute("UPDATE samples SET settings_hash = NULL")
-    ev = Workspace(tmp_path / "s.db", taxonomy_dir=CASE / "tax").diagnose("A", "B").evaluation
+    diag = Workspace(tmp_path / "s.db", taxonomy_dir=CASE / "tax").diagnose("A", "B")
+    ev = diag.evaluation
     assert ev is not None and ev["not_recorded"] == ["base", "candidate"]
+    assert any("base and candidate run were not recorded" in n for n in diag.notes)
     assert not ev["changed"]  # prompts, filter and task settings still compared
 
 
