@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.cursor import CursorOptionList
+
 
 @dataclass
 class LabelEdit:
@@ -106,12 +108,12 @@ class LabelEditScreen(ModalScreen[LabelEdit | None]):
                         value=self.initial_name, placeholder="slice name", id="name", compact=True
                     )
             with Horizontal(id="label-edit-lists"):
-                axis_list = OptionList(
+                axis_list = CursorOptionList(
                     *[Option(a, id=a) for a in self.axes], id="label-axis-list", markup=False
                 )
                 axis_list.border_title = "axis (Enter)"
                 yield axis_list
-                value_list = OptionList(id="label-value-list", markup=False)
+                value_list = CursorOptionList(id="label-value-list", markup=False)
                 value_list.border_title = "value (Enter saves)"
                 yield value_list
             with Horizontal(classes="label-edit-row"):

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..widgets.cursor import CursorOptionList
 from .base import CapsliceScreen
 
 
@@ -23,7 +24,7 @@ class MenuScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Go to (press the key or Enter):", id="title")
-        yield OptionList(
+        yield CursorOptionList(
             *[
                 Option(Text(f"{e.key}  {e.label}"), id=f"nav-{i}")
                 for i, e in enumerate(self.entries)

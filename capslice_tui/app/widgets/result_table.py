@@ -8,9 +8,11 @@ from typing import Any
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from ...render import visible
+from .cursor import mark_line
 
 
 class ResultTable(DataTable):
@@ -107,6 +109,17 @@ class ResultTable(DataTable):
     def current_payload(self) -> Any:
         """The payload of the highlighted row, or ``None`` for an empty table."""
         return self.payload_at(self.cursor_row)
+
+    def render_line(self, y: int) -> Strip:
+        """DataTable's line, with ``>`` over the left padding of the cursor row (so the
+        selected row reads in a text capture, without colour or reverse video)."""
+        strip = super().render_line(y)
+        header = self.header_height if self.show_header else 0
+        if self.row_count == 0 or y < header or self.fixed_rows:
+            return strip
+        if y - header + round(self.scroll_y) == self.cursor_row:
+            return mark_line(strip)
+        return strip
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
