@@ -13,6 +13,7 @@ import pytest
 from fake_facade import FakeFacade
 from pilot_helpers import SIZE, settle
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.console import (
@@ -121,5 +122,15 @@ async def test_default_terminal_keeps_textual_glyphs(
 
 
 async def test_scrolling_never_animates(store_path: Path) -> None:
+    """Slow links: a scroll is one jump (one redraw), never a run of animation frames."""
     app = make_app(store_path, workspace=FakeFacade(Workspace(store_path)))
     assert app.animation_level == "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")  # the help screen scrolls
+        await pilot.pause()
+        scroller = app.screen.query_one(VerticalScroll)
+        assert scroller.max_scroll_y > 0
+        scroller.scroll_end(animate=True, duration=5.0)
+        await pilot.pause()
+        assert scroller.scroll_y == scroller.max_scroll_y
