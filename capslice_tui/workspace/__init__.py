@@ -15,6 +15,7 @@ from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
 from .reliability import ReliabilityMixin
 from .rescore import RescoreCancelled, RescoreReport, RescoreRunsMixin
+from .trend import Trend, TrendMixin
 
 
 class Workspace(
@@ -24,6 +25,7 @@ class Workspace(
     RescoreRunsMixin,
     FiltersMixin,
     ReliabilityMixin,
+    TrendMixin,
     CoreMixin,
 ):
     """Facade over one store file and one taxonomy directory."""
@@ -41,6 +43,7 @@ __all__ = [
     "RescoreReport",
     "SliceRow",
     "SliceTable",
+    "Trend",
     "Workspace",
     "parse_by",
 ]

@@ -1,0 +1,109 @@
+"""``capslice trend``: slice scores with 95% intervals over the training steps of several runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..cli import Ctx, _average_option, format_option, friendly_errors, pass_ctx
+from ..render import AVERAGE_MEANING, count, emit_table, interval, pct
+
+COMMANDS = ["trend"]
+
+
+def trend_rows(trend: Any) -> list[list[Any]]:
+    """One row per slice and run (runs in step order, the ALL series last):
+    ``[*slice values, step, run, items, score, 95% CI, count, change]``; ``change`` is the
+    score minus the same slice's previous point in points: ``-`` for the first point or after
+    a gap, ``items differ`` / ``metric differs`` when the two points do not measure the same
+    items the same way (no difference is printed then)."""
+    rows = []
+    for s in [*trend.series, trend.overall]:
+        if s is trend.overall:
+            key = [f"ALL ({trend.average})"] + [""] * (len(trend.by) - 1)
+        else:
+            key = [s.key.get(g, "") for g in trend.by]
+        previous = None
+        for run, p in zip(trend.runs, s.points, strict=True):
+            if p is None:
+                rows.append([*key, run.step, run.name, 0, "-", "-", "-", "not in this run"])
+                previous = None
+                continue
+            tally = (
+                f"macro of {p.n_tasks} tasks"
+                if p.average == "macro" and (p.n_tasks or 0) > 1
+                else count(p.correct, p.n_samples)
+            )
+            if previous is None:
+                change = "-"
+            elif previous.n_items != p.n_items:
+                change = "items differ"
+            elif previous.metric != p.metric:
+                change = "metric differs"
+            else:
+                change = f"{100 * (p.score - previous.score):+.1f}pt"
+            rows.append(
+                [*key, run.step, run.name, p.n_items, pct(p.score), interval(p.lo, p.hi),
+                 tally, change]
+            )  # fmt: skip
+            previous = p
+    return rows
+
+
+@click.command()
+@click.option(
+    "--runs",
+    "runs_",
+    required=True,
+    metavar="R1,R2,...",
+    help="Runs to line up (commas); ordered by their training step (ingest --step).",
+)
+@click.option(
+    "--by",
+    default="task",
+    show_default=True,
+    help="task, benchmark, an axis, or axes joined by commas (a combination).",
+)
+@click.option("--benchmark", default=None, help="Only this benchmark.")
+@click.option(
+    "--filter", "filter_name", default=None, help="Filter to use instead of each task's primary."
+)
+@_average_option
+@format_option
+@pass_ctx
+@friendly_errors
+def trend(
+    obj: Ctx,
+    runs_: str,
+    by: str,
+    benchmark: str | None,
+    filter_name: str | None,
+    average: str,
+    fmt: str,
+) -> None:
+    """Slice scores over checkpoints: for each slice, each run's score with its 95% interval
+    and counts, runs ordered by training step, and the change from the previous step.
+
+    Change is a difference of two point estimates, not a test; `capslice compare` tests a
+    pair of runs.
+    """
+    result = obj.ws.trend(
+        runs_.split(","), by=by, benchmark=benchmark, filter_name=filter_name, average=average
+    )
+    headers = [*result.by, "step", "run", "items", "score", "95% CI", "count", "change"]
+    notes = [
+        f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
+        "previous step's, in points (no test; `capslice compare` tests two runs)",
+        f"ALL: {AVERAGE_MEANING[result.average]}",
+    ]
+    notes += [f"warning: {w}" for w in result.warnings]
+    steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
+    emit_table(
+        headers,
+        trend_rows(result),
+        fmt,
+        title=f"trend by {', '.join(result.by)}: {steps}",
+        notes=notes,
+        payload=result.to_dict(),
+    )
