@@ -253,3 +253,4 @@ NAVIGATION.append(
 NAVIGATION.append(
     NavEntry("e", "Re-score stored generations", "capslice_tui.app.screens.rescore:RescoreScreen")
 )
+NAVIGATION.append(NavEntry("k", "Checkpoint trend", "capslice_tui.app.screens.trend:TrendScreen"))

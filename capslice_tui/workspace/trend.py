@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..render import count, interval, pct
 from .core import SliceRow
 
 
@@ -101,6 +102,45 @@ def _comparability(label: str, points: Sequence[SliceRow | None]) -> list[str]:
     if len(metrics) > 1:
         out.append(f"{label}: metric changes across runs ({', '.join(metrics)})")
     return out
+
+
+def trend_rows(trend: Trend) -> list[list[Any]]:
+    """One row per slice and run (runs in step order, the ALL series last):
+    ``[*slice values, step, run, items, score, 95% CI, count, change]``; ``change`` is the
+    score minus the same slice's previous point in points: ``-`` for the first point or after
+    a gap, ``items differ`` / ``metric differs`` when the two points do not measure the same
+    items the same way (no difference is printed then)."""
+    rows = []
+    for s in [*trend.series, trend.overall]:
+        if s is trend.overall:
+            key = [f"ALL ({trend.average})"] + [""] * (len(trend.by) - 1)
+        else:
+            key = [s.key.get(g, "") for g in trend.by]
+        previous = None
+        for run, p in zip(trend.runs, s.points, strict=True):
+            if p is None:
+                rows.append([*key, run.step, run.name, 0, "-", "-", "-", "not in this run"])
+                previous = None
+                continue
+            tally = (
+                f"macro of {p.n_tasks} tasks"
+                if p.average == "macro" and (p.n_tasks or 0) > 1
+                else count(p.correct, p.n_samples)
+            )
+            if previous is None:
+                change = "-"
+            elif previous.n_items != p.n_items:
+                change = "items differ"
+            elif previous.metric != p.metric:
+                change = "metric differs"
+            else:
+                change = f"{100 * (p.score - previous.score):+.1f}pt"
+            rows.append(
+                [*key, run.step, run.name, p.n_items, pct(p.score), interval(p.lo, p.hi),
+                 tally, change]
+            )  # fmt: skip
+            previous = p
+    return rows
 
 
 class TrendMixin:

@@ -95,6 +95,10 @@ async def test_every_screen_draws_console_glyphs_only(
             await settle(app, pilot)
             assert_console_only(app, f"menu {key}: {type(app.screen).__name__}")
         app.set_focus(None)
+        await pilot.press("m", "k", "enter")  # trend of every run of the model
+        await settle(app, pilot)
+        assert app.screen.trend is not None
+        assert_console_only(app, "trend")
         await pilot.press("m", "r")
         await settle(app, pilot)
         await pilot.press("enter")  # slices

@@ -1,0 +1,302 @@
+"""Checkpoint trend: pick runs of one model, see each slice's score over training steps.
+
+Two views on one table. Picking: every run with its step and model; space marks runs, Enter
+shows the trend of the marked runs (with none marked: every run with a step of the
+highlighted run's model). Trend: one row per slice with an ASCII sparkline (one character per
+step, on an absolute 0-100% scale so slices compare), the first and last score and the last
+interval; the lines under the table give the highlighted slice's points, each with an
+interval bar. Everything is ASCII, so it reads on the Linux console and in a text capture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from ..format import cell, pct, short
+from ..widgets.result_table import ResultTable
+from .base import CapsliceScreen
+
+SPARK_LEVELS = "_.,:-=+*#"
+"""Sparkline characters from 0% (``_``) to 100% (``#``), one per ninth of the scale."""
+
+DETAIL_LINES = 6
+"""Lines under the table for the highlighted slice's points (the table keeps the rest)."""
+
+BAR_WIDTH = 30
+"""Cells of the 0-100% scale of an interval bar."""
+
+
+def sparkline(scores: list[float | None]) -> str:
+    """One character per step: the score on the absolute 0..1 scale mapped onto
+    :data:`SPARK_LEVELS` (``_`` = 0-11%, ``#`` = 89-100%); a gap (slice not in that run) is a
+    space. Absolute, not rescaled per slice, so a flat line at ``=`` means about 60% anywhere.
+    """
+    top = len(SPARK_LEVELS) - 1
+    out = []
+    for s in scores:
+        if s is None:
+            out.append(" ")
+        else:
+            out.append(SPARK_LEVELS[min(top, max(0, int(s * len(SPARK_LEVELS))))])
+    return "".join(out)
+
+
+def interval_bar(score: float | None, lo: float | None, hi: float | None) -> str:
+    """The 95% interval on a 0-100% scale of :data:`BAR_WIDTH` cells: ``[`` and ``]`` at the
+    ends (``-`` between), ``*`` at the score, ``|`` frame at 0% and 100%. ``""`` when unknown."""
+    if score is None or lo is None or hi is None:
+        return ""
+    w = BAR_WIDTH
+
+    def at(x: float) -> int:
+        return min(w - 1, max(0, int(round(x * (w - 1)))))
+
+    cells = [" "] * w
+    a, b = at(lo), at(hi)
+    for i in range(a, b + 1):
+        cells[i] = "-"
+    cells[a], cells[b] = "[", "]"
+    cells[at(score)] = "*"
+    return "|" + "".join(cells) + "|"
+
+
+class TrendScreen(CapsliceScreen):
+    """Runs picker, then one row per slice over the picked runs' training steps."""
+
+    HELP_TITLE = "Checkpoint trend"
+    HELP_LEGEND = (
+        "picking: space marks runs ([x]); Enter shows the trend of the marked runs, or with none "
+        "marked of every run with a step of the highlighted run's model",
+        "runs are ordered by training step (ingest --step); runs without a step cannot be used",
+        f"steps: one character per run on 0-100%: {' '.join(SPARK_LEVELS)} "
+        "(_ = under 11%, # = 89% or more); a blank = slice not in that run",
+        "first/last: score at the first and last step; last CI: its 95% interval",
+        "lines below: the highlighted slice at each step, score, 95% interval and a bar "
+        "|  [--*--]  | on 0-100% ([ ] interval ends, * score)",
+        "w: why points may not compare (other models, tied steps, changed items or metric)",
+        "g: group by other axes; b: back to picking runs",
+    )
+
+    BINDINGS = [
+        Binding("space", "mark", "Mark", id="trend.mark"),
+        Binding("g", "group", "Group", id="trend.group", tooltip="Choose the grouping axes"),
+        Binding("w", "warnings", "Warnings", id="trend.warnings", tooltip="Why points differ"),
+    ]
+
+    def __init__(self, runs: list[str] | None = None, by: str = "task") -> None:
+        super().__init__()
+        self.by = by
+        self.marked: set[str] = set(runs or [])
+        self.run_list: list[dict[str, Any]] = []
+        self.trend: Any = None
+        self._start = list(runs or [])
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="title")
+        yield ResultTable(id="trend-table")
+        yield Static("", id="detail-line")
+        yield Static("loading runs...", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "trend"
+        self._title("Trend: space marks runs, Enter shows their slices over steps")
+        self.load_runs()
+
+    def _title(self, text: str) -> None:
+        self.query_one("#title", Static).update(Text(text))
+
+    # ---- picking ----------------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def load_runs(self) -> None:
+        runs = self.ws.runs()
+        self.app.call_from_thread(self._show_runs, runs)
+
+    def _show_runs(self, runs: list[dict[str, Any]]) -> None:
+        self.run_list = sorted(runs, key=lambda r: (r["step"] is None, r["step"] or 0, r["name"]))
+        self.trend = None
+        if len(self._start) >= 2:
+            self.show_trend(self._start)
+            self._start = []
+            return
+        self._render_runs()
+
+    def _render_runs(self, cursor: int = 0) -> None:
+        table = self.query_one(ResultTable)
+        table.set_columns(["", "run", "step", "model", "benchmarks"])
+        table.set_rows(
+            [
+                (
+                    r["name"],
+                    [
+                        "[x]" if r["name"] in self.marked else "[ ]",
+                        cell(short(r["name"], 24)),
+                        str(r["step"]) if r["step"] is not None else "-",
+                        cell(short(r["model"] or "-", 18)),
+                        cell(short(", ".join(r["benchmarks"]), 20)),
+                    ],
+                )
+                for r in self.run_list
+            ]
+        )
+        if self.run_list:
+            table.move_cursor(row=min(cursor, len(self.run_list) - 1))
+        self.query_one("#detail-line", Static).update("")
+        self.set_status(
+            f"{len(self.run_list)} runs, {len(self.marked)} marked; runs without a step (-) "
+            "cannot be ordered"
+        )
+        table.focus()
+
+    def action_mark(self) -> None:
+        if self.trend is not None:
+            return
+        table = self.query_one(ResultTable)
+        name = table.current_payload
+        if name is None:
+            return
+        self.marked ^= {name}
+        self._render_runs(table.cursor_row + 1)
+
+    def _picked(self) -> list[str]:
+        """The marked runs, or every run with a step of the highlighted run's model."""
+        if self.marked:
+            return [r["name"] for r in self.run_list if r["name"] in self.marked]
+        here = next(
+            (r for r in self.run_list if r["name"] == self.query_one(ResultTable).current_payload),
+            None,
+        )
+        if here is None:
+            return []
+        return [
+            r["name"]
+            for r in self.run_list
+            if r["step"] is not None and r["model"] == here["model"]
+        ]
+
+    # ---- trend ------------------------------------------------------------------------
+    def on_result_table_row_chosen(self, event: ResultTable.RowChosen) -> None:
+        event.stop()
+        if self.trend is None:
+            picked = self._picked()
+            if len(picked) < 2:
+                self.set_status(
+                    "mark two or more runs with a step (space), or highlight a run whose "
+                    "model has several steps"
+                )
+                return
+            self.show_trend(picked)
+
+    def show_trend(self, runs: list[str]) -> None:
+        self.set_status(f"computing the trend of {len(runs)} runs by {self.by}...")
+        self.load_trend(runs, self.by)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trend")
+    def load_trend(self, runs: list[str], by: str) -> None:
+        try:
+            trend = self.ws.trend(runs, by=by)
+        except ValueError as exc:  # a run without a step, too few runs: say so
+            self.app.call_from_thread(self.set_status, f"cannot show a trend: {exc}")
+            return
+        self.app.call_from_thread(self._show_trend, trend)
+
+    def _show_trend(self, trend: Any) -> None:
+        self.trend = trend
+        table = self.query_one(ResultTable)
+        steps = [r.step for r in trend.runs]
+        table.set_columns(["slice", "steps", "first", "last", "last CI"])
+        out = []
+        for s in [*trend.series, trend.overall]:
+            label = "ALL" if s is trend.overall else s.label
+            scores = s.scores()
+            known = [p for p in s.points if p is not None]
+            last = known[-1] if known else None
+            out.append(
+                (
+                    s,
+                    [
+                        cell(short(label, 30)),
+                        sparkline(scores),
+                        pct(known[0].score) if known else "-",
+                        pct(last.score) if last else "-",
+                        f"{pct(last.lo)}-{pct(last.hi)}" if last else "-",
+                    ],
+                )
+            )
+        table.set_rows(out)
+        table.focus()
+        names = " < ".join(f"{r.name}@{r.step}" for r in trend.runs)
+        self._title(short(f"Trend by {', '.join(trend.by)}: {names}", 78))
+        self._show_points(out[0][0] if out else None)
+        n_warn = len(trend.warnings)
+        warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
+        self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs){warn}")
+
+    def on_data_table_row_highlighted(self, event: Any) -> None:
+        if self.trend is not None:
+            self._show_points(self.query_one(ResultTable).payload_at(event.cursor_row))
+
+    def _show_points(self, series: Any) -> None:
+        """The highlighted slice at each step: step, score, interval, bar (one line each)."""
+        if series is None or self.trend is None:
+            return
+        lines = []
+        for run, p in zip(self.trend.runs, series.points, strict=True):
+            if p is None:
+                lines.append(f"{run.step:>8}  not in this run")
+            else:
+                ci = f"[{pct(p.lo)}, {pct(p.hi)}]"
+                bar = interval_bar(p.score, p.lo, p.hi)
+                lines.append(f"{run.step:>8} {pct(p.score):>6} {ci:<16}{bar}")
+        if len(lines) > DETAIL_LINES:  # the CLI (`capslice trend`) lists every step
+            shown = DETAIL_LINES - 1
+            lines = [f"(last {shown} of {len(lines)} steps; capslice trend lists all)"] + lines[
+                -shown:
+            ]
+        detail = self.query_one("#detail-line", Static)
+        detail.styles.height = len(lines)
+        detail.update(Text("\n".join(lines)))
+
+    # ---- keys -------------------------------------------------------------------------
+    def action_back(self) -> None:
+        """From the trend, back to picking runs; from picking, back a screen."""
+        if self.trend is not None:
+            self.trend = None
+            self._title("Trend: space marks runs, Enter shows their slices over steps")
+            self._render_runs()
+            return
+        super().action_back()
+
+    def action_warnings(self) -> None:
+        """Every warning of the trend (points not comparable) as one notification."""
+        if self.trend is None or not self.trend.warnings:
+            self.notify("no warnings", markup=False)
+            return
+        self.notify("\n".join(self.trend.warnings), title="trend", timeout=20, markup=False)
+
+    def action_group(self) -> None:
+        self._choose_axes()
+
+    @work(thread=True, exit_on_error=False, group="axes")
+    def _choose_axes(self) -> None:
+        from .axis_picker import AxisPicker
+
+        axes = ["task", "benchmark", *self.ws.axes()]
+        current = [a for a in self.by.split(",") if a in axes]
+
+        def done(chosen: list[str] | None) -> None:
+            if chosen:
+                self.by = ",".join(chosen)
+                if self.trend is not None:
+                    self.show_trend([r.name for r in self.trend.runs])
+                else:
+                    self.set_status(f"grouping by {self.by}; Enter shows the trend")
+
+        self.app.call_from_thread(self.app.push_screen, AxisPicker(axes, current), done)

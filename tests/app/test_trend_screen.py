@@ -1,0 +1,88 @@
+"""The checkpoint trend screen: reached from the menu by k, runs picked with space, one row per
+slice with an ASCII sparkline over steps, the highlighted slice's points with interval bars."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pilot_helpers import SIZE, settle, static_text, table_rows
+from rich.console import Console
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.trend import TrendScreen, interval_bar, sparkline
+from capslice_tui.workspace import Workspace
+
+
+def screen_text(app: Any) -> str:
+    console = Console(width=SIZE[0], height=SIZE[1], file=io.StringIO(), record=True)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False)
+
+
+def test_sparkline_is_absolute_and_keeps_gaps() -> None:
+    assert sparkline([0.0, 0.5, 1.0, None, 0.95]) == "_-# #"
+    assert sparkline([0.1, 0.12]) == "_."  # 0-11% is _, 11-22% is .
+
+
+def test_interval_bar_marks_ends_and_score() -> None:
+    bar = interval_bar(0.5, 0.25, 0.75)
+    assert bar.startswith("|") and bar.endswith("|") and len(bar) == 32
+    inner = bar[1:-1]
+    assert inner.index("[") < inner.index("*") < inner.index("]")
+    assert inner.index("*") == round(0.5 * 29)
+    assert interval_bar(None, None, None) == ""
+
+
+async def test_trend_walk_with_plain_keys(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAPSLICE_ASCII", "1")
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "k")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TrendScreen)
+        assert [r[1] for r in table_rows(app)] == ["base", "cand", "mathrun"]  # by step
+        await pilot.press("space", "space")  # base, cand
+        await pilot.pause()
+        assert [r[0] for r in table_rows(app)] == ["[x]", "[x]", "[ ]"]
+        await pilot.press("enter")
+        await settle(app, pilot)
+        rows = table_rows(app)
+        ws = Workspace(store_path)
+        base, cand = ws.slices("base"), ws.slices("cand")
+        boolean = next(r for r in rows if r[0].startswith("bbh_cot_fewshot_boolean"))
+        expected = [base.rows[0].score, cand.rows[0].score]
+        assert boolean[1] == sparkline(expected) == "+-"  # 76% (7th of 9 levels), then 52%
+        assert boolean[2:4] == ["76.0%", "52.0%"]
+        assert rows[-1][0] == "ALL"
+        detail = static_text(app, "#detail-line")
+        assert "100  76.0% [56.6%, 88.5%]" in detail and "*" in detail
+        assert "base@100 < cand@200" in static_text(app, "#title")
+        text = screen_text(app)
+        assert ">bbh_cot_fewshot_boolean" in text.replace(" ", "")  # the text cursor
+        await pilot.press("down")
+        await pilot.pause()
+        assert "100  72.0%" in static_text(app, "#detail-line")  # object_counting's points
+        await pilot.press("b")  # back to picking
+        await settle(app, pilot)
+        assert table_rows(app)[0][0] == "[x]"
+        await pilot.press("b")
+        await pilot.pause()
+        assert not isinstance(app.screen, TrendScreen)
+
+
+async def test_runs_without_enough_steps_are_refused_in_words(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(TrendScreen())
+        await settle(app, pilot)
+        await pilot.press("space", "enter")  # one run marked
+        await settle(app, pilot)
+        assert "mark two or more runs" in static_text(app, "#status")
+        assert app.screen.trend is None
