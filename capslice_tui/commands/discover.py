@@ -140,7 +140,9 @@ def discover(
     headers, rows = suggestion_rows(data)
     structure = {
         "clear": f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
-        " significantly from the rest (Fisher exact, Benjamini-Hochberg q < 0.05)",
+        " significantly from the rest and within their tasks ("
+        + ("Fisher exact" if data["n_samples"] <= 5000 else "two-proportion z")
+        + " and Mantel-Haenszel tests, Benjamini-Hochberg q < 0.05)",
         "no clear structure": "no clear structure: no group differs significantly",
         "no error contrast": "no error contrast: groups ranked by size",
     }[data["structure"]]
