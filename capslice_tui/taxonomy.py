@@ -46,7 +46,6 @@ No SQLite and no Textual here; the store persists the labels computed by this mo
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -970,6 +969,8 @@ def load_taxonomy_file(path: str | Path) -> Taxonomy:
 
 def default_taxonomy_dir() -> Path:
     """The packaged ``capslice_tui.taxonomies`` directory (the repo's ``taxonomies/``)."""
+    import importlib.resources  # lazy: it imports zipfile, lzma and bz2 (~20 ms)
+
     return Path(str(importlib.resources.files("capslice_tui.taxonomies")))
 
 
