@@ -252,6 +252,12 @@ def read_results(path: Path, ctx: ReadContext) -> None:
         "start_time",
         "end_time",
         "total_evaluation_time_seconds",
+        # what defines the prompt beyond the samples (lm-eval >= 0.4.3): compared by diagnose
+        "chat_template",
+        "chat_template_sha",
+        "system_instruction",
+        "system_instruction_sha",
+        "fewshot_as_multiturn",
     ):
         if doc.get(key) is not None:
             meta.setdefault(key, doc[key])
