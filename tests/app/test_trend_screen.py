@@ -47,6 +47,7 @@ async def test_trend_walk_with_plain_keys(
         await settle(app, pilot)
         assert isinstance(app.screen, TrendScreen)
         assert [r[1] for r in table_rows(app)] == ["base", "cand", "mathrun"]  # by step
+        assert "space Mark" in screen_text(app)  # picking: the footer offers marking
         await pilot.press("space", "space")  # base, cand
         await pilot.pause()
         assert [r[0] for r in table_rows(app)] == ["[x]", "[x]", "[ ]"]
@@ -65,6 +66,7 @@ async def test_trend_walk_with_plain_keys(
         assert "base@100 < cand@200" in static_text(app, "#title")
         text = screen_text(app)
         assert ">bbh_cot_fewshot_boolean" in text.replace(" ", "")  # the text cursor
+        assert "space Mark" not in text and "w Warnings" in text  # trend: no marking
         await pilot.press("down")
         await pilot.pause()
         assert "100  72.0%" in static_text(app, "#detail-line")  # object_counting's points

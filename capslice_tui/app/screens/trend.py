@@ -209,6 +209,7 @@ class TrendScreen(CapsliceScreen):
 
     def _show_trend(self, trend: Any) -> None:
         self.trend = trend
+        self.refresh_bindings()
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
         table.set_columns(["slice", "steps", "first", "last", "last CI"])
@@ -265,10 +266,19 @@ class TrendScreen(CapsliceScreen):
         detail.update(Text("\n".join(lines)))
 
     # ---- keys -------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Space marks runs only while picking; w reads warnings only on a trend."""
+        if action == "mark":
+            return self.trend is None
+        if action == "warnings":
+            return self.trend is not None
+        return True
+
     def action_back(self) -> None:
         """From the trend, back to picking runs; from picking, back a screen."""
         if self.trend is not None:
             self.trend = None
+            self.refresh_bindings()
             self._title("Trend: space marks runs, Enter shows their slices over steps")
             self._render_runs()
             return
