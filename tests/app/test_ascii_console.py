@@ -14,6 +14,7 @@ from fake_facade import FakeFacade
 from pilot_helpers import SIZE, settle
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widgets import Input, OptionList
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.console import (
@@ -81,6 +82,9 @@ async def test_every_screen_draws_console_glyphs_only(
         await pilot.press("m")
         await pilot.pause()
         assert_console_only(app, "menu")
+        # borders are ascii by style (capslice.tcss), not only rewritten by the line filter
+        menu_list = app.screen.query_one(OptionList)
+        assert menu_list.styles.border_top[0] == "ascii" and "+----" in screen_text(app)
         await pilot.press("r")
         await pilot.pause()
         await pilot.press("c", "down", "c")  # compare
@@ -89,11 +93,16 @@ async def test_every_screen_draws_console_glyphs_only(
         await pilot.press("d")  # diagnose
         await settle(app, pilot)
         assert_console_only(app, "diagnose")
+        input_borders: set[str] = set()
         for key in ("p", "i", "g", "t", "d", "e"):  # plan, interventions, ingest, ...
             app.set_focus(None)  # form inputs take plain keys
             await pilot.press("m", key)
             await settle(app, pilot)
             assert_console_only(app, f"menu {key}: {type(app.screen).__name__}")
+            kinds = {field.styles.border_left[0] for field in app.screen.query(Input)}
+            assert kinds <= {"ascii", ""}, kinds  # ascii, or none for compact inputs
+            input_borders |= kinds
+        assert "ascii" in input_borders  # the ingest form's inputs
         app.set_focus(None)
         await pilot.press("m", "k", "enter")  # trend of every run of the model
         await settle(app, pilot)
