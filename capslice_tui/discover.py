@@ -1203,8 +1203,8 @@ def find_slices(
     elif n_sig == 0:
         structure = "no clear structure"
         notes.append(
-            "no clear structure: no group's error rate differs from the rest's after"
-            f" Benjamini-Hochberg (q < {alpha}) over {len(tested)} candidate groups;"
+            "no clear structure: no group's error rate differs from the rest's and within its"
+            f" tasks after Benjamini-Hochberg (q < {alpha}) over {len(tested)} candidate groups;"
             " the closest ones are shown, marked not significant"
         )
         dedup(sorted(range(len(tested)), key=lambda i: tested[i][4]), kept)

@@ -17,7 +17,8 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
     """Headers and rows of a discovery result for a text or Markdown table.
 
     ``vs rest``: the group's error rate minus that of the other samples searched, in points;
-    ``q``: its Benjamini-Hochberg adjusted p-value; ``labels``: how it relates to existing
+    ``q``: the larger of its two Benjamini-Hochberg adjusted p-values (against the rest, and
+    within its tasks), the one that decides whether it is significant; ``labels``: how it relates to existing
     labels (``restates task=x``, ``within task=x``, ``across 3 tasks``).
     """
     headers = [
@@ -35,7 +36,8 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
     for s in result["suggestions"]:
         err = s["error_rate"]
         diff = s.get("diff_rest")
-        q = s.get("q_value")
+        qs = [x for x in (s.get("q_value"), s.get("q_within")) if x is not None]
+        q = max(qs) if qs else None
         rows.append(
             [
                 s.get("id", "-"),
@@ -138,20 +140,23 @@ def discover(
         click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
     data = result.to_dict()
     headers, rows = suggestion_rows(data)
-    structure = {
-        "clear": f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
-        " significantly from the rest and within their tasks ("
-        + ("Fisher exact" if data["n_samples"] <= 5000 else "two-proportion z")
-        + " and Mantel-Haenszel tests, Benjamini-Hochberg q < 0.05)",
-        "no clear structure": "no clear structure: no group differs significantly",
-        "no error contrast": "no error contrast: groups ranked by size",
-    }[data["structure"]]
+    # "no clear structure" and "no error contrast" are explained in the notes themselves
+    structure = (
+        [
+            f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
+            " significantly from the rest and within their tasks ("
+            + ("Fisher exact" if data["n_samples"] <= 5000 else "two-proportion z")
+            + " and Mantel-Haenszel tests, Benjamini-Hochberg q < 0.05)"
+        ]
+        if data["structure"] == "clear"
+        else []
+    )
     notes = [
         f"{data['n_samples']} samples; run error rate {pct(data['run_error_rate'])};"
         f" {data['k_reason'] or 'k=' + str(data['k'])}",
-        structure,
-        "'vs rest' = error rate minus that of the other samples, in points; 'ns' = not"
-        " significant; --format json lists each group's doc ids and representative samples",
+        *structure,
+        "'vs rest' = error rate minus that of the other samples, in points; q = the larger"
+        " adjusted p-value of the two tests; 'ns' = not significant; --format json lists each group's doc ids and representative samples",
         *(n for n in data["notes"] if n != data["k_reason"]),
     ]
     for s in data["suggestions"][:3]:

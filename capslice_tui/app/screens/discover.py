@@ -308,7 +308,8 @@ class DiscoverScreen(CapsliceScreen):
     def _preview(self, s: dict[str, Any]) -> None:
         tasks = ", ".join(f"{short_task(t)} {n}" for t, n in list(s["groups"].items())[:3])
         question, response = split_terms(s["top_terms"][:8])
-        q = s.get("q_value")
+        qs = [x for x in (s.get("q_value"), s.get("q_within")) if x is not None]
+        q = max(qs) if qs else None  # the larger adjusted p-value decides significance
         rest = s.get("rest_error_rate")
         test = (
             "no test"
