@@ -1025,7 +1025,9 @@ def find_slices(
         named: slice name -> row indices of its members among the n samples.
         run_error_rate: the whole run's error rate (for ``diff``); the rows' rate if None.
         k, method, error_aware, random_state: passed to :class:`SliceDiscoverer`
-            (``error_aware`` adds failure-mode columns, never correctness, to the clustering).
+            (``error_aware`` adds columns of the generation's failure mode -- truncated,
+            runaway, empty, extraction failure or answered -- never correctness, to the
+            clustering).
         alpha: false discovery rate of the Benjamini-Hochberg step.
         max_suggestions: most groups shown when the structure is clear.
         min_size: smallest group (default max(5, 1% of n)).
@@ -1055,7 +1057,11 @@ def find_slices(
     ).fit(
         responses,
         questions=qs if has_q else None,
-        failure_modes=failure_modes,
+        # only the modes of the generation: "correct" / "wrong_answer" would restate the
+        # score and split right from wrong (issue 10)
+        failure_modes=None
+        if failure_modes is None
+        else [m if m in NON_DATA_MODES else "answered" for m in failure_modes],
         progress=lambda stage, frac: report(stage, 0.7 * frac),
         should_cancel=should_cancel,
     )
@@ -1421,7 +1427,7 @@ def find_slices(
             kind=cand.kind,
             definition=cand.definition,
             rest_error_rate=rate_r,
-            diff_rest=diff_r,
+            diff_rest=diff_r if contrast else None,
             p_value=None if np.isnan(p) else p,
             q_value=None if np.isnan(q) else float(q),
             diff_within=None if np.isnan(within) else float(within),

@@ -404,3 +404,14 @@ def test_class_tfidf_terms_are_distinguishing_words():
     mask = np.array([True, True, False, False])
     terms = class_tfidf_terms(counts, vec.get_feature_names_out(), mask, 3)
     assert terms[0] == "percent" and "pears" not in terms
+
+
+def test_error_aware_clustering_never_splits_right_from_wrong():
+    # issue 10: "--error-aware gives two clusters, all-wrong and all-right"
+    qs, rs, ok, ts, planted = _planted(seed=7)
+    modes = ["correct" if x else "wrong_answer" for x in ok]
+    res = _search(qs, rs, ok, groups=ts, failure_modes=modes, error_aware=True, k=4)
+    top = res.suggestions[0]
+    got = set(top.members)
+    assert len(got & planted) / len(got | planted) >= 0.9
+    assert all(s.error_rate < 1.0 for s in res.suggestions if s.size > 40)
