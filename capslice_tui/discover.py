@@ -1,25 +1,37 @@
-"""Slice discovery: group samples nobody labelled into coherent, reviewable suggestions.
+"""Slice discovery: coherent groups of samples whose error rate differs, that no label names.
 
-Pure numpy / scikit-learn (no SQL, no Textual). The pipeline:
+Pure numpy / scikit-learn (no SQL, no Textual; scikit-learn and SciPy are imported inside the
+functions that use them, so importing this module stays cheap). Two layers:
+
+:func:`find_slices` is error-aware slice discovery in the manner of Domino (Eyuboglu et al.
+2022) and Spotlight (d'Eon et al. 2022): over all samples of a run it builds candidate groups
+(clusters, unions of error-rich clusters, items sharing a question word, generation failure
+modes), tests each against the rest and within its tasks, corrects for the number tested
+(Benjamini-Hochberg), measures how much each restates an existing label, and describes the
+groups kept (class-based TF-IDF words, over-represented label values, representatives).
+
+:class:`SliceDiscoverer` is the clustering it uses:
 
 1. documents with no content (empty, whitespace, ``[invalid]``) go to the fixed
    :data:`NO_CONTENT` bucket before anything is vectorised;
-2. the rest are represented by TF-IDF over the question (words) and the response (words and
-   character n-grams; ``token_pattern`` keeps one-character tokens so ``(B)`` and ``42`` count),
+2. the rest are represented by TF-IDF over the question (words, first) and the response
+   (words, second; character n-grams only when there are no questions; ``token_pattern``
+   keeps one-character tokens so ``(B)`` counts), every number normalised to one token,
    optionally with user-supplied embedding columns;
 3. TruncatedSVD reduces the sparse matrix; rows are L2-normalised (so Euclidean k-means is
    spherical/cosine k-means). Rows whose vector is zero go to :data:`TOO_LITTLE_TEXT` and never
    reach the normalisation;
-4. with ``error_aware=True`` correctness and failure-mode one-hot indicators are appended with
-   a weight, so clusters are homogeneous in *how* the model fails (in the spirit of Domino,
-   Eyuboglu et al. 2022, "Domino: Discovering Systematic Errors with Cross-Modal Embeddings");
+4. with ``error_aware=True`` failure-mode (and, unless ``error_features="failure_mode"``,
+   correctness) indicators are appended with a weight, so clusters are homogeneous in *how*
+   the model fails (Domino's error-aware embedding);
 5. MiniBatchKMeans with k chosen by the silhouette coefficient (Rousseeuw 1987) on a subsample,
    or a fixed k, or HDBSCAN (Campello et al. 2013) fitted on at most ``hdbscan_max_samples``.
+   Identical documents are said so ("all 7 documents are identical"); empty k-means clusters
+   are dropped so the k reported is the number of groups.
 
 :func:`describe_clusters` turns a fitted :class:`SliceDiscoverer` into :class:`Suggestion`
-records: size, error rate with a Wilson interval and its difference from the run's rate, top
-distinguishing terms (cluster-mean TF-IDF minus rest-mean TF-IDF), the dominant failure mode,
-the taxonomy labels members already carry, and the samples nearest the centre.
+records (one per cluster: size, error rate with a Wilson interval, top terms, failure modes,
+labels, the samples nearest the centre).
 """
 
 from __future__ import annotations
