@@ -67,12 +67,17 @@ _TABLE = str.maketrans(ASCII_GLYPHS)
 # The same markers one cell for one cell (two for the double-width emoji), for the line
 # filter that rewrites drawn lines without moving anything; plus Textual's block glyphs, in
 # case a widget default draws one that capslice.tcss did not replace.
+#
+# Arrows never become ``>``/``<`` here (``577/1319 > 803/1319`` would read as an
+# inequality): the screens write ``->`` themselves, and any arrow left over becomes the
+# Latin-1 guillemet ``»``/``«`` (drawn by the console fonts, not a comparison sign). A cut
+# (``…``) becomes ``~`` so the truncation stays visible.
 CELL_GLYPHS: dict[str, str] = {
-    "…": ".",
+    "…": "~",
     "—": "-",
     "–": "-",
-    "→": ">",
-    "←": "<",
+    "→": "»",
+    "←": "«",
     "↑": "^",
     "↓": "v",
     "⏎": "<",
@@ -143,7 +148,7 @@ class AsciiLineFilter(LineFilter):
     """Rewrites each drawn line's marker glyphs cell for cell (:data:`CELL_GLYPHS`).
 
     The screens' own text markers (``→`` between runs, ``✓`` for a correct answer, ``…`` at
-    a cut, ``█`` bars) reach the console as ``>``, ``+``, ``.``, ``#``; the layout does not
+    a cut, ``█`` bars) reach the console as ``»``, ``+``, ``~``, ``#``; the layout does not
     move because every replacement takes the cells the glyph took. Installed by the app
     (``get_line_filters``) in console mode only."""
 

@@ -52,6 +52,21 @@ def test_mode_from_environment() -> None:
     assert not {"▊", "▔", "▁", "▎", "⭘", "▅", "▆", "⏎", "🔎", "╭", "…"} & CONSOLE_GLYPHS
 
 
+def test_line_filter_never_turns_an_arrow_into_a_comparison() -> None:
+    """Cell for cell, ``→`` must not become ``>`` (``577/1319 > 803/1319`` is a false claim)
+    and a cut ``…`` stays visible as a cut (not a full stop)."""
+    from rich.segment import Segment
+    from textual.color import Color
+
+    from capslice_tui.app.console import AsciiLineFilter
+
+    out = AsciiLineFilter().apply([Segment("a → b ← c, cut…")], Color(0, 0, 0))
+    text = "".join(s.text for s in out)
+    assert ">" not in text and "<" not in text, text
+    assert text == "a » b « c, cut~"
+    assert not foreign_glyphs(text)
+
+
 def test_ascii_scrollbar_uses_whole_cells() -> None:
     bar = AsciiScrollBarRender.render_bar(size=10, virtual_size=100, window_size=20, position=40)
     text = "".join(s.text for s in bar.segments)
@@ -93,6 +108,10 @@ async def test_every_screen_draws_console_glyphs_only(
         await pilot.press("d")  # diagnose
         await settle(app, pilot)
         assert_console_only(app, "diagnose")
+        # the pair is joined by "->", never by a one-cell ">" that reads as an inequality
+        drawn = screen_text(app).replace("\xa0", " ")
+        assert f"diagnose {app.screen.base} -> {app.screen.cand}" in drawn, drawn
+        assert not re.search(r"\w >(?!=) \w", drawn), drawn
         input_borders: set[str] = set()
         for key in ("p", "i", "g", "t", "d", "e"):  # plan, interventions, ingest, ...
             app.set_focus(None)  # form inputs take plain keys

@@ -73,7 +73,7 @@ def detail_line(row: dict[str, Any], label: str) -> str:
     """The columns that do not fit the table, for the highlighted row, as one or two lines."""
     warn = warning_mark(row.get("warning"), row.get("n_items"))
     first = (
-        f"{label}: base {side(row.get('base'))} → cand {side(row.get('cand'))}"
+        f"{label}: base {side(row.get('base'))} -> cand {side(row.get('cand'))}"
         f" · {points(row.get('diff'))}"
     )
     second = (
@@ -143,7 +143,7 @@ class CompareScreen(CapsliceScreen):
 
     def _title(self) -> None:
         self.query_one("#title", Static).update(
-            cell(f"base {self.base} → cand {self.cand} · {self.benchmark or 'all'} · by {self.by}")
+            cell(f"base {self.base} -> cand {self.cand} · {self.benchmark or 'all'} · by {self.by}")
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")

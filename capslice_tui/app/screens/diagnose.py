@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from ...report import evaluation_lines, evidence_value
+from ..console import to_ascii
 from ..format import cell, count, pct, points, pvalue, slice_label
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
@@ -49,6 +50,21 @@ PATTERN_TEXT = {
     "no_change": "no slice moves",
     "single_slice": "one slice only: items not told apart",
 }
+
+
+def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
+    """What the slice table holds, counted as the evidence counts it.
+
+    ``listed``: rows in the table; ``evidence``: the diagnosis's evidence dicts. When the
+    evidence names how many distinct slices change significantly (``slices with a
+    significant paired change``) and that differs from ``listed``, both are named
+    (``3 slices shown of 19 significant``), so the header never contradicts the evidence."""
+    for e in evidence:
+        if e.get("name") == "slices with a significant paired change":
+            total = e.get("value")
+            if isinstance(total, int) and total != listed:
+                return f"{listed} slice(s) shown of {total} significant"
+    return f"{listed} significant slice(s) listed"
 
 
 def verdict_banner(verdict: str, reason: str | None = None) -> Text:
@@ -196,7 +212,7 @@ class DiagnoseScreen(CapsliceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "diagnose " + (f"{self.base} → {self.cand}" if self.cand else self.base)
+        self.sub_title = "diagnose " + (f"{self.base} -> {self.cand}" if self.cand else self.base)
         self.query_one(ResultTable).set_columns(SLICE_COLUMNS)
         self.load_diagnosis()
 
@@ -212,35 +228,44 @@ class DiagnoseScreen(CapsliceScreen):
         data = self.data = message.data
         mode = data.get("mode") or ("change" if self.cand else "weakness")
         self.query_one("#verdict", Static).update(
-            verdict_banner(data.get("verdict") or "?", data.get("reason"))
+            verdict_banner(
+                data.get("verdict") or "?",
+                to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
+            )
         )
         summary = Text()
-        what = f"{data.get('base')} → {data.get('cand')}" if data.get("cand") else data.get("base")
-        summary.append(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
-        summary.append(f"{data.get('summary') or ''}\n")
+
+        def add(text: str, style: str = "") -> None:
+            # Console mode: the analysis text's arrows become "->" (the line filter's
+            # one-cell form would read as an inequality).
+            summary.append(to_ascii(text) if self.ascii_console else text, style)
+
+        what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
+        add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
+        add(f"{data.get('summary') or ''}\n")
         checked = evaluation_lines(data)
         if checked:
-            summary.append("\nevaluation of the shared items\n", style="bold")
+            add("\nevaluation of the shared items\n", style="bold")
             for line in checked:
-                summary.append(f"  - {line}\n")
+                add(f"  - {line}\n")
         causes = data.get("causes") or []
         if causes:
-            summary.append("\ncauses\n", style="bold")
+            add("\ncauses\n", style="bold")
             for c in causes:
-                summary.append(f"  - {c}\n")
+                add(f"  - {c}\n")
         evidence = data.get("evidence") or []
         if evidence:
-            summary.append("\nevidence\n", style="bold")
+            add("\nevidence\n", style="bold")
             for e in evidence:
-                summary.append(f"  - {e.get('name')}: {evidence_value(e)}")
+                add(f"  - {e.get('name')}: {evidence_value(e)}")
                 if e.get("detail"):
-                    summary.append(f"  ({e['detail']})")
-                summary.append("\n")
+                    add(f"  ({e['detail']})")
+                add("\n")
         spread = data.get("spread") or {}
         if spread:
-            summary.append("\nspread across content axes\n", style="bold")
+            add("\nspread across content axes\n", style="bold")
             for axis, how in spread.items():
-                summary.append(f"  - {axis}: {spread_text(how)}\n")
+                add(f"  - {axis}: {spread_text(how)}\n")
         self.query_one("#summary", Static).update(summary)
         self.query_one("#modes-title", Static).update(
             Text("failure modes (share of samples, not items)", style="bold")
@@ -271,15 +296,12 @@ class DiagnoseScreen(CapsliceScreen):
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
         table = self.query_one(ResultTable)
         table.set_rows(rows)
+        counted = slice_count_text(len(rows), evidence)
         self.query_one("#slices-title", Static).update(
-            Text(
-                f"{len(rows)} significant slice(s) listed"
-                " (Enter: their samples by top failure mode)",
-                style="bold",
-            )
+            Text(f"{counted} (Enter: their samples by top failure mode)", style="bold")
         )
         self.set_status(
-            f"verdict: {data.get('verdict')} · {len(rows)} significant slices"
+            f"verdict: {data.get('verdict')} · {counted}"
             + (" · Enter: samples · Tab: pick" if rows else "")
         )
 
