@@ -21,7 +21,7 @@ Precedence, first match wins:
 3. Lenient answer right, official wrong: ``runaway`` when the generation ran past a stop
    (the harness read the continuation; the text before the stop holds the right answer),
    else ``extraction_failure`` (the answer is in the text; the loss is the extractor's).
-4. ``runaway`` (repetition): a sentence or paragraph (a block of 1–6 sentences or lines)
+4. ``runaway`` (repetition): a sentence or paragraph (a block of 1–12 sentences or lines)
    repeated back to back (4+ copies, or 3+ when the block has 80+ characters), or a tail
    that ends inside an exact loop (the word 8-gram before the last word recurs >= 5 times in
    the last 300 words with the same text between, or the last 200 characters are periodic
@@ -88,7 +88,7 @@ MIN_REPEATS = 5
 TAIL_WORDS = 300
 PERIOD_TAIL_CHARS = 200
 MAX_PERIOD = 8
-MAX_BLOCK_UNITS = 6
+MAX_BLOCK_UNITS = 12
 """Longest repeated block looked for, in sentences or lines."""
 MIN_BLOCK_COPIES = 4
 """Back-to-back copies of a short block (>= :data:`MIN_BLOCK_CHARS` characters) that make a loop."""
