@@ -91,8 +91,13 @@ def score_sample(
         # the lenient re-extraction only ever adds answers, so an officially correct sample
         # is lenient-correct too; skipping it keeps metric-heavy ingests fast
         lenient_answer, lenient_ok = extracted, True
-        if text != (response or ""):  # ran past a stop: the answer of the text before it
-            lenient_answer = extract_lenient(text, output_constraint) or extracted
+        # ran past a stop (the answer of the text before it), or the harness's filter kept the
+        # whole response (filter "none"): extract the answer itself, never store the response
+        whole = extracted is not None and extracted.strip() == (response or "").strip()
+        if text != (response or "") or whole:
+            lenient_answer = extract_lenient(text, output_constraint) or (
+                None if whole else extracted
+            )
     else:
         lenient_answer = extract_lenient(text, output_constraint)
         lenient_ok = lenient_answer is not None and answers_match(

@@ -100,6 +100,28 @@ def test_paragraph_loop_with_a_wrong_final_answer_is_a_runaway_not_a_wrong_answe
     assert "repeated 7 times in a row" in fm.reason and "to the cap" not in fm.reason
 
 
+def test_two_line_paragraph_of_seven_sentences_repeated_and_cut_mid_copy_is_a_runaway() -> None:
+    # the shape of BBH geometric_shapes doc 42 (code-davinci-002 CoT): a 7-sentence, two-line
+    # paragraph repeated back to back, the last copy cut mid-repeat, no answer anywhere
+    para = (
+        "This SVG path starts at point 54.00,61.00, creates a line, and then creates an "
+        "elliptical arc. The elliptical arc is a curved line. So, this path does not draw a "
+        'polygon. "circle" and "sector" are the only two curved objects on the list. So, we '
+        "need to determine which one is the correct answer.\nA circle is a closed shape, "
+        "whereas a sector is an open shape. Now, let's check whether this shape is closed.\n"
+    )
+    text = "This path can be decomposed into 3 separate commands.\n" + para * 6 + para[:150]
+    block = repeated_block(text)
+    assert block is not None and block[1] == 6 and block[2] == 1
+    assert block[0].startswith("This SVG path starts at point 54.00,61.00")
+    fm = classify(text, "(D)", False, "[invalid]", "multiple_choice")
+    assert fm.mode == "runaway" and "repetition" in fm.signals
+    assert "paragraph 'This SVG path starts" in fm.reason
+    assert "repeated 6 times in a row" in fm.reason
+    # the same paragraph twice is not a loop
+    assert classify(para * 2, "(D)", False, "[invalid]", "multiple_choice").mode != "runaway"
+
+
 def test_repetition_thresholds() -> None:
     short = "The value is five here. "  # 23 chars: 4 copies needed
     assert repeated_block(short * 3) is None
@@ -195,3 +217,18 @@ def test_run_level_inference_skips_complete_answers_and_runaways(tmp_path: Path)
     assert {modes[i] for i in range(20, 30)} == {"truncated"}
     reason = ws.sample(next(r["id"] for r in rows if r["doc_id"] == "25"))["failure_reason"]
     assert reason.startswith("no generation cap logged:") and "ends mid-sentence" in reason
+
+
+def test_fm01_correct_samples_store_the_extracted_answer_not_the_response(
+    fm01: dict[str, dict],
+) -> None:
+    # the harness's filter is "none": its filtered_resps is the whole response, so the lenient
+    # answer of a correct sample is extracted from the text, not copied from the harness
+    assert fm01["0"]["lenient_extracted"] == "5"
+    assert fm01["4"]["lenient_extracted"] == "4"
+    assert fm01["0"]["extracted"].startswith("Subtract 3")  # the harness's value, as logged
+    s = score_sample("So x = 7.", "7", "boxed_expression", official=1.0, extracted="So x = 7.")
+    assert s.lenient_extracted == "7" and s.lenient == 1.0
+    s = score_sample("no number here", "7", "boxed_expression", official=1.0,
+                     extracted="no number here")  # fmt: skip
+    assert s.lenient_extracted is None and s.lenient == 1.0
