@@ -202,9 +202,14 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
         click.echo(f"  - {e['name']}: " + (f"{value} ({e['detail']})" if value else e["detail"]))
     click.echo("\nFailure modes (samples):")
     runs = list(diag["failure_modes"])
-    click.echo("  " + f"{'mode':<20}" + "".join(f"{r:>18}" for r in runs))
+    # each column is as wide as its run name (long names never run into each other)
+    widths = [max(len(r), 8) for r in runs]
+    click.echo(
+        "  " + f"{'mode':<20}" + "".join(f"  {r:>{w}}" for r, w in zip(runs, widths, strict=True))
+    )
     for m in next(iter(diag["failure_modes"].values())):
-        click.echo("  " + f"{m:<20}" + "".join(f"{diag['failure_modes'][r][m]:>18}" for r in runs))
+        cells = (f"  {diag['failure_modes'][r][m]:>{w}}" for r, w in zip(runs, widths, strict=True))
+        click.echo("  " + f"{m:<20}" + "".join(cells))
     if diag["failure_mode_shift"]:
         click.echo("\nChange by failure mode (points of accuracy):")
         scale = max(abs(r["contribution"]) for r in diag["failure_mode_shift"]) or 1
