@@ -180,7 +180,19 @@ def _num(x: float) -> str:
 
 
 def _p(p: float) -> str:
-    return "n/a" if _nan(p) else (f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}")
+    """A p-value for text: ``0.0312``, ``4.6e-41``; below 1e-300 (the float floor, printed as
+    0) it reads ``<1e-300``, never ``0.0e+00``."""
+    if _nan(p):
+        return "n/a"
+    if p < 1e-300:
+        return "<1e-300"
+    return f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}"
+
+
+def _pe(p: float) -> str:
+    """``=0.0312`` or ``<1e-300``: a p-value after its name (``p{_pe(p)}``)."""
+    txt = _p(p)
+    return txt if txt.startswith("<") else f"={txt}"
 
 
 def _p_value(p: float) -> float | None:
@@ -396,9 +408,11 @@ def _mode_move(dec: Decomposition, m: str) -> str:
     return f"{m} {_num(b * n)}/{_num(n)} → {_num(c * n)}/{_num(n)}"
 
 
-def _format_parts(dec: Decomposition, k: int = 2) -> str:
-    """``truncated -47.7 points, extraction_failure -20.8 points``: largest format modes."""
-    top = sorted(FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m]))[:k]
+def _format_parts(dec: Decomposition) -> str:
+    """``truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points``: every
+    format mode that moved (rounded to 0.1 point), largest first, so the parts make up the
+    format total they are listed beside."""
+    top = sorted(FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m]))
     return ", ".join(
         f"{m} {_pts(dec.mode_contributions[m])}"
         for m in top
@@ -467,8 +481,9 @@ def _split_text(dec: Decomposition, lead: str) -> str:
                 f"{_pct(fmt_share)} of the {_pts(total)} {direction} comes from format "
                 f"failures ({fmt_txt or 'none'}); wrong answers carry {_pct(wrong_share)}"
             )
+        what = "wrong answers" if total < 0 else "carried by answers becoming right"
         return (
-            f"{_pct(wrong_share)} of the {_pts(total)} {direction} is wrong answers "
+            f"{_pct(wrong_share)} of the {_pts(total)} {direction} is {what} "
             f"({_pts(dec.wrong_answer_contribution)}); format failures carry {_pct(fmt_share)}"
         )
     fmt_part = f"format failures account for {_pts(dec.format_contribution)}" + (
@@ -577,7 +592,7 @@ def _slice_evidence(
     fails = sum(s.mode_counts.values())
     wrong = s.mode_counts.get("wrong_answer", 0)
     modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
-    test = f"p={_p(s.p_value)}, BH p_adj={_p(s.p_adj)} over {s.n_tested} slices tested"
+    test = f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
     if kind == "change":
         head = (
             f"lost (right→wrong) {_num(sl.errors)}/{sl.size} = {_pct(sl.error)} vs "
@@ -634,7 +649,7 @@ def _test_text(row: Mapping[str, Any]) -> str:
     b, c = row["base"], row["cand"]
     return (
         f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
-        f"{row['n_items']} items, p_adj={_p(row['p_adjusted'])})"
+        f"{row['n_items']} items, p_adj{_pe(row['p_adjusted'])})"
     )
 
 
@@ -714,7 +729,7 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
         if not rows:
             return ""
         return "; ".join(
-            f"{_test_text(r)[:-1]}, p={_p(r['p_value'])})" if "p_value" in r else _test_text(r)
+            f"{_test_text(r)[:-1]}, p{_pe(r['p_value'])})" if "p_value" in r else _test_text(r)
             for r in rows
         )
 
@@ -850,7 +865,7 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
         pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
         detail += (
             f"; the smallest adjusted p is {_p(best.p_adj)} ({best.label}: {_pts(r.diff)} on "
-            f"{r.n_items} items{pair}, raw p={_p(best.p_value)})"
+            f"{r.n_items} items{pair}, raw p{_pe(best.p_value)})"
         )
     return [Evidence("slices with a significant paired change", len(sig), detail, "slices")]
 
@@ -863,7 +878,7 @@ def _paired_slice_evidence(s: PairedSlice) -> Evidence:
     moved = "lost" if r.diff < 0 else "gained"
     detail = (
         f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
-        f"p={_p(s.p_value)}, BH p_adj={_p(s.p_adj)} over {s.n_tested} slices tested"
+        f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
     )
     if modes:
         detail += f"; {moved} items by mode: {modes}"
@@ -880,7 +895,7 @@ def _paired_is_content(s: PairedSlice, content_axes: Sequence[str]) -> bool:
 
 def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:
     text = "; ".join(
-        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj={_p(s.p_adj)})" for s in slices[:k]
+        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pe(s.p_adj)})" for s in slices[:k]
     )
     return text + (f" and {len(slices) - k} more" if len(slices) > k else "")
 
@@ -902,14 +917,15 @@ def _broad_capability(
     if overall.b is not None and overall.c is not None:
         counts += f"; {overall.b} items right → wrong, {overall.c} wrong → right"
     test = (
-        f"exact McNemar p={_p(overall.p_value)}"
+        f"exact McNemar p{_pe(overall.p_value)}"
         if overall.test == "mcnemar-exact"
-        else f"paired bootstrap p={_p(overall.p_value)}"
+        else f"paired bootstrap p{_pe(overall.p_value)}"
     )
     head = (
         f"A broad capability {'drop, a data problem' if drop else 'gain, from the model'}: "
         "the candidate is "
-        f"{'below' if drop else 'above'} the base by {_pts(total)} ({counts}; {test}). "
+        f"{_num(abs(round(100 * total, 1)))} points {'below' if drop else 'above'} the base "
+        f"({counts}; {test}). "
         f"{_upper_first(_split_text(dec, 'wrong'))}; "
         + (
             "no format or termination cause explains it, so, with the evaluations taken as "
@@ -923,14 +939,15 @@ def _broad_capability(
         where = (
             f" The benchmark offers no finer slice: {_who(benchmark)} cannot be told apart on "
             f"the axes: {_axes_text(uninformative or {}, dec.content_axes)}, so no slice can "
-            "localise the change; a fix targets the benchmark's whole domain."
+            "localise the change"
+            + ("; a fix targets the benchmark's whole domain." if drop else ".")
         )
     else:
         where = (
             f" The {'drop' if drop else 'gain'} is {_pattern_text(dec.content_pattern)} "
             f"({_moving_text(dec) or 'no content axis with two slices'} slices moved with "
-            "it), so it is not localized in a few slices; a fix targets the benchmark's "
-            "domain as a whole."
+            "it), so it is not localized in a few slices"
+            + ("; a fix targets the benchmark's domain as a whole." if drop else ".")
         )
     nature = f" Nature of the change: {_nature_text(dec)}."
     if slice_tests and len(slice_tests) >= 2:
@@ -1022,7 +1039,7 @@ def verdict_for_change(
         tested = f"none of the {search.n_tested} slices" if search is not None else "no slice"
         return Verdict(
             "inconclusive",
-            assumed + f"No significant change: {_pts(overall.diff)} (p={_p(overall.p_value)}, "
+            assumed + f"No significant change: {_pts(overall.diff)} (p{_pe(overall.p_value)}, "
             f"{_test_name(overall.test)}) and {tested} passes the corrected paired test: the evidence is "
             f"too weak to call it. {power_text}",
             [], evidence, [], "weak_evidence",
@@ -1088,7 +1105,7 @@ def verdict_for_change(
         others = _names(search.significant) if search is not None else ""
         return Verdict(
             "inconclusive",
-            assumed + f"No significant overall change ({_pts(total)}, p={_p(overall.p_value)}) "
+            assumed + f"No significant overall change ({_pts(total)}, p{_pe(overall.p_value)}) "
             f"and no content slice moving with it passes the corrected paired test; the "
             f"significant slices ({others}) move the other way or are not content slices. "
             f"{power_text}",
@@ -1140,7 +1157,13 @@ def _weak_combinations(
         n = sum(int(c["n_samples"]) for c in cells)
         items = sum(int(c["n_items"]) for c in cells)
         parts.append(
-            f"{tt} × all {len(cells)} of its solving_operations {_pct(corr / n if n else math.nan)}"
+            f"{tt} × "
+            + (
+                f"all {len(cells)} of its solving_operations"
+                if len(cells) > 1
+                else "its only solving_operation"
+            )
+            + f" {_pct(corr / n if n else math.nan)}"
             f" ({_num(corr)}/{n} samples correct, {items} items)"
         )
     for c in rest[:MAX_COMBINATIONS]:
@@ -1190,7 +1213,7 @@ class OtherEvaluation:
         return (
             f"run {self.run} holds the same {self.n_items:,} items evaluated differently "
             f"({self.differences}) and scores {_pts(self.diff)} against this run on them "
-            f"(paired p={_p(self.p_value)})"
+            f"(paired p{_pe(self.p_value)})"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -121,3 +121,21 @@ def test_fail_on_through_the_cli_on_a_non_significant_change(tmp_path: Path) -> 
     helptext = " ".join(capslice(store, "diagnose", "--help").stdout.split())
     assert "regression -> 3" in helptext and "not_data -> 4" in helptext
     assert "data -> 5" in helptext
+
+
+@real_data
+def test_gsm8k_text_reads_for_both_directions_and_columns_stay_apart(tmp_path: Path) -> None:
+    store = tmp_path / "gsm.db"
+    src = SHARED / "gsm8k" / "example_model_solutions.jsonl"
+    capslice(store, "ingest", str(src), "--run", "gsm", "--benchmark", "gsm8k")
+    drop = capslice(store, "diagnose", "gsm/175b_verification", "gsm/6b_verification").stdout
+    # the failure-mode table keeps the two run names apart
+    header = next(line for line in drop.splitlines() if line.strip().startswith("mode "))
+    assert header.split()[1:] == ["gsm/175b_verification", "gsm/6b_verification"], header
+    assert "17.2 points below the base" in drop and "by -17.2" not in drop
+    gain = capslice(store, "diagnose", "gsm/6b_verification", "gsm/175b_verification").stdout
+    summary = gain.split("\n")[1]
+    assert "17.2 points above the base" in summary
+    assert "of the +17.2 points gain is carried by answers becoming right (+17.1 points)" in summary
+    assert "gain is wrong answers" not in summary and "fix" not in summary
+    assert "p=0.0e+00" not in drop + gain

@@ -409,6 +409,9 @@ def test_broad_wrong_answer_change_is_a_broad_capability_data_verdict() -> None:
     assert v.reason == "broad_capability" and v.to_dict()["reason"] == "broad_capability"
     assert ", localized in" not in v.summary
     assert "A broad capability drop, a data problem" in v.summary
+    total = f"{abs(round(100 * d.total_change, 1)):.1f}"
+    assert f"the candidate is {total} points below the base (" in v.summary  # no "by -x"
+    assert "below the base by" not in v.summary
     assert "spread across the content slices" in v.summary
     assert "no format, termination or evaluation cause" in v.summary
     assert "largest drops are in task_type=" in v.summary
@@ -457,7 +460,9 @@ def test_broad_gain_says_the_candidate_is_above_base_and_names_its_nature() -> N
     tests = [_task_row(t, 0.5, 0.55, 0.3) for t in ("algebra", "geometry")]
     v = verdict_for_change(d, _overall(r), None, slice_tests=tests)
     assert v.verdict == "data" and v.reason == "broad_capability"
-    assert "the candidate is above the base by +" in v.summary
+    assert "points above the base (" in v.summary and "above the base by" not in v.summary
+    assert "is carried by answers becoming right (+" in v.summary
+    assert "gain is wrong answers" not in v.summary and "fix" not in v.summary  # no fix for a gain
     assert "wrong answers turning right" in v.summary
     assert "no format failures" in v.summary and "not a termination or extraction" in v.summary
     assert "No task is significantly better on its own" in v.summary
@@ -496,3 +501,23 @@ def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
     assert "prealgebra × casework" not in v.summary  # above the average: not weak
     overall = next(e for e in v.evidence if e.name == "overall accuracy (mean per item)")
     assert "pooled over samples" in overall.detail and overall.unit == "%"
+
+
+def test_p_values_below_the_float_floor_never_print_as_zero() -> None:
+    from capslice_tui.analysis.verdict import _p, _pe
+
+    assert _p(0.0) == "<1e-300" and _pe(0.0) == "<1e-300"
+    assert _pe(0.0312) == "=0.0312" and _pe(4.6e-41) == "=4.6e-41"
+    assert "e+00" not in _p(0.0)
+
+
+def test_format_parts_list_every_mode_that_makes_up_the_total() -> None:
+    from types import SimpleNamespace
+
+    from capslice_tui.analysis.verdict import _format_parts
+
+    dec = SimpleNamespace(mode_contributions={
+        "truncated": -0.310, "extraction_failure": -0.208, "runaway": -0.060, "empty": 0.0,
+    })  # fmt: skip
+    txt = _format_parts(dec)  # type: ignore[arg-type]
+    assert txt == "truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points"
