@@ -596,16 +596,19 @@ def taxonomy_axes(obj: Ctx, fmt: str) -> None:
 def taxonomy_check(obj: Ctx, strict: bool, fmt: str) -> None:
     """Validate the taxonomy YAML and list rules that match none of the store's items."""
     unmatched = obj.ws.check_taxonomy()
+    notes = obj.ws.taxonomy_notes() if unmatched else []
     if fmt == "table":
         for line in unmatched:
             click.echo(line)
         click.echo(f"taxonomy valid; {len(unmatched)} rules match no stored item")
+        for note in notes:
+            click.echo(f"note: {note}")
     else:
         emit_table(
             ["rule matching no stored item"],
             [[line] for line in unmatched],
             fmt,
-            payload={"valid": True, "unmatched_rules": unmatched},
+            payload={"valid": True, "unmatched_rules": unmatched, "notes": notes},
         )
     if strict and unmatched:
         sys.exit(1)

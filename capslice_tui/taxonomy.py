@@ -811,6 +811,56 @@ class Taxonomy:
             if r.id in unmatched
         ]
 
+    def benchmark_mismatch(self, pairs: Iterable[tuple[str | None, str]]) -> str | None:
+        """Why rules that name a benchmark label none of these tasks, or None.
+
+        Args:
+            pairs: the stored ``(benchmark, task)`` names of the items (repeats allowed).
+
+        A task counts as missed when no rule with a ``benchmark`` condition matches its
+        ``(benchmark, task)`` names, yet some rule with both a ``benchmark`` and a ``task``
+        condition matches its task: the rules were written for these tasks under another
+        benchmark name (typically the run was ingested without ``--benchmark``).
+
+        Returns:
+            One sentence naming the benchmarks the rules want, the ones the items are stored
+            under and the ``--benchmark`` to ingest with (when the rules name one literal
+            benchmark); None when no task is missed this way.
+        """
+        named = [r for r in self.rules if r.benchmark is not None]
+        missed: dict[str, set[str]] = {}  # task -> stored benchmark names
+        wanted: set[str] = set()
+        for benchmark, task in set(pairs):
+            if task is None or any(r.matches_names(benchmark, task) for r in named):
+                continue
+            near = [
+                r for r in named if r.task is not None and any(fnmatchcase(task, g) for g in r.task)
+            ]
+            if near:
+                missed.setdefault(task, set()).add(str(benchmark))
+                wanted.update(g for r in near for g in r.benchmark or ())
+        if not missed:
+            return None
+
+        def listed(names: Iterable[str]) -> str:
+            names = sorted(names)
+            shown = ", ".join(repr(n) for n in names[:3])
+            return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+        stored = {b for bs in missed.values() for b in bs}
+        tasks = sorted(missed)
+        literal = [g for g in wanted if not any(c in g for c in "*?[")]
+        hint = (
+            f"ingest with --benchmark {literal[0]}"
+            if len(wanted) == 1 and literal
+            else "ingest with --benchmark set to one of them"
+        )
+        return (
+            f"no rule of {self.file} that names a benchmark matches {len(tasks)} task(s) "
+            f"(e.g. {tasks[0]}): its rules for them name benchmark {listed(wanted)} but the "
+            f"items are stored under benchmark {listed(stored)} ({hint})"
+        )
+
 
 # --------------------------------------------------------------------------- distinct values
 

@@ -116,11 +116,14 @@ class SliceTable:
     average: str = "micro"
     indistinct: list[IndistinctAxis] = field(default_factory=list)
     """Grouped axes on which every item of a benchmark carries the same value."""
+    taxonomy_notes: list[str] = field(default_factory=list)
+    """Why the taxonomy labels none of some items (``Workspace.taxonomy_notes``)."""
 
     @property
     def notes(self) -> list[str]:
-        """One sentence per :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``)."""
-        return [d.note for d in self.indistinct]
+        """One sentence per :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``),
+        then the :attr:`taxonomy_notes`."""
+        return [d.note for d in self.indistinct] + self.taxonomy_notes
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the run, its grouping, the overall row, one row per slice, and the
@@ -510,6 +513,8 @@ class CoreMixin:
                 table.indistinct += indistinct_axes(
                     axis, ((r["benchmark"], r[axis], r["n_items"]) for r in rows)
                 )
+        if any(axis in AXES for axis in groups):
+            table.taxonomy_notes = self.taxonomy_notes(run)
         return table
 
     def _slice_table(
@@ -624,6 +629,24 @@ class CoreMixin:
         """
         items = self._items_for_labelling()
         return [str(e) for e in self.taxonomy.check_rules_match(items)] if items else []
+
+    def taxonomy_notes(self, *runs: str) -> list[str]:
+        """Why the taxonomy's rules label none of some items, as sentences (empty: no reason).
+
+        Today one reason: rules written for these tasks under another benchmark name
+        (:meth:`Taxonomy.benchmark_mismatch`). Args: ``runs`` to look at (none: the whole
+        store). Raises ``NotFound`` for an unknown run.
+        """
+        if runs:
+            pairs = [
+                (t["benchmark"], t["task"])
+                for run in runs
+                for t in self.store.run_tasks(self.store.get_run(run)["id"])
+            ]
+        else:
+            pairs = [(i["benchmark"], i["task"]) for i in self.store.items_for_labelling()]
+        note = self.taxonomy.benchmark_mismatch(pairs)
+        return [note] if note else []
 
     def _items_for_labelling(self) -> list[dict[str, Any]]:
         """Every stored item as the taxonomy rules read it at ingest: with its stored prompt

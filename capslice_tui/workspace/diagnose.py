@@ -728,7 +728,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
         same_evaluation = same_evaluation or allow_mismatch
         b_run = self.store.get_run(base)
-        notes: list[str] = []
+        # why the taxonomy labels nothing, said where the slice search would be empty
+        notes: list[str] = self.taxonomy_notes(base, cand) if cand else []  # type: ignore[attr-defined]
         if cand is None:
             return self._weakness(
                 b_run, benchmark, reference, q, min_size, random_state, filter_name,
@@ -974,7 +975,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
         weights = 1.0 / counts[inv]
         ref_correct = None
-        notes: list[str] = []
+        notes: list[str] = self.taxonomy_notes(run["name"])  # type: ignore[attr-defined]
         ref_items: tuple[np.ndarray, np.ndarray] | None = None
         evaluation: dict[str, Any] | None = None
         ref_check = None

@@ -319,6 +319,11 @@ def ingest(
 
     report.notes.extend(ctx.run_meta.get("reader_notes", []))
     faults.summarise(report)
+    mismatch = taxonomy.benchmark_mismatch(
+        (row["benchmark"], task) for st in states.values() for task, row in st.tasks.items()
+    )
+    if mismatch:
+        report.notes.append(mismatch)
     if report.n_read == 0 or not states:  # nothing read, or every record excluded
         raise fail(
             "no samples found in "
