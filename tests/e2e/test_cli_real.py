@@ -164,3 +164,23 @@ def test_error_aware_discovery_groups_generations_that_never_answer(bbh_store: P
     ]  # fmt: skip
     # one cluster of cut-off generations spanning several tasks (not one cluster per task)
     assert any(len(s["groups"]) >= 3 and s["size"] >= 100 for s in truncated)
+
+
+def test_paragraph_loop_cut_mid_copy_is_a_runaway(bbh_store: Path) -> None:
+    # geometric_shapes doc 42: a 7-sentence, two-line paragraph repeated 7 times back to back,
+    # the last copy cut mid-repeat (3,660 characters); once classified wrong_answer
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(bbh_store)
+    after, found = 0, []
+    while True:
+        rows, more = ws.samples("cot", limit=2000, after_id=after)
+        found += [r for r in rows if "geometric_shapes" in r["task"] and str(r["doc_id"]) == "42"]
+        if not more:
+            break
+        after = rows[-1]["id"]
+    assert len(found) == 1
+    s = ws.sample(found[0]["id"])
+    assert s["failure_mode"] == "runaway"
+    assert "paragraph 'This SVG path starts at point 54.00,61.00" in s["failure_reason"]
+    assert "repeated 7 times in a row" in s["failure_reason"]
