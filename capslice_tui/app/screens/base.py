@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import re
 from typing import Any
 
 from textual import work
@@ -75,10 +77,13 @@ class CapsliceScreen(Screen):
         error = event.worker.error
         if error is not None:  # a damaged store: one sentence naming doctor/recover
             error = friendly_db_error(error, getattr(self.ws, "store_path", "store")) or error
+        text = user_error(error) if error is not None else "unknown error"
         what = event.worker.group or event.worker.name
-        message = f"{what} failed: {error}"
-        self.set_status(f"error: {error}")
-        self.notify(message, title="capslice", severity="error", timeout=10, markup=False)
+        self.set_status(f"error: {text}")
+        # capslice.tcss docks toasts at the top, so this never covers the status line
+        self.notify(
+            f"{what} failed: {text}", title="capslice", severity="error", timeout=10, markup=False
+        )
 
 
 class HandLabelScreen(CapsliceScreen):
@@ -106,6 +111,38 @@ class HandLabelScreen(CapsliceScreen):
     def apply_label(self, target: Any, edit: Any) -> None:
         """Write ``edit`` (a ``LabelEdit``) to ``target``; each subclass says what that is."""
         raise NotImplementedError(f"{type(self).__name__} does not define apply_label")
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "no such file",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a directory, not a file",
+    errno.ENOTDIR: "not a directory",
+    errno.ENOSPC: "no space left on the device",
+}
+_ERRNO_TEXT = re.compile(r"\[Errno \d+\] ([^:]+?)(?:: '([^']*)')?$")
+
+
+def user_error(error: BaseException | str) -> str:
+    """One line for a user about a failed action: an OS error names the file and what went
+    wrong (``XYZ: no such file``), never its errno (``[Errno 2] No such file or directory:
+    'XYZ'``); other errors keep their message (the first line of it)."""
+    if isinstance(error, OSError) and error.errno is not None:
+        what = _OS_ERRORS.get(error.errno) or (error.strerror or str(error)).lower()
+        name = error.filename if error.filename is not None else None
+        return f"{name}: {what}" if name is not None else what
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    # an OS error already turned into text inside a message ("... [Errno 2] No such ...: 'X'")
+    match = _ERRNO_TEXT.search(text)
+    if match:
+        what = match.group(1).lower()
+        what = "no such file" if what == "no such file or directory" else what
+        head = text[: match.start()].rstrip(" :")
+        name = match.group(2)
+        tail = f"{name}: {what}" if name is not None and name not in head else what
+        return f"{head}: {tail}" if head else tail
+    return text
 
 
 def _plain(text: str) -> Any:
