@@ -44,3 +44,14 @@ async def test_diagnose_screen_names_the_evaluation_change(tmp_path: Path) -> No
         assert "the prompts of 40 of 40 items differ: prompting cot_3shot vs" in summary
         assert "evaluation of the shared items" in summary
         assert "evaluation_changed" not in summary
+
+
+def test_slice_count_matches_the_evidence() -> None:
+    """The header counts what the evidence counts: 3 rows shown of 19 significant slices is
+    said as such, never '3 significant slices' beside '19 of 19 ... change significantly'."""
+    from capslice_tui.app.screens.diagnose import slice_count_text
+
+    evidence = [{"name": "slices with a significant paired change", "value": 19}]
+    assert slice_count_text(3, evidence) == "3 slice(s) shown of 19 significant"
+    assert slice_count_text(19, evidence) == "19 significant slice(s) listed"
+    assert slice_count_text(2, []) == "2 significant slice(s) listed"
