@@ -1159,6 +1159,25 @@ def find_slices(
     # ---- error-aware test
     rows_rate = total_err / n if n else 0.0
     contrast = n > 0 and 0.0 < total_err < n
+    # A group that is exactly the wrong samples (or exactly the right ones) only restates the
+    # score -- right vs wrong -- and carries no information about the items: never a candidate.
+    if contrast:
+        wrong = err > 0.5
+        n_wrong = int(wrong.sum())
+        split = []
+        for cand in cands:
+            size = int(cand.members.size)
+            inside = int(wrong[cand.members].sum())
+            if (size == n_wrong and inside == size) or (size == n - n_wrong and inside == 0):
+                split.append(cand)
+        if split:
+            cands = [c for c in cands if all(c is not s for s in split)]
+            names = sorted({c.name for c in split})
+            notes.append(
+                f"{len(split)} candidate groups are exactly the wrong (or exactly the right)"
+                f" samples ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}): they"
+                " only restate right vs wrong and are left out"
+            )
     strata = _codes(groups)[0] if groups is not None else np.zeros(n, dtype=np.int64)
     # (candidate, its error rate, the rest's, difference, Fisher p, within-task difference,
     # Mantel-Haenszel p)
@@ -1196,6 +1215,8 @@ def find_slices(
 
     in_group = np.zeros(n, dtype=bool)
 
+    duplicates: dict[int, int] = {}  # candidate -> the kept candidate it duplicates
+
     def dedup(order: list[int], kept: list[tuple[int, np.ndarray]]) -> None:
         """Append to ``kept`` the candidates of ``order`` that duplicate no kept group."""
         for i in order:
@@ -1204,12 +1225,19 @@ def find_slices(
             members = tested[i][0].members
             in_group[:] = False
             in_group[members] = True
-            if not any(
-                (inter := int(in_group[other].sum())) >= CONTAINED * members.size
-                or inter >= CONTAINED * other.size
-                for _, other in kept
-            ):
+            same = next(
+                (
+                    j
+                    for j, other in kept
+                    if (inter := int(in_group[other].sum())) >= CONTAINED * members.size
+                    or inter >= CONTAINED * other.size
+                ),
+                None,
+            )
+            if same is None:
                 kept.append((i, members))
+            else:
+                duplicates.setdefault(i, same)
 
     kept: list[tuple[int, np.ndarray]] = []
     if not contrast:
@@ -1218,6 +1246,13 @@ def find_slices(
         notes.append("no error-rate contrast to test: groups are ranked by size only")
         dedup(sorted(range(len(tested)), key=lambda i: -tested[i][0].members.size), kept)
         limit = max_suggestions
+    elif not tested:
+        structure = "no clear structure"
+        notes.append(
+            f"no candidate group to test (groups of at least {min_size} samples, other than"
+            " right vs wrong)"
+        )
+        limit = 0
     elif n_sig == 0:
         structure = "no clear structure"
         notes.append(
@@ -1449,7 +1484,36 @@ def find_slices(
             over_represented=over[:4],
         )
 
-    shown = [describe(i, nov) for i, nov in novel + shown_restating]
+    # error-rich groups first (novel, then restating), then those with fewer errors
+    order = [t for t in novel + shown_restating if tested[t[0]][3] > 0] + [
+        t for t in novel + shown_restating if not tested[t[0]][3] > 0
+    ]
+    if structure == "clear":
+        # every significant group counted in the structure line is shown or accounted for
+        shown_i = {i for i, _ in order}
+        folded_i = {i for i, _ in folded_restating}
+        missing = [int(i) for i in np.flatnonzero(sig) if int(i) not in shown_i]
+        dup = [i for i in missing if i in duplicates]
+        fold = [i for i in missing if i not in duplicates and i in folded_i]
+        other = [i for i in missing if i not in duplicates and i not in folded_i]
+        parts = [f"{sum(1 for i in shown_i if sig[i])} shown"]
+        if dup:
+            same = sorted({tested[duplicates[i]][0].name for i in dup})
+            parts.append(
+                f"{len(dup)} hold (nearly) the same samples as a group found ("
+                + ", ".join(same[:3])
+                + (", ..." if len(same) > 3 else "")
+                + ")"
+            )
+        if fold:
+            parts.append(f"{len(fold)} restate existing labels (folded)")
+        if other:
+            parts.append(
+                f"{len(other)} not shown (fewer errors than the rest only beside the"
+                f" error-rich groups, or beyond the first {limit})"
+            )
+        notes.append(f"of the {n_sig} significant groups: " + "; ".join(parts))
+    shown = [describe(i, nov) for i, nov in order]
     folded = [describe(i, nov) for i, nov in folded_restating]
     report("done", 1.0)
     return SliceSearch(

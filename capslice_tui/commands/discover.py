@@ -75,7 +75,9 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
 @click.option(
     "--error-aware",
     is_flag=True,
-    help="Also cluster on the failure mode (Domino-like); the error-rate test runs always.",
+    help="Also cluster on the generation's failure mode (truncated, runaway, empty,"
+    " extraction failure), never on right/wrong; the same groups are tested and a group that"
+    " is just the wrong samples is never shown.",
 )
 @click.option(
     "--all",

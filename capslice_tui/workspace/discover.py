@@ -119,8 +119,9 @@ class DiscoverMixin:
                 ranked by size and the notes say so).
             k: ``"auto"`` (silhouette) or a fixed number of clusters.
             method: ``"kmeans"`` or ``"hdbscan"``.
-            error_aware: also cluster on the failure mode (Domino-like); the error-rate test
-                runs either way.
+            error_aware: also cluster on the generation's failure mode (never on
+                correctness); the same candidates are tested either way, and a group that is
+                exactly the wrong (or right) samples is never a candidate.
             show_all: show groups that restate an existing label instead of folding them.
             save: store the suggestions so they can be accepted as named slices.
             progress: ``progress(stage, fraction)``; should_cancel: polled between stages.

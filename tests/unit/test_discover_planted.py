@@ -75,6 +75,28 @@ def test_planted_percentage_slice_is_one_top3_suggestion(planted: tuple[Path, se
     assert data["k_reason"].startswith(f"k={data['k']} ")
 
 
+def test_error_aware_keeps_planted_slice_and_never_the_failing_set(
+    planted: tuple[Path, set[str]],
+) -> None:
+    store, ids = planted
+    data = json.loads(
+        capslice(store, "discover", "--run", "R", "--error-aware", "--format", "json").stdout
+    )
+    assert data["params"]["error_aware"] is True and data["structure"] == "clear"
+    top = data["suggestions"][:3]
+    jacs = [len(set(s["doc_ids"]) & ids) / len(set(s["doc_ids"]) | ids) for s in top]
+    assert max(jacs) >= 0.7, [(s["name"], s["size"]) for s in top]
+    best = top[jacs.index(max(jacs))]
+    assert best["name"] == "q:percent" and best["error_rate"] >= 0.8
+    for s in data["suggestions"]:
+        # no group is simply every wrong (or every right) sample
+        assert s["error_rate"] not in (0.0, 1.0) or s["size"] < 0.3 * data["n_samples"], s
+    text = capslice(store, "discover", "--run", "R", "--error-aware").stdout
+    assert "q:percent" in text and "100.0% (" not in text
+    # every significant group is shown or accounted for
+    assert f"of the {data['n_significant']} significant groups: " in " ".join(data["notes"])
+
+
 def test_planted_slice_table_and_accept(planted: tuple[Path, set[str]]) -> None:
     store, ids = planted
     text = capslice(store, "discover", "--run", "R", "--save").stdout
@@ -112,6 +134,19 @@ def test_identical_texts_are_said_so_without_library_warnings(tmp_path: Path) ->
     data = json.loads(capslice(store, "discover", "--run", "set1", "--format", "json").stdout)
     assert data["k"] == 3 and data["k_reason"].startswith("k=3 ")
     assert "Warning" not in " ".join(data["notes"])
+    # the three candidates were the six right "blue sky" samples: right vs wrong, said so;
+    # the count stated and the groups listed agree (issue: "3 of 3 differ" over one row)
+    for args in ((), ("--all",)):
+        d = json.loads(
+            capslice(store, "discover", "--run", "set1", *args, "--format", "json").stdout
+        )
+        notes = " ".join(d["notes"])
+        assert "exactly the wrong (or exactly the right) samples" in notes
+        assert all(sorted(s["doc_ids"]) != [str(i) for i in range(6, 12)] for s in d["suggestions"])
+        shown_sig = sum(1 for s in d["suggestions"] if s["significant"])
+        assert d["structure"] != "clear" or f"{shown_sig} shown" in notes
+        text = capslice(store, "discover", "--run", "set1", *args).stdout
+        assert "differ significantly" not in text or "significant groups:" in text
 
 
 BBH_COT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbh" / "outputs"
@@ -150,3 +185,28 @@ def test_real_bbh_cot_suggestions_mostly_new_and_truncated_found(tmp_path: Path)
         assert sum(len(ids) for ids in s["doc_ids_by_task"].values()) == s["n_items"]
         assert set(s["doc_ids_by_task"]) == set(s["groups"]) or len(s["groups"]) == 8
         assert 1 <= len(s["representatives"]) <= 3
+
+
+def test_error_rich_group_listed_before_error_free_and_failing_set_dropped() -> None:
+    """find_slices: a group equal to the failing set is no candidate; rich before poor."""
+    import numpy as np
+
+    from capslice_tui.discover import find_slices
+
+    rng = np.random.default_rng(0)
+    qs, correct = [], []
+    for i in range(300):
+        if i < 60:  # fractions: fail 90%
+            qs.append(f"what is one third of the fraction {i}"), correct.append(rng.random() > 0.9)
+        elif i < 120:  # colours: never fail
+            qs.append(f"name the colour of the sky picture {i}"), correct.append(True)
+        else:
+            qs.append(f"add the apples and pears basket {i}"), correct.append(rng.random() > 0.4)
+    search = find_slices(qs, ["answer"] * 300, np.array(correct, dtype=float), k=3)
+    wrong = {i for i, c in enumerate(correct) if not c}
+    assert all(set(s.members) != wrong for s in search.suggestions)
+    rates = [s.diff_rest for s in search.suggestions if s.significant]
+    assert rates and rates[0] > 0
+    assert rates == sorted(rates, key=lambda d: d <= 0)  # every error-rich before the others
+    sig_note = [n for n in search.notes if n.startswith(f"of the {search.n_significant} ")]
+    assert sig_note and f"{len(rates)} shown" in sig_note[0]
