@@ -18,11 +18,12 @@ from .render import (
     AVERAGE_MEANING,
     AVERAGES,
     FORMATS,
-    count,
     emit_json,
     emit_table,
     interval,
     pct,
+    sample_tally,
+    score_counts,
     shorten,
     visible,
 )
@@ -276,7 +277,7 @@ def _bench_cell(name: str, s: dict[str, Any]) -> str:
     """``toy 82.7% (91/110)``, or ``toy 50.0% (macro of 2 tasks)``."""
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
         return f"{name} {pct(s['score'])} (macro of {s['n_tasks']} tasks)"
-    return f"{name} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})"
+    return f"{name} {score_counts(s['score'], s['correct'], s['n_samples'], s['n_items'])}"
 
 
 @main.command()
@@ -371,7 +372,7 @@ def slices(
         tally = (
             f"macro of {r.n_tasks} tasks"
             if r.average == "macro" and (r.n_tasks or 0) > 1
-            else count(r.correct, r.n_samples)
+            else sample_tally(r.score, r.correct, r.n_samples)
         )
         cells = [
             *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
@@ -387,6 +388,16 @@ def slices(
         f"ALL: {AVERAGE_MEANING[table.average]} "
         f"(--average {'macro' if table.average == 'micro' else 'micro'} for the other)",
     ]
+    if any(
+        "samples =" in sample_tally(r.score, r.correct, r.n_samples)
+        for r in [*table.rows, table.overall]
+        if not (r.average == "macro" and (r.n_tasks or 0) > 1)
+    ):
+        notes.append(
+            "score: mean of the per-item accuracies (each item weighs 1 however many samples it "
+            "has); count: correct samples / samples, a different ratio when items have "
+            "different numbers of samples"
+        )
     if table.ks:
         notes.append(
             "pass@k cells: unbiased estimator (Chen et al. 2021) with expected solved items / "

@@ -54,6 +54,34 @@ def count(correct: float, total: int) -> str:
     return f"{c}/{total}"
 
 
+def score_counts(score: float | None, correct: float, n_samples: int, n_items: int) -> str:
+    """A score with the counts that give it, so a reader can check the figure.
+
+    When the score is the sample ratio (one sample per item, e.g. greedy accuracy), it reads
+    ``59.6% (286/480)``. When it is the mean of per-item accuracies over several samples per
+    item, the ratio of correct samples is a different number and is labelled as such:
+    ``43.1% (mean of 158 items; samples 1093/5888 = 18.6%)``. No percentage is ever printed
+    beside a ratio it does not equal.
+    """
+    ratio = correct / n_samples if n_samples else math.nan
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return f"- ({count(correct, n_samples)} samples)"
+    if n_samples and pct(ratio) == pct(score):
+        return f"{pct(score)} ({count(correct, n_samples)})"
+    tally = count(correct, n_samples)
+    return f"{pct(score)} (mean of {n_items} items; samples {tally} = {pct(ratio)})"
+
+
+def sample_tally(score: float | None, correct: float, n_samples: int) -> str:
+    """The count cell beside ``score``: ``286/480`` when the score is that ratio, otherwise the
+    correct samples labelled with their own ratio, ``1093/5888 samples = 18.6%`` (the score
+    being then the mean of per-item accuracies)."""
+    ratio = correct / n_samples if n_samples else math.nan
+    if n_samples and score is not None and pct(ratio) == pct(score):
+        return count(correct, n_samples)
+    return f"{count(correct, n_samples)} samples = {pct(ratio)}"
+
+
 def pvalue(p: float | None) -> str:
     """p-values with enough digits to check, ``<1e-4`` below that."""
     if p is None or (isinstance(p, float) and math.isnan(p)):

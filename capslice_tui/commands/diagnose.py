@@ -7,14 +7,30 @@ from typing import Any
 import click
 
 from ..cli import Ctx, format_option, friendly_errors, pass_ctx
-from ..render import count, emit_json, emit_table, interval, pct, plain_console, pvalue
+from ..render import (
+    count,
+    emit_json,
+    emit_table,
+    interval,
+    pct,
+    plain_console,
+    pvalue,
+    sample_tally,
+    score_counts,
+)
 from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
 
 COMMANDS = ["compare", "diagnose", "report"]
 
 
 def _side(s: dict[str, Any]) -> str:
-    return f"{pct(s['score'])} ({count(s['correct'], s['n'])})"
+    return f"{pct(s['score'])} ({sample_tally(s['score'], s['correct'], s['n'])})"
+
+
+def _combination_score(c: dict[str, Any]) -> str:
+    """``64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``."""
+    txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
+    return txt if "mean of" in txt else f"{txt}, {c['n_items']} items"
 
 
 def _mdd(mdd: float | None) -> str:
@@ -89,8 +105,8 @@ def narrow_comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[A
         b, c = r["base"], r["cand"]
         rows.append([
             *key,
-            f"{pct(b['score'])} {count(b['correct'], b['n'])}",
-            f"{pct(c['score'])} {count(c['correct'], c['n'])}",
+            f"{pct(b['score'])} {sample_tally(b['score'], b['correct'], b['n'])}",
+            f"{pct(c['score'])} {sample_tally(c['score'], c['correct'], c['n'])}",
             f"{100 * r['diff']:+.1f} {interval(r['diff_low'], r['diff_high'])}",
             pvalue(r["p_adjusted"]),
             r["marker"] or "",
@@ -167,8 +183,8 @@ def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
             f", lost (right->wrong) {lost:g}/{s['n_items']} items" if lost is not None else ""
         )
         return (
-            f"{s['label']}: {base}cand {pct(s['score'])} ({count(s['correct'], s['n_samples'])} "
-            f"samples){lost_txt}, p adj {pvalue(s['p_adjusted'])}, wrong answers "
+            f"{s['label']}: {base}cand "
+            f"{score_counts(s['score'], s['correct'], s['n_samples'], s['n_items'])}{lost_txt}, p adj {pvalue(s['p_adjusted'])}, wrong answers "
             f"{pct(s['wrong_answer_share'])} of lost items"
         )
     return (
@@ -227,8 +243,7 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
         click.echo(f"  - {slice_line(diag, s)}")
         for c in s["combinations"][:3]:
             click.echo(
-                f"      {c['task_type']} x {c['solving_operation']}: {pct(c['score'])} "
-                f"({count(c['correct'], c['n_samples'])} samples, {c['n_items']} items)"
+                f"      {c['task_type']} x {c['solving_operation']}: " + _combination_score(c)
             )
     for n in diag.get("notes", []):
         click.echo(f"note: {n}")

@@ -12,6 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..render import score_counts
+
 DEMO_RUNS: list[tuple[str, str, int]] = [
     ("bbh-base", "bbh", 100_000),
     ("bbh-eos-masked", "bbh", 110_000),
@@ -32,9 +34,10 @@ def build_demo(
     """Ingest every demo run missing from the store (all of them again with ``force``).
 
     Returns:
-        Summary lines (each under 80 columns for typical run names): one per run and
+        Summary lines (each under 90 columns for typical run names): one per run and
         benchmark with its score and counts, e.g.
-        ``bbh-base          bbh   greedy acc  59.6%  (286/480 samples, 480 items)``.
+        ``bbh-base          bbh   greedy acc 59.6% (286/480)``, or for several samples per
+        item ``math-base  math  acc mean 43.1% (mean of 158 items; samples 1093/5888 = 18.6%)``.
     """
     root = sample_data_dir() / "lm_eval"
     existing = {r["name"] for r in ws.store.list_runs()}
@@ -53,8 +56,8 @@ def build_demo(
         for bench, s in run["benchmarks"].items():
             metric = s["metric"].replace("accuracy", "acc").replace(" (mean over samples)", " mean")
             lines.append(
-                f"{run['name']:<17} {bench:<5} {metric[:10]:<10} {100 * s['score']:5.1f}%"
-                f"  ({s['correct']:.0f}/{s['n_samples']} samples, {s['n_items']} items)"
+                f"{run['name']:<17} {bench:<5} {metric[:10]:<10} "
+                + score_counts(s["score"], s["correct"], s["n_samples"], s["n_items"])
             )
     lines.append(f"store: {ws.store_path}")
     return lines

@@ -154,7 +154,7 @@ def test_strong_broad_gain_is_a_broad_capability_change(demo: Path) -> None:
     # change: a broad capability gain, read as data
     assert diag["verdict"] == "data" and diag["reason"] == "broad_capability"
     assert diag["direction"] == "gain" and not diag["evaluation"]["changed"]
-    assert "above the base by +4.2 points" in diag["summary"]
+    assert "4.2 points above the base (" in diag["summary"]
     assert "spread across the content slices" in diag["summary"]
     assert "would take about" not in diag["summary"]
     assert "broad_capability" not in diag["summary"]
@@ -205,3 +205,31 @@ def test_targeted_math_gain_is_localized_in_the_two_combinations(demo: Path) -> 
             f"task_type={task_type}" in d and f"solving_operation={op}" in d for d in described
         ), described
     assert all(s["label"] in diag["summary"] for s in big)
+
+
+def _ratios_match_their_percentages(text: str) -> int:
+    """Every ``43.1% (1093/5888)`` and ``1093/5888 samples = 18.6%`` in ``text`` states a
+    percentage equal to its ratio; returns how many were checked."""
+    import re
+
+    pairs = [(m[0], m[1], m[2]) for m in re.findall(r"(\d+\.\d)% \((\d+)/(\d+)\)", text)]
+    pairs += [(m[2], m[0], m[1]) for m in re.findall(r"(\d+)/(\d+) samples = (\d+\.\d)%", text)]
+    for p, a, b in pairs:
+        assert abs(100 * int(a) / int(b) - float(p)) <= 0.05 + 1e-9, (p, a, b, text)
+    return len(pairs)
+
+
+def test_scores_are_never_printed_beside_counts_that_do_not_give_them(demo: Path) -> None:
+    listing = capslice(demo, "demo", "--no-tui").stdout
+    math = next(line for line in listing.splitlines() if line.startswith("math-base "))
+    # math-base has 128 samples on AIME items, 16 on the others: the score is the item mean
+    assert "43.1% (mean of 158 items; samples 1093/5888 = 18.6%)" in math, math
+    assert "1093/5888 samples, 158 items" not in listing
+    runs = capslice(demo, "runs").stdout
+    slices = capslice(demo, "slices", "--run", "math-base", "--k", "1", "--k", "16").stdout
+    assert "1093/5888 samples = 18.6%" in slices and "mean of the per-item accuracies" in slices
+    compare = capslice(demo, "compare", "math-base", "math-targeted").stdout
+    bbh = capslice(demo, "slices", "--run", "bbh-base").stdout
+    assert "59.6%  [55.1, 63.9]  286/480 " in bbh  # one sample per item: score = ratio
+    checked = sum(_ratios_match_their_percentages(t) for t in (listing, runs, slices, compare))
+    assert checked >= 8

@@ -84,3 +84,13 @@ def test_middle_cut_keeps_both_ends() -> None:
     assert middle_cut("minerva_math_counting_and_prob", 12) == "min…and_prob"
     assert middle_cut("short", 12) == "short"
     assert middle_cut("anything", None) == "anything"
+
+
+def test_score_counts_never_puts_a_percentage_beside_a_ratio_it_does_not_equal() -> None:
+    from capslice_tui.render import sample_tally, score_counts
+
+    assert score_counts(286 / 480, 286, 480, 480) == "59.6% (286/480)"
+    multi = score_counts(0.431, 1093, 5888, 158)
+    assert multi == "43.1% (mean of 158 items; samples 1093/5888 = 18.6%)"
+    assert sample_tally(286 / 480, 286, 480) == "286/480"
+    assert sample_tally(0.431, 1093, 5888) == "1093/5888 samples = 18.6%"
