@@ -179,6 +179,19 @@ def intervention() -> None:
     """Record, decide and judge data interventions (proposed -> accepted|rejected -> running -> evaluated)."""
 
 
+def _decision_text(rec: dict[str, Any]) -> str:
+    """``accepted by ana at 2026-...: reason``; ``not decided`` before accept/reject.
+
+    The decision is the last accept or reject: a rejected intervention has status
+    ``rejected``; an accepted one is ``accepted``, ``running`` or ``evaluated``.
+    """
+    if not rec.get("decided_at"):
+        return "not decided"
+    word = "rejected" if rec["status"] == "rejected" else "accepted"
+    text = f"{word} by {rec['decided_by'] or '-'} at {rec['decided_at']}"
+    return f"{text}: {rec['decision_reason']}" if rec.get("decision_reason") else text
+
+
 def _show(rec: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         emit_json(rec)
@@ -191,7 +204,7 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         ("expected effect", "-" if rec["expected_effect"] is None else f"{100 * rec['expected_effect']:+.1f} pts"),
         ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
         ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
-        ("decision", f"{rec['decision_reason'] or '-'} ({rec['decided_by'] or '-'} {rec['decided_at'] or ''})"),
+        ("decision", _decision_text(rec)),
         ("verdict", _verdict_text(rec)),
     ]  # fmt: skip
     if rec.get("decision_warning"):

@@ -147,6 +147,27 @@ def test_the_facade_asks_the_diagnosis_of_the_same_pair(math_ws, monkeypatch):
     assert "t [plan forced]" in listed
     shown = CliRunner().invoke(main, ["--store", store, "intervention", "show", str(rec["id"])])
     assert "FORCED against its diagnosis" in " ".join(shown.output.split())
+    assert "not decided" in shown.output
+
+
+def test_intervention_show_names_the_decision(math_ws):
+    rec = math_ws.new_intervention(title="t", hypothesis="h", baseline="A", benchmark="math",
+                                   targets=[{"task_type": "algebra"}])  # fmt: skip
+    store = str(math_ws.store.path)
+
+    def decision() -> str:
+        out = CliRunner().invoke(main, ["--store", store, "intervention", "show", str(rec["id"])])
+        return next(line for line in out.output.splitlines() if "decision" in line)
+
+    assert "not decided" in decision()
+    math_ws.accept_intervention(rec["id"], who="ana")
+    line = decision()
+    assert "accepted by ana at " in line and "- (" not in line, line
+    other = math_ws.new_intervention(title="u", hypothesis="h", baseline="A", benchmark="math",
+                                     targets=[{"task_type": "algebra"}])  # fmt: skip
+    math_ws.reject_intervention(other["id"], who="bo", reason="too costly")
+    out = CliRunner().invoke(main, ["--store", store, "intervention", "show", str(other["id"])])
+    assert "rejected by bo at " in out.output and "too costly" in out.output
 
 
 def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
