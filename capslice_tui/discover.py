@@ -1014,7 +1014,8 @@ def find_slices(
        the question (the response when the run logs no questions) shared by between
        ``min_size`` and half of the samples -- a Spotlight-like region defined by one
        distinctive term, which finds a theme spread over several tasks; every failure mode
-       of the generation (truncated, runaway, ...);
+       of the generation (truncated, runaway, ...); a group that is exactly the wrong samples
+       (or exactly the right ones) only restates right vs wrong and is never a candidate;
     3. error-aware test: each candidate's error rate against the rest's (Wilson 95% interval,
        two-sided Fisher exact test; above 5,000 samples the two-proportion z-test), and within
        tasks (Mantel-Haenszel, :func:`within_strata`), Benjamini-Hochberg over all candidates;
@@ -1216,6 +1217,7 @@ def find_slices(
     in_group = np.zeros(n, dtype=bool)
 
     duplicates: dict[int, int] = {}  # candidate -> the kept candidate it duplicates
+    poorer_out: set[int] = set()  # fewer errors, but not with the error-rich groups set aside
 
     def dedup(order: list[int], kept: list[tuple[int, np.ndarray]]) -> None:
         """Append to ``kept`` the candidates of ``order`` that duplicate no kept group."""
@@ -1281,6 +1283,7 @@ def find_slices(
         for _, members in kept:
             aside[members] = True
         poorer = [i for i in range(len(tested)) if sig[i] and tested[i][3] < 0 and tested[i][5] < 0]
+        poorer_out.update(poorer)
         retest = []
         for i in poorer:
             members = tested[i][0].members
@@ -1295,6 +1298,7 @@ def find_slices(
 
             q2 = benjamini_hochberg([p for _, p in retest])
             still = [i for (i, _), q in zip(retest, q2, strict=True) if q < alpha]
+            poorer_out.difference_update(still)
             still.sort(key=lambda i: rank_score(tested[i][5], tested[i][0].members.size))
             dedup(still, kept)
         if n_task_mix and groups is not None:
@@ -1495,7 +1499,13 @@ def find_slices(
         missing = [int(i) for i in np.flatnonzero(sig) if int(i) not in shown_i]
         dup = [i for i in missing if i in duplicates]
         fold = [i for i in missing if i not in duplicates and i in folded_i]
-        other = [i for i in missing if i not in duplicates and i not in folded_i]
+        aside = [i for i in missing if i not in duplicates and i in poorer_out]
+        kept_i = {i for i, _ in kept}
+        beyond = [i for i in missing if i in kept_i and i not in folded_i]
+        other = [
+            i for i in missing if i not in duplicates and i not in folded_i and i not in kept_i
+        ]
+        other = [i for i in other if i not in poorer_out]
         parts = [f"{sum(1 for i in shown_i if sig[i])} shown"]
         if dup:
             same = sorted({tested[duplicates[i]][0].name for i in dup})
@@ -1507,11 +1517,15 @@ def find_slices(
             )
         if fold:
             parts.append(f"{len(fold)} restate existing labels (folded)")
-        if other:
+        if aside:
             parts.append(
-                f"{len(other)} not shown (fewer errors than the rest only beside the"
-                f" error-rich groups, or beyond the first {limit})"
+                f"{len(aside)} have fewer errors than the rest only beside the error-rich"
+                " groups (not shown)"
             )
+        if beyond:
+            parts.append(f"{len(beyond)} rank below the first {limit} (not shown)")
+        if other:
+            parts.append(f"{len(other)} not examined (beyond {4 * max_suggestions} groups)")
         notes.append(f"of the {n_sig} significant groups: " + "; ".join(parts))
     shown = [describe(i, nov) for i, nov in order]
     folded = [describe(i, nov) for i, nov in folded_restating]

@@ -94,7 +94,11 @@ def test_error_aware_keeps_planted_slice_and_never_the_failing_set(
     text = capslice(store, "discover", "--run", "R", "--error-aware").stdout
     assert "q:percent" in text and "100.0% (" not in text
     # every significant group is shown or accounted for
-    assert f"of the {data['n_significant']} significant groups: " in " ".join(data["notes"])
+    head = f"of the {data['n_significant']} significant groups: "
+    (acc,) = [n for n in data["notes"] if n.startswith(head)]
+    counts = [int(part.split()[0]) for part in acc.removeprefix(head).split("; ")]
+    assert sum(counts) == data["n_significant"], acc
+    assert counts[0] == sum(1 for s in data["suggestions"] if s["significant"])
 
 
 def test_planted_slice_table_and_accept(planted: tuple[Path, set[str]]) -> None:
