@@ -76,8 +76,8 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
     "--error-aware",
     is_flag=True,
     help="Also cluster on the generation's failure mode (truncated, runaway, empty,"
-    " extraction failure), never on right/wrong; the same groups are tested and a group that"
-    " is just the wrong samples is never shown.",
+    " extraction failure), never on right/wrong; question-word and failure-mode groups are"
+    " tested either way, and a group that is just the wrong samples is never shown.",
 )
 @click.option(
     "--all",
