@@ -396,6 +396,19 @@ def _decide(
     return d
 
 
+def _evaluation_cause(difference: str | None) -> dict[str, Any]:
+    """The one cause a slice lists when the diagnosis is ``evaluation_changed``."""
+    what = difference or "prompts, few-shot, decoding or scoring differ"
+    return {
+        "cause": "evaluation_changed",
+        "description": f"The evaluation changed between the two runs ({what}); compare runs "
+        "evaluated the same way before reading this slice's failures as a model or data problem.",
+        "rule": "diagnosis",
+        "rationale": "the diagnosis found the evaluation itself differs between the runs",
+        "check": "re-run both checkpoints with the same prompts, few-shot, decoding and scoring",
+    }
+
+
 def _water_fill(
     raw: np.ndarray, upper: np.ndarray, ids: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -472,6 +485,7 @@ def build_plan(
     force: bool = False,
     baseline: str | None = None,
     benchmark: str | None = None,
+    evaluation_difference: str | None = None,
 ) -> Plan:
     """Compute a weakness-targeted sampling plan (algorithm in the module docstring).
 
@@ -493,6 +507,10 @@ def build_plan(
         reason, diagnosis_summary: the diagnosis reason token and summary, for the words.
         force: boost although the verdict is not ``data``; recorded in ``Plan.forced``, the
             summary and the warnings.
+        evaluation_difference: how the evaluation differs between the runs (e.g. ``the
+            prompts of 6,511 of 6,511 items differ: prompting cot_3shot vs answer_only_3shot``);
+            with reason ``evaluation_changed`` it is the only cause a slice lists (its format
+            failures are read through the evaluation change, not training or decoding causes).
 
     Returns:
         A :class:`Plan`; weights sum to exactly 1 in micro-units, tokens to the budget.
@@ -521,6 +539,11 @@ def build_plan(
         _decide(s, rules, catalog, gate, q, min_wrong_answer_share, verdict == "not_data")
         for s in slices
     ]
+    if reason == "evaluation_changed":
+        cause = _evaluation_cause(evaluation_difference)
+        for d in decisions:
+            if d.non_data_causes:
+                d.non_data_causes = [cause]
     rules_by_id = {r.id: r for r in rules.data_rules}
     cells = [
         CellPlan(
@@ -685,7 +708,9 @@ def export_markdown(plan: Plan) -> str:
     """A review document: parameters, mixture table, trace, excluded slices and causes."""
     p = plan.params
     out = [
-        f"# Sampling plan: {plan.benchmark or '-'} weakness of {plan.baseline or '-'}",
+        f"# Sampling plan: the {plan.benchmark or '-'} change {plan.baseline}"
+        if plan.baseline and " -> " in plan.baseline
+        else f"# Sampling plan: {plan.benchmark or '-'} weakness of {plan.baseline or '-'}",
         "",
         plan.summary,
         "",

@@ -165,7 +165,11 @@ def plan_cmd(
     notes += [f"warning: {w}" for w in plan.warnings]
     emit_table(
         ["cell", "base", "new", "x", "tokens", "epochs", "note"], rows, fmt,
-        title=f"plan for {benchmark} weakness of {plan.baseline}"
+        title=(
+            f"plan for the {benchmark} change {plan.baseline}"
+            if candidate
+            else f"plan for {benchmark} weakness of {plan.baseline}"
+        )
         + (" (FORCED against the diagnosis)" if plan.forced else ""),
         notes=notes, payload=plan,
     )  # fmt: skip

@@ -256,11 +256,15 @@ class PlanMixin:
         name = diagnosis.get("base")
         if diagnosis.get("cand"):
             name = f"{diagnosis['base']} -> {diagnosis['cand']}"
+        difference = None
+        if diagnosis.get("reason") == "evaluation_changed":
+            causes = [str(c) for c in diagnosis.get("causes") or [] if c]
+            difference = causes[0].removeprefix("evaluation changed: ") if causes else None
         return build_plan(
             diagnosis.get("slices") or [], self.mapping_rules, catalog, budget_tokens,
             verdict=diagnosis.get("verdict"), reason=diagnosis.get("reason"),
             diagnosis_summary=diagnosis.get("summary"), baseline=name,
-            benchmark=diagnosis.get("benchmark"), **params,
+            benchmark=diagnosis.get("benchmark"), evaluation_difference=difference, **params,
         )  # fmt: skip
 
     # ---- interventions ------------------------------------------------------------------

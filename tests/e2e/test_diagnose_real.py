@@ -69,6 +69,14 @@ def test_bbh_cot_to_answer_only_is_an_evaluation_change(tmp_path: Path) -> None:
     assert weak["verdict"] != "data"
     assert weak["other_evaluations"][0]["run"] == "cot" and weak["other_evaluations"][0]["large"]
     assert "run cot holds the same 6,511 items evaluated differently" in weak["summary"]
+    # the plan of the pair names the prompting change as the only cause, never EOS or caps
+    catalog = Path(__file__).resolve().parents[2] / "sample_data" / "catalog.yaml"
+    plan = capslice(store, "plan", "--baseline", "cot", "--candidate", "direct",
+                    "--benchmark", "bbh", "--catalog", str(catalog),
+                    "--budget-tokens", "100000000000").stdout  # fmt: skip
+    assert "plan for the bbh change cot -> direct" in plan and "weakness of" not in plan
+    checks = [line.strip() for line in plan.splitlines() if line.strip().startswith("check ")]
+    assert checks and all(c.startswith("check evaluation_changed:") for c in checks), checks
 
 
 @real_data

@@ -245,3 +245,26 @@ def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
     assert any("the whole gsm8k domain" in w for w in plan["warnings"])
     assert plan["excluded"] == []  # every label group reaches a rule (school-math-background)
     assert " label groups of the whole gsm8k domain boost " in plan["summary"]
+
+
+def test_an_evaluation_change_is_the_only_cause_a_plan_lists():
+    from capslice_tui.datataxonomy import load_mapping
+
+    rules = load_mapping(None, load_taxonomy().axes, TAX)
+    cat = parse_catalog(CELLS, "cat.yaml", TAX)
+    truncated = {"slice": {"output_constraint": "word_list"}, "deficit": -0.2,
+                 "p_adjusted": 0.001, "wrong_answer_share": 0.09,
+                 "dominant_failure_mode": "truncated"}  # fmt: skip
+    plain = build_plan([truncated], rules, cat, 10_000, verdict="not_data",
+                       reason="format_failures")  # fmt: skip
+    assert any(c["cause"] == "generation_cap" for c in plain.excluded[0].non_data_causes)
+    diff = "the prompts of 6,511 of 6,511 items differ: prompting cot_3shot vs answer_only_3shot"
+    plan = build_plan([truncated], rules, cat, 10_000, verdict="not_data",
+                      reason="evaluation_changed", evaluation_difference=diff,
+                      baseline="bbh-cot -> bbh-direct", benchmark="bbh")  # fmt: skip
+    causes = plan.excluded[0].non_data_causes
+    assert [c["cause"] for c in causes] == ["evaluation_changed"], causes
+    assert diff in causes[0]["description"]
+    from capslice_tui.plan import export_markdown
+
+    assert export_markdown(plan).startswith("# Sampling plan: the bbh change bbh-cot -> bbh-direct")
