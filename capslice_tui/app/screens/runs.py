@@ -29,7 +29,13 @@ def _tally(s: dict[str, Any] | None) -> str:
         return "-"
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
         return f"macro of {s['n_tasks']}"
-    return count(s["correct"], s["n_samples"])
+    n = s["n_samples"]
+    score = s.get("score")
+    if n and score is not None and pct(s["correct"] / n) != pct(score) and s.get("n_items"):
+        # several samples per item: the score is the mean of per-item accuracies, which the
+        # sample ratio does not give, so the cell names its basis instead
+        return f"mean {s['n_items']} it"
+    return count(s["correct"], n)
 
 
 def _log_text(run: dict[str, Any]) -> str:
@@ -50,7 +56,8 @@ class RunsScreen(CapsliceScreen):
 
     HELP_TITLE = "Runs (start screen)"
     HELP_LEGEND = (
-        "score: the benchmark's metric; correct/n: correct over scored samples",
+        "score: the benchmark's metric; correct/n: correct over scored samples, or "
+        "'mean N it' when the score is the mean of N items' accuracies (several samples each)",
         "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
