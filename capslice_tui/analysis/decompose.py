@@ -538,7 +538,7 @@ class Slice:
     @property
     def label(self) -> str:
         """Human form, e.g. ``task_type=algebra & output_constraint=integer``."""
-        return " & ".join(f"{a}={v}" for a, v in self.predicates)
+        return _label(self.predicates)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -983,7 +983,7 @@ class PairedSlice:
     @property
     def label(self) -> str:
         """Human form, e.g. ``task_type=algebra & solving_operation=equation_solving``."""
-        return " & ".join(f"{a}={v}" for a, v in self.predicates)
+        return _label(self.predicates)
 
     @property
     def n_items(self) -> int:
@@ -1091,7 +1091,7 @@ def _distinct(
                 )
                 key = idx.tobytes()
                 if key in seen:
-                    out[seen[key]][1].append(" & ".join(f"{a}={v}" for a, v in preds))
+                    out[seen[key]][1].append(_label(preds))
                     continue
                 seen[key] = len(out)
                 out.append((preds, [], idx))
@@ -1259,6 +1259,7 @@ def paired_slices(
 
 
 def _label(preds: Sequence[tuple[str, str]]) -> str:
+    """The slice's human form, ``task_type=algebra & solving_operation=equation_solving``."""
     return " & ".join(f"{a}={v}" for a, v in preds)
 
 
