@@ -1167,10 +1167,14 @@ def _weak_combinations(
             f" ({_num(corr)}/{n} samples correct, {items} items)"
         )
     for c in rest[:MAX_COMBINATIONS]:
-        parts.append(
-            f"{c['task_type']} × {c['solving_operation']} {_pct(c['score'])} "
-            f"({_num(float(c['correct']))}/{c['n_samples']} samples correct, {c['n_items']} items)"
+        corr, n = float(c["correct"]), int(c["n_samples"])
+        ratio = _pct(corr / n if n else math.nan)
+        counts = (  # the score is the sample ratio, or a mean of per-item accuracies beside it
+            f"{_num(corr)}/{n} samples correct, {c['n_items']} items"
+            if ratio == _pct(c["score"])
+            else f"mean of {c['n_items']} items; samples {_num(corr)}/{n} = {ratio}"
         )
+        parts.append(f"{c['task_type']} × {c['solving_operation']} {_pct(c['score'])} ({counts})")
     return "; ".join(parts)
 
 
