@@ -58,13 +58,13 @@ def test_linux_console_walk_to_the_trend(tmp_path: Path) -> None:
         screen = _wait_for(session, "Checkpoint trend")
         _console_only(screen, "menu")
         _keys(session, "k")
-        _wait_for(session, "marks runs")
+        _wait_for(session, "0 marked")  # the runs have loaded
         _keys(session, "Enter")  # every run of the highlighted run's model
         screen = _wait_for(session, "Trend by task")
         _console_only(screen, "trend")
         assert "ALL" in screen and "[" in screen and "*" in screen  # interval bar
         _keys(session, "b")
-        _wait_for(session, "marks runs")
+        _wait_for(session, "0 marked")
         _keys(session, "q")
         _wait_for(session, "3 runs")
         _keys(session, "q")

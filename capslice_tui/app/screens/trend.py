@@ -72,7 +72,7 @@ class TrendScreen(CapsliceScreen):
     HELP_TITLE = "Checkpoint trend"
     HELP_LEGEND = (
         "picking: space marks runs ([x]); Enter shows the trend of the marked runs, or with none "
-        "marked of every run with a step of the highlighted run's model",
+        "marked of every run with a step of the highlighted run's model and benchmarks",
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
         f"steps: one character per run on 0-100%: {' '.join(SPARK_LEVELS)} "
         "(_ = under 11%, # = 89% or more); a blank = slice not in that run",
@@ -166,7 +166,8 @@ class TrendScreen(CapsliceScreen):
         self._render_runs(table.cursor_row + 1)
 
     def _picked(self) -> list[str]:
-        """The marked runs, or every run with a step of the highlighted run's model."""
+        """The marked runs, or every run with a step of the highlighted run's model that was
+        evaluated on the same benchmarks (a trend never mixes benchmarks by default)."""
         if self.marked:
             return [r["name"] for r in self.run_list if r["name"] in self.marked]
         here = next(
@@ -178,18 +179,23 @@ class TrendScreen(CapsliceScreen):
         return [
             r["name"]
             for r in self.run_list
-            if r["step"] is not None and r["model"] == here["model"]
+            if r["step"] is not None
+            and r["model"] == here["model"]
+            and sorted(r["benchmarks"]) == sorted(here["benchmarks"])
         ]
 
     # ---- trend ------------------------------------------------------------------------
     def on_result_table_row_chosen(self, event: ResultTable.RowChosen) -> None:
         event.stop()
         if self.trend is None:
+            if not self.run_list:
+                self.set_status("the runs are still loading; Enter again once they show")
+                return
             picked = self._picked()
             if len(picked) < 2:
                 self.set_status(
                     "mark two or more runs with a step (space), or highlight a run whose "
-                    "model has several steps"
+                    "model has several steps on the same benchmarks"
                 )
                 return
             self.show_trend(picked)
