@@ -1,11 +1,18 @@
-"""Print ingest throughput and slice-table read time on synthetic lm-eval logs.
+"""Print ingest throughput of capslice beside the bare pipeline, and store bytes per sample.
 
-Usage: python benchmarks/ingest_speed.py [--full N] [--metric-only N] [--keep DIR]
+Usage: python benchmarks/ingest_speed.py [--full N] [--metric-only N] [--slices] [--keep DIR]
 
 Two workloads, each written as lm-eval 0.4.8 ``samples_<task>_<ts>.jsonl`` files:
   full text   ~4 KB per sample (a 3 KB prompt shared by the task's items, ~1 KB response)
-  metric only  short responses, correctness logged by the harness
-Targets (issue 2): >= 10k samples/s full text, >= 100k/s metric-only, slice table < 200 ms.
+  metric only  short responses, correctness logged by the harness (narrow samples)
+For each, in the same run and on the same files, two contenders ingest a first checkpoint and
+then a next checkpoint (the same items under another run name):
+  capslice  ``Workspace.ingest`` (scores, failure modes, labels, aggregates)
+  bare      orjson per line + ``executemany`` into one flat table in 5000-row transactions:
+            the floor for a Python ingest into SQLite
+and the store's bytes per sample (database + WAL after the first checkpoint, divided by its
+samples) are printed beside the JSONL bytes per line. Target (issue 14): capslice >= 0.5x the
+bare pipeline, first and next checkpoint, and <= 2x the JSONL line per narrow sample.
 The figures printed are what this machine measured; nothing here is asserted.
 """
 
@@ -16,9 +23,12 @@ import hashlib
 import json
 import random
 import shutil
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
+
+import orjson
 
 from capslice_tui.workspace import Workspace
 
@@ -37,6 +47,7 @@ def _text(rng: random.Random, n_chars: int) -> str:
 
 
 def write_logs(folder: Path, n: int, full_text: bool, n_tasks: int = 20) -> None:
+    """Write ``n`` synthetic lm-eval samples over ``n_tasks`` task files into ``folder``."""
     rng = random.Random(0)
     folder.mkdir(parents=True, exist_ok=True)
     per_task = n // n_tasks
@@ -72,42 +83,127 @@ def write_logs(folder: Path, n: int, full_text: bool, n_tasks: int = 20) -> None
                 f.write(json.dumps(rec) + "\n")
 
 
-def measure(label: str, n: int, full_text: bool, keep: Path | None) -> None:
+BARE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS samples (run TEXT, task TEXT, doc_id INTEGER, filter TEXT,"
+    " prompt TEXT, response TEXT, target TEXT, extracted TEXT, score REAL, doc TEXT)"
+)
+
+
+def bare_ingest(db: Path, logs: Path, run: str) -> int:
+    """The floor: orjson per line, executemany into one flat table, 5000 rows a transaction."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(BARE_TABLE)
+    insert = "INSERT INTO samples VALUES (?,?,?,?,?,?,?,?,?,?)"
+    n = 0
+    rows: list[tuple] = []
+
+    def flush() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(insert, rows)
+        conn.execute("COMMIT")
+        rows.clear()
+
+    for path in sorted(logs.iterdir()):
+        task = path.name.split("_20")[0][len("samples_") :]
+        with open(path, "rb") as f:
+            for line in f:
+                r = orjson.loads(line)
+                rows.append(
+                    (
+                        run,
+                        task,
+                        r["doc_id"],
+                        r["filter"],
+                        r["arguments"]["gen_args_0"]["arg_0"],
+                        r["resps"][0][0],
+                        r["target"],
+                        r["filtered_resps"][0],
+                        r["exact_match"],
+                        orjson.dumps(r["doc"]).decode(),
+                    )
+                )
+                n += 1
+                if len(rows) >= 5000:
+                    flush()
+    if rows:
+        flush()
+    conn.close()
+    return n
+
+
+def _store_bytes(db: Path) -> int:
+    return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+
+
+def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool) -> None:
+    """Print one workload's figures: capslice and bare, first and next checkpoint."""
     tmp = Path(tempfile.mkdtemp(prefix="capslice-bench-"))
     try:
         logs = tmp / "logs"
         write_logs(logs, n, full_text)
-        size_mb = sum(p.stat().st_size for p in logs.iterdir()) / 1e6
-        ws = Workspace(tmp / "bench.db")
+        files = list(logs.iterdir())
+        jsonl_bytes = sum(p.stat().st_size for p in files)
+        n_lines = sum(1 for p in files for _ in open(p, "rb"))
+        print(f"{label}: {n_lines:,} samples, {jsonl_bytes / 1e6:.0f} MB of JSONL")
+        bare_db = tmp / "bare" / "bare.db"
+        bare_db.parent.mkdir()
         t0 = time.perf_counter()
-        report = ws.ingest([logs], run="bench", benchmark="bbh")
-        dt = time.perf_counter() - t0
-        n_read = report.n_read
-        print(
-            f"{label}: {n_read:,} samples ({size_mb:.0f} MB) in {dt:.2f} s = {n_read / dt:,.0f} samples/s"
-        )
+        bare_ingest(bare_db, logs, "bench")
+        bare_first = n_lines / (time.perf_counter() - t0)
+        bare_size = _store_bytes(bare_db)
+        t0 = time.perf_counter()
+        bare_ingest(bare_db, logs, "bench-next")
+        bare_next = n_lines / (time.perf_counter() - t0)
+
+        cap_db = tmp / "cap" / "bench.db"
+        cap_db.parent.mkdir()
+        ws = Workspace(cap_db)
+        t0 = time.perf_counter()
+        ws.ingest([logs], run="bench", benchmark="bbh")
+        cap_first = n_lines / (time.perf_counter() - t0)
+        ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cap_size = _store_bytes(cap_db)
         t0 = time.perf_counter()
         ws.ingest([logs], run="bench-next", benchmark="bbh")
-        dt = time.perf_counter() - t0
-        print(f"  next checkpoint on the same items: {n_read / dt:,.0f} samples/s")
-        for by in ("task", "task_type", "task_type,solving_operation"):
-            t0 = time.perf_counter()
-            ws.slices("bench", by=by)
-            print(f"  slice table by {by}: {1000 * (time.perf_counter() - t0):.0f} ms")
+        cap_next = n_lines / (time.perf_counter() - t0)
+        ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cap_size2 = _store_bytes(cap_db)
+
+        print(f"  {'samples/s':<26}{'capslice':>10}{'bare':>10}{'ratio':>8}")
+        for name, cap, bare in (("first checkpoint", cap_first, bare_first),
+                                ("next checkpoint", cap_next, bare_next)):  # fmt: skip
+            print(f"  {name:<26}{cap:>10,.0f}{bare:>10,.0f}{cap / bare:>7.2f}x")
+        line = jsonl_bytes / n_lines
+        print(
+            f"  bytes per sample: JSONL line {line:,.0f}; capslice store {cap_size / n_lines:,.0f}"
+            f" ({cap_size / n_lines / line:.2f}x the line; next checkpoint adds "
+            f"{(cap_size2 - cap_size) / n_lines:,.0f}); bare store {bare_size / n_lines:,.0f}"
+        )
+        if slices:
+            for by in ("task", "task_type", "task_type,solving_operation"):
+                t0 = time.perf_counter()
+                ws.slices("bench", by=by)
+                print(f"  slice table by {by}: {1000 * (time.perf_counter() - t0):.0f} ms")
         if keep:
-            shutil.copy(tmp / "bench.db", keep / f"{label.replace(' ', '_')}.db")
+            shutil.copy(cap_db, keep / f"{label.replace(' ', '_')}.db")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
+    """Parse the arguments and print both workloads' figures."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--full", type=int, default=50_000, help="full-text samples")
-    ap.add_argument("--metric-only", type=int, default=200_000, help="metric-only samples")
+    ap.add_argument("--full", type=int, default=100_000, help="full-text samples")
+    ap.add_argument("--metric-only", type=int, default=100_000, help="metric-only samples")
+    ap.add_argument("--slices", action="store_true", help="also time the slice tables")
     ap.add_argument("--keep", type=Path, default=None, help="copy the stores here")
     args = ap.parse_args()
-    measure("full text", args.full, True, args.keep)
-    measure("metric only", args.metric_only, False, args.keep)
+    if args.full:
+        measure("full text", args.full, True, args.keep, args.slices)
+    if args.metric_only:
+        measure("metric only", args.metric_only, False, args.keep, args.slices)
 
 
 if __name__ == "__main__":
