@@ -11,7 +11,13 @@ here, and reported rather than guessed around:
   ``note="note"``) says what was replaced;
 * a last record cut inside a string or an open object (a killed job) is a *torn*
   :class:`BadLine`, also when blank lines follow it; a JSON array or gzip stream cut short
-  yields what came before the cut and one torn :class:`BadLine`.
+  yields what came before the cut and one torn :class:`BadLine`;
+* a line longer than :data:`bounded.LINE_LIMIT` is read in chunks (:func:`bounded.scan_long_line`),
+  its long strings kept as head, tail, length and sha256, so one 250 MB generation takes a
+  few MB to read;
+* a file that changes (size, modification time or inode) while it is read ends in a torn
+  :class:`BadLine` saying so and how many records were read: a log still being written is
+  never taken for a complete one.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ import math
 import os
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from capslice_tui.ingest import bounded
 from capslice_tui.ingest.records import BadLine
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -39,6 +46,8 @@ NOTE_BOM = "UTF-8 byte-order mark stripped"
 NOTE_SURROGATE = "lone surrogate replaced by U+FFFD"
 NOTE_INVALID_UTF8 = "invalid UTF-8 bytes replaced by U+FFFD"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+FILE_CHANGED = "the file changed while it was read"
+"""Start of the torn :class:`BadLine` reason for a file that grew or changed during the read."""
 _NA_STRINGS = frozenset({"", "n/a", "na", "nan", "none", "null"})
 
 
@@ -252,28 +261,52 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     does not parse because it stops inside a string or an open object (a killed job), is a
     :class:`BadLine` with ``torn=True``, also when blank lines follow it; other unparsable
     lines and lines that are not JSON objects are :class:`BadLine` with the parser's reason.
+
+    A line longer than :data:`bounded.LINE_LIMIT` bytes is streamed
+    (:func:`bounded.scan_long_line`): its strings longer than
+    :data:`bounded.STREAM_STRING_BYTES` come as :class:`bounded.CappedText`. A file that
+    changes while it is read ends with a torn :class:`BadLine` starting with
+    :data:`FILE_CHANGED`.
     """
     source = str(path)
-    pending: tuple[int, bytes, str] | None = None  # an unparsable line: torn if nothing follows
+    before = _signature(path)
+    pending: tuple[int, bytes | None, str, bool] | None = None  # unparsable: torn if last
     if is_utf16(path):
         yield 1, BadLine(source, 1, NOTE_UTF16, note="note")
     cut: list[str] = []
     line_no = 0
+    n_records = 0
     with open_binary(path) as fh:
         for line_no, raw in enumerate(_lines(fh, cut, is_gzip(path)), 1):
-            if line_no == 1 and raw.startswith(UTF8_BOM):
-                raw = raw[len(UTF8_BOM) :]
-                yield line_no, BadLine(source, line_no, NOTE_BOM, note="note")
-            if not raw.strip():
-                continue
-            if pending is not None:
-                yield pending[0], BadLine(source, pending[0], f"invalid JSON: {pending[2]}")
-                pending = None
-            try:
-                obj, repairs = parse_json(raw)
-            except orjson.JSONDecodeError as exc:
-                pending = (line_no, raw, str(exc))
-                continue
+            if isinstance(raw, _LongLine):
+                if line_no == 1 and raw.first.startswith(UTF8_BOM):
+                    raw.first = raw.first[len(UTF8_BOM) :]
+                    yield line_no, BadLine(source, line_no, NOTE_BOM, note="note")
+                if pending is not None:
+                    yield pending[0], BadLine(source, pending[0], f"invalid JSON: {pending[2]}")
+                    pending = None
+                try:
+                    obj, repairs = _parse_long_line(raw)
+                except _LongLineError as exc:
+                    if not cut:  # a stream cut inside the line is reported once, below
+                        pending = (line_no, None, str(exc), exc.is_cut)
+                    continue
+                if cut:
+                    continue
+            else:
+                if line_no == 1 and raw.startswith(UTF8_BOM):
+                    raw = raw[len(UTF8_BOM) :]
+                    yield line_no, BadLine(source, line_no, NOTE_BOM, note="note")
+                if not raw.strip():
+                    continue
+                if pending is not None:
+                    yield pending[0], BadLine(source, pending[0], f"invalid JSON: {pending[2]}")
+                    pending = None
+                try:
+                    obj, repairs = parse_json(raw)
+                except orjson.JSONDecodeError as exc:
+                    pending = (line_no, raw, str(exc), False)
+                    continue
             for repair in repairs:
                 yield line_no, BadLine(source, line_no, repair, note="note")
             if not isinstance(obj, dict):
@@ -282,42 +315,189 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                     BadLine(source, line_no, f"expected a JSON object, got {type(obj).__name__}"),
                 )
                 continue
+            n_records += 1
             yield line_no, obj
     if pending is not None:
-        bad_no, raw, reason = pending
-        torn = not cut and _is_cut(raw)
+        bad_no, raw, reason, long_cut = pending
+        torn = not cut and (long_cut if raw is None else _is_cut(raw))
         yield bad_no, BadLine(source, bad_no, f"invalid JSON: {reason}", torn=torn)
     if cut:
         yield line_no + 1, BadLine(source, line_no + 1, cut[0], torn=True)
+    changed = _changed(path, before, n_records)
+    if changed:
+        yield line_no + 1, BadLine(source, line_no + 1, changed, torn=True)
+
+
+after_read_hook: Callable[[Path], None] | None = None
+"""Called with the path once a file has been read to its end, before it is checked for
+changes (tests append to the file here to play a log that is still being written)."""
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """``(size, mtime_ns, inode)`` of ``path``, or None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def _changed(path: Path, before: tuple[int, int, int] | None, n_records: int) -> str | None:
+    """Why ``path`` is not the file that was read (it grew, shrank, was touched or replaced
+    since ``before``), with the records read; None when it is unchanged."""
+    if after_read_hook is not None:
+        after_read_hook(path)
+    after = _signature(path)
+    if after == before:
+        return None
+    if before is None or after is None:
+        what = "it appeared or disappeared"
+    elif after[0] != before[0]:
+        what = f"size {before[0]:,} -> {after[0]:,} bytes"
+    elif after[2] != before[2]:
+        what = "it was replaced by another file"
+    else:
+        what = "its modification time changed"
+    return (
+        f"{FILE_CHANGED} ({what}): {n_records:,} records read, later ones were not; a log still "
+        "being written is incomplete: ingest it again once the job writing it has finished"
+    )
+
+
+class _LongLineError(ValueError):
+    """A streamed line does not parse; ``is_cut`` when it stops inside a string or object."""
+
+    def __init__(self, reason: str, is_cut: bool) -> None:
+        super().__init__(reason)
+        self.is_cut = is_cut
+
+
+def _parse_long_line(line: _LongLine) -> tuple[Any, list[str]]:
+    """Parse a line longer than :data:`bounded.LINE_LIMIT` in bounded memory.
+
+    Raises:
+        _LongLineError: the line is not valid JSON (``is_cut`` when it was cut short).
+    """
+    try:
+        scan = bounded.scan_long_line(
+            line.chunks(), string_bytes=bounded.STREAM_STRING_BYTES, keep=bounded.KEEP_CHARS
+        )
+    except ValueError as exc:  # LongStringError, LineTooLarge
+        line.drain()
+        raise _LongLineError(f"{exc} (a line of {bounded.size_text(line.n_bytes)})", False) from exc
+    if scan.in_string:
+        raise _LongLineError(
+            f"line of {bounded.size_text(scan.n_bytes)} ends inside a string", True
+        )
+    try:
+        value, repairs = parse_json(scan.skeleton)
+    except orjson.JSONDecodeError as exc:
+        raise _LongLineError(str(exc), _is_cut(scan.skeleton)) from None
+    if bounded.REPAIR_INVALID_UTF8 in scan.repairs and NOTE_INVALID_UTF8 not in repairs:
+        repairs.append(NOTE_INVALID_UTF8)
+    if bounded.REPAIR_SURROGATE in scan.repairs and NOTE_SURROGATE not in repairs:
+        repairs.append(NOTE_SURROGATE)
+    return scan.fill(value), repairs
 
 
 _CUT_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+_CHUNK = 1 << 20
 
 
-def _lines(fh: IO[bytes], cut: list[str], compressed: bool) -> Iterator[bytes]:
-    """Lines of ``fh`` (each with its ``\\n``, the last one perhaps without).
+class _LongLine:
+    """A line longer than :data:`bounded.LINE_LIMIT`, read on demand: :meth:`chunks` gives
+    its bytes in pieces (without the line end); whatever follows the line end in the last
+    piece read is kept in :attr:`leftover` for the next line."""
+
+    def __init__(self, first: bytes, more: Callable[[], bytes]) -> None:
+        self.first = first
+        self._more = more
+        self.leftover = b""
+        self.n_bytes = 0
+        self._done = False
+
+    def chunks(self) -> Iterator[bytes]:
+        """The line's bytes, piece by piece (each at most about 1 MB), once."""
+        piece = self.first
+        self.first = b""
+        while not self._done:
+            if not piece:
+                piece = self._more()
+                if not piece:
+                    self._done = True
+                    return
+            end = piece.find(b"\n")
+            if end >= 0:
+                self.leftover = piece[end + 1 :]
+                piece = piece[:end]
+                self._done = True
+            self.n_bytes += len(piece)
+            yield piece.rstrip(b"\r") if self._done else piece
+            piece = b""
+
+    def drain(self) -> None:
+        """Skip what is left of the line (it was not read to its end)."""
+        for _ in self.chunks():
+            pass
+
+
+def _lines(fh: IO[bytes], cut: list[str], compressed: bool) -> Iterator[bytes | _LongLine]:
+    """Lines of ``fh`` (each with its ``\\n``, the last one perhaps without); a line longer
+    than :data:`bounded.LINE_LIMIT` comes as a :class:`_LongLine` to be read in pieces.
 
     A compressed stream is split here from ``read1`` chunks, so that when it ends early (a
     killed job) every complete line before the cut is kept; ``cut`` then holds why, and the
     partial line at the cut is dropped (the caller reports it as one torn record).
     """
+    limit = bounded.LINE_LIMIT
     if not compressed:
-        yield from fh
-        return
-    rest = b""
-    while True:
+        while True:
+            line = fh.readline(limit)
+            if len(line) < limit or line.endswith(b"\n"):
+                if not line:
+                    return
+                yield line
+                continue
+            long_line = _LongLine(line, lambda: fh.readline(_CHUNK))
+            yield long_line
+            long_line.drain()
+
+    def more() -> bytes:
         try:
-            chunk = fh.read1(1 << 16)  # type: ignore[attr-defined]
+            return fh.read1(_CHUNK)  # type: ignore[attr-defined]
         except _CUT_ERRORS as exc:
             cut.append(f"compressed stream ends early: {exc}")
+            return b""
+
+    parts: list[bytes] = []  # the line being read, when no chunk has ended it yet
+    n_parts = 0
+    again = b""  # what followed a long line in its last piece
+    while True:
+        chunk, again = (again, b"") if again else (more(), b"")
+        if cut:
             return
         if not chunk:
-            if rest:
-                yield rest
+            if parts:
+                yield b"".join(parts)
             return
-        *complete, rest = (rest + chunk).split(b"\n")
+        if b"\n" not in chunk:
+            parts.append(chunk)
+            n_parts += len(chunk)
+            if n_parts > limit:
+                long_line = _LongLine(b"".join(parts), more)
+                parts, n_parts = [], 0
+                yield long_line
+                long_line.drain()
+                again = long_line.leftover
+            continue
+        if parts:
+            chunk = b"".join(parts) + chunk
+            parts, n_parts = [], 0
+        *complete, rest = chunk.split(b"\n")
         for line in complete:
             yield line + b"\n"
+        if rest:
+            parts, n_parts = [rest], len(rest)
 
 
 def _read_all(fh: IO[bytes]) -> tuple[bytes, str | None]:
@@ -345,8 +525,10 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
         yield from iter_jsonl(path)
         return
     source = str(path)
+    before = _signature(path)
     with open_binary(path) as fh:
         data, stream_cut = _read_all(fh)
+    changed = _changed(path, before, 0)
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
         yield 0, BadLine(source, 0, NOTE_BOM, note="note")
@@ -371,6 +553,10 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
             )
     if cut is not None:
         yield len(elements) + 1, BadLine(source, len(elements) + 1, cut, torn=torn)
+    if changed:
+        n_objects = sum(isinstance(obj, dict) for obj in elements)
+        changed = changed.replace("0 records read", f"{n_objects:,} records read", 1)
+        yield len(elements) + 1, BadLine(source, len(elements) + 1, changed, torn=True)
 
 
 def _array_prefix(data: bytes) -> tuple[list[Any], list[str], str, bool]:
