@@ -463,6 +463,29 @@ class CoreMixin:
         """
         return self.store.delete_run(run)
 
+    def export_to(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        parquet: bool = True,
+        progress: Callable[[str], None] | None = None,
+    ) -> dict[str, Any]:
+        """Export the store to a new folder (JSONL + Parquet + manifest.json); returns the
+        manifest. See :mod:`capslice_tui.store.exchange`."""
+        from ..store.exchange import export_store
+
+        return export_store(
+            self.store.conn, self.store.path, folder, parquet=parquet, progress=progress
+        )
+
+    def import_from(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
+        """Import an export folder into this store (idempotent; labels, named slices and
+        interventions merged, conflicts reported); returns the report as a dict. See
+        :func:`capslice_tui.store.exchange.import_folder`."""
+        from ..store.exchange import import_folder
+
+        return import_folder(self.store, folder).to_dict()
+
     def run_info(self, run: str) -> dict[str, Any]:
         """One run's record with its tasks' generation settings."""
         info = self.store.get_run(run)

@@ -1,0 +1,106 @@
+"""``capslice export`` and ``capslice import``: move work between stores as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..cli import Ctx, friendly_errors, pass_ctx
+from ..render import emit_json
+
+COMMANDS = ["export_cmd", "import_cmd"]
+
+
+@click.command("export")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--no-parquet", is_flag=True, help="Write the JSONL files only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@pass_ctx
+@friendly_errors
+def export_cmd(obj: Ctx, folder: Path, no_parquet: bool, as_json: bool) -> None:
+    """Export the store to FOLDER (new or empty): runs with their settings, samples, item
+    scores, labels and their history, named slices, accepted discovery suggestions,
+    interventions (decisions, linked runs, outcomes, plans) as JSONL and Parquet, with a
+    manifest.json (capslice and schema version, rows and sha256 per file).
+
+    Read as one snapshot: safe while others write. `capslice import FOLDER` loads it into
+    another store.
+    """
+    manifest = obj.ws.export_to(folder, parquet=not no_parquet)
+    if as_json:
+        emit_json(manifest)
+        return
+    tables = manifest["tables"]
+    counts = ", ".join(f"{name} {t['rows']}" for name, t in tables.items() if t["rows"])
+    click.echo(f"exported {obj.store_path} to {folder}: {counts or 'no rows'}")
+    pq = manifest["parquet"]
+    click.echo(
+        "files: <table>.jsonl (read by import)"
+        + (" and <table>.parquet" if pq["written"] else f"; no Parquet: {pq['reason']}")
+        + f", manifest.json (schema version {manifest['schema_version']})"
+    )
+    for note in manifest["notes"]:
+        click.echo(f"note: {note}")
+
+
+def _side(side: dict[str, Any] | None) -> str:
+    if side is None:
+        return "(none)"
+    value = side.get("value", side.get("status", side.get("note")))
+    note = f" note {side['note']!r}" if side.get("note") and "value" in side else ""
+    return f"{value!r}{note} by {side.get('who') or side.get('updated_by') or '?'} at " + str(
+        side.get("at") or side.get("updated_at")
+    )
+
+
+@click.command("import")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+@friendly_errors
+def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
+    """Import an export FOLDER (from `capslice export`) into the store.
+
+    The manifest is checked first (schema version, every file present, checksums). Rows already
+    here are skipped, so importing twice changes nothing. Labels, named slices and interventions
+    on both sides are merged through their history: the side that saw the other's value and
+    changed it since wins; changed on both sides is a conflict, listed here, and the value in
+    this store is kept. Exit status 2 when there are conflicts.
+    """
+    report = obj.ws.import_from(folder)
+    if as_json:
+        emit_json(report)
+    else:
+        for name, t in report["tables"].items():
+            parts = [f"{t[k]} {k}" for k in ("added", "updated", "present", "held") if t[k]]
+            if parts:
+                click.echo(f"{name}: {', '.join(parts)}")
+        if report["changed"] == 0:
+            click.echo(f"nothing changed: everything in {folder} was already in {obj.store_path}")
+        else:
+            click.echo(
+                f"imported {folder} into {obj.store_path}: {report['changed']} row(s) written"
+            )
+        for note in report["notes"][:20]:
+            click.echo(f"note: {note}")
+        for c in report["conflicts"]:
+            if c["kind"] == "label":
+                what = f"item {c['item_id']} {c['axis']} ({c['source']} label)"
+            elif c["kind"] == "named_slice":
+                what = f"named slice {c['name']!r}"
+            else:
+                what = f"intervention #{c['id']} {c['title']!r}"
+            click.echo(
+                f"conflict: {what}: here {_side(c['here'])}, imported {_side(c['imported'])};"
+                " kept the value here",
+                err=True,
+            )
+    if report["conflicts"]:
+        click.echo(
+            f"{len(report['conflicts'])} conflict(s): changed on both sides since the export;"
+            " nothing was overwritten (set the value you want with `capslice label set`)",
+            err=True,
+        )
+        raise SystemExit(2)
