@@ -97,6 +97,9 @@ MIN_LONG_BLOCK_COPIES = 3
 MIN_BLOCK_CHARS = 20
 LONG_BLOCK_CHARS = 80
 MIN_BLOCK_WORDS = 4
+WINDOW_CHARS = 128 * 1024
+"""Characters read at each end of a longer response (:func:`window`): the classifier's work
+stays bounded on a 200 MB generation, and a loop shows at both ends."""
 
 INVALID_EXTRACTIONS = frozenset({"", "[invalid]", "[no_answer]", "[none]", "none", "null"})
 """Harness fallbacks meaning "nothing was extracted" (lower-cased, stripped)."""
@@ -186,11 +189,29 @@ class StopCut:
 # ---------------------------------------------------------------- evidence
 
 
+def window(text: str, keep: int = WINDOW_CHARS) -> str:
+    """``text`` when it has at most ``2 * keep`` characters (plus a little), else its first
+    and last ``keep`` characters around a line saying how many were skipped. A text already
+    capped at ingest (``full_chars`` attribute, ``ingest.bounded.CappedText``) and short
+    enough is returned as it is."""
+    if len(text) <= 2 * keep + 4096:
+        return text
+    skipped = len(text) - 2 * keep
+    return f"{text[:keep]}\n\n[... {skipped:,} characters not read here ...]\n\n{text[-keep:]}"
+
+
+def text_chars(text: str) -> int:
+    """Characters of the whole text: ``full_chars`` of a text capped at ingest, else its
+    length."""
+    return int(getattr(text, "full_chars", len(text)))
+
+
 def cap_evidence(
     response: str,
     max_gen_toks: int | None = None,
     n_output_tokens: int | None = None,
     finish_reason: str | None = None,
+    n_chars: int | None = None,
 ) -> str | None:
     """Evidence that the generation reached the length cap, or None.
 
@@ -198,7 +219,8 @@ def cap_evidence(
     against ``max_gen_toks``; then, with no token count, characters against
     ``CAP_CHAR_FRACTION·CHARS_PER_TOKEN·max_gen_toks`` (≈ 3.5 characters per token for English
     BPE text, a proxy from formats.md §9). Only the first two are proof of a cut; see
-    :func:`cap_is_logged`.
+    :func:`cap_is_logged`. ``n_chars``: the whole response's length when ``response`` is a
+    :func:`window` of it (default: :func:`text_chars` of ``response``).
     """
     if finish_reason is not None:
         fr = str(finish_reason).strip().lower()
@@ -212,9 +234,10 @@ def cap_evidence(
                 return f"response {n_output_tokens} tokens of max_gen_toks {max_gen_toks}"
             return None
         threshold = CAP_CHAR_FRACTION * CHARS_PER_TOKEN * max_gen_toks
-        if len(response) >= threshold:
+        length = text_chars(response) if n_chars is None else n_chars
+        if length >= threshold:
             return (
-                f"response {len(response):,} chars, about the cap of max_gen_toks {max_gen_toks} "
+                f"response {length:,} chars, about the cap of max_gen_toks {max_gen_toks} "
                 f"(~{CHARS_PER_TOKEN} chars/token)"
             )
     return None
@@ -420,16 +443,13 @@ def final_answer_evidence(text: str | None) -> str | None:
         return None
     hits = list(_FINAL_ANSWER.finditer(text))
     box = None
-    for m in _BOXED_OPEN.finditer(text):
-        depth, pos = 0, m.end() - 1
-        for pos in range(m.end() - 1, len(text)):
-            if text[pos] == "{":
-                depth += 1
-            elif text[pos] == "}":
-                depth -= 1
-                if depth == 0:
-                    box = text[m.start() : pos + 1]
-                    break
+    opens = [(m.start(), m.end() - 1) for m in _BOXED_OPEN.finditer(text)]
+    if opens:
+        closes = _brace_pairs(text)  # one pass: never quadratic on a loop of open boxes
+        for start, brace in opens:
+            close = closes.get(brace)
+            if close is not None:
+                box = text[start : close + 1]
     if box is not None:
         return box if len(box) <= 40 else box[:37] + "..."
     if hits:
@@ -437,6 +457,21 @@ def final_answer_evidence(text: str | None) -> str | None:
         shown = text[hits[-1].start() : line_end if line_end >= 0 else len(text)].strip()
         return shown if len(shown) <= 40 else shown[:37] + "..."
     return None
+
+
+_BRACE = re.compile(r"[{}]")
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """Position of each ``{`` in ``text`` that is closed -> position of its ``}``."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE.finditer(text):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
+    return pairs
 
 
 def _last_paragraph(text: str) -> str:
@@ -551,8 +586,10 @@ def classify(
     read = _short(lenient_answer) + (f" ({lenient_step})" if lenient_step else "")
     if response is None:
         return FailureMode("empty", "response is None")
-    if not response.strip():
+    if not response or response.isspace():  # never a stripped copy of a huge text
         return FailureMode("empty", f"response is blank ({len(response)} whitespace chars)")
+    n_chars = text_chars(response)
+    response = window(response)  # bounded work on a 200 MB generation
     if official_correct is None:
         official = False
     else:
@@ -578,7 +615,7 @@ def classify(
 
     signals: list[str] = []
     evidence: list[str] = []
-    cap = cap_evidence(response, max_gen_toks, n_output_tokens, finish_reason)
+    cap = cap_evidence(response, max_gen_toks, n_output_tokens, finish_reason, n_chars)
     logged_cap = cap is not None and cap_is_logged(max_gen_toks, n_output_tokens, finish_reason)
     scored = response if cut is None else response[: cut.pos]
     final = final_answer_evidence(scored)

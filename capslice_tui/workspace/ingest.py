@@ -20,6 +20,7 @@ import orjson
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
 from ..ingest import read_paths
+from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
 from ..store import Store, StoreDamaged
@@ -28,6 +29,12 @@ from .interrupt import count_records, delete_command, disarm, progress_text, res
 from .rescore import SCORE_SOURCE_HARNESS, score_sample
 
 MAX_RESPONSE_CHARS = 32_768
+"""Characters stored of a response, a reasoning trace, a question, a target and each text in
+a doc; a longer text keeps its start and end around a marker with its size and sha256
+(``ingest.bounded.cap_text``)."""
+MAX_PROMPT_CHARS = 131_072
+MAX_ANSWER_CHARS = 8_192
+"""Characters stored of an extracted answer (harness or lenient)."""
 QUESTION_FIELDS = ("input", "question", "problem", "query", "prompt")
 
 
@@ -545,32 +552,39 @@ def _sample_row(
             bench,
             rec.task,
             rec.doc_id,
-            question,
-            rec.target,
-            orjson.dumps(rec.doc, default=str).decode() if rec.doc else None,
+            cap_text(question, MAX_RESPONSE_CHARS),
+            cap_text(rec.target, MAX_RESPONSE_CHARS),
+            orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
+            if rec.doc
+            else None,
         )
         for axis, (value, rule_id) in assigned.items():
             labels.append((ihash, axis, value, rule_id))
         seen_items[ihash] = (oc, assigned)
     else:
         oc = known[0] or infer_output_constraint_from_target(rec.target or "")
-        items.setdefault(ihash, (ihash, bench, rec.task, rec.doc_id, None, rec.target, None))
+        items.setdefault(
+            ihash,
+            (ihash, bench, rec.task, rec.doc_id, None, cap_text(rec.target, MAX_RESPONSE_CHARS),
+             None),
+        )  # fmt: skip
 
     prompt_hash = None
     if rec.prompt:
-        prompt_hash = _sha(rec.prompt)
-        texts.setdefault(prompt_hash, rec.prompt)
+        prompt_hash = text_sha256(rec.prompt)
+        if prompt_hash not in texts:
+            texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
 
     response = rec.response
-    response_chars = len(response) if response is not None else None
+    response_chars = text_length(response) if response is not None else None
     response_sha = None
-    if response is not None and len(response) > MAX_RESPONSE_CHARS:
-        response_sha = _sha(response)
-        response = response[:MAX_RESPONSE_CHARS]
+    if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
+        # start and end kept around a marker; the whole text's length and hash in columns
+        response_sha = text_sha256(response)  # type: ignore[arg-type]
+        response = cap_text(response, MAX_RESPONSE_CHARS)
     reasoning = rec.reasoning
-    reasoning_chars = len(reasoning) if reasoning is not None else None
-    if reasoning is not None and len(reasoning) > MAX_RESPONSE_CHARS:
-        reasoning = reasoning[:MAX_RESPONSE_CHARS]
+    reasoning_chars = text_length(reasoning) if reasoning is not None else None
+    reasoning = cap_text(reasoning, MAX_RESPONSE_CHARS)
 
     official = rec.correct
     scored = score_sample(
@@ -605,11 +619,11 @@ def _sample_row(
         response,
         response_chars,
         response_sha,
-        scored.extracted,
+        cap_text(scored.extracted, MAX_ANSWER_CHARS),
         official,
         scored.score,
         scored.score_source,
-        scored.lenient_extracted,
+        cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
         scored.lenient,
         scored.failure_mode,
         scored.failure_reason,

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis.failure_modes import classify, ends_cut, scoring_text
+from ..analysis.failure_modes import classify, ends_cut, scoring_text, window
 from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
 from ..store import Store
 from ..store.rescore import RESCORED_COLUMNS
@@ -79,7 +79,9 @@ def score_sample(
     target = target or ""
     # a generation that ran past a stop sequence or wrote its EOS as text is scored on the
     # text before it; classify() flags the rest
-    text = scoring_text(response, until, eos_token) or ""
+    # a 200 MB generation is read at its two ends (failure_modes.window): bounded work
+    seen = window(response) if response else response
+    text = scoring_text(seen, until, eos_token) or ""
     if official is not None:
         sample_score, source = float(official), SCORE_SOURCE_HARNESS
     else:
@@ -93,8 +95,8 @@ def score_sample(
         lenient_answer, lenient_ok = extracted, True
         # ran past a stop (the answer of the text before it), or the harness's filter kept the
         # whole response (filter "none"): extract the answer itself, never store the response
-        whole = extracted is not None and extracted.strip() == (response or "").strip()
-        if text != (response or "") or whole:
+        whole = extracted is not None and extracted.strip() == (seen or "").strip()
+        if text != (seen or "") or whole:
             lenient_answer = extract_lenient(text, output_constraint) or (
                 None if whole else extracted
             )
