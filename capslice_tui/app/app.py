@@ -87,6 +87,9 @@ class CapsliceApp(App):
         Binding("h", "help", "Help", show=False, id="app.help-h"),
         Binding("m", "menu", "Menu", id="app.menu"),
         Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
+        # Inputs take every printable key (``?``, ``b``, ``q``); these work while typing.
+        Binding("f1", "help", "Help", show=False, priority=True, id="app.help-f1"),
+        Binding("ctrl+b", "back_anywhere", "Back", show=False, priority=True, id="app.back"),
     ]
 
     def __init__(
@@ -106,10 +109,36 @@ class CapsliceApp(App):
         # The renderer is a class attribute of ScrollBar (Textual's documented hook): set it
         # for this app's mode each time an app is built, so one process can run both modes.
         ScrollBar.renderer = AsciiScrollBarRender if self.ascii_console else ScrollBarRender
+        self.keymap_problems: list[str] = []
+        self._load_keymap()
+
+    def _load_keymap(self) -> None:
+        """Apply the user's keymap file (see :mod:`capslice_tui.app.keys`); its problems are
+        shown once the app is up. The screen modules are imported (to learn every binding id)
+        only when such a file exists."""
+        from .keys import binding_ids, keymap_path, load_keymap, screen_classes
+
+        path, named = keymap_path()
+        if not named and not path.exists():
+            return
+        known = binding_ids([type(self), *screen_classes()])
+        keymap, self.keymap_problems = load_keymap(path, known)
+        if keymap:
+            self.set_keymap(keymap)
+
+    def get_driver_class(self) -> Any:
+        """Textual's driver, reading input with :class:`~capslice_tui.app.keys.KeySafeParser`
+        (unknown escape sequences never reach an input as typed characters)."""
+        from .keys import use_key_safe_parser
+
+        use_key_safe_parser()
+        return super().get_driver_class()
 
     def on_mount(self) -> None:
         # capslice.tcss keys every console-mode rule (ascii borders) on this class.
         self.set_class(self.ascii_console, "-ascii")
+        for problem in self.keymap_problems:
+            self.notify(problem, title="keymap", severity="warning", timeout=15, markup=False)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters (``NO_COLOR`` monochrome...), plus the ASCII marker filter in
@@ -145,6 +174,18 @@ class CapsliceApp(App):
 
     def get_default_screen(self) -> Screen:
         return RunsScreen()
+
+    def action_back_anywhere(self) -> None:
+        """ctrl+b: what ``b``/Escape do on the current screen (back, or cancel a dialog or a
+        prompt), also while an input has the focus; never quits."""
+        screen = self.screen
+        for name in ("action_back", "action_cancel"):
+            action = getattr(screen, name, None)
+            if callable(action):
+                action()
+                return
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
 
     def action_back_or_quit(self) -> None:
         """Go back one screen; on the start screen, quit."""
@@ -200,21 +241,25 @@ class CapsliceApp(App):
             self.push_screen(MenuScreen(NAVIGATION))
 
     def open_navigation(self, entry: NavEntry) -> None:
-        """Open a navigation entry's screen on top of the start screen.
+        """Open a navigation entry's screen on top of the screen the menu was opened from.
 
-        The stack is first popped back to the start screen, so menu walks never pile screens
-        up (``q`` from any menu-opened screen returns to the runs screen, a second ``q``
-        quits). An entry whose factory is ``None`` only returns to the start screen.
+        The back stack is kept: ``q``/``b`` from the new screen return to where the menu was
+        opened (a compare, a slice...). Opening a screen of the kind already on top replaces
+        it rather than stacking a copy. An entry whose factory is ``None`` (the start screen)
+        pops back to the start screen.
         """
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory)
         except Exception as exc:  # a broken entry must not take the app down
             self.notify(f"cannot open {entry.label}: {exc}", severity="error", markup=False)
             return
-        while len(self.screen_stack) > 1:
+        if screen is None:
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            return
+        if len(self.screen_stack) > 1 and type(self.screen) is type(screen):
             self.pop_screen()
-        if screen is not None:
-            self.push_screen(screen)
+        self.push_screen(screen)
 
 
 def make_app(

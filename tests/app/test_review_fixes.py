@@ -109,7 +109,10 @@ async def test_interventions_accept_confirms_link_evaluates_escape_closes_prompt
         rec = ws.store.get_intervention(1)
         assert rec["status"] == "accepted" and rec["decision_reason"] == "go ahead"
 
-        await pilot.press("l", *"cand", "enter")
+        await pilot.press("l")  # the result run is chosen from a list, not typed
+        await settle(app, pilot)
+        assert app.screen.names[0] == "cand"  # type: ignore[attr-defined]
+        await pilot.press("enter")
         await settle(app, pilot)
         rec = ws.store.get_intervention(1)
         assert rec["status"] == "evaluated" and rec["result_run"] == "cand"

@@ -154,7 +154,9 @@ class InterventionsScreen(CapsliceScreen):
     HELP_LEGEND = (
         "status: proposed / accepted / running / evaluated / rejected",
         "a: accept (optional note, then y to confirm); x: reject (a reason is required)",
-        "l: link the result run (the model trained with the data) and evaluate it",
+        "n: record a new intervention (a form: title, hypothesis, slices)",
+        "l: link the result run (the model trained with the data), chosen from the stored "
+        "runs, and evaluate it",
         "e: re-evaluate; verdict: confirmed / refuted / harmful / inconclusive /",
         "  unmeasurable (no control slice, or the evaluation changed)",
         "DiD: target change minus control change; confirmed needs it above 0",
@@ -167,6 +169,7 @@ class InterventionsScreen(CapsliceScreen):
         Binding("a", "accept", "Accept", id="intervention-accept"),
         Binding("x", "reject", "Reject", id="intervention-reject"),
         Binding("l", "link", "Link", id="intervention-link", tooltip="Link the result run"),
+        Binding("n", "new", "New", id="intervention-new", tooltip="Record a new intervention"),
         Binding("e", "evaluate", "Eval", id="intervention-evaluate"),
         Binding("j", "scroll_detail(3)", "Detail down", show=False, id="intervention-detail-down"),
         Binding("k", "scroll_detail(-3)", "Detail up", show=False, id="intervention-detail-up"),
@@ -184,17 +187,17 @@ class InterventionsScreen(CapsliceScreen):
             self.detail = detail
             self.done = done
 
-    def __init__(self) -> None:
+    def __init__(self, selected: int | None = None) -> None:
         super().__init__()
         self.items: list[dict[str, Any]] = []
-        self.selected: int | None = None
+        self.selected: int | None = selected
         self.detail: dict[str, Any] | None = None
         self.prompting: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            "Interventions · a accept · x reject · l link run · e eval · j/k detail",
+            "Interventions · n new · a accept · x reject · l link run · e eval · j/k",
             id="title",
             markup=False,
         )
@@ -267,7 +270,7 @@ class InterventionsScreen(CapsliceScreen):
         self.query_one("#detail", Static).update(
             detail_text(self.detail)
             if self.detail
-            else "No intervention yet: use `capslice intervention new`."
+            else "No intervention yet: n records one (or `capslice intervention new`)."
         )
         if changed:
             self.query_one("#intervention-detail", VerticalScroll).scroll_home(animate=False)
@@ -304,7 +307,47 @@ class InterventionsScreen(CapsliceScreen):
                 " accept it (a) before linking a result run"
             )
             return
-        self._open_prompt("link")
+        if self.detail is None:
+            self.set_status("no intervention selected")
+            return
+        from .run_picker import RunPickerScreen
+
+        rec = self.detail
+        name = intervention_name(rec)
+
+        def chosen(run: str | None) -> None:
+            if run:
+                self.set_status(f"linking {run} to {name}…")
+                self.load("link", run)
+            else:
+                self.set_status(f"{name}: no run linked")
+
+        self.app.push_screen(
+            RunPickerScreen(
+                f"result run for {name} (baseline {rec['baseline_run']}) · Enter links + evaluates",
+                exclude=(str(rec["baseline_run"]),),
+            ),
+            chosen,
+        )
+
+    def action_new(self) -> None:
+        """Open the new-intervention form (baseline and benchmark of the selected one
+        pre-filled); the new one is selected when it is saved."""
+        from .intervention_new import InterventionFormScreen
+
+        rec = self.detail or {}
+
+        def saved(new_id: int | None) -> None:
+            if new_id is not None:
+                self.selected = int(new_id)
+                self.load()
+
+        self.app.push_screen(
+            InterventionFormScreen(
+                str(rec.get("baseline_run") or ""), str(rec.get("benchmark") or "")
+            ),
+            saved,
+        )
 
     def action_evaluate(self) -> None:
         self.load("evaluate")

@@ -78,6 +78,8 @@ class PlanScreen(CapsliceScreen):
         "boost/skip lines: which weak slices the plan acts on, and why",
         "data is boosted only when the diagnosis says data (the CLI's --force overrides)",
         "! lines: warnings; check ...: possible non-data causes",
+        "after a plan (the table has the focus): x exports it (megatron, yaml, json, md) to a "
+        "file; n records an intervention with it attached; Tab back to the fields re-plans",
     )
     # Inputs swallow plain keys, so the footer shows the keys that still work while typing.
     BINDINGS = [
@@ -86,6 +88,14 @@ class PlanScreen(CapsliceScreen):
         Binding("escape", "back", "Back", id="plan.back"),
         Binding("tab", "app.focus_next", "Next field", id="plan.next-field"),
         Binding("enter", "plan", "Plan", show=False, id="plan.enter"),
+        Binding("x", "export", "Export", id="plan.export", tooltip="Write the mixture to a file"),
+        Binding(
+            "n",
+            "new_intervention",
+            "Intervention",
+            id="plan.intervention",
+            tooltip="Record an intervention with this plan attached",
+        ),
     ]
 
     class Planned(Message):
@@ -160,9 +170,48 @@ class PlanScreen(CapsliceScreen):
                                 cell(f"{c.epochs:.2f}"), cell(note, 14)]))  # fmt: skip
         self.query_one(ResultTable).set_rows(rows)
         self.query_one("#notes", Static).update(Text(plan_notes(self.plan)))
-        self.set_status(f"{len(self.plan.boosted)} boosted of {len(self.plan.cells)} cells")
+        self.set_status(
+            f"{len(self.plan.boosted)} boosted of {len(self.plan.cells)} cells"
+            " · x: export · n: intervention"
+        )
         if rows:
             self._trace(rows[0][0])
+        # Off the inputs, so x and n are commands, not text typed into a field.
+        self.query_one(ResultTable).focus()
+
+    def action_export(self) -> None:
+        """Open the export form for the plan on screen (megatron, yaml, json or md)."""
+        if self.plan is None:
+            self.set_status("plan first (Enter in a field), then x exports it")
+            return
+        from .plan_export import PlanExportScreen
+
+        def written(path: Any) -> None:
+            if path is not None:
+                self.set_status(f"wrote {path}")
+                self.notify(f"plan written: {path}", markup=False)
+
+        baseline = self.plan.baseline or self.query_one("#baseline", Input).value.strip()
+        self.app.push_screen(PlanExportScreen(self.plan, str(baseline)), written)
+
+    def action_new_intervention(self) -> None:
+        """Record an intervention with the plan on screen attached (baseline and benchmark
+        pre-filled); when saved, the interventions screen opens on it."""
+        if self.plan is None:
+            self.set_status("plan first (Enter in a field), then n records an intervention")
+            return
+        from .intervention_new import InterventionFormScreen
+        from .interventions import InterventionsScreen
+
+        def saved(new_id: Any) -> None:
+            if new_id is not None:
+                self.app.push_screen(InterventionsScreen(selected=int(new_id)))
+
+        benchmark = self.query_one("#benchmark", Input).value.strip()
+        baseline = self.plan.baseline or self.query_one("#baseline", Input).value.strip()
+        self.app.push_screen(
+            InterventionFormScreen(str(baseline), benchmark, plan=self.plan), saved
+        )
 
     @on(DataTable.RowHighlighted, "#cells")
     def pick(self, event: DataTable.RowHighlighted) -> None:
