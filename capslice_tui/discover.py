@@ -1370,7 +1370,8 @@ def find_slices(
             out["relation"] = f"restates {out['restates']}" if out["restates"] else "new"
         return out
 
-    novel, restating = [], []
+    novel: list[Any] = []
+    restating: list[Any] = []
     for i, members in kept:
         nov = novelty(members)
         (restating if nov["restates"] else novel).append((i, nov))

@@ -238,8 +238,9 @@ def fit_widths(widths: Sequence[int], text: Sequence[bool], width: int) -> list[
     while remaining:
         share = budget // len(remaining)
         i = remaining.pop(0)
-        caps[i] = max(floors[i], min(widths[i], share))
-        budget -= caps[i]
+        cap = max(floors[i], min(widths[i], share))
+        caps[i] = cap
+        budget -= cap
     return caps
 
 

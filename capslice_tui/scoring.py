@@ -482,9 +482,9 @@ def _statements_from_end(text: str) -> Iterator[_Statement]:
         if pos >= next_start:
             continue  # inside the prefix of a statement already read
         for start in range(max(0, pos - back), pos + 1):
-            hit = pattern.match(text, start)
-            if hit:
-                yield _Statement(start, hit.group(0), text[hit.end() : next_start])
+            matched = pattern.match(text, start)
+            if matched:
+                yield _Statement(start, matched.group(0), text[matched.end() : next_start])
                 next_start = start
                 break
 
@@ -1287,7 +1287,7 @@ def infer_output_constraint_from_target(target: str | None) -> str:
         return "bracket_sequence"
     if _LATEX_HINT_RE.search(text):
         return "boxed_expression"
-    words = text.split()
-    if len(words) >= 2 and all(word.isalpha() and word.islower() for word in words):
+    tokens = text.split()
+    if len(tokens) >= 2 and all(word.isalpha() and word.islower() for word in tokens):
         return "word_list"
     return "free_text"

@@ -301,7 +301,7 @@ class StoreBase:
             raise StoreDamaged(damage_message(self.path, "; ".join(problems[:2])))
         self._write_checked = True
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Run a read query; rows index by name (``row["task"]``) and by position.
 
         Raises:

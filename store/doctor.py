@@ -46,7 +46,9 @@ def _open_ro(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _try(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> tuple[list[Any], str | None]:
+def _try(
+    conn: sqlite3.Connection, sql: str, params: tuple[Any, ...] = ()
+) -> tuple[list[Any], str | None]:
     """Rows of a query, or ``([], error text)`` when it fails (a damaged page)."""
     try:
         return conn.execute(sql, params).fetchall(), None

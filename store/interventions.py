@@ -122,6 +122,8 @@ class InterventionsMixin(StoreBase):
                 f"VALUES ({', '.join('?' for _ in cols)})",
                 params,
             )
+            if cur.lastrowid is None:  # sqlite3 sets it after every INSERT
+                raise RuntimeError("storing the intervention returned no row id")
             new_id = int(cur.lastrowid)
             for key, value in values.items():
                 if value is None or key == "plan" or (key == "plan_forced" and not value):

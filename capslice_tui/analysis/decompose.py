@@ -937,7 +937,7 @@ def significant_slices(
                 if p_par >= nest_alpha:
                     drop_note.setdefault(
                         pi,
-                        f"explained by child {label(i)}: the rest of the slice is not worse "
+                        f"explained by child {label(int(i))}: the rest of the slice is not worse "
                         f"than outside it (p={p_par:.3g})",
                     )
     kept = [make(int(i)) for i in sig_idx if int(i) not in drop_note]
@@ -1181,7 +1181,7 @@ def paired_slices(
     adjusted = adjust(results, list(range(len(found))), q=q)
     n_tested = adjusted[0].n_tested if adjusted else 0
     masks: dict[str, np.ndarray] = {}
-    rows = []
+    rows: list[list[Any]] = []
     for (preds, aliases, idx), adj in zip(found, adjusted, strict=True):
         mask = np.zeros(m, dtype=bool)
         mask[idx] = True

@@ -138,7 +138,7 @@ def open_binary(path: Path) -> IO[bytes]:
     """
     raw = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
     if raw.peek(2)[:2] in UTF16_BOMS:
-        return io.BufferedReader(_Utf16AsUtf8(raw))
+        return io.BufferedReader(_Utf16AsUtf8(raw))  # type: ignore[arg-type]
     return raw  # type: ignore[return-value]
 
 
@@ -318,8 +318,8 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
             n_records += 1
             yield line_no, obj
     if pending is not None:
-        bad_no, raw, reason, long_cut = pending
-        torn = not cut and (long_cut if raw is None else _is_cut(raw))
+        bad_no, bad_raw, reason, long_cut = pending
+        torn = not cut and (long_cut if bad_raw is None else _is_cut(bad_raw))
         yield bad_no, BadLine(source, bad_no, f"invalid JSON: {reason}", torn=torn)
     if cut:
         yield line_no + 1, BadLine(source, line_no + 1, cut[0], torn=True)

@@ -490,7 +490,7 @@ def describe_mapping(
         parts.append(f"response: <system>.{response}")
         if extracted:
             parts.append(f"extracted answer: <system>.{extracted}")
-        roles = ("target", "prompt", "task", "benchmark")
+        roles: tuple[str, ...] = ("target", "prompt", "task", "benchmark")
     else:
         roles = ("correct", "response", "target", "prompt", "task", "benchmark", "extracted")
         roles += ("filter", "finish_reason", "n_output_tokens", "system")

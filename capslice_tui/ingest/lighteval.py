@@ -206,7 +206,7 @@ def _row_records(
         stops = doc.get("stop_sequences")
         if config.until is None and isinstance(stops, list):
             config.until = [str(s) for s in stops]
-        item = {"query": query} if isinstance(query, str) else {}
+        item: dict[str, Any] = {"query": query} if isinstance(query, str) else {}
         specific = doc.get("specific")
         if isinstance(specific, dict):
             item.update({k: v for k, v in specific.items() if isinstance(v, (str, int, float))})
@@ -233,7 +233,7 @@ def _row_records(
             item.update({k: v for k, v in specifics.items() if isinstance(v, (str, int, float))})
     if len(golds) > 1:  # every accepted answer is kept with the item; the first is the target
         item["golds"] = golds
-    base = {
+    base: dict[str, Any] = {
         "task": task,
         "doc_id": doc_id,
         "benchmark": _benchmark(task),

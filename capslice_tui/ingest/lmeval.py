@@ -398,7 +398,7 @@ def convert_line(
                 source_line=line_no,
             )
         ]
-    base = {
+    base: dict[str, Any] = {
         "task": task,
         "doc_id": doc_id,
         "filter": filter_name,
@@ -419,7 +419,7 @@ def convert_line(
         best = max(range(len(scores)), key=scores.__getitem__)
         continuations = [s if isinstance(s, str) else None for s in seconds]
         response = (
-            continuations[best].strip()
+            (continuations[best] or "").strip()
             if best < len(continuations) and continuations[best]
             else None
         )
@@ -429,7 +429,7 @@ def convert_line(
             else None
         )
         if index is not None and 0 <= index < len(continuations) and continuations[index]:
-            target_text = continuations[index].strip()
+            target_text = (continuations[index] or "").strip()
         acc = metrics.get("acc", correct)
         return [
             SampleRecord(

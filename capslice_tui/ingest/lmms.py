@@ -72,7 +72,7 @@ def normalize_line(line: dict[str, Any]) -> dict[str, Any]:
     again; ``input`` -> ``arguments.gen_args_0.arg_0``.
     """
     out = dict(line)
-    filtered = out.get("filtered_resps")
+    filtered: Any = out.get("filtered_resps")
     resps = out.get("resps")
     if resps is None:
         if _flat_strings(filtered):

@@ -208,7 +208,7 @@ def _read_dataset(
         keys = sorted(doc, key=lambda k: int(k) if str(k).isdigit() else 10**12)
         predictions.extend((path, int(k) + 1 if str(k).isdigit() else 0, doc[k]) for k in keys)
     benchmark = _benchmark(dataset)
-    grouped_details = bool(details) and isinstance(_correct_of(details[0]), list)
+    grouped_details = bool(details and isinstance(_correct_of(details[0]), list))
     position = 0
     if grouped_details and details is not None:
         for item_index, detail in enumerate(details):

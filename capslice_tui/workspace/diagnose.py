@@ -11,7 +11,8 @@ import numpy as np
 
 from ..analysis.compare import adjust, check_comparable, paired_compare
 from ..store import AXES, Store
-from .core import UNLABELLED, parse_by
+from ..store.samples import UNLABELLED
+from .core import parse_by
 
 MARK_WORSE = "worse*"
 MARK_BETTER = "better*"
@@ -404,7 +405,7 @@ def _mode_counts(modes: np.ndarray) -> dict[str, int]:
 
 def _per_item(
     item: np.ndarray, score: np.ndarray, modes: np.ndarray, labels: dict[str, np.ndarray]
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Collapse sample rows to item rows: n, c, dominant failing mode, labels."""
     uniq, first, inv = np.unique(item, return_index=True, return_inverse=True)
     n = np.bincount(inv).astype(float)

@@ -133,7 +133,7 @@ class FiltersMixin:
         Raises:
             NotFound: an unknown run. ValueError: neither run logged ``filter_name``.
         """
-        uses = []
+        uses: list[FilterUse | None] = []
         for run in (base, cand):
             try:
                 uses.append(filter_use(self.store, run, filter_name, benchmark))

@@ -167,7 +167,7 @@ class PlanMixin:
         """
         import numpy as np
 
-        from .core import UNLABELLED
+        from ..store.samples import UNLABELLED
         from .diagnose import align_runs
 
         run = self.store.get_run(baseline)
@@ -313,7 +313,7 @@ class PlanMixin:
         Raises:
             NotFound: unknown run. ValueError: the run has no items in ``benchmark``.
         """
-        from .core import UNLABELLED
+        from ..store.samples import UNLABELLED
 
         run_id = self.store.get_run(run)["id"]
         rows = self.store.slice_rows(run_id, benchmark=benchmark)

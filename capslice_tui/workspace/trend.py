@@ -211,7 +211,7 @@ class TrendMixin:
             ]
             series.append(TrendSeries(keys[key], points))
         overall = TrendSeries({"all": "ALL"}, [t.overall for t in tables])
-        for s in [overall, *series]:
-            warnings += _comparability(s.label, s.points)
+        for one in [overall, *series]:
+            warnings += _comparability(one.label, one.points)
         methods = sorted({p.method for s in [overall, *series] for p in s.points if p})
         return Trend(order, tables[0].by, benchmark, average, overall, series, warnings, methods)

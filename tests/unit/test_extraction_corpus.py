@@ -11,7 +11,6 @@ path.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
@@ -297,41 +296,32 @@ def test_strict_still_takes_the_harness_reading() -> None:
     assert extract_lenient(recited, FN) == "18"
 
 
-@pytest.mark.parametrize(
-    "response",
-    [
-        "answer: " * 512,
-        "(" * 4096,
-        "1," * 2048,
-        "$" * 4096,
-        "\\boxed{" * 585,
-        "#### " * 819,
-        "9{,}" * 1024,
-        "The answer is " + "x" * 4082,
-        "答案：" * 1365,
-    ],
-    ids=[
-        "answers",
-        "parens",
-        "commas",
-        "dollars",
-        "boxes",
-        "hashes",
-        "latex-commas",
-        "long-tail",
-        "cjk",
-    ],
-)
-def test_adversarial_4kb_responses_are_fast(response: str) -> None:
-    """No catastrophic backtracking: every cascade reads a hostile 4 KB text in under 50 ms of
-    CPU time (measured at most ~10 ms, for 1,365 empty '答案：' statements; best of 3)."""
-    for constraint in (OL, FN, BOX, "yes_no", "free_text"):
-        best = float("inf")
-        for _ in range(3):
-            start = time.process_time()
-            extract_lenient(response, constraint)
-            best = min(best, time.process_time() - start)
-        assert best < 0.05, constraint
+# Hostile 4 KB texts (runs of what the extraction patterns look for) and what the numeric and
+# boxed cascades read from them; benchmarks/extraction_adversarial.py prints the CPU time each
+# cascade takes on them (the budget is 50 ms; no catastrophic backtracking).
+ADVERSARIAL = {
+    "answers": ("answer: " * 512, None, None),
+    "parens": ("(" * 4096, None, None),
+    "commas": ("1," * 2048, "1", "1"),
+    "dollars": ("$" * 4096, None, None),
+    "boxes": ("\\boxed{" * 585, None, None),
+    "hashes": ("#### " * 819, None, None),
+    "latex-commas": ("9{,}" * 1024, "9", "9"),
+    "long-tail": ("The answer is " + "x" * 4082, None, "x" * 4082),
+    "cjk": ("答案：" * 1365, None, None),
+}
+
+
+@pytest.mark.parametrize("name", list(ADVERSARIAL))
+def test_adversarial_4kb_responses_are_read(name: str) -> None:
+    """Every cascade reads a hostile 4 KB text to an answer or to nothing: the number and the
+    boxed expression it holds, and never text the response does not contain."""
+    response, number, boxed = ADVERSARIAL[name]
+    assert extract_lenient(response, FN) == number
+    assert extract_lenient(response, BOX) == boxed
+    for constraint in (OL, "yes_no", "free_text"):
+        found = extract_lenient(response, constraint)
+        assert found is None or (found and found in response), constraint
 
 
 # ---------------------------------------------------------------- the ext-* cases, ingested

@@ -305,7 +305,7 @@ def test_busy_timeout_option_and_environment(tmp_path: Path, monkeypatch: pytest
         t0 = time.monotonic()
         with pytest.raises(StoreBusy, match=r"waited 0\.5 s"), waiter.write():
             pass
-        assert time.monotonic() - t0 < 5
+        assert time.monotonic() - t0 >= 0.4  # it waited (about) the timeout before giving up
     monkeypatch.setenv("CAPSLICE_BUSY_TIMEOUT", "soon")
     with pytest.raises(StoreError, match="CAPSLICE_BUSY_TIMEOUT='soon'"):
         Store(path)
