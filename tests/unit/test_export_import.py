@@ -1,0 +1,258 @@
+"""``capslice export`` / ``import``: a copy reproduces every listing, a second import changes
+nothing, labels changed on both sides are reported as conflicts, bad folders are refused."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from capslice_tui.store.exchange import TABLES
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+from capslice_tui.workspace import Workspace
+from capslice_tui.workspace.demo import sample_data_dir
+
+DEMO_RUNS = (("bbh-base", "bbh", 100_000), ("math-base", "math", 100_000))
+
+
+def cli(store: Path, *args: str, user: str = "tester", code: int = 0) -> str:
+    result = CliRunner().invoke(
+        main, ["--store", str(store), *args], env={"CAPSLICE_USER": user, "NO_COLOR": "1"}
+    )
+    assert result.exit_code == code, f"capslice {' '.join(args)}: {result.output}"
+    return result.output if code else result.stdout
+
+
+def cli_json(store: Path, *args: str) -> object:
+    return json.loads(cli(store, *args, "--format", "json"))
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two demo runs (greedy BBH, sampled math) plus hand work: labels with notes by two
+    annotators and an undo, a named slice from an accepted suggestion labelled with a note,
+    and interventions with decisions (one accepted and started, one rejected)."""
+    path = tmp_path_factory.mktemp("src") / "src.db"
+    ws = Workspace(path)
+    root = sample_data_dir() / "lm_eval"
+    for name, bench, step in DEMO_RUNS:
+        ws.ingest([root / name], run=name, benchmark=bench, step=step)
+    run = ws.store.get_run("math-base")
+    items = [r[0] for r in ws.store.query("SELECT id FROM items ORDER BY id LIMIT 12")]
+    ws.label_items(items[:3], {"task_type": "geometry"}, who="alice", note="alice's note")
+    ws.label_items(items[:2], {"task_type": "number_theory"}, who="bob", note="bob's note")
+    ws.label_items(items[3:5], {"solving_operation": "casework"}, who="bob")
+    ws.undo_labels(None, who="bob")  # bob's last action (the 'oops' labels)
+    [sid] = ws.store.save_suggestions(
+        run["id"],
+        {"k": 4},
+        ["a note"],
+        [(0, {"size": 4, "top_terms": ["x"]}, items[5:9])],
+        who="carol",
+    )
+    ws.store.save_suggestions(run["id"], {"k": 4}, [], [(1, {"size": 2}, items[9:11])])
+    cli(path, "label", "accept", str(sid), "--name", "cluster-a", "--note", "found by carol")
+    cli(path, "label", "set", "--slice", "cluster-a", "--axis", "background_condition",
+        "--value", "world_knowledge", "--note", "checked", user="dave")  # fmt: skip
+    for title in ("boost math", "drop noise"):
+        cli(path, "intervention", "new", "--title", title, "--hypothesis", "more data helps",
+            "--baseline", "math-base", "--target", "task_type=geometry",
+            "--control", "task_type=number_theory")  # fmt: skip
+    cli(path, "intervention", "accept", "1", "--reason", "worth a try", "--user", "erin")
+    cli(path, "intervention", "start", "1", "--user", "erin")
+    cli(path, "intervention", "reject", "2", "--reason", "too costly", "--user", "frank")
+    return path
+
+
+LISTINGS = [
+    ("runs",),
+    ("runs", "--average", "macro"),
+    ("label", "slices"),
+    ("label", "history", "--limit", "100000"),
+    ("label", "history", "--actions", "--limit", "1000"),
+    ("label", "show", "--slice", "cluster-a"),
+    ("label", "show", "--item", "1"),
+    ("label", "show", "--item", "4"),
+    ("intervention", "list"),
+    ("intervention", "show", "1"),
+    ("intervention", "show", "2"),
+    *(
+        (cmd, "--run", run, *args)
+        for run, _, _ in DEMO_RUNS
+        for cmd, *args in (
+            ("slices", "--by", "task"),
+            ("slices", "--by", "task_type"),
+            ("slices", "--by", "background_condition,task_type"),
+            ("samples", "--limit", "100000"),
+        )
+    ),
+]
+
+
+def listings(store: Path) -> dict[str, object]:
+    return {" ".join(args): cli_json(store, *args) for args in LISTINGS}
+
+
+def test_export_then_import_into_an_empty_store_reproduces_every_listing(source, tmp_path):
+    folder = tmp_path / "export"
+    out = cli(source, "export", str(folder))
+    assert "named_slices 1" in out and "<table>.parquet" in out
+    manifest = orjson.loads((folder / "manifest.json").read_bytes())
+    assert manifest["schema_version"] == len(manifest["migrations"]) > 1
+    assert manifest["tables"]["suggestions"]["rows"] == 1  # the accepted one only
+    assert manifest["tables"]["interventions"]["rows"] == 2
+    import pyarrow.parquet as pq
+
+    for spec in TABLES:
+        entry = manifest["tables"][spec.name]
+        assert pq.read_metadata(folder / entry["parquet"]["file"]).num_rows == entry["rows"]
+    copy = tmp_path / "copy.db"
+    imported = cli(copy, "import", str(folder))
+    assert "samples: 6368 added" in imported, imported
+    assert listings(copy) == listings(source)
+
+
+def test_a_second_import_changes_nothing_and_says_so(source, tmp_path):
+    folder = tmp_path / "export"
+    cli(source, "export", str(folder))
+    copy = tmp_path / "copy.db"
+    cli(copy, "import", str(folder))
+    before = listings(copy)
+    out = cli(copy, "import", str(folder))
+    assert "nothing changed" in out and "added" not in out
+    report = json.loads(cli(copy, "import", str(folder), "--json"))
+    assert report["changed"] == 0 and report["conflicts"] == []
+    assert listings(copy) == before
+
+
+def test_labels_changed_on_both_sides_are_a_conflict_and_one_side_changes_are_merged(
+    source, tmp_path
+):
+    a = tmp_path / "a.db"
+    shutil.copy(source, a)
+    first = tmp_path / "first"
+    cli(a, "export", str(first))
+    b = tmp_path / "b.db"
+    cli(b, "import", str(first))
+    # since the export: both label item 7 differently; only A labels item 8 and clears item 1;
+    # only B relabels item 2
+    cli(a, "label", "set", "--items", "7", "--axis", "task_type", "--value", "algebra", user="ann")
+    cli(
+        b,
+        "label",
+        "set",
+        "--items",
+        "7",
+        "--axis",
+        "task_type",
+        "--value",
+        "prealgebra",
+        user="ben",
+    )
+    cli(
+        a,
+        "label",
+        "set",
+        "--items",
+        "8",
+        "--axis",
+        "task_type",
+        "--value",
+        "precalculus",
+        user="ann",
+    )
+    cli(a, "label", "set", "--items", "1", "--axis", "task_type", "--clear", user="ann")
+    cli(
+        b,
+        "label",
+        "set",
+        "--items",
+        "2",
+        "--axis",
+        "task_type",
+        "--value",
+        "counting_probability",
+        user="ben",
+    )
+    second = tmp_path / "second"
+    cli(a, "export", str(second))
+    result = CliRunner().invoke(main, ["--store", str(b), "import", str(second)])
+    assert result.exit_code == 2, result.output
+    assert "conflict: item 7 task_type (hand label): here 'prealgebra'" in result.output
+    assert "imported 'algebra'" in result.output and "kept the value here" in result.output
+    ws = Workspace(b)
+
+    def hand(item: int) -> str | None:
+        rows = [r for r in ws.store.item_labels(item) if r["axis"] == "task_type"]
+        return next((r["value"] for r in rows if r["source"] == "hand"), None)
+
+    assert hand(7) == "prealgebra"  # not overwritten
+    assert hand(8) == "precalculus"  # A's change merged
+    assert hand(1) is None  # A's clear merged
+    assert hand(2) == "counting_probability"  # B's own later change kept, no conflict
+    report = json.loads(
+        CliRunner().invoke(main, ["--store", str(b), "import", str(second), "--json"]).stdout
+    )
+    assert report["changed"] == 0
+    assert [(c["kind"], c["item_id"]) for c in report["conflicts"]] == [("label", 7)]
+    # effective labels follow the merged hand labels (slices read them)
+    axes = ws.store.query("SELECT task_type FROM item_axes WHERE item_id = 8")
+    assert axes[0][0] == "precalculus"
+
+
+def test_import_into_a_store_with_other_work_maps_ids_by_content(source, tmp_path):
+    other = tmp_path / "other.db"
+    ws = Workspace(other)
+    ws.ingest([sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math")
+    ws.store.create_named_slice("mine", [5, 6], who="zed")
+    folder = tmp_path / "export"
+    cli(source, "export", str(folder))
+    report = json.loads(cli(other, "import", str(folder), "--json"))
+    assert report["tables"]["samples"]["present"] == 5888  # math-base was already here
+    names = {s["name"] for s in cli_json(other, "label", "slices")}
+    assert names == {"mine", "cluster-a"}
+    src = cli_json(source, "label", "show", "--slice", "cluster-a")
+    dst = cli_json(other, "label", "show", "--slice", "cluster-a")
+
+    def hashes(store: Path, ids: list[int]) -> set[str]:
+        s = Workspace(store).store
+        return {s.query("SELECT item_hash FROM items WHERE id = ?", (i,))[0][0] for i in ids}
+
+    assert hashes(other, dst["item_ids"]) == hashes(source, src["item_ids"])
+    assert json.loads(cli(other, "import", str(folder), "--json"))["changed"] == 0
+
+
+def test_a_bad_export_folder_is_refused_naming_the_file(source, tmp_path):
+    folder = tmp_path / "export"
+    cli(source, "export", str(folder), "--no-parquet")
+    target = tmp_path / "t.db"
+    manifest_path = folder / "manifest.json"
+    manifest = orjson.loads(manifest_path.read_bytes())
+
+    def refused(text: str) -> str:
+        out = cli(target, "import", str(folder), code=1)
+        assert text in out, out
+        return out
+
+    newer = {**manifest, "migrations": [*manifest["migrations"], "0999_from_the_future"]}
+    manifest_path.write_bytes(orjson.dumps(newer))
+    refused("written by a newer capslice")
+    manifest_path.write_bytes(orjson.dumps(manifest))
+    labels = folder / "labels.jsonl"
+    original = labels.read_bytes()
+    labels.write_bytes(original.replace(b"geometry", b"geometrx", 1))
+    refused(f"{labels}: checksum mismatch")
+    labels.unlink()
+    refused(f"{labels}: missing")
+    labels.write_bytes(original)
+    manifest_path.unlink()
+    refused(f"{manifest_path}: missing")
+    assert not target.exists() or Workspace(target).runs() == []
+    nonempty = tmp_path / "nonempty"
+    nonempty.mkdir()
+    (nonempty / "x").write_text("x")
+    assert "is not empty" in cli(source, "export", str(nonempty), code=1)
