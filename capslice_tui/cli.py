@@ -517,6 +517,13 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     if fmt == "json":
         emit_json(s)
         return
+    from .ingest.bounded import view_text
+
+    def shown(value: Any, limit: int = 40_000) -> str:
+        """A field as printed: control characters escaped, at most ``limit`` characters
+        (start and end around "... N MB more not shown ...")."""
+        return visible(view_text(str(value), limit))
+
     fields = [
         ("task", s["task"]),
         ("doc_id", s["doc_id"]),
@@ -532,18 +539,18 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     for axis in ("background_condition", "task_type", "solving_operation", "output_constraint"):
         fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
     for k, v in fields:
-        click.echo(f"{k:>22}: {visible(v)}")
+        click.echo(f"{k:>22}: {shown(v, 2000)}")
     if s["question"] or not s["prompt"]:
-        click.echo("\n--- question ---\n" + visible(s["question"] or "(none)"))
+        click.echo("\n--- question ---\n" + shown(s["question"] or "(none)"))
     if s["prompt"] and s["prompt"] != s["question"]:
-        click.echo("\n--- prompt ---\n" + visible(s["prompt"]))
+        click.echo("\n--- prompt ---\n" + shown(s["prompt"]))
     if s.get("reasoning") is not None:
         click.echo(
-            "\n--- reasoning (trace before the answer; not scored) ---\n" + visible(s["reasoning"])
+            "\n--- reasoning (trace before the answer; not scored) ---\n" + shown(s["reasoning"])
         )
         if (s.get("reasoning_chars") or 0) > len(s["reasoning"]):
             click.echo(f"(truncated: original {s['reasoning_chars']} chars)")
-    click.echo("\n--- response ---\n" + visible(s["response"] or "(empty)"))
+    click.echo("\n--- response ---\n" + shown(s["response"] or "(empty)"))
     if s["response_sha256"]:
         click.echo(
             f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"

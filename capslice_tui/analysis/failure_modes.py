@@ -189,15 +189,23 @@ class StopCut:
 # ---------------------------------------------------------------- evidence
 
 
+_GAP = "\n\n…\n\n"
+"""What stands for the skipped middle in a :func:`window`: no digit or word an answer
+extractor could read."""
+
+
 def window(text: str, keep: int = WINDOW_CHARS) -> str:
     """``text`` when it has at most ``2 * keep`` characters (plus a little), else its first
-    and last ``keep`` characters around a line saying how many were skipped. A text already
-    capped at ingest (``full_chars`` attribute, ``ingest.bounded.CappedText``) and short
-    enough is returned as it is."""
+    and last ``keep`` characters around :data:`_GAP`. A text capped at ingest
+    (``ingest.bounded.CappedText``: ``head()``, ``tail()``) is read as its kept head and tail
+    around the same gap, never with the marker's figures (an extractor would take them for
+    an answer)."""
+    if hasattr(text, "head_chars"):
+        head, tail = text.head(), text.tail()  # type: ignore[attr-defined]
+        return head[:keep] + _GAP + tail[len(tail) - min(keep, len(tail)) :]
     if len(text) <= 2 * keep + 4096:
         return text
-    skipped = len(text) - 2 * keep
-    return f"{text[:keep]}\n\n[... {skipped:,} characters not read here ...]\n\n{text[-keep:]}"
+    return f"{text[:keep]}{_GAP}{text[-keep:]}"
 
 
 def text_chars(text: str) -> int:

@@ -328,6 +328,22 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
         yield line_no + 1, BadLine(source, line_no + 1, changed, torn=True)
 
 
+def first_object(path: Path) -> dict[str, Any] | None:
+    """The object on the first non-blank line of a JSONL file, read like :func:`iter_jsonl`
+    reads it (a line over :data:`bounded.LINE_LIMIT` streamed); None when that line is not a
+    JSON object."""
+    records = iter_jsonl(path)
+    try:
+        for _, obj in records:
+            if isinstance(obj, dict):
+                return obj
+            if not obj.note:
+                return None
+    finally:
+        records.close()
+    return None
+
+
 after_read_hook: Callable[[Path], None] | None = None
 """Called with the path once a file has been read to its end, before it is checked for
 changes (tests append to the file here to play a log that is still being written)."""

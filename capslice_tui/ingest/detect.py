@@ -9,7 +9,7 @@ from pathlib import Path
 
 import orjson
 
-from capslice_tui.ingest._io import loads, open_text, read_head, walk_files
+from capslice_tui.ingest._io import first_object, loads, open_text, read_head, walk_files
 from capslice_tui.ingest.lighteval import PARQUET_MAGIC, is_lighteval_results
 from capslice_tui.ingest.lmeval import is_results_doc, is_samples_record
 from capslice_tui.ingest.lmms import is_lmms_record, is_lmms_results
@@ -50,6 +50,8 @@ def sniff_file(path: Path) -> str:
                 obj = loads(stripped)  # a whole (pretty-printed) JSON document
             except orjson.JSONDecodeError:
                 obj = None
+        elif obj is None and b"\n" not in stripped:
+            obj = first_object(path)  # a first line longer than the head (a giant generation)
         if obj is None:
             if _OC_PRED_RE.match(stripped):
                 return "opencompass-predictions"

@@ -1,4 +1,9 @@
-"""Every field of one sample, as plain text (model output is never parsed as markup)."""
+"""Every field of one sample, as plain text (model output is never parsed as markup).
+
+Each field is shown capped (``ingest.bounded.view_text``): at most :data:`TEXT_CHARS`
+characters of a long text (:data:`FIELD_CHARS` of a one-line field), its start and end around
+"... N MB more not shown ...", so a 200 MB generation logged before capslice capped texts at
+ingest still opens at once and ``b`` goes back."""
 
 from __future__ import annotations
 
@@ -11,21 +16,28 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
+from ...ingest.bounded import view_text
 from ...render import visible
 from ..format import sample_name, verdict_mark
 from ..messages import SampleLoaded
 from .base import CapsliceScreen
 
 AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
+TEXT_CHARS = 40_000
+"""Characters shown of a prompt, question, response or reasoning trace."""
+FIELD_CHARS = 2_000
+"""Characters shown of a one-line field (target, extractions, reason)."""
 
 
-def _text(value: Any) -> str:
-    """A field as plain text; control characters shown as escapes (never sent to the terminal)."""
+def _text(value: Any, limit: int = TEXT_CHARS) -> str:
+    """A field as plain text, at most ``limit`` characters (start and end around a marker
+    saying how much more there is); control characters shown as escapes (never sent to the
+    terminal)."""
     if value is None:
         return "(none)"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, indent=1)
-    return visible(value)
+        value = json.dumps(value, ensure_ascii=False, indent=1)
+    return visible(view_text(str(value), limit))
 
 
 class SampleDetailScreen(CapsliceScreen):
@@ -85,12 +97,13 @@ class SampleDetailScreen(CapsliceScreen):
             rows.append(
                 (
                     "response stored",
-                    f"truncated: {s.get('response_chars')} chars, sha256 {s['response_sha256']}",
+                    f"start and end of {s.get('response_chars'):,} chars (the middle is not "
+                    f"stored), sha256 {s['response_sha256']}",
                 )
             )
         for name, value in rows:
             head.append(f"{name:>20}: ", style="bold")
-            head.append(_text(value) + "\n")
+            head.append(_text(value, FIELD_CHARS) + "\n")
         question = s.get("question")
         if question:
             head.append("\nquestion\n", style="bold")
@@ -104,7 +117,7 @@ class SampleDetailScreen(CapsliceScreen):
         box = self.query_one("#reasoning-box", Collapsible)
         box.display = reasoning is not None
         if reasoning is not None:
-            trace = Text(reasoning or "(empty)")
+            trace = Text(_text(reasoning) if reasoning else "(empty)")
             full = s.get("reasoning_chars") or 0
             if full > len(reasoning):
                 trace.append(f"\n(truncated: original {full} chars)", style="italic")
