@@ -20,6 +20,7 @@ import orjson
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
 from ..ingest import read_paths
+from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..scoring import infer_output_constraint_from_target
@@ -410,6 +411,8 @@ class _Faults:
     def __init__(self) -> None:
         self.notes: dict[tuple[str, str], list[Any]] = {}  # (level, reason) -> [count, where]
         self.torn_at: str | None = None
+        self.changed_at: str | None = None  # a file that changed while it was read
+        self.n_changed = 0
         self.seen: dict[int, tuple[int, float | None]] = {}  # key hash -> (content hash, score)
         self.first_repeat: str | None = None
         self.first_conflict: str | None = None
@@ -420,6 +423,10 @@ class _Faults:
         where = _where(line.source_file, line.line)
         if line.torn:
             report.n_torn += 1
+            if line.reason.startswith(FILE_CHANGED):  # a log still being written
+                self.changed_at = self.changed_at or f"{where}: {line.reason}"
+                self.n_changed += 1
+                return
             self.torn_at = self.torn_at or f"{where}: {line.reason}"
             return
         entry = self.notes.setdefault((line.note, line.reason), [0, where])
@@ -452,10 +459,14 @@ class _Faults:
 
     def torn_note(self, report: IngestReport) -> str:
         """What the incomplete run's status means, for the run's meta."""
-        return (
-            f"{_plural(report.n_torn, 'incomplete trailing record', 'incomplete trailing records')}"
-            f" skipped ({self.torn_at})"
-        )
+        n_torn = report.n_torn - self.n_changed
+        parts = [f"{self.changed_at}"] if self.changed_at else []
+        if n_torn:
+            parts.append(
+                f"{_plural(n_torn, 'incomplete trailing record', 'incomplete trailing records')}"
+                f" skipped ({self.torn_at})"
+            )
+        return "; ".join(parts)
 
     def summarise(self, report: IngestReport) -> None:
         """Turn what was counted into the report's notes and warnings."""
