@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fs import LeaseHeld, WriteLease, filesystem_of
-from .schema import migrate
+from .schema import SchemaTooNew, migrate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -154,6 +154,9 @@ class StoreBase:
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
         try:
             migrate(self.conn)
+        except SchemaTooNew as exc:
+            self.close()
+            raise StoreError(f"{self.path}: {exc}") from exc
         except sqlite3.OperationalError as exc:
             self.close()
             if "locked" in str(exc) or "busy" in str(exc):

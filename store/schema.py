@@ -1,7 +1,9 @@
 """Schema of the capslice store, as an ordered list of migrations.
 
-Each migration runs once, in its own transaction, and is recorded in ``_migrations``. A user's
-store is never rebuilt: new tables or columns are new migrations appended to ``MIGRATIONS``.
+Each migration runs once and is recorded in ``_migrations``; the pending ones all run in one
+transaction (:func:`migrate`), and a store with migrations this capslice does not know is
+refused. A user's store is never rebuilt: new tables or columns are new migrations appended to
+``MIGRATIONS``.
 Indexes on ``samples`` that only speed up reads are created after bulk loads (see
 ``SamplesMixin.finish_ingest``) as well as here, so a fresh store is usable at once.
 """
@@ -178,41 +180,60 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
 ]
 
 
+class SchemaTooNew(Exception):
+    """The store was written by a newer capslice: it has migrations this one does not know."""
+
+
+def _check_known(done_names: set[str]) -> None:
+    unknown = sorted(done_names - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise SchemaTooNew(
+            f"written by a newer capslice (schema migrations {', '.join(unknown)} are unknown"
+            f" to this one, which knows {len(MIGRATIONS)}); upgrade capslice to open it"
+            " (pip install -U capslice). Nothing was changed."
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations in order, each in its own IMMEDIATE transaction.
+    """Apply every pending migration in order, all in one IMMEDIATE transaction: a store is
+    either upgraded completely or left exactly as it was.
 
     Args:
         conn: an open connection in autocommit mode (``isolation_level=None``).
 
     Returns:
         Names of the migrations applied by this call (empty when the store is current).
+
+    Raises:
+        SchemaTooNew: the store has migrations this capslice does not know (nothing changed).
     """
     has_table = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
     ).fetchone()
     if has_table:
         done_names = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        _check_known(done_names)
         if all(name in done_names for name, _ in MIGRATIONS):
             return []  # current: no write lock taken, so opening never waits on a writer
-    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     applied: list[str] = []
-    for name, apply in MIGRATIONS:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            done = conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone()
-            if done:
-                conn.execute("COMMIT")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done_names = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        _check_known(done_names)  # again under the lock: another process may have upgraded
+        at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for name, apply in MIGRATIONS:
+            if name in done_names:
                 continue
             apply(conn)
-            conn.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
-            )
-            conn.execute("COMMIT")
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, at))
             applied.append(name)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
     return applied
 
 

@@ -1,0 +1,126 @@
+"""A store written by the first released schema (fixture ``schema-v1.sql``, migration
+``0001_core`` only) opens and upgrades in one transaction; a store from a newer capslice is
+refused with a clear message and left as it is."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from capslice_tui.store import Store, StoreError
+from capslice_tui.store import schema as schema_mod
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "schema-v1.sql"
+
+
+def v1_store(path: Path) -> Path:
+    conn = sqlite3.connect(path)
+    conn.executescript(FIXTURE.read_text(encoding="utf-8"))
+    conn.close()
+    return path
+
+
+def state(path: Path) -> tuple[list[str], list[str], list[str]]:
+    """Applied migrations, tables, and the columns of ``samples``."""
+    conn = sqlite3.connect(path)
+    try:
+        return (
+            sorted(r[0] for r in conn.execute("SELECT name FROM _migrations")),
+            sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")),
+            [r[1] for r in conn.execute("PRAGMA table_info(samples)")],
+        )
+    finally:
+        conn.close()
+
+
+def cli(store: Path, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(
+        main, ["--store", str(store), *args], env={"CAPSLICE_USER": "tester", "NO_COLOR": "1"}
+    )
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.output if code else result.stdout
+
+
+def test_the_fixture_is_the_first_schema_and_small() -> None:
+    assert FIXTURE.stat().st_size < 100_000
+    text = FIXTURE.read_text(encoding="utf-8")
+    assert "INSERT INTO \"_migrations\" VALUES('0001_core'" in text
+    assert text.count('INSERT INTO "_migrations"') == 1
+    assert "failure_signals" not in text and "named_slices" not in text
+
+
+def test_a_first_schema_store_upgrades_and_every_listing_works(tmp_path: Path) -> None:
+    path = v1_store(tmp_path / "v1.db")
+    assert state(path)[0] == ["0001_core"]
+    conn = sqlite3.connect(path, isolation_level=None)
+    applied = schema_mod.migrate(conn)
+    conn.close()
+    assert applied == [name for name, _ in schema_mod.MIGRATIONS if name != "0001_core"]
+    migrations, tables, columns = state(path)
+    assert migrations == sorted(name for name, _ in schema_mod.MIGRATIONS)
+    assert {"named_slices", "interventions", "slice_counts", "eval_settings"} <= set(tables)
+    assert {"failure_signals", "settings_hash", "reasoning"} <= set(columns)
+
+    runs = {r["name"]: r for r in json.loads(cli(path, "runs", "--format", "json"))}
+    assert set(runs) == {"bbh-base", "math-base"}
+    assert runs["bbh-base"]["n_samples"] == 6 and runs["bbh-base"]["status"] == "complete"
+    assert runs["bbh-base"]["benchmarks"]["bbh"]["n_items"] == 6
+    assert runs["math-base"]["benchmarks"]["math"]["n_items"] == 1
+    rows = json.loads(
+        cli(path, "slices", "--run", "bbh-base", "--by", "task_type", "--format", "json")
+    )
+    assert rows["overall"]["n_items"] == 6
+    by_type = {r["slice"]["task_type"]: r["n_items"] for r in rows["slices"]}
+    assert by_type == {"logical_deduction": 5, "state_tracking": 1}  # the v1 hand label counts
+    assert len(json.loads(cli(path, "samples", "--run", "math-base", "--format", "json"))) > 0
+    history = json.loads(cli(path, "label", "history", "--format", "json"))
+    assert [(h["who"], h["new_value"]) for h in history] == [("ada", "state_tracking")]
+    shown = json.loads(cli(path, "label", "show", "--item", "1", "--format", "json"))
+    task_type = shown["axes"]["task_type"]
+    assert (task_type["effective"], task_type["source"]) == ("state_tracking", "hand")
+    assert [v["note"] for v in task_type["values"] if v["winner"]] == ["checked by hand"]
+    # writes work on the upgraded store: label, undo, a named slice
+    cli(path, "label", "set", "--items", "2", "--axis", "task_type", "--value", "algebra")
+    cli(path, "label", "undo")
+    assert json.loads(cli(path, "label", "slices", "--format", "json")) == []
+
+
+def test_the_upgrade_is_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration that fails after the others ran leaves the store exactly at the first
+    schema: none of the earlier migrations of the same upgrade is kept."""
+    path = v1_store(tmp_path / "v1.db")
+    before = state(path)
+
+    def boom(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(schema_mod, "MIGRATIONS", [*schema_mod.MIGRATIONS, ("9998_boom", boom)])
+    with pytest.raises(RuntimeError, match="disk full"):
+        Store(path)
+    assert state(path) == before
+    monkeypatch.undo()
+    Store(path).close()  # a later capslice without the failing step upgrades it
+    assert state(path)[0] == sorted(name for name, _ in schema_mod.MIGRATIONS)
+
+
+def test_a_store_from_a_newer_capslice_is_refused(tmp_path: Path) -> None:
+    path = v1_store(tmp_path / "future.db")
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _migrations VALUES ('0999_from_the_future', '2027-01-01')")
+    conn.commit()
+    conn.close()
+    before = state(path)
+    with pytest.raises(StoreError, match="written by a newer capslice") as err:
+        Store(path)
+    assert "0999_from_the_future" in str(err.value) and str(path) in str(err.value)
+    out = cli(path, "runs", code=1)
+    assert "written by a newer capslice" in out and "upgrade capslice" in out
+    assert "Traceback" not in out
+    assert state(path) == before  # nothing applied, not even the pending known migrations
