@@ -282,26 +282,39 @@ def _bench_cell(name: str, s: dict[str, Any]) -> str:
 
 @main.command()
 @_average_option
+@click.option("--hub", "hub_name", default=None, help="List the runs on team hub NAME instead.")
 @format_option
 @pass_ctx
 @friendly_errors
-def runs(obj: Ctx, average: str, fmt: str) -> None:
+def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     """List runs with their per-benchmark scores (counts beside every percentage), the log
-    layout each was read from, and why a run is incomplete."""
+    layout each was read from, why a run is incomplete, and whether it is local or was pushed
+    to or pulled from a team hub (--hub NAME lists the hub's runs)."""
+    if hub_name is not None:
+        from .commands.hub import hub_runs_table
+
+        hub_runs_table(obj, hub_name, fmt)
+        return
+    from .store.hub import run_origins
+
     data = obj.ws.runs(average=average)
+    origins = run_origins(obj.ws.store)
+    for r in data:
+        r["origin"] = origins.get(r["name"], "local")
     rows = []
     notes = [f"benchmarks: {AVERAGE_MEANING[average]} (--average micro|macro)"]
     for r in data:
         benches = "; ".join(_bench_cell(b, s) for b, s in r["benchmarks"].items())
         rows.append(
-            [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"], benches]
-        )
+            [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"],
+             r["origin"], benches]
+        )  # fmt: skip
         if r.get("schema_variant"):
             notes.append(f"{r['name']}: read from {r['schema_variant']}")
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
     emit_table(
-        ["run", "model", "step", "samples", "status", f"benchmarks ({average})"],
+        ["run", "model", "step", "samples", "status", "origin", f"benchmarks ({average})"],
         rows,
         fmt,
         notes=notes,

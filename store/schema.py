@@ -490,3 +490,37 @@ CREATE INDEX named_slice_history_batch ON named_slice_history (batch);
 
 
 MIGRATIONS.append(("0011_label_history_notes", _label_history_notes))
+
+
+HUB_SYNC = """
+CREATE TABLE hub_remotes (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,              -- libpq URL without any password
+    added_at TEXT NOT NULL,
+    added_by TEXT NOT NULL
+);
+CREATE TABLE hub_sync (
+    hub TEXT NOT NULL,
+    kind TEXT NOT NULL,             -- run | label | hist | slice | intervention | decision | ihist
+    key TEXT NOT NULL,
+    cid TEXT NOT NULL,              -- content id both sides agreed on at the last sync
+    direction TEXT NOT NULL,        -- push | pull
+    at TEXT NOT NULL,
+    PRIMARY KEY (hub, kind, key)
+);
+CREATE TABLE hub_state (
+    hub TEXT NOT NULL,
+    name TEXT NOT NULL,             -- pull_watermark: the hub's transaction horizon last pulled
+    value TEXT,
+    PRIMARY KEY (hub, name)
+);
+"""
+
+
+def _hub_sync(conn: sqlite3.Connection) -> None:
+    """Migration ``0015_hub_sync``: team hubs (PostgreSQL remotes), the content each side agreed
+    on at the last push or pull, and each hub's pull watermark (capslice_tui/hub)."""
+    run_script(conn, HUB_SYNC)
+
+
+MIGRATIONS.append(("0015_hub_sync", _hub_sync))

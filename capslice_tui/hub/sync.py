@@ -1,0 +1,1009 @@
+"""Push and pull between a local store and a team hub on PostgreSQL.
+
+What moves: runs (row, tasks' evaluation settings, per-sample outcomes; response text only with
+``--with-text``, as capped by the local store), items, labels (every source) with the hand
+labels' history, named slices, interventions with their history and decision.
+
+How (the design):
+- Identity is content, never local ids (see ``capslice_tui.store.hub``). A push sends an object
+  only when its content id differs from the one agreed at the last sync, so a second push sends
+  nothing; samples are compared one by one with the hub, so a push that was killed part-way
+  sends only what is missing when it is re-run.
+- Bounded transactions: a run's row is written first with no content id (a push under way),
+  then its samples in batches of ``BATCH`` per transaction, then the content id; a pull never
+  takes a run whose content id is unset.
+- Incremental pulls: every shared row carries the id of the transaction that wrote it
+  (``tx``). A pull reads in one REPEATABLE READ snapshot the rows with ``tx >=`` the watermark
+  and then stores the snapshot's ``xmin`` as the new watermark: every transaction older than
+  it had committed and was seen, so nothing committed later can be missed.
+- Conflicts: a hand label, named slice or intervention changed on both sides since the last
+  sync is reported as "changed by ROLE at T" and left alone on both sides; ``--ours`` (push)
+  or ``--theirs`` (pull) settles it explicitly.
+- Identity and access: the hub stamps rows with ``current_user``; pulled labels, slices and
+  decisions carry that database role. Only ``capslice_lead`` may write decisions (GRANTs).
+  Passwords come from libpq (``PGPASSWORD``, ``~/.pgpass``, a service file); a URL with a
+  password is stored without it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..store import NotFound, Store, StoreError, now_iso
+from ..store import hub as local
+from .schema import BOOTSTRAP, MIGRATIONS, ROLES
+
+BATCH = int(os.environ.get("CAPSLICE_HUB_BATCH", "2000") or 2000)
+Progress = Callable[[str], None]
+
+
+class HubError(StoreError):
+    """A hub operation failed for a reason the user can act on (connection, access, schema)."""
+
+
+# ---- URLs and connections ---------------------------------------------------------------
+def strip_password(url: str) -> tuple[str, bool]:
+    """``url`` without any password, and whether it had one.
+
+    Handles ``postgresql://user:secret@host/db`` and ``?password=`` in URLs, and
+    ``password=...`` in key=value connection strings. Everything else (``sslmode``, service
+    names, hosts) is kept as given.
+    """
+    text = url.strip()
+    if text.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(text)
+        had = False
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, _, hostport = netloc.rpartition("@")
+            if ":" in userinfo:
+                had = True
+                userinfo = userinfo.split(":", 1)[0]
+            netloc = f"{userinfo}@{hostport}" if userinfo else hostport
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        kept = [(k, v) for k, v in query if k != "password"]
+        had = had or len(kept) != len(query)
+        return urlunsplit((parts.scheme, netloc, parts.path, urlencode(kept), "")), had
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        params = conninfo_to_dict(text)
+    except Exception as exc:
+        raise HubError(f"not a libpq connection string or URL: {exc}") from exc
+    had = params.pop("password", None) is not None
+    return (make_conninfo(**params) if had else text), had
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise HubError(
+            "the hub needs the PostgreSQL driver psycopg: pip install 'capslice[hub]'"
+        ) from exc
+    return psycopg
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def connect(url: str) -> Any:
+    """An autocommit psycopg connection to the hub at ``url`` (password from libpq's places).
+
+    Raises:
+        HubError: psycopg missing, or the server refused or could not be reached.
+    """
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(
+            url, autocommit=True, connect_timeout=15, application_name="capslice"
+        )
+    except psycopg.Error as exc:
+        raise HubError(f"cannot connect to the hub at {url}: {_first_line(exc)}") from exc
+
+
+def hub_schema_state(conn: Any) -> list[str]:
+    """Migrations applied on the hub (empty when ``hub init`` never ran)."""
+    row = conn.execute("SELECT to_regclass('capslice.migrations')").fetchone()
+    if row[0] is None:
+        return []
+    return [r[0] for r in conn.execute("SELECT name FROM capslice.migrations ORDER BY name")]
+
+
+def _check_schema(conn: Any, url: str) -> None:
+    done = hub_schema_state(conn)
+    known = [name for name, _ in MIGRATIONS]
+    if not done:
+        raise HubError(f"{url} has no capslice hub yet: run `capslice hub init {url}`")
+    newer = sorted(set(done) - set(known))
+    if newer:
+        raise HubError(
+            f"the hub at {url} has schema migrations this capslice does not know"
+            f" ({', '.join(newer)}); upgrade capslice"
+        )
+    missing = [n for n in known if n not in done]
+    if missing:
+        raise HubError(
+            f"the hub at {url} lacks migrations {', '.join(missing)}: run `capslice hub init {url}`"
+        )
+
+
+def init_hub(url: str) -> dict[str, Any]:
+    """Create or migrate the hub schema at ``url``: applies pending migrations in order, each in
+    its own transaction under an advisory lock. Returns ``applied`` (names), ``roles`` (those
+    that exist now) and ``role`` (who ran it).
+
+    Raises:
+        HubError: connection failed, or the role lacks the rights (CREATE on the database;
+            CREATEROLE when the capslice roles do not exist yet).
+    """
+    psycopg = _psycopg()
+    conn = connect(url)
+    applied: list[str] = []
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('capslice-hub-migrate'))")
+            conn.execute(BOOTSTRAP)
+        done = set(hub_schema_state(conn))
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('capslice-hub-migrate'))")
+                if conn.execute(
+                    "SELECT 1 FROM capslice.migrations WHERE name = %s", (name,)
+                ).fetchone():
+                    continue
+                conn.execute(sql)
+                conn.execute("INSERT INTO capslice.migrations (name) VALUES (%s)", (name,))
+            applied.append(name)
+        role = conn.execute("SELECT current_user").fetchone()[0]
+        roles = [
+            r[0]
+            for r in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s) ORDER BY rolname",
+                (list(ROLES),),
+            )
+        ]
+    except psycopg.Error as exc:
+        raise HubError(
+            f"hub init at {url} failed: {_first_line(exc)} (the role needs CREATE on the"
+            " database, and CREATEROLE unless a DBA created capslice_reader, capslice_writer"
+            " and capslice_lead)"
+        ) from exc
+    finally:
+        conn.close()
+    return {"applied": applied, "roles": roles, "role": role}
+
+
+# ---- reports --------------------------------------------------------------------------
+@dataclass
+class SyncReport:
+    """What one push or pull did: counts per kind, conflicts, notes."""
+
+    hub: str
+    direction: str  # push | pull
+    role: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hold: list[int] = field(default_factory=list)  # hub tx of conflicts: re-read next pull
+
+    def add(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.counts[kind] = self.counts.get(kind, 0) + n
+
+    def same(self, kind: str, n: int = 1) -> None:
+        if n:
+            self.unchanged[kind] = self.unchanged.get(kind, 0) + n
+
+    def lines(self) -> list[str]:
+        """The report as lines a person reads (first line: what moved, or that nothing did)."""
+        verb = "pushed to" if self.direction == "push" else "pulled from"
+        order = ("runs", "samples", "labels", "rule/cluster labels", "label history rows",
+                 "slices", "interventions", "decisions")  # fmt: skip
+        if self.counts:
+            kinds = sorted(self.counts, key=lambda k: order.index(k) if k in order else 99)
+            what = ", ".join(f"{self.counts[k]} {k}" for k in kinds)
+            out = [f"{verb} hub {self.hub} as {self.role}: {what}"]
+        else:
+            same = ", ".join(f"{n} {k}" for k, n in self.unchanged.items()) or "nothing shared yet"
+            where = "already on" if self.direction == "push" else "nothing new on"
+            out = [f"nothing to {self.direction}: {where} hub {self.hub} ({same} unchanged)"]
+        out += [f"conflict: {c}" for c in self.conflicts]
+        out += [f"note: {n}" for n in self.notes]
+        if self.conflicts:
+            out.append(
+                "conflicts were left as they are on both sides: `capslice push --ours` sends"
+                " yours over the hub's, `capslice pull --theirs` takes the hub's over yours"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hub": self.hub,
+            "direction": self.direction,
+            "role": self.role,
+            "counts": self.counts,
+            "unchanged": self.unchanged,
+            "conflicts": self.conflicts,
+            "notes": self.notes,
+        }
+
+
+def _hook(_stage: str) -> None:
+    """Called after each committed push batch (tests replace it to simulate a dropped link)."""
+
+
+# ---- content ids of local objects -------------------------------------------------------
+def _label_key(r: dict[str, Any]) -> str:
+    return f"{r['item_hash']}|{r['axis']}|{r['source']}"
+
+
+def _label_cid(r: dict[str, Any]) -> str:
+    return local.content_id([r["value"], r.get("note"), r.get("origin")])
+
+
+def _hist_cid(r: dict[str, Any]) -> str:
+    keys = ("item_hash", "axis", "source", "old_value", "new_value", "old_note", "new_note",
+            "action", "batch", "who", "at")  # fmt: skip
+    return local.content_id([r.get(k) for k in keys])
+
+
+def _slice_doc(s: dict[str, Any]) -> dict[str, Any]:
+    return {k: s.get(k) for k in ("run_name", "origin", "description", "note", "items")}
+
+
+def _intervention_data(row: dict[str, Any]) -> dict[str, Any]:
+    skip = {"id", "key", "history", *local.DECISION_FIELDS}
+    data = {k: v for k, v in row.items() if k not in skip}
+    data["status"] = row.get("status")  # as on the pushing node; decisions are separate
+    return data
+
+
+def _decision(row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
+    status = row.get("status")
+    if status == "rejected":
+        decision = "rejected"
+    elif status in ("accepted", "running", "evaluated") and row.get("decided_at"):
+        decision = "accepted"
+    else:
+        decision = None
+    return decision, row.get("decision_reason"), row.get("decision_warning")
+
+
+def _ihist_cid(key: str, h: dict[str, Any]) -> str:
+    return local.content_id([key, h["version"], h["action"], h["field"], h["old_value"],
+                             h["new_value"], h["who"], h["at"]])  # fmt: skip
+
+
+def _jsonb(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
+def _who_at(role: str, at: Any) -> str:
+    when = at.isoformat(timespec="seconds") if hasattr(at, "isoformat") else str(at)
+    return f"changed by {role} at {when}"
+
+
+# ---- push -------------------------------------------------------------------------------
+def push(
+    store: Store,
+    hub: str | None = None,
+    *,
+    runs: Sequence[str] | None = None,
+    with_text: bool = False,
+    ours: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Send what changed here since the last sync to the hub (see the module docstring).
+
+    Raises:
+        NotFound: unknown hub or run.
+        HubError: connection, schema or access problem (nothing half-written is left visible:
+            a run's samples become visible to pulls only once all of them are on the hub).
+    """
+    remote = local.get_remote(store, hub)
+    name, url = remote["name"], remote["url"]
+    psycopg = _psycopg()
+    say = progress or (lambda _m: None)
+    conn = connect(url)
+    try:
+        _check_schema(conn, url)
+        role, is_lead, is_writer = conn.execute(
+            "SELECT current_user, pg_has_role(current_user, 'capslice_lead', 'MEMBER'),"
+            " pg_has_role(current_user, 'capslice_writer', 'MEMBER')"
+        ).fetchone()
+        report = SyncReport(hub=name, direction="push", role=role)
+        if not is_writer:
+            raise HubError(
+                f"role {role} may not push to hub {name}: it needs capslice_writer"
+                f" (a DBA runs: GRANT capslice_writer TO {role};)"
+            )
+        names = list(runs) if runs else [r["name"] for r in store.list_runs()]
+        for run in names:
+            _push_run(store, conn, name, run, with_text, ours, report, say)
+        _push_labels(store, conn, name, ours, report)
+        _push_slices(store, conn, name, ours, report)
+        _push_interventions(store, conn, name, ours, bool(is_lead), report)
+    except psycopg.Error as exc:
+        raise HubError(
+            f"push to hub {name} stopped: {_first_line(exc)}; what was committed stays,"
+            " and running the push again completes it"
+        ) from exc
+    finally:
+        conn.close()
+    local.set_state(store, name, "last_push", now_iso())
+    return report
+
+
+def _push_run(
+    store: Store, conn: Any, hub: str, run: str, with_text: bool, ours: bool,
+    report: SyncReport, say: Progress,
+) -> None:  # fmt: skip
+    doc = local.run_document(store, run)
+    samples: list[tuple[tuple[str, str, str, int], str, str, dict[str, Any]]] = []
+    for batch in local.run_samples(store, run, with_text=with_text):
+        for s in batch:
+            d = s["data"]
+            key = (d["task"], d["filter"], str(d["doc_id"]), int(d["sample_idx"]))
+            samples.append((key, local.content_id([s["item_hash"], d]), s["item_hash"], d))
+    cid = local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
+    base = local.sync_bases(store, hub, "run").get(run)
+    if base is not None and base[0] == cid:
+        report.same("runs")
+        return
+    row = conn.execute(
+        "SELECT cid, role, written_at FROM capslice.runs WHERE name = %s", (run,)
+    ).fetchone()
+    if row is not None and row[0] == cid:
+        local.record_sync(store, hub, "run", [(run, cid)], "push")
+        report.same("runs")
+        return
+    if row is not None and row[0] is not None and (base is None or row[0] != base[0]) and not ours:
+        report.conflicts.append(
+            f"run {run}: the hub has a different run of that name ({_who_at(row[1], row[2])});"
+            " not pushed (rename it here, or `capslice push --ours` replaces the hub's)"
+        )
+        return
+    meta = doc["run"]
+    with conn.transaction():
+        conn.execute(
+            "INSERT INTO capslice.runs (name, cid, model, step, status, n_samples, data)"
+            " VALUES (%s, NULL, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET cid = NULL,"
+            " model = excluded.model, step = excluded.step, status = excluded.status,"
+            " n_samples = excluded.n_samples, data = excluded.data",
+            (run, meta.get("model"), meta.get("step"), meta.get("status"),
+             meta.get("n_samples"), _jsonb(doc)),
+        )  # fmt: skip
+    items = local.run_items(store, run)
+    for start in range(0, len(items), BATCH):
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO capslice.items (item_hash, benchmark, task, doc_id, data)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (item_hash) DO NOTHING",
+                [
+                    (i["item_hash"], i["benchmark"], i["task"], i["doc_id"],
+                     _jsonb({k: i[k] for k in ("question", "target", "doc")}))
+                    for i in items[start : start + BATCH]
+                ],
+            )  # fmt: skip
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO capslice.eval_settings (hash, settings) VALUES (%s, %s)"
+            " ON CONFLICT (hash) DO NOTHING",
+            local.run_settings(store, run),
+        )
+        if with_text:
+            cur.executemany(
+                "INSERT INTO capslice.texts (hash, text) VALUES (%s, %s)"
+                " ON CONFLICT (hash) DO NOTHING",
+                local.run_texts(store, run),
+            )
+    on_hub = {
+        (r[0], r[1], r[2], r[3]): r[4]
+        for r in conn.execute(
+            "SELECT task, filter, doc_id, sample_idx, cid FROM capslice.samples"
+            " WHERE run_name = %s",
+            (run,),
+        )
+    }
+    todo = [s for s in samples if on_hub.get(s[0]) != s[1]]
+    stale = set(on_hub) - {s[0] for s in samples}
+    for start in range(0, len(todo), BATCH):
+        part = todo[start : start + BATCH]
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO capslice.samples (run_name, task, filter, doc_id, sample_idx,"
+                " item_hash, cid, score, lenient, failure_mode, data)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (run_name, task, filter, doc_id, sample_idx) DO UPDATE SET"
+                " item_hash = excluded.item_hash, cid = excluded.cid, score = excluded.score,"
+                " lenient = excluded.lenient, failure_mode = excluded.failure_mode,"
+                " data = excluded.data",
+                [
+                    (run, *key, item_hash, c, d.get("score"), d.get("lenient"),
+                     d.get("failure_mode"), _jsonb(d))
+                    for key, c, item_hash, d in part
+                ],
+            )  # fmt: skip
+        report.add("samples", len(part))
+        say(f"{run}: {min(start + BATCH, len(todo))}/{len(todo)} samples sent")
+        _hook("samples")
+    if stale:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "DELETE FROM capslice.samples WHERE run_name = %s AND task = %s AND filter = %s"
+                " AND doc_id = %s AND sample_idx = %s",
+                [(run, *k) for k in stale],
+            )
+    with conn.transaction():
+        conn.execute("UPDATE capslice.runs SET cid = %s WHERE name = %s", (cid, run))
+    local.record_sync(store, hub, "run", [(run, cid)], "push")
+    report.add("runs")
+
+
+def _hub_items(conn: Any, hashes: Sequence[str]) -> set[str]:
+    out: set[str] = set()
+    unique = sorted(set(hashes))
+    for start in range(0, len(unique), 5000):
+        out.update(
+            r[0]
+            for r in conn.execute(
+                "SELECT item_hash FROM capslice.items WHERE item_hash = ANY(%s)",
+                (unique[start : start + 5000],),
+            )
+        )
+    return out
+
+
+def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncReport) -> None:
+    rows = local.labels(store)
+    bases = local.sync_bases(store, hub, "label")
+    changed = [r for r in rows if bases.get(_label_key(r), ("",))[0] != _label_cid(r)]
+    report.same("labels", len(rows) - len(changed))
+    on_hub = _hub_items(conn, [r["item_hash"] for r in changed])
+    changed = [r for r in changed if r["item_hash"] in on_hub]
+    keys = [_label_key(r) for r in changed]
+    hub_rows = {
+        r[0]: r[1:]
+        for r in conn.execute(
+            "SELECT item_hash || '|' || axis || '|' || source, cid, role, written_at, value"
+            " FROM capslice.labels WHERE item_hash || '|' || axis || '|' || source = ANY(%s)",
+            (keys,),
+        )
+    }
+    send, agreed = [], []
+    for r in changed:
+        key, cid = _label_key(r), _label_cid(r)
+        theirs = hub_rows.get(key)
+        base = bases.get(key, ("",))[0]
+        if theirs is not None and theirs[0] == cid:
+            agreed.append((key, cid))
+        elif theirs is not None and theirs[0] != base and not ours:
+            if r["source"] == "hand":
+                report.conflicts.append(
+                    f"hand label {r['axis']} of item {r['item_hash'][:12]}: {_who_at(theirs[1], theirs[2])}"
+                    f" to {theirs[3]!r}; yours is {r['value']!r} (not pushed)"
+                )
+            # rule and cluster labels come from each node's taxonomy: the hub's stays
+        else:
+            send.append(r)
+    local.record_sync(store, hub, "label", agreed, "push")
+    for start in range(0, len(send), BATCH):
+        part = send[start : start + BATCH]
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO capslice.labels (item_hash, axis, source, value, origin, note, cid,"
+                " local_who, local_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (item_hash, axis, source) DO UPDATE SET value = excluded.value,"
+                " origin = excluded.origin, note = excluded.note, cid = excluded.cid,"
+                " local_who = excluded.local_who, local_at = excluded.local_at",
+                [
+                    (r["item_hash"], r["axis"], r["source"], r["value"], r.get("origin"),
+                     r.get("note"), _label_cid(r), r["who"], r["at"])
+                    for r in part
+                ],
+            )  # fmt: skip
+        local.record_sync(
+            store, hub, "label", [(_label_key(r), _label_cid(r)) for r in part], "push"
+        )
+        report.add("labels", len(part))
+        _hook("labels")
+    # the hand labels' history: every row once
+    hist = local.label_history(store)
+    sent = local.sync_bases(store, hub, "hist")
+    unsent = [h for h in hist if _hist_cid(h) not in sent]
+    hist_items = _hub_items(conn, [h["item_hash"] for h in unsent])
+    new = [h for h in unsent if h["item_hash"] in hist_items]
+    report.same("label history rows", len(hist) - len(new))
+    for start in range(0, len(new), BATCH):
+        part = new[start : start + BATCH]
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO capslice.label_history (cid, item_hash, axis, source, old_value,"
+                " new_value, old_note, new_note, action, batch, local_who, local_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (cid) DO NOTHING",
+                [
+                    (_hist_cid(h), h["item_hash"], h["axis"], h["source"], h["old_value"],
+                     h["new_value"], h.get("old_note"), h.get("new_note"), h["action"],
+                     h.get("batch"), h["who"], h["at"])
+                    for h in part
+                ],
+            )  # fmt: skip
+        local.record_sync(store, hub, "hist", [(_hist_cid(h), _hist_cid(h)) for h in part], "push")
+        report.add("label history rows", len(part))
+
+
+def _push_slices(store: Store, conn: Any, hub: str, ours: bool, report: SyncReport) -> None:
+    bases = local.sync_bases(store, hub, "slice")
+    for s in local.named_slices(store):
+        doc = _slice_doc(s)
+        cid = local.content_id(doc)
+        base = bases.get(s["name"], ("",))[0]
+        if base == cid:
+            report.same("slices")
+            continue
+        theirs = conn.execute(
+            "SELECT cid, role, written_at FROM capslice.slices WHERE name = %s", (s["name"],)
+        ).fetchone()
+        if theirs is not None and theirs[0] == cid:
+            local.record_sync(store, hub, "slice", [(s["name"], cid)], "push")
+            report.same("slices")
+            continue
+        if theirs is not None and theirs[0] != base and not ours:
+            report.conflicts.append(
+                f"slice {s['name']}: {_who_at(theirs[1], theirs[2])} on the hub and changed here"
+                f" by {s['updated_by']} at {s['updated_at']} (not pushed)"
+            )
+            continue
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO capslice.slices (name, run_name, origin, description, note, items,"
+                " cid, local_who, local_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET run_name = excluded.run_name,"
+                " origin = excluded.origin, description = excluded.description,"
+                " note = excluded.note, items = excluded.items, cid = excluded.cid,"
+                " local_who = excluded.local_who, local_at = excluded.local_at",
+                (s["name"], doc["run_name"], doc["origin"], doc["description"], doc["note"],
+                 doc["items"], cid, s["updated_by"], s["updated_at"]),
+            )  # fmt: skip
+        local.record_sync(store, hub, "slice", [(s["name"], cid)], "push")
+        report.add("slices")
+
+
+def _push_interventions(
+    store: Store, conn: Any, hub: str, ours: bool, is_lead: bool, report: SyncReport
+) -> None:
+    bases = local.sync_bases(store, hub, "intervention")
+    dbases = local.sync_bases(store, hub, "decision")
+    sent_hist = local.sync_bases(store, hub, "ihist")
+    for row in local.interventions(store):
+        key = row["key"]
+        data = _intervention_data(row)
+        cid = local.content_id(data)
+        decision = _decision(row)
+        dcid = local.content_id(list(decision))
+        base = bases.get(key, ("",))[0]
+        theirs = conn.execute(
+            "SELECT cid, role, written_at, decision, decision_reason, decision_warning,"
+            " decided_by FROM capslice.interventions WHERE key = %s",
+            (key,),
+        ).fetchone()
+        moved = False
+        if base != cid:
+            if theirs is not None and theirs[0] == cid:
+                local.record_sync(store, hub, "intervention", [(key, cid)], "push")
+            elif theirs is not None and theirs[0] != base and not ours:
+                report.conflicts.append(
+                    f"intervention {row['title']!r}: {_who_at(theirs[1], theirs[2])} on the hub"
+                    f" and changed here at {row['updated_at']} (not pushed)"
+                )
+                continue
+            else:
+                with conn.transaction():
+                    conn.execute(
+                        "INSERT INTO capslice.interventions (key, title, data, cid)"
+                        " VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET"
+                        " title = excluded.title, data = excluded.data, cid = excluded.cid",
+                        (key, row["title"], _jsonb(data), cid),
+                    )
+                local.record_sync(store, hub, "intervention", [(key, cid)], "push")
+                moved = True
+        hub_decision = (theirs[3], theirs[4], theirs[5]) if theirs is not None else (None,) * 3
+        if decision[0] is not None and dbases.get(key, ("",))[0] != dcid:
+            if tuple(hub_decision) == decision:
+                local.record_sync(store, hub, "decision", [(key, dcid)], "push")
+            elif not is_lead:
+                report.notes.append(
+                    f"intervention {row['title']!r}: its decision ({decision[0]} by"
+                    f" {row.get('decided_by')}) was not pushed: role {report.role} is not"
+                    " capslice_lead; a lead pushes it"
+                )
+            else:
+                with conn.transaction():
+                    conn.execute(
+                        "UPDATE capslice.interventions SET decision = %s, decision_reason = %s,"
+                        " decision_warning = %s WHERE key = %s",
+                        (*decision, key),
+                    )
+                local.record_sync(store, hub, "decision", [(key, dcid)], "push")
+                report.add("decisions")
+        hist = [
+            h for h in row["history"]
+            if _ihist_cid(key, h) not in sent_hist
+            and (is_lead or h["action"] not in ("accept", "reject"))
+        ]  # fmt: skip
+        if (
+            hist
+            and conn.execute(
+                "SELECT 1 FROM capslice.interventions WHERE key = %s", (key,)
+            ).fetchone()
+        ):
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO capslice.intervention_history (cid, intervention_key, version,"
+                    " action, field, old_value, new_value, local_who, local_at)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cid) DO NOTHING",
+                    [
+                        (_ihist_cid(key, h), key, h["version"], h["action"], h["field"],
+                         h["old_value"], h["new_value"], h["who"], h["at"])
+                        for h in hist
+                    ],
+                )  # fmt: skip
+            local.record_sync(
+                store, hub, "ihist", [(_ihist_cid(key, h), key) for h in hist], "push"
+            )
+        if moved:
+            report.add("interventions")
+        elif base == cid:
+            report.same("interventions")
+
+
+# ---- pull -------------------------------------------------------------------------------
+def pull(
+    store: Store,
+    hub: str | None = None,
+    *,
+    runs: Sequence[str] | None = None,
+    theirs: bool = False,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Bring what changed on the hub since the last pull into this store (see the module
+    docstring). Runs are pulled whole, written in bounded local transactions; a pull that was
+    killed part-way is completed by running it again.
+
+    Raises:
+        NotFound: unknown hub.
+        HubError: connection, schema or access problem.
+    """
+    remote = local.get_remote(store, hub)
+    name, url = remote["name"], remote["url"]
+    psycopg = _psycopg()
+    say = progress or (lambda _m: None)
+    conn = connect(url)
+    try:
+        _check_schema(conn, url)
+        mark = local.get_state(store, name, "pull_watermark") or "0"
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            role, horizon = conn.execute(
+                "SELECT current_user, pg_snapshot_xmin(pg_current_snapshot())::text"
+            ).fetchone()
+            report = SyncReport(hub=name, direction="pull", role=role)
+            pulled_items: list[str] = []
+            for row in conn.execute(
+                "SELECT name, cid, data, role, written_at FROM capslice.runs"
+                + (" WHERE name = ANY(%s)" if runs else "")
+                + " ORDER BY name",
+                (list(runs),) if runs else (),
+            ).fetchall():
+                pulled_items += _pull_run(store, conn, name, row, theirs, report, say)
+            if runs:
+                missing = sorted(set(runs) - {r[0] for r in conn.execute(
+                    "SELECT name FROM capslice.runs WHERE name = ANY(%s)", (list(runs),))})  # fmt: skip
+                if missing:
+                    raise NotFound(f"hub {name} has no run named {', '.join(missing)}")
+            _pull_labels(store, conn, name, mark, pulled_items, theirs, report)
+            _pull_slices(store, conn, name, mark, theirs, report)
+            _pull_interventions(store, conn, name, mark, theirs, report)
+    except psycopg.Error as exc:
+        raise HubError(
+            f"pull from hub {name} stopped: {_first_line(exc)}; what was written here stays,"
+            " and running the pull again completes it"
+        ) from exc
+    finally:
+        conn.close()
+    # a conflict left unresolved is read again by the next pull (--theirs can then take it)
+    local.set_state(store, name, "pull_watermark", str(min([int(horizon), *report.hold])))
+    local.set_state(store, name, "last_pull", now_iso())
+    return report
+
+
+def _pull_run(
+    store: Store, conn: Any, hub: str, row: Any, theirs: bool, report: SyncReport, say: Progress
+) -> list[str]:
+    run, cid, doc, role, at = row
+    if cid is None:
+        report.notes.append(
+            f"run {run}: its push is under way or was interrupted ({_who_at(role, at)}); not"
+            " pulled until the push completes"
+        )
+        return []
+    base = local.sync_bases(store, hub, "run").get(run)
+    if base is not None and base[0] == cid:
+        report.same("runs")
+        return []
+    exists = store.conn.execute("SELECT 1 FROM runs WHERE name = ?", (run,)).fetchone()
+    if exists and base is None and not theirs:
+        report.conflicts.append(
+            f"run {run}: a different run of that name exists here and the hub's was"
+            f" {_who_at(role, at)}; not pulled (rename or delete-run it here, or"
+            " `capslice pull --theirs` replaces it)"
+        )
+        return []
+    local.record_sync(store, hub, "run", [(run, "pulling")], "pull")
+    run_id, ingest_id = local.begin_pulled_run(store, doc)
+    hashes = [r[0] for r in conn.execute(
+        "SELECT DISTINCT item_hash FROM capslice.samples WHERE run_name = %s", (run,))]  # fmt: skip
+    items: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(hashes), 5000):
+        for h, bench, task, doc_id, data in conn.execute(
+            "SELECT item_hash, benchmark, task, doc_id, data FROM capslice.items"
+            " WHERE item_hash = ANY(%s)",
+            (hashes[start : start + 5000],),
+        ):
+            items[h] = {"item_hash": h, "benchmark": bench, "task": task, "doc_id": doc_id, **data}
+    settings = conn.execute(
+        "SELECT hash, settings FROM capslice.eval_settings WHERE hash IN (SELECT DISTINCT"
+        " data->>'settings_hash' FROM capslice.samples WHERE run_name = %s)",
+        (run,),
+    ).fetchall()
+    texts = conn.execute(
+        "SELECT hash, text FROM capslice.texts WHERE hash IN (SELECT DISTINCT"
+        " data->>'prompt_hash' FROM capslice.samples WHERE run_name = %s)",
+        (run,),
+    ).fetchall()
+    n = 0
+    with conn.cursor(name=f"capslice_pull_{run_id}") as cur:
+        cur.execute(
+            "SELECT item_hash, data FROM capslice.samples WHERE run_name = %s"
+            " ORDER BY task, filter, doc_id, sample_idx",
+            (run,),
+        )
+        first = True
+        while True:
+            part = cur.fetchmany(BATCH)
+            if not part:
+                break
+            batch_items = [items[h] for h in {p[0] for p in part}]
+            n += local.write_pulled_samples(
+                store, run_id, ingest_id,
+                items=batch_items,
+                samples=[{"item_hash": h, "data": d} for h, d in part],
+                settings=settings if first else (),
+                texts=texts if first else (),
+            )  # fmt: skip
+            first = False
+            say(f"{run}: {n} samples received")
+    local.finish_pulled_run(store, run_id, ingest_id, doc)
+    local.record_sync(store, hub, "run", [(run, cid)], "pull")
+    report.add("runs")
+    report.add("samples", n)
+    return hashes
+
+
+def _local_hand_labels(store: Store, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {
+        _label_key(r): r for r in local.labels(store, list(set(hashes))) if r["source"] == "hand"
+    }
+
+
+def _pull_labels(
+    store: Store, conn: Any, hub: str, mark: str, item_hashes: Sequence[str], theirs: bool,
+    report: SyncReport,
+) -> None:  # fmt: skip
+    cols = "item_hash, axis, source, value, origin, note, cid, role, written_at, tx::text"
+    rows = [dict(zip(cols.split(", "), r, strict=True)) for r in conn.execute(
+        f"SELECT {cols} FROM capslice.labels WHERE tx >= %s::xid8 OR item_hash = ANY(%s)",
+        (mark, list(item_hashes)),
+    )]  # fmt: skip
+    known = local.item_ids(store, [r["item_hash"] for r in rows])
+    rows = [r for r in rows if r["item_hash"] in known]
+    for r in rows:
+        r["who"], r["at"] = r["role"], _iso(r["written_at"])
+    bases = local.sync_bases(store, hub, "label")
+    mine = _local_hand_labels(store, [r["item_hash"] for r in rows if r["source"] == "hand"])
+    take, agreed = [], []
+    for r in rows:
+        if r["source"] != "hand":
+            continue
+        key = _label_key(r)
+        here = mine.get(key)
+        here_cid = _label_cid(here) if here else None
+        base = bases.get(key, ("",))[0]
+        if here_cid == r["cid"]:
+            agreed.append((key, r["cid"]))
+        elif base == r["cid"]:
+            continue  # the hub has what we agreed on; the change is ours, to push
+        elif here is None or here_cid == base or theirs:
+            take.append(r)
+        else:
+            report.hold.append(int(r["tx::text"]))
+            report.conflicts.append(
+                f"hand label {r['axis']} of item {r['item_hash'][:12]}:"
+                f" {_who_at(r['role'], r['written_at'])} to {r['value']!r} on the hub and"
+                f" by {here['who']} at {here['at']} to {here['value']!r} here (kept yours)"
+            )
+    local.record_sync(store, hub, "label", agreed, "pull")
+    if take:
+        local.put_labels(store, take, replace=True)
+        local.record_sync(store, hub, "label", [(_label_key(r), r["cid"]) for r in take], "pull")
+        report.add("labels", len(take))
+    others = [r for r in rows if r["source"] != "hand"]
+    if others:
+        added = local.put_labels(store, others, replace=False)
+        report.add("rule/cluster labels", added)
+    hcols = ("cid, item_hash, axis, source, old_value, new_value, old_note, new_note, action,"
+             " batch, role, written_at")  # fmt: skip
+    seen = local.sync_bases(store, hub, "hist")
+    hist = [dict(zip(hcols.replace(" ", "").split(","), h, strict=True)) for h in conn.execute(
+        f"SELECT {hcols} FROM capslice.label_history WHERE tx >= %s::xid8 OR item_hash = ANY(%s)"
+        " ORDER BY written_at, cid",
+        (mark, list(item_hashes)),
+    )]  # fmt: skip
+    new = [h for h in hist if h["cid"] not in seen and h["item_hash"] in known]
+    for h in new:
+        h["who"], h["at"] = h["role"], _iso(h["written_at"])
+    if new:
+        local.add_label_history(store, new)
+        local.record_sync(store, hub, "hist", [(h["cid"], h["cid"]) for h in new], "pull")
+        report.add("label history rows", len(new))
+
+
+def _iso(at: Any) -> str:
+    return at.isoformat(timespec="seconds") if hasattr(at, "isoformat") else str(at)
+
+
+def _pull_slices(
+    store: Store, conn: Any, hub: str, mark: str, theirs: bool, report: SyncReport
+) -> None:
+    bases = local.sync_bases(store, hub, "slice")
+    mine = {s["name"]: s for s in local.named_slices(store)}
+    for name, run_name, origin, description, note, items, cid, role, at, tx in conn.execute(
+        "SELECT name, run_name, origin, description, note, items, cid, role, written_at, tx::text"
+        " FROM capslice.slices WHERE tx >= %s::xid8 ORDER BY name",
+        (mark,),
+    ).fetchall():
+        here = mine.get(name)
+        here_cid = local.content_id(_slice_doc(here)) if here else None
+        base = bases.get(name, ("",))[0]
+        if here_cid == cid:
+            local.record_sync(store, hub, "slice", [(name, cid)], "pull")
+            continue
+        if base == cid:
+            continue
+        if here is not None and here_cid != base and not theirs:
+            report.hold.append(int(tx))
+            report.conflicts.append(
+                f"slice {name}: {_who_at(role, at)} on the hub and changed here by"
+                f" {here['updated_by']} at {here['updated_at']} (kept yours)"
+            )
+            continue
+        doc = {"name": name, "run_name": run_name, "origin": origin,
+               "description": description, "note": note, "items": list(items)}  # fmt: skip
+        n = local.put_named_slice(store, doc, who=role, at=_iso(at))
+        if n < len(items):
+            report.notes.append(
+                f"slice {name}: {n} of its {len(items)} items are in this store (pull their"
+                " runs to have the rest)"
+            )
+        local.record_sync(store, hub, "slice", [(name, cid)], "pull")
+        report.add("slices")
+
+
+def _pull_interventions(
+    store: Store, conn: Any, hub: str, mark: str, theirs: bool, report: SyncReport
+) -> None:
+    bases = local.sync_bases(store, hub, "intervention")
+    mine = {r["key"]: r for r in local.interventions(store)}
+    rows = conn.execute(
+        "SELECT key, data, cid, decision, decision_reason, decision_warning, decided_by,"
+        " decided_at, role, written_at, tx::text FROM capslice.interventions i"
+        " WHERE tx >= %s::xid8"
+        " OR EXISTS (SELECT 1 FROM capslice.intervention_history h"
+        " WHERE h.intervention_key = i.key AND h.tx >= %s::xid8) ORDER BY written_at",
+        (mark, mark),
+    ).fetchall()
+    for key, data, cid, decision, reason, warning, decided_by, decided_at, role, at, tx in rows:
+        here = mine.get(key)
+        here_cid = local.content_id(_intervention_data(here)) if here else None
+        base = bases.get(key, ("",))[0]
+        if here is not None and here_cid not in (cid, base) and base != cid and not theirs:
+            report.hold.append(int(tx))
+            report.conflicts.append(
+                f"intervention {data.get('title')!r}: {_who_at(role, at)} on the hub and changed"
+                f" here at {here['updated_at']} (kept yours)"
+            )
+            continue
+        row = dict(data)
+        if here is not None and base == cid and here_cid != cid:
+            row = {k: here[k] for k in data if k in here}  # ours is newer: keep our fields
+        status = row.get("status") or "proposed"
+        if decision == "rejected":
+            status = "rejected"
+        elif decision == "accepted":
+            status = status if status in ("accepted", "running", "evaluated") else "accepted"
+        elif status != "proposed":
+            report.notes.append(
+                f"intervention {row.get('title')!r}: {status} on the node that pushed it, but"
+                " no lead's decision is on the hub; kept as proposed"
+            )
+            status = "proposed"
+        row.update(
+            status=status,
+            decision_reason=reason,
+            decision_warning=warning,
+            decided_by=decided_by,
+            decided_at=_iso(decided_at) if decided_at else None,
+        )
+        history = [
+            {"version": v, "action": a, "field": f, "old_value": o, "new_value": n, "who": r,
+             "at": _iso(w)}
+            for v, a, f, o, n, r, w in conn.execute(
+                "SELECT version, action, field, old_value, new_value, role, written_at"
+                " FROM capslice.intervention_history WHERE intervention_key = %s"
+                " ORDER BY version, written_at, cid",
+                (key,),
+            )
+        ]  # fmt: skip
+        local.put_intervention(store, key, row, history)
+        local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
+        if decision:
+            dcid = local.content_id([decision, reason, warning])
+            local.record_sync(store, hub, "decision", [(key, dcid)], "pull")
+        if here_cid == cid and (here or {}).get("status") == status:
+            report.same("interventions")
+        else:
+            report.add("interventions")
+
+
+def hub_runs(store: Store, hub: str | None = None) -> list[dict[str, Any]]:
+    """The runs on a hub: name, model, step, status, samples, whether its push completed,
+    who pushed it (database role) and when; with ``here`` saying whether this store has it.
+
+    Raises:
+        NotFound: unknown hub.
+        HubError: connection or schema problem.
+    """
+    remote = local.get_remote(store, hub)
+    conn = connect(remote["url"])
+    try:
+        _check_schema(conn, remote["url"])
+        rows = conn.execute(
+            "SELECT r.name, r.model, r.step, r.status, r.n_samples, r.cid IS NOT NULL,"
+            " r.role, r.written_at, (SELECT count(*) FROM capslice.samples s"
+            " WHERE s.run_name = r.name) FROM capslice.runs r ORDER BY r.name"
+        ).fetchall()
+    finally:
+        conn.close()
+    origins = local.run_origins(store)
+    here = {r["name"] for r in store.list_runs()}
+    return [
+        {
+            "name": name, "model": model, "step": step, "status": status,
+            "n_samples": n_samples, "on_hub": on_hub_n, "complete": complete,
+            "pushed_by": role, "pushed_at": _iso(at),
+            "here": origins.get(name, "local copy") if name in here else "not pulled",
+        }
+        for name, model, step, status, n_samples, complete, role, at, on_hub_n in rows
+    ]  # fmt: skip
