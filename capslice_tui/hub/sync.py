@@ -75,7 +75,7 @@ def strip_password(url: str) -> tuple[str, bool]:
     except Exception as exc:
         raise HubError(f"not a libpq connection string or URL: {exc}") from exc
     had = params.pop("password", None) is not None
-    return (make_conninfo(**params) if had else text), had
+    return (make_conninfo("", **params) if had else text), had
 
 
 def _psycopg() -> Any:
