@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import shlex
 import signal
 import sqlite3
@@ -170,3 +171,85 @@ def test_runs_screen_shows_interrupted_run_and_how_to_resume_or_delete(tmp_path:
             assert "--run big" in note.message
 
     asyncio.run(check())
+
+
+SEED = 20261130
+SMALL_DOCS = 600  # 1,200 records in 8 batches of 150
+SMALL_BATCH = 150
+CHILD = (
+    "import importlib, sys\n"
+    "importlib.import_module('capslice_tui.workspace.ingest').ingest.__kwdefaults__"
+    "['batch_size'] = int(sys.argv[1])\n"
+    "from capslice_tui.cli import main\n"
+    "main(sys.argv[2:], prog_name='capslice')\n"
+)
+
+
+@pytest.fixture(scope="module")
+def small_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    spec = importlib.util.spec_from_file_location("gen_lmeval", CASE / "gen_lmeval.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    out = tmp_path_factory.mktemp("small") / "big"
+    gen.generate(out, SMALL_DOCS)
+    return out
+
+
+def test_kill_at_random_points_keeps_the_store_whole_and_resume_completes(
+    tmp_path: Path, small_logs: Path
+) -> None:
+    """SIGKILL, SIGTERM and SIGHUP at points drawn from a fixed seed (a batch boundary to
+    pass, then a random delay: inside a batch, between batches, while finishing):
+    the store passes ``integrity_check``, holds whole batches only, shows the run as
+    "incomplete (k of N records)" (or complete when the signal came after the end), and the
+    resume command completes it."""
+    n = 2 * SMALL_DOCS
+    rng = random.Random(SEED)
+    for i, sig in enumerate((signal.SIGKILL, signal.SIGTERM, signal.SIGHUP)):
+        store = tmp_path / f"s{i}.db"
+        target = rng.randrange(SMALL_BATCH, n, SMALL_BATCH)  # a batch boundary to pass
+        delay = rng.uniform(0.0, 0.3)
+        args = ["--store", str(store), "ingest", str(small_logs), "--run", "big"]
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(SMALL_BATCH), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        deadline = time.time() + 120
+        while proc.poll() is None and _stored(store) < target and time.time() < deadline:
+            time.sleep(0.02)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, sig)
+        _, err = proc.communicate(timeout=120)
+        where = f"{sig.name} after {target} records + {delay:.2f}s (exit {proc.returncode})"
+        assert "Traceback" not in err, where + err
+        k = _stored(store)
+        if store.exists():
+            assert _integrity(store) == "ok", where
+        assert k % SMALL_BATCH == 0, where  # whole batches: the cut one rolled back
+        runs = Workspace(store).runs() if store.exists() else []
+        if proc.returncode == 0:  # the signal came once the records were read: finished
+            (run,) = runs
+            assert run["status"] == "complete" and k == n, where
+            continue
+        if runs:
+            (run,) = runs
+            assert run["status"] == f"incomplete ({k:,} of {n:,} records)", where
+            if sig != signal.SIGKILL:
+                assert run["interrupted"]["reason"] == f"stopped by {sig.name}", where
+            resume = shlex.split(run["interrupted"]["resume"])[1:]
+        else:  # stopped before the run was recorded: nothing stored, start again
+            assert k == 0, where
+            resume = args
+        again = subprocess.run(
+            [sys.executable, "-m", "capslice_tui", *resume], capture_output=True, text=True
+        )
+        assert again.returncode == 0, where + again.stderr
+        assert f"big: {n - k} new samples ({n} read" in again.stdout, where
+        assert _integrity(store) == "ok", where
+        (run,) = Workspace(store).runs()
+        assert run["status"] == "complete" and run["n_samples"] == n, where
