@@ -73,7 +73,7 @@ from typing import Any
 
 import orjson
 
-from .db import StoreError, current_user, now_iso
+from .db import StoreError, chunks, current_user, now_iso, placeholders
 from .schema import MIGRATIONS
 
 FORMAT = "capslice-export"
@@ -270,7 +270,9 @@ class _ParquetWriter:
         declared = {
             r[1]: (r[2] or "").upper() for r in conn.execute(f"PRAGMA table_info({spec.name})")
         }
-        fields = [pa.field("cid", pa.string()), pa.field("id", pa.int64())]
+        fields = [pa.field("cid", pa.string())]
+        if spec.has_id:
+            fields.append(pa.field("id", pa.int64()))
         ref_cols = {col: fld for col, fld, _ in spec.refs}
         for col, kind in declared.items():
             if col == "id":
@@ -304,6 +306,15 @@ class _ParquetWriter:
         if self.rows or self.writer is None:
             self.flush()
         self.writer.close()
+
+    def abandon(self) -> None:
+        """Drop the file (a value did not fit its column's Parquet type)."""
+        if self.writer is not None:
+            self.writer.close()
+        self.path.unlink(missing_ok=True)
+
+
+_PARQUET_ERRORS = (ValueError, TypeError, OverflowError)  # pyarrow's ArrowInvalid/TypeError too
 
 
 def _parquet_available() -> str | None:
@@ -390,7 +401,15 @@ def export_store(
                     record = {"cid": cid, **({"id": rid} if spec.has_id else {}), **row}
                     fh.write(orjson.dumps(record) + b"\n")
                     if pq_writer is not None:
-                        pq_writer.add(record)
+                        try:
+                            pq_writer.add(record)
+                        except _PARQUET_ERRORS as exc:
+                            pq_writer.abandon()
+                            pq_writer = None
+                            manifest["notes"].append(
+                                f"{spec.name}.parquet not written: a value of row {cid!r} does"
+                                f" not fit its column type ({exc}); {spec.name}.jsonl has it"
+                            )
                     n += 1
             entry: dict[str, Any] = {
                 "rows": n,
@@ -402,7 +421,16 @@ def export_store(
                 "parquet": None,
             }
             if pq_writer is not None:
-                pq_writer.close()
+                try:
+                    pq_writer.close()
+                except _PARQUET_ERRORS as exc:
+                    pq_writer.abandon()
+                    pq_writer = None
+                    manifest["notes"].append(
+                        f"{spec.name}.parquet not written: a value does not fit its column"
+                        f" type ({exc}); {spec.name}.jsonl has every row"
+                    )
+            if pq_writer is not None:
                 pq_path = pq_writer.path
                 entry["parquet"] = {
                     "file": pq_path.name,
@@ -757,12 +785,19 @@ class _Importer:
         ):
             d = dict(h)
             mine_hist.setdefault(lkey(d), []).append(d)
-        mine: dict[str, dict[str, Any]] = {}
-        for r in self.conn.execute(
-            "SELECT l.*, i.item_hash AS item FROM labels l JOIN items i ON i.id = l.item_id"
-        ):
-            d = dict(r)
-            mine[lkey(d)] = d
+        mine: dict[str, dict[str, Any]] = {}  # this store's labels of the batch at hand
+
+        def load_mine(hashes: list[str]) -> None:
+            mine.clear()
+            for chunk in chunks(sorted(set(hashes))):
+                for r in self.conn.execute(
+                    "SELECT l.*, i.item_hash AS item FROM labels l JOIN items i"
+                    f" ON i.id = l.item_id WHERE i.item_hash IN ({placeholders(chunk)})",
+                    chunk,
+                ):
+                    d = dict(r)
+                    mine[lkey(d)] = d
+
         conflicted: set[str] = set()
         exported_keys: set[str] = set()
 
@@ -798,6 +833,7 @@ class _Importer:
 
         for batch in _batches(self.rows("labels")):
             with self.store.write() as conn:
+                load_mine([str(row["item"]) for row in batch])  # under the write lock
                 for row in batch:
                     key = lkey(row)
                     exported_keys.add(key)
@@ -825,11 +861,14 @@ class _Importer:
                         if rid is not None:
                             self.changed_items.add(self.cid_to_id["items"][row["item"]])
         # labels cleared on the other side that this store still has as they were
-        gone = [k for k in theirs_hist if k not in exported_keys and k in mine]
+        gone = [k for k in theirs_hist if k not in exported_keys]
         for chunk in _batches(iter([{"key": k} for k in gone])):
             with self.store.write() as conn:
+                load_mine([str(theirs_hist[e["key"]][0]["item"]) for e in chunk])
                 for entry in chunk:
                     key = entry["key"]
+                    if key not in mine:
+                        continue
                     verdict = decide(key, None)
                     if verdict == "take":
                         conn.execute("DELETE FROM labels WHERE id = ?", (mine[key]["id"],))

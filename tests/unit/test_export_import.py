@@ -4,7 +4,7 @@ nothing, labels changed on both sides are reported as conflicts, bad folders are
 from __future__ import annotations
 
 import json
-import shutil
+import sqlite3
 from pathlib import Path
 
 import orjson
@@ -97,6 +97,16 @@ def listings(store: Path) -> dict[str, object]:
     return {" ".join(args): cli_json(store, *args) for args in LISTINGS}
 
 
+def snapshot(store: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in rowid order."""
+    conn = sqlite3.connect(store)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {n: conn.execute(f"SELECT * FROM {n} ORDER BY rowid").fetchall() for n in names}
+    finally:
+        conn.close()
+
+
 def test_export_then_import_into_an_empty_store_reproduces_every_listing(source, tmp_path):
     folder = tmp_path / "export"
     out = cli(source, "export", str(folder))
@@ -121,69 +131,57 @@ def test_a_second_import_changes_nothing_and_says_so(source, tmp_path):
     cli(source, "export", str(folder))
     copy = tmp_path / "copy.db"
     cli(copy, "import", str(folder))
-    before = listings(copy)
+    before = snapshot(copy)
     out = cli(copy, "import", str(folder))
     assert "nothing changed" in out and "added" not in out
     report = json.loads(cli(copy, "import", str(folder), "--json"))
     assert report["changed"] == 0 and report["conflicts"] == []
-    assert listings(copy) == before
+    assert snapshot(copy) == before
 
 
 def test_labels_changed_on_both_sides_are_a_conflict_and_one_side_changes_are_merged(
     source, tmp_path
 ):
     a = tmp_path / "a.db"
-    shutil.copy(source, a)
+    cli(source, "backup", str(a))
+    for title in ("third", "fourth"):
+        cli(a, "intervention", "new", "--title", title, "--hypothesis", "h",
+            "--baseline", "math-base", "--target", "task_type=geometry",
+            "--control", "task_type=algebra")  # fmt: skip
     first = tmp_path / "first"
     cli(a, "export", str(first))
     b = tmp_path / "b.db"
     cli(b, "import", str(first))
+
+    def label(store: Path, item: int, value: str | None, user: str) -> None:
+        change = ("--value", value) if value else ("--clear",)
+        cli(store, "label", "set", "--items", str(item), "--axis", "task_type", *change, user=user)
+
     # since the export: both label item 7 differently; only A labels item 8 and clears item 1;
-    # only B relabels item 2
-    cli(a, "label", "set", "--items", "7", "--axis", "task_type", "--value", "algebra", user="ann")
-    cli(
-        b,
-        "label",
-        "set",
-        "--items",
-        "7",
-        "--axis",
-        "task_type",
-        "--value",
-        "prealgebra",
-        user="ben",
-    )
-    cli(
-        a,
-        "label",
-        "set",
-        "--items",
-        "8",
-        "--axis",
-        "task_type",
-        "--value",
-        "precalculus",
-        user="ann",
-    )
-    cli(a, "label", "set", "--items", "1", "--axis", "task_type", "--clear", user="ann")
-    cli(
-        b,
-        "label",
-        "set",
-        "--items",
-        "2",
-        "--axis",
-        "task_type",
-        "--value",
-        "counting_probability",
-        user="ben",
-    )
+    # only B relabels item 2. A labels the named slice with a note and accepts intervention 3;
+    # A accepts and B rejects intervention 4.
+    label(a, 7, "algebra", "ann")
+    label(b, 7, "prealgebra", "ben")
+    label(a, 8, "precalculus", "ann")
+    label(a, 1, None, "ann")
+    label(b, 2, "counting_probability", "ben")
+    cli(a, "label", "set", "--slice", "cluster-a", "--axis", "output_constraint",
+        "--value", "integer", "--note", "later note", user="ann")  # fmt: skip
+    cli(a, "intervention", "accept", "3", "--user", "ann")
+    cli(a, "intervention", "accept", "4", "--user", "ann")
+    cli(b, "intervention", "reject", "4", "--reason", "no budget", "--user", "ben")
     second = tmp_path / "second"
     cli(a, "export", str(second))
     result = CliRunner().invoke(main, ["--store", str(b), "import", str(second)])
     assert result.exit_code == 2, result.output
     assert "conflict: item 7 task_type (hand label): here 'prealgebra'" in result.output
     assert "imported 'algebra'" in result.output and "kept the value here" in result.output
+    assert "conflict: intervention #4 'fourth'" in result.output
+    slice_b = cli_json(b, "label", "show", "--slice", "cluster-a")
+    assert slice_b == cli_json(a, "label", "show", "--slice", "cluster-a")  # A's note, version
+    assert slice_b["note"] == "later note"
+    assert cli_json(b, "intervention", "show", "3")["status"] == "accepted"
+    assert cli_json(b, "intervention", "show", "4")["status"] == "rejected"  # B's own kept
     ws = Workspace(b)
 
     def hand(item: int) -> str | None:
@@ -198,7 +196,10 @@ def test_labels_changed_on_both_sides_are_a_conflict_and_one_side_changes_are_me
         CliRunner().invoke(main, ["--store", str(b), "import", str(second), "--json"]).stdout
     )
     assert report["changed"] == 0
-    assert [(c["kind"], c["item_id"]) for c in report["conflicts"]] == [("label", 7)]
+    assert [(c["kind"], c.get("item_id", c.get("id"))) for c in report["conflicts"]] == [
+        ("label", 7),
+        ("intervention", 4),
+    ]
     # effective labels follow the merged hand labels (slices read them)
     axes = ws.store.query("SELECT task_type FROM item_axes WHERE item_id = 8")
     assert axes[0][0] == "precalculus"
