@@ -33,7 +33,7 @@ LINE_LIMIT = 16 * 1024 * 1024
 """Bytes: a JSON line longer than this is read by :func:`scan_long_line`, not whole."""
 STREAM_STRING_BYTES = 64 * 1024
 """Raw JSON bytes: in a streamed line, a longer string is decoded in chunks and capped."""
-KEEP_CHARS = 256 * 1024
+KEEP_CHARS = 128 * 1024
 """Characters kept at each end of a capped string read from a streamed line."""
 SKELETON_LIMIT = 64 * 1024 * 1024
 """Bytes of structure (keys, numbers, short strings) a streamed line may hold; beyond it the

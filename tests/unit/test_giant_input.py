@@ -210,3 +210,52 @@ def test_cap_text_keeps_length_and_hash() -> None:
     again = cap_text(capped, 5_000)  # a capped text keeps the whole text's length and hash
     assert again.full_chars == 100_001 and again.sha256 == capped.sha256 and len(again) <= 5_000
     assert cap_text("short", 10_000) == "short" and cap_text(None, 10) is None
+
+
+def test_sample_screen_shows_a_capped_view_of_an_old_store(tmp_path: Path) -> None:
+    """A store written before texts were capped (a 5 MB response and lenient extraction)
+    opens in the sample screen at once with a capped view, and ``b`` goes back."""
+    import asyncio
+    import sqlite3
+
+    from textual.widgets import Static
+
+    from capslice_tui.app.app import make_app
+    from capslice_tui.app.screens import sample_detail
+    from capslice_tui.app.screens.sample_detail import SampleDetailScreen
+
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(_line(0, "6 + 7 = 12. #### 12", 0.0) + "\n")
+    store = tmp_path / "s.db"
+    ws = Workspace(store)
+    ws.ingest([folder], run="r")
+    ((row), *_), _ = ws.samples("r")
+    ws.store.close()
+    giant = LOOP * (FIELD_CHARS // len(LOOP) + 1)  # 5 MB
+    with sqlite3.connect(store) as conn:
+        conn.execute(
+            "UPDATE samples SET response = ?, lenient_extracted = ? WHERE id = ?",
+            (giant, giant, row["id"]),
+        )
+
+    async def check() -> None:
+        app = make_app(store)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await app.push_screen(SampleDetailScreen(row["id"]))
+            for _ in range(2):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            response = str(app.screen.query_one("#response", Static).render())
+            assert (
+                len(response) <= sample_detail.TEXT_CHARS + 100 and "MB more not shown" in response
+            )
+            summary = str(app.screen.query_one("#summary", Static).render())
+            assert "more not shown" in summary and len(summary) < 20 * sample_detail.FIELD_CHARS
+            await pilot.press("b")
+            await pilot.pause()
+            assert not isinstance(app.screen, SampleDetailScreen)
+
+    asyncio.run(check())
