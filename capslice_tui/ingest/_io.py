@@ -269,7 +269,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     :data:`FILE_CHANGED`.
     """
     source = str(path)
-    before = _signature(path)
+    before = file_signature(path)
     pending: tuple[int, bytes | None, str, bool] | None = None  # unparsable: torn if last
     if is_utf16(path):
         yield 1, BadLine(source, 1, NOTE_UTF16, note="note")
@@ -293,6 +293,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                     continue
                 if cut:
                     continue
+                yield line_no, BadLine(source, line_no, long_line_note(), note="note")
             else:
                 if line_no == 1 and raw.startswith(UTF8_BOM):
                     raw = raw[len(UTF8_BOM) :]
@@ -323,9 +324,18 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
         yield bad_no, BadLine(source, bad_no, f"invalid JSON: {reason}", torn=torn)
     if cut:
         yield line_no + 1, BadLine(source, line_no + 1, cut[0], torn=True)
-    changed = _changed(path, before, n_records)
+    changed = changed_since(path, before, n_records)
     if changed:
         yield line_no + 1, BadLine(source, line_no + 1, changed, torn=True)
+
+
+def long_line_note() -> str:
+    """The note a streamed line gets (the thresholds of :mod:`bounded` in it)."""
+    return (
+        f"a line longer than {bounded.size_text(bounded.LINE_LIMIT)} was read in a stream: its "
+        f"texts over {bounded.size_text(bounded.STREAM_STRING_BYTES)} are kept as their first "
+        f"and last {bounded.KEEP_CHARS:,} characters with their length and sha256"
+    )
 
 
 def first_object(path: Path) -> dict[str, Any] | None:
@@ -349,8 +359,9 @@ after_read_hook: Callable[[Path], None] | None = None
 changes (tests append to the file here to play a log that is still being written)."""
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """``(size, mtime_ns, inode)`` of ``path``, or None when it cannot be read."""
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """``(size, mtime_ns, inode)`` of ``path``, or None when it cannot be read (taken before a
+    read, for :func:`changed_since`)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -358,12 +369,13 @@ def _signature(path: Path) -> tuple[int, int, int] | None:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _changed(path: Path, before: tuple[int, int, int] | None, n_records: int) -> str | None:
+def changed_since(path: Path, before: tuple[int, int, int] | None, n_records: int) -> str | None:
     """Why ``path`` is not the file that was read (it grew, shrank, was touched or replaced
-    since ``before``), with the records read; None when it is unchanged."""
+    since ``before``, its :func:`file_signature`), with the records read, as the reason of a
+    torn :class:`BadLine` (starts with :data:`FILE_CHANGED`); None when it is unchanged."""
     if after_read_hook is not None:
         after_read_hook(path)
-    after = _signature(path)
+    after = file_signature(path)
     if after == before:
         return None
     if before is None or after is None:
@@ -541,10 +553,10 @@ def iter_json_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLin
         yield from iter_jsonl(path)
         return
     source = str(path)
-    before = _signature(path)
+    before = file_signature(path)
     with open_binary(path) as fh:
         data, stream_cut = _read_all(fh)
-    changed = _changed(path, before, 0)
+    changed = changed_since(path, before, 0)
     if data.startswith(UTF8_BOM):
         data = data[len(UTF8_BOM) :]
         yield 0, BadLine(source, 0, NOTE_BOM, note="note")

@@ -55,7 +55,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from capslice_tui.ingest._io import iter_json_records, metric_value, open_text, read_head
+from capslice_tui.ingest._io import (
+    changed_since,
+    file_signature,
+    iter_json_records,
+    metric_value,
+    open_text,
+    read_head,
+)
 from capslice_tui.ingest._names import benchmark_from_prefix
 from capslice_tui.ingest.records import BadLine, ReadContext, SampleRecord
 
@@ -329,6 +336,8 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     if head[:1] in (b"{", b"["):
         yield from iter_json_records(path)
         return
+    before = file_signature(path)  # a CSV still being written is incomplete, never complete
+    n_rows = 0
     with open_text(path) as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames:
@@ -347,7 +356,11 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                     ),
                 )
                 continue
+            n_rows += 1
             yield line, {k: (None if v == "" else v) for k, v in row.items()}
+    changed = changed_since(path, before, n_rows)
+    if changed:
+        yield reader.line_num + 1, BadLine(str(path), reader.line_num + 1, changed, torn=True)
 
 
 def read_generic(

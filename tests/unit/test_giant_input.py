@@ -98,6 +98,7 @@ def test_giant_field_is_streamed_capped_scored_and_classified(
     ws = Workspace(tmp_path / "s.db")
     report = ws.ingest([folder], run="r")
     assert report.n_read == 3 and report.n_bad == 0 and report.n_torn == 0
+    assert any("a line longer than 65.5 KB was read in a stream" in n for n in report.notes)
     rows, _ = ws.samples("r")
     big = ws.sample(next(r["id"] for r in rows if r["doc_id"] == "2"))
     assert big["response_chars"] == FIELD_CHARS

@@ -148,3 +148,24 @@ def test_torn_final_line_is_incomplete_with_the_count(tmp_path: Path) -> None:
     assert "1 incomplete trailing record skipped" in run["incomplete_reason"]
     assert ":7: invalid JSON" in run["incomplete_reason"]
     ws.store.close()
+
+
+def test_csv_growing_while_read_is_incomplete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("task_id,completion_id,completion,passed\nT/0,0,a,passed\nT/1,0,b,failed\n")
+
+    def grow(seen: Path) -> None:
+        with seen.open("a") as fh:
+            fh.write("T/2,0,c,passed\n")
+
+    monkeypatch.setattr(_io, "after_read_hook", grow)
+    ws = Workspace(tmp_path / "s.db")
+    report = ws.ingest([path], run="r")
+    assert report.runs == {"r": 2} and report.n_torn == 1
+    (run,) = ws.runs()
+    assert run["status"].startswith("incomplete")
+    assert "the file changed while it was read" in run["incomplete_reason"]
+    assert "2 records read" in run["incomplete_reason"]
+    ws.store.close()
