@@ -295,12 +295,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
 
         hub_runs_table(obj, hub_name, fmt)
         return
-    from .store.hub import run_origins
-
     data = obj.ws.runs(average=average)
-    origins = run_origins(obj.ws.store)
-    for r in data:
-        r["origin"] = origins.get(r["name"], "local")
     rows = []
     notes = [f"benchmarks: {AVERAGE_MEANING[average]} (--average micro|macro)"]
     for r in data:

@@ -364,6 +364,9 @@ class CoreMixin:
         check_average(average)
         out = []
         ingest_states = self.store.ingest_states()
+        from ..store.hub import run_origins
+
+        origins = run_origins(self.store)  # "pulled from H" / "pushed to H" (team hubs)
         for run in self.store.list_runs():
             benches: dict[str, Any] = {}
             for b, parts in sorted(self._benchmark_items(run["id"]).items()):
@@ -396,6 +399,7 @@ class CoreMixin:
                     "schema_variant": (run["meta"] or {}).get("schema_variant"),
                     "incomplete_reason": (run["meta"] or {}).get("incomplete"),
                     "created_at": run["created_at"],
+                    "origin": origins.get(run["name"], "local"),
                     "benchmarks": benches,
                     **self._ingest_state(run, ingest_states.get(run["id"])),
                 }

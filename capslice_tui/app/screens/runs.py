@@ -58,7 +58,8 @@ class RunsScreen(CapsliceScreen):
     HELP_LEGEND = (
         "score: the benchmark's metric; correct/n: correct over scored samples, or "
         "'mean N it' when the score is the mean of N items' accuracies (several samples each)",
-        "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines",
+        "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines; "
+        "pulled:H / pushed:H = shared through team hub H (capslice pull / push)",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
         "v: benchmark scores as micro means (every item weighs the same) or macro means "
@@ -158,6 +159,9 @@ class RunsScreen(CapsliceScreen):
                     status,
                 ]
                 rows.append(((run["name"], None if s is None else bench), cells))
+                origin = run.get("origin") or "local"
+                if origin != "local":  # shared through a team hub: pulled:H / pushed:H
+                    status += " " + origin.replace(" from ", ":").replace(" to ", ":")
         labels = [c for c in COLUMNS if has_step or c != "step"]
         room = first_column_room(
             labels, [cells for _, cells in rows], table.size.width or self.app.size.width
