@@ -1182,16 +1182,22 @@ def paired_slices(
     n_tested = adjusted[0].n_tested if adjusted else 0
     masks: dict[str, np.ndarray] = {}
     rows: list[list[Any]] = []
+    # failure modes as codes (index in MODES, len(MODES) for any other value), once
+    mode_code = {md: i for i, md in enumerate(MODES)}
+    base_codes, cand_codes = (
+        None if x is None else np.array([mode_code.get(v, len(MODES)) for v in x.tolist()])
+        for x in (base_modes, cand_modes)
+    )
     for (preds, aliases, idx), adj in zip(found, adjusted, strict=True):
         mask = np.zeros(m, dtype=bool)
         mask[idx] = True
         drop = adj.result.diff < 0
         moved = mask & (lost if drop else gained)
-        src = cand_modes if drop or base_modes is None else base_modes
+        src = cand_codes if drop or base_codes is None else base_codes
         counts: dict[str, int] = {}
         if src is not None:
-            counts = {md: int(np.sum(src[moved] == md)) for md in MODES}
-            counts = {md: c for md, c in counts.items() if c}
+            tally = np.bincount(src[moved], minlength=len(MODES) + 1)
+            counts = {md: int(tally[i]) for i, md in enumerate(MODES) if tally[i]}
         rows.append([preds, aliases, adj, counts, mask, None])
     sig = [r for r in rows if r[2].significant and not math.isnan(r[2].result.diff)]
     # the raw p below which Benjamini–Hochberg called a slice significant: the items a slice
@@ -1221,24 +1227,32 @@ def paired_slices(
         for r in cands:
             rest = r[4] & ~covered
             if rest.sum() < r[4].sum():
-                by = ", ".join(_label(k[0]) for k in kept if np.any(k[4] & r[4]))
+                # the kept slices overlapping this one, named only when it is explained
+                idx_r = np.flatnonzero(r[4])
+
+                def overlapping(idx_r: np.ndarray = idx_r, kept: list[Any] = kept) -> str:
+                    return ", ".join(_label(k[0]) for k in kept if k[4][idx_r].any())
+
                 if not rest.any():
-                    r[5] = f"explained by {by}: all its items are in those slices"
+                    r[5] = f"explained by {overlapping()}: all its items are in those slices"
                     continue
                 res = paired_compare(bn[rest], bc[rest], cn[rest], cc[rest], k=k,
                                      random_state=random_state, min_size=1)  # fmt: skip
                 if not (res.diff * direction > 0 and res.p_value <= min(p_crit, nest_alpha)):
                     r[5] = (
-                        f"explained by {by}: its other {int(rest.sum())} items show no "
+                        f"explained by {overlapping()}: its other {int(rest.sum())} items show no "
                         f"significant change (p={res.p_value:.3g})"
                     )
                     continue
             kept.append(r)
             covered |= r[4]
-        for child in kept:
-            for parent in kept:
+        size = [int(r[4].sum()) for r in kept]
+        members = [np.flatnonzero(r[4]) for r in kept]
+        for ci, child in enumerate(kept):
+            for pi, parent in enumerate(kept):
                 cm, pm = child[4], parent[4]
-                if child is parent or cm.sum() >= pm.sum() or np.any(cm & ~pm) or child[5]:
+                # a parent: larger, and holding every item of the child
+                if ci == pi or size[ci] >= size[pi] or child[5] or not pm[members[ci]].all():
                     continue
                 rest = pm & ~cm
                 p = _two_group_p(float(cm.sum()), float((moved & cm).sum()), float(rest.sum()),

@@ -36,13 +36,6 @@ class Aligned:
     only_cand: int
 
 
-def _rows_by_key(
-    store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None
-) -> dict[Any, Any]:
-    rows = store.slice_rows(run_id, benchmark=benchmark, filter_name=filter_name)
-    return {(r["task"], r["item_id"]): r for r in rows}
-
-
 def align_runs(
     store: Store,
     base_id: int,
@@ -57,8 +50,13 @@ def align_runs(
     Raises:
         ValueError: the runs share no item (the message says what each run holds).
     """
-    base = _rows_by_key(store, base_id, benchmark, filter_name)
-    cand = _rows_by_key(store, cand_id, benchmark, filter_name)
+    b_rows = store.slice_rows(base_id, benchmark=benchmark, filter_name=filter_name)
+    c_rows = store.slice_rows(cand_id, benchmark=benchmark, filter_name=filter_name)
+    fast = _align_columns(b_rows, c_rows)
+    if fast is not None:
+        return fast
+    base = {(r["task"], r["item_id"]): r for r in b_rows}
+    cand = {(r["task"], r["item_id"]): r for r in c_rows}
     keys = sorted(set(base) & set(cand))
     if not keys:  # same documents under different task names (e.g. cot vs answer-only)
         base = {k[1]: v for k, v in base.items()}
@@ -86,6 +84,77 @@ def align_runs(
         only_base=len(base) - len(keys),
         only_cand=len(cand) - len(keys),
     )
+
+
+def _align_columns(b_rows: Sequence[Any], c_rows: Sequence[Any]) -> Aligned | None:
+    """:func:`align_runs` on (task, item) keys with numpy, from ``slice_rows`` rows (columns
+    item_id, task, benchmark, n, c, c_lenient, then the axes); the same pairs in the same
+    (task, item) order as the dict path. None when the runs share no (task, item) (the caller
+    then pairs by item alone) or a key repeats."""
+    if not b_rows or not c_rows:
+        return None
+    b_cols = list(zip(*b_rows, strict=True))
+    c_cols = list(zip(*c_rows, strict=True))
+    tasks = sorted(set(b_cols[1]) | set(c_cols[1]))  # codes in name order: keys sort as tuples
+    code = {t: i for i, t in enumerate(tasks)}
+    b_item = np.array(b_cols[0], dtype=np.int64)
+    c_item = np.array(c_cols[0], dtype=np.int64)
+    span = int(max(b_item.max(), c_item.max())) + 1
+    b_key = np.array([code[t] for t in b_cols[1]], dtype=np.int64) * span + b_item
+    c_key = np.array([code[t] for t in c_cols[1]], dtype=np.int64) * span + c_item
+    if np.unique(b_key).size != b_key.size or np.unique(c_key).size != c_key.size:
+        return None
+    _, bi, ci = np.intersect1d(b_key, c_key, assume_unique=True, return_indices=True)
+    if not bi.size:
+        return None
+
+    def column(values: Sequence[Any], idx: np.ndarray) -> np.ndarray:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        out = out[idx]
+        out[np.equal(out, None)] = UNLABELLED
+        return out
+
+    names = ("item_id", "task", "benchmark", "n", "c", "c_lenient", *AXES)
+    at = {g: names.index(g) for g in ("task", "benchmark", *AXES)}
+    return Aligned(
+        item_ids=b_item[bi],
+        base_n=np.array(b_cols[3], dtype=float)[bi],
+        base_c=np.array(b_cols[4], dtype=float)[bi],
+        cand_n=np.array(c_cols[3], dtype=float)[ci],
+        cand_c=np.array(c_cols[4], dtype=float)[ci],
+        labels={g: column(b_cols[i], bi) for g, i in at.items()},
+        only_base=len(b_rows) - int(bi.size),
+        only_cand=len(c_rows) - int(ci.size),
+    )
+
+
+def slice_index(
+    labels: dict[str, np.ndarray], groups: Sequence[str]
+) -> dict[tuple[str, ...], np.ndarray]:
+    """Rows of each distinct combination of ``groups`` values, keys in sorted order:
+    combination (values as str) -> row indices (ascending). Vectorised: one ``np.unique`` per
+    grouping and one over the combined codes."""
+    m = len(next(iter(labels.values()))) if labels else 0
+    if m == 0:
+        return {}
+    combined = np.zeros(m, dtype=np.int64)
+    uniques = []
+    for g in groups:
+        values, inv = np.unique(labels[g].astype(str), return_inverse=True)
+        uniques.append(values)
+        combined = combined * values.size + inv
+    keys, inv = np.unique(combined, return_inverse=True)
+    order = np.argsort(inv, kind="stable")
+    bounds = np.cumsum(np.bincount(inv, minlength=keys.size))[:-1]
+    out: dict[tuple[str, ...], np.ndarray] = {}
+    for k, idx in zip(keys.tolist(), np.split(order, bounds), strict=True):
+        parts = []
+        for values in reversed(uniques):
+            k, r = divmod(k, values.size)
+            parts.append(str(values[r]))
+        out[tuple(reversed(parts))] = idx
+    return out
 
 
 def _side(score: Any) -> dict[str, Any]:
@@ -238,14 +307,11 @@ class DiagnoseMixin:
             al.base_n, al.base_c, al.cand_n, al.cand_c, k=k, random_state=random_state,
             min_size=min_size,
         )  # fmt: skip
-        keys = [tuple(str(al.labels[g][i]) for g in groups) for i in range(al.item_ids.size)]
-        index: dict[tuple[str, ...], list[int]] = {}
-        for i, key in enumerate(keys):
-            index.setdefault(key, []).append(i)
+        index = slice_index(al.labels, groups)
         slice_keys = sorted(index)
         results = []
         for key in slice_keys:
-            idx = np.array(index[key])
+            idx = index[key]
             results.append(
                 paired_compare(
                     al.base_n[idx],
@@ -361,16 +427,27 @@ def _outcomes(
     store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None
 ) -> _Outcomes:
     rows = store.sample_outcomes(run_id, benchmark, filter_name)
+    # columns in one pass (item_id, task, sample_idx, score, failure_mode, failure_signals,
+    # then the axes), each turned into an array at once
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(AXES))
+    item, task, sample_idx, score, mode, signals = cols[:6]
+
+    def labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.ndarray:
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        missing = np.equal(out, None)
+        if empty:
+            missing |= np.equal(out, "")
+        out[missing] = default
+        return out
+
     return _Outcomes(
-        keys=[(r["task"], r["item_id"], r["sample_idx"]) for r in rows],
-        score=np.array([r["score"] for r in rows], dtype=float),
-        modes=np.array([r["failure_mode"] or "wrong_answer" for r in rows], dtype=object),
-        signals=[r["failure_signals"] for r in rows],
-        labels={
-            a: np.array([r[a] if r[a] is not None else UNLABELLED for r in rows], dtype=object)
-            for a in AXES
-        },
-        item=np.array([r["item_id"] for r in rows]),
+        keys=list(zip(task, item, sample_idx, strict=True)),
+        score=np.array(score, dtype=float),
+        modes=labelled(mode, "wrong_answer", empty=True),
+        signals=list(signals),
+        labels={a: labelled(cols[6 + i], UNLABELLED) for i, a in enumerate(AXES)},
+        item=np.array(item, dtype=np.int64),
     )
 
 
@@ -410,14 +487,19 @@ def _per_item(
     uniq, first, inv = np.unique(item, return_index=True, return_inverse=True)
     n = np.bincount(inv).astype(float)
     c = np.bincount(inv, weights=score)
-    dom = np.empty(uniq.size, dtype=object)
-    for i in range(uniq.size):
-        failing = modes[(inv == i) & (score < 1)] if n[i] > 1 else modes[inv == i]
-        if failing.size == 0:
-            dom[i] = "correct"
-        else:
-            vals, cnt = np.unique(failing.astype(str), return_counts=True)
-            dom[i] = vals[int(np.argmax(cnt))]
+    # dominant mode in one pass: an item of one sample takes its mode; an item of several
+    # the most frequent mode of its failing samples (ties: first by name), else "correct"
+    names, code = np.unique(modes.astype(str), return_inverse=True)
+    dom = np.full(uniq.size, "correct", dtype=object)
+    single = n[inv] == 1
+    dom[inv[single]] = names[code[single]]
+    failing = ~single & (score < 1)
+    if failing.any():
+        tally = np.bincount(
+            inv[failing] * names.size + code[failing], minlength=uniq.size * names.size
+        ).reshape(uniq.size, names.size)
+        has = tally.sum(axis=1) > 0
+        dom[has] = names[np.argmax(tally[has], axis=1)]
     return uniq, n, c, dom, {a: v[first] for a, v in labels.items()}, inv
 
 

@@ -1,0 +1,101 @@
+"""The fast read paths of big stores give the same answers as the plain per-row paths they
+replace: per-item collapse of diagnose, run alignment of compare, the slice index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capslice_tui.store import AXES
+from capslice_tui.store.samples import UNLABELLED
+from capslice_tui.workspace.diagnose import _align_columns, _per_item, slice_index
+
+
+def _per_item_reference(item, score, modes, labels):
+    """The per-item loop diagnose used before (one pass over all samples per item)."""
+    uniq, first, inv = np.unique(item, return_index=True, return_inverse=True)
+    n = np.bincount(inv).astype(float)
+    c = np.bincount(inv, weights=score)
+    dom = np.empty(uniq.size, dtype=object)
+    for i in range(uniq.size):
+        failing = modes[(inv == i) & (score < 1)] if n[i] > 1 else modes[inv == i]
+        if failing.size == 0:
+            dom[i] = "correct"
+        else:
+            vals, cnt = np.unique(failing.astype(str), return_counts=True)
+            dom[i] = vals[int(np.argmax(cnt))]
+    return uniq, n, c, dom, {a: v[first] for a, v in labels.items()}, inv
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_per_item_matches_the_per_item_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = 400
+    # items of 1 to 4 samples, modes with ties, fractional scores
+    item = np.repeat(rng.permutation(m) + 10, rng.integers(1, 5, m))
+    score = rng.choice([0.0, 0.0, 0.5, 1.0], item.size)
+    modes = rng.choice(["wrong_answer", "truncated", "empty", "correct"], item.size).astype(object)
+    labels = {"task_type": rng.choice(["a", "b"], item.size).astype(object)}
+    fast = _per_item(item, score, modes, labels)
+    ref = _per_item_reference(item, score, modes, labels)
+    for got, want in zip(fast[:3], ref[:3], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert [str(x) for x in fast[3]] == [str(x) for x in ref[3]]
+    np.testing.assert_array_equal(fast[4]["task_type"], ref[4]["task_type"])
+    np.testing.assert_array_equal(fast[5], ref[5])
+
+
+def _rows(run: int, items: list[tuple[str, int]], rng: np.random.Generator) -> list[tuple]:
+    """slice_rows-shaped tuples: item_id, task, benchmark, n, c, c_lenient, four axes."""
+    out = []
+    for task, item in sorted(items):
+        tt = None if item % 5 == 0 else f"tt{item % 3}"
+        out.append((item, task, "bench", 1, float(rng.random() < 0.5), None, "bc", tt, "op", "oc"))
+    return out
+
+
+def test_align_columns_pairs_the_same_items_in_the_same_order() -> None:
+    rng = np.random.default_rng(3)
+    base_items = [(t, i) for t in ("t_b", "t_a") for i in range(1, 60)]
+    cand_items = [(t, i) for t in ("t_a", "t_b", "t_c") for i in range(20, 90)]
+    b = _rows(1, base_items, rng)
+    c = _rows(2, cand_items, rng)
+    al = _align_columns(b, c)
+    assert al is not None
+    keys = sorted({(r[1], r[0]) for r in b} & {(r[1], r[0]) for r in c})
+    assert al.item_ids.tolist() == [k[1] for k in keys]
+    assert al.labels["task"].tolist() == [k[0] for k in keys]
+    by_key_b = {(r[1], r[0]): r for r in b}
+    by_key_c = {(r[1], r[0]): r for r in c}
+    assert al.base_c.tolist() == [by_key_b[k][4] for k in keys]
+    assert al.cand_c.tolist() == [by_key_c[k][4] for k in keys]
+    names = ("item_id", "task", "benchmark", "n", "c", "c_lenient", *AXES)
+    tt = names.index("task_type")
+    assert al.labels["task_type"].tolist() == [
+        by_key_b[k][tt] if by_key_b[k][tt] is not None else UNLABELLED for k in keys
+    ]
+    assert al.only_base == len(b) - len(keys)
+    assert al.only_cand == len(c) - len(keys)
+
+
+def test_align_columns_leaves_runs_without_shared_tasks_to_the_item_path() -> None:
+    rng = np.random.default_rng(4)
+    b = _rows(1, [("cot", i) for i in range(10)], rng)
+    c = _rows(2, [("direct", i) for i in range(10)], rng)
+    assert _align_columns(b, c) is None
+
+
+def test_slice_index_groups_rows_like_a_dict_of_tuples() -> None:
+    rng = np.random.default_rng(5)
+    m = 300
+    labels = {
+        "task": rng.choice(["b", "a", "c"], m).astype(object),
+        "task_type": rng.choice(["x", UNLABELLED, "y"], m).astype(object),
+    }
+    groups = ["task_type", "task"]
+    got = slice_index(labels, groups)
+    want: dict[tuple[str, ...], list[int]] = {}
+    for i in range(m):
+        want.setdefault(tuple(str(labels[g][i]) for g in groups), []).append(i)
+    assert list(got) == sorted(want)
+    assert {k: v.tolist() for k, v in got.items()} == want
