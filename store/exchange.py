@@ -96,6 +96,7 @@ class _Table:
     refs: tuple[tuple[str, str, str], ...] = ()
     has_id: bool = True
     only: str | None = None  # SQL giving the ids (or rowids) to export; None: every row
+    unique: bool = False  # the cid fields are a unique key of the table (no #2 suffixes)
 
     def column_of(self, fld: str) -> str:
         """The table column behind an exported field (``run`` -> ``run_id``)."""
@@ -108,9 +109,9 @@ class _Table:
 _ACCEPTED = "SELECT id FROM suggestions WHERE accepted_slice_id IS NOT NULL"
 TABLES: tuple[_Table, ...] = (
     _Table("runs", ("name",)),
-    _Table("run_tasks", ("run", "task"), (("run_id", "run", "runs"),), has_id=False),
-    _Table("eval_settings", ("hash",), has_id=False),
-    _Table("texts", ("hash",), has_id=False),
+    _Table("run_tasks", ("run", "task"), (("run_id", "run", "runs"),), has_id=False, unique=True),
+    _Table("eval_settings", ("hash",), has_id=False, unique=True),
+    _Table("texts", ("hash",), has_id=False, unique=True),
     _Table("items", ("item_hash",)),
     _Table("ingests", ("run", "started_at", "who"), (("run_id", "run", "runs"),)),
     _Table(
@@ -121,12 +122,14 @@ TABLES: tuple[_Table, ...] = (
             ("item_id", "item", "items"),
             ("ingest_id", "ingest", "ingests"),
         ),
+        unique=True,
     ),
     _Table(
         "item_scores",
         ("run", "task", "filter", "item"),
         (("run_id", "run", "runs"), ("item_id", "item", "items")),
         has_id=False,
+        unique=True,
     ),
     _Table("labels", ("item", "axis", "source"), (("item_id", "item", "items"),)),
     _Table(
@@ -673,7 +676,9 @@ class _Importer:
         return all(exported.get(cid) == rid for cid, rid in present.items())
 
     # -- rows ---------------------------------------------------------------------------
-    def resolve(self, spec: _Table, row: dict[str, Any]) -> dict[str, Any] | None:
+    def resolve(
+        self, spec: _Table, row: dict[str, Any], *, quiet: bool = False
+    ) -> dict[str, Any] | None:
         """The row's column values for the store, foreign keys as store ids; None when a
         reference is held back by a conflict or missing (counted)."""
         file = f"{spec.name}.jsonl"
@@ -685,6 +690,8 @@ class _Importer:
                 continue
             rid = self.cid_to_id[ref].get(target)
             if rid is None:
+                if quiet:
+                    return None
                 if target not in self.held[ref]:
                     self.report.notes.append(
                         f"{file} line {row['_line']}: {fld} {target!r} is neither in the export"
@@ -712,6 +719,17 @@ class _Importer:
         values = self.resolve(spec, row)
         if values is None:
             return None
+        return self.insert_values(conn, spec, row, values, keep_ids)
+
+    def insert_values(
+        self,
+        conn: sqlite3.Connection,
+        spec: _Table,
+        row: dict[str, Any],
+        values: dict[str, Any],
+        keep_ids: bool,
+    ) -> int:
+        """Insert resolved values of one exported row; returns its id in the store."""
         if keep_ids and spec.has_id:
             values["id"] = row["id"]
         cols = list(values)
@@ -720,7 +738,8 @@ class _Importer:
             [values[c] for c in cols],
         )
         rid = int(row["id"]) if keep_ids and spec.has_id else int(cur.lastrowid or 0)
-        self.present[spec.name][row["cid"]] = rid
+        if not spec.unique:
+            self.present[spec.name][row["cid"]] = rid
         if spec.name in self.cid_to_id:
             self.cid_to_id[spec.name][row["cid"]] = rid
         self.report.count(spec.name, "added")
@@ -731,6 +750,9 @@ class _Importer:
     ) -> None:
         """Insert every exported row of ``spec`` whose cid the store lacks, ``BATCH`` rows
         per transaction; rows for which ``skip`` is true are held back."""
+        if spec.unique and skip is None:
+            self.copy_unique(spec)
+            return
         present = self.index(spec)
         keep = self.keep_ids(spec)
         for batch in _batches(self.rows(spec.name)):
@@ -753,10 +775,50 @@ class _Importer:
                         self.new_items.add(rid)
                     elif spec.name == "runs":
                         self.new_runs.add(rid)
-                    elif spec.name == "samples":
-                        run_id = self.cid_to_id["runs"][row["run"]]
-                        if run_id not in self.new_runs:
-                            self.grown_runs.add(run_id)
+
+    def _existing(
+        self, conn: sqlite3.Connection, spec: _Table, values: dict[str, Any]
+    ) -> int | None:
+        """Row id (rowid) of the row with the same unique key as ``values``, if any."""
+        cols = [spec.column_of(f) for f in spec.key]
+        found = conn.execute(
+            f"SELECT {'id' if spec.has_id else 'rowid'} FROM {spec.name} WHERE "
+            + " AND ".join(f"{c} = ?" for c in cols),
+            [values[c] for c in cols],
+        ).fetchone()
+        return None if found is None else int(found[0])
+
+    def _same_ids(self, spec: _Table, rows_here: int) -> bool:
+        """Whether every row of the table in the store is a row of the export under the same
+        id (read row by row: memory bounded by the batch)."""
+        matched = 0
+        for row in self.rows(spec.name):
+            values = self.resolve(spec, row, quiet=True)
+            rid = None if values is None else self._existing(self.conn, spec, values)
+            if rid is not None:
+                if rid != row["id"]:
+                    return False
+                matched += 1
+        return matched == rows_here
+
+    def copy_unique(self, spec: _Table) -> None:
+        """:meth:`copy_table` for a table whose cid fields are a unique key (samples, item
+        scores, texts...): each row is looked up by that key, so memory does not grow with the
+        table."""
+        rows_here = int(self.conn.execute(f"SELECT count(*) FROM {spec.name}").fetchone()[0])
+        keep = spec.has_id and (rows_here == 0 or self._same_ids(spec, rows_here))
+        for batch in _batches(self.rows(spec.name)):
+            with self.store.write() as conn:
+                for row in batch:
+                    values = self.resolve(spec, row)
+                    if values is None:
+                        continue
+                    if self._existing(conn, spec, values) is not None:
+                        self.report.count(spec.name, "present")
+                        continue
+                    self.insert_values(conn, spec, row, values, keep)
+                    if spec.name == "samples" and values["run_id"] not in self.new_runs:
+                        self.grown_runs.add(int(values["run_id"]))
 
     # -- merged tables ------------------------------------------------------------------
     def _history_by(
