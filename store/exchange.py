@@ -541,7 +541,9 @@ def _read_jsonl(root: Path, manifest: dict[str, Any], table: str) -> Iterator[di
             yield row
 
 
-def _batches(rows: Iterator[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive lists of at most ``BATCH`` rows (one import transaction each)."""
+    size = BATCH
     batch: list[dict[str, Any]] = []
     for row in rows:
         batch.append(row)

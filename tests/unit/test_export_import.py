@@ -257,3 +257,68 @@ def test_a_bad_export_folder_is_refused_naming_the_file(source, tmp_path):
     nonempty.mkdir()
     (nonempty / "x").write_text("x")
     assert "is not empty" in cli(source, "export", str(nonempty), code=1)
+
+
+V1 = Path(__file__).resolve().parents[1] / "fixtures" / "schema-v1.sql"
+
+
+def small_store(path: Path) -> Path:
+    """The first-schema fixture (two runs, 134 samples, a hand label), upgraded."""
+    conn = sqlite3.connect(path)
+    conn.executescript(V1.read_text(encoding="utf-8"))
+    conn.close()
+    Workspace(path).store.close()
+    return path
+
+
+def test_an_interrupted_import_completes_when_run_again(tmp_path, monkeypatch):
+    from capslice_tui.store import exchange
+
+    src = small_store(tmp_path / "src.db")
+    folder = tmp_path / "export"
+    cli(src, "export", str(folder))
+    clean = tmp_path / "clean.db"
+    cli(clean, "import", str(folder))
+
+    monkeypatch.setattr(exchange, "BATCH", 20)  # several transactions per table
+    calls = {"n": 0}
+    real = exchange._Importer.insert_values
+
+    def dies_at_100(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 100:
+            raise KeyboardInterrupt("killed")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(exchange._Importer, "insert_values", dies_at_100)
+    target = tmp_path / "target.db"
+    result = CliRunner().invoke(main, ["--store", str(target), "import", str(folder)])
+    assert result.exit_code != 0
+    kept = snapshot(target)
+    assert 0 < len(kept["samples"]) < 134 and len(kept["samples"]) % 20 == 0  # whole batches
+    monkeypatch.setattr(exchange._Importer, "insert_values", real)
+    out = cli(target, "import", str(folder))
+    assert "samples: " in out and "present" in out
+    skip = {"_migrations"}
+    after, expected = snapshot(target), snapshot(clean)
+    assert {k: v for k, v in after.items() if k not in skip} == {
+        k: v for k, v in expected.items() if k not in skip
+    }
+
+
+def test_a_value_parquet_cannot_type_leaves_jsonl_whole(tmp_path):
+    src = small_store(tmp_path / "src.db")
+    conn = sqlite3.connect(src)
+    conn.execute("UPDATE runs SET step = 'step-100k' WHERE name = 'bbh-base'")  # not an integer
+    conn.commit()
+    conn.close()
+    folder = tmp_path / "export"
+    manifest = json.loads(cli(src, "export", str(folder), "--json"))
+    assert manifest["tables"]["runs"]["parquet"] is None
+    assert not (folder / "runs.parquet").exists()
+    assert any(n.startswith("runs.parquet not written") for n in manifest["notes"])
+    assert manifest["tables"]["samples"]["parquet"] is not None
+    copy = tmp_path / "copy.db"
+    cli(copy, "import", str(folder))
+    runs = {r["name"]: r["step"] for r in cli_json(copy, "runs")}
+    assert runs["bbh-base"] == "step-100k"
