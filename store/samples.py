@@ -190,6 +190,7 @@ class SamplesMixin(StoreBase):
         samples: Sequence[tuple[Any, ...]],
         rule_labels: Sequence[tuple[str, str, str, str]] = (),
         settings: Sequence[tuple[str, str]] = (),
+        item_ids: dict[str, int] | None = None,
     ) -> tuple[int, dict[str, int]]:
         """Write one bounded batch of an ingest in a single transaction.
 
@@ -200,9 +201,12 @@ class SamplesMixin(StoreBase):
                 hash (str); it is resolved here.
             rule_labels: ``(item_hash, axis, value, rule_id)`` for items first seen here.
             settings: ``(sha256, settings JSON)`` evaluation settings, deduplicated by hash.
+            item_ids: hash -> id of items already stored (from :meth:`known_items` or an
+                earlier batch); samples of these items need no entry in ``items``.
 
         Returns:
-            ``(new_samples, item_ids)``: how many samples were new, and hash -> item id.
+            ``(new_samples, ids)``: how many samples were new, and hash -> item id of the
+            items in ``items`` that were not in ``item_ids``.
         """
         with self.write() as conn:
             conn.executemany("INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)", texts)
@@ -214,8 +218,9 @@ class SamplesMixin(StoreBase):
                 " doc) VALUES (?,?,?,?,?,?,?)",
                 items,
             )
-            hashes = list({i[0] for i in items})
+            known = item_ids or {}
             ids: dict[str, int] = {}
+            hashes = list({i[0] for i in items if i[0] not in known})
             for chunk in chunks(hashes):
                 for h, i in conn.execute(
                     f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
@@ -249,20 +254,30 @@ class SamplesMixin(StoreBase):
                     ],
                 )
             before = conn.total_changes
-            conn.executemany(_INSERT_SAMPLE, [(s[0], ids[s[1]], *s[2:]) for s in samples])
+            new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
+            conn.executemany(
+                _INSERT_SAMPLE, [(s[0], new_id(s[1]) or old_id(s[1]), *s[2:]) for s in samples]
+            )
             return conn.total_changes - before, ids
 
-    def known_items(self, hashes: Sequence[str]) -> dict[str, str | None]:
-        """Items already stored among ``hashes``: hash -> effective output_constraint label."""
+    def known_items(
+        self, hashes: Sequence[str], ids: dict[str, int] | None = None
+    ) -> dict[str, str | None]:
+        """Items already stored among ``hashes``: hash -> effective output_constraint label.
+
+        ``ids``, when given, receives hash -> item id of each item found.
+        """
         out: dict[str, str | None] = {}
         for chunk in chunks(list(hashes)):
-            for h, oc in self.conn.execute(
-                "SELECT i.item_hash, a.output_constraint FROM items i"
+            for h, oc, item_id in self.conn.execute(
+                "SELECT i.item_hash, a.output_constraint, i.id FROM items i"
                 " LEFT JOIN item_axes a ON a.item_id = i.id"
                 f" WHERE i.item_hash IN ({placeholders(chunk)})",
                 chunk,
             ):
                 out[h] = oc
+                if ids is not None:
+                    ids[h] = item_id
         return out
 
     def ingest_sample_count(self, ingest_id: int) -> int:

@@ -304,6 +304,11 @@ def repeated_block(text: str) -> tuple[str, int, int] | None:
         ``(block text, copies, index of its first unit)`` for the block with the most copies
         (ties: the shorter block), or None.
     """
+    # a split needs a line break or a sentence end: fewer than two such characters give at
+    # most two units, never a repetition (a cheap exact check before the regex)
+    ends = text.count("\n") + text.count(".") + text.count("!") + text.count("?")
+    if ends < MIN_LONG_BLOCK_COPIES - 1:
+        return None
     units = [u for u in _UNIT_SPLIT.split(text) if u and u.strip()]
     if len(units) < MIN_LONG_BLOCK_COPIES:
         return None

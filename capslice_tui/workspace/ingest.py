@@ -9,6 +9,9 @@ store is exactly as before.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import signal
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,7 +30,7 @@ from ..scoring import infer_output_constraint_from_target
 from ..store import Store, StoreDamaged
 from ..taxonomy import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
-from .rescore import SCORE_SOURCE_HARNESS, score_sample
+from .rescore import SCORE_SOURCE_HARNESS, SampleScore, score_sample
 
 MAX_RESPONSE_CHARS = 32_768
 """Characters stored of a response, a reasoning trace, a question, a target and each text in
@@ -226,13 +229,15 @@ def ingest(
     def flush() -> None:
         if not samples:
             return
-        n_new, _ = store.write_batch(
+        n_new, ids = store.write_batch(
             texts=list(texts.items()),
-            items=list(items.values()),
+            items=[row for h, row in items.items() if h not in item_ids],
             samples=samples,
             rule_labels=labels,
             settings=list(eval_settings.items()),
+            item_ids=item_ids,
         )
+        item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
         per_run: dict[int, int] = {}
         for s in samples:
             per_run[s[0]] = per_run.get(s[0], 0) + 1
@@ -253,18 +258,22 @@ def ingest(
             progress(report.n_read)
 
     pending: list[SampleRecord] = []
+    memo = _Memo()
+    item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
 
     def process(records: list[SampleRecord]) -> None:
         """Rows for a batch of records; items already in the store keep their stored labels
         (one query per batch instead of re-running the taxonomy rules per item)."""
+        memo.settings.clear()  # run meta may grow between batches; within one it is fixed
         hashes = {id(r): item_identity(r) for r in records}
         unseen = {h for h in hashes.values() if h not in seen_items}
-        for h, oc in store.known_items(sorted(unseen)).items():
+        for h, oc in store.known_items(sorted(unseen), ids=item_ids).items():
             seen_items[h] = (oc, {})
+        pre = []
         for rec in records:
             st = state_for(rec)
             st.n_read += 1
-            samples.append(
+            pre.append(
                 _sample_row(
                     rec,
                     hashes[id(rec)],
@@ -276,9 +285,13 @@ def ingest(
                     items,
                     labels,
                     benchmark,
-                    report,
-                    eval_settings,
+                    memo,
                 )  # fmt: skip
+            )
+        scores = memo.score_many([p[1] for p in pre])
+        for (head, _, rec, task_row), scored in zip(pre, scores, strict=True):
+            samples.append(
+                _finish_row(head, rec, task_row, scored, ctx, report, eval_settings, memo)
             )
 
     def fail(message: str) -> IngestError:
@@ -321,6 +334,8 @@ def ingest(
         raise IngestError(_interrupted(store, states, run, why)) from exc
     except BaseException as exc:
         raise fail(f"ingest stopped: {type(exc).__name__}: {exc}") from exc
+    finally:
+        memo.close()
     late = disarm()
     if late:
         report.notes.append(f"{late} received while finishing; the ingest was completed first")
@@ -515,6 +530,149 @@ def _benchmark_of(rec: SampleRecord, ctx: ReadContext, benchmark: str | None) ->
     return rec.task
 
 
+POOL_MIN = 1000
+"""Long responses in one batch from which a second process scores half of them."""
+
+
+def _pool_init() -> None:
+    """Scoring worker: a Ctrl-C reaches the parent only (it stops the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
+def _score_calls(calls: list[tuple[Any, ...]]) -> list[SampleScore]:
+    """:func:`score_sample` of each call (``_Memo.score`` argument order); run in a worker."""
+    return [
+        score_sample(c[0], c[1], c[2], official=c[3], extracted=c[4], max_gen_toks=c[5],
+                     n_output_tokens=c[6], finish_reason=c[7], until=c[8], eos_token=c[9])
+        for c in calls
+    ]  # fmt: skip
+
+
+class _Memo:
+    """Per-ingest memo of pure per-sample work, so samples that repeat it cost a lookup.
+
+    ``score``: :func:`score_sample` of responses up to :attr:`SHORT` characters (metric-only
+    and multiple-choice logs repeat the same few responses and targets), keyed by every
+    argument, at most :attr:`MAX_SCORES` entries (then started afresh). ``score_many``: a
+    batch's scores; from :data:`POOL_MIN` long responses on, one forked worker process scores
+    half of them while this one scores the rest (both cores; only when this process runs a
+    single thread, so never from the app). ``settings_of``: the evaluation settings of a
+    (task, scorer, record settings), cleared by the caller at each batch (run metadata is
+    fixed within a batch). :func:`score_sample` is a pure function, so every path stores the
+    same scores.
+    """
+
+    SHORT = 256
+    MAX_SCORES = 65_536
+
+    def __init__(self) -> None:
+        self.scores: dict[tuple[Any, ...], SampleScore] = {}
+        self.settings: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._pool: Any = None
+        self._pool_failed = False
+
+    def score(self, *call: Any) -> SampleScore:
+        """:func:`score_sample` of one call ``(response, target, output_constraint, official,
+        extracted, max_gen_toks, n_output_tokens, finish_reason, until, eos_token)``, from the
+        memo when its response is short and it was seen before."""
+        response, until = call[0], call[8]
+        key: tuple[Any, ...] | None = None
+        if response is None or len(response) <= self.SHORT:
+            key = (*call[:8], tuple(until) if isinstance(until, list) else until, call[9])
+            try:
+                hit = self.scores.get(key)
+            except TypeError:  # an unhashable value: score without the memo
+                key, hit = None, None
+            if hit is not None:
+                return hit
+        (scored,) = _score_calls([call])
+        if key is not None:
+            if len(self.scores) >= self.MAX_SCORES:
+                self.scores.clear()
+            self.scores[key] = scored
+        return scored
+
+    def score_many(self, calls: list[tuple[Any, ...]]) -> list[SampleScore]:
+        """The scores of a batch of calls, in order (see the class docstring)."""
+        out: list[SampleScore | None] = [None] * len(calls)
+        long: list[int] = []
+        for i, call in enumerate(calls):
+            if call[0] is None or len(call[0]) <= self.SHORT:
+                out[i] = self.score(*call)
+            else:
+                long.append(i)
+        remote: list[int] = []
+        pool = self._worker() if len(long) >= POOL_MIN else None
+        if pool is not None:
+            # plain strings only: a capped text's head and tail ride on its attributes
+            remote = [i for i in long[len(long) // 2 :] if type(calls[i][0]) is str]
+        pending = None
+        if remote:
+            step = 200
+            pending = pool.map_async(
+                _score_calls,
+                [[calls[i] for i in remote[j : j + step]] for j in range(0, len(remote), step)],
+            )
+        far = set(remote)
+        for i, scored in zip(
+            [i for i in long if i not in far],
+            _score_calls([calls[i] for i in long if i not in far]),
+            strict=True,
+        ):
+            out[i] = scored
+        if pending is not None:
+            done = [scored for chunk in pending.get() for scored in chunk]
+            for i, scored in zip(remote, done, strict=True):
+                out[i] = scored
+        return out  # type: ignore[return-value]
+
+    def _worker(self) -> Any:
+        """The scoring worker pool (one forked process), or None where forking is unsafe."""
+        if self._pool is None and not self._pool_failed:
+            if (
+                threading.active_count() != 1
+                or "fork" not in multiprocessing.get_all_start_methods()
+            ):
+                self._pool_failed = True
+                return None
+            try:
+                self._pool = multiprocessing.get_context("fork").Pool(1, initializer=_pool_init)
+            except OSError:  # no processes left: score here
+                self._pool_failed = True
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker process, if one was started."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def settings_of(
+        self, rec: SampleRecord, task_row: dict[str, Any], ctx: ReadContext, scorer: str
+    ) -> tuple[str, str]:
+        """``(sha256, JSON)`` of the sample's evaluation settings (``settings_json``)."""
+        key: tuple[Any, ...] | None = None
+        try:
+            key = (id(task_row), scorer, tuple(rec.settings.items()) if rec.settings else None)
+            hit = self.settings.get(key)
+        except TypeError:  # unhashable record settings
+            key, hit = None, None
+        if hit is not None:
+            return hit
+        found = settings_json(
+            evaluation_settings(
+                rec.settings, task_row, ctx.run_meta, harness=ctx.format, scorer=scorer
+            )
+        )
+        if key is not None:
+            self.settings[key] = found
+        return found
+
+
 def _sample_row(
     rec: SampleRecord,
     ihash: str,
@@ -526,9 +684,13 @@ def _sample_row(
     items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]],
     labels: list[tuple[str, str, str, str]],
     benchmark: str | None,
-    report: IngestReport,
-    eval_settings: dict[str, str],
-) -> tuple[Any, ...]:
+    memo: _Memo,
+) -> tuple[tuple[Any, ...], tuple[Any, ...], SampleRecord, dict[str, Any]]:
+    """Everything of one sample's row but its scores: ``(head, score call, rec, task row)``.
+
+    ``head`` is the row up to the extracted answer; ``score call`` the arguments of
+    :meth:`_Memo.score` (scored for the whole batch at once, see :meth:`_Memo.score_many`).
+    """
     bench = _benchmark_of(rec, ctx, benchmark)
     cfg: TaskConfig | None = ctx.tasks.get(rec.task)
     task_row = st.tasks.get(rec.task)
@@ -593,32 +755,8 @@ def _sample_row(
         # start and end kept around a marker; the whole text's length and hash in columns
         response_sha = text_sha256(response)  # type: ignore[arg-type]
         response = cap_text(response, MAX_RESPONSE_CHARS)
-    reasoning = rec.reasoning
-    reasoning_chars = text_length(reasoning) if reasoning is not None else None
-    reasoning = cap_text(reasoning, MAX_RESPONSE_CHARS)
 
-    official = rec.correct
-    scored = score_sample(
-        rec.response,
-        rec.target,
-        oc,
-        official=official,
-        extracted=rec.extracted,
-        max_gen_toks=task_row["max_gen_toks"],
-        n_output_tokens=rec.n_output_tokens,
-        finish_reason=rec.finish_reason,
-        until=task_row["until"],
-        eos_token=task_row["eos_token"],
-    )
-    if scored.score_source != SCORE_SOURCE_HARNESS:
-        report.scored_by_capslice += 1
-    settings_hash, settings_text = settings_json(
-        evaluation_settings(
-            rec.settings, task_row, ctx.run_meta, harness=ctx.format, scorer=scored.score_source
-        )
-    )
-    eval_settings.setdefault(settings_hash, settings_text)
-    return (
+    head = (
         st.run_id,
         ihash,
         rec.task,
@@ -630,8 +768,33 @@ def _sample_row(
         response,
         response_chars,
         response_sha,
+    )
+    call = (rec.response, rec.target, oc, rec.correct, rec.extracted, task_row["max_gen_toks"],
+            rec.n_output_tokens, rec.finish_reason, task_row["until"], task_row["eos_token"])  # fmt: skip
+    return head, call, rec, task_row
+
+
+def _finish_row(
+    head: tuple[Any, ...],
+    rec: SampleRecord,
+    task_row: dict[str, Any],
+    scored: SampleScore,
+    ctx: ReadContext,
+    report: IngestReport,
+    eval_settings: dict[str, str],
+    memo: _Memo,
+) -> tuple[Any, ...]:
+    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :func:`_sample_row`, then
+    its scores, metrics, evaluation settings and reasoning."""
+    if scored.score_source != SCORE_SOURCE_HARNESS:
+        report.scored_by_capslice += 1
+    settings_hash, settings_text = memo.settings_of(rec, task_row, ctx, scored.score_source)
+    eval_settings.setdefault(settings_hash, settings_text)
+    reasoning = cap_text(rec.reasoning, MAX_RESPONSE_CHARS)
+    return (
+        *head,
         cap_text(scored.extracted, MAX_ANSWER_CHARS),
-        official,
+        rec.correct,
         scored.score,
         scored.score_source,
         cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
@@ -644,5 +807,5 @@ def _sample_row(
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,
         settings_hash,
         reasoning,
-        reasoning_chars,
+        text_length(rec.reasoning) if rec.reasoning is not None else None,
     )

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from capslice_tui.workspace import Workspace
+from capslice_tui.workspace import ingest as ingest_module
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "fixtures" / "cases"
@@ -142,7 +143,20 @@ def _normalise(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-def test_reference_ingest_stores_the_recorded_results(tmp_path: Path) -> None:
+def test_reference_ingest_stores_the_recorded_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a batch of 480 long responses (bbh-eos-masked) is scored half in a worker process
+    monkeypatch.setattr(ingest_module, "POOL_MIN", 100)
+    workers: list[bool] = []
+    real_worker = ingest_module._Memo._worker
+
+    def spy(self: Any) -> Any:
+        pool = real_worker(self)
+        workers.append(pool is not None)
+        return pool
+
+    monkeypatch.setattr(ingest_module._Memo, "_worker", spy)
     ws, reports = reference_store(tmp_path)
     actual = _normalise({"reports": reports, **dump(ws)})
     if os.environ.get("CAPSLICE_RECORD_REFERENCE"):
@@ -174,3 +188,5 @@ def test_reference_ingest_stores_the_recorded_results(tmp_path: Path) -> None:
     modes = {s[16] for s in expected["samples"]}
     assert {"wrong_answer", "extraction_failure", "runaway", "truncated"} <= modes
     assert max(s[4] for s in expected["samples"]) > 0  # several samples per item
+    if not os.environ.get("CAPSLICE_RECORD_REFERENCE"):
+        assert any(workers), "the worker-process scoring path was not exercised"
