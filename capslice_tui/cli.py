@@ -462,6 +462,21 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
     help="Samples of this answer filter instead of each task's primary one.",
 )
 @click.option("--limit", type=int, default=50, show_default=True)
+@click.option(
+    "--sort",
+    default=None,
+    metavar="COL",
+    help="Order by id, task, doc, k, target, extracted, score, mode, response or length "
+    "(-COL: descending); the total is counted.",
+)
+@click.option(
+    "--search",
+    default=None,
+    metavar="TEXT",
+    help="Only samples whose response, prompt or target contains TEXT (any language; "
+    "indexes the run on first use).",
+)
+@click.option("--doc-id", default=None, metavar="N", help="Start at the first sample of doc N.")
 @format_option
 @pass_ctx
 @friendly_errors
@@ -475,20 +490,32 @@ def samples(
     failing: bool,
     filter_name: str | None,
     limit: int,
+    sort: str | None,
+    search: str | None,
+    doc_id: str | None,
     fmt: str,
 ) -> None:
     """List the samples of a slice: response, target, extracted answer, score, failure mode."""
     use = obj.ws.filter_use(run, filter_name, benchmark=benchmark)
-    rows, more = obj.ws.samples(
-        run,
-        where=parse_slice(slice_),
-        task=task,
-        benchmark=benchmark,
-        failure_mode=failure_mode,
-        correct=False if failing else None,
-        limit=limit,
-        filter_name=filter_name,
-    )
+    big_notes: list[str] = []
+    if sort is not None or search is not None or doc_id is not None:
+        rows, more, big_notes = _samples_query(
+            obj, run, sort or "id", search, doc_id, limit,
+            where=parse_slice(slice_), task=task, benchmark=benchmark,
+            failure_mode=failure_mode, correct=False if failing else None,
+            filter_name=filter_name,
+        )  # fmt: skip
+    else:
+        rows, more = obj.ws.samples(
+            run,
+            where=parse_slice(slice_),
+            task=task,
+            benchmark=benchmark,
+            failure_mode=failure_mode,
+            correct=False if failing else None,
+            limit=limit,
+            filter_name=filter_name,
+        )
     table = [
         [
             r["id"],
@@ -504,6 +531,8 @@ def samples(
         for r in rows
     ]
     note = [f"showing {len(rows)} of >{len(rows)} (raise --limit)"] if more else []
+    if big_notes:
+        note = big_notes
     emit_table(
         ["id", "task", "doc", "k", "target", "extracted", "score", "mode", "response"],
         table,
@@ -512,6 +541,50 @@ def samples(
         notes=note,
         payload={"samples": rows, "more": more, "filter": use.to_dict()},
     )
+
+
+def _samples_query(
+    obj: Ctx, run: str, sort: str, search: str | None, doc_id: str | None, limit: int,
+    **filters: Any,
+) -> tuple[list[dict[str, Any]], bool, list[str]]:  # fmt: skip
+    """``samples --sort/--search/--doc-id``: one page in that order with the slice's total;
+    returns (rows, more, notes). Builds the run's search index first when needed (said on
+    stderr)."""
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    notes: list[str] = []
+    if search is not None:
+        shown: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            shown.append(done)
+            click.echo(f"\rindexing {run} for search: {done:,} of {total:,} samples", nl=False,
+                       err=True)  # fmt: skip
+
+        state_note = obj.ws.ensure_search_index(run, progress)
+        if shown:
+            click.echo("", err=True)
+        note = state_note or obj.ws.search_note(search)
+        if note:
+            notes.append(note)
+        filters["search"] = search
+    start = None
+    if doc_id is not None:
+        start = obj.ws.sample_doc_key(run, doc_id, sort=sort, descending=descending, **filters)
+        if start is None:
+            raise click.ClickException(f"no sample of doc {doc_id} in this slice of {run}")
+    rows = obj.ws.samples_page(
+        run, sort=sort, descending=descending, from_key=start, limit=limit + 1, **filters
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    total = obj.ws.samples_count(run, **filters)
+    order = f"sorted by {sort}{' descending' if descending else ''}"
+    where = f" from doc {doc_id}" if doc_id is not None else ""
+    notes.insert(0, f"showing {len(rows)} of {total:,} samples{where}, {order}")
+    for r in rows:
+        r.pop("sort_key", None)
+    return rows, more, notes
 
 
 @main.command()

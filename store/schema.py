@@ -524,3 +524,15 @@ def _hub_sync(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0015_hub_sync", _hub_sync))
+
+
+def _search(conn: sqlite3.Connection) -> None:
+    """Migration ``0016_search``: text search over responses, prompts and targets (SQLite FTS5,
+    trigram tokenizer; store/search.py). The tables start empty: a run is indexed the first
+    time it is searched, so existing stores need no backfill here."""
+    from .search import create_tables
+
+    create_tables(conn)
+
+
+MIGRATIONS.append(("0016_search", _search))

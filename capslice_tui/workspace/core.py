@@ -649,6 +649,107 @@ class CoreMixin:
         """One sample in full (prompt, response, target, extraction, scores, labels)."""
         return self.store.sample(sample_id)
 
+    # ---- big slices: pages in any order, totals, docs, text search (store/queries.py) ---
+    def _sample_filters(self, run: str, filters: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The run id and the store filters of a samples query: ``where`` may hold task and
+        benchmark too; axes and values are checked against the taxonomy.
+
+        Raises:
+            NotFound: unknown run. ValueError: unknown axis or value.
+        """
+        f = dict(filters)
+        where = dict(f.pop("where", None) or {})
+        f["task"] = where.pop("task", f.get("task"))
+        f["benchmark"] = where.pop("benchmark", f.get("benchmark"))
+        axes = self.taxonomy.axes if where else {}
+        for axis, value in where.items():
+            if axis not in axes:
+                raise ValueError(
+                    f"unknown slice axis {axis!r}; use task, benchmark or one of {', '.join(axes)}"
+                )
+            if value != UNLABELLED and value not in axes[axis]:
+                raise ValueError(f"unknown {axis} value {value!r}; values: {', '.join(axes[axis])}")
+        f["where"] = where or None
+        if f.get("search") is not None and not str(f["search"]).strip():
+            f["search"] = None
+        return int(self.store.get_run(run)["id"]), f
+
+    def samples_page(
+        self,
+        run: str,
+        *,
+        sort: str = "id",
+        descending: bool = False,
+        after: tuple[Any, int] | None = None,
+        before: tuple[Any, int] | None = None,
+        from_key: tuple[Any, int] | None = None,
+        last: bool = False,
+        limit: int = 100,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        """One page of a slice's samples in ``sort`` order (keyset paging; see
+        :func:`capslice_tui.store.queries.sample_page`). ``filters``: ``where``, ``task``,
+        ``benchmark``, ``failure_mode``, ``correct``, ``filter_name``, ``search`` (text in the
+        response, prompt or target; the run's search index must be ready, see
+        :meth:`ensure_search_index`). Each row carries ``sort_key`` and ``id``: the key to
+        page from.
+
+        Raises:
+            NotFound: unknown run. ValueError: unknown sort, axis or value.
+        """
+        from ..store.queries import sample_page
+
+        run_id, f = self._sample_filters(run, filters)
+        return sample_page(
+            self.store, run_id, sort=sort, descending=descending, after=after, before=before,
+            from_key=from_key, last=last, limit=limit, **f,
+        )  # fmt: skip
+
+    def samples_count(self, run: str, **filters: Any) -> int:
+        """How many samples of the run match ``filters`` (as :meth:`samples_page`)."""
+        from ..store.queries import sample_count
+
+        run_id, f = self._sample_filters(run, filters)
+        return sample_count(self.store, run_id, **f)
+
+    def sample_doc_key(
+        self, run: str, doc_id: str, *, sort: str = "id", descending: bool = False,
+        **filters: Any,
+    ) -> tuple[Any, int] | None:  # fmt: skip
+        """The paging key of the first sample of ``doc_id`` in the slice (in ``sort`` order),
+        None when the slice holds no sample of that doc."""
+        from ..store.queries import doc_key
+
+        run_id, f = self._sample_filters(run, filters)
+        return doc_key(self.store, run_id, str(doc_id), sort=sort, descending=descending, **f)
+
+    def ensure_search_index(
+        self, run: str, progress: Callable[[int, int], None] | None = None
+    ) -> str | None:
+        """Make text search over the run's samples ready; returns a note when search cannot
+        use the index (no FTS5 trigram in this SQLite: ``LIKE`` scans instead), else None.
+
+        The index (SQLite FTS5, trigram tokenizer) is built per run the first time it is
+        searched, and again after the run changed; ``progress(done, total)`` reports samples
+        indexed.
+        """
+        from ..store import search
+
+        run_id = int(self.store.get_run(run)["id"])
+        state = search.index_state(self.store.conn, run_id)
+        if state == "unavailable":
+            return search.search_note(self.store.conn, "xxx")
+        if state != "ready":
+            search.build_index(self.store, run_id, progress)
+        return None
+
+    def search_note(self, text: str) -> str | None:
+        """Why a search for ``text`` scans with ``LIKE`` instead of the index (None: it uses
+        the index): fewer than 3 characters, or no FTS5 trigram in this SQLite."""
+        from ..store import search
+
+        return search.search_note(self.store.conn, text)
+
     def check_taxonomy(self) -> list[str]:
         """Rules of the taxonomy that match none of the store's items, as ``file:line: msg``.
 
