@@ -350,7 +350,7 @@ def first_object(path: Path) -> dict[str, Any] | None:
             if not obj.note:
                 return None
     finally:
-        records.close()
+        records.close()  # type: ignore[attr-defined]  # a generator
     return None
 
 

@@ -112,7 +112,7 @@ def _align_columns(b_rows: Sequence[Any], c_rows: Sequence[Any]) -> Aligned | No
         out = np.empty(len(values), dtype=object)
         out[:] = values
         out = out[idx]
-        out[np.equal(out, None)] = UNLABELLED
+        out[np.equal(out, None)] = UNLABELLED  # type: ignore[call-overload]
         return out
 
     names = ("item_id", "task", "benchmark", "n", "c", "c_lenient", *AXES)
@@ -435,7 +435,7 @@ def _outcomes(
     def labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.ndarray:
         out = np.empty(len(values), dtype=object)
         out[:] = values
-        missing = np.equal(out, None)
+        missing = np.equal(out, None)  # type: ignore[call-overload]
         if empty:
             missing |= np.equal(out, "")
         out[missing] = default

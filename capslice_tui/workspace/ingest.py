@@ -612,7 +612,7 @@ class _Memo:
         pending = None
         if remote:
             step = 200
-            pending = pool.map_async(
+            pending = pool.map_async(  # type: ignore[union-attr]
                 _score_calls,
                 [[calls[i] for i in remote[j : j + step]] for j in range(0, len(remote), step)],
             )
@@ -753,7 +753,7 @@ def _sample_row(
     response_sha = None
     if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
         # start and end kept around a marker; the whole text's length and hash in columns
-        response_sha = text_sha256(response)  # type: ignore[arg-type]
+        response_sha = text_sha256(response)
         response = cap_text(response, MAX_RESPONSE_CHARS)
 
     head = (
