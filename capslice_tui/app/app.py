@@ -88,8 +88,29 @@ class CapsliceApp(App):
         Binding("m", "menu", "Menu", id="app.menu"),
         Binding("q", "back_or_quit", "Back/Quit", id="app.quit"),
         # Inputs take every printable key (``?``, ``b``, ``q``); these work while typing.
-        Binding("f1", "help", "Help", show=False, priority=True, id="app.help-f1"),
-        Binding("ctrl+b", "back_anywhere", "Back", show=False, priority=True, id="app.back"),
+        Binding(
+            "f1", "help", "Help, also while typing", show=False, priority=True, id="app.help-f1"
+        ),
+        # Focus moves as the app reads the key, before it hands the next key to a widget:
+        # as a screen binding (Textual's default) Tab ran only after the keys typed right
+        # behind it had been queued for the old field ("base<Tab>bbh" -> "basebbh").
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.next"),
+        Binding(
+            "shift+tab",
+            "focus_previous",
+            "Previous field",
+            show=False,
+            priority=True,
+            id="app.previous",
+        ),
+        Binding(
+            "ctrl+b",
+            "back_anywhere",
+            "Back, also while typing",
+            show=False,
+            priority=True,
+            id="app.back",
+        ),
     ]
 
     def __init__(
@@ -244,9 +265,9 @@ class CapsliceApp(App):
         """Open a navigation entry's screen on top of the screen the menu was opened from.
 
         The back stack is kept: ``q``/``b`` from the new screen return to where the menu was
-        opened (a compare, a slice...). Opening a screen of the kind already on top replaces
-        it rather than stacking a copy. An entry whose factory is ``None`` (the start screen)
-        pops back to the start screen.
+        opened (a compare, a slice...). A screen that was itself opened from the menu, or
+        help, is replaced rather than stacked, so menu hops never pile up. An entry whose
+        factory is ``None`` (the start screen) pops back to the start screen.
         """
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory)
@@ -257,8 +278,11 @@ class CapsliceApp(App):
             while len(self.screen_stack) > 1:
                 self.pop_screen()
             return
-        if len(self.screen_stack) > 1 and type(self.screen) is type(screen):
+        while len(self.screen_stack) > 1 and (
+            getattr(self.screen, "opened_from_menu", False) or isinstance(self.screen, HelpScreen)
+        ):
             self.pop_screen()
+        screen.opened_from_menu = True  # type: ignore[attr-defined]
         self.push_screen(screen)
 
 
@@ -299,3 +323,9 @@ NAVIGATION.append(
     NavEntry("e", "Re-score stored generations", "capslice_tui.app.screens.rescore:RescoreScreen")
 )
 NAVIGATION.append(NavEntry("k", "Checkpoint trend", "capslice_tui.app.screens.trend:TrendScreen"))
+NAVIGATION.append(
+    NavEntry("s", "Named slices", "capslice_tui.app.screens.named_slices:NamedSlicesScreen")
+)
+NAVIGATION.append(
+    NavEntry("o", "Store doctor and backup", "capslice_tui.app.screens.doctor:DoctorScreen")
+)

@@ -7,18 +7,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, settle, static_text
+from pilot_helpers import SIZE, settle, static_text, table_rows
+from textual.widgets import Input
 
 from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.axis_picker import AxisPicker
+from capslice_tui.app.screens.compare import CompareScreen
+from capslice_tui.app.screens.confirm import ConfirmScreen
+from capslice_tui.app.screens.doctor import DoctorScreen
 from capslice_tui.app.screens.intervention_new import (
     InterventionFormScreen,
     parse_gain,
     parse_slices,
 )
 from capslice_tui.app.screens.interventions import InterventionsScreen
+from capslice_tui.app.screens.label_edit import LabelEditScreen
+from capslice_tui.app.screens.named_slices import NamedSlicesScreen
 from capslice_tui.app.screens.plan import PlanScreen
 from capslice_tui.app.screens.plan_export import PlanExportScreen
+from capslice_tui.app.screens.prompt import PromptScreen
 from capslice_tui.app.screens.run_picker import RunPickerScreen
+from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
 
 
@@ -73,7 +83,8 @@ async def test_plan_export_then_intervention_new_accept_link(
         written = tmp_path / "plan-base.yaml"
         assert written.exists() and "cell id -> weight" in written.read_text()
         assert isinstance(app.screen, PlanScreen)
-        assert f"wrote {written}" in static_text(app, "#status")
+        assert "wrote plan-base.yaml" in static_text(app, "#status")
+        assert any(f"plan written: {written}" in n.message for n in app._notifications)
         # writing again asks first (Enter twice replaces)
         await pilot.press("x", "down", "enter", "enter")
         await settle(app, pilot)
@@ -145,3 +156,175 @@ async def test_intervention_form_refuses_bad_slices_and_link_can_be_cancelled(
         await settle(app, pilot)
         assert isinstance(app.screen, InterventionsScreen)
         assert Workspace(fresh_store).interventions() == []
+
+
+async def test_delete_run_asks_then_deletes(fresh_store: Path) -> None:
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert table_rows(app)[0][0] == ">base" or table_rows(app)[0][0].endswith("base")
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Delete run base and its 50 samples" in app.screen.question
+        await pilot.press("n")  # kept
+        await settle(app, pilot)
+        assert [r["name"] for r in Workspace(fresh_store).runs()] == ["base", "cand", "mathrun"]
+        await pilot.press("D")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [r["name"] for r in Workspace(fresh_store).runs()] == ["cand", "mathrun"]
+        assert "2 runs" in static_text(app, "#status")
+        assert any("deleted base: 50 samples" in n.message for n in app._notifications)
+
+
+async def test_doctor_is_read_only_and_backup_writes_a_new_file(
+    fresh_store: Path, tmp_path: Path
+) -> None:
+    before = fresh_store.read_bytes()
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DoctorScreen)
+        report = static_text(app, "#doctor-report")
+        assert f"store:        {fresh_store}" in report and "integrity:    ok" in report
+        assert "no problems found" in report or "- " in report
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        target = tmp_path / "copy.db"
+        box = app.screen.query_one(Input)
+        box.value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "backed up to" in static_text(app, "#status") and "integrity of the copy: ok" in (
+            static_text(app, "#status")
+        )
+        assert [r["name"] for r in Workspace(target).runs()] == ["base", "cand", "mathrun"]
+        await pilot.press("c")  # an existing file is refused, never overwritten
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert f"{target} exists" in static_text(app, "#status")
+    assert fresh_store.read_bytes()[:100] == before[:100]
+
+
+async def test_compare_by_any_axes_and_report_to_a_named_file(
+    store_path: Path, tmp_path: Path
+) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c", "down", "c")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompareScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AxisPicker)
+        await pilot.press("down", "space", "down", "space", "a")  # task_type + solving_operation
+        await settle(app, pilot)
+        assert isinstance(app.screen, CompareScreen)
+        assert app.screen.by == "task_type,solving_operation"
+        assert "by task_type,solving_operation" in static_text(app, "#title")
+        assert "task_type=" in table_rows(app)[1][0] or "&" in table_rows(app)[1][0]
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        target = tmp_path / "review.md"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert target.read_text().startswith("# capslice report")
+
+
+async def test_slices_k_chooses_pass_at_k_and_marks_partial_coverage(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "down", "enter")  # mathrun: 4 samples per item
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "2,3"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        rows = table_rows(app)
+        header = [str(c.label) for c in app.screen.query_one(ResultTable).columns.values()]
+        assert "p@2" in header and "p@3" in header
+        assert rows[0][0].endswith("ALL")
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "2,x"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "not a k: x" in static_text(app, "#status")
+
+
+def test_pass_cell_marks_partial_coverage() -> None:
+    from capslice_tui.app.screens.slices import pass_cell
+
+    assert pass_cell({"score": 0.067, "coverage": 30 / 158, "n_eligible": 30}) == "(6.7%)"
+    assert pass_cell({"score": 0.5, "coverage": 1.0, "n_eligible": 4}) == "50.0%"
+    assert pass_cell({"score": None, "coverage": 0.0, "n_eligible": 0}) == "-"
+
+
+async def test_named_slices_show_and_label(fresh_store: Path) -> None:
+    ws = Workspace(fresh_store)
+    run_id = ws.store.get_run("base")["id"]
+    items = ws.store.item_ids_where(run_id, {"task_type": "counting_arithmetic"})
+    ws.store.create_named_slice("hard counting", items[:5], who="ana", origin="test")
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NamedSlicesScreen)
+        detail = static_text(app, "#detail")
+        assert "name: hard counting" in detail and "n_items: 5" in detail
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LabelEditScreen)
+        await pilot.press("down", "enter", "enter")  # task_type, its first value
+        await settle(app, pilot)
+        assert isinstance(app.screen, NamedSlicesScreen)
+        assert "on 5 items of hard counting (now version" in static_text(app, "#status")
+
+
+async def test_ingest_form_passes_fields_and_system(tmp_path: Path) -> None:
+    import json
+
+    logs = tmp_path / "x.jsonl"
+    rows = [
+        {"task_id": "t/0", "completion": "a", "ok": "passed", "model": "m1"},
+        {"task_id": "t/1", "completion": "b", "ok": "failed", "model": "m1"},
+        {"task_id": "t/0", "completion": "c", "ok": "passed", "model": "m2"},
+    ]
+    logs.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    store = tmp_path / "s.db"
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "g")
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one("#ingest-paths", Input).value = str(logs)
+        screen.query_one("#ingest-run", Input).value = "r1"
+        screen.query_one("#ingest-fields", Input).value = "correctness=oops extra"
+        screen.query_one("#ingest-run", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "fields: 'extra' is not ROLE=KEY" in static_text(app, "#status")
+        screen.query_one("#ingest-fields", Input).value = "correctness=ok"
+        screen.query_one("#ingest-system", Input).value = "m2"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "done: 1 new samples" in static_text(app, "#status")
+    ws = Workspace(store)
+    (run,) = ws.runs()
+    assert run["name"] == "r1" and run["n_samples"] == 1

@@ -126,7 +126,10 @@ async def test_accept_and_label_a_suggestion_then_undo_from_history(own_store: P
         await pilot.press("enter")
         await settle(app, pilot)
         assert "task_type [hand]" in str(app.screen.query_one("#detail", Static).render())
-        await pilot.press("u")
+        await pilot.press("u")  # asks first
+        await pilot.pause()
+        assert "Undo set by" in app.screen.question  # type: ignore[attr-defined]
+        await pilot.press("y")
         await settle(app, pilot)
         assert "undid" in status(app)
         assert rows(app)[0][2] == "undo"

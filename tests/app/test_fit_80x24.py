@@ -20,6 +20,7 @@ from capslice_tui.app.screens.interventions import InterventionsScreen
 from capslice_tui.app.screens.plan import DEFAULT_BUDGET, PlanScreen, default_catalog
 from capslice_tui.app.screens.runs import RunsScreen
 from capslice_tui.app.screens.samples import SamplesScreen, filter_text
+from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.workspace import Workspace
 
@@ -58,7 +59,8 @@ async def test_footers_fit_on_every_screen(store_path: Path) -> None:
         for key in ("i", "d", "t", "g"):  # interventions, discover, taxonomy, ingest
             await pilot.press("m", key)
             await settle(app, pilot)
-            assert len(app.screen_stack) == 2
+            # over the diagnose it was opened from (help and menu screens are replaced)
+            assert len(app.screen_stack) == 4
             assert_footer_fits(app)
         app.set_focus(None)  # the ingest form's inputs take plain keys
         await pilot.press("m", "r")
@@ -72,17 +74,20 @@ async def test_footers_fit_on_every_screen(store_path: Path) -> None:
         assert_footer_fits(app)
 
 
-async def test_menu_entries_replace_the_stack_and_q_quits_from_runs(store_path: Path) -> None:
+async def test_menu_entries_keep_the_back_stack_and_q_quits_from_runs(store_path: Path) -> None:
     app = make_app(store_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter", "m", "p")  # slices, then plan from the menu
         await settle(app, pilot)
-        assert isinstance(app.screen, PlanScreen) and len(app.screen_stack) == 2
+        assert isinstance(app.screen, PlanScreen) and len(app.screen_stack) == 3
         app.set_focus(None)  # the plan's inputs take plain keys
-        await pilot.press("m", "i")
+        await pilot.press("m", "i")  # replaces the menu-opened plan, keeps the slices
         await settle(app, pilot)
-        assert isinstance(app.screen, InterventionsScreen) and len(app.screen_stack) == 2
+        assert isinstance(app.screen, InterventionsScreen) and len(app.screen_stack) == 3
+        await pilot.press("q")  # back where the menu was first opened
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
         await pilot.press("m", "r")
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen) and len(app.screen_stack) == 1

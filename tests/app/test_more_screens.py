@@ -182,7 +182,9 @@ async def test_report_key_writes_markdown_in_cwd(
         else:
             await app.push_screen(DiagnoseScreen("base", "cand", benchmark="bbh"))
         await settle(app, pilot)
-        await pilot.press("r")
+        await pilot.press("r")  # asks for the file, pre-filled with the default name
+        await pilot.pause()
+        await pilot.press("enter")
         await settle(app, pilot)
         written = tmp_path / "capslice-report-base-vs-cand.md"
         assert written.exists()

@@ -39,12 +39,15 @@ def report_path(base: str, cand: str, directory: Path | None = None) -> Path:
     return folder / f"capslice-report-{safe(base)}-vs-{safe(cand)}.md"
 
 
-def write_report(ws: Any, base: str, cand: str, benchmark: str | None) -> Path:
-    """Write ``ws.report(base, cand, benchmark=...)`` (Markdown) to :func:`report_path`.
+def write_report(
+    ws: Any, base: str, cand: str, benchmark: str | None, path: Path | None = None
+) -> Path:
+    """Write ``ws.report(base, cand, benchmark=...)`` (Markdown) to ``path`` (default
+    :func:`report_path`), as ``capslice report -o FILE`` does.
 
     Returns the absolute path written. Raises what ``ws.report`` raises, or ``OSError``.
     """
-    path = report_path(base, cand).resolve()
+    path = (path.expanduser() if path is not None else report_path(base, cand)).resolve()
     path.write_text(ws.report(base, cand, benchmark=benchmark), encoding="utf-8")
     return path
 
@@ -55,6 +58,31 @@ class ReportWritten(Message):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+
+
+def ask_report_path(screen: Any, base: str, cand: str, write: Any) -> None:
+    """Ask where the review report goes (pre-filled with :func:`report_path`), then call
+    ``write(path)``; an existing file is refused (choose another name)."""
+    from .prompt import PromptScreen
+
+    def answered(text: str | None) -> None:
+        if not text:
+            screen.set_status("no report written")
+            return
+        path = Path(text).expanduser()
+        if path.exists():
+            screen.set_status(f"{path} exists: r again and choose a new file name")
+            return
+        screen.notify(f"writing report {path.name}…", markup=False)
+        write(path)
+
+    screen.app.push_screen(
+        PromptScreen(
+            f"Markdown review report of {base} -> {cand}, to the file:",
+            str(report_path(base, cand)),
+        ),
+        answered,
+    )
 
 
 def side(s: dict[str, Any] | None) -> str:
@@ -95,11 +123,16 @@ class CompareScreen(CapsliceScreen):
         "sig: worse* / better* = significant drop / gain (p adj < q)",
         "line under the table: full slice name, items, raw p, the test used, warnings",
         "warn: n<20 small slice, n<10 too small to test",
+        "g: next grouping; a: compare by any axes (space marks, a applies)",
+        "r: write the Markdown review report to a file (asks the name)",
     )
 
     BINDINGS = [
         Binding("g", "cycle_grouping", "Group", id="compare.group"),
         Binding("d", "diagnose", "Diagnose", id="compare.diagnose"),
+        Binding(
+            "a", "pick_axes", "Axes", show=False, id="compare.axes", tooltip="Compare by any axes"
+        ),
         Binding(
             "w",
             "toggle_mismatch",
@@ -113,7 +146,7 @@ class CompareScreen(CapsliceScreen):
             "report",
             "Report",
             id="compare.report",
-            tooltip="Write a Markdown review report in the current directory",
+            tooltip="Write a Markdown review report to a file you name",
         ),
     ]
 
@@ -218,14 +251,29 @@ class CompareScreen(CapsliceScreen):
         )
         self.load_compare()
 
+    def action_pick_axes(self) -> None:
+        """Compare by any combination of the four axes (``compare --by a,b``)."""
+        from .axis_picker import AxisPicker
+        from .slices import AXES
+
+        current = [a for a in self.by.split(",") if a in AXES]
+
+        def chosen(axes: list[str] | None) -> None:
+            if axes:
+                self.by = ",".join(axes)
+                self._title()
+                self.set_status(f"comparing by {self.by}…")
+                self.load_compare()
+
+        self.app.push_screen(AxisPicker(list(AXES), current), chosen)
+
     def action_report(self) -> None:
-        self.notify(f"writing report {report_path(self.base, self.cand).name}…", markup=False)
-        self.export_report()
+        ask_report_path(self, self.base, self.cand, self.export_report)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def export_report(self) -> None:
+    def export_report(self, path: Path | None = None) -> None:
         self.post_message(
-            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark))
+            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark, path))
         )
 
     def on_report_written(self, message: ReportWritten) -> None:

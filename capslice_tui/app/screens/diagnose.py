@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -18,7 +19,7 @@ from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
-from .compare import ReportWritten, as_dict, report_path, write_report
+from .compare import ReportWritten, as_dict, ask_report_path, write_report
 from .samples import MODE_TEXT
 from .slices import samples_query
 
@@ -186,7 +187,7 @@ class DiagnoseScreen(CapsliceScreen):
             "report",
             "Report",
             id="diagnose.report",
-            tooltip="Write a Markdown review report (base vs cand) in the current directory",
+            tooltip="Write a Markdown review report (base vs cand) to a file you name",
         ),
     ]
 
@@ -313,14 +314,13 @@ class DiagnoseScreen(CapsliceScreen):
                 markup=False,
             )
             return
-        self.notify(f"writing report {report_path(self.base, self.cand).name}…", markup=False)
-        self.export_report()
+        ask_report_path(self, self.base, self.cand, self.export_report)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="report")
-    def export_report(self) -> None:
+    def export_report(self, path: Path | None = None) -> None:
         assert self.cand is not None  # action_report refuses weakness mode
         self.post_message(
-            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark))
+            ReportWritten(write_report(self.ws, self.base, self.cand, self.benchmark, path))
         )
 
     def on_report_written(self, message: ReportWritten) -> None:

@@ -404,7 +404,22 @@ class DiscoverScreen(CapsliceScreen):
         self.post_message(self.LabelApplied(f"undid {r['undid']}: {r['restored']} labels restored"))
 
     def action_undo(self) -> None:
-        self.undo_last()
+        """Undo your last labelling action, after a y/n confirmation."""
+        from .confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo_last()
+            else:
+                self.set_status("not undone")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Undo the last labelling action of {self.ws.current_user()}?\n"
+                "(the history screen lists each action with its items and values)"
+            ),
+            answered,
+        )
 
     def on_discover_screen_label_applied(self, message: LabelApplied) -> None:
         self.set_status(message.text)

@@ -52,6 +52,22 @@ def parse_step(text: str) -> int | None:
         raise ValueError(f"step must be a whole number, not {text!r}") from None
 
 
+def parse_fields(text: str) -> dict[str, str]:
+    """``"task=subject prompt=input"`` (spaces or commas between) -> ``{"task": "subject",
+    "prompt": "input"}``: the roles of ``capslice ingest --field ROLE=KEY``.
+
+    Raises:
+        ValueError: a part that is not ROLE=KEY, quoted in the message.
+    """
+    fields: dict[str, str] = {}
+    for part in text.replace(",", " ").split():
+        role, sep, key = part.partition("=")
+        if not sep or not role or not key:
+            raise ValueError(f"fields: {part!r} is not ROLE=KEY (e.g. prompt=input)")
+        fields[role] = key
+    return fields
+
+
 def report_text(report: dict[str, Any]) -> str:
     """An ``IngestReport.to_dict()`` as plain lines (field mapping of generic logs, runs, new
     samples, format, bad lines, warnings, notes). A re-ingest says what it added, beside what
@@ -139,6 +155,9 @@ class IngestScreen(CapsliceScreen):
                 yield Input(placeholder="benchmark (optional)", id="ingest-benchmark")
                 yield Input(placeholder="step (optional)", id="ingest-step")
             with Horizontal(classes="field-row"):
+                yield Input(placeholder="fields ROLE=KEY ... (optional)", id="ingest-fields")
+                yield Input(placeholder="system (optional)", id="ingest-system")
+            with Horizontal(classes="field-row"):
                 yield Select(
                     [(f"format: {f}", f) for f in FORMATS],
                     value="auto",
@@ -198,13 +217,20 @@ class IngestScreen(CapsliceScreen):
             self.set_status("no such file or folder: " + ", ".join(missing))
             return
         benchmark = self.query_one("#ingest-benchmark", Input).value.strip() or None
+        try:
+            field_map = parse_fields(self.query_one("#ingest-fields", Input).value)
+        except ValueError as exc:
+            self.set_status(str(exc))
+            self.query_one("#ingest-fields", Input).focus()
+            return
+        system = self.query_one("#ingest-system", Input).value.strip() or None
         fmt = str(self.query_one("#ingest-format", Select).value)
         skip_bad = self.skip_bad
         self.running = True
         self.report = None
         self.query_one("#ingest-result", Static).update("")
         self.set_status(f"ingesting {run}…")
-        self.run_ingest(paths, run, benchmark, step, fmt, skip_bad)
+        self.run_ingest(paths, run, benchmark, step, fmt, skip_bad, field_map or None, system)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
     def run_ingest(
@@ -215,6 +241,8 @@ class IngestScreen(CapsliceScreen):
         step: int | None,
         fmt: str,
         skip_bad: bool,
+        field_map: dict[str, str] | None = None,
+        system: str | None = None,
     ) -> None:
         report = self.ws.ingest(
             paths,
@@ -223,6 +251,8 @@ class IngestScreen(CapsliceScreen):
             step=step,
             fmt=fmt,
             skip_bad=skip_bad,
+            field_map=field_map,
+            system=system,
             progress=lambda n: self.post_message(IngestScreen.Progress(n)),
         )
         self.post_message(IngestScreen.Ingested(report.to_dict()))

@@ -16,7 +16,8 @@ from .base import CapsliceScreen
 
 
 class LabelHistoryScreen(CapsliceScreen):
-    """Who changed which labels when. Enter shows an action's rows; ``u`` undoes it; ``r`` reloads.
+    """Who changed which labels when. Enter shows an action's rows; ``u`` undoes it (after a
+    y/n confirmation naming the action); ``r`` reloads.
 
     An undo that would overwrite a later change by someone else fails with the conflict
     message ("changed by X at T") in the status line instead of overwriting.
@@ -113,7 +114,21 @@ class LabelHistoryScreen(CapsliceScreen):
         if payload["batch"].startswith("undo:") or payload["undone"]:
             self.set_status("that action is an undo or already undone")
             return
-        self.undo(payload["batch"])
+        from .confirm import ConfirmScreen
+
+        question = (
+            f"Undo {payload['action']} by {payload['who']} at "
+            f"{str(payload['at'])[:16].replace('T', ' ')}: {payload['items']} items, "
+            f"{payload['axes']} = {payload['values'] or '-'}?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo(payload["batch"])
+            else:
+                self.set_status("not undone")
+
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="undo")
     def undo(self, batch: str) -> None:

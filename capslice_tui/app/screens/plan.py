@@ -88,11 +88,19 @@ class PlanScreen(CapsliceScreen):
         Binding("escape", "back", "Back", id="plan.back"),
         Binding("tab", "app.focus_next", "Next field", id="plan.next-field"),
         Binding("enter", "plan", "Plan", show=False, id="plan.enter"),
-        Binding("x", "export", "Export", id="plan.export", tooltip="Write the mixture to a file"),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            show=False,
+            id="plan.export",
+            tooltip="Write the mixture to a file",
+        ),
         Binding(
             "n",
             "new_intervention",
             "Intervention",
+            show=False,
             id="plan.intervention",
             tooltip="Record an intervention with this plan attached",
         ),
@@ -187,8 +195,8 @@ class PlanScreen(CapsliceScreen):
         from .plan_export import PlanExportScreen
 
         def written(path: Any) -> None:
-            if path is not None:
-                self.set_status(f"wrote {path}")
+            if path is not None:  # the name fits the status line; the toast has the folder
+                self.set_status(f"wrote {path.name} · x: export again · n: intervention")
                 self.notify(f"plan written: {path}", markup=False)
 
         baseline = self.plan.baseline or self.query_one("#baseline", Input).value.strip()

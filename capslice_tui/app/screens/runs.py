@@ -66,6 +66,8 @@ class RunsScreen(CapsliceScreen):
         "(every task weighs the same); the status line says which",
         "e: re-score the highlighted run's stored responses with the current extraction "
         "(preview first)",
+        "D (shift+d): delete the highlighted run and its samples, after a y/n question "
+        "(items, labels and other runs stay)",
         "incomplete (k of N records): the run's ingest was interrupted (signal, killed "
         "process); i shows the command that resumes it (adds only what is missing) and the "
         "one that deletes it; for other runs, the log layout it was read from and why it is "
@@ -100,6 +102,14 @@ class RunsScreen(CapsliceScreen):
             show=False,
             id="runs.rescore",
             tooltip="Re-score the run's stored responses with the current extraction (preview)",
+        ),
+        Binding(
+            "D",
+            "delete_run",
+            "Delete run",
+            show=False,
+            id="runs.delete",
+            tooltip="Delete the highlighted run and its samples (asks first)",
         ),
     ]
 
@@ -149,6 +159,9 @@ class RunsScreen(CapsliceScreen):
                     status = "BASE " + status
                 if run.get("n_bad"):
                     status += f" bad:{run['n_bad']}"
+                origin = run.get("origin") or "local"
+                if origin != "local":  # shared through a team hub: pulled:H / pushed:H
+                    status += " " + origin.replace(" from ", ":").replace(" to ", ":")
                 cells = [
                     str(run["name"]),
                     *([str(run["step"]) if run.get("step") is not None else ""] * has_step),
@@ -159,9 +172,6 @@ class RunsScreen(CapsliceScreen):
                     status,
                 ]
                 rows.append(((run["name"], None if s is None else bench), cells))
-                origin = run.get("origin") or "local"
-                if origin != "local":  # shared through a team hub: pulled:H / pushed:H
-                    status += " " + origin.replace(" from ", ":").replace(" to ", ":")
         labels = [c for c in COLUMNS if has_step or c != "step"]
         room = first_column_room(
             labels, [cells for _, cells in rows], table.size.width or self.app.size.width
@@ -258,6 +268,39 @@ class RunsScreen(CapsliceScreen):
         from .rescore import RescoreScreen
 
         self.app.push_screen(RescoreScreen(payload[0]))
+
+    def action_delete_run(self) -> None:
+        """Ask, then delete the highlighted run and its samples (``capslice delete-run``)."""
+        payload = self.query_one(ResultTable).current_payload
+        if payload is None:
+            self.notify("highlight a run first", markup=False)
+            return
+        from .confirm import ConfirmScreen
+
+        name = payload[0]
+        run = next((r for r in self.runs if r["name"] == name), {})
+        question = (
+            f"Delete run {name} and its {run.get('n_samples', '?')} samples from "
+            f"{getattr(self.app, 'store_path', None) or 'the store'}?\n"
+            "Items, labels and other runs stay. This cannot be undone."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.set_status(f"deleting {name}…")
+                self.delete_run(name)
+            else:
+                self.set_status(f"{name} kept")
+
+        self.app.push_screen(ConfirmScreen(question), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete run")
+    def delete_run(self, name: str) -> None:
+        removed = self.ws.delete_run(name)
+        if self.base is not None and self.base[0] == name:
+            self.base = None
+        self.app.call_from_thread(self.notify, f"deleted {name}: {removed} samples", markup=False)
+        self.post_message(RunsLoaded(self.ws.runs(average=self.average)))
 
     def action_diagnose(self) -> None:
         current = self._current()

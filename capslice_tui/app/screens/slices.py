@@ -59,6 +59,27 @@ def slice_detail(row: Any, is_overall: bool, by: str) -> str:
     return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
 
 
+def pass_cell(p: dict[str, Any] | None) -> str:
+    """A pass@k cell: ``6.7%``; in parentheses, ``(6.7%)``, when it covers only part of the
+    slice's items (those with at least k samples); ``-`` when no item has k samples."""
+    if not p or not p.get("n_eligible"):
+        return "-"
+    text = pct(p.get("score"))
+    coverage = p.get("coverage")
+    return f"({text})" if coverage is not None and coverage < 1 else text
+
+
+def coverage_text(row: Any, ks: list[int]) -> str:
+    """``p@128 on 30/158 items`` for each shown k whose pass@k leaves items out, joined by
+    `` · ``; ``""`` when every shown pass@k covers every item."""
+    parts = []
+    for k in ks:
+        p = row.pass_at_k.get(k) or {}
+        if p.get("coverage") is not None and p["coverage"] < 1 and p.get("n_eligible"):
+            parts.append(f"p@{k} on {p['n_eligible']}/{row.n_items} items")
+    return " · ".join(parts)
+
+
 def _tally(row: Any) -> str:
     """The c/n cell: counts for a micro mean, ``macro of N`` for a macro mean of N tasks."""
     n_tasks = getattr(row, "n_tasks", None) or 0
@@ -120,6 +141,9 @@ class SlicesScreen(HandLabelScreen):
         "items: items in the slice; score: the metric over its samples, with 95% CI",
         "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+        "(x%) in a pass@k column: over only the items with at least k samples; the line "
+        "under the table says how many (p@k on N/M items)",
+        "k: choose the pass@k values (e.g. 1,8,all; empty: the default ones)",
         "f: next answer filter the run logged (strict-match, flexible-extract...), then each "
         "task's primary one again; the status line names the filter read",
         "v: ALL and rows of several tasks as micro means (every item weighs the same) or macro "
@@ -148,6 +172,14 @@ class SlicesScreen(HandLabelScreen):
         ),
         Binding("l", "label", "Label", id="slices.label", tooltip="Hand-label this slice's items"),
         Binding(
+            "k",
+            "choose_k",
+            "pass@k",
+            show=False,
+            id="slices.k",
+            tooltip="Choose the pass@k values (e.g. 1,8,all)",
+        ),
+        Binding(
             "y",
             "history",
             "History",
@@ -169,6 +201,8 @@ class SlicesScreen(HandLabelScreen):
         self.primary_filters: set[str] = set()  # the tasks' primary filters, once read
         self.table_data: Any = None
         self.shown: list[Any] = []  # the slice rows in table order (ALL first)
+        self.ks: list[str] = []  # chosen pass@k values (``--k``); empty: the facade's default
+        self.shown_ks: list[int] = []  # the pass@k columns on screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -201,7 +235,12 @@ class SlicesScreen(HandLabelScreen):
         use = self.ws.filter_use(self.run, filter_name, benchmark=self.benchmark)
         self.post_message(SlicesScreen.FilterRead(use))
         table = self.ws.slices(
-            self.run, benchmark=self.benchmark, by=by, average=average, filter_name=filter_name
+            self.run,
+            benchmark=self.benchmark,
+            by=by,
+            average=average,
+            filter_name=filter_name,
+            k=list(self.ks) or None,
         )
         self.post_message(SlicesLoaded(table, by, filter_name))
 
@@ -251,7 +290,7 @@ class SlicesScreen(HandLabelScreen):
         # the cursor stays on the slice it was on (after a hand label or a re-sort), else ALL
         before = table.current_payload
         width = table.size.width or self.app.size.width
-        ks = pick_ks(list(data.ks), width)
+        ks = self.shown_ks = pick_ks(list(data.ks), width)
         columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
         columns.append("warn")
         table.set_columns(columns)
@@ -264,7 +303,7 @@ class SlicesScreen(HandLabelScreen):
                 pct(r.score),
                 interval(r.lo, r.hi),
                 _tally(r),
-                *[pct(r.pass_at_k.get(k, {}).get("score")) for k in ks],
+                *[pass_cell(r.pass_at_k.get(k)) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
         room = first_column_room(columns, texts, width, 12)
@@ -285,6 +324,8 @@ class SlicesScreen(HandLabelScreen):
         status = f"{len(data.rows)} slices · {data.overall.metric}" + (
             f" · {per_item}" if per_item else ""
         )
+        if self.ks and not data.ks:
+            status += " · k ignored: one sample per item"
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (f)"
             if self.filter_use.missing:
@@ -303,6 +344,9 @@ class SlicesScreen(HandLabelScreen):
         if not 0 <= index < len(self.shown):
             return
         text = slice_detail(self.shown[index], index == 0, self.by)
+        coverage = coverage_text(self.shown[index], self.shown_ks)
+        if coverage:
+            text += f" · {coverage}"
         self.query_one("#detail-line", Static).update(cell(text))
 
     def action_cycle_grouping(self) -> None:
@@ -371,6 +415,31 @@ class SlicesScreen(HandLabelScreen):
         text = f"{edit.axis}={edit.value} on {result.get('items', '?')} items · y: undo"
         self.app.call_from_thread(self.notify, text, markup=False)
         self.load_slices()
+
+    def action_choose_k(self) -> None:
+        """Ask for the pass@k values (``capslice slices --k``), then reload."""
+        from .prompt import PromptScreen
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            ks = [k.strip() for k in text.replace(" ", ",").split(",") if k.strip()]
+            bad = [k for k in ks if k != "all" and not (k.isdigit() and int(k) > 0)]
+            if bad:
+                self.set_status(f"not a k: {', '.join(bad)} (whole numbers > 0, or all)")
+                return
+            self.ks = ks
+            self.set_status(f"loading pass@{','.join(ks) or 'default k'}…")
+            self.load_slices()
+
+        self.app.push_screen(
+            PromptScreen(
+                "pass@k values (e.g. 1,8,all; empty: the default ones):",
+                ",".join(self.ks),
+                allow_empty=True,
+            ),
+            answered,
+        )
 
     def action_history(self) -> None:
         from .label_history import LabelHistoryScreen

@@ -1,0 +1,159 @@
+"""Named slices (``capslice label show --slice NAME`` / ``label set --slice NAME``): the list,
+one slice's record and members, and ``l`` to hand-label every item of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ..format import cell
+from ..widgets.result_table import ResultTable
+from .base import HandLabelScreen
+
+RECORD_FIELDS = (
+    "name", "n_items", "version", "origin", "description", "note",
+    "created_by", "created_at", "updated_by", "updated_at",
+)  # fmt: skip
+
+
+def slice_record_text(data: dict[str, Any], most: int = 30) -> str:
+    """A named slice as ``label show --slice`` prints it: one ``key: value`` line per record
+    field, then the first ``most`` item ids (``... (+N)`` for the rest)."""
+    lines = [
+        f"{key:>12}: {data.get(key) if data.get(key) is not None else '-'}" for key in RECORD_FIELDS
+    ]
+    ids = data.get("item_ids") or []
+    lines.append(
+        f"{'items':>12}: {', '.join(map(str, ids[:most]))}"
+        + (f" ... (+{len(ids) - most})" if len(ids) > most else "")
+    )
+    return "\n".join(lines)
+
+
+class NamedSlicesScreen(HandLabelScreen):
+    """Named slices by name; the highlighted one's record below; ``l`` labels its items (the
+    write is refused if someone changed the slice since it was shown); ``r`` reloads."""
+
+    HELP_TITLE = "Named slices"
+    HELP_LEGEND = (
+        "a named slice is a saved set of items (accepted from discover, or made by a label)",
+        "version: bumped by every change; a label on a slice that changed since it was shown "
+        "is refused (reload with r, then label again)",
+        "l: hand-label every item of the highlighted slice (axis = value)",
+        "items: the first item ids; y (on the slices screen) shows the label history",
+    )
+    BINDINGS = [
+        Binding("l", "label", "Label", id="named.label", tooltip="Hand-label the slice's items"),
+        Binding("r", "reload", "Reload", id="named.reload"),
+    ]
+
+    class Loaded(Message):
+        """The list and the selected slice's record arrived from the worker."""
+
+        def __init__(self, slices: list[dict[str, Any]], detail: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.slices = slices
+            self.detail = detail
+
+    class Labelled(Message):
+        """A label was written: ``text`` says what."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slices: list[dict[str, Any]] = []
+        self.selected: str | None = None
+        self.detail: dict[str, Any] | None = None
+        self.last_done = ""  # what the last label wrote, kept in the status after a reload
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ResultTable(id="named-slices")
+        with VerticalScroll(id="named-detail"):
+            yield Static("", id="detail", markup=False)
+        yield Static("loading named slices…", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "named slices"
+        self.query_one(ResultTable).set_columns(("name", "items", "v", "updated by", "at"))
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="named slices")
+    def load(self) -> None:
+        slices = self.ws.named_slices()
+        names = [s["name"] for s in slices]
+        name = self.selected if self.selected in names else (names[0] if names else None)
+        detail = self.ws.named_slice(name) if name is not None else None
+        self.post_message(self.Loaded(slices, detail))
+
+    def on_named_slices_screen_loaded(self, message: Loaded) -> None:
+        self.slices, self.detail = message.slices, message.detail
+        self.selected = message.detail["name"] if message.detail else None
+        table = self.query_one(ResultTable)
+        table.set_rows([
+            (s["name"], [cell(s["name"], 30), cell(s["n_items"]), cell(s["version"]),
+                         cell(s.get("updated_by") or "-", 12),
+                         cell(str(s.get("updated_at") or "-")[:16].replace("T", " "))])
+            for s in self.slices
+        ])  # fmt: skip
+        names = [s["name"] for s in self.slices]
+        if self.selected in names:
+            table.move_cursor(row=names.index(self.selected))
+        self.query_one("#detail", Static).update(
+            Text(slice_record_text(self.detail))
+            if self.detail
+            else Text("No named slice yet: accept a discover suggestion (a) to make one.")
+        )
+        n = len(self.slices)
+        done = f"{self.last_done} · " if self.last_done else ""
+        self.set_status(f"{done}{n} named slice{'s' if n != 1 else ''} · l: label its items")
+
+    @on(DataTable.RowHighlighted, "#named-slices")
+    def pick(self, event: DataTable.RowHighlighted) -> None:
+        table = self.query_one(ResultTable)
+        name = table.payload_at(table.cursor_row)
+        if name is not None and name != self.selected:
+            self.selected = str(name)
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_label(self) -> None:
+        if self.detail is None:
+            self.set_status("no named slice selected")
+            return
+        target = (self.detail["name"], self.detail["version"])
+        self.fetch_axes_then_label(
+            target, f"hand-label the {self.detail['n_items']} items of {self.detail['name']}"
+        )
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def apply_label(self, target: Any, edit: Any) -> None:
+        name, version = target
+        result = self.ws.label_slice(
+            name, {edit.axis: edit.value}, expected_version=version, note=edit.note
+        )
+        self.post_message(
+            self.Labelled(
+                f"{edit.axis}={edit.value} on {result.get('items', '?')} items of {name}"
+                f" (now version {result.get('version', '?')})"
+            )
+        )
+
+    def on_named_slices_screen_labelled(self, message: Labelled) -> None:
+        self.last_done = message.text
+        self.set_status(message.text)
+        self.notify(message.text, markup=False)
+        self.load()
