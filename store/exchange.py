@@ -690,7 +690,7 @@ class _Importer:
             if target is None:
                 values[col] = None
                 continue
-            rid = self.cid_to_id[ref].get(target)
+            rid = None if target in self.held[ref] else self.cid_to_id[ref].get(target)
             if rid is None:
                 if quiet:
                     return None

@@ -98,11 +98,11 @@ def listings(store: Path) -> dict[str, object]:
 
 
 def snapshot(store: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, in rowid order."""
+    """Every row of every table, sorted."""
     conn = sqlite3.connect(store)
     try:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {n: conn.execute(f"SELECT * FROM {n} ORDER BY rowid").fetchall() for n in names}
+        return {n: sorted(conn.execute(f"SELECT * FROM {n}"), key=repr) for n in names}
     finally:
         conn.close()
 
