@@ -419,6 +419,21 @@ def put_labels(store: Store, rows: Sequence[dict[str, Any]], *, replace: bool) -
     return written
 
 
+def delete_labels(store: Store, rows: Sequence[dict[str, Any]]) -> int:
+    """Remove labels cleared on another node (item_hash, axis, source); effective labels and
+    slice counts are refreshed. Returns the labels removed."""
+    ids = item_ids(store, [r["item_hash"] for r in rows])
+    todo = [(ids[r["item_hash"]], r["axis"], r["source"]) for r in rows if r["item_hash"] in ids]
+    if not todo:
+        return 0
+    with store.write() as conn:
+        before = conn.total_changes
+        conn.executemany("DELETE FROM labels WHERE item_id = ? AND axis = ? AND source = ?", todo)
+        removed = conn.total_changes - before
+    store.refresh_item_axes(sorted({t[0] for t in todo}))
+    return removed
+
+
 def add_label_history(store: Store, rows: Sequence[dict[str, Any]]) -> int:
     """Append pulled hand-label history rows (items this store lacks are skipped)."""
     ids = item_ids(store, [r["item_hash"] for r in rows])

@@ -88,7 +88,7 @@ CREATE TABLE capslice.labels (
     item_hash text NOT NULL REFERENCES capslice.items (item_hash),
     axis text NOT NULL,
     source text NOT NULL,           -- rule | cluster | hand
-    value text NOT NULL,
+    value text,                     -- NULL: the hand label was cleared (a tombstone)
     origin text,
     note text,
     cid text NOT NULL,

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..store import NotFound, Store, StoreError, now_iso
+from ..store import NotFound, Store, StoreError, current_user, now_iso
 from ..store import hub as local
 from .schema import BOOTSTRAP, MIGRATIONS, ROLES
 
@@ -250,9 +250,18 @@ def _label_cid(r: dict[str, Any]) -> str:
     return local.content_id([r["value"], r.get("note"), r.get("origin")])
 
 
+TOMB = local.content_id([None, None, None])  # the content id of a cleared (absent) label
+
+
+def _shown(value: Any) -> str:
+    return "cleared" if value is None else repr(value)
+
+
 def _hist_cid(r: dict[str, Any]) -> str:
+    """Identity of a label-history row on every node: what changed and in which action
+    (``batch``), not who or when, which a pull rewrites to the hub's role and time."""
     keys = ("item_hash", "axis", "source", "old_value", "new_value", "old_note", "new_note",
-            "action", "batch", "who", "at")  # fmt: skip
+            "action", "batch")  # fmt: skip
     return local.content_id([r.get(k) for k in keys])
 
 
@@ -267,6 +276,12 @@ def _intervention_data(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _intervention_cid(data: dict[str, Any]) -> str:
+    """Content id of an intervention's shared fields. Its status is left out: it follows the
+    decision (lead only) and the version, which every start, link and evaluation bumps."""
+    return local.content_id({k: v for k, v in data.items() if k != "status"})
+
+
 def _decision(row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     status = row.get("status")
     if status == "rejected":
@@ -279,8 +294,9 @@ def _decision(row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
 
 
 def _ihist_cid(key: str, h: dict[str, Any]) -> str:
-    return local.content_id([key, h["version"], h["action"], h["field"], h["old_value"],
-                             h["new_value"], h["who"], h["at"]])  # fmt: skip
+    """Identity of an intervention-history row on every node: the intervention, the version
+    the change produced and the field (who and when are rewritten by a pull)."""
+    return local.content_id([key, h["version"], h["action"], h["field"]])
 
 
 def _jsonb(value: Any) -> Any:
@@ -465,9 +481,25 @@ def _hub_items(conn: Any, hashes: Sequence[str]) -> set[str]:
     return out
 
 
+def _tombstones(
+    rows: list[dict[str, Any]], bases: dict[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Hand labels agreed with the hub at the last sync and cleared here since: sent as a
+    label with no value, so the clear reaches the other nodes instead of being undone."""
+    here = {_label_key(r) for r in rows}
+    out = []
+    for key in bases:
+        item_hash, axis, source = key.split("|")
+        if source == "hand" and key not in here:
+            out.append({"item_hash": item_hash, "axis": axis, "source": source, "value": None,
+                        "note": None, "origin": None, "who": current_user(), "at": now_iso()})  # fmt: skip
+    return out
+
+
 def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncReport) -> None:
-    rows = local.labels(store)
     bases = local.sync_bases(store, hub, "label")
+    rows = local.labels(store)
+    rows += _tombstones(rows, bases)
     changed = [r for r in rows if bases.get(_label_key(r), ("",))[0] != _label_cid(r)]
     report.same("labels", len(rows) - len(changed))
     on_hub = _hub_items(conn, [r["item_hash"] for r in changed])
@@ -492,7 +524,7 @@ def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
             if r["source"] == "hand":
                 report.conflicts.append(
                     f"hand label {r['axis']} of item {r['item_hash'][:12]}: {_who_at(theirs[1], theirs[2])}"
-                    f" to {theirs[3]!r}; yours is {r['value']!r} (not pushed)"
+                    f" to {_shown(theirs[3])}; yours is {_shown(r['value'])} (not pushed)"
                 )
             # rule and cluster labels come from each node's taxonomy: the hub's stays
         else:
@@ -540,8 +572,10 @@ def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
                     for h in part
                 ],
             )  # fmt: skip
+            added = max(cur.rowcount, 0)  # rows the hub did not have yet
         local.record_sync(store, hub, "hist", [(_hist_cid(h), _hist_cid(h)) for h in part], "push")
-        report.add("label history rows", len(part))
+        report.add("label history rows", added)
+        report.same("label history rows", len(part) - added)
 
 
 def _push_slices(store: Store, conn: Any, hub: str, ours: bool, report: SyncReport) -> None:
@@ -590,7 +624,7 @@ def _push_interventions(
     for row in local.interventions(store):
         key = row["key"]
         data = _intervention_data(row)
-        cid = local.content_id(data)
+        cid = _intervention_cid(data)
         decision = _decision(row)
         dcid = local.content_id(list(decision))
         base = bases.get(key, ("",))[0]
@@ -829,24 +863,31 @@ def _pull_labels(
             continue
         key = _label_key(r)
         here = mine.get(key)
-        here_cid = _label_cid(here) if here else None
-        base = bases.get(key, ("",))[0]
+        here_cid = _label_cid(here) if here else TOMB  # absent here: as if cleared
+        base = bases.get(key, (TOMB,))[0]  # never synced: both started from "absent"
         if here_cid == r["cid"]:
             agreed.append((key, r["cid"]))
         elif base == r["cid"]:
             continue  # the hub has what we agreed on; the change is ours, to push
-        elif here is None or here_cid == base or theirs:
+        elif here_cid == base or theirs:
             take.append(r)
         else:
             report.hold.append(int(r["tx::text"]))
+            mine_text = (
+                f"by {here['who']} at {here['at']} to {_shown(here['value'])}" if here
+                else "cleared"
+            )  # fmt: skip
             report.conflicts.append(
                 f"hand label {r['axis']} of item {r['item_hash'][:12]}:"
-                f" {_who_at(r['role'], r['written_at'])} to {r['value']!r} on the hub and"
-                f" by {here['who']} at {here['at']} to {here['value']!r} here (kept yours)"
+                f" {_who_at(r['role'], r['written_at'])} to {_shown(r['value'])} on the hub and"
+                f" {mine_text} here (kept yours)"
             )
     local.record_sync(store, hub, "label", agreed, "pull")
     if take:
-        local.put_labels(store, take, replace=True)
+        set_rows = [r for r in take if r["value"] is not None]
+        if set_rows:
+            local.put_labels(store, set_rows, replace=True)
+        local.delete_labels(store, [r for r in take if r["value"] is None])
         local.record_sync(store, hub, "label", [(_label_key(r), r["cid"]) for r in take], "pull")
         report.add("labels", len(take))
     others = [r for r in rows if r["source"] != "hand"]
@@ -866,7 +907,9 @@ def _pull_labels(
         h["who"], h["at"] = h["role"], _iso(h["written_at"])
     if new:
         local.add_label_history(store, new)
-        local.record_sync(store, hub, "hist", [(h["cid"], h["cid"]) for h in new], "pull")
+        # under the hub's id and the id this store computes for the row as written here
+        pairs = [(h["cid"], h["cid"]) for h in new] + [(_hist_cid(h), h["cid"]) for h in new]
+        local.record_sync(store, hub, "hist", pairs, "pull")
         report.add("label history rows", len(new))
 
 
@@ -915,6 +958,8 @@ def _pull_interventions(
     store: Store, conn: Any, hub: str, mark: str, theirs: bool, report: SyncReport
 ) -> None:
     bases = local.sync_bases(store, hub, "intervention")
+    dbases = local.sync_bases(store, hub, "decision")
+    sent_hist = local.sync_bases(store, hub, "ihist")
     mine = {r["key"]: r for r in local.interventions(store)}
     rows = conn.execute(
         "SELECT key, data, cid, decision, decision_reason, decision_warning, decided_by,"
@@ -926,55 +971,74 @@ def _pull_interventions(
     ).fetchall()
     for key, data, cid, decision, reason, warning, decided_by, decided_at, role, at, tx in rows:
         here = mine.get(key)
-        here_cid = local.content_id(_intervention_data(here)) if here else None
+        here_cid = _intervention_cid(_intervention_data(here)) if here else None
         base = bases.get(key, ("",))[0]
+        title = data.get("title")
         if here is not None and here_cid not in (cid, base) and base != cid and not theirs:
             report.hold.append(int(tx))
             report.conflicts.append(
-                f"intervention {data.get('title')!r}: {_who_at(role, at)} on the hub and changed"
+                f"intervention {title!r}: {_who_at(role, at)} on the hub and changed"
                 f" here at {here['updated_at']} (kept yours)"
             )
             continue
-        row = dict(data)
-        if here is not None and base == cid and here_cid != cid:
-            row = {k: here[k] for k in data if k in here}  # ours is newer: keep our fields
-        status = row.get("status") or "proposed"
-        if decision == "rejected":
-            status = "rejected"
-        elif decision == "accepted":
-            status = status if status in ("accepted", "running", "evaluated") else "accepted"
-        elif status != "proposed":
-            report.notes.append(
-                f"intervention {row.get('title')!r}: {status} on the node that pushed it, but"
-                " no lead's decision is on the hub; kept as proposed"
+        hub_dec = (decision, reason, warning)
+        here_dec = _decision(here) if here else (None, None, None)
+        dec_new = decision is not None and hub_dec != here_dec
+        if (dec_new and here_dec[0] is not None and not theirs
+                and local.content_id(list(here_dec)) != dbases.get(key, ("",))[0]):  # fmt: skip
+            report.hold.append(int(tx))
+            report.conflicts.append(
+                f"intervention {title!r}: {decision} on the hub by {decided_by} at"
+                f" {_iso(decided_at)}, {here_dec[0]} here (kept yours)"
             )
-            status = "proposed"
-        row.update(
-            status=status,
-            decision_reason=reason,
-            decision_warning=warning,
-            decided_by=decided_by,
-            decided_at=_iso(decided_at) if decided_at else None,
-        )
+            continue
         history = [
-            {"version": v, "action": a, "field": f, "old_value": o, "new_value": n, "who": r,
-             "at": _iso(w)}
-            for v, a, f, o, n, r, w in conn.execute(
-                "SELECT version, action, field, old_value, new_value, role, written_at"
+            {"cid": c, "version": v, "action": a, "field": f, "old_value": o, "new_value": n,
+             "who": r, "at": _iso(w)}
+            for c, v, a, f, o, n, r, w in conn.execute(
+                "SELECT cid, version, action, field, old_value, new_value, role, written_at"
                 " FROM capslice.intervention_history WHERE intervention_key = %s"
                 " ORDER BY version, written_at, cid",
                 (key,),
             )
         ]  # fmt: skip
-        local.put_intervention(store, key, row, history)
-        local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
-        if decision:
-            dcid = local.content_id([decision, reason, warning])
-            local.record_sync(store, hub, "decision", [(key, dcid)], "pull")
-        if here_cid == cid and (here or {}).get("status") == status:
+        new_hist = [h for h in history if h["cid"] not in sent_hist]
+        fields_new = here is None or (here_cid != cid and base != cid)
+        if not (fields_new or dec_new or new_hist):
+            local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
             report.same("interventions")
+            continue
+        row = dict(data) if fields_new else {k: here[k] for k in data if k in here}
+        if decision is not None:
+            status = row.get("status") or "proposed"
+            if decision == "rejected":
+                status = "rejected"
+            elif status not in ("accepted", "running", "evaluated"):
+                status = "accepted"
+            row.update(status=status, decision_reason=reason, decision_warning=warning,
+                       decided_by=decided_by, decided_at=_iso(decided_at) if decided_at else None)  # fmt: skip
+        elif here is not None and here_dec[0] is not None:
+            # decided here, not (yet) on the hub: a lead's push sends it; keep ours
+            row.update({k: here[k] for k in local.DECISION_FIELDS})
+            if fields_new and data.get("status") in ("running", "evaluated"):
+                row["status"] = data["status"]
         else:
-            report.add("interventions")
+            if (row.get("status") or "proposed") != "proposed":
+                report.notes.append(
+                    f"intervention {title!r}: {row.get('status')} on the node that pushed it, but"
+                    " no lead's decision is on the hub; kept as proposed"
+                )
+            row.update(status="proposed", decision_reason=None, decision_warning=None,
+                       decided_by=None, decided_at=None)  # fmt: skip
+        local.put_intervention(store, key, row, new_hist)
+        local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
+        if decision is not None:
+            local.record_sync(
+                store, hub, "decision", [(key, local.content_id(list(hub_dec)))], "pull"
+            )
+        pairs = [(h["cid"], key) for h in new_hist] + [(_ihist_cid(key, h), key) for h in new_hist]
+        local.record_sync(store, hub, "ihist", pairs, "pull")
+        report.add("interventions")
 
 
 def hub_runs(store: Store, hub: str | None = None) -> list[dict[str, Any]]:

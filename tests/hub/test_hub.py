@@ -140,7 +140,8 @@ def _listing(store: Path) -> dict[str, Any]:
             s.pop(k, None)
     history = js(store, "label", "history")
     history = sorted(
-        (h["axis"], h["old_value"], h["new_value"], h.get("new_note")) for h in history
+        (h["axis"], str(h["old_value"]), str(h["new_value"]), str(h.get("new_note")))
+        for h in history
     )
     interventions = js(store, "intervention", "list")
     for i in interventions:
@@ -184,6 +185,15 @@ def test_push_pull_round_trip_and_second_push_sends_nothing(team: Team, tmp_path
         ("cand", 12, team.writer),
     ]
     assert cli(b, "pull").stdout.startswith("nothing to pull: nothing new on hub team")
+    # what came from the hub is not sent back, and A's own work does not come back doubled
+    cli(b, "hub", "add", "lead", team.url(team.lead))
+    assert cli(b, "push", "--hub", "lead").stdout.startswith("nothing to push"), "B echoes"
+    before = _listing(a)
+    cli(a, "pull", "--hub", "lead")
+    assert _listing(a) == before
+    assert len(js(a, "intervention", "show", "1")["history"]) == len(
+        js(b, "intervention", "show", "1")["history"]
+    )
 
 
 def test_label_conflict_is_reported_not_overwritten(team: Team, tmp_path: Path) -> None:
@@ -304,3 +314,30 @@ def test_strip_password_forms() -> None:
     assert sync.strip_password("postgresql://u@h/db") == ("postgresql://u@h/db", False)
     clean, had = sync.strip_password("host=h dbname=db password=s3cret sslmode=require")
     assert had and "s3cret" not in clean and "sslmode=require" in clean
+
+
+def test_cleared_hand_label_reaches_the_other_node(team: Team, tmp_path: Path) -> None:
+    a = _store_a(tmp_path)
+    b = tmp_path / "b.db"
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.writer))
+    cli(a, "push")
+    cli(b, "pull")
+    item_b = _item_id(b, "0")
+    assert "counting_arithmetic" in json.dumps(js(b, "label", "show", "--item", str(item_b)))
+    cli(a, "label", "set", "--items", str(_item_id(a, "0")), "--axis", "task_type", "--clear",
+        "--user", "alice")  # fmt: skip
+    assert "1 labels" in cli(a, "push").stdout
+    assert "1 labels" in cli(b, "pull").stdout
+    shown = js(b, "label", "show", "--item", str(item_b))["axes"]["task_type"]
+    assert [v["source"] for v in shown["values"]] == ["rule"], shown
+    here, there = _listing(a), _listing(b)
+    # (the writer could not push the lead's decision, so only the intervention's status differs)
+    assert [i["status"] for i in there.pop("interventions")] == ["proposed"]
+    here.pop("interventions")
+    assert here == there
+    # and the clear is not undone by B's next push or pull
+    assert cli(b, "push").stdout.startswith("nothing to push")
+    assert (
+        cli(a, "pull").stdout.startswith("nothing to pull") or "labels" not in cli(a, "pull").stdout
+    )
