@@ -1008,7 +1008,10 @@ def _pull_interventions(
             local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
             report.same("interventions")
             continue
-        row = dict(data) if fields_new else {k: here[k] for k in data if k in here}
+        if fields_new or here is None:
+            row = dict(data)
+        else:  # ours is current: keep our fields
+            row = {k: here[k] for k in data if k in here}
         if decision is not None:
             status = row.get("status") or "proposed"
             if decision == "rejected":
