@@ -590,15 +590,22 @@ State = tuple[Any, Any, Any]
 _NEVER: State = (None, None, None)
 
 
-def _seen(history: list[dict[str, Any]], prefix: str = "") -> set[State]:
-    """Every state (value, who, at) a label or slice went through, from its history rows."""
-    out: set[State] = set()
+def _was_seen(state: State, history: list[dict[str, Any]], prefix: str) -> bool:
+    """Whether a label or slice went through ``state`` (value, who, at) in ``history``: as the
+    state a row wrote, or as the state a row replaced. A replaced value whose who/at the row
+    did not record (rule labels, rows written before migration 0011) matches on the value."""
     for h in history:
-        out.add((h.get(f"new_{prefix}"), h.get("who"), h.get("at")))
-        old = h.get(f"old_{prefix}")
-        who = h.get("old_who")
-        out.add((old, who, h.get("old_at")) if old is not None or who is not None else _NEVER)
-    return out
+        if (h.get(f"new_{prefix}"), h.get("who"), h.get("at")) == state:
+            return True
+        old, old_who, old_at = h.get(f"old_{prefix}"), h.get("old_who"), h.get("old_at")
+        if old is None and old_who is None:
+            if state == _NEVER:  # the row created it
+                return True
+        elif (old, old_who, old_at) == state:
+            return True
+        elif old is not None and old_who is None and old_at is None and old == state[0]:
+            return True
+    return False
 
 
 def _newer(
@@ -611,8 +618,8 @@ def _newer(
         return "take"
     if other == _NEVER and not other_hist:
         return "keep"
-    local_seen_there = local in _seen(other_hist, prefix)
-    other_seen_here = other in _seen(local_hist, prefix)
+    local_seen_there = _was_seen(local, other_hist, prefix)
+    other_seen_here = _was_seen(other, local_hist, prefix)
     if local_seen_there and other_seen_here:  # went back and forth: the later change wins
         last_local = max((h["at"] or "" for h in local_hist), default="")
         last_other = max((h["at"] or "" for h in other_hist), default="")

@@ -322,3 +322,43 @@ def test_a_value_parquet_cannot_type_leaves_jsonl_whole(tmp_path):
     cli(copy, "import", str(folder))
     runs = {r["name"]: r["step"] for r in cli_json(copy, "runs")}
     assert runs["bbh-base"] == "step-100k"
+
+
+def _h(old, new, who, at, old_who=None, old_at=None):
+    return {"old_value": old, "new_value": new, "who": who, "at": at,
+            "old_who": old_who, "old_at": old_at}  # fmt: skip
+
+
+T0, T1, T2 = "2026-11-30T10:00:00+00:00", "2026-11-30T11:00:00+00:00", "2026-11-30T12:00:00+00:00"
+CREATED = _h(None, "a", "ann", T0)
+
+
+@pytest.mark.parametrize(
+    ("here", "there", "here_hist", "there_hist", "verdict"),
+    [
+        # only there changed it since: take theirs
+        (("a", "ann", T0), ("b", "bob", T1), [CREATED],
+         [CREATED, _h("a", "b", "bob", T1, "ann", T0)], "take"),
+        # only here changed it: keep ours
+        (("b", "bob", T1), ("a", "ann", T0), [CREATED, _h("a", "b", "bob", T1, "ann", T0)],
+         [CREATED], "keep"),
+        # both changed it: conflict
+        (("b", "bob", T1), ("c", "cy", T2), [CREATED, _h("a", "b", "bob", T1, "ann", T0)],
+         [CREATED, _h("a", "c", "cy", T2, "ann", T0)], "conflict"),
+        # cleared here since: keep the clear (not resurrected)
+        ((None, "bob", T1), ("a", "ann", T0), [CREATED, _h("a", None, "bob", T1, "ann", T0)],
+         [CREATED], "keep"),
+        # new there, never here: take
+        ((None, None, None), ("a", "ann", T0), [], [CREATED], "take"),
+        # a rule label the taxonomy changed there (its history lacks the old who/at): take
+        (("x", "taxonomy", T0), ("y", "taxonomy", T1), [],
+         [_h("x", "y", "taxonomy", T1)], "take"),
+        # cleared and set again there while here still has the first value: take theirs
+        (("a", "ann", T0), ("a2", "cy", T2), [CREATED],
+         [CREATED, _h("a", None, "bob", T1, "ann", T0), _h(None, "a2", "cy", T2)], "take"),
+    ],
+)  # fmt: skip
+def test_label_merge_verdicts(here, there, here_hist, there_hist, verdict):
+    from capslice_tui.store.exchange import _newer
+
+    assert _newer(here, there, here_hist, there_hist, "value") == verdict
