@@ -127,7 +127,7 @@ async def test_multi_sample_run_shows_pass_at_k_and_pages(store_path: Path) -> N
         assert table_rows(app)[0][2] == "66.7%"
         assert table_rows(app)[0][5:7] == ["94.4%", "100.0%"]
 
-        # a page of 20 shows "20 of >20"; n loads the next page
+        # pages of 20 read from the store with the slice's total; n reads on
         import capslice_tui.app.screens.samples as samples_mod
 
         old = samples_mod.PAGE
@@ -135,13 +135,13 @@ async def test_multi_sample_run_shows_pass_at_k_and_pages(store_path: Path) -> N
         try:
             await pilot.press("enter")
             await settle(app, pilot)
-            assert "20 of >20" in static_text(app, "#status")
+            assert "rows 1-20 of 48 samples" in static_text(app, "#status")
             await pilot.press("n")
             await settle(app, pilot)
-            assert "40 of >40" in static_text(app, "#status")
+            assert "rows 1-40 of 48 samples" in static_text(app, "#status")
             await pilot.press("n")
             await settle(app, pilot)
-            assert "48 of 48" in static_text(app, "#status")
+            assert "rows 1-48 of 48 samples" in static_text(app, "#status")
             ids = [r["id"] for r in app.screen.rows]
             assert ids == sorted(set(ids))
         finally:

@@ -1,4 +1,13 @@
-"""Samples of one slice, 200 per page (keyset pagination), with a failure-mode filter."""
+"""Samples of one slice, read from the store a page at a time (keyset paging) in any order.
+
+The table holds a window of at most ``WINDOW_PAGES`` pages: moving past its end reads the next
+page and drops the farthest one (the same going up), so PgDn walks a 200k-sample slice
+without stopping at page boundaries and without rows piling up in the widget. The status line
+shows the rows in view of the slice's total; End reads the true last page; ``j`` jumps to a
+doc; ``s``/``S`` sort by a column (a query over the whole slice, not a sort of the rows
+loaded); ``/`` searches responses, prompts and targets (SQLite FTS5, built for the run on its
+first search, with progress in the status line).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +17,20 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
-from ..messages import SamplesLoaded
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
-PAGE = 200
+PAGE = 100
+"""Rows read per query."""
+WINDOW_PAGES = 3
+"""Pages the table holds at most; moving beyond them drops the farthest page."""
+SORTS: tuple[str, ...] = (
+    "id", "task", "doc", "k", "target", "extracted", "score", "mode", "response", "length",
+)  # fmt: skip
+"""Sort columns (``s`` cycles them; ``id`` is ingest order)."""
 FAILURE_FILTERS: tuple[str | None, ...] = (
     None,
     "wrong_answer",
@@ -47,8 +62,96 @@ def filter_text(mode: str | None) -> str:
     return mode if marker == mode else f"{mode} ({marker})"
 
 
+class SamplesTable(ResultTable):
+    """The samples table: moves that would stop at the window's edge tell the screen.
+
+    PgDn/PgUp/Down/Up beyond the rows held post :class:`Overrun` with the rows still to move;
+    Home/End post :class:`Edge` (the screen reads the first or the true last page).
+    """
+
+    BINDINGS = [
+        Binding("home", "first_row", "First row", show=False, id="samples.home"),
+        Binding("end", "last_row", "Last row", show=False, id="samples.end"),
+    ]
+
+    class Overrun(Message):
+        """A move of ``rows`` (negative: up) that the rows held could not make in full."""
+
+        def __init__(self, rows: int) -> None:
+            super().__init__()
+            self.rows = rows
+
+    class Edge(Message):
+        """Home (``last`` False) or End (``last`` True)."""
+
+        def __init__(self, last: bool) -> None:
+            super().__init__()
+            self.last = last
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - (1 if self.show_header else 0))
+
+    def action_page_down(self) -> None:
+        before = self.cursor_row
+        super().action_page_down()
+        short_by = self._page_rows() - (self.cursor_row - before)
+        if short_by > 0 and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.Overrun(short_by))
+
+    def action_page_up(self) -> None:
+        before = self.cursor_row
+        super().action_page_up()
+        short_by = self._page_rows() - (before - self.cursor_row)
+        if short_by > 0 and self.cursor_row <= 0:
+            self.post_message(self.Overrun(-short_by))
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.Overrun(1))
+            return
+        super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row <= 0:
+            self.post_message(self.Overrun(-1))
+            return
+        super().action_cursor_up()
+
+    def action_first_row(self) -> None:
+        self.post_message(self.Edge(last=False))
+
+    def action_last_row(self) -> None:
+        self.post_message(self.Edge(last=True))
+
+
+class WindowLoaded(Message):
+    """One page read for the samples screen: ``kind`` first | last | from | after | before
+    (or missing: no sample of the doc asked for); ``more``: rows exist beyond it in the
+    direction read; ``total`` when it was counted with it."""
+
+    def __init__(
+        self, gen: int, kind: str, rows: list[dict[str, Any]], more: bool, total: int | None
+    ) -> None:
+        super().__init__()
+        self.gen = gen
+        self.kind = kind
+        self.rows = rows
+        self.more = more
+        self.total = total
+
+
+class TotalCounted(Message):
+    """The number of samples matching the screen's query ``gen``."""
+
+    def __init__(self, gen: int, total: int) -> None:
+        super().__init__()
+        self.gen = gen
+        self.total = total
+
+
 class SamplesScreen(HandLabelScreen):
-    """Samples table. ``n`` loads the next page (also on reaching the last row), ``f`` filters."""
+    """Samples table over the store: n / PgDn page on, f filters by failure mode, s/S sort,
+    / searches text, j jumps to a doc, Home/End go to the first/last sample of the slice."""
 
     HELP_TITLE = "Samples"
     HELP_LEGEND = (
@@ -58,7 +161,11 @@ class SamplesScreen(HandLabelScreen):
         "score: ✓ ok = correct, ✗ no = not",
         "mode: correct, wrong_answer, fmt! = extraction_failure (no answer found),",
         "  trunc = truncated at the generation cap, runaway, empty",
-        "f / F: next / previous failure-mode filter; n: next page of 200",
+        "status: the rows in view and the slice's total; PgDn/PgUp read on from the store",
+        "f / F: next / previous failure-mode filter; n: 100 rows on",
+        "s / S: sort by the next column / reverse it (over the whole slice)",
+        "/: search response, prompt and target (3+ characters use the index)",
+        "j: jump to a doc id; Home / End: first / last sample of the slice",
     )
     BINDINGS = [
         Binding("n", "next_page", "More", id="samples.next"),
@@ -72,6 +179,10 @@ class SamplesScreen(HandLabelScreen):
             tooltip="Previous failure-mode filter",
         ),
         Binding("l", "label", "Label", id="samples.label", tooltip="Hand-label this item"),
+        Binding("s", "cycle_sort", "Sort", show=False, id="samples.sort"),
+        Binding("S", "reverse_sort", "Reverse sort", show=False, id="samples.sort-reverse"),
+        Binding("slash", "search", "Search", show=False, id="samples.search"),
+        Binding("j", "jump_doc", "Jump to doc", show=False, id="samples.jump"),
     ]
 
     def __init__(
@@ -94,23 +205,37 @@ class SamplesScreen(HandLabelScreen):
         self.slice_task = task
         self.benchmark = benchmark
         self.failure_mode = failure_mode
-        self.rows: list[dict[str, Any]] = []
-        self.more = False
-        self.response_width: int | None = None  # measured on the first page
-        self.page_loading = False
+        self.sort_by = "id"
+        self.descending = False
+        self.search_text: str | None = None
+        self.search_note: str | None = None
+        self.rows: list[dict[str, Any]] = []  # the window, in display order
+        self.has_before = False
+        self.has_after = False
+        self.row_offset: int | None = 0  # index of rows[0] in the slice (None: not known)
+        self.total: int | None = None
+        self.query_gen = 0  # bumped by every new query; pages of older queries are dropped
+        self.reading: str | None = None
+        self.pending = 0  # rows still to move once the page being read arrives
+        self.response_width: int | None = None
+
+    @property
+    def more(self) -> bool:
+        """Rows exist after the window."""
+        return self.has_after
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")
-        yield ResultTable(id="samples-table")
-        yield Static("loading samples…", id="status")
+        yield SamplesTable(id="samples-table")
+        yield Static("loading samples...", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.run} · samples"
         self.query_one(ResultTable).set_columns(COLUMNS)
         self._update_title()
-        self.load_page(append=False)
+        self._reset("first")
 
     def _update_title(self) -> None:
         mode = filter_text(self.failure_mode)
@@ -121,24 +246,90 @@ class SamplesScreen(HandLabelScreen):
         room = max(self.app.size.width - 2 - len(head), 8)
         self.query_one("#title", Static).update(cell(head + short(self.slice_title or "all", room)))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="samples")
-    def load_page(self, append: bool) -> None:
-        mode = self.failure_mode
-        after_id = self.rows[-1]["id"] if append and self.rows else 0
-        rows, more = self.ws.samples(
+    def _filters(self) -> dict[str, Any]:
+        return {
+            "where": self.where or None,
+            "task": self.slice_task,
+            "benchmark": self.benchmark,
+            "failure_mode": self.failure_mode,
+            "filter_name": self.filter_name,
+            "search": self.search_text,
+        }
+
+    # ---- reading ------------------------------------------------------------------------
+    def _reset(self, kind: str, doc: str | None = None) -> None:
+        """Start a new query (filter, sort, search, jump, Home/End); older pages are dropped."""
+        self.query_gen += 1
+        self.pending = 0
+        self.reading = kind
+        if kind != "last":
+            self.total = None
+            self.count_total(self.query_gen)
+        self.load(self.query_gen, kind, None, doc)
+
+    @staticmethod
+    def _key(row: dict[str, Any]) -> tuple[Any, int]:
+        return (row.get("sort_key"), int(row["id"]))
+
+    @work(thread=True, exit_on_error=False, group="samples")
+    def load(self, gen: int, kind: str, key: tuple[Any, int] | None, doc: str | None) -> None:
+        """Read one page (``kind`` as in :class:`WindowLoaded`) off the UI thread."""
+        filters = self._filters()
+        if self.search_text and kind in ("first", "last", "from"):
+            self.search_note = self._ready_search(gen)
+        if kind == "from":
+            key = self.ws.sample_doc_key(
+                self.run, str(doc), sort=self.sort_by, descending=self.descending, **filters
+            )
+            if key is None:
+                self.post_message(WindowLoaded(gen, "missing", [], False, None))
+                return
+        rows = self.ws.samples_page(
             self.run,
-            where=self.where or None,
-            task=self.slice_task,
-            benchmark=self.benchmark,
-            failure_mode=mode,
-            limit=PAGE,
-            after_id=after_id,
-            filter_name=self.filter_name,
+            sort=self.sort_by,
+            descending=self.descending,
+            after=key if kind == "after" else None,
+            before=key if kind == "before" else None,
+            from_key=key if kind == "from" else None,
+            last=kind == "last",
+            limit=PAGE + 1,
+            **filters,
         )
-        if not append and not self.filter_label:
+        more = len(rows) > PAGE
+        rows = rows[-PAGE:] if kind in ("before", "last") else rows[:PAGE]
+        total = self.ws.samples_count(self.run, **filters) if kind == "last" else None
+        if gen == self.query_gen and not self.filter_label:
             use = self.ws.filter_use(self.run, self.filter_name, benchmark=self.benchmark)
             self.post_message(SamplesScreen.FilterNamed(use.short_label))
-        self.post_message(SamplesLoaded(rows, more, append, mode))
+        self.post_message(WindowLoaded(gen, kind, rows, more, total))
+
+    def _ready_search(self, gen: int) -> str | None:
+        """Build the run's search index if needed (progress in the status line); returns the
+        note to show when the search scans instead of using the index."""
+
+        def progress(done: int, total: int) -> None:
+            if gen == self.query_gen:
+                self.app.call_from_thread(
+                    self.set_status, f"indexing {self.run} for search: {done:,} of {total:,}"
+                )
+
+        note = self.ws.ensure_search_index(self.run, progress)
+        return note or self.ws.search_note(self.search_text or "")
+
+    @work(thread=True, exit_on_error=False, group="samples-count")
+    def count_total(self, gen: int) -> None:
+        """Count the query's samples (the status line's total) off the UI thread."""
+        if self.search_text:
+            self.ws.ensure_search_index(self.run)
+        self.post_message(TotalCounted(gen, self.ws.samples_count(self.run, **self._filters())))
+
+    def _read(self, kind: str) -> None:
+        """Read the page after (``after``) or before (``before``) the window, one at a time."""
+        if self.reading is not None or not self.rows:
+            return
+        self.reading = kind
+        edge = self.rows[-1] if kind == "after" else self.rows[0]
+        self.load(self.query_gen, kind, self._key(edge), None)
 
     class FilterNamed(Message):
         """The answer filter the samples are read from, as shown in the title."""
@@ -151,33 +342,118 @@ class SamplesScreen(HandLabelScreen):
         self.filter_label = message.label
         self._update_title()
 
-    def on_samples_loaded(self, message: SamplesLoaded) -> None:
-        self.page_loading = False
-        if message.failure_mode != self.failure_mode:
-            return
+    def on_total_counted(self, message: TotalCounted) -> None:
+        if message.gen == self.query_gen:
+            self.total = message.total
+            self._status()
+
+    def on_window_loaded(self, message: WindowLoaded) -> None:
+        if message.gen != self.query_gen:
+            return  # a page of a query replaced since
+        self.reading = None
         table = self.query_one(ResultTable)
-        if not message.append or self.response_width is None:
-            self.response_width = self._response_room(message.rows)
-        new = [(r["id"], self._cells(r, self.response_width)) for r in message.rows]
-        if message.append:
-            self.rows.extend(message.rows)
-            table.append_rows(new)
-        else:
-            self.rows = list(message.rows)
-            table.set_rows(new)
-        self.more = message.more
+        kind, rows = message.kind, message.rows
+        if kind == "missing":
+            self.pending = 0
+            self.notify("no sample of that doc in this slice", markup=False)
+            self._status()
+            return
+        cursor = table.cursor_row if self.rows else 0
+        if message.total is not None:
+            self.total = message.total
+        limit = WINDOW_PAGES * PAGE
+        if kind in ("first", "last", "from"):
+            self.rows = list(rows)
+            self.has_before = kind == "from" or (kind == "last" and message.more)
+            self.has_after = kind != "last" and message.more
+            self.row_offset = 0 if kind == "first" else None
+            if kind == "last" and self.total is not None:
+                self.row_offset = self.total - len(rows)
+            cursor = len(rows) - 1 if kind == "last" else 0
+        elif kind == "after":
+            self.rows += rows
+            self.has_after = message.more
+            drop = max(0, len(self.rows) - limit)
+            if drop:
+                self.rows = self.rows[drop:]
+                self.has_before = True
+                self.row_offset = None if self.row_offset is None else self.row_offset + drop
+                cursor -= drop
+        else:  # before
+            if not message.more:
+                self.row_offset = 0
+            elif self.row_offset is not None:
+                self.row_offset -= len(rows)
+            self.has_before = message.more
+            self.rows = rows + self.rows
+            cursor += len(rows)
+            if len(self.rows) > limit:
+                self.rows = self.rows[:limit]
+                self.has_after = True
+        if self.response_width is None or kind in ("first", "last", "from"):
+            self.response_width = self._response_room(self.rows)
+        table.set_rows([(r["id"], self._cells(r, self.response_width)) for r in self.rows])
+        cursor += self.pending
+        self.pending = 0
+        if self.rows:
+            table.move_cursor(row=max(0, min(cursor, len(self.rows) - 1)), animate=False)
         self._status()
+        self._near_edge(table.cursor_row)
+
+    def _near_edge(self, row: int) -> None:
+        """Read the next page ahead when the cursor comes within half a page of an end."""
+        if self.reading is not None or not self.rows:
+            return
+        if self.has_after and row >= len(self.rows) - PAGE // 2:
+            self._read("after")
+        elif self.has_before and row < PAGE // 2:
+            self._read("before")
+
+    @on(DataTable.RowHighlighted)
+    def _moved(self, event: DataTable.RowHighlighted) -> None:
+        self._near_edge(event.cursor_row)
+        self._status()
+
+    @on(SamplesTable.Overrun)
+    def _overrun(self, message: SamplesTable.Overrun) -> None:
+        if (message.rows > 0 and not self.has_after) or (message.rows < 0 and not self.has_before):
+            return
+        self.pending += message.rows
+        if self.reading is None:
+            self._read("after" if message.rows > 0 else "before")
+
+    @on(SamplesTable.Edge)
+    def _edge(self, message: SamplesTable.Edge) -> None:
+        table = self.query_one(ResultTable)
+        if message.last and not self.has_after:
+            table.move_cursor(row=max(0, len(self.rows) - 1), animate=False)
+        elif not message.last and not self.has_before:
+            table.move_cursor(row=0, animate=False)
+        else:
+            self.set_status("reading the " + ("last" if message.last else "first") + " page...")
+            self._reset("last" if message.last else "first")
 
     def _status(self) -> None:
         shown = len(self.rows)
-        if not shown and not self.more and self.failure_mode is not None:
-            self.set_status(
-                f"no samples with failure mode {self.failure_mode} in this slice · f/F: filter"
-            )
+        if not shown:
+            if self.reading is None:
+                what = (
+                    f"samples with failure mode {self.failure_mode}"
+                    if self.failure_mode
+                    else "samples"
+                )
+                found = f" containing {self.search_text!r}" if self.search_text else ""
+                self.set_status(f"no {what}{found} in this slice · f/F: filter · /: search")
             return
-        total = f">{shown}" if self.more else f"{shown}"
-        hint = " · n: next 200" if self.more else ""
-        self.set_status(f"{shown} of {total} samples{hint} · f/F: filter · Enter: detail")
+        total = "?" if self.total is None else f"{self.total:,}"
+        if self.row_offset is not None:
+            where = f"rows {self.row_offset + 1:,}-{self.row_offset + shown:,} of {total} samples"
+        else:
+            where = f"{shown} rows from the doc, of {total} samples"
+        order = f"by {self.sort_by}{' desc' if self.descending else ''}"
+        found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
+        note = f" · {self.search_note}" if self.search_note else ""
+        self.set_status(f"{where} · {order}{found} · s/S sort · / search · j doc{note}")
 
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
         """Characters for the response column: what the other columns leave of the table
@@ -203,19 +479,18 @@ class SamplesScreen(HandLabelScreen):
             cell(short(row.get("response"), response_width)),
         ]
 
+    # ---- keys ---------------------------------------------------------------------------
     def action_next_page(self) -> None:
-        if not self.more:
+        table = self.query_one(ResultTable)
+        if not self.has_after and table.cursor_row >= len(self.rows) - 1:
             self.notify("no more samples", markup=False)
             return
-        if not self.page_loading:
-            self.page_loading = True
-            self.load_page(append=True)
-
-    @on(ResultTable.EndReached)
-    def auto_next(self) -> None:
-        if self.more and not self.page_loading:
-            self.page_loading = True
-            self.load_page(append=True)
+        room = len(self.rows) - 1 - table.cursor_row
+        table.move_cursor(row=min(len(self.rows) - 1, table.cursor_row + PAGE), animate=False)
+        if PAGE > room and self.has_after:
+            self.pending += PAGE - room
+            if self.reading is None:
+                self._read("after")
 
     def action_cycle_filter(self, step: int = 1) -> None:
         index = (
@@ -223,14 +498,53 @@ class SamplesScreen(HandLabelScreen):
         )
         self.failure_mode = FAILURE_FILTERS[(index + step) % len(FAILURE_FILTERS)]
         self.rows = []
-        self.more = False
-        self.page_loading = True
+        self.has_after = self.has_before = False
         self._update_title()
-        self.set_status(f"loading {filter_text(self.failure_mode)} samples…")
-        self.load_page(append=False)
+        self.set_status(f"loading {filter_text(self.failure_mode)} samples...")
+        self._reset("first")
 
     def action_cycle_filter_back(self) -> None:
         self.action_cycle_filter(-1)
+
+    def action_cycle_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self.set_status(f"sorting by {self.sort_by}...")
+        self._reset("first")
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self.set_status(f"sorting by {self.sort_by}{' descending' if self.descending else ''}...")
+        self._reset("first")
+
+    def action_search(self) -> None:
+        from .prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            self.search_text = text or None
+            self.search_note = None
+            self.set_status(f"searching for {text!r}..." if text else "search cleared")
+            self._reset("first")
+
+        self.app.push_screen(
+            PromptScreen(
+                "Search responses, prompts and targets for (empty: clear the search):",
+                self.search_text or "",
+                allow_empty=True,
+            ),
+            done,
+        )
+
+    def action_jump_doc(self) -> None:
+        from .prompt import PromptScreen
+
+        def done(text: str | None) -> None:
+            if text:
+                self.set_status(f"jumping to doc {text}...")
+                self._reset("from", text)
+
+        self.app.push_screen(PromptScreen("Jump to doc id:", placeholder="e.g. 1024"), done)
 
     @on(ResultTable.RowChosen)
     def open_detail(self, event: ResultTable.RowChosen) -> None:
