@@ -82,13 +82,27 @@ def sample_tally(score: float | None, correct: float, n_samples: int) -> str:
     return f"{count(correct, n_samples)} samples = {pct(ratio)}"
 
 
+# Significance thresholds: a p-value that only rounds to one of them is printed with more
+# digits, so ``0.049996`` (significant at q=0.05) never reads ``0.0500`` beside a mark that a
+# printed ``0.0500`` would not justify to a reader of "p <= q" (nor ``0.050004`` the reverse).
+P_THRESHOLDS = (0.001, 0.01, 0.05, 0.1)
+
+
 def pvalue(p: float | None) -> str:
-    """p-values with enough digits to check, ``<1e-4`` below that."""
+    """p-values with enough digits to check, ``<1e-4`` below that.
+
+    Four decimals (``0.0312``), except a value that rounds to a significance threshold
+    (0.001, 0.01, 0.05, 0.1) without being it: that one keeps six significant digits, so
+    the side of the threshold it falls on shows (``0.049996``, ``0.050004``; ``0.0500`` only
+    for 0.05 itself)."""
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "-"
     if p < 1e-4:
         return "<1e-4"
-    return f"{p:.4f}"
+    text = f"{p:.4f}"
+    if p != float(text) and float(text) in P_THRESHOLDS:
+        return f"{p:.6g}" if abs(p - float(text)) >= 5e-7 else f"{p:.9f}".rstrip("0")
+    return text
 
 
 def emit_json(payload: Any) -> None:

@@ -246,6 +246,18 @@ class LabelsMixin(StoreBase):
             seen.add(r["axis"])
         return rows
 
+    def item_docs(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """``{item id: {"task", "doc_id", "benchmark"}}`` for the given items (the item's task
+        of first sighting); unknown ids are left out."""
+        out: dict[int, dict[str, Any]] = {}
+        for chunk in chunks(list(item_ids)):
+            q = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT id, task, doc_id, benchmark FROM items WHERE id IN ({q})", chunk
+            ):
+                out[int(r[0])] = {"task": r[1], "doc_id": r[2], "benchmark": r[3]}
+        return out
+
     def item_ids_of_samples(self, sample_ids: Sequence[int]) -> list[int]:
         """Distinct item ids of the given samples (unknown ids are ignored)."""
         out: set[int] = set()

@@ -47,12 +47,12 @@ def interval(lo: float | None, hi: float | None) -> str:
 
 def pvalue(p: float | None) -> str:
     """A p-value as the CLI prints it (``capslice_tui.render.pvalue``): ``0.0312``, and
-    ``<1e-4`` below 1e-4 (so a tiny adjusted p never reads as ``0``); ``-`` when missing."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "-"
-    if p < 1e-4:
-        return "<1e-4"
-    return f"{p:.4f}"
+    ``<1e-4`` below 1e-4 (so a tiny adjusted p never reads as ``0``); more digits when it
+    only rounds to a significance threshold (``0.049996``, never ``0.0500`` beside a mark
+    it does not justify); ``-`` when missing."""
+    from ..render import pvalue as render_pvalue
+
+    return render_pvalue(p)
 
 
 def short(value: Any, width: int) -> str:

@@ -433,6 +433,11 @@ class DiscoverMixin:
         """Label history rows, newest first."""
         return self.store.label_history(item_id=item_id, batch=batch, who=who, limit=limit)
 
+    def item_docs(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """``{item id: {"task", "doc_id", "benchmark"}}``: what a reader knows an item by
+        (history rows carry only the store's item id); unknown ids are left out."""
+        return self.store.item_docs(item_ids)
+
     def label_actions(self, *, who: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """One row per labelling action (batch), newest first, with ``undone``."""
         return self.store.label_batches(who=who, limit=limit)

@@ -328,3 +328,50 @@ async def test_ingest_form_passes_fields_and_system(tmp_path: Path) -> None:
     ws = Workspace(store)
     (run,) = ws.runs()
     assert run["name"] == "r1" and run["n_samples"] == 1
+
+
+# --------------------------------------------------------------------------- reading fixes
+
+
+def test_a_p_value_that_only_rounds_to_a_threshold_shows_its_side() -> None:
+    from capslice_tui.app.format import pvalue
+    from capslice_tui.render import pvalue as cli_pvalue
+
+    for p, text in [
+        (0.049996, "0.049996"),  # significant at q=0.05: never "0.0500"
+        (0.050004, "0.050004"),  # not significant: never "0.0500" either
+        (0.05, "0.0500"),
+        (0.0312, "0.0312"),
+        (0.009996, "0.009996"),
+        (5e-5, "<1e-4"),
+        (None, "-"),
+    ]:
+        assert pvalue(p) == text and cli_pvalue(p) == text
+
+
+async def test_label_history_names_items_by_task_and_doc(fresh_store: Path) -> None:
+    ws = Workspace(fresh_store)
+    run_id = ws.store.get_run("base")["id"]
+    item = ws.store.item_ids_where(run_id, {"task_type": "counting_arithmetic"})[0]
+    doc = ws.item_docs([item])[item]
+    ws.label_items([item], {"task_type": "logical_deduction"}, who="ana")
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from capslice_tui.app.screens.label_history import LabelHistoryScreen
+
+        app.push_screen(LabelHistoryScreen())
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        detail = static_text(app, "#detail")
+        assert f"object_counting doc {doc['doc_id']} task_type [hand]" in detail
+        assert f"item {item}" not in detail
+        await pilot.press("u")  # asks before undoing
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Undo set by ana" in app.screen.question and "1 items" in app.screen.question
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert "not undone" in static_text(app, "#status")
+    assert ws.label_show(item)["axes"]["task_type"]["source"] == "hand"

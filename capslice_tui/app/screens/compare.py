@@ -120,7 +120,7 @@ class CompareScreen(CapsliceScreen):
         "base, cand: each run's score % with c/n = correct/scored samples",
         "diff: cand score - base score in percentage points (pt)",
         "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
-        "sig: worse* / better* = significant drop / gain (p adj < q)",
+        "sig: worse* / better* = significant drop / gain (p adj <= q, Benjamini-Hochberg)",
         "line under the table: full slice name, items, raw p, the test used, warnings",
         "warn: n<20 small slice, n<10 too small to test",
         "g: next grouping; a: compare by any axes (space marks, a applies)",
@@ -216,7 +216,7 @@ class CompareScreen(CapsliceScreen):
         table.set_rows(rows)
         self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
-        status = f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj < q={data.get('q', '-')})"
+        status = f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj <= q={data.get('q', '-')})"
         if data.get("filter"):
             status += f" · {data['filter']}"
         hint = " · Enter: cand samples"

@@ -10,9 +10,17 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell
+from ..format import cell, short_task
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
+
+
+def item_text(doc: dict[str, Any] | None, item_id: Any) -> str:
+    """``navigate doc 12`` (task without its benchmark prefix, then doc_id), the way the
+    samples tables name items; ``item 510`` only when the store no longer has the item."""
+    if not doc:
+        return f"item {item_id}"
+    return f"{short_task(str(doc.get('task') or '?'))} doc {doc.get('doc_id')}"
 
 
 class LabelHistoryScreen(CapsliceScreen):
@@ -36,11 +44,15 @@ class LabelHistoryScreen(CapsliceScreen):
             self.actions = actions
 
     class RowsLoaded(Message):
-        """``ws.label_history(batch=...)`` finished."""
+        """``ws.label_history(batch=...)`` finished; ``docs`` names each row's item
+        (``ws.item_docs``: task and doc_id)."""
 
-        def __init__(self, rows: list[dict[str, Any]]) -> None:
+        def __init__(
+            self, rows: list[dict[str, Any]], docs: dict[int, dict[str, Any]] | None = None
+        ) -> None:
             super().__init__()
             self.rows = rows
+            self.docs = docs or {}
 
     class Undone(Message):
         def __init__(self, text: str) -> None:
@@ -94,11 +106,14 @@ class LabelHistoryScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history-rows")
     def load_rows(self, batch: str) -> None:
-        self.post_message(self.RowsLoaded(self.ws.label_history(batch=batch, limit=5)))
+        rows = self.ws.label_history(batch=batch, limit=5)
+        docs = self.ws.item_docs(sorted({int(r["item_id"]) for r in rows}))
+        self.post_message(self.RowsLoaded(rows, docs))
 
     def on_label_history_screen_rows_loaded(self, message: RowsLoaded) -> None:
         lines = [
-            f"item {r['item_id']} {r['axis']} [{r['source']}]: {r['old_value'] or '-'} -> "
+            f"{item_text(message.docs.get(int(r['item_id'])), r['item_id'])} {r['axis']}"
+            f" [{r['source']}]: {r['old_value'] or '-'} -> "
             f"{r['new_value'] or '-'}"
             for r in message.rows
         ]
