@@ -163,16 +163,19 @@ def binding_ids(classes: Iterable[type]) -> set[str]:
 
 
 def screen_classes() -> Iterator[type]:
-    """Every Screen subclass of ``capslice_tui.app.screens`` (imports the screen modules)."""
+    """Every screen and widget class of ``capslice_tui.app.screens`` and
+    ``capslice_tui.app.widgets`` (imports those modules), with the Textual widgets they
+    use, so every binding id a keymap may name is found."""
     import importlib
     import pkgutil
 
-    from textual.screen import Screen
+    from textual.dom import DOMNode
 
-    from . import screens
+    from . import screens, widgets
 
-    for mod in pkgutil.iter_modules(screens.__path__):
-        module: Any = importlib.import_module(f"{screens.__name__}.{mod.name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Screen):
-                yield value
+    for package in (screens, widgets):
+        for mod in pkgutil.iter_modules(package.__path__):
+            module: Any = importlib.import_module(f"{package.__name__}.{mod.name}")
+            for value in vars(module).values():
+                if isinstance(value, type) and issubclass(value, DOMNode):
+                    yield value
