@@ -28,7 +28,11 @@ def export_cmd(obj: Ctx, folder: Path, no_parquet: bool, as_json: bool) -> None:
     Read as one snapshot: safe while others write. `capslice import FOLDER` loads it into
     another store.
     """
-    manifest = obj.ws.export_to(folder, parquet=not no_parquet)
+    manifest = obj.ws.export_to(
+        folder,
+        parquet=not no_parquet,
+        progress=None if as_json else (lambda line: click.echo(f"  {line}", err=True)),
+    )
     if as_json:
         emit_json(manifest)
         return
