@@ -1072,8 +1072,8 @@ class _Importer:
                         self.report.count("interventions", "held")
                         self.report.conflicts.append({
                             "kind": "intervention", "id": present[cid], "title": local["title"],
-                            "here": {k: local[k] for k in ("version", "status", "updated_at")},
-                            "imported": {k: row.get(k) for k in ("version", "status", "updated_at")},
+                            "here": {k: local[k] for k in ("version", "status", "decided_by", "updated_at")},
+                            "imported": {k: row.get(k) for k in ("version", "status", "decided_by", "updated_at")},
                         })  # fmt: skip
         self.copy_table(hspec, skip=lambda r: r["intervention"] in held)
 

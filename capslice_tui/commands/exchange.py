@@ -54,9 +54,8 @@ def _side(side: dict[str, Any] | None) -> str:
         return "(none)"
     value = side.get("value", side.get("status", side.get("note")))
     note = f" note {side['note']!r}" if side.get("note") and "value" in side else ""
-    return f"{value!r}{note} by {side.get('who') or side.get('updated_by') or '?'} at " + str(
-        side.get("at") or side.get("updated_at")
-    )
+    who = side.get("who") or side.get("updated_by") or side.get("decided_by") or "?"
+    return f"{value!r}{note} by {who} at {side.get('at') or side.get('updated_at')}"
 
 
 @click.command("import")
@@ -82,7 +81,10 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
             if parts:
                 click.echo(f"{name}: {', '.join(parts)}")
         if report["changed"] == 0:
-            click.echo(f"nothing changed: everything in {folder} was already in {obj.store_path}")
+            click.echo(
+                f"nothing changed: everything in {folder} was already in {obj.store_path}"
+                + (", except what conflicts (below)" if report["conflicts"] else "")
+            )
         else:
             click.echo(
                 f"imported {folder} into {obj.store_path}: {report['changed']} row(s) written"
