@@ -11,6 +11,7 @@ from .core import CoreMixin, SliceRow, SliceTable, parse_by
 from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis, DiagnosisVerdict
 from .discover import DiscoverMixin, DiscoveryResult
 from .filters import FiltersMixin, FilterUse
+from .hub import HubMixin
 from .ingest import IngestError, IngestReport
 from .plan import PlanMixin
 from .reliability import ReliabilityMixin
@@ -26,6 +27,7 @@ class Workspace(
     FiltersMixin,
     ReliabilityMixin,
     TrendMixin,
+    HubMixin,
     CoreMixin,
 ):
     """Facade over one store file and one taxonomy directory."""

@@ -38,3 +38,33 @@ def test_runs_screen_shows_pulled_and_pushed(team: Team, tmp_path: Path) -> None
     assert status["base"].endswith("pushed:team") and "team" not in status["cand"], status
     status = asyncio.run(_status_cells(b))
     assert list(status) == ["base"] and status["base"].endswith("pulled:team"), status
+
+
+async def _push_from_app(store: Path) -> tuple[str, str, list[list[str]]]:
+    from pilot_helpers import static_text
+
+    from capslice_tui.app.screens.hub import HubScreen
+
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("H")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HubScreen)
+        rows = table_rows(app)
+        await pilot.press("p")
+        for _ in range(100):  # the push runs in a worker
+            await pilot.pause(0.1)
+            if "pushed to hub" in static_text(app, "#log"):
+                break
+        return static_text(app, "#log"), static_text(app, "#status"), rows
+
+
+def test_hub_screen_pushes_with_a_report(team: Team, tmp_path: Path) -> None:
+    a = _store_a(tmp_path)
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    log, status, rows = asyncio.run(_push_from_app(a))
+    assert rows[0][0] == "team" and rows[0][1].startswith(f"postgresql://{team.writer}@")
+    assert f"pushed to hub team as {team.writer}: 2 runs, 24 samples" in log, log
+    assert status.startswith("pushed to hub team"), status
+    assert cli(a, "push").stdout.startswith("nothing to push")

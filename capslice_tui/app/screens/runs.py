@@ -59,7 +59,7 @@ class RunsScreen(CapsliceScreen):
         "score: the benchmark's metric; correct/n: correct over scored samples, or "
         "'mean N it' when the score is the mean of N items' accuracies (several samples each)",
         "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines; "
-        "pulled:H / pushed:H = shared through team hub H (capslice pull / push)",
+        "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull)",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
         "v: benchmark scores as micro means (every item weighs the same) or macro means "
@@ -79,6 +79,10 @@ class RunsScreen(CapsliceScreen):
         Binding("d", "diagnose", "Diagnose", id="runs.diagnose"),
         Binding("r", "reload", "Reload", id="runs.reload"),
         Binding("x", "clear_marks", "Clear marks", show=False, id="runs.clear_marks"),
+        Binding(
+            "H", "hubs", "Hubs", show=False, id="runs.hubs",
+            tooltip="Team hubs: push and pull runs, labels, slices, interventions",
+        ),  # fmt: skip
         Binding(
             "v",
             "toggle_average",
@@ -301,6 +305,12 @@ class RunsScreen(CapsliceScreen):
             self.base = None
         self.app.call_from_thread(self.notify, f"deleted {name}: {removed} samples", markup=False)
         self.post_message(RunsLoaded(self.ws.runs(average=self.average)))
+
+    def action_hubs(self) -> None:
+        """Open the team hubs screen (push and pull with progress)."""
+        from .hub import HubScreen
+
+        self.app.push_screen(HubScreen())
 
     def action_diagnose(self) -> None:
         current = self._current()
