@@ -80,9 +80,13 @@ class RunsScreen(CapsliceScreen):
         Binding("r", "reload", "Reload", id="runs.reload"),
         Binding("x", "clear_marks", "Clear marks", show=False, id="runs.clear_marks"),
         Binding(
-            "H", "hubs", "Hubs", show=False, id="runs.hubs",
+            "H",
+            "hubs",
+            "Hubs",
+            show=False,
+            id="runs.hubs",
             tooltip="Team hubs: push and pull runs, labels, slices, interventions",
-        ),  # fmt: skip
+        ),
         Binding(
             "v",
             "toggle_average",
