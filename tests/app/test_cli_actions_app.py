@@ -375,3 +375,44 @@ async def test_label_history_names_items_by_task_and_doc(fresh_store: Path) -> N
         await settle(app, pilot)
         assert "not undone" in static_text(app, "#status")
     assert ws.label_show(item)["axes"]["task_type"]["source"] == "hand"
+
+
+async def test_new_screens_draw_only_console_glyphs(fresh_store: Path) -> None:
+    from test_ascii_console import assert_console_only
+
+    ws = Workspace(fresh_store)
+    run_id = ws.store.get_run("base")["id"]
+    items = ws.store.item_ids_where(run_id, {"task_type": "counting_arithmetic"})
+    ws.store.create_named_slice("hard counting", items[:3], who="ana", origin="test")
+    app = make_app(fresh_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "o")
+        await settle(app, pilot)
+        assert_console_only(app, "doctor")
+        await pilot.press("c")
+        await pilot.pause()
+        assert_console_only(app, "backup prompt")
+        await pilot.press("escape")
+        await pilot.press("m", "s")
+        await settle(app, pilot)
+        assert_console_only(app, "named slices")
+        await pilot.press("m", "i")
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert_console_only(app, "intervention form")
+        await pilot.press("ctrl+b")
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        app.screen.query_one("#baseline", Input).value = "base"
+        app.screen.query_one("#benchmark", Input).value = "bbh"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanExportScreen)
+        assert_console_only(app, "plan export")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)  # format chosen: the file field, then Enter
