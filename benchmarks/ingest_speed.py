@@ -3,7 +3,8 @@
 Usage: python benchmarks/ingest_speed.py [--full N] [--metric-only N] [--slices] [--keep DIR]
 
 Two workloads, each written as lm-eval 0.4.8 ``samples_<task>_<ts>.jsonl`` files:
-  full text   ~4 KB per sample (a 3 KB prompt shared by the task's items, ~1 KB response)
+  full text   ~4 KB per sample (a 3 KB few-shot head shared by a task's prompts, ~1 KB
+              response)
   metric only  short responses, correctness logged by the harness (narrow samples)
 For each, in the same run and on the same files, two contenders ingest a first checkpoint and
 then a next checkpoint (the same items under another run name), interleaved:
@@ -11,8 +12,10 @@ then a next checkpoint (the same items under another run name), interleaved:
   bare      orjson per line + ``executemany`` into one flat table in 5000-row transactions:
             the floor for a Python ingest into SQLite
 and the store's bytes per sample (database + WAL after the first checkpoint, divided by its
-samples) are printed beside the JSONL bytes per line. Target (issue 14): capslice >= 0.5x the
-bare pipeline, first and next checkpoint, and <= 2x the JSONL line per narrow sample.
+samples) are printed beside the JSONL bytes per line. Throughput is given per wall second
+and per CPU second (user + system, worker processes included): on a shared machine the CPU
+figure is the steadier one. Target (issue 14): capslice >= 0.5x the bare pipeline, first
+and next checkpoint, and <= 2x the JSONL line per narrow sample.
 The figures printed are what this machine measured; nothing here is asserted.
 """
 
@@ -22,10 +25,12 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -133,6 +138,20 @@ def bare_ingest(db: Path, logs: Path, run: str) -> int:
     return n
 
 
+def _timed(work: Callable[[], object]) -> tuple[float, float]:
+    """``(wall seconds, CPU seconds)`` of ``work``; CPU is user + system of this process and
+    of the worker processes it waited for (capslice's scoring worker)."""
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    work()
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in ((r0, r1), (c0, c1)))
+    return wall, cpu
+
+
 def _store_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
@@ -153,28 +172,27 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool
         cap_db.parent.mkdir()
         ws = Workspace(cap_db)
         # interleaved (bare, capslice, bare, capslice) so both see the same machine load
-        t0 = time.perf_counter()
-        bare_ingest(bare_db, logs, "bench")
-        bare_first = n_lines / (time.perf_counter() - t0)
+        bare_first = _timed(lambda: bare_ingest(bare_db, logs, "bench"))
         bare_size = _store_bytes(bare_db)
-        t0 = time.perf_counter()
-        ws.ingest([logs], run="bench", benchmark="bbh")
-        cap_first = n_lines / (time.perf_counter() - t0)
+        cap_first = _timed(lambda: ws.ingest([logs], run="bench", benchmark="bbh"))
         ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cap_size = _store_bytes(cap_db)
-        t0 = time.perf_counter()
-        bare_ingest(bare_db, logs, "bench-next")
-        bare_next = n_lines / (time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        ws.ingest([logs], run="bench-next", benchmark="bbh")
-        cap_next = n_lines / (time.perf_counter() - t0)
+        bare_next = _timed(lambda: bare_ingest(bare_db, logs, "bench-next"))
+        cap_next = _timed(lambda: ws.ingest([logs], run="bench-next", benchmark="bbh"))
         ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cap_size2 = _store_bytes(cap_db)
 
-        print(f"  {'samples/s':<26}{'capslice':>10}{'bare':>10}{'ratio':>8}")
+        print(
+            f"  {'samples/s':<20}{'capslice':>10}{'bare':>10}{'ratio':>8}"
+            f"{'per CPU s: capslice':>22}{'bare':>10}{'ratio':>8}"
+        )
         for name, cap, bare in (("first checkpoint", cap_first, bare_first),
                                 ("next checkpoint", cap_next, bare_next)):  # fmt: skip
-            print(f"  {name:<26}{cap:>10,.0f}{bare:>10,.0f}{cap / bare:>7.2f}x")
+            print(
+                f"  {name:<20}{n_lines / cap[0]:>10,.0f}{n_lines / bare[0]:>10,.0f}"
+                f"{bare[0] / cap[0]:>7.2f}x{n_lines / cap[1]:>22,.0f}{n_lines / bare[1]:>10,.0f}"
+                f"{bare[1] / cap[1]:>7.2f}x"
+            )
         line = jsonl_bytes / n_lines
         print(
             f"  bytes per sample: JSONL line {line:,.0f}; capslice store {cap_size / n_lines:,.0f}"

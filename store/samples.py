@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..vocabulary import AXES as AXES
 from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
 from .schema import SLICE_COUNTS_FILL
 
-AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 UNLABELLED = "(unlabelled)"  # how slices show items without a label on an axis
 SOURCE_PRECEDENCE = ("hand", "cluster", "rule")
 
@@ -238,7 +238,17 @@ class SamplesMixin(StoreBase):
                 effective: dict[str, dict[str, str]] = {}
                 for h, axis, value, _rule in rule_labels:
                     effective.setdefault(h, {})[axis] = value
-                all_rule = json.dumps(dict.fromkeys(AXES, "rule"))
+                sources: dict[frozenset[str], str] = {}  # axes set -> sources JSON, once each
+
+                def sources_of(axes: dict[str, str]) -> str:
+                    key = frozenset(axes)
+                    found = sources.get(key)
+                    if found is None:
+                        found = sources[key] = json.dumps(
+                            {a: ("rule" if a in axes else None) for a in AXES}
+                        )
+                    return found
+
                 conn.executemany(
                     "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
                     " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
@@ -246,9 +256,7 @@ class SamplesMixin(StoreBase):
                         (
                             ids[h],
                             *(axes.get(a) for a in AXES),
-                            all_rule
-                            if len(axes) == len(AXES)
-                            else json.dumps({a: ("rule" if a in axes else None) for a in AXES}),
+                            sources_of(axes),
                         )
                         for h, axes in effective.items()
                     ],
@@ -363,6 +371,11 @@ class SamplesMixin(StoreBase):
             ends_clean = (text or "").rstrip()[-1:] in (".", "!", "?", ")")
             return None if ends_clean else "ends mid-sentence"
 
+        uncapped = self.conn.execute(
+            "SELECT 1 FROM run_tasks WHERE run_id = ? AND max_gen_toks IS NULL LIMIT 1", (run_id,)
+        ).fetchone()
+        if uncapped is None:  # every task logged its cap: nothing to infer, no run scan
+            return 0
         with self.write() as conn:
             conn.create_function("capslice_ends_cut", 1, cut_reason, deterministic=True)
             cur = conn.execute(

@@ -558,8 +558,8 @@ class _Memo:
     and multiple-choice logs repeat the same few responses and targets), keyed by every
     argument, at most :attr:`MAX_SCORES` entries (then started afresh). ``score_many``: a
     batch's scores; from :data:`POOL_MIN` long responses on, one forked worker process scores
-    half of them while this one scores the rest (both cores; only when this process runs a
-    single thread, so never from the app). ``settings_of``: the evaluation settings of a
+    half of them while this one scores the rest (both cores; only when the ingest runs on the
+    main thread, as in the CLI, never from the app's worker threads). ``settings_of``: the evaluation settings of a
     (task, scorer, record settings), cleared by the caller at each batch (run metadata is
     fixed within a batch). :func:`score_sample` is a pure function, so every path stores the
     same scores.
@@ -630,10 +630,11 @@ class _Memo:
         return out  # type: ignore[return-value]
 
     def _worker(self) -> Any:
-        """The scoring worker pool (one forked process), or None where forking is unsafe."""
+        """The scoring worker pool (one forked process), or None where forking is unsafe
+        (off the main thread: another thread may hold a lock the child would inherit)."""
         if self._pool is None and not self._pool_failed:
             if (
-                threading.active_count() != 1
+                threading.current_thread() is not threading.main_thread()
                 or "fork" not in multiprocessing.get_all_start_methods()
             ):
                 self._pool_failed = True
