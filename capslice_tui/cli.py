@@ -27,9 +27,9 @@ from .render import (
     shorten,
     visible,
 )
+from .vocabulary import AXES, FAILURE_MODES
 
 DEFAULT_STORE = "capslice.db"
-FAILURE_MODES = ("correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty")
 
 
 class Ctx:
@@ -617,7 +617,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         ("lenient extraction", s["lenient_extracted"]),
         ("failure mode", f"{s['failure_mode']} ({s['failure_reason']})"),
     ]
-    for axis in ("background_condition", "task_type", "solving_operation", "output_constraint"):
+    for axis in AXES:
         fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
     for k, v in fields:
         click.echo(f"{k:>22}: {shown(v, 2000)}")

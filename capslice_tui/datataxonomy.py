@@ -28,15 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from .taxonomy import TaxonomyError, _Map, _parse_yaml, _Seq, default_taxonomy_dir
+from .vocabulary import FORMAT_MODES
 
 DATA_AXES: tuple[str, ...] = ("source", "domain", "format", "quality")
 """The four data axes, in display order."""
 
 DATA_FILE = "data.yaml"
 MAPPING_FILE = "mapping.yaml"
-NON_DATA_FAILURE_MODES: tuple[str, ...] = ("extraction_failure", "truncated", "runaway", "empty")
+NON_DATA_FAILURE_MODES: tuple[str, ...] = FORMAT_MODES
 """Failure modes that non-data rules may name (``correct`` and ``wrong_answer`` are not evidence
-of a non-data cause)."""
+of a non-data cause): :data:`capslice_tui.vocabulary.FORMAT_MODES`."""
 
 CATALOG_KEYS: tuple[str, ...] = (
     "id", "source", "domain", "format", "quality", "tokens", "weight", "path", "notes",

@@ -98,6 +98,7 @@ import numpy as np
 from .analysis.compare import adjust, paired_compare
 from .analysis.metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
 from .datataxonomy import Catalog, MappingRules
+from .vocabulary import label as slice_label
 
 DEFAULT_MAX_MULTIPLIER = 3.0
 DEFAULT_MAX_EPOCHS = 4.0
@@ -187,7 +188,7 @@ class SliceDecision:
     @property
     def label(self) -> str:
         """``task_type=number_theory & solving_operation=modular_arithmetic``."""
-        return " & ".join(f"{k}={v}" for k, v in self.slice.items())
+        return slice_label(self.slice)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -740,7 +741,7 @@ def export_markdown(plan: Plan) -> str:
     for c in plan.boosted:
         out.append(f"- **{c.id}** (demand {c.demand:.3f}, target x{c.target_multiplier:.2f}):")
         for t in c.trace:
-            sl = " & ".join(f"{k}={v}" for k, v in t["slice"].items())
+            sl = slice_label(t["slice"])
             mark = "" if t["counted"] else " (overlaps a stronger rule; not counted)"
             out.append(
                 f"  - {sl}: deficit {100 * t['deficit']:.1f} pts x rule `{t['rule']}` weight "
@@ -1102,7 +1103,7 @@ def evaluate_outcome(
             p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
             tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
         ))  # fmt: skip
-        label = " & ".join(f"{a}={v}" for a, v in key.items())
+        label = slice_label(key)
         if r.n_items < WARN_SLICE_SIZE:
             warnings.append(
                 f"too few items in {role} slice {label} (n={r.n_items}"
@@ -1150,7 +1151,7 @@ def _verdict(
     n_controls: int,
 ) -> tuple[str, str]:
     def name(r: SliceOutcome) -> str:
-        return " & ".join(f"{a}={v}" for a, v in r.slice.items())
+        return slice_label(r.slice)
 
     if evaluation_changed:
         return "unmeasurable", (
@@ -1244,7 +1245,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
         return None
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(
-        f"{r['role']} {' & '.join(f'{a}={v}' for a, v in r['slice'].items())} "
+        f"{r['role']} {slice_label(r['slice'])} "
         f"{100 * r['diff']:+.1f} pts (p adj {r['p_adjusted']:.3g})"
         for r in drops[:4]
     )

@@ -24,10 +24,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .vocabulary import AVERAGES as AVERAGES
+
 FORMATS = ("table", "json", "md")
 
-# How a score over several tasks weighs them; every roll-up names the one it uses.
-AVERAGES: tuple[str, ...] = ("micro", "macro")
+# How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
+# names the one it uses.
 AVERAGE_MEANING: dict[str, str] = {
     "micro": "micro mean: pooled over items, every item weighs the same",
     "macro": "macro mean: unweighted mean of the task scores, every task weighs the same",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .render import count, interval, pct, pvalue
+from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24
 TEST_NAMES = {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}
@@ -192,7 +193,7 @@ def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
     lines = [f"### {title}", ""]
     rows = []
     for r in [*cmp["rows"], cmp["overall"]]:
-        key = " & ".join(r["slice"].values()) if r is not cmp["overall"] else "**all**"
+        key = slice_label(r["slice"], values_only=True) if r is not cmp["overall"] else "**all**"
         rows.append(
             [key, r["n_items"], f"{pct(r['base']['score'])} ({count(r['base']['correct'], r['base']['n'])})",
              f"{pct(r['cand']['score'])} ({count(r['cand']['correct'], r['cand']['n'])})",

@@ -53,16 +53,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .vocabulary import AXES  # the four slice axes; a taxonomy declares exactly these
+
 if TYPE_CHECKING:
     import yaml
 
-AXES: tuple[str, ...] = (
-    "background_condition",
-    "task_type",
-    "solving_operation",
-    "output_constraint",
-)
-"""The four slice axes, in display order. A taxonomy must declare exactly these."""
 
 QUESTION_FIELDS: tuple[str, ...] = ("input", "question", "problem")
 """Doc fields that hold an item's question text, in lookup order."""

@@ -41,9 +41,8 @@ from scipy import stats
 from capslice_tui.analysis.compare import PairedResult, adjust, benjamini_hochberg, paired_compare
 from capslice_tui.analysis.failure_modes import FORMAT_MODES, MODES
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, wilson_interval
-
-CONTENT_AXES: tuple[str, ...] = ("background_condition", "task_type", "solving_operation")
-"""Axes about what an item asks; ``output_constraint`` is the format axis."""
+from capslice_tui.vocabulary import CONTENT_AXES as CONTENT_AXES
+from capslice_tui.vocabulary import label as slice_label
 
 SPREAD_FRACTION = 0.8
 CARRY_SHARE = 0.6
@@ -1274,7 +1273,7 @@ def paired_slices(
 
 def _label(preds: Sequence[tuple[str, str]]) -> str:
     """The slice's human form, ``task_type=algebra & solving_operation=equation_solving``."""
-    return " & ".join(f"{a}={v}" for a, v in preds)
+    return slice_label(preds)
 
 
 def uninformative_axes(

@@ -47,18 +47,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-MODES: tuple[str, ...] = (
-    "correct",
-    "wrong_answer",
-    "extraction_failure",
-    "truncated",
-    "runaway",
-    "empty",
-)
-"""All failure modes, in display order."""
+from ..vocabulary import FAILURE_MODES
+from ..vocabulary import FORMAT_MODES as FORMAT_MODES
 
-FORMAT_MODES: tuple[str, ...] = ("extraction_failure", "truncated", "runaway", "empty")
-"""Modes driven by format, termination or extraction rather than by what the model knows."""
+MODES: tuple[str, ...] = FAILURE_MODES
+"""All failure modes, in display order (:data:`capslice_tui.vocabulary.FAILURE_MODES`)."""
 
 SIGNALS: tuple[str, ...] = (
     "cap",

@@ -18,14 +18,13 @@ from typing import Any
 
 import numpy as np
 
+# the slice-size thresholds (items) are defined in the vocabulary module; re-exported here
+from ..vocabulary import MIN_SLICE_SIZE as MIN_SLICE_SIZE
+from ..vocabulary import WARN_SLICE_SIZE as WARN_SLICE_SIZE
+
 Z95 = 1.959964
 """Two-sided 95% normal quantile used for every 95% interval."""
 
-MIN_SLICE_SIZE = 10
-"""Slices with fewer items are reported but not tested (statistics.md, Defaults)."""
-
-WARN_SLICE_SIZE = 20
-"""Slices with fewer items carry a small-slice warning."""
 
 N_BOOT = 1000
 """Default number of bootstrap resamples."""

@@ -12,6 +12,7 @@ from typing import Any
 from rich.text import Text
 
 from ..render import visible
+from ..vocabulary import label as join_slice
 
 BAR_CHAR = "█"
 
@@ -108,7 +109,8 @@ def short_task(task: str) -> str:
 
 def slice_label(key: dict[str, Any]) -> str:
     """A slice key ``{axis: value}`` as ``value & value``; task names lose their prefix."""
-    return " & ".join(short_task(str(v)) if g == "task" else str(v) for g, v in key.items())
+    shown = ((g, short_task(str(v)) if g == "task" else str(v)) for g, v in key.items())
+    return join_slice(shown, values_only=True)
 
 
 def fit_parts(parts: list[str], width: int, sep: str = " & ") -> str:

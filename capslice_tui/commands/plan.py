@@ -13,6 +13,7 @@ import click
 
 from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 from ..render import emit_json, emit_table, interval, pct, pvalue
+from ..vocabulary import label as slice_label
 
 
 def _current_user() -> str:
@@ -62,7 +63,7 @@ def _parse_slices(values: tuple[str, ...], what: str) -> list[dict[str, str]]:
 
 
 def _label(s: dict[str, Any]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in s.items())
+    return slice_label(s)
 
 
 # --------------------------------------------------------------------------- plan

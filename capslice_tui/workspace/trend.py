@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..render import count, interval, pct
+from ..vocabulary import label as slice_label
 from .core import SliceRow
 
 
@@ -40,7 +41,7 @@ class TrendSeries:
     @property
     def label(self) -> str:
         """The slice's values joined by `` & `` (``ALL`` for the whole-run series)."""
-        return " & ".join(self.key.values())
+        return slice_label(self.key, values_only=True)
 
     def scores(self) -> list[float | None]:
         """The score at each run (``None`` for a gap), in step order."""

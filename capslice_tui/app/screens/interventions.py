@@ -11,14 +11,15 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...analysis.metrics import WARN_SLICE_SIZE
+from ...vocabulary import WARN_SLICE_SIZE
+from ...vocabulary import label as join_slice
 from ..format import cell, pct, points, pvalue
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 
 def _label(s: dict[str, Any]) -> str:
-    return " & ".join(f"{k}={v}" for k, v in s.items())
+    return join_slice(s)
 
 
 def intervention_name(rec: dict[str, Any]) -> str:

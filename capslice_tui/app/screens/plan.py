@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from ...vocabulary import label as join_slice
 from ..format import cell
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -41,7 +42,7 @@ def trace_text(cell: Any) -> str:
         return f"{cell.id}: not boosted (keeps its replay proportion)"
     lines = [f"{cell.id}: demand {cell.demand:.3f}, target x{cell.target_multiplier:.2f}"]
     for t in cell.trace:
-        sl = " & ".join(f"{k}={v}" for k, v in t["slice"].items())
+        sl = join_slice(t["slice"])
         used = "" if t["counted"] else " (overlap, not counted)"
         lines.append(
             f"  {sl} via {t['rule']} w={t['rule_weight']:g}: {t['contribution']:.3f}{used}"

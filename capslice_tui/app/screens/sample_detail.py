@@ -18,11 +18,11 @@ from textual.widgets import Collapsible, Footer, Header, Static
 
 from ...ingest.bounded import view_text
 from ...render import visible
+from ...vocabulary import AXES
 from ..format import sample_name, verdict_mark
 from ..messages import SampleLoaded
 from .base import CapsliceScreen
 
-AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 TEXT_CHARS = 40_000
 """Characters shown of a prompt, question, response or reasoning trace."""
 FIELD_CHARS = 2_000

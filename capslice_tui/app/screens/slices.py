@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...render import AVERAGE_MEANING
+from ...vocabulary import AXES
 from ..format import (
     cell,
     count,
@@ -26,7 +27,6 @@ from ..messages import SlicesLoaded
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
-AXES = ("background_condition", "task_type", "solving_operation", "output_constraint")
 GROUPINGS = ("task", *AXES, "task_type,solving_operation")
 SORTS = ("key", "score", "n")
 MAX_K_COLUMNS = 3

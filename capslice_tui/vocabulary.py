@@ -1,0 +1,80 @@
+"""The words capslice uses, defined once: slice axes, failure modes, verdicts, outcomes, slice
+sizes, averages, and how a slice is written.
+
+Every other module imports these names from here (``tests/unit/test_vocabulary.py`` checks that
+no module defines one of them again). The tuples are typed ``tuple[str, ...]`` so dicts keyed
+by them stay ``dict[str, ...]``; the ``Literal`` types (:data:`Axis`, :data:`FailureMode`,
+:data:`Verdict`, :data:`Outcome`, :data:`Average`) name the same words for annotations. This module imports nothing from the package, so any
+layer (store, analysis, workspace, CLI, app) may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal
+
+Axis = Literal["background_condition", "task_type", "solving_operation", "output_constraint"]
+AXES: tuple[str, ...] = (
+    "background_condition",
+    "task_type",
+    "solving_operation",
+    "output_constraint",
+)
+"""The four slice axes, in display order. A taxonomy must declare exactly these."""
+
+CONTENT_AXES: tuple[str, ...] = AXES[:3]
+"""The axes that describe what an item asks (``output_constraint`` describes its answer's form)."""
+
+FailureMode = Literal[
+    "correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty"
+]
+FAILURE_MODES: tuple[str, ...] = (
+    "correct",
+    "wrong_answer",
+    "extraction_failure",
+    "truncated",
+    "runaway",
+    "empty",
+)
+"""Every sample's failure mode (``correct`` for a right answer), in display order."""
+
+FORMAT_MODES: tuple[str, ...] = ("extraction_failure", "truncated", "runaway", "empty")
+"""Modes driven by format, termination or extraction rather than by what the model knows: the
+only modes non-data rules may name (``correct`` and ``wrong_answer`` are not evidence of a
+non-data cause)."""
+
+Verdict = Literal["data", "not_data", "inconclusive"]
+VERDICTS: tuple[str, ...] = ("data", "not_data", "inconclusive")
+"""What ``diagnose`` decides: the fix belongs in the data, somewhere else, or cannot be told."""
+
+Outcome = Literal["confirmed", "refuted", "inconclusive", "harmful", "unmeasurable"]
+OUTCOMES: tuple[str, ...] = ("confirmed", "refuted", "inconclusive", "harmful", "unmeasurable")
+"""What a measured data intervention came to (difference-in-differences against its controls)."""
+
+MIN_SLICE_SIZE = 10
+"""Items: slices with fewer are reported but not tested (statistics.md, Defaults)."""
+
+WARN_SLICE_SIZE = 20
+"""Items: slices with fewer carry a small-slice warning."""
+
+Average = Literal["micro", "macro"]
+AVERAGES: tuple[str, ...] = ("micro", "macro")
+"""How a score over several tasks weighs them; every roll-up names the one it uses."""
+
+SLICE_JOINER = " & "
+"""Between the predicates of a slice written out: ``task_type=algebra & output_constraint=integer``."""
+
+
+def label(
+    slice_: Mapping[str, object] | Iterable[tuple[str, object]], *, values_only: bool = False
+) -> str:
+    """A slice written out: ``axis=value`` predicates joined by :data:`SLICE_JOINER`.
+
+    ``slice_``: a mapping ``{axis: value}`` or ``(axis, value)`` pairs, in the order to print.
+    ``values_only``: print ``value & value`` (a table whose header names the axes).
+    ``{}`` gives ``""``.
+    """
+    pairs = slice_.items() if isinstance(slice_, Mapping) else slice_
+    if values_only:
+        return SLICE_JOINER.join(str(v) for _, v in pairs)
+    return SLICE_JOINER.join(f"{a}={v}" for a, v in pairs)
