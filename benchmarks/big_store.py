@@ -180,9 +180,7 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
         modes = np.where(
             score > 0, "correct", np.array(mode_names)[rng.choice(len(mode_names), items, p=mode_p)]
         )
-        lenient = np.where(
-            (modes == "extraction_failure") & (rng.random(items) < 0.5), 1.0, score
-        )
+        lenient = np.where((modes == "extraction_failure") & (rng.random(items) < 0.5), 1.0, score)
         conn.execute("BEGIN")
         run_id = conn.execute(
             "INSERT INTO runs (name, model, step, source_format, source_files, meta, status,"
@@ -211,7 +209,9 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
                 for i, e in enumerate(extracted)
             ]
         else:
-            response = [f"{_filler(i + r, words)} The answer is {e}." for i, e in enumerate(extracted)]
+            response = [
+                f"{_filler(i + r, words)} The answer is {e}." for i, e in enumerate(extracted)
+            ]
         values = {
             "run_id": repeat(run_id),
             "item_id": item_ids,
@@ -232,7 +232,7 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
             "failure_mode": modes.tolist(),
             "finish_reason": repeat("stop"),
             "n_output_tokens": [len(x) // 4 for x in response],
-            "metrics": ['{"exact_match": %s}' % s for s in score.tolist()],
+            "metrics": [json.dumps({"exact_match": s}) for s in score.tolist()],
             "settings_hash": repeat(settings_hash),
         }
         columns = [values.get(c, repeat(None)) for c in SAMPLE_COLUMNS]
@@ -251,9 +251,7 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
         _after_run(conn, run_id)
         conn.execute("COMMIT")
         done = (r + 1) * items
-        print(
-            f"\r{name}: {done:,} samples, {time.perf_counter() - t0:.0f} s", end="", flush=True
-        )
+        print(f"\r{name}: {done:,} samples, {time.perf_counter() - t0:.0f} s", end="", flush=True)
     print()
     for sql in index_sql:
         conn.execute(sql)

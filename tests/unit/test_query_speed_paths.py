@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from capslice_tui.store import AXES
 from capslice_tui.store.samples import UNLABELLED
+
 from capslice_tui.workspace.diagnose import _align_columns, _per_item, slice_index
 
 

@@ -359,6 +359,8 @@ class SamplesScreen(HandLabelScreen):
             self._status()
             return
         cursor = table.cursor_row if self.rows else 0
+        scroll = table.scroll_y
+        shift = 0  # rows the window moved by, to keep the view where it was
         if message.total is not None:
             self.total = message.total
         limit = WINDOW_PAGES * PAGE
@@ -379,6 +381,7 @@ class SamplesScreen(HandLabelScreen):
                 self.has_before = True
                 self.row_offset = None if self.row_offset is None else self.row_offset + drop
                 cursor -= drop
+                shift = -drop
         else:  # before
             if not message.more:
                 self.row_offset = 0
@@ -387,6 +390,7 @@ class SamplesScreen(HandLabelScreen):
             self.has_before = message.more
             self.rows = rows + self.rows
             cursor += len(rows)
+            shift = len(rows)
             if len(self.rows) > limit:
                 self.rows = self.rows[:limit]
                 self.has_after = True
@@ -397,6 +401,8 @@ class SamplesScreen(HandLabelScreen):
         self.pending = 0
         if self.rows:
             table.move_cursor(row=max(0, min(cursor, len(self.rows) - 1)), animate=False)
+        if kind in ("after", "before"):
+            table.call_after_refresh(table.scroll_to, y=max(0, scroll + shift), animate=False)
         self._status()
         self._near_edge(table.cursor_row)
 
@@ -411,6 +417,8 @@ class SamplesScreen(HandLabelScreen):
 
     @on(DataTable.RowHighlighted)
     def _moved(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row != self.query_one(ResultTable).cursor_row:
+            return  # posted before the window was rebuilt: the cursor is elsewhere now
         self._near_edge(event.cursor_row)
         self._status()
 
