@@ -341,3 +341,67 @@ def test_cleared_hand_label_reaches_the_other_node(team: Team, tmp_path: Path) -
     assert (
         cli(a, "pull").stdout.startswith("nothing to pull") or "labels" not in cli(a, "pull").stdout
     )
+
+
+def _kill_after_progress(args: list[str], env: dict[str, str], marker: str) -> str:
+    """Run ``capslice ARGS``, SIGKILL it once stderr shows ``marker``; return its stderr."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "capslice_tui", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    seen = []
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    return "".join(seen)
+
+
+def test_sigkilled_push_and_pull_complete_when_run_again(team: Team, tmp_path: Path) -> None:
+    import os
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    lines = [
+        json.dumps({"doc_id": d, "doc": {"question": f"q {d}?"}, "target": "1",
+                    "arguments": {"gen_args_0": {"arg_0": f"Q{d}"}}, "resps": [["1"]],
+                    "filtered_resps": ["1" if d % 3 else "2"], "filter": "strict-match",
+                    "metrics": ["exact_match"], "exact_match": float(d % 3 != 0)})
+        for d in range(200)
+    ]  # fmt: skip
+    (logs / "samples_gsm8k_2026-01-01T00-00-00.000000.jsonl").write_text("\n".join(lines))
+    Workspace(a).ingest([logs], run="big")
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.reader))
+    env = {**os.environ, "CAPSLICE_HUB_BATCH": "5", "CAPSLICE_STORE": str(a)}
+    _kill_after_progress(["push"], env, "samples sent")
+    on_hub = js(b, "runs", "--hub", "team")
+    assert [(r["name"], r["complete"]) for r in on_hub] == [("big", False)]
+    sent_before = on_hub[0]["on_hub"]
+    assert 0 < sent_before < 200
+    out = cli(a, "push").stdout
+    assert f"{200 - sent_before} samples" in out, out  # only what the killed push had not sent
+    assert js(b, "runs", "--hub", "team")[0]["complete"] is True
+
+    env["CAPSLICE_STORE"] = str(b)
+    _kill_after_progress(["pull"], env, "samples received")
+    assert js(b, "runs")[0]["n_samples"] < 200  # the killed pull left a partial run
+    out = cli(b, "pull").stdout
+    assert "1 runs, 200 samples" in out, out
+    runs = js(b, "runs")
+    assert runs[0]["n_samples"] == 200 and runs[0]["origin"] == "pulled from team"
+    assert js(b, "slices", "--run", "big", "--by", "task_type") == js(
+        a, "slices", "--run", "big", "--by", "task_type"
+    )
