@@ -131,13 +131,19 @@ def sample_page(
         correct=correct, filter_name=filter_name, search=search,
     )  # fmt: skip
     reverse = (before is not None or last) != descending  # read backwards from the end
+    bound = after or before or from_key
     if sort == "id":
-        # walk the run's id range: the page reads ~limit rows instead of every sample
+        # walk the run's id range: the page reads ~limit rows instead of every sample. One
+        # bound per side: given "id > a AND id >= lo", SQLite may seek from the looser one
         lo, hi = store._run_id_range(run_id)
         if lo is not None:
+            if bound is not None:
+                b = int(bound[1])
+                lo, hi = (lo, min(hi, b if from_key else b - 1)) if reverse else (
+                    max(lo, b if from_key else b + 1), hi)  # fmt: skip
             body = body.replace("s.run_id = ?", "+s.run_id = ? AND s.id BETWEEN ? AND ?", 1)
             params[1:1] = [lo, hi]
-    bound = after or before or from_key
+            bound = None
     if bound is not None:
         op = "<" if reverse else ">"
         if from_key is not None:

@@ -718,8 +718,10 @@ class SamplesMixin(StoreBase):
             # sorting the whole run (+ keeps the planner off the (run_id, item_id) index); one
             # task's samples are found faster through the (run_id, task, filter, ...) index
             run_col = "s.run_id" if task is not None else "+s.run_id"
-            sql += f" WHERE {run_col} = ? AND s.id > ? AND s.id >= ? AND s.id <= ?"
-            params += [lo, hi]
+            # one lower bound: given "id > 0 AND id >= lo" SQLite may seek from the first
+            # (scanning every earlier run's samples)
+            sql += f" WHERE {run_col} = ? AND s.id > ? AND s.id <= ?"
+            params = [run_id, max(after_id, lo - 1), hi]
         if filter_name is not None:
             sql += " AND s.filter = ?"
             params.append(filter_name)
