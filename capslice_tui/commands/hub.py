@@ -22,11 +22,11 @@ def _progress(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _emit_report(report: Any, as_json: bool) -> None:
+def _emit_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({k: v for k, v in report.items() if k != "lines"})
         return
-    for line in report.lines():
+    for line in report["lines"]:
         click.echo(line)
 
 
@@ -73,14 +73,10 @@ def hub_add(obj: Ctx, name: str, url: str) -> None:
 
     A password in URL is stripped with a warning: it is never written to the store.
     """
-    from ..hub.sync import strip_password
-    from ..store import hub as local
-
-    clean, had = strip_password(url)
-    if had:
+    added = obj.ws.hub_add(name, url)
+    if added["password_stripped"]:
         click.echo(f"warning: {_PASSWORD_NOTE}", err=True)
-    replaced = local.add_remote(obj.ws.store, name, clean)
-    click.echo(f"hub {name} {'now at' if replaced else 'added:'} {clean}")
+    click.echo(f"hub {name} {'now at' if added['replaced'] else 'added:'} {added['url']}")
 
 
 @hub.command("list")
@@ -89,9 +85,7 @@ def hub_add(obj: Ctx, name: str, url: str) -> None:
 @friendly_errors
 def hub_list(obj: Ctx, fmt: str) -> None:
     """List this store's hubs with their URL (never a password) and last push and pull."""
-    from ..store import hub as local
-
-    rows = local.list_remotes(obj.ws.store)
+    rows = obj.ws.hubs()
     emit_table(
         ["hub", "url", "last push", "last pull", "added by"],
         [[r["name"], r["url"], r["last_push"] or "-", r["last_pull"] or "-", r["added_by"]]
@@ -125,10 +119,8 @@ def push(
     last sync is sent; a push that stopped half-way completes when run again. A label, slice
     or intervention changed on both sides is reported, not overwritten (--ours sends yours).
     """
-    from ..hub.sync import push as do_push
-
-    report = do_push(
-        obj.ws.store, hub_name, runs=runs or None, with_text=with_text, ours=ours,
+    report = obj.ws.hub_push(
+        hub_name, runs=runs or None, with_text=with_text, ours=ours,
         progress=None if as_json else _progress,
     )  # fmt: skip
     _emit_report(report, as_json)
@@ -149,20 +141,15 @@ def pull(
     and decisions carry the database role that pushed them. Conflicts are reported and kept
     as they are here (--theirs takes the hub's).
     """
-    from ..hub.sync import pull as do_pull
-
-    report = do_pull(
-        obj.ws.store, hub_name, runs=runs or None, theirs=theirs,
-        progress=None if as_json else _progress,
-    )  # fmt: skip
+    report = obj.ws.hub_pull(
+        hub_name, runs=runs or None, theirs=theirs, progress=None if as_json else _progress
+    )
     _emit_report(report, as_json)
 
 
 def hub_runs_table(obj: Ctx, hub_name: str, fmt: str) -> None:
     """``capslice runs --hub NAME``: the hub's runs, who pushed each and whether it is here."""
-    from ..hub.sync import hub_runs
-
-    rows = hub_runs(obj.ws.store, hub_name)
+    rows = obj.ws.hub_runs(hub_name)
     notes = [
         f"{r['name']}: push under way or interrupted ({r['on_hub']} samples so far)"
         for r in rows

@@ -15,6 +15,19 @@ class HubMixin:
 
     store: Store
 
+    def hub_add(self, name: str, url: str) -> dict[str, Any]:
+        """Record hub ``name`` at ``url`` with any password stripped. Returns ``url`` (as
+        stored), ``password_stripped`` and ``replaced`` (the name had another URL).
+
+        Raises:
+            HubError: ``url`` is not a libpq URL or connection string.
+        """
+        from ..hub.sync import strip_password
+
+        clean, had = strip_password(url)
+        replaced = local.add_remote(self.store, name, clean)
+        return {"name": name, "url": clean, "password_stripped": had, "replaced": replaced}
+
     def hubs(self) -> list[dict[str, Any]]:
         """The store's hubs: name, url (never a password), last push and pull."""
         return local.list_remotes(self.store)
