@@ -139,7 +139,6 @@ PROMPTS = {
     "reject": "reason for rejecting {name} (required) · Enter rejects · Esc cancels",
     # a reason that names a regression the outcome does not show is stored with a warning
     "accept": "note for accepting {name} (optional) · Enter goes on · Esc cancels",
-    "link": "result run for {name} · Enter links + evaluates · Esc cancels",
 }
 
 
@@ -382,7 +381,7 @@ class InterventionsScreen(CapsliceScreen):
         label.display = True
         box = self.query_one("#prompt", Input)
         box.value = ""
-        box.placeholder = {"reject": "reason", "accept": "note", "link": "run name"}[what]
+        box.placeholder = {"reject": "reason", "accept": "note"}[what]
         box.display = True
         box.focus()
         self.app.clear_notifications()  # a toast must not cover the prompt
@@ -404,9 +403,6 @@ class InterventionsScreen(CapsliceScreen):
             return
         if what == "reject" and not text:
             self.set_status("not rejected: a reason is required (Esc cancels)")
-            return
-        if what == "link" and not text:
-            self.set_status("type the result run's name (Esc cancels)")
             return
         self._close_prompt()
         if what == "accept":
