@@ -156,7 +156,7 @@ def run_samples(
 ) -> Iterator[list[dict[str, Any]]]:
     """The samples of run ``name`` in batches, as dicts: the key (task, filter, doc_id,
     sample_idx), ``item_hash`` and ``data`` (every other column; response, reasoning and the
-    prompt only when ``with_text``)."""
+    prompt only when ``with_text``, else the response's sha256 in ``response_sha256``)."""
     run_id = store.get_run(name)["id"]
     drop = set(_LOCAL_ONLY) | (set() if with_text else set(TEXT_COLUMNS))
     cur = store.conn.execute(
@@ -173,8 +173,27 @@ def run_samples(
             d = dict(r)
             item_hash = d.pop("item_hash")
             data = {k: v for k, v in d.items() if k not in drop}
+            if not with_text and d.get("response") is not None and not d.get("response_sha256"):
+                # the text stays here; its hash says so where it is pulled (a re-score there
+                # keeps the sample as it is instead of scoring a missing response)
+                data["response_sha256"] = hashlib.sha256(d["response"].encode()).hexdigest()
             out.append({"item_hash": item_hash, "data": data})
         yield out
+
+
+def run_fingerprint(store: Store, name: str) -> str:
+    """sha256 over run ``name``'s per-sample outcomes (key, score, lenient score, failure
+    mode), in key order: tells whether a run changed here (re-scored, re-ingested) since it
+    was last pushed or pulled."""
+    h = hashlib.sha256()
+    run_id = store.get_run(name)["id"]
+    for row in store.conn.execute(
+        "SELECT task, filter, doc_id, sample_idx, score, lenient, failure_mode FROM samples"
+        " WHERE run_id = ? ORDER BY task, filter, doc_id, sample_idx",
+        (run_id,),
+    ):
+        h.update(orjson.dumps(list(row)))
+    return h.hexdigest()
 
 
 def run_items(store: Store, name: str) -> list[dict[str, Any]]:

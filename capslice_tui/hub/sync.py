@@ -365,7 +365,7 @@ def _push_run(
     store: Store, conn: Any, hub: str, run: str, with_text: bool, ours: bool,
     report: SyncReport, say: Progress,
 ) -> None:  # fmt: skip
-    doc = local.run_document(store, run)
+    doc = {**local.run_document(store, run), "with_text": with_text}
     samples: list[tuple[tuple[str, str, str, int], str, str, dict[str, Any]]] = []
     for batch in local.run_samples(store, run, with_text=with_text):
         for s in batch:
@@ -382,6 +382,9 @@ def _push_run(
     ).fetchone()
     if row is not None and row[0] == cid:
         local.record_sync(store, hub, "run", [(run, cid)], "push")
+        local.record_sync(
+            store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "push"
+        )
         report.same("runs")
         return
     if row is not None and row[0] is not None and (base is None or row[0] != base[0]) and not ours:
@@ -464,6 +467,7 @@ def _push_run(
     with conn.transaction():
         conn.execute("UPDATE capslice.runs SET cid = %s WHERE name = %s", (cid, run))
     local.record_sync(store, hub, "run", [(run, cid)], "push")
+    local.record_sync(store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "push")
     report.add("runs")
 
 
@@ -785,6 +789,15 @@ def _pull_run(
             " `capslice pull --theirs` replaces it)"
         )
         return []
+    if exists and base is not None and base[0] != "pulling" and not theirs:
+        mark = local.sync_bases(store, hub, "runlocal").get(run)
+        if mark is not None and mark[0] != local.run_fingerprint(store, run):
+            report.conflicts.append(
+                f"run {run}: changed here since the last sync (re-scored or re-ingested) and"
+                f" on the hub ({_who_at(role, at)}); not pulled (`capslice push --ours` sends"
+                " yours, `capslice pull --theirs` takes the hub's)"
+            )
+            return []
     local.record_sync(store, hub, "run", [(run, "pulling")], "pull")
     run_id, ingest_id = local.begin_pulled_run(store, doc)
     hashes = [r[0] for r in conn.execute(
@@ -829,8 +842,14 @@ def _pull_run(
             )  # fmt: skip
             first = False
             say(f"{run}: {n} samples received")
+    if not doc.get("with_text"):
+        report.notes.append(
+            f"run {run}: pushed without response text (`capslice push --with-text` sends it);"
+            " its samples show lengths and hashes, and a re-score here keeps their scores"
+        )
     local.finish_pulled_run(store, run_id, ingest_id, doc)
     local.record_sync(store, hub, "run", [(run, cid)], "pull")
+    local.record_sync(store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "pull")
     report.add("runs")
     report.add("samples", n)
     return hashes

@@ -405,3 +405,32 @@ def test_sigkilled_push_and_pull_complete_when_run_again(team: Team, tmp_path: P
     assert js(b, "slices", "--run", "big", "--by", "task_type") == js(
         a, "slices", "--run", "big", "--by", "task_type"
     )
+
+
+def test_pulled_run_rescore_and_local_changes_are_kept(team: Team, tmp_path: Path) -> None:
+    a = _store_a(tmp_path)
+    b = tmp_path / "b.db"
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.reader))
+    cli(a, "push", "--run", "base")
+    out = cli(b, "pull").stdout
+    assert "pushed without response text" in out, out
+    before = js(b, "slices", "--run", "base", "--by", "task_type")
+    # no text here: a re-score keeps every sample as it is instead of scoring nothing
+    report = js(b, "rescore", "--run", "base")
+    assert report["n_changed"] == 0, report
+    assert js(b, "slices", "--run", "base", "--by", "task_type") == before
+    # changed here since the pull, and on the hub: reported, not overwritten
+    store = Store(b)
+    with store.write() as conn:
+        conn.execute("UPDATE samples SET score = 1 - score WHERE doc_id = '0'")
+    store.refresh_item_scores(store.get_run("base")["id"])
+    store.close()
+    mine = js(b, "slices", "--run", "base", "--by", "task_type")
+    assert mine != before
+    cli(a, "push", "--run", "base", "--with-text")  # the hub's run changes too
+    out = cli(b, "pull").stdout
+    assert "run base: changed here since the last sync" in out, out
+    assert js(b, "slices", "--run", "base", "--by", "task_type") == mine
+    assert "1 runs" in cli(b, "pull", "--theirs").stdout
+    assert js(b, "slices", "--run", "base", "--by", "task_type") == before
