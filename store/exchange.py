@@ -654,6 +654,7 @@ class _Importer:
         self.new_runs: set[int] = set()
         self.grown_runs: set[int] = set()
         self.at = MANIFEST
+        self.progress: Callable[[str], None] | None = None
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """The exported rows of ``table``; remembers the file and line being read, so an
@@ -1104,13 +1105,28 @@ class _Importer:
             "item_scores",
         ):
             self.copy_table(SPEC[name])
+            self.tell(name)
         self.merge_labels()
+        self.tell("labels", "label_history")
         self.merge_slices()
+        self.tell("named_slices", "named_slice_items", "named_slice_history")
         for name in ("suggestion_sets", "suggestions", "suggestion_items"):
             self.copy_table(SPEC[name])
+            self.tell(name)
         self.merge_interventions()
+        self.tell("interventions", "intervention_history")
         self.finish()
         return self.report
+
+    def tell(self, *tables: str) -> None:
+        """One progress line per table done (what it added, updated, found, held back)."""
+        if self.progress is None:
+            return
+        for name in tables:
+            t = self.report.tables.get(name)
+            if t:
+                parts = [f"{t[k]} {k}" for k in ("added", "updated", "present", "held") if t[k]]
+                self.progress(f"{name}: {', '.join(parts)}")
 
     def finish(self) -> None:
         """Effective labels of new and changed items, item scores and sample counts of runs
@@ -1148,8 +1164,13 @@ def _label_side(label: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: label.get(k) for k in ("value", "note", "who", "at", "version")}
 
 
-def import_folder(store: Any, folder: str | os.PathLike[str]) -> ImportReport:
-    """Import an export folder into ``store`` (a :class:`capslice_tui.store.Store`).
+def import_folder(
+    store: Any,
+    folder: str | os.PathLike[str],
+    progress: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import an export folder into ``store`` (a :class:`capslice_tui.store.Store`);
+    ``progress`` is called with one line per table done.
 
     Idempotent: rows already in the store (same cid) are skipped, so a second import of the
     same folder changes nothing (``report.changed == 0``). Written in transactions of at most
@@ -1162,6 +1183,7 @@ def import_folder(store: Any, folder: str | os.PathLike[str]) -> ImportReport:
     root = Path(folder)
     manifest = read_manifest(root)
     importer = _Importer(store, root, manifest)
+    importer.progress = progress
     try:
         return importer.run()
     except KeyError as exc:

@@ -72,14 +72,10 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
     changed it since wins; changed on both sides is a conflict, listed here, and the value in
     this store is kept. Exit status 2 when there are conflicts.
     """
-    report = obj.ws.import_from(folder)
+    report = obj.ws.import_from(folder, progress=None if as_json else click.echo)
     if as_json:
         emit_json(report)
     else:
-        for name, t in report["tables"].items():
-            parts = [f"{t[k]} {k}" for k in ("added", "updated", "present", "held") if t[k]]
-            if parts:
-                click.echo(f"{name}: {', '.join(parts)}")
         if report["changed"] == 0:
             click.echo(
                 f"nothing changed: everything in {folder} was already in {obj.store_path}"

@@ -482,13 +482,15 @@ class CoreMixin:
             self.store.conn, self.store.path, folder, parquet=parquet, progress=progress
         )
 
-    def import_from(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
+    def import_from(
+        self, folder: str | os.PathLike[str], progress: Callable[[str], None] | None = None
+    ) -> dict[str, Any]:
         """Import an export folder into this store (idempotent; labels, named slices and
         interventions merged, conflicts reported); returns the report as a dict. See
         :func:`capslice_tui.store.exchange.import_folder`."""
         from ..store.exchange import import_folder
 
-        return import_folder(self.store, folder).to_dict()
+        return import_folder(self.store, folder, progress).to_dict()
 
     def run_info(self, run: str) -> dict[str, Any]:
         """One run's record with its tasks' generation settings."""
