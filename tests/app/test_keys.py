@@ -194,3 +194,22 @@ async def test_a_missing_named_keymap_is_said(
         await settle(app, pilot)
         messages = [n.message for n in app._notifications]
         assert any("nope.yaml: no such keymap file" in m for m in messages)
+
+
+async def test_keys_typed_right_after_tab_land_in_the_next_field(store_path: Path) -> None:
+    from textual import events
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        # all at once, as a fast typist or a paste-like burst over ssh delivers them
+        for key, char in [("b", "b"), ("a", "a"), ("tab", None), ("c", "c"), ("d", "d")]:
+            app.post_message(events.Key(key, char))
+        for key, char in [("shift+tab", None), ("e", "e")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        await settle(app, pilot)
+        values = {w.id: w.value for w in app.screen.query(Input)}
+        assert (values["baseline"], values["benchmark"]) == ("bae", "cd")
