@@ -1,0 +1,169 @@
+"""Print how fast the read commands answer on a store of millions of samples (issue 14).
+
+Usage: python benchmarks/query_speed.py [--store PATH] [--runs 100] [--items 100000] [--repeat 3]
+
+Builds (or reuses) the generated store of ``big_store.py`` (default: 100 greedy runs x 100k
+items = 10M samples, in ``/tmp/capslice-big10m.db``; the first build takes tens of minutes on
+a loaded 2-core machine), then runs each command as a fresh ``capslice`` process ``repeat``
+times and prints the median wall time and median CPU time (user + sys; steadier than wall on
+a shared machine), beside the bare SQL (plus numpy, for diagnose) that reads the same figures
+in one Python process, and beside ``capslice --help`` (the start-up floor every command pays).
+Bytecode is cached in a temporary ``PYTHONPYCACHEPREFIX`` and one untimed run warms it and
+the page cache. Targets (issue 14 done-when): slices < 0.1 s, compare < 0.3 s, samples
+--limit 50 < 0.1 s, diagnose < 3 s, runs and --help < 0.5 s. Nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CAPSLICE = str(Path(sys.executable).with_name("capslice"))
+ENV = {**os.environ, "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "capslice-pyc")}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def _big_store():
+    spec = importlib.util.spec_from_file_location("big_store", HERE / "big_store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def time_cli(argv: list[str], repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of ``capslice argv`` as a fresh process."""
+    cmd = [CAPSLICE, *argv]
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV, cwd=tempfile.gettempdir())
+    walls, cpus = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(
+            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
+            cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def time_bare(fn: Callable[[], object], repeat: int) -> float:
+    """Median seconds of ``fn()`` in this process (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bare_queries(path: Path, a: int, b: int) -> dict[str, Callable[[], object]]:
+    """The bare pipeline per command: plain SQL on the same tables (run ids ``a``, ``b``)."""
+    conn = sqlite3.connect(path)
+
+    def runs() -> object:
+        return conn.execute(
+            "SELECT r.name, rt.benchmark, sum(sc.n_items), sum(sc.c) FROM runs r"
+            " JOIN slice_counts sc ON sc.run_id = r.id JOIN run_tasks rt ON rt.run_id = r.id"
+            " AND rt.task = sc.task GROUP BY r.id, rt.benchmark"
+        ).fetchall()
+
+    def slices() -> object:
+        return conn.execute(
+            "SELECT task_type, sum(n_items), sum(c) FROM slice_counts WHERE run_id = ?"
+            " GROUP BY task_type",
+            (b,),
+        ).fetchall()
+
+    def compare() -> object:
+        return conn.execute(
+            "SELECT x.task, count(*), sum(x.c), sum(y.c), sum(x.c > y.c), sum(y.c > x.c)"
+            " FROM item_scores x JOIN item_scores y ON y.run_id = ? AND y.task = x.task"
+            " AND y.filter = x.filter AND y.item_id = x.item_id WHERE x.run_id = ?"
+            " GROUP BY x.task",
+            (b, a),
+        ).fetchall()
+
+    def samples() -> object:
+        lo = conn.execute("SELECT min(id) FROM samples WHERE ingest_id IN"
+                          " (SELECT id FROM ingests WHERE run_id = ?)", (b,)).fetchone()[0]  # fmt: skip
+        return conn.execute(
+            "SELECT id, task, doc_id, score, failure_mode, substr(response, 1, 200)"
+            " FROM samples WHERE id >= ? AND run_id = ? ORDER BY id LIMIT 50",
+            (lo, b),
+        ).fetchall()
+
+    def diagnose() -> object:
+        import numpy as np
+
+        out = []
+        for run in (a, b):
+            rows = conn.execute(
+                "SELECT item_id, score, failure_mode FROM samples WHERE run_id = ?"
+                " ORDER BY item_id",
+                (run,),
+            ).fetchall()
+            item, score, mode = zip(*rows, strict=True)
+            out.append((np.array(item), np.array(score), np.array(mode, dtype=object)))
+        moved = out[0][1] != out[1][1]
+        return int(moved.sum())
+
+    return {"runs": runs, "slices": slices, "compare": compare, "samples": samples,
+            "diagnose": diagnose}  # fmt: skip
+
+
+def main() -> None:
+    """Build or reuse the store, time each command beside its bare query, print the table."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--store", type=Path, default=Path(tempfile.gettempdir()) / "capslice-big10m.db"
+    )
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--items", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    path = _big_store().ensure_store(args.store, args.runs, args.items)
+    n_runs = args.runs
+    a_name, b_name = f"ckpt-{n_runs // 2 - 1:03d}", f"ckpt-{n_runs // 2:03d}"
+    with sqlite3.connect(path) as conn:
+        ids = dict(conn.execute("SELECT name, id FROM runs"))
+        n = conn.execute("SELECT sum(n_samples) FROM runs").fetchone()[0]
+    bare = bare_queries(path, ids[a_name], ids[b_name])
+    store = ["--store", str(path)]
+    cases = [
+        ("--help", ["--help"], None, 0.5),
+        ("runs", [*store, "runs"], "runs", 0.5),
+        ("slices --by task_type", [*store, "slices", "--run", b_name, "--by", "task_type"],
+         "slices", 0.1),
+        ("compare A B", [*store, "compare", a_name, b_name], "compare", 0.3),
+        ("samples --limit 50", [*store, "samples", "--run", b_name, "--limit", "50"],
+         "samples", 0.1),
+        ("diagnose A B", [*store, "diagnose", a_name, b_name], "diagnose", 3.0),
+    ]  # fmt: skip
+    print(f"store {path}: {n:,} samples in {n_runs} runs; A = {a_name}, B = {b_name}")
+    print(
+        f"median of {args.repeat}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(f"{'command':24} {'wall s':>8} {'cpu s':>8} {'target':>7} {'bare SQL s':>11}")
+    for label, argv, bare_key, target in cases:
+        wall, cpu = time_cli(argv, args.repeat)
+        bare_s = f"{time_bare(bare[bare_key], args.repeat):.3f}" if bare_key else "-"
+        print(f"{label:24} {wall:8.2f} {cpu:8.2f} {target:7.1f} {bare_s:>11}", flush=True)
+    print("wall and cpu include start-up (see the --help row); targets are wall seconds")
+
+
+if __name__ == "__main__":
+    main()
