@@ -173,6 +173,7 @@ def run_samples(
             d = dict(r)
             item_hash = d.pop("item_hash")
             data = {k: v for k, v in d.items() if k not in drop}
+            data["seq"] = d["id"]  # the order samples were stored in, kept where pulled
             if not with_text and d.get("response") is not None and not d.get("response_sha256"):
                 # the text stays here; its hash says so where it is pulled (a re-score there
                 # keeps the sample as it is instead of scoring a missing response)

@@ -824,7 +824,7 @@ def _pull_run(
     with conn.cursor(name=f"capslice_pull_{run_id}") as cur:
         cur.execute(
             "SELECT item_hash, data FROM capslice.samples WHERE run_name = %s"
-            " ORDER BY task, filter, doc_id, sample_idx",
+            " ORDER BY (data->>'seq')::bigint NULLS LAST, task, filter, doc_id, sample_idx",
             (run,),
         )
         first = True

@@ -290,6 +290,14 @@ def test_no_password_in_store_config_or_output(
     outputs.append(cli(b, "runs", "--hub", "team").output)
     outputs.append(cli(b, "runs").output)
     assert "sslmode=disable" in outputs[1]  # passed through as given
+
+    # pushed --with-text: the samples, responses included, read the same on both nodes
+    def samples(store: Path) -> Any:
+        rows = js(store, "samples", "--run", "base", "--limit", "50")
+        rows = rows["samples"] if isinstance(rows, dict) else rows
+        return [{k: v for k, v in r.items() if k not in ("id", "item_id")} for r in rows]
+
+    assert samples(a) == samples(b) and samples(b)[0]["response"]
     for text in outputs:
         assert secret not in text
     for path in (a, b):
