@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .analysis.metrics import wilson_interval
+from .vocabulary import FORMAT_MODES
 
 if TYPE_CHECKING:  # scikit-learn and SciPy are imported inside the functions that use them
     import scipy.sparse as sp
@@ -65,7 +66,7 @@ INVALID_MARKERS = frozenset({"", "[invalid]", "[invalid answer]", "none", "null"
 ONE_CHAR_TOKENS = r"(?u)\b\w+\b"
 NUMBER_TOKEN = " num "
 """What every number becomes before vectorising: the values of numbers never define a group."""
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:(?:st|nd|rd|th)\b)?")
 _EPS = 1e-12
 
 ProgressFn = Callable[[str, float], None]
@@ -84,12 +85,32 @@ def is_no_content(text: str | None) -> bool:
 
 
 def normalise_numbers(text: str) -> str:
-    """Lower-cased ``text`` with every number (``42``, ``3.5``, ``1,200``) replaced by ``num``.
+    """Lower-cased ``text`` with every number (``42``, ``3.5``, ``1,200``, ``5th``) replaced by
+    ``num``.
 
     Groups must follow what a question asks, not the numbers drawn into it (issue 10: clusters
     that followed the digits of the answers), so numbers are one token whatever their value.
     """
     return _NUMBER.sub(NUMBER_TOKEN, text.lower())
+
+
+def _n_distinct(features: np.ndarray, chunk: int = 16384) -> int:
+    """Number of distinct rows of ``features`` after rounding to 6 decimals.
+
+    Rows are compared by their projection on a fixed random direction, computed in chunks
+    (``np.unique(..., axis=0)`` sorted a rounded copy of the whole matrix: 80 MB transient at
+    100k x 50). Distinct rounded rows share a projection with probability zero.
+    """
+    if features.shape[0] == 0:
+        return 0
+    direction = np.random.default_rng(12345).normal(size=features.shape[1])
+    proj = np.concatenate(
+        [
+            np.round(features[lo : lo + chunk], 6) @ direction
+            for lo in range(0, features.shape[0], chunk)
+        ]
+    )
+    return int(np.unique(np.round(proj, 9)).size)  # equal rows, equal sums to 1e-9
 
 
 def _clip_chars(text: str, max_chars: int) -> str:
@@ -126,8 +147,11 @@ class SliceDiscoverer:
         char_max_chars: responses longer than this feed only their head and tail to the
             character n-grams (the word n-grams see everything).
         silhouette_sample: subsample size used to choose k (and to score silhouette).
+        svd_sample: TruncatedSVD is fitted on at most this many rows; all rows are projected.
         hdbscan_max_samples: HDBSCAN fits at most this many points; the others join the
             nearest cluster centre.
+        keep_tfidf: keep ``tfidf_`` after fitting (False frees it once the dimensions are
+            reduced; :func:`describe_clusters` needs it, :func:`find_slices` does not).
         min_cluster_size: HDBSCAN's ``min_cluster_size`` (None: max(5, n / 100)).
         random_state: seed of SVD, subsampling and k-means; same seed, same result.
         n_threads: BLAS/OpenMP threads while fitting. 1 by default: on a small busy machine
@@ -148,7 +172,10 @@ class SliceDiscoverer:
         features_: (m, d) L2-normalised reduced features of the clustered rows.
         feature_index_: (m,) row index (into the fitted arrays) of each ``features_`` row.
         feature_names_: names of the TF-IDF word columns (``q:`` prefix for the question).
-        tfidf_: (n, n_word_features) sparse TF-IDF word matrix used for top terms.
+        tfidf_: (m, n_word_features) sparse TF-IDF word matrix used for top terms (None
+            with ``keep_tfidf=False``).
+        word_counts_: ``{"q": (counts, tokens) or None, "r": ...}``: (n, v) sparse token
+            counts of the questions and responses of every row (see :meth:`_counts`).
     """
 
     def __init__(
@@ -165,7 +192,9 @@ class SliceDiscoverer:
         char_ngram_range: tuple[int, int] = (2, 4),
         char_max_chars: int = 400,
         silhouette_sample: int = 3000,
+        svd_sample: int = 20000,
         hdbscan_max_samples: int = 10000,
+        keep_tfidf: bool = True,
         min_cluster_size: int | None = None,
         random_state: int | None = 0,
         n_threads: int = 1,
@@ -182,7 +211,9 @@ class SliceDiscoverer:
         self.char_ngram_range = char_ngram_range
         self.char_max_chars = char_max_chars
         self.silhouette_sample = silhouette_sample
+        self.svd_sample = svd_sample
         self.hdbscan_max_samples = hdbscan_max_samples
+        self.keep_tfidf = keep_tfidf
         self.min_cluster_size = min_cluster_size
         self.random_state = random_state
         self.n_threads = n_threads
@@ -220,6 +251,13 @@ class SliceDiscoverer:
             ValueError: bad parameters or array lengths that do not match ``responses``.
             DiscoveryCancelled: the cancel callback asked to stop.
         """
+        # threadpoolctl limits only the libraries already loaded: scikit-learn's OpenMP
+        # runtime and SciPy's BLAS are loaded first (imported later, k-means ran on every
+        # core, spin-waiting: 9.9 s instead of 2.0 s to choose k on 100k samples)
+        import scipy.linalg  # noqa: F401
+        import sklearn.cluster  # noqa: F401
+        import sklearn.decomposition  # noqa: F401
+        import sklearn.metrics  # noqa: F401
         from threadpoolctl import threadpool_limits
 
         # Library warnings (convergence, degenerate variance, divide by zero on identical
@@ -297,34 +335,44 @@ class SliceDiscoverer:
         word_blocks: list[sp.csr_matrix] = []
         names: list[str] = []
         blocks: list[sp.csr_matrix] = []
+        chars: tuple[sp.csr_matrix, list[str]] | None = None
+        # Each field is tokenised once (identical texts once): its counts over all n rows
+        # serve the clustering (TF-IDF of the content rows), and find_slices' term candidates
+        # and descriptions (word_counts_).
+        self.word_counts_: dict[str, tuple[sp.csr_matrix, np.ndarray] | None] = {
+            "q": None,
+            "r": None,
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # word bigrams only when the response is all there is (they double the vocabulary)
+            self.word_counts_["r"] = r_counts = self._counts(
+                texts, (1, 1) if has_questions else (1, 2)
+            )
+            checkpoint("vectorise", 0.2)
+            if has_questions and qs is not None:
+                self.word_counts_["q"] = self._counts(qs, (1, 1))
         if idx.size:
-            docs = [texts[i] for i in idx]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                resp_words = self._vectorise(
-                    docs,
-                    TfidfVectorizer(
-                        preprocessor=normalise_numbers,
-                        token_pattern=ONE_CHAR_TOKENS,
-                        ngram_range=(1, 2),
-                        sublinear_tf=True,
-                        max_features=self.max_features,
-                        min_df=1,
-                        dtype=np.float32,
-                    ),
-                    "",
-                )
-                if resp_words is not None:
-                    word_blocks.append(resp_words[0] * second)
-                    names += resp_words[1]
-                checkpoint("vectorise", 0.2)
-                # character n-grams tell short answers apart ("(B)", "42"); with questions
-                # the question defines the group and they are left out (the slowest step)
-                chars = (
-                    None
-                    if has_questions
-                    else self._vectorise(
-                        [normalise_numbers(_clip_chars(d, self.char_max_chars)) for d in docs],
+            resp_words = self._tfidf(r_counts, idx, "")
+            if resp_words is not None:
+                resp_words[0].data *= second  # our own matrix: scaled in place
+                word_blocks.append(resp_words[0])
+                names += resp_words[1]
+            q_words = self._tfidf(self.word_counts_["q"], idx, "q:")
+            if q_words is not None:
+                word_blocks.append(q_words[0])
+                names += q_words[1]
+            checkpoint("vectorise", 0.3)
+            # character n-grams tell short answers apart ("(B)", "42"); with questions
+            # the question defines the group and they are left out (the slowest step)
+            if not has_questions:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    chars = self._vectorise(
+                        [
+                            normalise_numbers(_clip_chars(texts[i], self.char_max_chars))
+                            for i in idx
+                        ],
                         TfidfVectorizer(
                             analyzer="char_wb",
                             ngram_range=self.char_ngram_range,
@@ -334,34 +382,28 @@ class SliceDiscoverer:
                         ),
                         "c:",
                     )
-                )
-                checkpoint("vectorise", 0.35)
-                if has_questions and qs is not None:
-                    q_words = self._vectorise(
-                        [qs[i] for i in idx],
-                        TfidfVectorizer(
-                            preprocessor=normalise_numbers,
-                            token_pattern=ONE_CHAR_TOKENS,
-                            sublinear_tf=True,
-                            max_features=self.max_features,
-                            dtype=np.float32,
-                        ),
-                        "q:",
-                    )
-                    if q_words is not None:
-                        word_blocks.append(q_words[0])
-                        names += q_words[1]
-            blocks = list(word_blocks)
+            checkpoint("vectorise", 0.35)
             if chars is not None:
-                blocks.append(chars[0] * second)
+                chars[0].data *= second
         self.feature_names_ = np.array(names, dtype=object)
-        if word_blocks:
+        if len(word_blocks) > 1:
             self.tfidf_ = sp.hstack(word_blocks, format="csr")
+        elif word_blocks:
+            self.tfidf_ = word_blocks[0]
         else:
             self.tfidf_ = sp.csr_matrix((idx.size, 0), dtype=np.float32)
+        del word_blocks  # one copy of the word matrices: tfidf_
+        if self.tfidf_.shape[1]:
+            blocks.append(self.tfidf_)
+        if chars is not None:
+            blocks.append(chars[0])
         checkpoint("reduce", 0.4)
 
         reduced = self._reduce(blocks, idx.size)
+        blocks.clear()
+        chars = None
+        if not self.keep_tfidf:
+            self.tfidf_ = None
         parts = [reduced]
         if embeddings is not None:
             emb = np.nan_to_num(embeddings[idx], nan=0.0)
@@ -377,10 +419,10 @@ class SliceDiscoverer:
             )
         labels[idx[~nonzero]] = TOO_LITTLE_TEXT
         keep = idx[nonzero]
-        features = features[nonzero]
-        if features.size:
-            norms = np.linalg.norm(features, axis=1, keepdims=True)
-            features = features / norms
+        if not nonzero.all():
+            features = features[nonzero]
+        if features.size:  # our own array (a copy of the SVD output): normalised in place
+            features /= np.linalg.norm(features, axis=1, keepdims=True)
         if self.error_aware and features.shape[0]:
             extra = self._error_columns(keep, correct, failure_modes)
             if extra is not None:
@@ -397,9 +439,11 @@ class SliceDiscoverer:
             labels[keep] = sub_labels
             self.cluster_centers_ = centers
             assigned = sub_labels >= 0
-            if assigned.any():
-                diff = features[assigned] - centers[sub_labels[assigned]]
-                distances[keep[assigned]] = np.linalg.norm(diff, axis=1)
+            for lo in range(0, keep.size, 16384):  # in chunks: no second copy of features
+                part = slice(lo, lo + 16384)
+                ok = assigned[part]
+                diff = features[part][ok] - centers[sub_labels[part][ok]]
+                distances[keep[part][ok]] = np.linalg.norm(diff, axis=1)
         self.labels_ = labels
         self.features_ = features
         self.feature_index_ = keep
@@ -424,6 +468,64 @@ class SliceDiscoverer:
         if not (2 <= lo <= hi):
             raise ValueError(f"k_range must satisfy 2 <= low <= high, got {self.k_range}")
 
+    def _counts(
+        self, docs: list[str], ngram_range: tuple[int, int]
+    ) -> tuple[sp.csr_matrix, np.ndarray] | None:
+        """(len(docs), v) float32 token counts of the number-normalised ``docs``, and the tokens.
+
+        Identical documents are tokenised once (questions repeat across the samples of an
+        item). Tokens are :data:`ONE_CHAR_TOKENS` after :func:`normalise_numbers`; at 1,000
+        distinct documents or more a token must occur in two of them (a token seen once
+        groups nothing), and at most ``max_features`` tokens are kept (most frequent first).
+        None when no document has a token.
+        """
+        import scipy.sparse as sp
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        first: dict[str, int] = {}
+        inverse = np.fromiter(
+            (first.setdefault(d, len(first)) for d in docs), dtype=np.int64, count=len(docs)
+        )
+        vec = CountVectorizer(
+            preprocessor=normalise_numbers,
+            token_pattern=ONE_CHAR_TOKENS,
+            ngram_range=ngram_range,
+            min_df=2 if len(first) >= 1000 else 1,
+            max_features=self.max_features,
+            dtype=np.float32,
+        )
+        try:
+            matrix = vec.fit_transform(list(first))
+        except ValueError:  # "empty vocabulary": nothing tokenisable
+            return None
+        matrix = sp.csr_matrix(matrix)
+        if len(first) < len(docs):
+            matrix = matrix[inverse]
+        return matrix, np.asarray(vec.get_feature_names_out(), dtype=object)
+
+    @staticmethod
+    def _tfidf(
+        counts: tuple[sp.csr_matrix, np.ndarray] | None, rows: np.ndarray, prefix: str
+    ) -> tuple[sp.csr_matrix, list[str]] | None:
+        """Sublinear TF-IDF (l2-normalised rows) of ``counts`` restricted to ``rows``."""
+        import scipy.sparse as sp
+        from sklearn.feature_extraction.text import TfidfTransformer
+
+        if counts is None:
+            return None
+        every_row = rows.size == counts[0].shape[0]  # rows are sorted and unique
+        sub = counts[0] if every_row else counts[0][rows]
+        used = np.flatnonzero(sub.getnnz(axis=0))  # tokens of the rows clustered
+        if used.size == 0:
+            return None
+        if used.size < sub.shape[1]:
+            sub = sub[:, used]
+        elif every_row:
+            sub = sub.copy()  # the counts stay counts (find_slices reads them)
+        transformer = TfidfTransformer(sublinear_tf=True).fit(sub)
+        matrix = sp.csr_matrix(transformer.transform(sub, copy=False), dtype=np.float32)
+        return matrix, [prefix + t for t in counts[1][used]]
+
     @staticmethod
     def _vectorise(
         docs: list[str], vectoriser: TfidfVectorizer, prefix: str
@@ -443,14 +545,19 @@ class SliceDiscoverer:
 
         if not blocks or n_docs == 0:
             return np.zeros((n_docs, 1))
-        matrix = sp.hstack(blocks, format="csr")
+        matrix = blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr")
         n_comp = min(self.n_components, matrix.shape[1] - 1, n_docs - 1)
         if n_comp < 1:
             return matrix.toarray().astype(float)
         svd = TruncatedSVD(
             n_components=n_comp, random_state=self.random_state, algorithm="randomized", n_iter=4
         )
-        return svd.fit_transform(matrix).astype(float)
+        if n_docs <= self.svd_sample:
+            return svd.fit_transform(matrix).astype(float)
+        # the directions come from a subsample; every row is projected on them (one product)
+        svd.fit(matrix[self._subsample(n_docs, self.svd_sample)])
+        self.notes_.append(f"reduced dimensions fitted on a {self.svd_sample}-sample subsample")
+        return svd.transform(matrix).astype(float)
 
     def _error_columns(
         self,
@@ -478,7 +585,7 @@ class SliceDiscoverer:
         self, features: np.ndarray, checkpoint: Callable[[str, float], None]
     ) -> tuple[np.ndarray, np.ndarray]:
         n = features.shape[0]
-        n_distinct = int(np.unique(np.round(features, 6), axis=0).shape[0])
+        n_distinct = _n_distinct(features)
         if n_distinct == 1 and n > 1:
             self.notes_.append(
                 f"all {n} documents are identical (after numbers are normalised):"
@@ -546,10 +653,11 @@ class SliceDiscoverer:
         self, features: np.ndarray, lo: int, hi: int, checkpoint: Callable[[str, float], None]
     ) -> int:
         """k with the highest silhouette on a subsample (ties go to the smaller k)."""
+        from sklearn import config_context
         from sklearn.metrics import silhouette_score
 
         sub = features[self._subsample(features.shape[0], self.silhouette_sample)]
-        n_sub_distinct = int(np.unique(np.round(sub, 6), axis=0).shape[0])
+        n_sub_distinct = _n_distinct(sub)
         hi = min(hi, n_sub_distinct - 1) if n_sub_distinct > 2 else min(hi, n_sub_distinct)
         best_k, best = lo, -np.inf
         ks = list(range(lo, max(lo, hi) + 1))
@@ -562,7 +670,8 @@ class SliceDiscoverer:
             labels = self._kmeans(k, n_init=1).fit_predict(sub)  # one init: only ranks k
             if len(set(labels.tolist())) < 2:
                 continue
-            score = float(silhouette_score(sub, labels, random_state=self.random_state))
+            with config_context(working_memory=16):  # distances in 16 MB chunks, not 72 MB
+                score = float(silhouette_score(sub, labels, random_state=self.random_state))
             self.silhouette_[k] = score
             if score > best + 1e-9:
                 best_k, best = k, score
@@ -800,10 +909,11 @@ duplicate of it and is skipped."""
 WEAK_SILHOUETTE = 0.1
 """Below this best silhouette the clusters are not well separated (Rousseeuw 1987 calls
 < 0.25 'no substantial structure'; k-means on text rarely exceeds 0.2)."""
-NON_DATA_MODES = ("extraction_failure", "truncated", "runaway", "empty")
+NON_DATA_MODES = FORMAT_MODES
 """Failure modes that describe the generation rather than the answer: candidate groups."""
 WORD_TOKENS = r"(?u)\b[^\W\d_]{2,}\b"
 """Words of two or more letters: digits never become terms or descriptions."""
+_WORD = re.compile(r"[^\W\d_]{2,}")
 BOILERPLATE_DF = 0.8
 """Words in more than this share of documents ("let me work it out", "the answer is") are
 boilerplate: they neither define nor describe a group."""
@@ -842,23 +952,33 @@ class SliceSearch:
     n_clustered: int
 
 
-def _word_counts(texts: list[str], min_df: int) -> tuple[Any, np.ndarray] | None:
-    """Sparse (n, v) word counts (letters only, English stop words and boilerplate removed)."""
-    from sklearn.feature_extraction.text import CountVectorizer
+def _word_counts(
+    counts: tuple[sp.csr_matrix, np.ndarray] | None,
+) -> tuple[sp.csc_matrix, np.ndarray] | None:
+    """The word columns of the discoverer's token counts: (n, v) csc counts and the words.
 
-    vec = CountVectorizer(
-        token_pattern=WORD_TOKENS,
-        stop_words="english",
-        max_df=BOILERPLATE_DF if len(texts) >= 10 else 1.0,
-        min_df=min(min_df, max(1, len(texts))),
-        max_features=20000,
-        dtype=np.float32,
-    )
-    try:
-        matrix = vec.fit_transform(texts).tocsc()
-    except ValueError:  # empty vocabulary, or every word pruned
+    Words are tokens of two or more letters (no digits, no ``num`` that numbers became, no
+    word bigrams) outside the English stop words, in at least two rows and, from 10 rows on,
+    in at most :data:`BOILERPLATE_DF` of them. None when no word is left.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    if counts is None:
         return None
-    return matrix, np.asarray(vec.get_feature_names_out(), dtype=object)
+    matrix, names = counts
+    n = matrix.shape[0]
+    df = matrix.getnnz(axis=0)
+    max_df = BOILERPLATE_DF * n if n >= 10 else n
+    is_word = np.array(
+        [_WORD.fullmatch(t) is not None and t not in ENGLISH_STOP_WORDS for t in names],
+        dtype=bool,
+    )
+    keep = np.flatnonzero(
+        is_word & (names != NUMBER_TOKEN.strip()) & (df >= min(2, n)) & (df <= max_df)
+    )
+    if keep.size == 0:
+        return None
+    return matrix[:, keep].tocsc(), names[keep]
 
 
 def class_tfidf_terms(
@@ -1067,6 +1187,7 @@ def find_slices(
         error_aware=error_aware,
         error_features="failure_mode",
         random_state=random_state,
+        keep_tfidf=False,
     ).fit(
         responses,
         questions=qs if has_q else None,
@@ -1088,10 +1209,8 @@ def find_slices(
     weak_clusters = best_sil is not None and best_sil < WEAK_SILHOUETTE
 
     # ---- candidates
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        q_counts = _word_counts(qs, 2) if has_q else None
-        r_counts = _word_counts(["" if r is None else str(r) for r in responses], 2)
+    q_counts = _word_counts(model.word_counts_["q"]) if has_q else None
+    r_counts = _word_counts(model.word_counts_["r"])
     cands: list[Candidate] = []
     for c in range(model.n_clusters_):
         members = np.flatnonzero(model.labels_ == c)
