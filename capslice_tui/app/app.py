@@ -329,3 +329,6 @@ NAVIGATION.append(
 NAVIGATION.append(
     NavEntry("o", "Store doctor and backup", "capslice_tui.app.screens.doctor:DoctorScreen")
 )
+NAVIGATION.append(
+    NavEntry("x", "Export / import a store", "capslice_tui.app.screens.exchange:ExchangeScreen")
+)

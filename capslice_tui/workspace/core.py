@@ -492,6 +492,18 @@ class CoreMixin:
 
         return import_folder(self.store, folder, progress).to_dict()
 
+    def export_manifest(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
+        """The checked manifest of an export folder, before anything is imported (the app
+        shows it for confirmation). See :func:`capslice_tui.store.exchange.read_manifest`.
+
+        Raises:
+            ExchangeError: no manifest, a newer format or schema, a file missing or whose
+                sha256 or row count differs (the message names the file).
+        """
+        from ..store.exchange import read_manifest
+
+        return read_manifest(folder)
+
     def run_info(self, run: str) -> dict[str, Any]:
         """One run's record with its tasks' generation settings."""
         info = self.store.get_run(run)
