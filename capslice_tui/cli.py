@@ -296,20 +296,22 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         hub_runs_table(obj, hub_name, fmt)
         return
     data = obj.ws.runs(average=average)
+    shared = any(r["origin"] != "local" for r in data)  # the column only once a hub is used
     rows = []
     notes = [f"benchmarks: {AVERAGE_MEANING[average]} (--average micro|macro)"]
     for r in data:
         benches = "; ".join(_bench_cell(b, s) for b, s in r["benchmarks"].items())
         rows.append(
             [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"],
-             r["origin"], benches]
+             *([r["origin"]] * shared), benches]
         )  # fmt: skip
         if r.get("schema_variant"):
             notes.append(f"{r['name']}: read from {r['schema_variant']}")
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
     emit_table(
-        ["run", "model", "step", "samples", "status", "origin", f"benchmarks ({average})"],
+        ["run", "model", "step", "samples", "status", *(["origin"] * shared)]
+        + [f"benchmarks ({average})"],
         rows,
         fmt,
         notes=notes,
