@@ -212,4 +212,8 @@ async def test_keys_typed_right_after_tab_land_in_the_next_field(store_path: Pat
         await pilot.pause()
         await settle(app, pilot)
         values = {w.id: w.value for w in app.screen.query(Input)}
+        # shift+tab back into "ba" kept it: focus never selects (and so wipes) a field's text
         assert (values["baseline"], values["benchmark"]) == ("bae", "cd")
+        catalog = values["catalog"]
+        await pilot.press("tab", "tab", "x")  # the pre-filled catalog path keeps its text
+        assert app.screen.query_one("#catalog", Input).value == catalog + "x"

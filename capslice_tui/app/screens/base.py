@@ -45,6 +45,12 @@ class CapsliceScreen(Screen):
         return bool(getattr(self.app, "ascii_console", False))
 
     def on_mount(self) -> None:
+        # A field reached by Tab keeps its text: Textual selects it all on focus, so the
+        # next key typed wiped a pre-filled value (a catalog path, a budget, a baseline).
+        from textual.widgets import Input
+
+        for box in self.query(Input):
+            box.select_on_focus = False
         # Console mode: the header's icon is ASCII (Textual draws U+2B58, absent from the
         # Linux console fonts). Textual calls this as well as each subclass's on_mount.
         if self.ascii_console:

@@ -97,7 +97,12 @@ class PlanExportScreen(ModalScreen[Path | None]):
                 id="export-formats",
             )
             yield Static("file", markup=False)
-            yield Input(str(default_path(self.baseline, self.fmt)), id="export-path", compact=True)
+            yield Input(
+                str(default_path(self.baseline, self.fmt)),
+                id="export-path",
+                compact=True,
+                select_on_focus=False,  # the default name is edited, not wiped
+            )
             yield Static(
                 "Up/Down: format · Tab: file · Enter: write · Esc: cancel",
                 id="export-status",

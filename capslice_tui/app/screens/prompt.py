@@ -47,7 +47,13 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, id="prompt-question", markup=False)
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+            yield Input(
+                self.value,
+                placeholder=self.placeholder,
+                id="prompt-input",
+                compact=True,
+                select_on_focus=False,  # the pre-filled answer is edited, not wiped
+            )
             yield Static(self.note, id="prompt-note", markup=False)
 
     def on_mount(self) -> None:
