@@ -40,11 +40,8 @@ CALLS = [
 
 
 @pytest.fixture(scope="module")
-def real() -> Workspace:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        yield Workspace(build_store(Path(tmp)))
+def real(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return Workspace(build_store(tmp_path_factory.mktemp("facade-store")))
 
 
 def _kind(value: Any) -> str:
