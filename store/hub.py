@@ -198,13 +198,13 @@ def run_fingerprint(store: Store, name: str) -> str:
 
 
 def run_items(store: Store, name: str) -> list[dict[str, Any]]:
-    """The items run ``name`` has samples of: item_hash, benchmark, task, doc_id and their
-    question, target and doc (as stored)."""
+    """The items run ``name`` has samples of: local id (their order here), item_hash,
+    benchmark, task, doc_id and their question, target and doc (as stored)."""
     run_id = store.get_run(name)["id"]
     return [
         dict(r)
         for r in store.conn.execute(
-            "SELECT item_hash, benchmark, task, doc_id, question, target, doc FROM items"
+            "SELECT id, item_hash, benchmark, task, doc_id, question, target, doc FROM items"
             " WHERE id IN (SELECT DISTINCT item_id FROM samples WHERE run_id = ?)",
             (run_id,),
         )

@@ -194,6 +194,7 @@ class SyncReport:
     conflicts: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     hold: list[int] = field(default_factory=list)  # hub tx of conflicts: re-read next pull
+    textless: list[str] = field(default_factory=list)  # runs pulled without response text
 
     def add(self, kind: str, n: int = 1) -> None:
         if n:
@@ -218,6 +219,12 @@ class SyncReport:
             out = [f"nothing to {self.direction}: {where} hub {self.hub} ({same} unchanged)"]
         out += [f"conflict: {c}" for c in self.conflicts]
         out += [f"note: {n}" for n in self.notes]
+        if self.textless:
+            out.append(
+                f"note: {', '.join(self.textless)}: pushed without response text (`capslice"
+                " push --with-text` sends it); samples show lengths and hashes, and a re-score"
+                " here keeps their scores"
+            )
         if self.conflicts:
             out.append(
                 "conflicts were left as they are on both sides: `capslice push --ours` sends"
@@ -234,6 +241,7 @@ class SyncReport:
             "unchanged": self.unchanged,
             "conflicts": self.conflicts,
             "notes": self.notes,
+            "pulled_without_text": self.textless,
         }
 
 
@@ -411,7 +419,8 @@ def _push_run(
                 " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (item_hash) DO NOTHING",
                 [
                     (i["item_hash"], i["benchmark"], i["task"], i["doc_id"],
-                     _jsonb({k: i[k] for k in ("question", "target", "doc")}))
+                     _jsonb({"question": i["question"], "target": i["target"], "doc": i["doc"],
+                             "seq": i["id"]}))
                     for i in items[start : start + BATCH]
                 ],
             )  # fmt: skip
@@ -820,6 +829,13 @@ def _pull_run(
         " data->>'prompt_hash' FROM capslice.samples WHERE run_name = %s)",
         (run,),
     ).fetchall()
+    # items first, in the order the pushing node stored them (ties in slice tables and the
+    # bootstrap over items then fall as they do there), in bounded transactions
+    ordered = sorted(items.values(), key=lambda i: (i.get("seq") is None, i.get("seq") or 0))
+    for start in range(0, len(ordered), BATCH):
+        local.write_pulled_samples(
+            store, run_id, ingest_id, items=ordered[start : start + BATCH], samples=[]
+        )
     n = 0
     with conn.cursor(name=f"capslice_pull_{run_id}") as cur:
         cur.execute(
@@ -832,10 +848,9 @@ def _pull_run(
             part = cur.fetchmany(BATCH)
             if not part:
                 break
-            batch_items = [items[h] for h in {p[0] for p in part}]
             n += local.write_pulled_samples(
                 store, run_id, ingest_id,
-                items=batch_items,
+                items=[],
                 samples=[{"item_hash": h, "data": d} for h, d in part],
                 settings=settings if first else (),
                 texts=texts if first else (),
@@ -843,10 +858,7 @@ def _pull_run(
             first = False
             say(f"{run}: {n} samples received")
     if not doc.get("with_text"):
-        report.notes.append(
-            f"run {run}: pushed without response text (`capslice push --with-text` sends it);"
-            " its samples show lengths and hashes, and a re-score here keeps their scores"
-        )
+        report.textless.append(run)
     local.finish_pulled_run(store, run_id, ingest_id, doc)
     local.record_sync(store, hub, "run", [(run, cid)], "pull")
     local.record_sync(store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "pull")
