@@ -159,3 +159,32 @@ async def test_console_mode_draws_ascii_only(store_path: Path, tmp_path: Path) -
         await pilot.press("n")
         await settle(app, pilot)
         assert "nothing imported" in static_text(app, "#status")
+
+
+async def test_keys_wait_while_an_export_runs(store_path: Path, tmp_path: Path) -> None:
+    import threading
+
+    folder, gate = tmp_path / "exp", threading.Event()
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot)
+        export_to = app.ws.export_to
+
+        def slow_export(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            gate.wait(30)
+            return export_to(*args, **kwargs)
+
+        app.ws.export_to = slow_export
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(folder)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("i")  # a second action while the export runs: refused, no prompt
+        await pilot.pause()
+        assert isinstance(app.screen, ExchangeScreen)
+        assert "export still running" in static_text(app, "#status")
+        gate.set()
+        await settle(app, pilot)
+        assert (folder / "manifest.json").is_file()
+        assert "exported" in static_text(app, "#status")

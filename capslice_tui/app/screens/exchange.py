@@ -218,6 +218,18 @@ class ExchangeScreen(CapsliceScreen):
         self.query_one("#exchange-report", Static).update(Text("\n".join(lines)))
         self.query_one("#exchange-scroll", VerticalScroll).scroll_home(animate=False)
 
+    def busy(self) -> bool:
+        """Whether an export or import is still running (then ``x`` and ``i`` wait: two
+        imports at once into one store would race); says so in the status line."""
+        running = [
+            w
+            for w in self.workers
+            if w.node is self and w.group in ("export", "import") and not w.is_finished
+        ]
+        if running:
+            self.set_status(f"{running[0].group} still running: wait for it to finish")
+        return bool(running)
+
     def progress(self, line: str) -> None:
         """A table done (called from the worker thread): shown in the status line."""
         self.app.call_from_thread(self.set_status, line)
@@ -225,6 +237,9 @@ class ExchangeScreen(CapsliceScreen):
     # ---- export -------------------------------------------------------------------------
     def action_export(self) -> None:
         from .prompt import PromptScreen
+
+        if self.busy():
+            return
 
         def answered(text: str | None) -> None:
             if not text:
@@ -260,6 +275,9 @@ class ExchangeScreen(CapsliceScreen):
     # ---- import -------------------------------------------------------------------------
     def action_import(self) -> None:
         from .prompt import PromptScreen
+
+        if self.busy():
+            return
 
         def answered(text: str | None) -> None:
             if not text:
