@@ -442,3 +442,25 @@ def test_pulled_run_rescore_and_local_changes_are_kept(team: Team, tmp_path: Pat
     assert js(b, "slices", "--run", "base", "--by", "task_type") == mine
     assert "1 runs" in cli(b, "pull", "--theirs").stdout
     assert js(b, "slices", "--run", "base", "--by", "task_type") == before
+
+
+def test_named_slice_changed_on_both_sides_is_a_conflict(team: Team, tmp_path: Path) -> None:
+    a = _store_a(tmp_path)
+    b = tmp_path / "b.db"
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.lead))
+    cli(a, "push")
+    cli(b, "pull")
+    assert [s["name"] for s in js(b, "label", "slices")] == ["apples"]
+    for path, note, who in ((a, "from A", "alice"), (b, "from B", "carol")):
+        store = Store(path)
+        store.edit_named_slice("apples", note=note, who=who)
+        store.close()
+    assert "1 slices" in cli(a, "push").stdout
+    out = cli(b, "pull").stdout
+    assert f"conflict: slice apples: changed by {team.writer} at" in out, out
+    assert [s["note"] for s in js(b, "label", "slices")] == ["from B"]
+    assert "conflict: slice apples" in cli(b, "push").stdout
+    assert "1 slices" in cli(b, "push", "--ours").stdout
+    assert "1 slices" in cli(a, "pull").stdout  # A had not changed it since: takes B's
+    assert [s["note"] for s in js(a, "label", "slices")] == ["from B"]
