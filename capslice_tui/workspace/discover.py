@@ -20,7 +20,8 @@ class DiscoveryResult:
     the member items), ``doc_ids_by_task`` (task -> doc ids: doc ids repeat across tasks),
     ``sample_ids``, ``n_items``, representatives with their question and response, and (when
     saved) ``id``. ``folded`` rows are the groups that restate an existing label and were
-    folded (name, size, error rate, ``restates``). ``structure`` is ``"clear"``,
+    folded: the same fields as a suggestion (never saved: no ``id``) plus ``restates`` (the
+    label) and ``jaccard`` (its overlap). ``structure`` is ``"clear"``,
     ``"no clear structure"`` or ``"no error contrast"``; ``k_reason`` says how k was chosen.
     """
 
@@ -228,10 +229,7 @@ class DiscoverMixin:
             n_significant=search.n_significant,
             folded=[
                 {
-                    "name": s.name,
-                    "definition": s.definition,
-                    "size": s.size,
-                    "error_rate": s.error_rate,
+                    **self._suggestion_row(s, rows),
                     "restates": s.novelty.get("restates"),
                     "jaccard": s.novelty.get("jaccard"),
                 }

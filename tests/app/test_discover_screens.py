@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from lmeval_files import build_store
-from pilot_helpers import SIZE, settle
+from pilot_helpers import SIZE, settle, static_text
 from pilot_helpers import table_rows as rows
 from textual.widgets import Static
 
@@ -63,6 +63,9 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert table[0][4] == f"{100 * first['diff_rest']:+.1f}"
         assert f"of {data['n_candidates']} groups differ" in status(app)
         assert data["k_reason"] in status(app)  # the chosen k and why
+        structure = static_text(app, "#structure")  # said above the table too
+        assert f"{data['n_significant']} of {data['n_candidates']} groups differ" in structure
+        assert data["k_reason"][:60] in structure
         preview = str(screen.query_one("#preview", Static).render())
         assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview
         assert "vs rest" in preview and "significant q=" in preview
@@ -211,3 +214,51 @@ def test_default_name_drops_one_letter_terms() -> None:
     assert default_name(["person", "s", "s status", "status"], 0) == "person-status"
     assert default_name(["0", "coordinate", "q:take"], 2) == "coordinate-take"
     assert default_name(["a", "s"], 7) == "cluster-7"
+
+
+async def test_folded_groups_are_one_row_that_o_unfolds(own_store: Path) -> None:
+    """Groups restating a label are one visible row ("+ 2 folded ... o shows them")."""
+    from capslice_tui.workspace import Workspace
+
+    data = Workspace(own_store).discover("base").to_dict()
+    assert data["suggestions"]
+    # folded groups as the workspace gives them: suggestion rows that name what they restate
+    last = data["suggestions"][-1]
+    novelty = {**last["novelty"], "restates": "task=arith", "relation": "restates task=arith"}
+    folded = {**last, "novelty": novelty, "restates": "task=arith", "jaccard": 0.9}
+    folded.pop("id", None)  # folded groups are never saved
+    data = {**data, "folded": [folded, {**folded, "name": "q:other"}]}
+    n = len(data["suggestions"])
+    app = make_app(own_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        screen = app.screen
+        screen.post_message(DiscoverScreen.Loaded(data))
+        await settle(app, pilot)
+        table = rows(app)
+        assert len(table) == n + 1
+        assert table[n][:2] == ["+", "2 folded"] and table[n][-1] == "o shows them"
+        assert table[n][5] == "restate labels"
+        await pilot.press("o")
+        table = rows(app)
+        assert len(table) == n + 3 and table[n][0] == "-" and table[n][-1] == "o hides them"
+        assert table[n + 1][5].startswith("restates task=")
+        assert [r[1] for r in table[n + 1 :]] == [folded["name"], "Q:other"]
+        screen.query_one(ResultTable).move_cursor(row=n)
+        await pilot.pause()
+        assert "2 more groups hold (nearly) the same items" in static_text(app, "#preview")
+        screen.query_one(ResultTable).move_cursor(row=n + 1)
+        await pilot.pause()
+        assert "restates task=arith" in static_text(app, "#preview")
+        await pilot.press("a")  # a folded group is not saved: it cannot be accepted here
+        await pilot.pause()
+        assert isinstance(app.screen, DiscoverScreen)
+        assert "folded group restates an existing label" in status(app)
+        await pilot.press("o")
+        assert len(rows(app)) == n + 1
+
+        weak = {**data, "structure": "no clear structure", "folded": []}
+        screen.post_message(DiscoverScreen.Loaded(weak))
+        await settle(app, pilot)
+        assert static_text(app, "#structure").startswith("no clear structure")
+        assert len(rows(app)) == n  # no fold row without folded groups

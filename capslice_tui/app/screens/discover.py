@@ -52,7 +52,9 @@ class DiscoverScreen(CapsliceScreen):
 
     Keys: ``d`` discover, ``x`` cancel, ``f`` failing only on/off, ``e`` error-aware on/off,
     ``k`` cycle k, ``n`` next run, ``a`` accept the highlighted suggestion as a named slice,
-    ``l`` label its items (source cluster), ``u`` undo my last label action, ``y`` history.
+    ``l`` label its items (source cluster), ``u`` undo my last label action, ``y`` history,
+    ``o`` show/hide the groups folded because they restate an existing label (one table row
+    says how many there are).
     """
 
     HELP_TITLE = "Discover slices"
@@ -65,6 +67,8 @@ class DiscoverScreen(CapsliceScreen):
         "labels: restates task=x (an existing label holds the same items: folded last),",
         "  within task=x (splits one task), across n tasks (a theme no label names)",
         "terms: words of the group against the rest; Q:word = a word of the question",
+        "+ N folded: groups that restate an existing label; o shows/hides them",
+        "structure: clear (groups differ) / no clear structure; k: how it was chosen",
         "f: only failing samples (no error contrast: by size) / all; e: also cluster",
         "  on the failure mode; k: clusters",
     )
@@ -79,6 +83,7 @@ class DiscoverScreen(CapsliceScreen):
         Binding("l", "label", "Label", show=False, id="discover.label"),
         Binding("u", "undo", "Undo", show=False, id="discover.undo"),
         Binding("y", "history", "History", show=False, id="discover.history"),
+        Binding("o", "toggle_folded", "Folded", show=False, id="discover.folded"),
     ]
 
     class Progress(Message):
@@ -133,10 +138,12 @@ class DiscoverScreen(CapsliceScreen):
         self.axes: dict[str, dict[str, str]] = {}
         self.last_progress: tuple[str, float] | None = None
         self.accepted: dict[int, str] = {}  # suggestion id -> the slice name it was accepted as
+        self.show_folded = False  # the groups that restate an existing label, unfolded
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")
+        yield Static("", id="structure")
         yield ResultTable(id="suggestions")
         yield Static("", id="preview")
         yield Static("press d to discover", id="status")
@@ -237,9 +244,45 @@ class DiscoverScreen(CapsliceScreen):
         self.running = False
         self.set_status("discovery cancelled")
 
+    def action_toggle_folded(self) -> None:
+        if self.data is None or not self.data.get("folded"):
+            self.set_status("no folded groups: none restates an existing label")
+            return
+        self.show_folded = not self.show_folded
+        self._fill()
+        n = len(self.data["folded"])
+        self.set_status(
+            f"{n} groups that restate existing labels "
+            + ("shown below the line (not saved: o hides them)" if self.show_folded else "folded")
+        )
+
+    def _structure(self, data: dict[str, Any]) -> str:
+        """Two lines above the table: whether there is structure, and the k chosen and why."""
+        structure = data.get("structure")
+        n = data["n_samples"]
+        if structure == "no error contrast":
+            first = f"no error contrast: every one of {n} samples failed (or none); by size"
+        elif structure == "no clear structure":
+            first = (
+                f"no clear structure: no group's error rate differs (BH q < 0.05) in {n}"
+                " samples; the closest shown"
+            )
+        else:
+            first = (
+                f"structure: {data.get('n_significant', 0)} of {data.get('n_candidates', 0)}"
+                f" groups differ from the rest (BH q < 0.05) in {n} samples"
+            )
+        weak = next((x for x in data["notes"] if x.startswith("no clear cluster structure")), "")
+        second = (data.get("k_reason") or f"k={data.get('k')}") + (
+            "; clusters overlap (" + weak.split(": ", 1)[1].split(";")[0] + ")" if weak else ""
+        )
+        return short(first, 78) + "\n" + short(second, 78)
+
     def on_discover_screen_loaded(self, message: Loaded) -> None:
         self.running = False
         self.data = message.data
+        self.show_folded = False
+        self.query_one("#structure", Static).update(cell(self._structure(message.data)))
         self._fill()
         table = self.query_one(ResultTable)
         table.focus()
@@ -295,6 +338,28 @@ class DiscoverScreen(CapsliceScreen):
             group = accepted_text(terms_text([s["name"]])[0], self.accepted.get(s.get("id", -1)))
             rows.append((s, [cell(s.get("id", "-")), cell(group), cell(s["size"]), *figures,
                              cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
+        folded = self.data.get("folded") or []
+        if folded:
+            # one visible row stands for the groups that restate an existing label
+            blanks = [cell(""), cell("")]  # error and Δerr (or mode and mode %)
+            fold = {"fold": True, "n": len(folded)}
+            rows.append((fold, [cell("-" if self.show_folded else "+"),
+                                cell(f"{len(folded)} folded"), cell(""), *blanks,
+                                *([] if every_failed else [cell("restate labels")]),
+                                cell("o hides them" if self.show_folded else "o shows them")]))  # fmt: skip
+            for s in folded if self.show_folded else []:
+                diff = s.get("diff_rest")
+                figures = (
+                    [cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12),
+                     cell(pct(s.get("failure_mode_share"), 0))]
+                    if every_failed
+                    else [cell(pct(s["error_rate"])),
+                          cell("-" if diff is None else f"{100 * diff:+.1f}"),
+                          cell(f"restates {s.get('restates')}", 16)]
+                )  # fmt: skip
+                rows.append(({**s, "folded": True}, [cell("-"), cell(terms_text([s["name"]])[0], 15),
+                             cell(s["size"]), *figures,
+                             cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
         table.set_rows(rows)
         if 0 < row < len(rows):
             table.move_cursor(row=row)
@@ -302,7 +367,15 @@ class DiscoverScreen(CapsliceScreen):
     @on(DataTable.RowHighlighted, "#suggestions")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
         payload = self.query_one(ResultTable).payload_at(event.cursor_row)
-        if payload is not None:
+        if payload is not None and payload.get("fold"):
+            lines = (
+                f"{payload['n']} more groups hold (nearly) the same items as an existing label",
+                "(a task, an axis value or a named slice; Jaccard >= 0.7): nothing new there,",
+                "so they are folded. o shows/hides them; they are not saved (the CLI's",
+                "capslice discover --all --save saves them).",
+            )
+            self.query_one("#preview", Static).update(cell("\n".join(lines)))
+        elif payload is not None:
             self._preview(payload)
 
     def _preview(self, s: dict[str, Any]) -> None:
@@ -336,6 +409,12 @@ class DiscoverScreen(CapsliceScreen):
     # ---- acting on a suggestion ---------------------------------------------------------
     def _current(self) -> dict[str, Any] | None:
         payload = self.query_one(ResultTable).current_payload
+        if payload is not None and (payload.get("fold") or payload.get("folded")):
+            self.set_status(
+                "a folded group restates an existing label and is not saved;"
+                " capslice discover --all --save can save it"
+            )
+            return None
         if payload is None or "id" not in payload:
             self.set_status("run discovery (d) and highlight a suggestion first")
             return None
