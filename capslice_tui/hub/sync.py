@@ -10,8 +10,9 @@ How (the design):
   nothing; samples are compared one by one with the hub, so a push that was killed part-way
   sends only what is missing when it is re-run.
 - Bounded transactions: a run's row is written first with no content id (a push under way),
-  then its samples in batches of ``BATCH`` per transaction, then the content id; a pull never
-  takes a run whose content id is unset.
+  then its samples in batches of ``BATCH`` per transaction (``$CAPSLICE_HUB_BATCH``, default
+  2000), then the content id; a pull never takes a run whose content id is unset, and writes
+  what it takes here in batches of the same size.
 - Incremental pulls: every shared row carries the id of the transaction that wrote it
   (``tx``). A pull reads in one REPEATABLE READ snapshot the rows with ``tx >=`` the watermark
   and then stores the snapshot's ``xmin`` as the new watermark: every transaction older than
