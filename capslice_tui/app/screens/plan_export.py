@@ -125,7 +125,9 @@ class PlanExportScreen(ModalScreen[Path | None]):
     @on(OptionList.OptionSelected, "#export-formats")
     def format_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.query_one("#export-path", Input).focus()
+        box = self.query_one("#export-path", Input)
+        box.focus()
+        box.action_end()  # the file name (the end of the path) in view, the cursor after it
 
     @on(Input.Changed, "#export-path")
     def path_changed(self, event: Input.Changed) -> None:

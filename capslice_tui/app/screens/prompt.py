@@ -57,7 +57,9 @@ class PromptScreen(ModalScreen[str | None]):
             yield Static(self.note, id="prompt-note", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#prompt-input", Input).focus()
+        box = self.query_one("#prompt-input", Input)
+        box.focus()
+        box.action_end()  # the end of a long default (a file name) in view
 
     @on(Input.Submitted, "#prompt-input")
     def submitted(self, event: Input.Submitted) -> None:
