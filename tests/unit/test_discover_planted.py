@@ -153,42 +153,7 @@ def test_identical_texts_are_said_so_without_library_warnings(tmp_path: Path) ->
         assert "differ significantly" not in text or "significant groups:" in text
 
 
-BBH_COT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bbh" / "outputs"
-
-
-def test_real_bbh_cot_suggestions_mostly_new_and_truncated_found(tmp_path: Path) -> None:
-    log = BBH_COT / "code-davinci-002_cot.jsonl"
-    if not log.exists():
-        pytest.skip(f"real BBH log not found at {log} (see ../shared/data/PROVENANCE.md)")
-    from capslice_tui.workspace import Workspace
-
-    ws = Workspace(tmp_path / "bbh.db")
-    ws.ingest([log], run="cot", benchmark="bbh")
-    data = ws.discover("cot").to_dict()
-    rows = data["suggestions"]
-    assert data["structure"] == "clear" and rows
-    restating = [s for s in rows if s["novelty"]["restates"]]
-    assert 3 * len(restating) <= len(rows)  # at most a third restate a label
-    assert all(s["novelty"]["relation"].startswith("restates ") for s in restating)
-    assert all(
-        not s["novelty"]["relation"].startswith("restates")
-        for s in rows[: len(rows) - len(restating)]
-    )
-    # the folded groups say what they restate
-    assert all(f["restates"] for f in data["folded"])
-    # generations cut off before an answer, across tasks, remain one suggestion
-    truncated = [
-        s
-        for s in rows
-        if s["failure_modes"].get("truncated", 0) >= 0.9 * s["size"] and len(s["groups"]) >= 3
-    ]
-    assert truncated and truncated[0]["error_rate"] >= 0.9
-    assert not any(ch.isdigit() for s in rows for t in s["top_terms"] for ch in t)
-    for s in rows:
-        # doc ids repeat across BBH tasks: per task they name every member item once
-        assert sum(len(ids) for ids in s["doc_ids_by_task"].values()) == s["n_items"]
-        assert set(s["doc_ids_by_task"]) == set(s["groups"]) or len(s["groups"]) == 8
-        assert 1 <= len(s["representatives"]) <= 3
+# the real BBH CoT run: tests/e2e/test_discover_real.py
 
 
 def test_error_rich_group_listed_before_error_free_and_failing_set_dropped() -> None:
