@@ -51,8 +51,9 @@ def unknown_sequence(sequence: str) -> bool:
     """Whether ``sequence`` is a complete CSI sequence that names no key and no report.
 
     ``"\\x1b[1;5I"`` and ``"\\x1b[99~"`` -> True; ``"\\x1b[A"`` (up), ``"\\x1b[3~"``
-    (delete), ``"\\x1b[1;5A"`` (ctrl+up), ``"\\x1b[97u"`` (kitty ``a``), mouse reports and
-    incomplete sequences (``"\\x1b[1;5"``) -> False.
+    (delete), ``"\\x1b[1;5A"`` (ctrl+up), ``"\\x1b[97u"`` (kitty ``a``),
+    ``"\\x1b[27;2;65~"`` (xterm modifyOtherKeys ``A``), mouse reports and incomplete
+    sequences (``"\\x1b[1;5"``) -> False.
     """
     if sequence in _PREFIXES or not _CSI.fullmatch(sequence):
         return False
@@ -64,7 +65,10 @@ def unknown_sequence(sequence: str) -> bool:
     codes, end = match.groups()
     if end == "u":
         return False  # kitty: a key by its Unicode code point
-    code = codes.split(";")[0] or "1"
+    params = codes.split(";")
+    if len(params) >= 3 and params[2]:
+        return False  # xterm modifyOtherKeys, CSI 27;mods;code~ (shift+A arrives as 27;2;65~)
+    code = params[0] or "1"
     return f"{code}{end}" not in FUNCTIONAL_KEYS
 
 

@@ -39,6 +39,9 @@ def _keys(data: str) -> list[str]:
         ("\x1b[[A", ["f1"]),  # Linux console F1
         ("\x1bOP", ["f1"]),
         ("\x1b[97u", ["a"]),  # kitty keyboard protocol
+        ("\x1b[27;2;65~", ["A"]),  # xterm modifyOtherKeys: shift+a
+        ("\x1b[1;2P", ["shift+f1"]),
+        ("\x1b[5;5~", ["ctrl+pageup"]),
         ("\x1b[<0;5;5M", ["MouseDown"]),
         ("\x1b[200~pasted\x1b[201~", ["Paste"]),
         ("\x1b", ["escape"]),
