@@ -99,3 +99,72 @@ def test_slice_index_groups_rows_like_a_dict_of_tuples() -> None:
         want.setdefault(tuple(str(labels[g][i]) for g in groups), []).append(i)
     assert list(got) == sorted(want)
     assert {k: v.tolist() for k, v in got.items()} == want
+
+
+@pytest.fixture(scope="module")
+def small_big_store(tmp_path_factory: pytest.TempPathFactory):
+    """A generated store of one run of 400 samples with text (benchmarks/big_store.py)."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("big_store", root / "benchmarks" / "big_store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("queries") / "store.db"
+    module.build(path, 1, 400, text=True)
+    from capslice_tui.workspace import Workspace
+
+    return Workspace(path)
+
+
+@pytest.mark.parametrize(("sort", "descending"), [("id", False), ("score", True), ("doc", False)])
+def test_keyset_pages_walk_every_sample_once_in_order(small_big_store, sort, descending) -> None:
+    ws = small_big_store
+    forward, key = [], None
+    while True:
+        page = ws.samples_page("ckpt-000", sort=sort, descending=descending, after=key, limit=37)
+        if not page:
+            break
+        forward += page
+        key = (page[-1]["sort_key"], page[-1]["id"])
+    keys = [(r["sort_key"], r["id"]) for r in forward]
+    assert keys == sorted(keys, reverse=descending) and len(keys) == len(set(keys)) == 400
+    assert ws.samples_count("ckpt-000") == 400
+    # backwards from the last page gives the same rows
+    backward = ws.samples_page("ckpt-000", sort=sort, descending=descending, last=True, limit=37)
+    while len(backward) < 400:
+        first = backward[0]
+        backward = (
+            ws.samples_page("ckpt-000", sort=sort, descending=descending,
+                            before=(first["sort_key"], first["id"]), limit=37)
+            + backward
+        )  # fmt: skip
+    assert [r["id"] for r in backward] == [r["id"] for r in forward]
+    # a doc's key starts a page at its first sample
+    doc_key = ws.sample_doc_key("ckpt-000", "7", sort=sort, descending=descending)
+    page = ws.samples_page("ckpt-000", sort=sort, descending=descending, from_key=doc_key, limit=3)
+    assert page[0]["doc_id"] == "7"
+
+
+def test_search_finds_a_chinese_substring_by_index_and_by_like(small_big_store) -> None:
+    ws = small_big_store
+    store = ws.store
+    want = {
+        r[0]
+        for r in store.conn.execute(
+            "SELECT s.id FROM samples s JOIN texts t ON t.hash = s.prompt_hash"
+            " WHERE t.text LIKE '%苹果，他又%'"
+        )
+    }
+    assert 0 < len(want) < 400
+    assert ws.ensure_search_index("ckpt-000") is None
+    assert ws.search_note("苹果，他又") is None  # 5 characters: the trigram index
+    rows = ws.samples_page("ckpt-000", search="苹果，他又", limit=500)
+    assert {r["id"] for r in rows} == want
+    assert ws.samples_count("ckpt-000", search="苹果，他又") == len(want)
+    # 2 characters: LIKE, said in a note, same samples (the sentence is the only "苹果")
+    assert "LIKE" in (ws.search_note("苹果") or "")
+    assert {r["id"] for r in ws.samples_page("ckpt-000", search="苹果", limit=500)} == want
+    # a target: the generated targets are doc_id % 97
+    assert ws.samples_count("ckpt-000", search="zzzqqq") == 0
