@@ -536,11 +536,10 @@ def put_intervention(
                 [row[c] for c in cols],
             )
             iid = int(cur.lastrowid or 0)
-        have = {
-            (r[0], r[1], r[2], r[3])
+        have = {  # a change is one (version, action, field), whoever recorded it and when
+            (r[0], r[1], r[2])
             for r in conn.execute(
-                "SELECT version, action, field, at FROM intervention_history"
-                " WHERE intervention_id = ?",
+                "SELECT version, action, field FROM intervention_history WHERE intervention_id = ?",
                 (iid,),
             )
         }
@@ -551,7 +550,7 @@ def put_intervention(
                 (iid, h["version"], h["action"], h["field"], h["old_value"], h["new_value"],
                  h["who"], h["at"])
                 for h in history
-                if (h["version"], h["action"], h["field"], h["at"]) not in have
+                if (h["version"], h["action"], h["field"]) not in have
             ],
         )  # fmt: skip
     return iid

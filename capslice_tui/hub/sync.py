@@ -1034,7 +1034,8 @@ def _pull_interventions(
                 (key,),
             )
         ]  # fmt: skip
-        new_hist = [h for h in history if h["cid"] not in sent_hist]
+        ours = {_ihist_cid(key, h) for h in (here or {}).get("history", [])}
+        new_hist = [h for h in history if h["cid"] not in sent_hist and h["cid"] not in ours]
         fields_new = here is None or (here_cid != cid and base != cid)
         if not (fields_new or dec_new or new_hist):
             local.record_sync(store, hub, "intervention", [(key, cid)], "pull")

@@ -464,3 +464,27 @@ def test_named_slice_changed_on_both_sides_is_a_conflict(team: Team, tmp_path: P
     assert "1 slices" in cli(b, "push", "--ours").stdout
     assert "1 slices" in cli(a, "pull").stdout  # A had not changed it since: takes B's
     assert [s["note"] for s in js(a, "label", "slices")] == ["from B"]
+
+
+def test_intervention_changed_on_both_sides_is_a_conflict(team: Team, tmp_path: Path) -> None:
+    a = _store_a(tmp_path)
+    b = tmp_path / "b.db"
+    cli(a, "hub", "add", "team", team.url(team.lead))
+    cli(b, "hub", "add", "team", team.url(team.lead))
+    cli(a, "push")
+    cli(b, "pull")
+    assert js(b, "intervention", "list")[0]["status"] == "accepted"
+    cli(a, "intervention", "start", "1", "--user", "alice")
+    assert "1 interventions" in cli(a, "push").stdout
+    import time
+
+    time.sleep(1.1)  # the same change in the same second would be the same content
+    cli(b, "intervention", "start", "1", "--user", "bob")
+    out = cli(b, "pull").stdout
+    assert f"conflict: intervention 'more arithmetic': changed by {team.lead} at" in out, out
+    assert "kept yours" in out
+    assert "conflict: intervention 'more arithmetic'" in cli(b, "push").stdout
+    assert "1 interventions" in cli(b, "pull", "--theirs").stdout
+    shown = js(b, "intervention", "show", "1")
+    assert shown["status"] == "running" and shown["decided_by"] == team.lead
+    assert cli(b, "push").stdout.startswith("nothing to push"), "settled"
