@@ -22,6 +22,7 @@ from .db import StoreError, is_damage
 from .fs import WriteLease, filesystem_of
 from .reliability import process_alive, this_host
 from .schema import MIGRATIONS
+from .search import is_search_table
 
 ORPHAN_CHECKS = (
     ("samples without their run", "samples", "run_id NOT IN (SELECT id FROM runs)"),
@@ -254,6 +255,8 @@ def recover(
     report: dict[str, Any] = {"old": str(src_path), "new": str(dst_path), "tables": {},
                               "notes": []}  # fmt: skip
     for name in names:
+        if is_search_table(name):  # derived; each run is indexed again on its first search
+            continue
         dst_cols = [r[1] for r in dst.execute(f'PRAGMA table_info("{name}")')]
         if not dst_cols:
             report["notes"].append(f"table {name} is not part of the capslice schema; skipped")

@@ -29,6 +29,7 @@ SORTS: dict[str, str] = {
     "length": "s.response_chars",
 }
 """Sort names -> SQL expression (``doc`` sorts doc ids as numbers)."""
+NOT_NULL = frozenset({"id", "task", "k"})  # columns declared NOT NULL
 
 LIST_COLUMNS = (
     "s.id, s.task, s.filter, s.doc_id, s.sample_idx, s.item_id, s.score, s.lenient,"
@@ -93,6 +94,8 @@ def sort_expr(sort: str) -> str:
     """
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; sort by one of: {', '.join(SORTS)}")
+    if sort in NOT_NULL:  # bare column: SQLite can walk an index in its order
+        return SORTS[sort]
     return f"coalesce({SORTS[sort]}, {NULL_KEY!r})"
 
 

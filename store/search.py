@@ -35,6 +35,16 @@ FTS_TABLES = (
 )
 
 
+SEARCH_TABLES = ("search_index", "sample_fts", "prompt_fts", "target_fts")
+
+
+def is_search_table(name: str) -> bool:
+    """True for the search index's tables (and FTS5's shadow tables, ``sample_fts_data``...):
+    derived data a copy of the store leaves out (each run is indexed again on its first
+    search)."""
+    return any(name == t or name.startswith(t + "_") for t in SEARCH_TABLES)
+
+
 def trigram_available(conn: sqlite3.Connection) -> bool:
     """True when this SQLite has FTS5 with the trigram tokenizer (3.34+) and the tables exist."""
     return (
