@@ -1,7 +1,8 @@
 """Print capslice slice discovery beside a bare TF-IDF + MiniBatchKMeans on the same texts.
 
-Usage: ``python benchmarks/discover_speed.py [N] [--repeat R] [--k K] [--profile]``
-(default N = 100000, R = 1).
+Usage: ``python benchmarks/discover_speed.py [N] [--repeat R] [--k K] [--no-questions]
+[--profile]`` (default N = 100000, R = 1). ``--no-questions``: the run logs no prompts, so
+every contender sees the responses alone (capslice then adds character n-grams).
 
 Both contenders run in fresh child processes (interleaved: bare, capslice, bare, ...), each on
 the same generated run of N samples (the generation is seeded and not timed):
@@ -117,9 +118,11 @@ def generate(n: int, seed: int = 0) -> dict[str, object]:
     }
 
 
-def child(which: str, n: int, k: int) -> dict[str, object]:
+def child(which: str, n: int, k: int, no_questions: bool = False) -> dict[str, object]:
     """Run one contender on the generated run; return its time, peak RSS and result."""
     run = generate(n)
+    if no_questions:  # a log without prompts: the response is all there is
+        run["questions"] = [""] * n
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     cpu0, wall0 = time.process_time(), time.perf_counter()
     out: dict[str, object] = {}
@@ -137,7 +140,7 @@ def child(which: str, n: int, k: int) -> dict[str, object]:
         from capslice_tui.discover import find_slices
 
         res = find_slices(
-            run["questions"],
+            None if no_questions else run["questions"],
             run["responses"],
             run["correct"],
             failure_modes=run["modes"],
@@ -198,9 +201,14 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=10, help="k of the bare MiniBatchKMeans")
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--profile", action="store_true", help="cProfile one capslice run")
+    parser.add_argument(
+        "--no-questions",
+        action="store_true",
+        help="responses only (no prompts logged): capslice adds character n-grams then",
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.n, args.k)))
+        print(json.dumps(child(args.child, args.n, args.k, args.no_questions)))
         return
     if args.profile:
         profile(args.n)
@@ -208,8 +216,10 @@ def main() -> None:
     results: dict[str, list[dict[str, object]]] = {c: [] for c in CONTENDERS}
     for _ in range(args.repeat):
         for which in results:
+            extra = ["--no-questions"] if args.no_questions else []
             proc = subprocess.run(
-                [sys.executable, __file__, str(args.n), "--k", str(args.k), "--child", which],
+                [sys.executable, __file__, str(args.n), "--k", str(args.k), "--child", which]
+                + extra,
                 capture_output=True,
                 text=True,
                 check=True,

@@ -51,7 +51,6 @@ from .vocabulary import FORMAT_MODES
 if TYPE_CHECKING:  # scikit-learn and SciPy are imported inside the functions that use them
     import scipy.sparse as sp
     from sklearn.cluster import MiniBatchKMeans
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
 NO_CONTENT = -1
 """Cluster label of samples whose response is empty or ``[invalid]`` (fixed bucket)."""
@@ -296,7 +295,6 @@ class SliceDiscoverer:
         should_cancel: CancelFn | None,
     ) -> SliceDiscoverer:
         import scipy.sparse as sp
-        from sklearn.feature_extraction.text import TfidfVectorizer
 
         report = progress or (lambda stage, frac: None)
         cancelled = should_cancel or (lambda: False)
@@ -368,20 +366,16 @@ class SliceDiscoverer:
             if not has_questions:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    chars = self._vectorise(
+                    # short answers repeat ("(B)", "42"): each distinct one is cut once
+                    char_counts = self._counts(
                         [
                             normalise_numbers(_clip_chars(texts[i], self.char_max_chars))
                             for i in idx
                         ],
-                        TfidfVectorizer(
-                            analyzer="char_wb",
-                            ngram_range=self.char_ngram_range,
-                            sublinear_tf=True,
-                            max_features=self.max_features,
-                            dtype=np.float32,
-                        ),
-                        "c:",
+                        self.char_ngram_range,
+                        analyzer="char_wb",
                     )
+                    chars = self._tfidf(char_counts, np.arange(idx.size), "c:")
             checkpoint("vectorise", 0.35)
             if chars is not None:
                 chars[0].data *= second
@@ -469,12 +463,13 @@ class SliceDiscoverer:
             raise ValueError(f"k_range must satisfy 2 <= low <= high, got {self.k_range}")
 
     def _counts(
-        self, docs: list[str], ngram_range: tuple[int, int]
+        self, docs: list[str], ngram_range: tuple[int, int], analyzer: str = "word"
     ) -> tuple[sp.csr_matrix, np.ndarray] | None:
         """(len(docs), v) float32 token counts of the number-normalised ``docs``, and the tokens.
 
         Identical documents are tokenised once (questions repeat across the samples of an
-        item). Tokens are :data:`ONE_CHAR_TOKENS` after :func:`normalise_numbers`; at 1,000
+        item). With ``analyzer="char_wb"`` the tokens are character n-grams of ``docs`` as
+        given. Otherwise they are :data:`ONE_CHAR_TOKENS` after :func:`normalise_numbers`; at 1,000
         distinct documents or more a token must occur in two of them (a token seen once
         groups nothing), and at most ``max_features`` tokens are kept (most frequent first).
         None when no document has a token.
@@ -486,14 +481,22 @@ class SliceDiscoverer:
         inverse = np.fromiter(
             (first.setdefault(d, len(first)) for d in docs), dtype=np.int64, count=len(docs)
         )
-        vec = CountVectorizer(
-            preprocessor=normalise_numbers,
-            token_pattern=ONE_CHAR_TOKENS,
-            ngram_range=ngram_range,
-            min_df=2 if len(first) >= 1000 else 1,
-            max_features=self.max_features,
-            dtype=np.float32,
-        )
+        if analyzer == "word":
+            vec = CountVectorizer(
+                preprocessor=normalise_numbers,
+                token_pattern=ONE_CHAR_TOKENS,
+                ngram_range=ngram_range,
+                min_df=2 if len(first) >= 1000 else 1,
+                max_features=self.max_features,
+                dtype=np.float32,
+            )
+        else:  # character n-grams of texts the caller normalised
+            vec = CountVectorizer(
+                analyzer=analyzer,
+                ngram_range=ngram_range,
+                max_features=self.max_features,
+                dtype=np.float32,
+            )
         try:
             matrix = vec.fit_transform(list(first))
         except ValueError:  # "empty vocabulary": nothing tokenisable
@@ -525,19 +528,6 @@ class SliceDiscoverer:
         transformer = TfidfTransformer(sublinear_tf=True).fit(sub)
         matrix = sp.csr_matrix(transformer.transform(sub, copy=False), dtype=np.float32)
         return matrix, [prefix + t for t in counts[1][used]]
-
-    @staticmethod
-    def _vectorise(
-        docs: list[str], vectoriser: TfidfVectorizer, prefix: str
-    ) -> tuple[sp.csr_matrix, list[str]] | None:
-        """Fit one vectoriser; None when the documents have no tokens at all."""
-        import scipy.sparse as sp
-
-        try:
-            matrix = vectoriser.fit_transform(docs)
-        except ValueError:  # "empty vocabulary": nothing tokenisable
-            return None
-        return sp.csr_matrix(matrix), [prefix + t for t in vectoriser.get_feature_names_out()]
 
     def _reduce(self, blocks: list[sp.csr_matrix], n_docs: int) -> np.ndarray:
         import scipy.sparse as sp
