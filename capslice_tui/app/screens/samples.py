@@ -11,6 +11,7 @@ first search, with progress in the status line).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from textual import on, work
@@ -218,6 +219,7 @@ class SamplesScreen(HandLabelScreen):
         self.reading: str | None = None
         self.pending = 0  # rows still to move once the page being read arrives
         self.response_width: int | None = None
+        self._index_lock = threading.Lock()  # the search index is built by one worker
 
     @property
     def more(self) -> bool:
@@ -313,14 +315,16 @@ class SamplesScreen(HandLabelScreen):
                     self.set_status, f"indexing {self.run} for search: {done:,} of {total:,}"
                 )
 
-        note = self.ws.ensure_search_index(self.run, progress)
+        with self._index_lock:  # one build at a time (the count waits for it too)
+            note = self.ws.ensure_search_index(self.run, progress)
         return note or self.ws.search_note(self.search_text or "")
 
     @work(thread=True, exit_on_error=False, group="samples-count")
     def count_total(self, gen: int) -> None:
         """Count the query's samples (the status line's total) off the UI thread."""
         if self.search_text:
-            self.ws.ensure_search_index(self.run)
+            with self._index_lock:
+                self.ws.ensure_search_index(self.run)
         self.post_message(TotalCounted(gen, self.ws.samples_count(self.run, **self._filters())))
 
     def _read(self, kind: str) -> None:
