@@ -92,6 +92,11 @@ async def test_plan_export_then_intervention_new_accept_link(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PlanScreen)
+        written.write_text("old")
+        await pilot.press("x", "down", "enter", "enter", "enter")  # asked, then replaced
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen)
+        assert "cell id -> weight" in written.read_text()
 
         await pilot.press("n")
         await pilot.pause()

@@ -36,17 +36,17 @@ def default_path(baseline: str, fmt: str, directory: Path | None = None) -> Path
     return (directory or Path.cwd()) / f"plan-{safe}.{ext}"
 
 
-def write_export(plan: Any, fmt: str, path: Path) -> Path:
+def write_export(plan: Any, fmt: str, path: Path, replace: bool = False) -> Path:
     """Write ``plan`` in export format ``fmt`` (``capslice_tui.plan.EXPORTS``) to ``path``.
 
-    Returns the absolute path. Raises ``FileExistsError`` if ``path`` exists (the form asks
-    first), ``OSError`` when it cannot be written.
+    Returns the absolute path. Raises ``FileExistsError`` if ``path`` exists and ``replace``
+    is False (the form asks first), ``OSError`` when it cannot be written.
     """
     from ...plan import EXPORTS
 
     text = EXPORTS[fmt](plan)
     path = path.expanduser().resolve()
-    with path.open("x", encoding="utf-8") as out:
+    with path.open("w" if replace else "x", encoding="utf-8") as out:
         out.write(text)
     return path
 
@@ -147,14 +147,12 @@ class PlanExportScreen(ModalScreen[Path | None]):
             self.overwrite_ok = path
             self._status(f"{path} exists: Enter again replaces it, Esc cancels")
             return
-        if path.exists():
-            path.unlink()
         self._status(f"writing {self.fmt} to {path}…")
-        self.write(self.fmt, path)
+        self.write(self.fmt, path, self.overwrite_ok == path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan export")
-    def write(self, fmt: str, path: Path) -> None:
-        self.post_message(self.Written(write_export(self.plan, fmt, path)))
+    def write(self, fmt: str, path: Path, replace: bool) -> None:
+        self.post_message(self.Written(write_export(self.plan, fmt, path, replace)))
 
     def on_plan_export_screen_written(self, message: Written) -> None:
         self.dismiss(message.path)
