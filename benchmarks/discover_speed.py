@@ -251,9 +251,11 @@ def main() -> None:
     )
     last = results["capslice"][-1]
     print(f"capslice: {last['k_reason']}; structure: {last['structure']}")
+    recovered = "recovered" if float(last["planted_jaccard"]) >= 0.7 else "NOT recovered"
+    if args.no_questions:
+        recovered = "not expected: its theme is in the questions, not given"
     print(
-        f"planted slice in the top 3: Jaccard {last['planted_jaccard']}"
-        f" ({'recovered' if float(last['planted_jaccard']) >= 0.7 else 'NOT recovered'});"
+        f"planted slice in the top 3: Jaccard {last['planted_jaccard']} ({recovered});"
         f" truncated group found: {last['truncated_found']}"
     )
     for line in last["top"]:

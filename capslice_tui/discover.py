@@ -375,7 +375,8 @@ class SliceDiscoverer:
                         self.char_ngram_range,
                         analyzer="char_wb",
                     )
-                    chars = self._tfidf(char_counts, np.arange(idx.size), "c:")
+                    chars = self._tfidf(char_counts, np.arange(idx.size), "c:", keep_counts=False)
+                    del char_counts  # only their TF-IDF is used
             checkpoint("vectorise", 0.35)
             if chars is not None:
                 chars[0].data *= second
@@ -393,11 +394,13 @@ class SliceDiscoverer:
             blocks.append(chars[0])
         checkpoint("reduce", 0.4)
 
-        reduced = self._reduce(blocks, idx.size)
-        blocks.clear()
+        if len(blocks) > 1:  # one matrix for the SVD; the blocks are let go before it runs
+            blocks = [sp.hstack(blocks, format="csr")]
         chars = None
         if not self.keep_tfidf:
             self.tfidf_ = None
+        reduced = self._reduce(blocks, idx.size)
+        blocks.clear()
         parts = [reduced]
         if embeddings is not None:
             emb = np.nan_to_num(embeddings[idx], nan=0.0)
@@ -508,9 +511,16 @@ class SliceDiscoverer:
 
     @staticmethod
     def _tfidf(
-        counts: tuple[sp.csr_matrix, np.ndarray] | None, rows: np.ndarray, prefix: str
+        counts: tuple[sp.csr_matrix, np.ndarray] | None,
+        rows: np.ndarray,
+        prefix: str,
+        keep_counts: bool = True,
     ) -> tuple[sp.csr_matrix, list[str]] | None:
-        """Sublinear TF-IDF (l2-normalised rows) of ``counts`` restricted to ``rows``."""
+        """Sublinear TF-IDF (l2-normalised rows) of ``counts`` restricted to ``rows``.
+
+        ``keep_counts=False`` lets the TF-IDF overwrite the counts (no copy) when every row
+        and every column is kept.
+        """
         import scipy.sparse as sp
         from sklearn.feature_extraction.text import TfidfTransformer
 
@@ -523,7 +533,7 @@ class SliceDiscoverer:
             return None
         if used.size < sub.shape[1]:
             sub = sub[:, used]
-        elif every_row:
+        elif every_row and keep_counts:
             sub = sub.copy()  # the counts stay counts (find_slices reads them)
         transformer = TfidfTransformer(sublinear_tf=True).fit(sub)
         matrix = sp.csr_matrix(transformer.transform(sub, copy=False), dtype=np.float32)
