@@ -143,8 +143,10 @@ class SliceDiscoverer:
         n_components: TruncatedSVD dimensions (clamped to the feature count).
         max_features: vocabulary cap per vectoriser.
         char_ngram_range: character n-gram sizes for responses (``char_wb``).
-        char_max_chars: responses longer than this feed only their head and tail to the
-            character n-grams (the word n-grams see everything).
+        char_max_chars: responses longer than this feed only their head and tail (80
+            characters each by default: where a generation starts and where its answer is)
+            to the character n-grams; the word tokens see everything (counting n-grams is
+            the slowest step of a run without questions).
         silhouette_sample: subsample size used to choose k (and to score silhouette).
         svd_sample: TruncatedSVD is fitted on at most this many rows; all rows are projected.
         hdbscan_max_samples: HDBSCAN fits at most this many points; the others join the
@@ -189,7 +191,7 @@ class SliceDiscoverer:
         n_components: int = 50,
         max_features: int = 20000,
         char_ngram_range: tuple[int, int] = (2, 4),
-        char_max_chars: int = 400,
+        char_max_chars: int = 160,
         silhouette_sample: int = 3000,
         svd_sample: int = 20000,
         hdbscan_max_samples: int = 10000,
