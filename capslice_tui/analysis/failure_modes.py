@@ -122,6 +122,8 @@ _ANSWER_LINE_END = re.compile(
     re.M,
 )
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]{2,}|\$\$")
+# an answer statement whose value opens a bracket and stops: ``So the answer is (`` at a cap
+_ANSWER_OPEN_END = re.compile(r"(?i:\banswer\b[^\n]{0,12}?(?:is|:))\s*[(\[][^()\[\]\n]{0,3}$")
 _OPERATOR_END = re.compile(r"(?:[+\-/=^{\\]|(?<=[\s\d])[*_]|\\[a-zA-Z]+)$")
 _SENTENCE_END = frozenset(".!?。！？…")
 _CLOSERS = ")]}\"'`$*»”’>|"
@@ -494,7 +496,9 @@ def ends_cut(response: str | None) -> str | None:
     text does not end in ``.``, ``!`` or ``?`` (closing brackets, quotes and ``$`` after it
     allowed), and its last line is not a final-answer line (``#### 37``, ``A: 18``,
     ``... answer is X``, a closed ``\\boxed{...}``). A word list cut at the cap
-    (``... < "ow" < ["pir"``) is cut; ``So the answer is (B)`` is not.
+    (``... < "ow" < ["pir"``) is cut; ``So the answer is (B)`` is not. ``mid-answer``: the
+    text stops right after an answer statement that opens a bracket (``So the answer is (``),
+    so the answer itself was cut.
     """
     if not response or not response.strip():
         return None
@@ -517,6 +521,8 @@ def ends_cut(response: str | None) -> str | None:
         return "ends mid-expression (an open $)"
     if _OPERATOR_END.search(text):
         return f"ends mid-expression (on {text[-12:].split()[-1]!r})"
+    if _ANSWER_OPEN_END.search(text):
+        return f"ends mid-answer (...{text[-24:].split(chr(10))[-1]!r}: an open bracket)"
     core = text.rstrip(_CLOSERS)
     if core and core[-1] in _SENTENCE_END:
         return None
