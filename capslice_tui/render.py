@@ -190,11 +190,15 @@ def emit_table(
         table.add_row(*[Text(middle_cut(visible(c), caps[i])) for i, c in enumerate(r)])
     # figures alone wider than the terminal: cut at the right edge, never drop a column
     # from the middle (Rich would, silently)
-    needed = (
-        sum(c or w for c, w in zip(caps[:-1], widths[:-1], strict=True))
-        + min(widths[-1], 2 * SQUEEZED_WIDTH)  # the last column folds
-        + 2 * (len(headers) - 1)
+    others = sum(c or w for c, w in zip(caps[:-1], widths[:-1], strict=True)) + 2 * (
+        len(headers) - 1
     )
+    needed = others + min(widths[-1], 2 * SQUEEZED_WIDTH)  # the last column folds
+    room = console.width - others
+    if needed > console.width and room >= min(widths[-1], MIN_SQUEEZED_WIDTH):
+        # the last column folds into what is left rather than being cut at the edge
+        table.columns[-1].max_width = room
+        needed = console.width
     if needed > console.width:
         if title is not None:
             console.print(Text(title))

@@ -94,3 +94,26 @@ def test_score_counts_never_puts_a_percentage_beside_a_ratio_it_does_not_equal()
     assert multi == "43.1% (mean of 158 items; samples 1093/5888 = 18.6%)"
     assert sample_tally(286 / 480, 286, 480) == "286/480"
     assert sample_tally(0.431, 1093, 5888) == "1093/5888 samples = 18.6%"
+
+
+def test_a_last_column_that_would_cross_the_edge_folds_with_its_figures_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`capslice runs` at 80 columns once the origin column shows: the benchmarks cell folds
+    into the width left; `1093/5888` is never cut to `1093/588` at the right edge."""
+    out = io.StringIO()
+    monkeypatch.setattr(
+        render,
+        "plain_console",
+        lambda: Console(file=out, width=80, highlight=False, markup=False, color_system=None),
+    )
+    headers = ["run", "model", "step", "samples", "status", "origin", "benchmarks (micro)"]
+    rows = [
+        ["math-base", "demo-org/demo-1b-step100000", "100000", "5888", "complete",
+         "pushed to team", "math 43.1% (mean of 158 items; samples 1093/5888 = 18.6%)"],
+    ]  # fmt: skip
+    emit_table(headers, rows, fmt="table")
+    text = out.getvalue()
+    assert "1093/5888" in text and "18.6%" in text, text
+    assert "cut at the terminal" not in text, text
+    assert max(len(line) for line in text.splitlines()) <= 80, text
