@@ -86,5 +86,5 @@ async def test_runs_without_enough_steps_are_refused_in_words(store_path: Path) 
         await settle(app, pilot)
         await pilot.press("space", "enter")  # one run marked
         await settle(app, pilot)
-        assert "mark two or more runs" in static_text(app, "#status")
+        assert "mark 2+ runs with space" in static_text(app, "#status")
         assert app.screen.trend is None

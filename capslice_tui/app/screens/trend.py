@@ -193,10 +193,7 @@ class TrendScreen(CapsliceScreen):
                 return
             picked = self._picked()
             if len(picked) < 2:
-                self.set_status(
-                    "mark two or more runs with a step (space), or highlight a run whose "
-                    "model has several steps on the same benchmarks"
-                )
+                self.set_status("no other step of this model: mark 2+ runs with space")
                 return
             self.show_trend(picked)
 
@@ -239,7 +236,11 @@ class TrendScreen(CapsliceScreen):
             )
         table.set_rows(out)
         table.focus()
-        names = " < ".join(f"{r.name}@{r.step}" for r in trend.runs)
+        names = "".join(
+            ("" if i == 0 else " = " if r.step == trend.runs[i - 1].step else " < ")
+            + f"{r.name}@{r.step}"
+            for i, r in enumerate(trend.runs)
+        )
         self._title(short(f"Trend by {', '.join(trend.by)}: {names}", 78))
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
