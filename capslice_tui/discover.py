@@ -258,7 +258,9 @@ class SliceDiscoverer:
         char_hash_above: from this many non-empty responses on (a run without questions),
             the character n-grams are hashed (:func:`_hashed_char_counts`, 2**18 columns) over
             ``char_hash_max_chars`` characters (head and tail) and word bigrams are left out:
-            counting them in Python took 43 s of CPU and 986 MB on 100k samples.
+            counting them in Python took 43 s of CPU and 986 MB on 100k samples. Above
+            ``svd_sample`` rows their vocabulary and IDF come from the SVD subsample and the
+            rows are produced and projected in chunks (:class:`_HashedCharTfidf`).
         char_hash_max_chars: the head-and-tail window of those hashed character n-grams.
         silhouette_sample: subsample size used to choose k (and to score silhouette).
         svd_sample: TruncatedSVD is fitted on at most this many rows; all rows are projected.
