@@ -135,7 +135,9 @@ def trend_rows(trend: Trend) -> list[list[Any]]:
             elif previous.metric != p.metric:
                 change = "metric differs"
             else:
-                change = f"{100 * (p.score - previous.score):+.1f}pt"
+                # rounded first so one change prints one way: 25/48 - 40/48 is -0.3125 plus
+                # float noise, which would print -31.3 beside compare's -31.2 for -15/48
+                change = f"{100 * round(p.score - previous.score, 12):+.1f}pt"
             rows.append(
                 [*key, run.step, run.name, p.n_items, pct(p.score), interval(p.lo, p.hi),
                  tally, change]

@@ -97,3 +97,23 @@ def test_cli_table_json_md(store: Path) -> None:
 
     bad = runner.invoke(main, ["--store", str(store), "trend", "--runs", "base,nostep"])
     assert bad.exit_code == 1 and "ingest --step" in bad.output and "Traceback" not in bad.output
+
+
+def test_one_change_prints_one_way() -> None:
+    """-15/48 is -31.25 points whether it is 31/48 -> 16/48 (float noise: -31.250000000000004)
+    or 32/48 -> 17/48; both print -31.2pt, as compare does (its difference is (c - b) / n)."""
+    from types import SimpleNamespace as NS
+
+    from capslice_tui.workspace.trend import trend_rows
+
+    def point(k: int) -> NS:
+        return NS(score=k / 48, lo=0.0, hi=1.0, n_items=48, metric="acc", correct=k,
+                  n_samples=48, average="micro", n_tasks=1)  # fmt: skip
+
+    runs = [NS(step=1, name="a"), NS(step=2, name="b")]
+    series = [NS(key={"task": t}, points=[point(x), point(y)]) for t, x, y in
+              (("object_counting", 31, 16), ("sports", 32, 17))]  # fmt: skip
+    overall = NS(key={}, points=[point(31), point(16)])
+    trend = NS(series=series, overall=overall, runs=runs, by=["task"], average="micro")
+    changes = [row[-1] for row in trend_rows(trend) if row[-1] != "-"]
+    assert changes == ["-31.2pt", "-31.2pt", "-31.2pt"]
