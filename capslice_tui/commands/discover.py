@@ -17,6 +17,7 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
     """Headers and rows of a discovery result for a text or Markdown table.
 
     ``vs rest``: the group's error rate minus that of the other samples searched, in points;
+    ``in task``: the same within the group's tasks (Mantel-Haenszel), which ranks the groups;
     ``q``: the larger of its two Benjamini-Hochberg adjusted p-values (against the rest, and
     within its tasks), the one that decides whether it is significant; ``labels``: how it relates to existing
     labels (``restates task=x``, ``within task=x``, ``across 3 tasks``).
@@ -28,6 +29,7 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
         "error",
         "95% CI",
         "vs rest",
+        "in task",
         "q",
         "labels",
         "terms",
@@ -36,6 +38,7 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
     for s in result["suggestions"]:
         err = s["error_rate"]
         diff = s.get("diff_rest")
+        within = s.get("diff_within")
         qs = [x for x in (s.get("q_value"), s.get("q_within")) if x is not None]
         q = max(qs) if qs else None
         rows.append(
@@ -46,6 +49,7 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
                 "-" if err is None else f"{pct(err)} ({count(s['n_errors'], s['size'])})",
                 interval(s["ci_low"], s["ci_high"]),
                 "-" if diff is None else f"{100 * diff:+.1f}",
+                "-" if within is None else f"{100 * within:+.1f}",
                 "-"
                 if q is None
                 else (f"{q:.1g}" if q < 0.001 else f"{q:.3f}")
