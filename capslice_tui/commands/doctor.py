@@ -4,6 +4,7 @@ one safely while others write."""
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,16 @@ def _print_doctor(r: dict[str, Any]) -> None:
     click.echo(f"interrupted:  {len(r['interrupted'])} ingest(s)")
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
     click.echo(f"orphaned:     {orphans} row(s)")
-    rows = ", ".join(f"{k} {v}" for k, v in r["tables"].items() if not k.startswith("_"))
-    click.echo(f"rows:         {rows}")
+    # the search index tables (*_fts*) are SQLite FTS5 bookkeeping, not data
+    tables = [
+        f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+        for k, v in r["tables"].items()
+        if not k.startswith("_") and "_fts" not in k
+    ]
+    click.echo("rows:")
+    click.echo(
+        textwrap.fill(", ".join(tables), width=78, initial_indent="  ", subsequent_indent="  ")
+    )
     if r["fs_warning"]:
         click.echo(f"warning: {r['fs_warning']}")
     for finding in r["findings"]:
