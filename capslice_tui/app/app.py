@@ -161,6 +161,23 @@ class CapsliceApp(App):
         for problem in self.keymap_problems:
             self.notify(problem, title="keymap", severity="warning", timeout=15, markup=False)
 
+    def on_descendant_focus(self, event: Any) -> None:
+        """A focused button shows ``> label <`` (as a table's cursor row shows ``>``), so the
+        button Enter presses is visible without colour or reverse video."""
+        from textual.widgets import Button
+
+        button = event.widget
+        if isinstance(button, Button) and not str(button.label).startswith("> "):
+            button.label = f"> {button.label} <"
+
+    def on_descendant_blur(self, event: Any) -> None:
+        from textual.widgets import Button
+
+        button = event.widget
+        text = str(button.label) if isinstance(button, Button) else ""
+        if text.startswith("> ") and text.endswith(" <"):
+            button.label = text[2:-2]
+
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters (``NO_COLOR`` monochrome...), plus the ASCII marker filter in
         console mode."""

@@ -421,3 +421,23 @@ async def test_new_screens_draw_only_console_glyphs(fresh_store: Path) -> None:
         await pilot.press("down", "enter")
         await pilot.pause()
         assert isinstance(app.focused, Input)  # format chosen: the file field, then Enter
+
+
+async def test_the_focused_button_is_marked_in_text(fresh_store: Path) -> None:
+    """Without colour a focused button looks like the others: it reads `> No <` instead."""
+    from textual.widgets import Button
+
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        labels = lambda: [str(b.label) for b in app.screen.query(Button)]  # noqa: E731
+        assert labels() == ["> No <", "Yes (y)"]
+        await pilot.press("tab")
+        await pilot.pause()
+        assert labels() == ["No", "> Yes (y) <"]
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert [r["name"] for r in Workspace(fresh_store).runs()] == ["base", "cand", "mathrun"]
