@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .samples import AXES, UNLABELLED
+from .samples import slice_conditions
 from .search import search_clause
 
 NULL_KEY = -9.0e18  # NULL sort values compare below every number and every text
@@ -58,27 +58,10 @@ def _filters(
         params.append(filter_name)
     else:
         sql += " AND s.filter = rt.primary_filter"
-    axes = False
-    for axis, value in (where or {}).items():
-        if axis not in AXES:
-            raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
-        axes = True
-        if value == UNLABELLED:
-            sql += f" AND a.{axis} IS NULL"
-        else:
-            sql += f" AND a.{axis} = ?"
-            params.append(value)
-    if task is not None:
-        sql += " AND s.task = ?"
-        params.append(task)
-    if benchmark is not None:
-        sql += " AND rt.benchmark = ?"
-        params.append(benchmark)
-    if failure_mode is not None:
-        sql += " AND s.failure_mode = ?"
-        params.append(failure_mode)
-    if correct is not None:
-        sql += " AND s.score " + ("> 0" if correct else "= 0")
+    more, extra = slice_conditions(where, task, benchmark, failure_mode, correct)
+    sql += more
+    params += extra
+    axes = bool(where)
     if search:
         clause, extra = search_clause(store.conn, search)
         sql += " AND " + clause

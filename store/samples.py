@@ -52,6 +52,44 @@ _INSERT_SAMPLE = (
 )
 
 
+def slice_conditions(
+    where: dict[str, str] | None,
+    task: str | None,
+    benchmark: str | None,
+    failure_mode: str | None,
+    correct: bool | None,
+) -> tuple[str, list[Any]]:
+    """``(" AND ..." SQL, params)`` selecting samples ``s`` of a slice: axis values on the
+    item's labels ``a`` (``UNLABELLED`` = no value), task, benchmark (``rt``), failure mode and
+    right/wrong. Shared by the id-range listing and the keyset pages (``store.queries``).
+
+    Raises:
+        ValueError: an axis that is not one of :data:`AXES`.
+    """
+    sql = ""
+    params: list[Any] = []
+    for axis, value in (where or {}).items():
+        if axis not in AXES:
+            raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
+        if value == UNLABELLED:
+            sql += f" AND a.{axis} IS NULL"
+        else:
+            sql += f" AND a.{axis} = ?"
+            params.append(value)
+    if task is not None:
+        sql += " AND s.task = ?"
+        params.append(task)
+    if benchmark is not None:
+        sql += " AND rt.benchmark = ?"
+        params.append(benchmark)
+    if failure_mode is not None:
+        sql += " AND s.failure_mode = ?"
+        params.append(failure_mode)
+    if correct is not None:
+        sql += " AND s.score " + ("> 0" if correct else "= 0")
+    return sql, params
+
+
 class SamplesMixin(StoreBase):
     """Runs, run tasks, items, samples and the per-item aggregates slices read."""
 
@@ -727,25 +765,9 @@ class SamplesMixin(StoreBase):
             params.append(filter_name)
         elif not all_filters:
             sql += " AND s.filter = rt.primary_filter"
-        for axis, value in (where or {}).items():
-            if axis not in AXES:
-                raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
-            if value == UNLABELLED:
-                sql += f" AND a.{axis} IS NULL"
-            else:
-                sql += f" AND a.{axis} = ?"
-                params.append(value)
-        if task is not None:
-            sql += " AND s.task = ?"
-            params.append(task)
-        if benchmark is not None:
-            sql += " AND rt.benchmark = ?"
-            params.append(benchmark)
-        if failure_mode is not None:
-            sql += " AND s.failure_mode = ?"
-            params.append(failure_mode)
-        if correct is not None:
-            sql += " AND s.score " + ("> 0" if correct else "= 0")
+        more, extra = slice_conditions(where, task, benchmark, failure_mode, correct)
+        sql += more
+        params += extra
         sql += " ORDER BY s.id LIMIT ?"
         params.append(limit)
         return self.conn.execute(sql, params).fetchall()
