@@ -12,7 +12,7 @@ the same generated run of N samples (the generation is seeded and not timed):
   k = K (default 10) straight on the sparse matrix -- what an engineer would write in a
   notebook; ``bare-1t`` is the same limited to one thread (capslice runs k-means on one
   thread: OpenMP spin-waiting on a busy machine costs CPU time);
-- ``capslice``: :func:`capslice_tui.discover.find_slices` as ``capslice discover`` calls it
+- ``capslice``: :func:`capslice_tui.analysis.discovery.find_slices` as ``capslice discover`` calls it
   (all samples, task groups, one label axis, auto k), everything included: vectorising,
   choosing k, clustering, the candidate groups and their tests, novelty and descriptions.
 
@@ -138,7 +138,7 @@ def child(which: str, n: int, k: int, no_questions: bool = False) -> dict[str, o
             labels = MiniBatchKMeans(n_clusters=k, random_state=0, n_init=3).fit_predict(matrix)
         out["k"] = int(len(set(labels.tolist())))
     else:
-        from capslice_tui.discover import find_slices
+        from capslice_tui.analysis.discovery import find_slices
 
         res = find_slices(
             None if no_questions else run["questions"],
@@ -176,7 +176,7 @@ def profile(n: int) -> None:
     import cProfile
     import pstats
 
-    from capslice_tui.discover import find_slices
+    from capslice_tui.analysis.discovery import find_slices
 
     run = generate(n)
     prof = cProfile.Profile()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capslice_tui.discover import find_slices
+from capslice_tui.analysis.discovery import find_slices
 
 THEMES = {
     # one shared word

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "unit"))
 
 from test_extraction_corpus import ADVERSARIAL  # noqa: E402
 
-from capslice_tui.scoring import extract_lenient  # noqa: E402
+from capslice_tui.ingest.scoring import extract_lenient  # noqa: E402
 
 CONSTRAINTS = ("option_letter", "final_number", "boxed_expression", "yes_no", "free_text")
 BUDGET_S = 0.05

@@ -41,7 +41,7 @@ def main() -> None:
     from test_taxonomy import representative_items
 
     from capslice_tui.analysis.decompose import significant_slices, sliceline
-    from capslice_tui.taxonomy import load_taxonomy
+    from capslice_tui.taxonomy.evaluation import load_taxonomy
 
     shipped = load_taxonomy()
     base = representative_items()

@@ -66,7 +66,7 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         import sqlite3
 
         from .store import StoreError
-        from .taxonomy import TaxonomyError
+        from .taxonomy.evaluation import TaxonomyError
         from .workspace import IngestError
         from .workspace.reliability import friendly_db_error
 

@@ -123,7 +123,7 @@ def plan_cmd(
     --force. Slices whose failures are mostly extraction/truncation, or that are not
     significant, never boost data: they are listed with the reason.
     """
-    from ..plan import EXPORTS, diagnosis_words
+    from ..planning.mixture import EXPORTS, diagnosis_words
 
     plan = obj.ws.plan(
         baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
@@ -246,7 +246,7 @@ def _cut(value: Any, width: int = 40) -> str:
 
 
 def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
-    from ..plan import did_text
+    from ..planning.mixture import did_text
 
     rows = []
     for r in outcome["rows"]:

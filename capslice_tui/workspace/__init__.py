@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .core import CoreMixin, SliceRow, SliceTable, parse_by
 from .diagnose import Comparison, DiagnoseRunsMixin, Diagnosis, DiagnosisVerdict
-from .discover import DiscoverMixin, DiscoveryResult
+from .discover import DiscoverMixin, DiscoveryCancelled, DiscoveryResult
 from .filters import FiltersMixin, FilterUse
 from .hub import HubMixin
 from .ingest import IngestError, IngestReport
@@ -37,6 +37,7 @@ __all__ = [
     "Comparison",
     "Diagnosis",
     "DiagnosisVerdict",
+    "DiscoveryCancelled",
     "DiscoveryResult",
     "FilterUse",
     "IngestError",

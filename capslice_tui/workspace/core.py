@@ -13,7 +13,7 @@ import numpy as np
 from ..analysis.metrics import slice_score
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
-from ..taxonomy import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
+from ..taxonomy.evaluation import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
 from ..vocabulary import AVERAGES
 from .ingest import IngestReport, ingest
 from .interrupt import delete_command, progress_text, stop_signals

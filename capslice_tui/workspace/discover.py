@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from ..discover import CancelFn, Suggestion, find_slices
+from ..analysis.discovery import CancelFn, Suggestion, find_slices
+from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
 
 
@@ -109,7 +110,7 @@ class DiscoverMixin:
     ) -> DiscoveryResult:
         """Suggest slices: coherent groups of a run's samples whose error rate differs.
 
-        Error-aware discovery over all samples (:func:`capslice_tui.discover.find_slices`):
+        Error-aware discovery over all samples (:func:`capslice_tui.analysis.discovery.find_slices`):
         clusters of the question text, groups sharing a question word and generation failure
         modes are tested against the rest (Fisher exact, Benjamini-Hochberg), ranked by
         difference x size, compared with the existing labels (task, axes, named slices) and

@@ -26,9 +26,9 @@ from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
-from ..scoring import infer_output_constraint_from_target
+from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import Store, StoreDamaged
-from ..taxonomy import Taxonomy
+from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_HARNESS, SampleScore, score_sample
 

@@ -1,10 +1,10 @@
-"""Plans and interventions: the facade over :mod:`capslice_tui.plan` and the intervention log.
+"""Plans and interventions: the facade over :mod:`capslice_tui.planning.mixture` and the intervention log.
 
 Front ends call these methods only. Planning reads the diagnosis (``self.diagnose``), the data
 taxonomy, the mapping rules and a catalog; the intervention log lives in the store
 (``store/interventions.py``); outcomes pair the baseline and result runs item by item with
 :func:`capslice_tui.workspace.diagnose.align_runs` and judge them with
-:func:`capslice_tui.plan.evaluate_outcome`.
+:func:`capslice_tui.planning.mixture.evaluate_outcome`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..datataxonomy import (
-    Catalog,
-    DataTaxonomy,
-    MappingRules,
-    load_catalog,
-    load_data_taxonomy,
-    load_mapping,
-)
-from ..plan import (
+from ..planning.mixture import (
     DEFAULT_MAX_EPOCHS,
     DEFAULT_MAX_MULTIPLIER,
     DEFAULT_MIN_WRONG_ANSWER_SHARE,
@@ -35,6 +27,14 @@ from ..plan import (
     regression_warning,
 )
 from ..store import AXES, StoreError, current_user
+from ..taxonomy.data import (
+    Catalog,
+    DataTaxonomy,
+    MappingRules,
+    load_catalog,
+    load_data_taxonomy,
+    load_mapping,
+)
 
 SLICE_KEYS = ("task", "benchmark", *AXES)
 
@@ -107,7 +107,7 @@ class PlanMixin:
                 candidate`` drives the plan (else the weakness diagnosis of ``baseline``).
             reference: reference run for weakness mode (see ``diagnose``).
             max_multiplier, max_epochs, strength, min_wrong_answer_share, q: see
-                :func:`capslice_tui.plan.build_plan`.
+                :func:`capslice_tui.planning.mixture.build_plan`.
             force: boost data although the diagnosis is not ``data``; the plan records it
                 (``Plan.forced``, its summary and warnings). The per-slice checks still apply.
 
@@ -159,7 +159,7 @@ class PlanMixin:
         run that fails (``failure_modes`` of the diagnosis), or None when not given.
 
         Returns:
-            (slices in the form :func:`capslice_tui.plan.build_plan` takes, with ``scope:
+            (slices in the form :func:`capslice_tui.planning.mixture.build_plan` takes, with ``scope:
             domain``; notes, one plain sentence each).
 
         Raises:

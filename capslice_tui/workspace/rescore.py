@@ -1,7 +1,7 @@
 """Scoring samples: the one per-sample scoring path, and re-scoring a stored run.
 
 :func:`score_sample` is what ingest calls for every record and what :func:`rescore_run` calls
-for every stored response, so a run re-scored after a change to ``capslice_tui.scoring`` or
+for every stored response, so a run re-scored after a change to ``capslice_tui.ingest.scoring`` or
 to the taxonomy holds exactly what a fresh ingest would store. The harness's official score
 (``official``) is an input, never an output: re-scoring never changes it.
 """
@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.failure_modes import classify, ends_cut, scoring_text, window
-from ..scoring import answers_match, extract_lenient, infer_output_constraint_from_target, score
+from ..ingest.scoring import (
+    answers_match,
+    extract_lenient,
+    infer_output_constraint_from_target,
+    score,
+)
 from ..store import Store
 from ..store.rescore import RESCORED_COLUMNS
 

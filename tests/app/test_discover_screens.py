@@ -13,13 +13,13 @@ from pilot_helpers import SIZE, settle, static_text
 from pilot_helpers import table_rows as rows
 from textual.widgets import Static
 
+from capslice_tui.analysis.discovery import DiscoveryCancelled
 from capslice_tui.app.app import NAVIGATION, make_app
 from capslice_tui.app.format import pct
 from capslice_tui.app.screens.discover import DiscoverScreen, default_name
 from capslice_tui.app.screens.label_edit import LabelEditScreen
 from capslice_tui.app.screens.label_history import LabelHistoryScreen
 from capslice_tui.app.widgets.result_table import ResultTable
-from capslice_tui.discover import DiscoveryCancelled
 
 
 @pytest.fixture()

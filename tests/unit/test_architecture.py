@@ -17,8 +17,8 @@ CORE_MODULES = [
     "capslice_tui.analysis.compare",
     "capslice_tui.analysis.failure_modes",
     "capslice_tui.ingest",
-    "capslice_tui.scoring",
-    "capslice_tui.taxonomy",
+    "capslice_tui.ingest.scoring",
+    "capslice_tui.taxonomy.evaluation",
     "capslice_tui.workspace",
 ]
 

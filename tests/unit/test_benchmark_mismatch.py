@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui.taxonomy import load_taxonomy
+from capslice_tui.taxonomy.evaluation import load_taxonomy
 from capslice_tui.workspace import Workspace
 
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "stat-01-many-slices"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui.datataxonomy import (
+from capslice_tui.taxonomy.data import (
     load_catalog,
     load_data_taxonomy,
     load_mapping,
@@ -14,7 +14,7 @@ from capslice_tui.datataxonomy import (
     parse_catalog_csv,
     parse_mapping,
 )
-from capslice_tui.taxonomy import TaxonomyError, load_taxonomy
+from capslice_tui.taxonomy.evaluation import TaxonomyError, load_taxonomy
 
 TAX = load_data_taxonomy()
 EVAL_AXES = load_taxonomy().axes

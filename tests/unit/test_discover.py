@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capslice_tui.discover import (
+from capslice_tui.analysis.discovery import (
     NO_CONTENT,
     TOO_LITTLE_TEXT,
     DiscoveryCancelled,
@@ -232,7 +232,7 @@ def test_bbh_cot_failures_give_coherent_deterministic_suggestions():
 
 
 # ---------------------------------------------------------------- error-aware search
-from capslice_tui.discover import (  # noqa: E402
+from capslice_tui.analysis.discovery import (  # noqa: E402
     class_tfidf_terms,
     find_slices,
     within_strata,

@@ -7,7 +7,7 @@ from collections import Counter
 
 import numpy as np
 
-from capslice_tui.discover import SliceDiscoverer, _hashed_char_counts
+from capslice_tui.analysis.discovery import SliceDiscoverer, _hashed_char_counts
 
 
 def test_hashed_counts_count_every_ngram_once_per_occurrence():

@@ -160,7 +160,7 @@ def test_error_rich_group_listed_before_error_free_and_failing_set_dropped() -> 
     """find_slices: a group equal to the failing set is no candidate; rich before poor."""
     import numpy as np
 
-    from capslice_tui.discover import find_slices
+    from capslice_tui.analysis.discovery import find_slices
 
     rng = np.random.default_rng(0)
     qs, correct = [], []

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-from capslice_tui.scoring import answers_match, extract_lenient, extract_lenient_step, score
+from capslice_tui.ingest.scoring import answers_match, extract_lenient, extract_lenient_step, score
 from capslice_tui.workspace import Workspace
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "cases"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
-from capslice_tui.taxonomy import (
+from capslice_tui.taxonomy.evaluation import (
     IndistinctAxis,
     TaxonomyError,
     indistinct_axes,

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
-from capslice_tui.plan import (
+from capslice_tui.planning.mixture import (
     claims_regression,
     difference_in_differences,
     evaluate_outcome,

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from capslice_tui.datataxonomy import load_data_taxonomy, parse_catalog, parse_mapping
-from capslice_tui.plan import (
+from capslice_tui.planning.mixture import (
     UNITS,
     Plan,
     PlanError,
@@ -19,7 +18,8 @@ from capslice_tui.plan import (
     export_megatron,
     export_yaml,
 )
-from capslice_tui.taxonomy import load_taxonomy
+from capslice_tui.taxonomy.data import load_data_taxonomy, parse_catalog, parse_mapping
+from capslice_tui.taxonomy.evaluation import load_taxonomy
 
 TAX = load_data_taxonomy()
 EVAL_AXES = load_taxonomy().axes

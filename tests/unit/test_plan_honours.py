@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
-from capslice_tui.datataxonomy import load_data_taxonomy, parse_catalog, parse_mapping
-from capslice_tui.plan import Plan, build_plan
-from capslice_tui.taxonomy import load_taxonomy
+from capslice_tui.planning.mixture import Plan, build_plan
+from capslice_tui.taxonomy.data import load_data_taxonomy, parse_catalog, parse_mapping
+from capslice_tui.taxonomy.evaluation import load_taxonomy
 from capslice_tui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,7 +248,7 @@ def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
 
 
 def test_an_evaluation_change_is_the_only_cause_a_plan_lists():
-    from capslice_tui.datataxonomy import load_mapping
+    from capslice_tui.taxonomy.data import load_mapping
 
     rules = load_mapping(None, load_taxonomy().axes, TAX)
     cat = parse_catalog(CELLS, "cat.yaml", TAX)
@@ -265,6 +265,6 @@ def test_an_evaluation_change_is_the_only_cause_a_plan_lists():
     causes = plan.excluded[0].non_data_causes
     assert [c["cause"] for c in causes] == ["evaluation_changed"], causes
     assert diff in causes[0]["description"]
-    from capslice_tui.plan import export_markdown
+    from capslice_tui.planning.mixture import export_markdown
 
     assert export_markdown(plan).startswith("# Sampling plan: the bbh change bbh-cot -> bbh-direct")

@@ -233,7 +233,7 @@ def test_cli_rescore_prints_the_change_and_json(old_rule_run: Workspace, tmp_pat
 
 
 def test_taxonomy_apply_reads_the_stored_prompt_of_generic_logs(tmp_path: Path) -> None:
-    from capslice_tui.taxonomy import default_taxonomy_dir
+    from capslice_tui.taxonomy.evaluation import default_taxonomy_dir
 
     folder = tmp_path / "logs"
     folder.mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui.scoring import (
+from capslice_tui.ingest.scoring import (
     OUTPUT_CONSTRAINTS,
     ScoreResult,
     answers_match,
@@ -246,7 +246,7 @@ def test_math_matcher_agrees_with_qwen_scores() -> None:
 
 
 def test_integer_answers_inside_latex_boxes_are_numbers() -> None:
-    from capslice_tui.scoring import answers_match, score
+    from capslice_tui.ingest.scoring import answers_match, score
 
     assert answers_match("$\\boxed{561}$", "561", "integer")
     assert answers_match("$561$", "561", "integer")
@@ -255,7 +255,7 @@ def test_integer_answers_inside_latex_boxes_are_numbers() -> None:
 
 
 def test_lenient_step_names_the_rule_and_the_cut() -> None:
-    from capslice_tui.scoring import ExtractedAnswer, Extraction, extract_lenient_step
+    from capslice_tui.ingest.scoring import ExtractedAnswer, Extraction, extract_lenient_step
 
     assert extract_lenient_step("Answer: A?\nANSWER: C", "option_letter") == Extraction(
         "C", "last 'ANSWER:' statement"
@@ -280,7 +280,7 @@ def test_lenient_step_names_the_rule_and_the_cut() -> None:
 def test_exact_arithmetic_is_exact_and_bounded() -> None:
     from fractions import Fraction
 
-    from capslice_tui.scoring import _exact_value
+    from capslice_tui.ingest.scoring import _exact_value
 
     assert _exact_value("\\frac{1}{2^{99}}") == Fraction(1, 2**99)
     assert _exact_value("-\\dfrac{3}{4} + 0.25") == Fraction(-1, 2)

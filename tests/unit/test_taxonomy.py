@@ -1,4 +1,4 @@
-"""Tests for capslice_tui.taxonomy: loading, strict validation, rule semantics, shipped rules."""
+"""Tests for capslice_tui.taxonomy.evaluation: loading, strict validation, rule semantics, shipped rules."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui.taxonomy import (
+from capslice_tui.taxonomy.evaluation import (
     AXES,
     Taxonomy,
     TaxonomyError,

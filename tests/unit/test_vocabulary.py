@@ -119,6 +119,6 @@ def test_literal_types_name_the_same_words(words: tuple[str, ...], literal: obje
 
 
 def test_the_shipped_taxonomy_declares_the_vocabulary_axes() -> None:
-    from capslice_tui.taxonomy import load_taxonomy
+    from capslice_tui.taxonomy.evaluation import load_taxonomy
 
     assert tuple(load_taxonomy().axes) == v.AXES

@@ -208,7 +208,7 @@ class DiscoverScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="discover")
     def discover(self) -> None:
-        from ...discover import DiscoveryCancelled
+        from ...workspace import DiscoveryCancelled
 
         worker = get_current_worker()
         try:

@@ -74,7 +74,7 @@ class InterventionFormScreen(CapsliceScreen):
 
     Args:
         baseline, benchmark: pre-filled values (the plan's baseline and benchmark).
-        plan: a :class:`~capslice_tui.plan.Plan` to attach; with no targets typed, the
+        plan: a :class:`~capslice_tui.planning.mixture.Plan` to attach; with no targets typed, the
             targets are the slices the plan boosts from.
     """
 

@@ -21,7 +21,7 @@ from .base import CapsliceScreen
 def plan_notes(plan: Any) -> str:
     """Plain text: summary, the diagnosis it honours (verdict and reason in words), slice
     decisions (with reasons) and warnings of a plan."""
-    from ...plan import diagnosis_words
+    from ...planning.mixture import diagnosis_words
 
     lines = [plan.summary]
     if getattr(plan, "verdict", None) is not None:

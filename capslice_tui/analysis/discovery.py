@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .analysis.metrics import wilson_interval
-from .vocabulary import FORMAT_MODES
+from ..vocabulary import FORMAT_MODES
+from .metrics import wilson_interval
 
 if TYPE_CHECKING:  # scikit-learn and SciPy are imported inside the functions that use them
     import scipy.sparse as sp
@@ -1409,7 +1409,7 @@ def find_slices(
                 p = _fisher_p(e_g, int(members.size), total_err - e_g, n - int(members.size))
                 rich.append((e_g / members.size, c, members, p))
     if len(rich) >= 2:
-        from .analysis.compare import benjamini_hochberg
+        from .compare import benjamini_hochberg
 
         q_rich = benjamini_hochberg([t[3] for t in rich])
         rich = [t for t, q in zip(rich, q_rich, strict=True) if q < alpha]
@@ -1486,7 +1486,7 @@ def find_slices(
             p = within = p_within = float("nan")
         tested.append((cand, rate_g, rate_r, rate_g - rate_r, p, within, p_within))
     if contrast and tested:
-        from .analysis.compare import benjamini_hochberg
+        from .compare import benjamini_hochberg
 
         qvals = benjamini_hochberg([t[4] for t in tested])
         q_within = benjamini_hochberg([t[6] for t in tested])
@@ -1585,7 +1585,7 @@ def find_slices(
             if n_r and e_g / n_g < e_r / n_r:
                 retest.append((i, _fisher_p(e_g, n_g, e_r, n_r)))
         if retest:
-            from .analysis.compare import benjamini_hochberg
+            from .compare import benjamini_hochberg
 
             q2 = benjamini_hochberg([p for _, p in retest])
             still = [i for (i, _), q in zip(retest, q2, strict=True) if q < alpha]

@@ -95,10 +95,10 @@ from typing import Any
 
 import numpy as np
 
-from .analysis.compare import adjust, paired_compare
-from .analysis.metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
-from .datataxonomy import Catalog, MappingRules
-from .vocabulary import label as slice_label
+from ..analysis.compare import adjust, paired_compare
+from ..analysis.metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
+from ..taxonomy.data import Catalog, MappingRules
+from ..vocabulary import label as slice_label
 
 DEFAULT_MAX_MULTIPLIER = 3.0
 DEFAULT_MAX_EPOCHS = 4.0

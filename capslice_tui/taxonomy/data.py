@@ -1,6 +1,6 @@
 """Data taxonomy, data catalog and mapping rules: load and validate, strictly.
 
-Three files feed the planning step (:mod:`capslice_tui.plan`):
+Three files feed the planning step (:mod:`capslice_tui.planning.mixture`):
 
 - ``data.yaml`` (packaged default in ``taxonomies/``): the data axes ``source``, ``domain``,
   ``format``, ``quality`` with closed vocabularies (aliases allowed). See the file's header.
@@ -10,7 +10,7 @@ Three files feed the planning step (:mod:`capslice_tui.plan`):
 - ``mapping.yaml``: ``data_rules`` (evaluation slice -> data cells, with weight and rationale),
   ``causes`` and ``non_data_rules`` (failure-mode evidence -> non-data causes). See its header.
 
-Every error is a :class:`~capslice_tui.taxonomy.TaxonomyError` whose text is
+Every error is a :class:`~capslice_tui.taxonomy.evaluation.TaxonomyError` whose text is
 ``"<file>:<line>: <message naming the field>"``. Unknown axis values on either side of a rule are
 errors (with the closest valid spellings suggested). No SQLite and no Textual here.
 """
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .taxonomy import TaxonomyError, _Map, _parse_yaml, _Seq, default_taxonomy_dir
-from .vocabulary import FORMAT_MODES
+from ..vocabulary import FORMAT_MODES
+from .evaluation import TaxonomyError, _Map, _parse_yaml, _Seq, default_taxonomy_dir
 
 DATA_AXES: tuple[str, ...] = ("source", "domain", "format", "quality")
 """The four data axes, in display order."""

@@ -53,7 +53,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .vocabulary import AXES  # the four slice axes; a taxonomy declares exactly these
+from ..vocabulary import AXES  # the four slice axes; a taxonomy declares exactly these
 
 if TYPE_CHECKING:
     import yaml

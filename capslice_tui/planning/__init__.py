@@ -1,0 +1,1 @@
+"""Planning: a weakness-targeted sampling plan (mixture weights) and its exports."""

@@ -1,0 +1,1 @@
+"""Taxonomies: the evaluation taxonomy (slice axes and rules), the data taxonomy, catalog and mapping rules."""
