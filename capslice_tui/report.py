@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .render import count, interval, pct, pvalue
+from .formatting import count, interval, pct, pvalue
 from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24

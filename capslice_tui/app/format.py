@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.text import Text
 
-from ..render import visible
+from ..formatting import visible
 from ..vocabulary import label as join_slice
 
 BAR_CHAR = "█"
@@ -47,11 +47,11 @@ def interval(lo: float | None, hi: float | None) -> str:
 
 
 def pvalue(p: float | None) -> str:
-    """A p-value as the CLI prints it (``capslice_tui.render.pvalue``): ``0.0312``, and
+    """A p-value as the CLI prints it (``capslice_tui.formatting.pvalue``): ``0.0312``, and
     ``<1e-4`` below 1e-4 (so a tiny adjusted p never reads as ``0``); more digits when it
     only rounds to a significance threshold (``0.049996``, never ``0.0500`` beside a mark
     it does not justify); ``-`` when missing."""
-    from ..render import pvalue as render_pvalue
+    from ..formatting import pvalue as render_pvalue
 
     return render_pvalue(p)
 
@@ -78,7 +78,7 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:
     """A table cell as ``Text`` (never parsed as markup; control characters shown as escapes,
-    :func:`capslice_tui.render.visible`), optionally cut to ``width``."""
+    :func:`capslice_tui.formatting.visible`), optionally cut to ``width``."""
     text = "" if value is None else visible(value)
     if width is not None:
         text = short(text, width)

@@ -354,7 +354,7 @@ class CoreMixin:
     def runs(self, average: str = "micro") -> list[dict[str, Any]]:
         """Every run with per-benchmark scores (primary filter; greedy accuracy or mean).
 
-        ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.render.AVERAGE_MEANING`);
+        ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.formatting.AVERAGE_MEANING`);
         each benchmark entry says which (``average``, and ``n_tasks`` for macro). The run's
         log layout is ``schema_variant`` (from its meta, e.g. "lm-eval 0.4.0-0.4.2 JSON array").
 
@@ -528,7 +528,7 @@ class CoreMixin:
             by: grouping (``task``, ``benchmark``, an axis, or several axes for combinations).
             k: pass@k values to add for multi-sample runs (``["all"]`` = every k <= n).
             filter_name: use this filter for every task instead of each task's primary one.
-            average: how a row holding several tasks weighs them (:data:`capslice_tui.render.AVERAGE_MEANING`):
+            average: how a row holding several tasks weighs them (:data:`capslice_tui.formatting.AVERAGE_MEANING`):
                 ``micro`` pools the items; ``macro`` averages the task scores (a row of one
                 task is the same either way). Macro rows carry no pass@k.
 

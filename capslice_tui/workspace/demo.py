@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..render import score_counts
+from ..formatting import score_counts
 
 DEMO_RUNS: list[tuple[str, str, int]] = [
     ("bbh-base", "bbh", 100_000),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..render import count, interval, pct
+from ..formatting import count, interval, pct
 from ..vocabulary import label as slice_label
 from .core import SliceRow
 

@@ -340,7 +340,7 @@ async def test_ingest_form_passes_fields_and_system(tmp_path: Path) -> None:
 
 def test_a_p_value_that_only_rounds_to_a_threshold_shows_its_side() -> None:
     from capslice_tui.app.format import pvalue
-    from capslice_tui.render import pvalue as cli_pvalue
+    from capslice_tui.formatting import pvalue as cli_pvalue
 
     for p, text in [
         (0.049996, "0.049996"),  # significant at q=0.05: never "0.0500"

@@ -139,7 +139,7 @@ def test_diagnose_reads_the_filter_asked_for(store: str) -> None:
 
 
 def test_compare_in_a_narrow_terminal_keeps_the_verdict_columns(store: str) -> None:
-    from capslice_tui.commands.diagnose import narrow_comparison_table
+    from capslice_tui.cli.diagnose import narrow_comparison_table
 
     cmp = Workspace(store).compare("base", "cand").to_dict()
     headers, rows, notes = narrow_comparison_table(cmp)

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
-from capslice_tui.render import emit_table
+from capslice_tui.cli.render import emit_table
 
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ext-05-markup-in-text"
 RUN = "llama2[chat]"

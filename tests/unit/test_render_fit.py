@@ -7,14 +7,9 @@ import io
 import pytest
 from rich.console import Console
 
-from capslice_tui import render
-from capslice_tui.render import (
-    MIN_SQUEEZED_WIDTH,
-    SQUEEZED_WIDTH,
-    emit_table,
-    fit_widths,
-    middle_cut,
-)
+from capslice_tui.cli import render
+from capslice_tui.cli.render import MIN_SQUEEZED_WIDTH, SQUEEZED_WIDTH, emit_table, fit_widths
+from capslice_tui.formatting import middle_cut
 
 
 def test_a_table_that_fits_gets_no_caps() -> None:
@@ -87,7 +82,7 @@ def test_middle_cut_keeps_both_ends() -> None:
 
 
 def test_score_counts_never_puts_a_percentage_beside_a_ratio_it_does_not_equal() -> None:
-    from capslice_tui.render import sample_tally, score_counts
+    from capslice_tui.formatting import sample_tally, score_counts
 
     assert score_counts(286 / 480, 286, 480, 480) == "59.6% (286/480)"
     multi = score_counts(0.431, 1093, 5888, 158)

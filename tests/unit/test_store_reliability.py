@@ -310,7 +310,7 @@ def test_busy_timeout_option_and_environment(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(StoreError, match="CAPSLICE_BUSY_TIMEOUT='soon'"):
         Store(path)
     monkeypatch.delenv("CAPSLICE_BUSY_TIMEOUT")
-    from capslice_tui.cli import Ctx
+    from capslice_tui.cli.root import Ctx
 
     ctx = Ctx(str(path), None, 2.5)
     assert ctx.ws.store.busy_timeout_s == 2.5

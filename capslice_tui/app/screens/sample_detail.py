@@ -16,8 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
+from ...formatting import visible
 from ...ingest.bounded import view_text
-from ...render import visible
 from ...vocabulary import AXES
 from ..format import sample_name, verdict_mark
 from ..messages import SampleLoaded

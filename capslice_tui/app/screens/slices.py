@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...render import AVERAGE_MEANING
+from ...formatting import AVERAGE_MEANING
 from ...vocabulary import AXES
 from ..format import (
     cell,

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import DataTable
 
-from ...render import visible
+from ...formatting import visible
 from .cursor import mark_line
 
 

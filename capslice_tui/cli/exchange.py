@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, friendly_errors, pass_ctx
-from ..render import emit_json
-
-COMMANDS = ["export_cmd", "import_cmd"]
+from .render import emit_json
+from .root import Ctx, friendly_errors, pass_ctx
 
 
 @click.command("export")

@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
-from ..render import count, emit_table, interval, pct, shorten
-
-COMMANDS = ["discover"]
+from ..formatting import count, interval, pct, shorten
+from .render import emit_table
+from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 
 def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
-from ..render import emit_json, emit_table, interval, pct, pvalue
+from ..formatting import interval, pct, pvalue
 from ..vocabulary import label as slice_label
+from .render import emit_json, emit_table
+from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 
 def _current_user() -> str:
@@ -438,6 +439,3 @@ def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None, toleran
     obj.ws.evaluate_intervention(intervention_id, who=who, expected_version=expected_version,
                                  k=k, tolerance=tolerance / 100)  # fmt: skip
     _show(obj.ws.intervention(intervention_id), fmt)
-
-
-COMMANDS = ["plan_cmd", "intervention"]

@@ -6,21 +6,10 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, format_option, friendly_errors, pass_ctx
-from ..render import (
-    count,
-    emit_json,
-    emit_table,
-    interval,
-    pct,
-    plain_console,
-    pvalue,
-    sample_tally,
-    score_counts,
-)
+from ..formatting import count, interval, pct, pvalue, sample_tally, score_counts
 from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
-
-COMMANDS = ["compare", "diagnose", "report"]
+from .render import emit_json, emit_table, plain_console
+from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 
 def _side(s: dict[str, Any]) -> str:

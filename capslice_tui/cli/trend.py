@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..cli import Ctx, _average_option, format_option, friendly_errors, pass_ctx
-from ..render import AVERAGE_MEANING, emit_table
-
-COMMANDS = ["trend"]
+from ..formatting import AVERAGE_MEANING
+from .render import emit_table
+from .root import Ctx, _average_option, format_option, friendly_errors, pass_ctx
 
 
 @click.command()

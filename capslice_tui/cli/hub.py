@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, format_option, friendly_errors, pass_ctx
-from ..render import emit_json, emit_table
-
-COMMANDS = ["hub", "push", "pull"]
+from .render import emit_json, emit_table
+from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 _PASSWORD_NOTE = (
     "the password in the URL was not stored; give it through PGPASSWORD, ~/.pgpass or a"

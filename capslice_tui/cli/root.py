@@ -14,12 +14,8 @@ from typing import Any
 
 import click
 
-from .render import (
+from ..formatting import (
     AVERAGE_MEANING,
-    AVERAGES,
-    FORMATS,
-    emit_json,
-    emit_table,
     interval,
     pct,
     sample_tally,
@@ -27,7 +23,8 @@ from .render import (
     shorten,
     visible,
 )
-from .vocabulary import AXES, FAILURE_MODES
+from ..vocabulary import AVERAGES, AXES, FAILURE_MODES
+from .render import FORMATS, emit_json, emit_table
 
 DEFAULT_STORE = "capslice.db"
 
@@ -46,7 +43,7 @@ class Ctx:
         """The :class:`~capslice_tui.workspace.Workspace` on ``--store``, opened on first use;
         its store's lock-wait messages and filesystem warning go to stderr."""
         if self._ws is None:
-            from .workspace import Workspace
+            from ..workspace import Workspace
 
             self._ws = Workspace(self.store_path, self.taxonomy_dir, self.busy_timeout)
             self._ws.store.on_wait = lambda message: click.echo(message, err=True)
@@ -65,10 +62,10 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import sqlite3
 
-        from .store import StoreError
-        from .taxonomy.evaluation import TaxonomyError
-        from .workspace import IngestError
-        from .workspace.reliability import friendly_db_error
+        from ..store import StoreError
+        from ..taxonomy.evaluation import TaxonomyError
+        from ..workspace import IngestError
+        from ..workspace.reliability import friendly_db_error
 
         try:
             return func(*args, **kwargs)
@@ -291,7 +288,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     layout each was read from, why a run is incomplete, and whether it is local or was pushed
     to or pulled from a team hub (--hub NAME lists the hub's runs)."""
     if hub_name is not None:
-        from .commands.hub import hub_runs_table
+        from .hub import hub_runs_table
 
         hub_runs_table(obj, hub_name, fmt)
         return
@@ -600,7 +597,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     if fmt == "json":
         emit_json(s)
         return
-    from .ingest.bounded import view_text
+    from ..ingest.bounded import view_text
 
     def shown(value: Any, limit: int = 40_000) -> str:
         """A field as printed: control characters escaped, at most ``limit`` characters
@@ -645,7 +642,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
 @friendly_errors
 def tui(obj: Ctx) -> None:
     """Open the terminal app on the store."""
-    from .app.app import make_app
+    from ..app.app import make_app
 
     make_app(obj.store_path, obj.taxonomy_dir).run()
 
@@ -661,14 +658,14 @@ def demo(obj: Ctx, no_tui: bool, force: bool) -> None:
     Uses --store (default capslice.db); an existing store's demo runs are left as they are
     unless --force is given (which deletes and re-ingests the demo runs only).
     """
-    from .workspace.demo import build_demo
+    from ..workspace.demo import build_demo
 
     summary = build_demo(obj.ws, force=force, progress=lambda msg: click.echo(msg, err=True))
     for line in summary:
         click.echo(line)
     if not no_tui:
         obj._ws = None
-        from .app.app import make_app
+        from ..app.app import make_app
 
         make_app(obj.store_path, obj.taxonomy_dir).run()
 
@@ -727,19 +724,3 @@ def taxonomy_apply(obj: Ctx) -> None:
             "answer extraction follows each item's output_constraint label: "
             "`capslice rescore --run RUN`\nre-scores a run's stored responses with the new labels"
         )
-
-
-def _register_extensions() -> None:
-    """Add the command groups that live in ``capslice_tui.commands``."""
-    import importlib
-    import pkgutil
-
-    from . import commands
-
-    for mod in pkgutil.iter_modules(commands.__path__):
-        module = importlib.import_module(f"{commands.__name__}.{mod.name}")
-        for name in getattr(module, "COMMANDS", ()):
-            main.add_command(getattr(module, name))
-
-
-_register_extensions()

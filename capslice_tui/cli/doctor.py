@@ -10,10 +10,8 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, friendly_errors, pass_ctx
-from ..render import emit_json
-
-COMMANDS = ["doctor", "recover", "backup"]
+from .render import emit_json
+from .root import Ctx, friendly_errors, pass_ctx
 
 
 def _size(n: int) -> str:

@@ -6,10 +6,8 @@ from typing import Any
 
 import click
 
-from ..cli import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
-from ..render import emit_json, emit_table
-
-COMMANDS = ["label"]
+from .render import emit_json, emit_table
+from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 
 def _ids(text: str, option: str) -> list[int]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..cli import Ctx, _progress, format_option, friendly_errors, pass_ctx
-from ..render import emit_json, emit_table
-
-COMMANDS = ["rescore"]
+from .render import emit_json, emit_table
+from .root import Ctx, _progress, format_option, friendly_errors, pass_ctx
 
 
 @click.command()

@@ -1,0 +1,115 @@
+"""Numbers and user text as every front end prints them: the CLI tables, the Markdown report
+and the app read percentages, points, counts, intervals and p-values from here, so one figure
+never reads two ways.
+
+Plain text only (no Rich, no Textual): the core may use it for the words it writes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+# How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
+# names the one it uses.
+AVERAGE_MEANING: dict[str, str] = {
+    "micro": "micro mean: pooled over items, every item weighs the same",
+    "macro": "macro mean: unweighted mean of the task scores, every task weighs the same",
+}
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """``0.532`` -> ``53.2%``; None or NaN -> ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{100 * value:.{digits}f}%"
+
+
+def interval(lo: float | None, hi: float | None) -> str:
+    """``[45.8, 58.1]`` in percent, or ``-`` when undefined."""
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return "-"
+    return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+
+
+def count(correct: float, total: int) -> str:
+    """``133/250``; fractional sums keep one decimal."""
+    c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
+    return f"{c}/{total}"
+
+
+def score_counts(score: float | None, correct: float, n_samples: int, n_items: int) -> str:
+    """A score with the counts that give it, so a reader can check the figure.
+
+    When the score is the sample ratio (one sample per item, e.g. greedy accuracy), it reads
+    ``59.6% (286/480)``. When it is the mean of per-item accuracies over several samples per
+    item, the ratio of correct samples is a different number and is labelled as such:
+    ``43.1% (mean of 158 items; samples 1093/5888 = 18.6%)``. No percentage is ever printed
+    beside a ratio it does not equal.
+    """
+    ratio = correct / n_samples if n_samples else math.nan
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return f"- ({count(correct, n_samples)} samples)"
+    if n_samples and pct(ratio) == pct(score):
+        return f"{pct(score)} ({count(correct, n_samples)})"
+    tally = count(correct, n_samples)
+    return f"{pct(score)} (mean of {n_items} items; samples {tally} = {pct(ratio)})"
+
+
+def sample_tally(score: float | None, correct: float, n_samples: int) -> str:
+    """The count cell beside ``score``: ``286/480`` when the score is that ratio, otherwise the
+    correct samples labelled with their own ratio, ``1093/5888 samples = 18.6%`` (the score
+    being then the mean of per-item accuracies)."""
+    ratio = correct / n_samples if n_samples else math.nan
+    if n_samples and score is not None and pct(ratio) == pct(score):
+        return count(correct, n_samples)
+    return f"{count(correct, n_samples)} samples = {pct(ratio)}"
+
+
+# Significance thresholds: a p-value that only rounds to one of them is printed with more
+# digits, so ``0.049996`` (significant at q=0.05) never reads ``0.0500`` beside a mark that a
+# printed ``0.0500`` would not justify to a reader of "p <= q" (nor ``0.050004`` the reverse).
+P_THRESHOLDS = (0.001, 0.01, 0.05, 0.1)
+
+
+def pvalue(p: float | None) -> str:
+    """p-values with enough digits to check, ``<1e-4`` below that.
+
+    Four decimals (``0.0312``), except a value that rounds to a significance threshold
+    (0.001, 0.01, 0.05, 0.1) without being it: that one keeps six significant digits, so
+    the side of the threshold it falls on shows (``0.049996``, ``0.050004``; ``0.0500`` only
+    for 0.05 itself)."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "-"
+    if p < 1e-4:
+        return "<1e-4"
+    text = f"{p:.4f}"
+    if p != float(text) and float(text) in P_THRESHOLDS:
+        return f"{p:.6g}" if abs(p - float(text)) >= 5e-7 else f"{p:.9f}".rstrip("0")
+    return text
+
+
+def middle_cut(text: str, width: int | None) -> str:
+    """``text`` cut to ``width`` characters in the middle (``minerva_math_algebra`` at 12 ->
+    ``min…_algebra``), so names that share a prefix stay apart; unchanged when it fits."""
+    if width is None or len(text) <= width:
+        return text
+    head = max(1, (width - 1) // 3)
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: Any) -> str:
+    """``str(text)`` with control characters other than newline and tab written as escapes
+    (``"\\x1b[31m"`` for ESC ``[31m``), so model output never drives the terminal."""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def shorten(text: Any, width: int) -> str:
+    """``text`` on one line (whitespace runs collapsed), cut to ``width`` characters with
+    ``…`` as the last one when longer; ``None`` gives ``""``."""
+    s = "" if text is None else " ".join(str(text).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
