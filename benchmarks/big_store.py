@@ -262,11 +262,11 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
 
 def _after_run(conn: sqlite3.Connection, run_id: int) -> None:
     """Whatever ingest maintains besides ``item_scores``/``slice_counts`` (store.aggregates)."""
-    try:
-        from capslice_tui.store import aggregates
-    except ImportError:
-        return
-    aggregates.refresh_run(conn, run_id)
+    from capslice_tui.store import aggregates
+
+    refresh_run = getattr(aggregates, "refresh_run", None)  # a per-run aggregate, if any
+    if refresh_run is not None:
+        refresh_run(conn, run_id)
 
 
 def ensure_store(path: Path, runs: int, items: int, *, text: bool = False) -> Path:

@@ -1,11 +1,13 @@
 """The capslice experiment store: the only code that writes SQL.
 
 Imported as ``capslice_tui.store`` (pyproject maps this folder there). ``Store`` is composed of
-one mixin per domain: samples (runs, items, samples, aggregates), labels, interventions.
+one mixin per entity: runs, ingest (the write path), aggregates (per-item scores, slice counts,
+rule labels), samples (reads), labels, interventions, ingest state and rescoring.
 """
 
 from __future__ import annotations
 
+from .aggregates import AggregatesMixin
 from .db import (
     Conflict,
     NotFound,
@@ -17,14 +19,25 @@ from .db import (
     is_damage,
     now_iso,
 )
+from .ingest import SAMPLE_COLUMNS, IngestMixin
 from .interventions import InterventionsMixin
 from .labels import LabelsMixin
 from .reliability import IngestStateMixin
 from .rescore import RescoreMixin
-from .samples import AXES, SAMPLE_COLUMNS, SamplesMixin
+from .runs import RunsMixin
+from .samples import AXES, SamplesMixin
 
 
-class Store(LabelsMixin, InterventionsMixin, IngestStateMixin, RescoreMixin, SamplesMixin):
+class Store(
+    LabelsMixin,
+    InterventionsMixin,
+    IngestStateMixin,
+    RescoreMixin,
+    IngestMixin,
+    AggregatesMixin,
+    SamplesMixin,
+    RunsMixin,
+):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
 
 

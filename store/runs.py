@@ -1,0 +1,177 @@
+"""Runs and their tasks: create, list, delete, merge metadata, and what defines an evaluation
+(settings per task) and which runs share items."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
+
+
+class RunsMixin(StoreBase):
+    """Runs, their tasks and evaluation settings."""
+
+    # ---- runs -------------------------------------------------------------------------
+    def get_run(self, name: str) -> dict[str, Any]:
+        """The run called ``name`` as a dict.
+
+        Raises:
+            NotFound: no run has that name (the message lists the runs that exist).
+        """
+        row = self.conn.execute("SELECT * FROM runs WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            names = [r[0] for r in self.conn.execute("SELECT name FROM runs ORDER BY name")]
+            known = ", ".join(names) if names else "none yet; use `capslice ingest`"
+            raise NotFound(f"no run named {name!r} in {self.path} (runs: {known})")
+        run = dict(row)
+        run["source_files"] = json.loads(run["source_files"] or "[]")
+        run["meta"] = json.loads(run["meta"] or "{}")
+        return run
+
+    def list_runs(self) -> list[dict[str, Any]]:
+        """Every run with its tasks' benchmarks, ordered by name."""
+        runs = []
+        for row in self.conn.execute("SELECT * FROM runs ORDER BY name"):
+            run = dict(row)
+            run["source_files"] = json.loads(run["source_files"] or "[]")
+            run["meta"] = json.loads(run["meta"] or "{}")
+            runs.append(run)
+        return runs
+
+    def ensure_run(
+        self,
+        name: str,
+        *,
+        model: str | None,
+        step: int | None,
+        tokens_seen: int | None,
+        source_format: str,
+        source_files: Sequence[str],
+        meta: dict[str, Any],
+    ) -> tuple[int, bool]:
+        """Create the run if needed; return ``(run_id, created)``.
+
+        An existing run keeps its identity; new source files are appended and metadata merged
+        (values already stored win, so a re-ingest never rewrites history).
+        """
+        with self.write() as conn:
+            row = conn.execute(
+                "SELECT id, source_files, meta, model, step FROM runs WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO runs (name, model, step, tokens_seen, source_format, source_files,"
+                    " meta, status, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        name,
+                        model,
+                        step,
+                        tokens_seen,
+                        source_format,
+                        json.dumps(list(source_files)),
+                        json.dumps(meta, default=str),
+                        "incomplete",
+                        now_iso(),
+                        current_user(),
+                    ),
+                )
+                return int(cur.lastrowid or 0), True
+            files = json.loads(row["source_files"] or "[]")
+            files += [f for f in source_files if f not in files]
+            merged = {**meta, **json.loads(row["meta"] or "{}")}
+            conn.execute(
+                "UPDATE runs SET source_files = ?, meta = ?, model = coalesce(model, ?),"
+                " step = coalesce(step, ?), status = 'incomplete' WHERE id = ?",
+                (json.dumps(files), json.dumps(merged, default=str), model, step, row["id"]),
+            )
+            return int(row["id"]), False
+
+    def put_run_tasks(self, run_id: int, tasks: Iterable[dict[str, Any]]) -> None:
+        """Insert or update the per-task settings of a run (keys as in ``run_tasks``)."""
+        with self.write() as conn:
+            for t in tasks:
+                conn.execute(
+                    "INSERT INTO run_tasks (run_id, task, benchmark, primary_filter, filters,"
+                    " max_gen_toks, until, temperature, do_sample, repeats, eos_token, num_fewshot)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(run_id, task) DO UPDATE SET"
+                    " filters = excluded.filters,"
+                    " max_gen_toks = coalesce(run_tasks.max_gen_toks, excluded.max_gen_toks),"
+                    " until = coalesce(run_tasks.until, excluded.until),"
+                    " temperature = coalesce(run_tasks.temperature, excluded.temperature),"
+                    " repeats = coalesce(run_tasks.repeats, excluded.repeats),"
+                    " eos_token = coalesce(run_tasks.eos_token, excluded.eos_token)",
+                    (
+                        run_id,
+                        t["task"],
+                        t["benchmark"],
+                        t["primary_filter"],
+                        json.dumps(t.get("filters") or [t["primary_filter"]]),
+                        t.get("max_gen_toks"),
+                        json.dumps(t["until"]) if t.get("until") is not None else None,
+                        t.get("temperature"),
+                        None if t.get("do_sample") is None else int(bool(t["do_sample"])),
+                        t.get("repeats"),
+                        t.get("eos_token"),
+                        t.get("num_fewshot"),
+                    ),
+                )
+
+    def run_tasks(self, run_id: int) -> list[dict[str, Any]]:
+        """Per-task settings of a run, with JSON columns decoded."""
+        out = []
+        for row in self.conn.execute(
+            "SELECT * FROM run_tasks WHERE run_id = ? ORDER BY benchmark, task", (run_id,)
+        ):
+            d = dict(row)
+            d["filters"] = json.loads(d["filters"] or "[]")
+            d["until"] = json.loads(d["until"]) if d["until"] else None
+            out.append(d)
+        return out
+
+    # ---- what defines an evaluation ---------------------------------------------------
+    def evaluation_rows(self, run_id: int, benchmark: str | None = None) -> list[sqlite3.Row]:
+        """One row per (task, item) of a run on each task's primary filter: the first
+        sample's ``prompt_hash`` and ``settings_hash`` (NULL when not logged / not recorded),
+        with the task's ``primary_filter``; ordered by (task, item_id)."""
+        sql = (
+            "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
+            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
+        )
+        params: list[Any] = [run_id]
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
+
+    def evaluation_settings(self, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Settings hash -> decoded settings dict, for the given hashes."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(sorted({h for h in hashes if h})):
+            for h, text in self.conn.execute(
+                f"SELECT hash, settings FROM eval_settings WHERE hash IN ({placeholders(chunk)})",
+                chunk,
+            ):
+                out[h] = json.loads(text)
+        return out
+
+    def runs_sharing_items(self, run_id: int, benchmark: str | None = None) -> dict[int, int]:
+        """Other runs holding items of ``run_id`` (within ``benchmark`` if given): run id ->
+        number of shared items (on any filter)."""
+        sql = (
+            "SELECT o.run_id, count(DISTINCT o.item_id) FROM item_scores s"
+            " JOIN item_scores o ON o.item_id = s.item_id AND o.run_id != s.run_id"
+        )
+        params: list[Any] = []
+        if benchmark is not None:
+            sql += (
+                " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+                " AND rt.benchmark = ?"
+            )
+            params.append(benchmark)
+        sql += " WHERE s.run_id = ? GROUP BY o.run_id"
+        params.append(run_id)
+        return {int(r): int(n) for r, n in self.conn.execute(sql, params)}
