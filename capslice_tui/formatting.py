@@ -26,6 +26,60 @@ def pct(value: float | None, digits: int = 1) -> str:
     return f"{100 * value:.{digits}f}%"
 
 
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def point_value(diff: float | None, digits: int = 1) -> float | None:
+    """A difference of two fractions in percentage points, rounded once: the number every
+    printed ``points()`` shows and JSON carries (``-15/48`` -> ``-31.2``).
+
+    The fraction is first rounded to 12 decimals, so float noise from how the difference was
+    computed (``16/48 - 31/48`` is ``-0.31250000000000006``) cannot push a tie one way in one
+    place and the other way elsewhere; the tie then rounds half to even, as ``format`` does
+    (``-31.25`` -> ``-31.2``). ``-0.0`` reads ``0.0``. None or NaN -> None; infinities pass.
+
+    >>> point_value(16 / 48 - 31 / 48)
+    -31.2
+    """
+    if _missing(diff):
+        return None
+    assert diff is not None
+    if math.isinf(diff):
+        return diff
+    return round(100 * round(diff, 12), digits) + 0.0
+
+
+def points(diff: float | None, unit: str = "pt", digits: int = 1, signed: bool = True) -> str:
+    """A difference of two 0..1 fractions as percentage points, rounded once
+    (:func:`point_value`), so one change reads the same in every table and sentence.
+
+    ``unit`` is appended as given: ``"pt"`` (app, ``-31.2pt``), ``""`` (a table column whose
+    header names the unit, ``-31.2``), ``" points"`` / ``" pts"`` (sentences). ``signed``
+    False drops the ``+`` for sizes that are not changes (a deficit, a tolerance, a minimum
+    detectable difference: ``4.0 points``). None or NaN -> ``-``.
+
+    >>> points(-15 / 48), points(0.031, ""), points(0.04, " points", signed=False)
+    ('-31.2pt', '+3.1', '4.0 points')
+    """
+    value = point_value(diff, digits)
+    if value is None:
+        return "-"
+    return f"{value:{'+' if signed else ''}.{digits}f}{unit}"
+
+
+def pct_count(score: float | None, correct: float | None, total: int | None) -> str:
+    """A score with the count it is the ratio of: ``53.2% (133/250)``. Use it only when the
+    score is that ratio (one sample per item); otherwise :func:`score_counts` labels both."""
+    return f"{pct(score)} ({count(correct, total)})"
+
+
+def confidence_pct(confidence: float) -> str:
+    """A confidence level as a percentage without trailing zeros: ``0.95`` -> ``95%``,
+    ``0.995`` -> ``99.5%``."""
+    return f"{100 * confidence:g}%"
+
+
 def interval(lo: float | None, hi: float | None) -> str:
     """``[45.8, 58.1]`` in percent, or ``-`` when undefined."""
     if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
@@ -33,8 +87,10 @@ def interval(lo: float | None, hi: float | None) -> str:
     return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
 
 
-def count(correct: float, total: int) -> str:
-    """``133/250``; fractional sums keep one decimal."""
+def count(correct: float | None, total: int | None) -> str:
+    """``133/250``; fractional sums keep one decimal (``12.5/40``); ``-`` when either is None."""
+    if correct is None or total is None:
+        return "-"
     c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
     return f"{c}/{total}"
 
@@ -88,6 +144,17 @@ def pvalue(p: float | None) -> str:
     if p != float(text) and float(text) in P_THRESHOLDS:
         return f"{p:.6g}" if abs(p - float(text)) >= 5e-7 else f"{p:.9f}".rstrip("0")
     return text
+
+
+def p_clause(p: float | None, name: str = "p") -> str:
+    """A p-value (or q-value, ``name="q"``; ``name="p adj"``) in a sentence, as
+    :func:`pvalue` prints it: ``p=0.0312``, ``p<1e-4``, ``p=-`` when missing.
+
+    >>> p_clause(0.03123), p_clause(1e-6, "q")
+    ('p=0.0312', 'q<1e-4')
+    """
+    text = pvalue(p)
+    return f"{name}{text}" if text.startswith("<") else f"{name}={text}"
 
 
 def middle_cut(text: str, width: int | None) -> str:
