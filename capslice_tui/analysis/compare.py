@@ -1,6 +1,6 @@
 """Two runs on the same items: paired tests, multiple-testing control, comparability checks.
 
-Pure numpy/scipy. Formulas, sources and test vectors: ``shared/statistics.md``.
+Pure numpy and the standard library (no scipy: issue 14). Formulas, sources and test vectors: ``shared/statistics.md``.
 
 - Greedy 0/1 runs: exact McNemar test on the discordant counts b (right in base, wrong in
   candidate) and c (the reverse); interval for the difference by Agresti & Min (2005).
@@ -37,10 +37,47 @@ DEFAULT_P_DISCORDANT = 0.5
 largest value two independent runs can have (both at 50%), so the MDD is conservative."""
 
 
-def _z(q: float) -> float:
-    from scipy import stats  # lazy: scipy costs seconds of start-up (issue 14)
+# ``scipy.stats.norm.ppf`` at the quantiles the tests use, to the last bit (the standard
+# library's inverse CDF can differ from it in the last unit of precision)
+_Z_EXACT = {0.975: 1.959963984540054, 0.8: 0.8416212335729143, 0.995: 2.5758293035489004}
 
-    return float(stats.norm.ppf(q))
+
+def _z(q: float) -> float:
+    """Standard normal quantile (no scipy: importing it costs seconds of start-up, issue 14)."""
+    exact = _Z_EXACT.get(q)
+    if exact is not None:
+        return exact
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(q)
+
+
+EXACT_BINOMIAL_MAX = 20_000
+"""Above this many discordant pairs the McNemar p-value is summed in log space (relative
+error ~1e-12) instead of with exact integers."""
+
+
+def _binom_half_cdf(k: int, n: int) -> float:
+    """P(X <= k) for X ~ Binomial(n, 1/2): sum of C(n, i) / 2**n over i <= k.
+
+    Exact integer arithmetic (one correctly rounded division) up to
+    ``EXACT_BINOMIAL_MAX`` trials; above, log-space terms from ``math.lgamma`` summed with
+    numpy (log-sum-exp).
+    """
+    if k < 0:
+        return 0.0
+    if k >= n:
+        return 1.0
+    if n <= EXACT_BINOMIAL_MAX:
+        term, total = 1, 1
+        for i in range(k):
+            term = term * (n - i) // (i + 1)
+            total += term
+        return total / (1 << n)  # int / int: correctly rounded, however large
+    lg = np.array([math.lgamma(x + 1.0) + math.lgamma(n - x + 1.0) for x in range(k + 1)])
+    log_terms = math.lgamma(n + 1.0) - lg - n * math.log(2.0)
+    top = float(log_terms.max())
+    return float(math.exp(top) * np.exp(log_terms - top).sum())
 
 
 # ---------------------------------------------------------------- tests
@@ -59,11 +96,12 @@ def mcnemar_exact(b: int, c: int) -> float:
     if int(b) != b or int(c) != c or b < 0 or c < 0:
         raise ValueError(f"mcnemar_exact: b={b!r}, c={c!r} must be non-negative integers")
     b, c = int(b), int(c)
-    if b + c == 0:
+    n = b + c
+    if n == 0 or 2 * b == n:
         return 1.0
-    from scipy import stats
-
-    return float(stats.binomtest(b, b + c, 0.5).pvalue)
+    # symmetric null: the outcomes as or less likely than b are the two tails beyond
+    # min(b, c), so p = 2 P(X <= min(b, c)) (scipy's binomtest at p = 1/2 sums the same tails)
+    return min(1.0, 2.0 * _binom_half_cdf(min(b, c), n))
 
 
 def benjamini_hochberg(pvals: Any) -> np.ndarray:
@@ -87,10 +125,23 @@ def benjamini_hochberg(pvals: Any) -> np.ndarray:
         return out
     if np.any((p[ok] < 0) | (p[ok] > 1)):
         raise ValueError("benjamini_hochberg: p-values must lie in [0, 1]")
-    from scipy import stats
-
-    out[ok] = stats.false_discovery_control(p[ok], method="bh")
+    out[ok] = _bh(p[ok])
     return out
+
+
+def _bh(p: np.ndarray) -> np.ndarray:
+    """BH step-up adjustment of a 1-D array without NaN, as ``scipy.stats.
+    false_discovery_control(p, method="bh")`` computes it: sort, p·m/i, running minimum
+    from the largest, back to input order, clip to [0, 1]."""
+    m = p.size
+    if m <= 1:
+        return p.copy()
+    order = np.argsort(p)
+    ps = p[order] * (m / np.arange(1, m + 1, dtype=float))
+    ps = np.minimum.accumulate(ps[::-1])[::-1]
+    out = np.empty_like(ps)
+    out[order] = ps
+    return np.clip(out, 0.0, 1.0)
 
 
 def min_detectable_difference(
@@ -136,9 +187,15 @@ def min_detectable_difference(
 
     if f(psi) < 0:
         return math.inf
-    from scipy import optimize
-
-    return float(optimize.brentq(f, 0.0, psi, xtol=1e-12))
+    # f rises monotonically on [0, ψ] (f(0) < 0 <= f(ψ)): bisection to 1e-13
+    lo, hi = 0.0, psi
+    while hi - lo > 1e-13:
+        mid = 0.5 * (lo + hi)
+        if f(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
 
 
 def required_items(

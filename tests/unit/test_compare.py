@@ -26,6 +26,24 @@ def test_mcnemar_vectors(b: int, c: int, p: float) -> None:
     assert mcnemar_exact(b, c) == pytest.approx(p, abs=5e-7)
 
 
+def test_statistics_match_scipy() -> None:
+    # compare.py computes McNemar, BH and the normal quantiles without scipy (start-up cost,
+    # issue 14); scipy's own functions are the reference, small and large (log-space) counts
+    stats = pytest.importorskip("scipy.stats")
+    for b, c in [(0, 1), (3, 9), (17, 17), (40, 2), (400, 451), (9000, 9400), (14558, 13886)]:
+        want = stats.binomtest(b, b + c, 0.5).pvalue
+        assert mcnemar_exact(b, c) == pytest.approx(want, rel=1e-9)
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        p = rng.random(int(rng.integers(2, 30))) ** 3
+        p[:2] = p[0]  # a tie
+        assert np.array_equal(benjamini_hochberg(p), stats.false_discovery_control(p, method="bh"))
+    za, zb = stats.norm.ppf(0.975), stats.norm.ppf(0.8)
+    assert required_items(0.05, 0.3) == math.ceil(
+        (za * math.sqrt(0.3) + zb * math.sqrt(0.3 - 0.05**2)) ** 2 / 0.05**2 - 1e-9
+    )
+
+
 def test_mcnemar_no_discordance_and_bad_counts() -> None:
     assert mcnemar_exact(0, 0) == 1.0
     with pytest.raises(ValueError, match="non-negative"):

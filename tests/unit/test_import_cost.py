@@ -41,17 +41,18 @@ def test_opening_a_workspace_imports_no_heavy_library(tmp_path) -> None:
     assert _heavy_after(code) == []
 
 
-def test_statistics_import_scipy_only_when_called() -> None:
-    # the probe itself: scipy arrives with the first test that needs it, so the lazy import
-    # above cannot hide a broken function
+def test_paired_statistics_need_no_scipy() -> None:
+    # McNemar, Benjamini-Hochberg and the MDD are computed with numpy and the standard
+    # library (exact binomial sums; compare and diagnose call them per slice), so they import
+    # no heavy library at all; the values are checked against scipy in test_compare.py
     code = (
-        "import sys\n"
         "from capslice_tui.analysis import mcnemar_exact, min_detectable_difference\n"
-        "assert 'scipy' not in sys.modules\n"
+        "from capslice_tui.analysis.compare import benjamini_hochberg\n"
         "assert abs(mcnemar_exact(10, 2) - 0.0385742) < 1e-6\n"
         "assert 0 < min_detectable_difference(500) < 1\n"
+        "assert benjamini_hochberg([0.01, 0.04]).tolist() == [0.02, 0.04]\n"
     )
-    assert _heavy_after(code) == ["scipy"]
+    assert _heavy_after(code) == []
 
 
 def _write_run(folder: Path) -> Path:
