@@ -1,0 +1,724 @@
+"""The shapes of what the workspace facade returns as dicts, as ``TypedDict`` classes.
+
+The facade (:class:`capslice_tui.workspace.Workspace`) hands the CLI and the app plain dicts
+(JSON-ready, the ``--format json`` payloads) and dataclasses whose ``to_dict()`` gives such a
+dict. This module names every key of those dicts with its type and meaning so that mypy
+checks the front ends' key lookups, and so that the screens' test fake
+(``tests/app/fake_facade.py``) is checked against the same declaration as the real results
+(``tests/unit/test_fake_facade_contract.py`` checks both against each other and against these
+classes at run time).
+
+Conventions (as everywhere in capslice): a *score*, *share*, *deficit*, *diff* or *interval
+bound* is a proportion in 0..1 (a difference in -1..1), never a percentage; ``n_items`` counts
+items (doc ids), ``n_samples`` samples (several per item for pass@k runs); ``correct`` is the
+sum of the per-sample scores (a float: scores may be fractional). A key whose value can be
+absent from the data is typed ``X | None``; a key that is only present in some results is
+declared in a ``total=False`` subclass. Dicts keyed by data (slice predicates axis -> value,
+failure mode -> count, run name -> ...) stay ``dict[str, ...]``.
+
+Nothing here is used at run time by the facade: these are annotations (and ``typing.cast``
+targets where a result is assembled from ``dict[str, Any]`` pieces).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+# ---------------------------------------------------------------- runs
+
+
+class BenchmarkScore(TypedDict):
+    """One benchmark of a run in :meth:`Workspace.runs` (primary filter of each task).
+
+    Keys: ``score`` (accuracy or mean score, 0..1; the macro mean of the tasks when
+    ``average`` is ``macro``), ``ci_low``/``ci_high`` (95% interval, 0..1), ``correct``
+    (summed sample scores), ``n_items``, ``n_samples``, ``metric`` (the metric's name),
+    ``average`` (``micro`` or ``macro``), ``n_tasks`` (tasks of the benchmark in the run).
+    """
+
+    score: float
+    ci_low: float
+    ci_high: float
+    correct: float
+    n_items: int
+    n_samples: int
+    metric: str
+    average: str
+    n_tasks: int
+
+
+class _RunRow(TypedDict):
+    name: str
+    model: str | None
+    step: int | None
+    status: str
+    n_samples: int
+    n_bad: int
+    source_format: str | None
+    schema_variant: str | None
+    incomplete_reason: str | None
+    created_at: str
+    origin: str
+    benchmarks: dict[str, BenchmarkScore]
+
+
+class RunRow(_RunRow, total=False):
+    """One run in :meth:`Workspace.runs`.
+
+    Keys: ``name``, ``model`` and ``step`` (training step) as recorded; ``status``
+    (``complete``, ``incomplete (k of N records)``, ``ingesting (pid P on H)``...);
+    ``n_samples`` stored (counted so far for an unfinished ingest); ``n_bad`` unreadable
+    lines; ``source_format`` (the log format) and ``schema_variant`` (its layout);
+    ``incomplete_reason`` (why the run is incomplete, with the resume and delete commands);
+    ``created_at`` (UTC timestamp text); ``origin`` (``local``, ``pulled from H`` or
+    ``pushed to H``); ``benchmarks`` (benchmark -> :class:`BenchmarkScore`).
+    ``interrupted`` is present only when the last ingest was interrupted: its state row
+    (``state``, ``reason``, ``k``, ``n_expected``, ``command``...) plus the ``resume`` and
+    ``delete`` commands.
+    """
+
+    interrupted: dict[str, Any]
+
+
+class RunTask(TypedDict):
+    """One task of a run with its generation settings (:meth:`Workspace.run_info`).
+
+    Keys: ``run_id``, ``task``, ``benchmark``, ``primary_filter`` (the answer filter scores
+    are read on), ``filters`` (every filter logged), ``max_gen_toks``, ``until`` (stop
+    sequences), ``temperature``, ``do_sample`` (0/1), ``repeats`` (samples per item),
+    ``eos_token``, ``num_fewshot``; a setting the log did not record is None.
+    """
+
+    run_id: int
+    task: str
+    benchmark: str
+    primary_filter: str
+    filters: list[str]
+    max_gen_toks: int | None
+    until: list[str] | None
+    temperature: float | None
+    do_sample: int | None
+    repeats: int | None
+    eos_token: str | None
+    num_fewshot: int | None
+
+
+class RunInfo(TypedDict):
+    """One run's record (:meth:`Workspace.run_info`): the ``runs`` row plus its ``tasks``.
+
+    Keys: ``id``, ``name``, ``model``, ``step``, ``tokens_seen`` (training tokens, if
+    given), ``source_format``, ``source_files`` (paths read), ``meta`` (what the log said
+    about itself: harness version, model args, ``schema_variant``, ``ingest_command``,
+    ``ingest_notes``...; keys vary by format), ``status``, ``n_samples``, ``n_bad``,
+    ``created_at``, ``created_by`` and ``tasks`` (:class:`RunTask` rows).
+    """
+
+    id: int
+    name: str
+    model: str | None
+    step: int | None
+    tokens_seen: int | None
+    source_format: str | None
+    source_files: list[str]
+    meta: dict[str, Any] | None
+    status: str
+    n_samples: int
+    n_bad: int
+    created_at: str
+    created_by: str | None
+    tasks: list[RunTask]
+
+
+# ---------------------------------------------------------------- samples
+
+
+class SampleRow(TypedDict):
+    """One sample in a listing (:meth:`Workspace.samples`).
+
+    Keys: ``id`` (sample id, for :meth:`Workspace.sample`), ``task``, ``filter`` (answer
+    filter), ``doc_id``, ``sample_idx`` (0.. within the item), ``item_id``, ``score`` (0..1;
+    None when the log had no usable score), ``lenient`` (score under capslice's lenient
+    re-extraction), ``failure_mode``, ``response`` (possibly cut at ingest), ``extracted``
+    (the harness's answer), ``lenient_extracted``, ``target``, ``question``.
+    """
+
+    id: int
+    task: str
+    filter: str
+    doc_id: str
+    sample_idx: int
+    item_id: int
+    score: float | None
+    lenient: float | None
+    failure_mode: str | None
+    response: str | None
+    extracted: str | None
+    lenient_extracted: str | None
+    target: str | None
+    question: str | None
+
+
+class SamplePageRow(SampleRow):
+    """A :class:`SampleRow` of :meth:`Workspace.samples_page`, with ``sort_key``: the value
+    of the sort column; ``(sort_key, id)`` is the key to page from."""
+
+    sort_key: Any
+
+
+class SampleDetail(TypedDict):
+    """One sample in full (:meth:`Workspace.sample`): the stored sample, its item and labels.
+
+    Sample keys: ``id``, ``run_id``, ``item_id``, ``task``, ``filter``, ``doc_id``,
+    ``sample_idx``, ``ingest_id``, ``prompt_hash``, ``response`` (may be cut at ingest:
+    ``response_chars`` is the full length, ``response_sha256`` the full text's hash when
+    cut), ``extracted``, ``official`` (the log's score), ``score`` (the score capslice uses,
+    0..1), ``score_source`` (``log`` or ``capslice``), ``lenient_extracted``, ``lenient``,
+    ``failure_mode``, ``failure_reason``, ``finish_reason``, ``n_output_tokens``, ``metrics``
+    (metric -> value as logged), ``failure_signals`` (comma-separated signal names or None),
+    ``settings_hash``, ``reasoning`` and ``reasoning_chars`` (a reasoning model's separate
+    thinking text). Item keys: ``question``, ``target``, ``doc`` (the logged doc, parsed),
+    ``item_hash``, ``prompt``. Labels: the four axes' values (None: unlabelled) and
+    ``label_sources`` (axis -> ``rule``, ``hand`` or ``cluster``).
+    """
+
+    id: int
+    run_id: int
+    item_id: int
+    task: str
+    filter: str
+    doc_id: str
+    sample_idx: int
+    ingest_id: int | None
+    prompt_hash: str | None
+    response: str | None
+    response_chars: int | None
+    response_sha256: str | None
+    extracted: str | None
+    official: float | None
+    score: float | None
+    score_source: str | None
+    lenient_extracted: str | None
+    lenient: float | None
+    failure_mode: str | None
+    failure_reason: str | None
+    finish_reason: str | None
+    n_output_tokens: int | None
+    metrics: dict[str, Any]
+    failure_signals: str | None
+    settings_hash: str | None
+    reasoning: str | None
+    reasoning_chars: int | None
+    question: str | None
+    target: str | None
+    doc: dict[str, Any] | None
+    item_hash: str | None
+    prompt: str | None
+    background_condition: str | None
+    task_type: str | None
+    solving_operation: str | None
+    output_constraint: str | None
+    label_sources: dict[str, str]
+
+
+# ---------------------------------------------------------------- slices
+
+
+class SliceRowDict(TypedDict):
+    """One slice of one run (``SliceRow.to_dict()``).
+
+    Keys: ``slice`` (axis -> value; ``{"all": "all"}`` for the whole run), ``n_items``,
+    ``n_samples``, ``correct``, ``score`` (0..1), ``ci_low``/``ci_high`` (its interval, 0..1),
+    ``metric``, ``interval`` (the interval's method: ``wilson``, ``bootstrap``...),
+    ``warning`` (why the number is weak, e.g. a small slice; None when sound), ``pass_at_k``
+    (``"k"`` -> ``score``, ``ci_low``, ``ci_high``, ``coverage``, ``n_eligible``,
+    ``expected_solved``), ``lenient_score`` (under lenient re-extraction) and
+    ``extraction_gap`` (lenient minus official; None when unknown), ``average`` (``micro`` or
+    ``macro``) and ``n_tasks`` (tasks averaged by a macro row, else None).
+    """
+
+    slice: dict[str, str]
+    n_items: int
+    n_samples: int
+    correct: float
+    score: float
+    ci_low: float
+    ci_high: float
+    metric: str
+    interval: str
+    warning: str | None
+    pass_at_k: dict[str, dict[str, float]]
+    lenient_score: float | None
+    extraction_gap: float | None
+    average: str
+    n_tasks: int | None
+
+
+class IndistinctAxisDict(TypedDict):
+    """An axis on which every item of a benchmark has one value (``IndistinctAxis.to_dict()``):
+    ``benchmark``, ``axis``, ``value`` (None: no item labelled), ``n_items``,
+    ``n_unlabelled`` and the ``note`` sentence."""
+
+    benchmark: str
+    axis: str
+    value: str | None
+    n_items: int
+    n_unlabelled: int
+    note: str
+
+
+class SliceTableDict(TypedDict):
+    """All slices of one run under one grouping (``SliceTable.to_dict()``).
+
+    Keys: ``run``, ``benchmark`` (None: all), ``by`` (the grouping axes), ``average``,
+    ``samples_per_item`` (the most samples any item has), ``overall`` (whole-run row),
+    ``slices`` (one :class:`SliceRowDict` per slice), ``indistinct_axes`` and ``notes``.
+    """
+
+    run: str
+    benchmark: str | None
+    by: list[str]
+    average: str
+    samples_per_item: int
+    overall: SliceRowDict
+    slices: list[SliceRowDict]
+    indistinct_axes: list[IndistinctAxisDict]
+    notes: list[str]
+
+
+# ---------------------------------------------------------------- compare
+
+
+class CompareSide(TypedDict):
+    """One run's side of a compared slice: ``score`` (0..1), ``correct``, ``n`` (samples),
+    ``n_items``, ``ci_low``/``ci_high`` (0..1)."""
+
+    score: float
+    correct: float
+    n: int
+    n_items: int
+    ci_low: float
+    ci_high: float
+
+
+class Discordant(TypedDict):
+    """Discordant pairs of an exact McNemar test: items right only in the base run
+    (``base_only``) and only in the candidate (``cand_only``)."""
+
+    base_only: int
+    cand_only: int
+
+
+class CompareRow(TypedDict):
+    """One slice of a comparison (``Comparison.rows`` / ``overall``).
+
+    Keys: ``slice`` (axis -> value; ``{"all": "all"}`` overall), ``n_items`` (paired items),
+    ``base``/``cand`` (:class:`CompareSide`), ``diff`` (cand - base, -1..1) with its interval
+    ``diff_low``/``diff_high``, ``p_value`` and ``p_adjusted`` (Benjamini-Hochberg; NaN when
+    not tested), ``significant``, ``tested`` (False: under the minimum size), ``test``
+    (``mcnemar-exact`` or ``paired-bootstrap``...), ``discordant`` (McNemar only, else None),
+    ``mdd`` (minimum detectable difference at this size, 0..1), ``marker`` (``worse*``,
+    ``better*`` or ``""``), ``warning``.
+    """
+
+    slice: dict[str, str]
+    n_items: int
+    base: CompareSide
+    cand: CompareSide
+    diff: float
+    diff_low: float
+    diff_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+    tested: bool
+    test: str
+    discordant: Discordant | None
+    mdd: float | None
+    marker: str
+    warning: str | None
+
+
+class ComparisonDict(TypedDict):
+    """``Comparison.to_dict()``: ``base``, ``cand``, ``benchmark``, ``by`` (grouping axes),
+    ``k`` (pass@k, None: accuracy), ``q`` (false discovery rate), ``n_tested`` (slices tested),
+    ``overall`` and ``rows`` (:class:`CompareRow`), ``notes``."""
+
+    base: str
+    cand: str
+    benchmark: str | None
+    by: list[str]
+    k: int | None
+    q: float
+    n_tested: int
+    overall: CompareRow
+    rows: list[CompareRow]
+    notes: list[str]
+
+
+# ---------------------------------------------------------------- diagnose
+
+
+class EvidenceDict(TypedDict):
+    """One checkable fact behind a verdict: ``name``, ``value`` (a number in ``unit``, or a
+    count string such as ``"8/30"``), ``unit`` (``points``, ``%``, ``p``, ``items``,
+    ``slices``, ``share`` or ``""``), ``detail`` (the counts a reviewer can check)."""
+
+    name: str
+    value: Any
+    unit: str
+    detail: str
+
+
+class ModeShift(TypedDict):
+    """A failure mode's share in each run (0..1) and its ``contribution`` to the change
+    (proportion; negative: it caused a drop)."""
+
+    mode: str
+    base_share: float
+    cand_share: float
+    contribution: float
+
+
+class _AxisRow(TypedDict):
+    value: str
+    n_items: float
+    contribution: float
+    eligible: bool
+
+
+class AxisRow(_AxisRow, total=False):
+    """One value of one axis in a diagnosis (``axes[axis]``): ``value``, ``n_items``
+    (weighted items), ``contribution`` (its weighted part of the change or deficit),
+    ``eligible`` (at least the minimum size). Change mode adds ``base_score``,
+    ``cand_score`` and ``delta`` (0..1, -1..1); weakness mode ``score``, ``ci_low``,
+    ``ci_high``, ``reference_score`` and ``deficit`` (score - reference)."""
+
+    base_score: float
+    cand_score: float
+    delta: float
+    score: float
+    ci_low: float
+    ci_high: float
+    reference_score: float
+    deficit: float
+
+
+class AxisSpread(TypedDict):
+    """How concentrated a change is on one axis: ``pattern`` (``spread``, ``concentrated``,
+    ``mixed``, ``no_change``, ``single_slice``), ``slices_moving`` of ``slices_eligible``,
+    ``top_value`` (the value carrying the largest share, or None) and ``top_share`` (0..1)."""
+
+    pattern: str
+    slices_moving: int
+    slices_eligible: int
+    top_value: str | None
+    top_share: float
+
+
+class Spread(TypedDict, total=False):
+    """A change's spread (change mode; empty in weakness mode): ``pattern`` over the content
+    axes, and one :class:`AxisSpread` per content axis."""
+
+    pattern: str
+    background_condition: AxisSpread
+    task_type: AxisSpread
+    solving_operation: AxisSpread
+    output_constraint: AxisSpread
+
+
+class Combination(TypedDict):
+    """A task_type x solving_operation cell inside a slice: its ``n_items``, ``score``
+    (mean item accuracy, 0..1), ``correct`` and ``n_samples``."""
+
+    task_type: str
+    solving_operation: str
+    n_items: int
+    score: float
+    correct: float
+    n_samples: int
+
+
+class _DiagnosisSlice(TypedDict):
+    slice: dict[str, str]
+    label: str
+    n_items: int
+    score: float
+    ci_low: float
+    ci_high: float
+    correct: float
+    n_samples: int
+    deficit: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+    wrong_answer_share: float
+    dominant_failure_mode: str | None
+    mode_counts: dict[str, int]
+    combinations: list[Combination]
+
+
+class DiagnosisSlice(_DiagnosisSlice, total=False):
+    """A significant slice of a diagnosis.
+
+    Always: ``slice``, ``label``, ``n_items``, ``score`` (the diagnosed/candidate run's, 0..1)
+    with ``ci_low``/``ci_high``, ``correct``, ``n_samples``, ``deficit`` (score minus the
+    run's average, or cand - base when paired), ``p_value``, ``p_adjusted``, ``significant``,
+    ``wrong_answer_share`` (of the failing/moved samples, 0..1), ``dominant_failure_mode``,
+    ``mode_counts``, ``combinations``. Paired rows (change mode, or against a reference) add
+    ``aliases``, ``base_score``, ``diff``/``diff_low``/``diff_high``, ``test``,
+    ``discordant`` and ``regressed_items``. Runs of several samples per item also carry a
+    ``"pass@K"`` key (``score``, ``ci_low``, ``ci_high``), which a TypedDict cannot name.
+    """
+
+    aliases: list[str]
+    base_score: float
+    diff: float
+    diff_low: float
+    diff_high: float
+    test: str
+    discordant: Discordant | None
+    regressed_items: int | None
+
+
+class SettingDifferenceDict(TypedDict):
+    """One evaluation setting that differs between two runs: ``key``, ``category``,
+    ``n_items`` (items where it differs) of ``n_compared``, the distinct ``base_values`` and
+    ``cand_values`` (display strings) and ``material`` (it makes them different evaluations)."""
+
+    key: str
+    category: str
+    n_items: int
+    n_compared: int
+    base_values: list[str]
+    cand_values: list[str]
+    material: bool
+
+
+class EvaluationCheckDict(TypedDict):
+    """Whether two runs were evaluated the same way (``EvaluationCheck.to_dict()``):
+    ``n_items`` shared, ``changed``, ``differences``, ``items_by_category`` (category ->
+    items), ``unchecked`` and ``not_recorded`` settings, ``summary`` sentence."""
+
+    n_items: int
+    changed: bool
+    differences: list[SettingDifferenceDict]
+    items_by_category: dict[str, int]
+    unchecked: list[str]
+    not_recorded: list[str]
+    summary: str
+
+
+class OtherEvaluationDict(TypedDict):
+    """Another run of the same items evaluated differently (weakness mode): ``run``,
+    ``differences`` (sentence), ``n_items`` shared, ``diff`` (its accuracy minus this run's,
+    -1..1), ``p_value``, ``sensitive`` (weak slice labels it scores significantly higher on),
+    ``large`` (the difference is large)."""
+
+    run: str
+    differences: str
+    n_items: int
+    diff: float
+    p_value: float
+    sensitive: list[str]
+    large: bool
+
+
+class DiagnosisDict(TypedDict):
+    """``Diagnosis.to_dict()`` (``capslice diagnose --format json``).
+
+    Keys: ``mode`` (``change`` or ``weakness``), ``base``, ``cand`` (None in weakness mode),
+    ``benchmark``, ``reference``; the verdict (``verdict``: ``data``/``not_data``/
+    ``inconclusive``, ``reason`` token, ``summary``, ``causes``, ``evidence``);
+    ``failure_modes`` (run -> mode -> samples), ``failure_mode_shift``, ``axes`` (axis ->
+    :class:`AxisRow`), ``spread``, ``slices`` and ``slices_tested``; ``direction`` (change
+    mode: ``drop``/``gain``/``none``; weakness: None), ``evaluation`` (None when not
+    compared), ``other_evaluations``, ``explained_slices`` (significant slices that overlap
+    explains, with a ``note``), ``notes``.
+    """
+
+    mode: str
+    base: str
+    cand: str | None
+    benchmark: str | None
+    reference: str | None
+    verdict: str
+    reason: str
+    summary: str
+    causes: list[str]
+    evidence: list[EvidenceDict]
+    failure_modes: dict[str, dict[str, int]]
+    failure_mode_shift: list[ModeShift]
+    axes: dict[str, list[AxisRow]]
+    spread: Spread
+    slices: list[DiagnosisSlice]
+    slices_tested: int
+    direction: str | None
+    evaluation: EvaluationCheckDict | None
+    other_evaluations: list[OtherEvaluationDict]
+    explained_slices: list[dict[str, Any]]
+    notes: list[str]
+
+
+class DiagnosisVerdictDict(TypedDict):
+    """``DiagnosisVerdict.to_dict()``: the decision a caller acts on (see its docstring)."""
+
+    verdict: str
+    reason: str
+    summary: str
+    mode: str
+    direction: str | None
+    significant_drop: bool
+    evaluation_changed: bool
+    slices: list[DiagnosisSlice]
+
+
+# ---------------------------------------------------------------- trend
+
+
+class TrendRunDict(TypedDict):
+    """A checkpoint of a trend: ``name``, ``step`` (training step), ``model``."""
+
+    name: str
+    step: int
+    model: str | None
+
+
+class TrendSeriesDict(TypedDict):
+    """One slice over the runs: ``slice`` and ``points``, one per run: ``run`` and ``step``
+    plus the run's :class:`SliceRowDict` keys, or only ``score: None`` (a gap)."""
+
+    slice: dict[str, str]
+    points: list[dict[str, Any]]
+
+
+class TrendDict(TypedDict):
+    """``Trend.to_dict()`` (``capslice trend --format json``): ``runs`` in step order, ``by``,
+    ``benchmark``, ``average``, ``intervals`` (methods used), ``overall`` and ``slices``
+    series, ``warnings`` (why points are not comparable)."""
+
+    runs: list[TrendRunDict]
+    by: list[str]
+    benchmark: str | None
+    average: str
+    intervals: list[str]
+    overall: TrendSeriesDict
+    slices: list[TrendSeriesDict]
+    warnings: list[str]
+
+
+# ---------------------------------------------------------------- discovery, ingest, rescore
+
+
+class DiscoveryDict(TypedDict):
+    """``DiscoveryResult.to_dict()`` (``capslice discover --format json``): ``run``,
+    ``params`` (the options used), ``n_samples`` read, ``n_clustered``, ``run_error_rate``
+    (0..1), ``k`` and ``k_reason``, ``silhouette`` (``"k"`` -> score), ``structure``,
+    ``n_candidates``, ``n_significant``, ``folded`` (groups restating an existing label),
+    ``notes``, ``saved``, ``suggestions`` (rows as described on ``DiscoveryResult``)."""
+
+    run: str
+    params: dict[str, Any]
+    n_samples: int
+    n_clustered: int
+    run_error_rate: float | None
+    k: int
+    k_reason: str
+    silhouette: dict[str, float]
+    structure: str
+    n_candidates: int
+    n_significant: int
+    folded: list[dict[str, Any]]
+    notes: list[str]
+    saved: bool
+    suggestions: list[dict[str, Any]]
+
+
+class IngestReportDict(TypedDict):
+    """``IngestReport.to_dict()`` (``capslice ingest --json``): one key per attribute of
+    :class:`capslice_tui.workspace.IngestReport` (see its docstring for each)."""
+
+    runs: dict[str, int]
+    n_read: int
+    n_bad: int
+    bad: list[str]
+    format: str
+    scored_by_capslice: int
+    notes: list[str]
+    read_per_run: dict[str, int]
+    warnings: list[str]
+    n_repeats: int
+    n_conflicting: int
+    n_missing_score: int
+    n_torn: int
+    fields: list[str]
+
+
+RescoreTransition = TypedDict("RescoreTransition", {"from": str, "to": str, "n": int})
+"""A failure-mode change of a rescore: ``from`` mode, ``to`` mode, ``n`` samples."""
+
+
+class RescoreReportDict(TypedDict):
+    """``RescoreReport.to_dict()``: one key per attribute of
+    :class:`capslice_tui.workspace.RescoreReport` (``lenient_before``/``lenient_after`` are
+    0..1), ``transitions`` as :data:`RescoreTransition` rows and the one-line ``summary``."""
+
+    run: str
+    dry_run: bool
+    n_samples: int
+    n_changed: int
+    transitions: list[RescoreTransition]
+    n_reason_only: int
+    lenient_before: float
+    lenient_after: float
+    score_changed: int
+    n_capslice_scored: int
+    n_kept_cut: int
+    examples: dict[str, list[int]]
+    summary: str
+
+
+# ---------------------------------------------------------------- reliability, exchange
+
+
+class BackupReport(TypedDict):
+    """:meth:`Workspace.backup`: ``source`` and ``target`` paths, ``bytes`` copied,
+    ``integrity`` (SQLite ``integrity_check`` of the copy: ``ok`` or the problems)."""
+
+    source: str
+    target: str
+    bytes: int
+    integrity: str
+
+
+class DoctorReport(TypedDict):
+    """:meth:`Workspace.doctor`: ``path``, ``size_bytes`` and ``wal_bytes``, ``filesystem``
+    (fstype, mountpoint, source, cluster), ``fs_warning``, ``findings`` (problems, each a
+    dict), ``lease`` (the ingest lock holder or None), ``journal_mode``, ``integrity``
+    (lines), ``damaged``, ``tables`` (table -> rows), ``schema`` (applied/pending/unknown
+    migrations), ``interrupted`` (unfinished ingests), ``orphans`` (what -> rows)."""
+
+    path: str
+    size_bytes: int
+    wal_bytes: int
+    filesystem: dict[str, Any]
+    fs_warning: str | None
+    findings: list[dict[str, Any]]
+    lease: dict[str, Any] | None
+    journal_mode: str
+    integrity: list[str]
+    damaged: bool
+    tables: dict[str, int]
+    schema: dict[str, list[str]]
+    interrupted: list[dict[str, Any]]
+    orphans: dict[str, int]
+
+
+class ImportReportDict(TypedDict):
+    """:meth:`Workspace.import_from`: the ``folder``, rows ``changed``, ``tables`` (table ->
+    ``added``/``updated``/``present``/``held`` rows), ``conflicts`` and ``notes``."""
+
+    folder: str
+    changed: int
+    tables: dict[str, dict[str, int]]
+    conflicts: list[dict[str, Any]]
+    notes: list[str]
