@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .formatting import count, interval, pct, pvalue
@@ -33,7 +34,7 @@ def evidence_value(e: dict[str, Any]) -> str:
     return f"{value} {unit}".strip()
 
 
-def slice_heading(diag: dict[str, Any]) -> str:
+def slice_heading(diag: Mapping[str, Any]) -> str:
     """Heading of the slice list: what the search looked for, kept and tested counts."""
     kept, tested = len(diag["slices"]), diag["slices_tested"]
     if diag["mode"] == "change":
@@ -52,7 +53,7 @@ def slice_heading(diag: dict[str, Any]) -> str:
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
 
 
-def evaluation_lines(diag: dict[str, Any]) -> list[str]:
+def evaluation_lines(diag: Mapping[str, Any]) -> list[str]:
     """How the two runs' evaluations of the shared items differ, one line each ([] when the
     diagnosis has no evaluation check)."""
     ev = diag.get("evaluation")
@@ -91,7 +92,7 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
     return out + [""]
 
 
-def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
+def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The verdict, evidence, failure modes and significant slices of a diagnosis as Markdown."""
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
@@ -188,7 +189,7 @@ def diagnosis_markdown(diag: dict[str, Any]) -> list[str]:
     return lines
 
 
-def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
+def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
     """A comparison table as Markdown."""
     lines = [f"### {title}", ""]
     rows = []
@@ -213,9 +214,9 @@ def comparison_markdown(cmp: dict[str, Any], title: str) -> list[str]:
 
 
 def report_markdown(
-    runs: dict[str, dict[str, Any]],
-    comparisons: list[tuple[str, dict[str, Any]]],
-    diag: dict[str, Any],
+    runs: Mapping[str, Mapping[str, Any]],
+    comparisons: Sequence[tuple[str, Mapping[str, Any]]],
+    diag: Mapping[str, Any],
     gates: list[dict[str, Any]] | None = None,
 ) -> str:
     """The whole review report: runs, comparisons by task and by each axis, the diagnosis;

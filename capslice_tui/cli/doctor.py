@@ -6,12 +6,15 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from .render import emit_json
 from .root import Ctx, friendly_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from ..workspace.results import DoctorReport
 
 
 def _size(n: int) -> str:
@@ -44,7 +47,7 @@ def doctor(obj: Ctx, as_json: bool) -> None:
         sys.exit(1)
 
 
-def _print_doctor(r: dict[str, Any]) -> None:
+def _print_doctor(r: DoctorReport) -> None:
     fs = r["filesystem"]
     wal = f" (+ {_size(r['wal_bytes'])} write-ahead log)" if r["wal_bytes"] else ""
     click.echo(f"store:        {r['path']}, {_size(r['size_bytes'])}{wal}")

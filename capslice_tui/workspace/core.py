@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -17,6 +17,17 @@ from ..taxonomy.evaluation import IndistinctAxis, Taxonomy, indistinct_axes, loa
 from ..vocabulary import AVERAGES
 from .ingest import IngestReport, ingest
 from .interrupt import delete_command, progress_text, stop_signals
+from .results import (
+    ImportReportDict,
+    IndistinctAxisDict,
+    RunInfo,
+    RunRow,
+    SampleDetail,
+    SamplePageRow,
+    SampleRow,
+    SliceRowDict,
+    SliceTableDict,
+)
 
 GROUPINGS = ("task", "benchmark", *AXES)
 
@@ -81,7 +92,7 @@ class SliceRow:
         """Lenient minus official score: the share lost to answer extraction."""
         return None if self.lenient is None else self.lenient - self.score
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SliceRowDict:
         """JSON-ready dict (``--format json``); ``ci_low``/``ci_high`` are the interval."""
         return {
             "slice": self.key,
@@ -125,7 +136,7 @@ class SliceTable:
         then the :attr:`taxonomy_notes`."""
         return [d.note for d in self.indistinct] + self.taxonomy_notes
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SliceTableDict:
         """JSON-ready dict: the run, its grouping, the overall row, one row per slice, and the
         axes that cannot tell a benchmark's items apart (``indistinct_axes``, ``notes``)."""
         return {
@@ -136,7 +147,7 @@ class SliceTable:
             "samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
-            "indistinct_axes": [d.to_dict() for d in self.indistinct],
+            "indistinct_axes": [cast(IndistinctAxisDict, d.to_dict()) for d in self.indistinct],
             "notes": self.notes,
         }
 
@@ -351,7 +362,7 @@ class CoreMixin:
             )
 
     # ---- runs -------------------------------------------------------------------------
-    def runs(self, average: str = "micro") -> list[dict[str, Any]]:
+    def runs(self, average: str = "micro") -> list[RunRow]:
         """Every run with per-benchmark scores (primary filter; greedy accuracy or mean).
 
         ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.formatting.AVERAGE_MEANING`);
@@ -404,7 +415,7 @@ class CoreMixin:
                     **self._ingest_state(run, ingest_states.get(run["id"])),
                 }
             )
-        return out
+        return cast(list[RunRow], out)
 
     def _benchmark_items(self, run_id: int) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
         """Per-item scores of a run on each task's primary filter: benchmark -> one
@@ -484,13 +495,13 @@ class CoreMixin:
 
     def import_from(
         self, folder: str | os.PathLike[str], progress: Callable[[str], None] | None = None
-    ) -> dict[str, Any]:
+    ) -> ImportReportDict:
         """Import an export folder into this store (idempotent; labels, named slices and
         interventions merged, conflicts reported); returns the report as a dict. See
         :func:`capslice_tui.store.exchange.import_folder`."""
         from ..store.exchange import import_folder
 
-        return import_folder(self.store, folder, progress).to_dict()
+        return cast(ImportReportDict, import_folder(self.store, folder, progress).to_dict())
 
     def export_manifest(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
         """The checked manifest of an export folder, before anything is imported (the app
@@ -504,11 +515,11 @@ class CoreMixin:
 
         return read_manifest(folder)
 
-    def run_info(self, run: str) -> dict[str, Any]:
+    def run_info(self, run: str) -> RunInfo:
         """One run's record with its tasks' generation settings."""
         info = self.store.get_run(run)
         info["tasks"] = self.store.run_tasks(info["id"])
-        return info
+        return cast(RunInfo, info)
 
     # ---- slices -----------------------------------------------------------------------
     def slices(
@@ -624,7 +635,7 @@ class CoreMixin:
         limit: int = 200,
         after_id: int = 0,
         filter_name: str | None = None,
-    ) -> tuple[list[dict[str, Any]], bool]:
+    ) -> tuple[list[SampleRow], bool]:
         """Samples of a run matching a slice, keyset-paginated.
 
         Args:
@@ -657,11 +668,11 @@ class CoreMixin:
             filter_name=filter_name,
         )
         more = len(rows) > limit
-        return [dict(r) for r in rows[:limit]], more
+        return [cast(SampleRow, dict(r)) for r in rows[:limit]], more
 
-    def sample(self, sample_id: int) -> dict[str, Any]:
+    def sample(self, sample_id: int) -> SampleDetail:
         """One sample in full (prompt, response, target, extraction, scores, labels)."""
-        return self.store.sample(sample_id)
+        return cast(SampleDetail, self.store.sample(sample_id))
 
     # ---- big slices: pages in any order, totals, docs, text search (store/queries.py) ---
     def _sample_filters(self, run: str, filters: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -700,7 +711,7 @@ class CoreMixin:
         last: bool = False,
         limit: int = 100,
         **filters: Any,
-    ) -> list[dict[str, Any]]:
+    ) -> list[SamplePageRow]:
         """One page of a slice's samples in ``sort`` order (keyset paging; see
         :func:`capslice_tui.store.queries.sample_page`). ``filters``: ``where``, ``task``,
         ``benchmark``, ``failure_mode``, ``correct``, ``filter_name``, ``search`` (text in the
@@ -714,7 +725,7 @@ class CoreMixin:
         from ..store.queries import sample_page
 
         run_id, f = self._sample_filters(run, filters)
-        return sample_page(
+        return sample_page(  # type: ignore[return-value]  # rows as results.SamplePageRow
             self.store, run_id, sort=sort, descending=descending, after=after, before=before,
             from_key=from_key, last=last, limit=limit, **f,
         )  # fmt: skip

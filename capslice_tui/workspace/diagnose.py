@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -13,6 +13,19 @@ from ..analysis.compare import adjust, check_comparable, paired_compare
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
+from .results import (
+    AxisRow,
+    CompareRow,
+    CompareSide,
+    ComparisonDict,
+    DiagnosisDict,
+    DiagnosisSlice,
+    DiagnosisVerdictDict,
+    EvaluationCheckDict,
+    ModeShift,
+    OtherEvaluationDict,
+    Spread,
+)
 
 MARK_WORSE = "worse*"
 MARK_BETTER = "better*"
@@ -157,7 +170,7 @@ def slice_index(
     return out
 
 
-def _side(score: Any) -> dict[str, Any]:
+def _side(score: Any) -> CompareSide:
     return {
         "score": score.score,
         "correct": float(score.correct),
@@ -185,11 +198,11 @@ class Comparison:
     k: int | None
     q: float
     n_tested: int
-    overall: dict[str, Any]
-    rows: list[dict[str, Any]]
+    overall: CompareRow
+    rows: list[CompareRow]
     notes: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ComparisonDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         return {
             "base": self.base,
@@ -205,7 +218,7 @@ class Comparison:
         }
 
 
-def _row(key: dict[str, str], res: Any, adj: Any | None) -> dict[str, Any]:
+def _row(key: dict[str, str], res: Any, adj: Any | None) -> CompareRow:
     p_adj = adj.p_adj if adj is not None else math.nan
     significant = bool(adj.significant) if adj is not None else bool(res.p_value <= 0.05)
     return {
@@ -383,7 +396,7 @@ class Diagnosis:
             slices=[s for s in self.slices if s.get("label") in labels],
         )  # fmt: skip
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DiagnosisDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         v = self.verdict.to_dict()
         return {
@@ -398,14 +411,14 @@ class Diagnosis:
             "causes": v["causes"],
             "evidence": v["evidence"],
             "failure_modes": self.failure_modes,
-            "failure_mode_shift": self.failure_mode_shift,
-            "axes": self.axes,
-            "spread": self.spread,
-            "slices": self.slices,
+            "failure_mode_shift": cast(list[ModeShift], self.failure_mode_shift),
+            "axes": cast(dict[str, list[AxisRow]], self.axes),
+            "spread": cast(Spread, self.spread),
+            "slices": cast(list[DiagnosisSlice], self.slices),
             "slices_tested": self.n_tested,
             "direction": self.direction,
-            "evaluation": self.evaluation,
-            "other_evaluations": self.other_evaluations,
+            "evaluation": cast("EvaluationCheckDict | None", self.evaluation),
+            "other_evaluations": cast(list[OtherEvaluationDict], self.other_evaluations),
             "explained_slices": self.explained_slices,
             "notes": self.notes,
         }
@@ -610,13 +623,14 @@ class DiagnosisVerdict:
     evaluation_changed: bool
     slices: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DiagnosisVerdictDict:
         """JSON-ready dict, one key per attribute."""
         return {
             "verdict": self.verdict, "reason": self.reason, "summary": self.summary,
             "mode": self.mode, "direction": self.direction,
             "significant_drop": self.significant_drop,
-            "evaluation_changed": self.evaluation_changed, "slices": list(self.slices),
+            "evaluation_changed": self.evaluation_changed,
+            "slices": cast(list[DiagnosisSlice], list(self.slices)),
         }  # fmt: skip
 
 
@@ -935,11 +949,11 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     def _slice_tests(
         self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int,
         filter_name: str | None = None,
-    ) -> list[dict[str, Any]]:  # fmt: skip
+    ) -> list[CompareRow]:  # fmt: skip
         """Per-task paired tests of ``cand`` against ``base`` (``compare`` rows, BH at ``q``);
         by task_type when the runs have fewer than two tasks in common. Evaluation differences
         are judged by the caller, so mismatches are allowed here."""
-        rows: list[dict[str, Any]] = []
+        rows: list[CompareRow] = []
         for by in ("task", "task_type"):
             rows = self.compare(
                 base, cand, benchmark=benchmark, by=by, allow_mismatch=True, q=q,

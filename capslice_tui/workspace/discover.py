@@ -11,6 +11,7 @@ import numpy as np
 from ..analysis.discovery import CancelFn, Suggestion, find_slices
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
+from .results import DiscoveryDict
 
 
 @dataclass
@@ -42,7 +43,7 @@ class DiscoveryResult:
     n_significant: int = 0
     folded: list[dict[str, Any]] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DiscoveryDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
         return {
             "run": self.run,

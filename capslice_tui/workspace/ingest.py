@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -31,6 +31,7 @@ from ..store import Store, StoreDamaged
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_HARNESS, SampleScore, score_sample
+from .results import IngestReportDict
 
 MAX_RESPONSE_CHARS = 32_768
 """Characters stored of a response, a reasoning trace, a question, a target and each text in
@@ -89,9 +90,9 @@ class IngestReport:
     n_torn: int = 0
     fields: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> IngestReportDict:
         """JSON-ready dict with one key per attribute (``capslice ingest --json``)."""
-        return asdict(self)
+        return cast(IngestReportDict, asdict(self))
 
 
 def _sha(text: str) -> str:

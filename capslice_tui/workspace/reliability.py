@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..store import Store, StoreDamaged, damage_message, is_damage
 from ..store import doctor as _doctor
+from .results import BackupReport, DoctorReport
 
 
 class ReliabilityMixin:
@@ -23,18 +24,18 @@ class ReliabilityMixin:
         """The warning for a store on a network/cluster filesystem (None on a local disk)."""
         return self.store.fs_warning
 
-    def doctor(self) -> dict[str, Any]:
+    def doctor(self) -> DoctorReport:
         """:func:`doctor_store` on this workspace's store file."""
         return doctor_store(self.store.path)
 
-    def backup(self, target: str | os.PathLike[str]) -> dict[str, Any]:
+    def backup(self, target: str | os.PathLike[str]) -> BackupReport:
         """:func:`backup_store` of this workspace's store to the new file ``target``."""
         return backup_store(self.store.path, target)
 
 
-def doctor_store(path: str | os.PathLike[str]) -> dict[str, Any]:
+def doctor_store(path: str | os.PathLike[str]) -> DoctorReport:
     """Examine a store without changing it; see :func:`capslice_tui.store.doctor.doctor`."""
-    return _doctor.doctor(path)
+    return cast(DoctorReport, _doctor.doctor(path))
 
 
 def recover_store(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> dict[str, Any]:
@@ -43,9 +44,9 @@ def recover_store(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> d
     return _doctor.recover(old, new, make_store=lambda p: Store(Path(p)))
 
 
-def backup_store(path: str | os.PathLike[str], target: str | os.PathLike[str]) -> dict[str, Any]:
+def backup_store(path: str | os.PathLike[str], target: str | os.PathLike[str]) -> BackupReport:
     """Online backup of a store to a new file; see :func:`capslice_tui.store.doctor.backup`."""
-    return _doctor.backup(path, target)
+    return cast(BackupReport, _doctor.backup(path, target))
 
 
 def friendly_db_error(exc: BaseException, path: str | os.PathLike[str]) -> str | None:

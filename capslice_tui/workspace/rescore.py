@@ -21,6 +21,7 @@ from ..ingest.scoring import (
 )
 from ..store import Store
 from ..store.rescore import RESCORED_COLUMNS
+from .results import RescoreReportDict
 
 SCORE_SOURCE_HARNESS = "harness"
 SCORE_SOURCE_CAPSLICE = "capslice-strict"
@@ -202,7 +203,7 @@ class RescoreReport:
             parts.append(f"{self.n_reason_only} same mode, new reason or lenient answer")
         return f"{self.run}: {self.n_changed} samples {verb}: " + ", ".join(parts)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RescoreReportDict:
         """JSON-ready dict; ``transitions`` as a list of ``{from, to, n}``."""
         return {
             "run": self.run,

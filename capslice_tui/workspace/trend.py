@@ -15,6 +15,7 @@ from typing import Any
 from ..formatting import count, interval, pct
 from ..vocabulary import label as slice_label
 from .core import SliceRow
+from .results import TrendDict, TrendRunDict, TrendSeriesDict
 
 
 @dataclass
@@ -25,7 +26,7 @@ class TrendRun:
     step: int
     model: str | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TrendRunDict:
         """JSON-ready dict (``name``, ``step``, ``model``)."""
         return {"name": self.name, "step": self.step, "model": self.model}
 
@@ -47,7 +48,7 @@ class TrendSeries:
         """The score at each run (``None`` for a gap), in step order."""
         return [None if p is None else p.score for p in self.points]
 
-    def to_dict(self, runs: Sequence[TrendRun]) -> dict[str, Any]:
+    def to_dict(self, runs: Sequence[TrendRun]) -> TrendSeriesDict:
         """JSON-ready dict: the slice and one entry per run (its slice row, or ``null``)."""
         return {
             "slice": self.key,
@@ -75,7 +76,7 @@ class Trend:
     warnings: list[str] = field(default_factory=list)
     intervals: list[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> TrendDict:
         """JSON-ready dict (``capslice trend --format json``)."""
         return {
             "runs": [r.to_dict() for r in self.runs],
