@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..formatting import interval, pct, pvalue
+from ..formatting import interval, pct, points, pvalue
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
@@ -124,7 +124,8 @@ def plan_cmd(
     --force. Slices whose failures are mostly extraction/truncation, or that are not
     significant, never boost data: they are listed with the reason.
     """
-    from ..planning.mixture import EXPORTS, diagnosis_words
+    from ..planning.export import EXPORTS
+    from ..planning.mixture import diagnosis_words
 
     plan = obj.ws.plan(
         baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
@@ -207,7 +208,7 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         ("version", rec["version"]), ("hypothesis", rec["hypothesis"]),
         ("targets", "; ".join(_label(s) for s in rec["target_slices"])),
         ("controls", "; ".join(_label(s) for s in rec["control_slices"]) or "-"),
-        ("expected effect", "-" if rec["expected_effect"] is None else f"{100 * rec['expected_effect']:+.1f} pts"),
+        ("expected effect", points(rec["expected_effect"], " pts")),
         ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
         ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
         ("decision", _decision_text(rec)),
@@ -247,25 +248,25 @@ def _cut(value: Any, width: int = 40) -> str:
 
 
 def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
-    from ..planning.mixture import did_text
+    from ..analysis.outcome import did_text
 
     rows = []
     for r in outcome["rows"]:
         pk = r.get("pass_at_k")
         pk_text = "-"
         if pk:
-            pk_text = f"pass@{pk['k']} {100 * pk['diff']:+.1f} {interval(pk['diff_low'], pk['diff_high'])}"
+            pk_text = f"pass@{pk['k']} {points(pk['diff'], '')} {interval(pk['diff_low'], pk['diff_high'])}"
         mark = ("better*" if r["diff"] > 0 else "worse*") if r["significant"] else ""
         did = r.get("did")
         did_cell = "-"
         if did:
-            did_cell = f"{100 * did['did']:+.1f} {interval(did['did_low'], did['did_high'])}"
+            did_cell = f"{points(did['did'], '')} {interval(did['did_low'], did['did_high'])}"
             did_cell += (
                 " beats*" if did["did_low"] > 0 else (" behind*" if did["did_high"] < 0 else "")
             )
         rows.append([
             r["role"], _label(r["slice"]), r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
-            f"{100 * r['diff']:+.1f}" if r["diff"] == r["diff"] else "-",
+            points(r["diff"], ""),
             interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, did_cell,
             pk_text,
         ])  # fmt: skip
@@ -281,7 +282,7 @@ def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
         f"verdict: {outcome['verdict']}: {outcome['reason']}",
         change,
         f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
-        f"harm tolerance {100 * outcome['tolerance']:.1f} pts",
+        f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     emit_table(

@@ -4,7 +4,7 @@ Front ends call these methods only. Planning reads the diagnosis (``self.diagnos
 taxonomy, the mapping rules and a catalog; the intervention log lives in the store
 (``store/interventions.py``); outcomes pair the baseline and result runs item by item with
 :func:`capslice_tui.workspace.diagnose.align_runs` and judge them with
-:func:`capslice_tui.planning.mixture.evaluate_outcome`.
+:func:`capslice_tui.analysis.outcome.evaluate_outcome`.
 """
 
 from __future__ import annotations
@@ -13,18 +13,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..analysis.outcome import (
+    DEFAULT_Q,
+    DEFAULT_TOLERANCE,
+    claims_regression,
+    evaluate_outcome,
+    regression_warning,
+)
+from ..formatting import pct, points
 from ..planning.mixture import (
     DEFAULT_MAX_EPOCHS,
     DEFAULT_MAX_MULTIPLIER,
     DEFAULT_MIN_WRONG_ANSWER_SHARE,
-    DEFAULT_Q,
     DEFAULT_STRENGTH,
-    DEFAULT_TOLERANCE,
     Plan,
     build_plan,
-    claims_regression,
-    evaluate_outcome,
-    regression_warning,
 )
 from ..store import AXES, StoreError, current_user
 from ..taxonomy.data import (
@@ -183,10 +186,10 @@ class PlanMixin:
             n_items = al.item_ids.size
             scores = al.cand_c / al.cand_n
             what = (
-                f"the overall change {baseline} -> {candidate} ({-100 * shortfall:+.1f} "
-                "points)" if candidate is not None
+                f"the overall change {baseline} -> {candidate} ({points(-shortfall, ' points')})"
+                if candidate is not None
                 else f"the gap of {baseline} to the reference {reference} "
-                f"({100 * shortfall:.1f} points)"
+                f"({points(shortfall, ' points', signed=False)})"
             )  # fmt: skip
         else:
             rows = self.store.slice_rows(run["id"], benchmark=benchmark)
@@ -201,7 +204,7 @@ class PlanMixin:
                 for a in AXES
             }
             n_items = len(rows)
-            what = f"the error rate of {baseline} ({100 * shortfall:.1f}%, no reference run)"
+            what = f"the error rate of {baseline} ({pct(shortfall)}, no reference run)"
         share = None
         counts = (failure_modes or {}).get(failing_run)
         if counts:

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from capslice_tui.cli import main
-from capslice_tui.planning.mixture import (
+from capslice_tui.analysis.outcome import (
     claims_regression,
     difference_in_differences,
     evaluate_outcome,
     regression_warning,
 )
+from capslice_tui.cli import main
 from capslice_tui.workspace import Workspace
 
 

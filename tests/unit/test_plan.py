@@ -7,16 +7,18 @@ import json
 import numpy as np
 import pytest
 
+from capslice_tui.analysis.outcome import evaluate_outcome
+from capslice_tui.planning.export import (
+    export_json,
+    export_markdown,
+    export_megatron,
+    export_yaml,
+)
 from capslice_tui.planning.mixture import (
     UNITS,
     Plan,
     PlanError,
     build_plan,
-    evaluate_outcome,
-    export_json,
-    export_markdown,
-    export_megatron,
-    export_yaml,
 )
 from capslice_tui.taxonomy.data import load_data_taxonomy, parse_catalog, parse_mapping
 from capslice_tui.taxonomy.evaluation import load_taxonomy

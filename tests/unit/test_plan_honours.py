@@ -265,6 +265,6 @@ def test_an_evaluation_change_is_the_only_cause_a_plan_lists():
     causes = plan.excluded[0].non_data_causes
     assert [c["cause"] for c in causes] == ["evaluation_changed"], causes
     assert diff in causes[0]["description"]
-    from capslice_tui.planning.mixture import export_markdown
+    from capslice_tui.planning.export import export_markdown
 
     assert export_markdown(plan).startswith("# Sampling plan: the bbh change bbh-cot -> bbh-direct")

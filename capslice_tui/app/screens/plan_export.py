@@ -37,12 +37,12 @@ def default_path(baseline: str, fmt: str, directory: Path | None = None) -> Path
 
 
 def write_export(plan: Any, fmt: str, path: Path, replace: bool = False) -> Path:
-    """Write ``plan`` in export format ``fmt`` (``capslice_tui.planning.mixture.EXPORTS``) to ``path``.
+    """Write ``plan`` in export format ``fmt`` (``capslice_tui.planning.export.EXPORTS``) to ``path``.
 
     Returns the absolute path. Raises ``FileExistsError`` if ``path`` exists and ``replace``
     is False (the form asks first), ``OSError`` when it cannot be written.
     """
-    from ...planning.mixture import EXPORTS
+    from ...planning.export import EXPORTS
 
     text = EXPORTS[fmt](plan)
     path = path.expanduser().resolve()

@@ -1,0 +1,540 @@
+"""The measured outcome of a data intervention: targets against controls, paired by item.
+
+Pure: no SQL, no Textual.
+
+:func:`evaluate_outcome` compares a result run with the baseline on pre-registered target and
+control slices, paired by item. Per slice :func:`~capslice_tui.analysis.compare.paired_compare`
+on the items both runs share, Benjamini-Hochberg across all target and control slices
+(:func:`~capslice_tui.analysis.compare.adjust`). The intervention's effect is measured against
+the controls by :func:`difference_in_differences`: with ``d_i = score_result(i) -
+score_baseline(i)`` per item (c/n, or pass@k), ``DiD = mean(d over target items) - mean(d over
+control items)`` (control items that are also target items are left out of the controls), with
+a 95% stratified paired-bootstrap interval. A change that lifts every slice alike (a new prompt,
+a longer training run) lifts the controls as much as the targets, and its DiD is near 0.
+
+Verdicts, in this order:
+
+- ``unmeasurable`` when the evaluation changed between the baseline and the result run
+  (``evaluation_changed`` given by the caller: prompts, few-shot, decoding or scoring differ),
+  so the runs do not measure the same thing and no change can be put down to the data;
+- ``harmful``: some control slice dropped by at least ``tolerance`` (default 2 points) and is
+  significant after correction;
+- ``inconclusive``: no target slice has enough items to test;
+- ``unmeasurable``: no control slice (none given, or none with items outside the targets, or
+  fewer than ``min_size`` control items): without controls a target gain cannot be told from a
+  change that lifts everything;
+- ``confirmed``: every tested target slice improved significantly (its own paired test, BH)
+  **and** beat the controls significantly (its DiD interval lies above 0). Requiring every
+  target to pass is an intersection-union test (Berger 1982, Technometrics 24:295), so no
+  multiplicity correction is needed for this conjunction;
+- ``refuted``: some tested target slice got significantly worse, the pooled targets fell
+  significantly behind the controls (DiD interval below 0), or every tested target's DiD upper
+  bound is below the expected effect (``tolerance`` when none was given);
+- ``inconclusive``: otherwise (e.g. the targets rose but not significantly more than the
+  controls).
+
+Slices with fewer than 20 items carry a warning; below 10 they are reported but not tested.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..vocabulary import label as slice_label
+from .compare import adjust, paired_compare
+from .metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
+
+DEFAULT_Q = 0.05
+"""False discovery rate for Benjamini-Hochberg across an intervention's slices."""
+DEFAULT_TOLERANCE = 0.02
+"""A control drop (proportion) that counts as harm."""
+DID_RESAMPLES = 2000
+"""Bootstrap resamples of the difference-in-differences interval."""
+
+
+@dataclass
+class DidResult:
+    """Difference-in-differences of per-item changes: targets against controls.
+
+    Attributes:
+        target_change, control_change: mean per-item change (result - baseline) over the
+            target / control items, proportions (0.233 = +23.3 points).
+        target_low, target_high, control_low, control_high: their 95% percentile intervals
+            (each group resampled on its own).
+        did: ``target_change - control_change``; did_low, did_high: its 95% interval.
+        p_value: two-sided bootstrap p for DiD = 0.
+        n_target, n_control: items in each group.
+        method: how the interval was computed; n_resamples, random_state: to reproduce it.
+    """
+
+    target_change: float
+    target_low: float
+    target_high: float
+    control_change: float
+    control_low: float
+    control_high: float
+    did: float
+    did_low: float
+    did_high: float
+    p_value: float
+    n_target: int
+    n_control: int
+    method: str
+    n_resamples: int
+    random_state: int
+
+    @property
+    def beats_controls(self) -> bool:
+        """True when the interval lies above 0: the targets gained significantly more."""
+        return self.did_low > 0
+
+    @property
+    def behind_controls(self) -> bool:
+        """True when the interval lies below 0: the controls gained significantly more."""
+        return self.did_high < 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def _resampled_means(d: np.ndarray, n_resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of ``n_resamples`` bootstrap resamples of ``d`` (with replacement, size len(d)).
+
+    Drawing the counts of each distinct value from a multinomial is exactly a resample of the
+    items (only the values' counts enter the mean) and is fast when values repeat, as 0/1 and
+    c/n differences do.
+    """
+    values, counts = np.unique(d, return_counts=True)
+    draws = rng.multinomial(d.size, counts / d.size, size=n_resamples)
+    return draws @ values / d.size
+
+
+def difference_in_differences(
+    target_diff: Any,
+    control_diff: Any,
+    *,
+    n_resamples: int = DID_RESAMPLES,
+    level: float = 0.95,
+    random_state: int = 0,
+) -> DidResult:
+    """Target change minus control change, with a stratified paired-bootstrap interval.
+
+    Each input holds per-item differences ``d_i = score_result(i) - score_baseline(i)`` of the
+    same item in the two runs (paired by item; score = c/n or pass@k of the item). Then
+
+        DiD = mean(d_T) - mean(d_C)
+
+    the classic two-group, two-period difference-in-differences (Card & Krueger 1994, AER
+    84:772; Angrist & Pischke 2009, *Mostly Harmless Econometrics*, ch. 5) with items as
+    units. Interval: the two groups are resampled independently, each over its own items
+    with replacement (a stratified bootstrap keeps each item's pair together, so the pairing
+    is respected), ``n_resamples`` times with a fixed ``random_state``; the interval is the
+    percentile interval of the replicated DiD (Efron & Tibshirani 1993, *An Introduction to
+    the Bootstrap*, §13.3), and the two-sided p is ``min(1, 2 * min(#{DiD* <= 0} + 1,
+    #{DiD* >= 0} + 1) / (B + 1))`` (ibid. ch. 16, with the usual +1 correction).
+
+    Args:
+        target_diff, control_diff: shape (n_T,), (n_C,) per-item differences in [-1, 1];
+            NaN entries (items without a score) are dropped.
+        n_resamples: bootstrap resamples B (>= 100).
+        level: interval coverage.
+        random_state: seed of ``numpy.random.default_rng``.
+
+    Returns:
+        :class:`DidResult` (proportions).
+
+    Raises:
+        ValueError: an empty group, or fewer than 100 resamples.
+    """
+    t = np.asarray(target_diff, dtype=float)
+    c = np.asarray(control_diff, dtype=float)
+    t, c = t[~np.isnan(t)], c[~np.isnan(c)]
+    if t.size == 0 or c.size == 0:
+        raise ValueError(
+            f"difference-in-differences needs items in both groups (targets {t.size}, "
+            f"controls {c.size})"
+        )
+    if n_resamples < 100:
+        raise ValueError(f"n_resamples must be >= 100, got {n_resamples}")
+    rng = np.random.default_rng(random_state)
+    bt = _resampled_means(t, n_resamples, rng)
+    bc = _resampled_means(c, n_resamples, rng)
+    boot = bt - bc
+    did = float(t.mean() - c.mean())
+    below = int(np.sum(boot <= 0)) + 1
+    above = int(np.sum(boot >= 0)) + 1
+    p = min(1.0, 2.0 * min(below, above) / (n_resamples + 1))
+    tl, th = percentile_interval(bt, level)
+    cl, ch = percentile_interval(bc, level)
+    dl, dh = percentile_interval(boot, level)
+    return DidResult(
+        target_change=float(t.mean()), target_low=tl, target_high=th,
+        control_change=float(c.mean()), control_low=cl, control_high=ch,
+        did=did, did_low=dl, did_high=dh, p_value=p, n_target=int(t.size),
+        n_control=int(c.size),
+        method=f"stratified paired bootstrap over items, {n_resamples} resamples, percentile "
+        f"{100 * level:g}% interval",
+        n_resamples=n_resamples, random_state=random_state,
+    )  # fmt: skip
+
+
+@dataclass
+class SliceOutcome:
+    """One target or control slice: result run minus baseline on the shared items.
+
+    Attributes:
+        role: ``target`` or ``control``; slice: ``{grouping: value}``.
+        n_items: paired items; base_score, cand_score; diff, diff_low, diff_high (proportions);
+        p_value, p_adjusted (BH over all tested slices), significant, test, warning, tested.
+        pass_at_k: for multi-sample runs, ``{k, base, cand, diff, diff_low, diff_high, p_value,
+            p_adjusted}`` at k = the smallest samples-per-item in the slice (else None).
+        did: target slices only, when there are control items: this slice's
+            :class:`DidResult` against the pooled controls, as a dict (else None).
+    """
+
+    role: str
+    slice: dict[str, str]
+    n_items: int
+    base_score: float
+    cand_score: float
+    diff: float
+    diff_low: float
+    diff_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+    tested: bool
+    test: str
+    warning: str | None
+    pass_at_k: dict[str, Any] | None = None
+    did: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass
+class Outcome:
+    """An intervention's measured outcome and verdict (rules in the module docstring).
+
+    Attributes:
+        verdict: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive`` or ``unmeasurable``;
+            reason: why, in words.
+        did: the pooled targets against the pooled controls (:class:`DidResult` as a dict), or
+            None when there is no control item (then the verdict is ``unmeasurable``).
+        evaluation_changed: the caller's description of how the evaluation differs between the
+            two runs (None when it does not, or was not checked).
+        rows, warnings, metric, k, tolerance, q, expected_effect, n_tested, random_state.
+    """
+
+    verdict: str
+    reason: str
+    metric: str
+    k: int | None
+    tolerance: float
+    q: float
+    expected_effect: float | None
+    n_tested: int
+    rows: list[SliceOutcome]
+    warnings: list[str]
+    random_state: int
+    did: dict[str, Any] | None = None
+    evaluation_changed: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``unmeasurable: no control slice ...``: the verdict and its reason on one line."""
+        return f"{self.verdict}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        d = asdict(self)
+        d["rows"] = [r.to_dict() for r in self.rows]
+        return d
+
+
+def slice_mask(labels: Mapping[str, np.ndarray], key: Mapping[str, str]) -> np.ndarray:
+    """Boolean mask of the rows in the slice ``{grouping: value}`` (conjunction).
+
+    Raises:
+        ValueError: a grouping the labels do not have.
+    """
+    first = next(iter(labels.values()))
+    mask = np.ones(len(first), dtype=bool)
+    for g, v in key.items():
+        if g not in labels:
+            raise ValueError(f"unknown slice axis {g!r} (use one of: {', '.join(labels)})")
+        mask &= labels[g] == v
+    return mask
+
+
+def evaluate_outcome(
+    targets: Sequence[Mapping[str, str]],
+    controls: Sequence[Mapping[str, str]],
+    labels: Mapping[str, np.ndarray],
+    base_n: np.ndarray,
+    base_c: np.ndarray,
+    cand_n: np.ndarray,
+    cand_c: np.ndarray,
+    *,
+    k: int | None = None,
+    expected_effect: float | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    q: float = DEFAULT_Q,
+    min_size: int = MIN_SLICE_SIZE,
+    random_state: int = 0,
+    evaluation_changed: str | None = None,
+) -> Outcome:
+    """Judge an intervention on aligned per-item counts of the baseline and the result run.
+
+    Args:
+        targets, controls: pre-registered slices ``{grouping: value}`` (groupings are keys of
+            ``labels``: task, benchmark or an axis).
+        labels: grouping -> array of shape (m,) with each row's value.
+        base_n, base_c, cand_n, cand_c: shape (m,), samples and correct per item, aligned.
+        k: None compares accuracy (mean over samples = unbiased pass@1 when sampled; greedy
+            accuracy otherwise); an int compares pass@k.
+        expected_effect: pre-registered gain on targets (proportion), used by ``refuted``.
+        tolerance: control regression that counts as harm (proportion, default 0.02).
+        q: false discovery rate for BH across all target and control slices.
+        evaluation_changed: a sentence saying how the evaluation differs between the runs
+            (prompts, few-shot, decoding, scoring); it makes the outcome ``unmeasurable``
+            whatever the slices did (checked first).
+
+    Returns:
+        :class:`Outcome` (verdict rules in the module docstring; changes in proportions).
+
+    Raises:
+        ValueError: no target slice, unknown grouping, misaligned arrays.
+    """
+    if not targets:
+        raise ValueError("an intervention needs at least one target slice")
+    arrays = [np.asarray(a, dtype=float) for a in (base_n, base_c, cand_n, cand_c)]
+    keys = [("target", dict(t)) for t in targets] + [("control", dict(c)) for c in controls]
+    results = []
+    masks = []
+    extra: list[dict[str, Any] | None] = []
+    multi = bool(arrays[0].size) and (arrays[0].max() > 1 or arrays[2].max() > 1)
+    for _role, key in keys:
+        mask = slice_mask(labels, key)
+        masks.append(mask)
+        bn, bc, cn, cc = (a[mask] for a in arrays)
+        results.append(paired_compare(bn, bc, cn, cc, k=k, random_state=random_state,
+                                      min_size=min_size))  # fmt: skip
+        if multi and mask.any():
+            kk = int(min(bn.min(), cn.min()))
+            extra.append({"k": kk, "result": paired_compare(
+                bn, bc, cn, cc, k=kk, random_state=random_state, min_size=min_size)})  # fmt: skip
+        else:
+            extra.append(None)
+    adjusted = adjust(results, [f"{r}:{json.dumps(k_)}" for r, k_ in keys], q=q)
+    pk_results = [e["result"] for e in extra if e is not None]
+    pk_adjusted = iter(adjust(pk_results, q=q)) if pk_results else iter(())
+    warnings: list[str] = []
+    # per-item change, paired by item (NaN where pass@k is undefined for the item)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = per_item_scores(arrays[2], arrays[3], k) - per_item_scores(arrays[0], arrays[1], k)
+    n_rows = len(next(iter(labels.values()))) if labels else 0
+    in_target = np.zeros(n_rows, dtype=bool)
+    in_control = np.zeros(n_rows, dtype=bool)
+    for (role, _key), mask in zip(keys, masks, strict=True):
+        if role == "target":
+            in_target |= mask
+        else:
+            in_control |= mask
+    shared = in_target & in_control
+    if shared.any():
+        warnings.append(
+            f"{int(shared.sum())} control item(s) are also in a target slice; they count as "
+            "targets only"
+        )
+    control_items = in_control & ~in_target
+    n_control = int((control_items & ~np.isnan(d)).sum())
+    pooled: DidResult | None = None
+    if n_control >= min_size and (in_target & ~np.isnan(d)).any():
+        pooled = difference_in_differences(
+            d[in_target], d[control_items], random_state=random_state
+        )
+    rows: list[SliceOutcome] = []
+    for (role, key), adj, e, mask in zip(keys, adjusted, extra, masks, strict=True):
+        r = adj.result
+        pk = None
+        if e is not None:
+            pa = next(pk_adjusted)
+            pr = e["result"]
+            pk = {
+                "k": e["k"], "base": pr.base.score, "cand": pr.cand.score, "diff": pr.diff,
+                "diff_low": pr.diff_lo, "diff_high": pr.diff_hi, "p_value": pr.p_value,
+                "p_adjusted": pa.p_adj, "significant": pa.significant,
+            }  # fmt: skip
+        did = None
+        if role == "target" and pooled is not None and (mask & ~np.isnan(d)).any():
+            did = difference_in_differences(
+                d[mask], d[control_items], random_state=random_state
+            ).to_dict()
+        rows.append(SliceOutcome(
+            role=role, slice=key, n_items=r.n_items, base_score=r.base.score,
+            cand_score=r.cand.score, diff=r.diff, diff_low=r.diff_lo, diff_high=r.diff_hi,
+            p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
+            tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
+        ))  # fmt: skip
+        label = slice_label(key)
+        if r.n_items < WARN_SLICE_SIZE:
+            warnings.append(
+                f"too few items in {role} slice {label} (n={r.n_items}"
+                + (
+                    f" < {min_size}: not tested)"
+                    if r.n_items < min_size
+                    else f" < {WARN_SLICE_SIZE})"
+                )
+            )
+    metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
+                                     else "greedy accuracy")  # fmt: skip
+    verdict, reason = _verdict(
+        rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
+        n_controls=len(controls),
+    )  # fmt: skip
+    return Outcome(
+        verdict=verdict, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
+        expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
+        rows=rows, warnings=warnings, random_state=random_state,
+        did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
+    )  # fmt: skip
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:+.1f}"
+
+
+def did_text(did: Mapping[str, Any]) -> str:
+    """``targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts [-7.9, +0.6]``."""
+    return (
+        f"targets {_pts(did['target_change'])} pts, controls {_pts(did['control_change'])} pts,"
+        f" DiD {_pts(did['did'])} pts [{_pts(did['did_low'])}, {_pts(did['did_high'])}]"
+    )
+
+
+def _verdict(
+    rows: Sequence[SliceOutcome],
+    pooled: DidResult | None,
+    expected: float | None,
+    tolerance: float,
+    n_control: int,
+    min_size: int,
+    evaluation_changed: str | None,
+    *,
+    n_controls: int,
+) -> tuple[str, str]:
+    def name(r: SliceOutcome) -> str:
+        return slice_label(r.slice)
+
+    if evaluation_changed:
+        return "unmeasurable", (
+            f"the evaluation changed between the baseline and the result run "
+            f"({evaluation_changed}), so the two runs do not measure the same thing"
+            + (f"; {did_text(pooled.to_dict())}" if pooled is not None else "")
+        )
+    harmed = [
+        r for r in rows
+        if r.role == "control" and r.significant and r.diff <= -tolerance
+    ]  # fmt: skip
+    if harmed:
+        return "harmful", (
+            "control slice(s) regressed beyond the tolerance of "
+            f"{100 * tolerance:.1f} points: "
+            + ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in harmed)
+        )
+    targets = [r for r in rows if r.role == "target" and r.tested]
+    if not targets:
+        return "inconclusive", "no target slice has enough items to test"
+    if pooled is None:
+        why = (
+            "none was pre-registered" if n_controls == 0
+            else f"the control slices hold {n_control} item(s) outside the targets "
+            f"(< {min_size})"
+        )  # fmt: skip
+        return "unmeasurable", (
+            f"no control slice ({why}): without controls a target gain cannot be told from a "
+            "change that lifts every slice (a new prompt, more training)"
+        )
+    gains = ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in targets)
+    vs = did_text(pooled.to_dict())
+
+    def beats(r: SliceOutcome) -> bool:
+        return r.did is not None and r.did["did_low"] > 0
+
+    if all(r.significant and r.diff > 0 and beats(r) for r in targets):
+        return "confirmed", (
+            f"every target slice improved significantly and beat the controls ({vs})"
+        )
+    if any(r.significant and r.diff < 0 for r in targets):
+        return "refuted", f"a target slice got significantly worse ({gains}; {vs})"
+    if pooled.behind_controls:
+        return "refuted", f"the controls gained significantly more than the targets ({vs})"
+    threshold = expected if expected is not None else tolerance
+    if all(r.did is not None and r.did["did_high"] < threshold for r in targets):
+        gain = (
+            f"the expected gain of {100 * threshold:.1f} points" if expected is not None
+            else f"a gain of {100 * threshold:.1f} points (the tolerance; no expected gain "
+            "was pre-registered)"
+        )  # fmt: skip
+        return "refuted", (
+            f"measured against the controls, the intervals exclude {gain} on every target "
+            f"slice ({vs})"
+        )
+    if all(r.significant and r.diff > 0 for r in targets):
+        return "inconclusive", (
+            f"the targets improved significantly ({gains}) but not significantly more than "
+            f"the controls ({vs})"
+        )
+    return "inconclusive", f"not every target slice beat the controls significantly ({vs})"
+
+
+_REGRESSION_WORDS = re.compile(r"\b(regress\w*|harm\w*|worse\w*|drop\w*|hurt\w*)", re.IGNORECASE)
+
+
+def claims_regression(reason: str) -> bool:
+    """True when a decision's reason says the change made things worse (regress..., harm...,
+    worse, drop..., hurt...)."""
+    return bool(_REGRESSION_WORDS.search(reason or ""))
+
+
+def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
+    """The warning a rejection "because of a regression" must carry, or None when the measured
+    outcome shows a significant regression.
+
+    A regression is shown when the outcome verdict is ``harmful``, some target or control
+    slice is significantly worse after Benjamini-Hochberg, or the targets fell significantly
+    behind the controls (DiD interval below 0). Otherwise the claim rests on a comparison that
+    is not significant (or on none), and the warning says so with the numbers.
+    """
+    if not outcome:
+        return (
+            "no outcome was measured (no result run linked): the regression this rejection "
+            "names is not shown by a paired comparison"
+        )
+    rows = outcome.get("rows") or []
+    worse = [r for r in rows if r.get("significant") and (r.get("diff") or 0) < 0]
+    did = outcome.get("did")
+    if outcome.get("verdict") == "harmful" or worse or (did and did["did_high"] < 0):
+        return None
+    drops = [r for r in rows if (r.get("diff") or 0) < 0]
+    shown = "; ".join(
+        f"{r['role']} {slice_label(r['slice'])} "
+        f"{100 * r['diff']:+.1f} pts (p adj {r['p_adjusted']:.3g})"
+        for r in drops[:4]
+    )
+    return (
+        "the measured outcome shows no significant regression"
+        + (f" (drops within noise: {shown})" if shown else " (no slice dropped)")
+        + (f"; {did_text(did)}" if did else "")
+        + ": this rejection rests on a comparison that is not significant"
+    )
