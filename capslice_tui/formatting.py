@@ -69,9 +69,12 @@ def points(diff: float | None, unit: str = "pt", digits: int = 1, signed: bool =
 
 
 def pct_count(score: float | None, correct: float | None, total: int | None) -> str:
-    """A score with the count it is the ratio of: ``53.2% (133/250)``. Use it only when the
-    score is that ratio (one sample per item); otherwise :func:`score_counts` labels both."""
-    return f"{pct(score)} ({count(correct, total)})"
+    """A score with its count in parentheses, as :func:`sample_tally` words the count:
+    ``53.2% (133/250)`` when the score is that ratio, ``43.1% (1093/5888 samples = 18.6%)``
+    when it is a mean of per-item accuracies (several samples per item)."""
+    if correct is None or total is None:
+        return f"{pct(score)} ({count(correct, total)})"
+    return f"{pct(score)} ({sample_tally(score, correct, total)})"
 
 
 def confidence_pct(confidence: float) -> str:
@@ -130,20 +133,31 @@ P_THRESHOLDS = (0.001, 0.01, 0.05, 0.1)
 
 
 def pvalue(p: float | None) -> str:
-    """p-values with enough digits to check, ``<1e-4`` below that.
+    """A p-value (or BH-adjusted p / q-value) with enough digits to check, ``<1e-4`` below that.
 
-    Four decimals (``0.0312``), except a value that rounds to a significance threshold
-    (0.001, 0.01, 0.05, 0.1) without being it: that one keeps six significant digits, so
-    the side of the threshold it falls on shows (``0.049996``, ``0.050004``; ``0.0500`` only
-    for 0.05 itself)."""
+    Four decimals (``0.0312``), except a value whose four decimals read as a significance
+    threshold (0.001, 0.01, 0.05, 0.1) without being it: that one gets the fewest significant
+    digits (two or more) that no longer read as the threshold, which shows the side it falls
+    on, since rounding keeps order and each threshold has one significant digit:
+
+    >>> [pvalue(x) for x in (0.0312, 0.000976562, 0.000999001, 0.049996, 0.050004, 0.05)]
+    ['0.0312', '0.00098', '0.000999', '0.049996', '0.050004', '0.0500']
+    >>> [pvalue(x) for x in (0.0099, 0.10004, 0.00005, None)]
+    ['0.0099', '0.10004', '<1e-4', '-']
+    """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "-"
     if p < 1e-4:
         return "<1e-4"
     text = f"{p:.4f}"
-    if p != float(text) and float(text) in P_THRESHOLDS:
-        return f"{p:.6g}" if abs(p - float(text)) >= 5e-7 else f"{p:.9f}".rstrip("0")
-    return text
+    if p == float(text) or float(text) not in P_THRESHOLDS:
+        return text
+    for digits in range(2, 16):
+        # p >= 1e-4, so "g" never switches to an exponent here
+        shorter = f"{p:.{digits}g}"
+        if float(shorter) not in P_THRESHOLDS:
+            return shorter
+    return repr(p)
 
 
 def p_clause(p: float | None, name: str = "p") -> str:
@@ -179,4 +193,4 @@ def shorten(text: Any, width: int) -> str:
     """``text`` on one line (whitespace runs collapsed), cut to ``width`` characters with
     ``…`` as the last one when longer; ``None`` gives ``""``."""
     s = "" if text is None else " ".join(str(text).split())
-    return s if len(s) <= width else s[: width - 1] + "…"
+    return s if len(s) <= width else s[: max(width - 1, 0)] + "…"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .formatting import count, interval, pct, pvalue
+from .formatting import interval, pct, pct_count, points, pvalue, sample_tally
 from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24
@@ -30,7 +30,7 @@ def evidence_value(e: dict[str, Any]) -> str:
     if unit == "p":
         return f"p={value}"
     if unit == "points" and isinstance(value, (int, float)):
-        return f"{value:+.1f} points"
+        return points(value / 100, " points")  # the value is in points already
     return f"{value} {unit}".strip()
 
 
@@ -119,7 +119,7 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
         lines += _table(
             ["mode", "base share", "cand share", "points of accuracy", ""],
             [
-                [r["mode"], pct(r["base_share"]), pct(r["cand_share"]), f"{100 * r['contribution']:+.1f}",
+                [r["mode"], pct(r["base_share"]), pct(r["cand_share"]), points(r["contribution"], ""),
                  "`" + bar(r["contribution"], scale) + "`"]
                 for r in diag["failure_mode_shift"]
             ],
@@ -132,7 +132,7 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
                 ["value", "items", "base", "cand", "delta", "contribution", ""],
                 [
                     [r["value"], f"{r['n_items']:g}", pct(r["base_score"]), pct(r["cand_score"]),
-                     f"{100 * r['delta']:+.1f}", f"{100 * r['contribution']:+.1f}",
+                     points(r["delta"], ""), points(r["contribution"], ""),
                      "`" + bar(r["contribution"], scale) + "`"]
                     for r in rows
                 ],
@@ -143,7 +143,7 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
                 ["value", "items", "score", "95% CI", "deficit", ""],
                 [
                     [r["value"], f"{r['n_items']:g}", pct(r["score"]), interval(r["ci_low"], r["ci_high"]),
-                     f"{100 * r['deficit']:+.1f}", "`" + bar(r["deficit"], scale) + "`"]
+                     points(r["deficit"], ""), "`" + bar(r["deficit"], scale) + "`"]
                     for r in rows
                 ],
             )  # fmt: skip
@@ -157,8 +157,8 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
              "moved items that are wrong answers", "same items as"],
             [
                 [s["label"], s["n_items"], pct(s["base_score"]),
-                 f"{pct(s['score'])} ({count(s['correct'], s['n_samples'])})",
-                 f"{100 * s['diff']:+.1f}", interval(s["diff_low"], s["diff_high"]),
+                 pct_count(s["score"], s["correct"], s["n_samples"]),
+                 points(s["diff"], ""), interval(s["diff_low"], s["diff_high"]),
                  pvalue(s["p_value"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
                  "; ".join(s.get("aliases") or []) or "-"]
                 for s in diag["slices"]
@@ -169,10 +169,10 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
             ["slice", "items", score_head, "95% CI", "p adj", "wrong-answer share of failing items",
              "weakest task_type x solving_operation (samples)"],
             [
-                [s["label"], s["n_items"], f"{pct(s['score'])} ({count(s['correct'], s['n_samples'])})",
+                [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
                  interval(s["ci_low"], s["ci_high"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
                  "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} "
-                           f"({count(c['correct'], c['n_samples'])}, {c['n_items']} items)"
+                           f"({sample_tally(c['score'], c['correct'], c['n_samples'])}, {c['n_items']} items)"
                            for c in s["combinations"][:3])]
                 for s in diag["slices"]
             ],
@@ -196,9 +196,9 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
     for r in [*cmp["rows"], cmp["overall"]]:
         key = slice_label(r["slice"], values_only=True) if r is not cmp["overall"] else "**all**"
         rows.append(
-            [key, r["n_items"], f"{pct(r['base']['score'])} ({count(r['base']['correct'], r['base']['n'])})",
-             f"{pct(r['cand']['score'])} ({count(r['cand']['correct'], r['cand']['n'])})",
-             f"{100 * r['diff']:+.1f}", interval(r["diff_low"], r["diff_high"]), pvalue(r["p_value"]),
+            [key, r["n_items"], pct_count(r["base"]["score"], r["base"]["correct"], r["base"]["n"]),
+             pct_count(r["cand"]["score"], r["cand"]["correct"], r["cand"]["n"]),
+             points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), pvalue(r["p_value"]),
              pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
         )  # fmt: skip
     lines += _table(
@@ -231,7 +231,7 @@ def report_markdown(
         ["run", "model", "step", "samples", "benchmarks"],
         [
             [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"],
-             "; ".join(f"{b} {pct(s['score'])} ({count(s['correct'], s['n_samples'])})" for b, s in r["benchmarks"].items())]
+             "; ".join(f"{b} {pct_count(s['score'], s['correct'], s['n_samples'])}" for b, s in r["benchmarks"].items())]
             for r in runs.values()
         ],
     )  # fmt: skip

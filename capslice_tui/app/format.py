@@ -1,4 +1,5 @@
-"""Number and text formatting for the app's tables (plain text, never markup).
+"""Text formatting for the app's tables (plain text, never markup); the numbers (``pct``,
+``points``, ``count``, ``interval``, ``pvalue``) are :mod:`capslice_tui.formatting`'s, re-exported.
 
 Tables get ``rich.text.Text`` cells built here, so model output such as ``[bold]`` shows as
 typed and numbers read the same with or without colour.
@@ -11,56 +12,22 @@ from typing import Any
 
 from rich.text import Text
 
-from ..formatting import visible
+# Numbers read as the CLI and the Markdown report print them: one module formats them all.
+from ..formatting import count as count
+from ..formatting import interval as interval
+from ..formatting import pct as pct
+from ..formatting import points as points
+from ..formatting import pvalue as pvalue
+from ..formatting import shorten, visible
 from ..vocabulary import label as join_slice
 
 BAR_CHAR = "█"
 
 
-def pct(value: float | None, digits: int = 1) -> str:
-    """A 0..1 fraction as a percentage string (``0.532`` -> ``53.2%``); ``-`` for missing/NaN."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{100 * value:.{digits}f}%"
-
-
-def points(value: float | None) -> str:
-    """A 0..1 difference as signed percentage points (``-0.12`` -> ``-12.0pt``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{100 * value:+.1f}pt"
-
-
-def count(correct: float | None, n: int | None) -> str:
-    """``c/n`` with ``c`` as an integer when it is one (``133/250``), else one decimal."""
-    if correct is None or n is None:
-        return "-"
-    c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
-    return f"{c}/{n}"
-
-
-def interval(lo: float | None, hi: float | None) -> str:
-    """A 95% interval in percent: ``[48.1, 58.3]``."""
-    if lo is None or hi is None:
-        return "-"
-    return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
-
-
-def pvalue(p: float | None) -> str:
-    """A p-value as the CLI prints it (``capslice_tui.formatting.pvalue``): ``0.0312``, and
-    ``<1e-4`` below 1e-4 (so a tiny adjusted p never reads as ``0``); more digits when it
-    only rounds to a significance threshold (``0.049996``, never ``0.0500`` beside a mark
-    it does not justify); ``-`` when missing."""
-    from ..formatting import pvalue as render_pvalue
-
-    return render_pvalue(p)
-
-
 def short(value: Any, width: int) -> str:
-    """One line of ``value`` cut to ``width`` characters with ``…`` when cut."""
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+    """One line of ``value`` cut to ``width`` characters with ``…`` when cut
+    (:func:`capslice_tui.formatting.shorten`)."""
+    return shorten(value, width)
 
 
 def first_column_room(labels: list[str], rows: list[list[str]], width: int, least: int = 18) -> int:

@@ -6,14 +6,23 @@ from typing import Any
 
 import click
 
-from ..formatting import count, interval, pct, pvalue, sample_tally, score_counts
+from ..formatting import (
+    count,
+    interval,
+    pct,
+    pct_count,
+    points,
+    pvalue,
+    sample_tally,
+    score_counts,
+)
 from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
 from .render import emit_json, emit_table, plain_console
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 
 def _side(s: dict[str, Any]) -> str:
-    return f"{pct(s['score'])} ({sample_tally(s['score'], s['correct'], s['n'])})"
+    return pct_count(s["score"], s["correct"], s["n"])
 
 
 def _combination_score(c: dict[str, Any]) -> str:
@@ -26,7 +35,7 @@ def _mdd(mdd: float | None) -> str:
     """Minimum detectable difference in points (what a slice this size could have shown)."""
     if mdd is None or mdd != mdd:
         return "-"
-    return "n<" if mdd == float("inf") else f"{100 * mdd:.1f}"
+    return "n<" if mdd == float("inf") else points(mdd, "", signed=False)
 
 
 def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
@@ -57,7 +66,7 @@ def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], l
                 r["n_items"],
                 _side(r["base"]),
                 _side(r["cand"]),
-                f"{100 * r['diff']:+.1f}",
+                points(r["diff"], ""),
                 interval(r["diff_low"], r["diff_high"]),
                 pvalue(r["p_value"]),
                 pvalue(r["p_adjusted"]),
@@ -96,7 +105,7 @@ def narrow_comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[A
             *key,
             f"{pct(b['score'])} {sample_tally(b['score'], b['correct'], b['n'])}",
             f"{pct(c['score'])} {sample_tally(c['score'], c['correct'], c['n'])}",
-            f"{100 * r['diff']:+.1f} {interval(r['diff_low'], r['diff_high'])}",
+            f"{points(r['diff'], '')} {interval(r['diff_low'], r['diff_high'])}",
             pvalue(r["p_adjusted"]),
             r["marker"] or "",
         ])  # fmt: skip
@@ -161,7 +170,7 @@ def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
         nested = f" [{s['nested_note']}]" if s.get("nested_note") else ""
         return (
             f"{s['label']}: {pct(s['base_score'])} -> {who} {pct(s['score'])} "
-            f"({100 * s['diff']:+.1f} points, {s['n_items']} items), p {pvalue(s['p_value'])}, "
+            f"({points(s['diff'], ' points')}, {s['n_items']} items), p {pvalue(s['p_value'])}, "
             f"p adj {pvalue(s['p_adjusted'])}; wrong answers {pct(s['wrong_answer_share'])} of "
             f"the items that moved{same}{nested}"
         )
@@ -220,7 +229,7 @@ def print_diagnosis(diag: dict[str, Any]) -> None:
         scale = max(abs(r["contribution"]) for r in diag["failure_mode_shift"]) or 1
         for r in diag["failure_mode_shift"]:
             click.echo(
-                f"  {r['mode']:<20}{100 * r['contribution'] + 0.0:+7.1f}  {bar(r['contribution'], scale)}"
+                f"  {r['mode']:<20}{points(r['contribution'], ''):>7}  {bar(r['contribution'], scale)}"
             )
     click.echo(f"\n{slice_heading(diag)}:")
     if not diag["slices"] and diag["mode"] == "change":

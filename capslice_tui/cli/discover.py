@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..formatting import count, interval, pct, shorten
+from ..formatting import count, interval, pct, points, pvalue, shorten
 from .render import emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
@@ -47,12 +47,9 @@ def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]
                 s["size"],
                 "-" if err is None else f"{pct(err)} ({count(s['n_errors'], s['size'])})",
                 interval(s["ci_low"], s["ci_high"]),
-                "-" if diff is None else f"{100 * diff:+.1f}",
-                "-" if within is None else f"{100 * within:+.1f}",
-                "-"
-                if q is None
-                else (f"{q:.1g}" if q < 0.001 else f"{q:.3f}")
-                + ("" if s.get("significant") else " ns"),
+                points(diff, ""),
+                points(within, ""),
+                "-" if q is None else pvalue(q) + ("" if s.get("significant") else " ns"),
                 shorten(s.get("novelty", {}).get("relation", "-"), 28),
                 shorten(", ".join(t.removeprefix("q:") for t in s["top_terms"][:5]), 40),
             ]
@@ -125,7 +122,7 @@ def discover(
 
     def progress(stage: str, frac: float) -> None:
         if sys.stderr.isatty():
-            click.echo(f"\r{stage:<12} {100 * frac:3.0f}%", err=True, nl=False)
+            click.echo(f"\r{stage:<12} {pct(frac, 0):>4}", err=True, nl=False)
 
     result = obj.ws.discover(
         run,

@@ -11,7 +11,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ..format import cell, count, interval, pct, short, short_task, split_terms
+from ...formatting import p_clause
+from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .label_edit import LabelEdit, LabelEditScreen
@@ -236,9 +237,7 @@ class DiscoverScreen(CapsliceScreen):
     def on_discover_screen_progress(self, message: Progress) -> None:
         self.last_progress = (message.stage, message.fraction)
         if self.running:
-            self.set_status(
-                f"discovering: {message.stage} {100 * message.fraction:.0f}% (x cancels)"
-            )
+            self.set_status(f"discovering: {message.stage} {pct(message.fraction, 0)} (x cancels)")
 
     def on_discover_screen_cancelled(self, message: Cancelled) -> None:
         self.running = False
@@ -331,7 +330,7 @@ class DiscoverScreen(CapsliceScreen):
                 if every_failed
                 else [
                     cell(pct(s["error_rate"])),
-                    cell("-" if diff is None else f"{100 * diff:+.1f}"),
+                    cell(points(diff, "")),
                     cell(relation, 16),
                 ]
             )
@@ -354,7 +353,7 @@ class DiscoverScreen(CapsliceScreen):
                      cell(pct(s.get("failure_mode_share"), 0))]
                     if every_failed
                     else [cell(pct(s["error_rate"])),
-                          cell("-" if diff is None else f"{100 * diff:+.1f}"),
+                          cell(points(diff, "")),
                           cell(f"restates {s.get('restates')}", 16)]
                 )  # fmt: skip
                 rows.append(({**s, "folded": True}, [cell("-"), cell(terms_text([s["name"]])[0], 15),
@@ -387,7 +386,8 @@ class DiscoverScreen(CapsliceScreen):
         test = (
             "no test"
             if q is None
-            else ("significant" if s.get("significant") else "not significant") + f" q={q:.2g}"
+            else ("significant" if s.get("significant") else "not significant")
+            + f" {p_clause(q, 'q')}"
         )
         over = ", ".join(
             f"{o['label']} {pct(o['share'], 0)}" for o in s.get("over_represented", [])[:2]
