@@ -1,0 +1,173 @@
+"""capslice_tui.formatting: the one module that turns fractions, changes, counts and p-values
+into text, and a guard that no other module formats them by hand again."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from capslice_tui.formatting import (
+    confidence_pct,
+    count,
+    p_clause,
+    pct,
+    pct_count,
+    point_value,
+    points,
+    pvalue,
+)
+
+PACKAGE = Path(__file__).resolve().parents[2] / "capslice_tui"
+
+
+# --------------------------------------------------------------------------- points
+
+
+@pytest.mark.parametrize(
+    ("base", "cand", "total"),
+    [(31, 16, 48), (29, 14, 48), (16, 31, 48), (1, 2, 8)],
+)
+def test_one_change_reads_the_same_however_it_was_computed(
+    base: int, cand: int, total: int
+) -> None:
+    # the same -15/48 change arrives as cand/total - base/total, (cand - base)/total or a mean of
+    # per-item differences; the float noise differs, the printed figure must not
+    exact = (cand - base) / total
+    ways = [cand / total - base / total, exact, sum([1 / total] * (cand - base)) if cand > base else
+            -sum([1 / total] * (base - cand))]  # fmt: skip
+    assert len({points(w) for w in ways}) == 1, [repr(w) for w in ways]
+    assert points(exact) == f"{point_value(exact):+.1f}pt"
+
+
+def test_points_vectors() -> None:
+    assert points(16 / 48 - 31 / 48) == "-31.2pt"  # -31.25 half to even, never -31.3
+    assert points(0.031, "") == "+3.1"
+    assert points(0.042, " points") == "+4.2 points"
+    assert points(0.04, " pts", signed=False) == "4.0 pts"
+    assert points(-1e-9, "") == "+0.0"  # never "-0.0" beside a "+0.0" for the same nothing
+    assert points(None) == "-" and points(math.nan, "") == "-"
+    assert point_value(-0.3125) == -31.2 and point_value(None) is None
+    assert point_value(math.inf) == math.inf
+
+
+# --------------------------------------------------------------------------- p-values
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (0.0312, "0.0312"),
+        (0.05, "0.0500"),  # the threshold itself keeps four decimals
+        (0.001, "0.0010"),
+        (0.000976562, "0.00098"),  # 0.0010 would read as the threshold; two digits show the side
+        (0.0009765625, "0.00098"),
+        (0.000999001, "0.000999"),  # 0.00100 reads as the threshold too: three digits
+        (0.049996, "0.049996"),  # any shorter form rounds onto 0.05
+        (0.050004, "0.050004"),
+        (0.0499, "0.0499"),  # not near a threshold: four decimals
+        (0.009996, "0.009996"),
+        (0.0100004, "0.0100004"),
+        (0.09996, "0.09996"),
+        (0.10004, "0.10004"),
+        (0.0000999, "<1e-4"),
+        (0.0, "<1e-4"),
+        (None, "-"),
+        (math.nan, "-"),
+    ],
+)
+def test_pvalue_vectors(p: float | None, text: str) -> None:
+    assert pvalue(p) == text
+
+
+@pytest.mark.parametrize("threshold", [0.001, 0.01, 0.05, 0.1])
+@pytest.mark.parametrize("offset", [1e-5, 3e-7, 1e-9, 1e-12])
+def test_a_p_value_beside_a_threshold_reads_on_its_own_side(
+    threshold: float, offset: float
+) -> None:
+    for p in (threshold - offset, threshold + offset):
+        shown = float(pvalue(p))
+        assert shown != threshold and (shown < threshold) == (p < threshold), (p, pvalue(p))
+
+
+def test_p_clause() -> None:
+    assert p_clause(0.0312) == "p=0.0312"
+    assert p_clause(3e-9, "q") == "q<1e-4"
+    assert p_clause(None) == "p=-"
+
+
+# --------------------------------------------------------------------------- counts, percentages
+
+
+def test_a_score_is_never_printed_beside_a_count_it_is_not_the_ratio_of() -> None:
+    assert pct_count(286 / 480, 286, 480) == "59.6% (286/480)"
+    # a mean of per-item accuracies over 16 samples per item is not the sample ratio
+    assert pct_count(0.431, 1093, 5888) == "43.1% (1093/5888 samples = 18.6%)"
+    assert pct_count(None, None, None) == "- (-)"
+    assert count(12.5, 40) == "12.5/40" and count(None, 3) == "-"
+    assert pct(0.532) == "53.2%" and pct(0.05, 0) == "5%" and pct(math.nan) == "-"
+    assert confidence_pct(0.95) == "95%" and confidence_pct(0.995) == "99.5%"
+
+
+# --------------------------------------------------------------------------- the guard
+
+# Hand-made formats of percentages, points and p-values: a replacement field that scales by 100,
+# a signed spec (a change), a spec followed by '%', a p/q value with a g/e/f spec.
+HAND_FORMATS = {
+    "scaled by 100": re.compile(
+        r"\{[^{}\n]*(\b100(\.0)?\s*\*|\*\s*100(\.0)?\b)[^{}\n]*:[^{}\n]*\}|round\(\s*100(\.0)?\s*\*"
+    ),
+    "signed spec": re.compile(r"\{[^{}\n]*:\+[0-9]*\.[0-9]+[fg]\}"),
+    "percent spec": re.compile(r"\{[^{}\n]*:[0-9]*\.[0-9]+[fg]\}%"),
+    "p-value spec": re.compile(
+        r"\{[^{}\n]*\b(p|q|p_\w+|q_\w+|\w*pval\w*)\b[^{}\n]*:[0-9]*\.[0-9]+[gef]\}"
+    ),
+}
+
+# Files that still hold hand-made formats, with at most this many such lines. Each is owned by
+# another change in progress (issue 12, session 3) that converts it to capslice_tui.formatting;
+# lower the number (or drop the entry) as they go, never raise it.
+ALLOWED: dict[str, tuple[int, str]] = {
+    "analysis/verdict.py": (9, "verdict wording and its rounded JSON values (A1 converts them)"),
+    "analysis/outcome.py": (8, "intervention outcome wording (A1 converts it)"),
+    "analysis/slice_search.py": (4, "slice-search notes 'p=...' (A1 converts it)"),
+    "planning/mixture.py": (4, "plan rationale wording (A1 converts it)"),
+    "planning/export.py": (2, "Markdown plan export (A1 converts it)"),
+    "workspace/trend.py": (1, "trend change column, already rounded once (T1 converts it)"),
+}
+
+
+def _hand_formats() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel == "formatting.py":
+            continue
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            kinds = [k for k, pat in HAND_FORMATS.items() if pat.search(line)]
+            if kinds:
+                found.setdefault(rel, []).append(f"{rel}:{i} [{', '.join(kinds)}] {line.strip()}")
+    return found
+
+
+def test_the_guard_sees_a_hand_made_format() -> None:
+    for line in ('f"{100 * d:+.1f}pt"', 'f"{x:.1f}%"', 'f"p={p_adj:.3g}"', "round(100 * x, 1)"):
+        assert any(p.search(line) for p in HAND_FORMATS.values()), line
+    for line in ('f"{pct(x)}"', 'f"{c.epochs:.2f}"', 'f"{n:,}"', 'f"{total:.9g} weights"'):
+        assert not any(p.search(line) for p in HAND_FORMATS.values()), line
+
+
+def test_percentages_points_and_p_values_are_formatted_only_in_formatting_py() -> None:
+    found = _hand_formats()
+    problems = []
+    for rel, lines in found.items():
+        allowed, _reason = ALLOWED.get(rel, (0, ""))
+        if len(lines) > allowed:
+            problems.append(
+                f"{rel}: {len(lines)} hand-made number formats (allowed {allowed}); use "
+                "capslice_tui.formatting (pct, points, pvalue, p_clause, pct_count, count):\n  "
+                + "\n  ".join(lines)
+            )
+    assert not problems, "\n".join(problems)
