@@ -40,7 +40,7 @@ def main() -> None:
 
     from test_taxonomy import representative_items
 
-    from capslice_tui.analysis.decompose import significant_slices, sliceline
+    from capslice_tui.analysis.slice_search import significant_slices, sliceline
     from capslice_tui.taxonomy.evaluation import load_taxonomy
 
     shipped = load_taxonomy()

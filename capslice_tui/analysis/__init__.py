@@ -5,7 +5,8 @@ Never imports SQLite, the store or Textual (tests/unit/test_architecture.py guar
 - :mod:`.metrics`: Wilson intervals, pass@k, clustered slice scores.
 - :mod:`.compare`: paired tests (exact McNemar, paired bootstrap), BH, MDD, comparability.
 - :mod:`.failure_modes`: per-sample failure mode with its evidence.
-- :mod:`.decompose`: change/weakness decomposition, SliceLine and significant slices.
+- :mod:`.decompose`: change/weakness decomposition.
+- :mod:`.slice_search`: SliceLine, significant slices and paired slice tests.
 - :mod:`.verdict`: data / not-data / inconclusive verdicts with checkable evidence.
 """
 
@@ -30,15 +31,15 @@ _SOURCE = {
     "required_items": "compare",
     "CONTENT_AXES": "decompose",
     "Decomposition": "decompose",
-    "SignificantSlice": "decompose",
-    "Slice": "decompose",
-    "SliceSearch": "decompose",
+    "SignificantSlice": "slice_search",
+    "Slice": "slice_search",
+    "SliceSearch": "slice_search",
     "Weakness": "decompose",
     "decompose_change": "decompose",
     "decompose_weakness": "decompose",
     "regression_errors": "decompose",
-    "significant_slices": "decompose",
-    "sliceline": "decompose",
+    "significant_slices": "slice_search",
+    "sliceline": "slice_search",
     "FORMAT_MODES": "failure_modes",
     "MODES": "failure_modes",
     "FailureMode": "failure_modes",

@@ -42,7 +42,7 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
    (neither part carries 60% of the change).
 
 Slice significance is one test everywhere (``diagnose``, ``report``, ``plan``, ``compare``):
-:func:`decompose.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
+:func:`slice_search.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
 (identical item sets are one slice with all their descriptions) and Benjamini–Hochberg
 across all of them.
 
@@ -77,18 +77,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capslice_tui.analysis.compare import PairedResult, required_items
-from capslice_tui.analysis.decompose import (
-    CARRY_SHARE,
-    CONTENT_AXES,
-    Decomposition,
+from capslice_tui.analysis.decompose import CARRY_SHARE, CONTENT_AXES, Decomposition, Weakness
+from capslice_tui.analysis.evaluation import EvaluationCheck
+from capslice_tui.analysis.failure_modes import FORMAT_MODES
+from capslice_tui.analysis.slice_search import (
     PairedSlice,
     PairedSliceSearch,
     SignificantSlice,
     SliceSearch,
-    Weakness,
 )
-from capslice_tui.analysis.evaluation import EvaluationCheck
-from capslice_tui.analysis.failure_modes import FORMAT_MODES
 
 FORMAT_SHARE = 0.6
 """Share of the change carried by format modes above which a change is not a data problem."""
@@ -980,7 +977,7 @@ def verdict_for_change(
     Args:
         decomposition: :func:`decompose.decompose_change` of the two runs.
         overall: :func:`compare.paired_compare` over all items.
-        slices: :func:`decompose.paired_slices` of the two runs (paired test per distinct
+        slices: :func:`slice_search.paired_slices` of the two runs (paired test per distinct
             slice, BH across all); optional.
         base_signals, cand_signals: :func:`failure_modes.signal_counts` of each run's
             samples (cap hits, new blocks, literal stop tokens, loops); optional, used to name
@@ -997,7 +994,7 @@ def verdict_for_change(
             ``same_evaluation``.
         same_evaluation: the user states the runs are the same evaluation; the summary then
             says it assumed so.
-        uninformative: :func:`decompose.uninformative_axes` of the items (axis → reason).
+        uninformative: :func:`slice_search.uninformative_axes` of the items (axis → reason).
         benchmark: benchmark name used in sentences, optional.
         alpha: level of the overall test.
 
@@ -1250,7 +1247,7 @@ def verdict_for_weakness(
     """Verdict for a single run's weak slices.
 
     Weak slices: against the run's own average, the slices of
-    :func:`decompose.significant_slices` on the per-item error 1 − item accuracy (one-sided,
+    :func:`slice_search.significant_slices` on the per-item error 1 − item accuracy (one-sided,
     each slice against the rest of the items, BH); against a reference run
     (``slices`` a :class:`PairedSliceSearch`), the slices where the run is significantly
     below the reference in the paired test per slice (BH).
@@ -1278,7 +1275,7 @@ def verdict_for_weakness(
             ``task_type``, ``solving_operation``, ``score`` (mean per-item accuracy),
             ``correct`` (samples), ``n_samples``, ``n_items``; optional. The weakest are named
             in the summary.
-        uninformative: :func:`decompose.uninformative_axes` of the run's items.
+        uninformative: :func:`slice_search.uninformative_axes` of the run's items.
         benchmark: benchmark name used in sentences, optional.
         other_evaluations: other runs holding the same items evaluated differently.
         reference: the reference run's name when ``slices`` is paired against it.

@@ -311,6 +311,20 @@ class DiagnoseMixin:
                 + " Pass --allow-mismatch to compare anyway."
             )
         notes += [f"compared despite: {r}" for r in reasons]
+        if k is None or k == 1:
+            fast = _greedy_comparison(
+                self.store, b_run["id"], c_run["id"], groups, benchmark, filter_name, min_size
+            )
+            if fast is not None:
+                overall_res, slice_keys, results, only_base, only_cand = fast
+                if only_base or only_cand:
+                    notes.append(
+                        f"{only_base} items only in {base} and {only_cand} only in {cand} "
+                        "were left out"
+                    )
+                return _comparison(
+                    base, cand, benchmark, groups, k, q, overall_res, slice_keys, results, notes
+                )
         al = align_runs(self.store, b_run["id"], c_run["id"], benchmark, filter_name)
         if al.only_base or al.only_cand:
             notes.append(
@@ -336,24 +350,61 @@ class DiagnoseMixin:
                     min_size=min_size,
                 )  # fmt: skip
             )
-        adjusted = adjust(results, slice_keys, q=q)
-        rows = [
-            _row(dict(zip(groups, key, strict=False)), res, adj)
-            for key, res, adj in zip(slice_keys, results, adjusted, strict=True)
-        ]
-        n_tested = adjusted[0].n_tested if adjusted else 0
-        return Comparison(
-            base=base,
-            cand=cand,
-            benchmark=benchmark,
-            by=groups,
-            k=k,
-            q=q,
-            n_tested=n_tested,
-            overall=_row({"all": "all"}, overall_res, None),
-            rows=rows,
-            notes=notes,
+        return _comparison(
+            base, cand, benchmark, groups, k, q, overall_res, slice_keys, results, notes
         )
+
+
+def _comparison(
+    base: str, cand: str, benchmark: str | None, groups: list[str], k: int | None, q: float,
+    overall_res: Any, slice_keys: list[tuple[str, ...]], results: list[Any], notes: list[str],
+) -> Comparison:  # fmt: skip
+    """BH across the slices' results and the :class:`Comparison` of them."""
+    adjusted = adjust(results, slice_keys, q=q)
+    rows = [
+        _row(dict(zip(groups, key, strict=False)), res, adj)
+        for key, res, adj in zip(slice_keys, results, adjusted, strict=True)
+    ]
+    n_tested = adjusted[0].n_tested if adjusted else 0
+    return Comparison(
+        base=base, cand=cand, benchmark=benchmark, by=groups, k=k, q=q, n_tested=n_tested,
+        overall=_row({"all": "all"}, overall_res, None), rows=rows, notes=notes,
+    )  # fmt: skip
+
+
+def _greedy_comparison(
+    store: Store, base_id: int, cand_id: int, groups: list[str], benchmark: str | None,
+    filter_name: str | None, min_size: int,
+) -> tuple[Any, list[tuple[str, ...]], list[Any], int, int] | None:  # fmt: skip
+    """``compare`` of two greedy runs from per-slice SQL counts (no per-item rows): the
+    overall result, the sorted slice keys, one result per key, and the unpaired items of each
+    run. None when the runs share no (task, item) or some paired item is not one 0/1 sample
+    on both sides (the caller then pairs item by item)."""
+    from ..analysis.compare import paired_greedy_counts
+
+    rows, n_base, n_cand, not_greedy = store.paired_greedy_counts(
+        base_id, cand_id, groups, benchmark=benchmark, filter_name=filter_name
+    )
+    if not rows or not_greedy:
+        return None
+    g = len(groups)
+    cells: dict[tuple[str, ...], list[float]] = {}
+    for r in rows:
+        key = tuple(UNLABELLED if v is None else str(v) for v in r[:g])
+        acc = cells.setdefault(key, [0, 0.0, 0.0, 0, 0])
+        for i in range(5):
+            acc[i] += r[g + i]
+    total = [sum(cell[i] for cell in cells.values()) for i in range(5)]
+    overall = paired_greedy_counts(
+        int(total[0]), total[1], total[2], int(total[3]), int(total[4]), min_size
+    )
+    keys = sorted(cells)
+    results = [
+        paired_greedy_counts(int(n), bc, cc, int(b), int(c), min_size)
+        for n, bc, cc, b, c in (cells[key] for key in keys)
+    ]
+    n = int(total[0])
+    return overall, keys, results, n_base - n, n_cand - n
 
 
 # ---------------------------------------------------------------- diagnosis
@@ -643,7 +694,7 @@ def _paired_rows(
     seed: int,
     directions: Sequence[int] = (-1, 1),
 ) -> list[dict[str, Any]]:
-    """Rows of the significant paired slices (``decompose.PairedSliceSearch``) that overlap
+    """Rows of the significant paired slices (``slice_search.PairedSliceSearch``) that overlap
     does not explain away, moving in ``directions`` (-1 drop, +1 gain), most significant
     first; for JSON, the report and the plan: ``deficit`` is the candidate's change
     (cand − base, negative = the candidate is weaker), ``score`` the candidate's score."""
@@ -820,7 +871,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         Raises:
             ValueError: unknown runs or no shared items.
         """
-        from ..analysis.decompose import decompose_change, paired_slices, uninformative_axes
+        from ..analysis.decompose import decompose_change
+        from ..analysis.slice_search import paired_slices, uninformative_axes
         from ..analysis.verdict import verdict_for_change
 
         same_evaluation = same_evaluation or allow_mismatch
@@ -1055,12 +1107,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         q: float, min_size: int, seed: int, filter_name: str | None = None,
         *, same_evaluation: bool = False,
     ) -> Diagnosis:  # fmt: skip
-        from ..analysis.decompose import (
-            decompose_weakness,
-            paired_slices,
-            significant_slices,
-            uninformative_axes,
-        )
+        from ..analysis.decompose import decompose_weakness
+        from ..analysis.slice_search import paired_slices, significant_slices, uninformative_axes
         from ..analysis.verdict import verdict_for_weakness
 
         o = _outcomes(self.store, run["id"], benchmark, filter_name)

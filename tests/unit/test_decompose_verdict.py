@@ -15,14 +15,9 @@ import numpy as np
 import pytest
 
 from capslice_tui.analysis.compare import paired_compare
-from capslice_tui.analysis.decompose import (
-    decompose_change,
-    decompose_weakness,
-    paired_slices,
-    significant_slices,
-    sliceline,
-)
+from capslice_tui.analysis.decompose import decompose_change, decompose_weakness
 from capslice_tui.analysis.failure_modes import FailureMode, signal_counts
+from capslice_tui.analysis.slice_search import paired_slices, significant_slices, sliceline
 from capslice_tui.analysis.verdict import verdict_for_change, verdict_for_weakness
 
 TASKS = [

@@ -14,16 +14,16 @@ import numpy as np
 import pytest
 
 from capslice_tui.analysis.compare import paired_compare
-from capslice_tui.analysis.decompose import (
-    decompose_change,
-    distinct_slices,
-    paired_slices,
-    uninformative_axes,
-)
+from capslice_tui.analysis.decompose import decompose_change
 from capslice_tui.analysis.evaluation import (
     compare_evaluations,
     evaluation_settings,
     settings_json,
+)
+from capslice_tui.analysis.slice_search import (
+    distinct_slices,
+    paired_slices,
+    uninformative_axes,
 )
 from capslice_tui.analysis.verdict import verdict_for_change
 from capslice_tui.report import FAIL_ON_CODES, gate_status
@@ -320,7 +320,7 @@ def test_runs_stored_before_settings_were_recorded_say_so(tmp_path: Path) -> Non
 def test_weak_slices_with_identical_items_are_listed_once() -> None:
     """Three descriptions of the same 25 items (task type, and with a constant output
     constraint, and with a background every one of them has) are one weak slice."""
-    from capslice_tui.analysis.decompose import significant_slices
+    from capslice_tui.analysis.slice_search import significant_slices
 
     labels = _stat01_labels()
     labels["background_condition"] = np.where(
