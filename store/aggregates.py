@@ -31,8 +31,8 @@ class AggregatesMixin(StoreBase):
 
     def max_samples_per_item(self, run_id: int) -> int | None:
         """The largest number of scored samples any item of the run has (None: no scores)."""
-        row = self.conn.execute(
-            "SELECT max(n) FROM item_scores WHERE run_id = ?", (run_id,)
+        row = self.conn.execute(  # slice_counts holds each cell's max(n) of item_scores
+            "SELECT max(max_n) FROM slice_counts WHERE run_id = ?", (run_id,)
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
@@ -69,6 +69,59 @@ class AggregatesMixin(StoreBase):
         sql += f" GROUP BY {cols}"
         return self.conn.execute(sql, params).fetchall()
 
+    def paired_greedy_counts(
+        self, base_id: int, cand_id: int, groups: Sequence[str], *,
+        benchmark: str | None = None, filter_name: str | None = None,
+    ) -> tuple[list[Any], int, int, int]:  # fmt: skip
+        """Two runs paired by (task, item), counted per slice in SQL from ``item_scores``.
+
+        Each run is read on each task's primary filter (or ``filter_name``); slices group by
+        ``groups`` (task, benchmark: the base run's, or an axis of ``item_axes``).
+
+        Returns:
+            (rows, n_base, n_cand, not_greedy): rows of (*group values, n paired items, base
+            right, candidate right, b = right→wrong, c = wrong→right), group values NULL when
+            unlabelled; the items of each run (for the unpaired counts); and the paired items
+            that are not one 0/1 sample on both sides (the counts are then not McNemar's).
+        """
+        cols = [
+            f"a.{g}" if g in AXES else "x.task" if g == "task" else "rx.benchmark" for g in groups
+        ]
+        where = "rx.primary_filter" if filter_name is None else "?"
+        by_name = [filter_name] if filter_name is not None else []
+        params: list[Any] = [cand_id, *by_name]
+        sql = (
+            f"SELECT {', '.join(cols)}, count(*), sum(x.c), sum(y.c), sum(x.c > y.c),"
+            " sum(y.c > x.c),"
+            " sum(x.n != 1 OR y.n != 1 OR x.c NOT IN (0, 1) OR y.c NOT IN (0, 1))"
+            " FROM item_scores x JOIN run_tasks rx ON rx.run_id = x.run_id AND rx.task = x.task"
+            " JOIN run_tasks ry ON ry.run_id = ? AND ry.task = x.task"
+            " JOIN item_scores y ON y.run_id = ry.run_id AND y.task = x.task"
+            f" AND y.filter = {where.replace('rx.', 'ry.')} AND y.item_id = x.item_id"
+            + (" LEFT JOIN item_axes a ON a.item_id = x.item_id" if set(groups) & set(AXES) else "")
+            + f" WHERE x.run_id = ? AND x.filter = {where}"
+        )
+        params += [base_id, *by_name]
+        if benchmark is not None:
+            sql += " AND rx.benchmark = ? AND ry.benchmark = ?"
+            params += [benchmark, benchmark]
+        rows = self.conn.execute(sql + f" GROUP BY {', '.join(cols)}", params).fetchall()
+        totals = []
+        for run_id in (base_id, cand_id):
+            sql = (
+                "SELECT coalesce(sum(sc.n_items), 0) FROM slice_counts sc JOIN run_tasks rt"
+                " ON rt.run_id = sc.run_id AND rt.task = sc.task WHERE sc.run_id = ?"
+                f" AND sc.filter = {'rt.primary_filter' if filter_name is None else '?'}"
+            )
+            args: list[Any] = [run_id] + ([filter_name] if filter_name is not None else [])
+            if benchmark is not None:
+                sql += " AND rt.benchmark = ?"
+                args.append(benchmark)
+            totals.append(int(self.conn.execute(sql, args).fetchone()[0]))
+        n = len(groups)
+        cut = [tuple(r[:n]) + tuple(r[n : n + 5]) for r in rows]
+        return cut, totals[0], totals[1], sum(int(r[n + 5] or 0) for r in rows)
+
     def refresh_item_axes(self, item_ids: Sequence[int] | None) -> None:
         """Recompute the effective label per axis (hand > cluster > rule) for some items.
 
@@ -87,7 +140,8 @@ class AggregatesMixin(StoreBase):
             f" WHERE l.item_id = i.id AND l.axis = '{a}' ORDER BY {prec} LIMIT 1), 'null')"
             for a in AXES
         )
-        select = f"SELECT i.id, {cols}, '{{' || {srcs} || '}}' FROM items i"
+        # only the axes with a label: json_patch drops the null members (0017_compact_samples)
+        select = f"SELECT i.id, {cols}, json_patch('{{}}', '{{' || {srcs} || '}}') FROM items i"
         with self.write() as conn:
             if item_ids is None:
                 conn.execute(

@@ -26,6 +26,7 @@ from capslice_tui.analysis.metrics import (
     Z95,
     SliceScore,
     bootstrap_means,
+    greedy_score,
     is_single_binary,
     per_item_scores,
     percentile_interval,
@@ -61,8 +62,8 @@ def _binom_half_cdf(k: int, n: int) -> float:
     """P(X <= k) for X ~ Binomial(n, 1/2): sum of C(n, i) / 2**n over i <= k.
 
     Exact integer arithmetic (one correctly rounded division) up to
-    ``EXACT_BINOMIAL_MAX`` trials; above, log-space terms from ``math.lgamma`` summed with
-    numpy (log-sum-exp).
+    ``EXACT_BINOMIAL_MAX`` trials; above, log-space terms (cumulative sums of
+    log((n - j + 1) / j)) summed with numpy (log-sum-exp).
     """
     if k < 0:
         return 0.0
@@ -74,8 +75,9 @@ def _binom_half_cdf(k: int, n: int) -> float:
             term = term * (n - i) // (i + 1)
             total += term
         return total / (1 << n)  # int / int: correctly rounded, however large
-    lg = np.array([math.lgamma(x + 1.0) + math.lgamma(n - x + 1.0) for x in range(k + 1)])
-    log_terms = math.lgamma(n + 1.0) - lg - n * math.log(2.0)
+    j = np.arange(1, k + 1, dtype=float)
+    log_comb = np.concatenate(([0.0], np.cumsum(np.log(n - j + 1.0) - np.log(j))))
+    log_terms = log_comb - n * math.log(2.0)
     top = float(log_terms.max())
     return float(math.exp(top) * np.exp(log_terms - top).sum())
 
@@ -325,18 +327,9 @@ def paired_compare(
     cand = slice_score(cn, cc, k=k, random_state=random_state, n_boot=n_boot, min_size=min_size)
     greedy = (k is None or k == 1) and is_single_binary(bn, bc) and is_single_binary(cn, cc)
     if greedy and bn.size > 0:
-        n = int(bn.size)
         b = int(np.sum((bc == 1) & (cc == 0)))
         c = int(np.sum((bc == 0) & (cc == 1)))
-        p = mcnemar_exact(b, c)
-        lo, hi = agresti_min_interval(b, c, n)
-        psi = (b + c) / n if b + c > 0 else None
-        mdd = min_detectable_difference(n, psi, alpha=alpha)
-        return PairedResult(
-            n_items=n, base=base, cand=cand, diff=(c - b) / n, diff_lo=lo, diff_hi=hi,
-            p_value=p, test="mcnemar-exact", b=b, c=c, mdd=mdd,
-            warning=_warn(n, min_size), below_min_size=n < min_size,
-        )  # fmt: skip
+        return _mcnemar_result(base, cand, int(bn.size), b, c, min_size, alpha)
     sb = per_item_scores(bn, bc, k)
     sc = per_item_scores(cn, cc, k)
     ok = ~(np.isnan(sb) | np.isnan(sc))
@@ -361,6 +354,49 @@ def paired_compare(
         n_items=n, base=base, cand=cand, diff=mean, diff_lo=lo, diff_hi=hi, p_value=p,
         test="paired-bootstrap", b=None, c=None, mdd=mdd, warning=_warn(n, min_size),
         below_min_size=n < min_size, random_state=random_state, n_boot=n_boot,
+    )  # fmt: skip
+
+
+def paired_greedy_counts(
+    n: int,
+    base_correct: float,
+    cand_correct: float,
+    b: int,
+    c: int,
+    min_size: int = MIN_SLICE_SIZE,
+    alpha: float = 0.05,
+) -> PairedResult:
+    """:func:`paired_compare` of two greedy runs from counts alone (what SQL aggregates give).
+
+    Args:
+        n: paired items (>= 1), each with one 0/1 sample on both sides.
+        base_correct, cand_correct: items right in base / in candidate.
+        b, c: discordant items (right→wrong, wrong→right).
+
+    Returns:
+        the same :class:`PairedResult` as ``paired_compare`` on the per-item arrays.
+
+    Raises:
+        ValueError: n < 1 or negative counts.
+    """
+    if n < 1:
+        raise ValueError(f"paired_greedy_counts: n={n} must be >= 1")
+    base = greedy_score(n, base_correct, min_size)
+    cand = greedy_score(n, cand_correct, min_size)
+    return _mcnemar_result(base, cand, n, int(b), int(c), min_size, alpha)
+
+
+def _mcnemar_result(
+    base: SliceScore, cand: SliceScore, n: int, b: int, c: int, min_size: int, alpha: float
+) -> PairedResult:
+    p = mcnemar_exact(b, c)
+    lo, hi = agresti_min_interval(b, c, n)
+    psi = (b + c) / n if b + c > 0 else None
+    mdd = min_detectable_difference(n, psi, alpha=alpha)
+    return PairedResult(
+        n_items=n, base=base, cand=cand, diff=(c - b) / n, diff_lo=lo, diff_hi=hi,
+        p_value=p, test="mcnemar-exact", b=b, c=c, mdd=mdd,
+        warning=_warn(n, min_size), below_min_size=n < min_size,
     )  # fmt: skip
 
 

@@ -273,6 +273,31 @@ def per_item_scores(n: np.ndarray, c: np.ndarray, k: int | None) -> np.ndarray:
     return pass_at_k(n, c, k)
 
 
+def greedy_score(
+    n_items: int, correct: float, min_size: int = MIN_SLICE_SIZE, warn_size: int = WARN_SLICE_SIZE
+) -> SliceScore:
+    """:func:`slice_score` of a greedy slice from its counts alone: ``n_items`` items of one
+    0/1 sample each (>= 1), ``correct`` of them right; accuracy with the Wilson interval.
+    What compare reads from SQL aggregates, without per-item arrays."""
+    lo, hi = wilson_interval(correct, n_items)
+    return SliceScore(
+        n_items=n_items,
+        n_samples=n_items,
+        correct=float(correct),
+        score=correct / n_items,
+        lo=lo,
+        hi=hi,
+        method="wilson",
+        metric_name="greedy accuracy",
+        coverage=1.0,
+        warning=_size_warning(n_items, min_size, warn_size),
+        k=None,
+        n_eligible=n_items,
+        n_boot=0,
+        random_state=None,
+    )
+
+
 def slice_score(
     n_per_item: Any,
     c_per_item: Any,
@@ -308,24 +333,7 @@ def slice_score(
     correct = float(c.sum())
     single = n_items > 0 and is_single_binary(n, c)
     if single and (k is None or k == 1):
-        lo, hi = wilson_interval(correct, n_items)
-        score = correct / n_items
-        return SliceScore(
-            n_items=n_items,
-            n_samples=n_samples,
-            correct=correct,
-            score=score,
-            lo=lo,
-            hi=hi,
-            method="wilson",
-            metric_name="greedy accuracy",
-            coverage=1.0,
-            warning=_size_warning(n_items, min_size, warn_size),
-            k=None,
-            n_eligible=n_items,
-            n_boot=0,
-            random_state=None,
-        )
+        return greedy_score(n_items, correct, min_size, warn_size)
     scores = per_item_scores(n, c, k)
     eligible = ~np.isnan(scores)
     vals = scores[eligible]

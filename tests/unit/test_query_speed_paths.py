@@ -168,3 +168,51 @@ def test_search_finds_a_chinese_substring_by_index_and_by_like(small_big_store) 
     assert {r["id"] for r in ws.samples_page("ckpt-000", search="苹果", limit=500)} == want
     # a target: the generated targets are doc_id % 97
     assert ws.samples_count("ckpt-000", search="zzzqqq") == 0
+
+
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory: pytest.TempPathFactory):
+    """Three greedy runs of 300 items (benchmarks/big_store.py); run 2 lacks every 7th item
+    and every 5th item has no task_type label."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("big_store", root / "benchmarks" / "big_store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path_factory.mktemp("pairs") / "store.db"
+    module.build(path, 3, 300)
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(path)
+    with ws.store.write() as conn:
+        conn.execute("DELETE FROM item_scores WHERE run_id = 2 AND item_id % 7 = 0")
+        conn.execute("UPDATE item_axes SET task_type = NULL WHERE item_id % 5 = 0")
+    ws.store.refresh_slice_counts([1, 2, 3])
+    return ws
+
+
+@pytest.mark.parametrize(
+    ("base", "cand", "by", "benchmark"),
+    [
+        ("ckpt-000", "ckpt-001", "task", None),
+        ("ckpt-001", "ckpt-002", "task_type", None),
+        ("ckpt-000", "ckpt-002", "benchmark", None),
+        ("ckpt-000", "ckpt-001", "task_type,solving_operation", "bbh"),
+    ],
+)
+def test_greedy_compare_from_sql_counts_matches_the_per_item_path(
+    three_runs, monkeypatch, base, cand, by, benchmark
+) -> None:
+    import capslice_tui.workspace.diagnose as diagnose
+
+    fast = three_runs.compare(base, cand, by=by, benchmark=benchmark).to_dict()
+    assert (
+        diagnose._greedy_comparison(three_runs.store, 1, 2, ["task"], benchmark, None, 10)
+        is not None
+    )  # the SQL path is the one taken
+    monkeypatch.setattr(diagnose, "_greedy_comparison", lambda *a, **k: None)
+    slow = three_runs.compare(base, cand, by=by, benchmark=benchmark).to_dict()
+    assert repr(fast) == repr(slow)
+    assert fast["rows"] and fast["overall"]["test"] == "mcnemar-exact"
