@@ -123,8 +123,8 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     key = frozenset(axes)
                     found = sources.get(key)
                     if found is None:
-                        found = sources[key] = json.dumps(
-                            {a: ("rule" if a in axes else None) for a in AXES}
+                        found = sources[key] = json.dumps(  # only labelled axes (0017)
+                            {a: "rule" for a in AXES if a in axes}, separators=(",", ":")
                         )
                     return found
 

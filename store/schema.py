@@ -536,3 +536,29 @@ def _search(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0016_search", _search))
+
+
+COMPACT_SAMPLES = """
+DROP INDEX IF EXISTS labels_item;
+DROP INDEX IF EXISTS items_bench_task;
+UPDATE item_axes SET sources = json_patch('{}', sources) WHERE sources IS NOT NULL;
+"""
+
+
+def _compact_samples(conn: sqlite3.Connection) -> None:
+    """Migration ``0017_compact_samples``: a smaller store and fewer index writes per new item
+    (issue 14), set-based SQL only (no per-row Python).
+
+    - ``labels_item`` is dropped: the unique ``(item_id, axis, source)`` index starts with
+      ``item_id`` and serves the same lookups.
+    - ``items_bench_task`` is dropped: no query looks items up by benchmark, task and doc_id
+      (slices filter on ``run_tasks.benchmark``, doc ids on ``samples``).
+    - ``item_axes.sources`` keeps only the axes that have a label (``{"task_type":"rule"}``,
+      no spaces) instead of every axis with ``null``: readers take a missing axis as no
+      source, exactly as they took ``null``. (``json_patch`` with an empty target drops the
+      ``null`` members, RFC 7396.)
+    """
+    run_script(conn, COMPACT_SAMPLES)
+
+
+MIGRATIONS.append(("0017_compact_samples", _compact_samples))

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from capslice_tui.vocabulary import AXES
 from capslice_tui.workspace import Workspace
 from capslice_tui.workspace import ingest as ingest_module
 
@@ -65,6 +66,15 @@ def _item_keys(conn: Any) -> dict[int, str]:
     }
 
 
+def _sources(stored: str | None) -> str | None:
+    """``item_axes.sources`` in the form recorded (every axis, ``null`` when unlabelled):
+    since 0017_compact_samples the store keeps only the labelled axes."""
+    if stored is None:
+        return None
+    found = json.loads(stored)
+    return json.dumps({axis: found.get(axis) for axis in AXES})
+
+
 def dump(ws: Workspace) -> dict[str, Any]:
     """Everything results depend on, keyed by content (see the module docstring)."""
     conn = ws.store.conn
@@ -92,7 +102,7 @@ def dump(ws: Workspace) -> dict[str, Any]:
     )
     out["item_axes"] = sorted(
         [keys[r["item_id"]], r["background_condition"], r["task_type"], r["solving_operation"],
-         r["output_constraint"], r["sources"]]
+         r["output_constraint"], _sources(r["sources"])]
         for r in conn.execute("SELECT * FROM item_axes")
     )  # fmt: skip
     out["item_scores"] = sorted(

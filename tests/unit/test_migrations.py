@@ -124,3 +124,65 @@ def test_a_store_from_a_newer_capslice_is_refused(tmp_path: Path) -> None:
     assert "written by a newer capslice" in out and "upgrade capslice" in out
     assert "Traceback" not in out
     assert state(path) == before  # nothing applied, not even the pending known migrations
+
+
+LM_EVAL = Path(__file__).resolve().parents[2] / "sample_data" / "lm_eval"
+
+
+def _before_0017(path: Path) -> None:
+    """Put a current store back in the layout it had before ``0017_compact_samples``: the two
+    indexes it drops, ``item_axes.sources`` naming every axis (``null`` when unlabelled)."""
+    from capslice_tui.vocabulary import AXES
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE INDEX items_bench_task ON items (benchmark, task, doc_id)")
+    conn.execute("CREATE INDEX labels_item ON labels (item_id)")
+    rows = conn.execute("SELECT item_id, sources FROM item_axes").fetchall()
+    for item_id, sources in rows:
+        found = json.loads(sources)
+        full = json.dumps({a: found.get(a) for a in AXES})
+        conn.execute("UPDATE item_axes SET sources = ? WHERE item_id = ?", (full, item_id))
+    conn.execute("DELETE FROM _migrations WHERE name = '0017_compact_samples'")
+    conn.close()
+
+
+def test_a_store_from_before_0017_upgrades_and_answers_the_same(tmp_path: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    path = tmp_path / "s.db"
+    ws = Workspace(path)
+    ws.ingest([LM_EVAL / "bbh-base"], run="base", benchmark="bbh")
+    ws.ingest([LM_EVAL / "bbh-eos-masked"], run="cand", benchmark="bbh")
+    ws.store.close()
+    first = cli(path, "samples", "--run", "base", "--format", "json", "--limit", "5")
+    sample_id = str(json.loads(first)["samples"][0]["id"])
+    cli(path, "label", "set", "--samples", sample_id, "--axis", "task_type", "--value",
+        "logical_deduction")  # fmt: skip
+
+    def answers() -> list[str]:
+        return [
+            cli(path, "slices", "--run", "base", "--by", "task_type", "--format", "json"),
+            cli(path, "slices", "--run", "cand", "--by", "task", "--format", "json"),
+            cli(path, "compare", "base", "cand", "--by", "task", "--format", "json"),
+            cli(path, "compare", "base", "cand", "--by", "task_type", "--format", "json"),
+            cli(path, "samples", "--run", "base", "--format", "json", "--limit", "50"),
+        ]
+
+    now = answers()
+    _before_0017(path)
+    conn = sqlite3.connect(path)
+    old = [r[0] for r in conn.execute("SELECT sources FROM item_axes")]
+    conn.close()
+    assert all('"background_condition": ' in s for s in old)  # the old form, every axis
+    assert "0017_compact_samples" not in state(path)[0]
+    assert answers() == now  # the first command upgraded the store
+    assert "0017_compact_samples" in state(path)[0]
+    conn = sqlite3.connect(path)
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    sources = [json.loads(r[0]) for r in conn.execute("SELECT sources FROM item_axes")]
+    conn.close()
+    assert not {"items_bench_task", "labels_item"} & indexes
+    assert all(None not in s.values() for s in sources)
+    assert {"task_type": "hand"} in [
+        {k: v for k, v in s.items() if k == "task_type"} for s in sources
+    ]
