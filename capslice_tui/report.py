@@ -20,7 +20,7 @@ def bar(value: float, scale: float, width: int = BAR_WIDTH) -> str:
     return ("-" if value < 0 else "+") + "#" * n
 
 
-def evidence_value(e: dict[str, Any]) -> str:
+def evidence_value(e: Mapping[str, Any]) -> str:
     """An evidence value with its unit: ``-28.1 points``, ``68.5%``, ``p=4.6e-41``, ``0 slices``."""
     value, unit = e.get("value"), e.get("unit") or ""
     if value is None or value == "":

@@ -76,8 +76,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from capslice_tui.analysis.compare import PairedResult, required_items
-from capslice_tui.analysis.decompose import CARRY_SHARE, CONTENT_AXES, Decomposition, Weakness
+from capslice_tui.analysis.compare import PairedResult
+from capslice_tui.analysis.decompose import CONTENT_AXES, Decomposition, Weakness
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import (
@@ -86,6 +86,41 @@ from capslice_tui.analysis.slice_search import (
     SignificantSlice,
     SliceSearch,
 )
+from capslice_tui.analysis.verdict_wording import (
+    Evidence,
+    _axes_evidence,
+    _axes_text,
+    _evaluation_evidence,
+    _inconclusive_power,
+    _largest_drops,
+    _mode_move,
+    _modes_text,
+    _moving_text,
+    _names,
+    _nan,
+    _nature_text,
+    _num,
+    _overall_evidence,
+    _paired_evidence,
+    _paired_slice_evidence,
+    _pattern_text,
+    _pct,
+    _pe,
+    _pts,
+    _r1,
+    _share_text,
+    _shares,
+    _signal_evidence,
+    _slice_evidence,
+    _split_text,
+    _spread_evidence,
+    _test_label,
+    _test_name,
+    _test_text,
+    _upper_first,
+    _who,
+)
+from capslice_tui.formatting import point_value
 
 FORMAT_SHARE = 0.6
 """Share of the change carried by format modes above which a change is not a data problem."""
@@ -100,28 +135,6 @@ ALPHA = 0.05
 
 MAX_COMBINATIONS = 4
 """Weak task_type × solving_operation combinations named in a weakness summary."""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One checkable fact behind a verdict.
-
-    Attributes:
-        name: what was measured.
-        value: the number, in ``unit`` (or a count string like ``"8/30"``, unit ``slices``).
-        detail: the counts and context a reviewer can check.
-        unit: unit of ``value``: ``points`` (of accuracy), ``%``, ``p``, ``items``,
-            ``slices``, or ``""`` for text.
-    """
-
-    name: str
-    value: Any
-    detail: str
-    unit: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with keys name, value, unit, detail."""
-        return {"name": self.name, "value": self.value, "unit": self.unit, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -153,155 +166,6 @@ class Verdict:
             "causes": list(self.causes), "evidence": [e.to_dict() for e in self.evidence],
             "slices": [s.to_dict() for s in self.slices],
         }  # fmt: skip
-
-
-def _nan(x: Any) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
-
-
-def _pct(x: float | None) -> str:
-    return "n/a" if _nan(x) else f"{100 * x:.1f}%"  # type: ignore[operator]
-
-
-def _pts(x: float) -> str:
-    return f"{round(100 * x, 1) + 0.0:+.1f} points"
-
-
-def _r1(x: float | None) -> float | None:
-    """A proportion as a number of percent or points, one decimal (None when undefined)."""
-    return None if _nan(x) or (isinstance(x, float) and math.isinf(x)) else round(100 * x, 1) + 0.0  # type: ignore[operator]
-
-
-def _num(x: float) -> str:
-    return str(int(round(x))) if abs(x - round(x)) < 1e-9 else f"{x:.1f}"
-
-
-def _p(p: float) -> str:
-    """A p-value for text: ``0.0312``, ``4.6e-41``; below 1e-300 (the float floor, printed as
-    0) it reads ``<1e-300``, never ``0.0e+00``."""
-    if _nan(p):
-        return "n/a"
-    if p < 1e-300:
-        return "<1e-300"
-    return f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}"
-
-
-def _pe(p: float) -> str:
-    """``=0.0312`` or ``<1e-300``: a p-value after its name (``p{_pe(p)}``)."""
-    txt = _p(p)
-    return txt if txt.startswith("<") else f"={txt}"
-
-
-def _p_value(p: float) -> float | None:
-    """A p-value as a number with 2 significant digits (``4.6e-41``), None when undefined."""
-    return None if _nan(p) else float(f"{p:.2g}")
-
-
-def _overall_evidence(overall: PairedResult) -> list[Evidence]:
-    b, c = overall.base, overall.cand
-    test = (
-        f"exact McNemar, b={overall.b} right→wrong, c={overall.c} wrong→right"
-        if overall.test == "mcnemar-exact"
-        else f"paired bootstrap over {overall.n_items} items, B={overall.n_boot}"
-    )
-    return [
-        Evidence(
-            "accuracy change", _r1(overall.diff),
-            f"{b.metric_name} {_pct(b.score)} ({b.counts}) → {_pct(c.score)} ({c.counts}); "
-            f"{_pts(overall.diff)}, 95% CI [{_pts(overall.diff_lo)}, {_pts(overall.diff_hi)}]",
-            "points",
-        ),
-        Evidence("paired p-value", _p_value(overall.p_value),
-                 f"{test}; n={overall.n_items} items", "p"),
-    ]  # fmt: skip
-
-
-def _inconclusive_power(overall: PairedResult) -> tuple[str, Evidence]:
-    n = overall.n_items
-    psi = None
-    if overall.test == "mcnemar-exact" and overall.b is not None and overall.c is not None:
-        psi = (overall.b + overall.c) / n if n and overall.b + overall.c else None
-    mdd = overall.mdd
-    if overall.test == "mcnemar-exact":
-        need = required_items(overall.diff, psi) if overall.diff else math.inf
-    else:
-        # normal approximation: n_needed = n · (mdd / |diff|)²
-        need = (
-            math.ceil(n * (mdd / abs(overall.diff)) ** 2)
-            if overall.diff and not math.isnan(mdd)
-            else math.inf
-        )
-    mdd_txt = "no difference" if math.isinf(mdd) else f"{100 * mdd:.1f} points"
-    if math.isinf(need) or math.isnan(need):
-        more = f"the observed change is {_pts(overall.diff)}, too small to size a larger test"
-    else:
-        more = (
-            f"detecting the observed {_pts(overall.diff)} would take about {int(need):,} "
-            f"items ({max(int(need) - n, 0):,} more)"
-        )
-    text = f"With {n} items the smallest detectable change is {mdd_txt}; {more}."
-    return text, Evidence(
-        "minimum detectable difference", _r1(mdd),
-        f"smallest change {n} items can detect: {mdd_txt} (α=0.05, power 0.8, Connor 1987); "
-        f"items needed for the observed change: "
-        f"{'n/a' if math.isinf(need) or math.isnan(need) else int(need)}",
-        "points",
-    )  # fmt: skip
-
-
-def _signal_share(signals: Mapping[str, int] | None, name: str) -> float | None:
-    if not signals or not signals.get("n"):
-        return None
-    return signals.get(name, 0) / signals["n"]
-
-
-def _modes_text(counts: Mapping[str, float] | None) -> str:
-    if not counts:
-        return ""
-    parts = [f"{_num(v)} {m}" for m, v in sorted(counts.items(), key=lambda t: -t[1]) if v]
-    return " + ".join(parts)
-
-
-_SIGNALS = (
-    ("cap", "samples at the generation cap"),
-    ("new_block", "samples starting a new few-shot block"),
-    ("stop_literal", "samples with literal stop-token text"),
-    ("repetition", "samples in a repetition loop"),
-)
-
-
-def _signal_evidence(
-    base_signals: Mapping[str, int] | None,
-    cand_signals: Mapping[str, int] | None,
-    base_cap_modes: Mapping[str, float] | None,
-    cand_cap_modes: Mapping[str, float] | None,
-) -> tuple[dict[str, float], list[Evidence]]:
-    """Per-signal move (cand share − base share) and one evidence line per signal."""
-    moves: dict[str, float] = {}
-    ev: list[Evidence] = []
-    for name, label in _SIGNALS:
-        cs, bs = _signal_share(cand_signals, name), _signal_share(base_signals, name)
-        if cs is None:
-            continue
-        moves[name] = cs - (bs or 0.0)
-        detail = f"candidate {cand_signals[name]}/{cand_signals['n']} ({_pct(cs)})"  # type: ignore[index]
-        if bs is not None:
-            detail += f" vs base {base_signals[name]}/{base_signals['n']} ({_pct(bs)})"  # type: ignore[index]
-        if name == "cap":
-            detail += (
-                "; counted over failing samples of every mode, so it includes "
-                "extraction_failure samples that also hit the cap (the right answer is in "
-                "the text, so they are classed extraction_failure, not truncated)"
-            )
-            by_mode = [
-                f"{who} {_modes_text(m)}"
-                for who, m in (("candidate", cand_cap_modes), ("base", base_cap_modes))
-                if m and any(m.values())
-            ]
-            if by_mode:
-                detail += "; cap hits by mode: " + "; ".join(by_mode)
-        ev.append(Evidence(label, _r1(cs), detail, "%"))
-    return moves, ev
 
 
 def _causes(
@@ -386,132 +250,6 @@ def _causes(
     return [c for _, c in causes], ev
 
 
-def _shares(dec: Decomposition) -> tuple[float, float]:
-    total = dec.total_change
-    if not total:
-        return math.nan, math.nan
-    return dec.format_contribution / total, dec.wrong_answer_contribution / total
-
-
-def _against(dec: Decomposition) -> bool:
-    """True when the format part or the wrong-answer part moved against the net change."""
-    t = dec.total_change
-    return dec.format_contribution * t < 0 or dec.wrong_answer_contribution * t < 0
-
-
-def _mode_move(dec: Decomposition, m: str) -> str:
-    n = dec.n_items
-    b, c = dec.mode_shares_base[m], dec.mode_shares_cand[m]
-    return f"{m} {_num(b * n)}/{_num(n)} → {_num(c * n)}/{_num(n)}"
-
-
-def _format_parts(dec: Decomposition) -> str:
-    """``truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points``: every
-    format mode that moved (rounded to 0.1 point), largest first, so the parts make up the
-    format total they are listed beside."""
-    top = sorted(FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m]))
-    return ", ".join(
-        f"{m} {_pts(dec.mode_contributions[m])}"
-        for m in top
-        if round(100 * dec.mode_contributions[m], 1)
-    )
-
-
-def _why_opposite(dec: Decomposition) -> str:
-    """Why the part that moved against the net change moved, from the mode transitions."""
-    tr = dec.transitions
-    if dec.wrong_answer_contribution * dec.total_change < 0:
-        if dec.wrong_answer_contribution > 0:  # fewer wrong answers during a drop
-            moved = {f: tr.get("wrong_answer", {}).get(f, 0.0) for f in FORMAT_MODES}
-            fixed = tr.get("wrong_answer", {}).get("correct", 0.0)
-            if sum(moved.values()):
-                return (
-                    f"because {_num(sum(moved.values()))} items that were wrong answers became "
-                    f"format failures ({_modes_text(moved)})"
-                    + (f" (and {_num(fixed)} wrong answers became right)" if fixed else "")
-                )
-            return "because fewer items end in a wrong answer"
-        moved = {f: tr.get(f, {}).get("wrong_answer", 0.0) for f in FORMAT_MODES}
-        lost = tr.get("correct", {}).get("wrong_answer", 0.0)
-        if sum(moved.values()):
-            return (
-                f"because {_num(sum(moved.values()))} items that were format failures "
-                f"({_modes_text(moved)}) now end in a scoreable but wrong answer"
-                + (f" (and {_num(lost)} right answers became wrong)" if lost else "")
-            )
-        return "because more items end in a wrong answer"
-    if dec.format_contribution > 0:  # fewer format failures during a drop
-        out = {
-            f: sum(v for k, v in tr.get(f, {}).items() if k in ("correct", "wrong_answer"))
-            for f in FORMAT_MODES
-        }
-        if sum(out.values()):
-            return (
-                f"because {_num(sum(out.values()))} items that were format failures "
-                f"({_modes_text(out)}) now end in an answer"
-            )
-        return "because fewer items are format failures"
-    into = {
-        f: sum(tr.get(k, {}).get(f, 0.0) for k in ("correct", "wrong_answer")) for f in FORMAT_MODES
-    }
-    if sum(into.values()):
-        return (
-            f"because {_num(sum(into.values()))} items became format failures ({_modes_text(into)})"
-        )
-    return "because more items are format failures"
-
-
-def _split_text(dec: Decomposition, lead: str) -> str:
-    """How the net change splits into format failures and wrong answers, always true.
-
-    ``lead`` is ``"format"`` or ``"wrong"``: the part named first. Shares are given as
-    percentages only when both parts move with the net change (so both lie in [0, 100%]);
-    otherwise both parts are given in points with the net.
-    """
-    total = dec.total_change
-    direction = "drop" if total < 0 else "gain"
-    fmt_share, wrong_share = _shares(dec)
-    fmt_txt = _format_parts(dec)
-    if not _against(dec):
-        if lead == "format":
-            return (
-                f"{_pct(fmt_share)} of the {_pts(total)} {direction} comes from format "
-                f"failures ({fmt_txt or 'none'}); wrong answers carry {_pct(wrong_share)}"
-            )
-        what = "wrong answers" if total < 0 else "carried by answers becoming right"
-        return (
-            f"{_pct(wrong_share)} of the {_pts(total)} {direction} is {what} "
-            f"({_pts(dec.wrong_answer_contribution)}); format failures carry {_pct(fmt_share)}"
-        )
-    fmt_part = f"format failures account for {_pts(dec.format_contribution)}" + (
-        f" ({fmt_txt})" if fmt_txt else ""
-    )
-    wrong_part = f"wrong answers account for {_pts(dec.wrong_answer_contribution)}"
-    why = _why_opposite(dec)
-    if dec.wrong_answer_contribution * total < 0:
-        wrong_part = f"wrong answers moved {_pts(dec.wrong_answer_contribution)} {why}"
-    else:
-        fmt_part = f"format failures moved {_pts(dec.format_contribution)} {why}"
-    first, second = (fmt_part, wrong_part) if lead == "format" else (wrong_part, fmt_part)
-    return f"{first}; {second}; net {_pts(total)}"
-
-
-def _share_text(dec: Decomposition, part: float, other: float, other_name: str) -> str:
-    """``part`` as a share of the net change, worded so a share above 100% or below 0 reads."""
-    total = dec.total_change
-    if not total:
-        return "no net change"
-    share = part / total
-    if share < 0:
-        return f"moved against the net {_pts(total)} change"
-    if share > 1 + 1e-9 and round(100 * share, 1) > 100.0:
-        return (
-            f"{_pct(share)} of the net {_pts(total)}: more than all of it, because "
-            f"{other_name} moved the other way ({_pts(other)})"
-        )
-    return f"{_pct(share)} of the net {_pts(total)}"
-
-
 def _mode_evidence(dec: Decomposition) -> list[Evidence]:
     n = dec.n_items
     fmt_moves = "; ".join(
@@ -551,103 +289,9 @@ def _mode_evidence(dec: Decomposition) -> list[Evidence]:
     ]  # fmt: skip
 
 
-def _spread_evidence(dec: Decomposition) -> list[Evidence]:
-    out = []
-    for axis in dec.content_axes:
-        c = dec.concentration.get(axis)
-        if c is None or c.pattern == "single_slice":
-            continue
-        out.append(
-            Evidence(
-                f"{axis}: slices moving with the change",
-                f"{c.n_moving}/{c.n_eligible}",
-                f"pattern {c.pattern}; top slice {c.top_value} carries {_pct(c.top_share)}; "
-                f"{c.n_carrying} slice(s) holding {_pct(c.carrying_weight)} of the items carry "
-                f"{CARRY_SHARE:.0%} of it; normalised entropy "
-                f"{c.entropy:.2f} (slices with >= {dec.min_size} items)",
-                "slices",
-            )  # fmt: skip
-        )
-    return out
-
-
-def _moving_text(dec: Decomposition) -> str:
-    parts = [
-        f"{a} {c.n_moving}/{c.n_eligible}"
-        for a in dec.content_axes
-        if (c := dec.concentration.get(a)) is not None and c.pattern != "single_slice"
-    ]
-    return ", ".join(parts)
-
-
-def _slice_evidence(
-    s: SignificantSlice, kind: str = "change", samples: tuple[float, int] | None = None
-) -> Evidence:
-    """One significant slice. ``kind`` ``change``: the error is the lost-item indicator;
-    ``weakness``: the per-item error (1 − item accuracy). ``samples``: (correct, samples)."""
-    sl = s.slice
-    fails = sum(s.mode_counts.values())
-    wrong = s.mode_counts.get("wrong_answer", 0)
-    modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
-    test = f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
-    if kind == "change":
-        head = (
-            f"lost (right→wrong) {_num(sl.errors)}/{sl.size} = {_pct(sl.error)} vs "
-            f"{_pct(s.overall_error)} overall"
-        )
-        tail = f"; lost items by candidate mode: {modes} (wrong answers {wrong}/{fails})"
-    else:
-        head = (
-            f"{sl.size} items, mean per-item error {_pct(sl.error)} vs "
-            f"{_pct(s.overall_error)} over all items"
-        )
-        if samples is not None:
-            c, n = samples
-            head += f"; samples: {_num(n - c)}/{n} wrong ({_pct((n - c) / n if n else math.nan)})"
-        tail = f"; items failing by dominant mode: {modes} (wrong answers {wrong}/{fails})"
-    return Evidence(
-        f"slice {s.label}", _r1(sl.error), f"{head}; {test}" + (tail if fails else ""), "%"
-    )
-
-
 def _wrong_share(s: SignificantSlice) -> float:
     total = sum(s.mode_counts.values())
     return s.mode_counts.get("wrong_answer", 0) / total if total else math.nan
-
-
-def _largest_drops(dec: Decomposition, k: int = 3) -> str:
-    """The content slices contributing most to the change, on the first informative axis."""
-    for axis in ("task_type", "solving_operation", "background_condition", *dec.content_axes):
-        rows = [d for d in dec.axes.get(axis, []) if d.eligible]
-        if len(rows) < 2:
-            continue
-        sign = -1 if dec.total_change < 0 else 1
-        rows = sorted(rows, key=lambda d: -sign * d.contribution)[:k]
-        return "; ".join(
-            f"{axis}={d.value} {_pct(d.base_score)} → {_pct(d.cand_score)} "
-            f"({_num(d.items)} items, {_pts(d.contribution)} of the total)"
-            for d in rows
-            if d.contribution * sign > 0
-        )
-    return ""
-
-
-def _test_label(row: Mapping[str, Any]) -> str:
-    key = row.get("slice") or {}
-    return (
-        ", ".join(f"{k}={v}" for k, v in key.items())
-        if len(key) > 1
-        else (f"{next(iter(key))} {next(iter(key.values()))}" if key else "?")
-    )
-
-
-def _test_text(row: Mapping[str, Any]) -> str:
-    """``task word_sorting 40.0% → 50.0% (+10.0 points, 250 items, p_adj=0.003)``."""
-    b, c = row["base"], row["cand"]
-    return (
-        f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
-        f"{row['n_items']} items, p_adj{_pe(row['p_adjusted'])})"
-    )
 
 
 def _significant_tests(
@@ -660,40 +304,6 @@ def _significant_tests(
         if r.get("significant") and not _nan(r.get("diff")) and r["diff"] * sign > 0
     ]  # fmt: skip
     return sorted(rows, key=lambda r: -abs(r["diff"]))[:k]
-
-
-def _nature_text(dec: Decomposition) -> str:
-    """The nature of a change by failure mode, from the mode shares and transitions."""
-    n = dec.n_items
-    tr = dec.transitions
-    fmt_base = sum(dec.mode_shares_base[m] for m in FORMAT_MODES) * n
-    fmt_cand = sum(dec.mode_shares_cand[m] for m in FORMAT_MODES) * n
-    wa = _mode_move(dec, "wrong_answer")
-    if dec.total_change > 0:
-        from_wrong = tr.get("wrong_answer", {}).get("correct", 0.0)
-        head = (
-            f"by failure mode it is wrong answers turning right: {_num(from_wrong)} of the "
-            f"{_num(dec.gained)} items gained (wrong → right) were wrong answers in the base "
-            f"({wa} items)"
-        )
-    else:
-        to_wrong = dec.lost_by_mode.get("wrong_answer", 0.0)
-        head = (
-            f"by failure mode it is right answers turning into wrong answers: {_num(to_wrong)} "
-            f"of the {_num(dec.lost)} items lost (right → wrong) end as wrong answers in the "
-            f"candidate ({wa} items)"
-        )
-    if not round(fmt_base) and not round(fmt_cand):
-        tail = (
-            "; there are no format failures (extraction, truncation, runaway, empty) in "
-            "either run, so it is not a termination or extraction change"
-        )
-    else:
-        tail = (
-            f"; format failures {_num(fmt_base)} → {_num(fmt_cand)} items "
-            f"({_pts(dec.format_contribution)} of accuracy)"
-        )
-    return head + tail
 
 
 def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[str, list[Evidence]]:
@@ -758,143 +368,13 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
     return text, ev
 
 
-def _pattern_text(pattern: str) -> str:
-    """A content pattern in plain words (the pattern names are tokens, never prose)."""
-    return {
-        "concentrated": "concentrated in a few content slices",
-        "spread": "spread across the content slices",
-        "mixed": "neither concentrated in a few content slices nor spread across them",
-        "no_change": "not carried by any content slice",
-        "single_slice": "on a single content slice",
-    }.get(pattern, "not measurable on the content slices")
-
-
-def _axes_text(uninformative: Mapping[str, str], content_axes: Sequence[str]) -> str:
-    """``every item carries the same label on each axis (task_type=word_problem, ...)``."""
-    same = [r.split(" is ", 1)[1] for r in uninformative.values() if r.startswith("every")]
-    if len(same) == len(uninformative):
-        return f"every item carries the same label on each axis ({', '.join(same)})"
-    return "; ".join(f"{a}: {r}" for a, r in uninformative.items())
-
-
 def _no_finer_slice(uninformative: Mapping[str, str] | None, content_axes: Sequence[str]) -> bool:
     """True when no content axis can tell the items apart."""
     return bool(uninformative) and all(a in uninformative for a in content_axes)  # type: ignore[operator]
 
 
-def _test_name(test: str) -> str:
-    """``mcnemar-exact`` -> ``exact McNemar`` (test tokens never appear in a sentence)."""
-    return {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}.get(
-        test, test
-    )
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _who(benchmark: str | None) -> str:
-    return f"{benchmark} items" if benchmark else "the items"
-
-
-def _axes_evidence(
-    uninformative: Mapping[str, str] | None, benchmark: str | None, content_axes: Sequence[str]
-) -> list[Evidence]:
-    if not uninformative:
-        return []
-    n_content = sum(1 for a in content_axes if a in uninformative)
-    return [
-        Evidence(
-            "axes that cannot tell the items apart", len(uninformative),
-            f"{_who(benchmark)} cannot be told apart on {', '.join(uninformative)} "
-            f"({n_content} of {len(content_axes)} content axes): "
-            + "; ".join(f"{a}: {r}" for a, r in uninformative.items())
-            + "; item-level labelling rules (from the question or the reference solution) "
-            "would give finer slices",
-            "axes",
-        )
-    ]  # fmt: skip
-
-
-def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
-    if evaluation is None:
-        return []
-    material = evaluation.phrases(True)
-    other = evaluation.phrases(False)
-    detail = "; ".join(material) if material else "prompts, few-shot, decoding and scoring agree"
-    if other:
-        detail += "; not material on its own: " + "; ".join(other)
-    if evaluation.unchecked:
-        detail += "; recorded by one run only (not compared): " + ", ".join(evaluation.unchecked)
-    if evaluation.not_recorded:
-        detail += (
-            f"; no evaluation settings recorded for the {' and '.join(evaluation.not_recorded)} "
-            "run (ingested before capslice recorded them: ingest again into a new store to check)"
-        )
-    n = sum(1 for d in evaluation.differences if d.material)
-    return [
-        Evidence(
-            "evaluation differences on the shared items", n,
-            f"{evaluation.n_items:,} shared items compared (prompt hash, few-shot count, "
-            f"prompting, decoding, filter, scorer, harness): {detail}",
-            "setting(s)",
-        )
-    ]  # fmt: skip
-
-
-def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> list[Evidence]:
-    """How many distinct slices change significantly (paired test, BH across all of them)."""
-    if search is None:
-        return []
-    sig = search.significant
-    merged = search.n_descriptions - len(search.slices)
-    detail = (
-        f"{len(sig)} of {search.n_tested} distinct slices tested (every axis combination up "
-        f"to 4 with >= {dec.min_size} items; descriptions that select the same items are one "
-        f"slice{f', {merged} merged' if merged > 0 else ''}) change significantly: paired test "
-        "per slice (exact McNemar, two-sided, as in `capslice compare`), Benjamini–Hochberg "
-        f"q={search.q} across all {search.n_tested}"
-    )
-    tested = [s for s in search.slices if not _nan(s.p_adj)]
-    if tested and not sig:
-        best = tested[0]
-        r = best.result
-        pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
-        detail += (
-            f"; the smallest adjusted p is {_p(best.p_adj)} ({best.label}: {_pts(r.diff)} on "
-            f"{r.n_items} items{pair}, raw p{_pe(best.p_value)})"
-        )
-    return [Evidence("slices with a significant paired change", len(sig), detail, "slices")]
-
-
-def _paired_slice_evidence(s: PairedSlice) -> Evidence:
-    r = s.result
-    pair = f"; {r.b} right→wrong, {r.c} wrong→right" if r.b is not None else ""
-    test = "exact McNemar" if r.test == "mcnemar-exact" else "paired bootstrap"
-    modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
-    moved = "lost" if r.diff < 0 else "gained"
-    detail = (
-        f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
-        f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
-    )
-    if modes:
-        detail += f"; {moved} items by mode: {modes}"
-    if s.aliases:
-        detail += f"; the same items as {'; '.join(s.aliases[:3])}"
-        if len(s.aliases) > 3:
-            detail += f" and {len(s.aliases) - 3} more descriptions"
-    return Evidence(f"slice {s.label}", _r1(r.diff), detail, "points")
-
-
 def _paired_is_content(s: PairedSlice, content_axes: Sequence[str]) -> bool:
     return any(a in content_axes for a, _ in s.predicates)
-
-
-def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:
-    text = "; ".join(
-        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pe(s.p_adj)})" for s in slices[:k]
-    )
-    return text + (f" and {len(slices) - k} more" if len(slices) > k else "")
 
 
 def _broad_capability(
@@ -921,7 +401,7 @@ def _broad_capability(
     head = (
         f"A broad capability {'drop, a data problem' if drop else 'gain, from the model'}: "
         "the candidate is "
-        f"{_num(abs(round(100 * total, 1)))} points {'below' if drop else 'above'} the base "
+        f"{_num(abs(point_value(total) or 0.0))} points {'below' if drop else 'above'} the base "
         f"({counts}; {test}). "
         f"{_upper_first(_split_text(dec, 'wrong'))}; "
         + (

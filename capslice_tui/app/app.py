@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -27,6 +27,9 @@ from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_as
 from .screens.help import HelpRow, HelpScreen
 from .screens.menu import MenuScreen
 from .screens.runs import RunsScreen
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,12 @@ class CapsliceApp(App):
     ]
 
     def __init__(
-        self, workspace: Any, store_path: Path | None = None, *, ascii: bool | None = None
+        self, workspace: Workspace, store_path: Path | None = None, *, ascii: bool | None = None
     ) -> None:
         """``ascii``: console mode (ASCII borders, scrollbars, icons and markers; see
         :mod:`capslice_tui.app.console`); ``None`` decides from ``TERM``/``CAPSLICE_ASCII``."""
         super().__init__()
-        self.ws = workspace
+        self.ws: Workspace = workspace
         self.store_path = store_path
         if store_path is not None:
             self.sub_title = str(store_path)
@@ -307,7 +310,7 @@ def make_app(
     store_path: str | os.PathLike[str],
     taxonomy_dir: str | os.PathLike[str] | None = None,
     *,
-    workspace: Any = None,
+    workspace: Workspace | None = None,
     ascii: bool | None = None,
 ) -> CapsliceApp:
     """Build the app on a store (the CLI and the tests both call this).

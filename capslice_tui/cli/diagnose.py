@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,12 +20,21 @@ from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_statu
 from .render import emit_json, emit_table, plain_console
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
+if TYPE_CHECKING:
+    from ..workspace.results import (
+        Combination,
+        CompareSide,
+        ComparisonDict,
+        DiagnosisDict,
+        DiagnosisSlice,
+    )
 
-def _side(s: dict[str, Any]) -> str:
+
+def _side(s: CompareSide) -> str:
     return pct_count(s["score"], s["correct"], s["n"])
 
 
-def _combination_score(c: dict[str, Any]) -> str:
+def _combination_score(c: Combination) -> str:
     """``64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``."""
     txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
     return txt if "mean of" in txt else f"{txt}, {c['n_items']} items"
@@ -38,7 +47,7 @@ def _mdd(mdd: float | None) -> str:
     return "n<" if mdd == float("inf") else points(mdd, "", signed=False)
 
 
-def comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
+def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], list[str]]:
     """Headers, rows and notes of a comparison for a text or Markdown table."""
     headers = [
         *cmp["by"],
@@ -89,7 +98,7 @@ NARROW_WIDTH = 100
 """Below this many terminal columns ``compare`` prints :func:`narrow_comparison_table`."""
 
 
-def narrow_comparison_table(cmp: dict[str, Any]) -> tuple[list[str], list[list[Any]], list[str]]:
+def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], list[str]]:
     """The comparison in 80 columns: slice, base and cand (score and count), the difference with
     its interval, adjusted p and the significance marker; the rest is named in a note."""
     headers = [*cmp["by"], "base", "cand", "diff [95% CI]", "p adj", "sig"]
@@ -155,24 +164,22 @@ def compare(
         base, cand, benchmark=benchmark, by=by, k=k, allow_mismatch=allow_mismatch,
         filter_name=filter_name,
     ).to_dict()  # fmt: skip
-    cmp["filter"] = label
     narrow = fmt == "table" and plain_console().width < NARROW_WIDTH
     headers, rows, notes = (narrow_comparison_table if narrow else comparison_table)(cmp)
     title = f"{cand} vs {base} · {label}"
-    emit_table(headers, rows, fmt, title=title, notes=notes, payload=cmp)
+    emit_table(headers, rows, fmt, title=title, notes=notes, payload={**cmp, "filter": label})
 
 
-def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
+def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
     """One significant slice, with per-item and per-sample figures labelled."""
     if "diff" in s:  # paired test of the change (change mode, or weakness against a reference)
         who = "cand" if diag["mode"] == "change" else diag["base"]
         same = f"; same items as {'; '.join(s['aliases'])}" if s.get("aliases") else ""
-        nested = f" [{s['nested_note']}]" if s.get("nested_note") else ""
         return (
             f"{s['label']}: {pct(s['base_score'])} -> {who} {pct(s['score'])} "
             f"({points(s['diff'], ' points')}, {s['n_items']} items), p {pvalue(s['p_value'])}, "
             f"p adj {pvalue(s['p_adjusted'])}; wrong answers {pct(s['wrong_answer_share'])} of "
-            f"the items that moved{same}{nested}"
+            f"the items that moved{same}"
         )
     if diag["mode"] == "change":
         base = f"base {pct(s['base_score'])} -> " if "base_score" in s else ""
@@ -192,7 +199,7 @@ def slice_line(diag: dict[str, Any], s: dict[str, Any]) -> str:
     )
 
 
-def print_diagnosis(diag: dict[str, Any]) -> None:
+def print_diagnosis(diag: DiagnosisDict) -> None:
     """Plain-text view of a diagnosis for the terminal."""
     from ..report import bar
 
@@ -318,13 +325,10 @@ def diagnose(
         same_evaluation=same_evaluation or allow_mismatch, filter_name=filter_name,
     )  # fmt: skip
     diag = result.to_dict()
-    diag["filter"] = label
-    diag.setdefault("notes", []).append(f"answers read on {label}")
+    diag["notes"].append(f"answers read on {label}")
     gate = gate_status(result.decision(), fail_on) if fail_on else None
-    if gate is not None:
-        diag["gate"] = gate
-    if fmt == "json":
-        emit_json(diag)
+    if fmt == "json":  # the diagnosis plus the filter read and the CI gate
+        emit_json({**diag, "filter": label, **({"gate": gate} if gate is not None else {})})
     elif fmt == "md":
         from ..report import diagnosis_markdown
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,8 +11,11 @@ from ..formatting import count, interval, pct, points, pvalue, shorten
 from .render import emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
+if TYPE_CHECKING:
+    from ..workspace.results import DiscoveryDict
 
-def suggestion_rows(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+
+def suggestion_rows(result: DiscoveryDict) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of a discovery result for a text or Markdown table.
 
     ``vs rest``: the group's error rate minus that of the other samples searched, in points;

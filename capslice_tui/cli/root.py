@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -26,6 +26,10 @@ from ..formatting import (
 from ..vocabulary import AVERAGES, AXES, FAILURE_MODES
 from .render import FORMATS, emit_json, emit_table
 
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+    from ..workspace.results import BenchmarkScore, SampleRow
+
 DEFAULT_STORE = "capslice.db"
 
 
@@ -36,10 +40,10 @@ class Ctx:
         self.store_path = Path(store)
         self.taxonomy_dir = Path(taxonomy) if taxonomy else None
         self.busy_timeout = busy_timeout
-        self._ws: Any = None
+        self._ws: Workspace | None = None
 
     @property
-    def ws(self) -> Any:
+    def ws(self) -> Workspace:
         """The :class:`~capslice_tui.workspace.Workspace` on ``--store``, opened on first use;
         its store's lock-wait messages and filesystem warning go to stderr."""
         if self._ws is None:
@@ -270,7 +274,7 @@ def _average_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _bench_cell(name: str, s: dict[str, Any]) -> str:
+def _bench_cell(name: str, s: BenchmarkScore) -> str:
     """``toy 82.7% (91/110)``, or ``toy 50.0% (macro of 2 tasks)``."""
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
         return f"{name} {pct(s['score'])} (macro of {s['n_tasks']} tasks)"
@@ -545,7 +549,7 @@ def samples(
 def _samples_query(
     obj: Ctx, run: str, sort: str, search: str | None, doc_id: str | None, limit: int,
     **filters: Any,
-) -> tuple[list[dict[str, Any]], bool, list[str]]:  # fmt: skip
+) -> tuple[list[SampleRow], bool, list[str]]:  # fmt: skip
     """``samples --sort/--search/--doc-id``: one page in that order with the slice's total;
     returns (rows, more, notes). Builds the run's search index first when needed (said on
     stderr)."""
@@ -572,17 +576,18 @@ def _samples_query(
         start = obj.ws.sample_doc_key(run, doc_id, sort=sort, descending=descending, **filters)
         if start is None:
             raise click.ClickException(f"no sample of doc {doc_id} in this slice of {run}")
-    rows = obj.ws.samples_page(
+    page = obj.ws.samples_page(
         run, sort=sort, descending=descending, from_key=start, limit=limit + 1, **filters
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    more = len(page) > limit
+    # the paging key is the CLI's own business: rows are printed and emitted without it
+    rows = [
+        cast("SampleRow", {k: v for k, v in r.items() if k != "sort_key"}) for r in page[:limit]
+    ]
     total = obj.ws.samples_count(run, **filters)
     order = f"sorted by {sort}{' descending' if descending else ''}"
     where = f" from doc {doc_id}" if doc_id is not None else ""
     notes.insert(0, f"showing {len(rows)} of {total:,} samples{where}, {order}")
-    for r in rows:
-        r.pop("sort_key", None)
     return rows, more, notes
 
 
@@ -616,19 +621,19 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         ("lenient extraction", s["lenient_extracted"]),
         ("failure mode", f"{s['failure_mode']} ({s['failure_reason']})"),
     ]
+    labels: Mapping[str, Any] = s  # the four axis keys of the sample
     for axis in AXES:
-        fields.append((axis, f"{s[axis]} [{s['label_sources'].get(axis) or '-'}]"))
+        fields.append((axis, f"{labels[axis]} [{s['label_sources'].get(axis) or '-'}]"))
     for k, v in fields:
         click.echo(f"{k:>22}: {shown(v, 2000)}")
     if s["question"] or not s["prompt"]:
         click.echo("\n--- question ---\n" + shown(s["question"] or "(none)"))
     if s["prompt"] and s["prompt"] != s["question"]:
         click.echo("\n--- prompt ---\n" + shown(s["prompt"]))
-    if s.get("reasoning") is not None:
-        click.echo(
-            "\n--- reasoning (trace before the answer; not scored) ---\n" + shown(s["reasoning"])
-        )
-        if (s.get("reasoning_chars") or 0) > len(s["reasoning"]):
+    reasoning = s.get("reasoning")
+    if reasoning is not None:
+        click.echo("\n--- reasoning (trace before the answer; not scored) ---\n" + shown(reasoning))
+        if (s.get("reasoning_chars") or 0) > len(reasoning):
             click.echo(f"(truncated: original {s['reasoning_chars']} chars)")
     click.echo("\n--- response ---\n" + shown(s["response"] or "(empty)"))
     if s["response_sha256"]:

@@ -499,7 +499,7 @@ def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
 
 
 def test_p_values_below_the_float_floor_never_print_as_zero() -> None:
-    from capslice_tui.analysis.verdict import _p, _pe
+    from capslice_tui.analysis.verdict_wording import _p, _pe
 
     assert _p(0.0) == "<1e-300" and _pe(0.0) == "<1e-300"
     assert _pe(0.0312) == "=0.0312" and _pe(4.6e-41) == "=4.6e-41"
@@ -509,7 +509,7 @@ def test_p_values_below_the_float_floor_never_print_as_zero() -> None:
 def test_format_parts_list_every_mode_that_makes_up_the_total() -> None:
     from types import SimpleNamespace
 
-    from capslice_tui.analysis.verdict import _format_parts
+    from capslice_tui.analysis.verdict_wording import _format_parts
 
     dec = SimpleNamespace(mode_contributions={
         "truncated": -0.310, "extraction_failure": -0.208, "runaway": -0.060, "empty": 0.0,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import errno
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
+
+if TYPE_CHECKING:
+    from ...workspace import Workspace
 
 
 class CapsliceScreen(Screen):
@@ -35,7 +38,7 @@ class CapsliceScreen(Screen):
     HELP_LEGEND: tuple[str, ...] = ()
 
     @property
-    def ws(self) -> Any:
+    def ws(self) -> Workspace:
         """The workspace facade the app was built with."""
         return self.app.ws  # type: ignore[attr-defined]
 

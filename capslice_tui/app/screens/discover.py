@@ -469,6 +469,7 @@ class DiscoverScreen(CapsliceScreen):
                 )
                 text += f"; {edit.axis}={edit.value} by hand (batch {r['batch']})"
         else:
+            assert edit.axis is not None  # LabelEditScreen(need_value=True) asks for both
             r = self.ws.label_suggestion(suggestion_id, {edit.axis: edit.value}, note=edit.note)
             text = (
                 f"{edit.axis}={edit.value} on {r['items']} items (cluster; {r['changed']} changed,"
