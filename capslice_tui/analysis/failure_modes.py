@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -271,11 +271,13 @@ def _tail_loop(response: str, output_constraint: str) -> str | None:
     if len(words) >= NGRAM * MIN_REPEATS:
         # the n-gram just before the last word (which a cap may have cut mid-word)
         probe = " ".join(words[-NGRAM - 1 : -1])
-        parts = " ".join(words).split(probe)
-        count = len(parts) - 1
+        joined = " ".join(words)
+        count = joined.count(probe)  # non-overlapping, as split() counts them
         # an exact loop: the text between consecutive occurrences is the same each time
-        inner = parts[1:-1]
-        if count >= MIN_REPEATS and Counter(inner).most_common(1)[0][1] >= MIN_REPEATS - 1:
+        if (
+            count >= MIN_REPEATS
+            and Counter(joined.split(probe)[1:-1]).most_common(1)[0][1] >= MIN_REPEATS - 1
+        ):
             text = probe if len(probe) <= 40 else probe[:37] + "..."
             return f"repeated {NGRAM}-gram {text!r} x{count} in tail"
     if output_constraint != "bracket_sequence" and len(response) >= PERIOD_TAIL_CHARS:
@@ -369,6 +371,21 @@ def stop_cut(
     ``Q`` and blank strings like ``\\n\\n`` occur in normal text); a new few-shot block
     (``new_block``). When several start at the same place the order above decides.
     """
+    last = _LAST_CUT[0]
+    stops = tuple(until) if until is not None else None  # iterated the same either way
+    # scoring and classification ask about the same text in a row: the second is a lookup
+    if last is not None and last[0] is response and last[1] == stops and last[2] == eos_token:
+        return last[3]
+    cut = _stop_cut(response, until, eos_token)
+    _LAST_CUT[0] = (response, stops, eos_token, cut)
+    return cut
+
+
+_LAST_CUT: list[tuple[str, tuple[str, ...] | None, str | None, StopCut | None] | None] = [None]
+"""The last :func:`stop_cut` call and its answer (the text object itself, so never a stale hit)."""
+
+
+def _stop_cut(response: str, until: Sequence[str] | None, eos_token: str | None) -> StopCut | None:
     found: list[tuple[int, int, str, str]] = []
     literals = [eos_token] if eos_token else []
     literals += [lit for lit in STOP_LITERALS if lit != eos_token]
@@ -449,7 +466,7 @@ def final_answer_evidence(text: str | None) -> str | None:
     """
     if not text:
         return None
-    hits = list(_FINAL_ANSWER.finditer(text))
+    last = _last_final_answer(text)
     box = None
     opens = [(m.start(), m.end() - 1) for m in _BOXED_OPEN.finditer(text)]
     if opens:
@@ -460,14 +477,49 @@ def final_answer_evidence(text: str | None) -> str | None:
                 box = text[start : close + 1]
     if box is not None:
         return box if len(box) <= 40 else box[:37] + "..."
-    if hits:
-        line_end = text.find("\n", hits[-1].start())
-        shown = text[hits[-1].start() : line_end if line_end >= 0 else len(text)].strip()
+    if last is not None:
+        line_end = text.find("\n", last)
+        shown = text[last : line_end if line_end >= 0 else len(text)].strip()
         return shown if len(shown) <= 40 else shown[:37] + "..."
     return None
 
 
 _BRACE = re.compile(r"[{}]")
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    pos = text.find(word)
+    while pos >= 0:
+        yield pos
+        pos = text.find(word, pos + 1)
+
+
+def _last_final_answer(text: str) -> int | None:
+    """Start of the last match ``_FINAL_ANSWER.finditer(text)`` yields, or None.
+
+    ASCII text: the pattern is tried only where a match can start (``####``; ``answer``,
+    4 and 6 characters before it for ``the answer`` and ``final answer``; the start of a line
+    holding ``A:``), in order and past each match's end, which is what ``finditer`` yields
+    (the boundary and line-start checks see the text before the start position). Other
+    text (case folding beyond ASCII) runs ``finditer`` itself.
+    """
+    if not text.isascii():
+        hits = list(_FINAL_ANSWER.finditer(text))
+        return hits[-1].start() if hits else None
+    lowered = text.lower()
+    starts = set(_occurrences(text, "####"))
+    for pos in _occurrences(lowered, "answer"):
+        starts.update(p for p in (pos - 6, pos - 4, pos) if p >= 0)
+    for pos in _occurrences(text, "A:"):
+        starts.add(text.rfind("\n", 0, pos) + 1)
+    last, done = None, 0
+    for start in sorted(starts):
+        if start < done:
+            continue
+        m = _FINAL_ANSWER.match(text, start)
+        if m is not None:
+            last, done = start, m.end()
+    return last
 
 
 def _brace_pairs(text: str) -> dict[int, int]:
@@ -485,6 +537,32 @@ def _brace_pairs(text: str) -> dict[int, int]:
 def _last_paragraph(text: str) -> str:
     cut = text.rfind("\n\n")
     return text[cut + 2 :] if cut >= 0 else text
+
+
+_ASCII_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _ends_on_operator(text: str) -> bool:
+    """``_OPERATOR_END.search(text)`` read from the end: a match ends at the end of the text,
+    so it starts at the last character or at the backslash before a trailing run of letters
+    (the search starts there; the lookbehind still sees the character before)."""
+    letters = len(text) - len(text.rstrip(_ASCII_LETTERS))
+    return _OPERATOR_END.search(text, max(0, len(text) - letters - 2)) is not None
+
+
+def _ends_answer_open(text: str) -> bool:
+    """``_ANSWER_OPEN_END.search(text)`` read from the end: its bracket is one of the last 4
+    characters, the whitespace before it is the whole run (so ``is``/``:`` ends where that run
+    starts) and ``answer`` starts at most 20 characters before that."""
+    first = None
+    for b in range(max(0, len(text) - 4), len(text)):
+        if text[b] in "([":
+            first = b
+            break
+    if first is None:
+        return False
+    start = len(text[:first].rstrip())  # where the whitespace before the bracket starts
+    return _ANSWER_OPEN_END.search(text, max(0, start - 32)) is not None
 
 
 def ends_cut(response: str | None) -> str | None:
@@ -506,11 +584,12 @@ def ends_cut(response: str | None) -> str | None:
     para = _last_paragraph(text)
     plain = para.replace("\\{", "").replace("\\}", "").replace("\\$", "")
     depth = 0
-    for ch in plain:
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth = max(depth - 1, 0)
+    if "{" in plain:  # only the braces are walked (a C-level scan finds them)
+        for ch in _BRACE.findall(plain):
+            if ch == "{":
+                depth += 1
+            elif depth:
+                depth -= 1
     if depth > 0:
         return "ends mid-expression (an open brace)"
     if para.rfind("\\(") > para.rfind("\\)") or para.rfind("\\[") > para.rfind("\\]"):
@@ -519,9 +598,9 @@ def ends_cut(response: str | None) -> str | None:
         return "ends mid-expression (an open <<...>> annotation)"
     if _LATEX_COMMAND.search(para) and plain.count("$") % 2 == 1:
         return "ends mid-expression (an open $)"
-    if _OPERATOR_END.search(text):
+    if _ends_on_operator(text):
         return f"ends mid-expression (on {text[-12:].split()[-1]!r})"
-    if _ANSWER_OPEN_END.search(text):
+    if _ends_answer_open(text):
         return f"ends mid-answer (...{text[-24:].split(chr(10))[-1]!r}: an open bracket)"
     core = text.rstrip(_CLOSERS)
     if core and core[-1] in _SENTENCE_END:

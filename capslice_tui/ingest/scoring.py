@@ -455,6 +455,8 @@ _PREFIX_KEYWORDS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
     ("답", 1, _LOCAL_PREFIX_RE),
 )
 
+_PREFIX_KEYWORDS_ASCII = tuple(k for k in _PREFIX_KEYWORDS if k[0].isascii())
+
 
 def _statements_from_end(text: str) -> Iterator[_Statement]:
     """Answer statements of ``text`` from the last to the first, each with its tail.
@@ -471,7 +473,8 @@ def _statements_from_end(text: str) -> Iterator[_Statement]:
             next_start = hit.start()
         return
     occurrences: list[tuple[int, int, re.Pattern[str]]] = []
-    for word, back, pattern in _PREFIX_KEYWORDS:
+    # a word with a non-ASCII letter never occurs in ASCII text: its search is skipped
+    for word, back, pattern in _PREFIX_KEYWORDS_ASCII if lowered.isascii() else _PREFIX_KEYWORDS:
         pos = lowered.find(word)
         while pos >= 0:
             occurrences.append((pos, back, pattern))
