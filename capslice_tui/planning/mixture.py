@@ -63,7 +63,8 @@ from typing import Any
 import numpy as np
 
 from ..analysis.outcome import DEFAULT_Q
-from ..taxonomy.data import Catalog, MappingRules
+from ..taxonomy.catalog import Catalog
+from ..taxonomy.mapping import MappingRules
 from ..vocabulary import label as slice_label
 
 DEFAULT_MAX_MULTIPLIER = 3.0

@@ -30,14 +30,9 @@ from ..planning.mixture import (
     build_plan,
 )
 from ..store import AXES, StoreError, current_user
-from ..taxonomy.data import (
-    Catalog,
-    DataTaxonomy,
-    MappingRules,
-    load_catalog,
-    load_data_taxonomy,
-    load_mapping,
-)
+from ..taxonomy.catalog import Catalog, load_catalog
+from ..taxonomy.data import DataTaxonomy, load_data_taxonomy
+from ..taxonomy.mapping import MappingRules, load_mapping
 
 SLICE_KEYS = ("task", "benchmark", *AXES)
 

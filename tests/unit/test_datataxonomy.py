@@ -6,15 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui.taxonomy.data import (
-    load_catalog,
-    load_data_taxonomy,
-    load_mapping,
-    parse_catalog,
-    parse_catalog_csv,
-    parse_mapping,
-)
-from capslice_tui.taxonomy.evaluation import TaxonomyError, load_taxonomy
+from capslice_tui.taxonomy.catalog import load_catalog, parse_catalog, parse_catalog_csv
+from capslice_tui.taxonomy.data import load_data_taxonomy
+from capslice_tui.taxonomy.evaluation import load_taxonomy
+from capslice_tui.taxonomy.mapping import load_mapping, parse_mapping
+from capslice_tui.taxonomy.yamlfile import TaxonomyError
 
 TAX = load_data_taxonomy()
 EVAL_AXES = load_taxonomy().axes

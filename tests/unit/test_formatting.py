@@ -130,7 +130,10 @@ HAND_FORMATS = {
 # another change in progress (issue 12, session 3) that converts it to capslice_tui.formatting;
 # lower the number (or drop the entry) as they go, never raise it.
 ALLOWED: dict[str, tuple[int, str]] = {
-    "analysis/verdict_wording.py": (2, "verdict p-values in text and JSON keep exponents (4.6e-41)"),
+    "analysis/verdict_wording.py": (
+        2,
+        "verdict p-values in text and JSON keep exponents (4.6e-41)",
+    ),
     "analysis/outcome.py": (8, "intervention outcome wording (A1 converts it)"),
     "analysis/slice_search.py": (4, "slice-search notes 'p=...' (A1 converts it)"),
     "planning/mixture.py": (4, "plan rationale wording (A1 converts it)"),

@@ -20,8 +20,10 @@ from capslice_tui.planning.mixture import (
     PlanError,
     build_plan,
 )
-from capslice_tui.taxonomy.data import load_data_taxonomy, parse_catalog, parse_mapping
+from capslice_tui.taxonomy.catalog import parse_catalog
+from capslice_tui.taxonomy.data import load_data_taxonomy
 from capslice_tui.taxonomy.evaluation import load_taxonomy
+from capslice_tui.taxonomy.mapping import parse_mapping
 
 TAX = load_data_taxonomy()
 EVAL_AXES = load_taxonomy().axes

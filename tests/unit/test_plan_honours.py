@@ -15,8 +15,10 @@ from click.testing import CliRunner
 
 from capslice_tui.cli import main
 from capslice_tui.planning.mixture import Plan, build_plan
-from capslice_tui.taxonomy.data import load_data_taxonomy, parse_catalog, parse_mapping
+from capslice_tui.taxonomy.catalog import parse_catalog
+from capslice_tui.taxonomy.data import load_data_taxonomy
 from capslice_tui.taxonomy.evaluation import load_taxonomy
+from capslice_tui.taxonomy.mapping import parse_mapping
 from capslice_tui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,7 +250,7 @@ def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
 
 
 def test_an_evaluation_change_is_the_only_cause_a_plan_lists():
-    from capslice_tui.taxonomy.data import load_mapping
+    from capslice_tui.taxonomy.mapping import load_mapping
 
     rules = load_mapping(None, load_taxonomy().axes, TAX)
     cat = parse_catalog(CELLS, "cat.yaml", TAX)
