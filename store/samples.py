@@ -217,3 +217,29 @@ class SamplesMixin(StoreBase):
         return self.conn.execute(
             sql + " ORDER BY s.task, s.item_id, s.sample_idx", params
         ).fetchall()
+
+    def failure_mode_counts(
+        self, run_id: int, groups: list[str], *, benchmark: str | None = None,
+        filter_name: str | None = None,
+    ) -> list[tuple[Any, ...]]:  # fmt: skip
+        """Scored samples per slice and failure mode, counted in SQL: the samples the slice
+        counts hold (each task's primary filter, or ``filter_name``; ``score`` not NULL).
+
+        ``groups``: ``task``, ``benchmark`` or axes. Returns rows ``(*group values,
+        failure_mode, samples)``; an unlabelled axis value and an unclassified mode are NULL.
+        """
+        cols = [f"a.{g}" if g in AXES else "rt.benchmark" if g == "benchmark" else "s.task"
+                for g in groups]  # fmt: skip
+        sql = (
+            f"SELECT {''.join(c + ', ' for c in cols)}s.failure_mode, count(*) FROM samples s"
+            " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            + (" LEFT JOIN item_axes a ON a.item_id = s.item_id" if set(groups) & set(AXES) else "")
+            + " WHERE s.run_id = ? AND s.filter = coalesce(?, rt.primary_filter)"
+            " AND s.score IS NOT NULL"
+        )
+        params: list[Any] = [run_id, filter_name]
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        sql += f" GROUP BY {''.join(c + ', ' for c in cols)}s.failure_mode"
+        return [tuple(r) for r in self.conn.execute(sql, params).fetchall()]

@@ -60,11 +60,14 @@ def emit_table(
     title: str | None = None,
     notes: Sequence[str] = (),
     payload: Any = None,
+    whole: Sequence[str] = (),
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
     Args:
         payload: what ``--format json`` prints; defaults to a list of header -> cell dicts.
+        whole: headers of columns never shortened in a narrow terminal, as figures (a
+            text bar whose length is its value).
     """
     if fmt == "json":
         emit_json(
@@ -98,7 +101,9 @@ def emit_table(
         pad_edge=False,
     )
     widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
-    text = [not all(_is_figure(r[i]) for r in rows) for i in range(len(headers))]
+    text = [
+        h not in whole and not all(_is_figure(r[i]) for r in rows) for i, h in enumerate(headers)
+    ]
     caps = fit_widths(widths, text, console.width)
     for i, h in enumerate(headers):
         last = i == len(headers) - 1

@@ -28,6 +28,12 @@ from .root import Ctx, _average_option, format_option, friendly_errors, pass_ctx
     "--filter", "filter_name", default=None, help="Filter to use instead of each task's primary."
 )
 @_average_option
+@click.option(
+    "--modes",
+    is_flag=True,
+    help="Show the failure-mode mix of each slice per step (shares of scored samples with "
+    "their counts, and a stacked bar) instead of the scores.",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -38,6 +44,7 @@ def trend(
     benchmark: str | None,
     filter_name: str | None,
     average: str,
+    modes: bool,
     fmt: str,
 ) -> None:
     """Slice scores over checkpoints: for each slice, each run's score with its 95% interval
@@ -45,8 +52,20 @@ def trend(
 
     Change is a difference of two point estimates, not a test; `capslice compare` tests a
     pair of runs.
+
+    With --modes: each slice's failure-mode mix per step instead (correct, wrong_answer,
+    extraction_failure, truncated, runaway, empty), each a share of the scored samples with
+    the count that gives it, and in table form a stacked bar per step with one legend line.
     """
     from ..workspace.trend import trend_rows
+
+    if modes:
+        if average != "micro":
+            raise click.UsageError(
+                "--average weighs scores; --modes counts samples (shares of samples): drop one"
+            )
+        _modes(obj, runs_.split(","), by, benchmark, filter_name, fmt)
+        return
 
     result = obj.ws.trend(
         runs_.split(","), by=by, benchmark=benchmark, filter_name=filter_name, average=average
@@ -66,4 +85,34 @@ def trend(
         title=f"trend by {', '.join(result.by)}: {steps}",
         notes=notes,
         payload=result.to_dict(),
+    )
+
+
+def _modes(
+    obj: Ctx, runs: list[str], by: str, benchmark: str | None, filter_name: str | None, fmt: str
+) -> None:
+    """``capslice trend --modes``: one row per slice and step, a share per failure mode."""
+    from ..workspace.trend import MIX_WIDTH, mix_legend, mode_rows
+
+    result = obj.ws.trend_modes(runs, by=by, benchmark=benchmark, filter_name=filter_name)
+    bar = fmt == "table"
+    headers = [*result.by, "step", *(["mix"] if bar else []), "samples", *result.modes, "run"]
+    notes = [
+        "each mode: share of the slice's scored samples (count/samples); modes from "
+        "analysis/failure_modes.py, one per sample"
+    ]
+    if bar:
+        notes.append(mix_legend(result.modes, MIX_WIDTH))
+    if result.absent:
+        notes.append(f"no sample of any run is {', '.join(result.absent)} (0%, not shown)")
+    notes += [f"warning: {w}" for w in result.warnings]
+    steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
+    emit_table(
+        headers,
+        mode_rows(result, bar=bar),
+        fmt,
+        title=f"failure modes by {', '.join(result.by)}: {steps}",
+        notes=notes,
+        payload=result.to_dict(),
+        whole=["mix"],
     )

@@ -606,6 +606,38 @@ class TrendDict(TypedDict):
     warnings: list[str]
 
 
+class ModeMixDict(TypedDict):
+    """One slice's failure-mode mix in one run: ``samples`` (scored samples, the denominator),
+    ``counts`` (mode -> samples) and ``shares`` (mode -> counts/samples, 0..1)."""
+
+    samples: int
+    counts: dict[str, int]
+    shares: dict[str, float]
+
+
+class ModeSeriesDict(TypedDict):
+    """One slice's mix over the runs: ``slice`` and ``points``, one per run: ``run`` and
+    ``step`` plus the :class:`ModeMixDict` keys, or only ``samples: 0`` (a gap)."""
+
+    slice: dict[str, str]
+    points: list[dict[str, Any]]
+
+
+class ModeTrendDict(TypedDict):
+    """``ModeTrend.to_dict()`` (``capslice trend --modes --format json``): ``runs`` in step
+    order, ``by``, ``benchmark``, ``modes`` (present, in display order), ``absent_modes``,
+    ``overall`` and ``slices`` series, ``warnings``."""
+
+    runs: list[TrendRunDict]
+    by: list[str]
+    benchmark: str | None
+    modes: list[str]
+    absent_modes: list[str]
+    overall: ModeSeriesDict
+    slices: list[ModeSeriesDict]
+    warnings: list[str]
+
+
 # ---------------------------------------------------------------- discovery, ingest, rescore
 
 

@@ -12,10 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..formatting import count, interval, pct
+from ..formatting import count, interval, pct, pct_count, points
+from ..store.samples import UNLABELLED
+from ..vocabulary import FAILURE_MODES
 from ..vocabulary import label as slice_label
-from .core import SliceRow
-from .results import TrendDict, TrendRunDict, TrendSeriesDict
+from .core import SliceRow, parse_by
+from .results import (
+    ModeMixDict,
+    ModeSeriesDict,
+    ModeTrendDict,
+    TrendDict,
+    TrendRunDict,
+    TrendSeriesDict,
+)
 
 
 @dataclass
@@ -136,15 +145,182 @@ def trend_rows(trend: Trend) -> list[list[Any]]:
             elif previous.metric != p.metric:
                 change = "metric differs"
             else:
-                # rounded first so one change prints one way: 25/48 - 40/48 is -0.3125 plus
-                # float noise, which would print -31.3 beside compare's -31.2 for -15/48
-                change = f"{100 * round(p.score - previous.score, 12):+.1f}pt"
+                # rounded once (formatting.points): 25/48 - 40/48 is -0.3125 plus float
+                # noise, which would print -31.3 beside compare's -31.2 for -15/48
+                change = points(p.score - previous.score)
             rows.append(
                 [*key, run.step, run.name, p.n_items, pct(p.score), interval(p.lo, p.hi),
                  tally, change]
             )  # fmt: skip
             previous = p
     return rows
+
+
+UNCLASSIFIED = "(unclassified)"
+"""The mode of a scored sample stored without one (an old or imported store): counted, never
+guessed as one of :data:`capslice_tui.vocabulary.FAILURE_MODES`."""
+
+MODE_GLYPHS: dict[str, str] = {
+    "correct": "#",
+    "wrong_answer": "x",
+    "extraction_failure": "e",
+    "truncated": "t",
+    "runaway": "r",
+    "empty": "_",
+    UNCLASSIFIED: "?",
+}
+"""One ASCII glyph per failure mode in a stacked mix bar (reads without colour, on any
+console); :func:`mix_legend` names them."""
+
+MIX_WIDTH = 20
+"""Cells of a stacked mix bar: the whole bar is 100% of the samples, a cell 5%."""
+
+
+@dataclass
+class ModeMix:
+    """Failure modes of the scored samples of one slice in one run: ``counts[mode]`` samples
+    out of ``total`` (every mode of the trend present, 0 when none)."""
+
+    counts: dict[str, int]
+    total: int
+
+    def share(self, mode: str) -> float:
+        """``counts[mode] / total`` (0..1); 0.0 for an empty slice."""
+        return self.counts.get(mode, 0) / self.total if self.total else 0.0
+
+    def to_dict(self) -> ModeMixDict:
+        """JSON-ready dict: ``samples`` (the denominator), ``counts`` and ``shares`` (0..1)."""
+        return {
+            "samples": self.total,
+            "counts": dict(self.counts),
+            "shares": {m: self.share(m) for m in self.counts},
+        }
+
+
+@dataclass
+class ModeSeries:
+    """One slice's failure-mode mix over the trend's runs (``None``: no sample in that run)."""
+
+    key: dict[str, str]
+    points: list[ModeMix | None]
+
+    @property
+    def label(self) -> str:
+        """The slice's values joined by `` & `` (``ALL`` for the whole-run series)."""
+        return slice_label(self.key, values_only=True)
+
+    def to_dict(self, runs: Sequence[TrendRun]) -> ModeSeriesDict:
+        """JSON-ready dict: the slice and one entry per run (its mix, or ``samples: 0``)."""
+        return {
+            "slice": self.key,
+            "points": [
+                {"run": r.name, "step": r.step, **(p.to_dict() if p else {"samples": 0})}
+                for r, p in zip(runs, self.points, strict=True)
+            ],
+        }
+
+
+@dataclass
+class ModeTrend:
+    """The failure-mode mix of each slice over training steps (``capslice trend --modes``).
+
+    ``modes``: the modes that occur in any point, in :data:`FAILURE_MODES` order (then
+    :data:`UNCLASSIFIED`); ``absent``: the vocabulary's modes no sample of the trend has.
+    Shares are of scored samples (not items), on the samples the slice table counts.
+    """
+
+    runs: list[TrendRun]
+    by: list[str]
+    benchmark: str | None
+    modes: list[str]
+    absent: list[str]
+    overall: ModeSeries
+    series: list[ModeSeries]
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> ModeTrendDict:
+        """JSON-ready dict (``capslice trend --modes --format json``)."""
+        return {
+            "runs": [r.to_dict() for r in self.runs],
+            "by": self.by,
+            "benchmark": self.benchmark,
+            "modes": self.modes,
+            "absent_modes": self.absent,
+            "overall": self.overall.to_dict(self.runs),
+            "slices": [s.to_dict(self.runs) for s in self.series],
+            "warnings": self.warnings,
+        }
+
+
+def mix_bar(mix: ModeMix | None, modes: Sequence[str], width: int = MIX_WIDTH) -> str:
+    """A stacked bar of ``width`` cells, one :data:`MODE_GLYPHS` glyph per cell, modes in
+    ``modes`` order; cells are shared out by largest remainder (Hamilton), so the bar is always
+    ``width`` long and a mode's cells are its share rounded to whole cells (a mode under half
+    a cell may get none). ``""`` for a missing or empty point."""
+    if mix is None or not mix.total:
+        return ""
+    exact = [mix.counts.get(m, 0) * width / mix.total for m in modes]
+    cells = [int(x) for x in exact]
+    order = sorted(range(len(modes)), key=lambda i: (-(exact[i] - cells[i]), i))
+    for i in order[: width - sum(cells)]:
+        cells[i] += 1
+    return "".join(MODE_GLYPHS.get(m, "?") * n for m, n in zip(modes, cells, strict=True))
+
+
+def mix_legend(modes: Sequence[str], width: int = MIX_WIDTH) -> str:
+    """The one legend line of a mix bar: each glyph with its mode, and the scale."""
+    names = "  ".join(f"{MODE_GLYPHS.get(m, '?')} {m}" for m in modes)
+    return f"mix: {names}  ({width} cells = 100% of samples)"
+
+
+def mode_rows(trend: ModeTrend, bar: bool = True) -> list[list[Any]]:
+    """One row per slice and run (the ALL series last): ``[*slice values, step, mix bar (when
+    ``bar``), samples, *one cell per mode (share with its count, formatting.pct_count), run]``;
+    a run without the slice has ``-`` cells (and ``not in this run`` for its bar)."""
+    rows = []
+    for s in [*trend.series, trend.overall]:
+        if s is trend.overall:
+            key = ["ALL"] + [""] * (len(trend.by) - 1)
+        else:
+            key = [s.key.get(g, "") for g in trend.by]
+        for run, p in zip(trend.runs, s.points, strict=True):
+            if p is None or not p.total:
+                picture = ["not in this run"] if bar else []
+                rows.append([*key, run.step, *picture, 0, *["-"] * len(trend.modes), run.name])
+                continue
+            picture = [mix_bar(p, trend.modes)] if bar else []
+            cells = [pct_count(p.share(m), p.counts.get(m, 0), p.total) for m in trend.modes]
+            rows.append([*key, run.step, *picture, p.total, *cells, run.name])
+    return rows
+
+
+def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list[str]]:
+    """The named runs in step order (ties by name) and the warnings about them (other
+    models, several runs at one step); raises ValueError as :meth:`TrendMixin.trend`."""
+    names = [r.strip() for r in runs if r and r.strip()]
+    if len(set(names)) != len(names):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"run named more than once: {', '.join(twice)}")
+    if len(names) < 2:
+        raise ValueError("a trend needs at least two runs (--runs R1,R2,...)")
+    infos = [store.get_run(n) for n in names]
+    no_step = [i["name"] for i in infos if i["step"] is None]
+    if no_step:
+        raise ValueError(
+            f"run(s) without a training step: {', '.join(no_step)}; a trend orders runs by "
+            "step (set it with `capslice ingest --step N`)"
+        )
+    infos.sort(key=lambda i: (int(i["step"]), i["name"]))
+    order = [TrendRun(i["name"], int(i["step"]), i["model"]) for i in infos]
+    warnings: list[str] = []
+    models = sorted({r.model or "-" for r in order})
+    if len(models) > 1:
+        warnings.append(f"runs of different models ({', '.join(models)}): not one training")
+    steps = [r.step for r in order]
+    for s in sorted({s for s in steps if steps.count(s) > 1}):
+        same = [r.name for r in order if r.step == s]
+        warnings.append(f"step {s} has several runs ({', '.join(same)}), ordered by name")
+    return order, warnings
 
 
 class TrendMixin:
@@ -174,29 +350,7 @@ class TrendMixin:
                 an unknown ``average``.
             NotFound: an unknown run (from the store).
         """
-        names = [r.strip() for r in runs if r and r.strip()]
-        if len(set(names)) != len(names):
-            twice = sorted({n for n in names if names.count(n) > 1})
-            raise ValueError(f"run named more than once: {', '.join(twice)}")
-        if len(names) < 2:
-            raise ValueError("a trend needs at least two runs (--runs R1,R2,...)")
-        infos = [self.store.get_run(n) for n in names]  # type: ignore[attr-defined]
-        no_step = [i["name"] for i in infos if i["step"] is None]
-        if no_step:
-            raise ValueError(
-                f"run(s) without a training step: {', '.join(no_step)}; a trend orders runs by "
-                "step (set it with `capslice ingest --step N`)"
-            )
-        infos.sort(key=lambda i: (int(i["step"]), i["name"]))
-        order = [TrendRun(i["name"], int(i["step"]), i["model"]) for i in infos]
-        warnings: list[str] = []
-        models = sorted({r.model or "-" for r in order})
-        if len(models) > 1:
-            warnings.append(f"runs of different models ({', '.join(models)}): not one training")
-        steps = [r.step for r in order]
-        for s in sorted({s for s in steps if steps.count(s) > 1}):
-            same = [r.name for r in order if r.step == s]
-            warnings.append(f"step {s} has several runs ({', '.join(same)}), ordered by name")
+        order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
         tables = [
             self.slices(  # type: ignore[attr-defined]
                 r.name, benchmark=benchmark, by=by, filter_name=filter_name, average=average
@@ -219,3 +373,78 @@ class TrendMixin:
             warnings += _comparability(one.label, one.points)
         methods = sorted({p.method for s in [overall, *series] for p in s.points if p})
         return Trend(order, tables[0].by, benchmark, average, overall, series, warnings, methods)
+
+    def trend_modes(
+        self,
+        runs: Sequence[str],
+        *,
+        by: str | Sequence[str] = "task",
+        benchmark: str | None = None,
+        filter_name: str | None = None,
+    ) -> ModeTrend:
+        """The failure-mode mix of each slice of ``runs``, ordered by training step.
+
+        Counts every scored sample on each task's primary filter (or ``filter_name``) by its
+        ``failure_mode`` (analysis/failure_modes.py), so a point's total equals the sample
+        count of the same row of :meth:`slices`; a share is ``counts[mode] / samples``.
+
+        Args:
+            runs, by, benchmark, filter_name: as for :meth:`trend`.
+
+        Returns:
+            A :class:`ModeTrend`: runs in step order, the whole-run series and one series per
+            slice present in any run (sorted by key), and warnings (other models, tied steps,
+            a slice whose sample count changes between runs).
+
+        Raises:
+            ValueError: as :meth:`trend` (too few runs, a run twice or without a step), an
+                unknown grouping.
+            NotFound: an unknown run (from the store).
+        """
+        groups = parse_by(by)
+        order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
+        store = self.store  # type: ignore[attr-defined]
+        n = len(groups)
+        per_run: list[dict[tuple[str, ...], dict[str, int]]] = []
+        seen: set[str] = set()
+        for r in order:
+            run_id = store.get_run(r.name)["id"]
+            cells: dict[tuple[str, ...], dict[str, int]] = {}
+            for row in store.failure_mode_counts(
+                run_id, groups, benchmark=benchmark, filter_name=filter_name
+            ):
+                key = tuple(UNLABELLED if v is None else str(v) for v in row[:n])
+                mode = row[n] if row[n] in FAILURE_MODES else UNCLASSIFIED
+                cell = cells.setdefault(key, {})
+                cell[mode] = cell.get(mode, 0) + int(row[n + 1])
+                seen.add(mode)
+            per_run.append(cells)
+        modes = [m for m in (*FAILURE_MODES, UNCLASSIFIED) if m in seen]
+        absent = [m for m in FAILURE_MODES if m not in seen]
+
+        def mix(counts: dict[str, int] | None) -> ModeMix | None:
+            if not counts:
+                return None
+            return ModeMix({m: counts.get(m, 0) for m in modes}, sum(counts.values()))
+
+        keys = sorted({k for cells in per_run for k in cells})
+        series = [
+            ModeSeries(dict(zip(groups, k, strict=True)), [mix(c.get(k)) for c in per_run])
+            for k in keys
+        ]
+        totals = []
+        for cells in per_run:
+            whole: dict[str, int] = {}
+            for counts in cells.values():
+                for m, c in counts.items():
+                    whole[m] = whole.get(m, 0) + c
+            totals.append(mix(whole))
+        overall = ModeSeries({"all": "ALL"}, totals)
+        for one in [overall, *series]:
+            sizes = sorted({p.total for p in one.points if p is not None})
+            if len(sizes) > 1:
+                warnings.append(
+                    f"{one.label}: sample count changes across runs "
+                    f"({', '.join(map(str, sizes))}); its shares are over different samples"
+                )
+        return ModeTrend(order, groups, benchmark, modes, absent, overall, series, warnings)
