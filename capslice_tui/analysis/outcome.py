@@ -12,7 +12,7 @@ control items)`` (control items that are also target items are left out of the c
 a 95% stratified paired-bootstrap interval. A change that lifts every slice alike (a new prompt,
 a longer training run) lifts the controls as much as the targets, and its DiD is near 0.
 
-Verdicts, in this order:
+Outcomes, in this order:
 
 - ``unmeasurable`` when the evaluation changed between the baseline and the result run
   (``evaluation_changed`` given by the caller: prompts, few-shot, decoding or scoring differ),
@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import adjust, paired_compare
 from .metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
@@ -221,21 +222,38 @@ class SliceOutcome:
         return asdict(self)
 
 
+OUTCOME_KEY = "verdict"
+"""The JSON key of the outcome name in :meth:`InterventionOutcome.to_dict` and in the stored
+intervention record. The code calls it the outcome (``verdict`` means only a diagnosis: data,
+not_data, inconclusive); the key keeps its first name so stores, exchange files and scripts
+written before stay readable; read it with :func:`outcome_name`."""
+
+
+def outcome_name(outcome: Mapping[str, Any] | None) -> str | None:
+    """The outcome name (``confirmed``...) of an outcome dict (:data:`OUTCOME_KEY`); None when
+    there is none."""
+    if not outcome:
+        return None
+    name = outcome.get(OUTCOME_KEY)
+    return None if name is None else str(name)
+
+
 @dataclass
-class Outcome:
-    """An intervention's measured outcome and verdict (rules in the module docstring).
+class InterventionOutcome:
+    """An intervention's measured outcome (rules in the module docstring).
 
     Attributes:
-        verdict: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive`` or ``unmeasurable``;
+        outcome: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive`` or ``unmeasurable``
+            (:data:`capslice_tui.vocabulary.OUTCOMES`; JSON key :data:`OUTCOME_KEY`);
             reason: why, in words.
         did: the pooled targets against the pooled controls (:class:`DidResult` as a dict), or
-            None when there is no control item (then the verdict is ``unmeasurable``).
+            None when there is no control item (then the outcome is ``unmeasurable``).
         evaluation_changed: the caller's description of how the evaluation differs between the
             two runs (None when it does not, or was not checked).
         rows, warnings, metric, k, tolerance, q, expected_effect, n_tested, random_state.
     """
 
-    verdict: str
+    outcome: OutcomeName
     reason: str
     metric: str
     k: int | None
@@ -251,12 +269,13 @@ class Outcome:
 
     @property
     def label(self) -> str:
-        """``unmeasurable: no control slice ...``: the verdict and its reason on one line."""
-        return f"{self.verdict}: {self.reason}"
+        """``unmeasurable: no control slice ...``: the outcome and its reason on one line."""
+        return f"{self.outcome}: {self.reason}"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
+        """JSON-ready dict; the outcome name is under :data:`OUTCOME_KEY`."""
         d = asdict(self)
+        d = {OUTCOME_KEY: d.pop("outcome"), **d}
         d["rows"] = [r.to_dict() for r in self.rows]
         return d
 
@@ -292,7 +311,7 @@ def evaluate_outcome(
     min_size: int = MIN_SLICE_SIZE,
     random_state: int = 0,
     evaluation_changed: str | None = None,
-) -> Outcome:
+) -> InterventionOutcome:
     """Judge an intervention on aligned per-item counts of the baseline and the result run.
 
     Args:
@@ -310,7 +329,7 @@ def evaluate_outcome(
             whatever the slices did (checked first).
 
     Returns:
-        :class:`Outcome` (verdict rules in the module docstring; changes in proportions).
+        :class:`InterventionOutcome` (rules in the module docstring; changes in proportions).
 
     Raises:
         ValueError: no target slice, unknown grouping, misaligned arrays.
@@ -398,12 +417,12 @@ def evaluate_outcome(
             )
     metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
                                      else "greedy accuracy")  # fmt: skip
-    verdict, reason = _verdict(
+    name, reason = _judge(
         rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
         n_controls=len(controls),
     )  # fmt: skip
-    return Outcome(
-        verdict=verdict, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
+    return InterventionOutcome(
+        outcome=name, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
         expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
         rows=rows, warnings=warnings, random_state=random_state,
         did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
@@ -422,7 +441,7 @@ def did_text(did: Mapping[str, Any]) -> str:
     )
 
 
-def _verdict(
+def _judge(
     rows: Sequence[SliceOutcome],
     pooled: DidResult | None,
     expected: float | None,
@@ -432,7 +451,7 @@ def _verdict(
     evaluation_changed: str | None,
     *,
     n_controls: int,
-) -> tuple[str, str]:
+) -> tuple[OutcomeName, str]:
     def name(r: SliceOutcome) -> str:
         return slice_label(r.slice)
 
@@ -511,7 +530,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
     """The warning a rejection "because of a regression" must carry, or None when the measured
     outcome shows a significant regression.
 
-    A regression is shown when the outcome verdict is ``harmful``, some target or control
+    A regression is shown when the outcome is ``harmful``, some target or control
     slice is significantly worse after Benjamini-Hochberg, or the targets fell significantly
     behind the controls (DiD interval below 0). Otherwise the claim rests on a comparison that
     is not significant (or on none), and the warning says so with the numbers.
@@ -524,7 +543,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
     rows = outcome.get("rows") or []
     worse = [r for r in rows if r.get("significant") and (r.get("diff") or 0) < 0]
     did = outcome.get("did")
-    if outcome.get("verdict") == "harmful" or worse or (did and did["did_high"] < 0):
+    if outcome_name(outcome) == "harmful" or worse or (did and did["did_high"] < 0):
         return None
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(

@@ -121,6 +121,7 @@ from capslice_tui.analysis.verdict_wording import (
     _who,
 )
 from capslice_tui.formatting import point_value
+from capslice_tui.vocabulary import Verdict as VerdictName
 
 FORMAT_SHARE = 0.6
 """Share of the change carried by format modes above which a change is not a data problem."""
@@ -152,7 +153,7 @@ class Verdict:
             ``weak_evidence`` or ``broad_change`` for ``inconclusive``).
     """
 
-    verdict: str
+    verdict: VerdictName
     summary: str
     causes: list[str]
     evidence: list[Evidence]

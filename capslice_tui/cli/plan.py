@@ -212,7 +212,7 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
         ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
         ("decision", _decision_text(rec)),
-        ("verdict", _verdict_text(rec)),
+        ("verdict", _outcome_text(rec)),
     ]  # fmt: skip
     if rec.get("decision_warning"):
         fields.append(("decision warning", rec["decision_warning"]))
@@ -234,12 +234,14 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         )  # fmt: skip
 
 
-def _verdict_text(rec: dict[str, Any]) -> str:
-    """``refuted: the controls gained ...`` from the stored outcome, else the verdict or ``-``."""
+def _outcome_text(rec: dict[str, Any]) -> str:
+    """``refuted: the controls gained ...`` from the stored outcome, else its name or ``-``."""
+    from ..analysis.outcome import OUTCOME_KEY, outcome_name
+
     outcome = rec.get("outcome")
     if outcome and outcome.get("reason"):
-        return f"{outcome['verdict']}: {outcome['reason']}"
-    return rec["verdict"] or "-"
+        return f"{outcome_name(outcome)}: {outcome['reason']}"
+    return rec[OUTCOME_KEY] or "-"
 
 
 def _cut(value: Any, width: int = 40) -> str:
@@ -248,7 +250,7 @@ def _cut(value: Any, width: int = 40) -> str:
 
 
 def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
-    from ..analysis.outcome import did_text
+    from ..analysis.outcome import did_text, outcome_name
 
     rows = []
     for r in outcome["rows"]:
@@ -279,7 +281,7 @@ def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
         if pooled else "change against controls: not measurable (no control item)"
     )  # fmt: skip
     notes = [
-        f"verdict: {outcome['verdict']}: {outcome['reason']}",
+        f"verdict: {outcome_name(outcome)}: {outcome['reason']}",
         change,
         f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
         f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",

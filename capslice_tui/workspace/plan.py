@@ -16,8 +16,10 @@ from typing import Any
 from ..analysis.outcome import (
     DEFAULT_Q,
     DEFAULT_TOLERANCE,
+    OUTCOME_KEY,
     claims_regression,
     evaluate_outcome,
+    outcome_name,
     regression_warning,
 )
 from ..formatting import pct, points
@@ -609,14 +611,14 @@ class PlanMixin:
         expected_version: int | None = None,
         **eval_params: Any,
     ) -> dict[str, Any]:
-        """(Re)compute the outcome and store it with the verdict: running|evaluated -> evaluated.
+        """(Re)compute the outcome and store it with its name: running|evaluated -> evaluated.
 
         ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`).
         """
         outcome = self.intervention_outcome(intervention_id, **eval_params)
         return self._transition(
             intervention_id, "evaluate", who,
-            {"outcome": outcome, "verdict": outcome["verdict"]}, expected_version,
+            {"outcome": outcome, OUTCOME_KEY: outcome_name(outcome)}, expected_version,
         )  # fmt: skip
 
     def edit_intervention(

@@ -65,7 +65,7 @@ def test_controls_that_rose_as_much_as_the_targets_do_not_confirm():
                            [{"task_type": "control0"}, {"task_type": "control1"}],
                            labels, bn, bc, cn, cc)  # fmt: skip
     assert out.rows[0].significant and out.rows[0].diff == pytest.approx(175 / 750)
-    assert out.verdict != "confirmed"
+    assert out.outcome != "confirmed"
     assert out.did["did"] == pytest.approx(175 / 750 - (231 + 107) / 1250)
     assert out.did["did_low"] < 0
     assert "controls" in out.reason and "DiD" in out.reason
@@ -76,7 +76,7 @@ def test_targets_that_beat_the_controls_are_confirmed():
     out = evaluate_outcome([{"task_type": "target"}],
                            [{"task_type": "control0"}, {"task_type": "control1"}],
                            labels, bn, bc, cn, cc)  # fmt: skip
-    assert out.verdict == "confirmed", out.reason
+    assert out.outcome == "confirmed", out.reason
     assert out.did["did_low"] > 0 and out.rows[0].did["did"] == pytest.approx(0.4 - 1 / 300)
     assert out.label.startswith("confirmed: every target slice improved significantly")
 
@@ -88,7 +88,7 @@ def test_a_non_significant_gain_over_controls_is_not_confirmed():
                            bn, bc, cn, cc)  # fmt: skip
     assert out.rows[0].significant
     assert (
-        out.verdict == "inconclusive" and "not significantly more than the controls" in out.reason
+        out.outcome == "inconclusive" and "not significantly more than the controls" in out.reason
     )
 
 
@@ -96,12 +96,12 @@ def test_no_control_slice_is_unmeasurable_not_confirmed():
     labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(50, 25, 25)])
     out = evaluate_outcome([{"task_type": "target"}], [], labels, bn, bc, cn, cc)
     assert out.rows[0].significant and out.rows[0].diff > 0
-    assert out.verdict == "unmeasurable" and out.did is None
+    assert out.outcome == "unmeasurable" and out.did is None
     assert out.label.startswith("unmeasurable: no control slice (none was pre-registered)")
     # a control slice whose items are all target items leaves no control either
     out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "target"}], labels,
                            bn, bc, cn, cc)  # fmt: skip
-    assert out.verdict == "unmeasurable" and "0 item(s) outside the targets" in out.reason
+    assert out.outcome == "unmeasurable" and "0 item(s) outside the targets" in out.reason
     assert any("also in a target slice" in w for w in out.warnings)
 
 
@@ -109,13 +109,13 @@ def test_an_evaluation_change_makes_the_outcome_unmeasurable():
     labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(200, 100, 102)])
     out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
                            bn, bc, cn, cc, evaluation_changed="prompts differ")  # fmt: skip
-    assert out.verdict == "unmeasurable" and "evaluation changed" in out.reason
+    assert out.outcome == "unmeasurable" and "evaluation changed" in out.reason
     assert "prompts differ" in out.reason
     # nor can a control drop be put down to the data when the evaluation changed
     labels, bn, bc, cn, cc = _three_slices((100, 20, 60), [(200, 100, 40)])
     args = ([{"task_type": "target"}], [{"task_type": "control0"}], labels, bn, bc, cn, cc)
-    assert evaluate_outcome(*args).verdict == "harmful"
-    assert evaluate_outcome(*args, evaluation_changed="prompts differ").verdict == "unmeasurable"
+    assert evaluate_outcome(*args).outcome == "harmful"
+    assert evaluate_outcome(*args, evaluation_changed="prompts differ").outcome == "unmeasurable"
 
 
 def test_regression_claims_and_their_warning():

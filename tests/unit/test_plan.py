@@ -191,13 +191,13 @@ def test_outcome_confirmed_and_harmful():
     cand_c = np.r_[np.full(m, 10.0), np.full(m, 12.0)]
     out = evaluate_outcome([{"task_type": "number_theory"}], [{"task_type": "algebra"}], labels,
                            n, base_c, n, cand_c)  # fmt: skip
-    assert out.verdict == "confirmed"
+    assert out.outcome == "confirmed"
     assert out.rows[0].diff == pytest.approx(0.5)
     assert out.rows[0].pass_at_k["k"] == 16
     harmed = np.r_[np.full(m, 10.0), np.full(m, 6.0)]
     out = evaluate_outcome([{"task_type": "number_theory"}], [{"task_type": "algebra"}], labels,
                            n, base_c, n, harmed)  # fmt: skip
-    assert out.verdict == "harmful" and "algebra" in out.reason
+    assert out.outcome == "harmful" and "algebra" in out.reason
 
 
 def test_outcome_refuted_inconclusive_and_small():
@@ -207,11 +207,11 @@ def test_outcome_refuted_inconclusive_and_small():
     same = np.tile(np.r_[np.ones(m // 2), np.zeros(m // 2)], 2)
     out = evaluate_outcome([{"task_type": "number_theory"}], [{"task_type": "algebra"}], labels,
                            n, same, n, same, expected_effect=0.2)  # fmt: skip
-    assert out.verdict == "refuted" and out.metric == "greedy accuracy"
+    assert out.outcome == "refuted" and out.metric == "greedy accuracy"
     labels = _labels([("number_theory", "modular_arithmetic")] * 8)
     out = evaluate_outcome([{"task_type": "number_theory"}], [], labels, np.ones(8), np.zeros(8),
                            np.ones(8), np.ones(8))  # fmt: skip
-    assert out.verdict == "inconclusive" and "too few items" in out.warnings[0]
+    assert out.outcome == "inconclusive" and "too few items" in out.warnings[0]
     with pytest.raises(ValueError, match="unknown slice axis"):
         evaluate_outcome(
             [{"colour": "red"}], [], labels, np.ones(8), np.zeros(8), np.ones(8), np.ones(8)

@@ -122,3 +122,14 @@ def test_the_shipped_taxonomy_declares_the_vocabulary_axes() -> None:
     from capslice_tui.taxonomy.evaluation import load_taxonomy
 
     assert tuple(load_taxonomy().axes) == v.AXES
+
+
+def test_verdict_and_outcome_results_are_typed_with_the_vocabulary() -> None:
+    """``verdict`` is a diagnosis (data / not_data / inconclusive); what an intervention came to
+    is its ``outcome`` (confirmed / refuted / ...): each result field names its one Literal."""
+    from capslice_tui.analysis.outcome import InterventionOutcome
+    from capslice_tui.analysis.verdict import Verdict
+
+    assert typing.get_type_hints(Verdict)["verdict"] == v.Verdict
+    assert typing.get_type_hints(InterventionOutcome)["outcome"] == v.Outcome
+    assert "verdict" not in typing.get_type_hints(InterventionOutcome)
