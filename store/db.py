@@ -42,8 +42,8 @@ class Conflict(StoreError):
     """Someone else changed the object since it was read; nothing was written.
 
     The one conflict type of the store: stale label/slice edits, a slice name taken, an undo
-    over someone's later change, and a stale intervention edit (``ConcurrentEdit`` is this
-    class under its older name). The message says who changed it and when.
+    over someone's later change, and a stale intervention edit. The message says who changed
+    it and when.
     """
 
 

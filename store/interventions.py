@@ -5,7 +5,7 @@ Every change is a row in ``intervention_history`` (who, when, field, old -> new,
 version it produced); nothing is overwritten without such a row. Each write checks the version
 the caller last saw (``expected_version``) inside the write transaction, so two people editing
 the same intervention cannot silently overwrite each other: the second gets
-:class:`ConcurrentEdit`.
+:class:`~capslice_tui.store.db.Conflict` (the store's one conflict exception).
 """
 
 from __future__ import annotations
@@ -40,10 +40,6 @@ _JSON_FIELDS = ("target_slices", "control_slices", "plan", "outcome")
 
 class InvalidTransition(StoreError):
     """The action is not allowed from the intervention's current status."""
-
-
-class ConcurrentEdit(Conflict):
-    """Someone else changed the intervention since the caller read it (a :class:`Conflict`)."""
 
 
 def _encode(field: str, value: Any) -> Any:
@@ -207,7 +203,7 @@ class InterventionsMixin(StoreBase):
         Raises:
             NotFound: no such id.
             InvalidTransition: current status not in ``allowed_from`` (names the status).
-            ConcurrentEdit: the version differs from ``expected_version``.
+            Conflict: the version differs from ``expected_version``.
         """
         with self.write() as conn:
             row = self._intervention_row(conn, intervention_id)
@@ -218,7 +214,7 @@ class InterventionsMixin(StoreBase):
                     (intervention_id,),
                 ).fetchone()
                 by = f" by {last['who']} at {last['at']}" if last else ""
-                raise ConcurrentEdit(
+                raise Conflict(
                     f"intervention #{intervention_id} was changed{by} (now version "
                     f"{row['version']}, you had {expected_version}); reload it and try again"
                 )
@@ -259,9 +255,7 @@ class InterventionsMixin(StoreBase):
                     [*sets.values(), at, version, intervention_id, row["version"]],
                 )
                 if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
-                    raise ConcurrentEdit(
-                        f"intervention #{intervention_id} changed during the write"
-                    )
+                    raise Conflict(f"intervention #{intervention_id} changed during the write")
         return self.get_intervention(intervention_id)
 
 
@@ -269,7 +263,6 @@ __all__ = [
     "EDITABLE_WHILE_PROPOSED",
     "STATUSES",
     "TRANSITIONS",
-    "ConcurrentEdit",
     "InterventionsMixin",
     "InvalidTransition",
 ]

@@ -467,7 +467,7 @@ class PlanMixin:
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> dict[str, Any]:
-        """proposed -> accepted (reason optional). Raises InvalidTransition / ConcurrentEdit."""
+        """proposed -> accepted (reason optional). Raises InvalidTransition / Conflict."""
         return self._decide(intervention_id, "accept", who, reason, expected_version)
 
     def reject_intervention(

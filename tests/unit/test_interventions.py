@@ -6,7 +6,8 @@ import json
 
 import pytest
 from capslice_tui.store import Store
-from capslice_tui.store.interventions import ConcurrentEdit, InvalidTransition
+from capslice_tui.store.db import Conflict
+from capslice_tui.store.interventions import InvalidTransition
 
 from capslice_tui.workspace import Workspace
 
@@ -73,7 +74,7 @@ def test_concurrent_edit_detected(store):
     rec = _new(store)
     store.change_intervention(rec["id"], action="edit", who="bob", changes={"title": "t2"},
                               expected_version=1)  # fmt: skip
-    with pytest.raises(ConcurrentEdit, match="now version 2, you had 1"):
+    with pytest.raises(Conflict, match="now version 2, you had 1"):
         store.change_intervention(rec["id"], action="edit", who="carol",
                                   changes={"title": "t3"}, expected_version=1)  # fmt: skip
     assert store.get_intervention(rec["id"])["title"] == "t2"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from capslice_tui.store import Conflict, Store
-from capslice_tui.store.interventions import ConcurrentEdit
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
@@ -103,10 +102,15 @@ def test_label_timestamp_is_taken_once_the_write_lock_is_held(small_store: Path)
 
 
 def test_one_conflict_type():
-    assert issubclass(ConcurrentEdit, Conflict)
+    from capslice_tui.store import interventions
     from capslice_tui.store.labels import Conflict as LabelsConflict
 
-    assert LabelsConflict is Conflict
+    assert LabelsConflict is Conflict and interventions.Conflict is Conflict
+    assert not [
+        name
+        for name, value in vars(interventions).items()
+        if isinstance(value, type) and issubclass(value, Conflict) and value is not Conflict
+    ]
 
 
 def _damage_middle_page(path: Path) -> None:
