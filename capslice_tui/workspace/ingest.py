@@ -179,195 +179,360 @@ def ingest(
         IngestError: a bad line without ``skip_bad`` (nothing from this ingest is kept), or
             input that yields no samples at all.
     """
-    ctx, stream = read_paths(
-        list(paths), fmt=fmt, field_map=field_map, system=system, benchmark=benchmark
-    )
-    report = IngestReport(format=ctx.format, fields=list(ctx.run_meta.get("field_mapping", [])))
-    states: dict[str | None, _RunState] = {}
-    seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
-    texts: dict[str, str] = {}
-    eval_settings: dict[str, str] = {}
-    items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]] = {}
-    labels: list[tuple[str, str, str, str]] = []
-    samples: list[tuple[Any, ...]] = []
-    meta = dict(ctx.run_meta)
-    command = resume_command(
-        store.path, paths, run=run, benchmark=benchmark, model=model, step=step, fmt=fmt,
-        field_map=field_map, system=system, skip_bad=skip_bad,
+    options = _Options(
+        run=run, benchmark=benchmark, model=model, step=step, tokens_seen=tokens_seen, fmt=fmt,
+        field_map=field_map, system=system, skip_bad=skip_bad, batch_size=batch_size,
+        progress=progress,
     )  # fmt: skip
+    return _Ingest(store, taxonomy, list(paths), options).run()
 
-    def state_for(rec: SampleRecord) -> _RunState:
-        key = rec.system if system is None else None
-        st = states.get(key)
-        if st is None:
-            name = run if key is None else f"{run}/{key}"
-            run_id, created = store.ensure_run(
-                name,
-                model=model or meta.get("model_name") or meta.get("model") or key,
-                step=step,
-                tokens_seen=tokens_seen,
-                source_format=ctx.format,
-                source_files=[
-                    str(p)
-                    for p in (meta.get("source_files_by_system") or {}).get(key)
-                    or meta.get("source_files", paths)
-                ],
-                meta=meta,
-            )
-            st = _RunState(run_id, created, store.begin_ingest(run_id))
-            states[key] = st
-            files = (meta.get("source_files_by_system") or {}).get(key) or meta.get(
-                "source_files", []
-            )
-            store.note_ingest_process(
-                st.ingest_id,
-                run_id,
-                n_expected=count_records(files) if key is None else None,
-                command=command,
-            )
-        return st
 
-    def flush() -> None:
-        if not samples:
-            return
-        n_new, ids = store.write_batch(
-            texts=list(texts.items()),
-            items=[row for h, row in items.items() if h not in item_ids],
-            samples=samples,
-            rule_labels=labels,
-            settings=list(eval_settings.items()),
-            item_ids=item_ids,
+@dataclass(frozen=True)
+class _Options:
+    """The arguments of one :func:`ingest` call besides the store, taxonomy and paths."""
+
+    run: str
+    benchmark: str | None
+    model: str | None
+    step: int | None
+    tokens_seen: int | None
+    fmt: str
+    field_map: dict[str, str] | None
+    system: str | None
+    skip_bad: bool
+    batch_size: int
+    progress: Callable[[int], None] | None
+
+
+_ItemRow = tuple[str, str, str, str, str | None, str | None, str | None]
+"""``(item hash, benchmark, task, doc_id, question, target, doc JSON)`` for ``write_batch``."""
+
+
+class _Ingest:
+    """One ingest, streamed: records are read, grouped in batches of ``batch_size``, turned
+    into rows (per-item work once per item: identity, rule labels, doc text; per-sample work
+    once per sample: scores and failure modes, long responses partly in a worker process) and
+    each batch written in one transaction (:meth:`_flush`).
+
+    Per-run state is in :class:`_RunState`; the rows of the batch being built in ``texts``,
+    ``items``, ``labels``, ``samples`` and ``eval_settings``.
+    """
+
+    def __init__(
+        self, store: Store, taxonomy: Taxonomy, paths: list[Path], options: _Options
+    ) -> None:
+        self.store, self.taxonomy, self.paths, self.opt = store, taxonomy, paths, options
+        self.ctx, self.stream = read_paths(
+            paths, fmt=options.fmt, field_map=options.field_map, system=options.system,
+            benchmark=options.benchmark,
+        )  # fmt: skip
+        self.report = IngestReport(
+            format=self.ctx.format, fields=list(self.ctx.run_meta.get("field_mapping", []))
         )
-        item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
-        per_run: dict[int, int] = {}
-        for s in samples:
-            per_run[s[0]] = per_run.get(s[0], 0) + 1
-        if len(per_run) == 1:
-            only = next(st for st in states.values() if st.run_id in per_run)
-            if only.n_new >= 0:  # -1 stays: the run is counted from the store at the end
-                only.n_new += n_new
-        else:  # several systems in one batch: count exactly from the store afterwards
-            for st in states.values():
-                if st.run_id in per_run:
-                    st.n_new = -1
-        texts.clear()
-        eval_settings.clear()
-        items.clear()
-        labels.clear()
-        samples.clear()
-        if progress:
-            progress(report.n_read)
+        self.meta = dict(self.ctx.run_meta)
+        self.command = resume_command(
+            store.path, paths, run=options.run, benchmark=options.benchmark,
+            model=options.model, step=options.step, fmt=options.fmt,
+            field_map=options.field_map, system=options.system, skip_bad=options.skip_bad,
+        )  # fmt: skip
+        self.states: dict[str | None, _RunState] = {}
+        # item hash -> (stored output_constraint, rule labels) of items met before
+        self.seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
+        self.item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
+        self.texts: dict[str, str] = {}
+        self.eval_settings: dict[str, str] = {}
+        self.items: dict[str, _ItemRow] = {}
+        self.labels: list[tuple[str, str, str, str]] = []
+        self.samples: list[tuple[Any, ...]] = []
+        self.memo = _Memo()
+        self.faults = _Faults()
 
-    pending: list[SampleRecord] = []
-    memo = _Memo()
-    item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
+    # ------------------------------------------------------------ the stream
 
-    def process(records: list[SampleRecord]) -> None:
-        """Rows for a batch of records; items already in the store keep their stored labels
-        (one query per batch instead of re-running the taxonomy rules per item)."""
-        memo.settings.clear()  # run meta may grow between batches; within one it is fixed
-        hashes = {id(r): item_identity(r) for r in records}
-        unseen = {h for h in hashes.values() if h not in seen_items}
-        for h, oc in store.known_items(sorted(unseen), ids=item_ids).items():
-            seen_items[h] = (oc, {})
-        pre = []
-        for rec in records:
-            st = state_for(rec)
-            st.n_read += 1
-            pre.append(
-                _sample_row(
-                    rec,
-                    hashes[id(rec)],
-                    st,
-                    ctx,
-                    taxonomy,
-                    seen_items,
-                    texts,
-                    items,
-                    labels,
-                    benchmark,
-                    memo,
-                )  # fmt: skip
+    def run(self) -> IngestReport:
+        """Read, score and store everything; see :func:`ingest` for the errors raised."""
+        try:
+            self._read_all()
+        except IngestError:
+            raise
+        except StoreDamaged:  # refused before writing: nothing of this ingest to undo
+            raise
+        except KeyboardInterrupt as exc:  # SIGINT, and SIGTERM/SIGHUP as interrupt.Interrupted
+            why = str(exc) or "stopped by SIGINT"
+            raise IngestError(_interrupted(self.store, self.states, self.opt.run, why)) from exc
+        except BaseException as exc:
+            raise self._fail(f"ingest stopped: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.memo.close()
+        late = disarm()
+        if late:
+            self.report.notes.append(
+                f"{late} received while finishing; the ingest was completed first"
             )
-        scores = memo.score_many([p[1] for p in pre])
-        for (head, _, rec, task_row), scored in zip(pre, scores, strict=True):
-            samples.append(
-                _finish_row(head, rec, task_row, scored, ctx, report, eval_settings, memo)
-            )
+        return self._finish()
 
-    def fail(message: str) -> IngestError:
-        for st in states.values():
-            store.rollback_ingest(st.ingest_id, st.run_id, st.created, message)
-        return IngestError(message, report.bad)
-
-    faults = _Faults()
-    try:
-        for rec in stream:
+    def _read_all(self) -> None:
+        """Every record of the stream, batch by batch; bad lines counted (or fatal)."""
+        report, pending = self.report, []
+        for rec in self.stream:
             if isinstance(rec, BadLine) and (rec.note or rec.torn):
-                faults.add_line(rec, report)
+                self.faults.add_line(rec, report)
                 continue
             if isinstance(rec, BadLine):
                 report.n_bad += 1
                 if len(report.bad) < 1000:
                     report.bad.append(str(rec))
-                if not skip_bad:
-                    raise fail(
+                if not self.opt.skip_bad:
+                    raise self._fail(
                         f"{rec}. Nothing from this ingest was stored; fix the file or pass "
                         "--skip-bad to keep the readable lines."
                     )
                 continue
             report.n_read += 1
-            if faults.excluded(rec, system, report):
+            if self.faults.excluded(rec, self.opt.system, report):
                 continue
             pending.append(rec)
-            if len(pending) >= batch_size:
-                process(pending)
-                pending.clear()
-                flush()
-        process(pending)
-        flush()
-    except IngestError:
-        raise
-    except StoreDamaged:  # refused before writing: nothing of this ingest to undo
-        raise
-    except KeyboardInterrupt as exc:  # SIGINT, and SIGTERM/SIGHUP as interrupt.Interrupted
-        why = str(exc) or "stopped by SIGINT"
-        raise IngestError(_interrupted(store, states, run, why)) from exc
-    except BaseException as exc:
-        raise fail(f"ingest stopped: {type(exc).__name__}: {exc}") from exc
-    finally:
-        memo.close()
-    late = disarm()
-    if late:
-        report.notes.append(f"{late} received while finishing; the ingest was completed first")
+            if len(pending) >= self.opt.batch_size:
+                self._process(pending)
+                pending = []
+                self._flush()
+        self._process(pending)
+        self._flush()
 
-    report.notes.extend(ctx.run_meta.get("reader_notes", []))
-    faults.summarise(report)
-    mismatch = taxonomy.benchmark_mismatch(
-        (row["benchmark"], task) for st in states.values() for task, row in st.tasks.items()
-    )
-    if mismatch:
-        report.notes.append(mismatch)
-    if report.n_read == 0 or not states:  # nothing read, or every record excluded
-        raise fail(
-            "no samples found in "
-            + ", ".join(str(p) for p in paths)
-            + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
-            + "".join(f"; {text}" for text in [*report.warnings, *report.notes])
+    def _fail(self, message: str) -> IngestError:
+        """Remove everything this ingest wrote and return the error to raise."""
+        for st in self.states.values():
+            self.store.rollback_ingest(st.ingest_id, st.run_id, st.created, message)
+        return IngestError(message, self.report.bad)
+
+    def _state_for(self, rec: SampleRecord) -> _RunState:
+        """The run a record goes to, created (with its ingest record) when first met."""
+        key = rec.system if self.opt.system is None else None
+        st = self.states.get(key)
+        if st is not None:
+            return st
+        opt, meta = self.opt, self.meta
+        by_system = meta.get("source_files_by_system") or {}
+        run_id, created = self.store.ensure_run(
+            opt.run if key is None else f"{opt.run}/{key}",
+            model=opt.model or meta.get("model_name") or meta.get("model") or key,
+            step=opt.step,
+            tokens_seen=opt.tokens_seen,
+            source_format=self.ctx.format,
+            source_files=[
+                str(p) for p in by_system.get(key) or meta.get("source_files", self.paths)
+            ],
+            meta=meta,
         )
-    for key, st in states.items():
-        if not st.created:
-            stored = {t["task"]: t["benchmark"] for t in store.run_tasks(st.run_id)}
-            clashes: dict[tuple[str, str], list[str]] = {}
-            for task, row in st.tasks.items():
-                if task in stored and stored[task] != row["benchmark"]:
-                    clashes.setdefault((stored[task], row["benchmark"]), []).append(task)
-            for (old, new), tasks in clashes.items():
-                report.notes.append(
-                    f"{len(tasks)} task(s) (e.g. {tasks[0]}) are already stored under benchmark "
-                    f"{old!r}; {new!r} was not applied (delete the run with `capslice "
-                    "delete-run` and ingest again to change it)"
-                )
+        st = _RunState(run_id, created, self.store.begin_ingest(run_id))
+        self.states[key] = st
+        files = by_system.get(key) or meta.get("source_files", [])
+        self.store.note_ingest_process(
+            st.ingest_id,
+            run_id,
+            n_expected=count_records(files) if key is None else None,
+            command=self.command,
+        )
+        return st
+
+    # ------------------------------------------------------------ one batch
+
+    def _process(self, records: list[SampleRecord]) -> None:
+        """Rows for a batch of records; items already in the store keep their stored labels
+        (one query per batch instead of re-running the taxonomy rules per item), new items
+        are labelled together (:meth:`Taxonomy.assign_many`: rules once per distinct input)."""
+        self.memo.settings.clear()  # run meta may grow between batches; within one it is fixed
+        hashes = [item_identity(r) for r in records]
+        unseen = {h for h in hashes if h not in self.seen_items}
+        for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
+            self.seen_items[h] = (oc, {})
+        benches = [_benchmark_of(r, self.ctx, self.opt.benchmark) for r in records]
+        assigned = self._label_new(records, hashes, benches)
+        pre = []
+        for rec, ihash, bench in zip(records, hashes, benches, strict=True):
+            st = self._state_for(rec)
+            st.n_read += 1
+            task_row = self._task_row(rec, st, bench)
+            oc = self._item(rec, ihash, bench, assigned)
+            pre.append((self._head(rec, ihash, st), rec, task_row, oc))
+        scores = self.memo.score_many([_score_call(rec, oc, row) for _, rec, row, oc in pre])
+        for (head, rec, task_row, _), scored in zip(pre, scores, strict=True):
+            self.samples.append(
+                _finish_row(
+                    head,
+                    rec,
+                    task_row,
+                    scored,
+                    self.ctx,
+                    self.report,
+                    self.eval_settings,
+                    self.memo,
+                )  # fmt: skip
+            )
+
+    def _label_new(
+        self, records: list[SampleRecord], hashes: list[str], benches: list[str]
+    ) -> dict[str, dict[str, tuple[str, str]]]:
+        """Rule labels of the batch's items met for the first time, by item hash."""
+        first: dict[str, dict[str, Any]] = {}
+        for rec, ihash, bench in zip(records, hashes, benches, strict=True):
+            if ihash not in self.seen_items and ihash not in first:
+                first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
+                                "question": question_of(rec), "prompt": rec.prompt,
+                                "target": rec.target}  # fmt: skip
+        found = self.taxonomy.assign_many(first.values())
+        return dict(zip(first, found, strict=True))
+
+    def _task_row(self, rec: SampleRecord, st: _RunState, bench: str) -> dict[str, Any]:
+        """The run's row for the record's task (created when first met; filters appended)."""
+        task_row = st.tasks.get(rec.task)
+        if task_row is None:
+            cfg: TaskConfig | None = self.ctx.tasks.get(rec.task)
+            filters = list(cfg.filters) if cfg and cfg.filters else []
+            task_row = {
+                "task": rec.task,
+                "benchmark": bench,
+                "primary_filter": filters[0] if filters else rec.filter,
+                "filters": filters or [rec.filter],
+                "max_gen_toks": cfg.max_gen_toks if cfg else None,
+                "until": cfg.until if cfg else None,
+                "temperature": cfg.temperature if cfg else None,
+                "do_sample": cfg.do_sample if cfg else None,
+                "repeats": cfg.repeats if cfg else None,
+                "eos_token": (cfg.eos_token if cfg else None) or _eos_of(self.ctx.run_meta),
+                "num_fewshot": cfg.num_fewshot if cfg else None,
+            }
+            st.tasks[rec.task] = task_row
+        elif rec.filter not in task_row["filters"]:
+            task_row["filters"].append(rec.filter)
+        return task_row
+
+    def _item(
+        self,
+        rec: SampleRecord,
+        ihash: str,
+        bench: str,
+        assigned: dict[str, dict[str, tuple[str, str]]],
+    ) -> str:
+        """Queue the item's row and labels when it is new; its output constraint."""
+        known = self.seen_items.get(ihash)
+        if known is not None:
+            self.items.setdefault(
+                ihash,
+                (ihash, bench, rec.task, rec.doc_id, None,
+                 cap_text(rec.target, MAX_RESPONSE_CHARS), None),
+            )  # fmt: skip
+            return known[0] or infer_output_constraint_from_target(rec.target or "")
+        labels = assigned[ihash]
+        oc = labels.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
+            rec.target or ""
+        )
+        self.items[ihash] = (
+            ihash,
+            bench,
+            rec.task,
+            rec.doc_id,
+            cap_text(question_of(rec), MAX_RESPONSE_CHARS),
+            cap_text(rec.target, MAX_RESPONSE_CHARS),
+            orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
+            if rec.doc
+            else None,
+        )
+        for axis, (value, rule_id) in labels.items():
+            self.labels.append((ihash, axis, value, rule_id))
+        self.seen_items[ihash] = (oc, labels)
+        return oc
+
+    def _head(self, rec: SampleRecord, ihash: str, st: _RunState) -> tuple[Any, ...]:
+        """The sample's row up to its extracted answer; its prompt queued once per hash."""
+        prompt_hash = None
+        if rec.prompt:
+            prompt_hash = text_sha256(rec.prompt)
+            if prompt_hash not in self.texts:
+                self.texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
+        response = rec.response
+        response_chars = text_length(response) if response is not None else None
+        response_sha = None
+        if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
+            # start and end kept around a marker; the whole text's length and hash in columns
+            response_sha = text_sha256(response)
+            response = cap_text(response, MAX_RESPONSE_CHARS)
+        return (st.run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx,
+                st.ingest_id, prompt_hash, response, response_chars, response_sha)  # fmt: skip
+
+    def _flush(self) -> None:
+        """Write the batch in one transaction and count the new samples per run."""
+        if not self.samples:
+            return
+        n_new, ids = self.store.write_batch(
+            texts=list(self.texts.items()),
+            items=[row for h, row in self.items.items() if h not in self.item_ids],
+            samples=self.samples,
+            rule_labels=self.labels,
+            settings=list(self.eval_settings.items()),
+            item_ids=self.item_ids,
+        )
+        self.item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
+        per_run: dict[int, int] = {}
+        for s in self.samples:
+            per_run[s[0]] = per_run.get(s[0], 0) + 1
+        if len(per_run) == 1:
+            only = next(st for st in self.states.values() if st.run_id in per_run)
+            if only.n_new >= 0:  # -1 stays: the run is counted from the store at the end
+                only.n_new += n_new
+        else:  # several systems in one batch: count exactly from the store afterwards
+            for st in self.states.values():
+                if st.run_id in per_run:
+                    st.n_new = -1
+        for buffer in (self.texts, self.eval_settings, self.items, self.labels, self.samples):
+            buffer.clear()
+        if self.opt.progress:
+            self.opt.progress(self.report.n_read)
+
+    # ------------------------------------------------------------ the end
+
+    def _finish(self) -> IngestReport:
+        """Notes and warnings, then each run's tasks, counts, truncation and status."""
+        report = self.report
+        report.notes.extend(self.ctx.run_meta.get("reader_notes", []))
+        self.faults.summarise(report)
+        mismatch = self.taxonomy.benchmark_mismatch(
+            (row["benchmark"], task)
+            for st in self.states.values()
+            for task, row in st.tasks.items()
+        )
+        if mismatch:
+            report.notes.append(mismatch)
+        if report.n_read == 0 or not self.states:  # nothing read, or every record excluded
+            raise self._fail(
+                "no samples found in "
+                + ", ".join(str(p) for p in self.paths)
+                + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
+                + "".join(f"; {text}" for text in [*report.warnings, *report.notes])
+            )
+        for key, st in self.states.items():
+            if not st.created:
+                self._note_benchmark_clashes(st)
+            self._finish_run(key, st)
+        return report
+
+    def _note_benchmark_clashes(self, st: _RunState) -> None:
+        """A note per (stored, new) benchmark pair of tasks the run already had."""
+        stored = {t["task"]: t["benchmark"] for t in self.store.run_tasks(st.run_id)}
+        clashes: dict[tuple[str, str], list[str]] = {}
+        for task, row in st.tasks.items():
+            if task in stored and stored[task] != row["benchmark"]:
+                clashes.setdefault((stored[task], row["benchmark"]), []).append(task)
+        for (old, new), tasks in clashes.items():
+            self.report.notes.append(
+                f"{len(tasks)} task(s) (e.g. {tasks[0]}) are already stored under benchmark "
+                f"{old!r}; {new!r} was not applied (delete the run with `capslice "
+                "delete-run` and ingest again to change it)"
+            )
+
+    def _finish_run(self, key: str | None, st: _RunState) -> None:
+        """Store the run's tasks, close its ingest, infer truncation and set its status."""
+        store, report = self.store, self.report
         store.put_run_tasks(st.run_id, st.tasks.values())
         if st.n_new < 0:
             st.n_new = store.ingest_sample_count(st.ingest_id)
@@ -377,14 +542,19 @@ def ingest(
         store.infer_truncation(st.run_id, ends_cut=ends_cut)
         if report.n_torn:
             store.mark_run_incomplete(
-                st.run_id, faults.torn_note(report), [*report.warnings, *report.notes]
+                st.run_id, self.faults.torn_note(report), [*report.warnings, *report.notes]
             )
         else:  # a whole read clears the reason an earlier torn read left with the status
             store.merge_run_meta(st.run_id, {"incomplete": None}, [*report.warnings, *report.notes])
-        name = run if key is None else f"{run}/{key}"
+        name = self.opt.run if key is None else f"{self.opt.run}/{key}"
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
-    return report
+
+
+def _score_call(rec: SampleRecord, oc: str, task_row: dict[str, Any]) -> tuple[Any, ...]:
+    """The arguments of :meth:`_Memo.score` for one sample."""
+    return (rec.response, rec.target, oc, rec.correct, rec.extracted, task_row["max_gen_toks"],
+            rec.n_output_tokens, rec.finish_reason, task_row["until"], task_row["eos_token"])  # fmt: skip
 
 
 def _interrupted(store: Store, states: dict[str | None, _RunState], run: str, why: str) -> str:
@@ -673,107 +843,6 @@ class _Memo:
         if key is not None:
             self.settings[key] = found
         return found
-
-
-def _sample_row(
-    rec: SampleRecord,
-    ihash: str,
-    st: _RunState,
-    ctx: ReadContext,
-    taxonomy: Taxonomy,
-    seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]],
-    texts: dict[str, str],
-    items: dict[str, tuple[str, str, str, str, str | None, str | None, str | None]],
-    labels: list[tuple[str, str, str, str]],
-    benchmark: str | None,
-    memo: _Memo,
-) -> tuple[tuple[Any, ...], tuple[Any, ...], SampleRecord, dict[str, Any]]:
-    """Everything of one sample's row but its scores: ``(head, score call, rec, task row)``.
-
-    ``head`` is the row up to the extracted answer; ``score call`` the arguments of
-    :meth:`_Memo.score` (scored for the whole batch at once, see :meth:`_Memo.score_many`).
-    """
-    bench = _benchmark_of(rec, ctx, benchmark)
-    cfg: TaskConfig | None = ctx.tasks.get(rec.task)
-    task_row = st.tasks.get(rec.task)
-    if task_row is None:
-        filters = list(cfg.filters) if cfg and cfg.filters else []
-        task_row = {
-            "task": rec.task,
-            "benchmark": bench,
-            "primary_filter": filters[0] if filters else rec.filter,
-            "filters": filters or [rec.filter],
-            "max_gen_toks": cfg.max_gen_toks if cfg else None,
-            "until": cfg.until if cfg else None,
-            "temperature": cfg.temperature if cfg else None,
-            "do_sample": cfg.do_sample if cfg else None,
-            "repeats": cfg.repeats if cfg else None,
-            "eos_token": (cfg.eos_token if cfg else None) or _eos_of(ctx.run_meta),
-            "num_fewshot": cfg.num_fewshot if cfg else None,
-        }
-        st.tasks[rec.task] = task_row
-    elif rec.filter not in task_row["filters"]:
-        task_row["filters"].append(rec.filter)
-
-    known = seen_items.get(ihash)
-    if known is None:
-        question = question_of(rec)
-        assigned = taxonomy.assign(bench, rec.task, rec.doc, question, rec.prompt, rec.target)
-        oc = assigned.get("output_constraint", (None, ""))[
-            0
-        ] or infer_output_constraint_from_target(rec.target or "")
-        items[ihash] = (
-            ihash,
-            bench,
-            rec.task,
-            rec.doc_id,
-            cap_text(question, MAX_RESPONSE_CHARS),
-            cap_text(rec.target, MAX_RESPONSE_CHARS),
-            orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
-            if rec.doc
-            else None,
-        )
-        for axis, (value, rule_id) in assigned.items():
-            labels.append((ihash, axis, value, rule_id))
-        seen_items[ihash] = (oc, assigned)
-    else:
-        oc = known[0] or infer_output_constraint_from_target(rec.target or "")
-        items.setdefault(
-            ihash,
-            (ihash, bench, rec.task, rec.doc_id, None, cap_text(rec.target, MAX_RESPONSE_CHARS),
-             None),
-        )  # fmt: skip
-
-    prompt_hash = None
-    if rec.prompt:
-        prompt_hash = text_sha256(rec.prompt)
-        if prompt_hash not in texts:
-            texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
-
-    response = rec.response
-    response_chars = text_length(response) if response is not None else None
-    response_sha = None
-    if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
-        # start and end kept around a marker; the whole text's length and hash in columns
-        response_sha = text_sha256(response)
-        response = cap_text(response, MAX_RESPONSE_CHARS)
-
-    head = (
-        st.run_id,
-        ihash,
-        rec.task,
-        rec.filter,
-        rec.doc_id,
-        rec.sample_idx,
-        st.ingest_id,
-        prompt_hash,
-        response,
-        response_chars,
-        response_sha,
-    )
-    call = (rec.response, rec.target, oc, rec.correct, rec.extracted, task_row["max_gen_toks"],
-            rec.n_output_tokens, rec.finish_reason, task_row["until"], task_row["eos_token"])  # fmt: skip
-    return head, call, rec, task_row
 
 
 def _finish_row(
