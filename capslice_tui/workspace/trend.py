@@ -267,8 +267,23 @@ def mix_bar(mix: ModeMix | None, modes: Sequence[str], width: int = MIX_WIDTH) -
     return "".join(MODE_GLYPHS.get(m, "?") * n for m, n in zip(modes, cells, strict=True))
 
 
-def mix_legend(modes: Sequence[str], width: int = MIX_WIDTH) -> str:
-    """The one legend line of a mix bar: each glyph with its mode, and the scale."""
+MODE_SHORT: dict[str, str] = {
+    "wrong_answer": "wrong",
+    "extraction_failure": "extraction",
+    UNCLASSIFIED: "unclassified",
+}
+"""Shorter mode names for a legend that must fit 80 columns (the others read as they are)."""
+
+
+def mix_legend(modes: Sequence[str], width: int = MIX_WIDTH, *, short: bool = False) -> str:
+    """The one legend line of a mix bar: each glyph with its mode, and the scale.
+
+    ``short``: ``glyph=name`` with :data:`MODE_SHORT` names and no scale (the app's line,
+    under 80 columns for every mode; its help states the scale)."""
+    if short:
+        return "mix: " + " ".join(
+            f"{MODE_GLYPHS.get(m, '?')}={MODE_SHORT.get(m, m)}" for m in modes
+        )
     names = "  ".join(f"{MODE_GLYPHS.get(m, '?')} {m}" for m in modes)
     return f"mix: {names}  ({width} cells = 100% of samples)"
 

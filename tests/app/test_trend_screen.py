@@ -88,3 +88,57 @@ async def test_runs_without_enough_steps_are_refused_in_words(store_path: Path) 
         await settle(app, pilot)
         assert "mark 2+ runs with space" in static_text(app, "#status")
         assert app.screen.trend is None
+
+
+async def test_f_toggles_the_failure_mode_mix(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """f on a trend shows each slice's stacked mode bar at the first and last step, one legend
+    line and the highlighted slice's shares per step; f again is back to the scores."""
+    from capslice_tui.workspace.trend import mix_bar, mix_legend
+
+    monkeypatch.setenv("CAPSLICE_ASCII", "1")
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "k")
+        await settle(app, pilot)
+        await pilot.press("space", "space", "enter")
+        await settle(app, pilot)
+        assert table_rows(app)[0][1] == "+-"  # scores: the sparkline
+        assert "f Modes" in screen_text(app)
+        await pilot.press("f")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, TrendScreen) and screen.view == "modes"
+        mix = Workspace(store_path).trend_modes(["base", "cand"])
+        boolean = mix.series[0]
+        assert boolean.points[0].counts == {"correct": 19, "wrong_answer": 6}
+        rows = table_rows(app)
+        assert rows[0][0].startswith("bbh_cot_fewshot_boole")  # cut to fit 80 columns
+        assert rows[0][1:] == [
+            mix_bar(boolean.points[0], mix.modes),
+            mix_bar(boolean.points[1], mix.modes),
+            "25",
+        ]
+        assert rows[0][1] == "###############xxxxx"  # 19/25 right = 15.2 of 20 cells
+        assert rows[-1][0] == "ALL"
+        detail = static_text(app, "#detail-line").splitlines()
+        assert detail[0] == mix_legend(mix.modes, short=True) == "mix: #=correct x=wrong"
+        assert detail[1].split() == ["100", "###############xxxxx", "n=25", "#=76.0%", "x=24.0%"]
+        assert detail[2].split()[-2:] == ["#=52.0%", "x=48.0%"]
+        text = screen_text(app)
+        assert sum("=correct" in line for line in text.splitlines()) == 1  # one legend
+        await pilot.press("down")
+        await pilot.pause()
+        assert "#=72.0%" in static_text(app, "#detail-line")  # object_counting, 18/25
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.view == "scores" and table_rows(app)[0][1] == "+-"
+        assert "100  76.0% [56.6%, 88.5%]" in static_text(app, "#detail-line")
+        await pilot.press("f")  # the mix again, from the counts already read
+        await settle(app, pilot)
+        assert table_rows(app)[0][1] == "###############xxxxx"
+        await pilot.press("b")  # back to picking: the next trend opens on scores
+        await settle(app, pilot)
+        assert screen.view == "scores" and table_rows(app)[0][0] == "[x]"

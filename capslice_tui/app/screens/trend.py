@@ -5,7 +5,10 @@ shows the trend of the marked runs (with none marked: every run with a step of t
 highlighted run's model). Trend: one row per slice with an ASCII sparkline (one character per
 step, on an absolute 0-100% scale so slices compare), the first and last score and the last
 interval; the lines under the table give the highlighted slice's points, each with an
-interval bar. Everything is ASCII, so it reads on the Linux console and in a text capture.
+interval bar. ``f`` switches the trend between scores and the failure-mode mix: one row per
+slice with a stacked bar at the first and the last step, and under the table one legend line and
+the highlighted slice's bar and shares at each step. Everything is ASCII, so it reads on the
+Linux console and in a text capture, without colour.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
-from ..format import cell, pct, short
+from ...workspace.trend import MODE_GLYPHS, mix_bar, mix_legend
+from ..format import cell, first_column_room, pct, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
@@ -80,6 +84,10 @@ class TrendScreen(CapsliceScreen):
         "lines below: the highlighted slice at each step, score, 95% interval and a bar "
         "|  [--*--]  | on 0-100% ([ ] interval ends, * score)",
         "w: why points may not compare (other models, tied steps, changed items or metric)",
+        "f: failure-mode mix instead of scores, and back: per slice a stacked bar at the first "
+        "and last step, 20 cells = 100% of the slice's scored samples, one glyph per mode "
+        f"({', '.join(f'{g} {m}' for m, g in MODE_GLYPHS.items())}); the lines below give "
+        "each step's bar, samples and shares (capslice trend --modes prints the counts)",
         "g: group by other axes; b: back to picking runs",
     )
 
@@ -87,6 +95,9 @@ class TrendScreen(CapsliceScreen):
         Binding("space", "mark", "Mark", id="trend.mark"),
         Binding("g", "group", "Group", id="trend.group", tooltip="Choose the grouping axes"),
         Binding("w", "warnings", "Warnings", id="trend.warnings", tooltip="Why points differ"),
+        Binding(
+            "f", "modes", "Modes", id="trend.modes", tooltip="Failure-mode mix instead of scores"
+        ),
     ]
 
     def __init__(self, runs: list[str] | None = None, by: str = "task") -> None:
@@ -95,6 +106,8 @@ class TrendScreen(CapsliceScreen):
         self.marked: set[str] = set(runs or [])
         self.run_list: list[dict[str, Any]] = []
         self.trend: Any = None
+        self.modes: Any = None  # the failure-mode mix of the trend's runs (loaded on f)
+        self.view = "scores"  # or "modes"
         self._start = list(runs or [])
 
     def compose(self) -> ComposeResult:
@@ -208,11 +221,20 @@ class TrendScreen(CapsliceScreen):
         except ValueError as exc:  # a run without a step, too few runs: say so
             self.app.call_from_thread(self.set_status, f"cannot show a trend: {exc}")
             return
-        self.app.call_from_thread(self._show_trend, trend)
+        self.app.call_from_thread(self._new_trend, trend)
+
+    def _new_trend(self, trend: Any) -> None:
+        """A trend computed: show it in the current view (the mode mix is counted anew)."""
+        self.trend = trend
+        self.modes = None
+        self.refresh_bindings()
+        if self.view == "modes":
+            self.set_status("counting failure modes...")
+            self.load_modes([r.name for r in trend.runs], self.by)
+        else:
+            self._show_trend(trend)
 
     def _show_trend(self, trend: Any) -> None:
-        self.trend = trend
-        self.refresh_bindings()
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
         table.set_columns(["slice", "steps", "first", "last", "last CI"])
@@ -248,12 +270,17 @@ class TrendScreen(CapsliceScreen):
         self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs){warn}")
 
     def on_data_table_row_highlighted(self, event: Any) -> None:
-        if self.trend is not None:
-            self._show_points(self.query_one(ResultTable).payload_at(event.cursor_row))
+        if self.trend is None:
+            return
+        payload = self.query_one(ResultTable).payload_at(event.cursor_row)
+        if self.view == "modes":
+            self._show_mix(payload)
+        else:
+            self._show_points(payload)
 
     def _show_points(self, series: Any) -> None:
         """The highlighted slice at each step: step, score, interval, bar (one line each)."""
-        if series is None or self.trend is None:
+        if series is None or self.trend is None or self.view != "scores":
             return
         lines = []
         for run, p in zip(self.trend.runs, series.points, strict=True):
@@ -272,12 +299,94 @@ class TrendScreen(CapsliceScreen):
         detail.styles.height = len(lines)
         detail.update(Text("\n".join(lines)))
 
+    # ---- failure-mode mix ---------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trend")
+    def load_modes(self, runs: list[str], by: str) -> None:
+        try:
+            modes = self.ws.trend_modes(runs, by=by)
+        except ValueError as exc:
+            self.app.call_from_thread(self.set_status, f"cannot show the mode mix: {exc}")
+            return
+        self.app.call_from_thread(self._show_modes, modes)
+
+    def _show_modes(self, modes: Any) -> None:
+        """One row per slice: its stacked mix bar at the first and the last step."""
+        if self.trend is None or self.view != "modes":
+            return
+        self.modes = modes
+        table = self.query_one(ResultTable)
+        first, last = modes.runs[0].step, modes.runs[-1].step
+        labels = ["slice", f"mix at {first}", f"mix at {last}", "samples"]
+        rows = []
+        for s in [*modes.series, modes.overall]:
+            known = [p for p in s.points if p is not None and p.total]
+            rows.append(
+                (
+                    s,
+                    [
+                        "ALL" if s is modes.overall else s.label,
+                        mix_bar(s.points[0], modes.modes) or "-",
+                        mix_bar(s.points[-1], modes.modes) or "-",
+                        str(known[-1].total) if known else "-",
+                    ],
+                )
+            )
+        room = first_column_room(labels, [r for _, r in rows], self.app.size.width)
+        table.set_columns(labels)
+        out = [(s, [cell(short(r[0], room)), *r[1:]]) for s, r in rows]
+        table.set_rows(out)
+        table.focus()
+        self._show_mix(out[0][0] if out else None)
+        n_warn = len(modes.warnings)
+        warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
+        self.set_status(f"failure-mode mix of scored samples; f: scores{warn}")
+
+    def _show_mix(self, series: Any) -> None:
+        """One legend line, then the highlighted slice at each step: bar, samples, shares."""
+        if series is None or self.modes is None or self.view != "modes":
+            return
+        modes = self.modes.modes
+        lines = []
+        for run, p in zip(self.modes.runs, series.points, strict=True):
+            if p is None or not p.total:
+                lines.append(f"{run.step:>8}  not in this run")
+                continue
+            shares = " ".join(
+                f"{MODE_GLYPHS.get(m, '?')}={pct(p.share(m))}" for m in modes if p.counts.get(m)
+            )
+            lines.append(f"{run.step:>8} {mix_bar(p, modes)} n={p.total:<6} {shares}")
+        room = DETAIL_LINES - 1
+        if len(lines) > room:
+            shown = room - 1
+            lines = [f"(last {shown} of {len(lines)} steps; capslice trend --modes lists all)"] + (
+                lines[-shown:]
+            )
+        lines.insert(0, mix_legend(modes, short=True))
+        detail = self.query_one("#detail-line", Static)
+        detail.styles.height = len(lines)
+        detail.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))
+
+    def action_modes(self) -> None:
+        """Switch the trend between slice scores and the failure-mode mix."""
+        if self.trend is None:
+            return
+        if self.view == "modes":
+            self.view = "scores"
+            self._show_trend(self.trend)
+            return
+        self.view = "modes"
+        if self.modes is not None:
+            self._show_modes(self.modes)
+        else:
+            self.set_status("counting failure modes...")
+            self.load_modes([r.name for r in self.trend.runs], self.by)
+
     # ---- keys -------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Space marks runs only while picking; w reads warnings only on a trend."""
+        """Space marks runs only while picking; w and f act only on a trend."""
         if action == "mark":
             return self.trend is None
-        if action == "warnings":
+        if action in ("warnings", "modes"):
             return self.trend is not None
         return True
 
@@ -285,6 +394,8 @@ class TrendScreen(CapsliceScreen):
         """From the trend, back to picking runs; from picking, back a screen."""
         if self.trend is not None:
             self.trend = None
+            self.modes = None
+            self.view = "scores"
             self.refresh_bindings()
             self._title("Trend: space marks runs, Enter shows their slices over steps")
             self._render_runs()
@@ -293,10 +404,11 @@ class TrendScreen(CapsliceScreen):
 
     def action_warnings(self) -> None:
         """Every warning of the trend (points not comparable) as one notification."""
-        if self.trend is None or not self.trend.warnings:
+        shown = self.modes if self.view == "modes" and self.modes is not None else self.trend
+        if shown is None or not shown.warnings:
             self.notify("no warnings", markup=False)
             return
-        self.notify("\n".join(self.trend.warnings), title="trend", timeout=20, markup=False)
+        self.notify("\n".join(shown.warnings), title="trend", timeout=20, markup=False)
 
     def action_group(self) -> None:
         self._choose_axes()
