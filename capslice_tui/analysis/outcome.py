@@ -48,7 +48,7 @@ import numpy as np
 
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
-from .compare import adjust, paired_compare
+from .compare import PairedResult, adjust, paired_compare
 from .metrics import MIN_SLICE_SIZE, WARN_SLICE_SIZE, per_item_scores, percentile_interval
 
 DEFAULT_Q = 0.05
@@ -338,10 +338,58 @@ def evaluate_outcome(
         raise ValueError("an intervention needs at least one target slice")
     arrays = [np.asarray(a, dtype=float) for a in (base_n, base_c, cand_n, cand_c)]
     keys = [("target", dict(t)) for t in targets] + [("control", dict(c)) for c in controls]
-    results = []
-    masks = []
-    extra: list[dict[str, Any] | None] = []
     multi = bool(arrays[0].size) and (arrays[0].max() > 1 or arrays[2].max() > 1)
+    results, masks, extra = _slice_tests(keys, labels, arrays, k, multi, random_state, min_size)
+    adjusted = adjust(results, [f"{r}:{json.dumps(k_)}" for r, k_ in keys], q=q)
+    pk_results = [e["result"] for e in extra if e is not None]
+    pk_adjusted = iter(adjust(pk_results, q=q)) if pk_results else iter(())
+    warnings: list[str] = []
+    # per-item change, paired by item (NaN where pass@k is undefined for the item)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = per_item_scores(arrays[2], arrays[3], k) - per_item_scores(arrays[0], arrays[1], k)
+    n_rows = len(next(iter(labels.values()))) if labels else 0
+    control_items, n_control, pooled = _pooled_did(
+        keys, masks, d, n_rows, min_size, random_state, warnings
+    )
+    rows: list[SliceOutcome] = []
+    for (role, key), adj, e, mask in zip(keys, adjusted, extra, masks, strict=True):
+        did = None
+        if role == "target" and pooled is not None and (mask & ~np.isnan(d)).any():
+            did = difference_in_differences(
+                d[mask], d[control_items], random_state=random_state
+            ).to_dict()
+        pk = None if e is None else _pass_at_k_row(e, next(pk_adjusted))
+        rows.append(_slice_outcome(role, key, adj, pk, did))
+        warning = _size_warning(role, key, adj.result.n_items, min_size)
+        if warning:
+            warnings.append(warning)
+    metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
+                                     else "greedy accuracy")  # fmt: skip
+    name, reason = _judge(
+        rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
+        n_controls=len(controls),
+    )  # fmt: skip
+    return InterventionOutcome(
+        outcome=name, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
+        expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
+        rows=rows, warnings=warnings, random_state=random_state,
+        did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
+    )  # fmt: skip
+
+
+def _slice_tests(
+    keys: Sequence[tuple[str, dict[str, str]]],
+    labels: Mapping[str, np.ndarray],
+    arrays: Sequence[np.ndarray],
+    k: int | None,
+    multi: bool,
+    random_state: int,
+    min_size: int,
+) -> tuple[list[PairedResult], list[np.ndarray], list[dict[str, Any] | None]]:
+    """Per slice: the paired comparison at ``k``, the slice's row mask and, for multi-sample
+    runs, ``{k, result}`` at k = the slice's smallest samples-per-item (else None)."""
+    results, masks = [], []
+    extra: list[dict[str, Any] | None] = []
     for _role, key in keys:
         mask = slice_mask(labels, key)
         masks.append(mask)
@@ -354,14 +402,20 @@ def evaluate_outcome(
                 bn, bc, cn, cc, k=kk, random_state=random_state, min_size=min_size)})  # fmt: skip
         else:
             extra.append(None)
-    adjusted = adjust(results, [f"{r}:{json.dumps(k_)}" for r, k_ in keys], q=q)
-    pk_results = [e["result"] for e in extra if e is not None]
-    pk_adjusted = iter(adjust(pk_results, q=q)) if pk_results else iter(())
-    warnings: list[str] = []
-    # per-item change, paired by item (NaN where pass@k is undefined for the item)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = per_item_scores(arrays[2], arrays[3], k) - per_item_scores(arrays[0], arrays[1], k)
-    n_rows = len(next(iter(labels.values()))) if labels else 0
+    return results, masks, extra
+
+
+def _pooled_did(
+    keys: Sequence[tuple[str, dict[str, str]]],
+    masks: Sequence[np.ndarray],
+    d: np.ndarray,
+    n_rows: int,
+    min_size: int,
+    random_state: int,
+    warnings: list[str],
+) -> tuple[np.ndarray, int, DidResult | None]:
+    """The control-only items, how many have a change, and the pooled targets against them
+    (None with fewer than ``min_size`` control items); warns when controls overlap targets."""
     in_target = np.zeros(n_rows, dtype=bool)
     in_control = np.zeros(n_rows, dtype=bool)
     for (role, _key), mask in zip(keys, masks, strict=True):
@@ -382,51 +436,38 @@ def evaluate_outcome(
         pooled = difference_in_differences(
             d[in_target], d[control_items], random_state=random_state
         )
-    rows: list[SliceOutcome] = []
-    for (role, key), adj, e, mask in zip(keys, adjusted, extra, masks, strict=True):
-        r = adj.result
-        pk = None
-        if e is not None:
-            pa = next(pk_adjusted)
-            pr = e["result"]
-            pk = {
-                "k": e["k"], "base": pr.base.score, "cand": pr.cand.score, "diff": pr.diff,
-                "diff_low": pr.diff_lo, "diff_high": pr.diff_hi, "p_value": pr.p_value,
-                "p_adjusted": pa.p_adj, "significant": pa.significant,
-            }  # fmt: skip
-        did = None
-        if role == "target" and pooled is not None and (mask & ~np.isnan(d)).any():
-            did = difference_in_differences(
-                d[mask], d[control_items], random_state=random_state
-            ).to_dict()
-        rows.append(SliceOutcome(
-            role=role, slice=key, n_items=r.n_items, base_score=r.base.score,
-            cand_score=r.cand.score, diff=r.diff, diff_low=r.diff_lo, diff_high=r.diff_hi,
-            p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
-            tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
-        ))  # fmt: skip
-        label = slice_label(key)
-        if r.n_items < WARN_SLICE_SIZE:
-            warnings.append(
-                f"too few items in {role} slice {label} (n={r.n_items}"
-                + (
-                    f" < {min_size}: not tested)"
-                    if r.n_items < min_size
-                    else f" < {WARN_SLICE_SIZE})"
-                )
-            )
-    metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
-                                     else "greedy accuracy")  # fmt: skip
-    name, reason = _judge(
-        rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
-        n_controls=len(controls),
+    return control_items, n_control, pooled
+
+
+def _pass_at_k_row(e: Mapping[str, Any], pa: Any) -> dict[str, Any]:
+    """The ``pass_at_k`` entry of a slice row from its comparison and its BH adjustment."""
+    pr = e["result"]
+    return {
+        "k": e["k"], "base": pr.base.score, "cand": pr.cand.score, "diff": pr.diff,
+        "diff_low": pr.diff_lo, "diff_high": pr.diff_hi, "p_value": pr.p_value,
+        "p_adjusted": pa.p_adj, "significant": pa.significant,
+    }  # fmt: skip
+
+
+def _slice_outcome(
+    role: str, key: dict[str, str], adj: Any, pk: dict[str, Any] | None,
+    did: dict[str, Any] | None,
+) -> SliceOutcome:  # fmt: skip
+    r = adj.result
+    return SliceOutcome(
+        role=role, slice=key, n_items=r.n_items, base_score=r.base.score,
+        cand_score=r.cand.score, diff=r.diff, diff_low=r.diff_lo, diff_high=r.diff_hi,
+        p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
+        tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
     )  # fmt: skip
-    return InterventionOutcome(
-        outcome=name, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
-        expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
-        rows=rows, warnings=warnings, random_state=random_state,
-        did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
-    )  # fmt: skip
+
+
+def _size_warning(role: str, key: Mapping[str, str], n_items: int, min_size: int) -> str | None:
+    if n_items >= WARN_SLICE_SIZE:
+        return None
+    return f"too few items in {role} slice {slice_label(key)} (n={n_items}" + (
+        f" < {min_size}: not tested)" if n_items < min_size else f" < {WARN_SLICE_SIZE})"
+    )
 
 
 def _pts(x: float) -> str:
