@@ -95,6 +95,7 @@ async def test_f_toggles_the_failure_mode_mix(
 ) -> None:
     """f on a trend shows each slice's stacked mode bar at the first and last step, one legend
     line and the highlighted slice's shares per step; f again is back to the scores."""
+    from capslice_tui.app.console import foreign_glyphs
     from capslice_tui.workspace.trend import mix_bar, mix_legend
 
     monkeypatch.setenv("CAPSLICE_ASCII", "1")
@@ -129,6 +130,7 @@ async def test_f_toggles_the_failure_mode_mix(
         assert detail[2].split()[-2:] == ["#=52.0%", "x=48.0%"]
         text = screen_text(app)
         assert sum("=correct" in line for line in text.splitlines()) == 1  # one legend
+        assert not foreign_glyphs(text)  # reads on the Linux console
         await pilot.press("down")
         await pilot.pause()
         assert "#=72.0%" in static_text(app, "#detail-line")  # object_counting, 18/25
