@@ -488,15 +488,7 @@ def build_plan(
         PlanError: invalid parameters, a slice without ``slice``, a deficit outside [-1, 1],
             or caps too tight for the budget.
     """
-    if isinstance(budget_tokens, bool) or int(budget_tokens) != budget_tokens or budget_tokens <= 0:
-        raise PlanError(f"budget_tokens must be a positive integer, got {budget_tokens!r}")
-    budget_tokens = int(budget_tokens)
-    if not max_multiplier >= 1:
-        raise PlanError(f"max_multiplier must be >= 1, got {max_multiplier}")
-    if not max_epochs > 0:
-        raise PlanError(f"max_epochs must be > 0, got {max_epochs}")
-    if not strength >= 0:
-        raise PlanError(f"strength must be >= 0, got {strength}")
+    budget_tokens = _check_params(budget_tokens, max_multiplier, max_epochs, strength)
     closed = verdict is not None and verdict != "data"
     words = diagnosis_words(verdict, reason)
     gate = (
@@ -513,6 +505,53 @@ def build_plan(
         for d in decisions:
             if d.non_data_causes:
                 d.non_data_causes = [cause]
+    cells = _cells_with_demand(decisions, rules, catalog)
+    warnings = _fill_weights(cells, budget_tokens, max_multiplier, max_epochs, strength)
+    summary = _summary(decisions, cells, gate, verdict, words, benchmark)
+    forced = bool(force and closed)
+    if forced:
+        warnings.insert(0, (
+            f"forced: the diagnosis is {words}, so a targeted data fix is not indicated; "
+            "this plan boosts data anyway because --force was given"
+        ))  # fmt: skip
+        summary = f"FORCED against the diagnosis ({words}): {summary}"
+    return Plan(
+        baseline=baseline, benchmark=benchmark, budget_tokens=budget_tokens,
+        params={
+            "max_multiplier": float(max_multiplier), "max_epochs": float(max_epochs),
+            "strength": float(strength), "min_wrong_answer_share": float(min_wrong_answer_share),
+            "q": float(q),
+        },
+        verdict=verdict, cells=cells, slices=decisions, warnings=warnings, summary=summary,
+        catalog_file=catalog.file, mapping_file=rules.file, reason=reason,
+        diagnosis_summary=diagnosis_summary, forced=forced,
+    )  # fmt: skip
+
+
+def _check_params(
+    budget_tokens: Any, max_multiplier: float, max_epochs: float, strength: float
+) -> int:
+    """The budget as an int, after checking the plan's parameters.
+
+    Raises:
+        PlanError: a parameter out of range (the message names it and its value).
+    """
+    if isinstance(budget_tokens, bool) or int(budget_tokens) != budget_tokens or budget_tokens <= 0:
+        raise PlanError(f"budget_tokens must be a positive integer, got {budget_tokens!r}")
+    if not max_multiplier >= 1:
+        raise PlanError(f"max_multiplier must be >= 1, got {max_multiplier}")
+    if not max_epochs > 0:
+        raise PlanError(f"max_epochs must be > 0, got {max_epochs}")
+    if not strength >= 0:
+        raise PlanError(f"strength must be >= 0, got {strength}")
+    return int(budget_tokens)
+
+
+def _cells_with_demand(
+    decisions: Sequence[SliceDecision], rules: MappingRules, catalog: Catalog
+) -> list[CellPlan]:
+    """One :class:`CellPlan` per catalog cell with the demand of the included slices (the
+    strongest applying rule counts; every match is traced)."""
     rules_by_id = {r.id: r for r in rules.data_rules}
     cells = [
         CellPlan(
@@ -542,6 +581,18 @@ def build_plan(
                     "deficit": d.deficit, "contribution": d.deficit * r.weight,
                     "counted": r is best, "rationale": r.rationale,
                 })  # fmt: skip
+    return cells
+
+
+def _fill_weights(
+    cells: list[CellPlan],
+    budget_tokens: int,
+    max_multiplier: float,
+    max_epochs: float,
+    strength: float,
+) -> list[str]:
+    """Set each cell's multiplier, weight (micro-units), tokens, epochs and bounds (steps 3-5
+    of the module docstring); returns the warnings."""
     warnings: list[str] = []
     base = np.array([c.base_weight for c in cells], dtype=float)
     base = base / base.sum()
@@ -580,6 +631,18 @@ def build_plan(
                 f"cell {c.id} is capped at {max_epochs:g} epochs over its "
                 f"{c.tokens_available:,} tokens; the rest of its share went to the other cells"
             )
+    return warnings
+
+
+def _summary(
+    decisions: Sequence[SliceDecision],
+    cells: Sequence[CellPlan],
+    gate: str | None,
+    verdict: str | None,
+    words: str,
+    benchmark: str | None,
+) -> str:
+    """The plan's one-sentence summary (before a ``FORCED`` prefix)."""
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
     domain = bool(decisions) and all(d.scope == "domain" for d in decisions)
@@ -609,24 +672,7 @@ def build_plan(
             f"{max(c.multiplier for c in boosted if c.base_weight > 0):.2f}x); "
             f"{len(decisions) - len(included)} excluded; untouched cells keep their proportions."
         )
-    forced = bool(force and closed)
-    if forced:
-        warnings.insert(0, (
-            f"forced: the diagnosis is {words}, so a targeted data fix is not indicated; "
-            "this plan boosts data anyway because --force was given"
-        ))  # fmt: skip
-        summary = f"FORCED against the diagnosis ({words}): {summary}"
-    return Plan(
-        baseline=baseline, benchmark=benchmark, budget_tokens=budget_tokens,
-        params={
-            "max_multiplier": float(max_multiplier), "max_epochs": float(max_epochs),
-            "strength": float(strength), "min_wrong_answer_share": float(min_wrong_answer_share),
-            "q": float(q),
-        },
-        verdict=verdict, cells=cells, slices=decisions, warnings=warnings, summary=summary,
-        catalog_file=catalog.file, mapping_file=rules.file, reason=reason,
-        diagnosis_summary=diagnosis_summary, forced=forced,
-    )  # fmt: skip
+    return summary
 
 
 def _reason_summary(decisions: Sequence[SliceDecision]) -> str:
