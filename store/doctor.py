@@ -261,6 +261,11 @@ def recover(
         if not dst_cols:
             report["notes"].append(f"table {name} is not part of the capslice schema; skipped")
             continue
+        if name in DERIVED_TABLES and _without_rowid(dst, name):
+            # no rowid ranges to copy by (item_scores since 0017_compact_samples): it is
+            # rebuilt from the samples below, like every derived table
+            report["notes"].append(f"table {name} is derived: rebuilt from the samples")
+            continue
         src_cols = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
         cols = [c for c in src_cols if c in dst_cols]
         report["tables"][name] = _copy_table(src, dst, name, cols)
@@ -313,6 +318,14 @@ def recover(
         )
     store.close()
     return report
+
+
+def _without_rowid(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether table ``name`` is a ``WITHOUT ROWID`` table (it has no rowid to copy by)."""
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).fetchone()
+    return row is not None and "WITHOUT ROWID" in (row[0] or "").upper()
 
 
 def _copy_table(

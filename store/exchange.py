@@ -97,6 +97,20 @@ class _Table:
     has_id: bool = True
     only: str | None = None  # SQL giving the ids (or rowids) to export; None: every row
     unique: bool = False  # the cid fields are a unique key of the table (no #2 suffixes)
+    clustered: bool = False  # WITHOUT ROWID (0017_compact_samples): no rowid, key order
+
+    @property
+    def row_id(self) -> str:
+        """SQL for a row's id: ``id``, else ``rowid``, else (clustered) the constant 0 (such a
+        table is never referenced by another, so its rows need no id)."""
+        return "id" if self.has_id else ("0" if self.clustered else "rowid")
+
+    @property
+    def order(self) -> str:
+        """SQL ordering the rows: by id/rowid, a clustered table by its key columns."""
+        if self.clustered:
+            return ", ".join(dict.fromkeys(self.column_of(f) for f in self.key))
+        return self.row_id
 
     def column_of(self, fld: str) -> str:
         """The table column behind an exported field (``run`` -> ``run_id``)."""
@@ -130,6 +144,7 @@ TABLES: tuple[_Table, ...] = (
         (("run_id", "run", "runs"), ("item_id", "item", "items")),
         has_id=False,
         unique=True,
+        clustered=True,
     ),
     _Table("labels", ("item", "axis", "source"), (("item_id", "item", "items"),)),
     _Table(
@@ -210,12 +225,13 @@ def _iter_table(
     only the cid fields. A row whose foreign key points nowhere (an orphan) has no cid: it is
     counted in ``skipped`` and left out.
     """
-    rowid = "id" if spec.has_id else "rowid"
     if full:
         cols = "*"
     else:
         cols = ", ".join(dict.fromkeys(spec.column_of(f) for f in spec.key))
-    cur = conn.execute(f"SELECT {rowid} AS _rowid, {cols} FROM {spec.name} ORDER BY {rowid}")
+    cur = conn.execute(
+        f"SELECT {spec.row_id} AS _rowid, {cols} FROM {spec.name} ORDER BY {spec.order}"
+    )
     names = [d[0] for d in cur.description]
     seen: dict[str, int] = {}
     while True:
@@ -792,7 +808,7 @@ class _Importer:
         """Row id (rowid) of the row with the same unique key as ``values``, if any."""
         cols = [spec.column_of(f) for f in spec.key]
         found = conn.execute(
-            f"SELECT {'id' if spec.has_id else 'rowid'} FROM {spec.name} WHERE "
+            f"SELECT {spec.row_id} FROM {spec.name} WHERE "
             + " AND ".join(f"{c} = ?" for c in cols),
             [values[c] for c in cols],
         ).fetchone()
