@@ -130,11 +130,22 @@ LM_EVAL = Path(__file__).resolve().parents[2] / "sample_data" / "lm_eval"
 
 
 def _before_0017(path: Path) -> None:
-    """Put a current store back in the layout it had before ``0017_compact_samples``: the two
-    indexes it drops, ``item_axes.sources`` naming every axis (``null`` when unlabelled)."""
+    """Put a current store back in the layout it had before ``0017_compact_samples``: a rowid
+    ``item_scores``, the two indexes it drops, ``item_axes.sources`` naming every axis (``null``
+    when unlabelled)."""
     from capslice_tui.vocabulary import AXES
 
     conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("ALTER TABLE item_scores RENAME TO item_scores_0017")
+    conn.execute("DROP INDEX item_scores_item")
+    conn.execute(
+        "CREATE TABLE item_scores (run_id INTEGER NOT NULL, task TEXT NOT NULL, filter TEXT NOT"
+        " NULL, item_id INTEGER NOT NULL, n INTEGER NOT NULL, c REAL NOT NULL, c_lenient REAL,"
+        " PRIMARY KEY (run_id, task, filter, item_id))"
+    )
+    conn.execute("INSERT INTO item_scores SELECT * FROM item_scores_0017")
+    conn.execute("DROP TABLE item_scores_0017")
+    conn.execute("CREATE INDEX item_scores_item ON item_scores (item_id)")
     conn.execute("CREATE INDEX items_bench_task ON items (benchmark, task, doc_id)")
     conn.execute("CREATE INDEX labels_item ON labels (item_id)")
     rows = conn.execute("SELECT item_id, sources FROM item_axes").fetchall()
@@ -172,6 +183,7 @@ def test_a_store_from_before_0017_upgrades_and_answers_the_same(tmp_path: Path) 
     _before_0017(path)
     conn = sqlite3.connect(path)
     old = [r[0] for r in conn.execute("SELECT sources FROM item_axes")]
+    assert conn.execute("SELECT count(*) FROM item_scores WHERE rowid > 0").fetchone()[0] > 0
     conn.close()
     assert all('"background_condition": ' in s for s in old)  # the old form, every axis
     assert "0017_compact_samples" not in state(path)[0]
@@ -180,6 +192,8 @@ def test_a_store_from_before_0017_upgrades_and_answers_the_same(tmp_path: Path) 
     conn = sqlite3.connect(path)
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     sources = [json.loads(r[0]) for r in conn.execute("SELECT sources FROM item_axes")]
+    with pytest.raises(sqlite3.OperationalError, match="rowid"):
+        conn.execute("SELECT rowid FROM item_scores")  # clustered on its key now
     conn.close()
     assert not {"items_bench_task", "labels_item"} & indexes
     assert all(None not in s.values() for s in sources)
