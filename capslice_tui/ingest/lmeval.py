@@ -364,15 +364,23 @@ def convert_line(
     resps = line.get("resps")
     if not isinstance(resps, list) or not resps:
         return BadLine(source, line_no, "field 'resps' missing or not a non-empty list")
-    doc_id = str(line["doc_id"])
     prompt, seconds = _prompt_and_choices(line.get("arguments"))
     metrics = _line_metrics(line)
     correct = _correctness(metrics, line.get("metrics"), metric_names)
     target = line.get("target")
-    target_text = None if target is None else str(target)
     doc = line.get("doc")
-    if not isinstance(doc, dict):
-        doc = None
+    base: dict[str, Any] = {
+        "task": task,
+        "doc_id": str(line["doc_id"]),
+        "filter": filter_name,
+        "benchmark": benchmark,
+        "prompt": prompt,
+        "target": None if target is None else str(target),
+        "doc": doc if isinstance(doc, dict) else None,
+        "doc_hash": line.get("doc_hash"),
+        "source_file": source,
+        "source_line": line_no,
+    }
     generations = resps[0]
     if type(generations) is list and len(generations) == 1 and type(generations[0]) is str:
         # Fast path: one request, one generation (the common case).
@@ -382,73 +390,79 @@ def convert_line(
             extracted = extracted[0] if extracted else None
         return [
             SampleRecord(
-                task=task,
-                doc_id=doc_id,
-                filter=filter_name,
-                benchmark=benchmark,
-                prompt=prompt,
-                target=target_text,
+                **base,
                 response=generations[0],
                 extracted=extracted if type(extracted) is str else None,
                 correct=correct,
                 metrics=metrics,
-                doc=doc,
-                doc_hash=line.get("doc_hash"),
-                source_file=source,
-                source_line=line_no,
             )
         ]
-    base: dict[str, Any] = {
-        "task": task,
-        "doc_id": doc_id,
-        "filter": filter_name,
-        "benchmark": benchmark,
-        "prompt": prompt,
-        "doc": doc,
-        "doc_hash": line.get("doc_hash"),
-        "source_file": source,
-        "source_line": line_no,
-    }
     if _is_multiple_choice(resps):
-        try:
-            scores = [float(choice[0][0]) for choice in resps]
-        except (TypeError, ValueError, IndexError):
-            return BadLine(
-                source, line_no, "field 'resps': multiple-choice log-likelihoods unreadable"
-            )
-        best = max(range(len(scores)), key=scores.__getitem__)
-        continuations = [s if isinstance(s, str) else None for s in seconds]
-        response = (
-            (continuations[best] or "").strip()
-            if best < len(continuations) and continuations[best]
-            else None
+        return _multiple_choice(base, resps, seconds, metrics, correct)
+    return _generations(base, resps, line.get("filtered_resps"), metrics, correct)
+
+
+def _multiple_choice(
+    base: dict[str, Any],
+    resps: list[Any],
+    seconds: list[Any],
+    metrics: dict[str, float | None],
+    correct: float | None,
+) -> list[SampleRecord] | BadLine:
+    """The record of a multiple-choice line: the response is the choice with the highest
+    log-likelihood, the target the text of the target index (when it is one)."""
+    try:
+        scores = [float(choice[0][0]) for choice in resps]
+    except (TypeError, ValueError, IndexError):
+        return BadLine(
+            base["source_file"],
+            base["source_line"],
+            "field 'resps': multiple-choice log-likelihoods unreadable",
         )
-        index = (
-            _as_int(target_text)
-            if target_text is not None and target_text.strip().lstrip("-").isdigit()
-            else None
+    best = max(range(len(scores)), key=scores.__getitem__)
+    continuations = [s if isinstance(s, str) else None for s in seconds]
+    response = (
+        (continuations[best] or "").strip()
+        if best < len(continuations) and continuations[best]
+        else None
+    )
+    target_text = base["target"]
+    index = (
+        _as_int(target_text)
+        if target_text is not None and target_text.strip().lstrip("-").isdigit()
+        else None
+    )
+    if index is not None and 0 <= index < len(continuations) and continuations[index]:
+        target_text = (continuations[index] or "").strip()
+    return [
+        SampleRecord(
+            **{**base, "target": target_text},
+            response=response,
+            extracted=response,
+            correct=metrics.get("acc", correct),
+            metrics=metrics,
         )
-        if index is not None and 0 <= index < len(continuations) and continuations[index]:
-            target_text = (continuations[index] or "").strip()
-        acc = metrics.get("acc", correct)
-        return [
-            SampleRecord(
-                **base,
-                target=target_text,
-                response=response,
-                extracted=response,
-                correct=acc,
-                metrics=metrics,
-            )
-        ]
+    ]
+
+
+def _generations(
+    base: dict[str, Any],
+    resps: list[Any],
+    filtered: Any,
+    metrics: dict[str, float | None],
+    correct: float | None,
+) -> list[SampleRecord] | BadLine:
+    """The records of a generation line: one, or one per repeat (``sample_idx``; the logged
+    correctness scores the filtered answer, so repeats carry none)."""
     generations = resps[0]
     if isinstance(generations, str):
         generations = [generations]
     if not isinstance(generations, list) or not all(isinstance(g, str) for g in generations):
         return BadLine(
-            source, line_no, "field 'resps': expected [[str, ...]] for a generation task"
+            base["source_file"],
+            base["source_line"],
+            "field 'resps': expected [[str, ...]] for a generation task",
         )
-    filtered = line.get("filtered_resps")
     first_filtered = filtered[0] if isinstance(filtered, list) and filtered else None
     if len(generations) == 1:
         extracted = first_filtered if isinstance(first_filtered, str) else None
@@ -461,7 +475,6 @@ def convert_line(
         return [
             SampleRecord(
                 **base,
-                target=target_text,
                 response=generations[0],
                 extracted=extracted,
                 correct=correct,
@@ -480,7 +493,6 @@ def convert_line(
             SampleRecord(
                 **base,
                 sample_idx=sample_idx,
-                target=target_text,
                 response=text,
                 extracted=extracted if isinstance(extracted, str) else None,
                 correct=None,
