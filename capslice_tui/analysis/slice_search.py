@@ -15,14 +15,19 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
-from capslice_tui.analysis.compare import PairedResult, adjust, benjamini_hochberg, paired_compare
+from capslice_tui.analysis.compare import (
+    PairedResult,
+    adjust,
+    benjamini_hochberg,
+    fisher_exact_two_sided,
+    paired_compare,
+)
 from capslice_tui.analysis.failure_modes import MODES
 from capslice_tui.analysis.inputs import (
     UNLABELLED,
@@ -30,6 +35,7 @@ from capslice_tui.analysis.inputs import (
     label_array,
     mode_values,
     n_rows,
+    unique_labels,
 )
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE
 from capslice_tui.vocabulary import label as slice_label
@@ -82,7 +88,7 @@ def _encode(X_labels: Mapping[str, Any]) -> tuple[list[str], np.ndarray, list[np
     vocab = []
     for j, axis in enumerate(axes):
         labels = label_array(axis, X_labels[axis], n)
-        values, inv = np.unique(labels, return_inverse=True)
+        values, inv = unique_labels(labels, return_inverse=True)
         inv = inv.astype(np.int64)
         if UNLABELLED in values:
             miss = int(np.flatnonzero(values == UNLABELLED)[0])
@@ -300,6 +306,8 @@ def _one_sided_p(
     n: int, e_total: float, sq_total: float | None, binary: bool,
 ) -> np.ndarray:  # fmt: skip
     """p that the error rate inside exceeds the rate in the complement."""
+    from scipy import stats  # lazy: seconds of start-up; diagnose of a change never needs it
+
     size = np.asarray(size, dtype=float)
     esum = np.asarray(esum, dtype=float)
     if binary:
@@ -333,11 +341,17 @@ def _two_group_p(
             [round(err_a), round(size_a - err_a)],
             [round(err_b), round(size_b - err_b)],
         ]
+        if alternative == "two-sided":
+            return fisher_exact_two_sided(table)  # no scipy import (issue 14)
+        from scipy import stats
+
         return float(stats.fisher_exact(table, alternative=alternative).pvalue)
     p_a, p_b = err_a / size_a, err_b / size_b
     pool = (err_a + err_b) / (size_a + size_b)
     se = math.sqrt(max(pool * (1 - pool), 1e-12) * (1 / size_a + 1 / size_b))
     z = (p_a - p_b) / se
+    from scipy import stats
+
     if alternative == "greater":
         return float(stats.norm.sf(z))
     return float(2 * stats.norm.sf(abs(z)))
@@ -699,6 +713,46 @@ def paired_slices(
     adjusted = adjust(results, list(range(len(found))), q=q)
     n_tested = adjusted[0].n_tested if adjusted else 0
     masks: dict[str, np.ndarray] = {}
+    rows = _slice_rows(found, adjusted, m, lost, gained, base_modes, cand_modes)
+    sig = [r for r in rows if r[2].significant and not math.isnan(r[2].result.diff)]
+    # the raw p below which Benjamini–Hochberg called a slice significant: the items a slice
+    # adds beyond the slices already kept must pass the same bar
+    p_crit = max((r[2].p_raw for r in sig), default=0.0)
+    counts4 = (bn, bc, cn, cc)
+    for direction in (-1.0, 1.0):
+        moved = lost if direction < 0 else gained
+        cands = [r for r in sig if r[2].result.diff * direction > 0]
+        _note_same_moved_items(cands, direction, moved)
+        cands = [r for r in cands if r[5] is None]
+        cands.sort(key=lambda r: (-abs(r[2].result.diff), -int(r[4].sum()), slice_label(r[0])))
+        bar = min(p_crit, nest_alpha)
+        kept = _keep_unexplained(cands, direction, counts4, m, bar, k, random_state)
+        _note_nested(kept, moved, nest_alpha)
+    out = []
+    for preds, aliases, adj, counts, mask, note in rows:
+        s = PairedSlice(preds, aliases, adj.result, adj.p_raw, adj.p_adj, adj.n_tested,
+                        adj.significant, counts, note)  # fmt: skip
+        masks[s.label] = mask
+        out.append(s)
+    out.sort(key=lambda s: (
+        math.inf if math.isnan(s.p_adj) else s.p_adj,
+        -abs(s.diff) if not math.isnan(s.diff) else 0.0, s.label,
+    ))  # fmt: skip
+    return PairedSliceSearch(out, n_tested, n_desc, q, masks)
+
+
+def _slice_rows(
+    found: Sequence[tuple[Any, Any, np.ndarray]],
+    adjusted: Sequence[Any],
+    m: int,
+    lost: np.ndarray,
+    gained: np.ndarray,
+    base_modes: np.ndarray | None,
+    cand_modes: np.ndarray | None,
+) -> list[list[Any]]:
+    """``[predicates, aliases, adjusted result, moved items by failure mode, mask, note]`` per
+    distinct slice; lost items are counted by the candidate's mode, gained ones by the base's
+    (when given)."""
     rows: list[list[Any]] = []
     # failure modes as codes (index in MODES, len(MODES) for any other value), once
     mode_code = {md: i for i, md in enumerate(MODES)}
@@ -717,79 +771,82 @@ def paired_slices(
             tally = np.bincount(src[moved], minlength=len(MODES) + 1)
             counts = {md: int(tally[i]) for i, md in enumerate(MODES) if tally[i]}
         rows.append([preds, aliases, adj, counts, mask, None])
-    sig = [r for r in rows if r[2].significant and not math.isnan(r[2].result.diff)]
-    # the raw p below which Benjamini–Hochberg called a slice significant: the items a slice
-    # adds beyond the slices already kept must pass the same bar
-    p_crit = max((r[2].p_raw for r in sig), default=0.0)
-    for direction in (-1.0, 1.0):
-        moved = lost if direction < 0 else gained
-        cands = [r for r in sig if r[2].result.diff * direction > 0]
-        # slices holding exactly the same moved items describe one effect: keep the largest
-        by_moved: dict[bytes, list[Any]] = {}
-        for r in cands:
-            by_moved.setdefault(np.flatnonzero(r[4] & moved).tobytes(), []).append(r)
-        for group in by_moved.values():
-            group.sort(key=lambda r: (-int(r[4].sum()), len(r[0]), slice_label(r[0])))
-            for r in group[1:]:
+    return rows
+
+
+def _note_same_moved_items(cands: Sequence[list[Any]], direction: float, moved: np.ndarray) -> None:
+    """Slices holding exactly the same moved items describe one effect: the largest is kept,
+    the others get a note."""
+    # slices holding exactly the same moved items describe one effect: keep the largest
+    by_moved: dict[bytes, list[Any]] = {}
+    for r in cands:
+        by_moved.setdefault(np.flatnonzero(r[4] & moved).tobytes(), []).append(r)
+    for group in by_moved.values():
+        group.sort(key=lambda r: (-int(r[4].sum()), len(r[0]), slice_label(r[0])))
+        for r in group[1:]:
+            r[5] = (
+                f"the same {'lost' if direction < 0 else 'gained'} items as "
+                f"{slice_label(group[0][0])}, which holds {int(group[0][4].sum() - r[4].sum())} "
+                "more items that did not move"
+                if group[0][4].sum() > r[4].sum()
+                else f"the same moved items as {slice_label(group[0][0])}"
+            )
+
+
+def _keep_unexplained(
+    cands: Sequence[list[Any]],
+    direction: float,
+    counts4: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    m: int,
+    bar: float,
+    k: int | None,
+    random_state: int,
+) -> list[list[Any]]:
+    """Largest change first, the slices whose items outside the slices already kept still
+    change significantly (p <= ``bar``); the others get a note naming what explains them."""
+    covered = np.zeros(m, dtype=bool)
+    kept: list[list[Any]] = []
+    for r in cands:
+        rest = r[4] & ~covered
+        if rest.sum() < r[4].sum():
+            # the kept slices overlapping this one, named only when it is explained
+            idx_r = np.flatnonzero(r[4])
+
+            def overlapping(idx_r: np.ndarray = idx_r, kept: list[Any] = kept) -> str:
+                return ", ".join(slice_label(k[0]) for k in kept if k[4][idx_r].any())
+
+            if not rest.any():
+                r[5] = f"explained by {overlapping()}: all its items are in those slices"
+                continue
+            bn, bc, cn, cc = (a[rest] for a in counts4)
+            res = paired_compare(bn, bc, cn, cc, k=k, random_state=random_state, min_size=1)
+            if not (res.diff * direction > 0 and res.p_value <= bar):
                 r[5] = (
-                    f"the same {'lost' if direction < 0 else 'gained'} items as "
-                    f"{slice_label(group[0][0])}, which holds {int(group[0][4].sum() - r[4].sum())} "
-                    "more items that did not move"
-                    if group[0][4].sum() > r[4].sum()
-                    else f"the same moved items as {slice_label(group[0][0])}"
+                    f"explained by {overlapping()}: its other {int(rest.sum())} items show no "
+                    f"significant change (p={res.p_value:.3g})"
                 )
-        cands = [r for r in cands if r[5] is None]
-        cands.sort(key=lambda r: (-abs(r[2].result.diff), -int(r[4].sum()), slice_label(r[0])))
-        covered = np.zeros(m, dtype=bool)
-        kept: list[list[Any]] = []
-        for r in cands:
-            rest = r[4] & ~covered
-            if rest.sum() < r[4].sum():
-                # the kept slices overlapping this one, named only when it is explained
-                idx_r = np.flatnonzero(r[4])
+                continue
+        kept.append(r)
+        covered |= r[4]
+    return kept
 
-                def overlapping(idx_r: np.ndarray = idx_r, kept: list[Any] = kept) -> str:
-                    return ", ".join(slice_label(k[0]) for k in kept if k[4][idx_r].any())
 
-                if not rest.any():
-                    r[5] = f"explained by {overlapping()}: all its items are in those slices"
-                    continue
-                res = paired_compare(bn[rest], bc[rest], cn[rest], cc[rest], k=k,
-                                     random_state=random_state, min_size=1)  # fmt: skip
-                if not (res.diff * direction > 0 and res.p_value <= min(p_crit, nest_alpha)):
-                    r[5] = (
-                        f"explained by {overlapping()}: its other {int(rest.sum())} items show no "
-                        f"significant change (p={res.p_value:.3g})"
-                    )
-                    continue
-            kept.append(r)
-            covered |= r[4]
-        size = [int(r[4].sum()) for r in kept]
-        members = [np.flatnonzero(r[4]) for r in kept]
-        for ci, child in enumerate(kept):
-            for pi, parent in enumerate(kept):
-                cm, pm = child[4], parent[4]
-                # a parent: larger, and holding every item of the child
-                if ci == pi or size[ci] >= size[pi] or child[5] or not pm[members[ci]].all():
-                    continue
-                rest = pm & ~cm
-                p = _two_group_p(float(cm.sum()), float((moved & cm).sum()), float(rest.sum()),
-                                 float((moved & rest).sum()), True, "two-sided")  # fmt: skip
-                if p >= nest_alpha:
-                    child[5] = (
-                        f"not different from the rest of {slice_label(parent[0])} (p={p:.3g})"
-                    )
-    out = []
-    for preds, aliases, adj, counts, mask, note in rows:
-        s = PairedSlice(preds, aliases, adj.result, adj.p_raw, adj.p_adj, adj.n_tested,
-                        adj.significant, counts, note)  # fmt: skip
-        masks[s.label] = mask
-        out.append(s)
-    out.sort(key=lambda s: (
-        math.inf if math.isnan(s.p_adj) else s.p_adj,
-        -abs(s.diff) if not math.isnan(s.diff) else 0.0, s.label,
-    ))  # fmt: skip
-    return PairedSliceSearch(out, n_tested, n_desc, q, masks)
+def _note_nested(kept: Sequence[list[Any]], moved: np.ndarray, nest_alpha: float) -> None:
+    """A kept child whose share of moved items is not different from the rest of a kept parent
+    (two-sided Fisher exact, p >= ``nest_alpha``) gets a note."""
+    size = [int(r[4].sum()) for r in kept]
+    members = [np.flatnonzero(r[4]) for r in kept]
+    for ci, child in enumerate(kept):
+        for pi, parent in enumerate(kept):
+            cm, pm = child[4], parent[4]
+            # a parent: larger, and holding every item of the child
+            if ci == pi or size[ci] >= size[pi] or child[5] or not pm[members[ci]].all():
+                continue
+            rest = pm & ~cm
+            p = _two_group_p(float(cm.sum()), float((moved & cm).sum()), float(rest.sum()),
+                             float((moved & rest).sum()), True, "two-sided")  # fmt: skip
+            if p >= nest_alpha:
+                child[5] = f"not different from the rest of {slice_label(parent[0])} (p={p:.3g})"
 
 
 def uninformative_axes(
@@ -804,7 +861,7 @@ def uninformative_axes(
     n = n_rows(X_labels)
     for axis, raw in X_labels.items():
         labels = label_array(axis, raw, n)
-        values, counts = np.unique(labels[labels != UNLABELLED], return_counts=True)
+        values, counts = unique_labels(labels[labels != UNLABELLED], return_counts=True)
         big = values[counts >= min_size]
         if big.size >= 2:
             continue
