@@ -105,6 +105,22 @@ def failure_bars(data: dict[str, Any]) -> list[Bar]:
     return bars
 
 
+def failure_legend(data: dict[str, Any]) -> dict[str, str]:
+    """The failure chart's legend (:func:`failure_bars`' glyphs): base and candidate run, or
+    the one run's share of samples."""
+    if (data.get("failure_mode_shift") or []) and data.get("cand"):
+        return {"█": f"base {data.get('base')}", "#": f"candidate {data.get('cand')}"}
+    return {"█": "share of the run's samples"}
+
+
+def axis_legend(bars: list[Bar]) -> dict[str, str]:
+    """The axis chart's legend: ``+`` better and ``-`` worse (length = size of the change),
+    ``█`` score where no change is measured; only the glyphs the bars draw."""
+    meaning = {"+": "better", "-": "worse", "█": "score"}
+    used = {b.char for b in bars if b.fraction > 0}
+    return {g: m for g, m in meaning.items() if g in used}
+
+
 def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
     """One bar per axis value: length = |delta| (or score in weakness mode), text has the sign."""
     deltas = [abs(r["delta"]) for r in rows if r.get("delta") is not None]
@@ -119,7 +135,7 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
                     str(r.get("value")),
                     abs(r["delta"]) / scale,
                     f"{points(r['delta'])} n={n}",
-                    char="#" if r["delta"] < 0 else "█",
+                    char="-" if r["delta"] < 0 else "+",
                 )
             )
         else:
@@ -164,7 +180,8 @@ class DiagnoseScreen(CapsliceScreen):
         "verdict: DATA PROBLEM / NOT A DATA PROBLEM / INCONCLUSIVE, with its evidence",
         "failure modes: shares of samples (a math item has many samples)",
         "axis decomposition: per axis value, counted in items (n=items)",
-        "  change: bar = size of the change, # = worse, █ = better",
+        "  change: bar = size of the change, + = better, - = worse (each chart's legend line "
+        "names its glyphs)",
         "  weakness: bar = score; +/-pt = vs the rest of the run",
         "slices: items; score c/n = per-sample score with correct/samples",
         "deficit: slice score - reference score in points (negative = weaker)",
@@ -271,18 +288,18 @@ class DiagnoseScreen(CapsliceScreen):
         self.query_one("#modes-title", Static).update(
             Text("failure modes (share of samples, not items)", style="bold")
         )
-        self.query_one("#failure-chart", BarChart).bars = tuple(failure_bars(data))
+        self.query_one("#failure-chart", BarChart).show(failure_bars(data), failure_legend(data))
         axes = data.get("axes") or {}
         bars: list[Bar] = []
         for axis, rows in axes.items():
             bars.append(Bar(f"[{axis}]", 0.0, ""))
             bars.extend(axis_bars(rows))
         if mode == "change":
-            title = "axis decomposition by item (bar = size of change; # = worse, █ = better)"
+            title = "axis decomposition by item (bar = size of change)"
         else:
             title = "axis decomposition by item (bar = score; text: score, vs rest, items)"
         self.query_one("#axes-title", Static).update(Text(title, style="bold"))
-        self.query_one("#axes-chart", BarChart).bars = tuple(bars)
+        self.query_one("#axes-chart", BarChart).show(bars, axis_legend(bars))
         rows = []
         for s in data.get("slices") or []:
             key = dict(s.get("slice") or {})

@@ -1,4 +1,5 @@
-"""Horizontal bar charts drawn with characters, each bar with its number beside it."""
+"""Horizontal bar charts drawn with characters, each bar with its number beside it, and one
+legend line per chart that names what each bar glyph means in that chart."""
 
 from __future__ import annotations
 
@@ -21,10 +22,25 @@ class Bar:
     char: str = "█"
 
 
-class BarChart(Static):
-    """Rows of ``label  ████████   text``; readable without colour (the length is the value).
+def legend_line(legend: tuple[tuple[str, str], ...]) -> str:
+    """``legend: █ base run  # candidate run`` from ``((glyph, meaning), ...)``; ``""`` for none."""
+    if not legend:
+        return ""
+    return "legend: " + "  ".join(f"{glyph} {meaning}" for glyph, meaning in legend)
 
-    Set ``bars`` (a tuple of :class:`Bar`) from the screen; the chart re-renders.
+
+def unexplained(bars: tuple[Bar, ...], legend: tuple[tuple[str, str], ...]) -> set[str]:
+    """Glyphs that some drawn bar (one cell or more) uses and the legend does not name."""
+    named = {glyph for glyph, _ in legend}
+    return {b.char for b in bars if b.fraction > 0 and b.char not in named}
+
+
+class BarChart(Static):
+    """A legend line, then rows of ``label  ████████   text``; readable without colour (the
+    length is the value, the glyph is named on the chart's own legend line).
+
+    Set both at once with :meth:`show`; every glyph a bar draws must be in the legend, and one
+    glyph means one thing within a chart.
     """
 
     DEFAULT_CSS = """
@@ -32,16 +48,34 @@ class BarChart(Static):
     """
 
     bars: reactive[tuple[Bar, ...]] = reactive((), layout=True)
+    legend: reactive[tuple[tuple[str, str], ...]] = reactive((), layout=True)
 
     def __init__(self, label_width: int = 22, bar_width: int = 24, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.label_width = label_width
         self.bar_width = bar_width
 
+    def show(self, bars: list[Bar] | tuple[Bar, ...], legend: dict[str, str]) -> None:
+        """Chart ``bars`` under one legend line (``{glyph: meaning}``, in the order to print).
+
+        Raises:
+            ValueError: a bar draws a glyph the legend does not name (a chart whose glyphs a
+                reader cannot look up).
+        """
+        items = tuple(legend.items())
+        missing = unexplained(tuple(bars), items)
+        if missing:
+            raise ValueError(f"bar glyph(s) without a legend entry: {' '.join(sorted(missing))}")
+        self.legend = items
+        self.bars = tuple(bars)
+
     def render(self) -> Text:
         out = Text(no_wrap=True, overflow="ellipsis")
+        line = legend_line(self.legend) if self.bars else ""
+        if line:
+            out.append(line)
         for i, b in enumerate(self.bars):
-            if i:
+            if i or line:
                 out.append("\n")
             fraction = max(0.0, min(1.0, b.fraction))
             n = int(round(fraction * self.bar_width))
