@@ -727,7 +727,8 @@ class DoctorReport(TypedDict):
     (fstype, mountpoint, source, cluster), ``fs_warning``, ``findings`` (problems, each a
     dict), ``lease`` (the ingest lock holder or None), ``journal_mode``, ``integrity``
     (lines), ``damaged``, ``tables`` (table -> rows), ``schema`` (applied/pending/unknown
-    migrations), ``interrupted`` (unfinished ingests), ``orphans`` (what -> rows)."""
+    migrations), ``interrupted`` (unfinished ingests), ``orphans`` (what -> rows). A count
+    that could not be read is the text ``unreadable (reason)`` instead of a number."""
 
     path: str
     size_bytes: int
@@ -739,10 +740,10 @@ class DoctorReport(TypedDict):
     journal_mode: str
     integrity: list[str]
     damaged: bool
-    tables: dict[str, int]
+    tables: dict[str, int | str]
     schema: dict[str, list[str]]
     interrupted: list[dict[str, Any]]
-    orphans: dict[str, int]
+    orphans: dict[str, int | str]
 
 
 class ImportReportDict(TypedDict):

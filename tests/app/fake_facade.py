@@ -7,18 +7,32 @@ real :class:`Workspace`, so samples opened from these screens come from the real
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from capslice_tui.workspace.results import (
+    AxisRow,
+    CompareRow,
+    CompareSide,
+    ComparisonDict,
+    DiagnosisDict,
+    DiagnosisSlice,
+    Spread,
+)
+
+T = TypeVar("T")
 
 
-class _Result:
-    def __init__(self, data: dict[str, Any]) -> None:
+class _Result(Generic[T]):
+    """Stands in for ``Comparison``/``Diagnosis``: the screens only call ``to_dict()``."""
+
+    def __init__(self, data: T) -> None:
         self._data = data
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> T:
         return self._data
 
 
-def _side(score: float, correct: float, n: int) -> dict[str, Any]:
+def _side(score: float, correct: float, n: int) -> CompareSide:
     return {
         "score": score,
         "correct": correct,
@@ -34,10 +48,10 @@ AXES = ("background_condition", "task_type", "solving_operation", "output_constr
 MODES = ("wrong_answer", "extraction_failure", "truncated", "runaway", "empty")
 
 
-def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> dict[str, Any]:
-    """``Comparison.to_dict()`` shape with fixed figures (checked against the real one by
-    tests/unit/test_fake_facade_contract.py)."""
-    row = {
+def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> ComparisonDict:
+    """``Comparison.to_dict()`` shape with fixed figures (checked against the real one and
+    against ``results.ComparisonDict`` by tests/unit/test_fake_facade_contract.py)."""
+    row: CompareRow = {
         "slice": {"task": TASK},
         "n_items": 25,
         "base": _side(0.76, 19.0, 25),
@@ -55,7 +69,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> dict[str
         "marker": "worse*",
         "warning": None,
     }
-    quiet = dict(
+    quiet = CompareRow(
         row,
         slice={"task": "bbh_cot_fewshot_object_counting"},
         marker="",
@@ -65,7 +79,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> dict[str
         diff=-0.04,
         discordant={"base_only": 2, "cand_only": 1},
     )
-    overall = dict(row, slice={"all": "all"}, n_items=50, marker="worse*")
+    overall = CompareRow(row, slice={"all": "all"}, n_items=50, marker="worse*")
     return {
         "base": base,
         "cand": cand,
@@ -84,7 +98,7 @@ def _modes(**counts: int) -> dict[str, int]:
     return {"correct": 0, **dict.fromkeys(MODES, 0), **counts}
 
 
-def _axis_rows(change: bool) -> dict[str, list[dict[str, Any]]]:
+def _axis_rows(change: bool) -> dict[str, list[AxisRow]]:
     """Two values per axis; ``boolean_logic``/``counting`` on task_type."""
     values = {
         "background_condition": ("self_contained", "commonsense"),
@@ -92,9 +106,9 @@ def _axis_rows(change: bool) -> dict[str, list[dict[str, Any]]]:
         "solving_operation": ("boolean_evaluation", "counting"),
         "output_constraint": ("true_false", "integer"),
     }
-    out: dict[str, list[dict[str, Any]]] = {}
+    out: dict[str, list[AxisRow]] = {}
     for axis in AXES:
-        rows = []
+        rows: list[AxisRow] = []
         for value, base, cand in zip(values[axis], (0.76, 0.72), (0.52, 0.48), strict=True):
             if change:
                 row = {"value": value, "n_items": 25.0, "base_score": base, "cand_score": cand,
@@ -108,9 +122,9 @@ def _axis_rows(change: bool) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _slice(paired: bool) -> dict[str, Any]:
+def _slice(paired: bool) -> DiagnosisSlice:
     """The one significant slice: the boolean-expressions task, mostly wrong answers."""
-    row: dict[str, Any] = {
+    row: dict[str, Any] = {  # built in the real key order, then typed
         "slice": {"task": TASK},
         "label": f"task={TASK}",
         "aliases": [],
@@ -134,16 +148,17 @@ def _slice(paired: bool) -> dict[str, Any]:
         {"task_type": "boolean_logic", "solving_operation": "boolean_evaluation",
          "n_items": 25, "score": 0.52, "correct": 13.0, "n_samples": 25}
     ]  # fmt: skip
-    return row
+    return DiagnosisSlice(**row)
 
 
 def diagnosis(
     base: str, cand: str | None, benchmark: str | None, reference: str | None = None
-) -> dict[str, Any]:
-    """``Diagnosis.to_dict()`` shape with fixed figures (checked against the real one by
-    tests/unit/test_fake_facade_contract.py): a not_data change, or a run's weakness."""
+) -> DiagnosisDict:
+    """``Diagnosis.to_dict()`` shape with fixed figures (checked against the real one and
+    against ``results.DiagnosisDict`` by tests/unit/test_fake_facade_contract.py): a not_data
+    change, or a run's weakness."""
     change = cand is not None
-    spread: dict[str, Any] = {}
+    spread: Spread = {}
     if change:
         spread = {"pattern": "spread"}
         for axis, rows in _axis_rows(True).items():
@@ -229,7 +244,7 @@ class FakeFacade:
         min_size: int = 10,
         random_state: int = 0,
         filter_name: str | None = None,
-    ) -> _Result:
+    ) -> _Result[ComparisonDict]:
         self.calls.append(("compare", (base, cand), {"benchmark": benchmark, "by": by}))
         return _Result(comparison(base, cand, benchmark, by))
 
@@ -246,6 +261,6 @@ class FakeFacade:
         min_size: int = 10,
         random_state: int = 0,
         filter_name: str | None = None,
-    ) -> _Result:
+    ) -> _Result[DiagnosisDict]:
         self.calls.append(("diagnose", (base, cand), {"benchmark": benchmark}))
         return _Result(diagnosis(base, cand, benchmark, reference))

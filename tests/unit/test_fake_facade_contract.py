@@ -1,4 +1,5 @@
-"""The screens' fake facade (tests/app/fake_facade.py) returns what the real facade returns.
+"""The screens' fake facade (tests/app/fake_facade.py) returns what the real facade returns,
+and both return what ``capslice_tui.workspace.results`` declares.
 
 Screen tests run against the fake's fixed figures; if its dicts drift from the real
 ``Comparison.to_dict()`` / ``Diagnosis.to_dict()`` the screens are tested on data the app never
@@ -6,14 +7,22 @@ sees. Each method the fake implements is called on a small real store (the app t
 files) and on the fake with the same arguments; the fake's result must have the real one's
 keys at every level and the same value types (``None`` stands in for any type: optional
 fields), and the two methods must take the same parameters.
+
+The TypedDicts of ``workspace/results.py`` are what mypy checks the CLI and the app against,
+so they are checked here against the real results at run time (:func:`type_problems`: every
+required key present, no key the declaration does not name, every value of the declared type
+at every level), for every facade method that returns one; the fake's results are checked
+against the same declarations.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
 import sys
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import pytest
 
@@ -24,6 +33,7 @@ from fake_facade import FakeFacade  # noqa: E402
 from lmeval_files import build_store  # noqa: E402
 
 from capslice_tui.workspace import Workspace  # noqa: E402
+from capslice_tui.workspace import results as R  # noqa: E402
 
 # Dicts keyed by data (slice predicates, failure-mode counts, categories): their keys vary with
 # the store, so only their values' types are compared.
@@ -125,3 +135,195 @@ def test_fake_returns_the_real_shape(real: Workspace, call: tuple) -> None:
     got = getattr(FakeFacade(real), method)(*args, **kwargs).to_dict()
     problems = shape_problems(got, want)
     assert not problems, f"{method}: the fake facade drifted:\n" + "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the declared TypedDicts
+
+
+# Keys a TypedDict cannot name: a diagnosis slice of a multi-sample run carries "pass@K"
+# (its pass@k with the bootstrap interval; see results.DiagnosisSlice).
+EXTRA_KEYS: dict[Any, tuple[re.Pattern[str], Any]] = {
+    R.DiagnosisSlice: (re.compile(r"pass@[0-9]+"), dict[str, float]),
+}
+
+
+def type_problems(value: Any, tp: Any, path: str = "") -> list[str]:
+    """Where ``value`` is not of the declared type ``tp``, as ``path: problem`` lines.
+
+    ``tp`` may be a TypedDict (required keys present, no undeclared key, each value checked),
+    ``list[X]``, ``dict[K, V]``, ``tuple[X, Y]``, a union (``X | None``), ``Literal``, ``Any`` or a plain
+    class; ``float`` accepts an int (the numeric tower), ``int`` never accepts a bool.
+    """
+    where = path or "."
+    if tp is Any or tp is object:
+        return []
+    if is_typeddict(tp):
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__} {value!r:.60}, want {tp.__name__}"]
+        hints = get_type_hints(tp)
+        out = [
+            f"{path}.{k}: missing ({tp.__name__})" for k in tp.__required_keys__ if k not in value
+        ]
+        extra = EXTRA_KEYS.get(tp)
+        for k in [k for k in value if k not in hints]:
+            if extra is not None and extra[0].fullmatch(k):
+                out += type_problems(value[k], extra[1], f"{path}.{k}")
+            else:
+                out.append(f"{path}.{k}: not declared in {tp.__name__}")
+        for k in value.keys() & hints.keys():
+            out += type_problems(value[k], hints[k], f"{path}.{k}")
+        return out
+    origin, args = get_origin(tp), get_args(tp)
+    if origin in (Union, types.UnionType):
+        options = [type_problems(value, a, path) for a in args]
+        return [] if any(not o for o in options) else min(options, key=len)
+    if origin is Literal:
+        return [] if value in args else [f"{where}: {value!r} not one of {args}"]
+    if origin is tuple:
+        if not isinstance(value, tuple) or len(value) != len(args):
+            return [f"{where}: {type(value).__name__} {value!r:.60}, want {len(args)}-tuple"]
+        return [
+            p
+            for i, (v, a) in enumerate(zip(value, args, strict=True))
+            for p in type_problems(v, a, f"{path}({i})")
+        ]
+    if origin is list:
+        if not isinstance(value, list):
+            return [f"{where}: {type(value).__name__} {value!r:.60}, want a list"]
+        return [p for i, v in enumerate(value) for p in type_problems(v, args[0], f"{path}[{i}]")]
+    if origin is dict:
+        if not isinstance(value, dict):
+            return [f"{where}: {type(value).__name__} {value!r:.60}, want a dict"]
+        out = []
+        for k, v in value.items():
+            out += type_problems(k, args[0], f"{path}<key {k!r}>")
+            out += type_problems(v, args[1], f"{path}[{k!r}]")
+        return out
+    if tp is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif tp is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif tp is type(None):
+        ok = value is None
+    else:
+        ok = isinstance(value, tp)
+    return [] if ok else [f"{where}: {type(value).__name__} {value!r:.60}, want {tp.__name__}"]
+
+
+def test_type_problems_finds_drift() -> None:
+    """The check itself can fail: a missing or undeclared key, a wrong nested type, an int
+    for a bool, a float for an int; a NotRequired (total=False) key may be absent."""
+    side = {"score": 0.5, "correct": 1.0, "n": 2, "n_items": 2, "ci_low": 0.1, "ci_high": 0.9}
+    assert type_problems(side, R.CompareSide) == []
+    assert type_problems({**side, "n": 2.0}, R.CompareSide) == [".n: float 2.0, want int"]
+    assert type_problems({**side, "extra": 1}, R.CompareSide) == [
+        ".extra: not declared in CompareSide"
+    ]
+    short = {k: v for k, v in side.items() if k != "ci_low"}
+    assert type_problems(short, R.CompareSide) == [".ci_low: missing (CompareSide)"]
+    spread = {"pattern": "spread", "task_type": "spread"}
+    assert type_problems(spread, R.Spread) == [".task_type: str 'spread', want AxisSpread"]
+    assert type_problems({}, R.Spread) == []  # total=False: weakness mode's empty spread
+    row = {"value": "v", "n_items": 3.0, "contribution": 0.1, "eligible": 1}
+    assert type_problems(row, R.AxisRow) == [".eligible: int 1, want bool"]
+    pk = {"score": 0.5, "ci_low": 0.4, "ci_high": 0.6}
+    found = type_problems({"pass@4": pk, "pass@x": pk}, R.DiagnosisSlice, "s")
+    assert "s.slice: missing (DiagnosisSlice)" in found
+    assert "s.pass@x: not declared in DiagnosisSlice" in found
+    assert not [p for p in found if p.startswith("s.pass@4")]
+    assert type_problems({"pass@4": {"score": "x"}}, R.DiagnosisSlice, "s")[-1] == (
+        "s.pass@4['score']: str 'x', want float"
+    )
+    assert type_problems([{"a": [1, "x"]}], list[dict[str, list[int]]]) == [
+        "[0]['a'][1]: str 'x', want int"
+    ]
+
+
+def _annotation(fn: Any) -> Any:
+    """The declared return type of a facade method or ``to_dict``, resolved."""
+    return get_type_hints(fn)["return"]
+
+
+@pytest.fixture(scope="module")
+def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
+    """(value, declared type) of every facade result the small store can produce."""
+    ws = real
+    tmp = tmp_path_factory.mktemp("facade-results")
+    rows, _ = ws.samples("base", limit=3)
+    cmp, diag = ws.compare("base", "cand"), ws.diagnose("base", "cand")
+    out: dict[str, tuple] = {
+        "runs": (ws.runs(), _annotation(Workspace.runs)),
+        "runs macro": (ws.runs(average="macro"), _annotation(Workspace.runs)),
+        "run_info": (ws.run_info("mathrun"), _annotation(Workspace.run_info)),
+        "samples": ((rows, False), _annotation(Workspace.samples)),
+        "samples_page": (ws.samples_page("base", limit=3), _annotation(Workspace.samples_page)),
+        "sample": (ws.sample(rows[0]["id"]), _annotation(Workspace.sample)),
+        "slices": (ws.slices("base").to_dict(), R.SliceTableDict),
+        "slices pass@k": (ws.slices("mathrun", k=["1", "4"]).to_dict(), R.SliceTableDict),
+        "compare": (cmp.to_dict(), _annotation(type(cmp).to_dict)),
+        "compare bbh": (ws.compare("base", "cand", benchmark="bbh").to_dict(), R.ComparisonDict),
+        "diagnose change": (diag.to_dict(), _annotation(type(diag).to_dict)),
+        "diagnose weakness": (ws.diagnose("mathrun").to_dict(), R.DiagnosisDict),
+        "diagnose reference": (ws.diagnose("cand", reference="base").to_dict(), R.DiagnosisDict),
+        "decision": (diag.decision().to_dict(), R.DiagnosisVerdictDict),
+        "doctor": (ws.doctor(), _annotation(Workspace.doctor)),
+        "backup": (ws.backup(tmp / "copy.db"), _annotation(Workspace.backup)),
+    }
+    if hasattr(ws, "trend"):
+        trend = ws.trend(["base", "cand"]) if _have_steps(ws) else None
+        if trend is not None:
+            out["trend"] = (trend.to_dict(), _annotation(type(trend).to_dict))
+    ws.export_to(tmp / "export", parquet=False)
+    out["import"] = (ws.import_from(tmp / "export"), _annotation(Workspace.import_from))
+    return out
+
+
+def _have_steps(ws: Workspace) -> bool:
+    return all(r["step"] is not None for r in ws.runs() if r["name"] in ("base", "cand"))
+
+
+RESULTS = [
+    "runs", "runs macro", "run_info", "samples", "samples_page", "sample", "slices",
+    "slices pass@k", "compare", "compare bbh", "diagnose change", "diagnose weakness",
+    "diagnose reference", "decision", "doctor", "backup", "trend", "import",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RESULTS)
+def test_real_results_are_what_results_py_declares(results: dict[str, tuple], name: str) -> None:
+    if name not in results:
+        pytest.skip(f"{name}: the app-test store cannot produce it (runs without steps)")
+    value, declared = results[name]
+    assert declared is not dict and get_origin(declared) is not dict, (
+        f"{name} is declared as a plain dict; name its TypedDict in workspace/results.py"
+    )
+    problems = type_problems(value, declared)
+    assert not problems, f"{name}: the real result differs from results.py:\n" + "\n".join(problems)
+
+
+def test_every_typed_result_is_declared_by_the_facade() -> None:
+    """Each facade method checked above returns a results.py type (not ``dict[str, Any]``)."""
+    for method in ("runs", "run_info", "samples", "samples_page", "sample", "doctor", "backup",
+                   "import_from"):  # fmt: skip
+        declared = _annotation(getattr(Workspace, method))
+        names = {getattr(t, "__module__", "") for t in _flatten(declared)}
+        assert R.__name__ in names, f"Workspace.{method} returns {declared}"
+
+
+def _flatten(tp: Any) -> list[Any]:
+    return [tp, *(x for a in get_args(tp) for x in _flatten(a))]
+
+
+@pytest.mark.parametrize(
+    "call",
+    CALLS,
+    ids=[
+        f"{m}({', '.join([*a, *(f'{k}={v}' for k, v in kw.items())])})" for m, a, kw in CALLS
+    ],  # fmt: skip
+)
+def test_fake_results_are_what_results_py_declares(real: Workspace, call: tuple) -> None:
+    method, args, kwargs = call
+    got = getattr(FakeFacade(real), method)(*args, **kwargs).to_dict()
+    declared = _annotation(type(getattr(real, method)(*args, **kwargs)).to_dict)
+    problems = type_problems(got, declared)
+    assert not problems, f"{method}: the fake differs from results.py:\n" + "\n".join(problems)
