@@ -492,18 +492,7 @@ def verdict_for_change(
     eval_ev = _evaluation_evidence(evaluation)
     axes_ev = _axes_evidence(uninformative, benchmark, dec.content_axes)
     if evaluation is not None and evaluation.changed and not same_evaluation:
-        evidence += eval_ev + _mode_evidence(dec)
-        what = f"the {_pts(total)} {direction}" if total else "the comparison"
-        return Verdict(
-            "not_data",
-            f"Not a data problem: the evaluation changed between the two runs, so {what} "
-            f"cannot be read as a change in the model's data: {evaluation.summary()}. Compare "
-            "runs evaluated the same way (same prompts, few-shot examples, decoding and "
-            "scoring), or pass --same-evaluation if the two are meant to be the same "
-            "evaluation.",
-            [f"evaluation changed: {p}" for p in evaluation.phrases(True)],
-            evidence, [], "evaluation_changed",
-        )  # fmt: skip
+        return _evaluation_changed_verdict(dec, evaluation, evidence + eval_ev, direction)
     assumed = ""
     if evaluation is not None and evaluation.changed:
         assumed = (
@@ -545,49 +534,9 @@ def verdict_for_change(
         return Verdict("not_data", assumed + summary, causes, evidence, content_kept,
                        "format_failures")  # fmt: skip
     if wrong_share >= WRONG_SHARE:
-        localized = pattern == "concentrated" or bool(
-            content_kept and (not significant or pattern == "mixed")
-        )
-        if localized:
-            if content_kept:
-                where = _names(content_kept)
-            else:
-                where = "; ".join(
-                    f"{a}={dec.concentration[a].top_value}"
-                    for a in dec.content_axes
-                    if a in dec.concentration and dec.concentration[a].pattern == "concentrated"
-                )
-            return Verdict(
-                "data",
-                assumed
-                + f"{'A data problem' if total < 0 else 'A content gain, from the model'}: "
-                f"{_split_text(dec, 'wrong')}; the {direction} is "
-                f"{_pattern_text(pattern) if pattern == 'concentrated' else 'localized'}, in "
-                f"{where}.",
-                [], evidence, content_kept, "localized_wrong_answers",
-            )  # fmt: skip
-        if significant:
-            summary, broad_ev = _broad_capability(dec, overall, slice_tests, uninformative,
-                                                  benchmark, bool(assumed))  # fmt: skip
-            evidence += broad_ev
-            return Verdict(
-                "data", assumed + summary,
-                ["broad capability: the model answers more items wrongly across the benchmark's "
-                 "domain; check the training data of that domain as a whole (its share, quality "
-                 "and recency) rather than one slice"]
-                if total < 0 else [],
-                evidence, kept, "broad_capability",
-            )  # fmt: skip
-        power_text, power_ev = _inconclusive_power(overall)
-        evidence.append(power_ev)
-        others = _names(search.significant) if search is not None else ""
-        return Verdict(
-            "inconclusive",
-            assumed + f"No significant overall change ({_pts(total)}, p{_pe(overall.p_value)}) "
-            f"and no content slice moving with it passes the corrected paired test; the "
-            f"significant slices ({others}) move the other way or are not content slices. "
-            f"{power_text}",
-            [], evidence, [], "weak_evidence",
+        return _wrong_answer_verdict(
+            dec, overall, search, kept, content_kept, significant, assumed, evidence,
+            slice_tests, uninformative, benchmark,
         )  # fmt: skip
     if fmt_share >= FORMAT_SHARE:
         causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
@@ -605,6 +554,89 @@ def verdict_for_change(
         f"{WRONG_SHARE:.0%} of the change, so it is neither a clear format problem nor a "
         f"clear data problem. The {direction} is {_pattern_text(pattern)}.",
         [], evidence, content_kept, "mixed_causes",
+    )  # fmt: skip
+
+
+def _evaluation_changed_verdict(
+    dec: Decomposition, evaluation: EvaluationCheck, evidence: list[Evidence], direction: str
+) -> Verdict:
+    """Rule 0: the two runs were evaluated differently, so the change is not the data's."""
+    total = dec.total_change
+    evidence = evidence + _mode_evidence(dec)
+    what = f"the {_pts(total)} {direction}" if total else "the comparison"
+    return Verdict(
+        "not_data",
+        f"Not a data problem: the evaluation changed between the two runs, so {what} "
+        f"cannot be read as a change in the model's data: {evaluation.summary()}. Compare "
+        "runs evaluated the same way (same prompts, few-shot examples, decoding and "
+        "scoring), or pass --same-evaluation if the two are meant to be the same "
+        "evaluation.",
+        [f"evaluation changed: {p}" for p in evaluation.phrases(True)],
+        evidence, [], "evaluation_changed",
+    )  # fmt: skip
+
+
+def _wrong_answer_verdict(
+    dec: Decomposition,
+    overall: PairedResult,
+    search: PairedSliceSearch | None,
+    kept: list[PairedSlice],
+    content_kept: list[PairedSlice],
+    significant: bool,
+    assumed: str,
+    evidence: list[Evidence],
+    slice_tests: Sequence[Mapping[str, Any]] | None,
+    uninformative: Mapping[str, str] | None,
+    benchmark: str | None,
+) -> Verdict:
+    """Rule 4: wrong answers carry the change: localized, a broad capability change, or weak
+    evidence when it is not significant."""
+    total = dec.total_change
+    direction = "drop" if total < 0 else "gain"
+    pattern = dec.content_pattern
+    localized = pattern == "concentrated" or bool(
+        content_kept and (not significant or pattern == "mixed")
+    )
+    if localized:
+        if content_kept:
+            where = _names(content_kept)
+        else:
+            where = "; ".join(
+                f"{a}={dec.concentration[a].top_value}"
+                for a in dec.content_axes
+                if a in dec.concentration and dec.concentration[a].pattern == "concentrated"
+            )
+        return Verdict(
+            "data",
+            assumed
+            + f"{'A data problem' if total < 0 else 'A content gain, from the model'}: "
+            f"{_split_text(dec, 'wrong')}; the {direction} is "
+            f"{_pattern_text(pattern) if pattern == 'concentrated' else 'localized'}, in "
+            f"{where}.",
+            [], evidence, content_kept, "localized_wrong_answers",
+        )  # fmt: skip
+    if significant:
+        summary, broad_ev = _broad_capability(dec, overall, slice_tests, uninformative,
+                                              benchmark, bool(assumed))  # fmt: skip
+        evidence += broad_ev
+        return Verdict(
+            "data", assumed + summary,
+            ["broad capability: the model answers more items wrongly across the benchmark's "
+             "domain; check the training data of that domain as a whole (its share, quality "
+             "and recency) rather than one slice"]
+            if total < 0 else [],
+            evidence, kept, "broad_capability",
+        )  # fmt: skip
+    power_text, power_ev = _inconclusive_power(overall)
+    evidence.append(power_ev)
+    others = _names(search.significant) if search is not None else ""
+    return Verdict(
+        "inconclusive",
+        assumed + f"No significant overall change ({_pts(total)}, p{_pe(overall.p_value)}) "
+        f"and no content slice moving with it passes the corrected paired test; the "
+        f"significant slices ({others}) move the other way or are not content slices. "
+        f"{power_text}",
+        [], evidence, [], "weak_evidence",
     )  # fmt: skip
 
 
@@ -773,12 +805,6 @@ def verdict_for_weakness(
     w = weakness
     paired = isinstance(slices, PairedSliceSearch)
     sample_counts = sample_counts or {}
-    per_sample = (
-        f"; pooled over samples: {_num(w.rows_correct)}/{w.n_rows} samples correct "
-        f"({_pct(w.rows_correct / w.n_rows)})"
-        if not _nan(w.rows_correct) and w.n_rows
-        else ""
-    )
     if isinstance(slices, PairedSliceSearch):
         weak: list[Any] = slices.kept(-1)
         n_sig = len(slices.significant)
@@ -790,39 +816,12 @@ def verdict_for_weakness(
         weak = list(slices.slices)
         n_sig = slices.n_significant
         how = "each slice against the rest of the items, one-sided, Benjamini–Hochberg"
-    evidence = [
-        Evidence(
-            "overall accuracy (mean per item)", _r1(w.score),
-            f"mean of the per-item accuracies over {_num(w.n_items)} items (each item weighs 1 "
-            f"whatever its number of samples; their sum is {w.score * w.n_items:.1f})"
-            + per_sample,
-            "%",
-        ),
-        Evidence("slices tested", slices.n_tested,
-                 f"{n_sig} significant at BH q={slices.q} ({how}) before nesting collapse, "
-                 f"{len(weak)} kept after it", "slices"),
-    ]  # fmt: skip
-    if w.mode_shares:
-        ev = ", ".join(f"{m} {_pct(v)}" for m, v in w.mode_shares.items() if v)
-        evidence.append(
-            Evidence("failure modes overall", "", f"share of items (per-item weights): {ev}")
-        )
-    evidence += _axes_evidence(uninformative, benchmark, content_axes)
+    evidence = _weakness_evidence(
+        w, slices, weak, n_sig, how, sample_counts, uninformative, benchmark, content_axes,
+        other_evaluations,
+    )  # fmt: skip
     large = [o for o in other_evaluations if o.large]
-    for o in other_evaluations:
-        evidence.append(
-            Evidence(
-                f"same items evaluated differently in run {o.run}", _r1(o.diff),
-                o.text() + (f"; significantly higher on the weak slices {'; '.join(o.sensitive)}"
-                            if o.sensitive else ""),
-                "points",
-            )
-        )  # fmt: skip
     content = [s for s in weak if any(a in content_axes for a, _ in _preds(s))]
-    if paired:
-        evidence += [_paired_slice_evidence(s) for s in weak[:6]]
-    else:
-        evidence += [_slice_evidence(s, "weakness", sample_counts.get(s.label)) for s in weak[:6]]
     n_all, n_content = len(weak), len(content)
     weaker = (
         f"significantly below {reference or 'the reference run'}"
@@ -857,22 +856,10 @@ def verdict_for_weakness(
             f"{reference_evaluation.summary()}." + note
         )
     if not content:
-        if _no_finer_slice(uninformative, content_axes):
-            return Verdict(
-                "inconclusive",
-                f"No content slice can show a weakness: {_who(benchmark)} cannot be told apart "
-                f"on the axes: {_axes_text(uninformative or {}, content_axes)}; the run's "
-                f"mean per-item accuracy is {_pct(w.score)}. Item-level labelling rules (from "
-                "the question or the reference solution) would give finer slices." + note,
-                [], evidence, [], "no_finer_slice",
-            )  # fmt: skip
-        tested = f"{slices.n_tested} tested, Benjamini–Hochberg q={slices.q}"
-        text = (
-            f"No slice is {weaker} ({tested})."
-            if not n_all
-            else f"No content slice is {weaker}: {counted}."
-        )
-        return Verdict("inconclusive", text + note, [], evidence, [], "no_weak_content_slice")
+        return _no_content_verdict(
+            w, slices, n_all, weaker, counted, note, evidence, uninformative, benchmark,
+            content_axes,
+        )  # fmt: skip
     wrong = [s for s in content if _wrong_share(s) >= WRONG_SHARE]
     fmt = [s for s in content if (1 - _wrong_share(s)) >= FORMAT_SHARE]
     if not wrong and not fmt:
@@ -883,48 +870,10 @@ def verdict_for_weakness(
             [], evidence, content, "mixed_causes",
         )  # fmt: skip
     if wrong:
-        # --same-evaluation: the user takes the evaluations as the same on purpose
-        sensitive = (
-            set() if same_evaluation else {lbl for o in other_evaluations for lbl in o.sensitive}
-        )
-        held = [s for s in wrong if s.label not in sensitive]
-        if not held:
-            who = "; ".join(o.text() for o in other_evaluations if o.sensitive)
-            return Verdict(
-                "inconclusive",
-                f"The weak slices depend on how the items were evaluated, so they are not "
-                f"read as a data weakness: {who}; it scores significantly higher on every weak "
-                f"slice ({'; '.join(s.label for s in wrong[:6])}). A prompting effect is not a "
-                f"data weakness: compare the two evaluations with `capslice diagnose` on the "
-                "two runs first.",
-                ["evaluation: the same items score differently under another prompting; "
-                 "compare the evaluations before planning data"],
-                evidence, wrong, "evaluation_sensitive",
-            )  # fmt: skip
-        names = "; ".join(s.label for s in held[:6])
-        more = f" and {len(held) - 6} more" if len(held) > 6 else ""
-        weak_tt = {
-            _preds(s)[0][1]: s
-            for s in weak
-            if len(_preds(s)) == 1 and _preds(s)[0][0] == "task_type"
-        }
-        combos = _weak_combinations(combinations or [], weak_tt, w.reference_score)
-        summary = (
-            f"A data weakness: {counted}, {len(held)} of those failing mostly with wrong "
-            f"answers (>= {WRONG_SHARE:.0%} of failing items): {names}{more}."
-        )
-        if len(held) < len(wrong):
-            summary += (
-                " Left out because another evaluation of the same items scores significantly "
-                f"higher on them: {'; '.join(s.label for s in wrong if s.label in sensitive)}."
-            )
-        ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
-        if combos:
-            summary += (
-                " Weakest task_type × solving_operation combinations (below "
-                f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
-            )
-        return Verdict("data", summary + note, [], evidence, held, "localized_wrong_answers")
+        return _weak_wrong_answers(
+            w, weak, wrong, counted, note, evidence, other_evaluations, same_evaluation,
+            combinations,
+        )  # fmt: skip
     names = "; ".join(s.label for s in fmt[:4])
     return Verdict(
         "not_data",
@@ -934,3 +883,145 @@ def verdict_for_weakness(
          "the answer-extraction filter for them"],
         evidence, fmt, "format_failures",
     )  # fmt: skip
+
+
+def _weakness_evidence(
+    w: Weakness,
+    slices: SliceSearch | PairedSliceSearch,
+    weak: Sequence[Any],
+    n_sig: int,
+    how: str,
+    sample_counts: Mapping[str, tuple[float, int]],
+    uninformative: Mapping[str, str] | None,
+    benchmark: str | None,
+    content_axes: Sequence[str],
+    other_evaluations: Sequence[OtherEvaluation],
+) -> list[Evidence]:
+    """The evidence of a weakness verdict: overall accuracy, slices tested, failure modes,
+    axes, other evaluations of the same items and the first weak slices."""
+    paired = isinstance(slices, PairedSliceSearch)
+    per_sample = (
+        f"; pooled over samples: {_num(w.rows_correct)}/{w.n_rows} samples correct "
+        f"({_pct(w.rows_correct / w.n_rows)})"
+        if not _nan(w.rows_correct) and w.n_rows
+        else ""
+    )
+    evidence = [
+        Evidence(
+            "overall accuracy (mean per item)", _r1(w.score),
+            f"mean of the per-item accuracies over {_num(w.n_items)} items (each item weighs 1 "
+            f"whatever its number of samples; their sum is {w.score * w.n_items:.1f})"
+            + per_sample,
+            "%",
+        ),
+        Evidence("slices tested", slices.n_tested,
+                 f"{n_sig} significant at BH q={slices.q} ({how}) before nesting collapse, "
+                 f"{len(weak)} kept after it", "slices"),
+    ]  # fmt: skip
+    if w.mode_shares:
+        ev = ", ".join(f"{m} {_pct(v)}" for m, v in w.mode_shares.items() if v)
+        evidence.append(
+            Evidence("failure modes overall", "", f"share of items (per-item weights): {ev}")
+        )
+    evidence += _axes_evidence(uninformative, benchmark, content_axes)
+    for o in other_evaluations:
+        evidence.append(
+            Evidence(
+                f"same items evaluated differently in run {o.run}", _r1(o.diff),
+                o.text() + (f"; significantly higher on the weak slices {'; '.join(o.sensitive)}"
+                            if o.sensitive else ""),
+                "points",
+            )
+        )  # fmt: skip
+    if paired:
+        evidence += [_paired_slice_evidence(s) for s in weak[:6]]
+    else:
+        evidence += [_slice_evidence(s, "weakness", sample_counts.get(s.label)) for s in weak[:6]]
+    return evidence
+
+
+def _weak_wrong_answers(
+    w: Weakness,
+    weak: Sequence[Any],
+    wrong: list[Any],
+    counted: str,
+    note: str,
+    evidence: list[Evidence],
+    other_evaluations: Sequence[OtherEvaluation],
+    same_evaluation: bool,
+    combinations: Sequence[Mapping[str, Any]] | None,
+) -> Verdict:
+    """Weak content slices failing mostly with wrong answers: a data weakness, unless another
+    evaluation of the same items scores significantly higher on every one of them."""
+    # --same-evaluation: the user takes the evaluations as the same on purpose
+    sensitive = (
+        set() if same_evaluation else {lbl for o in other_evaluations for lbl in o.sensitive}
+    )
+    held = [s for s in wrong if s.label not in sensitive]
+    if not held:
+        who = "; ".join(o.text() for o in other_evaluations if o.sensitive)
+        return Verdict(
+            "inconclusive",
+            f"The weak slices depend on how the items were evaluated, so they are not "
+            f"read as a data weakness: {who}; it scores significantly higher on every weak "
+            f"slice ({'; '.join(s.label for s in wrong[:6])}). A prompting effect is not a "
+            f"data weakness: compare the two evaluations with `capslice diagnose` on the "
+            "two runs first.",
+            ["evaluation: the same items score differently under another prompting; "
+             "compare the evaluations before planning data"],
+            evidence, wrong, "evaluation_sensitive",
+        )  # fmt: skip
+    names = "; ".join(s.label for s in held[:6])
+    more = f" and {len(held) - 6} more" if len(held) > 6 else ""
+    weak_tt = {
+        _preds(s)[0][1]: s for s in weak if len(_preds(s)) == 1 and _preds(s)[0][0] == "task_type"
+    }
+    combos = _weak_combinations(combinations or [], weak_tt, w.reference_score)
+    summary = (
+        f"A data weakness: {counted}, {len(held)} of those failing mostly with wrong "
+        f"answers (>= {WRONG_SHARE:.0%} of failing items): {names}{more}."
+    )
+    if len(held) < len(wrong):
+        summary += (
+            " Left out because another evaluation of the same items scores significantly "
+            f"higher on them: {'; '.join(s.label for s in wrong if s.label in sensitive)}."
+        )
+    ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
+    if combos:
+        summary += (
+            " Weakest task_type × solving_operation combinations (below "
+            f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
+        )
+    return Verdict("data", summary + note, [], evidence, held, "localized_wrong_answers")
+
+
+def _no_content_verdict(
+    w: Weakness,
+    slices: SliceSearch | PairedSliceSearch,
+    n_all: int,
+    weaker: str,
+    counted: str,
+    note: str,
+    evidence: list[Evidence],
+    uninformative: Mapping[str, str] | None,
+    benchmark: str | None,
+    content_axes: Sequence[str],
+) -> Verdict:
+    """No weak content slice: the axes cannot tell the items apart, or no content slice is
+    significantly weaker."""
+    if _no_finer_slice(uninformative, content_axes):
+        return Verdict(
+            "inconclusive",
+            f"No content slice can show a weakness: {_who(benchmark)} cannot be told apart "
+            f"on the axes: {_axes_text(uninformative or {}, content_axes)}; the run's "
+            f"mean per-item accuracy is {_pct(w.score)}. Item-level labelling rules (from "
+            "the question or the reference solution) would give finer slices." + note,
+            [], evidence, [], "no_finer_slice",
+        )  # fmt: skip
+    tested = f"{slices.n_tested} tested, Benjamini–Hochberg q={slices.q}"
+    text = (
+        f"No slice is {weaker} ({tested})."
+        if not n_all
+        else f"No content slice is {weaker}: {counted}."
+    )
+    return Verdict("inconclusive", text + note, [], evidence, [], "no_weak_content_slice")
