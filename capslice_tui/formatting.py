@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from typing import Any
 
 # How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
@@ -75,6 +76,18 @@ def pct_count(score: float | None, correct: float | None, total: int | None) -> 
     if correct is None or total is None:
         return f"{pct(score)} ({count(correct, total)})"
     return f"{pct(score)} ({sample_tally(score, correct, total)})"
+
+
+def pct_cell(score: float | None, correct: float | None, total: int | None) -> str:
+    """A score with its count for a narrow table cell: ``59.6% 286/480`` when the score is
+    that ratio, ``43.1% mean`` when it is a mean of per-item accuracies (several samples per
+    item), whose sample ratio is another number: that count belongs in a wider place, worded
+    by :func:`pct_count`. ``-`` counts when unknown."""
+    if correct is None or total is None:
+        return f"{pct(score)} {count(correct, total)}" if score is not None else "-"
+    if total and score is not None and pct(correct / total) != pct(score):
+        return f"{pct(score)} mean"
+    return f"{pct(score)} {count(correct, total)}"
 
 
 def confidence_pct(confidence: float) -> str:
@@ -178,6 +191,26 @@ def middle_cut(text: str, width: int | None) -> str:
         return text
     head = max(1, (width - 1) // 3)
     return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
+def distinct_cut(value: str, width: int, siblings: Iterable[str] = ()) -> str:
+    """``value`` cut to ``width`` characters so it stays apart from ``siblings`` (the other
+    values shown in the same column).
+
+    Unchanged when it fits. Otherwise the end is cut (``logical_deduction`` at 9 ->
+    ``logical_…``, the start being what a reader recognises), unless a sibling starts the same
+    way: then the middle is cut (:func:`middle_cut`), keeping the tail that tells them apart
+    (``counting_arithmetic`` beside ``counting_probability`` at 10 -> ``cou…hmetic``, not
+    ``counting_…`` twice). A cut always shows ``…``.
+    """
+    if len(value) <= width:
+        return value
+    if width < 3:
+        return shorten(value, width)
+    head = value[: width - 1]
+    if any(other != value and other.startswith(head) for other in siblings):
+        return middle_cut(value, width)
+    return head + "…"
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

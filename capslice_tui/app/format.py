@@ -8,17 +8,18 @@ typed and numbers read the same with or without colour.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
 
 # Numbers read as the CLI and the Markdown report print them: one module formats them all.
 from ..formatting import count as count
+from ..formatting import distinct_cut, shorten, visible
 from ..formatting import interval as interval
 from ..formatting import pct as pct
 from ..formatting import points as points
 from ..formatting import pvalue as pvalue
-from ..formatting import shorten, visible
 from ..vocabulary import label as join_slice
 
 BAR_CHAR = "█"
@@ -80,13 +81,26 @@ def slice_label(key: dict[str, Any]) -> str:
     return join_slice(shown, values_only=True)
 
 
-def fit_parts(parts: list[str], width: int, sep: str = " & ") -> str:
+def slice_parts(key: dict[str, Any]) -> list[str]:
+    """The values :func:`slice_label` joins, in order (for :func:`fit_parts`)."""
+    return [short_task(str(v)) if g == "task" else str(v) for g, v in key.items()]
+
+
+def fit_parts(
+    parts: list[str],
+    width: int,
+    sep: str = " & ",
+    siblings: Sequence[Sequence[str]] = (),
+) -> str:
     """Join ``parts`` with ``sep`` in at most ``width`` characters, cutting the longest parts.
 
     Short parts keep their full text; the room they leave goes to the long ones, each cut
-    with ``…`` at its end, so every part keeps its start (``self_contained & logical_d…``
-    and ``self_contained & logical_f…`` stay apart). Falls back to :func:`short` when even
-    one character per part does not fit.
+    with ``…`` so every part stays recognisable: its start (``self_contained & logical_d…``
+    and ``self_contained & logical_f…`` stay apart), or, when ``siblings`` (the parts of the
+    other rows shown, position by position) hold a value that starts the same way, its
+    distinguishing tail (``counting_arithmetic`` beside ``counting_probability`` ->
+    ``cou…hmetic``; :func:`capslice_tui.formatting.distinct_cut`). Falls back to
+    :func:`short` when even one character per part does not fit.
     """
     joined = sep.join(parts)
     if len(joined) <= width or not parts:
@@ -98,7 +112,8 @@ def fit_parts(parts: list[str], width: int, sep: str = " & ") -> str:
     while sum(budget.values()) > room:
         longest = max(budget, key=lambda i: budget[i])
         budget[longest] -= 1
-    return sep.join(short(p, budget[i]) for i, p in enumerate(parts))
+    column = [[row[i] for row in siblings if len(row) > i] for i in range(len(parts))]
+    return sep.join(distinct_cut(p, budget[i], column[i]) for i, p in enumerate(parts))
 
 
 def warning_mark(warning: str | None, n_items: int | None = None) -> str:

@@ -12,8 +12,10 @@ import pytest
 from capslice_tui.formatting import (
     confidence_pct,
     count,
+    distinct_cut,
     p_clause,
     pct,
+    pct_cell,
     pct_count,
     point_value,
     points,
@@ -109,6 +111,22 @@ def test_a_score_is_never_printed_beside_a_count_it_is_not_the_ratio_of() -> Non
     assert count(12.5, 40) == "12.5/40" and count(None, 3) == "-"
     assert pct(0.532) == "53.2%" and pct(0.05, 0) == "5%" and pct(math.nan) == "-"
     assert confidence_pct(0.95) == "95%" and confidence_pct(0.995) == "99.5%"
+
+
+def test_a_narrow_cell_names_a_mean_instead_of_a_ratio_it_is_not() -> None:
+    assert pct_cell(286 / 480, 286, 480) == "59.6% 286/480"
+    assert pct_cell(0.431, 1093, 5888) == "43.1% mean"
+    assert pct_cell(None, None, None) == "-"
+
+
+def test_distinct_cut() -> None:
+    siblings = ["counting_arithmetic", "counting_probability", "logical_deduction"]
+    assert distinct_cut("logical_deduction", 9, siblings) == "logical_…"
+    assert distinct_cut("counting_arithmetic", 10, siblings) == "cou…hmetic"
+    assert distinct_cut("counting_probability", 10, siblings) == "cou…bility"
+    assert distinct_cut("counting_arithmetic", 10) == "counting_…"  # no sibling: keep the start
+    assert distinct_cut("short", 10, siblings) == "short"
+    assert distinct_cut("abcdef", 2) == "a…"
 
 
 # --------------------------------------------------------------------------- the guard

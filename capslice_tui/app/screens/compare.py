@@ -11,7 +11,17 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ..format import cell, count, first_column_room, pct, points, pvalue, slice_label, warning_mark
+from ...formatting import pct_cell
+from ..format import (
+    cell,
+    first_column_room,
+    fit_parts,
+    points,
+    pvalue,
+    slice_label,
+    slice_parts,
+    warning_mark,
+)
 from ..messages import CompareLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -86,10 +96,11 @@ def ask_report_path(screen: Any, base: str, cand: str, write: Any) -> None:
 
 
 def side(s: dict[str, Any] | None) -> str:
-    """One run's score with its counts: ``53.2% 133/250``."""
+    """One run's score with its counts: ``53.2% 133/250``, or ``43.1% mean`` for a mean of
+    per-item accuracies (:func:`capslice_tui.formatting.pct_cell`)."""
     if not s:
         return "-"
-    return f"{pct(s.get('score'))} {count(s.get('correct'), s.get('n'))}"
+    return pct_cell(s.get("score"), s.get("correct"), s.get("n"))
 
 
 def sig_mark(row: dict[str, Any]) -> str:
@@ -117,7 +128,9 @@ class CompareScreen(CapsliceScreen):
 
     HELP_TITLE = "Compare two runs"
     HELP_LEGEND = (
-        "base, cand: each run's score % with c/n = correct/scored samples",
+        "base, cand: each run's score % with c/n = correct/scored samples; 'mean' when the "
+        "score is the mean of per-item accuracies (several samples per item; the slices screen "
+        "gives their sample counts)",
         "diff: cand score - base score in percentage points (pt)",
         "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
         "sig: worse* / better* = significant drop / gain (p adj <= q, Benjamini-Hochberg)",
@@ -211,7 +224,13 @@ class CompareScreen(CapsliceScreen):
         room = first_column_room(
             list(COLUMNS), [c for _, c in rows], table.size.width or self.app.size.width, 12
         )
-        rows = [(key, [cell(c[0], room), *map(cell, c[1:])]) for key, c in rows]
+        # each part of a combined name cut so it stays apart from the other rows' values
+        names = [slice_parts(key) for key, _ in rows]
+        rows = [
+            (key, [cell(fit_parts(parts, room, siblings=names) if key else c[0], room),
+                   *map(cell, c[1:])])
+            for (key, c), parts in zip(rows, names, strict=True)
+        ]  # fmt: skip
         self.rows = [data["overall"], *data.get("rows", [])]
         table.set_rows(rows)
         self._detail(0)

@@ -34,7 +34,8 @@ def _tally(s: dict[str, Any] | None) -> str:
     if n and score is not None and pct(s["correct"] / n) != pct(score) and s.get("n_items"):
         # several samples per item: the score is the mean of per-item accuracies, which the
         # sample ratio does not give, so the cell names its basis instead
-        return f"mean {s['n_items']} it"
+        # (whole words: an abbreviation such as "mean 158 it" read as a cell cut at the edge)
+        return f"{s['n_items']}-item mean"
     return count(s["correct"], n)
 
 
@@ -57,7 +58,7 @@ class RunsScreen(CapsliceScreen):
     HELP_TITLE = "Runs (start screen)"
     HELP_LEGEND = (
         "score: the benchmark's metric; correct/n: correct over scored samples, or "
-        "'mean N it' when the score is the mean of N items' accuracies (several samples each)",
+        "'N-item mean' when the score is the mean of N items' accuracies (several samples each)",
         "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines; "
         "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull)",
         "c on a second run of the same benchmark opens the comparison",

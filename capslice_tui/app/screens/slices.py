@@ -26,11 +26,17 @@ from ..format import (
 from ..messages import SlicesLoaded
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
+from .trend import interval_bar
 
 GROUPINGS = ("task", *AXES, "task_type,solving_operation")
 SORTS = ("key", "score", "n")
 MAX_K_COLUMNS = 3
 WIDE = 100  # terminal columns from which three pass@k columns and long headers fit
+CI_BAR_WIDTH = 12
+"""Cells of the interval bar beside the scores (0-100%), shown from :data:`WIDE` columns."""
+CI_BAR_HEADER = "CI on 0-100%"
+MIN_NAME_WITH_BAR = 18
+"""Slice-name characters the interval bar must leave, or it is not shown."""
 # Axis names as the title shows them, so ``sort: ...`` and the run still fit 80 columns.
 AXIS_SHORT = {
     "background_condition": "background",
@@ -141,6 +147,8 @@ class SlicesScreen(HandLabelScreen):
         "items: items in the slice; score: the metric over its samples, with 95% CI",
         "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+        f"{CI_BAR_HEADER} (from {WIDE} columns): the 95% interval as a bar |  [--*--]  | on "
+        "0-100%: [ ] its ends, * the score, | the 0% and 100% marks",
         "(x%) in a pass@k column: over only the items with at least k samples; the line "
         "under the table says how many (p@k on N/M items)",
         "k: choose the pass@k values (e.g. 1,8,all; empty: the default ones)",
@@ -293,7 +301,6 @@ class SlicesScreen(HandLabelScreen):
         ks = self.shown_ks = pick_ks(list(data.ks), width)
         columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
         columns.append("warn")
-        table.set_columns(columns)
         self.shown = [data.overall, *self._sorted_rows()]
         texts = []
         for r in self.shown:
@@ -306,12 +313,27 @@ class SlicesScreen(HandLabelScreen):
                 *[pass_cell(r.pass_at_k.get(k)) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
+        bar = False
+        if width >= WIDE:  # room for the interval as a bar beside the score
+            wide = [*columns[:4], CI_BAR_HEADER, *columns[4:]]
+            with_bar = [
+                [*t[:4], interval_bar(r.score, r.lo, r.hi, CI_BAR_WIDTH), *t[4:]]
+                for r, t in zip(self.shown, texts, strict=True)
+            ]
+            if first_column_room(wide, with_bar, width, 12) >= MIN_NAME_WITH_BAR:
+                columns, texts, bar = wide, with_bar, True
+        table.set_columns(columns)
         room = first_column_room(columns, texts, width, 12)
+        names = {
+            id(r): [short_task(str(v)) if g == "task" else str(v) for g, v in r.key.items()]
+            for r in self.shown
+            if r is not data.overall
+        }
         rows = []
         for r, cells in zip(self.shown, texts, strict=True):
             if r is not data.overall:
-                parts = [short_task(str(v)) if g == "task" else str(v) for g, v in r.key.items()]
-                cells[0] = fit_parts(parts, room)
+                # each part cut so it stays apart from the same axis's values in other rows
+                cells[0] = fit_parts(names[id(r)], room, siblings=list(names.values()))
             payload = {"all": True} if r is data.overall else dict(r.key)
             rows.append((payload, [cell(c) for c in cells]))
         table.set_rows(rows)
@@ -330,7 +352,10 @@ class SlicesScreen(HandLabelScreen):
             status += f" · filter {self.filter_use.short_label} (f)"
             if self.filter_use.missing:
                 status += f" ({len(self.filter_use.missing)} tasks lack it)"
-        for legend in (" · n<20: small slice, n<10: not tested", " · n<20: small slice"):
+        legends = [" · n<20: small slice, n<10: not tested", " · n<20: small slice"]
+        if bar:
+            legends.insert(0, legends[0] + " · bar: [ ] 95% CI, * score")
+        for legend in legends:
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
                 break

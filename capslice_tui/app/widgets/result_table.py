@@ -66,11 +66,13 @@ class ResultTable(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self._payloads: list[Any] = []
         self._labels: list[str] = []
+        self._cut_last = False  # the last column is narrower than its cells (set_rows)
 
     def set_columns(self, labels: Sequence[str], widths: Sequence[int] | None = None) -> None:
         """Replace all columns (and rows) with plain-text headers, optionally fixed widths."""
         self.clear(columns=True)
         self._payloads = []
+        self._cut_last = False
         self._labels = list(labels)
         for i, label in enumerate(labels):
             width = None if widths is None else widths[i]
@@ -87,8 +89,31 @@ class ResultTable(DataTable):
             for i, c in enumerate(cells[: len(widths)]):
                 size = c.cell_len if isinstance(c, Text) else len(str(c))
                 widths[i] = max(widths[i], size)
+        room = self._last_column_room(widths, len(rows))
+        if room is not None:
+            # the last column would run past the right edge: it gets the room left and its
+            # longer cells end in "…" (DataTable would crop them with no mark), also on the
+            # pages appended later
+            widths[-1] = room
         self.set_columns(self._labels, widths)
+        self._cut_last = room is not None
         self.append_rows(rows)
+
+    def _last_column_room(self, widths: list[int], n_rows: int) -> int | None:
+        """Cells left for the last column when it starts inside the table's width but does
+        not end inside it; ``None`` when it fits, or when too little of it would show (then
+        the table scrolls sideways instead). Two columns go to the vertical scrollbar when the
+        rows outnumber the lines."""
+        width = self.size.width or self.app.size.width
+        height = self.size.height
+        if not width or len(widths) < 2:
+            return None
+        scrollbar = 2 if not height or n_rows + 1 > height else 0
+        pad = 2 * self.cell_padding
+        start = sum(w + pad for w in widths[:-1])
+        room = width - scrollbar - start - pad
+        least = max(len(self._labels[-1]), 4)
+        return room if least <= room < widths[-1] else None
 
     def append_rows(self, rows: Sequence[tuple[Any, Sequence[Text | str]]]) -> None:
         """Add rows after the current ones, keeping the cursor where it is."""
@@ -96,6 +121,8 @@ class ResultTable(DataTable):
             [c if isinstance(c, Text) else Text(visible(c), no_wrap=True) for c in row]
             for _, row in rows
         ]
+        if self._cut_last:
+            cells = [[*row[:-1], _ellipsis(row[-1])] if row else row for row in cells]
         self._payloads.extend(p for p, _ in rows)
         self.add_rows(cells)
 
@@ -130,3 +157,11 @@ class ResultTable(DataTable):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.row_count and event.cursor_row == self.row_count - 1:
             self.post_message(self.EndReached(self))
+
+
+def _ellipsis(value: Text | str) -> Text:
+    """``value`` as a one-line ``Text`` that ends in ``…`` when its column is narrower."""
+    text = value.copy() if isinstance(value, Text) else Text(visible(value))
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
