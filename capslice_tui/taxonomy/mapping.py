@@ -9,7 +9,7 @@ side of a rule are errors (with the closest valid spellings suggested); every er
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,43 +277,7 @@ def parse_mapping(
     lines = getattr(rules_raw, "item_lines", [data.line] * len(rules_raw))
     data_rules = []
     for i, (raw, line) in enumerate(zip(rules_raw, lines, strict=True)):
-        where = f"data rule #{i + 1}"
-        if not isinstance(raw, _Map):
-            raise TaxonomyError(file, line, f"{where} must be a mapping")
-        _check_keys(file, raw, {"id", "when", "select", "weight", "rationale"}, where)
-        rid = check_id(raw, line, where)
-        where = f"data rule {rid!r}"
-        when_raw = raw.get("when")
-        wline = raw.key_lines.get("when", line)
-        if not isinstance(when_raw, _Map) or not when_raw:
-            raise TaxonomyError(file, wline, f"{where}: 'when' must map evaluation axes to values")
-        when = {}
-        for axis, value in when_raw.items():
-            aline = when_raw.key_lines.get(axis, wline)
-            if axis not in eval_axes:
-                raise TaxonomyError(
-                    file, aline,
-                    f"{where}: unknown evaluation axis {axis!r} (axes: {', '.join(eval_axes)})",
-                )  # fmt: skip
-            when[axis] = _values(file, value, aline, axis, eval_axes[axis], where)
-        sel_raw = raw.get("select")
-        sline = raw.key_lines.get("select", line)
-        if sel_raw is None:
-            raise TaxonomyError(file, line, f"{where}: missing 'select'")
-        sel_items = sel_raw if isinstance(sel_raw, list) else [sel_raw]
-        sel_lines = getattr(sel_raw, "item_lines", [sline] * len(sel_items))
-        if not sel_items:
-            raise TaxonomyError(file, sline, f"{where}: 'select' needs at least one selector")
-        selectors = tuple(
-            _selector(file, s, sl, tax, where) for s, sl in zip(sel_items, sel_lines, strict=True)
-        )
-        weight = raw.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
-            raise TaxonomyError(
-                file, raw.key_lines.get("weight", line), f"{where}: 'weight' must be a number > 0"
-            )
-        rationale = _text(file, raw, "rationale", line, where, required=True)
-        data_rules.append(DataRule(rid, when, selectors, float(weight), rationale or "", line))
+        data_rules.append(_data_rule(file, raw, line, i, check_id, eval_axes, tax))
 
     causes_raw = data.get("causes") or _Map()
     if not isinstance(causes_raw, dict):
@@ -329,43 +293,111 @@ def parse_mapping(
     non_data = []
     oc_valid = eval_axes.get("output_constraint", {})
     for i, (raw, line) in enumerate(zip(nd_raw, nd_lines, strict=True)):
-        where = f"non-data rule #{i + 1}"
-        if not isinstance(raw, _Map):
-            raise TaxonomyError(file, line, f"{where} must be a mapping")
-        _check_keys(file, raw, {"id", "when", "causes", "rationale", "check"}, where)
-        rid = check_id(raw, line, where)
-        where = f"non-data rule {rid!r}"
-        when_raw = raw.get("when")
-        wline = raw.key_lines.get("when", line)
-        if not isinstance(when_raw, _Map):
-            raise TaxonomyError(file, wline, f"{where}: 'when' must be a mapping")
-        _check_keys(file, when_raw, {"failure_mode", "output_constraint"}, f"{where} 'when'")
-        if "failure_mode" not in when_raw:
-            raise TaxonomyError(file, wline, f"{where}: 'when' needs 'failure_mode'")
-        fm = _values(
-            file, when_raw["failure_mode"], when_raw.key_lines["failure_mode"], "failure_mode",
-            {m: m for m in FORMAT_MODES}, where,
-        )  # fmt: skip
-        oc = None
-        if "output_constraint" in when_raw:
-            oc = _values(
-                file, when_raw["output_constraint"], when_raw.key_lines["output_constraint"],
-                "output_constraint", oc_valid, where,
-            )  # fmt: skip
-        c_raw = raw.get("causes")
-        cline = raw.key_lines.get("causes", line)
-        c_items = c_raw if isinstance(c_raw, list) else [c_raw] if c_raw else []
-        if not c_items:
-            raise TaxonomyError(file, cline, f"{where}: 'causes' needs at least one cause")
-        for c in c_items:
-            if c not in causes:
-                raise TaxonomyError(
-                    file, cline, f"{where}: unknown cause {c!r}" + _suggest(c, causes)
-                )
-        rationale = _text(file, raw, "rationale", line, where, required=True)
-        check = _text(file, raw, "check", line, where, required=False)
-        non_data.append(NonDataRule(rid, fm, oc, tuple(c_items), rationale or "", check, line))
+        non_data.append(_non_data_rule(file, raw, line, i, check_id, causes, oc_valid))
     return MappingRules(file, tuple(data_rules), causes, tuple(non_data))
+
+
+def _data_rule(
+    file: str,
+    raw: Any,
+    line: int,
+    i: int,
+    check_id: Callable[[_Map, int, str], str],
+    eval_axes: Mapping[str, Mapping[str, Any]],
+    tax: DataTaxonomy,
+) -> DataRule:
+    """The ``i``-th (0-based) entry of ``data_rules``, validated.
+
+    Raises:
+        TaxonomyError: naming file, line and field.
+    """
+    where = f"data rule #{i + 1}"
+    if not isinstance(raw, _Map):
+        raise TaxonomyError(file, line, f"{where} must be a mapping")
+    _check_keys(file, raw, {"id", "when", "select", "weight", "rationale"}, where)
+    rid = check_id(raw, line, where)
+    where = f"data rule {rid!r}"
+    when_raw = raw.get("when")
+    wline = raw.key_lines.get("when", line)
+    if not isinstance(when_raw, _Map) or not when_raw:
+        raise TaxonomyError(file, wline, f"{where}: 'when' must map evaluation axes to values")
+    when = {}
+    for axis, value in when_raw.items():
+        aline = when_raw.key_lines.get(axis, wline)
+        if axis not in eval_axes:
+            raise TaxonomyError(
+                file, aline,
+                f"{where}: unknown evaluation axis {axis!r} (axes: {', '.join(eval_axes)})",
+            )  # fmt: skip
+        when[axis] = _values(file, value, aline, axis, eval_axes[axis], where)
+    sel_raw = raw.get("select")
+    sline = raw.key_lines.get("select", line)
+    if sel_raw is None:
+        raise TaxonomyError(file, line, f"{where}: missing 'select'")
+    sel_items = sel_raw if isinstance(sel_raw, list) else [sel_raw]
+    sel_lines = getattr(sel_raw, "item_lines", [sline] * len(sel_items))
+    if not sel_items:
+        raise TaxonomyError(file, sline, f"{where}: 'select' needs at least one selector")
+    selectors = tuple(
+        _selector(file, s, sl, tax, where) for s, sl in zip(sel_items, sel_lines, strict=True)
+    )
+    weight = raw.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+        raise TaxonomyError(
+            file, raw.key_lines.get("weight", line), f"{where}: 'weight' must be a number > 0"
+        )
+    rationale = _text(file, raw, "rationale", line, where, required=True)
+    return DataRule(rid, when, selectors, float(weight), rationale or "", line)
+
+
+def _non_data_rule(
+    file: str,
+    raw: Any,
+    line: int,
+    i: int,
+    check_id: Callable[[_Map, int, str], str],
+    causes: Mapping[str, str],
+    oc_valid: Mapping[str, Any],
+) -> NonDataRule:
+    """The ``i``-th (0-based) entry of ``non_data_rules``, validated.
+
+    Raises:
+        TaxonomyError: naming file, line and field (an unknown cause with close spellings).
+    """
+    where = f"non-data rule #{i + 1}"
+    if not isinstance(raw, _Map):
+        raise TaxonomyError(file, line, f"{where} must be a mapping")
+    _check_keys(file, raw, {"id", "when", "causes", "rationale", "check"}, where)
+    rid = check_id(raw, line, where)
+    where = f"non-data rule {rid!r}"
+    when_raw = raw.get("when")
+    wline = raw.key_lines.get("when", line)
+    if not isinstance(when_raw, _Map):
+        raise TaxonomyError(file, wline, f"{where}: 'when' must be a mapping")
+    _check_keys(file, when_raw, {"failure_mode", "output_constraint"}, f"{where} 'when'")
+    if "failure_mode" not in when_raw:
+        raise TaxonomyError(file, wline, f"{where}: 'when' needs 'failure_mode'")
+    fm = _values(
+        file, when_raw["failure_mode"], when_raw.key_lines["failure_mode"], "failure_mode",
+        {m: m for m in FORMAT_MODES}, where,
+    )  # fmt: skip
+    oc = None
+    if "output_constraint" in when_raw:
+        oc = _values(
+            file, when_raw["output_constraint"], when_raw.key_lines["output_constraint"],
+            "output_constraint", oc_valid, where,
+        )  # fmt: skip
+    c_raw = raw.get("causes")
+    cline = raw.key_lines.get("causes", line)
+    c_items = c_raw if isinstance(c_raw, list) else [c_raw] if c_raw else []
+    if not c_items:
+        raise TaxonomyError(file, cline, f"{where}: 'causes' needs at least one cause")
+    for c in c_items:
+        if c not in causes:
+            raise TaxonomyError(file, cline, f"{where}: unknown cause {c!r}" + _suggest(c, causes))
+    rationale = _text(file, raw, "rationale", line, where, required=True)
+    check = _text(file, raw, "check", line, where, required=False)
+    return NonDataRule(rid, fm, oc, tuple(c_items), rationale or "", check, line)
 
 
 def load_mapping(
