@@ -147,6 +147,28 @@ class RunsMixin(StoreBase):
             params.append(benchmark)
         return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
 
+    def evaluation_columns(
+        self, run_id: int, benchmark: str | None = None
+    ) -> tuple[list[Any], list[int], list[Any], list[Any], list[Any]]:
+        """:meth:`evaluation_rows` as five column lists (task, item_id, prompt_hash,
+        settings_hash, primary_filter), read as plain tuples (no ``sqlite3.Row`` per row)."""
+        sql = (
+            "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
+            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
+        )
+        params: list[Any] = [run_id]
+        if benchmark is not None:
+            sql += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        rows = cur.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
+        if not rows:
+            return [], [], [], [], []
+        task, item, prompt, settings, primary = (list(c) for c in zip(*rows, strict=True))
+        return task, item, prompt, settings, primary
+
     def evaluation_settings(self, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Settings hash -> decoded settings dict, for the given hashes."""
         out: dict[str, dict[str, Any]] = {}

@@ -37,7 +37,13 @@ from typing import Any
 import numpy as np
 
 from capslice_tui.analysis.failure_modes import FORMAT_MODES, MODES
-from capslice_tui.analysis.inputs import UNLABELLED, float_values, label_array, mode_values
+from capslice_tui.analysis.inputs import (
+    UNLABELLED,
+    float_values,
+    label_array,
+    mode_values,
+    unique_labels,
+)
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, wilson_interval
 from capslice_tui.vocabulary import CONTENT_AXES as CONTENT_AXES
 
@@ -281,7 +287,7 @@ def decompose_change(
     conc: dict[str, Concentration] = {}
     for axis, raw in axis_labels.items():
         labels = label_array(axis, raw, m)
-        values, inv = np.unique(labels, return_inverse=True)
+        values, inv = unique_labels(labels, return_inverse=True)
         items = np.bincount(inv, weights=w, minlength=values.size)
         rows = np.bincount(inv, minlength=values.size)
         b_k = np.bincount(inv, weights=w * bc, minlength=values.size)
@@ -431,7 +437,7 @@ def decompose_weakness(
     axes: dict[str, list[SliceDeficit]] = {}
     for axis, raw in axis_labels.items():
         labels = label_array(axis, raw, m)
-        values, inv = np.unique(labels, return_inverse=True)
+        values, inv = unique_labels(labels, return_inverse=True)
         items = np.bincount(inv, weights=w, minlength=values.size)
         rows = np.bincount(inv, minlength=values.size)
         k = np.bincount(inv, weights=w * c, minlength=values.size)

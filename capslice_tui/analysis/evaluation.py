@@ -305,6 +305,7 @@ def _compare_pair(
 def compare_evaluations(
     base: Sequence[Mapping[str, Any] | None],
     cand: Sequence[Mapping[str, Any] | None],
+    weights: Sequence[int] | None = None,
 ) -> EvaluationCheck:
     """Compare the evaluation of each shared item in two runs, setting by setting.
 
@@ -312,17 +313,20 @@ def compare_evaluations(
         base, cand: per shared item (aligned, same order), the item's evaluation: a mapping
             of setting -> value including ``prompt`` (prompt hash) and ``task`` when known, or
             None when nothing was recorded. Keys are made canonical here.
+        weights: how many shared items each (base, cand) pair stands for (default 1 each):
+            callers collapse items whose evaluations compare alike into one weighted pair.
 
     Returns:
         :class:`EvaluationCheck`. A setting present on both sides with unequal values on an
         item is a difference on that item; present on one side only, it is ``unchecked``.
 
     Raises:
-        ValueError: the two sequences differ in length.
+        ValueError: the sequences differ in length.
     """
-    if len(base) != len(cand):
+    if len(base) != len(cand) or (weights is not None and len(weights) != len(base)):
         raise ValueError(f"compare_evaluations: {len(base)} base items, {len(cand)} candidate")
-    n = len(base)
+    ws = [1] * len(base) if weights is None else [int(w) for w in weights]
+    n = sum(ws)
     diff_items: dict[str, int] = Counter()
     compared: dict[str, int] = Counter()
     b_vals: dict[str, Counter[str]] = {}
@@ -331,11 +335,11 @@ def compare_evaluations(
     one_side: dict[str, str] = {}
     missing = {"base": 0, "candidate": 0}
     memo: dict[tuple[str, str, bool], list[tuple[str, str, str, str]]] = {}
-    for b, c in zip(base, cand, strict=True):
+    for b, c, w in zip(base, cand, ws, strict=True):
         if not b:
-            missing["base"] += 1
+            missing["base"] += w
         if not c:
-            missing["candidate"] += 1
+            missing["candidate"] += w
         b, c = b or {}, c or {}
         # items of one run mostly share their settings: compare each distinct pair once
         rest_b = {k: v for k, v in b.items() if k != "prompt"}
@@ -358,14 +362,14 @@ def compare_evaluations(
             if state == "one side":
                 one_side.setdefault(key, b_show)
                 continue
-            compared[key] += 1
+            compared[key] += w
             if state == "differs":
-                diff_items[key] += 1
-                b_vals.setdefault(key, Counter())[b_show] += 1
-                c_vals.setdefault(key, Counter())[c_show] += 1
+                diff_items[key] += w
+                b_vals.setdefault(key, Counter())[b_show] += w
+                c_vals.setdefault(key, Counter())[c_show] += w
                 cats.add(CATEGORIES.get(key, "other"))
         for cat in cats:
-            cat_items[cat] += 1
+            cat_items[cat] += w
     order = {cat: i for i, cat in enumerate((*MATERIAL, "harness"))}
     diffs = [
         SettingDifference(

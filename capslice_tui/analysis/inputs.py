@@ -33,6 +33,17 @@ def label_array(axis: str, values: Any, n: int) -> np.ndarray:
     return out
 
 
+def unique_labels(labels: np.ndarray, **kwargs: Any) -> Any:
+    """``np.unique(labels, **kwargs)`` of an object array of strings (what :func:`label_array`
+    returns), sorted on a fixed-width unicode copy: the same values, order and indices, with
+    C comparisons instead of one Python comparison per pair (seconds at 100k rows; issue 14).
+    The distinct values come back as an object array of ``str``."""
+    out = np.unique(np.asarray(labels, dtype=object).astype(str), **kwargs)
+    if isinstance(out, tuple):
+        return (np.array(out[0].tolist(), dtype=object), *out[1:])
+    return np.array(out.tolist(), dtype=object)
+
+
 def float_values(name: str, values: Any, n: int | None = None) -> np.ndarray:
     """Shape (n,) float array of ``values``.
 

@@ -485,6 +485,8 @@ class _Outcomes:
     signals: list[str | None]
     labels: dict[str, np.ndarray]
     item: np.ndarray
+    task: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    sample_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
 
 def _outcomes(
@@ -512,6 +514,8 @@ def _outcomes(
         signals=list(signals),
         labels={a: labelled(cols[6 + i], UNLABELLED) for i, a in enumerate(AXES)},
         item=np.array(item, dtype=np.int64),
+        task=labelled(task, ""),
+        sample_idx=np.array(sample_idx, dtype=np.int64),
     )
 
 
@@ -751,36 +755,65 @@ def slice_score_k(n: np.ndarray, c: np.ndarray, k: int, seed: int) -> dict[str, 
     return {"score": pk.score, "ci_low": pk.lo, "ci_high": pk.hi}
 
 
+@dataclass
+class _RunEvaluations:
+    """What defines each item's evaluation in one run: sorted item ids, per item the index of
+    its settings dict (task, filter, task and stored settings) and its prompt hash (None: not
+    logged), and whether no sample recorded settings."""
+
+    ids: np.ndarray
+    code: np.ndarray
+    dicts: list[dict[str, Any]]
+    prompts: np.ndarray
+    none_recorded: bool
+
+    def lookup(self, items: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+        """Settings index (-1: item not in the run) and prompt hash of each of ``items``."""
+        if self.ids.size == 0:
+            return np.full(items.size, -1), [None] * items.size
+        at = np.minimum(np.searchsorted(self.ids, items), self.ids.size - 1)
+        found = self.ids[at] == items
+        code = np.where(found, self.code[at], -1)
+        prompts = self.prompts[at].copy()
+        prompts[~found] = None
+        return code, prompts.tolist()
+
+
 class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
 
     def _item_evaluations(
         self, run_id: int, benchmark: str | None, filter_name: str | None = None
-    ) -> tuple[dict[Any, dict[str, Any]], bool]:
+    ) -> _RunEvaluations:
         """Per item of a run (primary filter, first sample): what defines its evaluation —
-        the stored settings over the task's settings, the filter, the task and the prompt
-        hash. Returns (item id -> settings, True when no sample has recorded settings)."""
+        the stored settings over the task's settings, the filter and the task (one dict per
+        distinct (task, settings hash, filter)), and the prompt hash per item."""
         from ..analysis.evaluation import evaluation_settings
 
-        rows = self.store.evaluation_rows(run_id, benchmark)
+        task, item, prompt, settings, primary = self.store.evaluation_columns(run_id, benchmark)
         tasks = {t["task"]: t for t in self.store.run_tasks(run_id)}
-        stored = self.store.evaluation_settings([r["settings_hash"] for r in rows])
-        out: dict[Any, dict[str, Any]] = {}
-        recorded = False
+        stored = self.store.evaluation_settings(sorted({h for h in settings if h}))
         per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
-        for r in rows:
-            if r["item_id"] in out:
-                continue
-            d = dict(per_task.get(r["task"]) or {})
-            if r["settings_hash"] in stored:
-                d.update(stored[r["settings_hash"]])
-                recorded = True
-            d["task"] = r["task"]
-            d["filter"] = filter_name or r["primary_filter"]
-            if r["prompt_hash"]:
-                d["prompt"] = r["prompt_hash"]
-            out[r["item_id"]] = d
-        return out, not recorded and bool(rows)
+        ids, first = np.unique(np.asarray(item, dtype=np.int64), return_index=True)
+        groups: dict[tuple[Any, Any, Any], int] = {}
+        dicts: list[dict[str, Any]] = []
+        code = np.empty(ids.size, dtype=np.int64)
+        prompts = np.empty(ids.size, dtype=object)
+        recorded = False
+        for j, i in enumerate(first.tolist()):
+            key = (task[i], settings[i], filter_name or primary[i])
+            g = groups.get(key)
+            if g is None:
+                d = dict(per_task.get(task[i]) or {})
+                if settings[i] in stored:
+                    d.update(stored[settings[i]])
+                d["task"], d["filter"] = task[i], key[2]
+                g = groups[key] = len(dicts)
+                dicts.append(d)
+            recorded = recorded or settings[i] in stored
+            code[j] = g
+            prompts[j] = prompt[i] or None
+        return _RunEvaluations(ids, code, dicts, prompts, not recorded and bool(task))
 
     def evaluation_check(
         self,
@@ -793,23 +826,49 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     ) -> Any:
         """How two runs' evaluations of the given shared items differ
         (:class:`analysis.evaluation.EvaluationCheck`). ``samples``: samples per item of each
-        run, aligned with ``item_ids`` (compared as ``samples per item``)."""
+        run, aligned with ``item_ids`` (compared as ``samples per item``). Items whose
+        settings and prompt comparison are alike are compared once, weighted by their count
+        (``compare_evaluations(..., weights)``): the same check as item by item."""
         from dataclasses import replace
 
         from ..analysis.evaluation import compare_evaluations
 
-        b_eval, b_none = self._item_evaluations(base_id, benchmark, filter_name)
-        c_eval, c_none = self._item_evaluations(cand_id, benchmark, filter_name)
-        b_rows, c_rows = [], []
-        for i, item in enumerate(item_ids):
-            b, c = dict(b_eval.get(item) or {}), dict(c_eval.get(item) or {})
+        b_ev = self._item_evaluations(base_id, benchmark, filter_name)
+        c_ev = self._item_evaluations(cand_id, benchmark, filter_name)
+        ids = np.asarray(item_ids, dtype=np.int64)
+        b_code, b_prompt = b_ev.lookup(ids)
+        c_code, c_prompt = c_ev.lookup(ids)
+        spi = samples if samples is not None else (np.zeros(ids.size), np.zeros(ids.size))
+        pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        weights: list[int] = []
+        slot: dict[tuple[Any, ...], int] = {}
+        for bg, cg, bp, cp, bs, cs in zip(
+            b_code.tolist(), c_code.tolist(), b_prompt, c_prompt, spi[0].tolist(),
+            spi[1].tolist(), strict=True,
+        ):  # fmt: skip
+            # a prompt on both sides that differs is this item's own: never collapsed
+            state = "differs" if bp is not None and cp is not None and bp != cp else (
+                bp is None, cp is None)  # fmt: skip
+            key = (bg, cg, int(bs), int(cs), state)
+            at = slot.get(key) if state != "differs" else None
+            if at is not None:
+                weights[at] += 1
+                continue
+            b = dict(b_ev.dicts[bg]) if bg >= 0 else {}
+            c = dict(c_ev.dicts[cg]) if cg >= 0 else {}
+            if bg >= 0 and bp is not None:
+                b["prompt"] = bp
+            if cg >= 0 and cp is not None:
+                c["prompt"] = cp
             if samples is not None:
-                b["samples per item"] = int(samples[0][i])
-                c["samples per item"] = int(samples[1][i])
-            b_rows.append(b)
-            c_rows.append(c)
-        check = compare_evaluations(b_rows, c_rows)
-        missing = [who for who, none in (("base", b_none), ("candidate", c_none)) if none]
+                b["samples per item"] = int(bs)
+                c["samples per item"] = int(cs)
+            if state != "differs":
+                slot[key] = len(pairs)
+            pairs.append((b, c))
+            weights.append(1)
+        check = compare_evaluations([p[0] for p in pairs], [p[1] for p in pairs], weights)
+        missing = [who for who, ev in (("base", b_ev), ("candidate", c_ev)) if ev.none_recorded]
         return replace(check, not_recorded=missing)
 
     def diagnose_verdict(
@@ -887,15 +946,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         c_run = self.store.get_run(cand)
         bo = _outcomes(self.store, b_run["id"], benchmark, filter_name)
         co = _outcomes(self.store, c_run["id"], benchmark, filter_name)
-        b_index = {k: i for i, k in enumerate(bo.keys)}
-        pairs = [(b_index[k], j) for j, k in enumerate(co.keys) if k in b_index]
-        if not pairs:  # same documents under other task names
-            b_index = {k[1:]: i for i, k in enumerate(bo.keys)}
-            pairs = [(b_index[k[1:]], j) for j, k in enumerate(co.keys) if k[1:] in b_index]
-        if not pairs:
+        bi, ci = _pair_samples(bo, co)
+        if not bi.size:
             raise ValueError(f"{base} and {cand} share no samples to pair")
-        bi = np.array([p[0] for p in pairs])
-        ci = np.array([p[1] for p in pairs])
         item = bo.item[bi]
         _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
         weights = 1.0 / counts[inv]
@@ -912,18 +965,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
             filter_name=filter_name,
         )  # fmt: skip
-        if evaluation.not_recorded:
-            notes.append(
-                f"the evaluation settings of the {' and '.join(evaluation.not_recorded)} run "
-                "were not recorded (stored before capslice recorded them), so only prompts, "
-                "filters and task settings were compared; ingest again into a new store to "
-                "compare few-shot, prompting and scoring"
-            )
-        if evaluation.changed and same_evaluation:
-            notes.append(
-                "read as the same evaluation on request (--same-evaluation), although "
-                + evaluation.summary()
-            )
+        notes += _evaluation_notes(evaluation, same_evaluation)
         overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
         search = paired_slices(
             item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
@@ -932,16 +974,17 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         slice_tests = self._slice_tests(
             base, cand, benchmark, q, min_size, random_state, filter_name
         )
-        tasks = {k[0] for k in bo.keys}
+        b_signals = np.asarray(bo.signals, dtype=object)[bi].tolist()
+        c_signals = np.asarray(co.signals, dtype=object)[ci].tolist()
+        tasks = set(bo.task.tolist())
         bench = benchmark or _single(
             {t["benchmark"] for t in self.store.run_tasks(b_run["id"]) if t["task"] in tasks}
         )
         verdict = verdict_for_change(
             dec, overall, search, slice_tests=slice_tests,
-            base_signals=_signal_counts([bo.signals[i] for i in bi]),
-            cand_signals=_signal_counts([co.signals[i] for i in ci]),
-            base_cap_modes=_cap_modes([bo.signals[i] for i in bi], bo.modes[bi]),
-            cand_cap_modes=_cap_modes([co.signals[i] for i in ci], co.modes[ci]),
+            base_signals=_signal_counts(b_signals), cand_signals=_signal_counts(c_signals),
+            base_cap_modes=_cap_modes(b_signals, bo.modes[bi]),
+            cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
             evaluation=evaluation, same_evaluation=same_evaluation,
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
         )  # fmt: skip
@@ -953,40 +996,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 "the slices listed (their other items show no significant change); JSON key "
                 "'explained_slices'"
             )
-        shift = [
-            {
-                "mode": m,
-                "base_share": dec.mode_shares_base.get(m, 0.0),
-                "cand_share": dec.mode_shares_cand.get(m, 0.0),
-                "contribution": dec.mode_contributions.get(m, 0.0),
-            }
-            for m in dec.mode_shares_base
-        ]
-        axes = {
-            a: [
-                {
-                    "value": d.value,
-                    "n_items": d.items,
-                    "base_score": d.base_score,
-                    "cand_score": d.cand_score,
-                    "delta": d.delta,
-                    "contribution": d.contribution,
-                    "eligible": d.eligible,
-                }
-                for d in deltas
-            ]
-            for a, deltas in dec.axes.items()
-        }
-        spread = {"pattern": dec.content_pattern} | {
-            a: {
-                "pattern": cinfo.pattern,
-                "slices_moving": cinfo.n_moving,
-                "slices_eligible": cinfo.n_eligible,
-                "top_value": cinfo.top_value,
-                "top_share": cinfo.top_share,
-            }
-            for a, cinfo in dec.concentration.items()
-        }
+        shift, axes, spread = _change_tables(dec)
         return Diagnosis(
             mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
             verdict=verdict,
@@ -1228,6 +1238,114 @@ MAX_OTHER_EVALUATIONS = 5
 
 def _single(values: set[Any]) -> Any:
     return next(iter(values)) if len(values) == 1 else None
+
+
+def _change_tables(dec: Any) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+    """The failure-mode shift, per-axis deltas and spread of a change decomposition
+    (``decompose_change``), as the JSON-ready parts of a :class:`Diagnosis`."""
+    shift = [
+        {
+            "mode": m,
+            "base_share": dec.mode_shares_base.get(m, 0.0),
+            "cand_share": dec.mode_shares_cand.get(m, 0.0),
+            "contribution": dec.mode_contributions.get(m, 0.0),
+        }
+        for m in dec.mode_shares_base
+    ]
+    axes = {
+        a: [
+            {
+                "value": d.value,
+                "n_items": d.items,
+                "base_score": d.base_score,
+                "cand_score": d.cand_score,
+                "delta": d.delta,
+                "contribution": d.contribution,
+                "eligible": d.eligible,
+            }
+            for d in deltas
+        ]
+        for a, deltas in dec.axes.items()
+    }
+    spread = {"pattern": dec.content_pattern} | {
+        a: {
+            "pattern": cinfo.pattern,
+            "slices_moving": cinfo.n_moving,
+            "slices_eligible": cinfo.n_eligible,
+            "top_value": cinfo.top_value,
+            "top_share": cinfo.top_share,
+        }
+        for a, cinfo in dec.concentration.items()
+    }
+    return shift, axes, spread
+
+
+def _evaluation_notes(evaluation: Any, same_evaluation: bool) -> list[str]:
+    """Notes on an evaluation check: settings not recorded, or read as the same on request."""
+    notes = []
+    if evaluation.not_recorded:
+        notes.append(
+            f"the evaluation settings of the {' and '.join(evaluation.not_recorded)} run "
+            "were not recorded (stored before capslice recorded them), so only prompts, "
+            "filters and task settings were compared; ingest again into a new store to "
+            "compare few-shot, prompting and scoring"
+        )
+    if evaluation.changed and same_evaluation:
+        notes.append(
+            "read as the same evaluation on request (--same-evaluation), although "
+            + evaluation.summary()
+        )
+    return notes
+
+
+def _pair_samples(bo: _Outcomes, co: _Outcomes) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (base, candidate) of the samples both runs hold, in candidate row order:
+    paired by (task, item, sample index), or by (item, sample index) when that pairs nothing
+    (the same documents under other task names). Empty arrays when nothing pairs."""
+    fast = _pair_keys(bo, co, with_task=True)
+    if fast is not None and fast[0].size:
+        return fast
+    slow = None if fast is not None else _pair_by_dict(bo.keys, co.keys)
+    if slow is not None and slow[0].size:
+        return slow
+    fast = _pair_keys(bo, co, with_task=False)
+    if fast is not None:
+        return fast
+    return _pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co.keys])
+
+
+def _pair_keys(
+    bo: _Outcomes, co: _Outcomes, with_task: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`_pair_samples` with int64 keys (task code, item, sample index) and
+    ``np.intersect1d``; None when a key repeats in a run or the rows are not in key order
+    (the dict path then decides, as before)."""
+    tasks = sorted(set(bo.task.tolist()) | set(co.task.tolist())) if with_task else [""]
+    code = {t: i for i, t in enumerate(tasks)}
+    span_item = int(max(bo.item.max(initial=0), co.item.max(initial=0))) + 1
+    span_idx = int(max(bo.sample_idx.max(initial=0), co.sample_idx.max(initial=0))) + 1
+    if len(tasks) * span_item * span_idx >= 2**62:
+        return None
+
+    def keys(o: _Outcomes) -> np.ndarray:
+        t = np.array([code[x] for x in o.task.tolist()], dtype=np.int64) if with_task else 0
+        return (t * span_item + o.item) * span_idx + o.sample_idx
+
+    bk, ck = keys(bo), keys(co)
+    if np.any(np.diff(bk) <= 0) or np.any(np.diff(ck) <= 0):
+        return None
+    _, bi, ci = np.intersect1d(bk, ck, assume_unique=True, return_indices=True)
+    return bi, ci
+
+
+def _pair_by_dict(b_keys: Sequence[Any], c_keys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Pair rows by equal keys with a dict (the last base row of a repeated key wins)."""
+    b_index = {k: i for i, k in enumerate(b_keys)}
+    pairs = [(b_index[k], j) for j, k in enumerate(c_keys) if k in b_index]
+    return (
+        np.array([p[0] for p in pairs], dtype=np.int64),
+        np.array([p[1] for p in pairs], dtype=np.int64),
+    )
 
 
 def _per_item_total(o: _Outcomes, items: np.ndarray) -> np.ndarray:
