@@ -442,6 +442,31 @@ def significant_slices(
             counts = {m: c for m, c in counts.items() if c}
         return SignificantSlice(sl, e_bar, float(p_a[i]), float(p_adj[i]), n_tested, counts, note)
 
+    drop_note = _nesting_notes(
+        sig_idx, found, index, sizes_a, esum_a, n, e_total, binary, nest_alpha
+    )
+    kept = [make(int(i)) for i in sig_idx if int(i) not in drop_note]
+    dropped = [make(int(i), drop_note[int(i)]) for i in sig_idx if int(i) in drop_note]
+    kept.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
+    dropped.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
+    return SliceSearch(kept, dropped, n_tested, int(sig_idx.size), e_bar, q)
+
+
+def _nesting_notes(
+    sig_idx: np.ndarray,
+    found: Sequence[tuple[Any, Any, np.ndarray]],
+    index: Mapping[str, int],
+    sizes_a: np.ndarray,
+    esum_a: np.ndarray,
+    n: int,
+    e_total: float,
+    binary: bool,
+    nest_alpha: float,
+) -> dict[int, str]:
+    """Significant slices explained by a significant parent or child, with the note why: a
+    child not different from the rest of its parent (two-sided), or a parent whose items
+    outside the child are not worse than the items outside the parent (one-sided)."""
+    keys = [preds for preds, _, _ in found]
     drop_note: dict[int, str] = {}
 
     def label(i: int) -> str:
@@ -478,11 +503,7 @@ def significant_slices(
                         f"explained by child {label(int(i))}: the rest of the slice is not worse "
                         f"than outside it (p={p_par:.3g})",
                     )
-    kept = [make(int(i)) for i in sig_idx if int(i) not in drop_note]
-    dropped = [make(int(i), drop_note[int(i)]) for i in sig_idx if int(i) in drop_note]
-    kept.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
-    dropped.sort(key=lambda s: (s.p_adj, -s.slice.score, s.label))
-    return SliceSearch(kept, dropped, n_tested, int(sig_idx.size), e_bar, q)
+    return drop_note
 
 
 # ---------------------------------------------------------------- paired slice tests
