@@ -481,7 +481,7 @@ def _nesting_notes(
                 continue
             for j in range(len(key)):
                 parent = key[:j] + key[j + 1 :]
-                pi = index.get(slice_label(parent))  # type: ignore[arg-type]
+                pi = index.get(slice_label(parent))
                 if pi is None or pi == i:
                     continue
                 rest_size = sizes_a[pi] - sizes_a[i]
