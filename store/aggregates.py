@@ -69,6 +69,23 @@ class AggregatesMixin(StoreBase):
         sql += f" GROUP BY {cols}"
         return self.conn.execute(sql, params).fetchall()
 
+    def task_counts_all_runs(self) -> dict[int, list[tuple[Any, ...]]]:
+        """Per run, its per-task counts on each task's primary filter from ``slice_counts``,
+        in one query: run id -> rows of (benchmark, task, n_items, n_samples, c, max_n,
+        fractional), ordered by task."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        out: dict[int, list[tuple[Any, ...]]] = {}
+        for run_id, *row in cur.execute(
+            "SELECT sc.run_id, rt.benchmark, sc.task, sum(sc.n_items), sum(sc.n_samples),"
+            " sum(sc.c), max(sc.max_n), sum(sc.fractional) FROM slice_counts sc"
+            " JOIN run_tasks rt ON rt.run_id = sc.run_id AND rt.task = sc.task"
+            " AND sc.filter = rt.primary_filter"
+            " GROUP BY sc.run_id, rt.benchmark, sc.task ORDER BY sc.run_id, sc.task"
+        ):
+            out.setdefault(int(run_id), []).append(tuple(row))
+        return out
+
     def paired_greedy_counts(
         self, base_id: int, cand_id: int, groups: Sequence[str], *,
         benchmark: str | None = None, filter_name: str | None = None,

@@ -47,6 +47,33 @@ def parse_by(by: str | Sequence[str]) -> list[str]:
     return parts
 
 
+def _greedy_benchmarks(
+    rows: Sequence[tuple[Any, ...]], average: str
+) -> dict[str, dict[str, Any]] | None:
+    """The runs listing's per-benchmark entries of a greedy run from its per-task counts
+    (``task_counts_all_runs`` rows): accuracy and Wilson interval from n and c alone, as
+    ``slice_score`` gives them on the items. None when the run is not greedy (or has no
+    counts), or a macro average over several tasks is asked (those read per-task items)."""
+    from ..analysis.metrics import greedy_score
+
+    if not rows or any(r[5] != 1 or r[6] for r in rows):
+        return None
+    tasks: dict[str, list[tuple[int, float]]] = {}
+    for bench, _task, n_items, _n, c, _max_n, _frac in rows:
+        tasks.setdefault(bench, []).append((int(n_items), float(c)))
+    if average == "macro" and any(len(v) > 1 for v in tasks.values()):
+        return None
+    out = {}
+    for bench, parts in sorted(tasks.items()):
+        s = greedy_score(sum(n for n, _ in parts), float(sum(round(c) for _, c in parts)))
+        out[bench] = {
+            "score": s.score, "ci_low": s.lo, "ci_high": s.hi, "correct": float(s.correct),
+            "n_items": s.n_items, "n_samples": s.n_samples, "metric": s.metric_name,
+            "average": average, "n_tasks": len(parts),
+        }  # fmt: skip
+    return out
+
+
 def parse_ks(k: Sequence[str] | None, n_max: int) -> list[int]:
     """pass@k values to report: given ks (``all`` = 1..n_max), else powers of two and n_max."""
     if k:
@@ -378,9 +405,12 @@ class CoreMixin:
         from ..store.hub import run_origins
 
         origins = run_origins(self.store)  # "pulled from H" / "pushed to H" (team hubs)
+        task_counts = self.store.task_counts_all_runs()
         for run in self.store.list_runs():
-            benches: dict[str, Any] = {}
-            for b, parts in sorted(self._benchmark_items(run["id"]).items()):
+            greedy = _greedy_benchmarks(task_counts.get(run["id"], []), average)
+            benches: dict[str, Any] = greedy or {}
+            items = self._benchmark_items(run["id"]) if greedy is None else {}
+            for b, parts in sorted(items.items()):
                 n = np.concatenate([pn for _, pn, _ in parts])
                 c = np.concatenate([pc for _, _, pc in parts])
                 s = slice_score(n, c, None)

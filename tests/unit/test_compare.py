@@ -12,6 +12,7 @@ from capslice_tui.analysis.compare import (
     benjamini_hochberg,
     check_comparable,
     compare_slices,
+    fisher_exact_two_sided,
     mcnemar_exact,
     min_detectable_difference,
     paired_compare,
@@ -42,6 +43,19 @@ def test_statistics_match_scipy() -> None:
     assert required_items(0.05, 0.3) == math.ceil(
         (za * math.sqrt(0.3) + zb * math.sqrt(0.3 - 0.05**2)) ** 2 / 0.05**2 - 1e-9
     )
+
+
+def test_fisher_two_sided_matches_scipy() -> None:
+    # the slice search's nested-slice test; scipy's fisher_exact is the reference
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(4)
+    tables = [[[0, 5], [3, 0]], [[1, 1], [1, 1]], [[5000, 3000], [20000, 21000]], [[0, 0], [4, 2]]]
+    tables += [rng.integers(0, 60, (2, 2)).tolist() for _ in range(200)]
+    for t in tables:
+        want = stats.fisher_exact(t).pvalue
+        assert fisher_exact_two_sided(t) == pytest.approx(want, rel=1e-9, abs=1e-300)
+    with pytest.raises(ValueError, match="non-negative"):
+        fisher_exact_two_sided([[1, -1], [2, 3]])
 
 
 def test_mcnemar_no_discordance_and_bad_counts() -> None:

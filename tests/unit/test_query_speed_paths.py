@@ -216,3 +216,49 @@ def test_greedy_compare_from_sql_counts_matches_the_per_item_path(
     slow = three_runs.compare(base, cand, by=by, benchmark=benchmark).to_dict()
     assert repr(fast) == repr(slow)
     assert fast["rows"] and fast["overall"]["test"] == "mcnemar-exact"
+
+
+@pytest.mark.parametrize("average", ["micro", "macro"])
+def test_runs_of_greedy_runs_from_task_counts_match_the_item_path(
+    three_runs, monkeypatch, average
+) -> None:
+    import capslice_tui.workspace.core as core
+
+    assert core._greedy_benchmarks(three_runs.store.task_counts_all_runs()[1], "micro")
+    fast = three_runs.runs(average)
+    monkeypatch.setattr(core, "_greedy_benchmarks", lambda *a: None)
+    slow = three_runs.runs(average)
+    assert repr(fast) == repr(slow)
+    assert {b for r in fast for b in r["benchmarks"]} == {"bbh", "mmlu", "gsm8k", "math"}
+
+
+def _outcomes_of(rows: list[tuple[str, int, int]]):
+    from capslice_tui.workspace.diagnose import _Outcomes
+
+    rows = sorted(rows)
+    task = np.array([r[0] for r in rows], dtype=object)
+    item = np.array([r[1] for r in rows], dtype=np.int64)
+    idx = np.array([r[2] for r in rows], dtype=np.int64)
+    n = len(rows)
+    return _Outcomes(
+        rows, np.zeros(n), np.full(n, "correct", dtype=object), [None] * n, {}, item, task, idx
+    )
+
+
+def test_pair_samples_matches_the_dict_pairing() -> None:
+    from capslice_tui.workspace.diagnose import _pair_by_dict, _pair_samples
+
+    rng = np.random.default_rng(5)
+    base = {(t, int(i), int(s)) for t in ("t_a", "t_b") for i in rng.integers(1, 80, 60)
+            for s in range(int(rng.integers(1, 3)))}  # fmt: skip
+    cand = {(t, int(i), int(s)) for t in ("t_b", "t_c") for i in rng.integers(1, 80, 60)
+            for s in range(2)}  # fmt: skip
+    bo, co = _outcomes_of(list(base)), _outcomes_of(list(cand))
+    got = _pair_samples(bo, co)
+    want = _pair_by_dict(bo.keys, co.keys)
+    assert got[0].size and [a.tolist() for a in got] == [a.tolist() for a in want]
+    # no shared task: paired by (item, sample index), as the dict on k[1:] pairs them
+    co2 = _outcomes_of([("t_z", i, s) for _, i, s in cand])
+    got = _pair_samples(bo, co2)
+    want = _pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co2.keys])
+    assert got[0].size and [a.tolist() for a in got] == [a.tolist() for a in want]
