@@ -32,7 +32,7 @@ GROUPINGS = ("task", *AXES, "task_type,solving_operation")
 SORTS = ("key", "score", "n")
 MAX_K_COLUMNS = 3
 WIDE = 100  # terminal columns from which three pass@k columns and long headers fit
-CI_BAR_WIDTH = 12
+CI_BAR_WIDTH = 20
 """Cells of the interval bar beside the scores (0-100%), shown from :data:`WIDE` columns."""
 CI_BAR_HEADER = "CI on 0-100%"
 MIN_NAME_WITH_BAR = 18

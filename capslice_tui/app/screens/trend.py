@@ -51,12 +51,15 @@ def sparkline(scores: list[float | None]) -> str:
     return "".join(out)
 
 
-def interval_bar(score: float | None, lo: float | None, hi: float | None) -> str:
-    """The 95% interval on a 0-100% scale of :data:`BAR_WIDTH` cells: ``[`` and ``]`` at the
-    ends (``-`` between), ``*`` at the score, ``|`` frame at 0% and 100%. ``""`` when unknown."""
+def interval_bar(
+    score: float | None, lo: float | None, hi: float | None, width: int = BAR_WIDTH
+) -> str:
+    """The 95% interval on a 0-100% scale of ``width`` cells (:data:`BAR_WIDTH` by default):
+    ``[`` and ``]`` at the ends (``-`` between), ``*`` at the score, ``|`` frame at 0% and
+    100% (``width + 2`` characters in all). ``""`` when unknown."""
     if score is None or lo is None or hi is None:
         return ""
-    w = BAR_WIDTH
+    w = width
 
     def at(x: float) -> int:
         return min(w - 1, max(0, int(round(x * (w - 1)))))
