@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
+
+if TYPE_CHECKING:
+    from ..workspace.results import LabelResult
 
 
 def _ids(text: str, option: str) -> list[int]:
@@ -19,7 +23,7 @@ def _ids(text: str, option: str) -> list[int]:
         ) from None
 
 
-def _done(result: dict[str, Any], fmt: str, what: str) -> None:
+def _done(result: Mapping[str, Any], fmt: str, what: str) -> None:
     if fmt == "json":
         emit_json(result)
         return
@@ -102,7 +106,7 @@ def label_set(
     if named:
         if len(named) > 1:
             raise click.UsageError("one named slice at a time")
-        result = ws.label_slice(
+        result: LabelResult = ws.label_slice(
             named[0], values, expected_version=expect_version, who=user, note=note
         )
         _done(result, fmt, f"slice {named[0]!r}")
@@ -195,7 +199,7 @@ def label_history(
     """Show label changes, newest first (old -> new value, note, source, who, when, batch)."""
     if actions:
         data = obj.ws.label_actions(who=user, limit=limit)
-        rows = [
+        rows: list[list[Any]] = [
             [
                 a["batch"],
                 a["at"],
@@ -216,7 +220,7 @@ def label_history(
             payload=data,
         )
         return
-    data = obj.ws.label_history(item_id=item_id, batch=batch, who=user, limit=limit)
+    history = obj.ws.label_history(item_id=item_id, batch=batch, who=user, limit=limit)
     rows = [
         [
             h["at"],
@@ -230,13 +234,13 @@ def label_history(
             h.get("new_note") or "",
             h["batch"],
         ]
-        for h in data
+        for h in history
     ]
     emit_table(
         ["at", "who", "action", "item", "axis", "source", "old", "new", "note", "batch"],
         rows,
         fmt,
-        payload=data,
+        payload=history,
     )
 
 
@@ -305,9 +309,9 @@ def label_show(
     if sample_id is not None:
         item_id = int(ws.sample(sample_id)["item_id"])
     assert item_id is not None
-    data = ws.label_show(item_id)
+    shown = ws.label_show(item_id)
     rows = []
-    for axis, entry in data["axes"].items():
+    for axis, entry in shown["axes"].items():
         if not entry["values"]:
             rows.append([axis, "-", "-", "-", "-", "-", ""])
         for r in entry["values"]:
@@ -328,5 +332,5 @@ def label_show(
         fmt,
         title=f"labels of item {item_id}",
         notes=["* = effective value (hand > cluster > rule)"],
-        payload=data,
+        payload=shown,
     )

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..analysis.discovery import CancelFn, Suggestion, find_slices
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
-from .results import DiscoveryDict
+from .results import (
+    AxisLabels,
+    DiscoveryDict,
+    ItemDoc,
+    LabelAction,
+    LabelHistoryRow,
+    LabelResult,
+    LabelShow,
+    LabelValue,
+    SliceLabelResult,
+    UndoResult,
+)
 
 
 @dataclass
@@ -325,10 +336,10 @@ class DiscoverMixin:
         *,
         who: str | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LabelResult:
         """Hand-label single items (one undoable action). Value None clears the hand label."""
         self._check_values(values)
-        return self.store.set_labels(
+        return self.store.set_labels(  # type: ignore[return-value]  # a results.LabelResult
             item_ids, values, source="hand", who=who, note=note, origin="items"
         )
 
@@ -339,7 +350,7 @@ class DiscoverMixin:
         *,
         who: str | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LabelResult:
         """Hand-label the items of some samples (labels belong to items, not samples)."""
         items = self.store.item_ids_of_samples(sample_ids)
         if not items:
@@ -354,10 +365,10 @@ class DiscoverMixin:
         expected_version: int | None = None,
         who: str | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> SliceLabelResult:
         """Hand-label every item of a named slice; a stale ``expected_version`` -> Conflict."""
         self._check_values(values)
-        return self.store.label_named_slice(
+        return self.store.label_named_slice(  # type: ignore[return-value]  # SliceLabelResult
             name, values, expected_version=expected_version, who=who, note=note
         )
 
@@ -370,14 +381,14 @@ class DiscoverMixin:
         benchmark: str | None = None,
         who: str | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LabelResult:
         """Hand-label the items of a run matching ``axis=value`` conditions."""
         self._check_values(values)
         info = self.store.get_run(run)
         items = self.store.item_ids_where(info["id"], where, benchmark)
         if not items:
             raise ValueError(f"no items of run {run!r} match {where}")
-        return self.store.set_labels(
+        return self.store.set_labels(  # type: ignore[return-value]  # a results.LabelResult
             items,
             values,
             source="hand",
@@ -393,11 +404,11 @@ class DiscoverMixin:
         *,
         who: str | None = None,
         note: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> LabelResult:
         """Label a saved cluster's items with source ``cluster`` (below hand, above rule)."""
         self._check_values(values)
         sug = self.store.get_suggestion(suggestion_id)
-        return self.store.set_labels(
+        return self.store.set_labels(  # type: ignore[return-value]  # a results.LabelResult
             sug["item_ids"],
             values,
             source="cluster",
@@ -406,17 +417,19 @@ class DiscoverMixin:
             origin=f"suggestion:{suggestion_id}",
         )
 
-    def label_show(self, item_id: int) -> dict[str, Any]:
+    def label_show(self, item_id: int) -> LabelShow:
         """Every source's value per axis for an item, the winner marked (hand > cluster > rule).
 
         Returns:
             ``{"item_id", "axes": {axis: {"effective", "source", "values": [label rows]}}}``.
         """
         rows = self.store.item_labels(item_id)
-        axes: dict[str, Any] = {a: {"effective": None, "source": None, "values": []} for a in AXES}
+        axes: dict[str, AxisLabels] = {
+            a: {"effective": None, "source": None, "values": []} for a in AXES
+        }
         for r in rows:
             entry = axes.setdefault(r["axis"], {"effective": None, "source": None, "values": []})
-            entry["values"].append(r)
+            entry["values"].append(cast(LabelValue, r))
             if r["winner"]:
                 entry["effective"] = r["value"]
                 entry["source"] = r["source"]
@@ -429,24 +442,25 @@ class DiscoverMixin:
         batch: str | None = None,
         who: str | None = None,
         limit: int = 200,
-    ) -> list[dict[str, Any]]:
+    ) -> list[LabelHistoryRow]:
         """Label history rows, newest first."""
-        return self.store.label_history(item_id=item_id, batch=batch, who=who, limit=limit)
+        rows = self.store.label_history(item_id=item_id, batch=batch, who=who, limit=limit)
+        return cast(list[LabelHistoryRow], rows)
 
-    def item_docs(self, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    def item_docs(self, item_ids: Sequence[int]) -> dict[int, ItemDoc]:
         """``{item id: {"task", "doc_id", "benchmark"}}``: what a reader knows an item by
         (history rows carry only the store's item id); unknown ids are left out."""
-        return self.store.item_docs(item_ids)
+        return cast(dict[int, ItemDoc], self.store.item_docs(item_ids))
 
-    def label_actions(self, *, who: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    def label_actions(self, *, who: str | None = None, limit: int = 50) -> list[LabelAction]:
         """One row per labelling action (batch), newest first, with ``undone``."""
-        return self.store.label_batches(who=who, limit=limit)
+        return cast(list[LabelAction], self.store.label_batches(who=who, limit=limit))
 
     def undo_labels(
         self, batch: str | None = None, *, who: str | None = None, force: bool = False
-    ) -> dict[str, Any]:
+    ) -> UndoResult:
         """Undo the newest action (of ``who`` if given) or the given batch."""
-        return self.store.undo(batch, who=who, force=force)
+        return cast(UndoResult, self.store.undo(batch, who=who, force=force))
 
     @staticmethod
     def current_user() -> str:

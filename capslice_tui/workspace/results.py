@@ -755,3 +755,119 @@ class ImportReportDict(TypedDict):
     tables: dict[str, dict[str, int]]
     conflicts: list[dict[str, Any]]
     notes: list[str]
+
+
+# ---------------------------------------------------------------- labels
+
+
+class LabelResult(TypedDict):
+    """One labelling action (:meth:`Workspace.label_items`, ``label_samples``,
+    ``label_where``, ``label_suggestion``): its ``batch`` id (for undo), label rows
+    ``changed``, ``items`` touched, ``who`` and ``at`` (UTC timestamp text)."""
+
+    batch: str
+    changed: int
+    items: int
+    who: str
+    at: str
+
+
+class SliceLabelResult(LabelResult):
+    """:meth:`Workspace.label_slice`: a :class:`LabelResult` plus the named slice's new
+    ``version``."""
+
+    version: int
+
+
+class LabelValue(TypedDict):
+    """One source's label of an item on an axis (``label_show``): ``item_id``, ``axis``,
+    ``value``, ``source`` (``hand``, ``cluster`` or ``rule``), ``origin`` (what set it:
+    ``items``, ``slice:NAME``, ``suggestion:ID``...), ``who``, ``at``, ``version``, ``note``
+    and ``winner`` (this source decides the effective value: hand > cluster > rule)."""
+
+    item_id: int
+    axis: str
+    value: str
+    source: str
+    origin: str | None
+    who: str
+    at: str
+    version: int
+    note: str | None
+    winner: bool
+
+
+class AxisLabels(TypedDict):
+    """An item's labels on one axis: the ``effective`` value and its ``source`` (None when
+    unlabelled) and every source's :class:`LabelValue`."""
+
+    effective: str | None
+    source: str | None
+    values: list[LabelValue]
+
+
+class LabelShow(TypedDict):
+    """:meth:`Workspace.label_show`: ``item_id`` and ``axes`` (axis -> :class:`AxisLabels`)."""
+
+    item_id: int
+    axes: dict[str, AxisLabels]
+
+
+class LabelHistoryRow(TypedDict):
+    """One change of one label (:meth:`Workspace.label_history`, newest first): ``id``,
+    ``item_id``, ``axis``, ``source``, ``old_value``/``new_value`` (None: absent), ``who``,
+    ``at``, ``action`` (``set``, ``clear``, ``undo``...), ``batch``, ``old_note``/``new_note``
+    and the replaced label's ``old_who``, ``old_at``, ``old_origin``."""
+
+    id: int
+    item_id: int
+    axis: str
+    source: str
+    old_value: str | None
+    new_value: str | None
+    who: str
+    at: str
+    action: str
+    batch: str | None
+    old_note: str | None
+    new_note: str | None
+    old_who: str | None
+    old_at: str | None
+    old_origin: str | None
+
+
+class LabelAction(TypedDict):
+    """One labelling action (:meth:`Workspace.label_actions`, newest first): ``batch``,
+    ``who``, ``at``, ``action``, ``n`` label rows, ``items``, ``axes`` and ``values``
+    (comma-separated), ``notes``, ``last_id`` (its newest history row) and ``undone``."""
+
+    batch: str
+    who: str
+    at: str
+    action: str
+    n: int
+    items: int
+    axes: str
+    notes: str | None
+    last_id: int
+    values: str | None
+    undone: bool
+
+
+class UndoResult(TypedDict):
+    """:meth:`Workspace.undo_labels`: the undo's own ``batch``, the batch it ``undid``, label
+    rows ``restored`` and ``items`` touched."""
+
+    batch: str
+    undid: str
+    restored: int
+    items: int
+
+
+class ItemDoc(TypedDict):
+    """What a reader knows an item by (:meth:`Workspace.item_docs`): ``task``, ``doc_id``,
+    ``benchmark``."""
+
+    task: str
+    doc_id: str
+    benchmark: str

@@ -275,6 +275,21 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
             out["trend"] = (trend.to_dict(), _annotation(type(trend).to_dict))
     ws.export_to(tmp / "export", parquet=False)
     out["import"] = (ws.import_from(tmp / "export"), _annotation(Workspace.import_from))
+    # labels last (and undone), so the other results see the store as built
+    item = rows[0]["item_id"]
+    value = next(iter(ws.axes()["task_type"]))
+    out["label_items"] = (
+        ws.label_items([item], {"task_type": value}, note="n"),
+        _annotation(Workspace.label_items),
+    )
+    out["label_show"] = (ws.label_show(item), _annotation(Workspace.label_show))
+    out["label_history"] = (
+        ws.label_history(item_id=item),
+        _annotation(Workspace.label_history),
+    )
+    out["label_actions"] = (ws.label_actions(), _annotation(Workspace.label_actions))
+    out["item_docs"] = (ws.item_docs([item]), _annotation(Workspace.item_docs))
+    out["undo_labels"] = (ws.undo_labels(), _annotation(Workspace.undo_labels))
     return out
 
 
@@ -285,7 +300,8 @@ def _have_steps(ws: Workspace) -> bool:
 RESULTS = [
     "runs", "runs macro", "run_info", "samples", "samples_page", "sample", "slices",
     "slices pass@k", "compare", "compare bbh", "diagnose change", "diagnose weakness",
-    "diagnose reference", "decision", "doctor", "backup", "trend", "import",
+    "diagnose reference", "decision", "doctor", "backup", "trend", "import", "label_items",
+    "label_show", "label_history", "label_actions", "item_docs", "undo_labels",
 ]  # fmt: skip
 
 
@@ -294,7 +310,7 @@ def test_real_results_are_what_results_py_declares(results: dict[str, tuple], na
     if name not in results:
         pytest.skip(f"{name}: the app-test store cannot produce it (runs without steps)")
     value, declared = results[name]
-    assert declared is not dict and get_origin(declared) is not dict, (
+    assert declared not in (dict, dict[str, Any], list[dict[str, Any]]), (
         f"{name} is declared as a plain dict; name its TypedDict in workspace/results.py"
     )
     problems = type_problems(value, declared)
@@ -304,7 +320,9 @@ def test_real_results_are_what_results_py_declares(results: dict[str, tuple], na
 def test_every_typed_result_is_declared_by_the_facade() -> None:
     """Each facade method checked above returns a results.py type (not ``dict[str, Any]``)."""
     for method in ("runs", "run_info", "samples", "samples_page", "sample", "doctor", "backup",
-                   "import_from"):  # fmt: skip
+                   "import_from", "label_items", "label_samples", "label_slice", "label_where",
+                   "label_suggestion", "label_show", "label_history", "label_actions",
+                   "item_docs", "undo_labels"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
