@@ -12,9 +12,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import pct_cell
 from ...report import evaluation_lines, evidence_value
 from ..console import to_ascii
-from ..format import cell, count, pct, points, pvalue, slice_label
+from ..format import cell, fit_parts, pct, points, pvalue, slice_label, slice_parts
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
@@ -148,10 +149,11 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
 
 
 def slice_score(s: dict[str, Any]) -> str:
-    """A slice's per-sample score with its counts: ``0.1% 4/3840``."""
+    """A slice's score with its counts: ``0.1% 4/3840``, or ``4.8% mean`` for a mean of
+    per-item accuracies (:func:`capslice_tui.formatting.pct_cell`)."""
     if s.get("correct") is None or s.get("n_samples") is None:
         return pct(s.get("score"))
-    return f"{pct(s.get('score'))} {count(s.get('correct'), s.get('n_samples'))}"
+    return pct_cell(s.get("score"), s.get("correct"), s.get("n_samples"))
 
 
 def spread_text(how: Any) -> str:
@@ -183,7 +185,8 @@ class DiagnoseScreen(CapsliceScreen):
         "  change: bar = size of the change, + = better, - = worse (each chart's legend line "
         "names its glyphs)",
         "  weakness: bar = score; +/-pt = vs the rest of the run",
-        "slices: items; score c/n = per-sample score with correct/samples",
+        "slices: items; score c/n = per-sample score with correct/samples ('mean': the mean "
+        "of per-item accuracies, several samples per item)",
         "deficit: slice score - reference score in points (negative = weaker)",
         "p adj: Benjamini-Hochberg adjusted p; top mode: most common failure mode",
         "fmt! = extraction_failure, trunc = truncated",
@@ -301,10 +304,12 @@ class DiagnoseScreen(CapsliceScreen):
         self.query_one("#axes-title", Static).update(Text(title, style="bold"))
         self.query_one("#axes-chart", BarChart).show(bars, axis_legend(bars))
         rows = []
-        for s in data.get("slices") or []:
+        # each part of a combined name cut so it stays apart from the other rows' values
+        names = [slice_parts(dict(s.get("slice") or {})) for s in data.get("slices") or []]
+        for s, parts in zip(data.get("slices") or [], names, strict=True):
             key = dict(s.get("slice") or {})
             cells = [
-                cell(slice_label(key), 20),
+                cell(fit_parts(parts, 20, siblings=names)),
                 cell(s.get("n_items")),
                 cell(slice_score(s)),
                 cell(points(s["deficit"]) if s.get("deficit") is not None else "-"),
