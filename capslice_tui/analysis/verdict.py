@@ -805,17 +805,7 @@ def verdict_for_weakness(
     w = weakness
     paired = isinstance(slices, PairedSliceSearch)
     sample_counts = sample_counts or {}
-    if isinstance(slices, PairedSliceSearch):
-        weak: list[Any] = slices.kept(-1)
-        n_sig = len(slices.significant)
-        how = (
-            f"paired test per slice against {reference or 'the reference run'} (exact McNemar "
-            "or paired bootstrap), Benjamini–Hochberg"
-        )
-    else:
-        weak = list(slices.slices)
-        n_sig = slices.n_significant
-        how = "each slice against the rest of the items, one-sided, Benjamini–Hochberg"
+    weak, n_sig, how = _weak_slices(slices, reference)
     evidence = _weakness_evidence(
         w, slices, weak, n_sig, how, sample_counts, uninformative, benchmark, content_axes,
         other_evaluations,
@@ -1025,3 +1015,22 @@ def _no_content_verdict(
         else f"No content slice is {weaker}: {counted}."
     )
     return Verdict("inconclusive", text + note, [], evidence, [], "no_weak_content_slice")
+
+
+def _weak_slices(
+    slices: SliceSearch | PairedSliceSearch, reference: str | None
+) -> tuple[list[Any], int, str]:
+    """The weak slices kept after nesting collapse, how many were significant before it, and
+    how they were tested (in words)."""
+    if isinstance(slices, PairedSliceSearch):
+        weak: list[Any] = slices.kept(-1)
+        n_sig = len(slices.significant)
+        how = (
+            f"paired test per slice against {reference or 'the reference run'} (exact McNemar "
+            "or paired bootstrap), Benjamini–Hochberg"
+        )
+    else:
+        weak = list(slices.slices)
+        n_sig = slices.n_significant
+        how = "each slice against the rest of the items, one-sided, Benjamini–Hochberg"
+    return weak, n_sig, how
