@@ -30,7 +30,7 @@ from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import Store, StoreDamaged
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
-from .rescore import SCORE_SOURCE_HARNESS, SampleScore, score_sample
+from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
 from .results import IngestReportDict
 
 MAX_RESPONSE_CHARS = 32_768
@@ -208,14 +208,31 @@ _ItemRow = tuple[str, str, str, str, str | None, str | None, str | None]
 """``(item hash, benchmark, task, doc_id, question, target, doc JSON)`` for ``write_batch``."""
 
 
+class _Batch:
+    """The rows of one batch: prompt texts, items, rule labels and evaluation settings
+    (queued while its records are read), each sample's head and scorer (``pre``), its scoring
+    in flight (:meth:`_Memo.submit`) and, once scored, its sample rows."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.items: dict[str, _ItemRow] = {}
+        self.labels: list[tuple[str, str, str, str]] = []
+        self.eval_settings: dict[str, str] = {}
+        self.pre: list[tuple[tuple[Any, ...], SampleRecord, str, str]] = []
+        self.scoring: _Scoring | None = None
+        self.samples: list[tuple[Any, ...]] = []
+
+
 class _Ingest:
     """One ingest, streamed: records are read, grouped in batches of ``batch_size``, turned
     into rows (per-item work once per item: identity, rule labels, doc text; per-sample work
     once per sample: scores and failure modes, long responses partly in a worker process) and
     each batch written in one transaction (:meth:`_flush`).
 
-    Per-run state is in :class:`_RunState`; the rows of the batch being built in ``texts``,
-    ``items``, ``labels``, ``samples`` and ``eval_settings``.
+    Two cores: a batch's long responses are scored in a worker process while this one
+    writes the batch before it and reads the next (:meth:`_process` submits, :meth:`_drain`
+    collects and writes; batches are written in reading order, each in its own transaction).
+    Per-run state is in :class:`_RunState`; each batch's rows in a :class:`_Batch`.
     """
 
     def __init__(
@@ -239,11 +256,8 @@ class _Ingest:
         # item hash -> (stored output_constraint, rule labels) of items met before
         self.seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
         self.item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
-        self.texts: dict[str, str] = {}
-        self.eval_settings: dict[str, str] = {}
-        self.items: dict[str, _ItemRow] = {}
-        self.labels: list[tuple[str, str, str, str]] = []
-        self.samples: list[tuple[Any, ...]] = []
+        self.batch = _Batch()  # the batch being built
+        self.inflight: _Batch | None = None  # built, its scores being computed
         self.memo = _Memo()
         self.faults = _Faults()
 
@@ -295,9 +309,8 @@ class _Ingest:
             if len(pending) >= self.opt.batch_size:
                 self._process(pending)
                 pending = []
-                self._flush()
         self._process(pending)
-        self._flush()
+        self._drain()
 
     def _fail(self, message: str) -> IngestError:
         """Remove everything this ingest wrote and return the error to raise."""
@@ -348,27 +361,36 @@ class _Ingest:
             self.seen_items[h] = (oc, {})
         benches = [_benchmark_of(r, self.ctx, self.opt.benchmark) for r in records]
         assigned = self._label_new(records, hashes, benches)
-        pre = []
+        batch, calls = self.batch, []
         for rec, ihash, bench in zip(records, hashes, benches, strict=True):
             st = self._state_for(rec)
             st.n_read += 1
             task_row = self._task_row(rec, st, bench)
             oc = self._item(rec, ihash, bench, assigned)
-            pre.append((self._head(rec, ihash, st), rec, task_row, oc))
-        scores = self.memo.score_many([_score_call(rec, oc, row) for _, rec, row, oc in pre])
-        for (head, rec, task_row, _), scored in zip(pre, scores, strict=True):
-            self.samples.append(
-                _finish_row(
-                    head,
-                    rec,
-                    task_row,
-                    scored,
-                    self.ctx,
-                    self.report,
-                    self.eval_settings,
-                    self.memo,
-                )  # fmt: skip
-            )
+            # the scorer is known before scoring (the harness's score, else capslice's), so
+            # the settings are read with the run metadata of this batch's reading
+            source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
+            settings_hash, settings_text = self.memo.settings_of(rec, task_row, self.ctx, source)
+            batch.eval_settings.setdefault(settings_hash, settings_text)
+            batch.pre.append((self._head(rec, ihash, st), rec, source, settings_hash))
+            calls.append(_score_call(rec, oc, task_row))
+        batch.scoring = self.memo.submit(calls)
+        self._drain()  # the previous batch, while the worker scores this one
+        self.inflight, self.batch = batch, _Batch()
+
+    def _drain(self) -> None:
+        """Collect the scores of the batch in flight, finish its rows and write it."""
+        batch, self.inflight = self.inflight, None
+        if batch is None or batch.scoring is None:
+            return
+        scores = self.memo.collect(batch.scoring)
+        for (head, rec, source, settings_hash), scored in zip(batch.pre, scores, strict=True):
+            if scored.score_source != source:  # score_sample's rule changed: never store it
+                raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
+            if source != SCORE_SOURCE_HARNESS:
+                self.report.scored_by_capslice += 1
+            batch.samples.append(_finish_row(head, rec, scored, settings_hash))
+        self._flush(batch)
 
     def _label_new(
         self, records: list[SampleRecord], hashes: list[str], benches: list[str]
@@ -417,7 +439,7 @@ class _Ingest:
         """Queue the item's row and labels when it is new; its output constraint."""
         known = self.seen_items.get(ihash)
         if known is not None:
-            self.items.setdefault(
+            self.batch.items.setdefault(
                 ihash,
                 (ihash, bench, rec.task, rec.doc_id, None,
                  cap_text(rec.target, MAX_RESPONSE_CHARS), None),
@@ -427,7 +449,7 @@ class _Ingest:
         oc = labels.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
             rec.target or ""
         )
-        self.items[ihash] = (
+        self.batch.items[ihash] = (
             ihash,
             bench,
             rec.task,
@@ -439,7 +461,7 @@ class _Ingest:
             else None,
         )
         for axis, (value, rule_id) in labels.items():
-            self.labels.append((ihash, axis, value, rule_id))
+            self.batch.labels.append((ihash, axis, value, rule_id))
         self.seen_items[ihash] = (oc, labels)
         return oc
 
@@ -448,8 +470,8 @@ class _Ingest:
         prompt_hash = None
         if rec.prompt:
             prompt_hash = text_sha256(rec.prompt)
-            if prompt_hash not in self.texts:
-                self.texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
+            if prompt_hash not in self.batch.texts:
+                self.batch.texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
         response = rec.response
         response_chars = text_length(response) if response is not None else None
         response_sha = None
@@ -460,21 +482,21 @@ class _Ingest:
         return (st.run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx,
                 st.ingest_id, prompt_hash, response, response_chars, response_sha)  # fmt: skip
 
-    def _flush(self) -> None:
-        """Write the batch in one transaction and count the new samples per run."""
-        if not self.samples:
+    def _flush(self, batch: _Batch) -> None:
+        """Write a batch in one transaction and count the new samples per run."""
+        if not batch.samples:
             return
         n_new, ids = self.store.write_batch(
-            texts=list(self.texts.items()),
-            items=[row for h, row in self.items.items() if h not in self.item_ids],
-            samples=self.samples,
-            rule_labels=self.labels,
-            settings=list(self.eval_settings.items()),
+            texts=list(batch.texts.items()),
+            items=[row for h, row in batch.items.items() if h not in self.item_ids],
+            samples=batch.samples,
+            rule_labels=batch.labels,
+            settings=list(batch.eval_settings.items()),
             item_ids=self.item_ids,
         )
         self.item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
         per_run: dict[int, int] = {}
-        for s in self.samples:
+        for s in batch.samples:
             per_run[s[0]] = per_run.get(s[0], 0) + 1
         if len(per_run) == 1:
             only = next(st for st in self.states.values() if st.run_id in per_run)
@@ -484,8 +506,6 @@ class _Ingest:
             for st in self.states.values():
                 if st.run_id in per_run:
                     st.n_new = -1
-        for buffer in (self.texts, self.eval_settings, self.items, self.labels, self.samples):
-            buffer.clear()
         if self.opt.progress:
             self.opt.progress(self.report.n_read)
 
@@ -702,7 +722,7 @@ def _benchmark_of(rec: SampleRecord, ctx: ReadContext, benchmark: str | None) ->
 
 
 POOL_MIN = 1000
-"""Long responses in one batch from which a second process scores half of them."""
+"""Long responses in one batch from which a worker process scores them (:meth:`_Memo.submit`)."""
 
 
 def _pool_init() -> None:
@@ -722,15 +742,29 @@ def _score_calls(calls: list[tuple[Any, ...]]) -> list[SampleScore]:
     ]  # fmt: skip
 
 
+@dataclass
+class _Scoring:
+    """A batch's scoring in progress (:meth:`_Memo.submit`): the scores known so far
+    (``out``), the calls, the indexes still to score here (``local``) and in the worker
+    (``remote``, its ``pending`` async result)."""
+
+    out: list[SampleScore | None]
+    calls: list[tuple[Any, ...]]
+    local: list[int]
+    remote: list[int]
+    pending: Any
+
+
 class _Memo:
     """Per-ingest memo of pure per-sample work, so samples that repeat it cost a lookup.
 
     ``score``: :func:`score_sample` of responses up to :attr:`SHORT` characters (metric-only
     and multiple-choice logs repeat the same few responses and targets), keyed by every
-    argument, at most :attr:`MAX_SCORES` entries (then started afresh). ``score_many``: a
-    batch's scores; from :data:`POOL_MIN` long responses on, one forked worker process scores
-    half of them while this one scores the rest (both cores; only when the ingest runs on the
-    main thread, as in the CLI, never from the app's worker threads). ``settings_of``: the evaluation settings of a
+    argument, at most :attr:`MAX_SCORES` entries (then started afresh). ``submit`` and
+    ``collect`` (``score_many``: both at once): a batch's scores; from :data:`POOL_MIN` long
+    responses on, one forked worker process scores them while this one writes the previous
+    batch and reads the next (both cores; only when the ingest runs on the main thread, as in
+    the CLI, never from the app's worker threads). ``settings_of``: the evaluation settings of a
     (task, scorer, record settings), cleared by the caller at each batch (run metadata is
     fixed within a batch). :func:`score_sample` is a pure function, so every path stores the
     same scores.
@@ -768,6 +802,12 @@ class _Memo:
 
     def score_many(self, calls: list[tuple[Any, ...]]) -> list[SampleScore]:
         """The scores of a batch of calls, in order (see the class docstring)."""
+        return self.collect(self.submit(calls))
+
+    def submit(self, calls: list[tuple[Any, ...]]) -> _Scoring:
+        """Start scoring a batch: short responses here (memo), from :data:`POOL_MIN` long
+        ones on all plain-string long responses in the worker process (asynchronously), the
+        rest when :meth:`collect` is called."""
         out: list[SampleScore | None] = [None] * len(calls)
         long: list[int] = []
         for i, call in enumerate(calls):
@@ -775,11 +815,9 @@ class _Memo:
                 out[i] = self.score(*call)
             else:
                 long.append(i)
-        remote: list[int] = []
         pool = self._worker() if len(long) >= POOL_MIN else None
-        if pool is not None:
-            # plain strings only: a capped text's head and tail ride on its attributes
-            remote = [i for i in long[len(long) // 2 :] if type(calls[i][0]) is str]
+        # plain strings only: a capped text's head and tail ride on its attributes
+        remote = [i for i in long if type(calls[i][0]) is str] if pool is not None else []
         pending = None
         if remote:
             step = 200
@@ -788,15 +826,18 @@ class _Memo:
                 [[calls[i] for i in remote[j : j + step]] for j in range(0, len(remote), step)],
             )
         far = set(remote)
+        return _Scoring(out, calls, [i for i in long if i not in far], remote, pending)
+
+    def collect(self, scoring: _Scoring) -> list[SampleScore]:
+        """The scores of a batch started by :meth:`submit`, in order."""
+        out, calls = scoring.out, scoring.calls
         for i, scored in zip(
-            [i for i in long if i not in far],
-            _score_calls([calls[i] for i in long if i not in far]),
-            strict=True,
+            scoring.local, _score_calls([calls[i] for i in scoring.local]), strict=True
         ):
             out[i] = scored
-        if pending is not None:
-            done = [scored for chunk in pending.get() for scored in chunk]
-            for i, scored in zip(remote, done, strict=True):
+        if scoring.pending is not None:
+            done = [scored for chunk in scoring.pending.get() for scored in chunk]
+            for i, scored in zip(scoring.remote, done, strict=True):
                 out[i] = scored
         return out  # type: ignore[return-value]
 
@@ -846,21 +887,10 @@ class _Memo:
 
 
 def _finish_row(
-    head: tuple[Any, ...],
-    rec: SampleRecord,
-    task_row: dict[str, Any],
-    scored: SampleScore,
-    ctx: ReadContext,
-    report: IngestReport,
-    eval_settings: dict[str, str],
-    memo: _Memo,
+    head: tuple[Any, ...], rec: SampleRecord, scored: SampleScore, settings_hash: str
 ) -> tuple[Any, ...]:
-    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :func:`_sample_row`, then
+    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :meth:`_Ingest._head`, then
     its scores, metrics, evaluation settings and reasoning."""
-    if scored.score_source != SCORE_SOURCE_HARNESS:
-        report.scored_by_capslice += 1
-    settings_hash, settings_text = memo.settings_of(rec, task_row, ctx, scored.score_source)
-    eval_settings.setdefault(settings_hash, settings_text)
     reasoning = cap_text(rec.reasoning, MAX_RESPONSE_CHARS)
     return (
         *head,
