@@ -20,6 +20,7 @@ from capslice_tui.cli import main
 from capslice_tui.vocabulary import FAILURE_MODES
 from capslice_tui.workspace import Workspace
 from capslice_tui.workspace.demo import sample_data_dir
+from capslice_tui.workspace.results import ModeMixDict, ModeTrendDict
 from capslice_tui.workspace.trend import (
     MIX_WIDTH,
     MODE_GLYPHS,
@@ -147,6 +148,8 @@ def test_cli_modes_table_json_md(store: Path) -> None:
     assert "no sample of any run is empty" in out.output
 
     data = json.loads(runner.invoke(main, [*args, "--format", "json"]).output)
+    assert set(data) == set(ModeTrendDict.__annotations__)
+    assert set(data["overall"]["points"][0]) == {"run", "step", *ModeMixDict.__annotations__}
     assert data["modes"][0] == "correct" and data["absent_modes"] == ["empty"]
     point = data["overall"]["points"][1]
     assert point["run"] == "bbh-eos-masked" and point["samples"] == 480
