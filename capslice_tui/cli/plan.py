@@ -6,8 +6,9 @@ These commands only parse arguments and call the workspace facade (``PlanMixin``
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +16,9 @@ from ..formatting import interval, pct, points, pvalue
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
+
+if TYPE_CHECKING:
+    from ..workspace.results import Intervention
 
 
 def _current_user() -> str:
@@ -186,7 +190,7 @@ def intervention() -> None:
     """Record, decide and judge data interventions (proposed -> accepted|rejected -> running -> evaluated)."""
 
 
-def _decision_text(rec: dict[str, Any]) -> str:
+def _decision_text(rec: Intervention) -> str:
     """``accepted by ana at 2026-...: reason``; ``not decided`` before accept/reject.
 
     The decision is the last accept or reject: a rejected intervention has status
@@ -199,7 +203,7 @@ def _decision_text(rec: dict[str, Any]) -> str:
     return f"{text}: {rec['decision_reason']}" if rec.get("decision_reason") else text
 
 
-def _show(rec: dict[str, Any], fmt: str) -> None:
+def _show(rec: Intervention, fmt: str) -> None:
     if fmt == "json":
         emit_json(rec)
         return
@@ -216,9 +220,10 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
     ]  # fmt: skip
     if rec.get("decision_warning"):
         fields.append(("decision warning", rec["decision_warning"]))
-    if rec.get("plan"):
-        forced = "FORCED against its diagnosis: " if rec["plan"].get("forced") else ""
-        fields.append(("plan", forced + rec["plan"].get("summary", "")))
+    plan = rec.get("plan")
+    if plan:
+        forced = "FORCED against its diagnosis: " if plan.get("forced") else ""
+        fields.append(("plan", forced + plan.get("summary", "")))
     emit_table(
         ["field", "value"], [[k, v] for k, v in fields], fmt, title=f"intervention #{rec['id']}"
     )
@@ -234,7 +239,7 @@ def _show(rec: dict[str, Any], fmt: str) -> None:
         )  # fmt: skip
 
 
-def _outcome_text(rec: dict[str, Any]) -> str:
+def _outcome_text(rec: Mapping[str, Any]) -> str:
     """``refuted: the controls gained ...`` from the stored outcome, else its name or ``-``."""
     from ..analysis.outcome import OUTCOME_KEY, outcome_name
 

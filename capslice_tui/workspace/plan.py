@@ -35,6 +35,7 @@ from ..store import AXES, StoreError, current_user
 from ..taxonomy.catalog import Catalog, load_catalog
 from ..taxonomy.data import DataTaxonomy, load_data_taxonomy
 from ..taxonomy.mapping import MappingRules, load_mapping
+from .results import Intervention, InterventionRow
 
 SLICE_KEYS = ("task", "benchmark", *AXES)
 
@@ -355,11 +356,11 @@ class PlanMixin:
         )
         return controls, notes
 
-    def interventions(self, status: str | None = None) -> list[dict[str, Any]]:
+    def interventions(self, status: str | None = None) -> list[InterventionRow]:
         """Interventions, newest first (``status`` filters)."""
         return self.store.list_interventions(status)
 
-    def intervention(self, intervention_id: int) -> dict[str, Any]:
+    def intervention(self, intervention_id: int) -> Intervention:
         """One intervention with its ``history`` (audit rows, oldest first)."""
         rec = self.store.get_intervention(intervention_id)
         rec["history"] = self.store.intervention_history(intervention_id)
@@ -377,7 +378,7 @@ class PlanMixin:
         expected_effect: float | None = None,
         plan: Plan | Mapping[str, Any] | None = None,
         who: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """Record a proposed intervention (pre-registering its target and control slices).
 
         Args:
@@ -428,7 +429,7 @@ class PlanMixin:
         who: str | None,
         changes: dict[str, Any],
         expected_version: int | None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         from ..store.interventions import TRANSITIONS
 
         ((new_status, allowed),) = TRANSITIONS[action].items()
@@ -446,7 +447,7 @@ class PlanMixin:
         reason: str | None,
         expected_version: int | None,
         warning: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """Apply an ``accept``/``reject`` transition, recording the reason, decider, time and
         the warning that goes with the decision (None clears an earlier one)."""
         from ..store import now_iso
@@ -466,7 +467,7 @@ class PlanMixin:
         who: str | None = None,
         reason: str | None = None,
         expected_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """proposed -> accepted (reason optional). Raises InvalidTransition / Conflict."""
         return self._decide(intervention_id, "accept", who, reason, expected_version)
 
@@ -478,7 +479,7 @@ class PlanMixin:
         who: str | None = None,
         expected_version: int | None = None,
         regression: bool | None = None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """proposed|evaluated -> rejected; a reason is required.
 
         A rejection that claims a regression (``regression=True``, or when None a reason that
@@ -504,7 +505,7 @@ class PlanMixin:
 
     def start_intervention(
         self, intervention_id: int, *, who: str | None = None, expected_version: int | None = None
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """accepted -> running (training with the plan has started)."""
         return self._transition(intervention_id, "start", who, {}, expected_version)
 
@@ -516,7 +517,7 @@ class PlanMixin:
         who: str | None = None,
         expected_version: int | None = None,
         **eval_params: Any,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """Link the result run and evaluate (an accepted intervention is started first).
 
         Raises:
@@ -610,7 +611,7 @@ class PlanMixin:
         who: str | None = None,
         expected_version: int | None = None,
         **eval_params: Any,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """(Re)compute the outcome and store it with its name: running|evaluated -> evaluated.
 
         ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`).
@@ -628,7 +629,7 @@ class PlanMixin:
         *,
         who: str | None = None,
         expected_version: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> Intervention:
         """Edit a proposed intervention (pre-registration is frozen once decided).
 
         Raises:

@@ -871,3 +871,74 @@ class ItemDoc(TypedDict):
     task: str
     doc_id: str
     benchmark: str
+
+
+# ---------------------------------------------------------------- interventions
+
+
+class InterventionRow(TypedDict):
+    """One intervention in :meth:`Workspace.interventions` (newest first; no plan/outcome).
+
+    Keys: ``id``, ``title``, ``hypothesis``, ``target_slices`` and ``control_slices``
+    (pre-registered slices, grouping -> value), ``expected_effect`` (expected gain on the
+    targets as a proportion, 0.1 = +10 points), ``benchmark``, ``baseline_run``,
+    ``result_run`` (linked later), ``status`` (``proposed``, ``accepted``, ``rejected``,
+    ``running``, ``evaluated``), ``decision_reason``, ``decided_by``, ``decided_at``,
+    ``verdict`` (the stored name of the outcome: ``confirmed``, ``refuted``, ``inconclusive``,
+    ``harmful``...; None until evaluated), ``author``, ``created_at``, ``updated_at``,
+    ``version`` (bumped by every change; stale edits are conflicts), ``decision_warning``
+    (a rejection that contradicts the measured outcome) and ``plan_forced`` (0/1: recorded
+    although the plan refused some slices).
+    """
+
+    id: int
+    title: str
+    hypothesis: str
+    target_slices: list[dict[str, str]]
+    control_slices: list[dict[str, str]]
+    expected_effect: float | None
+    benchmark: str | None
+    baseline_run: str
+    result_run: str | None
+    status: str
+    decision_reason: str | None
+    decided_by: str | None
+    decided_at: str | None
+    verdict: str | None
+    author: str
+    created_at: str
+    updated_at: str
+    version: int
+    decision_warning: str | None
+    plan_forced: int
+
+
+class _Intervention(InterventionRow):
+    plan: dict[str, Any] | None
+    outcome: dict[str, Any] | None
+
+
+class InterventionHistoryRow(TypedDict):
+    """One audited change of an intervention (oldest first): the ``version`` it produced,
+    ``action`` (create, edit, accept, reject, start, link, evaluate), the ``field`` changed
+    with its ``old_value``/``new_value`` (as stored text), ``who`` and ``at``."""
+
+    version: int
+    action: str
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    who: str
+    at: str
+
+
+class Intervention(_Intervention, total=False):
+    """One intervention record (:meth:`Workspace.intervention`, and what every intervention
+    action returns): the :class:`InterventionRow` keys plus ``plan`` (the sampling plan's
+    dict, if one was attached) and ``outcome`` (the measured outcome's dict once evaluated).
+    :meth:`Workspace.intervention` adds ``history``; :meth:`Workspace.new_intervention`
+    adds ``control_choice`` (not stored: why the default controls were chosen) when it
+    chose the controls."""
+
+    history: list[InterventionHistoryRow]
+    control_choice: list[str]

@@ -290,6 +290,18 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     out["label_actions"] = (ws.label_actions(), _annotation(Workspace.label_actions))
     out["item_docs"] = (ws.item_docs([item]), _annotation(Workspace.item_docs))
     out["undo_labels"] = (ws.undo_labels(), _annotation(Workspace.undo_labels))
+    tasks = sorted({r["task"] for r in ws.samples("base", limit=200)[0]})
+    new = ws.new_intervention(
+        title="t", hypothesis="h", baseline="base", benchmark="bbh",
+        targets=[{"task": tasks[0]}], controls=[{"task": tasks[-1]}], expected_effect=0.1,
+    )  # fmt: skip
+    out["new_intervention"] = (new, _annotation(Workspace.new_intervention))
+    out["interventions"] = (ws.interventions(), _annotation(Workspace.interventions))
+    accepted = ws.accept_intervention(new["id"], expected_version=new["version"])
+    out["accept_intervention"] = (accepted, _annotation(Workspace.accept_intervention))
+    linked = ws.link_intervention(new["id"], "cand")
+    out["link_intervention"] = (linked, _annotation(Workspace.link_intervention))
+    out["intervention"] = (ws.intervention(new["id"]), _annotation(Workspace.intervention))
     return out
 
 
@@ -302,6 +314,8 @@ RESULTS = [
     "slices pass@k", "compare", "compare bbh", "diagnose change", "diagnose weakness",
     "diagnose reference", "decision", "doctor", "backup", "trend", "import", "label_items",
     "label_show", "label_history", "label_actions", "item_docs", "undo_labels",
+    "new_intervention", "interventions", "accept_intervention", "link_intervention",
+    "intervention",
 ]  # fmt: skip
 
 
@@ -322,7 +336,10 @@ def test_every_typed_result_is_declared_by_the_facade() -> None:
     for method in ("runs", "run_info", "samples", "samples_page", "sample", "doctor", "backup",
                    "import_from", "label_items", "label_samples", "label_slice", "label_where",
                    "label_suggestion", "label_show", "label_history", "label_actions",
-                   "item_docs", "undo_labels"):  # fmt: skip
+                   "item_docs", "undo_labels", "interventions", "intervention",
+                   "new_intervention", "accept_intervention", "reject_intervention",
+                   "start_intervention", "link_intervention", "evaluate_intervention",
+                   "edit_intervention"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
