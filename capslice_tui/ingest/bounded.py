@@ -179,6 +179,11 @@ def cap_value(value: Any, limit: int) -> Any:
     if isinstance(value, str):
         return cap_text(value, limit)
     if isinstance(value, dict):
+        if not any(
+            isinstance(v, (dict, list)) or (isinstance(v, str) and len(v) > limit)
+            for v in value.values()
+        ):
+            return value  # flat and short (the common doc): nothing to cap, nothing copied
         out = {k: cap_value(v, limit) for k, v in value.items()}
         return value if all(out[k] is value[k] for k in value) else out
     if isinstance(value, list):
