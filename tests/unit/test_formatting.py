@@ -156,7 +156,6 @@ ALLOWED: dict[str, tuple[int, str]] = {
     "analysis/slice_search.py": (4, "slice-search notes 'p=...' (A1 converts it)"),
     "planning/mixture.py": (4, "plan rationale wording (A1 converts it)"),
     "planning/export.py": (2, "Markdown plan export (A1 converts it)"),
-    "workspace/trend.py": (1, "trend change column, already rounded once (T1 converts it)"),
 }
 
 
