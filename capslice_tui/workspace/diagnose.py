@@ -10,6 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from ..analysis.compare import adjust, check_comparable, paired_compare
+from ..analysis.pairing import int_keys, pair_by_dict, pair_int_keys
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
@@ -70,11 +71,11 @@ def align_runs(
         return fast
     base = {(r["task"], r["item_id"]): r for r in b_rows}
     cand = {(r["task"], r["item_id"]): r for r in c_rows}
-    keys = sorted(set(base) & set(cand))
+    keys = _shared_keys(base, cand)
     if not keys:  # same documents under different task names (e.g. cot vs answer-only)
         base = {k[1]: v for k, v in base.items()}
         cand = {k[1]: v for k, v in cand.items()}
-        keys = sorted(set(base) & set(cand))
+        keys = _shared_keys(base, cand)
     if not keys:
         where = f" in benchmark {benchmark!r}" if benchmark else ""
         raise ValueError(
@@ -99,6 +100,13 @@ def align_runs(
     )
 
 
+def _shared_keys(base: dict[Any, Any], cand: dict[Any, Any]) -> list[Any]:
+    """The keys both runs hold (paired by :func:`~capslice_tui.analysis.pairing.pair_by_dict`),
+    sorted."""
+    cand_keys = list(cand)
+    return sorted(cand_keys[j] for j in pair_by_dict(list(base), cand_keys)[1].tolist())
+
+
 def _align_columns(b_rows: Sequence[Any], c_rows: Sequence[Any]) -> Aligned | None:
     """:func:`align_runs` on (task, item) keys with numpy, from ``slice_rows`` rows (columns
     item_id, task, benchmark, n, c, c_lenient, then the axes); the same pairs in the same
@@ -108,18 +116,13 @@ def _align_columns(b_rows: Sequence[Any], c_rows: Sequence[Any]) -> Aligned | No
         return None
     b_cols = list(zip(*b_rows, strict=True))
     c_cols = list(zip(*c_rows, strict=True))
-    tasks = sorted(set(b_cols[1]) | set(c_cols[1]))  # codes in name order: keys sort as tuples
-    code = {t: i for i, t in enumerate(tasks)}
     b_item = np.array(b_cols[0], dtype=np.int64)
     c_item = np.array(c_cols[0], dtype=np.int64)
-    span = int(max(b_item.max(), c_item.max())) + 1
-    b_key = np.array([code[t] for t in b_cols[1]], dtype=np.int64) * span + b_item
-    c_key = np.array([code[t] for t in c_cols[1]], dtype=np.int64) * span + c_item
-    if np.unique(b_key).size != b_key.size or np.unique(c_key).size != c_key.size:
+    keys = int_keys(b_cols[1], c_cols[1], [b_item], [c_item])
+    pairs = None if keys is None else pair_int_keys(*keys)
+    if pairs is None or not pairs[0].size:
         return None
-    _, bi, ci = np.intersect1d(b_key, c_key, assume_unique=True, return_indices=True)
-    if not bi.size:
-        return None
+    bi, ci = pairs
 
     def column(values: Sequence[Any], idx: np.ndarray) -> np.ndarray:
         out = np.empty(len(values), dtype=object)
@@ -524,20 +527,32 @@ def _signal_counts(signals: Sequence[str | None]) -> dict[str, int]:
 
     counts = dict.fromkeys(SIGNALS, 0)
     counts["n"] = len(signals)
-    for s in signals:
+    # each distinct signal string once, weighted by how many samples carry it
+    for s, k in _distinct_counts(signals):
         for flag in (s or "").split(","):
             if flag:
-                counts[flag] = counts.get(flag, 0) + 1
+                counts[flag] = counts.get(flag, 0) + k
     return counts
 
 
 def _cap_modes(signals: Sequence[str | None], modes: np.ndarray) -> dict[str, int]:
     """Failure mode -> samples whose signals include ``cap`` (hit the generation cap)."""
     out: dict[str, int] = {}
-    for s, m in zip(signals, modes, strict=True):
-        if "cap" in (s or "").split(","):
-            out[str(m)] = out.get(str(m), 0) + 1
+    sig = np.asarray(signals, dtype=object)
+    cap = [s for s, _ in _distinct_counts(signals) if "cap" in (s or "").split(",")]
+    if not cap:
+        return out
+    hit = np.isin(sig, np.array(cap, dtype=object))
+    for m, k in _distinct_counts(modes[hit].tolist()):
+        out[str(m)] = out.get(str(m), 0) + k
     return out
+
+
+def _distinct_counts(values: Sequence[Any]) -> list[tuple[Any, int]]:
+    """Distinct values with their counts, in order of first appearance (None kept)."""
+    from collections import Counter
+
+    return list(Counter(values).items())
 
 
 def _mode_counts(modes: np.ndarray) -> dict[str, int]:
@@ -1305,13 +1320,13 @@ def _pair_samples(bo: _Outcomes, co: _Outcomes) -> tuple[np.ndarray, np.ndarray]
     fast = _pair_keys(bo, co, with_task=True)
     if fast is not None and fast[0].size:
         return fast
-    slow = None if fast is not None else _pair_by_dict(bo.keys, co.keys)
+    slow = None if fast is not None else pair_by_dict(bo.keys, co.keys)
     if slow is not None and slow[0].size:
         return slow
     fast = _pair_keys(bo, co, with_task=False)
     if fast is not None:
         return fast
-    return _pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co.keys])
+    return pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co.keys])
 
 
 def _pair_keys(
@@ -1320,36 +1335,17 @@ def _pair_keys(
     """:func:`_pair_samples` with int64 keys (task code, item, sample index) and
     ``np.intersect1d``; None when a key repeats in a run or the rows are not in key order
     (the dict path then decides, as before)."""
-    tasks = sorted(set(bo.task.tolist()) | set(co.task.tolist())) if with_task else [""]
-    code = {t: i for i, t in enumerate(tasks)}
-    span_item = int(max(bo.item.max(initial=0), co.item.max(initial=0))) + 1
-    span_idx = int(max(bo.sample_idx.max(initial=0), co.sample_idx.max(initial=0))) + 1
-    if len(tasks) * span_item * span_idx >= 2**62:
-        return None
-
-    def keys(o: _Outcomes) -> np.ndarray:
-        t = np.array([code[x] for x in o.task.tolist()], dtype=np.int64) if with_task else 0
-        return (t * span_item + o.item) * span_idx + o.sample_idx
-
-    bk, ck = keys(bo), keys(co)
-    if np.any(np.diff(bk) <= 0) or np.any(np.diff(ck) <= 0):
-        return None
-    _, bi, ci = np.intersect1d(bk, ck, assume_unique=True, return_indices=True)
-    return bi, ci
-
-
-def _pair_by_dict(b_keys: Sequence[Any], c_keys: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Pair rows by equal keys with a dict (the last base row of a repeated key wins)."""
-    b_index = {k: i for i, k in enumerate(b_keys)}
-    pairs = [(b_index[k], j) for j, k in enumerate(c_keys) if k in b_index]
-    return (
-        np.array([p[0] for p in pairs], dtype=np.int64),
-        np.array([p[1] for p in pairs], dtype=np.int64),
-    )
+    keys = int_keys(
+        bo.task.tolist() if with_task else None, co.task.tolist() if with_task else None,
+        [bo.item, bo.sample_idx], [co.item, co.sample_idx],
+    )  # fmt: skip
+    return None if keys is None else pair_int_keys(*keys, require_sorted=True)
 
 
 def _per_item_total(o: _Outcomes, items: np.ndarray) -> np.ndarray:
     """Samples per item of a run (all its samples on the primary filter), for ``items``."""
     uniq, counts = np.unique(o.item, return_counts=True)
-    total = dict(zip(uniq.tolist(), counts.tolist(), strict=True))
-    return np.array([total.get(i, 0) for i in items.tolist()], dtype=float)
+    if not uniq.size:
+        return np.zeros(len(items), dtype=float)
+    at = np.minimum(np.searchsorted(uniq, items), uniq.size - 1)
+    return np.where(uniq[at] == items, counts[at], 0).astype(float)

@@ -246,7 +246,8 @@ def _outcomes_of(rows: list[tuple[str, int, int]]):
 
 
 def test_pair_samples_matches_the_dict_pairing() -> None:
-    from capslice_tui.workspace.diagnose import _pair_by_dict, _pair_samples
+    from capslice_tui.analysis.pairing import pair_by_dict as _pair_by_dict
+    from capslice_tui.workspace.diagnose import _pair_samples
 
     rng = np.random.default_rng(5)
     base = {(t, int(i), int(s)) for t in ("t_a", "t_b") for i in rng.integers(1, 80, 60)
