@@ -328,7 +328,8 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 if cur.rowcount == 0:
                     break
         with self.write() as conn:
-            for table in ("item_scores", "slice_counts", "run_tasks", "ingests"):
+            # search_index too: a later run may get this id (its text is not indexed)
+            for table in ("item_scores", "slice_counts", "run_tasks", "ingests", "search_index"):
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run["id"],))
             conn.execute("DELETE FROM runs WHERE id = ?", (run["id"],))
         return removed

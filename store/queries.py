@@ -63,7 +63,7 @@ def _filters(
     params += extra
     axes = bool(where)
     if search:
-        clause, extra = search_clause(store.conn, search)
+        clause, extra = search_clause(store, search, run_id)
         sql += " AND " + clause
         params += extra
     return sql, params, axes
