@@ -98,8 +98,8 @@ def _modes(
     bar = fmt == "table"
     headers = [*result.by, "step", *(["mix"] if bar else []), "samples", *result.modes, "run"]
     notes = [
-        "each mode: share of the slice's scored samples (count/samples); modes from "
-        "analysis/failure_modes.py, one per sample"
+        "each mode: share of the slice's scored samples (count/samples); every sample has one "
+        "failure mode (`capslice samples --failure-mode` lists them)"
     ]
     if bar:
         notes.append(mix_legend(result.modes, MIX_WIDTH))
