@@ -20,6 +20,10 @@ from .results import (
     LabelResult,
     LabelShow,
     LabelValue,
+    NamedSlice,
+    NamedSliceRow,
+    SavedSuggestion,
+    SavedSuggestionRow,
     SliceLabelResult,
     UndoResult,
 )
@@ -275,29 +279,31 @@ class DiscoverMixin:
         d["sample_ids"] = [rows[i]["id"] for i in s.members[:2000]]
         return d
 
-    def suggestions(self, run: str | None = None) -> list[dict[str, Any]]:
+    def suggestions(self, run: str | None = None) -> list[SavedSuggestionRow]:
         """Saved suggestions (newest discovery first), optionally of one run."""
         run_id = None if run is None else self.store.get_run(run)["id"]
-        return self.store.list_suggestions(run_id)
+        return cast(list[SavedSuggestionRow], self.store.list_suggestions(run_id))
 
-    def suggestion(self, suggestion_id: int) -> dict[str, Any]:
+    def suggestion(self, suggestion_id: int) -> SavedSuggestion:
         """One saved suggestion with its summary and item ids."""
-        return self.store.get_suggestion(suggestion_id)
+        return cast(SavedSuggestion, self.store.get_suggestion(suggestion_id))
 
     def accept_suggestion(
         self, suggestion_id: int, name: str, *, who: str | None = None, note: str | None = None
-    ) -> dict[str, Any]:
+    ) -> NamedSlice:
         """Name a saved suggestion: it becomes a named slice of its member items."""
-        return self.store.accept_suggestion(suggestion_id, name, who=who, note=note)
+        return cast(
+            NamedSlice, self.store.accept_suggestion(suggestion_id, name, who=who, note=note)
+        )
 
     # ---- named slices -----------------------------------------------------------------
-    def named_slices(self) -> list[dict[str, Any]]:
+    def named_slices(self) -> list[NamedSliceRow]:
         """Every named slice with version, who/when and size."""
-        return self.store.list_named_slices()
+        return cast(list[NamedSliceRow], self.store.list_named_slices())
 
-    def named_slice(self, name: str) -> dict[str, Any]:
+    def named_slice(self, name: str) -> NamedSlice:
         """One named slice with its item ids and version (pass the version back on edit)."""
-        return self.store.get_named_slice(name)
+        return cast(NamedSlice, self.store.get_named_slice(name))
 
     def rename_slice(
         self,
@@ -306,9 +312,9 @@ class DiscoverMixin:
         *,
         expected_version: int | None = None,
         who: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> NamedSliceRow:
         """Rename a named slice (version-checked; raises Conflict when stale)."""
-        return self.store.edit_named_slice(
+        return self.store.edit_named_slice(  # type: ignore[return-value]  # a NamedSliceRow
             name, new_name=new_name, expected_version=expected_version, who=who
         )
 

@@ -942,3 +942,59 @@ class Intervention(_Intervention, total=False):
 
     history: list[InterventionHistoryRow]
     control_choice: list[str]
+
+
+# ---------------------------------------------------------------- named slices, suggestions
+
+
+class NamedSliceRow(TypedDict):
+    """A named slice (:meth:`Workspace.named_slices`, :meth:`Workspace.rename_slice`):
+    ``id``, ``name``, ``run_id`` (the run it was found in; items are run-independent),
+    ``origin`` (``suggestion:ID``, ``query`` or ``hand``), ``description``, ``note``,
+    ``version`` (bumped by every edit; stale edits are conflicts), ``created_by``/``_at``,
+    ``updated_by``/``_at`` and ``n_items`` (member items)."""
+
+    id: int
+    name: str
+    run_id: int | None
+    origin: str | None
+    description: str | None
+    note: str | None
+    version: int
+    created_by: str
+    created_at: str
+    updated_by: str
+    updated_at: str
+    n_items: int
+
+
+class NamedSlice(NamedSliceRow):
+    """One named slice with its members (:meth:`Workspace.named_slice`,
+    :meth:`Workspace.accept_suggestion`): the :class:`NamedSliceRow` keys plus ``item_ids``."""
+
+    item_ids: list[int]
+
+
+class SavedSuggestionRow(TypedDict):
+    """A saved discovery suggestion (:meth:`Workspace.suggestions`): ``id``, ``set_id`` (the
+    discovery run that saved it), ``cluster``, ``summary`` (the suggestion as discovery
+    described it: size, error rate and interval, terms, failure modes, labels,
+    representatives...; see ``DiscoveryResult``), ``run_id``, ``created_at`` and
+    ``accepted_as`` (the named slice it became, or None)."""
+
+    id: int
+    set_id: int
+    cluster: int
+    summary: dict[str, Any]
+    run_id: int
+    created_at: str
+    accepted_as: str | None
+
+
+class SavedSuggestion(SavedSuggestionRow):
+    """One saved suggestion (:meth:`Workspace.suggestion`): the :class:`SavedSuggestionRow`
+    plus ``accepted_slice_id``, ``created_by`` and the member ``item_ids``."""
+
+    accepted_slice_id: int | None
+    created_by: str
+    item_ids: list[int]

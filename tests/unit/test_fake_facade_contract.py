@@ -302,6 +302,21 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     linked = ws.link_intervention(new["id"], "cand")
     out["link_intervention"] = (linked, _annotation(Workspace.link_intervention))
     out["intervention"] = (ws.intervention(new["id"]), _annotation(Workspace.intervention))
+    # a saved suggestion as discovery stores one (its summary is discovery's own dict)
+    run_id = ws.run_info("base")["id"]
+    (sid,) = ws.store.save_suggestions(run_id, {}, [], [(0, {"name": "g"}, [item])])
+    out["suggestions"] = (ws.suggestions(), _annotation(Workspace.suggestions))
+    out["suggestion"] = (ws.suggestion(sid), _annotation(Workspace.suggestion))
+    named = ws.accept_suggestion(sid, "contract-slice")
+    out["accept_suggestion"] = (named, _annotation(Workspace.accept_suggestion))
+    out["named_slices"] = (ws.named_slices(), _annotation(Workspace.named_slices))
+    out["named_slice"] = (ws.named_slice("contract-slice"), _annotation(Workspace.named_slice))
+    renamed = ws.rename_slice("contract-slice", "contract-slice-2")
+    out["rename_slice"] = (renamed, _annotation(Workspace.rename_slice))
+    out["label_slice"] = (
+        ws.label_slice("contract-slice-2", {"task_type": value}),
+        _annotation(Workspace.label_slice),
+    )
     return out
 
 
@@ -315,7 +330,8 @@ RESULTS = [
     "diagnose reference", "decision", "doctor", "backup", "trend", "import", "label_items",
     "label_show", "label_history", "label_actions", "item_docs", "undo_labels",
     "new_intervention", "interventions", "accept_intervention", "link_intervention",
-    "intervention",
+    "intervention", "suggestions", "suggestion", "accept_suggestion", "named_slices",
+    "named_slice", "rename_slice", "label_slice",
 ]  # fmt: skip
 
 
@@ -339,7 +355,8 @@ def test_every_typed_result_is_declared_by_the_facade() -> None:
                    "item_docs", "undo_labels", "interventions", "intervention",
                    "new_intervention", "accept_intervention", "reject_intervention",
                    "start_intervention", "link_intervention", "evaluate_intervention",
-                   "edit_intervention"):  # fmt: skip
+                   "edit_intervention", "suggestions", "suggestion", "accept_suggestion",
+                   "named_slices", "named_slice", "rename_slice"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
