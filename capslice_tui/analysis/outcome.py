@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from ..formatting import confidence_pct, points
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -181,7 +182,7 @@ def difference_in_differences(
         did=did, did_low=dl, did_high=dh, p_value=p, n_target=int(t.size),
         n_control=int(c.size),
         method=f"stratified paired bootstrap over items, {n_resamples} resamples, percentile "
-        f"{100 * level:g}% interval",
+        f"{confidence_pct(level)} interval",
         n_resamples=n_resamples, random_state=random_state,
     )  # fmt: skip
 
@@ -471,7 +472,7 @@ def _size_warning(role: str, key: Mapping[str, str], n_items: int, min_size: int
 
 
 def _pts(x: float) -> str:
-    return f"{100 * x:+.1f}"
+    return points(x, "")
 
 
 def did_text(did: Mapping[str, Any]) -> str:
@@ -509,8 +510,8 @@ def _judge(
     if harmed:
         return "harmful", (
             "control slice(s) regressed beyond the tolerance of "
-            f"{100 * tolerance:.1f} points: "
-            + ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in harmed)
+            f"{points(tolerance, ' points', signed=False)}: "
+            + ", ".join(f"{name(r)} {points(r.diff, ' pts')}" for r in harmed)
         )
     targets = [r for r in rows if r.role == "target" and r.tested]
     if not targets:
@@ -525,7 +526,7 @@ def _judge(
             f"no control slice ({why}): without controls a target gain cannot be told from a "
             "change that lifts every slice (a new prompt, more training)"
         )
-    gains = ", ".join(f"{name(r)} {100 * r.diff:+.1f} pts" for r in targets)
+    gains = ", ".join(f"{name(r)} {points(r.diff, ' pts')}" for r in targets)
     vs = did_text(pooled.to_dict())
 
     def beats(r: SliceOutcome) -> bool:
@@ -542,8 +543,8 @@ def _judge(
     threshold = expected if expected is not None else tolerance
     if all(r.did is not None and r.did["did_high"] < threshold for r in targets):
         gain = (
-            f"the expected gain of {100 * threshold:.1f} points" if expected is not None
-            else f"a gain of {100 * threshold:.1f} points (the tolerance; no expected gain "
+            f"the expected gain of {points(threshold, ' points', signed=False)}" if expected is not None
+            else f"a gain of {points(threshold, ' points', signed=False)} (the tolerance; no expected gain "
             "was pre-registered)"
         )  # fmt: skip
         return "refuted", (
@@ -589,7 +590,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(
         f"{r['role']} {slice_label(r['slice'])} "
-        f"{100 * r['diff']:+.1f} pts (p adj {r['p_adjusted']:.3g})"
+        f"{points(r['diff'], ' pts')} (p adj {r['p_adjusted']:.3g})"
         for r in drops[:4]
     )
     return (

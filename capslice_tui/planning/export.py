@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 
+from ..formatting import pct, points
 from ..vocabulary import label as slice_label
 from .mixture import Plan, diagnosis_words, weight_text
 
@@ -52,7 +53,7 @@ def export_markdown(plan: Plan) -> str:
         "",
         f"- budget: {plan.budget_tokens:,} tokens; caps: multiplier <= {p['max_multiplier']:g}x, "
         f"epochs <= {p['max_epochs']:g}; strength {p['strength']:g}; slices with wrong answers "
-        f"< {100 * p['min_wrong_answer_share']:.0f}% of failures never boost data",
+        f"< {pct(p['min_wrong_answer_share'], 0)} of failures never boost data",
         f"- catalog: `{plan.catalog_file}`; mapping rules: `{plan.mapping_file}`",
         f"- diagnosis: {diagnosis_words(plan.verdict, plan.reason) if plan.verdict else '-'}"
         + (" (plan FORCED despite it)" if plan.forced else ""),
@@ -79,7 +80,7 @@ def export_markdown(plan: Plan) -> str:
             sl = slice_label(t["slice"])
             mark = "" if t["counted"] else " (overlaps a stronger rule; not counted)"
             out.append(
-                f"  - {sl}: deficit {100 * t['deficit']:.1f} pts x rule `{t['rule']}` weight "
+                f"  - {sl}: deficit {points(t['deficit'], ' pts', signed=False)} x rule `{t['rule']}` weight "
                 f"{t['rule_weight']:g} = {t['contribution']:.3f}{mark}. {t['rationale']}"
             )
     out += ["", "## Weak slices left out", ""]

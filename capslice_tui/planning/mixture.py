@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.outcome import DEFAULT_Q
+from ..formatting import pct
 from ..taxonomy.catalog import Catalog
 from ..taxonomy.mapping import MappingRules
 from ..vocabulary import label as slice_label
@@ -351,8 +352,8 @@ def _decide(
         )
     elif share < min_wrong_answer_share:
         d.reasons.append(
-            f"failures are mostly {dominant or 'non-answer'} (wrong answers are {100 * share:.0f}% "
-            f"of failures, below {100 * min_wrong_answer_share:.0f}%): a format/termination "
+            f"failures are mostly {dominant or 'non-answer'} (wrong answers are {pct(share, 0)} "
+            f"of failures, below {pct(min_wrong_answer_share, 0)}): a format/termination "
             "problem, not missing data"
         )
     if share is None or share < min_wrong_answer_share or not_data:
@@ -408,7 +409,7 @@ def _water_fill(
     supply = float(upper.sum())
     raise PlanError(
         "the caps cannot absorb the budget: at their bounds the cells can supply only "
-        f"{100 * supply:.1f}% of it (raise --max-epochs or --max-multiplier, lower the budget, "
+        f"{pct(supply)} of it (raise --max-epochs or --max-multiplier, lower the budget, "
         "or add cells); tightest cells: " + ", ".join(ids[i] for i in np.argsort(upper)[:3])
     )
 

@@ -152,10 +152,9 @@ ALLOWED: dict[str, tuple[int, str]] = {
         2,
         "verdict p-values in text and JSON keep exponents (4.6e-41)",
     ),
-    "analysis/outcome.py": (8, "intervention outcome wording (A1 converts it)"),
-    "analysis/slice_search.py": (4, "slice-search notes 'p=...' (A1 converts it)"),
-    "planning/mixture.py": (4, "plan rationale wording (A1 converts it)"),
-    "planning/export.py": (2, "Markdown plan export (A1 converts it)"),
+    "analysis/outcome.py": (1, "p adj in the regression warning keeps 3 significant digits"),
+    "analysis/slice_search.py": (4, "slice-search notes 'p=...' keep 3 significant digits"),
+    "planning/mixture.py": (1, "a slice's p adj in a plan reason keeps 4 significant digits"),
 }
 
 
