@@ -18,6 +18,7 @@ from ..vocabulary import AVERAGES
 from .ingest import IngestReport, ingest
 from .interrupt import delete_command, progress_text, stop_signals
 from .results import (
+    ExportManifest,
     ImportReportDict,
     IndistinctAxisDict,
     RunInfo,
@@ -514,12 +515,12 @@ class CoreMixin:
         *,
         parquet: bool = True,
         progress: Callable[[str], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ExportManifest:
         """Export the store to a new folder (JSONL + Parquet + manifest.json); returns the
         manifest. See :mod:`capslice_tui.store.exchange`."""
         from ..store.exchange import export_store
 
-        return export_store(
+        return export_store(  # type: ignore[return-value]  # a results.ExportManifest
             self.store.conn, self.store.path, folder, parquet=parquet, progress=progress
         )
 
@@ -533,7 +534,7 @@ class CoreMixin:
 
         return cast(ImportReportDict, import_folder(self.store, folder, progress).to_dict())
 
-    def export_manifest(self, folder: str | os.PathLike[str]) -> dict[str, Any]:
+    def export_manifest(self, folder: str | os.PathLike[str]) -> ExportManifest:
         """The checked manifest of an export folder, before anything is imported (the app
         shows it for confirmation). See :func:`capslice_tui.store.exchange.read_manifest`.
 
@@ -543,7 +544,7 @@ class CoreMixin:
         """
         from ..store.exchange import read_manifest
 
-        return read_manifest(folder)
+        return cast(ExportManifest, read_manifest(folder))
 
     def run_info(self, run: str) -> RunInfo:
         """One run's record with its tasks' generation settings."""

@@ -998,3 +998,53 @@ class SavedSuggestion(SavedSuggestionRow):
     accepted_slice_id: int | None
     created_by: str
     item_ids: list[int]
+
+
+# ---------------------------------------------------------------- export
+
+
+class ExportFile(TypedDict):
+    """One written file of an export: ``file`` name, ``sha256`` and ``bytes``."""
+
+    file: str
+    sha256: str
+    bytes: int
+
+
+class ExportTable(TypedDict):
+    """One table of an export: ``rows`` written, its ``jsonl`` file (canonical) and its
+    ``parquet`` copy (None when not written)."""
+
+    rows: int
+    jsonl: ExportFile
+    parquet: ExportFile | None
+
+
+class ParquetState(TypedDict):
+    """Whether Parquet copies were ``written``, and the ``reason`` when not (else None)."""
+
+    written: bool
+    reason: str | None
+
+
+class ExportManifest(TypedDict):
+    """An export folder's ``manifest.json`` (:meth:`Workspace.export_to`,
+    :meth:`Workspace.export_manifest`): ``format`` and ``format_version``,
+    ``capslice_version``, ``exported_at``/``exported_by``, ``source`` (the store path),
+    ``canonical`` (``jsonl``), ``content_ids`` (where content ids are described),
+    ``parquet``, ``tables`` (table -> :class:`ExportTable`), ``notes``, ``schema_version``
+    (migrations applied) and ``migrations`` (their names)."""
+
+    format: str
+    format_version: int
+    capslice_version: str
+    exported_at: str
+    exported_by: str
+    source: str
+    canonical: str
+    content_ids: str
+    parquet: ParquetState
+    tables: dict[str, ExportTable]
+    notes: list[str]
+    schema_version: int
+    migrations: list[str]

@@ -273,7 +273,15 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         trend = ws.trend(["base", "cand"]) if _have_steps(ws) else None
         if trend is not None:
             out["trend"] = (trend.to_dict(), _annotation(type(trend).to_dict))
-    ws.export_to(tmp / "export", parquet=False)
+    out["export_to"] = (
+        ws.export_to(tmp / "export", parquet=False),
+        _annotation(Workspace.export_to),
+    )
+    out["export parquet"] = (ws.export_to(tmp / "export-pq"), _annotation(Workspace.export_to))
+    out["export_manifest"] = (
+        ws.export_manifest(tmp / "export"),
+        _annotation(Workspace.export_manifest),
+    )
     out["import"] = (ws.import_from(tmp / "export"), _annotation(Workspace.import_from))
     # labels last (and undone), so the other results see the store as built
     item = rows[0]["item_id"]
@@ -331,7 +339,8 @@ RESULTS = [
     "label_show", "label_history", "label_actions", "item_docs", "undo_labels",
     "new_intervention", "interventions", "accept_intervention", "link_intervention",
     "intervention", "suggestions", "suggestion", "accept_suggestion", "named_slices",
-    "named_slice", "rename_slice", "label_slice",
+    "named_slice", "rename_slice", "label_slice", "export_to", "export parquet",
+    "export_manifest",
 ]  # fmt: skip
 
 
@@ -356,7 +365,8 @@ def test_every_typed_result_is_declared_by_the_facade() -> None:
                    "new_intervention", "accept_intervention", "reject_intervention",
                    "start_intervention", "link_intervention", "evaluate_intervention",
                    "edit_intervention", "suggestions", "suggestion", "accept_suggestion",
-                   "named_slices", "named_slice", "rename_slice"):  # fmt: skip
+                   "named_slices", "named_slice", "rename_slice", "export_to",
+                   "export_manifest"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
