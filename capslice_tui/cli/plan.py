@@ -420,7 +420,7 @@ def _eval_options(func: Any) -> Any:
     func = click.option("--k", "k", type=int, default=None,
                         help="Compare pass@k instead of accuracy (mean over samples).")(func)  # fmt: skip
     func = click.option("--tolerance", type=float, default=2.0, show_default=True,
-                        help="Control regression (points) that makes the verdict harmful.")(func)  # fmt: skip
+                        help="Control regression (points) that makes the outcome harmful.")(func)  # fmt: skip
     return func
 
 
