@@ -1,5 +1,5 @@
-"""Keys that survive terminals: unknown escape sequences are dropped, and a keymap file
-overrides bindings by their ids.
+"""Keys that survive terminals: unknown escape sequences are dropped, Esc then a key is never
+read as Alt+key, and a keymap file overrides bindings by their ids.
 
 **Unknown escape sequences.** Textual's ``XTermParser`` turns a control sequence it does not
 know into plain keys: ``ESC [ 1 ; 5 I`` (Ctrl+Tab from mintty) reaches the app as the keys
@@ -45,6 +45,8 @@ _REPORTS = (
 _EXTENDED = re.compile(r"\x1b\[((?:[\d:]*;?){2,3})([u~ABCDEFHPQRS])")
 # ``ESC [ [`` starts the Linux console's F1-F5 (``ESC [ [ A``); ``ESC [ M`` an X10 mouse report.
 _PREFIXES = ("\x1b[[", "\x1b[M")
+# After Esc, these start a sequence (CSI, SS3, OSC, DCS, APC), not a key of their own.
+_ESC_STARTS = "[O]P_"
 
 
 def unknown_sequence(sequence: str) -> bool:
@@ -72,14 +74,34 @@ def unknown_sequence(sequence: str) -> bool:
     return f"{code}{end}" not in FUNCTIONAL_KEYS
 
 
+def escape_then_key(sequence: str) -> bool:
+    """Whether ``sequence`` is Esc followed by one key that starts no escape sequence.
+
+    ``"\\x1bb"`` (Esc, then ``b`` within Textual's 100 ms escape delay) -> True; Textual
+    would read it as ctrl+left (``\\x1bb`` is macOS option+left), ``"\\x1b1"`` as ``¡`` and
+    ``"\\x1bq"`` as alt+q, so the Esc was lost. ``"\\x1b["``, ``"\\x1bO"`` (the starts of
+    CSI and SS3 keys), ``"\\x1b]"``, ``"\\x1bP"``, ``"\\x1b_"`` (terminal strings) and
+    ``"\\x1b\\x1b"`` -> False.
+    """
+    return len(sequence) == 2 and sequence[0] == "\x1b" and sequence[1] not in _ESC_STARTS
+
+
 class KeySafeParser(XTermParser):
-    """Textual's terminal input parser, except that an unknown complete CSI sequence becomes
-    an ignored key (Textual drops ``Keys.Ignore`` events) instead of typed characters."""
+    """Textual's terminal input parser, except that
+
+    - an unknown complete CSI sequence becomes an ignored key (Textual drops ``Keys.Ignore``
+      events) instead of typed characters;
+    - Esc followed by a key before the escape delay (a laggy link delivers both in one
+      packet) is Esc, then that key (:func:`escape_then_key`), never Alt+key: ``Esc`` then
+      ``b`` goes back twice instead of once as ctrl+left. The app binds no Alt key.
+    """
 
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
         if unknown_sequence(sequence):
             self.debug_log(f"unknown sequence dropped: {sequence!r}")
             return [events.Key(Keys.Ignore, sequence)]
+        if escape_then_key(sequence):
+            return [events.Key("escape", "\x1b"), *super()._sequence_to_key_events(sequence[1])]
         return super()._sequence_to_key_events(sequence, alt)
 
 

@@ -45,6 +45,15 @@ def _keys(data: str) -> list[str]:
         ("\x1b[<0;5;5M", ["MouseDown"]),
         ("\x1b[200~pasted\x1b[201~", ["Paste"]),
         ("\x1b", ["escape"]),
+        # Esc then a key in one read (a laggy link): Esc is kept, never alt+key
+        ("\x1bb", ["escape", "b"]),  # Textual: ctrl+left (macOS option+left)
+        ("\x1bq", ["escape", "q"]),  # Textual: alt+q after the delay
+        ("\x1b1", ["escape", "1"]),  # Textual: the character '¡'
+        ("\x1b?", ["escape", "question_mark"]),
+        ("\x1bB", ["escape", "B"]),
+        ("\x1b\x1bb", ["escape", "escape", "b"]),
+        ("x\x1bby", ["x", "escape", "b", "y"]),
+        ("\x1bOA", ["up"]),  # SS3 cursor key: still one key
     ],
 )
 def test_the_parser_drops_unknown_sequences_only(data: str, keys: list[str]) -> None:
