@@ -69,8 +69,15 @@ def _filters(
     return sql, params, axes
 
 
+NUMERIC_TEXT = frozenset({"target", "extracted"})  # answers: numbers sort as numbers
+
+
 def sort_expr(sort: str) -> str:
     """The SQL of a sort name, NULLs mapped to :data:`NULL_KEY`.
+
+    ``target`` and ``extracted`` hold numbers as text: one that is a JSON number (``10``,
+    ``-2``, ``3.5``, ``1e3``) sorts by its value, before every other text (SQLite orders
+    numbers before text), so 9 < 10 instead of "10" < "9"; other texts sort as text.
 
     Raises:
         ValueError: an unknown sort (the message lists the valid ones).
@@ -79,7 +86,13 @@ def sort_expr(sort: str) -> str:
         raise ValueError(f"unknown sort {sort!r}; sort by one of: {', '.join(SORTS)}")
     if sort in NOT_NULL:  # bare column: SQLite can walk an index in its order
         return SORTS[sort]
-    return f"coalesce({SORTS[sort]}, {NULL_KEY!r})"
+    column = SORTS[sort]
+    if sort in NUMERIC_TEXT:
+        column = (
+            f"CASE WHEN json_valid({column}) AND json_type({column}) IN ('integer', 'real')"
+            f" THEN CAST({column} AS REAL) ELSE {column} END"
+        )
+    return f"coalesce({column}, {NULL_KEY!r})"
 
 
 def sample_page(

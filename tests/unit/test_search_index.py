@@ -152,3 +152,25 @@ def test_a_prompt_shared_by_two_runs_is_indexed_once(tmp_path: Path) -> None:
     assert seen[-1] == (40, 40)
     assert conn.execute("SELECT count(*) FROM search_prompts").fetchone()[0] == marked
     assert _found(ws, "b", "case 7:") == _expected(range(40), "case 7:")
+
+
+def test_numeric_targets_sort_as_numbers_in_pages(tmp_path: Path) -> None:
+    """Sorting samples by target: 9 < 10 < 100 (not "10" < "100" < "9"), numbers before other
+    texts, the same order when paged forwards a few rows at a time and backwards."""
+    targets = ["10", "9", "100", "-2", "3.5", "abc", "1e3", "07", "Z"]
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / f"samples_gsm8k_{TS}.jsonl").write_text(
+        "".join(_line(d, f"r{d}", f"p{d}", t) + "\n" for d, t in enumerate(targets))
+    )
+    ws = Workspace(tmp_path / "store.db")
+    ws.ingest([folder], run="n")
+    want = ["-2", "3.5", "9", "10", "100", "1e3", "07", "Z", "abc"]
+    rows = ws.samples_page("n", sort="target", limit=100)
+    assert [r["target"] for r in rows] == want
+    assert [r["target"] for r in ws.samples_page("n", sort="target", descending=True)] == want[::-1]
+    walked, key = [], None
+    while page := ws.samples_page("n", sort="target", after=key, limit=2):
+        walked += [r["target"] for r in page]
+        key = (page[-1]["sort_key"], page[-1]["id"])
+    assert walked == want
