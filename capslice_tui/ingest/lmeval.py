@@ -333,6 +333,8 @@ def _is_rolling(resps: Any) -> bool:
     one log-likelihood per request (``[[-1234.5]]``), not texts or (logprob, greedy) pairs."""
     if not isinstance(resps, list) or not resps or not isinstance(resps[0], list):
         return False
+    if resps[0] and type(resps[0][0]) is str:  # a generation (the common line): not numbers
+        return False
     values = [v for request in resps for v in (request if isinstance(request, list) else [])]
     return bool(values) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in values

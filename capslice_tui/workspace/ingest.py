@@ -108,7 +108,11 @@ def item_identity(rec: SampleRecord) -> str:
     otherwise task, doc_id and target. Texts are Unicode-normalised (NFC) first, so a question
     written with combining accents in one log and precomposed in another is one item.
     """
-    question = question_of(rec)
+    return _identity(rec, question_of(rec))
+
+
+def _identity(rec: SampleRecord, question: str | None) -> str:
+    """:func:`item_identity` with the record's :func:`question_of` already read."""
     target = _nfc(rec.target)
     if question is not None:
         payload: dict[str, Any] = {"doc_id": _nfc(rec.doc_id), "question": _nfc(question),
@@ -355,18 +359,19 @@ class _Ingest:
         (one query per batch instead of re-running the taxonomy rules per item), new items
         are labelled together (:meth:`Taxonomy.assign_many`: rules once per distinct input)."""
         self.memo.settings.clear()  # run meta may grow between batches; within one it is fixed
-        hashes = [item_identity(r) for r in records]
+        questions = [question_of(r) for r in records]
+        hashes = [_identity(r, q) for r, q in zip(records, questions, strict=True)]
         unseen = {h for h in hashes if h not in self.seen_items}
         for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
             self.seen_items[h] = (oc, {})
         benches = [_benchmark_of(r, self.ctx, self.opt.benchmark) for r in records]
-        assigned = self._label_new(records, hashes, benches)
+        assigned = self._label_new(records, hashes, benches, questions)
         batch, calls = self.batch, []
-        for rec, ihash, bench in zip(records, hashes, benches, strict=True):
+        for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             st = self._state_for(rec)
             st.n_read += 1
             task_row = self._task_row(rec, st, bench)
-            oc = self._item(rec, ihash, bench, assigned)
+            oc = self._item(rec, ihash, bench, question, assigned)
             # the scorer is known before scoring (the harness's score, else capslice's), so
             # the settings are read with the run metadata of this batch's reading
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
@@ -393,14 +398,18 @@ class _Ingest:
         self._flush(batch)
 
     def _label_new(
-        self, records: list[SampleRecord], hashes: list[str], benches: list[str]
+        self,
+        records: list[SampleRecord],
+        hashes: list[str],
+        benches: list[str],
+        questions: list[str | None],
     ) -> dict[str, dict[str, tuple[str, str]]]:
         """Rule labels of the batch's items met for the first time, by item hash."""
         first: dict[str, dict[str, Any]] = {}
-        for rec, ihash, bench in zip(records, hashes, benches, strict=True):
+        for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             if ihash not in self.seen_items and ihash not in first:
                 first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
-                                "question": question_of(rec), "prompt": rec.prompt,
+                                "question": question, "prompt": rec.prompt,
                                 "target": rec.target}  # fmt: skip
         found = self.taxonomy.assign_many(first.values())
         return dict(zip(first, found, strict=True))
@@ -434,6 +443,7 @@ class _Ingest:
         rec: SampleRecord,
         ihash: str,
         bench: str,
+        question: str | None,
         assigned: dict[str, dict[str, tuple[str, str]]],
     ) -> str:
         """Queue the item's row and labels when it is new; its output constraint."""
@@ -454,7 +464,7 @@ class _Ingest:
             bench,
             rec.task,
             rec.doc_id,
-            cap_text(question_of(rec), MAX_RESPONSE_CHARS),
+            cap_text(question, MAX_RESPONSE_CHARS),
             cap_text(rec.target, MAX_RESPONSE_CHARS),
             orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
             if rec.doc
