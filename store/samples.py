@@ -200,7 +200,8 @@ class SamplesMixin(StoreBase):
         """Per-sample outcome rows of a run on each task's primary filter (or ``filter_name``).
 
         Columns: item_id, task, sample_idx, score, failure_mode, failure_signals and the four
-        axis columns; ordered by (task, item_id, sample_idx).
+        axis columns; ordered by (task, item_id, sample_idx). Plain tuples (no
+        ``sqlite3.Row`` per row: diagnose reads 100k-row runs whole).
         """
         sql = (
             "SELECT s.item_id, s.task, s.sample_idx, s.score, s.failure_mode, s.failure_signals,"
@@ -214,9 +215,9 @@ class SamplesMixin(StoreBase):
         if benchmark is not None:
             sql += " AND rt.benchmark = ?"
             params.append(benchmark)
-        return self.conn.execute(
-            sql + " ORDER BY s.task, s.item_id, s.sample_idx", params
-        ).fetchall()
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(sql + " ORDER BY s.task, s.item_id, s.sample_idx", params).fetchall()
 
     def failure_mode_counts(
         self, run_id: int, groups: list[str], *, benchmark: str | None = None,
