@@ -8,15 +8,20 @@ Errors are not messages: a failed worker ends in ``WorkerState.ERROR`` and the s
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    from ..workspace import SliceTable
+    from ..workspace.results import ComparisonDict, DiagnosisDict, RunRow, SampleDetail, SampleRow
 
 
 class RunsLoaded(Message):
     """``ws.runs()`` finished: ``runs`` is its list of run dicts."""
 
-    def __init__(self, runs: list[dict[str, Any]]) -> None:
+    def __init__(self, runs: list[RunRow]) -> None:
         super().__init__()
         self.runs = runs
 
@@ -25,7 +30,7 @@ class SlicesLoaded(Message):
     """``ws.slices(...)`` finished: ``table`` is the SliceTable for grouping ``by``, read on
     answer filter ``filter_name`` (None: each task's primary filter)."""
 
-    def __init__(self, table: Any, by: str, filter_name: str | None = None) -> None:
+    def __init__(self, table: SliceTable, by: str, filter_name: str | None = None) -> None:
         super().__init__()
         self.table = table
         self.by = by
@@ -39,7 +44,7 @@ class SamplesLoaded(Message):
     """
 
     def __init__(
-        self, rows: list[dict[str, Any]], more: bool, append: bool, failure_mode: str | None
+        self, rows: Sequence[SampleRow], more: bool, append: bool, failure_mode: str | None
     ) -> None:
         super().__init__()
         self.rows = rows
@@ -51,22 +56,24 @@ class SamplesLoaded(Message):
 class SampleLoaded(Message):
     """``ws.sample(id)`` finished: ``sample`` is the full sample dict."""
 
-    def __init__(self, sample: dict[str, Any]) -> None:
+    def __init__(self, sample: SampleDetail) -> None:
         super().__init__()
         self.sample = sample
 
 
 class CompareLoaded(Message):
-    """``ws.compare(...)`` finished: ``data`` is ``Comparison.to_dict()``."""
+    """``ws.compare(...)`` finished: ``data`` is ``Comparison.to_dict()``, ``filter_label``
+    the answer filters it read (``Workspace.filter_pair_label``)."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: ComparisonDict, filter_label: str | None = None) -> None:
         super().__init__()
         self.data = data
+        self.filter_label = filter_label
 
 
 class DiagnoseLoaded(Message):
     """``ws.diagnose(...)`` finished: ``data`` is ``Diagnosis.to_dict()``."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: DiagnosisDict) -> None:
         super().__init__()
         self.data = data

@@ -201,9 +201,8 @@ class CompareScreen(CapsliceScreen):
             by=self.by,
             allow_mismatch=self.allow_mismatch,
         )
-        data = as_dict(result)
-        data["filter"] = self.ws.filter_pair_label(self.base, self.cand, benchmark=self.benchmark)
-        self.post_message(CompareLoaded(data))
+        label = self.ws.filter_pair_label(self.base, self.cand, benchmark=self.benchmark)
+        self.post_message(CompareLoaded(as_dict(result), label))
 
     def on_compare_loaded(self, message: CompareLoaded) -> None:
         data = self.data = message.data
@@ -236,8 +235,8 @@ class CompareScreen(CapsliceScreen):
         self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
         status = f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj <= q={data.get('q', '-')})"
-        if data.get("filter"):
-            status += f" · {data['filter']}"
+        if message.filter_label:
+            status += f" · {message.filter_label}"
         hint = " · Enter: cand samples"
         self.set_status(status + (hint if len(status + hint) <= self.app.size.width - 2 else ""))
 
