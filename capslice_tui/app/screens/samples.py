@@ -235,7 +235,7 @@ class SamplesScreen(HandLabelScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.run} · samples"
-        self.query_one(ResultTable).set_columns(COLUMNS)
+        self.query_one(ResultTable).set_columns(self.columns)
         self._update_title()
         self._reset("first")
 
@@ -245,8 +245,17 @@ class SamplesScreen(HandLabelScreen):
         # last, cut to what is left of the line
         answers = f"filter {self.filter_label} · " if self.filter_label else ""
         head = f"mode: {mode} · {answers}{self.run} · "
+        name = self.slice_title or "all"
+        if self.slice_task and self.slice_task not in name:  # the table has no task column
+            name = f"task {short_task(self.slice_task)} · {name}"
         room = max(self.app.size.width - 2 - len(head), 8)
-        self.query_one("#title", Static).update(cell(head + short(self.slice_title or "all", room)))
+        self.query_one("#title", Static).update(cell(head + short(name, room)))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The table's columns: no task column when the slice is one task (the title names
+        it instead of every row repeating it)."""
+        return COLUMNS[1:] if self.slice_task else COLUMNS
 
     def _filters(self) -> dict[str, Any]:
         return {
@@ -470,18 +479,18 @@ class SamplesScreen(HandLabelScreen):
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
         """Characters for the response column: what the other columns leave of the table
         (each column costs 2 for padding, 2 go to the scrollbar), at least 20."""
-        widths = [len(c) for c in COLUMNS[:-1]]
+        widths = [len(c) for c in self.columns[:-1]]
         for r in rows:
             for i, c in enumerate(self._cells(r, 1)[:-1]):
                 widths[i] = max(widths[i], c.cell_len)
         width = self.query_one(ResultTable).size.width or self.app.size.width
         return max(20, width - sum(w + 2 for w in widths) - 2 - 2)
 
-    @staticmethod
-    def _cells(row: dict[str, Any], response_width: int = 60) -> list[Any]:
+    def _cells(self, row: dict[str, Any], response_width: int = 60) -> list[Any]:
         mode = row.get("failure_mode") or ""
+        task = [] if self.slice_task else [cell(short_task(row.get("task") or ""), 14)]
         return [
-            cell(short_task(row.get("task") or ""), 14),
+            *task,
             cell(row.get("doc_id")),
             cell(row.get("sample_idx")),
             cell(row.get("target"), 10),
