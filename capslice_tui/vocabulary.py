@@ -61,6 +61,9 @@ Average = Literal["micro", "macro"]
 AVERAGES: tuple[str, ...] = ("micro", "macro")
 """How a score over several tasks weighs them; every roll-up names the one it uses."""
 
+UNLABELLED = "(unlabelled)"
+"""How a slice shows the items without a label on an axis."""
+
 SLICE_JOINER = " & "
 """Between the predicates of a slice written out: ``task_type=algebra & output_constraint=integer``."""
 

@@ -8,9 +8,9 @@ import sqlite3
 from typing import Any
 
 from ..vocabulary import AXES as AXES
+from ..vocabulary import UNLABELLED as UNLABELLED
 from .db import NotFound, StoreBase
 
-UNLABELLED = "(unlabelled)"  # how slices show items without a label on an axis
 SOURCE_PRECEDENCE = ("hand", "cluster", "rule")
 
 

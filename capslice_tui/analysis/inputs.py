@@ -12,9 +12,7 @@ from typing import Any
 import numpy as np
 
 from capslice_tui.analysis.failure_modes import MODES
-
-UNLABELLED = "(unlabelled)"
-"""How a slice shows items without a label on an axis."""
+from capslice_tui.vocabulary import UNLABELLED as UNLABELLED
 
 
 def label_array(axis: str, values: Any, n: int) -> np.ndarray:
