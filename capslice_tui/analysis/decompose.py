@@ -278,10 +278,13 @@ def decompose_change(
     residual = total - sum(contrib.values())
     lost_mask = (bc >= 0.5) & (cc < 0.5)
     gained_mask = (bc < 0.5) & (cc >= 0.5)
-    lost_by_mode = {mode: float(w[lost_mask & (cm == mode)].sum()) for mode in MODES}
+    # one comparison per mode and side (object arrays compare in Python: issue 14)
+    b_is = {mode: bm == mode for mode in MODES}
+    c_is = {mode: cm == mode for mode in MODES}
+    lost_by_mode = {mode: float(w[lost_mask & c_is[mode]].sum()) for mode in MODES}
     transitions: dict[str, dict[str, float]] = {}
     for a in MODES:
-        row = {b: float(w[(bm == a) & (cm == b)].sum()) for b in MODES}
+        row = {b: float(w[b_is[a] & c_is[b]].sum()) for b in MODES}
         transitions[a] = {b: v for b, v in row.items() if v}
     axes: dict[str, list[SliceDelta]] = {}
     conc: dict[str, Concentration] = {}
