@@ -4,10 +4,11 @@ CLI's ``capslice hub``/``push``/``pull`` call the same functions in ``capslice_t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from ..store import Store
 from ..store import hub as local
+from .results import HubAdded, HubRemote
 
 
 class HubMixin:
@@ -15,7 +16,7 @@ class HubMixin:
 
     store: Store
 
-    def hub_add(self, name: str, url: str) -> dict[str, Any]:
+    def hub_add(self, name: str, url: str) -> HubAdded:
         """Record hub ``name`` at ``url`` with any password stripped. Returns ``url`` (as
         stored), ``password_stripped`` and ``replaced`` (the name had another URL).
 
@@ -28,9 +29,9 @@ class HubMixin:
         replaced = local.add_remote(self.store, name, clean)
         return {"name": name, "url": clean, "password_stripped": had, "replaced": replaced}
 
-    def hubs(self) -> list[dict[str, Any]]:
+    def hubs(self) -> list[HubRemote]:
         """The store's hubs: name, url (never a password), last push and pull."""
-        return local.list_remotes(self.store)
+        return cast(list[HubRemote], local.list_remotes(self.store))
 
     def hub_push(
         self,

@@ -1048,3 +1048,30 @@ class ExportManifest(TypedDict):
     notes: list[str]
     schema_version: int
     migrations: list[str]
+
+
+# ---------------------------------------------------------------- hubs
+
+
+class HubAdded(TypedDict):
+    """:meth:`Workspace.hub_add`: the hub's ``name``, ``url`` as stored (never a password),
+    whether a password was ``password_stripped`` from the URL given, and whether it
+    ``replaced`` an earlier URL of that name."""
+
+    name: str
+    url: str
+    password_stripped: bool
+    replaced: bool
+
+
+class HubRemote(TypedDict):
+    """A hub of the store (:meth:`Workspace.hubs`): ``name``, ``url`` (no password),
+    ``added_at``, ``added_by`` and the times of the ``last_push`` and ``last_pull`` (None:
+    never)."""
+
+    name: str
+    url: str
+    added_at: str
+    added_by: str
+    last_push: str | None
+    last_pull: str | None

@@ -325,6 +325,10 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         ws.label_slice("contract-slice-2", {"task_type": value}),
         _annotation(Workspace.label_slice),
     )
+    # a hub is only recorded (no server needed); the password never reaches the store
+    added = ws.hub_add("team", "postgresql://alice:secret@hub.example/capslice")
+    out["hub_add"] = (added, _annotation(Workspace.hub_add))
+    out["hubs"] = (ws.hubs(), _annotation(Workspace.hubs))
     return out
 
 
@@ -340,7 +344,7 @@ RESULTS = [
     "new_intervention", "interventions", "accept_intervention", "link_intervention",
     "intervention", "suggestions", "suggestion", "accept_suggestion", "named_slices",
     "named_slice", "rename_slice", "label_slice", "export_to", "export parquet",
-    "export_manifest",
+    "export_manifest", "hub_add", "hubs",
 ]  # fmt: skip
 
 
@@ -366,7 +370,7 @@ def test_every_typed_result_is_declared_by_the_facade() -> None:
                    "start_intervention", "link_intervention", "evaluate_intervention",
                    "edit_intervention", "suggestions", "suggestion", "accept_suggestion",
                    "named_slices", "named_slice", "rename_slice", "export_to",
-                   "export_manifest"):  # fmt: skip
+                   "export_manifest", "hub_add", "hubs"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
