@@ -230,7 +230,9 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert slice_rows == [
             ["boolean_expressions", "25", "52.0% 13/25", "-24.0pt", "0.0200", "wrong_answer"]
         ]
-        assert "1 significant slice(s) listed" in static_text(app, "#slices-title")
+        assert "1 significant slice(s) across axis combinations" in static_text(
+            app, "#slices-title"
+        )
         app.screen.query_one(ResultTable).focus()
         await pilot.press("enter")
         await settle(app, pilot)

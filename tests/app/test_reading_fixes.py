@@ -34,3 +34,51 @@ async def test_a_one_task_slice_names_its_task_in_the_title_not_in_every_row(
         await settle(app, pilot)
         labels = [str(c.label) for c in app.screen.query_one(ResultTable).columns.values()]
         assert labels[0] == "task"
+
+
+def _screen_text(app) -> str:
+    """Every Static's rendered text on the current screen, the hidden ones left out."""
+    from textual.widgets import Static
+
+    return "\n".join(str(w.render()) for w in app.screen.query(Static) if w.display)
+
+
+async def test_diagnose_says_loading_until_its_report_arrives_not_nothing_to_chart(
+    store_path: Path, monkeypatch
+) -> None:
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    load = DiagnoseScreen.load_diagnosis
+    monkeypatch.setattr(DiagnoseScreen, "load_diagnosis", lambda self: None)  # not yet
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = DiagnoseScreen("base", "cand", benchmark=None)
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        text = _screen_text(app)
+        assert "loading" in text and "nothing to chart" not in text
+        load(screen)  # the report arrives
+        await settle(app, pilot)
+        text = _screen_text(app)
+        assert "loading" not in text and "failure modes" in text
+        assert all(w.display for w in screen.query("BarChart"))
+
+
+async def test_diagnose_and_compare_say_what_their_significant_counts_count(
+    store_path: Path,
+) -> None:
+    from capslice_tui.app.screens.compare import CompareScreen
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(DiagnoseScreen("base", "cand", benchmark=None))
+        await settle(app, pilot)
+        title = static_text(app, "#slices-title")
+        assert "across axis combinations" in title and len(title) <= SIZE[0] - 2
+        assert "across axis combinations" in static_text(app, "#status")
+        await app.push_screen(CompareScreen("base", "cand", benchmark=None))
+        await settle(app, pilot)
+        assert "slices by task tested" in static_text(app, "#status")

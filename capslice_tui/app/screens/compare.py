@@ -234,7 +234,12 @@ class CompareScreen(CapsliceScreen):
         table.set_rows(rows)
         self._detail(0)
         n_sig = sum(1 for r in data.get("rows", []) if r.get("significant"))
-        status = f"{data.get('n_tested', 0)} tested · {n_sig} sig (p adj <= q={data.get('q', '-')})"
+        # "by task": diagnose counts significant slices across axis combinations instead
+        by = ",".join(data.get("by") or []) or self.by
+        status = (
+            f"{data.get('n_tested', 0)} slices by {by} tested · {n_sig} sig"
+            f" (p adj <= q={data.get('q', '-')})"
+        )
         if message.filter_label:
             status += f" · {message.filter_label}"
         hint = " · Enter: cand samples"

@@ -55,18 +55,21 @@ PATTERN_TEXT = {
 
 
 def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
-    """What the slice table holds, counted as the evidence counts it.
+    """What the slice table holds, counted as the evidence counts it, and over what.
 
-    ``listed``: rows in the table; ``evidence``: the diagnosis's evidence dicts. When the
+    ``listed``: rows in the table; ``evidence``: the diagnosis's evidence dicts. Diagnose
+    tests every axis combination (up to 4 axes), so its count is not compare's (the slices
+    of one grouping, e.g. by task): the text says "across axis combinations". When the
     evidence names how many distinct slices change significantly (``slices with a
     significant paired change``) and that differs from ``listed``, both are named
-    (``3 slices shown of 19 significant``), so the header never contradicts the evidence."""
+    (``3 shown of 19 significant slices across axis combinations``), so the header never
+    contradicts the evidence."""
     for e in evidence:
         if e.get("name") == "slices with a significant paired change":
             total = e.get("value")
             if isinstance(total, int) and total != listed:
-                return f"{listed} slice(s) shown of {total} significant"
-    return f"{listed} significant slice(s) listed"
+                return f"{listed} shown of {total} significant slices across axis combinations"
+    return f"{listed} significant slice(s) across axis combinations"
 
 
 def verdict_banner(verdict: str, reason: str | None = None) -> Text:
@@ -221,7 +224,7 @@ class DiagnoseScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="diagnosis"):
-            yield Static("diagnosing…", id="status")
+            yield Static("loading… (diagnosing)", id="status")
             yield Static("", id="verdict")
             yield Static("", id="summary")
             yield Static("", id="modes-title", classes="section")
@@ -235,6 +238,9 @@ class DiagnoseScreen(CapsliceScreen):
     def on_mount(self) -> None:
         self.sub_title = "diagnose " + (f"{self.base} -> {self.cand}" if self.cand else self.base)
         self.query_one(ResultTable).set_columns(SLICE_COLUMNS)
+        # charts and table appear with the report: empty, they read "(nothing to chart)"
+        for part in self.query("BarChart, #diagnose-slices"):
+            part.display = False
         self.load_diagnosis()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="diagnose")
@@ -247,6 +253,8 @@ class DiagnoseScreen(CapsliceScreen):
 
     def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
         data = self.data = message.data
+        for part in self.query("BarChart, #diagnose-slices"):
+            part.display = True
         mode = data.get("mode") or ("change" if self.cand else "weakness")
         self.query_one("#verdict", Static).update(
             verdict_banner(
@@ -320,13 +328,14 @@ class DiagnoseScreen(CapsliceScreen):
         table = self.query_one(ResultTable)
         table.set_rows(rows)
         counted = slice_count_text(len(rows), evidence)
+        room = self.app.size.width - 2  # a hint that does not fit is left out, never cut
+        hint = " (Enter: their samples)" if rows else ""
         self.query_one("#slices-title", Static).update(
-            Text(f"{counted} (Enter: their samples by top failure mode)", style="bold")
+            Text(counted + (hint if len(counted + hint) <= room else ""), style="bold")
         )
-        self.set_status(
-            f"verdict: {data.get('verdict')} · {counted}"
-            + (" · Enter: samples · Tab: pick" if rows else "")
-        )
+        status = f"verdict: {data.get('verdict')} · {counted}"
+        hint = " · Enter: samples" if rows else ""
+        self.set_status(status + (hint if len(status + hint) <= room else ""))
 
     def action_report(self) -> None:
         if self.cand is None:
