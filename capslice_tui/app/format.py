@@ -46,11 +46,12 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:
     """A table cell as ``Text`` (never parsed as markup; control characters shown as escapes,
-    :func:`capslice_tui.formatting.visible`), optionally cut to ``width``."""
+    :func:`capslice_tui.formatting.visible`), optionally cut to ``width``. One line; where
+    its column or line is narrower than it, it ends in ``…`` (never cropped without a mark)."""
     text = "" if value is None else visible(value)
     if width is not None:
         text = short(text, width)
-    return Text(text, style=style, no_wrap=True)
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
 def verdict_mark(score: float | None) -> str:

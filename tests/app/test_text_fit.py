@@ -89,3 +89,13 @@ def test_a_mean_of_item_accuracies_is_not_shown_beside_the_sample_ratio() -> Non
     assert "1093/5888" not in detail_line({"base": mean, "cand": mean, "diff": 0.0}, "ALL")
     assert slice_score({"score": 0.048, "correct": 21.0, "n_samples": 1760}) == "4.8% mean"
     assert slice_score({"score": 0.00859375, "correct": 33.0, "n_samples": 3840}) == "0.9% 33/3840"
+
+
+def test_a_cell_narrower_than_its_text_ends_in_an_ellipsis() -> None:
+    from capslice_tui.app.format import cell
+
+    console = Console(width=30, file=io.StringIO())
+    rendered = console.render_lines(cell(f"first {LONG}\nsecond line"), pad=False)
+    lines = ["".join(segment.text for segment in line) for line in rendered]
+    assert lines[0].startswith("first Let us") and lines[0].rstrip().endswith("…"), lines
+    assert lines[1].rstrip() == "second line", lines
