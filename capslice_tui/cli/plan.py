@@ -18,7 +18,7 @@ from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 if TYPE_CHECKING:
-    from ..workspace.results import Intervention
+    from ..workspace.results import Intervention, OutcomeDict
 
 
 def _current_user() -> str:
@@ -254,7 +254,7 @@ def _cut(value: Any, width: int = 40) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
-def _outcome_table(outcome: dict[str, Any], fmt: str) -> None:
+def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
     from ..analysis.outcome import did_text, outcome_name
 
     rows = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..analysis.outcome import (
     DEFAULT_Q,
@@ -35,7 +35,7 @@ from ..store import AXES, StoreError, current_user
 from ..taxonomy.catalog import Catalog, load_catalog
 from ..taxonomy.data import DataTaxonomy, load_data_taxonomy
 from ..taxonomy.mapping import MappingRules, load_mapping
-from .results import Intervention, InterventionRow
+from .results import Intervention, InterventionRow, OutcomeDict
 
 SLICE_KEYS = ("task", "benchmark", *AXES)
 
@@ -546,7 +546,7 @@ class PlanMixin:
         tolerance: float = DEFAULT_TOLERANCE,
         q: float = DEFAULT_Q,
         random_state: int = 0,
-    ) -> dict[str, Any]:
+    ) -> OutcomeDict:
         """Compute (without storing) the outcome of an intervention with a linked result run.
 
         Raises:
@@ -573,7 +573,7 @@ class PlanMixin:
         outcome = result.to_dict()
         outcome["baseline_run"] = rec["baseline_run"]
         outcome["result_run"] = rec["result_run"]
-        return outcome
+        return cast(OutcomeDict, outcome)
 
     def evaluation_change(
         self, baseline: str, result: str, benchmark: str | None

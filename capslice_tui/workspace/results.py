@@ -913,9 +913,84 @@ class InterventionRow(TypedDict):
     plan_forced: int
 
 
+class DidDict(TypedDict):
+    """A difference in differences (``DidResult.to_dict()``): the mean per-item change
+    (result - baseline, -1..1) of the targets and of the controls with their 95% intervals
+    (``target_low``...), ``did`` (target change - control change) with ``did_low``/
+    ``did_high``, the bootstrap ``p_value``, ``n_target``/``n_control`` items, the interval
+    ``method``, ``n_resamples`` and ``random_state``."""
+
+    target_change: float
+    target_low: float
+    target_high: float
+    control_change: float
+    control_low: float
+    control_high: float
+    did: float
+    did_low: float
+    did_high: float
+    p_value: float
+    n_target: int
+    n_control: int
+    method: str
+    n_resamples: int
+    random_state: int
+
+
+class SliceOutcomeDict(TypedDict):
+    """One target or control slice of an outcome: ``role`` (``target``/``control``),
+    ``slice``, ``n_items`` paired, ``base_score``/``cand_score`` (0..1), ``diff`` with
+    ``diff_low``/``diff_high``, ``p_value``, ``p_adjusted`` (Benjamini-Hochberg),
+    ``significant``, ``tested``, ``test``, ``warning``, ``pass_at_k`` (multi-sample runs,
+    else None) and ``did`` (target slices against the pooled controls, else None)."""
+
+    role: str
+    slice: dict[str, str]
+    n_items: int
+    base_score: float
+    cand_score: float
+    diff: float
+    diff_low: float
+    diff_high: float
+    p_value: float
+    p_adjusted: float
+    significant: bool
+    tested: bool
+    test: str
+    warning: str | None
+    pass_at_k: dict[str, Any] | None
+    did: DidDict | None
+
+
+class OutcomeDict(TypedDict):
+    """An intervention's measured outcome (:meth:`Workspace.intervention_outcome`, and
+    ``Intervention.outcome`` once evaluated): ``verdict`` (the outcome name under its stored
+    key: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive``, ``unmeasurable``),
+    ``reason``, ``metric``, ``k``, ``tolerance`` (the controls' allowed drop, a proportion),
+    ``q``, ``expected_effect``, ``n_tested``, ``rows``, ``warnings``, ``random_state``, the
+    pooled ``did``, ``evaluation_changed`` (how the two runs' evaluations differ, or None) and
+    the ``baseline_run``/``result_run`` it compared."""
+
+    verdict: str
+    reason: str
+    metric: str
+    k: int | None
+    tolerance: float
+    q: float
+    expected_effect: float | None
+    n_tested: int
+    rows: list[SliceOutcomeDict]
+    warnings: list[str]
+    random_state: int
+    did: DidDict | None
+    evaluation_changed: str | None
+    baseline_run: str
+    result_run: str
+
+
 class _Intervention(InterventionRow):
     plan: dict[str, Any] | None
-    outcome: dict[str, Any] | None
+    outcome: OutcomeDict | None
 
 
 class InterventionHistoryRow(TypedDict):

@@ -310,6 +310,10 @@ def results(real: Workspace, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     linked = ws.link_intervention(new["id"], "cand")
     out["link_intervention"] = (linked, _annotation(Workspace.link_intervention))
     out["intervention"] = (ws.intervention(new["id"]), _annotation(Workspace.intervention))
+    out["intervention_outcome"] = (
+        ws.intervention_outcome(new["id"]),
+        _annotation(Workspace.intervention_outcome),
+    )
     # a saved suggestion as discovery stores one (its summary is discovery's own dict)
     run_id = ws.run_info("base")["id"]
     (sid,) = ws.store.save_suggestions(run_id, {}, [], [(0, {"name": "g"}, [item])])
@@ -344,7 +348,7 @@ RESULTS = [
     "new_intervention", "interventions", "accept_intervention", "link_intervention",
     "intervention", "suggestions", "suggestion", "accept_suggestion", "named_slices",
     "named_slice", "rename_slice", "label_slice", "export_to", "export parquet",
-    "export_manifest", "hub_add", "hubs",
+    "export_manifest", "hub_add", "hubs", "intervention_outcome",
 ]  # fmt: skip
 
 
@@ -370,7 +374,7 @@ def test_every_typed_result_is_declared_by_the_facade() -> None:
                    "start_intervention", "link_intervention", "evaluate_intervention",
                    "edit_intervention", "suggestions", "suggestion", "accept_suggestion",
                    "named_slices", "named_slice", "rename_slice", "export_to",
-                   "export_manifest", "hub_add", "hubs"):  # fmt: skip
+                   "export_manifest", "hub_add", "hubs", "intervention_outcome"):  # fmt: skip
         declared = _annotation(getattr(Workspace, method))
         names = {getattr(t, "__module__", "") for t in _flatten(declared)}
         assert R.__name__ in names, f"Workspace.{method} returns {declared}"
