@@ -70,14 +70,15 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         rows = table_rows(app)
         assert len(rows) == 25
         assert "25 of 25 samples" in static_text(app, "#status")
-        assert rows[0][7].startswith("[bold red]not mark")  # shown verbatim
-        assert {r[5] for r in rows} == {"✓ ok", "✗ no"}
+        # one task: no task column (the title names it)
+        assert rows[0][6].startswith("[bold red]not mark")  # shown verbatim
+        assert {r[4] for r in rows} == {"✓ ok", "✗ no"}
 
         await pilot.press("f")  # wrong_answer only
         await settle(app, pilot)
         assert app.screen.failure_mode == "wrong_answer"
         rows = table_rows(app)
-        assert rows and all(r[5] == "✗ no" and r[6] == "wrong_answer" for r in rows)
+        assert rows and all(r[4] == "✗ no" and r[5] == "wrong_answer" for r in rows)
 
         await pilot.press("enter")
         await settle(app, pilot)
@@ -201,7 +202,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
             "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse*"
         ]  # fmt: skip
         assert rows[2][5] == ""
-        assert "2 tested" in static_text(app, "#status")
+        assert "2 slices by task tested" in static_text(app, "#status")
         await pilot.press("down")
         detail = static_text(app, "#detail-line")
         assert "base 76.0% 19/25 -> cand 52.0% 13/25" in detail
@@ -238,7 +239,8 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, SamplesScreen)
         assert app.screen.failure_mode == "wrong_answer" and app.screen.run == "cand"
-        assert table_rows(app) and all(r[6] == "wrong_answer" for r in table_rows(app))
+        # one task: no task column
+        assert table_rows(app) and all(r[5] == "wrong_answer" for r in table_rows(app))
 
 
 async def test_weakness_diagnosis_from_runs_screen(store_path: Path) -> None:
