@@ -6,6 +6,7 @@ the ratio of."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -99,3 +100,22 @@ def test_a_cell_narrower_than_its_text_ends_in_an_ellipsis() -> None:
     lines = ["".join(segment.text for segment in line) for line in rendered]
     assert lines[0].startswith("first Let us") and lines[0].rstrip().endswith("…"), lines
     assert lines[1].rstrip() == "second line", lines
+
+
+async def test_compare_detail_and_status_end_in_an_ellipsis_when_narrow(store_path: Path) -> None:
+    from pilot_helpers import settle
+
+    from capslice_tui.app.app import make_app
+
+    app = make_app(store_path)
+    async with app.run_test(size=(44, 24)) as pilot:
+        await settle(app, pilot)
+        for key in ("c", "down", "c"):
+            await pilot.press(key)
+            await settle(app, pilot)
+        lines = _lines(app, 44, 24)
+        at = next(i for i, line in enumerate(lines) if line.startswith(" ALL: base"))
+        # the first detail line is cut with a mark; the second (p, items, test) still shows
+        assert lines[at].rstrip().endswith("…"), lines
+        assert lines[at + 1].startswith(" p "), lines
+        assert lines[at + 2].rstrip().endswith("…"), lines  # the status line
