@@ -202,7 +202,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
             "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse*"
         ]  # fmt: skip
         assert rows[2][5] == ""
-        assert "2 slices by task tested" in static_text(app, "#status")
+        assert "2 tested by task" in static_text(app, "#status")
         await pilot.press("down")
         detail = static_text(app, "#detail-line")
         assert "base 76.0% 19/25 -> cand 52.0% 13/25" in detail

@@ -78,7 +78,7 @@ async def test_diagnose_and_compare_say_what_their_significant_counts_count(
         await settle(app, pilot)
         title = static_text(app, "#slices-title")
         assert "across axis combinations" in title and len(title) <= SIZE[0] - 2
-        assert "across axis combinations" in static_text(app, "#status")
+        assert "slice(s) listed · Enter: samples" in static_text(app, "#status")
         await app.push_screen(CompareScreen("base", "cand", benchmark=None))
         await settle(app, pilot)
-        assert "slices by task tested" in static_text(app, "#status")
+        assert "tested by task" in static_text(app, "#status")

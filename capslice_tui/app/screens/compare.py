@@ -237,7 +237,7 @@ class CompareScreen(CapsliceScreen):
         # "by task": diagnose counts significant slices across axis combinations instead
         by = ",".join(data.get("by") or []) or self.by
         status = (
-            f"{data.get('n_tested', 0)} slices by {by} tested · {n_sig} sig"
+            f"{data.get('n_tested', 0)} tested by {by} · {n_sig} sig"
             f" (p adj <= q={data.get('q', '-')})"
         )
         if message.filter_label:

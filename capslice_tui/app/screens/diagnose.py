@@ -333,8 +333,9 @@ class DiagnoseScreen(CapsliceScreen):
         self.query_one("#slices-title", Static).update(
             Text(counted + (hint if len(counted + hint) <= room else ""), style="bold")
         )
-        status = f"verdict: {data.get('verdict')} · {counted}"
-        hint = " · Enter: samples" if rows else ""
+        # the count with its meaning is the table's title; the status line keeps the keys
+        status = f"verdict: {data.get('verdict')} · {len(rows)} slice(s) listed"
+        hint = " · Enter: samples · Tab: pick" if rows else ""
         self.set_status(status + (hint if len(status + hint) <= room else ""))
 
     def action_report(self) -> None:
