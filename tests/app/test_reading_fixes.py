@@ -82,3 +82,36 @@ async def test_diagnose_and_compare_say_what_their_significant_counts_count(
         await app.push_screen(CompareScreen("base", "cand", benchmark=None))
         await settle(app, pilot)
         assert "tested by task" in static_text(app, "#status")
+
+
+def _outcome(n_targets: int) -> dict:
+    did = {"did": 0.08, "did_low": 0.01, "did_high": 0.15}
+    rows = [
+        {"role": "target", "slice": {"task_type": f"t{i}"}, "n_items": 40, "diff": 0.1,
+         "diff_low": 0.02, "diff_high": 0.18, "base_score": 0.4, "cand_score": 0.5,
+         "p_adjusted": 0.01, "significant": True, "did": dict(did)}
+        for i in range(n_targets)
+    ] + [
+        {"role": "control", "slice": {"task_type": "c"}, "n_items": 40, "diff": 0.02,
+         "diff_low": -0.05, "diff_high": 0.09, "base_score": 0.5, "cand_score": 0.52,
+         "p_adjusted": 0.6, "significant": False},
+    ]  # fmt: skip
+    return {
+        "verdict": "improved", "reason": "r", "metric": "acc", "tolerance": 0.02, "q": 0.05,
+        "n_tested": len(rows), "rows": rows, "warnings": [],
+        "did": {**did, "target_change": 0.1, "target_low": 0.03, "target_high": 0.17,
+                "n_target": 40 * n_targets, "control_change": 0.02, "control_low": -0.05,
+                "control_high": 0.09, "n_control": 40},
+    }  # fmt: skip
+
+
+def test_one_target_slice_shows_its_change_and_interval_once() -> None:
+    from capslice_tui.app.screens.interventions import outcome_lines
+
+    text = "\n".join(outcome_lines(_outcome(1)))
+    assert text.count("+10.0pt") == 1  # the slice's line only, one interval
+    assert "target change" not in text
+    assert text.count("DiD") == 1  # the pooled DiD is the slice's
+    # two targets: the pooled change is news, each slice keeps its own line
+    text = "\n".join(outcome_lines(_outcome(2)))
+    assert "target change" in text and text.count("DiD") == 3

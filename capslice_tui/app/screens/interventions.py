@@ -32,15 +32,20 @@ def _span(lo: Any, hi: Any) -> str:
     return f"[{points(lo)}, {points(hi)}]"
 
 
-def did_lines(outcome: dict[str, Any]) -> list[str]:
+def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]:
     """The change measured against the controls: target change, control change and their
-    difference (DiD) with 95% intervals, or why it could not be measured."""
+    difference (DiD) with 95% intervals, or why it could not be measured. ``one_target``:
+    the target change is that slice's own line (:func:`outcome_lines`), so it is not
+    repeated here with a second interval."""
     did = outcome.get("did")
     if not did:
         return ["vs controls: not measurable (no control item outside the targets)"]
-    return [
+    target = [
         f"target change  {points(did['target_change'])} "
-        f"{_span(did['target_low'], did['target_high'])}  ({did['n_target']} items)",
+        f"{_span(did['target_low'], did['target_high'])}  ({did['n_target']} items)"
+    ]
+    return [
+        *([] if one_target else target),
         f"control change {points(did['control_change'])} "
         f"{_span(did['control_low'], did['control_high'])}  ({did['n_control']} items)",
         f"DiD (target - control) {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
@@ -63,9 +68,12 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
         if few is not None and few < WARN_SLICE_SIZE
         else ""
     )
+    # one target slice: its change and interval are printed once, on its own line (the
+    # pooled target change and the slice's DiD would repeat them)
+    one_target = sum(1 for r in outcome.get("rows") or [] if r.get("role") == "target") == 1
     lines = [
         f"verdict: {outcome['verdict']}{warn} - {outcome['reason']}",
-        *did_lines(outcome),
+        *did_lines(outcome, one_target=one_target),
         f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
         f" · q={outcome.get('q', '-')} · {outcome.get('n_tested', '-')} slices tested",
     ]
@@ -78,7 +86,7 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
             f"  p adj {pvalue(r.get('p_adjusted'))} {mark}".rstrip()
         )
         did = r.get("did")
-        if did:
+        if did and not one_target:
             lines.append(
                 f"    vs controls: DiD {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
                 + (" beats*" if did["did_low"] > 0 else " behind*" if did["did_high"] < 0 else "")
