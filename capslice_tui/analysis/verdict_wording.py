@@ -18,7 +18,7 @@ from capslice_tui.analysis.decompose import CARRY_SHARE, Decomposition
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
-from capslice_tui.formatting import pct, point_value, points
+from capslice_tui.formatting import pct, pct_count, point_value, points
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,8 @@ def _overall_evidence(overall: PairedResult) -> list[Evidence]:
     return [
         Evidence(
             "accuracy change", _r1(overall.diff),
-            f"{b.metric_name} {_pct(b.score)} ({b.counts}) → {_pct(c.score)} ({c.counts}); "
+            f"{b.metric_name} {pct_count(b.score, b.correct, b.n_samples)} → "
+            f"{pct_count(c.score, c.correct, c.n_samples)}; "
             f"{_pts(overall.diff)}, 95% CI [{_pts(overall.diff_lo)}, {_pts(overall.diff_hi)}]",
             "points",
         ),
