@@ -24,6 +24,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
+from .inputs import mark_placeholders
 from .screens.help import HelpRow, HelpScreen
 from .screens.menu import MenuScreen
 from .screens.runs import RunsScreen
@@ -133,6 +134,7 @@ class CapsliceApp(App):
         # The renderer is a class attribute of ScrollBar (Textual's documented hook): set it
         # for this app's mode each time an app is built, so one process can run both modes.
         ScrollBar.renderer = AsciiScrollBarRender if self.ascii_console else ScrollBarRender
+        mark_placeholders()  # "<hint>": a placeholder never reads as a pre-filled value
         self.keymap_problems: list[str] = []
         self._load_keymap()
 

@@ -115,3 +115,32 @@ def test_one_target_slice_shows_its_change_and_interval_once() -> None:
     # two targets: the pooled change is news, each slice keeps its own line
     text = "\n".join(outcome_lines(_outcome(2)))
     assert "target change" in text and text.count("DiD") == 3
+
+
+def _svg_text(app) -> str:
+    """The screen's text as the SVG screenshot holds it (spans joined, tags dropped)."""
+    import re
+
+    return re.sub(r"<[^>]*>", "", app.export_screenshot()).replace("&#160;", " ")
+
+
+async def test_a_placeholder_reads_as_a_hint_and_a_prefilled_value_as_typed(
+    store_path: Path, monkeypatch
+) -> None:
+    """Under NO_COLOR a dim placeholder and a value look alike: the placeholder is drawn
+    ``<hint>``, a pre-filled value plain."""
+    from capslice_tui.app.screens.prompt import PromptScreen
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(PromptScreen("Jump to doc id:", placeholder="e.g. 1024"))
+        await settle(app, pilot)
+        shot = _svg_text(app)
+        assert "&lt;e.g. 1024&gt;" in shot
+        await app.pop_screen()
+        await app.push_screen(PromptScreen("Name:", "e.g. 1024", placeholder="name"))
+        await settle(app, pilot)
+        shot = _svg_text(app)
+        assert "e.g. 1024" in shot and "&lt;e.g. 1024&gt;" not in shot and "&lt;name" not in shot
