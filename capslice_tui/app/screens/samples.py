@@ -246,8 +246,9 @@ class SamplesScreen(HandLabelScreen):
         answers = f"filter {self.filter_label} · " if self.filter_label else ""
         head = f"mode: {mode} · {answers}{self.run} · "
         name = self.slice_title or "all"
-        if self.slice_task and self.slice_task not in name:  # the table has no task column
-            name = f"task {short_task(self.slice_task)} · {name}"
+        task = self.slice_task
+        if task and task not in name and short_task(task) not in name:  # no task column
+            name = f"task {short_task(task)} · {name}"
         room = max(self.app.size.width - 2 - len(head), 8)
         self.query_one("#title", Static).update(cell(head + short(name, room)))
 
