@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -132,26 +131,13 @@ class RunsMixin(StoreBase):
         return out
 
     # ---- what defines an evaluation ---------------------------------------------------
-    def evaluation_rows(self, run_id: int, benchmark: str | None = None) -> list[sqlite3.Row]:
-        """One row per (task, item) of a run on each task's primary filter: the first
-        sample's ``prompt_hash`` and ``settings_hash`` (NULL when not logged / not recorded),
-        with the task's ``primary_filter``; ordered by (task, item_id)."""
-        sql = (
-            "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
-            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
-            " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
-        )
-        params: list[Any] = [run_id]
-        if benchmark is not None:
-            sql += " AND rt.benchmark = ?"
-            params.append(benchmark)
-        return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
-
     def evaluation_columns(
         self, run_id: int, benchmark: str | None = None
     ) -> tuple[list[Any], list[int], list[Any], list[Any], list[Any]]:
-        """:meth:`evaluation_rows` as five column lists (task, item_id, prompt_hash,
-        settings_hash, primary_filter), read as plain tuples (no ``sqlite3.Row`` per row)."""
+        """One entry per (task, item) of a run on each task's primary filter, ordered by
+        (task, item_id), as five column lists: task, item_id, the first sample's
+        ``prompt_hash`` and ``settings_hash`` (None when not logged / not recorded) and the
+        task's ``primary_filter``. Read as plain tuples (no ``sqlite3.Row`` per row)."""
         sql = (
             "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
             " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
