@@ -346,6 +346,78 @@ def _parquet_available() -> str | None:
     return None
 
 
+def _export_table(
+    conn: sqlite3.Connection,
+    out: Path,
+    spec: _Table,
+    no_parquet: str | None,
+    id_to_cid: dict[str, dict[int, str]],
+    skipped: dict[str, int],
+    notes: list[str],
+) -> dict[str, Any]:
+    """Write one table to ``out`` (JSONL, and Parquet when ``no_parquet`` is None).
+
+    Records each row's content id in ``id_to_cid`` (for tables that others reference), counts
+    orphans in ``skipped`` and appends a line to ``notes`` when the Parquet file is dropped.
+    Returns the manifest entry of the table (``rows``, ``jsonl``, ``parquet``).
+    """
+    only = None
+    if spec.only is not None:
+        only = {int(r[0]) for r in conn.execute(spec.only)}
+    jsonl = out / f"{spec.name}.jsonl"
+    pq_writer = (
+        _ParquetWriter(out / f"{spec.name}.parquet", conn, spec) if no_parquet is None else None
+    )
+    n = 0
+    with jsonl.open("wb") as fh:
+        for rid, cid, row in _iter_table(conn, spec, id_to_cid, full=True, skipped=skipped):
+            if spec.name in id_to_cid:
+                id_to_cid[spec.name][rid] = cid
+            if only is not None and rid not in only:
+                continue
+            row.pop("id", None)
+            record = {"cid": cid, **({"id": rid} if spec.has_id else {}), **row}
+            fh.write(orjson.dumps(record) + b"\n")
+            if pq_writer is not None:
+                try:
+                    pq_writer.add(record)
+                except _PARQUET_ERRORS as exc:
+                    pq_writer.abandon()
+                    pq_writer = None
+                    notes.append(
+                        f"{spec.name}.parquet not written: a value of row {cid!r} does"
+                        f" not fit its column type ({exc}); {spec.name}.jsonl has it"
+                    )
+            n += 1
+    entry: dict[str, Any] = {
+        "rows": n,
+        "jsonl": {
+            "file": jsonl.name,
+            "sha256": _sha256(jsonl),
+            "bytes": jsonl.stat().st_size,
+        },
+        "parquet": None,
+    }
+    if pq_writer is not None:
+        try:
+            pq_writer.close()
+        except _PARQUET_ERRORS as exc:
+            pq_writer.abandon()
+            pq_writer = None
+            notes.append(
+                f"{spec.name}.parquet not written: a value does not fit its column"
+                f" type ({exc}); {spec.name}.jsonl has every row"
+            )
+    if pq_writer is not None:
+        pq_path = pq_writer.path
+        entry["parquet"] = {
+            "file": pq_path.name,
+            "sha256": _sha256(pq_path),
+            "bytes": pq_path.stat().st_size,
+        }
+    return entry
+
+
 def export_store(
     conn: sqlite3.Connection,
     store_path: str | os.PathLike[str],
@@ -400,62 +472,10 @@ def export_store(
         manifest["schema_version"] = len(migrations)
         manifest["migrations"] = migrations
         for spec in TABLES:
-            only = None
-            if spec.only is not None:
-                only = {int(r[0]) for r in conn.execute(spec.only)}
-            jsonl = out / f"{spec.name}.jsonl"
-            pq_writer = (
-                _ParquetWriter(out / f"{spec.name}.parquet", conn, spec)
-                if no_parquet is None
-                else None
+            entry = _export_table(
+                conn, out, spec, no_parquet, id_to_cid, skipped, manifest["notes"]
             )
-            n = 0
-            with jsonl.open("wb") as fh:
-                for rid, cid, row in _iter_table(conn, spec, id_to_cid, full=True, skipped=skipped):
-                    if spec.name in id_to_cid:
-                        id_to_cid[spec.name][rid] = cid
-                    if only is not None and rid not in only:
-                        continue
-                    row.pop("id", None)
-                    record = {"cid": cid, **({"id": rid} if spec.has_id else {}), **row}
-                    fh.write(orjson.dumps(record) + b"\n")
-                    if pq_writer is not None:
-                        try:
-                            pq_writer.add(record)
-                        except _PARQUET_ERRORS as exc:
-                            pq_writer.abandon()
-                            pq_writer = None
-                            manifest["notes"].append(
-                                f"{spec.name}.parquet not written: a value of row {cid!r} does"
-                                f" not fit its column type ({exc}); {spec.name}.jsonl has it"
-                            )
-                    n += 1
-            entry: dict[str, Any] = {
-                "rows": n,
-                "jsonl": {
-                    "file": jsonl.name,
-                    "sha256": _sha256(jsonl),
-                    "bytes": jsonl.stat().st_size,
-                },
-                "parquet": None,
-            }
-            if pq_writer is not None:
-                try:
-                    pq_writer.close()
-                except _PARQUET_ERRORS as exc:
-                    pq_writer.abandon()
-                    pq_writer = None
-                    manifest["notes"].append(
-                        f"{spec.name}.parquet not written: a value does not fit its column"
-                        f" type ({exc}); {spec.name}.jsonl has every row"
-                    )
-            if pq_writer is not None:
-                pq_path = pq_writer.path
-                entry["parquet"] = {
-                    "file": pq_path.name,
-                    "sha256": _sha256(pq_path),
-                    "bytes": pq_path.stat().st_size,
-                }
+            n = entry["rows"]
             manifest["tables"][spec.name] = entry
             if progress is not None:
                 progress(f"{spec.name}: {n} rows")
@@ -645,6 +665,76 @@ def _newer(
     if other_seen_here:
         return "keep"
     return "conflict"
+
+
+def _label_key(h: dict[str, Any]) -> str:
+    """The content id of a label's (item, axis, source): one key per label slot."""
+    return _cid([h["item"], h["axis"], h["source"]])
+
+
+class _LabelMerge:
+    """One merge of labels: both sides' label history by key, this store's labels of the batch
+    at hand and the keys held back by a conflict (see :meth:`_Importer.merge_labels`)."""
+
+    def __init__(self, importer: _Importer) -> None:
+        self.importer = importer
+        self.theirs_hist = importer._history_by("label_history", _label_key)
+        self.mine_hist: dict[str, list[dict[str, Any]]] = {}
+        for h in importer.conn.execute(
+            "SELECT h.*, i.item_hash AS item FROM label_history h JOIN items i ON i.id = h.item_id"
+            " ORDER BY h.id"
+        ):
+            d = dict(h)
+            self.mine_hist.setdefault(_label_key(d), []).append(d)
+        self.mine: dict[str, dict[str, Any]] = {}  # this store's labels of the batch at hand
+        self.conflicted: set[str] = set()
+
+    def load_mine(self, hashes: list[str]) -> None:
+        """Read this store's labels of the items ``hashes`` into ``mine``."""
+        self.mine.clear()
+        for chunk in chunks(sorted(set(hashes))):
+            for r in self.importer.conn.execute(
+                "SELECT l.*, i.item_hash AS item FROM labels l JOIN items i"
+                f" ON i.id = l.item_id WHERE i.item_hash IN ({placeholders(chunk)})",
+                chunk,
+            ):
+                d = dict(r)
+                self.mine[_label_key(d)] = d
+
+    @staticmethod
+    def state(label: dict[str, Any] | None, hist: list[dict[str, Any]]) -> State:
+        """(value, who, at) of a label, of its clearing, or never set."""
+        if label is not None:
+            return (label["value"], label["who"], label["at"])
+        if hist and hist[-1].get("new_value") is None:
+            return (None, hist[-1]["who"], hist[-1]["at"])
+        return _NEVER
+
+    def decide(self, key: str, theirs: dict[str, Any] | None) -> str:
+        """``same``, ``keep``, ``take`` or ``conflict`` (recorded in the report) for one label."""
+        mine, mine_hist, theirs_hist = self.mine, self.mine_hist, self.theirs_hist
+        state = self.state
+        local = mine.get(key)
+        if local is not None and theirs is not None and (
+            local["value"], local["note"]) == (theirs["value"], theirs.get("note")):  # fmt: skip
+            return "same"
+        if local is None and theirs is None:
+            return "same"
+        verdict = _newer(
+            state(local, mine_hist.get(key, [])), state(theirs, theirs_hist.get(key, [])),
+            mine_hist.get(key, []), theirs_hist.get(key, []), "value",
+        )  # fmt: skip
+        if verdict == "conflict":
+            self.conflicted.add(key)
+            item = (theirs or local or {}).get("item")
+            self.importer.report.conflicts.append({
+                "kind": "label", "item_hash": item,
+                "item_id": self.importer.cid_to_id["items"].get(str(item)),
+                "axis": (theirs or local or {}).get("axis"),
+                "source": (theirs or local or {}).get("source"),
+                "here": _label_side(local), "imported": _label_side(theirs),
+            })  # fmt: skip
+        return verdict
 
 
 class _Importer:
@@ -861,71 +951,22 @@ class _Importer:
         spec = SPEC["labels"]
         self.index(spec)
         keep = self.keep_ids(spec)
+        merge = _LabelMerge(self)
+        exported_keys = self._merge_label_rows(merge, spec, keep)
+        self._merge_cleared_labels(merge, exported_keys)
+        self.copy_table(SPEC["label_history"], skip=lambda h: _label_key(h) in merge.conflicted)
 
-        def lkey(h: dict[str, Any]) -> str:
-            return _cid([h["item"], h["axis"], h["source"]])
-
-        theirs_hist = self._history_by("label_history", lkey)
-        mine_hist: dict[str, list[dict[str, Any]]] = {}
-        for h in self.conn.execute(
-            "SELECT h.*, i.item_hash AS item FROM label_history h JOIN items i ON i.id = h.item_id"
-            " ORDER BY h.id"
-        ):
-            d = dict(h)
-            mine_hist.setdefault(lkey(d), []).append(d)
-        mine: dict[str, dict[str, Any]] = {}  # this store's labels of the batch at hand
-
-        def load_mine(hashes: list[str]) -> None:
-            mine.clear()
-            for chunk in chunks(sorted(set(hashes))):
-                for r in self.conn.execute(
-                    "SELECT l.*, i.item_hash AS item FROM labels l JOIN items i"
-                    f" ON i.id = l.item_id WHERE i.item_hash IN ({placeholders(chunk)})",
-                    chunk,
-                ):
-                    d = dict(r)
-                    mine[lkey(d)] = d
-
-        conflicted: set[str] = set()
+    def _merge_label_rows(self, merge: _LabelMerge, spec: _Table, keep: bool) -> set[str]:
+        """Insert or update the exported labels, one write per batch; returns their keys."""
+        mine = merge.mine
         exported_keys: set[str] = set()
-
-        def state(label: dict[str, Any] | None, hist: list[dict[str, Any]]) -> State:
-            if label is not None:
-                return (label["value"], label["who"], label["at"])
-            if hist and hist[-1].get("new_value") is None:
-                return (None, hist[-1]["who"], hist[-1]["at"])
-            return _NEVER
-
-        def decide(key: str, theirs: dict[str, Any] | None) -> str:
-            local = mine.get(key)
-            if local is not None and theirs is not None and (
-                local["value"], local["note"]) == (theirs["value"], theirs.get("note")):  # fmt: skip
-                return "same"
-            if local is None and theirs is None:
-                return "same"
-            verdict = _newer(
-                state(local, mine_hist.get(key, [])), state(theirs, theirs_hist.get(key, [])),
-                mine_hist.get(key, []), theirs_hist.get(key, []), "value",
-            )  # fmt: skip
-            if verdict == "conflict":
-                conflicted.add(key)
-                item = (theirs or local or {}).get("item")
-                self.report.conflicts.append({
-                    "kind": "label", "item_hash": item,
-                    "item_id": self.cid_to_id["items"].get(str(item)),
-                    "axis": (theirs or local or {}).get("axis"),
-                    "source": (theirs or local or {}).get("source"),
-                    "here": _label_side(local), "imported": _label_side(theirs),
-                })  # fmt: skip
-            return verdict
-
         for batch in _batches(self.rows("labels")):
             with self.store.write() as conn:
-                load_mine([str(row["item"]) for row in batch])  # under the write lock
+                merge.load_mine([str(row["item"]) for row in batch])  # under the write lock
                 for row in batch:
-                    key = lkey(row)
+                    key = _label_key(row)
                     exported_keys.add(key)
-                    verdict = decide(key, row)
+                    verdict = merge.decide(key, row)
                     if verdict in ("same", "keep"):
                         self.report.count("labels", "present")
                     elif verdict == "conflict":
@@ -948,21 +989,24 @@ class _Importer:
                         rid = self.insert(conn, spec, row, keep)
                         if rid is not None:
                             self.changed_items.add(self.cid_to_id["items"][row["item"]])
-        # labels cleared on the other side that this store still has as they were
+        return exported_keys
+
+    def _merge_cleared_labels(self, merge: _LabelMerge, exported_keys: set[str]) -> None:
+        """Delete labels cleared on the other side that this store still has as they were."""
+        mine, theirs_hist = merge.mine, merge.theirs_hist
         gone = [k for k in theirs_hist if k not in exported_keys]
         for chunk in _batches(iter([{"key": k} for k in gone])):
             with self.store.write() as conn:
-                load_mine([str(theirs_hist[e["key"]][0]["item"]) for e in chunk])
+                merge.load_mine([str(theirs_hist[e["key"]][0]["item"]) for e in chunk])
                 for entry in chunk:
                     key = entry["key"]
                     if key not in mine:
                         continue
-                    verdict = decide(key, None)
+                    verdict = merge.decide(key, None)
                     if verdict == "take":
                         conn.execute("DELETE FROM labels WHERE id = ?", (mine[key]["id"],))
                         self.changed_items.add(int(mine[key]["item_id"]))
                         self.report.count("labels", "updated")
-        self.copy_table(SPEC["label_history"], skip=lambda h: lkey(h) in conflicted)
 
     def merge_slices(self) -> None:
         """Named slices by name: new ones with their items and history; one seen by the other

@@ -328,6 +328,119 @@ class LabelsMixin(StoreBase):
             r["undone"] = r["batch"] in undone
         return rows
 
+    @staticmethod
+    def _undo_target(conn: sqlite3.Connection, who: str | None) -> str:
+        """The newest batch (of ``who`` if given) that is not an undo nor undone; NotFound."""
+        sql = (
+            "SELECT batch FROM label_history WHERE batch NOT LIKE 'undo:%'"
+            " AND batch NOT IN (SELECT substr(batch, 6) FROM label_history"
+            " WHERE batch LIKE 'undo:%')"
+        )
+        params: list[Any] = []
+        if who is not None:
+            sql += " AND who = ?"
+            params.append(who)
+        row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
+        if row is None:
+            raise NotFound("nothing to undo" + (f" by {who}" if who else ""))
+        return str(row[0])
+
+    @staticmethod
+    def _check_unchanged(conn: sqlite3.Connection, batch: str, rows: list[sqlite3.Row]) -> None:
+        """Raise Conflict (by whom, when) unless every label still holds what ``batch`` wrote."""
+        # Undo is safe only where the labels still hold what this batch wrote.
+        for r in rows:
+            current = conn.execute(
+                "SELECT value FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
+                (r["item_id"], r["axis"], r["source"]),
+            ).fetchone()
+            if (current[0] if current else None) != r["new_value"]:
+                last = conn.execute(
+                    "SELECT who, at FROM label_history WHERE item_id = ? AND axis = ?"
+                    " AND source = ? ORDER BY id DESC LIMIT 1",
+                    (r["item_id"], r["axis"], r["source"]),
+                ).fetchone()
+                raise Conflict(
+                    f"cannot undo {batch}: item {r['item_id']} {r['axis']} was changed"
+                    f" by {last['who']} at {last['at']} afterwards"
+                    " (use --force to undo anyway)"
+                )
+
+    @staticmethod
+    def _restore_labels(
+        conn: sqlite3.Connection, batch: str, rows: list[sqlite3.Row], actor: str, at: str
+    ) -> None:
+        """Put back the label values of before ``batch`` and record them under ``undo:batch``."""
+        undo_batch = f"undo:{batch}"
+        history = []
+        for r in rows:
+            current = conn.execute(
+                "SELECT value, note, who, at, origin FROM labels WHERE item_id = ?"
+                " AND axis = ? AND source = ?",
+                (r["item_id"], r["axis"], r["source"]),
+            ).fetchone()
+            if r["old_value"] is None:
+                conn.execute(
+                    "DELETE FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
+                    (r["item_id"], r["axis"], r["source"]),
+                )
+            else:
+                # value, note, who, when and origin as they were before the batch (rows
+                # written before migration 0011 lack them: who undid it, now)
+                conn.execute(
+                    "INSERT INTO labels (item_id, axis, value, source, origin, who, at, note)"
+                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(item_id, axis, source) DO UPDATE"
+                    " SET value = excluded.value, origin = excluded.origin,"
+                    " who = excluded.who, at = excluded.at, note = excluded.note,"
+                    " version = labels.version + 1",
+                    (
+                        r["item_id"],
+                        r["axis"],
+                        r["old_value"],
+                        r["source"],
+                        r["old_origin"] or f"undo:{batch}",
+                        r["old_who"] or actor,
+                        r["old_at"] or at,
+                        r["old_note"],
+                    ),
+                )
+            history.append(
+                (
+                    r["item_id"], r["axis"], r["source"],
+                    current["value"] if current else None, r["old_value"], actor, at,
+                    "undo", undo_batch, current["note"] if current else None,
+                    r["old_note"] if r["old_value"] is not None else None,
+                    current["who"] if current else None, current["at"] if current else None,
+                    current["origin"] if current else None,
+                )
+            )  # fmt: skip
+        conn.executemany(_INSERT_HISTORY, history)
+
+    @staticmethod
+    def _restore_slice_notes(conn: sqlite3.Connection, batch: str, actor: str, at: str) -> None:
+        """Put back the named-slice notes of before ``batch`` (slices since deleted are skipped)."""
+        undo_batch = f"undo:{batch}"
+        for h in conn.execute(
+            "SELECT * FROM named_slice_history WHERE batch = ? ORDER BY id DESC", (batch,)
+        ).fetchall():
+            cur_slice = conn.execute(
+                "SELECT note, updated_by, updated_at FROM named_slices WHERE id = ?",
+                (h["slice_id"],),
+            ).fetchone()
+            if cur_slice is None:
+                continue
+            conn.execute(
+                "UPDATE named_slices SET note = ?, updated_by = ?, updated_at = ?,"
+                " version = version + 1 WHERE id = ?",
+                (h["old_note"], h["old_who"], h["old_at"], h["slice_id"]),
+            )
+            conn.execute(
+                "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note,"
+                " old_who, old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
+                (h["slice_id"], undo_batch, cur_slice["note"], h["old_note"],
+                 cur_slice["updated_by"], cur_slice["updated_at"], actor, at),
+            )  # fmt: skip
+
     def undo(
         self, batch: str | None = None, *, who: str | None = None, force: bool = False
     ) -> dict[str, Any]:
@@ -349,19 +462,7 @@ class LabelsMixin(StoreBase):
         actor = current_user() if who is None else who
         with self.write() as conn:
             if batch is None:
-                sql = (
-                    "SELECT batch FROM label_history WHERE batch NOT LIKE 'undo:%'"
-                    " AND batch NOT IN (SELECT substr(batch, 6) FROM label_history"
-                    " WHERE batch LIKE 'undo:%')"
-                )
-                params: list[Any] = []
-                if who is not None:
-                    sql += " AND who = ?"
-                    params.append(who)
-                row = conn.execute(sql + " ORDER BY id DESC LIMIT 1", params).fetchone()
-                if row is None:
-                    raise NotFound("nothing to undo" + (f" by {who}" if who else ""))
-                batch = row[0]
+                batch = self._undo_target(conn, who)
             if batch.startswith("undo:"):
                 raise ValueError(
                     f"batch {batch} is itself an undo; undo it by setting labels again"
@@ -376,88 +477,11 @@ class LabelsMixin(StoreBase):
             ).fetchone():
                 raise Conflict(f"batch {batch} was already undone")
             if not force:
-                # Undo is safe only where the labels still hold what this batch wrote.
-                for r in rows:
-                    current = conn.execute(
-                        "SELECT value FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
-                        (r["item_id"], r["axis"], r["source"]),
-                    ).fetchone()
-                    if (current[0] if current else None) != r["new_value"]:
-                        last = conn.execute(
-                            "SELECT who, at FROM label_history WHERE item_id = ? AND axis = ?"
-                            " AND source = ? ORDER BY id DESC LIMIT 1",
-                            (r["item_id"], r["axis"], r["source"]),
-                        ).fetchone()
-                        raise Conflict(
-                            f"cannot undo {batch}: item {r['item_id']} {r['axis']} was changed"
-                            f" by {last['who']} at {last['at']} afterwards"
-                            " (use --force to undo anyway)"
-                        )
+                self._check_unchanged(conn, batch, rows)
             at = now_iso()  # taken once the write lock is held
             undo_batch = f"undo:{batch}"
-            history = []
-            for r in rows:
-                current = conn.execute(
-                    "SELECT value, note, who, at, origin FROM labels WHERE item_id = ?"
-                    " AND axis = ? AND source = ?",
-                    (r["item_id"], r["axis"], r["source"]),
-                ).fetchone()
-                if r["old_value"] is None:
-                    conn.execute(
-                        "DELETE FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
-                        (r["item_id"], r["axis"], r["source"]),
-                    )
-                else:
-                    # value, note, who, when and origin as they were before the batch (rows
-                    # written before migration 0011 lack them: who undid it, now)
-                    conn.execute(
-                        "INSERT INTO labels (item_id, axis, value, source, origin, who, at, note)"
-                        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(item_id, axis, source) DO UPDATE"
-                        " SET value = excluded.value, origin = excluded.origin,"
-                        " who = excluded.who, at = excluded.at, note = excluded.note,"
-                        " version = labels.version + 1",
-                        (
-                            r["item_id"],
-                            r["axis"],
-                            r["old_value"],
-                            r["source"],
-                            r["old_origin"] or f"undo:{batch}",
-                            r["old_who"] or actor,
-                            r["old_at"] or at,
-                            r["old_note"],
-                        ),
-                    )
-                history.append(
-                    (
-                        r["item_id"], r["axis"], r["source"],
-                        current["value"] if current else None, r["old_value"], actor, at,
-                        "undo", undo_batch, current["note"] if current else None,
-                        r["old_note"] if r["old_value"] is not None else None,
-                        current["who"] if current else None, current["at"] if current else None,
-                        current["origin"] if current else None,
-                    )
-                )  # fmt: skip
-            conn.executemany(_INSERT_HISTORY, history)
-            for h in conn.execute(
-                "SELECT * FROM named_slice_history WHERE batch = ? ORDER BY id DESC", (batch,)
-            ).fetchall():
-                cur_slice = conn.execute(
-                    "SELECT note, updated_by, updated_at FROM named_slices WHERE id = ?",
-                    (h["slice_id"],),
-                ).fetchone()
-                if cur_slice is None:
-                    continue
-                conn.execute(
-                    "UPDATE named_slices SET note = ?, updated_by = ?, updated_at = ?,"
-                    " version = version + 1 WHERE id = ?",
-                    (h["old_note"], h["old_who"], h["old_at"], h["slice_id"]),
-                )
-                conn.execute(
-                    "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note,"
-                    " old_who, old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
-                    (h["slice_id"], undo_batch, cur_slice["note"], h["old_note"],
-                     cur_slice["updated_by"], cur_slice["updated_at"], actor, at),
-                )  # fmt: skip
+            self._restore_labels(conn, batch, rows, actor, at)
+            self._restore_slice_notes(conn, batch, actor, at)
         items = sorted({r["item_id"] for r in rows})
         self.refresh_item_axes(items)  # type: ignore[attr-defined]
         return {"batch": undo_batch, "undid": batch, "restored": len(rows), "items": len(items)}
