@@ -690,20 +690,81 @@ def classify(
     cut = stop_cut(response, until, eos_token)
     loop = repetition_evidence(response, output_constraint)
     if official or no_official_but_right:
-        flags = _stop_signals(cut, response) + (["repetition"] if loop else [])
-        notes = [n for n in (cut.describe() + ", scored on the text before it" if cut else "",
-                             loop or "") if n]  # fmt: skip
-        head = (
-            "official score correct"
-            if official
-            else f"no official score; lenient answer {read} matches the target"
-        )
-        if not official:
-            flags.insert(0, "answer_present")
-        return FailureMode(
-            "correct", head + ("; flagged: " + "; ".join(notes) if notes else ""), tuple(flags)
-        )
+        return _correct_mode(official, read, cut, loop, response)
 
+    ev = _failure_evidence(
+        response, cut, loop, lenient_answer, max_gen_toks, n_output_tokens, finish_reason, n_chars
+    )
+    got = f"official extraction gave {_short(extracted)}"
+    if lenient_answer is not None:
+        got += f", lenient extraction {read}"
+
+    if lenient_correct and official_correct is not None:
+        return _answer_present_mode(ev, cut, read, lenient_answer, extracted)
+    cut_short = _cut_short_mode(ev, loop, got)
+    if cut_short is not None:
+        return cut_short
+    return _no_match_mode(ev, cut, got, read, target, extracted, lenient_answer, lenient_correct)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What a failed sample's text shows, gathered once for :func:`classify`'s rules.
+
+    Attributes:
+        signals: signal names in the order found (cap, repetition, stop signals, cut_end).
+        evidence: the matching human-readable descriptions.
+        cap: cap evidence (:func:`cap_evidence`), or None.
+        logged_cap: the cap hit is in the log (not estimated).
+        final: complete final answer in the scored text (:func:`final_answer_evidence`), or None.
+        end: how the text visibly ends cut (:func:`ends_cut`), or None.
+        cut_by_cap: the cap counts as the cause of the cut.
+    """
+
+    signals: list[str]
+    evidence: list[str]
+    cap: str | None
+    logged_cap: bool
+    final: str | None
+    end: str | None
+    cut_by_cap: bool
+
+    @property
+    def extra(self) -> str:
+        """The evidence as a ``"; a; b"`` suffix ("" when there is none)."""
+        return ("; " + "; ".join(self.evidence)) if self.evidence else ""
+
+
+def _correct_mode(
+    official: bool, read: str, cut: StopCut | None, loop: str | None, response: str
+) -> FailureMode:
+    """The ``correct`` mode, flagged with any stop or repetition signal seen."""
+    flags = _stop_signals(cut, response) + (["repetition"] if loop else [])
+    notes = [n for n in (cut.describe() + ", scored on the text before it" if cut else "",
+                         loop or "") if n]  # fmt: skip
+    head = (
+        "official score correct"
+        if official
+        else f"no official score; lenient answer {read} matches the target"
+    )
+    if not official:
+        flags.insert(0, "answer_present")
+    return FailureMode(
+        "correct", head + ("; flagged: " + "; ".join(notes) if notes else ""), tuple(flags)
+    )
+
+
+def _failure_evidence(
+    response: str,
+    cut: StopCut | None,
+    loop: str | None,
+    lenient_answer: str | None,
+    max_gen_toks: int | None,
+    n_output_tokens: int | None,
+    finish_reason: str | None,
+    n_chars: int,
+) -> _Evidence:
+    """Gather the cap, repetition, stop and cut-end evidence of a sample scored wrong."""
     signals: list[str] = []
     evidence: list[str] = []
     cap = cap_evidence(response, max_gen_toks, n_output_tokens, finish_reason, n_chars)
@@ -724,58 +785,81 @@ def classify(
         evidence.append(cut.describe() + (" (after the answer)" if after else ""))
     if end is not None:
         signals.append("cut_end")
-    extra = ("; " + "; ".join(evidence)) if evidence else ""
-    got = f"official extraction gave {_short(extracted)}"
-    if lenient_answer is not None:
-        got += f", lenient extraction {read}"
+    return _Evidence(signals, evidence, cap, logged_cap, final, end, cut_by_cap)
 
-    if lenient_correct and official_correct is not None:
-        if cut is not None:
-            return FailureMode(
-                "runaway",
-                f"{cut.describe()}: the text before it answers {_short(lenient_answer)}, which "
-                f"matches the target, but the harness scored the whole text "
-                f"(official extraction {_short(extracted)})"
-                + "".join(f"; {e}" for e in evidence if not e.startswith(cut.describe())),
-                tuple(["answer_present", *signals]),
-            )
-        found = (
-            f"lenient extraction found {read}"
-            if lenient_answer is not None
-            else "lenient extraction matched the target"
-        )
+
+def _answer_present_mode(
+    ev: _Evidence, cut: StopCut | None, read: str, lenient_answer: str | None, extracted: str | None
+) -> FailureMode:
+    """Scored wrong but the lenient answer matches: ``runaway`` past a stop, else extraction."""
+    if cut is not None:
         return FailureMode(
-            "extraction_failure",
-            f"answer present: {found} but official extraction gave {_short(extracted)}{extra}",
-            tuple(["answer_present", *signals]),
+            "runaway",
+            f"{cut.describe()}: the text before it answers {_short(lenient_answer)}, which "
+            f"matches the target, but the harness scored the whole text "
+            f"(official extraction {_short(extracted)})"
+            + "".join(f"; {e}" for e in ev.evidence if not e.startswith(cut.describe())),
+            tuple(["answer_present", *ev.signals]),
         )
+    found = (
+        f"lenient extraction found {read}"
+        if lenient_answer is not None
+        else "lenient extraction matched the target"
+    )
+    return FailureMode(
+        "extraction_failure",
+        f"answer present: {found} but official extraction gave {_short(extracted)}{ev.extra}",
+        tuple(["answer_present", *ev.signals]),
+    )
+
+
+def _cut_short_mode(ev: _Evidence, loop: str | None, got: str) -> FailureMode | None:
+    """Repetition (``runaway``), then a visible or cap cut (``truncated``); None when neither."""
+    cap = ev.cap
     if loop:
         to_cap = f" to the cap ({cap})" if cap else ""
-        rest = [e for e in evidence if e not in (loop, cap)]
+        rest = [e for e in ev.evidence if e not in (loop, cap)]
         return FailureMode(
             "runaway",
             f"repetition: {loop}{to_cap}; {got}" + "".join(f"; {e}" for e in rest),
-            tuple(signals),
+            tuple(ev.signals),
         )
+    end = ev.end
     if end is not None and end.startswith("ends mid-expression"):
-        how = cap if cut_by_cap else "no cap hit logged, but the text is visibly cut"
-        return FailureMode("truncated", f"{end}: {how}; {got}", tuple(signals))
-    if cut_by_cap:
+        how = cap if ev.cut_by_cap else "no cap hit logged, but the text is visibly cut"
+        return FailureMode("truncated", f"{end}: {how}; {got}", tuple(ev.signals))
+    if ev.cut_by_cap:
         why = (
             "the log says it hit the cap"
-            if logged_cap
-            else " and it ".join(w for w in ("no final answer" if final is None else "", end) if w)
+            if ev.logged_cap
+            else " and it ".join(
+                w for w in ("no final answer" if ev.final is None else "", end) if w
+            )
         )
-        rest = [e for e in evidence if e != cap]
+        rest = [e for e in ev.evidence if e != cap]
         return FailureMode(
             "truncated",
             f"{cap} and {why}; {got}" + "".join(f"; {e}" for e in rest),
-            tuple(signals),
+            tuple(ev.signals),
         )
+    return None
+
+
+def _no_match_mode(
+    ev: _Evidence,
+    cut: StopCut | None,
+    got: str,
+    read: str,
+    target: str | None,
+    extracted: str | None,
+    lenient_answer: str | None,
+    lenient_correct: bool | None,
+) -> FailureMode:
+    """Not cut short: a wrong answer, a ``runaway`` past a stop, or no answer at all."""
     near_cap_note = ""
-    if cap is not None and final is not None:
+    if ev.cap is not None and ev.final is not None:
         near_cap_note = (
-            f"; {cap}, but it ends in a complete final answer ({final}), so it is not "
+            f"; {ev.cap}, but it ends in a complete final answer ({ev.final}), so it is not "
             "counted truncated"
         )
     lenient_given = lenient_answer is not None or lenient_correct is not None
@@ -785,17 +869,17 @@ def classify(
         return FailureMode(
             "wrong_answer",
             f"answer {read if lenient_given else _short(answer)} does not match target "
-            f"{_short(target)}{extra}{near_cap_note}",
-            tuple(signals),
+            f"{_short(target)}{ev.extra}{near_cap_note}",
+            tuple(ev.signals),
         )
     if cut is not None:
         return FailureMode(
-            "runaway", f"{cut.describe()}, with no answer before it; {got}", tuple(signals)
+            "runaway", f"{cut.describe()}, with no answer before it; {got}", tuple(ev.signals)
         )
     none = "nothing" if extracted is None else f"{_short(extracted)}, not a valid answer"
     ended = (
-        f"the response {end} but no cap hit is logged or estimated"
-        if end is not None
+        f"the response {ev.end} but no cap hit is logged or estimated"
+        if ev.end is not None
         else "the response ended normally"
     )
     return FailureMode(
@@ -803,7 +887,7 @@ def classify(
         f"no answer found in the response (the official extraction returned {none}); {ended} "
         "(no cap hit, no repetition, no new few-shot block, no stop sequence or EOS written "
         f"as text), so it counts as a wrong answer{near_cap_note}",
-        tuple(signals),
+        tuple(ev.signals),
     )
 
 

@@ -133,7 +133,6 @@ MAX_FUNCTION_LINES = 80
 LONG_FUNCTIONS: dict[str, int] = {
     "capslice_tui/analysis/discovery.py:find_slices": 447,
     "capslice_tui/analysis/discovery.py:_fit": 166,
-    "capslice_tui/analysis/failure_modes.py:classify": 128,
     "capslice_tui/workspace/diagnose.py:_weakness": 112,
     "capslice_tui/hub/sync.py:_push_run": 105,
     "capslice_tui/workspace/discover.py:discover": 101,
