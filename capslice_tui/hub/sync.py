@@ -370,38 +370,23 @@ def push(
     return report
 
 
-def _push_run(
-    store: Store, conn: Any, hub: str, run: str, with_text: bool, ours: bool,
-    report: SyncReport, say: Progress,
-) -> None:  # fmt: skip
-    doc = {**local.run_document(store, run), "with_text": with_text}
-    samples: list[tuple[tuple[str, str, str, int], str, str, dict[str, Any]]] = []
+_RunSample = tuple[tuple[str, str, str, int], str, str, dict[str, Any]]
+"""A sample to push: (task, filter, doc_id, sample_idx), content id, item hash, document."""
+
+
+def _local_run_samples(store: Store, run: str, with_text: bool) -> list[_RunSample]:
+    """Every sample of ``run`` here, keyed and with its content id."""
+    samples: list[_RunSample] = []
     for batch in local.run_samples(store, run, with_text=with_text):
         for s in batch:
             d = s["data"]
             key = (d["task"], d["filter"], str(d["doc_id"]), int(d["sample_idx"]))
             samples.append((key, local.content_id([s["item_hash"], d]), s["item_hash"], d))
-    cid = local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
-    base = local.sync_bases(store, hub, "run").get(run)
-    if base is not None and base[0] == cid:
-        report.same("runs")
-        return
-    row = conn.execute(
-        "SELECT cid, role, written_at FROM capslice.runs WHERE name = %s", (run,)
-    ).fetchone()
-    if row is not None and row[0] == cid:
-        local.record_sync(store, hub, "run", [(run, cid)], "push")
-        local.record_sync(
-            store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "push"
-        )
-        report.same("runs")
-        return
-    if row is not None and row[0] is not None and (base is None or row[0] != base[0]) and not ours:
-        report.conflicts.append(
-            f"run {run}: the hub has a different run of that name ({_who_at(row[1], row[2])});"
-            " not pushed (rename it here, or `capslice push --ours` replaces the hub's)"
-        )
-        return
+    return samples
+
+
+def _send_run_row(conn: Any, run: str, doc: dict[str, Any]) -> None:
+    """Write the hub's run row with ``cid`` NULL: pulls ignore it until its samples are in."""
     meta = doc["run"]
     with conn.transaction():
         conn.execute(
@@ -412,6 +397,10 @@ def _push_run(
             (run, meta.get("model"), meta.get("step"), meta.get("status"),
              meta.get("n_samples"), _jsonb(doc)),
         )  # fmt: skip
+
+
+def _send_run_items(store: Store, conn: Any, run: str, with_text: bool) -> None:
+    """Send the items, eval settings and (``with_text``) texts of ``run`` the hub lacks."""
     items = local.run_items(store, run)
     for start in range(0, len(items), BATCH):
         with conn.transaction(), conn.cursor() as cur:
@@ -437,6 +426,12 @@ def _push_run(
                 " ON CONFLICT (hash) DO NOTHING",
                 local.run_texts(store, run),
             )
+
+
+def _send_run_samples(
+    conn: Any, run: str, samples: list[_RunSample], report: SyncReport, say: Progress
+) -> None:
+    """Send the samples of ``run`` that differ on the hub, in batches; delete those it lost."""
     on_hub = {
         (r[0], r[1], r[2], r[3]): r[4]
         for r in conn.execute(
@@ -474,6 +469,38 @@ def _push_run(
                 " AND doc_id = %s AND sample_idx = %s",
                 [(run, *k) for k in stale],
             )
+
+
+def _push_run(
+    store: Store, conn: Any, hub: str, run: str, with_text: bool, ours: bool,
+    report: SyncReport, say: Progress,
+) -> None:  # fmt: skip
+    doc = {**local.run_document(store, run), "with_text": with_text}
+    samples = _local_run_samples(store, run, with_text)
+    cid = local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
+    base = local.sync_bases(store, hub, "run").get(run)
+    if base is not None and base[0] == cid:
+        report.same("runs")
+        return
+    row = conn.execute(
+        "SELECT cid, role, written_at FROM capslice.runs WHERE name = %s", (run,)
+    ).fetchone()
+    if row is not None and row[0] == cid:
+        local.record_sync(store, hub, "run", [(run, cid)], "push")
+        local.record_sync(
+            store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "push"
+        )
+        report.same("runs")
+        return
+    if row is not None and row[0] is not None and (base is None or row[0] != base[0]) and not ours:
+        report.conflicts.append(
+            f"run {run}: the hub has a different run of that name ({_who_at(row[1], row[2])});"
+            " not pushed (rename it here, or `capslice push --ours` replaces the hub's)"
+        )
+        return
+    _send_run_row(conn, run, doc)
+    _send_run_items(store, conn, run, with_text)
+    _send_run_samples(conn, run, samples, report, say)
     with conn.transaction():
         conn.execute("UPDATE capslice.runs SET cid = %s WHERE name = %s", (cid, run))
     local.record_sync(store, hub, "run", [(run, cid)], "push")
@@ -629,6 +656,64 @@ def _push_slices(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
         report.add("slices")
 
 
+def _push_decision(
+    store: Store, conn: Any, hub: str, row: dict[str, Any], theirs: Any,
+    dbases: dict[str, tuple[str, str]], is_lead: bool, report: SyncReport,
+) -> None:  # fmt: skip
+    """Send an intervention's decision when it changed here (a capslice_lead role only)."""
+    key = row["key"]
+    decision = _decision(row)
+    dcid = local.content_id(list(decision))
+    hub_decision = (theirs[3], theirs[4], theirs[5]) if theirs is not None else (None,) * 3
+    if decision[0] is not None and dbases.get(key, ("",))[0] != dcid:
+        if tuple(hub_decision) == decision:
+            local.record_sync(store, hub, "decision", [(key, dcid)], "push")
+        elif not is_lead:
+            report.notes.append(
+                f"intervention {row['title']!r}: its decision ({decision[0]} by"
+                f" {row.get('decided_by')}) was not pushed: role {report.role} is not"
+                " capslice_lead; a lead pushes it"
+            )
+        else:
+            with conn.transaction():
+                conn.execute(
+                    "UPDATE capslice.interventions SET decision = %s, decision_reason = %s,"
+                    " decision_warning = %s WHERE key = %s",
+                    (*decision, key),
+                )
+            local.record_sync(store, hub, "decision", [(key, dcid)], "push")
+            report.add("decisions")
+
+
+def _push_intervention_history(
+    store: Store, conn: Any, hub: str, row: dict[str, Any],
+    sent_hist: dict[str, tuple[str, str]], is_lead: bool,
+) -> None:  # fmt: skip
+    """Send the history rows of an intervention not sent yet (accept/reject: a lead only)."""
+    key = row["key"]
+    hist = [
+        h for h in row["history"]
+        if _ihist_cid(key, h) not in sent_hist
+        and (is_lead or h["action"] not in ("accept", "reject"))
+    ]  # fmt: skip
+    if (
+        hist
+        and conn.execute("SELECT 1 FROM capslice.interventions WHERE key = %s", (key,)).fetchone()
+    ):
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO capslice.intervention_history (cid, intervention_key, version,"
+                " action, field, old_value, new_value, local_who, local_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cid) DO NOTHING",
+                [
+                    (_ihist_cid(key, h), key, h["version"], h["action"], h["field"],
+                     h["old_value"], h["new_value"], h["who"], h["at"])
+                    for h in hist
+                ],
+            )  # fmt: skip
+        local.record_sync(store, hub, "ihist", [(_ihist_cid(key, h), key) for h in hist], "push")
+
+
 def _push_interventions(
     store: Store, conn: Any, hub: str, ours: bool, is_lead: bool, report: SyncReport
 ) -> None:
@@ -639,8 +724,6 @@ def _push_interventions(
         key = row["key"]
         data = _intervention_data(row)
         cid = _intervention_cid(data)
-        decision = _decision(row)
-        dcid = local.content_id(list(decision))
         base = bases.get(key, ("",))[0]
         theirs = conn.execute(
             "SELECT cid, role, written_at, decision, decision_reason, decision_warning,"
@@ -667,50 +750,8 @@ def _push_interventions(
                     )
                 local.record_sync(store, hub, "intervention", [(key, cid)], "push")
                 moved = True
-        hub_decision = (theirs[3], theirs[4], theirs[5]) if theirs is not None else (None,) * 3
-        if decision[0] is not None and dbases.get(key, ("",))[0] != dcid:
-            if tuple(hub_decision) == decision:
-                local.record_sync(store, hub, "decision", [(key, dcid)], "push")
-            elif not is_lead:
-                report.notes.append(
-                    f"intervention {row['title']!r}: its decision ({decision[0]} by"
-                    f" {row.get('decided_by')}) was not pushed: role {report.role} is not"
-                    " capslice_lead; a lead pushes it"
-                )
-            else:
-                with conn.transaction():
-                    conn.execute(
-                        "UPDATE capslice.interventions SET decision = %s, decision_reason = %s,"
-                        " decision_warning = %s WHERE key = %s",
-                        (*decision, key),
-                    )
-                local.record_sync(store, hub, "decision", [(key, dcid)], "push")
-                report.add("decisions")
-        hist = [
-            h for h in row["history"]
-            if _ihist_cid(key, h) not in sent_hist
-            and (is_lead or h["action"] not in ("accept", "reject"))
-        ]  # fmt: skip
-        if (
-            hist
-            and conn.execute(
-                "SELECT 1 FROM capslice.interventions WHERE key = %s", (key,)
-            ).fetchone()
-        ):
-            with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO capslice.intervention_history (cid, intervention_key, version,"
-                    " action, field, old_value, new_value, local_who, local_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (cid) DO NOTHING",
-                    [
-                        (_ihist_cid(key, h), key, h["version"], h["action"], h["field"],
-                         h["old_value"], h["new_value"], h["who"], h["at"])
-                        for h in hist
-                    ],
-                )  # fmt: skip
-            local.record_sync(
-                store, hub, "ihist", [(_ihist_cid(key, h), key) for h in hist], "push"
-            )
+        _push_decision(store, conn, hub, row, theirs, dbases, is_lead, report)
+        _push_intervention_history(store, conn, hub, row, sent_hist, is_lead)
         if moved:
             report.add("interventions")
         elif base == cid:
@@ -777,6 +818,48 @@ def pull(
     return report
 
 
+def _hub_item_rows(conn: Any, hashes: list[str]) -> dict[str, dict[str, Any]]:
+    """item_hash -> the hub's item (its columns and data) for ``hashes``."""
+    items: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(hashes), 5000):
+        for h, bench, task, doc_id, data in conn.execute(
+            "SELECT item_hash, benchmark, task, doc_id, data FROM capslice.items"
+            " WHERE item_hash = ANY(%s)",
+            (hashes[start : start + 5000],),
+        ):
+            items[h] = {"item_hash": h, "benchmark": bench, "task": task, "doc_id": doc_id, **data}
+    return items
+
+
+def _receive_run_samples(
+    store: Store, conn: Any, run: str, run_id: int, ingest_id: int,
+    settings: Sequence[Any], texts: Sequence[Any], say: Progress,
+) -> int:  # fmt: skip
+    """Write the hub's samples of ``run`` here in pushing order, in batches; returns how many."""
+    n = 0
+    with conn.cursor(name=f"capslice_pull_{run_id}") as cur:
+        cur.execute(
+            "SELECT item_hash, data FROM capslice.samples WHERE run_name = %s"
+            " ORDER BY (data->>'seq')::bigint NULLS LAST, task, filter, doc_id, sample_idx",
+            (run,),
+        )
+        first = True
+        while True:
+            part = cur.fetchmany(BATCH)
+            if not part:
+                break
+            n += local.write_pulled_samples(
+                store, run_id, ingest_id,
+                items=[],
+                samples=[{"item_hash": h, "data": d} for h, d in part],
+                settings=settings if first else (),
+                texts=texts if first else (),
+            )  # fmt: skip
+            first = False
+            say(f"{run}: {n} samples received")
+    return n
+
+
 def _pull_run(
     store: Store, conn: Any, hub: str, row: Any, theirs: bool, report: SyncReport, say: Progress
 ) -> list[str]:
@@ -812,14 +895,7 @@ def _pull_run(
     run_id, ingest_id = local.begin_pulled_run(store, doc)
     hashes = [r[0] for r in conn.execute(
         "SELECT DISTINCT item_hash FROM capslice.samples WHERE run_name = %s", (run,))]  # fmt: skip
-    items: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(hashes), 5000):
-        for h, bench, task, doc_id, data in conn.execute(
-            "SELECT item_hash, benchmark, task, doc_id, data FROM capslice.items"
-            " WHERE item_hash = ANY(%s)",
-            (hashes[start : start + 5000],),
-        ):
-            items[h] = {"item_hash": h, "benchmark": bench, "task": task, "doc_id": doc_id, **data}
+    items = _hub_item_rows(conn, hashes)
     settings = conn.execute(
         "SELECT hash, settings FROM capslice.eval_settings WHERE hash IN (SELECT DISTINCT"
         " data->>'settings_hash' FROM capslice.samples WHERE run_name = %s)",
@@ -837,27 +913,7 @@ def _pull_run(
         local.write_pulled_samples(
             store, run_id, ingest_id, items=ordered[start : start + BATCH], samples=[]
         )
-    n = 0
-    with conn.cursor(name=f"capslice_pull_{run_id}") as cur:
-        cur.execute(
-            "SELECT item_hash, data FROM capslice.samples WHERE run_name = %s"
-            " ORDER BY (data->>'seq')::bigint NULLS LAST, task, filter, doc_id, sample_idx",
-            (run,),
-        )
-        first = True
-        while True:
-            part = cur.fetchmany(BATCH)
-            if not part:
-                break
-            n += local.write_pulled_samples(
-                store, run_id, ingest_id,
-                items=[],
-                samples=[{"item_hash": h, "data": d} for h, d in part],
-                settings=settings if first else (),
-                texts=texts if first else (),
-            )  # fmt: skip
-            first = False
-            say(f"{run}: {n} samples received")
+    n = _receive_run_samples(store, conn, run, run_id, ingest_id, settings, texts, say)
     if not doc.get("with_text"):
         report.textless.append(run)
     local.finish_pulled_run(store, run_id, ingest_id, doc)
@@ -986,6 +1042,56 @@ def _pull_slices(
         report.add("slices")
 
 
+def _hub_intervention_history(conn: Any, key: str) -> list[dict[str, Any]]:
+    """The hub's history rows of intervention ``key``, oldest first."""
+    return [
+        {"cid": c, "version": v, "action": a, "field": f, "old_value": o, "new_value": n,
+         "who": r, "at": _iso(w)}
+        for c, v, a, f, o, n, r, w in conn.execute(
+            "SELECT cid, version, action, field, old_value, new_value, role, written_at"
+            " FROM capslice.intervention_history WHERE intervention_key = %s"
+            " ORDER BY version, written_at, cid",
+            (key,),
+        )
+    ]  # fmt: skip
+
+
+def _pulled_intervention_row(
+    data: dict[str, Any], here: dict[str, Any] | None, here_dec: tuple[Any, Any, Any],
+    fields_new: bool, decided: tuple[Any, Any, Any, Any, Any], report: SyncReport,
+) -> dict[str, Any]:  # fmt: skip
+    """The intervention to store here: the hub's fields (or ours when current) and the
+    decision's status; ``decided`` = (decision, reason, warning, decided_by, decided_at)."""
+    decision, reason, warning, decided_by, decided_at = decided
+    title = data.get("title")
+    if fields_new or here is None:
+        row = dict(data)
+    else:  # ours is current: keep our fields
+        row = {k: here[k] for k in data if k in here}
+    if decision is not None:
+        status = row.get("status") or "proposed"
+        if decision == "rejected":
+            status = "rejected"
+        elif status not in ("accepted", "running", "evaluated"):
+            status = "accepted"
+        row.update(status=status, decision_reason=reason, decision_warning=warning,
+                   decided_by=decided_by, decided_at=_iso(decided_at) if decided_at else None)  # fmt: skip
+    elif here is not None and here_dec[0] is not None:
+        # decided here, not (yet) on the hub: a lead's push sends it; keep ours
+        row.update({k: here[k] for k in local.DECISION_FIELDS})
+        if fields_new and data.get("status") in ("running", "evaluated"):
+            row["status"] = data["status"]
+    else:
+        if (row.get("status") or "proposed") != "proposed":
+            report.notes.append(
+                f"intervention {title!r}: {row.get('status')} on the node that pushed it, but"
+                " no lead's decision is on the hub; kept as proposed"
+            )
+        row.update(status="proposed", decision_reason=None, decision_warning=None,
+                   decided_by=None, decided_at=None)  # fmt: skip
+    return row
+
+
 def _pull_interventions(
     store: Store, conn: Any, hub: str, mark: str, theirs: bool, report: SyncReport
 ) -> None:
@@ -1024,16 +1130,7 @@ def _pull_interventions(
                 f" {_iso(decided_at)}, {here_dec[0]} here (kept yours)"
             )
             continue
-        history = [
-            {"cid": c, "version": v, "action": a, "field": f, "old_value": o, "new_value": n,
-             "who": r, "at": _iso(w)}
-            for c, v, a, f, o, n, r, w in conn.execute(
-                "SELECT cid, version, action, field, old_value, new_value, role, written_at"
-                " FROM capslice.intervention_history WHERE intervention_key = %s"
-                " ORDER BY version, written_at, cid",
-                (key,),
-            )
-        ]  # fmt: skip
+        history = _hub_intervention_history(conn, key)
         ours = {_ihist_cid(key, h) for h in (here or {}).get("history", [])}
         new_hist = [h for h in history if h["cid"] not in sent_hist and h["cid"] not in ours]
         fields_new = here is None or (here_cid != cid and base != cid)
@@ -1041,31 +1138,10 @@ def _pull_interventions(
             local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
             report.same("interventions")
             continue
-        if fields_new or here is None:
-            row = dict(data)
-        else:  # ours is current: keep our fields
-            row = {k: here[k] for k in data if k in here}
-        if decision is not None:
-            status = row.get("status") or "proposed"
-            if decision == "rejected":
-                status = "rejected"
-            elif status not in ("accepted", "running", "evaluated"):
-                status = "accepted"
-            row.update(status=status, decision_reason=reason, decision_warning=warning,
-                       decided_by=decided_by, decided_at=_iso(decided_at) if decided_at else None)  # fmt: skip
-        elif here is not None and here_dec[0] is not None:
-            # decided here, not (yet) on the hub: a lead's push sends it; keep ours
-            row.update({k: here[k] for k in local.DECISION_FIELDS})
-            if fields_new and data.get("status") in ("running", "evaluated"):
-                row["status"] = data["status"]
-        else:
-            if (row.get("status") or "proposed") != "proposed":
-                report.notes.append(
-                    f"intervention {title!r}: {row.get('status')} on the node that pushed it, but"
-                    " no lead's decision is on the hub; kept as proposed"
-                )
-            row.update(status="proposed", decision_reason=None, decision_warning=None,
-                       decided_by=None, decided_at=None)  # fmt: skip
+        row = _pulled_intervention_row(
+            data, here, here_dec, fields_new,
+            (decision, reason, warning, decided_by, decided_at), report,
+        )  # fmt: skip
         local.put_intervention(store, key, row, new_hist)
         local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
         if decision is not None:

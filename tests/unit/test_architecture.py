@@ -134,16 +134,12 @@ LONG_FUNCTIONS: dict[str, int] = {
     "capslice_tui/analysis/discovery.py:find_slices": 447,
     "capslice_tui/analysis/discovery.py:_fit": 166,
     "capslice_tui/workspace/diagnose.py:_weakness": 112,
-    "capslice_tui/hub/sync.py:_push_run": 105,
     "capslice_tui/workspace/discover.py:discover": 101,
     "capslice_tui/report.py:diagnosis_markdown": 93,
     "store/doctor.py:doctor": 90,
     "store/doctor.py:recover": 88,
     "capslice_tui/ingest/lighteval.py:_row_records": 88,
     "capslice_tui/analysis/discovery.py:describe": 87,
-    "capslice_tui/hub/sync.py:_pull_interventions": 85,
-    "capslice_tui/hub/sync.py:_pull_run": 84,
-    "capslice_tui/hub/sync.py:_push_interventions": 83,
 }
 
 
