@@ -1348,174 +1348,292 @@ def find_slices(
     n = len(responses)
     if len(correct) != n:
         raise ValueError(f"correct has {len(correct)} entries but responses has {n}")
-    report = progress or (lambda stage, frac: None)
-    scores = np.clip(np.nan_to_num(np.asarray(correct, dtype=float), nan=0.0), 0.0, 1.0)
-    err = 1.0 - scores
-    qs = ["" if q is None else str(q) for q in (questions or [None] * n)]
-    has_q = sum(bool(q.strip()) for q in qs) * 2 >= n and n > 0
-    model = SliceDiscoverer(
-        method=method,
-        n_clusters=k,
-        error_aware=error_aware,
-        error_features="failure_mode",
-        random_state=random_state,
-        keep_tfidf=False,
-    ).fit(
+    finder = _SliceFinder(
+        questions,
         responses,
-        questions=qs if has_q else None,
-        # only the modes of the generation: "correct" / "wrong_answer" would restate the
-        # score and split right from wrong (issue 10)
-        failure_modes=None
-        if failure_modes is None
-        else [m if m in NON_DATA_MODES else "answered" for m in failure_modes],
-        progress=lambda stage, frac: report(stage, 0.7 * frac),
-        should_cancel=should_cancel,
+        correct,
+        failure_modes=failure_modes,
+        groups=groups,
+        labels=labels,
+        named=named,
+        run_error_rate=run_error_rate,
+        alpha=alpha,
+        max_suggestions=max_suggestions,
+        show_all=show_all,
+        progress=progress,
     )
-    if should_cancel and should_cancel():
-        raise DiscoveryCancelled("discovery cancelled while testing groups")
-    report("test groups", 0.75)
-    notes = list(model.notes_)
-    min_size = max(5, int(np.ceil(0.01 * n))) if min_size is None else int(min_size)
-    max_size = n // 2
-    best_sil = max(model.silhouette_.values()) if model.silhouette_ else None
-    weak_clusters = best_sil is not None and best_sil < WEAK_SILHOUETTE
+    finder.cluster(k, method, error_aware, random_state, min_size, should_cancel)
+    finder.test(finder.drop_score_splits(finder.candidates()))
+    finder.report("rank groups", 0.85)
+    finder.rank()
+    return finder.search()
+
+
+# (candidate, its error rate, the rest's, difference, Fisher p, within-task difference,
+# Mantel-Haenszel p)
+_Tested = tuple[Candidate, float, float, float, float, float, float]
+# axis, (n,) value code per sample (-1: none), value names, samples per value
+_LabelCodes = tuple[str, np.ndarray, list[str], np.ndarray]
+
+
+class _SliceFinder:
+    """The steps of :func:`find_slices` (cluster, candidates, test, rank, novelty, describe)
+    over one set of samples; the state they share lives on the instance."""
+
+    def __init__(
+        self,
+        questions: Sequence[str | None] | None,
+        responses: Sequence[str | None],
+        correct: Sequence[float] | np.ndarray,
+        *,
+        failure_modes: Sequence[str | None] | None,
+        groups: Sequence[str] | None,
+        labels: dict[str, Sequence[str | None]] | None,
+        named: dict[str, np.ndarray] | None,
+        run_error_rate: float | None,
+        alpha: float,
+        max_suggestions: int,
+        show_all: bool,
+        progress: ProgressFn | None,
+    ) -> None:
+        n = len(responses)
+        self.n = n
+        self.responses = responses
+        self.failure_modes = failure_modes
+        self.groups = groups
+        self.labels = labels
+        self.named = named
+        self.run_error_rate = run_error_rate
+        self.alpha = alpha
+        self.max_suggestions = max_suggestions
+        self.show_all = show_all
+        self.report: ProgressFn = progress or (lambda stage, frac: None)
+        scores = np.clip(np.nan_to_num(np.asarray(correct, dtype=float), nan=0.0), 0.0, 1.0)
+        self.err = 1.0 - scores
+        self.qs = ["" if q is None else str(q) for q in (questions or [None] * n)]
+        self.has_q = sum(bool(q.strip()) for q in self.qs) * 2 >= n and n > 0
+
+    def cluster(
+        self,
+        k: int | str,
+        method: str,
+        error_aware: bool,
+        random_state: int | None,
+        min_size: int | None,
+        should_cancel: CancelFn | None,
+    ) -> None:
+        """Fit the :class:`SliceDiscoverer` and set the sizes and word counts used later."""
+        n, failure_modes, report = self.n, self.failure_modes, self.report
+        model = SliceDiscoverer(
+            method=method,
+            n_clusters=k,
+            error_aware=error_aware,
+            error_features="failure_mode",
+            random_state=random_state,
+            keep_tfidf=False,
+        ).fit(
+            self.responses,
+            questions=self.qs if self.has_q else None,
+            # only the modes of the generation: "correct" / "wrong_answer" would restate the
+            # score and split right from wrong (issue 10)
+            failure_modes=None
+            if failure_modes is None
+            else [m if m in NON_DATA_MODES else "answered" for m in failure_modes],
+            progress=lambda stage, frac: report(stage, 0.7 * frac),
+            should_cancel=should_cancel,
+        )
+        if should_cancel and should_cancel():
+            raise DiscoveryCancelled("discovery cancelled while testing groups")
+        report("test groups", 0.75)
+        self.model = model
+        self.notes = list(model.notes_)
+        self.min_size = max(5, int(np.ceil(0.01 * n))) if min_size is None else int(min_size)
+        self.max_size = n // 2
+        self.best_sil = max(model.silhouette_.values()) if model.silhouette_ else None
+        self.weak_clusters = self.best_sil is not None and self.best_sil < WEAK_SILHOUETTE
+        self.q_counts = _word_counts(model.word_counts_["q"]) if self.has_q else None
+        self.r_counts = _word_counts(model.word_counts_["r"])
+        self.total_err = float(self.err.sum())
 
     # ---- candidates
-    q_counts = _word_counts(model.word_counts_["q"]) if has_q else None
-    r_counts = _word_counts(model.word_counts_["r"])
-    cands: list[Candidate] = []
-    for c in range(model.n_clusters_):
-        members = np.flatnonzero(model.labels_ == c)
-        if min_size <= members.size < n:
+    def candidates(self) -> list[Candidate]:
+        """Every candidate group: clusters, error-rich unions, terms, failure modes."""
+        return (
+            self._cluster_candidates()
+            + self._union_candidates()
+            + self._term_candidates()
+            + self._mode_candidates()
+        )
+
+    def _cluster_candidates(self) -> list[Candidate]:
+        """Every cluster of at least ``min_size`` samples (and not all of them)."""
+        n, model, min_size = self.n, self.model, self.min_size
+        cands: list[Candidate] = []
+        for c in range(model.n_clusters_):
+            members = np.flatnonzero(model.labels_ == c)
+            if min_size <= members.size < n:
+                cands.append(
+                    Candidate(
+                        "cluster", f"cluster {c}", f"cluster {c} of k={model.n_clusters_}", members
+                    )
+                )
+        return cands
+
+    def _union_candidates(self) -> list[Candidate]:
+        """Unions of the most error-rich clusters (each significantly above the rest)."""
+        # Error-aware unions (the Domino idea with a bag-of-words space): a theme with no word
+        # in common ("one third", "a quarter", "half") falls into several text clusters of
+        # similar, high error rate. The clusters whose own error rate is significantly above
+        # the rest's (Fisher, Benjamini-Hochberg over the clusters) are ordered by error rate
+        # and every prefix of two or more, up to half the samples, is a candidate. Requiring
+        # each cluster's own evidence keeps unions from collecting clusters only because they
+        # look error-rich.
+        n, model, err, total_err = self.n, self.model, self.err, self.total_err
+        cands: list[Candidate] = []
+        rich = []
+        for c in range(model.n_clusters_):
+            members = np.flatnonzero(model.labels_ == c)
+            if 0 < members.size < n:
+                e_g = float(err[members].sum())
+                rate_r = (total_err - e_g) / (n - members.size)
+                if e_g / members.size > rate_r:
+                    p = _fisher_p(e_g, int(members.size), total_err - e_g, n - int(members.size))
+                    rich.append((e_g / members.size, c, members, p))
+        if len(rich) >= 2:
+            from .compare import benjamini_hochberg
+
+            q_rich = benjamini_hochberg([t[3] for t in rich])
+            rich = [t for t, q in zip(rich, q_rich, strict=True) if q < self.alpha]
+        rich.sort(key=lambda t: (-t[0], t[1]))
+        for m in range(2, len(rich) + 1):
+            members = np.sort(np.concatenate([t[2] for t in rich[:m]]))
+            if members.size > self.max_size:
+                break
+            ids = sorted(t[1] for t in rich[:m])
             cands.append(
                 Candidate(
-                    "cluster", f"cluster {c}", f"cluster {c} of k={model.n_clusters_}", members
+                    "clusters",
+                    "clusters " + "+".join(map(str, ids)),
+                    f"the {m} most error-rich clusters of k={model.n_clusters_}"
+                    f" ({', '.join(map(str, ids))})",
+                    members,
                 )
             )
-    # Error-aware unions (the Domino idea with a bag-of-words space): a theme with no word in
-    # common ("one third", "a quarter", "half") falls into several text clusters of similar,
-    # high error rate. The clusters whose own error rate is significantly above the rest's
-    # (Fisher, Benjamini-Hochberg over the clusters) are ordered by error rate and every
-    # prefix of two or more, up to half the samples, is a candidate. Requiring each cluster's
-    # own evidence keeps unions from collecting clusters only because they look error-rich.
-    total_err = float(err.sum())
-    rich = []
-    for c in range(model.n_clusters_):
-        members = np.flatnonzero(model.labels_ == c)
-        if 0 < members.size < n:
-            e_g = float(err[members].sum())
-            rate_r = (total_err - e_g) / (n - members.size)
-            if e_g / members.size > rate_r:
-                p = _fisher_p(e_g, int(members.size), total_err - e_g, n - int(members.size))
-                rich.append((e_g / members.size, c, members, p))
-    if len(rich) >= 2:
-        from .compare import benjamini_hochberg
+        return cands
 
-        q_rich = benjamini_hochberg([t[3] for t in rich])
-        rich = [t for t, q in zip(rich, q_rich, strict=True) if q < alpha]
-    rich.sort(key=lambda t: (-t[0], t[1]))
-    for m in range(2, len(rich) + 1):
-        members = np.sort(np.concatenate([t[2] for t in rich[:m]]))
-        if members.size > max_size:
-            break
-        ids = sorted(t[1] for t in rich[:m])
-        cands.append(
-            Candidate(
-                "clusters",
-                "clusters " + "+".join(map(str, ids)),
-                f"the {m} most error-rich clusters of k={model.n_clusters_}"
-                f" ({', '.join(map(str, ids))})",
-                members,
-            )
-        )
-    term_source = q_counts if has_q else r_counts
-    if term_source is not None:
-        matrix, names = term_source
-        df = np.diff(matrix.indptr)  # csc: documents per word
-        ok = np.flatnonzero((df >= min_size) & (df <= max_size))
-        ok = ok[np.argsort(-df[ok], kind="stable")][:1000]
-        where = "question" if has_q else "response"
-        prefix = "q:" if has_q else ""
-        for j in sorted(ok.tolist()):
-            members = np.unique(matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]])
-            cands.append(
-                Candidate("term", f"{prefix}{names[j]}", f'{where} mentions "{names[j]}"', members)
-            )
-    if failure_modes is not None:
-        modes = np.array([str(m or "") for m in failure_modes], dtype=object)
-        for m in NON_DATA_MODES:
-            members = np.flatnonzero(modes == m)
-            if min_size <= members.size < n:
-                cands.append(Candidate("failure mode", f"mode:{m}", f"failure mode {m}", members))
+    def _term_candidates(self) -> list[Candidate]:
+        """Every question word (response word without questions) in a mid-sized share."""
+        has_q, min_size, max_size = self.has_q, self.min_size, self.max_size
+        cands: list[Candidate] = []
+        term_source = self.q_counts if has_q else self.r_counts
+        if term_source is not None:
+            matrix, names = term_source
+            df = np.diff(matrix.indptr)  # csc: documents per word
+            ok = np.flatnonzero((df >= min_size) & (df <= max_size))
+            ok = ok[np.argsort(-df[ok], kind="stable")][:1000]
+            where = "question" if has_q else "response"
+            prefix = "q:" if has_q else ""
+            for j in sorted(ok.tolist()):
+                members = np.unique(matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]])
+                cands.append(
+                    Candidate(
+                        "term", f"{prefix}{names[j]}", f'{where} mentions "{names[j]}"', members
+                    )
+                )
+        return cands
+
+    def _mode_candidates(self) -> list[Candidate]:
+        """Every failure mode of the generation (truncated, runaway, ...)."""
+        cands: list[Candidate] = []
+        if self.failure_modes is not None:
+            modes = np.array([str(m or "") for m in self.failure_modes], dtype=object)
+            for m in NON_DATA_MODES:
+                members = np.flatnonzero(modes == m)
+                if self.min_size <= members.size < self.n:
+                    cands.append(
+                        Candidate("failure mode", f"mode:{m}", f"failure mode {m}", members)
+                    )
+        return cands
 
     # ---- error-aware test
-    rows_rate = total_err / n if n else 0.0
-    contrast = n > 0 and 0.0 < total_err < n
-    # A group that is exactly the wrong samples (or exactly the right ones) only restates the
-    # score -- right vs wrong -- and carries no information about the items: never a candidate.
-    if contrast:
-        wrong = err > 0.5
-        n_wrong = int(wrong.sum())
-        split = []
+    def drop_score_splits(self, cands: list[Candidate]) -> list[Candidate]:
+        """``cands`` without the groups that are exactly the wrong (or right) samples."""
+        n, err, total_err = self.n, self.err, self.total_err
+        self.rows_rate = total_err / n if n else 0.0
+        self.contrast = n > 0 and 0.0 < total_err < n
+        # A group that is exactly the wrong samples (or exactly the right ones) only restates
+        # the score -- right vs wrong -- and carries no information about the items: never a
+        # candidate.
+        if self.contrast:
+            wrong = err > 0.5
+            n_wrong = int(wrong.sum())
+            split = []
+            for cand in cands:
+                size = int(cand.members.size)
+                inside = int(wrong[cand.members].sum())
+                if (size == n_wrong and inside == size) or (size == n - n_wrong and inside == 0):
+                    split.append(cand)
+            if split:
+                cands = [c for c in cands if all(c is not s for s in split)]
+                names = sorted({c.name for c in split})
+                self.notes.append(
+                    f"{len(split)} candidate groups are exactly the wrong (or exactly the right)"
+                    f" samples ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}): they"
+                    " only restate right vs wrong and are left out"
+                )
+        return cands
+
+    def test(self, cands: list[Candidate]) -> None:
+        """Fisher and Mantel-Haenszel tests of every candidate, Benjamini-Hochberg over them."""
+        n, err, total_err, contrast, alpha = (
+            self.n,
+            self.err,
+            self.total_err,
+            self.contrast,
+            self.alpha,
+        )
+        groups = self.groups
+        strata = _codes(groups)[0] if groups is not None else np.zeros(n, dtype=np.int64)
+        tested: list[_Tested] = []
         for cand in cands:
-            size = int(cand.members.size)
-            inside = int(wrong[cand.members].sum())
-            if (size == n_wrong and inside == size) or (size == n - n_wrong and inside == 0):
-                split.append(cand)
-        if split:
-            cands = [c for c in cands if all(c is not s for s in split)]
-            names = sorted({c.name for c in split})
-            notes.append(
-                f"{len(split)} candidate groups are exactly the wrong (or exactly the right)"
-                f" samples ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''}): they"
-                " only restate right vs wrong and are left out"
-            )
-    strata = _codes(groups)[0] if groups is not None else np.zeros(n, dtype=np.int64)
-    # (candidate, its error rate, the rest's, difference, Fisher p, within-task difference,
-    # Mantel-Haenszel p)
-    tested: list[tuple[Candidate, float, float, float, float, float, float]] = []
-    for cand in cands:
-        n_g = int(cand.members.size)
-        e_g = float(err[cand.members].sum())
-        rate_g = e_g / n_g
-        rate_r = (total_err - e_g) / (n - n_g)
-        if contrast:
-            p = _fisher_p(e_g, n_g, total_err - e_g, n - n_g)
-            within, p_within = within_strata(err, strata, cand.members)
+            n_g = int(cand.members.size)
+            e_g = float(err[cand.members].sum())
+            rate_g = e_g / n_g
+            rate_r = (total_err - e_g) / (n - n_g)
+            if contrast:
+                p = _fisher_p(e_g, n_g, total_err - e_g, n - n_g)
+                within, p_within = within_strata(err, strata, cand.members)
+            else:
+                p = within = p_within = float("nan")
+            tested.append((cand, rate_g, rate_r, rate_g - rate_r, p, within, p_within))
+        if contrast and tested:
+            from .compare import benjamini_hochberg
+
+            qvals = benjamini_hochberg([t[4] for t in tested])
+            q_within = benjamini_hochberg([t[6] for t in tested])
         else:
-            p = within = p_within = float("nan")
-        tested.append((cand, rate_g, rate_r, rate_g - rate_r, p, within, p_within))
-    if contrast and tested:
-        from .compare import benjamini_hochberg
+            qvals = q_within = np.full(len(tested), np.nan)
+        # significant: differs from the rest (Fisher) AND from the rest of its own tasks
+        # (Mantel-Haenszel): a group whose error rate only reflects its mix of tasks restates
+        # the task labels and is no new slice.
+        self.sig = np.array(
+            [bool(q < alpha and qw < alpha) for q, qw in zip(qvals, q_within, strict=True)],
+            dtype=bool,
+        )
+        self.n_task_mix = int(
+            sum(1 for q, qw in zip(qvals, q_within, strict=True) if q < alpha and not qw < alpha)
+        )
+        self.n_sig = int(self.sig.sum())
+        self.tested, self.qvals, self.q_within = tested, qvals, q_within
 
-        qvals = benjamini_hochberg([t[4] for t in tested])
-        q_within = benjamini_hochberg([t[6] for t in tested])
-    else:
-        qvals = q_within = np.full(len(tested), np.nan)
-    # significant: differs from the rest (Fisher) AND from the rest of its own tasks
-    # (Mantel-Haenszel): a group whose error rate only reflects its mix of tasks restates
-    # the task labels and is no new slice.
-    sig = np.array(
-        [bool(q < alpha and qw < alpha) for q, qw in zip(qvals, q_within, strict=True)],
-        dtype=bool,
-    )
-    n_task_mix = int(
-        sum(1 for q, qw in zip(qvals, q_within, strict=True) if q < alpha and not qw < alpha)
-    )
-    n_sig = int(sig.sum())
-    report("rank groups", 0.85)
-
-    in_group = np.zeros(n, dtype=bool)
-
-    duplicates: dict[int, int] = {}  # candidate -> the kept candidate it duplicates
-    poorer_out: set[int] = set()  # fewer errors, but not with the error-rich groups set aside
-
-    def dedup(order: list[int], kept: list[tuple[int, np.ndarray]]) -> None:
+    # ---- ranking
+    def _dedup(self, order: list[int], kept: list[tuple[int, np.ndarray]]) -> None:
         """Append to ``kept`` the candidates of ``order`` that duplicate no kept group."""
+        in_group = self.in_group
         for i in order:
-            if len(kept) >= 4 * max_suggestions:
+            if len(kept) >= 4 * self.max_suggestions:
                 return
-            members = tested[i][0].members
+            members = self.tested[i][0].members
             in_group[:] = False
             in_group[members] = True
             same = next(
@@ -1530,33 +1648,56 @@ def find_slices(
             if same is None:
                 kept.append((i, members))
             else:
-                duplicates.setdefault(i, same)
+                self.duplicates.setdefault(i, same)
 
-    kept: list[tuple[int, np.ndarray]] = []
-    if not contrast:
-        structure = "no error contrast"
-        notes.append("every sample failed" if total_err >= n else "no sample failed")
-        notes.append("no error-rate contrast to test: groups are ranked by size only")
-        dedup(sorted(range(len(tested)), key=lambda i: -tested[i][0].members.size), kept)
-        limit = max_suggestions
-    elif not tested:
-        structure = "no clear structure"
-        notes.append(
-            f"no candidate group to test (groups of at least {min_size} samples, other than"
-            " right vs wrong)"
-        )
-        limit = 0
-    elif n_sig == 0:
-        structure = "no clear structure"
-        notes.append(
-            "no clear structure: no group's error rate differs from the rest's and within its"
-            f" tasks after Benjamini-Hochberg (q < {alpha}) over {len(tested)} candidate groups;"
-            " the closest ones are shown, marked not significant"
-        )
-        dedup(sorted(range(len(tested)), key=lambda i: tested[i][4]), kept)
-        limit = 3
-    else:
-        structure = "clear"
+    def rank(self) -> None:
+        """Keep the groups to show (deduplicated, ranked) and say how the structure looks."""
+        n, notes, tested, total_err = self.n, self.notes, self.tested, self.total_err
+        self.in_group = np.zeros(n, dtype=bool)
+        self.duplicates: dict[int, int] = {}  # candidate -> the kept candidate it duplicates
+        # fewer errors, but not with the error-rich groups set aside
+        self.poorer_out: set[int] = set()
+        kept: list[tuple[int, np.ndarray]] = []
+        if not self.contrast:
+            structure = "no error contrast"
+            notes.append("every sample failed" if total_err >= n else "no sample failed")
+            notes.append("no error-rate contrast to test: groups are ranked by size only")
+            self._dedup(sorted(range(len(tested)), key=lambda i: -tested[i][0].members.size), kept)
+            limit = self.max_suggestions
+        elif not tested:
+            structure = "no clear structure"
+            notes.append(
+                f"no candidate group to test (groups of at least {self.min_size} samples, other"
+                " than right vs wrong)"
+            )
+            limit = 0
+        elif self.n_sig == 0:
+            structure = "no clear structure"
+            notes.append(
+                "no clear structure: no group's error rate differs from the rest's and within"
+                f" its tasks after Benjamini-Hochberg (q < {self.alpha}) over {len(tested)}"
+                " candidate groups; the closest ones are shown, marked not significant"
+            )
+            self._dedup(sorted(range(len(tested)), key=lambda i: tested[i][4]), kept)
+            limit = 3
+        else:
+            structure = "clear"
+            self._rank_clear(kept)
+            limit = self.max_suggestions
+        if self.weak_clusters:
+            notes.append(
+                f"no clear cluster structure: best silhouette {self.best_sil:.3f} (below"
+                f" {WEAK_SILHOUETTE}); clusters overlap, so a cluster is shown only when its"
+                " error rate differs significantly"
+            )
+            if structure == "clear":
+                limit = min(limit, 5)
+        self.kept, self.structure, self.limit = kept, structure, limit
+
+    def _rank_clear(self, kept: list[tuple[int, np.ndarray]]) -> None:
+        """Rank the significant groups: error-rich ones first, then those with fewer errors
+        that still differ with the error-rich groups set aside."""
+        n, err, tested, sig, alpha = self.n, self.err, self.tested, self.sig, self.alpha
         richer = [i for i in range(len(tested)) if sig[i] and tested[i][3] > 0 and tested[i][5] > 0]
         # equal scores (the same members found twice): the simpler definition first
         simple = {"term": 0, "failure mode": 1, "cluster": 2, "clusters": 3}
@@ -1566,7 +1707,7 @@ def find_slices(
                 simple[tested[i][0].kind],
             )
         )
-        dedup(richer, kept)
+        self._dedup(richer, kept)
         # A group with fewer errors than the rest may only be the complement of an
         # error-rich one (the rest holds the planted slice): re-test it against the rest
         # with the kept error-rich groups set aside, Benjamini-Hochberg over those tests.
@@ -1574,7 +1715,7 @@ def find_slices(
         for _, members in kept:
             aside[members] = True
         poorer = [i for i in range(len(tested)) if sig[i] and tested[i][3] < 0 and tested[i][5] < 0]
-        poorer_out.update(poorer)
+        self.poorer_out.update(poorer)
         retest = []
         for i in poorer:
             members = tested[i][0].members
@@ -1589,55 +1730,51 @@ def find_slices(
 
             q2 = benjamini_hochberg([p for _, p in retest])
             still = [i for (i, _), q in zip(retest, q2, strict=True) if q < alpha]
-            poorer_out.difference_update(still)
+            self.poorer_out.difference_update(still)
             still.sort(key=lambda i: rank_score(tested[i][5], tested[i][0].members.size))
-            dedup(still, kept)
-        if n_task_mix and groups is not None:
-            notes.append(
-                f"{n_task_mix} groups differ from the rest only through their mix of tasks"
+            self._dedup(still, kept)
+        if self.n_task_mix and self.groups is not None:
+            self.notes.append(
+                f"{self.n_task_mix} groups differ from the rest only through their mix of tasks"
                 " (not within the tasks they span: Mantel-Haenszel test) and are left out"
             )
         if len(poorer) > sum(1 for i, _ in kept if tested[i][3] < 0):
-            notes.append(
+            self.notes.append(
                 "groups with fewer errors than the rest are shown only when they still differ"
                 " with the error-rich groups set aside"
             )
-        limit = max_suggestions
-    if weak_clusters:
-        notes.append(
-            f"no clear cluster structure: best silhouette {best_sil:.3f} (below"
-            f" {WEAK_SILHOUETTE}); clusters overlap, so a cluster is shown only when its error"
-            " rate differs significantly"
-        )
-        if structure == "clear":
-            limit = min(limit, 5)
 
     # ---- novelty, folding
-    label_codes: list[tuple[str, np.ndarray, list[str], np.ndarray]] = []
-    for axis, values in ([("task", groups)] if groups is not None else []) + list(
-        (labels or {}).items()
-    ):
-        codes, vnames = _codes(values)
-        if vnames:
-            label_codes.append((axis, codes, vnames, np.bincount(codes[codes >= 0])))
-    named_masks = []
-    for name, idx in (named or {}).items():
-        mask = np.zeros(n, dtype=bool)
-        mask[np.asarray(idx, dtype=np.int64)] = True
-        if mask.any():
-            named_masks.append((f"slice={name}", mask))
+    def _novelty_labels(self) -> None:
+        """Value codes of every label axis (task first) and masks of the named slices."""
+        n, groups = self.n, self.groups
+        self.label_codes: list[_LabelCodes] = []
+        for axis, values in ([("task", groups)] if groups is not None else []) + list(
+            (self.labels or {}).items()
+        ):
+            codes, vnames = _codes(values)
+            if vnames:
+                self.label_codes.append((axis, codes, vnames, np.bincount(codes[codes >= 0])))
+        self.named_masks = []
+        for name, idx in (self.named or {}).items():
+            mask = np.zeros(n, dtype=bool)
+            mask[np.asarray(idx, dtype=np.int64)] = True
+            if mask.any():
+                self.named_masks.append((f"slice={name}", mask))
 
-    def novelty(members: np.ndarray) -> dict[str, Any]:
+    def _novelty(self, members: np.ndarray) -> dict[str, Any]:
+        """The existing label closest to ``members`` (Jaccard) and how the group relates."""
+        groups = self.groups
         size = members.size
         best, best_j = None, 0.0
-        for axis, codes, vnames, sizes in label_codes:
+        for axis, codes, vnames, sizes in self.label_codes:
             sub = codes[members]
             inter = np.bincount(sub[sub >= 0], minlength=len(vnames))
             jac = inter / (size + sizes - inter)
             j = int(np.argmax(jac))
             if jac[j] > best_j:
                 best, best_j = f"{axis}={vnames[j]}", float(jac[j])
-        for name, mask in named_masks:
+        for name, mask in self.named_masks:
             inter = int(mask[members].sum())
             jac = inter / (size + int(mask.sum()) - inter)
             if jac > best_j:
@@ -1661,138 +1798,78 @@ def find_slices(
             out["relation"] = f"restates {out['restates']}" if out["restates"] else "new"
         return out
 
-    novel: list[Any] = []
-    restating: list[Any] = []
-    for i, members in kept:
-        nov = novelty(members)
-        (restating if nov["restates"] else novel).append((i, nov))
-    novel = novel[:limit]
-    if show_all:
-        shown_restating, folded_restating = restating, []
-    else:
-        room = len(novel) // 2 if novel else min(3, limit)
-        shown_restating, folded_restating = restating[:room], restating[room:]
-    if folded_restating:
-        notes.append(
-            f"{len(folded_restating)} more groups restate existing labels and are folded ("
-            + ", ".join(str(nov["restates"]) for _, nov in folded_restating[:6])
-            + (", ..." if len(folded_restating) > 6 else "")
-            + "); --all shows them"
-        )
-    if restating and not novel:
-        notes.append("every group found restates an existing label")
-    report("describe", 0.9)
+    def _fold(self) -> tuple[list[Any], list[Any], list[Any]]:
+        """(novel, shown restating, folded restating) kept groups, each as (index, novelty)."""
+        notes, limit = self.notes, self.limit
+        self._novelty_labels()
+        novel: list[Any] = []
+        restating: list[Any] = []
+        for i, members in self.kept:
+            nov = self._novelty(members)
+            (restating if nov["restates"] else novel).append((i, nov))
+        novel = novel[:limit]
+        if self.show_all:
+            shown_restating, folded_restating = restating, []
+        else:
+            room = len(novel) // 2 if novel else min(3, limit)
+            shown_restating, folded_restating = restating[:room], restating[room:]
+        if folded_restating:
+            notes.append(
+                f"{len(folded_restating)} more groups restate existing labels and are folded ("
+                + ", ".join(str(nov["restates"]) for _, nov in folded_restating[:6])
+                + (", ..." if len(folded_restating) > 6 else "")
+                + "); --all shows them"
+            )
+        if restating and not novel:
+            notes.append("every group found restates an existing label")
+        return novel, shown_restating, folded_restating
 
     # ---- descriptions
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[model.feature_index_] = np.arange(model.feature_index_.size)
-    run_rate = rows_rate if run_error_rate is None else run_error_rate
-    label_all = [(a, c, v, s) for a, c, v, s in label_codes]
-
-    def describe(i: int, nov: dict[str, Any]) -> Suggestion:
-        cand, rate_g, rate_r, diff_r, p, within, p_within = tested[i]
-        members = cand.members
-        size = int(members.size)
-        mask = np.zeros(n, dtype=bool)
-        mask[members] = True
-        n_err = float(err[members].sum())
-        lo, hi = wilson_interval(n_err, size)
-        terms: list[str] = []
-        if has_q and q_counts is not None:
-            terms += ["q:" + t for t in class_tfidf_terms(q_counts[0], q_counts[1], mask, 6)]
-        if r_counts is not None:
-            terms += class_tfidf_terms(r_counts[0], r_counts[1], mask, 4 if has_q else 8)
-        over: list[dict[str, Any]] = []
-        for axis, codes, vnames, sizes in label_all:
-            sub = codes[members]
-            cnt = np.bincount(sub[sub >= 0], minlength=len(vnames))
-            for j in np.argsort(-cnt, kind="stable")[:3]:
-                share, run_share = cnt[j] / size, sizes[j] / n
-                if share >= 0.2 and share >= 1.5 * run_share:
-                    over.append(
-                        {
-                            "label": f"{axis}={vnames[j]}",
-                            "share": round(float(share), 4),
-                            "run_share": round(float(run_share), 4),
-                        }
-                    )
-        over.sort(key=lambda d: -d["share"] / max(d["run_share"], 1e-9))
-        mode_cnt: Counter[str] = Counter()
-        if failure_modes is not None:
-            mode_cnt = Counter(str(failure_modes[j] or "unknown") for j in members.tolist())
-        dom, share = mode_cnt.most_common(1)[0] if mode_cnt else (None, None)
-        label_dist = {
-            axis: dict(
-                Counter(
-                    str(values[j]) if values[j] is not None else "(unlabelled)"
-                    for j in members.tolist()
-                ).most_common()
-            )
-            for axis, values in (labels or {}).items()
-        }
-        group_dist = (
-            dict(Counter(str(groups[j]) for j in members.tolist()).most_common())
-            if groups is not None
-            else {}
-        )
-        # representatives: nearest the group's centre in the clustering space, wrong first
-        # in an error-rich group (those are the samples to read)
-        cand_rows = members
-        if diff_r > 0 and (err[members] > 0.5).any():
-            cand_rows = members[err[members] > 0.5]
-        p_rows = pos[cand_rows]
-        reps: list[int]
-        if (p_rows >= 0).any():
-            feats = model.features_[p_rows[p_rows >= 0]]
-            centre = feats.mean(axis=0)
-            dist = np.linalg.norm(feats - centre, axis=1)
-            reps = [int(x) for x in cand_rows[p_rows >= 0][np.argsort(dist, kind="stable")[:3]]]
-        else:
-            reps = [int(x) for x in cand_rows[:3]]
-        q = qvals[i]
-        return Suggestion(
-            cluster=int(cand.name.split()[1]) if cand.kind == "cluster" else -10 - i,
-            name=cand.name,
-            size=size,
-            n_errors=n_err,
-            error_rate=rate_g,
-            ci_low=lo,
-            ci_high=hi,
-            diff=rate_g - run_rate,
-            top_terms=terms,
-            dominant_failure_mode=dom,
-            failure_mode_share=None if share is None else share / size,
-            failure_modes=dict(mode_cnt.most_common()),
-            labels=label_dist,
-            groups=group_dist,
-            representatives=reps,
-            members=[int(x) for x in members],
-            kind=cand.kind,
-            definition=cand.definition,
-            rest_error_rate=rate_r,
-            diff_rest=diff_r if contrast else None,
-            p_value=None if np.isnan(p) else p,
-            q_value=None if np.isnan(q) else float(q),
-            diff_within=None if np.isnan(within) else float(within),
-            q_within=None if np.isnan(q_within[i]) else float(q_within[i]),
-            significant=None if not contrast else bool(sig[i]),
-            novelty=nov,
-            over_represented=over[:4],
+    def search(self) -> SliceSearch:
+        """Novelty, folding, the accounting note and the described groups."""
+        model, tested = self.model, self.tested
+        novel, shown_restating, folded_restating = self._fold()
+        self.report("describe", 0.9)
+        self.pos = np.full(self.n, -1, dtype=np.int64)
+        self.pos[model.feature_index_] = np.arange(model.feature_index_.size)
+        self.run_rate = self.rows_rate if self.run_error_rate is None else self.run_error_rate
+        # error-rich groups first (novel, then restating), then those with fewer errors
+        order = [t for t in novel + shown_restating if tested[t[0]][3] > 0] + [
+            t for t in novel + shown_restating if not tested[t[0]][3] > 0
+        ]
+        if self.structure == "clear":
+            self._account(order, folded_restating)
+        shown = [self._describe(i, nov) for i, nov in order]
+        folded = [self._describe(i, nov) for i, nov in folded_restating]
+        self.report("done", 1.0)
+        return SliceSearch(
+            suggestions=shown,
+            folded=folded,
+            notes=self.notes,
+            k=model.n_clusters_,
+            k_reason=model.k_reason_,
+            silhouette=dict(model.silhouette_),
+            n_candidates=len(tested),
+            n_significant=self.n_sig,
+            structure=self.structure,
+            n_clustered=int((model.labels_ >= 0).sum()),
         )
 
-    # error-rich groups first (novel, then restating), then those with fewer errors
-    order = [t for t in novel + shown_restating if tested[t[0]][3] > 0] + [
-        t for t in novel + shown_restating if not tested[t[0]][3] > 0
-    ]
-    if structure == "clear":
-        # every significant group counted in the structure line is shown or accounted for
+    def _account(self, order: list[Any], folded_restating: list[Any]) -> None:
+        """Note how every significant group is shown or accounted for."""
+        sig, duplicates, poorer_out, tested = (
+            self.sig,
+            self.duplicates,
+            self.poorer_out,
+            self.tested,
+        )
         shown_i = {i for i, _ in order}
         folded_i = {i for i, _ in folded_restating}
         missing = [int(i) for i in np.flatnonzero(sig) if int(i) not in shown_i]
         dup = [i for i in missing if i in duplicates]
         fold = [i for i in missing if i not in duplicates and i in folded_i]
         aside = [i for i in missing if i not in duplicates and i in poorer_out]
-        kept_i = {i for i, _ in kept}
+        kept_i = {i for i, _ in self.kept}
         beyond = [i for i in missing if i in kept_i and i not in folded_i]
         other = [
             i for i in missing if i not in duplicates and i not in folded_i and i not in kept_i
@@ -1815,22 +1892,109 @@ def find_slices(
                 " groups (not shown)"
             )
         if beyond:
-            parts.append(f"{len(beyond)} rank below the first {limit} (not shown)")
+            parts.append(f"{len(beyond)} rank below the first {self.limit} (not shown)")
         if other:
-            parts.append(f"{len(other)} not examined (beyond {4 * max_suggestions} groups)")
-        notes.append(f"of the {n_sig} significant groups: " + "; ".join(parts))
-    shown = [describe(i, nov) for i, nov in order]
-    folded = [describe(i, nov) for i, nov in folded_restating]
-    report("done", 1.0)
-    return SliceSearch(
-        suggestions=shown,
-        folded=folded,
-        notes=notes,
-        k=model.n_clusters_,
-        k_reason=model.k_reason_,
-        silhouette=dict(model.silhouette_),
-        n_candidates=len(tested),
-        n_significant=n_sig,
-        structure=structure,
-        n_clustered=int((model.labels_ >= 0).sum()),
-    )
+            parts.append(f"{len(other)} not examined (beyond {4 * self.max_suggestions} groups)")
+        self.notes.append(f"of the {self.n_sig} significant groups: " + "; ".join(parts))
+
+    def _over_represented(self, members: np.ndarray) -> list[dict[str, Any]]:
+        """Label values at least 20% of the group and 1.5 times their share of the run."""
+        n, size = self.n, int(members.size)
+        over: list[dict[str, Any]] = []
+        for axis, codes, vnames, sizes in self.label_codes:
+            sub = codes[members]
+            cnt = np.bincount(sub[sub >= 0], minlength=len(vnames))
+            for j in np.argsort(-cnt, kind="stable")[:3]:
+                share, run_share = cnt[j] / size, sizes[j] / n
+                if share >= 0.2 and share >= 1.5 * run_share:
+                    over.append(
+                        {
+                            "label": f"{axis}={vnames[j]}",
+                            "share": round(float(share), 4),
+                            "run_share": round(float(run_share), 4),
+                        }
+                    )
+        over.sort(key=lambda d: -d["share"] / max(d["run_share"], 1e-9))
+        return over
+
+    def _representatives(self, members: np.ndarray, diff_r: float) -> list[int]:
+        """Up to 3 rows nearest the group's centre in the clustering space (wrong first in an
+        error-rich group: those are the samples to read)."""
+        err, pos = self.err, self.pos
+        cand_rows = members
+        if diff_r > 0 and (err[members] > 0.5).any():
+            cand_rows = members[err[members] > 0.5]
+        p_rows = pos[cand_rows]
+        if (p_rows >= 0).any():
+            feats = self.model.features_[p_rows[p_rows >= 0]]
+            centre = feats.mean(axis=0)
+            dist = np.linalg.norm(feats - centre, axis=1)
+            return [int(x) for x in cand_rows[p_rows >= 0][np.argsort(dist, kind="stable")[:3]]]
+        return [int(x) for x in cand_rows[:3]]
+
+    def _describe(self, i: int, nov: dict[str, Any]) -> Suggestion:
+        """The :class:`Suggestion` of tested candidate ``i`` with its novelty ``nov``."""
+        n, err, groups, failure_modes = self.n, self.err, self.groups, self.failure_modes
+        q_counts, r_counts, has_q = self.q_counts, self.r_counts, self.has_q
+        cand, rate_g, rate_r, diff_r, p, within, p_within = self.tested[i]
+        members = cand.members
+        size = int(members.size)
+        mask = np.zeros(n, dtype=bool)
+        mask[members] = True
+        n_err = float(err[members].sum())
+        lo, hi = wilson_interval(n_err, size)
+        terms: list[str] = []
+        if has_q and q_counts is not None:
+            terms += ["q:" + t for t in class_tfidf_terms(q_counts[0], q_counts[1], mask, 6)]
+        if r_counts is not None:
+            terms += class_tfidf_terms(r_counts[0], r_counts[1], mask, 4 if has_q else 8)
+        over = self._over_represented(members)
+        mode_cnt: Counter[str] = Counter()
+        if failure_modes is not None:
+            mode_cnt = Counter(str(failure_modes[j] or "unknown") for j in members.tolist())
+        dom, share = mode_cnt.most_common(1)[0] if mode_cnt else (None, None)
+        label_dist = {
+            axis: dict(
+                Counter(
+                    str(values[j]) if values[j] is not None else "(unlabelled)"
+                    for j in members.tolist()
+                ).most_common()
+            )
+            for axis, values in (self.labels or {}).items()
+        }
+        group_dist = (
+            dict(Counter(str(groups[j]) for j in members.tolist()).most_common())
+            if groups is not None
+            else {}
+        )
+        reps = self._representatives(members, diff_r)
+        q, q_within, contrast = self.qvals[i], self.q_within, self.contrast
+        return Suggestion(
+            cluster=int(cand.name.split()[1]) if cand.kind == "cluster" else -10 - i,
+            name=cand.name,
+            size=size,
+            n_errors=n_err,
+            error_rate=rate_g,
+            ci_low=lo,
+            ci_high=hi,
+            diff=rate_g - self.run_rate,
+            top_terms=terms,
+            dominant_failure_mode=dom,
+            failure_mode_share=None if share is None else share / size,
+            failure_modes=dict(mode_cnt.most_common()),
+            labels=label_dist,
+            groups=group_dist,
+            representatives=reps,
+            members=[int(x) for x in members],
+            kind=cand.kind,
+            definition=cand.definition,
+            rest_error_rate=rate_r,
+            diff_rest=diff_r if contrast else None,
+            p_value=None if np.isnan(p) else p,
+            q_value=None if np.isnan(q) else float(q),
+            diff_within=None if np.isnan(within) else float(within),
+            q_within=None if np.isnan(q_within[i]) else float(q_within[i]),
+            significant=None if not contrast else bool(self.sig[i]),
+            novelty=nov,
+            over_represented=over[:4],
+        )
