@@ -1133,7 +1133,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         *, same_evaluation: bool = False,
     ) -> Diagnosis:  # fmt: skip
         from ..analysis.decompose import decompose_weakness
-        from ..analysis.slice_search import paired_slices, significant_slices, uninformative_axes
+        from ..analysis.slice_search import uninformative_axes
         from ..analysis.verdict import verdict_for_weakness
 
         o = _outcomes(self.store, run["id"], benchmark, filter_name)
@@ -1142,72 +1142,36 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 f"run {run['name']} has no scored samples"
                 + (f" in {benchmark}" if benchmark else "")
             )
-        _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
-        weights = 1.0 / counts[inv]
         ref_correct = None
         notes: list[str] = self.taxonomy_notes(run["name"])  # type: ignore[attr-defined]
         ref_items: tuple[np.ndarray, np.ndarray] | None = None
         evaluation: dict[str, Any] | None = None
         ref_check = None
         if reference is not None:
-            ref_run = self.store.get_run(reference)
-            r = _outcomes(self.store, ref_run["id"], benchmark, filter_name)
-            r_item: dict[Any, list[float]] = {}
-            for key, s in zip(r.keys, r.score, strict=True):
-                r_item.setdefault(key[1], []).append(s)
-            means = {k: float(np.mean(v)) for k, v in r_item.items()}
-            keep = np.array([i in means for i in o.item])
-            if not keep.any():
-                raise ValueError(f"{run['name']} and {reference} share no items")
-            if not keep.all():
-                notes.append(f"{int((~keep).sum())} samples without a reference item were left out")
-            o = _Outcomes(
-                [k for k, m in zip(o.keys, keep, strict=True) if m], o.score[keep], o.modes[keep],
-                [s for s, m in zip(o.signals, keep, strict=True) if m],
-                {a: v[keep] for a, v in o.labels.items()}, o.item[keep],
-            )  # fmt: skip
-            _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
-            weights = 1.0 / counts[inv]
-            ref_correct = np.array([means[i] for i in o.item])
-            ref_items = (
-                np.array([len(r_item[i]) for i in np.unique(o.item)], dtype=float),
-                np.array([sum(r_item[i]) for i in np.unique(o.item)], dtype=float),
+            o, ref_correct, ref_items = _reference_outcomes(
+                self.store, run["name"], reference, o, benchmark, filter_name, notes
             )
+        _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
+        weights = 1.0 / counts[inv]
         weak = decompose_weakness(
             o.labels, o.score, o.modes, weights, ref_correct, min_size=min_size
         )
         ids, n, c, dom, item_labels, _ = _per_item(o.item, o.score, o.modes, o.labels)
         n_max = int(n.max())
+        repeats = n_max if n_max > 1 else None
         if ref_items is not None:
-            search: Any = paired_slices(
-                item_labels, ref_items[0], ref_items[1], n, c, dom, min_sup=min_size, q=q,
-                random_state=seed,
-            )  # fmt: skip
-            check = self.evaluation_check(
+            ref_check = self.evaluation_check(
                 self.store.get_run(reference)["id"], run["id"], ids.tolist(), benchmark,  # type: ignore[arg-type]
                 (ref_items[0], n), filter_name=filter_name,
             )  # fmt: skip
-            evaluation, ref_check = check.to_dict(), check
-            slices = _paired_rows(
-                search, item_labels, n, c, n_max if n_max > 1 else None, seed, (-1,)
+            evaluation = ref_check.to_dict()
+            search, slices, explained, weak_slices, masks = _paired_weak_slices(
+                item_labels, ref_items, n, c, dom, min_size, q, seed, repeats
             )
-            explained = _explained(search)
-            weak_slices = search.kept(-1)
-            masks = search.masks
         else:
-            search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
-            overall = float(np.mean(c / n))
-            slices = _slice_rows(
-                search, n, c, item_labels, overall, n_max if n_max > 1 else None, seed
+            search, slices, explained, weak_slices, masks = _unpaired_weak_slices(
+                item_labels, n, c, dom, min_size, q, seed, repeats
             )
-            weak_slices = list(search.slices)
-            masks = {}
-            explained = [s.to_dict() | {"note": s.note} for s in search.dropped]
-            for s in weak_slices:
-                mask = np.ones(n.size, dtype=bool)
-                for axis, value in s.slice.predicates:
-                    mask &= item_labels[axis] == value
-                masks[s.label] = mask
         others = self._other_evaluations(
             run, benchmark, weak_slices, masks, ids, q, min_size, seed, filter_name
         )
@@ -1220,31 +1184,118 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             other_evaluations=others, reference=reference, reference_evaluation=ref_check,
             same_evaluation=same_evaluation,
         )  # fmt: skip
-        axes = {
-            a: [
-                {
-                    "value": d.value,
-                    "n_items": d.items,
-                    "score": d.score,
-                    "ci_low": d.lo,
-                    "ci_high": d.hi,
-                    "reference_score": d.reference_score,
-                    "deficit": d.deficit,
-                    "contribution": d.contribution,
-                    "eligible": d.eligible,
-                }
-                for d in deficits
-            ]
-            for a, deficits in weak.axes.items()
-        }
         return Diagnosis(
             mode="weakness", base=run["name"], cand=None, benchmark=benchmark,
             reference=reference, verdict=verdict,
             failure_modes={run["name"]: _mode_counts(o.modes)},
-            failure_mode_shift=[], axes=axes, spread={}, slices=slices,
+            failure_mode_shift=[], axes=_weakness_axes(weak), spread={}, slices=slices,
             n_tested=search.n_tested, notes=notes, evaluation=evaluation,
             other_evaluations=[x.to_dict() for x in others], explained_slices=explained,
         )  # fmt: skip
+
+
+def _reference_outcomes(
+    store: Store, run_name: str, reference: str, o: _Outcomes, benchmark: str | None,
+    filter_name: str | None, notes: list[str],
+) -> tuple[_Outcomes, np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Keep the samples whose item the reference run also has (a note in ``notes`` says how
+    many were left out).
+
+    Returns:
+        (kept outcomes, the reference run's mean score of each kept sample's item,
+        (reference samples per item, reference score sum per item) in sorted item order).
+
+    Raises:
+        ValueError: the two runs share no item.
+    """
+    ref_run = store.get_run(reference)
+    r = _outcomes(store, ref_run["id"], benchmark, filter_name)
+    r_item: dict[Any, list[float]] = {}
+    for key, s in zip(r.keys, r.score, strict=True):
+        r_item.setdefault(key[1], []).append(s)
+    means = {k: float(np.mean(v)) for k, v in r_item.items()}
+    keep = np.array([i in means for i in o.item])
+    if not keep.any():
+        raise ValueError(f"{run_name} and {reference} share no items")
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} samples without a reference item were left out")
+    o = _Outcomes(
+        [k for k, m in zip(o.keys, keep, strict=True) if m], o.score[keep], o.modes[keep],
+        [s for s, m in zip(o.signals, keep, strict=True) if m],
+        {a: v[keep] for a, v in o.labels.items()}, o.item[keep],
+    )  # fmt: skip
+    ref_correct = np.array([means[i] for i in o.item])
+    ref_items = (
+        np.array([len(r_item[i]) for i in np.unique(o.item)], dtype=float),
+        np.array([sum(r_item[i]) for i in np.unique(o.item)], dtype=float),
+    )
+    return o, ref_correct, ref_items
+
+
+def _paired_weak_slices(
+    item_labels: dict[str, np.ndarray], ref_items: tuple[np.ndarray, np.ndarray],
+    n: np.ndarray, c: np.ndarray, dom: Any, min_size: int, q: float, seed: int,
+    repeats: int | None,
+) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], dict[str, np.ndarray]]:  # fmt: skip
+    """Weak slices against a reference run (``paired_slices``).
+
+    Returns:
+        (search, slice rows, explained slices, weak slices, item mask by slice label).
+    """
+    from ..analysis.slice_search import paired_slices
+
+    search: Any = paired_slices(
+        item_labels, ref_items[0], ref_items[1], n, c, dom, min_sup=min_size, q=q,
+        random_state=seed,
+    )  # fmt: skip
+    slices = _paired_rows(search, item_labels, n, c, repeats, seed, (-1,))
+    return search, slices, _explained(search), search.kept(-1), search.masks
+
+
+def _unpaired_weak_slices(
+    item_labels: dict[str, np.ndarray], n: np.ndarray, c: np.ndarray, dom: Any,
+    min_size: int, q: float, seed: int, repeats: int | None,
+) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], dict[str, np.ndarray]]:  # fmt: skip
+    """Weak slices of one run against its own mean (``significant_slices``).
+
+    Returns:
+        (search, slice rows, explained slices, weak slices, item mask by slice label).
+    """
+    from ..analysis.slice_search import significant_slices
+
+    search = significant_slices(item_labels, 1 - c / n, dom, min_sup=min_size, q=q)
+    overall = float(np.mean(c / n))
+    slices = _slice_rows(search, n, c, item_labels, overall, repeats, seed)
+    weak_slices = list(search.slices)
+    masks = {}
+    explained = [s.to_dict() | {"note": s.note} for s in search.dropped]
+    for s in weak_slices:
+        mask = np.ones(n.size, dtype=bool)
+        for axis, value in s.slice.predicates:
+            mask &= item_labels[axis] == value
+        masks[s.label] = mask
+    return search, slices, explained, weak_slices, masks
+
+
+def _weakness_axes(weak: Any) -> dict[str, list[dict[str, Any]]]:
+    """Per-axis deficit rows of a weakness decomposition (``decompose_weakness``), JSON-ready."""
+    return {
+        a: [
+            {
+                "value": d.value,
+                "n_items": d.items,
+                "score": d.score,
+                "ci_low": d.lo,
+                "ci_high": d.hi,
+                "reference_score": d.reference_score,
+                "deficit": d.deficit,
+                "contribution": d.contribution,
+                "eligible": d.eligible,
+            }
+            for d in deficits
+        ]
+        for a, deficits in weak.axes.items()
+    }
 
 
 MAX_OTHER_EVALUATIONS = 5
