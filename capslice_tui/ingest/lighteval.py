@@ -42,7 +42,7 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from capslice_tui.ingest._io import is_gzip, load_json, metric_value, open_binary, strip_gz
 from capslice_tui.ingest._names import benchmark_from_prefix
@@ -181,71 +181,115 @@ def _golds(choices: list[Any], gold_index: Any) -> list[str]:
     ]
 
 
+class _RowFields(NamedTuple):
+    """What one details row holds, read from either column layout."""
+
+    metrics: dict[str, float | None]
+    texts: list[str]
+    reasonings: list[Any]
+    tokens: list[Any]
+    choices: list[Any]
+    logprobs: list[Any]
+    prompt: str | None
+    golds: list[str]
+    doc_id: str
+    item: dict[str, Any]
+
+
 def _row_records(
     row: dict[str, Any], row_index: int, task: str, shots: int | None, source: str, ctx: ReadContext
 ) -> list[SampleRecord] | BadLine:
     line = row_index + 1
     if "model_response" in row:
-        doc = row.get("doc") or {}
-        response = row.get("model_response") or {}
-        if not isinstance(doc, dict) or not isinstance(response, dict):
+        fields = _new_row_fields(row, row_index, task, shots, ctx)
+        if fields is None:
             return BadLine(source, line, "columns 'doc'/'model_response' are not structs")
-        metrics = _metric_dict(row.get("metric"))
-        texts = [t for t in _as_list(response.get("text")) if isinstance(t, str)]
-        reasonings = _as_list(response.get("reasonings"))
-        tokens = _as_list(response.get("output_tokens"))
-        choices = _as_list(doc.get("choices"))
-        logprobs = _as_list(response.get("logprobs"))
-        prompt = _prompt_text(response.get("input")) or _prompt_text(doc.get("query"))
-        query = doc.get("query")
-        golds = _golds(choices, doc.get("gold_index"))
-        doc_id = str(doc.get("id")) if doc.get("id") not in (None, "") else str(row_index)
-        config = ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
-        if config.max_gen_toks is None and isinstance(doc.get("generation_size"), int):
-            config.max_gen_toks = doc["generation_size"]
-        stops = doc.get("stop_sequences")
-        if config.until is None and isinstance(stops, list):
-            config.until = [str(s) for s in stops]
-        item: dict[str, Any] = {"query": query} if isinstance(query, str) else {}
-        specific = doc.get("specific")
-        if isinstance(specific, dict):
-            item.update({k: v for k, v in specific.items() if isinstance(v, (str, int, float))})
     else:
-        metrics = _metric_dict(row.get("metrics"))
-        predictions = _as_list(_literal(row.get("predictions")))
-        choices = _as_list(_literal(row.get("choices")))
-        texts = [p for p in predictions if isinstance(p, str)]
-        logprobs = [] if texts else predictions
-        reasonings = []
-        tokens = []
-        prompt = _prompt_text(row.get("full_prompt")) or _prompt_text(row.get("example"))
-        query = row.get("example")
-        golds = (
-            _golds(choices, _literal(row.get("gold_index")))
-            if choices
-            else [str(g) for g in _as_list(_literal(row.get("gold"))) if g is not None]
-        )
-        doc_id = str(row_index)
-        ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
-        item = {"query": query} if isinstance(query, str) else {}
-        specifics = _literal(row.get("specifics"))
-        if isinstance(specifics, dict):
-            item.update({k: v for k, v in specifics.items() if isinstance(v, (str, int, float))})
+        fields = _old_row_fields(row, row_index, task, shots, ctx)
+    item, golds = fields.item, fields.golds
     if len(golds) > 1:  # every accepted answer is kept with the item; the first is the target
         item["golds"] = golds
     base: dict[str, Any] = {
         "task": task,
-        "doc_id": doc_id,
+        "doc_id": fields.doc_id,
         "benchmark": _benchmark(task),
-        "prompt": prompt,
+        "prompt": fields.prompt,
         "target": golds[0] if golds else None,
         "doc": item or None,
         "source_file": source,
         "source_line": line,
     }
-    correct = _correctness(metrics)
+    return _sample_records(base, fields, _correctness(fields.metrics), source, line)
+
+
+def _new_row_fields(
+    row: dict[str, Any], row_index: int, task: str, shots: int | None, ctx: ReadContext
+) -> _RowFields | None:
+    """Fields of a row in the ``doc``/``model_response``/``metric`` layout (also records the
+    task's generation cap and stop sequences); None when those columns are not structs."""
+    doc = row.get("doc") or {}
+    response = row.get("model_response") or {}
+    if not isinstance(doc, dict) or not isinstance(response, dict):
+        return None
+    metrics = _metric_dict(row.get("metric"))
+    texts = [t for t in _as_list(response.get("text")) if isinstance(t, str)]
+    reasonings = _as_list(response.get("reasonings"))
+    tokens = _as_list(response.get("output_tokens"))
+    choices = _as_list(doc.get("choices"))
+    logprobs = _as_list(response.get("logprobs"))
+    prompt = _prompt_text(response.get("input")) or _prompt_text(doc.get("query"))
+    query = doc.get("query")
+    golds = _golds(choices, doc.get("gold_index"))
+    doc_id = str(doc.get("id")) if doc.get("id") not in (None, "") else str(row_index)
+    config = ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
+    if config.max_gen_toks is None and isinstance(doc.get("generation_size"), int):
+        config.max_gen_toks = doc["generation_size"]
+    stops = doc.get("stop_sequences")
+    if config.until is None and isinstance(stops, list):
+        config.until = [str(s) for s in stops]
+    item: dict[str, Any] = {"query": query} if isinstance(query, str) else {}
+    specific = doc.get("specific")
+    if isinstance(specific, dict):
+        item.update({k: v for k, v in specific.items() if isinstance(v, (str, int, float))})
+    return _RowFields(
+        metrics, texts, reasonings, tokens, choices, logprobs, prompt, golds, doc_id, item
+    )
+
+
+def _old_row_fields(
+    row: dict[str, Any], row_index: int, task: str, shots: int | None, ctx: ReadContext
+) -> _RowFields:
+    """Fields of a row in the older ``predictions``/``metrics`` layout (string-encoded lists)."""
+    metrics = _metric_dict(row.get("metrics"))
+    predictions = _as_list(_literal(row.get("predictions")))
+    choices = _as_list(_literal(row.get("choices")))
+    texts = [p for p in predictions if isinstance(p, str)]
+    logprobs = [] if texts else predictions
+    prompt = _prompt_text(row.get("full_prompt")) or _prompt_text(row.get("example"))
+    query = row.get("example")
+    golds = (
+        _golds(choices, _literal(row.get("gold_index")))
+        if choices
+        else [str(g) for g in _as_list(_literal(row.get("gold"))) if g is not None]
+    )
+    ctx.tasks.setdefault(task, TaskConfig(task=task, num_fewshot=shots))
+    item: dict[str, Any] = {"query": query} if isinstance(query, str) else {}
+    specifics = _literal(row.get("specifics"))
+    if isinstance(specifics, dict):
+        item.update({k: v for k, v in specifics.items() if isinstance(v, (str, int, float))})
+    return _RowFields(
+        metrics, texts, [], [], choices, logprobs, prompt, golds, str(row_index), item
+    )
+
+
+def _sample_records(
+    base: dict[str, Any], fields: _RowFields, correct: float | None, source: str, line: int
+) -> list[SampleRecord] | BadLine:
+    """One record per generated text, or the best-scored choice of a log-likelihood row."""
+    texts, metrics = fields.texts, fields.metrics
     if not texts:
-        chosen = _best_choice(logprobs, choices) if choices else None
+        choices = fields.choices
+        chosen = _best_choice(fields.logprobs, choices) if choices else None
         if chosen is None:
             return BadLine(
                 source, line, "no generated text and no per-choice log-likelihoods to read"
@@ -258,8 +302,8 @@ def _row_records(
     records = []
     several = len(texts) > 1
     for sample_idx, text in enumerate(texts):
-        trace = reasonings[sample_idx] if sample_idx < len(reasonings) else None
-        toks = tokens[sample_idx] if sample_idx < len(tokens) else None
+        trace = fields.reasonings[sample_idx] if sample_idx < len(fields.reasonings) else None
+        toks = fields.tokens[sample_idx] if sample_idx < len(fields.tokens) else None
         records.append(
             SampleRecord(
                 **base,

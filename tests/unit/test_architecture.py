@@ -136,7 +136,6 @@ LONG_FUNCTIONS: dict[str, int] = {
     "capslice_tui/report.py:diagnosis_markdown": 93,
     "store/doctor.py:doctor": 90,
     "store/doctor.py:recover": 88,
-    "capslice_tui/ingest/lighteval.py:_row_records": 88,
 }
 
 
