@@ -34,7 +34,8 @@ def _wait_for(session: str, needle: str, exit_file: Path | None = None) -> str:
     end = time.monotonic() + DEADLINE_S
     screen = ""
     while time.monotonic() < end:
-        if exit_file is not None and exit_file.exists():
+        # the shell creates the file before `echo` writes the status into it: wait for the text
+        if exit_file is not None and exit_file.exists() and exit_file.read_text().strip():
             return exit_file.read_text()
         screen = _capture(session)
         if exit_file is None and needle in screen:
