@@ -415,8 +415,6 @@ class SliceDiscoverer:
         progress: ProgressFn | None,
         should_cancel: CancelFn | None,
     ) -> SliceDiscoverer:
-        import scipy.sparse as sp
-
         report = progress or (lambda stage, frac: None)
         cancelled = should_cancel or (lambda: False)
 
@@ -426,6 +424,35 @@ class SliceDiscoverer:
             report(stage, frac)
 
         self._check_params()
+        texts, qs, embeddings = self._inputs(
+            responses, questions, correct, failure_modes, embeddings
+        )
+        n = len(texts)
+        self.notes_: list[str] = []
+        labels = np.full(n, NO_CONTENT, dtype=np.int64)
+        content = np.array([not is_no_content(t) for t in texts], dtype=bool)
+        n_empty = int(n - content.sum())
+        if n_empty:
+            self.notes_.append(f"{n_empty} samples with no content (empty or [invalid]) set aside")
+        idx = np.flatnonzero(content)
+        checkpoint("vectorise", 0.05)
+        has_questions = qs is not None and sum(bool(q.strip()) for q in qs) * 2 >= n
+        blocks = self._vectorise(texts, qs, idx, has_questions, checkpoint)
+        features, keep = self._features(blocks, idx, embeddings, correct, failure_modes, labels)
+        checkpoint("cluster", 0.5)
+        self._assign(features, keep, idx, labels, checkpoint)
+        report("done", 1.0)
+        return self
+
+    def _inputs(
+        self,
+        responses: Sequence[str | None],
+        questions: Sequence[str | None] | None,
+        correct: Sequence[float] | np.ndarray | None,
+        failure_modes: Sequence[str | None] | None,
+        embeddings: np.ndarray | None,
+    ) -> tuple[list[str], list[str] | None, np.ndarray | None]:
+        """(texts, questions, embeddings) of :meth:`fit` checked against one another."""
         texts = ["" if r is None else str(r) for r in responses]
         n = len(texts)
         qs = None if questions is None else ["" if q is None else str(q) for q in questions]
@@ -440,86 +467,36 @@ class SliceDiscoverer:
             embeddings = np.asarray(embeddings, dtype=float)
             if embeddings.ndim != 2 or embeddings.shape[0] != n:
                 raise ValueError(f"embeddings must have shape ({n}, d); got {embeddings.shape}")
-        self.notes_: list[str] = []
-        labels = np.full(n, NO_CONTENT, dtype=np.int64)
-        content = np.array([not is_no_content(t) for t in texts], dtype=bool)
-        n_empty = int(n - content.sum())
-        if n_empty:
-            self.notes_.append(f"{n_empty} samples with no content (empty or [invalid]) set aside")
-        idx = np.flatnonzero(content)
-        checkpoint("vectorise", 0.05)
-        has_questions = qs is not None and sum(bool(q.strip()) for q in qs) * 2 >= n
-        second = 0.5 if has_questions else 1.0  # the response is second to the question
+        return texts, qs, embeddings
 
-        word_blocks: list[sp.csr_matrix] = []
-        names: list[str] = []
-        blocks: list[sp.csr_matrix] = []
-        chars: tuple[sp.csr_matrix, list[str]] | None = None
-        lazy_chars: _HashedCharTfidf | None = None
-        # Each field is tokenised once (identical texts once): its counts over all n rows
-        # serve the clustering (TF-IDF of the content rows), and find_slices' term candidates
-        # and descriptions (word_counts_).
-        self.word_counts_: dict[str, tuple[sp.csr_matrix, np.ndarray] | None] = {
-            "q": None,
-            "r": None,
-        }
+    def _vectorise(
+        self,
+        texts: list[str],
+        qs: list[str] | None,
+        idx: np.ndarray,
+        has_questions: bool,
+        checkpoint: Callable[[str, float], None],
+    ) -> list[Any]:
+        """The blocks of columns to reduce (word TF-IDF, character n-grams) of the content
+        rows ``idx``; sets ``word_counts_``, ``feature_names_`` and ``tfidf_``."""
+        import scipy.sparse as sp
+
+        second = 0.5 if has_questions else 1.0  # the response is second to the question
+        blocks: list[Any] = []
         large = idx.size >= self.char_hash_above
         if large and not has_questions:
             self.notes_.append(
                 f"{idx.size} responses: character n-grams hashed over {self.char_hash_max_chars}"
                 " characters of each, no word pairs"
             )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # word bigrams only when the response is all there is (they double the vocabulary)
-            self.word_counts_["r"] = r_counts = self._counts(
-                texts, (1, 1) if has_questions or large else (1, 2)
-            )
-            checkpoint("vectorise", 0.2)
-            if has_questions and qs is not None:
-                self.word_counts_["q"] = self._counts(qs, (1, 1))
+        word_blocks, names = self._word_blocks(
+            texts, qs, idx, has_questions, large, second, checkpoint
+        )
+        chars: tuple[sp.csr_matrix, list[str]] | None = None
+        lazy_chars: _HashedCharTfidf | None = None
         if idx.size:
-            resp_words = self._tfidf(r_counts, idx, "")
-            if resp_words is not None:
-                resp_words[0].data *= second  # our own matrix: scaled in place
-                word_blocks.append(resp_words[0])
-                names += resp_words[1]
-            q_words = self._tfidf(self.word_counts_["q"], idx, "q:")
-            if q_words is not None:
-                word_blocks.append(q_words[0])
-                names += q_words[1]
             checkpoint("vectorise", 0.3)
-            # character n-grams tell short answers apart ("(B)", "42"); with questions
-            # the question defines the group and they are left out (the slowest step)
-            if not has_questions and large:
-                lazy = _HashedCharTfidf(
-                    [
-                        normalise_numbers(_clip_chars(texts[i], self.char_hash_max_chars))
-                        for i in idx
-                    ],
-                    self.char_ngram_range,
-                    second,
-                )
-                if idx.size > self.svd_sample:  # produced and projected in chunks (_reduce)
-                    lazy_chars = lazy
-                else:
-                    lazy.fit(np.arange(idx.size))
-                    chars = (lazy.rows(np.arange(idx.size)), [])
-                    chars[0].data /= second  # scaled below with the other blocks
-            elif not has_questions:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    # short answers repeat ("(B)", "42"): each distinct one is cut once
-                    char_counts = self._counts(
-                        [
-                            normalise_numbers(_clip_chars(texts[i], self.char_max_chars))
-                            for i in idx
-                        ],
-                        self.char_ngram_range,
-                        analyzer="char_wb",
-                    )
-                    chars = self._tfidf(char_counts, np.arange(idx.size), "c:", keep_counts=False)
-                    del char_counts  # only their TF-IDF is used
+            chars, lazy_chars = self._char_block(texts, idx, has_questions, large, second)
             checkpoint("vectorise", 0.35)
             if chars is not None:
                 chars[0].data *= second
@@ -546,6 +523,100 @@ class SliceDiscoverer:
         chars = None
         if not self.keep_tfidf:
             self.tfidf_ = None
+        return blocks
+
+    def _word_blocks(
+        self,
+        texts: list[str],
+        qs: list[str] | None,
+        idx: np.ndarray,
+        has_questions: bool,
+        large: bool,
+        second: float,
+        checkpoint: Callable[[str, float], None],
+    ) -> tuple[list[sp.csr_matrix], list[str]]:
+        """Word TF-IDF blocks of the content rows ``idx`` (response, then question) and
+        their column names; sets ``word_counts_`` (token counts of every row)."""
+        word_blocks: list[sp.csr_matrix] = []
+        names: list[str] = []
+        # Each field is tokenised once (identical texts once): its counts over all n rows
+        # serve the clustering (TF-IDF of the content rows), and find_slices' term candidates
+        # and descriptions (word_counts_).
+        self.word_counts_: dict[str, tuple[sp.csr_matrix, np.ndarray] | None] = {
+            "q": None,
+            "r": None,
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # word bigrams only when the response is all there is (they double the vocabulary)
+            self.word_counts_["r"] = r_counts = self._counts(
+                texts, (1, 1) if has_questions or large else (1, 2)
+            )
+            checkpoint("vectorise", 0.2)
+            if has_questions and qs is not None:
+                self.word_counts_["q"] = self._counts(qs, (1, 1))
+        if idx.size:
+            resp_words = self._tfidf(r_counts, idx, "")
+            if resp_words is not None:
+                resp_words[0].data *= second  # our own matrix: scaled in place
+                word_blocks.append(resp_words[0])
+                names += resp_words[1]
+            q_words = self._tfidf(self.word_counts_["q"], idx, "q:")
+            if q_words is not None:
+                word_blocks.append(q_words[0])
+                names += q_words[1]
+        return word_blocks, names
+
+    def _char_block(
+        self,
+        texts: list[str],
+        idx: np.ndarray,
+        has_questions: bool,
+        large: bool,
+        second: float,
+    ) -> tuple[tuple[sp.csr_matrix, list[str]] | None, _HashedCharTfidf | None]:
+        """Character n-gram TF-IDF of the content rows ``idx`` when there are no questions:
+        (matrix, names), or hashed rows produced later in chunks (``_HashedCharTfidf``)."""
+        chars: tuple[sp.csr_matrix, list[str]] | None = None
+        lazy_chars: _HashedCharTfidf | None = None
+        # character n-grams tell short answers apart ("(B)", "42"); with questions
+        # the question defines the group and they are left out (the slowest step)
+        if not has_questions and large:
+            lazy = _HashedCharTfidf(
+                [normalise_numbers(_clip_chars(texts[i], self.char_hash_max_chars)) for i in idx],
+                self.char_ngram_range,
+                second,
+            )
+            if idx.size > self.svd_sample:  # produced and projected in chunks (_reduce)
+                lazy_chars = lazy
+            else:
+                lazy.fit(np.arange(idx.size))
+                chars = (lazy.rows(np.arange(idx.size)), [])
+                chars[0].data /= second  # scaled below with the other blocks
+        elif not has_questions:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # short answers repeat ("(B)", "42"): each distinct one is cut once
+                char_counts = self._counts(
+                    [normalise_numbers(_clip_chars(texts[i], self.char_max_chars)) for i in idx],
+                    self.char_ngram_range,
+                    analyzer="char_wb",
+                )
+                chars = self._tfidf(char_counts, np.arange(idx.size), "c:", keep_counts=False)
+                del char_counts  # only their TF-IDF is used
+        return chars, lazy_chars
+
+    def _features(
+        self,
+        blocks: list[Any],
+        idx: np.ndarray,
+        embeddings: np.ndarray | None,
+        correct: Sequence[float] | np.ndarray | None,
+        failure_modes: Sequence[str | None] | None,
+        labels: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(features, rows): the reduced, L2-normalised features of the rows with usable
+        text (plus embeddings and error columns); rows without are marked in ``labels``."""
         reduced = self._reduce(blocks, idx.size)
         blocks.clear()
         parts = [reduced]
@@ -571,8 +642,19 @@ class SliceDiscoverer:
             extra = self._error_columns(keep, correct, failure_modes)
             if extra is not None:
                 features = np.hstack([features, extra])
-        checkpoint("cluster", 0.5)
+        return features, keep
 
+    def _assign(
+        self,
+        features: np.ndarray,
+        keep: np.ndarray,
+        idx: np.ndarray,
+        labels: np.ndarray,
+        checkpoint: Callable[[str, float], None],
+    ) -> None:
+        """Cluster the rows ``keep`` and set the fitted attributes (labels, centres,
+        distances, features)."""
+        n = labels.size
         d = features.shape[1] if features.ndim == 2 else 0
         self.silhouette_: dict[int, float] = {}
         self.k_reason_ = ""
@@ -594,8 +676,6 @@ class SliceDiscoverer:
         self.distances_ = distances
         self.content_index_ = idx
         self.n_clusters_ = int(self.cluster_centers_.shape[0])
-        report("done", 1.0)
-        return self
 
     # ------------------------------------------------------------------ helpers
     def _check_params(self) -> None:
