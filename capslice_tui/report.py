@@ -94,6 +94,16 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
 
 def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The verdict, evidence, failure modes and significant slices of a diagnosis as Markdown."""
+    lines = _verdict_markdown(diag)
+    lines += _failure_mode_markdown(diag)
+    lines += _axes_markdown(diag)
+    lines += _slices_markdown(diag)
+    lines += [f"- {n}" for n in diag.get("notes", [])]
+    return lines
+
+
+def _verdict_markdown(diag: Mapping[str, Any]) -> list[str]:
+    """The verdict heading, summary, evaluation differences, likely causes and evidence table."""
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
     lines = [f"## Verdict: **{diag['verdict']}**{why}", "", diag["summary"], ""]
@@ -107,9 +117,14 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
         ["evidence", "value", "detail"],
         [[e["name"], evidence_value(e), e["detail"]] for e in diag["evidence"]],
     )
+    return lines
+
+
+def _failure_mode_markdown(diag: Mapping[str, Any]) -> list[str]:
+    """Failure-mode sample counts per run, and the shift between runs when there is one."""
     runs = list(diag["failure_modes"])
     modes = list(next(iter(diag["failure_modes"].values())))
-    lines += ["### Failure modes (samples)", ""]
+    lines = ["### Failure modes (samples)", ""]
     lines += _table(
         ["mode", *runs], [[m, *(diag["failure_modes"][r][m] for r in runs)] for m in modes]
     )
@@ -124,6 +139,12 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
                 for r in diag["failure_mode_shift"]
             ],
         )  # fmt: skip
+    return lines
+
+
+def _axes_markdown(diag: Mapping[str, Any]) -> list[str]:
+    """One table per axis: deltas and contributions (change) or scores and deficits (weakness)."""
+    lines: list[str] = []
     for axis, rows in diag["axes"].items():
         lines += [f"### By {axis}", ""]
         if diag["mode"] == "change":
@@ -147,7 +168,12 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
                     for r in rows
                 ],
             )  # fmt: skip
-    lines += [f"### {slice_heading(diag)}", ""]
+    return lines
+
+
+def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
+    """The significant-slice heading and table (paired or one-run), or why there is none."""
+    lines = [f"### {slice_heading(diag)}", ""]
     score_head = (
         "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"
     )
@@ -185,7 +211,6 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
         ]
     else:
         lines += ["None.", ""]
-    lines += [f"- {n}" for n in diag.get("notes", [])]
     return lines
 
 

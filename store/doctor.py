@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import StoreError, is_damage
-from .fs import WriteLease, filesystem_of
+from .fs import FsInfo, WriteLease, filesystem_of
 from .reliability import process_alive, this_host
 from .schema import MIGRATIONS
 from .search import is_search_table
@@ -88,6 +88,20 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         "fs_warning": fs.warning(p),
         "findings": [],
     }
+    _check_lease_and_journal(conn, p, fs, out)
+    _check_integrity(conn, p, out)
+    names = _check_tables(conn, out)
+    _check_schema(conn, names, out)
+    _check_leftovers(conn, names, out)
+    conn.close()
+    return out
+
+
+def _check_lease_and_journal(
+    conn: sqlite3.Connection, p: Path, fs: FsInfo, out: dict[str, Any]
+) -> None:
+    """Set ``lease`` and ``journal_mode`` in ``out``; a held lease or WAL on a cluster
+    filesystem is a finding."""
     findings: list[str] = out["findings"]
     out["lease"] = WriteLease(p).holder()
     if out["lease"]:
@@ -104,15 +118,24 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"journal mode is WAL on a {fs.fstype} filesystem: open the store once with capslice "
             "(it switches to the rollback journal) and keep writers on one host"
         )
+
+
+def _check_integrity(conn: sqlite3.Connection, p: Path, out: dict[str, Any]) -> None:
+    """Set ``integrity`` and ``damaged`` in ``out`` from ``PRAGMA integrity_check(100)``."""
     rows, err = _try(conn, "PRAGMA integrity_check(100)")
     integrity = [r[0] for r in rows] if rows else [f"cannot run the integrity check: {err}"]
     out["integrity"] = integrity
     out["damaged"] = integrity != ["ok"]
     if out["damaged"]:
-        findings.append(
+        out["findings"].append(
             f"DAMAGED: {len(integrity)} integrity problem(s), first: {integrity[0]}. Copy what "
             f"is readable with `capslice recover {p} NEW.db`; this file is left as it is."
         )
+
+
+def _check_tables(conn: sqlite3.Connection, out: dict[str, Any]) -> list[str]:
+    """Set ``tables`` (row count or error per table) in ``out``; an unreadable table marks the
+    store damaged. Returns the table names."""
     tables, _ = _try(conn, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
     names = [r[0] for r in tables]
     counts: dict[str, Any] = {}
@@ -122,6 +145,12 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         if err and not out["damaged"]:
             out["damaged"] = True
     out["tables"] = counts
+    return names
+
+
+def _check_schema(conn: sqlite3.Connection, names: list[str], out: dict[str, Any]) -> None:
+    """Set ``schema`` (applied, pending, unknown migrations) in ``out``, with findings."""
+    findings: list[str] = out["findings"]
     applied_rows, _ = (
         _try(conn, "SELECT name FROM _migrations") if "_migrations" in names else ([], None)
     )
@@ -142,6 +171,11 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
             "written by a newer capslice (migrations "
             f"{', '.join(out['schema']['unknown'])} unknown here): upgrade capslice"
         )
+
+
+def _check_leftovers(conn: sqlite3.Connection, names: list[str], out: dict[str, Any]) -> None:
+    """Set ``interrupted`` (ingests) and ``orphans`` (rows without their parent) in ``out``."""
+    findings: list[str] = out["findings"]
     out["interrupted"] = _interrupted(conn)
     for r in out["interrupted"]:
         n = f" of {r['n_expected']:,}" if r["n_expected"] else ""
@@ -159,8 +193,6 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         if rows and rows[0][0]:
             findings.append(f"{rows[0][0]:,} {what}")
     out["orphans"] = orphans
-    conn.close()
-    return out
 
 
 def _interrupted(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -227,6 +259,32 @@ def recover(
             written by a newer capslice.
     """
     src_path, dst_path = Path(old), Path(new)
+    src = _open_damaged(src_path, dst_path)
+    store = make_store(dst_path)
+    dst = store.conn
+    report: dict[str, Any] = {"old": str(src_path), "new": str(dst_path), "tables": {},
+                              "notes": []}  # fmt: skip
+    _copy_tables(src, dst, report)
+    src.close()
+    _drop_itemless_rows(dst, report)
+    lost = [t["lost"] for n, t in report["tables"].items() if n not in DERIVED_TABLES]
+    report["lost_total"] = None if any(v is None for v in lost) else sum(lost)
+    run_ids = [r[0] for r in dst.execute("SELECT id FROM runs")]
+    for run_id in run_ids:
+        store.refresh_item_scores(run_id)
+    store.refresh_item_axes(None)
+    report["runs_rebuilt"] = len(run_ids)
+    _mark_damaged_runs(store, dst, report)
+    store.close()
+    return report
+
+
+def _open_damaged(src_path: Path, dst_path: Path) -> sqlite3.Connection:
+    """Open the store to recover read-only, after checking the target is a new file.
+
+    Raises:
+        StoreError: as :func:`recover`.
+    """
     if dst_path.exists():
         raise StoreError(f"{dst_path}: already exists; recover writes a new file only")
     if src_path.resolve() == dst_path.resolve():
@@ -243,8 +301,12 @@ def recover(
             f"{src_path}: written by a newer capslice (migrations {', '.join(unknown)}); "
             "recover it with that version"
         )
-    store = make_store(dst_path)
-    dst = store.conn
+    return src
+
+
+def _copy_tables(src: sqlite3.Connection, dst: sqlite3.Connection, report: dict[str, Any]) -> None:
+    """Copy every capslice table but the search index and rowid-less derived ones into
+    ``report["tables"]``; skipped tables are noted."""
     names = [
         r[0]
         for r in src.execute(
@@ -252,8 +314,6 @@ def recover(
             " AND name != '_migrations' ORDER BY name"
         )
     ]
-    report: dict[str, Any] = {"old": str(src_path), "new": str(dst_path), "tables": {},
-                              "notes": []}  # fmt: skip
     for name in names:
         if is_search_table(name):  # derived; each run is indexed again on its first search
             continue
@@ -269,7 +329,10 @@ def recover(
         src_cols = [r[1] for r in src.execute(f'PRAGMA table_info("{name}")')]
         cols = [c for c in src_cols if c in dst_cols]
         report["tables"][name] = _copy_table(src, dst, name, cols)
-    src.close()
+
+
+def _drop_itemless_rows(dst: sqlite3.Connection, report: dict[str, Any]) -> None:
+    """Drop copied rows whose item was on a damaged page, counting them as lost."""
     # rows whose item was on a damaged page cannot be used (their item is gone): drop them,
     # so the runs that held them show as incomplete and a re-ingest restores them
     for table in ("samples", "labels", "item_axes", "item_scores", "named_slice_items"):
@@ -283,13 +346,10 @@ def recover(
                 report["notes"].append(
                     f"{cur.rowcount} {table} row(s) dropped: their item was on a damaged page"
                 )
-    lost = [t["lost"] for n, t in report["tables"].items() if n not in DERIVED_TABLES]
-    report["lost_total"] = None if any(v is None for v in lost) else sum(lost)
-    run_ids = [r[0] for r in dst.execute("SELECT id FROM runs")]
-    for run_id in run_ids:
-        store.refresh_item_scores(run_id)
-    store.refresh_item_axes(None)
-    report["runs_rebuilt"] = len(run_ids)
+
+
+def _mark_damaged_runs(store: Any, dst: sqlite3.Connection, report: dict[str, Any]) -> None:
+    """Mark the runs that lost samples incomplete (status, sample count, a meta note)."""
     damaged_runs = [
         r[0]
         for r in dst.execute(
@@ -316,8 +376,6 @@ def recover(
             f"runs that lost samples (marked incomplete; ingest their logs again to restore "
             f"the missing samples): {', '.join(damaged_runs)}"
         )
-    store.close()
-    return report
 
 
 def _without_rowid(conn: sqlite3.Connection, name: str) -> bool:
