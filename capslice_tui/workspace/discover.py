@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from ..analysis.discovery import CancelFn, Suggestion, find_slices
+from ..analysis.discovery import CancelFn, SliceSearch, Suggestion, find_slices
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
 from .results import (
@@ -156,19 +156,7 @@ class DiscoverMixin:
         k_value = parse_k(k)
         if progress:
             progress("load", 0.0)
-        rows = [
-            dict(r)
-            for r in self.store.discovery_rows(
-                info["id"], benchmark=benchmark, failing_only=failing_only, where=where
-            )
-        ]
-        if not rows:
-            raise ValueError(
-                f"run {run!r} has no {'failing ' if failing_only else ''}samples"
-                + (f" in benchmark {benchmark!r}" if benchmark else "")
-                + (f" in slice {where}" if where else "")
-                + " to cluster"
-            )
+        rows = self._discovery_rows(info["id"], run, benchmark, failing_only, where)
         all_rows = self.store.slice_rows(info["id"], benchmark=benchmark)
         n_all = sum(r["n"] for r in all_rows)
         c_all = sum(r["c"] for r in all_rows)
@@ -176,18 +164,7 @@ class DiscoverMixin:
         correct = np.array(
             [0.0 if r["score"] is None else float(r["score"]) for r in rows], dtype=float
         )
-        by_item: dict[int, list[int]] = {}
-        for i, r in enumerate(rows):
-            by_item.setdefault(r["item_id"], []).append(i)
-        named: dict[str, np.ndarray] = {}
-        for ns in self.store.list_named_slices():
-            members = [
-                i
-                for item in self.store.get_named_slice(ns["name"])["item_ids"]
-                for i in by_item.get(item, [])
-            ]
-            if members:
-                named[ns["name"]] = np.array(members, dtype=np.int64)
+        named = self._named_members(rows)
         search = find_slices(
             [r["question"] for r in rows],
             [r["response"] for r in rows],
@@ -217,18 +194,7 @@ class DiscoverMixin:
         }
         out = [self._suggestion_row(s, rows) for s in search.suggestions]
         if save:
-            ids = self.store.save_suggestions(
-                info["id"],
-                params,
-                search.notes,
-                [
-                    (s.cluster, row, sorted({rows[i]["item_id"] for i in s.members}))
-                    for s, row in zip(search.suggestions, out, strict=True)
-                ],
-                who=who,
-            )
-            for row, sid in zip(out, ids, strict=True):
-                row["id"] = sid
+            self._save_suggestions(info["id"], params, search, out, rows, who)
         return DiscoveryResult(
             run=run,
             params=params,
@@ -253,6 +219,69 @@ class DiscoverMixin:
                 for s in search.folded
             ],
         )
+
+    def _discovery_rows(
+        self,
+        run_id: int,
+        run: str,
+        benchmark: str | None,
+        failing_only: bool,
+        where: dict[str, str] | None,
+    ) -> list[dict[str, Any]]:
+        """The samples to search, as dicts; ValueError naming the run when there are none."""
+        rows = [
+            dict(r)
+            for r in self.store.discovery_rows(
+                run_id, benchmark=benchmark, failing_only=failing_only, where=where
+            )
+        ]
+        if not rows:
+            raise ValueError(
+                f"run {run!r} has no {'failing ' if failing_only else ''}samples"
+                + (f" in benchmark {benchmark!r}" if benchmark else "")
+                + (f" in slice {where}" if where else "")
+                + " to cluster"
+            )
+        return rows
+
+    def _named_members(self, rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+        """Named slice -> indices of ``rows`` whose item belongs to it (non-empty only)."""
+        by_item: dict[int, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_item.setdefault(r["item_id"], []).append(i)
+        named: dict[str, np.ndarray] = {}
+        for ns in self.store.list_named_slices():
+            members = [
+                i
+                for item in self.store.get_named_slice(ns["name"])["item_ids"]
+                for i in by_item.get(item, [])
+            ]
+            if members:
+                named[ns["name"]] = np.array(members, dtype=np.int64)
+        return named
+
+    def _save_suggestions(
+        self,
+        run_id: int,
+        params: dict[str, Any],
+        search: SliceSearch,
+        out: list[dict[str, Any]],
+        rows: list[dict[str, Any]],
+        who: str | None,
+    ) -> None:
+        """Store the shown suggestions and write their ids into ``out``."""
+        ids = self.store.save_suggestions(
+            run_id,
+            params,
+            search.notes,
+            [
+                (s.cluster, row, sorted({rows[i]["item_id"] for i in s.members}))
+                for s, row in zip(search.suggestions, out, strict=True)
+            ],
+            who=who,
+        )
+        for row, sid in zip(out, ids, strict=True):
+            row["id"] = sid
 
     @staticmethod
     def _suggestion_row(s: Suggestion, rows: list[dict[str, Any]]) -> dict[str, Any]:
