@@ -7,6 +7,7 @@ rule labels), samples (reads), labels, interventions, ingest state and rescoring
 
 from __future__ import annotations
 
+from . import doctor, hub  # modules the workspace and the hub sync use as namespaces
 from .aggregates import AggregatesMixin
 from .db import (
     Conflict,
@@ -51,6 +52,8 @@ __all__ = [
     "StoreDamaged",
     "StoreError",
     "current_user",
+    "doctor",
+    "hub",
     "damage_message",
     "is_damage",
     "now_iso",
