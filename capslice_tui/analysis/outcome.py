@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import confidence_pct, points
+from ..formatting import confidence_pct, points, pvalue
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -590,7 +590,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(
         f"{r['role']} {slice_label(r['slice'])} "
-        f"{points(r['diff'], ' pts')} (p adj {r['p_adjusted']:.3g})"
+        f"{points(r['diff'], ' pts')} (p adj {pvalue(r['p_adjusted'])})"
         for r in drops[:4]
     )
     return (

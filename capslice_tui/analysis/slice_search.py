@@ -38,6 +38,7 @@ from capslice_tui.analysis.inputs import (
     unique_labels,
 )
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE
+from capslice_tui.formatting import p_clause
 from capslice_tui.vocabulary import label as slice_label
 
 # ---------------------------------------------------------------- slice search
@@ -489,7 +490,7 @@ def _nesting_notes(
                 p = _two_group_p(sizes_a[i], esum_a[i], rest_size, rest_err, binary, "two-sided")
                 if p >= nest_alpha:
                     drop_note.setdefault(
-                        int(i), f"not different from the rest of parent {label(pi)} (p={p:.3g})"
+                        int(i), f"not different from the rest of parent {label(pi)} ({p_clause(p)})"
                     )
                     # a child the parent explains cannot in turn explain the parent away
                     continue
@@ -501,7 +502,7 @@ def _nesting_notes(
                     drop_note.setdefault(
                         pi,
                         f"explained by child {label(int(i))}: the rest of the slice is not worse "
-                        f"than outside it (p={p_par:.3g})",
+                        f"than outside it ({p_clause(p_par)})",
                     )
     return drop_note
 
@@ -844,7 +845,7 @@ def _keep_unexplained(
             if not (res.diff * direction > 0 and res.p_value <= bar):
                 r[5] = (
                     f"explained by {overlapping()}: its other {int(rest.sum())} items show no "
-                    f"significant change (p={res.p_value:.3g})"
+                    f"significant change ({p_clause(res.p_value)})"
                 )
                 continue
         kept.append(r)
@@ -867,7 +868,9 @@ def _note_nested(kept: Sequence[list[Any]], moved: np.ndarray, nest_alpha: float
             p = _two_group_p(float(cm.sum()), float((moved & cm).sum()), float(rest.sum()),
                              float((moved & rest).sum()), True, "two-sided")  # fmt: skip
             if p >= nest_alpha:
-                child[5] = f"not different from the rest of {slice_label(parent[0])} (p={p:.3g})"
+                child[5] = (
+                    f"not different from the rest of {slice_label(parent[0])} ({p_clause(p)})"
+                )
 
 
 def uninformative_axes(

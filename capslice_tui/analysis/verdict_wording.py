@@ -18,7 +18,7 @@ from capslice_tui.analysis.decompose import CARRY_SHARE, Decomposition
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
-from capslice_tui.formatting import pct, pct_count, point_value, points
+from capslice_tui.formatting import pct, pct_count, point_value, points, pvalue
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,13 @@ def _num(x: float) -> str:
 
 
 def _p(p: float) -> str:
-    """A p-value for text: ``0.0312``, ``4.6e-41``; below 1e-300 (the float floor, printed as
-    0) it reads ``<1e-300``, never ``0.0e+00``."""
-    if _nan(p):
-        return "n/a"
-    if p < 1e-300:
-        return "<1e-300"
-    return f"{p:.3g}" if p >= 1e-4 else f"{p:.1e}"
+    """A p-value for text as every table prints it (:func:`formatting.pvalue`): ``0.0312``,
+    ``<1e-4``; ``n/a`` when undefined."""
+    return "n/a" if _nan(p) else pvalue(p)
 
 
 def _pe(p: float) -> str:
-    """``=0.0312`` or ``<1e-300``: a p-value after its name (``p{_pe(p)}``)."""
+    """``=0.0312`` or ``<1e-4``: a p-value after its name (``p{_pe(p)}``)."""
     txt = _p(p)
     return txt if txt.startswith("<") else f"={txt}"
 

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.outcome import DEFAULT_Q
-from ..formatting import pct
+from ..formatting import p_clause, pct
 from ..taxonomy.catalog import Catalog
 from ..taxonomy.mapping import MappingRules
 from ..vocabulary import label as slice_label
@@ -344,8 +344,7 @@ def _decide(
     if deficit is None or deficit <= 0:
         d.reasons.append("no deficit: the slice is not below the reference")
     if not significant:
-        shown = "-" if p_adj is None else f"{p_adj:.4g}"
-        d.reasons.append(f"not significant (p_adjusted={shown}, q={q:g})")
+        d.reasons.append(f"not significant ({p_clause(p_adj, 'p_adjusted')}, q={q:g})")
     if share is None:
         d.reasons.append(
             "no failure-mode breakdown: cannot tell wrong answers from format failures"
