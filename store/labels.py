@@ -418,7 +418,10 @@ class LabelsMixin(StoreBase):
 
     @staticmethod
     def _restore_slice_notes(conn: sqlite3.Connection, batch: str, actor: str, at: str) -> None:
-        """Put back the named-slice notes of before ``batch`` (slices since deleted are skipped)."""
+        """Put back the named-slice notes of before ``batch`` (slices since deleted are skipped).
+
+        The slice's ``updated_by``/``updated_at`` become ``actor``/``at``: an undo is a change.
+        """
         undo_batch = f"undo:{batch}"
         for h in conn.execute(
             "SELECT * FROM named_slice_history WHERE batch = ? ORDER BY id DESC", (batch,)
@@ -432,7 +435,9 @@ class LabelsMixin(StoreBase):
             conn.execute(
                 "UPDATE named_slices SET note = ?, updated_by = ?, updated_at = ?,"
                 " version = version + 1 WHERE id = ?",
-                (h["old_note"], h["old_who"], h["old_at"], h["slice_id"]),
+                # an undo is a change: who undid it, and when (the history row keeps
+                # who wrote the note and when)
+                (h["old_note"], actor, at, h["slice_id"]),
             )
             conn.execute(
                 "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note,"
