@@ -12,11 +12,11 @@ text (an escape sequence in a model's output) are shown as ``\x1b``-style escape
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..formatting import middle_cut, visible
+from ..formatting import distinct_cut, visible
 
 FORMATS = ("table", "json", "md")
 
@@ -93,55 +93,35 @@ def emit_table(
         for n in notes:
             console.print(Text(n))
         return
+    layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width)
+    if title is not None:
+        console.print(Text(title))
     table = Table(
-        title=None if title is None else Text(title),
         show_lines=False,
         header_style="bold",
         box=None,
         pad_edge=False,
     )
-    widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(headers)]
-    text = [
-        h not in whole and not all(_is_figure(r[i]) for r in rows) for i, h in enumerate(headers)
-    ]
-    caps = fit_widths(widths, text, console.width)
-    for i, h in enumerate(headers):
-        last = i == len(headers) - 1
-        # figures never shrink; in a terminal too narrow for the table, long text columns
-        # (names, models, modes) give way with an ellipsis and the last column folds
-        least = caps[i] if caps[i] is not None else min(widths[i], 40)
-        table.add_column(Text(h), no_wrap=not last, min_width=None if last else least,
-                         max_width=None if last else caps[i],
-                         overflow="fold" if last else "ellipsis")  # fmt: skip
-    for r in rows:
-        table.add_row(*[Text(middle_cut(visible(c), caps[i])) for i, c in enumerate(r)])
-    # figures alone wider than the terminal: cut at the right edge, never drop a column
-    # from the middle (Rich would, silently)
-    others = sum(c or w for c, w in zip(caps[:-1], widths[:-1], strict=True)) + 2 * (
-        len(headers) - 1
-    )
-    needed = others + min(widths[-1], 2 * SQUEEZED_WIDTH)  # the last column folds
-    room = console.width - others
-    if needed > console.width and room >= min(widths[-1], MIN_SQUEEZED_WIDTH):
-        # the last column folds into what is left rather than being cut at the edge
-        table.columns[-1].max_width = room
-        needed = console.width
-    if needed > console.width:
-        if title is not None:
-            console.print(Text(title))
-            table.title = None
-        wide = Console(file=io.StringIO(), width=needed, highlight=False, markup=False,
-                       emoji=False, soft_wrap=False, color_system=None)  # fmt: skip
-        wide.print(table)
-        for line in wide.file.getvalue().splitlines():  # type: ignore[attr-defined]
-            console.print(Text(line.rstrip()[: console.width]))
+    last = layout.kept[-1]
+    for i in layout.kept:
+        h = visible(headers[i])
+        if i == last:
+            # the last column wraps at spaces into what is left (a word longer than that folds)
+            table.add_column(Text(h), no_wrap=False, max_width=layout.room, overflow="fold")
+        else:
+            w = layout.caps[i] or layout.widths[i]
+            table.add_column(Text(h), no_wrap=True, min_width=w, max_width=w, overflow="crop")
+    for r in layout.cells:
+        table.add_row(*[Text(r[i]) for i in layout.kept])
+    console.print(table)
+    if layout.dropped:
+        names = ", ".join(visible(headers[i]) for i in layout.dropped)
         notes = [
-            f"table cut at the terminal's right edge ({console.width} of {needed} columns): "
-            "--format md or json shows all of it",
+            f"not shown at {console.width} columns wide: {names} ({len(layout.kept)} of "
+            f"{len(headers)} columns; any marks the notes explain for them are not shown here): "
+            "--format md or json shows all of them",
             *notes,
         ]
-    else:
-        console.print(table)
     for n in notes:
         console.print(Text(n))
 
@@ -189,6 +169,115 @@ def fit_widths(widths: Sequence[int], text: Sequence[bool], width: int) -> list[
         caps[i] = cap
         budget -= cap
     return caps
+
+
+_STAMP_RE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"
+)
+_FIGURE_TOKEN_RE = re.compile(r"\d%|\d/\d|\d\.\d|^\d+$|\[\s*-?\d")
+
+
+def _is_stamp(value: str) -> bool:
+    """Whether a cell is a timestamp (``2026-11-30T16:01:02+00:00``) or empty/``-``."""
+    return value in ("", "-") or _STAMP_RE.fullmatch(value) is not None
+
+
+def _holds_figure(value: str) -> bool:
+    """Whether a cell holds a figure anywhere (``21/1760 samples = 1.2%``, ``math 43.1% ...``):
+    such a cell is never cut, at most wrapped at its spaces."""
+    return any(_FIGURE_TOKEN_RE.search(tok) for tok in value.split())
+
+
+@dataclass
+class _Layout:
+    """Which columns a terminal table shows and how wide (see :func:`_fit_layout`)."""
+
+    cells: list[list[str]]
+    widths: list[int]
+    kept: list[int]
+    dropped: list[int]
+    caps: list[int | None]
+    room: int
+
+
+def _fit_layout(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], whole: Sequence[str], width: int
+) -> _Layout:
+    """Fit a table to ``width`` terminal columns without cutting a figure.
+
+    Figures (cells such as ``64.5% (20.6/32)``, ``21/1760 samples = 1.2%``, columns named in
+    ``whole``) are never cut: only name-like text columns are cut, each with
+    :func:`distinct_cut` so names of one column stay apart (a column whose cut names would
+    collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
+    wide. The last column wraps at its spaces. When that still does not fit, whole columns are
+    dropped from the right (never the first) and reported by the caller.
+    """
+    n = len(headers)
+    cells = [[visible(c) for c in r] for r in rows]
+    stamps = [all(_is_stamp(r[i]) for r in cells) for i in range(n)]
+    figure = [
+        headers[i] in whole or stamps[i] or any(_holds_figure(r[i]) for r in cells)
+        for i in range(n)
+    ]
+
+    def widths_of() -> list[int]:
+        return [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
+    widths = widths_of()
+    if sum(widths) + 2 * (n - 1) > width and any(stamps):
+        for r in cells:
+            for i in range(n):
+                m = _STAMP_RE.fullmatch(r[i]) if stamps[i] else None
+                if m:
+                    r[i] = f"{m.group(1)} {m.group(2)}"
+        widths = widths_of()
+    kept = list(range(n))
+    dropped: list[int] = []
+    uncut: set[int] = set()
+    while True:
+        kw = [widths[i] for i in kept]
+        text = [not figure[i] and i not in uncut for i in kept]
+        kcaps = fit_widths(kw, text, width) if len(kept) > 1 else [None]
+        caps: list[int | None] = [None] * n
+        for i, c in zip(kept, kcaps, strict=True):
+            caps[i] = c
+        collide = [
+            i for i in kept[:-1] if caps[i] is not None and not _cuts_apart(cells, i, caps[i])
+        ]
+        if collide:
+            uncut.update(collide)
+            continue
+        others = sum(caps[i] or widths[i] for i in kept[:-1]) + 2 * (len(kept) - 1)
+        room = width - others
+        last = kept[-1]
+        if figure[last]:
+            least = max(
+                [len(h) for h in [headers[last]]]
+                + [len(tok) for r in cells for tok in r[last].split()]
+            )
+        else:
+            least = min(widths[last], MIN_SQUEEZED_WIDTH)
+        if room >= least or len(kept) == 1:
+            break
+        dropped.insert(0, kept.pop())
+    for i in kept[:-1]:
+        cap = caps[i]
+        if cap is not None:
+            column = [r[i] for r in cells]
+            for r in cells:
+                r[i] = distinct_cut(r[i], cap, column)
+    return _Layout(cells, widths, kept, dropped, caps, max(room, 1))
+
+
+def _cuts_apart(cells: Sequence[Sequence[str]], i: int, cap: int) -> bool:
+    """Whether column ``i`` cut to ``cap`` with :func:`distinct_cut` keeps different names apart."""
+    column = [r[i] for r in cells]
+    seen: dict[str, str] = {}
+    for v in column:
+        cut = distinct_cut(v, cap, column)
+        if seen.setdefault(cut, v) != v:
+            return False
+    return True
 
 
 def plain_console() -> Console:

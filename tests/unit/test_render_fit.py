@@ -36,7 +36,7 @@ def test_caps_never_go_below_the_floor() -> None:
     assert caps[:2] == [SQUEEZED_WIDTH, SQUEEZED_WIDTH]
 
 
-def test_a_table_too_wide_for_its_figures_is_cut_at_the_right_edge(
+def test_a_table_too_wide_for_its_figures_drops_whole_columns_with_a_note(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     out = io.StringIO()
@@ -49,10 +49,12 @@ def test_a_table_too_wide_for_its_figures_is_cut_at_the_right_edge(
     emit_table(headers, rows, "table", title="math by task")
     lines = out.getvalue().splitlines()
     assert lines[0] == "math by task"
-    assert lines[1].split()[:4] == ["task", "items", "score", "pass@1"]  # none dropped
-    assert lines[2].split()[1:3] == ["32", "64.5%"]
-    assert all(len(line) <= 40 for line in lines[:3])
-    assert lines[3].startswith("table cut at the terminal's right edge")
+    assert lines[1].split()[:4] == ["task", "items", "score", "pass@1"]
+    assert lines[2].split()[1:5] == ["32", "64.5%", "64.5%", "(20.6/32)"]
+    assert all(len(line) <= 40 for line in lines)
+    body = " ".join(" ".join(lines).split())
+    assert "(27.8/32)" not in body  # dropped whole, never cut
+    assert "pass@2, pass@4, note" in body and "--format md or json" in body
 
 
 def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +72,7 @@ def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.Monkey
     body = "\n".join(lines)
     for figure in ("48", "50.0%", "[36.4, 63.6]", "24/48"):
         assert figure in body
-    assert "bb…bjects" in body and "de…10000" in body
+    assert "bbh_cot_…" in body and "demo-or…" in body  # names cut by distinct_cut
     assert "table cut" not in body  # the free-text note folds instead
 
 
