@@ -95,6 +95,10 @@ class IngestReport:
         return cast(IngestReportDict, asdict(self))
 
 
+PROGRESS_EVERY = 500
+"""Records read between two progress calls while reading (a batch is thousands of records)."""
+
+
 def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -174,7 +178,8 @@ def ingest(
         paths: files or folders; the format is detected from content unless ``fmt`` is given.
         run: run name; multi-system files without ``system`` give runs ``<run>/<system>``.
         skip_bad: keep going past unreadable lines (they are counted and reported).
-        progress: called with the number of records read so far, once per batch.
+        progress: called with the number of records read so far, every ``PROGRESS_EVERY``
+            records read and once per batch written.
 
     Returns:
         An :class:`IngestReport`.
@@ -307,6 +312,8 @@ class _Ingest:
                     )
                 continue
             report.n_read += 1
+            if self.opt.progress and report.n_read % PROGRESS_EVERY == 0:
+                self.opt.progress(report.n_read)  # reading moves the display, not only writing
             if self.faults.excluded(rec, self.opt.system, report):
                 continue
             pending.append(rec)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -13,6 +14,9 @@ import capslice_tui.store.labels as labels_module  # noqa: E402
 from label_store import make_store  # noqa: E402
 
 from capslice_tui.workspace import Workspace  # noqa: E402
+from capslice_tui.workspace.ingest import PROGRESS_EVERY  # noqa: E402
+
+KILL_CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "store-02-kill-signals"
 
 
 @pytest.fixture()
@@ -33,3 +37,24 @@ def test_undo_of_a_named_slice_action_stamps_the_undo_time(
     assert s["version"] == 3
     assert s["updated_at"] == "2026-11-30T16:01:15Z"  # not the creation time 16:01:00
     assert s["updated_by"] == "bob" and s["note"] != "checked"
+
+
+def test_ingest_progress_moves_while_reading_not_only_per_written_batch(tmp_path: Path):
+    spec = importlib.util.spec_from_file_location("gen_lmeval", KILL_CASE / "gen_lmeval.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    gen.generate(tmp_path / "logs", 600)  # 1,200 records (2 filters): one batch of 5,000
+    ws = Workspace(tmp_path / "s.db")
+    seen: list[tuple[int, int]] = []
+
+    def progress(n: int) -> None:
+        stored = ws.store.query("SELECT count(*) FROM samples")[0][0]
+        seen.append((n, stored))
+
+    report = ws.ingest([tmp_path / "logs"], run="r", progress=progress)
+    assert report.n_read == 1200
+    # before anything was written, the display already moved by the records read
+    assert (PROGRESS_EVERY, 0) in seen and (2 * PROGRESS_EVERY, 0) in seen
+    assert [n for n, _ in seen] == sorted(n for n, _ in seen)
+    assert seen[-1] == (1200, 1200)
