@@ -13,6 +13,7 @@ text (an escape sequence in a model's output) are shown as ``\x1b``-style escape
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -233,20 +234,28 @@ def _fit_layout(
         widths = widths_of()
     kept = list(range(n))
     dropped: list[int] = []
-    uncut: set[int] = set()
+    forced: dict[int, int] = {}
     while True:
-        kw = [widths[i] for i in kept]
-        text = [not figure[i] and i not in uncut for i in kept]
+        kw = [forced.get(i, widths[i]) for i in kept]
+        text = [not figure[i] and i not in forced for i in kept]
         kcaps = fit_widths(kw, text, width) if len(kept) > 1 else [None]
         caps: list[int | None] = [None] * n
         for i, c in zip(kept, kcaps, strict=True):
             caps[i] = c
-        collide = [
-            i for i in kept[:-1] if caps[i] is not None and not _cuts_apart(cells, i, caps[i])
-        ]
+        collide = False
+        for i in kept[:-1]:
+            cap = caps[i]
+            if cap is not None and _column_cut([r[i] for r in cells], cap) is None:
+                # the narrowest width at which this column's names stay apart
+                column = [r[i] for r in cells]
+                forced[i] = next(
+                    w for w in range(cap + 1, widths[i] + 1) if _column_cut(column, w) is not None
+                )
+                collide = True
         if collide:
-            uncut.update(collide)
             continue
+        for i, w in forced.items():
+            caps[i] = w
         others = sum(caps[i] or widths[i] for i in kept[:-1]) + 2 * (len(kept) - 1)
         room = width - others
         last = kept[-1]
@@ -262,22 +271,41 @@ def _fit_layout(
         dropped.insert(0, kept.pop())
     for i in kept[:-1]:
         cap = caps[i]
-        if cap is not None:
-            column = [r[i] for r in cells]
-            for r in cells:
-                r[i] = distinct_cut(r[i], cap, column)
+        cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
+        if cut is not None:
+            for r, c in zip(cells, cut, strict=True):
+                r[i] = c
     return _Layout(cells, widths, kept, dropped, caps, max(room, 1))
 
 
-def _cuts_apart(cells: Sequence[Sequence[str]], i: int, cap: int) -> bool:
-    """Whether column ``i`` cut to ``cap`` with :func:`distinct_cut` keeps different names apart."""
-    column = [r[i] for r in cells]
+def _column_cut(column: Sequence[str], cap: int) -> list[str] | None:
+    """The values of one text column cut to ``cap`` characters so different names stay apart,
+    or None when no cut at that width does.
+
+    First :func:`distinct_cut` (siblings = the column's other values); when that makes two
+    names equal, the prefix every value shares is shown as ``…`` and the rest cut the same way
+    (``bbh_cot_fewshot_date_understanding`` at 19 -> ``…date_understanding``).
+    """
+    values = list(column)
+    long = sorted({v for v in values if len(v) > cap})
+    prefix = os.path.commonprefix(long) if len(long) > 1 else ""
+    tries = []
+    if len(prefix) >= 4 and cap > 3:
+        rests = [v[len(prefix) :] if v.startswith(prefix) else v for v in values]
+        tries.append(
+            [
+                v if len(v) <= cap else "…" + distinct_cut(r, cap - 1, rests)
+                for v, r in zip(values, rests, strict=True)
+            ]
+        )
+    tries.append([distinct_cut(v, cap, values) for v in values])
+    return next((cuts for cuts in tries if _apart(values, cuts)), None)
+
+
+def _apart(values: Sequence[str], cuts: Sequence[str]) -> bool:
+    """Whether ``cuts`` keeps different ``values`` different."""
     seen: dict[str, str] = {}
-    for v in column:
-        cut = distinct_cut(v, cap, column)
-        if seen.setdefault(cut, v) != v:
-            return False
-    return True
+    return all(seen.setdefault(c, v) == v for v, c in zip(values, cuts, strict=True))
 
 
 def plain_console() -> Console:
