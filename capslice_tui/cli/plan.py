@@ -254,8 +254,30 @@ def _cut(value: Any, width: int = 40) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
+def change_note(outcome: OutcomeDict) -> str:
+    """``change against controls: ...`` under the outcome table. With one target slice the
+    target change's interval is that slice's row (its 95% CI); the pooled bootstrap
+    interval of the same change is not printed beside it (two intervals for one number)."""
+    from ..analysis.outcome import did_text
+
+    pooled = outcome.get("did")
+    if not pooled:
+        return "change against controls: not measurable (no control item)"
+    one_target = sum(1 for r in outcome["rows"] if r["role"] == "target") == 1
+    target = (
+        ""
+        if one_target
+        else f"target change {interval(pooled['target_low'], pooled['target_high'])}, "
+    )
+    return (
+        f"change against controls: {did_text(pooled)}; {target}control change "
+        f"{interval(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
+        f"random_state {pooled['random_state']}"
+    )
+
+
 def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
-    from ..analysis.outcome import did_text, outcome_name
+    from ..analysis.outcome import outcome_name
 
     rows = []
     for r in outcome["rows"]:
@@ -277,17 +299,9 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
             interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, did_cell,
             pk_text,
         ])  # fmt: skip
-    pooled = outcome.get("did")
-    change = (
-        f"change against controls: {did_text(pooled)}; target change "
-        f"{interval(pooled['target_low'], pooled['target_high'])}, control change "
-        f"{interval(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
-        f"random_state {pooled['random_state']}"
-        if pooled else "change against controls: not measurable (no control item)"
-    )  # fmt: skip
     notes = [
         f"verdict: {outcome_name(outcome)}: {outcome['reason']}",
-        change,
+        change_note(outcome),
         f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
         f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",
         *[f"warning: {w}" for w in outcome["warnings"]],

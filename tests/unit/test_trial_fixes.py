@@ -58,3 +58,24 @@ def test_ingest_progress_moves_while_reading_not_only_per_written_batch(tmp_path
     assert (PROGRESS_EVERY, 0) in seen and (2 * PROGRESS_EVERY, 0) in seen
     assert [n for n, _ in seen] == sorted(n for n, _ in seen)
     assert seen[-1] == (1200, 1200)
+
+
+def _outcome(n_targets: int) -> dict:
+    row = {"n_items": 40, "diff": 0.124, "diff_low": 0.076, "diff_high": 0.175}
+    rows = [{**row, "role": "target"} for _ in range(n_targets)] + [{**row, "role": "control"}]
+    did = {"target_change": 0.124, "target_low": 0.074, "target_high": 0.175,
+           "control_change": 0.055, "control_low": 0.021, "control_high": 0.091,
+           "did": 0.068, "did_low": 0.009, "did_high": 0.13, "method": "bootstrap",
+           "random_state": 0}  # fmt: skip
+    return {"rows": rows, "did": did}
+
+
+def test_one_target_slice_has_one_interval_for_its_change():
+    from capslice_tui.cli.plan import change_note
+
+    one = change_note(_outcome(1))  # type: ignore[arg-type]
+    assert "[7.4, 17.5]" not in one and "target change" not in one  # the row's [7.6, 17.5]
+    assert "control change [2.1, 9.1]" in one and "DiD +6.8 pts [+0.9, +13.0]" in one
+    two = change_note(_outcome(2))  # type: ignore[arg-type]
+    assert "target change [7.4, 17.5], control change [2.1, 9.1]" in two
+    assert change_note({"rows": [], "did": None}).endswith("not measurable (no control item)")  # type: ignore[arg-type]
