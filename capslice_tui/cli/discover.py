@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from ..workspace.results import DiscoveryDict
 
 
-def suggestion_rows(result: DiscoveryDict) -> tuple[list[str], list[list[Any]]]:
-    """Headers and rows of a discovery result for a text or Markdown table.
+def suggestion_rows(
+    result: DiscoveryDict, *, whole: bool = False
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of a discovery result for a text or Markdown table (``whole``: names,
+    labels and terms uncut, for Markdown; a terminal table shortens them).
 
     ``vs rest``: the group's error rate minus that of the other samples searched, in points;
     ``in task``: the same within the group's tasks (Mantel-Haenszel), which ranks the groups;
@@ -37,6 +40,7 @@ def suggestion_rows(result: DiscoveryDict) -> tuple[list[str], list[list[Any]]]:
         "terms",
     ]
     rows = []
+    cut = (lambda text, _width: " ".join(str(text).split())) if whole else shorten
     for s in result["suggestions"]:
         err = s["error_rate"]
         diff = s.get("diff_rest")
@@ -46,15 +50,15 @@ def suggestion_rows(result: DiscoveryDict) -> tuple[list[str], list[list[Any]]]:
         rows.append(
             [
                 s.get("id", "-"),
-                shorten(s["name"], 24),
+                cut(s["name"], 24),
                 s["size"],
                 "-" if err is None else f"{pct(err)} ({count(s['n_errors'], s['size'])})",
                 interval(s["ci_low"], s["ci_high"]),
                 points(diff, ""),
                 points(within, ""),
                 "-" if q is None else pvalue(q) + ("" if s.get("significant") else " ns"),
-                shorten(s.get("novelty", {}).get("relation", "-"), 28),
-                shorten(", ".join(t.removeprefix("q:") for t in s["top_terms"][:5]), 40),
+                cut(s.get("novelty", {}).get("relation", "-"), 28),
+                cut(", ".join(t.removeprefix("q:") for t in s["top_terms"][:5]), 40),
             ]
         )
     return headers, rows
@@ -144,7 +148,7 @@ def discover(
     if sys.stderr.isatty():
         click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
     data = result.to_dict()
-    headers, rows = suggestion_rows(data)
+    headers, rows = suggestion_rows(data, whole=fmt == "md")
     # "no clear structure" and "no error contrast" are explained in the notes themselves
     structure = (
         [

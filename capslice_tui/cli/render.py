@@ -273,8 +273,8 @@ def _fit_layout(
         cap = caps[i]
         cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
         if cut is not None:
-            for r, c in zip(cells, cut, strict=True):
-                r[i] = c
+            for r, piece in zip(cells, cut, strict=True):
+                r[i] = piece
     return _Layout(cells, widths, kept, dropped, caps, max(room, 1))
 
 
