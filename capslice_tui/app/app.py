@@ -286,11 +286,26 @@ class CapsliceApp(App):
     def open_navigation(self, entry: NavEntry) -> None:
         """Open a navigation entry's screen on top of the screen the menu was opened from.
 
-        The back stack is kept: ``q``/``b`` from the new screen return to where the menu was
-        opened (a compare, a slice...). A screen that was itself opened from the menu, or
-        help, is replaced rather than stacked, so menu hops never pile up. An entry whose
-        factory is ``None`` (the start screen) pops back to the start screen.
+        The back stack is kept: ``q``/``b`` from the new screen return to the screen the
+        menu was opened from (a compare, a slice, a plan with its inputs...), also when that
+        screen was itself opened from the menu. Help is replaced rather than stacked. A
+        screen already open from the menu is never stacked twice: its entry returns to that
+        screen (popping what lies above it, its inputs kept), so menu hops stay bounded by
+        the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
+        the start screen.
         """
+        while len(self.screen_stack) > 1 and isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+        if entry.factory is not None:
+            open_already = [
+                s
+                for s in self.screen_stack[1:]
+                if getattr(s, "opened_from_menu", None) == entry.factory
+            ]
+            if open_already:
+                while self.screen is not open_already[0]:
+                    self.pop_screen()
+                return
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory)
         except Exception as exc:  # a broken entry must not take the app down
@@ -300,11 +315,7 @@ class CapsliceApp(App):
             while len(self.screen_stack) > 1:
                 self.pop_screen()
             return
-        while len(self.screen_stack) > 1 and (
-            getattr(self.screen, "opened_from_menu", False) or isinstance(self.screen, HelpScreen)
-        ):
-            self.pop_screen()
-        screen.opened_from_menu = True  # type: ignore[attr-defined]
+        screen.opened_from_menu = entry.factory  # type: ignore[attr-defined]
         self.push_screen(screen)
 
 

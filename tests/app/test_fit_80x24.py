@@ -56,11 +56,11 @@ async def test_footers_fit_on_every_screen(store_path: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert_footer_fits(app)
-        for key in ("i", "d", "t", "g"):  # interventions, discover, taxonomy, ingest
+        for n, key in enumerate(("i", "d", "t", "g")):  # interventions, discover, taxonomy, ingest
             await pilot.press("m", key)
             await settle(app, pilot)
-            # over the diagnose it was opened from (help and menu screens are replaced)
-            assert len(app.screen_stack) == 4
+            # over the screen the menu was opened from (help is replaced, menu hops stack)
+            assert len(app.screen_stack) == 4 + n
             assert_footer_fits(app)
         app.set_focus(None)  # the ingest form's inputs take plain keys
         await pilot.press("m", "r")
@@ -82,10 +82,13 @@ async def test_menu_entries_keep_the_back_stack_and_q_quits_from_runs(store_path
         await settle(app, pilot)
         assert isinstance(app.screen, PlanScreen) and len(app.screen_stack) == 3
         app.set_focus(None)  # the plan's inputs take plain keys
-        await pilot.press("m", "i")  # replaces the menu-opened plan, keeps the slices
+        await pilot.press("m", "i")  # over the plan, which keeps its inputs
         await settle(app, pilot)
-        assert isinstance(app.screen, InterventionsScreen) and len(app.screen_stack) == 3
-        await pilot.press("q")  # back where the menu was first opened
+        assert isinstance(app.screen, InterventionsScreen) and len(app.screen_stack) == 4
+        await pilot.press("q")  # back where the menu was opened
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen)
+        await pilot.press("ctrl+b")  # the plan's inputs take q
         await settle(app, pilot)
         assert isinstance(app.screen, SlicesScreen)
         await pilot.press("m", "r")

@@ -120,6 +120,9 @@ class PlanExportScreen(ModalScreen[Path | None]):
         if not self.path_edited:
             box = self.query_one("#export-path", Input)
             box.value = str(default_path(self.baseline, self.fmt))
+            # the cursor after the rewritten name: it stayed where the old (shorter or
+            # longer) name ended, so typing landed inside ".yaml" and ctrl+u left its tail
+            box.cursor_position = len(box.value)
         self.overwrite_ok = None
 
     @on(OptionList.OptionSelected, "#export-formats")

@@ -6,8 +6,10 @@ highlighted run's model). Trend: one row per slice with an ASCII sparkline (one 
 step, on an absolute 0-100% scale so slices compare), the first and last score and the last
 interval; the lines under the table give the highlighted slice's points, each with an
 interval bar. ``f`` switches the trend between scores and the failure-mode mix: one row per
-slice with a stacked bar at the first and the last step, and under the table one legend line and
-the highlighted slice's bar and shares at each step. Everything is ASCII, so it reads on the
+slice with a stacked bar at every step (narrower bars as steps are added; where even
+:data:`LEAST_MIX_WIDTH` cells per step do not fit, the first and the last step and a status that
+says so), and under the table one legend line and the highlighted slice's bar and shares at each
+step. ``w`` lists the trend's warnings on a screen of their own (Esc/b closes it). Everything is ASCII, so it reads on the
 Linux console and in a text capture, without colour.
 """
 
@@ -19,9 +21,11 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...workspace.trend import MODE_GLYPHS, mix_bar, mix_legend
+from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend
 from ..format import cell, first_column_room, pct, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -34,6 +38,68 @@ DETAIL_LINES = 6
 
 BAR_WIDTH = 30
 """Cells of the 0-100% scale of an interval bar."""
+
+LEAST_MIX_WIDTH = 8
+"""Fewest cells of a mix bar in the table (one cell = 12.5%); fewer steps fit: first and last."""
+
+SLICE_ROOM = 14
+"""Characters the mix table keeps for the slice column before it shares the rest out."""
+
+
+def mix_columns(steps: list[int], width: int) -> tuple[list[int], int]:
+    """Which steps the mode-mix table shows and the cells of each bar, for a ``width``-column
+    table: every step (indices ``0..n-1``) with bars of up to ``MIX_WIDTH`` cells when at least
+    :data:`LEAST_MIX_WIDTH` cells each fit beside a :data:`SLICE_ROOM` slice column and the
+    ``samples`` column, else ``[0, n-1]`` at ``MIX_WIDTH`` (the lines under the table list
+    every step). Each column costs its widest of bar and header (the step number) plus 2 of
+    padding; 2 go to the scrollbar."""
+    n = len(steps)
+    if n <= 2:
+        return list(range(n)), MIX_WIDTH
+    budget = width - (SLICE_ROOM + 2) - (len("samples") + 2) - 2
+    head = max(len(str(s)) for s in steps)
+    cells = min(MIX_WIDTH, budget // n - 2)
+    if cells >= max(LEAST_MIX_WIDTH, head):
+        return list(range(n)), cells
+    return [0, n - 1], MIX_WIDTH
+
+
+class WarningsScreen(ModalScreen[None]):
+    """A trend's warnings as plain text over the trend; Esc, ``b``, ``q`` or ctrl+b close it
+    (it never outlives the trend screen, as a timed notification did)."""
+
+    DEFAULT_CSS = """
+    WarningsScreen { align: center middle; }
+    WarningsScreen > VerticalScroll {
+        width: 76; height: auto; max-height: 20; border: round $primary; padding: 0 1;
+        background: $surface;
+    }
+    WarningsScreen > VerticalScroll.-ascii { border: ascii $primary; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Close", id="trend-warnings.close"),
+        Binding("b", "back", "Close", show=False, id="trend-warnings.close-b"),
+    ]
+
+    def __init__(self, title: str, warnings: list[str]) -> None:
+        super().__init__()
+        self.warnings_title = title
+        self.warnings = warnings
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="trend-warnings"):
+            yield Static(Text(self.warnings_title, style="bold"))
+            yield Static(Text("\n".join(f"- {w}" for w in self.warnings)), id="warnings-text")
+            yield Static(Text("Esc/b: close"))
+
+    def on_mount(self) -> None:
+        # console mode: a border the Linux console fonts can draw (+-|), as the other dialogs
+        if getattr(self.app, "ascii_console", False):
+            self.query_one("#trend-warnings").add_class("-ascii")
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
 
 def sparkline(scores: list[float | None]) -> str:
@@ -87,10 +153,12 @@ class TrendScreen(CapsliceScreen):
         "lines below: the highlighted slice at each step, score, 95% interval and a bar "
         "|  [--*--]  | on 0-100% ([ ] interval ends, * score)",
         "w: why points may not compare (other models, tied steps, changed items or metric)",
-        "f: failure-mode mix instead of scores, and back: per slice a stacked bar at the first "
-        "and last step, 20 cells = 100% of the slice's scored samples, one glyph per mode "
+        "f: failure-mode mix instead of scores, and back: per slice a stacked bar at each step "
+        "(the status gives the cells = 100% of the slice's scored samples; too many steps for "
+        "the width: the first and last, the lines below give every step), one glyph per mode "
         f"({', '.join(f'{g} {m}' for m, g in MODE_GLYPHS.items())}); the lines below give "
         "each step's bar, samples and shares (capslice trend --modes prints the counts)",
+        "w: the warnings on a screen of their own (Esc/b closes it)",
         "g: group by other axes; b: back to picking runs",
     )
 
@@ -313,13 +381,24 @@ class TrendScreen(CapsliceScreen):
         self.app.call_from_thread(self._show_modes, modes)
 
     def _show_modes(self, modes: Any) -> None:
-        """One row per slice: its stacked mix bar at the first and the last step."""
+        """One row per slice: its stacked mix bar at every step (see :func:`mix_columns`)."""
         if self.trend is None or self.view != "modes":
             return
         self.modes = modes
         table = self.query_one(ResultTable)
-        first, last = modes.runs[0].step, modes.runs[-1].step
-        labels = ["slice", f"mix at {first}", f"mix at {last}", "samples"]
+        steps = [r.step for r in modes.runs]
+        shown, cells = mix_columns(steps, self.app.size.width)
+        if len(shown) == len(steps):
+            heads = [f"mix at {steps[i]}" if cells >= 7 + len(str(steps[i])) else str(steps[i])
+                     for i in shown]  # fmt: skip
+            scale = f"bars: {cells} cells = 100% of scored samples"
+        else:
+            heads = [f"mix at {steps[0]}", f"mix at {steps[-1]}"]
+            scale = (
+                f"table: first and last of {len(steps)} steps, the {len(steps) - 2} between "
+                "in the lines below"
+            )
+        labels = ["slice", *heads, "samples"]
         rows = []
         for s in [*modes.series, modes.overall]:
             known = [p for p in s.points if p is not None and p.total]
@@ -328,8 +407,7 @@ class TrendScreen(CapsliceScreen):
                     s,
                     [
                         "ALL" if s is modes.overall else s.label,
-                        mix_bar(s.points[0], modes.modes) or "-",
-                        mix_bar(s.points[-1], modes.modes) or "-",
+                        *[mix_bar(s.points[i], modes.modes, cells) or "-" for i in shown],
                         str(known[-1].total) if known else "-",
                     ],
                 )
@@ -342,7 +420,7 @@ class TrendScreen(CapsliceScreen):
         self._show_mix(out[0][0] if out else None)
         n_warn = len(modes.warnings)
         warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
-        self.set_status(f"failure-mode mix of scored samples; f: scores{warn}")
+        self.set_status(f"failure-mode mix; {scale}; f: scores{warn}")
 
     def _show_mix(self, series: Any) -> None:
         """One legend line, then the highlighted slice at each step: bar, samples, shares."""
@@ -406,12 +484,16 @@ class TrendScreen(CapsliceScreen):
         super().action_back()
 
     def action_warnings(self) -> None:
-        """Every warning of the trend (points not comparable) as one notification."""
+        """Every warning of the trend (points not comparable) on a :class:`WarningsScreen`;
+        none: the status says so."""
         shown = self.modes if self.view == "modes" and self.modes is not None else self.trend
         if shown is None or not shown.warnings:
-            self.notify("no warnings", markup=False)
+            self.set_status("no warnings: the points compare")
             return
-        self.notify("\n".join(shown.warnings), title="trend", timeout=20, markup=False)
+        what = "mode mix" if shown is self.modes else "trend"
+        n = len(shown.warnings)
+        title = f"Why the {what}'s points may not compare ({n} warning{'s' if n > 1 else ''})"
+        self.app.push_screen(WarningsScreen(title, list(shown.warnings)))
 
     def action_group(self) -> None:
         self._choose_axes()
