@@ -270,3 +270,30 @@ def test_intervention_detail_names_the_decision_and_the_small_slice() -> None:
     assert "note: go" in detail_text({**rec, "decision_reason": "go"})
     assert count_text(1, "intervention") == "1 intervention"
     assert count_text(3, "intervention") == "3 interventions"
+
+
+def test_pass_at_k_coverage_leads_the_figures_line() -> None:
+    """At 80 columns the detail's figures line is cut at the right: the pass@k coverage mark
+    comes first on it, not last (a fresh user saw '(6.7%)' with no coverage line)."""
+    from capslice_tui.app.screens.slices import with_coverage
+
+    detail = "ALL: every item of the run\nby task · 158 items · 43.1% [38.0%, 48.2%] · 1093/5888"
+    shown = with_coverage(detail, "p@128 on 30/158 items")
+    assert shown.splitlines()[1].startswith("p@128 on 30/158 items · by task")
+    assert shown.splitlines()[0] == "ALL: every item of the run"
+    assert with_coverage(detail, "") == detail
+
+
+def test_detail_never_sets_a_sample_ratio_beside_a_mean_of_items_score() -> None:
+    from types import SimpleNamespace
+
+    from capslice_tui.app.screens.slices import slice_detail
+
+    row = SimpleNamespace(
+        key={"task": "t"}, n_items=158, score=0.431, lo=0.38, hi=0.48, correct=1093,
+        n_samples=5888, warning=None, average="micro",
+    )  # fmt: skip
+    figures = slice_detail(row, True, "task").splitlines()[1]
+    assert figures.endswith("· samples 1093/5888")
+    greedy = SimpleNamespace(**{**vars(row), "score": 286 / 480, "correct": 286, "n_samples": 480})
+    assert slice_detail(greedy, True, "task").splitlines()[1].endswith("· 286/480")

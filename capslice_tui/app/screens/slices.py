@@ -52,14 +52,14 @@ def slice_detail(row: Any, is_overall: bool, by: str) -> str:
     A row of several tasks says how they are weighed (``micro``/``macro``)."""
     average = getattr(row, "average", "micro")
     name = (
-        f"ALL: every item of the run, {AVERAGE_MEANING[average]}"
+        f"ALL, {AVERAGE_MEANING[average]}"  # one line at 80 columns
         if is_overall
         else slice_label(row.key)
     )
     grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
     figures = (
         f"by {grouping} · {row.n_items} items · {pct(row.score)} {interval(row.lo, row.hi)}"
-        f" · {_tally(row)}"
+        f" · {_detail_tally(row)}"
     )
     mark = warning_mark(row.warning, row.n_items)
     return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
@@ -84,6 +84,27 @@ def coverage_text(row: Any, ks: list[int]) -> str:
         if p.get("coverage") is not None and p["coverage"] < 1 and p.get("n_eligible"):
             parts.append(f"p@{k} on {p['n_eligible']}/{row.n_items} items")
     return " · ".join(parts)
+
+
+def with_coverage(detail: str, coverage: str) -> str:
+    """The slice detail with its pass@k coverage (``p@128 on 30/158 items``) first on the
+    figures line, so an 80-column line that is cut keeps the mark that the parenthesised
+    pass@k leaves items out."""
+    if not coverage:
+        return detail
+    name, _, figures = detail.partition("\n")
+    return f"{name}\n{coverage} · {figures}"
+
+
+def _detail_tally(row: Any) -> str:
+    """The c/n figure beside the score in the detail line: ``samples 1093/5888`` when the score
+    is a mean of per-item accuracies (so it is not read as the score's ratio), else the c/n
+    cell."""
+    tally = _tally(row)
+    n = row.n_samples
+    if tally[:1].isdigit() and n and pct(row.correct / n) != pct(row.score):
+        return f"samples {tally}"
+    return tally
 
 
 def _tally(row: Any) -> str:
@@ -368,10 +389,10 @@ class SlicesScreen(HandLabelScreen):
     def _detail(self, index: int) -> None:
         if not 0 <= index < len(self.shown):
             return
-        text = slice_detail(self.shown[index], index == 0, self.by)
-        coverage = coverage_text(self.shown[index], self.shown_ks)
-        if coverage:
-            text += f" · {coverage}"
+        text = with_coverage(
+            slice_detail(self.shown[index], index == 0, self.by),
+            coverage_text(self.shown[index], self.shown_ks),
+        )
         self.query_one("#detail-line", Static).update(cell(text))
 
     def action_cycle_grouping(self) -> None:
