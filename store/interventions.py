@@ -166,6 +166,18 @@ class InterventionsMixin(StoreBase):
             )
         return [self._decode(r) for r in rows.fetchall()]
 
+    def interventions_using_run(self, run: str) -> list[dict[str, Any]]:
+        """Interventions whose baseline or result run is named ``run``, oldest first:
+        ``{id, title, status, role}`` with ``role`` ``"baseline"`` or ``"result"`` (one row per
+        use; runs are referenced by name, so deleting the run orphans these)."""
+        rows = self.conn.execute(
+            "SELECT id, title, status, 'baseline' AS role FROM interventions"
+            " WHERE baseline_run = ? UNION ALL SELECT id, title, status, 'result' FROM"
+            " interventions WHERE result_run = ? ORDER BY id, role",
+            (run, run),
+        ).fetchall()
+        return [dict(r) for r in rows]
+
     def intervention_history(self, intervention_id: int) -> list[dict[str, Any]]:
         """The audit trail, oldest first: ``{version, action, field, old_value, new_value, who, at}``."""
         self._intervention_row(self.conn, intervention_id)

@@ -203,6 +203,12 @@ def _decision_text(rec: Intervention) -> str:
     return f"{text}: {rec['decision_reason']}" if rec.get("decision_reason") else text
 
 
+def _gone(rec: Intervention, role: str) -> str:
+    """`` (deleted)`` when the intervention's ``role`` run is no longer in the store."""
+    deleted = any(m.startswith(f"{role} run ") for m in rec.get("missing_runs") or [])
+    return " (deleted)" if deleted else ""
+
+
 def _show(rec: Intervention, fmt: str) -> None:
     if fmt == "json":
         emit_json(rec)
@@ -213,13 +219,20 @@ def _show(rec: Intervention, fmt: str) -> None:
         ("targets", "; ".join(_label(s) for s in rec["target_slices"])),
         ("controls", "; ".join(_label(s) for s in rec["control_slices"]) or "-"),
         ("expected effect", points(rec["expected_effect"], " pts")),
-        ("baseline", rec["baseline_run"]), ("benchmark", rec["benchmark"] or "-"),
-        ("result run", rec["result_run"] or "-"), ("author", f"{rec['author']} at {rec['created_at']}"),
+        ("baseline", rec["baseline_run"] + _gone(rec, "baseline")),
+        ("benchmark", rec["benchmark"] or "-"),
+        ("result run", (rec["result_run"] or "-") + _gone(rec, "result")),
+        ("author", f"{rec['author']} at {rec['created_at']}"),
         ("decision", _decision_text(rec)),
         ("verdict", _outcome_text(rec)),
     ]  # fmt: skip
     if rec.get("decision_warning"):
         fields.append(("decision warning", rec["decision_warning"]))
+    for missing in rec.get("missing_runs") or []:
+        # the run was deleted after linking: its stored outcome can no longer be checked
+        note = f"{missing}; the outcome shown was measured before and cannot be re-evaluated"
+        fields.append(("warning", note))
+        click.echo(f"warning: intervention #{rec['id']}: {note}", err=True)
     plan = rec.get("plan")
     if plan:
         forced = "FORCED against its diagnosis: " if plan.get("forced") else ""

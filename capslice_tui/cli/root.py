@@ -236,9 +236,18 @@ def ingest(
 @pass_ctx
 @friendly_errors
 def delete_run(obj: Ctx, run: str, yes: bool) -> None:
-    """Delete RUN and its samples (items, labels and other runs stay)."""
+    """Delete RUN and its samples (items, labels and other runs stay).
+
+    Interventions that use RUN as their baseline or result run are named first: deleting it
+    orphans them (their outcome can no longer be re-evaluated)."""
+    users = obj.ws.interventions_using_run(run)
+    orphans = f"; it is used by {', '.join(users)}, which will be orphaned" if users else ""
     if not yes:
-        click.confirm(f"delete run {run!r} and its samples from {obj.store_path}?", abort=True)
+        click.confirm(
+            f"delete run {run!r} and its samples from {obj.store_path}{orphans}?", abort=True
+        )
+    elif users:
+        click.echo(f"warning: deleting run {run!r} orphans {', '.join(users)}", err=True)
     removed = obj.ws.delete_run(run)
     click.echo(f"deleted {run}: {removed} samples")
 

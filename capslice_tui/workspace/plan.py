@@ -364,7 +364,31 @@ class PlanMixin:
         """One intervention with its ``history`` (audit rows, oldest first)."""
         rec = self.store.get_intervention(intervention_id)
         rec["history"] = self.store.intervention_history(intervention_id)
+        rec["missing_runs"] = self._missing_runs(rec)
         return rec
+
+    def _missing_runs(self, rec: Mapping[str, Any]) -> list[str]:
+        """``"result run 'X' was deleted"`` for each named run of ``rec`` not in the store."""
+        asked = [rec[key] for key in ("baseline_run", "result_run") if rec.get(key)]
+        names = {
+            r[0]
+            for r in self.store.query(
+                f"SELECT name FROM runs WHERE name IN ({','.join('?' * len(asked))})", tuple(asked)
+            )
+        }
+        return [
+            f"{role} run {rec[key]!r} was deleted"
+            for role, key in (("baseline", "baseline_run"), ("result", "result_run"))
+            if rec.get(key) and rec[key] not in names
+        ]
+
+    def interventions_using_run(self, run: str) -> list[str]:
+        """What deleting ``run`` would orphan: ``"intervention 1 'title' (result run,
+        evaluated)"`` per intervention using it as baseline or result run; [] if none."""
+        return [
+            f"intervention {r['id']} {r['title']!r} ({r['role']} run, {r['status']})"
+            for r in self.store.interventions_using_run(run)
+        ]
 
     def new_intervention(
         self,
@@ -557,6 +581,13 @@ class PlanMixin:
         rec = self.store.get_intervention(intervention_id)
         if not rec["result_run"]:
             raise StoreError(f"intervention #{intervention_id} has no result run; link one first")
+        missing = self._missing_runs(rec)
+        if missing:
+            raise StoreError(
+                f"intervention #{intervention_id}: {'; '.join(missing)}, so it cannot be"
+                " evaluated; link another result run with `capslice intervention link"
+                f" {intervention_id} --run RUN` (the stored outcome is of the deleted run)"
+            )
         base = self.store.get_run(rec["baseline_run"])
         cand = self.store.get_run(rec["result_run"])
         aligned = align_runs(self.store, base["id"], cand["id"], rec["benchmark"])

@@ -1013,10 +1013,12 @@ class Intervention(_Intervention, total=False):
     dict, if one was attached) and ``outcome`` (the measured outcome's dict once evaluated).
     :meth:`Workspace.intervention` adds ``history``; :meth:`Workspace.new_intervention`
     adds ``control_choice`` (not stored: why the default controls were chosen) when it
-    chose the controls."""
+    chose the controls, and ``missing_runs`` (``"result run 'X' was deleted"``, one per
+    baseline/result run no longer in the store)."""
 
     history: list[InterventionHistoryRow]
     control_choice: list[str]
+    missing_runs: list[str]
 
 
 # ---------------------------------------------------------------- named slices, suggestions

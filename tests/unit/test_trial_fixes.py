@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -79,3 +80,96 @@ def test_one_target_slice_has_one_interval_for_its_change():
     two = change_note(_outcome(2))  # type: ignore[arg-type]
     assert "target change [7.4, 17.5], control change [2.1, 9.1]" in two
     assert change_note({"rows": [], "did": None}).endswith("not measurable (no control item)")  # type: ignore[arg-type]
+
+
+def _math_run(path: Path, right: tuple[int, int]) -> Path:
+    """Generic JSONL: 30 number-theory (target) and 30 algebra (control) items, ``right``
+    of each answered right."""
+    lines = []
+    for task, n_right in zip(
+        ("minerva_math_num_theory", "minerva_math_algebra"), right, strict=True
+    ):
+        for doc in range(30):
+            ok = doc < n_right
+            lines.append({"task": task, "doc_id": doc, "target": "7", "response":
+                          "The answer is 7." if ok else "The answer is 3.", "correct": ok})  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def _linked_store(tmp_path: Path) -> Path:
+    """Runs base and good; intervention 1 (base -> good) accepted, linked and evaluated."""
+    store = tmp_path / "w.db"
+    ws = Workspace(store)
+    ws.ingest([_math_run(tmp_path / "b.jsonl", (5, 20))], run="base", benchmark="math")
+    ws.ingest([_math_run(tmp_path / "c.jsonl", (25, 20))], run="good", benchmark="math")
+    rec = ws.new_intervention(title="nt data", hypothesis="h", baseline="base",
+                              benchmark="math", targets=[{"task_type": "number_theory"}],
+                              controls=[{"task_type": "algebra"}], who="alice")  # fmt: skip
+    ws.accept_intervention(rec["id"], who="bob")
+    ws.link_intervention(rec["id"], "good", who="bob")
+    ws.store.close()
+    return store
+
+
+def test_delete_run_names_the_interventions_it_orphans_and_they_say_so(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from capslice_tui.cli import main
+
+    store = _linked_store(tmp_path)
+    ws = Workspace(store)
+    assert ws.interventions_using_run("good") == [
+        "intervention 1 'nt data' (result run, evaluated)"
+    ]
+    assert ws.interventions_using_run("base") == [
+        "intervention 1 'nt data' (baseline run, evaluated)"
+    ]
+    assert ws.intervention(1)["missing_runs"] == []
+    ws.store.close()
+
+    def cli(*args: str, stdin: str | None = None):
+        return CliRunner().invoke(main, ["--store", str(store), *args], input=stdin)
+
+    asked = cli("delete-run", "good", stdin="n\n")  # the y/N question names what is orphaned
+    assert asked.exit_code != 0
+    assert "used by intervention 1 'nt data' (result run, evaluated)" in asked.output
+    assert "will be orphaned" in asked.output
+    gone = cli("delete-run", "good", "--yes")
+    assert gone.exit_code == 0, gone.output
+    assert "warning: deleting run 'good' orphans intervention 1 'nt data'" in gone.output
+    shown = cli("intervention", "show", "1")
+    assert shown.exit_code == 0, shown.output
+    assert "result run 'good' was deleted" in shown.output and "good (deleted)" in shown.output
+    again = cli("intervention", "evaluate", "1")
+    assert again.exit_code != 0
+    assert "result run 'good' was deleted" in again.output
+    assert "no run named" not in again.output and "Traceback" not in again.output
+    assert Workspace(store).intervention(1)["missing_runs"] == ["result run 'good' was deleted"]
+
+
+def test_app_delete_confirm_names_the_orphaned_intervention(tmp_path: Path) -> None:
+    import asyncio
+
+    from capslice_tui.app.app import make_app
+    from capslice_tui.app.screens.confirm import ConfirmScreen
+
+    store = _linked_store(tmp_path)
+
+    async def check() -> None:
+        app = make_app(store)
+        async with app.run_test(size=(120, 30)) as pilot:
+            for _ in range(2):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            await pilot.press("D")  # the highlighted run: base, the intervention's baseline
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            question = app.screen.question
+            assert "Delete run base" in question
+            assert "used by intervention 1 'nt data' (baseline run, evaluated)" in question
+            await pilot.press("n")
+            await app.workers.wait_for_complete()
+
+    asyncio.run(check())
+    assert [r["name"] for r in Workspace(store).runs()] == ["base", "good"]

@@ -293,6 +293,9 @@ class RunsScreen(CapsliceScreen):
             f"{getattr(self.app, 'store_path', None) or 'the store'}?\n"
             "Items, labels and other runs stay. This cannot be undone."
         )
+        users = self.ws.interventions_using_run(name)  # one small indexed query
+        if users:
+            question += f"\nIt is used by {', '.join(users)}, which will be orphaned."
 
         def answered(yes: bool | None) -> None:
             if yes:
