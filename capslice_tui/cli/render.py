@@ -184,9 +184,16 @@ def _is_stamp(value: str) -> bool:
 
 
 def _holds_figure(value: str) -> bool:
-    """Whether a cell holds a figure anywhere (``21/1760 samples = 1.2%``, ``math 43.1% ...``):
-    such a cell is never cut, at most wrapped at its spaces."""
-    return any(_FIGURE_TOKEN_RE.search(tok) for tok in value.split())
+    """Whether a cell is a short one holding a figure (``21/1760 samples = 1.2%``): such a cell
+    is never cut, at most wrapped at its spaces. Longer text (a model's answer) may be cut,
+    but never inside a number (:func:`_digits_whole`)."""
+    return len(value) <= FIGURE_CELL_WIDTH and any(
+        _FIGURE_TOKEN_RE.search(tok) for tok in value.split()
+    )
+
+
+FIGURE_CELL_WIDTH = 40
+"""Longest cell that holding a figure makes its column a figure column (never cut)."""
 
 
 @dataclass
@@ -241,7 +248,7 @@ def _fit_layout(
         kcaps = fit_widths(kw, text, width) if len(kept) > 1 else [None]
         caps: list[int | None] = [None] * n
         for i, c in zip(kept, kcaps, strict=True):
-            caps[i] = c
+            caps[i] = None if c is None else max(c, len(headers[i]))  # headers stay whole
         collide = False
         for i in kept[:-1]:
             cap = caps[i]
@@ -299,7 +306,35 @@ def _column_cut(column: Sequence[str], cap: int) -> list[str] | None:
             ]
         )
     tries.append([distinct_cut(v, cap, values) for v in values])
-    return next((cuts for cuts in tries if _apart(values, cuts)), None)
+    return next(
+        (cuts for cuts in tries if _apart(values, cuts) and all(map(_digits_whole, values, cuts))),
+        None,
+    )
+
+
+def _digits_whole(value: str, cut: str) -> bool:
+    """Whether ``cut`` (``value`` with parts replaced by ``…``) leaves every number it shows
+    whole: ``$\\boxed{142…`` or ``…0}$`` of ``$\\boxed{1420}$`` does not."""
+    if cut == value or "…" not in cut:
+        return True
+    parts = cut.split("…")
+    pos = 0
+    for k, part in enumerate(parts):
+        if not part:
+            continue
+        if k == 0:
+            start = 0
+        elif k == len(parts) - 1:
+            start = len(value) - len(part)
+        else:
+            start = max(value.find(part, pos), pos)
+        end = start + len(part)
+        if start > 0 and part[0].isdigit() and value[start - 1].isdigit():
+            return False
+        if end < len(value) and part[-1].isdigit() and value[end].isdigit():
+            return False
+        pos = end
+    return True
 
 
 def _apart(values: Sequence[str], cuts: Sequence[str]) -> bool:

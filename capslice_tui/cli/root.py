@@ -534,8 +534,8 @@ def samples(
             r["task"],
             r["doc_id"],
             r["sample_idx"],
-            shorten(r["target"], 12),
-            shorten(r["extracted"], 12),
+            shorten(r["target"], 10**6),  # the table cuts them, never inside a number
+            shorten(r["extracted"], 10**6),
             "-" if r["score"] is None else f"{r['score']:g}",
             r["failure_mode"] or "-",
             shorten(r["response"], 50),

@@ -148,3 +148,18 @@ def test_discover_markdown_rows_keep_labels_and_terms_whole() -> None:
     assert not any("…" in str(c) for c in whole[0])
     _, short = suggestion_rows(result)  # type: ignore[arg-type]
     assert any("…" in str(c) for c in short[0])  # a terminal table still shortens
+
+
+def test_a_cut_answer_never_ends_inside_a_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`samples` once showed `$\\boxed{142…` for `$\\boxed{1420}$` (and 142 was an answer too)."""
+    headers = ["id", "task", "target", "extracted", "score", "mode", "response"]
+    rows = [
+        ["1", "aime", "1420", "$\\boxed{1420}$ after simplifying", "0", "wrong_answer", "text"],
+        ["2", "aime", "141", "$\\boxed{142}$ after simplifying", "0", "wrong_answer", "text"],
+    ]
+    lines = _render(monkeypatch, headers, rows, width=40)
+    body = "\n".join(lines)
+    assert "142…" not in body and "…420" not in body and "…0}$" not in body, body
+    assert "$\\boxed{1420…" in body or "$\\boxed{1420}" in body, body
+    shown = [line.split()[3] for line in lines[2:4]]
+    assert len(set(shown)) == 2, body
