@@ -8,6 +8,10 @@ Text is shown verbatim: every cell, header, title and note is handed to Rich as 
 holding ``[/INST]``, ``[bold]`` or ``:smile:`` prints as written. Control characters in user
 text (an escape sequence in a model's output) are shown as ``\x1b``-style escapes
 (:func:`visible`) instead of being sent to the terminal.
+
+A terminal table never cuts a figure: only name-like text is cut (``…``), names of one column
+stay apart, no cut ends inside a number, and columns that cannot fit are left out whole with
+a note naming them. Markdown and JSON are never shortened.
 """
 
 from __future__ import annotations
@@ -147,7 +151,7 @@ def fit_widths(widths: Sequence[int], text: Sequence[bool], width: int) -> list[
     at no less than :data:`SQUEEZED_WIDTH` (:data:`MIN_SQUEEZED_WIDTH` when the figures leave
     less); the last column keeps up to twice that (it folds). Columns are 2 apart. A table
     that fits gets no caps; one that figures alone make too wide gets every text column at
-    the floor (``emit_table`` then cuts it at the right edge).
+    the floor (``emit_table`` then drops whole columns from the right, naming them).
     """
     n = len(widths)
     caps: list[int | None] = [None] * n
