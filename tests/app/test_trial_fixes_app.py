@@ -144,6 +144,7 @@ async def test_mode_mix_table_shows_the_middle_step(three_steps: Path) -> None:
         table = screen.query_one("#trend-table")
         assert table.virtual_size.width <= SIZE[0]  # every step fits 80 columns
         assert f"bars: {cells} cells = 100%" in static_text(app, "#status")
+        assert len(row[0]) >= 20  # the slice names still read ("bbh_cot_fewshot_temporal…")
 
 
 def test_mix_columns_falls_back_to_first_and_last_and_says_so() -> None:
@@ -155,7 +156,7 @@ def test_mix_columns_falls_back_to_first_and_last_and_says_so() -> None:
 
 async def test_mode_mix_with_too_many_steps_names_the_hidden_ones(three_steps: Path) -> None:
     app = make_app(three_steps, ascii=True)
-    async with app.run_test(size=(40, 24)) as pilot:  # too narrow for three bars of 8
+    async with app.run_test(size=(60, 24)) as pilot:  # too narrow for three bars of 8
         await settle(app, pilot)
         app.push_screen(TrendScreen(["base", "cand", "late"]))
         await settle(app, pilot)
@@ -163,7 +164,7 @@ async def test_mode_mix_with_too_many_steps_names_the_hidden_ones(three_steps: P
         await settle(app, pilot)
         assert len(table_rows(app)[0]) == 4  # slice, first, last, samples
         status = static_text(app, "#status")
-        assert "first and last of 3 steps, the 1 between in the lines below" in status
+        assert "table: steps 1 and 3 of 3; more below" in status
 
 
 async def test_menu_from_the_plan_and_back_keeps_the_plan_inputs(store_path: Path) -> None:

@@ -42,7 +42,7 @@ BAR_WIDTH = 30
 LEAST_MIX_WIDTH = 8
 """Fewest cells of a mix bar in the table (one cell = 12.5%); fewer steps fit: first and last."""
 
-SLICE_ROOM = 14
+SLICE_ROOM = 20
 """Characters the mix table keeps for the slice column before it shares the rest out."""
 
 
@@ -155,7 +155,7 @@ class TrendScreen(CapsliceScreen):
         "w: why points may not compare (other models, tied steps, changed items or metric)",
         "f: failure-mode mix instead of scores, and back: per slice a stacked bar at each step "
         "(the status gives the cells = 100% of the slice's scored samples; too many steps for "
-        "the width: the first and last, the lines below give every step), one glyph per mode "
+        "the width: the first and last, the lines below give the others), one glyph per mode "
         f"({', '.join(f'{g} {m}' for m, g in MODE_GLYPHS.items())}); the lines below give "
         "each step's bar, samples and shares (capslice trend --modes prints the counts)",
         "w: the warnings on a screen of their own (Esc/b closes it)",
@@ -391,13 +391,10 @@ class TrendScreen(CapsliceScreen):
         if len(shown) == len(steps):
             heads = [f"mix at {steps[i]}" if cells >= 7 + len(str(steps[i])) else str(steps[i])
                      for i in shown]  # fmt: skip
-            scale = f"bars: {cells} cells = 100% of scored samples"
+            scale = f"mix bars: {cells} cells = 100%"
         else:
             heads = [f"mix at {steps[0]}", f"mix at {steps[-1]}"]
-            scale = (
-                f"table: first and last of {len(steps)} steps, the {len(steps) - 2} between "
-                "in the lines below"
-            )
+            scale = f"table: steps 1 and {len(steps)} of {len(steps)}; more below"
         labels = ["slice", *heads, "samples"]
         rows = []
         for s in [*modes.series, modes.overall]:
@@ -420,7 +417,7 @@ class TrendScreen(CapsliceScreen):
         self._show_mix(out[0][0] if out else None)
         n_warn = len(modes.warnings)
         warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
-        self.set_status(f"failure-mode mix; {scale}; f: scores{warn}")
+        self.set_status(f"{scale}; f: scores{warn}")
 
     def _show_mix(self, series: Any) -> None:
         """One legend line, then the highlighted slice at each step: bar, samples, shares."""
