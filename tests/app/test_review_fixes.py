@@ -297,3 +297,35 @@ def test_detail_never_sets_a_sample_ratio_beside_a_mean_of_items_score() -> None
     assert figures.endswith("· samples 1093/5888")
     greedy = SimpleNamespace(**{**vars(row), "score": 286 / 480, "correct": 286, "n_samples": 480})
     assert slice_detail(greedy, True, "task").splitlines()[1].endswith("· 286/480")
+
+
+def test_trend_picker_gives_the_model_the_room_the_other_columns_leave() -> None:
+    """A fresh user saw every model cut to ``demo-org/demo-1b-~`` with 25 columns free."""
+    from capslice_tui.app.screens.trend import model_room
+
+    names, steps, benches = ["bbh-eos-restored", "bbh-base"], ["120000", "100000"], ["bbh"]
+    room = model_room(80, names, steps, benches)
+    assert room >= len("demo-org/demo-1b-mathfix-step120000")
+    assert 3 + 16 + 6 + room + 3 + 2 * 5 + 2 <= 80
+    assert model_room(40, names, steps, benches) == 18  # never below 18
+
+
+async def test_intervention_form_labels_and_hints_fit_80_columns(store_path: Path) -> None:
+    """A fresh user read 'hypothesi' and hints cut with no mark: at 80x24 every label shows
+    whole and every placeholder (drawn as <hint>) fits its input."""
+    from textual.widgets import Label
+
+    from capslice_tui.app.screens.intervention_new import FIELDS, InterventionFormScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(InterventionFormScreen())
+        await settle(app, pilot)
+        labels = list(app.screen.query(".intervention-label").results(Label))
+        assert [str(lb.render()) for lb in labels] == [label for _, label, _ in FIELDS]
+        for lb in labels:
+            assert lb.content_size.width >= len(str(lb.render()))
+        for field_id, _, hint in FIELDS:
+            box = app.screen.query_one(f"#new-{field_id}", Input)
+            assert box.content_size.width >= len(hint) + 2, (field_id, box.content_size.width)

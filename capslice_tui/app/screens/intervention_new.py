@@ -20,8 +20,8 @@ FIELDS = (
     ("hypothesis", "hypothesis", "what it should do, and why"),
     ("baseline", "baseline", "baseline run"),
     ("benchmark", "benchmark", "benchmark of the slices (needed for default controls)"),
-    ("targets", "targets", "task_type=algebra; task_type=geometry,output_constraint=integer"),
-    ("controls", "controls", "empty: every task_type >= 20 items sharing no item with a target"),
+    ("targets", "targets", "task_type=algebra; task_type=geometry,output_constraint=int"),
+    ("controls", "controls", "empty: each task_type (20+ items) sharing none with a target"),
     ("gain", "gain pts", "expected gain on the targets in points (optional), e.g. 5"),
 )
 
@@ -115,7 +115,7 @@ class InterventionFormScreen(CapsliceScreen):
         with VerticalScroll(id="intervention-form"):
             for field_id, label, hint in FIELDS:
                 with Horizontal(classes="plan-row"):
-                    yield Label(label, classes="plan-label")
+                    yield Label(label, classes="plan-label intervention-label")
                     yield Input(
                         self.prefill.get(field_id, ""),
                         placeholder=hint,

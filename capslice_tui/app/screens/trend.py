@@ -64,6 +64,15 @@ def mix_columns(steps: list[int], width: int) -> tuple[list[int], int]:
     return [0, n - 1], MIX_WIDTH
 
 
+def model_room(width: int, names: list[str], steps: list[str], benches: list[str]) -> int:
+    """Characters the run picker's model column may use at ``width`` columns: what the mark,
+    run, step and benchmarks columns (and 2 of padding per column and the scrollbar) leave,
+    at least 18 (a model's name tells the runs of one training apart, so it gets the room)."""
+    used = 3 + max(map(len, names), default=3) + max(map(len, steps), default=4)
+    used += max(map(len, benches), default=10) + 2 * 5 + 2
+    return max(18, width - used - 2)
+
+
 class WarningsScreen(ModalScreen[None]):
     """A trend's warnings as plain text over the trend; Esc, ``b``, ``q`` or ctrl+b close it
     (it never outlives the trend screen, as a timed notification did)."""
@@ -215,19 +224,23 @@ class TrendScreen(CapsliceScreen):
     def _render_runs(self, cursor: int = 0) -> None:
         table = self.query_one(ResultTable)
         table.set_columns(["", "run", "step", "model", "benchmarks"])
+        names = [short(r["name"], 24) for r in self.run_list]
+        steps = [str(r["step"]) if r["step"] is not None else "-" for r in self.run_list]
+        benches = [short(", ".join(r["benchmarks"]), 20) for r in self.run_list]
+        room = model_room(self.app.size.width, names, steps, benches)
         table.set_rows(
             [
                 (
                     r["name"],
                     [
                         "[x]" if r["name"] in self.marked else "[ ]",
-                        cell(short(r["name"], 24)),
-                        str(r["step"]) if r["step"] is not None else "-",
-                        cell(short(r["model"] or "-", 18)),
-                        cell(short(", ".join(r["benchmarks"]), 20)),
+                        cell(name),
+                        step,
+                        cell(short(r["model"] or "-", room)),
+                        cell(bench),
                     ],
                 )
-                for r in self.run_list
+                for r, name, step, bench in zip(self.run_list, names, steps, benches, strict=True)
             ]
         )
         if self.run_list:
