@@ -330,7 +330,9 @@ def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list
     warnings: list[str] = []
     models = sorted({r.model or "-" for r in order})
     if len(models) > 1:
-        warnings.append(f"runs of different models ({', '.join(models)}): not one training")
+        warnings.append(
+            f"runs of different models ({', '.join(models)}): their steps are not one training run"
+        )
     steps = [r.step for r in order]
     for s in sorted({s for s in steps if steps.count(s) > 1}):
         same = [r.name for r in order if r.step == s]
