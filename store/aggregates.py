@@ -9,6 +9,7 @@ from typing import Any
 
 from ..vocabulary import AXES
 from .db import StoreBase, chunks, now_iso, placeholders
+from .samples import filter_condition
 from .schema import SLICE_COUNTS_FILL
 
 
@@ -58,11 +59,9 @@ class AggregatesMixin(StoreBase):
             " WHERE sc.run_id = ?"
         )
         params: list[Any] = [run_id]
-        if filter_name is None:
-            sql += " AND sc.filter = rt.primary_filter"
-        else:
-            sql += " AND sc.filter = ?"
-            params.append(filter_name)
+        more, extra = filter_condition("sc", filter_name)
+        sql += more
+        params += extra
         if benchmark is not None:
             sql += " AND rt.benchmark = ?"
             params.append(benchmark)

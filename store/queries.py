@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .samples import slice_conditions
+from .samples import filter_condition, slice_conditions
 from .search import search_clause
 
 NULL_KEY = -9.0e18  # NULL sort values compare below every number and every text
@@ -53,11 +53,9 @@ def _filters(
     """``(WHERE body, params, needs item_axes)`` selecting the run's samples of a slice."""
     sql = "s.run_id = ?"
     params: list[Any] = [run_id]
-    if filter_name is not None:
-        sql += " AND s.filter = ?"
-        params.append(filter_name)
-    else:
-        sql += " AND s.filter = rt.primary_filter"
+    more, extra = filter_condition("s", filter_name)
+    sql += more
+    params += extra
     more, extra = slice_conditions(where, task, benchmark, failure_mode, correct)
     sql += more
     params += extra

@@ -52,6 +52,14 @@ def slice_conditions(
     return sql, params
 
 
+def filter_condition(alias: str, filter_name: str | None) -> tuple[str, list[Any]]:
+    """``(" AND ..." SQL, params)`` keeping the rows of ``alias`` on the answer filter
+    ``filter_name``, or on each task's primary filter (``run_tasks rt``) when None."""
+    if filter_name is None:
+        return f" AND {alias}.filter = rt.primary_filter", []
+    return f" AND {alias}.filter = ?", [filter_name]
+
+
 class SamplesMixin(StoreBase):
     """Reads of slices and samples."""
 
@@ -75,11 +83,9 @@ class SamplesMixin(StoreBase):
             " LEFT JOIN item_axes a ON a.item_id = s.item_id WHERE s.run_id = ?"
         )
         params: list[Any] = [run_id]
-        if filter_name is None:
-            sql += " AND s.filter = rt.primary_filter"
-        else:
-            sql += " AND s.filter = ?"
-            params.append(filter_name)
+        more, extra = filter_condition("s", filter_name)
+        sql += more
+        params += extra
         if benchmark is not None:
             sql += " AND rt.benchmark = ?"
             params.append(benchmark)
@@ -160,11 +166,10 @@ class SamplesMixin(StoreBase):
             # (scanning every earlier run's samples)
             sql += f" WHERE {run_col} = ? AND s.id > ? AND s.id <= ?"
             params = [run_id, max(after_id, lo - 1), hi]
-        if filter_name is not None:
-            sql += " AND s.filter = ?"
-            params.append(filter_name)
-        elif not all_filters:
-            sql += " AND s.filter = rt.primary_filter"
+        if filter_name is not None or not all_filters:
+            more, extra = filter_condition("s", filter_name)
+            sql += more
+            params += extra
         more, extra = slice_conditions(where, task, benchmark, failure_mode, correct)
         sql += more
         params += extra
