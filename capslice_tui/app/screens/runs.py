@@ -284,8 +284,6 @@ class RunsScreen(CapsliceScreen):
         if payload is None:
             self.notify("highlight a run first", markup=False)
             return
-        from .confirm import ConfirmScreen
-
         name = payload[0]
         run = next((r for r in self.runs if r["name"] == name), {})
         question = (
@@ -293,9 +291,20 @@ class RunsScreen(CapsliceScreen):
             f"{getattr(self.app, 'store_path', None) or 'the store'}?\n"
             "Items, labels and other runs stay. This cannot be undone."
         )
-        users = self.ws.interventions_using_run(name)  # one small indexed query
+        self.set_status(f"checking what uses {name}…")
+        self.ask_delete(name, question)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="delete run")
+    def ask_delete(self, name: str, question: str) -> None:
+        """Add the interventions the run's deletion would orphan to the question (a store
+        read, so off the UI thread), then ask on the UI thread."""
+        users = self.ws.interventions_using_run(name)
         if users:
             question += f"\nIt is used by {', '.join(users)}, which will be orphaned."
+        self.app.call_from_thread(self._confirm_delete, name, question)
+
+    def _confirm_delete(self, name: str, question: str) -> None:
+        from .confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
