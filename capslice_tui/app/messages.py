@@ -8,14 +8,13 @@ Errors are not messages: a failed worker ends in ``WorkerState.ERROR`` and the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
     from ..workspace import SliceTable
-    from ..workspace.results import ComparisonDict, DiagnosisDict, RunRow, SampleDetail, SampleRow
+    from ..workspace.results import ComparisonDict, DiagnosisDict, RunRow, SampleDetail
 
 
 class RunsLoaded(Message):
@@ -35,22 +34,6 @@ class SlicesLoaded(Message):
         self.table = table
         self.by = by
         self.filter_name = filter_name
-
-
-class SamplesLoaded(Message):
-    """One page of ``ws.samples(...)``: ``rows``, whether ``more`` exist, and the filter used.
-
-    ``append`` is False for the first page of a (new) filter, True for a following page.
-    """
-
-    def __init__(
-        self, rows: Sequence[SampleRow], more: bool, append: bool, failure_mode: str | None
-    ) -> None:
-        super().__init__()
-        self.rows = rows
-        self.more = more
-        self.append = append
-        self.failure_mode = failure_mode
 
 
 class SampleLoaded(Message):
