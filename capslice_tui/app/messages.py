@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 
 class RunsLoaded(Message):
-    """``ws.runs()`` finished: ``runs`` is its list of run dicts."""
+    """``ws.runs()`` finished: ``runs`` is its list of run dicts; ``generation`` numbers the
+    request, so a screen can drop a read that a later request (after a delete) supersedes."""
 
-    def __init__(self, runs: list[RunRow]) -> None:
+    def __init__(self, runs: list[RunRow], generation: int = 0) -> None:
         super().__init__()
         self.runs = runs
+        self.generation = generation
 
 
 class SlicesLoaded(Message):

@@ -169,19 +169,38 @@ async def test_delete_run_asks_then_deletes(fresh_store: Path) -> None:
         await settle(app, pilot)
         assert table_rows(app)[0][0] == ">base" or table_rows(app)[0][0].endswith("base")
         await pilot.press("D")
-        await pilot.pause()
+        await settle(app, pilot)  # the question's store read runs in a worker
         assert isinstance(app.screen, ConfirmScreen)
         assert "Delete run base and its 50 samples" in app.screen.question
         await pilot.press("n")  # kept
         await settle(app, pilot)
         assert [r["name"] for r in Workspace(fresh_store).runs()] == ["base", "cand", "mathrun"]
         await pilot.press("D")
-        await pilot.pause()
+        await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
         assert [r["name"] for r in Workspace(fresh_store).runs()] == ["cand", "mathrun"]
         assert "2 runs" in static_text(app, "#status")
         assert any("deleted base: 50 samples" in n.message for n in app._notifications)
+
+
+async def test_a_runs_read_older_than_the_newest_request_is_dropped(fresh_store: Path) -> None:
+    """A list read before a delete can land after it; it must not bring the run back."""
+    from capslice_tui.app.messages import RunsLoaded
+
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        stale = screen.runs  # three runs, read under an earlier request
+        Workspace(fresh_store).delete_run("base")
+        screen.load_runs()
+        await settle(app, pilot)
+        assert "2 runs" in static_text(app, "#status")
+        screen.post_message(RunsLoaded(stale, generation=1))
+        await settle(app, pilot)
+        assert "2 runs" in static_text(app, "#status")
+        assert [r["name"] for r in screen.runs] == ["cand", "mathrun"]
 
 
 async def test_doctor_is_read_only_and_backup_writes_a_new_file(

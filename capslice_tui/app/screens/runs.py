@@ -147,11 +147,20 @@ class RunsScreen(CapsliceScreen):
         if self.runs:
             self.load_runs()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
     def load_runs(self) -> None:
-        self.post_message(RunsLoaded(self.ws.runs(average=self.average)))
+        """Read the runs off the UI thread. Each request gets a new generation number (on the
+        UI thread), and a result older than the newest request is dropped: a read started
+        before a delete can finish after it and must not bring the deleted run back."""
+        self._generation = getattr(self, "_generation", 0) + 1
+        self._read_runs(self._generation)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def _read_runs(self, generation: int) -> None:
+        self.post_message(RunsLoaded(self.ws.runs(average=self.average), generation))
 
     def on_runs_loaded(self, message: RunsLoaded) -> None:
+        if message.generation < getattr(self, "_generation", 0):
+            return
         self.runs = message.runs
         self._fill()
 
@@ -321,7 +330,7 @@ class RunsScreen(CapsliceScreen):
         if self.base is not None and self.base[0] == name:
             self.base = None
         self.app.call_from_thread(self.notify, f"deleted {name}: {removed} samples", markup=False)
-        self.post_message(RunsLoaded(self.ws.runs(average=self.average)))
+        self.app.call_from_thread(self.load_runs)
 
     def action_hubs(self) -> None:
         """Open the team hubs screen (push and pull with progress)."""
