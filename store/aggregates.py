@@ -187,7 +187,8 @@ class AggregatesMixin(StoreBase):
         """Every item with what taxonomy rules read: id, benchmark, task, doc, question, target."""
         out = []
         for row in self.conn.execute(
-            "SELECT id, benchmark, task, doc, question, target FROM items ORDER BY id"
+            "SELECT id, benchmark, task, capslice_doc(doc, question, target) AS doc, question,"
+            " target FROM items ORDER BY id"
         ):
             d = dict(row)
             d["doc"] = json.loads(d["doc"]) if d["doc"] else None

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .compact import register as register_sql_functions
 from .fs import LeaseHeld, WriteLease, filesystem_of
 from .schema import SchemaTooNew, migrate
 
@@ -198,6 +199,7 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys=OFF")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
             conn.row_factory = sqlite3.Row
+            register_sql_functions(conn)  # reads of the compact forms (0021_narrow_store)
             self._local.conn = conn
         return conn
 

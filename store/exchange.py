@@ -73,6 +73,7 @@ from typing import Any
 
 import orjson
 
+from .compact import external_row, stored_row
 from .db import StoreError, chunks, current_user, now_iso, placeholders
 from .schema import MIGRATIONS
 
@@ -239,7 +240,7 @@ def _iter_table(
         if not chunk:
             break
         for values in chunk:
-            row = dict(zip(names, values, strict=True))
+            row = external_row(spec.name, dict(zip(names, values, strict=True)))
             rid = int(row.pop("_rowid"))
             orphan = False
             for col, fld, ref in spec.refs:
@@ -826,7 +827,10 @@ class _Importer:
                     f"{file} line {row['_line']}: field {key!r} is not a column of {spec.name}"
                 )
             values[key] = value
-        return values
+        try:
+            return stored_row(spec.name, values)  # 0021_narrow_store: hashes as blobs
+        except ValueError as exc:
+            raise ExchangeError(f"{file} line {row['_line']}: {exc}") from None
 
     def insert(
         self, conn: sqlite3.Connection, spec: _Table, row: dict[str, Any], keep_ids: bool

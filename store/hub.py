@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .compact import pack_doc
 from .db import NotFound, StoreError, chunks, current_user, now_iso, placeholders
 
 if TYPE_CHECKING:
@@ -204,7 +205,8 @@ def run_items(store: Store, name: str) -> list[dict[str, Any]]:
     return [
         dict(r)
         for r in store.conn.execute(
-            "SELECT id, item_hash, benchmark, task, doc_id, question, target, doc FROM items"
+            "SELECT id, item_hash, benchmark, task, doc_id, question, target,"
+            " capslice_doc(doc, question, target) AS doc FROM items"
             " WHERE id IN (SELECT DISTINCT item_id FROM samples WHERE run_id = ?)",
             (run_id,),
         )
@@ -362,7 +364,7 @@ def write_pulled_samples(
             " doc) VALUES (?,?,?,?,?,?,?)",
             [
                 (i["item_hash"], i["benchmark"], i["task"], i["doc_id"], i.get("question"),
-                 i.get("target"), i.get("doc"))
+                 i.get("target"), pack_doc(i.get("doc"), i.get("question"), i.get("target")))
                 for i in items
             ],
         )  # fmt: skip

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..vocabulary import AXES
 from .aggregates import AggregatesMixin
+from .compact import pack_doc
 from .db import chunks, current_user, now_iso, placeholders
 from .runs import RunsMixin
 
@@ -95,7 +96,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             conn.executemany(
                 "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
                 " doc) VALUES (?,?,?,?,?,?,?)",
-                items,
+                [(*i[:6], pack_doc(i[6], i[4], i[5])) for i in items],
             )
             known = item_ids or {}
             ids: dict[str, int] = {}

@@ -137,7 +137,8 @@ class SamplesMixin(StoreBase):
         """
         if columns == "full":
             cols = (
-                "s.*, i.question, i.target, i.doc, i.benchmark AS item_benchmark, t.text AS prompt,"
+                "s.*, i.question, i.target, capslice_doc(i.doc, i.question, i.target) AS doc,"
+                " i.benchmark AS item_benchmark, t.text AS prompt,"
                 " a.background_condition, a.task_type, a.solving_operation, a.output_constraint,"
                 " a.sources AS label_sources"
             )
@@ -184,7 +185,8 @@ class SamplesMixin(StoreBase):
             NotFound: no sample has that id.
         """
         row = self.conn.execute(
-            "SELECT s.*, i.question, i.target, i.doc, i.item_hash, t.text AS prompt,"
+            "SELECT s.*, i.question, i.target, capslice_doc(i.doc, i.question, i.target) AS doc,"
+            " i.item_hash, t.text AS prompt,"
             " a.background_condition, a.task_type, a.solving_operation, a.output_constraint,"
             " a.sources AS label_sources FROM samples s JOIN items i ON i.id = s.item_id"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"

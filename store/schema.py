@@ -599,3 +599,23 @@ def _search_v2(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0020_search", _search_v2))
+
+
+def _narrow_store(conn: sqlite3.Connection) -> None:
+    """Migration ``0021_narrow_store``: fewer bytes per narrow (metric-only) sample (issue 14),
+    set-based SQL over each table once (store/compact.py has the stored forms).
+
+    - ``items.doc`` no longer repeats the item's question and target (packed, see
+      :func:`store.compact.pack_doc`; readers unpack with ``capslice_doc``): ~80 bytes per item
+      of a bbh-like doc.
+    """
+    from .compact import pack_doc
+
+    conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
+    conn.execute(
+        "UPDATE items SET doc = capslice_pack_doc(doc, question, target)"
+        " WHERE doc IS NOT NULL AND (question IS NOT NULL OR target IS NOT NULL)"
+    )
+
+
+MIGRATIONS.append(("0021_narrow_store", _narrow_store))

@@ -94,7 +94,8 @@ def dump(ws: Workspace) -> dict[str, Any]:
         for r in conn.execute("SELECT * FROM run_tasks")
     )  # fmt: skip
     out["items"] = sorted(
-        [keys[r["id"]], _sha(r["doc"])] for r in conn.execute("SELECT id, doc FROM items")
+        [keys[r["id"]], _sha(r["doc"])]  # the doc as read (0021_narrow_store packs it)
+        for r in conn.execute("SELECT id, capslice_doc(doc, question, target) AS doc FROM items")
     )
     out["labels"] = sorted(
         [keys[r["item_id"]], r["axis"], r["value"], r["source"], r["origin"], r["who"]]
