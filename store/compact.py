@@ -101,7 +101,11 @@ def register(conn: sqlite3.Connection) -> None:
 
 
 # table -> columns holding a sha256 digest as a 32-byte blob
-HASH_COLUMNS: dict[str, tuple[str, ...]] = {}
+HASH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "texts": ("hash",),
+    "eval_settings": ("hash",),
+    "samples": ("prompt_hash", "settings_hash"),
+}
 
 
 def external_row(table: str, row: dict[str, Any]) -> dict[str, Any]:

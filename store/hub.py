@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .compact import pack_doc
+from .compact import pack_doc, to_blob, to_hex
 from .db import NotFound, StoreError, chunks, current_user, now_iso, placeholders
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 TEXT_COLUMNS = ("response", "reasoning", "prompt_hash")
 _LOCAL_ONLY = ("id", "run_id", "item_id", "ingest_id")
+_HASHES = ("prompt_hash", "settings_hash")  # 32-byte blobs here, hex on the hub
 
 
 def content_id(obj: Any) -> str:
@@ -174,6 +175,9 @@ def run_samples(
             d = dict(r)
             item_hash = d.pop("item_hash")
             data = {k: v for k, v in d.items() if k not in drop}
+            for col in ("prompt_hash", "settings_hash"):  # hex outside (0021_narrow_store)
+                if col in data:
+                    data[col] = to_hex(data[col])
             data["seq"] = d["id"]  # the order samples were stored in, kept where pulled
             if not with_text and d.get("response") is not None and not d.get("response_sha256"):
                 # the text stays here; its hash says so where it is pulled (a re-score there
@@ -219,7 +223,7 @@ def run_settings(store: Store, name: str) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in store.conn.execute(
-            "SELECT hash, settings FROM eval_settings WHERE hash IN"
+            "SELECT capslice_hex(hash), settings FROM eval_settings WHERE hash IN"
             " (SELECT DISTINCT settings_hash FROM samples WHERE run_id = ?)",
             (run_id,),
         )
@@ -232,7 +236,7 @@ def run_texts(store: Store, name: str) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in store.conn.execute(
-            "SELECT hash, text FROM texts WHERE hash IN"
+            "SELECT capslice_hex(hash), text FROM texts WHERE hash IN"
             " (SELECT DISTINCT prompt_hash FROM samples WHERE run_id = ?)",
             (run_id,),
         )
@@ -355,9 +359,13 @@ def write_pulled_samples(
     """
     sample_cols = [c for c in _columns(store.conn, "samples") if c not in _LOCAL_ONLY]
     with store.write() as conn:
-        conn.executemany("INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)", texts)
         conn.executemany(
-            "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)", settings
+            "INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)",
+            [(to_blob(h), t) for h, t in texts],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
+            [(to_blob(h), s) for h, s in settings],
         )
         conn.executemany(
             "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
@@ -374,7 +382,15 @@ def write_pulled_samples(
         conn.executemany(
             f"INSERT OR REPLACE INTO samples ({', '.join(cols)}) VALUES ({placeholders(cols)})",
             [
-                (run_id, ids[s["item_hash"]], ingest_id, *(s["data"].get(c) for c in sample_cols))
+                (
+                    run_id,
+                    ids[s["item_hash"]],
+                    ingest_id,
+                    *(
+                        to_blob(s["data"].get(c)) if c in _HASHES else s["data"].get(c)
+                        for c in sample_cols
+                    ),
+                )
                 for s in samples
             ],
         )

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..vocabulary import AXES
 from .aggregates import AggregatesMixin
-from .compact import pack_doc
+from .compact import pack_doc, to_blob
 from .db import chunks, current_user, now_iso, placeholders
 from .runs import RunsMixin
 
@@ -42,6 +42,8 @@ SAMPLE_COLUMNS = (
     "reasoning",
     "reasoning_chars",
 )
+_PROMPT = SAMPLE_COLUMNS.index("prompt_hash")
+_SETTINGS = SAMPLE_COLUMNS.index("settings_hash")
 _INSERT_SAMPLE = (
     f"INSERT OR IGNORE INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
@@ -89,9 +91,14 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             items in ``items`` that were not in ``item_ids``.
         """
         with self.write() as conn:
-            conn.executemany("INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)", texts)
+            # hashes stored as 32-byte blobs (0021_narrow_store)
             conn.executemany(
-                "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)", settings
+                "INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)",
+                [(to_blob(h), t) for h, t in texts],
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
+                [(to_blob(h), s) for h, s in settings],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
@@ -143,9 +150,17 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 )
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
+            blobs: dict[str | None, bytes | None] = {None: None}  # settings repeat: once each
+            p, t = _PROMPT, _SETTINGS
             conn.executemany(
-                _INSERT_SAMPLE, [(s[0], new_id(s[1]) or old_id(s[1]), *s[2:]) for s in samples]
-            )
+                _INSERT_SAMPLE,
+                [
+                    (s[0], new_id(s[1]) or old_id(s[1]), *s[2:p], to_blob(s[p]), *s[p + 1 : t],
+                     blobs[s[t]] if s[t] in blobs else blobs.setdefault(s[t], to_blob(s[t])),
+                     *s[t + 1 :])
+                    for s in samples
+                ],
+            )  # fmt: skip
             return conn.total_changes - before, ids
 
     def known_items(

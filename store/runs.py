@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .compact import to_blob
 from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
 
 
@@ -139,7 +140,8 @@ class RunsMixin(StoreBase):
         ``prompt_hash`` and ``settings_hash`` (None when not logged / not recorded) and the
         task's ``primary_filter``. Read as plain tuples (no ``sqlite3.Row`` per row)."""
         sql = (
-            "SELECT s.task, s.item_id, s.prompt_hash, s.settings_hash, rt.primary_filter"
+            "SELECT s.task, s.item_id, nullif(lower(hex(s.prompt_hash)), ''),"  # hex (0021)
+            " nullif(lower(hex(s.settings_hash)), ''), rt.primary_filter"
             " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
         )
@@ -160,8 +162,9 @@ class RunsMixin(StoreBase):
         out: dict[str, dict[str, Any]] = {}
         for chunk in chunks(sorted({h for h in hashes if h})):
             for h, text in self.conn.execute(
-                f"SELECT hash, settings FROM eval_settings WHERE hash IN ({placeholders(chunk)})",
-                chunk,
+                "SELECT capslice_hex(hash), settings FROM eval_settings"
+                f" WHERE hash IN ({placeholders(chunk)})",
+                [to_blob(h) for h in chunk],
             ):
                 out[h] = json.loads(text)
         return out

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..vocabulary import AXES as AXES
 from ..vocabulary import UNLABELLED as UNLABELLED
+from .compact import to_hex
 from .db import NotFound, StoreBase
 
 SOURCE_PRECEDENCE = ("hand", "cluster", "rule")
@@ -197,6 +198,7 @@ class SamplesMixin(StoreBase):
             raise NotFound(f"no sample with id {sample_id} in {self.path}")
         d = dict(row)
         d["doc"] = json.loads(d["doc"]) if d["doc"] else None
+        d["prompt_hash"], d["settings_hash"] = to_hex(d["prompt_hash"]), to_hex(d["settings_hash"])
         d["metrics"] = json.loads(d["metrics"]) if d["metrics"] else {}
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d

@@ -608,14 +608,23 @@ def _narrow_store(conn: sqlite3.Connection) -> None:
     - ``items.doc`` no longer repeats the item's question and target (packed, see
       :func:`store.compact.pack_doc`; readers unpack with ``capslice_doc``): ~80 bytes per item
       of a bbh-like doc.
+    - Prompt text hashes (``texts.hash``, ``samples.prompt_hash``) and evaluation settings
+      hashes (``eval_settings.hash``, ``samples.settings_hash``) are 32-byte blobs instead of
+      64 hex characters (joins compare blobs; exports, the hub, sample details and the
+      evaluation-difference check see hex): ~100 bytes per prompt, 32 per sample.
     """
-    from .compact import pack_doc
+    from .compact import HASH_COLUMNS, pack_doc, to_blob
 
     conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
+    conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
     conn.execute(
         "UPDATE items SET doc = capslice_pack_doc(doc, question, target)"
         " WHERE doc IS NOT NULL AND (question IS NOT NULL OR target IS NOT NULL)"
     )
+    for table, columns in HASH_COLUMNS.items():
+        sets = ", ".join(f"{c} = capslice_unhex({c})" for c in columns)
+        where = " OR ".join(f"typeof({c}) = 'text'" for c in columns)
+        conn.execute(f"UPDATE {table} SET {sets} WHERE {where}")
 
 
 MIGRATIONS.append(("0021_narrow_store", _narrow_store))
