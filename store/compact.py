@@ -102,6 +102,7 @@ def register(conn: sqlite3.Connection) -> None:
 
 # table -> columns holding a sha256 digest as a 32-byte blob
 HASH_COLUMNS: dict[str, tuple[str, ...]] = {
+    "items": ("item_hash",),
     "texts": ("hash",),
     "eval_settings": ("hash",),
     "samples": ("prompt_hash", "settings_hash"),

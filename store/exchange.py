@@ -73,7 +73,7 @@ from typing import Any
 
 import orjson
 
-from .compact import external_row, stored_row
+from .compact import external_row, stored_row, to_blob
 from .db import StoreError, chunks, current_user, now_iso, placeholders
 from .schema import MIGRATIONS
 
@@ -682,7 +682,8 @@ class _LabelMerge:
         self.theirs_hist = importer._history_by("label_history", _label_key)
         self.mine_hist: dict[str, list[dict[str, Any]]] = {}
         for h in importer.conn.execute(
-            "SELECT h.*, i.item_hash AS item FROM label_history h JOIN items i ON i.id = h.item_id"
+            "SELECT h.*, capslice_hex(i.item_hash) AS item FROM label_history h"
+            " JOIN items i ON i.id = h.item_id"
             " ORDER BY h.id"
         ):
             d = dict(h)
@@ -695,9 +696,9 @@ class _LabelMerge:
         self.mine.clear()
         for chunk in chunks(sorted(set(hashes))):
             for r in self.importer.conn.execute(
-                "SELECT l.*, i.item_hash AS item FROM labels l JOIN items i"
+                "SELECT l.*, capslice_hex(i.item_hash) AS item FROM labels l JOIN items i"
                 f" ON i.id = l.item_id WHERE i.item_hash IN ({placeholders(chunk)})",
-                chunk,
+                [to_blob(h) for h in chunk],
             ):
                 d = dict(r)
                 self.mine[_label_key(d)] = d
@@ -1038,7 +1039,8 @@ class _Importer:
                     mine_hist = [dict(h) for h in conn.execute(
                         "SELECT * FROM named_slice_history WHERE slice_id = ? ORDER BY id", (local["id"],))]  # fmt: skip
                     mine_items = {r[0] for r in conn.execute(
-                        "SELECT i.item_hash FROM named_slice_items s JOIN items i ON i.id = s.item_id"
+                        "SELECT capslice_hex(i.item_hash) FROM named_slice_items s"
+                        " JOIN items i ON i.id = s.item_id"
                         " WHERE s.slice_id = ?", (local["id"],))}  # fmt: skip
                     fields_ = ("note", "description", "version", "updated_by", "updated_at")
                     unchanged_here = (

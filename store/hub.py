@@ -173,7 +173,7 @@ def run_samples(
         out = []
         for r in rows:
             d = dict(r)
-            item_hash = d.pop("item_hash")
+            item_hash = to_hex(d.pop("item_hash"))
             data = {k: v for k, v in d.items() if k not in drop}
             for col in ("prompt_hash", "settings_hash"):  # hex outside (0021_narrow_store)
                 if col in data:
@@ -209,7 +209,8 @@ def run_items(store: Store, name: str) -> list[dict[str, Any]]:
     return [
         dict(r)
         for r in store.conn.execute(
-            "SELECT id, item_hash, benchmark, task, doc_id, question, target,"
+            "SELECT id, capslice_hex(item_hash) AS item_hash, benchmark, task, doc_id, question,"
+            " target,"
             " capslice_doc(doc, question, target) AS doc FROM items"
             " WHERE id IN (SELECT DISTINCT item_id FROM samples WHERE run_id = ?)",
             (run_id,),
@@ -246,7 +247,8 @@ def run_texts(store: Store, name: str) -> list[tuple[str, str]]:
 def labels(store: Store, item_hashes: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Labels (every source) with their item's hash; only of ``item_hashes`` when given."""
     sql = (
-        "SELECT i.item_hash, l.axis, l.source, l.value, l.origin, l.note, l.who, l.at"
+        "SELECT capslice_hex(i.item_hash) AS item_hash, l.axis, l.source, l.value, l.origin,"
+        " l.note, l.who, l.at"
         " FROM labels l JOIN items i ON i.id = l.item_id"
     )
     if item_hashes is None:
@@ -256,7 +258,8 @@ def labels(store: Store, item_hashes: Sequence[str] | None = None) -> list[dict[
         out += [
             dict(r)
             for r in store.conn.execute(
-                sql + f" WHERE i.item_hash IN ({placeholders(chunk)})", chunk
+                sql + f" WHERE i.item_hash IN ({placeholders(chunk)})",
+                [to_blob(h) for h in chunk],
             )
         ]
     return out
@@ -267,7 +270,7 @@ def label_history(store: Store) -> list[dict[str, Any]]:
     return [
         dict(r)
         for r in store.conn.execute(
-            "SELECT i.item_hash, h.axis, h.source, h.old_value, h.new_value, h.old_note,"
+            "SELECT capslice_hex(i.item_hash) AS item_hash, h.axis, h.source, h.old_value, h.new_value, h.old_note,"
             " h.new_note, h.action, h.batch, h.who, h.at FROM label_history h"
             " JOIN items i ON i.id = h.item_id WHERE h.source = 'hand' ORDER BY h.id"
         )
@@ -286,7 +289,8 @@ def named_slices(store: Store) -> list[dict[str, Any]]:
         d["items"] = [
             x[0]
             for x in store.conn.execute(
-                "SELECT i.item_hash FROM named_slice_items n JOIN items i ON i.id = n.item_id"
+                "SELECT capslice_hex(i.item_hash) FROM named_slice_items n"
+                " JOIN items i ON i.id = n.item_id"
                 " WHERE n.slice_id = ? ORDER BY i.item_hash",
                 (d["id"],),
             )
@@ -371,7 +375,7 @@ def write_pulled_samples(
             "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
             " doc) VALUES (?,?,?,?,?,?,?)",
             [
-                (i["item_hash"], i["benchmark"], i["task"], i["doc_id"], i.get("question"),
+                (to_blob(i["item_hash"]), i["benchmark"], i["task"], i["doc_id"], i.get("question"),
                  i.get("target"), pack_doc(i.get("doc"), i.get("question"), i.get("target")))
                 for i in items
             ],
@@ -402,9 +406,10 @@ def _item_ids(conn: sqlite3.Connection, hashes: Sequence[str]) -> dict[str, int]
     unique = list(set(hashes))
     for chunk in chunks(unique):
         for h, i in conn.execute(
-            f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})", chunk
+            f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
+            [to_blob(h) for h in chunk],
         ):
-            out[h] = i
+            out[h.hex()] = i
     return out
 
 

@@ -103,7 +103,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             conn.executemany(
                 "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
                 " doc) VALUES (?,?,?,?,?,?,?)",
-                [(*i[:6], pack_doc(i[6], i[4], i[5])) for i in items],
+                [(to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5])) for i in items],
             )
             known = item_ids or {}
             ids: dict[str, int] = {}
@@ -111,9 +111,9 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             for chunk in chunks(hashes):
                 for h, i in conn.execute(
                     f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
-                    chunk,
+                    [to_blob(h) for h in chunk],
                 ):
-                    ids[h] = i
+                    ids[h.hex()] = i
             if rule_labels:
                 at = now_iso()
                 conn.executemany(
@@ -176,11 +176,11 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 "SELECT i.item_hash, a.output_constraint, i.id FROM items i"
                 " LEFT JOIN item_axes a ON a.item_id = i.id"
                 f" WHERE i.item_hash IN ({placeholders(chunk)})",
-                chunk,
+                [to_blob(h) for h in chunk],
             ):
-                out[h] = oc
+                out[h.hex()] = oc
                 if ids is not None:
-                    ids[h] = item_id
+                    ids[h.hex()] = item_id
         return out
 
     def ingest_sample_count(self, ingest_id: int) -> int:

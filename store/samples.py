@@ -198,7 +198,8 @@ class SamplesMixin(StoreBase):
             raise NotFound(f"no sample with id {sample_id} in {self.path}")
         d = dict(row)
         d["doc"] = json.loads(d["doc"]) if d["doc"] else None
-        d["prompt_hash"], d["settings_hash"] = to_hex(d["prompt_hash"]), to_hex(d["settings_hash"])
+        for col in ("prompt_hash", "settings_hash", "item_hash"):  # hex outside (0021)
+            d[col] = to_hex(d[col])
         d["metrics"] = json.loads(d["metrics"]) if d["metrics"] else {}
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d

@@ -612,6 +612,7 @@ def _narrow_store(conn: sqlite3.Connection) -> None:
       hashes (``eval_settings.hash``, ``samples.settings_hash``) are 32-byte blobs instead of
       64 hex characters (joins compare blobs; exports, the hub, sample details and the
       evaluation-difference check see hex): ~100 bytes per prompt, 32 per sample.
+    - Item hashes (``items.item_hash``) likewise: ~70 bytes per item (row and unique index).
     """
     from .compact import HASH_COLUMNS, pack_doc, to_blob
 

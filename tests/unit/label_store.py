@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def ingest_run(store: Store, run: str, n_items: int, *, prefix: str = "") -> lis
     items, samples, rules = [], [], []
     for i in range(n_items):
         task = TASKS[i % 2]
-        h = f"{prefix}item{i}"
+        h = hashlib.sha256(f"{prefix}item{i}".encode()).hexdigest()  # item hashes are sha256
         items.append((h, "bbh", task, str(i), f"question {i}", "A", json.dumps({"i": i})))
         samples.append(
             sample_tuple(run_id, ingest_id, h, task, i, f"response {i}", float(i % 3 == 0))
