@@ -105,8 +105,33 @@ HASH_COLUMNS: dict[str, tuple[str, ...]] = {
     "items": ("item_hash",),
     "texts": ("hash",),
     "eval_settings": ("hash",),
-    "samples": ("prompt_hash", "settings_hash"),
+    "samples": ("prompt_hash",),
 }
+
+
+def settings_hashes(conn: sqlite3.Connection) -> dict[int, str]:
+    """``eval_settings`` id -> the settings hash (hex): what ``samples.settings_id`` means
+    outside the store (the table holds one row per distinct settings, a handful)."""
+    return {int(i): h.hex() for i, h in conn.execute("SELECT id, hash FROM eval_settings")}
+
+
+def with_settings_hash(row: dict[str, Any], hashes: dict[int, str]) -> dict[str, Any]:
+    """A sample row with ``settings_id`` replaced by ``settings_hash`` (hex) in the place the
+    column had before ``0021_narrow_store`` (before ``reasoning``); a row without
+    ``settings_id`` is returned as it is."""
+    if "settings_id" not in row:
+        return row
+    sid = row["settings_id"]
+    value = None if sid is None else hashes.get(int(sid))
+    out: dict[str, Any] = {}
+    for key, v in row.items():
+        if key == "settings_id":
+            continue
+        if key == "reasoning":
+            out["settings_hash"] = value
+        out[key] = v
+    out.setdefault("settings_hash", value)
+    return out
 
 
 def external_row(table: str, row: dict[str, Any]) -> dict[str, Any]:

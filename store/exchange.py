@@ -73,7 +73,7 @@ from typing import Any
 
 import orjson
 
-from .compact import external_row, stored_row, to_blob
+from .compact import external_row, settings_hashes, stored_row, to_blob, with_settings_hash
 from .db import StoreError, chunks, current_user, now_iso, placeholders
 from .schema import MIGRATIONS
 
@@ -234,6 +234,8 @@ def _iter_table(
         f"SELECT {spec.row_id} AS _rowid, {cols} FROM {spec.name} ORDER BY {spec.order}"
     )
     names = [d[0] for d in cur.description]
+    # a sample's settings go out as their hash (hex), as before 0021_narrow_store
+    hashes = settings_hashes(conn) if "settings_id" in names else None
     seen: dict[str, int] = {}
     while True:
         chunk = cur.fetchmany(BATCH)
@@ -241,6 +243,8 @@ def _iter_table(
             break
         for values in chunk:
             row = external_row(spec.name, dict(zip(names, values, strict=True)))
+            if hashes is not None:
+                row = with_settings_hash(row, hashes)
             rid = int(row.pop("_rowid"))
             orphan = False
             for col, fld, ref in spec.refs:
@@ -299,6 +303,8 @@ class _ParquetWriter:
                 continue
             if col in ref_cols:
                 fields.append(pa.field(ref_cols[col], pa.string()))
+            elif col == "settings_id":  # exported as the settings' hash (0021_narrow_store)
+                fields.append(pa.field("settings_hash", pa.string()))
             elif "INT" in kind:
                 fields.append(pa.field(col, pa.int64()))
             elif "REAL" in kind:
@@ -758,6 +764,7 @@ class _Importer:
             for t in TABLES
         }
         self.new_items: set[int] = set()
+        self.settings_by_hash: dict[str, int] = {}
         self.changed_items: set[int] = set()
         self.new_runs: set[int] = set()
         self.grown_runs: set[int] = set()
@@ -820,6 +827,9 @@ class _Importer:
                 return None
             values[col] = rid
         known = self.columns[spec.name]
+        if "settings_hash" in row and "settings_id" in known:  # stored as its id (0021)
+            row = dict(row)
+            row["settings_id"] = self.settings_id(row.pop("settings_hash"), file, row["_line"])
         for key, value in row.items():
             if key in ("cid", "_line", "id") or spec.column_of(key) != key:
                 continue
@@ -832,6 +842,26 @@ class _Importer:
             return stored_row(spec.name, values)  # 0021_narrow_store: hashes as blobs
         except ValueError as exc:
             raise ExchangeError(f"{file} line {row['_line']}: {exc}") from None
+
+    def settings_id(self, settings_hash: str | None, file: str, line: int) -> int | None:
+        """The store's ``eval_settings.id`` of an exported sample's settings hash (None: no
+        settings recorded).
+
+        Raises:
+            ExchangeError: the hash is not among the exported or stored settings.
+        """
+        if settings_hash is None:
+            return None
+        found = self.settings_by_hash.get(settings_hash)
+        if found is None:  # settings imported since the map was read
+            self.settings_by_hash = {h: i for i, h in settings_hashes(self.conn).items()}
+            found = self.settings_by_hash.get(settings_hash)
+        if found is None:
+            raise ExchangeError(
+                f"{file} line {line}: settings_hash {settings_hash!r} is not in"
+                " eval_settings.jsonl nor in the store"
+            )
+        return found
 
     def insert(
         self, conn: sqlite3.Connection, spec: _Table, row: dict[str, Any], keep_ids: bool

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from .compact import pack_doc, to_blob, to_hex
+from .compact import pack_doc, settings_hashes, to_blob, to_hex, with_settings_hash
 from .db import NotFound, StoreError, chunks, current_user, now_iso, placeholders
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 TEXT_COLUMNS = ("response", "reasoning", "prompt_hash")
 _LOCAL_ONLY = ("id", "run_id", "item_id", "ingest_id")
-_HASHES = ("prompt_hash", "settings_hash")  # 32-byte blobs here, hex on the hub
 
 
 def content_id(obj: Any) -> str:
@@ -166,18 +165,18 @@ def run_samples(
         " WHERE s.run_id = ? ORDER BY s.id",
         (run_id,),
     )
+    hashes = settings_hashes(store.conn)  # hex outside (0021_narrow_store)
     while True:
         rows = cur.fetchmany(batch)
         if not rows:
             return
         out = []
         for r in rows:
-            d = dict(r)
+            d = with_settings_hash(dict(r), hashes)
             item_hash = to_hex(d.pop("item_hash"))
             data = {k: v for k, v in d.items() if k not in drop}
-            for col in ("prompt_hash", "settings_hash"):  # hex outside (0021_narrow_store)
-                if col in data:
-                    data[col] = to_hex(data[col])
+            if "prompt_hash" in data:
+                data["prompt_hash"] = to_hex(data["prompt_hash"])
             data["seq"] = d["id"]  # the order samples were stored in, kept where pulled
             if not with_text and d.get("response") is not None and not d.get("response_sha256"):
                 # the text stays here; its hash says so where it is pulled (a re-score there
@@ -224,8 +223,8 @@ def run_settings(store: Store, name: str) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in store.conn.execute(
-            "SELECT capslice_hex(hash), settings FROM eval_settings WHERE hash IN"
-            " (SELECT DISTINCT settings_hash FROM samples WHERE run_id = ?)",
+            "SELECT capslice_hex(hash), settings FROM eval_settings WHERE id IN"
+            " (SELECT DISTINCT settings_id FROM samples WHERE run_id = ?)",
             (run_id,),
         )
     ]
@@ -381,6 +380,13 @@ def write_pulled_samples(
             ],
         )  # fmt: skip
         ids = _item_ids(conn, [s["item_hash"] for s in samples])
+        sids = {h: i for i, h in settings_hashes(conn).items()}  # the hub holds hex hashes
+
+        def value(data: dict[str, Any], col: str) -> Any:
+            if col == "settings_id":
+                return sids.get(data.get("settings_hash"))  # type: ignore[arg-type]
+            return to_blob(data.get(col)) if col == "prompt_hash" else data.get(col)
+
         cols = ["run_id", "item_id", "ingest_id", *sample_cols]
         before = conn.total_changes
         conn.executemany(
@@ -390,10 +396,7 @@ def write_pulled_samples(
                     run_id,
                     ids[s["item_hash"]],
                     ingest_id,
-                    *(
-                        to_blob(s["data"].get(c)) if c in _HASHES else s["data"].get(c)
-                        for c in sample_cols
-                    ),
+                    *(value(s["data"], c) for c in sample_cols),
                 )
                 for s in samples
             ],

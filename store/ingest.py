@@ -44,10 +44,32 @@ SAMPLE_COLUMNS = (
 )
 _PROMPT = SAMPLE_COLUMNS.index("prompt_hash")
 _SETTINGS = SAMPLE_COLUMNS.index("settings_hash")
+# stored: the settings' eval_settings.id instead of their hash (0021_narrow_store)
+_STORED_COLUMNS = tuple("settings_id" if c == "settings_hash" else c for c in SAMPLE_COLUMNS)
 _INSERT_SAMPLE = (
-    f"INSERT OR IGNORE INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
+    f"INSERT OR IGNORE INTO samples ({', '.join(_STORED_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})"
 )
+
+
+def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | None]:
+    """Settings hash (hex) -> ``eval_settings.id`` for ``hashes`` (None -> None).
+
+    Raises:
+        ValueError: a hash has no settings row (write its settings in the same batch).
+    """
+    out: dict[str | None, int | None] = {None: None}
+    wanted = [h for h in hashes if h is not None]
+    for chunk in chunks(wanted):
+        for h, i in conn.execute(
+            f"SELECT hash, id FROM eval_settings WHERE hash IN ({placeholders(chunk)})",
+            [to_blob(h) for h in chunk],
+        ):
+            out[h.hex()] = int(i)
+    missing = sorted(set(wanted) - set(out))
+    if missing:
+        raise ValueError(f"evaluation settings {missing[0]} were not written with the samples")
+    return out
 
 
 class IngestMixin(AggregatesMixin, RunsMixin):
@@ -150,14 +172,13 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 )
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
-            blobs: dict[str | None, bytes | None] = {None: None}  # settings repeat: once each
             p, t = _PROMPT, _SETTINGS
+            sid = _settings_ids(conn, {s[t] for s in samples})
             conn.executemany(
                 _INSERT_SAMPLE,
                 [
                     (s[0], new_id(s[1]) or old_id(s[1]), *s[2:p], to_blob(s[p]), *s[p + 1 : t],
-                     blobs[s[t]] if s[t] in blobs else blobs.setdefault(s[t], to_blob(s[t])),
-                     *s[t + 1 :])
+                     sid[s[t]], *s[t + 1 :])
                     for s in samples
                 ],
             )  # fmt: skip

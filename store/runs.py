@@ -141,8 +141,9 @@ class RunsMixin(StoreBase):
         task's ``primary_filter``. Read as plain tuples (no ``sqlite3.Row`` per row)."""
         sql = (
             "SELECT s.task, s.item_id, nullif(lower(hex(s.prompt_hash)), ''),"  # hex (0021)
-            " nullif(lower(hex(s.settings_hash)), ''), rt.primary_filter"
+            " nullif(lower(hex(e.hash)), ''), rt.primary_filter"
             " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            " LEFT JOIN eval_settings e ON e.id = s.settings_id"
             " WHERE s.run_id = ? AND s.filter = rt.primary_filter AND s.sample_idx = 0"
         )
         params: list[Any] = [run_id]

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..vocabulary import AXES as AXES
 from ..vocabulary import UNLABELLED as UNLABELLED
-from .compact import to_hex
+from .compact import settings_hashes, to_hex, with_settings_hash
 from .db import NotFound, StoreBase
 
 SOURCE_PRECEDENCE = ("hand", "cluster", "rule")
@@ -198,8 +198,9 @@ class SamplesMixin(StoreBase):
             raise NotFound(f"no sample with id {sample_id} in {self.path}")
         d = dict(row)
         d["doc"] = json.loads(d["doc"]) if d["doc"] else None
-        for col in ("prompt_hash", "settings_hash", "item_hash"):  # hex outside (0021)
+        for col in ("prompt_hash", "item_hash"):  # hex outside (0021_narrow_store)
             d[col] = to_hex(d[col])
+        d = with_settings_hash(d, settings_hashes(self.conn))
         d["metrics"] = json.loads(d["metrics"]) if d["metrics"] else {}
         d["label_sources"] = json.loads(d["label_sources"]) if d["label_sources"] else {}
         return d

@@ -601,6 +601,28 @@ def _search_v2(conn: sqlite3.Connection) -> None:
 MIGRATIONS.append(("0020_search", _search_v2))
 
 
+NARROW_SETTINGS = """
+CREATE TABLE eval_settings_0021 (
+    id INTEGER PRIMARY KEY,
+    hash BLOB NOT NULL UNIQUE,      -- sha256 of the settings JSON (32 bytes; hex outside)
+    settings TEXT NOT NULL          -- JSON: what defines the evaluation of a sample
+);
+INSERT INTO eval_settings_0021 (hash, settings)
+SELECT capslice_unhex(hash), settings FROM eval_settings ORDER BY rowid;
+DROP TABLE eval_settings;
+ALTER TABLE eval_settings_0021 RENAME TO eval_settings;
+ALTER TABLE samples ADD COLUMN settings_id INTEGER;  -- eval_settings.id
+UPDATE samples SET prompt_hash = capslice_unhex(prompt_hash),
+    settings_id = (SELECT e.id FROM eval_settings e WHERE e.hash = capslice_unhex(samples.settings_hash))
+WHERE prompt_hash IS NOT NULL OR settings_hash IS NOT NULL;
+ALTER TABLE samples DROP COLUMN settings_hash;
+UPDATE texts SET hash = capslice_unhex(hash) WHERE typeof(hash) = 'text';
+UPDATE items SET item_hash = capslice_unhex(item_hash) WHERE typeof(item_hash) = 'text';
+UPDATE items SET doc = capslice_pack_doc(doc, question, target)
+WHERE doc IS NOT NULL AND (question IS NOT NULL OR target IS NOT NULL);
+"""
+
+
 def _narrow_store(conn: sqlite3.Connection) -> None:
     """Migration ``0021_narrow_store``: fewer bytes per narrow (metric-only) sample (issue 14),
     set-based SQL over each table once (store/compact.py has the stored forms).
@@ -608,24 +630,20 @@ def _narrow_store(conn: sqlite3.Connection) -> None:
     - ``items.doc`` no longer repeats the item's question and target (packed, see
       :func:`store.compact.pack_doc`; readers unpack with ``capslice_doc``): ~80 bytes per item
       of a bbh-like doc.
-    - Prompt text hashes (``texts.hash``, ``samples.prompt_hash``) and evaluation settings
-      hashes (``eval_settings.hash``, ``samples.settings_hash``) are 32-byte blobs instead of
-      64 hex characters (joins compare blobs; exports, the hub, sample details and the
-      evaluation-difference check see hex): ~100 bytes per prompt, 32 per sample.
-    - Item hashes (``items.item_hash``) likewise: ~70 bytes per item (row and unique index).
+    - Prompt text hashes (``texts.hash``, ``samples.prompt_hash``) and item hashes
+      (``items.item_hash``) are 32-byte blobs instead of 64 hex characters (joins compare
+      blobs; exports, the hub, sample details and the evaluation-difference check see hex):
+      ~100 bytes per prompt, ~70 per item, 32 per sample.
+    - Each sample names its evaluation settings by ``settings_id`` (``eval_settings.id``, an
+      integer) instead of the 64-character ``settings_hash``; ``eval_settings`` gets that id
+      and keeps the hash as a blob. Outside the store a sample still carries
+      ``settings_hash`` (hex): ~32 bytes per sample.
     """
-    from .compact import HASH_COLUMNS, pack_doc, to_blob
+    from .compact import pack_doc, to_blob
 
     conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
     conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
-    conn.execute(
-        "UPDATE items SET doc = capslice_pack_doc(doc, question, target)"
-        " WHERE doc IS NOT NULL AND (question IS NOT NULL OR target IS NOT NULL)"
-    )
-    for table, columns in HASH_COLUMNS.items():
-        sets = ", ".join(f"{c} = capslice_unhex({c})" for c in columns)
-        where = " OR ".join(f"typeof({c}) = 'text'" for c in columns)
-        conn.execute(f"UPDATE {table} SET {sets} WHERE {where}")
+    run_script(conn, NARROW_SETTINGS)
 
 
 MIGRATIONS.append(("0021_narrow_store", _narrow_store))

@@ -121,7 +121,7 @@ def ingest_in_background(path: str, n_items: int) -> None:
     for start in range(0, n_items, 100):
         items, samples = [], []
         for i in range(start, min(n_items, start + 100)):
-            h = f"r2-item{i}"
+            h = hashlib.sha256(f"r2-item{i}".encode()).hexdigest()
             items.append((h, "bbh", TASKS[i % 2], str(i), f"q {i}", "A", "{}"))
             samples.append(sample_tuple(run_id, ingest_id, h, TASKS[i % 2], i, f"resp {i}", 1.0))
         store.write_batch(texts=[], items=items, samples=samples)

@@ -81,7 +81,7 @@ def dump(ws: Workspace) -> dict[str, Any]:
     keys = _item_keys(conn)
     runs = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM runs")}
     texts = {r[0]: r[1] for r in conn.execute("SELECT hash, text FROM texts")}
-    settings = {r[0]: json.loads(r[1]) for r in conn.execute("SELECT hash, settings FROM eval_settings")}  # fmt: skip
+    settings = {r[0]: json.loads(r[1]) for r in conn.execute("SELECT id, settings FROM eval_settings")}  # fmt: skip
     out: dict[str, Any] = {}
     out["runs"] = sorted(
         [r["name"], r["n_samples"], r["n_bad"], r["status"], r["model"], r["step"]]
@@ -126,7 +126,7 @@ def dump(ws: Workspace) -> dict[str, Any]:
              r["official"], r["score"], r["score_source"], r["lenient_extracted"], r["lenient"],
              r["failure_mode"], r["failure_reason"], r["failure_signals"], r["finish_reason"],
              r["n_output_tokens"], r["metrics"],
-             settings.get(r["settings_hash"]) if r["settings_hash"] else None,
+             settings.get(r["settings_id"]) if r["settings_id"] else None,
              _sha(r["reasoning"]), r["reasoning_chars"]]
         )  # fmt: skip
     out["samples"] = sorted(samples, key=lambda s: [str(v) for v in s[:5]])

@@ -65,7 +65,7 @@ def test_a_first_schema_store_upgrades_and_every_listing_works(tmp_path: Path) -
     migrations, tables, columns = state(path)
     assert migrations == sorted(name for name, _ in schema_mod.MIGRATIONS)
     assert {"named_slices", "interventions", "slice_counts", "eval_settings"} <= set(tables)
-    assert {"failure_signals", "settings_hash", "reasoning"} <= set(columns)
+    assert {"failure_signals", "settings_id", "reasoning"} <= set(columns)
 
     runs = {r["name"]: r for r in json.loads(cli(path, "runs", "--format", "json"))}
     assert set(runs) == {"bbh-base", "math-base"}

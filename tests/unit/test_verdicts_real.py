@@ -309,7 +309,7 @@ def test_runs_stored_before_settings_were_recorded_say_so(tmp_path: Path) -> Non
 
     _ingest_stat01(tmp_path)
     with sqlite3.connect(tmp_path / "s.db") as conn:  # as a store migrated from before 0007
-        conn.execute("UPDATE samples SET settings_hash = NULL")
+        conn.execute("UPDATE samples SET settings_id = NULL")  # settings_hash before 0021
     diag = Workspace(tmp_path / "s.db", taxonomy_dir=CASE / "tax").diagnose("A", "B")
     ev = diag.evaluation
     assert ev is not None and ev["not_recorded"] == ["base", "candidate"]
