@@ -81,6 +81,7 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
         FileExistsError: ``path`` exists (callers delete it first to rebuild).
     """
     from capslice_tui.store import SAMPLE_COLUMNS, Store
+    from capslice_tui.store.compact import pack_doc, to_blob
     from capslice_tui.store.schema import SLICE_COUNTS_FILL
 
     if path.exists():
@@ -111,12 +112,15 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
             question += " " + CJK
         target = str(int(doc_of[i]) % 97)
         prompt = f"Answer the question.\n{question}\nA:"
-        h = _sha(prompt)
+        h = to_blob(_sha(prompt))  # hashes as 32-byte blobs, docs packed (0021_narrow_store)
         prompt_hash.append(h)
         text_rows.append((h, prompt))
+        doc = json.dumps(
+            {"question": question, "answer": target}, separators=(",", ":"), ensure_ascii=False
+        )
         item_rows.append(
-            (i + 1, _sha(f"{bench}/{task}/{doc_of[i]}"), bench, task, str(doc_of[i]), question,
-             target, json.dumps({"question": question, "answer": target}))
+            (i + 1, to_blob(_sha(f"{bench}/{task}/{doc_of[i]}")), bench, task, str(doc_of[i]),
+             question, target, pack_doc(doc, question, target))
         )  # fmt: skip
         axes = {
             "background_condition": BACKGROUND[background[i]],
@@ -156,8 +160,10 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
     mode_names = [m for m, _ in WRONG_MODES]
     mode_p = np.array([p for _, p in WRONG_MODES])
     settings = json.dumps({"num_fewshot": 3, "harness": "lm-eval"}, sort_keys=True)
-    settings_hash = _sha(settings)
-    conn.execute("INSERT OR IGNORE INTO eval_settings VALUES (?, ?)", (settings_hash, settings))
+    settings_id = conn.execute(
+        "INSERT INTO eval_settings (hash, settings) VALUES (?, ?)",
+        (to_blob(_sha(settings)), settings),
+    ).lastrowid
 
     # read-only indexes are built once after the load (as ``finish_ingest`` does after a bulk)
     index_sql = [
@@ -233,11 +239,12 @@ def build(path: Path, runs: int, items: int, *, text: bool = False, seed: int = 
             "finish_reason": repeat("stop"),
             "n_output_tokens": [len(x) // 4 for x in response],
             "metrics": [json.dumps({"exact_match": s}) for s in score.tolist()],
-            "settings_hash": repeat(settings_hash),
+            "settings_id": repeat(settings_id),
         }
-        columns = [values.get(c, repeat(None)) for c in SAMPLE_COLUMNS]
+        stored = ["settings_id" if c == "settings_hash" else c for c in SAMPLE_COLUMNS]
+        columns = [values.get(c, repeat(None)) for c in stored]
         conn.executemany(
-            f"INSERT INTO samples ({', '.join(SAMPLE_COLUMNS)}) "
+            f"INSERT INTO samples ({', '.join(stored)}) "
             f"VALUES ({', '.join('?' for _ in SAMPLE_COLUMNS)})",
             zip(*columns, strict=False),
         )
