@@ -21,7 +21,7 @@ from typing import Any
 from .db import StoreError, is_damage
 from .fs import FsInfo, WriteLease, filesystem_of
 from .reliability import process_alive, this_host
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, narrow_copied_rows
 from .search import is_search_table
 
 ORPHAN_CHECKS = (
@@ -264,8 +264,14 @@ def recover(
     dst = store.conn
     report: dict[str, Any] = {"old": str(src_path), "new": str(dst_path), "tables": {},
                               "notes": []}  # fmt: skip
+    applied, _ = _try(src, "SELECT name FROM _migrations WHERE name = '0021_narrow_store'")
+    older = not applied  # rows in the forms before 0021: converted once copied
+    if older:
+        narrow_copied_rows(dst, before=True)
     _copy_tables(src, dst, report)
     src.close()
+    if older:
+        narrow_copied_rows(dst, before=False)
     _drop_itemless_rows(dst, report)
     lost = [t["lost"] for n, t in report["tables"].items() if n not in DERIVED_TABLES]
     report["lost_total"] = None if any(v is None for v in lost) else sum(lost)

@@ -612,8 +612,13 @@ SELECT capslice_unhex(hash), settings FROM eval_settings ORDER BY rowid;
 DROP TABLE eval_settings;
 ALTER TABLE eval_settings_0021 RENAME TO eval_settings;
 ALTER TABLE samples ADD COLUMN settings_id INTEGER;  -- eval_settings.id
+"""
+# the rows' conversion, also run by ``recover`` on rows copied from a store older than 0021
+NARROW_ROWS = """
+UPDATE eval_settings SET hash = capslice_unhex(hash) WHERE typeof(hash) = 'text';
 UPDATE samples SET prompt_hash = capslice_unhex(prompt_hash),
-    settings_id = (SELECT e.id FROM eval_settings e WHERE e.hash = capslice_unhex(samples.settings_hash))
+    settings_id = coalesce(settings_id, (SELECT e.id FROM eval_settings e
+                                         WHERE e.hash = capslice_unhex(samples.settings_hash)))
 WHERE prompt_hash IS NOT NULL OR settings_hash IS NOT NULL;
 ALTER TABLE samples DROP COLUMN settings_hash;
 UPDATE texts SET hash = capslice_unhex(hash) WHERE typeof(hash) = 'text';
@@ -643,7 +648,28 @@ def _narrow_store(conn: sqlite3.Connection) -> None:
 
     conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
     conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
-    run_script(conn, NARROW_SETTINGS)
+    run_script(conn, NARROW_SETTINGS + NARROW_ROWS)
+
+
+def narrow_copied_rows(conn: sqlite3.Connection, before: bool) -> None:
+    """``recover`` from a store older than ``0021_narrow_store`` into a current one: with
+    ``before``, give the new store's samples the old ``settings_hash`` column (so it is
+    copied); after the copy, convert the copied rows as the migration does (one transaction).
+    """
+    from .compact import pack_doc, to_blob
+
+    if before:
+        conn.execute("ALTER TABLE samples ADD COLUMN settings_hash TEXT")
+        return
+    conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
+    conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        run_script(conn, NARROW_ROWS)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 MIGRATIONS.append(("0021_narrow_store", _narrow_store))

@@ -201,3 +201,33 @@ def test_a_fresh_store_has_the_narrow_form(tmp_path: Path) -> None:
     store.close()
     assert "settings_id" in cols and "settings_hash" not in cols
     assert settings == ["id", "hash", "settings"]
+
+
+def test_recover_from_a_store_before_0021_gives_the_narrow_form(tmp_path: Path) -> None:
+    """``recover`` reads the old store without migrating it: the copied rows are converted,
+    so the new store never mixes hash forms and keeps every sample's settings."""
+    old = tmp_path / "old.db"
+    ws = Workspace(old)
+    ws.ingest([LM_EVAL / "bbh-base"], run="base", benchmark="bbh")
+    ws.ingest([LM_EVAL / "bbh-eos-masked"], run="cand", benchmark="bbh")
+    ws.store.close()
+    sample_id = str(json.loads(cli(old, "samples", "--run", "base", "--format", "json"))["samples"][0]["id"])  # fmt: skip
+
+    def answers(path: Path, n: int) -> list[str]:
+        return [
+            cli(path, "diagnose", "base", "cand", "--format", "json"),
+            cli(path, "sample", sample_id, "--format", "json"),
+            json.dumps(exported(path, tmp_path / f"export{n}")),
+        ]
+
+    now = answers(old, 1)
+    before_0021(old)
+    new = tmp_path / "new.db"
+    cli(tmp_path / "other.db", "recover", str(old), str(new))
+    assert forms(old)["item_hash"] == ["text"]  # the old store was only read
+    assert forms(new) == {"hash": ["blob"], "item_hash": ["blob"], "prompt_hash": ["blob"],
+                          "doc": ["~"]}  # fmt: skip
+    conn = sqlite3.connect(new)
+    assert conn.execute("SELECT count(*) FROM samples WHERE settings_id IS NULL").fetchone() == (0,)
+    conn.close()
+    assert answers(new, 2) == now
