@@ -347,13 +347,30 @@ def _apart(values: Sequence[str], cuts: Sequence[str]) -> bool:
     return all(seen.setdefault(c, v) == v for v, c in zip(values, cuts, strict=True))
 
 
+PIPED_WIDTH = 240
+"""Columns of a table when stdout is not a terminal and ``$COLUMNS`` is not set (so piped
+tables are not cut)."""
+
+
+def output_width() -> int | None:
+    """Columns the CLI's tables are fitted to: None on a terminal (Rich measures it);
+    when stdout is not a terminal, ``$COLUMNS`` if it is a whole number (at least 20),
+    else :data:`PIPED_WIDTH`."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return PIPED_WIDTH
+
+
 def plain_console() -> Console:
     """A stdout console that prints text as given: no markup, emoji codes or highlighting;
-    240 columns when stdout is not a terminal (so piped tables are not cut)."""
+    as wide as :func:`output_width` says (the terminal, or piped: ``$COLUMNS`` else 240)."""
     return Console(
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
-        width=None if sys.stdout.isatty() else 240,
+        width=output_width(),
     )
