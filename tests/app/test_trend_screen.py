@@ -48,7 +48,7 @@ async def test_trend_walk_with_plain_keys(
         assert isinstance(app.screen, TrendScreen)
         assert [r[1] for r in table_rows(app)] == ["base", "cand", "mathrun"]  # by step
         assert "space Mark" in screen_text(app)  # picking: the footer offers marking
-        await pilot.press("space", "space")  # base, cand
+        await pilot.press("space", "down", "space")  # base, cand
         await pilot.pause()
         assert [r[0] for r in table_rows(app)] == ["[x]", "[x]", "[ ]"]
         await pilot.press("enter")
@@ -104,7 +104,7 @@ async def test_f_toggles_the_failure_mode_mix(
         await settle(app, pilot)
         await pilot.press("m", "k")
         await settle(app, pilot)
-        await pilot.press("space", "space", "enter")
+        await pilot.press("space", "down", "space", "enter")
         await settle(app, pilot)
         assert table_rows(app)[0][1] == "+-"  # scores: the sparkline
         assert "f Modes" in screen_text(app)

@@ -260,7 +260,7 @@ class TrendScreen(CapsliceScreen):
         if name is None:
             return
         self.marked ^= {name}
-        self._render_runs(table.cursor_row + 1)
+        self._render_runs(table.cursor_row)  # space toggles only: the cursor stays
 
     def _picked(self) -> list[str]:
         """The marked runs, or every run with a step of the highlighted run's model that was
