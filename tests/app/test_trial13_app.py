@@ -4,10 +4,20 @@ at 80x24: keys that do one thing, help that reads, pickers that lead with the ri
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pilot_helpers import SIZE, settle, table_rows
+from textual.widgets import Static
 
 from capslice_tui.app.app import make_app
+from capslice_tui.app.screens.help import (
+    KEY_INDENT,
+    LEGEND_INDENT,
+    HelpRow,
+    HelpScreen,
+    render_help,
+)
+from capslice_tui.app.screens.runs import RunsScreen
 from capslice_tui.app.screens.trend import TrendScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 
@@ -33,3 +43,66 @@ async def test_space_on_the_trend_picker_toggles_only(store_path: Path) -> None:
         await pilot.pause()
         assert table.cursor_row == 1
         assert [r[0] for r in table_rows(app)] == ["[ ]", "[x]", "[ ]"]
+
+
+def _help_lines(app: Any) -> list[str]:
+    return str(app.screen.query_one("#help-text", Static).render()).splitlines()
+
+
+async def test_help_entries_wrap_under_their_description(store_path: Path) -> None:
+    """A help entry longer than the screen continues under its description (a hanging
+    indent), never at column 0 under the keys; every line fits 80 columns."""
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "k")  # the trend: long legend lines
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        lines = _help_lines(app)
+        assert all(len(line) <= SIZE[0] - 4 for line in lines), lines
+        body = lines[1:]
+        # every line is blank, a section title (no indent), a key or legend entry (2
+        # spaces) or a continuation (4+ spaces): nothing wraps back to column 0
+        titles = [line for line in body if line and not line.startswith(" ")]
+        assert set(titles) <= {
+            "this screen",
+            "global",
+            "table (focused)",
+            "what the columns and markers mean",
+        }, titles
+        assert [line for line in body if line.startswith(" " * LEGEND_INDENT)]
+        # a wrapped legend line reads whole once joined
+        text = " ".join(" ".join(lines).split())
+        assert "runs are ordered by training step (ingest --step); runs without a step" in text
+
+
+async def test_start_screen_help_has_no_back(store_path: Path) -> None:
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(_help_lines(app))
+        assert "Back" not in text, text  # b/esc/ctrl+b have nothing to go back to
+        assert "Quit" in text
+        await pilot.press("b")  # help itself still closes with b
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("enter")  # slices: back is there
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(_help_lines(app))
+        assert "b/esc" in text and "Back" in text
+
+
+def test_a_long_key_entry_continues_under_its_description() -> None:
+    rows = [HelpRow("this screen", "x", "word " * 30, None)]
+    lines = str(render_help("t", rows, width=40)).splitlines()
+    entry = [line for line in lines if line.strip().startswith(("x ", "word"))]
+    assert entry[0].startswith("  x          word") and len(entry) > 2
+    assert all(line.startswith(" " * KEY_INDENT + "word") for line in entry[1:])
+    assert all(len(line) <= 40 for line in lines)
