@@ -22,14 +22,14 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..formatting import distinct_cut, visible
+
+if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
+    from rich.console import Console
 
 FORMATS = ("table", "json", "md")
 
@@ -92,6 +92,9 @@ def emit_table(
             lines += [f"- {n}" for n in notes]
         print("\n".join(lines))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     console = plain_console()
     if not rows:
         console.print(Text(f"{title}: nothing to show" if title else "nothing to show"))
@@ -367,6 +370,8 @@ def output_width() -> int | None:
 def plain_console() -> Console:
     """A stdout console that prints text as given: no markup, emoji codes or highlighting;
     as wide as :func:`output_width` says (the terminal, or piped: ``$COLUMNS`` else 240)."""
+    from rich.console import Console
+
     return Console(
         highlight=False,
         markup=False,
