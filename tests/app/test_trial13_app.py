@@ -106,3 +106,45 @@ def test_a_long_key_entry_continues_under_its_description() -> None:
     assert entry[0].startswith("  x          word") and len(entry) > 2
     assert all(line.startswith(" " * KEY_INDENT + "word") for line in entry[1:])
     assert all(len(line) <= 40 for line in lines)
+
+
+async def test_link_picker_leads_with_runs_of_the_interventions_benchmark(
+    tmp_path: Path,
+) -> None:
+    """Linking a math intervention: the math run is listed and highlighted first, the BBH
+    runs follow under a line that cannot be chosen."""
+    from lmeval_files import build_store
+    from textual.widgets import OptionList
+
+    from capslice_tui.app.screens.interventions import InterventionsScreen
+    from capslice_tui.app.screens.run_picker import RunPickerScreen
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(build_store(tmp_path))
+    ws.store.create_intervention(
+        title="math data", hypothesis="more algebra", target_slices=[{"task": "math"}],
+        control_slices=[], baseline_run="base", author="alice", benchmark="math",
+    )  # fmt: skip
+    app = make_app(tmp_path / "store.db", workspace=ws, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(InterventionsScreen())
+        await settle(app, pilot)
+        await pilot.press("a", *"go", "enter")
+        await pilot.pause()
+        await pilot.press("y")  # accepted: a result run can be linked
+        await settle(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        picker = app.screen
+        assert isinstance(picker, RunPickerScreen)
+        assert picker.names == ["mathrun", "cand"]  # math first, the baseline left out
+        options = picker.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(3)]
+        assert prompts[0].startswith("mathrun") and prompts[2].startswith("cand")
+        assert options.get_option_at_index(1).disabled  # -- other benchmarks --
+        assert options.highlighted == 0
+        assert "math runs first" in str(picker.query_one("#run-picker-status", Static).render())
+        await pilot.press("down")  # skips the separator line
+        assert options.highlighted == 2
+        await pilot.press("escape")
+        await pilot.pause()

@@ -341,6 +341,7 @@ class InterventionsScreen(CapsliceScreen):
             RunPickerScreen(
                 f"result run for {name} (baseline {rec['baseline_run']}) · Enter links + evaluates",
                 exclude=(str(rec["baseline_run"]),),
+                benchmark=str(rec.get("benchmark") or "") or None,
             ),
             chosen,
         )
