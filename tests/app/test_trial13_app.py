@@ -148,3 +148,29 @@ async def test_link_picker_leads_with_runs_of_the_interventions_benchmark(
         assert options.highlighted == 2
         await pilot.press("escape")
         await pilot.pause()
+
+
+async def test_a_toast_covers_no_field_of_the_plan_form(store_path: Path) -> None:
+    """At 80x24 a toast on the plan form starts under its fields, not over them."""
+    from textual.widgets import Input
+    from textual.widgets._toast import Toast
+
+    from capslice_tui.app.screens.plan import PlanScreen
+
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PlanScreen)
+        screen.notify("plan written: /a/rather/long/folder/name/plan-base.yaml", markup=False)
+        for _ in range(10):
+            await pilot.pause(0.05)
+        toasts = list(screen.query(Toast))
+        assert toasts and all(t.region.height for t in toasts)
+        fields = [w.region for w in screen.query(Input)]
+        for toast in toasts:
+            assert not any(toast.region.overlaps(f) for f in fields), (toast.region, fields)
+        # the toast is still on screen, above the status line and the footer
+        assert all(t.region.bottom <= SIZE[1] - 2 for t in toasts)
