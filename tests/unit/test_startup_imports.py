@@ -236,3 +236,25 @@ def test_greedy_table_rows_equal_the_per_item_path() -> None:
         fast = core._counts_row({"task": "t"}, n, c, 0)
         slow = core._row({"task": "t"}, *core._binary(n, c), [], 0)
         assert fast == slow, (n, c)
+
+
+# ---- the CLI's command groups, imported on first lookup --------------------------------------
+
+
+def test_every_lazy_command_is_registered_under_its_own_name() -> None:
+    from capslice_tui.cli import LAZY_COMMANDS, main
+
+    for name in LAZY_COMMANDS:
+        assert main.commands[name].name == name
+    assert set(LAZY_COMMANDS) <= set(main.commands)
+
+
+def test_a_root_command_imports_no_command_group_module(greedy_store: Path) -> None:
+    from capslice_tui.cli import LAZY_COMMANDS
+
+    modules = tuple(sorted({f"capslice_tui.cli.{m}" for m, _ in LAZY_COMMANDS.values()}))
+    loaded, out = _loaded_after(_cli(greedy_store, "runs"), modules)
+    assert "8/12" in out
+    assert loaded == []
+    loaded, _ = _loaded_after(_cli(greedy_store, "trend", "--help"), modules)
+    assert loaded == ["capslice_tui.cli.trend"]
