@@ -174,3 +174,58 @@ async def test_a_toast_covers_no_field_of_the_plan_form(store_path: Path) -> Non
             assert not any(toast.region.overlaps(f) for f in fields), (toast.region, fields)
         # the toast is still on screen, above the status line and the footer
         assert all(t.region.bottom <= SIZE[1] - 2 for t in toasts)
+
+
+def _screen_bindings() -> dict[str, list[tuple[str, str, str]]]:
+    """key -> (screen, action, description) for every binding of every app screen."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import capslice_tui.app.screens as screens
+
+    keys: dict[str, list[tuple[str, str, str]]] = {}
+    for mod in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"{screens.__name__}.{mod.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if not issubclass(cls, Screen) or cls.__module__ != module.__name__:
+                continue
+            for b in cls.__dict__.get("BINDINGS", []):
+                for key in b.key.split(","):
+                    keys.setdefault(key.strip(), []).append((name, b.action, b.description))
+    return keys
+
+
+def test_f_means_failure_mode_on_every_screen_and_the_answer_filter_has_its_own_key() -> None:
+    keys = _screen_bindings()
+    f = {(screen, action) for screen, action, _ in keys["f"]}
+    assert f == {
+        ("SamplesScreen", "cycle_filter"),  # filter by failure mode
+        ("TrendScreen", "modes"),  # the failure-mode mix
+        ("DiscoverScreen", "toggle_failing"),  # failing samples only
+    }, f
+    answer = [k for k, uses in keys.items() if ("SlicesScreen", "cycle_filter") in
+              {(s, a) for s, a, _ in uses}]  # fmt: skip
+    assert answer == ["t"]
+    assert [s for s, _, _ in keys["t"]] == ["SlicesScreen"]  # t means one thing
+
+
+async def test_slices_f_no_longer_switches_the_answer_filter(store_path: Path) -> None:
+    from capslice_tui.app.screens.slices import SlicesScreen
+
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, SlicesScreen)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.filter_name is None and app.screen is screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = " ".join(" ".join(_help_lines(app)).split())
+        assert "t Answer filter" in text and "t: next answer filter" in text
