@@ -229,3 +229,24 @@ async def test_slices_f_no_longer_switches_the_answer_filter(store_path: Path) -
         await pilot.pause()
         text = " ".join(" ".join(_help_lines(app)).split())
         assert "t Answer filter" in text and "t: next answer filter" in text
+
+
+async def test_trend_sparkline_shows_every_change_and_says_what_it_means(
+    store_path: Path,
+) -> None:
+    from capslice_tui.app.screens.trend import SPARK_LEGEND
+
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "k", "space", "down", "space", "enter")
+        await settle(app, pilot)
+        rows = table_rows(app)
+        assert rows and rows[-1][0] == "ALL"
+        for row in rows:
+            first, last, change = row[2], row[3], row[4]
+            if first != last:  # a real change is never drawn flat
+                assert len(set(row[1].strip())) > 1, row
+                assert change not in ("-", "+0.0"), row
+        status = str(app.screen.query_one("#status", Static).render())
+        assert SPARK_LEGEND in status and len(status) <= SIZE[0]

@@ -91,7 +91,9 @@ async def test_trend_warnings_open_on_a_screen_that_esc_and_b_close(
         await settle(app, pilot)
         trend = app.screen
         assert isinstance(trend, TrendScreen) and trend.trend.warnings
-        assert "(w reads them)" in static_text(app, "#status")
+        assert "warning (w)" in static_text(app, "#status") or "warnings (w)" in static_text(
+            app, "#status"
+        )
         for close in ("escape", "b"):
             await pilot.press("w")
             await pilot.pause()
