@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend
+from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -295,8 +295,9 @@ class TrendScreen(CapsliceScreen):
         self._render_runs(table.cursor_row)  # space toggles only: the cursor stays
 
     def _picked(self) -> list[str]:
-        """The marked runs, or every run with a step of the highlighted run's model that was
-        evaluated on the same benchmarks (a trend never mixes benchmarks by default)."""
+        """The marked runs, or every run with a step of the highlighted run's model (its name
+        without a step suffix: :func:`model_family`) that was evaluated on the same
+        benchmarks (a trend never mixes benchmarks by default)."""
         if self.marked:
             return [r["name"] for r in self.run_list if r["name"] in self.marked]
         here = next(
@@ -309,7 +310,7 @@ class TrendScreen(CapsliceScreen):
             r["name"]
             for r in self.run_list
             if r["step"] is not None
-            and r["model"] == here["model"]
+            and model_family(r["model"]) == model_family(here["model"])
             and sorted(r["benchmarks"]) == sorted(here["benchmarks"])
         ]
 
