@@ -174,7 +174,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument(
         "--only", nargs="+", default=None, metavar="WORD",
-        help="time only the commands whose label starts with one of these (e.g. runs slices)",
+        help="time only the commands whose label starts with one of these (help runs slices ...)",
     )  # fmt: skip
     args = ap.parse_args()
     path = _big_store().ensure_store(args.store, args.runs, args.items)
@@ -204,7 +204,7 @@ def main() -> None:
         f" {'main() wall':>12} {'main() cpu':>11} {'import cli':>11} {'bare SQL s':>11}"
     )
     for label, argv, bare_key, target in cases:
-        if args.only and not any(label.startswith(w) for w in args.only):
+        if args.only and not any(label.lstrip("-").startswith(w) for w in args.only):
             continue
         wall, cpu = time_cli(argv, args.repeat)
         imp, main_wall, main_cpu = time_inproc(argv, args.repeat)
