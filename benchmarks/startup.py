@@ -6,18 +6,24 @@ Builds (or reuses, with ``--store``) a store of two metric-only runs of N sample
 (``bench`` and ``bench-next``, the synthetic lm-eval logs of ``ingest_speed.py``), then runs
 each command as a fresh ``capslice`` process R times and prints the median wall time and the
 median CPU time (user + sys; steadier than wall on a shared machine), beside ``python -c pass``
-and a bare ``sqlite3`` query as the floor. The last column names the heavy modules (scipy,
-scikit-learn, Textual, pyarrow, math-verify) the command imported, read from
+and a bare ``sqlite3`` query as the floor. The last column names the heavy modules (numpy, scipy,
+scikit-learn, Textual, Rich, pyarrow, math-verify) the command imported, read from
 ``python -X importtime``. Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``, even
 where ``PYTHONDONTWRITEBYTECODE`` is set) and one untimed run warms it, as in an installed
-copy. Targets (issue 14): ``runs`` and ``--help`` < 0.5 s; ``slices`` and ``samples --limit
-50`` < 0.1 s of work beyond start-up. Nothing here is asserted.
+copy. The ``main()`` columns time each command in another fresh process from the call of the
+CLI's ``main()`` to its return (its own imports, the store, the queries, the printing; not the
+interpreter start-up nor the import of the CLI package). The last line times the app from the
+interpreter's start to the runs screen showing its rows (headless, under Textual's test
+driver, so no terminal output is timed). Targets (issue 14): ``runs`` and ``--help`` < 0.5 s;
+``slices`` and ``samples --limit 50`` < 0.1 s of work beyond start-up; the app to the runs
+screen < 1 s. Nothing here is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import resource
 import statistics
@@ -27,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HEAVY = ("scipy", "sklearn", "textual", "pyarrow", "math_verify")
+HEAVY = ("numpy", "scipy", "sklearn", "textual", "rich", "pyarrow", "math_verify")
 
 
 def _ingest_speed():
@@ -79,6 +85,76 @@ def _time(argv: list[str], repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
+INPROC = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from capslice_tui.cli import main
+t1, c1 = time.perf_counter(), time.process_time()
+try:
+    main.main(sys.argv[1:], prog_name="capslice", standalone_mode=False)
+except SystemExit:
+    pass
+t2, c2 = time.perf_counter(), time.process_time()
+sys.stdout.flush()
+sys.stderr.write("\nINPROC " + json.dumps([t2 - t1, c2 - c1]) + "\n")
+"""
+
+APP = r"""
+import time
+t0 = time.perf_counter()
+import asyncio, sys
+from capslice_tui.app.app import make_app
+
+async def main():
+    app = make_app(sys.argv[1])
+    async with app.run_test(size=(100, 30)) as pilot:
+        from capslice_tui.app.screens.runs import RunsScreen
+        from capslice_tui.app.widgets.result_table import ResultTable
+
+        end = time.perf_counter() + 60
+        while not (isinstance(app.screen, RunsScreen)
+                   and app.screen.query_one(ResultTable).row_count > 0):
+            if time.perf_counter() > end:
+                raise TimeoutError("the runs screen did not show its rows")
+            await pilot.pause(0.005)
+        print("APPSTART", time.perf_counter() - t0, time.process_time(), flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _time_main(cli: list[str], args: list[str], repeat: int) -> tuple[float, float]:
+    """Medians of the wall and CPU seconds of ``main()`` (entry to return) of ``capslice args``,
+    each a fresh process after one untimed run."""
+    out = []
+    for i in range(repeat + 1):
+        proc = subprocess.run(
+            [sys.executable, "-c", INPROC, *args], check=True, cwd=CWD, env=ENV,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        line = [x for x in proc.stderr.splitlines() if x.startswith("INPROC ")][-1]
+        if i:
+            out.append(json.loads(line.split(" ", 1)[1]))
+    walls, cpus = zip(*out, strict=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _time_app(store: Path, repeat: int) -> tuple[float, float]:
+    """Medians of the wall and CPU seconds from interpreter start (of the driver's code) to the
+    app's runs screen showing its rows, each a fresh process after one untimed run."""
+    out = []
+    for i in range(repeat + 1):
+        proc = subprocess.run(
+            [sys.executable, "-c", APP, str(store)], check=True, cwd=CWD, env=ENV,
+            capture_output=True, text=True,
+        )  # fmt: skip
+        line = [x for x in proc.stdout.splitlines() if x.startswith("APPSTART ")][-1]
+        if i:
+            out.append(tuple(float(x) for x in line.split()[1:]))
+    walls, cpus = zip(*out, strict=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def _heavy_imports(cli: list[str], args: list[str]) -> list[str]:
     """Top-level heavy packages imported by ``capslice <args>`` (from ``-X importtime``)."""
     script = cli if cli[0] == sys.executable else [sys.executable, *cli]
@@ -105,6 +181,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=200_000, help="samples per run when building")
     ap.add_argument("--store", type=Path, default=None, help="reuse (or build and keep) this store")
     ap.add_argument("--repeat", type=int, default=3, help="runs per command (median printed)")
+    ap.add_argument("--no-app", action="store_true", help="do not time the app's start")
     args = ap.parse_args()
 
     pycache = tempfile.TemporaryDirectory(prefix="capslice-pycache-")
@@ -144,15 +221,26 @@ def main() -> None:
     print(
         f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )
-    print(f"{'command':<48} {'wall':>7} {'cpu':>7}")
+    print(f"{'command':<42} {'wall':>7} {'cpu':>7} {'main() wall':>12} {'main() cpu':>11}")
     for label, argv in floor:
         wall, cpu = _time(argv, args.repeat)
-        print(f"{label:<48} {wall:6.2f}s {cpu:6.2f}s")
+        print(f"{label:<42} {wall:6.2f}s {cpu:6.2f}s")
     for cmd in commands:
         label = "capslice " + " ".join(a for a in cmd if a not in st)
         wall, cpu = _time([*cli, *cmd], args.repeat)
+        main_wall, main_cpu = _time_main(cli, cmd, args.repeat)
         heavy = _heavy_imports(cli, cmd)
-        print(f"{label:<48} {wall:6.2f}s {cpu:6.2f}s   heavy imports: {', '.join(heavy) or 'none'}")
+        print(
+            f"{label:<42} {wall:6.2f}s {cpu:6.2f}s {main_wall:11.3f}s {main_cpu:10.3f}s"
+            f"   heavy imports: {', '.join(heavy) or 'none'}"
+        )
+    if not args.no_app:
+        wall, cpu = _time_app(store, args.repeat)
+        print(f"{'app start to the runs screen (headless)':<42} {wall:6.2f}s {cpu:6.2f}s")
+    print(
+        "wall, cpu: each command as a fresh process, end to end; main(): another fresh process"
+        " timed from the CLI's main() call to its return (no interpreter start-up, no CLI import)"
+    )
     if tmp is not None:
         tmp.cleanup()
     pycache.cleanup()

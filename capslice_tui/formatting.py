@@ -69,6 +69,35 @@ def points(diff: float | None, unit: str = "pt", digits: int = 1, signed: bool =
     return f"{value:{'+' if signed else ''}.{digits}f}{unit}"
 
 
+ROUNDED_SEPARATELY = "parts rounded separately"
+"""The note beside parts and their total in points when the parts, as printed, do not add
+up to the total as printed (each number is rounded once, on its own)."""
+
+
+def rounding_note(parts: Iterable[float | None], total: float | None, digits: int = 1) -> str:
+    """:data:`ROUNDED_SEPARATELY` when ``parts`` (0..1 differences) printed in points
+    (:func:`point_value`, ``digits`` decimals) do not visibly add up to ``total`` printed the
+    same way, else ``""``. A part subtracted from the others (a control change in a
+    difference-in-differences) is passed negated.
+
+    Each number stays the correctly rounded value of what it measures (the same figure in
+    every table and sentence); the note says why ``-35.2 - 20.8 - 6.0`` sits beside ``-62.1``
+    (exact parts -35.21, -20.83, -6.04 sum to -62.08).
+
+    >>> rounding_note([-0.3521, -0.2083, -0.0604], -0.6208)
+    'parts rounded separately'
+    >>> rounding_note([0.34, -0.621], -0.281)
+    ''
+    """
+    shown = [point_value(p, digits) for p in parts]
+    whole = point_value(total, digits)
+    if whole is None or any(v is None for v in shown):
+        return ""
+    if abs(sum(v for v in shown if v is not None) - whole) < 0.5 * 10**-digits:
+        return ""
+    return ROUNDED_SEPARATELY
+
+
 def pct_count(score: float | None, correct: float | None, total: int | None) -> str:
     """A score with its count in parentheses, as :func:`sample_tally` words the count:
     ``53.2% (133/250)`` when the score is that ratio, ``43.1% (1093/5888 samples = 18.6%)``

@@ -75,12 +75,15 @@ class AggregatesMixin(StoreBase):
         cur = self.conn.cursor()
         cur.row_factory = None
         out: dict[int, list[tuple[Any, ...]]] = {}
+        # run_tasks outside, grouped by its key: SQLite walks run_tasks in key order and
+        # slice_counts_run per task, with no temporary b-tree to group or sort (0.07 -> 0.04 s
+        # on 100 runs of 20 tasks; the benchmark is one per (run, task))
         for run_id, *row in cur.execute(
-            "SELECT sc.run_id, rt.benchmark, sc.task, sum(sc.n_items), sum(sc.n_samples),"
-            " sum(sc.c), max(sc.max_n), sum(sc.fractional) FROM slice_counts sc"
-            " JOIN run_tasks rt ON rt.run_id = sc.run_id AND rt.task = sc.task"
+            "SELECT rt.run_id, rt.benchmark, rt.task, sum(sc.n_items), sum(sc.n_samples),"
+            " sum(sc.c), max(sc.max_n), sum(sc.fractional) FROM run_tasks rt"
+            " JOIN slice_counts sc ON sc.run_id = rt.run_id AND sc.task = rt.task"
             " AND sc.filter = rt.primary_filter"
-            " GROUP BY sc.run_id, rt.benchmark, sc.task ORDER BY sc.run_id, sc.task"
+            " GROUP BY rt.run_id, rt.task ORDER BY rt.run_id, rt.task"
         ):
             out.setdefault(int(run_id), []).append(tuple(row))
         return out

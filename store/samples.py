@@ -230,6 +230,79 @@ class SamplesMixin(StoreBase):
         cur.row_factory = None
         return cur.execute(sql + " ORDER BY s.task, s.item_id, s.sample_idx", params).fetchall()
 
+    def outcome_rows(
+        self, run_id: int, benchmark: str | None = None, filter_name: str | None = None, *,
+        evaluation: bool = False, ordered: bool = True,
+    ) -> list[Any]:  # fmt: skip
+        """:meth:`sample_outcomes` without the axis columns (read per item once by
+        :meth:`item_axis_rows` or :meth:`outcome_item_axes`; issue 14): item_id, task,
+        sample_idx, score, failure_mode, failure_signals, ordered by (task, item_id,
+        sample_idx); ``ordered=False``: in the order SQLite reads them (the caller sorts).
+
+        ``evaluation=True`` (each task's primary filter; ``filter_name`` must be None): also
+        prompt_hash and settings_hash, and rows whose score is NULL are kept (score None), so
+        one read also holds what :meth:`evaluation_columns` reads (its rows are those of
+        sample_idx 0; the primary filter is the task's).
+        """
+        if evaluation and filter_name is not None:
+            raise ValueError("outcome_rows: evaluation=True reads each task's primary filter")
+        cols = "s.item_id, s.task, s.sample_idx, s.score, s.failure_mode, s.failure_signals"
+        if evaluation:
+            cols += ", s.prompt_hash, s.settings_hash"
+        where, params = self._outcome_where(run_id, benchmark, filter_name, scored=not evaluation)
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        order = " ORDER BY s.task, s.item_id, s.sample_idx" if ordered else ""
+        return cur.execute(
+            f"SELECT {cols} FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id"
+            f" AND rt.task = s.task WHERE {where}{order}",
+            params,
+        ).fetchall()
+
+    def item_axis_rows(self, lo: int, hi: int) -> list[Any]:
+        """The four axis labels of the items with ``lo <= item_id <= hi`` that have an
+        ``item_axes`` row: (item_id, background_condition, task_type, solving_operation,
+        output_constraint), ordered by item_id (one range read of the primary key)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(
+            "SELECT item_id, background_condition, task_type, solving_operation,"
+            " output_constraint FROM item_axes WHERE item_id BETWEEN ? AND ? ORDER BY item_id",
+            (lo, hi),
+        ).fetchall()
+
+    def outcome_item_axes(
+        self, run_id: int, benchmark: str | None = None, filter_name: str | None = None
+    ) -> list[Any]:
+        """The four axis labels of each item the scored rows of :meth:`sample_outcomes` hold
+        that has an ``item_axes`` row: (item_id, background_condition, task_type,
+        solving_operation, output_constraint), ordered by item_id (items without a row are
+        left out: their labels are NULL, as the outcome rows' LEFT JOIN gives them)."""
+        where, params = self._outcome_where(run_id, benchmark, filter_name, scored=True)
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(
+            "SELECT a.item_id, a.background_condition, a.task_type, a.solving_operation,"
+            " a.output_constraint FROM item_axes a WHERE a.item_id IN (SELECT s.item_id"
+            " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
+            f" WHERE {where}) ORDER BY a.item_id",
+            params,
+        ).fetchall()
+
+    @staticmethod
+    def _outcome_where(
+        run_id: int, benchmark: str | None, filter_name: str | None, *, scored: bool
+    ) -> tuple[str, list[Any]]:
+        """WHERE of the outcome reads over ``samples s JOIN run_tasks rt``."""
+        where = "s.run_id = ? AND s.filter = coalesce(?, rt.primary_filter)"
+        params: list[Any] = [run_id, filter_name]
+        if scored:
+            where += " AND s.score IS NOT NULL"
+        if benchmark is not None:
+            where += " AND rt.benchmark = ?"
+            params.append(benchmark)
+        return where, params
+
     def failure_mode_counts(
         self, run_id: int, groups: list[str], *, benchmark: str | None = None,
         filter_name: str | None = None,

@@ -40,9 +40,9 @@ from capslice_tui.analysis.failure_modes import FORMAT_MODES, MODES
 from capslice_tui.analysis.inputs import (
     UNLABELLED,
     float_values,
-    label_array,
+    label_codes,
+    mode_masks,
     mode_values,
-    unique_labels,
 )
 from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, wilson_interval
 from capslice_tui.vocabulary import CONTENT_AXES as CONTENT_AXES
@@ -55,9 +55,13 @@ CONCENTRATED_WEIGHT = 0.35
 # ---------------------------------------------------------------- input helpers
 
 
-def _shares(modes: np.ndarray, w: np.ndarray) -> dict[str, float]:
+def _shares(
+    modes: np.ndarray, w: np.ndarray, masks: Mapping[str, np.ndarray] | None = None
+) -> dict[str, float]:
+    """Weighted share of each mode; ``masks``: ``mode_masks(modes)`` when already made."""
     total = float(w.sum())
-    return {m: float(w[modes == m].sum() / total) if total else math.nan for m in MODES}
+    is_mode = mode_masks(modes) if masks is None else masks
+    return {m: float(w[is_mode[m]].sum() / total) if total else math.nan for m in MODES}
 
 
 # ---------------------------------------------------------------- change decomposition
@@ -273,14 +277,13 @@ def decompose_change(
     base_score = float((w * bc).sum() / wsum)
     cand_score = float((w * cc).sum() / wsum)
     total = cand_score - base_score
-    sb, sc = _shares(bm, w), _shares(cm, w)
+    # one mask per mode and side (object arrays compare in Python: issue 14)
+    b_is, c_is = mode_masks(bm), mode_masks(cm)
+    sb, sc = _shares(bm, w, b_is), _shares(cm, w, c_is)
     contrib = {mode: -(sc[mode] - sb[mode]) for mode in MODES if mode != "correct"}
     residual = total - sum(contrib.values())
     lost_mask = (bc >= 0.5) & (cc < 0.5)
     gained_mask = (bc < 0.5) & (cc >= 0.5)
-    # one comparison per mode and side (object arrays compare in Python: issue 14)
-    b_is = {mode: bm == mode for mode in MODES}
-    c_is = {mode: cm == mode for mode in MODES}
     lost_by_mode = {mode: float(w[lost_mask & c_is[mode]].sum()) for mode in MODES}
     transitions: dict[str, dict[str, float]] = {}
     for a in MODES:
@@ -289,8 +292,7 @@ def decompose_change(
     axes: dict[str, list[SliceDelta]] = {}
     conc: dict[str, Concentration] = {}
     for axis, raw in axis_labels.items():
-        labels = label_array(axis, raw, m)
-        values, inv = unique_labels(labels, return_inverse=True)
+        _, values, inv = label_codes(axis, raw, m)
         items = np.bincount(inv, weights=w, minlength=values.size)
         rows = np.bincount(inv, minlength=values.size)
         b_k = np.bincount(inv, weights=w * bc, minlength=values.size)
@@ -439,8 +441,7 @@ def decompose_weakness(
     ref_score = score if ref is None else float((w * ref).sum() / wsum)
     axes: dict[str, list[SliceDeficit]] = {}
     for axis, raw in axis_labels.items():
-        labels = label_array(axis, raw, m)
-        values, inv = unique_labels(labels, return_inverse=True)
+        _, values, inv = label_codes(axis, raw, m)
         items = np.bincount(inv, weights=w, minlength=values.size)
         rows = np.bincount(inv, minlength=values.size)
         k = np.bincount(inv, weights=w * c, minlength=values.size)

@@ -27,17 +27,18 @@ from capslice_tui.analysis.compare import (
     benjamini_hochberg,
     fisher_exact_two_sided,
     paired_compare,
+    paired_greedy_counts,
 )
 from capslice_tui.analysis.failure_modes import MODES
 from capslice_tui.analysis.inputs import (
     UNLABELLED,
     float_values,
-    label_array,
+    label_codes,
+    mode_codes,
     mode_values,
     n_rows,
-    unique_labels,
 )
-from capslice_tui.analysis.metrics import MIN_SLICE_SIZE
+from capslice_tui.analysis.metrics import MIN_SLICE_SIZE, is_single_binary
 from capslice_tui.formatting import p_clause
 from capslice_tui.vocabulary import label as slice_label
 
@@ -88,8 +89,7 @@ def _encode(X_labels: Mapping[str, Any]) -> tuple[list[str], np.ndarray, list[np
     codes = np.empty((n, len(axes)), dtype=np.int64)
     vocab = []
     for j, axis in enumerate(axes):
-        labels = label_array(axis, X_labels[axis], n)
-        values, inv = unique_labels(labels, return_inverse=True)
+        _, values, inv = label_codes(axis, X_labels[axis], n)
         inv = inv.astype(np.int64)
         if UNLABELLED in values:
             miss = int(np.flatnonzero(values == UNLABELLED)[0])
@@ -727,11 +727,7 @@ def paired_slices(
     found, n_desc = distinct_slices(X_labels, min_sup=min_sup, max_l=max_l)
     sb, sc = bc / np.maximum(bn, 1), cc / np.maximum(cn, 1)
     lost, gained = sb > sc, sc > sb
-    results = [
-        paired_compare(bn[idx], bc[idx], cn[idx], cc[idx], k=k, random_state=random_state,
-                       min_size=min_sup)
-        for _, _, idx in found
-    ]  # fmt: skip
+    results = _paired_results(found, bn, bc, cn, cc, k, random_state, min_sup)
     adjusted = adjust(results, list(range(len(found))), q=q)
     n_tested = adjusted[0].n_tested if adjusted else 0
     masks: dict[str, np.ndarray] = {}
@@ -763,6 +759,32 @@ def paired_slices(
     return PairedSliceSearch(out, n_tested, n_desc, q, masks)
 
 
+def _paired_results(
+    found: Sequence[tuple[Any, Any, np.ndarray]],
+    bn: np.ndarray, bc: np.ndarray, cn: np.ndarray, cc: np.ndarray,
+    k: int | None, random_state: int, min_sup: int,
+) -> list[PairedResult]:  # fmt: skip
+    """:func:`compare.paired_compare` of each slice's items. Two greedy runs (one 0/1 sample
+    per item on both sides, accuracy): every slice is too, so its test is the exact McNemar of
+    its counts alone (:func:`compare.paired_greedy_counts`, the same result as
+    ``paired_compare`` on the slice's arrays), counted without per-slice array copies."""
+    greedy = (k is None or k == 1) and is_single_binary(bn, bc) and is_single_binary(cn, cc)
+    if not greedy:
+        return [
+            paired_compare(bn[idx], bc[idx], cn[idx], cc[idx], k=k, random_state=random_state,
+                           min_size=min_sup)
+            for _, _, idx in found
+        ]  # fmt: skip
+    lost = (bc == 1) & (cc == 0)
+    gained = (bc == 0) & (cc == 1)
+    return [
+        paired_greedy_counts(int(idx.size), float(bc[idx].sum()), float(cc[idx].sum()),
+                             int(np.count_nonzero(lost[idx])),
+                             int(np.count_nonzero(gained[idx])), min_size=min_sup)
+        for _, _, idx in found
+    ]  # fmt: skip
+
+
 def _slice_rows(
     found: Sequence[tuple[Any, Any, np.ndarray]],
     adjusted: Sequence[Any],
@@ -777,10 +799,8 @@ def _slice_rows(
     (when given)."""
     rows: list[list[Any]] = []
     # failure modes as codes (index in MODES, len(MODES) for any other value), once
-    mode_code = {md: i for i, md in enumerate(MODES)}
     base_codes, cand_codes = (
-        None if x is None else np.array([mode_code.get(v, len(MODES)) for v in x.tolist()])
-        for x in (base_modes, cand_modes)
+        None if x is None else mode_codes(x) for x in (base_modes, cand_modes)
     )
     for (preds, aliases, idx), adj in zip(found, adjusted, strict=True):
         mask = np.zeros(m, dtype=bool)
@@ -884,8 +904,10 @@ def uninformative_axes(
     out: dict[str, str] = {}
     n = n_rows(X_labels)
     for axis, raw in X_labels.items():
-        labels = label_array(axis, raw, n)
-        values, counts = unique_labels(labels[labels != UNLABELLED], return_counts=True)
+        _, names, inv = label_codes(axis, raw, n)
+        counts = np.bincount(inv, minlength=names.size)
+        labelled = names != UNLABELLED
+        values, counts = names[labelled], counts[labelled]
         big = values[counts >= min_size]
         if big.size >= 2:
             continue

@@ -18,7 +18,7 @@ from capslice_tui.analysis.decompose import CARRY_SHARE, Decomposition
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
-from capslice_tui.formatting import pct, pct_count, point_value, points, pvalue
+from capslice_tui.formatting import pct, pct_count, point_value, points, pvalue, rounding_note
 
 
 @dataclass(frozen=True)
@@ -211,13 +211,22 @@ def _mode_move(dec: Decomposition, m: str) -> str:
 def _format_parts(dec: Decomposition) -> str:
     """``truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points``: every
     format mode that moved (rounded to 0.1 point), largest first, so the parts make up the
-    format total they are listed beside."""
+    format total they are listed beside; ``; parts rounded separately`` after them when the
+    rounded parts do not add up to the rounded total (:func:`_format_rounding`)."""
     top = sorted(FORMAT_MODES, key=lambda m: -abs(dec.mode_contributions[m]))
-    return ", ".join(
+    parts = ", ".join(
         f"{m} {_pts(dec.mode_contributions[m])}"
         for m in top
         if point_value(dec.mode_contributions[m])
     )
+    note = _format_rounding(dec)
+    return f"{parts}; {note}" if parts and note else parts
+
+
+def _format_rounding(dec: Decomposition) -> str:
+    """``parts rounded separately`` when the format modes' points, each rounded to 0.1, do
+    not add up to the format total as printed (-35.2 - 20.8 - 6.0 beside -62.1); else ``""``."""
+    return rounding_note([dec.mode_contributions[m] for m in FORMAT_MODES], dec.format_contribution)
 
 
 def _why_opposite(dec: Decomposition) -> str:
@@ -296,23 +305,30 @@ def _split_text(dec: Decomposition, lead: str) -> str:
     else:
         fmt_part = f"format failures moved {_pts(dec.format_contribution)} {why}"
     first, second = (fmt_part, wrong_part) if lead == "format" else (wrong_part, fmt_part)
-    return f"{first}; {second}; net {_pts(total)}"
+    net = rounding_note([dec.format_contribution, dec.wrong_answer_contribution], total)
+    return f"{first}; {second}; net {_pts(total)}" + (f" ({net})" if net else "")
 
 
 def _share_text(dec: Decomposition, part: float, other: float, other_name: str) -> str:
-    """``part`` as a share of the net change, worded so a share above 100% or below 0 reads."""
+    """``part`` as a share of the net change, worded so a share above 100% or below 0 reads;
+    for the format part, led by ``modes' points rounded separately;`` when its modes' points
+    (listed before it) do not add up to it as printed."""
     total = dec.total_change
     if not total:
         return "no net change"
+    # the format part's evidence lists its modes' points just before this: when they miss
+    # its total as printed, say why (each is rounded once, on its own)
+    fmt = part == dec.format_contribution and other == dec.wrong_answer_contribution
+    lead = "modes' points rounded separately; " if fmt and _format_rounding(dec) else ""
     share = part / total
     if share < 0:
-        return f"moved against the net {_pts(total)} change"
+        return f"{lead}moved against the net {_pts(total)} change"
     if share > 1 + 1e-9 and pct(share) != "100.0%":
         return (
-            f"{_pct(share)} of the net {_pts(total)}: more than all of it, because "
+            f"{lead}{_pct(share)} of the net {_pts(total)}: more than all of it, because "
             f"{other_name} moved the other way ({_pts(other)})"
         )
-    return f"{_pct(share)} of the net {_pts(total)}"
+    return f"{lead}{_pct(share)} of the net {_pts(total)}"
 
 
 def _spread_evidence(dec: Decomposition) -> list[Evidence]:

@@ -25,6 +25,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .inputs import mark_placeholders
+from .screens.base import CapsliceScreen
 from .screens.help import HelpRow, HelpScreen
 from .screens.menu import MenuScreen
 from .screens.runs import RunsScreen
@@ -76,6 +77,13 @@ def resolve_screen(factory: str | Callable[[], Screen]) -> Screen:
             raise ValueError(f"navigation factory {factory!r} must look like 'module:Screen'")
         factory = getattr(importlib.import_module(module_name), attr)
     return factory()
+
+
+def _overrides_back(screen: Screen) -> bool:
+    """Whether ``screen`` does something of its own on back (a picker that returns to its
+    first view), beyond popping itself."""
+    own = getattr(type(screen), "action_back", None)
+    return own is not None and own is not CapsliceScreen.action_back
 
 
 class CapsliceApp(App):
@@ -245,10 +253,14 @@ class CapsliceApp(App):
         """
         rows: list[HelpRow] = []
         by_description: dict[tuple[str, str], int] = {}
+        # the start screen has nothing to go back to: no Back rows there, and q quits
+        root = screen is self.screen_stack[0] and not _overrides_back(screen)
         for active in screen.active_bindings.values():
             binding = active.binding
             if binding.system or "copy" in binding.action or binding.action == "command_palette":
                 continue  # terminal plumbing; the palette gets its own row below
+            if root and binding.action in ("back", "back_anywhere"):
+                continue
             if active.node is self:
                 section = "global"
             elif active.node is screen:
@@ -256,6 +268,8 @@ class CapsliceApp(App):
             else:
                 section = f"{WIDGET_NAMES.get(type(active.node).__name__, 'focused widget')}"
             description = binding.description or binding.tooltip or binding.action
+            if root and binding.action == "back_or_quit":
+                description = "Quit"
             if binding.tooltip and binding.tooltip != description:
                 description = f"{description}: {binding.tooltip}"
             display = self.get_key_display(binding)

@@ -272,6 +272,7 @@ def change_note(outcome: OutcomeDict) -> str:
     target change's interval is that slice's row (its 95% CI); the pooled bootstrap
     interval of the same change is not printed beside it (two intervals for one number)."""
     from ..analysis.outcome import did_text
+    from ..formatting import rounding_note
 
     pooled = outcome.get("did")
     if not pooled:
@@ -282,10 +283,11 @@ def change_note(outcome: OutcomeDict) -> str:
         if one_target
         else f"target change {interval(pooled['target_low'], pooled['target_high'])}, "
     )
+    rounded = rounding_note([pooled["target_change"], -pooled["control_change"]], pooled["did"])
     return (
         f"change against controls: {did_text(pooled)}; {target}control change "
         f"{interval(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
-        f"random_state {pooled['random_state']}"
+        f"random_state {pooled['random_state']}" + (f"; {rounded}" if rounded else "")
     )
 
 

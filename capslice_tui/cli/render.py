@@ -9,9 +9,11 @@ holding ``[/INST]``, ``[bold]`` or ``:smile:`` prints as written. Control charac
 text (an escape sequence in a model's output) are shown as ``\x1b``-style escapes
 (:func:`visible`) instead of being sent to the terminal.
 
-A terminal table never cuts a figure: only name-like text is cut (``…``), names of one column
-stay apart, no cut ends inside a number, and columns that cannot fit are left out whole with
-a note naming them. Markdown and JSON are never shortened.
+A terminal table never cuts a figure or a run name: only name-like text is cut (``…``, at one
+place, never at both ends), names of one column stay apart, a prefix every name of a column
+shares (``bbh_cot_fewshot_``) is left out of them with a note saying so, no cut ends inside a
+number, and columns that cannot fit are left out whole with a note naming them. Piped output
+is fitted to ``$COLUMNS`` when set. Markdown and JSON are never shortened.
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from ..formatting import distinct_cut, visible
+
+if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
+    from rich.console import Console
 
 FORMATS = ("table", "json", "md")
 
@@ -92,6 +94,9 @@ def emit_table(
             lines += [f"- {n}" for n in notes]
         print("\n".join(lines))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     console = plain_console()
     if not rows:
         console.print(Text(f"{title}: nothing to show" if title else "nothing to show"))
@@ -119,6 +124,12 @@ def emit_table(
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
     console.print(table)
+    for i, prefix in layout.prefixes.items():
+        notes = [
+            f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
+            f"(narrow terminal; --format md or json shows them whole)",
+            *notes,
+        ]
     if layout.dropped:
         names = ", ".join(visible(headers[i]) for i in layout.dropped)
         notes = [
@@ -210,6 +221,8 @@ class _Layout:
     dropped: list[int]
     caps: list[int | None]
     room: int
+    prefixes: dict[int, str]
+    """column -> the prefix its names share that is left out of them (said in a note)."""
 
 
 def _fit_layout(
@@ -228,7 +241,10 @@ def _fit_layout(
     cells = [[visible(c) for c in r] for r in rows]
     stamps = [all(_is_stamp(r[i]) for r in cells) for i in range(n)]
     figure = [
-        headers[i] in whole or stamps[i] or any(_holds_figure(r[i]) for r in cells)
+        headers[i] in whole
+        or headers[i] in NEVER_CUT
+        or stamps[i]
+        or any(_holds_figure(r[i]) for r in cells)
         for i in range(n)
     ]
 
@@ -280,40 +296,67 @@ def _fit_layout(
         if room >= least or len(kept) == 1:
             break
         dropped.insert(0, kept.pop())
+        forced.clear()  # the room the dropped column leaves may let names widen again
+    prefixes: dict[int, str] = {}
     for i in kept[:-1]:
         cap = caps[i]
         cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
         if cut is not None:
-            for r, piece in zip(cells, cut, strict=True):
+            pieces, prefix = cut
+            if prefix:
+                prefixes[i] = prefix
+            for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
-    return _Layout(cells, widths, kept, dropped, caps, max(room, 1))
+    return _Layout(cells, widths, kept, dropped, caps, max(room, 1), prefixes)
 
 
-def _column_cut(column: Sequence[str], cap: int) -> list[str] | None:
+NEVER_CUT = ("run",)
+"""Headers of columns a terminal table never cuts: run names are typed into other commands
+(other columns are cut or left out instead)."""
+
+_PREFIX_END = "_-/.: "
+"""Characters a shared prefix left out of a column's names must end with (whole words)."""
+
+
+def shared_prefix(values: Sequence[str]) -> str:
+    """The prefix, ending in one of ``_-/.:`` or a space, that the longer of ``values`` share
+    (``bbh_cot_fewshot_`` of BBH task names; ``demo-org/demo-1b-`` of checkpoint models);
+    ``""`` when fewer than two share one of 4+ characters, or a value would be left empty."""
+    long = sorted({v for v in values if len(v) > 4})
+    if len(long) < 2:
+        return ""
+    prefix = os.path.commonprefix(long)
+    cut = max(prefix.rfind(c) for c in _PREFIX_END) + 1
+    prefix = prefix[:cut]
+    if len(prefix) < 4 or any(v == prefix for v in values):
+        return ""
+    return prefix
+
+
+def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None:
     """The values of one text column cut to ``cap`` characters so different names stay apart,
-    or None when no cut at that width does.
+    and the prefix left out of them (``""`` for none); None when no cut at that width does.
 
-    First :func:`distinct_cut` (siblings = the column's other values); when that makes two
-    names equal, the prefix every value shares is shown as ``…`` and the rest cut the same way
-    (``bbh_cot_fewshot_date_understanding`` at 19 -> ``…date_understanding``).
+    A name is cut at one place at most, never at both ends. First, when the names share a
+    prefix (:func:`shared_prefix`), it is left out of every name that has it (the caller says
+    so in a note) and the rests are cut with :func:`distinct_cut`
+    (``bbh_cot_fewshot_date_understanding`` at 12 -> ``date_unders…``); else, or when that
+    makes two names equal, each whole name is cut with :func:`distinct_cut` (siblings = the
+    column's other values).
     """
     values = list(column)
-    long = sorted({v for v in values if len(v) > cap})
-    prefix = os.path.commonprefix(long) if len(long) > 1 else ""
-    tries = []
-    if len(prefix) >= 4 and cap > 3:
+    prefix = shared_prefix([v for v in values if len(v) > cap] or values)
+    tries: list[tuple[list[str], str]] = []
+    if prefix and cap > 3:
         rests = [v[len(prefix) :] if v.startswith(prefix) else v for v in values]
-        tries.append(
-            [
-                v if len(v) <= cap else "…" + distinct_cut(r, cap - 1, rests)
-                for v, r in zip(values, rests, strict=True)
-            ]
-        )
-    tries.append([distinct_cut(v, cap, values) for v in values])
-    return next(
-        (cuts for cuts in tries if _apart(values, cuts) and all(map(_digits_whole, values, cuts))),
-        None,
-    )
+        tries.append(([distinct_cut(r, cap, rests) for r in rests], prefix))
+    tries.append(([distinct_cut(v, cap, values) for v in values], ""))
+    for cuts, dropped in tries:
+        shown = [dropped + c if dropped and v.startswith(dropped) else c
+                 for v, c in zip(values, cuts, strict=True)]  # fmt: skip
+        if _apart(values, shown) and all(map(_digits_whole, values, shown)):
+            return cuts, dropped
+    return None
 
 
 def _digits_whole(value: str, cut: str) -> bool:
@@ -347,13 +390,32 @@ def _apart(values: Sequence[str], cuts: Sequence[str]) -> bool:
     return all(seen.setdefault(c, v) == v for v, c in zip(values, cuts, strict=True))
 
 
+PIPED_WIDTH = 240
+"""Columns of a table when stdout is not a terminal and ``$COLUMNS`` is not set (so piped
+tables are not cut)."""
+
+
+def output_width() -> int | None:
+    """Columns the CLI's tables are fitted to: None on a terminal (Rich measures it);
+    when stdout is not a terminal, ``$COLUMNS`` if it is a whole number (at least 20),
+    else :data:`PIPED_WIDTH`."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) >= 20:
+        return int(columns)
+    return PIPED_WIDTH
+
+
 def plain_console() -> Console:
     """A stdout console that prints text as given: no markup, emoji codes or highlighting;
-    240 columns when stdout is not a terminal (so piped tables are not cut)."""
+    as wide as :func:`output_width` says (the terminal, or piped: ``$COLUMNS`` else 240)."""
+    from rich.console import Console
+
     return Console(
         highlight=False,
         markup=False,
         emoji=False,
         soft_wrap=False,
-        width=None if sys.stdout.isatty() else 240,
+        width=output_width(),
     )

@@ -64,28 +64,42 @@ def friendly_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import sqlite3
-
-        from ..store import StoreError
-        from ..taxonomy.evaluation import TaxonomyError
-        from ..workspace import IngestError
-        from ..workspace.reliability import friendly_db_error
-
         try:
             return func(*args, **kwargs)
-        except IngestError as exc:
-            for line in exc.bad[:20]:
-                if line not in str(exc):  # the message already quotes the line that stopped it
-                    click.echo(line, err=True)
-            raise click.ClickException(str(exc)) from exc
-        except (StoreError, TaxonomyError, ValueError, FileNotFoundError) as exc:
-            raise click.ClickException(str(exc)) from exc
-        except sqlite3.DatabaseError as exc:  # a damaged page met by a query: one clear line
-            store = click.get_current_context().find_object(Ctx)
-            path = store.store_path if store else "the store"
-            raise click.ClickException(friendly_db_error(exc, path) or str(exc)) from exc
+        except Exception as exc:
+            # the error classes are looked up only now, each in its module when it is loaded
+            # (an exception of a class never imported cannot be raised): start-up imports
+            # neither the ingest path nor the workspace's reliability module (issue 14)
+            _friendly(exc)
+            raise
 
     return wrapper
+
+
+def _friendly(exc: Exception) -> None:
+    """Raise ``exc`` as a one-line :class:`click.ClickException` when users can act on it
+    (ingest error, store or taxonomy error, ValueError, missing file, damaged database);
+    return for any other exception."""
+    import sqlite3
+
+    from ..store import StoreError
+
+    ingest_module = sys.modules.get("capslice_tui.workspace.ingest")
+    if ingest_module is not None and isinstance(exc, ingest_module.IngestError):
+        for line in exc.bad[:20]:
+            if line not in str(exc):  # the message already quotes the line that stopped it
+                click.echo(line, err=True)
+        raise click.ClickException(str(exc)) from exc
+    taxonomy_module = sys.modules.get("capslice_tui.taxonomy.yamlfile")
+    taxonomy_error = (taxonomy_module.TaxonomyError,) if taxonomy_module is not None else ()
+    if isinstance(exc, (StoreError, *taxonomy_error, ValueError, FileNotFoundError)):
+        raise click.ClickException(str(exc)) from exc
+    if isinstance(exc, sqlite3.DatabaseError):  # a damaged page met by a query: one clear line
+        from ..workspace.reliability import friendly_db_error
+
+        store = click.get_current_context().find_object(Ctx)
+        path = store.store_path if store else "the store"
+        raise click.ClickException(friendly_db_error(exc, path) or str(exc)) from exc
 
 
 def format_option(func: Callable[..., Any]) -> Callable[..., Any]:

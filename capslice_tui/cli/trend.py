@@ -70,7 +70,10 @@ def trend(
     result = obj.ws.trend(
         runs_.split(","), by=by, benchmark=benchmark, filter_name=filter_name, average=average
     )
-    headers = [*result.by, "step", "run", "items", "score", "95% CI", "count", "change"]
+    # the run last: a run name is never cut (it is typed into other commands), so in a
+    # narrow terminal it is the column left out (the title names every step's run)
+    headers = [*result.by, "step", "items", "score", "95% CI", "count", "change", "run"]
+    k = len(result.by)
     notes = [
         f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
         "previous step's, in points (no test; `capslice compare` tests two runs)",
@@ -80,7 +83,7 @@ def trend(
     steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
     emit_table(
         headers,
-        trend_rows(result),
+        [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)],
         fmt,
         title=f"trend by {', '.join(result.by)}: {steps}",
         notes=notes,

@@ -748,24 +748,53 @@ def read_lmeval(
     variants = sorted({schema_variant(p) for p, _ in plan.samples})
     ctx.run_meta["schema_variant"] = " + ".join(variants)
 
+    ctx.lmeval_files = LmEvalFiles(list(plan.samples), reports)
+
     def stream() -> Iterator[SampleRecord | BadLine]:
         tally: dict[tuple[str, str, str], list[float]] = {}
         counted: set[tuple[str, str, str]] = set()  # a repeated line is counted once
         for path, task in plan.samples:
-            for item in iter_samples_file(path, task, ctx):
-                if isinstance(item, SampleRecord) and item.sample_idx == 0:
-                    key = (item.task, item.filter, item.doc_id)
-                    if key in counted:
-                        yield item
-                        continue
-                    counted.add(key)
-                    for metric, value in item.metrics.items():
-                        if value is not None:
-                            counts = tally.setdefault((item.task, item.filter, metric), [0.0, 0])
-                            counts[0] += value
-                            counts[1] += 1
-                yield item
+            yield from tallied(iter_samples_file(path, task, ctx), tally, counted)
         for reported in reports:
             yield from check_reported(reported, tally, ctx.groups)
 
     return stream()
+
+
+@dataclass
+class LmEvalFiles:
+    """The samples files of one lm-eval read and the results files' scores to check, so
+    that the files can be read apart (the ingest's worker processes, one task's files in one
+    process) and the checks made at the end (:func:`tallied`, :func:`check_reported`).
+
+    Attributes:
+        samples: ``(path, task)`` in reading order.
+        reports: the scores each results file reports.
+    """
+
+    samples: list[tuple[Path, str]]
+    reports: list[ReportedScores]
+
+
+def tallied(
+    items: Iterator[SampleRecord | BadLine],
+    tally: dict[tuple[str, str, str], list[float]],
+    counted: set[tuple[str, str, str]],
+) -> Iterator[SampleRecord | BadLine]:
+    """``items`` unchanged, adding each first sample's logged metrics to ``tally``
+    (``(task, filter, metric)`` -> ``[sum, samples]``; a line repeated is counted once, by
+    ``counted``), for :func:`check_reported` after the last record. The keys hold the task,
+    so files of different tasks can be tallied apart and the tallies merged."""
+    for item in items:
+        if isinstance(item, SampleRecord) and item.sample_idx == 0:
+            key = (item.task, item.filter, item.doc_id)
+            if key in counted:
+                yield item
+                continue
+            counted.add(key)
+            for metric, value in item.metrics.items():
+                if value is not None:
+                    counts = tally.setdefault((item.task, item.filter, metric), [0.0, 0])
+                    counts[0] += value
+                    counts[1] += 1
+        yield item

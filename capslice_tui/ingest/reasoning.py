@@ -140,8 +140,14 @@ def split_stream(
             with_trace += record.reasoning is not None
         yield record
     if ctx is not None and with_trace:
-        ctx.run_meta.setdefault("reader_notes", []).append(
-            f"{with_trace} response{'s' if with_trace != 1 else ''} held a reasoning trace "
-            "(<think>...</think> or the like): "
-            "kept apart (capslice sample shows it); the text after it was scored and classified"
-        )
+        note_traces(ctx, with_trace)
+
+
+def note_traces(ctx: ReadContext, with_trace: int) -> None:
+    """Append the note saying how many samples held a reasoning trace (``with_trace`` > 0)
+    to ``ctx.run_meta["reader_notes"]``."""
+    ctx.run_meta.setdefault("reader_notes", []).append(
+        f"{with_trace} response{'s' if with_trace != 1 else ''} held a reasoning trace "
+        "(<think>...</think> or the like): "
+        "kept apart (capslice sample shows it); the text after it was scored and classified"
+    )

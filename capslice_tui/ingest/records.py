@@ -128,9 +128,12 @@ class ReadContext:
         groups: group name -> list of leaf tasks (lm-eval ``group_subtasks``).
         run_meta: free-form run metadata (model name, harness version, dates, eos token...).
         format: the detected format name (``lm-eval``, ``opencompass``, ``jsonl``, ``csv``).
+        lmeval_files: lm-eval only: the samples files and the results checks
+            (``lmeval.LmEvalFiles``), so that the files can be read in worker processes.
     """
 
     tasks: dict[str, TaskConfig] = field(default_factory=dict)
     groups: dict[str, list[str]] = field(default_factory=dict)
     run_meta: dict[str, Any] = field(default_factory=dict)
     format: str = ""
+    lmeval_files: Any = None

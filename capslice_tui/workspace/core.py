@@ -1,21 +1,25 @@
-"""Runs, slices and samples: the read side of the workspace facade."""
+"""Runs, slices and samples: the read side of the workspace facade.
+
+Start-up (issue 14): this module imports neither numpy nor the ingest path. A greedy run (one
+0/1 sample per item) is listed and sliced from the precomputed counts in ``slice_counts`` with
+the Wilson interval in plain Python (:func:`_greedy_row`, the same figures as
+``analysis.metrics.greedy_score``); numpy, the bootstrap and the ingest code load when a
+multi-sample run, a macro average or an ingest needs them.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-
-from ..analysis.metrics import slice_score
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from ..taxonomy.evaluation import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
-from ..vocabulary import AVERAGES
-from .ingest import IngestReport, ingest
+from ..vocabulary import AVERAGES, MIN_SLICE_SIZE, WARN_SLICE_SIZE
 from .interrupt import delete_command, progress_text, stop_signals
 from .results import (
     ExportManifest,
@@ -29,6 +33,11 @@ from .results import (
     SliceRowDict,
     SliceTableDict,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .ingest import IngestReport
 
 GROUPINGS = ("task", "benchmark", *AXES)
 
@@ -55,8 +64,6 @@ def _greedy_benchmarks(
     (``task_counts_all_runs`` rows): accuracy and Wilson interval from n and c alone, as
     ``slice_score`` gives them on the items. None when the run is not greedy (or has no
     counts), or a macro average over several tasks is asked (those read per-task items)."""
-    from ..analysis.metrics import greedy_score
-
     if not rows or any(r[5] != 1 or r[6] for r in rows):
         return None
     tasks: dict[str, list[tuple[int, float]]] = {}
@@ -66,10 +73,10 @@ def _greedy_benchmarks(
         return None
     out = {}
     for bench, parts in sorted(tasks.items()):
-        s = greedy_score(sum(n for n, _ in parts), float(sum(round(c) for _, c in parts)))
+        s = _greedy_row({}, sum(n for n, _ in parts), float(sum(round(c) for _, c in parts)))
         out[bench] = {
             "score": s.score, "ci_low": s.lo, "ci_high": s.hi, "correct": float(s.correct),
-            "n_items": s.n_items, "n_samples": s.n_samples, "metric": s.metric_name,
+            "n_items": s.n_items, "n_samples": s.n_samples, "metric": s.metric,
             "average": average, "n_tasks": len(parts),
         }  # fmt: skip
     return out
@@ -191,6 +198,56 @@ def check_average(average: str) -> str:
     return average
 
 
+Z95 = 1.959964
+"""The 95% normal quantile of ``analysis.metrics.Z95`` (a test keeps the two equal)."""
+
+
+def _wilson(k: float, n: int) -> tuple[float, float]:
+    """Wilson 95% interval of k/n (Wilson 1927) in plain Python: the same operations, in the
+    same order, as ``analysis.metrics.wilson_interval_array``, so the same floats (a test
+    compares them): centre = (p + z²/2n)/(1 + z²/n), half = z·sqrt(p(1−p)/n + z²/4n²)/(1 + z²/n),
+    clipped to [0, 1], exactly 0 at k = 0 and 1 at k = n. Requires n >= 1, 0 <= k <= n."""
+    n_f = float(n)
+    p = k / n_f
+    z2 = Z95 * Z95
+    denom = 1.0 + z2 / n_f
+    centre = (p + z2 / (2.0 * n_f)) / denom
+    half = Z95 * math.sqrt(p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)) / denom
+    lo = min(max(centre - half, 0.0), 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
+    hi = min(max(centre + half, 0.0), 1.0) + 0.0
+    return (0.0 if k == 0 else lo), (1.0 if k == n_f else hi)
+
+
+def _size_warning(n_items: int) -> str | None:
+    """The small-slice warning of ``analysis.metrics`` for a slice of ``n_items`` >= 1 items
+    (a test keeps the two equal)."""
+    if n_items < MIN_SLICE_SIZE:
+        return f"below minimum slice size {MIN_SLICE_SIZE} (n={n_items}): reported, not tested"
+    if n_items < WARN_SLICE_SIZE:
+        return f"n<{WARN_SLICE_SIZE}: small slice (n={n_items}), the interval is wide"
+    return None
+
+
+def _greedy_row(key: dict[str, str], n_items: int, correct: float) -> SliceRow:
+    """The row of a greedy slice from its counts: ``n_items`` (>= 1) items of one 0/1 sample,
+    ``correct`` (a whole number) of them right; greedy accuracy with the Wilson interval.
+    The same row as ``_row`` gives on the per-item arrays (``slice_score`` -> ``greedy_score``),
+    without numpy."""
+    lo, hi = _wilson(correct, n_items)
+    return SliceRow(
+        key=key,
+        n_items=n_items,
+        n_samples=n_items,
+        correct=float(correct),
+        score=correct / n_items,
+        lo=lo,
+        hi=hi,
+        metric="greedy accuracy",
+        method="wilson",
+        warning=_size_warning(n_items),
+    )
+
+
 def _macro_row(
     key: dict[str, str], parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | None]],
     metric: str,
@@ -204,6 +261,8 @@ def _macro_row(
     0/1 sample per item (``p~ = (c + 2) / (m + 4)``, never zero at 0% or 100%), otherwise the
     sample variance of the per-item scores over ``m`` (1/4 when ``m = 1``). Clipped to [0, 1].
     """
+    import numpy as np
+
     scores, variances, lenients = [], [], []
     n_items = n_samples = 0
     correct = 0.0
@@ -257,6 +316,8 @@ def _by_task(
 
 def _lenient(n: np.ndarray, c_lenient: np.ndarray | None) -> float | None:
     """Mean per-item lenient score; None when the counts are missing."""
+    import numpy as np
+
     if c_lenient is None or c_lenient.size == 0 or np.isnan(c_lenient).any():
         return None
     return float(np.mean(c_lenient / n))
@@ -266,6 +327,8 @@ def _row(
     key: dict[str, str], n: np.ndarray, c: np.ndarray, ks: list[int], seed: int,
     c_lenient: np.ndarray | None = None,
 ) -> SliceRow:  # fmt: skip
+    from ..analysis.metrics import slice_score
+
     base = slice_score(n, c, None, random_state=seed)
     row = SliceRow(
         key=key,
@@ -296,9 +359,20 @@ def _row(
 
 def _binary(n_items: int, correct: float) -> tuple[np.ndarray, np.ndarray]:
     """Per-item (n, c) arrays of a greedy slice from its counts (one 0/1 sample per item)."""
+    import numpy as np
+
     c = np.zeros(n_items)
     c[: int(round(correct))] = 1.0
     return np.ones(n_items, dtype=np.int64), c
+
+
+def _counts_row(key: dict[str, str], n_items: int, correct: float, seed: int) -> SliceRow:
+    """The row of a greedy slice of ``n_items`` items, ``correct`` right (rounded to a whole
+    number, as :func:`_binary` does): :func:`_greedy_row`, or the per-item path for an empty
+    slice."""
+    if n_items < 1:
+        return _row(key, *_binary(n_items, correct), [], seed)
+    return _greedy_row(key, n_items, float(int(round(correct))))
 
 
 def _greedy_table(
@@ -313,7 +387,7 @@ def _greedy_table(
         counts, key=lambda r: tuple(str(r[g] if r[g] is not None else UNLABELLED) for g in groups)
     ):
         key = {g: (r[g] if r[g] is not None else UNLABELLED) for g in groups}
-        row = _row(key, *_binary(r["n_items"], r["c"]), [], seed)
+        row = _counts_row(key, r["n_items"], r["c"], seed)
         row.lenient = None if r["c_lenient"] is None else r["c_lenient"] / r["n_items"]
         rows.append(row)
         total_items += r["n_items"]
@@ -323,7 +397,7 @@ def _greedy_table(
             if total_lenient is None or r["c_lenient"] is None
             else total_lenient + r["c_lenient"]
         )
-    overall = _row({"all": "all"}, *_binary(total_items, total_c), [], seed)
+    overall = _counts_row({"all": "all"}, total_items, total_c, seed)
     overall.lenient = (
         None if total_lenient is None or not total_items else total_lenient / total_items
     )
@@ -373,6 +447,8 @@ class CoreMixin:
         Called from the main thread, SIGINT/SIGTERM/SIGHUP stop it cleanly (the run is
         recorded as interrupted; :mod:`capslice_tui.workspace.interrupt`).
         """
+        from .ingest import ingest
+
         with stop_signals():
             return ingest(
                 self.store,
@@ -411,6 +487,10 @@ class CoreMixin:
             greedy = _greedy_benchmarks(task_counts.get(run["id"], []), average)
             benches: dict[str, Any] = greedy or {}
             items = self._benchmark_items(run["id"]) if greedy is None else {}
+            if items:
+                import numpy as np
+
+                from ..analysis.metrics import slice_score
             for b, parts in sorted(items.items()):
                 n = np.concatenate([pn for _, pn, _ in parts])
                 c = np.concatenate([pc for _, _, pc in parts])
@@ -458,6 +538,8 @@ class CoreMixin:
         m_t and c_t, so this reads a few rows instead of one per item. Other runs read their
         per-item scores.
         """
+        import numpy as np
+
         out: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
         counts = self.store.slice_count_rows(run_id, ["benchmark", "task"])
         if (
@@ -621,6 +703,8 @@ class CoreMixin:
             and not any(r["fractional"] for r in counts)
         ):
             return _greedy_table(run, benchmark, groups, counts, random_state)
+        import numpy as np
+
         rows = self.store.slice_rows(info["id"], benchmark=benchmark, filter_name=filter_name)
         n = np.array([r["n"] for r in rows], dtype=np.int64)
         c = np.array([r["c"] for r in rows], dtype=float)

@@ -479,10 +479,27 @@ class Diagnosis:
 
 
 @dataclass
-class _Outcomes:
-    """One run's per-sample outcomes, keyed for pairing."""
+class _EvaluationColumns:
+    """What ``Store.evaluation_columns`` returns but the primary filter (the task's, from
+    ``run_tasks``), taken from the outcome read: one entry per (task, item) of the run's
+    primary filter (its sample 0), in (task, item_id) order."""
 
-    keys: list[tuple[Any, ...]]
+    task: list[Any]
+    item: list[int]
+    prompt: list[Any]
+    settings: list[Any]
+
+
+@dataclass
+class _Outcomes:
+    """One run's per-sample outcomes in (task, item, sample index) order, keyed for pairing.
+
+    ``keys``: (task, item_id, sample_idx) per row, or None until :meth:`row_keys` builds
+    them; ``evaluation``: the run's evaluation columns when they were read in the same pass
+    (``_outcomes(..., evaluation=True)``), else None.
+    """
+
+    keys: list[tuple[Any, ...]] | None
     score: np.ndarray
     modes: np.ndarray
     signals: list[str | None]
@@ -490,35 +507,139 @@ class _Outcomes:
     item: np.ndarray
     task: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
     sample_idx: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    evaluation: _EvaluationColumns | None = None
+
+    def row_keys(self) -> list[tuple[Any, ...]]:
+        """(task, item_id, sample_idx) per row, as the store returns them (built once)."""
+        if self.keys is None:
+            self.keys = list(zip(self.task.tolist(), self.item.tolist(),
+                                 self.sample_idx.tolist(), strict=True))  # fmt: skip
+        return self.keys
 
 
-def _outcomes(
-    store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None
-) -> _Outcomes:
-    rows = store.sample_outcomes(run_id, benchmark, filter_name)
-    # columns in one pass (item_id, task, sample_idx, score, failure_mode, failure_signals,
-    # then the axes), each turned into an array at once
-    cols = list(zip(*rows, strict=True)) if rows else [()] * (6 + len(AXES))
-    item, task, sample_idx, score, mode, signals = cols[:6]
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """Shape (n,) object array of ``values`` as they are (no nested arrays)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
-    def labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.ndarray:
-        out = np.empty(len(values), dtype=object)
-        out[:] = values
+
+def _labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.ndarray:
+    """``values`` as an object array with None (and "" when ``empty``) replaced by
+    ``default``; each distinct value looked at once (``analysis.inputs.factorize``)."""
+    from ..analysis.inputs import factorize
+
+    coded = factorize(list(values))
+    if coded is None:
+        out = _objects(values)
         missing = np.equal(out, None)  # type: ignore[call-overload]
         if empty:
             missing |= np.equal(out, "")
         out[missing] = default
         return out
+    distinct, codes = coded
+    mapped = _objects([default if v is None or (empty and v == "") else v for v in distinct])
+    return mapped[codes]
 
+
+def _key_order(task: np.ndarray, item: np.ndarray, sample_idx: np.ndarray) -> np.ndarray | None:
+    """The permutation that sorts rows by (task, item, sample index) as SQLite's ``ORDER BY``
+    does (task names by code point, as its BINARY collation), or None when a key repeats:
+    with every key distinct the sorted order is the only one, whatever SQLite does with
+    ties."""
+    names = sorted(set(task.tolist()))
+    code = {t: i for i, t in enumerate(names)}
+    t = np.array([code[x] for x in task.tolist()], dtype=np.int64)
+    order = np.lexsort((sample_idx, item, t))
+    t, i, s = t[order], item[order], sample_idx[order]
+    dt, di, ds = np.diff(t), np.diff(i), np.diff(s)
+    if not np.all((dt > 0) | ((dt == 0) & ((di > 0) | ((di == 0) & (ds > 0))))):
+        return None
+    return order
+
+
+def _axis_rows(
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray
+) -> list[Any]:
+    """The ``item_axes`` rows of the run's items (sorted by item id): one range read when the
+    items' ids are dense (the range holds at most twice as many ids as the run has items),
+    else the rows of the run's items alone; rows of other items in the range are unused."""
+    if not item.size:
+        return []
+    lo, hi = int(item.min()), int(item.max())
+    if hi - lo + 1 <= 2 * np.unique(item).size:
+        return store.item_axis_rows(lo, hi)
+    return store.outcome_item_axes(run_id, benchmark, filter_name)
+
+
+def _sample_labels(axis_rows: Sequence[Any], item: np.ndarray) -> dict[str, np.ndarray]:
+    """Per row of ``item``: each axis's label from ``Store.outcome_item_axes`` rows (sorted
+    by item id), :data:`UNLABELLED` where the item has none (no row or NULL)."""
+    ids = np.array([r[0] for r in axis_rows], dtype=np.int64)
+    cols = list(zip(*axis_rows, strict=True)) if axis_rows else [()] * (1 + len(AXES))
+    at = np.minimum(np.searchsorted(ids, item), max(ids.size - 1, 0))
+    found = ids[at] == item if ids.size else np.zeros(item.size, dtype=bool)
+    where = np.where(found, at, ids.size)  # ids.size: the slot of an item without labels
+    out = {}
+    for j, axis in enumerate(AXES):
+        per_item = _labelled([*cols[1 + j], None], UNLABELLED)
+        out[axis] = per_item[where]
+    return out
+
+
+def _outcomes(
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None,
+    *, evaluation: bool = False, labels: bool = True,
+) -> _Outcomes:  # fmt: skip
+    """One run's scored samples (``Store.outcome_rows``) with their items' labels, read once.
+
+    ``evaluation=True`` (only with ``filter_name`` None): the same read also gives the run's
+    evaluation columns (``_Outcomes.evaluation``), unless a (task, item, sample index) key
+    repeats in the run, where the separate reads of before decide (``evaluation`` None).
+    ``labels=False``: the items' labels are not read (``labels`` empty)."""
+    rows = store.outcome_rows(run_id, benchmark, filter_name, evaluation=evaluation, ordered=False)
+    # columns in one pass (item_id, task, sample_idx, score, failure_mode, failure_signals
+    # [, prompt_hash, settings_hash]), each turned into an array at once, sorted here
+    width = 8 if evaluation else 6
+    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
+    item = np.array(cols[0], dtype=np.int64)
+    task = _labelled(cols[1], "")
+    sample_idx = np.array(cols[2], dtype=np.int64)
+    order = _key_order(task, item, sample_idx)
+    if order is None:  # a key repeats: SQLite's order of the ties decides, as before
+        if evaluation:
+            return _outcomes(store, run_id, benchmark, filter_name, labels=labels)
+        rows = store.outcome_rows(run_id, benchmark, filter_name)
+        cols = list(zip(*rows, strict=True)) if rows else [()] * width
+        item = np.array(cols[0], dtype=np.int64)
+        task = _labelled(cols[1], "")
+        sample_idx = np.array(cols[2], dtype=np.int64)
+    elif np.any(order != np.arange(order.size)):
+        item, task, sample_idx = item[order], task[order], sample_idx[order]
+        cols = [_objects(c)[order].tolist() for c in cols]
+    ev = None
+    if evaluation:
+        first = sample_idx == 0
+        ev = _EvaluationColumns(
+            task[first].tolist(), item[first].tolist(),
+            *(_objects(cols[j])[first].tolist() for j in (6, 7)),
+        )  # fmt: skip
+        scored = np.array([v is not None for v in cols[3]], dtype=bool)
+        if not scored.all():
+            cols = [_objects(c)[scored].tolist() for c in cols[:6]]
+            item, task, sample_idx = item[scored], task[scored], sample_idx[scored]
     return _Outcomes(
-        keys=list(zip(task, item, sample_idx, strict=True)),
-        score=np.array(score, dtype=float),
-        modes=labelled(mode, "wrong_answer", empty=True),
-        signals=list(signals),
-        labels={a: labelled(cols[6 + i], UNLABELLED) for i, a in enumerate(AXES)},
-        item=np.array(item, dtype=np.int64),
-        task=labelled(task, ""),
-        sample_idx=np.array(sample_idx, dtype=np.int64),
+        keys=None,
+        score=np.array(cols[3], dtype=float),
+        modes=_labelled(cols[4], "wrong_answer", empty=True),
+        signals=list(cols[5]),
+        labels=_sample_labels(_axis_rows(store, run_id, benchmark, filter_name, item), item)
+        if labels
+        else {},
+        item=item,
+        task=task,
+        sample_idx=sample_idx,
+        evaluation=ev,
     )
 
 
@@ -557,8 +678,9 @@ def _distinct_counts(values: Sequence[Any]) -> list[tuple[Any, int]]:
 
 def _mode_counts(modes: np.ndarray) -> dict[str, int]:
     from ..analysis.failure_modes import MODES
+    from ..analysis.inputs import unique_labels
 
-    values, counts = np.unique(modes.astype(str), return_counts=True)
+    values, counts = unique_labels(modes, return_counts=True)
     found = dict(zip(values.tolist(), counts.tolist(), strict=False))
     return {m: int(found.get(m, 0)) for m in MODES}
 
@@ -572,7 +694,9 @@ def _per_item(
     c = np.bincount(inv, weights=score)
     # dominant mode in one pass: an item of one sample takes its mode; an item of several
     # the most frequent mode of its failing samples (ties: first by name), else "correct"
-    names, code = np.unique(modes.astype(str), return_inverse=True)
+    from ..analysis.inputs import unique_labels
+
+    names, code = unique_labels(modes, return_inverse=True)
     dom = np.full(uniq.size, "correct", dtype=object)
     single = n[inv] == 1
     dom[inv[single]] = names[code[single]]
@@ -794,40 +918,106 @@ class _RunEvaluations:
         return code, prompts.tolist()
 
 
+def _evaluation_pairs(
+    b_ev: _RunEvaluations, c_ev: _RunEvaluations, ids: np.ndarray,
+    samples: tuple[np.ndarray, np.ndarray] | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[int]]:  # fmt: skip
+    """The evaluation of each shared item on both sides, items alike collapsed: (base dicts,
+    candidate dicts, weights) for ``compare_evaluations``.
+
+    Items alike: the same settings group on each side, the same samples per item, and the
+    same prompt state (logged on neither, one or both sides, equal where both); they are one
+    pair weighted by their count, placed where the first of them is and holding its prompt.
+    An item whose prompt is logged on both sides and differs is its own pair. In item order:
+    the same list as comparing item by item and merging alike items into the first one.
+    """
+    b_code, b_prompt = b_ev.lookup(ids)
+    c_code, c_prompt = c_ev.lookup(ids)
+    spi = samples if samples is not None else (np.zeros(ids.size), np.zeros(ids.size))
+    bs = np.asarray(spi[0], dtype=float).astype(np.int64)
+    cs = np.asarray(spi[1], dtype=float).astype(np.int64)
+    b_none = np.array([p is None for p in b_prompt], dtype=bool)
+    c_none = np.array([p is None for p in c_prompt], dtype=bool)
+    differs = ~b_none & ~c_none
+    if differs.any():  # one comparison per item holding a prompt on both sides
+        both = np.flatnonzero(differs)
+        differs[both] = _objects(b_prompt)[both] != _objects(c_prompt)[both]
+    # state: 0-3 for (base prompt missing, candidate prompt missing); differs: never merged
+    state = b_none.astype(np.int64) * 2 + c_none
+    alike = np.flatnonzero(~differs)
+    starts = np.flatnonzero(differs)
+    weights_at = np.ones(ids.size, dtype=np.int64)
+    if alike.size:
+        key = np.stack([b_code[alike], c_code[alike], bs[alike], cs[alike], state[alike]], axis=1)
+        _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
+        weights_at[alike[first]] = counts
+        starts = np.sort(np.concatenate([starts, alike[first]]))
+    b_list, c_list, weights = [], [], []
+    for j in starts.tolist():
+        bg, cg, bpj, cpj = int(b_code[j]), int(c_code[j]), b_prompt[j], c_prompt[j]
+        b = dict(b_ev.dicts[bg]) if bg >= 0 else {}
+        c = dict(c_ev.dicts[cg]) if cg >= 0 else {}
+        if bg >= 0 and bpj is not None:
+            b["prompt"] = bpj
+        if cg >= 0 and cpj is not None:
+            c["prompt"] = cpj
+        if samples is not None:
+            b["samples per item"] = int(bs[j])
+            c["samples per item"] = int(cs[j])
+        b_list.append(b)
+        c_list.append(c)
+        weights.append(int(weights_at[j]))
+    return b_list, c_list, weights
+
+
 class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
 
     def _item_evaluations(
-        self, run_id: int, benchmark: str | None, filter_name: str | None = None
-    ) -> _RunEvaluations:
+        self, run_id: int, benchmark: str | None, filter_name: str | None = None,
+        columns: _EvaluationColumns | None = None,
+    ) -> _RunEvaluations:  # fmt: skip
         """Per item of a run (primary filter, first sample): what defines its evaluation —
         the stored settings over the task's settings, the filter and the task (one dict per
-        distinct (task, settings hash, filter)), and the prompt hash per item."""
+        distinct (task, settings hash, filter), numbered in order of first appearance), and
+        the prompt hash per item. ``columns``: ``Store.evaluation_columns`` of the run when
+        already read (``_outcomes(..., evaluation=True)``)."""
         from ..analysis.evaluation import evaluation_settings
 
-        task, item, prompt, settings, primary = self.store.evaluation_columns(run_id, benchmark)
+        if columns is None:
+            task, item, prompt, settings, primary = self.store.evaluation_columns(run_id, benchmark)
         tasks = {t["task"]: t for t in self.store.run_tasks(run_id)}
+        if columns is not None:
+            task, item, prompt, settings = (
+                columns.task,
+                columns.item,
+                columns.prompt,
+                columns.settings,
+            )
+            primary = [tasks[t]["primary_filter"] for t in task]
         stored = self.store.evaluation_settings(sorted({h for h in settings if h}))
         per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
         ids, first = np.unique(np.asarray(item, dtype=np.int64), return_index=True)
+        at = first.tolist()
+        f_task = [task[i] for i in at]
+        f_settings = [settings[i] for i in at]
+        f_filter = [filter_name] * len(at) if filter_name else [primary[i] for i in at]
+        # (task, settings hash, filter) -> group, numbered in order of first appearance
         groups: dict[tuple[Any, Any, Any], int] = {}
+        get = groups.setdefault
+        code = np.array(
+            [get(k, len(groups)) for k in zip(f_task, f_settings, f_filter, strict=True)],
+            dtype=np.int64,
+        )
         dicts: list[dict[str, Any]] = []
-        code = np.empty(ids.size, dtype=np.int64)
-        prompts = np.empty(ids.size, dtype=object)
-        recorded = False
-        for j, i in enumerate(first.tolist()):
-            key = (task[i], settings[i], filter_name or primary[i])
-            g = groups.get(key)
-            if g is None:
-                d = dict(per_task.get(task[i]) or {})
-                if settings[i] in stored:
-                    d.update(stored[settings[i]])
-                d["task"], d["filter"] = task[i], key[2]
-                g = groups[key] = len(dicts)
-                dicts.append(d)
-            recorded = recorded or settings[i] in stored
-            code[j] = g
-            prompts[j] = prompt[i] or None
+        for t, h, f in groups:
+            d = dict(per_task.get(t) or {})
+            if h in stored:
+                d.update(stored[h])
+            d["task"], d["filter"] = t, f
+            dicts.append(d)
+        recorded = any(h in stored for h in set(f_settings))
+        prompts = _objects([prompt[i] or None for i in at])
         return _RunEvaluations(ids, code, dicts, prompts, not recorded and bool(task))
 
     def evaluation_check(
@@ -838,51 +1028,23 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         benchmark: str | None,
         samples: tuple[np.ndarray, np.ndarray] | None = None,
         filter_name: str | None = None,
+        columns: tuple[_EvaluationColumns | None, _EvaluationColumns | None] = (None, None),
     ) -> Any:
         """How two runs' evaluations of the given shared items differ
         (:class:`analysis.evaluation.EvaluationCheck`). ``samples``: samples per item of each
         run, aligned with ``item_ids`` (compared as ``samples per item``). Items whose
         settings and prompt comparison are alike are compared once, weighted by their count
-        (``compare_evaluations(..., weights)``): the same check as item by item."""
+        (``compare_evaluations(..., weights)``): the same check as item by item.
+        ``columns``: each run's evaluation columns when already read (else read here)."""
         from dataclasses import replace
 
         from ..analysis.evaluation import compare_evaluations
 
-        b_ev = self._item_evaluations(base_id, benchmark, filter_name)
-        c_ev = self._item_evaluations(cand_id, benchmark, filter_name)
-        ids = np.asarray(item_ids, dtype=np.int64)
-        b_code, b_prompt = b_ev.lookup(ids)
-        c_code, c_prompt = c_ev.lookup(ids)
-        spi = samples if samples is not None else (np.zeros(ids.size), np.zeros(ids.size))
-        pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        weights: list[int] = []
-        slot: dict[tuple[Any, ...], int] = {}
-        for bg, cg, bp, cp, bs, cs in zip(
-            b_code.tolist(), c_code.tolist(), b_prompt, c_prompt, spi[0].tolist(),
-            spi[1].tolist(), strict=True,
-        ):  # fmt: skip
-            # a prompt on both sides that differs is this item's own: never collapsed
-            state = "differs" if bp is not None and cp is not None and bp != cp else (
-                bp is None, cp is None)  # fmt: skip
-            key = (bg, cg, int(bs), int(cs), state)
-            at = slot.get(key) if state != "differs" else None
-            if at is not None:
-                weights[at] += 1
-                continue
-            b = dict(b_ev.dicts[bg]) if bg >= 0 else {}
-            c = dict(c_ev.dicts[cg]) if cg >= 0 else {}
-            if bg >= 0 and bp is not None:
-                b["prompt"] = bp
-            if cg >= 0 and cp is not None:
-                c["prompt"] = cp
-            if samples is not None:
-                b["samples per item"] = int(bs)
-                c["samples per item"] = int(cs)
-            if state != "differs":
-                slot[key] = len(pairs)
-            pairs.append((b, c))
-            weights.append(1)
-        check = compare_evaluations([p[0] for p in pairs], [p[1] for p in pairs], weights)
+        b_ev = self._item_evaluations(base_id, benchmark, filter_name, columns[0])
+        c_ev = self._item_evaluations(cand_id, benchmark, filter_name, columns[1])
+        b, c, weights = _evaluation_pairs(b_ev, c_ev, np.asarray(item_ids, dtype=np.int64),
+                                          samples)  # fmt: skip
+        check = compare_evaluations(b, c, weights)
         missing = [who for who, ev in (("base", b_ev), ("candidate", c_ev)) if ev.none_recorded]
         return replace(check, not_recorded=missing)
 
@@ -959,8 +1121,12 @@ class DiagnoseRunsMixin(DiagnoseMixin):
                 same_evaluation=same_evaluation,
             )  # fmt: skip
         c_run = self.store.get_run(cand)
-        bo = _outcomes(self.store, b_run["id"], benchmark, filter_name)
-        co = _outcomes(self.store, c_run["id"], benchmark, filter_name)
+        # the evaluation columns come with the outcomes when read on the primary filters
+        one_read = filter_name is None
+        bo = _outcomes(self.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
+        co = _outcomes(  # pairs take the base's labels
+            self.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
+        )
         bi, ci = _pair_samples(bo, co)
         if not bi.size:
             raise ValueError(f"{base} and {cand} share no samples to pair")
@@ -978,7 +1144,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         c_total = _per_item_total(co, ub)
         evaluation = self.evaluation_check(
             b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
-            filter_name=filter_name,
+            filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
         )  # fmt: skip
         notes += _evaluation_notes(evaluation, same_evaluation)
         overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
@@ -1137,7 +1303,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         from ..analysis.verdict import verdict_for_weakness
 
         o = _outcomes(self.store, run["id"], benchmark, filter_name)
-        if not o.keys:
+        if not o.item.size:
             raise ValueError(
                 f"run {run['name']} has no scored samples"
                 + (f" in {benchmark}" if benchmark else "")
@@ -1209,9 +1375,9 @@ def _reference_outcomes(
         ValueError: the two runs share no item.
     """
     ref_run = store.get_run(reference)
-    r = _outcomes(store, ref_run["id"], benchmark, filter_name)
+    r = _outcomes(store, ref_run["id"], benchmark, filter_name, labels=False)
     r_item: dict[Any, list[float]] = {}
-    for key, s in zip(r.keys, r.score, strict=True):
+    for key, s in zip(r.row_keys(), r.score, strict=True):
         r_item.setdefault(key[1], []).append(s)
     means = {k: float(np.mean(v)) for k, v in r_item.items()}
     keep = np.array([i in means for i in o.item])
@@ -1220,9 +1386,9 @@ def _reference_outcomes(
     if not keep.all():
         notes.append(f"{int((~keep).sum())} samples without a reference item were left out")
     o = _Outcomes(
-        [k for k, m in zip(o.keys, keep, strict=True) if m], o.score[keep], o.modes[keep],
-        [s for s, m in zip(o.signals, keep, strict=True) if m],
-        {a: v[keep] for a, v in o.labels.items()}, o.item[keep],
+        None, o.score[keep], o.modes[keep], [s for s, m in zip(o.signals, keep, strict=True) if m],
+        {a: v[keep] for a, v in o.labels.items()}, o.item[keep], o.task[keep],
+        o.sample_idx[keep],
     )  # fmt: skip
     ref_correct = np.array([means[i] for i in o.item])
     ref_items = (
@@ -1371,13 +1537,13 @@ def _pair_samples(bo: _Outcomes, co: _Outcomes) -> tuple[np.ndarray, np.ndarray]
     fast = _pair_keys(bo, co, with_task=True)
     if fast is not None and fast[0].size:
         return fast
-    slow = None if fast is not None else pair_by_dict(bo.keys, co.keys)
+    slow = None if fast is not None else pair_by_dict(bo.row_keys(), co.row_keys())
     if slow is not None and slow[0].size:
         return slow
     fast = _pair_keys(bo, co, with_task=False)
     if fast is not None:
         return fast
-    return pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co.keys])
+    return pair_by_dict([k[1:] for k in bo.row_keys()], [k[1:] for k in co.row_keys()])
 
 
 def _pair_keys(

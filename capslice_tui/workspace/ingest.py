@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import signal
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -269,6 +271,7 @@ class _Ingest:
         self.inflight: _Batch | None = None  # built, its scores being computed
         self.memo = _Memo()
         self.faults = _Faults()
+        self.workers: Any = None  # ingest_workers.Workers when the read is in workers
 
     # ------------------------------------------------------------ the stream
 
@@ -287,6 +290,8 @@ class _Ingest:
             raise self._fail(f"ingest stopped: {type(exc).__name__}: {exc}") from exc
         finally:
             self.memo.close()
+            if self.workers is not None:
+                self.workers.close()
         late = disarm()
         if late:
             self.report.notes.append(
@@ -296,20 +301,13 @@ class _Ingest:
 
     def _read_all(self) -> None:
         """Every record of the stream, batch by batch; bad lines counted (or fatal)."""
+        if self._start_workers():
+            self._read_parallel()
+            return
         report, pending = self.report, []
         for rec in self.stream:
-            if isinstance(rec, BadLine) and (rec.note or rec.torn):
-                self.faults.add_line(rec, report)
-                continue
             if isinstance(rec, BadLine):
-                report.n_bad += 1
-                if len(report.bad) < 1000:
-                    report.bad.append(str(rec))
-                if not self.opt.skip_bad:
-                    raise self._fail(
-                        f"{rec}. Nothing from this ingest was stored; fix the file or pass "
-                        "--skip-bad to keep the readable lines."
-                    )
+                self._bad_line(rec)
                 continue
             report.n_read += 1
             if self.opt.progress and report.n_read % PROGRESS_EVERY == 0:
@@ -323,6 +321,112 @@ class _Ingest:
         self._process(pending)
         self._drain()
 
+    def _bad_line(self, rec: BadLine) -> None:
+        """Count a note or torn record, or an unreadable line (fatal without ``skip_bad``)."""
+        report = self.report
+        if rec.note or rec.torn:
+            self.faults.add_line(rec, report)
+            return
+        report.n_bad += 1
+        if len(report.bad) < 1000:
+            report.bad.append(str(rec))
+        if not self.opt.skip_bad:
+            raise self._fail(
+                f"{rec}. Nothing from this ingest was stored; fix the file or pass "
+                "--skip-bad to keep the readable lines."
+            )
+
+    # ------------------------------------------------------------ in worker processes
+
+    def _start_workers(self) -> bool:
+        """Start worker processes for an lm-eval read (:mod:`._ingest_workers`) when they
+        pay (two cores, enough input); False: read in this process."""
+        files = self.ctx.lmeval_files
+        if files is None or not files.samples:
+            return False
+        from . import _ingest_workers as ingest_workers
+
+        n = ingest_workers.n_workers(files)
+        if n == 0:
+            return False
+        self.workers = ingest_workers.Workers(files, self.ctx, self.taxonomy, self.opt.benchmark, n)
+        return True
+
+    def _read_parallel(self) -> None:
+        """Every worker chunk in reading order, into batches of ``batch_size`` samples
+        written as in :meth:`_read_all`; then the reader's end-of-read checks and notes."""
+        from ..ingest.lmeval import check_reported
+        from ..ingest.reasoning import note_traces
+
+        assert self.workers is not None
+        report, faults = self.report, self.faults
+        for chunk in self.workers.chunks():
+            for bad in chunk.bad:
+                self._bad_line(bad)
+            report.n_read += chunk.n_records
+            n_rep, n_conf, n_miss, first_rep, first_conf, first_miss = chunk.faults
+            report.n_repeats += n_rep
+            report.n_conflicting += n_conf
+            report.n_missing_score += n_miss
+            faults.first_repeat = faults.first_repeat or first_rep
+            faults.first_conflict = faults.first_conflict or first_conf
+            faults.first_missing = faults.first_missing or first_miss
+            if chunk.rows:
+                self._take(chunk)
+            if self.opt.progress:
+                self.opt.progress(report.n_read)
+        self._flush(self.batch)
+        self.batch = _Batch()
+        for reported in self.ctx.lmeval_files.reports:
+            for bad in check_reported(reported, self.workers.tally, self.ctx.groups):
+                self._bad_line(bad)
+        if self.workers.with_trace:
+            note_traces(self.ctx, self.workers.with_trace)
+
+    def _take(self, chunk: Any) -> None:
+        """A worker chunk's rows into the batch (written each time it is full): items met
+        first keep the labels of their first record; a sample whose worker guessed another
+        output constraint than the first record's (or the store's) is scored again here."""
+        st = self._state_of(None)
+        for task, filter_name, bench in chunk.tasks:
+            _run_task_row(st, self.ctx, task, filter_name, bench)
+        st.n_read += len(chunk.rows)
+        seen_items = self.seen_items
+        unseen = {row[1] for row in chunk.rows} - seen_items.keys()
+        if unseen:
+            for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
+                seen_items[h] = (oc, {})
+        batch, run_id, ingest_id = self.batch, st.run_id, st.ingest_id
+        for i, row in enumerate(chunk.rows):
+            h = row[1]
+            seen = seen_items.get(h)
+            if seen is None:
+                labels = chunk.labels[h]
+                oc = output_constraint_of(labels, chunk.calls[i][1])
+                seen_items[h] = (oc, labels)
+                batch.items[h] = chunk.items[h]
+                for axis, (value, rule_id) in labels.items():
+                    batch.labels.append((h, axis, value, rule_id))
+            else:
+                oc = seen[0]
+                if not oc:
+                    oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
+                    seen_items[h] = (oc, seen[1])
+            if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
+                call = chunk.calls[i]
+                row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
+            prompt_hash, settings_hash = row[7], row[23]
+            if prompt_hash is not None and prompt_hash not in batch.texts:
+                batch.texts[prompt_hash] = chunk.texts[prompt_hash]
+            if settings_hash not in batch.eval_settings:
+                batch.eval_settings[settings_hash] = chunk.settings[settings_hash]
+            if row[14] != SCORE_SOURCE_HARNESS:
+                self.report.scored_by_capslice += 1
+            batch.samples.append((run_id, *row[1:6], ingest_id, *row[7:]))
+            if len(batch.samples) >= self.opt.batch_size:
+                self._flush(batch)
+                batch = self.batch = _Batch()
+
     def _fail(self, message: str) -> IngestError:
         """Remove everything this ingest wrote and return the error to raise."""
         for st in self.states.values():
@@ -331,7 +435,10 @@ class _Ingest:
 
     def _state_for(self, rec: SampleRecord) -> _RunState:
         """The run a record goes to, created (with its ingest record) when first met."""
-        key = rec.system if self.opt.system is None else None
+        return self._state_of(rec.system if self.opt.system is None else None)
+
+    def _state_of(self, key: str | None) -> _RunState:
+        """The run of system ``key`` (None: the one run), created when first met."""
         st = self.states.get(key)
         if st is not None:
             return st
@@ -423,27 +530,7 @@ class _Ingest:
 
     def _task_row(self, rec: SampleRecord, st: _RunState, bench: str) -> dict[str, Any]:
         """The run's row for the record's task (created when first met; filters appended)."""
-        task_row = st.tasks.get(rec.task)
-        if task_row is None:
-            cfg: TaskConfig | None = self.ctx.tasks.get(rec.task)
-            filters = list(cfg.filters) if cfg and cfg.filters else []
-            task_row = {
-                "task": rec.task,
-                "benchmark": bench,
-                "primary_filter": filters[0] if filters else rec.filter,
-                "filters": filters or [rec.filter],
-                "max_gen_toks": cfg.max_gen_toks if cfg else None,
-                "until": cfg.until if cfg else None,
-                "temperature": cfg.temperature if cfg else None,
-                "do_sample": cfg.do_sample if cfg else None,
-                "repeats": cfg.repeats if cfg else None,
-                "eos_token": (cfg.eos_token if cfg else None) or _eos_of(self.ctx.run_meta),
-                "num_fewshot": cfg.num_fewshot if cfg else None,
-            }
-            st.tasks[rec.task] = task_row
-        elif rec.filter not in task_row["filters"]:
-            task_row["filters"].append(rec.filter)
-        return task_row
+        return _run_task_row(st, self.ctx, rec.task, rec.filter, bench)
 
     def _item(
         self,
@@ -463,20 +550,8 @@ class _Ingest:
             )  # fmt: skip
             return known[0] or infer_output_constraint_from_target(rec.target or "")
         labels = assigned[ihash]
-        oc = labels.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
-            rec.target or ""
-        )
-        self.batch.items[ihash] = (
-            ihash,
-            bench,
-            rec.task,
-            rec.doc_id,
-            cap_text(question, MAX_RESPONSE_CHARS),
-            cap_text(rec.target, MAX_RESPONSE_CHARS),
-            orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
-            if rec.doc
-            else None,
-        )
+        oc = output_constraint_of(labels, rec.target)
+        self.batch.items[ihash] = item_row(rec, ihash, bench, question)
         for axis, (value, rule_id) in labels.items():
             self.batch.labels.append((ihash, axis, value, rule_id))
         self.seen_items[ihash] = (oc, labels)
@@ -484,20 +559,7 @@ class _Ingest:
 
     def _head(self, rec: SampleRecord, ihash: str, st: _RunState) -> tuple[Any, ...]:
         """The sample's row up to its extracted answer; its prompt queued once per hash."""
-        prompt_hash = None
-        if rec.prompt:
-            prompt_hash = text_sha256(rec.prompt)
-            if prompt_hash not in self.batch.texts:
-                self.batch.texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
-        response = rec.response
-        response_chars = text_length(response) if response is not None else None
-        response_sha = None
-        if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
-            # start and end kept around a marker; the whole text's length and hash in columns
-            response_sha = text_sha256(response)
-            response = cap_text(response, MAX_RESPONSE_CHARS)
-        return (st.run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx,
-                st.ingest_id, prompt_hash, response, response_chars, response_sha)  # fmt: skip
+        return sample_head(rec, ihash, st.run_id, st.ingest_id, self.batch.texts)
 
     def _flush(self, batch: _Batch) -> None:
         """Write a batch in one transaction and count the new samples per run."""
@@ -586,6 +648,80 @@ class _Ingest:
         name = self.opt.run if key is None else f"{self.opt.run}/{key}"
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
+
+
+def output_constraint_of(labels: dict[str, tuple[str, str]], target: str | None) -> str:
+    """A new item's output constraint: its rule label, else inferred from its target."""
+    return labels.get("output_constraint", (None, ""))[0] or infer_output_constraint_from_target(
+        target or ""
+    )
+
+
+def item_row(rec: SampleRecord, ihash: str, bench: str, question: str | None) -> _ItemRow:
+    """A new item's row for ``write_batch`` (texts capped, doc as JSON)."""
+    return (
+        ihash,
+        bench,
+        rec.task,
+        rec.doc_id,
+        cap_text(question, MAX_RESPONSE_CHARS),
+        cap_text(rec.target, MAX_RESPONSE_CHARS),
+        orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
+        if rec.doc
+        else None,
+    )
+
+
+def sample_head(
+    rec: SampleRecord, ihash: str, run_id: int | None, ingest_id: int | None, texts: dict[str, str]
+) -> tuple[Any, ...]:
+    """The sample's row up to its extracted answer; its prompt text added to ``texts`` (sha256
+    -> capped text) when not there yet."""
+    prompt_hash = None
+    if rec.prompt:
+        prompt_hash = text_sha256(rec.prompt)
+        if prompt_hash not in texts:
+            texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
+    response = rec.response
+    response_chars = text_length(response) if response is not None else None
+    response_sha = None
+    if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
+        # start and end kept around a marker; the whole text's length and hash in columns
+        response_sha = text_sha256(response)
+        response = cap_text(response, MAX_RESPONSE_CHARS)
+    return (run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx,
+            ingest_id, prompt_hash, response, response_chars, response_sha)  # fmt: skip
+
+
+def new_task_row(ctx: ReadContext, task: str, filter_name: str, bench: str) -> dict[str, Any]:
+    """A run's row for a task first met with ``filter_name`` (settings from ``ctx``)."""
+    cfg: TaskConfig | None = ctx.tasks.get(task)
+    filters = list(cfg.filters) if cfg and cfg.filters else []
+    return {
+        "task": task,
+        "benchmark": bench,
+        "primary_filter": filters[0] if filters else filter_name,
+        "filters": filters or [filter_name],
+        "max_gen_toks": cfg.max_gen_toks if cfg else None,
+        "until": cfg.until if cfg else None,
+        "temperature": cfg.temperature if cfg else None,
+        "do_sample": cfg.do_sample if cfg else None,
+        "repeats": cfg.repeats if cfg else None,
+        "eos_token": (cfg.eos_token if cfg else None) or _eos_of(ctx.run_meta),
+        "num_fewshot": cfg.num_fewshot if cfg else None,
+    }
+
+
+def _run_task_row(
+    st: _RunState, ctx: ReadContext, task: str, filter_name: str, bench: str
+) -> dict[str, Any]:
+    """The run's row for ``task`` (created when first met; filters appended as met)."""
+    task_row = st.tasks.get(task)
+    if task_row is None:
+        task_row = st.tasks[task] = new_task_row(ctx, task, filter_name, bench)
+    elif filter_name not in task_row["filters"]:
+        task_row["filters"].append(filter_name)
+    return task_row
 
 
 def _score_call(rec: SampleRecord, oc: str, task_row: dict[str, Any]) -> tuple[Any, ...]:
@@ -743,11 +879,28 @@ POOL_MIN = 1000
 
 
 def _pool_init() -> None:
-    """Scoring worker: a Ctrl-C reaches the parent only (it stops the pool)."""
+    """Scoring worker: a Ctrl-C reaches the parent only (it stops the pool); it ends with
+    the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
+    die_with_parent(os.getppid())
+
+
+def die_with_parent(parent: int) -> None:
+    """A worker process: SIGKILL when the process that started it (``parent``) ends, on
+    Linux (``prctl(PR_SET_PDEATHSIG)``), so that a killed ingest leaves no worker behind
+    holding its output pipes; exits at once when ``parent`` is already gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 def _score_calls(calls: list[tuple[Any, ...]]) -> list[SampleScore]:
@@ -901,6 +1054,23 @@ class _Memo:
         if key is not None:
             self.settings[key] = found
         return found
+
+
+def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
+    """A row of :func:`_finish_row` with the scores of ``scored`` instead of its own."""
+    return (
+        *row[:11],
+        cap_text(scored.extracted, MAX_ANSWER_CHARS),
+        row[12],
+        scored.score,
+        scored.score_source,
+        cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
+        scored.lenient,
+        scored.failure_mode,
+        scored.failure_reason,
+        scored.failure_signals,
+        *row[20:],
+    )
 
 
 def _finish_row(

@@ -8,6 +8,7 @@ interpolated or smoothed; a slice absent from a run is a gap, not a zero.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -309,6 +310,28 @@ def mode_rows(trend: ModeTrend, bar: bool = True) -> list[list[Any]]:
     return rows
 
 
+_STEP_SUFFIX = re.compile(
+    r"(?:[-_./@]?(?:global_step|step|ckpt|checkpoint|iter(?:ation)?)[-_]?\d+k?"
+    r"|[-_./@](?:\d{3,}|\d+k))$",
+    re.IGNORECASE,
+)
+
+
+def model_family(model: str | None) -> str:
+    """A model name without its trailing step/checkpoint suffix, so checkpoints of one
+    training compare as one model: ``demo-org/demo-1b-step100000`` and ``...-step120000`` ->
+    ``demo-org/demo-1b``. Stripped once, at the end only: ``step``, ``global_step``,
+    ``ckpt``, ``checkpoint`` or ``iter`` with digits (optionally ``k``), after an optional
+    ``-_./@``, or a bare number of 3+ digits or with ``k`` after one (``-20000``, ``-20k``).
+    A short bare number is part of the name (``gpt-3`` and ``gpt-4``, ``llama-2`` stay
+    apart), and so is everything before the suffix (``demo-1b-eosmask-step110000`` ->
+    ``demo-1b-eosmask``, a different model). None or empty -> ``-``."""
+    name = (model or "").strip()
+    if not name:
+        return "-"
+    return _STEP_SUFFIX.sub("", name) or name
+
+
 def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list[str]]:
     """The named runs in step order (ties by name) and the warnings about them (other
     models, several runs at one step); raises ValueError as :meth:`TrendMixin.trend`."""
@@ -328,8 +351,9 @@ def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list
     infos.sort(key=lambda i: (int(i["step"]), i["name"]))
     order = [TrendRun(i["name"], int(i["step"]), i["model"]) for i in infos]
     warnings: list[str] = []
-    models = sorted({r.model or "-" for r in order})
-    if len(models) > 1:
+    # checkpoints of one model differ only by a step suffix: one model (model_family)
+    if len({model_family(r.model) for r in order}) > 1:
+        models = sorted({r.model or "-" for r in order})
         warnings.append(
             f"runs of different models ({', '.join(models)}): their steps are not one training run"
         )

@@ -55,13 +55,13 @@ async def test_f_cycles_the_logged_filters_and_samples_follow(tmp_path: Path) ->
         app.push_screen(SlicesScreen("r", None))
         await settle(app, pilot)
         screen = app.screen
-        assert "filter strict-match (f)" in static_text(app, "#status")
+        assert "filter strict-match (t)" in static_text(app, "#status")
         assert "8/12" in table_rows(app)[0]
 
-        await pilot.press("f")
+        await pilot.press("t")
         await settle(app, pilot)
         assert screen.filter_name == "flexible-extract"
-        assert "filter flexible-extract (f)" in static_text(app, "#status")
+        assert "filter flexible-extract (t)" in static_text(app, "#status")
         assert "12/12" in table_rows(app)[0]
 
         await pilot.press("enter")  # the ALL row's samples, on the filter shown
@@ -74,10 +74,10 @@ async def test_f_cycles_the_logged_filters_and_samples_follow(tmp_path: Path) ->
 
         await pilot.press("b")
         await settle(app, pilot)
-        await pilot.press("f")  # after the last logged filter: each task's primary one again
+        await pilot.press("t")  # after the last logged filter: each task's primary one again
         await settle(app, pilot)
         assert screen.filter_name is None
-        assert "filter strict-match (f)" in static_text(app, "#status")
+        assert "filter strict-match (t)" in static_text(app, "#status")
         assert "8/12" in table_rows(app)[0]
 
 
@@ -92,10 +92,10 @@ async def test_one_logged_filter_says_so(tmp_path: Path) -> None:
         await settle(app, pilot)
         app.push_screen(SlicesScreen("one", None))
         await settle(app, pilot)
-        await pilot.press("f")
+        await pilot.press("t")
         await settle(app, pilot)
         assert app.screen.filter_name is None
-        assert "filter strict-match (f)" in static_text(app, "#status")
+        assert "filter strict-match (t)" in static_text(app, "#status")
 
 
 async def test_compare_screen_names_the_filter(tmp_path: Path) -> None:

@@ -22,9 +22,13 @@ def screen_text(app: Any) -> str:
     return console.export_text(styles=False)
 
 
-def test_sparkline_is_absolute_and_keeps_gaps() -> None:
-    assert sparkline([0.0, 0.5, 1.0, None, 0.95]) == "_-# #"
-    assert sparkline([0.1, 0.12]) == "_."  # 0-11% is _, 11-22% is .
+def test_sparkline_scales_to_each_series_and_keeps_gaps() -> None:
+    assert sparkline([0.0, 0.5, 1.0, None, 0.9]) == "_-# *"
+    assert sparkline([0.1, 0.12]) == "_#"  # its own low..high: a 2-point rise reads
+    # a +4.2 point rise at a high level is not a flat line (it was "--" on 0-100%)
+    assert sparkline([0.512, 0.533, 0.554]) == "_-#"
+    assert sparkline([0.6, 0.6, None, 0.6]) == "-- -"  # flat only when equal
+    assert sparkline([None, None]) == "  "
 
 
 def test_interval_bar_marks_ends_and_score() -> None:
@@ -48,7 +52,7 @@ async def test_trend_walk_with_plain_keys(
         assert isinstance(app.screen, TrendScreen)
         assert [r[1] for r in table_rows(app)] == ["base", "cand", "mathrun"]  # by step
         assert "space Mark" in screen_text(app)  # picking: the footer offers marking
-        await pilot.press("space", "space")  # base, cand
+        await pilot.press("space", "down", "space")  # base, cand
         await pilot.pause()
         assert [r[0] for r in table_rows(app)] == ["[x]", "[x]", "[ ]"]
         await pilot.press("enter")
@@ -58,8 +62,8 @@ async def test_trend_walk_with_plain_keys(
         base, cand = ws.slices("base"), ws.slices("cand")
         boolean = next(r for r in rows if r[0].startswith("bbh_cot_fewshot_boolean"))
         expected = [base.rows[0].score, cand.rows[0].score]
-        assert boolean[1] == sparkline(expected) == "+-"  # 76% (7th of 9 levels), then 52%
-        assert boolean[2:4] == ["76.0%", "52.0%"]
+        assert boolean[1] == sparkline(expected) == "#_"  # its high (76%), then its low (52%)
+        assert boolean[2:5] == ["76.0%", "52.0%", "-24.0"]
         assert rows[-1][0] == "ALL"
         detail = static_text(app, "#detail-line")
         assert "100  76.0% [56.6%, 88.5%]" in detail and "*" in detail
@@ -104,9 +108,9 @@ async def test_f_toggles_the_failure_mode_mix(
         await settle(app, pilot)
         await pilot.press("m", "k")
         await settle(app, pilot)
-        await pilot.press("space", "space", "enter")
+        await pilot.press("space", "down", "space", "enter")
         await settle(app, pilot)
-        assert table_rows(app)[0][1] == "+-"  # scores: the sparkline
+        assert table_rows(app)[0][1] == "#_"  # scores: the sparkline
         assert "f Modes" in screen_text(app)
         await pilot.press("f")
         await settle(app, pilot)
@@ -136,7 +140,7 @@ async def test_f_toggles_the_failure_mode_mix(
         assert "#=72.0%" in static_text(app, "#detail-line")  # object_counting, 18/25
         await pilot.press("f")
         await settle(app, pilot)
-        assert screen.view == "scores" and table_rows(app)[0][1] == "+-"
+        assert screen.view == "scores" and table_rows(app)[0][1] == "#_"
         assert "100  76.0% [56.6%, 88.5%]" in static_text(app, "#detail-line")
         await pilot.press("f")  # the mix again, from the counts already read
         await settle(app, pilot)

@@ -87,11 +87,13 @@ async def test_trend_warnings_open_on_a_screen_that_esc_and_b_close(
         await settle(app, pilot)
         await pilot.press("m", "k")
         await settle(app, pilot)
-        await pilot.press("space", "space", "space", "enter")  # bbh and math: warnings
+        await pilot.press("space", "down", "space", "down", "space", "enter")  # bbh, math: warnings
         await settle(app, pilot)
         trend = app.screen
         assert isinstance(trend, TrendScreen) and trend.trend.warnings
-        assert "(w reads them)" in static_text(app, "#status")
+        assert "warning (w)" in static_text(app, "#status") or "warnings (w)" in static_text(
+            app, "#status"
+        )
         for close in ("escape", "b"):
             await pilot.press("w")
             await pilot.pause()
@@ -129,7 +131,7 @@ async def test_mode_mix_table_shows_the_middle_step(three_steps: Path) -> None:
         await settle(app, pilot)
         await pilot.press("m", "k")
         await settle(app, pilot)
-        await pilot.press("space", "space", "space", "enter", "f")
+        await pilot.press("space", "down", "space", "down", "space", "enter", "f")
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, TrendScreen) and screen.view == "modes"

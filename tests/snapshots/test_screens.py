@@ -40,6 +40,7 @@ SCREENS: dict[str, list[str]] = {
     "diagnose": ["c", "down", "c", "d"],
     "plan": ["m", "p"],
     "trend": ["m", "k"],
+    "trend-scores": ["m", "k", "space", "down", "space", "enter"],
 }
 
 

@@ -1,6 +1,6 @@
 """The trend's failure-mode mix by picture (pytest-textual-snapshot): at 80x24, plain, without
 colour and in the ASCII console mode, on the snapshot store of ``test_screens.py`` (runs
-``base`` and ``cand`` picked with space, Enter, then ``f``).
+``base`` and ``cand`` picked with space, down, space, Enter, then ``f``).
 
 Update after a deliberate change with
 ``.venv/bin/python -m pytest tests/snapshots/test_trend_modes_snapshots.py --snapshot-update``.
@@ -21,7 +21,7 @@ from lmeval_files import build_store  # noqa: E402
 from capslice_tui.app.app import make_app  # noqa: E402
 from capslice_tui.workspace import Workspace  # noqa: E402
 
-KEYS = ["m", "k", "space", "space", "enter", "f"]
+KEYS = ["m", "k", "space", "down", "space", "enter", "f"]
 """From the runs screen: menu, trend, mark base and cand, show their trend, the mode mix."""
 
 

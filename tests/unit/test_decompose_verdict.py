@@ -515,6 +515,15 @@ def test_format_parts_list_every_mode_that_makes_up_the_total() -> None:
 
     dec = SimpleNamespace(mode_contributions={
         "truncated": -0.310, "extraction_failure": -0.208, "runaway": -0.060, "empty": 0.0,
-    })  # fmt: skip
+    }, format_contribution=-0.578)  # fmt: skip
     txt = _format_parts(dec)  # type: ignore[arg-type]
     assert txt == "truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points"
+    # the demo's parts: -35.2 - 20.8 - 6.0 is -62.0 beside a total of -62.1 (exact -62.08)
+    dec = SimpleNamespace(mode_contributions={
+        "truncated": -0.35208, "extraction_failure": -0.20833, "runaway": -0.06042, "empty": 0.0,
+    }, format_contribution=-0.62083)  # fmt: skip
+    txt = _format_parts(dec)  # type: ignore[arg-type]
+    assert txt == (
+        "truncated -35.2 points, extraction_failure -20.8 points, runaway -6.0 points; "
+        "parts rounded separately"
+    )

@@ -8,12 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
     from ...workspace import Workspace
+
+
+TOAST_ROWS = 5
+"""Rows a one-line toast takes (its margin, padding, title and message)."""
+
+
+def _form_fields() -> tuple[type, ...]:
+    """The widget types a toast must never cover (a form's fields and buttons)."""
+    from textual.widgets import Button, Checkbox, Input, Select, Switch, TextArea
+
+    return (Input, Select, Checkbox, Button, TextArea, Switch)
 
 
 class CapsliceScreen(Screen):
@@ -61,6 +73,43 @@ class CapsliceScreen(Screen):
 
             for header in self.query(Header):
                 header.icon = "="
+
+        self.call_after_refresh(self.place_toasts)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.place_toasts)
+
+    def place_toasts(self) -> None:
+        """Put this screen's toasts where they cover no form field.
+
+        Without fields (inputs, selects, checkboxes, buttons, text areas) toasts stay where
+        capslice.tcss docks them, under the header. With fields they start on the row under
+        the lowest field; when a toast (:data:`TOAST_ROWS` rows) does not fit between that
+        row and the status line, this screen draws no toasts at all (its status line says
+        the same, and the notification shows on the next screen while it lasts)."""
+        from textual.widgets._toast import ToastRack
+
+        try:
+            rack = self.get_child_by_type(ToastRack)
+        except NoMatches:
+            return
+        bottom = max(
+            (
+                w.region.bottom
+                for w in self.query("*")
+                if isinstance(w, _form_fields()) and w.display and w.region.height
+            ),
+            default=0,
+        )
+        if not bottom:
+            rack.styles.margin = (1, 0, 0, 0)
+            rack.styles.max_height = None
+        elif bottom + TOAST_ROWS > self.size.height - 2:
+            rack.styles.max_height = 0  # no room: the status line carries the message
+        else:
+            # a toast has a margin of 1 above it: it starts on the row under the field
+            rack.styles.margin = (max(1, bottom - 1), 0, 0, 0)
+            rack.styles.max_height = None
 
     def action_back(self) -> None:
         """Pop this screen unless it is the start screen."""

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from ...formatting import rounding_note
 from ...vocabulary import WARN_SLICE_SIZE
 from ...vocabulary import label as join_slice
 from ..format import cell, pct, points, pvalue
@@ -50,7 +51,15 @@ def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]
         f"{_span(did['control_low'], did['control_high'])}  ({did['n_control']} items)",
         f"DiD (target - control) {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
         + (" beats*" if did["did_low"] > 0 else " behind*" if did["did_high"] < 0 else ""),
+        *_rounding(did),
     ]
+
+
+def _rounding(did: dict[str, Any]) -> list[str]:
+    """``(parts rounded separately: ...)`` when target change minus control change, as
+    printed, misses the DiD as printed (-1.8 - +10.6 beside -12.3); else nothing."""
+    note = rounding_note([did["target_change"], -did["control_change"]], did["did"])
+    return [f"  ({note}: each figure is rounded once, on its own)"] if note else []
 
 
 def outcome_lines(outcome: dict[str, Any]) -> list[str]:
@@ -341,6 +350,7 @@ class InterventionsScreen(CapsliceScreen):
             RunPickerScreen(
                 f"result run for {name} (baseline {rec['baseline_run']}) · Enter links + evaluates",
                 exclude=(str(rec["baseline_run"]),),
+                benchmark=str(rec.get("benchmark") or "") or None,
             ),
             chosen,
         )

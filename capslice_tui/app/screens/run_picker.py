@@ -36,6 +36,9 @@ class RunPickerScreen(ModalScreen[str | None]):
     Args:
         title: what the run is for (plain text).
         exclude: run names left out of the list (e.g. an intervention's own baseline).
+        benchmark: the benchmark the run is for (an intervention's): runs evaluated on it are
+            listed first, the first of them highlighted, and the others follow under a
+            ``-- other benchmarks --`` line that cannot be chosen.
     """
 
     DEFAULT_CSS = """
@@ -59,10 +62,13 @@ class RunPickerScreen(ModalScreen[str | None]):
             super().__init__()
             self.runs = runs
 
-    def __init__(self, title: str, exclude: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, title: str, exclude: tuple[str, ...] = (), benchmark: str | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.exclude = set(exclude)
+        self.benchmark = benchmark or None
         self.names: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -82,15 +88,25 @@ class RunPickerScreen(ModalScreen[str | None]):
 
     def on_run_picker_screen_loaded(self, message: Loaded) -> None:
         runs = [r for r in message.runs if r["name"] not in self.exclude]
+        bench = self.benchmark
+        ours = [r for r in runs if bench is not None and bench in (r.get("benchmarks") or {})]
+        others = [r for r in runs if r not in ours]
+        runs = ours + others
         self.names = [str(r["name"]) for r in runs]
+        choices = [Option(Text(run_line(r)), id=f"run-{i}") for i, r in enumerate(runs)]
+        if ours and others:
+            choices.insert(len(ours), Option("-- other benchmarks --", disabled=True))
         options = self.query_one(CursorOptionList)
         options.clear_options()
-        options.add_options([Option(Text(run_line(r)), id=f"run-{i}") for i, r in enumerate(runs)])
+        options.add_options(choices)
         if runs:
             options.highlighted = 0
+        first = f" · {bench} runs first" if ours and others else ""
+        if bench is not None and not ours and runs:
+            first = f" · none of {bench}"
         status = self.query_one("#run-picker-status", Static)
         status.update(
-            f"{len(runs)} runs · Up/Down, Enter: choose · Esc/b: cancel"
+            f"{len(runs)} runs · Up/Down, Enter: choose · Esc/b: cancel{first}"
             if runs
             else "no other run is stored · Esc/b: back"
         )

@@ -170,7 +170,7 @@ class SamplesScreen(HandLabelScreen):
     )
     BINDINGS = [
         Binding("n", "next_page", "More", id="samples.next"),
-        Binding("f", "cycle_filter", "Filter", id="samples.filter"),
+        Binding("f", "cycle_filter", "Mode filter", id="samples.filter"),
         Binding(
             "F",
             "cycle_filter_back",

@@ -173,8 +173,9 @@ class SlicesScreen(HandLabelScreen):
         "(x%) in a pass@k column: over only the items with at least k samples; the line "
         "under the table says how many (p@k on N/M items)",
         "k: choose the pass@k values (e.g. 1,8,all; empty: the default ones)",
-        "f: next answer filter the run logged (strict-match, flexible-extract...), then each "
-        "task's primary one again; the status line names the filter read",
+        "t: next answer filter the run logged (how the answer is extracted: strict-match, "
+        "flexible-extract...), then each task's primary one again; the status line names the "
+        "filter read (f is the failure mode, on the samples and trend screens)",
         "v: ALL and rows of several tasks as micro means (every item weighs the same) or macro "
         "means (every task weighs the same; c/n then reads 'macro of N' tasks)",
     )
@@ -184,9 +185,9 @@ class SlicesScreen(HandLabelScreen):
         Binding("a", "pick_axes", "Axes", id="slices.axes", tooltip="Combine axes"),
         Binding("s", "cycle_sort", "Sort", id="slices.sort"),
         Binding(
-            "f",
+            "t",
             "cycle_filter",
-            "Filter",
+            "Answer filter",
             show=False,
             id="slices.filter",
             tooltip="Next answer filter the run logged (strict-match, flexible-extract...)",
@@ -370,7 +371,7 @@ class SlicesScreen(HandLabelScreen):
         if self.ks and not data.ks:
             status += " · k ignored: one sample per item"
         if self.filter_use is not None:
-            status += f" · filter {self.filter_use.short_label} (f)"
+            status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
                 status += f" ({len(self.filter_use.missing)} tasks lack it)"
         legends = [" · n<20: small slice, n<10: not tested", " · n<20: small slice"]

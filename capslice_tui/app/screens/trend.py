@@ -3,9 +3,9 @@
 Two views on one table. Picking: every run with its step and model; space marks runs, Enter
 shows the trend of the marked runs (with none marked: every run with a step of the
 highlighted run's model). Trend: one row per slice with an ASCII sparkline (one character per
-step, on an absolute 0-100% scale so slices compare), the first and last score and the last
-interval; the lines under the table give the highlighted slice's points, each with an
-interval bar. ``f`` switches the trend between scores and the failure-mode mix: one row per
+step, scaled to that slice's own lowest..highest score, so any change shows), the first and
+last score, their change in points and the last interval; the lines under the table give the
+highlighted slice's points, each with an interval bar on the absolute 0-100% scale. ``f`` switches the trend between scores and the failure-mode mix: one row per
 slice with a stacked bar at every step (narrower bars as steps are added; where even
 :data:`LEAST_MIX_WIDTH` cells per step do not fit, the first and the last step and a status that
 says so), and under the table one legend line and the highlighted slice's bar and shares at each
@@ -25,13 +25,19 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend
-from ..format import cell, first_column_room, pct, short
+from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
+from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 SPARK_LEVELS = "_.,:-=+*#"
-"""Sparkline characters from 0% (``_``) to 100% (``#``), one per ninth of the scale."""
+"""Sparkline characters from a slice's lowest score (``_``) to its highest (``#``)."""
+
+SPARK_FLAT = "-"
+"""The sparkline character of every step of a slice whose score did not change."""
+
+SPARK_LEGEND = "_..# = each row's low..high"
+"""What the sparkline glyphs mean, as the status line says it."""
 
 DETAIL_LINES = 6
 """Lines under the table for the highlighted slice's points (the table keeps the rest)."""
@@ -112,18 +118,41 @@ class WarningsScreen(ModalScreen[None]):
 
 
 def sparkline(scores: list[float | None]) -> str:
-    """One character per step: the score on the absolute 0..1 scale mapped onto
-    :data:`SPARK_LEVELS` (``_`` = 0-11%, ``#`` = 89-100%); a gap (slice not in that run) is a
-    space. Absolute, not rescaled per slice, so a flat line at ``=`` means about 60% anywhere.
+    """One character per step, scaled to this series' own range: its lowest score is ``_``,
+    its highest ``#`` (:data:`SPARK_LEVELS`, the others in between by linear position), so a
+    rise of a few points reads as a rise whatever the level; a series that never changes is
+    :data:`SPARK_FLAT` at every step (a flat line only when the scores are equal). A gap
+    (slice not in that run) is a space. The size of a change is in the table's ``change``
+    column; the absolute level in ``first``/``last``.
     """
+    known = [s for s in scores if s is not None]
+    if not known:
+        return " " * len(scores)
+    lo, hi = min(known), max(known)
     top = len(SPARK_LEVELS) - 1
     out = []
     for s in scores:
         if s is None:
             out.append(" ")
+        elif hi - lo <= 1e-12:
+            out.append(SPARK_FLAT)
         else:
-            out.append(SPARK_LEVELS[min(top, max(0, int(s * len(SPARK_LEVELS))))])
+            out.append(SPARK_LEVELS[round((s - lo) / (hi - lo) * top)])
     return "".join(out)
+
+
+def change_text(known: list[Any]) -> str:
+    """The last point's score minus the first's in points (``+4.2``), of a slice's known
+    points in step order; ``-`` with fewer than two; ``items`` / ``metric`` when the two
+    measure different item sets or metrics (no difference is printed, as ``capslice trend``)."""
+    if len(known) < 2:
+        return "-"
+    first, last = known[0], known[-1]
+    if first.n_items != last.n_items:
+        return "items"
+    if first.metric != last.metric:
+        return "metric"
+    return points(last.score - first.score, "")
 
 
 def interval_bar(
@@ -156,18 +185,21 @@ class TrendScreen(CapsliceScreen):
         "picking: space marks runs ([x]); Enter shows the trend of the marked runs, or with none "
         "marked of every run with a step of the highlighted run's model and benchmarks",
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
-        f"steps: one character per run on 0-100%: {' '.join(SPARK_LEVELS)} "
-        "(_ = under 11%, # = 89% or more); a blank = slice not in that run",
-        "first/last: score at the first and last step; last CI: its 95% interval",
+        f"steps: one character per run, on each row's own scale: {' '.join(SPARK_LEVELS)} from "
+        "the slice's lowest score (_) to its highest (#), so any change shows; "
+        f"{SPARK_FLAT * 3} = the same score at every step; a blank = slice not in that run",
+        "first/last: score at the first and last step; change: last minus first, in points "
+        "(the size of what the sparkline shows; 'items'/'metric': the two measure different "
+        "item sets or metrics, so no change is given); last CI: the last step's 95% interval",
         "lines below: the highlighted slice at each step, score, 95% interval and a bar "
         "|  [--*--]  | on 0-100% ([ ] interval ends, * score)",
-        "w: why points may not compare (other models, tied steps, changed items or metric)",
         "f: failure-mode mix instead of scores, and back: per slice a stacked bar at each step "
         "(the status gives the cells = 100% of the slice's scored samples; too many steps for "
         "the width: the first and last, the lines below give the others), one glyph per mode "
         f"({', '.join(f'{g} {m}' for m, g in MODE_GLYPHS.items())}); the lines below give "
         "each step's bar, samples and shares (capslice trend --modes prints the counts)",
-        "w: the warnings on a screen of their own (Esc/b closes it)",
+        "w: why points may not compare (other models, tied steps, changed items or metric), "
+        "on a screen of their own (Esc/b closes it)",
         "g: group by other axes; b: back to picking runs",
     )
 
@@ -260,11 +292,12 @@ class TrendScreen(CapsliceScreen):
         if name is None:
             return
         self.marked ^= {name}
-        self._render_runs(table.cursor_row + 1)
+        self._render_runs(table.cursor_row)  # space toggles only: the cursor stays
 
     def _picked(self) -> list[str]:
-        """The marked runs, or every run with a step of the highlighted run's model that was
-        evaluated on the same benchmarks (a trend never mixes benchmarks by default)."""
+        """The marked runs, or every run with a step of the highlighted run's model (its name
+        without a step suffix: :func:`model_family`) that was evaluated on the same
+        benchmarks (a trend never mixes benchmarks by default)."""
         if self.marked:
             return [r["name"] for r in self.run_list if r["name"] in self.marked]
         here = next(
@@ -277,7 +310,7 @@ class TrendScreen(CapsliceScreen):
             r["name"]
             for r in self.run_list
             if r["step"] is not None
-            and r["model"] == here["model"]
+            and model_family(r["model"]) == model_family(here["model"])
             and sorted(r["benchmarks"]) == sorted(here["benchmarks"])
         ]
 
@@ -321,7 +354,7 @@ class TrendScreen(CapsliceScreen):
     def _show_trend(self, trend: Any) -> None:
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
-        table.set_columns(["slice", "steps", "first", "last", "last CI"])
+        table.set_columns(["slice", "steps", "first", "last", "change", "last CI"])
         out = []
         for s in [*trend.series, trend.overall]:
             label = "ALL" if s is trend.overall else s.label
@@ -336,6 +369,7 @@ class TrendScreen(CapsliceScreen):
                         sparkline(scores),
                         pct(known[0].score) if known else "-",
                         pct(last.score) if last else "-",
+                        change_text(known),
                         f"{pct(last.lo)}-{pct(last.hi)}" if last else "-",
                     ],
                 )
@@ -350,8 +384,8 @@ class TrendScreen(CapsliceScreen):
         self._title(short(f"Trend by {', '.join(trend.by)}: {names}", 78))
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
-        warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
-        self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs){warn}")
+        warn = f" · {n_warn} warning{'s' if n_warn > 1 else ''} (w)" if n_warn else ""
+        self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs) · {SPARK_LEGEND}{warn}")
 
     def on_data_table_row_highlighted(self, event: Any) -> None:
         if self.trend is None:

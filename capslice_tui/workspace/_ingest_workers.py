@@ -1,0 +1,338 @@
+"""lm-eval ingest in worker processes: files read, parsed, scored and turned into rows there,
+while the ingest's own process only writes (issue 14).
+
+Each worker process reads whole samples files (all files of one task in the same process,
+so that a repeated sample is always met by the process that met its first copy) and sends
+their rows in chunks of :data:`CHUNK` records through its own bounded queue
+(:data:`QUEUE_CHUNKS`). The ingest takes the chunks in reading order (file by file), so its
+batches, their transactions and everything decided "first met" (an item's labels, a repeat's
+first copy, the notes' first places) are as in a read by one process; what a worker cannot
+know alone (an item first met in the other worker's files, or already in the store, whose
+output constraint the worker guessed otherwise) the ingest corrects by scoring that sample
+again (:meth:`capslice_tui.workspace.ingest._Ingest._take`).
+
+Start: ``fork`` on the main thread (the CLI); from any other thread (the app's worker
+threads, where a fork could copy a lock another thread holds) a ``forkserver`` context, whose
+server is started clean and forks the workers. Workers ignore Ctrl-C (the ingest stops them),
+die with SIGTERM/SIGHUP and exit when the ingest's process is gone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..ingest.lmeval import LmEvalFiles, iter_samples_file, tallied
+from ..ingest.reasoning import apply_reasoning
+from ..ingest.records import BadLine, ReadContext, SampleRecord
+from ..taxonomy.evaluation import Taxonomy
+from . import ingest as ing
+from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS
+
+CHUNK = 500
+"""Records per chunk a worker sends (the ingest reports progress once per chunk)."""
+QUEUE_CHUNKS = 8
+"""Chunks a worker may send ahead of the ingest before it waits (its memory bound)."""
+MAX_WORKERS = 2
+PARALLEL_MIN_BYTES = 4 << 20
+"""Samples files smaller than this in all are read in the ingest's own process."""
+ENV_WORKERS = "CAPSLICE_INGEST_WORKERS"
+"""Environment variable: worker processes for an lm-eval ingest (0: none, read in the
+ingest's own process); when set, the input size does not matter."""
+
+
+@dataclass
+class Chunk:
+    """Up to :data:`CHUNK` records of one file, as rows (see the module docstring).
+
+    Attributes:
+        unit: index of the file in :attr:`LmEvalFiles.samples`.
+        last: the file's last chunk.
+        bad: unreadable lines, notes and torn records, in reading order.
+        n_records: sample records read (repeats and NaN rows included).
+        rows: sample rows in ``SAMPLE_COLUMNS`` order without run and ingest ids (None).
+        ocs: the output constraint each row was scored with.
+        calls: the ``score_sample`` call of each row (to score it again with another
+            output constraint).
+        tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
+        texts, settings: prompt texts and evaluation settings of the rows, by sha256.
+        items, labels: row and rule labels of the items this worker met first in the chunk.
+        faults: ``(repeats, conflicting, missing, first repeat, first conflict, first
+            missing)`` of the chunk (``_Faults``).
+    """
+
+    unit: int
+    last: bool = False
+    bad: list[BadLine] = field(default_factory=list)
+    n_records: int = 0
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    ocs: list[str] = field(default_factory=list)
+    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    tasks: list[tuple[str, str, str]] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    items: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    faults: tuple[Any, ...] = (0, 0, 0, None, None, None)
+
+
+def n_workers(files: LmEvalFiles) -> int:
+    """Worker processes for reading ``files``: 0 (read in this process) on one core, for
+    less than :data:`PARALLEL_MIN_BYTES` of samples, or as :data:`ENV_WORKERS` says; at most
+    one per task and :data:`MAX_WORKERS`."""
+    n_tasks = len({task for _, task in files.samples})
+    wanted = os.environ.get(ENV_WORKERS, "").strip()
+    if wanted:
+        try:
+            return max(0, min(int(wanted), n_tasks))
+        except ValueError:
+            return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    size = 0
+    for path, _ in files.samples:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            return 0  # the reader says what is wrong with it
+    if size < PARALLEL_MIN_BYTES:
+        return 0
+    return min(cores or 1, MAX_WORKERS, n_tasks)
+
+
+def assign(files: LmEvalFiles, n: int) -> list[int]:
+    """The worker of each file: a task's files to one worker, each task to the worker with
+    the fewest bytes so far (in reading order)."""
+    load = [0] * n
+    of_task: dict[str, int] = {}
+    owner = []
+    for path, task in files.samples:
+        worker = of_task.get(task)
+        if worker is None:
+            worker = of_task[task] = min(range(n), key=load.__getitem__)
+        try:
+            load[worker] += path.stat().st_size
+        except OSError:
+            pass
+        owner.append(worker)
+    return owner
+
+
+class Workers:
+    """The worker processes of one ingest and their queues; :meth:`chunks` gives every
+    file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set."""
+
+    def __init__(
+        self, files: LmEvalFiles, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None,
+        n: int,
+    ) -> None:  # fmt: skip
+        self.files = files
+        self.owner = assign(files, n)
+        self.tally: dict[tuple[str, str, str], list[float]] = {}
+        self.with_trace = 0
+        mp = _context()
+        self.queues = [mp.Queue(QUEUE_CHUNKS) for _ in range(n)]
+        self.procs = []
+        for w in range(n):
+            units = [u for u, o in enumerate(self.owner) if o == w]
+            proc = mp.Process(
+                target=work,
+                args=(units, files.samples, ctx, taxonomy, benchmark, self.queues[w]),
+                daemon=True,
+                name=f"capslice-ingest-{w}",
+            )
+            proc.start()
+            self.procs.append(proc)
+
+    def chunks(self) -> Any:
+        """Every chunk, file by file in reading order (a generator).
+
+        Raises:
+            RuntimeError: a worker failed (its error) or ended without saying why.
+        """
+        for unit, w in enumerate(self.owner):
+            while True:
+                chunk = self._get(w)
+                if not isinstance(chunk, Chunk) or chunk.unit != unit:
+                    raise RuntimeError(f"ingest worker {w}: unexpected message {chunk!r:.200}")
+                yield chunk
+                if chunk.last:
+                    break
+        for w in range(len(self.procs)):
+            done = self._get(w)
+            if not (isinstance(done, tuple) and done[0] == "done"):
+                raise RuntimeError(f"ingest worker {w}: unexpected message {done!r:.200}")
+            self.tally.update(done[1])  # a task's files are in one worker: keys apart
+            self.with_trace += done[2]
+
+    def _get(self, w: int) -> Any:
+        """The next message of worker ``w`` (waits while it works; raises if it died)."""
+        while True:
+            try:
+                message = self.queues[w].get(timeout=0.5)
+            except queue.Empty:
+                if not self.procs[w].is_alive():
+                    raise RuntimeError(
+                        f"ingest worker {w} ended (exit code {self.procs[w].exitcode}) "
+                        "before sending its rows"
+                    ) from None
+                continue
+            if isinstance(message, tuple) and message[0] == "error":
+                raise RuntimeError(message[1])
+            return message
+
+    def close(self) -> None:
+        """Stop the workers (they may be waiting to send) and free their queues."""
+        for proc in self.procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in self.procs:
+            proc.join(5)
+        for q in self.queues:
+            q.cancel_join_thread()
+            q.close()
+        self.procs = []
+
+
+def _context() -> Any:
+    """``fork`` on the main thread; ``forkserver`` elsewhere (see the module docstring)."""
+    if threading.current_thread() is threading.main_thread():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver")
+
+
+def _quiet_signals(parent: int) -> None:
+    """Worker: Ctrl-C reaches the ingest only (it stops the workers); SIGTERM/SIGHUP end it
+    at once (the ingest's handlers, inherited by a fork, are not for the worker); it ends
+    with the process that started it (``parent``: the ingest's, or the forkserver)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    ing.die_with_parent(parent)
+
+
+def _put(q: Any, message: Any, parent: int) -> None:
+    """Send ``message``, waiting while the queue is full; exit if ``parent`` (the process
+    that started this one) is gone."""
+    while True:
+        try:
+            q.put(message, timeout=1.0)
+            return
+        except queue.Full:
+            if os.getppid() != parent:
+                os._exit(0)
+
+
+def work(
+    units: list[int],
+    samples: list[tuple[Path, str]],
+    ctx: ReadContext,
+    taxonomy: Taxonomy,
+    benchmark: str | None,
+    q: Any,
+) -> None:
+    """Worker process: read the files ``units`` of ``samples`` and send their chunks, then
+    ``("done", tally, with_trace)``; on any error ``("error", text)``. It exits when the
+    process that started it is gone."""
+    parent = os.getppid()
+    _quiet_signals(parent)
+    try:
+        builder = _Builder(ctx, taxonomy, benchmark)
+        tally: dict[tuple[str, str, str], list[float]] = {}
+        counted: set[tuple[str, str, str]] = set()
+        for unit in units:
+            path, task = samples[unit]
+            for chunk in builder.file_chunks(
+                unit, tallied(iter_samples_file(path, task, ctx), tally, counted)
+            ):
+                _put(q, chunk, parent)
+        _put(q, ("done", tally, builder.with_trace), parent)
+    except BaseException as exc:  # sent to the ingest, which stops and says so
+        _put(q, ("error", f"{type(exc).__name__}: {exc}"), parent)
+    q.close()
+    q.join_thread()
+
+
+class _Builder:
+    """A worker's rows: :meth:`file_chunks` does what the ingest's own process does per
+    record (repeats, identity, labels of items met first, settings, scores, rows)."""
+
+    def __init__(self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None) -> None:
+        self.ctx, self.taxonomy, self.benchmark = ctx, taxonomy, benchmark
+        self.memo = ing._Memo()
+        self.faults = ing._Faults()
+        self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
+        self.task_rows: dict[str, dict[str, Any]] = {}
+        self.with_trace = 0
+
+    def file_chunks(self, unit: int, stream: Any) -> Any:
+        """The chunks of one file's records (a generator); the last has ``last`` set."""
+        chunk, pending = Chunk(unit), []
+        counts = ing.IngestReport()
+        for rec in stream:
+            if isinstance(rec, BadLine):
+                chunk.bad.append(rec)
+                continue
+            apply_reasoning(rec)
+            self.with_trace += rec.reasoning is not None
+            chunk.n_records += 1
+            if not self.faults.excluded(rec, None, counts):
+                pending.append(rec)
+            if chunk.n_records >= CHUNK:
+                self._fill(chunk, pending, counts)
+                yield chunk
+                chunk, pending, counts = Chunk(unit), [], ing.IngestReport()
+        self._fill(chunk, pending, counts)
+        chunk.last = True
+        yield chunk
+
+    def _fill(self, chunk: Chunk, records: list[SampleRecord], counts: ing.IngestReport) -> None:
+        """Rows of ``records`` into ``chunk``, and the chunk's repeat counts."""
+        f = self.faults
+        chunk.faults = (counts.n_repeats, counts.n_conflicting, counts.n_missing_score,
+                        f.first_repeat, f.first_conflict, f.first_missing)  # fmt: skip
+        f.first_repeat = f.first_conflict = f.first_missing = None
+        questions = [ing.question_of(r) for r in records]
+        hashes = [ing._identity(r, q) for r, q in zip(records, questions, strict=True)]
+        benches = [ing._benchmark_of(r, self.ctx, self.benchmark) for r in records]
+        first: dict[str, dict[str, Any]] = {}
+        for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
+            if ihash not in self.seen and ihash not in first:
+                first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
+                                "question": question, "prompt": rec.prompt,
+                                "target": rec.target}  # fmt: skip
+        assigned = dict(zip(first, self.taxonomy.assign_many(first.values()), strict=True))
+        tasks: dict[tuple[str, str, str], None] = {}
+        for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
+            tasks[(rec.task, rec.filter, bench)] = None
+            task_row = self.task_rows.get(rec.task)
+            if task_row is None:  # only its settings are read here
+                task_row = self.task_rows[rec.task] = ing.new_task_row(
+                    self.ctx, rec.task, rec.filter, bench
+                )
+            oc = self.seen.get(ihash)
+            if oc is None:
+                labels = assigned[ihash]
+                oc = self.seen[ihash] = ing.output_constraint_of(labels, rec.target)
+                chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)
+                chunk.labels[ihash] = labels
+            source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
+            settings_hash, settings_text = self.memo.settings_of(rec, task_row, self.ctx, source)
+            chunk.settings.setdefault(settings_hash, settings_text)
+            head = ing.sample_head(rec, ihash, None, None, chunk.texts)
+            call = ing._score_call(rec, oc, task_row)
+            scored = self.memo.score(*call)
+            if scored.score_source != source:  # score_sample's rule changed: never store it
+                raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
+            chunk.rows.append(ing._finish_row(head, rec, scored, settings_hash))
+            chunk.ocs.append(oc)
+            chunk.calls.append(call)
+        chunk.tasks = list(tasks)
