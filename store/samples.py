@@ -248,7 +248,10 @@ class SamplesMixin(StoreBase):
             raise ValueError("outcome_rows: evaluation=True reads each task's primary filter")
         cols = "s.item_id, s.task, s.sample_idx, s.score, s.failure_mode, s.failure_signals"
         if evaluation:
-            cols += ", s.prompt_hash, s.settings_hash"
+            cols += (  # the hashes' hex form (0021_narrow_store: a blob and a settings id)
+                ", nullif(lower(hex(s.prompt_hash)), ''), (SELECT lower(hex(e.hash))"
+                " FROM eval_settings e WHERE e.id = s.settings_id)"
+            )
         where, params = self._outcome_where(run_id, benchmark, filter_name, scored=not evaluation)
         cur = self.conn.cursor()
         cur.row_factory = None

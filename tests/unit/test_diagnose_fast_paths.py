@@ -149,10 +149,10 @@ def _roughen(path: Path) -> None:
         conn.execute("UPDATE samples SET failure_signals = 'cap' WHERE item_id % 31 = 7")
         conn.execute("UPDATE samples SET prompt_hash = NULL WHERE item_id % 9 = 1 AND run_id = 1")
         conn.execute(
-            "UPDATE samples SET prompt_hash = 'other' WHERE item_id % 37 = 8 AND run_id = 2"
+            "UPDATE samples SET prompt_hash = zeroblob(32) WHERE item_id % 37 = 8 AND run_id = 2"
         )
         conn.execute(
-            "UPDATE samples SET settings_hash = NULL WHERE item_id % 41 = 9 AND run_id = 2"
+            "UPDATE samples SET settings_id = NULL WHERE item_id % 41 = 9 AND run_id = 2"
         )
     conn.close()
 
@@ -332,8 +332,9 @@ def test_evaluation_pairs_match_the_item_loop(rough_store: Path) -> None:
     b_ev, c_ev = ws._item_evaluations(1, None), ws._item_evaluations(2, None)
     b, c, weights = _evaluation_pairs(b_ev, c_ev, ids, None)
     assert sum(weights) == ids.size and len(b) == len(c) == len(weights)
-    assert sum(1 for x, y in zip(b, c, strict=True) if x.get("prompt") == "other"
-               or y.get("prompt") == "other") >= 1  # fmt: skip
+    other = "00" * 32  # the zeroblob(32) prompt hash of _roughen, as hex
+    assert sum(1 for x, y in zip(b, c, strict=True) if x.get("prompt") == other
+               or y.get("prompt") == other) >= 1  # fmt: skip
 
 
 def test_the_one_read_diagnosis_is_the_separate_reads_diagnosis(rough_store: Path) -> None:
