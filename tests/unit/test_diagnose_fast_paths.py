@@ -151,9 +151,7 @@ def _roughen(path: Path) -> None:
         conn.execute(
             "UPDATE samples SET prompt_hash = zeroblob(32) WHERE item_id % 37 = 8 AND run_id = 2"
         )
-        conn.execute(
-            "UPDATE samples SET settings_id = NULL WHERE item_id % 41 = 9 AND run_id = 2"
-        )
+        conn.execute("UPDATE samples SET settings_id = NULL WHERE item_id % 41 = 9 AND run_id = 2")
     conn.close()
 
 
