@@ -125,7 +125,7 @@ def with_settings_hash(row: dict[str, Any], hashes: dict[int, str]) -> dict[str,
     value = None if sid is None else hashes.get(int(sid))
     out: dict[str, Any] = {}
     for key, v in row.items():
-        if key == "settings_id":
+        if key in ("settings_id", "settings_hash"):  # an emptied settings_hash (SQLite < 3.35)
             continue
         if key == "reasoning":
             out["settings_hash"] = value

@@ -299,8 +299,8 @@ class _ParquetWriter:
             fields.append(pa.field("id", pa.int64()))
         ref_cols = {col: fld for col, fld, _ in spec.refs}
         for col, kind in declared.items():
-            if col == "id":
-                continue
+            if col == "id" or (col == "settings_hash" and "settings_id" in declared):
+                continue  # (an emptied settings_hash: SQLite < 3.35 keeps it, 0021)
             if col in ref_cols:
                 fields.append(pa.field(ref_cols[col], pa.string()))
             elif col == "settings_id":  # exported as the settings' hash (0021_narrow_store)

@@ -385,6 +385,8 @@ def write_pulled_samples(
         def value(data: dict[str, Any], col: str) -> Any:
             if col == "settings_id":
                 return sids.get(data.get("settings_hash"))  # type: ignore[arg-type]
+            if col == "settings_hash":  # emptied where SQLite < 3.35 kept it (0021)
+                return None
             return to_blob(data.get(col)) if col == "prompt_hash" else data.get(col)
 
         cols = ["run_id", "item_id", "ingest_id", *sample_cols]

@@ -618,9 +618,9 @@ NARROW_ROWS = """
 UPDATE eval_settings SET hash = capslice_unhex(hash) WHERE typeof(hash) = 'text';
 UPDATE samples SET prompt_hash = capslice_unhex(prompt_hash),
     settings_id = coalesce(settings_id, (SELECT e.id FROM eval_settings e
-                                         WHERE e.hash = capslice_unhex(samples.settings_hash)))
+                                         WHERE e.hash = capslice_unhex(samples.settings_hash))),
+    settings_hash = NULL
 WHERE prompt_hash IS NOT NULL OR settings_hash IS NOT NULL;
-ALTER TABLE samples DROP COLUMN settings_hash;
 UPDATE texts SET hash = capslice_unhex(hash) WHERE typeof(hash) = 'text';
 UPDATE items SET item_hash = capslice_unhex(item_hash) WHERE typeof(item_hash) = 'text';
 UPDATE items SET doc = capslice_pack_doc(doc, question, target)
@@ -649,6 +649,19 @@ def _narrow_store(conn: sqlite3.Connection) -> None:
     conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
     conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
     run_script(conn, NARROW_SETTINGS + NARROW_ROWS)
+    _drop_settings_hash(conn)
+
+
+# ALTER TABLE ... DROP COLUMN needs SQLite 3.35 (2021-03); an older SQLite keeps the emptied
+# samples.settings_hash column (always NULL; readers map settings_id, store/compact.py)
+DROP_COLUMN = sqlite3.sqlite_version_info >= (3, 35, 0)
+
+
+def _drop_settings_hash(conn: sqlite3.Connection) -> None:
+    """Drop the emptied ``samples.settings_hash`` (a reader of it then fails loudly instead of
+    reading NULL as "settings not recorded"), where this SQLite can."""
+    if DROP_COLUMN:
+        conn.execute("ALTER TABLE samples DROP COLUMN settings_hash")
 
 
 def narrow_copied_rows(conn: sqlite3.Connection, before: bool) -> None:
@@ -659,13 +672,15 @@ def narrow_copied_rows(conn: sqlite3.Connection, before: bool) -> None:
     from .compact import pack_doc, to_blob
 
     if before:
-        conn.execute("ALTER TABLE samples ADD COLUMN settings_hash TEXT")
+        if "settings_hash" not in {r[1] for r in conn.execute("PRAGMA table_info(samples)")}:
+            conn.execute("ALTER TABLE samples ADD COLUMN settings_hash TEXT")
         return
     conn.create_function("capslice_pack_doc", 3, pack_doc, deterministic=True)
     conn.create_function("capslice_unhex", 1, to_blob, deterministic=True)
     conn.execute("BEGIN IMMEDIATE")
     try:
         run_script(conn, NARROW_ROWS)
+        _drop_settings_hash(conn)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

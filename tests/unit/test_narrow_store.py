@@ -231,3 +231,33 @@ def test_recover_from_a_store_before_0021_gives_the_narrow_form(tmp_path: Path) 
     assert conn.execute("SELECT count(*) FROM samples WHERE settings_id IS NULL").fetchone() == (0,)
     conn.close()
     assert answers(new, 2) == now
+
+
+def test_an_sqlite_without_drop_column_keeps_an_empty_settings_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite < 3.35 cannot drop ``samples.settings_hash``: it stays, always NULL, and every
+    reader still gives each sample's settings hash from its ``settings_id``."""
+    from capslice_tui.store import schema as schema_mod
+
+    monkeypatch.setattr(schema_mod, "DROP_COLUMN", False)
+    old = tmp_path / "old-sqlite.db"
+    ws = Workspace(old)
+    ws.ingest([LM_EVAL / "bbh-base"], run="base", benchmark="bbh")
+    ws.store.close()
+    conn = sqlite3.connect(old)
+    n, hashes, ids = conn.execute(
+        "SELECT count(*), count(settings_hash), count(settings_id) FROM samples"
+    ).fetchone()
+    assert hashes == 0 and ids == n > 0
+    conn.close()
+    sample = json.loads(cli(old, "samples", "--run", "base", "--format", "json"))["samples"][0]
+    detail = json.loads(cli(old, "sample", str(sample["id"]), "--format", "json"))
+    assert len(detail["settings_hash"]) == 64 and "settings_id" not in detail
+    cli(old, "export", str(tmp_path / "export"))  # Parquet too: one settings_hash column
+    out = {p.name: p.read_text() for p in sorted((tmp_path / "export").glob("*.jsonl"))}
+    first = json.loads(out["samples.jsonl"].splitlines()[0])
+    assert first["settings_hash"] == detail["settings_hash"] and "settings_id" not in first
+    monkeypatch.undo()
+    cli(tmp_path / "new.db", "import", str(tmp_path / "export"))
+    assert exported(tmp_path / "new.db", tmp_path / "export2") == out
