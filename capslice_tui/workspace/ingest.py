@@ -349,7 +349,10 @@ class _Ingest:
         n = ingest_workers.n_workers(files)
         if n == 0:
             return False
-        self.workers = ingest_workers.Workers(files, self.ctx, self.taxonomy, self.opt.benchmark, n)
+        store = (self.store.path, self.store.busy_timeout_s)
+        self.workers = ingest_workers.Workers(
+            files, self.ctx, self.taxonomy, self.opt.benchmark, store, n
+        )
         return True
 
     def _read_parallel(self) -> None:
@@ -393,8 +396,12 @@ class _Ingest:
         st.n_read += len(chunk.rows)
         seen_items = self.seen_items
         unseen = {row[1] for row in chunk.rows} - seen_items.keys()
-        if unseen:
+        if unseen and chunk.known is None:  # the worker could not read the store
             for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
+                seen_items[h] = (oc, {})
+        elif unseen:  # what the worker found stored (the others are new, labelled there)
+            for h in unseen & chunk.known.keys():
+                oc, self.item_ids[h] = chunk.known[h]
                 seen_items[h] = (oc, {})
         batch, run_id, ingest_id = self.batch, st.run_id, st.ingest_id
         for i, row in enumerate(chunk.rows):
