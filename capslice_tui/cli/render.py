@@ -314,6 +314,7 @@ NEVER_CUT = ("run",)
 """Headers of columns a terminal table never cuts: run names are typed into other commands
 (other columns are cut or left out instead)."""
 
+
 def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None:
     """The values of one text column cut to ``cap`` characters so different names stay apart,
     and the prefix left out of them (``""`` for none); None when no cut at that width does.
