@@ -407,17 +407,19 @@ class _Ingest:
         for i, row in enumerate(chunk.rows):
             h = row[1]
             seen = seen_items.get(h)
-            if seen is None:
-                labels = chunk.labels[h]
-                oc = output_constraint_of(labels, chunk.calls[i][1])
+            if seen is None:  # first met: the worker labelled it from this very record
+                labels, oc = chunk.labels[h], chunk.ocs[i]
                 seen_items[h] = (oc, labels)
                 batch.items[h] = chunk.items[h]
                 for axis, (value, rule_id) in labels.items():
                     batch.labels.append((h, axis, value, rule_id))
             else:
                 oc = seen[0]
-                if not oc:
-                    oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
+                if not oc:  # stored unlabelled: inferred from the target, once per item
+                    if chunk.known and h in chunk.known:  # as the worker inferred it
+                        oc = chunk.ocs[i]
+                    else:
+                        oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
                     seen_items[h] = (oc, seen[1])
             if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
                 call = chunk.calls[i]
