@@ -307,7 +307,7 @@ def _line_metrics(line: dict[str, Any]) -> dict[str, float | None]:
     keys = names if isinstance(names, list) else [k for k in line if k not in _NOT_METRICS]
     metrics: dict[str, float | None] = {}
     for key in keys:
-        value = line.get(key, _ABSENT) if type(key) is str else _ABSENT
+        value: Any = line.get(key, _ABSENT) if type(key) is str else _ABSENT
         if value is _ABSENT:
             if key in line:  # an unhashable name never is; other odd names keep the old test
                 value = line[key]
