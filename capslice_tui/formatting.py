@@ -8,8 +8,9 @@ Plain text only (no Rich, no Textual): the core may use it for the words it writ
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 # How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
@@ -240,6 +241,25 @@ def distinct_cut(value: str, width: int, siblings: Iterable[str] = ()) -> str:
     if any(other != value and other.startswith(head) for other in siblings):
         return middle_cut(value, width)
     return head + "…"
+
+
+_PREFIX_END = "_-/.: "
+"""Characters a shared prefix left out of a column's names must end with (whole words)."""
+
+
+def shared_prefix(values: Sequence[str]) -> str:
+    """The prefix, ending in one of ``_-/.:`` or a space, that the longer of ``values`` share
+    (``bbh_cot_fewshot_`` of BBH task names; ``demo-org/demo-1b-`` of checkpoint models);
+    ``""`` when fewer than two share one of 4+ characters, or a value would be left empty."""
+    long = sorted({v for v in values if len(v) > 4})
+    if len(long) < 2:
+        return ""
+    prefix = os.path.commonprefix(long)
+    cut = max(prefix.rfind(c) for c in _PREFIX_END) + 1
+    prefix = prefix[:cut]
+    if len(prefix) < 4 or any(v == prefix for v in values):
+        return ""
+    return prefix
 
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

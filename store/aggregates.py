@@ -104,23 +104,28 @@ class AggregatesMixin(StoreBase):
             that are not one 0/1 sample on both sides (the counts are then not McNemar's).
         """
         cols = [
-            f"a.{g}" if g in AXES else "x.task" if g == "task" else "rx.benchmark" for g in groups
+            f"a.{g}" if g in AXES else "rx.task" if g == "task" else "rx.benchmark" for g in groups
         ]
         where = "rx.primary_filter" if filter_name is None else "?"
         by_name = [filter_name] if filter_name is not None else []
-        params: list[Any] = [cand_id, *by_name]
+        # CROSS JOIN fixes the loop order: per task of the base run (run_tasks in key order),
+        # its items on the filter by primary-key range, then one primary-key lookup of the
+        # candidate's item; grouped by task, no temporary b-tree. The planner's own order ran
+        # over the base's items and looked both runs' run_tasks up per item (~1.6x the CPU on
+        # a 100k-item pair of the 10M store).
         sql = (
             f"SELECT {', '.join(cols)}, count(*), sum(x.c), sum(y.c), sum(x.c > y.c),"
             " sum(y.c > x.c),"
             " sum(x.n != 1 OR y.n != 1 OR x.c NOT IN (0, 1) OR y.c NOT IN (0, 1))"
-            " FROM item_scores x JOIN run_tasks rx ON rx.run_id = x.run_id AND rx.task = x.task"
-            " JOIN run_tasks ry ON ry.run_id = ? AND ry.task = x.task"
-            " JOIN item_scores y ON y.run_id = ry.run_id AND y.task = x.task"
-            f" AND y.filter = {where.replace('rx.', 'ry.')} AND y.item_id = x.item_id"
+            " FROM run_tasks rx CROSS JOIN run_tasks ry CROSS JOIN item_scores x"
+            " CROSS JOIN item_scores y"
             + (" LEFT JOIN item_axes a ON a.item_id = x.item_id" if set(groups) & set(AXES) else "")
-            + f" WHERE x.run_id = ? AND x.filter = {where}"
+            + " WHERE rx.run_id = ? AND ry.run_id = ? AND ry.task = rx.task"
+            f" AND x.run_id = rx.run_id AND x.task = rx.task AND x.filter = {where}"
+            " AND y.run_id = ry.run_id AND y.task = rx.task"
+            f" AND y.filter = {where.replace('rx.', 'ry.')} AND y.item_id = x.item_id"
         )
-        params += [base_id, *by_name]
+        params: list[Any] = [base_id, cand_id, *by_name, *by_name]
         if benchmark is not None:
             sql += " AND rx.benchmark = ? AND ry.benchmark = ?"
             params += [benchmark, benchmark]

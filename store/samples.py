@@ -53,6 +53,13 @@ def slice_conditions(
     return sql, params
 
 
+JOINED_AXES = " || char(31) || ".join(f"coalesce('=' || {a}, '')" for a in AXES)
+"""The four axis labels of an ``item_axes`` row as one text (one string per item to read
+instead of four; issue 14): per axis in ``AXES`` order ``=`` and the label, or nothing for
+NULL, joined by U+001F. A label holding U+001F makes more than four parts (callers then read
+the columns)."""
+
+
 def filter_condition(alias: str, filter_name: str | None) -> tuple[str, list[Any]]:
     """``(" AND ..." SQL, params)`` keeping the rows of ``alias`` on the answer filter
     ``filter_name``, or on each task's primary filter (``run_tasks rt``) when None."""
@@ -262,31 +269,35 @@ class SamplesMixin(StoreBase):
             params,
         ).fetchall()
 
-    def item_axis_rows(self, lo: int, hi: int) -> list[Any]:
+    def item_axis_rows(self, lo: int, hi: int, *, joined: bool = False) -> list[Any]:
         """The four axis labels of the items with ``lo <= item_id <= hi`` that have an
         ``item_axes`` row: (item_id, background_condition, task_type, solving_operation,
-        output_constraint), ordered by item_id (one range read of the primary key)."""
+        output_constraint), ordered by item_id (one range read of the primary key).
+        ``joined=True``: (item_id, the labels as one text, :data:`JOINED_AXES`)."""
+        cols = JOINED_AXES if joined else ", ".join(AXES)
         cur = self.conn.cursor()
         cur.row_factory = None
         return cur.execute(
-            "SELECT item_id, background_condition, task_type, solving_operation,"
-            " output_constraint FROM item_axes WHERE item_id BETWEEN ? AND ? ORDER BY item_id",
+            f"SELECT item_id, {cols} FROM item_axes WHERE item_id BETWEEN ? AND ?"
+            + " ORDER BY item_id",
             (lo, hi),
         ).fetchall()
 
     def outcome_item_axes(
-        self, run_id: int, benchmark: str | None = None, filter_name: str | None = None
-    ) -> list[Any]:
+        self, run_id: int, benchmark: str | None = None, filter_name: str | None = None, *,
+        joined: bool = False,
+    ) -> list[Any]:  # fmt: skip
         """The four axis labels of each item the scored rows of :meth:`sample_outcomes` hold
         that has an ``item_axes`` row: (item_id, background_condition, task_type,
         solving_operation, output_constraint), ordered by item_id (items without a row are
-        left out: their labels are NULL, as the outcome rows' LEFT JOIN gives them)."""
+        left out: their labels are NULL, as the outcome rows' LEFT JOIN gives them).
+        ``joined=True``: (item_id, the labels as one text, :data:`JOINED_AXES`)."""
         where, params = self._outcome_where(run_id, benchmark, filter_name, scored=True)
+        cols = JOINED_AXES if joined else ", ".join(AXES)
         cur = self.conn.cursor()
         cur.row_factory = None
         return cur.execute(
-            "SELECT a.item_id, a.background_condition, a.task_type, a.solving_operation,"
-            " a.output_constraint FROM item_axes a WHERE a.item_id IN (SELECT s.item_id"
+            f"SELECT a.item_id, {cols} FROM item_axes a WHERE a.item_id IN (SELECT s.item_id"
             " FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             f" WHERE {where}) ORDER BY a.item_id",
             params,

@@ -140,8 +140,31 @@ def wilson_interval(k: float, n: int, z: float = Z95) -> tuple[float, float]:
     Raises:
         ValueError: n < 0 or k outside [0, n].
     """
-    lo, hi = wilson_interval_array(np.array([k], dtype=float), np.array([n], dtype=float), z)
-    return float(lo[0]), float(hi[0])
+    kf, nf = float(k), float(n)
+    if nf < 0 or kf != kf or nf != nf:  # the array path raises or returns NaN
+        lo_a, hi_a = wilson_interval_array(
+            np.array([k], dtype=float), np.array([n], dtype=float), z
+        )
+        return float(lo_a[0]), float(hi_a[0])
+    if kf < 0 or kf > nf:
+        raise ValueError("wilson_interval: k must be within [0, n]")
+    if nf == 0:
+        return math.nan, math.nan
+    # the array path's operations in the same order on floats (IEEE: the same bits, without
+    # numpy's per-call cost; slice searches call this hundreds of times, issue 14)
+    p = kf / nf
+    z2 = z * z
+    denom = 1.0 + z2 / nf
+    centre = (p + z2 / (2.0 * nf)) / denom
+    half = z * math.sqrt(p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)) / denom
+    lo = 0.0 if kf == 0 else _clip01(centre - half) + 0.0
+    hi = 1.0 if kf == nf else _clip01(centre + half) + 0.0
+    return lo, hi
+
+
+def _clip01(x: float) -> float:
+    """``np.clip(x, 0.0, 1.0)`` of one float (NaN stays NaN)."""
+    return x if x != x else min(max(x, 0.0), 1.0)
 
 
 # ---------------------------------------------------------------- pass@k

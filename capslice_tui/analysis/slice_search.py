@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -128,6 +128,38 @@ def _subset_stats(
     group = np.full(codes.shape[0], -1, dtype=np.int64)
     group[ok] = inv
     return vals, sizes, esum, emax, esq, group
+
+
+def _groups(
+    codes: np.ndarray, subset: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The groups of :func:`_subset_stats` with their rows, from one stable sort.
+
+    Returns (value codes (g, l), sizes (g,), rows (r,), bounds (g + 1,)): group ``j`` holds
+    ``rows[bounds[j]:bounds[j + 1]]`` in ascending order; groups are numbered as
+    ``_subset_stats`` numbers them (ascending mixed-radix key); rows missing a label on an
+    axis of ``subset`` are in no group.
+    """
+    sub = codes[:, subset]
+    ok = np.all(sub >= 0, axis=1)
+    radix = sub.max(axis=0) + 1 if sub.size else np.ones(len(subset), dtype=np.int64)
+    radix = np.maximum(radix, 1)
+    key = np.zeros(codes.shape[0], dtype=np.int64)
+    for j in range(len(subset)):
+        key = key * radix[j] + np.where(ok, sub[:, j], 0)
+    labelled = np.flatnonzero(ok)
+    order = np.argsort(key[labelled], kind="stable")
+    rows = labelled[order]
+    sorted_key = key[rows]
+    starts = np.flatnonzero(np.diff(sorted_key, prepend=-1) != 0) if rows.size else rows
+    bounds = np.append(starts, rows.size)
+    sizes = np.diff(bounds)
+    vals = np.empty((starts.size, len(subset)), dtype=np.int64)
+    rest = sorted_key[starts]
+    for j in range(len(subset) - 1, -1, -1):
+        vals[:, j] = rest % radix[j]
+        rest = rest // radix[j]
+    return vals, sizes, rows, bounds
 
 
 def _score(alpha: float, err_mean: Any, size: Any, e_bar: float, n: int) -> Any:
@@ -585,7 +617,7 @@ class PairedSliceSearch:
     n_tested: int
     n_descriptions: int
     q: float
-    masks: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    masks: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def significant(self) -> list[PairedSlice]:
@@ -634,14 +666,11 @@ def _distinct(
     seen: dict[bytes, int] = {}
     out: list[tuple[tuple[tuple[str, str], ...], list[str], np.ndarray]] = []
     n_desc = 0
-    zeros = np.zeros(n)
     for level in range(1, min(max_l, len(axes)) + 1):
         for subset in itertools.combinations(range(len(axes)), level):
-            vals, sizes, _, _, _, group = _subset_stats(codes, subset, zeros, None)
-            order = np.argsort(group, kind="stable")
-            bounds = np.searchsorted(group[order], np.arange(sizes.size + 1) - 0.5)
+            vals, sizes, rows, bounds = _groups(codes, subset)
             for g in np.flatnonzero(sizes >= min_sup):
-                idx = np.sort(order[bounds[g] : bounds[g + 1]])
+                idx = rows[bounds[g] : bounds[g + 1]]
                 if idx.size == n:
                     continue
                 n_desc += 1
@@ -730,9 +759,10 @@ def paired_slices(
     results = _paired_results(found, bn, bc, cn, cc, k, random_state, min_sup)
     adjusted = adjust(results, list(range(len(found))), q=q)
     n_tested = adjusted[0].n_tested if adjusted else 0
-    masks: dict[str, np.ndarray] = {}
     rows = _slice_rows(found, adjusted, m, lost, gained, base_modes, cand_modes)
     sig = [r for r in rows if r[2].significant and not math.isnan(r[2].result.diff)]
+    for r in sig:  # masks for the overlap rules; the others only when asked (SliceMasks)
+        r[4] = _mask(m, r[4])
     # the raw p below which Benjamini–Hochberg called a slice significant: the items a slice
     # adds beyond the slices already kept must pass the same bar
     p_crit = max((r[2].p_raw for r in sig), default=0.0)
@@ -747,10 +777,11 @@ def paired_slices(
         kept = _keep_unexplained(cands, direction, counts4, m, bar, k, random_state)
         _note_nested(kept, moved, nest_alpha)
     out = []
-    for preds, aliases, adj, counts, mask, note in rows:
+    masks = SliceMasks(m)
+    for (preds, aliases, adj, counts, _, note), (_, _, idx) in zip(rows, found, strict=True):
         s = PairedSlice(preds, aliases, adj.result, adj.p_raw, adj.p_adj, adj.n_tested,
                         adj.significant, counts, note)  # fmt: skip
-        masks[s.label] = mask
+        masks.add(s.label, idx)
         out.append(s)
     out.sort(key=lambda s: (
         math.inf if math.isnan(s.p_adj) else s.p_adj,
@@ -794,26 +825,58 @@ def _slice_rows(
     base_modes: np.ndarray | None,
     cand_modes: np.ndarray | None,
 ) -> list[list[Any]]:
-    """``[predicates, aliases, adjusted result, moved items by failure mode, mask, note]`` per
-    distinct slice; lost items are counted by the candidate's mode, gained ones by the base's
-    (when given)."""
+    """``[predicates, aliases, adjusted result, moved items by failure mode, item indices,
+    note]`` per distinct slice; lost items are counted by the candidate's mode, gained ones by
+    the base's (when given)."""
     rows: list[list[Any]] = []
     # failure modes as codes (index in MODES, len(MODES) for any other value), once
     base_codes, cand_codes = (
         None if x is None else mode_codes(x) for x in (base_modes, cand_modes)
     )
     for (preds, aliases, idx), adj in zip(found, adjusted, strict=True):
-        mask = np.zeros(m, dtype=bool)
-        mask[idx] = True
         drop = adj.result.diff < 0
-        moved = mask & (lost if drop else gained)
+        moved = idx[(lost if drop else gained)[idx]]
         src = cand_codes if drop or base_codes is None else base_codes
         counts: dict[str, int] = {}
         if src is not None:
             tally = np.bincount(src[moved], minlength=len(MODES) + 1)
             counts = {md: int(tally[i]) for i, md in enumerate(MODES) if tally[i]}
-        rows.append([preds, aliases, adj, counts, mask, None])
+        rows.append([preds, aliases, adj, counts, idx, None])
     return rows
+
+
+def _mask(m: int, idx: np.ndarray) -> np.ndarray:
+    """Boolean mask of shape (m,) holding ``idx``."""
+    mask = np.zeros(m, dtype=bool)
+    mask[idx] = True
+    return mask
+
+
+class SliceMasks(Mapping[str, np.ndarray]):
+    """Slice label -> boolean item mask, shape (n_items,), each made from the slice's item
+    indices when first asked for (a search tests hundreds of slices and names a few)."""
+
+    def __init__(self, n_items: int) -> None:
+        self._n = n_items
+        self._idx: dict[str, np.ndarray] = {}
+        self._made: dict[str, np.ndarray] = {}
+
+    def add(self, label: str, idx: np.ndarray) -> None:
+        """The slice ``label`` holds items ``idx`` (a later slice of the same label wins)."""
+        self._idx[label] = idx
+        self._made.pop(label, None)
+
+    def __getitem__(self, label: str) -> np.ndarray:
+        mask = self._made.get(label)
+        if mask is None:
+            mask = self._made[label] = _mask(self._n, self._idx[label])
+        return mask
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._idx)
+
+    def __len__(self) -> int:
+        return len(self._idx)
 
 
 def _note_same_moved_items(cands: Sequence[list[Any]], direction: float, moved: np.ndarray) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..formatting import distinct_cut, visible
+from ..formatting import distinct_cut, shared_prefix, visible
 
 if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
     from rich.console import Console
@@ -313,24 +313,6 @@ def _fit_layout(
 NEVER_CUT = ("run",)
 """Headers of columns a terminal table never cuts: run names are typed into other commands
 (other columns are cut or left out instead)."""
-
-_PREFIX_END = "_-/.: "
-"""Characters a shared prefix left out of a column's names must end with (whole words)."""
-
-
-def shared_prefix(values: Sequence[str]) -> str:
-    """The prefix, ending in one of ``_-/.:`` or a space, that the longer of ``values`` share
-    (``bbh_cot_fewshot_`` of BBH task names; ``demo-org/demo-1b-`` of checkpoint models);
-    ``""`` when fewer than two share one of 4+ characters, or a value would be left empty."""
-    long = sorted({v for v in values if len(v) > 4})
-    if len(long) < 2:
-        return ""
-    prefix = os.path.commonprefix(long)
-    cut = max(prefix.rfind(c) for c in _PREFIX_END) + 1
-    prefix = prefix[:cut]
-    if len(prefix) < 4 or any(v == prefix for v in values):
-        return ""
-    return prefix
 
 
 def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None:

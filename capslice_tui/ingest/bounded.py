@@ -70,6 +70,16 @@ def _marker(omitted_chars: int, omitted_bytes: int, full_chars: int, sha256: str
     )
 
 
+def _capped_again(
+    text: str, full_chars: int, full_bytes: int, sha256: str, head_chars: int, tail_chars: int
+) -> CappedText:
+    """A :class:`CappedText` as pickled (:meth:`CappedText.__reduce__`)."""
+    self = str.__new__(CappedText, text)
+    self.full_chars, self.full_bytes, self.sha256 = full_chars, full_bytes, sha256
+    self.head_chars, self.tail_chars = head_chars, tail_chars
+    return self
+
+
 class CappedText(str):
     """A text too long to keep whole: ``head + marker + tail`` as a ``str``.
 
@@ -109,6 +119,11 @@ class CappedText(str):
         self.head_chars = len(head)
         self.tail_chars = len(tail)
         return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its text and attributes (the ingest's worker processes send it)."""
+        return (_capped_again, (str(self), self.full_chars, self.full_bytes, self.sha256,
+                                self.head_chars, self.tail_chars))  # fmt: skip
 
     def head(self) -> str:
         """The kept start of the text."""

@@ -75,6 +75,7 @@ _NOT_METRICS = frozenset(
     }
 )
 _CORRECTNESS_KEYS: tuple[str, ...] = ("exact_match", "acc", "math_verify", "acc_norm", "pass@1")
+_ABSENT = object()
 
 
 @dataclass
@@ -306,8 +307,17 @@ def _line_metrics(line: dict[str, Any]) -> dict[str, float | None]:
     keys = names if isinstance(names, list) else [k for k in line if k not in _NOT_METRICS]
     metrics: dict[str, float | None] = {}
     for key in keys:
-        if key in line and not isinstance(line[key], (dict, list)):
-            metrics[key] = metric_value(line[key])
+        value: Any = line.get(key, _ABSENT) if type(key) is str else _ABSENT
+        if value is _ABSENT:
+            if key in line:  # an unhashable name never is; other odd names keep the old test
+                value = line[key]
+            else:
+                continue
+        kind = type(value)
+        if kind is float:  # the common case: metric_value without its type tests
+            metrics[key] = None if value != value else value  # NaN
+        elif kind is not dict and kind is not list and not isinstance(value, (dict, list)):
+            metrics[key] = metric_value(value)
     return metrics
 
 
@@ -318,6 +328,10 @@ def _correctness(
     ``metrics`` list, else the task's ``metric_list`` (0.4.3-0.4.5 lines name none), else a
     known correctness metric, whose value lies in [0, 1]. None when that metric is NaN/N/A
     (the caller treats the row as missing) or when no such metric is logged."""
+    if type(names) is list and names and type(names[0]) is str:  # the line names its metric
+        value = metrics.get(names[0], _ABSENT)
+        if value is None or (value is not _ABSENT and 0.0 <= value <= 1.0):  # type: ignore[operator]
+            return value  # type: ignore[return-value]
     order = list(names) if isinstance(names, list) else list(config_names or [])
     order += [k for k in _CORRECTNESS_KEYS if k not in order]
     for key in order:
@@ -371,18 +385,10 @@ def convert_line(
     correct = _correctness(metrics, line.get("metrics"), metric_names)
     target = line.get("target")
     doc = line.get("doc")
-    base: dict[str, Any] = {
-        "task": task,
-        "doc_id": str(line["doc_id"]),
-        "filter": filter_name,
-        "benchmark": benchmark,
-        "prompt": prompt,
-        "target": None if target is None else str(target),
-        "doc": doc if isinstance(doc, dict) else None,
-        "doc_hash": line.get("doc_hash"),
-        "source_file": source,
-        "source_line": line_no,
-    }
+    doc_id = line["doc_id"]
+    doc_id = doc_id if type(doc_id) is str else str(doc_id)
+    target = target if target is None or type(target) is str else str(target)
+    doc = doc if isinstance(doc, dict) else None
     generations = resps[0]
     if type(generations) is list and len(generations) == 1 and type(generations[0]) is str:
         # Fast path: one request, one generation (the common case).
@@ -392,13 +398,34 @@ def convert_line(
             extracted = extracted[0] if extracted else None
         return [
             SampleRecord(
-                **base,
+                task=task,
+                doc_id=doc_id,
+                filter=filter_name,
+                benchmark=benchmark,
+                prompt=prompt,
+                target=target,
                 response=generations[0],
                 extracted=extracted if type(extracted) is str else None,
                 correct=correct,
                 metrics=metrics,
+                doc=doc,
+                doc_hash=line.get("doc_hash"),
+                source_file=source,
+                source_line=line_no,
             )
         ]
+    base: dict[str, Any] = {
+        "task": task,
+        "doc_id": doc_id,
+        "filter": filter_name,
+        "benchmark": benchmark,
+        "prompt": prompt,
+        "target": target,
+        "doc": doc,
+        "doc_hash": line.get("doc_hash"),
+        "source_file": source,
+        "source_line": line_no,
+    }
     if _is_multiple_choice(resps):
         return _multiple_choice(base, resps, seconds, metrics, correct)
     return _generations(base, resps, line.get("filtered_resps"), metrics, correct)

@@ -31,6 +31,8 @@ from typing import Any
 from ..ingest.lmeval import LmEvalFiles, iter_samples_file, tallied
 from ..ingest.reasoning import apply_reasoning
 from ..ingest.records import BadLine, ReadContext, SampleRecord
+from ..ingest.scoring import infer_output_constraint_from_target
+from ..store import Store
 from ..taxonomy.evaluation import Taxonomy
 from . import ingest as ing
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS
@@ -62,7 +64,11 @@ class Chunk:
             output constraint).
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
         texts, settings: prompt texts and evaluation settings of the rows, by sha256.
-        items, labels: row and rule labels of the items this worker met first in the chunk.
+        items, labels: row and rule labels of the items this worker met first in the chunk
+            that the store did not hold.
+        known: hash -> ``(stored output constraint, item id)`` of the items this worker met
+            first in the chunk that the store held (None: the worker could not read the
+            store; the ingest then looks them up).
         faults: ``(repeats, conflicting, missing, first repeat, first conflict, first
             missing)`` of the chunk (``_Faults``).
     """
@@ -79,6 +85,7 @@ class Chunk:
     settings: dict[str, str] = field(default_factory=dict)
     items: dict[str, Any] = field(default_factory=dict)
     labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    known: dict[str, tuple[str | None, int]] | None = None
     faults: tuple[Any, ...] = (0, 0, 0, None, None, None)
 
 
@@ -131,7 +138,7 @@ class Workers:
 
     def __init__(
         self, files: LmEvalFiles, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None,
-        n: int,
+        store: tuple[Path, float], n: int,
     ) -> None:  # fmt: skip
         self.files = files
         self.owner = assign(files, n)
@@ -144,7 +151,7 @@ class Workers:
             units = [u for u, o in enumerate(self.owner) if o == w]
             proc = mp.Process(
                 target=work,
-                args=(units, files.samples, ctx, taxonomy, benchmark, self.queues[w]),
+                args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
                 daemon=True,
                 name=f"capslice-ingest-{w}",
             )
@@ -237,15 +244,17 @@ def work(
     ctx: ReadContext,
     taxonomy: Taxonomy,
     benchmark: str | None,
+    store: tuple[Path, float],
     q: Any,
 ) -> None:
     """Worker process: read the files ``units`` of ``samples`` and send their chunks, then
-    ``("done", tally, with_trace)``; on any error ``("error", text)``. It exits when the
-    process that started it is gone."""
+    ``("done", tally, with_trace)``; on any error ``("error", text)``. ``store``: the
+    store's path and busy timeout (items already stored are looked up there, read only). It
+    exits when the process that started it is gone."""
     parent = os.getppid()
     _quiet_signals(parent)
     try:
-        builder = _Builder(ctx, taxonomy, benchmark)
+        builder = _Builder(ctx, taxonomy, benchmark, _open_store(*store))
         tally: dict[tuple[str, str, str], list[float]] = {}
         counted: set[tuple[str, str, str]] = set()
         for unit in units:
@@ -261,12 +270,23 @@ def work(
     q.join_thread()
 
 
+def _open_store(path: Path, busy_timeout_s: float) -> Store | None:
+    """The store, for this worker's reads (its own connection), or None when it cannot be
+    opened here (the ingest then looks the items up itself)."""
+    try:
+        return Store(path, busy_timeout_s=busy_timeout_s)
+    except Exception:  # noqa: BLE001 - the ingest's own process reports store faults
+        return None
+
+
 class _Builder:
     """A worker's rows: :meth:`file_chunks` does what the ingest's own process does per
-    record (repeats, identity, labels of items met first, settings, scores, rows)."""
+    record (repeats, identity, stored items or labels of new ones, settings, scores, rows)."""
 
-    def __init__(self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None) -> None:
-        self.ctx, self.taxonomy, self.benchmark = ctx, taxonomy, benchmark
+    def __init__(
+        self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None, store: Store | None
+    ) -> None:
+        self.ctx, self.taxonomy, self.benchmark, self.store = ctx, taxonomy, benchmark, store
         self.memo = ing._Memo()
         self.faults = ing._Faults()
         self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
@@ -303,9 +323,14 @@ class _Builder:
         questions = [ing.question_of(r) for r in records]
         hashes = [ing._identity(r, q) for r, q in zip(records, questions, strict=True)]
         benches = [ing._benchmark_of(r, self.ctx, self.benchmark) for r in records]
+        if self.store is not None:
+            ids: dict[str, int] = {}
+            new = sorted({h for h in hashes if h not in self.seen})
+            stored = self.store.known_items(new, ids=ids) if new else {}
+            chunk.known = {h: (oc, ids[h]) for h, oc in stored.items()}
         first: dict[str, dict[str, Any]] = {}
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
-            if ihash not in self.seen and ihash not in first:
+            if ihash not in self.seen and ihash not in first and ihash not in (chunk.known or ()):
                 first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
                                 "question": question, "prompt": rec.prompt,
                                 "target": rec.target}  # fmt: skip
@@ -319,7 +344,11 @@ class _Builder:
                     self.ctx, rec.task, rec.filter, bench
                 )
             oc = self.seen.get(ihash)
-            if oc is None:
+            if oc is None and chunk.known and ihash in chunk.known:
+                oc = self.seen[ihash] = chunk.known[ihash][0] or (
+                    infer_output_constraint_from_target(rec.target or "")
+                )
+            elif oc is None:
                 labels = assigned[ihash]
                 oc = self.seen[ihash] = ing.output_constraint_of(labels, rec.target)
                 chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
-from ..taxonomy.evaluation import IndistinctAxis, Taxonomy, indistinct_axes, load_taxonomy
 from ..vocabulary import AVERAGES, MIN_SLICE_SIZE, WARN_SLICE_SIZE
-from .interrupt import delete_command, progress_text, stop_signals
 from .results import (
     ExportManifest,
     ImportReportDict,
@@ -34,9 +32,10 @@ from .results import (
     SliceTableDict,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded where used: numpy, the taxonomy parser and the ingest path
     import numpy as np
 
+    from ..taxonomy.evaluation import IndistinctAxis, Taxonomy
     from .ingest import IngestReport
 
 GROUPINGS = ("task", "benchmark", *AXES)
@@ -424,6 +423,8 @@ class CoreMixin:
     def taxonomy(self) -> Taxonomy:
         """The evaluation taxonomy (packaged default or ``taxonomy_dir``), loaded once."""
         if self._taxonomy is None:
+            from ..taxonomy.evaluation import load_taxonomy
+
             self._taxonomy = load_taxonomy(self.taxonomy_dir)
         return self._taxonomy
 
@@ -448,6 +449,7 @@ class CoreMixin:
         recorded as interrupted; :mod:`capslice_tui.workspace.interrupt`).
         """
         from .ingest import ingest
+        from .interrupt import stop_signals
 
         with stop_signals():
             return ingest(
@@ -573,6 +575,8 @@ class CoreMixin:
                 "status": f"ingesting (pid {state['pid']} on {state['host']})",
                 "n_samples": state["k"],
             }
+        from .interrupt import delete_command, progress_text
+
         delete = delete_command(self.store.path, run["name"])
         info = {**state, "resume": state["command"], "delete": delete}
         return {
@@ -675,6 +679,8 @@ class CoreMixin:
                 rows = self.store.slice_count_rows(
                     info["id"], ["benchmark", axis], benchmark=benchmark, filter_name=filter_name
                 )
+                from ..taxonomy.evaluation import indistinct_axes
+
                 table.indistinct += indistinct_axes(
                     axis, ((r["benchmark"], r[axis], r["n_items"]) for r in rows)
                 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -517,19 +517,19 @@ class _Outcomes:
         return self.keys
 
 
-def _objects(values: Sequence[Any]) -> np.ndarray:
+def _objects(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """Shape (n,) object array of ``values`` as they are (no nested arrays)."""
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
 
 
-def _labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.ndarray:
+def _labelled(values: Sequence[Any] | np.ndarray, default: str, empty: bool = False) -> np.ndarray:
     """``values`` as an object array with None (and "" when ``empty``) replaced by
     ``default``; each distinct value looked at once (``analysis.inputs.factorize``)."""
     from ..analysis.inputs import factorize
 
-    coded = factorize(list(values))
+    coded = factorize(values.tolist() if isinstance(values, np.ndarray) else list(values))
     if coded is None:
         out = _objects(values)
         missing = np.equal(out, None)  # type: ignore[call-overload]
@@ -542,39 +542,83 @@ def _labelled(values: Sequence[Any], default: str, empty: bool = False) -> np.nd
     return mapped[codes]
 
 
+def _task_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Task per row as an object array ("" for None) and its index among the distinct task
+    names in code point order (as SQLite's BINARY collation sorts them), shape (n,) each."""
+    task = _labelled(values, "")
+    names = task.tolist()
+    rank = {t: i for i, t in enumerate(sorted(set(names)))}
+    return task, np.array([rank[t] for t in names], dtype=np.int64)
+
+
 def _key_order(task: np.ndarray, item: np.ndarray, sample_idx: np.ndarray) -> np.ndarray | None:
-    """The permutation that sorts rows by (task, item, sample index) as SQLite's ``ORDER BY``
-    does (task names by code point, as its BINARY collation), or None when a key repeats:
+    """The permutation that sorts rows by (task code, item, sample index) as SQLite's
+    ``ORDER BY`` does (``task``: codes from :func:`_task_codes`), or None when a key repeats:
     with every key distinct the sorted order is the only one, whatever SQLite does with
     ties."""
-    names = sorted(set(task.tolist()))
-    code = {t: i for i, t in enumerate(names)}
-    t = np.array([code[x] for x in task.tolist()], dtype=np.int64)
-    order = np.lexsort((sample_idx, item, t))
-    t, i, s = t[order], item[order], sample_idx[order]
+    order = np.lexsort((sample_idx, item, task))
+    t, i, s = task[order], item[order], sample_idx[order]
     dt, di, ds = np.diff(t), np.diff(i), np.diff(s)
     if not np.all((dt > 0) | ((dt == 0) & ((di > 0) | ((di == 0) & (ds > 0))))):
         return None
     return order
 
 
+def _table(rows: Sequence[Any], width: int) -> np.ndarray:
+    """Rows of ``width`` columns as an (n, width) object array (columns are views)."""
+    out = np.empty((len(rows), width), dtype=object)
+    if len(rows):
+        out[:] = rows
+    return out
+
+
 def _axis_rows(
-    store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray
-) -> list[Any]:
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray,
+    *, joined: bool = False,
+) -> list[Any]:  # fmt: skip
     """The ``item_axes`` rows of the run's items (sorted by item id): one range read when the
     items' ids are dense (the range holds at most twice as many ids as the run has items),
-    else the rows of the run's items alone; rows of other items in the range are unused."""
+    else the rows of the run's items alone; rows of other items in the range are unused.
+    ``joined``: the labels of a row as one text (``store.samples.JOINED_AXES``)."""
     if not item.size:
         return []
     lo, hi = int(item.min()), int(item.max())
-    if hi - lo + 1 <= 2 * np.unique(item).size:
-        return store.item_axis_rows(lo, hi)
-    return store.outcome_item_axes(run_id, benchmark, filter_name)
+    distinct = int(np.count_nonzero(np.diff(np.sort(item)))) + 1
+    if hi - lo + 1 <= 2 * distinct:
+        return store.item_axis_rows(lo, hi, joined=joined)
+    return store.outcome_item_axes(run_id, benchmark, filter_name, joined=joined)
+
+
+def _run_labels(
+    store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per row of ``item``: each axis's label, :data:`UNLABELLED` where the item has none (no
+    ``item_axes`` row or NULL). The labels of an item come as one text, split once per
+    distinct combination; a label holding the separator makes the columns be read."""
+    from ..analysis.inputs import factorize
+
+    rows = _axis_rows(store, run_id, benchmark, filter_name, item, joined=True)
+    table = _table(rows, 2)
+    coded = factorize(table[:, 1].tolist())
+    parts = [] if coded is None else [t.split("\x1f") for t in coded[0]]
+    if coded is None or any(len(p) != len(AXES) for p in parts):
+        return _sample_labels(_axis_rows(store, run_id, benchmark, filter_name, item), item)
+    ids = table[:, 0].astype(np.int64)
+    at = np.minimum(np.searchsorted(ids, item), max(ids.size - 1, 0))
+    found = ids[at] == item if ids.size else np.zeros(item.size, dtype=bool)
+    # per row: its item's combination, or the extra slot of an item without labels
+    combination = np.append(coded[1], len(parts))[np.where(found, at, ids.size)]
+    return {
+        axis: _objects([p[j][1:] if p[j] else UNLABELLED for p in parts] + [UNLABELLED])[
+            combination
+        ]
+        for j, axis in enumerate(AXES)
+    }
 
 
 def _sample_labels(axis_rows: Sequence[Any], item: np.ndarray) -> dict[str, np.ndarray]:
-    """Per row of ``item``: each axis's label from ``Store.outcome_item_axes`` rows (sorted
-    by item id), :data:`UNLABELLED` where the item has none (no row or NULL)."""
+    """Per row of ``item``: each axis's label from ``item_axes`` rows of the four columns
+    (sorted by item id), :data:`UNLABELLED` where the item has none (no row or NULL)."""
     ids = np.array([r[0] for r in axis_rows], dtype=np.int64)
     cols = list(zip(*axis_rows, strict=True)) if axis_rows else [()] * (1 + len(AXES))
     at = np.minimum(np.searchsorted(ids, item), max(ids.size - 1, 0))
@@ -597,45 +641,47 @@ def _outcomes(
     evaluation columns (``_Outcomes.evaluation``), unless a (task, item, sample index) key
     repeats in the run, where the separate reads of before decide (``evaluation`` None).
     ``labels=False``: the items' labels are not read (``labels`` empty)."""
-    rows = store.outcome_rows(run_id, benchmark, filter_name, evaluation=evaluation, ordered=False)
-    # columns in one pass (item_id, task, sample_idx, score, failure_mode, failure_signals
-    # [, prompt_hash, settings_hash]), each turned into an array at once, sorted here
+    # columns (item_id, task, sample_idx, score, failure_mode, failure_signals
+    # [, prompt_hash, settings_hash]) of one object table, sorted here
     width = 8 if evaluation else 6
-    cols: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
-    item = np.array(cols[0], dtype=np.int64)
-    task = _labelled(cols[1], "")
-    sample_idx = np.array(cols[2], dtype=np.int64)
-    order = _key_order(task, item, sample_idx)
+    table = _table(
+        store.outcome_rows(run_id, benchmark, filter_name, evaluation=evaluation, ordered=False),
+        width,
+    )  # fmt: skip
+    item = table[:, 0].astype(np.int64)
+    task, task_code = _task_codes(table[:, 1])
+    sample_idx = table[:, 2].astype(np.int64)
+    order = _key_order(task_code, item, sample_idx)
     if order is None:  # a key repeats: SQLite's order of the ties decides, as before
         if evaluation:
             return _outcomes(store, run_id, benchmark, filter_name, labels=labels)
-        rows = store.outcome_rows(run_id, benchmark, filter_name)
-        cols = list(zip(*rows, strict=True)) if rows else [()] * width
-        item = np.array(cols[0], dtype=np.int64)
-        task = _labelled(cols[1], "")
-        sample_idx = np.array(cols[2], dtype=np.int64)
+        table = _table(store.outcome_rows(run_id, benchmark, filter_name), width)
+        item = table[:, 0].astype(np.int64)
+        task = _labelled(table[:, 1], "")
+        sample_idx = table[:, 2].astype(np.int64)
     elif np.any(order != np.arange(order.size)):
-        item, task, sample_idx = item[order], task[order], sample_idx[order]
-        cols = [_objects(c)[order].tolist() for c in cols]
+        table, item, task, sample_idx = table[order], item[order], task[order], sample_idx[order]
     ev = None
     if evaluation:
         first = sample_idx == 0
         ev = _EvaluationColumns(
-            task[first].tolist(), item[first].tolist(),
-            *(_objects(cols[j])[first].tolist() for j in (6, 7)),
+            task[first].tolist(), item[first].tolist(), table[first, 6].tolist(),
+            table[first, 7].tolist(),
         )  # fmt: skip
-        scored = np.array([v is not None for v in cols[3]], dtype=bool)
+        scored = np.array([v is not None for v in table[:, 3].tolist()], dtype=bool)
         if not scored.all():
-            cols = [_objects(c)[scored].tolist() for c in cols[:6]]
-            item, task, sample_idx = item[scored], task[scored], sample_idx[scored]
+            table, item, task, sample_idx = (
+                table[scored],
+                item[scored],
+                task[scored],
+                sample_idx[scored],
+            )
     return _Outcomes(
         keys=None,
-        score=np.array(cols[3], dtype=float),
-        modes=_labelled(cols[4], "wrong_answer", empty=True),
-        signals=list(cols[5]),
-        labels=_sample_labels(_axis_rows(store, run_id, benchmark, filter_name, item), item)
-        if labels
-        else {},
+        score=table[:, 3].astype(float),
+        modes=_labelled(table[:, 4], "wrong_answer", empty=True),
+        signals=table[:, 5].tolist(),
+        labels=_run_labels(store, run_id, benchmark, filter_name, item) if labels else {},
         item=item,
         task=task,
         sample_idx=sample_idx,
@@ -918,6 +964,15 @@ class _RunEvaluations:
         return code, prompts.tolist()
 
 
+def _codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """Distinct values in order of first appearance and each value's index among them (one
+    dict pass; any hashable values, compared as a dict compares them)."""
+    index: dict[Any, int] = {}
+    get = index.setdefault
+    codes = np.array([get(v, len(index)) for v in values], dtype=np.int64)
+    return list(index), codes
+
+
 def _evaluation_pairs(
     b_ev: _RunEvaluations, c_ev: _RunEvaluations, ids: np.ndarray,
     samples: tuple[np.ndarray, np.ndarray] | None,
@@ -948,8 +1003,10 @@ def _evaluation_pairs(
     starts = np.flatnonzero(differs)
     weights_at = np.ones(ids.size, dtype=np.int64)
     if alike.size:
-        key = np.stack([b_code[alike], c_code[alike], bs[alike], cs[alike], state[alike]], axis=1)
-        _, first, counts = np.unique(key, axis=0, return_index=True, return_counts=True)
+        key = _row_keys([b_code[alike] + 1, c_code[alike] + 1, bs[alike], cs[alike], state[alike]])
+        _, first, counts = np.unique(
+            key, axis=0 if key.ndim == 2 else None, return_index=True, return_counts=True
+        )
         weights_at[alike[first]] = counts
         starts = np.sort(np.concatenate([starts, alike[first]]))
     b_list, c_list, weights = [], [], []
@@ -970,6 +1027,19 @@ def _evaluation_pairs(
     return b_list, c_list, weights
 
 
+def _row_keys(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One key per row such that rows are equal exactly when their keys are: a mixed-radix
+    int64 of the non-negative integer columns, shape (n,), when it fits, else the columns
+    stacked, shape (n, len(columns)) (for ``np.unique(..., axis=0)`` either way)."""
+    spans = [int(c.max(initial=0)) + 1 for c in columns]
+    if min((int(c.min(initial=0)) for c in columns), default=0) < 0 or math.prod(spans) >= 2**62:
+        return np.stack(columns, axis=1)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, span in zip(columns, spans, strict=True):
+        key = key * span + column.astype(np.int64)
+    return key
+
+
 class DiagnoseRunsMixin(DiagnoseMixin):
     """diagnose and report (change and weakness modes)."""
 
@@ -984,40 +1054,47 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         already read (``_outcomes(..., evaluation=True)``)."""
         from ..analysis.evaluation import evaluation_settings
 
+        primary: list[Any] | None = None  # None: each task's own
         if columns is None:
             task, item, prompt, settings, primary = self.store.evaluation_columns(run_id, benchmark)
         tasks = {t["task"]: t for t in self.store.run_tasks(run_id)}
         if columns is not None:
             task, item, prompt, settings = (
-                columns.task,
-                columns.item,
-                columns.prompt,
-                columns.settings,
-            )
-            primary = [tasks[t]["primary_filter"] for t in task]
+                columns.task, columns.item, columns.prompt, columns.settings
+            )  # fmt: skip
         stored = self.store.evaluation_settings(sorted({h for h in settings if h}))
         per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
         ids, first = np.unique(np.asarray(item, dtype=np.int64), return_index=True)
-        at = first.tolist()
-        f_task = [task[i] for i in at]
-        f_settings = [settings[i] for i in at]
-        f_filter = [filter_name] * len(at) if filter_name else [primary[i] for i in at]
-        # (task, settings hash, filter) -> group, numbered in order of first appearance
-        groups: dict[tuple[Any, Any, Any], int] = {}
-        get = groups.setdefault
-        code = np.array(
-            [get(k, len(groups)) for k in zip(f_task, f_settings, f_filter, strict=True)],
-            dtype=np.int64,
+        # (task, settings hash, filter) of each item's first row -> group, numbered in order
+        # of first appearance; the three as codes of their distinct values
+        t_names, t_code = _codes(task)
+        s_names, s_code = _codes(settings)
+        if filter_name:
+            f_names, f_code = [filter_name], np.zeros(len(task), dtype=np.int64)
+        elif primary is None:
+            f_names, f_of_task = _codes([tasks[t]["primary_filter"] for t in t_names])
+            f_code = f_of_task[t_code]
+        else:
+            f_names, f_code = _codes(primary)
+        key = _row_keys([t_code[first], s_code[first], f_code[first]])
+        _, seen, inverse = np.unique(
+            key, axis=0 if key.ndim == 2 else None, return_index=True, return_inverse=True
         )
+        by_appearance = np.argsort(seen, kind="stable")
+        number = np.empty(by_appearance.size, dtype=np.int64)
+        number[by_appearance] = np.arange(by_appearance.size)
+        code = number[inverse.ravel()]
         dicts: list[dict[str, Any]] = []
-        for t, h, f in groups:
+        for g in by_appearance.tolist():
+            row = int(first[seen[g]])
+            t, h, f = t_names[t_code[row]], s_names[s_code[row]], f_names[f_code[row]]
             d = dict(per_task.get(t) or {})
             if h in stored:
                 d.update(stored[h])
             d["task"], d["filter"] = t, f
             dicts.append(d)
-        recorded = any(h in stored for h in set(f_settings))
-        prompts = _objects([prompt[i] or None for i in at])
+        recorded = any(h in stored for h in {s_names[i] for i in set(s_code[first].tolist())})
+        prompts = _objects([p or None for p in _objects(prompt)[first].tolist()])
         return _RunEvaluations(ids, code, dicts, prompts, not recorded and bool(task))
 
     def evaluation_check(
@@ -1245,7 +1322,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
     def _other_evaluations(
         self, run: dict[str, Any], benchmark: str | None, weak: Sequence[Any],
-        masks: dict[str, np.ndarray], item_ids: np.ndarray, q: float, min_size: int, seed: int,
+        masks: Mapping[str, np.ndarray], item_ids: np.ndarray, q: float, min_size: int, seed: int,
         filter_name: str | None = None,
     ) -> list[Any]:  # fmt: skip
         """Other runs holding this run's items evaluated differently (weakness mode): the
@@ -1402,7 +1479,7 @@ def _paired_weak_slices(
     item_labels: dict[str, np.ndarray], ref_items: tuple[np.ndarray, np.ndarray],
     n: np.ndarray, c: np.ndarray, dom: Any, min_size: int, q: float, seed: int,
     repeats: int | None,
-) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], dict[str, np.ndarray]]:  # fmt: skip
+) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], Mapping[str, np.ndarray]]:  # fmt: skip
     """Weak slices against a reference run (``paired_slices``).
 
     Returns:
@@ -1421,7 +1498,7 @@ def _paired_weak_slices(
 def _unpaired_weak_slices(
     item_labels: dict[str, np.ndarray], n: np.ndarray, c: np.ndarray, dom: Any,
     min_size: int, q: float, seed: int, repeats: int | None,
-) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], dict[str, np.ndarray]]:  # fmt: skip
+) -> tuple[Any, list[dict[str, Any]], list[Any], list[Any], Mapping[str, np.ndarray]]:  # fmt: skip
     """Weak slices of one run against its own mean (``significant_slices``).
 
     Returns:

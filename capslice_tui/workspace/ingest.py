@@ -349,7 +349,10 @@ class _Ingest:
         n = ingest_workers.n_workers(files)
         if n == 0:
             return False
-        self.workers = ingest_workers.Workers(files, self.ctx, self.taxonomy, self.opt.benchmark, n)
+        store = (self.store.path, self.store.busy_timeout_s)
+        self.workers = ingest_workers.Workers(
+            files, self.ctx, self.taxonomy, self.opt.benchmark, store, n
+        )
         return True
 
     def _read_parallel(self) -> None:
@@ -393,24 +396,30 @@ class _Ingest:
         st.n_read += len(chunk.rows)
         seen_items = self.seen_items
         unseen = {row[1] for row in chunk.rows} - seen_items.keys()
-        if unseen:
+        if unseen and chunk.known is None:  # the worker could not read the store
             for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
+                seen_items[h] = (oc, {})
+        elif unseen:  # what the worker found stored (the others are new, labelled there)
+            for h in unseen & chunk.known.keys():
+                oc, self.item_ids[h] = chunk.known[h]
                 seen_items[h] = (oc, {})
         batch, run_id, ingest_id = self.batch, st.run_id, st.ingest_id
         for i, row in enumerate(chunk.rows):
             h = row[1]
             seen = seen_items.get(h)
-            if seen is None:
-                labels = chunk.labels[h]
-                oc = output_constraint_of(labels, chunk.calls[i][1])
+            if seen is None:  # first met: the worker labelled it from this very record
+                labels, oc = chunk.labels[h], chunk.ocs[i]
                 seen_items[h] = (oc, labels)
                 batch.items[h] = chunk.items[h]
                 for axis, (value, rule_id) in labels.items():
                     batch.labels.append((h, axis, value, rule_id))
             else:
                 oc = seen[0]
-                if not oc:
-                    oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
+                if not oc:  # stored unlabelled: inferred from the target, once per item
+                    if chunk.known and h in chunk.known:  # as the worker inferred it
+                        oc = chunk.ocs[i]
+                    else:
+                        oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
                     seen_items[h] = (oc, seen[1])
             if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
                 call = chunk.calls[i]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import math
 import shutil
 import sqlite3
 from pathlib import Path
@@ -152,6 +153,12 @@ def _roughen(path: Path) -> None:
             "UPDATE samples SET prompt_hash = zeroblob(32) WHERE item_id % 37 = 8 AND run_id = 2"
         )
         conn.execute("UPDATE samples SET settings_id = NULL WHERE item_id % 41 = 9 AND run_id = 2")
+        # a second settings group inside a task (0021_narrow_store: samples name settings by id)
+        conn.execute("INSERT INTO eval_settings (hash, settings) VALUES (zeroblob(32), '{}')")
+        conn.execute(
+            "UPDATE samples SET settings_id = (SELECT id FROM eval_settings WHERE hash ="
+            " zeroblob(32)) WHERE run_id = 3 AND item_id % 5 = 0"
+        )
     conn.close()
 
 
@@ -221,20 +228,47 @@ def test_one_read_outcomes_match_the_joined_read(rough_store: Path, run_id: int)
 def test_sparse_item_ids_read_the_labels_of_the_run_items(rough_store: Path) -> None:
     from capslice_tui.store import Store
 
-    from capslice_tui.workspace.diagnose import _axis_rows, _sample_labels
+    from capslice_tui.workspace.diagnose import _axis_rows, _run_labels, _sample_labels
 
     store = Store(rough_store)
     ref = _reference_outcomes(store, 1)
     item = np.array([k[1] for k in ref["keys"]], dtype=np.int64)
     dense = _axis_rows(store, 1, None, None, item)
     by_run = store.outcome_item_axes(1)
-    assert len(by_run) < len(dense) or len(dense) == len(by_run)
+    assert len(by_run) <= len(dense)
     for rows in (dense, by_run):
         got = _sample_labels(rows, item)
         assert {a: v.tolist() for a, v in got.items()} == ref["labels"]
+    got = _run_labels(store, 1, None, None, item)
+    assert {a: v.tolist() for a, v in got.items()} == ref["labels"]
     # ids spread wider than twice the items: the run's own rows are read
     spread = np.concatenate([item, [10**9]])
     assert _axis_rows(store, 1, None, None, spread) == by_run
+    got = _run_labels(store, 1, None, None, spread)
+    assert {a: v.tolist() for a, v in got.items()} == {
+        a: [*v, UNLABELLED] for a, v in ref["labels"].items()
+    }
+
+
+def test_a_label_holding_the_separator_is_read_from_the_columns(
+    tmp_path: Path, rough_store: Path
+) -> None:
+    from capslice_tui.store import Store
+
+    from capslice_tui.workspace.diagnose import _run_labels
+
+    path = tmp_path / "sep.db"
+    shutil.copy(rough_store, path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE item_axes SET task_type = 'a' || char(31) || 'b' WHERE item_id = 3")
+    conn.close()
+    store = Store(path)
+    ref = _reference_outcomes(store, 1)
+    assert "a\x1fb" in ref["labels"]["task_type"]
+    item = np.array([k[1] for k in ref["keys"]], dtype=np.int64)
+    got = _run_labels(store, 1, None, None, item)
+    assert {a: v.tolist() for a, v in got.items()} == ref["labels"]
 
 
 def test_repeated_keys_fall_back_to_the_ordered_reads(tmp_path: Path, rough_store: Path) -> None:
@@ -309,6 +343,55 @@ def _reference_check(ws: Any, b_id: int, c_id: int, ids: np.ndarray, samples: An
     return replace(check, not_recorded=missing)
 
 
+def _reference_item_evaluations(ws: Any, run_id: int, filter_name: str | None) -> Any:
+    """The per-item loop diagnose used before (verbatim but for the store reads)."""
+    from capslice_tui.analysis.evaluation import evaluation_settings
+    from capslice_tui.workspace.diagnose import _RunEvaluations
+
+    task, item, prompt, settings, primary = ws.store.evaluation_columns(run_id, None)
+    tasks = {t["task"]: t for t in ws.store.run_tasks(run_id)}
+    stored = ws.store.evaluation_settings(sorted({h for h in settings if h}))
+    per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
+    ids, first = np.unique(np.asarray(item, dtype=np.int64), return_index=True)
+    groups: dict[tuple[Any, Any, Any], int] = {}
+    dicts: list[dict[str, Any]] = []
+    code = np.empty(ids.size, dtype=np.int64)
+    prompts = np.empty(ids.size, dtype=object)
+    recorded = False
+    for j, i in enumerate(first.tolist()):
+        key = (task[i], settings[i], filter_name or primary[i])
+        g = groups.get(key)
+        if g is None:
+            d = dict(per_task.get(task[i]) or {})
+            if settings[i] in stored:
+                d.update(stored[settings[i]])
+            d["task"], d["filter"] = task[i], key[2]
+            g = groups[key] = len(dicts)
+            dicts.append(d)
+        recorded = recorded or settings[i] in stored
+        code[j] = g
+        prompts[j] = prompt[i] or None
+    return _RunEvaluations(ids, code, dicts, prompts, not recorded and bool(task))
+
+
+@pytest.mark.parametrize("run_id", [1, 2, 3])
+def test_item_evaluations_match_the_item_loop(rough_store: Path, run_id: int) -> None:
+    from capslice_tui.workspace import Workspace
+    from capslice_tui.workspace.diagnose import _outcomes
+
+    ws = Workspace(rough_store)
+    columns = _outcomes(ws.store, run_id, None, None, evaluation=True, labels=False).evaluation
+    for filter_name in (None, "flexible-extract", "other"):
+        want = _reference_item_evaluations(ws, run_id, filter_name)
+        for cols in (None, columns if filter_name is None else None):
+            got = ws._item_evaluations(run_id, None, filter_name, cols)
+            assert got.ids.tolist() == want.ids.tolist()
+            assert got.code.tolist() == want.code.tolist() and got.dicts == want.dicts
+            assert got.prompts.tolist() == want.prompts.tolist()
+            assert got.none_recorded == want.none_recorded
+        assert len(want.dicts) >= (2 if run_id == 3 else 1)
+
+
 def test_evaluation_pairs_match_the_item_loop(rough_store: Path) -> None:
     from capslice_tui.workspace import Workspace
     from capslice_tui.workspace.diagnose import _evaluation_pairs, _outcomes
@@ -351,3 +434,45 @@ def test_the_one_read_diagnosis_is_the_separate_reads_diagnosis(rough_store: Pat
             assert fast == plain
     weak = ws.diagnose("ckpt-001", reference="ckpt-000").to_dict()
     assert weak == ws.diagnose("ckpt-001", reference="ckpt-000", filter_name=primary).to_dict()
+
+
+# ---------------------------------------------------------------- scalar Wilson, slice groups
+
+
+def test_scalar_wilson_is_the_array_path_to_the_bit() -> None:
+    from capslice_tui.analysis.metrics import wilson_interval, wilson_interval_array
+
+    rng = np.random.default_rng(7)
+    n = np.concatenate([rng.integers(0, 40, 400), rng.integers(1, 10**7, 100)]).astype(float)
+    k = np.floor(rng.random(n.size) * (n + 1))
+    k[::7] = 0
+    k[::11] = n[::11]
+    k[::13] = rng.random(k[::13].size) * n[::13]  # fractional counts
+    for z in (1.959963984540054, 2.5758293035489004):
+        lo, hi = wilson_interval_array(k, n, z)
+        for i in range(n.size):
+            got = wilson_interval(float(k[i]), int(n[i]), z)
+            want = (float(lo[i]), float(hi[i]))
+            assert np.array_equal(got, want, equal_nan=True), (k[i], n[i], got, want)
+            assert all(math.copysign(1, g) == math.copysign(1, w) for g, w in
+                       zip(got, want, strict=True) if g == g)  # fmt: skip
+    with pytest.raises(ValueError, match="k must be within"):
+        wilson_interval(5, 4)
+    with pytest.raises(ValueError, match="n must be >= 0"):
+        wilson_interval(0, -1)
+
+
+def test_slice_groups_are_the_subset_stats_groups() -> None:
+    from capslice_tui.analysis.slice_search import _groups, _subset_stats
+
+    rng = np.random.default_rng(8)
+    codes = rng.integers(-1, 5, (500, 3))
+    codes[:, 2] = rng.integers(0, 2, 500)
+    for subset in [(0,), (2,), (0, 1), (0, 1, 2)]:
+        vals, sizes, _, _, _, group = _subset_stats(codes, subset, np.zeros(500), None)
+        g_vals, g_sizes, rows, bounds = _groups(codes, subset)
+        assert g_vals.tolist() == vals.tolist() and g_sizes.tolist() == sizes.tolist()
+        for j in range(sizes.size):
+            assert rows[bounds[j] : bounds[j + 1]].tolist() == np.flatnonzero(group == j).tolist()
+    empty = np.full((4, 2), -1)
+    assert _groups(empty, (0, 1))[1].size == 0

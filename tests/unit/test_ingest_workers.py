@@ -271,3 +271,18 @@ def test_killed_ingest_in_workers_keeps_whole_batches_and_leaves_no_worker(
     while any(Path(f"/proc/{w}").exists() for w in workers) and time.time() < deadline:
         time.sleep(0.1)
     assert not [w for w in workers if Path(f"/proc/{w}").exists()]
+
+
+def test_workers_that_cannot_read_the_store_leave_the_lookup_to_the_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = tmp_path / "logs"
+    _write_tasks(logs, ["arith_a", "arith_b", "arith_c"], 50)
+    inputs: list[tuple[str, Path, str | None]] = [("a", logs, "arith"), ("b", logs, "arith")]
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "0")
+    serial, serial_reports = _ingest_all(tmp_path / "serial.db", inputs)
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    monkeypatch.setattr(ingest_workers, "_open_store", lambda *_: None)
+    parallel, parallel_reports = _ingest_all(tmp_path / "parallel.db", inputs)
+    assert parallel_reports == serial_reports
+    _same(serial, parallel)

@@ -25,6 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import shared_prefix
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
@@ -38,6 +39,9 @@ SPARK_FLAT = "-"
 
 SPARK_LEGEND = "_..# = each row's low..high"
 """What the sparkline glyphs mean, as the status line says it."""
+
+SLICE_WIDTH = 30
+"""Characters of the trend table's slice column (a longer name is cut at its end)."""
 
 DETAIL_LINES = 6
 """Lines under the table for the highlighted slice's points (the table keeps the rest)."""
@@ -354,10 +358,14 @@ class TrendScreen(CapsliceScreen):
     def _show_trend(self, trend: Any) -> None:
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
-        table.set_columns(["slice", "steps", "first", "last", "change", "last CI"])
+        # a prefix every slice name shares (bbh_cot_fewshot_) is left out, as the header says
+        prefix = shared_prefix([s.label for s in trend.series])
+        head = f"slice ({prefix}...)" if prefix and len(prefix) <= SLICE_WIDTH - 11 else "slice"
+        prefix = prefix if head != "slice" else ""
+        table.set_columns([head, "steps", "first", "last", "change", "last CI"])
         out = []
         for s in [*trend.series, trend.overall]:
-            label = "ALL" if s is trend.overall else s.label
+            label = "ALL" if s is trend.overall else s.label.removeprefix(prefix)
             scores = s.scores()
             known = [p for p in s.points if p is not None]
             last = known[-1] if known else None
@@ -365,7 +373,7 @@ class TrendScreen(CapsliceScreen):
                 (
                     s,
                     [
-                        cell(short(label, 30)),
+                        cell(short(label, SLICE_WIDTH)),
                         sparkline(scores),
                         pct(known[0].score) if known else "-",
                         pct(last.score) if last else "-",
