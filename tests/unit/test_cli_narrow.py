@@ -125,4 +125,4 @@ def test_an_interventions_runs_are_never_cut(
     rows = [["1", "evaluated", "confirmed", "targeted math data", "math-base", "math-targeted",
              "root", "2026-11-30T18:04:00+00:00"]]  # fmt: skip
     lines = _piped(capsys, headers, rows)
-    assert "math-targeted" in lines[1].split() and "math-base" in lines[1].split(), lines
+    assert "math-targeted" in lines[2].split() and "math-base" in lines[2].split(), lines
