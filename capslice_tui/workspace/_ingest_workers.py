@@ -19,10 +19,12 @@ die with SIGTERM/SIGHUP and exit when the ingest's process is gone.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +136,10 @@ def assign(files: LmEvalFiles, n: int) -> list[int]:
 
 class Workers:
     """The worker processes of one ingest and their queues; :meth:`chunks` gives every
-    file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set."""
+    file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set.
+
+    Raises (at start): OSError, ValueError or RuntimeError when a process or queue cannot be
+    made (none is left running); the ingest then reads in its own process."""
 
     def __init__(
         self, files: LmEvalFiles, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None,
@@ -145,18 +150,25 @@ class Workers:
         self.tally: dict[tuple[str, str, str], list[float]] = {}
         self.with_trace = 0
         mp = _context()
-        self.queues = [mp.Queue(QUEUE_CHUNKS) for _ in range(n)]
-        self.procs = []
-        for w in range(n):
-            units = [u for u, o in enumerate(self.owner) if o == w]
-            proc = mp.Process(
-                target=work,
-                args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
-                daemon=True,
-                name=f"capslice-ingest-{w}",
-            )
-            proc.start()
-            self.procs.append(proc)
+        if mp.get_start_method() != "fork":
+            _start_resource_tracker()
+        self.queues: list[Any] = []
+        self.procs: list[Any] = []
+        try:
+            for w in range(n):
+                self.queues.append(mp.Queue(QUEUE_CHUNKS))
+                units = [u for u, o in enumerate(self.owner) if o == w]
+                proc = mp.Process(
+                    target=work,
+                    args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
+                    daemon=True,
+                    name=f"capslice-ingest-{w}",
+                )
+                proc.start()
+                self.procs.append(proc)
+        except BaseException:
+            self.close()
+            raise
 
     def chunks(self) -> Any:
         """Every chunk, file by file in reading order (a generator).
@@ -213,6 +225,27 @@ def _context() -> Any:
     if threading.current_thread() is threading.main_thread():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver")
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the forkserver's queues register their
+    semaphores with it) without this process's stderr when that is no file: the app's
+    stderr is Textual's capture, whose ``fileno()`` is -1, which would make the tracker's
+    start fail ("bad value(s) in fds_to_keep"). The tracker then has no stderr."""
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation: skipped anyway
+        usable = True
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    saved, sys.stderr = sys.stderr, io.StringIO()  # its fileno() raises: not passed on
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
 
 
 def _quiet_signals(parent: int) -> None:
