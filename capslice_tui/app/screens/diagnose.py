@@ -21,6 +21,7 @@ from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .compare import ReportWritten, as_dict, ask_report_path, write_report
+from .help import hanging
 from .samples import MODE_TEXT
 from .slices import samples_query
 
@@ -269,6 +270,13 @@ class DiagnoseScreen(CapsliceScreen):
             # one-cell form would read as an inequality).
             summary.append(to_ascii(text) if self.ascii_console else text, style)
 
+        # a list item that wraps continues under its text, not at column 0 (hanging indent)
+        room = max(30, self.app.size.width - 4)
+
+        def item(text: str) -> None:
+            text = to_ascii(text) if self.ascii_console else text  # its width, then wrap
+            add(hanging("  - ", text, 4, room) + "\n")
+
         what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
         add(f"{data.get('summary') or ''}\n")
@@ -276,25 +284,23 @@ class DiagnoseScreen(CapsliceScreen):
         if checked:
             add("\nevaluation of the shared items\n", style="bold")
             for line in checked:
-                add(f"  - {line}\n")
+                item(line)
         causes = data.get("causes") or []
         if causes:
             add("\ncauses\n", style="bold")
             for c in causes:
-                add(f"  - {c}\n")
+                item(c)
         evidence = data.get("evidence") or []
         if evidence:
             add("\nevidence\n", style="bold")
             for e in evidence:
-                add(f"  - {e.get('name')}: {evidence_value(e)}")
-                if e.get("detail"):
-                    add(f"  ({e['detail']})")
-                add("\n")
+                detail = f"  ({e['detail']})" if e.get("detail") else ""
+                item(f"{e.get('name')}: {evidence_value(e)}{detail}")
         spread = data.get("spread") or {}
         if spread:
             add("\nspread across content axes\n", style="bold")
             for axis, how in spread.items():
-                add(f"  - {axis}: {spread_text(how)}\n")
+                item(f"{axis}: {spread_text(how)}")
         self.query_one("#summary", Static).update(summary)
         self.query_one("#modes-title", Static).update(
             Text("failure modes (share of samples, not items)", style="bold")
