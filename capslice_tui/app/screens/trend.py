@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import shared_prefix
+from ...formatting import point_value, shared_prefix
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
@@ -124,8 +124,9 @@ class WarningsScreen(ModalScreen[None]):
 def sparkline(scores: list[float | None]) -> str:
     """One character per step, scaled to this series' own range: its lowest score is ``_``,
     its highest ``#`` (:data:`SPARK_LEVELS`, the others in between by linear position), so a
-    rise of a few points reads as a rise whatever the level; a series that never changes is
-    :data:`SPARK_FLAT` at every step (a flat line only when the scores are equal). A gap
+    rise of a few points reads as a rise whatever the level; a series whose lowest and
+    highest scores differ by what prints as 0.0 points (:func:`point_value`) is
+    :data:`SPARK_FLAT` at every step, so a flat line is what no printed change looks like. A gap
     (slice not in that run) is a space. The size of a change is in the table's ``change``
     column; the absolute level in ``first``/``last``.
     """
@@ -138,7 +139,7 @@ def sparkline(scores: list[float | None]) -> str:
     for s in scores:
         if s is None:
             out.append(" ")
-        elif hi - lo <= 1e-12:
+        elif not point_value(hi - lo):  # the range prints as 0.0 points: no change shown
             out.append(SPARK_FLAT)
         else:
             out.append(SPARK_LEVELS[round((s - lo) / (hi - lo) * top)])
