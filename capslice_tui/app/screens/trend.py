@@ -192,7 +192,8 @@ class TrendScreen(CapsliceScreen):
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
         f"steps: one character per run, on each row's own scale: {' '.join(SPARK_LEVELS)} from "
         "the slice's lowest score (_) to its highest (#), so any change shows; "
-        f"{SPARK_FLAT * 3} = no change (the range prints as 0.0 points); a blank = slice not in that run",
+        f"{SPARK_FLAT * 3} = no change (the range prints as 0.0 points); a blank = slice not "
+        "in that run",
         "first/last: score at the first and last step; change: last minus first, in points "
         "(the size of what the sparkline shows; 'items'/'metric': the two measure different "
         "item sets or metrics, so no change is given); last CI: the last step's 95% interval",
