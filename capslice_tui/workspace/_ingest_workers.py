@@ -300,7 +300,8 @@ def work(
     except BaseException as exc:  # sent to the ingest, which stops and says so
         _put(q, ("error", f"{type(exc).__name__}: {exc}"), parent)
     q.close()
-    q.join_thread()
+    q.join_thread()  # everything sent; then out at once, without flushing stdio: a fork
+    os._exit(0)  # may have copied a stdio lock that a thread of the ingest's held (a spinner)
 
 
 def _open_store(path: Path, busy_timeout_s: float) -> Store | None:
