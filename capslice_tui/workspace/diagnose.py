@@ -1214,90 +1214,12 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             # why the taxonomy labels nothing, said where the slice search would be empty
             notes: list[str] = self.taxonomy_notes(base, cand)  # type: ignore[attr-defined]
             c_run = self.store.get_run(cand)
-            return self._diagnose_change(
-                base, cand, b_run, c_run, benchmark, same_evaluation, q, min_size,
+            return _diagnose_change(
+                self, base, cand, b_run, c_run, benchmark, same_evaluation, q, min_size,
                 random_state, filter_name, notes, tests,
             )  # fmt: skip
         finally:
             pool.shutdown(wait=False)
-
-    def _diagnose_change(
-        self, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
-        benchmark: str | None, same_evaluation: bool, q: float, min_size: int,
-        random_state: int, filter_name: str | None, notes: list[str],
-        tests: Future[list[CompareRow]],
-    ) -> Diagnosis:  # fmt: skip
-        """:meth:`diagnose` of a change; ``tests``: the per-task paired tests
-        (:meth:`_slice_tests`) under way."""
-        from ..analysis.decompose import decompose_change
-        from ..analysis.slice_search import paired_slices, uninformative_axes
-        from ..analysis.verdict import verdict_for_change
-
-        # the evaluation columns come with the outcomes when read on the primary filters
-        one_read = filter_name is None
-        bo = _outcomes(self.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
-        co = _outcomes(  # pairs take the base's labels
-            self.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
-        )
-        bi, ci = _pair_samples(bo, co)
-        if not bi.size:
-            raise ValueError(f"{base} and {cand} share no samples to pair")
-        item = bo.item[bi]
-        _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
-        weights = 1.0 / counts[inv]
-        labels = {a: bo.labels[a][bi] for a in AXES}
-        dec = decompose_change(
-            labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
-            min_size=min_size,
-        )  # fmt: skip
-        ub, bn, bc, b_dom, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
-        _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
-        b_total = _per_item_total(bo, ub)
-        c_total = _per_item_total(co, ub)
-        evaluation = self.evaluation_check(
-            b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
-            filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
-        )  # fmt: skip
-        notes += _evaluation_notes(evaluation, same_evaluation)
-        overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
-        search = paired_slices(
-            item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
-            random_state=random_state,
-        )  # fmt: skip
-        slice_tests = tests.result()
-        b_signals = np.asarray(bo.signals, dtype=object)[bi].tolist()
-        c_signals = np.asarray(co.signals, dtype=object)[ci].tolist()
-        tasks = set(bo.task.tolist())
-        bench = benchmark or _single(
-            {t["benchmark"] for t in self.store.run_tasks(b_run["id"]) if t["task"] in tasks}
-        )
-        verdict = verdict_for_change(
-            dec, overall, search, slice_tests=slice_tests,
-            base_signals=_signal_counts(b_signals), cand_signals=_signal_counts(c_signals),
-            base_cap_modes=_cap_modes(b_signals, bo.modes[bi]),
-            cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
-            evaluation=evaluation, same_evaluation=same_evaluation,
-            uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
-        )  # fmt: skip
-        slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
-        explained = _explained(search)
-        if explained:
-            notes.append(
-                f"{len(explained)} further significant slice(s) are explained by overlap with "
-                "the slices listed (their other items show no significant change); JSON key "
-                "'explained_slices'"
-            )
-        shift, axes, spread = _change_tables(dec)
-        return Diagnosis(
-            mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
-            verdict=verdict,
-            failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
-            failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
-            n_tested=search.n_tested, notes=notes,
-            direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
-            evaluation=evaluation.to_dict(), overall_p=overall.p_value,
-            explained_slices=explained,
-        )  # fmt: skip
 
     def _slice_tests(
         self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int,
@@ -1468,6 +1390,86 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             n_tested=search.n_tested, notes=notes, evaluation=evaluation,
             other_evaluations=[x.to_dict() for x in others], explained_slices=explained,
         )  # fmt: skip
+
+
+def _diagnose_change(
+    ws: DiagnoseRunsMixin, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
+    benchmark: str | None, same_evaluation: bool, q: float, min_size: int,
+    random_state: int, filter_name: str | None, notes: list[str],
+    tests: Future[list[CompareRow]],
+) -> Diagnosis:  # fmt: skip
+    """``ws.diagnose`` of a change (a function, not a method: the facade's table of mixin
+    attributes lists the public ones); ``tests``: the per-task paired tests
+    (``_slice_tests``) under way."""
+    from ..analysis.decompose import decompose_change
+    from ..analysis.slice_search import paired_slices, uninformative_axes
+    from ..analysis.verdict import verdict_for_change
+
+    # the evaluation columns come with the outcomes when read on the primary filters
+    one_read = filter_name is None
+    bo = _outcomes(ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
+    co = _outcomes(  # pairs take the base's labels
+        ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
+    )
+    bi, ci = _pair_samples(bo, co)
+    if not bi.size:
+        raise ValueError(f"{base} and {cand} share no samples to pair")
+    item = bo.item[bi]
+    _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inv]
+    labels = {a: bo.labels[a][bi] for a in AXES}
+    dec = decompose_change(
+        labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
+        min_size=min_size,
+    )  # fmt: skip
+    ub, bn, bc, b_dom, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
+    _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
+    b_total = _per_item_total(bo, ub)
+    c_total = _per_item_total(co, ub)
+    evaluation = ws.evaluation_check(
+        b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
+        filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
+    )  # fmt: skip
+    notes += _evaluation_notes(evaluation, same_evaluation)
+    overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
+    search = paired_slices(
+        item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
+        random_state=random_state,
+    )  # fmt: skip
+    slice_tests = tests.result()
+    b_signals = np.asarray(bo.signals, dtype=object)[bi].tolist()
+    c_signals = np.asarray(co.signals, dtype=object)[ci].tolist()
+    tasks = set(bo.task.tolist())
+    bench = benchmark or _single(
+        {t["benchmark"] for t in ws.store.run_tasks(b_run["id"]) if t["task"] in tasks}
+    )
+    verdict = verdict_for_change(
+        dec, overall, search, slice_tests=slice_tests,
+        base_signals=_signal_counts(b_signals), cand_signals=_signal_counts(c_signals),
+        base_cap_modes=_cap_modes(b_signals, bo.modes[bi]),
+        cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
+        evaluation=evaluation, same_evaluation=same_evaluation,
+        uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
+    )  # fmt: skip
+    slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
+    explained = _explained(search)
+    if explained:
+        notes.append(
+            f"{len(explained)} further significant slice(s) are explained by overlap with "
+            "the slices listed (their other items show no significant change); JSON key "
+            "'explained_slices'"
+        )
+    shift, axes, spread = _change_tables(dec)
+    return Diagnosis(
+        mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
+        verdict=verdict,
+        failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
+        failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
+        n_tested=search.n_tested, notes=notes,
+        direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
+        evaluation=evaluation.to_dict(), overall_p=overall.p_value,
+        explained_slices=explained,
+    )  # fmt: skip
 
 
 def _reference_outcomes(
