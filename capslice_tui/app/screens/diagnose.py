@@ -252,17 +252,9 @@ class DiagnoseScreen(CapsliceScreen):
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
         self.post_message(DiagnoseLoaded(as_dict(result)))
 
-    def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
-        data = self.data = message.data
-        for part in self.query("BarChart, #diagnose-slices"):
-            part.display = True
-        mode = data.get("mode") or ("change" if self.cand else "weakness")
-        self.query_one("#verdict", Static).update(
-            verdict_banner(
-                data.get("verdict") or "?",
-                to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
-            )
-        )
+    def _summary(self, data: dict[str, Any], mode: str) -> Text:
+        """The diagnosis as text: what was compared, the summary, then the evaluation
+        check, causes, evidence and spread as list items (each wrapping under its text)."""
         summary = Text()
 
         def add(text: str, style: str = "") -> None:
@@ -301,7 +293,20 @@ class DiagnoseScreen(CapsliceScreen):
             add("\nspread across content axes\n", style="bold")
             for axis, how in spread.items():
                 item(f"{axis}: {spread_text(how)}")
-        self.query_one("#summary", Static).update(summary)
+        return summary
+
+    def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
+        data = self.data = message.data
+        for part in self.query("BarChart, #diagnose-slices"):
+            part.display = True
+        mode = data.get("mode") or ("change" if self.cand else "weakness")
+        self.query_one("#verdict", Static).update(
+            verdict_banner(
+                data.get("verdict") or "?",
+                to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
+            )
+        )
+        self.query_one("#summary", Static).update(self._summary(data, mode))
         self.query_one("#modes-title", Static).update(
             Text("failure modes (share of samples, not items)", style="bold")
         )
@@ -333,7 +338,7 @@ class DiagnoseScreen(CapsliceScreen):
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
         table = self.query_one(ResultTable)
         table.set_rows(rows)
-        counted = slice_count_text(len(rows), evidence)
+        counted = slice_count_text(len(rows), data.get("evidence") or [])
         room = self.app.size.width - 2  # a hint that does not fit is left out, never cut
         hint = " (Enter: their samples)" if rows else ""
         self.query_one("#slices-title", Static).update(
