@@ -197,12 +197,15 @@ class Workers:
             try:
                 message = self.queues[w].get(timeout=0.5)
             except queue.Empty:
-                if not self.procs[w].is_alive():
+                if self.procs[w].is_alive():
+                    continue
+                try:  # what it sent just before it ended
+                    message = self.queues[w].get(timeout=1.0)
+                except queue.Empty:
                     raise RuntimeError(
                         f"ingest worker {w} ended (exit code {self.procs[w].exitcode}) "
                         "before sending its rows"
                     ) from None
-                continue
             if isinstance(message, tuple) and message[0] == "error":
                 raise RuntimeError(message[1])
             return message

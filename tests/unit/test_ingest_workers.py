@@ -309,3 +309,16 @@ def test_no_processes_to_be_had_reads_in_the_ingests_process(
     _write_tasks(logs, ["arith_a", "arith_b"], 20)
     report = Workspace(tmp_path / "s.db").ingest([logs], run="r")
     assert report.runs == {"r": 40}
+
+
+def test_a_worker_that_dies_stops_the_ingest_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_workers, "work", lambda *_: os._exit(3))
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    logs = tmp_path / "logs"
+    _write_tasks(logs, ["arith_a", "arith_b"], 20)
+    ws = Workspace(tmp_path / "s.db")
+    with pytest.raises(IngestError, match=r"ingest worker 0 ended \(exit code 3\)"):
+        ws.ingest([logs], run="r")
+    assert ws.runs() == []
