@@ -74,6 +74,19 @@ def mix_columns(steps: list[int], width: int) -> tuple[list[int], int]:
     return [0, n - 1], MIX_WIDTH
 
 
+def prefix_header(labels: list[str], room: int) -> tuple[str, str]:
+    """The slice column's header and the prefix left out of its names: a prefix every name
+    shares (:func:`shared_prefix`, ``bbh_cot_fewshot_``) is left out when the header can say
+    so in ``room`` characters: ``slice (bbh_cot_fewshot_...)``, else ``bbh_cot_fewshot_...``;
+    otherwise ``("slice", "")`` and the names keep it."""
+    prefix = shared_prefix(labels)
+    if prefix:
+        for head in (f"slice ({prefix}...)", f"{prefix}..."):
+            if len(head) <= room:
+                return head, prefix
+    return "slice", ""
+
+
 def model_room(width: int, names: list[str], steps: list[str], benches: list[str]) -> int:
     """Characters the run picker's model column may use at ``width`` columns: what the mark,
     run, step and benchmarks columns (and 2 of padding per column and the scrollbar) leave,
@@ -360,10 +373,7 @@ class TrendScreen(CapsliceScreen):
     def _show_trend(self, trend: Any) -> None:
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
-        # a prefix every slice name shares (bbh_cot_fewshot_) is left out, as the header says
-        prefix = shared_prefix([s.label for s in trend.series])
-        head = f"slice ({prefix}...)" if prefix and len(prefix) <= SLICE_WIDTH - 11 else "slice"
-        prefix = prefix if head != "slice" else ""
+        head, prefix = prefix_header([s.label for s in trend.series], SLICE_WIDTH)
         table.set_columns([head, "steps", "first", "last", "change", "last CI"])
         out = []
         for s in [*trend.series, trend.overall]:
@@ -454,6 +464,7 @@ class TrendScreen(CapsliceScreen):
             scale = f"table: steps 1 and {len(steps)} of {len(steps)}; more below"
         labels = ["slice", *heads, "samples"]
         rows = []
+        names = [s.label for s in modes.series]
         for s in [*modes.series, modes.overall]:
             known = [p for p in s.points if p is not None and p.total]
             rows.append(
@@ -467,8 +478,13 @@ class TrendScreen(CapsliceScreen):
                 )
             )
         room = first_column_room(labels, [r for _, r in rows], self.app.size.width)
+        labels[0], prefix = prefix_header(names, room)  # as the scores view
         table.set_columns(labels)
-        out = [(s, [cell(short(r[0], room)), *r[1:]]) for s, r in rows]
+        out = [
+            (s, [cell(short(r[0] if s is modes.overall else r[0].removeprefix(prefix), room)),
+                 *r[1:]])
+            for s, r in rows
+        ]  # fmt: skip
         table.set_rows(out)
         table.focus()
         self._show_mix(out[0][0] if out else None)
