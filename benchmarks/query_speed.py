@@ -1,7 +1,7 @@
 """Print how fast the read commands answer on a store of millions of samples (issue 14).
 
 Usage: python benchmarks/query_speed.py [--store PATH] [--runs 100] [--items 100000] [--repeat 3]
-       [--only runs slices ...]
+       [--only runs slices ...] [--before CHECKOUT]
 
 Builds (or reuses) the generated store of ``big_store.py`` (default: 100 greedy runs x 100k
 items = 10M samples, in ``/tmp/capslice-big10m.db``; the first build takes tens of minutes on
@@ -13,6 +13,9 @@ The ``main()`` columns time the same command in another fresh process from the c
 CLI's ``main()`` to its return (wall and CPU): the command's own work, with the imports it
 does, opening the store, the queries and printing, but not the interpreter's start-up nor the
 import of the CLI package (the ``import cli`` column), which the end-to-end figures include.
+``--before CHECKOUT`` (another checkout, e.g. ``git worktree add /tmp/old <commit>``) also
+times that code's commands, laid out as installed on ``PYTHONPATH``, alternating with this
+code run by run, in a second table.
 Bytecode is cached in a temporary ``PYTHONPYCACHEPREFIX`` and one untimed run warms it and
 the page cache. Targets (issue 14 done-when): slices < 0.1 s, compare < 0.3 s, samples
 --limit 50 < 0.1 s, diagnose < 3 s, runs and --help < 0.5 s. Nothing here is asserted.
@@ -25,6 +28,7 @@ import importlib.util
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -47,22 +51,58 @@ def _big_store():
     return module
 
 
+def _once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + sys) seconds of one run of ``cmd`` as a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(
+        cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        cwd=tempfile.gettempdir(),
+    )  # fmt: skip
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
 def time_cli(argv: list[str], repeat: int) -> tuple[float, float]:
     """Median wall and CPU seconds of ``capslice argv`` as a fresh process."""
     cmd = [CAPSLICE, *argv]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV, cwd=tempfile.gettempdir())
-    walls, cpus = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(
-            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV,
-            cwd=tempfile.gettempdir(),
-        )  # fmt: skip
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    walls, cpus = zip(*(_once(cmd, ENV) for _ in range(repeat)), strict=True)
     return statistics.median(walls), statistics.median(cpus)
+
+
+def lay_out(checkout: Path, dest: Path) -> Path:
+    """Copy the package of another checkout into ``dest`` as it installs (``store/``,
+    ``taxonomies/``, ``sample_data/`` inside ``capslice_tui/``, pyproject's package-dir);
+    returns the folder to put first on ``PYTHONPATH``."""
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(checkout / "capslice_tui", dest / "capslice_tui", ignore=skip)
+    for sub in ("store", "taxonomies", "sample_data"):
+        shutil.copytree(checkout / sub, dest / "capslice_tui" / sub, ignore=skip)
+    return dest
+
+
+def time_before_after(
+    argv: list[str], repeat: int, before_env: dict[str, str]
+) -> tuple[float, float, float, float]:
+    """Median (before wall, before CPU, after wall, after CPU) seconds of ``capslice argv``,
+    the two code versions alternated run by run (after one untimed run of each)."""
+    cmd = [CAPSLICE, *argv]
+    envs = {"before": before_env, "after": ENV}
+    for env in envs.values():
+        subprocess.run(
+            cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir()
+        )
+    runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+    for i in range(repeat):
+        for name in ("before", "after") if i % 2 == 0 else ("after", "before"):
+            runs[name].append(_once(cmd, envs[name]))
+    out = []
+    for name in ("before", "after"):
+        walls, cpus = zip(*runs[name], strict=True)
+        out += [statistics.median(walls), statistics.median(cpus)]
+    return out[0], out[1], out[2], out[3]
 
 
 INPROC = r"""
@@ -176,6 +216,11 @@ def main() -> None:
         "--only", nargs="+", default=None, metavar="WORD",
         help="time only the commands whose label starts with one of these (help runs slices ...)",
     )  # fmt: skip
+    ap.add_argument(
+        "--before", type=Path, default=None, metavar="CHECKOUT",
+        help="also time the code of another checkout (e.g. a `git worktree` of an older "
+        "commit), alternating with this code run by run, and print both",
+    )  # fmt: skip
     args = ap.parse_args()
     path = _big_store().ensure_store(args.store, args.runs, args.items)
     n_runs = args.runs
@@ -222,6 +267,22 @@ def main() -> None:
         " return (the command's imports, store, queries and printing; not the interpreter"
         " start-up nor the CLI package import, shown as import cli)."
     )
+    if args.before is None:
+        return
+    with tempfile.TemporaryDirectory(prefix="capslice-before-") as tmp:
+        before_env = {
+            **ENV,
+            "PYTHONPATH": str(lay_out(args.before.resolve(), Path(tmp) / "tree")),
+            "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pyc"),
+        }
+        print(f"\nbefore = {args.before}, after = this code, alternated; medians of {args.repeat};"
+              f" load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        print(f"{'command':24} {'before wall':>12} {'cpu':>6} {'after wall':>11} {'cpu':>6}")
+        for label, argv, _, _ in cases:
+            if args.only and not any(label.lstrip("-").startswith(w) for w in args.only):
+                continue
+            bw, bc, aw, ac = time_before_after(argv, args.repeat, before_env)
+            print(f"{label:24} {bw:12.2f} {bc:6.2f} {aw:11.2f} {ac:6.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -310,9 +310,10 @@ def _fit_layout(
     return _Layout(cells, widths, kept, dropped, caps, max(room, 1), prefixes)
 
 
-NEVER_CUT = ("run",)
-"""Headers of columns a terminal table never cuts: run names are typed into other commands
-(other columns are cut or left out instead)."""
+NEVER_CUT = ("run", "baseline", "result")
+"""Headers of columns a terminal table never cuts: run names (``runs``' run, an
+intervention's baseline and result run) are typed into other commands (other columns are
+cut or left out instead)."""
 
 
 def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None:

@@ -8,7 +8,6 @@ read a taxonomy do not pay for it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +101,8 @@ def _line(container: Any, key: Any, default: int) -> int:
 
 
 def _suggest(value: Any, valid: Iterable[Any]) -> str:
+    import difflib  # lazy: only a refused file needs suggestions
+
     names = [str(v) for v in valid]
     close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.5)
     if close:

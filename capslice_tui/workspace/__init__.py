@@ -46,26 +46,25 @@ if TYPE_CHECKING:
         """Facade over one store file and one taxonomy directory."""
 
 else:
-    # module -> (mixin class, the attributes it defines), in the method order of the full class
+    # module -> (mixin class, the public attributes it defines), in the method order of the
+    # full class; a private name is called from its own mixin, already loaded (any name not
+    # listed loads every mixin: slower, never wrong)
     _MIXIN_ATTRIBUTES: dict[str, tuple[str, tuple[str, ...]]] = {
         "discover": ("DiscoverMixin", (
-            "_check_values", "_discovery_rows", "_named_members", "_save_suggestions",
-            "_suggestion_row", "accept_suggestion", "current_user", "discover", "item_docs",
-            "label_actions", "label_history", "label_items", "label_samples", "label_show",
-            "label_slice", "label_suggestion", "label_where", "named_slice", "named_slices",
-            "rename_slice", "suggestion", "suggestions", "undo_labels",
+            "accept_suggestion", "current_user", "discover", "item_docs", "label_actions",
+            "label_history", "label_items", "label_samples", "label_show", "label_slice",
+            "label_suggestion", "label_where", "named_slice", "named_slices", "rename_slice",
+            "suggestion", "suggestions", "undo_labels",
         )),
         "plan": ("PlanMixin", (
-            "_decide", "_missing_runs", "_transition", "accept_intervention", "check_slices",
-            "choose_controls", "data_taxonomy", "domain_slices", "edit_intervention",
-            "evaluate_intervention", "evaluation_change", "intervention",
-            "intervention_outcome", "interventions", "interventions_using_run",
+            "accept_intervention", "check_slices", "choose_controls", "data_taxonomy",
+            "domain_slices", "edit_intervention", "evaluate_intervention", "evaluation_change",
+            "intervention", "intervention_outcome", "interventions", "interventions_using_run",
             "link_intervention", "load_catalog", "mapping_rules", "new_intervention", "plan",
             "plan_from_diagnosis", "reject_intervention", "start_intervention",
         )),
         "diagnose": ("DiagnoseRunsMixin", (
-            "_comparability", "_item_evaluations", "_other_evaluations", "_slice_tests",
-            "_weakness", "compare", "diagnose", "diagnose_verdict", "evaluation_check", "report",
+            "compare", "diagnose", "diagnose_verdict", "evaluation_check", "report",
         )),
         "rescore": ("RescoreRunsMixin", ("rescore",)),
         "reliability": ("ReliabilityMixin", ("backup", "doctor", "storage_warning")),

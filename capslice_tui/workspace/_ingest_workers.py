@@ -19,10 +19,12 @@ die with SIGTERM/SIGHUP and exit when the ingest's process is gone.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +136,10 @@ def assign(files: LmEvalFiles, n: int) -> list[int]:
 
 class Workers:
     """The worker processes of one ingest and their queues; :meth:`chunks` gives every
-    file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set."""
+    file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set.
+
+    Raises (at start): OSError, ValueError or RuntimeError when a process or queue cannot be
+    made (none is left running); the ingest then reads in its own process."""
 
     def __init__(
         self, files: LmEvalFiles, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None,
@@ -145,18 +150,25 @@ class Workers:
         self.tally: dict[tuple[str, str, str], list[float]] = {}
         self.with_trace = 0
         mp = _context()
-        self.queues = [mp.Queue(QUEUE_CHUNKS) for _ in range(n)]
-        self.procs = []
-        for w in range(n):
-            units = [u for u, o in enumerate(self.owner) if o == w]
-            proc = mp.Process(
-                target=work,
-                args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
-                daemon=True,
-                name=f"capslice-ingest-{w}",
-            )
-            proc.start()
-            self.procs.append(proc)
+        if mp.get_start_method() != "fork":
+            _start_resource_tracker()
+        self.queues: list[Any] = []
+        self.procs: list[Any] = []
+        try:
+            for w in range(n):
+                self.queues.append(mp.Queue(QUEUE_CHUNKS))
+                units = [u for u, o in enumerate(self.owner) if o == w]
+                proc = mp.Process(
+                    target=work,
+                    args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
+                    daemon=True,
+                    name=f"capslice-ingest-{w}",
+                )
+                proc.start()
+                self.procs.append(proc)
+        except BaseException:
+            self.close()
+            raise
 
     def chunks(self) -> Any:
         """Every chunk, file by file in reading order (a generator).
@@ -185,12 +197,15 @@ class Workers:
             try:
                 message = self.queues[w].get(timeout=0.5)
             except queue.Empty:
-                if not self.procs[w].is_alive():
+                if self.procs[w].is_alive():
+                    continue
+                try:  # what it sent just before it ended
+                    message = self.queues[w].get(timeout=1.0)
+                except queue.Empty:
                     raise RuntimeError(
                         f"ingest worker {w} ended (exit code {self.procs[w].exitcode}) "
                         "before sending its rows"
                     ) from None
-                continue
             if isinstance(message, tuple) and message[0] == "error":
                 raise RuntimeError(message[1])
             return message
@@ -213,6 +228,27 @@ def _context() -> Any:
     if threading.current_thread() is threading.main_thread():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver")
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (the forkserver's queues register their
+    semaphores with it) without this process's stderr when that is no file: the app's
+    stderr is Textual's capture, whose ``fileno()`` is -1, which would make the tracker's
+    start fail ("bad value(s) in fds_to_keep"). The tracker then has no stderr."""
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation: skipped anyway
+        usable = True
+    if usable:
+        resource_tracker.ensure_running()
+        return
+    saved, sys.stderr = sys.stderr, io.StringIO()  # its fileno() raises: not passed on
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
 
 
 def _quiet_signals(parent: int) -> None:
@@ -267,7 +303,8 @@ def work(
     except BaseException as exc:  # sent to the ingest, which stops and says so
         _put(q, ("error", f"{type(exc).__name__}: {exc}"), parent)
     q.close()
-    q.join_thread()
+    q.join_thread()  # everything sent; then out at once, without flushing stdio: a fork
+    os._exit(0)  # may have copied a stdio lock that a thread of the ingest's held (a spinner)
 
 
 def _open_store(path: Path, busy_timeout_s: float) -> Store | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -482,12 +483,14 @@ class Diagnosis:
 class _EvaluationColumns:
     """What ``Store.evaluation_columns`` returns but the primary filter (the task's, from
     ``run_tasks``), taken from the outcome read: one entry per (task, item) of the run's
-    primary filter (its sample 0), in (task, item_id) order."""
+    primary filter (its sample 0), in (task, item_id) order, as arrays: the task as
+    ``task_names[task_code]``, item ids, prompt and settings hashes (None: not logged)."""
 
-    task: list[Any]
-    item: list[int]
-    prompt: list[Any]
-    settings: list[Any]
+    task_names: list[str]
+    task_code: np.ndarray
+    item: np.ndarray
+    prompt: np.ndarray
+    settings: np.ndarray
 
 
 @dataclass
@@ -545,10 +548,18 @@ def _labelled(values: Sequence[Any] | np.ndarray, default: str, empty: bool = Fa
 def _task_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Task per row as an object array ("" for None) and its index among the distinct task
     names in code point order (as SQLite's BINARY collation sorts them), shape (n,) each."""
-    task = _labelled(values, "")
-    names = task.tolist()
+    from ..analysis.inputs import factorize
+
+    coded = factorize(values.tolist())
+    if coded is None:  # not text: value by value
+        task = _labelled(values, "")
+        names = task.tolist()
+        rank = {t: i for i, t in enumerate(sorted(set(names)))}
+        return task, np.array([rank[t] for t in names], dtype=np.int64)
+    distinct, codes = coded
+    names = ["" if t is None else t for t in distinct]
     rank = {t: i for i, t in enumerate(sorted(set(names)))}
-    return task, np.array([rank[t] for t in names], dtype=np.int64)
+    return _objects(names)[codes], np.array([rank[t] for t in names], dtype=np.int64)[codes]
 
 
 def _key_order(task: np.ndarray, item: np.ndarray, sample_idx: np.ndarray) -> np.ndarray | None:
@@ -664,9 +675,9 @@ def _outcomes(
     ev = None
     if evaluation:
         first = sample_idx == 0
+        names = sorted(set(task.tolist()))  # as the codes number them
         ev = _EvaluationColumns(
-            task[first].tolist(), item[first].tolist(), table[first, 6].tolist(),
-            table[first, 7].tolist(),
+            names, task_code[first], item[first], table[first, 6], table[first, 7]
         )  # fmt: skip
         scored = np.array([v is not None for v in table[:, 3].tolist()], dtype=bool)
         if not scored.all():
@@ -1055,22 +1066,24 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         from ..analysis.evaluation import evaluation_settings
 
         primary: list[Any] | None = None  # None: each task's own
+        item: Sequence[Any] | np.ndarray
+        prompt: Sequence[Any] | np.ndarray
         if columns is None:
             task, item, prompt, settings, primary = self.store.evaluation_columns(run_id, benchmark)
+            t_names, t_code = _codes(task)
+            s_names, s_code = _codes(settings)
+        else:
+            t_names, t_code, item = columns.task_names, columns.task_code, columns.item
+            prompt = columns.prompt
+            s_names, s_code = _codes(columns.settings.tolist())
         tasks = {t["task"]: t for t in self.store.run_tasks(run_id)}
-        if columns is not None:
-            task, item, prompt, settings = (
-                columns.task, columns.item, columns.prompt, columns.settings
-            )  # fmt: skip
-        stored = self.store.evaluation_settings(sorted({h for h in settings if h}))
+        stored = self.store.evaluation_settings(sorted({h for h in s_names if h}))
         per_task = {t: evaluation_settings(None, row) for t, row in tasks.items()}
         ids, first = np.unique(np.asarray(item, dtype=np.int64), return_index=True)
         # (task, settings hash, filter) of each item's first row -> group, numbered in order
         # of first appearance; the three as codes of their distinct values
-        t_names, t_code = _codes(task)
-        s_names, s_code = _codes(settings)
         if filter_name:
-            f_names, f_code = [filter_name], np.zeros(len(task), dtype=np.int64)
+            f_names, f_code = [filter_name], np.zeros(len(t_code), dtype=np.int64)
         elif primary is None:
             f_names, f_of_task = _codes([tasks[t]["primary_filter"] for t in t_names])
             f_code = f_of_task[t_code]
@@ -1095,7 +1108,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             dicts.append(d)
         recorded = any(h in stored for h in {s_names[i] for i in set(s_code[first].tolist())})
         prompts = _objects([p or None for p in _objects(prompt)[first].tolist()])
-        return _RunEvaluations(ids, code, dicts, prompts, not recorded and bool(task))
+        return _RunEvaluations(ids, code, dicts, prompts, not recorded and len(t_code) > 0)
 
     def evaluation_check(
         self,
@@ -1184,87 +1197,29 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         Raises:
             ValueError: unknown runs or no shared items.
         """
-        from ..analysis.decompose import decompose_change
-        from ..analysis.slice_search import paired_slices, uninformative_axes
-        from ..analysis.verdict import verdict_for_change
-
         same_evaluation = same_evaluation or allow_mismatch
         b_run = self.store.get_run(base)
-        # why the taxonomy labels nothing, said where the slice search would be empty
-        notes: list[str] = self.taxonomy_notes(base, cand) if cand else []  # type: ignore[attr-defined]
         if cand is None:
             return self._weakness(
                 b_run, benchmark, reference, q, min_size, random_state, filter_name,
                 same_evaluation=same_evaluation,
             )  # fmt: skip
-        c_run = self.store.get_run(cand)
-        # the evaluation columns come with the outcomes when read on the primary filters
-        one_read = filter_name is None
-        bo = _outcomes(self.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
-        co = _outcomes(  # pairs take the base's labels
-            self.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
-        )
-        bi, ci = _pair_samples(bo, co)
-        if not bi.size:
-            raise ValueError(f"{base} and {cand} share no samples to pair")
-        item = bo.item[bi]
-        _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
-        weights = 1.0 / counts[inv]
-        labels = {a: bo.labels[a][bi] for a in AXES}
-        dec = decompose_change(
-            labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
-            min_size=min_size,
-        )  # fmt: skip
-        ub, bn, bc, b_dom, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
-        _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
-        b_total = _per_item_total(bo, ub)
-        c_total = _per_item_total(co, ub)
-        evaluation = self.evaluation_check(
-            b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
-            filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
-        )  # fmt: skip
-        notes += _evaluation_notes(evaluation, same_evaluation)
-        overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
-        search = paired_slices(
-            item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
-            random_state=random_state,
-        )  # fmt: skip
-        slice_tests = self._slice_tests(
-            base, cand, benchmark, q, min_size, random_state, filter_name
-        )
-        b_signals = np.asarray(bo.signals, dtype=object)[bi].tolist()
-        c_signals = np.asarray(co.signals, dtype=object)[ci].tolist()
-        tasks = set(bo.task.tolist())
-        bench = benchmark or _single(
-            {t["benchmark"] for t in self.store.run_tasks(b_run["id"]) if t["task"] in tasks}
-        )
-        verdict = verdict_for_change(
-            dec, overall, search, slice_tests=slice_tests,
-            base_signals=_signal_counts(b_signals), cand_signals=_signal_counts(c_signals),
-            base_cap_modes=_cap_modes(b_signals, bo.modes[bi]),
-            cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
-            evaluation=evaluation, same_evaluation=same_evaluation,
-            uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
-        )  # fmt: skip
-        slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
-        explained = _explained(search)
-        if explained:
-            notes.append(
-                f"{len(explained)} further significant slice(s) are explained by overlap with "
-                "the slices listed (their other items show no significant change); JSON key "
-                "'explained_slices'"
+        # the per-task paired tests are counted in SQLite (a few rows back): in a thread of
+        # their own (its own connection), beside the reads and the numpy work below
+        pool = ThreadPoolExecutor(max_workers=1)
+        try:
+            tests = pool.submit(
+                self._slice_tests, base, cand, benchmark, q, min_size, random_state, filter_name
             )
-        shift, axes, spread = _change_tables(dec)
-        return Diagnosis(
-            mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
-            verdict=verdict,
-            failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
-            failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
-            n_tested=search.n_tested, notes=notes,
-            direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
-            evaluation=evaluation.to_dict(), overall_p=overall.p_value,
-            explained_slices=explained,
-        )  # fmt: skip
+            # why the taxonomy labels nothing, said where the slice search would be empty
+            notes: list[str] = self.taxonomy_notes(base, cand)  # type: ignore[attr-defined]
+            c_run = self.store.get_run(cand)
+            return _diagnose_change(
+                self, base, cand, b_run, c_run, benchmark, same_evaluation, q, min_size,
+                random_state, filter_name, notes, tests,
+            )  # fmt: skip
+        finally:
+            pool.shutdown(wait=False)
 
     def _slice_tests(
         self, base: str, cand: str, benchmark: str | None, q: float, min_size: int, seed: int,
@@ -1435,6 +1390,86 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             n_tested=search.n_tested, notes=notes, evaluation=evaluation,
             other_evaluations=[x.to_dict() for x in others], explained_slices=explained,
         )  # fmt: skip
+
+
+def _diagnose_change(
+    ws: DiagnoseRunsMixin, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
+    benchmark: str | None, same_evaluation: bool, q: float, min_size: int,
+    random_state: int, filter_name: str | None, notes: list[str],
+    tests: Future[list[CompareRow]],
+) -> Diagnosis:  # fmt: skip
+    """``ws.diagnose`` of a change (a function, not a method: the facade's table of mixin
+    attributes lists the public ones); ``tests``: the per-task paired tests
+    (``_slice_tests``) under way."""
+    from ..analysis.decompose import decompose_change
+    from ..analysis.slice_search import paired_slices, uninformative_axes
+    from ..analysis.verdict import verdict_for_change
+
+    # the evaluation columns come with the outcomes when read on the primary filters
+    one_read = filter_name is None
+    bo = _outcomes(ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
+    co = _outcomes(  # pairs take the base's labels
+        ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
+    )
+    bi, ci = _pair_samples(bo, co)
+    if not bi.size:
+        raise ValueError(f"{base} and {cand} share no samples to pair")
+    item = bo.item[bi]
+    _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
+    weights = 1.0 / counts[inv]
+    labels = {a: bo.labels[a][bi] for a in AXES}
+    dec = decompose_change(
+        labels, bo.score[bi], co.score[ci], bo.modes[bi], co.modes[ci], weights,
+        min_size=min_size,
+    )  # fmt: skip
+    ub, bn, bc, b_dom, item_labels, _ = _per_item(item, bo.score[bi], bo.modes[bi], labels)
+    _, cn, cc, c_dom, _, _ = _per_item(item, co.score[ci], co.modes[ci], labels)
+    b_total = _per_item_total(bo, ub)
+    c_total = _per_item_total(co, ub)
+    evaluation = ws.evaluation_check(
+        b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
+        filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
+    )  # fmt: skip
+    notes += _evaluation_notes(evaluation, same_evaluation)
+    overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
+    search = paired_slices(
+        item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
+        random_state=random_state,
+    )  # fmt: skip
+    slice_tests = tests.result()
+    b_signals = np.asarray(bo.signals, dtype=object)[bi].tolist()
+    c_signals = np.asarray(co.signals, dtype=object)[ci].tolist()
+    tasks = set(bo.task.tolist())
+    bench = benchmark or _single(
+        {t["benchmark"] for t in ws.store.run_tasks(b_run["id"]) if t["task"] in tasks}
+    )
+    verdict = verdict_for_change(
+        dec, overall, search, slice_tests=slice_tests,
+        base_signals=_signal_counts(b_signals), cand_signals=_signal_counts(c_signals),
+        base_cap_modes=_cap_modes(b_signals, bo.modes[bi]),
+        cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
+        evaluation=evaluation, same_evaluation=same_evaluation,
+        uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
+    )  # fmt: skip
+    slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
+    explained = _explained(search)
+    if explained:
+        notes.append(
+            f"{len(explained)} further significant slice(s) are explained by overlap with "
+            "the slices listed (their other items show no significant change); JSON key "
+            "'explained_slices'"
+        )
+    shift, axes, spread = _change_tables(dec)
+    return Diagnosis(
+        mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
+        verdict=verdict,
+        failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
+        failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,
+        n_tested=search.n_tested, notes=notes,
+        direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
+        evaluation=evaluation.to_dict(), overall_p=overall.p_value,
+        explained_slices=explained,
+    )  # fmt: skip
 
 
 def _reference_outcomes(

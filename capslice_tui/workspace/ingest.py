@@ -350,9 +350,12 @@ class _Ingest:
         if n == 0:
             return False
         store = (self.store.path, self.store.busy_timeout_s)
-        self.workers = ingest_workers.Workers(
-            files, self.ctx, self.taxonomy, self.opt.benchmark, store, n
-        )
+        try:
+            self.workers = ingest_workers.Workers(
+                files, self.ctx, self.taxonomy, self.opt.benchmark, store, n
+            )
+        except (OSError, ValueError, RuntimeError):  # no processes to be had: read here
+            return False
         return True
 
     def _read_parallel(self) -> None:

@@ -27,7 +27,9 @@ def test_sparkline_scales_to_each_series_and_keeps_gaps() -> None:
     assert sparkline([0.1, 0.12]) == "_#"  # its own low..high: a 2-point rise reads
     # a +4.2 point rise at a high level is not a flat line (it was "--" on 0-100%)
     assert sparkline([0.512, 0.533, 0.554]) == "_-#"
-    assert sparkline([0.6, 0.6, None, 0.6]) == "-- -"  # flat only when equal
+    assert sparkline([0.6, 0.6, None, 0.6]) == "-- -"  # flat when equal...
+    assert sparkline([0.5, 0.5004]) == "--"  # ...or when the change prints as +0.0
+    assert sparkline([0.5, 0.5005]) == "_#"  # +0.1 (rounded) is a change
     assert sparkline([None, None]) == "  "
 
 
@@ -122,7 +124,8 @@ async def test_f_toggles_the_failure_mode_mix(
         boolean = mix.series[0]
         assert boolean.points[0].counts == {"correct": 19, "wrong_answer": 6}
         rows = table_rows(app)
-        assert rows[0][0].startswith("bbh_cot_fewshot_boole")  # cut to fit 80 columns
+        assert rows[0][0] == "boolean_expressions"  # whole: the shared prefix is left out
+        assert "bbh_cot_fewshot_..." in screen_text(app)  # and the header says which
         assert rows[0][1:] == [
             mix_bar(boolean.points[0], mix.modes),
             mix_bar(boolean.points[1], mix.modes),

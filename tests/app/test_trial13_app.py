@@ -250,3 +250,27 @@ async def test_trend_sparkline_shows_every_change_and_says_what_it_means(
                 assert change not in ("-", "+0.0"), row
         status = str(app.screen.query_one("#status", Static).render())
         assert SPARK_LEGEND in status and len(status) <= SIZE[0]
+
+
+async def test_diagnose_list_items_wrap_under_their_text(store_path: Path) -> None:
+    """The evidence, causes and evaluation items of the diagnose screen continue under
+    their text when they wrap at 80 columns, never at column 0."""
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c", "down", "c")
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiagnoseScreen)
+        lines = str(app.screen.query_one("#summary", Static).render()).splitlines()
+        start = lines.index("evidence")
+        items = [line for line in lines[start + 1 :] if line]
+        assert any(line.startswith("    ") for line in items)  # some item did wrap
+        for line in items:
+            assert line.startswith(("  - ", "    ")) or not line.startswith(" "), line
+            if not line.startswith(" "):  # the next section's title ends the list
+                assert line in ("spread across content axes",), line
+        assert all(len(line) <= SIZE[0] - 4 for line in lines[start:]), lines

@@ -115,3 +115,14 @@ def test_runs_never_cuts_a_run_name(
     firsts = [line.split()[0] for line in lines[2:] if line[:1].strip()]  # row starts
     assert firsts[: len(RUN_NAMES)] == RUN_NAMES, "\n".join(lines)
     assert max(len(line) for line in lines) <= int(columns)
+
+
+def test_an_interventions_runs_are_never_cut(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    headers = ["id", "status", "verdict", "title", "baseline", "result", "author", "updated"]
+    rows = [["1", "evaluated", "confirmed", "targeted math data", "math-base", "math-targeted",
+             "root", "2026-11-30T18:04:00+00:00"]]  # fmt: skip
+    lines = _piped(capsys, headers, rows)
+    assert "math-targeted" in lines[2].split() and "math-base" in lines[2].split(), lines

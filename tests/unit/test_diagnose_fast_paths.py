@@ -215,8 +215,10 @@ def test_one_read_outcomes_match_the_joined_read(rough_store: Path, run_id: int)
     o = _outcomes(store, run_id, None, None, evaluation=True)
     assert o.evaluation is not None
     task, item, prompt, settings, primary = store.evaluation_columns(run_id)
-    assert o.evaluation.task == task and o.evaluation.item == item
-    assert o.evaluation.prompt == prompt and o.evaluation.settings == settings
+    ev = o.evaluation
+    assert [ev.task_names[c] for c in ev.task_code.tolist()] == task
+    assert ev.item.tolist() == item and ev.task_names == sorted(set(task))
+    assert ev.prompt.tolist() == prompt and ev.settings.tolist() == settings
     filters = {t["task"]: t["primary_filter"] for t in store.run_tasks(run_id)}
     assert [filters[t] for t in task] == primary
     # the same read on one benchmark, and on an explicit filter

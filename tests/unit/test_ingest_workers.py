@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
@@ -286,3 +287,38 @@ def test_workers_that_cannot_read_the_store_leave_the_lookup_to_the_ingest(
     parallel, parallel_reports = _ingest_all(tmp_path / "parallel.db", inputs)
     assert parallel_reports == serial_reports
     _same(serial, parallel)
+
+
+def test_no_processes_to_be_had_reads_in_the_ingests_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = multiprocessing.get_context("fork")
+
+    class NoProcesses:
+        Queue = real.Queue
+
+        def get_start_method(self) -> str:
+            return "fork"
+
+        def Process(self, **_kw: Any) -> Any:  # noqa: N802 - the context's name
+            raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(ingest_workers, "_context", NoProcesses)
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    logs = tmp_path / "logs"
+    _write_tasks(logs, ["arith_a", "arith_b"], 20)
+    report = Workspace(tmp_path / "s.db").ingest([logs], run="r")
+    assert report.runs == {"r": 40}
+
+
+def test_a_worker_that_dies_stops_the_ingest_and_stores_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_workers, "work", lambda *_: os._exit(3))
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    logs = tmp_path / "logs"
+    _write_tasks(logs, ["arith_a", "arith_b"], 20)
+    ws = Workspace(tmp_path / "s.db")
+    with pytest.raises(IngestError, match=r"ingest worker 0 ended \(exit code 3\)"):
+        ws.ingest([logs], run="r")
+    assert ws.runs() == []

@@ -21,6 +21,7 @@ from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .compare import ReportWritten, as_dict, ask_report_path, write_report
+from .help import hanging
 from .samples import MODE_TEXT
 from .slices import samples_query
 
@@ -251,6 +252,49 @@ class DiagnoseScreen(CapsliceScreen):
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
         self.post_message(DiagnoseLoaded(as_dict(result)))
 
+    def _summary(self, data: dict[str, Any], mode: str) -> Text:
+        """The diagnosis as text: what was compared, the summary, then the evaluation
+        check, causes, evidence and spread as list items (each wrapping under its text)."""
+        summary = Text()
+
+        def add(text: str, style: str = "") -> None:
+            # Console mode: the analysis text's arrows become "->" (the line filter's
+            # one-cell form would read as an inequality).
+            summary.append(to_ascii(text) if self.ascii_console else text, style)
+
+        # a list item that wraps continues under its text, not at column 0 (hanging indent)
+        room = max(30, self.app.size.width - 4)
+
+        def item(text: str) -> None:
+            text = to_ascii(text) if self.ascii_console else text  # its width, then wrap
+            add(hanging("  - ", text, 4, room) + "\n")
+
+        what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
+        add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
+        add(f"{data.get('summary') or ''}\n")
+        checked = evaluation_lines(data)
+        if checked:
+            add("\nevaluation of the shared items\n", style="bold")
+            for line in checked:
+                item(line)
+        causes = data.get("causes") or []
+        if causes:
+            add("\ncauses\n", style="bold")
+            for c in causes:
+                item(c)
+        evidence = data.get("evidence") or []
+        if evidence:
+            add("\nevidence\n", style="bold")
+            for e in evidence:
+                detail = f"  ({e['detail']})" if e.get("detail") else ""
+                item(f"{e.get('name')}: {evidence_value(e)}{detail}")
+        spread = data.get("spread") or {}
+        if spread:
+            add("\nspread across content axes\n", style="bold")
+            for axis, how in spread.items():
+                item(f"{axis}: {spread_text(how)}")
+        return summary
+
     def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
         data = self.data = message.data
         for part in self.query("BarChart, #diagnose-slices"):
@@ -262,40 +306,7 @@ class DiagnoseScreen(CapsliceScreen):
                 to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
             )
         )
-        summary = Text()
-
-        def add(text: str, style: str = "") -> None:
-            # Console mode: the analysis text's arrows become "->" (the line filter's
-            # one-cell form would read as an inequality).
-            summary.append(to_ascii(text) if self.ascii_console else text, style)
-
-        what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
-        add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
-        add(f"{data.get('summary') or ''}\n")
-        checked = evaluation_lines(data)
-        if checked:
-            add("\nevaluation of the shared items\n", style="bold")
-            for line in checked:
-                add(f"  - {line}\n")
-        causes = data.get("causes") or []
-        if causes:
-            add("\ncauses\n", style="bold")
-            for c in causes:
-                add(f"  - {c}\n")
-        evidence = data.get("evidence") or []
-        if evidence:
-            add("\nevidence\n", style="bold")
-            for e in evidence:
-                add(f"  - {e.get('name')}: {evidence_value(e)}")
-                if e.get("detail"):
-                    add(f"  ({e['detail']})")
-                add("\n")
-        spread = data.get("spread") or {}
-        if spread:
-            add("\nspread across content axes\n", style="bold")
-            for axis, how in spread.items():
-                add(f"  - {axis}: {spread_text(how)}\n")
-        self.query_one("#summary", Static).update(summary)
+        self.query_one("#summary", Static).update(self._summary(data, mode))
         self.query_one("#modes-title", Static).update(
             Text("failure modes (share of samples, not items)", style="bold")
         )
@@ -327,7 +338,7 @@ class DiagnoseScreen(CapsliceScreen):
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
         table = self.query_one(ResultTable)
         table.set_rows(rows)
-        counted = slice_count_text(len(rows), evidence)
+        counted = slice_count_text(len(rows), data.get("evidence") or [])
         room = self.app.size.width - 2  # a hint that does not fit is left out, never cut
         hint = " (Enter: their samples)" if rows else ""
         self.query_one("#slices-title", Static).update(

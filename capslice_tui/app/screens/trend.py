@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import shared_prefix
+from ...formatting import point_value, shared_prefix
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
@@ -72,6 +72,19 @@ def mix_columns(steps: list[int], width: int) -> tuple[list[int], int]:
     if cells >= max(LEAST_MIX_WIDTH, head):
         return list(range(n)), cells
     return [0, n - 1], MIX_WIDTH
+
+
+def prefix_header(labels: list[str], room: int) -> tuple[str, str]:
+    """The slice column's header and the prefix left out of its names: a prefix every name
+    shares (:func:`shared_prefix`, ``bbh_cot_fewshot_``) is left out when the header can say
+    so in ``room`` characters: ``slice (bbh_cot_fewshot_...)``, else ``bbh_cot_fewshot_...``;
+    otherwise ``("slice", "")`` and the names keep it."""
+    prefix = shared_prefix(labels)
+    if prefix:
+        for head in (f"slice ({prefix}...)", f"{prefix}..."):
+            if len(head) <= room:
+                return head, prefix
+    return "slice", ""
 
 
 def model_room(width: int, names: list[str], steps: list[str], benches: list[str]) -> int:
@@ -124,8 +137,9 @@ class WarningsScreen(ModalScreen[None]):
 def sparkline(scores: list[float | None]) -> str:
     """One character per step, scaled to this series' own range: its lowest score is ``_``,
     its highest ``#`` (:data:`SPARK_LEVELS`, the others in between by linear position), so a
-    rise of a few points reads as a rise whatever the level; a series that never changes is
-    :data:`SPARK_FLAT` at every step (a flat line only when the scores are equal). A gap
+    rise of a few points reads as a rise whatever the level; a series whose lowest and
+    highest scores differ by what prints as 0.0 points (:func:`point_value`) is
+    :data:`SPARK_FLAT` at every step, so a flat line is what no printed change looks like. A gap
     (slice not in that run) is a space. The size of a change is in the table's ``change``
     column; the absolute level in ``first``/``last``.
     """
@@ -138,7 +152,7 @@ def sparkline(scores: list[float | None]) -> str:
     for s in scores:
         if s is None:
             out.append(" ")
-        elif hi - lo <= 1e-12:
+        elif not point_value(hi - lo):  # the range prints as 0.0 points: no change shown
             out.append(SPARK_FLAT)
         else:
             out.append(SPARK_LEVELS[round((s - lo) / (hi - lo) * top)])
@@ -191,7 +205,8 @@ class TrendScreen(CapsliceScreen):
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
         f"steps: one character per run, on each row's own scale: {' '.join(SPARK_LEVELS)} from "
         "the slice's lowest score (_) to its highest (#), so any change shows; "
-        f"{SPARK_FLAT * 3} = the same score at every step; a blank = slice not in that run",
+        f"{SPARK_FLAT * 3} = no change (the range prints as 0.0 points); a blank = slice not "
+        "in that run",
         "first/last: score at the first and last step; change: last minus first, in points "
         "(the size of what the sparkline shows; 'items'/'metric': the two measure different "
         "item sets or metrics, so no change is given); last CI: the last step's 95% interval",
@@ -358,10 +373,7 @@ class TrendScreen(CapsliceScreen):
     def _show_trend(self, trend: Any) -> None:
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
-        # a prefix every slice name shares (bbh_cot_fewshot_) is left out, as the header says
-        prefix = shared_prefix([s.label for s in trend.series])
-        head = f"slice ({prefix}...)" if prefix and len(prefix) <= SLICE_WIDTH - 11 else "slice"
-        prefix = prefix if head != "slice" else ""
+        head, prefix = prefix_header([s.label for s in trend.series], SLICE_WIDTH)
         table.set_columns([head, "steps", "first", "last", "change", "last CI"])
         out = []
         for s in [*trend.series, trend.overall]:
@@ -452,6 +464,7 @@ class TrendScreen(CapsliceScreen):
             scale = f"table: steps 1 and {len(steps)} of {len(steps)}; more below"
         labels = ["slice", *heads, "samples"]
         rows = []
+        names = [s.label for s in modes.series]
         for s in [*modes.series, modes.overall]:
             known = [p for p in s.points if p is not None and p.total]
             rows.append(
@@ -465,8 +478,13 @@ class TrendScreen(CapsliceScreen):
                 )
             )
         room = first_column_room(labels, [r for _, r in rows], self.app.size.width)
+        labels[0], prefix = prefix_header(names, room)  # as the scores view
         table.set_columns(labels)
-        out = [(s, [cell(short(r[0], room)), *r[1:]]) for s, r in rows]
+        out = [
+            (s, [cell(short(r[0] if s is modes.overall else r[0].removeprefix(prefix), room)),
+                 *r[1:]])
+            for s, r in rows
+        ]  # fmt: skip
         table.set_rows(out)
         table.focus()
         self._show_mix(out[0][0] if out else None)

@@ -1,0 +1,212 @@
+"""The cache of validated taxonomies (capslice_tui.taxonomy._cache) and lazily compiled rule
+regexes: a cached load equals a fresh parse, a bad file is refused the same way every time."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capslice_tui.taxonomy import _cache
+from capslice_tui.taxonomy.evaluation import (
+    Regex,
+    Taxonomy,
+    TaxonomyError,
+    default_taxonomy_dir,
+    load_taxonomy,
+    load_taxonomy_file,
+    parse_taxonomy,
+)
+
+AXES_YAML = """\
+version: 1
+axes:
+  background_condition:
+    description: bg
+    values: {self_contained: a, commonsense: b}
+  task_type:
+    description: tt
+    values: {algebra: a, geometry: b}
+  solving_operation:
+    description: op
+    values: {counting: a, probability: b}
+  output_constraint:
+    description: oc
+    values: {integer: a, free_text: b}
+rules:
+  - id: words
+    match: {task: "t*", prompt: '(?i)\\bhow many\\b', doc: [{level: [4, "Level 4"]}, {x: y}]}
+    set: {task_type: algebra}
+  - id: steps
+    priority: 2
+    match:
+      task: t1
+      count: {field: [answer, question], pattern: '<<[^>]*>>', min: 2}
+      text: {field: target, pattern: '^\\d+$'}
+    set: {solving_operation: counting, output_constraint: integer}
+"""
+
+BAD_REGEX = AXES_YAML.replace("'^\\d+$'", "'(unclosed'")
+assert BAD_REGEX != AXES_YAML
+
+ITEMS = [
+    {
+        "task": "t1",
+        "doc": {"level": 4, "answer": "<<1+1>> <<2*2>>"},
+        "question": "How many?",
+        "target": "5",
+    },
+    {"task": "t1", "doc": {"level": "Level 4"}, "question": "how many", "target": "12"},
+    {"task": "t1", "doc": {"answer": "<<a>><<b>>"}, "target": "7"},
+    {"task": "t2", "doc": {"x": "y"}, "question": "How many apples"},
+    {"task": "u", "doc": {"level": 4}, "question": "how many"},
+]
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("CAPSLICE_CACHE_DIR", str(directory))
+    return directory
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "evaluation.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_cached_load_equals_a_fresh_parse_and_labels_the_same(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    path = _write(tmp_path, AXES_YAML)
+    first = load_taxonomy_file(path)
+    assert len(list(cache_dir.glob("taxonomy-*.json"))) == 1
+    second = load_taxonomy_file(path)  # from the cache
+    fresh = parse_taxonomy(AXES_YAML, path)
+    assert second == fresh == first
+    assert list(second.axes) == list(fresh.axes)
+    assert second.axes == fresh.axes and second.axis_descriptions == fresh.axis_descriptions
+    for a, b in zip(second.rules, fresh.rules, strict=True):
+        assert (a.id, a.line, a.index, a.priority, a.doc, a.fields) == (
+            b.id,
+            b.line,
+            b.index,
+            b.priority,
+            b.doc,
+            b.fields,
+        )
+    # nothing compiled until a rule reads an item
+    assert second.rules[0].prompt is not None and second.rules[0].prompt._compiled is None
+    labels = second.assign_many(ITEMS)
+    assert labels == fresh.assign_many(ITEMS)
+    assert labels[0] == {
+        "task_type": ("algebra", "words"),
+        "solving_operation": ("counting", "steps"),
+        "output_constraint": ("integer", "steps"),
+    }
+    assert [sorted(x) for x in labels[1:]] == [
+        ["task_type"],
+        ["output_constraint", "solving_operation"],
+        ["task_type"],
+        [],
+    ]
+    assert second.rules[0].prompt._compiled is not None
+
+
+def test_the_shipped_taxonomy_round_trips_through_the_cache() -> None:
+    path = default_taxonomy_dir() / "evaluation.yaml"
+    fresh = parse_taxonomy(path.read_text(encoding="utf-8"), path)
+    assert load_taxonomy() == fresh  # parsed, then cached
+    cached = load_taxonomy()
+    assert cached == fresh
+    items = [{"benchmark": "bbh", "task": "bbh_cot_fewshot_navigate"}]
+    assert [str(e) for e in cached.check_rules_match(items)] == [
+        str(e) for e in fresh.check_rules_match(items)
+    ]
+
+
+@pytest.mark.parametrize("times", [1, 2, 3])
+def test_a_bad_regex_is_refused_with_file_line_and_field_every_time(
+    tmp_path: Path, cache_dir: Path, times: int
+) -> None:
+    path = _write(tmp_path, BAD_REGEX)
+    for _ in range(times):
+        with pytest.raises(TaxonomyError) as err:
+            load_taxonomy_file(path)
+        assert str(err.value) == (
+            f"{path}:24: rule 'steps' match.text pattern: invalid regex '(unclosed': "
+            "missing ), unterminated subpattern at position 0"
+        )
+    assert not list(cache_dir.glob("taxonomy-*.json"))  # a refused file is never cached
+
+
+def test_a_cached_file_edited_to_a_bad_regex_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, AXES_YAML)
+    load_taxonomy_file(path)
+    load_taxonomy_file(path)
+    path.write_text(BAD_REGEX, encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r":24: rule 'steps' match.text pattern: invalid"):
+        load_taxonomy_file(path)
+
+
+def test_an_edit_is_read_and_the_file_name_is_kept(tmp_path: Path) -> None:
+    path = _write(tmp_path, AXES_YAML)
+    load_taxonomy_file(path)
+    path.write_text(AXES_YAML.replace("description: tt", "description: edited"), "utf-8")
+    assert load_taxonomy_file(path).axis_descriptions["task_type"] == "edited"
+    other = tmp_path / "other"
+    other.mkdir()
+    copy = _write(other, AXES_YAML)
+    assert load_taxonomy_file(copy).file == str(copy)  # same text, another name
+
+
+def test_a_damaged_or_unwritable_cache_falls_back_to_parsing(
+    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, AXES_YAML)
+    fresh = load_taxonomy_file(path)
+    (entry,) = cache_dir.glob("taxonomy-*.json")
+    for damage in ("{not json", json.dumps({"format": 1}), json.dumps([1, 2])):
+        entry.write_text(damage, encoding="utf-8")
+        assert load_taxonomy_file(path) == fresh
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a directory", encoding="utf-8")
+    monkeypatch.setenv("CAPSLICE_CACHE_DIR", str(blocked / "sub"))
+    assert load_taxonomy_file(path) == fresh
+
+
+def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_dir: Path) -> None:
+    for i in range(_cache.KEEP + 3):
+        load_taxonomy_file(
+            _write(tmp_path, AXES_YAML.replace("description: tt", f"description: d{i}"))
+        )
+    assert len(list(cache_dir.glob("taxonomy-*.json"))) == _cache.KEEP
+
+
+def test_regex_pickles_as_its_text_and_compiles_on_use() -> None:
+    r = Regex("a+b", None)
+    copy = pickle.loads(pickle.dumps(r))
+    assert copy == r and copy._compiled is None
+    assert [m.group() for m in copy.finditer("aab ab b")] == ["aab", "ab"]
+    assert copy.search("xxab") is not None and copy.search("b") is None
+    t = parse_taxonomy(AXES_YAML, "t.yaml")
+    assert isinstance(pickle.loads(pickle.dumps(t)), Taxonomy)
+    assert pickle.loads(pickle.dumps(t)).assign_many(ITEMS) == t.assign_many(ITEMS)
+
+
+def test_a_cached_load_does_not_import_yaml(tmp_path: Path, cache_dir: Path) -> None:
+    path = _write(tmp_path, AXES_YAML)
+    load_taxonomy_file(path)
+    code = (
+        "import sys; from capslice_tui.taxonomy.evaluation import load_taxonomy_file as f; "
+        f"t = f({str(path)!r}); print(len(t.rules), 'yaml' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["2", "False"]
