@@ -4,6 +4,12 @@ Streaming and bounded: records are grouped in batches of ``batch_size`` and each
 write transaction. Atomicity per ingest: every sample carries the ingest's id, so when a bad
 line stops the ingest (without ``skip_bad``) everything this ingest wrote is removed and the
 store is exactly as before.
+
+lm-eval input of :data:`._ingest_workers.PARALLEL_MIN_BYTES` or more on two cores is read,
+scored and turned into rows in worker processes (:mod:`._ingest_workers`), this process
+only writing their rows in reading order (:meth:`_Ingest._read_parallel`); the stored
+results are those of the one-process read. ``CAPSLICE_INGEST_WORKERS`` sets the number of
+workers (0: read in this process).
 """
 
 from __future__ import annotations
@@ -240,7 +246,9 @@ class _Ingest:
     once per sample: scores and failure modes, long responses partly in a worker process) and
     each batch written in one transaction (:meth:`_flush`).
 
-    Two cores: a batch's long responses are scored in a worker process while this one
+    Two cores, lm-eval input: worker processes read the files and build the rows, this
+    process takes them in reading order and writes (:meth:`_read_parallel`, :meth:`_take`).
+    Other input: a batch's long responses are scored in a worker process while this one
     writes the batch before it and reads the next (:meth:`_process` submits, :meth:`_drain`
     collects and writes; batches are written in reading order, each in its own transaction).
     Per-run state is in :class:`_RunState`; each batch's rows in a :class:`_Batch`.
