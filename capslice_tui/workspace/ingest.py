@@ -426,15 +426,17 @@ class _Ingest:
                     batch.labels.append((h, axis, value, rule_id))
             else:
                 oc = seen[0]
+                call = chunk.calls[i]
                 if not oc:  # stored unlabelled: inferred from the target, once per item
-                    if chunk.known and h in chunk.known:  # as the worker inferred it
+                    if call is None or (chunk.known and h in chunk.known):  # as the worker did
                         oc = chunk.ocs[i]
                     else:
-                        oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
+                        oc = infer_output_constraint_from_target(call[1] or "")
                     seen_items[h] = (oc, seen[1])
             if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
                 call = chunk.calls[i]
-                row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
+                if call is not None:  # None: the store's own label, changed since it was read
+                    row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
             prompt_hash, settings_hash = row[7], row[23]
             if prompt_hash is not None and prompt_hash not in batch.texts:
                 batch.texts[prompt_hash] = chunk.texts[prompt_hash]
