@@ -1107,7 +1107,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             d["task"], d["filter"] = t, f
             dicts.append(d)
         recorded = any(h in stored for h in {s_names[i] for i in set(s_code[first].tolist())})
-        prompts = _objects([p or None for p in _objects(prompt)[first].tolist()])
+        per_row = prompt if isinstance(prompt, np.ndarray) else _objects(prompt)
+        prompts = _objects([p or None for p in per_row[first].tolist()])
         return _RunEvaluations(ids, code, dicts, prompts, not recorded and len(t_code) > 0)
 
     def evaluation_check(
