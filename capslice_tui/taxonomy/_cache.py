@@ -16,7 +16,8 @@ every time, so it is refused with the same ``file:line: message`` as without the
 changes the digest. A cache that cannot be read or written is ignored (the YAML is parsed).
 
 Directory: ``$CAPSLICE_CACHE_DIR``, else ``$XDG_CACHE_HOME/capslice``, else
-``~/.cache/capslice``; files ``taxonomy-<digest>.json``, the newest :data:`KEEP` kept.
+``~/.cache/capslice``; files ``taxonomy-<digest>.json``, the :data:`KEEP` most recently used
+kept.
 """
 
 from __future__ import annotations
@@ -151,7 +152,13 @@ def read(file: str, text: str) -> Taxonomy | None:
             taxonomy = from_json(json.load(fh))
     except Exception:  # noqa: BLE001 - a damaged cache entry is parsed again, never an error
         return None
-    return taxonomy if taxonomy.file == file else None
+    if taxonomy.file != file:
+        return None
+    try:  # most recently used last to be pruned (tests write many one-off taxonomies)
+        os.utime(path)
+    except OSError:
+        pass
+    return taxonomy
 
 
 def write(file: str, text: str, taxonomy: Taxonomy) -> None:

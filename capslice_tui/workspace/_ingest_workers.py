@@ -63,7 +63,8 @@ class Chunk:
         rows: sample rows in ``SAMPLE_COLUMNS`` order without run and ingest ids (None).
         ocs: the output constraint each row was scored with.
         calls: the ``score_sample`` call of each row (to score it again with another
-            output constraint).
+            output constraint); None for an item the store held, whose output constraint
+            (the store's) the ingest uses too.
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
         texts, settings: prompt texts and evaluation settings of the rows, by sha256.
         items, labels: row and rule labels of the items this worker met first in the chunk
@@ -81,7 +82,7 @@ class Chunk:
     n_records: int = 0
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     ocs: list[str] = field(default_factory=list)
-    calls: list[tuple[Any, ...]] = field(default_factory=list)
+    calls: list[tuple[Any, ...] | None] = field(default_factory=list)
     tasks: list[tuple[str, str, str]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
@@ -327,6 +328,7 @@ class _Builder:
         self.memo = ing._Memo()
         self.faults = ing._Faults()
         self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
+        self.stored: set[str] = set()  # items met here that the store held
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
 
@@ -385,6 +387,7 @@ class _Builder:
                 oc = self.seen[ihash] = chunk.known[ihash][0] or (
                     infer_output_constraint_from_target(rec.target or "")
                 )
+                self.stored.add(ihash)
             elif oc is None:
                 labels = assigned[ihash]
                 oc = self.seen[ihash] = ing.output_constraint_of(labels, rec.target)
@@ -400,5 +403,5 @@ class _Builder:
                 raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
             chunk.rows.append(ing._finish_row(head, rec, scored, settings_hash))
             chunk.ocs.append(oc)
-            chunk.calls.append(call)
+            chunk.calls.append(None if ihash in self.stored else call)
         chunk.tasks = list(tasks)

@@ -585,46 +585,54 @@ def _table(rows: Sequence[Any], width: int) -> np.ndarray:
 
 def _axis_rows(
     store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray,
-    *, joined: bool = False,
+    *, as_json: bool = False,
 ) -> list[Any]:  # fmt: skip
     """The ``item_axes`` rows of the run's items (sorted by item id): one range read when the
     items' ids are dense (the range holds at most twice as many ids as the run has items),
     else the rows of the run's items alone; rows of other items in the range are unused.
-    ``joined``: the labels of a row as one text (``store.samples.JOINED_AXES``)."""
+    ``as_json``: the columns as JSON arrays (``Store.item_axis_rows``)."""
     if not item.size:
         return []
     lo, hi = int(item.min()), int(item.max())
     distinct = int(np.count_nonzero(np.diff(np.sort(item)))) + 1
     if hi - lo + 1 <= 2 * distinct:
-        return store.item_axis_rows(lo, hi, joined=joined)
-    return store.outcome_item_axes(run_id, benchmark, filter_name, joined=joined)
+        return store.item_axis_rows(lo, hi, as_json=as_json)
+    return store.outcome_item_axes(run_id, benchmark, filter_name, as_json=as_json)
 
 
 def _run_labels(
     store: Store, run_id: int, benchmark: str | None, filter_name: str | None, item: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Per row of ``item``: each axis's label, :data:`UNLABELLED` where the item has none (no
-    ``item_axes`` row or NULL). The labels of an item come as one text, split once per
-    distinct combination; a label holding the separator makes the columns be read."""
+    ``item_axes`` row or NULL). Read as JSON arrays, each label text coded once per distinct
+    value; labels that are not all text (or that JSON cannot hold) are read as columns."""
+    import sqlite3
+
+    import orjson
+
     from ..analysis.inputs import factorize
 
-    rows = _axis_rows(store, run_id, benchmark, filter_name, item, joined=True)
-    table = _table(rows, 2)
-    coded = factorize(table[:, 1].tolist())
-    parts = [] if coded is None else [t.split("\x1f") for t in coded[0]]
-    if coded is None or any(len(p) != len(AXES) for p in parts):
+    try:
+        rows = _axis_rows(store, run_id, benchmark, filter_name, item, as_json=True)
+    except sqlite3.Error:
+        rows = []
+    cols = [orjson.loads(text) for text in rows[0]] if rows else []
+    coded = [factorize(c) for c in cols[1:]]
+    if not cols or any(c is None for c in coded) or any(type(i) is not int for i in cols[0]):
         return _sample_labels(_axis_rows(store, run_id, benchmark, filter_name, item), item)
-    ids = table[:, 0].astype(np.int64)
+    ids = np.array(cols[0], dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
     at = np.minimum(np.searchsorted(ids, item), max(ids.size - 1, 0))
     found = ids[at] == item if ids.size else np.zeros(item.size, dtype=bool)
-    # per row: its item's combination, or the extra slot of an item without labels
-    combination = np.append(coded[1], len(parts))[np.where(found, at, ids.size)]
-    return {
-        axis: _objects([p[j][1:] if p[j] else UNLABELLED for p in parts] + [UNLABELLED])[
-            combination
-        ]
-        for j, axis in enumerate(AXES)
-    }
+    where = np.where(found, at, ids.size)  # ids.size: the slot of an item without labels
+    out = {}
+    for axis, c in zip(AXES, coded, strict=True):
+        assert c is not None
+        distinct, codes = c
+        per_item = _objects([UNLABELLED if v is None else v for v in distinct] + [UNLABELLED])
+        out[axis] = per_item[np.append(codes[order], len(distinct))[where]]
+    return out
 
 
 def _sample_labels(axis_rows: Sequence[Any], item: np.ndarray) -> dict[str, np.ndarray]:
@@ -1107,7 +1115,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             d["task"], d["filter"] = t, f
             dicts.append(d)
         recorded = any(h in stored for h in {s_names[i] for i in set(s_code[first].tolist())})
-        prompts = _objects([p or None for p in _objects(prompt)[first].tolist()])
+        per_row = prompt if isinstance(prompt, np.ndarray) else _objects(prompt)
+        prompts = _objects([p or None for p in per_row[first].tolist()])
         return _RunEvaluations(ids, code, dicts, prompts, not recorded and len(t_code) > 0)
 
     def evaluation_check(

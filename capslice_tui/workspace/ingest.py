@@ -4,6 +4,12 @@ Streaming and bounded: records are grouped in batches of ``batch_size`` and each
 write transaction. Atomicity per ingest: every sample carries the ingest's id, so when a bad
 line stops the ingest (without ``skip_bad``) everything this ingest wrote is removed and the
 store is exactly as before.
+
+lm-eval input of :data:`._ingest_workers.PARALLEL_MIN_BYTES` or more on two cores is read,
+scored and turned into rows in worker processes (:mod:`._ingest_workers`), this process
+only writing their rows in reading order (:meth:`_Ingest._read_parallel`); the stored
+results are those of the one-process read. ``CAPSLICE_INGEST_WORKERS`` sets the number of
+workers (0: read in this process).
 """
 
 from __future__ import annotations
@@ -240,7 +246,9 @@ class _Ingest:
     once per sample: scores and failure modes, long responses partly in a worker process) and
     each batch written in one transaction (:meth:`_flush`).
 
-    Two cores: a batch's long responses are scored in a worker process while this one
+    Two cores, lm-eval input: worker processes read the files and build the rows, this
+    process takes them in reading order and writes (:meth:`_read_parallel`, :meth:`_take`).
+    Other input: a batch's long responses are scored in a worker process while this one
     writes the batch before it and reads the next (:meth:`_process` submits, :meth:`_drain`
     collects and writes; batches are written in reading order, each in its own transaction).
     Per-run state is in :class:`_RunState`; each batch's rows in a :class:`_Batch`.
@@ -418,15 +426,17 @@ class _Ingest:
                     batch.labels.append((h, axis, value, rule_id))
             else:
                 oc = seen[0]
+                call = chunk.calls[i]
                 if not oc:  # stored unlabelled: inferred from the target, once per item
-                    if chunk.known and h in chunk.known:  # as the worker inferred it
+                    if call is None or (chunk.known and h in chunk.known):  # as the worker did
                         oc = chunk.ocs[i]
                     else:
-                        oc = infer_output_constraint_from_target(chunk.calls[i][1] or "")
+                        oc = infer_output_constraint_from_target(call[1] or "")
                     seen_items[h] = (oc, seen[1])
             if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
                 call = chunk.calls[i]
-                row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
+                if call is not None:  # None: the store's own label, changed since it was read
+                    row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
             prompt_hash, settings_hash = row[7], row[23]
             if prompt_hash is not None and prompt_hash not in batch.texts:
                 batch.texts[prompt_hash] = chunk.texts[prompt_hash]

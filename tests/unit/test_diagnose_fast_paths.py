@@ -252,25 +252,34 @@ def test_sparse_item_ids_read_the_labels_of_the_run_items(rough_store: Path) -> 
     }
 
 
-def test_a_label_holding_the_separator_is_read_from_the_columns(
-    tmp_path: Path, rough_store: Path
+@pytest.mark.parametrize(
+    "value",
+    [
+        "'a' || char(31) || 'b\"\\' || char(10)",  # control characters, quote, backslash
+        "1.0 / 3",  # a number: read from the columns, as it was
+        "x'00ff'",  # a BLOB JSON cannot hold: read from the columns
+    ],
+)
+def test_labels_json_cannot_carry_are_read_from_the_columns(
+    tmp_path: Path, rough_store: Path, value: str
 ) -> None:
     from capslice_tui.store import Store
 
     from capslice_tui.workspace.diagnose import _run_labels
 
-    path = tmp_path / "sep.db"
+    path = tmp_path / "odd.db"
     shutil.copy(rough_store, path)
     conn = sqlite3.connect(path)
     with conn:
-        conn.execute("UPDATE item_axes SET task_type = 'a' || char(31) || 'b' WHERE item_id = 3")
+        conn.execute(f"UPDATE item_axes SET task_type = {value} WHERE item_id = 3")
     conn.close()
     store = Store(path)
     ref = _reference_outcomes(store, 1)
-    assert "a\x1fb" in ref["labels"]["task_type"]
     item = np.array([k[1] for k in ref["keys"]], dtype=np.int64)
     got = _run_labels(store, 1, None, None, item)
     assert {a: v.tolist() for a, v in got.items()} == ref["labels"]
+    odd = [v for v in ref["labels"]["task_type"] if not isinstance(v, str) or "b" in v]
+    assert odd, "the odd label is among the run's labels"
 
 
 def test_repeated_keys_fall_back_to_the_ordered_reads(tmp_path: Path, rough_store: Path) -> None:

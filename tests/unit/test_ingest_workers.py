@@ -37,15 +37,15 @@ KILL_CASE = CASES / "store-02-kill-signals"
 INPUTS: list[tuple[str, Path, str | None]] = [
     ("bbh-base", LM_EVAL / "bbh-base", "bbh"),
     ("bbh-eos-masked", LM_EVAL / "bbh-eos-masked", "bbh"),  # shares items with bbh-base
-    ("math-base", LM_EVAL / "math-base", "math"),  # several samples per item
-    ("fm01", CASES / "fm-01-runaway" / "out", None),
-    ("ext04-base", CASES / "ext-04-recited-fewshot" / "pair_base", None),
     ("ing03-dup", CASES / "ing-03-small-faults" / "m5_dup", None),  # repeated lines
 ]
 
 
-def _write_tasks(folder: Path, tasks: list[str], n_docs: int, bad_line: int | None = None) -> None:
-    """lm-eval 0.4.8 samples files, one per task, every task holding the same items."""
+def _write_tasks(
+    folder: Path, tasks: list[str], n_docs: int, bad_line: int | None = None, repeats: int = 1
+) -> None:
+    """lm-eval 0.4.8 samples files, one per task, every task holding the same items; with
+    ``repeats`` > 1 each line holds that many generations (scored by capslice)."""
     folder.mkdir(parents=True, exist_ok=True)
     for task in tasks:
         lines = []
@@ -60,8 +60,15 @@ def _write_tasks(folder: Path, tasks: list[str], n_docs: int, bad_line: int | No
                         "doc": doc,
                         "target": target,
                         "arguments": {"gen_args_0": {"arg_0": f"Q: {doc['question']}\nA:"}},
-                        "resps": [[f"Let me think. The answer is {target if correct else 9}."]],
-                        "filtered_resps": [target if correct else "9"],
+                        "resps": [
+                            [
+                                f"Let me think. The answer is {target if (correct or r) else 9}."
+                                for r in range(repeats)
+                            ]
+                        ],
+                        "filtered_resps": [target if correct else "9"]
+                        if repeats == 1
+                        else [[target if (correct or r) else "9" for r in range(repeats)]],
                         "filter": "none",
                         "metrics": ["exact_match"],
                         "exact_match": correct,
@@ -127,17 +134,22 @@ def _same(serial: dict[str, Any], parallel: dict[str, Any]) -> None:
 def test_workers_store_what_one_process_stores(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    repeats = tmp_path / "repeats"  # several samples per item, scored by capslice
+    _write_tasks(repeats, ["arith_a", "arith_b"], 40, repeats=3)
+    inputs = [*INPUTS, ("repeats", repeats, "arith")]
     monkeypatch.setenv(ingest_workers.ENV_WORKERS, "0")
-    serial, serial_reports = _ingest_all(tmp_path / "serial.db", INPUTS)
+    serial, serial_reports = _ingest_all(tmp_path / "serial.db", inputs)
     used = _spy_workers(monkeypatch)
     monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
     monkeypatch.setattr(ingest_workers, "CHUNK", 37)  # several chunks per file and batch
     monkeypatch.setattr(ingest_module, "PROGRESS_EVERY", 10**9)
-    parallel, parallel_reports = _ingest_all(tmp_path / "parallel.db", INPUTS)
-    assert used == [2, 2, 2, 1, 1, 1]  # one worker per task at most
+    parallel, parallel_reports = _ingest_all(tmp_path / "parallel.db", inputs)
+    assert used == [2, 2, 1, 2]  # one worker per task at most
     assert parallel_reports == serial_reports
     _same(serial, parallel)
     assert any(r["n_repeats"] for r in serial_reports)
+    assert serial_reports[-1]["scored_by_capslice"] == 240  # 2 tasks x 40 lines x 3
+    assert max(s[4] for s in serial["samples"]) == 2  # sample_idx 0..2
 
 
 def test_item_first_met_in_the_other_worker_keeps_the_first_records_labels(

@@ -180,11 +180,19 @@ def test_a_damaged_or_unwritable_cache_falls_back_to_parsing(
     assert load_taxonomy_file(path) == fresh
 
 
-def test_the_cache_keeps_only_the_newest_entries(tmp_path: Path, cache_dir: Path) -> None:
+def test_the_cache_keeps_only_the_most_recently_used_entries(
+    tmp_path: Path, cache_dir: Path
+) -> None:
+    used_dir = tmp_path / "used"
+    used_dir.mkdir()
+    used = _write(used_dir, AXES_YAML)
+    load_taxonomy_file(used)
+    entry = _cache._path(str(used), AXES_YAML)
     for i in range(_cache.KEEP + 3):
-        load_taxonomy_file(
-            _write(tmp_path, AXES_YAML.replace("description: tt", f"description: d{i}"))
-        )
+        text = AXES_YAML.replace("description: tt", f"description: d{i}")
+        load_taxonomy_file(_write(tmp_path, text))
+        assert entry.exists(), f"pruned after {i + 1} other entries though read after each"
+        assert load_taxonomy_file(used) == parse_taxonomy(AXES_YAML, used)  # read: used again
     assert len(list(cache_dir.glob("taxonomy-*.json"))) == _cache.KEEP
 
 
