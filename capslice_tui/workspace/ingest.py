@@ -406,7 +406,8 @@ class _Ingest:
             _run_task_row(st, self.ctx, task, filter_name, bench)
         st.n_read += len(chunk.rows)
         seen_items = self.seen_items
-        unseen = {row[1] for row in chunk.rows} - seen_items.keys()
+        # (not ``set - seen_items.keys()``, which walks every item met so far)
+        unseen = {row[1] for row in chunk.rows if row[1] not in seen_items}
         if unseen and chunk.known is None:  # the worker could not read the store
             for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
                 seen_items[h] = (oc, {})
