@@ -101,7 +101,7 @@ def emit_table(
     if not rows:
         console.print(Text(f"{title}: nothing to show" if title else "nothing to show"))
         for n in notes:
-            console.print(Text(n))
+            _print_note(console, n)
         return
     layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width)
     if title is not None:
@@ -139,7 +139,16 @@ def emit_table(
             *notes,
         ]
     for n in notes:
-        console.print(Text(n))
+        _print_note(console, n)
+
+
+def _print_note(console: Console, note: str) -> None:
+    """Print a note under a table: wrapped at spaces to the width, except a note that holds a
+    command to copy (``capslice ...``: resume, delete-run), which stays on one line (the
+    terminal wraps it where it shows it; an inserted line break would cut the command)."""
+    from rich.text import Text
+
+    console.print(Text(note), soft_wrap="capslice " in note)
 
 
 SQUEEZED_WIDTH = 12

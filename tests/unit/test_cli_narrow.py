@@ -31,6 +31,19 @@ def test_piped_tables_honour_columns(
     assert render.output_width() == 80
 
 
+def test_notes_are_never_broken_inside_a_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A note that carries a command to copy (resume, delete-run) stays on one line however
+    narrow the output (the terminal wraps it where it shows it, without a line break)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    note = "big: incomplete; delete: capslice --store /tmp/" + "x" * 60 + "/s.db delete-run big"
+    emit_table(["run"], [["big"]], "table", notes=[note])
+    assert note in capsys.readouterr().out.splitlines()
+    emit_table(["run"], [], "table", notes=[note])
+    assert note in capsys.readouterr().out.splitlines()
+
+
 def test_piped_tables_without_columns_keep_the_wide_default(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
