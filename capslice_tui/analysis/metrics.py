@@ -21,10 +21,8 @@ import numpy as np
 # the slice-size thresholds (items) are defined in the vocabulary module; re-exported here
 from ..vocabulary import MIN_SLICE_SIZE as MIN_SLICE_SIZE
 from ..vocabulary import WARN_SLICE_SIZE as WARN_SLICE_SIZE
-
-Z95 = 1.959964
-"""Two-sided 95% normal quantile used for every 95% interval."""
-
+from .proportion import Z95 as Z95
+from .proportion import size_warning, wilson
 
 N_BOOT = 1000
 """Default number of bootstrap resamples."""
@@ -150,21 +148,7 @@ def wilson_interval(k: float, n: int, z: float = Z95) -> tuple[float, float]:
         raise ValueError("wilson_interval: k must be within [0, n]")
     if nf == 0:
         return math.nan, math.nan
-    # the array path's operations in the same order on floats (IEEE: the same bits, without
-    # numpy's per-call cost; slice searches call this hundreds of times, issue 14)
-    p = kf / nf
-    z2 = z * z
-    denom = 1.0 + z2 / nf
-    centre = (p + z2 / (2.0 * nf)) / denom
-    half = z * math.sqrt(p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)) / denom
-    lo = 0.0 if kf == 0 else _clip01(centre - half) + 0.0
-    hi = 1.0 if kf == nf else _clip01(centre + half) + 0.0
-    return lo, hi
-
-
-def _clip01(x: float) -> float:
-    """``np.clip(x, 0.0, 1.0)`` of one float (NaN stays NaN)."""
-    return x if x != x else min(max(x, 0.0), 1.0)
+    return wilson(kf, nf, z)
 
 
 # ---------------------------------------------------------------- pass@k
@@ -274,16 +258,6 @@ def percentile_interval(boot: np.ndarray, level: float = 0.95) -> tuple[float, f
 # ---------------------------------------------------------------- slice score
 
 
-def _size_warning(n_items: int, min_size: int, warn_size: int) -> str | None:
-    if n_items == 0:
-        return "empty slice: no eligible item"
-    if n_items < min_size:
-        return f"below minimum slice size {min_size} (n={n_items}): reported, not tested"
-    if n_items < warn_size:
-        return f"n<{warn_size}: small slice (n={n_items}), the interval is wide"
-    return None
-
-
 def is_single_binary(n: np.ndarray, c: np.ndarray) -> bool:
     """True when every item has exactly one sample scored 0 or 1 (a greedy run)."""
     return bool(np.all(n == 1) and np.all((c == 0) | (c == 1)))
@@ -313,7 +287,7 @@ def greedy_score(
         method="wilson",
         metric_name="greedy accuracy",
         coverage=1.0,
-        warning=_size_warning(n_items, min_size, warn_size),
+        warning=size_warning(n_items, min_size, warn_size),
         k=None,
         n_eligible=n_items,
         n_boot=0,
@@ -363,7 +337,7 @@ def slice_score(
     n_eligible = int(vals.shape[0])
     coverage = n_eligible / n_items if n_items else 0.0
     metric = "accuracy (mean over samples)" if k is None else f"pass@{k}"
-    warning = _size_warning(n_eligible, min_size, warn_size)
+    warning = size_warning(n_eligible, min_size, warn_size)
     if k is not None and n_eligible < n_items:
         cov_msg = f"coverage {n_eligible}/{n_items} items have n>={k} samples"
         warning = cov_msg if warning is None else f"{cov_msg}; {warning}"
@@ -485,7 +459,7 @@ def score_groups(
                     method="wilson",
                     metric_name="greedy accuracy",
                     coverage=1.0,
-                    warning=_size_warning(n_items, min_size, WARN_SLICE_SIZE),
+                    warning=size_warning(n_items, min_size, WARN_SLICE_SIZE),
                     k=None,
                     n_eligible=n_items,
                 )

@@ -9,16 +9,16 @@ multi-sample run, a macro average or an ingest needs them.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from ..analysis.proportion import size_warning, wilson
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
-from ..vocabulary import AVERAGES, MIN_SLICE_SIZE, WARN_SLICE_SIZE
+from ..vocabulary import AVERAGES
 from .results import (
     ExportManifest,
     ImportReportDict,
@@ -197,42 +197,12 @@ def check_average(average: str) -> str:
     return average
 
 
-Z95 = 1.959964
-"""The 95% normal quantile of ``analysis.metrics.Z95`` (a test keeps the two equal)."""
-
-
-def _wilson(k: float, n: int) -> tuple[float, float]:
-    """Wilson 95% interval of k/n (Wilson 1927) in plain Python: the same operations, in the
-    same order, as ``analysis.metrics.wilson_interval_array``, so the same floats (a test
-    compares them): centre = (p + z²/2n)/(1 + z²/n), half = z·sqrt(p(1−p)/n + z²/4n²)/(1 + z²/n),
-    clipped to [0, 1], exactly 0 at k = 0 and 1 at k = n. Requires n >= 1, 0 <= k <= n."""
-    n_f = float(n)
-    p = k / n_f
-    z2 = Z95 * Z95
-    denom = 1.0 + z2 / n_f
-    centre = (p + z2 / (2.0 * n_f)) / denom
-    half = Z95 * math.sqrt(p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)) / denom
-    lo = min(max(centre - half, 0.0), 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
-    hi = min(max(centre + half, 0.0), 1.0) + 0.0
-    return (0.0 if k == 0 else lo), (1.0 if k == n_f else hi)
-
-
-def _size_warning(n_items: int) -> str | None:
-    """The small-slice warning of ``analysis.metrics`` for a slice of ``n_items`` >= 1 items
-    (a test keeps the two equal)."""
-    if n_items < MIN_SLICE_SIZE:
-        return f"below minimum slice size {MIN_SLICE_SIZE} (n={n_items}): reported, not tested"
-    if n_items < WARN_SLICE_SIZE:
-        return f"n<{WARN_SLICE_SIZE}: small slice (n={n_items}), the interval is wide"
-    return None
-
-
 def _greedy_row(key: dict[str, str], n_items: int, correct: float) -> SliceRow:
     """The row of a greedy slice from its counts: ``n_items`` (>= 1) items of one 0/1 sample,
     ``correct`` (a whole number) of them right; greedy accuracy with the Wilson interval.
     The same row as ``_row`` gives on the per-item arrays (``slice_score`` -> ``greedy_score``),
     without numpy."""
-    lo, hi = _wilson(correct, n_items)
+    lo, hi = wilson(correct, n_items)
     return SliceRow(
         key=key,
         n_items=n_items,
@@ -243,7 +213,7 @@ def _greedy_row(key: dict[str, str], n_items: int, correct: float) -> SliceRow:
         hi=hi,
         metric="greedy accuracy",
         method="wilson",
-        warning=_size_warning(n_items),
+        warning=size_warning(n_items),
     )
 
 
