@@ -68,6 +68,7 @@ def emit_table(
     notes: Sequence[str] = (),
     payload: Any = None,
     whole: Sequence[str] = (),
+    expendable: Sequence[str] = (),
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
@@ -75,6 +76,9 @@ def emit_table(
         payload: what ``--format json`` prints; defaults to a list of header -> cell dicts.
         whole: headers of columns never shortened in a narrow terminal, as figures (a
             text bar whose length is its value).
+        expendable: headers of columns left out first, in this order, when a narrow terminal
+            cannot show every column (the others go from the right): what the user asked
+            for (pass@k columns, scores) stays longer than what only supports it.
     """
     if fmt == "json":
         emit_json(
@@ -103,7 +107,7 @@ def emit_table(
         for n in notes:
             _print_note(console, n)
         return
-    layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width)
+    layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width, expendable)
     if title is not None:
         console.print(Text(title))
     table = Table(
@@ -235,7 +239,11 @@ class _Layout:
 
 
 def _fit_layout(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], whole: Sequence[str], width: int
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    whole: Sequence[str],
+    width: int,
+    expendable: Sequence[str] = (),
 ) -> _Layout:
     """Fit a table to ``width`` terminal columns without cutting a figure.
 
@@ -244,7 +252,8 @@ def _fit_layout(
     :func:`distinct_cut` so names of one column stay apart (a column whose cut names would
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
     wide. The last column wraps at its spaces. When that still does not fit, whole columns are
-    dropped from the right (never the first) and reported by the caller.
+    dropped (never the first): those named in ``expendable`` first, in its order, then from
+    the right; the caller reports them.
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -304,7 +313,10 @@ def _fit_layout(
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
         if room >= least or len(kept) == 1:
             break
-        dropped.insert(0, kept.pop())
+        spare = [i for h in expendable for i in kept[1:] if headers[i] == h]
+        gone = spare[0] if spare else kept[-1]
+        kept.remove(gone)
+        dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
     prefixes: dict[int, str] = {}
     for i in kept[:-1]:
@@ -316,7 +328,7 @@ def _fit_layout(
                 prefixes[i] = prefix
             for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
-    return _Layout(cells, widths, kept, dropped, caps, max(room, 1), prefixes)
+    return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes)
 
 
 NEVER_CUT = ("run", "baseline", "result")

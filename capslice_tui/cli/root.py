@@ -340,6 +340,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         fmt,
         notes=notes,
         payload=data,
+        expendable=("model", "step", "origin"),  # the scores stay longest
     )
 
 
@@ -451,6 +452,8 @@ def slices(
         title=f"{run} by {', '.join(table.by)} · {use.label}",
         notes=notes,
         payload={**table.to_dict(), "filter": use.to_dict()},
+        # what the user asked for stays longer: score is already pass@1 (the per-item mean)
+        expendable=("lenient", "count", "note", "pass@1"),
     )
 
 

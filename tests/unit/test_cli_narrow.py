@@ -139,3 +139,25 @@ def test_an_interventions_runs_are_never_cut(
              "root", "2026-11-30T18:04:00+00:00"]]  # fmt: skip
     lines = _piped(capsys, headers, rows)
     assert "math-targeted" in lines[2].split() and "math-base" in lines[2].split(), lines
+
+
+def test_expendable_columns_go_first_and_the_asked_for_ones_stay(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At 80 columns a slice table with --k 1 --k 16 drops lenient, count and note before the
+    pass@k figure the user asked for (the fresh-user trial lost pass@16 and kept lenient)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    headers = ["task_type", "solving_operation", "items", "score", "95% CI", "count",
+               "lenient", "pass@1", "pass@16", "note"]  # fmt: skip
+    rows = [["counting_probability", "casework", "13", "12.0%", "[7.2, 16.8]",
+             "25/208 samples = 12.0%", "12.0%", "12.0% (1.6/13)", "84.6% (11/13)",
+             "n<20: small slice (n=13), the interval is wide"]]  # fmt: skip
+    emit_table(headers, rows, "table", expendable=("lenient", "count", "note", "pass@1"))
+    out = capsys.readouterr().out
+    header_line = out.splitlines()[0]
+    assert "pass@16" in header_line and "84.6% (11/13)" in out
+    assert "lenient" not in header_line and "note" not in header_line
+    assert "not shown at 80 columns wide: count, lenient, pass@1, note" in out.replace("\n", " ")
+    # without the order, columns go from the right: pass@16 is lost
+    emit_table(headers, rows, "table")
+    assert "pass@16" not in capsys.readouterr().out.splitlines()[0]
