@@ -663,7 +663,18 @@ def _read_file(
             bench = benchmark or (str(row[bench_key]) if bench_key and row.get(bench_key) else None)
             bench = bench or benchmark_from_prefix(task)
             id_key = key("doc_id")
-            doc_id = str(row[id_key]) if id_key and row.get(id_key) is not None else str(row_index)
+            raw_id = row.get(id_key) if id_key else None
+            if isinstance(raw_id, dict | list | bool):  # str() would make up an id
+                kind = (
+                    "true/false"
+                    if isinstance(raw_id, bool)
+                    else ("an object" if isinstance(raw_id, dict) else "a list")
+                )
+                yield BadLine(
+                    source, line, f"field {id_key!r}: an item id is text or a number, not {kind}"
+                )
+                continue
+            doc_id = str(raw_id) if raw_id is not None else str(row_index)
             prompt_key, target_key = key("prompt"), key("target")
             common = {
                 "task": task,

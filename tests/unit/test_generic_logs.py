@@ -271,6 +271,25 @@ def test_a_correctness_outside_0_1_is_a_bad_line(tmp_path: Path) -> None:
     assert bad[0].line == 2 and "7.5 is not a correctness in [0, 1]" in bad[0].reason
 
 
+def test_an_item_id_that_is_an_object_or_list_is_a_bad_line(tmp_path: Path) -> None:
+    """str() of a JSON object made up an item id (``"{'x': 1}"``) that no other run shares."""
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            {"doc_id": 1, "response": "a", "target": "a"},
+            {"doc_id": {"x": 1}, "response": "a", "target": "a"},
+            {"doc_id": [2], "response": "a", "target": "a"},
+            {"doc_id": "3", "response": "a", "target": "a"},
+        ],
+    )
+    _, good, bad = read(path)
+    assert [r.doc_id for r in good] == ["1", "3"]
+    assert [(b.line, b.reason) for b in bad] == [
+        (2, "field 'doc_id': an item id is text or a number, not an object"),
+        (3, "field 'doc_id': an item id is text or a number, not a list"),
+    ]
+
+
 def test_role_aliases_and_unknown_roles() -> None:
     assert validate_field_map({"item_id": "a", "sample": "b", "correctness": "c"}) == {
         "doc_id": "a",
