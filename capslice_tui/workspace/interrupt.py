@@ -152,7 +152,10 @@ def count_records(files: Sequence[str]) -> int | None:
 
 def progress_text(k: int, n_expected: int | None) -> str:
     """``incomplete (k of N records)``, or ``incomplete (k records stored)`` when N is not
-    known."""
+    known; when every record is stored (stopped while finishing: the run's aggregates), it
+    says so, since ``N of N`` alone reads as complete."""
+    if n_expected and k >= n_expected:
+        return f"incomplete (all {n_expected:,} records stored; stopped before finishing)"
     if n_expected:
         return f"incomplete ({k:,} of {n_expected:,} records)"
     return f"incomplete ({k:,} records stored; total not known)"

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from capslice_tui.workspace import Workspace
+from capslice_tui.workspace.interrupt import progress_text
 
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "store-02-kill-signals"
 N_DOCS = 4000  # 8000 records (2 filters): one 5000-record batch commits, the second is cut
@@ -241,7 +242,7 @@ def test_kill_at_random_points_keeps_the_store_whole_and_resume_completes(
             continue
         if runs:
             (run,) = runs
-            assert run["status"] == f"incomplete ({k:,} of {n:,} records)", where
+            assert run["status"] == progress_text(k, n), where
             if sig != signal.SIGKILL:
                 assert run["interrupted"]["reason"] == f"stopped by {sig.name}", where
             resume = shlex.split(run["interrupted"]["resume"])[1:]
@@ -256,3 +257,13 @@ def test_kill_at_random_points_keeps_the_store_whole_and_resume_completes(
         assert _integrity(store) == "ok", where
         (run,) = Workspace(store).runs()
         assert run["status"] == "complete" and run["n_samples"] == n, where
+
+
+def test_progress_text_says_when_every_record_was_stored() -> None:
+    """``6,511 of 6,511 records`` read as complete to a fresh user; the ingest had stopped
+    while finishing the run."""
+    assert progress_text(5000, 8000) == "incomplete (5,000 of 8,000 records)"
+    assert progress_text(6511, 6511) == (
+        "incomplete (all 6,511 records stored; stopped before finishing)"
+    )
+    assert progress_text(12, None) == "incomplete (12 records stored; total not known)"
