@@ -158,6 +158,34 @@ class RunsMixin(StoreBase):
         task, item, prompt, settings, primary = (list(c) for c in zip(*rows, strict=True))
         return task, item, prompt, settings, primary
 
+    def evaluation_differs_count(
+        self, base_id: int, cand_id: int, filter_name: str | None = None
+    ) -> int:
+        """Items both runs hold (same task and item_id, first sample, each run's primary
+        filter of the task or ``filter_name``) whose prompt hash or settings row differ
+        (NULL on one side only counts as differing): 0 means every shared item has the same
+        prompt hash and settings row on both sides. Exact, one SQL join (compare's cheap
+        check before the full ``evaluation_check``); the candidate's rows are looked up by
+        (run_id, item_id) (``+`` keeps SQLite from a (run_id, task, filter) scan per row)."""
+        b_filter = "?" if filter_name else "bt.primary_filter"
+        c_filter = "?" if filter_name else "ct.primary_filter"
+        sql = (
+            "SELECT count(*) FROM samples b"
+            " JOIN run_tasks bt ON bt.run_id = b.run_id AND bt.task = b.task"
+            " JOIN run_tasks ct ON ct.run_id = ? AND ct.task = b.task"
+            " JOIN samples c ON c.run_id = ct.run_id AND c.item_id = b.item_id"  # by item:
+            f" AND +c.task = b.task AND +c.filter = {c_filter} AND c.sample_idx = 0"
+            f" WHERE b.run_id = ? AND b.filter = {b_filter} AND b.sample_idx = 0"
+            " AND (b.prompt_hash IS NOT c.prompt_hash OR b.settings_id IS NOT c.settings_id)"
+        )
+        params: list[Any] = [cand_id]
+        if filter_name:
+            params.append(filter_name)
+        params.append(base_id)
+        if filter_name:
+            params.append(filter_name)
+        return int(self.conn.execute(sql, params).fetchone()[0])
+
     def evaluation_settings(self, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Settings hash -> decoded settings dict, for the given hashes."""
         out: dict[str, dict[str, Any]] = {}

@@ -84,12 +84,15 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
                 r["warning"] or "",
             ]
         )
+    # the runs evaluated differently: said first, before the legend
+    warning = cmp.get("evaluation_warning")
     notes = [
+        *([warning] if warning else []),
         f"{cmp['n_tested']} slices tested; Benjamini-Hochberg at q={cmp['q']}; "
         "worse*/better* = significant after correction; diff in points (cand - base); MDD = "
         "smallest difference this slice could detect (alpha 0.05, power 0.8; n<: too few "
         "items for any difference at the observed discordance)",
-        *cmp["notes"],
+        *(n for n in cmp["notes"] if n != warning),
     ]
     return headers, rows, notes
 

@@ -205,6 +205,7 @@ class Comparison:
     overall: CompareRow
     rows: list[CompareRow]
     notes: list[str] = field(default_factory=list)
+    evaluation_warning: str | None = None  # the runs evaluated the paired items differently
 
     def to_dict(self) -> ComparisonDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
@@ -219,6 +220,7 @@ class Comparison:
             "overall": self.overall,
             "rows": self.rows,
             "notes": self.notes,
+            "evaluation_warning": self.evaluation_warning,
         }
 
 
@@ -326,9 +328,13 @@ class DiagnoseMixin:
                         f"{only_base} items only in {base} and {only_cand} only in {cand} "
                         "were left out"
                     )
-                return _comparison(
-                    base, cand, benchmark, groups, k, q, overall_res, slice_keys, results, notes
-                )
+                return _warn_evaluation(
+                    _comparison(
+                        base, cand, benchmark, groups, k, q, overall_res, slice_keys, results,
+                        notes,
+                    ),
+                    self, b_run["id"], c_run["id"], benchmark, filter_name, None,
+                )  # fmt: skip
         al = align_runs(self.store, b_run["id"], c_run["id"], benchmark, filter_name)
         if al.only_base or al.only_cand:
             notes.append(
@@ -354,9 +360,69 @@ class DiagnoseMixin:
                     min_size=min_size,
                 )  # fmt: skip
             )
-        return _comparison(
-            base, cand, benchmark, groups, k, q, overall_res, slice_keys, results, notes
-        )
+        return _warn_evaluation(
+            _comparison(
+                base, cand, benchmark, groups, k, q, overall_res, slice_keys, results, notes
+            ),
+            self, b_run["id"], c_run["id"], benchmark, filter_name, al,
+        )  # fmt: skip
+
+
+def _warn_evaluation(
+    cmp: Comparison, ws: Any, base_id: int, cand_id: int, benchmark: str | None,
+    filter_name: str | None, al: Aligned | None,
+) -> Comparison:  # fmt: skip
+    """``cmp`` with ``evaluation_warning`` (also the first note) when the two runs evaluated
+    the paired items differently: the same check as ``diagnose`` (``evaluation_check``,
+    material differences only). Cheap first: when every shared item has the same prompt hash
+    and settings row on both sides (``Store.evaluation_differs_count`` 0), the runs' task
+    settings and filters are equal and (paired item by item) so are the samples per item,
+    nothing the full check compares can differ and it is skipped (~0.3 s on the 10M pair
+    instead of ~1.4 s).
+    ``al``: the aligned items when ``compare`` paired item by item (their samples per item
+    are then compared too), else the shared items of the two runs."""
+    from ..analysis.evaluation import evaluation_settings
+
+    store = ws.store
+
+    def tasks(run_id: int) -> dict[str, Any]:
+        return {
+            t["task"]: (evaluation_settings(None, t), filter_name or t["primary_filter"])
+            for t in store.run_tasks(run_id)
+        }
+
+    b_tasks, c_tasks = tasks(base_id), tasks(cand_id)
+    shared = b_tasks.keys() & c_tasks.keys()
+    same_samples = al is None or bool(np.array_equal(al.base_n, al.cand_n))
+    if (
+        same_samples
+        and all(b_tasks[t] == c_tasks[t] for t in shared)
+        and not store.evaluation_differs_count(base_id, cand_id, filter_name)
+    ):
+        return cmp
+    if al is not None:
+        ids: Any = al.item_ids.tolist()
+        samples: tuple[np.ndarray, np.ndarray] | None = (al.base_n, al.cand_n)
+    else:
+        ids = np.intersect1d(
+            np.asarray(store.evaluation_columns(base_id, benchmark)[1], dtype=np.int64),
+            np.asarray(store.evaluation_columns(cand_id, benchmark)[1], dtype=np.int64),
+        ).tolist()
+        samples = None  # the greedy path: one sample per paired item on both sides
+    if not ids:
+        return cmp
+    check = ws.evaluation_check(
+        base_id, cand_id, ids, benchmark, samples, filter_name=filter_name
+    )  # fmt: skip
+    if not check.changed:
+        return cmp
+    warning = (
+        f"evaluation differs: {check.summary()}; differences may come from the evaluation, "
+        f"not the model (see capslice diagnose {cmp.base} {cmp.cand})"
+    )
+    cmp.evaluation_warning = warning
+    cmp.notes.insert(0, warning)
+    return cmp
 
 
 def _comparison(

@@ -341,7 +341,9 @@ class CompareRow(TypedDict):
 class ComparisonDict(TypedDict):
     """``Comparison.to_dict()``: ``base``, ``cand``, ``benchmark``, ``by`` (grouping axes),
     ``k`` (pass@k, None: accuracy), ``q`` (false discovery rate), ``n_tested`` (slices tested),
-    ``overall`` and ``rows`` (:class:`CompareRow`), ``notes``."""
+    ``overall`` and ``rows`` (:class:`CompareRow`), ``notes``, ``evaluation_warning`` (the
+    runs evaluated the paired items differently, as ``diagnose``'s evaluation check finds;
+    None when they did not)."""
 
     base: str
     cand: str
@@ -353,6 +355,7 @@ class ComparisonDict(TypedDict):
     overall: CompareRow
     rows: list[CompareRow]
     notes: list[str]
+    evaluation_warning: str | None  # the runs' evaluation differs (None: it does not)
 
 
 # ---------------------------------------------------------------- diagnose

@@ -91,6 +91,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> Comparis
         "overall": overall,
         "rows": [row, quiet],
         "notes": [],
+        "evaluation_warning": None,
     }
 
 

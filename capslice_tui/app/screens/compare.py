@@ -242,6 +242,8 @@ class CompareScreen(CapsliceScreen):
         )
         if message.filter_label:
             status += f" · {message.filter_label}"
+        if data.get("evaluation_warning"):  # said first: the runs evaluated differently
+            status = f"{data['evaluation_warning']} · {status}"
         hint = " · Enter: cand samples"
         self.set_status(status + (hint if len(status + hint) <= self.app.size.width - 2 else ""))
 
