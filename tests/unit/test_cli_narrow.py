@@ -161,3 +161,22 @@ def test_expendable_columns_go_first_and_the_asked_for_ones_stay(
     # without the order, columns go from the right: pass@16 is lost
     emit_table(headers, rows, "table")
     assert "pass@16" not in capsys.readouterr().out.splitlines()[0]
+
+
+def test_slices_say_how_many_are_below_the_minimum_size_at_any_width(tmp_path) -> None:
+    """The note column (which carries each small slice's warning) is the first to go at 80
+    columns; a note under the table still says how many slices are too small to test."""
+    import os
+    import subprocess
+    import sys
+
+    store = tmp_path / "demo.db"
+    env = {**os.environ, "COLUMNS": "80"}
+    run = [sys.executable, "-m", "capslice_tui", "--store", str(store)]
+    subprocess.run([*run, "demo", "--no-tui"], check=True, capture_output=True, env=env)
+    out = subprocess.run(
+        [*run, "slices", "--run", "math-base", "--by", "task_type,solving_operation"],
+        check=True, capture_output=True, text=True, env=env,
+    ).stdout  # fmt: skip
+    flat = " ".join(out.split())
+    assert "6 of 12 slices are below the minimum slice size 10 items: reported, not tested" in flat
