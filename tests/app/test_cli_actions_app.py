@@ -78,6 +78,9 @@ async def test_plan_export_then_intervention_new_accept_link(
         assert isinstance(app.screen, PlanExportScreen)
         await pilot.press("down")  # megatron -> yaml
         await pilot.press("enter")  # to the file field
+        await pilot.pause()
+        # the first Enter says what it did and what the next one does
+        assert "yaml chosen · Enter: write it to this file" in static_text(app, "#export-status")
         await pilot.press("enter")  # write
         await settle(app, pilot)
         written = tmp_path / "plan-base.yaml"

@@ -104,7 +104,7 @@ class PlanExportScreen(ModalScreen[Path | None]):
                 select_on_focus=False,  # the default name is edited, not wiped
             )
             yield Static(
-                "Up/Down: format · Tab: file · Enter: write · Esc: cancel",
+                "Up/Down: format · Enter: choose, then Enter: write · Esc: cancel",
                 id="export-status",
                 markup=False,
             )
@@ -131,6 +131,8 @@ class PlanExportScreen(ModalScreen[Path | None]):
         box = self.query_one("#export-path", Input)
         box.focus()
         box.action_end()  # the file name (the end of the path) in view, the cursor after it
+        # said at once: the first Enter chose the format and seemed to do nothing
+        self._status(f"{self.fmt} chosen · Enter: write it to this file · Esc: cancel")
 
     @on(Input.Changed, "#export-path")
     def path_changed(self, event: Input.Changed) -> None:
