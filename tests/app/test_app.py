@@ -206,6 +206,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         await pilot.press("down")
         detail = static_text(app, "#detail-line")
         assert "base 76.0% 19/25 -> cand 52.0% 13/25" in detail
+        assert "-24.0pt [" in detail  # the difference's 95% interval, as the CLI prints it
         assert "p 0.031" in detail and "test mcnemar-exact" in detail
 
         await pilot.press("enter")  # the significant task slice -> cand samples

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import pct_cell
+from ...formatting import interval, pct_cell
 from ..format import (
     cell,
     first_column_room,
@@ -113,7 +113,7 @@ def detail_line(row: dict[str, Any], label: str) -> str:
     warn = warning_mark(row.get("warning"), row.get("n_items"))
     first = (
         f"{label}: base {side(row.get('base'))} -> cand {side(row.get('cand'))}"
-        f" · {points(row.get('diff'))}"
+        f" · {points(row.get('diff'))} {interval(row.get('diff_low'), row.get('diff_high'))}"
     )
     second = (
         f"p {pvalue(row.get('p_value'))} · p adj {pvalue(row.get('p_adjusted'))}"
