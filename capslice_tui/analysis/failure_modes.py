@@ -32,7 +32,10 @@ Precedence, first match wins:
    (open brace, ``\\(``, ``$``, ``<<`` or an operator at the end) whatever the cap, or its
    length is near the cap estimated from characters (>= 0.9·3.5·``max_gen_toks``) and it has
    no final answer or ends mid-sentence. A response near the character estimate that ends in
-   a complete final answer (``#### 37``) is not truncated.
+   a complete final answer (``#### 37``) is not truncated. A text that ends in a complete
+   answer statement (``So the answer is ) ].``) is not read for brackets left open before it
+   (:func:`ends_cut`). At the cap, an answer cut mid-word where the text ends (``So the
+   answer is Y`` for ``Yes``: :func:`cut_answer`) is truncated, not a wrong answer.
 6. ``wrong_answer`` when an answer was found (the lenient answer; without lenient input, a
    valid official extraction) and it is wrong; flags stay in the reason and ``signals``.
 7. ``runaway`` when no answer was found and the generation ran past a stop.
@@ -565,22 +568,42 @@ def _ends_answer_open(text: str) -> bool:
     return _ANSWER_OPEN_END.search(text, max(0, start - 32)) is not None
 
 
-def ends_cut(response: str | None) -> str | None:
-    """How the text is visibly cut at its end, or None when it ends cleanly.
+_ANSWER_STATEMENT = re.compile(r"(?i:\banswer\s*(?:is|:))")
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_ANSWER_TAIL_CHARS = 100
+"""Characters at the end of a text searched for a closing answer statement
+(:func:`_ends_in_answer`: the statement and its value, at most 60 characters, fit)."""
 
-    ``mid-expression``: the last paragraph leaves a brace, ``\\(``, ``\\[`` or a GSM8K
-    ``<<`` calculator annotation open, or (when it uses LaTeX) an odd number of ``$``, or the
-    text ends on an operator (``+ - * / = ^ _ {`` or a LaTeX command). ``mid-sentence``: the
-    text does not end in ``.``, ``!`` or ``?`` (closing brackets, quotes and ``$`` after it
-    allowed), and its last line is not a final-answer line (``#### 37``, ``A: 18``,
-    ``... answer is X``, a closed ``\\boxed{...}``). A word list cut at the cap
-    (``... < "ow" < ["pir"``) is cut; ``So the answer is (B)`` is not. ``mid-answer``: the
-    text stops right after an answer statement that opens a bracket (``So the answer is (``),
-    so the answer itself was cut.
-    """
-    if not response or not response.strip():
-        return None
-    text = response.rstrip()
+
+def _ends_in_answer(text: str) -> bool:
+    """True when ``text`` (right-stripped) ends with a complete answer statement on its last
+    line: ``... the answer is X`` / ``answer: X`` where X (the rest of the text, 1-60
+    characters) leaves no bracket it opens unclosed, no ``\\(``, ``\\[`` or ``<<`` open and
+    no odd ``$``. Closers without an opener are allowed (a BBH dyck_languages answer
+    ``So the answer is ) ].`` closes brackets the reasoning opened). Only the last
+    :data:`_ANSWER_TAIL_CHARS` characters are read."""
+    tail = text[-_ANSWER_TAIL_CHARS:]
+    tail = tail[tail.rfind("\n") + 1 :]
+    hits = list(_ANSWER_STATEMENT.finditer(tail))
+    if not hits:
+        return False
+    value = tail[hits[-1].end() :].strip()
+    if not value or len(value) > 60 or value.count("$") % 2:
+        return False
+    if _open_in_last_paragraph(value) is not None:  # ``\\(``, ``\\[``, ``<<`` left open
+        return False
+    stack: list[str] = []
+    for ch in value:
+        if ch in _OPENERS:
+            stack.append(_OPENERS[ch])
+        elif ch in ")]}" and stack and stack[-1] == ch:
+            stack.pop()
+    return not stack
+
+
+def _open_in_last_paragraph(text: str) -> str | None:
+    """How the last paragraph of ``text`` leaves an expression open (a brace, ``\\(``,
+    ``\\[``, a ``<<`` annotation, or an odd ``$`` in LaTeX text), or None."""
     para = _last_paragraph(text)
     plain = para.replace("\\{", "").replace("\\}", "").replace("\\$", "")
     depth = 0
@@ -598,6 +621,32 @@ def ends_cut(response: str | None) -> str | None:
         return "ends mid-expression (an open <<...>> annotation)"
     if _LATEX_COMMAND.search(para) and plain.count("$") % 2 == 1:
         return "ends mid-expression (an open $)"
+    return None
+
+
+def ends_cut(response: str | None) -> str | None:
+    """How the text is visibly cut at its end, or None when it ends cleanly.
+
+    ``mid-expression``: the last paragraph leaves a brace, ``\\(``, ``\\[`` or a GSM8K
+    ``<<`` calculator annotation open, or (when it uses LaTeX) an odd number of ``$``, or the
+    text ends on an operator (``+ - * / = ^ _ {`` or a LaTeX command). ``mid-sentence``: the
+    text does not end in ``.``, ``!`` or ``?`` (closing brackets, quotes and ``$`` after it
+    allowed), and its last line is not a final-answer line (``#### 37``, ``A: 18``,
+    ``... answer is X``, a closed ``\\boxed{...}``). A word list cut at the cap
+    (``... < "ow" < ["pir"``) is cut; ``So the answer is (B)`` is not. ``mid-answer``: the
+    text stops right after an answer statement that opens a bracket (``So the answer is (``),
+    so the answer itself was cut. A text that ends in a complete answer statement
+    (:func:`_ends_in_answer`: ``So the answer is ).``, ``the answer is empty``) is not
+    read for open braces, ``\\(``, ``<<`` or ``$`` before it: BBH dyck_languages reasoning
+    (``stack: ( [ {``) leaves brackets open by design, and the text it ends with is whole.
+    """
+    if not response or not response.strip():
+        return None
+    text = response.rstrip()
+    if not _ends_in_answer(text):
+        open_end = _open_in_last_paragraph(text)
+        if open_end is not None:
+            return open_end
     if _ends_on_operator(text):
         return f"ends mid-expression (on {text[-12:].split()[-1]!r})"
     if _ends_answer_open(text):
@@ -701,7 +750,9 @@ def classify(
 
     if lenient_correct and official_correct is not None:
         return _answer_present_mode(ev, cut, read, lenient_answer, extracted)
-    cut_short = _cut_short_mode(ev, loop, got)
+    cut_short = _cut_short_mode(
+        ev, loop, got, cut_answer(response, lenient_answer, target, output_constraint)
+    )
     if cut_short is not None:
         return cut_short
     return _no_match_mode(ev, cut, got, read, target, extracted, lenient_answer, lenient_correct)
@@ -813,8 +864,52 @@ def _answer_present_mode(
     )
 
 
-def _cut_short_mode(ev: _Evidence, loop: str | None, got: str) -> FailureMode | None:
-    """Repetition (``runaway``), then a visible or cap cut (``truncated``); None when neither."""
+_FORMAT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "yes_no": ("Yes", "No"),
+    "true_false": ("True", "False"),
+    "valid_invalid": ("valid", "invalid"),
+}
+"""The answers an ``output_constraint`` allows, where it names them (the word pairs
+``ingest.scoring`` extracts)."""
+
+
+def cut_answer(
+    response: str | None,
+    answer: str | None,
+    target: str | None,
+    output_constraint: str = "",
+) -> tuple[str, str] | None:
+    """``(answer, whole)`` when the text ends in an answer cut mid-word, else None.
+
+    Cut: ``answer`` (stripped) is where the right-stripped ``response`` ends (no letter or
+    digit before it) and is a strict proper prefix, case-folded, of ``whole``: the target, or
+    an answer the ``output_constraint`` allows (:data:`_FORMAT_OPTIONS`). ``So the answer is
+    Y`` with target ``Yes``, or ``... is N`` under ``yes_no``, is cut; ``So the answer is Y.``
+    (a full stop after it) and ``So the answer is No`` are not. :func:`classify` calls it
+    truncated only at the cap (:func:`cap_evidence`).
+    """
+    if not response or not answer or not str(answer).strip():
+        return None
+    got = str(answer).strip()
+    end = response.rstrip()
+    if not end.endswith(got):
+        return None
+    before = end[: len(end) - len(got)]
+    if before and before[-1].isalnum():
+        return None
+    folded = got.casefold()
+    wholes = ((target or "").strip(), *_FORMAT_OPTIONS.get(output_constraint, ()))
+    for whole in wholes:
+        if len(got) < len(whole) and whole.casefold().startswith(folded):
+            return got, whole
+    return None
+
+
+def _cut_short_mode(
+    ev: _Evidence, loop: str | None, got: str, cut: tuple[str, str] | None = None
+) -> FailureMode | None:
+    """Repetition (``runaway``), then a visible or a cap cut, then an answer cut mid-word at
+    the cap (``truncated``); None when none. ``cut``: :func:`cut_answer` of the sample."""
     cap = ev.cap
     if loop:
         to_cap = f" to the cap ({cap})" if cap else ""
@@ -841,6 +936,14 @@ def _cut_short_mode(ev: _Evidence, loop: str | None, got: str) -> FailureMode | 
             "truncated",
             f"{cap} and {why}; {got}" + "".join(f"; {e}" for e in rest),
             tuple(ev.signals),
+        )
+    if cut is not None and cap is not None:  # here the cap is not yet in the signals
+        signals = ["cap", *ev.signals] + ([] if "cut_end" in ev.signals else ["cut_end"])
+        return FailureMode(
+            "truncated",
+            f"ends mid-answer ({_short(cut[0])} is the start of {_short(cut[1])} and the text "
+            f"ends there): {cap}, so the answer was cut, not wrong; {got}{ev.extra}",
+            tuple(signals),
         )
     return None
 
