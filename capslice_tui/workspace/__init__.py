@@ -75,19 +75,24 @@ else:
     _composed: dict[tuple[type, frozenset[str]], type] = {}
     _compose_lock = threading.Lock()
 
+    def _wanted(loaded: frozenset[str], name: str) -> frozenset[str]:
+        """The mixin modules a class needs so that ``name`` resolves: the loaded ones plus the
+        module that defines ``name``; every module for a name no table lists; the loaded ones
+        for a dunder (never composed for)."""
+        module = _MODULE_OF.get(name)
+        if name.startswith("__"):
+            return loaded
+        if module is not None and module not in loaded:
+            return loaded | {module}
+        return frozenset(_MIXIN_ATTRIBUTES)
+
     class _LazyClass(type):
         """The metaclass of ``Workspace``: an attribute looked up on the class itself
         (``Workspace.compare``, as ``inspect`` does) comes from the class with its mixin."""
 
         def __getattr__(cls, name: str) -> Any:
             loaded: frozenset[str] = cls.__dict__.get("_lazy_loaded", frozenset())
-            module = _MODULE_OF.get(name)
-            if name.startswith("__"):
-                wanted = loaded
-            elif module is not None and module not in loaded:
-                wanted = loaded | {module}
-            else:
-                wanted = frozenset(_MIXIN_ATTRIBUTES)
+            wanted = _wanted(loaded, name)
             if wanted <= loaded:
                 raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
             return getattr(_compose(cls.__dict__.get("_lazy_origin") or cls, wanted), name)
@@ -103,13 +108,7 @@ else:
             # of them for a name not listed), switch to that class and look again
             cls = type(self)
             loaded = cls._lazy_loaded
-            module = _MODULE_OF.get(name)
-            if name.startswith("__"):
-                wanted = loaded
-            elif module is not None and module not in loaded:
-                wanted = loaded | {module}
-            else:
-                wanted = frozenset(_MIXIN_ATTRIBUTES)
+            wanted = _wanted(loaded, name)
             if wanted <= loaded:
                 raise AttributeError(f"{cls.__name__!r} object has no attribute {name!r}")
             self.__class__ = _compose(cls._lazy_origin or cls, wanted)

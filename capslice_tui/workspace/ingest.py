@@ -1081,10 +1081,13 @@ class _Memo:
 
 def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
     """A row of :func:`_finish_row` with the scores of ``scored`` instead of its own."""
+    return (*row[:11], cap_text(scored.extracted, MAX_ANSWER_CHARS), row[12],
+            *_score_cells(scored), *row[20:])  # fmt: skip
+
+
+def _score_cells(scored: SampleScore) -> tuple[Any, ...]:
+    """The cells of a sample row from ``score`` to ``failure_signals`` (``SAMPLE_COLUMNS``)."""
     return (
-        *row[:11],
-        cap_text(scored.extracted, MAX_ANSWER_CHARS),
-        row[12],
         scored.score,
         scored.score_source,
         cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
@@ -1092,7 +1095,6 @@ def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
         scored.failure_mode,
         scored.failure_reason,
         scored.failure_signals,
-        *row[20:],
     )
 
 
@@ -1106,13 +1108,7 @@ def _finish_row(
         *head,
         cap_text(scored.extracted, MAX_ANSWER_CHARS),
         rec.correct,
-        scored.score,
-        scored.score_source,
-        cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
-        scored.lenient,
-        scored.failure_mode,
-        scored.failure_reason,
-        scored.failure_signals,
+        *_score_cells(scored),
         rec.finish_reason,
         rec.n_output_tokens,
         orjson.dumps(rec.metrics).decode() if rec.metrics else None,
