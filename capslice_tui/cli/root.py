@@ -565,7 +565,8 @@ def samples(
         ]
         for r in rows
     ]
-    note = [f"showing {len(rows)} of >{len(rows)} (raise --limit)"] if more else []
+    # not counted (a count of a big run's slice costs what the page does not): said as such
+    note = [f"showing the first {len(rows)} samples; more match (raise --limit)"] if more else []
     if big_notes:
         note = big_notes
     emit_table(

@@ -93,3 +93,11 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
         out = cli(store, *args)
         assert "\x1b" not in out and "\x07" not in out, args
         assert "\\x1b[2J\\x1b[31mred 1\\x07" in out, args
+
+
+def test_a_cut_sample_page_says_more_match_without_a_made_up_total(store: Path) -> None:
+    """``showing 2 of >2`` read as a count; the page is not counted, and says so."""
+    out = cli(store, "samples", "--run", RUN, "--limit", "2")
+    assert "showing the first 2 samples; more match (raise --limit)" in out
+    assert "of >" not in out
+    assert "more match" not in cli(store, "samples", "--run", RUN, "--limit", "3")
