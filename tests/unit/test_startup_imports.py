@@ -99,7 +99,7 @@ def greedy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["runs", "--format", "json"], '"correct": 8.0'),
         (["slices", "--run", "base", "--by", "task_type"], "8/12"),
         (["slices", "--run", "base", "--format", "json"], '"n_items": 12'),
-        (["samples", "--run", "base", "--limit", "5"], "showing 5"),
+        (["samples", "--run", "base", "--limit", "5"], "showing the first 5"),
     ],
 )
 def test_everyday_reads_of_a_greedy_store_need_no_numpy(

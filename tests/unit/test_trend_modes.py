@@ -79,9 +79,9 @@ def test_counts_are_the_stores_and_shares_sum_to_one(store: Path) -> None:
     assert masked is not None
     assert masked.counts == {
         "correct": 151,
-        "wrong_answer": 31,
+        "wrong_answer": 10,  # answers cut mid-word at the cap are truncated (not wrong)
         "extraction_failure": 100,
-        "truncated": 169,
+        "truncated": 190,
         "runaway": 29,
     }
     assert trend.overall.points[0].counts == {  # type: ignore[union-attr]
@@ -123,8 +123,8 @@ def test_rows_carry_counts_beside_shares(store: Path) -> None:
     trend = Workspace(store).trend_modes(["bbh-base", "bbh-eos-masked"], by="task")
     rows = mode_rows(trend)
     assert rows[-1] == [
-        "ALL", 110000, "#######xeeeetttttttr", 480, "31.5% (151/480)", "6.5% (31/480)",
-        "20.8% (100/480)", "35.2% (169/480)", "6.0% (29/480)", "bbh-eos-masked",
+        "ALL", 110000, "######xeeeettttttttr", 480, "31.5% (151/480)", "2.1% (10/480)",
+        "20.8% (100/480)", "39.6% (190/480)", "6.0% (29/480)", "bbh-eos-masked",
     ]  # fmt: skip
     assert len(mode_rows(trend, bar=False)[-1]) == len(rows[-1]) - 1
 
@@ -140,8 +140,8 @@ def test_cli_modes_table_json_md(store: Path) -> None:
     assert header == ["task", "step", "mix", "samples", "correct", "wrong_answer",
                       "extraction_failure", "truncated", "runaway", "run"]  # fmt: skip
     last = [ln for ln in lines if ln.startswith("ALL")][-1].split()
-    assert last[:5] == ["ALL", "110000", "#######xeeeetttttttr", "480", "31.5%"]
-    assert "(151/480)" in last and "(169/480)" in last
+    assert last[:5] == ["ALL", "110000", "######xeeeettttttttr", "480", "31.5%"]
+    assert "(151/480)" in last and "(190/480)" in last
     legends = [ln for ln in lines if ln.startswith("mix:")]
     assert legends == [mix_legend(["correct", "wrong_answer", "extraction_failure",
                                    "truncated", "runaway"])]  # fmt: skip
@@ -153,8 +153,8 @@ def test_cli_modes_table_json_md(store: Path) -> None:
     assert data["modes"][0] == "correct" and data["absent_modes"] == ["empty"]
     point = data["overall"]["points"][1]
     assert point["run"] == "bbh-eos-masked" and point["samples"] == 480
-    assert point["counts"]["truncated"] == 169
-    assert point["shares"]["truncated"] == pytest.approx(169 / 480)
+    assert point["counts"]["truncated"] == 190
+    assert point["shares"]["truncated"] == pytest.approx(190 / 480)
 
     md = runner.invoke(main, [*args, "--format", "md"]).output
     assert md.startswith("### failure modes by task") and "mix:" not in md  # no bar, no legend
