@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from capslice_tui.taxonomy.evaluation import (
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from taxonomy_text import AXES_YAML, BAD_PATTERN, BAD_PATTERN_ERROR  # noqa: E402
+
+from capslice_tui.taxonomy.evaluation import (  # noqa: E402
     AXES,
     Taxonomy,
     TaxonomyError,
@@ -375,23 +380,6 @@ def test_output_constraint_for_none_without_rules(shipped: Taxonomy) -> None:
 
 # --------------------------------------------------------------------------- semantics
 
-AXES_YAML = """\
-version: 1
-axes:
-  background_condition:
-    description: bg
-    values: {self_contained: a, commonsense: b}
-  task_type:
-    description: tt
-    values: {algebra: a, geometry: b}
-  solving_operation:
-    description: op
-    values: {counting: a, probability: b}
-  output_constraint:
-    description: oc
-    values: {integer: a, free_text: b}
-"""
-
 
 def tax(rules: str) -> Taxonomy:
     return parse_taxonomy(AXES_YAML + "rules:\n" + rules, "t.yaml")
@@ -548,9 +536,9 @@ def test_check_rules_match_reports_unmatched_rules_with_lines() -> None:
             "rule 'a': unknown value 'calculus' for axis 'task_type'",
         ),
         (
-            "  - id: a\n    match: {prompt: '(unclosed'}\n    set: {task_type: algebra}\n",
+            f"  - id: a\n    match: {{prompt: '{BAD_PATTERN}'}}\n    set: {{task_type: algebra}}\n",
             17,
-            "rule 'a' match.prompt: invalid regex '(unclosed'",
+            f"rule 'a' match.prompt: {BAD_PATTERN_ERROR}",
         ),
         (
             "  - id: a\n    match:\n      target: '[z-a]'\n    set: {task_type: algebra}\n",

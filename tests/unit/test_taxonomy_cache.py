@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import taxonomy_text  # noqa: E402
+
 from capslice_tui.taxonomy import _cache
 from capslice_tui.taxonomy.evaluation import (
     Regex,
@@ -22,21 +26,9 @@ from capslice_tui.taxonomy.evaluation import (
     parse_taxonomy,
 )
 
-AXES_YAML = """\
-version: 1
-axes:
-  background_condition:
-    description: bg
-    values: {self_contained: a, commonsense: b}
-  task_type:
-    description: tt
-    values: {algebra: a, geometry: b}
-  solving_operation:
-    description: op
-    values: {counting: a, probability: b}
-  output_constraint:
-    description: oc
-    values: {integer: a, free_text: b}
+AXES_YAML = (
+    taxonomy_text.AXES_YAML
+    + """\
 rules:
   - id: words
     match: {task: "t*", prompt: '(?i)\\bhow many\\b', doc: [{level: [4, "Level 4"]}, {x: y}]}
@@ -49,9 +41,9 @@ rules:
       text: {field: target, pattern: '^\\d+$'}
     set: {solving_operation: counting, output_constraint: integer}
 """
+)
 
-BAD_REGEX = AXES_YAML.replace("'^\\d+$'", "'(unclosed'")
-assert BAD_REGEX != AXES_YAML
+BAD_REGEX = taxonomy_text.with_bad_regex(AXES_YAML, "'^\\d+$'")
 
 ITEMS = [
     {
@@ -139,8 +131,7 @@ def test_a_bad_regex_is_refused_with_file_line_and_field_every_time(
         with pytest.raises(TaxonomyError) as err:
             load_taxonomy_file(path)
         assert str(err.value) == (
-            f"{path}:24: rule 'steps' match.text pattern: invalid regex '(unclosed': "
-            "missing ), unterminated subpattern at position 0"
+            f"{path}:24: rule 'steps' match.text pattern: {taxonomy_text.BAD_PATTERN_ERROR}"
         )
     assert not list(cache_dir.glob("taxonomy-*.json"))  # a refused file is never cached
 
