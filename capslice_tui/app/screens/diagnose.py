@@ -193,7 +193,8 @@ class DiagnoseScreen(CapsliceScreen):
         "of per-item accuracies, several samples per item)",
         "deficit: slice score - reference score in points (negative = weaker)",
         "p adj: Benjamini-Hochberg adjusted p; top mode: most common failure mode",
-        "fmt! = extraction_failure, trunc = truncated",
+        "fmt! (extraction_failure) = no answer could be read from the response",
+        "trunc (truncated) = the response stopped at the generation length cap",
     )
     BINDINGS = [
         # Enter works wherever the focus is (the page scrolls with the arrows, the table
