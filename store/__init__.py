@@ -7,7 +7,9 @@ rule labels), samples (reads), labels, interventions, ingest state and rescoring
 
 from __future__ import annotations
 
-from . import doctor, hub  # modules the workspace and the hub sync use as namespaces
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .aggregates import AggregatesMixin
 from .db import (
     Conflict,
@@ -28,6 +30,9 @@ from .rescore import RescoreMixin
 from .runs import RunsMixin
 from .samples import AXES, SamplesMixin
 
+if TYPE_CHECKING:
+    from . import doctor, hub  # namespaces of the workspace and the hub sync, loaded on use
+
 
 class Store(
     LabelsMixin,
@@ -40,6 +45,14 @@ class Store(
     RunsMixin,
 ):
     """A capslice store on one SQLite file. See ``StoreBase`` for threading and writes."""
+
+
+def __getattr__(name: str) -> Any:
+    """``store.doctor`` and ``store.hub``, imported on first use (PEP 562): the everyday reads
+    (runs aside, which reads the hub origins) need neither (issue 14)."""
+    if name in ("doctor", "hub"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -26,12 +26,11 @@ from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .inputs import mark_placeholders
 from .screens.base import CapsliceScreen
-from .screens.help import HelpRow, HelpScreen
-from .screens.menu import MenuScreen
 from .screens.runs import RunsScreen
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the help and the menu load when first shown, not at start-up (issue 14)
     from ..workspace import Workspace
+    from .screens.help import HelpRow
 
 
 @dataclass(frozen=True)
@@ -251,6 +250,8 @@ class CapsliceApp(App):
         Rows hold the key as displayed and the binding's description; a key with the same
         description as one already listed (``esc`` next to ``b`` Back) is folded into it.
         """
+        from .screens.help import HelpRow
+
         rows: list[HelpRow] = []
         by_description: dict[tuple[str, str], int] = {}
         # the start screen has nothing to go back to: no Back rows there, and q quits
@@ -286,6 +287,8 @@ class CapsliceApp(App):
         return rows
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         screen = self.screen
         if isinstance(screen, HelpScreen):
             return
@@ -294,6 +297,8 @@ class CapsliceApp(App):
         self.push_screen(HelpScreen(title, self.help_rows(screen), legend))
 
     def action_menu(self) -> None:
+        from .screens.menu import MenuScreen
+
         if not isinstance(self.screen, MenuScreen):
             self.push_screen(MenuScreen(NAVIGATION))
 
@@ -308,6 +313,8 @@ class CapsliceApp(App):
         the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
         the start screen.
         """
+        from .screens.help import HelpScreen
+
         while len(self.screen_stack) > 1 and isinstance(self.screen, HelpScreen):
             self.pop_screen()
         if entry.factory is not None:

@@ -18,9 +18,12 @@ failure mode -> count, run name -> ...) stay ``dict[str, ...]``.
 
 Nothing here is used at run time by the facade: these are annotations (and ``typing.cast``
 targets where a result is assembled from ``dict[str, Any]`` pieces).
-"""
 
-from __future__ import annotations
+Every command imports this module (the facade names these types at run time), so its
+annotations are evaluated, not postponed: ``TypedDict`` turns a postponed (string) annotation
+into a compiled ``ForwardRef``, which made the import ~4x slower (issue 14). A class may
+therefore only name classes defined above it.
+"""
 
 from typing import Any, TypedDict
 

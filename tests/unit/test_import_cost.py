@@ -7,12 +7,15 @@ These tests check which modules a fresh interpreter holds, never how long anythi
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-from capslice_tui.workspace import Workspace
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from startup_logs import write_gsm8k_run  # noqa: E402
+
+from capslice_tui.workspace import Workspace  # noqa: E402
 
 HEAVY = ("scipy", "sklearn", "textual", "pyarrow", "math_verify")
 
@@ -55,34 +58,9 @@ def test_paired_statistics_need_no_scipy() -> None:
     assert _heavy_after(code) == []
 
 
-def _write_run(folder: Path) -> Path:
-    """Twelve lm-eval 0.4 GSM8K-style samples, eight of them right."""
-    folder.mkdir(parents=True)
-    lines = []
-    for d in range(12):
-        answer = "18" if d < 8 else "17"
-        lines.append(
-            json.dumps(
-                {
-                    "doc_id": d,
-                    "doc": {"question": f"how many apples, case {d}?", "answer": "#### 18"},
-                    "target": "#### 18",
-                    "arguments": {"gen_args_0": {"arg_0": f"Question: q{d}\nAnswer:"}},
-                    "resps": [[f"so #### {answer}"]],
-                    "filtered_resps": [answer],
-                    "filter": "strict-match",
-                    "metrics": ["exact_match"],
-                    "exact_match": float(answer == "18"),
-                }
-            )
-        )
-    (folder / "samples_gsm8k_2026-01-01T00-00-00.000000.jsonl").write_text("\n".join(lines))
-    return folder
-
-
 def test_cheap_commands_import_no_heavy_library(tmp_path: Path) -> None:
     store = tmp_path / "store.db"
-    Workspace(store).ingest([_write_run(tmp_path / "logs")], run="base")
+    Workspace(store).ingest([write_gsm8k_run(tmp_path / "logs")], run="base")
     for args, shown in (
         (["--help"], "Usage"),
         (["runs"], "8/12"),

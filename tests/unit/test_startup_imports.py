@@ -15,9 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from capslice_tui import workspace
-from capslice_tui.analysis import metrics
-from capslice_tui.workspace import core
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from startup_logs import write_gsm8k_run  # noqa: E402
+
+from capslice_tui import workspace  # noqa: E402
+from capslice_tui.analysis import metrics  # noqa: E402
+from capslice_tui.workspace import core  # noqa: E402
 
 NOT_AT_START = ("numpy", "scipy", "sklearn", "textual", "pyarrow", "math_verify")
 
@@ -57,38 +61,13 @@ def test_help_of_the_root_and_of_runs_loads_no_numpy_rich_or_textual() -> None:
         assert loaded == [], args
 
 
-def _greedy_logs(folder: Path) -> Path:
-    """Twelve lm-eval 0.4 GSM8K-style samples (one per doc), eight of them right."""
-    folder.mkdir(parents=True)
-    lines = []
-    for d in range(12):
-        answer = "18" if d < 8 else "17"
-        lines.append(
-            json.dumps(
-                {
-                    "doc_id": d,
-                    "doc": {"question": f"how many apples, case {d}?", "answer": "#### 18"},
-                    "target": "#### 18",
-                    "arguments": {"gen_args_0": {"arg_0": f"Question: q{d}\nAnswer:"}},
-                    "resps": [[f"so #### {answer}"]],
-                    "filtered_resps": [answer],
-                    "filter": "strict-match",
-                    "metrics": ["exact_match"],
-                    "exact_match": float(answer == "18"),
-                }
-            )
-        )
-    (folder / "samples_gsm8k_2026-01-01T00-00-00.000000.jsonl").write_text("\n".join(lines))
-    return folder
-
-
 @pytest.fixture(scope="module")
 def greedy_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("greedy")
     store = tmp / "store.db"
     ws = workspace.Workspace(store)
-    ws.ingest([_greedy_logs(tmp / "logs")], run="base")
-    ws.ingest([_greedy_logs(tmp / "logs2")], run="next")
+    ws.ingest([write_gsm8k_run(tmp / "logs")], run="base")
+    ws.ingest([write_gsm8k_run(tmp / "logs2")], run="next")
     return store
 
 
@@ -115,6 +94,97 @@ def test_json_output_loads_no_rich(greedy_store: Path) -> None:
     loaded, out = _loaded_after(_cli(greedy_store, "runs", "--format", "json"), ("rich",))
     assert '"name": "base"' in out
     assert loaded == []
+
+
+# ---- which of our modules the cheap reads load (issue 14) ------------------------------------
+
+# every capslice module `runs`, `slices` and `samples` may load: the CLI's root commands and
+# output, the facade's core, the Store class with its mixins, and what they import. A module
+# imported by them that is not listed here (the store's doctor, the ingest path, a command
+# group, another mixin of the facade) fails the test below: make it lazy, or list it with why.
+_READS = {
+    "capslice_tui", "capslice_tui.formatting", "capslice_tui.vocabulary",
+    "capslice_tui.cli", "capslice_tui.cli.root", "capslice_tui.cli.render",
+    "capslice_tui.analysis", "capslice_tui.analysis.proportion",
+    "capslice_tui.workspace", "capslice_tui.workspace.core", "capslice_tui.workspace.filters",
+    "capslice_tui.workspace.results",
+    # the Store class is composed of one mixin per entity
+    "capslice_tui.store", "capslice_tui.store.db", "capslice_tui.store.fs",
+    "capslice_tui.store.schema", "capslice_tui.store.compact", "capslice_tui.store.runs",
+    "capslice_tui.store.samples", "capslice_tui.store.aggregates", "capslice_tui.store.ingest",
+    "capslice_tui.store.labels", "capslice_tui.store.interventions",
+    "capslice_tui.store.reliability", "capslice_tui.store.rescore",
+}  # fmt: skip
+# the taxonomy (its cached parse): slicing by an axis says which axes are indistinct
+_TAXONOMY = {
+    "capslice_tui.taxonomy", "capslice_tui.taxonomy.evaluation",
+    "capslice_tui.taxonomy._cache", "capslice_tui.taxonomy.yamlfile",
+}  # fmt: skip
+
+
+def _our_modules_after(code: str) -> tuple[set[str], str]:
+    """The ``capslice_tui`` modules a fresh Python holds after running ``code``, and its
+    stdout."""
+    probe = (
+        code + "\nimport sys\nprint(sorted(m for m in sys.modules"
+        " if m.split('.')[0] == 'capslice_tui'))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.strip().splitlines()
+    return set(json.loads(lines[-1].replace("'", '"'))), "\n".join(lines[:-1])
+
+
+@pytest.mark.parametrize(
+    ("args", "shown", "may_load"),
+    [
+        # runs says where each run came from: the hub module reads the origins
+        (["runs"], "8/12", _READS | {"capslice_tui.store.hub"}),
+        (["runs", "--format", "json"], '"correct": 8.0', _READS | {"capslice_tui.store.hub"}),
+        (["slices", "--run", "base"], "8/12", _READS),
+        (["slices", "--run", "base", "--by", "task_type"], "8/12", _READS | _TAXONOMY),
+        (["samples", "--run", "base", "--limit", "50"], "wrong_answer", _READS),
+    ],
+)
+def test_cheap_reads_load_only_the_modules_they_use(
+    greedy_store: Path, args: list[str], shown: str, may_load: set[str]
+) -> None:
+    loaded, out = _our_modules_after(_cli(greedy_store, *args))
+    assert shown in out, (args, out[-500:])
+    assert loaded - may_load == set(), (
+        f"capslice {' '.join(args)} loads modules it does not use: import them where used"
+    )
+    # the everyday reads never touch these (each was once imported by all of them)
+    for module in ("capslice_tui.store.doctor", "capslice_tui.store.search",
+                   "capslice_tui.store.exchange", "capslice_tui.workspace.ingest",
+                   "capslice_tui.ingest", "capslice_tui.app"):  # fmt: skip
+        assert module not in loaded, (args, module)
+    if args[0] != "runs":
+        assert "capslice_tui.store.hub" not in loaded, args
+
+
+def test_the_store_package_loads_its_doctor_and_hub_on_first_use() -> None:
+    code = (
+        "import sys\nimport capslice_tui.store as s\n"
+        "print(sorted(m for m in ('capslice_tui.store.doctor', 'capslice_tui.store.hub')"
+        " if m in sys.modules))\n"
+        "assert s.doctor.__name__ == 'capslice_tui.store.doctor'\n"
+        "assert s.hub.__name__ == 'capslice_tui.store.hub'\n"
+        "from capslice_tui.store import doctor, hub\n"
+        "assert doctor is s.doctor and hub is s.hub\n"
+        "try:\n    s.no_such_module\nexcept AttributeError:\n    print('ok')\n"
+    )
+    loaded, out = _our_modules_after(code)
+    assert out.splitlines() == ["[]", "ok"]
+    assert {"capslice_tui.store.doctor", "capslice_tui.store.hub"} <= loaded
+
+
+def test_the_app_imports_only_its_start_screen() -> None:
+    # the menu and the help are imported when first shown; no other screen at start-up
+    loaded, _ = _our_modules_after("import capslice_tui.app.app")
+    screens = {m for m in loaded if m.startswith("capslice_tui.app.screens.")}
+    assert screens == {"capslice_tui.app.screens.base", "capslice_tui.app.screens.runs"}
+    assert not any(m.startswith(("capslice_tui.store", "capslice_tui.workspace")) for m in loaded)
 
 
 def test_compare_loads_its_mixin_but_not_the_others(greedy_store: Path) -> None:
