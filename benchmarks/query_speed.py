@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import resource
 import shutil
@@ -42,6 +41,15 @@ HERE = Path(__file__).resolve().parent
 CAPSLICE = str(Path(sys.executable).with_name("capslice"))
 ENV = {**os.environ, "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "capslice-pyc")}
 ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
+def _timing():
+    """The sibling ``_timing`` module (the in-process ``main()`` timing shared with
+    ``startup.py``)."""
+    spec = importlib.util.spec_from_file_location("_timing", HERE / "_timing.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _big_store():
@@ -103,38 +111,6 @@ def time_before_after(
         walls, cpus = zip(*runs[name], strict=True)
         out += [statistics.median(walls), statistics.median(cpus)]
     return out[0], out[1], out[2], out[3]
-
-
-INPROC = r"""
-import json, sys, time
-t0, c0 = time.perf_counter(), time.process_time()
-from capslice_tui.cli import main
-t1, c1 = time.perf_counter(), time.process_time()
-try:
-    main.main(sys.argv[1:], prog_name="capslice", standalone_mode=False)
-except SystemExit:
-    pass
-t2, c2 = time.perf_counter(), time.process_time()
-sys.stdout.flush()
-sys.stderr.write("\nINPROC " + json.dumps([t1 - t0, t2 - t1, c2 - c1]) + "\n")
-"""
-
-
-def time_inproc(argv: list[str], repeat: int) -> tuple[float, float, float]:
-    """Medians of (import of the CLI package s, ``main()`` wall s, ``main()`` CPU s) of
-    ``capslice argv``, each run a fresh Python process (after one untimed run)."""
-    cmd = [sys.executable, "-c", INPROC, *argv]
-    runs = []
-    for i in range(repeat + 1):
-        proc = subprocess.run(
-            cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env=ENV, cwd=tempfile.gettempdir(),
-        )  # fmt: skip
-        line = [x for x in proc.stderr.splitlines() if x.startswith("INPROC ")][-1]
-        if i:
-            runs.append(json.loads(line.split(" ", 1)[1]))
-    imp, wall, cpu = zip(*runs, strict=True)
-    return statistics.median(imp), statistics.median(wall), statistics.median(cpu)
 
 
 def time_bare(fn: Callable[[], object], repeat: int) -> float:
@@ -252,7 +228,9 @@ def main() -> None:
         if args.only and not any(label.lstrip("-").startswith(w) for w in args.only):
             continue
         wall, cpu = time_cli(argv, args.repeat)
-        imp, main_wall, main_cpu = time_inproc(argv, args.repeat)
+        imp, main_wall, main_cpu = _timing().time_main(
+            argv, args.repeat, ENV, tempfile.gettempdir()
+        )
         bare_s = f"{time_bare(bare[bare_key], args.repeat):.3f}" if bare_key else "-"
         met = "yes" if wall < target else "no"
         print(

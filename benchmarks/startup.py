@@ -1,29 +1,30 @@
 """Print the wall and CPU time of the cheap commands and the heavy modules each one imports.
 
-Usage: python benchmarks/startup.py [--samples N] [--store PATH] [--repeat R]
+Usage: python benchmarks/startup.py [--samples N] [--store PATH] [--run NAME] [--repeat R]
 
 Builds (or reuses, with ``--store``) a store of two metric-only runs of N samples each
-(``bench`` and ``bench-next``, the synthetic lm-eval logs of ``ingest_speed.py``), then runs
+(``bench`` and ``bench-next``, the synthetic lm-eval logs of ``ingest_speed.py``); ``slices``
+and ``samples`` read ``--run``, else ``bench``, else the store's middle run by name
+(``ckpt-049`` of ``/tmp/capslice-big10m.db``, the store of ``big_store.py``). It then runs
 each command as a fresh ``capslice`` process R times and prints the median wall time and the
 median CPU time (user + sys; steadier than wall on a shared machine), beside ``python -c pass``
 and a bare ``sqlite3`` query as the floor. The last column names the heavy modules (numpy, scipy,
 scikit-learn, Textual, Rich, pyarrow, math-verify) the command imported, read from
 ``python -X importtime``. Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``, even
 where ``PYTHONDONTWRITEBYTECODE`` is set) and one untimed run warms it, as in an installed
-copy. The ``main()`` columns time each command in another fresh process from the call of the
-CLI's ``main()`` to its return (its own imports, the store, the queries, the printing; not the
-interpreter start-up nor the import of the CLI package). The last line times the app from the
-interpreter's start to the runs screen showing its rows (headless, under Textual's test
-driver, so no terminal output is timed). Targets (issue 14): ``runs`` and ``--help`` < 0.5 s;
-``slices`` and ``samples --limit 50`` < 0.1 s of work beyond start-up; the app to the runs
-screen < 1 s. Nothing here is asserted.
+copy. The ``main()`` columns time each command in another fresh process (``_timing.py``)
+from the call of the CLI's ``main()`` to its return (its own imports, the store, the queries,
+the printing; not the interpreter start-up nor the import of the CLI package). The last line
+times the app from the interpreter's start to the runs screen showing its rows (headless,
+under Textual's test driver, so no terminal output is timed). Targets (issue 14): ``runs`` and ``--help`` < 0.5 s;
+``slices`` and ``samples --limit 50`` < 0.1 s (end to end, on the 10M-sample store); the app
+to the runs screen < 1 s. Nothing here is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import resource
 import statistics
@@ -36,14 +37,18 @@ from pathlib import Path
 HEAVY = ("numpy", "scipy", "sklearn", "textual", "rich", "pyarrow", "math_verify")
 
 
-def _ingest_speed():
-    """The sibling ``ingest_speed`` module (for its synthetic log writer)."""
-    spec = importlib.util.spec_from_file_location(
-        "ingest_speed", Path(__file__).with_name("ingest_speed.py")
-    )
+def _sibling(name: str):
+    """The sibling module ``name`` of this folder (``ingest_speed`` for its synthetic log
+    writer, ``_timing`` for the in-process ``main()`` timing shared with ``query_speed``)."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _ingest_speed():
+    """The sibling ``ingest_speed`` module (for its synthetic log writer)."""
+    return _sibling("ingest_speed")
 
 
 def build_store(path: Path, n: int) -> None:
@@ -58,6 +63,30 @@ def build_store(path: Path, n: int) -> None:
         ws.ingest([logs], run="bench", benchmark="bbh")
         ws.ingest([logs], run="bench-next", benchmark="bbh")
         print(f"built {path} ({2 * n:,} samples) in {time.perf_counter() - t0:.1f} s")
+
+
+def pick_run(store: Path, wanted: str | None) -> str:
+    """The run the timed ``slices`` and ``samples`` read: ``wanted`` when given, else
+    ``bench`` (the store this script builds), else the middle run by name (``ckpt-049`` of
+    the 100-run store of ``big_store.py``).
+
+    Raises:
+        SystemExit: the store has no runs, or not ``wanted`` (the message names the store).
+    """
+    import sqlite3
+
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as conn:
+        try:
+            names = sorted(name for (name,) in conn.execute("SELECT name FROM runs"))
+        except sqlite3.DatabaseError as exc:
+            raise SystemExit(f"{store}: not a capslice store ({exc})") from exc
+    if wanted is not None:
+        if wanted not in names:
+            raise SystemExit(f"{store}: no run named {wanted!r} (it has {len(names)} runs)")
+        return wanted
+    if not names:
+        raise SystemExit(f"{store}: the store has no runs; ingest one or omit --store")
+    return "bench" if "bench" in names else names[(len(names) - 1) // 2]
 
 
 ENV = dict(os.environ)
@@ -85,20 +114,6 @@ def _time(argv: list[str], repeat: int) -> tuple[float, float]:
     return statistics.median(walls), statistics.median(cpus)
 
 
-INPROC = r"""
-import json, sys, time
-t0 = time.perf_counter()
-from capslice_tui.cli import main
-t1, c1 = time.perf_counter(), time.process_time()
-try:
-    main.main(sys.argv[1:], prog_name="capslice", standalone_mode=False)
-except SystemExit:
-    pass
-t2, c2 = time.perf_counter(), time.process_time()
-sys.stdout.flush()
-sys.stderr.write("\nINPROC " + json.dumps([t2 - t1, c2 - c1]) + "\n")
-"""
-
 APP = r"""
 import time
 t0 = time.perf_counter()
@@ -121,22 +136,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def _time_main(cli: list[str], args: list[str], repeat: int) -> tuple[float, float]:
-    """Medians of the wall and CPU seconds of ``main()`` (entry to return) of ``capslice args``,
-    each a fresh process after one untimed run."""
-    out = []
-    for i in range(repeat + 1):
-        proc = subprocess.run(
-            [sys.executable, "-c", INPROC, *args], check=True, cwd=CWD, env=ENV,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        line = [x for x in proc.stderr.splitlines() if x.startswith("INPROC ")][-1]
-        if i:
-            out.append(json.loads(line.split(" ", 1)[1]))
-    walls, cpus = zip(*out, strict=True)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def _time_app(store: Path, repeat: int) -> tuple[float, float]:
@@ -182,6 +181,10 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=None, help="reuse (or build and keep) this store")
     ap.add_argument("--repeat", type=int, default=3, help="runs per command (median printed)")
     ap.add_argument("--no-app", action="store_true", help="do not time the app's start")
+    ap.add_argument(
+        "--run", default=None,
+        help="run that slices and samples read (default: bench, else the middle run by name)",
+    )  # fmt: skip
     args = ap.parse_args()
 
     pycache = tempfile.TemporaryDirectory(prefix="capslice-pycache-")
@@ -195,14 +198,15 @@ def main() -> None:
     if not store.exists():
         build_store(store, args.samples)
 
+    run = pick_run(store, args.run)
     exe = Path(sys.executable).with_name("capslice")
     cli = [str(exe)] if exe.exists() else [sys.executable, "-m", "capslice_tui"]
     st = ["--store", str(store)]
     commands = [
         ["--help"],
         [*st, "runs"],
-        [*st, "slices", "--run", "bench", "--by", "task_type"],
-        [*st, "samples", "--run", "bench", "--limit", "50"],
+        [*st, "slices", "--run", run, "--by", "task_type"],
+        [*st, "samples", "--run", run, "--limit", "50"],
     ]
     floor = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
@@ -221,22 +225,22 @@ def main() -> None:
     print(
         f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )
-    print(f"{'command':<42} {'wall':>7} {'cpu':>7} {'main() wall':>12} {'main() cpu':>11}")
+    print(f"{'command':<48} {'wall':>7} {'cpu':>7} {'main() wall':>12} {'main() cpu':>11}")
     for label, argv in floor:
         wall, cpu = _time(argv, args.repeat)
-        print(f"{label:<42} {wall:6.2f}s {cpu:6.2f}s")
+        print(f"{label:<48} {wall:6.2f}s {cpu:6.2f}s")
     for cmd in commands:
         label = "capslice " + " ".join(a for a in cmd if a not in st)
         wall, cpu = _time([*cli, *cmd], args.repeat)
-        main_wall, main_cpu = _time_main(cli, cmd, args.repeat)
+        _, main_wall, main_cpu = _sibling("_timing").time_main(cmd, args.repeat, ENV, CWD)
         heavy = _heavy_imports(cli, cmd)
         print(
-            f"{label:<42} {wall:6.2f}s {cpu:6.2f}s {main_wall:11.3f}s {main_cpu:10.3f}s"
+            f"{label:<48} {wall:6.2f}s {cpu:6.2f}s {main_wall:11.3f}s {main_cpu:10.3f}s"
             f"   heavy imports: {', '.join(heavy) or 'none'}"
         )
     if not args.no_app:
         wall, cpu = _time_app(store, args.repeat)
-        print(f"{'app start to the runs screen (headless)':<42} {wall:6.2f}s {cpu:6.2f}s")
+        print(f"{'app start to the runs screen (headless)':<48} {wall:6.2f}s {cpu:6.2f}s")
     print(
         "wall, cpu: each command as a fresh process, end to end; main(): another fresh process"
         " timed from the CLI's main() call to its return (no interpreter start-up, no CLI import)"
