@@ -110,20 +110,30 @@ def emit_table(
     layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width, expendable)
     if title is not None:
         console.print(Text(title))
+    last = layout.kept[-1]
+    shown = [visible(h) for h in headers]
+    fits, last_fits = _fits_unpadded(layout, shown)
+    # Columns are 2 apart. Rich pads each cell (a Padding around every Text, rendered twice:
+    # about a third of the table's time); when every cell of the other columns fits its width
+    # on one line, the same text comes out of columns 2 wider with no padding (issue 14)
+    gap = 2 if fits else 0
     table = Table(
         show_lines=False,
         header_style="bold",
         box=None,
         pad_edge=False,
+        padding=0 if fits else (0, 1),
     )
-    last = layout.kept[-1]
     for i in layout.kept:
-        h = visible(headers[i])
+        h = shown[i]
         if i == last:
-            # the last column wraps at spaces into what is left (a word longer than that folds)
-            table.add_column(Text(h), no_wrap=False, max_width=layout.room, overflow="fold")
+            # the last column wraps at spaces into what is left (a word longer than that
+            # folds); when each of its cells fits on one line there is nothing to wrap
+            table.add_column(
+                Text(h), no_wrap=fits and last_fits, max_width=layout.room, overflow="fold"
+            )
         else:
-            w = layout.caps[i] or layout.widths[i]
+            w = (layout.caps[i] or layout.widths[i]) + gap
             table.add_column(Text(h), no_wrap=True, min_width=w, max_width=w, overflow="crop")
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
@@ -144,6 +154,28 @@ def emit_table(
         ]
     for n in notes:
         _print_note(console, n)
+
+
+def _fits_unpadded(layout: _Layout, headers: Sequence[str]) -> tuple[bool, bool]:
+    """Whether the table of ``layout`` prints the same without Rich's cell padding: every
+    header and cell of each column but the last is one line (no newline or tab) no wider than
+    the column (:func:`emit_table` then widens those columns by the 2 columns of padding
+    between them); and whether each cell of the last column is one line no wider than
+    ``layout.room`` (it then needs no wrapping)."""
+    from rich.cells import cell_len
+
+    def one_line(value: str, width: int) -> bool:
+        return "\n" not in value and "\t" not in value and cell_len(value) <= width
+
+    last = layout.kept[-1]
+    for i in layout.kept[:-1]:
+        w = layout.caps[i] or layout.widths[i]
+        if not one_line(headers[i], w) or not all(one_line(r[i], w) for r in layout.cells):
+            return False, False
+    room = layout.room
+    return True, one_line(headers[last], room) and all(
+        one_line(r[last], room) for r in layout.cells
+    )
 
 
 def _print_note(console: Console, note: str) -> None:
