@@ -18,6 +18,7 @@ from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 if TYPE_CHECKING:
+    from ..planning.mixture import Plan
     from ..workspace.results import Intervention, OutcomeDict
 
 
@@ -129,7 +130,6 @@ def plan_cmd(
     significant, never boost data: they are listed with the reason.
     """
     from ..planning.export import EXPORTS
-    from ..planning.mixture import diagnosis_words
 
     plan = obj.ws.plan(
         baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
@@ -150,6 +150,21 @@ def plan_cmd(
     if fmt == "json":
         emit_json(plan.to_dict())
         return
+    _plan_table(plan, benchmark, candidate, fmt)
+
+
+WHOLE_PLAN: tuple[str, ...] = ("base", "new", "x", "tokens", "epochs")
+"""The plan table's number columns: never cut in a narrow terminal (``12,000,000,000`` tokens
+does not read as a figure to the table's own test, so they are named)."""
+
+
+def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> None:
+    """The plan's review table (``table`` or ``md``): one row per catalog cell, its weights,
+    tokens and epochs, with the diagnosis, the boosts' sources and the exclusions as notes.
+    In a narrow terminal the numbers stay whole (token counts too); epochs, then the
+    multiplier, are left out first (and named in a note); cell ids are cut in one place."""
+    from ..planning.mixture import diagnosis_words
+
     rows = []
     for c in plan.cells:
         note = ", ".join((["boosted"] if c.boosted else []) + [f"at {b}" for b in c.bounds])
@@ -178,7 +193,8 @@ def plan_cmd(
             else f"plan for {benchmark} weakness of {plan.baseline}"
         )
         + (" (FORCED against the diagnosis)" if plan.forced else ""),
-        notes=notes, payload=plan,
+        notes=notes, payload=plan, whole=WHOLE_PLAN,
+        expendable=("epochs", "x"),
     )  # fmt: skip
 
 
@@ -291,11 +307,39 @@ def change_note(outcome: OutcomeDict) -> str:
     )
 
 
+OUTCOME_EXPENDABLE = ("pass@k", "p_adj", "DiD vs controls")
+"""The outcome table's columns left out first, in this order, in a narrow terminal: the mark
+says which slices are significant, and the pooled change against controls is a note under
+the table; the slices, their sizes, scores, change and interval stay."""
+
+
+def _slice_column(rows: list[Mapping[str, Any]]) -> tuple[str, list[str], str]:
+    """The header, cells and note of the outcome table's slice column: the cells hold the
+    slices' values (``number_theory & integer``), the axes are named once, so a narrow
+    terminal shows the names rather than a cut ``task_type=number_th…``. When every slice is
+    on the same axes the header names them (``task_type``; no note); else the header is
+    ``slice`` and the note names each role's axes
+    (``slice: values of task_type & output_constraint (target); task_type (control)``)."""
+    axes = [tuple(r["slice"]) for r in rows]
+    cells = [slice_label(r["slice"], values_only=True) or "-" for r in rows]
+    if len(set(axes)) == 1 and axes[0]:
+        return " & ".join(axes[0]), cells, ""
+    seen = dict.fromkeys(
+        (" & ".join(a) or "no axis", r["role"]) for a, r in zip(axes, rows, strict=True)
+    )
+    by_axes: dict[str, list[str]] = {}
+    for names, role in seen:
+        by_axes.setdefault(names, []).append(role)
+    parts = [f"{names} ({', '.join(dict.fromkeys(roles))})" for names, roles in by_axes.items()]
+    return "slice", cells, "slice: values of " + "; ".join(parts)
+
+
 def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
     from ..analysis.outcome import outcome_name
 
+    slice_header, names, slice_note = _slice_column(outcome["rows"])
     rows = []
-    for r in outcome["rows"]:
+    for r, name in zip(outcome["rows"], names, strict=True):
         pk = r.get("pass_at_k")
         pk_text = "-"
         if pk:
@@ -309,7 +353,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
                 " beats*" if did["did_low"] > 0 else (" behind*" if did["did_high"] < 0 else "")
             )
         rows.append([
-            r["role"], _label(r["slice"]), r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
+            r["role"], name, r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
             points(r["diff"], ""),
             interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, did_cell,
             pk_text,
@@ -321,10 +365,13 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
         f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
+    if slice_note:
+        notes.insert(0, slice_note)
     emit_table(
-        ["role", "slice", "items", "base", "result", "diff pts", "95% CI", "p_adj", "mark",
-         "DiD vs controls", "pass@k"],
+        ["role", slice_header, "items", "base", "result", "diff pts", "95% CI", "p_adj",
+         "mark", "DiD vs controls", "pass@k"],
         rows, fmt, title=f"outcome {outcome['baseline_run']} -> {outcome['result_run']}", notes=notes,
+        expendable=OUTCOME_EXPENDABLE,
     )  # fmt: skip
 
 
