@@ -6,7 +6,7 @@ These commands only parse arguments and call the workspace facade (``PlanMixin``
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -313,7 +313,7 @@ says which slices are significant, and the pooled change against controls is a n
 the table; the slices, their sizes, scores, change and interval stay."""
 
 
-def _slice_column(rows: list[Mapping[str, Any]]) -> tuple[str, list[str], str]:
+def _slice_column(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str], str]:
     """The header, cells and note of the outcome table's slice column: the cells hold the
     slices' values (``number_theory & integer``), the axes are named once, so a narrow
     terminal shows the names rather than a cut ``task_type=number_th…``. When every slice is
