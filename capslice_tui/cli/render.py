@@ -115,7 +115,9 @@ def emit_table(
     fits, last_fits = _fits_unpadded(layout, shown)
     # Columns are 2 apart. Rich pads each cell (a Padding around every Text, rendered twice:
     # about a third of the table's time); when every cell of the other columns fits its width
-    # on one line, the same text comes out of columns 2 wider with no padding (issue 14)
+    # on one line, the same text comes out of columns 2 wider with no padding, and a cell
+    # that fits needs no cutting ("ignore": Rich skips its justify and truncate passes; the
+    # table still pads each line to its column's width) (issue 14)
     gap = 2 if fits else 0
     table = Table(
         show_lines=False,
@@ -129,12 +131,17 @@ def emit_table(
         if i == last:
             # the last column wraps at spaces into what is left (a word longer than that
             # folds); when each of its cells fits on one line there is nothing to wrap
+            whole = fits and last_fits
             table.add_column(
-                Text(h), no_wrap=fits and last_fits, max_width=layout.room, overflow="fold"
+                Text(h),
+                no_wrap=whole,
+                max_width=layout.room,
+                overflow="ignore" if whole else "fold",
             )
         else:
             w = (layout.caps[i] or layout.widths[i]) + gap
-            table.add_column(Text(h), no_wrap=True, min_width=w, max_width=w, overflow="crop")
+            overflow = "ignore" if fits else "crop"
+            table.add_column(Text(h), no_wrap=True, min_width=w, max_width=w, overflow=overflow)
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
     console.print(table)
