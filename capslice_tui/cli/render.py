@@ -131,17 +131,22 @@ def emit_table(
         if i == last:
             # the last column wraps at spaces into what is left (a word longer than that
             # folds); when each of its cells fits on one line there is nothing to wrap
-            whole = fits and last_fits
+            one_line = fits and last_fits
             table.add_column(
                 Text(h),
-                no_wrap=whole,
+                no_wrap=one_line,
                 max_width=layout.room,
-                overflow="ignore" if whole else "fold",
+                overflow="ignore" if one_line else "fold",
             )
         else:
             w = (layout.caps[i] or layout.widths[i]) + gap
-            overflow = "ignore" if fits else "crop"
-            table.add_column(Text(h), no_wrap=True, min_width=w, max_width=w, overflow=overflow)
+            table.add_column(
+                Text(h),
+                no_wrap=True,
+                min_width=w,
+                max_width=w,
+                overflow="ignore" if fits else "crop",
+            )
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
     console.print(table)
