@@ -27,6 +27,14 @@ from .proportion import size_warning, wilson
 N_BOOT = 1000
 """Default number of bootstrap resamples."""
 
+SMALL_NO_INTERVAL = "no interval: too few items for a bootstrap over items"
+"""Why a slice with several samples per item and fewer items than the minimum slice size has
+no interval (its warning says it): a percentile bootstrap over a handful of items cannot be
+trusted, and a Wilson interval over its samples would count the samples of one item as
+independent. A greedy slice (one 0/1 sample per item), or one whose items each scored 0 or 1
+(all samples of an item agree), is a count of 0/1 item outcomes and keeps its Wilson interval
+over items, valid at any size (statistics.md: 1/1 -> [0.2065, 1.0])."""
+
 _BOOT_CHUNK_ELEMENTS = 4_000_000  # max resample-index matrix size held in memory at once
 
 
@@ -40,9 +48,11 @@ class SliceScore:
         correct: correct generations (sum of c; fractional if the harness scores are).
         score: mean per-item score in [0, 1] (accuracy = mean of c/n, or mean pass@k over the
             eligible items); NaN when no item is eligible.
-        lo, hi: 95% interval of ``score``; NaN when undefined.
+        lo, hi: 95% interval of ``score``; NaN when undefined (no eligible item, or several
+            samples per item and fewer eligible items than the minimum slice size).
         method: ``"wilson"`` (one 0/1 sample per item) or ``"cluster-bootstrap"`` (bootstrap
-            over items, percentile interval) or ``"none"`` (no eligible item).
+            over items, percentile interval) or ``"none"`` (no interval: no eligible item, or
+            too few items to bootstrap, :data:`SMALL_NO_INTERVAL`).
         metric_name: ``"greedy accuracy"``, ``"accuracy (mean over samples)"`` or ``"pass@k"``.
         coverage: eligible items / items (items with n >= k for pass@k; 1.0 for accuracy).
         warning: small-slice or coverage warning, or None.
@@ -313,7 +323,8 @@ def slice_score(
             ``k=1`` with one 0/1 sample per item is reported as greedy accuracy, not pass@1.
         random_state: seed of the bootstrap over items.
         n_boot: bootstrap resamples (B).
-        min_size: below this many eligible items the warning says "not tested".
+        min_size: below this many eligible items the warning says "not tested", and a slice
+            with several samples per item gets no interval (:data:`SMALL_NO_INTERVAL`).
         warn_size: below this many eligible items a small-slice warning is set.
 
     Returns:
@@ -348,9 +359,20 @@ def slice_score(
         )  # fmt: skip
     score = float(vals.mean())
     method = "cluster-bootstrap"
-    if vals.min() == vals.max():
+    binary_items = bool(np.all((vals == 0) | (vals == 1)))
+    if n_eligible < min_size and not binary_items:
+        # Too few items for an interval we can stand behind: a bootstrap over 6 items knows
+        # only 6 values, and a Wilson interval over the pooled samples would treat the samples
+        # of one item as independent (far too narrow). The score stands, without an interval.
+        # (Items that each scored 0 or 1 are 0/1 outcomes: Wilson over items, below.)
+        return SliceScore(
+            n_items, n_samples, correct, score, math.nan, math.nan, "none", metric,
+            coverage, f"{warning}; {SMALL_NO_INTERVAL}", k, n_eligible, 0, random_state,
+        )  # fmt: skip
+    if vals.min() == vals.max() or (n_eligible < min_size and binary_items):
         # every item scored the same (e.g. all 0): resampling items cannot vary, and a zero-width
-        # interval would be false certainty; use the Wilson interval over items instead
+        # interval would be false certainty; use the Wilson interval over items instead. So
+        # too for a small slice whose items each scored 0 or 1 (0/1 outcomes of items).
         lo, hi = wilson_interval(float(vals.sum()), n_eligible)
         method = "wilson-over-items"
     else:

@@ -449,7 +449,14 @@ def slices(
     if small:  # said here too: a narrow terminal leaves the note column out first
         notes.append(
             f"{small} of {len(table.rows)} slices are below the minimum slice size "
-            f"{MIN_SLICE_SIZE} items: reported, not tested (their intervals rest on few items)"
+            f"{MIN_SLICE_SIZE} items: reported, not tested ("
+            + (
+                "no interval where items have several samples: a bootstrap over so few items "
+                "cannot be trusted"
+                if any(r.method == "none" for r in table.rows if r.n_items)
+                else "their intervals rest on few items"
+            )
+            + ")"
         )
     emit_table(
         headers,

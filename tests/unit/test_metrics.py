@@ -173,3 +173,31 @@ def test_items_all_scoring_zero_get_a_wilson_interval_not_zero_width() -> None:
     assert s.score == 0.0
     assert (s.lo, s.hi) == wilson_interval(0, 6)
     assert s.hi > 0.3 and s.method == "wilson-over-items"
+
+
+def test_a_small_slice_with_several_samples_per_item_has_no_interval() -> None:
+    """6 items x 128 samples, 3 of 768 right: a bootstrap over 6 items gave [0.0, 1.2] as if
+    it were an interval to stand behind; a Wilson interval over the 768 samples would count
+    the samples of one item as independent. No interval, and the warning says why."""
+    from capslice_tui.analysis.metrics import SMALL_NO_INTERVAL
+
+    s = slice_score(np.full(6, 128), np.array([0, 0, 1, 2, 0, 0]))
+    assert s.score == pytest.approx(3 / 768)
+    assert math.isnan(s.lo) and math.isnan(s.hi)
+    assert s.method == "none" and s.n_boot == 0
+    assert s.warning == (
+        f"below minimum slice size 10 (n=6): reported, not tested; {SMALL_NO_INTERVAL}"
+    )
+    # pass@k on the same items: no interval either
+    assert math.isnan(slice_score(np.full(6, 128), np.array([0, 0, 1, 2, 0, 0]), k=8).lo)
+    # from 10 items on, the bootstrap over items
+    big = slice_score(np.full(10, 128), np.array([0, 0, 1, 2, 0, 0, 5, 0, 0, 0]))
+    assert big.method == "cluster-bootstrap" and big.lo < big.score < big.hi
+    # items that each scored 0 or 1 are 0/1 outcomes: the Wilson interval over the items
+    agree = slice_score(np.full(6, 128), np.array([0, 128, 0, 0, 128, 0]))
+    assert agree.method == "wilson-over-items"
+    assert (agree.lo, agree.hi) == pytest.approx(wilson_interval(2, 6))
+    # a greedy slice keeps its Wilson interval at any size (statistics.md: 1/1)
+    one = slice_score(np.ones(1), np.ones(1))
+    assert one.method == "wilson"
+    assert (one.lo, one.hi) == pytest.approx((0.2065, 1.0), abs=1e-4)

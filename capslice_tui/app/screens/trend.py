@@ -178,9 +178,11 @@ def interval_bar(
 ) -> str:
     """The 95% interval on a 0-100% scale of ``width`` cells (:data:`BAR_WIDTH` by default):
     ``[`` and ``]`` at the ends (``-`` between), ``*`` at the score, ``|`` frame at 0% and
-    100% (``width + 2`` characters in all). ``""`` when unknown."""
-    if score is None or lo is None or hi is None:
+    100% (``width + 2`` characters in all). ``""`` when unknown (None or NaN: a slice with
+    several samples per item and too few items has no interval)."""
+    if any(x is None or x != x for x in (score, lo, hi)):  # x != x: NaN
         return ""
+    assert score is not None and lo is not None and hi is not None
     w = width
 
     def at(x: float) -> int:
@@ -390,7 +392,7 @@ class TrendScreen(CapsliceScreen):
                         pct(known[0].score) if known else "-",
                         pct(last.score) if last else "-",
                         change_text(known),
-                        f"{pct(last.lo)}-{pct(last.hi)}" if last else "-",
+                        f"{pct(last.lo)}-{pct(last.hi)}" if last and last.lo == last.lo else "-",
                     ],
                 )
             )
@@ -425,7 +427,7 @@ class TrendScreen(CapsliceScreen):
             if p is None:
                 lines.append(f"{run.step:>8}  not in this run")
             else:
-                ci = f"[{pct(p.lo)}, {pct(p.hi)}]"
+                ci = f"[{pct(p.lo)}, {pct(p.hi)}]" if p.lo == p.lo else "no interval"
                 bar = interval_bar(p.score, p.lo, p.hi)
                 lines.append(f"{run.step:>8} {pct(p.score):>6} {ci:<16}{bar}")
         if len(lines) > DETAIL_LINES:  # the CLI (`capslice trend`) lists every step
