@@ -9,7 +9,6 @@ raises :class:`StoreBusy` with a message a person can act on.
 
 from __future__ import annotations
 
-import getpass
 import os
 import sqlite3
 import threading
@@ -115,7 +114,12 @@ def now_iso() -> str:
 
 def current_user() -> str:
     """The person acting: ``$CAPSLICE_USER``, else ``$USER``, else the login name."""
-    return os.environ.get("CAPSLICE_USER") or os.environ.get("USER") or getpass.getuser()
+    explicit = os.environ.get("CAPSLICE_USER") or os.environ.get("USER")
+    if explicit:
+        return explicit
+    import getpass  # lazy: the login name is rarely needed (issue 14: start-up)
+
+    return getpass.getuser()
 
 
 QUICK_TRY_MS = 200  # first attempt at the write lock before telling the user we wait
