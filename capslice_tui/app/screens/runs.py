@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
+from ...formatting import middle_cut, visible
 from ..format import cell, count, first_column_room, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
 COLUMNS = ("run", "step", "bench", "score", "correct/n", "metric", "status")
+HINT = "Runs: Enter opens slices · c marks base/candidate · d diagnose"
+"""The line above the table; the highlighted run's whole name replaces it when cut."""
 
 
 def short_metric(metric: str) -> str:
@@ -127,10 +131,11 @@ class RunsScreen(CapsliceScreen):
         self.base: tuple[str, str] | None = None
         self.runs: list[dict[str, Any]] = []
         self.average = "micro"
+        self._name_room: int | None = None  # the run column's width once the table is filled
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Runs: Enter opens slices · c marks base/candidate · d diagnose", id="hint")
+        yield Static(HINT, id="hint")
         yield ResultTable(id="runs-table")
         yield Static("loading runs…", id="status")
         yield Footer()
@@ -195,8 +200,15 @@ class RunsScreen(CapsliceScreen):
             labels, [cells for _, cells in rows], table.size.width or self.app.size.width
         )
         table.set_columns(labels)
+        # A run name is cut in the middle, never at its end: checkpoints of one training differ
+        # in their last characters (``...-step-049000``); the hint line above the table shows
+        # the highlighted run's whole name when it is cut.
+        self._name_room = room
         table.set_rows(
-            [(payload, [cell(cells[0], room), *map(cell, cells[1:])]) for payload, cells in rows]
+            [
+                (payload, [cell(middle_cut(visible(cells[0]), room)), *map(cell, cells[1:])])
+                for payload, cells in rows
+            ]
         )
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
@@ -208,6 +220,17 @@ class RunsScreen(CapsliceScreen):
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
         )
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _show_whole_name(self, event: DataTable.RowHighlighted) -> None:
+        """The hint line names the highlighted run in full when the table shows it cut."""
+        payload = self.query_one(ResultTable).payload_at(event.cursor_row)
+        name = visible(payload[0]) if payload else ""
+        hint = self.query_one("#hint", Static)
+        if self._name_room is not None and len(name) > self._name_room:
+            hint.update(Text(f"run: {name}"))
+        else:
+            hint.update(Text(HINT))
 
     def action_ingest_info(self) -> None:
         """Show how to resume or delete the highlighted run's interrupted ingest."""

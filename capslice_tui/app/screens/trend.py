@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import point_value, shared_prefix
+from ...formatting import middle_cut, point_value, shared_prefix, visible
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
@@ -85,6 +85,44 @@ def prefix_header(labels: list[str], room: int) -> tuple[str, str]:
             if len(head) <= room:
                 return head, prefix
     return "slice", ""
+
+
+RUN_WIDTH = 24
+"""Characters of a run name in the run picker (cut in the middle beyond; the line under the
+table names the highlighted run in full)."""
+TITLE_WIDTH = 78
+"""Characters of the trend's title line at 80 columns."""
+
+
+def trend_title(by: list[str], runs: list[tuple[str, Any]], width: int = TITLE_WIDTH) -> str:
+    """``Trend by task: base@100 < cand@200`` (``=`` between runs of one step), at most
+    ``width`` characters, every run's distinguishing end kept.
+
+    When the whole names do not fit, their shared prefix (:func:`shared_prefix`) is named once
+    (``Trend by task, runs org/model-1b-*: step-049000@49000 < step-051000@51000``; a long
+    prefix is itself cut in the middle to what the names leave, at least 8 characters), then
+    each name is cut in the middle to an equal share of what is left (never at its end, which
+    tells checkpoints apart); only a title that still does not fit is cut at its end (the
+    table and the highlighted slice's lines list every step)."""
+
+    def joined(names: list[str]) -> str:
+        return "".join(
+            ("" if i == 0 else " = " if step == runs[i - 1][1] else " < ") + f"{name}@{step}"
+            for i, (name, (_, step)) in enumerate(zip(names, runs, strict=True))
+        )
+
+    names = [visible(name) for name, _ in runs]
+    head = f"Trend by {', '.join(by)}: "
+    if len(head) + len(joined(names)) <= width:
+        return head + joined(names)
+    prefix = shared_prefix(names)
+    if prefix and all(n.startswith(prefix) for n in names):
+        names = [n[len(prefix) :] for n in names]
+        room = width - len(f"Trend by {', '.join(by)}, runs *: ") - len(joined(names))
+        head = f"Trend by {', '.join(by)}, runs {middle_cut(prefix, max(room, 8))}*: "
+    fixed = len(head) + len(joined([""] * len(names)))
+    share = max(8, (width - fixed) // max(len(names), 1))
+    return short(head + joined([middle_cut(n, share) for n in names]), width)
 
 
 def model_room(width: int, names: list[str], steps: list[str], benches: list[str]) -> int:
@@ -277,7 +315,8 @@ class TrendScreen(CapsliceScreen):
     def _render_runs(self, cursor: int = 0) -> None:
         table = self.query_one(ResultTable)
         table.set_columns(["", "run", "step", "model", "benchmarks"])
-        names = [short(r["name"], 24) for r in self.run_list]
+        # cut in the middle: checkpoints of one training differ in their ends (-step-049000)
+        names = [middle_cut(visible(r["name"]), RUN_WIDTH) for r in self.run_list]
         steps = [str(r["step"]) if r["step"] is not None else "-" for r in self.run_list]
         benches = [short(", ".join(r["benchmarks"]), 20) for r in self.run_list]
         room = model_room(self.app.size.width, names, steps, benches)
@@ -398,21 +437,22 @@ class TrendScreen(CapsliceScreen):
             )
         table.set_rows(out)
         table.focus()
-        names = "".join(
-            ("" if i == 0 else " = " if r.step == trend.runs[i - 1].step else " < ")
-            + f"{r.name}@{r.step}"
-            for i, r in enumerate(trend.runs)
-        )
-        self._title(short(f"Trend by {', '.join(trend.by)}: {names}", 78))
+        self._title(trend_title(trend.by, [(r.name, r.step) for r in trend.runs], TITLE_WIDTH))
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
         warn = f" · {n_warn} warning{'s' if n_warn > 1 else ''} (w)" if n_warn else ""
         self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs) · {SPARK_LEGEND}{warn}")
 
     def on_data_table_row_highlighted(self, event: Any) -> None:
-        if self.trend is None:
-            return
         payload = self.query_one(ResultTable).payload_at(event.cursor_row)
+        if self.trend is None:
+            # picking runs: the line under the table names the highlighted run in full when
+            # the table shows it cut
+            name = visible(payload) if isinstance(payload, str) else ""
+            detail = self.query_one("#detail-line", Static)
+            detail.styles.height = 2  # as the stylesheet has it (a trend's points set more)
+            detail.update(Text(f"run: {name}" if len(name) > RUN_WIDTH else ""))
+            return
         if self.view == "modes":
             self._show_mix(payload)
         else:
