@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from typing import Any
 
 from .db import StoreBase, now_iso
@@ -31,7 +30,14 @@ def process_alive(pid: int) -> bool:
 
 
 def this_host() -> str:
-    """This machine's host name (ingests record it beside their process id)."""
+    """This machine's host name (ingests record it beside their process id).
+
+    ``os.uname().nodename`` is what ``socket.gethostname()`` returns on POSIX, without
+    importing ``socket`` (~5-10 ms) on every command; elsewhere ``socket`` answers."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
     return socket.gethostname()
 
 
