@@ -8,6 +8,7 @@ Plain text only (no Rich, no Textual): the core may use it for the words it writ
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -118,6 +119,24 @@ def pct_cell(score: float | None, correct: float | None, total: int | None) -> s
     if total and score is not None and pct(correct / total) != pct(score):
         return f"{pct(score)} mean"
     return f"{pct(score)} {count(correct, total)}"
+
+
+def plural(n: Any, noun: str, spec: str = "") -> str:
+    """``n`` with ``noun`` in the number it takes: ``1 item``, ``0 items``, ``3 samples``,
+    ``1 weak slice``, ``2 weak slices`` (the last word takes the ``s``; ``…y`` after a
+    consonant takes ``ies``). ``spec`` formats a number (``","``: ``12,345 samples``); a value
+    that is not a number (``?``, ``-``) keeps the plural.
+
+    >>> plural(1, "item"), plural(0, "sample"), plural(12345, "run", ","), plural("?", "slice")
+    ('1 item', '0 samples', '12,345 runs', '? slices')
+    """
+    number = isinstance(n, numbers.Number) and not isinstance(n, bool)
+    text = format(n, spec) if number and spec else str(n)
+    if number and n == 1:
+        return f"{text} {noun}"
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return f"{text} {noun[:-1]}ies"
+    return f"{text} {noun}s"
 
 
 def confidence_pct(confidence: float) -> str:

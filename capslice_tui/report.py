@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .formatting import interval, pct, pct_count, points, pvalue, sample_tally
+from .formatting import interval, pct, pct_count, plural, points, pvalue, sample_tally
 from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24
@@ -47,7 +47,7 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
     if diag.get("reference"):
         return (
             f"Slices significantly below the reference run {diag['reference']} ({kept} listed "
-            f"of {tested} distinct slices tested; paired test per slice, Benjamini-Hochberg "
+            f"of {plural(tested, 'distinct slice')} tested; paired test per slice, Benjamini-Hochberg "
             "q=0.05)"
         )
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
@@ -68,11 +68,11 @@ def evaluation_lines(diag: Mapping[str, Any]) -> list[str]:
         )
         flag = "" if d["material"] else " (not material on its own)"
         lines.append(
-            f"{d['category']}: {what} on {d['n_items']:,} of {ev['n_items']:,} items{flag}"
+            f"{d['category']}: {what} on {d['n_items']:,} of {plural(ev['n_items'], 'item', ',')}{flag}"
         )
     if not lines:
         lines.append(
-            f"same evaluation on the {ev['n_items']:,} shared items (prompts, few-shot, "
+            f"same evaluation on the {plural(ev['n_items'], 'shared item', ',')} (prompts, few-shot, "
             "decoding, filter and scorer agree where both runs recorded them)"
         )
     if ev.get("unchecked"):
@@ -198,14 +198,14 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
                 [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
                  interval(s["ci_low"], s["ci_high"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
                  "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} "
-                           f"({sample_tally(c['score'], c['correct'], c['n_samples'])}, {c['n_items']} items)"
+                           f"({sample_tally(c['score'], c['correct'], c['n_samples'])}, {plural(c['n_items'], 'item')})"
                            for c in s["combinations"][:3])]
                 for s in diag["slices"]
             ],
         )  # fmt: skip
     elif diag["mode"] == "change":
         lines += [
-            f"None of the {diag['slices_tested']} slices changes significantly after the "
+            f"None of the {plural(diag['slices_tested'], 'slice')} changes significantly after the "
             "correction.",
             "",
         ]
@@ -231,7 +231,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
         rows,
     )
     lines.append(
-        f"{cmp['n_tested']} slices tested "
+        f"{plural(cmp['n_tested'], 'slice')} tested "
         f"({TEST_NAMES.get(cmp['rows'][0]['test'], cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "
         f"Benjamini-Hochberg at q={cmp['q']}; `worse*`/`better*` = significant after correction."
     )

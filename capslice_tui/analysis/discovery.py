@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..formatting import plural
 from ..vocabulary import FORMAT_MODES
 from .metrics import wilson_interval
 
@@ -433,7 +434,9 @@ class SliceDiscoverer:
         content = np.array([not is_no_content(t) for t in texts], dtype=bool)
         n_empty = int(n - content.sum())
         if n_empty:
-            self.notes_.append(f"{n_empty} samples with no content (empty or [invalid]) set aside")
+            self.notes_.append(
+                f"{plural(n_empty, 'sample')} with no content (empty or [invalid]) set aside"
+            )
         idx = np.flatnonzero(content)
         checkpoint("vectorise", 0.05)
         has_questions = qs is not None and sum(bool(q.strip()) for q in qs) * 2 >= n
@@ -629,7 +632,7 @@ class SliceDiscoverer:
         nonzero = np.linalg.norm(features, axis=1) > _EPS
         if (~nonzero).any():
             self.notes_.append(
-                f"{int((~nonzero).sum())} samples have too little text to compare"
+                f"{plural(int((~nonzero).sum()), 'sample')} have too little text to compare"
                 " (no usable tokens)"
             )
         labels[idx[~nonzero]] = TOO_LITTLE_TEXT
@@ -952,7 +955,7 @@ class SliceDiscoverer:
         sub_idx = self._subsample(n, self.hdbscan_max_samples)
         if sub_idx.size < n:
             self.notes_.append(
-                f"HDBSCAN fitted on {sub_idx.size} of {n} samples; the rest joined the nearest centre"
+                f"HDBSCAN fitted on {sub_idx.size} of {plural(n, 'sample')}; the rest joined the nearest centre"
             )
         mcs = self.min_cluster_size or max(5, sub_idx.size // 100)
         mcs = max(2, min(mcs, sub_idx.size))
@@ -1747,7 +1750,7 @@ class _SliceFinder:
         elif not tested:
             structure = "no clear structure"
             notes.append(
-                f"no candidate group to test (groups of at least {self.min_size} samples, other"
+                f"no candidate group to test (groups of at least {plural(self.min_size, 'sample')}, other"
                 " than right vs wrong)"
             )
             limit = 0

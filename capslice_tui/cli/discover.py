@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import count, interval, pct, points, pvalue, shorten
+from ..formatting import count, interval, pct, plural, points, pvalue, shorten
 from .render import emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
@@ -161,7 +161,7 @@ def discover(
         else []
     )
     notes = [
-        f"{data['n_samples']} samples; run error rate {pct(data['run_error_rate'])};"
+        f"{plural(data['n_samples'], 'sample')}; run error rate {pct(data['run_error_rate'])};"
         f" {data['k_reason'] or 'k=' + str(data['k'])}",
         *structure,
         "'vs rest' = error rate minus that of the other samples, in points; q = the larger"

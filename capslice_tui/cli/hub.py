@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..formatting import plural
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
@@ -149,7 +150,7 @@ def hub_runs_table(obj: Ctx, hub_name: str, fmt: str) -> None:
     """``capslice runs --hub NAME``: the hub's runs, who pushed each and whether it is here."""
     rows = obj.ws.hub_runs(hub_name)
     notes = [
-        f"{r['name']}: push under way or interrupted ({r['on_hub']} samples so far)"
+        f"{r['name']}: push under way or interrupted ({plural(r['on_hub'], 'sample')} so far)"
         for r in rows
         if not r["complete"]
     ]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..formatting import plural
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
@@ -29,7 +30,7 @@ def _done(result: Mapping[str, Any], fmt: str, what: str) -> None:
         return
     extra = f"; slice version {result['version']}" if "version" in result else ""
     click.echo(
-        f"{what}: {result['changed']} label(s) changed on {result['items']} item(s) by"
+        f"{what}: {plural(result['changed'], 'label')} changed on {plural(result['items'], 'item')} by"
         f" {result['who']} at {result['at']} (batch {result['batch']}{extra});"
         " undo with `capslice label undo`"
     )
@@ -149,7 +150,7 @@ def label_accept(
         emit_json(created)
         return
     click.echo(
-        f"slice {created['name']!r}: {created['n_items']} items, version"
+        f"slice {created['name']!r}: {plural(created['n_items'], 'item')}, version"
         f" {created['version']}, by {created['created_by']} at {created['created_at']}"
     )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import interval, pct, points, pvalue
+from ..formatting import interval, pct, plural, points, pvalue
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
@@ -361,7 +361,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
     notes = [
         f"verdict: {outcome_name(outcome)}: {outcome['reason']}",
         change_note(outcome),
-        f"metric: {outcome['metric']}; BH over {outcome['n_tested']} slices at q={outcome['q']:g}; "
+        f"metric: {outcome['metric']}; BH over {plural(outcome['n_tested'], 'slice')} at q={outcome['q']:g}; "
         f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]

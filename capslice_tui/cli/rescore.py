@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..formatting import plural
 from .render import emit_json, emit_table
 from .root import Ctx, _progress, format_option, friendly_errors, pass_ctx
 
@@ -40,14 +41,14 @@ def rescore(obj: Ctx, run: str, dry_run: bool, fmt: str) -> None:
     ]
     if report.n_capslice_scored:
         notes.append(
-            f"scores changed: {report.score_changed} of the {report.n_capslice_scored} samples "
+            f"scores changed: {report.score_changed} of the {plural(report.n_capslice_scored, 'sample')} "
             "capslice scored itself\n(official scores are never changed)"
         )
     else:
         notes.append("every sample carries the harness's official score: scores unchanged")
     if report.n_kept_cut:
         notes.append(
-            f"{report.n_kept_cut} samples kept as they were: their response was stored cut "
+            f"{plural(report.n_kept_cut, 'sample')} kept as they were: their response was stored cut "
             "at ingest,\nso its final answer may be missing"
         )
     for label, ids in report.examples.items():

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..formatting import plural
 from ..store import NotFound, Store, StoreError, current_user, now_iso
 from ..store import hub as local
 from .schema import BOOTSTRAP, MIGRATIONS, ROLES
@@ -212,10 +213,11 @@ class SyncReport:
                  "slices", "interventions", "decisions")  # fmt: skip
         if self.counts:
             kinds = sorted(self.counts, key=lambda k: order.index(k) if k in order else 99)
-            what = ", ".join(f"{self.counts[k]} {k}" for k in kinds)
+            what = ", ".join(plural(self.counts[k], k.removesuffix("s")) for k in kinds)
             out = [f"{verb} hub {self.hub} as {self.role}: {what}"]
         else:
-            same = ", ".join(f"{n} {k}" for k, n in self.unchanged.items()) or "nothing shared yet"
+            same = ", ".join(plural(n, k.removesuffix("s")) for k, n in self.unchanged.items())
+            same = same or "nothing shared yet"
             where = "already on" if self.direction == "push" else "nothing new on"
             out = [f"nothing to {self.direction}: {where} hub {self.hub} ({same} unchanged)"]
         out += [f"conflict: {c}" for c in self.conflicts]
@@ -460,7 +462,7 @@ def _send_run_samples(
                 ],
             )  # fmt: skip
         report.add("samples", len(part))
-        say(f"{run}: {min(start + BATCH, len(todo))}/{len(todo)} samples sent")
+        say(f"{run}: {min(start + BATCH, len(todo))}/{plural(len(todo), 'sample')} sent")
         _hook("samples")
     if stale:
         with conn.transaction(), conn.cursor() as cur:
@@ -856,7 +858,7 @@ def _receive_run_samples(
                 texts=texts if first else (),
             )  # fmt: skip
             first = False
-            say(f"{run}: {n} samples received")
+            say(f"{run}: {plural(n, 'sample')} received")
     return n
 
 
@@ -1035,7 +1037,7 @@ def _pull_slices(
         n = local.put_named_slice(store, doc, who=role, at=_iso(at))
         if n < len(items):
             report.notes.append(
-                f"slice {name}: {n} of its {len(items)} items are in this store (pull their"
+                f"slice {name}: {n} of its {plural(len(items), 'item')} are in this store (pull their"
                 " runs to have the rest)"
             )
         local.record_sync(store, hub, "slice", [(name, cid)], "pull")

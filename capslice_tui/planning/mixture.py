@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.outcome import DEFAULT_Q
-from ..formatting import p_clause, pct
+from ..formatting import p_clause, pct, plural
 from ..taxonomy.catalog import Catalog
 from ..taxonomy.mapping import MappingRules
 from ..vocabulary import label as slice_label
@@ -662,7 +662,7 @@ def _summary(
         summary = "No weak slice was given: the plan keeps the current mixture."
     elif not included:
         summary = (
-            f"No data boost: all {len(decisions)} weak slices were excluded "
+            f"No data boost: all {plural(len(decisions), 'weak slice')} were excluded "
             f"({_reason_summary(decisions)}); the mixture is unchanged."
         )
     else:

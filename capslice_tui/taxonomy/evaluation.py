@@ -53,6 +53,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from ..formatting import plural
 from ..vocabulary import AXES  # the four slice axes; a taxonomy declares exactly these
 from .yamlfile import TaxonomyError as TaxonomyError
 from .yamlfile import _Map, _parse_yaml, _Seq
@@ -766,7 +767,9 @@ class Taxonomy:
                 if r.matches_item(doc, qtext, target):
                     unmatched.pop(r.id, None)
         return [
-            TaxonomyError(self.file, r.line, f"rule {r.id!r} matches none of the {n_items} items")
+            TaxonomyError(
+                self.file, r.line, f"rule {r.id!r} matches none of the {plural(n_items, 'item')}"
+            )
             for r in self.rules
             if r.id in unmatched
         ]
@@ -849,7 +852,7 @@ class IndistinctAxis:
         apart`` (or the unlabelled variants)."""
         if self.value is None:
             return (
-                f"no {self.benchmark} item is labelled on {self.axis} ({self.n_items:,} items): "
+                f"no {self.benchmark} item is labelled on {self.axis} ({plural(self.n_items, 'item', ',')}): "
                 "this axis cannot tell them apart"
             )
         labelled = self.n_items - self.n_unlabelled

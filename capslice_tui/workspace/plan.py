@@ -22,7 +22,7 @@ from ..analysis.outcome import (
     outcome_name,
     regression_warning,
 )
-from ..formatting import pct, points
+from ..formatting import pct, plural, points
 from ..planning.mixture import (
     DEFAULT_MAX_EPOCHS,
     DEFAULT_MAX_MULTIPLIER,
@@ -234,11 +234,11 @@ class PlanMixin:
         ]
         notes = [
             f"broad capability gap: the plan targets the whole {benchmark} domain, {len(groups)} "
-            f"label group(s) of its {n_items} items, each weighted by its share of {what}"
+            f"label group(s) of its {plural(n_items, 'item')}, each weighted by its share of {what}"
         ]
         if unlabelled:
             notes.append(
-                f"{unlabelled} of {n_items} items carry no label on any axis: no mapping rule "
+                f"{unlabelled} of {plural(n_items, 'item')} carry no label on any axis: no mapping rule "
                 "can reach them"
             )
         return slices, notes
@@ -339,20 +339,22 @@ class PlanMixin:
                 notes.append(f"{axis}={v}: left out, items without a label")
             elif overlap:
                 notes.append(
-                    f"{axis}={v}: left out, {overlap} of its {len(idx)} items are in a target slice"
+                    f"{axis}={v}: left out, {overlap} of its {plural(len(idx), 'item')} are in a target slice"
                 )
             elif len(idx) < min_items:
                 notes.append(
-                    f"{axis}={v}: left out, {len(idx)} items (< {min_items}, too few to detect "
+                    f"{axis}={v}: left out, {plural(len(idx), 'item')} (< {min_items}, too few to detect "
                     "a regression)"
                 )
             else:
                 controls.append({axis: v})
-                notes.append(f"{axis}={v}: chosen, {len(idx)} items, none in a target slice")
+                notes.append(
+                    f"{axis}={v}: chosen, {plural(len(idx), 'item')}, none in a target slice"
+                )
         n_target = sum(in_target)
         notes.append(
             f"default controls: {len(controls)} {axis} value(s) of {run} in {benchmark} with >= "
-            f"{min_items} items and no item in the target slices ({n_target} target items)"
+            f"{plural(min_items, 'item')} and no item in the target slices ({plural(n_target, 'target item')})"
         )
         return controls, notes
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..analysis.failure_modes import classify, ends_cut, scoring_text, window
+from ..formatting import plural
 from ..ingest.scoring import (
     answers_match,
     extract_lenient,
@@ -197,11 +198,11 @@ class RescoreReport:
         """One line: ``12 samples changed: 9 extraction_failure -> correct, ...``."""
         verb = "would change" if self.dry_run else "changed"
         if not self.n_changed:
-            return f"{self.run}: 0 of {self.n_samples} samples {verb}"
+            return f"{self.run}: 0 of {plural(self.n_samples, 'sample')} {verb}"
         parts = self.transition_lines()
         if self.n_reason_only:
             parts.append(f"{self.n_reason_only} same mode, new reason or lenient answer")
-        return f"{self.run}: {self.n_changed} samples {verb}: " + ", ".join(parts)
+        return f"{self.run}: {plural(self.n_changed, 'sample')} {verb}: " + ", ".join(parts)
 
     def to_dict(self) -> RescoreReportDict:
         """JSON-ready dict; ``transitions`` as a list of ``{from, to, n}``."""

@@ -397,7 +397,7 @@ async def test_label_history_names_items_by_task_and_doc(fresh_store: Path) -> N
         await pilot.press("u")  # asks before undoing
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert "Undo set by ana" in app.screen.question and "1 items" in app.screen.question
+        assert "Undo set by ana" in app.screen.question and "1 item" in app.screen.question
         await pilot.press("n")
         await settle(app, pilot)
         assert "not undone" in static_text(app, "#status")

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, pct_cell
+from ...formatting import interval, pct_cell, plural
 from ..format import (
     cell,
     first_column_room,
@@ -117,7 +117,7 @@ def detail_line(row: dict[str, Any], label: str) -> str:
     )
     second = (
         f"p {pvalue(row.get('p_value'))} · p adj {pvalue(row.get('p_adjusted'))}"
-        f" · {row.get('n_items')} items · test {row.get('test') or '-'}"
+        f" · {plural(row.get('n_items'), 'item')} · test {row.get('test') or '-'}"
         + (f" · {warn}: {row.get('warning')}" if warn else "")
     )
     return f"{first}\n{second}"

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import pct_cell
+from ...formatting import pct_cell, plural
 from ...report import evaluation_lines, evidence_value
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, pvalue, slice_label, slice_parts
@@ -69,7 +69,7 @@ def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
         if e.get("name") == "slices with a significant paired change":
             total = e.get("value")
             if isinstance(total, int) and total != listed:
-                return f"{listed} shown of {total} significant slices across axis combinations"
+                return f"{listed} shown of {plural(total, 'significant slice')} across axis combinations"
     return f"{listed} significant slice(s) across axis combinations"
 
 
@@ -106,7 +106,7 @@ def failure_bars(data: dict[str, Any]) -> list[Bar]:
     counts = (data.get("failure_modes") or {}).get(data.get("base")) or {}
     total = sum(counts.values()) or 1
     for mode, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        bars.append(Bar(mode, n / total, f"{n} samples ({pct(n / total)})"))
+        bars.append(Bar(mode, n / total, f"{plural(n, 'sample')} ({pct(n / total)})"))
     return bars
 
 
@@ -167,7 +167,9 @@ def spread_text(how: Any) -> str:
     pattern = str(how.get("pattern", "?"))
     text = PATTERN_TEXT.get(pattern, pattern)
     if "slices_moving" in how:
-        text += f" ({how['slices_moving']}/{how.get('slices_eligible', '?')} slices moving"
+        text += (
+            f" ({how['slices_moving']}/{plural(how.get('slices_eligible', '?'), 'slice')} moving"
+        )
         if how.get("top_value") is not None:
             text += f"; largest share {how['top_value']} {pct(how.get('top_share'), 0)}"
         text += ")"

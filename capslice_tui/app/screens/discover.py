@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ...formatting import p_clause
+from ...formatting import p_clause, plural
 from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -260,7 +260,9 @@ class DiscoverScreen(CapsliceScreen):
         structure = data.get("structure")
         n = data["n_samples"]
         if structure == "no error contrast":
-            first = f"no error contrast: every one of {n} samples failed (or none); by size"
+            first = (
+                f"no error contrast: every one of {plural(n, 'sample')} failed (or none); by size"
+            )
         elif structure == "no clear structure":
             first = (
                 f"no clear structure: no group's error rate differs (BH q < 0.05) in {n}"
@@ -269,7 +271,7 @@ class DiscoverScreen(CapsliceScreen):
         else:
             first = (
                 f"structure: {data.get('n_significant', 0)} of {data.get('n_candidates', 0)}"
-                f" groups differ from the rest (BH q < 0.05) in {n} samples"
+                f" groups differ from the rest (BH q < 0.05) in {plural(n, 'sample')}"
             )
         weak = next((x for x in data["notes"] if x.startswith("no clear cluster structure")), "")
         second = (data.get("k_reason") or f"k={data.get('k')}") + (
@@ -290,9 +292,9 @@ class DiscoverScreen(CapsliceScreen):
         n = data["n_samples"]
         # no contrast (failing only): said once here, so the table needs no constant columns
         if data.get("structure") == "no error contrast":
-            what = f"no error contrast in {n} samples: by size"
+            what = f"no error contrast in {plural(n, 'sample')}: by size"
         elif data.get("structure") == "no clear structure":
-            what = f"no clear structure in {n} samples"
+            what = f"no clear structure in {plural(n, 'sample')}"
         else:
             what = f"{data.get('n_significant', 0)} of {data.get('n_candidates', 0)} groups differ"
         k_reason = data.get("k_reason") or ""
@@ -432,7 +434,7 @@ class DiscoverScreen(CapsliceScreen):
 
         self.app.push_screen(
             LabelEditScreen(
-                f"accept suggestion {s['id']} ({s['size']} samples) as a named slice",
+                f"accept suggestion {s['id']} ({plural(s['size'], 'sample')}) as a named slice",
                 self.axes,
                 ask_name=True,
                 need_value=False,
@@ -459,7 +461,7 @@ class DiscoverScreen(CapsliceScreen):
     def apply_edit(self, suggestion_id: int, edit: LabelEdit, accept: bool) -> None:
         if accept:
             created = self.ws.accept_suggestion(suggestion_id, edit.name, note=edit.note)
-            text = f"accepted {suggestion_id} as {created['name']!r} ({created['n_items']} items)"
+            text = f"accepted {suggestion_id} as {created['name']!r} ({plural(created['n_items'], 'item')})"
             if edit.axis and edit.value:
                 r = self.ws.label_slice(
                     created["name"],
@@ -472,7 +474,7 @@ class DiscoverScreen(CapsliceScreen):
             assert edit.axis is not None  # LabelEditScreen(need_value=True) asks for both
             r = self.ws.label_suggestion(suggestion_id, {edit.axis: edit.value}, note=edit.note)
             text = (
-                f"{edit.axis}={edit.value} on {r['items']} items (cluster; {r['changed']} changed,"
+                f"{edit.axis}={edit.value} on {plural(r['items'], 'item')} (cluster; {r['changed']} changed,"
                 f" batch {r['batch']}) · u undoes"
             )
         accepted = (suggestion_id, created["name"]) if accept else None

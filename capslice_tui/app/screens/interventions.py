@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...formatting import rounding_note
+from ...formatting import plural, rounding_note
 from ...vocabulary import WARN_SLICE_SIZE
 from ...vocabulary import label as join_slice
 from ..format import cell, pct, points, pvalue
@@ -43,12 +43,12 @@ def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]
         return ["vs controls: not measurable (no control item outside the targets)"]
     target = [
         f"target change  {points(did['target_change'])} "
-        f"{_span(did['target_low'], did['target_high'])}  ({did['n_target']} items)"
+        f"{_span(did['target_low'], did['target_high'])}  ({plural(did['n_target'], 'item')})"
     ]
     return [
         *([] if one_target else target),
         f"control change {points(did['control_change'])} "
-        f"{_span(did['control_low'], did['control_high'])}  ({did['n_control']} items)",
+        f"{_span(did['control_low'], did['control_high'])}  ({plural(did['n_control'], 'item')})",
         f"DiD (target - control) {points(did['did'])} {_span(did['did_low'], did['did_high'])}"
         + (" beats*" if did["did_low"] > 0 else " behind*" if did["did_high"] < 0 else ""),
         *_rounding(did),
@@ -84,11 +84,11 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
         f"verdict: {outcome['verdict']}{warn} - {outcome['reason']}",
         *did_lines(outcome, one_target=one_target),
         f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
-        f" · q={outcome.get('q', '-')} · {outcome.get('n_tested', '-')} slices tested",
+        f" · q={outcome.get('q', '-')} · {plural(outcome.get('n_tested', '-'), 'slice')} tested",
     ]
     for r in outcome.get("rows") or []:
         mark = ("better*" if r["diff"] > 0 else "worse*") if r.get("significant") else ""
-        lines.append(f"{r['role']}: {_label(r['slice'])}  (n={r['n_items']} items)")
+        lines.append(f"{r['role']}: {_label(r['slice'])}  (n={plural(r['n_items'], 'item')})")
         lines.append(
             f"    {pct(r.get('base_score'))} -> {pct(r.get('cand_score'))}"
             f"  {points(r.get('diff'))} [{points(r.get('diff_low'))}, {points(r.get('diff_high'))}]"

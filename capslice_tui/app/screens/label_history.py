@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import plural
 from ..format import cell, short_task
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -133,7 +134,7 @@ class LabelHistoryScreen(CapsliceScreen):
 
         question = (
             f"Undo {payload['action']} by {payload['who']} at "
-            f"{str(payload['at'])[:16].replace('T', ' ')}: {payload['items']} items, "
+            f"{str(payload['at'])[:16].replace('T', ' ')}: {plural(payload['items'], 'item')}, "
             f"{payload['axes']} = {payload['values'] or '-'}?"
         )
 

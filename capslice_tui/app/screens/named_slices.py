@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ...formatting import plural
 from ..format import cell
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -136,7 +137,8 @@ class NamedSlicesScreen(HandLabelScreen):
             return
         target = (self.detail["name"], self.detail["version"])
         self.fetch_axes_then_label(
-            target, f"hand-label the {self.detail['n_items']} items of {self.detail['name']}"
+            target,
+            f"hand-label the {plural(self.detail['n_items'], 'item')} of {self.detail['name']}",
         )
 
     @work(thread=True, exit_on_error=False, group="label")
@@ -147,7 +149,7 @@ class NamedSlicesScreen(HandLabelScreen):
         )
         self.post_message(
             self.Labelled(
-                f"{edit.axis}={edit.value} on {result.get('items', '?')} items of {name}"
+                f"{edit.axis}={edit.value} on {plural(result.get('items', '?'), 'item')} of {name}"
                 f" (now version {result.get('version', '?')})"
             )
         )

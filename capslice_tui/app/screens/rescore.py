@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
+from ...formatting import plural
 from ..format import cell, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -28,7 +29,7 @@ HINT = "Enter: preview a run's re-score · y: write it · x: cancel"
 def report_text(report: Any) -> str:
     """A re-score report as plain lines that fit 80 columns: the summary, then the details."""
     verb = "would change" if report.dry_run else "changed"
-    lines = [f"{report.run}: {report.n_changed} of {report.n_samples} samples {verb}"]
+    lines = [f"{report.run}: {report.n_changed} of {plural(report.n_samples, 'sample')} {verb}"]
     lines += [f"  {line}" for line in report.transition_lines()]
     if report.n_reason_only:
         lines.append(f"  {report.n_reason_only} same mode, new reason or lenient answer")
@@ -43,7 +44,7 @@ def report_text(report: Any) -> str:
         )
     lines.append("official scores are never changed")
     if report.n_kept_cut:
-        lines.append(f"{report.n_kept_cut} samples kept: their response was stored cut")
+        lines.append(f"{plural(report.n_kept_cut, 'sample')} kept: their response was stored cut")
     for label, ids in report.examples.items():
         lines.append(f"e.g. {label}: sample {', '.join(str(i) for i in ids)}")
     if report.dry_run:
@@ -212,7 +213,9 @@ class RescoreScreen(CapsliceScreen):
 
     def on_rescore_screen_progress(self, message: Progress) -> None:
         if self.busy:
-            self.set_status(f"re-scoring {self.run}: {message.done:,} of {message.total:,} samples")
+            self.set_status(
+                f"re-scoring {self.run}: {message.done:,} of {plural(message.total, 'sample', ',')}"
+            )
 
     def on_rescore_screen_cancelled(self, message: Cancelled) -> None:
         self.busy = False
@@ -230,5 +233,5 @@ class RescoreScreen(CapsliceScreen):
             self.set_status(f"preview of {report.run}: {report.n_changed} would change · {verb}")
         else:
             self.previewed = None
-            self.set_status(f"{report.run} re-scored: {report.n_changed} samples changed")
+            self.set_status(f"{report.run} re-scored: {plural(report.n_changed, 'sample')} changed")
             self.list_runs()

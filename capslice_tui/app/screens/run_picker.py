@@ -15,6 +15,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from ...formatting import plural
 from ..widgets.cursor import CursorOptionList
 
 
@@ -106,7 +107,7 @@ class RunPickerScreen(ModalScreen[str | None]):
             first = f" · none of {bench}"
         status = self.query_one("#run-picker-status", Static)
         status.update(
-            f"{len(runs)} runs · Up/Down, Enter: choose · Esc/b: cancel{first}"
+            f"{plural(len(runs), 'run')} · Up/Down, Enter: choose · Esc/b: cancel{first}"
             if runs
             else "no other run is stored · Esc/b: back"
         )

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import middle_cut, visible
+from ...formatting import middle_cut, plural, visible
 from ..format import cell, count, first_column_room, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
@@ -319,7 +319,7 @@ class RunsScreen(CapsliceScreen):
         name = payload[0]
         run = next((r for r in self.runs if r["name"] == name), {})
         question = (
-            f"Delete run {name} and its {run.get('n_samples', '?')} samples from "
+            f"Delete run {name} and its {plural(run.get('n_samples', '?'), 'sample')} from "
             f"{getattr(self.app, 'store_path', None) or 'the store'}?\n"
             "Items, labels and other runs stay. This cannot be undone."
         )
@@ -352,7 +352,9 @@ class RunsScreen(CapsliceScreen):
         removed = self.ws.delete_run(name)
         if self.base is not None and self.base[0] == name:
             self.base = None
-        self.app.call_from_thread(self.notify, f"deleted {name}: {removed} samples", markup=False)
+        self.app.call_from_thread(
+            self.notify, f"deleted {name}: {plural(removed, 'sample')}", markup=False
+        )
         self.app.call_from_thread(self.load_runs)
 
     def action_hubs(self) -> None:

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from ...formatting import plural
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -469,11 +470,11 @@ class SamplesScreen(HandLabelScreen):
                 found = f" containing {self.search_text!r}" if self.search_text else ""
                 self.set_status(f"no {what}{found} in this slice · f/F: filter · /: search")
             return
-        total = "?" if self.total is None else f"{self.total:,}"
+        total = plural("?" if self.total is None else self.total, "sample", ",")
         if self.row_offset is not None:
-            where = f"rows {self.row_offset + 1:,}-{self.row_offset + shown:,} of {total} samples"
+            where = f"rows {self.row_offset + 1:,}-{self.row_offset + shown:,} of {total}"
         else:
-            where = f"{shown} rows from the doc, of {total} samples"
+            where = f"{shown} rows from the doc, of {total}"
         order = f"by {self.sort_by}{' desc' if self.descending else ''}"
         found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
         note = f" · {self.search_note}" if self.search_note else ""

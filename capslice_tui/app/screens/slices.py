@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import AVERAGE_MEANING
+from ...formatting import AVERAGE_MEANING, plural
 from ...vocabulary import AXES
 from ..format import (
     cell,
@@ -58,7 +58,7 @@ def slice_detail(row: Any, is_overall: bool, by: str) -> str:
     )
     grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
     figures = (
-        f"by {grouping} · {row.n_items} items · {pct(row.score)} {interval(row.lo, row.hi)}"
+        f"by {grouping} · {plural(row.n_items, 'item')} · {pct(row.score)} {interval(row.lo, row.hi)}"
         f" · {_detail_tally(row)}"
     )
     mark = warning_mark(row.warning, row.n_items)
@@ -82,7 +82,7 @@ def coverage_text(row: Any, ks: list[int]) -> str:
     for k in ks:
         p = row.pass_at_k.get(k) or {}
         if p.get("coverage") is not None and p["coverage"] < 1 and p.get("n_eligible"):
-            parts.append(f"p@{k} on {p['n_eligible']}/{row.n_items} items")
+            parts.append(f"p@{k} on {p['n_eligible']}/{plural(row.n_items, 'item')}")
     return " · ".join(parts)
 
 
@@ -144,7 +144,7 @@ def samples_per_item_text(rows: list[Any], most: int) -> str:
     if most <= 1:
         return ""
     uniform = all(r.n_samples == r.n_items * most for r in rows if r.n_items)
-    return f"{most} samples/item" if uniform else f"up to {most} samples/item"
+    return f"{plural(most, 'sample')}/item" if uniform else f"up to {plural(most, 'sample')}/item"
 
 
 def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
@@ -365,7 +365,7 @@ class SlicesScreen(HandLabelScreen):
         self._detail(index)
         self.query_one("#title", Static).update(cell(self._title()))
         per_item = samples_per_item_text([data.overall, *data.rows], data.samples_per_item)
-        status = f"{len(data.rows)} slices · {data.overall.metric}" + (
+        status = f"{plural(len(data.rows), 'slice')} · {data.overall.metric}" + (
             f" · {per_item}" if per_item else ""
         )
         if self.ks and not data.ks:
@@ -459,7 +459,7 @@ class SlicesScreen(HandLabelScreen):
         result = self.ws.label_where(
             self.run, where, {edit.axis: edit.value}, benchmark=self.benchmark, note=edit.note
         )
-        text = f"{edit.axis}={edit.value} on {result.get('items', '?')} items · y: undo"
+        text = f"{edit.axis}={edit.value} on {plural(result.get('items', '?'), 'item')} · y: undo"
         self.app.call_from_thread(self.notify, text, markup=False)
         self.load_slices()
 

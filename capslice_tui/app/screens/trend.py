@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import middle_cut, point_value, shared_prefix, visible
+from ...formatting import middle_cut, plural, point_value, shared_prefix, visible
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, pct, points, short
 from ..widgets.result_table import ResultTable
@@ -339,7 +339,7 @@ class TrendScreen(CapsliceScreen):
             table.move_cursor(row=min(cursor, len(self.run_list) - 1))
         self.query_one("#detail-line", Static).update("")
         self.set_status(
-            f"{len(self.run_list)} runs, {len(self.marked)} marked; runs without a step (-) "
+            f"{plural(len(self.run_list), 'run')}, {len(self.marked)} marked; runs without a step (-) "
             "cannot be ordered"
         )
         table.focus()
@@ -388,7 +388,7 @@ class TrendScreen(CapsliceScreen):
             self.show_trend(picked)
 
     def show_trend(self, runs: list[str]) -> None:
-        self.set_status(f"computing the trend of {len(runs)} runs by {self.by}...")
+        self.set_status(f"computing the trend of {plural(len(runs), 'run')} by {self.by}...")
         self.load_trend(runs, self.by)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="trend")
@@ -441,7 +441,9 @@ class TrendScreen(CapsliceScreen):
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
         warn = f" · {n_warn} warning{'s' if n_warn > 1 else ''} (w)" if n_warn else ""
-        self.set_status(f"steps {steps[0]}..{steps[-1]} ({len(steps)} runs) · {SPARK_LEGEND}{warn}")
+        self.set_status(
+            f"steps {steps[0]}..{steps[-1]} ({plural(len(steps), 'run')}) · {SPARK_LEGEND}{warn}"
+        )
 
     def on_data_table_row_highlighted(self, event: Any) -> None:
         payload = self.query_one(ResultTable).payload_at(event.cursor_row)
