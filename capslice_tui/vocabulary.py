@@ -57,6 +57,21 @@ MIN_SLICE_SIZE = 10
 WARN_SLICE_SIZE = 20
 """Items: slices with fewer carry a small-slice warning."""
 
+
+def few_items_no_interval(n_samples: int, n_items: int) -> bool:
+    """Whether a group of ``n_samples`` samples over ``n_items`` items gets no interval: its
+    items have several samples each and there are fewer than :data:`MIN_SLICE_SIZE` of them
+    (the samples of one item are not independent, so an interval over the samples is too
+    narrow, and a bootstrap over a handful of items cannot be trusted)."""
+    return n_samples > n_items and n_items < MIN_SLICE_SIZE
+
+
+FEW_ITEMS_NO_INTERVAL = (
+    f"no interval for a group of fewer than {MIN_SLICE_SIZE} items with several samples each "
+    "(one item's samples are not independent: an interval over them would be too narrow)"
+)
+"""The note beside a group printed without an interval (:func:`few_items_no_interval`)."""
+
 Average = Literal["micro", "macro"]
 AVERAGES: tuple[str, ...] = ("micro", "macro")
 """How a score over several tasks weighs them; every roll-up names the one it uses."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import count, interval, pct, plural, points, pvalue, shorten
+from ..vocabulary import FEW_ITEMS_NO_INTERVAL, few_items_no_interval
 from .render import emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
@@ -177,6 +178,10 @@ def discover(
                     for o in s["over_represented"][:2]
                 )
             )
+    if any(
+        few_items_no_interval(s["size"], s.get("n_items", s["size"])) for s in data["suggestions"]
+    ):
+        notes.append(f"95% CI '-': {FEW_ITEMS_NO_INTERVAL}")
     if save:
         notes.append("saved: name one with `capslice label accept ID --name NAME`")
     emit_table(headers, rows, fmt, title=f"suggested slices of {run}", notes=notes, payload=data)

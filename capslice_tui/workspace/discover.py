@@ -11,6 +11,7 @@ import numpy as np
 from ..analysis.discovery import CancelFn, SliceSearch, Suggestion, find_slices
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
+from ..vocabulary import few_items_no_interval
 from .results import (
     AxisLabels,
     DiscoveryDict,
@@ -288,6 +289,10 @@ class DiscoverMixin:
         d = s.to_dict()
         d["groups"] = dict(list(d["groups"].items())[:8])
         d["n_items"] = len({rows[i]["item_id"] for i in s.members})
+        if few_items_no_interval(d["size"], d["n_items"]):
+            # the Wilson interval is over member samples: with a handful of items of several
+            # samples each it counts one item's samples as independent (far too narrow)
+            d["ci_low"] = d["ci_high"] = None
         by_task: dict[str, set[str]] = {}
         for i in s.members:
             by_task.setdefault(str(rows[i]["task"]), set()).add(str(rows[i]["doc_id"]))

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
 from ...formatting import p_clause, plural
+from ...vocabulary import few_items_no_interval
 from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -396,7 +397,12 @@ class DiscoverScreen(CapsliceScreen):
         )
         lines = [
             f"{s.get('definition') or s['name']} · {count(s['n_errors'], s['size'])} wrong"
-            f" (95% CI {interval(s['ci_low'], s['ci_high'])})",
+            + (
+                f" ({plural(s['n_items'], 'item')}: no interval, one item's samples are"
+                " not independent)"
+                if few_items_no_interval(s["size"], s.get("n_items", s["size"]))
+                else f" (95% CI {interval(s['ci_low'], s['ci_high'])})"
+            ),
             ("" if rest is None else f"vs rest {pct(rest)} · {test} · ")
             + s.get("novelty", {}).get("relation", "-"),
             f"tasks: {tasks} · over-represented: {over or '-'}",
