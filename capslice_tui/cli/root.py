@@ -18,6 +18,7 @@ from ..formatting import (
     AVERAGE_MEANING,
     interval,
     pct,
+    plural,
     sample_tally,
     score_counts,
     shorten,
@@ -230,10 +231,10 @@ def ingest(
         click.echo(f"fields: {line}")
     for name, n_new in report.runs.items():
         read = report.read_per_run.get(name, report.n_read)
-        click.echo(f"{name}: {n_new} new samples ({read} read, format {report.format})")
+        click.echo(f"{name}: {plural(n_new, 'new sample')} ({read} read, format {report.format})")
     if report.scored_by_capslice:
         click.echo(
-            f"{report.scored_by_capslice} samples carried no correctness and were scored by "
+            f"{plural(report.scored_by_capslice, 'sample')} carried no correctness and were scored by "
             "capslice's strict extraction"
         )
     if report.n_bad:
@@ -263,7 +264,7 @@ def delete_run(obj: Ctx, run: str, yes: bool) -> None:
     elif users:
         click.echo(f"warning: deleting run {run!r} orphans {', '.join(users)}", err=True)
     removed = obj.ws.delete_run(run)
-    click.echo(f"deleted {run}: {removed} samples")
+    click.echo(f"deleted {run}: {plural(removed, 'sample')}")
 
 
 def _progress(label: str) -> tuple[Callable[[int], None] | None, Callable[[], None]]:
@@ -627,7 +628,7 @@ def _samples_query(
     total = obj.ws.samples_count(run, **filters)
     order = f"sorted by {sort}{' descending' if descending else ''}"
     where = f" from doc {doc_id}" if doc_id is not None else ""
-    notes.insert(0, f"showing {len(rows)} of {total:,} samples{where}, {order}")
+    notes.insert(0, f"showing {len(rows)} of {plural(total, 'sample', ',')}{where}, {order}")
     return rows, more, notes
 
 

@@ -84,3 +84,15 @@ def test_slices_screen_detail_counts_one_item() -> None:
                           pass_at_k={}, lenient=None)  # fmt: skip
     text = slice_detail(row, False, "task")
     assert "· 1 item ·" in text and not ONE_PLURAL.search(text), text
+
+
+def test_ingesting_and_deleting_a_one_sample_run(tmp_path: Path) -> None:
+    log = tmp_path / "one.jsonl"
+    log.write_text(json.dumps({"task": "t", "doc_id": 0, "target": "7", "correct": True,
+                               "response": "The answer is 7."}) + "\n")  # fmt: skip
+    store = tmp_path / "one.db"
+    out = _run(store, "ingest", str(log), "--run", "one", "--benchmark", "toy")
+    assert "one: 1 new sample (" in out, out
+    out += _run(store, "delete-run", "one", "--yes")
+    assert "deleted one: 1 sample" in out, out
+    assert not ONE_PLURAL.search(out), ONE_PLURAL.findall(out)
