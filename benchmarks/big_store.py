@@ -277,11 +277,25 @@ def _after_run(conn: sqlite3.Connection, run_id: int) -> None:
 
 
 def ensure_store(path: Path, runs: int, items: int, *, text: bool = False) -> Path:
-    """``path`` when it already holds a generated store of this shape, else build it."""
+    """``path`` when it already holds a generated store of this shape, else build it there.
+
+    Raises:
+        SystemExit: ``path`` exists but this script did not build it with this shape (no
+            marker file beside it): a store it did not build is never deleted or overwritten
+            (a copy of a generated store needs its marker copied too; ``big_store.py PATH
+            --force`` rebuilds on purpose).
+    """
     marker = path.with_suffix(path.suffix + f".{runs}x{items}{'t' if text else ''}.ok")
     if path.exists() and marker.exists():
         return path
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+    if path.exists():
+        raise SystemExit(
+            f"{path} exists but is not a generated store of {runs} runs x {items} items (no"
+            f" {marker.name} beside it); it is left as it is. Give a new path, copy the marker"
+            f" with a copied store, or rebuild on purpose: python benchmarks/big_store.py"
+            f" {path} --runs {runs} --items {items} --force"
+        )
+    for p in (Path(f"{path}-wal"), Path(f"{path}-shm")):
         p.unlink(missing_ok=True)
     build(path, runs, items, text=text)
     marker.write_text("ok\n")
