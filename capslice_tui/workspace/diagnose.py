@@ -397,7 +397,10 @@ def _warn_evaluation(
     if (
         same_samples
         and all(b_tasks[t] == c_tasks[t] for t in shared)
-        and not store.evaluation_differs_count(base_id, cand_id, filter_name)
+        and (
+            store.evaluations_agree(base_id, cand_id, filter_name)  # digests (0022)
+            or not store.evaluation_differs_count(base_id, cand_id, filter_name)
+        )
     ):
         return cmp
     if al is not None:
