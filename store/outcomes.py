@@ -11,7 +11,7 @@ Bitsets are little-endian bytes: bit ``i`` stands for item id ``lo + i``.
 - ``present``: the item has a scored sample (a row of ``item_scores``).
 - ``correct``: ``c = 1`` (for greedy items: the one sample is right).
 - ``odd``: the item is not one 0/1 sample (``n != 1`` or ``c`` not 0/1); a paired item with
-  this bit set makes compare take its exact item-by-item path.
+  this bit set makes compare take its exact item-by-item path. NULL when no item is odd.
 
 The bitsets are NULL when the items' ids are too sparse for a bitset (more than
 ``SPARSE_FACTOR`` bits per item); readers then take the exact SQL path.
@@ -37,7 +37,7 @@ CREATE TABLE run_outcomes (
     lo INTEGER,                     -- item id of bit 0 (NULL: no scored item, or too sparse)
     present BLOB,                   -- bitset: scored items
     correct BLOB,                   -- bitset: c = 1
-    odd BLOB,                       -- bitset: not one 0/1 sample
+    odd BLOB,                       -- bitset: not one 0/1 sample (NULL: none)
     evaluation BLOB,                -- sha256 of the sorted (item_id, prompt_hash, settings_id)
                                     -- of sample 0 (NULL: no sample 0 on this filter)
     PRIMARY KEY (run_id, task, filter)
@@ -82,7 +82,8 @@ def outcome_rows(conn: sqlite3.Connection, run_id: int) -> list[tuple[Any, ...]]
                 size = (span + 7) >> 3
                 present = _bits([i - low for i in ids], size)
                 correct = _bits([i - low for i, n, c in rows if c == 1], size)
-                odd = _bits([i - low for i, n, c in rows if n != 1 or c not in (0, 1)], size)
+                odd_ids = [i - low for i, n, c in rows if n != 1 or c not in (0, 1)]
+                odd = _bits(odd_ids, size) if odd_ids else None  # greedy 0/1: no bytes
         ev = None
         if key in first:
             # sorted by item id (unique per sample 0 of a task and filter); a tie could only
