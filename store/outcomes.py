@@ -39,7 +39,7 @@ CREATE TABLE run_outcomes (
     correct BLOB,                   -- bitset: c = 1
     odd BLOB,                       -- bitset: not one 0/1 sample (NULL: none)
     evaluation BLOB,                -- sha256 of the sorted (item_id, prompt_hash, settings_id)
-                                    -- of sample 0 (NULL: no sample 0 on this filter)
+                                    -- of sample 0 (NULL: none, or an item holds two)
     PRIMARY KEY (run_id, task, filter)
 ) WITHOUT ROWID;
 """
@@ -85,10 +85,12 @@ def outcome_rows(conn: sqlite3.Connection, run_id: int) -> list[tuple[Any, ...]]
                 odd_ids = [i - low for i, n, c in rows if n != 1 or c not in (0, 1)]
                 odd = _bits(odd_ids, size) if odd_ids else None  # greedy 0/1: no bytes
         ev = None
-        if key in first:
-            # sorted by item id (unique per sample 0 of a task and filter); a tie could only
-            # make two equal runs' digests differ, which sends compare to the exact count
-            ev = hashlib.sha256(repr(sorted(first[key], key=itemgetter(0))).encode()).digest()
+        zeros = first.get(key, [])
+        # an item holding two first samples (two doc_ids of one item) gets no digest: the
+        # exact count pairs each of its rows with each of the other run's, which a digest of
+        # equal sets would not see
+        if zeros and len({r[0] for r in zeros}) == len(zeros):
+            ev = hashlib.sha256(repr(sorted(zeros, key=itemgetter(0))).encode()).digest()
         out.append((run_id, *key, len(rows), lo, present, correct, odd, ev))
     return out
 

@@ -79,8 +79,11 @@ def _scratch(store: Store) -> list[tuple[Any, ...]]:
             present = sum(1 << i for i, _, _ in rows)
             correct = sum(1 << i for i, _, c in rows if c == 1)
             odd = sum(1 << i for i, n, c in rows if n != 1 or c not in (0, 1))
+            zeros = first.get(key, [])
             digest = (
-                hashlib.sha256(repr(sorted(first[key])).encode()).digest() if key in first else None
+                hashlib.sha256(repr(sorted(zeros)).encode()).digest()
+                if zeros and len({z[0] for z in zeros}) == len(zeros)
+                else None
             )
             out.append((run_id, *key, len(rows), present, correct, odd, digest))
     return out
@@ -130,6 +133,19 @@ def test_migration_builds_the_rows_of_an_existing_store(tmp_path: Path) -> None:
     assert _maintained(store) == want
     assert MIGRATIONS[[n for n, _ in MIGRATIONS].index("0022_run_outcomes")][0]
     store.close()
+
+
+def test_an_item_with_two_first_samples_gets_no_digest() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE item_scores (run_id, task, filter, item_id, n, c, c_lenient)")
+    conn.execute(
+        "CREATE TABLE samples (run_id, task, filter, item_id, sample_idx, prompt_hash, settings_id)"
+    )
+    rows = [(1, "t", "f", 5, 0, b"a", 1), (1, "t", "f", 6, 0, b"b", 1)]
+    conn.executemany("INSERT INTO samples VALUES (?,?,?,?,?,?,?)", rows)
+    assert outcomes_module.outcome_rows(conn, 1)[0][8] is not None
+    conn.execute("INSERT INTO samples VALUES (1, 't', 'f', 5, 0, 'c', 1)")  # a second doc_id
+    assert outcomes_module.outcome_rows(conn, 1)[0][8] is None
 
 
 def test_sparse_item_ids_store_no_bitset(tmp_path: Path) -> None:
