@@ -4,13 +4,23 @@ labels they are refreshed from."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from ..vocabulary import AXES
 from .db import StoreBase, chunks, now_iso, placeholders
+from .outcomes import as_int
+from .outcomes import refresh as refresh_outcomes
 from .samples import filter_condition
 from .schema import SLICE_COUNTS_FILL
+
+
+def refresh_run(conn: sqlite3.Connection, run_id: int) -> None:
+    """Aggregates of one run beyond ``item_scores``/``slice_counts``, from them and the run's
+    samples, inside the caller's transaction: the ``run_outcomes`` rows (0022). For writers
+    that fill ``item_scores`` themselves (benchmarks/big_store.py)."""
+    refresh_outcomes(conn, [run_id])
 
 
 class AggregatesMixin(StoreBase):
@@ -28,6 +38,7 @@ class AggregatesMixin(StoreBase):
                 " HAVING count(score) > 0",
                 (run_id,),
             )
+            refresh_outcomes(conn, [run_id])  # run_outcomes (0022) from the same scores
         self.refresh_slice_counts([run_id])
 
     def max_samples_per_item(self, run_id: int) -> int | None:
@@ -103,6 +114,24 @@ class AggregatesMixin(StoreBase):
             unlabelled; the items of each run (for the unpaired counts); and the paired items
             that are not one 0/1 sample on both sides (the counts are then not McNemar's).
         """
+        totals = []
+        for run_id in (base_id, cand_id):
+            sql = (
+                "SELECT coalesce(sum(sc.n_items), 0) FROM slice_counts sc JOIN run_tasks rt"
+                " ON rt.run_id = sc.run_id AND rt.task = sc.task WHERE sc.run_id = ?"
+                f" AND sc.filter = {'rt.primary_filter' if filter_name is None else '?'}"
+            )
+            args: list[Any] = [run_id] + ([filter_name] if filter_name is not None else [])
+            if benchmark is not None:
+                sql += " AND rt.benchmark = ?"
+                args.append(benchmark)
+            totals.append(int(self.conn.execute(sql, args).fetchone()[0]))
+        if not set(groups) & set(AXES):
+            fast = self._paired_from_outcomes(
+                base_id, cand_id, groups, benchmark, filter_name, totals
+            )
+            if fast is not None:
+                return fast
         cols = [
             f"a.{g}" if g in AXES else "rx.task" if g == "task" else "rx.benchmark" for g in groups
         ]
@@ -130,21 +159,97 @@ class AggregatesMixin(StoreBase):
             sql += " AND rx.benchmark = ? AND ry.benchmark = ?"
             params += [benchmark, benchmark]
         rows = self.conn.execute(sql + f" GROUP BY {', '.join(cols)}", params).fetchall()
-        totals = []
-        for run_id in (base_id, cand_id):
-            sql = (
-                "SELECT coalesce(sum(sc.n_items), 0) FROM slice_counts sc JOIN run_tasks rt"
-                " ON rt.run_id = sc.run_id AND rt.task = sc.task WHERE sc.run_id = ?"
-                f" AND sc.filter = {'rt.primary_filter' if filter_name is None else '?'}"
-            )
-            args: list[Any] = [run_id] + ([filter_name] if filter_name is not None else [])
-            if benchmark is not None:
-                sql += " AND rt.benchmark = ?"
-                args.append(benchmark)
-            totals.append(int(self.conn.execute(sql, args).fetchone()[0]))
         n = len(groups)
         cut = [tuple(r[:n]) + tuple(r[n : n + 5]) for r in rows]
         return cut, totals[0], totals[1], sum(int(r[n + 5] or 0) for r in rows)
+
+    def _outcome_tasks(
+        self, run_id: int, benchmark: str | None, filter_name: str | None
+    ) -> dict[str, tuple[str, tuple[Any, ...] | None]] | None:
+        """Per task of the run (within ``benchmark``): its benchmark and its ``run_outcomes``
+        row (n_items, lo, present, correct, odd, evaluation) on the task's primary filter
+        (or ``filter_name``), None when the run has no such row. None when the run has no
+        ``run_outcomes`` row at all (not built: the callers take their exact SQL path)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        rows = {
+            (r[0], r[1]): tuple(r[2:])
+            for r in cur.execute(
+                "SELECT task, filter, n_items, lo, present, correct, odd, evaluation"
+                " FROM run_outcomes WHERE run_id = ?",
+                (run_id,),
+            )
+        }
+        if not rows:
+            return None
+        out = {}
+        for task, bench, primary in cur.execute(
+            "SELECT task, benchmark, primary_filter FROM run_tasks WHERE run_id = ?", (run_id,)
+        ):
+            if benchmark is None or bench == benchmark:
+                out[task] = (bench, rows.get((task, filter_name or primary)))
+        return out
+
+    def _paired_from_outcomes(
+        self, base_id: int, cand_id: int, groups: Sequence[str], benchmark: str | None,
+        filter_name: str | None, totals: list[int],
+    ) -> tuple[list[Any], int, int, int] | None:  # fmt: skip
+        """:meth:`paired_greedy_counts` grouped by task or benchmark from the ``run_outcomes``
+        bitsets (Python ints, no per-item rows): the same rows, in SQL's types. None when a
+        run lacks the bitsets (not built, too sparse) or they disagree with ``slice_counts``'
+        item totals (then the SQL join answers)."""
+        sides = []
+        for run_id, total in zip((base_id, cand_id), totals, strict=True):
+            tasks = self._outcome_tasks(run_id, benchmark, filter_name)
+            if tasks is None:
+                return None
+            held = 0
+            for _, row in tasks.values():
+                if row is not None:
+                    if row[0] and row[1] is None:
+                        return None  # too sparse for a bitset
+                    held += row[0]
+            if held != total:
+                return None
+            sides.append(tasks)
+        base, cand = sides
+        cells: dict[tuple[Any, ...], list[Any]] = {}
+        not_greedy = 0
+        for task in sorted(base.keys() & cand.keys()):
+            (bench, x), (_, y) = base[task], cand[task]
+            if x is None or y is None or not x[0] or not y[0]:
+                continue
+            both = as_int(x[2], x[1]) & as_int(y[2], y[1])
+            if not both:
+                continue
+            xc = as_int(x[3], x[1]) & both
+            yc = as_int(y[3], y[1]) & both
+            not_greedy += ((as_int(x[4], x[1]) | as_int(y[4], y[1])) & both).bit_count()
+            key = tuple(task if g == "task" else bench for g in groups)
+            acc = cells.setdefault(key, [0, 0.0, 0.0, 0, 0])
+            acc[0] += both.bit_count()
+            acc[1] += float(xc.bit_count())
+            acc[2] += float(yc.bit_count())
+            acc[3] += (xc & ~yc).bit_count()
+            acc[4] += (yc & ~xc).bit_count()
+        rows = [(*key, *acc) for key, acc in cells.items()]
+        return rows, totals[0], totals[1], not_greedy
+
+    def evaluations_agree(self, base_id: int, cand_id: int, filter_name: str | None = None) -> bool:
+        """True when, for every task both runs hold, the first samples of the two runs on each
+        run's primary filter of the task (or ``filter_name``) have the same ``run_outcomes``
+        evaluation digest: the same items with the same prompt hash and settings row, so
+        ``evaluation_differs_count`` is 0. False when a digest differs or is missing (the
+        exact count then decides)."""
+        base = self._outcome_tasks(base_id, None, filter_name)
+        cand = self._outcome_tasks(cand_id, None, filter_name)
+        if base is None or cand is None:
+            return False
+        for task in base.keys() & cand.keys():
+            x, y = base[task][1], cand[task][1]
+            if x is None or y is None or x[5] is None or x[5] != y[5]:
+                return False
+        return True
 
     def refresh_item_axes(self, item_ids: Sequence[int] | None) -> None:
         """Recompute the effective label per axis (hand > cluster > rule) for some items.

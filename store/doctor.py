@@ -231,7 +231,7 @@ def _interrupted(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     return out
 
 
-DERIVED_TABLES = frozenset({"item_scores", "slice_counts", "item_axes"})
+DERIVED_TABLES = frozenset({"item_scores", "slice_counts", "item_axes", "run_outcomes"})
 """Tables recomputed from the others after a recovery (their losses are not data lost)."""
 
 RANGE = 2000  # rows per read while copying; split down to one row around a damaged page

@@ -75,6 +75,7 @@ import orjson
 
 from .compact import external_row, settings_hashes, stored_row, to_blob, with_settings_hash
 from .db import StoreError, chunks, current_user, now_iso, placeholders
+from .outcomes import refresh as refresh_outcomes
 from .schema import MIGRATIONS
 
 FORMAT = "capslice-export"
@@ -1252,6 +1253,17 @@ class _Importer:
             )
         ]
         self.store.refresh_slice_counts(lacking)
+        with self.store.write() as conn:  # outcome bitsets (0022) of runs that lack them
+            refresh_outcomes(
+                conn,
+                [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT DISTINCT run_id FROM item_scores WHERE run_id NOT IN"
+                        " (SELECT DISTINCT run_id FROM run_outcomes)"
+                    )
+                ],
+            )
 
 
 def _label_side(label: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -340,6 +340,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 conn.execute("DELETE FROM run_tasks WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM item_scores WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM slice_counts WHERE run_id = ?", (run_id,))
+                conn.execute("DELETE FROM run_outcomes WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM ingests WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
             else:
@@ -366,7 +367,10 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     break
         with self.write() as conn:
             # search_index too: a later run may get this id (its text is not indexed)
-            for table in ("item_scores", "slice_counts", "run_tasks", "ingests", "search_index"):
+            for table in (
+                "item_scores", "slice_counts", "run_outcomes", "run_tasks", "ingests",
+                "search_index",
+            ):  # fmt: skip
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ?", (run["id"],))
             conn.execute("DELETE FROM runs WHERE id = ?", (run["id"],))
         return removed

@@ -688,3 +688,14 @@ def narrow_copied_rows(conn: sqlite3.Connection, before: bool) -> None:
 
 
 MIGRATIONS.append(("0021_narrow_store", _narrow_store))
+
+
+def _run_outcomes(conn: sqlite3.Connection) -> None:
+    """Migration ``0022_run_outcomes``: per-(run, task, filter) outcome bitsets and evaluation
+    digests that compare reads (store/outcomes.py), built for every existing run."""
+    from .outcomes import migrate as build
+
+    build(conn)
+
+
+MIGRATIONS.append(("0022_run_outcomes", _run_outcomes))

@@ -397,7 +397,10 @@ def _warn_evaluation(
     if (
         same_samples
         and all(b_tasks[t] == c_tasks[t] for t in shared)
-        and not store.evaluation_differs_count(base_id, cand_id, filter_name)
+        and (
+            store.evaluations_agree(base_id, cand_id, filter_name)  # digests (0022)
+            or not store.evaluation_differs_count(base_id, cand_id, filter_name)
+        )
     ):
         return cmp
     if al is not None:
@@ -1482,10 +1485,18 @@ def _diagnose_change(
 
     # the evaluation columns come with the outcomes when read on the primary filters
     one_read = filter_name is None
-    bo = _outcomes(ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
-    co = _outcomes(  # pairs take the base's labels
-        ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read, labels=False
-    )
+    # the candidate's samples are read in a thread of their own (its own connection) while
+    # this one reads the base's samples and labels: SQLite steps outside the GIL
+    reader = ThreadPoolExecutor(max_workers=1)
+    try:
+        c_read = reader.submit(  # pairs take the base's labels
+            _outcomes, ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read,
+            labels=False,
+        )  # fmt: skip
+        bo = _outcomes(ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
+        co = c_read.result()
+    finally:
+        reader.shutdown(wait=True)
     bi, ci = _pair_samples(bo, co)
     if not bi.size:
         raise ValueError(f"{base} and {cand} share no samples to pair")
