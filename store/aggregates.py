@@ -10,8 +10,6 @@ from typing import Any
 
 from ..vocabulary import AXES
 from .db import StoreBase, chunks, now_iso, placeholders
-from .outcomes import as_int
-from .outcomes import refresh as refresh_outcomes
 from .samples import filter_condition
 from .schema import SLICE_COUNTS_FILL
 
@@ -20,6 +18,8 @@ def refresh_run(conn: sqlite3.Connection, run_id: int) -> None:
     """Aggregates of one run beyond ``item_scores``/``slice_counts``, from them and the run's
     samples, inside the caller's transaction: the ``run_outcomes`` rows (0022). For writers
     that fill ``item_scores`` themselves (benchmarks/big_store.py)."""
+    from .outcomes import refresh as refresh_outcomes
+
     refresh_outcomes(conn, [run_id])
 
 
@@ -38,6 +38,8 @@ class AggregatesMixin(StoreBase):
                 " HAVING count(score) > 0",
                 (run_id,),
             )
+            from .outcomes import refresh as refresh_outcomes  # on first use (start-up)
+
             refresh_outcomes(conn, [run_id])  # run_outcomes (0022) from the same scores
         self.refresh_slice_counts([run_id])
 
@@ -213,6 +215,8 @@ class AggregatesMixin(StoreBase):
                 return None
             sides.append(tasks)
         base, cand = sides
+        from .outcomes import as_int  # on first use: the cheap reads never load it
+
         cells: dict[tuple[Any, ...], list[Any]] = {}
         not_greedy = 0
         for task in sorted(base.keys() & cand.keys()):
