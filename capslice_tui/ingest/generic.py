@@ -55,6 +55,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from capslice_tui.formatting import plural
 from capslice_tui.ingest._io import (
     changed_since,
     file_signature,
@@ -434,7 +435,8 @@ def read_generic(
             yield from _read_file(path, resolver, layout, field_map, system, benchmark, numbering)
         if numbering.by_order:
             ctx.run_meta.setdefault("reader_notes", []).append(
-                f"{numbering.by_order} items have several rows and no sample index: their rows "
+                f"{plural(numbering.by_order, 'item')} with several rows and no sample index:"
+                " their rows "
                 "were read as samples 0..k-1 of one item in file order (pass@k); name the sample "
                 "field with --field sample_idx=KEY if the rows carry one"
             )

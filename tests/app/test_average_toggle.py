@@ -59,7 +59,7 @@ def test_ingest_report_says_what_was_added_and_warns() -> None:
         }
     )
     lines = text.splitlines()
-    assert "r: 1 new samples (3 read, format lm-eval)" in lines
+    assert "r: 1 new sample (3 read, format lm-eval)" in lines
     assert "warning: group toy: the results file reports acc (none) = 0.50" in lines
     assert "note: 1 exact repeat of an earlier sample counted once" in lines
 

@@ -351,7 +351,7 @@ async def test_ingest_form_passes_fields_and_system(tmp_path: Path) -> None:
         screen.query_one("#ingest-system", Input).value = "m2"
         await pilot.press("enter")
         await settle(app, pilot)
-        assert "done: 1 new samples" in static_text(app, "#status")
+        assert "done: 1 new sample" in static_text(app, "#status")
     ws = Workspace(store)
     (run,) = ws.runs()
     assert run["name"] == "r1" and run["n_samples"] == 1

@@ -192,7 +192,7 @@ def test_rows_sharing_an_item_id_without_sample_index_are_samples(tmp_path: Path
         "item id: task_id · sample: (row order within an item) · correctness: passed · "
         "response: completion"
     ]
-    assert "1 items have several rows and no sample index" in meta["reader_notes"][0]
+    assert "1 item with several rows and no sample index" in meta["reader_notes"][0]
 
 
 def test_non_integer_sample_ids_are_numbered_per_item(tmp_path: Path) -> None:

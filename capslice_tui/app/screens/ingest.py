@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
+from ...formatting import plural
 from .base import CapsliceScreen
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
@@ -76,7 +77,8 @@ def report_text(report: dict[str, Any]) -> str:
     read_per_run = report.get("read_per_run") or {}
     for name, n_new in report.get("runs", {}).items():
         lines.append(
-            f"{name}: {n_new} new samples ({read_per_run.get(name, report.get('n_read', 0))} "
+            f"{name}: {plural(n_new, 'new sample')} "
+            f"({read_per_run.get(name, report.get('n_read', 0))} "
             f"read, format {report.get('format') or '?'})"
         )
     if report.get("scored_by_capslice"):
@@ -271,7 +273,8 @@ class IngestScreen(CapsliceScreen):
         self.query_one("#ingest-back", Button).focus()
         n_new = sum((message.report.get("runs") or {}).values())
         self.set_status(
-            f"done: {n_new:,} new samples, {message.report.get('n_read', 0):,} records read"
+            f"done: {plural(n_new, 'new sample', ',')},"
+            f" {plural(message.report.get('n_read', 0), 'record', ',')} read"
             " · Esc: back to runs"
         )
 

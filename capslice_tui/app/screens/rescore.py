@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ...formatting import plural
-from ..format import cell, short
+from ...formatting import middle_cut, plural
+from ..format import cell
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
@@ -137,7 +137,7 @@ class RescoreScreen(CapsliceScreen):
         table = self.query_one(ResultTable)
         table.set_columns(["run", "samples", "status", "format"])
         rows = [
-            (r["name"], [cell(short(r["name"], 40)), cell(str(r["n_samples"])),
+            (r["name"], [cell(middle_cut(r["name"], 40)), cell(str(r["n_samples"])),
                          cell(r["status"]), cell(r.get("source_format") or "-")])
             for r in message.runs
         ]  # fmt: skip
