@@ -122,20 +122,34 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
                 [(to_blob(h), s) for h, s in settings],
             )
-            conn.executemany(
-                "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
-                " doc) VALUES (?,?,?,?,?,?,?)",
-                [(to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5])) for i in items],
-            )
             known = item_ids or {}
+            fresh: dict[str, Any] = {}  # hash -> row of the items not known, first row each
+            for i in items:
+                if i[0] not in known and i[0] not in fresh:
+                    fresh[i[0]] = i
+            # ids given here, as SQLite would (max + 1, in order): no SELECT of them back
+            # (this transaction holds the write lock, so no other writer takes them meanwhile)
+            first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0])
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO items (id, item_hash, benchmark, task, doc_id, question,"
+                " target, doc) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (n, to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5]))
+                    for n, i in enumerate(fresh.values(), first)
+                ],
+            )
             ids: dict[str, int] = {}
-            hashes = list({i[0] for i in items if i[0] not in known})
-            for chunk in chunks(hashes):
-                for h, i in conn.execute(
-                    f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
-                    [to_blob(h) for h in chunk],
-                ):
-                    ids[h.hex()] = i
+            if conn.total_changes - before == len(fresh):  # every one new: ids as given
+                ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+            else:  # some were stored already (by another ingest): ask the store
+                for chunk in chunks(list(fresh)):
+                    for h, i in conn.execute(
+                        "SELECT item_hash, id FROM items"
+                        f" WHERE item_hash IN ({placeholders(chunk)})",
+                        [to_blob(h) for h in chunk],
+                    ):
+                        ids[h.hex()] = i
             if rule_labels:
                 at = now_iso()
                 conn.executemany(
