@@ -4,6 +4,7 @@ truncation inference, rollback of an ingest that failed."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -70,6 +71,20 @@ def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | 
     if missing:
         raise ValueError(f"evaluation settings {missing[0]} were not written with the samples")
     return out
+
+
+_AXIS_COLUMN = {axis: n for n, axis in enumerate(AXES, 1)}
+"""Axis -> its column in an ``item_axes`` row ``(item_id, *AXES, sources)``."""
+assert len(AXES) == 4, "item_axes has four axis columns"
+
+
+@functools.cache
+def _sources_json(axes: int) -> str:
+    """``item_axes.sources`` of a new item whose rule labels are on the axes of the bit set
+    ``axes`` (bit ``n`` for the axis in column ``n``): only labelled axes (0017)."""
+    return json.dumps(
+        {a: "rule" for a, n in _AXIS_COLUMN.items() if axes >> n & 1}, separators=(",", ":")
+    )
 
 
 class IngestMixin(AggregatesMixin, RunsMixin):
@@ -157,32 +172,23 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     " VALUES (?,?,?,'rule',?,'taxonomy',?)",
                     [(ids[h], axis, value, rule, at) for h, axis, value, rule in rule_labels],
                 )
-                # a new item has rule labels only, so they are its effective labels
-                effective: dict[str, dict[str, str]] = {}
+                # a new item has rule labels only, so they are its effective labels: its
+                # item_axes row, built as a list (id, the AXES..., sources JSON) per item
+                effective: dict[str, list[Any]] = {}
                 for h, axis, value, _rule in rule_labels:
-                    effective.setdefault(h, {})[axis] = value
-                sources: dict[frozenset[str], str] = {}  # axes set -> sources JSON, once each
-
-                def sources_of(axes: dict[str, str]) -> str:
-                    key = frozenset(axes)
-                    found = sources.get(key)
-                    if found is None:
-                        found = sources[key] = json.dumps(  # only labelled axes (0017)
-                            {a: "rule" for a in AXES if a in axes}, separators=(",", ":")
-                        )
-                    return found
-
+                    row = effective.get(h)
+                    if row is None:
+                        row = effective[h] = [ids[h], None, None, None, None, 0]
+                    at_axis = _AXIS_COLUMN.get(axis)
+                    if at_axis is not None:
+                        row[at_axis] = value
+                        row[5] |= 1 << at_axis
+                for row in effective.values():
+                    row[5] = _sources_json(row[5])
                 conn.executemany(
                     "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
                     " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
-                    [
-                        (
-                            ids[h],
-                            *(axes.get(a) for a in AXES),
-                            sources_of(axes),
-                        )
-                        for h, axes in effective.items()
-                    ],
+                    list(effective.values()),
                 )
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
