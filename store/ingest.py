@@ -115,7 +115,9 @@ class IngestMixin(AggregatesMixin, RunsMixin):
 
         Args:
             texts: ``(sha256, text)`` prompt texts, deduplicated by hash.
-            items: ``(item_hash, benchmark, task, doc_id, question, target, doc_json)``.
+            items: ``(item_hash, benchmark, task, doc_id, question, target, doc_json)``;
+                ``doc_json`` may be packed already (:func:`.compact.pack_doc`, which leaves a
+                packed doc as it is).
             samples: tuples in ``SAMPLE_COLUMNS`` order, with ``item_id`` given as the item's
                 hash (str); it is resolved here.
             rule_labels: ``(item_hash, axis, value, rule_id)`` for items first seen here.
