@@ -226,6 +226,18 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     ids[h.hex()] = item_id
         return out
 
+    def stored_texts(self, hashes: Sequence[str]) -> set[str]:
+        """The prompt-text hashes (sha256 hex) among ``hashes`` that ``texts`` holds (texts
+        are never removed, so a text found here needs no writing again)."""
+        out: set[str] = set()
+        for chunk in chunks(list(hashes)):
+            for (h,) in self.conn.execute(
+                f"SELECT hash FROM texts WHERE hash IN ({placeholders(chunk)})",
+                [to_blob(h) for h in chunk],
+            ):
+                out.add(h.hex())
+        return out
+
     def ingest_sample_count(self, ingest_id: int) -> int:
         """Samples stored by one ingest (0 for an unknown ingest id)."""
         row = self.conn.execute(

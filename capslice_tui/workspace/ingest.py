@@ -441,7 +441,9 @@ class _Ingest:
                     row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
             prompt_hash, settings_hash = row[7], row[23]
             if prompt_hash is not None and prompt_hash not in batch.texts:
-                batch.texts[prompt_hash] = chunk.texts[prompt_hash]
+                text = chunk.texts.get(prompt_hash)  # None: the store holds it (the worker saw)
+                if text is not None:
+                    batch.texts[prompt_hash] = text
             if settings_hash not in batch.eval_settings:
                 batch.eval_settings[settings_hash] = chunk.settings[settings_hash]
             if row[14] != SCORE_SOURCE_HARNESS:
