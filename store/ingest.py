@@ -4,6 +4,7 @@ truncation inference, rollback of an ingest that failed."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -72,6 +73,20 @@ def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | 
     return out
 
 
+_AXIS_COLUMN = {axis: n for n, axis in enumerate(AXES, 1)}
+"""Axis -> its column in an ``item_axes`` row ``(item_id, *AXES, sources)``."""
+assert len(AXES) == 4, "item_axes has four axis columns"
+
+
+@functools.cache
+def _sources_json(axes: int) -> str:
+    """``item_axes.sources`` of a new item whose rule labels are on the axes of the bit set
+    ``axes`` (bit ``n`` for the axis in column ``n``): only labelled axes (0017)."""
+    return json.dumps(
+        {a: "rule" for a, n in _AXIS_COLUMN.items() if axes >> n & 1}, separators=(",", ":")
+    )
+
+
 class IngestMixin(AggregatesMixin, RunsMixin):
     """Ingest bookkeeping and the sample batch writes (which refresh the aggregates of the runs
     they write)."""
@@ -100,7 +115,9 @@ class IngestMixin(AggregatesMixin, RunsMixin):
 
         Args:
             texts: ``(sha256, text)`` prompt texts, deduplicated by hash.
-            items: ``(item_hash, benchmark, task, doc_id, question, target, doc_json)``.
+            items: ``(item_hash, benchmark, task, doc_id, question, target, doc_json)``;
+                ``doc_json`` may be packed already (:func:`.compact.pack_doc`, which leaves a
+                packed doc as it is).
             samples: tuples in ``SAMPLE_COLUMNS`` order, with ``item_id`` given as the item's
                 hash (str); it is resolved here.
             rule_labels: ``(item_hash, axis, value, rule_id)`` for items first seen here.
@@ -122,20 +139,34 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
                 [(to_blob(h), s) for h, s in settings],
             )
-            conn.executemany(
-                "INSERT OR IGNORE INTO items (item_hash, benchmark, task, doc_id, question, target,"
-                " doc) VALUES (?,?,?,?,?,?,?)",
-                [(to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5])) for i in items],
-            )
             known = item_ids or {}
+            fresh: dict[str, Any] = {}  # hash -> row of the items not known, first row each
+            for i in items:
+                if i[0] not in known and i[0] not in fresh:
+                    fresh[i[0]] = i
+            # ids given here, as SQLite would (max + 1, in order): no SELECT of them back
+            # (this transaction holds the write lock, so no other writer takes them meanwhile)
+            first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0])
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO items (id, item_hash, benchmark, task, doc_id, question,"
+                " target, doc) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (n, to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5]))
+                    for n, i in enumerate(fresh.values(), first)
+                ],
+            )
             ids: dict[str, int] = {}
-            hashes = list({i[0] for i in items if i[0] not in known})
-            for chunk in chunks(hashes):
-                for h, i in conn.execute(
-                    f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
-                    [to_blob(h) for h in chunk],
-                ):
-                    ids[h.hex()] = i
+            if conn.total_changes - before == len(fresh):  # every one new: ids as given
+                ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
+            else:  # some were stored already (by another ingest): ask the store
+                for chunk in chunks(list(fresh)):
+                    for h, i in conn.execute(
+                        "SELECT item_hash, id FROM items"
+                        f" WHERE item_hash IN ({placeholders(chunk)})",
+                        [to_blob(h) for h in chunk],
+                    ):
+                        ids[h.hex()] = i
             if rule_labels:
                 at = now_iso()
                 conn.executemany(
@@ -143,32 +174,23 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     " VALUES (?,?,?,'rule',?,'taxonomy',?)",
                     [(ids[h], axis, value, rule, at) for h, axis, value, rule in rule_labels],
                 )
-                # a new item has rule labels only, so they are its effective labels
-                effective: dict[str, dict[str, str]] = {}
+                # a new item has rule labels only, so they are its effective labels: its
+                # item_axes row, built as a list (id, the AXES..., sources JSON) per item
+                effective: dict[str, list[Any]] = {}
                 for h, axis, value, _rule in rule_labels:
-                    effective.setdefault(h, {})[axis] = value
-                sources: dict[frozenset[str], str] = {}  # axes set -> sources JSON, once each
-
-                def sources_of(axes: dict[str, str]) -> str:
-                    key = frozenset(axes)
-                    found = sources.get(key)
-                    if found is None:
-                        found = sources[key] = json.dumps(  # only labelled axes (0017)
-                            {a: "rule" for a in AXES if a in axes}, separators=(",", ":")
-                        )
-                    return found
-
+                    row = effective.get(h)
+                    if row is None:
+                        row = effective[h] = [ids[h], None, None, None, None, 0]
+                    at_axis = _AXIS_COLUMN.get(axis)
+                    if at_axis is not None:
+                        row[at_axis] = value
+                        row[5] |= 1 << at_axis
+                for row in effective.values():
+                    row[5] = _sources_json(row[5])
                 conn.executemany(
                     "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
                     " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
-                    [
-                        (
-                            ids[h],
-                            *(axes.get(a) for a in AXES),
-                            sources_of(axes),
-                        )
-                        for h, axes in effective.items()
-                    ],
+                    list(effective.values()),
                 )
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
@@ -202,6 +224,18 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 out[h.hex()] = oc
                 if ids is not None:
                     ids[h.hex()] = item_id
+        return out
+
+    def stored_texts(self, hashes: Sequence[str]) -> set[str]:
+        """The prompt-text hashes (sha256 hex) among ``hashes`` that ``texts`` holds (texts
+        are never removed, so a text found here needs no writing again)."""
+        out: set[str] = set()
+        for chunk in chunks(list(hashes)):
+            for (h,) in self.conn.execute(
+                f"SELECT hash FROM texts WHERE hash IN ({placeholders(chunk)})",
+                [to_blob(h) for h in chunk],
+            ):
+                out.add(h.hex())
         return out
 
     def ingest_sample_count(self, ingest_id: int) -> int:

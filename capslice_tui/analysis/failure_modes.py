@@ -266,11 +266,31 @@ def cap_is_logged(
     )
 
 
+_OTHER_SPACE = re.compile(r"[\t\n\x0b\x0c\r\x1c-\x1f]|  ")
+"""ASCII whitespace that ``str.split()`` splits at besides one space (and two spaces)."""
+
+
 def _tail_loop(response: str, output_constraint: str) -> str | None:
     """The text ends inside an exact loop (word 8-grams, or a short character period)."""
     if len(response) < NGRAM * MIN_REPEATS * 2:
         return None
-    words = response[-TAIL_WORDS * 12 :].split()[-TAIL_WORDS:]
+    tail = response[-TAIL_WORDS * 12 :]
+    # Cheap necessary conditions before the tail is split into words (same result): the
+    # probe (the last words alone, split from the end) that repeats MIN_REPEATS times has
+    # its longest word that often in the tail, and, when every space of the tail is one
+    # ASCII space (ASCII text without :data:`_OTHER_SPACE`: the joined words are a part
+    # of it), itself that often there.
+    last = tail.rsplit(None, NGRAM + 1)[-NGRAM - 1 : -1]
+    may_loop = (
+        len(last) == NGRAM
+        and tail.count(max(last, key=len)) >= MIN_REPEATS
+        and (
+            not tail.isascii()
+            or _OTHER_SPACE.search(tail) is not None
+            or tail.count(" ".join(last)) >= MIN_REPEATS
+        )
+    )
+    words = tail.split()[-TAIL_WORDS:] if may_loop else []
     if len(words) >= NGRAM * MIN_REPEATS:
         # the n-gram just before the last word (which a cap may have cut mid-word)
         probe = " ".join(words[-NGRAM - 1 : -1])
@@ -285,8 +305,9 @@ def _tail_loop(response: str, output_constraint: str) -> str | None:
             return f"repeated {NGRAM}-gram {text!r} x{count} in tail"
     if output_constraint != "bracket_sequence" and len(response) >= PERIOD_TAIL_CHARS:
         tail = response[-PERIOD_TAIL_CHARS:]
-        for p in range(1, MAX_PERIOD + 1):
-            if tail[p:] == tail[:-p] and tail.strip():
+        end = tail[-1]
+        for p in range(1, MAX_PERIOD + 1):  # (the last characters first: cheap, same result)
+            if tail[-1 - p] == end and tail[p:] == tail[:-p] and tail.strip():
                 return f"repeated {tail[-p:]!r} x{PERIOD_TAIL_CHARS // p} in tail"
     return None
 

@@ -66,7 +66,9 @@ class Chunk:
             output constraint); None for an item the store held, whose output constraint
             (the store's) the ingest uses too.
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
-        texts, settings: prompt texts and evaluation settings of the rows, by sha256.
+        texts, settings: prompt texts and evaluation settings of the rows, by sha256; the
+            prompt texts of items the store held are left out when the store holds them too
+            (a next checkpoint sends and writes no prompt again).
         items, labels: row and rule labels of the items this worker met first in the chunk
             that the store did not hold.
         known: hash -> ``(stored output constraint, item id)`` of the items this worker met
@@ -405,3 +407,8 @@ class _Builder:
             chunk.ocs.append(oc)
             chunk.calls.append(None if ihash in self.stored else call)
         chunk.tasks = list(tasks)
+        if self.store is not None and self.stored:  # their prompts are most likely stored too
+            texts = chunk.texts
+            again = [r[7] for r in chunk.rows if r[1] in self.stored and r[7] in texts]
+            for h in self.store.stored_texts(list(dict.fromkeys(again))):
+                del texts[h]

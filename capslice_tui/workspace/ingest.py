@@ -36,6 +36,7 @@ from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import Store, StoreDamaged
+from ..store.compact import pack_doc
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
@@ -440,7 +441,9 @@ class _Ingest:
                     row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
             prompt_hash, settings_hash = row[7], row[23]
             if prompt_hash is not None and prompt_hash not in batch.texts:
-                batch.texts[prompt_hash] = chunk.texts[prompt_hash]
+                text = chunk.texts.get(prompt_hash)  # None: the store holds it (the worker saw)
+                if text is not None:
+                    batch.texts[prompt_hash] = text
             if settings_hash not in batch.eval_settings:
                 batch.eval_settings[settings_hash] = chunk.settings[settings_hash]
             if row[14] != SCORE_SOURCE_HARNESS:
@@ -681,18 +684,17 @@ def output_constraint_of(labels: dict[str, tuple[str, str]], target: str | None)
 
 
 def item_row(rec: SampleRecord, ihash: str, bench: str, question: str | None) -> _ItemRow:
-    """A new item's row for ``write_batch`` (texts capped, doc as JSON)."""
-    return (
-        ihash,
-        bench,
-        rec.task,
-        rec.doc_id,
-        cap_text(question, MAX_RESPONSE_CHARS),
-        cap_text(rec.target, MAX_RESPONSE_CHARS),
+    """A new item's row for ``write_batch`` (texts capped, doc as JSON in its stored form,
+    :func:`pack_doc`: packed here, in the worker processes of an lm-eval read, so that the
+    ingest's own process, which writes, need not)."""
+    question = cap_text(question, MAX_RESPONSE_CHARS)
+    target = cap_text(rec.target, MAX_RESPONSE_CHARS)
+    doc = (
         orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
         if rec.doc
-        else None,
+        else None
     )
+    return (ihash, bench, rec.task, rec.doc_id, question, target, pack_doc(doc, question, target))
 
 
 def sample_head(

@@ -54,3 +54,53 @@ def test_stop_cut_repeated_call_is_the_same_answer() -> None:
     assert fm.stop_cut(text, ("Q",), None) is first
     assert fm.stop_cut(text, ["Question:"], None) == fm._stop_cut(text, ["Question:"], None)
     assert fm.stop_cut(text, ["Question:"], None).kind == "stop_sequence"  # type: ignore[union-attr]
+
+
+def _tail_loop_by_split(response: str, output_constraint: str) -> str | None:
+    """``_tail_loop`` as it was before its cheap pre-checks: the tail always split in words."""
+    from collections import Counter
+
+    if len(response) < fm.NGRAM * fm.MIN_REPEATS * 2:
+        return None
+    words = response[-fm.TAIL_WORDS * 12 :].split()[-fm.TAIL_WORDS :]
+    if len(words) >= fm.NGRAM * fm.MIN_REPEATS:
+        probe = " ".join(words[-fm.NGRAM - 1 : -1])
+        joined = " ".join(words)
+        count = joined.count(probe)
+        if (
+            count >= fm.MIN_REPEATS
+            and Counter(joined.split(probe)[1:-1]).most_common(1)[0][1] >= fm.MIN_REPEATS - 1
+        ):
+            text = probe if len(probe) <= 40 else probe[:37] + "..."
+            return f"repeated {fm.NGRAM}-gram {text!r} x{count} in tail"
+    if output_constraint != "bracket_sequence" and len(response) >= fm.PERIOD_TAIL_CHARS:
+        tail = response[-fm.PERIOD_TAIL_CHARS :]
+        for p in range(1, fm.MAX_PERIOD + 1):
+            if tail[p:] == tail[:-p] and tail.strip():
+                return f"repeated {tail[-p:]!r} x{fm.PERIOD_TAIL_CHARS // p} in tail"
+    return None
+
+
+def test_tail_loop_prechecks_give_the_split_result() -> None:
+    """Loops of word units joined by single spaces, other ASCII spaces, non-ASCII spaces or
+    nothing, after heads of up to 900 words; words that contain each other (``a``, ``aa``)."""
+    rng = random.Random(2)
+    words = "the of a b so answer 42 x True . ( ) é 中 ab ba aa".split()
+    seps = [" ", " ", "  ", "\n", " \n ", "\u00a0", "\t", "", "\x1c"]
+    found = 0
+    for _ in range(3000):
+        unit = rng.choice([" ", "", "  "]).join(
+            rng.choice(words) for _ in range(rng.choice([1, 3, 8, 9, 20]))
+        )
+        head = " ".join(rng.choice(words) for _ in range(rng.randint(0, 900)))
+        sep = rng.choice(seps)
+        text = (
+            head + sep + sep.join([unit] * rng.randint(0, 60)) + rng.choice(["", " tr", "\n", "  "])
+        )
+        if rng.random() < 0.3:
+            text = text.replace(" ", rng.choice(["\t", "  ", "\u3000", "\r\n"]), rng.randint(0, 50))
+        for oc in ("free_text", "bracket_sequence"):
+            expected = _tail_loop_by_split(text, oc)
+            assert fm._tail_loop(text, oc) == expected, repr(text[-300:])
+            found += expected is not None
+    assert 1000 < found < 5000  # both outcomes are exercised

@@ -215,3 +215,42 @@ def test_a_write_that_waits_for_another_writer_says_so(tmp_path: Path) -> None:
     with store.write():
         pass
     assert len(waits) == 1
+
+
+def test_write_batch_item_ids_given_and_items_stored_meanwhile(tmp_path: Path) -> None:
+    """New items get the ids SQLite would give (max + 1, in order); an item another ingest
+    stored meanwhile (not in ``item_ids``) keeps its stored id, and its samples point to it."""
+    import hashlib
+
+    from capslice_tui.store import Store
+    from label_store import sample_tuple
+
+    store = Store(tmp_path / "ids.db")
+    run_id, _ = store.ensure_run(
+        "r", model="m", step=None, tokens_seen=None, source_format="test", source_files=[], meta={}
+    )
+    ingest_id = store.begin_ingest(run_id)
+    hashes = [hashlib.sha256(f"item{i}".encode()).hexdigest() for i in range(4)]
+    items = [(h, "bbh", "t", str(i), f"q{i}", "A", None) for i, h in enumerate(hashes)]
+
+    def samples(idx: list[int]) -> list[tuple]:
+        return [sample_tuple(run_id, ingest_id, hashes[i], "t", i, "r", 1.0) for i in idx]
+
+    _, ids = store.write_batch(
+        texts=[], items=[items[1], items[1], items[3]], samples=samples([1, 3])
+    )
+    assert ids == {hashes[1]: 1, hashes[3]: 2}
+    # items 1 and 3 are stored, but this ingest does not know it (another ingest wrote them)
+    _, ids = store.write_batch(texts=[], items=items, samples=samples([0, 1, 2, 3]))
+    stored = {h.hex(): i for h, i in store.conn.execute("SELECT item_hash, id FROM items")}
+    assert len(stored) == 4 and ids == stored
+    assert stored[hashes[1]] == 1 and stored[hashes[3]] == 2
+    linked = store.conn.execute(
+        "SELECT doc_id, item_id FROM samples WHERE ingest_id = ? ORDER BY doc_id", (ingest_id,)
+    ).fetchall()
+    assert [tuple(r) for r in linked] == [
+        ("0", stored[hashes[0]]),
+        ("1", 1),
+        ("2", stored[hashes[2]]),
+        ("3", 2),
+    ]
