@@ -8,6 +8,7 @@ typed and numbers read the same with or without colour.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ from rich.text import Text
 
 # Numbers read as the CLI and the Markdown report print them: one module formats them all.
 from ..formatting import count as count
-from ..formatting import distinct_cut, shorten, visible
+from ..formatting import distinct_cut, middle_cut, shorten, visible
 from ..formatting import interval as interval
 from ..formatting import pct as pct
 from ..formatting import points as points
@@ -42,6 +43,57 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
     for i, label in enumerate(labels[1:], start=1):
         others += max([len(label), *(len(r[i]) for r in rows)]) + 2
     return max(least, width - others - 2 - 2)
+
+
+def keep_cut(value: str, width: int, start: int, end: int) -> str:
+    """``value`` cut to ``width`` characters keeping ``value[start:end]`` (the part that tells
+    it from a sibling) whole where it fits, with as much of the end, then of the start, as
+    is left: ``olmo2-…-seed42-…11931-hf``. Each cut shows ``…``; unchanged when it fits."""
+    if len(value) <= width:
+        return value
+    # widen the kept part to whole words (``seed42``, not ``2``) while it leaves room
+    while start > 0 and value[start - 1] not in "-_/.: " and end - start < width - 6:
+        start -= 1
+    while end < len(value) and value[end] not in "-_/.: " and end - start < width - 6:
+        end += 1
+    middle = value[start:end]
+    head, tail = value[:start], value[end:]
+    avail = width - len(middle)
+    if not head:
+        return middle + "…" + tail[len(tail) - (avail - 1) :] if avail > 1 else value[:width]
+    if not tail:
+        return head[: avail - 1] + "…" + middle if avail > 1 else value[-width:]
+    if len(head) + 2 <= avail:  # the start whole, the end cut
+        return head + middle + "…" + tail[len(tail) - (avail - len(head) - 1) :]
+    if len(tail) + 2 <= avail:  # the end whole, the start cut
+        return head[: avail - len(tail) - 1] + "…" + middle + tail
+    chars = avail - 2
+    if chars < 2:
+        return middle_cut(value, width)
+    head_n = max(1, chars // 3)
+    return head[:head_n] + "…" + middle + "…" + tail[len(tail) - (chars - head_n) :]
+
+
+def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) -> list[str]:
+    """``values`` (one column's names, in order) each cut to ``width`` characters so that
+    different names stay different on screen.
+
+    Each is cut as :func:`capslice_tui.formatting.distinct_cut` cuts it (the end, or the
+    middle where siblings share the start), or in the middle with ``middle`` (run names,
+    whose end tells checkpoints apart; :func:`capslice_tui.formatting.middle_cut`); where two different names would still read the
+    same (``olmo2…step11931-hf`` for the ``seed42`` and ``seed43`` runs), each keeps the
+    part where it differs from the others (:func:`keep_cut`: ``olm…seed42…11931-hf``).
+    """
+    first = [middle_cut(v, width) if middle else distinct_cut(v, width, values) for v in values]
+    cuts = list(first)
+    for i, value in enumerate(values):
+        twins = [o for j, o in enumerate(values) if o != value and first[j] == first[i]]
+        if not twins:
+            continue
+        start = max(len(os.path.commonprefix([value, o])) for o in twins)
+        end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in twins)
+        cuts[i] = keep_cut(value, width, min(start, len(value)), max(end, start + 1))
+    return cuts
 
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import middle_cut, plural, visible
-from ..format import cell, count, first_column_room, pct, short
+from ...formatting import plural, visible
+from ..format import cell, count, distinct_cuts, first_column_room, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -203,11 +203,14 @@ class RunsScreen(CapsliceScreen):
         # A run name is cut in the middle, never at its end: checkpoints of one training differ
         # in their last characters (``...-step-049000``); the hint line above the table shows
         # the highlighted run's whole name when it is cut.
+        # Two names that read the same once cut (seed42 / seed43 runs of one recipe) each
+        # keep the part where they differ (distinct_cuts).
         self._name_room = room
+        names = distinct_cuts([visible(cells[0]) for _, cells in rows], room, middle=True)
         table.set_rows(
             [
-                (payload, [cell(middle_cut(visible(cells[0]), room)), *map(cell, cells[1:])])
-                for payload, cells in rows
+                (payload, [cell(name), *map(cell, cells[1:])])
+                for name, (payload, cells) in zip(names, rows, strict=True)
             ]
         )
         if rows:

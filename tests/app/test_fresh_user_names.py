@@ -1,0 +1,61 @@
+"""A fresh user's session at 80x24 under ``TERM=linux`` (console mode, ``~`` for ``…``): two
+runs of one recipe whose long names differ only in the middle (``seed42``/``seed43``) read
+apart on every screen, and the highlighted row's whole name is on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pilot_helpers import SIZE, settle, static_text, table_rows
+
+from capslice_tui.app.app import make_app
+from capslice_tui.app.format import distinct_cuts, keep_cut
+
+RECIPE = "olmo2-7b-stage2-ingredient3-anneal-50B-seed{}-step11931-hf"
+SEED42, SEED43 = RECIPE.format(42), RECIPE.format(43)
+
+
+@pytest.fixture(scope="module")
+def seeds_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from lmeval_files import write_runs
+
+    from capslice_tui.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("seeds")
+    runs = write_runs(root / "logs")
+    store = root / "store.db"
+    ws = Workspace(store)
+    ws.ingest([runs["base"]], run=SEED42, benchmark="bbh")
+    ws.ingest([runs["cand"]], run=SEED43, benchmark="bbh")
+    return store
+
+
+def test_distinct_cuts_keep_the_part_where_names_differ() -> None:
+    for width in (8, 12, 19, 25, 40):
+        cut = distinct_cuts([SEED42, SEED43, "bbh-base"], width, middle=True)
+        assert cut[0] != cut[1], (width, cut)
+        assert all(len(c) <= width for c in cut), cut
+        assert cut[2] == "bbh-base"
+    assert distinct_cuts([SEED42, SEED43], 19, middle=True) == [
+        "olm…seed42…11931-hf",
+        "olm…seed43…11931-hf",
+    ]
+    # a name alone, or apart once cut, is cut as before (middle, or end without ``middle``)
+    assert distinct_cuts([SEED42], 19, middle=True) == ["olmo2-…step11931-hf"]
+    assert distinct_cuts(["logical_deduction", "navigate"], 9) == ["logical_…", "navigate"]
+    assert keep_cut("abcdef", 10, 2, 3) == "abcdef"
+
+
+async def test_runs_screen_tells_seed_runs_apart_in_console_mode(seeds_store: Path) -> None:
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        names = [row[0] for row in table_rows(app)]
+        assert len(names) == 2 and names[0] != names[1], names
+        assert "seed42" in names[0] and "seed43" in names[1], names
+        assert all(n.endswith("-hf") for n in names), names
+        assert static_text(app, "#hint") == f"run: {SEED42}"
+        await pilot.press("down")
+        await pilot.pause()
+        assert static_text(app, "#hint") == f"run: {SEED43}"
