@@ -22,11 +22,47 @@ AVERAGE_MEANING: dict[str, str] = {
 }
 
 
+EXTRA_DIGITS = 2
+"""How many decimals :func:`percent_number` and :func:`count` add, at most, so a value that
+is not a bound does not read as one (``99.95%``, ``31.98/32``); past them it reads ``>99.999%``."""
+
+
+def percent_number(value: float, digits: int = 1) -> str:
+    """``value`` (a 0..1 fraction) in percent without the sign, ``digits`` decimals, except that
+    a value strictly between 0 and 1 never reads as a bound it is not: where ``digits`` decimals
+    would print ``100.0`` or ``0.0``, up to :data:`EXTRA_DIGITS` more are added (``0.99952`` ->
+    ``99.95``, ``0.0004`` -> ``0.04``), and past those it reads ``>99.999`` / ``<0.001``.
+
+    The value is first rounded to 12 decimals, so float noise around 1 (``1 - 1e-16`` from a
+    pass@k product) still reads ``100.0``. Values outside 0..1 (a share of a change can be)
+    print with ``digits`` decimals.
+
+    >>> [percent_number(x) for x in (0.532, 1.0, 0.0, 0.99952, 0.9995, 0.0004, 0.999999, 1e-7)]
+    ['53.2', '100.0', '0.0', '99.95', '99.95', '0.04', '>99.999', '<0.001']
+    """
+    v = round(value, 12)
+    text = f"{100 * v:.{digits}f}"
+    if not 0 < v < 1:
+        return text
+    for more in range(digits, digits + EXTRA_DIGITS + 1):
+        text = f"{100 * v:.{more}f}"
+        if 0 < float(text) < 100:
+            return text
+    step = 10.0**-more
+    return f">{100 - step:.{more}f}" if v > 0.5 else f"<{step:.{more}f}"
+
+
 def pct(value: float | None, digits: int = 1) -> str:
-    """``0.532`` -> ``53.2%``; None or NaN -> ``-``."""
+    """``0.532`` -> ``53.2%``; None or NaN -> ``-``. A value strictly between 0 and 1 never
+    reads ``100.0%`` or ``0.0%`` (:func:`percent_number`): ``0.99952`` -> ``99.95%``,
+    ``0.0004`` -> ``0.04%``, ``0.999999`` -> ``>99.999%``.
+
+    >>> pct(0.532), pct(1.0), pct(0.0), pct(0.99952), pct(None)
+    ('53.2%', '100.0%', '0.0%', '99.95%', '-')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return f"{100 * value:.{digits}f}%"
+    return f"{percent_number(value, digits)}%"
 
 
 def _missing(value: float | None) -> bool:
@@ -146,18 +182,44 @@ def confidence_pct(confidence: float) -> str:
 
 
 def interval(lo: float | None, hi: float | None) -> str:
-    """``[45.8, 58.1]`` in percent, or ``-`` when undefined."""
+    """``[45.8, 58.1]`` in percent, or ``-`` when undefined; a bound strictly between 0 and 1
+    never reads ``100.0`` or ``0.0`` (:func:`percent_number`)."""
     if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
         return "-"
-    return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+    return f"[{percent_number(lo)}, {percent_number(hi)}]"
+
+
+def count_number(value: float, total: float | None = None) -> str:
+    """A count that may be fractional (an expected number of solved items, a sum of per-item
+    accuracies): whole numbers without decimals (``133``), others with one (``12.5``), except
+    that a value strictly between 0 and ``total`` never reads as ``0.0`` or as the total: up
+    to :data:`EXTRA_DIGITS` more decimals are added (``31.98`` of 32, ``0.02``), past those it
+    reads ``>31.999`` / ``<0.001``. Float noise (12th decimal) counts as whole.
+
+    >>> [count_number(x, 32) for x in (32.0, 0.0, 12.5, 31.98464, 31.96, 0.02, 31.9999999)]
+    ['32', '0', '12.5', '31.98', '31.96', '0.02', '>31.999']
+    """
+    v = round(float(value), 12)
+    if v.is_integer():
+        return f"{v:.0f}"
+    text = f"{v:.1f}"
+    top = math.inf if total is None else float(total)
+    if not 0 < v < top:
+        return text
+    for more in range(1, 2 + EXTRA_DIGITS):
+        text = f"{v:.{more}f}"
+        if 0 < float(text) < top:
+            return text
+    step = 10.0**-more
+    return f">{top - step:.{more}f}" if v > top / 2 else f"<{step:.{more}f}"
 
 
 def count(correct: float | None, total: int | None) -> str:
-    """``133/250``; fractional sums keep one decimal (``12.5/40``); ``-`` when either is None."""
+    """``133/250``; fractional sums keep one decimal (``12.5/40``), more when one decimal would
+    read as all or none (``31.98/32``, :func:`count_number`); ``-`` when either is None."""
     if correct is None or total is None:
         return "-"
-    c = f"{correct:.0f}" if float(correct).is_integer() else f"{correct:.1f}"
-    return f"{c}/{total}"
+    return f"{count_number(correct, total)}/{total}"
 
 
 def score_counts(score: float | None, correct: float, n_samples: int, n_items: int) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 # the slice-size thresholds (items) are defined in the vocabulary module; re-exported here
+from ..formatting import count
 from ..vocabulary import MIN_SLICE_SIZE as MIN_SLICE_SIZE
 from ..vocabulary import WARN_SLICE_SIZE as WARN_SLICE_SIZE
 from .proportion import Z95 as Z95
@@ -79,11 +80,9 @@ class SliceScore:
 
     @property
     def counts(self) -> str:
-        """Counts to show beside the percentage, e.g. ``"8/30"`` (correct/samples)."""
-        correct = (
-            str(int(self.correct)) if float(self.correct).is_integer() else f"{self.correct:.1f}"
-        )
-        return f"{correct}/{self.n_samples}"
+        """Counts to show beside the percentage, e.g. ``"8/30"`` (correct/samples), worded by
+        :func:`capslice_tui.formatting.count` (``31.98/32``, never ``32.0/32`` below all)."""
+        return count(self.correct, self.n_samples)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (NaN kept as float NaN; callers serialise with orjson/json)."""

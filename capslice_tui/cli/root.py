@@ -16,6 +16,7 @@ import click
 
 from ..formatting import (
     AVERAGE_MEANING,
+    count,
     interval,
     pct,
     plural,
@@ -472,12 +473,12 @@ def slices(
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:
-    """``6.7% (2.0/30)``: pass@k with expected solved items over eligible items."""
+    """``6.7% (2/30)``, ``99.95% (31.98/32)``: pass@k with expected solved items over eligible
+    items (:func:`~capslice_tui.formatting.count`)."""
     if not p or p["n_eligible"] == 0:
         return "-"
-    solved = p["expected_solved"]
-    shown = f"{solved:.0f}" if abs(solved - round(solved)) < 1e-9 else f"{solved:.1f}"
-    return f"{pct(p['score'])} ({shown}/{p['n_eligible']})"
+    # count(): 31.98 of 32 expected solved items never reads 32.0/32 (all solved)
+    return f"{pct(p['score'])} ({count(p['expected_solved'], int(p['n_eligible']))})"
 
 
 def parse_slice(values: tuple[str, ...]) -> dict[str, str]:

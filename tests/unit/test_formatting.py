@@ -13,6 +13,7 @@ from capslice_tui.formatting import (
     confidence_pct,
     count,
     distinct_cut,
+    interval,
     p_clause,
     pct,
     pct_cell,
@@ -188,3 +189,49 @@ def test_percentages_points_and_p_values_are_formatted_only_in_formatting_py() -
                 + "\n  ".join(lines)
             )
     assert not problems, "\n".join(problems)
+
+
+# ----------------------------------------------------- a value below a bound never reads as it
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.99952, "99.95%"),  # the demo's algebra pass@8: not 100.0%
+        (1.0, "100.0%"),
+        (0.0, "0.0%"),
+        (0.9995, "99.95%"),
+        (0.0004, "0.04%"),
+        (0.999999, ">99.999%"),
+        (1e-7, "<0.001%"),
+        (1 - 1e-16, "100.0%"),  # float noise from a pass@k product is 1
+        (0.532, "53.2%"),
+        (0.9994, "99.9%"),  # rounds to 99.9, which is not a bound: one decimal as usual
+    ],
+)
+def test_pct_never_reads_as_all_or_none_unless_it_is(value: float, text: str) -> None:
+    assert pct(value) == text
+
+
+def test_a_fractional_count_never_reads_as_all_or_none_unless_it_is() -> None:
+    assert count(31.98464, 32) == "31.98/32"  # pass@8 0.99952 of 32 items, not 32.0/32
+    assert count(32.0, 32) == "32/32"
+    assert count(0.0, 32) == "0/32"
+    assert count(0.02, 32) == "0.02/32"
+    assert count(12.5, 40) == "12.5/40"
+    assert count(31.9999999, 32) == ">31.999/32"
+    assert count(2.0000000000001, 30) == "2/30"
+
+
+def test_an_interval_bound_below_one_never_reads_100() -> None:
+    assert interval(0.9, 0.99996) == "[90.0, 99.996]"
+    assert interval(0.0, 1.0) == "[0.0, 100.0]"
+
+
+def test_pass_at_k_cell_of_the_demo_case_reads_below_all() -> None:
+    from capslice_tui.app.screens.slices import pass_cell
+    from capslice_tui.cli.root import _pass_cell
+
+    p = {"score": 0.99952, "expected_solved": 0.99952 * 32, "n_eligible": 32, "coverage": 1.0}
+    assert _pass_cell(p) == "99.95% (31.98/32)"
+    assert pass_cell(p) == "99.95%"
