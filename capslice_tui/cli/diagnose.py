@@ -79,7 +79,7 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
                 interval(r["diff_low"], r["diff_high"]),
                 pvalue(r["p_value"]),
                 pvalue(r["p_adjusted"]),
-                r["marker"] or "",
+                _sig(r, cmp),
                 _mdd(r["mdd"]),
                 r["warning"] or "",
             ]
@@ -94,7 +94,30 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
         "items for any difference at the observed discordance)",
         *(n for n in cmp["notes"] if n != warning),
     ]
+    overall = _overall_note(cmp)
+    if overall:
+        notes.insert(2 if warning else 1, overall)
     return headers, rows, notes
+
+
+def _sig(r: Any, cmp: ComparisonDict) -> str:
+    """The sig cell of a comparison row: the marker of a slice (``worse*``: significant after
+    Benjamini-Hochberg); the ALL row is not one of the corrected slices, so its marker has no
+    ``*`` (``worse``: raw p <= 0.05 on its own, said in :func:`_overall_note`)."""
+    mark = r["marker"] or ""
+    return mark.rstrip("*") if r is cmp["overall"] else mark
+
+
+def _overall_note(cmp: ComparisonDict) -> str:
+    """What the ALL row's test is: all items pooled, tested on its own (not corrected)."""
+    o = cmp["overall"]
+    if o.get("p_value") is None or o["p_value"] != o["p_value"]:
+        return ""
+    return (
+        f"ALL = every item pooled, tested on its own ({o.get('test') or 'paired test'}, raw p "
+        f"{pvalue(o['p_value'])}; not one of the {cmp['n_tested']} corrected slices, so no p adj): "
+        "worse/better without * = raw p <= 0.05"
+    )
 
 
 NARROW_WIDTH = 100
@@ -104,7 +127,7 @@ NARROW_WIDTH = 100
 def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], list[str]]:
     """The comparison in 80 columns: slice, base and cand (score and count), the difference with
     its interval, adjusted p and the significance marker; the rest is named in a note."""
-    headers = [*cmp["by"], "base", "cand", "diff [95% CI]", "p adj", "sig"]
+    headers = [*cmp["by"], "base", "cand", "diff", "95% CI", "p adj", "sig"]
     rows = []
     for r in [*cmp["rows"], cmp["overall"]]:
         key = (
@@ -117,9 +140,10 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
             *key,
             f"{pct(b['score'])} {sample_tally(b['score'], b['correct'], b['n'])}",
             f"{pct(c['score'])} {sample_tally(c['score'], c['correct'], c['n'])}",
-            f"{points(r['diff'], '')} {interval(r['diff_low'], r['diff_high'])}",
+            points(r["diff"], ""),
+            interval(r["diff_low"], r["diff_high"]),
             pvalue(r["p_adjusted"]),
-            r["marker"] or "",
+            _sig(r, cmp),
         ])  # fmt: skip
     _, _, notes = comparison_table(cmp)
     notes.insert(
@@ -169,8 +193,13 @@ def compare(
     ).to_dict()  # fmt: skip
     narrow = fmt == "table" and plain_console().width < NARROW_WIDTH
     headers, rows, notes = (narrow_comparison_table if narrow else comparison_table)(cmp)
+    if cmp.get("pair_warning"):  # the same run twice, or different models: said first
+        notes = [f"warning: {cmp['pair_warning']}", *notes]
     title = f"{cand} vs {base} · {label}"
-    emit_table(headers, rows, fmt, title=title, notes=notes, payload={**cmp, "filter": label})
+    emit_table(
+        headers, rows, fmt, title=title, notes=notes, payload={**cmp, "filter": label},
+        expendable=("95% CI",), keep=("sig",),
+    )  # fmt: skip
 
 
 def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
@@ -214,6 +243,8 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
         + (f", {diag['benchmark']}]" if diag["benchmark"] else "]")
     )
     click.echo(diag["summary"])
+    if diag.get("pair_warning"):
+        click.echo(f"warning: {diag['pair_warning']}")
     for cause in diag["causes"]:
         click.echo(f"  cause: {cause}")
     if evaluation_lines(diag):

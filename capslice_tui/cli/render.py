@@ -69,6 +69,7 @@ def emit_table(
     payload: Any = None,
     whole: Sequence[str] = (),
     expendable: Sequence[str] = (),
+    keep: Sequence[str] = (),
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
@@ -79,6 +80,8 @@ def emit_table(
         expendable: headers of columns left out first, in this order, when a narrow terminal
             cannot show every column (the others go from the right): what the user asked
             for (pass@k columns, scores) stays longer than what only supports it.
+        keep: headers of columns never left out (a verdict such as ``sig``, which the notes
+            explain): when the room runs out, the columns next to them go instead.
     """
     if fmt == "json":
         emit_json(
@@ -107,7 +110,9 @@ def emit_table(
         for n in notes:
             _print_note(console, n)
         return
-    layout = _fit_layout([visible(h) for h in headers], rows, whole, console.width, expendable)
+    layout = _fit_layout(
+        [visible(h) for h in headers], rows, whole, console.width, expendable, keep
+    )
     if title is not None:
         console.print(Text(title))
     last = layout.kept[-1]
@@ -149,7 +154,14 @@ def emit_table(
             )
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
-    console.print(table)
+    if output_width() is None:
+        console.print(table)
+    else:
+        # piped: the same lines without the spaces Rich pads each one with to the table's
+        # width (``| cat -A``, diffs and greps see no trailing blanks)
+        with console.capture() as captured:
+            console.print(table)
+        console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
     for i, prefix in layout.prefixes.items():
         notes = [
             f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
@@ -159,7 +171,7 @@ def emit_table(
     if layout.dropped:
         names = ", ".join(visible(headers[i]) for i in layout.dropped)
         notes = [
-            f"not shown at {console.width} columns wide: {names} ({len(layout.kept)} of "
+            f"not shown at {console.width} columns: {names} (shown: {len(layout.kept)} of "
             f"{len(headers)} columns; any marks the notes explain for them are not shown here): "
             "--format md or json shows all of them",
             *notes,
@@ -190,13 +202,42 @@ def _fits_unpadded(layout: _Layout, headers: Sequence[str]) -> tuple[bool, bool]
     )
 
 
+_COMMAND_RE = re.compile(r"capslice [^();]*")
+"""A command to copy inside a note: from ``capslice `` to a bracket or semicolon or the end."""
+
+
 def _print_note(console: Console, note: str) -> None:
-    """Print a note under a table: wrapped at spaces to the width, except a note that holds a
-    command to copy (``capslice ...``: resume, delete-run), which stays on one line (the
-    terminal wraps it where it shows it; an inserted line break would cut the command)."""
+    """Print a note under a table: wrapped at spaces to the width; a command to copy in it
+    (``capslice ...``: resume, delete-run, see ...) is never broken: it starts a new line
+    when it does not fit the rest of one and stays on one line even when longer than the
+    width (the terminal wraps it where it shows it; an inserted line break would cut it)."""
     from rich.text import Text
 
-    console.print(Text(note), soft_wrap="capslice " in note)
+    print_prose(console, Text, note)
+
+
+def wrap_prose(text: str, width: int) -> list[str]:
+    """``text`` wrapped at spaces to ``width`` columns (a word longer than that stays whole on
+    its own line), with each ``capslice ...`` command in it kept on one line. Existing line
+    breaks are kept."""
+    import textwrap
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        glue = _COMMAND_RE.sub(lambda m: m.group(0).rstrip().replace(" ", "\0"), line)
+        wrapped = textwrap.wrap(
+            glue, width=max(width, 1), break_long_words=False, break_on_hyphens=False,
+            drop_whitespace=True,
+        ) or [""]  # fmt: skip
+        out += [w.replace("\0", " ") for w in wrapped]
+    return out
+
+
+def print_prose(console: Console, text_cls: Any, text: str) -> None:
+    """Print prose (a note, a paragraph of ``diagnose``) wrapped by :func:`wrap_prose` to the
+    console's width; ``text_cls`` is Rich's ``Text`` (text is never read as markup)."""
+    for line in wrap_prose(text, console.width):
+        console.print(text_cls(line), soft_wrap=True)
 
 
 SQUEEZED_WIDTH = 12
@@ -288,6 +329,7 @@ def _fit_layout(
     whole: Sequence[str],
     width: int,
     expendable: Sequence[str] = (),
+    keep: Sequence[str] = (),
 ) -> _Layout:
     """Fit a table to ``width`` terminal columns without cutting a figure.
 
@@ -296,8 +338,8 @@ def _fit_layout(
     :func:`distinct_cut` so names of one column stay apart (a column whose cut names would
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
     wide. The last column wraps at its spaces. When that still does not fit, whole columns are
-    dropped (never the first): those named in ``expendable`` first, in its order, then from
-    the right; the caller reports them.
+    dropped (never the first, never one named in ``keep``): those named in ``expendable``
+    first, in its order, then from the right; the caller reports them.
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -357,8 +399,11 @@ def _fit_layout(
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
         if room >= least or len(kept) == 1:
             break
-        spare = [i for h in expendable for i in kept[1:] if headers[i] == h]
-        gone = spare[0] if spare else kept[-1]
+        spare = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
+        spare += [i for i in reversed(kept[1:]) if headers[i] not in keep]
+        if not spare:
+            break
+        gone = spare[0]
         kept.remove(gone)
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again

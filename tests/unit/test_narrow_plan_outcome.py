@@ -52,7 +52,7 @@ def test_plan_table_never_cuts_token_counts(
             cell = line.split()[0]
             assert cell.count("…") <= 1 and (cell.endswith("…") or "…" not in cell), out
     # at 60 columns epochs (expendable) is left out, and the note says so
-    assert "not shown at 60 columns wide: epochs" in " ".join(out.split())
+    assert "not shown at 60 columns: epochs" in " ".join(out.split())
 
 
 def _write_run(path: Path, right: dict[str, int]) -> Path:
@@ -111,7 +111,7 @@ def test_outcome_table_at_80_columns_shows_whole_slice_names_and_numbers(
     assert body["algebra"][2] == "40" and "…" not in text.split("not shown")[0], text
     notes = " ".join(" ".join(lines[5:]).split())
     # the expendable columns go first, in their order, and are named
-    assert re.search(r"not shown at 80 columns wide: (p_adj, )?(DiD vs controls, )?pass@k", notes)
+    assert re.search(r"not shown at 80 columns: (p_adj, )?(DiD vs controls, )?pass@k", notes)
     assert "slice: names shown without their shared prefix" not in notes
 
 

@@ -88,7 +88,7 @@ def test_a_column_dropped_for_width_is_named_with_where_to_see_it(
     lines = _render(monkeypatch, headers, rows, notes=["worse* = significant after correction"])
     text = " ".join(" ".join(lines).split())
     assert "worse*" not in lines[2]  # the sig column is not shown ...
-    assert "not shown at 80 columns wide:" in text and "sig" in _dropped(lines)  # ... and named
+    assert "not shown at 80 columns:" in text and "sig" in _dropped(lines)  # ... and named
     assert "--format md or json shows all" in text
     assert text.index("not shown at") < text.index("worse* = significant")
 

@@ -1,0 +1,95 @@
+"""What a fresh user saw at ``COLUMNS=80`` (session 5 trial): the significance column is never
+the one left out, the ALL row is marked apart from the corrected slices, long notes wrap at
+the width without breaking a command, and piped tables carry no trailing blanks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from capslice_tui.cli.diagnose import comparison_table, narrow_comparison_table
+from capslice_tui.cli.render import emit_table, wrap_prose
+
+TASK_TYPES = ["algorithmic", "commonsense_judgement", "counting_arithmetic",
+              "language_understanding", "logical_deduction", "temporal_reasoning"]  # fmt: skip
+
+
+def _row(slice_: dict[str, str], bc: int, cc: int, n: int, p: float | None, pa: float | None,
+         marker: str | None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "slice": slice_, "n_items": n, "base": {"score": bc / n, "correct": bc, "n": n,
+        "n_items": n}, "cand": {"score": cc / n, "correct": cc, "n": n, "n_items": n},
+        "diff": (cc - bc) / n, "diff_low": (cc - bc) / n - 0.04, "diff_high": (cc - bc) / n + 0.04,
+        "p_value": p, "p_adjusted": pa, "marker": marker, "mdd": 0.05, "warning": None,
+        "test": "mcnemar-exact",
+    }  # fmt: skip
+
+
+def _comparison() -> dict[str, Any]:
+    rows = [_row({"task_type": t}, 1049, 759, 1500, 1e-6, 1e-5, "worse*") for t in TASK_TYPES]
+    return {
+        "by": ["task_type"], "rows": rows, "n_tested": len(rows), "q": 0.05,
+        "overall": _row({"all": "all"}, 4816, 3408, 6511, 1e-9, None, "worse*"),
+        "notes": [], "evaluation_warning": None,
+    }  # fmt: skip
+
+
+def _print(capsys: pytest.CaptureFixture[str], table: Any, **kw: Any) -> list[str]:
+    headers, rows, notes = table(_comparison())
+    emit_table(headers, rows, "table", notes=notes, **kw)
+    return capsys.readouterr().out.splitlines()
+
+
+def test_compare_at_80_columns_keeps_sig_and_drops_the_interval(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = _print(capsys, narrow_comparison_table, expendable=("95% CI",), keep=("sig",))
+    assert lines[0].split()[-1] == "sig" and "worse*" in lines[1], "\n".join(lines)
+    text = " ".join(" ".join(lines).split())
+    assert "not shown at 80 columns: 95% CI (shown: 6 of 7 columns;" in text
+    assert max(map(len, lines)) <= 80
+    # keep wins over the right-to-left order even without expendable
+    lines = _print(capsys, narrow_comparison_table, keep=("sig",))
+    assert lines[0].split()[-1] == "sig", "\n".join(lines)
+
+
+@pytest.mark.parametrize("table", [narrow_comparison_table, comparison_table])
+def test_the_all_row_is_not_marked_as_corrected(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], table: Any
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    lines = _print(capsys, table, keep=("sig",))
+    all_row = next(line for line in lines if line.startswith("ALL"))
+    assert "worse*" not in all_row and "worse" in all_row.split(), all_row
+    text = " ".join(" ".join(lines).split())
+    assert "ALL = every item pooled, tested on its own (mcnemar-exact, raw p <1e-4;" in text
+    assert "not one of the 6 corrected slices" in text
+
+
+def test_long_notes_wrap_at_the_width_and_keep_a_command_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    note = ("evaluation differs: the prompts of 6,511 of 6,511 items differ: prompting "
+            "cot_3shot vs answer_only_3shot; differences may come from the evaluation, not "
+            "the model (see capslice diagnose bbh-cot bbh-direct)")  # fmt: skip
+    emit_table(["run"], [["a"]], "table", notes=[note])
+    lines = capsys.readouterr().out.splitlines()[2:]
+    assert max(map(len, lines)) <= 80 and " ".join(lines) == note, lines
+    assert any("capslice diagnose bbh-cot bbh-direct" in line for line in lines)
+    assert wrap_prose("a capslice x y z", 5) == ["a", "capslice x y z"]
+
+
+def test_piped_tables_have_no_trailing_spaces(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [["bbh-base", "480", "complete", "bbh 59.6% (286/480)"],
+            ["math-targeted-long", "5888", "-", "math 50.4%"]]  # fmt: skip
+    emit_table(["run", "samples", "status", "benchmarks"], rows, "table", title="runs")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == ["run", "samples", "status", "benchmarks"]
+    assert all(line == line.rstrip() for line in lines), [line + "|" for line in lines]
+    assert lines[2].index("480") == lines[3].index("5888")  # columns still line up
