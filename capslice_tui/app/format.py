@@ -45,20 +45,31 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
     return max(least, width - others - 2 - 2)
 
 
+def _word_span(value: str, start: int, end: int, most: int) -> tuple[int, int]:
+    """``start:end`` widened to whole words of ``value`` (``seed42``, not ``2``) while it
+    spans fewer than ``most`` characters."""
+    while start > 0 and value[start - 1] not in _WORD_ENDS and end - start < most:
+        start -= 1
+    while end < len(value) and value[end] not in _WORD_ENDS and end - start < most:
+        end += 1
+    return start, end
+
+
+_WORD_ENDS = "-_/.: "
+
+
 def keep_cut(value: str, width: int, start: int, end: int) -> str:
     """``value`` cut to ``width`` characters keeping ``value[start:end]`` (the part that tells
     it from a sibling) whole where it fits, with as much of the end, then of the start, as
     is left: ``olmo2-…-seed42-…11931-hf``. Each cut shows ``…``; unchanged when it fits."""
     if len(value) <= width:
         return value
-    # widen the kept part to whole words (``seed42``, not ``2``) while it leaves room
-    while start > 0 and value[start - 1] not in "-_/.: " and end - start < width - 6:
-        start -= 1
-    while end < len(value) and value[end] not in "-_/.: " and end - start < width - 6:
-        end += 1
+    start, end = _word_span(value, start, end, width - 6)
     middle = value[start:end]
     head, tail = value[:start], value[end:]
     avail = width - len(middle)
+    if avail < 2:  # no room for a mark and one more character
+        return middle_cut(value, width)
     if not head:
         return middle + "…" + tail[len(tail) - (avail - 1) :] if avail > 1 else value[:width]
     if not tail:
@@ -87,13 +98,40 @@ def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) ->
     first = [middle_cut(v, width) if middle else distinct_cut(v, width, values) for v in values]
     cuts = list(first)
     for i, value in enumerate(values):
-        twins = [o for j, o in enumerate(values) if o != value and first[j] == first[i]]
+        if len(value) <= width:
+            continue
+        # the names it could be taken for: the same cut, or the same start as far as the cut
+        # keeps it (``olmo2-7…d42-step11931-hf`` shows too little of ``seed42``)
+        twins = [
+            o
+            for j, o in enumerate(values)
+            if o != value
+            and (first[j] == first[i] or len(os.path.commonprefix([value, o])) >= width // 3)
+        ]
         if not twins:
             continue
-        start = max(len(os.path.commonprefix([value, o])) for o in twins)
+        start = min(max(len(os.path.commonprefix([value, o])) for o in twins), len(value) - 1)
         end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in twins)
-        cuts[i] = keep_cut(value, width, min(start, len(value)), max(end, start + 1))
+        start, end = _word_span(value, start, max(end, start + 1), width - 6)
+        if value[start:end] not in first[i] and end - start <= width - 2:
+            cuts[i] = keep_cut(value, width, start, end)
     return cuts
+
+
+def fit_names(names: Sequence[str], room: int, *, middle: bool = True) -> list[str]:
+    """``names`` (run names shown on one line) cut so that together they take at most
+    ``room`` characters and stay apart (:func:`distinct_cuts`).
+
+    Every name gets the same width ``w``, the largest for which the names' lengths capped
+    at ``w`` add up to ``room``: short names stay whole and leave their room to long ones.
+    Each name keeps at least 6 characters (the line is then wider than ``room``).
+    """
+    if sum(map(len, names)) <= room:
+        return list(names)
+    width = 6
+    while sum(min(len(n), width + 1) for n in names) <= room:
+        width += 1
+    return distinct_cuts(names, width, middle=middle)
 
 
 def cell(value: Any, width: int | None = None, style: str = "") -> Text:

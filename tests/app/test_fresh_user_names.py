@@ -33,9 +33,11 @@ def seeds_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_distinct_cuts_keep_the_part_where_names_differ() -> None:
     for width in (8, 12, 19, 25, 40):
-        cut = distinct_cuts([SEED42, SEED43, "bbh-base"], width, middle=True)
+        names = [SEED42, SEED43, "bbh-base", "bbh-eos-masked"]
+        cut = distinct_cuts(names, width, middle=True)
         assert cut[0] != cut[1], (width, cut)
         assert all(len(c) <= width for c in cut), cut
+        assert all("…" in c for c, n in zip(cut, names, strict=True) if c != n), cut
         assert cut[2] == "bbh-base"
     assert distinct_cuts([SEED42, SEED43], 19, middle=True) == [
         "olm…seed42…11931-hf",
@@ -59,3 +61,19 @@ async def test_runs_screen_tells_seed_runs_apart_in_console_mode(seeds_store: Pa
         await pilot.press("down")
         await pilot.pause()
         assert static_text(app, "#hint") == f"run: {SEED43}"
+
+
+async def test_compare_header_names_both_runs_apart(seeds_store: Path) -> None:
+    from capslice_tui.app.screens.compare import CompareScreen
+
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(CompareScreen(SEED42, SEED43, benchmark="bbh"))
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert len(title) <= SIZE[0] - 2, title
+        base, cand = title.split(" · ")[0].removeprefix("base ").split(" -> cand ")
+        assert "seed42" in base and "seed43" in cand, title
+        assert base.endswith("-step11931-hf") and cand.endswith("-step11931-hf"), title
+        assert title.endswith(" · bbh · by task"), title

@@ -11,10 +11,11 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, pct_cell, plural
+from ...formatting import interval, pct_cell, plural, visible
 from ..format import (
     cell,
     first_column_room,
+    fit_names,
     fit_parts,
     points,
     pvalue,
@@ -188,9 +189,17 @@ class CompareScreen(CapsliceScreen):
         self.load_compare()
 
     def _title(self) -> None:
-        self.query_one("#title", Static).update(
-            cell(f"base {self.base} -> cand {self.cand} · {self.benchmark or 'all'} · by {self.by}")
+        """``base NAME -> cand NAME · bench · by axes``: both run names show, cut to fit the
+        line and apart from each other (two seeds of one recipe differ only in the middle)."""
+        rest = f" · {self.benchmark or 'all'} · by {self.by}"
+        room = (self.query_one("#title", Static).size.width or self.app.size.width - 2) - len(
+            "base  -> cand " + rest
         )
+        base, cand = fit_names([visible(self.base), visible(self.cand)], room)
+        self.query_one("#title", Static).update(cell(f"base {base} -> cand {cand}{rest}"))
+
+    def on_resize(self) -> None:
+        self._title()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
     def load_compare(self) -> None:
