@@ -70,6 +70,7 @@ def emit_table(
     whole: Sequence[str] = (),
     expendable: Sequence[str] = (),
     keep: Sequence[str] = (),
+    own_line: str | None = None,
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
@@ -82,6 +83,9 @@ def emit_table(
             for (pass@k columns, scores) stays longer than what only supports it.
         keep: headers of columns never left out (a verdict such as ``sig``, which the notes
             explain): when the room runs out, the columns next to them go instead.
+        own_line: header of a column never cut (run names) whose longest values, when the
+            table would otherwise leave out a column, are printed whole on their own line
+            above their row, whose cell then shows ``↳`` (:func:`_stack_long_names`).
     """
     if fmt == "json":
         emit_json(
@@ -110,6 +114,11 @@ def emit_table(
         for n in notes:
             _print_note(console, n)
         return
+    above: list[str] = []
+    if own_line is not None and own_line in headers:
+        rows, above = _stack_long_names(
+            headers, rows, headers.index(own_line), whole, console.width, expendable, keep
+        )
     layout = _fit_layout(
         [visible(h) for h in headers], rows, whole, console.width, expendable, keep
     )
@@ -154,14 +163,20 @@ def emit_table(
             )
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
-    if output_width() is None:
+    if output_width() is None and not above:
         console.print(table)
     else:
         # piped: the same lines without the spaces Rich pads each one with to the table's
-        # width (``| cat -A``, diffs and greps see no trailing blanks)
+        # width (``| cat -A``, diffs and greps see no trailing blanks); a long name goes on
+        # its own line above the first line of its row (the one whose first cell is ``↳``)
         with console.capture() as captured:
             console.print(table)
-        console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+        out, moved = [], iter(above)
+        for k, line in enumerate(captured.get().splitlines()):
+            if k > 0 and above and line.split(" ", 1)[0] == STACKED_MARK:
+                out.append(visible(next(moved, "")))
+            out.append(line.rstrip() if output_width() is not None else line)
+        console.file.write("".join(line + "\n" for line in out))
     for i, prefix in layout.prefixes.items():
         notes = [
             f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
@@ -178,6 +193,42 @@ def emit_table(
         ]
     for n in notes:
         _print_note(console, n)
+
+
+STACKED_MARK = "↳"
+"""The cell of a row whose long name is printed on its own line above it."""
+
+
+def _stack_long_names(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    col: int,
+    whole: Sequence[str],
+    width: int,
+    expendable: Sequence[str],
+    keep: Sequence[str],
+) -> tuple[list[list[Any]], list[str]]:
+    """The rows with the longest names of column ``col`` (the first column) replaced by
+    :data:`STACKED_MARK`, and those names in row order, so that the table leaves out as few
+    columns as it can (none when possible): names are moved from the longest down, only
+    while that is needed. ``(rows, [])`` when the table fits as it is, or ``col`` is not the
+    first column (the name must start its line)."""
+    heads = [visible(h) for h in headers]
+    base = [list(r) for r in rows]
+    if col != 0 or not _fit_layout(heads, base, whole, width, expendable, keep).dropped:
+        return base, []
+    best: tuple[int, list[list[Any]], list[str]] | None = None
+    for cutoff in sorted({len(visible(r[col])) for r in rows}, reverse=True)[1:]:
+        moved = [[STACKED_MARK if len(visible(r[col])) > cutoff else r[col], *r[1:]] for r in base]
+        names = [str(r[col]) for r in base if len(visible(r[col])) > cutoff]
+        dropped = len(_fit_layout(heads, moved, whole, width, expendable, keep).dropped)
+        if best is None or dropped < best[0]:
+            best = (dropped, moved, names)
+        if dropped == 0:
+            break
+    if best is None:
+        return base, []
+    return best[1], best[2]
 
 
 def _fits_unpadded(layout: _Layout, headers: Sequence[str]) -> tuple[bool, bool]:

@@ -343,6 +343,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         notes=notes,
         payload=data,
         expendable=("model", "step", "origin"),  # the scores stay longest
+        own_line="run",  # a long run name whole on its own line above its row
     )
 
 

@@ -93,3 +93,33 @@ def test_piped_tables_have_no_trailing_spaces(
     assert lines[1].split() == ["run", "samples", "status", "benchmarks"]
     assert all(line == line.rstrip() for line in lines), [line + "|" for line in lines]
     assert lines[2].index("480") == lines[3].index("5888")  # columns still line up
+
+
+LONG_RUN = "olmo2-7b-stage2-ingredient3-anneal-50B-seed42-step11931-hf"
+
+
+def test_runs_with_a_long_name_keep_the_scores_and_the_name_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fresh user's ``capslice runs`` lost model, step and every score to one long run
+    name: the name now goes whole on its own line above its row (``↳``), the columns stay."""
+    monkeypatch.setenv("COLUMNS", "80")
+    headers = ["run", "model", "step", "samples", "status", "benchmarks (micro)"]
+    rows = [["bbh-base", "demo-org/demo-1b-step100000", "100000", "480", "complete",
+             "bbh 59.6% (286/480)"],
+            [LONG_RUN, "allenai/OLMo-2-1124-7B", "11931", "6511", "complete",
+             "bbh 52.3% (3408/6511)"]]  # fmt: skip
+    emit_table(headers, rows, "table", expendable=("model", "step"), own_line="run")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["run", "model", "step", "samples", "status", "benchmarks",
+                                "(micro)"], "\n".join(lines)  # fmt: skip
+    assert lines[1].split()[0] == "bbh-base" and "(286/480)" in lines[1]
+    assert lines[2] == LONG_RUN and lines[3].startswith("↳ ") and "11931" in lines[3]
+    assert "(3408/6511)" in " ".join(lines[3:5]), "\n".join(lines)
+    assert max(len(line) for line in lines if line != LONG_RUN) <= 80
+    assert "not shown" not in " ".join(lines)
+    # wide enough: one line per run, as before
+    monkeypatch.setenv("COLUMNS", "200")
+    emit_table(headers, rows, "table", expendable=("model", "step"), own_line="run")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[0] == LONG_RUN and "↳" not in " ".join(lines)

@@ -10,12 +10,13 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import AVERAGE_MEANING, plural
+from ...formatting import AVERAGE_MEANING, plural, visible
 from ...vocabulary import AXES
 from ..format import (
     cell,
     count,
     first_column_room,
+    fit_names,
     fit_parts,
     interval,
     pct,
@@ -247,10 +248,14 @@ class SlicesScreen(HandLabelScreen):
         self.load_slices()
 
     def _title(self) -> str:
+        """``sort: S · by AXES · micro · RUN · BENCH`` in the title line's width: the run
+        and the benchmark are cut in the middle to fit (never the line's end, which left a
+        dangling ``·``)."""
         by = "+".join(AXIS_SHORT.get(a, a) for a in self.by.split(","))
-        return (
-            f"sort: {self.sort} · by {by} · {self.average} · {self.run} · {self.benchmark or 'all'}"
-        )
+        head = f"sort: {self.sort} · by {by} · {self.average} · "
+        width = self.query_one("#title", Static).size.width or self.app.size.width - 2
+        run, bench = fit_names([visible(self.run), self.benchmark or "all"], width - len(head) - 3)
+        return f"{head}{run} · {bench}"
 
     class FilterRead(Message):
         """``ws.filter_use(...)`` of a load: which answer filter each task is read with."""
