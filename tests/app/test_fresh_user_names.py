@@ -77,3 +77,15 @@ async def test_compare_header_names_both_runs_apart(seeds_store: Path) -> None:
         assert "seed42" in base and "seed43" in cand, title
         assert base.endswith("-step11931-hf") and cand.endswith("-step11931-hf"), title
         assert title.endswith(" · bbh · by task"), title
+
+
+async def test_slices_title_ends_with_the_benchmark_not_a_dot(seeds_store: Path) -> None:
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert len(title) <= SIZE[0] - 2, title
+        assert title.startswith("sort: ") and title.endswith(" · bbh"), title
+        assert "seed42" in title and title.split(" · ")[-2].endswith("-hf"), title
