@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -356,7 +356,13 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     show_default=True,
     help="task, benchmark, an axis, or axes joined by commas (a combination).",
 )
-@click.option("--k", "ks", multiple=True, help="pass@k to report (repeatable; 'all' = every k<=n).")
+@click.option(
+    "--k",
+    "ks",
+    multiple=True,
+    help="pass@k to report (repeatable; 'all' = the curve: powers of two up to n, and n; "
+    "named ks always show). Default: the curve.",
+)
 @click.option(
     "--filter",
     "filter_name",
@@ -469,8 +475,23 @@ def slices(
         notes=notes,
         payload={**table.to_dict(), "filter": use.to_dict()},
         # what the user asked for stays longer: score is already pass@1 (the per-item mean)
-        expendable=("lenient", "count", "pass@1", "note"),
+        expendable=_slices_expendable(ks, table.ks),
     )
+
+
+def _slices_expendable(asked: Sequence[str], ks: Sequence[int]) -> tuple[str, ...]:
+    """The columns of ``slices`` a narrow terminal leaves out first, in order (the others go
+    from the right): supporting columns, then the pass@k columns the user did not name (the
+    curve ``all`` adds: pass@1, then ascending, its largest k last), then the note and the
+    score's interval, so a k named in ``--k`` (``--k 1 --k 8 --k all``) is never dropped
+    before them. Without a named k: lenient, count, pass@1 (the score is already the
+    per-item mean), note.
+    """
+    named = {int(a) for a in asked if str(a).strip().isdigit()}
+    if not named:
+        return ("lenient", "count", "pass@1", "note")
+    curve = [f"pass@{k}" for k in ks if k not in named]  # ascending: pass@1 first
+    return ("lenient", "count", *curve, "note", "95% CI")
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:

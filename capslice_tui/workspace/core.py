@@ -82,18 +82,27 @@ def _greedy_benchmarks(
 
 
 def parse_ks(k: Sequence[str] | None, n_max: int) -> list[int]:
-    """pass@k values to report: given ks (``all`` = 1..n_max), else powers of two and n_max."""
+    """pass@k values to report, ascending: the given ks, else the pass@k curve (powers of two
+    up to ``n_max``, and ``n_max``: ``[1, 2, 4, 8, 16]`` for 16 samples per item).
+
+    ``all`` among the given ks adds that curve, the points pass@k curves are read at (every k
+    from 1 to 128 would be 128 columns, most of them telling nothing the curve does not); the
+    other given ks are kept beside it (``1,8,all`` or ``3,all`` -> the curve plus 3).
+    Raises ValueError naming the value that is neither ``all`` nor a whole number >= 1.
+    """
     if k:
         out: set[int] = set()
         for item in k:
-            if str(item) == "all":
-                out.update(range(1, n_max + 1))
-            else:
-                value = int(item)
-                if value < 1:
-                    raise ValueError(f"--k must be a positive integer, got {item}")
-                out.add(value)
+            if str(item).strip() == "all":
+                out.update(parse_ks(None, n_max))
+                continue
+            text = str(item).strip()
+            if not text.isdigit() or int(text) < 1:
+                raise ValueError(f"--k must be a whole number >= 1 or 'all', got {item!r}")
+            out.add(int(text))
         return sorted(out)
+    if n_max < 1:
+        return []
     ks = [1]
     while ks[-1] * 2 <= n_max:
         ks.append(ks[-1] * 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from textual import on, work
@@ -38,6 +39,8 @@ CI_BAR_WIDTH = 20
 CI_BAR_HEADER = "CI on 0-100%"
 MIN_NAME_WITH_BAR = 18
 """Slice-name characters the interval bar must leave, or it is not shown."""
+DETAIL_COLUMNS = ("95% CI", "c/n", CI_BAR_HEADER)
+"""Columns left to the detail line when slices of several axes need the room for their labels."""
 # Axis names as the title shows them, so ``sort: ...`` and the run still fit 80 columns.
 AXIS_SHORT = {
     "background_condition": "background",
@@ -116,15 +119,22 @@ def _tally(row: Any) -> str:
     return count(row.correct, row.n_samples)
 
 
-def pick_ks(ks: list[int], width: int = 80) -> list[int]:
+def pick_ks(ks: list[int], width: int = 80, named: Iterable[int] = ()) -> list[int]:
     """The pass@k columns that fit ``width`` columns: two below 100 columns, else three.
 
-    pass@1 is left out when there are more ks than columns (it equals the mean score), then
-    a middle k and the largest are kept (``[1, 16, 128]`` at 80 columns -> ``[16, 128]``).
+    The ks the user named (``k``: ``1,8,all`` names 1 and 8) always show, however many, and
+    the columns left are filled with the largest other k, then the middle one. Without named
+    ks, pass@1 is left out when there are more ks than columns (it equals the mean score),
+    then a middle k and the largest are kept (``[1, 16, 128]`` at 80 columns -> ``[16, 128]``).
     """
     most = MAX_K_COLUMNS if width >= WIDE else MAX_K_COLUMNS - 1
     if len(ks) <= most:
         return list(ks)
+    asked = sorted(set(named) & set(ks))
+    if asked:
+        others = [k for k in ks if k not in asked and k > 1]
+        extra = others[-1:] + others[(len(others) - 1) // 2 : (len(others) - 1) // 2 + 1]
+        return sorted({*asked, *extra[: max(most - len(asked), 0)]})
     rest = [k for k in ks if k > 1]
     if len(rest) <= most:
         return rest
@@ -173,7 +183,7 @@ class SlicesScreen(HandLabelScreen):
         "0-100%: [ ] its ends, * the score, | the 0% and 100% marks",
         "(x%) in a pass@k column: over only the items with at least k samples; the line "
         "under the table says how many (p@k on N/M items)",
-        "k: choose the pass@k values (e.g. 1,8,all; empty: the default ones)",
+        "k: choose the pass@k values (e.g. 1,8,all; all: 1,2,4,…,n; named ks always show)",
         "t: next answer filter the run logged (how the answer is extracted: strict-match, "
         "flexible-extract...), then each task's primary one again; the status line names the "
         "filter read (f is the failure mode, on the samples and trend screens)",
@@ -325,7 +335,8 @@ class SlicesScreen(HandLabelScreen):
         # the cursor stays on the slice it was on (after a hand label or a re-sort), else ALL
         before = table.current_payload
         width = table.size.width or self.app.size.width
-        ks = self.shown_ks = pick_ks(list(data.ks), width)
+        named = [int(k) for k in self.ks if k.isdigit()]
+        ks = self.shown_ks = pick_ks(list(data.ks), width, named)
         columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
         columns.append("warn")
         self.shown = [data.overall, *self._sorted_rows()]
@@ -349,13 +360,22 @@ class SlicesScreen(HandLabelScreen):
             ]
             if first_column_room(wide, with_bar, width, 12) >= MIN_NAME_WITH_BAR:
                 columns, texts, bar = wide, with_bar, True
-        table.set_columns(columns)
-        room = first_column_room(columns, texts, width, 12)
         names = {
             id(r): [short_task(str(v)) if g == "task" else str(v) for g, v in r.key.items()]
             for r in self.shown
             if r is not data.overall
         }
+        room = first_column_room(columns, texts, width, 12)
+        longest = max((len(" & ".join(n)) for n in names.values()), default=0)
+        if longest > room and "," in self.by:
+            # several axes: the labels need the room more than the interval and the tally,
+            # which the detail line under the table gives for the highlighted slice
+            keep = [i for i, c in enumerate(columns) if c not in DETAIL_COLUMNS]
+            columns = [columns[i] for i in keep]
+            texts = [[t[i] for i in keep] for t in texts]
+            room = first_column_room(columns, texts, width, 12)
+            bar = False
+        table.set_columns(columns)
         rows = []
         for r, cells in zip(self.shown, texts, strict=True):
             if r is not data.overall:
@@ -486,7 +506,7 @@ class SlicesScreen(HandLabelScreen):
 
         self.app.push_screen(
             PromptScreen(
-                "pass@k values (e.g. 1,8,all; empty: the default ones):",
+                "pass@k values, e.g. 1,8,all (all: 1,2,4,…,n; empty: all):",
                 ",".join(self.ks),
                 allow_empty=True,
             ),
