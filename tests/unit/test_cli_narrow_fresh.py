@@ -123,3 +123,43 @@ def test_runs_with_a_long_name_keep_the_scores_and_the_name_whole(
     emit_table(headers, rows, "table", expendable=("model", "step"), own_line="run")
     lines = capsys.readouterr().out.splitlines()
     assert lines[2].split()[0] == LONG_RUN and "↳" not in " ".join(lines)
+
+
+def test_plan_table_at_80_columns_words_its_notes_and_keeps_cells_apart(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fresh user's plan showed ``cc…ge_q3`` and ``boosted, at target_capped``."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_plan_honours import RULES, WEAK
+
+    from capslice_tui.cli.plan import _plan_table
+    from capslice_tui.planning.mixture import build_plan
+    from capslice_tui.taxonomy.catalog import parse_catalog
+    from capslice_tui.taxonomy.data import load_data_taxonomy
+    from capslice_tui.taxonomy.evaluation import load_taxonomy
+    from capslice_tui.taxonomy.mapping import parse_mapping
+
+    path = Path(__file__).resolve().parents[2] / "sample_data" / "catalog.yaml"
+    cat = parse_catalog(path.read_text(), str(path), load_data_taxonomy())
+    rules = parse_mapping(RULES, "map.yaml", load_taxonomy().axes, load_data_taxonomy())
+    plan = build_plan(
+        [WEAK], rules, cat, 100_000_000_000, verdict="data", reason="data", strength=1000.0
+    )
+    capped = {c.id for c in plan.cells if "target_capped" in c.bounds}
+    assert capped, [c.bounds for c in plan.cells]  # the case the user saw
+    monkeypatch.setenv("COLUMNS", "80")
+    _plan_table(plan, "math", None, "table")
+    lines = capsys.readouterr().out.splitlines()
+    text = " ".join(lines)
+    assert "target_capped" not in text and "max_multiplier" not in text
+    assert "capped = the boost it asked for" in " ".join(text.split())
+    shown = [line.split()[0] for line in lines[2 : 2 + len(plan.cells)]]
+    assert len(set(shown)) == len(shown), shown
+    for cell, c in zip(shown, plan.cells, strict=True):
+        head = cell.split("…")[0]
+        assert c.id.startswith(head) and len(head) >= 8, (cell, c.id)
+    note_of = {line.split()[0]: line for line in lines[2 : 2 + len(plan.cells)]}
+    assert any(line.rstrip().endswith("boosted, capped") for line in note_of.values()), lines
