@@ -398,7 +398,8 @@ class SlicesScreen(HandLabelScreen):
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
-                status += f" ({len(self.filter_use.missing)} tasks lack it)"
+                missing = len(self.filter_use.missing)
+                status += f" ({plural(missing, 'task')} {'lacks' if missing == 1 else 'lack'} it)"
         legends = [" · n<20: small slice, n<10: not tested", " · n<20: small slice"]
         if bar:
             legends.insert(0, legends[0] + " · bar: [ ] 95% CI, * score")
@@ -419,6 +420,11 @@ class SlicesScreen(HandLabelScreen):
             slice_detail(self.shown[index], index == 0, self.by),
             coverage_text(self.shown[index], self.shown_ks),
         )
+        name, _, figures = text.partition("\n")
+        width = self.query_one("#detail-line", Static).size.width or self.app.size.width - 2
+        if len(figures) > width:  # the title line names the grouping: the figures come first
+            by = "+".join(AXIS_SHORT.get(a, a) for a in self.by.split(","))
+            text = f"{name}\n{figures.replace(f'by {by} · ', '', 1)}"
         self.query_one("#detail-line", Static).update(cell(text))
 
     def action_cycle_grouping(self) -> None:
