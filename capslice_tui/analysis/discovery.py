@@ -47,7 +47,7 @@ import numpy as np
 
 from ..formatting import plural
 from ..vocabulary import FORMAT_MODES
-from .metrics import wilson_interval
+from .metrics import N_BOOT, percentile_interval, wilson_interval
 
 if TYPE_CHECKING:  # scikit-learn and SciPy are imported inside the functions that use them
     import scipy.sparse as sp
@@ -73,6 +73,49 @@ _EPS = 1e-12
 
 ProgressFn = Callable[[str, float], None]
 CancelFn = Callable[[], bool]
+
+
+def clustered_error_interval(
+    item_ids: Sequence[Any], errors: Any, n_boot: int = N_BOOT, random_state: int = 0
+) -> tuple[float, float]:
+    """95% percentile interval of a group's error rate over its member samples when items
+    contribute several samples: a bootstrap that resamples items, not samples (the cluster
+    bootstrap of Davison & Hinkley 1997, §3.8; Field & Welsh 2007), of the pooled ratio
+    ``sum(errors) / number of samples`` (the rate discovery prints).
+
+    Args:
+        item_ids: shape (n,), the item of each member sample (any hashable ids).
+        errors: shape (n,), each sample's error in [0, 1] (1 - score).
+        n_boot: resamples (B); random_state: seed (the same interval on every call).
+
+    Returns:
+        (low, high) in [0, 1]; the Wilson interval over the items (each item's error rate as
+        its outcome) when every item has the same error rate (resampling items cannot vary).
+
+    Raises:
+        ValueError: no samples, or lengths differ.
+    """
+    err = np.asarray(errors, dtype=float).ravel()
+    if err.size == 0 or err.size != len(item_ids):
+        raise ValueError(f"clustered_error_interval: {len(item_ids)} item ids, {err.size} errors")
+    _, inverse = np.unique(np.asarray([str(i) for i in item_ids], dtype=object).astype(str),
+                           return_inverse=True)  # fmt: skip
+    n_i = np.bincount(inverse).astype(float)
+    e_i = np.bincount(inverse, weights=err)
+    m = n_i.size
+    rates = e_i / n_i
+    if rates.min() == rates.max():  # as metrics.slice_score: Wilson over the items
+        return wilson_interval(float(rates.sum()), m)
+    rng = np.random.default_rng(random_state)
+    boot = np.empty(n_boot)
+    rows = max(1, 2_000_000 // m)
+    start = 0
+    while start < n_boot:
+        stop = min(n_boot, start + rows)
+        idx = rng.integers(0, m, size=(stop - start, m))
+        boot[start:stop] = e_i[idx].sum(axis=1) / n_i[idx].sum(axis=1)
+        start = stop
+    return percentile_interval(boot)
 
 
 class DiscoveryCancelled(Exception):
@@ -988,8 +1031,9 @@ class SliceDiscoverer:
 class Suggestion:
     """One suggested slice (a cluster or a fixed bucket) and its evidence.
 
-    ``error_rate`` and its Wilson 95% interval are over member samples (1 - score); ``diff``
-    is ``error_rate - run_error_rate``. ``members`` are indices into the fitted arrays
+    ``error_rate`` and its Wilson 95% interval are over member samples (1 - score; the
+    workspace replaces the interval by :func:`clustered_error_interval` when the group's items
+    have several samples each); ``diff`` is ``error_rate - run_error_rate``. ``members`` are indices into the fitted arrays
     (the workspace maps them to sample/item ids); ``representatives`` are the indices of the
     samples nearest the centre.
     """

@@ -8,7 +8,13 @@ from typing import Any, cast
 
 import numpy as np
 
-from ..analysis.discovery import CancelFn, SliceSearch, Suggestion, find_slices
+from ..analysis.discovery import (
+    CancelFn,
+    SliceSearch,
+    Suggestion,
+    clustered_error_interval,
+    find_slices,
+)
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
 from ..store import AXES, NotFound, Store, current_user
 from ..vocabulary import few_items_no_interval
@@ -293,6 +299,15 @@ class DiscoverMixin:
             # the Wilson interval is over member samples: with a handful of items of several
             # samples each it counts one item's samples as independent (far too narrow)
             d["ci_low"] = d["ci_high"] = None
+        elif d["size"] > d["n_items"] and d["ci_low"] is not None:
+            # several samples per item: resample items, not samples (a Wilson interval over
+            # the member samples would treat one item's samples as independent)
+            members = [int(i) for i in s.members]
+            d["ci_low"], d["ci_high"] = clustered_error_interval(
+                [rows[i]["item_id"] for i in members],
+                [1.0 - (0.0 if rows[i]["score"] is None else float(rows[i]["score"]))
+                 for i in members],
+            )  # fmt: skip
         by_task: dict[str, set[str]] = {}
         for i in s.members:
             by_task.setdefault(str(rows[i]["task"]), set()).add(str(rows[i]["doc_id"]))
