@@ -113,3 +113,34 @@ async def test_slices_of_two_axes_give_the_labels_the_room(seeds_store: Path) ->
         name, figures = static_text(app, "#detail-line").split("\n")
         assert " & " in name and "…" not in name, name
         assert "[" in figures and "]" in figures and "/" in figures, figures  # CI and c/n
+
+
+@pytest.mark.parametrize("run", ["bbh-eos-masked", SEED43])
+async def test_samples_title_from_diagnose_names_the_slice(seeds_store: Path, run: str) -> None:
+    from capslice_tui.app.screens.samples import SamplesScreen
+    from capslice_tui.workspace import Workspace
+
+    if run != SEED43:
+        from lmeval_files import write_runs
+
+        logs = seeds_store.parent / "logs-eos"
+        if not logs.exists():
+            Workspace(seeds_store).ingest([write_runs(logs)["cand"]], run=run, benchmark="bbh")
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        slice_name = "date_understanding"
+        app.push_screen(
+            SamplesScreen(
+                run,
+                title=slice_name,
+                failure_mode="extraction_failure",
+                task=f"bbh_cot_fewshot_{slice_name}",
+                benchmark="bbh",
+            )
+        )
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert len(title) <= SIZE[0] - 2, title
+        assert title.startswith("mode: extraction_failure (fmt!) · filter "), title
+        assert title.endswith(f" · {slice_name}"), title

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import plural
+from ...formatting import middle_cut, plural, visible
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -43,6 +43,9 @@ FAILURE_FILTERS: tuple[str | None, ...] = (
     "correct",
 )
 COLUMNS = ("task", "doc", "k", "target", "extracted", "score", "mode", "response")
+RUN_LEAST = 10
+"""Characters of the run name the title keeps beside the slice, or it leaves the run to the
+header line (which names it too)."""
 # Colour-free markers for failure modes in the table; the filter title shows the same
 # marker next to the full name, and help explains them.
 MODE_TEXT = {
@@ -246,14 +249,24 @@ class SamplesScreen(HandLabelScreen):
         mode = filter_text(self.failure_mode)
         # the filter first: it is what f/F change, and it must never be cut; the slice name
         # last, cut to what is left of the line
+        # last, cut to what is left of the line; the run between them, cut in the middle, or
+        # left to the header line above when the slice needs its room
         answers = f"filter {self.filter_label} · " if self.filter_label else ""
-        head = f"mode: {mode} · {answers}{self.run} · "
+        head = f"mode: {mode} · {answers}"
         name = self.slice_title or "all"
         task = self.slice_task
         if task and task not in name and short_task(task) not in name:  # no task column
             name = f"task {short_task(task)} · {name}"
-        room = max(self.app.size.width - 2 - len(head), 8)
-        self.query_one("#title", Static).update(cell(head + short(name, room)))
+        width = self.query_one("#title", Static).size.width or self.app.size.width - 2
+        room = max(width - len(head), 8)
+        run = visible(self.run)
+        if len(run) + 3 + len(name) <= room:
+            text = f"{head}{run} · {name}"
+        elif len(name) + 3 + RUN_LEAST <= room:
+            text = f"{head}{middle_cut(run, room - 3 - len(name))} · {name}"
+        else:
+            text = head + short(name, room)
+        self.query_one("#title", Static).update(cell(text))
 
     @property
     def columns(self) -> tuple[str, ...]:
