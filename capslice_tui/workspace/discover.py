@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -16,6 +16,7 @@ from ..analysis.discovery import (
     find_slices,
 )
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
+from ..formatting import plural
 from ..store import AXES, NotFound, Store, current_user
 from ..vocabulary import few_items_no_interval
 from .results import (
@@ -106,6 +107,25 @@ def parse_k(k: int | str | None) -> int | str:
     if value < 1:
         raise ValueError(f"--k must be 'auto' or a positive integer, got {k!r}")
     return value
+
+
+def samples_not_independent_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
+    """The note for a search over samples of which some share an item (several samples per
+    item: pass@k runs), else None. Discovery's group tests (two-proportion z, Mantel-Haenszel)
+    count samples as independent; one item's samples are not, so their q-values are
+    optimistic there (the intervals resample items: ``clustered_error_interval``).
+
+    Args:
+        rows: the searched samples, each with an ``item_id``.
+    """
+    n_items = len({r["item_id"] for r in rows})
+    if n_items >= len(rows):
+        return None
+    return (
+        f"{plural(len(rows), 'sample', ',')} over {plural(n_items, 'item', ',')}: the group tests"
+        " count samples as independent, but one item's samples are not, so q is optimistic"
+        " for this run (the 95% intervals resample items)"
+    )
 
 
 class DiscoverMixin:
@@ -200,6 +220,10 @@ class DiscoverMixin:
             "show_all": show_all,
         }
         out = [self._suggestion_row(s, rows) for s in search.suggestions]
+        notes = list(search.notes)
+        clustered = samples_not_independent_note(rows)
+        if clustered:
+            notes.append(clustered)
         if save:
             self._save_suggestions(info["id"], params, search, out, rows, who)
         return DiscoveryResult(
@@ -208,7 +232,7 @@ class DiscoverMixin:
             n_samples=len(rows),
             n_clustered=search.n_clustered,
             run_error_rate=run_error,
-            notes=list(search.notes),
+            notes=notes,
             suggestions=out,
             k=search.k,
             silhouette=dict(search.silhouette),

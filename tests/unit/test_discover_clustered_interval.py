@@ -40,3 +40,14 @@ def test_clustered_interval_all_items_alike_falls_back_to_wilson():
 def test_clustered_interval_refuses_mismatched_lengths():
     with pytest.raises(ValueError, match="2 item ids, 3 errors"):
         clustered_error_interval([1, 2], [0.0, 1.0, 1.0])
+
+
+def test_search_over_several_samples_per_item_says_q_is_optimistic():
+    from capslice_tui.workspace.discover import samples_not_independent_note
+
+    greedy = [{"item_id": i} for i in range(5)]
+    assert samples_not_independent_note(greedy) is None
+    passk = [{"item_id": i // 4} for i in range(1200)]
+    note = samples_not_independent_note(passk)
+    assert note is not None
+    assert note.startswith("1,200 samples over 300 items") and "q is optimistic" in note
