@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .formatting import interval, pct, pct_count, plural, points, pvalue, sample_tally
+from .formatting import interval, pct, pct_count, plural, point_value, points, pvalue, sample_tally
 from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24
@@ -27,11 +28,29 @@ def evidence_value(e: Mapping[str, Any]) -> str:
         return "-" if unit else ""
     if unit == "%":
         return f"{value}%"
-    if unit == "p":
-        return f"p={value}"
+    if unit == "p":  # a number, or "<0.001": a bootstrap p at its floor (p_text)
+        return f"p{value}" if str(value).startswith("<") else f"p={value}"
     if unit == "points" and isinstance(value, (int, float)):
         return points(value / 100, " points")  # the value is in points already
     return f"{value} {unit}".strip()
+
+
+def _tests_used(slices: Sequence[Mapping[str, Any]]) -> str:
+    """The paired tests of the listed slices, named as run: ``exact McNemar``, ``paired
+    bootstrap (B=1000)``, both (a mix), or ``exact McNemar or paired bootstrap`` when no
+    slice says (none listed)."""
+    tests = {s.get("test") for s in slices if s.get("test")}
+    boots = sorted(
+        {int(s.get("n_boot") or 0) for s in slices if s.get("test") == "paired-bootstrap"}
+    )
+    boot = "paired bootstrap" + (f" (B={'/'.join(map(str, boots))})" if boots and boots[0] else "")
+    if tests == {"mcnemar-exact"}:
+        return "exact McNemar"
+    if tests == {"paired-bootstrap"}:
+        return boot
+    if tests:
+        return f"exact McNemar or {boot}"
+    return "exact McNemar or paired bootstrap"
 
 
 def slice_heading(diag: Mapping[str, Any]) -> str:
@@ -40,7 +59,7 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
     if diag["mode"] == "change":
         return (
             f"Slices with a significant paired change ({kept} listed of {tested} distinct "
-            "slices tested; exact McNemar or paired bootstrap per slice, as in compare; "
+            f"slices tested; {_tests_used(diag['slices'])} per slice, as in compare; "
             "Benjamini-Hochberg q=0.05 across all of them; slices explained by overlap with "
             "those listed are left out)"
         )
@@ -51,6 +70,48 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
             "q=0.05)"
         )
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
+
+
+def change_points(x: float | None, unit: str = " points") -> str:
+    """A change (difference of two 0..1 fractions) in points that never reads as no change
+    when it is not one: :func:`formatting.points` (one decimal) unless that rounds a non-zero
+    change to ``0.0``; then two decimals (``+0.03``), or ``+<0.01`` / ``-<0.01`` below that.
+    A change of exactly zero (after rounding to 12 decimals, as ``point_value`` does) reads
+    ``+0.0``. None or NaN -> ``-``.
+
+    >>> change_points(2 / 6511), change_points(-0.00004, ""), change_points(0.0)
+    ('+0.03 points', '-<0.01', '+0.0 points')
+    """
+    shown = points(x, unit)
+    if (
+        x is None
+        or (isinstance(x, float) and math.isnan(x))
+        or point_value(x) != 0.0
+        or round(float(x), 12) == 0.0
+    ):
+        return shown
+    two = point_value(x, 2)
+    if two:
+        return f"{two:+.2f}{unit}"
+    return f"{'+' if x > 0 else '-'}<0.01{unit}"
+
+
+def p_text(p: float | None, n_boot: int | None = 0) -> str:
+    """A p-value as :func:`formatting.pvalue` prints it, except a paired-bootstrap p at its
+    floor ``1/(B+1)`` (no resample as extreme as the observed change): the bootstrap cannot
+    say more than ``p < 1/B``, so it reads ``<0.001`` for ``B = 1000`` wherever it is printed.
+    ``n_boot``: the resamples B of the test (0 or None: not a bootstrap)."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return pvalue(p)
+    if n_boot and p * (n_boot + 1) <= 1 + 1e-9:
+        return f"<{1 / n_boot:g}"
+    return pvalue(p)
+
+
+def shift_label(mode: str) -> str:
+    """A failure mode's row name in a change-by-failure-mode table: ``correct (net)`` for
+    ``correct``, whose row is the net change the failure modes add up to, not a part."""
+    return "correct (net)" if mode == "correct" else mode
 
 
 def evaluation_lines(diag: Mapping[str, Any]) -> list[str]:
@@ -70,7 +131,14 @@ def evaluation_lines(diag: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"{d['category']}: {what} on {d['n_items']:,} of {plural(ev['n_items'], 'item', ',')}{flag}"
         )
-    if not lines:
+    if not lines and ev.get("not_compared"):
+        lines.append(
+            f"evaluation not recorded: the {' and '.join(ev['not_compared'])} settings were not "
+            f"recorded by both runs on the {plural(ev['n_items'], 'shared item', ',')}, so an "
+            "evaluation cause (other prompts, few-shot, decoding or reranking) cannot be ruled "
+            "out; what was recorded (task, filter, scorer, prompt hash where logged) agrees"
+        )
+    elif not lines:
         lines.append(
             f"same evaluation on the {plural(ev['n_items'], 'shared item', ',')} (prompts, few-shot, "
             "decoding, filter and scorer agree where both runs recorded them)"
@@ -107,6 +175,8 @@ def _verdict_markdown(diag: Mapping[str, Any]) -> list[str]:
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
     lines = [f"## Verdict: **{diag['verdict']}**{why}", "", diag["summary"], ""]
+    if diag.get("pair_warning"):
+        lines += [f"**Warning**: {diag['pair_warning']}", ""]
     if evaluation_lines(diag):
         lines += ["### Evaluation of the shared items", ""]
         lines += [f"- {line}" for line in evaluation_lines(diag)] + [""]
@@ -134,8 +204,8 @@ def _failure_mode_markdown(diag: Mapping[str, Any]) -> list[str]:
         lines += _table(
             ["mode", "base share", "cand share", "points of accuracy", ""],
             [
-                [r["mode"], pct(r["base_share"]), pct(r["cand_share"]), points(r["contribution"], ""),
-                 "`" + bar(r["contribution"], scale) + "`"]
+                [shift_label(r["mode"]), pct(r["base_share"]), pct(r["cand_share"]),
+                 change_points(r["contribution"], ""), "`" + bar(r["contribution"], scale) + "`"]
                 for r in diag["failure_mode_shift"]
             ],
         )  # fmt: skip
@@ -185,7 +255,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
                 [s["label"], s["n_items"], pct(s["base_score"]),
                  pct_count(s["score"], s["correct"], s["n_samples"]),
                  points(s["diff"], ""), interval(s["diff_low"], s["diff_high"]),
-                 pvalue(s["p_value"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
+                 p_text(s["p_value"], s.get("n_boot")), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
                  "; ".join(s.get("aliases") or []) or "-"]
                 for s in diag["slices"]
             ],
@@ -223,7 +293,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
         rows.append(
             [key, r["n_items"], pct_count(r["base"]["score"], r["base"]["correct"], r["base"]["n"]),
              pct_count(r["cand"]["score"], r["cand"]["correct"], r["cand"]["n"]),
-             points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), pvalue(r["p_value"]),
+             points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), p_text(r["p_value"], r.get("n_boot")),
              pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
         )  # fmt: skip
     lines += _table(

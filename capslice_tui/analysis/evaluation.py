@@ -215,6 +215,10 @@ class SettingDifference:
         }  # fmt: skip
 
 
+RECORD_NEEDED = ("few-shot", "decoding")
+"""Categories that must be compared (recorded by both runs) before two runs can be called the
+same evaluation: the prompt's task and filter are always known, these are not."""
+
 _CATEGORY_NOUN = {
     "prompt": "the prompts",
     "few-shot": "the few-shot examples",
@@ -237,6 +241,10 @@ class EvaluationCheck:
             ``key (base only)`` / ``key (candidate only)``.
         not_recorded: run labels (``base``/``candidate``) whose samples carry no recorded
             settings (stored before capslice recorded them).
+        not_compared: the categories of :data:`RECORD_NEEDED` (``few-shot``, ``decoding``)
+            on which no setting was recorded by both runs on any shared item (the samples per
+            item, which capslice counts itself, do not count): the check cannot say those
+            agree, so it cannot rule out an evaluation cause.
     """
 
     n_items: int
@@ -244,6 +252,24 @@ class EvaluationCheck:
     items_by_category: dict[str, int] = field(default_factory=dict)
     unchecked: list[str] = field(default_factory=list)
     not_recorded: list[str] = field(default_factory=list)
+    not_compared: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when the few-shot count and some decoding setting were compared: only then
+        can "same evaluation" be said."""
+        return not self.not_compared
+
+    def not_compared_text(self) -> str:
+        """``the few-shot and decoding settings were not recorded by both runs`` ('' when
+        every needed category was compared)."""
+        if not self.not_compared:
+            return ""
+        names = " and ".join(self.not_compared)
+        return (
+            f"the {names} settings were not recorded by both runs, so an evaluation cause "
+            "(other prompts, few-shot, decoding or reranking) cannot be ruled out"
+        )
 
     @property
     def changed(self) -> bool:
@@ -279,7 +305,7 @@ class EvaluationCheck:
             "differences": [d.to_dict() for d in self.differences],
             "items_by_category": dict(self.items_by_category),
             "unchecked": list(self.unchecked), "not_recorded": list(self.not_recorded),
-            "summary": self.summary(),
+            "not_compared": list(self.not_compared), "summary": self.summary(),
         }  # fmt: skip
 
 
@@ -384,7 +410,11 @@ def compare_evaluations(
     ]
     diffs.sort(key=lambda d: (order[d.category], d.key == "prompt", -d.n_items, d.key))
     unchecked = [f"{k} ({side})" for k, side in sorted(one_side.items()) if k not in diff_items]
+    seen = {
+        CATEGORIES.get(k, "other") for k, w in compared.items() if w and k != "samples per item"
+    }
     return EvaluationCheck(
         n_items=n, differences=diffs, items_by_category=dict(cat_items), unchecked=unchecked,
         not_recorded=[who for who, m in missing.items() if n and m == n],
+        not_compared=[c for c in RECORD_NEEDED if n and c not in seen],
     )  # fmt: skip

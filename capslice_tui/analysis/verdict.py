@@ -337,7 +337,9 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
         if not rows:
             return ""
         return "; ".join(
-            f"{_test_text(r)[:-1]}, p{_pe(r['p_value'])})" if "p_value" in r else _test_text(r)
+            f"{_test_text(r)[:-1]}, p{_pe(r['p_value'], r.get('n_boot'))})"
+            if "p_value" in r
+            else _test_text(r)
             for r in rows
         )
 
@@ -385,9 +387,12 @@ def _broad_capability(
     uninformative: Mapping[str, str] | None,
     benchmark: str | None,
     assumed: bool = False,
+    unverified: str = "",
 ) -> tuple[str, list[Evidence]]:
     """Summary of a significant change of wrong answers that no slice localises. ``assumed``:
-    the evaluations differ and the user said to read them as the same."""
+    the evaluations differ and the user said to read them as the same; ``unverified``: why
+    the evaluation check could not rule out an evaluation cause
+    (``EvaluationCheck.not_compared_text``), '' when it could."""
     total = dec.total_change
     drop = total < 0
     b, c = overall.base, overall.cand
@@ -395,9 +400,9 @@ def _broad_capability(
     if overall.b is not None and overall.c is not None:
         counts += f"; {overall.b} items right → wrong, {overall.c} wrong → right"
     test = (
-        f"exact McNemar p{_pe(overall.p_value)}"
+        f"exact McNemar p{_pe(overall.p_value, overall.n_boot)}"
         if overall.test == "mcnemar-exact"
-        else f"paired bootstrap p{_pe(overall.p_value)}"
+        else f"paired bootstrap p{_pe(overall.p_value, overall.n_boot)}"
     )
     head = (
         f"A broad capability {'drop, a data problem' if drop else 'gain, from the model'}: "
@@ -409,6 +414,8 @@ def _broad_capability(
             "no format or termination cause explains it, so, with the evaluations taken as "
             "the same, it is a change in what the model answers."
             if assumed
+            else f"no format or termination cause explains it, but {unverified}."
+            if unverified
             else "no format, termination or evaluation cause explains it, so it is a change in "
             "what the model answers, not in how it was evaluated."
         )
@@ -499,6 +506,7 @@ def verdict_for_change(
             f"Assuming the same evaluation (--same-evaluation), although {evaluation.summary()}. "
         )
     evidence += eval_ev
+    unverified = "" if evaluation is None or assumed else evaluation.not_compared_text()
     sig = search.significant if search is not None else []
     if not significant and not sig:
         power_text, power_ev = _inconclusive_power(overall)
@@ -506,7 +514,7 @@ def verdict_for_change(
         tested = f"none of the {search.n_tested} slices" if search is not None else "no slice"
         return Verdict(
             "inconclusive",
-            assumed + f"No significant change: {_pts(overall.diff)} (p{_pe(overall.p_value)}, "
+            assumed + f"No significant change: {_pts(overall.diff)} (p{_pe(overall.p_value, overall.n_boot)}, "
             f"{_test_name(overall.test)}) and {tested} passes the corrected paired test: the evidence is "
             f"too weak to call it. {power_text}",
             [], evidence, [], "weak_evidence",
@@ -536,7 +544,7 @@ def verdict_for_change(
     if wrong_share >= WRONG_SHARE:
         return _wrong_answer_verdict(
             dec, overall, search, kept, content_kept, significant, assumed, evidence,
-            slice_tests, uninformative, benchmark,
+            slice_tests, uninformative, benchmark, unverified,
         )  # fmt: skip
     if fmt_share >= FORMAT_SHARE:
         causes, sig_ev = _causes(dec, base_signals, cand_signals, base_cap_modes, cand_cap_modes)
@@ -588,9 +596,11 @@ def _wrong_answer_verdict(
     slice_tests: Sequence[Mapping[str, Any]] | None,
     uninformative: Mapping[str, str] | None,
     benchmark: str | None,
+    unverified: str = "",
 ) -> Verdict:
     """Rule 4: wrong answers carry the change: localized, a broad capability change, or weak
-    evidence when it is not significant."""
+    evidence when it is not significant. ``unverified``: why an evaluation cause cannot be
+    ruled out ('' when the check compared the evaluations), said in a data verdict."""
     total = dec.total_change
     direction = "drop" if total < 0 else "gain"
     pattern = dec.content_pattern
@@ -612,12 +622,12 @@ def _wrong_answer_verdict(
             + f"{'A data problem' if total < 0 else 'A content gain, from the model'}: "
             f"{_split_text(dec, 'wrong')}; the {direction} is "
             f"{_pattern_text(pattern) if pattern == 'concentrated' else 'localized'}, in "
-            f"{where}.",
+            f"{where}." + (f" Not checked: {unverified}." if unverified else ""),
             [], evidence, content_kept, "localized_wrong_answers",
         )  # fmt: skip
     if significant:
         summary, broad_ev = _broad_capability(dec, overall, slice_tests, uninformative,
-                                              benchmark, bool(assumed))  # fmt: skip
+                                              benchmark, bool(assumed), unverified)  # fmt: skip
         evidence += broad_ev
         return Verdict(
             "data", assumed + summary,
@@ -632,7 +642,7 @@ def _wrong_answer_verdict(
     others = _names(search.significant) if search is not None else ""
     return Verdict(
         "inconclusive",
-        assumed + f"No significant overall change ({_pts(total)}, p{_pe(overall.p_value)}) "
+        assumed + f"No significant overall change ({_pts(total)}, p{_pe(overall.p_value, overall.n_boot)}) "
         f"and no content slice moving with it passes the corrected paired test; the "
         f"significant slices ({others}) move the other way or are not content slices. "
         f"{power_text}",

@@ -19,6 +19,7 @@ from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
 from capslice_tui.formatting import pct, pct_count, point_value, points, pvalue, rounding_note
+from capslice_tui.report import change_points, p_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _pct(x: float | None) -> str:
 
 
 def _pts(x: float) -> str:
-    return points(x, " points")
+    return change_points(x)
 
 
 def _r1(x: float | None) -> float | None:
@@ -70,15 +71,22 @@ def _p(p: float) -> str:
     return "n/a" if _nan(p) else pvalue(p)
 
 
-def _pe(p: float) -> str:
-    """``=0.0312`` or ``<1e-4``: a p-value after its name (``p{_pe(p)}``)."""
-    txt = _p(p)
+def _pe(p: float, n_boot: int | None = 0) -> str:
+    """``=0.0312`` or ``<1e-4``: a p-value after its name (``p{_pe(p)}``); ``n_boot``: the
+    resamples of a paired bootstrap, whose p at its floor 1/(B+1) reads ``<0.001``
+    (:func:`report.p_text`)."""
+    txt = "n/a" if _nan(p) else p_text(p, n_boot)
     return txt if txt.startswith("<") else f"={txt}"
 
 
-def _p_value(p: float) -> float | None:
-    """A p-value as a number with 2 significant digits (``4.6e-41``), None when undefined."""
-    return None if _nan(p) else float(f"{p:.2g}")
+def _p_value(p: float, n_boot: int = 0) -> float | str | None:
+    """A p-value as a number with 2 significant digits (``4.6e-41``), None when undefined;
+    a paired-bootstrap p at its floor 1/(B+1) as the text ``<0.001`` (:func:`report.p_text`),
+    never the rounded ``0.001`` that reads as a threshold."""
+    if _nan(p):
+        return None
+    floor = p_text(p, n_boot)
+    return floor if floor.startswith("<") and n_boot else float(f"{p:.2g}")
 
 
 def _overall_evidence(overall: PairedResult) -> list[Evidence]:
@@ -96,7 +104,7 @@ def _overall_evidence(overall: PairedResult) -> list[Evidence]:
             f"{_pts(overall.diff)}, 95% CI [{_pts(overall.diff_lo)}, {_pts(overall.diff_hi)}]",
             "points",
         ),
-        Evidence("paired p-value", _p_value(overall.p_value),
+        Evidence("paired p-value", _p_value(overall.p_value, overall.n_boot),
                  f"{test}; n={overall.n_items} items", "p"),
     ]  # fmt: skip
 
@@ -517,7 +525,12 @@ def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
         return []
     material = evaluation.phrases(True)
     other = evaluation.phrases(False)
-    detail = "; ".join(material) if material else "prompts, few-shot, decoding and scoring agree"
+    if material:
+        detail = "; ".join(material)
+    elif evaluation.not_compared:
+        detail = f"no difference found, but {evaluation.not_compared_text()}"
+    else:
+        detail = "prompts, few-shot, decoding and scoring agree"
     if other:
         detail += "; not material on its own: " + "; ".join(other)
     if evaluation.unchecked:
@@ -538,6 +551,26 @@ def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
     ]  # fmt: skip
 
 
+def _slice_tests_name(search: PairedSliceSearch) -> str:
+    """The paired test the tested slices used, named as run: ``exact McNemar, two-sided``
+    (greedy 0/1 items), ``paired bootstrap over items, two-sided, B=1000`` (several samples
+    per item), or both with their slice counts when the slices mixed them."""
+    tested = [s.result for s in search.slices if not _nan(s.p_value)]
+    mcnemar = sum(1 for r in tested if r.test == "mcnemar-exact")
+    boots = sorted({r.n_boot for r in tested if r.test != "mcnemar-exact"})
+    boot = "paired bootstrap over items, two-sided" + (
+        f", B={'/'.join(str(b) for b in boots)}" if boots else ""
+    )
+    if not mcnemar and boots:
+        return boot
+    if mcnemar and boots:
+        return (
+            f"exact McNemar, two-sided, on {mcnemar} slices; {boot}, on "
+            f"{len(tested) - mcnemar} slices"
+        )
+    return "exact McNemar, two-sided"
+
+
 def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> list[Evidence]:
     """How many distinct slices change significantly (paired test, BH across all of them)."""
     if search is None:
@@ -548,7 +581,7 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
         f"{len(sig)} of {search.n_tested} distinct slices tested (every axis combination up "
         f"to 4 with >= {dec.min_size} items; descriptions that select the same items are one "
         f"slice{f', {merged} merged' if merged > 0 else ''}) change significantly: paired test "
-        "per slice (exact McNemar, two-sided, as in `capslice compare`), Benjamini–Hochberg "
+        f"per slice ({_slice_tests_name(search)}, as in `capslice compare`), Benjamini–Hochberg "
         f"q={search.q} across all {search.n_tested}"
     )
     tested = [s for s in search.slices if not _nan(s.p_adj)]
@@ -558,7 +591,7 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
         pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
         detail += (
             f"; the smallest adjusted p is {_p(best.p_adj)} ({best.label}: {_pts(r.diff)} on "
-            f"{r.n_items} items{pair}, raw p{_pe(best.p_value)})"
+            f"{r.n_items} items{pair}, raw p{_pe(best.p_value, r.n_boot)})"
         )
     return [Evidence("slices with a significant paired change", len(sig), detail, "slices")]
 
@@ -571,7 +604,8 @@ def _paired_slice_evidence(s: PairedSlice) -> Evidence:
     moved = "lost" if r.diff < 0 else "gained"
     detail = (
         f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
-        f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
+        f"p{_pe(s.p_value, s.result.n_boot)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} "
+        "slices tested"
     )
     if modes:
         detail += f"; {moved} items by mode: {modes}"

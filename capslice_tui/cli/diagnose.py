@@ -16,7 +16,16 @@ from ..formatting import (
     sample_tally,
     score_counts,
 )
-from ..report import FAIL_ON_CODES, evaluation_lines, evidence_value, gate_status, slice_heading
+from ..report import (
+    FAIL_ON_CODES,
+    change_points,
+    evaluation_lines,
+    evidence_value,
+    gate_status,
+    p_text,
+    shift_label,
+    slice_heading,
+)
 from .render import emit_json, emit_table, plain_console
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
@@ -77,7 +86,7 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
                 _side(r["cand"]),
                 points(r["diff"], ""),
                 interval(r["diff_low"], r["diff_high"]),
-                pvalue(r["p_value"]),
+                p_text(r["p_value"], r.get("n_boot")),
                 pvalue(r["p_adjusted"]),
                 _sig(r, cmp),
                 _mdd(r["mdd"]),
@@ -115,7 +124,7 @@ def _overall_note(cmp: ComparisonDict) -> str:
         return ""
     return (
         f"ALL = every item pooled, tested on its own ({o.get('test') or 'paired test'}, raw p "
-        f"{pvalue(o['p_value'])}; not one of the {cmp['n_tested']} corrected slices, so no p adj): "
+        f"{p_text(o['p_value'], o.get('n_boot'))}; not one of the {cmp['n_tested']} corrected slices, so no p adj): "
         "worse/better without * = raw p <= 0.05"
     )
 
@@ -209,7 +218,7 @@ def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
         same = f"; same items as {'; '.join(s['aliases'])}" if s.get("aliases") else ""
         return (
             f"{s['label']}: {pct(s['base_score'])} -> {who} {pct(s['score'])} "
-            f"({points(s['diff'], ' points')}, {s['n_items']} items), p {pvalue(s['p_value'])}, "
+            f"({points(s['diff'], ' points')}, {s['n_items']} items), p {p_text(s['p_value'], s.get('n_boot'))}, "
             f"p adj {pvalue(s['p_adjusted'])}; wrong answers {pct(s['wrong_answer_share'])} of "
             f"the items that moved{same}"
         )
@@ -266,12 +275,12 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
         cells = (f"  {diag['failure_modes'][r][m]:>{w}}" for r, w in zip(runs, widths, strict=True))
         click.echo("  " + f"{m:<20}" + "".join(cells))
     if diag["failure_mode_shift"]:
-        click.echo("\nChange by failure mode (points of accuracy):")
+        click.echo("\nChange by failure mode (points of accuracy; correct = the net change):")
         scale = max(abs(r["contribution"]) for r in diag["failure_mode_shift"]) or 1
         for r in diag["failure_mode_shift"]:
-            click.echo(
-                f"  {r['mode']:<20}{points(r['contribution'], ''):>7}  {bar(r['contribution'], scale)}"
-            )
+            mode = shift_label(r["mode"])
+            change = change_points(r["contribution"], "")
+            click.echo(f"  {mode:<20}{change:>7}  {bar(r['contribution'], scale)}")
     click.echo(f"\n{slice_heading(diag)}:")
     if not diag["slices"] and diag["mode"] == "change":
         click.echo(

@@ -206,6 +206,7 @@ class Comparison:
     rows: list[CompareRow]
     notes: list[str] = field(default_factory=list)
     evaluation_warning: str | None = None  # the runs evaluated the paired items differently
+    pair_warning: str | None = None  # the same run twice, or different models (pair_warning)
 
     def to_dict(self) -> ComparisonDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
@@ -221,6 +222,7 @@ class Comparison:
             "rows": self.rows,
             "notes": self.notes,
             "evaluation_warning": self.evaluation_warning,
+            "pair_warning": self.pair_warning,
         }
 
 
@@ -240,6 +242,7 @@ def _row(key: dict[str, str], res: Any, adj: Any | None) -> CompareRow:
         "significant": significant,
         "tested": adj.tested if adj is not None else True,
         "test": res.test,
+        "n_boot": res.n_boot,
         "discordant": None if res.b is None else {"base_only": res.b, "cand_only": res.c},
         "mdd": res.mdd,
         "marker": _marker(significant, res.diff),
@@ -308,6 +311,19 @@ class DiagnoseMixin:
         groups = parse_by(by)
         b_run = self.store.get_run(base)
         c_run = self.store.get_run(cand)
+        cmp = self._compare_runs(
+            base, cand, b_run, c_run, groups, benchmark, k, allow_mismatch, q, min_size,
+            random_state, filter_name,
+        )  # fmt: skip
+        cmp.pair_warning = pair_warning(base, cand, b_run, c_run)
+        return cmp
+
+    def _compare_runs(
+        self, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
+        groups: list[str], benchmark: str | None, k: int | None, allow_mismatch: bool, q: float,
+        min_size: int, random_state: int, filter_name: str | None,
+    ) -> Comparison:  # fmt: skip
+        """:meth:`compare` of two runs already read (``Store.get_run`` rows)."""
         reasons = self._comparability(b_run["id"], c_run["id"], filter_name)
         notes: list[str] = []
         if reasons and not allow_mismatch:
@@ -366,6 +382,29 @@ class DiagnoseMixin:
             ),
             self, b_run["id"], c_run["id"], benchmark, filter_name, al,
         )  # fmt: skip
+
+
+def pair_warning(
+    base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any]
+) -> str | None:
+    """What a reader of a comparison of ``cand`` against ``base`` must know about the pair
+    itself, or None: the same run on both sides (every difference is zero by construction),
+    or runs of different models (names that differ beyond a step/checkpoint suffix,
+    :func:`workspace.trend.model_family`, the check ``trend`` makes), which are not
+    checkpoints of one training run. ``b_run``/``c_run``: ``Store.get_run`` rows (``id``,
+    ``model``); a model not recorded on either side is not judged."""
+    from .trend import model_family
+
+    if b_run.get("id") == c_run.get("id") or base == cand:
+        return f"the same run on both sides ({base}): every difference is zero by construction"
+    bm, cm = b_run.get("model"), c_run.get("model")
+    if bm and cm and model_family(bm) != model_family(cm):
+        return (
+            f"different models ({bm} vs {cm}), not checkpoints of one training run: the "
+            "change may also come from anything else that differs between them (size, "
+            "fine-tuning, decoding or reranking)"
+        )
+    return None
 
 
 def _warn_evaluation(
@@ -505,6 +544,7 @@ class Diagnosis:
     overall_p: float | None = None  # change mode: p of the overall paired test
     other_evaluations: list[dict[str, Any]] = field(default_factory=list)
     explained_slices: list[dict[str, Any]] = field(default_factory=list)  # nesting/overlap
+    pair_warning: str | None = None  # change mode: the same run twice, or different models
 
     def decision(self) -> DiagnosisVerdict:
         """The verdict, reason and what a caller acts on, as a typed result."""
@@ -545,6 +585,7 @@ class Diagnosis:
             "other_evaluations": cast(list[OtherEvaluationDict], self.other_evaluations),
             "explained_slices": self.explained_slices,
             "notes": self.notes,
+            "pair_warning": self.pair_warning,
         }
 
 
@@ -998,6 +1039,7 @@ def _paired_rows(
             "diff_high": r.diff_hi,
             "deficit": r.diff,
             "test": r.test,
+            "n_boot": r.n_boot,
             "discordant": None if r.b is None else {"base_only": r.b, "cand_only": r.c},
             "p_value": s.p_value,
             "p_adjusted": s.p_adj,
@@ -1554,7 +1596,7 @@ def _diagnose_change(
         n_tested=search.n_tested, notes=notes,
         direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
         evaluation=evaluation.to_dict(), overall_p=overall.p_value,
-        explained_slices=explained,
+        explained_slices=explained, pair_warning=pair_warning(base, cand, b_run, c_run),
     )  # fmt: skip
 
 
@@ -1672,13 +1714,17 @@ def _single(values: set[Any]) -> Any:
 
 def _change_tables(dec: Any) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
     """The failure-mode shift, per-axis deltas and spread of a change decomposition
-    (``decompose_change``), as the JSON-ready parts of a :class:`Diagnosis`."""
+    (``decompose_change``), as the JSON-ready parts of a :class:`Diagnosis`. The ``correct``
+    row's contribution is the net change (``total_change``: its own share change, what the
+    failure modes' contributions add up to), never the 0 the decomposition keeps for it."""
     shift = [
         {
             "mode": m,
             "base_share": dec.mode_shares_base.get(m, 0.0),
             "cand_share": dec.mode_shares_cand.get(m, 0.0),
-            "contribution": dec.mode_contributions.get(m, 0.0),
+            "contribution": (
+                dec.total_change if m == "correct" else dec.mode_contributions.get(m, 0.0)
+            ),
         }
         for m in dec.mode_shares_base
     ]

@@ -144,3 +144,27 @@ async def test_samples_title_from_diagnose_names_the_slice(seeds_store: Path, ru
         assert len(title) <= SIZE[0] - 2, title
         assert title.startswith("mode: extraction_failure (fmt!) · filter "), title
         assert title.endswith(f" · {slice_name}"), title
+
+
+def test_trend_title_shows_every_run_apart() -> None:
+    from capslice_tui.app.screens.trend import trend_title
+
+    runs = [("bbh-base", 100000), ("bbh-eos-masked", 110000), ("bbh-eos-restored", 120000)]
+    title = trend_title(["task"], runs)
+    assert len(title) <= 78, title
+    # short names stay whole and leave their room to the long one (was eo…asked, eo…tored)
+    assert "base@100000 < eos-masked@110000 < " in title, title
+    last = title.rsplit(" < ", 1)[1]
+    assert last.endswith("restored@120000") and "…" in last, title
+    seeds = trend_title(["task"], [(SEED42, 100), (SEED43, 200)])
+    assert "seed42" in seeds and "seed43" in seeds and len(seeds) <= 78, seeds
+
+
+def test_trend_legend_names_every_sparkline_glyph() -> None:
+    from capslice_tui.app.screens.trend import SPARK_FLAT, SPARK_LEGEND, sparkline
+
+    scores = [i / 20 for i in range(21)]
+    glyphs = set(sparkline(scores)) | set(sparkline([0.5, 0.5]))
+    assert "*" not in glyphs
+    assert all(g in SPARK_LEGEND.split(" = ")[0] or g == SPARK_FLAT for g in glyphs), glyphs
+    assert f"{SPARK_FLAT} flat" in SPARK_LEGEND, SPARK_LEGEND

@@ -23,10 +23,11 @@ def screen_text(app: Any) -> str:
 
 
 def test_sparkline_scales_to_each_series_and_keeps_gaps() -> None:
-    assert sparkline([0.0, 0.5, 1.0, None, 0.9]) == "_-# *"
+    # the middle level is ":", not "-" (a flat row) or "*" (the score in the interval bars)
+    assert sparkline([0.0, 0.5, 1.0, None, 0.9]) == "_:# +"
     assert sparkline([0.1, 0.12]) == "_#"  # its own low..high: a 2-point rise reads
     # a +4.2 point rise at a high level is not a flat line (it was "--" on 0-100%)
-    assert sparkline([0.512, 0.533, 0.554]) == "_-#"
+    assert sparkline([0.512, 0.533, 0.554]) == "_:#"
     assert sparkline([0.6, 0.6, None, 0.6]) == "-- -"  # flat when equal...
     assert sparkline([0.5, 0.5004]) == "--"  # ...or when the change prints as +0.0
     assert sparkline([0.5, 0.5005]) == "_#"  # +0.1 (rounded) is a change

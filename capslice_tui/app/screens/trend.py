@@ -27,18 +27,19 @@ from textual.widgets import Footer, Header, Static
 
 from ...formatting import middle_cut, plural, point_value, shared_prefix, visible
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
-from ..format import cell, first_column_room, pct, points, short
+from ..format import cell, first_column_room, fit_names, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
-SPARK_LEVELS = "_.,:-=+*#"
-"""Sparkline characters from a slice's lowest score (``_``) to its highest (``#``)."""
+SPARK_LEVELS = "_.,:=+#"
+"""Sparkline characters from a slice's lowest score (``_``) to its highest (``#``); neither
+``-`` (:data:`SPARK_FLAT`) nor ``*`` (the score in the interval bars) is among them."""
 
 SPARK_FLAT = "-"
 """The sparkline character of every step of a slice whose score did not change."""
 
-SPARK_LEGEND = "_..# = each row's low..high"
-"""What the sparkline glyphs mean, as the status line says it."""
+SPARK_LEGEND = f"{SPARK_LEVELS} = each row's low..high, {SPARK_FLAT} flat"
+"""What every sparkline glyph means, as the status line says it."""
 
 SLICE_WIDTH = 30
 """Characters of the trend table's slice column (a longer name is cut at its end)."""
@@ -121,8 +122,9 @@ def trend_title(by: list[str], runs: list[tuple[str, Any]], width: int = TITLE_W
         room = width - len(f"Trend by {', '.join(by)}, runs *: ") - len(joined(names))
         head = f"Trend by {', '.join(by)}, runs {middle_cut(prefix, max(room, 8))}*: "
     fixed = len(head) + len(joined([""] * len(names)))
-    share = max(8, (width - fixed) // max(len(names), 1))
-    return short(head + joined([middle_cut(n, share) for n in names]), width)
+    # names that fit stay whole and leave their room to the others; a cut keeps the part
+    # that tells a name from the others (``eos-masked`` / ``eos-restored``)
+    return short(head + joined(fit_names(names, width - fixed)), width)
 
 
 def model_room(width: int, names: list[str], steps: list[str], benches: list[str]) -> int:
