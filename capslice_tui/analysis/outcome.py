@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import confidence_pct, points, pvalue
+from ..formatting import confidence_pct, plural, points, pvalue
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -427,8 +427,8 @@ def _pooled_did(
     shared = in_target & in_control
     if shared.any():
         warnings.append(
-            f"{int(shared.sum())} control item(s) are also in a target slice; they count as "
-            "targets only"
+            f"{plural(int(shared.sum()), 'control item')} also in a target slice "
+            "(counted as targets only)"
         )
     control_items = in_control & ~in_target
     n_control = int((control_items & ~np.isnan(d)).sum())
@@ -509,7 +509,8 @@ def _judge(
     ]  # fmt: skip
     if harmed:
         return "harmful", (
-            "control slice(s) regressed beyond the tolerance of "
+            ("a control slice" if len(harmed) == 1 else "control slices")
+            + " regressed beyond the tolerance of "
             f"{points(tolerance, ' points', signed=False)}: "
             + ", ".join(f"{name(r)} {points(r.diff, ' pts')}" for r in harmed)
         )
@@ -519,7 +520,7 @@ def _judge(
     if pooled is None:
         why = (
             "none was pre-registered" if n_controls == 0
-            else f"the control slices hold {n_control} item(s) outside the targets "
+            else f"the control slices hold {plural(n_control, 'item')} outside the targets "
             f"(< {min_size})"
         )  # fmt: skip
         return "unmeasurable", (

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ..formatting import plural
 from .render import emit_json
 from .root import Ctx, friendly_errors, pass_ctx
 
@@ -56,7 +57,7 @@ def _print_doctor(r: DoctorReport) -> None:
         + (" (network/cluster filesystem)" if fs["cluster"] else "")
     )
     click.echo(f"journal mode: {r['journal_mode']}")
-    integrity = "ok" if not r["damaged"] else f"DAMAGED ({len(r['integrity'])} problem(s))"
+    integrity = "ok" if not r["damaged"] else f"DAMAGED ({plural(len(r['integrity']), 'problem')})"
     click.echo(f"integrity:    {integrity}")
     for line in r["integrity"][:10] if r["damaged"] else []:
         click.echo(f"  {line}")
@@ -66,9 +67,9 @@ def _print_doctor(r: DoctorReport) -> None:
         f"{len(schema['pending'])} pending"
         + (f", {len(schema['unknown'])} from a newer capslice" if schema["unknown"] else "")
     )
-    click.echo(f"interrupted:  {len(r['interrupted'])} ingest(s)")
+    click.echo(f"interrupted:  {plural(len(r['interrupted']), 'ingest')}")
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
-    click.echo(f"orphaned:     {orphans} row(s)")
+    click.echo(f"orphaned:     {plural(orphans, 'row')}")
     # the search index tables (*_fts*) are SQLite FTS5 bookkeeping, not data
     tables = [
         f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
@@ -117,7 +118,7 @@ def recover(old: Path, new: Path, as_json: bool) -> None:
         + (
             "nothing lost"
             if total == 0
-            else f"{'an unknown number' if total is None else total} row(s) lost"
+            else f"{'an unknown number of rows' if total is None else plural(total, 'row')} lost"
         )  # fmt: skip
         + f"; {old} was not modified"
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..formatting import plural
 from .render import emit_json
 from .root import Ctx, friendly_errors, pass_ctx
 
@@ -81,7 +82,7 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
             )
         else:
             click.echo(
-                f"imported {folder} into {obj.store_path}: {report['changed']} row(s) written"
+                f"imported {folder} into {obj.store_path}: {plural(report['changed'], 'row')} written"
             )
         for note in report["notes"][:20]:
             click.echo(f"note: {note}")
@@ -99,7 +100,7 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
             )
     if report["conflicts"]:
         click.echo(
-            f"{len(report['conflicts'])} conflict(s): changed on both sides since the export;"
+            f"{plural(len(report['conflicts']), 'conflict')}: changed on both sides since the export;"
             " nothing was overwritten (set the value you want with `capslice label set`)",
             err=True,
         )

@@ -264,8 +264,8 @@ def label_undo(
         emit_json(result)
         return
     click.echo(
-        f"undid {result['undid']}: {result['restored']} label(s) on {result['items']}"
-        f" item(s) restored (batch {result['batch']})"
+        f"undid {result['undid']}: {plural(result['restored'], 'label')} on "
+        f"{plural(result['items'], 'item')} restored (batch {result['batch']})"
     )
 
 

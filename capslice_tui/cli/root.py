@@ -227,7 +227,7 @@ def ingest(
     for line in report.bad[:20]:
         click.echo(line, err=True)
     if report.n_bad > 20:
-        click.echo(f"... and {report.n_bad - 20} more bad lines", err=True)
+        click.echo(f"... and {plural(report.n_bad - 20, 'more bad line')}", err=True)
     for line in report.fields:
         click.echo(f"fields: {line}")
     for name, n_new in report.runs.items():
@@ -235,11 +235,11 @@ def ingest(
         click.echo(f"{name}: {plural(n_new, 'new sample')} ({read} read, format {report.format})")
     if report.scored_by_capslice:
         click.echo(
-            f"{plural(report.scored_by_capslice, 'sample')} carried no correctness and were scored by "
-            "capslice's strict extraction"
+            f"scored by capslice's strict extraction: {plural(report.scored_by_capslice, 'sample')}"
+            " whose log carried no correctness"
         )
     if report.n_bad:
-        click.echo(f"{report.n_bad} bad lines skipped")
+        click.echo(f"{plural(report.n_bad, 'bad line')} skipped")
     for warning in report.warnings[:10]:
         click.echo(f"warning: {warning}", err=True)
     for note in report.notes[:10]:
@@ -457,7 +457,7 @@ def slices(
     small = sum(1 for r in table.rows if (r.warning or "").startswith("below minimum"))
     if small:  # said here too: a narrow terminal leaves the note column out first
         notes.append(
-            f"{small} of {len(table.rows)} slices are below the minimum slice size "
+            f"{small} of {len(table.rows)} slices {'is' if small == 1 else 'are'} below the minimum slice size "
             f"{MIN_SLICE_SIZE} items: reported, not tested ("
             + (
                 "no interval where items have several samples: a bootstrap over so few items "
@@ -597,7 +597,11 @@ def samples(
         for r in rows
     ]
     # not counted (a count of a big run's slice costs what the page does not): said as such
-    note = [f"showing the first {len(rows)} samples; more match (raise --limit)"] if more else []
+    note = (
+        [f"showing the first {plural(len(rows), 'sample')}; more match (raise --limit)"]
+        if more
+        else []
+    )
     if big_notes:
         note = big_notes
     emit_table(

@@ -228,7 +228,7 @@ def validate_field_map(field_map: dict[str, str] | None) -> dict[str, str]:
     unknown = sorted(set(field_map) - set(ROLES))
     if unknown:
         raise ValueError(
-            f"unknown field role(s) {', '.join(unknown)}; valid roles: {', '.join(ROLES)} "
+            f"unknown field {'role' if len(unknown) == 1 else 'roles'} {', '.join(unknown)}; valid roles: {', '.join(ROLES)} "
             f"(also {', '.join(f'{a}={r}' for a, r in ROLE_ALIASES.items())})"
         )
     return field_map

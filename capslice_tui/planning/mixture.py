@@ -656,7 +656,7 @@ def _summary(
         )  # fmt: skip
         summary = (
             f"No data boost: the diagnosis is {words}; the mixture is unchanged "
-            f"({len(decisions)} weak slice(s) set aside; {fix}; --force boosts anyway)."
+            f"({plural(len(decisions), 'weak slice')} set aside; {fix}; --force boosts anyway)."
         )
     elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."

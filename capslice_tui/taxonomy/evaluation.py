@@ -819,7 +819,7 @@ class Taxonomy:
             else "ingest with --benchmark set to one of them"
         )
         return (
-            f"no rule of {self.file} that names a benchmark matches {len(tasks)} task(s) "
+            f"no rule of {self.file} that names a benchmark matches {plural(len(tasks), 'task')} "
             f"(e.g. {tasks[0]}): its rules for them name benchmark {listed(wanted)} but the "
             f"items are stored under benchmark {listed(stored)} ({hint})"
         )

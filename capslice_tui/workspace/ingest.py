@@ -30,6 +30,7 @@ import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
+from ..formatting import plural
 from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
@@ -650,7 +651,8 @@ class _Ingest:
                 clashes.setdefault((stored[task], row["benchmark"]), []).append(task)
         for (old, new), tasks in clashes.items():
             self.report.notes.append(
-                f"{len(tasks)} task(s) (e.g. {tasks[0]}) are already stored under benchmark "
+                f"{plural(len(tasks), 'task')} (e.g. {tasks[0]}) {'is' if len(tasks) == 1 else 'are'} "
+                "already stored under benchmark "
                 f"{old!r}; {new!r} was not applied (delete the run with `capslice "
                 "delete-run` and ingest again to change it)"
             )

@@ -234,7 +234,7 @@ class PlanMixin:
         ]
         notes = [
             f"broad capability gap: the plan targets the whole {benchmark} domain, {len(groups)} "
-            f"label group(s) of its {plural(n_items, 'item')}, each weighted by its share of {what}"
+            f"{'label group' if len(groups) == 1 else 'label groups'} of its {plural(n_items, 'item')}, each weighted by its share of {what}"
         ]
         if unlabelled:
             notes.append(
@@ -353,7 +353,7 @@ class PlanMixin:
                 )
         n_target = sum(in_target)
         notes.append(
-            f"default controls: {len(controls)} {axis} value(s) of {run} in {benchmark} with >= "
+            f"default controls: {plural(len(controls), f'{axis} value')} of {run} in {benchmark} with >= "
             f"{plural(min_items, 'item')} and no item in the target slices ({plural(n_target, 'target item')})"
         )
         return controls, notes

@@ -345,7 +345,8 @@ def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list
     no_step = [i["name"] for i in infos if i["step"] is None]
     if no_step:
         raise ValueError(
-            f"run(s) without a training step: {', '.join(no_step)}; a trend orders runs by "
+            f"{'run' if len(no_step) == 1 else 'runs'} without a training step: "
+            f"{', '.join(no_step)}; a trend orders runs by "
             "step (set it with `capslice ingest --step N`)"
         )
     infos.sort(key=lambda i: (int(i["step"]), i["name"]))

@@ -89,7 +89,7 @@ async def test_export_then_import_into_an_empty_store(source: Path, tmp_path: Pa
         assert [ln.split() for ln in summary.splitlines() if ln.split()[:1] == ["runs"]] == [
             ["runs", "3"]
         ]
-        assert f"imported {folder}" in report and "row(s) written" in report
+        assert f"imported {folder}" in report and " rows written" in report
         assert "runs" in report and "3 added" in report
         assert "conflict" not in report
         # the copy lists the same runs as the source
@@ -122,7 +122,7 @@ async def test_conflicts_list_both_sides_and_bad_folders_are_one_line(
         assert lines[at + 1].startswith("  here:     'prealgebra' by ben at 20")
         assert lines[at + 1].endswith("(kept)")
         assert lines[at + 2].startswith("  imported: 'algebra' by ann at 20")
-        assert "1 conflict(s)" in report and "1 conflict(s)" in static_text(app, "#status")
+        assert "1 conflict:" in report and static_text(app, "#status").endswith(", 1 conflict")
         # a damaged file: refused before anything is written, one line naming the file
         (second / "runs.jsonl").write_bytes(b'{"cid": "x"}\n')
         await _answer(app, pilot, "i", second)

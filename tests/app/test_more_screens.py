@@ -20,6 +20,7 @@ from capslice_tui.app.screens.diagnose import DiagnoseScreen
 from capslice_tui.app.screens.ingest import IngestScreen
 from capslice_tui.app.screens.menu import MenuScreen
 from capslice_tui.app.screens.taxonomy import TaxonomyScreen
+from capslice_tui.formatting import plural
 from capslice_tui.workspace import Workspace
 
 
@@ -140,7 +141,7 @@ async def test_ingest_bad_middle_line_names_file_and_line_and_stores_nothing(
         await settle(app, pilot)
         assert screen.report is not None and screen.report["runs"] == {"badrun": 4}
         result = static_text(app, "#ingest-result")
-        assert "1 bad lines skipped" in result and f"{log}:3" in result
+        assert "1 bad line skipped" in result and f"{log}:3" in result
     assert Workspace(store).run_info("badrun")["n_bad"] == 1
 
 
@@ -227,7 +228,7 @@ async def test_taxonomy_lists_axes_checks_and_applies(tmp_path: Path) -> None:
             "output_constraint",
         }
         for axis, values in axes.items():
-            assert f"{axis} ({len(values)} values)" in listed
+            assert f"{axis} ({plural(len(values), 'value')})" in listed
             value, description = next(iter(values.items()))
             assert value in listed and description[:30] in listed
 

@@ -14,7 +14,7 @@ from capslice_tui.workspace import Workspace
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "stat-01-many-slices"
 TAX = CASE / "tax"
 EXPECTED = (
-    "that names a benchmark matches 40 task(s) (e.g. slice01): its rules for them name "
+    "that names a benchmark matches 40 tasks (e.g. slice01): its rules for them name "
     "benchmark 'toy' but the items are stored under benchmark 'slice01', 'slice02', 'slice03' "
     "and 37 more (ingest with --benchmark toy)"
 )

@@ -101,7 +101,7 @@ def test_no_control_slice_is_unmeasurable_not_confirmed():
     # a control slice whose items are all target items leaves no control either
     out = evaluate_outcome([{"task_type": "target"}], [{"task_type": "target"}], labels,
                            bn, bc, cn, cc)  # fmt: skip
-    assert out.outcome == "unmeasurable" and "0 item(s) outside the targets" in out.reason
+    assert out.outcome == "unmeasurable" and "0 items outside the targets" in out.reason
     assert any("also in a target slice" in w for w in out.warnings)
 
 

@@ -48,7 +48,7 @@ def test_small_multi_sample_slice_prints_no_interval_and_says_why(store: Path) -
     assert rows["big"][3].startswith("["), out
     text = " ".join(out.split())
     assert (
-        "1 of 2 slices are below the minimum slice size 10 items: reported, not tested (no "
+        "1 of 2 slices is below the minimum slice size 10 items: reported, not tested (no "
         "interval where items have several samples: a bootstrap over so few items cannot be "
         "trusted)"
     ) in text

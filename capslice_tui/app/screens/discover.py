@@ -49,6 +49,13 @@ def accepted_text(name: str, accepted: str | None, width: int = 15) -> str:
     return short(f"✓ {accepted}", width) if accepted else short(name, width)
 
 
+def ns_mark(s: dict[str, Any]) -> str:
+    """`` ns`` after a group's Δerr when it was tested and is not significant (as the CLI
+    marks its q), ``""`` when significant or untested."""
+    tested = s.get("q_value") is not None or s.get("q_within") is not None
+    return " ns" if tested and not s.get("significant") else ""
+
+
 class DiscoverScreen(CapsliceScreen):
     """Run discovery in a cancellable worker and act on its suggestions.
 
@@ -65,7 +72,9 @@ class DiscoverScreen(CapsliceScreen):
         "  Benjamini-Hochberg), ranked by difference x size; details below the table",
         "group: Q:word = items whose question has the word; cluster n; mode:x = failure",
         "  mode x (✓ name: accepted as that slice); n: samples; error: its error rate",
-        "Δerr pts: its error rate minus the other samples', in percentage points",
+        "Δerr pts: its error rate minus the other samples', in percentage points; ns = not "
+        "significant (its larger BH-adjusted p-value, from the rest and within its tasks, is "
+        "0.05 or more), as the CLI's q column marks it",
         "labels: restates task=x (an existing label holds the same items: folded last),",
         "  within task=x (splits one task), across n tasks (a theme no label names)",
         "terms: words of the group against the rest; Q:word = a word of the question",
@@ -333,7 +342,7 @@ class DiscoverScreen(CapsliceScreen):
                 if every_failed
                 else [
                     cell(pct(s["error_rate"])),
-                    cell(points(diff, "")),
+                    cell(points(diff, "") + ns_mark(s)),
                     cell(relation, 16),
                 ]
             )
@@ -356,7 +365,7 @@ class DiscoverScreen(CapsliceScreen):
                      cell(pct(s.get("failure_mode_share"), 0))]
                     if every_failed
                     else [cell(pct(s["error_rate"])),
-                          cell(points(diff, "")),
+                          cell(points(diff, "") + ns_mark(s)),
                           cell(f"restates {s.get('restates')}", 16)]
                 )  # fmt: skip
                 rows.append(({**s, "folded": True}, [cell("-"), cell(terms_text([s["name"]])[0], 15),
@@ -489,7 +498,9 @@ class DiscoverScreen(CapsliceScreen):
     @work(thread=True, exit_on_error=False, group="label")
     def undo_last(self) -> None:
         r = self.ws.undo_labels(who=self.ws.current_user())
-        self.post_message(self.LabelApplied(f"undid {r['undid']}: {r['restored']} labels restored"))
+        self.post_message(
+            self.LabelApplied(f"undid {r['undid']}: {plural(r['restored'], 'label')} restored")
+        )
 
     def action_undo(self) -> None:
         """Undo your last labelling action, after a y/n confirmation."""

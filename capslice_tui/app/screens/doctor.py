@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import plural
 from .base import CapsliceScreen
 
 
@@ -33,7 +34,7 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
     integrity, schema, interrupted ingests, orphans, row counts, then each finding."""
     fs = r["filesystem"]
     wal = f" (+ {size_text(r['wal_bytes'])} write-ahead log)" if r.get("wal_bytes") else ""
-    integrity = "ok" if not r["damaged"] else f"DAMAGED ({len(r['integrity'])} problem(s))"
+    integrity = "ok" if not r["damaged"] else f"DAMAGED ({plural(len(r['integrity']), 'problem')})"
     schema = r["schema"]
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
     lines = [
@@ -46,8 +47,8 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
         f"schema:       {len(schema['applied'])} migrations applied, "
         f"{len(schema['pending'])} pending"
         + (f", {len(schema['unknown'])} from a newer capslice" if schema.get("unknown") else ""),
-        f"interrupted:  {len(r['interrupted'])} ingest(s)",
-        f"orphaned:     {orphans} row(s)",
+        f"interrupted:  {plural(len(r['interrupted']), 'ingest')}",
+        f"orphaned:     {plural(orphans, 'row')}",
         "rows:         "
         + ", ".join(f"{k} {v}" for k, v in r["tables"].items() if not k.startswith("_")),
     ]
@@ -127,7 +128,7 @@ class DoctorScreen(CapsliceScreen):
     def on_doctor_screen_checked(self, message: Checked) -> None:
         r = message.report
         self.query_one("#doctor-report", Static).update(Text("\n".join(doctor_lines(r))))
-        verdict = "DAMAGED" if r["damaged"] else f"{len(r['findings'])} finding(s)"
+        verdict = "DAMAGED" if r["damaged"] else plural(len(r["findings"]), "finding")
         self.set_status(f"{verdict} · r: check again · c: backup")
 
     def action_backup(self) -> None:

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from ...formatting import plural
 from .base import CapsliceScreen, user_error
 
 INTRO = (
@@ -65,7 +66,7 @@ def export_lines(store: Path, folder: Path, manifest: dict[str, Any]) -> list[st
     lines = [
         f"exported {store}",
         f"      to {folder}",
-        f"{total} rows in {len(tables)} tables; schema version {manifest.get('schema_version')}",
+        f"{plural(total, 'row')} in {plural(len(tables), 'table')}; schema version {manifest.get('schema_version')}",
         f"files: manifest.json, {len(tables)} <table>.jsonl ({jsonl_bytes} bytes; read by import)",
         f"       {n_parquet} <table>.parquet (for pandas, DuckDB, Spark)"
         if parquet.get("written")
@@ -88,7 +89,7 @@ def manifest_lines(folder: Path, manifest: dict[str, Any]) -> list[str]:
         f" capslice {manifest.get('capslice_version', '?')}",
         f"  schema version {manifest.get('schema_version', '?')},"
         f" format version {manifest.get('format_version', '?')}",
-        f"{total} rows in {len(tables)} tables:",
+        f"{plural(total, 'row')} in {plural(len(tables), 'table')}:",
         *_table_lines(tables, lambda t: t.get("rows", 0)),
     ]
 
@@ -129,7 +130,10 @@ def import_lines(store: Path, folder: Path, report: dict[str, Any]) -> list[str]
             + (", except what conflicts (below)" if conflicts else "")
         ]
     else:
-        lines = [f"imported {folder}", f"    into {store}: {report['changed']} row(s) written"]
+        lines = [
+            f"imported {folder}",
+            f"    into {store}: {plural(report['changed'], 'row')} written",
+        ]
     tables = report.get("tables", {})
     shown = {k: v for k, v in tables.items() if any(v.values())}
     if shown:
@@ -141,12 +145,14 @@ def import_lines(store: Path, folder: Path, report: dict[str, Any]) -> list[str]
     notes = report.get("notes", [])
     lines += [f"note: {note}" for note in notes[:20]]
     if len(notes) > 20:
-        lines.append(f"note: {len(notes) - 20} more note(s) (`capslice import --json` lists all)")
+        lines.append(
+            f"note: {plural(len(notes) - 20, 'more note')} (`capslice import --json` lists all)"
+        )
     for conflict in conflicts:
         lines += conflict_lines(conflict)
     if conflicts:
         lines.append(
-            f"{len(conflicts)} conflict(s): changed on both sides since the export; nothing was"
+            f"{plural(len(conflicts), 'conflict')}: changed on both sides since the export; nothing was"
             " overwritten (set the value you want with `capslice label set`)"
         )
     return lines
@@ -270,7 +276,7 @@ class ExchangeScreen(CapsliceScreen):
         self.last_folder = message.folder
         self.show(export_lines(self.store_path, message.folder, message.manifest))
         total = sum(t["rows"] for t in message.manifest["tables"].values())
-        self.set_status(f"exported {total} rows to {message.folder}")
+        self.set_status(f"exported {plural(total, 'row')} to {message.folder}")
 
     # ---- import -------------------------------------------------------------------------
     def action_import(self) -> None:
@@ -305,7 +311,7 @@ class ExchangeScreen(CapsliceScreen):
         folder, manifest = message.folder, message.manifest
         self.show(manifest_lines(folder, manifest))
         total = sum(t.get("rows", 0) for t in manifest.get("tables", {}).values())
-        self.set_status(f"{folder}: {total} rows · y: import · n: cancel")
+        self.set_status(f"{folder}: {plural(total, 'row')} · y: import · n: cancel")
 
         def confirmed(yes: bool | None) -> None:
             if not yes:
@@ -316,7 +322,7 @@ class ExchangeScreen(CapsliceScreen):
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Import {total} rows from {folder} into {self.store_path}? Rows already"
+                f"Import {plural(total, 'row')} from {folder} into {self.store_path}? Rows already"
                 " here are skipped; a value changed on both sides is kept here and listed."
             ),
             confirmed,
@@ -334,9 +340,11 @@ class ExchangeScreen(CapsliceScreen):
         done = (
             "nothing changed"
             if report.get("changed", 0) == 0
-            else f"{report['changed']} rows written"
+            else f"{plural(report['changed'], 'row')} written"
         )
-        self.set_status(f"imported: {done}" + (f", {conflicts} conflict(s)" if conflicts else ""))
+        self.set_status(
+            f"imported: {done}" + (f", {plural(conflicts, 'conflict')}" if conflicts else "")
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)

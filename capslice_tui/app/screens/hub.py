@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import plural
 from ..format import cell
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -88,7 +89,7 @@ class HubScreen(CapsliceScreen):
         table.focus()
         last = f"{self.last_result} · " if self.last_result else ""
         if message.hubs:
-            self.set_status(f"{last}{len(message.hubs)} hub(s) · p push, l pull, r reload")
+            self.set_status(f"{last}{plural(len(message.hubs), 'hub')} · p push, l pull, r reload")
         else:
             self.set_status("no hub yet: capslice hub add NAME postgresql://host/db")
 

@@ -83,11 +83,11 @@ def report_text(report: dict[str, Any]) -> str:
         )
     if report.get("scored_by_capslice"):
         lines.append(
-            f"{report['scored_by_capslice']} samples carried no correctness and were scored "
-            "by capslice's strict extraction"
+            f"scored by capslice's strict extraction: {plural(report['scored_by_capslice'], 'sample')}"
+            " whose log carried no correctness"
         )
     n_bad = report.get("n_bad", 0)
-    lines.append(f"{n_bad} bad lines skipped" if n_bad else "no bad lines")
+    lines.append(f"{plural(n_bad, 'bad line')} skipped" if n_bad else "no bad lines")
     lines.extend(bad_lines_text(report.get("bad", []), n_bad))
     lines.extend(f"warning: {warning}" for warning in report.get("warnings", []))
     lines.extend(f"note: {note}" for note in report.get("notes", []))

@@ -149,7 +149,9 @@ class LabelHistoryScreen(CapsliceScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="undo")
     def undo(self, batch: str) -> None:
         r = self.ws.undo_labels(batch)
-        self.post_message(self.Undone(f"undid {r['undid']}: {r['restored']} labels restored"))
+        self.post_message(
+            self.Undone(f"undid {r['undid']}: {plural(r['restored'], 'label')} restored")
+        )
 
     def on_label_history_screen_undone(self, message: Undone) -> None:
         self.last_result = message.text

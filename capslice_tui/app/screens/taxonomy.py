@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
+from ...formatting import plural
 from .base import CapsliceScreen
 from .confirm import ConfirmScreen
 
@@ -23,7 +24,7 @@ def axes_text(axes: dict[str, dict[str, str]]) -> Text:
     """Every axis with its values and descriptions, one value a line (plain text)."""
     text = Text()
     for axis, values in axes.items():
-        text.append(f"{axis} ({len(values)} values)\n", style="bold")
+        text.append(f"{axis} ({plural(len(values), 'value')})\n", style="bold")
         width = max((len(v) for v in values), default=0)
         for value, description in values.items():
             text.append(f"  {value:<{width}}  {description}\n")

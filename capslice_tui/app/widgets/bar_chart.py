@@ -65,7 +65,10 @@ class BarChart(Static):
         items = tuple(legend.items())
         missing = unexplained(tuple(bars), items)
         if missing:
-            raise ValueError(f"bar glyph(s) without a legend entry: {' '.join(sorted(missing))}")
+            raise ValueError(
+                f"{'bar glyph' if len(missing) == 1 else 'bar glyphs'} without a legend entry: "
+                f"{' '.join(sorted(missing))}"
+            )
         self.legend = items
         self.bars = tuple(bars)
 
