@@ -60,7 +60,8 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert len(table) == len(data["suggestions"]) >= 1
         first = data["suggestions"][0]
         assert table[0][3] == pct(first["error_rate"])
-        assert table[0][4] == f"{100 * first['diff_rest']:+.1f}"
+        ns = "" if first["significant"] else " ns"  # as the CLI marks its q
+        assert table[0][4] == f"{100 * first['diff_rest']:+.1f}{ns}"
         assert f"of {data['n_candidates']} groups differ" in status(app)
         assert data["k_reason"] in status(app)  # the chosen k and why
         structure = static_text(app, "#structure")  # said above the table too
@@ -262,3 +263,34 @@ async def test_folded_groups_are_one_row_that_o_unfolds(own_store: Path) -> None
         await settle(app, pilot)
         assert static_text(app, "#structure").startswith("no clear structure")
         assert len(rows(app)) == n  # no fold row without folded groups
+
+
+async def test_suggestions_that_are_not_significant_are_marked_ns_as_the_cli_does(
+    own_store: Path,
+) -> None:
+    """Under 'no clear structure' the app used to list groups without saying that none is
+    significant; each row is marked ``ns`` where the CLI's q column is."""
+    from capslice_tui.cli.discover import suggestion_rows
+    from capslice_tui.workspace import Workspace
+
+    data = Workspace(own_store).discover("base").to_dict()
+    assert data["suggestions"]
+    weak = [{**s, "significant": False, "q_value": 0.4} for s in data["suggestions"]]
+    data = {**data, "structure": "no clear structure", "suggestions": weak, "folded": []}
+    _, cli_rows = suggestion_rows(data)
+    app = make_app(own_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        app.screen.post_message(DiscoverScreen.Loaded(data))
+        await settle(app, pilot)
+        table = rows(app)
+        assert static_text(app, "#structure").startswith("no clear structure")
+        assert len(table) == len(cli_rows) == len(weak)
+        for row, cli in zip(table, cli_rows, strict=True):
+            assert row[4].endswith(" ns") and str(cli[7]).endswith(" ns"), (row, cli)
+        # a significant group has no mark, in the app as in the CLI
+        strong = {**data, "suggestions": [{**weak[0], "significant": True, "q_value": 0.001}]}
+        app.screen.post_message(DiscoverScreen.Loaded(strong))
+        await settle(app, pilot)
+        assert not rows(app)[0][4].endswith("ns")
+        assert not str(suggestion_rows(strong)[1][0][7]).endswith("ns")
