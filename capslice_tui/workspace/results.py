@@ -335,6 +335,7 @@ class CompareRow(TypedDict):
     significant: bool
     tested: bool
     test: str
+    n_boot: int  # bootstrap resamples B (0: McNemar); a p at 1/(B+1) reads <1/B
     discordant: Discordant | None
     mdd: float | None
     marker: str
@@ -359,6 +360,7 @@ class ComparisonDict(TypedDict):
     rows: list[CompareRow]
     notes: list[str]
     evaluation_warning: str | None  # the runs' evaluation differs (None: it does not)
+    pair_warning: str | None  # the same run twice, or different models (None: neither)
 
 
 # ---------------------------------------------------------------- diagnose
@@ -377,7 +379,8 @@ class EvidenceDict(TypedDict):
 
 class ModeShift(TypedDict):
     """A failure mode's share in each run (0..1) and its ``contribution`` to the change
-    (proportion; negative: it caused a drop)."""
+    (proportion; negative: it caused a drop). For ``correct`` the contribution is the net
+    change itself (its share change, the sum of the failure modes' contributions)."""
 
     mode: str
     base_share: float
@@ -482,6 +485,7 @@ class DiagnosisSlice(_DiagnosisSlice, total=False):
     diff_low: float
     diff_high: float
     test: str
+    n_boot: int  # bootstrap resamples B (0: McNemar); a p at 1/(B+1) reads <1/B
     discordant: Discordant | None
     regressed_items: int | None
 
@@ -503,7 +507,8 @@ class SettingDifferenceDict(TypedDict):
 class EvaluationCheckDict(TypedDict):
     """Whether two runs were evaluated the same way (``EvaluationCheck.to_dict()``):
     ``n_items`` shared, ``changed``, ``differences``, ``items_by_category`` (category ->
-    items), ``unchecked`` and ``not_recorded`` settings, ``summary`` sentence."""
+    items), ``unchecked`` and ``not_recorded`` settings, ``not_compared`` (categories neither
+    run recorded on both sides: few-shot, decoding), ``summary`` sentence."""
 
     n_items: int
     changed: bool
@@ -511,6 +516,7 @@ class EvaluationCheckDict(TypedDict):
     items_by_category: dict[str, int]
     unchecked: list[str]
     not_recorded: list[str]
+    not_compared: list[str]
     summary: str
 
 
@@ -563,6 +569,7 @@ class DiagnosisDict(TypedDict):
     other_evaluations: list[OtherEvaluationDict]
     explained_slices: list[dict[str, Any]]
     notes: list[str]
+    pair_warning: str | None  # the same run twice, or different models (None: neither)
 
 
 class DiagnosisVerdictDict(TypedDict):

@@ -64,6 +64,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> Comparis
         "significant": True,
         "tested": True,
         "test": "mcnemar-exact",
+        "n_boot": 0,
         "discordant": {"base_only": 6, "cand_only": 0},
         "mdd": 0.2,
         "marker": "worse*",
@@ -92,6 +93,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> Comparis
         "rows": [row, quiet],
         "notes": [],
         "evaluation_warning": None,
+        "pair_warning": None,
     }
 
 
@@ -140,7 +142,7 @@ def _slice(paired: bool) -> DiagnosisSlice:
         row.update(base_score=0.76, diff=-0.24, diff_low=-0.4, diff_high=-0.05)
     row["deficit"] = -0.24
     if paired:
-        row.update(test="mcnemar-exact", discordant={"base_only": 6, "cand_only": 0})
+        row.update(test="mcnemar-exact", n_boot=0, discordant={"base_only": 6, "cand_only": 0})
     row.update(p_value=0.01, p_adjusted=0.02, significant=True, wrong_answer_share=0.9,
                dominant_failure_mode="wrong_answer", mode_counts={"wrong_answer": 6})  # fmt: skip
     if paired:
@@ -209,6 +211,7 @@ def diagnosis(
             "items_by_category": {},
             "unchecked": [],
             "not_recorded": [],
+            "not_compared": [],
             "summary": "",
         }
         if change
@@ -216,6 +219,7 @@ def diagnosis(
         "other_evaluations": [],
         "explained_slices": [],
         "notes": [],
+        "pair_warning": None,
     }
 
 
