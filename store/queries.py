@@ -49,8 +49,10 @@ def _filters(
     correct: bool | None = None,
     filter_name: str | None = None,
     search: str | None = None,
+    doc_id: str | None = None,
 ) -> tuple[str, list[Any], bool]:
-    """``(WHERE body, params, needs item_axes)`` selecting the run's samples of a slice."""
+    """``(WHERE body, params, needs item_axes)`` selecting the run's samples of a slice (of
+    one doc, ``doc_id``, when given)."""
     sql = "s.run_id = ?"
     params: list[Any] = [run_id]
     more, extra = filter_condition("s", filter_name)
@@ -64,6 +66,9 @@ def _filters(
         clause, extra = search_clause(store, search, run_id)
         sql += " AND " + clause
         params += extra
+    if doc_id is not None:
+        sql += " AND s.doc_id = ?"
+        params.append(str(doc_id))
     return sql, params, axes
 
 
@@ -111,6 +116,7 @@ def sample_page(
     correct: bool | None = None,
     filter_name: str | None = None,
     search: str | None = None,
+    doc_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """One page of a run's samples in ``sort`` order (then by id), at most ``limit`` rows.
 
@@ -118,6 +124,7 @@ def sample_page(
     order), ``from_key`` (rows from this key on, inclusive), ``last`` (the last page), or
     none (the first page). A key is ``(sort value, id)`` as returned in each row's
     ``sort_key`` and ``id``. Rows carry the list columns of ``SamplesMixin.sample_rows``.
+    ``doc_id`` keeps only the samples of that doc (all its sample indices).
 
     Raises:
         ValueError: an unknown sort or axis.
@@ -125,7 +132,7 @@ def sample_page(
     key = sort_expr(sort)
     body, params, _ = _filters(
         store, run_id, where=where, task=task, benchmark=benchmark, failure_mode=failure_mode,
-        correct=correct, filter_name=filter_name, search=search,
+        correct=correct, filter_name=filter_name, search=search, doc_id=doc_id,
     )  # fmt: skip
     reverse = (before is not None or last) != descending  # read backwards from the end
     bound = after or before or from_key
@@ -177,11 +184,12 @@ def sample_count(
     correct: bool | None = None,
     filter_name: str | None = None,
     search: str | None = None,
+    doc_id: str | None = None,
 ) -> int:
     """How many samples of the run match (the same arguments as :func:`sample_page`)."""
     body, params, axes = _filters(
         store, run_id, where=where, task=task, benchmark=benchmark, failure_mode=failure_mode,
-        correct=correct, filter_name=filter_name, search=search,
+        correct=correct, filter_name=filter_name, search=search, doc_id=doc_id,
     )  # fmt: skip
     sql = (
         "SELECT count(*) FROM samples s"

@@ -177,6 +177,8 @@ def emit_table(
                 out.append(visible(next(moved, "")))
             out.append(line.rstrip() if output_width() is not None else line)
         console.file.write("".join(line + "\n" for line in out))
+    for i, value in layout.constant.items():
+        notes = [f"{visible(headers[i])}: {value} (every row)", *notes]
     for i, prefix in layout.prefixes.items():
         notes = [
             f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
@@ -372,6 +374,9 @@ class _Layout:
     room: int
     prefixes: dict[int, str]
     """column -> the prefix its names share that is left out of them (said in a note)."""
+    constant: dict[int, str]
+    """column -> the one value of a text column the same on every row, left out of a table
+    too wide for it and said in a note instead of cut on every row."""
 
 
 def _fit_layout(
@@ -416,6 +421,13 @@ def _fit_layout(
         widths = widths_of()
     kept = list(range(n))
     dropped: list[int] = []
+    constant: dict[int, str] = {}
+    if len(cells) > 1 and sum(widths) + 2 * (n - 1) > width:
+        for i in range(1, n - 1):  # never the first or the last (wrapping) column
+            values = {r[i] for r in cells}
+            if not figure[i] and len(values) == 1 and widths[i] > max(len(headers[i]), 8):
+                constant[i] = values.pop()
+                kept.remove(i)
     forced: dict[int, int] = {}
     while True:
         kw = [forced.get(i, widths[i]) for i in kept]
@@ -468,7 +480,7 @@ def _fit_layout(
                 prefixes[i] = prefix
             for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
-    return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes)
+    return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant)
 
 
 NEVER_CUT = ("run", "baseline", "result")

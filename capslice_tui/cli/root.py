@@ -542,7 +542,12 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
     help="Only samples whose response, prompt or target contains TEXT (any language; "
     "indexes the run on first use).",
 )
-@click.option("--doc-id", default=None, metavar="N", help="Start at the first sample of doc N.")
+@click.option(
+    "--doc-id",
+    default=None,
+    metavar="N",
+    help="Only the samples of doc N (every sample index; with --task when tasks share doc ids).",
+)
 @format_option
 @pass_ctx
 @friendly_errors
@@ -591,7 +596,7 @@ def samples(
             shorten(r["target"], 10**6),  # the table cuts them, never inside a number
             shorten(r["extracted"], 10**6),
             "-" if r["score"] is None else f"{r['score']:g}",
-            r["failure_mode"] or "-",
+            MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
             shorten(r["response"], 50),
         ]
         for r in rows
@@ -604,6 +609,9 @@ def samples(
     )
     if big_notes:
         note = big_notes
+    shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
+    if shown_modes:
+        note.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
     emit_table(
         ["id", "task", "doc", "k", "target", "extracted", "score", "mode", "response"],
         table,
@@ -612,6 +620,15 @@ def samples(
         notes=note,
         payload={"samples": rows, "more": more, "filter": use.to_dict()},
     )
+
+
+MODE_SHORT = {"extraction_failure": "fmt!", "truncated": "trunc"}
+"""Failure modes the samples table shows by a short marker (the app's samples table shows
+the same), so the mode column is not cut; a note says what each shown marker means."""
+MODE_MEANING = {
+    "extraction_failure": "fmt! = extraction_failure (no answer could be read from the response)",
+    "truncated": "trunc = truncated (the response stopped at the generation length cap)",
+}
 
 
 def _samples_query(
@@ -639,14 +656,11 @@ def _samples_query(
         if note:
             notes.append(note)
         filters["search"] = search
-    start = None
-    if doc_id is not None:
-        start = obj.ws.sample_doc_key(run, doc_id, sort=sort, descending=descending, **filters)
-        if start is None:
-            raise click.ClickException(f"no sample of doc {doc_id} in this slice of {run}")
-    page = obj.ws.samples_page(
-        run, sort=sort, descending=descending, from_key=start, limit=limit + 1, **filters
-    )
+    if doc_id is not None:  # a filter: the page and the total are both of doc N's samples
+        filters["doc_id"] = doc_id
+    page = obj.ws.samples_page(run, sort=sort, descending=descending, limit=limit + 1, **filters)
+    if doc_id is not None and not page:
+        raise click.ClickException(f"no sample of doc {doc_id} in this slice of {run}")
     more = len(page) > limit
     # the paging key is the CLI's own business: rows are printed and emitted without it
     rows = [
@@ -654,7 +668,7 @@ def _samples_query(
     ]
     total = obj.ws.samples_count(run, **filters)
     order = f"sorted by {sort}{' descending' if descending else ''}"
-    where = f" from doc {doc_id}" if doc_id is not None else ""
+    where = f" of doc {doc_id}" if doc_id is not None else ""
     notes.insert(0, f"showing {len(rows)} of {plural(total, 'sample', ',')}{where}, {order}")
     return rows, more, notes
 

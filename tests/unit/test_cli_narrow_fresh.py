@@ -163,3 +163,82 @@ def test_plan_table_at_80_columns_words_its_notes_and_keeps_cells_apart(
         assert c.id.startswith(head) and len(head) >= 8, (cell, c.id)
     note_of = {line.split()[0]: line for line in lines[2 : 2 + len(plan.cells)]}
     assert any(line.rstrip().endswith("boosted, capped") for line in note_of.values()), lines
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Two math tasks of 40 docs (one sample each): docs 0-9 right, 10-29 wrong, 30-39 with no
+    answer; and an intervention linked to a result run (its history has control slices)."""
+    import json
+
+    from capslice_tui.workspace import Workspace
+
+    tmp = tmp_path_factory.mktemp("fresh")
+    store = tmp / "w.db"
+
+    def write(name: str, n_right: int) -> Any:
+        lines = [
+            {"task": task, "doc_id": doc, "target": "7",
+             "response": "The answer is $\\boxed{7}$." if doc < n_right else
+             ("The answer is $\\boxed{3}$." if doc < 30 else "I am not sure how to go on")}
+            for task in ("minerva_math_num_theory", "minerva_math_algebra") for doc in range(40)
+        ]  # fmt: skip
+        (tmp / name).write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+        return tmp / name
+
+    ws = Workspace(store)
+    ws.ingest([write("b.jsonl", 10)], run="base-run", benchmark="math")
+    ws.ingest([write("c.jsonl", 15)], run="result-run", benchmark="math")
+    rec = ws.new_intervention(
+        title="nt data", hypothesis="more number theory", baseline="base-run", benchmark="math",
+        targets=[{"task_type": "number_theory"}],
+        controls=[{"task_type": "algebra"}, {"task_type": "prealgebra"}], who="alice",
+    )  # fmt: skip
+    ws.accept_intervention(rec["id"], who="bob")
+    ws.link_intervention(rec["id"], "result-run", who="bob")
+    return store
+
+
+def _cli(store: Any, *args: str) -> str:
+    from click.testing import CliRunner
+
+    from capslice_tui.cli import main
+
+    res = CliRunner().invoke(main, ["--store", str(store), *args], env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_samples_doc_id_counts_the_samples_of_that_doc(small_store: Any) -> None:
+    out = _cli(small_store, "samples", "--run", "base-run", "--doc-id", "3")
+    assert "showing 2 of 2 samples of doc 3, sorted by id" in out, out
+    out = _cli(small_store, "samples", "--run", "base-run", "--doc-id", "3",
+               "--task", "minerva_math_algebra")  # fmt: skip
+    assert "showing 1 of 1 sample of doc 3" in out, out
+    rows = [line.split() for line in out.splitlines()[2:] if line[:1].isdigit()]
+    assert [r[2] for r in rows] == ["3"], out  # doc column: only doc 3
+
+
+def test_samples_at_80_columns_name_a_shared_task_once_and_short_modes(
+    small_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from capslice_tui.workspace import Workspace
+
+    modes = ["extraction_failure", "truncated", "wrong_answer", "correct"]
+    rows = [
+        {"id": k + 1, "task": "bbh_cot_fewshot_boolean_expressions", "doc_id": str(k),
+         "sample_idx": 0, "target": "True", "extracted": None if k < 2 else "False",
+         "score": float(k == 3), "failure_mode": mode, "response": "Let us think step by step."}
+        for k, mode in enumerate(modes)
+    ]  # fmt: skip
+    monkeypatch.setattr(Workspace, "samples", lambda self, run, **kw: (rows, False))
+    out = _cli(small_store, "samples", "--run", "base-run")
+    lines = out.splitlines()
+    assert lines[1].split()[:2] == ["id", "doc"], out  # the task is the same on every row
+    assert "task: bbh_cot_fewshot_boolean_expressions (every row)" in out
+    assert "extract…" not in out and "truncat…" not in out and "bbh_cot…" not in out
+    for line, mode in zip(lines[2:6], ["fmt!", "trunc", "wrong_answer", "correct"], strict=True):
+        assert f" {mode} " in line, out
+    text = " ".join(out.split())
+    assert "fmt! = extraction_failure (no answer could be read from the response)" in text
+    assert "trunc = truncated (the response stopped at the generation length cap)" in text
