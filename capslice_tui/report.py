@@ -249,7 +249,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     )
     if diag["slices"] and "diff" in diag["slices"][0]:
         lines += _table(
-            ["slice", "items", "base", score_head, "change (pts)", "95% CI", "p", "p adj",
+            ["slice", "items", "base", score_head, "change (points)", "95% CI", "p", "p adj",
              "moved items that are wrong answers", "same items as"],
             [
                 [s["label"], s["n_items"], pct(s["base_score"]),
@@ -297,7 +297,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
              pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
         )  # fmt: skip
     lines += _table(
-        ["slice", "items", "base", "cand", "diff (pts)", "95% CI", "p", "p adj", "sig", "note"],
+        ["slice", "items", "base", "cand", "diff (points)", "95% CI", "p", "p adj", "sig", "note"],
         rows,
     )
     lines.append(
