@@ -120,7 +120,7 @@ from capslice_tui.analysis.verdict_wording import (
     _upper_first,
     _who,
 )
-from capslice_tui.formatting import point_value
+from capslice_tui.formatting import plural, point_value
 from capslice_tui.vocabulary import Verdict as VerdictName
 
 FORMAT_SHARE = 0.6
@@ -829,7 +829,8 @@ def verdict_for_weakness(
         else "significantly weaker than the rest"
     )
     counted = (
-        f"{n_all} slice(s) are {weaker} ({slices.n_tested} tested, Benjamini–Hochberg "
+        f"{plural(n_all, 'slice')} {'is' if n_all == 1 else 'are'} {weaker} "
+        f"({slices.n_tested} tested, Benjamini–Hochberg "
         f"q={slices.q}); {n_content} of them on content axes"
     )
     note = ""

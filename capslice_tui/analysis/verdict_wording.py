@@ -18,7 +18,15 @@ from capslice_tui.analysis.decompose import CARRY_SHARE, Decomposition
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
-from capslice_tui.formatting import pct, pct_count, point_value, points, pvalue, rounding_note
+from capslice_tui.formatting import (
+    pct,
+    pct_count,
+    plural,
+    point_value,
+    points,
+    pvalue,
+    rounding_note,
+)
 from capslice_tui.report import change_points, p_text
 
 
@@ -201,7 +209,8 @@ def _shares(dec: Decomposition) -> tuple[float, float]:
     total = dec.total_change
     if not total:
         return math.nan, math.nan
-    return dec.format_contribution / total, dec.wrong_answer_contribution / total
+    # + 0.0: a part of exactly 0 of a negative net is 0.0, never printed "-0.0%"
+    return dec.format_contribution / total + 0.0, dec.wrong_answer_contribution / total + 0.0
 
 
 def _against(dec: Decomposition) -> bool:
@@ -350,7 +359,8 @@ def _spread_evidence(dec: Decomposition) -> list[Evidence]:
                 f"{axis}: slices moving with the change",
                 f"{c.n_moving}/{c.n_eligible}",
                 f"pattern {c.pattern}; top slice {c.top_value} carries {_pct(c.top_share)}; "
-                f"{c.n_carrying} slice(s) holding {_pct(c.carrying_weight)} of the items carry "
+                f"{plural(c.n_carrying, 'slice')} holding {_pct(c.carrying_weight)} of the items "
+                f"{'carries' if c.n_carrying == 1 else 'carry'} "
                 f"{CARRY_SHARE:.0%} of it; normalised entropy "
                 f"{c.entropy:.2f} (slices with >= {dec.min_size} items)",
                 "slices",
@@ -546,7 +556,7 @@ def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:
             "evaluation differences on the shared items", n,
             f"{evaluation.n_items:,} shared items compared (prompt hash, few-shot count, "
             f"prompting, decoding, filter, scorer, harness): {detail}",
-            "setting(s)",
+            "setting" if n == 1 else "settings",
         )
     ]  # fmt: skip
 

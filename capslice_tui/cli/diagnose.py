@@ -11,6 +11,7 @@ from ..formatting import (
     interval,
     pct,
     pct_count,
+    plural,
     points,
     pvalue,
     sample_tally,
@@ -46,7 +47,7 @@ def _side(s: CompareSide) -> str:
 def _combination_score(c: Combination) -> str:
     """``64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``."""
     txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
-    return txt if "mean of" in txt else f"{txt}, {c['n_items']} items"
+    return txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
 
 
 def _mdd(mdd: float | None) -> str:

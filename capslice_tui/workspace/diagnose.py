@@ -12,6 +12,7 @@ import numpy as np
 
 from ..analysis.compare import adjust, check_comparable, paired_compare
 from ..analysis.pairing import int_keys, pair_by_dict, pair_int_keys
+from ..formatting import plural
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
@@ -1583,7 +1584,8 @@ def _diagnose_change(
     explained = _explained(search)
     if explained:
         notes.append(
-            f"{len(explained)} further significant slice(s) are explained by overlap with "
+            f"{plural(len(explained), 'further significant slice')} "
+            f"{'is' if len(explained) == 1 else 'are'} explained by overlap with "
             "the slices listed (their other items show no significant change); JSON key "
             "'explained_slices'"
         )

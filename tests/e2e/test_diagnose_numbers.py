@@ -6,6 +6,7 @@ they ran, and a bootstrap p at its floor 1/(B+1) reads ``<0.001`` everywhere."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,33 @@ def test_multi_sample_slices_name_the_bootstrap_and_its_floor(demo: Path) -> Non
     assert "paired bootstrap p<0.001" in out
     cmp = run(demo, "compare", "math-base", "math-targeted")
     assert "0.000999" not in cmp and "<0.001" in cmp
+
+
+def test_counts_read_in_their_number(demo: Path) -> None:
+    out = run(demo, "diagnose", "math-base", "--benchmark", "math")
+    out += run(demo, "diagnose", "math-base", "math-targeted")
+    out += run(demo, "diagnose", "bbh-base", "bbh-eos-masked")
+    assert "(s)" not in out
+    assert ", 1 items" not in out
+    assert "counting_probability x probability: 68.8% (11/16), 1 item" in out
+    assert "0 settings (" in out
+
+
+def test_the_point_unit_is_points(demo: Path) -> None:
+    md = run(demo, "report", "bbh-base", "bbh-eos-masked")
+    md += run(demo, "diagnose", "math-base", "math-targeted", "--format", "md")
+    assert not re.findall(r"\bpts?\b", md)
+    assert "| change (points) |" in md or "| diff (points) |" in md
+
+
+def test_a_zero_part_of_a_drop_is_not_minus_zero() -> None:
+    from types import SimpleNamespace
+
+    from capslice_tui.analysis.verdict_wording import _shares
+    from capslice_tui.formatting import pct
+
+    dec = SimpleNamespace(
+        total_change=-0.24, format_contribution=0.0, wrong_answer_contribution=-0.24
+    )
+    fmt, wrong = _shares(dec)  # type: ignore[arg-type]
+    assert pct(fmt) == "0.0%" and pct(wrong) == "100.0%"

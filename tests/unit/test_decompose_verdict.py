@@ -491,7 +491,11 @@ def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
           "correct": 99, "n_samples": 100, "n_items": 100}]  # fmt: skip
     v = verdict_for_weakness(w, slices, combinations=combos)
     assert v.verdict == "data"
-    assert f"{len(slices.slices)} slice(s) are significantly weaker" in v.summary
+    n = len(slices.slices)
+    assert (
+        f"{n} slice{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} significantly weaker"
+        in v.summary
+    )
     assert "algebra × equation_solving 10.0% (5/50 samples correct, 50 items)" in v.summary
     assert "prealgebra × casework" not in v.summary  # above the average: not weak
     overall = next(e for e in v.evidence if e.name == "overall accuracy (mean per item)")
