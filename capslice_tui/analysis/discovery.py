@@ -1941,10 +1941,15 @@ class _SliceFinder:
             room = len(novel) // 2 if novel else min(3, limit)
             shown_restating, folded_restating = restating[:room], restating[room:]
         if folded_restating:
+            # each label once, with how many folded groups restate it
+            labels: dict[str, int] = {}
+            for _, nov in folded_restating:
+                labels[str(nov["restates"])] = labels.get(str(nov["restates"]), 0) + 1
+            named = [f"{lab} ({n} groups)" if n > 1 else lab for lab, n in labels.items()]
             notes.append(
                 f"{len(folded_restating)} more groups restate existing labels and are folded ("
-                + ", ".join(str(nov["restates"]) for _, nov in folded_restating[:6])
-                + (", ..." if len(folded_restating) > 6 else "")
+                + ", ".join(named[:6])
+                + (", ..." if len(named) > 6 else "")
                 + "); --all shows them"
             )
         if restating and not novel:
@@ -2004,13 +2009,21 @@ class _SliceFinder:
         other = [i for i in other if i not in poorer_out]
         parts = [f"{sum(1 for i in shown_i if sig[i])} shown"]
         if dup:
-            same = sorted({tested[duplicates[i]][0].name for i in dup})
-            parts.append(
-                f"{len(dup)} hold (nearly) the same samples as a group found ("
-                + ", ".join(same[:3])
-                + (", ..." if len(same) > 3 else "")
-                + ")"
-            )
+            # named only when the group they repeat is in the table, as it is named there
+            seen = [i for i in dup if duplicates[i] in shown_i]
+            same = sorted({tested[duplicates[i]][0].name for i in seen})
+            if seen:
+                parts.append(
+                    f"{len(seen)} hold (nearly) the same samples as a group shown ("
+                    + ", ".join(same[:3])
+                    + (", ..." if len(same) > 3 else "")
+                    + ")"
+                )
+            if len(seen) < len(dup):
+                parts.append(
+                    f"{len(dup) - len(seen)} hold (nearly) the same samples as a group not "
+                    "shown either"
+                )
         if fold:
             parts.append(f"{len(fold)} restate existing labels (folded)")
         if aside:

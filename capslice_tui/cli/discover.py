@@ -150,6 +150,8 @@ def discover(
         click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
     data = result.to_dict()
     headers, rows = suggestion_rows(data, whole=fmt == "md")
+    if rows and all(r[0] == "-" for r in rows):  # ids come with --save: no empty column
+        headers, rows = headers[1:], [r[1:] for r in rows]
     # "no clear structure" and "no error contrast" are explained in the notes themselves
     structure = (
         [

@@ -242,3 +242,64 @@ def test_samples_at_80_columns_name_a_shared_task_once_and_short_modes(
     text = " ".join(out.split())
     assert "fmt! = extraction_failure (no answer could be read from the response)" in text
     assert "trunc = truncated (the response stopped at the generation length cap)" in text
+
+
+def test_discover_folded_labels_are_named_once_and_duplicates_name_a_shown_group() -> None:
+    """The fresh user saw ``(task=bbh_cot_fewshot_temporal_sequences, task=…, task=…)`` and a
+    note naming a group the table did not show (``create``)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from capslice_tui.analysis.discovery import _SliceFinder
+
+    label = "task=bbh_cot_fewshot_temporal_sequences"
+    novelty = [{"restates": None}] * 2 + [{"restates": label}] * 4
+    finder = SimpleNamespace(
+        notes=[], limit=10, show_all=False, kept=[(i, i) for i in range(6)],
+        _novelty_labels=lambda: None, _novelty=lambda members: novelty[members],
+    )  # fmt: skip
+    novel, shown, folded = _SliceFinder._fold(finder)  # type: ignore[arg-type]
+    assert len(folded) == 3 and finder.notes == [
+        f"3 more groups restate existing labels and are folded ({label} (3 groups)); --all "
+        "shows them"
+    ], finder.notes
+    # groups 0, 1 shown; 6 and 7 repeat group 0 (shown); 8 repeats group 9 (not shown)
+    names = ["letters", "shape", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "create"]
+    finder = SimpleNamespace(
+        sig=np.array([True, True, False, False, False, False, True, True, True, False]),
+        duplicates={6: 0, 7: 0, 8: 9}, poorer_out=set(), kept=[(0, 0), (1, 1)], limit=10,
+        tested=[(SimpleNamespace(name=n),) for n in names], n_sig=5, max_suggestions=10,
+        notes=[],
+    )  # fmt: skip
+    _SliceFinder._account(finder, [(0, {}), (1, {})], [])  # type: ignore[arg-type]
+    note = finder.notes[-1]
+    assert "2 hold (nearly) the same samples as a group shown (letters)" in note, note
+    assert "1 hold (nearly) the same samples as a group not shown either" in note
+    assert "create" not in note
+
+
+def test_discover_leaves_out_the_id_column_when_no_group_has_an_id(
+    small_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from capslice_tui.workspace import Workspace
+
+    group = {"name": "mode:truncated", "size": 201, "error_rate": 1.0, "n_errors": 201,
+             "ci_low": 0.981, "ci_high": 1.0, "diff_rest": 0.763, "diff_within": 0.827,
+             "q_value": 1e-6, "q_within": 1e-6, "significant": True, "top_terms": [],
+             "novelty": {"relation": "new"}, "over_represented": []}  # fmt: skip
+    data = {"suggestions": [group, {**group, "name": "modifiers"}], "n_samples": 6511,
+            "run_error_rate": 0.26, "k_reason": "k=20", "k": 20, "structure": "none",
+            "notes": [], "n_significant": 2, "n_candidates": 9}  # fmt: skip
+    result = SimpleNamespace(to_dict=lambda: data)
+    monkeypatch.setattr(Workspace, "discover", lambda self, run, **kw: result)
+    out = _cli(small_store, "discover", "--run", "base-run")
+    lines = out.splitlines()
+    assert lines[1].split()[0] == "group", out  # not an id column of dashes
+    # the room the id column left: the name whole or cut at its very end (was mode:tru…)
+    assert lines[2].split()[0] in ("mode:truncated", "mode:truncat…"), out
+    data["suggestions"][0] = {**group, "id": 7}
+    out = _cli(small_store, "discover", "--run", "base-run")
+    assert out.splitlines()[1].split()[0] == "id", out
