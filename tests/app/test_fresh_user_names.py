@@ -5,6 +5,7 @@ apart on every screen, and the highlighted row's whole name is on screen."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pilot_helpers import SIZE, settle, static_text, table_rows
@@ -168,3 +169,42 @@ def test_trend_legend_names_every_sparkline_glyph() -> None:
     assert "*" not in glyphs
     assert all(g in SPARK_LEGEND.split(" = ")[0] or g == SPARK_FLAT for g in glyphs), glyphs
     assert f"{SPARK_FLAT} flat" in SPARK_LEGEND, SPARK_LEGEND
+
+
+async def _visible_toasts(app: Any, pilot: Any) -> list[Any]:
+    from textual.widgets._toast import Toast
+
+    for _ in range(10):
+        await pilot.pause(0.05)
+    return [t for t in app.screen.query(Toast) if t.region.height and t.visible]
+
+
+async def test_the_t_notice_covers_neither_the_table_nor_the_axes_dialog(
+    seeds_store: Path,
+) -> None:
+    from textual.widgets import Button, DataTable, OptionList
+
+    from capslice_tui.app.screens.axis_picker import AxisPicker
+
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("t")  # the run logged one answer filter: a notice
+        assert any("logged one answer filter" in n.message for n in app._notifications)
+        table = app.screen.query_one(DataTable).region
+        assert not any(t.region.overlaps(table) for t in await _visible_toasts(app, pilot))
+        assert "logged one answer filter" in static_text(app, "#status")  # read there
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AxisPicker)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("t", "a")  # the notice while the dialog opens
+        await pilot.pause()
+        assert isinstance(app.screen, AxisPicker)
+        dialog = [w.region for w in app.screen.query(OptionList)]
+        dialog += [w.region for w in app.screen.query(Button)]
+        for toast in await _visible_toasts(app, pilot):
+            assert not any(toast.region.overlaps(r) for r in dialog), (toast.region, dialog)

@@ -10,6 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from .base import ToastPlacement
+
 
 def checkbox(axis: str, on: bool, current: bool = False) -> Text:
     """One picker line as plain text: ``[x] axis`` when chosen, ``[ ] axis`` when not, with
@@ -17,7 +19,7 @@ def checkbox(axis: str, on: bool, current: bool = False) -> Text:
     return Text(f"{'>' if current else ' '} [{'x' if on else ' '}] {axis}", no_wrap=True)
 
 
-class AxisPicker(ModalScreen[list[str] | None]):
+class AxisPicker(ToastPlacement, ModalScreen[list[str] | None]):
     """Checkbox list of axes. Space/Enter toggles, ``a`` or the Apply button applies.
 
     The state is text (``[x]``/``[ ]``), so it reads without colour. Dismisses with the

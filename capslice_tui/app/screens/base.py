@@ -14,6 +14,8 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from ...workspace import Workspace
 
 
@@ -22,10 +24,77 @@ TOAST_ROWS = 5
 
 
 def _form_fields() -> tuple[type, ...]:
-    """The widget types a toast must never cover (a form's fields and buttons)."""
-    from textual.widgets import Button, Checkbox, Input, Select, Switch, TextArea
+    """The widget types a toast must never cover: a form's fields and buttons, and the
+    tables and lists the user reads and moves through (a results table, a dialog's list)."""
+    from textual.widgets import (
+        Button,
+        Checkbox,
+        DataTable,
+        Input,
+        OptionList,
+        Select,
+        Switch,
+        TextArea,
+    )
 
-    return (Input, Select, Checkbox, Button, TextArea, Switch)
+    return (Input, Select, Checkbox, Button, TextArea, Switch, DataTable, OptionList)
+
+
+def _empty(widget: Any) -> bool:
+    """Whether ``widget`` is a table with no rows yet (nothing there to cover)."""
+    from textual.widgets import DataTable
+
+    return isinstance(widget, DataTable) and not widget.row_count
+
+
+def place_toasts(screen: Screen[Any]) -> bool:
+    """Put ``screen``'s toasts where they cover nothing the user works on; ``True`` when the
+    screen draws toasts, ``False`` when it draws none.
+
+    Without such widgets (fields, buttons, tables with rows, lists: :func:`_form_fields`) toasts stay
+    where capslice.tcss docks them, under the header. With them they start on the row under
+    the lowest one; when a toast (:data:`TOAST_ROWS` rows) does not fit between that row and
+    the status line, the screen draws no toasts at all (the status line of the screen that
+    sent the notification says the same: :meth:`CapsliceScreen.notify`)."""
+    from textual.widgets._toast import ToastRack
+
+    try:
+        rack = screen.get_child_by_type(ToastRack)
+    except NoMatches:
+        return True
+    bottom = max(
+        (
+            w.region.bottom
+            for w in screen.query("*")
+            if isinstance(w, _form_fields()) and w.display and w.region.height and not _empty(w)
+        ),
+        default=0,
+    )
+    if not bottom:
+        rack.styles.margin = (1, 0, 0, 0)
+        rack.remove_class("-no-room")
+        return True
+    if bottom + TOAST_ROWS > screen.size.height - 2:
+        # no room: the status line carries the message; the toasts are hidden (capslice.tcss
+        # -no-room), as Textual displays the rack again with each notification
+        rack.add_class("-no-room")
+        return False
+    # a toast has a margin of 1 above it: it starts on the row under the field
+    rack.styles.margin = (max(1, bottom - 1), 0, 0, 0)
+    rack.remove_class("-no-room")
+    return True
+
+
+class ToastPlacement:
+    """Mixin for a screen outside :class:`CapsliceScreen` (a modal dialog): its toasts are
+    placed by :func:`place_toasts`, so a notification never covers the dialog's list,
+    fields or buttons."""
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(place_toasts, self)  # type: ignore[attr-defined]
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(place_toasts, self)  # type: ignore[attr-defined]
 
 
 class CapsliceScreen(Screen):
@@ -80,36 +149,34 @@ class CapsliceScreen(Screen):
         self.call_after_refresh(self.place_toasts)
 
     def place_toasts(self) -> None:
-        """Put this screen's toasts where they cover no form field.
+        """Put this screen's toasts where they cover nothing the user works on
+        (:func:`place_toasts`)."""
+        place_toasts(self)
 
-        Without fields (inputs, selects, checkboxes, buttons, text areas) toasts stay where
-        capslice.tcss docks them, under the header. With fields they start on the row under
-        the lowest field; when a toast (:data:`TOAST_ROWS` rows) does not fit between that
-        row and the status line, this screen draws no toasts at all (its status line says
-        the same, and the notification shows on the next screen while it lasts)."""
-        from textual.widgets._toast import ToastRack
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Notify as Textual does; when the screen on top draws no toasts (its table, list
+        or fields leave a toast no room: :func:`place_toasts`), this screen's status line
+        shows the message instead, so it is read without covering anything."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        if self.is_attached and not place_toasts(self.app.screen):
+            text = message
+            if markup:
+                from rich.errors import MarkupError
+                from rich.text import Text
 
-        try:
-            rack = self.get_child_by_type(ToastRack)
-        except NoMatches:
-            return
-        bottom = max(
-            (
-                w.region.bottom
-                for w in self.query("*")
-                if isinstance(w, _form_fields()) and w.display and w.region.height
-            ),
-            default=0,
-        )
-        if not bottom:
-            rack.styles.margin = (1, 0, 0, 0)
-            rack.styles.max_height = None
-        elif bottom + TOAST_ROWS > self.size.height - 2:
-            rack.styles.max_height = 0  # no room: the status line carries the message
-        else:
-            # a toast has a margin of 1 above it: it starts on the row under the field
-            rack.styles.margin = (max(1, bottom - 1), 0, 0, 0)
-            rack.styles.max_height = None
+                try:
+                    text = Text.from_markup(message).plain
+                except MarkupError:
+                    pass
+            self.set_status((f"{title}: {text}" if title else text).replace("\n", " · "))
 
     def action_back(self) -> None:
         """Pop this screen unless it is the start screen."""

@@ -8,8 +8,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from .base import ToastPlacement
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(ToastPlacement, ModalScreen[bool]):
     """Ask ``question`` (plain text); dismisses ``True`` on ``y``/Yes, ``False`` otherwise.
 
     Keys: ``y`` confirms; ``n``, ``b`` or ``escape`` cancels; Tab/Enter work on the buttons

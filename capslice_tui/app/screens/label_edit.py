@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..widgets.cursor import CursorOptionList
+from .base import ToastPlacement
 
 
 @dataclass
@@ -30,7 +31,7 @@ class LabelEdit:
     note: str | None
 
 
-class LabelEditScreen(ModalScreen[LabelEdit | None]):
+class LabelEditScreen(ToastPlacement, ModalScreen[LabelEdit | None]):
     """Pick an axis, then a value (Enter on each list), Save; an optional note first.
 
     Keys: Enter on the axis list fills the value list; Enter on the value list saves at once.

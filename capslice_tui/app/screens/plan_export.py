@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from ..widgets.cursor import CursorOptionList
-from .base import user_error
+from .base import ToastPlacement, user_error
 
 FORMATS = (
     ("megatron", "txt", "Megatron-LM / NeMo --data-path blend: weight prefix ..."),
@@ -51,7 +51,7 @@ def write_export(plan: Any, fmt: str, path: Path, replace: bool = False) -> Path
     return path
 
 
-class PlanExportScreen(ModalScreen[Path | None]):
+class PlanExportScreen(ToastPlacement, ModalScreen[Path | None]):
     """Choose the format (Up/Down), Tab to the file name, Enter writes.
 
     An existing file is never overwritten silently: Enter on one asks to press Enter again

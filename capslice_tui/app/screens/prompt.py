@@ -10,8 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from .base import ToastPlacement
 
-class PromptScreen(ModalScreen[str | None]):
+
+class PromptScreen(ToastPlacement, ModalScreen[str | None]):
     """Ask ``question`` (plain text) with one input pre-filled with ``value``.
 
     Dismisses the stripped text on Enter (an empty answer is refused with a note unless

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from ...formatting import plural
 from ..widgets.cursor import CursorOptionList
+from .base import ToastPlacement
 
 
 def run_line(run: dict[str, Any]) -> str:
@@ -30,7 +31,7 @@ def run_line(run: dict[str, Any]) -> str:
     return f"{run['name']}{step}  {benches}".rstrip()
 
 
-class RunPickerScreen(ModalScreen[str | None]):
+class RunPickerScreen(ToastPlacement, ModalScreen[str | None]):
     """The stored runs (``ws.runs()``, read in a thread worker), newest ingest order as the
     facade gives it; Up/Down and Enter choose one, Escape/b/ctrl+b cancel.
 

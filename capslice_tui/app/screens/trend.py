@@ -29,7 +29,7 @@ from ...formatting import middle_cut, plural, point_value, shared_prefix, visibl
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
 from ..format import cell, first_column_room, fit_names, pct, points, short
 from ..widgets.result_table import ResultTable
-from .base import CapsliceScreen
+from .base import CapsliceScreen, ToastPlacement
 
 SPARK_LEVELS = "_.,:=+#"
 """Sparkline characters from a slice's lowest score (``_``) to its highest (``#``); neither
@@ -136,7 +136,7 @@ def model_room(width: int, names: list[str], steps: list[str], benches: list[str
     return max(18, width - used - 2)
 
 
-class WarningsScreen(ModalScreen[None]):
+class WarningsScreen(ToastPlacement, ModalScreen[None]):
     """A trend's warnings as plain text over the trend; Esc, ``b``, ``q`` or ctrl+b close it
     (it never outlives the trend screen, as a timed notification did)."""
 
