@@ -286,10 +286,12 @@ def _show(rec: Intervention, fmt: str) -> None:
         _outcome_table(outcome, fmt)
     if rec.get("history"):
         emit_table(
-            ["v", "action", "field", "old", "new", "who", "at"],
-            [[h["version"], h["action"], h["field"], _cut(h["old_value"]), _cut(h["new_value"]),
-              h["who"], h["at"]] for h in rec["history"]],  # fmt: skip
-            fmt, title="history",
+            # when, who and what first; the new value last, where a long one wraps whole
+            ["v", "at", "who", "action", "field", "old", "new"],
+            [[h["version"], h["at"], h["who"], h["action"], h["field"],
+              _history_value(h["field"], h["old_value"]),
+              _history_value(h["field"], h["new_value"])] for h in rec["history"]],  # fmt: skip
+            fmt, title="history", whole=("field",),  # field names are never cut
         )  # fmt: skip
 
 
@@ -301,6 +303,21 @@ def _outcome_text(rec: Mapping[str, Any]) -> str:
     if outcome and outcome.get("reason"):
         return f"{outcome_name(outcome)}: {outcome['reason']}"
     return rec[OUTCOME_KEY] or "-"
+
+
+def _history_value(field: str | None, value: Any) -> str:
+    """An audit-history value as read: a list of slices (``target_slices``,
+    ``control_slices``, stored as JSON) as their names joined by ``; ``
+    (``task_type=algebra; task_type=prealgebra``); anything else as :func:`_cut` shows it
+    (a value that is not such a list is shown as stored)."""
+    if (field or "").endswith("_slices") and isinstance(value, str):
+        try:
+            slices = json.loads(value)
+        except ValueError:
+            slices = None
+        if isinstance(slices, list) and all(isinstance(x, dict) for x in slices):
+            return "; ".join(_label(x) for x in slices) or "-"
+    return _cut(value)
 
 
 def _cut(value: Any, width: int = 40) -> str:

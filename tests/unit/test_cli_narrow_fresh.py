@@ -303,3 +303,13 @@ def test_discover_leaves_out_the_id_column_when_no_group_has_an_id(
     data["suggestions"][0] = {**group, "id": 7}
     out = _cli(small_store, "discover", "--run", "base-run")
     assert out.splitlines()[1].split()[0] == "id", out
+
+
+def test_intervention_history_shows_slices_by_name(small_store: Any) -> None:
+    out = _cli(small_store, "intervention", "show", "1")
+    history = out[out.index("\nhistory\n") :]
+    text = "".join(history.split())  # the new column wraps at 80 columns
+    assert '[{"' not in history and "task_type=algebra;task_type=prealgebra" in text, history
+    assert "control_slices" in history.split() and "target_slices" in history.split()
+    md = _cli(small_store, "intervention", "show", "1", "--format", "md")
+    assert "| task_type=algebra; task_type=prealgebra |" in md, md
