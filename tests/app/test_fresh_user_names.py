@@ -206,5 +206,6 @@ async def test_the_t_notice_covers_neither_the_table_nor_the_axes_dialog(
         assert isinstance(app.screen, AxisPicker)
         dialog = [w.region for w in app.screen.query(OptionList)]
         dialog += [w.region for w in app.screen.query(Button)]
+        dialog += [w.region for w in app.screen.query("#picker")]  # its frame too
         for toast in await _visible_toasts(app, pilot):
             assert not any(toast.region.overlaps(r) for r in dialog), (toast.region, dialog)

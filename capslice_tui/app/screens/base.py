@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -70,6 +70,9 @@ def place_toasts(screen: Screen[Any]) -> bool:
         ),
         default=0,
     )
+    if isinstance(screen, ModalScreen):  # a dialog: the whole of it, frame included
+        dialogs = [w.region.bottom for w in screen.children if not isinstance(w, ToastRack)]
+        bottom = max([bottom, *dialogs])
     if not bottom:
         rack.styles.margin = (1, 0, 0, 0)
         rack.remove_class("-no-room")
