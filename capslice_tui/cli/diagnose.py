@@ -242,8 +242,9 @@ def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
 
 
 def print_diagnosis(diag: DiagnosisDict) -> None:
-    """Plain-text view of a diagnosis for the terminal."""
+    """Plain-text view of a diagnosis for the terminal (prose wrapped at the width)."""
     from ..report import bar
+    from .render import echo_prose
 
     who = f"{diag['cand']} vs {diag['base']}" if diag["cand"] else f"{diag['base']} (weakness)"
     reason = diag.get("reason")
@@ -252,19 +253,19 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
         f"VERDICT: {diag['verdict'].upper()}{why}   [{who}"
         + (f", {diag['benchmark']}]" if diag["benchmark"] else "]")
     )
-    click.echo(diag["summary"])
+    echo_prose(diag["summary"])
     if diag.get("pair_warning"):
-        click.echo(f"warning: {diag['pair_warning']}")
+        echo_prose(f"warning: {diag['pair_warning']}")
     for cause in diag["causes"]:
-        click.echo(f"  cause: {cause}")
+        echo_prose(f"  cause: {cause}", indent="         ")
     if evaluation_lines(diag):
         click.echo("\nEvaluation of the shared items:")
         for line in evaluation_lines(diag):
-            click.echo(f"  - {line}")
+            echo_prose(f"  - {line}")
     click.echo("\nEvidence:")
     for e in diag["evidence"]:
         value = evidence_value(e)
-        click.echo(f"  - {e['name']}: " + (f"{value} ({e['detail']})" if value else e["detail"]))
+        echo_prose(f"  - {e['name']}: " + (f"{value} ({e['detail']})" if value else e["detail"]))
     click.echo("\nFailure modes (samples):")
     runs = list(diag["failure_modes"])
     # each column is as wide as its run name (long names never run into each other)
@@ -282,20 +283,20 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
             mode = shift_label(r["mode"])
             change = change_points(r["contribution"], "")
             click.echo(f"  {mode:<20}{change:>7}  {bar(r['contribution'], scale)}")
-    click.echo(f"\n{slice_heading(diag)}:")
+    echo_prose(f"\n{slice_heading(diag)}:")
     if not diag["slices"] and diag["mode"] == "change":
-        click.echo(
+        echo_prose(
             f"  none of the {diag['slices_tested']} slices changes significantly after the "
             f"correction; per-task tests: capslice compare {diag['base']} {diag['cand']}"
         )
     for s in diag["slices"]:
-        click.echo(f"  - {slice_line(diag, s)}")
+        echo_prose(f"  - {slice_line(diag, s)}")
         for c in s["combinations"][:3]:
-            click.echo(
+            echo_prose(
                 f"      {c['task_type']} x {c['solving_operation']}: " + _combination_score(c)
             )
     for n in diag.get("notes", []):
-        click.echo(f"note: {n}")
+        echo_prose(f"note: {n}", indent="  ")
 
 
 FAIL_ON_HELP = (

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import interval, pct, plural, points, pvalue
+from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
@@ -365,9 +366,9 @@ def _slice_column(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str], st
     axes = [tuple(r["slice"]) for r in rows]
     cells = [slice_label(r["slice"], values_only=True) or "-" for r in rows]
     if len(set(axes)) == 1 and axes[0]:
-        return " & ".join(axes[0]), cells, ""
+        return SLICE_JOINER.join(axes[0]), cells, ""
     seen = dict.fromkeys(
-        (" & ".join(a) or "no axis", r["role"]) for a, r in zip(axes, rows, strict=True)
+        (SLICE_JOINER.join(a) or "no axis", r["role"]) for a, r in zip(axes, rows, strict=True)
     )
     by_axes: dict[str, list[str]] = {}
     for names, role in seen:

@@ -286,6 +286,35 @@ def wrap_prose(text: str, width: int) -> list[str]:
     return out
 
 
+def prose_width() -> int:
+    """Columns prose is wrapped to: :func:`output_width` when piped, else the terminal's."""
+    import shutil
+
+    return output_width() or shutil.get_terminal_size((80, 24)).columns
+
+
+def echo_prose(text: str = "", *, indent: str | None = None) -> None:
+    """``click.echo`` of prose wrapped at spaces to :func:`prose_width` (a ``capslice ...``
+    command stays on one line, :func:`wrap_prose`). Each line of ``text`` wraps on its own;
+    its continuation lines are indented as ``indent`` says, by default as deep as the line's
+    own text starts (after leading spaces and a ``- `` bullet)."""
+    import click
+
+    width = prose_width()
+    for line in text.split("\n"):
+        if len(line) <= width:
+            click.echo(line)
+            continue
+        body = line.lstrip(" ")
+        lead = line[: len(line) - len(body)]
+        hang = indent if indent is not None else lead + ("  " if body.startswith("- ") else "")
+        first, *rest = wrap_prose(body, max(width - len(lead), 20))
+        click.echo(lead + first)
+        rest_text = " ".join(rest)
+        for piece in wrap_prose(rest_text, max(width - len(hang), 20)) if rest else []:
+            click.echo(hang + piece)
+
+
 def print_prose(console: Console, text_cls: Any, text: str) -> None:
     """Print prose (a note, a paragraph of ``diagnose``) wrapped by :func:`wrap_prose` to the
     console's width; ``text_cls`` is Rich's ``Text`` (text is never read as markup)."""

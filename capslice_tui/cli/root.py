@@ -706,8 +706,14 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     labels: Mapping[str, Any] = s  # the four axis keys of the sample
     for axis in AXES:
         fields.append((axis, f"{labels[axis]} [{s['label_sources'].get(axis) or '-'}]"))
+    from .render import echo_prose
+
+    hang = " " * 24  # a field's value wraps at the width under where it starts
     for k, v in fields:
-        click.echo(f"{k:>22}: {shown(v, 2000)}")
+        first, *more = shown(v, 2000).split("\n")
+        echo_prose(f"{k:>22}: {first}", indent=hang)
+        for line in more:
+            echo_prose(hang + line, indent=hang)
     if s["question"] or not s["prompt"]:
         click.echo("\n--- question ---\n" + shown(s["question"] or "(none)"))
     if s["prompt"] and s["prompt"] != s["question"]:

@@ -313,3 +313,27 @@ def test_intervention_history_shows_slices_by_name(small_store: Any) -> None:
     assert "control_slices" in history.split() and "target_slices" in history.split()
     md = _cli(small_store, "intervention", "show", "1", "--format", "md")
     assert "| task_type=algebra; task_type=prealgebra |" in md, md
+
+
+def test_prose_wraps_at_the_width_with_a_hanging_indent(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from capslice_tui.cli.render import echo_prose
+
+    monkeypatch.setenv("COLUMNS", "40")
+    echo_prose("  - accuracy change: -28.1 points (greedy accuracy 59.6% (286/480) → 31.5%)")
+    echo_prose("note: see capslice compare base-run-with-a-long-name result-run here")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == ["  - accuracy change: -28.1 points", "    (greedy accuracy 59.6% (286/480) →",
+                         "    31.5%)"], lines  # fmt: skip
+    assert "capslice compare base-run-with-a-long-name result-run here" in lines, lines
+
+
+def test_sample_and_diagnose_prose_stay_within_80_columns(small_store: Any) -> None:
+    out = _cli(small_store, "sample", "71")  # doc 30: its failure reason is a long line
+    fields = out[: out.index("\n---")].splitlines()
+    assert fields and max(map(len, fields)) <= 80, fields
+    assert any(line.startswith(" " * 24 + "official extraction") for line in fields), fields
+    out = _cli(small_store, "diagnose", "base-run", "result-run")
+    long = [line for line in out.splitlines() if len(line) > 80]
+    assert not long, out
