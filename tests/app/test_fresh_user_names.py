@@ -209,3 +209,16 @@ async def test_the_t_notice_covers_neither_the_table_nor_the_axes_dialog(
         dialog += [w.region for w in app.screen.query("#picker")]  # its frame too
         for toast in await _visible_toasts(app, pilot):
             assert not any(toast.region.overlaps(r) for r in dialog), (toast.region, dialog)
+
+
+async def test_trend_picker_tells_seed_runs_apart(seeds_store: Path) -> None:
+    from capslice_tui.app.screens.trend import TrendScreen
+
+    app = make_app(seeds_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "k")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TrendScreen)
+        names = [row[1] for row in table_rows(app) if row[1].startswith("olm")]
+        assert len(names) == 2 and "seed42" in names[0] and "seed43" in names[1], names

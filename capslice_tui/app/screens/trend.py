@@ -27,7 +27,7 @@ from textual.widgets import Footer, Header, Static
 
 from ...formatting import middle_cut, plural, point_value, shared_prefix, visible
 from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
-from ..format import cell, first_column_room, fit_names, pct, points, short
+from ..format import cell, distinct_cuts, first_column_room, fit_names, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen, ToastPlacement
 
@@ -317,8 +317,9 @@ class TrendScreen(CapsliceScreen):
     def _render_runs(self, cursor: int = 0) -> None:
         table = self.query_one(ResultTable)
         table.set_columns(["", "run", "step", "model", "benchmarks"])
-        # cut in the middle: checkpoints of one training differ in their ends (-step-049000)
-        names = [middle_cut(visible(r["name"]), RUN_WIDTH) for r in self.run_list]
+        # cut in the middle: checkpoints of one training differ in their ends (-step-049000);
+        # names alike at both ends keep the word where they differ (seed42 / seed43)
+        names = distinct_cuts([visible(r["name"]) for r in self.run_list], RUN_WIDTH, middle=True)
         steps = [str(r["step"]) if r["step"] is not None else "-" for r in self.run_list]
         benches = [short(", ".join(r["benchmarks"]), 20) for r in self.run_list]
         room = model_room(self.app.size.width, names, steps, benches)
