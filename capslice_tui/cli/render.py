@@ -93,17 +93,7 @@ def emit_table(
         )
         return
     if fmt == "md":
-        lines = []
-        if title:
-            lines += [f"### {title}", ""]
-        lines.append("| " + " | ".join(headers) + " |")
-        lines.append("|" + "|".join("---" for _ in headers) + "|")
-        for r in rows:
-            lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in r) + " |")
-        if notes:
-            lines.append("")
-            lines += [f"- {n}" for n in notes]
-        print("\n".join(lines))
+        _emit_markdown(headers, rows, title, notes)
         return
     from rich.table import Table
     from rich.text import Text
@@ -163,38 +153,67 @@ def emit_table(
             )
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
+    _print_table(console, table, above)
+    for n in [*_layout_notes(layout, headers, console.width), *notes]:
+        _print_note(console, n)
+
+
+def _emit_markdown(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None, notes: Sequence[str]
+) -> None:
+    """Print a Markdown table (cells whole, ``|`` escaped) with its notes as a list."""
+    lines = []
+    if title:
+        lines += [f"### {title}", ""]
+    lines.append("| " + " | ".join(headers) + " |")
+    lines.append("|" + "|".join("---" for _ in headers) + "|")
+    for r in rows:
+        lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in r) + " |")
+    if notes:
+        lines.append("")
+        lines += [f"- {n}" for n in notes]
+    print("\n".join(lines))
+
+
+def _print_table(console: Console, table: Any, above: Sequence[str]) -> None:
+    """Print a Rich table. Piped: the same lines without the spaces Rich pads each one with
+    to the table's width (``| cat -A``, diffs and greps see no trailing blanks). Each name of
+    ``above`` goes on its own line above the first line of its row (the next row whose first
+    cell is :data:`STACKED_MARK`)."""
     if output_width() is None and not above:
         console.print(table)
-    else:
-        # piped: the same lines without the spaces Rich pads each one with to the table's
-        # width (``| cat -A``, diffs and greps see no trailing blanks); a long name goes on
-        # its own line above the first line of its row (the one whose first cell is ``↳``)
-        with console.capture() as captured:
-            console.print(table)
-        out, moved = [], iter(above)
-        for k, line in enumerate(captured.get().splitlines()):
-            if k > 0 and above and line.split(" ", 1)[0] == STACKED_MARK:
-                out.append(visible(next(moved, "")))
-            out.append(line.rstrip() if output_width() is not None else line)
-        console.file.write("".join(line + "\n" for line in out))
-    for i, value in layout.constant.items():
-        notes = [f"{visible(headers[i])}: {value} (every row)", *notes]
-    for i, prefix in layout.prefixes.items():
-        notes = [
-            f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
-            f"(narrow terminal; --format md or json shows them whole)",
-            *notes,
-        ]
+        return
+    with console.capture() as captured:
+        console.print(table)
+    out, moved = [], iter(above)
+    for k, line in enumerate(captured.get().splitlines()):
+        if k > 0 and above and line.split(" ", 1)[0] == STACKED_MARK:
+            out.append(visible(next(moved, "")))
+        out.append(line.rstrip() if output_width() is not None else line)
+    console.file.write("".join(line + "\n" for line in out))
+
+
+def _layout_notes(layout: _Layout, headers: Sequence[str], width: int) -> list[str]:
+    """The notes a fitted table prints before the caller's: columns left out, shared
+    prefixes left out of names, columns the same on every row."""
+    notes: list[str] = []
     if layout.dropped:
         names = ", ".join(visible(headers[i]) for i in layout.dropped)
-        notes = [
-            f"not shown at {console.width} columns: {names} (shown: {len(layout.kept)} of "
+        notes.append(
+            f"not shown at {width} columns: {names} (shown: {len(layout.kept)} of "
             f"{len(headers)} columns; any marks the notes explain for them are not shown here): "
-            "--format md or json shows all of them",
-            *notes,
-        ]
-    for n in notes:
-        _print_note(console, n)
+            "--format md or json shows all of them"
+        )
+    for i, prefix in reversed(layout.prefixes.items()):
+        notes.append(
+            f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
+            f"(narrow terminal; --format md or json shows them whole)"
+        )
+    notes += [
+        f"{visible(headers[i])}: {value} (every row)"
+        for i, value in reversed(layout.constant.items())
+    ]
+    return notes
 
 
 STACKED_MARK = "↳"
@@ -450,13 +469,8 @@ def _fit_layout(
         widths = widths_of()
     kept = list(range(n))
     dropped: list[int] = []
-    constant: dict[int, str] = {}
-    if len(cells) > 1 and sum(widths) + 2 * (n - 1) > width:
-        for i in range(1, n - 1):  # never the first or the last (wrapping) column
-            values = {r[i] for r in cells}
-            if not figure[i] and len(values) == 1 and widths[i] > max(len(headers[i]), 8):
-                constant[i] = values.pop()
-                kept.remove(i)
+    constant = _constant_columns(headers, cells, widths, figure, width)
+    kept = [i for i in kept if i not in constant]
     forced: dict[int, int] = {}
     while True:
         kw = [forced.get(i, widths[i]) for i in kept]
@@ -510,6 +524,27 @@ def _fit_layout(
             for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
     return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant)
+
+
+def _constant_columns(
+    headers: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    widths: Sequence[int],
+    figure: Sequence[bool],
+    width: int,
+) -> dict[int, str]:
+    """Column -> its one value, for the text columns (not the first or the last, wrapping,
+    one) that hold the same value on every row of a table too wide for ``width``, wider
+    than their header and 8: said once in a note instead of cut on every row."""
+    n = len(headers)
+    if len(cells) < 2 or sum(widths) + 2 * (n - 1) <= width:
+        return {}
+    constant: dict[int, str] = {}
+    for i in range(1, n - 1):
+        values = {r[i] for r in cells}
+        if not figure[i] and len(values) == 1 and widths[i] > max(len(headers[i]), 8):
+            constant[i] = values.pop()
+    return constant
 
 
 NEVER_CUT = ("run", "baseline", "result")

@@ -403,27 +403,7 @@ def slices(
         rows_src.sort(key=lambda r: r.score)
     elif sort == "n":
         rows_src.sort(key=lambda r: -r.n_items)
-    headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
-    headers += [f"pass@{k}" for k in table.ks]
-    headers.append("note")
-    rows = []
-    for r in [*rows_src, table.overall]:
-        key = (
-            list(r.key.values())
-            if r is not table.overall
-            else [f"ALL ({table.average})"] + [""] * (len(table.by) - 1)
-        )
-        tally = (
-            f"macro of {r.n_tasks} tasks"
-            if r.average == "macro" and (r.n_tasks or 0) > 1
-            else sample_tally(r.score, r.correct, r.n_samples)
-        )
-        cells = [
-            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
-        ]  # fmt: skip
-        cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
-        cells.append(r.warning or "")
-        rows.append(cells)
+    headers, rows = _slice_rows(table, rows_src)
     notes = [
         f"metric: {table.overall.metric}; interval: "
         f"{', '.join(sorted({r.method for r in [*table.rows, table.overall]}))}; lenient: the same "
@@ -492,6 +472,33 @@ def _slices_expendable(asked: Sequence[str], ks: Sequence[int]) -> tuple[str, ..
         return ("lenient", "count", "pass@1", "note")
     curve = [f"pass@{k}" for k in ks if k not in named]  # ascending: pass@1 first
     return ("lenient", "count", *curve, "note", "95% CI")
+
+
+def _slice_rows(table: Any, rows_src: Sequence[Any]) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of ``slices``' table: the slice key, items, score, 95% CI, count,
+    lenient, one pass@k column per k, note; the ALL row (``table.overall``) last."""
+    headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
+    headers += [f"pass@{k}" for k in table.ks]
+    headers.append("note")
+    rows = []
+    for r in [*rows_src, table.overall]:
+        key = (
+            list(r.key.values())
+            if r is not table.overall
+            else [f"ALL ({table.average})"] + [""] * (len(table.by) - 1)
+        )
+        tally = (
+            f"macro of {r.n_tasks} tasks"
+            if r.average == "macro" and (r.n_tasks or 0) > 1
+            else sample_tally(r.score, r.correct, r.n_samples)
+        )
+        cells = [
+            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
+        ]  # fmt: skip
+        cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
+        cells.append(r.warning or "")
+        rows.append(cells)
+    return headers, rows
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:
