@@ -366,7 +366,10 @@ class SlicesScreen(HandLabelScreen):
             if r is not data.overall
         }
         room = first_column_room(columns, texts, width, 12)
-        longest = max((len(" & ".join(n)) for n in names.values()), default=0)
+        longest = max(
+            (len(slice_label([("", v) for v in n], values_only=True)) for n in names.values()),
+            default=0,
+        )
         if longest > room and "," in self.by:
             # several axes: the labels need the room more than the interval and the tally,
             # which the detail line under the table gives for the highlighted slice
