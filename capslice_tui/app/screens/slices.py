@@ -367,8 +367,7 @@ class SlicesScreen(HandLabelScreen):
         }
         room = first_column_room(columns, texts, width, 12)
         longest = max(
-            (len(slice_label([("", v) for v in n], values_only=True)) for n in names.values()),
-            default=0,
+            (len(slice_label(r.key)) for r in self.shown if r is not data.overall), default=0
         )
         if longest > room and "," in self.by:
             # several axes: the labels need the room more than the interval and the tally,
