@@ -391,21 +391,26 @@ def pair_warning(
     """What a reader of a comparison of ``cand`` against ``base`` must know about the pair
     itself, or None: the same run on both sides (every difference is zero by construction),
     or runs of different models (names that differ beyond a step/checkpoint suffix,
-    :func:`workspace.trend.model_family`, the check ``trend`` makes), which are not
-    checkpoints of one training run. ``b_run``/``c_run``: ``Store.get_run`` rows (``id``,
-    ``model``); a model not recorded on either side is not judged."""
+    :func:`workspace.trend.model_family`, the check ``trend`` makes), unless one name extends
+    the other after a separator (``demo-1b`` continued as ``demo-1b-eosmask``: one lineage).
+    ``b_run``/``c_run``: ``Store.get_run`` rows (``id``, ``model``); a model not recorded on
+    either side is not judged."""
     from .trend import model_family
 
     if b_run.get("id") == c_run.get("id") or base == cand:
         return f"the same run on both sides ({base}): every difference is zero by construction"
     bm, cm = b_run.get("model"), c_run.get("model")
-    if bm and cm and model_family(bm) != model_family(cm):
-        return (
-            f"different models ({bm} vs {cm}), not checkpoints of one training run: the "
-            "change may also come from anything else that differs between them (size, "
-            "fine-tuning, decoding or reranking)"
-        )
-    return None
+    if not (bm and cm):
+        return None
+    fb, fc = model_family(bm), model_family(cm)
+    short, long_ = sorted((fb, fc), key=len)
+    if fb == fc or (long_.startswith(short) and long_[len(short) : len(short) + 1] in "-_./@"):
+        return None  # one model, or a run continued from the other under a longer name
+    return (
+        f"different models ({bm} vs {cm}): the verdict assumes they differ only in training"
+        " (data or recipe); a different size, fine-tuning, decoding or reranking would change"
+        " the result too"
+    )
 
 
 def _warn_evaluation(
