@@ -27,6 +27,18 @@ EXTRA_DIGITS = 2
 is not a bound does not read as one (``99.95%``, ``31.98/32``); past them it reads ``>99.999%``."""
 
 
+def _unsigned_zero(text: str) -> str:
+    """``-0.0`` -> ``0.0``: a negative value that rounds to zero prints without its sign (a
+    bound of ``-0.0`` reads as a negative number that is not there).
+
+    >>> _unsigned_zero("-0.00"), _unsigned_zero("-0.1"), _unsigned_zero("0")
+    ('0.00', '-0.1', '0')
+    """
+    if text.startswith("-") and float(text) == 0:
+        return text[1:]
+    return text
+
+
 def percent_number(value: float, digits: int = 1) -> str:
     """``value`` (a 0..1 fraction) in percent without the sign, ``digits`` decimals, except that
     a value strictly between 0 and 1 never reads as a bound it is not: where ``digits`` decimals
@@ -41,7 +53,7 @@ def percent_number(value: float, digits: int = 1) -> str:
     ['53.2', '100.0', '0.0', '99.95', '99.95', '0.04', '>99.999', '<0.001']
     """
     v = round(value, 12)
-    text = f"{100 * v:.{digits}f}"
+    text = _unsigned_zero(f"{100 * v:.{digits}f}")
     if not 0 < v < 1:
         return text
     for more in range(digits, digits + EXTRA_DIGITS + 1):
@@ -201,8 +213,8 @@ def count_number(value: float, total: float | None = None) -> str:
     """
     v = round(float(value), 12)
     if v.is_integer():
-        return f"{v:.0f}"
-    text = f"{v:.1f}"
+        return _unsigned_zero(f"{v:.0f}")
+    text = _unsigned_zero(f"{v:.1f}")
     top = math.inf if total is None else float(total)
     if not 0 < v < top:
         return text

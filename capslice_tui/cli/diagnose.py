@@ -98,7 +98,7 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
     warning = cmp.get("evaluation_warning")
     notes = [
         *([warning] if warning else []),
-        f"{cmp['n_tested']} slices tested; Benjamini-Hochberg at q={cmp['q']}; "
+        f"{plural(cmp['n_tested'], 'slice')} tested; Benjamini-Hochberg at q={cmp['q']}; "
         "worse*/better* = significant after correction; diff in points (cand - base); MDD = "
         "smallest difference this slice could detect (alpha 0.05, power 0.8; n<: too few "
         "items for any difference at the observed discordance)",
@@ -118,6 +118,13 @@ def _sig(r: Any, cmp: ComparisonDict) -> str:
     return mark.rstrip("*") if r is cmp["overall"] else mark
 
 
+def _not_corrected(n_tested: int) -> str:
+    """``not one of the 6 corrected slices``, ``not the one corrected slice``."""
+    if n_tested == 1:
+        return "not the one corrected slice"
+    return f"not one of the {plural(n_tested, 'corrected slice')}"
+
+
 def _overall_note(cmp: ComparisonDict) -> str:
     """What the ALL row's test is: all items pooled, tested on its own (not corrected)."""
     o = cmp["overall"]
@@ -125,7 +132,7 @@ def _overall_note(cmp: ComparisonDict) -> str:
         return ""
     return (
         f"ALL = every item pooled, tested on its own ({o.get('test') or 'paired test'}, raw p "
-        f"{p_text(o['p_value'], o.get('n_boot'))}; not one of the {cmp['n_tested']} corrected slices, so no p adj): "
+        f"{p_text(o['p_value'], o.get('n_boot'))}; {_not_corrected(cmp['n_tested'])}, so no p adj): "
         "worse/better without * = raw p <= 0.05"
     )
 

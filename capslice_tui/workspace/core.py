@@ -45,14 +45,20 @@ def parse_by(by: str | Sequence[str]) -> list[str]:
     """Parse ``--by`` (``task``, ``benchmark``, an axis, or ``axis1,axis2``) into a list.
 
     Raises:
-        ValueError: an unknown grouping (the message lists the valid ones).
+        ValueError: an unknown grouping (the message lists the valid ones), or one named twice
+            (``task,task``: a combination of an axis with itself is that axis).
     """
     parts = [p.strip() for p in (by.split(",") if isinstance(by, str) else by) if p.strip()]
     if not parts:
         raise ValueError("--by needs at least one of: " + ", ".join(GROUPINGS))
-    for p in parts:
+    for i, p in enumerate(parts):
         if p not in GROUPINGS:
             raise ValueError(f"unknown --by value {p!r}; use one of: {', '.join(GROUPINGS)}")
+        if p in parts[:i]:
+            raise ValueError(
+                f"--by names {p!r} twice ({','.join(parts)}); name each axis once "
+                f"(--by {','.join(dict.fromkeys(parts))})"
+            )
     return parts
 
 

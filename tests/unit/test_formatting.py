@@ -235,3 +235,15 @@ def test_pass_at_k_cell_of_the_demo_case_reads_below_all() -> None:
     p = {"score": 0.99952, "expected_solved": 0.99952 * 32, "n_eligible": 32, "coverage": 1.0}
     assert _pass_cell(p) == "99.95% (31.98/32)"
     assert pass_cell(p) == "99.95%"
+
+
+def test_no_negative_zero_is_ever_printed() -> None:
+    """A bound that rounds to zero from below reads ``0.0``, not ``-0.0`` (compare's
+    ``logical_deduction ... [-0.0, 8.2]``)."""
+    from capslice_tui.formatting import count_number, interval, pct, percent_number, points
+
+    assert interval(-0.0004, 0.082) == "[0.0, 8.2]"
+    assert percent_number(-0.0004) == "0.0" and pct(-0.00049) == "0.0%"
+    assert percent_number(-0.0006) == "-0.1"
+    assert count_number(-0.04) == "0.0" and count_number(-0.0) == "0"
+    assert points(-0.0004) == "+0.0pt" and points(-0.0004, signed=False) == "0.0pt"
