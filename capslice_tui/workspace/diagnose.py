@@ -395,16 +395,14 @@ def pair_warning(
     the other after a separator (``demo-1b`` continued as ``demo-1b-eosmask``: one lineage).
     ``b_run``/``c_run``: ``Store.get_run`` rows (``id``, ``model``); a model not recorded on
     either side is not judged."""
-    from .trend import model_family
+    from .trend import one_lineage
 
     if b_run.get("id") == c_run.get("id") or base == cand:
         return f"the same run on both sides ({base}): every difference is zero by construction"
     bm, cm = b_run.get("model"), c_run.get("model")
     if not (bm and cm):
         return None
-    fb, fc = model_family(bm), model_family(cm)
-    short, long_ = sorted((fb, fc), key=len)
-    if fb == fc or (long_.startswith(short) and long_[len(short) : len(short) + 1] in "-_./@"):
+    if one_lineage((bm, cm)):
         return None  # one model, or a run continued from the other under a longer name
     return (
         f"different models ({bm} vs {cm}): the verdict assumes they differ only in training"

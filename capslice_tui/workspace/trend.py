@@ -9,7 +9,7 @@ interpolated or smoothed; a slice absent from a run is a gap, not a zero.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -332,6 +332,19 @@ def model_family(model: str | None) -> str:
     return _STEP_SUFFIX.sub("", name) or name
 
 
+def one_lineage(models: Iterable[str | None]) -> bool:
+    """Whether recorded model names are checkpoints of one model or runs continued from it:
+    every :func:`model_family` equals the shortest one or extends it after a separator
+    (``demo-org/demo-1b`` continued as ``demo-org/demo-1b-eosmask``: the demo's EOS story).
+    ``demo-1b`` and ``demo-1bx``, ``gpt-3`` and ``gpt-4``, ``6b_finetuning`` and
+    ``6b_verification`` are not. Names not recorded (None, empty) are left out."""
+    families = {model_family(m) for m in models if m and m.strip()}
+    if len(families) <= 1:
+        return True
+    base = min(families, key=len)
+    return all(f == base or (f.startswith(base) and f[len(base)] in "-_./@") for f in families)
+
+
 def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list[str]]:
     """The named runs in step order (ties by name) and the warnings about them (other
     models, several runs at one step); raises ValueError as :meth:`TrendMixin.trend`."""
@@ -352,8 +365,9 @@ def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list
     infos.sort(key=lambda i: (int(i["step"]), i["name"]))
     order = [TrendRun(i["name"], int(i["step"]), i["model"]) for i in infos]
     warnings: list[str] = []
-    # checkpoints of one model differ only by a step suffix: one model (model_family)
-    if len({model_family(r.model) for r in order}) > 1:
+    # checkpoints of one model differ only by a step suffix, and a run continued from it
+    # may extend its name: one lineage (one_lineage)
+    if not one_lineage(r.model or "-" for r in order):
         models = sorted({r.model or "-" for r in order})
         warnings.append(
             f"runs of different models ({', '.join(models)}): their steps are not one training run"

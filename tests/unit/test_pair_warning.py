@@ -26,3 +26,14 @@ def test_different_models_are_named() -> None:
 def test_the_same_run_twice() -> None:
     same = pair_warning("r", "r", {"id": 1}, {"id": 1})
     assert same is not None and same.startswith("the same run on both sides (r)")
+
+
+def test_trend_treats_a_continued_run_as_one_lineage() -> None:
+    from capslice_tui.workspace.trend import one_lineage
+
+    eos_story = ["demo-org/demo-1b-step100000", "demo-org/demo-1b-eosmask-step110000",
+                 "demo-org/demo-1b-step120000"]  # fmt: skip
+    assert one_lineage(eos_story)
+    assert not one_lineage(["6b_finetuning", "175b_finetuning"])
+    assert not one_lineage(["demo-1b-eosmask", "demo-1b-mathfix"])  # siblings, no base named
+    assert one_lineage([None, "x-step1"])
