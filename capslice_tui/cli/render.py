@@ -100,7 +100,8 @@ def emit_table(
 
     console = plain_console()
     if not rows:
-        console.print(Text(f"{title}: nothing to show" if title else "nothing to show"))
+        # wrapped at spaces like a note: Rich's own wrap leaves a blank at each line's end
+        print_prose(console, Text, f"{title}: nothing to show" if title else "nothing to show")
         for n in notes:
             _print_note(console, n)
         return
@@ -113,7 +114,7 @@ def emit_table(
         [visible(h) for h in headers], rows, whole, console.width, expendable, keep
     )
     if title is not None:
-        console.print(Text(title))
+        print_prose(console, Text, title)
     last = layout.kept[-1]
     shown = [visible(h) for h in headers]
     fits, last_fits = _fits_unpadded(layout, shown)

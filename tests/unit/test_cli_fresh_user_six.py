@@ -38,3 +38,17 @@ def test_one_tested_slice_is_singular() -> None:
     text = " ".join(notes)
     assert "1 slice tested;" in text and "1 slices" not in text, text
     assert "not the one corrected slice" in text and "of the 1 corrected" not in text, text
+
+
+@pytest.mark.parametrize("rows", [[["a", "1"]], []])
+def test_a_wrapped_title_has_no_trailing_blank_when_piped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], rows: Any
+) -> None:
+    from capslice_tui.cli.render import emit_table
+
+    monkeypatch.setenv("COLUMNS", "40")
+    title = "trend by task_type: bbh-base@100000 < bbh-eos-masked@110000"
+    emit_table(["task_type", "score"], rows, "table", title=title)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "trend by task_type: bbh-base@100000 <", lines
+    assert all(line == line.rstrip() for line in lines), lines
