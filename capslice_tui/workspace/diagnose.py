@@ -385,6 +385,31 @@ class DiagnoseMixin:
         )  # fmt: skip
 
 
+def _nothing_to_pair(
+    store: Any, base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any],
+    benchmark: str | None,
+) -> str:  # fmt: skip
+    """Why two runs give no samples to pair, naming what each run holds when ``benchmark``
+    is missing from one of them (a run ingested without ``--benchmark`` is stored under the
+    harness's task group name, e.g. ``bbh_cot_fewshot`` rather than ``bbh``)."""
+    if benchmark is not None:
+        held = {
+            name: sorted({t["benchmark"] for t in store.run_tasks(run["id"])})
+            for name, run in ((base, b_run), (cand, c_run))
+        }
+        lacking = [name for name, benches in held.items() if benchmark not in benches]
+        if lacking:
+            return (
+                "; ".join(
+                    f"{name} has no {benchmark!r} samples (its benchmarks: "
+                    f"{', '.join(held[name]) or 'none'})"
+                    for name in lacking
+                )
+                + " — name one both runs hold with --benchmark, or leave it out"
+            )
+    return f"{base} and {cand} share no samples to pair"
+
+
 def pair_warning(
     base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any]
 ) -> str | None:
@@ -1545,7 +1570,7 @@ def _diagnose_change(
         reader.shutdown(wait=True)
     bi, ci = _pair_samples(bo, co)
     if not bi.size:
-        raise ValueError(f"{base} and {cand} share no samples to pair")
+        raise ValueError(_nothing_to_pair(ws.store, base, cand, b_run, c_run, benchmark))
     item = bo.item[bi]
     _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
     weights = 1.0 / counts[inv]

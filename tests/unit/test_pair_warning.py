@@ -37,3 +37,22 @@ def test_trend_treats_a_continued_run_as_one_lineage() -> None:
     assert not one_lineage(["6b_finetuning", "175b_finetuning"])
     assert not one_lineage(["demo-1b-eosmask", "demo-1b-mathfix"])  # siblings, no base named
     assert one_lineage([None, "x-step1"])
+
+
+def test_a_benchmark_one_run_lacks_is_named_with_what_it_holds(tmp_path) -> None:
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    from capslice_tui.workspace import Workspace
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from startup_logs import write_gsm8k_run
+
+    ws = Workspace(tmp_path / "s.db")
+    ws.ingest([write_gsm8k_run(tmp_path / "a")], run="a", benchmark="gsm8k")
+    ws.ingest([write_gsm8k_run(tmp_path / "b")], run="b", benchmark="gsm8k")
+    with pytest.raises(ValueError) as err:
+        ws.diagnose("a", "b", benchmark="bbh")
+    assert str(err.value).startswith("a has no 'bbh' samples (its benchmarks: gsm8k); b has no")
