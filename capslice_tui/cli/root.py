@@ -429,10 +429,8 @@ def slices(
         )
     elif ks:
         notes.append(f"--k {' '.join(ks)} ignored: this run has one sample per item (greedy)")
-    if table.ks:
-        cov = table.overall.pass_at_k.get(table.ks[-1], {}).get("coverage")
-        if cov is not None and cov < 1:
-            notes.append(f"pass@{table.ks[-1]} covers {pct(cov)} of items (others have n < k)")
+    _check_ks(ks, table)
+    notes += _coverage_notes(table)
     notes += table.notes
     small = sum(1 for r in table.rows if (r.warning or "").startswith("below minimum"))
     if small:  # said here too: a narrow terminal leaves the note column out first
@@ -502,12 +500,57 @@ def _slice_rows(table: Any, rows_src: Sequence[Any]) -> tuple[list[str], list[li
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:
-    """``6.7% (2/30)``, ``99.95% (31.98/32)``: pass@k with expected solved items over eligible
-    items (:func:`~capslice_tui.formatting.count`)."""
+    """``78.1% (123.5/158)``, ``99.95% (31.98/32)``: pass@k with expected solved items over
+    eligible items (:func:`~capslice_tui.formatting.count`). A cell over part of its row's
+    items (the others have fewer than k samples) is in parentheses, as the app shows it:
+    ``(6.7% 2/30)``; :func:`_coverage_notes` says so under the table."""
     if not p or p["n_eligible"] == 0:
         return "-"
     # count(): 31.98 of 32 expected solved items never reads 32.0/32 (all solved)
-    return f"{pct(p['score'])} ({count(p['expected_solved'], int(p['n_eligible']))})"
+    solved = count(p["expected_solved"], int(p["n_eligible"]))
+    if p.get("coverage", 1.0) < 1:
+        return f"({pct(p['score'])} {solved})"
+    return f"{pct(p['score'])} ({solved})"
+
+
+def _coverage_notes(table: Any) -> list[str]:
+    """The note naming each pass@k whose ALL row covers only part of the items (the others
+    have n < k): ``pass@32, pass@64, pass@128 cover 30 of 158 items (n >= k); ( ) marks a
+    pass@k cell over part of its row's items``; ks of the same coverage share a clause."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for k in table.ks:
+        p = table.overall.pass_at_k.get(k)
+        if p and p.get("coverage", 1.0) < 1:
+            groups.setdefault((int(p["n_eligible"]), table.overall.n_items), []).append(k)
+    if not groups:
+        return []
+    clauses = [
+        f"{', '.join(f'pass@{k}' for k in ks)} cover{'s' if len(ks) == 1 else ''} "
+        f"{eligible} of {plural(items, 'item')} (n >= k)"
+        for (eligible, items), ks in groups.items()
+    ]
+    return [
+        "; ".join(clauses) + "; ( ) marks a pass@k cell over part of its row's items (the "
+        "others have fewer than k samples): its curve is not comparable with the full cells"
+    ]
+
+
+def _check_ks(asked: Sequence[str], table: Any) -> None:
+    """Refuse a ``--k`` above every item's number of samples (a column of ``-``).
+
+    Raises:
+        ValueError: naming the k and the largest number of samples any item has.
+    """
+    n_max = table.samples_per_item
+    if n_max <= 1:  # greedy: the ks are ignored, said in a note
+        return
+    over = sorted({int(a) for a in asked if str(a).strip().isdigit() and int(a) > n_max})
+    if over:
+        raise ValueError(
+            f"--k {', '.join(map(str, over))}: no item of {table.run} has "
+            f"{'that many' if len(over) > 1 else over[0]} samples (the most any item has is "
+            f"{n_max}); pass@k needs at least k samples per item"
+        )
 
 
 def parse_slice(values: tuple[str, ...]) -> dict[str, str]:

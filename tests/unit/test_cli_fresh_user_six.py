@@ -3,10 +3,13 @@ ended in a traceback, one tested slice read ``1 slices``, a piped title ended in
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from capslice_tui.cli import main
 from capslice_tui.cli.diagnose import comparison_table
 from capslice_tui.workspace import parse_by
 
@@ -52,3 +55,37 @@ def test_a_wrapped_title_has_no_trailing_blank_when_piped(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "trend by task_type: bbh-base@100000 <", lines
     assert all(line == line.rstrip() for line in lines), lines
+
+
+def _codegen_store(tmp_path: Path) -> Path:
+    """Three HumanEval items with 4, 2 and 6 samples (tests/fixtures/cases/ing-02)."""
+    store = tmp_path / "s.db"
+    case = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ing-02-generic-ids"
+    args = ["ingest", str(case / "codegen_samples.jsonl"), "--run", "r", "--benchmark", "he"]
+    _cli(store, *args)
+    return store
+
+
+def _cli(store: Path, *args: str, ok: bool = True) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args], env={"COLUMNS": "200"})
+    assert (res.exit_code == 0) == ok, res.output
+    return res.output
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_a_pass_at_k_cell_over_part_of_the_items_is_marked(tmp_path: Path, fmt: str) -> None:
+    """pass@4 is over the 2 items having 4 samples or more: ``(100.0% 2/2)`` and a note
+    naming its coverage, so the curve does not seem to fall where the items change."""
+    out = _cli(_codegen_store(tmp_path), "slices", "--run", "r", "--k", "1", "--k", "4",
+               "--format", fmt)  # fmt: skip
+    assert "(100.0% 2/2)" in out and "44.4% (1.3/3)" in out, out
+    assert "pass@4 covers 2 of 3 items (n >= k); ( ) marks a pass@k cell" in out, out
+    assert "pass@1 cover" not in out
+
+
+def test_a_k_above_every_items_samples_is_refused(tmp_path: Path) -> None:
+    store = _codegen_store(tmp_path)
+    out = _cli(store, "slices", "--run", "r", "--k", "500", ok=False)
+    assert "--k 500: no item of r has 500 samples (the most any item has is 6)" in out, out
+    assert "Traceback" not in out
+    _cli(store, "slices", "--run", "r", "--k", "6")

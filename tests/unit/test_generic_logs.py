@@ -82,7 +82,7 @@ def test_codegen_samples_are_pass_at_k_over_items(tmp_path: Path) -> None:
     assert p4["score"] == pytest.approx(1.0)
     assert p4["n_eligible"] == 2 and p4["coverage"] == pytest.approx(2 / 3)
     table = cli(store, "slices", "--run", "r", "--k", "1", "--k", "2", "--k", "4")
-    assert "pass@4 covers 66.7% of items (others have n < k)" in table
+    assert "pass@4 covers 2 of 3 items (n >= k); ( ) marks a pass@k cell" in table
 
 
 def test_math_samples_with_unique_id_and_answer(tmp_path: Path) -> None:
