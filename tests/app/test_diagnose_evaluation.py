@@ -55,5 +55,5 @@ def test_slice_count_matches_the_evidence() -> None:
     assert (
         slice_count_text(3, evidence) == "3 shown of 19 significant slices across axis combinations"
     )
-    assert slice_count_text(19, evidence) == "19 significant slice(s) across axis combinations"
-    assert slice_count_text(2, []) == "2 significant slice(s) across axis combinations"
+    assert slice_count_text(19, evidence) == "19 significant slices across axis combinations"
+    assert slice_count_text(2, []) == "2 significant slices across axis combinations"

@@ -78,7 +78,8 @@ async def test_diagnose_and_compare_say_what_their_significant_counts_count(
         await settle(app, pilot)
         title = static_text(app, "#slices-title")
         assert "across axis combinations" in title and len(title) <= SIZE[0] - 2
-        assert "slice(s) listed · Enter: samples" in static_text(app, "#status")
+        status = static_text(app, "#status")
+        assert " listed · Enter: samples" in status and "(s)" not in status
         await app.push_screen(CompareScreen("base", "cand", benchmark=None))
         await settle(app, pilot)
         assert "tested by task" in static_text(app, "#status")

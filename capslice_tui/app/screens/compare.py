@@ -104,9 +104,14 @@ def side(s: dict[str, Any] | None) -> str:
     return pct_cell(s.get("score"), s.get("correct"), s.get("n"))
 
 
-def sig_mark(row: dict[str, Any]) -> str:
-    """``worse*``/``better*`` (or the facade's marker) for a significant row, else ``""``."""
-    return row.get("marker") or ("sig" if row.get("significant") else "")
+def sig_mark(row: dict[str, Any], *, overall: bool = False) -> str:
+    """``worse*``/``better*`` (or the facade's marker) for a significant row, else ``""``.
+
+    The ALL row is not one of the Benjamini-Hochberg corrected slices (every item pooled,
+    tested on its own by its raw p), so its marker has no ``*`` (``worse``/``better``), as
+    the CLI's compare prints it."""
+    mark = row.get("marker") or ("sig" if row.get("significant") else "")
+    return mark.rstrip("*") if overall else mark
 
 
 def detail_line(row: dict[str, Any], label: str) -> str:
@@ -135,6 +140,8 @@ class CompareScreen(CapsliceScreen):
         "diff: cand score - base score in percentage points (pt)",
         "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
         "sig: worse* / better* = significant drop / gain (p adj <= q, Benjamini-Hochberg)",
+        "ALL row: every item pooled, tested on its own (raw p, not one of the corrected "
+        "slices): worse / better without * = raw p <= 0.05",
         "line under the table: full slice name, items, raw p, the test used, warnings",
         "warn: n<20 small slice, n<10 too small to test",
         "g: next grouping; a: compare by any axes (space marks, a applies)",
@@ -225,7 +232,7 @@ class CompareScreen(CapsliceScreen):
                 side(r.get("cand")),
                 points(r.get("diff")),
                 pvalue(r.get("p_adjusted")),
-                sig_mark(r),
+                sig_mark(r, overall=is_overall),
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))
         table = self.query_one(ResultTable)

@@ -70,7 +70,7 @@ def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
             total = e.get("value")
             if isinstance(total, int) and total != listed:
                 return f"{listed} shown of {plural(total, 'significant slice')} across axis combinations"
-    return f"{listed} significant slice(s) across axis combinations"
+    return f"{plural(listed, 'significant slice')} across axis combinations"
 
 
 def verdict_banner(verdict: str, reason: str | None = None) -> Text:
@@ -348,7 +348,7 @@ class DiagnoseScreen(CapsliceScreen):
             Text(counted + (hint if len(counted + hint) <= room else ""), style="bold")
         )
         # the count with its meaning is the table's title; the status line keeps the keys
-        status = f"verdict: {data.get('verdict')} · {len(rows)} slice(s) listed"
+        status = f"verdict: {data.get('verdict')} · {plural(len(rows), 'slice')} listed"
         hint = " · Enter: samples · Tab: pick" if rows else ""
         self.set_status(status + (hint if len(status + hint) <= room else ""))
 
