@@ -10,11 +10,11 @@ from ..formatting import (
     count,
     interval,
     pct,
+    pct_cell,
     pct_count,
     plural,
     points,
     pvalue,
-    sample_tally,
     score_counts,
 )
 from ..report import (
@@ -27,7 +27,7 @@ from ..report import (
     shift_label,
     slice_heading,
 )
-from .render import emit_json, emit_table, plain_console
+from .render import dropped_columns, emit_json, emit_table, plain_console
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 if TYPE_CHECKING:
@@ -57,8 +57,12 @@ def _mdd(mdd: float | None) -> str:
     return "n<" if mdd == float("inf") else points(mdd, "", signed=False)
 
 
-def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], list[str]]:
-    """Headers, rows and notes of a comparison for a text or Markdown table."""
+def comparison_table(
+    cmp: ComparisonDict, compact: bool = False
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    """Headers, rows and notes of a comparison for a text or Markdown table. ``compact``: the
+    base and cand cells as a narrow table shows them (:func:`_short_side`)."""
+    side = _short_side if compact else _side
     headers = [
         *cmp["by"],
         "items",
@@ -83,8 +87,8 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
             [
                 *key,
                 r["n_items"],
-                _side(r["base"]),
-                _side(r["cand"]),
+                side(r["base"]),
+                side(r["cand"]),
                 points(r["diff"], ""),
                 interval(r["diff_low"], r["diff_high"]),
                 p_text(r["p_value"], r.get("n_boot")),
@@ -107,7 +111,28 @@ def comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], l
     overall = _overall_note(cmp)
     if overall:
         notes.insert(2 if warning else 1, overall)
+    if compact and any(_short_side(r[s]).endswith(" mean") for r in _all_rows(cmp) for s in SIDES):
+        notes.append(SHORT_MEAN_NOTE)
     return headers, rows, notes
+
+
+SIDES = ("base", "cand")
+SHORT_MEAN_NOTE = (
+    "base/cand '43.1% mean': mean of the per-item accuracies (items have several samples); "
+    "the sample counts, a different ratio, are in --format md or json"
+)
+"""The note under a table whose score cells are :func:`_short_side`'s ``... mean``."""
+
+
+def _short_side(s: CompareSide) -> str:
+    """A score cell for a table short of room: ``64.5% 330/512`` when the score is that
+    ratio, ``26.1% mean`` when it is a mean of per-item accuracies (the sample count,
+    another ratio, is left to :data:`SHORT_MEAN_NOTE`)."""
+    return pct_cell(s["score"], s["correct"], s["n"])
+
+
+def _all_rows(cmp: ComparisonDict) -> list[Any]:
+    return [*cmp["rows"], cmp["overall"]]
 
 
 def _sig(r: Any, cmp: ComparisonDict) -> str:
@@ -141,6 +166,21 @@ NARROW_WIDTH = 100
 """Below this many terminal columns ``compare`` prints :func:`narrow_comparison_table`."""
 
 
+def fitted_comparison(
+    cmp: ComparisonDict, width: int
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    """The first form of the comparison that shows every column at ``width`` terminal
+    columns: the full table (from :data:`NARROW_WIDTH` up), the full table with short score
+    cells (:func:`_short_side`), else :func:`narrow_comparison_table`, which the table
+    fits further by leaving out its 95% CI (never sig). Short score cells come before any
+    left-out column: base, cand, diff and sig are what a comparison is read for."""
+    tables = [comparison_table(cmp), comparison_table(cmp, compact=True)]
+    for headers, rows, notes in tables if width >= NARROW_WIDTH else []:
+        if not dropped_columns(headers, rows, width, expendable=("95% CI",), keep=("sig",)):
+            return headers, rows, notes
+    return narrow_comparison_table(cmp)
+
+
 def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[Any]], list[str]]:
     """The comparison in 80 columns: slice, base and cand (score and count), the difference with
     its interval, adjusted p and the significance marker; the rest is named in a note."""
@@ -152,17 +192,16 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
             if r is not cmp["overall"]
             else ["ALL"] + [""] * (len(cmp["by"]) - 1)
         )
-        b, c = r["base"], r["cand"]
         rows.append([
             *key,
-            f"{pct(b['score'])} {sample_tally(b['score'], b['correct'], b['n'])}",
-            f"{pct(c['score'])} {sample_tally(c['score'], c['correct'], c['n'])}",
+            _short_side(r["base"]),
+            _short_side(r["cand"]),
             points(r["diff"], ""),
             interval(r["diff_low"], r["diff_high"]),
             pvalue(r["p_adjusted"]),
             _sig(r, cmp),
         ])  # fmt: skip
-    _, _, notes = comparison_table(cmp)
+    _, _, notes = comparison_table(cmp, compact=True)
     notes.insert(
         1, "narrow terminal: items, raw p, MDD and per-slice notes left out (--format md/json)"
     )
@@ -208,8 +247,9 @@ def compare(
         base, cand, benchmark=benchmark, by=by, k=k, allow_mismatch=allow_mismatch,
         filter_name=filter_name,
     ).to_dict()  # fmt: skip
-    narrow = fmt == "table" and plain_console().width < NARROW_WIDTH
-    headers, rows, notes = (narrow_comparison_table if narrow else comparison_table)(cmp)
+    headers, rows, notes = (
+        fitted_comparison(cmp, plain_console().width) if fmt == "table" else comparison_table(cmp)
+    )
     if cmp.get("pair_warning"):  # the same run twice, or different models: said first
         notes = [f"warning: {cmp['pair_warning']}", *notes]
     title = f"{cand} vs {base} · {label}"

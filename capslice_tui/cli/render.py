@@ -428,6 +428,21 @@ class _Layout:
     too wide for it and said in a note instead of cut on every row."""
 
 
+def dropped_columns(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    width: int,
+    *,
+    whole: Sequence[str] = (),
+    expendable: Sequence[str] = (),
+    keep: Sequence[str] = (),
+) -> list[str]:
+    """Headers of the columns :func:`emit_table` would leave out at ``width`` terminal columns
+    (none when the table fits), so a caller can choose a shorter form of its table first."""
+    layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep)
+    return [headers[i] for i in layout.dropped]
+
+
 def _fit_layout(
     headers: Sequence[str],
     rows: Sequence[Sequence[Any]],

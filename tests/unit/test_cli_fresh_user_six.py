@@ -89,3 +89,55 @@ def test_a_k_above_every_items_samples_is_refused(tmp_path: Path) -> None:
     assert "--k 500: no item of r has 500 samples (the most any item has is 6)" in out, out
     assert "Traceback" not in out
     _cli(store, "slices", "--run", "r", "--k", "6")
+
+
+def _multi_sample_compare() -> dict[str, Any]:
+    """math-base vs math-targeted by task_type: per-item means whose sample counts are
+    another ratio (``26.1% (210/2816 samples = 7.5%)``), the cells that pushed cand out."""
+
+    def side(score: float, correct: int, n: int) -> dict[str, Any]:
+        return {"score": score, "correct": correct, "n": n, "n_items": 50}
+
+    def row(name: str, p: float | None, marker: str | None) -> dict[str, Any]:
+        return {
+            "slice": {"task_type": name}, "n_items": 50, "base": side(0.261, 210, 2816),
+            "cand": side(0.385, 323, 2816), "diff": 0.124, "diff_low": 0.076,
+            "diff_high": 0.175, "p_value": 0.0001, "p_adjusted": p, "marker": marker,
+            "mdd": 0.074, "warning": None, "test": "paired-bootstrap",
+        }  # fmt: skip
+
+    names = ["algebra", "competition_problem", "counting_probability", "number_theory"]
+    return {
+        "by": ["task_type"], "rows": [row(t, 0.0025, "better*") for t in names], "n_tested": 4,
+        "q": 0.05, "overall": {**row("all", None, "better"), "slice": {"all": "all"}},
+        "notes": [], "evaluation_warning": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_a_narrow_compare_keeps_base_cand_diff_and_sig(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int
+) -> None:
+    from capslice_tui.cli.diagnose import fitted_comparison
+    from capslice_tui.cli.render import emit_table
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    headers, rows, notes = fitted_comparison(_multi_sample_compare(), columns)
+    emit_table(headers, rows, "table", notes=notes, expendable=("95% CI",), keep=("sig",))
+    lines = capsys.readouterr().out.splitlines()
+    shown = lines[0].split()
+    for column in ("base", "cand", "diff", "sig"):
+        assert column in shown, "\n".join(lines)
+    if columns == 100:
+        assert "adj" in shown and "CI" in shown, "\n".join(lines)
+    assert "26.1% mean" in lines[1] and "38.5% mean" in lines[1] and "+12.4" in lines[1]
+    text = " ".join(" ".join(lines).split())
+    assert "mean of the per-item accuracies" in text and "--format md or json" in text
+    assert max(map(len, lines)) <= columns
+
+
+def test_a_wide_compare_keeps_the_sample_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from capslice_tui.cli.diagnose import fitted_comparison
+
+    _headers, rows, _notes = fitted_comparison(_multi_sample_compare(), 240)
+    assert rows[0][2] == "26.1% (210/2816 samples = 7.5%)"
