@@ -323,6 +323,11 @@ class TrendScreen(CapsliceScreen):
         steps = [str(r["step"]) if r["step"] is not None else "-" for r in self.run_list]
         benches = [short(", ".join(r["benchmarks"]), 20) for r in self.run_list]
         room = model_room(self.app.size.width, names, steps, benches)
+        # models of one family share their start (demo-org/demo-1b-…): each keeps the part
+        # where it differs (eosmask, the step), as the run names do
+        models = distinct_cuts(
+            [visible(r["model"] or "-") for r in self.run_list], room, middle=True
+        )
         table.set_rows(
             [
                 (
@@ -331,11 +336,13 @@ class TrendScreen(CapsliceScreen):
                         "[x]" if r["name"] in self.marked else "[ ]",
                         cell(name),
                         step,
-                        cell(short(r["model"] or "-", room)),
+                        cell(model),
                         cell(bench),
                     ],
                 )
-                for r, name, step, bench in zip(self.run_list, names, steps, benches, strict=True)
+                for r, name, step, model, bench in zip(
+                    self.run_list, names, steps, models, benches, strict=True
+                )
             ]
         )
         if self.run_list:
