@@ -232,25 +232,43 @@ def _stack_long_names(
 ) -> tuple[list[list[Any]], list[str]]:
     """The rows with the longest names of column ``col`` (the first column) replaced by
     :data:`STACKED_MARK`, and those names in row order, so that the table leaves out as few
-    columns as it can (none when possible): names are moved from the longest down, only
-    while that is needed. ``(rows, [])`` when the table fits as it is, or ``col`` is not the
-    first column (the name must start its line)."""
+    columns as it can (none when possible), then shortens as few other names as it can (a
+    model cut to ``eosmask-s…`` beside a 58-character run name): names are moved from the
+    longest down, only while that is needed (:func:`_layout_cost`). ``(rows, [])`` when the
+    table fits as it is, or ``col`` is not the first column (the name must start its line)."""
     heads = [visible(h) for h in headers]
     base = [list(r) for r in rows]
-    if col != 0 or not _fit_layout(heads, base, whole, width, expendable, keep).dropped:
+    if col != 0:
         return base, []
-    best: tuple[int, list[list[Any]], list[str]] | None = None
-    for cutoff in sorted({len(visible(r[col])) for r in rows}, reverse=True)[1:]:
+    best = (_layout_cost(_fit_layout(heads, base, whole, width, expendable, keep)), base, [])
+    lengths = sorted({len(visible(r[col])) for r in rows}, reverse=True)
+    for shortest_moved, cutoff in zip(lengths, lengths[1:], strict=False):
+        long = shortest_moved >= LONG_NAME  # only long names move to spare the others a cut
+        if best[0] == (0, 0) or (best[0][0] == 0 and not long):
+            break
         moved = [[STACKED_MARK if len(visible(r[col])) > cutoff else r[col], *r[1:]] for r in base]
         names = [str(r[col]) for r in base if len(visible(r[col])) > cutoff]
-        dropped = len(_fit_layout(heads, moved, whole, width, expendable, keep).dropped)
-        if best is None or dropped < best[0]:
-            best = (dropped, moved, names)
-        if dropped == 0:
-            break
-    if best is None:
-        return base, []
+        cost = _layout_cost(_fit_layout(heads, moved, whole, width, expendable, keep))
+        if cost[0] < best[0][0] or (long and cost < best[0]):
+            best = (cost, moved, names)
     return best[1], best[2]
+
+
+LONG_NAME = 32
+"""A name at least this long may go on its own line (:func:`_stack_long_names`) so that the
+other columns keep their names whole; shorter ones move only to keep a column shown (moving
+most names of a table to spare a model a shared prefix costs more than it gives)."""
+
+
+def _layout_cost(layout: _Layout) -> tuple[int, int]:
+    """What a fitted table gives up, worst first: columns left out, then columns (but the
+    last, which wraps) whose names are shortened (cut, or a shared prefix left out)."""
+    cut = sum(
+        1
+        for i in layout.kept[:-1]
+        if i in layout.prefixes or (layout.caps[i] or layout.widths[i]) < layout.widths[i]
+    )
+    return len(layout.dropped), cut
 
 
 def _fits_unpadded(layout: _Layout, headers: Sequence[str]) -> tuple[bool, bool]:

@@ -141,3 +141,48 @@ def test_a_wide_compare_keeps_the_sample_counts(monkeypatch: pytest.MonkeyPatch)
 
     _headers, rows, _notes = fitted_comparison(_multi_sample_compare(), 240)
     assert rows[0][2] == "26.1% (210/2816 samples = 7.5%)"
+
+
+RUNS = [
+    ["bbh-base", "demo-org/demo-1b-step100000", 100000, 480, "complete", "bbh 59.6% (286/480)"],
+    ["bbh-eos-masked", "demo-org/demo-1b-eosmask-step110000", 110000, 480, "complete",
+     "bbh 31.5% (151/480)"],
+    ["gsm/175b_verification", "175b_verification", "-", 1319, "complete",
+     "gsm8k 56.3% (742/1319)"],
+    ["math-targeted", "demo-org/demo-1b-mathfix-step120000", 120000, 5888, "complete",
+     "math 50.4% (mean of 158 items; samples 1304/5888 = 22.1%)"],
+    ["olmo2-7b-stage2-ingredient3-anneal-50B-seed42-step11931-hf", "demo-org/demo-1b-step100000",
+     11931, 480, "complete", "bbh_cot_fewshot 59.6% (286/480)"],
+]  # fmt: skip
+RUN_HEADERS = ["run", "model", "step", "samples", "status", "benchmarks (micro)"]
+
+
+@pytest.mark.parametrize("columns", [120, 130, 140])
+def test_runs_put_a_long_run_name_on_its_own_line_before_cutting_models(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], columns: int
+) -> None:
+    """A 58-character run name took the run column's width and the models lost their shared
+    prefix (``eosmask-step110000``, "narrow terminal") although the name fits a line."""
+    from capslice_tui.cli.render import emit_table
+
+    monkeypatch.setenv("COLUMNS", str(columns))
+    emit_table(RUN_HEADERS, RUNS, "table", expendable=("model", "step"), own_line="run")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "demo-org/demo-1b-eosmask-step110000" in out and "narrow terminal" not in out, out
+    assert "olmo2-7b-stage2-ingredient3-anneal-50B-seed42-step11931-hf" in lines, out
+    assert max(map(len, lines)) <= columns
+
+
+def test_short_run_names_do_not_move_to_spare_a_prefix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At 100 columns the models lose their shared prefix (said in a note) rather than most
+    run names going on their own lines: only names of LONG_NAME characters or more move."""
+    from capslice_tui.cli.render import emit_table
+
+    monkeypatch.setenv("COLUMNS", "100")
+    emit_table(RUN_HEADERS, RUNS, "table", expendable=("model", "step"), own_line="run")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines.count("olmo2-7b-stage2-ingredient3-anneal-50B-seed42-step11931-hf") == 1
+    assert not any(line in ("bbh-eos-masked", "math-targeted") for line in lines), lines
