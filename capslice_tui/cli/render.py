@@ -240,7 +240,11 @@ def _stack_long_names(
     base = [list(r) for r in rows]
     if col != 0:
         return base, []
-    best = (_layout_cost(_fit_layout(heads, base, whole, width, expendable, keep)), base, [])
+    best: tuple[tuple[int, int], list[list[Any]], list[str]] = (
+        _layout_cost(_fit_layout(heads, base, whole, width, expendable, keep)),
+        base,
+        [],
+    )
     lengths = sorted({len(visible(r[col])) for r in rows}, reverse=True)
     for shortest_moved, cutoff in zip(lengths, lengths[1:], strict=False):
         long = shortest_moved >= LONG_NAME  # only long names move to spare the others a cut
