@@ -127,8 +127,12 @@ SHORT_MEAN_NOTE = (
 def _short_side(s: CompareSide) -> str:
     """A score cell for a table short of room: ``64.5% 330/512`` when the score is that
     ratio, ``26.1% mean`` when it is a mean of per-item accuracies (the sample count,
-    another ratio, is left to :data:`SHORT_MEAN_NOTE`)."""
-    return pct_cell(s["score"], s["correct"], s["n"])
+    another ratio, is left to :data:`SHORT_MEAN_NOTE`); ``-`` without a score (no item
+    eligible for pass@k)."""
+    score = s["score"]
+    if score is None or score != score:
+        return "-"
+    return pct_cell(score, s["correct"], s["n"])
 
 
 def _all_rows(cmp: ComparisonDict) -> list[Any]:

@@ -186,3 +186,14 @@ def test_short_run_names_do_not_move_to_spare_a_prefix(
     lines = capsys.readouterr().out.splitlines()
     assert lines.count("olmo2-7b-stage2-ingredient3-anneal-50B-seed42-step11931-hf") == 1
     assert not any(line in ("bbh-eos-masked", "math-targeted") for line in lines), lines
+
+
+def test_a_short_score_cell_without_a_score_is_a_dash() -> None:
+    """``compare --k 500``: no item eligible on both sides, the score is NaN: ``-``, not
+    ``- mean``."""
+    from capslice_tui.cli.diagnose import _short_side
+
+    assert _short_side({"score": float("nan"), "correct": 4, "n": 3840, "n_items": 0}) == "-"
+    assert _short_side({"score": 0.645, "correct": 330, "n": 512, "n_items": 32}) == (
+        "64.5% 330/512"
+    )
