@@ -112,7 +112,10 @@ def comparison_table(
     if overall:
         notes.insert(2 if warning else 1, overall)
     if compact and any(_short_side(r[s]).endswith(" mean") for r in _all_rows(cmp) for s in SIDES):
-        notes.append(SHORT_MEAN_NOTE)
+        k = cmp.get("k")
+        notes.append(
+            SHORT_MEAN_NOTE.replace("accuracies", f"pass@{k} estimates") if k else SHORT_MEAN_NOTE
+        )
     return headers, rows, notes
 
 
@@ -251,6 +254,11 @@ def compare(
         base, cand, benchmark=benchmark, by=by, k=k, allow_mismatch=allow_mismatch,
         filter_name=filter_name,
     ).to_dict()  # fmt: skip
+    if k is not None and not cmp["overall"]["n_items"]:  # a table of '-' says nothing
+        raise ValueError(
+            f"--k {k}: no item has {k} samples in both {base} and {cand}; pass@k needs at "
+            "least k samples per item (capslice slices --run RUN shows each run's pass@k curve)"
+        )
     headers, rows, notes = (
         fitted_comparison(cmp, plain_console().width) if fmt == "table" else comparison_table(cmp)
     )

@@ -197,3 +197,13 @@ def test_a_short_score_cell_without_a_score_is_a_dash() -> None:
     assert _short_side({"score": 0.645, "correct": 330, "n": 512, "n_items": 32}) == (
         "64.5% 330/512"
     )
+
+
+def test_compare_refuses_a_k_no_item_has(tmp_path: Path) -> None:
+    store = _codegen_store(tmp_path)
+    case = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ing-02-generic-ids"
+    _cli(store, "ingest", str(case / "codegen_samples.jsonl"), "--run", "r2", "--benchmark", "he")
+    out = _cli(store, "compare", "r", "r2", "--k", "500", ok=False)
+    assert "--k 500: no item has 500 samples in both r and r2" in out, out
+    assert "Traceback" not in out
+    _cli(store, "compare", "r", "r2", "--k", "2")
