@@ -92,7 +92,7 @@ def change_points(x: float | None, unit: str = " points") -> str:
         return shown
     two = point_value(x, 2)
     if two:
-        return f"{two:+.2f}{unit}"
+        return points(x, unit, digits=2)
     return f"{'+' if x > 0 else '-'}<0.01{unit}"
 
 
