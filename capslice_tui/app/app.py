@@ -22,6 +22,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
+from ..formatting import middle_cut
 from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .inputs import mark_placeholders
@@ -31,6 +32,25 @@ from .screens.runs import RunsScreen
 if TYPE_CHECKING:  # the help and the menu load when first shown, not at start-up (issue 14)
     from ..workspace import Workspace
     from .screens.help import HelpRow
+
+
+HEADER_CHROME = 18
+"""Columns of the header line that are not its title: the icon on the left and the room
+Textual keeps on the right (the title is centred in ``width - 18`` at 80 columns)."""
+
+
+def fit_sub_title(sub_title: str, room: int) -> str:
+    """``sub_title`` in ``room`` characters: ``RUN · REST`` keeps REST (the benchmark, or
+    ``samples``) whole and cuts RUN in the middle (its start and its end, step and suffix,
+    stay: :func:`capslice_tui.formatting.middle_cut`); otherwise the whole is cut in the
+    middle. Unchanged when it fits; at least 12 characters are kept."""
+    room = max(room, 12)
+    if len(sub_title) <= room:
+        return sub_title
+    head, sep, rest = sub_title.partition(" · ")
+    if sep and len(rest) + len(sep) + 12 <= room:
+        return middle_cut(head, room - len(sep) - len(rest)) + sep + rest
+    return middle_cut(sub_title, room)
 
 
 @dataclass(frozen=True)
@@ -202,10 +222,17 @@ class CapsliceApp(App):
         return to_ascii(display) if self.ascii_console else display
 
     def format_title(self, title: str, sub_title: str) -> Content:
-        """The header line; console mode joins title and subtitle with `` - `` in ASCII."""
+        """The header line; console mode joins title and subtitle with `` - `` in ASCII.
+
+        A subtitle longer than the header's middle (the width less :data:`HEADER_CHROME`)
+        is cut by :func:`fit_sub_title`: a long run name loses its middle, never its end
+        (``step11931-hf``) or the benchmark after it."""
+        room = self.size.width - HEADER_CHROME - len(title) - 3
+        sub_title = fit_sub_title(sub_title, room)
         if not self.ascii_console:
             return super().format_title(title, sub_title)
-        text = to_ascii(f"{title} - {sub_title}" if sub_title else title)
+        # a cut's mark stays one character (``~``, as the console filter shows ``…``)
+        text = to_ascii((f"{title} - {sub_title}" if sub_title else title).replace("…", "~"))
         return Content(text)
 
     def action_command_palette(self) -> None:

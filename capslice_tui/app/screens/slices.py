@@ -158,6 +158,28 @@ def samples_per_item_text(rows: list[Any], most: int) -> str:
     return f"{plural(most, 'sample')}/item" if uniform else f"up to {plural(most, 'sample')}/item"
 
 
+STATUS_SHORTER = (
+    (" (t)", ""),  # the key hint: the footer and the help name the key too
+    (" samples/item", "/item"),
+    ("samples/item", "/item"),
+    (" (mean over samples)", " (mean)"),
+    ("up to ", "<="),
+)
+"""Shortenings of the slices status line, least important first (:func:`fit_status`)."""
+
+
+def fit_status(status: str, width: int) -> str:
+    """``status`` within ``width`` columns: the shortenings of :data:`STATUS_SHORTER` are
+    applied one by one, least important first, until it fits (``filter none (t)`` ->
+    ``filter none``, ``up to 128 samples/item`` -> ``<=128/item``), so the filter and the
+    counts are never cut; unchanged when it fits."""
+    for old, new in STATUS_SHORTER:
+        if len(status) <= width:
+            break
+        status = status.replace(old, new)
+    return status
+
+
 def samples_query(key: dict[str, str], benchmark: str | None) -> dict[str, Any]:
     """``ws.samples`` keyword arguments selecting the samples of slice ``key``."""
     query: dict[str, Any] = {"benchmark": benchmark, "where": {}}
@@ -405,6 +427,7 @@ class SlicesScreen(HandLabelScreen):
         legends = [" · n<20: small slice, n<10: not tested", " · n<20: small slice"]
         if bar:
             legends.insert(0, legends[0] + " · bar: [ ] 95% CI, * score")
+        status = fit_status(status, self.app.size.width - 2)
         for legend in legends:
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
