@@ -56,7 +56,7 @@ def test_correct_row_is_the_net_change(demo: Path) -> None:
 
 
 def test_multi_sample_slices_name_the_bootstrap_and_its_floor(demo: Path) -> None:
-    out = run(demo, "diagnose", "math-base", "math-targeted")
+    out = " ".join(run(demo, "diagnose", "math-base", "math-targeted").split())  # unwrapped
     assert "exact McNemar, two-sided" not in out
     assert "paired test per slice (paired bootstrap over items, two-sided, B=1000" in out
     assert "paired bootstrap (B=1000) per slice" in out

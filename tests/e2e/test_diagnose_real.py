@@ -145,7 +145,11 @@ def test_gsm8k_text_reads_for_both_directions_and_columns_stay_apart(tmp_path: P
     assert header.split()[1:] == ["gsm/175b_verification", "gsm/6b_verification"], header
     assert "17.2 points below the base" in drop and "by -17.2" not in drop
     gain = capslice(store, "diagnose", "gsm/6b_verification", "gsm/175b_verification").stdout
-    summary = gain.split("\n")[1]
+    # the summary paragraph (wrapped at the console width): from line 2 to the first blank
+    # or warning line
+    lines = gain.split("\n")[1:]
+    end = next(i for i, line in enumerate(lines) if not line or line.startswith("warning:"))
+    summary = " ".join(" ".join(lines[:end]).split())
     assert "17.2 points above the base" in summary
     assert "of the +17.2 points gain is carried by answers becoming right (+17.1 points)" in summary
     assert "gain is wrong answers" not in summary and "fix" not in summary
