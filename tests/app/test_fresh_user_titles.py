@@ -48,3 +48,48 @@ async def test_slices_header_keeps_step_and_benchmark(long_store: Path) -> None:
         assert len(text) <= header.size.width, (text, header.size)
         assert text.startswith("capslice - olmo2-"), text
         assert text.endswith("step11931-hf · bbh_cot_fewshot"), text
+
+
+def _bbh_store(root: Path) -> Path:
+    """run SEED42: three BBH tasks of 160 items each (three-digit c/n counts)."""
+    import json
+
+    from capslice_tui.workspace import Workspace
+
+    log = root / "seed42.jsonl"
+    tasks = ("logical_deduction_five_objects", "temporal_sequences", "object_counting")
+    log.write_text(
+        "".join(
+            json.dumps({
+                "task": f"bbh_cot_fewshot_{task}", "doc_id": i, "prompt": f"Q{i}: {task}?",
+                "target": "A", "prediction": "A" if i % 3 else "B",
+            }) + "\n"
+            for task in tasks
+            for i in range(160)
+        )
+    )  # fmt: skip
+    store = root / "store.db"
+    Workspace(store).ingest([log], run=SEED42, benchmark="bbh_cot_fewshot")
+    return store
+
+
+async def test_two_axis_slices_keep_the_interval_when_labels_fit(tmp_path: Path) -> None:
+    """Two axes: the 95% CI and c/n columns are left out only as far as the labels need
+    (here c/n alone), and every label is whole."""
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.widgets.result_table import ResultTable
+
+    app = make_app(_bbh_store(tmp_path), ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = SlicesScreen(SEED42, "bbh_cot_fewshot")
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        screen.set_grouping("background_condition,task_type")
+        await settle(app, pilot)
+        table = app.screen.query_one(ResultTable)
+        columns = [str(c.label) for c in table.columns.values()]
+        rows = table_rows(app)
+        assert "95% CI" in columns, (columns, rows)
+        assert not any("~" in r[0] or "…" in r[0] for r in rows), rows

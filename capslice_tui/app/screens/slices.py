@@ -39,8 +39,9 @@ CI_BAR_WIDTH = 20
 CI_BAR_HEADER = "CI on 0-100%"
 MIN_NAME_WITH_BAR = 18
 """Slice-name characters the interval bar must leave, or it is not shown."""
-DETAIL_COLUMNS = ("95% CI", "c/n", CI_BAR_HEADER)
-"""Columns left to the detail line when slices of several axes need the room for their labels."""
+DETAIL_COLUMNS = (CI_BAR_HEADER, "c/n", "95% CI")
+"""Columns left to the detail line, in this order and only as far as needed, when slices
+of several axes need the room for their labels."""
 # Axis names as the title shows them, so ``sort: ...`` and the run still fit 80 columns.
 AXIS_SHORT = {
     "background_condition": "background",
@@ -391,14 +392,19 @@ class SlicesScreen(HandLabelScreen):
         longest = max(
             (len(slice_label(r.key)) for r in self.shown if r is not data.overall), default=0
         )
-        if longest > room and "," in self.by:
-            # several axes: the labels need the room more than the interval and the tally,
-            # which the detail line under the table gives for the highlighted slice
-            keep = [i for i, c in enumerate(columns) if c not in DETAIL_COLUMNS]
+        # several axes: the labels need the room more than the interval and the tally,
+        # which the detail line under the table gives for the highlighted slice; they are
+        # left out one at a time (bar, c/n, then 95% CI), only while a label does not fit
+        for drop in DETAIL_COLUMNS:
+            if longest <= room or "," not in self.by:
+                break
+            if drop not in columns:
+                continue
+            keep = [i for i, c in enumerate(columns) if c != drop]
             columns = [columns[i] for i in keep]
             texts = [[t[i] for i in keep] for t in texts]
             room = first_column_room(columns, texts, width, 12)
-            bar = False
+            bar = bar and drop != CI_BAR_HEADER
         table.set_columns(columns)
         rows = []
         for r, cells in zip(self.shown, texts, strict=True):
