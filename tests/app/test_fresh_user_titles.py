@@ -93,3 +93,30 @@ async def test_two_axis_slices_keep_the_interval_when_labels_fit(tmp_path: Path)
         rows = table_rows(app)
         assert "95% CI" in columns, (columns, rows)
         assert not any("~" in r[0] or "…" in r[0] for r in rows), rows
+
+
+async def test_two_axis_title_and_samples_title_keep_the_seed(tmp_path: Path) -> None:
+    """With little room the title line shows the run alone, cut in the middle (seed and
+    step kept), never ``olmo…p11931-hf · bbh_…t_fewshot``; the samples title beside a long
+    slice name keeps the seed or leaves the run to the header line (never ``olm…931-hf``)."""
+    from pilot_helpers import static_text
+
+    from capslice_tui.app.screens.samples import SamplesScreen
+
+    app = make_app(_bbh_store(tmp_path), ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = SlicesScreen(SEED42, "bbh_cot_fewshot")
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        screen.set_grouping("background_condition,task_type")
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert "seed42-step11931-hf" in title and "bbh_~" not in title, title
+        label = "self_contained & logical_deduction"
+        where = {"background_condition": "self_contained", "task_type": "logical_deduction"}
+        await app.push_screen(SamplesScreen(SEED42, title=label, where=where))
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert label in title, title
+        assert "seed42" in title or "olm" not in title, title

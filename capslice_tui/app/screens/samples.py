@@ -43,9 +43,10 @@ FAILURE_FILTERS: tuple[str | None, ...] = (
     "correct",
 )
 COLUMNS = ("task", "doc", "k", "target", "extracted", "score", "mode", "response")
-RUN_LEAST = 10
+RUN_LEAST = 24
 """Characters of the run name the title keeps beside the slice, or it leaves the run to the
-header line (which names it too)."""
+header line (which names it too, cut in the middle with its end whole): a run cut shorter
+(``olm…931-hf``) reads the same for two seeds of one recipe."""
 # Colour-free markers for failure modes in the table; the filter title shows the same
 # marker next to the full name, and help explains them.
 MODE_TEXT = {

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import AVERAGE_MEANING, plural, visible
+from ...formatting import AVERAGE_MEANING, middle_cut, plural, visible
 from ...vocabulary import AXES
 from ..format import (
     cell,
@@ -49,6 +49,11 @@ AXIS_SHORT = {
     "solving_operation": "solving_op",
     "output_constraint": "output",
 }
+
+
+RUN_LEAST = 24
+"""Characters the title line keeps for the run beside the benchmark; with less room it shows
+the run alone (a run cut shorter, ``olmo…p11931-hf``, reads the same for two seeds)."""
 
 
 def slice_detail(row: Any, is_overall: bool, by: str) -> str:
@@ -287,7 +292,13 @@ class SlicesScreen(HandLabelScreen):
         by = "+".join(AXIS_SHORT.get(a, a) for a in self.by.split(","))
         head = f"sort: {self.sort} · by {by} · {self.average} · "
         width = self.query_one("#title", Static).size.width or self.app.size.width - 2
-        run, bench = fit_names([visible(self.run), self.benchmark or "all"], width - len(head) - 3)
+        names = [visible(self.run), self.benchmark or "all"]
+        room = width - len(head)
+        if len(names[0]) + 3 + len(names[1]) > room and room - 3 - len(names[1]) < RUN_LEAST:
+            # too little room for both: the run alone, cut in the middle (the header line
+            # above names the run with its benchmark)
+            return head + middle_cut(names[0], room)
+        run, bench = fit_names(names, room - 3)
         return f"{head}{run} · {bench}"
 
     class FilterRead(Message):
