@@ -430,6 +430,12 @@ class SlicesScreen(HandLabelScreen):
             table.move_cursor(row=index)
         self._detail(index)
         self.query_one("#title", Static).update(cell(self._title()))
+        self.set_status(self._status_text(bar))
+
+    def _status_text(self, bar: bool) -> str:
+        """The status line of the filled table: slices, metric, samples per item, the answer
+        filter, then the legends that still fit the width (``bar``: the interval bar shows)."""
+        data = self.table_data
         per_item = samples_per_item_text([data.overall, *data.rows], data.samples_per_item)
         status = f"{plural(len(data.rows), 'slice')} · {data.overall.metric}" + (
             f" · {per_item}" if per_item else ""
@@ -449,7 +455,7 @@ class SlicesScreen(HandLabelScreen):
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
                 break
-        self.set_status(status)
+        return status
 
     @on(DataTable.RowHighlighted, "#slices-table")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:
