@@ -307,6 +307,42 @@ def p_clause(p: float | None, name: str = "p") -> str:
     return f"{name}{text}" if text.startswith("<") else f"{name}={text}"
 
 
+def change_points(x: float | None, unit: str = " points") -> str:
+    """A change (difference of two 0..1 fractions) in points that never reads as no change
+    when it is not one: :func:`formatting.points` (one decimal) unless that rounds a non-zero
+    change to ``0.0``; then two decimals (``+0.03``), or ``+<0.01`` / ``-<0.01`` below that.
+    A change of exactly zero (after rounding to 12 decimals, as ``point_value`` does) reads
+    ``+0.0``. None or NaN -> ``-``.
+
+    >>> change_points(2 / 6511), change_points(-0.00004, ""), change_points(0.0)
+    ('+0.03 points', '-<0.01', '+0.0 points')
+    """
+    shown = points(x, unit)
+    if (
+        x is None
+        or (isinstance(x, float) and math.isnan(x))
+        or point_value(x) != 0.0
+        or round(float(x), 12) == 0.0
+    ):
+        return shown
+    two = point_value(x, 2)
+    if two:
+        return points(x, unit, digits=2)
+    return f"{'+' if x > 0 else '-'}<0.01{unit}"
+
+
+def p_text(p: float | None, n_boot: int | None = 0) -> str:
+    """A p-value as :func:`formatting.pvalue` prints it, except a paired-bootstrap p at its
+    floor ``1/(B+1)`` (no resample as extreme as the observed change): the bootstrap cannot
+    say more than ``p < 1/B``, so it reads ``<0.001`` for ``B = 1000`` wherever it is printed.
+    ``n_boot``: the resamples B of the test (0 or None: not a bootstrap)."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return pvalue(p)
+    if n_boot and p * (n_boot + 1) <= 1 + 1e-9:
+        return f"<{1 / n_boot:g}"
+    return pvalue(p)
+
+
 def middle_cut(text: str, width: int | None) -> str:
     """``text`` cut to ``width`` characters in the middle (``minerva_math_algebra`` at 12 ->
     ``min…_algebra``), so names that share a prefix stay apart; unchanged when it fits."""

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .formatting import interval, pct, pct_count, plural, point_value, points, pvalue, sample_tally
+from .formatting import (
+    change_points,
+    interval,
+    p_text,
+    pct,
+    pct_count,
+    plural,
+    points,
+    pvalue,
+    sample_tally,
+)
 from .vocabulary import label as slice_label
 
 BAR_WIDTH = 24
@@ -28,7 +37,7 @@ def evidence_value(e: Mapping[str, Any]) -> str:
         return "-" if unit else ""
     if unit == "%":
         return f"{value}%"
-    if unit == "p":  # a number, or "<0.001": a bootstrap p at its floor (p_text)
+    if unit == "p":  # a number, or "<0.001": a bootstrap p at its floor (formatting.p_text)
         return f"p{value}" if str(value).startswith("<") else f"p={value}"
     if unit == "points" and isinstance(value, (int, float)):
         return points(value / 100, " points")  # the value is in points already
@@ -70,42 +79,6 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
             "q=0.05)"
         )
     return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
-
-
-def change_points(x: float | None, unit: str = " points") -> str:
-    """A change (difference of two 0..1 fractions) in points that never reads as no change
-    when it is not one: :func:`formatting.points` (one decimal) unless that rounds a non-zero
-    change to ``0.0``; then two decimals (``+0.03``), or ``+<0.01`` / ``-<0.01`` below that.
-    A change of exactly zero (after rounding to 12 decimals, as ``point_value`` does) reads
-    ``+0.0``. None or NaN -> ``-``.
-
-    >>> change_points(2 / 6511), change_points(-0.00004, ""), change_points(0.0)
-    ('+0.03 points', '-<0.01', '+0.0 points')
-    """
-    shown = points(x, unit)
-    if (
-        x is None
-        or (isinstance(x, float) and math.isnan(x))
-        or point_value(x) != 0.0
-        or round(float(x), 12) == 0.0
-    ):
-        return shown
-    two = point_value(x, 2)
-    if two:
-        return points(x, unit, digits=2)
-    return f"{'+' if x > 0 else '-'}<0.01{unit}"
-
-
-def p_text(p: float | None, n_boot: int | None = 0) -> str:
-    """A p-value as :func:`formatting.pvalue` prints it, except a paired-bootstrap p at its
-    floor ``1/(B+1)`` (no resample as extreme as the observed change): the bootstrap cannot
-    say more than ``p < 1/B``, so it reads ``<0.001`` for ``B = 1000`` wherever it is printed.
-    ``n_boot``: the resamples B of the test (0 or None: not a bootstrap)."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return pvalue(p)
-    if n_boot and p * (n_boot + 1) <= 1 + 1e-9:
-        return f"<{1 / n_boot:g}"
-    return pvalue(p)
 
 
 def shift_label(mode: str) -> str:

@@ -19,6 +19,8 @@ from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
 from capslice_tui.formatting import (
+    change_points,
+    p_text,
     pct,
     pct_count,
     plural,
@@ -27,7 +29,6 @@ from capslice_tui.formatting import (
     pvalue,
     rounding_note,
 )
-from capslice_tui.report import change_points, p_text
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,14 @@ def _p(p: float) -> str:
 def _pe(p: float, n_boot: int | None = 0) -> str:
     """``=0.0312`` or ``<1e-4``: a p-value after its name (``p{_pe(p)}``); ``n_boot``: the
     resamples of a paired bootstrap, whose p at its floor 1/(B+1) reads ``<0.001``
-    (:func:`report.p_text`)."""
+    (:func:`formatting.p_text`)."""
     txt = "n/a" if _nan(p) else p_text(p, n_boot)
     return txt if txt.startswith("<") else f"={txt}"
 
 
 def _p_value(p: float, n_boot: int = 0) -> float | str | None:
     """A p-value as a number with 2 significant digits (``4.6e-41``), None when undefined;
-    a paired-bootstrap p at its floor 1/(B+1) as the text ``<0.001`` (:func:`report.p_text`),
+    a paired-bootstrap p at its floor 1/(B+1) as the text ``<0.001`` (:func:`formatting.p_text`),
     never the rounded ``0.001`` that reads as a threshold."""
     if _nan(p):
         return None

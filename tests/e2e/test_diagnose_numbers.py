@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from capslice_tui.cli import main
-from capslice_tui.report import change_points, p_text
+from capslice_tui.formatting import change_points, p_text
 
 
 def run(store: Path, *args: str) -> str:
