@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from lmeval_lines import TS, gsm8k_line
 from pilot_helpers import SIZE, settle, static_text, table_rows
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.samples import SamplesScreen
 from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.workspace import Workspace
-
-TS = "2026-01-01T00-00-00.000000"
-
-
-def line(doc_id: int, filt: str, extracted: str, em: float) -> str:
-    """One lm-eval 0.4 GSM8K-style sample line (target 18)."""
-    return json.dumps(
-        {
-            "doc_id": doc_id,
-            "doc": {"question": f"How many apples, case {doc_id}?", "answer": "#### 18"},
-            "target": "#### 18",
-            "arguments": {"gen_args_0": {"arg_0": f"Question: q{doc_id}\nAnswer:",
-                                         "arg_1": {"until": ["Question:"]}}},
-            "resps": [[f"so #### {extracted}"]],
-            "filtered_resps": [extracted],
-            "filter": filt,
-            "metrics": ["exact_match"],
-            "exact_match": em,
-        }
-    )  # fmt: skip
 
 
 def two_filter_store(tmp_path: Path) -> Path:
@@ -40,8 +20,8 @@ def two_filter_store(tmp_path: Path) -> Path:
     lines = []
     for d in range(12):
         ok = d < 8
-        lines.append(line(d, "strict-match", "18" if ok else "17", 1.0 if ok else 0.0))
-        lines.append(line(d, "flexible-extract", "18", 1.0))
+        lines.append(gsm8k_line(d, "18" if ok else "17", 1.0 if ok else 0.0, filt="strict-match"))
+        lines.append(gsm8k_line(d, "18", 1.0, filt="flexible-extract"))
     (folder / f"samples_gsm8k_{TS}.jsonl").write_text("\n".join(lines) + "\n")
     store = tmp_path / "store.db"
     Workspace(store).ingest([folder], run="r")
@@ -84,7 +64,7 @@ async def test_f_cycles_the_logged_filters_and_samples_follow(tmp_path: Path) ->
 async def test_one_logged_filter_says_so(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
     folder.mkdir()
-    lines = [line(d, "strict-match", "18", 1.0) for d in range(3)]
+    lines = [gsm8k_line(d, "18", 1.0, filt="strict-match") for d in range(3)]
     (folder / f"samples_gsm8k_{TS}.jsonl").write_text("\n".join(lines) + "\n")
     Workspace(tmp_path / "store.db").ingest([folder], run="one")
     app = make_app(tmp_path / "store.db")

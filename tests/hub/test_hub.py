@@ -13,36 +13,13 @@ from typing import Any
 import pytest
 from capslice_tui.store import Store
 from click.testing import CliRunner
+from lmeval_lines import write_gsm8k_run
 
 from capslice_tui.cli import main
 from capslice_tui.hub import sync
 from capslice_tui.workspace import Workspace
 
 LOGS = {"base": 8, "cand": 10}  # correct answers out of 12
-
-
-def _write_run(folder: Path, n_right: int) -> Path:
-    folder.mkdir(parents=True)
-    lines = []
-    for d in range(12):
-        answer = "18" if d < n_right else "17"
-        lines.append(
-            json.dumps(
-                {
-                    "doc_id": d,
-                    "doc": {"question": f"how many apples, case {d}?", "answer": "#### 18"},
-                    "target": "#### 18",
-                    "arguments": {"gen_args_0": {"arg_0": f"Question: q{d}\nAnswer:"}},
-                    "resps": [[f"so #### {answer}"]],
-                    "filtered_resps": [answer],
-                    "filter": "strict-match",
-                    "metrics": ["exact_match"],
-                    "exact_match": float(answer == "18"),
-                }
-            )
-        )
-    (folder / "samples_gsm8k_2026-01-01T00-00-00.000000.jsonl").write_text("\n".join(lines))
-    return folder
 
 
 def cli(store: Path, *args: str, ok: bool = True) -> Any:
@@ -99,7 +76,7 @@ def _store_a(tmp_path: Path) -> Path:
     path = tmp_path / "a.db"
     ws = Workspace(path)
     for run, n_right in LOGS.items():
-        ws.ingest([_write_run(tmp_path / f"logs-{run}", n_right)], run=run)
+        ws.ingest([write_gsm8k_run(tmp_path / f"logs-{run}", n_right)], run=run)
     store = Store(path)
     ids = [r[0] for r in store.conn.execute("SELECT id FROM items ORDER BY doc_id LIMIT 4")]
     store.close()

@@ -7,29 +7,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from lmeval_lines import TS, gsm8k_line
 
 from capslice_tui.cli import main
 from capslice_tui.workspace import Workspace
 
-TS = "2026-01-01T00-00-00.000000"
-
 
 def line(task: str, doc_id: int, filt: str, extracted: str, em: float) -> str:
-    """One lm-eval 0.4 GSM8K-style sample line."""
-    return json.dumps(
-        {
-            "doc_id": doc_id,
-            "doc": {"question": f"{task}: how many apples, case {doc_id}?", "answer": "#### 18"},
-            "target": "#### 18",
-            "arguments": {"gen_args_0": {"arg_0": f"Question: q{doc_id}\nAnswer:",
-                                         "arg_1": {"until": ["Question:"]}}},
-            "resps": [[f"so #### {extracted}"]],
-            "filtered_resps": [extracted],
-            "filter": filt,
-            "metrics": ["exact_match"],
-            "exact_match": em,
-        }
-    )  # fmt: skip
+    """One GSM8K-style line whose question names ``task``."""
+    question = f"{task}: how many apples, case {doc_id}?"
+    return gsm8k_line(doc_id, extracted, em, filt=filt, question=question)
 
 
 def write_run(folder: Path, strict_right: int, second_task: bool = False) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -15,30 +14,17 @@ import pytest
 from capslice_tui.store import Store
 from capslice_tui.store import outcomes as outcomes_module
 from capslice_tui.store.schema import MIGRATIONS
+from lmeval_lines import TS, gsm8k_line
 
 from capslice_tui.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
-TS = "2026-01-01T00-00-00.000000"
 
 
 def _line(doc_id: int, em: float, flt: str = "strict-match") -> str:
-    """One lm-eval 0.4 GSM8K sample line."""
+    """One GSM8K line whose response works the sum out before its answer."""
     answer = "18" if em else "17"
-    return json.dumps(
-        {
-            "doc_id": doc_id,
-            "doc": {"question": f"How many apples, case {doc_id}?", "answer": "#### 18"},
-            "target": "#### 18",
-            "arguments": {"gen_args_0": {"arg_0": f"Question: q{doc_id}\nAnswer:",
-                                         "arg_1": {"until": ["Question:"]}}},
-            "resps": [[f"6 + 12 = {answer}.\n#### {answer}"]],
-            "filtered_resps": [answer],
-            "filter": flt,
-            "metrics": ["exact_match"],
-            "exact_match": em,
-        }
-    )  # fmt: skip
+    return gsm8k_line(doc_id, answer, em, filt=flt, response=f"6 + 12 = {answer}.\n#### {answer}")
 
 
 def _logs(folder: Path, docs: range, right: set[int]) -> Path:
