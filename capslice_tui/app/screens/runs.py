@@ -63,7 +63,8 @@ class RunsScreen(CapsliceScreen):
     HELP_LEGEND = (
         "score: the benchmark's metric; correct/n: correct over scored samples, or "
         "'N-item mean' when the score is the mean of N items' accuracies (several samples each)",
-        "status: BASE = marked as the base of a comparison (c); bad:N = N unreadable lines; "
+        "status: BASE = a complete run marked as the base of a comparison (c) "
+        "(BASE incomplete: an interrupted one); bad:N = N unreadable lines; "
         "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull)",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
@@ -179,7 +180,9 @@ class RunsScreen(CapsliceScreen):
             for bench, s in benches.items():
                 status = run.get("status") or ""
                 if self.base == (run["name"], bench):
-                    status = "BASE " + status
+                    # ``BASE`` stands for ``complete`` (the status of every run but an
+                    # interrupted one), so the cell fits 80 columns whole
+                    status = "BASE" if status == "complete" else f"BASE {status}"
                 if run.get("n_bad"):
                     status += f" bad:{run['n_bad']}"
                 origin = run.get("origin") or "local"
