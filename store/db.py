@@ -136,6 +136,8 @@ class StoreBase:
         path: SQLite file; created (with its schema) on first use.
         busy_timeout_s: how long a write waits for another writer before :class:`StoreBusy`
             (None: ``$CAPSLICE_BUSY_TIMEOUT``, else 30 s).
+        on_upgrade: told the pending migrations' names before an existing store is upgraded
+            to this version's schema (see :func:`store.schema.migrate`).
 
     The filesystem is read from the mount table before the journal mode is chosen: WAL on
     local disks, the rollback journal with full sync on network/cluster filesystems
@@ -144,7 +146,12 @@ class StoreBase:
     writes with :class:`StoreDamaged`.
     """
 
-    def __init__(self, path: str | os.PathLike[str], busy_timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        busy_timeout_s: float | None = None,
+        on_upgrade: Callable[[list[str]], None] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.busy_timeout_s = default_busy_timeout() if busy_timeout_s is None else busy_timeout_s
         self.fs = filesystem_of(self.path)
@@ -158,7 +165,7 @@ class StoreBase:
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
         try:
-            migrate(self.conn)
+            migrate(self.conn, on_upgrade)
         except SchemaTooNew as exc:
             self.close()
             raise StoreError(f"{self.path}: {exc}") from exc

@@ -194,12 +194,18 @@ def _check_known(done_names: set[str]) -> None:
         )
 
 
-def migrate(conn: sqlite3.Connection) -> list[str]:
+def migrate(
+    conn: sqlite3.Connection, on_upgrade: Callable[[list[str]], None] | None = None
+) -> list[str]:
     """Apply every pending migration in order, all in one IMMEDIATE transaction: a store is
     either upgraded completely or left exactly as it was.
 
     Args:
         conn: an open connection in autocommit mode (``isolation_level=None``).
+        on_upgrade: called once with the pending migrations' names, under the write lock and
+            before the first is applied, when a store that already holds a schema is upgraded
+            (not when a new store is created); an upgrade of a store of millions of samples
+            takes minutes, and the caller tells the user so.
 
     Returns:
         Names of the migrations applied by this call (empty when the store is current).
@@ -224,6 +230,9 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
         done_names = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
         _check_known(done_names)  # again under the lock: another process may have upgraded
         at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        pending = [name for name, _ in MIGRATIONS if name not in done_names]
+        if on_upgrade is not None and done_names and pending:
+            on_upgrade(pending)
         for name, apply in MIGRATIONS:
             if name in done_names:
                 continue

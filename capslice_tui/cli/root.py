@@ -35,6 +35,21 @@ if TYPE_CHECKING:
 DEFAULT_STORE = "capslice.db"
 
 
+def upgrade_notice(store_path: Path) -> Callable[[list[str]], None]:
+    """What the CLI tells stderr before an existing store is upgraded to this version's schema
+    (a store of millions of samples takes minutes; an interrupted upgrade changes nothing)."""
+
+    def notice(names: list[str]) -> None:
+        click.echo(
+            f"capslice: upgrading the store {store_path} to this version's schema"
+            f" ({', '.join(names)}); on a store of millions of samples this takes minutes."
+            " Interrupting leaves the store as it was.",
+            err=True,
+        )
+
+    return notice
+
+
 class Ctx:
     """What the global options decide, with the workspace opened on first use."""
 
@@ -51,7 +66,12 @@ class Ctx:
         if self._ws is None:
             from ..workspace import Workspace
 
-            self._ws = Workspace(self.store_path, self.taxonomy_dir, self.busy_timeout)
+            self._ws = Workspace(
+                self.store_path,
+                self.taxonomy_dir,
+                self.busy_timeout,
+                upgrade_notice(self.store_path),
+            )
             self._ws.store.on_wait = lambda message: click.echo(message, err=True)
             if self._ws.store.fs_warning:
                 click.echo(f"warning: {self._ws.store.fs_warning}", err=True)
@@ -785,9 +805,16 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
 @friendly_errors
 def tui(obj: Ctx) -> None:
     """Open the terminal app on the store."""
-    from ..app.app import make_app
+    _run_app(obj)
 
-    make_app(obj.store_path, obj.taxonomy_dir).run()
+
+def _run_app(obj: Ctx) -> None:
+    """Open the store (telling stderr first if it needs an upgrade) and run the app on it."""
+    from ..app.app import make_app
+    from ..workspace import Workspace
+
+    ws = Workspace(obj.store_path, obj.taxonomy_dir, None, upgrade_notice(obj.store_path))
+    make_app(obj.store_path, obj.taxonomy_dir, workspace=ws).run()
 
 
 @main.command()
@@ -808,9 +835,7 @@ def demo(obj: Ctx, no_tui: bool, force: bool) -> None:
         click.echo(line)
     if not no_tui:
         obj._ws = None
-        from ..app.app import make_app
-
-        make_app(obj.store_path, obj.taxonomy_dir).run()
+        _run_app(obj)
 
 
 @main.group()

@@ -398,9 +398,10 @@ class CoreMixin:
         store_path: str | os.PathLike[str],
         taxonomy_dir: Path | None = None,
         busy_timeout_s: float | None = None,
+        on_upgrade: Callable[[list[str]], None] | None = None,
     ):
         self.store_path = Path(store_path)
-        self.store = Store(self.store_path, busy_timeout_s=busy_timeout_s)
+        self.store = Store(self.store_path, busy_timeout_s=busy_timeout_s, on_upgrade=on_upgrade)
         self.taxonomy_dir = taxonomy_dir
         self._taxonomy: Taxonomy | None = None
 

@@ -200,3 +200,32 @@ def test_a_store_from_before_0017_upgrades_and_answers_the_same(tmp_path: Path) 
     assert {"task_type": "hand"} in [
         {k: v for k, v in s.items() if k == "task_type"} for s in sources
     ]
+
+
+def test_an_upgrade_is_announced_on_stderr_once_and_a_new_store_is_not(tmp_path: Path) -> None:
+    """An upgrade of a large store takes minutes: the CLI says so before it starts (stderr, so
+    JSON on stdout stays clean), only when an existing store is upgraded."""
+    path = v1_store(tmp_path / "v1.db")
+    first = CliRunner().invoke(main, ["--store", str(path), "runs", "--format", "json"])
+    assert first.exit_code == 0, first.output
+    assert "upgrading the store" in first.stderr and "0022_run_outcomes" in first.stderr
+    assert "Interrupting leaves the store as it was" in first.stderr
+    json.loads(first.stdout)
+    again = CliRunner().invoke(main, ["--store", str(path), "runs"])
+    assert "upgrading" not in again.stderr
+    fresh = CliRunner().invoke(main, ["--store", str(tmp_path / "new.db"), "runs"])
+    assert fresh.exit_code == 0 and "upgrading" not in fresh.stderr
+
+
+def test_migrate_tells_the_pending_names_before_applying(tmp_path: Path) -> None:
+    path = v1_store(tmp_path / "v1.db")
+    told: list[tuple[list[str], list[str]]] = []
+
+    def notice(names: list[str]) -> None:
+        told.append((names, state(path)[0]))  # what is applied when the notice is given
+
+    Store(path, on_upgrade=notice)
+    pending = [name for name, _ in schema_mod.MIGRATIONS if name != "0001_core"]
+    assert told == [(pending, ["0001_core"])]
+    Store(path, on_upgrade=notice)  # current: nothing to tell
+    assert len(told) == 1
