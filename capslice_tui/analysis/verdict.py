@@ -77,9 +77,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capslice_tui.analysis.compare import PairedResult
-from capslice_tui.analysis.decompose import CONTENT_AXES, Decomposition, Weakness
+from capslice_tui.analysis.decompose import (
+    CARRY_SHARE,
+    CONTENT_AXES,
+    Concentration,
+    Decomposition,
+    SliceDelta,
+    Weakness,
+    _concentration,
+    _content_pattern,
+)
 from capslice_tui.analysis.evaluation import EvaluationCheck
 from capslice_tui.analysis.failure_modes import FORMAT_MODES
+from capslice_tui.analysis.metrics import MIN_SLICE_SIZE
 from capslice_tui.analysis.slice_search import (
     PairedSlice,
     PairedSliceSearch,
@@ -137,6 +147,10 @@ ALPHA = 0.05
 MAX_COMBINATIONS = 4
 """Weak task_type × solving_operation combinations named in a weakness summary."""
 
+FORMAT_NOTE_SHARE = 0.3
+"""Share of one run's failures carried by format modes above which a weakness summary says so
+(a note only: below :data:`FORMAT_SHARE` the verdict is read from the slices as before)."""
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -180,13 +194,29 @@ def _causes(
     drop = dec.total_change < 0
     sign = -1.0 if drop else 1.0
     part = {m: sign * dec.mode_contributions[m] for m in FORMAT_MODES}
+    moves, ev = _signal_evidence(base_signals, cand_signals, base_cap_modes, cand_cap_modes)
+    # a signal supports a cause when it moved with the change: up for a drop, down for a gain
+    toward = {k: (v if drop else -v) for k, v in moves.items()}
+    return _format_causes(part, toward, drop), ev
+
+
+def _format_causes(
+    part: Mapping[str, float],
+    toward: Mapping[str, float],
+    drop: bool,
+    outputs: str = "the candidate's longer outputs",
+) -> list[str]:
+    """Likely causes of format failures, most likely first.
+
+    ``part``: format mode → its part of the failures (points of accuracy lost for a drop,
+    won back for a gain; one run's share of items in weakness mode); ``toward``: signal
+    (``cap``, ``new_block``, ``stop_literal``) → its share of samples moved with the change
+    (one run: its share of samples); ``drop``: name what broke (True) or what was fixed;
+    ``outputs``: whose outputs a too-low cap would cut (``the run's outputs`` for one run)."""
     fmt_total = sum(v for v in part.values() if v > 0) or 1.0
     term = (max(part["truncated"], 0) + max(part["runaway"], 0)) / fmt_total
     ext = max(part["extraction_failure"], 0) / fmt_total
     empty = max(part["empty"], 0) / fmt_total
-    moves, ev = _signal_evidence(base_signals, cand_signals, base_cap_modes, cand_cap_modes)
-    # a signal supports a cause when it moved with the change: up for a drop, down for a gain
-    toward = {k: (v if drop else -v) for k, v in moves.items()}
     cap_moved = toward.get("cap", 0.0) >= CAP_RISE
     causes: list[tuple[float, str]] = []
     if term >= 0.5 or (ext >= 0.5 and cap_moved):
@@ -200,7 +230,7 @@ def _causes(
             ))  # fmt: skip
             causes.append((
                 0.5 * term,
-                "generation cap (max_gen_toks) too low for the candidate's longer outputs",
+                f"generation cap (max_gen_toks) too low for {outputs}",
             ))  # fmt: skip
         else:
             causes.append((
@@ -248,7 +278,7 @@ def _causes(
             "empty generations fixed: fewer generations end before any text",
         ))  # fmt: skip
     causes.sort(key=lambda t: -t[0])
-    return [c for _, c in causes], ev
+    return [c for _, c in causes]
 
 
 def _mode_evidence(dec: Decomposition) -> list[Evidence]:
@@ -749,6 +779,209 @@ class OtherEvaluation:
         }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class FormatLoad:
+    """How much of one run's failures are format failures (weakness mode).
+
+    Attributes:
+        n_items: items of the run (sum of per-item weights).
+        failures: share of the items failing (per-item weights: 1 − mean per-item accuracy
+            when modes agree with the scores).
+        parts: format mode → its share of the items (``truncated``, ``extraction_failure``,
+            ``runaway``, ``empty``).
+        wrong: ``wrong_answer``'s share of the items.
+        share: format failures / failures (the pair rule's ``format_share`` for one run: the
+            run's failures read as a drop from a run that fails nothing).
+        concentration: content axis → :class:`Concentration` of the format failures over its
+            slices (the rule of :func:`decompose.decompose_change`, with each slice's format
+            failure rate as its drop).
+        pattern: ``spread`` | ``concentrated`` | ``mixed`` | ``no_change`` over the content
+            axes.
+    """
+
+    n_items: float
+    failures: float
+    parts: dict[str, float]
+    wrong: float
+    share: float
+    concentration: dict[str, Concentration]
+    pattern: str
+
+    @property
+    def total(self) -> float:
+        """Format failures' share of the items."""
+        return sum(self.parts.values())
+
+
+def format_load(w: Weakness, content_axes: Sequence[str] = CONTENT_AXES) -> FormatLoad | None:
+    """The format failures of one run (:class:`FormatLoad`), None when the run carries no
+    failure modes or fails nothing. The same evidence as the pair rule 3 of
+    :func:`verdict_for_change`: the run's failures are the change from a run that answers
+    everything right, so format modes' share of them is ``format_share`` and their content
+    pattern is measured with the same concentration rule (``CARRY_SHARE``,
+    ``CONCENTRATED_WEIGHT``, ``SPREAD_FRACTION`` of :mod:`decompose`) on each content axis."""
+    shares = w.mode_shares
+    failures = sum(v for m, v in shares.items() if m != "correct" and not _nan(v))
+    if not shares or failures <= 0:
+        return None
+    parts = {m: float(shares.get(m) or 0.0) for m in FORMAT_MODES}
+    total = sum(parts.values())
+    conc: dict[str, Concentration] = {}
+    for axis in content_axes:
+        deltas = []
+        for d in w.axes.get(axis, []):
+            rate = sum(float(d.mode_shares.get(m) or 0.0) for m in FORMAT_MODES)
+            deltas.append(SliceDelta(
+                axis=d.axis, value=d.value, n=d.n, items=d.items, weight=d.weight,
+                base_correct=d.items, cand_correct=d.items * (1 - rate), base_score=1.0,
+                cand_score=1 - rate, delta=-rate, contribution=-d.weight * rate,
+                eligible=d.eligible,
+            ))  # fmt: skip
+        if deltas:
+            conc[axis] = _concentration(axis, deltas, -total)
+    return FormatLoad(
+        n_items=w.n_items, failures=failures, parts=parts,
+        wrong=float(shares.get("wrong_answer") or 0.0), share=total / failures,
+        concentration=conc, pattern=_content_pattern(conc, content_axes) if total else "no_change",
+    )  # fmt: skip
+
+
+def _load_parts(load: FormatLoad) -> str:
+    """``truncated 39.6%, extraction_failure 20.8%, runaway 6.0%`` (of the items), largest first."""
+    top = sorted((m for m in FORMAT_MODES if load.parts[m]), key=lambda m: -load.parts[m])
+    return ", ".join(f"{m} {_pct(load.parts[m])}" for m in top)
+
+
+def _load_count(load: FormatLoad) -> str:
+    """``319/480 items``; for several samples per item, whose per-item weights give fractions
+    of an item, ``per-item weights over 100 items``."""
+    k, n = load.total * load.n_items, load.n_items
+    if abs(k - round(k)) < 1e-6 and abs(n - round(n)) < 1e-6:
+        return f"{_num(k)}/{_num(n)} items"
+    return f"per-item weights over {_num(n)} items"
+
+
+def _load_text(load: FormatLoad) -> str:
+    """``format failures are 66.5% of the items (319/480 items) and 97.1% of the run's
+    failures (truncated 39.6%, ... of the items; wrong answers 2.1%)``."""
+    return (
+        f"format failures are {_pct(load.total)} of the items ({_load_count(load)}) "
+        f"and {_pct(load.share)} of the run's failures ({_load_parts(load)} of the items; "
+        f"wrong answers {_pct(load.wrong)})"
+    )
+
+
+def _load_where(load: FormatLoad) -> str:
+    """Where the format failures sit on the content axes, in words."""
+    if not load.total:
+        return "no item fails by format"
+    if load.pattern == "no_change":
+        return "the content axes cannot tell apart the items they hit"
+    if load.pattern == "concentrated":
+        tops = [
+            f"{c.axis}={c.top_value}" for c in load.concentration.values()
+            if c.pattern == "concentrated" and c.top_value is not None
+        ]  # fmt: skip
+        return "concentrated in a few content slices" + (f" ({'; '.join(tops)})" if tops else "")
+    return _pattern_text(load.pattern)
+
+
+def _load_evidence(
+    load: FormatLoad, signals: Mapping[str, int] | None, cap_modes: Mapping[str, float] | None
+) -> tuple[list[str], list[Evidence]]:
+    """Likely causes of one run's format failures and their evidence: the share line, one
+    line per content axis (the pair rule's spread evidence) and the run's text signals."""
+    moves, sig_ev = _signal_evidence(None, signals, None, cap_modes, who="the run")
+    causes = _format_causes(load.parts, moves, True, outputs="the run's outputs")
+    ev = [
+        Evidence(
+            "format failures' share of the run's failures", _r1(load.share),
+            (
+                f"format failures: {_load_parts(load)} of the items ({_load_count(load)}); "
+                f"{_load_where(load)}"
+                if load.total
+                else f"no item fails by format ({_load_count(load)})"
+            )
+            + f"; {_pct(load.failures)} of the items fail (not_data needs >= "
+            f"{FORMAT_SHARE:.0%} of the failures, not concentrated in a few content slices, "
+            "as for a change)",
+            "%",
+        )
+    ]  # fmt: skip
+    for c in load.concentration.values():
+        if c.pattern in ("single_slice", "no_change"):
+            continue
+        ev.append(Evidence(
+            f"{c.axis}: slices with format failures", f"{c.n_moving}/{c.n_eligible}",
+            f"pattern {c.pattern}; top slice {c.top_value} carries {_pct(c.top_share)} of them; "
+            f"{plural(c.n_carrying, 'slice')} holding {_pct(c.carrying_weight)} of the items "
+            f"{'carries' if c.n_carrying == 1 else 'carry'} {CARRY_SHARE:.0%} of them",
+            "slices",
+        ))  # fmt: skip
+    return causes, ev + sig_ev
+
+
+def _format_weakness(
+    load: FormatLoad, causes: list[str], search_text: str, note: str, evidence: list[Evidence]
+) -> Verdict:
+    """One run whose failures are mostly format failures, not concentrated in a few content
+    slices: not a data problem (the pair rule 3 for one run)."""
+    likely = f" Most likely cause: {causes[0].split(':')[0]}." if causes else ""
+    return Verdict(
+        "not_data",
+        f"Not a data problem: {_load_text(load)}, {_load_where(load)}.{likely} Fix the "
+        "training config, the generation settings or the answer extraction first, then "
+        "diagnose again: while most "
+        "failures are format failures, a weak content slice cannot be read as a data "
+        f"weakness. {search_text}" + note,
+        causes or [
+            "format/termination: check the generation cap (max_gen_toks), the stop sequences, "
+            "the EOS token and the answer-extraction filter"
+        ],
+        evidence, [], "format_failures",
+    )  # fmt: skip
+
+
+def _format_step(
+    w: Weakness,
+    content_axes: Sequence[str],
+    signals: Mapping[str, int] | None,
+    cap_modes: Mapping[str, float] | None,
+    search: str,
+    note: str,
+    evidence: list[Evidence],
+) -> tuple[Verdict | None, str]:
+    """The format rule of a weakness verdict: adds the format evidence to ``evidence`` (after
+    the failure-mode line); returns the ``not_data`` verdict when format failures carry the
+    run's failures (>= FORMAT_SHARE, not concentrated, on >= MIN_SLICE_SIZE items), else
+    None and ``note`` with the format note (:func:`_load_note`) in front."""
+    load = format_load(w, content_axes)
+    if load is None:
+        return None, note
+    causes, load_ev = _load_evidence(load, signals, cap_modes)
+    at = next((i + 1 for i, e in enumerate(evidence) if e.name == "failure modes overall"), 0)
+    evidence[at:at] = load_ev
+    if (
+        load.share >= FORMAT_SHARE
+        and load.pattern != "concentrated"
+        and load.total * load.n_items >= MIN_SLICE_SIZE
+    ):
+        return _format_weakness(load, causes, search, note, evidence), note
+    return None, _load_note(load) + note
+
+
+def _load_note(load: FormatLoad | None) -> str:
+    """A note on format failures that do not decide a weakness verdict: concentrated in a few
+    content slices, or >= :data:`FORMAT_NOTE_SHARE` of the failures; '' otherwise."""
+    if load is None or load.share < FORMAT_NOTE_SHARE:
+        return ""
+    return (
+        f" Note: {_load_text(load)}, {_load_where(load)}; the slice scores include them, so "
+        "check the generation settings (cap, stop sequences, EOS, answer filter) before "
+        "reading them as data."
+    )
+
+
 def _preds(s: SignificantSlice | PairedSlice) -> tuple[tuple[str, str], ...]:
     return s.predicates if isinstance(s, PairedSlice) else s.slice.predicates
 
@@ -766,6 +999,8 @@ def verdict_for_weakness(
     reference: str | None = None,
     reference_evaluation: EvaluationCheck | None = None,
     same_evaluation: bool = False,
+    signals: Mapping[str, int] | None = None,
+    cap_modes: Mapping[str, float] | None = None,
 ) -> Verdict:
     """Verdict for a single run's weak slices.
 
@@ -775,7 +1010,15 @@ def verdict_for_weakness(
     (``slices`` a :class:`PairedSliceSearch`), the slices where the run is significantly
     below the reference in the paired test per slice (BH).
 
-    Rules: ``inconclusive`` when no content slice is weak (``no_finer_slice`` when no content
+    Rules, after the reference's evaluation check: ``not_data`` (``format_failures``) when
+    format failures (truncated, extraction_failure, runaway, empty) are >= FORMAT_SHARE of the
+    run's failures, not concentrated in a few content slices and on at least MIN_SLICE_SIZE
+    items (:func:`format_load`: the
+    pair rule 3 for one run, its failures read as a drop from a run that fails nothing) — a
+    run that does not end or cannot be read shows no data weakness until the training config
+    or the generation settings are fixed; format failures that are concentrated, or
+    >= FORMAT_NOTE_SHARE of the failures, are noted in the summary. Then ``inconclusive``
+    when no content slice is weak (``no_finer_slice`` when no content
     axis can tell the items apart, else ``no_weak_content_slice``); ``data`` when some weak
     content slices fail mostly by wrong answers (>= WRONG_SHARE of their failing items) —
     unless another run holds the same items evaluated differently and scores significantly
@@ -808,6 +1051,11 @@ def verdict_for_weakness(
             measure the evaluation. Unless ``same_evaluation``, then the summary says so.
         same_evaluation: the user takes the evaluations as the same on purpose: neither the
             reference's nor another run's evaluation difference blocks a data verdict.
+        signals: :func:`failure_modes.signal_counts` of the run's samples (cap hits, new
+            blocks, literal stop tokens, loops, and ``n``); optional, names the likely cause
+            of format failures.
+        cap_modes: failure mode → samples at the generation cap; optional, shown beside the
+            cap evidence.
 
     Returns:
         :class:`Verdict`.
@@ -856,6 +1104,14 @@ def verdict_for_weakness(
             f" Assumed the same evaluation as {reference} (--same-evaluation), although "
             f"{reference_evaluation.summary()}." + note
         )
+    search = (
+        f"Slice search: {counted}."
+        if n_all
+        else f"Slice search: no slice is {weaker} ({slices.n_tested} tested)."
+    )
+    by_format, note = _format_step(w, content_axes, signals, cap_modes, search, note, evidence)
+    if by_format is not None:
+        return by_format
     if not content:
         return _no_content_verdict(
             w, slices, n_all, weaker, counted, note, evidence, uninformative, benchmark,

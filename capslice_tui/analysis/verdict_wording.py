@@ -177,8 +177,11 @@ def _signal_evidence(
     cand_signals: Mapping[str, int] | None,
     base_cap_modes: Mapping[str, float] | None,
     cand_cap_modes: Mapping[str, float] | None,
+    who: str = "candidate",
 ) -> tuple[dict[str, float], list[Evidence]]:
-    """Per-signal move (cand share − base share) and one evidence line per signal."""
+    """Per-signal move (cand share − base share) and one evidence line per signal. One run
+    (weakness mode): ``base_signals`` None, the moves are the run's own shares, and ``who``
+    names the run in the details."""
     moves: dict[str, float] = {}
     ev: list[Evidence] = []
     for name, label in _SIGNALS:
@@ -186,7 +189,7 @@ def _signal_evidence(
         if cs is None:
             continue
         moves[name] = cs - (bs or 0.0)
-        detail = f"candidate {cand_signals[name]}/{cand_signals['n']} ({_pct(cs)})"  # type: ignore[index]
+        detail = f"{who} {cand_signals[name]}/{cand_signals['n']} ({_pct(cs)})"  # type: ignore[index]
         if bs is not None:
             detail += f" vs base {base_signals[name]}/{base_signals['n']} ({_pct(bs)})"  # type: ignore[index]
         if name == "cap":
@@ -196,8 +199,8 @@ def _signal_evidence(
                 "the text, so they are classed extraction_failure, not truncated)"
             )
             by_mode = [
-                f"{who} {_modes_text(m)}"
-                for who, m in (("candidate", cand_cap_modes), ("base", base_cap_modes))
+                f"{side} {_modes_text(m)}"
+                for side, m in ((who, cand_cap_modes), ("base", base_cap_modes))
                 if m and any(m.values())
             ]
             if by_mode:

@@ -1529,7 +1529,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             combinations=_run_cells(slices, n, c, item_labels),
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
             other_evaluations=others, reference=reference, reference_evaluation=ref_check,
-            same_evaluation=same_evaluation,
+            same_evaluation=same_evaluation, signals=_signal_counts(o.signals),
+            cap_modes=_cap_modes(o.signals, o.modes),
         )  # fmt: skip
         return Diagnosis(
             mode="weakness", base=run["name"], cand=None, benchmark=benchmark,

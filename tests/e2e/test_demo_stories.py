@@ -237,3 +237,28 @@ def test_scores_are_never_printed_beside_counts_that_do_not_give_them(demo: Path
     texts = (listing, runs, slices, compare, weak)
     checked = sum(_ratios_match_their_percentages(t) for t in texts)
     assert checked >= 8
+
+
+def test_eos_masked_alone_is_not_a_data_problem_and_math_stays_data(demo: Path) -> None:
+    """Weakness mode on the EOS-masked run names its format failures (not_data), in text,
+    JSON and Markdown; the math run, with no format failures, keeps its data verdict."""
+    diag = json.loads(
+        capslice(
+            demo, "diagnose", "bbh-eos-masked", "--benchmark", "bbh", "--format", "json"
+        ).stdout
+    )
+    assert (diag["verdict"], diag["reason"]) == ("not_data", "format_failures")
+    for part in ("truncated 39.6%", "extraction_failure 20.8%", "runaway 6.0%"):
+        assert part in diag["summary"], diag["summary"]
+    assert (
+        "Fix the training config, the generation settings or the answer extraction first"
+        in diag["summary"]
+    )
+    text = capslice(demo, "diagnose", "bbh-eos-masked", "--benchmark", "bbh").stdout
+    assert text.startswith("VERDICT: NOT_DATA (format failures)")
+    md = capslice(demo, "diagnose", "bbh-eos-masked", "--benchmark", "bbh", "--format", "md").stdout
+    assert "**not_data**" in md and "format failures' share of the run's failures | 97.0%" in md
+    math = json.loads(
+        capslice(demo, "diagnose", "math-base", "--benchmark", "math", "--format", "json").stdout
+    )
+    assert (math["verdict"], math["reason"]) == ("data", "localized_wrong_answers")
