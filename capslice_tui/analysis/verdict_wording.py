@@ -331,8 +331,12 @@ def _split_text(dec: Decomposition, lead: str) -> str:
 
 
 def _share_text(dec: Decomposition, part: float, other: float, other_name: str) -> str:
-    """``part`` as a share of the net change, worded so a share above 100% or below 0 reads;
-    for the format part, led by ``modes' points rounded separately;`` when its modes' points
+    """``part`` (points) set against the net change, worded for a first reading: a share of
+    the net only when it lies in [0, 100%]; a part larger than the net is said in points
+    ("on its own -66.5 points, more than the net -28.1 points: wrong answers moved the other
+    way (+38.3 points) and offset part of it, so this part carries all of the net change"),
+    never as a share above 100%; a part moving against the net is said to offset it. For
+    the format part, led by ``modes' points rounded separately;`` when its modes' points
     (listed before it) do not add up to it as printed."""
     total = dec.total_change
     if not total:
@@ -343,11 +347,15 @@ def _share_text(dec: Decomposition, part: float, other: float, other_name: str) 
     lead = "modes' points rounded separately; " if fmt and _format_rounding(dec) else ""
     share = part / total
     if share < 0:
-        return f"{lead}moved against the net {_pts(total)} change"
+        return (
+            f"{lead}{_pts(part)} in the other direction from the net {_pts(total)} change: "
+            "it offset part of the change, so this part carries none of it"
+        )
     if share > 1 + 1e-9 and pct(share) != "100.0%":
         return (
-            f"{lead}{_pct(share)} of the net {_pts(total)}: more than all of it, because "
-            f"{other_name} moved the other way ({_pts(other)})"
+            f"{lead}on its own {_pts(part)}, more than the net {_pts(total)}: {other_name} "
+            f"moved the other way ({_pts(other)}) and offset part of it, so this part "
+            "carries all of the net change"
         )
     return f"{lead}{_pct(share)} of the net {_pts(total)}"
 

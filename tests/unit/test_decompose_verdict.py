@@ -340,9 +340,13 @@ def test_opposite_parts_are_phrased_in_points_never_as_a_share_over_100() -> Non
     fmt = next(e for e in v.evidence if e.name == "format failures' part of the change")
     assert fmt.unit == "points"
     assert fmt.value == pytest.approx(round(100 * d.format_contribution, 1))
-    assert "more than all of it" in fmt.detail and "threshold" not in fmt.detail
+    # the part larger than the net is said in points, with what offset it (never "236.3%")
+    assert "on its own " in fmt.detail and "more than the net" in fmt.detail
+    assert "moved the other way" in fmt.detail and "offset part of it" in fmt.detail
+    assert not re_share_over_100(fmt.detail) and "threshold" not in fmt.detail
     wrong = next(e for e in v.evidence if e.name == "wrong answers' part of the change")
-    assert wrong.value > 0 and "moved against the net" in wrong.detail
+    assert wrong.value > 0 and "in the other direction from the net" in wrong.detail
+    assert "carries none of it" in wrong.detail
     p = next(e for e in v.evidence if e.name == "paired p-value")
     assert p.unit == "p" and p.value == float(f"{p.value:.2g}")
     for e in v.evidence:  # no 16-digit floats
@@ -461,7 +465,7 @@ def test_broad_gain_says_the_candidate_is_above_base_and_names_its_nature() -> N
     assert "wrong answers turning right" in v.summary
     assert "no format failures" in v.summary and "not a termination or extraction" in v.summary
     assert "No task is significantly better on its own" in v.summary
-    assert not re_share_over_100(v.summary) and "more than all of it" not in v.summary
+    assert not re_share_over_100(v.summary) and "more than the net" not in v.summary
 
 
 def test_weak_evidence_reason_only_for_non_significant_changes() -> None:
