@@ -372,6 +372,104 @@ def distinct_cut(value: str, width: int, siblings: Iterable[str] = ()) -> str:
     return head + "…"
 
 
+_WORD_ENDS = "-_/.: "
+"""Characters that end a word of a name (``logical_deduction``, ``seed42-step11931``)."""
+
+
+def _word_span(value: str, start: int, end: int, most: int) -> tuple[int, int]:
+    """``start:end`` widened to whole words of ``value`` (``seed42``, not ``2``) while it
+    spans fewer than ``most`` characters."""
+    while start > 0 and value[start - 1] not in _WORD_ENDS and end - start < most:
+        start -= 1
+    while end < len(value) and value[end] not in _WORD_ENDS and end - start < most:
+        end += 1
+    return start, end
+
+
+def _head(text: str, n: int) -> str:
+    """The first ``n`` characters of ``text``, ended at a word end when that keeps at least
+    half of them (``logical_deduc`` -> ``logical_``), so rows of one family read alike."""
+    cut = text[:n]
+    if n >= len(text) or text[n] in _WORD_ENDS:  # it ends a word already
+        return cut
+    at = max(cut.rfind(c) for c in _WORD_ENDS) + 1
+    return cut[:at] if at > 0 and at * 2 >= n else cut
+
+
+def _tail(text: str, n: int) -> str:
+    """The last ``n`` characters of ``text``, started at a word start when that keeps at
+    least half of them (``s_five_objects`` -> ``five_objects``)."""
+    cut = text[len(text) - n :] if n > 0 else ""
+    if n >= len(text) or text[len(text) - n - 1] in _WORD_ENDS:  # it starts a word already
+        return cut
+    at = min((i for i, c in enumerate(cut) if c in _WORD_ENDS), default=-1) + 1
+    return cut[at:] if at > 0 and (len(cut) - at) * 2 >= n else cut
+
+
+def keep_cut(value: str, width: int, start: int, end: int) -> str:
+    """``value`` cut to ``width`` characters keeping ``value[start:end]`` (the part that tells
+    it from a sibling) whole where it fits, with the end whole where it fits (the end of a
+    name tells checkpoints and variants apart) and as much of the start as is left, each cut
+    at a word end where that keeps half of it: ``logical_…five_objects``,
+    ``olm…seed42…11931-hf``. Each cut shows ``…``; unchanged when it fits."""
+    if len(value) <= width:
+        return value
+    start, end = _word_span(value, start, end, width - 6)
+    middle = value[start:end]
+    head, tail = value[:start], value[end:]
+    avail = width - len(middle)
+    if avail < 2:  # no room for a mark and one more character
+        return middle_cut(value, width)
+    if not head:
+        return middle + "…" + _tail(tail, avail - 1)
+    if not tail:
+        return _head(head, avail - 1) + "…" + middle
+    if len(tail) + 2 <= avail:  # the end whole, the start cut
+        return _head(head, avail - len(tail) - 1) + "…" + middle + tail
+    if len(head) + 2 <= avail:  # the start whole, the end cut
+        return head + middle + "…" + _tail(tail, avail - len(head) - 1)
+    chars = avail - 2
+    if chars < 2:
+        return middle_cut(value, width)
+    head_n = max(1, chars // 3)
+    return _head(head, head_n) + "…" + middle + "…" + _tail(tail, chars - head_n)
+
+
+def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) -> list[str]:
+    """``values`` (one column's names, in order) each cut to ``width`` characters so that
+    different names stay different and each shows where it differs: the one cutter of the
+    CLI's tables and the app's.
+
+    Each is first cut as :func:`distinct_cut` cuts it (the end, or the middle where siblings
+    share the start), or in the middle with ``middle`` (run names, whose end tells
+    checkpoints apart; :func:`middle_cut`). A name that shares its start or its cut with
+    others (``logical_deduction_five_objects`` beside ``…_seven_objects``; the ``seed42`` and
+    ``seed43`` runs of one recipe) keeps instead the part where it differs whole, with its
+    end (:func:`keep_cut`): ``logical_…five_objects``, ``olm…seed42…11931-hf``.
+    """
+    first = [middle_cut(v, width) if middle else distinct_cut(v, width, values) for v in values]
+    cuts = list(first)
+    for i, value in enumerate(values):
+        if len(value) <= width:
+            continue
+        # the names it could be taken for: the same cut, or the same start as far as the cut
+        # keeps it (``olmo2-7…d42-step11931-hf`` shows too little of ``seed42``)
+        twins = [
+            o
+            for j, o in enumerate(values)
+            if o != value
+            and (first[j] == first[i] or len(os.path.commonprefix([value, o])) >= width // 3)
+        ]
+        if not twins:
+            continue
+        start = min(max(len(os.path.commonprefix([value, o])) for o in twins), len(value) - 1)
+        end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in twins)
+        start, end = _word_span(value, start, max(end, start + 1), width - 6)
+        if end - start <= width - 2:
+            cuts[i] = keep_cut(value, width, start, end)
+    return cuts
+
+
 _PREFIX_END = "_-/.: "
 """Characters a shared prefix left out of a column's names must end with (whole words)."""
 

@@ -8,7 +8,6 @@ typed and numbers read the same with or without colour.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,11 +15,13 @@ from rich.text import Text
 
 # Numbers read as the CLI and the Markdown report print them: one module formats them all.
 from ..formatting import count as count
-from ..formatting import distinct_cut, middle_cut, shorten, visible
+from ..formatting import distinct_cuts as distinct_cuts
 from ..formatting import interval as interval
+from ..formatting import keep_cut as keep_cut
 from ..formatting import pct as pct
 from ..formatting import points as points
 from ..formatting import pvalue as pvalue
+from ..formatting import shorten, visible
 from ..vocabulary import label as join_slice
 
 BAR_CHAR = "█"
@@ -43,79 +44,6 @@ def first_column_room(labels: list[str], rows: list[list[str]], width: int, leas
     for i, label in enumerate(labels[1:], start=1):
         others += max([len(label), *(len(r[i]) for r in rows)]) + 2
     return max(least, width - others - 2 - 2)
-
-
-def _word_span(value: str, start: int, end: int, most: int) -> tuple[int, int]:
-    """``start:end`` widened to whole words of ``value`` (``seed42``, not ``2``) while it
-    spans fewer than ``most`` characters."""
-    while start > 0 and value[start - 1] not in _WORD_ENDS and end - start < most:
-        start -= 1
-    while end < len(value) and value[end] not in _WORD_ENDS and end - start < most:
-        end += 1
-    return start, end
-
-
-_WORD_ENDS = "-_/.: "
-
-
-def keep_cut(value: str, width: int, start: int, end: int) -> str:
-    """``value`` cut to ``width`` characters keeping ``value[start:end]`` (the part that tells
-    it from a sibling) whole where it fits, with as much of the end, then of the start, as
-    is left: ``olmo2-…-seed42-…11931-hf``. Each cut shows ``…``; unchanged when it fits."""
-    if len(value) <= width:
-        return value
-    start, end = _word_span(value, start, end, width - 6)
-    middle = value[start:end]
-    head, tail = value[:start], value[end:]
-    avail = width - len(middle)
-    if avail < 2:  # no room for a mark and one more character
-        return middle_cut(value, width)
-    if not head:
-        return middle + "…" + tail[len(tail) - (avail - 1) :] if avail > 1 else value[:width]
-    if not tail:
-        return head[: avail - 1] + "…" + middle if avail > 1 else value[-width:]
-    if len(head) + 2 <= avail:  # the start whole, the end cut
-        return head + middle + "…" + tail[len(tail) - (avail - len(head) - 1) :]
-    if len(tail) + 2 <= avail:  # the end whole, the start cut
-        return head[: avail - len(tail) - 1] + "…" + middle + tail
-    chars = avail - 2
-    if chars < 2:
-        return middle_cut(value, width)
-    head_n = max(1, chars // 3)
-    return head[:head_n] + "…" + middle + "…" + tail[len(tail) - (chars - head_n) :]
-
-
-def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) -> list[str]:
-    """``values`` (one column's names, in order) each cut to ``width`` characters so that
-    different names stay different on screen.
-
-    Each is cut as :func:`capslice_tui.formatting.distinct_cut` cuts it (the end, or the
-    middle where siblings share the start), or in the middle with ``middle`` (run names,
-    whose end tells checkpoints apart; :func:`capslice_tui.formatting.middle_cut`); where two different names would still read the
-    same (``olmo2…step11931-hf`` for the ``seed42`` and ``seed43`` runs), each keeps the
-    part where it differs from the others (:func:`keep_cut`: ``olm…seed42…11931-hf``).
-    """
-    first = [middle_cut(v, width) if middle else distinct_cut(v, width, values) for v in values]
-    cuts = list(first)
-    for i, value in enumerate(values):
-        if len(value) <= width:
-            continue
-        # the names it could be taken for: the same cut, or the same start as far as the cut
-        # keeps it (``olmo2-7…d42-step11931-hf`` shows too little of ``seed42``)
-        twins = [
-            o
-            for j, o in enumerate(values)
-            if o != value
-            and (first[j] == first[i] or len(os.path.commonprefix([value, o])) >= width // 3)
-        ]
-        if not twins:
-            continue
-        start = min(max(len(os.path.commonprefix([value, o])) for o in twins), len(value) - 1)
-        end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in twins)
-        start, end = _word_span(value, start, max(end, start + 1), width - 6)
-        if value[start:end] not in first[i] and end - start <= width - 2:
-            cuts[i] = keep_cut(value, width, start, end)
-    return cuts
 
 
 def fit_names(names: Sequence[str], room: int, *, middle: bool = True) -> list[str]:
@@ -188,9 +116,10 @@ def fit_parts(
     Short parts keep their full text; the room they leave goes to the long ones, each cut
     with ``…`` so every part stays recognisable: its start (``self_contained & logical_d…``
     and ``self_contained & logical_f…`` stay apart), or, when ``siblings`` (the parts of the
-    other rows shown, position by position) hold a value that starts the same way, its
-    distinguishing tail (``counting_arithmetic`` beside ``counting_probability`` ->
-    ``cou…hmetic``; :func:`capslice_tui.formatting.distinct_cut`). Falls back to
+    other rows shown, position by position) hold a value that starts the same way, the part
+    where it differs with its end (``logical_deduction_five_objects`` beside
+    ``…_seven_objects`` -> ``logical_…five_objects``; the CLI's cutter,
+    :func:`capslice_tui.formatting.distinct_cuts`). Falls back to
     :func:`short` when even one character per part does not fit.
     """
     joined = sep.join(parts)
@@ -204,7 +133,10 @@ def fit_parts(
         longest = max(budget, key=lambda i: budget[i])
         budget[longest] -= 1
     column = [[row[i] for row in siblings if len(row) > i] for i in range(len(parts))]
-    return sep.join(distinct_cut(p, budget[i], column[i]) for i, p in enumerate(parts))
+    return sep.join(
+        distinct_cuts([p, *(o for o in column[i] if o != p)], budget[i])[0]
+        for i, p in enumerate(parts)
+    )
 
 
 def warning_mark(warning: str | None, n_items: int | None = None) -> str:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from ..formatting import distinct_cut, shared_prefix, visible
+from ..formatting import distinct_cuts, shared_prefix, visible
 
 if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
     from rich.console import Console
@@ -477,11 +477,13 @@ def _fit_layout(
 
     Figures (cells such as ``64.5% (20.6/32)``, ``21/1760 samples = 1.2%``, columns named in
     ``whole``) are never cut: only name-like text columns are cut, each with
-    :func:`distinct_cut` so names of one column stay apart (a column whose cut names would
+    :func:`distinct_cuts` so names of one column stay apart (a column whose cut names would
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
     wide. The last column wraps at its spaces. When that still does not fit, whole columns are
     dropped (never the first, never one named in ``keep``): those named in ``expendable``
-    first, in its order, then from the right; the caller reports them.
+    first, in its order, then from the right; the caller reports them. A column named in
+    ``expendable`` is dropped too while the first (name) column would be cut below
+    :data:`READABLE_NAME_WIDTH`.
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -541,9 +543,10 @@ def _fit_layout(
             )
         else:
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
-        if room >= least or len(kept) == 1:
-            break
         spare = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
+        named = kept[0] not in forced and _name_squeezed(caps[kept[0]], widths[kept[0]])
+        if (room >= least and not (named and spare)) or len(kept) == 1:
+            break
         spare += [i for i in reversed(kept[1:]) if headers[i] not in keep]
         if not spare:
             break
@@ -562,6 +565,17 @@ def _fit_layout(
             for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
     return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant)
+
+
+READABLE_NAME_WIDTH = 16
+"""Narrowest the first (name) column is cut to while a column the caller named expendable
+(compare's 95% CI) can make room: ``boolean_e…`` reads as nothing, ``logical_…five_objects``
+tells a task apart."""
+
+
+def _name_squeezed(cap: int | None, width: int) -> bool:
+    """Whether the first column, ``width`` wide, is cut below :data:`READABLE_NAME_WIDTH`."""
+    return cap is not None and cap < min(width, READABLE_NAME_WIDTH)
 
 
 def _constant_columns(
@@ -597,18 +611,19 @@ def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None
 
     A name is cut at one place at most, never at both ends. First, when the names share a
     prefix (:func:`shared_prefix`), it is left out of every name that has it (the caller says
-    so in a note) and the rests are cut with :func:`distinct_cut`
-    (``bbh_cot_fewshot_date_understanding`` at 12 -> ``date_unders…``); else, or when that
-    makes two names equal, each whole name is cut with :func:`distinct_cut` (siblings = the
-    column's other values).
+    so in a note) and the rests are cut with :func:`distinct_cuts`, the app's cutter too
+    (``bbh_cot_fewshot_date_understanding`` at 12 -> ``date_unders…``;
+    ``logical_deduction_five_objects`` beside ``…_seven_objects`` at 22 ->
+    ``logical_…five_objects``); else, or when that makes two names equal, the whole names
+    are cut with :func:`distinct_cuts`.
     """
     values = list(column)
     prefix = shared_prefix([v for v in values if len(v) > cap] or values)
     tries: list[tuple[list[str], str]] = []
     if prefix and cap > 3:
         rests = [v[len(prefix) :] if v.startswith(prefix) else v for v in values]
-        tries.append(([distinct_cut(r, cap, rests) for r in rests], prefix))
-    tries.append(([distinct_cut(v, cap, values) for v in values], ""))
+        tries.append((distinct_cuts(rests, cap), prefix))
+    tries.append((distinct_cuts(values, cap), ""))
     for cuts, dropped in tries:
         shown = [dropped + c if dropped and v.startswith(dropped) else c
                  for v, c in zip(values, cuts, strict=True)]  # fmt: skip

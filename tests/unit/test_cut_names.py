@@ -1,0 +1,61 @@
+"""One cutter for the names of a column, CLI and app alike: BBH's task variants
+(``logical_deduction_three_objects`` / ``five_objects`` / ``seven_objects``) stay apart and
+recognisable at 80 columns, keeping the word where they differ with the name's end."""
+
+from __future__ import annotations
+
+from capslice_tui.app.format import fit_parts
+from capslice_tui.cli.render import READABLE_NAME_WIDTH, _fit_layout
+from capslice_tui.formatting import distinct_cuts
+
+VARIANTS = [
+    f"{family}_{n}_objects"
+    for family in ("logical_deduction", "tracking_shuffled_objects")
+    for n in ("three", "five", "seven")
+]
+
+
+def test_variants_keep_their_family_start_and_distinguishing_end() -> None:
+    cuts = distinct_cuts([*VARIANTS, "navigate"], 22)
+    assert cuts[:3] == [
+        "logical_…three_objects",
+        "logical_…five_objects",
+        "logical_…seven_objects",
+    ]
+    assert cuts[4] == "tracking_…five_objects" and cuts[-1] == "navigate"
+    for width in (12, 16, 20, 25, 30):
+        cuts = distinct_cuts(VARIANTS, width)
+        assert len(set(cuts)) == len(VARIANTS), (width, cuts)
+        for value, cut in zip(VARIANTS, cuts, strict=True):
+            assert cut == value or (len(cut) <= width and "…" in cut), (width, cut)
+        if width >= 16:  # the variant's word and the end whole, its family's first letters
+            for value, cut in zip(VARIANTS, cuts, strict=True):
+                assert cut.endswith(value.split("_")[-2] + "_objects"), (width, cut)
+                assert cut[:2] == value[:2], (width, cut)
+
+
+def test_app_slice_labels_cut_as_the_cli_cuts_them() -> None:
+    rows = [[v] for v in VARIANTS]
+    assert fit_parts(["logical_deduction_five_objects"], 22, siblings=rows) == (
+        "logical_…five_objects"
+    )
+    shown = [fit_parts(row, 16, siblings=rows) for row in rows]
+    assert all(s.endswith(v[-12:].split("_", 1)[-1]) for s, v in zip(shown, VARIANTS, strict=True))
+
+
+def test_compare_at_80_leaves_the_interval_out_before_cutting_task_names_unreadably() -> None:
+    headers = ["task", "base", "cand", "diff", "95% CI", "p adj", "sig"]
+    names = ["boolean_expressions", "logical_deduction_three_objects", "web_of_lies"]
+    rows = [
+        [f"bbh_cot_fewshot_{n}", "70.8% 34/48", "37.5% 18/48", "-33.3", "[-45.5, -18.5]",
+         "0.00098", "worse*"]
+        for n in names
+    ]  # fmt: skip
+    layout = _fit_layout(headers, rows, (), 80, expendable=("95% CI",), keep=("sig",))
+    assert [headers[i] for i in layout.dropped] == ["95% CI"]
+    shown = [r[0] for r in layout.cells]
+    assert shown[0] == "boolean_expressions" and shown[2] == "web_of_lies", shown
+    assert len(shown[1]) >= READABLE_NAME_WIDTH and shown[1].startswith("logical_deduction")
+    # without an expendable column the table keeps every figure and cuts the names instead
+    plain = _fit_layout(headers, rows, (), 80, keep=("sig",))
+    assert not plain.dropped and len(plain.cells[0][0]) < READABLE_NAME_WIDTH
