@@ -69,16 +69,26 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
         return (
             f"Slices with a significant paired change ({kept} listed of {tested} distinct "
             f"slices tested; {_tests_used(diag['slices'])} per slice, as in compare; "
-            "Benjamini-Hochberg q=0.05 across all of them; slices explained by overlap with "
-            "those listed are left out)"
+            f"p adj: Benjamini-Hochberg q=0.05 across all {tested} slices; slices explained by "
+            "overlap with those listed are left out)"
         )
     if diag.get("reference"):
         return (
             f"Slices significantly below the reference run {diag['reference']} ({kept} listed "
-            f"of {plural(tested, 'distinct slice')} tested; paired test per slice, Benjamini-Hochberg "
-            "q=0.05)"
+            f"of {plural(tested, 'distinct slice')} tested; paired test per slice; p adj: "
+            f"Benjamini-Hochberg q=0.05 across all {tested} slices)"
         )
-    return f"Slices significantly weaker than the rest ({kept} kept of {tested} tested, BH q=0.05)"
+    return (
+        f"Slices significantly weaker than the rest ({kept} kept of {tested} tested; p adj: "
+        f"Benjamini-Hochberg q=0.05 across all {tested} slices)"
+    )
+
+
+def adjusted_header(n_tested: int, noun: str) -> str:
+    """``p adj (BH over 27 slices)``: a table's adjusted-p column named with the family its
+    Benjamini-Hochberg correction ran over, so the same slice in two tables (a comparison by
+    task_type, the slice search over every axis combination) shows which p adj is which."""
+    return f"p adj (BH over {plural(n_tested, noun)})"
 
 
 def shift_label(mode: str) -> str:
@@ -220,9 +230,10 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     score_head = (
         "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"
     )
+    p_adj = adjusted_header(diag["slices_tested"], "slice")
     if diag["slices"] and "diff" in diag["slices"][0]:
         lines += _table(
-            ["slice", "items", "base", score_head, "change (points)", "95% CI", "p", "p adj",
+            ["slice", "items", "base", score_head, "change (points)", "95% CI", "p", p_adj,
              "moved items that are wrong answers", "same items as"],
             [
                 [s["label"], s["n_items"], pct(s["base_score"]),
@@ -235,7 +246,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
         )  # fmt: skip
     elif diag["slices"]:
         lines += _table(
-            ["slice", "items", score_head, "95% CI", "p adj", "wrong-answer share of failing items",
+            ["slice", "items", score_head, "95% CI", p_adj, "wrong-answer share of failing items",
              "weakest task_type x solving_operation (samples)"],
             [
                 [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
@@ -269,10 +280,12 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
              points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), p_text(r["p_value"], r.get("n_boot")),
              pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
         )  # fmt: skip
+    family = "slice" if len(cmp["by"]) != 1 else cmp["by"][0]
     lines += _table(
-        ["slice", "items", "base", "cand", "diff (points)", "95% CI", "p", "p adj", "sig", "note"],
+        ["slice", "items", "base", "cand", "diff (points)", "95% CI", "p",
+         adjusted_header(cmp["n_tested"], family), "sig", "note"],
         rows,
-    )
+    )  # fmt: skip
     lines.append(
         f"{plural(cmp['n_tested'], 'slice')} tested "
         f"({TEST_NAMES.get(cmp['rows'][0]['test'], cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "

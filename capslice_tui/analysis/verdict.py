@@ -345,6 +345,11 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
     worse_all = _significant_tests(slice_tests, -1, k=everything)
     better_all = _significant_tests(slice_tests, 1, k=everything)
     sign = -1 if drop else 1
+    family = plural(len(tested), key)  # the correction of these p_adj, named beside each
+
+    def row_text(row: Mapping[str, Any]) -> str:
+        return _test_text(row, family)
+
     moving = sum(1 for r in slice_tests if not _nan(r.get("diff")) and r["diff"] * sign > 0)
     text = (
         f" Per-{key} paired tests ({len(tested)} of {everything} {key}s tested, "
@@ -367,9 +372,9 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
         if not rows:
             return ""
         return "; ".join(
-            f"{_test_text(r)[:-1]}, p{_pe(r['p_value'], r.get('n_boot'))})"
+            f"{row_text(r)[:-1]}, p{_pe(r['p_value'], r.get('n_boot'))})"
             if "p_value" in r
-            else _test_text(r)
+            else row_text(r)
             for r in rows
         )
 
@@ -378,7 +383,7 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
         rest = others_text(direction)
         word = "losses" if direction < 0 else "gains"
         if sig:
-            text += f" It {verb} {'; '.join(_test_text(r) for r in sig)}."
+            text += f" It {verb} {'; '.join(row_text(r) for r in sig)}."
             if direction > 0 and (rest := others_text(direction, nominal=True)):
                 text += f" Other {word} with p < 0.05, not significant after correction: {rest}."
         elif rest:
@@ -391,11 +396,11 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
     ev = [
         Evidence(
             f"{key}s significantly worse for the candidate", len(worse_all),
-            "; ".join(_test_text(r) for r in worse_all[:10]) or "none", "slices",
+            "; ".join(row_text(r) for r in worse_all[:10]) or "none", "slices",
         ),
         Evidence(
             f"{key}s significantly better for the candidate", len(better_all),
-            "; ".join(_test_text(r) for r in better_all[:10]) or "none", "slices",
+            "; ".join(row_text(r) for r in better_all[:10]) or "none", "slices",
         ),
     ]  # fmt: skip
     return text, ev

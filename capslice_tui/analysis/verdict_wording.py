@@ -446,12 +446,16 @@ def _test_label(row: Mapping[str, Any]) -> str:
     )
 
 
-def _test_text(row: Mapping[str, Any]) -> str:
-    """``task word_sorting 40.0% → 50.0% (+10.0 points, 250 items, p_adj=0.003)``."""
+def _test_text(row: Mapping[str, Any], family: str = "") -> str:
+    """``task word_sorting 40.0% → 50.0% (+10.0 points, 250 items, p_adj=0.003 over 27
+    tasks)``. ``family``: what the Benjamini–Hochberg correction of ``p_adjusted`` ran over
+    (``27 tasks``), named beside every adjusted p so it is never read as the slice search's
+    (over all axis combinations) for the same slice."""
     b, c = row["base"], row["cand"]
+    over = f" over {family}" if family else ""
     return (
         f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
-        f"{row['n_items']} items, p_adj{_pe(row['p_adjusted'])})"
+        f"{row['n_items']} items, p_adj{_pe(row['p_adjusted'])}{over})"
     )
 
 
@@ -639,7 +643,11 @@ def _paired_slice_evidence(s: PairedSlice) -> Evidence:
 
 
 def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:
+    """``label (-22.1 points, 208 items, p_adj<1e-4 over 27 slices); ...``: each adjusted p
+    names its family (the slice search over every axis combination)."""
     text = "; ".join(
-        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pe(s.p_adj)})" for s in slices[:k]
+        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pe(s.p_adj)} over "
+        f"{plural(s.n_tested, 'slice')})"
+        for s in slices[:k]
     )
     return text + (f" and {len(slices) - k} more" if len(slices) > k else "")
