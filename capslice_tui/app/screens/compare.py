@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -96,6 +97,14 @@ def ask_report_path(screen: Any, base: str, cand: str, write: Any) -> None:
     )
 
 
+def pair_warning_text(warning: str | None) -> str:
+    """``WARNING: different models (a vs b): ...`` for the pair warning of a comparison or a
+    diagnosis (the same run twice, or runs of different models; ``pair_warning`` of the
+    facade, which the CLI, JSON and report show); '' when there is none. Plain text: it
+    reads without colour."""
+    return f"WARNING: {warning}" if warning else ""
+
+
 def side(s: dict[str, Any] | None) -> str:
     """One run's score with its counts: ``53.2% 133/250``, or ``43.1% mean`` for a mean of
     per-item accuracies (:func:`capslice_tui.formatting.pct_cell`)."""
@@ -184,6 +193,8 @@ class CompareScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")
+        # the same run twice, or different models: said above the table (empty otherwise)
+        yield Static("", id="pair-warning")
         yield ResultTable(id="compare-table")
         yield Static("", id="detail-line")
         yield Static("comparing…", id="status")
@@ -191,6 +202,7 @@ class CompareScreen(CapsliceScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "compare"
+        self.query_one("#pair-warning", Static).display = False
         self.query_one(ResultTable).set_columns(COLUMNS)
         self._title()
         self.load_compare()
@@ -222,6 +234,10 @@ class CompareScreen(CapsliceScreen):
 
     def on_compare_loaded(self, message: CompareLoaded) -> None:
         data = self.data = message.data
+        warning = self.query_one("#pair-warning", Static)
+        # wrapped over as many lines as it needs, never cut: it qualifies every number below
+        warning.update(Text(visible(pair_warning_text(data.get("pair_warning")))))
+        warning.display = bool(data.get("pair_warning"))
         rows = []
         for r in [data["overall"], *data.get("rows", [])]:
             is_overall = r is data["overall"]

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import pct_cell, plural
+from ...formatting import pct_cell, plural, visible
 from ...report import evaluation_lines, evidence_value
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, pvalue, slice_label, slice_parts
@@ -20,7 +20,7 @@ from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
-from .compare import ReportWritten, as_dict, ask_report_path, write_report
+from .compare import ReportWritten, as_dict, ask_report_path, pair_warning_text, write_report
 from .help import hanging
 from .samples import MODE_TEXT
 from .slices import samples_query
@@ -46,6 +46,11 @@ REASON_TEXT = {
     "no_finer_slice": "the items cannot be told apart on the axes",
     "evaluation_sensitive": "the weak slices change with the prompting",
 }
+WEAKNESS_REASON_TEXT = {
+    **REASON_TEXT,
+    "format_failures": "format failures carry the run's failures: fix generation first",
+}
+"""Reasons as worded for one run (weakness mode), where there is no change to carry."""
 PATTERN_TEXT = {
     "concentrated": "concentrated",
     "spread": "spread",
@@ -73,15 +78,17 @@ def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
     return f"{plural(listed, 'significant slice')} across axis combinations"
 
 
-def verdict_banner(verdict: str, reason: str | None = None) -> Text:
+def verdict_banner(verdict: str, reason: str | None = None, mode: str = "change") -> Text:
     """The verdict in large plain letters inside a box of ``=`` (no colour needed), with its
-    reason in plain words on the line below."""
+    reason in plain words on the line below (worded for ``mode``: ``change`` or
+    ``weakness``)."""
     words = "VERDICT: " + VERDICT_TEXT.get(verdict, verdict.upper())
     spaced = " ".join(words)
     rule = "=" * (len(spaced) + 4)
     text = f"{rule}\n| {spaced} |\n{rule}"
-    if reason in REASON_TEXT:
-        text += f"\n({REASON_TEXT[reason]})"
+    reasons = WEAKNESS_REASON_TEXT if mode == "weakness" else REASON_TEXT
+    if reason in reasons:
+        text += f"\n({reasons[reason]})"
     return Text(text, style="bold", no_wrap=True)
 
 
@@ -274,6 +281,8 @@ class DiagnoseScreen(CapsliceScreen):
 
         what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
+        if data.get("pair_warning"):  # before the summary: it qualifies the verdict
+            add(visible(pair_warning_text(data["pair_warning"])) + "\n", style="bold")
         add(f"{data.get('summary') or ''}\n")
         checked = evaluation_lines(data)
         if checked:
@@ -307,6 +316,7 @@ class DiagnoseScreen(CapsliceScreen):
             verdict_banner(
                 data.get("verdict") or "?",
                 to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
+                mode,
             )
         )
         self.query_one("#summary", Static).update(self._summary(data, mode))
