@@ -235,7 +235,12 @@ class DiagnoseScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="diagnosis"):
-            yield Static("loading… (diagnosing)", id="status")
+            what = (
+                f"the change {self.base} -> {self.cand}"
+                if self.cand
+                else f"{self.base} alone, its weaknesses"
+            )
+            yield Static(Text(f"loading… (diagnosing {what})"), id="status")
             yield Static("", id="verdict")
             yield Static("", id="summary")
             yield Static("", id="modes-title", classes="section")

@@ -53,6 +53,24 @@ def _log_text(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def diagnose_target(
+    base: tuple[str, str] | None,
+    last_pair: tuple[str, str, str] | None,
+    current: tuple[str, str],
+) -> tuple[str, str | None]:
+    """What ``d`` diagnoses on the runs screen, as (base, cand) (cand None: one run's
+    weaknesses): the marked ``base`` (run, benchmark) against the highlighted ``current``
+    run on the same benchmark; else the ``last_pair`` (base, cand, benchmark) compared with
+    ``c`` when ``current`` is one of its two runs on its benchmark (going back from a
+    comparison and pressing d diagnoses what was compared); else ``current`` alone."""
+    run, bench = current
+    if base is not None and base[0] != run and base[1] == bench:
+        return base[0], run
+    if last_pair is not None and last_pair[2] == bench and run in last_pair[:2]:
+        return last_pair[0], last_pair[1]
+    return run, None
+
+
 class RunsScreen(CapsliceScreen):
     """Runs table. Enter opens slices; ``c`` marks base then candidate; ``d`` diagnoses.
 
@@ -67,7 +85,9 @@ class RunsScreen(CapsliceScreen):
         "(BASE incomplete: an interrupted one); bad:N = N unreadable lines; "
         "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull)",
         "c on a second run of the same benchmark opens the comparison",
-        "d: diagnose the highlighted run (weaknesses), or base -> it (change)",
+        "d: diagnose base -> the highlighted run (change) when a base is marked; else the "
+        "last compared pair when the highlighted run is one of its two runs (the status line "
+        "names it; x forgets it); else the highlighted run alone (weaknesses)",
         "v: benchmark scores as micro means (every item weighs the same) or macro means "
         "(every task weighs the same); the status line says which",
         "e: re-score the highlighted run's stored responses with the current extraction "
@@ -130,6 +150,8 @@ class RunsScreen(CapsliceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.base: tuple[str, str] | None = None
+        # (base, cand, benchmark) of the last comparison opened with c: d diagnoses it
+        self.last_pair: tuple[str, str, str] | None = None
         self.runs: list[dict[str, Any]] = []
         self.average = "micro"
         self._name_room: int | None = None  # the run column's width once the table is filled
@@ -224,6 +246,11 @@ class RunsScreen(CapsliceScreen):
             f"{n_runs} run{'s' if n_runs != 1 else ''} · {self.average} means (v)"
             + (f" · interrupted ingest: {', '.join(cut)} (i: resume or delete)" if cut else "")
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
+            + (
+                f" · d: {self.last_pair[0]} -> {self.last_pair[1]}"
+                if self.last_pair and not self.base
+                else ""
+            )
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
         )
 
@@ -268,6 +295,7 @@ class RunsScreen(CapsliceScreen):
 
     def action_clear_marks(self) -> None:
         self.base = None
+        self.last_pair = None
         self._fill()
 
     @on(ResultTable.RowChosen)
@@ -302,6 +330,7 @@ class RunsScreen(CapsliceScreen):
             return
         base = self.base
         self.base = None
+        self.last_pair = (base[0], current[0], current[1])
         self._fill()
         from .compare import CompareScreen
 
@@ -358,6 +387,8 @@ class RunsScreen(CapsliceScreen):
         removed = self.ws.delete_run(name)
         if self.base is not None and self.base[0] == name:
             self.base = None
+        if self.last_pair is not None and name in self.last_pair[:2]:
+            self.last_pair = None
         self.app.call_from_thread(
             self.notify, f"deleted {name}: {plural(removed, 'sample')}", markup=False
         )
@@ -375,7 +406,10 @@ class RunsScreen(CapsliceScreen):
             return
         from .diagnose import DiagnoseScreen
 
-        if self.base is not None and self.base[0] != current[0] and self.base[1] == current[1]:
-            self.app.push_screen(DiagnoseScreen(self.base[0], current[0], benchmark=current[1]))
-        else:
-            self.app.push_screen(DiagnoseScreen(current[0], None, benchmark=current[1]))
+        base, cand = diagnose_target(self.base, self.last_pair, current)
+        if cand is None:
+            self.notify(
+                f"diagnosing {base} alone (its weaknesses); c marks a base for a change",
+                markup=False,
+            )
+        self.app.push_screen(DiagnoseScreen(base, cand, benchmark=current[1]))
