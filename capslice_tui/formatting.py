@@ -470,6 +470,45 @@ def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) ->
     return cuts
 
 
+def response_cells(
+    responses: Sequence[Any],
+    width: int,
+    ends: bool | None = None,
+    tails: Sequence[Any] | None = None,
+) -> tuple[list[str], bool, str]:
+    """Model responses as one table column ``width`` characters wide, each on one line
+    (:func:`shorten`); whether they show their ends; the start they all share.
+
+    A response shows its start, unless two different responses would then read the same
+    (BBH's CoT responses all begin ``Brackets are evaluated first, then not…``): then every
+    row shows ``…`` and its end, where the answer is (``…So the answer is False.``), cut at a
+    word start where that keeps half of it. ``ends`` True or False forces one way (a page
+    read later shows what the first did). ``tails``: each response's end where
+    ``responses`` holds only its start (the store lists 200 characters and the last 120 of a
+    longer response; None: the response is whole). Returns ``(cells, ends shown, shared)``:
+    ``shared`` is the start every non-empty response has, to a word end (``""`` for none),
+    for the caller to say once.
+    """
+    lines = [shorten(r, 10**9) for r in responses]
+    starts = [shorten(line, width) for line in lines]
+    # a listed start and its listed end tell two responses apart, a start alone may not
+    whole = [
+        shorten(t, 10**9) if t else line for t, line in zip(tails or lines, lines, strict=True)
+    ]
+    seen: dict[str, tuple[str, str]] = {}
+    if ends is None:
+        ends = not all(
+            seen.setdefault(c, (line, end)) == (line, end)
+            for c, line, end in zip(starts, lines, whole, strict=True)
+        )
+    if not ends:
+        return starts, False, ""
+    cells = [line if len(line) <= width else "…" + _tail(line, width - 1) for line in whole]
+    prefix = os.path.commonprefix([line for line in lines if line])
+    cut = max(prefix.rfind(c) for c in " ,.;:") + 1
+    return cells, True, prefix[:cut].rstrip(" ,.;:")
+
+
 _PREFIX_END = "_-/.: "
 """Characters a shared prefix left out of a column's names must end with (whole words)."""
 

@@ -20,6 +20,7 @@ from ..formatting import (
     interval,
     pct,
     plural,
+    response_cells,
     sample_tally,
     score_counts,
     shorten,
@@ -657,6 +658,10 @@ def samples(
             limit=limit,
             filter_name=filter_name,
         )
+    # each response's start, or its end (where the answer is) when their starts read alike
+    responses, ends, shared = response_cells(
+        [r["response"] for r in rows], 50, tails=[r.get("response_end") for r in rows]
+    )
     table = [
         [
             r["id"],
@@ -667,9 +672,9 @@ def samples(
             shorten(r["extracted"], 10**6),
             "-" if r["score"] is None else f"{r['score']:g}",
             MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
-            shorten(r["response"], 50),
+            response,
         ]
-        for r in rows
+        for r, response in zip(rows, responses, strict=True)
     ]
     # not counted (a count of a big run's slice costs what the page does not): said as such
     note = (
@@ -679,6 +684,12 @@ def samples(
     )
     if big_notes:
         note = big_notes
+    if ends:
+        note.append(
+            "response: the end of each (their starts read alike"
+            + (f"; all start {shared!r}" if shared else "")
+            + "); capslice sample ID shows one whole"
+        )
     shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
     if shown_modes:
         note.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))

@@ -141,8 +141,10 @@ class SampleRow(TypedDict):
     Keys: ``id`` (sample id, for :meth:`Workspace.sample`), ``task``, ``filter`` (answer
     filter), ``doc_id``, ``sample_idx`` (0.. within the item), ``item_id``, ``score`` (0..1;
     None when the log had no usable score), ``lenient`` (score under capslice's lenient
-    re-extraction), ``failure_mode``, ``response`` (possibly cut at ingest), ``extracted``
-    (the harness's answer), ``lenient_extracted``, ``target``, ``question``.
+    re-extraction), ``failure_mode``, ``response`` (its first 200 characters; possibly cut
+    at ingest), ``response_end`` (the last 120 characters of a response longer than 200,
+    else None: where the answer is), ``extracted`` (the harness's answer),
+    ``lenient_extracted``, ``target``, ``question``.
     """
 
     id: int
@@ -155,6 +157,7 @@ class SampleRow(TypedDict):
     lenient: float | None
     failure_mode: str | None
     response: str | None
+    response_end: str | None
     extracted: str | None
     lenient_extracted: str | None
     target: str | None

@@ -48,3 +48,79 @@ async def test_runs_status_reads_base_whole_after_c(demo_names_store: Path) -> N
         line = next(ln for ln in screen_lines(app) if ln.startswith(">"))
         assert line.rstrip().endswith(" BASE"), line
         assert "~" not in line and "…" not in line, line
+
+
+STEPS = "Brackets are evaluated first, then not, then and, then or. " * 5
+"""A start every response of the ``long`` run shares, longer than the store lists (200)."""
+
+
+@pytest.fixture(scope="module")
+def long_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run ``long``: the fixture's BBH responses, each after the same 300-character start."""
+    import json
+
+    from lmeval_files import write_runs
+
+    from capslice_tui.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("long")
+    runs = write_runs(root / "logs")
+    for path in runs["base"].rglob("samples_*.jsonl"):
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        for line in lines:
+            line["resps"] = [[STEPS + line["resps"][0][0]]]
+        path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    store = root / "store.db"
+    Workspace(store).ingest([runs["base"]], run="long", benchmark="bbh")
+    return store
+
+
+def test_responses_alike_at_the_start_show_their_ends() -> None:
+    from capslice_tui.formatting import response_cells
+
+    alike = [f"Let us count carefully, step {d}. So the answer is {d % 2 == 0}." for d in (1, 2)]
+    cells, ends, shared = response_cells([*alike, None], 20)
+    assert ends and cells == ["…answer is False.", "…the answer is True.", ""], cells
+    assert shared == "Let us count carefully, step"
+    assert response_cells(["yes it is", "no it is not"], 20) == (
+        ["yes it is", "no it is not"], False, ""
+    )  # fmt: skip
+    # a response the store lists by its start (200 characters) shows the end it also lists
+    cells, ends, _ = response_cells(["same start"] * 2, 9, tails=["… is (A).", None])
+    assert ends and cells == ["… is (A).", "…start"], cells
+    # a page read later keeps the way the first page chose
+    assert response_cells(["a", "b"], 9, ends=True)[1] is True
+
+
+async def test_samples_screen_shows_response_ends_when_starts_read_alike(
+    long_store: Path,
+) -> None:
+    from capslice_tui.app.screens.samples import SamplesScreen
+
+    app = make_app(long_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(SamplesScreen("long", task="bbh_cot_fewshot_boolean_expressions"))
+        await settle(app, pilot)
+        lines = screen_lines(app)
+        assert any("resp. end" in ln for ln in lines), lines
+        rows = [ln for ln in lines if "+ ok" in ln or "x no" in ln]
+        assert len(rows) > 5 and all("answer is" in ln for ln in rows), rows
+        assert any(ln.rstrip().endswith("answer is True.") for ln in rows), rows
+        status = next(ln for ln in lines if "all responses start:" in ln)
+        assert "Brackets are evaluated" in status, status
+
+
+def test_cli_samples_shows_response_ends_when_starts_read_alike(
+    long_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from capslice_tui.cli import main
+
+    monkeypatch.setenv("COLUMNS", "80")
+    out = CliRunner().invoke(main, ["--store", str(long_store), "samples", "--run", "long"])
+    assert out.exit_code == 0, out.output
+    text = " ".join(out.output.split())
+    assert text.count("So the answer is") >= 10, out.output
+    assert "response: the end of each (their starts read alike; all start 'Brackets" in text

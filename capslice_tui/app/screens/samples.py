@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import middle_cut, plural, visible
+from ...formatting import middle_cut, plural, response_cells, visible
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -173,6 +173,8 @@ class SamplesScreen(HandLabelScreen):
         "f / F: next / previous failure-mode filter; n: 100 rows on",
         "s / S: sort by the next column / reverse it (over the whole slice)",
         "/: search response, prompt and target (3+ characters use the index)",
+        "response: its start; resp. end: each response's end (where the answer is), shown "
+        "when the rows' starts read alike; the status line says the start they share",
         "j: jump to a doc id; Home / End: first / last sample of the slice",
     )
     BINDINGS = [
@@ -226,6 +228,8 @@ class SamplesScreen(HandLabelScreen):
         self.reading: str | None = None
         self.pending = 0  # rows still to move once the page being read arrives
         self.response_width: int | None = None
+        self.response_ends: bool | None = None  # the response column shows ends (None: to see)
+        self.response_shared = ""  # the start every response shown has, when ends show
         self._index_lock = threading.Lock()  # the search index is built by one worker
 
     @property
@@ -425,9 +429,9 @@ class SamplesScreen(HandLabelScreen):
             if len(self.rows) > limit:
                 self.rows = self.rows[:limit]
                 self.has_after = True
-        if self.response_width is None or kind in ("first", "last", "from"):
-            self.response_width = self._response_room(self.rows)
-        table.set_rows([(r["id"], self._cells(r, self.response_width)) for r in self.rows])
+        self._fill_rows(
+            table, refit=self.response_width is None or kind in ("first", "last", "from")
+        )
         cursor += self.pending
         self.pending = 0
         if self.rows:
@@ -492,19 +496,47 @@ class SamplesScreen(HandLabelScreen):
         order = f"by {self.sort_by}{' desc' if self.descending else ''}"
         found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
         note = f" · {self.search_note}" if self.search_note else ""
+        if self.response_ends and self.response_shared:  # the start the column leaves out
+            text = f"{where} · {order}{found}{note} · all responses start: "
+            width = self.query_one("#status", Static).size.width or self.app.size.width
+            self.set_status(text + short(self.response_shared, max(width - len(text), 8)))
+            return
         self.set_status(f"{where} · {order}{found} · s/S sort · / search · j doc{note}")
 
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
         """Characters for the response column: what the other columns leave of the table
-        (each column costs 2 for padding, 2 go to the scrollbar), at least 20."""
+        (each column costs 2 for padding, 2 go to the scrollbar), at least 8: a response's
+        end is cut to the room it really has."""
         widths = [len(c) for c in self.columns[:-1]]
         for r in rows:
-            for i, c in enumerate(self._cells(r, 1)[:-1]):
+            for i, c in enumerate(self._cells(r)[:-1]):
                 widths[i] = max(widths[i], c.cell_len)
         width = self.query_one(ResultTable).size.width or self.app.size.width
-        return max(20, width - sum(w + 2 for w in widths) - 2 - 2)
+        return max(8, width - sum(w + 2 for w in widths) - 2 - 2)
 
-    def _cells(self, row: dict[str, Any], response_width: int = 60) -> list[Any]:
+    def _fill_rows(self, table: ResultTable, refit: bool) -> None:
+        """Put the window's rows in the table; with ``refit`` (a new query), measure the
+        response column again and choose whether it shows each response's start or, when
+        the rows' starts read alike, its end (:func:`response_cells`), headed ``resp. end``
+        and its shared start said in the status line."""
+        if refit:
+            self.response_width = self._response_room(self.rows)
+            self.response_ends = None
+        texts, ends, shared = response_cells(
+            [r.get("response") for r in self.rows],
+            self.response_width or 20,
+            self.response_ends,
+            [r.get("response_end") for r in self.rows],
+        )
+        if self.response_ends is None:
+            self.response_ends, self.response_shared = ends, shared
+            labels = self.columns
+            table.set_columns([*labels[:-1], "resp. end" if ends else labels[-1]])
+        table.set_rows(
+            [(r["id"], self._cells(r, t)) for r, t in zip(self.rows, texts, strict=True)]
+        )
+
+    def _cells(self, row: dict[str, Any], response: str = "") -> list[Any]:
         mode = row.get("failure_mode") or ""
         task = [] if self.slice_task else [cell(short_task(row.get("task") or ""), 14)]
         return [
@@ -515,7 +547,7 @@ class SamplesScreen(HandLabelScreen):
             cell(extracted_text(row.get("extracted")), 10),
             cell(verdict_mark(row.get("score"))),
             cell(MODE_TEXT.get(mode, mode)),
-            cell(short(row.get("response"), response_width)),
+            cell(response),
         ]
 
     # ---- keys ---------------------------------------------------------------------------
