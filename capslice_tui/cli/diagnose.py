@@ -27,7 +27,7 @@ from ..report import (
     shift_label,
     slice_heading,
 )
-from .render import dropped_columns, emit_json, emit_table, plain_console
+from .render import dropped_columns, emit_json, emit_table, table_width
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def compare(
             "least k samples per item (capslice slices --run RUN shows each run's pass@k curve)"
         )
     headers, rows, notes = (
-        fitted_comparison(cmp, plain_console().width) if fmt == "table" else comparison_table(cmp)
+        fitted_comparison(cmp, table_width()) if fmt == "table" else comparison_table(cmp)
     )
     if cmp.get("pair_warning"):  # the same run twice, or different models: said first
         notes = [f"warning: {cmp['pair_warning']}", *notes]

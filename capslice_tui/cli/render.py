@@ -22,7 +22,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,11 +95,15 @@ def emit_table(
     if fmt == "md":
         _emit_markdown(headers, rows, title, notes)
         return
-    from rich.table import Table
-    from rich.text import Text
-
-    console = plain_console()
+    # piped output that Rich would print as plain text is written without importing Rich
+    # (~50 ms of a command's start-up) when every cell fits (issue 14; _print_plain)
+    plain = _plain_output()
+    console = None if plain and rows else plain_console()
+    width = console.width if console is not None else (output_width() or 0)
     if not rows:
+        from rich.text import Text
+
+        assert console is not None
         # wrapped at spaces like a note: Rich's own wrap leaves a blank at each line's end
         print_prose(console, Text, f"{title}: nothing to show" if title else "nothing to show")
         for n in notes:
@@ -108,15 +112,20 @@ def emit_table(
     above: list[str] = []
     if own_line is not None and own_line in headers:
         rows, above = _stack_long_names(
-            headers, rows, headers.index(own_line), whole, console.width, expendable, keep
+            headers, rows, headers.index(own_line), whole, width, expendable, keep
         )
-    layout = _fit_layout(
-        [visible(h) for h in headers], rows, whole, console.width, expendable, keep
-    )
+    layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep)
+    shown = [visible(h) for h in headers]
+    all_notes = [*_layout_notes(layout, headers, width), *notes]
+    if plain and _print_plain(layout, shown, title, above, all_notes, width):
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    console = console or plain_console()
     if title is not None:
         print_prose(console, Text, title)
     last = layout.kept[-1]
-    shown = [visible(h) for h in headers]
     fits, last_fits = _fits_unpadded(layout, shown)
     # Columns are 2 apart. Rich pads each cell (a Padding around every Text, rendered twice:
     # about a third of the table's time); when every cell of the other columns fits its width
@@ -155,7 +164,7 @@ def emit_table(
     for r in layout.cells:
         table.add_row(*[Text(r[i]) for i in layout.kept])
     _print_table(console, table, above)
-    for n in [*_layout_notes(layout, headers, console.width), *notes]:
+    for n in all_notes:
         _print_note(console, n)
 
 
@@ -186,12 +195,88 @@ def _print_table(console: Console, table: Any, above: Sequence[str]) -> None:
         return
     with console.capture() as captured:
         console.print(table)
+    lines = captured.get().splitlines()
+    console.file.write("".join(line + "\n" for line in _with_names_above(lines, above)))
+
+
+def _with_names_above(lines: Sequence[str], above: Sequence[str]) -> list[str]:
+    """The lines of a printed table, each name of ``above`` on its own line above the next
+    line (after the header) that starts with :data:`STACKED_MARK`; piped (:func:`output_width`
+    not None), without the spaces that end a line."""
     out, moved = [], iter(above)
-    for k, line in enumerate(captured.get().splitlines()):
+    strip = output_width() is not None
+    for k, line in enumerate(lines):
         if k > 0 and above and line.split(" ", 1)[0] == STACKED_MARK:
             out.append(visible(next(moved, "")))
-        out.append(line.rstrip() if output_width() is not None else line)
-    console.file.write("".join(line + "\n" for line in out))
+        out.append(line.rstrip() if strip else line)
+    return out
+
+
+_ONE_CELL = frozenset("…↳·–—±×≥≤→←≈")
+"""Characters besides printable ASCII that :func:`_print_plain` writes itself: each takes one
+terminal cell, as Rich counts it (test_render_unpadded checks)."""
+
+
+def _plain_text(text: str) -> bool:
+    """Whether ``text`` is one line Rich prints as it is, one terminal cell per character:
+    printable ASCII and :data:`_ONE_CELL` (no tab, newline, control, wide or combining
+    character; those are left to Rich)."""
+    if text.isascii():
+        return text.isprintable()
+    return all(" " <= c <= "~" or c in _ONE_CELL for c in text)
+
+
+def _plain_output() -> bool:
+    """Whether Rich would print a table to stdout as plain text: stdout is not a terminal
+    (:func:`output_width`) and nothing makes Rich treat it as one or draw elsewhere
+    (``FORCE_COLOR``, ``TTY_COMPATIBLE=1``, a Jupyter kernel, a Windows console)."""
+    env = os.environ
+    if output_width() is None or sys.platform == "win32":
+        return False
+    compatible = env.get("TTY_COMPATIBLE", "")
+    if compatible == "1" or (compatible != "0" and env.get("FORCE_COLOR")):
+        return False
+    import builtins
+
+    return not hasattr(builtins, "get_ipython")
+
+
+def _print_plain(
+    layout: _Layout,
+    headers: Sequence[str],
+    title: str | None,
+    above: Sequence[str],
+    notes: Sequence[str],
+    width: int,
+) -> bool:
+    """Write the title, the table of ``layout`` and the notes to stdout exactly as Rich
+    prints them to a pipe, without Rich, and return True; return False (writing nothing)
+    unless every cell, header, name and prose line is :func:`_plain_text` (non-ASCII only to
+    a UTF-8 stdout) and every cell fits its column on one line (:func:`_fits_unpadded`).
+
+    Each column but the last is as wide as its width plus the 2 columns between columns,
+    cells left-justified; trailing spaces are left out (:func:`_with_names_above`); prose is
+    wrapped by :func:`wrap_prose`, as :func:`print_prose` does (test_render_unpadded compares
+    it with Rich's output)."""
+    prose = [*(wrap_prose(title, width) if title is not None else [])]
+    tail = [line for n in notes for line in wrap_prose(n, width)]
+    texts = [*headers, *above, *prose, *tail, *(c for r in layout.cells for c in r)]
+    if not all(map(_plain_text, texts)):
+        return False
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "")
+    if encoding != "utf8" and not all(t.isascii() for t in texts):
+        return False
+    if _fits_unpadded(layout, headers, len) != (True, True):
+        return False
+    *first, last = layout.kept
+    pads = [(i, (layout.caps[i] or layout.widths[i]) + 2) for i in first]
+    table = [
+        "".join(r[i].ljust(w) for i, w in pads) + r[last] for r in [list(headers), *layout.cells]
+    ]
+    lines = [*prose, *_with_names_above(table, above), *tail]
+    sys.stdout.write("".join(line + "\n" for line in lines))
+    sys.stdout.flush()
+    return True
 
 
 def _layout_notes(layout: _Layout, headers: Sequence[str], width: int) -> list[str]:
@@ -275,16 +360,23 @@ def _layout_cost(layout: _Layout) -> tuple[int, int]:
     return len(layout.dropped), cut
 
 
-def _fits_unpadded(layout: _Layout, headers: Sequence[str]) -> tuple[bool, bool]:
+def _fits_unpadded(
+    layout: _Layout, headers: Sequence[str], cell_len: Callable[[str], int] | None = None
+) -> tuple[bool, bool]:
     """Whether the table of ``layout`` prints the same without Rich's cell padding: every
     header and cell of each column but the last is one line (no newline or tab) no wider than
     the column (:func:`emit_table` then widens those columns by the 2 columns of padding
     between them); and whether each cell of the last column is one line no wider than
-    ``layout.room`` (it then needs no wrapping)."""
-    from rich.cells import cell_len
+    ``layout.room`` (it then needs no wrapping). Widths are terminal cells (``cell_len``,
+    default Rich's; ``len`` for text of one cell per character)."""
+    if cell_len is None:
+        from rich.cells import cell_len as rich_cell_len
+
+        cell_len = rich_cell_len
+    measure = cell_len
 
     def one_line(value: str, width: int) -> bool:
-        return "\n" not in value and "\t" not in value and cell_len(value) <= width
+        return "\n" not in value and "\t" not in value and measure(value) <= width
 
     last = layout.kept[-1]
     for i in layout.kept[:-1]:
@@ -678,6 +770,12 @@ def output_width() -> int | None:
     if columns.isdigit() and int(columns) >= 20:
         return int(columns)
     return PIPED_WIDTH
+
+
+def table_width() -> int:
+    """Columns :func:`emit_table` fits a table to: :func:`output_width` when piped, else the
+    terminal's as Rich measures it (Rich is imported only then)."""
+    return output_width() or plain_console().width
 
 
 def plain_console() -> Console:

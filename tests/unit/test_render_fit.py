@@ -43,6 +43,7 @@ def test_a_table_too_wide_for_its_figures_drops_whole_columns_with_a_note(
     console = Console(file=out, width=40, highlight=False, markup=False, emoji=False,
                       soft_wrap=False, color_system=None)  # fmt: skip
     monkeypatch.setattr(render, "plain_console", lambda: console)
+    monkeypatch.setattr(render, "_plain_output", lambda: False)  # print with Rich
     headers = ["task", "items", "score", "pass@1", "pass@2", "pass@4", "note"]
     rows = [["minerva_math_algebra", "32", "64.5%", "64.5% (20.6/32)", "86.9% (27.8/32)",
              "97.9% (31.3/32)", ""]]  # fmt: skip
@@ -62,6 +63,7 @@ def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.Monkey
     console = Console(file=out, width=80, highlight=False, markup=False, emoji=False,
                       soft_wrap=False, color_system=None)  # fmt: skip
     monkeypatch.setattr(render, "plain_console", lambda: console)
+    monkeypatch.setattr(render, "_plain_output", lambda: False)  # print with Rich
     rows = [
         ["bbh_cot_fewshot_tracking_shuffled_objects_three_objects", "demo-org/demo-1b-eosmask-step110000",
          "48", "50.0%", "[36.4, 63.6]", "24/48", "free text note that can fold"],
@@ -104,6 +106,7 @@ def test_a_last_column_that_would_cross_the_edge_folds_with_its_figures_whole(
         "plain_console",
         lambda: Console(file=out, width=80, highlight=False, markup=False, color_system=None),
     )
+    monkeypatch.setattr(render, "_plain_output", lambda: False)  # print with Rich
     headers = ["run", "model", "step", "samples", "status", "origin", "benchmarks (micro)"]
     rows = [
         ["math-base", "demo-org/demo-1b-step100000", "100000", "5888", "complete",

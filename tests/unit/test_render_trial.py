@@ -26,6 +26,7 @@ def _render(
     console = Console(file=out, width=width, highlight=False, markup=False, emoji=False,
                       soft_wrap=False, color_system=None)  # fmt: skip
     monkeypatch.setattr(render, "plain_console", lambda: console)
+    monkeypatch.setattr(render, "_plain_output", lambda: False)  # print with Rich
     emit_table(headers, rows, "table", title="trial", notes=notes)
     return out.getvalue().splitlines()
 

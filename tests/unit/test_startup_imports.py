@@ -96,6 +96,27 @@ def test_json_output_loads_no_rich(greedy_store: Path) -> None:
     assert loaded == []
 
 
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["runs"], "8/12"),
+        (["slices", "--run", "base", "--by", "task_type"], "8/12"),
+        (["samples", "--run", "base", "--limit", "50"], "wrong_answer"),
+        (["compare", "base", "next"], "ALL"),
+    ],
+)
+def test_piped_tables_load_no_rich(
+    greedy_store: Path, args: list[str], shown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a table to a pipe whose cells fit on one line is written as Rich would print it, without
+    # Rich (render._print_plain; test_render_unpadded compares the two); at 80 columns the
+    # note column of slices wraps, which is left to Rich
+    monkeypatch.setenv("COLUMNS", "240")
+    loaded, out = _loaded_after(_cli(greedy_store, *args), ("rich",))
+    assert shown in out, (args, out[-500:])
+    assert loaded == [], args
+
+
 # ---- which of our modules the cheap reads load (issue 14) ------------------------------------
 
 # every capslice module `runs`, `slices` and `samples` may load: the CLI's root commands and
