@@ -201,7 +201,9 @@ class DiagnoseScreen(CapsliceScreen):
         "slices: items; score c/n = per-sample score with correct/samples ('mean': the mean "
         "of per-item accuracies, several samples per item)",
         "deficit: slice score - reference score in points (negative = weaker)",
-        "p adj: Benjamini-Hochberg adjusted p; top mode: most common failure mode",
+        "p adj: Benjamini-Hochberg adjusted p over every slice tested (all axis "
+        "combinations); a p_adj in the text names its own family (e.g. over 3 task_types)",
+        "top mode: most common failure mode",
         "fmt! (extraction_failure) = no answer could be read from the response",
         "trunc (truncated) = the response stopped at the generation length cap",
     )
