@@ -124,3 +124,39 @@ def test_cli_samples_shows_response_ends_when_starts_read_alike(
     text = " ".join(out.output.split())
     assert text.count("So the answer is") >= 10, out.output
     assert "response: the end of each (their starts read alike; all start 'Brackets" in text
+
+
+@pytest.fixture(scope="module")
+def math_demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's ``math-base`` run (AIME with 128 samples per item, the rest with 16)."""
+    from capslice_tui.workspace import Workspace
+
+    logs = Path(__file__).resolve().parents[2] / "sample_data" / "lm_eval" / "math-base"
+    store = tmp_path_factory.mktemp("math-demo") / "store.db"
+    Workspace(store).ingest([logs], run="math-base", benchmark="math")
+    return store
+
+
+async def test_two_axis_labels_win_over_an_extra_pass_at_k_column(math_demo_store: Path) -> None:
+    from capslice_tui.app.screens.slices import SlicesScreen
+
+    app = make_app(math_demo_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(SlicesScreen("math-base", "math"))
+        await settle(app, pilot)
+        app.screen.set_grouping("task_type,solving_operation")
+        await settle(app, pilot)
+        lines = screen_lines(app)
+        longest = "competition_problem & multi_step_arithmetic"
+        assert any(ln.startswith(f" {longest} ") for ln in lines), lines
+        header = next(ln for ln in lines if ln.startswith(" slice "))
+        # one pass@k stays: the one every slice fills (p@128 needs AIME's 128 samples)
+        assert "p@16" in header and "p@128" not in header, header
+        assert not any("~" in ln for ln in lines[2:-5]), lines
+        row = next(i for i, ln in enumerate(lines) if "& modular_arithmetic " in ln)
+        await pilot.press(*["down"] * (row - 3))
+        await pilot.pause()
+        detail = "\n".join(screen_lines(app)[-5:])
+        assert "competition_problem & modular_arithmetic" in detail, detail
+        assert "p@128 16.7%" in detail, detail  # the pass@k left out, on the detail line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from textual import on, work
@@ -85,15 +85,62 @@ def pass_cell(p: dict[str, Any] | None) -> str:
     return f"({text})" if coverage is not None and coverage < 1 else text
 
 
-def coverage_text(row: Any, ks: list[int]) -> str:
-    """``p@128 on 30/158 items`` for each shown k whose pass@k leaves items out, joined by
-    `` · ``; ``""`` when every shown pass@k covers every item."""
+def coverage_text(row: Any, ks: list[int], hidden: Sequence[int] = ()) -> str:
+    """``p@128 on 30/158 items`` for each shown k whose pass@k leaves items out, and the
+    pass@k of each ``hidden`` k (a column left out for the labels' room) with its value:
+    ``p@128 16.7%``, ``p@128 (8.3%) on 12/26 items`` (none when no item has k samples);
+    joined by `` · ``; ``""`` when there is nothing to say."""
     parts = []
-    for k in ks:
+    for k in [*hidden, *ks]:
         p = row.pass_at_k.get(k) or {}
-        if p.get("coverage") is not None and p["coverage"] < 1 and p.get("n_eligible"):
-            parts.append(f"p@{k} on {p['n_eligible']}/{plural(row.n_items, 'item')}")
+        value = f" {pass_cell(p)}" if k in hidden else ""
+        if not p.get("n_eligible"):
+            continue
+        if p.get("coverage") is not None and p["coverage"] < 1:
+            parts.append(f"p@{k}{value} on {p['n_eligible']}/{plural(row.n_items, 'item')}")
+        elif value:
+            parts.append(f"p@{k}{value}")
     return " · ".join(parts)
+
+
+def k_drop_order(
+    texts: list[list[str]], columns: list[str], by_k: dict[str, int], named: Iterable[int]
+) -> list[str]:
+    """The pass@k column headers in the order they give way to labels: ks the user did not
+    name first, then the emptiest column (most ``-`` cells: math-base's p@128, which only
+    AIME's 128 samples per item fill), then the smaller k."""
+    asked = set(named)
+
+    def empty(header: str) -> int:
+        i = columns.index(header)
+        return sum(t[i] == "-" for t in texts)
+
+    return sorted(by_k, key=lambda h: (by_k[h] in asked, -empty(h), by_k[h]))
+
+
+def give_labels_room(
+    columns: list[str], texts: list[list[str]], width: int, longest: int, k_columns: list[str]
+) -> tuple[list[str], list[list[str]], int, list[str]]:
+    """Columns left out, one at a time and only while a label of ``longest`` characters does
+    not fit the first column of a ``width``-column table: :data:`DETAIL_COLUMNS` (the CI bar,
+    c/n, 95% CI), then the pass@k columns ``k_columns`` in that order, keeping one.
+
+    ``texts``: the rows' cells as strings, in ``columns`` order. Returns the columns and
+    cells kept, the first column's room (:func:`first_column_room`) and the headers left out.
+    """
+    room = first_column_room(columns, texts, width, 12)
+    dropped: list[str] = []
+    for drop in [*DETAIL_COLUMNS, *k_columns[:-1]]:
+        if longest <= room:
+            break
+        if drop not in columns:
+            continue
+        keep = [i for i, c in enumerate(columns) if c != drop]
+        columns = [columns[i] for i in keep]
+        texts = [[t[i] for i in keep] for t in texts]
+        room = first_column_room(columns, texts, width, 12)
+        dropped.append(drop)
+    return columns, texts, room, dropped
 
 
 def with_coverage(detail: str, coverage: str) -> str:
@@ -272,6 +319,7 @@ class SlicesScreen(HandLabelScreen):
         self.shown: list[Any] = []  # the slice rows in table order (ALL first)
         self.ks: list[str] = []  # chosen pass@k values (``--k``); empty: the facade's default
         self.shown_ks: list[int] = []  # the pass@k columns on screen
+        self.hidden_ks: list[int] = []  # pass@k left to the detail line for the labels' room
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -399,23 +447,23 @@ class SlicesScreen(HandLabelScreen):
             for r in self.shown
             if r is not data.overall
         }
-        room = first_column_room(columns, texts, width, 12)
         longest = max(
             (len(slice_label(r.key)) for r in self.shown if r is not data.overall), default=0
         )
-        # several axes: the labels need the room more than the interval and the tally,
-        # which the detail line under the table gives for the highlighted slice; they are
-        # left out one at a time (bar, c/n, then 95% CI), only while a label does not fit
-        for drop in DETAIL_COLUMNS:
-            if longest <= room or "," not in self.by:
-                break
-            if drop not in columns:
-                continue
-            keep = [i for i, c in enumerate(columns) if c != drop]
-            columns = [columns[i] for i in keep]
-            texts = [[t[i] for i in keep] for t in texts]
-            room = first_column_room(columns, texts, width, 12)
-            bar = bar and drop != CI_BAR_HEADER
+        # several axes: the labels need the room more than the interval, the tally and all
+        # but one pass@k, which the detail line under the table gives for the highlighted
+        # slice; they are left out one at a time, only while a label does not fit
+        by_k = {k_header(k, width): k for k in ks}
+        columns, texts, room, dropped = give_labels_room(
+            columns,
+            texts,
+            width,
+            longest if "," in self.by else 0,
+            k_drop_order(texts, columns, by_k, named),
+        )
+        bar = bar and CI_BAR_HEADER not in dropped
+        self.shown_ks = [k for h, k in by_k.items() if h not in dropped]
+        self.hidden_ks = [by_k[h] for h in dropped if h in by_k]
         table.set_columns(columns)
         rows = []
         for r, cells in zip(self.shown, texts, strict=True):
@@ -466,7 +514,7 @@ class SlicesScreen(HandLabelScreen):
             return
         text = with_coverage(
             slice_detail(self.shown[index], index == 0, self.by),
-            coverage_text(self.shown[index], self.shown_ks),
+            coverage_text(self.shown[index], self.shown_ks, self.hidden_ks),
         )
         name, _, figures = text.partition("\n")
         width = self.query_one("#detail-line", Static).size.width or self.app.size.width - 2
