@@ -80,5 +80,5 @@ async def test_weakness_banner_says_format_failures_carry_the_run(tmp_path: Path
         await settle(app, pilot)
         verdict = static_text(app, "#verdict")
         assert "N O T   A   D A T A" in verdict
-        assert "(format failures carry the run's failures: fix generation first)" in verdict
+        assert "(format failures carry the run's failures: fix them first)" in verdict
         assert "extraction_failure 70.0% of the items" in static_text(app, "#summary")

@@ -48,7 +48,7 @@ REASON_TEXT = {
 }
 WEAKNESS_REASON_TEXT = {
     **REASON_TEXT,
-    "format_failures": "format failures carry the run's failures: fix generation first",
+    "format_failures": "format failures carry the run's failures: fix them first",
 }
 """Reasons as worded for one run (weakness mode), where there is no change to carry."""
 PATTERN_TEXT = {
