@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from capslice_tui.analysis.decompose import decompose_weakness
 from capslice_tui.analysis.failure_modes import FailureMode, signal_counts
@@ -132,3 +133,24 @@ def test_ext04_reasoning_run_alone_is_an_extraction_problem(tmp_path: Path) -> N
     small = ws.diagnose("single").to_dict()
     assert small["verdict"] == "inconclusive"
     assert "Note: format failures are 100.0% of the items (2/2 items)" in small["summary"]
+
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def test_real_gsm8k_runs_with_few_format_failures_keep_their_verdicts(tmp_path: Path) -> None:
+    """The real GSM8K systems fail by wrong answers (at most 5 format failures of 1,319
+    items): alone, none is called not_data and none gets a format note."""
+    src = SHARED / "gsm8k" / "example_model_solutions.jsonl"
+    if not src.is_file():
+        pytest.skip(f"shared evaluation logs not found at {src}")
+    ws = Workspace(tmp_path / "gsm.db")
+    ws.ingest([src], run="gsm", benchmark="gsm8k")
+    for system in ("6b_verification", "175b_finetuning"):
+        d = ws.diagnose(f"gsm/{system}").to_dict()
+        assert d["reason"] != "format_failures" and d["verdict"] == "data", (system, d["summary"])
+        assert "Note: format failures" not in d["summary"]
+        share = next(
+            e for e in d["evidence"] if e["name"] == "format failures' share of the run's failures"
+        )
+        assert share["value"] < 1.0  # percent of the failures
