@@ -39,7 +39,7 @@ async def test_d_after_compare_diagnoses_the_compared_pair(store_path: Path) -> 
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, RunsScreen)
-        assert "d: base -> cand" in static_text(app, "#status")  # what d will diagnose
+        assert "d: diagnose base -> cand" in static_text(app, "#status")  # what d will diagnose
         await pilot.press("d")
         await pilot.pause()
         screen = app.screen

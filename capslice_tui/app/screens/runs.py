@@ -247,7 +247,7 @@ class RunsScreen(CapsliceScreen):
             + (f" · interrupted ingest: {', '.join(cut)} (i: resume or delete)" if cut else "")
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
             + (
-                f" · d: {self.last_pair[0]} -> {self.last_pair[1]}"
+                f" · d: diagnose {self.last_pair[0]} -> {self.last_pair[1]}"
                 if self.last_pair and not self.base
                 else ""
             )
