@@ -26,8 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from ..formatting import distinct_cuts, shared_prefix, visible
 
 if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
@@ -38,6 +36,8 @@ FORMATS = ("table", "json", "md")
 
 def emit_json(payload: Any) -> None:
     """Write JSON to stdout and nothing else (NaN becomes null)."""
+    import orjson  # with the json module it loads, ~4 ms a table does not need
+
     sys.stdout.buffer.write(
         orjson.dumps(_clean(payload), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
     )
@@ -407,17 +407,35 @@ def wrap_prose(text: str, width: int) -> list[str]:
     """``text`` wrapped at spaces to ``width`` columns (a word longer than that stays whole on
     its own line), with each ``capslice ...`` command in it kept on one line. Existing line
     breaks are kept."""
-    import textwrap
-
     out: list[str] = []
     for line in text.split("\n"):
-        glue = _COMMAND_RE.sub(lambda m: m.group(0).rstrip().replace(" ", "\0"), line)
-        wrapped = textwrap.wrap(
-            glue, width=max(width, 1), break_long_words=False, break_on_hyphens=False,
-            drop_whitespace=True,
-        ) or [""]  # fmt: skip
-        out += [w.replace("\0", " ") for w in wrapped]
+        if _fits_as_is(line, width):  # what textwrap would return (its import is ~2 ms)
+            out.append(line)
+        else:
+            out += _wrap_line(line, width)
     return out
+
+
+def _fits_as_is(line: str, width: int) -> bool:
+    """Whether :func:`_wrap_line` returns ``[line]``: it fits, and holds nothing textwrap
+    changes (a tab or other whitespace it replaces, a space at the end, a NUL)."""
+    return (
+        0 < len(line) <= max(width, 1)
+        and not line[-1].isspace()
+        and not any(c in line for c in "\t\v\f\r\0")
+    )
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    """One line of :func:`wrap_prose`, wrapped by :func:`textwrap.wrap`."""
+    import textwrap
+
+    glue = _COMMAND_RE.sub(lambda m: m.group(0).rstrip().replace(" ", "\0"), line)
+    wrapped = textwrap.wrap(
+        glue, width=max(width, 1), break_long_words=False, break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [""]  # fmt: skip
+    return [w.replace("\0", " ") for w in wrapped]
 
 
 def prose_width() -> int:

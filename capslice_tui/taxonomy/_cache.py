@@ -22,7 +22,6 @@ kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -40,6 +39,21 @@ KEEP = 16
 _code_key: str | None = None
 
 
+def _sha256(data: bytes) -> Any:
+    """A SHA-256 hash object of ``data``: CPython's own implementation (``_sha2``, before
+    3.12 ``_sha256``; ~0.5 ms to import) where it is there, else :func:`hashlib.sha256`
+    (whose OpenSSL binding takes ~5 ms to import, most of what reading a cached taxonomy
+    costs). Both give the same digest (test_taxonomy_cache checks)."""
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found]  # Python >= 3.12
+    except ImportError:
+        try:
+            from _sha256 import sha256  # type: ignore[import-not-found]
+        except ImportError:
+            from hashlib import sha256
+    return sha256(data)
+
+
 def cache_dir() -> Path:
     """The directory cached taxonomies live in (see the module docstring); may not exist."""
     explicit = os.environ.get("CAPSLICE_CACHE_DIR")
@@ -55,7 +69,7 @@ def _code_digest() -> str:
     if _code_key is None:
         import importlib.util
 
-        h = hashlib.sha256(f"{FORMAT}\0{sys.version}\0".encode())
+        h = _sha256(f"{FORMAT}\0{sys.version}\0".encode())
         here = Path(__file__).resolve().parent
         for path in (here / "evaluation.py", here / "yamlfile.py", here.parent / "vocabulary.py"):
             h.update(path.read_bytes())
@@ -68,7 +82,7 @@ def _code_digest() -> str:
 
 
 def _path(file: str, text: str) -> Path:
-    h = hashlib.sha256(_code_digest().encode())
+    h = _sha256(_code_digest().encode())
     h.update(b"\0" + file.encode("utf-8", "surrogatepass") + b"\0")
     h.update(text.encode("utf-8", "surrogatepass"))
     return cache_dir() / f"taxonomy-{h.hexdigest()}.json"

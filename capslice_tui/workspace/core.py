@@ -19,24 +19,24 @@ from ..analysis.proportion import size_warning, wilson
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from ..vocabulary import AVERAGES
-from .results import (
-    ExportManifest,
-    ImportReportDict,
-    IndistinctAxisDict,
-    RunInfo,
-    RunRow,
-    SampleDetail,
-    SamplePageRow,
-    SampleRow,
-    SliceRowDict,
-    SliceTableDict,
-)
 
 if TYPE_CHECKING:  # loaded where used: numpy, the taxonomy parser and the ingest path
     import numpy as np
 
     from ..taxonomy.evaluation import IndistinctAxis, Taxonomy
     from .ingest import IngestReport
+    from .results import (  # the result types (~60 TypedDicts, ~3 ms to build) for checkers only
+        ExportManifest,
+        ImportReportDict,
+        IndistinctAxisDict,
+        RunInfo,
+        RunRow,
+        SampleDetail,
+        SamplePageRow,
+        SampleRow,
+        SliceRowDict,
+        SliceTableDict,
+    )
 
 GROUPINGS = ("task", "benchmark", *AXES)
 
@@ -196,7 +196,7 @@ class SliceTable:
             "samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
-            "indistinct_axes": [cast(IndistinctAxisDict, d.to_dict()) for d in self.indistinct],
+            "indistinct_axes": [cast("IndistinctAxisDict", d.to_dict()) for d in self.indistinct],
             "notes": self.notes,
         }
 
@@ -514,7 +514,7 @@ class CoreMixin:
                     **self._ingest_state(run, ingest_states.get(run["id"])),
                 }
             )
-        return cast(list[RunRow], out)
+        return cast("list[RunRow]", out)
 
     def _benchmark_items(self, run_id: int) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
         """Per-item scores of a run on each task's primary filter: benchmark -> one
@@ -604,7 +604,7 @@ class CoreMixin:
         :func:`capslice_tui.store.exchange.import_folder`."""
         from ..store.exchange import import_folder
 
-        return cast(ImportReportDict, import_folder(self.store, folder, progress).to_dict())
+        return cast("ImportReportDict", import_folder(self.store, folder, progress).to_dict())
 
     def export_manifest(self, folder: str | os.PathLike[str]) -> ExportManifest:
         """The checked manifest of an export folder, before anything is imported (the app
@@ -616,13 +616,13 @@ class CoreMixin:
         """
         from ..store.exchange import read_manifest
 
-        return cast(ExportManifest, read_manifest(folder))
+        return cast("ExportManifest", read_manifest(folder))
 
     def run_info(self, run: str) -> RunInfo:
         """One run's record with its tasks' generation settings."""
         info = self.store.get_run(run)
         info["tasks"] = self.store.run_tasks(info["id"])
-        return cast(RunInfo, info)
+        return cast("RunInfo", info)
 
     # ---- slices -----------------------------------------------------------------------
     def slices(
@@ -775,11 +775,11 @@ class CoreMixin:
             filter_name=filter_name,
         )
         more = len(rows) > limit
-        return [cast(SampleRow, dict(r)) for r in rows[:limit]], more
+        return [cast("SampleRow", dict(r)) for r in rows[:limit]], more
 
     def sample(self, sample_id: int) -> SampleDetail:
         """One sample in full (prompt, response, target, extraction, scores, labels)."""
-        return cast(SampleDetail, self.store.sample(sample_id))
+        return cast("SampleDetail", self.store.sample(sample_id))
 
     # ---- big slices: pages in any order, totals, docs, text search (store/queries.py) ---
     def _sample_filters(self, run: str, filters: dict[str, Any]) -> tuple[int, dict[str, Any]]:

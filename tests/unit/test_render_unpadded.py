@@ -173,3 +173,18 @@ def test_rich_is_skipped_only_where_it_would_print_plain_text(
     assert render._plain_output() is plain  # stdout is captured: not a terminal
     monkeypatch.setattr(render, "output_width", lambda: None)  # a terminal: Rich
     assert render._plain_output() is False
+
+
+def test_prose_that_fits_is_what_textwrap_returns() -> None:
+    # wrap_prose returns a line that fits as it is (no textwrap import); each of these lines
+    # is compared with textwrap's wrapping (_wrap_line)
+    rng = random.Random(14)
+    pieces = ["a", "word", " ", "  ", "\t", "\r", "\x0b", "\x0c", "\0", "\u3000", "\xa0", "…",
+              "capslice samples --run x", "日本", "-", "x" * 30]  # fmt: skip
+    kept = 0
+    for _ in range(3000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        width = rng.choice([1, 5, 20, 40, 80, 240])
+        assert render.wrap_prose(line, width) == render._wrap_line(line, width), (line, width)
+        kept += render._fits_as_is(line, width)
+    assert kept > 300

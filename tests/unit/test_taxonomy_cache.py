@@ -203,9 +203,18 @@ def test_a_cached_load_does_not_import_yaml(tmp_path: Path, cache_dir: Path) -> 
     load_taxonomy_file(path)
     code = (
         "import sys; from capslice_tui.taxonomy.evaluation import load_taxonomy_file as f; "
-        f"t = f({str(path)!r}); print(len(t.rules), 'yaml' in sys.modules)"
+        f"t = f({str(path)!r}); print(len(t.rules), 'yaml' in sys.modules,"
+        " '_hashlib' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.split() == ["2", "False"]
+    # nor hashlib's OpenSSL binding (~5 ms): the digest is CPython's own SHA-256
+    assert out.split() == ["2", "False", "False"]
+
+
+def test_the_cache_digest_is_sha256() -> None:
+    import hashlib
+
+    for data in (b"", b"abc", "évaluation\0".encode() * 1000):
+        assert _cache._sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
