@@ -71,7 +71,8 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         assert len(rows) == 25
         assert "25 of 25 samples" in static_text(app, "#status")
         # one task: no task column (the title names it)
-        assert rows[0][6].startswith("[bold red]not mark")  # shown verbatim
+        # shown verbatim (markup kept as typed); the end, as the rows' starts read alike
+        assert rows[0][6].endswith("red] So the answer is 7.")
         assert {r[4] for r in rows} == {"✓ ok", "✗ no"}
 
         await pilot.press("f")  # wrong_answer only

@@ -105,11 +105,11 @@ async def test_slices_of_two_axes_give_the_labels_the_room(seeds_store: Path) ->
         rows = table_rows(app)
         labels = [r[0] for r in rows[1:]]
         assert len(labels) == 2 and all(" & " in x for x in labels), labels
-        # 38 characters: more than the 34 the table leaves beside the interval and the
-        # tally; the tally goes to the detail line (only as far as needed: the interval
-        # stays) and every label shows whole
+        # 38 characters: more than the 34 the table leaves beside the interval, the tally
+        # and a warn column; no slice warns, so that column gives its room first (the tally
+        # would go to the detail line next, the interval last) and every label shows whole
         assert "logical_deduction & boolean_evaluation" in labels, labels
-        assert "95% CI" in headers and "c/n" not in headers, headers
+        assert "95% CI" in headers and "warn" not in headers, headers
         await pilot.press("down", "down")
         await pilot.pause()
         name, figures = static_text(app, "#detail-line").split("\n")

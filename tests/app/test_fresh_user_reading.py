@@ -152,7 +152,7 @@ async def test_two_axis_labels_win_over_an_extra_pass_at_k_column(math_demo_stor
         assert any(ln.startswith(f" {longest} ") for ln in lines), lines
         header = next(ln for ln in lines if ln.startswith(" slice "))
         # one pass@k stays: the one every slice fills (p@128 needs AIME's 128 samples)
-        assert "p@16" in header and "p@128" not in header, header
+        assert "p@16" in header and "p@128" not in header and "warn" in header, header
         assert not any("~" in ln for ln in lines[2:-5]), lines
         row = next(i for i, ln in enumerate(lines) if "& modular_arithmetic " in ln)
         await pilot.press(*["down"] * (row - 3))
@@ -160,3 +160,17 @@ async def test_two_axis_labels_win_over_an_extra_pass_at_k_column(math_demo_stor
         detail = "\n".join(screen_lines(app)[-5:])
         assert "competition_problem & modular_arithmetic" in detail, detail
         assert "p@128 16.7%" in detail, detail  # the pass@k left out, on the detail line
+
+
+async def test_slices_without_a_warning_leave_the_warn_column_to_the_labels(
+    demo_names_store: Path,
+) -> None:
+    from capslice_tui.app.screens.slices import SlicesScreen
+
+    app = make_app(demo_names_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(SlicesScreen("bbh-eos-restored", "bbh"))
+        await settle(app, pilot)
+        header = next(ln for ln in screen_lines(app) if ln.startswith(" slice "))
+        assert header.split() == ["slice", "items", "score", "95%", "CI", "c/n"], header

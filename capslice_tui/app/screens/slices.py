@@ -433,6 +433,8 @@ class SlicesScreen(HandLabelScreen):
                 *[pass_cell(r.pass_at_k.get(k)) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
+        if not any(t[-1] for t in texts):  # no slice warns: the labels take the room
+            columns, texts = columns[:-1], [t[:-1] for t in texts]
         bar = False
         if width >= WIDE:  # room for the interval as a bar beside the score
             wide = [*columns[:4], CI_BAR_HEADER, *columns[4:]]
