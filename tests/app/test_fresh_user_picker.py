@@ -54,3 +54,29 @@ async def test_trend_picker_models_of_one_family_read_apart(family_store: Path) 
         assert len(set(models)) == 3, models
         assert "eosmask" in models[1], models
         assert models[0].endswith("step100000") and models[2].endswith("step120000"), models
+
+
+async def test_trend_picker_shows_models_after_their_shared_start(family_store: Path) -> None:
+    from pilot_helpers import static_text
+
+    from capslice_tui.app.screens.trend import picker_models
+
+    app = make_app(family_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(TrendScreen())
+        await settle(app, pilot)
+        table = app.screen.query_one("ResultTable")
+        assert [str(c.label) for c in table.columns.values()][3] == "model (end)"
+        rows = table_rows(app)
+        assert [r[3] for r in rows] == [
+            "step100000", "step110000", "step100000", "eosmask-step110000", "step120000"
+        ]  # fmt: skip
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+        assert static_text(app, "#detail-line") == "model: demo-org/demo-1b-eosmask-step110000"
+    # models that fit are whole; a family that does not share one start is cut as before
+    assert picker_models(["a/b-1", "-"], 18) == (["a/b-1", "-"], "")
+    mixed = ["demo-org/demo-1b-step100000", "other-org/big-model-step200000"]
+    cells, prefix = picker_models(mixed, 18)
+    assert prefix == "" and all(len(c) <= 18 for c in cells), cells

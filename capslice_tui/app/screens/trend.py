@@ -15,6 +15,7 @@ Linux console and in a text capture, without colour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -136,6 +137,25 @@ def model_room(width: int, names: list[str], steps: list[str], benches: list[str
     return max(18, width - used - 2)
 
 
+def picker_models(models: Sequence[str], room: int) -> tuple[list[str], str]:
+    """The run picker's model cells, at most ``room`` characters, and the start left out of
+    them (``""`` for none).
+
+    Models that fit are shown whole. Otherwise, when every model (but ``-``, none) starts
+    with the same prefix (:func:`shared_prefix`: ``demo-org/demo-1b-``), each shows the rest
+    (``step100000``, ``eosmask-step110000``; the caller heads the column ``model (end)``), cut
+    where needed; else the whole names are cut. Cuts keep the part where models of one
+    family differ and the end (:func:`distinct_cuts`).
+    """
+    if all(len(m) <= room for m in models):
+        return list(models), ""
+    prefix = shared_prefix(models)
+    if prefix and all(m == "-" or m.startswith(prefix) for m in models):
+        rests = [m if m == "-" else m[len(prefix) :] for m in models]
+        return distinct_cuts(rests, room, middle=True), prefix
+    return distinct_cuts(models, room, middle=True), ""
+
+
 class WarningsScreen(ToastPlacement, ModalScreen[None]):
     """A trend's warnings as plain text over the trend; Esc, ``b``, ``q`` or ctrl+b close it
     (it never outlives the trend screen, as a timed notification did)."""
@@ -245,6 +265,8 @@ class TrendScreen(CapsliceScreen):
         "picking: space marks runs ([x]); Enter shows the trend of the marked runs, or with none "
         "marked of every run with a step of the highlighted run's model and benchmarks",
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
+        "model (end): every model's name after the start they share (demo-org/demo-1b-); the "
+        "line under the table names the highlighted run's model whole",
         f"steps: one character per run, on each row's own scale: {' '.join(SPARK_LEVELS)} from "
         "the slice's lowest score (_) to its highest (#), so any change shows; "
         f"{SPARK_FLAT * 3} = no change (the range prints as 0.0 points); a blank = slice not "
@@ -282,6 +304,7 @@ class TrendScreen(CapsliceScreen):
         self.modes: Any = None  # the failure-mode mix of the trend's runs (loaded on f)
         self.view = "scores"  # or "modes"
         self._start = list(runs or [])
+        self._model_cells: dict[str, str] = {}  # run -> its model as the picker shows it
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -316,18 +339,15 @@ class TrendScreen(CapsliceScreen):
 
     def _render_runs(self, cursor: int = 0) -> None:
         table = self.query_one(ResultTable)
-        table.set_columns(["", "run", "step", "model", "benchmarks"])
         # cut in the middle: checkpoints of one training differ in their ends (-step-049000);
         # names alike at both ends keep the word where they differ (seed42 / seed43)
         names = distinct_cuts([visible(r["name"]) for r in self.run_list], RUN_WIDTH, middle=True)
         steps = [str(r["step"]) if r["step"] is not None else "-" for r in self.run_list]
         benches = [short(", ".join(r["benchmarks"]), 20) for r in self.run_list]
         room = model_room(self.app.size.width, names, steps, benches)
-        # models of one family share their start (demo-org/demo-1b-…): each keeps the part
-        # where it differs (eosmask, the step), as the run names do
-        models = distinct_cuts(
-            [visible(r["model"] or "-") for r in self.run_list], room, middle=True
-        )
+        models, prefix = picker_models([visible(r["model"] or "-") for r in self.run_list], room)
+        table.set_columns(["", "run", "step", "model (end)" if prefix else "model", "benchmarks"])
+        self._model_cells = dict(zip([r["name"] for r in self.run_list], models, strict=True))
         table.set_rows(
             [
                 (
@@ -461,9 +481,14 @@ class TrendScreen(CapsliceScreen):
             # picking runs: the line under the table names the highlighted run in full when
             # the table shows it cut
             name = visible(payload) if isinstance(payload, str) else ""
+            run = next((r for r in self.run_list if r["name"] == payload), None)
+            model = visible(run["model"] or "-") if run else ""
+            lines = [f"run: {name}"] if len(name) > RUN_WIDTH else []
+            if run and self._model_cells.get(payload, model) != model:  # cut, or its end only
+                lines.append(f"model: {model}")
             detail = self.query_one("#detail-line", Static)
             detail.styles.height = 2  # as the stylesheet has it (a trend's points set more)
-            detail.update(Text(f"run: {name}" if len(name) > RUN_WIDTH else ""))
+            detail.update(Text("\n".join(lines)))
             return
         if self.view == "modes":
             self._show_mix(payload)
