@@ -26,9 +26,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .evaluation import FieldCondition, Regex, Rule, Taxonomy
+if TYPE_CHECKING:  # imported by from_json: read_named_rules needs none of the rule classes
+    from .evaluation import Rule, Taxonomy
+    from .notes import NamedRule
 
 FORMAT = 1
 """Layout of the JSON; part of the digest."""
@@ -108,6 +110,8 @@ def _rule_to_json(rule: Rule) -> dict[str, Any]:
 
 
 def _rule_from_json(d: dict[str, Any]) -> Rule:
+    from .evaluation import FieldCondition, Regex, Rule
+
     return Rule(
         id=d["id"],
         index=d["index"],
@@ -147,6 +151,8 @@ def from_json(data: dict[str, Any]) -> Taxonomy:
     Raises:
         KeyError, TypeError, ValueError: ``data`` is not what :func:`to_json` writes.
     """
+    from .evaluation import Taxonomy
+
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not a cached taxonomy of format {FORMAT}")
     return Taxonomy(
@@ -161,18 +167,50 @@ def from_json(data: dict[str, Any]) -> Taxonomy:
 def read(file: str, text: str) -> Taxonomy | None:
     """The cached taxonomy of ``text`` read from ``file``, or None (not cached, unreadable)."""
     try:
-        path = _path(file, text)
-        with open(path, encoding="utf-8") as fh:
-            taxonomy = from_json(json.load(fh))
+        data = _read_json(file, text)
+        taxonomy = None if data is None else from_json(data)
     except Exception:  # noqa: BLE001 - a damaged cache entry is parsed again, never an error
         return None
-    if taxonomy.file != file:
+    return taxonomy
+
+
+def read_named_rules(file: str, text: str) -> list[NamedRule] | None:
+    """The names of the rules with a ``benchmark`` condition (``(benchmark globs, task globs
+    or None)``, file order) of the cached taxonomy of ``text`` read from ``file``, without
+    building the taxonomy (:mod:`capslice_tui.taxonomy.notes`); None as :func:`read`."""
+    try:
+        data = _read_json(file, text)
+        if data is None:
+            return None
+        return [
+            (tuple(r["benchmark"]), None if r["task"] is None else tuple(r["task"]))
+            for r in data["rules"]
+            if r["benchmark"] is not None
+        ]
+    except Exception:  # noqa: BLE001 - a damaged cache entry is parsed again, never an error
+        return None
+
+
+def _read_json(file: str, text: str) -> dict[str, Any] | None:
+    """The cache entry of ``text`` read from ``file``, or None when there is none or it is of
+    another format or file name; marks it used (the last to be pruned).
+
+    Raises:
+        OSError, ValueError: the entry cannot be read or is not JSON (callers return None).
+    """
+    path = _path(file, text)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("file") != file:
         return None
     try:  # most recently used last to be pruned (tests write many one-off taxonomies)
         os.utime(path)
     except OSError:
         pass
-    return taxonomy
+    return data
 
 
 def write(file: str, text: str, taxonomy: Taxonomy) -> None:

@@ -49,19 +49,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from ..formatting import plural
 from ..vocabulary import AXES  # the four slice axes; a taxonomy declares exactly these
+from .notes import EVALUATION_FILE as EVALUATION_FILE
+from .notes import IndistinctAxis as IndistinctAxis
+from .notes import default_taxonomy_dir as default_taxonomy_dir
+from .notes import indistinct_axes as indistinct_axes
+from .notes import mismatch_note, names_match
 from .yamlfile import TaxonomyError as TaxonomyError
 from .yamlfile import _Map, _parse_yaml, _Seq
 
 QUESTION_FIELDS: tuple[str, ...] = ("input", "question", "problem")
 """Doc fields that hold an item's question text, in lookup order."""
-
-EVALUATION_FILE = "evaluation.yaml"
 
 _PROMPT_MARKERS = re.compile(r"(?:^|\n)\s*(?:Problem|Question|Q):\s?")
 _TOP_KEYS = {"version", "axes", "rules"}
@@ -255,13 +257,9 @@ class Rule:
         return frozenset(names)
 
     def matches_names(self, benchmark: str | None, task: str) -> bool:
-        """Whether the ``benchmark`` and ``task`` conditions hold (absent ones hold)."""
-        if self.benchmark is not None:
-            if benchmark is None or not any(fnmatchcase(benchmark, g) for g in self.benchmark):
-                return False
-        if self.task is not None and not any(fnmatchcase(task, g) for g in self.task):
-            return False
-        return True
+        """Whether the ``benchmark`` and ``task`` conditions hold (absent ones hold;
+        :func:`~capslice_tui.taxonomy.notes.names_match`)."""
+        return names_match(self.benchmark, self.task, benchmark, task)
 
     def matches_item(
         self, doc: Mapping[str, Any] | None, question: str | None, target: str | None
@@ -788,127 +786,11 @@ class Taxonomy:
         Returns:
             One sentence naming the benchmarks the rules want, the ones the items are stored
             under and the ``--benchmark`` to ingest with (when the rules name one literal
-            benchmark); None when no task is missed this way.
+            benchmark); None when no task is missed this way
+            (:func:`~capslice_tui.taxonomy.notes.mismatch_note`).
         """
-        named = [r for r in self.rules if r.benchmark is not None]
-        missed: dict[str, set[str]] = {}  # task -> stored benchmark names
-        wanted: set[str] = set()
-        for benchmark, task in set(pairs):
-            if task is None or any(r.matches_names(benchmark, task) for r in named):
-                continue
-            near = [
-                r for r in named if r.task is not None and any(fnmatchcase(task, g) for g in r.task)
-            ]
-            if near:
-                missed.setdefault(task, set()).add(str(benchmark))
-                wanted.update(g for r in near for g in r.benchmark or ())
-        if not missed:
-            return None
-
-        def listed(names: Iterable[str]) -> str:
-            names = sorted(names)
-            shown = ", ".join(repr(n) for n in names[:3])
-            return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
-
-        stored = {b for bs in missed.values() for b in bs}
-        tasks = sorted(missed)
-        literal = [g for g in wanted if not any(c in g for c in "*?[")]
-        hint = (
-            f"ingest with --benchmark {literal[0]}"
-            if len(wanted) == 1 and literal
-            else "ingest with --benchmark set to one of them"
-        )
-        return (
-            f"no rule of {self.file} that names a benchmark matches {plural(len(tasks), 'task')} "
-            f"(e.g. {tasks[0]}): its rules for them name benchmark {listed(wanted)} but the "
-            f"items are stored under benchmark {listed(stored)} ({hint})"
-        )
-
-
-# --------------------------------------------------------------------------- distinct values
-
-
-@dataclass(frozen=True)
-class IndistinctAxis:
-    """An axis on which every item of a benchmark carries the same value (or none).
-
-    Attributes:
-        benchmark: the benchmark name.
-        axis: the axis.
-        value: the one value its labelled items share; None when no item is labelled.
-        n_items: items of the benchmark.
-        n_unlabelled: items without a label on the axis.
-    """
-
-    benchmark: str
-    axis: str
-    value: str | None
-    n_items: int
-    n_unlabelled: int = 0
-
-    @property
-    def note(self) -> str:
-        """``all 1,319 gsm8k items share task_type=word_problem: this axis cannot tell them
-        apart`` (or the unlabelled variants)."""
-        if self.value is None:
-            return (
-                f"no {self.benchmark} item is labelled on {self.axis} ({plural(self.n_items, 'item', ',')}): "
-                "this axis cannot tell them apart"
-            )
-        labelled = self.n_items - self.n_unlabelled
-        if self.n_unlabelled:
-            return (
-                f"all {labelled:,} labelled {self.benchmark} items share {self.axis}={self.value} "
-                f"({self.n_unlabelled:,} unlabelled): this axis cannot tell them apart"
-            )
-        return (
-            f"all {self.n_items:,} {self.benchmark} items share {self.axis}={self.value}: "
-            "this axis cannot tell them apart"
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict with the ``note`` sentence."""
-        return {
-            "benchmark": self.benchmark,
-            "axis": self.axis,
-            "value": self.value,
-            "n_items": self.n_items,
-            "n_unlabelled": self.n_unlabelled,
-            "note": self.note,
-        }
-
-
-def indistinct_axes(
-    axis: str, counts: Iterable[tuple[str | None, str | None, int]]
-) -> list[IndistinctAxis]:
-    """Benchmarks whose items all carry the same value on ``axis``.
-
-    Args:
-        axis: the axis the counts are for.
-        counts: ``(benchmark, value, n_items)`` rows; value None = unlabelled. Rows of one
-            benchmark and value are added up.
-
-    Returns:
-        One :class:`IndistinctAxis` per benchmark with at least 2 items and at most one
-        labelled value, sorted by benchmark. A benchmark of one item is never reported.
-    """
-    per: dict[str, dict[str | None, int]] = {}
-    for benchmark, value, n in counts:
-        values = per.setdefault(str(benchmark), {})
-        values[value] = values.get(value, 0) + int(n)
-    out = []
-    for benchmark in sorted(per):
-        values = per[benchmark]
-        n_items = sum(values.values())
-        labelled = [v for v in values if v is not None]
-        if n_items < 2 or len(labelled) > 1:
-            continue
-        out.append(
-            IndistinctAxis(
-                benchmark, axis, labelled[0] if labelled else None, n_items, values.get(None, 0)
-            )
-        )
-    return out
+        named = [(r.benchmark, r.task) for r in self.rules if r.benchmark is not None]
+        return mismatch_note(self.file, named, pairs)
 
 
 # --------------------------------------------------------------------------- loading
@@ -990,18 +872,6 @@ def load_taxonomy_file(path: str | Path) -> Taxonomy:
     taxonomy = parse_taxonomy(text, path)
     _cache.write(str(path), text, taxonomy)
     return taxonomy
-
-
-def default_taxonomy_dir() -> Path:
-    """The packaged ``capslice_tui.taxonomies`` directory (the repo's ``taxonomies/``)."""
-    import importlib.util  # already imported by site; importlib.resources costs ~15 ms
-
-    spec = importlib.util.find_spec("capslice_tui.taxonomies")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    import importlib.resources  # lazy: it imports zipfile, lzma and bz2 (~20 ms)
-
-    return Path(str(importlib.resources.files("capslice_tui.taxonomies")))
 
 
 def load_taxonomy(directory: Path | str | None = None) -> Taxonomy:

@@ -23,7 +23,8 @@ from ..vocabulary import AVERAGES
 if TYPE_CHECKING:  # loaded where used: numpy, the taxonomy parser and the ingest path
     import numpy as np
 
-    from ..taxonomy.evaluation import IndistinctAxis, Taxonomy
+    from ..taxonomy.evaluation import Taxonomy
+    from ..taxonomy.notes import IndistinctAxis
     from .ingest import IngestReport
     from .results import (  # the result types (~60 TypedDicts, ~3 ms to build) for checkers only
         ExportManifest,
@@ -665,7 +666,7 @@ class CoreMixin:
                 rows = self.store.slice_count_rows(
                     info["id"], ["benchmark", axis], benchmark=benchmark, filter_name=filter_name
                 )
-                from ..taxonomy.evaluation import indistinct_axes
+                from ..taxonomy.notes import indistinct_axes
 
                 table.indistinct += indistinct_axes(
                     axis, ((r["benchmark"], r[axis], r["n_items"]) for r in rows)
@@ -905,7 +906,12 @@ class CoreMixin:
             ]
         else:
             pairs = [(i["benchmark"], i["task"]) for i in self.store.items_for_labelling()]
-        note = self.taxonomy.benchmark_mismatch(pairs)
+        if self._taxonomy is not None:
+            note = self._taxonomy.benchmark_mismatch(pairs)
+        else:  # from the cached rule names, without building the rules (issue 14)
+            from ..taxonomy.notes import benchmark_mismatch
+
+            note = benchmark_mismatch(self.taxonomy_dir, pairs)
         return [note] if note else []
 
     def _items_for_labelling(self) -> list[dict[str, Any]]:

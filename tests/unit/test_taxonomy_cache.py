@@ -218,3 +218,60 @@ def test_the_cache_digest_is_sha256() -> None:
 
     for data in (b"", b"abc", "évaluation\0".encode() * 1000):
         assert _cache._sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+# ---- the rule names a slice table's note needs, read without building the rules (issue 14) ---
+
+MISMATCH_TAX = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "stat-01-many-slices"
+NAMED_YAML = (
+    taxonomy_text.AXES_YAML
+    + """\
+rules:
+  - {id: a, match: {benchmark: toy, task: "slice*"}, set: {task_type: algebra}}
+  - {id: b, match: {benchmark: ["m*", "x"], task: [t1, t2]}, set: {task_type: geometry}}
+  - {id: c, match: {benchmark: "o?"}, set: {solving_operation: counting}}
+  - {id: d, match: {task: u}, set: {output_constraint: integer}}
+"""
+)
+PAIRS = [
+    [("slice01", "slice01"), ("slice02", "slice02"), ("toy", "slice03")],
+    [("math", "t1"), ("other", "t2"), (None, "t1"), ("x", "t2"), ("ob", "zz")],
+    [("toy", "slice01"), ("math", "t2")],
+    [],
+]
+
+
+@pytest.mark.parametrize("where", ["mismatch case", "names", "packaged"])
+def test_the_note_from_cached_rule_names_is_the_taxonomy_s(tmp_path: Path, where: str) -> None:
+    from capslice_tui.taxonomy import notes
+
+    directory = {"mismatch case": MISMATCH_TAX / "tax", "names": tmp_path, "packaged": None}[where]
+    if where == "names":
+        _write(tmp_path, NAMED_YAML)
+    path = (directory or default_taxonomy_dir()) / "evaluation.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert _cache.read_named_rules(str(path), text) is None  # not cached: loaded and cached
+    first = [notes.benchmark_mismatch(directory, p) for p in PAIRS]
+    named = _cache.read_named_rules(str(path), text)
+    assert named is not None  # now read from the cache, the rules never built
+    taxonomy = load_taxonomy(directory)
+    assert named == [(r.benchmark, r.task) for r in taxonomy.rules if r.benchmark is not None]
+    assert [notes.benchmark_mismatch(directory, p) for p in PAIRS] == first
+    assert first == [taxonomy.benchmark_mismatch(p) for p in PAIRS]
+    if where != "packaged":
+        assert any(first), first  # a note was compared, not only None
+
+
+def test_the_note_of_a_missing_or_bad_taxonomy_is_refused_as_the_load_refuses_it(
+    tmp_path: Path,
+) -> None:
+    from capslice_tui.taxonomy import notes
+
+    with pytest.raises(TaxonomyError) as loaded:
+        load_taxonomy(tmp_path)
+    with pytest.raises(TaxonomyError) as noted:
+        notes.benchmark_mismatch(tmp_path, [("a", "b")])
+    assert str(noted.value) == str(loaded.value)
+    _write(tmp_path, BAD_REGEX)
+    with pytest.raises(TaxonomyError, match="invalid regex"):
+        notes.benchmark_mismatch(tmp_path, [("a", "b")])
