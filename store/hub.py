@@ -11,7 +11,6 @@ and "changed on both sides" apart).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -31,6 +30,8 @@ _LOCAL_ONLY = ("id", "run_id", "item_id", "ingest_id")
 
 def content_id(obj: Any) -> str:
     """sha256 hex of ``obj`` as canonical JSON (sorted keys, no spaces)."""
+    import hashlib  # here: `capslice runs` reads run_origins and needs no hash (~5 ms)
+
     return hashlib.sha256(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -158,6 +159,8 @@ def run_samples(
     """The samples of run ``name`` in batches, as dicts: the key (task, filter, doc_id,
     sample_idx), ``item_hash`` and ``data`` (every other column; response, reasoning and the
     prompt only when ``with_text``, else the response's sha256 in ``response_sha256``)."""
+    import hashlib
+
     run_id = store.get_run(name)["id"]
     drop = set(_LOCAL_ONLY) | (set() if with_text else set(TEXT_COLUMNS))
     cur = store.conn.execute(
@@ -190,6 +193,8 @@ def run_fingerprint(store: Store, name: str) -> str:
     """sha256 over run ``name``'s per-sample outcomes (key, score, lenient score, failure
     mode), in key order: tells whether a run changed here (re-scored, re-ingested) since it
     was last pushed or pulled."""
+    import hashlib
+
     h = hashlib.sha256()
     run_id = store.get_run(name)["id"]
     for row in store.conn.execute(
