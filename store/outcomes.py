@@ -19,7 +19,6 @@ The bitsets are NULL when the items' ids are too sparse for a bitset (more than
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
@@ -90,6 +89,8 @@ def outcome_rows(conn: sqlite3.Connection, run_id: int) -> list[tuple[Any, ...]]
         # exact count pairs each of its rows with each of the other run's, which a digest of
         # equal sets would not see
         if zeros and len({r[0] for r in zeros}) == len(zeros):
+            import hashlib  # here: compare reads the bitsets without it (start-up)
+
             ev = hashlib.sha256(repr(sorted(zeros, key=itemgetter(0))).encode()).digest()
         out.append((run_id, *key, len(rows), lo, present, correct, odd, ev))
     return out

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 # the slice-size thresholds (items) are defined in the vocabulary module; re-exported here
 from ..formatting import count
@@ -24,6 +22,11 @@ from ..vocabulary import MIN_SLICE_SIZE as MIN_SLICE_SIZE
 from ..vocabulary import WARN_SLICE_SIZE as WARN_SLICE_SIZE
 from .proportion import Z95 as Z95
 from .proportion import size_warning, wilson
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use (issue 14: a compare of greedy runs needs none)
+    from .lazy import np
 
 N_BOOT = 1000
 """Default number of bootstrap resamples."""

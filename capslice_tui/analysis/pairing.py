@@ -13,9 +13,13 @@ under other task names, e.g. chain-of-thought against answer-only). Pure numpy, 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:  # numpy on first use (issue 14: a compare of greedy runs needs none)
+    from .lazy import np
+
 
 _MAX_KEY = 2**62
 """int64 keys stay below this (room for the products in :func:`int_keys`)."""

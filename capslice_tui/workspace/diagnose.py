@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis.compare import adjust, check_comparable, paired_compare
 from ..analysis.pairing import int_keys, pair_by_dict, pair_int_keys
@@ -29,6 +26,13 @@ from .results import (
     OtherEvaluationDict,
     Spread,
 )
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    import numpy as np
+else:  # numpy on first use: compare of two greedy runs tests counts alone (issue 14)
+    from ..analysis.lazy import np
 
 MARK_WORSE = "worse*"
 MARK_BETTER = "better*"
@@ -1355,6 +1359,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             )  # fmt: skip
         # the per-task paired tests are counted in SQLite (a few rows back): in a thread of
         # their own (its own connection), beside the reads and the numpy work below
+        from concurrent.futures import ThreadPoolExecutor
+
         pool = ThreadPoolExecutor(max_workers=1)
         try:
             tests = pool.submit(
@@ -1559,6 +1565,8 @@ def _diagnose_change(
     one_read = filter_name is None
     # the candidate's samples are read in a thread of their own (its own connection) while
     # this one reads the base's samples and labels: SQLite steps outside the GIL
+    from concurrent.futures import ThreadPoolExecutor
+
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         c_read = reader.submit(  # pairs take the base's labels

@@ -263,3 +263,26 @@ def test_pair_samples_matches_the_dict_pairing() -> None:
     got = _pair_samples(bo, co2)
     want = _pair_by_dict([k[1:] for k in bo.keys], [k[1:] for k in co2.keys])
     assert got[0].size and [a.tolist() for a in got] == [a.tolist() for a in want]
+
+
+def test_greedy_compare_imports_no_numpy(three_runs) -> None:
+    # compare of greedy runs tests counts alone (McNemar by exact integers, BH in floats):
+    # numpy (~0.1-0.2 s of start-up) stays unloaded, and the answer is the in-process one
+    import json
+    import subprocess
+    import sys
+
+    want = three_runs.compare("ckpt-000", "ckpt-001", by="task_type").to_dict()
+    code = (
+        "import json, sys\nfrom capslice_tui.workspace import Workspace\n"
+        f"ws = Workspace({str(three_runs.store.path)!r})\n"
+        "d = ws.compare('ckpt-000', 'ckpt-001', by='task_type').to_dict()\n"
+        "print(json.dumps([repr(d), sorted(m for m in ('numpy', 'scipy', 'rich',"
+        " 'concurrent.futures') if m in sys.modules)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    got, loaded = json.loads(out.stdout)
+    assert loaded == []
+    assert got == repr(want)
+    assert want["overall"]["test"] == "mcnemar-exact" and want["rows"]
