@@ -591,9 +591,9 @@ def _fit_layout(
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
     wide. The last column wraps at its spaces. When that still does not fit, whole columns are
     dropped (never the first, never one named in ``keep``): those named in ``expendable``
-    first, in its order, then from the right; the caller reports them. A column named in
-    ``expendable`` is dropped too while the first (name) column would be cut below
-    :data:`READABLE_NAME_WIDTH`.
+    first, in its order, then from the right; the caller reports them. An expendable column
+    of :data:`SUPPORTING_COLUMNS` is dropped too while the first (name) column would be cut
+    below :data:`READABLE_NAME_WIDTH`.
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -655,8 +655,10 @@ def _fit_layout(
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
         spare = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
         named = kept[0] not in forced and _name_squeezed(caps[kept[0]], widths[kept[0]])
-        if (room >= least and not (named and spare)) or len(kept) == 1:
+        supporting = [i for i in spare if headers[i] in SUPPORTING_COLUMNS]
+        if (room >= least and not (named and supporting)) or len(kept) == 1:
             break
+        spare = (supporting if room >= least else []) or spare
         spare += [i for i in reversed(kept[1:]) if headers[i] not in keep]
         if not spare:
             break
@@ -678,9 +680,13 @@ def _fit_layout(
 
 
 READABLE_NAME_WIDTH = 16
-"""Narrowest the first (name) column is cut to while a column the caller named expendable
-(compare's 95% CI) can make room: ``boolean_e…`` reads as nothing, ``logical_…five_objects``
-tells a task apart."""
+"""Narrowest the first (name) column is cut to while a :data:`SUPPORTING_COLUMNS` column the
+caller named expendable can make room: ``boolean_e…`` reads as nothing,
+``logical_…five_objects`` tells a task apart."""
+SUPPORTING_COLUMNS = ("95% CI",)
+"""Columns that support figures the row shows otherwise (compare's interval beside its
+difference and adjusted p), left out before names are cut unreadably; other expendable
+columns (plan's multiplier) go only when the table does not fit at all."""
 
 
 def _name_squeezed(cap: int | None, width: int) -> bool:
