@@ -101,17 +101,18 @@ def point_value(diff: float | None, digits: int = 1) -> float | None:
     return round(100 * round(diff, 12), digits) + 0.0
 
 
-def points(diff: float | None, unit: str = "pt", digits: int = 1, signed: bool = True) -> str:
+def points(diff: float | None, unit: str = " points", digits: int = 1, signed: bool = True) -> str:
     """A difference of two 0..1 fractions as percentage points, rounded once
     (:func:`point_value`), so one change reads the same in every table and sentence.
 
-    ``unit`` is appended as given: ``"pt"`` (app, ``-31.2pt``), ``""`` (a table column whose
-    header names the unit, ``-31.2``), ``" points"`` / ``" pts"`` (sentences). ``signed``
-    False drops the ``+`` for sizes that are not changes (a deficit, a tolerance, a minimum
-    detectable difference: ``4.0 points``). None or NaN -> ``-``.
+    ``unit`` is appended as given: ``" points"`` (the default, for sentences and detail
+    lines of the app and the CLI: ``-31.2 points``), or ``""`` (a table column whose
+    header, legend or note names the unit: ``-31.2``). ``signed`` False drops the
+    ``+`` for sizes that are not changes (a deficit, a tolerance, a minimum detectable
+    difference: ``4.0 points``). None or NaN -> ``-``.
 
-    >>> points(-15 / 48), points(0.031, ""), points(0.04, " points", signed=False)
-    ('-31.2pt', '+3.1', '4.0 points')
+    >>> points(-15 / 48), points(0.031, ""), points(0.04, signed=False)
+    ('-31.2 points', '+3.1', '4.0 points')
     """
     value = point_value(diff, digits)
     if value is None:
@@ -465,9 +466,23 @@ def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) ->
         start = min(max(len(os.path.commonprefix([value, o])) for o in twins), len(value) - 1)
         end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in twins)
         start, end = _word_span(value, start, max(end, start + 1), width - 6)
-        if end - start <= width - 2:
-            cuts[i] = keep_cut(value, width, start, end)
+        if end - start > width - 2:
+            continue
+        kept = keep_cut(value, width, start, end)
+        # a first cut apart from the others' and cut at its end stands where it shows the
+        # difference (wiki_sci_knowl… beside wiki_history…) or where the kept one would
+        # start less recognisably (c…knowledge_q3 for cc_sci_knowle…); logical_deduction_f…
+        # gives way to logical_…five_objects
+        apart = first.count(first[i]) == 1 and first[i].endswith("…")
+        shows = value[start:end] in first[i]
+        if not apart or (not shows and len(kept.split("…")[0]) >= min(KEEP_HEAD, start)):
+            cuts[i] = kept
     return cuts
+
+
+KEEP_HEAD = 6
+"""Characters of a name's start a cut that keeps where names differ shows before preferring
+it to a plain cut at the end (``logical…five_objects``, not ``c…knowledge_q3``)."""
 
 
 def response_cells(

@@ -148,7 +148,7 @@ def trend_rows(trend: Trend) -> list[list[Any]]:
             else:
                 # rounded once (formatting.points): 25/48 - 40/48 is -0.3125 plus float
                 # noise, which would print -31.3 beside compare's -31.2 for -15/48
-                change = points(p.score - previous.score)
+                change = points(p.score - previous.score, "")  # the notes name the unit
             rows.append(
                 [*key, run.step, run.name, p.n_items, pct(p.score), interval(p.lo, p.hi),
                  tally, change]

@@ -198,16 +198,16 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert isinstance(app.screen, CompareScreen)
         assert fake.calls[-1] == ("compare", ("base", "cand"), {"benchmark": "bbh", "by": "task"})
         rows = table_rows(app)
-        assert rows[0] == ["ALL", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse"]
+        assert rows[0] == ["ALL", "76.0% 19/25", "52.0% 13/25", "-24.0", "<1e-4", "worse"]
         assert rows[1] == [
-            "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0pt", "<1e-4", "worse*"
+            "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0", "<1e-4", "worse*"
         ]  # fmt: skip
         assert rows[2][5] == ""
         assert "2 tested by task" in static_text(app, "#status")
         await pilot.press("down")
         detail = static_text(app, "#detail-line")
         assert "base 76.0% 19/25 -> cand 52.0% 13/25" in detail
-        assert "-24.0pt [" in detail  # the difference's 95% interval, as the CLI prints it
+        assert "-24.0 points [" in detail  # the difference's 95% interval, as the CLI prints it
         assert "p 0.031" in detail and "test mcnemar-exact" in detail
 
         await pilot.press("enter")  # the significant task slice -> cand samples
@@ -228,10 +228,10 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         chart = str(app.screen.query_one("#failure-chart").render())
         assert "truncated cand" in chart and "33.0%" in chart and "#" in chart
         axes = str(app.screen.query_one("#axes-chart").render())
-        assert "boolean_logic" in axes and "-24.0pt n=25" in axes
+        assert "boolean_logic" in axes and "-24.0 points n=25" in axes
         slice_rows = table_rows(app)
         assert slice_rows == [
-            ["boolean_expressions", "25", "52.0% 13/25", "-24.0pt", "0.0200", "wrong_answer"]
+            ["boolean_expressions", "25", "52.0% 13/25", "-24.0", "0.0200", "wrong_answer"]
         ]
         assert "1 significant slice across axis combinations" in static_text(app, "#slices-title")
         app.screen.query_one(ResultTable).focus()

@@ -110,7 +110,7 @@ def test_one_target_slice_shows_its_change_and_interval_once() -> None:
     from capslice_tui.app.screens.interventions import outcome_lines
 
     text = "\n".join(outcome_lines(_outcome(1)))
-    assert text.count("+10.0pt") == 1  # the slice's line only, one interval
+    assert text.count("+10.0 points") == 1  # the slice's line only, one interval
     assert "target change" not in text
     assert text.count("DiD") == 1  # the pooled DiD is the slice's
     # two targets: the pooled change is news, each slice keeps its own line

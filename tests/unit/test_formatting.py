@@ -42,11 +42,11 @@ def test_one_change_reads_the_same_however_it_was_computed(
     ways = [cand / total - base / total, exact, sum([1 / total] * (cand - base)) if cand > base else
             -sum([1 / total] * (base - cand))]  # fmt: skip
     assert len({points(w) for w in ways}) == 1, [repr(w) for w in ways]
-    assert points(exact) == f"{point_value(exact):+.1f}pt"
+    assert points(exact) == f"{point_value(exact):+.1f} points"
 
 
 def test_points_vectors() -> None:
-    assert points(16 / 48 - 31 / 48) == "-31.2pt"  # -31.25 half to even, never -31.3
+    assert points(16 / 48 - 31 / 48) == "-31.2 points"  # -31.25 half to even, never -31.3
     assert points(0.031, "") == "+3.1"
     assert points(0.042, " points") == "+4.2 points"
     assert points(0.04, " pts", signed=False) == "4.0 pts"
@@ -246,4 +246,4 @@ def test_no_negative_zero_is_ever_printed() -> None:
     assert percent_number(-0.0004) == "0.0" and pct(-0.00049) == "0.0%"
     assert percent_number(-0.0006) == "-0.1"
     assert count_number(-0.04) == "0.0" and count_number(-0.0) == "0"
-    assert points(-0.0004) == "+0.0pt" and points(-0.0004, signed=False) == "0.0pt"
+    assert points(-0.0004) == "+0.0 points" and points(-0.0004, signed=False) == "0.0 points"

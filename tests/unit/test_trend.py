@@ -87,7 +87,7 @@ def test_cli_table_json_md(store: Path) -> None:
         ["300", "mathrun"],
     ]
     assert boolean[0][3:6] == ["76.0%", "[56.6,", "88.5]"]  # score and Wilson interval
-    assert boolean[1][-2] == "-24.0pt" and "not in this run" in " ".join(boolean[2])
+    assert boolean[1][-2] == "-24.0" and "not in this run" in " ".join(boolean[2])
     all_rows = [ln for ln in lines if ln.startswith("ALL (micro)")]
     assert "items differ" in all_rows[-1]  # 50 items -> 12: no difference
     assert "warning: ALL: item count changes across runs (12, 50)" in out.output
@@ -106,7 +106,7 @@ def test_cli_table_json_md(store: Path) -> None:
 
 def test_one_change_prints_one_way() -> None:
     """-15/48 is -31.25 points whether it is 31/48 -> 16/48 (float noise: -31.250000000000004)
-    or 32/48 -> 17/48; both print -31.2pt, as compare does (its difference is (c - b) / n)."""
+    or 32/48 -> 17/48; both print -31.2, as compare does (its difference is (c - b) / n)."""
     from types import SimpleNamespace as NS
 
     from capslice_tui.workspace.trend import trend_rows
@@ -121,4 +121,4 @@ def test_one_change_prints_one_way() -> None:
     overall = NS(key={}, points=[point(31), point(16)])
     trend = NS(series=series, overall=overall, runs=runs, by=["task"], average="micro")
     changes = [row[-1] for row in trend_rows(trend) if row[-1] != "-"]
-    assert changes == ["-31.2pt", "-31.2pt", "-31.2pt"]
+    assert changes == ["-31.2", "-31.2", "-31.2"]

@@ -146,7 +146,7 @@ class CompareScreen(CapsliceScreen):
         "base, cand: each run's score % with c/n = correct/scored samples; 'mean' when the "
         "score is the mean of per-item accuracies (several samples per item; the slices screen "
         "gives their sample counts)",
-        "diff: cand score - base score in percentage points (pt)",
+        "diff: cand score - base score, in points (percentage points)",
         "p adj: p-value adjusted for the many slices tested (Benjamini-Hochberg)",
         "sig: worse* / better* = significant drop / gain (p adj <= q, Benjamini-Hochberg)",
         "ALL row: every item pooled, tested on its own (raw p, not one of the corrected "
@@ -246,7 +246,7 @@ class CompareScreen(CapsliceScreen):
                 label,
                 side(r.get("base")),
                 side(r.get("cand")),
-                points(r.get("diff")),
+                points(r.get("diff"), ""),  # the legend names the unit
                 pvalue(r.get("p_adjusted")),
                 sig_mark(r, overall=is_overall),
             ]

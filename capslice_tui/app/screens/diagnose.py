@@ -197,7 +197,7 @@ class DiagnoseScreen(CapsliceScreen):
         "axis decomposition: per axis value, counted in items (n=items)",
         "  change: bar = size of the change, + = better, - = worse (each chart's legend line "
         "names its glyphs)",
-        "  weakness: bar = score; +/-pt = vs the rest of the run",
+        "  weakness: bar = score; +/- points = vs the rest of the run",
         "slices: items; score c/n = per-sample score with correct/samples ('mean': the mean "
         "of per-item accuracies, several samples per item)",
         "deficit: slice score - reference score in points (negative = weaker)",
@@ -351,7 +351,7 @@ class DiagnoseScreen(CapsliceScreen):
                 cell(fit_parts(parts, 20, siblings=names)),
                 cell(s.get("n_items")),
                 cell(slice_score(s)),
-                cell(points(s["deficit"]) if s.get("deficit") is not None else "-"),
+                cell(points(s["deficit"], "") if s.get("deficit") is not None else "-"),
                 cell(pvalue(s.get("p_adjusted"))),
                 cell(MODE_TEXT.get(s.get("dominant_failure_mode") or "", "-"), 12),
             ]

@@ -30,7 +30,7 @@ def intervention_name(rec: dict[str, Any]) -> str:
 
 
 def _span(lo: Any, hi: Any) -> str:
-    return f"[{points(lo)}, {points(hi)}]"
+    return f"[{points(lo, '')}, {points(hi, '')}]"  # the figure before it names the unit
 
 
 def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]:
@@ -91,7 +91,7 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
         lines.append(f"{r['role']}: {_label(r['slice'])}  (n={plural(r['n_items'], 'item')})")
         lines.append(
             f"    {pct(r.get('base_score'))} -> {pct(r.get('cand_score'))}"
-            f"  {points(r.get('diff'))} [{points(r.get('diff_low'))}, {points(r.get('diff_high'))}]"
+            f"  {points(r.get('diff'))} {_span(r.get('diff_low'), r.get('diff_high'))}"
             f"  p adj {pvalue(r.get('p_adjusted'))} {mark}".rstrip()
         )
         did = r.get("did")
@@ -178,7 +178,7 @@ class InterventionsScreen(CapsliceScreen):
         "  unmeasurable (no control slice, or the evaluation changed)",
         "DiD: target change minus control change; confirmed needs it above 0",
         "detail: targets = slices the intervention should lift, controls = must not drop",
-        "better* / worse*: a significant change of that slice; pt = percentage points",
+        "better* / worse*: a significant change of that slice; points = percentage points",
         "j / k (or Tab, then arrows): scroll the detail; Esc closes a prompt",
     )
     BINDINGS = [
