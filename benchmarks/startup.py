@@ -7,8 +7,10 @@ Builds (or reuses, with ``--store``) a store of two metric-only runs of N sample
 and ``samples`` read ``--run``, else ``bench``, else the store's middle run by name
 (``ckpt-049`` of ``/tmp/capslice-big10m.db``, the store of ``big_store.py``). It then runs
 each command as a fresh ``capslice`` process R times and prints the median wall time and the
-median CPU time (user + sys; steadier than wall on a shared machine), beside ``python -c pass``
-and a bare ``sqlite3`` query as the floor. The last column names the heavy modules (numpy, scipy,
+median CPU time (user + sys; steadier than wall on a shared machine), beside the floor under
+them: ``python -S -c pass`` and ``python -c pass`` (the interpreter, then with ``site`` and the
+editable install's import hook), ``import click``, click with the standard modules a store
+reader needs, the import of the CLI and the facade, and a bare ``sqlite3`` query. The last column names the heavy modules (numpy, scipy,
 scikit-learn, Textual, Rich, pyarrow, math-verify) the command imported, read from
 ``python -X importtime``. Bytecode is cached (in a temporary ``PYTHONPYCACHEPREFIX``, even
 where ``PYTHONDONTWRITEBYTECODE`` is set) and one untimed run warms it, as in an installed
@@ -93,25 +95,30 @@ ENV = dict(os.environ)
 CWD = tempfile.gettempdir()  # not the checkout: the code timed is what ``capslice`` imports
 
 
-def _time(argv: list[str], repeat: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + sys) of ``argv``, in seconds."""
-    walls, cpus = [], []
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=ENV, cwd=CWD)  # warm up
+def _time_all(argvs: list[list[str]], repeat: int) -> list[tuple[float, float]]:
+    """Median wall and CPU (user + sys) seconds of each of ``argvs``, run in turn ``repeat``
+    times (one after the other each round, so a change of the machine's load falls on all of
+    them alike), after one untimed run of each."""
+    for argv in argvs:
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, env=ENV, cwd=CWD)  # warm up
+    walls: list[list[float]] = [[] for _ in argvs]
+    cpus: list[list[float]] = [[] for _ in argvs]
     for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(
-            argv,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=ENV,
-            cwd=CWD,
-        )
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
+        for k, argv in enumerate(argvs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run(
+                argv,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=ENV,
+                cwd=CWD,
+            )
+            walls[k].append(time.perf_counter() - t0)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[k].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus, strict=True)]
 
 
 APP = r"""
@@ -208,8 +215,20 @@ def main() -> None:
         [*st, "slices", "--run", run, "--by", "task_type"],
         [*st, "samples", "--run", run, "--limit", "50"],
     ]
+    # the floor under a command: the interpreter (with site and the editable install's import
+    # hook), click, the standard modules any store reader needs, then our CLI and facade
     floor = [
+        ("python -S -c pass (no site)", [sys.executable, "-S", "-c", "pass"]),
         ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("import click", [sys.executable, "-c", "import click"]),
+        (
+            "import click, sqlite3, json, pathlib",
+            [sys.executable, "-c", "import click, sqlite3, json, pathlib"],
+        ),
+        (
+            "import capslice_tui.cli, capslice_tui.workspace",
+            [sys.executable, "-c", "import capslice_tui.cli, capslice_tui.workspace"],
+        ),
         (
             "sqlite3: SELECT ... LIMIT 50",
             [
@@ -226,16 +245,16 @@ def main() -> None:
         f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs"
     )
     print(f"{'command':<48} {'wall':>7} {'cpu':>7} {'main() wall':>12} {'main() cpu':>11}")
-    for label, argv in floor:
-        wall, cpu = _time(argv, args.repeat)
-        print(f"{label:<48} {wall:6.2f}s {cpu:6.2f}s")
-    for cmd in commands:
+    # every row's process runs in turn, round after round (see _time_all)
+    timed = _time_all([argv for _, argv in floor] + [[*cli, *c] for c in commands], args.repeat)
+    for (label, _), (wall, cpu) in zip(floor, timed, strict=False):
+        print(f"{label:<48} {wall:6.3f}s {cpu:6.3f}s")
+    for cmd, (wall, cpu) in zip(commands, timed[len(floor) :], strict=True):
         label = "capslice " + " ".join(a for a in cmd if a not in st)
-        wall, cpu = _time([*cli, *cmd], args.repeat)
         _, main_wall, main_cpu = _sibling("_timing").time_main(cmd, args.repeat, ENV, CWD)
         heavy = _heavy_imports(cli, cmd)
         print(
-            f"{label:<48} {wall:6.2f}s {cpu:6.2f}s {main_wall:11.3f}s {main_cpu:10.3f}s"
+            f"{label:<48} {wall:6.3f}s {cpu:6.3f}s {main_wall:11.3f}s {main_cpu:10.3f}s"
             f"   heavy imports: {', '.join(heavy) or 'none'}"
         )
     if not args.no_app:
