@@ -122,7 +122,8 @@ def discover(
 
     Over all samples of the run, items are represented by their question first (response
     second, numbers normalised away). Candidate groups -- k-means clusters, items sharing a
-    question word, generation failure modes -- are tested against the rest (Fisher exact,
+    question word, generation failure modes -- are tested against the rest (Fisher exact;
+    item by item when items have several samples, groups of fewer than 10 items untested;
     Benjamini-Hochberg) and ranked by difference x size. Groups that restate an existing
     label (task, axis value, named slice; Jaccard >= 0.7) are marked and folded. --format json
     lists every group's doc ids and representative samples. Same --random-state, same result.
@@ -157,8 +158,8 @@ def discover(
         [
             f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
             " significantly from the rest and within their tasks ("
-            + ("Fisher exact" if data["n_samples"] <= 5000 else "two-proportion z")
-            + " and Mantel-Haenszel tests, Benjamini-Hochberg q < 0.05)"
+            + (data.get("tests") or "Fisher exact and Mantel-Haenszel tests")
+            + ", Benjamini-Hochberg q < 0.05)"
         ]
         if data["structure"] == "clear"
         else []

@@ -16,9 +16,8 @@ from ..analysis.discovery import (
     find_slices,
 )
 from ..analysis.discovery import DiscoveryCancelled as DiscoveryCancelled
-from ..formatting import plural
 from ..store import AXES, NotFound, Store, current_user
-from ..vocabulary import few_items_no_interval
+from ..vocabulary import MIN_SLICE_SIZE, few_items_no_interval
 from .results import (
     AxisLabels,
     DiscoveryDict,
@@ -47,7 +46,9 @@ class DiscoveryResult:
     saved) ``id``. ``folded`` rows are the groups that restate an existing label and were
     folded: the same fields as a suggestion (never saved: no ``id``) plus ``restates`` (the
     label) and ``jaccard`` (its overlap). ``structure`` is ``"clear"``,
-    ``"no clear structure"`` or ``"no error contrast"``; ``k_reason`` says how k was chosen.
+    ``"no clear structure"`` or ``"no error contrast"``; ``k_reason`` says how k was chosen;
+    ``tests`` names the tests the groups took (item-level when items have several samples
+    each) and ``n_untested`` counts the groups spanning too few items to test.
     """
 
     run: str
@@ -65,6 +66,8 @@ class DiscoveryResult:
     n_candidates: int = 0
     n_significant: int = 0
     folded: list[dict[str, Any]] = field(default_factory=list)
+    tests: str = ""
+    n_untested: int = 0
 
     def to_dict(self) -> DiscoveryDict:
         """JSON-ready dict (the ``--format json`` payload); every attribute under its own name."""
@@ -80,6 +83,8 @@ class DiscoveryResult:
             "structure": self.structure,
             "n_candidates": self.n_candidates,
             "n_significant": self.n_significant,
+            "n_untested": self.n_untested,
+            "tests": self.tests,
             "folded": self.folded,
             "notes": self.notes,
             "saved": self.saved,
@@ -110,10 +115,11 @@ def parse_k(k: int | str | None) -> int | str:
 
 
 def samples_not_independent_note(rows: Sequence[Mapping[str, Any]]) -> str | None:
-    """The note for a search over samples of which some share an item (several samples per
-    item: pass@k runs), else None. Discovery's group tests (two-proportion z, Mantel-Haenszel)
-    count samples as independent; one item's samples are not, so their q-values are
-    optimistic there (the intervals resample items: ``clustered_error_interval``).
+    """The note on the intervals of a search over samples of which some share an item (several
+    samples per item: pass@k runs), else None. One item's samples are not independent, so a
+    group's 95% interval resamples items (``clustered_error_interval``), and a group of fewer
+    than :data:`MIN_SLICE_SIZE` items gets none. (The group tests are item-level there too,
+    and :func:`find_slices` says so in its own note.)
 
     Args:
         rows: the searched samples, each with an ``item_id``.
@@ -122,9 +128,8 @@ def samples_not_independent_note(rows: Sequence[Mapping[str, Any]]) -> str | Non
     if n_items >= len(rows):
         return None
     return (
-        f"{plural(len(rows), 'sample', ',')} over {plural(n_items, 'item', ',')}: the group tests"
-        " count samples as independent, but one item's samples are not, so q is optimistic"
-        " for this run (the 95% intervals resample items)"
+        "several samples per item: a group's 95% interval resamples items, not samples (none"
+        f" for a group of fewer than {MIN_SLICE_SIZE} items)"
     )
 
 
@@ -155,7 +160,8 @@ class DiscoverMixin:
 
         Error-aware discovery over all samples (:func:`capslice_tui.analysis.discovery.find_slices`):
         clusters of the question text, groups sharing a question word and generation failure
-        modes are tested against the rest (Fisher exact, Benjamini-Hochberg), ranked by
+        modes are tested against the rest (Fisher exact; item-level score tests when items have
+        several samples each; Benjamini-Hochberg), ranked by
         difference x size, compared with the existing labels (task, axes, named slices) and
         described by class-based TF-IDF words.
 
@@ -198,6 +204,7 @@ class DiscoverMixin:
             correct,
             failure_modes=[r["failure_mode"] for r in rows],
             groups=[r["task"] for r in rows],
+            items=[r["item_id"] for r in rows],
             labels={a: [r[a] for r in rows] for a in AXES},
             named=named,
             run_error_rate=run_error,
@@ -241,6 +248,8 @@ class DiscoverMixin:
             structure=search.structure,
             n_candidates=search.n_candidates,
             n_significant=search.n_significant,
+            tests=search.tests,
+            n_untested=search.n_untested,
             folded=[
                 {
                     **self._suggestion_row(s, rows),

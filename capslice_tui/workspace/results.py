@@ -661,8 +661,10 @@ class DiscoveryDict(TypedDict):
     """``DiscoveryResult.to_dict()`` (``capslice discover --format json``): ``run``,
     ``params`` (the options used), ``n_samples`` read, ``n_clustered``, ``run_error_rate``
     (0..1), ``k`` and ``k_reason``, ``silhouette`` (``"k"`` -> score), ``structure``,
-    ``n_candidates``, ``n_significant``, ``folded`` (groups restating an existing label),
-    ``notes``, ``saved``, ``suggestions`` (rows as described on ``DiscoveryResult``)."""
+    ``n_candidates`` (groups tested), ``n_significant``, ``n_untested`` (groups spanning too
+    few items to test), ``tests`` (the tests they took, in words; empty without an error
+    contrast), ``folded`` (groups restating an existing label), ``notes``, ``saved``,
+    ``suggestions`` (rows as described on ``DiscoveryResult``)."""
 
     run: str
     params: dict[str, Any]
@@ -675,6 +677,8 @@ class DiscoveryDict(TypedDict):
     structure: str
     n_candidates: int
     n_significant: int
+    n_untested: int
+    tests: str
     folded: list[dict[str, Any]]
     notes: list[str]
     saved: bool

@@ -42,7 +42,7 @@ def test_clustered_interval_refuses_mismatched_lengths():
         clustered_error_interval([1, 2], [0.0, 1.0, 1.0])
 
 
-def test_search_over_several_samples_per_item_says_q_is_optimistic():
+def test_search_over_several_samples_per_item_says_intervals_resample_items():
     from capslice_tui.workspace.discover import samples_not_independent_note
 
     greedy = [{"item_id": i} for i in range(5)]
@@ -50,4 +50,6 @@ def test_search_over_several_samples_per_item_says_q_is_optimistic():
     passk = [{"item_id": i // 4} for i in range(1200)]
     note = samples_not_independent_note(passk)
     assert note is not None
-    assert note.startswith("1,200 samples over 300 items") and "q is optimistic" in note
+    # the tests are item-level now (find_slices says so): nothing is called optimistic
+    assert "resamples items" in note and "fewer than 10 items" in note
+    assert "optimistic" not in note
