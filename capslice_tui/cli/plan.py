@@ -183,7 +183,6 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
     tokens and epochs, with the diagnosis, the boosts' sources and the exclusions as notes.
     In a narrow terminal the numbers stay whole (token counts too); epochs, then the
     multiplier, are left out first (and named in a note); cell ids are cut in one place."""
-    from ..planning.mixture import diagnosis_words
 
     words = _bound_words(plan)
     rows = []
@@ -200,7 +199,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
         notes.append("note: " + "; ".join(words[b][1] for b in used))
     if plan.verdict is not None:
         notes.append(
-            f"diagnosis of {plan.baseline}: {diagnosis_words(plan.verdict, plan.reason)}"
+            f"diagnosis of {plan.baseline}: {plan.diagnosis_words()}"
             + (f". {plan.diagnosis_summary}" if plan.diagnosis_summary else "")
         )
     for c in plan.boosted:

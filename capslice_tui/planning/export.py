@@ -11,7 +11,7 @@ import math
 
 from ..formatting import pct, points
 from ..vocabulary import label as slice_label
-from .mixture import Plan, diagnosis_words, weight_text
+from .mixture import Plan, weight_text
 
 
 def export_json(plan: Plan) -> str:
@@ -55,7 +55,7 @@ def export_markdown(plan: Plan) -> str:
         f"epochs <= {p['max_epochs']:g}; strength {p['strength']:g}; slices with wrong answers "
         f"< {pct(p['min_wrong_answer_share'], 0)} of failures never boost data",
         f"- catalog: `{plan.catalog_file}`; mapping rules: `{plan.mapping_file}`",
-        f"- diagnosis: {diagnosis_words(plan.verdict, plan.reason) if plan.verdict else '-'}"
+        f"- diagnosis: {plan.diagnosis_words() if plan.verdict else '-'}"
         + (" (plan FORCED despite it)" if plan.forced else ""),
         "",
         "## Mixture",

@@ -110,13 +110,32 @@ REASON_WORDS = {
 }
 """Diagnosis reason token -> words; an unknown token is shown with spaces for underscores."""
 
+ONE_RUN_REASON_WORDS = {
+    "format_failures": "format or termination failures carry most of this run's failures",
+}
+"""The words of a reason that read differently for one run (weakness mode: no change between
+two runs to carry) than for a pair (:data:`REASON_WORDS`)."""
 
-def diagnosis_words(verdict: str | None, reason: str | None = None) -> str:
-    """``inconclusive (too little evidence to tell)``: a diagnosis verdict and reason in words."""
+
+def diagnosis_words(
+    verdict: str | None, reason: str | None = None, *, one_run: bool = False
+) -> str:
+    """``inconclusive (too little evidence to tell)``: a diagnosis verdict and reason in words.
+
+    ``one_run``: the diagnosis is of one run (weakness mode), not of a change between two, so
+    a reason is worded for that run (:data:`ONE_RUN_REASON_WORDS`)."""
     text = VERDICT_WORDS.get(verdict or "", (verdict or "no verdict").replace("_", " "))
     if reason:
-        text += f" ({REASON_WORDS.get(reason, reason.replace('_', ' '))})"
+        words = (ONE_RUN_REASON_WORDS if one_run else {}).get(reason) or REASON_WORDS.get(reason)
+        text += f" ({words or reason.replace('_', ' ')})"
     return text
+
+
+def is_one_run(baseline: str | None) -> bool:
+    """Whether a plan's ``baseline`` names one run (weakness mode) rather than a change
+    ``base -> cand`` (the form :meth:`~capslice_tui.workspace.Workspace.plan_from_diagnosis`
+    gives a pair); for plans stored before :attr:`Plan.one_run` was recorded."""
+    return baseline is not None and " -> " not in baseline
 
 
 # --------------------------------------------------------------------------- dataclasses
@@ -218,6 +237,8 @@ class Plan:
         diagnosis_summary: the diagnosis' own one-paragraph summary (plain words).
         forced: True when ``force`` lifted the diagnosis gate (boosts despite a verdict that
             is not ``data``).
+        one_run: the diagnosis is of one run (weakness mode), not of a change between two;
+            its reason is worded for that run (:func:`diagnosis_words`).
         cells: one :class:`CellPlan` per catalog cell, in catalog order.
         slices: every weak slice with its decision (included and excluded).
         warnings: things a reviewer should know (zero-weight cells selected, bounds hit...).
@@ -239,6 +260,11 @@ class Plan:
     reason: str | None = None
     diagnosis_summary: str | None = None
     forced: bool = False
+    one_run: bool = False
+
+    def diagnosis_words(self) -> str:
+        """The diagnosis verdict and reason in words, worded for one run or for a change."""
+        return diagnosis_words(self.verdict, self.reason, one_run=self.one_run)
 
     @property
     def included(self) -> list[SliceDecision]:
@@ -266,7 +292,7 @@ class Plan:
             "budget_tokens": self.budget_tokens, "params": dict(self.params),
             "verdict": self.verdict, "reason": self.reason,
             "diagnosis_summary": self.diagnosis_summary, "forced": self.forced,
-            "summary": self.summary, "warnings": list(self.warnings),
+            "one_run": self.one_run, "summary": self.summary, "warnings": list(self.warnings),
             "catalog": self.catalog_file, "mapping": self.mapping_file,
             "weights": {c.id: weight_text(c.weight_units) for c in self.cells},
             "cells": [c.to_dict() for c in self.cells],
@@ -287,6 +313,7 @@ class Plan:
             catalog_file=data.get("catalog", ""), mapping_file=data.get("mapping", ""),
             reason=data.get("reason"), diagnosis_summary=data.get("diagnosis_summary"),
             forced=bool(data.get("forced", False)),
+            one_run=bool(data.get("one_run", is_one_run(data.get("baseline")))),
         )  # fmt: skip
 
 
@@ -455,6 +482,7 @@ def build_plan(
     baseline: str | None = None,
     benchmark: str | None = None,
     evaluation_difference: str | None = None,
+    one_run: bool | None = None,
 ) -> Plan:
     """Compute a weakness-targeted sampling plan (algorithm in the module docstring).
 
@@ -480,6 +508,8 @@ def build_plan(
             prompts of 6,511 of 6,511 items differ: prompting cot_3shot vs answer_only_3shot``);
             with reason ``evaluation_changed`` it is the only cause a slice lists (its format
             failures are read through the evaluation change, not training or decoding causes).
+        one_run: the diagnosis is of one run (weakness mode), so its reason is worded for that
+            run; None: one run when ``baseline`` is not of the form ``base -> cand``.
 
     Returns:
         A :class:`Plan`; weights sum to exactly 1 in micro-units, tokens to the budget.
@@ -490,7 +520,8 @@ def build_plan(
     """
     budget_tokens = _check_params(budget_tokens, max_multiplier, max_epochs, strength)
     closed = verdict is not None and verdict != "data"
-    words = diagnosis_words(verdict, reason)
+    one_run = is_one_run(baseline) if one_run is None else bool(one_run)
+    words = diagnosis_words(verdict, reason, one_run=one_run)
     gate = (
         f"the diagnosis is {words}: a targeted data fix is not indicated"
         if closed and not force
@@ -524,7 +555,7 @@ def build_plan(
         },
         verdict=verdict, cells=cells, slices=decisions, warnings=warnings, summary=summary,
         catalog_file=catalog.file, mapping_file=rules.file, reason=reason,
-        diagnosis_summary=diagnosis_summary, forced=forced,
+        diagnosis_summary=diagnosis_summary, forced=forced, one_run=one_run,
     )  # fmt: skip
 
 

@@ -265,7 +265,8 @@ class PlanMixin:
             diagnosis.get("slices") or [], self.mapping_rules, catalog, budget_tokens,
             verdict=diagnosis.get("verdict"), reason=diagnosis.get("reason"),
             diagnosis_summary=diagnosis.get("summary"), baseline=name,
-            benchmark=diagnosis.get("benchmark"), evaluation_difference=difference, **params,
+            benchmark=diagnosis.get("benchmark"), evaluation_difference=difference,
+            one_run=not diagnosis.get("cand"), **params,
         )  # fmt: skip
 
     # ---- interventions ------------------------------------------------------------------

@@ -25,7 +25,14 @@ def plan_notes(plan: Any) -> str:
 
     lines = [plan.summary]
     if getattr(plan, "verdict", None) is not None:
-        lines.append(f"diagnosis: {diagnosis_words(plan.verdict, getattr(plan, 'reason', None))}")
+        lines.append(
+            "diagnosis: "
+            + diagnosis_words(
+                plan.verdict,
+                getattr(plan, "reason", None),
+                one_run=bool(getattr(plan, "one_run", False)),
+            )
+        )
     for d in plan.slices:
         mark = "boost" if d.included else "skip "
         why = "; ".join(d.reasons) if d.reasons else "rules " + ", ".join(d.rules)
