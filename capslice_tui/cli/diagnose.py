@@ -305,7 +305,12 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
     from ..report import bar
     from .render import echo_prose
 
-    who = f"{diag['cand']} vs {diag['base']}" if diag["cand"] else f"{diag['base']} (weakness)"
+    if diag["cand"]:
+        who = f"{diag['cand']} vs {diag['base']}"
+    elif diag.get("reference"):  # weakness mode, each slice paired by item with the reference
+        who = f"{diag['base']} (weakness against reference {diag['reference']}, paired by item)"
+    else:  # weakness mode: each slice against the run's own average
+        who = f"{diag['base']} (weakness against its own average)"
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
     click.echo(

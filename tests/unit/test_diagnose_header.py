@@ -1,0 +1,45 @@
+"""`capslice diagnose`'s header names the mode it runs: a change (CAND vs BASE), a weakness
+against the run's own average (RUN alone), or a weakness paired by item with a reference run
+(RUN --reference REF), not a bare "(weakness)" for both."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+
+
+def _write_run(path: Path, right: dict[str, int], n: int = 40) -> Path:
+    lines = []
+    for task, n_right in right.items():
+        for doc in range(n):
+            ok = doc < n_right
+            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
+                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def test_header_names_the_mode(tmp_path: Path) -> None:
+    store = str(tmp_path / "s.db")
+    nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
+    runner = CliRunner()
+    for run, right in (("A", {nt: 30, alg: 30}), ("B", {nt: 20, alg: 28})):
+        path = _write_run(tmp_path / f"{run}.jsonl", right)
+        res = runner.invoke(main, ["--store", store, "ingest", str(path), "--run", run,
+                                   "--benchmark", "math"])  # fmt: skip
+        assert res.exit_code == 0, res.output
+
+    def header(*args: str) -> str:
+        res = runner.invoke(main, ["--store", store, "diagnose", *args, "--benchmark", "math"])
+        assert res.exit_code == 0, res.output
+        return res.output.splitlines()[0]
+
+    assert header("B", "--reference", "A").endswith(
+        "[B (weakness against reference A, paired by item), math]"
+    )
+    assert header("B").endswith("[B (weakness against its own average), math]")
+    assert header("A", "B").endswith("[B vs A, math]")
