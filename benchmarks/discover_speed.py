@@ -1,7 +1,9 @@
 """Print capslice slice discovery beside a bare TF-IDF + MiniBatchKMeans on the same texts.
 
 Usage: ``python benchmarks/discover_speed.py [N] [--repeat R] [--k K] [--no-questions]
-[--profile]`` (default N = 100000, R = 1). ``--no-questions``: the run logs no prompts, so
+[--per-item S] [--profile]`` (default N = 100000, R = 1). ``--per-item S``: a pass@k-like run
+of N / S items with S samples each (the question is the item's, the response and score the
+sample's), which capslice searches with its item-level group tests (``items`` given). ``--no-questions``: the run logs no prompts, so
 every contender sees the responses alone (capslice then adds character n-grams: from 20k
 responses on hashed in numpy over 48 characters of each, without word bigrams).
 
@@ -63,7 +65,7 @@ def _words(rng: np.random.Generator, n: int) -> list[str]:
     return sorted(out)
 
 
-def generate(n: int, seed: int = 0) -> dict[str, object]:
+def generate(n: int, seed: int = 0, per_item: int = 1) -> dict[str, object]:
     """A run of ``n`` samples over 20 tasks, with a planted slice and generation failures.
 
     Returns a dict with ``questions``, ``responses``, ``correct`` (n,) float, ``modes``,
@@ -71,24 +73,30 @@ def generate(n: int, seed: int = 0) -> dict[str, object]:
     questions about percentages in four tasks, wrong 85% against 30% for the rest).
     Texts are ~150-200 character questions and ~150-400 character chain-of-thought answers;
     3% of answers are cut off (failure mode ``truncated``, wrong) and 1% are empty.
+    ``per_item`` > 1: consecutive samples share an item (its task and question; ``items``
+    holds each sample's item); 1 gives the same run as before the option existed.
     """
     rng = np.random.default_rng(seed)
     vocab = _words(rng, 3000)
     task_words = [[str(w) for w in rng.choice(vocab, 12, replace=False)] for _ in range(N_TASKS)]
     pick = random.Random(seed)  # per-sample draws: the stdlib generator is ~50x faster here
     qs, rs, ok, modes, tasks, kinds, planted = [], [], [], [], [], [], []
+    items: list[int] = []
     for i in range(n):
-        t = pick.randrange(N_TASKS)
-        tw = task_words[t]
-        fill = pick.choices(vocab, k=6)
-        a, b = pick.randrange(2, 99), pick.randrange(100, 999)
-        themed = t in PLANTED_TASKS and pick.random() < 0.5
-        head = f"{tw[0]} {tw[1]} {tw[2]}: {' '.join(fill[:3])} {a} {tw[a % 12]} {b}"
+        if i % per_item == 0:  # a new item: its task and question
+            t = pick.randrange(N_TASKS)
+            tw = task_words[t]
+            fill = pick.choices(vocab, k=6)
+            a, b = pick.randrange(2, 99), pick.randrange(100, 999)
+            themed = t in PLANTED_TASKS and pick.random() < 0.5
+            head = f"{tw[0]} {tw[1]} {tw[2]}: {' '.join(fill[:3])} {a} {tw[a % 12]} {b}"
+            if themed:
+                q = f"{head}. What is the {THEME[b % 4]} of {a} on {' '.join(fill[3:])}?"
+            else:
+                q = f"{head}. How many {tw[3]} {tw[4]} are {' '.join(fill[3:])} {tw[b % 12]}?"
         if themed:
-            q = f"{head}. What is the {THEME[b % 4]} of {a} on {' '.join(fill[3:])}?"
             planted.append(i)
-        else:
-            q = f"{head}. How many {tw[3]} {tw[4]} are {' '.join(fill[3:])} {tw[b % 12]}?"
+        items.append(i // per_item)
         steps = " ".join(
             f"{pick.choice(vocab)} {pick.choice(tw)} {pick.randrange(1, 999)} {pick.choice(vocab)}."
             for _ in range(pick.randrange(2, 8))
@@ -116,12 +124,15 @@ def generate(n: int, seed: int = 0) -> dict[str, object]:
         "tasks": tasks,
         "labels": {"task_type": kinds},
         "planted": planted,
+        "items": items,
     }
 
 
-def child(which: str, n: int, k: int, no_questions: bool = False) -> dict[str, object]:
+def child(
+    which: str, n: int, k: int, no_questions: bool = False, per_item: int = 1
+) -> dict[str, object]:
     """Run one contender on the generated run; return its time, peak RSS and result."""
-    run = generate(n)
+    run = generate(n, per_item=per_item)
     if no_questions:  # a log without prompts: the response is all there is
         run["questions"] = [""] * n
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -146,6 +157,7 @@ def child(which: str, n: int, k: int, no_questions: bool = False) -> dict[str, o
             run["correct"],
             failure_modes=run["modes"],
             groups=run["tasks"],
+            items=run["items"] if per_item > 1 else None,
             labels=run["labels"],
             random_state=0,
         )
@@ -207,9 +219,15 @@ def main() -> None:
         action="store_true",
         help="responses only (no prompts logged): capslice adds character n-grams then",
     )
+    parser.add_argument(
+        "--per-item",
+        type=int,
+        default=1,
+        help="samples per item (pass@k-like run; capslice tests groups item by item)",
+    )
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.n, args.k, args.no_questions)))
+        print(json.dumps(child(args.child, args.n, args.k, args.no_questions, args.per_item)))
         return
     if args.profile:
         profile(args.n)
@@ -218,6 +236,7 @@ def main() -> None:
     for _ in range(args.repeat):
         for which in results:
             extra = ["--no-questions"] if args.no_questions else []
+            extra += ["--per-item", str(args.per_item)]
             proc = subprocess.run(
                 [sys.executable, __file__, str(args.n), "--k", str(args.k), "--child", which]
                 + extra,
@@ -226,7 +245,11 @@ def main() -> None:
                 check=True,
             )
             results[which].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    print(f"samples: {args.n:,}; runs per contender: {args.repeat} (median)")
+    print(
+        f"samples: {args.n:,}"
+        + (f" ({args.n // args.per_item:,} items x {args.per_item})" if args.per_item > 1 else "")
+        + f"; runs per contender: {args.repeat} (median)"
+    )
     print(f"{'contender':<10} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'data MB':>8}")
     med: dict[str, dict[str, float]] = {}
     for which, rows in results.items():

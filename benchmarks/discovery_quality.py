@@ -1,6 +1,7 @@
 """Print how well error-aware slice discovery recovers planted slices, and how novel it is on BBH.
 
-Usage: ``python benchmarks/discovery_quality.py [--seeds 2] [--n 600] [--skip-bbh]``
+Usage: ``python benchmarks/discovery_quality.py [--seeds 2] [--n 600] [--skip-bbh]
+[--skip-multi] [--only-multi]``
 
 Part 1 follows the evaluation of Domino (Eyuboglu et al. 2022, section 5): generate runs in which
 a hidden slice -- word problems of one theme, spread over three tasks, no label naming it --
@@ -13,6 +14,14 @@ Target: Jaccard >= 0.7 in >= 80% of trials.
 Part 2 runs discovery on the real BBH chain-of-thought run (../shared/data/bbh, ingested as in
 tests/e2e/test_cli_real.py) and prints how many suggestions restate a task (target: at most a
 third, each marked) and whether the group of truncated generations across tasks is found.
+
+Part 3 is the same planted evaluation on runs with several samples per item (pass@k runs:
+150 items x 8 samples, each item's error rate drawn around the slice's or the rest's), where
+discovery tests groups item by item (``items`` given: ``ItemLevelTest``). It prints the recall
+with the item-level tests beside the sample-level ones (``items`` not given), how often the
+"one item of 64 failing samples" group comes out significant under each, and the calibration
+of the item-level test with no difference planted (the share of p < 0.05 and < 0.01 over
+random groups of 10-100 items; it should be near 0.05 and 0.01, not above).
 
 This prints figures; it is not a test.
 """
@@ -190,15 +199,135 @@ def bbh_novelty() -> None:
     )
 
 
+def planted_multi_run(
+    theme: str, share: float, p_in: float, p_out: float, n_items: int, k: int, seed: int
+) -> tuple[list[str], list[str], np.ndarray, list[str], list[int], set[int]]:
+    """A run of ``n_items`` word problems x ``k`` samples over three tasks; ``share`` of each
+    task's items are the theme. Each item's error rate is drawn from N(p_in or p_out, 0.15)
+    clipped to [0, 1]; its ``k`` samples fail with that rate. Returns questions, responses,
+    scores, tasks, items (per sample) and the planted row indices."""
+    rng = np.random.default_rng(seed)
+    qs, rs, ok, ts, items, planted = [], [], [], [], [], set()
+    per_task = n_items // len(TASKS)
+    for t, task in enumerate(TASKS):
+        themed_rows = set(rng.choice(per_task, size=round(share * per_task), replace=False))
+        for i in range(per_task):
+            themed = i in themed_rows
+            pool = THEMES[theme] if themed else OTHER
+            tmpl = pool[int(rng.integers(0, len(pool)))]
+            q = tmpl.format(a=int(rng.integers(2, 40)), b=int(rng.integers(50, 900)))
+            rate = float(np.clip(rng.normal(p_in if themed else p_out, 0.15), 0.0, 1.0))
+            for _ in range(k):
+                if themed:
+                    planted.add(len(qs))
+                qs.append(q)
+                rs.append(f"Let me work it out. The answer is {int(rng.integers(1, 999))}.")
+                ok.append(0.0 if rng.random() < rate else 1.0)
+                ts.append(task)
+                items.append(t * per_task + i)
+    return qs, rs, np.array(ok), ts, items, planted
+
+
+def _best_jaccard(suggestions: list, planted: set[int]) -> float:
+    best = 0.0
+    for s in suggestions[:3]:
+        got = set(s.members)
+        best = max(best, len(got & planted) / len(got | planted))
+    return best
+
+
+def multi_sample_trials(seeds: int, n_items: int = 150, k: int = 8) -> None:
+    """Part 3: planted slices in multi-sample runs, item-level vs sample-level tests; the
+    one-item false discovery; the item-level test's calibration under no difference."""
+    from capslice_tui.analysis.discovery import ItemLevelTest
+
+    print(f"\nmulti-sample runs: {n_items} items x {k} samples (pass@k-like)")
+    print(f"{'theme':<10} {'size':>5} {'error in/out':>12} {'seed':>4}  items-test  samples-test")
+    hits = {"items": 0, "samples": 0}
+    total, start = 0, time.perf_counter()
+    for theme in THEMES:
+        for share in (0.1, 0.2, 0.3):
+            for p_in, p_out in ((0.6, 0.3), (0.9, 0.3), (0.5, 0.15)):
+                for seed in range(seeds):
+                    qs, rs, ok, ts, items, planted = planted_multi_run(
+                        theme, share, p_in, p_out, n_items, k, 2000 + seed
+                    )
+                    by_items = find_slices(qs, rs, ok, groups=ts, items=items, random_state=0)
+                    by_samples = find_slices(qs, rs, ok, groups=ts, random_state=0)
+                    j_i = _best_jaccard(by_items.suggestions, planted)
+                    j_s = _best_jaccard(by_samples.suggestions, planted)
+                    total += 1
+                    hits["items"] += j_i >= 0.7
+                    hits["samples"] += j_s >= 0.7
+                    print(
+                        f"{theme:<10} {share:>5.0%} {p_in:>5.0%}/{p_out:<5.0%}  {seed:>4}"
+                        f"  {j_i:>10.2f}  {j_s:>12.2f}"
+                    )
+    print(
+        f"planted slices recovered (Jaccard >= 0.7 in the top 3): item-level tests"
+        f" {hits['items']}/{total} = {hits['items'] / total:.0%}, sample-level tests"
+        f" {hits['samples']}/{total} = {hits['samples'] / total:.0%};"
+        f" {time.perf_counter() - start:.0f} s"
+    )
+    # one item whose 64 samples all fail, with its own word: a "slice" of one item
+    false_hits = {"items": 0, "samples": 0}
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        qs, rs, ok, ts, items = [], [], [], [], []
+        for i in range(40):
+            q = OTHER[i % len(OTHER)].format(a=i + 2, b=3 * i + 50)
+            if i == 0:
+                q = "Compute the quaternion norm. " + q
+            rate = 1.0 if i == 0 else float(rng.uniform(0.1, 0.5))
+            for _ in range(64):
+                qs.append(q)
+                rs.append(f"Let me think. The answer is {int(rng.integers(1, 999))}.")
+                ok.append(0.0 if rng.random() < rate else 1.0)
+                ts.append(TASKS[i % 3])
+                items.append(i)
+        one = set(range(64))
+        for key, kw in (("items", {"items": items}), ("samples", {})):
+            res = find_slices(qs, rs, np.array(ok), groups=ts, random_state=0, **kw)
+            false_hits[key] += any(s.significant and set(s.members) <= one for s in res.suggestions)
+    print(
+        "one item of 64 failing samples shown as a significant slice (5 runs of 40 items x 64):"
+        f" item-level tests {false_hits['items']}/5, sample-level tests {false_hits['samples']}/5"
+    )
+    # calibration: no difference planted, random groups of items (whole items, or half of
+    # their samples), item error rates Beta(0.5, 0.5) (strongly clustered)
+    rng = np.random.default_rng(0)
+    clusters = np.repeat(np.arange(200), 16)
+    for size, split in ((10, False), (20, False), (50, False), (100, False), (10, True)):
+        ps = []
+        for _ in range(2000):
+            rates = rng.beta(0.5, 0.5, 200)
+            err = (rng.random(clusters.size) < rates[clusters]).astype(float)
+            mask = np.isin(clusters, rng.choice(200, size, replace=False))
+            if split:
+                mask &= rng.random(clusters.size) < 0.5
+            ps.append(ItemLevelTest(err, clusters, None).p(np.flatnonzero(mask)))
+        arr = np.array(ps)
+        print(
+            f"no difference, groups of {size} items{' (half their samples)' if split else ''}"
+            f" of 200 x 16: p < 0.05 in {np.mean(arr < 0.05):.3f}, p < 0.01 in"
+            f" {np.mean(arr < 0.01):.4f} of 2,000 draws"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2, help="seeds per grid point")
     parser.add_argument("--n", type=int, default=600, help="items per generated run")
-    parser.add_argument("--skip-bbh", action="store_true", help="only the planted slices")
+    parser.add_argument("--skip-bbh", action="store_true", help="no real BBH run (part 2)")
+    parser.add_argument("--skip-multi", action="store_true", help="no multi-sample runs (part 3)")
+    parser.add_argument("--only-multi", action="store_true", help="only part 3")
     args = parser.parse_args()
-    planted_trials(args.seeds, args.n)
-    if not args.skip_bbh:
-        bbh_novelty()
+    if not args.only_multi:
+        planted_trials(args.seeds, args.n)
+        if not args.skip_bbh:
+            bbh_novelty()
+    if not args.skip_multi:
+        multi_sample_trials(max(1, args.seeds // 2))
 
 
 if __name__ == "__main__":

@@ -1737,14 +1737,17 @@ class _SliceFinder:
                 e_g = float(err[members].sum())
                 rate_r = (total_err - e_g) / (n - members.size)
                 if e_g / members.size > rate_r:
-                    if self.item_test is None:
+                    # several samples per item: the item-level test where the cluster spans
+                    # enough items; a smaller cluster (a theme split over several clusters of
+                    # a few items each) is screened by the sample-level test, as every cluster
+                    # was before: screening only picks the clusters a union may join, and
+                    # each union is then tested item by item like every other candidate
+                    if self.item_test is not None and self.item_test.enough_items(members):
+                        p = self.item_test.p(members)
+                    else:
                         p = _fisher_p(
                             e_g, int(members.size), total_err - e_g, n - int(members.size)
                         )
-                    elif self.item_test.enough_items(members):
-                        p = self.item_test.p(members)
-                    else:  # too few items to test: no evidence of its own
-                        continue
                     rich.append((e_g / members.size, c, members, p))
         if len(rich) >= 2:
             from .compare import benjamini_hochberg
