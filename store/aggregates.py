@@ -255,6 +255,25 @@ class AggregatesMixin(StoreBase):
                 return False
         return True
 
+    def evaluation_digests_equal(
+        self, base_id: int, cand_id: int, benchmark: str | None = None
+    ) -> bool:
+        """True when the two runs hold the same tasks (within ``benchmark``) and, per task, the
+        first samples on the task's primary filter have the same ``run_outcomes`` evaluation
+        digest (0022): the same items, each with the same prompt hash (or none on both sides)
+        and settings row in both runs. False when a task is in one run only, a digest is
+        missing or differs, or a run has no ``run_outcomes`` rows (callers then compare the
+        prompt hashes themselves). ``diagnose`` then reads no prompt hash (issue 14)."""
+        base = self._outcome_tasks(base_id, benchmark, None)
+        cand = self._outcome_tasks(cand_id, benchmark, None)
+        if not base or not cand or base.keys() != cand.keys():
+            return False
+        for task, (_, x) in base.items():
+            y = cand[task][1]
+            if x is None or y is None or x[5] is None or x[5] != y[5]:
+                return False
+        return True
+
     def refresh_item_axes(self, item_ids: Sequence[int] | None) -> None:
         """Recompute the effective label per axis (hand > cluster > rule) for some items.
 

@@ -57,7 +57,7 @@ def _z(q: float) -> float:
     return NormalDist().inv_cdf(q)
 
 
-EXACT_BINOMIAL_TERMS = 2_000
+EXACT_BINOMIAL_TERMS = 300
 """Up to this many tail terms (``k``) the McNemar p-value is an exact integer sum; above, a
 fixed-point sum with proven error bounds (:func:`_binom_half_cdf`); both correctly rounded."""
 

@@ -795,19 +795,23 @@ def _sample_labels(axis_rows: Sequence[Any], item: np.ndarray) -> dict[str, np.n
 
 def _outcomes(
     store: Store, run_id: int, benchmark: str | None, filter_name: str | None = None,
-    *, evaluation: bool = False, labels: bool = True,
+    *, evaluation: bool = False, labels: bool = True, prompts: bool = True,
 ) -> _Outcomes:  # fmt: skip
     """One run's scored samples (``Store.outcome_rows``) with their items' labels, read once.
 
     ``evaluation=True`` (only with ``filter_name`` None): the same read also gives the run's
     evaluation columns (``_Outcomes.evaluation``), unless a (task, item, sample index) key
     repeats in the run, where the separate reads of before decide (``evaluation`` None).
-    ``labels=False``: the items' labels are not read (``labels`` empty)."""
+    ``labels=False``: the items' labels are not read (``labels`` empty). ``prompts=False``:
+    the evaluation columns hold ``SAME_PROMPT`` for each stored prompt hash
+    (``Store.outcome_rows``; for two runs whose evaluation digests agree)."""
     # columns (item_id, task, sample_idx, score, failure_mode, failure_signals
     # [, prompt_hash, settings_hash]) of one object table, sorted here
     width = 8 if evaluation else 6
     table = _table(
-        store.outcome_rows(run_id, benchmark, filter_name, evaluation=evaluation, ordered=False),
+        store.outcome_rows(
+            run_id, benchmark, filter_name, evaluation=evaluation, ordered=False, prompts=prompts
+        ),
         width,
     )  # fmt: skip
     item = table[:, 0].astype(np.int64)
@@ -1567,16 +1571,27 @@ def _diagnose_change(
     # this one reads the base's samples and labels: SQLite steps outside the GIL
     from concurrent.futures import ThreadPoolExecutor
 
+    # runs whose evaluation digests agree (0022) hold the same prompt hash per item: the
+    # check needs only whether one is stored, not the hashes (~0.1 s a run to read)
+    same_prompts = one_read and ws.store.evaluation_digests_equal(
+        b_run["id"], c_run["id"], benchmark
+    )
     reader = ThreadPoolExecutor(max_workers=1)
     try:
         c_read = reader.submit(  # pairs take the base's labels
             _outcomes, ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read,
-            labels=False,
+            labels=False, prompts=not same_prompts,
         )  # fmt: skip
-        bo = _outcomes(ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read)
+        bo = _outcomes(
+            ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read,
+            prompts=not same_prompts,
+        )  # fmt: skip
         co = c_read.result()
     finally:
         reader.shutdown(wait=True)
+    columns = (bo.evaluation, co.evaluation)
+    if same_prompts and (columns[0] is None or columns[1] is None):  # a repeated key:
+        columns = (None, None)  # both runs' hashes read by the check itself
     bi, ci = _pair_samples(bo, co)
     if not bi.size:
         raise ValueError(_nothing_to_pair(ws.store, base, cand, b_run, c_run, benchmark))
@@ -1594,7 +1609,7 @@ def _diagnose_change(
     c_total = _per_item_total(co, ub)
     evaluation = ws.evaluation_check(
         b_run["id"], c_run["id"], ub.tolist(), benchmark, (b_total, c_total),
-        filter_name=filter_name, columns=(bo.evaluation, co.evaluation),
+        filter_name=filter_name, columns=columns,
     )  # fmt: skip
     notes += _evaluation_notes(evaluation, same_evaluation)
     overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)

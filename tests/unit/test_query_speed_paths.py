@@ -286,3 +286,76 @@ def test_greedy_compare_imports_no_numpy(three_runs) -> None:
     assert loaded == []
     assert got == repr(want)
     assert want["overall"]["test"] == "mcnemar-exact" and want["rows"]
+
+
+@pytest.fixture()
+def two_runs(tmp_path):
+    """Two greedy runs of 200 items (benchmarks/big_store.py), prompt hashes and settings
+    stored, every 4th item without a task_type label."""
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("big_store", root / "benchmarks" / "big_store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path = tmp_path / "store.db"
+    module.build(path, 2, 200)
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(path)
+    with ws.store.write() as conn:
+        conn.execute("UPDATE item_axes SET task_type = NULL WHERE item_id % 4 = 0")
+    return ws
+
+
+def _diagnosis_without_the_digest_path(ws, monkeypatch, *args, **kwargs) -> str:
+    import capslice_tui.store.aggregates as aggregates
+
+    monkeypatch.setattr(aggregates.AggregatesMixin, "evaluation_digests_equal",
+                        lambda *a, **k: False)  # fmt: skip
+    try:
+        return repr(ws.diagnose(*args, **kwargs).to_dict())
+    finally:
+        monkeypatch.undo()
+
+
+def test_diagnose_reads_no_prompt_hash_when_the_digests_agree(two_runs, monkeypatch) -> None:
+    # runs whose run_outcomes evaluation digests agree: the check is made without reading the
+    # prompt hashes (a stand-in marks a stored one), with the same diagnosis as from the hashes
+    ws = two_runs
+    store = ws.store
+    assert store.evaluation_digests_equal(1, 2) and store.evaluation_digests_equal(1, 2, "bbh")
+    read: list[bool] = []
+    real = type(store).outcome_rows
+
+    def spy(self, *a, **k):
+        read.append(k.get("prompts", True))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(type(store), "outcome_rows", spy)
+    fast = repr(ws.diagnose("ckpt-000", "ckpt-001").to_dict())
+    assert read == [False, False]
+    monkeypatch.undo()
+    assert fast == _diagnosis_without_the_digest_path(ws, monkeypatch, "ckpt-000", "ckpt-001")
+    assert repr(ws.diagnose("ckpt-000", "ckpt-001", benchmark="bbh").to_dict()) == (
+        _diagnosis_without_the_digest_path(ws, monkeypatch, "ckpt-000", "ckpt-001", benchmark="bbh")
+    )
+
+
+def test_diagnose_compares_the_hashes_when_a_prompt_differs(two_runs, monkeypatch) -> None:
+    from capslice_tui.store.outcomes import refresh
+
+    ws = two_runs
+    with ws.store.write() as conn:  # one item's prompt changes in the candidate
+        conn.execute(
+            "UPDATE samples SET prompt_hash = zeroblob(32) WHERE run_id = 2 AND item_id ="
+            " (SELECT min(item_id) FROM samples WHERE run_id = 2)"
+        )
+        refresh(conn, [2])
+    assert not ws.store.evaluation_digests_equal(1, 2)
+    diag = ws.diagnose("ckpt-000", "ckpt-001").to_dict()
+    assert diag["evaluation"]["differences"], diag["evaluation"]
+    assert "prompt" in repr(diag["evaluation"]["differences"])
+    assert repr(diag) == _diagnosis_without_the_digest_path(ws, monkeypatch, "ckpt-000",
+                                                            "ckpt-001")  # fmt: skip
