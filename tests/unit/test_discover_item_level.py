@@ -148,6 +148,37 @@ def test_multi_sample_planted_slice_is_still_found() -> None:
     assert len(set(top.members) & planted) / len(set(top.members) | planted) >= 0.9
 
 
+def test_an_error_free_theme_is_retested_item_by_item_beside_the_error_rich_one() -> None:
+    # 72 items x 8 samples: 18 colour items never fail, 18 fraction items fail 90%, the rest
+    # 40%; the colour group is shown only if it still differs, item by item, from the rest
+    # with the fraction group set aside
+    rng = np.random.default_rng(7)
+    qs, rs, ok, ts, items, colour, fraction = [], [], [], [], [], set(), set()
+    for i in range(72):
+        kind = i % 4
+        q = (
+            f"Name the colour of the sky in picture {i}."
+            if kind == 0
+            else f"What is one third of the fraction {3 * i + 9}?"
+            if kind == 1
+            else PLAIN[i % 4].format(a=i + 2, b=3 * i + 50)
+        )
+        rate = (0.0, 0.9, 0.4, 0.4)[kind]
+        for _ in range(8):
+            {0: colour, 1: fraction}.get(kind, set()).add(len(qs))
+            qs.append(q)
+            rs.append(f"The answer is {int(rng.integers(1, 999))}.")
+            ok.append(float(rng.random() >= rate))
+            ts.append(f"t{i % 3}")
+            items.append(i)
+    res = _search(qs, rs, np.array(ok), groups=ts, items=items, random_state=0)
+    shown = {frozenset(s.members): s for s in res.suggestions}
+    assert shown[frozenset(fraction)].significant and shown[frozenset(fraction)].diff_rest > 0
+    poor = shown[frozenset(colour)]
+    assert poor.significant and poor.diff_rest < 0 and poor.q_value < 1e-3
+    assert [s.diff_rest > 0 for s in res.suggestions] == [True, False]
+
+
 def test_one_sample_per_item_keeps_the_sample_level_results() -> None:
     rng = np.random.default_rng(1)
     qs, rs, ok, ts = [], [], [], []
