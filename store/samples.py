@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from ..vocabulary import AXES as AXES
@@ -245,6 +246,7 @@ class SamplesMixin(StoreBase):
     def outcome_rows(
         self, run_id: int, benchmark: str | None = None, filter_name: str | None = None, *,
         evaluation: bool = False, ordered: bool = True, prompts: bool = True,
+        coded_modes: Sequence[str] | None = None,
     ) -> list[Any]:  # fmt: skip
         """:meth:`sample_outcomes` without the axis columns (read per item once by
         :meth:`item_axis_rows` or :meth:`outcome_item_axes`; issue 14): item_id, task,
@@ -258,10 +260,27 @@ class SamplesMixin(StoreBase):
         column holds :data:`SAME_PROMPT` where a hash is stored and None where not, for a
         caller that knows the two runs it compares hold the same hashes
         (``evaluation_digests_equal``): reading and converting 100k hashes is ~0.1 s a run.
+        ``coded_modes`` (failure mode names; only with ``ordered=False``): the task column
+        holds the task's ``run_tasks`` rowid (:meth:`task_rowids` names them) and the
+        failure_mode column the index of the mode in ``coded_modes``, or the stored value
+        (None, '' or another text) where it is none of them: small ints instead of 100k
+        strings a run (issue 14).
         """
         if evaluation and filter_name is not None:
             raise ValueError("outcome_rows: evaluation=True reads each task's primary filter")
         cols = "s.item_id, s.task, s.sample_idx, s.score, s.failure_mode, s.failure_signals"
+        params_before: list[Any] = []
+        if coded_modes is not None:
+            if ordered:
+                raise ValueError("outcome_rows: coded_modes reads the rows unordered")
+            whens = " ".join("WHEN ? THEN ?" for _ in coded_modes)
+            mode = (
+                f"CASE s.failure_mode {whens} ELSE s.failure_mode END"
+                if whens
+                else "s.failure_mode"
+            )
+            cols = f"s.item_id, rt.rowid, s.sample_idx, s.score, {mode}, s.failure_signals"
+            params_before = [v for i, m in enumerate(coded_modes) for v in (m, i)]
         if evaluation and not prompts:  # whether a hash is stored (0 or NULL: none)
             cols += ", length(s.prompt_hash) > 0, s.settings_id"
         elif evaluation:  # 0021_narrow_store: a blob and a settings id, given in hex below
@@ -273,7 +292,7 @@ class SamplesMixin(StoreBase):
         rows = cur.execute(
             f"SELECT {cols} FROM samples s JOIN run_tasks rt ON rt.run_id = s.run_id"
             f" AND rt.task = s.task WHERE {where}{order}",
-            params,
+            params_before + params,
         ).fetchall()
         if not evaluation:
             return rows
@@ -288,6 +307,13 @@ class SamplesMixin(StoreBase):
             (a, b, c, d, e, f, to_hex(p) or None, settings.get(sid))
             for a, b, c, d, e, f, p, sid in rows
         ]
+
+    def task_rowids(self, run_id: int) -> dict[int, str]:
+        """``run_tasks`` rowid -> task name of one run's tasks (the task codes of
+        ``outcome_rows(..., coded_modes=...)``)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return dict(cur.execute("SELECT rowid, task FROM run_tasks WHERE run_id = ?", (run_id,)))
 
     def item_axis_rows(self, lo: int, hi: int, *, as_json: bool = False) -> list[Any]:
         """The four axis labels of the items with ``lo <= item_id <= hi`` that have an

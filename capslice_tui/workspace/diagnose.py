@@ -705,6 +705,31 @@ def _task_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _objects(names)[codes], np.array([rank[t] for t in names], dtype=np.int64)[codes]
 
 
+def _named_tasks(names: Mapping[int, str], rowids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_task_codes` of rows whose task is given as its ``run_tasks`` rowid (``names``:
+    rowid -> task, ``Store.task_rowids``): the task per row and its index among the distinct
+    tasks of the rows in code point order, shape (n,) each."""
+    present, inverse = np.unique(rowids.astype(np.int64), return_inverse=True)
+    tasks = [names[int(r)] for r in present.tolist()]
+    rank = {t: i for i, t in enumerate(sorted(set(tasks)))}
+    codes = np.array([rank[t] for t in tasks], dtype=np.int64)
+    inverse = inverse.ravel()
+    return _objects(tasks)[inverse], codes[inverse]
+
+
+def _named_modes(values: np.ndarray, modes: Sequence[str]) -> np.ndarray:
+    """The failure mode per row from ``outcome_rows(..., coded_modes=modes)``: an index into
+    ``modes``, or the stored value, None and '' read as ``wrong_answer`` (as
+    :func:`_labelled` reads the stored names); ``modes`` empty: every value is a name."""
+    if not modes:
+        return _labelled(values, "wrong_answer", empty=True)
+    values_ = values.tolist()
+    if all(type(v) is int for v in values_):
+        return _objects(list(modes))[np.array(values_, dtype=np.int64)]
+    named = [modes[v] if type(v) is int else v for v in values_]
+    return _labelled(named, "wrong_answer", empty=True)
+
+
 def _key_order(task: np.ndarray, item: np.ndarray, sample_idx: np.ndarray) -> np.ndarray | None:
     """The permutation that sorts rows by (task code, item, sample index) as SQLite's
     ``ORDER BY`` does (``task``: codes from :func:`_task_codes`), or None when a key repeats:
@@ -807,26 +832,34 @@ def _outcomes(
     (``Store.outcome_rows``; for two runs whose evaluation digests agree)."""
     # columns (item_id, task, sample_idx, score, failure_mode, failure_signals
     # [, prompt_hash, settings_hash]) of one object table, sorted here
+    from ..analysis.failure_modes import MODES
+
     width = 8 if evaluation else 6
+    # tasks as run_tasks rowids and failure modes as indices into MODES (small ints, not
+    # 100k strings a run), named here
     table = _table(
         store.outcome_rows(
-            run_id, benchmark, filter_name, evaluation=evaluation, ordered=False, prompts=prompts
+            run_id, benchmark, filter_name, evaluation=evaluation, ordered=False,
+            prompts=prompts, coded_modes=MODES,
         ),
         width,
     )  # fmt: skip
+    coded = True
     item = table[:, 0].astype(np.int64)
-    task, task_code = _task_codes(table[:, 1])
+    task, task_code = _named_tasks(store.task_rowids(run_id), table[:, 1])
     sample_idx = table[:, 2].astype(np.int64)
     order = _key_order(task_code, item, sample_idx)
     if order is None:  # a key repeats: SQLite's order of the ties decides, as before
         if evaluation:
             return _outcomes(store, run_id, benchmark, filter_name, labels=labels)
         table = _table(store.outcome_rows(run_id, benchmark, filter_name), width)
+        coded = False
         item = table[:, 0].astype(np.int64)
         task = _labelled(table[:, 1], "")
         sample_idx = table[:, 2].astype(np.int64)
     elif np.any(order != np.arange(order.size)):
         table, item, task, sample_idx = table[order], item[order], task[order], sample_idx[order]
+        task_code = task_code[order]
     ev = None
     if evaluation:
         first = sample_idx == 0
@@ -845,7 +878,7 @@ def _outcomes(
     return _Outcomes(
         keys=None,
         score=table[:, 3].astype(float),
-        modes=_labelled(table[:, 4], "wrong_answer", empty=True),
+        modes=_named_modes(table[:, 4], MODES if coded else ()),
         signals=table[:, 5].tolist(),
         labels=_run_labels(store, run_id, benchmark, filter_name, item) if labels else {},
         item=item,

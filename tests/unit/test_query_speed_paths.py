@@ -359,3 +359,31 @@ def test_diagnose_compares_the_hashes_when_a_prompt_differs(two_runs, monkeypatc
     assert "prompt" in repr(diag["evaluation"]["differences"])
     assert repr(diag) == _diagnosis_without_the_digest_path(ws, monkeypatch, "ckpt-000",
                                                             "ckpt-001")  # fmt: skip
+
+
+@pytest.mark.parametrize("roughen", [False, True])
+def test_coded_outcome_read_names_tasks_and_modes_as_the_text_read(two_runs, roughen: bool) -> None:
+    # outcome_rows(coded_modes=...) gives tasks as run_tasks rowids and modes as indices;
+    # _outcomes names them: the same rows as the text read (modes None/'' -> wrong_answer,
+    # a mode outside MODES kept as stored)
+    from capslice_tui.workspace.diagnose import _labelled, _outcomes, _task_codes
+
+    store = two_runs.store
+    if roughen:
+        with store.write() as conn:
+            conn.execute("UPDATE samples SET failure_mode = NULL WHERE item_id % 11 = 1")
+            conn.execute("UPDATE samples SET failure_mode = '' WHERE item_id % 13 = 2")
+            conn.execute("UPDATE samples SET failure_mode = 'odd_mode' WHERE item_id % 17 = 3")
+    for run_id in (1, 2):
+        rows = store.outcome_rows(run_id)  # ordered, names
+        o = _outcomes(store, run_id, None, evaluation=True)
+        task, code = _task_codes(np.array([r[1] for r in rows], dtype=object))
+        assert o.task.tolist() == task.tolist()
+        assert o.evaluation is not None
+        first = [i for i, r in enumerate(rows) if r[2] == 0]
+        assert o.evaluation.task_code.tolist() == code[first].tolist()
+        assert o.item.tolist() == [r[0] for r in rows]
+        modes = _labelled([r[4] for r in rows], "wrong_answer", empty=True)
+        assert o.modes.tolist() == modes.tolist()
+        assert ("odd_mode" in o.modes.tolist()) == roughen
+        assert o.score.tolist() == [float(r[3]) for r in rows]
