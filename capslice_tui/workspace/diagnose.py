@@ -1598,33 +1598,7 @@ def _diagnose_change(
     from ..analysis.slice_search import paired_slices, uninformative_axes
     from ..analysis.verdict import verdict_for_change
 
-    # the evaluation columns come with the outcomes when read on the primary filters
-    one_read = filter_name is None
-    # the candidate's samples are read in a thread of their own (its own connection) while
-    # this one reads the base's samples and labels: SQLite steps outside the GIL
-    from concurrent.futures import ThreadPoolExecutor
-
-    # runs whose evaluation digests agree (0022) hold the same prompt hash per item: the
-    # check needs only whether one is stored, not the hashes (~0.1 s a run to read)
-    same_prompts = one_read and ws.store.evaluation_digests_equal(
-        b_run["id"], c_run["id"], benchmark
-    )
-    reader = ThreadPoolExecutor(max_workers=1)
-    try:
-        c_read = reader.submit(  # pairs take the base's labels
-            _outcomes, ws.store, c_run["id"], benchmark, filter_name, evaluation=one_read,
-            labels=False, prompts=not same_prompts,
-        )  # fmt: skip
-        bo = _outcomes(
-            ws.store, b_run["id"], benchmark, filter_name, evaluation=one_read,
-            prompts=not same_prompts,
-        )  # fmt: skip
-        co = c_read.result()
-    finally:
-        reader.shutdown(wait=True)
-    columns = (bo.evaluation, co.evaluation)
-    if same_prompts and (columns[0] is None or columns[1] is None):  # a repeated key:
-        columns = (None, None)  # both runs' hashes read by the check itself
+    bo, co, columns = _read_pair(ws.store, b_run["id"], c_run["id"], benchmark, filter_name)
     bi, ci = _pair_samples(bo, co)
     if not bi.size:
         raise ValueError(_nothing_to_pair(ws.store, base, cand, b_run, c_run, benchmark))
@@ -1685,6 +1659,38 @@ def _diagnose_change(
         evaluation=evaluation.to_dict(), overall_p=overall.p_value,
         explained_slices=explained, pair_warning=pair_warning(base, cand, b_run, c_run),
     )  # fmt: skip
+
+
+def _read_pair(
+    store: Store, base_id: int, cand_id: int, benchmark: str | None, filter_name: str | None
+) -> tuple[_Outcomes, _Outcomes, tuple[_EvaluationColumns | None, _EvaluationColumns | None]]:
+    """Both runs' outcomes for a change diagnosis (the base's with its items' labels) and the
+    evaluation columns for ``evaluation_check`` (None: the check reads them itself)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    # the evaluation columns come with the outcomes when read on the primary filters
+    one_read = filter_name is None
+    # runs whose evaluation digests agree (0022) hold the same prompt hash per item: the
+    # check needs only whether one is stored, not the hashes (~0.1 s a run to read)
+    same_prompts = one_read and store.evaluation_digests_equal(base_id, cand_id, benchmark)
+    # the candidate's samples are read in a thread of their own (its own connection) while
+    # this one reads the base's samples and labels: SQLite steps outside the GIL
+    reader = ThreadPoolExecutor(max_workers=1)
+    try:
+        c_read = reader.submit(  # pairs take the base's labels
+            _outcomes, store, cand_id, benchmark, filter_name, evaluation=one_read,
+            labels=False, prompts=not same_prompts,
+        )  # fmt: skip
+        bo = _outcomes(
+            store, base_id, benchmark, filter_name, evaluation=one_read, prompts=not same_prompts
+        )
+        co = c_read.result()
+    finally:
+        reader.shutdown(wait=True)
+    columns = (bo.evaluation, co.evaluation)
+    if same_prompts and (columns[0] is None or columns[1] is None):  # a repeated key:
+        columns = (None, None)  # both runs' hashes read by the check itself
+    return bo, co, columns
 
 
 def _reference_outcomes(
