@@ -240,8 +240,9 @@ def test_type_problems_finds_drift() -> None:
 
 
 def _annotation(fn: Any) -> Any:
-    """The declared return type of a facade method or ``to_dict``, resolved."""
-    return get_type_hints(fn)["return"]
+    """The declared return type of a facade method or ``to_dict``, resolved (the facade's
+    modules import the result types for type checkers only, issue 14: start-up)."""
+    return get_type_hints(fn, globalns={**vars(R), **fn.__globals__})["return"]
 
 
 @pytest.fixture(scope="module")
