@@ -68,11 +68,12 @@ class DiscoverScreen(CapsliceScreen):
 
     HELP_TITLE = "Discover slices"
     HELP_LEGEND = (
-        "Groups whose error rate differs from the rest (Fisher exact + within tasks,",
-        "  Benjamini-Hochberg), ranked by difference x size; details below the table",
+        "Groups whose error rate differs from the rest and within tasks (Fisher exact;",
+        "  item-level tests when items have several samples; Benjamini-Hochberg),",
+        "  ranked by difference x size; details below the table",
         "group: Q:word = items whose question has the word; cluster n; mode:x = failure",
         "  mode x (✓ name: accepted as that slice); n: samples; error: its error rate",
-        "Δerr pts: its error rate minus the other samples', in percentage points; ns = not "
+        "Δerr: its error rate minus the other samples', in points (percentage points); ns = not "
         "significant (its larger BH-adjusted p-value, from the rest and within its tasks, is "
         "0.05 or more), as the CLI's q column marks it",
         "labels: restates task=x (an existing label holds the same items: folded last),",
@@ -331,7 +332,7 @@ class DiscoverScreen(CapsliceScreen):
         if every_failed:
             table.set_columns(["id", "group", "n", "mode", "mode %", "top terms"])
         else:
-            table.set_columns(["id", "group", "n", "error", "Δerr pts", "labels", "top terms"])
+            table.set_columns(["id", "group", "n", "error", "Δerr", "labels", "top terms"])
         rows = []
         for s in suggestions:
             diff = s.get("diff_rest")
