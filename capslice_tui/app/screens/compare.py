@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, pct_cell, plural, visible
+from ...formatting import interval, pct, pct_cell, plural, visible
 from ..format import (
     cell,
     first_column_room,
@@ -123,13 +124,42 @@ def sig_mark(row: dict[str, Any], *, overall: bool = False) -> str:
     return mark.rstrip("*") if overall else mark
 
 
-def detail_line(row: dict[str, Any], label: str) -> str:
-    """The columns that do not fit the table, for the highlighted row, as one or two lines."""
+NAME_LEAST = 12
+"""Characters the detail line keeps for the highlighted slice's name before its sides drop
+their counts (which the table's base and cand columns show) to make room."""
+
+
+def detail_line(
+    row: dict[str, Any],
+    label: str | Sequence[str],
+    width: int | None = None,
+    siblings: Sequence[Sequence[str]] = (),
+) -> str:
+    """The columns that do not fit the table, for the highlighted row, as one or two lines.
+
+    ``label``: the row's name (``ALL``), or a slice's values (:func:`slice_parts`), joined
+    with `` & `` as the table joins them. With ``width`` (the line's characters) the first
+    line's figures (both sides, the difference in points and its 95% interval) stay whole
+    and the name takes the room they leave, cut as the table cuts it (:func:`fit_parts`,
+    kept apart from ``siblings``, the other rows' values); when that would leave a name
+    shorter than it is and than :data:`NAME_LEAST` characters, the sides drop their counts
+    first (``76.0%``, not ``76.0% 19/25``; the table's columns show them).
+    """
     warn = warning_mark(row.get("warning"), row.get("n_items"))
-    first = (
-        f"{label}: base {side(row.get('base'))} -> cand {side(row.get('cand'))}"
-        f" · {points(row.get('diff'))} {interval(row.get('diff_low'), row.get('diff_high'))}"
-    )
+    parts = [label] if isinstance(label, str) else list(label)
+    change = f" · {points(row.get('diff'))} {interval(row.get('diff_low'), row.get('diff_high'))}"
+
+    def figures(counts: bool) -> str:
+        shown = side if counts else (lambda s: pct((s or {}).get("score")))
+        return f": base {shown(row.get('base'))} -> cand {shown(row.get('cand'))}{change}"
+
+    rest = figures(True)
+    name = " & ".join(parts)
+    if width is not None and width - len(rest) < min(len(name), NAME_LEAST):
+        rest = figures(False)
+    if width is not None:
+        name = fit_parts(parts, max(width - len(rest), NAME_LEAST), siblings=siblings)
+    first = name + rest
     second = (
         f"p {pvalue(row.get('p_value'))} · p adj {pvalue(row.get('p_adjusted'))}"
         f" · {plural(row.get('n_items'), 'item')} · test {row.get('test') or '-'}"
@@ -219,6 +249,7 @@ class CompareScreen(CapsliceScreen):
 
     def on_resize(self) -> None:
         self._title()
+        self._detail(self.query_one(ResultTable).cursor_row)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="compare")
     def load_compare(self) -> None:
@@ -287,8 +318,12 @@ class CompareScreen(CapsliceScreen):
         if not 0 <= index < len(self.rows):
             return
         row = self.rows[index]
-        label = "ALL" if index == 0 else slice_label(row.get("slice") or {})
-        self.query_one("#detail-line", Static).update(cell(detail_line(row, label)))
+        line = self.query_one("#detail-line", Static)
+        names = [slice_parts(r.get("slice") or {}) for r in self.rows[1:]]
+        label = "ALL" if index == 0 else names[index - 1]
+        # the figures stay whole; the name takes the room they leave (cut, never the number)
+        width = line.size.width or self.app.size.width - 2
+        line.update(cell(detail_line(row, label, width, siblings=names)))
 
     def action_cycle_grouping(self) -> None:
         order = list(GROUPINGS)
