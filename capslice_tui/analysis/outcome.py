@@ -471,15 +471,12 @@ def _size_warning(role: str, key: Mapping[str, str], n_items: int, min_size: int
     )
 
 
-def _pts(x: float) -> str:
-    return points(x, "")
-
-
 def did_text(did: Mapping[str, Any]) -> str:
-    """``targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts [-7.9, +0.6]``."""
+    """``targets +23.3 points, controls +27.0 points, DiD -3.7 points [-7.9, +0.6]`` (the
+    interval's bounds are bare: the figure before it names the unit)."""
     return (
-        f"targets {_pts(did['target_change'])} pts, controls {_pts(did['control_change'])} pts,"
-        f" DiD {_pts(did['did'])} pts [{_pts(did['did_low'])}, {_pts(did['did_high'])}]"
+        f"targets {points(did['target_change'])}, controls {points(did['control_change'])},"
+        f" DiD {points(did['did'])} [{points(did['did_low'], '')}, {points(did['did_high'], '')}]"
     )
 
 
@@ -512,7 +509,7 @@ def _judge(
             ("a control slice" if len(harmed) == 1 else "control slices")
             + " regressed beyond the tolerance of "
             f"{points(tolerance, ' points', signed=False)}: "
-            + ", ".join(f"{name(r)} {points(r.diff, ' pts')}" for r in harmed)
+            + ", ".join(f"{name(r)} {points(r.diff)}" for r in harmed)
         )
     targets = [r for r in rows if r.role == "target" and r.tested]
     if not targets:
@@ -527,7 +524,7 @@ def _judge(
             f"no control slice ({why}): without controls a target gain cannot be told from a "
             "change that lifts every slice (a new prompt, more training)"
         )
-    gains = ", ".join(f"{name(r)} {points(r.diff, ' pts')}" for r in targets)
+    gains = ", ".join(f"{name(r)} {points(r.diff)}" for r in targets)
     vs = did_text(pooled.to_dict())
 
     def beats(r: SliceOutcome) -> bool:
@@ -591,7 +588,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(
         f"{r['role']} {slice_label(r['slice'])} "
-        f"{points(r['diff'], ' pts')} (p adj {pvalue(r['p_adjusted'])})"
+        f"{points(r['diff'])} (p adj {pvalue(r['p_adjusted'])})"
         for r in drops[:4]
     )
     return (

@@ -259,7 +259,7 @@ def _show(rec: Intervention, fmt: str) -> None:
         ("version", rec["version"]), ("hypothesis", rec["hypothesis"]),
         ("targets", "; ".join(_label(s) for s in rec["target_slices"])),
         ("controls", "; ".join(_label(s) for s in rec["control_slices"]) or "-"),
-        ("expected effect", points(rec["expected_effect"], " pts")),
+        ("expected effect", points(rec["expected_effect"])),
         ("baseline", rec["baseline_run"] + _gone(rec, "baseline")),
         ("benchmark", rec["benchmark"] or "-"),
         ("result run", (rec["result_run"] or "-") + _gone(rec, "result")),
@@ -404,13 +404,14 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
         f"verdict: {outcome_name(outcome)}: {outcome['reason']}",
         change_note(outcome),
         f"metric: {outcome['metric']}; BH over {plural(outcome['n_tested'], 'slice')} at q={outcome['q']:g}; "
-        f"harm tolerance {points(outcome['tolerance'], ' pts', signed=False)}",
+        "diff, 95% CI, DiD and pass@k: result - base, in points; "
+        f"harm tolerance {points(outcome['tolerance'], signed=False)}",
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     if slice_note:
         notes.insert(0, slice_note)
     emit_table(
-        ["role", slice_header, "items", "base", "result", "diff pts", "95% CI", "p_adj",
+        ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",
          "mark", "DiD vs controls", "pass@k"],
         rows, fmt, title=f"outcome {outcome['baseline_run']} -> {outcome['result_run']}", notes=notes,
         expendable=OUTCOME_EXPENDABLE,
@@ -433,7 +434,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
     "--expected-gain",
     type=float,
     default=None,
-    help="Expected gain on targets, in points (10 = +10 pts).",
+    help="Expected gain on targets, in points (10 = +10 points).",
 )
 @click.option("--plan-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="A plan saved with `capslice plan --format json` to attach.")  # fmt: skip

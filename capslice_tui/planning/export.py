@@ -80,7 +80,7 @@ def export_markdown(plan: Plan) -> str:
             sl = slice_label(t["slice"])
             mark = "" if t["counted"] else " (overlaps a stronger rule; not counted)"
             out.append(
-                f"  - {sl}: deficit {points(t['deficit'], ' pts', signed=False)} x rule `{t['rule']}` weight "
+                f"  - {sl}: deficit {points(t['deficit'], signed=False)} x rule `{t['rule']}` weight "
                 f"{t['rule_weight']:g} = {t['contribution']:.3f}{mark}. {t['rationale']}"
             )
     out += ["", "## Weak slices left out", ""]

@@ -55,7 +55,7 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert data is not None and data["saved"] and not data["params"]["failing_only"]
         assert data["structure"] == "clear"
         headers = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
-        assert headers == ["id", "group", "n", "error", "Δerr pts", "labels", "top terms"]
+        assert headers == ["id", "group", "n", "error", "Δerr", "labels", "top terms"]
         table = rows(app)
         assert len(table) == len(data["suggestions"]) >= 1
         first = data["suggestions"][0]

@@ -39,8 +39,10 @@ async def test_outcome_shows_did_and_rejection_warning(tmp_path: Path) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         detail = str(screen.query_one("#detail").render())
-        # one target slice: its change and interval once, on its own line (issue 13)
-        assert detail.count("+12.5 points") == 1 and "target change" not in detail
+        # one target slice: its change and interval once, on its own line (issue 13); the
+        # verdict's sentence names the change without an interval (targets +12.5 points, ...)
+        assert detail.count("+12.5 points [") == 1 and "target change" not in detail
+        assert "(targets +12.5 points, controls -7.5 points, DiD +20.0 points [" in detail
         assert "control change -7.5" in detail
         assert "DiD (target - control) +20.0" in detail
         assert "vs controls: DiD" not in detail

@@ -127,7 +127,7 @@ def test_regression_claims_and_their_warning():
                             bn, bc, cn, cc).to_dict()  # fmt: skip
     warning = regression_warning(flat)
     assert warning.startswith("the measured outcome shows no significant regression")
-    assert "control task_type=control0 -3.0 pts" in warning and "DiD" in warning
+    assert "control task_type=control0 -3.0 points" in warning and "DiD" in warning
     labels, bn, bc, cn, cc = _three_slices((100, 50, 52), [(100, 60, 20)])
     harmed = evaluate_outcome([{"task_type": "target"}], [{"task_type": "control0"}], labels,
                               bn, bc, cn, cc).to_dict()  # fmt: skip
@@ -184,7 +184,10 @@ def test_cli_shows_target_change_control_change_and_did(flat_store):
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "DiD vs controls" in text
-    assert "change against controls: targets +12.5 pts, controls -7.5 pts, DiD +20.0 pts" in text
+    assert (
+        "change against controls: targets +12.5 points, controls -7.5 points, DiD +20.0 points"
+        in text
+    )
     res = CliRunner().invoke(
         main, ["--store", str(store), "intervention", "show", str(iid), "--format", "json"]
     )
@@ -252,7 +255,10 @@ def test_real_bbh_intervention_whose_controls_rose_as_much_is_not_confirmed(
     did = shown["outcome"]["did"]
     assert round(100 * did["did"], 1) == -3.7 and did["did_low"] < 0
     text = " ".join(_run(bbh_store, "intervention", "show", iid).split())
-    assert "change against controls: targets +23.3 pts, controls +27.0 pts, DiD -3.7 pts" in text
+    assert (
+        "change against controls: targets +23.3 points, controls +27.0 points, DiD -3.7 points"
+        in text
+    )
 
 
 def test_real_bbh_intervention_across_a_prompt_change_is_unmeasurable(bbh_store: Path) -> None:

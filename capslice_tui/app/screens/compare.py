@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import interval, pct, pct_cell, plural, visible
+from ...vocabulary import SLICE_JOINER
 from ..format import (
     cell,
     first_column_room,
@@ -154,7 +155,7 @@ def detail_line(
         return f": base {shown(row.get('base'))} -> cand {shown(row.get('cand'))}{change}"
 
     rest = figures(True)
-    name = " & ".join(parts)
+    name = SLICE_JOINER.join(parts)
     if width is not None and width - len(rest) < min(len(name), NAME_LEAST):
         rest = figures(False)
     if width is not None:

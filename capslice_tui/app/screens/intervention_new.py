@@ -22,7 +22,7 @@ FIELDS = (
     ("benchmark", "benchmark", "benchmark of the slices (needed for default controls)"),
     ("targets", "targets", "task_type=algebra; task_type=geometry,output_constraint=int"),
     ("controls", "controls", "empty: each task_type (20+ items) sharing none with a target"),
-    ("gain", "gain pts", "expected gain on the targets in points (optional), e.g. 5"),
+    ("gain", "gain points", "expected gain on the targets in points (optional), e.g. 5"),
 )
 
 

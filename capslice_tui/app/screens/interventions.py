@@ -83,7 +83,7 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
     lines = [
         f"verdict: {outcome['verdict']}{warn} - {outcome['reason']}",
         *did_lines(outcome, one_target=one_target),
-        f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'))}"
+        f"metric: {outcome.get('metric', '-')} · tolerance {points(outcome.get('tolerance'), signed=False)}"
         f" · q={outcome.get('q', '-')} · {plural(outcome.get('n_tested', '-'), 'slice')} tested",
     ]
     for r in outcome.get("rows") or []:
