@@ -5,6 +5,7 @@ math story end to end, as tests/e2e/test_demo_stories.py runs it)."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
@@ -43,6 +44,30 @@ def test_the_pattern_finds_the_abbreviations_only() -> None:
         assert ABBREVIATED.search(bad), bad
     for fine in ("+5.0 points", "prompts, few-shot", "accepts", "-24.0 [", "pass@k", "opt"):
         assert not ABBREVIATED.search(fine), fine
+
+
+def test_no_string_of_the_package_abbreviates_points() -> None:
+    """Every string literal of capslice_tui (docstrings aside), so wording the demo does not
+    reach (a harmful or refuted outcome, a regression warning) is guarded too."""
+    found = []
+    for path in sorted((ROOT / "capslice_tui").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        found += [
+            f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docs
+            and ABBREVIATED.search(node.value)
+        ]
+    assert not found, "write points (formatting.points), not pts/pt:\n" + "\n".join(found)
 
 
 @pytest.fixture(scope="module")
