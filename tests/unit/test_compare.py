@@ -29,7 +29,8 @@ def test_mcnemar_vectors(b: int, c: int, p: float) -> None:
 
 def test_statistics_match_scipy() -> None:
     # compare.py computes McNemar, BH and the normal quantiles without scipy (start-up cost,
-    # issue 14); scipy's own functions are the reference, small and large (log-space) counts
+    # issue 14); scipy's own functions are the reference, small and large (fixed-point
+    # bounded) counts
     stats = pytest.importorskip("scipy.stats")
     for b, c in [(0, 1), (3, 9), (17, 17), (40, 2), (400, 451), (9000, 9400), (14558, 13886)]:
         want = stats.binomtest(b, b + c, 0.5).pvalue
