@@ -12,7 +12,7 @@ from typing import Any
 from ..vocabulary import AXES
 from .aggregates import AggregatesMixin
 from .compact import pack_doc, to_blob
-from .db import chunks, current_user, now_iso, placeholders
+from .db import SQL_VARIABLES, chunks, current_user, now_iso, placeholders
 from .runs import RunsMixin
 
 SAMPLE_COLUMNS = (
@@ -73,6 +73,41 @@ def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | 
     return out
 
 
+_KEY = tuple(SAMPLE_COLUMNS.index(c) for c in ("run_id", "task", "filter", "doc_id", "sample_idx"))
+_INGEST, _SCORE, _RESPONSE = (SAMPLE_COLUMNS.index(c) for c in ("ingest_id", "score", "response"))
+
+
+def _changed_stored(conn: Any, samples: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The samples of ``samples`` stored by an earlier ingest (another ``ingest_id``) with
+    another score or response: ``(run_id, task, filter, doc_id, sample_idx, stored score,
+    new score, response differs)`` each, in batch order. One keyed read per chunk of samples
+    (the samples' unique key), the comparison in SQL, so only the changed rows come back."""
+    out: list[tuple[Any, ...]] = []
+    width = 8  # run_id, task, filter, doc_id, sample_idx, ingest_id, score, response
+    for chunk in chunks(list(samples), max(1, SQL_VARIABLES // width)):
+        values = ",".join(["(?,?,?,?,?,?,?,?)"] * len(chunk))
+        args = [
+            v
+            for row in chunk
+            for v in (*(row[k] for k in _KEY), row[_INGEST], row[_SCORE], row[_RESPONSE])
+        ]
+        out.extend(
+            conn.execute(
+                "WITH new (run_id, task, filter, doc_id, sample_idx, ingest_id, score, response)"
+                f" AS (VALUES {values})"
+                " SELECT s.run_id, s.task, s.filter, s.doc_id, s.sample_idx, s.score, new.score,"
+                " s.response IS NOT new.response"
+                " FROM new JOIN samples s ON s.run_id = new.run_id AND s.task = new.task"
+                " AND s.filter = new.filter AND s.doc_id = new.doc_id"
+                " AND s.sample_idx = new.sample_idx"
+                " WHERE s.ingest_id IS NOT new.ingest_id"
+                " AND (s.score IS NOT new.score OR s.response IS NOT new.response)",
+                args,
+            ).fetchall()
+        )
+    return [tuple(r) for r in out]
+
+
 _AXIS_COLUMN = {axis: n for n, axis in enumerate(AXES, 1)}
 """Axis -> its column in an ``item_axes`` row ``(item_id, *AXES, sources)``."""
 assert len(AXES) == 4, "item_axes has four axis columns"
@@ -110,6 +145,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         rule_labels: Sequence[tuple[str, str, str, str]] = (),
         settings: Sequence[tuple[str, str]] = (),
         item_ids: dict[str, int] | None = None,
+        changed: list[tuple[Any, ...]] | None = None,
     ) -> tuple[int, dict[str, int]]:
         """Write one bounded batch of an ingest in a single transaction.
 
@@ -124,6 +160,11 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             settings: ``(sha256, settings JSON)`` evaluation settings, deduplicated by hash.
             item_ids: hash -> id of items already stored (from :meth:`known_items` or an
                 earlier batch); samples of these items need no entry in ``items``.
+            changed: when given, receives ``(run_id, task, filter, doc_id, sample_idx,
+                stored score, new score, response differs)`` for each sample of ``samples``
+                that an earlier ingest stored with another score or response (the stored row
+                is kept). Read only when some samples were not new, in the same transaction,
+                so a first ingest (a next checkpoint) pays nothing for it.
 
         Returns:
             ``(new_samples, ids)``: how many samples were new, and hash -> item id of the
@@ -204,7 +245,10 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     for s in samples
                 ],
             )  # fmt: skip
-            return conn.total_changes - before, ids
+            n_new = conn.total_changes - before
+            if changed is not None and n_new < len(samples):
+                changed.extend(_changed_stored(conn, samples))
+            return n_new, ids
 
     def known_items(
         self, hashes: Sequence[str], ids: dict[str, int] | None = None

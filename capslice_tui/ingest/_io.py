@@ -252,6 +252,23 @@ def _is_cut(raw: bytes) -> bool:
     return in_string or depth > 0
 
 
+def line_json_error(exc: ValueError, raw: bytes | str) -> str:
+    """Why one JSONL line does not parse, placed within that line: the parser's message and
+    the column (1-based, in characters) where it stopped, or "at the end of the line".
+
+    The parser saw the line alone, so its own "line 2 column 1" (past the line's newline)
+    would contradict the file line the caller names; it is never shown.
+    """
+    msg, pos = getattr(exc, "msg", None), getattr(exc, "pos", None)
+    if not isinstance(msg, str) or not isinstance(pos, int):
+        return str(exc)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    content = text.rstrip("\r\n")
+    if pos >= len(content.rstrip()):
+        return f"{msg} at the end of the line (column {len(content) + 1})"
+    return f"{msg} at column {pos + 1}"
+
+
 def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """Stream a JSONL file as ``(line_number, object | BadLine)``; blank lines are skipped.
 
@@ -306,7 +323,7 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                 try:
                     obj, repairs = parse_json(raw)
                 except orjson.JSONDecodeError as exc:
-                    pending = (line_no, raw, str(exc), False)
+                    pending = (line_no, raw, line_json_error(exc, raw), False)
                     continue
             for repair in repairs:
                 yield line_no, BadLine(source, line_no, repair, note="note")
@@ -419,8 +436,8 @@ def _parse_long_line(line: _LongLine) -> tuple[Any, list[str]]:
         )
     try:
         value, repairs = parse_json(scan.skeleton)
-    except orjson.JSONDecodeError as exc:
-        raise _LongLineError(str(exc), _is_cut(scan.skeleton)) from None
+    except orjson.JSONDecodeError as exc:  # its position is in the skeleton, not the line
+        raise _LongLineError(exc.msg, _is_cut(scan.skeleton)) from None
     if bounded.REPAIR_INVALID_UTF8 in scan.repairs and NOTE_INVALID_UTF8 not in repairs:
         repairs.append(NOTE_INVALID_UTF8)
     if bounded.REPAIR_SURROGATE in scan.repairs and NOTE_SURROGATE not in repairs:
@@ -613,7 +630,11 @@ def _array_prefix(data: bytes) -> tuple[list[Any], list[str], str, bool]:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except ValueError as exc:
-            reason = f"JSON array element {len(elements) + 1} is cut short or invalid: {exc}"
+            reason = (
+                f"JSON array element {len(elements) + 1} is cut short or invalid: "
+                f"{getattr(exc, 'msg', exc)} (file line {getattr(exc, 'lineno', '?')}, column "
+                f"{getattr(exc, 'colno', '?')})"
+            )
             break
         value, n = _replace_lone_surrogates(value)
         n_replaced += n

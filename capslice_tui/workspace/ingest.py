@@ -36,7 +36,7 @@ from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..ingest.scoring import infer_output_constraint_from_target
-from ..store import Store, StoreDamaged
+from ..store import NotFound, Store, StoreDamaged
 from ..store.compact import pack_doc
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
@@ -77,7 +77,10 @@ class IngestReport:
         warnings: numbers in the input that cannot be trusted as written (a reported group
             score that is not the samples' mean, a repeated line with another score).
         n_repeats: exact repeats of a sample already read in this ingest, counted once.
-        n_conflicting: repeats of a sample with another response or score (the first is kept).
+        n_conflicting: repeats of a sample with another response or score (the first is kept):
+            in this ingest's input, or samples an earlier ingest stored under the run's keys
+            (run, task, filter, doc_id, sample_idx) that arrive with another score or response
+            (the stored ones are kept; a warning names a few).
         n_missing_score: samples whose logged score is NaN/N/A: missing, never re-scored, not
             stored, so they are out of every n.
         n_torn: incomplete trailing records skipped (the run is then marked incomplete).
@@ -163,6 +166,11 @@ class _RunState:
         self.n_new = 0
         self.n_read = 0
         self.tasks: dict[str, dict[str, Any]] = {}
+        # samples an earlier ingest stored with another score or response (kept): how many,
+        # and the first few ``(task, filter, doc_id, sample_idx, stored, new, response differs)``
+        self.n_changed = 0
+        self.n_score_changed = 0
+        self.changed: list[tuple[Any, ...]] = []
 
 
 def ingest(
@@ -471,9 +479,13 @@ class _Ingest:
             return st
         opt, meta = self.opt, self.meta
         by_system = meta.get("source_files_by_system") or {}
+        name = opt.run if key is None else f"{opt.run}/{key}"
+        # the system a run holds is its model (--system picks one: the run keeps its name)
+        model = opt.model or meta.get("model_name") or meta.get("model") or key or opt.system
+        self._refuse_other_model(name, model)
         run_id, created = self.store.ensure_run(
-            opt.run if key is None else f"{opt.run}/{key}",
-            model=opt.model or meta.get("model_name") or meta.get("model") or key,
+            name,
+            model=model,
             step=opt.step,
             tokens_seen=opt.tokens_seen,
             source_format=self.ctx.format,
@@ -492,6 +504,26 @@ class _Ingest:
             command=self.command,
         )
         return st
+
+    def _refuse_other_model(self, name: str, model: str | None) -> None:
+        """Refuse adding samples of ``model`` to an existing run that holds another model
+        (a mistaken --run would mix two models' scores under one name).
+
+        Raises:
+            IngestError: the run is stored with another model (nothing was written).
+        """
+        try:
+            stored = self.store.get_run(name)
+        except NotFound:
+            return
+        if not stored["model"] or not model or stored["model"] == model:
+            return
+        raise self._fail(
+            f"run {name!r} holds model {stored['model']!r} and this log is of {model!r}: "
+            "nothing was stored. Ingest it under another --run, or `capslice delete-run "
+            f"{name}` and ingest again to replace it; if the log is of {stored['model']!r} "
+            f"after all, pass --model {stored['model']!r}"
+        )
 
     # ------------------------------------------------------------ one batch
 
@@ -592,6 +624,7 @@ class _Ingest:
         """Write a batch in one transaction and count the new samples per run."""
         if not batch.samples:
             return
+        changed: list[tuple[Any, ...]] = []
         n_new, ids = self.store.write_batch(
             texts=list(batch.texts.items()),
             items=[row for h, row in batch.items.items() if h not in self.item_ids],
@@ -599,7 +632,17 @@ class _Ingest:
             rule_labels=batch.labels,
             settings=list(batch.eval_settings.items()),
             item_ids=self.item_ids,
+            changed=changed,
         )
+        for run_id, *rest in changed:
+            st = next(st for st in self.states.values() if st.run_id == run_id)
+            st.n_changed += 1
+            scored_otherwise = rest[4] != rest[5]
+            st.n_score_changed += scored_otherwise
+            if scored_otherwise or len(st.changed) < CHANGED_EXAMPLES:  # score changes first
+                st.changed.append(tuple(rest))
+                st.changed.sort(key=lambda c: c[4] == c[5])
+                del st.changed[CHANGED_EXAMPLES:]
         self.item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
         per_run: dict[int, int] = {}
         for s in batch.samples:
@@ -674,8 +717,47 @@ class _Ingest:
         else:  # a whole read clears the reason an earlier torn read left with the status
             store.merge_run_meta(st.run_id, {"incomplete": None}, [*report.warnings, *report.notes])
         name = self.opt.run if key is None else f"{self.opt.run}/{key}"
+        if st.n_changed:
+            report.n_conflicting += st.n_changed
+            report.warnings.append(
+                changed_warning(name, st.n_changed, st.n_score_changed, st.changed)
+            )
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
+
+
+CHANGED_EXAMPLES = 3
+"""Samples named in the warning about stored samples that arrived with another score."""
+
+
+def changed_warning(run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]]) -> str:
+    """The warning for ``n`` samples already stored in ``run`` by an earlier ingest that
+    arrived again with another score or response (``n_score`` of them with another score);
+    ``examples`` are ``(task, filter, doc_id, sample_idx, stored score, new score, response
+    differs)``."""
+    named = "; ".join(
+        f"task {task}, doc_id {doc_id}"
+        + (f", sample {idx}" if idx else "")
+        + (f", filter {filt}" if filt != "none" else "")
+        + (f": stored score {_score_text(old)}, new {_score_text(new)}" if old != new else "")
+        + (" (another response)" if other and old == new else "")
+        for task, filt, doc_id, idx, old, new, other in examples
+    )
+    return (
+        f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score "
+        f"or response ({n_score} with another score); the stored ones were kept, so the run "
+        "still holds the earlier data "
+        f"(e.g. {named}). Different data under one run name is usually a mistaken --run: "
+        f"ingest it under another --run, or `capslice delete-run {run}` and ingest again "
+        "to replace it"
+    )
+
+
+def _score_text(score: float | None) -> str:
+    """A stored or new score as the warning shows it (``1``, ``0``, ``0.5``, ``missing``)."""
+    if score is None:
+        return "missing"
+    return f"{score:g}"
 
 
 def output_constraint_of(labels: dict[str, tuple[str, str]], target: str | None) -> str:

@@ -1,0 +1,119 @@
+"""Ingest trust: other data under an existing run name is said (and another model refused),
+--system keeps the system as the run's model, a bad JSONL line names its file line only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from capslice_tui.workspace import IngestError, Workspace
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "store.db")
+
+
+def _rows(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def _log(folder: Path, correct: list[bool], response: str = "The answer is 4.") -> Path:
+    folder.mkdir()
+    return _rows(
+        folder / "arith.jsonl",  # one file name: the task is named after it
+        [
+            {"doc_id": i, "question": f"q{i}", "target": "4", "response": response, "correct": c}
+            for i, c in enumerate(correct)
+        ],
+    )
+
+
+def _scores(ws: Workspace, run: str) -> list[float]:
+    rows = ws.store.conn.execute(
+        "SELECT s.score FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.name = ?"
+        " ORDER BY CAST(s.doc_id AS INTEGER)",
+        (run,),
+    )
+    return [r[0] for r in rows]
+
+
+def test_reingest_with_other_scores_warns_and_keeps_the_stored(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    first = _log(tmp_path / "a", [True, True, False, False, True])
+    ws.ingest([first], run="r")
+    again = ws.ingest([first], run="r")  # identical: quiet
+    assert again.runs == {"r": 0} and again.warnings == [] and again.n_conflicting == 0
+    other = _log(tmp_path / "b", [False, True, True, False, True, False])
+    report = ws.ingest([other], run="r")
+    assert report.runs == {"r": 1}  # doc 5 is new
+    assert report.n_conflicting == 2
+    (warning,) = report.warnings
+    assert warning.startswith("r: 2 samples already stored in this run arrived with another")
+    assert "(2 with another score)" in warning and "stored ones were kept" in warning
+    assert (
+        "doc_id 0: stored score 1, new 0" in warning
+        and "doc_id 2: stored score 0, new 1" in warning
+    )
+    assert _scores(ws, "r") == [1.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+
+
+def test_reingest_with_other_response_only_is_said(ws: Workspace, tmp_path: Path) -> None:
+    ws.ingest([_log(tmp_path / "a", [True, False])], run="r")
+    report = ws.ingest([_log(tmp_path / "b", [True, False], "It is 4.")], run="r")
+    (warning,) = report.warnings
+    assert "2 samples already stored" in warning and "(0 with another score)" in warning
+    assert "doc_id 0 (another response)" in warning
+
+
+def _systems(path: Path) -> Path:
+    return _rows(
+        path,
+        [
+            {"question": f"q{i}", "ground_truth": "A: 4",
+             "big": {"is_correct": i % 2 == 0, "solution": f"big {i}\nA: 4"},
+             "small": {"is_correct": False, "solution": f"small {i}\nA: 5"}}
+            for i in range(4)
+        ],
+    )  # fmt: skip
+
+
+def test_system_is_the_runs_model_and_another_model_is_refused(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = _systems(tmp_path / "sys.jsonl")
+    ws.ingest([path], run="gsm", benchmark="gsm8k", system="big")
+    assert [(r["name"], r["model"]) for r in ws.runs()] == [("gsm", "big")]
+    with pytest.raises(IngestError, match="run 'gsm' holds model 'big' and this log is of 'small'"):
+        ws.ingest([path], run="gsm", benchmark="gsm8k", system="small")
+    assert _scores(ws, "gsm") == [1.0, 0.0, 1.0, 0.0]
+    # the user says it is the same model after all: added, and the changed samples named
+    report = ws.ingest([path], run="gsm", benchmark="gsm8k", system="small", model="big")
+    assert report.n_conflicting == 4 and "(2 with another score)" in report.warnings[0]
+    # without --system every system is its own run, named and modelled by it
+    ws.ingest([path], run="all", benchmark="gsm8k")
+    assert {r["name"]: r["model"] for r in ws.runs()}["all/small"] == "small"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"doc_id": 3, "target": "4", "response": "x",', "unexpected end of data at the end of the line"),
+        ('{"doc_id": 3, "target": "4" "response": "x"}', "expected ',' or '}' at column 29"),
+    ],
+)  # fmt: skip
+def test_bad_jsonl_line_names_the_file_line_only(
+    ws: Workspace, tmp_path: Path, line: str, reason: str
+) -> None:
+    good = [json.dumps({"doc_id": i, "target": "4", "response": "4"}) for i in range(3)]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join([*good, line, *good]) + "\n")
+    with pytest.raises(IngestError) as err:
+        ws.ingest([path], run="b")
+    assert f"{path}:4: bad line: invalid JSON: " in str(err.value)
+    assert reason in str(err.value)
+    assert "line 1" not in str(err.value) and "line 2" not in str(err.value)
