@@ -557,3 +557,23 @@ def shorten(text: Any, width: int) -> str:
     ``…`` as the last one when longer; ``None`` gives ``""``."""
     s = "" if text is None else " ".join(str(text).split())
     return s if len(s) <= width else s[: max(width - 1, 0)] + "…"
+
+
+def utc_minute(value: Any) -> str:
+    """An ISO timestamp (``2026-12-01T00:36:15+00:00``; an offset is turned into UTC, a stamp
+    without one read as UTC) as ``2026-12-01 00:36``, for tables that say "UTC" once; any
+    other value as ``str`` (``None``: ``-``)."""
+    from datetime import datetime, timezone
+
+    if value is None:
+        return "-"
+    text = str(value)
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if len(text) < 16 or text[4] != "-":  # a bare number or date is not a timestamp
+        return text
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(timezone.utc)
+    return stamp.strftime("%Y-%m-%d %H:%M")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import plural
-from .render import emit_json, emit_table
+from ..formatting import plural, utc_minute
+from .render import emit_json, emit_table, without_empty
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 if TYPE_CHECKING:
@@ -214,11 +214,18 @@ def label_history(
             ]
             for a in data
         ]
+        headers = ["batch", "at", "who", "action", "items", "axes", "values", "note", "state"]
+        if fmt == "table":
+            for r in rows:
+                r[1] = utc_minute(r[1])
+            headers, rows = without_empty(headers, rows, ("note", "state"))
         emit_table(
-            ["batch", "at", "who", "action", "items", "axes", "values", "note", "state"],
+            headers,
             rows,
             fmt,
             payload=data,
+            whole=("batch",),  # an id is typed into `label undo --batch`: never cut
+            notes=["at: UTC"] if fmt == "table" and rows else (),
         )
         return
     history = obj.ws.label_history(item_id=item_id, batch=batch, who=user, limit=limit)
@@ -237,11 +244,18 @@ def label_history(
         ]
         for h in history
     ]
+    headers = ["at", "who", "action", "item", "axis", "source", "old", "new", "note", "batch"]
+    if fmt == "table":
+        for r in rows:
+            r[0] = utc_minute(r[0])
+        headers, rows = without_empty(headers, rows, ("note",))
     emit_table(
-        ["at", "who", "action", "item", "axis", "source", "old", "new", "note", "batch"],
+        headers,
         rows,
         fmt,
         payload=history,
+        whole=("batch",),  # an id is typed into `label undo --batch`: never cut or wrapped
+        notes=["at: UTC"] if fmt == "table" and rows else (),
     )
 
 
@@ -327,11 +341,35 @@ def label_show(
                     r["note"] or "",
                 ]
             )
-    emit_table(
-        ["axis", "value", "source", "origin", "who", "at", "note"],
-        rows,
-        fmt,
-        title=f"labels of item {item_id}",
-        notes=["* = effective value (hand > cluster > rule)"],
-        payload=shown,
-    )
+    headers = ["axis", "value", "source", "origin", "who", "at", "note"]
+    notes = ["* = effective value (hand > cluster > rule)"]
+    if fmt == "table":
+        headers, rows, notes = _narrow_item_table(headers, rows, notes)
+    emit_table(headers, rows, fmt, title=f"labels of item {item_id}", notes=notes, payload=shown)
+
+
+def _narrow_item_table(
+    headers: list[str], rows: list[list[Any]], notes: list[str]
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    """``label show --item``'s terminal table: times to the minute (UTC); an empty note column
+    left out; when the rest is wider than the terminal, who and at left out (said in a note)
+    before the values and origins are cut (``* competit…`` told nothing)."""
+    from .render import table_width
+
+    at = headers.index("at")
+    for r in rows:
+        r[at] = utc_minute(r[at]) if r[at] != "-" else "-"
+    headers, rows = without_empty(headers, rows, ("note",))
+    keep = list(range(len(headers)))
+
+    def wide(cols: list[int]) -> int:
+        return sum(max(len(str(x)) for x in [headers[i], *(r[i] for r in rows)]) for i in cols)
+
+    notes = [*notes, "at: UTC"]
+    if rows and wide(keep) + 2 * (len(keep) - 1) > table_width():
+        keep = [i for i in keep if headers[i] not in ("who", "at")]
+        notes = [
+            *notes[:1],
+            "who, at: left out to keep the values whole (--format md or json shows them)",
+        ]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows], notes

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import interval, pct, plural, points, pvalue
+from ..formatting import interval, pct, plural, points, pvalue, utc_minute
 from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
@@ -285,13 +285,17 @@ def _show(rec: Intervention, fmt: str) -> None:
     if outcome:
         _outcome_table(outcome, fmt)
     if rec.get("history"):
+        # a terminal table gives times to the minute in UTC (said once), not ...T00:36:15+00:00
+        stamp = utc_minute if fmt == "table" else str
         emit_table(
             # when, who and what first; the new value last, where a long one wraps whole
             ["v", "at", "who", "action", "field", "old", "new"],
-            [[h["version"], h["at"], h["who"], h["action"], h["field"],
-              _history_value(h["field"], h["old_value"]),
-              _history_value(h["field"], h["new_value"])] for h in rec["history"]],  # fmt: skip
+            [[h["version"], stamp(h["at"]), h["who"], h["action"], h["field"],
+              _history_value(h["field"], h["old_value"], stamp),
+              _history_value(h["field"], h["new_value"], stamp)]
+             for h in rec["history"]],  # fmt: skip
             fmt, title="history", whole=("field",),  # field names are never cut
+            notes=["times in UTC (--format json has them to the second)"] if fmt == "table" else (),
         )  # fmt: skip
 
 
@@ -305,11 +309,15 @@ def _outcome_text(rec: Mapping[str, Any]) -> str:
     return rec[OUTCOME_KEY] or "-"
 
 
-def _history_value(field: str | None, value: Any) -> str:
+def _history_value(field: str | None, value: Any, stamp: Any = str) -> str:
     """An audit-history value as read: a list of slices (``target_slices``,
     ``control_slices``, stored as JSON) as their names joined by ``; ``
-    (``task_type=algebra; task_type=prealgebra``); anything else as :func:`_cut` shows it
-    (a value that is not such a list is shown as stored)."""
+    (``task_type=algebra; task_type=prealgebra``); a time (a field ending in ``_at``) as
+    ``stamp`` gives it (:func:`~capslice_tui.formatting.utc_minute` in a terminal table);
+    anything else as :func:`_cut` shows it (a value that is not such a list is shown as
+    stored)."""
+    if (field or "").endswith("_at") and value is not None:
+        return _cut(stamp(value))
     if (field or "").endswith("_slices") and isinstance(value, str):
         try:
             slices = json.loads(value)

@@ -162,10 +162,80 @@ def emit_table(
                 overflow="ignore" if fits else "crop",
             )
     for r in layout.cells:
-        table.add_row(*[Text(r[i]) for i in layout.kept])
+        cells = [r[i] for i in layout.kept]
+        cells[-1] = wrap_cell(cells[-1], layout.room)
+        table.add_row(*[Text(c) for c in cells])
     _print_table(console, table, above)
     for n in all_notes:
         _print_note(console, n)
+
+
+_BREAK_AFTER = (";,&", "=", "_")
+"""Characters after which a word longer than its column may go on to the next line, the
+first group preferred (``task_type=`` / ``number_theory``), never between two digits."""
+
+
+def wrap_cell(text: str, room: int) -> str:
+    """``text`` with line breaks so that no line is longer than ``room``: at its spaces, and a
+    word longer than ``room`` (``solving_operation=modular_arithmetic``) after one of
+    :data:`_BREAK_AFTER`, not inside a name (Rich folds such a word anywhere:
+    ``task_type=number_th`` / ``eory``); cut at ``room`` only where a word has no such break.
+    Unchanged when every word fits ``room`` (Rich's own wrap at spaces does the rest)."""
+    if room < 4 or all(len(w) <= room for w in text.split()):
+        return text
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in para.split():
+            for j, piece in enumerate(_word_pieces(word, room)):
+                sep = "" if j else " "  # the pieces of a broken word join without a space
+                if line and len(line) + len(sep) + len(piece) <= room:
+                    line += sep + piece
+                else:
+                    if line:
+                        lines.append(line)
+                    line = piece
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _word_pieces(word: str, room: int) -> list[str]:
+    """``word`` whole when it fits ``room``, else broken after :data:`_BREAK_AFTER`
+    characters (the first group preferred; never between digits) into pieces of at most
+    ``room``; a piece with no such break is cut at ``room``."""
+    pieces, rest = [], word
+    while len(rest) > room:
+        at = room
+        for group in _BREAK_AFTER:
+            ends = [
+                k + 1
+                for k in range(room)
+                if rest[k] in group
+                and not (rest[k - 1 : k].isdigit() and rest[k + 1 : k + 2].isdigit())
+            ]
+            if ends:
+                at = ends[-1]
+                break
+        pieces.append(rest[:at])
+        rest = rest[at:]
+    return [*pieces, rest] if rest else pieces
+
+
+def without_empty(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], names: Sequence[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """``headers`` and ``rows`` without the columns named in ``names`` (a note column nobody
+    wrote in) that are empty (``""`` or None) on every row: a terminal table gives their
+    room to the others. Unchanged when there are no rows."""
+    if not rows:
+        return list(headers), [list(r) for r in rows]
+    keep = [
+        i
+        for i, h in enumerate(headers)
+        if h not in names or any(r[i] not in ("", None) for r in rows)
+    ]
+    return [headers[i] for i in keep], [[r[i] for i in keep] for r in rows]
 
 
 def _emit_markdown(
@@ -589,7 +659,8 @@ def _fit_layout(
     ``whole``) are never cut: only name-like text columns are cut, each with
     :func:`distinct_cuts` so names of one column stay apart (a column whose cut names would
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
-    wide. The last column wraps at its spaces. When that still does not fit, whole columns are
+    wide. The last column wraps at its spaces (:func:`wrap_cell`). When that still does not
+    fit, whole columns are
     dropped (never the first, never one named in ``keep``): those named in ``expendable``
     first, in its order, then from the right; the caller reports them. An expendable column
     of :data:`SUPPORTING_COLUMNS` is dropped too while the first (name) column would be cut
@@ -740,12 +811,32 @@ def _column_cut(column: Sequence[str], cap: int) -> tuple[list[str], str] | None
         rests = [v[len(prefix) :] if v.startswith(prefix) else v for v in values]
         tries.append((distinct_cuts(rests, cap), prefix))
     tries.append((distinct_cuts(values, cap), ""))
+    # a cut ending inside a number (``eosmask-step1…``) gives it up whole (``eosmask-step…``)
+    tries += [
+        ([_number_backed(v[len(d) :] if d and v.startswith(d) else v, c)
+          for v, c in zip(values, cuts, strict=True)], d)
+        for cuts, d in list(tries)
+    ]  # fmt: skip
     for cuts, dropped in tries:
         shown = [dropped + c if dropped and v.startswith(dropped) else c
                  for v, c in zip(values, cuts, strict=True)]  # fmt: skip
         if _apart(values, shown) and all(map(_digits_whole, values, shown)):
             return cuts, dropped
     return None
+
+
+def _number_backed(value: str, cut: str) -> str:
+    """``cut`` (of ``value``, ending in ``…``) with a number its end cuts into left out:
+    ``eosmask-step1…`` -> ``eosmask-step…``; other cuts unchanged."""
+    if not cut.endswith("…") or "…" in cut[:-1]:
+        return cut
+    head = cut[:-1]
+    if not head or not head[-1].isdigit() or len(head) >= len(value):
+        return cut
+    if not value[len(head)].isdigit():
+        return cut
+    head = head.rstrip("0123456789")
+    return head + "…" if head else cut
 
 
 def _digits_whole(value: str, cut: str) -> bool:
