@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import click
 
-from ..formatting import AVERAGE_MEANING
-from .render import emit_table
+from ..formatting import AVERAGE_MEANING, pct, visible
+from .render import emit_table, table_width
 from .root import Ctx, _average_option, format_option, friendly_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from ..workspace.trend import ModeTrend
 
 
 @click.command()
@@ -70,25 +76,49 @@ def trend(
     result = obj.ws.trend(
         runs_.split(","), by=by, benchmark=benchmark, filter_name=filter_name, average=average
     )
-    # the run last: a run name is never cut (it is typed into other commands), so in a
-    # narrow terminal it is the column left out (the title names every step's run)
     headers = [*result.by, "step", "items", "score", "95% CI", "count", "change", "run"]
     k = len(result.by)
+    rows = [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)]
     notes = [
         f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
         "previous step's, in points (no test; `capslice compare` tests two runs)",
         f"ALL: {AVERAGE_MEANING[result.average]}",
     ]
+    if fmt == "table" and not fits(headers, rows, k, table_width()):
+        # the run column repeats the step (the title names each step's run) and a run name is
+        # never cut: in a narrow terminal it goes first, so the slice names keep their room
+        headers, rows = headers[:-1], [r[:-1] for r in rows]
+        notes.append(RUN_NOTE)
     notes += [f"warning: {w}" for w in result.warnings]
     steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
     emit_table(
         headers,
-        [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)],
+        rows,
         fmt,
         title=f"trend by {', '.join(result.by)}: {steps}",
         notes=notes,
         payload=result.to_dict(),
+        expendable=("95% CI",),  # before the names are cut unreadably (as compare)
+        keep=("change",),
     )
+
+
+RUN_NOTE = "run: left out at this width; the title names each step's run (run@step)"
+"""The note of a narrow trend table without its run column."""
+
+NAME_ROOM = 16
+"""Characters a slice name keeps, at least, when :func:`fits` weighs a narrow table (the
+name width below which the shared cutter makes task names unreadable)."""
+
+
+def fits(headers: Sequence[str], rows: Sequence[Sequence[Any]], k: int, width: int) -> bool:
+    """Whether a table fits ``width`` terminal columns with its first ``k`` (slice name)
+    columns cut to no less than :data:`NAME_ROOM` characters (shorter names whole) and every
+    other cell whole, at 2 characters of padding between columns."""
+    cells = [[visible(str(c)) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    need = [min(w, max(NAME_ROOM, len(headers[i]))) if i < k else w for i, w in enumerate(widths)]
+    return sum(need) + 2 * (len(headers) - 1) <= width
 
 
 def _modes(
@@ -99,23 +129,111 @@ def _modes(
 
     result = obj.ws.trend_modes(runs, by=by, benchmark=benchmark, filter_name=filter_name)
     bar = fmt == "table"
+    k = len(result.by)
     headers = [*result.by, "step", *(["mix"] if bar else []), "samples", *result.modes, "run"]
+    rows = mode_rows(result, bar=bar)
     notes = [
         "each mode: share of the slice's scored samples (count/samples); every sample has one "
         "failure mode (`capslice samples --failure-mode` lists them)"
     ]
     if bar:
         notes.append(mix_legend(result.modes, MIX_WIDTH))
+    if bar and not fits(headers, rows, k, table_width()):
+        headers, rows, narrow = narrow_modes(result, table_width())
+        notes = narrow
     if result.absent:
         notes.append(f"no sample of any run is {', '.join(result.absent)} (0%, not shown)")
     notes += [f"warning: {w}" for w in result.warnings]
     steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
     emit_table(
         headers,
-        mode_rows(result, bar=bar),
+        rows,
         fmt,
         title=f"failure modes by {', '.join(result.by)}: {steps}",
         notes=notes,
         payload=result.to_dict(),
         whole=["mix"],
     )
+
+
+MODE_HEADS = {
+    "correct": "correct",
+    "wrong_answer": "wrong",
+    "extraction_failure": "extract",
+    "truncated": "trunc",
+    "runaway": "runaway",
+    "empty": "empty",
+}
+"""Short mode headers of a narrow ``trend --modes`` table (a note names each in full; a mode
+not here, ``(unclassified)``, keeps its name)."""
+
+
+def moved(result: ModeTrend, mode: str) -> float:
+    """How far ``mode``'s share moves over the trend's steps: its largest highest-minus-lowest
+    share (0..1) over the slices and the ALL series."""
+    spread = 0.0
+    for s in [*result.series, result.overall]:
+        shares = [p.share(mode) for p in s.points if p is not None and p.total]
+        if shares:
+            spread = max(spread, max(shares) - min(shares))
+    return spread
+
+
+def narrow_modes(result: ModeTrend, width: int) -> tuple[list[str], list[list[Any]], list[str]]:
+    """``trend --modes`` for a terminal of ``width`` columns: headers, rows and notes.
+
+    Shares only (``20.8%``; the counts are in ``--format md/json``) under short mode headers
+    (:data:`MODE_HEADS`), no run column (the title names each step's run), the mix bar while
+    it fits beside every mode; when even the shares do not fit, the modes whose share moved
+    least over the steps (:func:`moved`) are left out first and named in a note, so the
+    modes that change (the EOS story: extraction_failure, truncated, runaway) stay."""
+    from ..workspace.trend import MIX_WIDTH, mix_bar, mix_legend
+
+    k = len(result.by)
+    modes = list(result.modes)
+
+    def table(with_bar: bool, shown: list[str]) -> tuple[list[str], list[list[Any]]]:
+        heads = [*result.by, "step", *(["mix"] if with_bar else []), "samples"]
+        heads += [MODE_HEADS.get(m, m) for m in shown]
+        out = []
+        for s in [*result.series, result.overall]:
+            key = (
+                ["ALL"] + [""] * (k - 1)
+                if s is result.overall
+                else [s.key.get(g, "") for g in result.by]
+            )
+            for run, p in zip(result.runs, s.points, strict=True):
+                if p is None or not p.total:
+                    picture = ["not in this run"] if with_bar else []
+                    out.append([*key, run.step, *picture, 0, *["-"] * len(shown)])
+                else:
+                    picture = [mix_bar(p, result.modes)] if with_bar else []
+                    out.append([*key, run.step, *picture, p.total,
+                                *[pct(p.share(m)) for m in shown]])  # fmt: skip
+        return heads, out
+
+    left: list[str] = []
+    heads, rows = table(True, modes)
+    with_bar = fits(heads, rows, k, width)
+    if not with_bar:
+        heads, rows = table(False, modes)
+        by_move = sorted(modes, key=lambda m: (moved(result, m), -modes.index(m)))
+        while len(modes) > 1 and not fits(heads, rows, k, width):
+            left.append(by_move.pop(0))
+            modes = [m for m in modes if m not in left]
+            heads, rows = table(False, modes)
+    named = [f"{MODE_HEADS[m]} = {m}" for m in modes if MODE_HEADS.get(m, m) != m]
+    notes = [
+        "each mode: share of the slice's scored samples (the counts: --format md or json); "
+        "every sample has one failure mode (`capslice samples --failure-mode` lists them)"
+        + (f"; {', '.join(named)}" if named else ""),
+    ]
+    if with_bar:
+        notes.append(mix_legend(result.modes, MIX_WIDTH))
+    else:
+        notes.append("mix bar: left out at this width (a wider terminal shows it)")
+    if left:
+        moves = ", ".join(f"{m} (moved at most {pct(moved(result, m))})" for m in left)
+        notes.append(f"not shown at {width} columns, the modes that moved least: {moves}")
+    notes.append(RUN_NOTE)
+    return heads, rows, notes

@@ -345,6 +345,78 @@ def one_lineage(models: Iterable[str | None]) -> bool:
     return all(f == base or (f.startswith(base) and f[len(base)] in "-_./@") for f in families)
 
 
+def lineage_pick(runs: Sequence[dict[str, Any]], here: str) -> list[str]:
+    """The default runs of a trend from run ``here``: every run with a step whose model is of
+    one lineage with ``here``'s (:func:`one_lineage`: its checkpoints, and runs continued from
+    it under a longer name, ``demo-1b-eosmask``) and that was evaluated on the same benchmarks,
+    in the order of ``runs``. A run continued from the model is in: leaving it out would hide
+    its step from the trend (the demo's EOS dip at step 110000).
+
+    Args:
+        runs: run dicts with ``name``, ``step`` (int or None), ``model`` (str or None) and
+            ``benchmarks`` (names, or a dict keyed by them), as :meth:`CoreMixin.runs` gives.
+        here: the name of the run the pick starts from.
+
+    Returns:
+        Run names (``here`` among them when it has a step); ``[]`` when ``here`` is unknown.
+    """
+    start = next((r for r in runs if r["name"] == here), None)
+    if start is None:
+        return []
+    benches = sorted(start["benchmarks"])
+    return [
+        r["name"]
+        for r in runs
+        if r["step"] is not None
+        and sorted(r["benchmarks"]) == benches
+        and one_lineage([start["model"], r["model"]])
+    ]
+
+
+def _left_out(store: Any, order: Sequence[TrendRun], benchmark: str | None) -> list[str]:
+    """Warnings naming the runs a trend leaves out between its first and last step that are of
+    the same model lineage (:func:`one_lineage`) and evaluated on a benchmark of the trend
+    (``benchmark``, or any benchmark every trend run has): a step missing from the trend
+    could hide a dip or a peak."""
+    names = {r.name for r in order}
+    lo, hi = order[0].step, order[-1].step
+    models = [r.model for r in order]
+    if not any(m and m.strip() for m in models) or not one_lineage(models):
+        return []  # no model recorded: no lineage to speak of
+
+    def benches(run_id: int) -> set[str]:
+        return {t["benchmark"] for t in store.run_tasks(run_id)}
+
+    others = [
+        r
+        for r in store.list_runs()
+        if r["name"] not in names
+        and r["step"] is not None
+        and lo < int(r["step"]) < hi
+        and (r["model"] or "").strip()
+        and one_lineage([*models, r["model"]])
+    ]
+    if not others:
+        return []
+    if benchmark:
+        shared = {benchmark}
+    else:
+        sets = [benches(int(store.get_run(n)["id"])) for n in names]
+        shared = set.intersection(*sets) if sets else set()
+    missed = [
+        f"{r['name']}@{r['step']}"
+        for r in sorted(others, key=lambda r: (int(r["step"]), r["name"]))
+        if benches(int(r["id"])) & shared
+    ]
+    if not missed:
+        return []
+    skips = "that step" if len(missed) == 1 else "those steps"
+    return [
+        f"left out: {', '.join(missed)}: same model lineage and benchmark, at a step "
+        f"between {lo} and {hi}; the trend skips {skips} (pick it too to see it)"
+    ]
+
+
 def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list[str]]:
     """The named runs in step order (ties by name) and the warnings about them (other
     models, several runs at one step); raises ValueError as :meth:`TrendMixin.trend`."""
@@ -407,6 +479,7 @@ class TrendMixin:
             NotFound: an unknown run (from the store).
         """
         order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
+        warnings += _left_out(self.store, order, benchmark)  # type: ignore[attr-defined]
         tables = [
             self.slices(  # type: ignore[attr-defined]
                 r.name, benchmark=benchmark, by=by, filter_name=filter_name, average=average
@@ -460,6 +533,7 @@ class TrendMixin:
         groups = parse_by(by)
         order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
         store = self.store  # type: ignore[attr-defined]
+        warnings += _left_out(store, order, benchmark)
         n = len(groups)
         per_run: list[dict[tuple[str, ...], dict[str, int]]] = []
         seen: set[str] = set()

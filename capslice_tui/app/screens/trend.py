@@ -2,7 +2,7 @@
 
 Two views on one table. Picking: every run with its step and model; space marks runs, Enter
 shows the trend of the marked runs (with none marked: every run with a step of the
-highlighted run's model). Trend: one row per slice with an ASCII sparkline (one character per
+highlighted run's model lineage). Trend: one row per slice with an ASCII sparkline (one character per
 step, scaled to that slice's own lowest..highest score, so any change shows), the first and
 last score, their change in points and the last interval; the lines under the table give the
 highlighted slice's points, each with an interval bar on the absolute 0-100% scale. ``f`` switches the trend between scores and the failure-mode mix: one row per
@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
 from ...formatting import middle_cut, plural, point_value, shared_prefix, visible
-from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar, mix_legend, model_family
+from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, lineage_pick, mix_bar, mix_legend
 from ..format import cell, distinct_cuts, first_column_room, fit_names, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen, ToastPlacement
@@ -263,7 +263,8 @@ class TrendScreen(CapsliceScreen):
     HELP_TITLE = "Checkpoint trend"
     HELP_LEGEND = (
         "picking: space marks runs ([x]); Enter shows the trend of the marked runs, or with none "
-        "marked of every run with a step of the highlighted run's model and benchmarks",
+        "marked of every run with a step of the highlighted run's model lineage (its "
+        "checkpoints and runs continued from it) and benchmarks",
         "runs are ordered by training step (ingest --step); runs without a step cannot be used",
         "model (end): every model's name after the start they share (demo-org/demo-1b-); the "
         "line under the table names the highlighted run's model whole",
@@ -385,24 +386,16 @@ class TrendScreen(CapsliceScreen):
         self._render_runs(table.cursor_row)  # space toggles only: the cursor stays
 
     def _picked(self) -> list[str]:
-        """The marked runs, or every run with a step of the highlighted run's model (its name
-        without a step suffix: :func:`model_family`) that was evaluated on the same
-        benchmarks (a trend never mixes benchmarks by default)."""
+        """The marked runs, or every run with a step of the highlighted run's model lineage
+        evaluated on the same benchmarks (:func:`lineage_pick`: its checkpoints and the runs
+        continued from it, so no step of the story is left out; a trend never mixes
+        benchmarks by default)."""
         if self.marked:
             return [r["name"] for r in self.run_list if r["name"] in self.marked]
-        here = next(
-            (r for r in self.run_list if r["name"] == self.query_one(ResultTable).current_payload),
-            None,
-        )
-        if here is None:
+        here = self.query_one(ResultTable).current_payload
+        if not isinstance(here, str):
             return []
-        return [
-            r["name"]
-            for r in self.run_list
-            if r["step"] is not None
-            and model_family(r["model"]) == model_family(here["model"])
-            and sorted(r["benchmarks"]) == sorted(here["benchmarks"])
-        ]
+        return lineage_pick(self.run_list, here)
 
     # ---- trend ------------------------------------------------------------------------
     def on_result_table_row_chosen(self, event: ResultTable.RowChosen) -> None:
