@@ -173,6 +173,11 @@ NARROW_WIDTH = 100
 """Below this many terminal columns ``compare`` prints :func:`narrow_comparison_table`."""
 
 
+COMPARE_KEEP = ("diff", "sig")
+"""Columns a compare table never leaves out in a narrow terminal: the difference is what a
+comparison is read for, the marker says whether it is significant."""
+
+
 def fitted_comparison(
     cmp: ComparisonDict, width: int
 ) -> tuple[list[str], list[list[Any]], list[str]]:
@@ -183,7 +188,7 @@ def fitted_comparison(
     left-out column: base, cand, diff and sig are what a comparison is read for."""
     tables = [comparison_table(cmp), comparison_table(cmp, compact=True)]
     for headers, rows, notes in tables if width >= NARROW_WIDTH else []:
-        if not dropped_columns(headers, rows, width, expendable=("95% CI",), keep=("sig",)):
+        if not dropped_columns(headers, rows, width, expendable=("95% CI",), keep=COMPARE_KEEP):
             return headers, rows, notes
     return narrow_comparison_table(cmp)
 
@@ -267,7 +272,7 @@ def compare(
     title = f"{cand} vs {base} · {label}"
     emit_table(
         headers, rows, fmt, title=title, notes=notes, payload={**cmp, "filter": label},
-        expendable=("95% CI",), keep=("sig",),
+        expendable=("95% CI",), keep=COMPARE_KEEP,
     )  # fmt: skip
 
 
