@@ -562,16 +562,12 @@ def _check_ks(asked: Sequence[str], table: Any) -> None:
     Raises:
         ValueError: naming the k and the largest number of samples any item has.
     """
-    n_max = table.samples_per_item
-    if n_max <= 1:  # greedy: the ks are ignored, said in a note
-        return
-    over = sorted({int(a) for a in asked if str(a).strip().isdigit() and int(a) > n_max})
-    if over:
-        raise ValueError(
-            f"--k {', '.join(map(str, over))}: no item of {table.run} has "
-            f"{'that many' if len(over) > 1 else over[0]} samples (the most any item has is "
-            f"{n_max}); pass@k needs at least k samples per item"
-        )
+    from ..workspace import ks_beyond_samples
+
+    # greedy runs (one sample per item): the ks are ignored, said in a note
+    refusal = ks_beyond_samples(asked, table.samples_per_item, table.run)
+    if refusal:
+        raise ValueError(refusal)
 
 
 def parse_slice(values: tuple[str, ...]) -> dict[str, str]:

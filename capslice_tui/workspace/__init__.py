@@ -19,7 +19,7 @@ import importlib
 import threading
 from typing import TYPE_CHECKING, Any
 
-from .core import CoreMixin, SliceRow, SliceTable, parse_by
+from .core import CoreMixin, SliceRow, SliceTable, ks_beyond_samples, parse_by
 from .filters import FiltersMixin, FilterUse
 
 if TYPE_CHECKING:
@@ -176,5 +176,6 @@ __all__ = [
     "SliceTable",
     "Trend",
     "Workspace",
+    "ks_beyond_samples",
     "parse_by",
 ]

@@ -118,6 +118,28 @@ def parse_ks(k: Sequence[str] | None, n_max: int) -> list[int]:
     return ks
 
 
+def ks_beyond_samples(asked: Sequence[str], n_max: int, run: str, option: str = "--k") -> str:
+    """Why pass@k values above every item's number of samples are refused ('' when none is):
+    ``--k 500: no item of math-base has 500 samples (the most any item has is 128); pass@k
+    needs at least k samples per item`` (such a column would be ``-`` on every row).
+
+    ``asked``: the ks as typed (``all`` and non-numbers are left to :func:`parse_ks`);
+    ``n_max``: the most samples any item of ``run`` has (1 or less: greedy, the ks are
+    ignored, nothing refused); ``option``: how the message names the ks (``--k`` in the CLI,
+    ``k`` in the app). The CLI's ``slices --k`` and the app's ``k`` key share this rule.
+    """
+    if n_max <= 1:
+        return ""
+    over = sorted({int(a) for a in asked if str(a).strip().isdigit() and int(a) > n_max})
+    if not over:
+        return ""
+    return (
+        f"{option} {', '.join(map(str, over))}: no item of {run} has "
+        f"{'that many' if len(over) > 1 else over[0]} samples (the most any item has is "
+        f"{n_max}); pass@k needs at least k samples per item"
+    )
+
+
 @dataclass
 class SliceRow:
     """Statistics of one slice of one run. ``key`` maps each grouping to its value."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,13 @@ def detail_line(
     return f"{first}\n{second}"
 
 
+def evaluation_text(warning: str) -> str:
+    """The facade's ``evaluation differs: ...`` warning for the status line: its closing
+    ``(see capslice diagnose A B)`` becomes ``(d: diagnose)``, the key that does it here, so
+    the warning and the counts after it fit the status line's four rows whole."""
+    return re.sub(r" \(see capslice diagnose [^()]*\)$", " (d: diagnose)", warning)
+
+
 class CompareScreen(CapsliceScreen):
     """``ws.compare(base, cand)`` as a table; Enter opens the slice's samples in ``cand``."""
 
@@ -307,8 +315,9 @@ class CompareScreen(CapsliceScreen):
         if message.filter_label:
             status += f" · {message.filter_label}"
         if data.get("evaluation_warning"):  # said first: the runs evaluated differently
-            status = f"{data['evaluation_warning']} · {status}"
+            status = f"{evaluation_text(data['evaluation_warning'])} · {status}"
         hint = " · Enter: cand samples"
+        # the status wraps over up to four rows (capslice.tcss): no figure ends in "…"
         self.set_status(status + (hint if len(status + hint) <= self.app.size.width - 2 else ""))
 
     @on(DataTable.RowHighlighted, "#compare-table")
@@ -322,8 +331,9 @@ class CompareScreen(CapsliceScreen):
         line = self.query_one("#detail-line", Static)
         names = [slice_parts(r.get("slice") or {}) for r in self.rows[1:]]
         label = "ALL" if index == 0 else names[index - 1]
-        # the figures stay whole; the name takes the room they leave (cut, never the number)
-        width = line.size.width or self.app.size.width - 2
+        # the figures stay whole; the name takes the room they leave (cut, never the number);
+        # never wider than the terminal less the line's padding, whatever the widget reports
+        width = min(line.size.width or self.app.size.width, self.app.size.width - 2)
         line.update(cell(detail_line(row, label, width, siblings=names)))
 
     def action_cycle_grouping(self) -> None:

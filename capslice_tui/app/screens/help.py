@@ -88,8 +88,9 @@ class HelpScreen(CapsliceScreen):
         yield Footer()
 
     def _text(self, columns: int) -> Text:
-        """The help at a terminal ``columns`` wide (less the padding and a scrollbar)."""
-        return render_help(self.help_title, self.rows, self.legend, max(30, columns - 4))
+        """The help at a terminal ``columns`` wide, less the padding (2), the scrollbar (2)
+        and one blank column before the scrollbar, so no line runs into it."""
+        return render_help(self.help_title, self.rows, self.legend, max(30, columns - 5))
 
     def on_mount(self) -> None:
         self.sub_title = "help"

@@ -382,6 +382,14 @@ class SlicesScreen(HandLabelScreen):
             return
         if message.filter_name != self.filter_name:
             return
+        from ...workspace import ks_beyond_samples
+
+        refusal = ks_beyond_samples(self.ks, message.table.samples_per_item, self.run, option="k")
+        if refusal:  # asked before the first table came: drop the ks, say why, read again
+            self.ks = []
+            self.set_status(f"not shown: {refusal}")
+            self.load_slices()
+            return
         self.table_data = message.table
         self._fill()
 
@@ -604,6 +612,14 @@ class SlicesScreen(HandLabelScreen):
             if bad:
                 self.set_status(f"not a k: {', '.join(bad)} (whole numbers > 0, or all)")
                 return
+            from ...workspace import ks_beyond_samples
+
+            data = self.table_data
+            if data is not None:  # the CLI's rule (slices --k), before any column is drawn
+                refusal = ks_beyond_samples(ks, data.samples_per_item, self.run, option="k")
+                if refusal:
+                    self.set_status(f"not shown: {refusal}")
+                    return
             self.ks = ks
             self.set_status(f"loading pass@{','.join(ks) or 'default k'}…")
             self.load_slices()
