@@ -356,6 +356,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
             notes.append(f"{r['name']}: read from {r['schema_variant']}")
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
+        notes += [f"{r['name']}: warning: {c}" for c in r.get("score_caveats") or []]
     emit_table(
         ["run", "model", "step", "samples", "status", *(["origin"] * shared)]
         + [f"benchmarks ({average})"],

@@ -201,12 +201,15 @@ class SliceTable:
     """Grouped axes on which every item of a benchmark carries the same value."""
     taxonomy_notes: list[str] = field(default_factory=list)
     """Why the taxonomy labels none of some items (``Workspace.taxonomy_notes``)."""
+    score_caveats: list[str] = field(default_factory=list)
+    """Tasks whose capslice score reflects the strict answer format (:func:`strict_format_caveats`)."""
 
     @property
     def notes(self) -> list[str]:
-        """One sentence per :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``),
-        then the :attr:`taxonomy_notes`."""
-        return [d.note for d in self.indistinct] + self.taxonomy_notes
+        """The :attr:`score_caveats` as warnings, one sentence per :attr:`indistinct` axis
+        (``all 1,319 gsm8k items share ...``), then the :attr:`taxonomy_notes`."""
+        warnings = [f"warning: {c}" for c in self.score_caveats]
+        return warnings + [d.note for d in self.indistinct] + self.taxonomy_notes
 
     def to_dict(self) -> SliceTableDict:
         """JSON-ready dict: the run, its grouping, the overall row, one row per slice, and the
@@ -222,6 +225,14 @@ class SliceTable:
             "indistinct_axes": [cast("IndistinctAxisDict", d.to_dict()) for d in self.indistinct],
             "notes": self.notes,
         }
+
+
+def strict_format_caveats(meta: dict[str, Any] | None, benchmark: str | None = None) -> list[str]:
+    """The run's tasks (of ``benchmark``, None: all) whose score capslice gave by its strict
+    extraction reads no answer in most samples where the lenient one reads one, as the ingest
+    recorded them in the run's meta (``strict_format``: task -> [benchmark, sentence])."""
+    kept = (meta or {}).get("strict_format") or {}
+    return [text for bench, text in kept.values() if benchmark is None or bench == benchmark]
 
 
 def check_average(average: str) -> str:
@@ -531,6 +542,7 @@ class CoreMixin:
                     "source_format": run["source_format"],
                     "schema_variant": (run["meta"] or {}).get("schema_variant"),
                     "incomplete_reason": (run["meta"] or {}).get("incomplete"),
+                    "score_caveats": strict_format_caveats(run["meta"]),
                     "created_at": run["created_at"],
                     "origin": origins.get(run["name"], "local"),
                     "benchmarks": benches,
@@ -695,6 +707,7 @@ class CoreMixin:
                 )
         if any(axis in AXES for axis in groups):
             table.taxonomy_notes = self.taxonomy_notes(run)
+        table.score_caveats = strict_format_caveats(info["meta"], benchmark)
         return table
 
     def _slice_table(

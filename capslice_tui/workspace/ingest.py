@@ -30,7 +30,8 @@ import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
-from ..formatting import plural
+from ..formatting import count as count_text
+from ..formatting import pct, plural
 from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
@@ -290,6 +291,9 @@ class _Ingest:
         self.memo = _Memo()
         self.faults = _Faults()
         self.workers: Any = None  # ingest_workers.Workers when the read is in workers
+        # (run id, task) -> [samples capslice scored, of them read by the lenient extraction
+        # only (strict: extraction_failure), strict score sum, lenient right, lenient scored]
+        self.strict: dict[tuple[int, str], list[float]] = {}
 
     # ------------------------------------------------------------ the stream
 
@@ -455,9 +459,11 @@ class _Ingest:
                     batch.texts[prompt_hash] = text
             if settings_hash not in batch.eval_settings:
                 batch.eval_settings[settings_hash] = chunk.settings[settings_hash]
+            sample = (run_id, *row[1:6], ingest_id, *row[7:])
             if row[14] != SCORE_SOURCE_HARNESS:
                 self.report.scored_by_capslice += 1
-            batch.samples.append((run_id, *row[1:6], ingest_id, *row[7:]))
+                self._tally(sample)
+            batch.samples.append(sample)
             if len(batch.samples) >= self.opt.batch_size:
                 self._flush(batch)
                 batch = self.batch = _Batch()
@@ -565,10 +571,25 @@ class _Ingest:
         for (head, rec, source, settings_hash), scored in zip(batch.pre, scores, strict=True):
             if scored.score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
+            sample = _finish_row(head, rec, scored, settings_hash)
             if source != SCORE_SOURCE_HARNESS:
                 self.report.scored_by_capslice += 1
-            batch.samples.append(_finish_row(head, rec, scored, settings_hash))
+                self._tally(sample)
+            batch.samples.append(sample)
         self._flush(batch)
+
+    def _tally(self, row: tuple[Any, ...]) -> None:
+        """Count a sample capslice scored (a row in ``SAMPLE_COLUMNS`` order) for
+        :func:`strict_format_caveat`."""
+        counts = self.strict.get((row[0], row[2]))
+        if counts is None:
+            counts = self.strict[(row[0], row[2])] = [0, 0, 0.0, 0.0, 0]
+        counts[0] += 1
+        counts[1] += row[17] == "extraction_failure" and row[15] is not None
+        counts[2] += row[13] or 0.0
+        if row[16] is not None:
+            counts[3] += row[16]
+            counts[4] += 1
 
     def _label_new(
         self,
@@ -700,6 +721,26 @@ class _Ingest:
                 "delete-run` and ingest again to change it)"
             )
 
+    def _note_strict_format(self, name: str, st: _RunState) -> None:
+        """Warn, and keep in the run's meta (``strict_format``: task -> [benchmark, text],
+        read by the listings), each task read here whose capslice score reflects the strict
+        answer format (:func:`strict_format_caveat`); a task that no longer does is cleared."""
+        caveats = {
+            task: strict_format_caveat(task, *counts)
+            for (run_id, task), counts in self.strict.items()
+            if run_id == st.run_id
+        }
+        meta = self.store.get_run(name)["meta"] or {}
+        kept = dict(meta.get("strict_format") or {})
+        for task, text in caveats.items():
+            if text:
+                kept[task] = [st.tasks[task]["benchmark"], text]
+                self.report.warnings.append(f"{name}: {text}")
+            else:
+                kept.pop(task, None)
+        if kept != (meta.get("strict_format") or {}):
+            self.store.merge_run_meta(st.run_id, {"strict_format": kept or None})
+
     def _finish_run(self, key: str | None, st: _RunState) -> None:
         """Store the run's tasks, close its ingest, infer truncation and set its status."""
         store, report = self.store, self.report
@@ -717,6 +758,7 @@ class _Ingest:
         else:  # a whole read clears the reason an earlier torn read left with the status
             store.merge_run_meta(st.run_id, {"incomplete": None}, [*report.warnings, *report.notes])
         name = self.opt.run if key is None else f"{self.opt.run}/{key}"
+        self._note_strict_format(name, st)
         if st.n_changed:
             report.n_conflicting += st.n_changed
             report.warnings.append(
@@ -724,6 +766,33 @@ class _Ingest:
             )
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
+
+
+STRICT_FAILURE_SHARE = 0.5
+"""Share of a task's capslice-scored samples in which the strict extraction read no answer
+while the lenient one read one, from which the task's score is said to reflect the strict
+answer format (:func:`strict_format_caveat`)."""
+
+
+def strict_format_caveat(
+    task: str, n: float, n_lenient_only: float, strict: float, lenient: float, n_lenient: float
+) -> str:
+    """Why a task's capslice score (its strict extraction, an emulation of the official
+    harness filters) is no measure of the answers: ``''`` unless at least
+    :data:`STRICT_FAILURE_SHARE` of its ``n`` capslice-scored samples are extraction failures
+    in which the lenient extraction read an answer (``n_lenient_only``). ``strict``: the
+    strict score's sum; ``lenient`` right of ``n_lenient`` lenient-scored samples."""
+    if not n or n_lenient_only < STRICT_FAILURE_SHARE * n:
+        return ""
+    lenient_text = (
+        f"{pct(lenient / n_lenient)} ({count_text(lenient, int(n_lenient))})" if n_lenient else "-"
+    )
+    return (
+        f"{task}: the score {pct(strict / n)} ({count_text(strict, int(n))}) reflects capslice's strict "
+        f"answer format, not the answers: its strict extraction read no answer in "
+        f"{n_lenient_only} of the {n} samples it scored, where the lenient extraction reads "
+        f"one; lenient score {lenient_text}"
+    )
 
 
 CHANGED_EXAMPLES = 3

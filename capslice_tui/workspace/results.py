@@ -77,10 +77,12 @@ class RunRow(_RunRow, total=False):
     ``pushed to H``); ``benchmarks`` (benchmark -> :class:`BenchmarkScore`).
     ``interrupted`` is present only when the last ingest was interrupted: its state row
     (``state``, ``reason``, ``k``, ``n_expected``, ``command``...) plus the ``resume`` and
-    ``delete`` commands.
+    ``delete`` commands. ``score_caveats``: tasks whose capslice score reflects the strict
+    answer format, not the answers (the lenient score named).
     """
 
     interrupted: dict[str, Any]
+    score_caveats: list[str]
 
 
 class RunTask(TypedDict):

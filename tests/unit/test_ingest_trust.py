@@ -117,3 +117,42 @@ def test_bad_jsonl_line_names_the_file_line_only(
     assert f"{path}:4: bad line: invalid JSON: " in str(err.value)
     assert reason in str(err.value)
     assert "line 1" not in str(err.value) and "line 2" not in str(err.value)
+
+
+CASES = Path(__file__).parents[1] / "fixtures" / "cases"
+
+
+def test_strict_format_score_is_warned_in_ingest_runs_and_slices(ws: Workspace) -> None:
+    # ext-05: `The answer is 56. [/INST] ...`, `[bold]42[/bold]`: no correctness in the log,
+    # capslice's strict extraction reads none of the three, the lenient one reads all right
+    path = CASES / "ext-05-markup-in-text" / "llama2chat_arith.jsonl"
+    report = ws.ingest([path], run="llama2[chat]")
+    expected = (
+        "llama2chat_arith: the score 0.0% (0/3) reflects capslice's strict answer format, not "
+        "the answers: its strict extraction read no answer in 3 of the 3 samples it scored, "
+        "where the lenient extraction reads one; lenient score 100.0% (3/3)"
+    )
+    assert report.warnings == [f"llama2[chat]: {expected}"]
+    (run,) = ws.runs()
+    assert run["score_caveats"] == [expected]
+    assert ws.slices("llama2[chat]").notes[0] == f"warning: {expected}"
+    assert ws.slices("llama2[chat]", benchmark="other").score_caveats == []
+    # an identical re-ingest says it again and keeps one caveat
+    assert ws.ingest([path], run="llama2[chat]").warnings == report.warnings
+    assert ws.runs()[0]["score_caveats"] == [expected]
+
+
+def test_no_strict_format_warning_when_strict_reads_answers_or_the_log_scores(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    rows = [
+        {"doc_id": i, "target": "4", "response": f"So the answer is {3 + i % 2}."} for i in range(4)
+    ]
+    report = ws.ingest([_rows(folder / "arith.jsonl", rows)], run="plain", benchmark="bbh")
+    assert report.scored_by_capslice == 4 and report.warnings == []
+    # the harness's own correctness: capslice's strict format plays no part
+    scored = ws.ingest([_log(tmp_path / "scored", [False, False])], run="scored")
+    assert scored.scored_by_capslice == 0 and scored.warnings == []
+    assert all(r["score_caveats"] == [] for r in ws.runs())

@@ -50,6 +50,7 @@ def _log_text(run: dict[str, Any]) -> str:
         lines.append(f"read from {run['schema_variant']}")
     if run.get("incomplete_reason"):
         lines.append(f"incomplete: {run['incomplete_reason']}")
+    lines += [f"warning: {c}" for c in run.get("score_caveats") or []]
     return "\n".join(lines)
 
 

@@ -500,6 +500,8 @@ class SlicesScreen(HandLabelScreen):
         )
         if self.ks and not data.ks:
             status += " · k ignored: one sample per item"
+        if data.score_caveats:  # the sentences are on the runs screen and in `slices`
+            status = "warning: score reflects the strict answer format (see lenient) · " + status
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
