@@ -359,17 +359,24 @@ def lineage_pick(runs: Sequence[dict[str, Any]], here: str) -> list[str]:
 
     Returns:
         Run names (``here`` among them when it has a step); ``[]`` when ``here`` is unknown.
+        A run without a recorded model goes only with others without one.
     """
     start = next((r for r in runs if r["name"] == here), None)
     if start is None:
         return []
     benches = sorted(start["benchmarks"])
+
+    def kin(model: str | None) -> bool:
+        # a run without a recorded model goes with the others without one only (one_lineage
+        # leaves unrecorded names out, so it would join any lineage)
+        if model_family(model) == "-" or model_family(start["model"]) == "-":
+            return model_family(model) == model_family(start["model"])
+        return one_lineage([start["model"], model])
+
     return [
         r["name"]
         for r in runs
-        if r["step"] is not None
-        and sorted(r["benchmarks"]) == benches
-        and one_lineage([start["model"], r["model"]])
+        if r["step"] is not None and sorted(r["benchmarks"]) == benches and kin(r["model"])
     ]
 
 

@@ -440,8 +440,9 @@ class TrendScreen(CapsliceScreen):
         head, prefix = prefix_header([s.label for s in trend.series], SLICE_WIDTH)
         table.set_columns([head, "steps", "first", "last", "change", "last CI"])
         out = []
-        for s in [*trend.series, trend.overall]:
-            label = "ALL" if s is trend.overall else s.label.removeprefix(prefix)
+        # the one cutter (distinct_cuts): sibling names keep the word where they differ
+        cuts = distinct_cuts([s.label.removeprefix(prefix) for s in trend.series], SLICE_WIDTH)
+        for s, label in zip([*trend.series, trend.overall], [*cuts, "ALL"], strict=True):
             scores = s.scores()
             known = [p for p in s.points if p is not None]
             last = known[-1] if known else None
@@ -449,7 +450,7 @@ class TrendScreen(CapsliceScreen):
                 (
                     s,
                     [
-                        cell(short(label, SLICE_WIDTH)),
+                        cell(label),
                         sparkline(scores),
                         pct(known[0].score) if known else "-",
                         pct(last.score) if last else "-",
@@ -552,11 +553,8 @@ class TrendScreen(CapsliceScreen):
         room = first_column_room(labels, [r for _, r in rows], self.app.size.width)
         labels[0], prefix = prefix_header(names, room)  # as the scores view
         table.set_columns(labels)
-        out = [
-            (s, [cell(short(r[0] if s is modes.overall else r[0].removeprefix(prefix), room)),
-                 *r[1:]])
-            for s, r in rows
-        ]  # fmt: skip
+        cuts = [*distinct_cuts([n.removeprefix(prefix) for n in names], room), "ALL"]
+        out = [(s, [cell(cut), *r[1:]]) for (s, r), cut in zip(rows, cuts, strict=True)]
         table.set_rows(out)
         table.focus()
         self._show_mix(out[0][0] if out else None)
