@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import AVERAGE_MEANING, pct, visible
+from ..formatting import AVERAGE_MEANING, pct, plural, visible
 from .render import emit_table, table_width
 from .root import Ctx, _average_option, format_option, friendly_errors, pass_ctx
 
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     "runs_",
     required=True,
     metavar="R1,R2,...",
-    help="Runs to line up (commas); ordered by their training step (ingest --step).",
+    help="Runs to line up (commas); ordered by their training step (ingest --step). One run: "
+    "every run with a step of its model lineage (its checkpoints and runs continued from it) "
+    "on the same benchmarks.",
 )
 @click.option(
     "--by",
@@ -65,16 +67,17 @@ def trend(
     """
     from ..workspace.trend import trend_rows
 
+    names, picked = _runs(obj, runs_)
     if modes:
         if average != "micro":
             raise click.UsageError(
                 "--average weighs scores; --modes counts samples (shares of samples): drop one"
             )
-        _modes(obj, runs_.split(","), by, benchmark, filter_name, fmt)
+        _modes(obj, names, by, benchmark, filter_name, fmt, picked)
         return
 
     result = obj.ws.trend(
-        runs_.split(","), by=by, benchmark=benchmark, filter_name=filter_name, average=average
+        names, by=by, benchmark=benchmark, filter_name=filter_name, average=average
     )
     headers = [*result.by, "step", "items", "score", "95% CI", "count", "change", "run"]
     k = len(result.by)
@@ -83,6 +86,7 @@ def trend(
         f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
         "previous step's, in points (no test; `capslice compare` tests two runs)",
         f"ALL: {AVERAGE_MEANING[result.average]}",
+        *picked,
     ]
     if fmt == "table" and not fits(headers, rows, k, table_width()):
         # the run column repeats the step (the title names each step's run) and a run name is
@@ -101,6 +105,26 @@ def trend(
         expendable=("95% CI",),  # before the names are cut unreadably (as compare)
         keep=("change",),
     )
+
+
+def _runs(obj: Ctx, runs: str) -> tuple[list[str], list[str]]:
+    """The runs ``--runs`` names and the note saying how they were picked: one run stands for
+    its model lineage on its benchmarks (:meth:`TrendMixin.lineage_runs`), named in the note;
+    several are taken as given (no note)."""
+    names = [r.strip() for r in runs.split(",") if r.strip()]
+    if len(names) != 1:
+        return names, []
+    picked = obj.ws.lineage_runs(names[0])
+    if len(picked) < 2:
+        raise ValueError(
+            f"{names[0]}: {plural(len(picked), 'run')} with a step of its model lineage on its "
+            f"benchmarks ({', '.join(picked) or 'none'}); a trend needs at least two "
+            "(--runs R1,R2,...; `capslice ingest --step N` sets a run's step)"
+        )
+    return picked, [
+        f"runs: every run with a step of {names[0]}'s model lineage on its benchmarks "
+        f"({', '.join(picked)})"
+    ]
 
 
 RUN_NOTE = "run: left out at this width; the title names each step's run (run@step)"
@@ -122,7 +146,13 @@ def fits(headers: Sequence[str], rows: Sequence[Sequence[Any]], k: int, width: i
 
 
 def _modes(
-    obj: Ctx, runs: list[str], by: str, benchmark: str | None, filter_name: str | None, fmt: str
+    obj: Ctx,
+    runs: list[str],
+    by: str,
+    benchmark: str | None,
+    filter_name: str | None,
+    fmt: str,
+    picked: list[str],
 ) -> None:
     """``capslice trend --modes``: one row per slice and step, a share per failure mode."""
     from ..workspace.trend import MIX_WIDTH, mix_legend, mode_rows
@@ -141,6 +171,7 @@ def _modes(
     if bar and not fits(headers, rows, k, table_width()):
         headers, rows, narrow = narrow_modes(result, table_width())
         notes = narrow
+    notes += picked
     if result.absent:
         notes.append(f"no sample of any run is {', '.join(result.absent)} (0%, not shown)")
     notes += [f"warning: {w}" for w in result.warnings]

@@ -68,7 +68,7 @@ else:
         )),
         "rescore": ("RescoreRunsMixin", ("rescore",)),
         "reliability": ("ReliabilityMixin", ("backup", "doctor", "storage_warning")),
-        "trend": ("TrendMixin", ("trend", "trend_modes")),
+        "trend": ("TrendMixin", ("lineage_runs", "trend", "trend_modes")),
         "hub": ("HubMixin", ("hub_add", "hub_pull", "hub_push", "hub_runs", "hubs")),
     }  # fmt: skip
     _MODULE_OF = {name: m for m, (_, names) in _MIXIN_ATTRIBUTES.items() for name in names}

@@ -461,6 +461,22 @@ def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list
 class TrendMixin:
     """``trend``: slice scores over training steps (the checkpoints of one model)."""
 
+    def lineage_runs(self, run: str) -> list[str]:
+        """The default runs of a trend from ``run``: :func:`lineage_pick` over every stored
+        run (its benchmarks from its tasks), in step order (ties by name).
+
+        Raises:
+            NotFound: an unknown run (from the store).
+        """
+        store = self.store  # type: ignore[attr-defined]
+        store.get_run(run)  # NotFound names the runs that exist
+        runs = [
+            {**r, "benchmarks": sorted({t["benchmark"] for t in store.run_tasks(int(r["id"]))})}
+            for r in store.list_runs()
+        ]
+        runs.sort(key=lambda r: (r["step"] is None, r["step"] or 0, r["name"]))
+        return lineage_pick(runs, run)
+
     def trend(
         self,
         runs: Sequence[str],

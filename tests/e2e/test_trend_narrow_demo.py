@@ -82,3 +82,21 @@ def test_narrow_mode_trend_leaves_out_the_modes_that_moved_least(demo: Path) -> 
     # runaway moved 14.6 points at most, truncated 47.9 (temporal_reasoning at the masked step)
     assert "the modes that moved least: runaway (moved at most 14.6%)" in flat, out
     assert out.splitlines()[2].split()[-2:] == ["wrong", "trunc"], out
+
+
+def test_one_run_stands_for_its_lineage_on_its_benchmarks(demo: Path) -> None:
+    out = trend(demo, "--runs", "bbh-base")
+    assert out.startswith(
+        "trend by task: bbh-base@100000 < bbh-eos-masked@110000 < bbh-eos-restored@120000"
+    ), out
+    flat = " ".join(out.split())
+    assert (
+        "runs: every run with a step of bbh-base's model lineage on its benchmarks "
+        "(bbh-base, bbh-eos-masked, bbh-eos-restored)"
+    ) in flat
+    masked_all = next(
+        ln.split() for ln in out.splitlines() if ln.startswith("ALL (micro)") and "110000" in ln
+    )
+    assert masked_all[2:7] == ["110000", "480", "31.5%", "[27.5,", "35.7]"], masked_all
+    modes = trend(demo, "--runs", "math-targeted", "--modes")
+    assert "failure modes by task: math-base@100000 < math-targeted@120000" in modes
