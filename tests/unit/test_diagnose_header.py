@@ -4,23 +4,12 @@ against the run's own average (RUN alone), or a weakness paired by item with a r
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from plan_fixtures import write_generic_run
 
 from capslice_tui.cli import main
-
-
-def _write_run(path: Path, right: dict[str, int], n: int = 40) -> Path:
-    lines = []
-    for task, n_right in right.items():
-        for doc in range(n):
-            ok = doc < n_right
-            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
-                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
-    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    return path
 
 
 def test_header_names_the_mode(tmp_path: Path) -> None:
@@ -28,7 +17,7 @@ def test_header_names_the_mode(tmp_path: Path) -> None:
     nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
     runner = CliRunner()
     for run, right in (("A", {nt: 30, alg: 30}), ("B", {nt: 20, alg: 28})):
-        path = _write_run(tmp_path / f"{run}.jsonl", right)
+        path = write_generic_run(tmp_path / f"{run}.jsonl", right)
         res = runner.invoke(main, ["--store", store, "ingest", str(path), "--run", run,
                                    "--benchmark", "math"])  # fmt: skip
         assert res.exit_code == 0, res.output

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from plan_fixtures import CELLS, RULES, write_generic_run
 
 from capslice_tui.cli import main
 from capslice_tui.planning.mixture import Plan, build_plan
@@ -26,20 +27,6 @@ CATALOG = ROOT / "sample_data" / "catalog.yaml"
 STAT01 = ROOT / "tests" / "fixtures" / "cases" / "stat-01-many-slices"
 
 TAX = load_data_taxonomy()
-CELLS = """
-cells:
-  - {id: math_tut, source: OpenWebMath, domain: "Science & Technology", format: Tutorial, quality: 4, tokens: 1000, weight: 0.2, path: /d/math_tut}
-  - {id: web_a, source: CommonCrawl, domain: Entertainment, format: Personal Blog, quality: 1, tokens: 100000, weight: 0.8, path: /d/web_a}
-"""
-RULES = """
-version: 1
-data_rules:
-  - id: modular
-    when: {solving_operation: modular_arithmetic}
-    select: {domain: "Science & Technology", format: Tutorial}
-    weight: 1.0
-    rationale: worked congruences
-"""
 WEAK = {"slice": {"solving_operation": "modular_arithmetic"}, "deficit": -0.25,
         "p_adjusted": 0.001, "wrong_answer_share": 0.9, "dominant_failure_mode": "wrong_answer",
         "n_items": 40, "score": 0.3}  # fmt: skip
@@ -102,23 +89,16 @@ class _Diagnosis:
                 "failure_modes": self.failure_modes, "benchmark": "math"}  # fmt: skip
 
 
-def _write_run(path: Path, right: dict[str, int], n: int = 40) -> Path:
-    lines = []
-    for task, n_right in right.items():
-        for doc in range(n):
-            ok = doc < n_right
-            lines.append({"task": task, "doc_id": doc, "target": "7", "correct": ok,
-                          "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
-    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    return path
-
-
 @pytest.fixture
 def math_ws(tmp_path: Path) -> Workspace:
     ws = Workspace(tmp_path / "w.db")
     nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
-    ws.ingest([_write_run(tmp_path / "a.jsonl", {nt: 30, alg: 30})], run="A", benchmark="math")
-    ws.ingest([_write_run(tmp_path / "b.jsonl", {nt: 20, alg: 20})], run="B", benchmark="math")
+    ws.ingest(
+        [write_generic_run(tmp_path / "a.jsonl", {nt: 30, alg: 30})], run="A", benchmark="math"
+    )
+    ws.ingest(
+        [write_generic_run(tmp_path / "b.jsonl", {nt: 20, alg: 20})], run="B", benchmark="math"
+    )
     return ws
 
 

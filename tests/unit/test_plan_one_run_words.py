@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from plan_fixtures import CELLS, RULES
+
 from capslice_tui.planning.export import export_markdown
 from capslice_tui.planning.mixture import Plan, build_plan, diagnosis_words
 from capslice_tui.taxonomy.catalog import parse_catalog
@@ -14,20 +16,6 @@ from capslice_tui.taxonomy.evaluation import load_taxonomy
 from capslice_tui.taxonomy.mapping import parse_mapping
 from capslice_tui.workspace import Workspace
 
-CELLS = """
-cells:
-  - {id: math_tut, source: OpenWebMath, domain: "Science & Technology", format: Tutorial, quality: 4, tokens: 1000, weight: 0.2, path: /d/math_tut}
-  - {id: web_a, source: CommonCrawl, domain: Entertainment, format: Personal Blog, quality: 1, tokens: 100000, weight: 0.8, path: /d/web_a}
-"""
-RULES = """
-version: 1
-data_rules:
-  - id: modular
-    when: {solving_operation: modular_arithmetic}
-    select: {domain: "Science & Technology", format: Tutorial}
-    weight: 1.0
-    rationale: worked congruences
-"""
 ONE_RUN = "format or termination failures carry most of this run's failures"
 CHANGE = "format or termination failures carry the change"
 
