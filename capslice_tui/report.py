@@ -84,6 +84,34 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
     )
 
 
+def no_slice_text(diag: Mapping[str, Any]) -> str:
+    """The one sentence said instead of :func:`slice_heading` over an empty list: what was
+    looked for, ``none``, and how many slices were tested, or why none was (``none of the 0
+    slices`` said nothing)."""
+    from .vocabulary import MIN_SLICE_SIZE
+
+    tested = diag["slices_tested"]
+    if diag["mode"] == "change":
+        what = "Slices with a significant paired change"
+    elif diag.get("reference"):
+        what = f"Slices significantly below the reference run {diag['reference']}"
+    else:
+        what = "Slices significantly weaker than the rest"
+    if tested:
+        text = (
+            f"{what}: none ({plural(tested, 'slice')} tested; p adj: Benjamini-Hochberg "
+            f"q=0.05 across {'all of them' if tested > 1 else 'it'})"
+        )
+    else:
+        text = (
+            f"{what}: none; no slice was tested (no axis label splits the items into slices "
+            f"of at least {MIN_SLICE_SIZE} items)"
+        )
+    if diag["mode"] == "change":
+        text += f"; per-task tests: capslice compare {diag['base']} {diag['cand']}"
+    return text + "."
+
+
 def adjusted_header(n_tested: int, noun: str) -> str:
     """``p adj (BH over 27 slices)``: a table's adjusted-p column named with the family its
     Benjamini-Hochberg correction ran over, so the same slice in two tables (a comparison by

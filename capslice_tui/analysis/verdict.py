@@ -129,6 +129,7 @@ from capslice_tui.analysis.verdict_wording import (
     _test_text,
     _upper_first,
     _who,
+    untested_text,
 )
 from capslice_tui.formatting import plural, point_value
 from capslice_tui.vocabulary import Verdict as VerdictName
@@ -546,11 +547,15 @@ def verdict_for_change(
     if not significant and not sig:
         power_text, power_ev = _inconclusive_power(overall)
         evidence += _paired_evidence(search, dec) + axes_ev + [power_ev]
-        tested = f"none of the {search.n_tested} slices" if search is not None else "no slice"
+        if search is not None and not search.n_tested:  # not "none of the 0 slices"
+            tested = f"no slice could be tested ({untested_text(dec.min_size)})"
+        else:
+            tested = (f"none of the {search.n_tested} slices" if search is not None
+                      else "no slice") + " passes the corrected paired test"  # fmt: skip
         return Verdict(
             "inconclusive",
             assumed + f"No significant change: {_pts(overall.diff)} (p{_pe(overall.p_value, overall.n_boot)}, "
-            f"{_test_name(overall.test)}) and {tested} passes the corrected paired test: the evidence is "
+            f"{_test_name(overall.test)}) and {tested}: the evidence is "
             f"too weak to call it. {power_text}",
             [], evidence, [], "weak_evidence",
         )  # fmt: skip

@@ -597,11 +597,29 @@ def _slice_tests_name(search: PairedSliceSearch) -> str:
     return "exact McNemar, two-sided"
 
 
+def untested_text(min_size: int) -> str:
+    """Why a paired slice search tested no slice, said instead of ``none of the 0 slices``
+    (``no slice was tested: ...``): no axis label splits the items into slices of at least
+    ``min_size`` items (items nobody labelled all read as one value; a slice holding every
+    item is the run itself)."""
+    return f"no axis label splits the items into slices of at least {min_size} items"
+
+
 def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> list[Evidence]:
     """How many distinct slices change significantly (paired test, BH across all of them)."""
     if search is None:
         return []
     sig = search.significant
+    if not search.n_tested:
+        return [
+            Evidence(
+                "slices with a significant paired change",
+                0,
+                f"none tested: {untested_text(dec.min_size)}; per-task paired tests: "
+                "`capslice compare`",
+                "slices",
+            )
+        ]
     merged = search.n_descriptions - len(search.slices)
     detail = (
         f"{len(sig)} of {search.n_tested} distinct slices tested (every axis combination up "

@@ -23,6 +23,7 @@ from ..report import (
     evaluation_lines,
     evidence_value,
     gate_status,
+    no_slice_text,
     p_text,
     shift_label,
     slice_heading,
@@ -352,12 +353,8 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
             mode = shift_label(r["mode"])
             change = change_points(r["contribution"], "")
             click.echo(f"  {mode:<20}{change:>7}  {bar(r['contribution'], scale)}")
-    echo_prose(f"\n{slice_heading(diag)}:")
-    if not diag["slices"] and diag["mode"] == "change":
-        echo_prose(
-            f"  none of the {diag['slices_tested']} slices changes significantly after the "
-            f"correction; per-task tests: capslice compare {diag['base']} {diag['cand']}"
-        )
+    # an empty list is one sentence, not a heading over nothing (nor "none of the 0 slices")
+    echo_prose("\n" + (f"{slice_heading(diag)}:" if diag["slices"] else no_slice_text(diag)))
     for s in diag["slices"]:
         echo_prose(f"  - {slice_line(diag, s)}")
         for c in s["combinations"][:3]:

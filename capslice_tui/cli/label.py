@@ -254,7 +254,11 @@ def label_history(
         rows,
         fmt,
         payload=history,
-        whole=("batch",),  # an id is typed into `label undo --batch`: never cut or wrapped
+        # an id is typed into `label undo --batch`: never cut, wrapped or left out
+        # the value set stays whole too: the columns around it go first
+        whole=("new", "batch"),
+        keep=("new", "batch"),
+        expendable=("old", "source", "who"),
         notes=["at: UTC"] if fmt == "table" and rows else (),
     )
 

@@ -203,10 +203,11 @@ def wrap_cell(text: str, room: int) -> str:
 def _word_pieces(word: str, room: int) -> list[str]:
     """``word`` whole when it fits ``room``, else broken after :data:`_BREAK_AFTER`
     characters (the first group preferred; never between digits) into pieces of at most
-    ``room``; a piece with no such break is cut at ``room``."""
+    ``room``; a piece with no such break is cut at ``room`` unless it holds a digit (a
+    figure is never cut: it is left whole, for Rich to fold)."""
     pieces, rest = [], word
     while len(rest) > room:
-        at = room
+        at = 0 if any(c.isdigit() for c in rest) else room
         for group in _BREAK_AFTER:
             ends = [
                 k + 1
@@ -217,6 +218,8 @@ def _word_pieces(word: str, room: int) -> list[str]:
             if ends:
                 at = ends[-1]
                 break
+        if not at:
+            break
         pieces.append(rest[:at])
         rest = rest[at:]
     return [*pieces, rest] if rest else pieces

@@ -320,11 +320,75 @@ def _average_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def _bench_cell(name: str, s: BenchmarkScore) -> str:
-    """``toy 82.7% (91/110)``, or ``toy 50.0% (macro of 2 tasks)``."""
+def _bench_cell(name: str, s: BenchmarkScore, compact: bool = False) -> str:
+    """``toy 82.7% (91/110)``, or ``toy 50.0% (macro of 2 tasks)``; a mean of per-item
+    accuracies ``math 43.1% (mean of 158 items; samples 1093/5888 = 18.6%)``, or with
+    ``compact`` ``math 43.1% (mean of 158)`` (the caller notes the samples:
+    :func:`_mean_note`)."""
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
         return f"{name} {pct(s['score'])} (macro of {s['n_tasks']} tasks)"
-    return f"{name} {score_counts(s['score'], s['correct'], s['n_samples'], s['n_items'])}"
+    cell = score_counts(s["score"], s["correct"], s["n_samples"], s["n_items"])
+    if compact and "(mean of " in cell:
+        return f"{name} {pct(s['score'])} (mean of {s['n_items']})"
+    return f"{name} {cell}"
+
+
+def _mean_note(data: Sequence[Any]) -> str | None:
+    """The note under a compact ``runs`` table (:func:`_bench_cell`) giving what ``mean of N``
+    cells leave out: what the score is, and each such cell's correct samples."""
+    tallies = [
+        f"{r['name']} {b} {sample_tally(s['score'], s['correct'], s['n_samples'])}"
+        for r in data
+        for b, s in r["benchmarks"].items()
+        if "(mean of " in _bench_cell(b, s)
+    ]
+    if not tallies:
+        return None
+    return (
+        "mean of N: the mean of the N items' accuracies (items have several samples; each "
+        "item weighs 1), not the share of correct samples: " + "; ".join(tallies)
+    )
+
+
+def _runs_rows(data: Sequence[Any], shared: bool, compact: bool) -> list[list[Any]]:
+    """The rows of ``runs``' table (``compact``: the benchmarks cells of :func:`_bench_cell`)."""
+    rows = []
+    for r in data:
+        benches = "; ".join(_bench_cell(b, s, compact) for b, s in r["benchmarks"].items())
+        rows.append(
+            [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"],
+             *([r["origin"]] * shared), benches]
+        )  # fmt: skip
+    return rows
+
+
+def _narrow_runs(
+    headers: list[str], data: Sequence[Any], shared: bool
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    """``runs``' terminal table when the full one is wider than the terminal: benchmarks cells
+    ``math 43.1% (mean of 158)`` (:func:`_mean_note` gives their samples) and, when every run
+    has the same status, the status said once in a note, so models keep their names
+    (``eosmask-step110000``, not ``de…110000``). The full table when it fits."""
+    from .render import table_width
+
+    rows = _runs_rows(data, shared, compact=False)
+
+    def wide(table: Sequence[Sequence[Any]]) -> int:
+        cols = range(len(headers))
+        return sum(max(len(str(x)) for x in [headers[i], *(r[i] for r in table)]) for i in cols)
+
+    width = table_width()
+    if not rows or wide(rows) + 2 * (len(headers) - 1) <= width:
+        return headers, rows, []
+    rows = _runs_rows(data, shared, compact=True)
+    note = _mean_note(data)
+    notes = [note] if note else []
+    status = headers.index("status")
+    if len({r[status] for r in rows}) == 1 and len(rows) > 1:
+        notes.insert(0, f"status: {rows[0][status]} (every run)")
+        headers = headers[:status] + headers[status + 1 :]
+        rows = [r[:status] + r[status + 1 :] for r in rows]
+    return headers, rows, notes
 
 
 @main.command()
@@ -344,22 +408,28 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         return
     data = obj.ws.runs(average=average)
     shared = any(r["origin"] != "local" for r in data)  # the column only once a hub is used
-    rows = []
     notes = [f"benchmarks: {AVERAGE_MEANING[average]} (--average micro|macro)"]
+    headers = ["run", "model", "step", "samples", "status", *(["origin"] * shared)]
+    headers.append(f"benchmarks ({average})")
+    if fmt == "table":
+        headers, rows, narrow = _narrow_runs(headers, data, shared)
+        notes += narrow
+    else:
+        rows = _runs_rows(data, shared, compact=False)
+    layouts: dict[str, list[str]] = {}  # one note a log layout, naming its runs
     for r in data:
-        benches = "; ".join(_bench_cell(b, s) for b, s in r["benchmarks"].items())
-        rows.append(
-            [r["name"], r["model"] or "-", r["step"] or "-", r["n_samples"], r["status"],
-             *([r["origin"]] * shared), benches]
-        )  # fmt: skip
-        if r.get("schema_variant"):
-            notes.append(f"{r['name']}: read from {r['schema_variant']}")
+        variant = r.get("schema_variant")
+        if variant:
+            layouts.setdefault(variant, []).append(r["name"])
+    for layout, names in layouts.items():
+        who = "every run" if len(names) == len(data) > 1 else ", ".join(names)
+        notes.append(f"{who}: read from {layout}")
+    for r in data:
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
         notes += [f"{r['name']}: warning: {c}" for c in r.get("score_caveats") or []]
     emit_table(
-        ["run", "model", "step", "samples", "status", *(["origin"] * shared)]
-        + [f"benchmarks ({average})"],
+        headers,
         rows,
         fmt,
         notes=notes,
@@ -425,7 +495,11 @@ def slices(
         rows_src.sort(key=lambda r: r.score)
     elif sort == "n":
         rows_src.sort(key=lambda r: -r.n_items)
-    headers, rows = _slice_rows(table, rows_src)
+    # a row of several tasks under --average macro has no pass@k (see _macro_pass_note): the
+    # pass@k columns go when no row has one, instead of columns of '-'
+    macro_note = _macro_pass_note(table)
+    ks_shown = [k for k in table.ks if any(k in r.pass_at_k for r in [*table.rows, table.overall])]
+    headers, rows = _slice_rows(table, rows_src, ks_shown)
     notes = [
         f"metric: {table.overall.metric}; interval: "
         f"{', '.join(sorted({r.method for r in [*table.rows, table.overall]}))}; lenient: the same "
@@ -444,11 +518,13 @@ def slices(
             "has); count: correct samples / samples, a different ratio when items have "
             "different numbers of samples"
         )
-    if table.ks:
+    if ks_shown:
         notes.append(
             "pass@k cells: unbiased estimator (Chen et al. 2021) with expected solved items / "
             "items having at least k samples"
         )
+    if macro_note:
+        notes.append(macro_note)
     elif ks:
         notes.append(f"--k {' '.join(ks)} ignored: this run has one sample per item (greedy)")
     _check_ks(ks, table)
@@ -475,7 +551,26 @@ def slices(
         notes=notes,
         payload={**table.to_dict(), "filter": use.to_dict()},
         # what the user asked for stays longer: score is already pass@1 (the per-item mean)
-        expendable=_slices_expendable(ks, table.ks),
+        expendable=_slices_expendable(ks, ks_shown),
+    )
+
+
+def _macro_pass_note(table: Any) -> str | None:
+    """Why a ``slices --average macro`` row of several tasks has no pass@k (None when no such
+    row lacks one). A macro pass@k would be the unweighted mean of the per-task pass@k (as
+    lm-eval means a group's subtask metrics); capslice does not compute it: with tasks of
+    different numbers of samples a task's pass@k covers a different share of its items at
+    each k, and no count of solved items stands beside such a mean. The micro rows give
+    pass@k pooled over items."""
+    if table.average != "macro" or not table.ks:
+        return None
+    rows = [r for r in [*table.rows, table.overall] if (r.n_tasks or 0) > 1]
+    if not rows or all(r.pass_at_k for r in rows):
+        return None
+    return (
+        "pass@k: not given for a row of several tasks under --average macro (a macro pass@k, "
+        "the mean of the per-task pass@k, is not computed); --average micro gives pass@k "
+        "pooled over the items, --by task each task's"
     )
 
 
@@ -494,11 +589,15 @@ def _slices_expendable(asked: Sequence[str], ks: Sequence[int]) -> tuple[str, ..
     return ("lenient", "count", *curve, "note", "95% CI")
 
 
-def _slice_rows(table: Any, rows_src: Sequence[Any]) -> tuple[list[str], list[list[Any]]]:
+def _slice_rows(
+    table: Any, rows_src: Sequence[Any], ks: Sequence[int] | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of ``slices``' table: the slice key, items, score, 95% CI, count,
-    lenient, one pass@k column per k, note; the ALL row (``table.overall``) last."""
+    lenient, one pass@k column per k of ``ks`` (default ``table.ks``), note; the ALL row
+    (``table.overall``) last."""
+    ks = table.ks if ks is None else ks
     headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
-    headers += [f"pass@{k}" for k in table.ks]
+    headers += [f"pass@{k}" for k in ks]
     headers.append("note")
     rows = []
     for r in [*rows_src, table.overall]:
@@ -515,7 +614,7 @@ def _slice_rows(table: Any, rows_src: Sequence[Any]) -> tuple[list[str], list[li
         cells = [
             *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
         ]  # fmt: skip
-        cells += [_pass_cell(r.pass_at_k.get(k)) for k in table.ks]
+        cells += [_pass_cell(r.pass_at_k.get(k)) for k in ks]
         cells.append(r.warning or "")
         rows.append(cells)
     return headers, rows
@@ -655,6 +754,7 @@ def samples(
             limit=limit,
             filter_name=filter_name,
         )
+    cap = ANSWER_WIDTH if fmt == "table" else 10**6
     # each response's start, or its end (where the answer is) when their starts read alike
     responses, ends, shared = response_cells(
         [r["response"] for r in rows], 50, tails=[r.get("response_end") for r in rows]
@@ -665,8 +765,10 @@ def samples(
             r["task"],
             r["doc_id"],
             r["sample_idx"],
-            shorten(r["target"], 10**6),  # the table cuts them, never inside a number
-            shorten(r["extracted"], 10**6),
+            # a terminal table shows their start on one line (the table cuts them, never
+            # inside a number); a long one would leave score and response out
+            answer_cell(r["target"], cap),
+            answer_cell(r["extracted"], cap),
             "-" if r["score"] is None else f"{r['score']:g}",
             MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
             response,
@@ -687,6 +789,17 @@ def samples(
             + (f"; all start {shared!r}" if shared else "")
             + "); capslice sample ID shows one whole"
         )
+    long = [
+        name
+        for name, values in (("target", [r["target"] for r in rows]),
+                             ("extracted", [r["extracted"] for r in rows]))
+        if any(len(shorten(v, 10**6)) > cap for v in values)
+    ]  # fmt: skip
+    if long:
+        note.append(
+            f"{' and '.join(long)}: a value longer than {ANSWER_WIDTH} characters shows its "
+            "start (capslice sample ID shows it whole)"
+        )
     shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
     if shown_modes:
         note.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
@@ -698,6 +811,28 @@ def samples(
         notes=note,
         payload={"samples": rows, "more": more, "filter": use.to_dict()},
     )
+
+
+ANSWER_WIDTH = 16
+"""Characters of a target or extracted answer a terminal ``samples`` table shows (an answer
+extracted from a runaway response can be hundreds of characters long)."""
+
+
+def answer_cell(text: Any, width: int) -> str:
+    """``text`` on one line (:func:`~capslice_tui.formatting.shorten`'s spacing), cut to
+    ``width`` characters when longer, keeping its start: at a space when that keeps half of
+    it, never inside a number (``4, and this kind of…``; ``$\\boxed{1420}$`` is never
+    ``$\\boxed{142…``: the number goes whole, ``$\\boxed{…``)."""
+    s = shorten(text, 10**6)
+    if len(s) <= width:
+        return s
+    head = s[: width - 1]
+    if head[-1:].isdigit() and s[width - 1].isdigit():
+        head = head.rstrip("0123456789")
+    at = head.rfind(" ")
+    if at * 2 >= width and len(head) == width - 1:
+        head = head[:at]
+    return head.rstrip() + "…"
 
 
 MODE_SHORT = {"extraction_failure": "fmt!", "truncated": "trunc"}
