@@ -254,6 +254,9 @@ def _axes_markdown(diag: Mapping[str, Any]) -> list[str]:
 
 def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The significant-slice heading and table (paired or one-run), or why there is none."""
+    if not diag["slices_tested"]:  # no "(0 listed of 0 ...)" heading over "None of the 0 ..."
+        what, _, _ = no_slice_text(diag).partition(": none;")
+        return [f"### {what}", "", no_slice_text(diag), ""]
     lines = [f"### {slice_heading(diag)}", ""]
     score_head = (
         "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"

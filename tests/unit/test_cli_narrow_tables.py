@@ -245,6 +245,9 @@ def test_diagnose_words_an_empty_slice_list_as_one_sentence(tmp_path: Path) -> N
         "compare A B." in text
     ), out
     assert not out.rstrip().splitlines()[-2].endswith(":"), out
+    md = ws.report("A", "B")  # the Markdown report: a heading without counts, the sentence
+    assert "None of the 0" not in md and "0 listed of 0" not in md, md
+    assert "### Slices with a significant paired change\n\nSlices with a significant" in md
 
 
 @pytest.mark.parametrize(
