@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -74,34 +75,45 @@ def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | 
 
 
 _KEY = tuple(SAMPLE_COLUMNS.index(c) for c in ("run_id", "task", "filter", "doc_id", "sample_idx"))
-_INGEST, _SCORE, _RESPONSE = (SAMPLE_COLUMNS.index(c) for c in ("ingest_id", "score", "response"))
+_INGEST, _ITEM, _OFFICIAL, _SCORE, _RESPONSE = (
+    SAMPLE_COLUMNS.index(c) for c in ("ingest_id", "item_id", "official", "score", "response")
+)
 
 
-def _changed_stored(conn: Any, samples: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """The samples of ``samples`` stored by an earlier ingest (another ``ingest_id``) with
-    another score or response: ``(run_id, task, filter, doc_id, sample_idx, stored score,
-    new score, response differs)`` each, in batch order. One keyed read per chunk of samples
-    (the samples' unique key), the comparison in SQL, so only the changed rows come back."""
+def _changed_stored(conn: Any, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The sample rows of ``rows`` (as inserted: item ids resolved) stored by an earlier
+    ingest (another ``ingest_id``) with other data: another item under the key (its question
+    or target changed), another logged score (``official``) or another response. Returned as
+    ``(run_id, task, filter, doc_id, sample_idx, stored score, new score, response differs,
+    item differs)`` each. capslice's own score is not compared: it changes with the extraction rules (``capslice
+    rescore``), not with the data. One keyed read per chunk of rows, compared in SQL, so only
+    the changed rows come back."""
     out: list[tuple[Any, ...]] = []
-    width = 8  # run_id, task, filter, doc_id, sample_idx, ingest_id, score, response
-    for chunk in chunks(list(samples), max(1, SQL_VARIABLES // width)):
-        values = ",".join(["(?,?,?,?,?,?,?,?)"] * len(chunk))
+    width = 10  # the key (5), ingest_id, item_id, official, score, response
+    # as many rows a statement as SQLite takes (fewer statements: measured ~2x cheaper on an
+    # identical re-ingest than 100 rows each); SQL_VARIABLES where the limit is not known
+    limit, which = SQL_VARIABLES, getattr(sqlite3, "SQLITE_LIMIT_VARIABLE_NUMBER", None)
+    if which is not None and hasattr(conn, "getlimit"):  # Python 3.11+
+        limit = max(limit, min(conn.getlimit(which), 32_000))
+    for chunk in chunks(list(rows), max(1, limit // width)):
+        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(chunk))
         args = [
             v
             for row in chunk
-            for v in (*(row[k] for k in _KEY), row[_INGEST], row[_SCORE], row[_RESPONSE])
-        ]
+            for v in (*(row[k] for k in _KEY), row[_INGEST], row[_ITEM], row[_OFFICIAL],
+                      row[_SCORE], row[_RESPONSE])
+        ]  # fmt: skip
         out.extend(
             conn.execute(
-                "WITH new (run_id, task, filter, doc_id, sample_idx, ingest_id, score, response)"
-                f" AS (VALUES {values})"
+                "WITH new (run_id, task, filter, doc_id, sample_idx, ingest_id, item_id,"
+                f" official, score, response) AS (VALUES {values})"
                 " SELECT s.run_id, s.task, s.filter, s.doc_id, s.sample_idx, s.score, new.score,"
-                " s.response IS NOT new.response"
+                " s.response IS NOT new.response, s.item_id IS NOT new.item_id"
                 " FROM new JOIN samples s ON s.run_id = new.run_id AND s.task = new.task"
                 " AND s.filter = new.filter AND s.doc_id = new.doc_id"
                 " AND s.sample_idx = new.sample_idx"
-                " WHERE s.ingest_id IS NOT new.ingest_id"
-                " AND (s.score IS NOT new.score OR s.response IS NOT new.response)",
+                " WHERE s.ingest_id IS NOT new.ingest_id AND (s.item_id IS NOT new.item_id"
+                " OR s.official IS NOT new.official OR s.response IS NOT new.response)",
                 args,
             ).fetchall()
         )
@@ -161,9 +173,10 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             item_ids: hash -> id of items already stored (from :meth:`known_items` or an
                 earlier batch); samples of these items need no entry in ``items``.
             changed: when given, receives ``(run_id, task, filter, doc_id, sample_idx,
-                stored score, new score, response differs)`` for each sample of ``samples``
-                that an earlier ingest stored with another score or response (the stored row
-                is kept). Read only when some samples were not new, in the same transaction,
+                stored score, new score, response differs, item differs)`` for each sample
+                of ``samples`` that an earlier ingest stored with another logged score,
+                response or item (question/target) under its key (the stored row is kept;
+                :func:`_changed_stored`). Read only when some samples were not new, in the same transaction,
                 so a first ingest (a next checkpoint) pays nothing for it.
 
         Returns:
@@ -237,17 +250,15 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
             p, t = _PROMPT, _SETTINGS
             sid = _settings_ids(conn, {s[t] for s in samples})
-            conn.executemany(
-                _INSERT_SAMPLE,
-                [
-                    (s[0], new_id(s[1]) or old_id(s[1]), *s[2:p], to_blob(s[p]), *s[p + 1 : t],
-                     sid[s[t]], *s[t + 1 :])
-                    for s in samples
-                ],
-            )  # fmt: skip
+            rows = [
+                (s[0], new_id(s[1]) or old_id(s[1]), *s[2:p], to_blob(s[p]), *s[p + 1 : t],
+                 sid[s[t]], *s[t + 1 :])
+                for s in samples
+            ]  # fmt: skip
+            conn.executemany(_INSERT_SAMPLE, rows)
             n_new = conn.total_changes - before
             if changed is not None and n_new < len(samples):
-                changed.extend(_changed_stored(conn, samples))
+                changed.extend(_changed_stored(conn, rows))
             return n_new, ids
 
     def known_items(

@@ -167,8 +167,8 @@ class _RunState:
         self.n_new = 0
         self.n_read = 0
         self.tasks: dict[str, dict[str, Any]] = {}
-        # samples an earlier ingest stored with another score or response (kept): how many,
-        # and the first few ``(task, filter, doc_id, sample_idx, stored, new, response differs)``
+        # samples an earlier ingest stored with other data (kept): how many, and the first
+        # few ``(task, filter, doc_id, sample_idx, stored, new, response differs, item differs)``
         self.n_changed = 0
         self.n_score_changed = 0
         self.changed: list[tuple[Any, ...]] = []
@@ -801,20 +801,21 @@ CHANGED_EXAMPLES = 3
 
 def changed_warning(run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]]) -> str:
     """The warning for ``n`` samples already stored in ``run`` by an earlier ingest that
-    arrived again with another score or response (``n_score`` of them with another score);
-    ``examples`` are ``(task, filter, doc_id, sample_idx, stored score, new score, response
-    differs)``."""
+    arrived again with another score, response or item (question or target; ``n_score`` of
+    them with another score); ``examples`` are ``(task, filter, doc_id, sample_idx, stored
+    score, new score, response differs, item differs)``."""
     named = "; ".join(
         f"task {task}, doc_id {doc_id}"
         + (f", sample {idx}" if idx else "")
         + (f", filter {filt}" if filt != "none" else "")
         + (f": stored score {_score_text(old)}, new {_score_text(new)}" if old != new else "")
         + (" (another response)" if other and old == new else "")
-        for task, filt, doc_id, idx, old, new, other in examples
+        + (" (another question or target)" if item and not other and old == new else "")
+        for task, filt, doc_id, idx, old, new, other, item in examples
     )
     return (
-        f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score "
-        f"or response ({n_score} with another score); the stored ones were kept, so the run "
+        f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score, "
+        f"response or item ({n_score} with another score); the stored ones were kept, so the run "
         "still holds the earlier data "
         f"(e.g. {named}). Different data under one run name is usually a mistaken --run: "
         f"ingest it under another --run, or `capslice delete-run {run}` and ingest again "

@@ -156,3 +156,23 @@ def test_no_strict_format_warning_when_strict_reads_answers_or_the_log_scores(
     scored = ws.ingest([_log(tmp_path / "scored", [False, False])], run="scored")
     assert scored.scored_by_capslice == 0 and scored.warnings == []
     assert all(r["score_caveats"] == [] for r in ws.runs())
+
+
+def test_reingest_with_another_target_is_said_and_a_rescored_sample_is_not(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "a"
+    folder.mkdir()
+    rows = [{"doc_id": i, "question": f"q{i}", "target": "4", "response": "4"} for i in range(3)]
+    path = _rows(folder / "arith.jsonl", rows)
+    ws.ingest([path], run="r")
+    # capslice's own score of a stored sample changed (other extraction rules, as after an
+    # upgrade without `capslice rescore`): the same data again is no conflict
+    ws.store.conn.execute("UPDATE samples SET score = 1 - score")
+    ws.store.conn.commit()
+    assert ws.ingest([path], run="r").warnings == []
+    rows[1]["target"] = "5"  # the same doc_id now names another item
+    report = ws.ingest([_rows(folder / "arith.jsonl", rows)], run="r")
+    (warning,) = report.warnings
+    assert "r: 1 sample already stored" in warning
+    assert "doc_id 1 (another question or target)" in warning
