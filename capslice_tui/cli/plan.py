@@ -285,18 +285,37 @@ def _show(rec: Intervention, fmt: str) -> None:
     if outcome:
         _outcome_table(outcome, fmt)
     if rec.get("history"):
-        # a terminal table gives times to the minute in UTC (said once), not ...T00:36:15+00:00
-        stamp = utc_minute if fmt == "table" else str
-        emit_table(
-            # when, who and what first; the new value last, where a long one wraps whole
-            ["v", "at", "who", "action", "field", "old", "new"],
-            [[h["version"], stamp(h["at"]), h["who"], h["action"], h["field"],
-              _history_value(h["field"], h["old_value"], stamp),
-              _history_value(h["field"], h["new_value"], stamp)]
-             for h in rec["history"]],  # fmt: skip
-            fmt, title="history", whole=("field",),  # field names are never cut
-            notes=["times in UTC (--format json has them to the second)"] if fmt == "table" else (),
-        )  # fmt: skip
+        _history_table(rec["history"], fmt)
+
+
+def _history_table(history: Sequence[Mapping[str, Any]], fmt: str) -> None:
+    """An intervention's audit history: version, time, who, action, field, old and new
+    value. A terminal table gives times to the minute in UTC (said once), not
+    ``...T00:36:15+00:00``, and, when the table is wider than the terminal and one person made
+    every change, says who in a note, so the new values (slice lists) get the room."""
+    from .render import table_width
+
+    stamp = utc_minute if fmt == "table" else str
+    headers = ["v", "at", "who", "action", "field", "old", "new"]
+    rows = [[h["version"], stamp(h["at"]), h["who"], h["action"], h["field"],
+             _history_value(h["field"], h["old_value"], stamp),
+             _history_value(h["field"], h["new_value"], stamp)]
+            for h in history]  # fmt: skip
+    notes = []
+    if fmt == "table":
+        notes.append("times in UTC (--format json has them to the second)")
+        wide = sum(max(len(str(x)) for x in [h, *(r[i] for r in rows)])
+                   for i, h in enumerate(headers)) + 2 * (len(headers) - 1)  # fmt: skip
+        whos = {r[2] for r in rows}
+        if len(rows) > 1 and len(whos) == 1 and wide > table_width():
+            notes.insert(0, f"who: {whos.pop()} (every change)")
+            headers.remove("who")
+            rows = [r[:2] + r[3:] for r in rows]
+    emit_table(
+        # when, who and what first; the new value last, where a long one wraps whole
+        headers, rows, fmt, title="history", whole=("field",),  # field names are never cut
+        notes=notes,
+    )  # fmt: skip
 
 
 def _outcome_text(rec: Mapping[str, Any]) -> str:

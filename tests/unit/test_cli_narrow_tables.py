@@ -144,13 +144,21 @@ def test_intervention_history_wraps_at_word_boundaries_with_minute_times(store: 
     `2026-12-01T00:36:15` / `+00:00`."""
     out = _cli(store, "intervention", "show", "1")
     _width_ok(out)
-    history = out[out.index("\nhistory\n") :]
-    cells = [line[63:].strip() if len(line) > 63 else "" for line in history.splitlines()]
-    for broken in ("number_th", "prealgebr", "+00:00", "eory"):
-        assert not any(c.endswith(broken) or c == broken for c in cells if c), history
+    history = out[out.index("\nhistory\n") + len("\nhistory\n") :]
+    start = history.splitlines()[0].index("new")
+    cells = [line[start:].strip() for line in history.splitlines()[1:] if line[:1] in " 12345"]
+    names = {"task_type", "number_theory", "solving_operation", "modular_arithmetic",
+             "counting_probability", "casework", "algebra", "prealgebra"}  # fmt: skip
+    for cell in cells:  # each line of a wrapped value holds whole names (no number_th / eory)
+        words = cell.replace("=", " ").replace(";", " ").replace("&", " ").split()
+        assert all(w in names for w in words if "_" in w or w in ("eory", "a")), (cell, history)
+        assert not cell.endswith(("prealgebr", "+00:00")), history
+    pieces = [w.rstrip(";=") for c in cells for w in c.replace("=", "= ").split()]
+    assert "number_theory" in pieces and "prealgebra" in pieces, history
+    assert "modular_arithmetic" in pieces and "counting_probability" in pieces, history
     words = " ".join(history.split())
-    assert "task_type= number_theory &" in words and "prealgebra" in words, history
     assert "T0" not in history and "times in UTC" in words, history
+    assert "who: root (every change)" in words, history  # one person: said once
 
 
 def test_wrap_cell_breaks_long_names_after_separators_not_inside_words() -> None:
