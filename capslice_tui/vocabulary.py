@@ -82,6 +82,17 @@ UNLABELLED = "(unlabelled)"
 SLICE_JOINER = " & "
 """Between the predicates of a slice written out: ``task_type=algebra & output_constraint=integer``."""
 
+FAILURE_MARKS = {"wrong_answer": "wrong", "extraction_failure": "fmt!", "truncated": "trunc"}
+"""The failure modes a samples table shows by a short marker, one scheme in the CLI and the
+app (``runaway`` and ``empty`` are short already), so the mode column is never cut and never
+mixes a full name with markers; :data:`FAILURE_MARK_MEANING` is the legend beside it."""
+FAILURE_MARK_MEANING = {
+    "wrong_answer": "wrong = wrong_answer (an answer was read and is wrong)",
+    "extraction_failure": "fmt! = extraction_failure (no answer could be read from the response)",
+    "truncated": "trunc = truncated (the response stopped at the generation length cap)",
+}
+"""What each of :data:`FAILURE_MARKS` stands for: the legend under a table that shows it."""
+
 
 def label(
     slice_: Mapping[str, object] | Iterable[tuple[str, object]], *, values_only: bool = False

@@ -1906,7 +1906,8 @@ class _SliceFinder:
             }
             names = sorted(contrast, key=lambda name: (-round(contrast[name], 9), name))
             note += (
-                f"; {plural(len(untested), 'candidate group')} spanning fewer than"
+                f"; {plural(len(untested), 'more candidate group')} (not among those tested)"
+                f" spanning fewer than"
                 f" {MIN_SLICE_SIZE} items (or leaving fewer outside) got no test, no p and no q ("
                 + ", ".join(names[:4])
                 + (", ..." if len(names) > 4 else "")
@@ -2199,10 +2200,14 @@ class _SliceFinder:
         if dup:
             # named only when the group they repeat is in the table, as it is named there
             seen = [i for i in dup if duplicates[i] in shown_i]
-            same = sorted({tested[duplicates[i]][0].name for i in seen})
+            # both named: the hidden group, then the shown one it repeats
+            same = sorted(
+                f"{tested[i][0].name} repeats {tested[duplicates[i]][0].name}" for i in seen
+            )
             if seen:
                 parts.append(
-                    f"{len(seen)} hold (nearly) the same samples as a group shown ("
+                    f"{len(seen)} {'holds' if len(seen) == 1 else 'hold'} (nearly) the same"
+                    " samples as a group shown ("
                     + ", ".join(same[:3])
                     + (", ..." if len(same) > 3 else "")
                     + ")"

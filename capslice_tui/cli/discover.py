@@ -156,10 +156,17 @@ def discover(
     # "no clear structure" and "no error contrast" are explained in the notes themselves
     structure = (
         [
-            f"{data['n_significant']} of {data['n_candidates']} candidate groups differ"
-            " significantly from the rest and within their tasks ("
+            f"{data['n_significant']} of the {data['n_candidates']} candidate groups tested"
+            " differ significantly from the rest and within their tasks ("
             + (data.get("tests") or "Fisher exact and Mantel-Haenszel tests")
             + ", Benjamini-Hochberg q < 0.05)"
+            # the groups too small to test are counted apart (a note names them), so the two
+            # counts add up: tested + untested = every candidate group
+            + (
+                f"; {data['n_untested']} more spanned too few items to test"
+                if data.get("n_untested")
+                else ""
+            )
         ]
         if data["structure"] == "clear"
         else []

@@ -26,7 +26,14 @@ from ..formatting import (
     shorten,
     visible,
 )
-from ..vocabulary import AVERAGES, AXES, FAILURE_MODES, MIN_SLICE_SIZE
+from ..vocabulary import (
+    AVERAGES,
+    AXES,
+    FAILURE_MARK_MEANING,
+    FAILURE_MARKS,
+    FAILURE_MODES,
+    MIN_SLICE_SIZE,
+)
 from .render import FORMATS, emit_json, emit_table
 
 if TYPE_CHECKING:
@@ -835,13 +842,11 @@ def answer_cell(text: Any, width: int) -> str:
     return head.rstrip() + "…"
 
 
-MODE_SHORT = {"extraction_failure": "fmt!", "truncated": "trunc"}
+MODE_SHORT = FAILURE_MARKS
 """Failure modes the samples table shows by a short marker (the app's samples table shows
-the same), so the mode column is not cut; a note says what each shown marker means."""
-MODE_MEANING = {
-    "extraction_failure": "fmt! = extraction_failure (no answer could be read from the response)",
-    "truncated": "trunc = truncated (the response stopped at the generation length cap)",
-}
+the same: :data:`capslice_tui.vocabulary.FAILURE_MARKS`), so the mode column is not cut; a
+note says what each shown marker means."""
+MODE_MEANING = FAILURE_MARK_MEANING
 
 
 def _samples_query(

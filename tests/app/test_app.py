@@ -71,15 +71,19 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         assert len(rows) == 25
         assert "25 of 25 samples" in static_text(app, "#status")
         # one task: no task column (the title names it)
-        # shown verbatim (markup kept as typed); the end, as the rows' starts read alike
-        assert rows[0][6].endswith("red] So the answer is 7.")
+        # shown verbatim (markup kept as typed); with the mode column's short marks the
+        # response has the room to show where the rows' starts differ: their starts
+        assert rows[0][6].startswith("[bold red]not markup[/bold red]"), rows[0][6]
         assert {r[4] for r in rows} == {"✓ ok", "✗ no"}
 
         await pilot.press("f")  # wrong_answer only
         await settle(app, pilot)
         assert app.screen.failure_mode == "wrong_answer"
         rows = table_rows(app)
-        assert rows and all(r[4] == "✗ no" and r[5] == "wrong_answer" for r in rows)
+        # one scheme of marks (the CLI's), said by the legend under the table
+        assert rows and all(r[4] == "✗ no" and r[5] == "wrong" for r in rows)
+        legend = static_text(app, "#mode-legend")
+        assert legend == "mode: wrong = wrong_answer (an answer was read and is wrong)"
 
         await pilot.press("enter")
         await settle(app, pilot)
@@ -233,7 +237,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert "boolean_logic" in axes and "-24.0 points n=25" in axes
         slice_rows = table_rows(app)
         assert slice_rows == [
-            ["boolean_expressions", "25", "52.0% 13/25", "-24.0", "0.0200", "wrong_answer"]
+            ["boolean_expressions", "25", "52.0% 13/25", "-24.0", "0.0200", "wrong"]
         ]
         assert "1 significant slice across axis combinations" in static_text(app, "#slices-title")
         app.screen.query_one(ResultTable).focus()
@@ -242,7 +246,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert isinstance(app.screen, SamplesScreen)
         assert app.screen.failure_mode == "wrong_answer" and app.screen.run == "cand"
         # one task: no task column
-        assert table_rows(app) and all(r[5] == "wrong_answer" for r in table_rows(app))
+        assert table_rows(app) and all(r[5] == "wrong" for r in table_rows(app))
 
 
 async def test_weakness_diagnosis_from_runs_screen(store_path: Path) -> None:
@@ -310,7 +314,7 @@ async def test_no_color_keeps_text_markers(
         await settle(app, pilot)
         rows = table_rows(app)
         assert {r[5] for r in rows} == {"✓ ok", "✗ no"}
-        assert {r[6] for r in rows} >= {"wrong_answer", "correct"}
+        assert {r[6] for r in rows} >= {"wrong", "correct"}
         assert isinstance(app.screen.query_one(ResultTable).get_row_at(0)[0], Text)
 
 

@@ -223,7 +223,7 @@ async def test_samples_filter_cycles_back_with_capital_f(store_path: Path) -> No
 
 def test_filter_text_matches_the_mode_column() -> None:
     assert filter_text(None) == "all"
-    assert filter_text("wrong_answer") == "wrong_answer"
+    assert filter_text("wrong_answer") == "wrong_answer (wrong)"
     assert filter_text("truncated") == "truncated (trunc)"
 
 

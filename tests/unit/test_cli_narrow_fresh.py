@@ -274,7 +274,11 @@ def test_discover_folded_labels_are_named_once_and_duplicates_name_a_shown_group
     )  # fmt: skip
     _SliceFinder._account(finder, [(0, {}), (1, {})], [])  # type: ignore[arg-type]
     note = finder.notes[-1]
-    assert "2 hold (nearly) the same samples as a group shown (letters)" in note, note
+    # both named: each hidden group and the shown group it repeats
+    assert (
+        "2 hold (nearly) the same samples as a group shown (g6 repeats letters, g7 repeats"
+        " letters)" in note
+    ), note
     assert "1 hold (nearly) the same samples as a group not shown either" in note
     assert "create" not in note
 

@@ -151,6 +151,18 @@ class CapsliceScreen(Screen):
     def on_resize(self) -> None:
         self.call_after_refresh(self.place_toasts)
 
+    def on_screen_suspend(self) -> None:
+        """A full screen opened over this one starts without this screen's toasts.
+
+        Textual's toasts belong to the app, not to the screen that raised them: an error
+        toast of the interventions screen (whose short table leaves a toast room) stayed over
+        the next screen, the taxonomy's descriptions (text, which :func:`place_toasts` does not
+        keep toasts off). A dialog opened over this screen keeps them (:func:`place_toasts`
+        moves them off it); going back (this screen popped) keeps those the screen below
+        raises on its return."""
+        if self in self.app.screen_stack and not isinstance(self.app.screen, ModalScreen):
+            self.app.clear_notifications()
+
     def place_toasts(self) -> None:
         """Put this screen's toasts where they cover nothing the user works on
         (:func:`place_toasts`)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,7 +12,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ...formatting import p_clause, plural
+from ...formatting import p_clause, plural, visible
 from ...vocabulary import few_items_no_interval
 from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
@@ -20,6 +21,26 @@ from .label_edit import LabelEdit, LabelEditScreen
 from .samples import MODE_TEXT
 
 K_CHOICES = ("auto", "4", "8", "12", "16")
+WIDTH = 78
+"""Characters of a line under the table at 80 columns (the widgets' padding aside)."""
+
+
+def fold_parts(line: str, width: int = WIDTH) -> str:
+    """``line`` as one or more lines of at most ``width`` characters, broken between its
+    `` · ``-separated parts, so a figure, a label a group restates or the k reason is never
+    cut; a part longer than ``width`` gets its own line(s) (the widget wraps it at spaces)."""
+    out: list[str] = []
+    for part in line.split(" · "):
+        if out and len(out[-1]) + 3 + len(part) <= width:
+            out[-1] += " · " + part
+        else:
+            out.append(part)
+    return "\n".join(out)
+
+
+def plain(text: str) -> Text:
+    """``text`` as wrapping plain text: never markup, control characters shown as escapes."""
+    return Text(visible(text))
 
 
 def terms_text(terms: list[str]) -> list[str]:
@@ -288,13 +309,14 @@ class DiscoverScreen(CapsliceScreen):
         second = (data.get("k_reason") or f"k={data.get('k')}") + (
             "; clusters overlap (" + weak.split(": ", 1)[1].split(";")[0] + ")" if weak else ""
         )
-        return short(first, 78) + "\n" + short(second, 78)
+        return fold_parts(first) + "\n" + fold_parts(second)
 
     def on_discover_screen_loaded(self, message: Loaded) -> None:
         self.running = False
         self.data = message.data
         self.show_folded = False
-        self.query_one("#structure", Static).update(cell(self._structure(message.data)))
+        # wrapped, never cut: the k chosen and why it was chosen are read whole
+        self.query_one("#structure", Static).update(plain(self._structure(message.data)))
         self._fill()
         table = self.query_one(ResultTable)
         table.focus()
@@ -309,12 +331,21 @@ class DiscoverScreen(CapsliceScreen):
         else:
             what = f"{data.get('n_significant', 0)} of {data.get('n_candidates', 0)} groups differ"
         k_reason = data.get("k_reason") or ""
-        parts = [k_reason, *(x for x in data["notes"] if x != k_reason)]
-        notes = " · ".join(x for x in parts if x)
-        self.set_status(
-            f"{len(rows)} suggestions · {what} · a accept, l label"
-            + (f" · {notes}" if notes else "")
-        )
+        # the k reason is above the table; the notes follow whole, as many as the status's
+        # four rows hold (a note is never cut: those left out are counted)
+        status = f"{plural(len(rows), 'suggestion')} · {what} · a accept, l label"
+        notes = [x for x in data["notes"] if x and x != k_reason]
+        more = f" · ({len(notes)} more notes: capslice discover --run {self.run})"
+        left = 0
+        for note in notes:
+            if len(status) + 3 + len(note) + len(more) > 4 * WIDTH:
+                left += 1
+                continue
+            status += " · " + note
+        if left:
+            status += f" · ({left} more {'note' if left == 1 else 'notes'}: capslice discover"
+            status += f" --run {self.run})"
+        self.set_status(status)
         if rows:
             self._preview(rows[0])
 
@@ -381,12 +412,21 @@ class DiscoverScreen(CapsliceScreen):
         payload = self.query_one(ResultTable).payload_at(event.cursor_row)
         if payload is not None and payload.get("fold"):
             lines = (
-                f"{payload['n']} more groups hold (nearly) the same items as an existing label",
+                f"{plural(payload['n'], 'more group')} "
+                f"{'holds' if payload['n'] == 1 else 'hold'} (nearly) the same items as an"
+                " existing label",
                 "(a task, an axis value or a named slice; Jaccard >= 0.7): nothing new there,",
                 "so they are folded. o shows/hides them; they are not saved (the CLI's",
                 "capslice discover --all --save saves them).",
             )
-            self.query_one("#preview", Static).update(cell("\n".join(lines)))
+            folded = (self.data or {}).get("folded") or []
+            # which groups, and the label each restates, whole (the CLI lists them the same
+            # way when the store holds the same labels: a slice named since is one of them)
+            names = " · ".join(
+                f"{terms_text([f['name']])[0]} restates {f.get('restates')}" for f in folded
+            )
+            text = "\n".join(lines) + (f"\nfolded: {fold_parts(names)}" if names else "")
+            self.query_one("#preview", Static).update(plain(text))
         elif payload is not None:
             self._preview(payload)
 
@@ -419,10 +459,14 @@ class DiscoverScreen(CapsliceScreen):
             f"question words: {', '.join(question) or '-'}"
             f" · response words: {', '.join(response) or '-'}",
         ]
-        for r in s["representatives"][:1]:
+        # figures, the label a group restates, tasks and words: whole, over more lines
+        lines = [fold_parts(x) for x in lines]
+        for r in s["representatives"][:1]:  # a quote: cut to its line, marked "…"
             text = r.get("question") or r["response"]
-            lines.append(f"#{r['sample_id']} {short_task(r['task'])}: {short(text, 60)}")
-        self.query_one("#preview", Static).update(cell("\n".join(short(x, 78) for x in lines)))
+            lines.append(
+                short(f"#{r['sample_id']} {short_task(r['task'])}: {short(text, 60)}", WIDTH)
+            )
+        self.query_one("#preview", Static).update(plain("\n".join(lines)))
 
     # ---- acting on a suggestion ---------------------------------------------------------
     def _current(self) -> dict[str, Any] | None:

@@ -393,7 +393,16 @@ class InterventionsScreen(CapsliceScreen):
         if self.detail is None:
             self.set_status("no intervention selected")
             return
+        # the status is checked before anything is asked (not after a note and a confirm)
+        refusal = self.ws.intervention_refusal(self.detail, what)
+        if refusal:
+            self.set_status(f"not {'accepted' if what == 'accept' else 'rejected'}: {refusal}")
+            return
         self.prompting = what
+        self.set_status(
+            f"{'accepting' if what == 'accept' else 'rejecting'} {intervention_name(self.detail)}"
+            " · Enter goes on · Esc cancels"
+        )
         label = self.query_one("#prompt-label", Static)
         label.update(PROMPTS[what].format(name=intervention_name(self.detail)))
         label.display = True
@@ -437,8 +446,11 @@ class InterventionsScreen(CapsliceScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
+                self.set_status(f"accepting {name}…")
                 self.load("accept", note)
             else:
                 self.set_status(f"{name} not accepted")
 
+        # what is asked now, not what the last key did ("accept cancelled" read on)
+        self.set_status(f"accept {name}? y accepts, n or Esc keeps it {self.detail['status']}")
         self.app.push_screen(ConfirmScreen(question), answered)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,6 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import middle_cut, plural, response_cells, visible
+from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -49,14 +51,22 @@ header line (which names it too, cut in the middle with its end whole): a run cu
 (``olm…931-hf``) reads the same for two seeds of one recipe."""
 # Colour-free markers for failure modes in the table; the filter title shows the same
 # marker next to the full name, and help explains them.
+# One scheme, the CLI's (vocabulary.FAILURE_MARKS): every failure mode a short word or
+# marker (never a full name beside markers), the legend line under the table says each.
 MODE_TEXT = {
     "correct": "correct",
-    "wrong_answer": "wrong_answer",
-    "extraction_failure": "fmt!",
-    "truncated": "trunc",
+    **FAILURE_MARKS,
     "runaway": "runaway",
     "empty": "empty",
 }
+
+
+def mode_legend(modes: Any) -> str:
+    """``mode: wrong = wrong_answer (...); fmt! = extraction_failure (...)`` for the marked
+    failure modes among ``modes`` (as the CLI's samples note says them); '' when none is."""
+    present = set(modes)
+    shown = [FAILURE_MARK_MEANING[m] for m in FAILURE_MARKS if m in present]
+    return "mode: " + "; ".join(shown) if shown else ""
 
 
 def filter_text(mode: str | None) -> str:
@@ -165,7 +175,8 @@ class SamplesScreen(HandLabelScreen):
         "doc: the item's index in the benchmark; k: the sample's index for that item",
         "extracted: the answer read from the response (content of the last \\boxed{})",
         "score: ✓ ok = correct, ✗ no = not",
-        "mode: why the sample failed: wrong_answer = an answer was read and is wrong;",
+        "mode: why the sample failed (the line under the table says the marks shown):",
+        "  wrong (wrong_answer) = an answer was read and is wrong;",
         "  fmt! (extraction_failure) = no answer could be read from the response;",
         "  trunc (truncated) = the response stopped at the generation length cap;",
         "  runaway = the response looped or ran past a stop; empty = no text",
@@ -241,12 +252,14 @@ class SamplesScreen(HandLabelScreen):
         yield Header()
         yield Static("", id="title")
         yield SamplesTable(id="samples-table")
+        yield Static("", id="mode-legend")  # what the marks in view stand for (wraps)
         yield Static("loading samples...", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.run} · samples"
         self.query_one(ResultTable).set_columns(self.columns)
+        self.query_one("#mode-legend", Static).display = False
         self._update_title()
         self._reset("first")
 
@@ -535,6 +548,10 @@ class SamplesScreen(HandLabelScreen):
         table.set_rows(
             [(r["id"], self._cells(r, t)) for r, t in zip(self.rows, texts, strict=True)]
         )
+        legend = mode_legend(r.get("failure_mode") for r in self.rows)
+        box = self.query_one("#mode-legend", Static)
+        box.update(Text(legend))
+        box.display = bool(legend)
 
     def _cells(self, row: dict[str, Any], response: str = "") -> list[Any]:
         mode = row.get("failure_mode") or ""
