@@ -243,9 +243,11 @@ class RunsScreen(CapsliceScreen):
             table.move_cursor(row=min(row, len(rows) - 1))
         n_runs = len(self.runs)
         cut = [run["name"] for run in self.runs if run.get("interrupted")]
+        strict = [run["name"] for run in self.runs if run.get("score_caveats")]
         self.set_status(
             f"{n_runs} run{'s' if n_runs != 1 else ''} · {self.average} means (v)"
             + (f" · interrupted ingest: {', '.join(cut)} (i: resume or delete)" if cut else "")
+            + (f" · strict answer format score: {', '.join(strict)} (i: why)" if strict else "")
             + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
             + (
                 f" · d: diagnose {self.last_pair[0]} -> {self.last_pair[1]}"
