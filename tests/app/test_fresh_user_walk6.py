@@ -14,6 +14,7 @@ from typing import Any
 from click.testing import CliRunner
 from pilot_helpers import SIZE, settle, static_text, table_rows
 from rich.console import Console
+from textual.widgets import Static
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.compare import CompareScreen
@@ -250,3 +251,36 @@ def test_the_mode_legend_says_every_marked_mode_shown() -> None:
         " at the generation length cap)"
     )
     assert mode_legend(["correct", "runaway"]) == ""
+
+
+async def test_the_status_says_what_the_accept_confirm_asks(tmp_path: Path) -> None:
+    from capslice_tui.app.screens.confirm import ConfirmScreen
+    from capslice_tui.app.screens.interventions import InterventionsScreen
+
+    ws = _evaluated_intervention(tmp_path)
+    rec = ws.new_intervention(title="more nt", hypothesis="h", baseline="base", benchmark="math",
+                              targets=[{"task_type": "number_theory"}],
+                              controls=[{"task_type": "algebra"}], who="alice")  # fmt: skip
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = InterventionsScreen()
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        screen.selected = rec["id"]
+        screen.load()
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        assert str(screen.query_one("#status", Static).render()).startswith("accepting #2")
+        await pilot.press("escape")  # cancelled ...
+        await pilot.pause()
+        assert str(screen.query_one("#status", Static).render()) == "accept cancelled"
+        await pilot.press("a", "enter")  # ... then asked again: the status follows
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        status = str(screen.query_one("#status", Static).render())
+        assert status == "accept #2 'more nt'? y accepts, n or Esc keeps it proposed", status
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert ws.store.get_intervention(rec["id"])["status"] == "accepted"
