@@ -237,9 +237,11 @@ def test_samples_at_80_columns_name_a_shared_task_once_and_short_modes(
     assert lines[1].split()[:2] == ["id", "doc"], out  # the task is the same on every row
     assert "task: bbh_cot_fewshot_boolean_expressions (every row)" in out
     assert "extract…" not in out and "truncat…" not in out and "bbh_cot…" not in out
-    for line, mode in zip(lines[2:6], ["fmt!", "trunc", "wrong_answer", "correct"], strict=True):
+    # one scheme of marks (vocabulary.FAILURE_MARKS, as the app's samples table), each said
+    for line, mode in zip(lines[2:6], ["fmt!", "trunc", "wrong", "correct"], strict=True):
         assert f" {mode} " in line, out
     text = " ".join(out.split())
+    assert "wrong = wrong_answer (an answer was read and is wrong)" in text
     assert "fmt! = extraction_failure (no answer could be read from the response)" in text
     assert "trunc = truncated (the response stopped at the generation length cap)" in text
 
