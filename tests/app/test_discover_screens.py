@@ -62,9 +62,10 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert table[0][3] == pct(first["error_rate"])
         ns = "" if first["significant"] else " ns"  # as the CLI marks its q
         assert table[0][4] == f"{100 * first['diff_rest']:+.1f}{ns}"
-        assert f"of {data['n_candidates']} groups differ" in status(app)
+        assert f"of {data['n_candidates']} groups tested differ" in status(app)
         structure = static_text(app, "#structure")  # the chosen k and why, whole, above
-        assert f"{data['n_significant']} of {data['n_candidates']} groups differ" in structure
+        tested = f"{data['n_significant']} of the {data['n_candidates']} groups tested differ"
+        assert tested in structure
         assert data["k_reason"] in structure
         preview = str(screen.query_one("#preview", Static).render())
         assert "wrong" in preview and "tasks:" in preview and "95% CI" in preview

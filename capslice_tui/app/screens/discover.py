@@ -301,9 +301,12 @@ class DiscoverScreen(CapsliceScreen):
                 " samples; the closest shown"
             )
         else:
+            # as the CLI words it: the groups too small to test are counted apart
+            untested = data.get("n_untested") or 0
             first = (
-                f"structure: {data.get('n_significant', 0)} of {data.get('n_candidates', 0)}"
-                f" groups differ from the rest (BH q < 0.05) in {plural(n, 'sample')}"
+                f"structure: {data.get('n_significant', 0)} of the {data.get('n_candidates', 0)}"
+                f" groups tested differ from the rest (BH q < 0.05) in {plural(n, 'sample', ',')}"
+                + (f" · {untested} more spanned too few items to test" if untested else "")
             )
         weak = next((x for x in data["notes"] if x.startswith("no clear cluster structure")), "")
         second = (data.get("k_reason") or f"k={data.get('k')}") + (
@@ -329,7 +332,10 @@ class DiscoverScreen(CapsliceScreen):
         elif data.get("structure") == "no clear structure":
             what = f"no clear structure in {plural(n, 'sample')}"
         else:
-            what = f"{data.get('n_significant', 0)} of {data.get('n_candidates', 0)} groups differ"
+            what = (
+                f"{data.get('n_significant', 0)} of {data.get('n_candidates', 0)} groups tested"
+                " differ"
+            )
         k_reason = data.get("k_reason") or ""
         # the k reason is above the table; the notes follow whole, as many as the status's
         # four rows hold (a note is never cut: those left out are counted)
