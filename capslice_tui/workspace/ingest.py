@@ -30,8 +30,7 @@ import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
-from ..formatting import count as count_text
-from ..formatting import pct, plural
+from ..formatting import plural
 from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
@@ -43,6 +42,7 @@ from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
 from .results import IngestReportDict
+from .strict_format import record_caveats, tally
 
 MAX_RESPONSE_CHARS = 32_768
 """Characters stored of a response, a reasoning trace, a question, a target and each text in
@@ -579,17 +579,9 @@ class _Ingest:
         self._flush(batch)
 
     def _tally(self, row: tuple[Any, ...]) -> None:
-        """Count a sample capslice scored (a row in ``SAMPLE_COLUMNS`` order) for
-        :func:`strict_format_caveat`."""
-        counts = self.strict.get((row[0], row[2]))
-        if counts is None:
-            counts = self.strict[(row[0], row[2])] = [0, 0, 0.0, 0.0, 0]
-        counts[0] += 1
-        counts[1] += row[17] == "extraction_failure" and row[15] is not None
-        counts[2] += row[13] or 0.0
-        if row[16] is not None:
-            counts[3] += row[16]
-            counts[4] += 1
+        """Count a sample capslice scored (a row in ``SAMPLE_COLUMNS`` order) for its task's
+        strict-format caveat (:mod:`.strict_format`)."""
+        tally(self.strict, (row[0], row[2]), row[13], row[15], row[16], row[17])
 
     def _label_new(
         self,
@@ -722,24 +714,15 @@ class _Ingest:
             )
 
     def _note_strict_format(self, name: str, st: _RunState) -> None:
-        """Warn, and keep in the run's meta (``strict_format``: task -> [benchmark, text],
-        read by the listings), each task read here whose capslice score reflects the strict
-        answer format (:func:`strict_format_caveat`); a task that no longer does is cleared."""
-        caveats = {
-            task: strict_format_caveat(task, *counts)
-            for (run_id, task), counts in self.strict.items()
-            if run_id == st.run_id
-        }
-        meta = self.store.get_run(name)["meta"] or {}
-        kept = dict(meta.get("strict_format") or {})
-        for task, text in caveats.items():
-            if text:
-                kept[task] = [st.tasks[task]["benchmark"], text]
-                self.report.warnings.append(f"{name}: {text}")
-            else:
-                kept.pop(task, None)
-        if kept != (meta.get("strict_format") or {}):
-            self.store.merge_run_meta(st.run_id, {"strict_format": kept or None})
+        """Warn, and keep in the run's meta, each task read here whose capslice score
+        reflects the strict answer format (:func:`.strict_format.record_caveats`)."""
+        counts = {task: row for (run_id, task), row in self.strict.items() if run_id == st.run_id}
+        if not counts:
+            return
+        benchmarks = {task: st.tasks[task]["benchmark"] for task in counts}
+        meta = self.store.get_run(name)["meta"]
+        for text in record_caveats(self.store, st.run_id, meta, counts, benchmarks):
+            self.report.warnings.append(f"{name}: {text}")
 
     def _finish_run(self, key: str | None, st: _RunState) -> None:
         """Store the run's tasks, close its ingest, infer truncation and set its status."""
@@ -766,33 +749,6 @@ class _Ingest:
             )
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
-
-
-STRICT_FAILURE_SHARE = 0.5
-"""Share of a task's capslice-scored samples in which the strict extraction read no answer
-while the lenient one read one, from which the task's score is said to reflect the strict
-answer format (:func:`strict_format_caveat`)."""
-
-
-def strict_format_caveat(
-    task: str, n: float, n_lenient_only: float, strict: float, lenient: float, n_lenient: float
-) -> str:
-    """Why a task's capslice score (its strict extraction, an emulation of the official
-    harness filters) is no measure of the answers: ``''`` unless at least
-    :data:`STRICT_FAILURE_SHARE` of its ``n`` capslice-scored samples are extraction failures
-    in which the lenient extraction read an answer (``n_lenient_only``). ``strict``: the
-    strict score's sum; ``lenient`` right of ``n_lenient`` lenient-scored samples."""
-    if not n or n_lenient_only < STRICT_FAILURE_SHARE * n:
-        return ""
-    lenient_text = (
-        f"{pct(lenient / n_lenient)} ({count_text(lenient, int(n_lenient))})" if n_lenient else "-"
-    )
-    return (
-        f"{task}: the score {pct(strict / n)} ({count_text(strict, int(n))}) reflects capslice's strict "
-        f"answer format, not the answers: its strict extraction read no answer in "
-        f"{n_lenient_only} of the {n} samples it scored, where the lenient extraction reads "
-        f"one; lenient score {lenient_text}"
-    )
 
 
 CHANGED_EXAMPLES = 3

@@ -23,6 +23,7 @@ from ..ingest.scoring import (
 from ..store import Store
 from ..store.rescore import RESCORED_COLUMNS
 from .results import RescoreReportDict
+from .strict_format import record_caveats, tally
 
 SCORE_SOURCE_HARNESS = "harness"
 SCORE_SOURCE_CAPSLICE = "capslice-strict"
@@ -318,6 +319,7 @@ def rescore_run(
     report = RescoreReport(run=run, dry_run=dry_run)
     restore: list[tuple[Any, ...]] = []  # old values of the rows written so far
     old_modes: dict[int, str] = {}
+    strict: dict[str, list[float]] = {}  # task -> strict-format counts (.strict_format)
     after = 0
     try:
         while True:
@@ -337,9 +339,11 @@ def rescore_run(
                 if row["response_sha256"]:
                     report.n_kept_cut += 1
                     report.lenient_after += float(old[3] or 0.0)
+                    _tally_strict(strict, row, old)
                     continue
                 new = _rescored(row, tasks.get(row["task"]), logged_extracted)
                 report.lenient_after += float(new[3] or 0.0)
+                _tally_strict(strict, row, new)
                 if all(_same(a, b) for a, b in zip(old, new, strict=True)):
                     continue
                 report.n_changed += 1
@@ -360,6 +364,10 @@ def rescore_run(
             store.infer_truncation(run_id, ends_cut=ends_cut)
             store.refresh_item_scores(run_id)
             _final_transitions(store, report, old_modes)
+        if not dry_run:  # the caveat follows the rules now applied (every sample was counted)
+            counts = {task: strict.get(task, [0, 0, 0.0, 0.0, 0]) for task in tasks}
+            benchmarks = {task: str(t["benchmark"]) for task, t in tasks.items()}
+            record_caveats(store, run_id, info["meta"], counts, benchmarks)
     except BaseException:
         if restore and not dry_run:
             for start in range(0, len(restore), batch_size):
@@ -367,6 +375,13 @@ def rescore_run(
             store.refresh_item_scores(run_id)
         raise
     return report
+
+
+def _tally_strict(counts: dict[str, list[float]], row: Any, values: Sequence[Any]) -> None:
+    """Count a capslice-scored sample's ``values`` (in :data:`RESCORED_COLUMNS` order) for
+    its task's strict-format caveat."""
+    if row["score_source"] != SCORE_SOURCE_HARNESS:
+        tally(counts, row["task"], values[1], values[2], values[3], values[4])
 
 
 def _count(report: RescoreReport, sample_id: int, old: str, new: str) -> None:

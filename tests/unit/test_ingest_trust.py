@@ -176,3 +176,28 @@ def test_reingest_with_another_target_is_said_and_a_rescored_sample_is_not(
     (warning,) = report.warnings
     assert "r: 1 sample already stored" in warning
     assert "doc_id 1 (another question or target)" in warning
+
+
+def test_rescore_brings_the_strict_format_caveat_up_to_date(ws: Workspace, tmp_path: Path) -> None:
+    """The caveat is counted again by a re-score (the rules it reflects may have changed): a
+    caveat the stored meta lacks comes back, a stale one goes; a dry run changes nothing."""
+    path = CASES / "ext-05-markup-in-text" / "llama2chat_arith.jsonl"
+    ws.ingest([path], run="llama2[chat]")
+    (flagged,) = ws.runs()[0]["score_caveats"]
+    run_id = int(ws.store.get_run("llama2[chat]")["id"])
+    ws.store.merge_run_meta(run_id, {"strict_format": None})  # as an older capslice left it
+    ws.rescore("llama2[chat]", dry_run=True)
+    assert ws.runs()[0]["score_caveats"] == []
+    ws.rescore("llama2[chat]")
+    assert ws.runs()[0]["score_caveats"] == [flagged]
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    rows = [{"doc_id": i, "target": "4", "response": "So the answer is 4."} for i in range(4)]
+    ws.ingest([_rows(folder / "arith.jsonl", rows)], run="plain", benchmark="bbh")
+    plain_id = int(ws.store.get_run("plain")["id"])
+    stale = {"bbh": ["bbh", "bbh: the score 0.0% (0/4) reflects ... (stale)"]}
+    ws.store.merge_run_meta(plain_id, {"strict_format": stale})
+    assert [r["score_caveats"] for r in ws.runs() if r["name"] == "plain"] == [[stale["bbh"][1]]]
+    ws.rescore("plain")
+    assert [r["score_caveats"] for r in ws.runs() if r["name"] == "plain"] == [[]]
