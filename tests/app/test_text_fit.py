@@ -118,4 +118,7 @@ async def test_compare_detail_and_status_end_in_an_ellipsis_when_narrow(store_pa
         # the first detail line is cut with a mark; the second (p, items, test) still shows
         assert lines[at].rstrip().endswith("…"), lines
         assert lines[at + 1].startswith(" p "), lines
-        assert lines[at + 2].rstrip().endswith("…"), lines  # the status line
+        # the status line wraps instead (up to four rows): its figures are never cut
+        status = " ".join(x.strip() for x in lines[at + 2 : -1])
+        assert "2 tested by task · 2 sig (p adj <= q=0.05)" in status, lines
+        assert not any(x.rstrip().endswith("…") for x in lines[at + 2 : -1]), lines

@@ -288,7 +288,7 @@ class DiscoverScreen(CapsliceScreen):
         )
 
     def _structure(self, data: dict[str, Any]) -> str:
-        """Two lines above the table: whether there is structure, and the k chosen and why."""
+        """Above the table, wrapped: whether there is structure, and the k chosen and why."""
         structure = data.get("structure")
         n = data["n_samples"]
         if structure == "no error contrast":
@@ -312,7 +312,8 @@ class DiscoverScreen(CapsliceScreen):
         second = (data.get("k_reason") or f"k={data.get('k')}") + (
             "; clusters overlap (" + weak.split(": ", 1)[1].split(";")[0] + ")" if weak else ""
         )
-        return fold_parts(first) + "\n" + fold_parts(second)
+        # one paragraph the widget wraps at spaces: as few rows as the words need
+        return f"{first} · {second}"
 
     def on_discover_screen_loaded(self, message: Loaded) -> None:
         self.running = False
@@ -337,14 +338,14 @@ class DiscoverScreen(CapsliceScreen):
                 " differ"
             )
         k_reason = data.get("k_reason") or ""
-        # the k reason is above the table; the notes follow whole, as many as the status's
-        # four rows hold (a note is never cut: those left out are counted)
+        # the k reason is above the table; the notes follow whole, as many as two rows
+        # hold, the table keeping its room (a note is never cut: those left out are counted)
         status = f"{plural(len(rows), 'suggestion')} · {what} · a accept, l label"
         notes = [x for x in data["notes"] if x and x != k_reason]
         more = f" · ({len(notes)} more notes: capslice discover --run {self.run})"
         left = 0
         for note in notes:
-            if len(status) + 3 + len(note) + len(more) > 4 * WIDTH:
+            if len(status) + 3 + len(note) + len(more) > 2 * WIDTH:
                 left += 1
                 continue
             status += " · " + note
