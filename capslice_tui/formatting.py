@@ -423,7 +423,14 @@ def keep_cut(value: str, width: int, start: int, end: int) -> str:
         return middle_cut(value, width)
     if not head:
         return middle + "…" + _tail(tail, avail - 1)
-    if not tail:
+    if not tail:  # the difference ends the name: after the start's first word, the words
+        # just before it say what differs (…v3-step-049000, not demo-org/demo-1b-…049000)
+        lead = _head(head, next((i + 1 for i, c in enumerate(head) if c in _WORD_ENDS), 0))
+        before = (
+            _tail(head[len(lead) :], avail - 1 - len(lead)) if 0 < len(lead) < avail // 2 else ""
+        )
+        if before:
+            return lead + "…" + before + middle
         return _head(head, avail - 1) + "…" + middle
     if len(tail) + 2 <= avail:  # the end whole, the start cut
         return _head(head, avail - len(tail) - 1) + "…" + middle + tail
