@@ -59,7 +59,8 @@ else:
         "plan": ("PlanMixin", (
             "accept_intervention", "check_slices", "choose_controls", "data_taxonomy",
             "domain_slices", "edit_intervention", "evaluate_intervention", "evaluation_change",
-            "intervention", "intervention_outcome", "interventions", "interventions_using_run",
+            "intervention", "intervention_outcome", "intervention_refusal", "interventions",
+            "interventions_using_run",
             "link_intervention", "load_catalog", "mapping_rules", "new_intervention", "plan",
             "plan_from_diagnosis", "reject_intervention", "start_intervention",
         )),
