@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_hub import _item_id, _write_run
+from lmeval_lines import write_gsm8k_run
+from test_hub import _item_id
 
 from capslice_tui.cli import main
 
@@ -32,8 +33,8 @@ def recipe() -> str:
 def test_duckdb_recipe_reproduces_slice_table_from_two_exports(tmp_path: Path) -> None:
     duckdb = pytest.importorskip("duckdb", reason="duckdb is in the test extra")
     node_a, node_b, merged = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "c.db"
-    cli(node_a, "ingest", str(_write_run(tmp_path / "logs-base", 8)), "--run", "base")
-    cli(node_b, "ingest", str(_write_run(tmp_path / "logs-cand", 10)), "--run", "cand")
+    cli(node_a, "ingest", str(write_gsm8k_run(tmp_path / "logs-base", 8)), "--run", "base")
+    cli(node_b, "ingest", str(write_gsm8k_run(tmp_path / "logs-cand", 10)), "--run", "cand")
     items = f"{_item_id(node_a, '0')},{_item_id(node_a, '9')}"
     cli(node_a, "label", "set", "--items", items, "--axis", "task_type",
         "--value", "table_reasoning", "--user", "alice")  # fmt: skip
