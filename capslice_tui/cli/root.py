@@ -532,7 +532,7 @@ def slices(
         )
     if macro_note:
         notes.append(macro_note)
-    elif ks:
+    elif ks and not table.ks:  # no pass@k at all: a greedy run (one sample per item)
         notes.append(f"--k {' '.join(ks)} ignored: this run has one sample per item (greedy)")
     _check_ks(ks, table)
     notes += _coverage_notes(table)
