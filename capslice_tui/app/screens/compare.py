@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, pct, pct_cell, plural, visible
+from ...formatting import interval, p_text, pct, pct_cell, plural, visible
 from ...vocabulary import SLICE_JOINER
 from ..format import (
     cell,
@@ -163,7 +163,7 @@ def detail_line(
         name = fit_parts(parts, max(width - len(rest), NAME_LEAST), siblings=siblings)
     first = name + rest
     second = (
-        f"p {pvalue(row.get('p_value'))} · p adj {pvalue(row.get('p_adjusted'))}"
+        f"p {p_text(row.get('p_value'), row.get('n_boot'))} · p adj {pvalue(row.get('p_adjusted'))}"
         f" · {plural(row.get('n_items'), 'item')} · test {row.get('test') or '-'}"
         + (f" · {warn}: {row.get('warning')}" if warn else "")
     )

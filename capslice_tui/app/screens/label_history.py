@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from ...formatting import plural
-from ..format import cell, short_task
+from ..format import cell, short, short_task
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
@@ -22,6 +22,37 @@ def item_text(doc: dict[str, Any] | None, item_id: Any) -> str:
     if not doc:
         return f"item {item_id}"
     return f"{short_task(str(doc.get('task') or '?'))} doc {doc.get('doc_id')}"
+
+
+DETAIL_ROWS = 5
+"""Changes of an action listed in the detail under the table (it has about that many lines at
+80x24); the rest are counted (``… and 8 more changes not listed``)."""
+HISTORY_LIMIT = 10_000
+"""Rows of one action read to count them."""
+
+
+def fit_text_columns(
+    rows: list[list[str]], labels: list[str], flexible: tuple[int, ...], width: int
+) -> None:
+    """Cut the ``flexible`` columns of ``rows`` (in place) so the table fits ``width`` cells:
+    each column takes its widest value (or label) plus DataTable's 2 cells of padding; when
+    that is too wide, the flexible columns share what the others leave (at least 8 each),
+    widest first cut. Values keep their full text where there is room."""
+    widths = [max([len(labels[i])] + [len(r[i]) for r in rows]) for i in range(len(labels))]
+    room = width - 2 - sum(w + 2 for i, w in enumerate(widths) if i not in flexible)
+    room -= 2 * len(flexible)
+    need = sum(widths[i] for i in flexible)
+    if room >= need:
+        return
+    caps = {i: widths[i] for i in flexible}
+    while sum(caps.values()) > max(room, 8 * len(flexible)):
+        widest = max(caps, key=lambda i: caps[i])
+        if caps[widest] <= 8:
+            break
+        caps[widest] -= 1
+    for r in rows:
+        for i, cap in caps.items():
+            r[i] = short(r[i], cap)
 
 
 class LabelHistoryScreen(CapsliceScreen):
@@ -79,27 +110,33 @@ class LabelHistoryScreen(CapsliceScreen):
 
     def on_label_history_screen_loaded(self, message: Loaded) -> None:
         table = self.query_one(ResultTable)
-        table.set_columns(["at", "who", "action", "items", "axes", "values", "state"])
-        table.set_rows(
+        rows = [
             [
-                (
-                    a,
-                    [
-                        cell(a["at"][5:16].replace("T", " ")),
-                        cell(a["who"], 10),
-                        cell(a["action"]),
-                        cell(a["items"]),
-                        cell(a["axes"], 18),
-                        cell(a["values"] or "-", 16),
-                        cell("undone" if a["undone"] else ""),
-                    ],
-                )
-                for a in message.actions
+                a["at"][5:16].replace("T", " "),
+                short(str(a["who"]), 10),
+                str(a["action"]),
+                str(a["items"]),
+                str(a["axes"]),
+                str(a["values"] or "-"),
+                "undone" if a["undone"] else "",
             ]
+            for a in message.actions
+        ]
+        labels = ["at", "who", "action", "items", "axes", "values", "state"]
+        if not any(r[-1] for r in rows):  # a column empty on every row says nothing
+            labels, rows = labels[:-1], [r[:-1] for r in rows]
+        fit_text_columns(
+            rows, labels, (labels.index("axes"), labels.index("values")), self.size.width
+        )
+        table.set_columns(labels)
+        table.set_rows(
+            [(a, [cell(v) for v in r]) for a, r in zip(message.actions, rows, strict=True)]
         )
         table.focus()
         last = f"{self.last_result} · " if self.last_result else ""
-        self.set_status(f"{last}{len(message.actions)} actions · enter rows, u undo, r reload")
+        self.set_status(
+            f"{last}{plural(len(message.actions), 'action')} · enter rows, u undo, r reload"
+        )
 
     @on(ResultTable.RowChosen)
     def show_rows(self, event: ResultTable.RowChosen) -> None:
@@ -107,8 +144,8 @@ class LabelHistoryScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history-rows")
     def load_rows(self, batch: str) -> None:
-        rows = self.ws.label_history(batch=batch, limit=5)
-        docs = self.ws.item_docs(sorted({int(r["item_id"]) for r in rows}))
+        rows = self.ws.label_history(batch=batch, limit=HISTORY_LIMIT)
+        docs = self.ws.item_docs(sorted({int(r["item_id"]) for r in rows[:DETAIL_ROWS]}))
         self.post_message(self.RowsLoaded(rows, docs))
 
     def on_label_history_screen_rows_loaded(self, message: RowsLoaded) -> None:
@@ -116,8 +153,12 @@ class LabelHistoryScreen(CapsliceScreen):
             f"{item_text(message.docs.get(int(r['item_id'])), r['item_id'])} {r['axis']}"
             f" [{r['source']}]: {r['old_value'] or '-'} -> "
             f"{r['new_value'] or '-'}"
-            for r in message.rows
+            for r in message.rows[:DETAIL_ROWS]
         ]
+        hidden = len(message.rows) - len(lines)
+        if hidden > 0:
+            least = "at least " if len(message.rows) >= HISTORY_LIMIT else ""
+            lines.append(f"… and {least}{plural(hidden, 'more change')} not listed")
         self.query_one("#detail", Static).update(cell("\n".join(lines) or "-"))
 
     def action_reload(self) -> None:
