@@ -1,5 +1,6 @@
 """Pilot test: a run whose capslice score reflects the strict answer format (case ext-05:
-0/3 strict, 3/3 lenient) is flagged on the runs screen (``i`` says why) and on its slices."""
+0/3 strict, 3/3 lenient) is flagged on the runs screen and on its slices; ``i`` on either shows the whole warning
+with the lenient score, wrapped at 80 columns."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pilot_helpers import static_text as text
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.app.screens.text_detail import TextDetailScreen
 from capslice_tui.workspace import Workspace
 
 CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ext-05-markup-in-text"
@@ -20,17 +22,28 @@ async def test_strict_format_score_is_flagged_on_runs_and_slices(tmp_path: Path)
     store = tmp_path / "s.db"
     Workspace(store).ingest([CASE / "llama2chat_arith.jsonl"], run=RUN)
     app = make_app(store)
-    async with app.run_test(size=(160, 30)) as pilot:
+    async with app.run_test(size=SIZE) as pilot:  # 80x24: the sentences read whole there
         await settle(app, pilot)
         assert f"strict answer format score: {RUN} (i: why)" in text(app, "#status")
         await pilot.press("i")
         await settle(app, pilot)
-        shown = [str(n.message) for n in app._notifications]
-        assert any("lenient score 100.0% (3/3)" in m for m in shown), shown
+        assert isinstance(app.screen, TextDetailScreen)
+        whole = text(app, "#detail-text")
+        assert all(len(line) <= SIZE[0] - 5 for line in whole.splitlines()), whole
+        assert "lenient score 100.0% (3/3)" in " ".join(whole.split()), whole
+        await pilot.press("escape")
+        await settle(app, pilot)
 
         app.push_screen(SlicesScreen(RUN, None))
         await settle(app, pilot)
-        assert text(app, "#status").startswith("warning: score reflects the strict answer format")
+        status = text(app, "#status")
+        assert status.startswith("warning: score reflects the strict answer format (i: lenient"), (
+            status
+        )
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextDetailScreen)
+        assert "lenient score 100.0% (3/3)" in " ".join(text(app, "#detail-text").split())
 
 
 async def test_no_flag_for_a_run_scored_by_its_log(tmp_path: Path) -> None:

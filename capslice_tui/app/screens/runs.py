@@ -128,7 +128,8 @@ class RunsScreen(CapsliceScreen):
             "Resume/delete",
             show=False,
             id="runs.ingest_info",
-            tooltip="How to resume or delete the highlighted run's interrupted ingest",
+            tooltip="Why the highlighted run's score is flagged, or how to resume or delete "
+            "its interrupted ingest",
         ),
         Binding(
             "e",
@@ -269,9 +270,18 @@ class RunsScreen(CapsliceScreen):
             hint.update(Text(HINT))
 
     def action_ingest_info(self) -> None:
-        """Show how to resume or delete the highlighted run's interrupted ingest."""
+        """Show how to resume or delete the highlighted run's interrupted ingest; for a run
+        whose score carries caveats (a strict-format score), the whole sentences, wrapped, on
+        their own screen (a status line cut the lenient score off)."""
         payload = self.query_one(ResultTable).current_payload
         run = next((r for r in self.runs if payload and r["name"] == payload[0]), None)
+        if run is not None and not run.get("interrupted") and run.get("score_caveats"):
+            from .text_detail import TextDetailScreen
+
+            self.app.push_screen(
+                TextDetailScreen(f"run {run['name']}", _log_text(run).splitlines(), "run warnings")
+            )
+            return
         if run is not None and not run.get("interrupted") and _log_text(run):
             self.notify(_log_text(run), title=str(run["name"]), markup=False, timeout=20)
             return

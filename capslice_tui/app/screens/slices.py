@@ -288,6 +288,14 @@ class SlicesScreen(HandLabelScreen):
         ),
         Binding("l", "label", "Label", id="slices.label", tooltip="Hand-label this slice's items"),
         Binding(
+            "i",
+            "score_caveats",
+            "Why",
+            show=False,
+            id="slices.caveats",
+            tooltip="The run's score warnings in full (a strict-format score, its lenient score)",
+        ),
+        Binding(
             "k",
             "choose_k",
             "pass@k",
@@ -500,8 +508,10 @@ class SlicesScreen(HandLabelScreen):
         )
         if self.ks and not data.ks:
             status += " · k ignored: one sample per item"
-        if data.score_caveats:  # the sentences are on the runs screen and in `slices`
-            status = "warning: score reflects the strict answer format (see lenient) · " + status
+        if data.score_caveats:  # i shows the sentences, with the lenient score
+            status = (
+                "warning: score reflects the strict answer format (i: lenient score) · " + status
+            )
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
@@ -581,6 +591,18 @@ class SlicesScreen(HandLabelScreen):
                 self.run, title=slice_label(key) or "ALL", filter_name=self.filter_name, **query
             )
         )
+
+    def action_score_caveats(self) -> None:
+        """Show the run's score caveats whole (each names the lenient score), wrapped."""
+        data = getattr(self, "table_data", None)
+        if data is None or not data.score_caveats:
+            self.notify("this run's score has no warning", markup=False)
+            return
+        from .text_detail import TextDetailScreen
+
+        title = f"run {self.run} · {self.benchmark or 'all'}"
+        paragraphs = [f"warning: {c}" for c in data.score_caveats]
+        self.app.push_screen(TextDetailScreen(title, paragraphs, "score warnings"))
 
     def action_label(self) -> None:
         payload = self.query_one(ResultTable).current_payload
