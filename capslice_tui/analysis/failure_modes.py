@@ -687,8 +687,10 @@ def _valid(extracted: str | None) -> bool:
 
 
 def _short(text: str | None, limit: int = 30) -> str:
+    """``text`` quoted and cut to ``limit`` characters for a reason; a missing extraction
+    (None) reads ``no answer``, never Python's ``None``."""
     if text is None:
-        return "None"
+        return "no answer"
     t = str(text)
     return repr(t if len(t) <= limit else t[: limit - 3] + "...")
 
@@ -869,7 +871,7 @@ def _answer_present_mode(
             "runaway",
             f"{cut.describe()}: the text before it answers {_short(lenient_answer)}, which "
             f"matches the target, but the harness scored the whole text "
-            f"(official extraction {_short(extracted)})"
+            f"(official extraction: {_short(extracted)})"
             + "".join(f"; {e}" for e in ev.evidence if not e.startswith(cut.describe())),
             tuple(["answer_present", *ev.signals]),
         )

@@ -13,6 +13,8 @@ from pilot_helpers import table_rows as rows
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.compare import detail_line
 from capslice_tui.app.screens.label_history import DETAIL_ROWS, LabelHistoryScreen
+from capslice_tui.app.screens.sample_detail import FIELD_INDENT, SampleDetailScreen
+from capslice_tui.app.screens.samples import SamplesScreen
 from capslice_tui.workspace import Workspace
 
 
@@ -48,3 +50,35 @@ def test_compare_detail_p_at_bootstrap_floor_reads_like_the_cli() -> None:
     row = {"p_value": 1 / 1001, "n_boot": 1000, "p_adjusted": 0.002, "n_items": 10}
     second = detail_line(row, "ALL").splitlines()[1]
     assert second.startswith("p <0.001 · p adj"), second
+
+
+CASE = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "ext-05-markup-in-text"
+
+
+async def test_sample_detail_wraps_short_of_the_scrollbar_and_never_says_none(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([CASE / "llama2chat_arith.jsonl"], run="llama2[chat]")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for _ in range(3):  # runs -> slices -> samples -> doc 0
+            await pilot.press("enter")
+            await settle(app, pilot)
+        assert isinstance(app.screen, SampleDetailScreen), app.screen
+        summary = static_text(app, "#summary")
+        assert "None" not in summary, summary
+        assert "official extraction gave no answer" in " ".join(summary.split()), summary
+        long = [line for line in summary.splitlines() if len(line) > SIZE[0] - 6]
+        assert not long, long
+        reason = [line for line in summary.splitlines() if "reason:" in line][0]
+        assert reason.index("answer present") == FIELD_INDENT, reason
+        # the scrollbar takes the 2 right columns, the text stops one column before it
+        region = app.screen.query_one("#summary").content_region
+        assert region.right <= SIZE[0] - 4, region
+
+
+def test_samples_help_words_extracted_for_every_benchmark() -> None:
+    extracted = [line for line in SamplesScreen.HELP_LEGEND if line.startswith("extracted:")]
+    assert extracted and "boxed" not in extracted[0] and "answer filter" in extracted[0]

@@ -8,6 +8,8 @@ ingest still opens at once and ``b`` goes back."""
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -38,6 +40,25 @@ def _text(value: Any, limit: int = TEXT_CHARS) -> str:
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, indent=1)
     return visible(view_text(str(value), limit))
+
+
+FIELD_INDENT = 22
+"""Column where a field's value starts (a 20-wide name, ``: ``); its wrapped lines start there."""
+
+
+def field_text(name: str, value: Any, width: int) -> str:
+    """A summary field's value as plain text, wrapped at spaces to ``width`` columns with its
+    continuation lines under the value (:data:`FIELD_INDENT`); a reason stored by an older
+    version that says an extraction ``gave None`` reads ``gave no answer``."""
+    text = _text(value, FIELD_CHARS)
+    if name == "reason":
+        text = re.sub(r"\b(gave|extraction) None\b", r"\1 no answer", text)
+    if width < FIELD_INDENT + 20 or FIELD_INDENT + len(text) <= width or "\n" in text:
+        return text
+    lines = textwrap.wrap(
+        text, width=width - FIELD_INDENT, break_on_hyphens=False, break_long_words=True
+    )
+    return ("\n" + " " * FIELD_INDENT).join(lines)
 
 
 class SampleDetailScreen(CapsliceScreen):
@@ -101,9 +122,10 @@ class SampleDetailScreen(CapsliceScreen):
                     f"stored), sha256 {s['response_sha256']}",
                 )
             )
+        room = self.size.width - 6  # padding 1 + 2, the scrollbar (2), one blank column
         for name, value in rows:
             head.append(f"{name:>20}: ", style="bold")
-            head.append(_text(value, FIELD_CHARS) + "\n")
+            head.append(field_text(name, value, room) + "\n")
         question = s.get("question")
         if question:
             head.append("\nquestion\n", style="bold")

@@ -173,7 +173,8 @@ class SamplesScreen(HandLabelScreen):
     HELP_LEGEND = (
         "title: mode (the failure-mode filter, f/F) · the answer filter the samples are from",
         "doc: the item's index in the benchmark; k: the sample's index for that item",
-        "extracted: the answer read from the response (content of the last \\boxed{})",
+        "extracted: the answer the run's answer filter (or capslice's extraction, for a log "
+        "without one) read from the response; blank when none was read",
         "score: ✓ ok = correct, ✗ no = not",
         "mode: why the sample failed (the line under the table says the marks shown):",
         "  wrong (wrong_answer) = an answer was read and is wrong;",
