@@ -2126,7 +2126,13 @@ class _SliceFinder:
                 labels[str(nov["restates"])] = labels.get(str(nov["restates"]), 0) + 1
             named = [f"{lab} ({n} groups)" if n > 1 else lab for lab, n in labels.items()]
             notes.append(
-                f"{len(folded_restating)} more groups restate existing labels and are folded ("
+                f"{plural(len(folded_restating), 'more group')} "
+                + _agree(
+                    len(folded_restating),
+                    "restates an existing label and is",
+                    "restate existing labels and are",
+                )
+                + " folded ("
                 + ", ".join(named[:6])
                 + (", ..." if len(named) > 6 else "")
                 + "); --all shows them"
@@ -2214,21 +2220,26 @@ class _SliceFinder:
                 )
             if len(seen) < len(dup):
                 parts.append(
-                    f"{len(dup) - len(seen)} hold (nearly) the same samples as a group not "
+                    f"{len(dup) - len(seen)} {_agree(len(dup) - len(seen), 'holds', 'hold')}"
+                    " (nearly) the same samples as a group not "
                     "shown either"
                 )
         if fold:
-            parts.append(f"{len(fold)} restate existing labels (folded)")
+            restate = _agree(len(fold), "restates an existing label", "restate existing labels")
+            parts.append(f"{len(fold)} {restate} (folded)")
         if aside:
             parts.append(
-                f"{len(aside)} have fewer errors than the rest only beside the error-rich"
+                f"{len(aside)} {_agree(len(aside), 'has', 'have')} fewer errors than the rest"
+                " only beside the error-rich"
                 " groups (not shown)"
             )
         if beyond:
-            parts.append(f"{len(beyond)} rank below the first {self.limit} (not shown)")
+            rank = _agree(len(beyond), "ranks", "rank")
+            parts.append(f"{len(beyond)} {rank} below the first {self.limit} (not shown)")
         if other:
             parts.append(f"{len(other)} not examined (beyond {4 * self.max_suggestions} groups)")
-        self.notes.append(f"of the {self.n_sig} significant groups: " + "; ".join(parts))
+        groups = plural(self.n_sig, "significant group")
+        self.notes.append(f"of the {groups}: " + "; ".join(parts))
 
     def _over_represented(self, members: np.ndarray) -> list[dict[str, Any]]:
         """Label values at least 20% of the group and 1.5 times their share of the run."""
@@ -2331,3 +2342,10 @@ class _SliceFinder:
             novelty=nov,
             over_represented=over[:4],
         )
+
+
+def _agree(n: int, one: str, many: str) -> str:
+    """The verb phrase ``one`` (``restates an existing label``) for a count of 1, else
+    ``many`` (``restate existing labels``): counted notes read in their number (as
+    :func:`capslice_tui.formatting.plural` words the noun)."""
+    return one if n == 1 else many

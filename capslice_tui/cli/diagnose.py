@@ -112,11 +112,13 @@ def comparison_table(
     overall = _overall_note(cmp)
     if overall:
         notes.insert(2 if warning else 1, overall)
-    if compact and any(_short_side(r[s]).endswith(" mean") for r in _all_rows(cmp) for s in SIDES):
+    shown: list[Any] = [cmp["overall"], *cmp["rows"]]  # the ALL row first
+    means = [_short_side(r[s]) for r in shown for s in SIDES if _short_side(r[s]).endswith(" mean")]
+    if compact and means:
         k = cmp.get("k")
-        notes.append(
-            SHORT_MEAN_NOTE.replace("accuracies", f"pass@{k} estimates") if k else SHORT_MEAN_NOTE
-        )
+        # quote a cell the table shows (the ALL row's first), never a fixed example
+        note = SHORT_MEAN_NOTE.replace("43.1% mean", means[0])
+        notes.append(note.replace("accuracies", f"pass@{k} estimates") if k else note)
     return headers, rows, notes
 
 
@@ -125,7 +127,8 @@ SHORT_MEAN_NOTE = (
     "base/cand '43.1% mean': mean of the per-item accuracies (items have several samples); "
     "the sample counts, a different ratio, are in --format md or json"
 )
-"""The note under a table whose score cells are :func:`_short_side`'s ``... mean``."""
+"""The note under a table whose score cells are :func:`_short_side`'s ``... mean``; its
+``43.1% mean`` is replaced by a mean cell the table shows (the ALL row's)."""
 
 
 def _short_side(s: CompareSide) -> str:
@@ -137,10 +140,6 @@ def _short_side(s: CompareSide) -> str:
     if score is None or score != score:
         return "-"
     return pct_cell(score, s["correct"], s["n"])
-
-
-def _all_rows(cmp: ComparisonDict) -> list[Any]:
-    return [*cmp["rows"], cmp["overall"]]
 
 
 def _sig(r: Any, cmp: ComparisonDict) -> str:

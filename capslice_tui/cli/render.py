@@ -364,9 +364,14 @@ def _layout_notes(layout: _Layout, headers: Sequence[str], width: int) -> list[s
             "--format md or json shows all of them"
         )
     for i, prefix in reversed(layout.prefixes.items()):
+        which = (
+            f"names starting with {prefix!r} shown without it"
+            if i in layout.partial
+            else f"names shown without their shared prefix {prefix!r}"
+        )
         notes.append(
-            f"{visible(headers[i])}: names shown without their shared prefix {prefix!r} "
-            f"(narrow terminal; --format md or json shows them whole)"
+            f"{visible(headers[i])}: {which} (narrow terminal; --format md or json shows them "
+            "whole)"
         )
     notes += [
         f"{visible(headers[i])}: {value} (every row)"
@@ -631,6 +636,10 @@ class _Layout:
     constant: dict[int, str]
     """column -> the one value of a text column the same on every row, left out of a table
     too wide for it and said in a note instead of cut on every row."""
+    partial: frozenset[int] = frozenset()
+    """columns of :attr:`prefixes` where some name lacks the prefix (``aime`` beside
+    ``minerva_math_*``; ``code-davinci-002`` beside ``demo-org/demo-1b-*``): their note says
+    which names it was left out of rather than calling it shared."""
 
 
 def dropped_columns(
@@ -741,6 +750,7 @@ def _fit_layout(
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
     prefixes: dict[int, str] = {}
+    partial: set[int] = set()
     for i in kept[:-1]:
         cap = caps[i]
         cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
@@ -748,9 +758,18 @@ def _fit_layout(
             pieces, prefix = cut
             if prefix:
                 prefixes[i] = prefix
+                # a total row (ALL) or a name without the prefix: the prefix is not shared
+                if any(
+                    r[i] not in ("", "-", STACKED_MARK) and not r[i].startswith(prefix)
+                    for r in cells
+                ):
+                    partial.add(i)
             for r, piece in zip(cells, pieces, strict=True):
                 r[i] = piece
-    return _Layout(cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant)
+    return _Layout(
+        cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant,
+        frozenset(partial),
+    )  # fmt: skip
 
 
 READABLE_NAME_WIDTH = 16

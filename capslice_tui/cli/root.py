@@ -446,6 +446,24 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     )
 
 
+PER_ITEM_MEAN_NOTE = (
+    "score: mean of the per-item accuracies (each item weighs 1 however many samples it "
+    "has); count: correct samples / samples, a different ratio when items have "
+    "different numbers of samples"
+)
+"""The note under a table (``slices``, ``trend``) with a row whose score is a per-item mean
+and whose count is of samples, a different ratio (:func:`per_item_mean`)."""
+
+
+def per_item_mean(r: Any) -> bool:
+    """Whether a slice row (``score``, ``correct``, ``n_samples``, ``average``, ``n_tasks``)
+    shows a score that is not its count's ratio (:func:`sample_tally` labels it then): a mean
+    of per-item accuracies beside a sample count; a macro row of several tasks says so itself."""
+    if r.average == "macro" and (r.n_tasks or 0) > 1:
+        return False
+    return "samples =" in sample_tally(r.score, r.correct, r.n_samples)
+
+
 @main.command()
 @click.option("--run", required=True, help="Run name.")
 @click.option("--benchmark", default=None, help="Only this benchmark.")
@@ -515,16 +533,8 @@ def slices(
         f"ALL: {AVERAGE_MEANING[table.average]} "
         f"(--average {'macro' if table.average == 'micro' else 'micro'} for the other)",
     ]
-    if any(
-        "samples =" in sample_tally(r.score, r.correct, r.n_samples)
-        for r in [*table.rows, table.overall]
-        if not (r.average == "macro" and (r.n_tasks or 0) > 1)
-    ):
-        notes.append(
-            "score: mean of the per-item accuracies (each item weighs 1 however many samples it "
-            "has); count: correct samples / samples, a different ratio when items have "
-            "different numbers of samples"
-        )
+    if any(per_item_mean(r) for r in [*table.rows, table.overall]):
+        notes.append(PER_ITEM_MEAN_NOTE)
     if ks_shown:
         notes.append(
             "pass@k cells: unbiased estimator (Chen et al. 2021) with expected solved items / "

@@ -9,7 +9,15 @@ import click
 
 from ..formatting import AVERAGE_MEANING, pct, plural, visible
 from .render import emit_table, table_width
-from .root import Ctx, _average_option, format_option, friendly_errors, pass_ctx
+from .root import (
+    PER_ITEM_MEAN_NOTE,
+    Ctx,
+    _average_option,
+    format_option,
+    friendly_errors,
+    pass_ctx,
+    per_item_mean,
+)
 
 if TYPE_CHECKING:
     from ..workspace.trend import ModeTrend
@@ -82,10 +90,13 @@ def trend(
     headers = [*result.by, "step", "items", "score", "95% CI", "count", "change", "run"]
     k = len(result.by)
     rows = [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)]
+    points = [p for s in [*result.series, result.overall] for p in s.points if p is not None]
     notes = [
         f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
         "previous step's, in points (no test; `capslice compare` tests two runs)",
         f"ALL: {AVERAGE_MEANING[result.average]}",
+        # ALL (micro) 43.1% beside 1093/5888 (18.6%): the count is of samples (as slices)
+        *([PER_ITEM_MEAN_NOTE] if any(map(per_item_mean, points)) else []),
         *picked,
     ]
     if fmt == "table" and not fits(headers, rows, k, table_width()):

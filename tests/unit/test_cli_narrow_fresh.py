@@ -281,7 +281,7 @@ def test_discover_folded_labels_are_named_once_and_duplicates_name_a_shown_group
         "2 hold (nearly) the same samples as a group shown (g6 repeats letters, g7 repeats"
         " letters)" in note
     ), note
-    assert "1 hold (nearly) the same samples as a group not shown either" in note
+    assert "1 holds (nearly) the same samples as a group not shown either" in note
     assert "create" not in note
 
 
