@@ -749,27 +749,38 @@ def _fit_layout(
         kept.remove(gone)
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
-    prefixes: dict[int, str] = {}
-    partial: set[int] = set()
-    for i in kept[:-1]:
-        cap = caps[i]
-        cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
-        if cut is not None:
-            pieces, prefix = cut
-            if prefix:
-                prefixes[i] = prefix
-                # a total row (ALL) or a name without the prefix: the prefix is not shared
-                if any(
-                    r[i] not in ("", "-", STACKED_MARK) and not r[i].startswith(prefix)
-                    for r in cells
-                ):
-                    partial.add(i)
-            for r, piece in zip(cells, pieces, strict=True):
-                r[i] = piece
+    prefixes, partial = _cut_columns(cells, kept[:-1], caps)
     return _Layout(
         cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant,
         frozenset(partial),
     )  # fmt: skip
+
+
+def _cut_columns(
+    cells: list[list[str]], columns: Sequence[int], caps: Sequence[int | None]
+) -> tuple[dict[int, str], set[int]]:
+    """Cut each of ``columns`` of ``cells`` (in place) to its cap with :func:`_column_cut`.
+
+    Returns the prefix each column's names are shown without, and the columns whose prefix
+    some shown name (a total row such as ALL, or another name) does not start with, so the
+    note says "names starting with" rather than "shared prefix"."""
+    prefixes: dict[int, str] = {}
+    partial: set[int] = set()
+    for i in columns:
+        cap = caps[i]
+        cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
+        if cut is None:
+            continue
+        pieces, prefix = cut
+        if prefix:
+            prefixes[i] = prefix
+            if any(
+                r[i] not in ("", "-", STACKED_MARK) and not r[i].startswith(prefix) for r in cells
+            ):
+                partial.add(i)
+        for r, piece in zip(cells, pieces, strict=True):
+            r[i] = piece
+    return prefixes, partial
 
 
 READABLE_NAME_WIDTH = 16
