@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..formatting import count as count_text
-from ..formatting import pct
+from ..formatting import pct, plural
 
 STRICT_FAILURE_SHARE = 0.5
 """Share of a task's capslice-scored samples in which the strict extraction read no answer
@@ -63,7 +63,8 @@ def strict_format_caveat(
     return (
         f"{task}: the score {pct(strict / n)} ({count_text(strict, int(n))}) reflects capslice's "
         f"strict answer format, not the answers: its strict extraction read no answer in "
-        f"{n_lenient_only} of the {n} samples it scored, where the lenient extraction reads "
+        f"{n_lenient_only} of {'the ' if n > 1 else ''}{plural(int(n), 'sample')} it scored, "
+        "where the lenient extraction reads "
         f"one; lenient score {lenient_text}"
     )
 
