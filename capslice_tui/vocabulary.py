@@ -88,7 +88,7 @@ app (``runaway`` and ``empty`` are short already), so the mode column is never c
 mixes a full name with markers; :data:`FAILURE_MARK_MEANING` is the legend beside it."""
 FAILURE_MARK_MEANING = {
     "wrong_answer": "wrong = wrong_answer (an answer was read and is wrong)",
-    "extraction_failure": "fmt! = extraction_failure (no answer could be read from the response)",
+    "extraction_failure": "fmt! = extraction_failure (the right answer is in the response but was not extracted)",
     "truncated": "trunc = truncated (the response stopped at the generation length cap)",
 }
 """What each of :data:`FAILURE_MARKS` stands for: the legend under a table that shows it."""

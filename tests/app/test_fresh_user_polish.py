@@ -23,7 +23,7 @@ from capslice_tui.app.screens.trend import TrendScreen, trend_title
 def test_help_says_plainly_what_fmt_and_trunc_mean(screen: type) -> None:
     text = render_help(screen.HELP_TITLE, [], screen.HELP_LEGEND, width=80).plain
     words = " ".join(text.split())  # the help wraps at 80 columns
-    assert "fmt! (extraction_failure) = no answer could be read from the response" in words
+    assert "fmt! (extraction_failure) = right answer in the response, not extracted" in words
     assert "trunc (truncated) = the response stopped at the generation length cap" in words
     assert all(len(line) <= 80 for line in text.splitlines())
 

@@ -205,7 +205,7 @@ class DiagnoseScreen(CapsliceScreen):
         "combinations); a p_adj in the text names its own family (e.g. over 3 task_types)",
         "top mode: most common failure mode",
         "wrong (wrong_answer) = an answer was read and is wrong",
-        "fmt! (extraction_failure) = no answer could be read from the response",
+        "fmt! (extraction_failure) = right answer in the response, not extracted",
         "trunc (truncated) = the response stopped at the generation length cap",
     )
     BINDINGS = [

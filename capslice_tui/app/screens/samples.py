@@ -178,7 +178,7 @@ class SamplesScreen(HandLabelScreen):
         "score: ✓ ok = correct, ✗ no = not",
         "mode: why the sample failed (the line under the table says the marks shown):",
         "  wrong (wrong_answer) = an answer was read and is wrong;",
-        "  fmt! (extraction_failure) = no answer could be read from the response;",
+        "  fmt! (extraction_failure) = right answer in the response, not extracted;",
         "  trunc (truncated) = the response stopped at the generation length cap;",
         "  runaway = the response looped or ran past a stop; empty = no text",
         "status: the rows in view and the slice's total; PgDn/PgUp read on from the store",
