@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from ..workspace.results import BenchmarkScore, SampleRow
 
 DEFAULT_STORE = "capslice.db"
+_MODE_OF_MARK: dict[str, str] = {mark: mode for mode, mark in FAILURE_MARKS.items()}
+"""The failure mode a samples table's marker stands for (``--failure-mode fmt!``)."""
 
 
 def upgrade_notice(store_path: Path) -> Callable[[list[str]], None]:
@@ -703,7 +705,13 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Slice (repeatable).")
 @click.option("--task", default=None)
 @click.option("--benchmark", default=None)
-@click.option("--failure-mode", type=click.Choice(FAILURE_MODES), default=None)
+@click.option(
+    "--failure-mode",
+    type=click.Choice([*FAILURE_MODES, *FAILURE_MARKS.values()]),
+    callback=lambda _ctx, _param, value: _MODE_OF_MARK.get(value, value),
+    default=None,
+    help="Only this failure mode (its name, or the marker the table shows: wrong, fmt!, trunc).",
+)
 @click.option("--failing", is_flag=True, help="Only samples scored wrong.")
 @click.option(
     "--filter",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import AVERAGE_MEANING, pct, plural, visible
+from ..vocabulary import FAILURE_MARKS
 from .render import emit_table, table_width
 from .root import (
     PER_ITEM_MEAN_NOTE,
@@ -198,16 +199,10 @@ def _modes(
     )
 
 
-MODE_HEADS = {
-    "correct": "correct",
-    "wrong_answer": "wrong",
-    "extraction_failure": "extract",
-    "truncated": "trunc",
-    "runaway": "runaway",
-    "empty": "empty",
-}
-"""Short mode headers of a narrow ``trend --modes`` table (a note names each in full; a mode
-not here, ``(unclassified)``, keeps its name)."""
+MODE_HEADS = {"correct": "correct", **FAILURE_MARKS, "runaway": "runaway", "empty": "empty"}
+"""Short mode headers of a narrow ``trend --modes`` table: the samples table's markers
+(:data:`~capslice_tui.vocabulary.FAILURE_MARKS`, one scheme; a note names each in full; a
+mode not here, ``(unclassified)``, keeps its name)."""
 
 
 def moved(result: ModeTrend, mode: str) -> float:

@@ -68,8 +68,8 @@ def test_narrow_mode_trend_shows_the_modes_of_the_eos_story(demo: Path) -> None:
     flat = " ".join(out.split())
     assert "not shown at 80 columns" not in flat, out
     head = lines[2].split()
-    assert head[-5:] == ["correct", "wrong", "extract", "trunc", "runaway"], out
-    assert "extract = extraction_failure" in flat and "trunc = truncated" in flat
+    assert head[-5:] == ["correct", "wrong", "fmt!", "trunc", "runaway"], out
+    assert "fmt! = extraction_failure" in flat and "trunc = truncated" in flat
     # the ALL row at the masked step: 100/480 extraction failures, 190/480 truncated
     masked_all = next(ln.split() for ln in lines if ln.startswith("ALL") and "110000" in ln)
     assert masked_all[-5:] == ["31.5%", "2.1%", "20.8%", "39.6%", "6.0%"], masked_all
