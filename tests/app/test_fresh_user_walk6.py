@@ -14,6 +14,7 @@ from typing import Any
 from click.testing import CliRunner
 from pilot_helpers import SIZE, settle, static_text, table_rows
 from rich.console import Console
+from test_compare_evaluation_app import _store as evaluation_store
 from textual.widgets import Static
 
 from capslice_tui.app.app import make_app
@@ -31,29 +32,8 @@ def screen_lines(app: Any) -> list[str]:
     return console.export_text(styles=False).split("\n")
 
 
-def _reworded_store(tmp_path: Path) -> Path:
-    """runs base and reworded (other prompt texts: the evaluation differs), 2 x 15 items."""
-    db = tmp_path / "s.db"
-    for run, head, every in (("base", "Q", 3), ("reworded", "Question", 5)):
-        log = tmp_path / f"{run}.jsonl"
-        log.write_text(
-            "".join(
-                json.dumps({
-                    "task": task, "doc_id": i, "prompt": f"{head}: what is {i} + 1?",
-                    "target": str(i + 1), "prediction": "x" if i % every == 0 else str(i + 1),
-                }) + "\n"
-                for task in ("t1", "t2")
-                for i in range(15)
-            )
-        )  # fmt: skip
-        args = ["--store", str(db), "ingest", str(log), "--run", run, "--benchmark", "toy"]
-        res = CliRunner().invoke(main, args)
-        assert res.exit_code == 0, res.output
-    return db
-
-
 async def test_compare_status_wraps_the_evaluation_warning_whole(tmp_path: Path) -> None:
-    app = make_app(_reworded_store(tmp_path))
+    app = make_app(evaluation_store(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await app.push_screen(CompareScreen("base", "reworded", benchmark="toy"))
