@@ -125,11 +125,11 @@ class RunsScreen(CapsliceScreen):
         Binding(
             "i",
             "ingest_info",
-            "Resume/delete",
+            "Run details",
             show=False,
             id="runs.ingest_info",
-            tooltip="Why the highlighted run's score is flagged, or how to resume or delete "
-            "its interrupted ingest",
+            tooltip="The highlighted run's log layout and warnings (why its score is flagged), "
+            "or how to resume or delete its interrupted ingest",
         ),
         Binding(
             "e",
