@@ -82,6 +82,12 @@ UNLABELLED = "(unlabelled)"
 SLICE_JOINER = " & "
 """Between the predicates of a slice written out: ``task_type=algebra & output_constraint=integer``."""
 
+QUESTION_WORD = "q:"
+"""The prefix of a discovery term (and of a group named after one) that is a word of the
+item's question rather than of the response: ``q:digit``, written so in the CLI and the app."""
+QUESTION_WORD_NOTE = "q:word = a word of the question (other terms are words of the response)"
+"""The note beside a discovery table that shows a :data:`QUESTION_WORD` term or group."""
+
 FAILURE_MARKS = {"wrong_answer": "wrong", "extraction_failure": "fmt!", "truncated": "trunc"}
 """The failure modes a samples table shows by a short marker, one scheme in the CLI and the
 app (``runaway`` and ``empty`` are short already), so the mode column is never cut and never

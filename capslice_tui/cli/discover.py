@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import count, interval, pct, plural, points, pvalue, shorten
-from ..vocabulary import FEW_ITEMS_NO_INTERVAL, few_items_no_interval
+from ..vocabulary import (
+    FEW_ITEMS_NO_INTERVAL,
+    QUESTION_WORD,
+    QUESTION_WORD_NOTE,
+    few_items_no_interval,
+)
 from .render import emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
@@ -59,7 +64,7 @@ def suggestion_rows(
                 points(within, ""),
                 "-" if q is None else pvalue(q) + ("" if s.get("significant") else " ns"),
                 cut(s.get("novelty", {}).get("relation", "-"), 28),
-                cut(", ".join(t.removeprefix("q:") for t in s["top_terms"][:5]), 40),
+                cut(", ".join(s["top_terms"][:5]), 40),
             ]
         )
     return headers, rows
@@ -192,6 +197,12 @@ def discover(
         few_items_no_interval(s["size"], s.get("n_items", s["size"])) for s in data["suggestions"]
     ):
         notes.append(f"95% CI '-': {FEW_ITEMS_NO_INTERVAL}")
+    if any(
+        t.startswith(QUESTION_WORD)
+        for s in data["suggestions"]
+        for t in [s["name"], *s["top_terms"][:5]]
+    ):
+        notes.append(QUESTION_WORD_NOTE)
     if save:
         notes.append("saved: name one with `capslice label accept ID --name NAME`")
     emit_table(headers, rows, fmt, title=f"suggested slices of {run}", notes=notes, payload=data)

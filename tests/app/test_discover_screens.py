@@ -90,7 +90,7 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert headers == ["id", "group", "n", "mode", "mode %", "top terms"]
         first = data["suggestions"][0]
         assert table[0][4] == pct(first["failure_mode_share"], 0)
-        assert "q:" not in table[0][5]  # question words show as Q:word (help explains)
+        assert "Q:" not in table[0][5]  # question words show as q:word, as in the CLI
         assert screen.last_progress == ("done", 1.0)  # progress messages arrived
 
 
@@ -244,7 +244,7 @@ async def test_folded_groups_are_one_row_that_o_unfolds(own_store: Path) -> None
         table = rows(app)
         assert len(table) == n + 3 and table[n][0] == "-" and table[n][-1] == "o hides them"
         assert table[n + 1][5].startswith("restates task=")
-        assert [r[1] for r in table[n + 1 :]] == [folded["name"], "Q:other"]
+        assert [r[1] for r in table[n + 1 :]] == [folded["name"], "q:other"]
         screen.query_one(ResultTable).move_cursor(row=n)
         await pilot.pause()
         assert "2 more groups hold (nearly) the same items" in static_text(app, "#preview")

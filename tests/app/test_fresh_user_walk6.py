@@ -196,7 +196,7 @@ async def test_discover_says_the_k_reason_and_a_restated_label_whole(tmp_path: P
         await pilot.pause()
         preview = static_text(app, "#preview")
         assert "1 more group holds (nearly) the same items" in preview, preview
-        assert "folded: Q:digit restates slice=digits" in preview, preview
+        assert "folded: q:digit restates slice=digits" in preview, preview
 
 
 async def test_samples_mode_column_reads_in_one_scheme_with_a_legend(store_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pilot_helpers import SIZE, settle
+from pilot_helpers import SIZE, settle, static_text
 from test_fresh_user_walk6 import screen_lines
 
 from capslice_tui.app.app import make_app
@@ -27,3 +27,32 @@ async def test_runs_i_is_labelled_for_everything_it_shows(store_path: Path) -> N
         assert isinstance(app.screen, HelpScreen)
         drawn = "\n".join(screen_lines(app))
         assert "Run details" in drawn and "Resume/delete" not in drawn, drawn
+
+
+async def test_question_words_read_q_colon_in_the_app_and_the_cli(store_path: Path) -> None:
+    from click.testing import CliRunner
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.screens.discover import DiscoverScreen
+    from capslice_tui.cli import main
+
+    res = CliRunner().invoke(
+        main, ["--store", str(store_path), "discover", "--run", "base"], env={"COLUMNS": "200"}
+    )
+    assert res.exit_code == 0, res.output
+    assert "q:true" in res.output and "Q:" not in res.output, res.output
+    assert "q:word = a word of the question" in res.output, res.output  # the note says so
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(DiscoverScreen("base"))
+        await settle(app, pilot)
+        await pilot.press("d")
+        await settle(app, pilot)
+        terms = [row[-1] for row in table_rows(app)]
+        assert any("q:true" in t for t in terms) and not any("Q:" in t for t in terms), terms
+        app.set_focus(None)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        legend = static_text(app, "#help-text")
+        assert "q:word" in legend and "Q:word" not in legend, legend

@@ -43,11 +43,6 @@ def plain(text: str) -> Text:
     return Text(visible(text))
 
 
-def terms_text(terms: list[str]) -> list[str]:
-    """Terms as shown in the table: question words (``q:ball``) as ``Q:ball``, others as is."""
-    return ["Q:" + t[2:] if t.startswith("q:") else t for t in terms]
-
-
 def default_name(terms: list[str], cluster: int) -> str:
     """A default slice name from the first two informative terms (``person-status``).
 
@@ -92,14 +87,14 @@ class DiscoverScreen(CapsliceScreen):
         "Groups whose error rate differs from the rest and within tasks (Fisher exact;",
         "  item-level tests when items have several samples; Benjamini-Hochberg),",
         "  ranked by difference x size; details below the table",
-        "group: Q:word = items whose question has the word; cluster n; mode:x = failure",
+        "group: q:word = items whose question has the word; cluster n; mode:x = failure",
         "  mode x (✓ name: accepted as that slice); n: samples; error: its error rate",
         "Δerr: its error rate minus the other samples', in points (percentage points); ns = not "
         "significant (its larger BH-adjusted p-value, from the rest and within its tasks, is "
         "0.05 or more), as the CLI's q column marks it",
         "labels: restates task=x (an existing label holds the same items: folded last),",
         "  within task=x (splits one task), across n tasks (a theme no label names)",
-        "terms: words of the group against the rest; Q:word = a word of the question",
+        "terms: words of the group against the rest; q:word = a word of the question",
         "+ N folded: groups that restate an existing label; o shows/hides them",
         "structure: clear (groups differ) / no clear structure; k: how it was chosen",
         "f: only failing samples (no error contrast: by size) / all; e: also cluster",
@@ -385,9 +380,9 @@ class DiscoverScreen(CapsliceScreen):
                     cell(relation, 16),
                 ]
             )
-            group = accepted_text(terms_text([s["name"]])[0], self.accepted.get(s.get("id", -1)))
+            group = accepted_text(s["name"], self.accepted.get(s.get("id", -1)))
             rows.append((s, [cell(s.get("id", "-")), cell(group), cell(s["size"]), *figures,
-                             cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
+                             cell(", ".join(s["top_terms"][:4]), 26)]))  # fmt: skip
         folded = self.data.get("folded") or []
         if folded:
             # one visible row stands for the groups that restate an existing label
@@ -407,9 +402,9 @@ class DiscoverScreen(CapsliceScreen):
                           cell(points(diff, "") + ns_mark(s)),
                           cell(f"restates {s.get('restates')}", 16)]
                 )  # fmt: skip
-                rows.append(({**s, "folded": True}, [cell("-"), cell(terms_text([s["name"]])[0], 15),
+                rows.append(({**s, "folded": True}, [cell("-"), cell(s["name"], 15),
                              cell(s["size"]), *figures,
-                             cell(", ".join(terms_text(s["top_terms"][:4])), 26)]))  # fmt: skip
+                             cell(", ".join(s["top_terms"][:4]), 26)]))  # fmt: skip
         table.set_rows(rows)
         if 0 < row < len(rows):
             table.move_cursor(row=row)
@@ -429,9 +424,7 @@ class DiscoverScreen(CapsliceScreen):
             folded = (self.data or {}).get("folded") or []
             # which groups, and the label each restates, whole (the CLI lists them the same
             # way when the store holds the same labels: a slice named since is one of them)
-            names = " · ".join(
-                f"{terms_text([f['name']])[0]} restates {f.get('restates')}" for f in folded
-            )
+            names = " · ".join(f"{f['name']} restates {f.get('restates')}" for f in folded)
             text = "\n".join(lines) + (f"\nfolded: {fold_parts(names)}" if names else "")
             self.query_one("#preview", Static).update(plain(text))
         elif payload is not None:
