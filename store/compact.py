@@ -32,6 +32,11 @@ def to_blob(value: str | bytes | None) -> bytes | None:
     Raises:
         ValueError: ``value`` is not a 64-character hex string (naming the value).
     """
+    if type(value) is str and len(value) == 64:  # the common case first: one check, one call
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            raise ValueError(f"not a sha256 hex digest: {value[:80]!r}") from None
     if value is None or isinstance(value, bytes):
         return value
     if len(value) != 64:
@@ -54,6 +59,8 @@ def pack_doc(doc: str | None, question: str | None, target: str | None) -> str |
     docstring); unchanged when nothing repeats or the text is not orjson's compact form."""
     if not doc or doc[0] != "{" or (question is None and target is None):
         return doc
+    if not (_member_text_in(question, doc) or _member_text_in(target, doc)):
+        return doc  # neither text is a member of the compact form: nothing to pack, no parse
     try:
         value = orjson.loads(doc)
     except orjson.JSONDecodeError:
@@ -76,6 +83,51 @@ def pack_doc(doc: str | None, question: str | None, target: str | None) -> str |
         if role != ".":
             value[key] = 0
     return PACKED + "".join(roles).rstrip(".") + orjson.dumps(value).decode()
+
+
+def _member_text_in(text: str | None, doc: str) -> bool:
+    """Whether ``text``, JSON-encoded as orjson writes it, occurs in ``doc`` (True when it
+    cannot be encoded: the caller then parses ``doc``). A member equal to ``text`` in a doc
+    that is orjson's compact form of itself occurs so, so False means nothing packs."""
+    if text is None:
+        return False
+    try:
+        return orjson.dumps(text).decode() in doc
+    except orjson.JSONEncodeError:  # a lone surrogate: decide by parsing
+        return True
+
+
+_KEPT_TYPES = (int, float, bool, type(None), dict, list, tuple)
+"""Types of doc members that JSON never shows as a string (so never equal to a question)."""
+
+
+def pack_doc_value(value: Any, question: str | None, target: str | None) -> str | None:
+    """``pack_doc(orjson.dumps(value, default=str).decode(), question, target)`` for a doc read
+    from JSON (``value``; None or empty: None), without parsing the JSON text back: orjson's
+    text of such a value is its own compact form, and its members' texts are the members'.
+    A top-level member of another type (one ``default=str`` or orjson writes as a string)
+    takes :func:`pack_doc`'s own path, so the result is the same for any value."""
+    if not value:
+        return None
+    text = orjson.dumps(value, default=str).decode()
+    if type(value) is not dict or (question is None and target is None):
+        return pack_doc(text, question, target)
+    roles = ""
+    for member in value.values():
+        if isinstance(member, str):  # a None question or target equals no member
+            roles += "q" if member == question else "t" if member == target else "."
+        elif type(member) in _KEPT_TYPES:
+            roles += "."
+        else:
+            return pack_doc(text, question, target)
+    roles = roles.rstrip(".")
+    if not roles:
+        return text
+    kept = dict(value)
+    for key, role in zip(value, roles, strict=False):  # roles end at the last packed one
+        if role != ".":
+            kept[key] = 0
+    return PACKED + roles + orjson.dumps(kept, default=str).decode()
 
 
 def unpack_doc(doc: str | None, question: str | None, target: str | None) -> str | None:

@@ -544,7 +544,7 @@ class _Builder:
 
 
 def _field(item: Any, name: str) -> Any:
-    if isinstance(item, Mapping):
+    if type(item) is dict or isinstance(item, Mapping):  # a plain dict without the ABC check
         return item.get(name)
     return getattr(item, name, None)
 
@@ -553,7 +553,12 @@ _ITEM_FIELDS = ("benchmark", "task", "doc", "question", "prompt", "target")
 
 
 def _item_inputs(item: Any) -> tuple[Any, ...]:
-    """``(benchmark, task, doc, question, prompt, target)`` of a mapping or record (None if absent)."""
+    """``(benchmark, task, doc, question, prompt, target)`` of a mapping or record (None if
+    absent); a plain dict (the ingest's form) read with six lookups, no ABC checks."""
+    if type(item) is dict:
+        get = item.get
+        return (get("benchmark"), get("task"), get("doc"), get("question"), get("prompt"),
+                get("target"))  # fmt: skip
     return tuple(_field(item, name) for name in _ITEM_FIELDS)
 
 

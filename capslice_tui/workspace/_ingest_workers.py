@@ -400,10 +400,10 @@ class _Builder:
             chunk.settings.setdefault(settings_hash, settings_text)
             head = ing.sample_head(rec, ihash, None, None, chunk.texts)
             call = ing._score_call(rec, oc, task_row)
-            scored = self.memo.score(*call)
-            if scored.score_source != source:  # score_sample's rule changed: never store it
-                raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
-            chunk.rows.append(ing._finish_row(head, rec, scored, settings_hash))
+            cells = self.memo.cells(call)
+            if cells[0].score_source != source:  # score_sample's rule changed: never store it
+                raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
+            chunk.rows.append(ing._finish_row(head, rec, cells, settings_hash))
             chunk.ocs.append(oc)
             chunk.calls.append(None if ihash in self.stored else call)
         chunk.tasks = list(tasks)

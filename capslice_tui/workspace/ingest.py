@@ -37,7 +37,7 @@ from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import NotFound, Store, StoreDamaged
-from ..store.compact import pack_doc
+from ..store.compact import pack_doc_value
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
@@ -131,13 +131,21 @@ def item_identity(rec: SampleRecord) -> str:
 
 def _identity(rec: SampleRecord, question: str | None) -> str:
     """:func:`item_identity` with the record's :func:`question_of` already read."""
-    target = _nfc(rec.target)
+    target, doc_id = rec.target, rec.doc_id
+    if target is not None and not _is_nfc("NFC", target):
+        target = unicodedata.normalize("NFC", target)
+    if doc_id is not None and not _is_nfc("NFC", doc_id):
+        doc_id = unicodedata.normalize("NFC", doc_id)
     if question is not None:
-        payload: dict[str, Any] = {"doc_id": _nfc(rec.doc_id), "question": _nfc(question),
-                                   "target": target}  # fmt: skip
+        if not _is_nfc("NFC", question):
+            question = unicodedata.normalize("NFC", question)
+        payload: dict[str, Any] = {"doc_id": doc_id, "question": question, "target": target}
     else:
-        payload = {"task": _nfc(rec.task), "doc_id": _nfc(rec.doc_id), "target": target}
+        payload = {"task": _nfc(rec.task), "doc_id": doc_id, "target": target}
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_is_nfc = unicodedata.is_normalized
 
 
 def _nfc(text: str | None) -> str | None:
@@ -289,6 +297,8 @@ class _Ingest:
         self.batch = _Batch()  # the batch being built
         self.inflight: _Batch | None = None  # built, its scores being computed
         self.memo = _Memo()
+        # (system, task, filter, benchmark) -> (run state, task row) of the records met
+        self.places: dict[tuple[Any, ...], tuple[_RunState, dict[str, Any]]] = {}
         self.faults = _Faults()
         self.workers: Any = None  # ingest_workers.Workers when the read is in workers
         # (run id, task) -> [samples capslice scored, of them read by the lenient extraction
@@ -536,27 +546,48 @@ class _Ingest:
     def _process(self, records: list[SampleRecord]) -> None:
         """Rows for a batch of records; items already in the store keep their stored labels
         (one query per batch instead of re-running the taxonomy rules per item), new items
-        are labelled together (:meth:`Taxonomy.assign_many`: rules once per distinct input)."""
+        are labelled together (:meth:`Taxonomy.assign_many`: rules once per distinct input).
+        Per sample: its run and task row looked up once per (system, task, filter,
+        benchmark) (:meth:`_place`), its item's work only when the item is new."""
         self.memo.settings.clear()  # run meta may grow between batches; within one it is fixed
         questions = [question_of(r) for r in records]
         hashes = [_identity(r, q) for r, q in zip(records, questions, strict=True)]
-        unseen = {h for h in hashes if h not in self.seen_items}
+        seen_items = self.seen_items
+        unseen = {h for h in hashes if h not in seen_items}
         for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
-            self.seen_items[h] = (oc, {})
-        benches = [_benchmark_of(r, self.ctx, self.opt.benchmark) for r in records]
+            seen_items[h] = (oc, {})
+        if self.opt.benchmark:  # what _benchmark_of gives every record then
+            benches = [self.opt.benchmark] * len(records)
+        else:
+            benches = [_benchmark_of(r, self.ctx, None) for r in records]
         assigned = self._label_new(records, hashes, benches, questions)
-        batch, calls = self.batch, []
+        batch, calls, places = self.batch, [], self.places
+        pre, items, texts, settings = batch.pre, batch.items, batch.texts, batch.eval_settings
+        by_system, settings_of = self.opt.system is None, self.memo.settings_of
+        item_ids = self.item_ids  # items stored: _flush writes no row of them
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
-            st = self._state_for(rec)
+            key = (rec.system if by_system else None, rec.task, rec.filter, bench)
+            place = places.get(key)
+            if place is None:
+                place = places[key] = self._place(rec, bench)
+            st, task_row = place
             st.n_read += 1
-            task_row = self._task_row(rec, st, bench)
-            oc = self._item(rec, ihash, bench, question, assigned)
+            known = seen_items.get(ihash)
+            if known is None:
+                oc = self._new_item(rec, ihash, bench, question, assigned[ihash])
+            else:
+                if ihash not in items and ihash not in item_ids:  # written if not stored
+                    items[ihash] = (ihash, bench, rec.task, rec.doc_id, None,
+                                    cap_text(rec.target, MAX_RESPONSE_CHARS), None)  # fmt: skip
+                oc = known[0] or infer_output_constraint_from_target(rec.target or "")
             # the scorer is known before scoring (the harness's score, else capslice's), so
             # the settings are read with the run metadata of this batch's reading
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
-            settings_hash, settings_text = self.memo.settings_of(rec, task_row, self.ctx, source)
-            batch.eval_settings.setdefault(settings_hash, settings_text)
-            batch.pre.append((self._head(rec, ihash, st), rec, source, settings_hash))
+            settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
+            if settings_hash not in settings:
+                settings[settings_hash] = settings_text
+            head = sample_head(rec, ihash, st.run_id, st.ingest_id, texts)
+            pre.append((head, rec, source, settings_hash))
             calls.append(_score_call(rec, oc, task_row))
         batch.scoring = self.memo.submit(calls)
         self._drain()  # the previous batch, while the worker scores this one
@@ -568,14 +599,15 @@ class _Ingest:
         if batch is None or batch.scoring is None:
             return
         scores = self.memo.collect(batch.scoring)
-        for (head, rec, source, settings_hash), scored in zip(batch.pre, scores, strict=True):
-            if scored.score_source != source:  # score_sample's rule changed: never store it
-                raise RuntimeError(f"scorer {scored.score_source!r}, expected {source!r}")
-            sample = _finish_row(head, rec, scored, settings_hash)
+        samples = batch.samples
+        for (head, rec, source, settings_hash), cells in zip(batch.pre, scores, strict=True):
+            if cells[0].score_source != source:  # score_sample's rule changed: never store it
+                raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
+            sample = _finish_row(head, rec, cells, settings_hash)
             if source != SCORE_SOURCE_HARNESS:
                 self.report.scored_by_capslice += 1
                 self._tally(sample)
-            batch.samples.append(sample)
+            samples.append(sample)
         self._flush(batch)
 
     def _tally(self, row: tuple[Any, ...]) -> None:
@@ -600,38 +632,29 @@ class _Ingest:
         found = self.taxonomy.assign_many(first.values())
         return dict(zip(first, found, strict=True))
 
-    def _task_row(self, rec: SampleRecord, st: _RunState, bench: str) -> dict[str, Any]:
-        """The run's row for the record's task (created when first met; filters appended)."""
-        return _run_task_row(st, self.ctx, rec.task, rec.filter, bench)
+    def _place(self, rec: SampleRecord, bench: str) -> tuple[_RunState, dict[str, Any]]:
+        """The record's run (created when first met) and its row for the record's task
+        (created when first met; the record's filter appended when new): what every record
+        of the same (system, task, filter, benchmark) shares (``self.places``)."""
+        st = self._state_for(rec)
+        return st, _run_task_row(st, self.ctx, rec.task, rec.filter, bench)
 
-    def _item(
+    def _new_item(
         self,
         rec: SampleRecord,
         ihash: str,
         bench: str,
         question: str | None,
-        assigned: dict[str, dict[str, tuple[str, str]]],
+        labels: dict[str, tuple[str, str]],
     ) -> str:
-        """Queue the item's row and labels when it is new; its output constraint."""
-        known = self.seen_items.get(ihash)
-        if known is not None:
-            self.batch.items.setdefault(
-                ihash,
-                (ihash, bench, rec.task, rec.doc_id, None,
-                 cap_text(rec.target, MAX_RESPONSE_CHARS), None),
-            )  # fmt: skip
-            return known[0] or infer_output_constraint_from_target(rec.target or "")
-        labels = assigned[ihash]
+        """Queue a new item's row and rule labels (from its first record); its output
+        constraint."""
         oc = output_constraint_of(labels, rec.target)
         self.batch.items[ihash] = item_row(rec, ihash, bench, question)
         for axis, (value, rule_id) in labels.items():
             self.batch.labels.append((ihash, axis, value, rule_id))
         self.seen_items[ihash] = (oc, labels)
         return oc
-
-    def _head(self, rec: SampleRecord, ihash: str, st: _RunState) -> tuple[Any, ...]:
-        """The sample's row up to its extracted answer; its prompt queued once per hash."""
-        return sample_head(rec, ihash, st.run_id, st.ingest_id, self.batch.texts)
 
     def _flush(self, batch: _Batch) -> None:
         """Write a batch in one transaction and count the new samples per run."""
@@ -795,16 +818,33 @@ def output_constraint_of(labels: dict[str, tuple[str, str]], target: str | None)
 
 def item_row(rec: SampleRecord, ihash: str, bench: str, question: str | None) -> _ItemRow:
     """A new item's row for ``write_batch`` (texts capped, doc as JSON in its stored form,
-    :func:`pack_doc`: packed here, in the worker processes of an lm-eval read, so that the
-    ingest's own process, which writes, need not)."""
+    :func:`pack_doc_value`: packed here, from the doc itself, in the worker processes of an
+    lm-eval read, so that the ingest's own process, which writes, need not; ``write_batch``
+    leaves a packed doc as it is)."""
     question = cap_text(question, MAX_RESPONSE_CHARS)
     target = cap_text(rec.target, MAX_RESPONSE_CHARS)
-    doc = (
-        orjson.dumps(cap_value(rec.doc, MAX_RESPONSE_CHARS), default=str).decode()
-        if rec.doc
-        else None
-    )
-    return (ihash, bench, rec.task, rec.doc_id, question, target, pack_doc(doc, question, target))
+    doc = _capped_doc(rec.doc) if rec.doc else None
+    return (ihash, bench, rec.task, rec.doc_id, question, target,
+            pack_doc_value(doc, question, target))  # fmt: skip
+
+
+_SCALARS = (int, float, bool, type(None))
+
+
+def _capped_doc(doc: Any) -> Any:
+    """``cap_value(doc, MAX_RESPONSE_CHARS)``, without its walk for the common doc: a flat
+    dict of short plain strings and numbers is returned as it is."""
+    if type(doc) is dict:
+        for value in doc.values():
+            kind = type(value)
+            if kind is str:
+                if len(value) > MAX_RESPONSE_CHARS:
+                    break
+            elif kind not in _SCALARS:
+                break
+        else:
+            return doc
+    return cap_value(doc, MAX_RESPONSE_CHARS)
 
 
 def sample_head(
@@ -1047,13 +1087,18 @@ def _score_calls(calls: list[tuple[Any, ...]]) -> list[SampleScore]:
     ]  # fmt: skip
 
 
+_Cells = tuple[SampleScore, str | None, tuple[Any, ...]]
+"""A score with its row cells: ``(score, extracted cell, cells from score to
+failure_signals)`` (:func:`_cells_of`; memoised with the score by :class:`_Memo`)."""
+
+
 @dataclass
 class _Scoring:
     """A batch's scoring in progress (:meth:`_Memo.submit`): the scores known so far
     (``out``), the calls, the indexes still to score here (``local``) and in the worker
     (``remote``, its ``pending`` async result)."""
 
-    out: list[SampleScore | None]
+    out: list[_Cells | None]
     calls: list[tuple[Any, ...]]
     local: list[int]
     remote: list[int]
@@ -1079,7 +1124,7 @@ class _Memo:
     MAX_SCORES = 65_536
 
     def __init__(self) -> None:
-        self.scores: dict[tuple[Any, ...], SampleScore] = {}
+        self.scores: dict[tuple[Any, ...], _Cells] = {}
         self.settings: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._pool: Any = None
         self._pool_failed = False
@@ -1088,36 +1133,43 @@ class _Memo:
         """:func:`score_sample` of one call ``(response, target, output_constraint, official,
         extracted, max_gen_toks, n_output_tokens, finish_reason, until, eos_token)``, from the
         memo when its response is short and it was seen before."""
+        return self.cells(call)[0]
+
+    def cells(self, call: tuple[Any, ...]) -> _Cells:
+        """:meth:`score` of ``call`` with its row cells (:func:`_cells_of`), both from the
+        memo when the response is short and the call was seen before."""
         response, until = call[0], call[8]
         key: tuple[Any, ...] | None = None
         if response is None or len(response) <= self.SHORT:
-            key = (*call[:8], tuple(until) if isinstance(until, list) else until, call[9])
+            key = call if type(until) is not list else (*call[:8], tuple(until), call[9])
             try:
                 hit = self.scores.get(key)
             except TypeError:  # an unhashable value: score without the memo
                 key, hit = None, None
             if hit is not None:
                 return hit
-        (scored,) = _score_calls([call])
+        found = _cells_of(_score_calls([call])[0])
         if key is not None:
             if len(self.scores) >= self.MAX_SCORES:
                 self.scores.clear()
-            self.scores[key] = scored
-        return scored
+            self.scores[key] = found
+        return found
 
-    def score_many(self, calls: list[tuple[Any, ...]]) -> list[SampleScore]:
-        """The scores of a batch of calls, in order (see the class docstring)."""
+    def score_many(self, calls: list[tuple[Any, ...]]) -> list[_Cells]:
+        """The scores of a batch of calls with their row cells, in order (see the class
+        docstring)."""
         return self.collect(self.submit(calls))
 
     def submit(self, calls: list[tuple[Any, ...]]) -> _Scoring:
         """Start scoring a batch: short responses here (memo), from :data:`POOL_MIN` long
         ones on all plain-string long responses in the worker process (asynchronously), the
         rest when :meth:`collect` is called."""
-        out: list[SampleScore | None] = [None] * len(calls)
+        out: list[_Cells | None] = [None] * len(calls)
         long: list[int] = []
+        short, cells = self.SHORT, self.cells
         for i, call in enumerate(calls):
-            if call[0] is None or len(call[0]) <= self.SHORT:
-                out[i] = self.score(*call)
+            if call[0] is None or len(call[0]) <= short:
+                out[i] = cells(call)
             else:
                 long.append(i)
         pool = self._worker() if len(long) >= POOL_MIN else None
@@ -1133,17 +1185,17 @@ class _Memo:
         far = set(remote)
         return _Scoring(out, calls, [i for i in long if i not in far], remote, pending)
 
-    def collect(self, scoring: _Scoring) -> list[SampleScore]:
-        """The scores of a batch started by :meth:`submit`, in order."""
+    def collect(self, scoring: _Scoring) -> list[_Cells]:
+        """The scores of a batch started by :meth:`submit` with their row cells, in order."""
         out, calls = scoring.out, scoring.calls
         for i, scored in zip(
             scoring.local, _score_calls([calls[i] for i in scoring.local]), strict=True
         ):
-            out[i] = scored
+            out[i] = _cells_of(scored)
         if scoring.pending is not None:
             done = [scored for chunk in scoring.pending.get() for scored in chunk]
             for i, scored in zip(scoring.remote, done, strict=True):
-                out[i] = scored
+                out[i] = _cells_of(scored)
         return out  # type: ignore[return-value]
 
     def _worker(self) -> Any:
@@ -1193,38 +1245,43 @@ class _Memo:
 
 def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
     """A row of :func:`_finish_row` with the scores of ``scored`` instead of its own."""
-    return (*row[:11], cap_text(scored.extracted, MAX_ANSWER_CHARS), row[12],
-            *_score_cells(scored), *row[20:])  # fmt: skip
+    _, extracted, cells = _cells_of(scored)
+    return (*row[:11], extracted, row[12], *cells, *row[20:])
 
 
-def _score_cells(scored: SampleScore) -> tuple[Any, ...]:
-    """The cells of a sample row from ``score`` to ``failure_signals`` (``SAMPLE_COLUMNS``)."""
+def _cells_of(scored: SampleScore) -> _Cells:
+    """``scored`` with the cells of a sample row it fills: the extracted answer (capped) and
+    ``score`` to ``failure_signals`` (``SAMPLE_COLUMNS``)."""
     return (
-        scored.score,
-        scored.score_source,
-        cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
-        scored.lenient,
-        scored.failure_mode,
-        scored.failure_reason,
-        scored.failure_signals,
+        scored,
+        cap_text(scored.extracted, MAX_ANSWER_CHARS),
+        (
+            scored.score,
+            scored.score_source,
+            cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
+            scored.lenient,
+            scored.failure_mode,
+            scored.failure_reason,
+            scored.failure_signals,
+        ),
     )
 
 
 def _finish_row(
-    head: tuple[Any, ...], rec: SampleRecord, scored: SampleScore, settings_hash: str
+    head: tuple[Any, ...], rec: SampleRecord, cells: _Cells, settings_hash: str
 ) -> tuple[Any, ...]:
-    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :meth:`_Ingest._head`, then
-    its scores, metrics, evaluation settings and reasoning."""
-    reasoning = cap_text(rec.reasoning, MAX_RESPONSE_CHARS)
+    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :func:`sample_head`, then
+    its scores (``cells``, :func:`_cells_of`), metrics, evaluation settings and reasoning."""
+    reasoning, metrics = rec.reasoning, rec.metrics
     return (
         *head,
-        cap_text(scored.extracted, MAX_ANSWER_CHARS),
+        cells[1],
         rec.correct,
-        *_score_cells(scored),
+        *cells[2],
         rec.finish_reason,
         rec.n_output_tokens,
-        orjson.dumps(rec.metrics).decode() if rec.metrics else None,
+        orjson.dumps(metrics).decode() if metrics else None,
         settings_hash,
-        reasoning,
-        text_length(rec.reasoning) if rec.reasoning is not None else None,
+        None if reasoning is None else cap_text(reasoning, MAX_RESPONSE_CHARS),
+        None if reasoning is None else text_length(reasoning),
     )
