@@ -11,8 +11,10 @@ import math
 import numbers
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from .vocabulary import FAILURE_MARKS
 
 # How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
 # names the one it uses.
@@ -147,6 +149,24 @@ def rounding_note(parts: Iterable[float | None], total: float | None, digits: in
     if abs(sum(v for v in shown if v is not None) - whole) < 0.5 * 10**-digits:
         return ""
     return ROUNDED_SEPARATELY
+
+
+def mix_legend(glyphs: Mapping[str, str], modes: Sequence[str], *, cells: int | None = None) -> str:
+    """The legend line of a stacked failure-mode bar: each mode's glyph with the marker the
+    samples table shows for it (``vocabulary.FAILURE_MARKS``: ``wrong``, ``fmt!``, ``trunc``;
+    other modes by name), one scheme in the CLI and the app. With ``cells`` (a CLI note) the
+    scale too, the names two spaces apart as the CLI's legend beside full-name headers
+    (``workspace.trend.mix_legend``); without it (the app's line) ``glyph=name``.
+
+    >>> mix_legend({"correct": "#", "extraction_failure": "e"}, ["correct", "extraction_failure"])
+    'mix: #=correct e=fmt!'
+    >>> mix_legend({"truncated": "t"}, ["truncated"], cells=20)
+    'mix: t trunc  (20 cells = 100% of samples)'
+    """
+    if cells is None:
+        return "mix: " + " ".join(f"{glyphs.get(m, '?')}={FAILURE_MARKS.get(m, m)}" for m in modes)
+    names = "  ".join(f"{glyphs.get(m, '?')} {FAILURE_MARKS.get(m, m)}" for m in modes)
+    return f"mix: {names}  ({cells} cells = 100% of samples)"
 
 
 def pct_count(score: float | None, correct: float | None, total: int | None) -> str:

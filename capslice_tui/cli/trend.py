@@ -179,7 +179,7 @@ def _modes(
         "failure mode (`capslice samples --failure-mode` lists them)"
     ]
     if bar:
-        notes.append(mix_legend(result.modes, MIX_WIDTH))
+        notes.append(mix_legend(result.modes, MIX_WIDTH))  # beside full-name headers
     if bar and not fits(headers, rows, k, table_width()):
         headers, rows, narrow = narrow_modes(result, table_width())
         notes = narrow
@@ -224,7 +224,8 @@ def narrow_modes(result: ModeTrend, width: int) -> tuple[list[str], list[list[An
     it fits beside every mode; when even the shares do not fit, the modes whose share moved
     least over the steps (:func:`moved`) are left out first and named in a note, so the
     modes that change (the EOS story: extraction_failure, truncated, runaway) stay."""
-    from ..workspace.trend import MIX_WIDTH, mix_bar, mix_legend
+    from ..formatting import mix_legend as marked_legend
+    from ..workspace.trend import MIX_WIDTH, MODE_GLYPHS, mix_bar
 
     k = len(result.by)
     modes = list(result.modes)
@@ -265,8 +266,8 @@ def narrow_modes(result: ModeTrend, width: int) -> tuple[list[str], list[list[An
         "every sample has one failure mode (`capslice samples --failure-mode` lists them)"
         + (f"; {', '.join(named)}" if named else ""),
     ]
-    if with_bar:
-        notes.append(mix_legend(result.modes, MIX_WIDTH))
+    if with_bar:  # beside the headers' markers (wrong, fmt!, trunc): the same markers
+        notes.append(marked_legend(MODE_GLYPHS, result.modes, cells=MIX_WIDTH))
     else:
         notes.append("mix bar: left out at this width (a wider terminal shows it)")
     if left:

@@ -56,3 +56,24 @@ async def test_question_words_read_q_colon_in_the_app_and_the_cli(store_path: Pa
         await pilot.pause()
         legend = static_text(app, "#help-text")
         assert "q:word" in legend and "Q:word" not in legend, legend
+
+
+async def test_the_trend_mix_legend_names_format_failures_fmt(tmp_path: Path) -> None:
+    from capslice_tui.app.screens.trend import TrendScreen
+    from capslice_tui.workspace import Workspace
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    ws = Workspace(tmp_path / "s.db")
+    for name, step in (("bbh-base", 100_000), ("bbh-eos-masked", 110_000)):
+        ws.ingest([sample_data_dir() / "lm_eval" / name], run=name, benchmark="bbh", step=step)
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(TrendScreen(["bbh-base", "bbh-eos-masked"]))
+        await settle(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        detail = static_text(app, "#detail-line").splitlines()
+        # one scheme: the samples table's markers (wrong, fmt!, trunc), not 'extraction'
+        assert detail[0] == "mix: #=correct x=wrong e=fmt! t=trunc r=runaway", detail
+        assert " e=" in detail[-1]  # the shares below use the glyph the legend names

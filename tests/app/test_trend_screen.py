@@ -105,7 +105,8 @@ async def test_f_toggles_the_failure_mode_mix(
     """f on a trend shows each slice's stacked mode bar at the first and last step, one legend
     line and the highlighted slice's shares per step; f again is back to the scores."""
     from capslice_tui.app.console import foreign_glyphs
-    from capslice_tui.workspace.trend import mix_bar, mix_legend
+    from capslice_tui.formatting import mix_legend
+    from capslice_tui.workspace.trend import MODE_GLYPHS, mix_bar
 
     monkeypatch.setenv("CAPSLICE_ASCII", "1")
     app = make_app(store_path)
@@ -135,7 +136,7 @@ async def test_f_toggles_the_failure_mode_mix(
         assert rows[0][1] == "###############xxxxx"  # 19/25 right = 15.2 of 20 cells
         assert rows[-1][0] == "ALL"
         detail = static_text(app, "#detail-line").splitlines()
-        assert detail[0] == mix_legend(mix.modes, short=True) == "mix: #=correct x=wrong"
+        assert detail[0] == mix_legend(MODE_GLYPHS, mix.modes) == "mix: #=correct x=wrong"
         assert detail[1].split() == ["100", "###############xxxxx", "n=25", "#=76.0%", "x=24.0%"]
         assert detail[2].split()[-2:] == ["#=52.0%", "x=48.0%"]
         text = screen_text(app)

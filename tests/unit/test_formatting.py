@@ -247,3 +247,19 @@ def test_no_negative_zero_is_ever_printed() -> None:
     assert percent_number(-0.0006) == "-0.1"
     assert count_number(-0.04) == "0.0" and count_number(-0.0) == "0"
     assert points(-0.0004) == "+0.0 points" and points(-0.0004, signed=False) == "0.0 points"
+
+
+def test_the_mix_legend_names_modes_by_the_samples_tables_markers() -> None:
+    """The trend's mix bar glyphs read in the scheme of the samples table (wrong, fmt!,
+    trunc), in the app's line and in the CLI's note alike."""
+    from capslice_tui.formatting import mix_legend
+    from capslice_tui.vocabulary import FAILURE_MARKS
+    from capslice_tui.workspace.trend import MODE_GLYPHS
+
+    modes = ["correct", "wrong_answer", "extraction_failure", "truncated", "runaway", "empty"]
+    app = mix_legend(MODE_GLYPHS, modes)
+    assert app == "mix: #=correct x=wrong e=fmt! t=trunc r=runaway _=empty"
+    cli = mix_legend(MODE_GLYPHS, modes, cells=20)
+    assert cli.startswith("mix: # correct  x wrong  e fmt!  t trunc")
+    assert cli.endswith("(20 cells = 100% of samples)")
+    assert all(mark in app and mark in cli for mark in FAILURE_MARKS.values())

@@ -26,8 +26,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import middle_cut, plural, point_value, shared_prefix, visible
-from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, lineage_pick, mix_bar, mix_legend
+from ...formatting import middle_cut, mix_legend, plural, point_value, shared_prefix, visible
+from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS
+from ...workspace.trend import MIX_WIDTH, MODE_GLYPHS, lineage_pick, mix_bar
 from ..format import cell, distinct_cuts, first_column_room, fit_names, pct, points, short
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen, ToastPlacement
@@ -280,7 +281,8 @@ class TrendScreen(CapsliceScreen):
         "f: failure-mode mix instead of scores, and back: per slice a stacked bar at each step "
         "(the status gives the cells = 100% of the slice's scored samples; too many steps for "
         "the width: the first and last, the lines below give the others), one glyph per mode "
-        f"({', '.join(f'{g} {m}' for m, g in MODE_GLYPHS.items())}); the lines below give "
+        f"({', '.join(f'{g} {FAILURE_MARKS.get(m, m)}' for m, g in MODE_GLYPHS.items())}; "
+        f"{'; '.join(FAILURE_MARK_MEANING.values())}); the lines below give "
         "each step's bar, samples and shares (capslice trend --modes prints the counts)",
         "w: why points may not compare (other models, tied steps, changed items or metric), "
         "on a screen of their own (Esc/b closes it)",
@@ -582,7 +584,7 @@ class TrendScreen(CapsliceScreen):
             lines = [f"(last {shown} of {len(lines)} steps; capslice trend --modes lists all)"] + (
                 lines[-shown:]
             )
-        lines.insert(0, mix_legend(modes, short=True))
+        lines.insert(0, mix_legend(MODE_GLYPHS, modes))  # the samples table's markers
         detail = self.query_one("#detail-line", Static)
         detail.styles.height = len(lines)
         detail.update(Text("\n".join(lines), no_wrap=True, overflow="ellipsis"))

@@ -1,0 +1,40 @@
+"""What fresh-user walk 7 found in the CLI: one marker scheme for failure modes in the trend's
+mix legend, the trend's change column says what it is the change from, one p-value form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+from capslice_tui.workspace import Workspace
+from capslice_tui.workspace.demo import sample_data_dir
+
+
+@pytest.fixture(scope="module")
+def eos_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's bbh-base@100000 and bbh-eos-masked@110000 (extraction failures, truncations)."""
+    path = tmp_path_factory.mktemp("walk7") / "capslice.db"
+    ws = Workspace(path)
+    for name, step in (("bbh-base", 100_000), ("bbh-eos-masked", 110_000)):
+        ws.ingest([sample_data_dir() / "lm_eval" / name], run=name, benchmark="bbh", step=step)
+    return path
+
+
+def _cli(store: Path, *args: str, columns: int = 80) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args], env={"COLUMNS": str(columns)})
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_the_narrow_mix_legend_uses_the_headers_markers(eos_store: Path) -> None:
+    out = _cli(eos_store, "trend", "--runs", "bbh-base,bbh-eos-masked", "--modes", columns=140)
+    lines = out.splitlines()
+    assert lines[1].split()[-3:] == ["fmt!", "trunc", "runaway"], lines[1]  # markers head it
+    legend = [x for x in lines if x.startswith("mix:")]
+    # the bar's e is the fmt! of the headers and of the samples table, not "extraction"
+    assert legend == ["mix: # correct  x wrong  e fmt!  t trunc  r runaway  (20 cells = 100% "
+                      "of samples)"], legend  # fmt: skip
+    assert "fmt! = extraction_failure" in out
