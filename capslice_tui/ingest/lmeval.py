@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from capslice_tui.ingest._io import (
+    first_nonspace,
     iter_json_records,
+    iter_jsonl,
     load_json,
     loads,
     metric_value,
@@ -380,48 +382,27 @@ def convert_line(
     resps = line.get("resps")
     if not isinstance(resps, list) or not resps:
         return BadLine(source, line_no, "field 'resps' missing or not a non-empty list")
+    generations = resps[0]
+    if type(generations) is list and len(generations) == 1 and type(generations[0]) is str:
+        return [
+            _one_generation(
+                line, generations[0], task, filter_name, benchmark, source, line_no, metric_names
+            )
+        ]
     prompt, seconds = _prompt_and_choices(line.get("arguments"))
     metrics = _line_metrics(line)
     correct = _correctness(metrics, line.get("metrics"), metric_names)
     target = line.get("target")
     doc = line.get("doc")
     doc_id = line["doc_id"]
-    doc_id = doc_id if type(doc_id) is str else str(doc_id)
-    target = target if target is None or type(target) is str else str(target)
-    doc = doc if isinstance(doc, dict) else None
-    generations = resps[0]
-    if type(generations) is list and len(generations) == 1 and type(generations[0]) is str:
-        # Fast path: one request, one generation (the common case).
-        filtered = line.get("filtered_resps")
-        extracted = filtered[0] if type(filtered) is list and filtered else None
-        if type(extracted) is list:
-            extracted = extracted[0] if extracted else None
-        return [
-            SampleRecord(
-                task=task,
-                doc_id=doc_id,
-                filter=filter_name,
-                benchmark=benchmark,
-                prompt=prompt,
-                target=target,
-                response=generations[0],
-                extracted=extracted if type(extracted) is str else None,
-                correct=correct,
-                metrics=metrics,
-                doc=doc,
-                doc_hash=line.get("doc_hash"),
-                source_file=source,
-                source_line=line_no,
-            )
-        ]
     base: dict[str, Any] = {
         "task": task,
-        "doc_id": doc_id,
+        "doc_id": doc_id if type(doc_id) is str else str(doc_id),
         "filter": filter_name,
         "benchmark": benchmark,
         "prompt": prompt,
-        "target": target,
-        "doc": doc,
+        "target": target if target is None or type(target) is str else str(target),
+        "doc": doc if isinstance(doc, dict) else None,
         "doc_hash": line.get("doc_hash"),
         "source_file": source,
         "source_line": line_no,
@@ -429,6 +410,69 @@ def convert_line(
     if _is_multiple_choice(resps):
         return _multiple_choice(base, resps, seconds, metrics, correct)
     return _generations(base, resps, line.get("filtered_resps"), metrics, correct)
+
+
+def _one_generation(
+    line: dict[str, Any],
+    response: str,
+    task: str,
+    filter_name: str,
+    benchmark: str,
+    source: str,
+    line_no: int,
+    metric_names: list[str] | None,
+) -> SampleRecord:
+    """The record of the common line: one request, one generation (``resps == [[response]]``,
+    ``doc_id`` present). The record is built with positional arguments, in the field order of
+    :class:`SampleRecord` (a quarter of the cost of keywords; tests/unit/test_reader_fast.py
+    holds the order)."""
+    arguments = line.get("arguments")
+    request = _ABSENT
+    if type(arguments) is dict and len(arguments) == 1:
+        (request,) = arguments.values()
+    if type(request) is dict:  # 0.4.3+: {"gen_args_0": {"arg_0": prompt, "arg_1": ...}}
+        prompt = request.get("arg_0")
+    else:
+        prompt = _prompt_and_choices(arguments)[0]
+    names = line.get("metrics")
+    value = _ABSENT
+    if type(names) is list and len(names) == 1 and type(names[0]) is str:  # 0.4.8+
+        name = names[0]
+        value = line.get(name, _ABSENT)
+    if type(value) is float:  # what _line_metrics and _correctness give for one named float
+        score = None if value != value else value  # NaN
+        metrics: dict[str, float | None] = {name: score}
+        correct = score if score is None or 0.0 <= score <= 1.0 else None
+    else:
+        metrics = _line_metrics(line)
+        correct = _correctness(metrics, names, metric_names)
+    doc_id = line["doc_id"]
+    target = line.get("target")
+    doc = line.get("doc")
+    filtered = line.get("filtered_resps")
+    extracted = filtered[0] if type(filtered) is list and filtered else None
+    if type(extracted) is list:
+        extracted = extracted[0] if extracted else None
+    return SampleRecord(
+        task,
+        doc_id if type(doc_id) is str else str(doc_id),
+        0,
+        filter_name,
+        benchmark,
+        prompt,
+        target if target is None or type(target) is str else str(target),
+        response,
+        extracted if type(extracted) is str else None,
+        correct,
+        metrics,
+        doc if isinstance(doc, dict) else None,
+        line.get("doc_hash"),
+        None,  # finish_reason
+        None,  # n_output_tokens
+        None,  # system
+        source,
+        line_no,
+    )
 
 
 def _multiple_choice(
@@ -543,34 +587,59 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
     round (it repeats an earlier line, which the ingest reports) instead of inventing a
     filter. After the last line, the number of distinct ``doc_id`` read is checked against the
     results file's ``n-samples`` (a note when fewer or more).
+
+    The common line (one generation, ``resps == [[text]]``) is turned into its record here
+    (:func:`_one_generation`, what :func:`convert_line` gives for it), without the tests of
+    the other layouts.
     """
     source = str(path)
     config = ctx.tasks.get(task)
     filters = config.filters if config is not None and config.filters else ["none"]
+    n_filters = len(filters)
     metric_names = config.metric_names if config is not None else []
     benchmark = benchmark_for(task, ctx.groups)
     seen: dict[str, int] = {}
-    doc_ids: set[str] = set()
+    doc_ids: set[str] = set()  # distinct doc_id, counted when the results file has a count
+    count_docs = config is not None and config.n_samples is not None
     rolling = 0
-    for line_no, obj in iter_json_records(path):
+    records = iter_jsonl(path) if first_nonspace(path) != b"[" else iter_json_records(path)
+    for line_no, obj in records:
         if isinstance(obj, BadLine):
             yield obj
             continue
-        doc_ids.add(str(obj.get("doc_id")))
-        if _is_rolling(obj.get("resps")):
+        doc_id = obj.get("doc_id")
+        if count_docs:
+            doc_ids.add(doc_id if type(doc_id) is str else str(doc_id))
+        resps = obj.get("resps")
+        generations: Any = resps[0] if type(resps) is list and resps else None
+        one = type(generations) is list and len(generations) == 1 and type(generations[0]) is str
+        if not one and _is_rolling(resps):
             rolling += 1
             continue
         filter_name = obj.get("filter")
         if not isinstance(filter_name, str):
-            key = str(obj.get("doc_id"))
+            key = str(doc_id)
             position = seen.get(key, 0)
             seen[key] = position + 1
-            filter_name = filters[position % len(filters)]
+            filter_name = filters[position % n_filters]
+        if one and (doc_id is not None or "doc_id" in obj):
+            yield _one_generation(
+                obj, generations[0], task, filter_name, benchmark, source, line_no, metric_names
+            )
+            continue
         converted = convert_line(obj, task, filter_name, benchmark, source, line_no, metric_names)
         if isinstance(converted, BadLine):
             yield converted
         else:
             yield from converted
+    yield from _file_notes(source, task, config, rolling, len(doc_ids))
+
+
+def _file_notes(
+    source: str, task: str, config: TaskConfig | None, rolling: int, n_docs: int
+) -> Iterator[BadLine]:
+    """The notes after one samples file: perplexity lines not stored, and a count of distinct
+    ``doc_id`` other than the results file's ``n-samples``."""
     if rolling:
         yield BadLine(
             source,
@@ -580,11 +649,11 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
             note="note",
         )
     expected = config.n_samples if config is not None else None
-    if expected is not None and len(doc_ids) != expected:
+    if expected is not None and n_docs != expected:
         yield BadLine(
             source,
             0,
-            f"task {task}: {len(doc_ids)} of {expected} expected samples (the results file's "
+            f"task {task}: {n_docs} of {expected} expected samples (the results file's "
             "n-samples); the log is cut short or holds another run's lines",
             note="note",
         )
@@ -726,13 +795,16 @@ def schema_variant(path: Path) -> str:
     layout (per-line filter/metrics)``: the layout, not a version claim (0.4.6-0.4.7 may write
     either).
     """
-    head = read_head(path, 1 << 20)
+    head = read_head(path, 1 << 16)
+    if len(head) == 1 << 16 and b"\n" not in head.lstrip():  # a first line over 64 KB
+        head = read_head(path, 1 << 20)
     stripped = head.lstrip()
     if stripped[:1] == b"[":
         if _SAMPLES_RE.match(strip_gz(path.name)):
             return "lm-eval dev-snapshot JSON array"
         return "lm-eval 0.4.0-0.4.2 JSON array"
-    first_line = stripped.split(b"\n", 1)[0]
+    end = stripped.find(b"\n")
+    first_line = stripped if end < 0 else stripped[:end]
     try:
         first = loads(first_line)
         per_line = isinstance(first, dict) and ("metrics" in first or "filter" in first)
@@ -812,16 +884,27 @@ def tallied(
     (``(task, filter, metric)`` -> ``[sum, samples]``; a line repeated is counted once, by
     ``counted``), for :func:`check_reported` after the last record. The keys hold the task,
     so files of different tasks can be tallied apart and the tallies merged."""
+    # the [sum, samples] lists of the last (task, filter) met, by metric: a file's lines
+    # share both, so a line costs a lookup by metric name, not a tuple built and hashed
+    last: tuple[str, str] | None = None
+    sums: dict[str, list[float]] = {}
     for item in items:
         if isinstance(item, SampleRecord) and item.sample_idx == 0:
-            key = (item.task, item.filter, item.doc_id)
+            task, filter_name = item.task, item.filter
+            key = (task, filter_name, item.doc_id)
             if key in counted:
                 yield item
                 continue
             counted.add(key)
+            if last is None or last[0] != task or last[1] != filter_name:
+                last, sums = (task, filter_name), {}
             for metric, value in item.metrics.items():
                 if value is not None:
-                    counts = tally.setdefault((item.task, item.filter, metric), [0.0, 0])
+                    counts = sums.get(metric)
+                    if counts is None:
+                        counts = sums[metric] = tally.setdefault(
+                            (task, filter_name, metric), [0.0, 0]
+                        )
                     counts[0] += value
                     counts[1] += 1
         yield item
