@@ -88,13 +88,13 @@ def trend(
     result = obj.ws.trend(
         names, by=by, benchmark=benchmark, filter_name=filter_name, average=average
     )
-    headers = [*result.by, "step", "items", "score", "95% CI", "count", "change", "run"]
+    headers = [*result.by, "step", "items", "score", "95% CI", "count", CHANGE_HEAD, "run"]
     k = len(result.by)
     rows = [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)]
     points = [p for s in [*result.series, result.overall] for p in s.points if p is not None]
     notes = [
-        f"interval: {', '.join(result.intervals) or '-'} (95%); change: score minus the "
-        "previous step's, in points (no test; `capslice compare` tests two runs)",
+        f"interval: {', '.join(result.intervals) or '-'} (95%); {CHANGE_HEAD}: score minus "
+        "the previous step's, in points (no test; `capslice compare` tests two runs)",
         f"ALL: {AVERAGE_MEANING[result.average]}",
         # ALL (micro) 43.1% beside 1093/5888 (18.6%): the count is of samples (as slices)
         *([PER_ITEM_MEAN_NOTE] if any(map(per_item_mean, points)) else []),
@@ -115,8 +115,13 @@ def trend(
         notes=notes,
         payload=result.to_dict(),
         expendable=("95% CI",),  # before the names are cut unreadably (as compare)
-        keep=("change",),
+        keep=(CHANGE_HEAD,),
     )
+
+
+CHANGE_HEAD = "vs prev"
+"""The header of a trend's change column: the change from the previous step (the app's trend,
+one row per slice, shows ``last-first`` instead, under that name)."""
 
 
 def _runs(obj: Ctx, runs: str) -> tuple[list[str], list[str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pilot_helpers import SIZE, settle, static_text
 from test_fresh_user_walk6 import screen_lines
 
@@ -77,3 +78,24 @@ async def test_the_trend_mix_legend_names_format_failures_fmt(tmp_path: Path) ->
         # one scheme: the samples table's markers (wrong, fmt!, trunc), not 'extraction'
         assert detail[0] == "mix: #=correct x=wrong e=fmt! t=trunc r=runaway", detail
         assert " e=" in detail[-1]  # the shares below use the glyph the legend names
+
+
+async def test_the_apps_trend_heads_its_change_last_first(store_path: Path) -> None:
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.screens.trend import TrendScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(TrendScreen(["base", "cand"]))
+        await settle(app, pilot)
+        table = app.screen.query_one("#trend-table")
+        headers = [str(c.label) for c in table.columns.values()]
+        # the CLI's 'vs prev' is from the previous step; this column is last minus first
+        assert headers[4] == "last-first" and "change" not in headers, headers
+        row = table_rows(app)[0]
+        first, last = (float(x.rstrip("%")) for x in row[2:4])
+        assert float(row[4]) == pytest.approx(last - first, abs=0.11), row
+        drawn = screen_lines(app)
+        assert any("last-first" in x for x in drawn) and all(len(x.rstrip()) <= 80 for x in drawn)

@@ -38,3 +38,13 @@ def test_the_narrow_mix_legend_uses_the_headers_markers(eos_store: Path) -> None
     assert legend == ["mix: # correct  x wrong  e fmt!  t trunc  r runaway  (20 cells = 100% "
                       "of samples)"], legend  # fmt: skip
     assert "fmt! = extraction_failure" in out
+
+
+def test_the_trends_change_column_says_it_is_from_the_previous_step(eos_store: Path) -> None:
+    out = _cli(eos_store, "trend", "--runs", "bbh-base,bbh-eos-masked", "--by", "task")
+    lines = out.splitlines()
+    assert lines[1].rstrip().endswith("vs prev"), lines[1]  # not a bare 'change'
+    assert "change" not in lines[1]
+    assert "vs prev: score minus the previous step's, in points" in " ".join(out.split())
+    first = next(x for x in lines if x.startswith("boolean_expressions"))
+    assert first.split()[-1] == "-"  # the first step has no previous one

@@ -201,7 +201,7 @@ def sparkline(scores: list[float | None]) -> str:
     rise of a few points reads as a rise whatever the level; a series whose lowest and
     highest scores differ by what prints as 0.0 points (:func:`point_value`) is
     :data:`SPARK_FLAT` at every step, so a flat line is what no printed change looks like. A gap
-    (slice not in that run) is a space. The size of a change is in the table's ``change``
+    (slice not in that run) is a space. The size of a change is in the table's ``last-first``
     column; the absolute level in ``first``/``last``.
     """
     known = [s for s in scores if s is not None]
@@ -218,6 +218,11 @@ def sparkline(scores: list[float | None]) -> str:
         else:
             out.append(SPARK_LEVELS[round((s - lo) / (hi - lo) * top)])
     return "".join(out)
+
+
+CHANGE_HEAD = "last-first"
+"""The header of the trend's change column: the last step's score minus the first's, named so
+(``capslice trend``, one row per step, shows the change from the previous step as ``vs prev``)."""
 
 
 def change_text(known: list[Any]) -> str:
@@ -273,7 +278,7 @@ class TrendScreen(CapsliceScreen):
         "the slice's lowest score (_) to its highest (#), so any change shows; "
         f"{SPARK_FLAT * 3} = no change (the range prints as 0.0 points); a blank = slice not "
         "in that run",
-        "first/last: score at the first and last step; change: last minus first, in points "
+        f"first/last: score at the first and last step; {CHANGE_HEAD}: last minus first, in points "
         "(the size of what the sparkline shows; 'items'/'metric': the two measure different "
         "item sets or metrics, so no change is given); last CI: the last step's 95% interval",
         "lines below: the highlighted slice at each step, score, 95% interval and a bar "
@@ -440,7 +445,7 @@ class TrendScreen(CapsliceScreen):
         table = self.query_one(ResultTable)
         steps = [r.step for r in trend.runs]
         head, prefix = prefix_header([s.label for s in trend.series], SLICE_WIDTH)
-        table.set_columns([head, "steps", "first", "last", "change", "last CI"])
+        table.set_columns([head, "steps", "first", "last", CHANGE_HEAD, "last CI"])
         out = []
         # the one cutter (distinct_cuts): sibling names keep the word where they differ
         cuts = distinct_cuts([s.label.removeprefix(prefix) for s in trend.series], SLICE_WIDTH)
