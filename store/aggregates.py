@@ -307,17 +307,12 @@ class AggregatesMixin(StoreBase):
                         f" WHERE i.id IN ({placeholders(chunk)})",
                         chunk,
                     )
-        runs: set[int] = set()
-        for chunk in chunks(list(item_ids) if item_ids is not None else []):
-            runs.update(
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT DISTINCT run_id FROM item_scores"
-                    f" WHERE item_id IN ({placeholders(chunk)})",
-                    chunk,
-                )
-            )
-        self.refresh_slice_counts(sorted(runs))
+        if item_ids:
+            from .outcomes import runs_holding  # on first use (start-up)
+
+            # the runs holding these items, from the run_outcomes bitsets (no item-major index
+            # on item_scores since 0023_item_scores_run_major)
+            self.refresh_slice_counts(sorted(runs_holding(self.conn, item_ids)))
 
     def items_for_labelling(self) -> list[dict[str, Any]]:
         """Every item with what taxonomy rules read: id, benchmark, task, doc, question, target."""

@@ -120,3 +120,85 @@ def as_int(blob: bytes | None, lo: int) -> int:
     if not blob:
         return 0
     return int.from_bytes(blob, "little") << lo
+
+
+def _as_bits(item_ids: Iterable[int]) -> int:
+    """A set of item ids (rowids, >= 1) as a Python int with bit ``item_id`` set per member."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return 0
+    low = ids[0]  # one byte per 8 ids of the span, shifted into place once
+    size = ((ids[-1] - low) >> 3) + 1
+    return int.from_bytes(_bits([i - low for i in ids], size), "little") << low
+
+
+def _held_items(conn: sqlite3.Connection) -> dict[int, list[tuple[str, int]]]:
+    """Every run's scored items (its ``item_scores`` rows) per (task, filter): run id -> list
+    of (task, items as an int with bit ``item_id`` set), from the ``run_outcomes`` bitsets; a
+    (run, task, filter) too sparse for a bitset, or a run with scores and no ``run_outcomes``
+    row, is read from ``item_scores`` by its primary key."""
+    cur = conn.cursor()
+    cur.row_factory = None
+    out: dict[int, list[tuple[str, int]]] = {}
+    for run_id, task, filt, lo, present in cur.execute(
+        "SELECT run_id, task, filter, lo, present FROM run_outcomes WHERE n_items > 0"
+    ).fetchall():
+        if lo is None:  # too sparse for a bitset
+            ids = cur.execute(
+                "SELECT item_id FROM item_scores WHERE run_id = ? AND task = ? AND filter = ?",
+                (run_id, task, filt),
+            )
+            out.setdefault(run_id, []).append((task, _as_bits(r[0] for r in ids)))
+        else:
+            out.setdefault(run_id, []).append((task, as_int(present, lo)))
+    for (run_id,) in cur.execute("SELECT id FROM runs").fetchall():
+        if run_id in out:
+            continue
+        by_key: dict[tuple[str, str], list[int]] = {}
+        for task, filt, item in cur.execute(  # scores without their bitsets (not built)
+            "SELECT task, filter, item_id FROM item_scores WHERE run_id = ?", (run_id,)
+        ):
+            by_key.setdefault((task, filt), []).append(item)
+        if by_key:
+            out[run_id] = [(task, _as_bits(ids)) for (task, _), ids in by_key.items()]
+    return out
+
+
+def runs_holding(conn: sqlite3.Connection, item_ids: Iterable[int]) -> set[int]:
+    """The runs with an ``item_scores`` row of any of ``item_ids``, from the ``run_outcomes``
+    bitsets (:func:`_held_items`; ``0023_item_scores_run_major`` dropped the item-major index
+    on ``item_scores``)."""
+    wanted = _as_bits(item_ids)
+    if not wanted:
+        return set()
+    return {
+        run_id
+        for run_id, held in _held_items(conn).items()
+        if any(bits & wanted for _, bits in held)
+    }
+
+
+def shared_item_counts(
+    conn: sqlite3.Connection, run_id: int, tasks: set[str] | None
+) -> dict[int, int]:
+    """Other runs holding scored items of ``run_id`` (of its ``tasks`` only, when given):
+    run id -> number of distinct shared items (on any task and filter of the other run), from
+    the ``run_outcomes`` bitsets (:func:`_held_items`)."""
+    held = _held_items(conn)
+    mine = 0
+    for task, bits in held.get(run_id, []):
+        if tasks is None or task in tasks:
+            mine |= bits
+    out: dict[int, int] = {}
+    if not mine:
+        return out
+    for other, rows in held.items():
+        if other == run_id:
+            continue
+        theirs = 0
+        for _, bits in rows:
+            theirs |= bits
+        shared = (mine & theirs).bit_count()
+        if shared:
+            out[other] = shared
+    return out

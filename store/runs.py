@@ -201,17 +201,17 @@ class RunsMixin(StoreBase):
     def runs_sharing_items(self, run_id: int, benchmark: str | None = None) -> dict[int, int]:
         """Other runs holding items of ``run_id`` (within ``benchmark`` if given): run id ->
         number of shared items (on any filter)."""
-        sql = (
-            "SELECT o.run_id, count(DISTINCT o.item_id) FROM item_scores s"
-            " JOIN item_scores o ON o.item_id = s.item_id AND o.run_id != s.run_id"
-        )
-        params: list[Any] = []
+        from .outcomes import shared_item_counts  # on first use (start-up)
+
+        tasks: set[str] | None = None
         if benchmark is not None:
-            sql += (
-                " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
-                " AND rt.benchmark = ?"
-            )
-            params.append(benchmark)
-        sql += " WHERE s.run_id = ? GROUP BY o.run_id"
-        params.append(run_id)
-        return {int(r): int(n) for r, n in self.conn.execute(sql, params)}
+            tasks = {
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT task FROM run_tasks WHERE run_id = ? AND benchmark = ?",
+                    (run_id, benchmark),
+                )
+            }
+        # from the run_outcomes bitsets: item_scores has no item-major index since
+        # 0023_item_scores_run_major (a join on item_id would read every run's rows)
+        return shared_item_counts(self.conn, run_id, tasks)

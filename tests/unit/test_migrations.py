@@ -137,7 +137,7 @@ def _before_0017(path: Path) -> None:
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("ALTER TABLE item_scores RENAME TO item_scores_0017")
-    conn.execute("DROP INDEX item_scores_item")
+    conn.execute("DROP INDEX IF EXISTS item_scores_item")  # dropped again by 0023
     conn.execute(
         "CREATE TABLE item_scores (run_id INTEGER NOT NULL, task TEXT NOT NULL, filter TEXT NOT"
         " NULL, item_id INTEGER NOT NULL, n INTEGER NOT NULL, c REAL NOT NULL, c_lenient REAL,"
@@ -153,7 +153,9 @@ def _before_0017(path: Path) -> None:
         found = json.loads(sources)
         full = json.dumps({a: found.get(a) for a in AXES})
         conn.execute("UPDATE item_axes SET sources = ? WHERE item_id = ?", (full, item_id))
-    conn.execute("DELETE FROM _migrations WHERE name = '0017_compact_samples'")
+    conn.execute(  # 0023 drops the item index 0017 makes again
+        "DELETE FROM _migrations WHERE name IN ('0017_compact_samples', '0023_item_scores_run_major')"
+    )
     conn.close()
 
 
@@ -195,7 +197,7 @@ def test_a_store_from_before_0017_upgrades_and_answers_the_same(tmp_path: Path) 
     with pytest.raises(sqlite3.OperationalError, match="rowid"):
         conn.execute("SELECT rowid FROM item_scores")  # clustered on its key now
     conn.close()
-    assert not {"items_bench_task", "labels_item"} & indexes
+    assert not {"items_bench_task", "labels_item", "item_scores_item"} & indexes
     assert all(None not in s.values() for s in sources)
     assert {"task_type": "hand"} in [
         {k: v for k, v in s.items() if k == "task_type"} for s in sources
