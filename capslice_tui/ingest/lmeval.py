@@ -286,7 +286,7 @@ def _prompt_and_choices(arguments: Any) -> tuple[str | None, list[Any]]:
     if isinstance(arguments, dict):
         keys = sorted(
             arguments,
-            key=lambda k: int(k.rsplit("_", 1)[-1]) if k.rsplit("_", 1)[-1].isdigit() else 0,
+            key=lambda k: int(k.rsplit("_", 1)[-1]) if k.rsplit("_", 1)[-1].isdecimal() else 0,
         )
         requests = [arguments[k] for k in keys]
         prompt = requests[0].get("arg_0") if requests and isinstance(requests[0], dict) else None
@@ -309,12 +309,11 @@ def _line_metrics(line: dict[str, Any]) -> dict[str, float | None]:
     keys = names if isinstance(names, list) else [k for k in line if k not in _NOT_METRICS]
     metrics: dict[str, float | None] = {}
     for key in keys:
-        value: Any = line.get(key, _ABSENT) if type(key) is str else _ABSENT
+        if not isinstance(key, str):  # names no value (JSON keys are strings); [..] unhashable
+            continue
+        value: Any = line.get(key, _ABSENT)
         if value is _ABSENT:
-            if key in line:  # an unhashable name never is; other odd names keep the old test
-                value = line[key]
-            else:
-                continue
+            continue
         kind = type(value)
         if kind is float:  # the common case: metric_value without its type tests
             metrics[key] = None if value != value else value  # NaN
@@ -337,7 +336,7 @@ def _correctness(
     order = list(names) if isinstance(names, list) else list(config_names or [])
     order += [k for k in _CORRECTNESS_KEYS if k not in order]
     for key in order:
-        if key in metrics:
+        if isinstance(key, str) and key in metrics:  # a list among the names is unhashable
             value = metrics[key]
             if value is None or 0.0 <= value <= 1.0:
                 return value
@@ -389,6 +388,22 @@ def convert_line(
                 line, generations[0], task, filter_name, benchmark, source, line_no, metric_names
             )
         ]
+    return _convert_any(line, resps, task, filter_name, benchmark, source, line_no, metric_names)
+
+
+def _convert_any(
+    line: dict[str, Any],
+    resps: list[Any],
+    task: str,
+    filter_name: str,
+    benchmark: str,
+    source: str,
+    line_no: int,
+    metric_names: list[str] | None,
+) -> list[SampleRecord] | BadLine:
+    """:func:`convert_line` for a line with ``doc_id`` and a non-empty ``resps`` of any shape
+    (multiple choice, repeats, a generation): the general path, which gives for a line of
+    one generation what :func:`_one_generation` gives (tests/unit/test_reader_fast.py)."""
     prompt, seconds = _prompt_and_choices(line.get("arguments"))
     metrics = _line_metrics(line)
     correct = _correctness(metrics, line.get("metrics"), metric_names)
