@@ -19,6 +19,7 @@ die with SIGTERM/SIGHUP and exit when the ingest's process is gone.
 
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -292,6 +293,9 @@ def work(
     exits when the process that started it is gone."""
     parent = os.getppid()
     _quiet_signals(parent)
+    first, *rest = gc.get_threshold()  # as the ingest's own process (a forkserver's child)
+    if first:
+        gc.set_threshold(max(first, ing.GC_GEN0), *rest)
     try:
         builder = _Builder(ctx, taxonomy, benchmark, _open_store(*store))
         tally: dict[tuple[str, str, str], list[float]] = {}

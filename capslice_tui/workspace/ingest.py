@@ -14,6 +14,8 @@ workers (0: read in this process).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -21,7 +23,7 @@ import signal
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -220,7 +222,39 @@ def ingest(
         field_map=field_map, system=system, skip_bad=skip_bad, batch_size=batch_size,
         progress=progress,
     )  # fmt: skip
-    return _Ingest(store, taxonomy, list(paths), options).run()
+    with fewer_collections():
+        return _Ingest(store, taxonomy, list(paths), options).run()
+
+
+GC_GEN0 = 100_000
+"""Allocations between two collections of the cyclic garbage collector's youngest generation
+while an ingest runs (CPython's default is 700): an ingest allocates a few tuples per sample
+and keeps thousands alive per batch, so the default collects (and walks them) every few
+samples; measured on 20k narrow samples, ~5-10 us CPU per sample less. Memory is bounded as
+before: the ingest makes almost no reference cycles, and the collector still runs."""
+_gc_lock = threading.Lock()
+_gc_users: list[Any] = [0, None]  # ingests running, the threshold they replaced
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raise the garbage collector's youngest-generation threshold to :data:`GC_GEN0` while
+    the block runs (never lower it); restored when the last of concurrent blocks (ingests on
+    several threads) ends."""
+    with _gc_lock:
+        if _gc_users[0] == 0:
+            _gc_users[1] = gc.get_threshold()
+            first, *rest = _gc_users[1]
+            if first:  # 0: collections are off; left so
+                gc.set_threshold(max(first, GC_GEN0), *rest)
+        _gc_users[0] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users[0] -= 1
+            if _gc_users[0] == 0:
+                gc.set_threshold(*_gc_users[1])
 
 
 @dataclass(frozen=True)

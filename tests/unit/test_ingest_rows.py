@@ -1,11 +1,13 @@
 """The ingest's per-sample shortcuts (issue 14) give what the general code gives: a doc packed
 from its value (``pack_doc_value``) as from its JSON text, ``pack_doc``'s no-parse exit, the
-hash conversion's fast path, the doc cap's fast path, and the taxonomy's dict inputs."""
+hash conversion's fast path, the doc cap's fast path, and the taxonomy's dict inputs; the
+garbage collector's threshold is raised while ingests run and restored after."""
 
 from __future__ import annotations
 
 import datetime
 import enum
+import gc
 import types
 from collections import OrderedDict
 from typing import Any
@@ -16,7 +18,12 @@ from capslice_tui.store.compact import pack_doc, pack_doc_value, to_blob, unpack
 
 from capslice_tui.ingest.bounded import cap_text, cap_value
 from capslice_tui.taxonomy.evaluation import _item_inputs
-from capslice_tui.workspace.ingest import MAX_RESPONSE_CHARS, _capped_doc
+from capslice_tui.workspace.ingest import (
+    GC_GEN0,
+    MAX_RESPONSE_CHARS,
+    _capped_doc,
+    fewer_collections,
+)
 
 
 def _reference_pack_doc(doc: str | None, question: str | None, target: str | None) -> str | None:
@@ -154,3 +161,23 @@ def test_item_inputs_of_a_dict_a_mapping_and_a_record() -> None:
     assert _item_inputs(fields) == want
     assert _item_inputs(types.MappingProxyType(fields)) == want
     assert _item_inputs(types.SimpleNamespace(**fields)) == want
+
+
+def test_fewer_collections_raises_the_threshold_while_ingests_run() -> None:
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        with fewer_collections():
+            assert gc.get_threshold() == (GC_GEN0, 10, 10)
+            with fewer_collections():  # a second ingest (another thread) at the same time
+                assert gc.get_threshold() == (GC_GEN0, 10, 10)
+            assert gc.get_threshold() == (GC_GEN0, 10, 10)  # the first still runs
+        assert gc.get_threshold() == (700, 10, 10)
+        with pytest.raises(RuntimeError), fewer_collections():
+            raise RuntimeError("an ingest that fails")
+        assert gc.get_threshold() == (700, 10, 10)
+        gc.set_threshold(0)  # collections off: left off
+        with fewer_collections():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*saved)
