@@ -191,14 +191,20 @@ def cap_text(text: str | None, limit: int, how: str = "not stored") -> str | Non
 def cap_value(value: Any, limit: int) -> Any:
     """``value`` with every string in it (dict values and list elements, nested) capped by
     :func:`cap_text`; the same object when nothing needed capping."""
+    kind = type(value)
+    if kind is dict:
+        for v in value.values():  # a loop, not any() over a generator: the common doc
+            t = type(v)
+            if t is str:
+                if len(v) > limit:
+                    break
+            elif t is dict or t is list or isinstance(v, (dict, list, str)):
+                break
+        else:
+            return value  # flat and short (the common doc): nothing to cap, nothing copied
     if isinstance(value, str):
         return cap_text(value, limit)
     if isinstance(value, dict):
-        if not any(
-            isinstance(v, (dict, list)) or (isinstance(v, str) and len(v) > limit)
-            for v in value.values()
-        ):
-            return value  # flat and short (the common doc): nothing to cap, nothing copied
         out = {k: cap_value(v, limit) for k, v in value.items()}
         return value if all(out[k] is value[k] for k in value) else out
     if isinstance(value, list):
