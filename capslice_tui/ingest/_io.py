@@ -192,12 +192,12 @@ def read_head(path: Path, size: int = 65536) -> bytes:
     chunks: list[bytes] = []
     got = 0
     with open_binary(path) as fh:
-        if not isinstance(fh, gzip.GzipFile):  # one read, not 64 KB pieces joined
+        if isinstance(getattr(fh, "raw", None), io.FileIO):  # a plain file: one read
             head = fh.read(size)
             return head[len(UTF8_BOM) :] if head.startswith(UTF8_BOM) else head
         while got < size:
             try:
-                chunk = fh.read1(min(65536, size - got))
+                chunk = fh.read1(min(65536, size - got))  # type: ignore[attr-defined]
             except _CUT_ERRORS:
                 break
             if not chunk:

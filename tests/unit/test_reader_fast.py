@@ -193,3 +193,29 @@ def test_iter_jsonl_utf16_fast_equals_general(tmp_path: Path) -> None:
     fast = list(_io.iter_jsonl(path))
     assert repr(fast) == repr(_slow_items(path))
     assert [obj["doc_id"] for _, obj in fast if isinstance(obj, dict)] == [0, 1, 2, 3, 4]
+
+
+def test_read_head_plain_gzip_cut_and_utf16(tmp_path: Path) -> None:
+    data = b'{"doc_id": 0}\n' * 10_000  # 140 KB
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(_io.UTF8_BOM + data)
+    assert _io.read_head(plain, 100_000) == data[: 100_000 - len(_io.UTF8_BOM)]
+    packed = tmp_path / "packed.jsonl"
+    packed.write_bytes(gzip.compress(data))
+    assert _io.read_head(packed, 100_000) == data[:100_000]
+    cut = tmp_path / "cut.jsonl"
+    cut.write_bytes(gzip.compress(data)[:-40])  # a killed job: what came before the cut
+    head = _io.read_head(cut, 1 << 20)
+    assert 100_000 < len(head) < len(data) and data.startswith(head)
+    wide = tmp_path / "wide.jsonl"
+    wide.write_bytes(data.decode().encode("utf-16"))
+    assert _io.read_head(wide, 1000) == data[:1000]
+
+
+@pytest.mark.parametrize("key", ["metrics", "other"])
+def test_schema_variant_reads_a_first_line_over_64_kb(tmp_path: Path, key: str) -> None:
+    first = {"doc_id": 0, "resps": [["x" * 100_000]], key: ["exact_match"]}  # key after 100 KB
+    path = tmp_path / f"samples_gsm8k_{TS}.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps({"doc_id": 1}) + "\n")
+    per_line = lmeval.schema_variant(path).startswith("lm-eval 0.4.8+")
+    assert per_line == (key == "metrics")
