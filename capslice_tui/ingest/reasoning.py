@@ -117,7 +117,13 @@ def apply_reasoning(record: SampleRecord) -> SampleRecord:
     Returns:
         the same record.
     """
-    trace, answer = split_reasoning(record.response)
+    text = record.response
+    # the tests of split_reasoning that find no trace in most responses, made here (no
+    # call): a closing marker holds one of these characters, and a harmony answer without
+    # its special tokens starts with "analysis"; split_stream makes them too
+    if not text or not (">" in text or "]" in text or "▷" in text or "analysis" in text[:64]):
+        return record
+    trace, answer = split_reasoning(text)
     if trace is None:
         return record
     record.response = answer
@@ -137,9 +143,7 @@ def split_stream(
     for record in records:
         if isinstance(record, SampleRecord):
             text = record.response
-            # the tests of split_reasoning that find no trace in most responses, made here
-            # (no call): a closing marker holds one of these characters, and a harmony
-            # answer without its special tokens starts with "analysis"
+            # apply_reasoning's first tests, made here (no call for most responses)
             if text and (">" in text or "]" in text or "▷" in text or "analysis" in text[:64]):
                 apply_reasoning(record)
             if record.reasoning is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from capslice_tui.ingest import _io, bounded, lmeval
+from capslice_tui.ingest import _io, bounded, lmeval, reasoning
 from capslice_tui.ingest.records import ReadContext, SampleRecord, TaskConfig
 
 TS = "2026-01-01T00-00-00.000000"
@@ -219,3 +219,37 @@ def test_schema_variant_reads_a_first_line_over_64_kb(tmp_path: Path, key: str) 
     path.write_text(json.dumps(first) + "\n" + json.dumps({"doc_id": 1}) + "\n")
     per_line = lmeval.schema_variant(path).startswith("lm-eval 0.4.8+")
     assert per_line == (key == "metrics")
+
+
+_TRACES = [
+    None,
+    "",
+    "plain answer 42",
+    "a > b, so 3",
+    "see [1] and [2]",
+    *(f"{o}trace{c} answer" for o, c in reasoning._PAIRS),
+    *(f"trace only{c}\n answer" for _, c in reasoning._PAIRS),
+    "<think>never closed",
+    "analysis thinking assistantfinal 7",
+    "   \n analysis thinking assistantfinal 7",
+    " " * 60 + "analysis x assistantfinal 7",  # starts past the first 64 characters
+    "the analysis says assistantfinal 7",
+    "<|begin_of_thought|>t<|end_of_thought|><|begin_of_solution|>9<|end_of_solution|>",
+]
+
+
+@pytest.mark.parametrize("text", _TRACES)
+def test_apply_reasoning_shortcut_is_split_reasoning(text: str | None) -> None:
+    trace, answer = reasoning.split_reasoning(text)
+    for prior in (None, "earlier trace"):
+        record = SampleRecord(task="t", doc_id="0", response=text, reasoning=prior)
+        reasoning.apply_reasoning(record)
+        if trace is None:
+            assert (record.response, record.reasoning) == (text, prior)
+        else:
+            joined = trace if prior is None else f"{prior}\n\n{trace}"
+            assert (record.response, record.reasoning) == (answer, joined)
+    streamed = list(
+        reasoning.split_stream(iter([SampleRecord(task="t", doc_id="0", response=text)]))
+    )
+    assert (streamed[0].response, streamed[0].reasoning) == (answer, trace)
