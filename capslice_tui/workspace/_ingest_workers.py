@@ -402,12 +402,13 @@ class _Builder:
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
             settings_hash, settings_text = self.memo.settings_of(rec, task_row, self.ctx, source)
             chunk.settings.setdefault(settings_hash, settings_text)
-            head = ing.sample_head(rec, ihash, None, None, chunk.texts)
             call = ing._score_call(rec, oc, task_row)
             cells = self.memo.cells(call)
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            chunk.rows.append(ing._finish_row(head, rec, cells, settings_hash))
+            chunk.rows.append(
+                ing.sample_row(rec, ihash, None, None, chunk.texts, cells, settings_hash)
+            )
             chunk.ocs.append(oc)
             chunk.calls.append(None if ihash in self.stored else call)
         chunk.tasks = list(tasks)

@@ -280,15 +280,16 @@ _ItemRow = tuple[str, str, str, str, str | None, str | None, str | None]
 
 class _Batch:
     """The rows of one batch: prompt texts, items, rule labels and evaluation settings
-    (queued while its records are read), each sample's head and scorer (``pre``), its scoring
-    in flight (:meth:`_Memo.submit`) and, once scored, its sample rows."""
+    (queued while its records are read), each sample's record, item, run, scorer and settings
+    (``pre``), its scoring in flight (:meth:`_Memo.submit`) and, once scored, its sample rows
+    (:func:`sample_row`, which queues the prompt texts)."""
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
         self.items: dict[str, _ItemRow] = {}
         self.labels: list[tuple[str, str, str, str]] = []
         self.eval_settings: dict[str, str] = {}
-        self.pre: list[tuple[tuple[Any, ...], SampleRecord, str, str]] = []
+        self.pre: list[tuple[SampleRecord, str, _RunState, str, str]] = []
         self.scoring: _Scoring | None = None
         self.samples: list[tuple[Any, ...]] = []
 
@@ -474,41 +475,44 @@ class _Ingest:
                 oc, self.item_ids[h] = chunk.known[h]
                 seen_items[h] = (oc, {})
         batch, run_id, ingest_id = self.batch, st.run_id, st.ingest_id
+        ocs, calls, texts, settings = chunk.ocs, chunk.calls, chunk.texts, chunk.settings
+        size = self.opt.batch_size
         for i, row in enumerate(chunk.rows):
-            h = row[1]
+            h, worker_oc = row[1], ocs[i]
             seen = seen_items.get(h)
             if seen is None:  # first met: the worker labelled it from this very record
-                labels, oc = chunk.labels[h], chunk.ocs[i]
+                labels = chunk.labels[h]
+                oc = worker_oc
                 seen_items[h] = (oc, labels)
                 batch.items[h] = chunk.items[h]
                 for axis, (value, rule_id) in labels.items():
                     batch.labels.append((h, axis, value, rule_id))
             else:
                 oc = seen[0]
-                call = chunk.calls[i]
                 if not oc:  # stored unlabelled: inferred from the target, once per item
+                    call = calls[i]
                     if call is None or (chunk.known and h in chunk.known):  # as the worker did
-                        oc = chunk.ocs[i]
+                        oc = worker_oc
                     else:
                         oc = infer_output_constraint_from_target(call[1] or "")
                     seen_items[h] = (oc, seen[1])
-            if oc != chunk.ocs[i]:  # the worker could not know the first record's labels
-                call = chunk.calls[i]
+            if oc != worker_oc:  # the worker could not know the first record's labels
+                call = calls[i]
                 if call is not None:  # None: the store's own label, changed since it was read
                     row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
             prompt_hash, settings_hash = row[7], row[23]
             if prompt_hash is not None and prompt_hash not in batch.texts:
-                text = chunk.texts.get(prompt_hash)  # None: the store holds it (the worker saw)
+                text = texts.get(prompt_hash)  # None: the store holds it (the worker saw)
                 if text is not None:
                     batch.texts[prompt_hash] = text
             if settings_hash not in batch.eval_settings:
-                batch.eval_settings[settings_hash] = chunk.settings[settings_hash]
+                batch.eval_settings[settings_hash] = settings[settings_hash]
             sample = (run_id, *row[1:6], ingest_id, *row[7:])
             if row[14] != SCORE_SOURCE_HARNESS:
                 self.report.scored_by_capslice += 1
                 self._tally(sample)
             batch.samples.append(sample)
-            if len(batch.samples) >= self.opt.batch_size:
+            if len(batch.samples) >= size:
                 self._flush(batch)
                 batch = self.batch = _Batch()
 
@@ -596,7 +600,7 @@ class _Ingest:
             benches = [_benchmark_of(r, self.ctx, None) for r in records]
         assigned = self._label_new(records, hashes, benches, questions)
         batch, calls, places = self.batch, [], self.places
-        pre, items, texts, settings = batch.pre, batch.items, batch.texts, batch.eval_settings
+        pre, items, settings = batch.pre, batch.items, batch.eval_settings
         by_system, settings_of = self.opt.system is None, self.memo.settings_of
         item_ids = self.item_ids  # items stored: _flush writes no row of them
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
@@ -620,8 +624,7 @@ class _Ingest:
             settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
             if settings_hash not in settings:
                 settings[settings_hash] = settings_text
-            head = sample_head(rec, ihash, st.run_id, st.ingest_id, texts)
-            pre.append((head, rec, source, settings_hash))
+            pre.append((rec, ihash, st, source, settings_hash))
             calls.append(_score_call(rec, oc, task_row))
         batch.scoring = self.memo.submit(calls)
         self._drain()  # the previous batch, while the worker scores this one
@@ -633,11 +636,11 @@ class _Ingest:
         if batch is None or batch.scoring is None:
             return
         scores = self.memo.collect(batch.scoring)
-        samples = batch.samples
-        for (head, rec, source, settings_hash), cells in zip(batch.pre, scores, strict=True):
+        samples, texts = batch.samples, batch.texts
+        for (rec, ihash, st, source, settings_hash), cells in zip(batch.pre, scores, strict=True):
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            sample = _finish_row(head, rec, cells, settings_hash)
+            sample = sample_row(rec, ihash, st.run_id, st.ingest_id, texts, cells, settings_hash)
             if source != SCORE_SOURCE_HARNESS:
                 self.report.scored_by_capslice += 1
                 self._tally(sample)
@@ -881,25 +884,44 @@ def _capped_doc(doc: Any) -> Any:
     return cap_value(doc, MAX_RESPONSE_CHARS)
 
 
-def sample_head(
-    rec: SampleRecord, ihash: str, run_id: int | None, ingest_id: int | None, texts: dict[str, str]
+def sample_row(
+    rec: SampleRecord,
+    ihash: str,
+    run_id: int | None,
+    ingest_id: int | None,
+    texts: dict[str, str],
+    cells: _Cells,
+    settings_hash: str,
 ) -> tuple[Any, ...]:
-    """The sample's row up to its extracted answer; its prompt text added to ``texts`` (sha256
-    -> capped text) when not there yet."""
+    """The sample's row in ``SAMPLE_COLUMNS`` order, built at once: keys, prompt hash,
+    response (capped, with its whole length and, when capped, hash), its scores (``cells``,
+    :func:`_cells_of`), metrics, evaluation settings and reasoning; its prompt text added to
+    ``texts`` (sha256 -> capped text) when not there yet."""
+    prompt = rec.prompt
     prompt_hash = None
-    if rec.prompt:
-        prompt_hash = text_sha256(rec.prompt)
+    if prompt:
+        prompt_hash = text_sha256(prompt)
         if prompt_hash not in texts:
-            texts[prompt_hash] = cap_text(rec.prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
+            texts[prompt_hash] = cap_text(prompt, MAX_PROMPT_CHARS)  # type: ignore[assignment]
     response = rec.response
-    response_chars = text_length(response) if response is not None else None
-    response_sha = None
-    if response is not None and max(len(response), response_chars or 0) > MAX_RESPONSE_CHARS:
-        # start and end kept around a marker; the whole text's length and hash in columns
-        response_sha = text_sha256(response)
-        response = cap_text(response, MAX_RESPONSE_CHARS)
-    return (run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx,
-            ingest_id, prompt_hash, response, response_chars, response_sha)  # fmt: skip
+    response_chars = response_sha = None
+    if response is not None:
+        # a plain str's length is its whole length (a CappedText knows its own)
+        response_chars = len(response) if type(response) is str else text_length(response)
+        if max(len(response), response_chars) > MAX_RESPONSE_CHARS:
+            # start and end kept around a marker; the whole text's length and hash in columns
+            response_sha = text_sha256(response)
+            response = cap_text(response, MAX_RESPONSE_CHARS)
+    reasoning, metrics = rec.reasoning, rec.metrics
+    return (
+        run_id, ihash, rec.task, rec.filter, rec.doc_id, rec.sample_idx, ingest_id,
+        prompt_hash, response, response_chars, response_sha,
+        cells[1], rec.correct, *cells[2], rec.finish_reason, rec.n_output_tokens,
+        orjson.dumps(metrics).decode() if metrics else None,
+        settings_hash,
+        None if reasoning is None else cap_text(reasoning, MAX_RESPONSE_CHARS),
+        None if reasoning is None else text_length(reasoning),
+    )  # fmt: skip
 
 
 def new_task_row(ctx: ReadContext, task: str, filter_name: str, bench: str) -> dict[str, Any]:
@@ -1278,7 +1300,7 @@ class _Memo:
 
 
 def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
-    """A row of :func:`_finish_row` with the scores of ``scored`` instead of its own."""
+    """A row of :func:`sample_row` with the scores of ``scored`` instead of its own."""
     _, extracted, cells = _cells_of(scored)
     return (*row[:11], extracted, row[12], *cells, *row[20:])
 
@@ -1298,24 +1320,4 @@ def _cells_of(scored: SampleScore) -> _Cells:
             scored.failure_reason,
             scored.failure_signals,
         ),
-    )
-
-
-def _finish_row(
-    head: tuple[Any, ...], rec: SampleRecord, cells: _Cells, settings_hash: str
-) -> tuple[Any, ...]:
-    """The sample's row in ``SAMPLE_COLUMNS`` order: ``head`` from :func:`sample_head`, then
-    its scores (``cells``, :func:`_cells_of`), metrics, evaluation settings and reasoning."""
-    reasoning, metrics = rec.reasoning, rec.metrics
-    return (
-        *head,
-        cells[1],
-        rec.correct,
-        *cells[2],
-        rec.finish_reason,
-        rec.n_output_tokens,
-        orjson.dumps(metrics).decode() if metrics else None,
-        settings_hash,
-        None if reasoning is None else cap_text(reasoning, MAX_RESPONSE_CHARS),
-        None if reasoning is None else text_length(reasoning),
     )
