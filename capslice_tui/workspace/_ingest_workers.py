@@ -367,7 +367,10 @@ class _Builder:
         f.first_repeat = f.first_conflict = f.first_missing = None
         questions = [ing.question_of(r) for r in records]
         hashes = [ing._identity(r, q) for r, q in zip(records, questions, strict=True)]
-        benches = [ing._benchmark_of(r, self.ctx, self.benchmark) for r in records]
+        if self.benchmark:  # what _benchmark_of gives every record then
+            benches = [self.benchmark] * len(records)
+        else:
+            benches = [ing._benchmark_of(r, self.ctx, None) for r in records]
         if self.store is not None:
             ids: dict[str, int] = {}
             new = sorted({h for h in hashes if h not in self.seen})
@@ -381,36 +384,38 @@ class _Builder:
                                 "target": rec.target}  # fmt: skip
         assigned = dict(zip(first, self.taxonomy.assign_many(first.values()), strict=True))
         tasks: dict[tuple[str, str, str], None] = {}
+        seen, stored, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
+        settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
+        rows, ocs, calls = chunk.rows, chunk.ocs, chunk.calls
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             tasks[(rec.task, rec.filter, bench)] = None
-            task_row = self.task_rows.get(rec.task)
+            task_row = task_rows.get(rec.task)
             if task_row is None:  # only its settings are read here
-                task_row = self.task_rows[rec.task] = ing.new_task_row(
+                task_row = task_rows[rec.task] = ing.new_task_row(
                     self.ctx, rec.task, rec.filter, bench
                 )
-            oc = self.seen.get(ihash)
-            if oc is None and chunk.known and ihash in chunk.known:
-                oc = self.seen[ihash] = chunk.known[ihash][0] or (
+            oc = seen.get(ihash)
+            if oc is None and ihash in known:
+                oc = seen[ihash] = known[ihash][0] or (
                     infer_output_constraint_from_target(rec.target or "")
                 )
-                self.stored.add(ihash)
+                stored.add(ihash)
             elif oc is None:
                 labels = assigned[ihash]
-                oc = self.seen[ihash] = ing.output_constraint_of(labels, rec.target)
+                oc = seen[ihash] = ing.output_constraint_of(labels, rec.target)
                 chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)
                 chunk.labels[ihash] = labels
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
-            settings_hash, settings_text = self.memo.settings_of(rec, task_row, self.ctx, source)
-            chunk.settings.setdefault(settings_hash, settings_text)
+            settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
+            if settings_hash not in chunk.settings:
+                chunk.settings[settings_hash] = settings_text
             call = ing._score_call(rec, oc, task_row)
-            cells = self.memo.cells(call)
+            cells = score(call)
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            chunk.rows.append(
-                ing.sample_row(rec, ihash, None, None, chunk.texts, cells, settings_hash)
-            )
-            chunk.ocs.append(oc)
-            chunk.calls.append(None if ihash in self.stored else call)
+            rows.append(ing.sample_row(rec, ihash, None, None, texts, cells, settings_hash))
+            ocs.append(oc)
+            calls.append(None if ihash in stored else call)
         chunk.tasks = list(tasks)
         if self.store is not None and self.stored:  # their prompts are most likely stored too
             texts = chunk.texts
