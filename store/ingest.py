@@ -74,13 +74,26 @@ def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | 
     return out
 
 
+def _blobs(hashes: Sequence[str | bytes | None]) -> list[bytes | None]:
+    """:func:`.compact.to_blob` of each of ``hashes``: one C-level conversion when every value
+    is a 64-character hex digest (a third of ``to_blob``'s cost, measured), else ``to_blob``
+    of each (bytes and None pass, anything else raises its ``ValueError``)."""
+    try:
+        out: list[bytes | None] = list(map(bytes.fromhex, hashes))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return [to_blob(h) for h in hashes]
+    if out and (set(map(len, hashes)) != {64} or set(map(len, out)) != {32}):  # type: ignore[arg-type]
+        return [to_blob(h) for h in hashes]  # not a digest (hex with spaces): to_blob says so
+    return out
+
+
 _KEY = tuple(SAMPLE_COLUMNS.index(c) for c in ("run_id", "task", "filter", "doc_id", "sample_idx"))
 _INGEST, _ITEM, _OFFICIAL, _SCORE, _RESPONSE = (
     SAMPLE_COLUMNS.index(c) for c in ("ingest_id", "item_id", "official", "score", "response")
 )
 
 
-def _changed_stored(conn: Any, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _changed_stored(conn: Any, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """The sample rows of ``rows`` (as inserted: item ids resolved) stored by an earlier
     ingest (another ``ingest_id``) with other data: another item under the key (its question
     or target changed), another logged score (``official``) or another response. Returned as
@@ -187,7 +200,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             # hashes stored as 32-byte blobs (0021_narrow_store)
             conn.executemany(
                 "INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)",
-                [(to_blob(h), t) for h, t in texts],
+                zip(_blobs([h for h, _ in texts]), [t for _, t in texts], strict=True),
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
@@ -206,9 +219,14 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 "INSERT OR IGNORE INTO items (id, item_hash, benchmark, task, doc_id, question,"
                 " target, doc) VALUES (?,?,?,?,?,?,?,?)",
                 [
-                    (n, to_blob(i[0]), *i[1:6], pack_doc(i[6], i[4], i[5]))
-                    for n, i in enumerate(fresh.values(), first)
-                ],
+                    (n, h, *i[1:6], pack_doc(i[6], i[4], i[5]))
+                    for n, i, h in zip(
+                        range(first, first + len(fresh)),
+                        fresh.values(),
+                        _blobs(list(fresh)),
+                        strict=True,
+                    )
+                ],  # fmt: skip
             )
             ids: dict[str, int] = {}
             if conn.total_changes - before == len(fresh):  # every one new: ids as given
@@ -250,11 +268,16 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
             p, t = _PROMPT, _SETTINGS
             sid = _settings_ids(conn, {s[t] for s in samples})
-            rows = [
-                (s[0], new_id(s[1]) or old_id(s[1]), *s[2:p], to_blob(s[p]), *s[p + 1 : t],
-                 sid[s[t]], *s[t + 1 :])
-                for s in samples
-            ]  # fmt: skip
+            # each row as a list with its three columns replaced: ~half the cost of building
+            # a tuple from slices (measured)
+            rows: list[list[Any]] = []
+            append = rows.append
+            for s, prompt in zip(samples, _blobs([s[p] for s in samples]), strict=True):
+                row = list(s)
+                row[1] = new_id(row[1]) or old_id(row[1])
+                row[p] = prompt
+                row[t] = sid[row[t]]
+                append(row)
             conn.executemany(_INSERT_SAMPLE, rows)
             n_new = conn.total_changes - before
             if changed is not None and n_new < len(samples):
