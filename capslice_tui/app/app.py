@@ -62,11 +62,15 @@ class NavEntry:
         label: what the menu shows.
         factory: ``"package.module:ScreenClass"`` (imported on first use, called with no
             arguments), a callable returning a Screen, or ``None`` for the start screen.
+        run_arg: the keyword through which the screen takes the run the screen below the
+            menu is on (its ``context_run()``: the runs screen's highlighted run, a slices or
+            samples screen's run), so the menu opens it there; ``None``: it takes none.
     """
 
     key: str
     label: str
-    factory: str | Callable[[], Screen] | None
+    factory: str | Callable[..., Screen] | None
+    run_arg: str | None = None
 
 
 # Human names of focused widgets for the help's section titles.
@@ -83,8 +87,8 @@ NAVIGATION: list[NavEntry] = [
 ]
 
 
-def resolve_screen(factory: str | Callable[[], Screen]) -> Screen:
-    """Build the screen of a navigation entry.
+def resolve_screen(factory: str | Callable[..., Screen], **kwargs: Any) -> Screen:
+    """Build the screen of a navigation entry (``kwargs``: passed to its factory).
 
     Raises:
         ValueError: a string factory not of the form ``module:attribute``.
@@ -95,7 +99,7 @@ def resolve_screen(factory: str | Callable[[], Screen]) -> Screen:
         if not sep:
             raise ValueError(f"navigation factory {factory!r} must look like 'module:Screen'")
         factory = getattr(importlib.import_module(module_name), attr)
-    return factory()
+    return factory(**kwargs)
 
 
 def _overrides_back(screen: Screen) -> bool:
@@ -338,7 +342,8 @@ class CapsliceApp(App):
         screen already open from the menu is never stacked twice: its entry returns to that
         screen (popping what lies above it, its inputs kept), so menu hops stay bounded by
         the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
-        the start screen.
+        the start screen. An entry with a ``run_arg`` opens on the run of the screen the menu
+        was opened from (its ``context_run()``; the runs screen's highlighted run).
         """
         from .screens.help import HelpScreen
 
@@ -354,8 +359,10 @@ class CapsliceApp(App):
                 while self.screen is not open_already[0]:
                     self.pop_screen()
                 return
+        run = getattr(self.screen, "context_run", lambda: None)()
+        kwargs = {entry.run_arg: run} if entry.run_arg and run else {}
         try:
-            screen = None if entry.factory is None else resolve_screen(entry.factory)
+            screen = None if entry.factory is None else resolve_screen(entry.factory, **kwargs)
         except Exception as exc:  # a broken entry must not take the app down
             self.notify(f"cannot open {entry.label}: {exc}", severity="error", markup=False)
             return
@@ -398,12 +405,19 @@ NAVIGATION.append(
 NAVIGATION.append(NavEntry("g", "Ingest logs", "capslice_tui.app.screens.ingest:IngestScreen"))
 NAVIGATION.append(NavEntry("t", "Taxonomy", "capslice_tui.app.screens.taxonomy:TaxonomyScreen"))
 NAVIGATION.append(
-    NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen")
+    NavEntry("d", "Discover slices", "capslice_tui.app.screens.discover:DiscoverScreen", "run")
 )
 NAVIGATION.append(
-    NavEntry("e", "Re-score stored generations", "capslice_tui.app.screens.rescore:RescoreScreen")
+    NavEntry(
+        "e",
+        "Re-score stored generations",
+        "capslice_tui.app.screens.rescore:RescoreScreen",
+        "cursor_run",
+    )
 )
-NAVIGATION.append(NavEntry("k", "Checkpoint trend", "capslice_tui.app.screens.trend:TrendScreen"))
+NAVIGATION.append(
+    NavEntry("k", "Checkpoint trend", "capslice_tui.app.screens.trend:TrendScreen", "cursor_run")
+)
 NAVIGATION.append(
     NavEntry("s", "Named slices", "capslice_tui.app.screens.named_slices:NamedSlicesScreen")
 )

@@ -99,3 +99,43 @@ async def test_the_apps_trend_heads_its_change_last_first(store_path: Path) -> N
         assert float(row[4]) == pytest.approx(last - first, abs=0.11), row
         drawn = screen_lines(app)
         assert any("last-first" in x for x in drawn) and all(len(x.rstrip()) <= 80 for x in drawn)
+
+
+async def test_the_menu_opens_run_screens_on_the_highlighted_run(store_path: Path) -> None:
+    from capslice_tui.app.screens.discover import DiscoverScreen
+    from capslice_tui.app.screens.rescore import RescoreScreen
+    from capslice_tui.app.screens.slices import SlicesScreen
+    from capslice_tui.app.screens.trend import TrendScreen
+    from capslice_tui.app.widgets.result_table import ResultTable
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "down")  # runs: base, cand, mathrun
+        assert app.screen.context_run() == "mathrun"
+        await pilot.press("m", "d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiscoverScreen) and app.screen.run == "mathrun"
+        assert "run mathrun" in static_text(app, "#title")
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("m", "e")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, RescoreScreen)
+        assert screen.query_one(ResultTable).current_payload == "mathrun"
+        assert screen.previewed is None and not screen.busy  # the cursor only: no preview
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("m", "k")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TrendScreen)
+        assert app.screen.query_one(ResultTable).current_payload == "mathrun"
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.press("up", "enter")  # the slices of cand: the menu takes its run
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen) and app.screen.run == "cand"
+        await pilot.press("m", "d")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiscoverScreen) and app.screen.run == "cand"

@@ -109,9 +109,11 @@ class RescoreScreen(CapsliceScreen):
             super().__init__()
             self.text = text
 
-    def __init__(self, run: str | None = None) -> None:
+    def __init__(self, run: str | None = None, cursor_run: str | None = None) -> None:
+        """``run``: preview it at once (the runs screen's ``e``); ``cursor_run``: only put the
+        cursor on it (the menu, from a screen on that run)."""
         super().__init__()
-        self.run = run
+        self.run = run or cursor_run
         self.previewed: Any = None  # the last preview's report (what y writes)
         self.busy = False
         self.auto_preview = run is not None  # once, when opened on a run

@@ -321,6 +321,11 @@ class RunsScreen(CapsliceScreen):
 
         self.app.push_screen(SlicesScreen(run, bench))
 
+    def context_run(self) -> str | None:
+        """The highlighted run (the menu opens discover, re-score and trend on it)."""
+        payload = self.query_one(ResultTable).current_payload
+        return str(payload[0]) if payload else None
+
     def _current(self) -> tuple[str, str] | None:
         payload = self.query_one(ResultTable).current_payload
         if payload is None or payload[1] is None:

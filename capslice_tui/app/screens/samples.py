@@ -249,6 +249,10 @@ class SamplesScreen(HandLabelScreen):
         """Rows exist after the window."""
         return self.has_after
 
+    def context_run(self) -> str | None:
+        """This screen's run (the menu opens discover, re-score and trend on it)."""
+        return self.run
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")

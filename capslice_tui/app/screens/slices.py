@@ -329,6 +329,10 @@ class SlicesScreen(HandLabelScreen):
         self.shown_ks: list[int] = []  # the pass@k columns on screen
         self.hidden_ks: list[int] = []  # pass@k left to the detail line for the labels' room
 
+    def context_run(self) -> str | None:
+        """This screen's run (the menu opens discover, re-score and trend on it)."""
+        return self.run
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="title")

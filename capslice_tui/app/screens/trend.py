@@ -303,8 +303,13 @@ class TrendScreen(CapsliceScreen):
         ),
     ]
 
-    def __init__(self, runs: list[str] | None = None, by: str = "task") -> None:
+    def __init__(
+        self, runs: list[str] | None = None, by: str = "task", cursor_run: str | None = None
+    ) -> None:
+        """``runs``: two or more show their trend at once (else they start marked);
+        ``cursor_run``: the picker's cursor starts on it (the menu, from a screen on it)."""
         super().__init__()
+        self.cursor_run = cursor_run
         self.by = by
         self.marked: set[str] = set(runs or [])
         self.run_list: list[dict[str, Any]] = []
@@ -343,7 +348,12 @@ class TrendScreen(CapsliceScreen):
             self.show_trend(self._start)
             self._start = []
             return
-        self._render_runs()
+        self._render_runs(self._start_row())
+
+    def _start_row(self) -> int:
+        """The picker's row of :attr:`cursor_run` (0 when none or not listed)."""
+        names = [r["name"] for r in self.run_list]
+        return names.index(self.cursor_run) if self.cursor_run in names else 0
 
     def _render_runs(self, cursor: int = 0) -> None:
         table = self.query_one(ResultTable)
@@ -626,7 +636,7 @@ class TrendScreen(CapsliceScreen):
             self.view = "scores"
             self.refresh_bindings()
             self._title("Trend: space marks runs, Enter shows their slices over steps")
-            self._render_runs()
+            self._render_runs(self._start_row())
             return
         super().action_back()
 
