@@ -44,6 +44,10 @@ class SampleRecord:
             can be told apart.
         reasoning: a reasoning trace (``<think>...</think>``) split off the response; the
             response then holds the text after it, which is what is scored.
+
+    ``lmeval._one_generation`` builds records positionally (a quarter of the cost of keyword
+    arguments): a new field goes after ``reasoning`` (tests/unit/test_reader_fast.py fails
+    when the order no longer matches).
     """
 
     task: str
