@@ -70,6 +70,7 @@ tasks each) within 0.1 points; the extraction corpus is ``tests/unit/test_extrac
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -157,6 +158,7 @@ _GSM_HASH_RE = re.compile(r"####\s*(-?[\d,]*\.?\d+)")
 _HASH_RE = re.compile(rf"####\s*({_NUM_TOKEN_RE.pattern})")
 _LAST_A_LINE_RE = re.compile(r"\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
 _A_LINE_RE = re.compile(r"(?:^|\n)\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
+_SIMPLE_NUMBER_RE = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?")
 _LETTER_PAREN_RE = re.compile(r"\(([A-Ra-r])\)")
 _LETTER_ALONE_RE = re.compile(r"^\(?([A-Ra-r])\)?[.:]?$")
 _LETTER_LEADING_RE = re.compile(r"^\(([A-Ra-r])\)")
@@ -313,6 +315,26 @@ def last_boxed(text: str) -> str | None:
     return found[1] if found else None
 
 
+def _a_line(text: str) -> re.Match[str] | None:
+    """``_A_LINE_RE.search(text)``, tried at the one place the match can start.
+
+    What follows a match's ``A:`` (a number, whitespace, a period) holds no other ``A:``
+    and ends in a digit or a period, so the ``A:`` is the text's last one, and the match
+    starts at the first line break of the whitespace before it (or at the text's start when
+    only whitespace precedes it); a match from a later break there would read the same
+    text, so one try answers. Linear on any input (the search is quadratic on a long run of
+    line breaks without an answer after it)."""
+    last = text.rfind("A:")
+    if last < 0:
+        return None
+    end = text.rstrip()[-1:]
+    if not (end == "." or end.isdecimal()):
+        return None
+    before = len(text[:last].rstrip())
+    start = 0 if before == 0 else text.find("\n", before, last)
+    return None if start < 0 else _A_LINE_RE.match(text, start)
+
+
 def _clean(text: str) -> str:
     """Strip markdown emphasis, quotes, surrounding whitespace and trailing punctuation."""
     text = text.replace("**", "").replace("__", "")
@@ -324,18 +346,50 @@ def _ws(text: str) -> str:
 
 
 def _cut(response: str, stop: Iterable[str] | None = None) -> tuple[str, str | None]:
-    """Text before the first runaway/end marker or stop string after the start, and the marker."""
+    """Text before the first runaway/end marker or stop string after the start, and the marker.
+
+    The markers are :data:`RUNAWAY_MARKERS` then the stop strings with 2+ non-blank
+    characters; the first position after the start where one occurs is the cut, and of
+    markers found there the first in that order (:func:`_first_found`)."""
     start = len(response) - len(response.lstrip())
     markers = list(RUNAWAY_MARKERS)
     for s in stop or ():
         if isinstance(s, str) and len(s.strip()) >= 2 and s not in markers:
             markers.append(s)
-    cut, which = len(response), None
-    for marker in markers:
-        pos = response.find(marker, start + 1)
-        if 0 < pos < cut:
-            cut, which = pos, marker
-    return response[:cut], which
+    hit = _first_found(response, tuple(markers), start + 1)
+    if hit is None:
+        return response, None
+    return response[: hit[0]], markers[hit[1]]
+
+
+_LEAD_GROUPS: dict[tuple[str, ...], tuple[tuple[str, tuple[tuple[int, str], ...]], ...]] = {}
+
+
+def _first_found(text: str, markers: tuple[str, ...], start: int) -> tuple[int, int] | None:
+    """``(position, index)`` of the first of ``markers`` (non-empty texts) found in ``text``
+    at or after ``start``, the earlier marker of two found at one position; None when none
+    is. The same as the smallest ``(text.find(m, start), i)`` over the markers found, with
+    fewer scans: the markers are grouped by first character (once per tuple; the cache is
+    cleared past 256), and a group is searched only from where its character first occurs
+    (a one-character search is the fastest; most texts hold no ``<`` or ``[``)."""
+    groups = _LEAD_GROUPS.get(markers)
+    if groups is None:
+        by_lead: dict[str, list[tuple[int, str]]] = {}
+        for i, marker in enumerate(markers):
+            by_lead.setdefault(marker[0], []).append((i, marker))
+        if len(_LEAD_GROUPS) >= 256:
+            _LEAD_GROUPS.clear()
+        groups = _LEAD_GROUPS[markers] = tuple((k, tuple(v)) for k, v in by_lead.items())
+    best_pos, best_i = len(text), -1
+    for lead_char, members in groups:
+        lead = text.find(lead_char, start)
+        if lead < 0 or lead > best_pos:
+            continue
+        for i, marker in members:
+            pos = text.find(marker, lead)
+            if pos >= 0 and (pos < best_pos or (pos == best_pos and i < best_i)):
+                best_pos, best_i = pos, i
+    return (best_pos, best_i) if best_i >= 0 else None
 
 
 def cut_runaway(response: str, stop: Iterable[str] | None = None) -> str:
@@ -385,7 +439,7 @@ def extract_strict_step(response: str | None, output_constraint: str) -> Extract
         hit = _GSM_HASH_RE.search(response)
         if hit:
             return Extraction(hit.group(1), STEP_STRICT_HASH)
-        hit = _A_LINE_RE.search(response)
+        hit = _a_line(response)
         if hit:
             return Extraction(hit.group(1), STEP_A_LINE)
     hit = _STRICT_ANSWER_RE.search(response)
@@ -473,8 +527,13 @@ def _statements_from_end(text: str) -> Iterator[_Statement]:
             next_start = hit.start()
         return
     occurrences: list[tuple[int, int, re.Pattern[str]]] = []
-    # a word with a non-ASCII letter never occurs in ASCII text: its search is skipped
-    for word, back, pattern in _PREFIX_KEYWORDS_ASCII if lowered.isascii() else _PREFIX_KEYWORDS:
+    # a word with a non-ASCII letter never occurs in ASCII text: its search is skipped; and
+    # in ASCII text every localized prefix ends in ':' (the others are written in other
+    # scripts), so without one only 'answer' can start a statement
+    keywords = _PREFIX_KEYWORDS
+    if lowered.isascii():
+        keywords = _PREFIX_KEYWORDS_ASCII if ":" in lowered else _PREFIX_KEYWORDS[:1]
+    for word, back, pattern in keywords:
         pos = lowered.find(word)
         while pos >= 0:
             occurrences.append((pos, back, pattern))
@@ -646,8 +705,14 @@ def _math_cascade(text: str) -> Extraction:
     return Extraction(None, None)
 
 
+_WORD_PAIR_RES = {
+    words: re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
+    for words in _WORD_PAIRS.values()
+}
+
+
 def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
-    pattern = re.compile(r"\b(" + "|".join(sorted(words, key=len, reverse=True)) + r")\b", re.I)
+    pattern = _WORD_PAIR_RES[words]
     for st in _statements_from_end(text):
         clause = _clause(st.tail)
         if not _clean(clause):
@@ -776,6 +841,13 @@ def _number_value(text: str) -> Decimal | None:
     trailing period. ``29.00`` is 29.
     """
     raw = text.strip()
+    if _SIMPLE_NUMBER_RE.fullmatch(raw):  # digits, a sign, a decimal point: read as written
+        return Decimal(raw)
+    return _written_number_value(raw)
+
+
+def _written_number_value(raw: str) -> Decimal | None:
+    """:func:`_number_value` of a stripped text, every written form read (its full path)."""
     if raw.endswith("!"):
         return None  # a factorial, not a number followed by punctuation
     boxed = last_boxed(raw)
@@ -1108,7 +1180,17 @@ def _math_verify_equal(answer: str, target: str) -> bool:
     timeout, so expressions with an exponent or factorial of 5+ digits (``2^{100000000}``)
     are not handed to it (they compare as text only). Its log warnings (timeouts, "timeout
     disabled") are silenced: a timeout or parse failure is a non-match, not a message.
+    A pair costs milliseconds and comes back (the strict then the lenient answer of one
+    sample, the same wrong answer in several samples): the last 4096 answers are kept, per
+    thread kind (the timeout differs).
     """
+    on_main = threading.current_thread() is threading.main_thread()
+    return _math_verify_cached(answer, target, on_main)
+
+
+@functools.lru_cache(maxsize=4096)
+def _math_verify_cached(answer: str, target: str, on_main: bool) -> bool:
+    """:func:`_math_verify_equal` of one pair; ``on_main``: called on the main thread."""
     if _HUGE_RE.search(answer) or _HUGE_RE.search(target):
         return False
     try:
@@ -1116,7 +1198,6 @@ def _math_verify_equal(answer: str, target: str) -> bool:
     except ImportError:  # pragma: no cover - math-verify is a declared dependency
         return False
     logging.getLogger("math_verify").setLevel(logging.ERROR)
-    on_main = threading.current_thread() is threading.main_thread()
     timeout = 5 if on_main else None
     try:
         gold = parse(f"\\boxed{{{target}}}", parsing_timeout=timeout)
@@ -1207,12 +1288,19 @@ def clean_target(target: str | None, output_constraint: str) -> str | None:
 
     gsm8k-style references ending in ``#### N`` (lm-eval's gsm8k ``target``) or a final
     ``A: N`` line become ``N`` for number constraints; a target holding ``\\boxed{}`` becomes
-    its content for ``boxed_expression``; otherwise the target stripped.
+    its content for ``boxed_expression``; otherwise the target stripped. A sample's target is
+    cleaned several times (strict and lenient matching) and a task's targets repeat, so the
+    last 4096 answers are kept.
     """
     if target is None:
         return None
+    return _clean_target(target, output_constraint)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_target(target: str, output_constraint: str) -> str:
     if output_constraint in ("integer", "final_number", "boxed_expression"):
-        hit = _GSM_HASH_RE.search(target) or _A_LINE_RE.search(target)
+        hit = _GSM_HASH_RE.search(target) or _a_line(target)
         if hit:
             return hit.group(1)
     if output_constraint == "boxed_expression" and "\\boxed" in target:
