@@ -8,6 +8,7 @@ typed and numbers read the same with or without colour.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -189,3 +190,75 @@ def sample_name(row: dict[str, Any]) -> str:
     """A sample as the tables show it: ``navigate doc 0 #3`` (task without its prefix,
     ``doc_id``, ``sample_idx``), not the store's internal id."""
     return f"{short_task(str(row.get('task') or '?'))} doc {row.get('doc_id')} #{row.get('sample_idx')}"
+
+
+class Hanging:
+    """Rows of plain text wrapped, when drawn, to the width they are drawn at, each row's
+    continuation lines under its body rather than at column 0 (a hanging indent), so a
+    description, a field's value or a list item reads as one block at any terminal width and
+    re-wraps when the terminal is resized (a Rich renderable: Textual draws it again at the
+    new width).
+
+    ``rows``: ``(head, body)`` or ``(head, body, head_style)``; the body's own line breaks are
+    kept, each line wrapped at spaces (a word longer than the room is broken), its
+    continuation indented by ``len(head)`` columns, or by ``indent`` when given (a list item
+    whose head is ``"  - "``). ``margin``: columns left blank at the right (one before a
+    scrollbar). Below :data:`HANGING_LEAST` columns for the body, continuation lines start
+    at column 2 instead. Never markup: the text is drawn as typed.
+    """
+
+    def __init__(
+        self,
+        rows: Sequence[tuple[str, str] | tuple[str, str, str]],
+        *,
+        indent: int | None = None,
+        margin: int = 1,
+    ) -> None:
+        self.rows = [(r[0], r[1], r[2] if len(r) > 2 else "") for r in rows]
+        self.indent = indent
+        self.margin = margin
+
+    def lines(self, width: int) -> Text:
+        """The rows wrapped to ``width`` columns, as one plain ``Text`` (lines joined)."""
+        out = Text(no_wrap=True, overflow="fold")
+        room = max(1, width - self.margin)
+        for k, (head, body, style) in enumerate(self.rows):
+            indent = len(head) if self.indent is None else self.indent
+            if room - indent < HANGING_LEAST:
+                indent = min(indent, 2)
+            pieces: list[str] = []
+            for n, para in enumerate(body.split("\n") or [""]):
+                first = head if n == 0 else " " * indent
+                pieces += textwrap.wrap(
+                    para,
+                    width=max(room, len(first) + 1),
+                    initial_indent=first,
+                    subsequent_indent=" " * indent,
+                    break_on_hyphens=False,
+                    drop_whitespace=True,
+                ) or [first.rstrip()]
+            if k:
+                out.append("\n")
+            if style and pieces[0].startswith(head):
+                out.append(head, style=style)
+                out.append(pieces[0][len(head) :])
+            else:
+                out.append(pieces[0])
+            for piece in pieces[1:]:
+                out.append("\n" + piece)
+        return out
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self.lines(options.max_width)
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        longest = max(
+            (len(h) + len(line) for h, b, _ in self.rows for line in b.split("\n")), default=1
+        )
+        return Measurement(min(longest, HANGING_LEAST), longest + self.margin)
+
+
+HANGING_LEAST = 20
+"""Columns a :class:`Hanging` body needs beside its indent; with fewer it indents by 2."""

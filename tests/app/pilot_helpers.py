@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.widgets import Static
 
+from capslice_tui.app.format import Hanging
 from capslice_tui.app.widgets.result_table import ResultTable
 
 SIZE = (80, 24)
@@ -27,5 +28,9 @@ def table_rows(app: Any) -> list[list[str]]:
 
 
 def static_text(app: Any, selector: str) -> str:
-    """The rendered text of the current screen's ``Static`` matching ``selector``."""
-    return str(app.screen.query_one(selector, Static).render())
+    """The rendered text of the current screen's ``Static`` matching ``selector`` (a
+    :class:`~capslice_tui.app.format.Hanging` as it is drawn at the widget's width)."""
+    widget = app.screen.query_one(selector, Static)
+    if isinstance(widget.content, Hanging):
+        return widget.content.lines(widget.content_region.width or app.size.width).plain
+    return str(widget.render())

@@ -4,6 +4,7 @@ what the app suggests is a command a user can paste."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,77 @@ async def test_the_menu_opens_run_screens_on_the_highlighted_run(store_path: Pat
         await pilot.press("m", "d")
         await settle(app, pilot)
         assert isinstance(app.screen, DiscoverScreen) and app.screen.run == "cand"
+
+
+async def test_wrapped_descriptions_continue_under_their_text(store_path: Path) -> None:
+    """Taxonomy, named slices and doctor: a line that wraps goes on under its text (the
+    description, the value, the finding), never at column 0, and re-wraps on resize."""
+    from capslice_tui.app.screens.doctor import hanging_lines
+    from capslice_tui.app.screens.named_slices import slice_record_text
+    from capslice_tui.app.screens.taxonomy import TaxonomyScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TaxonomyScreen)
+        for width in (80, 60):
+            await pilot.resize_terminal(width, 24)
+            await settle(app, pilot)
+            drawn = screen_lines(app)[1:-1]
+            first = next(x for x in drawn if x.startswith("   self_contained "))
+            column = first.index("Everything")
+            wrapped = drawn[drawn.index(first) + 1]
+            # the description's second line starts under its first, not at column 1
+            assert wrapped[:column].strip() == "" and wrapped[column] != " ", (width, drawn)
+            assert all(x[width - 4] == " " for x in drawn), drawn  # blank before the bar
+    record = {"name": "hard-algebra", "description": "items " * 30, "item_ids": [1, 2]}
+    lines = slice_record_text(record).lines(60).plain.splitlines()
+    at = lines[4].index("items")
+    assert lines[4].startswith(" description: ") and lines[5][:at].strip() == ""
+    assert lines[5][at:].startswith("items"), lines
+    finding = "- " + "a finding long enough to wrap " * 4
+    doctor = hanging_lines(["journal mode: wal", finding]).lines(50).plain.splitlines()
+    assert doctor[0] == "journal mode: wal" and doctor[1].startswith("- a finding"), doctor
+    assert all(x.startswith("  ") and x[2] != " " for x in doctor[2:]), doctor
+
+
+BAR_GLYPHS = r"[▁▂▃▄▅▆▇█▔#]"
+"""Scrollbar glyphs a drawn line may end in."""
+
+
+async def test_the_sample_detail_rewraps_on_resize(tmp_path: Path) -> None:
+    from test_fresh_user_ha import CASE
+
+    from capslice_tui.app.screens.sample_detail import FIELD_INDENT, SampleDetailScreen
+    from capslice_tui.workspace import Workspace
+
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([CASE / "llama2chat_arith.jsonl"], run="llama2[chat]")
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for _ in range(3):  # runs -> slices -> samples -> doc 0
+            await pilot.press("enter")
+            await settle(app, pilot)
+        assert isinstance(app.screen, SampleDetailScreen), app.screen
+        for width in (60, 110, 80):
+            await pilot.resize_terminal(width, 24)
+            await settle(app, pilot)
+            lines = screen_lines(app)
+            start = next(i for i, x in enumerate(lines) if "reason: " in x)
+            reason = [lines[start]]
+            for line in lines[start + 1 :]:
+                if line[: FIELD_INDENT + 1].strip() or not re.sub(BAR_GLYPHS, "", line).strip():
+                    break
+                reason.append(line)
+            reason = [re.sub(BAR_GLYPHS, " ", x).rstrip() for x in reason]
+            text = " ".join(x.strip() for x in reason)
+            assert "official extraction gave no answer" in text, (width, lines)
+            # within the width, a blank column before the scrollbar, continuation under
+            # the value (not at column 1)
+            assert all(len(x) <= width - 4 for x in reason), (width, reason)
+            assert len(reason) == 1 or reason[1][FIELD_INDENT + 1] != " ", (width, reason)
+            if width == 110:
+                assert len(reason) <= 2, reason  # wider: fewer lines

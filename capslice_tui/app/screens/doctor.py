@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from ...formatting import plural
+from ..format import Hanging
 from .base import CapsliceScreen
 
 
@@ -60,6 +61,21 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
     if r["damaged"]:
         lines.append("the file is damaged: `capslice recover OLD NEW` copies what is readable")
     return lines
+
+
+_HEAD = re.compile(r"(?:[a-z ]+:\s+|  - |- |  )")
+"""The head of a doctor line its wrapped lines continue under: ``journal mode: ``, ``- ``."""
+
+
+def hanging_lines(lines: list[str]) -> Hanging:
+    """:func:`doctor_lines` drawn so a line that wraps continues under its text (a finding
+    under the finding, a value under the value), not at column 0."""
+    rows = []
+    for line in lines:
+        head = _HEAD.match(line)
+        cut = head.end() if head and head.end() < len(line) else 0
+        rows.append((line[:cut], line[cut:]))
+    return Hanging(rows)
 
 
 def default_backup(store: Path) -> Path:
@@ -127,7 +143,7 @@ class DoctorScreen(CapsliceScreen):
 
     def on_doctor_screen_checked(self, message: Checked) -> None:
         r = message.report
-        self.query_one("#doctor-report", Static).update(Text("\n".join(doctor_lines(r))))
+        self.query_one("#doctor-report", Static).update(hanging_lines(doctor_lines(r)))
         verdict = "DAMAGED" if r["damaged"] else plural(len(r["findings"]), "finding")
         self.set_status(f"{verdict} · r: check again · c: backup")
 

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import plural
-from ..format import cell
+from ..format import Hanging, cell
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
@@ -24,18 +24,28 @@ RECORD_FIELDS = (
 )  # fmt: skip
 
 
-def slice_record_text(data: dict[str, Any], most: int = 30) -> str:
-    """A named slice as ``label show --slice`` prints it: one ``key: value`` line per record
-    field, then the first ``most`` item ids (``... (+N)`` for the rest)."""
-    lines = [
-        f"{key:>12}: {data.get(key) if data.get(key) is not None else '-'}" for key in RECORD_FIELDS
+def slice_record_rows(data: dict[str, Any], most: int = 30) -> list[tuple[str, str]]:
+    """A named slice as ``label show --slice`` prints it: one ``(key: , value)`` row per
+    record field, then the first ``most`` item ids (``... (+N)`` for the rest)."""
+    rows = [
+        (f"{key:>12}: ", str(data.get(key)) if data.get(key) is not None else "-")
+        for key in RECORD_FIELDS
     ]
     ids = data.get("item_ids") or []
-    lines.append(
-        f"{'items':>12}: {', '.join(map(str, ids[:most]))}"
-        + (f" ... (+{len(ids) - most})" if len(ids) > most else "")
+    rows.append(
+        (
+            f"{'items':>12}: ",
+            ", ".join(map(str, ids[:most]))
+            + (f" ... (+{len(ids) - most})" if len(ids) > most else ""),
+        )
     )
-    return "\n".join(lines)
+    return rows
+
+
+def slice_record_text(data: dict[str, Any], most: int = 30) -> Hanging:
+    """:func:`slice_record_rows` drawn with each value's wrapped lines under the value (a
+    long description does not continue at column 0)."""
+    return Hanging(slice_record_rows(data, most))
 
 
 class NamedSlicesScreen(HandLabelScreen):
@@ -112,7 +122,7 @@ class NamedSlicesScreen(HandLabelScreen):
         if self.selected in names:
             table.move_cursor(row=names.index(self.selected))
         self.query_one("#detail", Static).update(
-            Text(slice_record_text(self.detail))
+            slice_record_text(self.detail)
             if self.detail
             else Text("No named slice yet: accept a discover suggestion (a) to make one.")
         )

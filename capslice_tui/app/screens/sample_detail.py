@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -21,7 +20,7 @@ from textual.widgets import Collapsible, Footer, Header, Static
 from ...formatting import visible
 from ...ingest.bounded import view_text
 from ...vocabulary import AXES
-from ..format import sample_name, verdict_mark
+from ..format import Hanging, sample_name, verdict_mark
 from ..messages import SampleLoaded
 from .base import CapsliceScreen
 
@@ -46,19 +45,14 @@ FIELD_INDENT = 22
 """Column where a field's value starts (a 20-wide name, ``: ``); its wrapped lines start there."""
 
 
-def field_text(name: str, value: Any, width: int) -> str:
-    """A summary field's value as plain text, wrapped at spaces to ``width`` columns with its
-    continuation lines under the value (:data:`FIELD_INDENT`); a reason stored by an older
-    version that says an extraction ``gave None`` reads ``gave no answer``."""
+def field_text(name: str, value: Any) -> str:
+    """A summary field's value as plain text (wrapped when drawn, by :class:`Hanging`, under
+    the value at :data:`FIELD_INDENT`); a reason stored by an older version that says an
+    extraction ``gave None`` reads ``gave no answer``."""
     text = _text(value, FIELD_CHARS)
     if name == "reason":
         text = re.sub(r"\b(gave|extraction) None\b", r"\1 no answer", text)
-    if width < FIELD_INDENT + 20 or FIELD_INDENT + len(text) <= width or "\n" in text:
-        return text
-    lines = textwrap.wrap(
-        text, width=width - FIELD_INDENT, break_on_hyphens=False, break_long_words=True
-    )
-    return ("\n" + " " * FIELD_INDENT).join(lines)
+    return text
 
 
 class SampleDetailScreen(CapsliceScreen):
@@ -97,7 +91,6 @@ class SampleDetailScreen(CapsliceScreen):
 
     def on_sample_loaded(self, message: SampleLoaded) -> None:
         s = self.sample = message.sample
-        head = Text()
         rows = [
             ("task", s.get("task")),
             ("doc_id / sample", f"{s.get('doc_id')} / k={s.get('sample_idx')}"),
@@ -122,15 +115,15 @@ class SampleDetailScreen(CapsliceScreen):
                     f"stored), sha256 {s['response_sha256']}",
                 )
             )
-        room = self.size.width - 6  # padding 1 + 2, the scrollbar (2), one blank column
-        for name, value in rows:
-            head.append(f"{name:>20}: ", style="bold")
-            head.append(field_text(name, value, room) + "\n")
+        # wrapped when drawn, at the width of the moment (a resize re-wraps), each value's
+        # continuation under the value; the padding keeps a blank column before the scrollbar
+        fields: list[tuple[str, str] | tuple[str, str, str]] = [
+            (f"{name:>20}: ", field_text(name, value), "bold") for name, value in rows
+        ]
         question = s.get("question")
         if question:
-            head.append("\nquestion\n", style="bold")
-            head.append(_text(question))
-        self.query_one("#summary", Static).update(head)
+            fields += [("", ""), ("question", "", "bold"), ("", _text(question))]
+        self.query_one("#summary", Static).update(Hanging(fields, margin=0))
         self.query_one("#prompt", Static).update(Text(_text(s.get("prompt"))))
         response = Text("response\n", style="bold")
         response.append(_text(s.get("response")) if s.get("response") else "(empty)", style="")
@@ -144,18 +137,19 @@ class SampleDetailScreen(CapsliceScreen):
             if full > len(reasoning):
                 trace.append(f"\n(truncated: original {full} chars)", style="italic")
             self.query_one("#reasoning", Static).update(trace)
-        labels = Text("axis labels\n", style="bold")
         sources = s.get("label_sources") or {}
         if isinstance(sources, str):
             try:
                 sources = json.loads(sources)
             except ValueError:
                 sources = {}
+        labels: list[tuple[str, str] | tuple[str, str, str]] = [("axis labels", "", "bold")]
         for axis in AXES:
             value = s.get(axis)
             source = sources.get(axis) if isinstance(sources, dict) else None
-            labels.append(f"{axis:>20}: {value or '(unlabelled)'}")
-            labels.append(f"  (source: {source or 'none'})\n")
-        self.query_one("#labels", Static).update(labels)
+            labels.append(
+                (f"{axis:>20}: ", f"{value or '(unlabelled)'}  (source: {source or 'none'})")
+            )
+        self.query_one("#labels", Static).update(Hanging(labels, margin=0))
         self.sub_title = sample_name(s)
         self.set_status(f"{sample_name(s)} · b: back")

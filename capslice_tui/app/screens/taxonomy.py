@@ -16,20 +16,22 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from ...formatting import plural
+from ..format import Hanging
 from .base import CapsliceScreen
 from .confirm import ConfirmScreen
 
 
-def axes_text(axes: dict[str, dict[str, str]]) -> Text:
-    """Every axis with its values and descriptions, one value a line (plain text)."""
-    text = Text()
+def axes_text(axes: dict[str, dict[str, str]]) -> Hanging:
+    """Every axis with its values and descriptions, one value a line (plain text); a
+    description that wraps continues under itself, not at column 0 (:class:`Hanging`)."""
+    rows: list[tuple[str, str] | tuple[str, str, str]] = []
     for axis, values in axes.items():
-        text.append(f"{axis} ({plural(len(values), 'value')})\n", style="bold")
+        if rows:
+            rows.append(("", ""))
+        rows.append((f"{axis} ({plural(len(values), 'value')})", "", "bold"))
         width = max((len(v) for v in values), default=0)
-        for value, description in values.items():
-            text.append(f"  {value:<{width}}  {description}\n")
-        text.append("\n")
-    return text
+        rows += [(f"  {value:<{width}}  ", description) for value, description in values.items()]
+    return Hanging(rows)
 
 
 def check_text(unmatched: list[str]) -> str:
