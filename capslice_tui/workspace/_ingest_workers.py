@@ -384,7 +384,7 @@ class _Builder:
                                 "target": rec.target}  # fmt: skip
         assigned = dict(zip(first, self.taxonomy.assign_many(first.values()), strict=True))
         tasks: dict[tuple[str, str, str], None] = {}
-        seen, stored, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
+        seen, in_store, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
         settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
         rows, ocs, calls = chunk.rows, chunk.ocs, chunk.calls
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
@@ -399,7 +399,7 @@ class _Builder:
                 oc = seen[ihash] = known[ihash][0] or (
                     infer_output_constraint_from_target(rec.target or "")
                 )
-                stored.add(ihash)
+                in_store.add(ihash)
             elif oc is None:
                 labels = assigned[ihash]
                 oc = seen[ihash] = ing.output_constraint_of(labels, rec.target)
@@ -415,7 +415,7 @@ class _Builder:
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
             rows.append(ing.sample_row(rec, ihash, None, None, texts, cells, settings_hash))
             ocs.append(oc)
-            calls.append(None if ihash in stored else call)
+            calls.append(None if ihash in in_store else call)
         chunk.tasks = list(tasks)
         if self.store is not None and self.stored:  # their prompts are most likely stored too
             texts = chunk.texts

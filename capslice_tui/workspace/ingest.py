@@ -718,8 +718,11 @@ class _Ingest:
                 del st.changed[CHANGED_EXAMPLES:]
         self.item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
         per_run: dict[int, int] = {}
-        for s in batch.samples:
-            per_run[s[0]] = per_run.get(s[0], 0) + 1
+        if len(self.states) == 1:  # every sample is the one run's: no walk of the batch
+            per_run[batch.samples[0][0]] = len(batch.samples)
+        else:
+            for s in batch.samples:
+                per_run[s[0]] = per_run.get(s[0], 0) + 1
         if len(per_run) == 1:
             only = next(st for st in self.states.values() if st.run_id in per_run)
             if only.n_new >= 0:  # -1 stays: the run is counted from the store at the end
