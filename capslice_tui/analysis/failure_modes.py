@@ -44,6 +44,7 @@ Precedence, first match wins:
 
 from __future__ import annotations
 
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -344,6 +345,38 @@ def _units(text: str) -> list[str]:
     return units
 
 
+def _has_ends(text: str, n: int) -> bool:
+    """True when ``text`` holds ``n`` or more line breaks and ``.``/``!``/``?`` in all
+    (counted with one-character finds, stopping at ``n``)."""
+    found = 0
+    for mark in "\n.!?":
+        pos = text.find(mark)
+        while pos >= 0:
+            found += 1
+            if found >= n:
+                return True
+            pos = text.find(mark, pos + 1)
+    return found >= n
+
+
+def _loop_steps(units: list[str]) -> list[int]:
+    """The block lengths k (1 to :data:`MAX_BLOCK_UNITS`, ascending) at which
+    :func:`repeated_block` can find a block: a block of k units copied c times in a row
+    (c >= the smaller of :data:`MIN_BLOCK_COPIES` and :data:`MIN_LONG_BLOCK_COPIES`) is a
+    run of (c - 1)·k units each equal to the one k later, and its first unit occurs c times.
+    Most texts have no unit that often (a C-level count says so) and no k is tried; else
+    each k's run is looked for in a bytes string of those equalities (C-level too)."""
+    copies = min(MIN_BLOCK_COPIES, MIN_LONG_BLOCK_COPIES)
+    if max(Counter(units).values(), default=0) < copies:
+        return []
+    steps = []
+    for k in range(1, MAX_BLOCK_UNITS + 1):
+        same = bytes(map(operator.eq, units, units[k:]))  # 1 where units[i] == units[i + k]
+        if b"\x01" * ((copies - 1) * k) in same:
+            steps.append(k)
+    return steps
+
+
 def repeated_block(text: str) -> tuple[str, int, int] | None:
     """The longest back-to-back repetition of a sentence or paragraph, or None.
 
@@ -358,15 +391,14 @@ def repeated_block(text: str) -> tuple[str, int, int] | None:
         (ties: the shorter block), or None.
     """
     # a split needs a line break or a sentence end: fewer than two such characters give at
-    # most two units, never a repetition (a cheap exact check before the regex)
-    ends = text.count("\n") + text.count(".") + text.count("!") + text.count("?")
-    if ends < MIN_LONG_BLOCK_COPIES - 1:
+    # most two units, never a repetition (a cheap exact check before the split)
+    if not _has_ends(text, MIN_LONG_BLOCK_COPIES - 1):
         return None
     units = [u for u in _units(text) if u and u.strip()]
-    if len(units) < MIN_LONG_BLOCK_COPIES or len(set(units)) == len(units):
-        return None  # (no two units alike: no unit equals the one k later, no run)
+    if len(units) < MIN_LONG_BLOCK_COPIES:
+        return None
     best: tuple[str, int, int] | None = None
-    for k in range(1, MAX_BLOCK_UNITS + 1):
+    for k in _loop_steps(units):
         if len(units) < k * MIN_LONG_BLOCK_COPIES:
             break
         run = 0

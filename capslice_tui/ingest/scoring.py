@@ -512,6 +512,59 @@ _PREFIX_KEYWORDS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
 _PREFIX_KEYWORDS_ASCII = tuple(k for k in _PREFIX_KEYWORDS if k[0].isascii())
 
 
+_LOCAL_WORD_CHARS = 11
+"""The longest text the first of :data:`_LOCALIZED_PREFIXES` (the words written with spaces)
+matches: ``cau tra loi``; a test checks it."""
+_COLON_WINDOWS = 8
+"""Colons up to which :func:`_keyword_occurrences` looks for localized prefixes near each."""
+
+
+def _keyword_occurrences(lowered: str) -> list[tuple[int, int, re.Pattern[str]]]:
+    """``(position, back, pattern)`` of every :data:`_PREFIX_KEYWORDS` word in ``lowered``
+    where its prefix can match, keyword by keyword, each in ascending position.
+
+    A word with a non-ASCII letter never occurs in ASCII text: its search is skipped. In
+    ASCII text every localized prefix ends in ``:`` (word, ``**``/``__``, blanks, ``:``; the
+    others are written in other scripts), so its words are looked for only in the
+    :data:`_LOCAL_WORD_CHARS` + 2 characters before each colon's blanks (with more than
+    :data:`_COLON_WINDOWS` colons, everywhere), and without a colon not at all."""
+    windows: list[tuple[int, int]] | None = None
+    keywords = _PREFIX_KEYWORDS
+    if lowered.isascii():
+        keywords = _PREFIX_KEYWORDS_ASCII
+        windows = []
+        colon = lowered.find(":")
+        while colon >= 0 and windows is not None:
+            end = len(lowered[:colon].rstrip())
+            windows.append((max(0, end - _LOCAL_WORD_CHARS - 2), end))
+            colon = lowered.find(":", colon + 1)
+            if len(windows) > _COLON_WINDOWS:
+                windows = None
+    occurrences: list[tuple[int, int, re.Pattern[str]]] = []
+    near = ""
+    for n, (word, back, pattern) in enumerate(keywords):
+        if n == 0 or windows is None:
+            pos = lowered.find(word)
+            while pos >= 0:
+                occurrences.append((pos, back, pattern))
+                pos = lowered.find(word, pos + 1)
+            continue
+        if n == 1:  # the localized words: first whether each is near a colon at all
+            near = "\n".join(lowered[lo:hi] for lo, hi in windows)
+        if word in near:
+            found = {pos for lo, hi in windows for pos in _finds(lowered, word, lo, hi)}
+            occurrences += [(pos, back, pattern) for pos in sorted(found)]
+    return occurrences
+
+
+def _finds(text: str, word: str, lo: int, hi: int) -> Iterator[int]:
+    """Every start of ``word`` wholly inside ``text[lo:hi]``, ascending (overlaps too)."""
+    pos = text.find(word, lo, hi)
+    while pos >= 0:
+        yield pos
+        pos = text.find(word, pos + 1, hi)
+
+
 def _statements_from_end(text: str) -> Iterator[_Statement]:
     """Answer statements of ``text`` from the last to the first, each with its tail.
 
@@ -526,18 +579,7 @@ def _statements_from_end(text: str) -> Iterator[_Statement]:
             yield _Statement(hit.start(), hit.group(0), text[hit.end() : next_start])
             next_start = hit.start()
         return
-    occurrences: list[tuple[int, int, re.Pattern[str]]] = []
-    # a word with a non-ASCII letter never occurs in ASCII text: its search is skipped; and
-    # in ASCII text every localized prefix ends in ':' (the others are written in other
-    # scripts), so without one only 'answer' can start a statement
-    keywords = _PREFIX_KEYWORDS
-    if lowered.isascii():
-        keywords = _PREFIX_KEYWORDS_ASCII if ":" in lowered else _PREFIX_KEYWORDS[:1]
-    for word, back, pattern in keywords:
-        pos = lowered.find(word)
-        while pos >= 0:
-            occurrences.append((pos, back, pattern))
-            pos = lowered.find(word, pos + 1)
+    occurrences = _keyword_occurrences(lowered)
     occurrences.sort(key=lambda o: o[0], reverse=True)
     next_start = len(text)
     for pos, back, pattern in occurrences:

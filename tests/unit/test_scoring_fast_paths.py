@@ -36,7 +36,8 @@ PIECES = [
     "\nProblem:", "answer", "Answer: ", "ANSWER is ", "svar:", "antwort :", "cau tra loi:",
     "A: 3", "A:", "####", "(B)", "\\boxed{", "}", "The answer is ", "True", "1,000", "$",
     "答案：", "Ответ:", ":", "-", "+", "7", "0.5", "\nA: 12", "A: -3.", " A:  5 \n",
-    "#### 4", "٣", "ſ", "İ", "So the answer is (", "the answer was 9",
+    "#### 4", "٣", "ſ", "İ", "So the answer is (", "the answer was 9", "Respuesta**:",
+    "jibu__  :", "cau tra loi :", "ODPOWIEDZ:", " svar", "vastaus", "\n:",
 ]  # fmt: skip
 UNTILS: list[Sequence[str] | None] = [
     None, ["Q"], ["</s>", "Q", "\n\n"], ["<|im", "<|im_end|>", "Answer", "\nQ"],
@@ -211,6 +212,15 @@ def test_statements_skip_only_prefixes_that_cannot_match(texts: list[str]) -> No
         assert found == _statements_every_keyword(text), text
     assert [s.prefix for s in sc._statements_from_end("Antwort: B. The answer is C")] == [
         "answer is", "Antwort:"]  # fmt: skip
+
+
+def test_localized_word_width_bounds_the_first_localized_prefix() -> None:
+    import re._parser as sre_parse  # the width of a pattern, as re computes it
+
+    width = sre_parse.parse(sc._LOCALIZED_PREFIXES[0]).getwidth()[1]
+    assert width == sc._LOCAL_WORD_CHARS
+    many_colons = "x: " * 20 + "Jawaban : B"
+    assert [s.prefix for s in sc._statements_from_end(many_colons)] == ["Jawaban :"]
 
 
 def test_final_a_line_is_the_whole_text_search(texts: list[str]) -> None:
