@@ -214,3 +214,64 @@ async def test_the_sample_detail_rewraps_on_resize(tmp_path: Path) -> None:
             assert len(reason) == 1 or reason[1][FIELD_INDENT + 1] != " ", (width, reason)
             if width == 110:
                 assert len(reason) <= 2, reason  # wider: fewer lines
+
+
+async def test_cli_advice_in_the_app_is_a_command_to_paste(tmp_path: Path) -> None:
+    """A flag the app has a key or field for names it; one it has none for comes as the
+    whole command, every option with its value (was 'pass --same-evaluation', 'another
+    --run', 'capslice discover --all --save' without --run)."""
+    import shlex
+
+    from test_diagnose_evaluation import _rows
+
+    from capslice_tui.app.screens.compare import CompareScreen
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+    from capslice_tui.app.screens.discover import DiscoverScreen
+    from capslice_tui.app.screens.ingest import IngestScreen
+    from capslice_tui.workspace import Workspace
+
+    refusal = "refusing to compare a with b: x. Pass --allow-mismatch to compare anyway."
+    assert (
+        CompareScreen("a", "b", benchmark=None)
+        .app_terms(refusal)
+        .endswith("x. w compares them anyway.")
+    )
+    store = tmp_path / "eval.db"
+    ws = Workspace(store)
+    ws.ingest([_rows(tmp_path / "a.jsonl", "cot_3shot", [True] * 40)], run="cot")
+    ws.ingest([_rows(tmp_path / "b.jsonl", "answer_only_3shot", [i % 2 == 0 for i in range(40)])],
+              run="direct")  # fmt: skip
+    app = make_app(store, workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        ingest = IngestScreen()
+        ingest.last_ingest = {"paths": [tmp_path / "l.jsonl"], "run": "r1", "benchmark": None,
+                              "step": 5, "fmt": "auto", "field_map": None, "system": None,
+                              "skip_bad": False}  # fmt: skip
+        error = ("run 'r1' holds model 'm1' and this log is of 'm2': nothing was stored. Ingest it "
+                 "under another --run, or `capslice delete-run r1` and ingest again to replace it; "
+                 "if the log is of 'm1' after all, pass --model 'm1'")  # fmt: skip
+        text = ingest.app_terms(error)
+        assert "another run name" in text and "another --run" not in text, text
+        command = shlex.split(text.split("ingest it from the command line: ")[1])
+        assert command[command.index("--model") + 1] == "m1", command
+        assert command[command.index("--run") + 1] == "r1" and "--step" in command, command
+        summary = app.screen  # the runs screen, for the discover command below
+        await app.push_screen(DiscoverScreen("cot"))
+        await settle(app, pilot)
+        discover = shlex.split(app.screen.cli_command("--all", "--save"))
+        assert discover[discover.index("--run") + 1] == "cot" and discover[-2:] == [
+            "--all",
+            "--save",
+        ], discover
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert app.screen is summary
+        await app.push_screen(DiagnoseScreen("cot", "direct", benchmark=None))
+        await settle(app, pilot)
+        text = " ".join(static_text(app, "#summary").split())
+        if "evaluation" not in text or "same-evaluation" not in text:
+            pytest.skip("the generic reader does not keep `prompting` as a setting yet")
+        assert "pass --same-evaluation" not in text, text
+        cmd = f"capslice --store {store} diagnose cot direct --same-evaluation"
+        assert f"run `{cmd}`" in text, text

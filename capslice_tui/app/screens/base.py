@@ -209,6 +209,13 @@ class CapsliceScreen(Screen):
             if isinstance(status, Static):
                 status.update(_plain(text))
 
+    def app_terms(self, text: str) -> str:
+        """``text`` (a message of the core, written for the CLI) with its CLI advice in this
+        screen's terms: a flag the screen has a key or field for names that key or field; a
+        flag it has none for becomes the whole command, so every suggestion can be pasted
+        (a screen overrides this; by default the text is unchanged)."""
+        return text
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
             return
@@ -217,7 +224,7 @@ class CapsliceScreen(Screen):
         error = event.worker.error
         if error is not None:  # a damaged store: one sentence naming doctor/recover
             error = friendly_db_error(error, getattr(self.ws, "store_path", "store")) or error
-        text = user_error(error) if error is not None else "unknown error"
+        text = self.app_terms(user_error(error) if error is not None else "unknown error")
         what = event.worker.group or event.worker.name
         self.set_status(f"error: {text}")
         # capslice.tcss docks toasts at the top, so this never covers the status line

@@ -344,6 +344,11 @@ class CompareScreen(CapsliceScreen):
         self.set_status(f"comparing by {self.by}…")
         self.load_compare()
 
+    def app_terms(self, text: str) -> str:
+        """The refusal of runs evaluated differently names this screen's ``w`` (the CLI's
+        ``--allow-mismatch``)."""
+        return text.replace("Pass --allow-mismatch to compare anyway.", "w compares them anyway.")
+
     def action_toggle_mismatch(self) -> None:
         self.allow_mismatch = not self.allow_mismatch
         self.notify(

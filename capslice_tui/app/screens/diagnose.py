@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -270,6 +271,15 @@ class DiagnoseScreen(CapsliceScreen):
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
         self.post_message(DiagnoseLoaded(as_dict(result)))
 
+    def app_terms(self, text: str) -> str:
+        """``pass --same-evaluation`` (no key here) as the whole command that does it."""
+        store = getattr(self.app, "store_path", None)
+        words = ["capslice", *(["--store", str(store)] if store else []), "diagnose", self.base]
+        words += [self.cand] if self.cand else []
+        words += ["--benchmark", self.benchmark] if self.benchmark else []
+        command = shlex.join([*words, "--same-evaluation"])
+        return text.replace("pass --same-evaluation", f"run `{command}`")
+
     def _summary(self, data: dict[str, Any], mode: str) -> Text:
         """The diagnosis as text: what was compared, the summary, then the evaluation
         check, causes, evidence and spread as list items (each wrapping under its text)."""
@@ -291,7 +301,7 @@ class DiagnoseScreen(CapsliceScreen):
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
         if data.get("pair_warning"):  # before the summary: it qualifies the verdict
             add(visible(pair_warning_text(data["pair_warning"])) + "\n", style="bold")
-        add(f"{data.get('summary') or ''}\n")
+        add(f"{self.app_terms(data.get('summary') or '')}\n")
         checked = evaluation_lines(data)
         if checked:
             add("\nevaluation of the shared items\n", style="bold")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from rich.text import Text
@@ -182,6 +183,18 @@ class DiscoverScreen(CapsliceScreen):
         self._title()
         self.load_runs()
 
+    def cli_command(self, *flags: str) -> str:
+        """The ``capslice discover`` command of this screen's run and settings, plus
+        ``flags`` (``--all --save``): a command to paste, every option with its value."""
+        store = getattr(self.app, "store_path", None)
+        words = ["capslice", *(["--store", str(store)] if store else []), "discover"]
+        words += ["--run", str(self.run or "RUN")]
+        words += ["--benchmark", self.benchmark] if self.benchmark else []
+        words += ["--failing-only"] if self.failing_only else []
+        words += ["--error-aware"] if self.error_aware else []
+        words += ["--k", str(self.k)] if self.k != "auto" else []
+        return shlex.join([*words, *flags])
+
     # ---- settings -----------------------------------------------------------------------
     def _title(self) -> None:
         flags = [
@@ -337,7 +350,7 @@ class DiscoverScreen(CapsliceScreen):
         # hold, the table keeping its room (a note is never cut: those left out are counted)
         status = f"{plural(len(rows), 'suggestion')} · {what} · a accept, l label"
         notes = [x for x in data["notes"] if x and x != k_reason]
-        more = f" · ({len(notes)} more notes: capslice discover --run {self.run})"
+        more = f" · ({len(notes)} more notes: {self.cli_command()})"
         left = 0
         for note in notes:
             if len(status) + 3 + len(note) + len(more) > 2 * WIDTH:
@@ -345,8 +358,7 @@ class DiscoverScreen(CapsliceScreen):
                 continue
             status += " · " + note
         if left:
-            status += f" · ({left} more {'note' if left == 1 else 'notes'}: capslice discover"
-            status += f" --run {self.run})"
+            status += f" · ({left} more {'note' if left == 1 else 'notes'}: {self.cli_command()})"
         self.set_status(status)
         if rows:
             self._preview(rows[0])
@@ -419,7 +431,7 @@ class DiscoverScreen(CapsliceScreen):
                 " existing label",
                 "(a task, an axis value or a named slice; Jaccard >= 0.7): nothing new there,",
                 "so they are folded. o shows/hides them; they are not saved (the CLI's",
-                "capslice discover --all --save saves them).",
+                f"{self.cli_command('--all', '--save')} saves them).",
             )
             folded = (self.data or {}).get("folded") or []
             # which groups, and the label each restates, whole (the CLI lists them the same
@@ -474,7 +486,7 @@ class DiscoverScreen(CapsliceScreen):
         if payload is not None and (payload.get("fold") or payload.get("folded")):
             self.set_status(
                 "a folded group restates an existing label and is not saved;"
-                " capslice discover --all --save can save it"
+                f" {self.cli_command('--all', '--save')} can save it"
             )
             return None
         if payload is None or "id" not in payload:

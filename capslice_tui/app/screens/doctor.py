@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,10 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
     if not r["findings"]:
         lines.append("no problems found")
     if r["damaged"]:
-        lines.append("the file is damaged: `capslice recover OLD NEW` copies what is readable")
+        old = Path(str(r["path"]))
+        new = old.with_name(f"{old.stem}-recovered{old.suffix or '.db'}")
+        command = shlex.join(["capslice", "recover", str(old), str(new)])
+        lines.append(f"the file is damaged: `{command}` copies what is readable into a new file")
     return lines
 
 

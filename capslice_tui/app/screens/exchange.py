@@ -6,6 +6,7 @@ and when on each side) is plain text, never markup."""
 
 from __future__ import annotations
 
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -144,16 +145,28 @@ def import_lines(store: Path, folder: Path, report: dict[str, Any]) -> list[str]
             lines.append(f"  {name.ljust(width)}  {', '.join(parts)}")
     notes = report.get("notes", [])
     lines += [f"note: {note}" for note in notes[:20]]
+    cli = ["capslice", "--store", str(store)]
     if len(notes) > 20:
+        again = shlex.join([*cli, "import", str(folder), "--json"])
         lines.append(
-            f"note: {plural(len(notes) - 20, 'more note')} (`capslice import --json` lists all)"
+            f"note: {plural(len(notes) - 20, 'more note')} (`{again}` lists all; importing "
+            "again changes nothing)"
         )
     for conflict in conflicts:
         lines += conflict_lines(conflict)
     if conflicts:
+        label = next((c for c in conflicts if c.get("kind") == "label"), None)
+        how = (
+            "set the value you want with `"
+            + shlex.join([*cli, "label", "set", "--items", str(label.get("item_id")),
+                          "--axis", str(label.get("axis"))])
+            + " --value VALUE`"
+            if label
+            else "change it where you want the other value"
+        )  # fmt: skip
         lines.append(
             f"{plural(len(conflicts), 'conflict')}: changed on both sides since the export; nothing was"
-            " overwritten (set the value you want with `capslice label set`)"
+            f" overwritten ({how})"
         )
     return lines
 

@@ -6,6 +6,7 @@ between fields, Enter in a field (or the Start button) starts, Escape (or Back) 
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ class IngestScreen(CapsliceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.skip_bad = False
+        self.last_ingest: dict[str, Any] | None = None  # the form of the last ingest started
         self.running = False
         self.report: dict[str, Any] | None = None
 
@@ -232,7 +234,33 @@ class IngestScreen(CapsliceScreen):
         self.report = None
         self.query_one("#ingest-result", Static).update("")
         self.set_status(f"ingesting {run}…")
+        self.last_ingest = {
+            "paths": paths, "run": run, "benchmark": benchmark, "step": step, "fmt": fmt,
+            "field_map": field_map or None, "system": system, "skip_bad": skip_bad,
+        }  # fmt: skip
         self.run_ingest(paths, run, benchmark, step, fmt, skip_bad, field_map or None, system)
+
+    def app_terms(self, text: str) -> str:
+        """The core's CLI advice in this form's terms: ``--run`` is the run field,
+        ``--benchmark X`` the benchmark field, ``--skip-bad`` the skip-bad toggle; ``pass
+        --model 'M'`` (the form has no model field) the whole command of this ingest with it."""
+        text = re.sub(r"(another|mistaken) --run\b", r"\1 run name", text)
+        text = text.replace("pass --skip-bad", "turn on [x] skip bad lines")
+        text = re.sub(r"with --benchmark set to", "with the benchmark field set to", text)
+        text = re.sub(r"with --benchmark (\S+)", r"with \1 in the benchmark field", text)
+        model = re.search(r"pass --model '([^']*)'", text)
+        last = self.last_ingest
+        if model and last:
+            from ...workspace.interrupt import resume_command
+
+            command = resume_command(
+                Path(str(getattr(self.app, "store_path", None) or "capslice.db")),
+                last["paths"], run=last["run"], benchmark=last["benchmark"],
+                model=model.group(1), step=last["step"], fmt=last["fmt"],
+                field_map=last["field_map"], system=last["system"], skip_bad=last["skip_bad"],
+            )  # fmt: skip
+            text = text.replace(model.group(0), f"ingest it from the command line: {command}")
+        return text
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ingest")
     def run_ingest(
@@ -267,7 +295,7 @@ class IngestScreen(CapsliceScreen):
         self.running = False
         self.report = message.report
         result = self.query_one("#ingest-result", Static)
-        result.update(Text(report_text(message.report)))
+        result.update(Text(self.app_terms(report_text(message.report))))
         result.scroll_visible()
         # Off the inputs, so the next keys are commands, not text typed into a field.
         self.query_one("#ingest-back", Button).focus()
@@ -294,7 +322,11 @@ class IngestScreen(CapsliceScreen):
         if not isinstance(error, IngestError):
             return
         event.prevent_default()
-        lines = [f"ingest failed: {error}", "", "nothing from this ingest was stored"]
+        lines = [
+            f"ingest failed: {self.app_terms(str(error))}",
+            "",
+            "nothing from this ingest was stored",
+        ]
         if error.bad:
             lines += ["", "bad lines:", *bad_lines_text(error.bad, len(error.bad))]
         result = self.query_one("#ingest-result", Static)

@@ -294,7 +294,7 @@ class InterventionsScreen(CapsliceScreen):
         self.query_one("#detail", Static).update(
             detail_text(self.detail)
             if self.detail
-            else "No intervention yet: n records one (or `capslice intervention new`)."
+            else "No intervention yet: n records one (the form of `capslice intervention new`)."
         )
         if changed:
             self.query_one("#intervention-detail", VerticalScroll).scroll_home(animate=False)

@@ -15,6 +15,8 @@ Linux console and in a text capture, without colour.
 
 from __future__ import annotations
 
+import shlex
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -288,7 +290,8 @@ class TrendScreen(CapsliceScreen):
         "the width: the first and last, the lines below give the others), one glyph per mode "
         f"({', '.join(f'{g} {FAILURE_MARKS.get(m, m)}' for m, g in MODE_GLYPHS.items())}; "
         f"{'; '.join(FAILURE_MARK_MEANING.values())}); the lines below give "
-        "each step's bar, samples and shares (capslice trend --modes prints the counts)",
+        "each step's bar, samples and shares (capslice trend --runs RUN --modes prints the "
+        "counts, RUN: a run of the lineage)",
         "w: why points may not compare (other models, tied steps, changed items or metric), "
         "on a screen of their own (Esc/b closes it)",
         "g: group by other axes; b: back to picking runs",
@@ -331,6 +334,21 @@ class TrendScreen(CapsliceScreen):
         self.sub_title = "trend"
         self._title("Trend: space marks runs, Enter shows their slices over steps")
         self.load_runs()
+
+    def cli_command(self, *flags: str) -> str:
+        """The ``capslice trend`` command of the trend shown, plus ``flags`` (``--modes``): a
+        command to paste, every option with its value; ``--runs`` names one run when the
+        trend's runs are its model lineage (the CLI takes one run for that), else each."""
+        names = [r.name for r in self.trend.runs] if self.trend is not None else []
+        one = names[:1] if names and lineage_pick(self.run_list, names[0]) == names else names
+        store = getattr(self.app, "store_path", None)
+        words = ["capslice", *(["--store", str(store)] if store else []), "trend"]
+        words += ["--runs", ",".join(one) or "RUN", "--by", self.by]
+        return shlex.join([*words, *flags])
+
+    def _wrapped(self, line: str) -> list[str]:
+        """``line`` wrapped at spaces to the detail line's width (a command stays whole)."""
+        return textwrap.wrap(line, max(30, self.app.size.width - 2), break_long_words=False)
 
     def _title(self, text: str) -> None:
         self.query_one("#title", Static).update(Text(text))
@@ -520,9 +538,8 @@ class TrendScreen(CapsliceScreen):
                 lines.append(f"{run.step:>8} {pct(p.score):>6} {ci:<16}{bar}")
         if len(lines) > DETAIL_LINES:  # the CLI (`capslice trend`) lists every step
             shown = DETAIL_LINES - 1
-            lines = [f"(last {shown} of {len(lines)} steps; capslice trend lists all)"] + lines[
-                -shown:
-            ]
+            head = f"(last {shown} of {len(lines)} steps; `{self.cli_command()}` lists all)"
+            lines = self._wrapped(head) + lines[-shown:]
         detail = self.query_one("#detail-line", Static)
         detail.styles.height = len(lines)
         detail.update(Text("\n".join(lines)))
@@ -596,9 +613,10 @@ class TrendScreen(CapsliceScreen):
         room = DETAIL_LINES - 1
         if len(lines) > room:
             shown = room - 1
-            lines = [f"(last {shown} of {len(lines)} steps; capslice trend --modes lists all)"] + (
-                lines[-shown:]
+            head = (
+                f"(last {shown} of {len(lines)} steps; `{self.cli_command('--modes')}` lists all)"
             )
+            lines = self._wrapped(head) + lines[-shown:]
         lines.insert(0, mix_legend(MODE_GLYPHS, modes))  # the samples table's markers
         detail = self.query_one("#detail-line", Static)
         detail.styles.height = len(lines)
