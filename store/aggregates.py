@@ -23,6 +23,31 @@ def refresh_run(conn: sqlite3.Connection, run_id: int) -> None:
     refresh_outcomes(conn, [run_id])
 
 
+def _one_sample_per_item(conn: sqlite3.Connection, run_id: int) -> bool:
+    """The ``item_scores`` rows of a run whose (task, filter, item) each hold one sample (a
+    greedy run), inserted row by row without grouping: the same rows as the grouped INSERT
+    (one sample: ``count(score)`` is 1 or 0, the sums are its values) at about half its CPU
+    (measured ~1.0-1.4 against 1.9-2.9 us per sample, no temporary b-tree). A second sample
+    of a (task, filter, item) breaks the primary key: everything is undone and False
+    returned (the caller groups). Inside the caller's transaction."""
+    conn.execute("SAVEPOINT one_sample_per_item")
+    try:
+        conn.execute(
+            "INSERT INTO item_scores (run_id, task, filter, item_id, n, c, c_lenient)"
+            " SELECT run_id, task, filter, item_id, score IS NOT NULL, coalesce(score, 0),"
+            " lenient FROM samples WHERE run_id = ?",
+            (run_id,),
+        )
+    except sqlite3.IntegrityError:  # an item with two samples: not greedy
+        conn.execute("ROLLBACK TO one_sample_per_item")
+        conn.execute("RELEASE one_sample_per_item")
+        return False
+    # an unscored sample is no item_scores row (the grouped INSERT's HAVING count(score) > 0)
+    conn.execute("DELETE FROM item_scores WHERE run_id = ? AND n = 0", (run_id,))
+    conn.execute("RELEASE one_sample_per_item")
+    return True
+
+
 class AggregatesMixin(StoreBase):
     """Maintained aggregates and rule labels."""
 
@@ -31,13 +56,14 @@ class AggregatesMixin(StoreBase):
         """Recompute the per-(task, filter, item) sample and correct counts of one run."""
         with self.write() as conn:
             conn.execute("DELETE FROM item_scores WHERE run_id = ?", (run_id,))
-            conn.execute(
-                "INSERT INTO item_scores (run_id, task, filter, item_id, n, c, c_lenient)"
-                " SELECT run_id, task, filter, item_id, count(score), coalesce(sum(score), 0),"
-                " sum(lenient) FROM samples WHERE run_id = ? GROUP BY run_id, task, filter, item_id"
-                " HAVING count(score) > 0",
-                (run_id,),
-            )
+            if not _one_sample_per_item(conn, run_id):
+                conn.execute(
+                    "INSERT INTO item_scores (run_id, task, filter, item_id, n, c, c_lenient)"
+                    " SELECT run_id, task, filter, item_id, count(score), coalesce(sum(score), 0),"
+                    " sum(lenient) FROM samples WHERE run_id = ?"
+                    " GROUP BY run_id, task, filter, item_id HAVING count(score) > 0",
+                    (run_id,),
+                )
             from .outcomes import refresh as refresh_outcomes  # on first use (start-up)
 
             refresh_outcomes(conn, [run_id])  # run_outcomes (0022) from the same scores
