@@ -289,40 +289,42 @@ def sample_tally(score: float | None, correct: float, n_samples: int) -> str:
 P_THRESHOLDS = (0.001, 0.01, 0.05, 0.1)
 
 
+P_FLOOR = 1e-4
+"""The smallest p-value printed as a number: below it, ``<0.0001``."""
+
+
 def pvalue(p: float | None) -> str:
-    """A p-value (or BH-adjusted p / q-value) with enough digits to check, ``<1e-4`` below that.
+    """A p-value (or BH-adjusted p / q-value) in one form everywhere: two significant digits
+    (``0.031``, ``0.00020``, ``0.41``; trailing zeros kept, so every value shows two), and
+    ``<0.0001`` below :data:`P_FLOOR`.
 
-    Four decimals (``0.0312``), except a value whose four decimals read as a significance
-    threshold (0.001, 0.01, 0.05, 0.1) without being it: that one gets the fewest significant
-    digits (two or more) that no longer read as the threshold, which shows the side it falls
-    on, since rounding keeps order and each threshold has one significant digit:
+    A value whose two digits would read as a significance threshold (0.001, 0.01, 0.05, 0.1)
+    without being it gets the fewest more digits that no longer do, which shows the side it
+    falls on, since rounding keeps order and each threshold has one significant digit:
 
-    >>> [pvalue(x) for x in (0.0312, 0.000976562, 0.000999001, 0.049996, 0.050004, 0.05)]
-    ['0.0312', '0.00098', '0.000999', '0.049996', '0.050004', '0.0500']
-    >>> [pvalue(x) for x in (0.0099, 0.10004, 0.00005, None)]
-    ['0.0099', '0.10004', '<1e-4', '-']
+    >>> [pvalue(x) for x in (0.0312, 0.000976562, 0.0002, 0.000999001, 0.049996, 0.050004)]
+    ['0.031', '0.00098', '0.00020', '0.000999', '0.049996', '0.050004']
+    >>> [pvalue(x) for x in (0.05, 0.0099, 0.10004, 0.4056, 1.0, 0.00005, None)]
+    ['0.050', '0.0099', '0.10004', '0.41', '1.0', '<0.0001', '-']
     """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "-"
-    if p < 1e-4:
-        return "<1e-4"
-    text = f"{p:.4f}"
-    if p == float(text) or float(text) not in P_THRESHOLDS:
-        return text
+    if p < P_FLOOR:
+        return "<0.0001"
     for digits in range(2, 16):
-        # p >= 1e-4, so "g" never switches to an exponent here
-        shorter = f"{p:.{digits}g}"
-        if float(shorter) not in P_THRESHOLDS:
-            return shorter
+        # p >= 1e-4, so "g" never switches to an exponent here; "#" keeps trailing zeros
+        text = f"{p:#.{digits}g}"
+        if p == float(text) or float(text) not in P_THRESHOLDS:
+            return text
     return repr(p)
 
 
 def p_clause(p: float | None, name: str = "p") -> str:
     """A p-value (or q-value, ``name="q"``; ``name="p adj"``) in a sentence, as
-    :func:`pvalue` prints it: ``p=0.0312``, ``p<1e-4``, ``p=-`` when missing.
+    :func:`pvalue` prints it: ``p=0.031``, ``p<0.0001``, ``p=-`` when missing.
 
     >>> p_clause(0.03123), p_clause(1e-6, "q")
-    ('p=0.0312', 'q<1e-4')
+    ('p=0.031', 'q<0.0001')
     """
     text = pvalue(p)
     return f"{name}{text}" if text.startswith("<") else f"{name}={text}"

@@ -561,7 +561,7 @@ _FIGURE_RE = re.compile(r"[-+\d.,%/()\[\]\s<>e*]*")
 
 
 def _is_figure(value: Any) -> bool:
-    """Whether a cell holds only a figure (``64.6% (31/48)``, ``[50.4, 76.6]``, ``<1e-4``)."""
+    """Whether a cell holds only a figure (``64.6% (31/48)``, ``[50.4, 76.6]``, ``<0.0001``)."""
     return _FIGURE_RE.fullmatch(visible(value)) is not None
 
 

@@ -202,9 +202,9 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert isinstance(app.screen, CompareScreen)
         assert fake.calls[-1] == ("compare", ("base", "cand"), {"benchmark": "bbh", "by": "task"})
         rows = table_rows(app)
-        assert rows[0] == ["ALL", "76.0% 19/25", "52.0% 13/25", "-24.0", "<1e-4", "worse"]
+        assert rows[0] == ["ALL", "76.0% 19/25", "52.0% 13/25", "-24.0", "<0.0001", "worse"]
         assert rows[1] == [
-            "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0", "<1e-4", "worse*"
+            "boolean_expressions", "76.0% 19/25", "52.0% 13/25", "-24.0", "<0.0001", "worse*"
         ]  # fmt: skip
         assert rows[2][5] == ""
         assert "2 tested by task" in static_text(app, "#status")
@@ -237,7 +237,7 @@ async def test_compare_and_diagnose_with_fake_facade(store_path: Path) -> None:
         assert "boolean_logic" in axes and "-24.0 points n=25" in axes
         slice_rows = table_rows(app)
         assert slice_rows == [
-            ["boolean_expressions", "25", "52.0% 13/25", "-24.0", "0.0200", "wrong"]
+            ["boolean_expressions", "25", "52.0% 13/25", "-24.0", "0.020", "wrong"]
         ]
         assert "1 significant slice across axis combinations" in static_text(app, "#slices-title")
         app.screen.query_one(ResultTable).focus()

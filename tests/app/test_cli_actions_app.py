@@ -367,12 +367,12 @@ def test_a_p_value_that_only_rounds_to_a_threshold_shows_its_side() -> None:
     from capslice_tui.formatting import pvalue as cli_pvalue
 
     for p, text in [
-        (0.049996, "0.049996"),  # significant at q=0.05: never "0.0500"
-        (0.050004, "0.050004"),  # not significant: never "0.0500" either
-        (0.05, "0.0500"),
-        (0.0312, "0.0312"),
+        (0.049996, "0.049996"),  # significant at q=0.05: never "0.050"
+        (0.050004, "0.050004"),  # not significant: never "0.050" either
+        (0.05, "0.050"),
+        (0.0312, "0.031"),
         (0.009996, "0.009996"),
-        (5e-5, "<1e-4"),
+        (5e-5, "<0.0001"),
         (None, "-"),
     ]:
         assert pvalue(p) == text and cli_pvalue(p) == text

@@ -217,8 +217,8 @@ def test_fit_parts_keeps_every_part_apart() -> None:
 
 
 def test_pvalue_follows_the_cli_rule() -> None:
-    assert pvalue(0.0) == "<1e-4" and pvalue(3e-7) == "<1e-4"
-    assert pvalue(0.0312) == "0.0312" and pvalue(None) == "-"
+    assert pvalue(0.0) == "<0.0001" and pvalue(3e-7) == "<0.0001"
+    assert pvalue(0.0312) == "0.031" and pvalue(None) == "-"
 
 
 async def test_home_and_end_go_to_the_first_and_last_row(store_path: Path) -> None:

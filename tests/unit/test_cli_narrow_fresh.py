@@ -64,7 +64,7 @@ def test_the_all_row_is_not_marked_as_corrected(
     all_row = next(line for line in lines if line.startswith("ALL"))
     assert "worse*" not in all_row and "worse" in all_row.split(), all_row
     text = " ".join(" ".join(lines).split())
-    assert "ALL = every item pooled, tested on its own (mcnemar-exact, raw p <1e-4;" in text
+    assert "ALL = every item pooled, tested on its own (mcnemar-exact, raw p <0.0001;" in text
     assert "not one of the 6 corrected slices" in text
 
 
@@ -307,8 +307,9 @@ def test_discover_leaves_out_the_id_column_when_no_group_has_an_id(
     out = _cli(small_store, "discover", "--run", "base-run")
     lines = out.splitlines()
     assert lines[1].split()[0] == "group", out  # not an id column of dashes
-    # the room the id column left: the name whole or cut at its very end (was mode:tru…)
-    assert lines[2].split()[0] in ("mode:truncated", "mode:truncat…"), out
+    # the room the id column left: the name whole or cut near its end (was mode:tru…;
+    # the q column's <0.0001, the one p-value form, takes 2 more columns than <1e-4 did)
+    assert lines[2].split()[0] in ("mode:truncated", "mode:truncat…", "mode:trunc…"), out
     data["suggestions"][0] = {**group, "id": 7}
     out = _cli(small_store, "discover", "--run", "base-run")
     assert out.splitlines()[1].split()[0] == "id", out

@@ -507,12 +507,12 @@ def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
 
 
 def test_verdict_p_values_read_as_the_tables_print_them() -> None:
-    """A verdict writes p-values as every table does (formatting.pvalue): <1e-4 below that,
+    """A verdict writes p-values as every table does (formatting.pvalue): <0.0001 below that,
     never 0.0e+00 for a p-value under the float floor."""
     from capslice_tui.analysis.verdict_wording import _p, _pe
 
-    assert _p(0.0) == "<1e-4" and _pe(0.0) == "<1e-4"
-    assert _pe(0.0312) == "=0.0312" and _pe(4.6e-41) == "<1e-4"
+    assert _p(0.0) == "<0.0001" and _pe(0.0) == "<0.0001"
+    assert _pe(0.0312) == "=0.031" and _pe(4.6e-41) == "<0.0001"
     assert "e+00" not in _p(0.0)
 
 

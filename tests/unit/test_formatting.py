@@ -62,21 +62,25 @@ def test_points_vectors() -> None:
 @pytest.mark.parametrize(
     ("p", "text"),
     [
-        (0.0312, "0.0312"),
-        (0.05, "0.0500"),  # the threshold itself keeps four decimals
+        (0.0312, "0.031"),  # two significant digits in every range
+        (0.0002, "0.00020"),  # trailing zero kept: beside 0.00098 it reads alike
+        (0.4056, "0.41"),
+        (1.0, "1.0"),
+        (0.05, "0.050"),  # the threshold itself
         (0.001, "0.0010"),
         (0.000976562, "0.00098"),  # 0.0010 would read as the threshold; two digits show the side
         (0.0009765625, "0.00098"),
         (0.000999001, "0.000999"),  # 0.00100 reads as the threshold too: three digits
         (0.049996, "0.049996"),  # any shorter form rounds onto 0.05
         (0.050004, "0.050004"),
-        (0.0499, "0.0499"),  # not near a threshold: four decimals
+        (0.0499, "0.0499"),  # 0.050 would read as the threshold: three digits
+        (0.0489, "0.049"),
         (0.009996, "0.009996"),
         (0.0100004, "0.0100004"),
         (0.09996, "0.09996"),
         (0.10004, "0.10004"),
-        (0.0000999, "<1e-4"),
-        (0.0, "<1e-4"),
+        (0.0000999, "<0.0001"),
+        (0.0, "<0.0001"),
         (None, "-"),
         (math.nan, "-"),
     ],
@@ -96,8 +100,8 @@ def test_a_p_value_beside_a_threshold_reads_on_its_own_side(
 
 
 def test_p_clause() -> None:
-    assert p_clause(0.0312) == "p=0.0312"
-    assert p_clause(3e-9, "q") == "q<1e-4"
+    assert p_clause(0.0312) == "p=0.031"
+    assert p_clause(3e-9, "q") == "q<0.0001"
     assert p_clause(None) == "p=-"
 
 

@@ -145,7 +145,7 @@ def test_discover_markdown_rows_keep_labels_and_terms_whole() -> None:
     result = {"suggestions": [suggestion]}
     _, whole = suggestion_rows(result, whole=True)  # type: ignore[arg-type]
     assert "within task=minerva_math_counting_and_prob" in whole[0]
-    assert "digit, digits, combine, division, leading_zero_handling" in whole[0]
+    assert "q:digit, digits, combine, division, leading_zero_handling" in whole[0]
     assert not any("…" in str(c) for c in whole[0])
     _, short = suggestion_rows(result)  # type: ignore[arg-type]
     assert any("…" in str(c) for c in short[0])  # a terminal table still shortens

@@ -152,7 +152,7 @@ def test_stat01_paired_slices_match_compare_and_nothing_survives() -> None:
     assert v.verdict == "inconclusive" and v.reason == "weak_evidence"
     assert "none of the 40 slices passes the corrected paired test" in v.summary
     ev = next(e for e in v.evidence if e.name == "slices with a significant paired change")
-    assert ev.value == 0 and "the smallest adjusted p is 0.625" in ev.detail
+    assert ev.value == 0 and "the smallest adjusted p is 0.62" in ev.detail
     assert_plain(v.summary)
 
 
