@@ -225,6 +225,7 @@ def label_history(
             fmt,
             payload=data,
             whole=("batch",),  # an id is typed into `label undo --batch`: never cut
+            wrap=("axes", "values"),  # axis names and values wrap, never cut
             notes=["at: UTC"] if fmt == "table" and rows else (),
         )
         return

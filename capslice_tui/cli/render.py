@@ -71,6 +71,7 @@ def emit_table(
     expendable: Sequence[str] = (),
     keep: Sequence[str] = (),
     own_line: str | None = None,
+    wrap: Sequence[str] = (),
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
@@ -83,6 +84,9 @@ def emit_table(
             for (pass@k columns, scores) stays longer than what only supports it.
         keep: headers of columns never left out (a verdict such as ``sig``, which the notes
             explain): when the room runs out, the columns next to them go instead.
+        wrap: headers of text columns (not the last, which always wraps) whose cells wrap
+            at their spaces and after ``_`` (:func:`wrap_cell`) instead of being cut when the
+            terminal is narrow, each at least as wide as its longest such piece.
         own_line: header of a column never cut (run names) whose longest values, when the
             table would otherwise leave out a column, are printed whole on their own line
             above their row, whose cell then shows ``↳`` (:func:`_stack_long_names`).
@@ -114,7 +118,9 @@ def emit_table(
         rows, above = _stack_long_names(
             headers, rows, headers.index(own_line), whole, width, expendable, keep
         )
-    layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep)
+    layout = _fit_layout(
+        [visible(h) for h in headers], rows, whole, width, expendable, keep, wrap
+    )
     shown = [visible(h) for h in headers]
     all_notes = [*_layout_notes(layout, headers, width), *notes]
     if plain and _print_plain(layout, shown, title, above, all_notes, width):
@@ -664,6 +670,7 @@ def _fit_layout(
     width: int,
     expendable: Sequence[str] = (),
     keep: Sequence[str] = (),
+    wrap: Sequence[str] = (),
 ) -> _Layout:
     """Fit a table to ``width`` terminal columns without cutting a figure.
 
@@ -676,7 +683,8 @@ def _fit_layout(
     dropped (never the first, never one named in ``keep``): those named in ``expendable``
     first, in its order, then from the right; the caller reports them. An expendable column
     of :data:`SUPPORTING_COLUMNS` is dropped too while the first (name) column would be cut
-    below :data:`READABLE_NAME_WIDTH`.
+    below :data:`READABLE_NAME_WIDTH`. A column named in ``wrap`` wraps (:func:`wrap_cell`)
+    instead of being cut, no narrower than its longest piece (:func:`_least_wrap`).
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -712,9 +720,13 @@ def _fit_layout(
         caps: list[int | None] = [None] * n
         for i, c in zip(kept, kcaps, strict=True):
             caps[i] = None if c is None else max(c, len(headers[i]))  # headers stay whole
+            if c is not None and headers[i] in wrap:
+                caps[i] = max(caps[i] or 0, _least_wrap([r[i] for r in cells]))
         collide = False
         for i in kept[:-1]:
             cap = caps[i]
+            if headers[i] in wrap:
+                continue  # wrapped, never cut: its names cannot collide
             if cap is not None and _column_cut([r[i] for r in cells], cap) is None:
                 # the narrowest width at which this column's names stay apart
                 column = [r[i] for r in cells]
@@ -749,11 +761,25 @@ def _fit_layout(
         kept.remove(gone)
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
-    prefixes, partial = _cut_columns(cells, kept[:-1], caps)
+    wrapped = [i for i in kept[:-1] if headers[i] in wrap]
+    prefixes, partial = _cut_columns(cells, [i for i in kept[:-1] if i not in wrapped], caps)
+    for i in wrapped:
+        cap = caps[i]
+        if cap is not None:
+            for r in cells:
+                r[i] = wrap_cell(r[i], cap)
     return _Layout(
         cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant,
         frozenset(partial),
     )  # fmt: skip
+
+
+def _least_wrap(column: Sequence[str]) -> int:
+    """The narrowest a wrapped column can be: its longest piece once its cells are broken at
+    spaces and after :data:`_BREAK_AFTER` characters (``background_`` of
+    ``background_condition``), so :func:`wrap_cell` never has to cut inside a word."""
+    pieces = [p for c in column for p in re.split(r"\s+|(?<=[;,&=_])", c) if p]
+    return max((len(p) for p in pieces), default=1)
 
 
 def _cut_columns(

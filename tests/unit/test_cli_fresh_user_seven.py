@@ -48,3 +48,31 @@ def test_the_trends_change_column_says_it_is_from_the_previous_step(eos_store: P
     assert "vs prev: score minus the previous step's, in points" in " ".join(out.split())
     first = next(x for x in lines if x.startswith("boolean_expressions"))
     assert first.split()[-1] == "-"  # the first step has no previous one
+
+
+def test_label_history_actions_wrap_axes_instead_of_cutting_them(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from capslice_tui.cli.render import emit_table
+
+    headers = ["batch", "at", "who", "action", "items", "axes", "values"]
+    rows = [
+        ["626397eafaa8", "2026-12-01 02:52", "root", "set", 14, "task_type", "number_theory"],
+        ["bd76143a633b", "2026-12-01 02:52", "root", "set", 1, "background_condition",
+         "world_knowledge"],
+        ["79936616e529", "2026-12-01 02:52", "root", "set", 3, "solving_operation",
+         "multi_step_arithmetic"],
+    ]  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    for wrap in ((), ("axes", "values")):
+        emit_table(headers, rows, "table", whole=("batch",), wrap=wrap)
+        lines = capsys.readouterr().out.splitlines()
+        assert all(len(x) <= 80 for x in lines), lines
+        cut = any("…" in x for x in lines)
+        assert cut == (not wrap), lines  # without wrap the axes were cut (backgro…)
+    at = lines[0].index("axes")
+    second = next(i for i, x in enumerate(lines) if x.startswith("bd76143a633b"))
+    # background_ / condition: the axis whole over two lines, in its column
+    assert lines[second][at:].split()[0] == "background_", lines
+    assert lines[second + 1][at:].split()[0] == "condition", lines
+    assert lines[second + 1][:at].strip() == "", lines
