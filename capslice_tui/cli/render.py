@@ -22,7 +22,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,9 +118,7 @@ def emit_table(
         rows, above = _stack_long_names(
             headers, rows, headers.index(own_line), whole, width, expendable, keep
         )
-    layout = _fit_layout(
-        [visible(h) for h in headers], rows, whole, width, expendable, keep, wrap
-    )
+    layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep, wrap)
     shown = [visible(h) for h in headers]
     all_notes = [*_layout_notes(layout, headers, width), *notes]
     if plain and _print_plain(layout, shown, title, above, all_notes, width):
@@ -761,13 +759,8 @@ def _fit_layout(
         kept.remove(gone)
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
-    wrapped = [i for i in kept[:-1] if headers[i] in wrap]
-    prefixes, partial = _cut_columns(cells, [i for i in kept[:-1] if i not in wrapped], caps)
-    for i in wrapped:
-        cap = caps[i]
-        if cap is not None:
-            for r in cells:
-                r[i] = wrap_cell(r[i], cap)
+    wrapped = {i for i in kept[:-1] if headers[i] in wrap}
+    prefixes, partial = _cut_columns(cells, kept[:-1], caps, wrapped)
     return _Layout(
         cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant,
         frozenset(partial),
@@ -783,9 +776,13 @@ def _least_wrap(column: Sequence[str]) -> int:
 
 
 def _cut_columns(
-    cells: list[list[str]], columns: Sequence[int], caps: Sequence[int | None]
+    cells: list[list[str]],
+    columns: Sequence[int],
+    caps: Sequence[int | None],
+    wrapped: Collection[int] = (),
 ) -> tuple[dict[int, str], set[int]]:
-    """Cut each of ``columns`` of ``cells`` (in place) to its cap with :func:`_column_cut`.
+    """Cut each of ``columns`` of ``cells`` (in place) to its cap with :func:`_column_cut`;
+    those in ``wrapped`` are wrapped to it instead (:func:`wrap_cell`), never cut.
 
     Returns the prefix each column's names are shown without, and the columns whose prefix
     some shown name (a total row such as ALL, or another name) does not start with, so the
@@ -794,6 +791,10 @@ def _cut_columns(
     partial: set[int] = set()
     for i in columns:
         cap = caps[i]
+        if i in wrapped:
+            for r in cells:
+                r[i] = r[i] if cap is None else wrap_cell(r[i], cap)
+            continue
         cut = None if cap is None else _column_cut([r[i] for r in cells], cap)
         if cut is None:
             continue
