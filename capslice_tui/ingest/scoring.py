@@ -914,6 +914,20 @@ def _written_number_value(raw: str) -> Decimal | None:
 
 
 def _option_letter(text: str) -> str | None:
+    """The option letter ``text`` states (``(B)``, ``B``, ``$B$``, ``\\boxed{B}``...), else
+    None. Short texts (targets, mostly: a task's few repeat in every sample) are kept, the
+    last 4096."""
+    if len(text) <= 64:
+        return _short_option_letter(text)
+    return _read_option_letter(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_option_letter(text: str) -> str | None:
+    return _read_option_letter(text)
+
+
+def _read_option_letter(text: str) -> str | None:
     cleaned = _clean(text)
     if len({letter.upper() for letter in _LETTER_PAREN_RE.findall(cleaned)}) > 1:
         return None  # hedged: "(A) or (B)"

@@ -223,6 +223,19 @@ def test_localized_word_width_bounds_the_first_localized_prefix() -> None:
     assert [s.prefix for s in sc._statements_from_end(many_colons)] == ["Jawaban :"]
 
 
+def test_line_end_checks_are_the_regex_searches(texts: list[str]) -> None:
+    rng = random.Random(9)
+    ends = ["####", "#### ", "####x", "answer is", "Answer:", "answer ", "A:", " A: 7", "}",
+            "\\boxed{", "\\fbox{", "\\boxed{}", "$", ".", ")", "]", " ", "\t", "x", "  "]  # fmt: skip
+    built = ["".join(rng.choice(ends) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
+    lines = (
+        [t[t.rfind("\n") + 1 :] for t in texts] + built + ["a" * 70 + "answer is" + " " * 80 + "x"]
+    )
+    for line in lines:
+        assert fm._ends_in_answer_line(line) is (fm._ANSWER_LINE_END.search(line) is not None), line
+        assert fm._ends_in_box(line) is (fm._BOXED_END.search(line) is not None), line
+
+
 def test_final_a_line_is_the_whole_text_search(texts: list[str]) -> None:
     for text in texts:
         got, want = sc._a_line(text), sc._A_LINE_RE.search(text)
@@ -244,6 +257,9 @@ def test_kept_targets_and_math_verdicts_are_computed_ones(texts: list[str]) -> N
         for constraint in ("integer", "boxed_expression", "free_text"):
             assert sc.clean_target(text, constraint) == sc._clean_target.__wrapped__(
                 text, constraint)  # fmt: skip
+    for text in texts[:: max(1, len(texts) // 3000)] + ["(B)", " b ", "$C$", "(A) or (B)"]:
+        for part in (text, text[-60:], text[:8]):
+            assert sc._option_letter(part) == sc._read_option_letter(part), part
     for answer, target in [("\\frac{1}{2}", "0.5"), ("x^2", "x**2"), ("3", "\\pi")]:
         first = sc._math_verify_equal(answer, target)
         assert first == sc._math_verify_cached.__wrapped__(answer, target, True)
