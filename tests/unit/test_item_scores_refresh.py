@@ -85,3 +85,30 @@ def test_refreshed_rows_equal_the_grouped_insert_in_value_and_type(tmp_path: Pat
         == 1.0
     )  # the unscored sample's lenient score counts, as grouped
     assert store.conn.execute("SELECT count(*) FROM run_outcomes WHERE run_id = 1").fetchone()[0]
+
+
+def test_run_outcomes_keys_are_the_scored_ones_and_those_with_first_samples(
+    tmp_path: Path,
+) -> None:
+    """Run 5: (t, a) scored first samples; (t, b) first samples, none scored; (t, c) scored
+    second samples only; (t, d) unscored second samples only (no row)."""
+    store = _store(tmp_path)
+    rows = [
+        ("a", 1, 0, 1.0), ("a", 2, 0, 0.0), ("b", 3, 0, None), ("c", 4, 1, 1.0),
+        ("d", 5, 1, None),
+    ]  # fmt: skip
+    with store.write() as conn:
+        conn.execute("INSERT INTO runs (id, name, created_at) VALUES (5, 'r5', 'x')")
+        conn.executemany(
+            "INSERT INTO samples (run_id, item_id, task, filter, doc_id, sample_idx, score,"
+            " ingest_id) VALUES (5, ?, 't', ?, ?, ?, ?, 1)",
+            [(item, f, str(item), k, score) for f, item, k, score in rows],
+        )
+    store.refresh_item_scores(5)
+    got = {
+        r[0]: (r[1], r[2] is not None, r[3] is not None)
+        for r in store.conn.execute(
+            "SELECT filter, n_items, present, evaluation FROM run_outcomes WHERE run_id = 5"
+        )
+    }
+    assert got == {"a": (2, True, True), "b": (0, False, True), "c": (1, True, False)}
