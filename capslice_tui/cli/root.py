@@ -835,6 +835,8 @@ def samples(
         title=f"{run} samples · {use.label}",
         notes=note,
         payload={"samples": rows, "more": more, "filter": use.to_dict()},
+        # at most ANSWER_WIDTH already: never cut again ($\b…ed{142}$), the response wraps
+        whole=("target", "extracted"),
     )
 
 

@@ -275,3 +275,29 @@ async def test_cli_advice_in_the_app_is_a_command_to_paste(tmp_path: Path) -> No
         assert "pass --same-evaluation" not in text, text
         cmd = f"capslice --store {store} diagnose cot direct --same-evaluation"
         assert f"run `{cmd}`" in text, text
+
+
+async def test_samples_widen_long_answers_where_the_response_has_room(tmp_path: Path) -> None:
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.screens.samples import RESPONSE_LEAST, VALUE_WIDTH, SamplesScreen
+    from capslice_tui.workspace import Workspace
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    ws = Workspace(tmp_path / "s.db")
+    lm_eval = sample_data_dir() / "lm_eval"
+    ws.ingest([lm_eval / "bbh-eos-masked"], run="bbh-eos-masked", benchmark="bbh", step=1)
+    for width, widened in ((80, False), (130, True)):
+        app = make_app(tmp_path / "s.db", workspace=ws)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await settle(app, pilot)
+            await app.push_screen(
+                SamplesScreen("bbh-eos-masked", failure_mode="extraction_failure")
+            )
+            await settle(app, pilot)
+            extracted = [row[4] for row in table_rows(app)]
+            longest = max(len(x) for x in extracted)
+            # 80 columns: the response needs the room, answers stay cut at VALUE_WIDTH;
+            # 130: 'False, and…' shows more of itself
+            assert (longest > VALUE_WIDTH) == widened, (width, extracted)
+            assert not widened or app.screen.response_width >= RESPONSE_LEAST

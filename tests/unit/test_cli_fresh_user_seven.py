@@ -76,3 +76,24 @@ def test_label_history_actions_wrap_axes_instead_of_cutting_them(
     assert lines[second][at:].split()[0] == "background_", lines
     assert lines[second + 1][at:].split()[0] == "condition", lines
     assert lines[second + 1][:at].strip() == "", lines
+
+
+@pytest.fixture(scope="module")
+def math_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's math-base (answers in \\boxed{}, 16 samples per item)."""
+    path = tmp_path_factory.mktemp("walk7-math") / "capslice.db"
+    ws = Workspace(path)
+    ws.ingest([sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math")
+    return path
+
+
+def test_samples_keeps_a_short_answer_whole_where_the_response_can_wrap(
+    math_store: Path,
+) -> None:
+    out = _cli(math_store, "samples", "--run", "math-base", "--limit", "3")
+    lines = out.splitlines()
+    assert all(len(x) <= 80 for x in lines), out
+    first = lines[2].split()
+    # $\boxed{142}$ (13 characters) whole, not $\b…ed{142}$ while the response wraps
+    assert first[5] == "$\\boxed{142}$", out
+    assert "…" not in " ".join(lines[2].split()[:7]), out

@@ -165,6 +165,14 @@ class TotalCounted(Message):
         self.total = total
 
 
+VALUE_WIDTH = 10
+"""Characters of the target and extracted columns when the response column needs the room."""
+VALUE_MOST = 24
+"""The widest the target and extracted columns grow to where the response column has room."""
+RESPONSE_LEAST = 24
+"""Characters the response column keeps when the target and extracted columns grow."""
+
+
 class SamplesScreen(HandLabelScreen):
     """Samples table over the store: n / PgDn page on, f filters by failure mode, s/S sort,
     / searches text, j jumps to a doc, Home/End go to the first/last sample of the slice."""
@@ -240,6 +248,7 @@ class SamplesScreen(HandLabelScreen):
         self.reading: str | None = None
         self.pending = 0  # rows still to move once the page being read arrives
         self.response_width: int | None = None
+        self.value_width = VALUE_WIDTH  # target and extracted, widened where room exists
         self.response_ends: bool | None = None  # the response column shows ends (None: to see)
         self.response_shared = ""  # the start every response shown has, when ends show
         self._index_lock = threading.Lock()  # the search index is built by one worker
@@ -538,7 +547,20 @@ class SamplesScreen(HandLabelScreen):
         the rows' starts read alike, its end (:func:`response_cells`), headed ``resp. end``
         and its shared start said in the status line."""
         if refit:
-            self.response_width = self._response_room(self.rows)
+            self.value_width = VALUE_WIDTH
+            room = self._response_room(self.rows)
+            # a target or extracted answer longer than VALUE_WIDTH ($\boxed{142}$) gets the
+            # room the response column can spare (it keeps RESPONSE_LEAST), all of it or none
+            need = max(
+                [len(visible(str(r.get("target") or ""))) for r in self.rows]
+                + [len(visible(extracted_text(r.get("extracted")))) for r in self.rows]
+                + [VALUE_WIDTH]
+            )
+            grow = min(need, VALUE_MOST) - VALUE_WIDTH
+            if grow > 0 and room - 2 * grow >= RESPONSE_LEAST:
+                self.value_width += grow
+                room -= 2 * grow
+            self.response_width = room
             self.response_ends = None
         texts, ends, shared = response_cells(
             [r.get("response") for r in self.rows],
@@ -565,8 +587,8 @@ class SamplesScreen(HandLabelScreen):
             *task,
             cell(row.get("doc_id")),
             cell(row.get("sample_idx")),
-            cell(row.get("target"), 10),
-            cell(extracted_text(row.get("extracted")), 10),
+            cell(row.get("target"), self.value_width),
+            cell(extracted_text(row.get("extracted")), self.value_width),
             cell(verdict_mark(row.get("score"))),
             cell(MODE_TEXT.get(mode, mode)),
             cell(response),
