@@ -220,6 +220,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
         + (" (FORCED against the diagnosis)" if plan.forced else ""),
         notes=notes, payload=plan, whole=WHOLE_PLAN,
         expendable=("epochs", "x"),
+        wrap=("cell",),  # an id wraps after its _ (cc_sci_knowledge_ / web), never cut
     )  # fmt: skip
 
 

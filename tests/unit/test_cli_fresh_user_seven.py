@@ -97,3 +97,24 @@ def test_samples_keeps_a_short_answer_whole_where_the_response_can_wrap(
     # $\boxed{142}$ (13 characters) whole, not $\b…ed{142}$ while the response wraps
     assert first[5] == "$\\boxed{142}$", out
     assert "…" not in " ".join(lines[2].split()[:7]), out
+
+
+def test_plan_cell_ids_wrap_whole_at_80_columns(math_store: Path) -> None:
+    import yaml
+
+    catalog = sample_data_dir() / "catalog.yaml"
+    out = _cli(math_store, "plan", "--baseline", "math-base", "--benchmark", "math",
+               "--catalog", str(catalog), "--budget-tokens", "100000000000")  # fmt: skip
+    lines = out.splitlines()
+    assert all(len(x) <= 80 for x in lines), out
+    end = next(i for i, x in enumerate(lines) if x.startswith(("4 of", "1 of", "2 of", "3 of")))
+    pieces = [x[:16].strip() for x in lines[2:end]]
+    ids = []
+    for piece in pieces:  # a wrapped id goes on under itself
+        if ids and ids[-1].endswith("_"):
+            ids[-1] += piece
+        else:
+            ids.append(piece)
+    cells = {c["id"] for c in yaml.safe_load(catalog.read_text())["cells"]}
+    assert set(ids) == cells, ids  # every id whole: none cut (cc_sci_knowle…)
+    assert not any("…" in x for x in ids)
