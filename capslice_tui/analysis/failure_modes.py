@@ -47,7 +47,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -645,13 +645,6 @@ def final_answer_evidence(text: str | None) -> str | None:
 _BRACE = re.compile(r"[{}]")
 
 
-def _occurrences(text: str, word: str) -> Iterator[int]:
-    pos = text.find(word)
-    while pos >= 0:
-        yield pos
-        pos = text.find(word, pos + 1)
-
-
 def _last_final_answer(text: str) -> int | None:
     """Start of the last match ``_FINAL_ANSWER.finditer(text)`` yields, or None.
 
@@ -665,11 +658,19 @@ def _last_final_answer(text: str) -> int | None:
         hits = list(_FINAL_ANSWER.finditer(text))
         return hits[-1].start() if hits else None
     lowered = text.lower()
-    starts = set(_occurrences(text, "####"))
-    for pos in _occurrences(lowered, "answer"):
+    starts: set[int] = set()
+    pos = text.find("####")
+    while pos >= 0:
+        starts.add(pos)
+        pos = text.find("####", pos + 1)
+    pos = lowered.find("answer")
+    while pos >= 0:
         starts.update(p for p in (pos - 6, pos - 4, pos) if p >= 0)
-    for pos in _occurrences(text, "A:"):
+        pos = lowered.find("answer", pos + 1)
+    pos = text.find("A:")
+    while pos >= 0:
         starts.add(text.rfind("\n", 0, pos) + 1)
+        pos = text.find("A:", pos + 1)
     last, done = None, 0
     for start in sorted(starts):
         if start < done:
@@ -730,6 +731,23 @@ _ANSWER_TAIL_CHARS = 100
 (:func:`_ends_in_answer`: the statement and its value, at most 60 characters, fit)."""
 
 
+def _last_answer_statement(tail: str) -> re.Match[str] | None:
+    """The last match ``_ANSWER_STATEMENT.finditer(tail)`` yields, or None. In ASCII text
+    it is tried only where ``answer`` occurs, from the last one back: two matches never
+    overlap (none holds another ``answer``), so finditer yields every place it matches."""
+    if not tail.isascii():
+        hits = list(_ANSWER_STATEMENT.finditer(tail))
+        return hits[-1] if hits else None
+    lowered = tail.lower()
+    pos = lowered.rfind("answer")
+    while pos >= 0:
+        hit = _ANSWER_STATEMENT.match(tail, pos)
+        if hit is not None:
+            return hit
+        pos = lowered.rfind("answer", 0, pos)  # "answer" never overlaps itself
+    return None
+
+
 def _ends_in_answer(text: str) -> bool:
     """True when ``text`` (right-stripped) ends with a complete answer statement on its last
     line: ``... the answer is X`` / ``answer: X`` where X (the rest of the text, 1-60
@@ -739,10 +757,10 @@ def _ends_in_answer(text: str) -> bool:
     :data:`_ANSWER_TAIL_CHARS` characters are read."""
     tail = text[-_ANSWER_TAIL_CHARS:]
     tail = tail[tail.rfind("\n") + 1 :]
-    hits = list(_ANSWER_STATEMENT.finditer(tail))
-    if not hits:
+    hit = _last_answer_statement(tail)
+    if hit is None:
         return False
-    value = tail[hits[-1].end() :].strip()
+    value = tail[hit.end() :].strip()
     if not value or len(value) > 60 or value.count("$") % 2:
         return False
     if _open_in_last_paragraph(value) is not None:  # ``\\(``, ``\\[``, ``<<`` left open

@@ -225,7 +225,7 @@ def test_localized_word_width_bounds_the_first_localized_prefix() -> None:
 
 def test_line_end_checks_are_the_regex_searches(texts: list[str]) -> None:
     rng = random.Random(9)
-    ends = ["####", "#### ", "####x", "answer is", "Answer:", "answer ", "A:", " A: 7", "}",
+    ends = ["####", "#### ", "####x", "answer is", "Answer:", "answer ", "A:", " A: 7", "}", "is",
             "\\boxed{", "\\fbox{", "\\boxed{}", "$", ".", ")", "]", " ", "\t", "x", "  "]  # fmt: skip
     built = ["".join(rng.choice(ends) for _ in range(rng.randint(0, 12))) for _ in range(20_000)]
     lines = (
@@ -234,6 +234,10 @@ def test_line_end_checks_are_the_regex_searches(texts: list[str]) -> None:
     for line in lines:
         assert fm._ends_in_answer_line(line) is (fm._ANSWER_LINE_END.search(line) is not None), line
         assert fm._ends_in_box(line) is (fm._BOXED_END.search(line) is not None), line
+    for tail in [t[-100:] for t in texts] + built + ["ANSWER : x answer is", "ſo anſwer: 1"]:
+        hits = list(fm._ANSWER_STATEMENT.finditer(tail))
+        got = fm._last_answer_statement(tail)
+        assert (got and got.span()) == (hits[-1].span() if hits else None), tail
 
 
 def test_final_a_line_is_the_whole_text_search(texts: list[str]) -> None:
