@@ -411,6 +411,8 @@ def cut_runaway(response: str, stop: Iterable[str] | None = None) -> str:
 
 def _after_trace(response: str) -> tuple[str, bool]:
     """Text after the last reasoning-trace end, when text follows it; else the response."""
+    if response.find("<") < 0:  # every trace end starts with '<' (a one-character search)
+        return response, False
     best = -1
     end_len = 0
     for end in TRACE_ENDS:

@@ -240,6 +240,26 @@ def test_line_end_checks_are_the_regex_searches(texts: list[str]) -> None:
         assert (got and got.span()) == (hits[-1].span() if hits else None), tail
 
 
+def _after_trace_by_rfind(response: str) -> tuple[str, bool]:
+    best, end_len = -1, 0
+    for end in sc.TRACE_ENDS:
+        pos = response.rfind(end)
+        if pos > best:
+            best, end_len = pos, len(end)
+    if best >= 0 and response[best + end_len :].strip():
+        return response[best + end_len :], True
+    return response, False
+
+
+def test_after_trace_is_the_rfind_of_each_trace_end(texts: list[str]) -> None:
+    assert all(end.startswith("<") for end in sc.TRACE_ENDS)  # what its shortcut relies on
+    ends = ["</think>", "</thinking>", "</reasoning>", "<", "x", " ", "\n"]
+    rng = random.Random(4)
+    built = ["".join(rng.choice(ends) for _ in range(rng.randint(0, 8))) for _ in range(5000)]
+    for text in texts + built:
+        assert sc._after_trace(text) == _after_trace_by_rfind(text), text
+
+
 def test_final_a_line_is_the_whole_text_search(texts: list[str]) -> None:
     for text in texts:
         got, want = sc._a_line(text), sc._A_LINE_RE.search(text)
