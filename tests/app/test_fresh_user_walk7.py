@@ -301,3 +301,37 @@ async def test_samples_widen_long_answers_where_the_response_has_room(tmp_path: 
             # 130: 'False, and…' shows more of itself
             assert (longest > VALUE_WIDTH) == widened, (width, extracted)
             assert not widened or app.screen.response_width >= RESPONSE_LEAST
+
+
+async def test_the_trend_title_keeps_names_whole_where_room_exists(tmp_path: Path) -> None:
+    from capslice_tui.app.screens.trend import TrendScreen, trend_title
+
+    runs = [("bbh-base", 100000), ("bbh-eos-masked", 110000), ("bbh-eos-restored", 120000)]
+    title = trend_title(["task"], runs, 78)
+    assert title == "Trend by task, bbh-*: base@100000 < eos-masked@110000 < eos-restored@120000"
+    long = [(f"demo-org/demo-1b-{name}", step) for name, step in runs]
+    assert "…" in trend_title(["task"], long, 78)
+    wide = trend_title(["task"], long, 118)  # a wider screen: the whole names
+    assert "…" not in wide and "demo-org/demo-1b-bbh-*: base@100000" in wide, wide
+    ws_store = tmp_path / "s.db"
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(ws_store)
+    for name, step in (("demo-org/demo-1b-base", 1), ("demo-org/demo-1b-eos-masked", 2)):
+        path = tmp_path / f"{step}.jsonl"
+        path.write_text(
+            "\n".join(
+                f'{{"task": "t", "doc_id": {i}, "target": "1", "correct": {str(i % step == 0).lower()}, '
+                f'"response": "1"}}'
+                for i in range(20)
+            )
+            + "\n"
+        )
+        ws.ingest([path], run=name, step=step)
+    app = make_app(ws_store, workspace=ws)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(TrendScreen(["demo-org/demo-1b-base", "demo-org/demo-1b-eos-masked"]))
+        await settle(app, pilot)
+        drawn = static_text(app, "#title")
+        assert "demo-org/demo-1b-eos-masked@2" in drawn and "…" not in drawn, drawn

@@ -104,7 +104,7 @@ def trend_title(by: list[str], runs: list[tuple[str, Any]], width: int = TITLE_W
     ``width`` characters, every run's distinguishing end kept.
 
     When the whole names do not fit, their shared prefix (:func:`shared_prefix`) is named once
-    (``Trend by task, runs org/model-1b-*: step-049000@49000 < step-051000@51000``; a long
+    (``Trend by task, org/model-1b-*: step-049000@49000 < step-051000@51000``; a long
     prefix is itself cut in the middle to what the names leave, at least 8 characters), then
     each name is cut in the middle to an equal share of what is left (never at its end, which
     tells checkpoints apart); only a title that still does not fit is cut at its end (the
@@ -123,8 +123,8 @@ def trend_title(by: list[str], runs: list[tuple[str, Any]], width: int = TITLE_W
     prefix = shared_prefix(names)
     if prefix and all(n.startswith(prefix) for n in names):
         names = [n[len(prefix) :] for n in names]
-        room = width - len(f"Trend by {', '.join(by)}, runs *: ") - len(joined(names))
-        head = f"Trend by {', '.join(by)}, runs {middle_cut(prefix, max(room, 8))}*: "
+        room = width - len(f"Trend by {', '.join(by)}, *: ") - len(joined(names))
+        head = f"Trend by {', '.join(by)}, {middle_cut(prefix, max(room, 8))}*: "
     fixed = len(head) + len(joined([""] * len(names)))
     # names that fit stay whole and leave their room to the others; a cut keeps the part
     # that tells a name from the others (``eos-masked`` / ``eos-restored``)
@@ -496,7 +496,9 @@ class TrendScreen(CapsliceScreen):
             )
         table.set_rows(out)
         table.focus()
-        self._title(trend_title(trend.by, [(r.name, r.step) for r in trend.runs], TITLE_WIDTH))
+        # the title's row is the screen's width less its padding: wider screens cut less
+        room = max(self.app.size.width - 2, 20)
+        self._title(trend_title(trend.by, [(r.name, r.step) for r in trend.runs], room))
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
         warn = f" · {n_warn} warning{'s' if n_warn > 1 else ''} (w)" if n_warn else ""
