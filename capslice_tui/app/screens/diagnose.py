@@ -31,6 +31,9 @@ VERDICT_TEXT = {
     "not_data": "NOT A DATA PROBLEM",
     "inconclusive": "INCONCLUSIVE",
 }
+GAIN_VERDICT_TEXT = {**VERDICT_TEXT, "data": "DATA", "not_data": "NOT DATA"}
+"""Verdicts of a gain: the candidate is better, so there is no problem to name (the CLI's
+``VERDICT: DATA`` / ``NOT_DATA`` words)."""
 # Fits 80 columns inside the scrolling diagnosis: score is per sample (correct/samples).
 SLICE_COLUMNS = ("slice", "items", "score c/n", "deficit", "p adj", "top mode")
 
@@ -79,11 +82,15 @@ def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
     return f"{plural(listed, 'significant slice')} across axis combinations"
 
 
-def verdict_banner(verdict: str, reason: str | None = None, mode: str = "change") -> Text:
+def verdict_banner(
+    verdict: str, reason: str | None = None, mode: str = "change", direction: str | None = None
+) -> Text:
     """The verdict in large plain letters inside a box of ``=`` (no colour needed), with its
     reason in plain words on the line below (worded for ``mode``: ``change`` or
-    ``weakness``)."""
-    words = "VERDICT: " + VERDICT_TEXT.get(verdict, verdict.upper())
+    ``weakness``). A change whose ``direction`` is ``gain`` reads ``DATA`` / ``NOT DATA``
+    (no "problem" when the candidate is better)."""
+    texts = GAIN_VERDICT_TEXT if direction == "gain" else VERDICT_TEXT
+    words = "VERDICT: " + texts.get(verdict, verdict.upper())
     spaced = " ".join(words)
     rule = "=" * (len(spaced) + 4)
     text = f"{rule}\n| {spaced} |\n{rule}"
@@ -335,6 +342,7 @@ class DiagnoseScreen(CapsliceScreen):
                 data.get("verdict") or "?",
                 to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
                 mode,
+                data.get("direction"),
             )
         )
         self.query_one("#summary", Static).update(self._summary(data, mode))
