@@ -34,17 +34,26 @@ def short(value: Any, width: int) -> str:
     return shorten(value, width)
 
 
-def first_column_room(labels: list[str], rows: list[list[str]], width: int, least: int = 18) -> int:
+def first_column_room(
+    labels: list[str],
+    rows: list[list[str]],
+    width: int,
+    least: int = 18,
+    *,
+    scrollbar: bool = True,
+) -> int:
     """Characters left for the first column of a ``width``-column ``ResultTable``.
 
     ``labels``: the column headers; ``rows``: each row's cells as strings (same order).
     Every other column keeps its widest cell (or header); each column costs 2 more for the
-    table's cell padding and 2 go to the vertical scrollbar. Never less than ``least``.
+    table's cell padding and 2 go to the vertical scrollbar (``scrollbar=False``: the rows
+    fit the table's height, so there is none and the names get its room). Never less than
+    ``least``.
     """
     others = 0
     for i, label in enumerate(labels[1:], start=1):
         others += max([len(label), *(len(r[i]) for r in rows)]) + 2
-    return max(least, width - others - 2 - 2)
+    return max(least, width - others - 2 - (2 if scrollbar else 0))
 
 
 def fit_names(names: Sequence[str], room: int, *, middle: bool = True) -> list[str]:

@@ -335,3 +335,26 @@ async def test_the_trend_title_keeps_names_whole_where_room_exists(tmp_path: Pat
         await settle(app, pilot)
         drawn = static_text(app, "#title")
         assert "demo-org/demo-1b-eos-masked@2" in drawn and "…" not in drawn, drawn
+
+
+async def test_compare_names_take_the_scrollbars_room_when_rows_fit(tmp_path: Path) -> None:
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.screens.compare import CompareScreen
+    from capslice_tui.workspace import Workspace
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    ws = Workspace(tmp_path / "s.db")
+    for name, step in (("math-base", 100_000), ("math-targeted", 120_000)):
+        ws.ingest([sample_data_dir() / "lm_eval" / name], run=name, benchmark="math", step=step)
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        by = "task_type,solving_operation"
+        await app.push_screen(CompareScreen("math-base", "math-targeted", benchmark="math", by=by))
+        await settle(app, pilot)
+        names = [row[0] for row in table_rows(app)]
+        assert len(names) + 1 <= app.screen.query_one("#compare-table").size.height
+        # 24 characters, not 22: 'number_theory & casework' whole (was number_the~ & casework)
+        assert "number_theory & casework" in names, names
+        assert max(len(n) for n in names) == 24, names

@@ -292,9 +292,13 @@ class CompareScreen(CapsliceScreen):
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))
         table = self.query_one(ResultTable)
+        # rows that fit the table's height (and its header) need no scrollbar: its 2 columns
+        # go to the names (a two-axis name is cut less)
+        fits = 0 < len(rows) + 1 <= table.size.height
         room = first_column_room(
-            list(COLUMNS), [c for _, c in rows], table.size.width or self.app.size.width, 12
-        )
+            list(COLUMNS), [c for _, c in rows], table.size.width or self.app.size.width, 12,
+            scrollbar=not fits,
+        )  # fmt: skip
         # each part of a combined name cut so it stays apart from the other rows' values
         names = [slice_parts(key) for key, _ in rows]
         rows = [
