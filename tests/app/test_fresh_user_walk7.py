@@ -358,3 +358,23 @@ async def test_compare_names_take_the_scrollbars_room_when_rows_fit(tmp_path: Pa
         # 24 characters, not 22: 'number_theory & casework' whole (was number_the~ & casework)
         assert "number_theory & casework" in names, names
         assert max(len(n) for n in names) == 24, names
+
+
+async def test_the_diagnosis_rewraps_its_list_items_on_resize(store_path: Path) -> None:
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(DiagnoseScreen("base", "cand", benchmark="bbh"))
+        await settle(app, pilot)
+        before = static_text(app, "#summary")
+        await pilot.resize_terminal(60, 24)
+        await settle(app, pilot)
+        after = static_text(app, "#summary")
+        assert after != before  # wrapped again at the new width
+        items = after.split("\nevidence\n")[-1].splitlines()
+        assert all(len(x) <= 60 - 4 for x in items), items
+        # a list item's wrapped lines go on under its text, not at column 0
+        assert all(x.startswith(("  - ", "    ")) for x in items if x and x[0] == " "), items
+        assert any(x.startswith("    ") and x[4] != " " for x in items), items

@@ -278,6 +278,13 @@ class DiagnoseScreen(CapsliceScreen):
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
         self.post_message(DiagnoseLoaded(as_dict(result)))
 
+    def on_resize(self) -> None:
+        """The summary's list items wrap under their text at the new width."""
+        data = self.data
+        if data is not None and data.get("verdict") is not None:
+            mode = data.get("mode") or ("change" if self.cand else "weakness")
+            self.query_one("#summary", Static).update(self._summary(data, mode))
+
     def app_terms(self, text: str) -> str:
         """``pass --same-evaluation`` (no key here) as the whole command that does it."""
         store = getattr(self.app, "store_path", None)
