@@ -378,3 +378,33 @@ async def test_the_diagnosis_rewraps_its_list_items_on_resize(store_path: Path) 
         # a list item's wrapped lines go on under its text, not at column 0
         assert all(x.startswith(("  - ", "    ")) for x in items if x and x[0] == " "), items
         assert any(x.startswith("    ") and x[4] != " " for x in items), items
+
+
+async def test_the_plans_force_advice_is_the_whole_command(store_path: Path) -> None:
+    import shlex
+
+    from textual.widgets import Input
+
+    from capslice_tui.app.screens.plan import PlanScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(PlanScreen())
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#baseline", Input).value = "base"
+        screen.query_one("#benchmark", Input).value = "bbh"
+        summary = (
+            "No data boost: the diagnosis is x (1 weak slice set aside; y; --force boosts anyway)."
+        )
+        text = screen.app_terms(summary)
+        command = shlex.split(text.split("`")[1])
+        assert command[-1] == "--force" and "--force boosts" not in text, text
+        for flag, value in (
+            ("--baseline", "base"),
+            ("--benchmark", "bbh"),
+            ("--store", str(store_path)),
+        ):
+            assert command[command.index(flag) + 1] == value, command
+        assert command[command.index("--budget-tokens") + 1].isdigit(), command

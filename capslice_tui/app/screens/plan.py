@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 from rich.text import Text
@@ -164,6 +165,20 @@ class PlanScreen(CapsliceScreen):
             values["baseline"], values["benchmark"], values["catalog"], int(values["budget"])
         )
 
+    def app_terms(self, text: str) -> str:
+        """``--force boosts anyway`` (this form has no force) as the whole ``capslice plan``
+        command of the form's inputs with ``--force``."""
+        if "--force boosts anyway" not in text:
+            return text
+        values = {w.id: w.value.strip() for w in self.query(Input)}
+        store = getattr(self.app, "store_path", None)
+        words = ["capslice", *(["--store", str(store)] if store else []), "plan"]
+        words += ["--baseline", values.get("baseline") or "RUN"]
+        words += ["--benchmark", values.get("benchmark") or "BENCHMARK"]
+        words += ["--catalog", values.get("catalog") or "CATALOG"]
+        words += ["--budget-tokens", values.get("budget") or "TOKENS", "--force"]
+        return text.replace("--force boosts anyway", f"`{shlex.join(words)}` boosts anyway")
+
     @on(Input.Submitted)
     def submitted(self) -> None:
         self.action_plan()
@@ -185,7 +200,7 @@ class PlanScreen(CapsliceScreen):
                                 cell(f"{c.new_weight:.4f}"), cell(mult),
                                 cell(f"{c.epochs:.2f}"), cell(note, 14)]))  # fmt: skip
         self.query_one(ResultTable).set_rows(rows)
-        self.query_one("#notes", Static).update(Text(plan_notes(self.plan)))
+        self.query_one("#notes", Static).update(Text(self.app_terms(plan_notes(self.plan))))
         self.set_status(
             f"{len(self.plan.boosted)} boosted of {len(self.plan.cells)} cells"
             " · x: export · n: intervention"
