@@ -465,7 +465,8 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
     help="Expected gain on targets, in points (10 = +10 points).",
 )
 @click.option("--plan-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A plan saved with `capslice plan --format json` to attach.")  # fmt: skip
+              help="A plan saved with `capslice plan --format json` to attach (not the "
+                   "weights of `--export json`; a file that is not a plan is refused).")  # fmt: skip
 @_user_option
 @format_option
 @pass_ctx
@@ -476,7 +477,9 @@ def intervention_new(
     plan_file: Path | None, who: str, fmt: str,
 ) -> None:  # fmt: skip
     """Record a proposed intervention with pre-registered target and control slices."""
-    plan = json.loads(plan_file.read_text(encoding="utf-8")) if plan_file else None
+    from ..planning.export import read_plan_file
+
+    plan = read_plan_file(plan_file) if plan_file else None
     rec = obj.ws.new_intervention(
         title=title, hypothesis=hypothesis, baseline=baseline, benchmark=benchmark,
         targets=_parse_slices(targets, "--target") or None,

@@ -8,10 +8,61 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 from ..formatting import pct, points
 from ..vocabulary import label as slice_label
 from .mixture import Plan, weight_text
+
+#: the keys every plan saved with ``capslice plan --format json`` (``Plan.to_dict``) carries;
+#: a file without them (the ``--export json`` weights, a hand-made mapping) is not a plan
+PLAN_KEYS = ("baseline", "budget_tokens", "weights", "cells", "slices")
+
+
+def check_plan_dict(data: object, source: str) -> dict[str, Any]:
+    """``data`` as a plan dict, or ValueError naming ``source`` and what it lacks.
+
+    Args:
+        data: a parsed JSON value, meant to be :meth:`Plan.to_dict`'s output.
+        source: the file (or other origin) named in the error.
+
+    Raises:
+        ValueError: ``data`` is not a mapping, or lacks one of :data:`PLAN_KEYS`; the message
+            names ``source``, the missing keys and how a plan is saved.
+    """
+    how = "save a plan with `capslice plan ... --format json > plan.json`"
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{source} is not a plan: it holds a JSON {type(data).__name__}, "
+                         f"not an object ({how})")  # fmt: skip
+    missing = [key for key in PLAN_KEYS if key not in data]
+    if missing:
+        weights_only = bool(data) and all(isinstance(v, int | float) for v in data.values())
+        if not data:
+            what = "an empty object"
+        elif weights_only:
+            what = "mixture weights only (as `plan --export json` writes)"
+        else:
+            what = "the keys " + ", ".join(list(map(str, data))[:3]) + (
+                ", ..." if len(data) > 3 else "")  # fmt: skip
+        raise ValueError(f"{source} is not a plan: it lacks {', '.join(missing)}; it holds "
+                         f"{what} ({how})")  # fmt: skip
+    return dict(data)
+
+
+def read_plan_file(path: Path) -> dict[str, Any]:
+    """The plan saved in ``path`` (``capslice plan --format json`` output) as a dict.
+
+    Raises:
+        ValueError: the file is not UTF-8 JSON, or not a plan (:func:`check_plan_dict`); the
+            message names the file.
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a plan: not JSON ({exc})") from None
+    return check_plan_dict(data, str(path))
 
 
 def export_json(plan: Plan) -> str:

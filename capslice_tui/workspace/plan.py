@@ -23,6 +23,7 @@ from ..analysis.outcome import (
     regression_warning,
 )
 from ..formatting import pct, plural, points
+from ..planning.export import check_plan_dict
 from ..planning.mixture import (
     DEFAULT_MAX_EPOCHS,
     DEFAULT_MAX_MULTIPLIER,
@@ -418,13 +419,15 @@ class PlanMixin:
             the stored record; when the controls were chosen by default it also carries
             ``control_choice`` (not stored): the notes of :meth:`choose_controls`.
             expected_effect: expected gain on targets as a proportion (0.1 = +10 points).
-            plan: a :class:`Plan` or its dict.
+            plan: a :class:`Plan` or its dict (:func:`check_plan_dict` refuses anything else).
 
         Raises:
-            NotFound: unknown baseline run. ValueError: no target, bad slices.
+            NotFound: unknown baseline run. ValueError: no target, bad slices, a plan dict
+            that is not a plan.
         """
         self.store.get_run(baseline)
-        plan_dict = plan.to_dict() if isinstance(plan, Plan) else (dict(plan) if plan else None)
+        plan_dict = plan.to_dict() if isinstance(plan, Plan) else (
+            check_plan_dict(plan, "the plan") if plan is not None else None)  # fmt: skip
         if not targets and plan_dict:
             targets = [s["slice"] for s in plan_dict.get("slices", [])]
         if not targets:

@@ -1,0 +1,77 @@
+"""``intervention new --plan-file`` takes only a plan (``capslice plan --format json``): the
+``--export json`` weights, an empty object, a list or a file that is not JSON are refused with
+the file named and what it lacks, and nothing is stored (walk 7 stored an empty plan)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from capslice_tui.cli import main
+from capslice_tui.workspace import Workspace
+from capslice_tui.workspace.demo import sample_data_dir
+
+
+@pytest.fixture(scope="module")
+def math_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's math-base (16 samples per item)."""
+    path = tmp_path_factory.mktemp("plan-file") / "capslice.db"
+    Workspace(path).ingest(
+        [sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math"
+    )
+    return path
+
+
+def _new(store: Path, plan_file: Path, *extra: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, [
+        "--store", str(store), "intervention", "new", "--title", "t", "--hypothesis", "h",
+        "--baseline", "math-base", "--benchmark", "math", "--plan-file", str(plan_file), *extra,
+    ])  # fmt: skip
+    return res.exit_code, res.output
+
+
+def _plan(store: Path, *args: str) -> str:
+    res = CliRunner().invoke(main, [
+        "--store", str(store), "plan", "--baseline", "math-base", "--benchmark", "math",
+        "--catalog", str(sample_data_dir() / "catalog.yaml"), "--budget-tokens", "1000000", *args,
+    ])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_the_exported_weights_are_refused_as_a_plan(math_store: Path, tmp_path: Path) -> None:
+    weights = tmp_path / "w.json"
+    _plan(math_store, "--export", "json", "-o", str(weights))
+    code, out = _new(math_store, weights, "--target", "task_type=algebra")
+    assert code == 1, out
+    assert f"{weights} is not a plan" in out, out
+    assert "lacks baseline, budget_tokens, weights, cells, slices" in out, out
+    assert "mixture weights only" in out and "--format json" in out, out
+    assert Workspace(math_store).interventions() == []  # nothing stored
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ("{}", "an empty object"), ('{"a": "b"}', "the keys a"), ("[1]", "a JSON list"), ("x", "not JSON"),
+])  # fmt: skip
+def test_other_files_that_are_not_plans_are_refused_without_a_traceback(
+    math_store: Path, tmp_path: Path, text: str, what: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text, encoding="utf-8")
+    code, out = _new(math_store, bad)
+    assert code == 1, out
+    assert f"{bad} is not a plan" in out and what in out, out
+    assert "Traceback" not in out
+
+
+def test_a_saved_plan_is_attached(math_store: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+    saved.write_text(_plan(math_store, "--format", "json"), encoding="utf-8")
+    code, out = _new(math_store, saved, "--format", "json")
+    assert code == 0, out
+    record = json.loads(out)
+    assert record["plan"]["baseline"] == "math-base"
+    assert record["plan"]["weights"] == json.loads(saved.read_text())["weights"]
