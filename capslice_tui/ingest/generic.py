@@ -269,6 +269,8 @@ class _Resolver:
 
     def __init__(self, first: dict[str, Any], field_map: dict[str, str], source: str, line: int):
         self.keys: dict[str, str | None] = {}
+        self.unused_extracted: str | None = None  # see _set_aside_extracted
+        self.rivals: dict[str, tuple[str, ...]] = {}  # see _find_rivals
         for role in ROLES:
             if role in field_map:
                 if field_map[role] not in first and not self._nested_has(first, field_map[role]):
@@ -414,6 +416,8 @@ def read_generic(
                 )
             resolver.keys["system"] = column
         _check_roles(path, first_line, first, resolver, layout, nested)
+        _set_aside_extracted(resolver)
+        resolver.rivals = _find_rivals(first, resolver, field_map) if layout == "flat" else {}
         model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
         if model_key and layout != "systems":
             ctx.run_meta.setdefault("model_name", first[model_key])
@@ -478,6 +482,124 @@ def _check_roles(
         )
 
 
+_RIVAL_ROLES: tuple[str, ...] = ("correct", "target", "response", "extracted")
+"""Roles whose other candidate keys in a row are compared with the key read (a disagreement is
+a warning naming both fields and the ``--field`` option that picks the other)."""
+_NOT_RIVALS = frozenset({"solution"})  # a MATH row's reference solution beside its response
+
+
+def _set_aside_extracted(resolver: _Resolver) -> None:
+    """A row's extracted answer (``pred``, ``extracted_answer``) is the harness's reading of the
+    response, which only a logged score stands behind. Without a correctness field capslice
+    scores the response itself, so a logged extracted answer beside its score would contradict
+    it (``extracted 5``, ``score 1`` for target 4): it is set aside (not stored, not an item
+    field) and capslice's own extraction is stored; ``_row_warnings`` warns where it is not in
+    the response."""
+    extracted = resolver.key("extracted")
+    if extracted is not None and resolver.key("correct") is None:
+        resolver.unused_extracted = extracted
+        resolver.keys["extracted"] = None
+
+
+def _find_rivals(
+    first: dict[str, Any], resolver: _Resolver, field_map: dict[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """role -> the other candidate keys (:data:`DEFAULT_KEYS`) of the first row for the roles
+    in :data:`_RIVAL_ROLES`, when the key read was not named with ``--field`` (naming it is the
+    user's choice) and the key is read for no other role."""
+    used = _used(resolver)
+    out: dict[str, tuple[str, ...]] = {}
+    for role in _RIVAL_ROLES:
+        chosen = resolver.key(role) or (resolver.unused_extracted if role == "extracted" else None)
+        if chosen is None or role in field_map:
+            continue
+        others = tuple(
+            k
+            for k in DEFAULT_KEYS[role]
+            if k in first and k != chosen and k not in used and k not in _NOT_RIVALS
+        )
+        if others:
+            out[role] = others
+    return out
+
+
+def _same(role: str, a: Any, b: Any) -> bool | None:
+    """Whether two values of one role say the same (None: ``b`` is not a value of the role,
+    e.g. a correctness-like field holding free text or a non-0/1 number)."""
+    if role == "correct":
+        try:
+            other = parse_correct(b)
+            mine = parse_correct(a)
+        except ValueError:
+            return None
+        if other not in (0.0, 1.0) or mine is None:
+            return None
+        return mine == other
+    if role == "target":
+        return clean_generic_target(a) == clean_generic_target(b)
+    return str(a).strip() == str(b).strip()
+
+
+def _row_warnings(
+    row: dict[str, Any], resolver: _Resolver, source: str, line: int
+) -> Iterator[BadLine]:
+    """Warnings about what a flat row's fields leave open (grouped by the ingest into one line
+    with a count and the first file:line): a correctness that is not 0/1 (the run's figures
+    are then mean scores), another candidate field of a role disagreeing with the one read,
+    and a set-aside extracted answer that the response does not contain."""
+    key = resolver.key
+    correct_key = key("correct")
+    if correct_key is not None and row.get(correct_key) is not None:
+        try:
+            value = parse_correct(row[correct_key])
+        except ValueError:
+            value = None  # a bad line: _flat_record says so
+        if value is not None and value not in (0.0, 1.0) and 0.0 <= value <= 1.0:
+            yield BadLine(
+                source,
+                line,
+                f"field {correct_key!r} holds a score between 0 and 1, not a correctness (0/1): "
+                "it is read as a mean score, so this run's figures are mean scores, not "
+                "accuracies; if another field holds the correctness, name it with --field "
+                "correct=KEY",
+                note="warning",
+            )
+    for role, others in resolver.rivals.items():
+        chosen = key(role) or resolver.unused_extracted or ""
+        mine = row.get(chosen)
+        if mine is None:
+            continue
+        for other in others:
+            if row.get(other) is not None and _same(role, mine, row[other]) is False:
+                yield BadLine(source, line, _rival_text(role, chosen, other), note="warning")
+    unused = resolver.unused_extracted
+    response_key = key("response")
+    if unused and response_key and row.get(unused) not in (None, ""):
+        answer = str(row[unused]).strip().casefold()
+        if answer not in str(row.get(response_key) or "").casefold():
+            yield BadLine(
+                source,
+                line,
+                f"field {unused!r} (an extracted answer) is not in the response "
+                f"{response_key!r}; the rows carry no correctness, so capslice extracts and "
+                f"scores the answer of {response_key!r} itself and {unused!r} is not used; to "
+                f"score {unused!r} instead, pass --field response={unused}",
+                note="warning",
+            )
+
+
+def _rival_text(role: str, chosen: str, other: str) -> str:
+    """The warning for two candidate fields of ``role`` that disagree."""
+    label = ROLE_LABELS[role]
+    how = f"--field {role}={other}"
+    if role == "extracted":
+        how += " (it is stored only beside a logged correctness)"
+    return (
+        f"fields {chosen!r} and {other!r} disagree, and either could be the {label}: "
+        f"{chosen!r} is read as the {label}; to read {other!r}, pass {how}"
+    )
+
+
 def describe_mapping(
     resolver: _Resolver,
     layout: str,
@@ -512,6 +634,11 @@ def describe_mapping(
     for role in roles:
         if key(role):
             parts.append(f"{ROLE_LABELS[role]}: {key(role)}")
+    if resolver.unused_extracted:
+        parts.append(
+            f"not used: {resolver.unused_extracted} (an extracted answer without a logged "
+            "correctness; capslice extracts from the response)"
+        )
     if settings:
         parts.append(f"settings: {', '.join(settings)}")
     return " · ".join(parts)
@@ -553,7 +680,10 @@ class _SampleNumbering:
 
 
 def _used(resolver: _Resolver) -> set[str]:
-    return {k for k in resolver.keys.values() if k}
+    used = {k for k in resolver.keys.values() if k}
+    if resolver.unused_extracted:
+        used.add(resolver.unused_extracted)  # a sample field, never an item field or setting
+    return used
 
 
 def _settings(row: dict[str, Any], used: set[str]) -> dict[str, Any] | None:
@@ -698,6 +828,8 @@ def _read_file(
                 elif layout == "parallel":
                     yield from _parallel_records(row, common, resolver, exclude)
                 else:
+                    if resolver.rivals or resolver.unused_extracted or key("correct"):
+                        yield from _row_warnings(row, resolver, source, line)
                     record = _flat_record(row, common, resolver, exclude, system, numbering)
                     if record is not None:
                         yield record

@@ -271,10 +271,46 @@ def read_results(path: Path, ctx: ReadContext) -> None:
             meta.setdefault(key, run_config[key])
     if n_samples:
         meta.setdefault("n-samples", n_samples)
-    if "model_name" not in meta and isinstance(run_config.get("model_args"), str):
-        match = re.search(r"pretrained=([^,]+)", run_config["model_args"])
-        if match:
-            meta["model_name"] = match.group(1)
+    _model_name(path, doc, run_config, meta)
+
+
+_MODEL_ARG_KEYS = ("pretrained", "model", "model_name", "engine")
+"""``config.model_args`` entries that name the model (hf/vllm ``pretrained=``, the API
+models' ``model=``), in the order tried."""
+
+
+def _model_name(path: Path, doc: dict[str, Any], run_config: Any, meta: dict[str, Any]) -> None:
+    """Set ``meta["model_name"]`` from what names the model in a results file: its
+    ``model_name``, else ``config.model_args`` (``pretrained=...``, ``model=...``; a string or,
+    in newer lm-eval, a dict), else ``model_name_sanitized``. ``config.model`` is the model
+    TYPE (``hf``, ``vllm``): when nothing else names the model, the run's model falls back to
+    it (the workspace reads ``meta["model"]``) and a reader note says so, naming the file."""
+    if isinstance(meta.get("model_name"), str) and meta["model_name"].strip():
+        return
+    args = run_config.get("model_args") if isinstance(run_config, dict) else None
+    name: Any = None
+    if isinstance(args, dict):
+        name = next((args[k] for k in _MODEL_ARG_KEYS if args.get(k)), None)
+    elif isinstance(args, str):
+        # "pretrained=org/model,dtype=bfloat16"
+        pairs = (part.split("=", 1) for part in args.split(",") if "=" in part)
+        found = {k.strip(): v.strip() for k, v in pairs}
+        name = next((found[k] for k in _MODEL_ARG_KEYS if found.get(k)), None)
+    name = name or doc.get("model_name_sanitized")
+    if isinstance(name, str) and name.strip():
+        meta["model_name"] = name.strip()
+        return
+    meta.pop("model_name", None)  # an empty model_name names nothing
+    kind = run_config.get("model") if isinstance(run_config, dict) else None
+    if isinstance(kind, str) and kind:
+        note = (
+            f"{path}: the results file names no model (no model_name, no pretrained= or model= "
+            f"in config.model_args), only the lm-eval model type {kind!r} (config.model); the "
+            f"run's model reads {kind!r} unless --model NAME names it"
+        )
+        notes = meta.setdefault("reader_notes", [])
+        if note not in notes:
+            notes.append(note)
 
 
 def _prompt_and_choices(arguments: Any) -> tuple[str | None, list[Any]]:
