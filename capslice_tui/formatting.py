@@ -506,6 +506,26 @@ def distinct_cuts(values: Sequence[str], width: int, *, middle: bool = False) ->
         shows = value[start:end] in first[i]
         if not apart or (not shows and len(kept.split("…")[0]) >= min(KEEP_HEAD, start)):
             cuts[i] = kept
+    return _separate(values, cuts, width)
+
+
+def _separate(values: Sequence[str], cuts: list[str], width: int) -> list[str]:
+    """``cuts`` with no two different ``values`` reading the same: a cut shared with a
+    different name keeps instead where it differs from the names it reads like
+    (:func:`keep_cut`). The twins :func:`distinct_cuts` weighs include names that merely
+    share a long start, and a span drawn from all of them can miss the difference that
+    matters: ``gsm/175b_verification`` and ``gsm/6b_verification`` both read
+    ``gsm/…verification`` beside ``gsm/175b_finetuning``."""
+    for i, value in enumerate(values):
+        same = [o for j, o in enumerate(values) if o != value and cuts[j] == cuts[i]]
+        if not same or len(value) <= width:
+            continue
+        start = min(max(len(os.path.commonprefix([value, o])) for o in same), len(value) - 1)
+        end = len(value) - max(len(os.path.commonprefix([value[::-1], o[::-1]])) for o in same)
+        start, end = _word_span(value, start, max(end, start + 1), width - 6)
+        kept = keep_cut(value, width, start, end)
+        if kept not in cuts:
+            cuts[i] = kept
     return cuts
 
 

@@ -177,6 +177,12 @@ class RunsScreen(CapsliceScreen):
         if self.runs:
             self.load_runs()
 
+    def on_resize(self) -> None:
+        """Cut the run names again for the new width (they were cut for the width at load,
+        so a widened terminal kept ``gsm/…verification`` beside free columns)."""
+        if self.runs:
+            self.call_after_refresh(self._fill)
+
     def load_runs(self) -> None:
         """Read the runs off the UI thread. Each request gets a new generation number (on the
         UI thread), and a result older than the newest request is dropped: a read started
