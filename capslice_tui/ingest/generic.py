@@ -25,7 +25,16 @@ sample: completion_id · correctness: passed · response: completion``) so inges
 Recognised or refused, never guessed: a file with neither a target nor a correctness field,
 with neither a response nor a correctness field, or with a sample index but no item id, is
 refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value outside [0, 1] is a
-bad line.
+bad line. What a row leaves open is a warning (``BadLine(note="warning")``, one text per kind so
+the ingest counts the rows and names the first file:line), each naming the ``--field`` option
+that decides it: a correctness strictly between 0 and 1 (the run's figures are then mean
+scores, not accuracies); another candidate key of a role (``correct`` vs ``passed``,
+``target`` vs ``answer``, two response or extracted-answer keys) disagreeing with the key read,
+unless the role was named with ``--field``. An extracted answer (``pred``) is kept only beside
+a logged correctness: without one capslice scores the response itself, so the extracted
+answer is set aside (the mapping says ``not used: pred``) and a row whose response does not
+contain it is a warning (``--field response=pred`` scores it instead). Stored extracted
+answer, score, lenient score and failure mode then agree.
 
 Item and sample: rows that share an item id are samples of one item (pass@k). Their sample
 index is the row's sample field when it is an integer; otherwise (no sample field, or ids such
@@ -302,7 +311,8 @@ def _nested_keys(
     extracted = field_map.get("extracted") or next(
         (k for k in DEFAULT_KEYS["extracted"] if k in nested), None
     )
-    return response, correct, extracted
+    # no logged score stands behind an extracted answer: capslice extracts (_set_aside_extracted)
+    return response, correct, extracted if correct else None
 
 
 def _system_keys(first: dict[str, Any]) -> list[str]:
@@ -554,16 +564,8 @@ def _row_warnings(
             value = parse_correct(row[correct_key])
         except ValueError:
             value = None  # a bad line: _flat_record says so
-        if value is not None and value not in (0.0, 1.0) and 0.0 <= value <= 1.0:
-            yield BadLine(
-                source,
-                line,
-                f"field {correct_key!r} holds a score between 0 and 1, not a correctness (0/1): "
-                "it is read as a mean score, so this run's figures are mean scores, not "
-                "accuracies; if another field holds the correctness, name it with --field "
-                "correct=KEY",
-                note="warning",
-            )
+        if _fractional(value):
+            yield _mean_score_warning(source, line, correct_key)
     for role, others in resolver.rivals.items():
         chosen = key(role) or resolver.unused_extracted or ""
         mine = row.get(chosen)
@@ -586,6 +588,24 @@ def _row_warnings(
                 f"score {unused!r} instead, pass --field response={unused}",
                 note="warning",
             )
+
+
+def _fractional(value: float | None) -> bool:
+    """A score strictly between 0 and 1: partial credit, not a correctness."""
+    return value is not None and 0.0 < value < 1.0
+
+
+def _mean_score_warning(source: str, line: int, key: str) -> BadLine:
+    """The warning for a correctness field holding a score between 0 and 1 (one text per
+    field, so the ingest counts the rows)."""
+    return BadLine(
+        source,
+        line,
+        f"field {key!r} holds a score between 0 and 1, not a correctness (0/1): it is read as "
+        "a mean score, so this run's figures are mean scores, not accuracies; if another field "
+        "holds the correctness, name it with --field correct=KEY",
+        note="warning",
+    )
 
 
 def _rival_text(role: str, chosen: str, other: str) -> str:
@@ -939,7 +959,7 @@ def _systems_records(
     nested_keys: tuple[str, str | None, str | None],
     system: str | None,
     exclude: set[str],
-) -> Iterator[SampleRecord]:
+) -> Iterator[SampleRecord | BadLine]:
     response_key, correct_key, extracted_key = nested_keys
     systems = _system_keys(row)
     doc = _doc(row, exclude | set(systems))
@@ -948,6 +968,9 @@ def _systems_records(
             continue
         entry = row[name]
         correct = _correct_field(entry, correct_key)
+        if _fractional(correct):
+            where = f"<system>.{correct_key}"
+            yield _mean_score_warning(common["source_file"], common["source_line"], where)
         yield SampleRecord(
             **common,
             response=None if entry.get(response_key) is None else str(entry[response_key]),
@@ -963,7 +986,7 @@ def _systems_records(
 
 def _parallel_records(
     row: dict[str, Any], common: dict[str, Any], resolver: _Resolver, exclude: set[str]
-) -> Iterator[SampleRecord]:
+) -> Iterator[SampleRecord | BadLine]:
     key = resolver.key
     responses = row[key("response") or ""]
     count = len(responses)
@@ -979,6 +1002,7 @@ def _parallel_records(
             )
         lists[role] = value
     doc = _doc(row, exclude)
+    warned = False
     for sample_idx, text in enumerate(responses):
         correct_list = lists["correct"]
         correct = None
@@ -989,6 +1013,11 @@ def _parallel_records(
             except ValueError as exc:
                 raise ValueError(f"field {where!r}: {exc}") from None
             correct = _in_unit_range(correct, where)
+            if _fractional(correct) and not warned:
+                warned = True  # one per row: the ingest counts rows
+                yield _mean_score_warning(
+                    common["source_file"], common["source_line"], key("correct") or ""
+                )
         extracted = lists["extracted"][sample_idx] if lists["extracted"] is not None else None
         finish = lists["finish_reason"][sample_idx] if lists["finish_reason"] is not None else None
         tokens = (

@@ -179,3 +179,35 @@ def test_lmeval_model_type_only_is_said(ws: Workspace, tmp_path: Path) -> None:
     assert ws.store.get_run("m4")["model"] == "hf"
     named = ws.ingest([folder], run="named", model="org/m")
     assert ws.store.get_run("named")["model"] == "org/m" and named.runs == {"named": 2}
+
+
+def test_fractional_scores_of_parallel_and_systems_layouts_are_named_mean_scores(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    parallel = [
+        {"idx": 0, "question": "q", "gt": "4", "response": ["4", "5"], "score": [0.5, 1.0]},
+        {"idx": 1, "question": "q", "gt": "4", "response": ["4", "4"], "score": [1, 1]},
+    ]
+    path = _rows(tmp_path / "par.jsonl", parallel)
+    (warning,) = ws.ingest([path], run="p").warnings
+    assert "field 'score'" in warning and "mean scores" in warning and f"({path}:1)" in warning
+    systems = [{"question": "q", "answer": "4", "a": {"solution": "4", "is_correct": 0.25}}]
+    path = _rows(tmp_path / "sys.jsonl", systems)
+    (warning,) = ws.ingest([path], run="s").warnings
+    assert "field '<system>.is_correct'" in warning and "mean scores" in warning
+
+
+def test_parallel_extracted_answers_without_scores_are_not_stored(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    rows = [
+        {
+            "idx": 0,
+            "question": "q",
+            "gt": "4",
+            "response": ["4", "6"],
+            "pred": ["5", "6"],
+        }
+    ]
+    ws.ingest([_rows(tmp_path / "par.jsonl", rows)], run="p")
+    assert [(s["extracted"], s["score"]) for s in _samples(ws, "p")] == [("4", 1.0), ("6", 0.0)]
