@@ -559,20 +559,22 @@ def _row_warnings(
     and a set-aside extracted answer that the response does not contain."""
     key = resolver.key
     correct_key = key("correct")
-    if correct_key is not None and row.get(correct_key) is not None:
+    raw = row.get(correct_key) if correct_key is not None else None
+    if raw is not None and not (isinstance(raw, bool | int) and raw in (0, 1)):
         try:
-            value = parse_correct(row[correct_key])
+            value = parse_correct(raw)
         except ValueError:
             value = None  # a bad line: _flat_record says so
         if _fractional(value):
-            yield _mean_score_warning(source, line, correct_key)
+            yield _mean_score_warning(source, line, correct_key or "")
     for role, others in resolver.rivals.items():
         chosen = key(role) or resolver.unused_extracted or ""
         mine = row.get(chosen)
         if mine is None:
             continue
         for other in others:
-            if row.get(other) is not None and _same(role, mine, row[other]) is False:
+            value = row.get(other)
+            if value is not None and value != mine and _same(role, mine, value) is False:
                 yield BadLine(source, line, _rival_text(role, chosen, other), note="warning")
     unused = resolver.unused_extracted
     response_key = key("response")
