@@ -267,7 +267,8 @@ def test_an_extracted_answer_the_log_carried_is_kept(tmp_path: Path) -> None:
     folder.mkdir()
     rows = [
         {"task": "mcq", "doc_id": str(d), "target": "(B)", "extracted_answer": "B?",
-         "response": "So the answer is (B)." if d < 2 else "So the answer is (C)."}
+         "response": "So the answer is (B)." if d < 2 else "So the answer is (C).",
+         "correct": d < 2}  # an extracted answer is kept beside the score it was given
         for d in range(4)
     ]  # fmt: skip
     (folder / "mcq.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
