@@ -398,7 +398,9 @@ def make_app(
     return CapsliceApp(workspace, Path(store_path), ascii=ascii)
 
 
-NAVIGATION.append(NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen"))
+NAVIGATION.append(
+    NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen", "baseline")
+)
 NAVIGATION.append(
     NavEntry("i", "Interventions", "capslice_tui.app.screens.interventions:InterventionsScreen")
 )

@@ -34,9 +34,12 @@ async def _plan(app, pilot) -> None:
     await pilot.press("m", "p")
     await settle(app, pilot)
     assert isinstance(app.screen, PlanScreen)
-    await _type(pilot, "base")
-    await pilot.press("tab")
-    await _type(pilot, "bbh")
+    await pilot.pause()
+    # the menu fills in the highlighted run (base) and its one benchmark
+    assert [app.screen.query_one(f"#{i}", Input).value for i in ("baseline", "benchmark")] == [
+        "base",
+        "bbh",
+    ]
     await pilot.press("enter")
     await settle(app, pilot)
     assert "x: export" in static_text(app, "#status")

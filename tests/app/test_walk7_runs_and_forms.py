@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, settle, table_rows
+from pilot_helpers import SIZE, settle, static_text, table_rows
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.format import distinct_cuts
@@ -46,3 +46,41 @@ async def test_runs_screen_cuts_names_again_when_the_terminal_widens(gsm_store: 
         await settle(app, pilot)
         await pilot.pause()
         assert [row[0] for row in table_rows(app)] == GSM  # whole: 80 columns have the room
+
+
+async def test_menu_plan_opens_on_the_highlighted_run(gsm_store: Path) -> None:
+    from textual.widgets import Input
+
+    app = make_app(gsm_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "m", "p")
+        await settle(app, pilot)
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PlanScreen"
+        assert app.screen.query_one("#baseline", Input).value == GSM[1]  # was empty
+        assert app.screen.query_one("#benchmark", Input).value == "bbh"  # its one benchmark
+        assert "Enter plans" in static_text(app, "#status")
+
+
+async def test_the_intervention_form_asks_for_targets_only_without_a_plan(
+    gsm_store: Path,
+) -> None:
+    from types import SimpleNamespace
+
+    from capslice_tui.app.screens.intervention_new import InterventionFormScreen
+
+    plan = SimpleNamespace(summary="a plan", slices=[])
+    app = make_app(gsm_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(InterventionFormScreen(GSM[0], "bbh", plan=plan))
+        await pilot.pause()
+        # a plan's boosted slices stand for empty targets: the form does not ask for them
+        assert static_text(app, "#status") == "fill in title and hypothesis, then Enter"
+        app.pop_screen()
+        await app.push_screen(InterventionFormScreen())
+        await pilot.pause()
+        assert static_text(app, "#status") == (
+            "fill in title, hypothesis, baseline and targets, then Enter"
+        )

@@ -123,8 +123,16 @@ class InterventionFormScreen(CapsliceScreen):
                         compact=True,
                     )
             yield Static(self._plan_note(), id="new-plan", markup=False)
-        yield Static("fill in title, hypothesis, baseline and targets, then Enter", id="status")
+        yield Static(self._first_status(), id="status")
         yield Footer()
+
+    def _first_status(self) -> str:
+        """What to fill in: targets only when no plan gives them (a plan's boosted slices
+        stand for targets left empty, as its note says)."""
+        needed = ["title", "hypothesis"] + ["baseline"] * (not self.prefill["baseline"])
+        if self.plan is None:
+            needed.append("targets")
+        return "fill in " + ", ".join(needed[:-1]) + " and " + needed[-1] + ", then Enter"
 
     def _plan_note(self) -> str:
         if self.plan is None:

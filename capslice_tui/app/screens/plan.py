@@ -122,9 +122,19 @@ class PlanScreen(CapsliceScreen):
             super().__init__()
             self.plan = plan
 
-    def __init__(self) -> None:
+    class BaselineBenchmarks(Message):
+        """The benchmarks of the run the screen was opened on, from the worker."""
+
+        def __init__(self, benchmarks: list[str]) -> None:
+            super().__init__()
+            self.benchmarks = benchmarks
+
+    def __init__(self, baseline: str = "") -> None:
+        """``baseline``: the run to plan from (the menu passes the run highlighted below it);
+        its benchmark is filled in too when it has only one."""
         super().__init__()
         self.plan: Any = None
+        self.baseline = baseline
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -133,7 +143,7 @@ class PlanScreen(CapsliceScreen):
         )
         with Horizontal(classes="plan-row"):
             yield Label("baseline", classes="plan-label")
-            yield Input(placeholder="run name", id="baseline", compact=True)
+            yield Input(self.baseline, placeholder="run name", id="baseline", compact=True)
             yield Label("benchmark", classes="plan-label")
             yield Input(placeholder="e.g. math", id="benchmark", compact=True)
         with Horizontal(classes="plan-row"):
@@ -153,6 +163,25 @@ class PlanScreen(CapsliceScreen):
     def on_mount(self) -> None:
         self.sub_title = "sampling plan"
         self.query_one(ResultTable).set_columns(CELL_COLUMNS)
+        if self.baseline:
+            self.set_status(f"baseline {self.baseline} (the highlighted run): fill in the "
+                            "benchmark, then Enter")  # fmt: skip
+            self._read_benchmarks(self.baseline)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plan-baseline")
+    def _read_benchmarks(self, run: str) -> None:
+        """The benchmarks ``run`` has scores on (:meth:`Workspace.runs`)."""
+        found = next((r for r in self.ws.runs() if r["name"] == run), None)
+        benchmarks = (found["benchmarks"] or {}) if found else {}
+        self.post_message(self.BaselineBenchmarks(list(benchmarks)))
+
+    @on(BaselineBenchmarks)
+    def _fill_benchmark(self, message: BaselineBenchmarks) -> None:
+        box = self.query_one("#benchmark", Input)
+        if len(message.benchmarks) == 1 and not box.value.strip():
+            box.value = message.benchmarks[0]
+            self.set_status(f"baseline {self.baseline} on {box.value} (the highlighted run): "
+                            "Enter plans")  # fmt: skip
 
     def action_plan(self) -> None:
         values = {w.id: w.value.strip() for w in self.query(Input)}
