@@ -90,24 +90,25 @@ def score_sample(
     # a 200 MB generation is read at its two ends (failure_modes.window): bounded work
     seen = window(response) if response else response
     text = scoring_text(seen, until, eos_token) or ""
+    scored = extracted  # the answer the score was given to
     if official is not None:
         sample_score, source = float(official), SCORE_SOURCE_HARNESS
     else:
         result = score(text, target, output_constraint, mode="strict")
         sample_score, source = (1.0 if result.correct else 0.0), SCORE_SOURCE_CAPSLICE
+        scored = result.extracted  # capslice's, not a logged answer it did not score
         if extracted is None:
             extracted = result.extracted
     if sample_score >= 1.0:
-        # the lenient re-extraction only ever adds answers, so an officially correct sample
-        # is lenient-correct too; skipping it keeps metric-heavy ingests fast
-        lenient_answer, lenient_ok = extracted, True
+        # the lenient re-extraction only ever adds answers, so a correct sample is
+        # lenient-correct too, with the answer that was scored; skipping it keeps
+        # metric-heavy ingests fast
+        lenient_answer, lenient_ok = scored, True
         # ran past a stop (the answer of the text before it), or the harness's filter kept the
         # whole response (filter "none"): extract the answer itself, never store the response
-        whole = extracted is not None and extracted.strip() == (seen or "").strip()
+        whole = scored is not None and scored.strip() == (seen or "").strip()
         if text != (seen or "") or whole:
-            lenient_answer = extract_lenient(text, output_constraint) or (
-                None if whole else extracted
-            )
+            lenient_answer = extract_lenient(text, output_constraint) or (None if whole else scored)
     else:
         lenient_answer = extract_lenient(text, output_constraint)
         lenient_ok = lenient_answer is not None and answers_match(
