@@ -57,7 +57,9 @@ class SliceScore:
         method: ``"wilson"`` (one 0/1 sample per item) or ``"cluster-bootstrap"`` (bootstrap
             over items, percentile interval) or ``"none"`` (no interval: no eligible item, or
             too few items to bootstrap, :data:`SMALL_NO_INTERVAL`).
-        metric_name: ``"greedy accuracy"``, ``"accuracy (mean over samples)"`` or ``"pass@k"``.
+        metric_name: ``"greedy accuracy"``, ``"accuracy (mean over samples)"``, ``"mean
+            score"`` (some per-item score sum is not a whole number: fractional scores such as
+            F1, not a share of right answers) or ``"pass@k"``.
         coverage: eligible items / items (items with n >= k for pass@k; 1.0 for accuracy).
         warning: small-slice or coverage warning, or None.
         k: the k of pass@k, or None for accuracy.
@@ -350,6 +352,8 @@ def slice_score(
     n_eligible = int(vals.shape[0])
     coverage = n_eligible / n_items if n_items else 0.0
     metric = "accuracy (mean over samples)" if k is None else f"pass@{k}"
+    if k is None and bool(np.any(c != np.round(c))):
+        metric = "mean score"  # scores between 0 and 1 (e.g. F1): not a share of right answers
     warning = size_warning(n_eligible, min_size, warn_size)
     if k is not None and n_eligible < n_items:
         cov_msg = f"coverage {n_eligible}/{n_items} items have n>={k} samples"

@@ -1,0 +1,41 @@
+"""Scores between 0 and 1 are named a mean score, never an accuracy (walk 7: a generic log's
+``score: 0.7`` rows printed ``metric: accuracy (mean over samples)`` beside 45.0%)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from click.testing import CliRunner
+
+from capslice_tui.analysis.metrics import slice_score
+from capslice_tui.cli import main
+from capslice_tui.workspace import Workspace
+
+
+def test_slice_score_names_fractional_scores() -> None:
+    n = np.ones(4)
+    assert slice_score(n, np.array([0.7, 0.2, 1.0, 0.0])).metric_name == "mean score"
+    assert slice_score(n, np.array([1.0, 0.0, 1.0, 0.0])).metric_name == "greedy accuracy"
+    two = np.full(4, 2.0)  # two 0/1 samples per item: a share of right answers
+    assert slice_score(two, np.array([1.0, 2.0, 0.0, 1.0])).metric_name == (
+        "accuracy (mean over samples)"
+    )
+
+
+def test_cli_and_runs_name_a_mean_score(tmp_path: Path) -> None:
+    log = tmp_path / "f.jsonl"
+    rows = [
+        {"id": i, "question": f"q{i}?", "response": "x", "target": "y", "score": s}
+        for i, s in enumerate([0.7, 0.2, 1.0, 0.0])
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([log], run="r")
+    runs = Workspace(store).runs()
+    assert [b["metric"] for r in runs for b in r["benchmarks"].values()] == ["mean score"]
+    out = CliRunner().invoke(main, ["--store", str(store), "slices", "--run", "r"])
+    assert out.exit_code == 0, out.output
+    assert "mean score" in out.output
+    assert "accuracy" not in out.output
