@@ -84,3 +84,56 @@ async def test_the_intervention_form_asks_for_targets_only_without_a_plan(
         assert static_text(app, "#status") == (
             "fill in title, hypothesis, baseline and targets, then Enter"
         )
+
+
+def _systems_log(path: Path) -> Path:
+    """A generic JSONL log with two systems per line (the GSM8K example's layout): one
+    ingest makes two runs."""
+    import json
+
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(6):
+            out.write(json.dumps({
+                "question": f"q{i}?", "ground_truth": f"#### {i}",
+                "small": {"solution": f"#### {i}", "is_correct": i % 2 == 0},
+                "large": {"solution": f"#### {i}", "is_correct": True},
+            }) + "\n")  # fmt: skip
+    return path
+
+
+@pytest.mark.parametrize(("via_plan", "back"), [(False, "Esc: back to runs"), (True, "Esc: back")])
+async def test_the_ingest_report_shows_whole_with_its_runs_and_where_esc_goes(
+    tmp_path: Path, via_plan: bool, back: str
+) -> None:
+    from textual.widgets import Input
+
+    from capslice_tui.app.screens.ingest import IngestScreen
+
+    log = _systems_log(tmp_path / "sys.jsonl")
+    app = make_app(tmp_path / "store.db", ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        if via_plan:  # the form over another screen (its inputs take m and g as text)
+            await pilot.press("m", "p")
+            await settle(app, pilot)
+            await app.push_screen(IngestScreen())
+        else:
+            await pilot.press("m", "g")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IngestScreen)
+        screen.query_one("#ingest-paths", Input).value = str(log)
+        screen.query_one("#ingest-run", Input).value = "toy"
+        screen.query_one("#ingest-run", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause()
+        status = static_text(app, "#status")
+        assert status.startswith("done: 12 new samples in 2 runs, 12 records read"), status
+        # Esc goes back to the screen below: the runs list only when it is the one below
+        assert status.endswith(back), status
+        form = screen.query_one("#ingest-form")
+        assert form.scroll_y == form.max_scroll_y > 0  # the report's end in view, not its top
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == ("PlanScreen" if via_plan else "RunsScreen")

@@ -296,15 +296,25 @@ class IngestScreen(CapsliceScreen):
         self.report = message.report
         result = self.query_one("#ingest-result", Static)
         result.update(Text(self.app_terms(report_text(message.report))))
-        result.scroll_visible()
         # Off the inputs, so the next keys are commands, not text typed into a field.
-        self.query_one("#ingest-back", Button).focus()
-        n_new = sum((message.report.get("runs") or {}).values())
+        self.query_one("#ingest-back", Button).focus(scroll_visible=False)
+        # the form's end in view: the whole report, not its first line under the fields
+        self.call_after_refresh(self.query_one("#ingest-form").scroll_end, animate=False)
+        runs = message.report.get("runs") or {}
         self.set_status(
-            f"done: {plural(n_new, 'new sample', ',')},"
+            f"done: {plural(sum(runs.values()), 'new sample', ',')} in {plural(len(runs), 'run')},"
             f" {plural(message.report.get('n_read', 0), 'record', ',')} read"
-            " · Esc: back to runs"
+            f" · Esc: {self._back_to()}"
         )
+
+    def _back_to(self) -> str:
+        """Where Esc goes: ``back to runs`` when the runs list lies below (it shows the new
+        runs), else ``back`` (the menu opens this form over any screen)."""
+        from .runs import RunsScreen
+
+        stack = self.app.screen_stack
+        below = stack[-2] if len(stack) > 1 and stack[-1] is self else None
+        return "back to runs" if isinstance(below, RunsScreen) else "back"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """An ``IngestError`` shows its message and bad lines here; other errors fall through
