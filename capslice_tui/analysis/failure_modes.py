@@ -480,7 +480,7 @@ _LAST_CUT: list[tuple[str, tuple[str, ...] | None, str | None, StopCut | None] |
 def _stop_cut(response: str, until: Sequence[str] | None, eos_token: str | None) -> StopCut | None:
     found: list[tuple[int, int, str, str]] = []
     markers, n_literals = _stop_markers(until, eos_token)
-    hit = _first_found(response, markers, 1)
+    hit = first_found(response, markers, 1)
     if hit is not None:
         pos, i = hit
         found.append((pos, 0, "eos_text", markers[i]) if i < n_literals
@@ -532,7 +532,7 @@ def _stop_markers(
 _LEAD_GROUPS: dict[tuple[str, ...], tuple[tuple[str, re.Pattern[str], dict[str, int]], ...]] = {}
 
 
-def _first_found(text: str, markers: tuple[str, ...], start: int) -> tuple[int, int] | None:
+def first_found(text: str, markers: tuple[str, ...], start: int) -> tuple[int, int] | None:
     """``(position, index)`` of the first of ``markers`` (non-empty texts) found in ``text``
     at or after ``start``, the earlier marker of two found at one position; None when none
     is. The same as the smallest ``(text.find(m, start), i)`` over the markers found, with
@@ -540,7 +540,8 @@ def _first_found(text: str, markers: tuple[str, ...], start: int) -> tuple[int, 
     markers in order (``re`` moves the shared first character out, so its search skips to
     that character in C and tries the group there; compiled once per tuple, the cache
     cleared past 256), searched only when a one-character find sees that character (the
-    fastest search; most texts hold no ``<`` or ``[``)."""
+    fastest search; most texts hold no ``<`` or ``[``). Shared with the scorer's stop cut
+    (``ingest.scoring``)."""
     groups = _LEAD_GROUPS.get(markers)
     if groups is None:
         by_lead: dict[str, list[str]] = {}

@@ -79,6 +79,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from ..analysis.failure_modes import first_found
+
 OUTPUT_CONSTRAINTS: tuple[str, ...] = (
     "option_letter",
     "yes_no",
@@ -350,53 +352,16 @@ def _cut(response: str, stop: Iterable[str] | None = None) -> tuple[str, str | N
 
     The markers are :data:`RUNAWAY_MARKERS` then the stop strings with 2+ non-blank
     characters; the first position after the start where one occurs is the cut, and of
-    markers found there the first in that order (:func:`_first_found`)."""
+    markers found there the first in that order (:func:`..analysis.failure_modes.first_found`)."""
     start = len(response) - len(response.lstrip())
     markers = list(RUNAWAY_MARKERS)
     for s in stop or ():
         if isinstance(s, str) and len(s.strip()) >= 2 and s not in markers:
             markers.append(s)
-    hit = _first_found(response, tuple(markers), start + 1)
+    hit = first_found(response, tuple(markers), start + 1)
     if hit is None:
         return response, None
     return response[: hit[0]], markers[hit[1]]
-
-
-_LEAD_GROUPS: dict[tuple[str, ...], tuple[tuple[str, re.Pattern[str], dict[str, int]], ...]] = {}
-
-
-def _first_found(text: str, markers: tuple[str, ...], start: int) -> tuple[int, int] | None:
-    """``(position, index)`` of the first of ``markers`` (non-empty texts) found in ``text``
-    at or after ``start``, the earlier marker of two found at one position; None when none
-    is. The same as the smallest ``(text.find(m, start), i)`` over the markers found, with
-    fewer scans: the markers are grouped by first character, each group one pattern of its
-    markers in order (``re`` moves the shared first character out, so its search skips to
-    that character in C and tries the group there; compiled once per tuple, the cache
-    cleared past 256), searched only when a one-character find sees that character (the
-    fastest search; most texts hold no ``<`` or ``[``)."""
-    groups = _LEAD_GROUPS.get(markers)
-    if groups is None:
-        by_lead: dict[str, list[str]] = {}
-        for marker in markers:
-            by_lead.setdefault(marker[0], []).append(marker)
-        first = {m: i for i, m in reversed(list(enumerate(markers)))}
-        if len(_LEAD_GROUPS) >= 256:
-            _LEAD_GROUPS.clear()
-        groups = _LEAD_GROUPS[markers] = tuple(
-            (lead, re.compile("|".join(map(re.escape, group))), first)
-            for lead, group in by_lead.items()
-        )
-    best_pos, best_i = len(text), -1
-    for lead_char, pattern, first in groups:
-        lead = text.find(lead_char, start)
-        if lead < 0 or lead > best_pos:
-            continue
-        hit = pattern.search(text, lead)
-        if hit is not None:
-            pos, i = hit.start(), first[hit.group()]
-            if pos < best_pos or (pos == best_pos and i < best_i):
-                best_pos, best_i = pos, i
-    return (best_pos, best_i) if best_i >= 0 else None
 
 
 def cut_runaway(response: str, stop: Iterable[str] | None = None) -> str:
