@@ -137,3 +137,36 @@ async def test_the_ingest_report_shows_whole_with_its_runs_and_where_esc_goes(
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == ("PlanScreen" if via_plan else "RunsScreen")
+
+
+async def test_the_compared_pair_in_the_runs_status_is_never_a_lone_wrapped_name(
+    gsm_store: Path,
+) -> None:
+    app = make_app(gsm_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c", "down", "c")  # base, candidate: the compare screen opens
+        await settle(app, pilot)
+        await pilot.press("b")
+        await settle(app, pilot)
+        await pilot.pause()
+        # too long for the first line beside the count: on a line of its own, whole (it
+        # wrapped after '->', leaving gsm/175b_verification alone on the second line)
+        assert static_text(app, "#status").splitlines() == [
+            "4 runs · micro means (v)",
+            f"d: diagnose {GSM[0]} -> {GSM[1]}",
+        ]
+
+
+async def test_i_on_a_generic_jsonl_run_says_the_log_it_was_read_from(tmp_path: Path) -> None:
+    from capslice_tui.workspace import Workspace
+
+    Workspace(tmp_path / "store.db").ingest([_systems_log(tmp_path / "sys.jsonl")], run="toy")
+    app = make_app(tmp_path / "store.db", ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        # the help promises the log layout; it said only "no interrupted ingest"
+        assert messages == ["read from a jsonl log (format jsonl)"], messages

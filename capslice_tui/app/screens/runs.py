@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import plural, visible
-from ..format import cell, count, distinct_cuts, first_column_room, pct, short
+from ..format import cell, count, distinct_cuts, first_column_room, fit_names, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -48,6 +48,8 @@ def _log_text(run: dict[str, Any]) -> str:
     lines = []
     if run.get("schema_variant"):
         lines.append(f"read from {run['schema_variant']}")
+    elif run.get("source_format"):  # a generic log (JSONL, CSV...) names no layout variant
+        lines.append(f"read from a {run['source_format']} log (format {run['source_format']})")
     if run.get("incomplete_reason"):
         lines.append(f"incomplete: {run['incomplete_reason']}")
     lines += [f"warning: {c}" for c in run.get("score_caveats") or []]
@@ -251,18 +253,38 @@ class RunsScreen(CapsliceScreen):
         n_runs = len(self.runs)
         cut = [run["name"] for run in self.runs if run.get("interrupted")]
         strict = [run["name"] for run in self.runs if run.get("score_caveats")]
-        self.set_status(
+        head = (
             f"{n_runs} run{'s' if n_runs != 1 else ''} · {self.average} means (v)"
             + (f" · interrupted ingest: {', '.join(cut)} (i: resume or delete)" if cut else "")
             + (f" · strict answer format score: {', '.join(strict)} (i: why)" if strict else "")
-            + (f" · base: {self.base[0]} ({self.base[1]})" if self.base else "")
-            + (
-                f" · d: diagnose {self.last_pair[0]} -> {self.last_pair[1]}"
-                if self.last_pair and not self.base
-                else ""
-            )
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
         )
+        self.set_status(head + self._pair_text(len(head)))
+
+    def _pair_text(self, used: int) -> str:
+        """`` · base: RUN (BENCH)`` or `` · d: diagnose BASE -> CAND`` where it fits the
+        status's first line (``used``: the characters before it), else on a line of its own,
+        its run names cut to that line (:func:`fit_names`) if need be: never wrapped so that
+        a lone name reads on the second line."""
+        if self.base:
+            bench = self.base[1]
+            names = [self.base[0]]
+
+            def form(n: list[str]) -> str:
+                return f" · base: {n[0]} ({bench})"
+        elif self.last_pair:
+            names = list(self.last_pair[:2])
+
+            def form(n: list[str]) -> str:
+                return f" · d: diagnose {n[0]} -> {n[1]}"
+        else:
+            return ""
+        width = (self.app.size.width or 80) - 2
+        if used + len(form(names)) <= width:
+            return form(names)
+        # on a line of its own, whole where it fits there, else its names cut to fit it
+        room = width - len(form([""] * len(names))) + 3
+        return "\n" + form(fit_names(names, room) if room < sum(map(len, names)) else names)[3:]
 
     @on(DataTable.RowHighlighted, "#runs-table")
     def _show_whole_name(self, event: DataTable.RowHighlighted) -> None:
