@@ -170,3 +170,24 @@ async def test_i_on_a_generic_jsonl_run_says_the_log_it_was_read_from(tmp_path: 
         messages = [n.message for n in app._notifications]
         # the help promises the log layout; it said only "no interrupted ingest"
         assert messages == ["read from a jsonl log (format jsonl)"], messages
+
+
+async def test_runs_ingested_into_an_empty_store_show_on_return(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    app = make_app(tmp_path / "store.db", ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert table_rows(app) == []
+        await pilot.press("m", "g")
+        await settle(app, pilot)
+        app.screen.query_one("#ingest-paths", Input).value = str(_systems_log(tmp_path / "s.jsonl"))
+        app.screen.query_one("#ingest-run", Input).value = "toy"
+        app.screen.query_one("#ingest-run", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.pause()
+        # the list was read once, empty, and never again: 0 runs after the ingest
+        assert [row[0] for row in table_rows(app)] == ["toy/large", "toy/small"]

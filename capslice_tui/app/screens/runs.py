@@ -176,7 +176,9 @@ class RunsScreen(CapsliceScreen):
             self.notify(warning, title="store filesystem", severity="warning", markup=False)
 
     def on_screen_resume(self) -> None:
-        if self.runs:
+        # after the first load (on_mount), also when it found no run: an ingest opened from
+        # the menu of an empty store must show its runs on return
+        if getattr(self, "_generation", 0):
             self.load_runs()
 
     def on_resize(self) -> None:
