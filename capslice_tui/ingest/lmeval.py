@@ -707,6 +707,7 @@ def _file_notes(
             f"task {task}: {n_docs} of {expected} expected samples (the results file's "
             "n-samples); the log is cut short or holds another run's lines",
             note="note",
+            short=True,
         )
 
 

@@ -87,6 +87,9 @@ class BadLine:
             replaced, a sample count short of the results file's); ``"warning"`` when it was
             read but a number in it cannot be trusted as written (a reported group score that
             is not the samples' mean). The ingest reports both and never stops on them.
+        short: True when a task's log holds another number of samples than its results file
+            says (``n-samples``): the log is cut short or mixed; the ingest marks the run
+            incomplete, naming the task.
     """
 
     source_file: str
@@ -94,6 +97,7 @@ class BadLine:
     reason: str
     torn: bool = False
     note: str = ""
+    short: bool = False
 
     def __str__(self) -> str:
         kind = self.note or ("torn last line" if self.torn else "bad line")

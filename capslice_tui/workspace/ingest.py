@@ -797,7 +797,7 @@ class _Ingest:
             st.ingest_id, st.run_id, n_read=st.n_read, n_new=st.n_new, bad=report.bad
         )
         store.infer_truncation(st.run_id, ends_cut=ends_cut)
-        if report.n_torn:
+        if report.n_torn or self.faults.short_at:
             store.mark_run_incomplete(
                 st.run_id, self.faults.torn_note(report), [*report.warnings, *report.notes]
             )
@@ -1005,6 +1005,7 @@ class _Faults:
         self.notes: dict[tuple[str, str], list[Any]] = {}  # (level, reason) -> [count, where]
         self.torn_at: str | None = None
         self.changed_at: str | None = None  # a file that changed while it was read
+        self.short_at: list[str] = []  # tasks whose sample count is not the results file's
         self.n_changed = 0
         self.seen: dict[int, tuple[int, float | None]] = {}  # key hash -> (content hash, score)
         self.first_repeat: str | None = None
@@ -1022,6 +1023,8 @@ class _Faults:
                 return
             self.torn_at = self.torn_at or f"{where}: {line.reason}"
             return
+        if line.short:
+            self.short_at.append(line.reason.split(" (")[0])
         entry = self.notes.setdefault((line.note, line.reason), [0, where])
         entry[0] += 1
 
@@ -1059,6 +1062,14 @@ class _Faults:
                 f"{_plural(n_torn, 'incomplete trailing record', 'incomplete trailing records')}"
                 f" skipped ({self.torn_at})"
             )
+        if self.short_at:  # "task T: N of M expected samples", the first few
+            more = len(self.short_at) - 3
+            parts.append(
+                "; ".join(self.short_at[:3])
+                + (f" and {more} more tasks" if more > 0 else "")
+                + " (the results file's n-samples): the log is cut short or holds another run's"
+                " lines"
+            )
         return "; ".join(parts)
 
     def summarise(self, report: IngestReport) -> None:
@@ -1068,7 +1079,7 @@ class _Faults:
                 f"{reason} ({where})" if count == 1 else f"{reason}: {count} lines (first {where})"
             )
             (report.warnings if level == "warning" else report.notes).append(text)
-        if report.n_torn:
+        if report.n_torn or self.short_at:
             report.notes.append(self.torn_note(report) + "; the run is marked incomplete")
         if report.n_repeats:
             report.notes.append(

@@ -151,6 +151,11 @@ def test_array_cut_short_keeps_the_elements_before_the_cut(ws: Workspace, tmp_pa
 def test_n_samples_checked_against_the_results_file(ws: Workspace) -> None:
     report = ws.ingest([FAULTS / "m4_nsamples"], run="ns")
     assert any("2 of 3 expected samples" in n for n in report.notes)
+    # a log short of its results file's count is not a complete run (walk 7: runs said
+    # complete after the ingest's note had scrolled away)
+    (run,) = ws.runs()
+    assert run["status"] == "incomplete"
+    assert "task gsm8k: 2 of 3 expected samples" in run["incomplete_reason"]
 
 
 def test_exact_repeat_counted_once_and_conflicting_repeat_warned(ws: Workspace) -> None:
