@@ -157,6 +157,7 @@ class RunsScreen(CapsliceScreen):
         # (base, cand, benchmark) of the last comparison opened with c: d diagnoses it
         self.last_pair: tuple[str, str, str] | None = None
         self.runs: list[dict[str, Any]] = []
+        self.runs_read = False  # a read of the runs has arrived
         self.average = "micro"
         self._name_room: int | None = None  # the run column's width once the table is filled
 
@@ -176,9 +177,9 @@ class RunsScreen(CapsliceScreen):
             self.notify(warning, title="store filesystem", severity="warning", markup=False)
 
     def on_screen_resume(self) -> None:
-        # after the first load (on_mount), also when it found no run: an ingest opened from
-        # the menu of an empty store must show its runs on return
-        if getattr(self, "_generation", 0):
+        # once the first read (on_mount) has arrived, also when it found no run: an ingest
+        # opened from the menu of an empty store must show its runs on return
+        if self.runs_read:
             self.load_runs()
 
     def on_resize(self) -> None:
@@ -202,6 +203,7 @@ class RunsScreen(CapsliceScreen):
         if message.generation < getattr(self, "_generation", 0):
             return
         self.runs = message.runs
+        self.runs_read = True
         self._fill()
 
     def _fill(self) -> None:
