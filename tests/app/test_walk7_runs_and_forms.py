@@ -191,3 +191,26 @@ async def test_runs_ingested_into_an_empty_store_show_on_return(tmp_path: Path) 
         await pilot.pause()
         # the list was read once, empty, and never again: 0 runs after the ingest
         assert [row[0] for row in table_rows(app)] == ["toy/large", "toy/small"]
+
+
+async def test_slices_name_the_pass_at_k_values_left_without_a_column(store_path: Path) -> None:
+    from textual.widgets import Input
+
+    from capslice_tui.app.screens.slices import SlicesScreen
+
+    app = make_app(store_path, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("down", "down", "enter")  # mathrun: 4 samples per item
+        await settle(app, pilot)
+        assert isinstance(app.screen, SlicesScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "1,all"  # the curve: 1, 2, 4
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.pause()
+        header = [str(c.label) for c in app.screen.query_one("#slices-table").columns.values()]
+        assert [h for h in header if h.startswith("p@")] == ["p@1", "p@4"]
+        # p@2 was dropped with no word (the CLI names what it leaves out)
+        assert static_text(app, "#status").endswith(" · not shown at 80 columns: p@2")

@@ -328,6 +328,7 @@ class SlicesScreen(HandLabelScreen):
         self.ks: list[str] = []  # chosen pass@k values (``--k``); empty: the facade's default
         self.shown_ks: list[int] = []  # the pass@k columns on screen
         self.hidden_ks: list[int] = []  # pass@k left to the detail line for the labels' room
+        self.unshown_ks: list[int] = []  # pass@k chosen but given no column (the status says)
 
     def context_run(self) -> str | None:
         """This screen's run (the menu opens discover, re-score and trend on it)."""
@@ -439,6 +440,9 @@ class SlicesScreen(HandLabelScreen):
         width = table.size.width or self.app.size.width
         named = [int(k) for k in self.ks if k.isdigit()]
         ks = self.shown_ks = pick_ks(list(data.ks), width, named)
+        # the ks the user chose (k) that got no column, named in the status (pass@1 unnamed
+        # is the score column); the default curve's columns are the screen's own pick
+        self.unshown_ks = [k for k in data.ks if self.ks and k not in ks and (k > 1 or 1 in named)]
         columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
         columns.append("warn")
         self.shown = [data.overall, *self._sorted_rows()]
@@ -525,6 +529,10 @@ class SlicesScreen(HandLabelScreen):
         if bar:
             legends.insert(0, legends[0] + " · bar: [ ] 95% CI, * score")
         status = fit_status(status, self.app.size.width - 2)
+        if self.unshown_ks:  # never dropped unsaid (the CLI names them): a second line if need be
+            status += f" · not shown at {self.app.size.width} columns: " + ", ".join(
+                f"p@{k}" for k in self.unshown_ks
+            )
         for legend in legends:
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
