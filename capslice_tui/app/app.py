@@ -424,6 +424,11 @@ NAVIGATION.append(
     NavEntry("s", "Named slices", "capslice_tui.app.screens.named_slices:NamedSlicesScreen")
 )
 NAVIGATION.append(
+    NavEntry(
+        "l", "Label history and undo", "capslice_tui.app.screens.label_history:LabelHistoryScreen"
+    )
+)
+NAVIGATION.append(
     NavEntry("o", "Store doctor and backup", "capslice_tui.app.screens.doctor:DoctorScreen")
 )
 NAVIGATION.append(

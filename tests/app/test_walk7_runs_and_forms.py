@@ -214,3 +214,39 @@ async def test_slices_name_the_pass_at_k_values_left_without_a_column(store_path
         assert [h for h in header if h.startswith("p@")] == ["p@1", "p@4"]
         # p@2 was dropped with no word (the CLI names what it leaves out)
         assert static_text(app, "#status").endswith(" · not shown at 80 columns: p@2")
+
+
+async def test_named_slices_undo_a_label_and_the_menu_opens_the_history(tmp_path: Path) -> None:
+    from lmeval_files import build_store
+
+    from capslice_tui.app.screens.confirm import ConfirmScreen
+    from capslice_tui.app.screens.label_history import LabelHistoryScreen
+    from capslice_tui.app.screens.named_slices import NamedSlicesScreen
+    from capslice_tui.workspace import Workspace
+
+    store = build_store(tmp_path / "store")
+    ws = Workspace(store)
+    run_id = ws.store.get_run("base")["id"]
+    items = ws.store.item_ids_where(run_id, {"task_type": "counting_arithmetic"})
+    ws.store.create_named_slice("hard counting", items[:5], who=ws.current_user(), origin="test")
+    ws.label_slice("hard counting", {"task_type": "logical_deduction"})
+    app = make_app(store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m", "s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NamedSlicesScreen)
+        await pilot.press("u")  # did nothing here
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        await pilot.pause()
+        assert static_text(app, "#status").startswith("undid "), static_text(app, "#status")
+        assert "5 labels restored" in static_text(app, "#status")
+        await pilot.press("y")  # the history, as on the slices screen
+        await settle(app, pilot)
+        assert isinstance(app.screen, LabelHistoryScreen)
+        await pilot.press("b", "m", "l")  # and from the menu
+        await settle(app, pilot)
+        assert isinstance(app.screen, LabelHistoryScreen)

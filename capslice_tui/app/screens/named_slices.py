@@ -58,11 +58,24 @@ class NamedSlicesScreen(HandLabelScreen):
         "version: bumped by every change; a label on a slice that changed since it was shown "
         "is refused (reload with r, then label again)",
         "l: hand-label every item of the highlighted slice (axis = value)",
-        "items: the first item ids; y (on the slices screen) shows the label history",
+        "items: the first item ids",
+        "u: undo your last labelling action (asks first); y: the label history (each action, "
+        "its items and values, u there undoes one)",
     )
     BINDINGS = [
         Binding("l", "label", "Label", id="named.label", tooltip="Hand-label the slice's items"),
         Binding("r", "reload", "Reload", id="named.reload"),
+        Binding(
+            "u",
+            "undo",
+            "Undo",
+            show=False,
+            id="named.undo",
+            tooltip="Undo your last labelling action (asks first)",
+        ),
+        Binding(
+            "y", "history", "History", show=False, id="named.history", tooltip="Label history, undo"
+        ),
     ]
 
     class Loaded(Message):
@@ -128,7 +141,9 @@ class NamedSlicesScreen(HandLabelScreen):
         )
         n = len(self.slices)
         done = f"{self.last_done} · " if self.last_done else ""
-        self.set_status(f"{done}{n} named slice{'s' if n != 1 else ''} · l: label its items")
+        self.set_status(
+            f"{done}{n} named slice{'s' if n != 1 else ''} · l: label its items · u: undo"
+        )
 
     @on(DataTable.RowHighlighted, "#named-slices")
     def pick(self, event: DataTable.RowHighlighted) -> None:
@@ -163,6 +178,36 @@ class NamedSlicesScreen(HandLabelScreen):
                 f" (now version {result.get('version', '?')})"
             )
         )
+
+    def action_undo(self) -> None:
+        """Undo your last labelling action, after a y/n confirmation (as on discover)."""
+        from .confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo_last()
+            else:
+                self.set_status("not undone")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Undo the last labelling action of {self.ws.current_user()}?\n"
+                "(y lists each action with its items and values)"
+            ),
+            answered,
+        )
+
+    @work(thread=True, exit_on_error=False, group="label")
+    def undo_last(self) -> None:
+        r = self.ws.undo_labels(who=self.ws.current_user())
+        self.post_message(
+            self.Labelled(f"undid {r['undid']}: {plural(r['restored'], 'label')} restored")
+        )
+
+    def action_history(self) -> None:
+        from .label_history import LabelHistoryScreen
+
+        self.app.push_screen(LabelHistoryScreen())
 
     def on_named_slices_screen_labelled(self, message: Labelled) -> None:
         self.last_done = message.text
