@@ -159,37 +159,18 @@ WHOLE_PLAN: tuple[str, ...] = ("base", "new", "x", "tokens", "epochs")
 does not read as a figure to the table's own test, so they are named)."""
 
 
-def _bound_words(plan: Plan) -> dict[str, tuple[str, str]]:
-    """Each cell bound (:attr:`~capslice_tui.planning.mixture.PlanCell.bounds`) -> the word
-    the plan table's note column shows and its meaning for a note under the table, with the
-    cap's value (``max_multiplier`` -> ``at cap``: the new weight sits at the 3x cap)."""
-    mult = plan.params.get("max_multiplier")
-    epochs = plan.params.get("max_epochs")
-    mult_txt = f"the {mult:g}x multiplier cap" if mult else "the multiplier cap"
-    epochs_txt = f"the {epochs:g}-epoch cap" if epochs else "the epoch cap"
-    return {
-        "max_multiplier": ("at cap", f"at cap = the new weight sits at {mult_txt}"),
-        "max_epochs": ("at epochs", f"at epochs = the tokens drawn sit at {epochs_txt}"),
-        "target_capped": (
-            "capped",
-            f"capped = the boost it asked for (1 + strength x demand) was above {mult_txt} "
-            "and was cut to it",
-        ),
-    }
-
-
 def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> None:
     """The plan's review table (``table`` or ``md``): one row per catalog cell, its weights,
     tokens and epochs, with the diagnosis, the boosts' sources and the exclusions as notes.
     In a narrow terminal the numbers stay whole (token counts too); epochs, then the
     multiplier, are left out first (and named in a note); cell ids are cut in one place."""
 
-    words = _bound_words(plan)
+    from ..planning.export import bound_words, cell_note
+
+    words = bound_words(plan)
     rows = []
     for c in plan.cells:
-        note = ", ".join(
-            (["boosted"] if c.boosted else []) + [words.get(b, (b, ""))[0] for b in c.bounds]
-        )
+        note = cell_note(c)
         mult = "-" if c.base_weight == 0 else f"{c.multiplier:.2f}x"
         rows.append([c.id, f"{c.base_weight:.4f}", f"{c.new_weight:.6f}", mult,
                      f"{c.tokens:,}", f"{c.epochs:.2f}", note])  # fmt: skip

@@ -14,11 +14,40 @@ from typing import Any
 
 from ..formatting import pct, points
 from ..vocabulary import label as slice_label
-from .mixture import Plan, weight_text
+from .mixture import CellPlan, Plan, weight_text
 
 #: the keys every plan saved with ``capslice plan --format json`` (``Plan.to_dict``) carries;
 #: a file without them (the ``--export json`` weights, a hand-made mapping) is not a plan
 PLAN_KEYS = ("baseline", "budget_tokens", "weights", "cells", "slices")
+
+
+BOUND_WORDS = {"max_multiplier": "at cap", "max_epochs": "at epochs", "target_capped": "capped"}
+"""Each cell bound (:attr:`~capslice_tui.planning.mixture.CellPlan.bounds`) -> the word every
+front end's note column shows (the CLI table, the Markdown export, the app)."""
+
+
+def cell_note(cell: CellPlan) -> str:
+    """A plan cell's note: ``boosted`` and its bounds in words (:data:`BOUND_WORDS`),
+    ``boosted, capped``; ``""`` for an untouched cell."""
+    words = [BOUND_WORDS.get(b, b) for b in cell.bounds]
+    return ", ".join((["boosted"] if cell.boosted else []) + words)
+
+
+def bound_words(plan: Plan) -> dict[str, tuple[str, str]]:
+    """Each cell bound -> its word (:data:`BOUND_WORDS`) and its meaning for a note under a
+    plan table, with the cap's value (``max_multiplier`` -> ``at cap``: the new weight sits
+    at the 3x multiplier cap)."""
+    mult = plan.params.get("max_multiplier")
+    epochs = plan.params.get("max_epochs")
+    mult_txt = f"the {mult:g}x multiplier cap" if mult else "the multiplier cap"
+    epochs_txt = f"the {epochs:g}-epoch cap" if epochs else "the epoch cap"
+    meaning = {
+        "max_multiplier": f"the new weight sits at {mult_txt}",
+        "max_epochs": f"the tokens drawn sit at {epochs_txt}",
+        "target_capped": f"the boost it asked for (1 + strength x demand) was above {mult_txt} "
+        "and was cut to it",
+    }
+    return {b: (BOUND_WORDS[b], f"{BOUND_WORDS[b]} = {m}") for b, m in meaning.items()}
 
 
 def check_plan_dict(data: object, source: str) -> dict[str, Any]:
@@ -115,13 +144,17 @@ def export_markdown(plan: Plan) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in plan.cells:
-        note = ", ".join((["boosted"] if c.boosted else []) + [f"at {b}" for b in c.bounds])
+        note = cell_note(c)
         lab = c.labels
         out.append(
             f"| {c.id} | {lab['source']} | {lab['domain']} | {lab['format']} | {lab['quality']} "
             f"| {c.base_weight:.4f} | {weight_text(c.weight_units)} | {_fmt_mult(c.multiplier)} "
             f"| {c.tokens:,} | {c.epochs:.3f} | {note} |"
         )
+    words = bound_words(plan)
+    used = sorted({b for c in plan.cells for b in c.bounds if b in words})
+    if used:
+        out += ["", "Note: " + "; ".join(words[b][1] for b in used) + "."]
     out += ["", "## Why each boosted cell (trace)", ""]
     if not plan.boosted:
         out.append("No cell is boosted.")

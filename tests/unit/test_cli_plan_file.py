@@ -75,3 +75,26 @@ def test_a_saved_plan_is_attached(math_store: Path, tmp_path: Path) -> None:
     record = json.loads(out)
     assert record["plan"]["baseline"] == "math-base"
     assert record["plan"]["weights"] == json.loads(saved.read_text())["weights"]
+
+
+def test_a_capped_cell_reads_the_same_in_the_cli_the_markdown_and_the_app(
+    math_store: Path, tmp_path: Path
+) -> None:
+    from capslice_tui.planning.export import cell_note
+
+    budget = ("--budget-tokens", "100000000000")
+    table = _plan(math_store, *budget)
+    md = tmp_path / "plan.md"
+    _plan(math_store, *budget, "--export", "md", "-o", str(md))
+    plan = Workspace(math_store).plan(
+        "math-base", benchmark="math", catalog=sample_data_dir() / "catalog.yaml",
+        budget_tokens=100_000_000_000,
+    )  # fmt: skip
+    capped = [c for c in plan.cells if "target_capped" in c.bounds]
+    assert capped and cell_note(capped[0]) == "boosted, capped"  # the app's note column
+    assert "boosted, capped" in table and "capped = the boost it asked for" in table
+    text = md.read_text(encoding="utf-8")
+    # the Markdown said "boosted, at target_capped" and the app "boost, target~"
+    assert f"| {capped[0].id} |" in text and "| boosted, capped |" in text
+    assert "target_capped" not in text
+    assert "Note: capped = the boost it asked for" in text

@@ -83,7 +83,9 @@ class PlanScreen(CapsliceScreen):
         "base w / new w: a cell's share of the mixture before / after the plan",
         "x: new weight / base weight (- when the cell was not in the mixture)",
         "epochs: how many times the budget reads the cell's tokens",
-        "note: boost = weak slices map to this cell; cap/floor = a bound applied",
+        "note: boosted = weak slices map to this cell; at cap = the new weight sits at the "
+        "multiplier cap; at epochs = its tokens at the epoch cap; capped = the boost asked "
+        "for was above the multiplier cap and cut to it",
         "boost/skip lines: which weak slices the plan acts on, and why",
         "data is boosted only when the diagnosis says data (the CLI's --force overrides)",
         "! lines: warnings; check ...: possible non-data causes",
@@ -220,14 +222,16 @@ class PlanScreen(CapsliceScreen):
 
     @on(Planned)
     def show(self, message: Planned) -> None:
+        from ...planning.export import cell_note
+
         self.plan = message.plan
         rows = []
         for c in self.plan.cells:
-            note = ", ".join((["boost"] if c.boosted else []) + c.bounds)
+            note = cell_note(c)  # the CLI's and the Markdown export's words
             mult = "-" if c.base_weight == 0 else f"{c.multiplier:.2f}"
             rows.append((c.id, [cell(c.id, 26), cell(f"{c.base_weight:.4f}"),
                                 cell(f"{c.new_weight:.4f}"), cell(mult),
-                                cell(f"{c.epochs:.2f}"), cell(note, 14)]))  # fmt: skip
+                                cell(f"{c.epochs:.2f}"), cell(note, 18)]))  # fmt: skip
         self.query_one(ResultTable).set_rows(rows)
         self.query_one("#notes", Static).update(Text(self.app_terms(plan_notes(self.plan))))
         self.set_status(
