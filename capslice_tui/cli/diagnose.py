@@ -416,8 +416,8 @@ def diagnose(
     First compares how the two runs evaluated their shared items (prompts, few-shot count,
     prompting, decoding, filter, scorer): a difference gives not_data (evaluation changed)
     unless --same-evaluation. Then decomposes the change by failure mode and by each axis,
-    tests every distinct axis combination with the paired test of `compare` (Benjamini-
-    Hochberg across all), and lists the evidence as checkable numbers.
+    tests every distinct axis combination with the paired test of `compare`
+    (Benjamini-Hochberg across all), and lists the evidence as checkable numbers.
 
     Exit codes with --fail-on: regression 3, not_data 4, data 5 when the condition holds;
     0 otherwise; 1 on errors; 2 on usage errors.
