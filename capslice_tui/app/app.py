@@ -305,6 +305,8 @@ class CapsliceApp(App):
             if binding.tooltip and binding.tooltip != description:
                 description = f"{description}: {binding.tooltip}"
             display = self.get_key_display(binding)
+            if display.startswith("^") and len(display) > 1:  # one form beside ctrl+p below
+                display = "ctrl+" + display[1:]
             seen = by_description.get((section, binding.description or binding.action))
             if seen is not None:
                 old = rows[seen]

@@ -105,7 +105,7 @@ async def test_f1_and_ctrl_b_work_while_typing(store_path: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         help_text = str(app.screen.query_one("#help-text").render())
         assert "f1         Help, also while typing" in help_text, help_text
-        assert "^b         Back, also while typing" in help_text, help_text
+        assert "ctrl+b     Back, also while typing" in help_text, help_text
         await pilot.press("ctrl+b")  # out of help
         await pilot.pause()
         assert app.focused is box and box.value == "?bq"

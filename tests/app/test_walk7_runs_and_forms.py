@@ -250,3 +250,13 @@ async def test_named_slices_undo_a_label_and_the_menu_opens_the_history(tmp_path
         await pilot.press("b", "m", "l")  # and from the menu
         await settle(app, pilot)
         assert isinstance(app.screen, LabelHistoryScreen)
+
+
+async def test_help_names_ctrl_keys_one_way(gsm_store: Path) -> None:
+    app = make_app(gsm_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        keys = [row.key for row in app.help_rows(app.screen)]
+        # ^pgup beside ctrl+p read as two notations for the one modifier
+        assert "ctrl+pgup" in keys and "ctrl+p" in keys, keys
+        assert not [k for k in keys if "^" in k], keys
