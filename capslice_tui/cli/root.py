@@ -642,14 +642,15 @@ def _slice_rows(
 def _pass_cell(p: dict[str, float] | None) -> str:
     """``78.1% (123.5/158)``, ``99.95% (31.98/32)``: pass@k with expected solved items over
     eligible items (:func:`~capslice_tui.formatting.count`). A cell over part of its row's
-    items (the others have fewer than k samples) is in parentheses, as the app shows it:
-    ``(6.7% 2/30)``; :func:`_coverage_notes` says so under the table."""
+    items (the others have fewer than k samples) has its score in parentheses, as the app
+    shows it, and its count as a full cell does: ``(6.7%) (2/30)``; :func:`_coverage_notes`
+    says so under the table."""
     if not p or p["n_eligible"] == 0:
         return "-"
     # count(): 31.98 of 32 expected solved items never reads 32.0/32 (all solved)
     solved = count(p["expected_solved"], int(p["n_eligible"]))
     if p.get("coverage", 1.0) < 1:
-        return f"({pct(p['score'])} {solved})"
+        return f"({pct(p['score'])}) ({solved})"
     return f"{pct(p['score'])} ({solved})"
 
 
