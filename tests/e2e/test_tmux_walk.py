@@ -96,15 +96,14 @@ def test_plain_keys_walk_from_runs_to_rescore(tmp_path: Path) -> None:
         _keys(session, "q")
         wait("3 runs", "runs after compare")
 
-        # plan, typed into the form; a stray Ctrl+Tab (mintty) must not type into it
+        # plan of the highlighted run (the form comes filled in with it and its benchmark);
+        # a stray Ctrl+Tab (mintty) must not type into the form
+        _keys(session, "Up")  # from cand, where compare left the cursor, to base
         _keys(session, "m")
         wait("Sampling plan", "menu")
         _keys(session, "p")
-        wait("fill in baseline and benchmark", "plan form")
-        _type(session, "base")
+        wait("baseline |base ", "plan form")
         _type(session, "\x1b[1;5I\x1b[99~")
-        _keys(session, "Tab")
-        _type(session, "bbh")
         _keys(session, "Enter")
         screen = wait("x: export", "plan")
         assert "[1;5I" not in screen and "basec" not in screen
