@@ -285,7 +285,7 @@ class _Resolver:
                 if field_map[role] not in first and not self._nested_has(first, field_map[role]):
                     raise ValueError(
                         f"{source}:{line}: field {field_map[role]!r} (given for role {role!r}) "
-                        f"is not in the data; keys: {', '.join(map(str, first))}"
+                        f"is not in the data; keys: {', '.join(map(str, first)) or 'none'}"
                     )
                 self.keys[role] = field_map[role]
             else:
@@ -467,7 +467,7 @@ def _check_roles(
     nested: tuple[str, str | None, str | None] | None,
 ) -> None:
     """Refuse a file whose rows cannot be scored or grouped into items without guessing."""
-    keys = ", ".join(map(str, first))
+    keys = ", ".join(map(str, first)) or "none (an empty object)"
     has_correct = resolver.key("correct") is not None or (nested is not None and nested[1])
     if resolver.key("target") is None and not has_correct:
         raise ValueError(

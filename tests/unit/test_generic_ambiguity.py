@@ -211,3 +211,12 @@ def test_parallel_extracted_answers_without_scores_are_not_stored(
     ]
     ws.ingest([_rows(tmp_path / "par.jsonl", rows)], run="p")
     assert [(s["extracted"], s["score"]) for s in _samples(ws, "p")] == [("4", 1.0), ("6", 0.0)]
+
+
+def test_an_empty_object_is_named_not_listed_as_no_keys(ws: Workspace, tmp_path: Path) -> None:
+    """Walk 7: a ``{}`` file's refusal read ``keys: .``."""
+    log = _rows(tmp_path / "empty.jsonl", [{}])
+    with pytest.raises(Exception) as err:
+        ws.ingest([log], run="e")
+    assert "keys: none (an empty object)." in str(err.value)
+    assert "keys: ." not in str(err.value)
