@@ -239,6 +239,10 @@ async def test_named_slices_undo_a_label_and_the_menu_opens_the_history(tmp_path
         await pilot.press("u")  # did nothing here
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        # y answers yes in the dialog: its hint must not promise y lists the actions
+        # (walk 8: it said so, and y undid 96 labels)
+        assert "(y lists" not in app.screen.question
+        assert "y here answers yes" in app.screen.question
         await pilot.press("y")
         await settle(app, pilot)
         await pilot.pause()

@@ -192,7 +192,8 @@ class NamedSlicesScreen(HandLabelScreen):
         self.app.push_screen(
             ConfirmScreen(
                 f"Undo the last labelling action of {self.ws.current_user()}?\n"
-                "(y lists each action with its items and values)"
+                "(y here answers yes; to see each action with its items and values first,\n"
+                "answer n, then press y for the label history)"
             ),
             answered,
         )
