@@ -334,11 +334,16 @@ def _bench_cell(name: str, s: BenchmarkScore, compact: bool = False) -> str:
     accuracies ``math 43.1% (mean of 158 items; samples 1093/5888 = 18.6%)``, or with
     ``compact`` ``math 43.1% (mean of 158)`` (the caller notes the samples:
     :func:`_mean_note`)."""
+    # scores between 0 and 1 (metrics.slice_score's "mean score") are not a share of right
+    # answers: the cell says so
+    what = " mean score" if s.get("metric") == "mean score" else ""
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
-        return f"{name} {pct(s['score'])} (macro of {s['n_tasks']} tasks)"
+        return f"{name} {pct(s['score'])}{what} (macro of {s['n_tasks']} tasks)"
     cell = score_counts(s["score"], s["correct"], s["n_samples"], s["n_items"])
     if compact and "(mean of " in cell:
-        return f"{name} {pct(s['score'])} (mean of {s['n_items']})"
+        return f"{name} {pct(s['score'])}{what} (mean of {s['n_items']})"
+    if what:
+        return f"{name} {pct(s['score'])}{what} ({s['correct']:g}/{s['n_samples']})"
     return f"{name} {cell}"
 
 

@@ -39,3 +39,6 @@ def test_cli_and_runs_name_a_mean_score(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     assert "mean score" in out.output
     assert "accuracy" not in out.output
+    runs_out = CliRunner().invoke(main, ["--store", str(store), "runs"])
+    assert runs_out.exit_code == 0, runs_out.output
+    assert "47.5% mean score (1.9/4)" in runs_out.output  # walk 8: read '47.5% (1.9/4)'
