@@ -1079,8 +1079,13 @@ class _Faults:
                 f"{reason} ({where})" if count == 1 else f"{reason}: {count} lines (first {where})"
             )
             (report.warnings if level == "warning" else report.notes).append(text)
-        if report.n_torn or self.short_at:
+        if report.n_torn:
             report.notes.append(self.torn_note(report) + "; the run is marked incomplete")
+        elif self.short_at:  # the counts' own note is printed: only what follows from it
+            report.notes.append(
+                "the run is marked incomplete: a task's log holds another number of samples"
+                " than its results file says"
+            )
         if report.n_repeats:
             report.notes.append(
                 f"{_plural(report.n_repeats, 'exact repeat', 'exact repeats')} of an earlier "
