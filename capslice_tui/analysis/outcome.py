@@ -368,7 +368,7 @@ def evaluate_outcome(
                                      else "greedy accuracy")  # fmt: skip
     name, reason = _judge(
         rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
-        n_controls=len(controls),
+        n_controls=len(controls), n_control_all=int(control_items.sum()), k=k,
     )  # fmt: skip
     return InterventionOutcome(
         outcome=name, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
@@ -490,7 +490,12 @@ def _judge(
     evaluation_changed: str | None,
     *,
     n_controls: int,
+    n_control_all: int | None = None,
+    k: int | None = None,
 ) -> tuple[OutcomeName, str]:
+    """The outcome and its reason. ``n_control``: control-only items with a change (for
+    pass@k: with at least k samples in both runs); ``n_control_all``: control-only items."""
+
     def name(r: SliceOutcome) -> str:
         return slice_label(r.slice)
 
@@ -515,11 +520,20 @@ def _judge(
     if not targets:
         return "inconclusive", "no target slice has enough items to test"
     if pooled is None:
-        why = (
-            "none was pre-registered" if n_controls == 0
-            else f"the control slices hold {plural(n_control, 'item')} outside the targets "
-            f"(< {min_size})"
-        )  # fmt: skip
+        if n_controls == 0:
+            why = "none was pre-registered"
+        elif k and n_control_all is not None and n_control_all > n_control:
+            # the items are there: too few have the k samples pass@k needs
+            why = (
+                f"the control slices hold {plural(n_control_all, 'item')} outside the targets,"
+                f" {n_control} of them with at least {k} samples in both runs as pass@{k} needs"
+                f" (< {min_size}); a smaller k measures them"
+            )
+        else:
+            why = (
+                f"the control slices hold {plural(n_control, 'item')} outside the targets "
+                f"(< {min_size})"
+            )
         return "unmeasurable", (
             f"no control slice ({why}): without controls a target gain cannot be told from a "
             "change that lifts every slice (a new prompt, more training)"

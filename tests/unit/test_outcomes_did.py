@@ -280,3 +280,19 @@ def test_real_bbh_intervention_across_a_prompt_change_is_unmeasurable(bbh_store:
     reason = shown["outcome"]["reason"]
     assert reason.startswith("the evaluation changed between the baseline and the result run")
     assert "answer_only_3shot vs cot_3shot" in reason
+
+
+def test_pass_at_k_controls_without_k_samples_say_so() -> None:
+    """Walk 8: pass@128 against controls whose items hold 16 samples read 'the control slices
+    hold 0 items outside the targets' (they held 96)."""
+    n_t, n_c = 30, 96
+    labels = {"task": np.array(["aime"] * n_t + ["other"] * n_c, dtype=object),
+              "task_type": np.array(["t"] * n_t + ["algebra"] * n_c, dtype=object)}  # fmt: skip
+    n = np.r_[np.full(n_t, 128.0), np.full(n_c, 16.0)]
+    base_c = np.r_[np.zeros(n_t), np.full(n_c, 4.0)]
+    cand_c = np.r_[np.full(n_t, 2.0), np.full(n_c, 5.0)]
+    out = evaluate_outcome(
+        [{"task": "aime"}], [{"task_type": "algebra"}], labels, n, base_c, n, cand_c, k=128
+    )
+    assert out.outcome == "unmeasurable"
+    assert "96 items outside the targets, 0 of them with at least 128 samples" in out.reason
