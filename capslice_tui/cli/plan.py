@@ -414,7 +414,12 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
         change_note(outcome),
         f"metric: {outcome['metric']}; BH over {plural(outcome['n_tested'], 'slice')} at q={outcome['q']:g}; "
         "diff, 95% CI, DiD and pass@k: result - base, in points; "
-        f"harm tolerance {points(outcome['tolerance'], signed=False)}",
+        f"harm tolerance {points(outcome['tolerance'], signed=False)}"
+        + (
+            "; pass@k column: each slice at its own k, the samples every item of it has"
+            if any(r.get("pass_at_k") for r in outcome["rows"])
+            else ""
+        ),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     if slice_note:

@@ -100,6 +100,9 @@ def test_cli_outcome_and_plan_say_points(evaluated: tuple[Path, str], tmp_path: 
     assert "confirmed: every target slice improved significantly" in flat
     assert re.search(r"targets \+\d+\.\d points, controls [+-]\d+\.\d points, DiD", flat), flat
     assert "in points; harm tolerance 2.0 points" in flat  # the note naming the diff's unit
+    # the pass@k column's cells name each slice's own k (pass@16 beside a pass@128 metric
+    # read as a mistake on walk 8): the note says so
+    assert "pass@k column: each slice at its own k" in flat
     no_abbreviation(capslice(store, "intervention", "show", iid, "--format", "md"), "show md")
     no_abbreviation(capslice(store, "intervention", "list"), "intervention list")
     catalog = str(ROOT / "sample_data" / "catalog.yaml")
