@@ -22,7 +22,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
 
-from ..formatting import middle_cut
+from ..formatting import keep_cut, middle_cut
 from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .inputs import mark_placeholders
@@ -49,8 +49,40 @@ def fit_sub_title(sub_title: str, room: int) -> str:
         return sub_title
     head, sep, rest = sub_title.partition(" · ")
     if sep and len(rest) + len(sep) + 12 <= room:
-        return middle_cut(head, room - len(sep) - len(rest)) + sep + rest
-    return middle_cut(sub_title, room)
+        return _fit_pair(head, room - len(sep) - len(rest)) + sep + rest
+    return _fit_pair(sub_title, room)
+
+
+def _fit_pair(text: str, room: int) -> str:
+    """``text`` in ``room`` characters; ``VERB A -> B`` (a pair of runs) cuts the run names
+    only, each by :func:`capslice_tui.formatting.distinct_cuts` against the other to its
+    share of what the verb and arrow leave (a short name leaves its room to the other), so
+    both keep the part that tells them apart (a middle cut of the whole cut only the first:
+    ``gsm/6b_~ification -> gsm/175b_verification``); anything else is cut in the middle."""
+    verb, space, pair = text.partition(" ")
+    if " -> " not in pair:
+        verb, space, pair = "", "", text
+    a, arrow, b = pair.partition(" -> ")
+    left = room - len(verb) - len(space) - len(arrow)  # room for the two names
+    if not arrow or left < 16:
+        return middle_cut(text, room)
+    half = left // 2
+    wa = len(a) if len(a) <= half else (left - len(b) if len(b) <= half else half)
+    cut_a = _cut_apart(a, b, wa)
+    cut_b = _cut_apart(b, a, left - len(cut_a))
+    return f"{verb}{space}{cut_a}{arrow}{cut_b}"
+
+
+def _cut_apart(name: str, other: str, width: int) -> str:
+    """``name`` cut to ``width`` keeping whole the part where it differs from ``other``
+    (between their shared start and shared end: ``175`` of ``gsm/175b_verification`` beside
+    ``gsm/6b_verification``; :func:`capslice_tui.formatting.keep_cut`)."""
+    if len(name) <= width:
+        return name
+    start = len(os.path.commonprefix([name, other]))
+    end = len(os.path.commonprefix([name[::-1], other[::-1]]))
+    stop = max(start, len(name) - end)
+    return keep_cut(name, width, start, stop) if stop > start else middle_cut(name, width)
 
 
 @dataclass(frozen=True)

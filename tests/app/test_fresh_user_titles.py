@@ -120,3 +120,22 @@ async def test_two_axis_title_and_samples_title_keep_the_seed(tmp_path: Path) ->
         title = static_text(app, "#title")
         assert label in title, title
         assert "seed42" in title or "olm" not in title, title
+
+
+def test_a_pair_title_keeps_what_tells_the_runs_apart() -> None:
+    """Walk 8: the diagnose title at 80 columns read ``gsm/6b_~ification ->
+    gsm/175b_verification`` (a middle cut of the whole took the first name's difference)."""
+    room = 80 - HEADER_CHROME - len("capslice") - 3
+    cut = fit_sub_title("diagnose gsm/6b_verification -> gsm/175b_verification", room)
+    assert len(cut) <= room
+    first, second = cut.removeprefix("diagnose ").split(" -> ")
+    assert "6b" in first and "175b" in second, cut
+    narrow = fit_sub_title("diagnose gsm/6b_verification -> gsm/175b_verification", 40)
+    assert len(narrow) <= 40 and "/6b" in narrow and "175b" in narrow, narrow
+    # a middle cut of the whole lost the arrow and the first run's seed:
+    # 'diagnose olmo-2-…-2-1124-7b-stage1-step11931-seed43'
+    olmo = "olmo-2-1124-7b-stage1-step11931-seed4"
+    cut = fit_sub_title(f"diagnose {olmo}2 -> {olmo}3", room)
+    assert len(cut) <= room and " -> " in cut, cut
+    first, second = cut.removeprefix("diagnose ").split(" -> ")
+    assert first.endswith("seed42") and second.endswith("seed43"), cut
