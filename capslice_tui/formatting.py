@@ -626,3 +626,13 @@ def utc_minute(value: Any) -> str:
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(timezone.utc)
     return stamp.strftime("%Y-%m-%d %H:%M")
+
+
+def extracted_label(score_source: str | None) -> str:
+    """The label of a sample's ``extracted`` answer in its detail view (CLI ``sample``, the
+    app's sample screen): ``extracted (harness)`` when the harness scored the sample
+    (``score_source`` ``harness``); otherwise plain ``extracted``: the log's extracted answer
+    where it logged one, else capslice's strict extraction, which scored it
+    (``workspace.rescore.score_sample``; the store does not keep which, so the label claims
+    no source; the score source line beside it says who scored)."""
+    return "extracted (harness)" if score_source == "harness" else "extracted"

@@ -17,6 +17,7 @@ import click
 from ..formatting import (
     AVERAGE_MEANING,
     count,
+    extracted_label,
     interval,
     pct,
     plural,
@@ -941,7 +942,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         ("sample_idx", s["sample_idx"]),
         ("filter", s["filter"]),
         ("target", s["target"]),
-        ("extracted (harness)", s["extracted"]),
+        (extracted_label(s["score_source"]), s["extracted"]),
         ("score", s["score"]),
         ("score source", s["score_source"]),
         ("lenient extraction", s["lenient_extracted"]),

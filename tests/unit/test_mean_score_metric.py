@@ -42,3 +42,15 @@ def test_cli_and_runs_name_a_mean_score(tmp_path: Path) -> None:
     runs_out = CliRunner().invoke(main, ["--store", str(store), "runs"])
     assert runs_out.exit_code == 0, runs_out.output
     assert "47.5% mean score (1.9/4)" in runs_out.output  # walk 8: read '47.5% (1.9/4)'
+
+
+def test_sample_view_claims_no_harness_extraction_it_did_not_see(tmp_path: Path) -> None:
+    """Walk 8: ``sample`` labelled capslice's own strict extraction 'extracted (harness)'."""
+    log = tmp_path / "g.jsonl"
+    log.write_text(json.dumps({"id": 1, "question": "2+2?", "output": "4", "gold": "4"}) + "\n")
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([log], run="g")
+    out = CliRunner().invoke(main, ["--store", str(store), "sample", "1"])
+    assert out.exit_code == 0, out.output
+    assert "capslice-strict" in out.output
+    assert "extracted (harness)" not in out.output and "extracted" in out.output

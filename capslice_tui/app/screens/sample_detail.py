@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
-from ...formatting import visible
+from ...formatting import extracted_label, visible
 from ...ingest.bounded import view_text
 from ...vocabulary import AXES
 from ..format import Hanging, sample_name, verdict_mark
@@ -96,7 +96,7 @@ class SampleDetailScreen(CapsliceScreen):
             ("doc_id / sample", f"{s.get('doc_id')} / k={s.get('sample_idx')}"),
             ("filter", s.get("filter")),
             ("target", s.get("target")),
-            ("extracted (harness)", s.get("extracted")),
+            (extracted_label(s.get("score_source")), s.get("extracted")),
             ("extracted (lenient)", s.get("lenient_extracted")),
             (
                 "score",
