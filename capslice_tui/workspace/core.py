@@ -359,7 +359,9 @@ def _row(
         metric=base.metric_name,
         method=base.method,
         warning=base.warning,
-        lenient=_lenient(n, c_lenient),
+        # a lenient re-extraction scores 0/1: beside a mean of fractional scores (F1...) it
+        # is not the same measure, so "lenient - score" would read as nothing it is
+        lenient=None if base.metric_name == "mean score" else _lenient(n, c_lenient),
     )
     if n.size and int(n.max()) > 1:
         for k in ks:

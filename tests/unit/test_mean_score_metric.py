@@ -35,6 +35,10 @@ def test_cli_and_runs_name_a_mean_score(tmp_path: Path) -> None:
     Workspace(store).ingest([log], run="r")
     runs = Workspace(store).runs()
     assert [b["metric"] for r in runs for b in r["benchmarks"].values()] == ["mean score"]
+    # a 0/1 lenient re-scoring is another measure than a mean of fractional scores (walk 8:
+    # 'lenient 25.0%' beside 'score 47.5%' read as -22.5 points lost to extraction)
+    table = Workspace(store).slices("r", by=["task"])
+    assert table.overall.lenient is None and all(r.lenient is None for r in table.rows)
     out = CliRunner().invoke(main, ["--store", str(store), "slices", "--run", "r"])
     assert out.exit_code == 0, out.output
     assert "mean score" in out.output
