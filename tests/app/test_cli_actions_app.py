@@ -468,3 +468,18 @@ async def test_the_focused_button_is_marked_in_text(fresh_store: Path) -> None:
         await pilot.press("n")
         await settle(app, pilot)
         assert [r["name"] for r in Workspace(fresh_store).runs()] == ["base", "cand", "mathrun"]
+
+
+async def test_label_history_u_with_nothing_listed_says_so(fresh_store: Path) -> None:
+    """Walk 8: ``u`` on an empty label history did nothing and said nothing."""
+    app = make_app(fresh_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        from capslice_tui.app.screens.label_history import LabelHistoryScreen
+
+        app.push_screen(LabelHistoryScreen())
+        await settle(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert "nothing to undo" in static_text(app, "#status")

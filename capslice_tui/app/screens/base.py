@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -208,6 +209,21 @@ class CapsliceScreen(Screen):
         for status in self.query("#status"):
             if isinstance(status, Static):
                 status.update(_plain(text))
+
+    def ask_undo(self, undo: Callable[[], object], hint: str) -> None:
+        """Ask (y/n) before undoing the user's last labelling action; on yes call ``undo``
+        (the screen's worker that calls ``ws.undo_labels``), on no say so. ``hint``: the
+        dialog's line after the question (where the actions are listed)."""
+        from .confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                undo()
+            else:
+                self.set_status("not undone")
+
+        question = f"Undo the last labelling action of {self.ws.current_user()}?\n{hint}"
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def app_terms(self, text: str) -> str:
         """``text`` (a message of the core, written for the CLI) with its CLI advice in this

@@ -561,20 +561,8 @@ class DiscoverScreen(CapsliceScreen):
 
     def action_undo(self) -> None:
         """Undo your last labelling action, after a y/n confirmation."""
-        from .confirm import ConfirmScreen
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.undo_last()
-            else:
-                self.set_status("not undone")
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Undo the last labelling action of {self.ws.current_user()}?\n"
-                "(the history screen lists each action with its items and values)"
-            ),
-            answered,
+        self.ask_undo(
+            self.undo_last, "(the history screen lists each action with its items and values)"
         )
 
     def on_discover_screen_label_applied(self, message: LabelApplied) -> None:

@@ -166,7 +166,8 @@ class LabelHistoryScreen(CapsliceScreen):
 
     def action_undo(self) -> None:
         payload = self.query_one(ResultTable).current_payload
-        if payload is None:
+        if payload is None:  # said, not silent (walk 8)
+            self.set_status("nothing to undo: no labelling action is listed")
             return
         if payload["batch"].startswith("undo:") or payload["undone"]:
             self.set_status("that action is an undo or already undone")

@@ -181,21 +181,10 @@ class NamedSlicesScreen(HandLabelScreen):
 
     def action_undo(self) -> None:
         """Undo your last labelling action, after a y/n confirmation (as on discover)."""
-        from .confirm import ConfirmScreen
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.undo_last()
-            else:
-                self.set_status("not undone")
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Undo the last labelling action of {self.ws.current_user()}?\n"
-                "(y here answers yes; to see each action with its items and values first,\n"
-                "answer n, then press y for the label history)"
-            ),
-            answered,
+        self.ask_undo(
+            self.undo_last,
+            "(y here answers yes; to see each action with its items and values first,\n"
+            "answer n, then press y for the label history)",
         )
 
     @work(thread=True, exit_on_error=False, group="label")
