@@ -816,8 +816,18 @@ class CoreMixin:
         return [cast("SampleRow", dict(r)) for r in rows[:limit]], more
 
     def sample(self, sample_id: int) -> SampleDetail:
-        """One sample in full (prompt, response, target, extraction, scores, labels)."""
-        return cast("SampleDetail", self.store.sample(sample_id))
+        """One sample in full (prompt, response, target, extraction, scores, labels). A
+        failure reason stored by an older version that says an extraction ``gave None``
+        reads ``gave no answer`` (as the current classifier words it), in every view."""
+        detail = self.store.sample(sample_id)
+        reason = detail.get("failure_reason")
+        if isinstance(reason, str) and "None" in reason:
+            import re
+
+            detail["failure_reason"] = re.sub(
+                r"\b(gave|extraction) None\b", r"\1 no answer", reason
+            )
+        return cast("SampleDetail", detail)
 
     # ---- big slices: pages in any order, totals, docs, text search (store/queries.py) ---
     def _sample_filters(self, run: str, filters: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -8,7 +8,6 @@ ingest still opens at once and ``b`` goes back."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rich.text import Text
@@ -47,12 +46,9 @@ FIELD_INDENT = 22
 
 def field_text(name: str, value: Any) -> str:
     """A summary field's value as plain text (wrapped when drawn, by :class:`Hanging`, under
-    the value at :data:`FIELD_INDENT`); a reason stored by an older version that says an
-    extraction ``gave None`` reads ``gave no answer``."""
-    text = _text(value, FIELD_CHARS)
-    if name == "reason":
-        text = re.sub(r"\b(gave|extraction) None\b", r"\1 no answer", text)
-    return text
+    the value at :data:`FIELD_INDENT`; an old ``gave None`` reason is reworded by
+    ``Workspace.sample``)."""
+    return _text(value, FIELD_CHARS)
 
 
 class SampleDetailScreen(CapsliceScreen):
