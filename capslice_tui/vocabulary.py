@@ -98,6 +98,10 @@ FAILURE_MARK_MEANING = {
     "truncated": "trunc = truncated (the response stopped at the generation length cap)",
 }
 """What each of :data:`FAILURE_MARKS` stands for: the legend under a table that shows it."""
+MODE_MARKS = {"correct": "correct", **FAILURE_MARKS, "runaway": "runaway", "empty": "empty"}
+"""Every failure mode as a narrow column or cell shows it (the samples tables, a narrow
+``trend --modes`` table): :data:`FAILURE_MARKS` and the modes short already; a mode not here
+(``(unclassified)``) keeps its name."""
 
 
 def label(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import AVERAGE_MEANING, pct, plural, visible
-from ..vocabulary import FAILURE_MARKS
+from ..vocabulary import MODE_MARKS
 from .render import emit_table, table_width
 from .root import (
     PER_ITEM_MEAN_NOTE,
@@ -204,10 +204,9 @@ def _modes(
     )
 
 
-MODE_HEADS = {"correct": "correct", **FAILURE_MARKS, "runaway": "runaway", "empty": "empty"}
+MODE_HEADS = MODE_MARKS
 """Short mode headers of a narrow ``trend --modes`` table: the samples table's markers
-(:data:`~capslice_tui.vocabulary.FAILURE_MARKS`, one scheme; a note names each in full; a
-mode not here, ``(unclassified)``, keeps its name)."""
+(:data:`~capslice_tui.vocabulary.MODE_MARKS`, one scheme; a note names each in full)."""
 
 
 def moved(result: ModeTrend, mode: str) -> float:

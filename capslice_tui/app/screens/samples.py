@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import middle_cut, plural, response_cells, visible
-from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS
+from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS, MODE_MARKS
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -53,12 +53,7 @@ header line (which names it too, cut in the middle with its end whole): a run cu
 # marker next to the full name, and help explains them.
 # One scheme, the CLI's (vocabulary.FAILURE_MARKS): every failure mode a short word or
 # marker (never a full name beside markers), the legend line under the table says each.
-MODE_TEXT = {
-    "correct": "correct",
-    **FAILURE_MARKS,
-    "runaway": "runaway",
-    "empty": "empty",
-}
+MODE_TEXT = MODE_MARKS  # the app's name for it (diagnose and discover import it from here)
 
 
 def mode_legend(modes: Any) -> str:
