@@ -211,7 +211,9 @@ class DiagnoseScreen(CapsliceScreen):
         "deficit: slice score - reference score in points (negative = weaker)",
         "p adj: Benjamini-Hochberg adjusted p over every slice tested (all axis "
         "combinations); a p_adj in the text names its own family (e.g. over 3 task_types)",
-        "top mode: most common failure mode",
+        "top mode: the most common failure mode of the slice's samples that moved (a change:"
+        " the items lost, as the candidate failed them; not the run-wide shift the verdict"
+        " names) or that fail (one run's weakness)",
         "wrong (wrong_answer) = an answer was read and is wrong",
         "fmt! (extraction_failure) = right answer in the response, not extracted",
         "trunc (truncated) = the response stopped at the generation length cap",

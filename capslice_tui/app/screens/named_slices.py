@@ -183,7 +183,7 @@ class NamedSlicesScreen(HandLabelScreen):
         """Undo your last labelling action, after a y/n confirmation (as on discover)."""
         self.ask_undo(
             self.undo_last,
-            "(y here answers yes; to see each action with its items and values first,\n"
+            "(y here answers yes; to see each action with its items and values first, "
             "answer n, then press y for the label history)",
         )
 
