@@ -37,6 +37,8 @@ async def test_label_history_counts_unlisted_changes_and_keeps_values_whole(
         first = rows(app)[0]
         assert first[header.index("values")] == value, first  # room at 80 columns: whole
         assert "1 action ·" in static_text(app, "#status")
+        # what Enter does, in words
+        assert "Enter: list its changes" in static_text(app, "#status")
         await pilot.press("enter")
         await settle(app, pilot)
         detail = static_text(app, "#detail")

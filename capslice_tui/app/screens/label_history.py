@@ -26,9 +26,8 @@ def item_text(doc: dict[str, Any] | None, item_id: Any) -> str:
 
 DETAIL_ROWS = 5
 """Changes of an action listed in the detail under the table (it has about that many lines at
-80x24); the rest are counted (``… and 8 more changes not listed``)."""
-HISTORY_LIMIT = 10_000
-"""Rows of one action read to count them."""
+80x24); the rest are counted (``… and 8 more changes not listed``) from the action's row
+count (``label_actions``' ``n``), so only the listed rows are read."""
 
 
 def fit_text_columns(
@@ -77,14 +76,15 @@ class LabelHistoryScreen(CapsliceScreen):
 
     class RowsLoaded(Message):
         """``ws.label_history(batch=...)`` finished; ``docs`` names each row's item
-        (``ws.item_docs``: task and doc_id)."""
+        (``ws.item_docs``: task and doc_id); ``total``: the action's changes, listed or not."""
 
         def __init__(
-            self, rows: list[dict[str, Any]], docs: dict[int, dict[str, Any]] | None = None
+            self, rows: list[dict[str, Any]], docs: dict[int, dict[str, Any]], total: int
         ) -> None:
             super().__init__()
             self.rows = rows
-            self.docs = docs or {}
+            self.docs = docs
+            self.total = total
 
     class Undone(Message):
         def __init__(self, text: str) -> None:
@@ -135,18 +135,21 @@ class LabelHistoryScreen(CapsliceScreen):
         table.focus()
         last = f"{self.last_result} · " if self.last_result else ""
         self.set_status(
-            f"{last}{plural(len(message.actions), 'action')} · enter rows, u undo, r reload"
+            f"{last}{plural(len(message.actions), 'action')} · Enter: list its changes · "
+            "u: undo it · r: reload"
         )
 
     @on(ResultTable.RowChosen)
     def show_rows(self, event: ResultTable.RowChosen) -> None:
-        self.load_rows(event.payload["batch"])
+        self.load_rows(event.payload["batch"], int(event.payload["n"]))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history-rows")
-    def load_rows(self, batch: str) -> None:
-        rows = self.ws.label_history(batch=batch, limit=HISTORY_LIMIT)
-        docs = self.ws.item_docs(sorted({int(r["item_id"]) for r in rows[:DETAIL_ROWS]}))
-        self.post_message(self.RowsLoaded(rows, docs))
+    def load_rows(self, batch: str, total: int) -> None:
+        """The first :data:`DETAIL_ROWS` changes of ``batch`` (``total``: its row count, from
+        ``label_actions``) with their items named."""
+        rows = self.ws.label_history(batch=batch, limit=DETAIL_ROWS)
+        docs = self.ws.item_docs(sorted({int(r["item_id"]) for r in rows}))
+        self.post_message(self.RowsLoaded(rows, docs, total))
 
     def on_label_history_screen_rows_loaded(self, message: RowsLoaded) -> None:
         lines = [
@@ -155,10 +158,9 @@ class LabelHistoryScreen(CapsliceScreen):
             f"{r['new_value'] or '-'}"
             for r in message.rows[:DETAIL_ROWS]
         ]
-        hidden = len(message.rows) - len(lines)
+        hidden = message.total - len(lines)
         if hidden > 0:
-            least = "at least " if len(message.rows) >= HISTORY_LIMIT else ""
-            lines.append(f"… and {least}{plural(hidden, 'more change')} not listed")
+            lines.append(f"… and {plural(hidden, 'more change')} not listed")
         self.query_one("#detail", Static).update(cell("\n".join(lines) or "-"))
 
     def action_reload(self) -> None:
