@@ -328,6 +328,14 @@ class LabelsMixin(StoreBase):
             r["undone"] = r["batch"] in undone
         return rows
 
+    def undo_target(self, *, who: str | None = None) -> str | None:
+        """The batch :meth:`undo` undoes when given none (the newest action, of ``who`` if
+        given, that is not an undo nor undone), or None when there is nothing to undo."""
+        try:
+            return self._undo_target(self.conn, who)
+        except NotFound:
+            return None
+
     @staticmethod
     def _undo_target(conn: sqlite3.Connection, who: str | None) -> str:
         """The newest batch (of ``who`` if given) that is not an undo nor undone; NotFound."""

@@ -54,7 +54,7 @@ else:
             "accept_suggestion", "current_user", "discover", "item_docs", "label_actions",
             "label_history", "label_items", "label_samples", "label_show", "label_slice",
             "label_suggestion", "label_where", "named_slice", "named_slices", "rename_slice",
-            "suggestion", "suggestions", "undo_labels",
+            "suggestion", "suggestions", "undo_labels", "undo_target",
         )),
         "plan": ("PlanMixin", (
             "accept_intervention", "check_slices", "choose_controls", "data_taxonomy",

@@ -550,6 +550,12 @@ class DiscoverMixin:
         """Undo the newest action (of ``who`` if given) or the given batch."""
         return cast(UndoResult, self.store.undo(batch, who=who, force=force))
 
+    def undo_target(self, *, who: str | None = None) -> str | None:
+        """The batch :meth:`undo_labels` undoes when given none (the newest action of ``who``
+        if given that is not an undo nor undone), None when there is nothing to undo: a
+        screen says so instead of asking to confirm an undo that would fail."""
+        return self.store.undo_target(who=who)
+
     @staticmethod
     def current_user() -> str:
         """Who labels are attributed to by default ($CAPSLICE_USER, $USER)."""

@@ -237,7 +237,7 @@ async def test_named_slices_undo_a_label_and_the_menu_opens_the_history(tmp_path
         await settle(app, pilot)
         assert isinstance(app.screen, NamedSlicesScreen)
         await pilot.press("u")  # did nothing here
-        await pilot.pause()
+        await settle(app, pilot)  # the worker finds there is an action to undo
         assert isinstance(app.screen, ConfirmScreen)
         # y answers yes in the dialog: its hint must not promise y lists the actions
         # (walk 8: it said so, and y undid 96 labels)

@@ -213,7 +213,21 @@ class CapsliceScreen(Screen):
     def ask_undo(self, undo: Callable[[], object], hint: str) -> None:
         """Ask (y/n) before undoing the user's last labelling action; on yes call ``undo``
         (the screen's worker that calls ``ws.undo_labels``), on no say so. ``hint``: the
-        dialog's line after the question (where the actions are listed)."""
+        dialog's line after the question (where the actions are listed). With nothing to
+        undo (``ws.undo_target``, read in a worker) the status says so and nothing is asked."""
+        self._undo_if_any(undo, hint)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo")
+    def _undo_if_any(self, undo: Callable[[], object], hint: str) -> None:
+        who = self.ws.current_user()
+        if self.ws.undo_target(who=who) is None:
+            self.app.call_from_thread(
+                self.set_status, f"nothing to undo: {who} has no labelling action left to undo"
+            )
+        else:
+            self.app.call_from_thread(self._confirm_undo, undo, hint)
+
+    def _confirm_undo(self, undo: Callable[[], object], hint: str) -> None:
         from .confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
