@@ -62,24 +62,37 @@ def _tests_used(slices: Sequence[Mapping[str, Any]]) -> str:
     return "exact McNemar or paired bootstrap"
 
 
+def slice_search_title(diag: Mapping[str, Any]) -> str:
+    """What the slice search looked for (``Slices with a significant paired change``,
+    ``Slices significantly below the reference run R``, ``Slices significantly weaker than
+    the rest``): the start of :func:`slice_heading` and of :func:`no_slice_text`, and the
+    report's heading over an empty search."""
+    if diag["mode"] == "change":
+        return "Slices with a significant paired change"
+    if diag.get("reference"):
+        return f"Slices significantly below the reference run {diag['reference']}"
+    return "Slices significantly weaker than the rest"
+
+
 def slice_heading(diag: Mapping[str, Any]) -> str:
     """Heading of the slice list: what the search looked for, kept and tested counts."""
     kept, tested = len(diag["slices"]), diag["slices_tested"]
+    title = slice_search_title(diag)
     if diag["mode"] == "change":
         return (
-            f"Slices with a significant paired change ({kept} listed of {tested} distinct "
+            f"{title} ({kept} listed of {tested} distinct "
             f"slices tested; {_tests_used(diag['slices'])} per slice, as in compare; "
             f"p adj: Benjamini-Hochberg q=0.05 across all {tested} slices; slices explained by "
             "overlap with those listed are left out)"
         )
     if diag.get("reference"):
         return (
-            f"Slices significantly below the reference run {diag['reference']} ({kept} listed "
+            f"{title} ({kept} listed "
             f"of {plural(tested, 'distinct slice')} tested; paired test per slice; p adj: "
             f"Benjamini-Hochberg q=0.05 across all {tested} slices)"
         )
     return (
-        f"Slices significantly weaker than the rest ({kept} kept of {tested} tested; p adj: "
+        f"{title} ({kept} kept of {tested} tested; p adj: "
         f"Benjamini-Hochberg q=0.05 across all {tested} slices)"
     )
 
@@ -87,26 +100,19 @@ def slice_heading(diag: Mapping[str, Any]) -> str:
 def no_slice_text(diag: Mapping[str, Any]) -> str:
     """The one sentence said instead of :func:`slice_heading` over an empty list: what was
     looked for, ``none``, and how many slices were tested, or why none was (``none of the 0
-    slices`` said nothing)."""
+    slices`` said nothing; the reason is the verdict's, ``verdict_wording.untested_text``)."""
+    from .analysis.verdict_wording import untested_text
     from .vocabulary import MIN_SLICE_SIZE
 
     tested = diag["slices_tested"]
-    if diag["mode"] == "change":
-        what = "Slices with a significant paired change"
-    elif diag.get("reference"):
-        what = f"Slices significantly below the reference run {diag['reference']}"
-    else:
-        what = "Slices significantly weaker than the rest"
+    what = slice_search_title(diag)
     if tested:
         text = (
             f"{what}: none ({plural(tested, 'slice')} tested; p adj: Benjamini-Hochberg "
             f"q=0.05 across {'all of them' if tested > 1 else 'it'})"
         )
     else:
-        text = (
-            f"{what}: none; no slice was tested (no axis label splits the items into slices "
-            f"of at least {MIN_SLICE_SIZE} items)"
-        )
+        text = f"{what}: none; no slice was tested ({untested_text(MIN_SLICE_SIZE)})"
     if diag["mode"] == "change":
         text += f"; per-task tests: capslice compare {diag['base']} {diag['cand']}"
     return text + "."
@@ -255,8 +261,7 @@ def _axes_markdown(diag: Mapping[str, Any]) -> list[str]:
 def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The significant-slice heading and table (paired or one-run), or why there is none."""
     if not diag["slices_tested"]:  # no "(0 listed of 0 ...)" heading over "None of the 0 ..."
-        what, _, _ = no_slice_text(diag).partition(": none;")
-        return [f"### {what}", "", no_slice_text(diag), ""]
+        return [f"### {slice_search_title(diag)}", "", no_slice_text(diag), ""]
     lines = [f"### {slice_heading(diag)}", ""]
     score_head = (
         "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"

@@ -272,3 +272,18 @@ def test_diagnose_words_an_empty_slice_list_as_one_sentence(tmp_path: Path) -> N
 def test_no_slice_text_for_the_weakness_modes(diag: dict[str, Any], said: str) -> None:
     """`diagnose bbh-eos-masked` ended with `... (0 kept of 19 tested; ...):` over nothing."""
     assert no_slice_text(diag) == said
+
+
+def test_an_untested_slice_search_says_the_verdicts_reason_under_its_title() -> None:
+    """report.py said why no slice was tested in its own words and cut its heading out of
+    its own sentence; both now come from one place (review)."""
+    from capslice_tui.analysis.verdict_wording import untested_text
+    from capslice_tui.report import slice_search_title
+    from capslice_tui.vocabulary import MIN_SLICE_SIZE
+
+    diag = {"mode": "weakness", "slices_tested": 0, "reference": "r"}
+    title = slice_search_title(diag)
+    assert title == "Slices significantly below the reference run r"
+    assert no_slice_text(diag) == (
+        f"{title}: none; no slice was tested ({untested_text(MIN_SLICE_SIZE)})."
+    )
