@@ -636,3 +636,14 @@ def extracted_label(score_source: str | None) -> str:
     (``workspace.rescore.score_sample``; the store does not keep which, so the label claims
     no source; the score source line beside it says who scored)."""
     return "extracted (harness)" if score_source == "harness" else "extracted"
+
+
+def agree(n: Any, one: str, many: str) -> str:
+    """The verb phrase ``one`` (``restates an existing label``) for a count of 1, else
+    ``many`` (``restate existing labels``): a counted note's verb agrees with its number, as
+    :func:`plural` words the noun.
+
+    >>> agree(1, "holds", "hold"), agree(3, "holds", "hold"), agree(0, "has", "have")
+    ('holds', 'hold', 'have')
+    """
+    return one if n == 1 else many
