@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..formatting import plural
+from ..formatting import agree, plural
 from ..vocabulary import FORMAT_MODES, MIN_SLICE_SIZE
 from .metrics import N_BOOT, percentile_interval, wilson_interval
 
@@ -2127,7 +2127,7 @@ class _SliceFinder:
             named = [f"{lab} ({n} groups)" if n > 1 else lab for lab, n in labels.items()]
             notes.append(
                 f"{plural(len(folded_restating), 'more group')} "
-                + _agree(
+                + agree(
                     len(folded_restating),
                     "restates an existing label and is",
                     "restate existing labels and are",
@@ -2212,7 +2212,7 @@ class _SliceFinder:
             )
             if seen:
                 parts.append(
-                    f"{len(seen)} {'holds' if len(seen) == 1 else 'hold'} (nearly) the same"
+                    f"{len(seen)} {agree(len(seen), 'holds', 'hold')} (nearly) the same"
                     " samples as a group shown ("
                     + ", ".join(same[:3])
                     + (", ..." if len(same) > 3 else "")
@@ -2220,21 +2220,21 @@ class _SliceFinder:
                 )
             if len(seen) < len(dup):
                 parts.append(
-                    f"{len(dup) - len(seen)} {_agree(len(dup) - len(seen), 'holds', 'hold')}"
+                    f"{len(dup) - len(seen)} {agree(len(dup) - len(seen), 'holds', 'hold')}"
                     " (nearly) the same samples as a group not "
                     "shown either"
                 )
         if fold:
-            restate = _agree(len(fold), "restates an existing label", "restate existing labels")
+            restate = agree(len(fold), "restates an existing label", "restate existing labels")
             parts.append(f"{len(fold)} {restate} (folded)")
         if aside:
             parts.append(
-                f"{len(aside)} {_agree(len(aside), 'has', 'have')} fewer errors than the rest"
+                f"{len(aside)} {agree(len(aside), 'has', 'have')} fewer errors than the rest"
                 " only beside the error-rich"
                 " groups (not shown)"
             )
         if beyond:
-            rank = _agree(len(beyond), "ranks", "rank")
+            rank = agree(len(beyond), "ranks", "rank")
             parts.append(f"{len(beyond)} {rank} below the first {self.limit} (not shown)")
         if other:
             parts.append(f"{len(other)} not examined (beyond {4 * self.max_suggestions} groups)")
@@ -2342,10 +2342,3 @@ class _SliceFinder:
             novelty=nov,
             over_represented=over[:4],
         )
-
-
-def _agree(n: int, one: str, many: str) -> str:
-    """The verb phrase ``one`` (``restates an existing label``) for a count of 1, else
-    ``many`` (``restate existing labels``): counted notes read in their number (as
-    :func:`capslice_tui.formatting.plural` words the noun)."""
-    return one if n == 1 else many

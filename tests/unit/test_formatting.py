@@ -267,3 +267,10 @@ def test_the_mix_legend_names_modes_by_the_samples_tables_markers() -> None:
     assert cli.startswith("mix: # correct  x wrong  e fmt!  t trunc")
     assert cli.endswith("(20 cells = 100% of samples)")
     assert all(mark in app and mark in cli for mark in FAILURE_MARKS.values())
+
+
+def test_agree_gives_a_counted_notes_verb_its_number() -> None:
+    from capslice_tui.formatting import agree
+
+    assert [agree(n, "holds", "hold") for n in (0, 1, 2)] == ["hold", "holds", "hold"]
+    assert agree(1, "restates an existing label", "restate existing labels").startswith("restates")

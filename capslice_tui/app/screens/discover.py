@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from ...formatting import p_clause, plural, visible
+from ...formatting import agree, p_clause, plural, visible
 from ...vocabulary import few_items_no_interval
 from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
@@ -358,7 +358,7 @@ class DiscoverScreen(CapsliceScreen):
                 continue
             status += " · " + note
         if left:
-            status += f" · ({left} more {'note' if left == 1 else 'notes'}: {self.cli_command()})"
+            status += f" · ({plural(left, 'more note')}: {self.cli_command()})"
         self.set_status(status)
         if rows:
             self._preview(rows[0])
@@ -427,7 +427,7 @@ class DiscoverScreen(CapsliceScreen):
         if payload is not None and payload.get("fold"):
             lines = (
                 f"{plural(payload['n'], 'more group')} "
-                f"{'holds' if payload['n'] == 1 else 'hold'} (nearly) the same items as an"
+                f"{agree(payload['n'], 'holds', 'hold')} (nearly) the same items as an"
                 " existing label",
                 "(a task, an axis value or a named slice; Jaccard >= 0.7): nothing new there,",
                 "so they are folded. o shows/hides them; they are not saved (the CLI's",

@@ -141,9 +141,7 @@ class NamedSlicesScreen(HandLabelScreen):
         )
         n = len(self.slices)
         done = f"{self.last_done} · " if self.last_done else ""
-        self.set_status(
-            f"{done}{n} named slice{'s' if n != 1 else ''} · l: label its items · u: undo"
-        )
+        self.set_status(f"{done}{plural(n, 'named slice')} · l: label its items · u: undo")
 
     @on(DataTable.RowHighlighted, "#named-slices")
     def pick(self, event: DataTable.RowHighlighted) -> None:
