@@ -933,7 +933,7 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
 
     def shown(value: Any, limit: int = 40_000) -> str:
         """A field as printed: control characters escaped, at most ``limit`` characters
-        (start and end around "... N MB more not shown ...")."""
+        (start and end around "... N of M characters not shown here ...")."""
         return visible(view_text(str(value), limit))
 
     fields = [

@@ -64,6 +64,11 @@ def _utf8_len(text: str) -> int:
 
 
 def _marker(omitted_chars: int, omitted_bytes: int, full_chars: int, sha256: str, how: str) -> str:
+    if how == "not shown":  # a view cuts by characters and says so in that one unit
+        return (
+            f"\n\n[... {omitted_chars:,} of {full_chars:,} characters not shown here; sha256 "
+            f"of the whole text {sha256} ...]\n\n"
+        )
     return (
         f"\n\n[... {size_text(omitted_bytes)} more {how}: {omitted_chars:,} of {full_chars:,} "
         f"characters left out here; sha256 of the whole text {sha256} ...]\n\n"
@@ -215,7 +220,8 @@ def cap_value(value: Any, limit: int) -> Any:
 
 def view_text(text: str | None, limit: int = VIEW_CHARS) -> str | None:
     """What a screen or the CLI shows of a text: at most ``limit`` characters, the middle
-    replaced by a marker saying how much more there is (``... 12.3 MB more not shown ...``)."""
+    replaced by a marker saying how much more there is, in characters
+    (``... 12,300,000 of 12,340,000 characters not shown here; sha256 ... ...``)."""
     return cap_text(text, limit, how="not shown")
 
 

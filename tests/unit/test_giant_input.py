@@ -155,7 +155,10 @@ def test_cli_sample_and_view_show_a_capped_text(tmp_path: Path, small_limits: No
     assert len(out.output) < 200_000
     assert "MB more not stored" in out.output and "sha256" in out.output
     shown = view_text("x" * 3_000_000 + "END", 40_000)
-    assert len(shown) == 40_000 and shown.endswith("END") and "3.0 MB more not shown" in shown
+    assert len(shown) == 40_000 and shown.endswith("END")
+    # one unit, characters: no "3.0 MB more not shown: 2,960,... of ... characters"
+    assert f" of {3_000_003:,} characters not shown here; sha256" in shown
+    assert "MB" not in shown and "bytes" not in shown
     assert view_text("short") == "short"
 
 
@@ -251,11 +254,15 @@ def test_sample_screen_shows_a_capped_view_of_an_old_store(tmp_path: Path) -> No
                 await pilot.pause()
             response = str(app.screen.query_one("#response", Static).render())
             assert (
-                len(response) <= sample_detail.TEXT_CHARS + 100 and "MB more not shown" in response
+                len(response) <= sample_detail.TEXT_CHARS + 100
+                and "characters not shown here" in response
             )
             # the summary is a Hanging (wrapped when drawn): its text as drawn at 100 columns
             summary = app.screen.query_one("#summary", Static).content.lines(100).plain
-            assert "more not shown" in summary and len(summary) < 20 * sample_detail.FIELD_CHARS
+            assert (
+                "characters not shown here" in summary
+                and len(summary) < 20 * sample_detail.FIELD_CHARS
+            )
             await pilot.press("b")
             await pilot.pause()
             assert not isinstance(app.screen, SampleDetailScreen)

@@ -2,8 +2,8 @@
 
 Each field is shown capped (``ingest.bounded.view_text``): at most :data:`TEXT_CHARS`
 characters of a long text (:data:`FIELD_CHARS` of a one-line field), its start and end around
-"... N MB more not shown ...", so a 200 MB generation logged before capslice capped texts at
-ingest still opens at once and ``b`` goes back."""
+"... N of M characters not shown here ...", so a 200 MB generation logged before capslice
+capped texts at ingest still opens at once and ``b`` goes back."""
 
 from __future__ import annotations
 
