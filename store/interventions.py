@@ -42,6 +42,31 @@ class InvalidTransition(StoreError):
     """The action is not allowed from the intervention's current status."""
 
 
+DONE = {"accept": "accepted", "reject": "rejected", "start": "started", "evaluate": "evaluated",
+        "link": "linked to a run", "edit": "edited"}  # fmt: skip
+"""An action's past participle, as a refusal says it (``only proposed interventions can be
+accepted``)."""
+
+
+def transition_refusal(
+    rec: Mapping[str, Any], action: str, allowed: Sequence[str] | None = None
+) -> str:
+    """Why ``action`` cannot be applied to the intervention ``rec`` (its ``id``, ``title``,
+    ``status``), '' when it can: ``#1 'targeted math data' is evaluated: only proposed
+    interventions can be accepted``. ``allowed``: the statuses the action is allowed from
+    (default: :data:`TRANSITIONS`). The one sentence of the store's :class:`InvalidTransition`
+    and of a screen that checks before asking for a note or a confirmation."""
+    if allowed is None:
+        ((_, allowed),) = TRANSITIONS[action].items()
+    status = str(rec.get("status"))
+    if status in allowed:
+        return ""
+    return (
+        f"#{rec.get('id')} {rec.get('title')!r} is {status}: only {' or '.join(allowed)} "
+        f"interventions can be {DONE.get(action, action + 'ed')}"
+    )
+
+
 def _encode(field: str, value: Any) -> Any:
     if field in _JSON_FIELDS and value is not None:
         return json.dumps(value, sort_keys=False)
@@ -230,11 +255,9 @@ class InterventionsMixin(StoreBase):
                     f"intervention #{intervention_id} was changed{by} (now version "
                     f"{row['version']}, you had {expected_version}); reload it and try again"
                 )
-            if allowed_from is not None and row["status"] not in allowed_from:
-                raise InvalidTransition(
-                    f"cannot {action} intervention #{intervention_id}: its status is "
-                    f"{row['status']!r} (allowed from: {', '.join(allowed_from)})"
-                )
+            refusal = transition_refusal(row, action, allowed_from) if allowed_from else ""
+            if refusal:
+                raise InvalidTransition(refusal)
             version = row["version"] + 1
             at = now_iso()
             sets: dict[str, Any] = {}
@@ -277,4 +300,5 @@ __all__ = [
     "TRANSITIONS",
     "InterventionsMixin",
     "InvalidTransition",
+    "transition_refusal",
 ]

@@ -492,21 +492,13 @@ class PlanMixin:
 
     def intervention_refusal(self, rec: Intervention, action: str) -> str:
         """Why ``action`` (``accept``/``reject``) cannot be applied to the intervention ``rec``
-        in its status ('' when it can), by the same rule the store applies
-        (``store.interventions.TRANSITIONS``), so a screen can say it before asking for a
-        note or a confirmation: ``#1 'targeted math data' is evaluated: only a proposed
-        intervention can be accepted``."""
-        from ..store.interventions import TRANSITIONS
+        in its status ('' when it can): the store's own sentence
+        (``store.interventions.transition_refusal``, the message of its InvalidTransition), so
+        a screen can say it before asking for a note or a confirmation: ``#1 'targeted math
+        data' is evaluated: only proposed interventions can be accepted``."""
+        from ..store.interventions import transition_refusal
 
-        ((_, allowed),) = TRANSITIONS[action].items()
-        status = str(rec.get("status"))
-        if status in allowed:
-            return ""
-        verb = {"accept": "accepted", "reject": "rejected"}.get(action, action + "ed")
-        return (
-            f"#{rec.get('id')} {rec.get('title')!r} is {status}: only "
-            f"{' or '.join(allowed)} interventions can be {verb}"
-        )
+        return transition_refusal(rec, action)
 
     def accept_intervention(
         self,

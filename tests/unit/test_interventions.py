@@ -53,14 +53,18 @@ def _new(store, **kw):
 def test_status_machine_and_history(store):
     rec = _new(store)
     assert rec["status"] == "proposed" and rec["version"] == 1
-    with pytest.raises(InvalidTransition, match="status is 'proposed'"):
+    with pytest.raises(
+        InvalidTransition, match="is proposed: only accepted interventions can be started"
+    ):
         store.change_intervention(rec["id"], action="start", who="bob",
                                   changes={"status": "running"}, allowed_from=("accepted",))  # fmt: skip
     rec = store.change_intervention(rec["id"], action="reject", who="bob",
                                     changes={"status": "rejected", "decision_reason": "too costly"},
                                     allowed_from=("proposed",))  # fmt: skip
     assert rec["status"] == "rejected" and rec["version"] == 2
-    with pytest.raises(InvalidTransition, match="status is 'rejected'"):
+    with pytest.raises(
+        InvalidTransition, match="is rejected: only proposed interventions can be accepted"
+    ):
         store.change_intervention(rec["id"], action="accept", who="bob",
                                   changes={"status": "accepted"}, allowed_from=("proposed",))  # fmt: skip
     hist = store.intervention_history(rec["id"])
@@ -129,3 +133,20 @@ def test_default_controls_share_no_item_with_the_targets(tmp_path):
     # too few items: left out with the reason
     controls, notes = ws.choose_controls("base", "math", target, min_items=31)
     assert controls == [] and any("(< 31, too few" in n for n in notes)
+
+
+def test_the_app_check_and_the_store_refusal_are_one_sentence(tmp_path):
+    """The app's check before asking (``intervention_refusal``) and the store's
+    InvalidTransition (what the CLI prints) said the same refusal in two wordings (review)."""
+    ws = _ws(tmp_path / "s.db")
+    rec = _new(ws.store)
+    ws.reject_intervention(rec["id"], reason="too costly", who="bob")
+    rec = ws.intervention(rec["id"])
+    said = ws.intervention_refusal(rec, "accept")
+    assert said == "#1 't' is rejected: only proposed interventions can be accepted"
+    with pytest.raises(InvalidTransition) as raised:
+        ws.accept_intervention(rec["id"], who="bob")
+    assert str(raised.value) == said
+    assert ws.intervention_refusal(rec, "reject") == (
+        "#1 't' is rejected: only proposed or evaluated interventions can be rejected"
+    )
