@@ -1,10 +1,12 @@
 """The ingest write path: one ingest per run, sample batches written in bounded IMMEDIATE
-transactions (plain ``executemany``, measured ~4x faster than sqlite-utils ``insert_all``),
-truncation inference, rollback of an ingest that failed."""
+transactions (multi-row ``INSERT ... VALUES`` statements, :func:`insert_rows`; plain
+``executemany`` was measured ~4x faster than sqlite-utils ``insert_all``, and these ~25%
+faster again), truncation inference, rollback of an ingest that failed."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -52,12 +54,58 @@ _STORED_COLUMNS = tuple("settings_id" if c == "settings_hash" else c for c in SA
 
 @functools.cache
 def _insert_sample(columns: tuple[int, ...]) -> str:
-    """The INSERT of sample rows that give the columns at ``columns`` (positions in
-    ``SAMPLE_COLUMNS``); the others are stored NULL (no column of ``samples`` has a default),
-    exactly as if given as None. One text per set of columns: SQLite's statement cache keeps
-    it prepared."""
+    """The INSERT head (up to ``VALUES``) of sample rows that give the columns at ``columns``
+    (positions in ``SAMPLE_COLUMNS``); the others are stored NULL (no column of ``samples``
+    has a default), exactly as if given as None."""
     names = ", ".join(_STORED_COLUMNS[i] for i in columns)
-    return f"INSERT OR IGNORE INTO samples ({names}) VALUES ({', '.join('?' for _ in columns)})"
+    return f"INSERT OR IGNORE INTO samples ({names}) VALUES"
+
+
+ROWS_PER_STATEMENT = 200
+"""Rows of one multi-row ``INSERT ... VALUES (...), (...)`` (:func:`insert_rows`), fewer when
+SQLite's limit of bound parameters would be passed."""
+
+
+@functools.cache
+def _values(row: str, rows: int) -> str:
+    """``rows`` copies of ``row`` (``(?,?)``) joined by commas."""
+    return ",".join([row] * rows)
+
+
+def _variable_limit(conn: Any) -> int:
+    """Bound parameters SQLite takes in one statement (``SQL_VARIABLES`` where the limit is
+    not known: Python < 3.11), at most 32,000."""
+    which = getattr(sqlite3, "SQLITE_LIMIT_VARIABLE_NUMBER", None)
+    if which is not None and hasattr(conn, "getlimit"):  # Python 3.11+
+        return max(SQL_VARIABLES, min(conn.getlimit(which), 32_000))
+    return SQL_VARIABLES
+
+
+def insert_rows(
+    conn: Any, head: str, columns: Sequence[Sequence[Any]], row: str | None = None
+) -> None:
+    """``head`` (an ``INSERT ... VALUES`` without its rows) for the rows whose values are
+    ``columns`` (one sequence per column, equal lengths), as multi-row ``VALUES`` statements
+    of up to :data:`ROWS_PER_STATEMENT` rows each. ``row`` is one row's values, one ``?`` per
+    column (constants may stand between them: ``(?,'rule',?)``); default ``(?,?,...)``.
+
+    Stores exactly what ``executemany`` of one row a statement stores, in the same order
+    (rowids, ``OR IGNORE`` conflicts and ``total_changes`` alike), at less CPU: one statement
+    step per 200 rows instead of one per row (measured on narrow sample rows, 20k samples,
+    load ~1: ~5.7-6.1 -> ~4.3-4.6 us CPU per row). Every full statement has the same text, so
+    SQLite's statement cache keeps it prepared."""
+    width = len(columns)
+    if not width or not len(columns[0]):
+        return
+    row = row or "(" + ",".join("?" * width) + ")"
+    per = max(1, min(ROWS_PER_STATEMENT, _variable_limit(conn) // width))
+    n = len(columns[0])
+    for start in range(0, n, per):
+        end = min(n, start + per)
+        args = list(
+            itertools.chain.from_iterable(zip(*(c[start:end] for c in columns), strict=True))
+        )
+        conn.execute(f"{head} {_values(row, end - start)}", args)
 
 
 def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | None]:
@@ -139,18 +187,51 @@ def _changed_stored(conn: Any, rows: Sequence[Sequence[Any]]) -> list[tuple[Any,
     return [tuple(r) for r in out]
 
 
-_AXIS_COLUMN = {axis: n for n, axis in enumerate(AXES, 1)}
-"""Axis -> its column in an ``item_axes`` row ``(item_id, *AXES, sources)``."""
 assert len(AXES) == 4, "item_axes has four axis columns"
+assert all(a.isidentifier() and a.isascii() for a in AXES), "axes are written into SQL"
 
-
-@functools.cache
-def _sources_json(axes: int) -> str:
-    """``item_axes.sources`` of a new item whose rule labels are on the axes of the bit set
-    ``axes`` (bit ``n`` for the axis in column ``n``): only labelled axes (0017)."""
-    return json.dumps(
-        {a: "rule" for a, n in _AXIS_COLUMN.items() if axes >> n & 1}, separators=(",", ":")
+# The item_axes rows of the items whose rule labels an ingest has just written (labels rowid
+# > ?): each axis's value and ``sources`` listing the labelled axes only (0017), in AXES order,
+# as ``json.dumps({axis: "rule", ...}, separators=(",", ":"))`` writes it ("{}": none)
+_RULE_AXES = (
+    "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
+    " solving_operation, output_constraint, sources) SELECT item_id, "
+    + ", ".join(f"max(CASE axis WHEN '{a}' THEN value END)" for a in AXES)
+    + ", '{' || rtrim("
+    + " || ".join(
+        f"coalesce(max(CASE axis WHEN '{a}' THEN '\"{a}\":\"rule\",' END), '')" for a in AXES
     )
+    + ", ',') || '}' FROM labels WHERE id > ? GROUP BY item_id"
+)
+
+
+def _write_rule_labels(
+    conn: Any, ids: dict[str, int], rule_labels: Sequence[tuple[str, str, str, str]]
+) -> None:
+    """The rule labels of items new in this batch (``ids``: hash -> id) and their
+    ``item_axes`` rows, inside the caller's transaction.
+
+    A new item has rule labels only, so they are its effective labels: its ``item_axes`` row
+    is derived in SQL from the label rows just written (one set-based ``INSERT ... SELECT``
+    instead of a row built and bound per item: measured ~2.3 -> ~0.5 us CPU per item). An
+    item whose labels are all on other axes than ``AXES`` gets a row with no axis (``{}``).
+    A label (item, axis) given twice keeps its first value in ``labels`` and ``item_axes``
+    alike (``INSERT OR IGNORE``; the ingest gives one value per axis)."""
+    at = now_iso()
+    last = conn.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
+    insert_rows(
+        conn,
+        "INSERT OR IGNORE INTO labels (item_id, axis, value, source, origin, who, at) VALUES",
+        (
+            [ids[h] for h, _, _, _ in rule_labels],
+            [a for _, a, _, _ in rule_labels],
+            [v for _, _, v, _ in rule_labels],
+            [r for _, _, _, r in rule_labels],
+            [at] * len(rule_labels),
+        ),
+        "(?,?,?,'rule',?,'taxonomy',?)",
+    )
+    conn.execute(_RULE_AXES, (last,))
 
 
 class IngestMixin(AggregatesMixin, RunsMixin):
@@ -204,9 +285,10 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         """
         with self.write() as conn:
             # hashes stored as 32-byte blobs (0021_narrow_store)
-            conn.executemany(
-                "INSERT OR IGNORE INTO texts (hash, text) VALUES (?, ?)",
-                zip(_blobs([h for h, _ in texts]), [t for _, t in texts], strict=True),
+            insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO texts (hash, text) VALUES",
+                (_blobs([h for h, _ in texts]), [t for _, t in texts]),
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
@@ -221,19 +303,19 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             # (this transaction holds the write lock, so no other writer takes them meanwhile)
             first = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0])
             before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO items (id, item_hash, benchmark, task, doc_id, question,"
-                " target, doc) VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (n, h, *i[1:6], pack_doc(i[6], i[4], i[5]))
-                    for n, i, h in zip(
+            if fresh:
+                rows = list(fresh.values())
+                insert_rows(
+                    conn,
+                    "INSERT OR IGNORE INTO items (id, item_hash, benchmark, task, doc_id,"
+                    " question, target, doc) VALUES",
+                    (
                         range(first, first + len(fresh)),
-                        fresh.values(),
                         _blobs(list(fresh)),
-                        strict=True,
-                    )
-                ],  # fmt: skip
-            )
+                        *zip(*(i[1:6] for i in rows), strict=True),
+                        [pack_doc(i[6], i[4], i[5]) for i in rows],
+                    ),
+                )
             ids: dict[str, int] = {}
             if conn.total_changes - before == len(fresh):  # every one new: ids as given
                 ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
@@ -246,30 +328,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                     ):
                         ids[h.hex()] = i
             if rule_labels:
-                at = now_iso()
-                conn.executemany(
-                    "INSERT OR IGNORE INTO labels (item_id, axis, value, source, origin, who, at)"
-                    " VALUES (?,?,?,'rule',?,'taxonomy',?)",
-                    [(ids[h], axis, value, rule, at) for h, axis, value, rule in rule_labels],
-                )
-                # a new item has rule labels only, so they are its effective labels: its
-                # item_axes row, built as a list (id, the AXES..., sources JSON) per item
-                effective: dict[str, list[Any]] = {}
-                for h, axis, value, _rule in rule_labels:
-                    row = effective.get(h)
-                    if row is None:
-                        row = effective[h] = [ids[h], None, None, None, None, 0]
-                    at_axis = _AXIS_COLUMN.get(axis)
-                    if at_axis is not None:
-                        row[at_axis] = value
-                        row[5] |= 1 << at_axis
-                for row in effective.values():
-                    row[5] = _sources_json(row[5])
-                conn.executemany(
-                    "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
-                    " solving_operation, output_constraint, sources) VALUES (?,?,?,?,?,?)",
-                    list(effective.values()),
-                )
+                _write_rule_labels(conn, ids, rule_labels)
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
             p, t = _PROMPT, _SETTINGS
@@ -286,7 +345,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 cols[p] = _blobs(cols[p])
                 cols[t] = [sid[h] for h in cols[t]]
                 given = tuple(i for i, c in enumerate(cols) if c.count(None) != len(c))
-                conn.executemany(_insert_sample(given), zip(*(cols[i] for i in given), strict=True))
+                insert_rows(conn, _insert_sample(given), [cols[i] for i in given])
             n_new = conn.total_changes - before
             if changed is not None and n_new < len(samples):
                 changed.extend(_changed_stored(conn, list(zip(*cols, strict=True))))

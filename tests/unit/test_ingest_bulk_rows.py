@@ -1,0 +1,110 @@
+"""The write path's multi-row INSERTs (store/ingest.py ``insert_rows``) and the new items'
+``item_axes`` rows derived in SQL from their rule labels store exactly what one ``executemany``
+row at a time and the rows built in Python stored (issue 14)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from capslice_tui.store import ingest as ingest_module
+from capslice_tui.store.ingest import insert_rows
+
+from capslice_tui.vocabulary import AXES
+
+TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT UNIQUE, v, w)"
+
+
+def _rows(n: int) -> list[tuple[object, ...]]:
+    """Rows with every kind of value, and a key repeated every 7th row (an OR IGNORE clash)."""
+    values: list[object] = [None, 1, 2.5, "text", b"\x00\xff", "é" * 3]
+    return [(f"k{i - (i % 7 == 6)}", values[i % 6], values[(i + 2) % 6]) for i in range(n)]
+
+
+@pytest.mark.parametrize("n", [0, 1, 199, 200, 201, 1000])
+@pytest.mark.parametrize("limit", [999, 32_000])
+def test_insert_rows_stores_what_executemany_stores(
+    n: int, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_module, "_variable_limit", lambda conn: limit)
+    rows = _rows(n)
+    one, many = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for conn in (one, many):
+        conn.execute(TABLE)
+    one.executemany("INSERT OR IGNORE INTO t (k, v, w) VALUES (?,?,?)", rows)
+    before = many.total_changes
+    insert_rows(
+        many,
+        "INSERT OR IGNORE INTO t (k, v, w) VALUES",
+        list(zip(*rows, strict=True)) or [[], [], []],
+    )
+    assert many.total_changes - before == one.total_changes
+    assert (
+        many.execute("SELECT * FROM t ORDER BY id").fetchall()
+        == one.execute("SELECT * FROM t ORDER BY id").fetchall()
+    )
+    assert len(one.execute("SELECT * FROM t").fetchall()) == n - n // 7
+
+
+def test_insert_rows_keeps_constants_of_its_row_and_checks_lengths() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(TABLE)
+    insert_rows(conn, "INSERT INTO t (k, v, w) VALUES", [["a", "b"], [1, 2]], "(?,'c',?)")
+    assert conn.execute("SELECT k, v, w FROM t").fetchall() == [("a", "c", 1), ("b", "c", 2)]
+    with pytest.raises(ValueError):
+        insert_rows(conn, "INSERT INTO t (k, v) VALUES", [["x", "y"], [1]])
+
+
+def _sources(axes: list[str]) -> str:
+    """``item_axes.sources`` as the Python rows gave it (0017): labelled axes in AXES order."""
+    return json.dumps({a: "rule" for a in AXES if a in axes}, separators=(",", ":"))
+
+
+def test_new_items_axes_rows_from_their_rule_labels(tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    hashes = [hashlib.sha256(f"item{i}".encode()).hexdigest() for i in range(4)]
+    items = [(h, "bbh", "t", str(i), f"q{i}", "A", None) for i, h in enumerate(hashes)]
+    given = {  # item -> its rule labels (axis -> value), given in an order of their own
+        0: {"output_constraint": "letter", "task_type": "qa"},
+        1: {"not_an_axis": "x"},  # labels on no axis of item_axes: a row with none
+        2: {a: f"v{n}" for n, a in enumerate(reversed(AXES))},
+        3: {},  # no label: no item_axes row
+    }
+    labels = [(hashes[i], a, v, f"rule-{a}") for i, axes in given.items() for a, v in axes.items()]
+    _, ids = store.write_batch(texts=[], items=items, samples=[], rule_labels=labels)
+    rows = {
+        r[0]: tuple(r[1:])
+        for r in store.conn.execute(
+            f"SELECT item_id, {', '.join(AXES)}, sources FROM item_axes ORDER BY item_id"
+        )
+    }
+    want = {
+        ids[hashes[i]]: (*(axes.get(a) for a in AXES), _sources(list(axes)))
+        for i, axes in given.items()
+        if axes
+    }
+    assert rows == want
+    assert rows[ids[hashes[1]]] == (None, None, None, None, "{}")
+    stored = store.conn.execute(
+        "SELECT count(*) FROM labels WHERE source = 'rule' AND who = 'taxonomy'"
+    ).fetchone()[0]
+    assert stored == len(labels)
+    # a later batch's new item: only its own labels make its row, earlier rows stay as they are
+    extra = hashlib.sha256(b"item4").hexdigest()
+    _, more = store.write_batch(
+        texts=[],
+        items=[(extra, "bbh", "t", "4", "q4", "A", None)],
+        samples=[],
+        rule_labels=[(extra, "task_type", "qa", "r")],
+        item_ids=ids,
+    )
+    after = store.conn.execute(
+        "SELECT task_type, sources FROM item_axes WHERE item_id = ?", (more[extra],)
+    ).fetchone()
+    assert tuple(after) == ("qa", '{"task_type":"rule"}')
+    assert store.conn.execute("SELECT count(*) FROM item_axes").fetchone()[0] == len(want) + 1
