@@ -131,6 +131,16 @@ class RunsMixin(StoreBase):
             out.append(d)
         return out
 
+    def run_benchmarks(self) -> dict[int, list[str]]:
+        """Every run's benchmarks (those of its tasks, sorted), in one query: run id -> names;
+        a run without tasks is left out."""
+        out: dict[int, list[str]] = {}
+        for run_id, benchmark in self.conn.execute(
+            "SELECT DISTINCT run_id, benchmark FROM run_tasks ORDER BY run_id, benchmark"
+        ):
+            out.setdefault(int(run_id), []).append(benchmark)
+        return out
+
     # ---- what defines an evaluation ---------------------------------------------------
     def evaluation_columns(
         self, run_id: int, benchmark: str | None = None

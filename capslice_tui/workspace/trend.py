@@ -470,10 +470,8 @@ class TrendMixin:
         """
         store = self.store  # type: ignore[attr-defined]
         store.get_run(run)  # NotFound names the runs that exist
-        runs = [
-            {**r, "benchmarks": sorted({t["benchmark"] for t in store.run_tasks(int(r["id"]))})}
-            for r in store.list_runs()
-        ]
+        benchmarks = store.run_benchmarks()
+        runs = [{**r, "benchmarks": benchmarks.get(int(r["id"]), [])} for r in store.list_runs()]
         runs.sort(key=lambda r: (r["step"] is None, r["step"] or 0, r["name"]))
         return lineage_pick(runs, run)
 

@@ -63,3 +63,13 @@ async def test_marked_runs_that_skip_a_step_of_the_lineage_say_so(lineage_store:
         await settle(app, pilot)
         text = static_text(app, "#warnings-text")
         assert "left out: masked@150" in text and "other" not in text
+
+
+def test_lineage_runs_reads_every_runs_benchmarks_in_one_query(lineage_store: Path) -> None:
+    """It ran one run_tasks query per stored run (review); the pick is unchanged."""
+    ws = Workspace(lineage_store)
+    reads: list[str] = []
+    ws.store.conn.set_trace_callback(reads.append)
+    assert ws.lineage_runs("r100") == ["r100", "masked", "r200"]
+    assert sum("run_tasks" in sql for sql in reads) == 1, reads
+    assert ws.store.run_benchmarks() == {int(r["id"]): ["bbh"] for r in ws.store.list_runs()}
