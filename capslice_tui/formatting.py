@@ -178,6 +178,19 @@ def pct_count(score: float | None, correct: float | None, total: int | None) -> 
     return f"{pct(score)} ({sample_tally(score, correct, total)})"
 
 
+def item_mean(score: float | None, correct: float | None, n_samples: int | None) -> bool:
+    """Whether ``score`` is a mean of per-item accuracies rather than the ratio of its
+    ``correct`` samples to ``n_samples`` (items with several samples): a known score that
+    reads as another percentage than that ratio, or one with no samples counted. The one
+    test behind ``43.1% mean`` (:func:`pct_cell`) and ``(mean of 158 items; ...)``
+    (:func:`score_counts`); False for an unknown (None or NaN) score."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return False
+    if correct is None or not n_samples:
+        return True
+    return pct(correct / n_samples) != pct(score)
+
+
 def pct_cell(score: float | None, correct: float | None, total: int | None) -> str:
     """A score with its count for a narrow table cell: ``59.6% 286/480`` when the score is
     that ratio, ``43.1% mean`` when it is a mean of per-item accuracies (several samples per
@@ -185,7 +198,7 @@ def pct_cell(score: float | None, correct: float | None, total: int | None) -> s
     by :func:`pct_count`. ``-`` counts when unknown."""
     if correct is None or total is None:
         return f"{pct(score)} {count(correct, total)}" if score is not None else "-"
-    if total and score is not None and pct(correct / total) != pct(score):
+    if total and item_mean(score, correct, total):
         return f"{pct(score)} mean"
     return f"{pct(score)} {count(correct, total)}"
 
@@ -267,7 +280,7 @@ def score_counts(score: float | None, correct: float, n_samples: int, n_items: i
     ratio = correct / n_samples if n_samples else math.nan
     if score is None or (isinstance(score, float) and math.isnan(score)):
         return f"- ({count(correct, n_samples)} samples)"
-    if n_samples and pct(ratio) == pct(score):
+    if not item_mean(score, correct, n_samples):
         return f"{pct(score)} ({count(correct, n_samples)})"
     tally = count(correct, n_samples)
     return f"{pct(score)} (mean of {n_items} items; samples {tally} = {pct(ratio)})"

@@ -274,9 +274,8 @@ def _history_table(history: Sequence[Mapping[str, Any]], fmt: str) -> None:
     """An intervention's audit history: version, time, who, action, field, old and new
     value. A terminal table gives times to the minute in UTC (said once), not
     ``...T00:36:15+00:00``, and, when the table is wider than the terminal and one person made
-    every change, says who in a note, so the new values (slice lists) get the room."""
-    from .render import table_width
-
+    every change, says who in a note (``emit_table``'s ``once``), so the new values (slice
+    lists) get the room."""
     stamp = utc_minute if fmt == "table" else str
     headers = ["v", "at", "who", "action", "field", "old", "new"]
     rows = [[h["version"], stamp(h["at"]), h["who"], h["action"], h["field"],
@@ -286,17 +285,10 @@ def _history_table(history: Sequence[Mapping[str, Any]], fmt: str) -> None:
     notes = []
     if fmt == "table":
         notes.append("times in UTC (--format json has them to the second)")
-        wide = sum(max(len(str(x)) for x in [h, *(r[i] for r in rows)])
-                   for i, h in enumerate(headers)) + 2 * (len(headers) - 1)  # fmt: skip
-        whos = {r[2] for r in rows}
-        if len(rows) > 1 and len(whos) == 1 and wide > table_width():
-            notes.insert(0, f"who: {whos.pop()} (every change)")
-            headers.remove("who")
-            rows = [r[:2] + r[3:] for r in rows]
     emit_table(
         # when, who and what first; the new value last, where a long one wraps whole
         headers, rows, fmt, title="history", whole=("field",),  # field names are never cut
-        notes=notes,
+        notes=notes, once=("who",),
     )  # fmt: skip
 
 

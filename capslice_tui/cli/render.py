@@ -72,6 +72,7 @@ def emit_table(
     keep: Sequence[str] = (),
     own_line: str | None = None,
     wrap: Sequence[str] = (),
+    once: Sequence[str] = (),
 ) -> None:
     """Print rows as a text table (``table``), a Markdown table (``md``) or ``payload`` as JSON.
 
@@ -90,6 +91,9 @@ def emit_table(
         own_line: header of a column never cut (run names) whose longest values, when the
             table would otherwise leave out a column, are printed whole on their own line
             above their row, whose cell then shows ``↳`` (:func:`_stack_long_names`).
+        once: headers of text columns said once in a note, however narrow, when they hold
+            one value on every row of a table too wide for the terminal (a status every run
+            shares; the one person who made every change): :func:`_constant_columns`.
     """
     if fmt == "json":
         emit_json(
@@ -116,9 +120,11 @@ def emit_table(
     above: list[str] = []
     if own_line is not None and own_line in headers:
         rows, above = _stack_long_names(
-            headers, rows, headers.index(own_line), whole, width, expendable, keep
+            headers, rows, headers.index(own_line), whole, width, expendable, keep, once
         )
-    layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep, wrap)
+    layout = _fit_layout(
+        [visible(h) for h in headers], rows, whole, width, expendable, keep, wrap, once
+    )
     shown = [visible(h) for h in headers]
     all_notes = [*_layout_notes(layout, headers, width), *notes]
     if plain and _print_plain(layout, shown, title, above, all_notes, width):
@@ -396,6 +402,7 @@ def _stack_long_names(
     width: int,
     expendable: Sequence[str],
     keep: Sequence[str],
+    once: Sequence[str] = (),
 ) -> tuple[list[list[Any]], list[str]]:
     """The rows with the longest names of column ``col`` (the first column) replaced by
     :data:`STACKED_MARK`, and those names in row order, so that the table leaves out as few
@@ -408,7 +415,7 @@ def _stack_long_names(
     if col != 0:
         return base, []
     best: tuple[tuple[int, int], list[list[Any]], list[str]] = (
-        _layout_cost(_fit_layout(heads, base, whole, width, expendable, keep)),
+        _layout_cost(_fit_layout(heads, base, whole, width, expendable, keep, (), once)),
         base,
         [],
     )
@@ -419,7 +426,7 @@ def _stack_long_names(
             break
         moved = [[STACKED_MARK if len(visible(r[col])) > cutoff else r[col], *r[1:]] for r in base]
         names = [str(r[col]) for r in base if len(visible(r[col])) > cutoff]
-        cost = _layout_cost(_fit_layout(heads, moved, whole, width, expendable, keep))
+        cost = _layout_cost(_fit_layout(heads, moved, whole, width, expendable, keep, (), once))
         if cost[0] < best[0][0] or (long and cost < best[0]):
             best = (cost, moved, names)
     return best[1], best[2]
@@ -669,6 +676,7 @@ def _fit_layout(
     expendable: Sequence[str] = (),
     keep: Sequence[str] = (),
     wrap: Sequence[str] = (),
+    once: Sequence[str] = (),
 ) -> _Layout:
     """Fit a table to ``width`` terminal columns without cutting a figure.
 
@@ -682,7 +690,9 @@ def _fit_layout(
     first, in its order, then from the right; the caller reports them. An expendable column
     of :data:`SUPPORTING_COLUMNS` is dropped too while the first (name) column would be cut
     below :data:`READABLE_NAME_WIDTH`. A column named in ``wrap`` wraps (:func:`wrap_cell`)
-    instead of being cut, no narrower than its longest piece (:func:`_least_wrap`).
+    instead of being cut, no narrower than its longest piece (:func:`_least_wrap`). A text
+    column with one value on every row is said once in a note instead
+    (:func:`_constant_columns`; those named in ``once`` however narrow).
     """
     n = len(headers)
     cells = [[visible(c) for c in r] for r in rows]
@@ -708,7 +718,7 @@ def _fit_layout(
         widths = widths_of()
     kept = list(range(n))
     dropped: list[int] = []
-    constant = _constant_columns(headers, cells, widths, figure, width)
+    constant = _constant_columns(headers, cells, widths, figure, width, once)
     kept = [i for i in kept if i not in constant]
     forced: dict[int, int] = {}
     while True:
@@ -831,17 +841,21 @@ def _constant_columns(
     widths: Sequence[int],
     figure: Sequence[bool],
     width: int,
+    once: Sequence[str] = (),
 ) -> dict[int, str]:
     """Column -> its one value, for the text columns (not the first or the last, wrapping,
     one) that hold the same value on every row of a table too wide for ``width``, wider
-    than their header and 8: said once in a note instead of cut on every row."""
+    than their header and 8 (a narrow one costs little room), or named in ``once`` (a column
+    a caller would rather say once than give its room: runs' status, so models keep their
+    names): said once in a note instead of cut on every row."""
     n = len(headers)
     if len(cells) < 2 or sum(widths) + 2 * (n - 1) <= width:
         return {}
     constant: dict[int, str] = {}
     for i in range(1, n - 1):
         values = {r[i] for r in cells}
-        if not figure[i] and len(values) == 1 and widths[i] > max(len(headers[i]), 8):
+        wide = widths[i] > max(len(headers[i]), 8) or headers[i] in once
+        if not figure[i] and len(values) == 1 and wide:
             constant[i] = values.pop()
     return constant
 

@@ -19,6 +19,7 @@ from ..formatting import (
     count,
     extracted_label,
     interval,
+    item_mean,
     pct,
     plural,
     response_cells,
@@ -341,7 +342,7 @@ def _bench_cell(name: str, s: BenchmarkScore, compact: bool = False) -> str:
     if s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1:
         return f"{name} {pct(s['score'])}{what} (macro of {s['n_tasks']} tasks)"
     cell = score_counts(s["score"], s["correct"], s["n_samples"], s["n_items"])
-    if compact and "(mean of " in cell:
+    if compact and item_mean(s["score"], s["correct"], s["n_samples"]):
         return f"{name} {pct(s['score'])}{what} (mean of {s['n_items']})"
     if what:
         return f"{name} {pct(s['score'])}{what} ({s['correct']:g}/{s['n_samples']})"
@@ -355,7 +356,11 @@ def _mean_note(data: Sequence[Any]) -> str | None:
         f"{r['name']} {b} {sample_tally(s['score'], s['correct'], s['n_samples'])}"
         for r in data
         for b, s in r["benchmarks"].items()
-        if "(mean of " in _bench_cell(b, s)
+        # the cells _bench_cell words "(mean of ...)" in full: per-item means, not macro
+        # rows of several tasks nor mean scores (their cells say so themselves)
+        if item_mean(s["score"], s["correct"], s["n_samples"])
+        and not (s.get("average") == "macro" and (s.get("n_tasks") or 0) > 1)
+        and s.get("metric") != "mean score"
     ]
     if not tallies:
         return None
@@ -381,9 +386,9 @@ def _narrow_runs(
     headers: list[str], data: Sequence[Any], shared: bool
 ) -> tuple[list[str], list[list[Any]], list[str]]:
     """``runs``' terminal table when the full one is wider than the terminal: benchmarks cells
-    ``math 43.1% (mean of 158)`` (:func:`_mean_note` gives their samples) and, when every run
-    has the same status, the status said once in a note, so models keep their names
-    (``eosmask-step110000``, not ``de…110000``). The full table when it fits."""
+    ``math 43.1% (mean of 158)`` (:func:`_mean_note` gives their samples). The full table
+    when it fits. (A status every run shares is said once in a note by ``emit_table``'s
+    ``once``, so models keep their names: ``eosmask-step110000``, not ``de…110000``.)"""
     from .render import table_width
 
     rows = _runs_rows(data, shared, compact=False)
@@ -397,13 +402,7 @@ def _narrow_runs(
         return headers, rows, []
     rows = _runs_rows(data, shared, compact=True)
     note = _mean_note(data)
-    notes = [note] if note else []
-    status = headers.index("status")
-    if len({r[status] for r in rows}) == 1 and len(rows) > 1:
-        notes.insert(0, f"status: {rows[0][status]} (every run)")
-        headers = headers[:status] + headers[status + 1 :]
-        rows = [r[:status] + r[status + 1 :] for r in rows]
-    return headers, rows, notes
+    return headers, rows, [note] if note else []
 
 
 @main.command()
@@ -451,6 +450,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         payload=data,
         expendable=("model", "step", "origin"),  # the scores stay longest
         own_line="run",  # a long run name whole on its own line above its row
+        once=("status",),  # one status every run shares: said once, models keep their names
     )
 
 
@@ -469,7 +469,7 @@ def per_item_mean(r: Any) -> bool:
     of per-item accuracies beside a sample count; a macro row of several tasks says so itself."""
     if r.average == "macro" and (r.n_tasks or 0) > 1:
         return False
-    return "samples =" in sample_tally(r.score, r.correct, r.n_samples)
+    return item_mean(r.score, r.correct, r.n_samples)
 
 
 @main.command()

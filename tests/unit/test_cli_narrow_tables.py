@@ -119,7 +119,7 @@ def test_runs_at_80_columns_keep_models_apart_and_benchmarks_on_one_line(store: 
         "eos", "gsm-run", "math-base", "math-targeted", "mathfix", "restored", "model:",
     ], out  # fmt: skip
     text = " ".join(out.split())
-    assert "status: complete (every run)" in text, out
+    assert "status: complete (every row)" in text, out
     assert "mean of N: the mean of the N items' accuracies" in text, out
     assert "math-base math 48/144 samples = 33.3%" in text, out
 
@@ -158,7 +158,7 @@ def test_intervention_history_wraps_at_word_boundaries_with_minute_times(store: 
     assert "modular_arithmetic" in pieces and "counting_probability" in pieces, history
     words = " ".join(history.split())
     assert "T0" not in history and "times in UTC" in words, history
-    assert "who: root (every change)" in words, history  # one person: said once
+    assert "who: root (every row)" in words, history  # one person: said once
 
 
 def test_wrap_cell_breaks_long_names_after_separators_not_inside_words() -> None:
