@@ -192,7 +192,9 @@ assert all(a.isidentifier() and a.isascii() for a in AXES), "axes are written in
 
 # The item_axes rows of the items whose rule labels an ingest has just written (labels rowid
 # > ?): each axis's value and ``sources`` listing the labelled axes only (0017), in AXES order,
-# as ``json.dumps({axis: "rule", ...}, separators=(",", ":"))`` writes it ("{}": none)
+# as ``json.dumps({axis: "rule", ...}, separators=(",", ":"))`` writes it ("{}": none).
+# NOT INDEXED: the labels are read by rowid range (the planner would otherwise walk the whole
+# (item_id, axis, source) index to group by item, every label of the store per batch)
 _RULE_AXES = (
     "INSERT OR IGNORE INTO item_axes (item_id, background_condition, task_type,"
     " solving_operation, output_constraint, sources) SELECT item_id, "
@@ -201,7 +203,7 @@ _RULE_AXES = (
     + " || ".join(
         f"coalesce(max(CASE axis WHEN '{a}' THEN '\"{a}\":\"rule\",' END), '')" for a in AXES
     )
-    + ", ',') || '}' FROM labels WHERE id > ? GROUP BY item_id"
+    + ", ',') || '}' FROM labels NOT INDEXED WHERE id > ? GROUP BY item_id"
 )
 
 

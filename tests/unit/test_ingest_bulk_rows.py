@@ -108,3 +108,13 @@ def test_new_items_axes_rows_from_their_rule_labels(tmp_path: Path) -> None:
     ).fetchone()
     assert tuple(after) == ("qa", '{"task_type":"rule"}')
     assert store.conn.execute("SELECT count(*) FROM item_axes").fetchone()[0] == len(want) + 1
+
+
+def test_axes_rows_read_only_the_labels_just_written(tmp_path: Path) -> None:
+    """The item_axes INSERT reads labels by rowid range, not a walk of every stored label."""
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    select = ingest_module._RULE_AXES.split(") SELECT", 1)[1]
+    plan = " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN SELECT {select}", (0,)))
+    assert "INTEGER PRIMARY KEY (rowid>?)" in plan and "SCAN" not in plan
