@@ -47,6 +47,12 @@ async def test_d_after_compare_diagnoses_the_compared_pair(store_path: Path) -> 
         assert (screen.base, screen.cand) == ("base", "cand")
         await settle(app, pilot)
         assert "change: base -> cand" in static_text(app, "#summary")
+        # not silent: d says it took the compared pair and how to get one run alone
+        said = [str(n.message) for n in app._notifications]
+        assert (
+            "diagnosing the pair you compared, base -> cand (for cand alone: x on the runs "
+            "screen forgets the pair, then d)" in said
+        ), said
         await pilot.press("escape")
         await settle(app, pilot)
         # another run: diagnosed alone, and the app says so

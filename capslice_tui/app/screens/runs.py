@@ -462,4 +462,10 @@ class RunsScreen(CapsliceScreen):
                 f"diagnosing {base} alone (its weaknesses); c marks a base for a change",
                 markup=False,
             )
+        elif self.base is None:  # the pair compared last, not a mark the user sees
+            self.notify(
+                f"diagnosing the pair you compared, {base} -> {cand} (for {current[0]} "
+                "alone: x on the runs screen forgets the pair, then d)",
+                markup=False,
+            )
         self.app.push_screen(DiagnoseScreen(base, cand, benchmark=current[1]))
