@@ -149,7 +149,9 @@ def _check_tables(conn: sqlite3.Connection, out: dict[str, Any]) -> list[str]:
 
 
 def _check_schema(conn: sqlite3.Connection, names: list[str], out: dict[str, Any]) -> None:
-    """Set ``schema`` (applied, pending, unknown migrations) in ``out``, with findings."""
+    """Set ``schema`` in ``out``: ``applied``, ``pending`` and ``unknown`` migration names,
+    and ``known`` (every migration this capslice knows, in the order it applies them; their
+    numbers skip some, so the newest name's number is not a count), with findings."""
     findings: list[str] = out["findings"]
     applied_rows, _ = (
         _try(conn, "SELECT name FROM _migrations") if "_migrations" in names else ([], None)
@@ -160,6 +162,7 @@ def _check_schema(conn: sqlite3.Connection, names: list[str], out: dict[str, Any
         "applied": applied,
         "pending": [n for n in known if n not in applied],
         "unknown": [n for n in applied if n not in known],
+        "known": known,
     }
     if out["schema"]["pending"]:
         findings.append(

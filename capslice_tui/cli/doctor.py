@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,19 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return f"{n} B"
+
+
+def schema_line(schema: Mapping[str, list[str]]) -> str:
+    """The schema line of ``doctor``: ``all 17 migrations applied (newest
+    0023_item_scores_run_major)``, or ``15 of 17 migrations applied, 2 pending``; ``, 1 from a
+    newer capslice`` when the store has migrations this capslice does not know. The count is
+    of ``known`` migrations; a name's number is not a count (the numbering skips some)."""
+    known, pending = schema.get("known") or [], schema["pending"]
+    newer = f", {len(schema['unknown'])} from a newer capslice" if schema["unknown"] else ""
+    if not pending and known:
+        return f"all {plural(len(known), 'migration')} applied (newest {max(known)}){newer}"
+    done = len(known) - len(pending)
+    return f"{done} of {plural(len(known), 'migration')} applied, {len(pending)} pending{newer}"
 
 
 @click.command()
@@ -62,11 +76,7 @@ def _print_doctor(r: DoctorReport) -> None:
     for line in r["integrity"][:10] if r["damaged"] else []:
         click.echo(f"  {line}")
     schema = r["schema"]
-    click.echo(
-        f"schema:       {len(schema['applied'])} migrations applied, "
-        f"{len(schema['pending'])} pending"
-        + (f", {len(schema['unknown'])} from a newer capslice" if schema["unknown"] else "")
-    )
+    click.echo(f"schema:       {schema_line(schema)}")
     click.echo(f"interrupted:  {plural(len(r['interrupted']), 'ingest')}")
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
     click.echo(f"orphaned:     {plural(orphans, 'row')}")

@@ -355,3 +355,21 @@ def test_app_warns_about_a_store_on_a_cluster_filesystem(
             assert any("nfs4" in m and "several hosts" in m for m in notes), notes
 
     asyncio.run(check())
+
+
+def test_doctor_counts_migrations_and_names_the_newest(small_store: Path):
+    """``17 migrations applied`` beside names numbered to 0023 read as a miscount: the count
+    is of the migrations this capslice knows (their numbers skip some); the line says so
+    (review)."""
+    from capslice_tui.store.schema import MIGRATIONS
+
+    from capslice_tui.cli.doctor import schema_line
+
+    names = sorted(name for name, _ in MIGRATIONS)
+    out = cli(small_store, "doctor").output
+    line = f"schema:       all {len(names)} migrations applied (newest {names[-1]})"
+    assert line in out, out
+    pending = {"applied": names[:-2], "pending": names[-2:], "unknown": [], "known": names}
+    assert schema_line(pending) == f"{len(names) - 2} of {len(names)} migrations applied, 2 pending"
+    newer = {"applied": [*names, "0099_x"], "pending": [], "unknown": ["0099_x"], "known": names}
+    assert schema_line(newer).endswith(f"(newest {names[-1]}), 1 from a newer capslice")
