@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sys
 import textwrap
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..formatting import plural
+from ..workspace.reliability import schema_line
 from .render import emit_json
 from .root import Ctx, friendly_errors, pass_ctx
 
@@ -25,19 +25,6 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return f"{n} B"
-
-
-def schema_line(schema: Mapping[str, list[str]]) -> str:
-    """The schema line of ``doctor``: ``all 17 migrations applied (newest
-    0023_item_scores_run_major)``, or ``15 of 17 migrations applied, 2 pending``; ``, 1 from a
-    newer capslice`` when the store has migrations this capslice does not know. The count is
-    of ``known`` migrations; a name's number is not a count (the numbering skips some)."""
-    known, pending = schema.get("known") or [], schema["pending"]
-    newer = f", {len(schema['unknown'])} from a newer capslice" if schema["unknown"] else ""
-    if not pending and known:
-        return f"all {plural(len(known), 'migration')} applied (newest {max(known)}){newer}"
-    done = len(known) - len(pending)
-    return f"{done} of {plural(len(known), 'migration')} applied, {len(pending)} pending{newer}"
 
 
 @click.command()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
+from ..formatting import plural
 from ..store import Store, StoreDamaged, damage_message, is_damage
 from ..store import doctor as _doctor
 from .results import BackupReport, DoctorReport
@@ -47,6 +49,19 @@ def recover_store(old: str | os.PathLike[str], new: str | os.PathLike[str]) -> d
 def backup_store(path: str | os.PathLike[str], target: str | os.PathLike[str]) -> BackupReport:
     """Online backup of a store to a new file; see :func:`capslice_tui.store.doctor.backup`."""
     return cast(BackupReport, _doctor.backup(path, target))
+
+
+def schema_line(schema: Mapping[str, list[str]]) -> str:
+    """The schema line of ``doctor`` (the CLI's and the app's): ``all 17 migrations applied (newest
+    0023_item_scores_run_major)``, or ``15 of 17 migrations applied, 2 pending``; ``, 1 from a
+    newer capslice`` when the store has migrations this capslice does not know. The count is
+    of ``known`` migrations; a name's number is not a count (the numbering skips some)."""
+    known, pending = schema.get("known") or [], schema["pending"]
+    newer = f", {len(schema['unknown'])} from a newer capslice" if schema["unknown"] else ""
+    if not pending and known:
+        return f"all {plural(len(known), 'migration')} applied (newest {max(known)}){newer}"
+    done = len(known) - len(pending)
+    return f"{done} of {plural(len(known), 'migration')} applied, {len(pending)} pending{newer}"
 
 
 def friendly_db_error(exc: BaseException, path: str | os.PathLike[str]) -> str | None:

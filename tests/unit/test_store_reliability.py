@@ -363,7 +363,7 @@ def test_doctor_counts_migrations_and_names_the_newest(small_store: Path):
     (review)."""
     from capslice_tui.store.schema import MIGRATIONS
 
-    from capslice_tui.cli.doctor import schema_line
+    from capslice_tui.workspace.reliability import schema_line
 
     names = sorted(name for name, _ in MIGRATIONS)
     out = cli(small_store, "doctor").output

@@ -37,6 +37,8 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
     fs = r["filesystem"]
     wal = f" (+ {size_text(r['wal_bytes'])} write-ahead log)" if r.get("wal_bytes") else ""
     integrity = "ok" if not r["damaged"] else f"DAMAGED ({plural(len(r['integrity']), 'problem')})"
+    from ...workspace.reliability import schema_line  # the CLI's line; the store loads late
+
     schema = r["schema"]
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
     lines = [
@@ -46,9 +48,7 @@ def doctor_lines(r: dict[str, Any]) -> list[str]:
         f"journal mode: {r['journal_mode']}",
         f"integrity:    {integrity}",
         *([f"  {line}" for line in r["integrity"][:10]] if r["damaged"] else []),
-        f"schema:       {len(schema['applied'])} migrations applied, "
-        f"{len(schema['pending'])} pending"
-        + (f", {len(schema['unknown'])} from a newer capslice" if schema.get("unknown") else ""),
+        f"schema:       {schema_line(schema)}",
         f"interrupted:  {plural(len(r['interrupted']), 'ingest')}",
         f"orphaned:     {plural(orphans, 'row')}",
         "rows:         "
