@@ -111,10 +111,34 @@ def test_new_items_axes_rows_from_their_rule_labels(tmp_path: Path) -> None:
 
 
 def test_axes_rows_read_only_the_labels_just_written(tmp_path: Path) -> None:
-    """The item_axes INSERT reads labels by rowid range, not a walk of every stored label."""
+    """The item_axes INSERTs read labels by rowid range, not a walk of every stored label."""
     from capslice_tui.store import Store
 
     store = Store(tmp_path / "s.db")
-    select = ingest_module._RULE_AXES.split(") SELECT", 1)[1]
-    plan = " ".join(r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN SELECT {select}", (0,)))
-    assert "INTEGER PRIMARY KEY (rowid>?)" in plan and "SCAN" not in plan
+    for sql in (ingest_module._RULE_AXES_ONE, ingest_module._RULE_AXES_GROUPED):
+        select = sql.split(") SELECT", 1)[1]
+        plan = " ".join(
+            r[3] for r in store.conn.execute(f"EXPLAIN QUERY PLAN SELECT {select}", (0,))
+        )
+        assert "INTEGER PRIMARY KEY (rowid>?)" in plan and "SCAN labels" not in plan
+
+
+def test_items_of_one_label_each_get_the_rows_built_in_python(tmp_path: Path) -> None:
+    """Every item with one label (the row straight from it, no grouping), on each axis and on
+    none of them."""
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    axes = [*AXES, "not_an_axis"]
+    hashes = [hashlib.sha256(f"item{i}".encode()).hexdigest() for i in range(len(axes))]
+    items = [(h, "bbh", "t", str(i), f"q{i}", "A", None) for i, h in enumerate(hashes)]
+    labels = [(h, a, f"v-{a}", "r") for h, a in zip(hashes, axes, strict=True)]
+    _, ids = store.write_batch(texts=[], items=items, samples=[], rule_labels=labels)
+    rows = {
+        r[0]: tuple(r[1:])
+        for r in store.conn.execute(f"SELECT item_id, {', '.join(AXES)}, sources FROM item_axes")
+    }
+    assert rows == {
+        ids[h]: (*(f"v-{a}" if b == a else None for b in AXES), _sources([a]))
+        for h, a in zip(hashes, axes, strict=True)
+    }
