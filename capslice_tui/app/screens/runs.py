@@ -44,8 +44,11 @@ def _tally(s: dict[str, Any] | None) -> str:
 
 
 def _log_text(run: dict[str, Any]) -> str:
-    """The log layout a run was read from and why it is incomplete, as far as it says."""
-    lines = []
+    """What ``i`` tells of a run: its status when not complete, the log layout it was read
+    from, why it is incomplete, its score warnings, unreadable lines and team hub (the
+    facts its status cell may leave to a ``+``)."""
+    state = run.get("status")
+    lines = [f"status: {state}"] if state and state != "complete" else []
     if run.get("schema_variant"):
         lines.append(f"read from {run['schema_variant']}")
     elif run.get("source_format"):  # a generic log (JSONL, CSV...) names no layout variant
@@ -53,7 +56,47 @@ def _log_text(run: dict[str, Any]) -> str:
     if run.get("incomplete_reason"):
         lines.append(f"incomplete: {run['incomplete_reason']}")
     lines += [f"warning: {c}" for c in run.get("score_caveats") or []]
+    if run.get("n_bad"):
+        lines.append(f"{plural(run['n_bad'], 'unreadable line')} skipped at ingest (bad:N)")
+    if (run.get("origin") or "local") != "local":
+        lines.append(f"{run['origin']} (team hub)")
     return "\n".join(lines)
+
+
+def status_parts(run: dict[str, Any], based: bool) -> list[tuple[str, str]]:
+    """The facts of a run's status cell, most important first, each as (whole, short):
+    ``BASE`` when ``based`` (the run is marked as the base; it stands for ``complete``);
+    the ingest state (``incomplete (k of N records)`` -> ``incomplete``, ``ingesting (pid P on
+    H)`` -> ``ingesting``); ``bad:N`` unreadable lines; the team hub it was shared through
+    (``pulled:H`` -> ``pulled``)."""
+    parts = [("BASE", "BASE")] if based else []
+    state = str(run.get("status") or "")
+    if state and not (based and state == "complete"):
+        parts.append((state, state.split(" (")[0]))
+    if run.get("n_bad"):
+        parts.append((f"bad:{run['n_bad']}", f"bad:{run['n_bad']}"))
+    origin = run.get("origin") or "local"
+    if origin != "local":  # "pulled from H" / "pushed to H"
+        way = origin.split(" ")[0]
+        parts.append((f"{way}:{origin.split(' ', 2)[-1]}", way))
+    return parts
+
+
+def fit_status(parts: list[tuple[str, str]], room: int) -> str:
+    """The status cell in at most ``room`` characters, in whole words: every fact whole if
+    it fits, else their short forms, else the first facts and `` +`` (or ``+`` glued where
+    the space does not fit) for the rest (``i`` shows them; the status line names an
+    interrupted ingest and the base). Only a first fact too long for ``room`` is left to the
+    table to cut (it ends in ``…``)."""
+    for text in (" ".join(w for w, _ in parts), " ".join(s for _, s in parts)):
+        if len(text) <= room:
+            return text
+    for k in range(len(parts) - 1, 0, -1):
+        text = " ".join(s for _, s in parts[:k])
+        for more in (" +", "+"):  # glued only where the space does not fit
+            if len(text + more) <= room:
+                return text + more
+    return parts[0][1] + ("+" if len(parts) > 1 else "")
 
 
 def diagnose_target(
@@ -74,6 +117,20 @@ def diagnose_target(
     return run, None
 
 
+def _status_room(
+    labels: list[str], rows: list[list[str]], names: list[str], width: int, height: int
+) -> int:
+    """Characters the runs table leaves its last (status) column at ``width`` columns: the
+    cut ``names`` and every middle column at its widest cell or header, 2 of padding per
+    column, 2 for the scrollbar when the rows outnumber the ``height`` lines (0: unknown, so
+    counted); never less than the header."""
+    used = max([len(labels[0]), *map(len, names)]) + 2
+    for i, label in enumerate(labels[1:-1], start=1):
+        used += max([len(label), *(len(r[i]) for r in rows)]) + 2
+    scrollbar = 2 if not height or len(rows) + 1 > height else 0
+    return max(len(labels[-1]), width - used - scrollbar - 2)
+
+
 class RunsScreen(CapsliceScreen):
     """Runs table. Enter opens slices; ``c`` marks base then candidate; ``d`` diagnoses.
 
@@ -86,7 +143,8 @@ class RunsScreen(CapsliceScreen):
         "'N-item mean' when the score is the mean of N items' accuracies (several samples each)",
         "status: BASE = a complete run marked as the base of a comparison (c) "
         "(BASE incomplete: an interrupted one); bad:N = N unreadable lines; "
-        "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull)",
+        "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull); "
+        "a + ends a cell whose other facts do not fit (i shows them)",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose base -> the highlighted run (change) when a base is marked; else the "
         "last compared pair when the highlighted run is one of its two runs (the status line "
@@ -211,19 +269,12 @@ class RunsScreen(CapsliceScreen):
         row = table.cursor_row
         has_step = any(run.get("step") is not None for run in self.runs)
         rows = []
+        statuses: list[list[tuple[str, str]]] = []
         for run in self.runs:
             benches = run.get("benchmarks") or {"-": None}
             for bench, s in benches.items():
-                status = run.get("status") or ""
-                if self.base == (run["name"], bench):
-                    # ``BASE`` stands for ``complete`` (the status of every run but an
-                    # interrupted one), so the cell fits 80 columns whole
-                    status = "BASE" if status == "complete" else f"BASE {status}"
-                if run.get("n_bad"):
-                    status += f" bad:{run['n_bad']}"
-                origin = run.get("origin") or "local"
-                if origin != "local":  # shared through a team hub: pulled:H / pushed:H
-                    status += " " + origin.replace(" from ", ":").replace(" to ", ":")
+                parts = status_parts(run, self.base == (run["name"], bench))
+                statuses.append(parts)
                 cells = [
                     str(run["name"]),
                     *([str(run["step"]) if run.get("step") is not None else ""] * has_step),
@@ -231,13 +282,12 @@ class RunsScreen(CapsliceScreen):
                     pct(s["score"]) if s else "-",
                     _tally(s),
                     short_metric(s["metric"]) if s else "no samples",
-                    status,
+                    parts[0][1] if parts else "",  # the least it shows (see below)
                 ]
                 rows.append(((run["name"], None if s is None else bench), cells))
         labels = [c for c in COLUMNS if has_step or c != "step"]
-        room = first_column_room(
-            labels, [cells for _, cells in rows], table.size.width or self.app.size.width
-        )
+        width = table.size.width or self.app.size.width
+        room = first_column_room(labels, [cells for _, cells in rows], width)
         table.set_columns(labels)
         # A run name is cut in the middle, never at its end: checkpoints of one training differ
         # in their last characters (``...-step-049000``); the hint line above the table shows
@@ -246,6 +296,11 @@ class RunsScreen(CapsliceScreen):
         # keep the part where they differ (distinct_cuts).
         self._name_room = room
         names = distinct_cuts([visible(cells[0]) for _, cells in rows], room, middle=True)
+        # the status gets the columns the cut names and the other cells leave: its facts
+        # whole, short, or the first ones and "+" (``BASE incomplete`` read ``BASE incom…``)
+        room = _status_room(labels, [cells for _, cells in rows], names, width, table.size.height)
+        for (_, cells), parts in zip(rows, statuses, strict=True):
+            cells[-1] = fit_status(parts, room) if parts else ""
         table.set_rows(
             [
                 (payload, [cell(name), *map(cell, cells[1:])])
