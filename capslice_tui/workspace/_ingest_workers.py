@@ -23,6 +23,7 @@ import gc
 import io
 import multiprocessing
 import os
+import pickle
 import queue
 import signal
 import sys
@@ -56,22 +57,27 @@ ingest's own process); when set, the input size does not matter."""
 class Chunk:
     """Up to :data:`CHUNK` records of one file, as rows (see the module docstring).
 
+    What crosses the process boundary is what the ingest's own process writes as it is: its
+    per-row work is a few list and dict operations per chunk (:meth:`._Ingest._take`).
+
     Attributes:
         unit: index of the file in :attr:`LmEvalFiles.samples`.
         last: the file's last chunk.
         bad: unreadable lines, notes and torn records, in reading order.
         n_records: sample records read (repeats and NaN rows included).
-        rows: sample rows in ``SAMPLE_COLUMNS`` order without run and ingest ids (None).
-        ocs: the output constraint each row was scored with.
-        calls: the ``score_sample`` call of each row (to score it again with another
-            output constraint); None for an item the store held, whose output constraint
-            (the store's) the ingest uses too.
+        rows: sample rows in ``SAMPLE_COLUMNS`` order, run and ingest ids included.
+        calls: the pickled list of each row's ``score_sample`` call (to score it again with
+            another output constraint; unpickled only then); None for a row whose item the
+            store held, whose output constraint (the store's) the ingest uses too.
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
         texts, settings: prompt texts and evaluation settings of the rows, by sha256; the
             prompt texts of items the store held are left out when the store holds them too
             (a next checkpoint sends and writes no prompt again).
-        items, labels: row and rule labels of the items this worker met first in the chunk
-            that the store did not hold.
+        first: hash -> output constraint of the items this worker met first in the chunk
+            that the store did not hold (the one each of their rows was scored with), in the
+            order met.
+        items, labels: row of each of those items, and their rule labels as ``(hash, axis,
+            value, rule id)``.
         known: hash -> ``(stored output constraint, item id)`` of the items this worker met
             first in the chunk that the store held (None: the worker could not read the
             store; the ingest then looks them up).
@@ -84,13 +90,13 @@ class Chunk:
     bad: list[BadLine] = field(default_factory=list)
     n_records: int = 0
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    ocs: list[str] = field(default_factory=list)
-    calls: list[tuple[Any, ...] | None] = field(default_factory=list)
+    calls: bytes = b""
     tasks: list[tuple[str, str, str]] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    first: dict[str, str] = field(default_factory=dict)
     items: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    labels: list[tuple[str, str, str, str]] = field(default_factory=list)
     known: dict[str, tuple[str | None, int]] | None = None
     faults: tuple[Any, ...] = (0, 0, 0, None, None, None)
 
@@ -142,12 +148,14 @@ class Workers:
     """The worker processes of one ingest and their queues; :meth:`chunks` gives every
     file's chunks in reading order, then :attr:`tally` and :attr:`with_trace` are set.
 
+    ``ids``: the run's id and the ingest's (every row carries them).
+
     Raises (at start): OSError, ValueError or RuntimeError when a process or queue cannot be
     made (none is left running); the ingest then reads in its own process."""
 
     def __init__(
         self, files: LmEvalFiles, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None,
-        store: tuple[Path, float], n: int,
+        store: tuple[Path, float], ids: tuple[int, int], n: int,
     ) -> None:  # fmt: skip
         self.files = files
         self.owner = assign(files, n)
@@ -164,7 +172,16 @@ class Workers:
                 units = [u for u, o in enumerate(self.owner) if o == w]
                 proc = mp.Process(
                     target=work,
-                    args=(units, files.samples, ctx, taxonomy, benchmark, store, self.queues[w]),
+                    args=(
+                        units,
+                        files.samples,
+                        ctx,
+                        taxonomy,
+                        benchmark,
+                        store,
+                        ids,
+                        self.queues[w],
+                    ),
                     daemon=True,
                     name=f"capslice-ingest-{w}",
                 )
@@ -285,19 +302,21 @@ def work(
     taxonomy: Taxonomy,
     benchmark: str | None,
     store: tuple[Path, float],
+    ids: tuple[int, int],
     q: Any,
 ) -> None:
     """Worker process: read the files ``units`` of ``samples`` and send their chunks, then
     ``("done", tally, with_trace)``; on any error ``("error", text)``. ``store``: the
-    store's path and busy timeout (items already stored are looked up there, read only). It
-    exits when the process that started it is gone."""
+    store's path and busy timeout (items already stored are looked up there, read only);
+    ``ids``: the run's and the ingest's (in every row). It exits when the process that
+    started it is gone."""
     parent = os.getppid()
     _quiet_signals(parent)
     first, *rest = gc.get_threshold()  # as the ingest's own process (a forkserver's child)
     if first:
         gc.set_threshold(max(first, ing.GC_GEN0), *rest)
     try:
-        builder = _Builder(ctx, taxonomy, benchmark, _open_store(*store))
+        builder = _Builder(ctx, taxonomy, benchmark, _open_store(*store), ids)
         tally: dict[tuple[str, str, str], list[float]] = {}
         counted: set[tuple[str, str, str]] = set()
         for unit in units:
@@ -328,9 +347,11 @@ class _Builder:
     record (repeats, identity, stored items or labels of new ones, settings, scores, rows)."""
 
     def __init__(
-        self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None, store: Store | None
-    ) -> None:
+        self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None, store: Store | None,
+        ids: tuple[int, int],
+    ) -> None:  # fmt: skip
         self.ctx, self.taxonomy, self.benchmark, self.store = ctx, taxonomy, benchmark, store
+        self.run_id, self.ingest_id = ids
         self.memo = ing._Memo()
         self.faults = ing._Faults()
         self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
@@ -386,7 +407,8 @@ class _Builder:
         tasks: dict[tuple[str, str, str], None] = {}
         seen, in_store, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
         settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
-        rows, ocs, calls = chunk.rows, chunk.ocs, chunk.calls
+        rows, calls, first_oc = chunk.rows, [], chunk.first
+        run_id, ingest_id = self.run_id, self.ingest_id
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             tasks[(rec.task, rec.filter, bench)] = None
             task_row = task_rows.get(rec.task)
@@ -402,9 +424,9 @@ class _Builder:
                 in_store.add(ihash)
             elif oc is None:
                 labels = assigned[ihash]
-                oc = seen[ihash] = ing.output_constraint_of(labels, rec.target)
+                oc = seen[ihash] = first_oc[ihash] = ing.output_constraint_of(labels, rec.target)
                 chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)
-                chunk.labels[ihash] = labels
+                chunk.labels.extend((ihash, axis, v, rule) for axis, (v, rule) in labels.items())
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
             settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
             if settings_hash not in chunk.settings:
@@ -413,10 +435,10 @@ class _Builder:
             cells = score(call)
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            rows.append(ing.sample_row(rec, ihash, None, None, texts, cells, settings_hash))
-            ocs.append(oc)
+            rows.append(ing.sample_row(rec, ihash, run_id, ingest_id, texts, cells, settings_hash))
             calls.append(None if ihash in in_store else call)
         chunk.tasks = list(tasks)
+        chunk.calls = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
         if self.store is not None and self.stored:  # their prompts are most likely stored too
             texts = chunk.texts
             again = [r[7] for r in chunk.rows if r[1] in self.stored and r[7] in texts]

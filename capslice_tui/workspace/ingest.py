@@ -19,6 +19,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -329,6 +330,10 @@ class _Ingest:
         # item hash -> (stored output_constraint, rule labels) of items met before
         self.seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
         self.item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
+        # read in workers: item hash -> output constraint of the items the workers met new
+        # (the first chunk's), and the items some worker scored with another one
+        self.oc_of: dict[str, str] = {}
+        self.overridden: set[str] = set()
         self.batch = _Batch()  # the batch being built
         self.inflight: _Batch | None = None  # built, its scores being computed
         self.memo = _Memo()
@@ -417,10 +422,12 @@ class _Ingest:
         if n == 0:
             return False
         store = (self.store.path, self.store.busy_timeout_s)
+        st = self._state_of(None)  # the run and ingest every row names (the workers build them)
         try:
             self.workers = ingest_workers.Workers(
-                files, self.ctx, self.taxonomy, self.opt.benchmark, store, n
-            )
+                files, self.ctx, self.taxonomy, self.opt.benchmark, store,
+                (st.run_id, st.ingest_id), n,
+            )  # fmt: skip
         except (OSError, ValueError, RuntimeError):  # no processes to be had: read here
             return False
         return True
@@ -457,64 +464,81 @@ class _Ingest:
             note_traces(self.ctx, self.workers.with_trace)
 
     def _take(self, chunk: Any) -> None:
-        """A worker chunk's rows into the batch (written each time it is full): items met
-        first keep the labels of their first record; a sample whose worker guessed another
+        """A worker chunk's rows into the batch (written each time it is full), per chunk
+        rather than per row: items met first keep the labels of their first record (the
+        first chunk that names them new); a sample whose worker scored it with another
         output constraint than the first record's (or the store's) is scored again here."""
         st = self._state_of(None)
         for task, filter_name, bench in chunk.tasks:
             _run_task_row(st, self.ctx, task, filter_name, bench)
         st.n_read += len(chunk.rows)
-        seen_items = self.seen_items
-        # (not ``set - seen_items.keys()``, which walks every item met so far)
-        unseen = {row[1] for row in chunk.rows if row[1] not in seen_items}
-        if unseen and chunk.known is None:  # the worker could not read the store
-            for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
-                seen_items[h] = (oc, {})
-        elif unseen:  # what the worker found stored (the others are new, labelled there)
-            for h in unseen & chunk.known.keys():
-                oc, self.item_ids[h] = chunk.known[h]
-                seen_items[h] = (oc, {})
-        batch, run_id, ingest_id = self.batch, st.run_id, st.ingest_id
-        ocs, calls, texts, settings = chunk.ocs, chunk.calls, chunk.texts, chunk.settings
-        size = self.opt.batch_size
-        for i, row in enumerate(chunk.rows):
-            h, worker_oc = row[1], ocs[i]
-            seen = seen_items.get(h)
-            if seen is None:  # first met: the worker labelled it from this very record
-                labels = chunk.labels[h]
-                oc = worker_oc
-                seen_items[h] = (oc, labels)
-                batch.items[h] = chunk.items[h]
-                for axis, (value, rule_id) in labels.items():
-                    batch.labels.append((h, axis, value, rule_id))
+        if chunk.known is None:  # the worker could not read the store: look its items up
+            self._known_here(chunk)
+        else:
+            for h, (_oc, item_id) in chunk.known.items():
+                self.item_ids[h] = item_id
+        oc_of, other = self.oc_of, self.overridden
+        again: list[str] = []  # new to the worker, met first in another chunk (or stored)
+        for h, oc in chunk.first.items():
+            first = oc_of.get(h)
+            if first is None:
+                oc_of[h] = oc
             else:
-                oc = seen[0]
-                if not oc:  # stored unlabelled: inferred from the target, once per item
-                    call = calls[i]
-                    if call is None or (chunk.known and h in chunk.known):  # as the worker did
-                        oc = worker_oc
-                    else:
-                        oc = infer_output_constraint_from_target(call[1] or "")
-                    seen_items[h] = (oc, seen[1])
-            if oc != worker_oc:  # the worker could not know the first record's labels
-                call = calls[i]
-                if call is not None:  # None: the store's own label, changed since it was read
-                    row = with_scores(row, self.memo.score(*call[:2], oc, *call[3:]))
-            prompt_hash, settings_hash = row[7], row[23]
-            if prompt_hash is not None and prompt_hash not in batch.texts:
-                text = texts.get(prompt_hash)  # None: the store holds it (the worker saw)
-                if text is not None:
-                    batch.texts[prompt_hash] = text
-            if settings_hash not in batch.eval_settings:
-                batch.eval_settings[settings_hash] = settings[settings_hash]
-            sample = (run_id, *row[1:6], ingest_id, *row[7:])
-            if row[14] != SCORE_SOURCE_HARNESS:
-                self.report.scored_by_capslice += 1
-                self._tally(sample)
-            batch.samples.append(sample)
+                again.append(h)
+                if first != oc:  # its rows are scored again with the first one's
+                    other.add(h)
+        batch = self.batch
+        if again:
+            skip = set(again)
+            batch.items.update((h, r) for h, r in chunk.items.items() if h not in skip)
+            batch.labels.extend(x for x in chunk.labels if x[0] not in skip)
+        else:
+            batch.items.update(chunk.items)
+            batch.labels.extend(chunk.labels)
+        batch.texts.update(chunk.texts)  # a hash's text is the same whichever row gave it
+        batch.eval_settings.update(chunk.settings)
+        rows = chunk.rows
+        if other:
+            rows = self._score_again(chunk)
+        scored_here = [r for r in rows if r[14] != SCORE_SOURCE_HARNESS]
+        if scored_here:
+            self.report.scored_by_capslice += len(scored_here)
+            for r in scored_here:
+                self._tally(r)
+        size = self.opt.batch_size
+        while rows:
+            room = size - len(batch.samples)
+            batch.samples.extend(rows[:room])
+            rows = rows[room:]
             if len(batch.samples) >= size:
                 self._flush(batch)
                 batch = self.batch = _Batch()
+
+    def _known_here(self, chunk: Any) -> None:
+        """The stored items among a chunk's new ones, when its worker could not read the
+        store: their ids, and their output constraint (the store's, else inferred from the
+        target of the item's first row, as the worker would have)."""
+        unseen = sorted(h for h in chunk.first if h not in self.oc_of)
+        stored = self.store.known_items(unseen, ids=self.item_ids) if unseen else {}
+        if not stored:
+            return
+        for row, call in zip(chunk.rows, pickle.loads(chunk.calls), strict=True):
+            h = row[1]
+            if h in stored and h not in self.oc_of:
+                self.oc_of[h] = stored[h] or infer_output_constraint_from_target(call[1] or "")
+
+    def _score_again(self, chunk: Any) -> list[tuple[Any, ...]]:
+        """A chunk's rows, those of items in :attr:`overridden` scored again with the output
+        constraint the ingest gave the item (the calls are unpickled only here)."""
+        rows, calls, oc_of = list(chunk.rows), None, self.oc_of
+        for i, row in enumerate(rows):
+            h = row[1]
+            if h in self.overridden:
+                calls = calls or pickle.loads(chunk.calls)
+                call = calls[i]
+                if call is not None and call[2] != oc_of[h]:
+                    rows[i] = with_scores(row, self.memo.score(*call[:2], oc_of[h], *call[3:]))
+        return rows
 
     def _fail(self, message: str) -> IngestError:
         """Remove everything this ingest wrote and return the error to raise."""
