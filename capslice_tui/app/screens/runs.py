@@ -188,8 +188,9 @@ class RunsScreen(CapsliceScreen):
             "Run details",
             show=False,
             id="runs.ingest_info",
-            tooltip="The highlighted run's log layout and warnings (why its score is flagged), "
-            "or how to resume or delete its interrupted ingest",
+            tooltip="The highlighted run's status, log layout and warnings (what a + in its "
+            "status leaves out, why its score is flagged), or how to resume or delete its "
+            "interrupted ingest",
         ),
         Binding(
             "e",
