@@ -24,6 +24,67 @@ AVERAGE_MEANING: dict[str, str] = {
 }
 
 
+# ---- the terminal's glyphs: one policy for the app and the CLI ------------------------------
+
+ASCII_ENV = "CAPSLICE_ASCII"
+"""Environment variable that forces (``1``) or forbids (``0``) console (ASCII) mode."""
+
+# Text markers the front ends use, and their ASCII forms (same meaning, readable as text).
+ASCII_GLYPHS: dict[str, str] = {
+    "…": "...",
+    "—": "-",
+    "–": "-",
+    "→": "->",
+    "←": "<-",
+    "↑": "up",
+    "↓": "down",
+    "⌫": "backspace",
+    "⏎": "enter",
+    "✓": "+",
+    "✗": "x",
+    "×": "x",
+    "↳": "^",
+    "█": "=",
+    "▏": "|",
+    "Δ": "d",
+    "≥": ">=",
+    "≤": "<=",
+    "≠": "!=",
+    "•": "*",
+    "⭘": "=",
+    "🔎": ">",
+    "▶": ">",
+    "▼": "v",
+}
+_ASCII_TABLE = str.maketrans(ASCII_GLYPHS)
+
+
+def ascii_console(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the app and the CLI write their markers in ASCII (console mode): the Linux
+    console's fonts lack the arrows, ellipsis and check marks, so one form each is used
+    there (``->``, ``...``, ``x``), never a mix of both.
+
+    ``CAPSLICE_ASCII=1`` (or ``true``/``yes``) forces it, ``CAPSLICE_ASCII=0`` turns it off;
+    otherwise it is on when ``TERM`` is the Linux console (``linux``, ``linux-16color``...).
+    """
+    env = os.environ if environ is None else environ
+    forced = env.get(ASCII_ENV, "").strip().lower()
+    if forced in ("1", "true", "yes", "on"):
+        return True
+    if forced in ("0", "false", "no", "off"):
+        return False
+    return env.get("TERM", "").startswith("linux")
+
+
+def to_ascii(text: str) -> str:
+    """``text`` with each known marker glyph replaced by its ASCII form (``…`` -> ``...``,
+    ``→`` -> ``->``, ``×`` -> ``x``).
+
+    Characters outside :data:`ASCII_GLYPHS` are kept (user text such as a Chinese prompt is
+    shown as stored; the terminal draws what it can)."""
+    return text.translate(_ASCII_TABLE)
+
+
 EXTRA_DIGITS = 2
 """How many decimals :func:`percent_number` and :func:`count` add, at most, so a value that
 is not a bound does not read as one (``99.95%``, ``31.98/32``); past them it reads ``>99.999%``."""
@@ -396,7 +457,11 @@ def distinct_cut(value: str, width: int, siblings: Iterable[str] = ()) -> str:
     ``logical_…``, the start being what a reader recognises), unless a sibling starts the same
     way: then the middle is cut (:func:`middle_cut`), keeping the tail that tells them apart
     (``counting_arithmetic`` beside ``counting_probability`` at 10 -> ``cou…hmetic``, not
-    ``counting_…`` twice). A cut always shows ``…``.
+    ``counting_…`` twice). A name of three words or more whose last two fit beside
+    :data:`KEEP_HEAD` characters of its start keeps them (:func:`_variant_tail`,
+    :func:`keep_cut`): ``logical_deduction_three_objects`` at 26 -> ``logical_…three_objects``,
+    the variant its family's other names differ by, even when they are not shown beside it.
+    A cut always shows ``…``.
     """
     if len(value) <= width:
         return value
@@ -405,7 +470,25 @@ def distinct_cut(value: str, width: int, siblings: Iterable[str] = ()) -> str:
     head = value[: width - 1]
     if any(other != value and other.startswith(head) for other in siblings):
         return middle_cut(value, width)
+    tail = _variant_tail(value)
+    if tail and len(tail) + 1 + KEEP_HEAD <= width:
+        return keep_cut(value, width, len(value) - len(tail), len(value))
     return head + "…"
+
+
+def _variant_tail(value: str) -> str:
+    """The last two words of a name of three or more (``three_objects`` of
+    ``logical_deduction_three_objects``): where a family's variants differ (BBH's
+    ``…_three_objects`` / ``…_five_objects``), so a name cut alone keeps them rather than
+    ending in ``logical_deduction_three_o…`` or ``tracking_shuffled_objects…``, which leave
+    the variant out. ``""`` for shorter names and for text with spaces (prose keeps its
+    start)."""
+    if " " in value:
+        return ""
+    ends = [i for i, c in enumerate(value) if c in _WORD_ENDS and 0 < i < len(value) - 1]
+    if len(ends) < 2:
+        return ""
+    return value[ends[-2] + 1 :]
 
 
 _WORD_ENDS = "-_/.: "
@@ -547,24 +630,35 @@ KEEP_HEAD = 6
 it to a plain cut at the end (``logical…five_objects``, not ``c…knowledge_q3``)."""
 
 
+RESPONSE_VIEWS = ("start", "after", "end")
+"""What a response column shows of each response (:func:`response_cells`): its start; what
+follows the start every response shares; its end."""
+
+
 def response_cells(
     responses: Sequence[Any],
     width: int,
-    ends: bool | None = None,
+    view: str | None = None,
     tails: Sequence[Any] | None = None,
-) -> tuple[list[str], bool, str]:
+    shared: str | None = None,
+) -> tuple[list[str], str, str]:
     """Model responses as one table column ``width`` characters wide, each on one line
-    (:func:`shorten`); whether they show their ends; the start they all share.
+    (:func:`shorten`); which of :data:`RESPONSE_VIEWS` they show; the start they all share.
 
     A response shows its start, unless two different responses would then read the same
-    (BBH's CoT responses all begin ``Brackets are evaluated first, then not…``): then every
-    row shows ``…`` and its end, where the answer is (``…So the answer is False.``), cut at a
-    word start where that keeps half of it. ``ends`` True or False forces one way (a page
-    read later shows what the first did). ``tails``: each response's end where
+    (BBH's CoT responses all begin ``Brackets are evaluated first, then not…``). Then the
+    column shows whichever tells more rows apart (the start on a tie, then what follows it):
+    each row's start; ``…`` and what follows the start all the responses share
+    (``…not False and False or False. We work…``: the expression each evaluates); or ``…``
+    and its end (``…So the answer is False.``), cut at a word start where that keeps half of
+    it. Ends alone read alike when the responses follow one template (``…gives True. So the
+    answer is True.`` on half the rows, the answer being in its own column); they tell
+    apart responses that run on to different ends. ``view`` forces one way and ``shared`` the start left out (a
+    page read later shows what the first did). ``tails``: each response's end where
     ``responses`` holds only its start (the store lists 200 characters and the last 120 of a
-    longer response; None: the response is whole). Returns ``(cells, ends shown, shared)``:
-    ``shared`` is the start every non-empty response has, to a word end (``""`` for none),
-    for the caller to say once.
+    longer response; None: the response is whole). Returns ``(cells, view, shared)``:
+    ``shared`` is the start every non-empty response has, to a word end (``""`` for none, and
+    for the ``start`` view), for the caller to say once.
     """
     lines = [shorten(r, 10**9) for r in responses]
     starts = [shorten(line, width) for line in lines]
@@ -572,18 +666,39 @@ def response_cells(
     whole = [
         shorten(t, 10**9) if t else line for t, line in zip(tails or lines, lines, strict=True)
     ]
+    if view is None and _rows_apart(starts, lines, whole):
+        view = "start"
+    if view == "start":
+        return starts, "start", ""
+    if shared is None:
+        prefix = os.path.commonprefix([line for line in lines if line])
+        shared = prefix[: max(prefix.rfind(c) for c in " ,.;:") + 1].rstrip(" ,.;:")
+    after = [_after_start(line, shared, width) for line in lines]
+    ends = [line if len(line) <= width else "…" + _tail(line, width - 1) for line in whole]
+    if view is None:  # the most rows told apart; on a tie the earlier view
+        told = {"start": starts, "after": after if shared else starts, "end": ends}
+        view = max(RESPONSE_VIEWS, key=lambda v: (len(set(told[v])), -RESPONSE_VIEWS.index(v)))
+    if view == "start":
+        return starts, "start", ""
+    return (after, "after", shared) if view == "after" else (ends, "end", shared)
+
+
+def _rows_apart(cells: Sequence[str], lines: Sequence[str], whole: Sequence[str]) -> bool:
+    """Whether no two different responses (listed start ``lines``, listed end ``whole``)
+    read the same in ``cells``."""
     seen: dict[str, tuple[str, str]] = {}
-    if ends is None:
-        ends = not all(
-            seen.setdefault(c, (line, end)) == (line, end)
-            for c, line, end in zip(starts, lines, whole, strict=True)
-        )
-    if not ends:
-        return starts, False, ""
-    cells = [line if len(line) <= width else "…" + _tail(line, width - 1) for line in whole]
-    prefix = os.path.commonprefix([line for line in lines if line])
-    cut = max(prefix.rfind(c) for c in " ,.;:") + 1
-    return cells, True, prefix[:cut].rstrip(" ,.;:")
+    return all(
+        seen.setdefault(c, (line, end)) == (line, end)
+        for c, line, end in zip(cells, lines, whole, strict=True)
+    )
+
+
+def _after_start(line: str, shared: str, width: int) -> str:
+    """``line`` (one response on one line) as ``…`` and what follows ``shared`` (the start
+    every response has), cut to ``width`` (:func:`shorten`); its start when it lacks
+    ``shared`` or has nothing after it."""
+    rest = line[len(shared) :].lstrip(" ,.;:") if shared and line.startswith(shared) else ""
+    return shorten("…" + rest, width) if rest else shorten(line, width)
 
 
 _PREFIX_END = "_-/.: "

@@ -12,8 +12,6 @@ that the tests check screens against.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from math import ceil
 
 from rich.color import Color
@@ -24,8 +22,11 @@ from textual.command import CommandPalette, SearchIcon
 from textual.filter import LineFilter
 from textual.scrollbar import ScrollBarRender
 
-ASCII_ENV = "CAPSLICE_ASCII"
-"""Environment variable that forces (``1``) or forbids (``0``) console mode."""
+# The environment policy and the ASCII forms of the markers are the CLI's too (formatting).
+from ..formatting import ASCII_ENV as ASCII_ENV
+from ..formatting import ASCII_GLYPHS as ASCII_GLYPHS
+from ..formatting import ascii_console as ascii_console
+from ..formatting import to_ascii as to_ascii
 
 # What the console fonts draw, and so what a screen may hold in console mode: printable
 # ASCII, printable Latin-1 (U+00A0..U+00FF, in Lat15 and every Terminus console font) and
@@ -35,34 +36,6 @@ CONSOLE_GLYPHS: frozenset[str] = (
     frozenset([chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x100)])
     | CONSOLE_BOX
 )
-
-# Text markers the screens use, and their ASCII forms (same meaning, readable as text).
-ASCII_GLYPHS: dict[str, str] = {
-    "…": "...",
-    "—": "-",
-    "–": "-",
-    "→": "->",
-    "←": "<-",
-    "↑": "up",
-    "↓": "down",
-    "⌫": "backspace",
-    "⏎": "enter",
-    "✓": "+",
-    "✗": "x",
-    "█": "=",
-    "▏": "|",
-    "Δ": "d",
-    "≥": ">=",
-    "≤": "<=",
-    "≠": "!=",
-    "•": "*",
-    "⭘": "=",
-    "🔎": ">",
-    "▶": ">",
-    "▼": "v",
-}
-_TABLE = str.maketrans(ASCII_GLYPHS)
-
 
 # The same markers one cell for one cell (two for the double-width emoji), for the line
 # filter that rewrites drawn lines without moving anything; plus Textual's block glyphs, in
@@ -114,29 +87,6 @@ CELL_GLYPHS: dict[str, str] = {
     "▃": "_",
 }
 _CELL_TABLE = str.maketrans(CELL_GLYPHS)
-
-
-def ascii_console(environ: Mapping[str, str] | None = None) -> bool:
-    """Whether the app should draw in console mode.
-
-    ``CAPSLICE_ASCII=1`` (or ``true``/``yes``) forces it, ``CAPSLICE_ASCII=0`` turns it off;
-    otherwise it is on when ``TERM`` is the Linux console (``linux``, ``linux-16color``...).
-    """
-    env = os.environ if environ is None else environ
-    forced = env.get(ASCII_ENV, "").strip().lower()
-    if forced in ("1", "true", "yes", "on"):
-        return True
-    if forced in ("0", "false", "no", "off"):
-        return False
-    return env.get("TERM", "").startswith("linux")
-
-
-def to_ascii(text: str) -> str:
-    """``text`` with each known marker glyph replaced by its ASCII form (``…`` -> ``...``).
-
-    Characters outside :data:`ASCII_GLYPHS` are kept (user text such as a Chinese prompt is
-    shown as stored; the terminal draws what it can)."""
-    return text.translate(_TABLE)
 
 
 def foreign_glyphs(text: str) -> set[str]:

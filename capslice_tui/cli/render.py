@@ -26,7 +26,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..formatting import distinct_cuts, shared_prefix, visible
+from ..formatting import ascii_console, distinct_cuts, shared_prefix, to_ascii, visible
 
 if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
     from rich.console import Console
@@ -103,6 +103,10 @@ def emit_table(
     if fmt == "md":
         _emit_markdown(headers, rows, title, notes)
         return
+    if ascii_console():  # one form of each marker, in ASCII, measured as printed
+        headers = [to_ascii(visible(h)) for h in headers]
+        rows = [[to_ascii(c) if isinstance(c, str) else c for c in r] for r in rows]
+        title = None if title is None else to_ascii(title)
     # piped output that Rich would print as plain text is written without importing Rich
     # (~50 ms of a command's start-up) when every cell fits (issue 14; _print_plain)
     plain = _plain_output()
@@ -126,6 +130,8 @@ def emit_table(
         [visible(h) for h in headers], rows, whole, width, expendable, keep, wrap, once
     )
     shown = [visible(h) for h in headers]
+    if ascii_console():  # the marks the layout adds, one cell for one cell
+        layout.cells = [[c.translate(_CELL_MARKS) for c in r] for r in layout.cells]
     all_notes = [*_layout_notes(layout, headers, width), *notes]
     if plain and _print_plain(layout, shown, title, above, all_notes, width):
         return
@@ -178,6 +184,12 @@ def emit_table(
     _print_table(console, table, above)
     for n in all_notes:
         _print_note(console, n)
+
+
+_CELL_MARKS = str.maketrans({"…": "~", "↳": "^"})
+"""In console mode (:func:`~capslice_tui.formatting.ascii_console`), the marks a fitted
+table puts in its cells (a cut's ``…``, :data:`STACKED_MARK`) in one ASCII cell each, as the
+app's console mode draws a cut (``~``): the columns keep their widths."""
 
 
 _BREAK_AFTER = (";,&", "=", "_")
@@ -495,7 +507,11 @@ def _print_note(console: Console, note: str) -> None:
 def wrap_prose(text: str, width: int) -> list[str]:
     """``text`` wrapped at spaces to ``width`` columns (a word longer than that stays whole on
     its own line), with each ``capslice ...`` command in it kept on one line. Existing line
-    breaks are kept."""
+    breaks are kept. In console mode its markers are written in ASCII first
+    (:func:`~capslice_tui.formatting.to_ascii`: ``→`` -> ``->``), so the lines are measured
+    as printed."""
+    if ascii_console():
+        text = to_ascii(text)
     out: list[str] = []
     for line in text.split("\n"):
         if _fits_as_is(line, width):  # what textwrap would return (its import is ~2 ms)
@@ -527,6 +543,39 @@ def _wrap_line(line: str, width: int) -> list[str]:
     return [w.replace("\0", " ") for w in wrapped]
 
 
+class AsciiStream:
+    """A text stream that writes to ``stream`` what it is given with its markers in ASCII
+    (:func:`~capslice_tui.formatting.to_ascii`), for the CLI in console mode: text a command
+    echoes itself (a sample's response, a heading) reads with the same ``->`` and ``x`` as
+    its tables and prose (which are converted before they are fitted and wrapped). Anything
+    else (``buffer``, where JSON goes; ``isatty``; ``encoding``) is the stream's own."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # text only: click probes with b"" for a binary stream
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._stream.write(to_ascii(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def use_console_glyphs() -> None:
+    """In console mode (``TERM=linux`` or ``CAPSLICE_ASCII=1``:
+    :func:`~capslice_tui.formatting.ascii_console`), route stdout and stderr through
+    :class:`AsciiStream`, so every line the CLI writes uses one form of each marker; nothing
+    otherwise. Called once a command starts (the ``capslice`` group)."""
+    if not ascii_console():
+        return
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, AsciiStream):
+            setattr(sys, name, AsciiStream(stream))
+
+
 def prose_width() -> int:
     """Columns prose is wrapped to: :func:`output_width` when piped, else the terminal's."""
     import shutil
@@ -542,6 +591,8 @@ def echo_prose(text: str = "", *, indent: str | None = None) -> None:
     import click
 
     width = prose_width()
+    if ascii_console():  # measured as printed (wrap_prose)
+        text = to_ascii(text)
     for line in text.split("\n"):
         if len(line) <= width:
             click.echo(line)

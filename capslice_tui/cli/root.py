@@ -36,7 +36,7 @@ from ..vocabulary import (
     FAILURE_MODES,
     MIN_SLICE_SIZE,
 )
-from .render import FORMATS, emit_json, emit_table
+from .render import FORMATS, emit_json, emit_table, use_console_glyphs
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -181,6 +181,8 @@ def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: flo
     and plan and judge data interventions. Without a command, opens the terminal app.
     """
     ctx.obj = Ctx(store, taxonomy, busy_timeout)
+    if ctx.invoked_subcommand not in (None, "tui", "demo"):  # the app has its console mode
+        use_console_glyphs()
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 
@@ -787,8 +789,9 @@ def samples(
             filter_name=filter_name,
         )
     cap = ANSWER_WIDTH if fmt == "table" else 10**6
-    # each response's start, or its end (where the answer is) when their starts read alike
-    responses, ends, shared = response_cells(
+    # each response's start; when their starts read alike, what follows the start they share
+    # (where they differ), or else their ends
+    responses, view, shared = response_cells(
         [r["response"] for r in rows], 50, tails=[r.get("response_end") for r in rows]
     )
     table = [
@@ -815,9 +818,10 @@ def samples(
     )
     if big_notes:
         note = big_notes
-    if ends:
+    if view != "start":
+        what = "what follows the start all share" if view == "after" else "the end of each"
         note.append(
-            "response: the end of each (their starts read alike"
+            f"response: {what} (their starts read alike"
             + (f"; all start {shared!r}" if shared else "")
             + "); capslice sample ID shows one whole"
         )

@@ -78,18 +78,48 @@ def long_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_responses_alike_at_the_start_show_their_ends() -> None:
     from capslice_tui.formatting import response_cells
 
-    alike = [f"Let us count carefully, step {d}. So the answer is {d % 2 == 0}." for d in (1, 2)]
-    cells, ends, shared = response_cells([*alike, None], 20)
-    assert ends and cells == ["…answer is False.", "…the answer is True.", ""], cells
-    assert shared == "Let us count carefully, step"
+    # after their shared start two read alike ("…alpha, then…"), their ends do not
+    alike = [
+        f"Let us count carefully, step by step: {w}, then recount twice. So it is {d}."
+        for w, d in (("alpha", 1), ("alpha", 2), ("beta", 3))
+    ]
+    cells, view, shared = response_cells([*alike, None], 20)
+    assert view == "end" and cells == ["…twice. So it is 1.", "…twice. So it is 2.",
+                                       "…twice. So it is 3.", ""], cells  # fmt: skip
+    assert shared == "Let us count carefully, step by step"
     assert response_cells(["yes it is", "no it is not"], 20) == (
-        ["yes it is", "no it is not"], False, ""
+        ["yes it is", "no it is not"], "start", ""
     )  # fmt: skip
     # a response the store lists by its start (200 characters) shows the end it also lists
-    cells, ends, _ = response_cells(["same start"] * 2, 9, tails=["… is (A).", None])
-    assert ends and cells == ["… is (A).", "…start"], cells
-    # a page read later keeps the way the first page chose
-    assert response_cells(["a", "b"], 9, ends=True)[1] is True
+    cells, view, _ = response_cells(["same start"] * 2, 9, tails=["… is (A).", None])
+    assert view == "end" and cells == ["… is (A).", "…start"], cells
+    # a page read later keeps the way the first page chose, and the start it left out
+    assert response_cells(["a", "b"], 9, "end")[1] == "end"
+    assert response_cells(["Q: x is 1", "Q: y"], 9, "after", shared="Q:")[0] == ["…x is 1", "…y"]
+
+
+def test_responses_of_one_template_show_what_follows_their_shared_start() -> None:
+    """bbh-base's boolean_expressions: every response starts ``Brackets are evaluated first,
+    …, The expression is`` and ends ``… gives True. So the answer is True.`` (or False): the
+    ends told 48 rows apart by 2 texts, the answer its own column already shows; what
+    follows the shared start is the expression each evaluates."""
+    from capslice_tui.formatting import response_cells
+
+    start = "Brackets are evaluated first, then not, then and, then or. The expression is"
+    exprs = ["not False and False", "True or False", "not ( True ) and False", "False or True"]
+    values = ["False", "True", "False", "True"]
+    responses = [
+        f"{start} {e}. We work from the innermost part outwards and combine the pieces. "
+        f"Putting this together gives {v}. So the answer is {v}."
+        for e, v in zip(exprs, values, strict=True)
+    ]
+    cells, view, shared = response_cells(responses, 33)
+    assert view == "after" and shared == start, (view, shared)
+    assert [c.split(".")[0] for c in cells] == [f"…{e}" for e in exprs], cells
+    assert all(len(c) <= 33 for c in cells), cells
+    # the answer alone tells them apart: what follows the start (the answer) shows it
+    short = [f"{start} {v}." for v in values]
+    assert response_cells(short, 33)[:2] == (["…False.", "…True.", "…False.", "…True."], "after")
 
 
 async def test_samples_screen_shows_response_ends_when_starts_read_alike(
@@ -107,8 +137,10 @@ async def test_samples_screen_shows_response_ends_when_starts_read_alike(
         rows = [ln for ln in lines if "+ ok" in ln or "x no" in ln]
         assert len(rows) > 5 and all("answer is" in ln for ln in rows), rows
         assert any(ln.rstrip().endswith("answer is True.") for ln in rows), rows
-        status = next(ln for ln in lines if "all responses start:" in ln)
-        assert "Brackets are evaluated" in status, status
+        # the start they share is said whole above the status (a one-row status cut it)
+        said = " ".join(" ".join(lines).split())
+        assert "resp. end: the end of each response (every one starts 'Brackets are" in said
+        assert "then or. Brackets are evaluated first" in said, said
 
 
 def test_cli_samples_shows_response_ends_when_starts_read_alike(

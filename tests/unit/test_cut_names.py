@@ -58,7 +58,34 @@ def test_compare_at_80_leaves_the_interval_out_before_cutting_task_names_unreada
     assert [headers[i] for i in layout.dropped] == ["95% CI"]
     shown = [r[0] for r in layout.cells]
     assert shown[0] == "boolean_expressions" and shown[2] == "web_of_lies", shown
-    assert len(shown[1]) >= READABLE_NAME_WIDTH and shown[1].startswith("logical_deduction")
+    assert len(shown[1]) >= READABLE_NAME_WIDTH and shown[1] == "logical_…three_objects"
     # without an expendable column the table keeps every figure and cuts the names instead
     plain = _fit_layout(headers, rows, (), 80, keep=("sig",))
     assert not plain.dropped and len(plain.cells[0][0]) < READABLE_NAME_WIDTH
+
+
+def test_a_lone_variant_keeps_the_word_its_family_differs_by() -> None:
+    """``capslice compare bbh-base bbh-eos-masked --by task`` at 80 columns showed
+    ``logical_deduction_three_o…`` and ``tracking_shuffled_objects…`` (the app
+    ``logical_deduction_three~``): no other variant in the table, but the one shown is not
+    told from its BBH siblings ``five_objects`` / ``seven_objects``."""
+    names = [
+        "boolean_expressions",
+        "logical_deduction_three_objects",
+        "tracking_shuffled_objects_three_objects",
+        "date_understanding",
+    ]
+    for width in (20, 24, 26):
+        cuts = distinct_cuts(names, width)
+        assert cuts[0] == names[0] and cuts[3] == names[3], cuts
+        assert cuts[1].startswith("logica") and cuts[1].endswith("…three_objects"), cuts
+        assert cuts[2].startswith("tracki") and cuts[2].endswith("…three_objects"), cuts
+    # where two words and a start do not fit, the start stays (a plain cut, as before)
+    assert distinct_cuts(names, 12)[1] == "logical_ded…"
+    # prose and two-word names keep their start
+    assert distinct_cuts(["Brackets are evaluated first, then not"], 26) == [
+        "Brackets are evaluated fi…"
+    ]
+    assert distinct_cuts(["date_understanding"], 12) == ["date_unders…"]
+    # the app's slice labels, the compare table and its detail line, cut alike
+    assert fit_parts(["tracking_shuffled_objects_three_objects"], 24) == ("tracking_…three_objects")

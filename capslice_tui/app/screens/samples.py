@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import middle_cut, plural, response_cells, visible
+from ...formatting import distinct_cuts, middle_cut, plural, response_cells, visible
 from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS, MODE_MARKS
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
@@ -62,6 +62,19 @@ def mode_legend(modes: Any) -> str:
     present = set(modes)
     shown = [FAILURE_MARK_MEANING[m] for m in FAILURE_MARKS if m in present]
     return "mode: " + "; ".join(shown) if shown else ""
+
+
+def response_legend(view: str | None, shared: str) -> str:
+    """The line above the status saying what the response column shows when not each
+    response's start (:func:`~capslice_tui.formatting.response_cells`), with the start every
+    response shares whole (a one-row status cut it: ``Brackets are evaluated~``); '' for
+    starts."""
+    start = f"every one starts {shared!r}" if shared else "their starts read alike"
+    if view == "after":
+        return f"response: what follows the start ({start})"
+    if view == "end":
+        return f"resp. end: the end of each response ({start})"
+    return ""
 
 
 def filter_text(mode: str | None) -> str:
@@ -160,6 +173,8 @@ class TotalCounted(Message):
         self.total = total
 
 
+TASK_WIDTH = 14
+"""Characters of the task column (a slice of several tasks), names cut apart."""
 VALUE_WIDTH = 10
 """Characters of the target and extracted columns when the response column needs the room."""
 VALUE_MOST = 24
@@ -244,8 +259,10 @@ class SamplesScreen(HandLabelScreen):
         self.pending = 0  # rows still to move once the page being read arrives
         self.response_width: int | None = None
         self.value_width = VALUE_WIDTH  # target and extracted, widened where room exists
-        self.response_ends: bool | None = None  # the response column shows ends (None: to see)
-        self.response_shared = ""  # the start every response shown has, when ends show
+        # what the response column shows of each (formatting.RESPONSE_VIEWS; None: to see)
+        self.response_view: str | None = None
+        self.response_shared = ""  # the start every response shown has, when left out
+        self.task_cuts: dict[str, str] = {}  # task name -> as its column shows it
         self._index_lock = threading.Lock()  # the search index is built by one worker
 
     @property
@@ -518,11 +535,6 @@ class SamplesScreen(HandLabelScreen):
         order = f"by {self.sort_by}{' desc' if self.descending else ''}"
         found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
         note = f" · {self.search_note}" if self.search_note else ""
-        if self.response_ends and self.response_shared:  # the start the column leaves out
-            text = f"{where} · {order}{found}{note} · all responses start: "
-            width = self.query_one("#status", Static).size.width or self.app.size.width
-            self.set_status(text + short(self.response_shared, max(width - len(text), 8)))
-            return
         self.set_status(f"{where} · {order}{found} · s/S sort · / search · j doc{note}")
 
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
@@ -539,8 +551,13 @@ class SamplesScreen(HandLabelScreen):
     def _fill_rows(self, table: ResultTable, refit: bool) -> None:
         """Put the window's rows in the table; with ``refit`` (a new query), measure the
         response column again and choose whether it shows each response's start or, when
-        the rows' starts read alike, its end (:func:`response_cells`), headed ``resp. end``
-        and its shared start said in the status line."""
+        the rows' starts read alike, what follows the start they share, or else its end
+        (:func:`response_cells`, headed ``resp. end``); the shared start is said whole above
+        the status line (:func:`response_legend`)."""
+        # the window's task names cut apart (logical_deduction_three/five_objects never both
+        # read logical_deduc~), each keeping the word its family's variants differ by
+        names = sorted({short_task(r.get("task") or "") for r in self.rows})
+        self.task_cuts = dict(zip(names, distinct_cuts(names, TASK_WIDTH), strict=True))
         if refit:
             self.value_width = VALUE_WIDTH
             room = self._response_room(self.rows)
@@ -556,28 +573,32 @@ class SamplesScreen(HandLabelScreen):
                 self.value_width += grow
                 room -= 2 * grow
             self.response_width = room
-            self.response_ends = None
-        texts, ends, shared = response_cells(
+            self.response_view = None
+        texts, view, shared = response_cells(
             [r.get("response") for r in self.rows],
             self.response_width or 20,
-            self.response_ends,
+            self.response_view,
             [r.get("response_end") for r in self.rows],
+            self.response_shared if self.response_view else None,
         )
-        if self.response_ends is None:
-            self.response_ends, self.response_shared = ends, shared
+        if self.response_view is None:
+            self.response_view, self.response_shared = view, shared
             labels = self.columns
-            table.set_columns([*labels[:-1], "resp. end" if ends else labels[-1]])
+            table.set_columns([*labels[:-1], "resp. end" if view == "end" else labels[-1]])
         table.set_rows(
             [(r["id"], self._cells(r, t)) for r, t in zip(self.rows, texts, strict=True)]
         )
-        legend = mode_legend(r.get("failure_mode") for r in self.rows)
+        modes = mode_legend(r.get("failure_mode") for r in self.rows)
+        said = response_legend(self.response_view, self.response_shared)
+        legend = "\n".join(line for line in (said, modes) if line)
         box = self.query_one("#mode-legend", Static)
         box.update(Text(legend))
         box.display = bool(legend)
 
     def _cells(self, row: dict[str, Any], response: str = "") -> list[Any]:
         mode = row.get("failure_mode") or ""
-        task = [] if self.slice_task else [cell(short_task(row.get("task") or ""), 14)]
+        name = short_task(row.get("task") or "")
+        task = [] if self.slice_task else [cell(self.task_cuts.get(name, name), TASK_WIDTH)]
         return [
             *task,
             cell(row.get("doc_id")),
