@@ -377,7 +377,8 @@ class CapsliceApp(App):
         screen (popping what lies above it, its inputs kept), so menu hops stay bounded by
         the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
         the start screen. An entry with a ``run_arg`` opens on the run of the screen the menu
-        was opened from (its ``context_run()``; the runs screen's highlighted run).
+        was opened from (its ``context_run()``; the runs screen's highlighted run), or of
+        the nearest screen under it that has one (a sample's detail: its samples' run).
         """
         from .screens.help import HelpScreen
 
@@ -393,7 +394,9 @@ class CapsliceApp(App):
                 while self.screen is not open_already[0]:
                     self.pop_screen()
                 return
-        run = getattr(self.screen, "context_run", lambda: None)()
+        from .screens.menu import context_run
+
+        run = context_run(self.screen_stack)
         kwargs = {entry.run_arg: run} if entry.run_arg and run else {}
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory, **kwargs)

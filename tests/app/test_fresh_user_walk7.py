@@ -408,3 +408,35 @@ async def test_the_plans_force_advice_is_the_whole_command(store_path: Path) -> 
         ):
             assert command[command.index(flag) + 1] == value, command
         assert command[command.index("--budget-tokens") + 1].isdigit(), command
+
+
+async def test_menu_plan_from_a_sample_detail_fills_its_run_and_typing_extends_it(
+    store_path: Path,
+) -> None:
+    """Review: ``m p`` on a sample's detail left the baseline empty (the detail has no run
+    of its own: the samples table under it has), and the plan form's first key replaced a
+    filled-in field (the text was selected on focus), so a user typing to extend lost it."""
+    from textual.widgets import Input
+
+    from capslice_tui.app.screens.plan import PlanScreen
+    from capslice_tui.app.screens.sample_detail import SampleDetailScreen
+
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        run = app.screen.context_run()
+        for _ in range(3):  # runs -> slices -> samples -> a sample
+            await pilot.press("enter")
+            await settle(app, pilot)
+        assert isinstance(app.screen, SampleDetailScreen), app.screen
+        await pilot.press("m", "p")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PlanScreen)
+        box = app.screen.query_one("#baseline", Input)
+        assert app.focused is box and box.value == run
+        await pilot.press("x")
+        assert box.value == f"{run}x"
+        await pilot.press("tab", "tab", "y")  # benchmark (filled in when it has one), catalog
+        catalog = app.screen.query_one("#catalog", Input)
+        assert app.focused is catalog and len(catalog.value) > 1
+        assert catalog.value.endswith("y")

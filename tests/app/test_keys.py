@@ -98,8 +98,9 @@ async def test_f1_and_ctrl_b_work_while_typing(store_path: Path) -> None:
         await settle(app, pilot)
         box = app.focused
         assert isinstance(box, Input)
+        run = box.value  # the highlighted run, filled in: typing extends it
         await pilot.press("question_mark", "b", "q")  # typed, not help/back/quit
-        assert box.value == "?bq"
+        assert box.value == f"{run}?bq"
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
@@ -108,7 +109,7 @@ async def test_f1_and_ctrl_b_work_while_typing(store_path: Path) -> None:
         assert "ctrl+b     Back, also while typing" in help_text, help_text
         await pilot.press("ctrl+b")  # out of help
         await pilot.pause()
-        assert app.focused is box and box.value == "?bq"
+        assert app.focused is box and box.value == f"{run}?bq"
         await pilot.press("ctrl+b")  # out of the plan form
         await pilot.pause()
         assert isinstance(app.screen, RunsScreen)

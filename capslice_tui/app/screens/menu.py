@@ -14,6 +14,19 @@ from ..widgets.cursor import CursorOptionList
 from .base import CapsliceScreen
 
 
+def context_run(stack: list[Any]) -> str | None:
+    """The run a menu entry with a ``run_arg`` opens on: ``context_run()`` of the nearest
+    screen of ``stack`` (the app's screens, the menu popped) that has one, from the top. A
+    screen without one (a sample's detail over its samples table) is passed over, so the
+    run under it counts; a screen that has one answers, also with None (a runs table with
+    nothing highlighted)."""
+    for screen in reversed(stack):
+        if hasattr(screen, "context_run"):
+            run = screen.context_run()
+            return str(run) if run else None
+    return None
+
+
 class MenuScreen(CapsliceScreen):
     """One line per navigation entry; press its key, or highlight it and press Enter."""
 

@@ -132,8 +132,9 @@ class PlanScreen(CapsliceScreen):
             self.benchmarks = benchmarks
 
     def __init__(self, baseline: str = "") -> None:
-        """``baseline``: the run to plan from (the menu passes the run highlighted below it);
-        its benchmark is filled in too when it has only one."""
+        """``baseline``: the run to plan from (the menu passes the run of the screen it was
+        opened from, :func:`.menu.context_run`); its benchmark is filled in too when it has
+        only one. Filled-in fields keep their text when typed in (a key extends it)."""
         super().__init__()
         self.plan: Any = None
         self.baseline = baseline
@@ -145,15 +146,34 @@ class PlanScreen(CapsliceScreen):
         )
         with Horizontal(classes="plan-row"):
             yield Label("baseline", classes="plan-label")
-            yield Input(self.baseline, placeholder="run name", id="baseline", compact=True)
+            yield Input(
+                self.baseline,
+                placeholder="run name",
+                id="baseline",
+                compact=True,
+                select_on_focus=False,  # a filled-in value is extended, not wiped by a key
+            )
             yield Label("benchmark", classes="plan-label")
-            yield Input(placeholder="e.g. math", id="benchmark", compact=True)
+            yield Input(
+                placeholder="e.g. math", id="benchmark", compact=True, select_on_focus=False
+            )
         with Horizontal(classes="plan-row"):
             yield Label("catalog", classes="plan-label")
-            yield Input(default_catalog(), placeholder="catalog.yaml", id="catalog", compact=True)
+            yield Input(
+                default_catalog(),
+                placeholder="catalog.yaml",
+                id="catalog",
+                compact=True,
+                select_on_focus=False,
+            )
             yield Label("budget", classes="plan-label")
             yield Input(
-                str(DEFAULT_BUDGET), placeholder="tokens", id="budget", type="integer", compact=True
+                str(DEFAULT_BUDGET),
+                placeholder="tokens",
+                id="budget",
+                type="integer",
+                compact=True,
+                select_on_focus=False,
             )
         yield ResultTable(id="cells")
         with VerticalScroll(id="plan-notes"):
@@ -166,7 +186,7 @@ class PlanScreen(CapsliceScreen):
         self.sub_title = "sampling plan"
         self.query_one(ResultTable).set_columns(CELL_COLUMNS)
         if self.baseline:
-            self.set_status(f"baseline {self.baseline} (the highlighted run): fill in the "
+            self.set_status(f"baseline {self.baseline} (the run you were on): fill in the "
                             "benchmark, then Enter")  # fmt: skip
             self._read_benchmarks(self.baseline)
 
@@ -182,7 +202,7 @@ class PlanScreen(CapsliceScreen):
         box = self.query_one("#benchmark", Input)
         if len(message.benchmarks) == 1 and not box.value.strip():
             box.value = message.benchmarks[0]
-            self.set_status(f"baseline {self.baseline} on {box.value} (the highlighted run): "
+            self.set_status(f"baseline {self.baseline} on {box.value} (the run you were on): "
                             "Enter plans")  # fmt: skip
 
     def action_plan(self) -> None:
