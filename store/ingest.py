@@ -141,6 +141,25 @@ def _blobs(hashes: Sequence[str | bytes | None]) -> list[bytes | None]:
     return out
 
 
+def _keys_by_blob(hashes: Sequence[str | bytes]) -> dict[bytes | None, Any]:
+    """Stored form (32 bytes) -> the hash as given, for mapping rows read back to the caller's
+    keys without converting each back to hex: hex given in lower case (a digest's usual form,
+    checked for the whole list at once) maps to itself, anything else (bytes, upper case) to
+    the form :meth:`IngestMixin.known_items` always returned (lower-case hex for hex, bytes
+    for bytes). Raises ``ValueError`` for a value that is not a digest (:func:`_blobs`)."""
+    blobs = _blobs(hashes)
+    strs = [h for h in hashes if type(h) is str]
+    if len(strs) == len(hashes) and "".join(strs).islower():
+        return dict(zip(blobs, hashes, strict=True))
+    return {b: h.lower() if type(h) is str else h for b, h in zip(blobs, hashes, strict=True)}
+
+
+def _lookup_chunk(conn: Any) -> int:
+    """Hashes looked up per ``IN (...)`` statement: up to 5000 (measured ~10% less CPU per
+    hash than 900), fewer when SQLite takes fewer bound parameters."""
+    return min(5000, _variable_limit(conn))
+
+
 _KEY = tuple(SAMPLE_COLUMNS.index(c) for c in ("run_id", "task", "filter", "doc_id", "sample_idx"))
 _INGEST, _ITEM, _OFFICIAL, _SCORE, _RESPONSE = (
     SAMPLE_COLUMNS.index(c) for c in ("ingest_id", "item_id", "official", "score", "response")
@@ -371,35 +390,45 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             return n_new, ids
 
     def known_items(
-        self, hashes: Sequence[str], ids: dict[str, int] | None = None
-    ) -> dict[str, str | None]:
+        self, hashes: Sequence[str | bytes], ids: dict[Any, int] | None = None
+    ) -> dict[Any, str | None]:
         """Items already stored among ``hashes``: hash -> effective output_constraint label.
 
-        ``ids``, when given, receives hash -> item id of each item found.
+        ``hashes`` are sha256 digests, as 64-character hex or as their 32 bytes (both forms
+        may be mixed); each found item is keyed in the form given (hex given in upper case
+        comes back lower case). ``ids``, when given, receives hash -> item id of each item
+        found, keyed alike.
         """
-        out: dict[str, str | None] = {}
-        for chunk in chunks(list(hashes)):
-            for h, oc, item_id in self.conn.execute(
+        out: dict[Any, str | None] = {}
+        cur = self.conn.cursor()
+        cur.row_factory = None  # plain tuples: no Row object per item
+        for chunk in chunks(list(hashes), _lookup_chunk(self.conn)):
+            keys = _keys_by_blob(chunk)
+            for h, oc, item_id in cur.execute(
                 "SELECT i.item_hash, a.output_constraint, i.id FROM items i"
                 " LEFT JOIN item_axes a ON a.item_id = i.id"
                 f" WHERE i.item_hash IN ({placeholders(chunk)})",
-                [to_blob(h) for h in chunk],
+                list(keys),
             ):
-                out[h.hex()] = oc
+                key = keys[h]
+                out[key] = oc
                 if ids is not None:
-                    ids[h.hex()] = item_id
+                    ids[key] = item_id
         return out
 
-    def stored_texts(self, hashes: Sequence[str]) -> set[str]:
-        """The prompt-text hashes (sha256 hex) among ``hashes`` that ``texts`` holds (texts
-        are never removed, so a text found here needs no writing again)."""
-        out: set[str] = set()
-        for chunk in chunks(list(hashes)):
-            for (h,) in self.conn.execute(
-                f"SELECT hash FROM texts WHERE hash IN ({placeholders(chunk)})",
-                [to_blob(h) for h in chunk],
+    def stored_texts(self, hashes: Sequence[str | bytes]) -> set[Any]:
+        """The prompt-text hashes among ``hashes`` that ``texts`` holds (texts are never
+        removed, so a text found here needs no writing again), in the form given (64-character
+        hex, lower case, or 32 bytes; as :meth:`known_items`)."""
+        out: set[Any] = set()
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        for chunk in chunks(list(hashes), _lookup_chunk(self.conn)):
+            keys = _keys_by_blob(chunk)
+            for (h,) in cur.execute(
+                f"SELECT hash FROM texts WHERE hash IN ({placeholders(chunk)})", list(keys)
             ):
-                out.add(h.hex())
+                out.add(keys[h])
         return out
 
     def ingest_sample_count(self, ingest_id: int) -> int:

@@ -142,3 +142,33 @@ def test_items_of_one_label_each_get_the_rows_built_in_python(tmp_path: Path) ->
         ids[h]: (*(f"v-{a}" if b == a else None for b in AXES), _sources([a]))
         for h, a in zip(hashes, axes, strict=True)
     }
+
+
+def test_known_items_and_stored_texts_answer_in_the_form_given(tmp_path: Path) -> None:
+    """Hex (lower or upper case) and 32-byte hashes, mixed: found ones keyed as given (upper
+    case as lower), absent ones left out; a value that is not a digest raises."""
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    hashes = [hashlib.sha256(f"item{i}".encode()).hexdigest() for i in range(3)]
+    items = [(h, "bbh", "t", str(i), f"q{i}", "A", None) for i, h in enumerate(hashes)]
+    labels = [(hashes[0], "output_constraint", "letter", "r")]
+    texts = [(hashes[1], "a prompt")]
+    _, ids = store.write_batch(texts=texts, items=items[:2], samples=[], rule_labels=labels)
+    absent = hashes[2]
+    got: dict[object, int] = {}
+    found = store.known_items([hashes[0], hashes[1], absent], ids=got)
+    assert found == {hashes[0]: "letter", hashes[1]: None}
+    assert got == {hashes[0]: ids[hashes[0]], hashes[1]: ids[hashes[1]]}
+    raw = bytes.fromhex(hashes[1])
+    got = {}
+    assert store.known_items([hashes[0].upper(), raw], ids=got) == {
+        hashes[0]: "letter",
+        raw: None,
+    }
+    assert got == {hashes[0]: ids[hashes[0]], raw: ids[hashes[1]]}
+    assert store.stored_texts([hashes[0], hashes[1]]) == {hashes[1]}
+    assert store.stored_texts([raw, bytes.fromhex(absent)]) == {raw}
+    assert store.stored_texts([hashes[1].upper()]) == {hashes[1]}
+    with pytest.raises(ValueError, match="not a sha256 hex digest"):
+        store.known_items(["abc"])
