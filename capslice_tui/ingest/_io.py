@@ -22,6 +22,7 @@ here, and reported rather than guessed around:
 
 from __future__ import annotations
 
+import csv
 import functools
 import gzip
 import io
@@ -36,6 +37,7 @@ from typing import IO, Any
 
 import orjson
 
+from capslice_tui.formatting import plural
 from capslice_tui.ingest import bounded
 from capslice_tui.ingest.records import BadLine
 
@@ -769,3 +771,75 @@ def walk_files(paths: list[Path]) -> list[Path]:
 def strip_gz(name: str) -> str:
     """File name without a trailing ``.gz``."""
     return name[:-3] if name.endswith(".gz") else name
+
+
+class _CsvLines:
+    """The lines of a CSV text stream, numbered, with the lines of the row being read kept
+    (``row``), so the later lines of a row the reader refuses can be read again as rows
+    (``read_again``)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._fh = fh
+        self._again: list[tuple[int, str]] = []  # reversed: pop() gives the next line
+        self.last = 0  # number of the last line taken from the file
+        self.row: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        if self._again:
+            entry = self._again.pop()
+        else:
+            text = next(self._fh)
+            self.last += 1
+            entry = (self.last, text)
+        self.row.append(entry)
+        return entry[1]
+
+    def read_again(self, lines: list[tuple[int, str]]) -> None:
+        self._again.extend(reversed(lines))
+
+
+def iter_csv_rows(fh: IO[str]) -> Iterator[tuple[int, int, list[str] | str]]:
+    """Rows of a CSV text stream (header included, blank lines left out) as ``(first line,
+    last line, cells)``, or ``(first line, last line, reason)`` for a row whose quoting is
+    broken: a quote still open at the end of the file, or a closing quote followed by text
+    (``"x" y``). Python's csv module reads both without a word in its default mode, the first
+    by swallowing every later line into one field; here the row is refused and the lines a
+    quote ran over are read again as rows of their own. Line numbers are 1-based.
+    """
+    lines = _CsvLines(fh)
+    reader = csv.reader(lines, strict=True)
+    while True:
+        lines.row = []
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = lines.row
+            yield row[0][0], row[-1][0], _quote_fault(str(exc), row)
+            lines.read_again(row[1:])
+            continue
+        if cells:
+            yield lines.row[0][0], lines.row[-1][0], cells
+
+
+def _quote_fault(error: str, row: list[tuple[int, str]]) -> str:
+    """Why a CSV row was refused, from the csv module's error and the lines the row took."""
+    last = row[-1][0]
+    more = len(row) - 1
+    escape = 'a quote inside a quoted field is written ""'
+    if error.startswith("unexpected end of data"):
+        ran = f", taking in {plural(more, 'later line')}" if more else ""
+        return (
+            f"a quoted field opened on this line is never closed: it runs to the end of the "
+            f"file (line {last}){ran}; {escape}"
+        )
+    if more:
+        return (
+            f"a quoted field opened on this line runs over {plural(more, 'later line')} and "
+            f"ends badly on line {last} ({error}); {escape}"
+        )
+    return f"bad quoting: {error}; {escape}"

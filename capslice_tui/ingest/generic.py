@@ -58,7 +58,6 @@ The task is the row's task field, else ``benchmark``, else the file stem.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +67,7 @@ from capslice_tui.formatting import plural
 from capslice_tui.ingest._io import (
     changed_since,
     file_signature,
+    iter_csv_rows,
     iter_json_records,
     metric_value,
     open_text,
@@ -344,36 +344,49 @@ def _int_or_none(value: Any) -> int | None:
 def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """Rows of a JSONL file, a JSON array of row objects or a CSV file as ``(line, dict |
     BadLine)``; array element ``i`` is line ``i + 1``; CSV cells are strings, empty cells
-    become None; CSV line numbers count the header as line 1."""
+    become None; CSV line numbers count the header as line 1 and a row spanning lines (a
+    quoted newline) is numbered by its last line. A CSV row with broken quoting
+    (:func:`_io.iter_csv_rows`) or with another number of cells than the header is a bad
+    line named by its first line; when it spans lines (a quote left open swallows the rows
+    after it), those lines are read again as rows."""
     head = read_head(path, 4096).removeprefix(_UTF8_BOM).lstrip()
     if head[:1] in (b"{", b"["):
         yield from iter_json_records(path)
         return
     before = file_signature(path)  # a CSV still being written is incomplete, never complete
-    n_rows = 0
+    n_rows = last = 0
+    source = str(path)
     with open_text(path) as fh:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames:
+        rows = iter_csv_rows(fh)
+        header = next((cells for _f, _l, cells in rows if isinstance(cells, list)), None)
+        if not header:
             return
         # a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
-        reader.fieldnames = [reader.fieldnames[0].removeprefix("\ufeff"), *reader.fieldnames[1:]]
-        for row in reader:
-            line = reader.line_num
-            if None in row:
-                yield (
-                    line,
-                    BadLine(
-                        str(path),
-                        line,
-                        f"row has more cells than the header's {len(reader.fieldnames)}",
-                    ),
-                )
+        names = [header[0].removeprefix("\ufeff"), *header[1:]]
+        for first, last, cells in rows:
+            if isinstance(cells, list) and len(cells) != len(names):
+                cells = _cell_count_fault(len(cells), len(names), last - first)
+            if isinstance(cells, str):
+                yield first, BadLine(source, first, cells)
                 continue
             n_rows += 1
-            yield line, {k: (None if v == "" else v) for k, v in row.items()}
+            yield last, {k: (None if v == "" else v) for k, v in zip(names, cells, strict=True)}
     changed = changed_since(path, before, n_rows)
     if changed:
-        yield reader.line_num + 1, BadLine(str(path), reader.line_num + 1, changed, torn=True)
+        yield last + 1, BadLine(source, last + 1, changed, torn=True)
+
+
+def _cell_count_fault(n_cells: int, n_names: int, more_lines: int) -> str:
+    """Why a CSV row with ``n_cells`` cells under a header of ``n_names`` is refused (a row
+    spanning ``more_lines`` more lines: a quoted field took in what were rows)."""
+    count = f"row has {n_cells} cells, the header {n_names}"
+    if more_lines:
+        return (
+            f"{count}: a quoted field opened on this line runs over "
+            f"{plural(more_lines, 'later line')}, which may be rows of their own (a quote "
+            'left open); a quote inside a quoted field is written ""'
+        )
+    return count
 
 
 def read_generic(
@@ -787,6 +800,7 @@ def _read_file(
     used = _used(resolver)
     exclude: set[str] | None = None
     nested: tuple[str, str | None, str | None] | None = None
+    scorable = False  # rows carry a correctness: an empty target is then no fault
     row_index = -1
     for line, row in iter_rows(path):
         if isinstance(row, BadLine):
@@ -795,6 +809,9 @@ def _read_file(
         row_index += 1
         if exclude is None:
             exclude = _doc_exclude(row, resolver)
+            scorable = key("correct") is not None or (
+                layout == "systems" and _nested_keys(row, field_map)[1] is not None
+            )
         if layout == "flat" and system is None:
             other = _other_model(row, numbering)
             if other is not None:
@@ -819,17 +836,14 @@ def _read_file(
             id_key = key("doc_id")
             raw_id = row.get(id_key) if id_key else None
             if isinstance(raw_id, dict | list | bool):  # str() would make up an id
-                kind = (
-                    "true/false"
-                    if isinstance(raw_id, bool)
-                    else ("an object" if isinstance(raw_id, dict) else "a list")
-                )
-                yield BadLine(
-                    source, line, f"field {id_key!r}: an item id is text or a number, not {kind}"
-                )
+                yield BadLine(source, line, _id_fault(id_key, raw_id))
                 continue
             doc_id = str(raw_id) if raw_id is not None else str(row_index)
             prompt_key, target_key = key("prompt"), key("target")
+            target = clean_generic_target(row.get(target_key)) if target_key else None
+            if not scorable and (target or "").strip() == "":
+                yield BadLine(source, line, _no_target(target_key))
+                continue
             common = {
                 "task": task,
                 "doc_id": doc_id,
@@ -837,7 +851,7 @@ def _read_file(
                 "prompt": None
                 if not prompt_key or row.get(prompt_key) is None
                 else str(row[prompt_key]),
-                "target": clean_generic_target(row.get(target_key)) if target_key else None,
+                "target": target,
                 "source_file": source,
                 "source_line": line,
                 "settings": _settings(row, used),
@@ -857,6 +871,26 @@ def _read_file(
                         yield record
             except ValueError as exc:
                 yield BadLine(source, line, str(exc))
+
+
+def _id_fault(id_key: str | None, raw_id: Any) -> str:
+    """Why an item id that is an object, a list or true/false is refused."""
+    kind = (
+        "true/false"
+        if isinstance(raw_id, bool)
+        else ("an object" if isinstance(raw_id, dict) else "a list")
+    )
+    return f"field {id_key!r}: an item id is text or a number, not {kind}"
+
+
+def _no_target(target_key: str | None) -> str:
+    """Why a row with an empty target and no correctness is refused: scored, it would be a
+    wrong answer against ``''``."""
+    return (
+        f"the target ({target_key!r}) is empty and the rows carry no correctness, so this "
+        "sample cannot be scored (it would count as a wrong answer); fill in the target, or "
+        "name the target field with --field target=KEY"
+    )
 
 
 def _other_model(row: dict[str, Any], numbering: _SampleNumbering) -> str | None:
