@@ -439,6 +439,8 @@ def read_generic(
                 )
             resolver.keys["system"] = column
         _check_roles(path, first_line, first, resolver, layout, nested)
+        if layout == "flat" and "response" not in field_map:
+            _check_reference_response(path, first_line, first, resolver)
         _set_aside_extracted(resolver)
         resolver.rivals = _find_rivals(first, resolver, field_map) if layout == "flat" else {}
         model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
@@ -503,6 +505,34 @@ def _check_roles(
             f"{', '.join(DEFAULT_KEYS['doc_id'])}); keys: {keys}. Name it with --field "
             "doc_id=KEY"
         )
+
+
+REFERENCE_LIKE_KEYS: frozenset[str] = frozenset({"solution"})
+"""Response-role keys that also name a dataset's reference solution (MATH's ``solution``
+beside its ``answer``; GSM8K's example_model_solutions puts model output under it)."""
+
+
+def _check_reference_response(
+    path: Path, line: int, first: dict[str, Any], resolver: _Resolver
+) -> None:
+    """Refuse to read a reference-like field (:data:`REFERENCE_LIKE_KEYS`) as the model's
+    response when nothing says a model wrote it: no correctness field and no
+    ``model``/``checkpoint`` column beside a target. Such a file is a dataset (MATH-500's
+    ``problem, solution, answer``): scored, every reference would match its own answer and
+    the run would read 100%. ``--field response=KEY`` names the response and is obeyed."""
+    response = resolver.key("response")
+    if response not in REFERENCE_LIKE_KEYS or resolver.key("correct") is not None:
+        return
+    if resolver.key("target") is None or any(c in first for c in _SYSTEM_COLUMNS):
+        return
+    raise ValueError(
+        f"{path}:{line}: the only response-like field is {response!r}, which is also what a "
+        f"dataset calls its reference solution, and the rows look like a dataset: a target "
+        f"({resolver.key('target')!r}), no correctness and no model column. Scored, each "
+        f"reference would match its own answer. If {response!r} holds the model's output, "
+        f"say so with --field response={response}; otherwise name the response with --field "
+        "response=KEY"
+    )
 
 
 _RIVAL_ROLES: tuple[str, ...] = ("correct", "target", "response", "extracted")
