@@ -86,3 +86,13 @@ async def test_app_and_cli_diagnose_the_eos_story_alike(eos_store: Path) -> None
         assert "format failures are 66.5% of the items (319/480 items)" in " ".join(
             static_text(app, "#summary").split()
         )
+
+
+def test_evidence_without_a_value_reads_as_the_cli_prints_it() -> None:
+    from capslice_tui.app.screens.diagnose import evidence_line
+
+    modes = {"name": "failure modes overall", "value": None, "unit": "", "detail": "correct 31.5%"}
+    assert evidence_line(modes) == "failure modes overall: correct 31.5%"
+    share = {"name": "format share", "value": 97.0, "unit": "%", "detail": "of the failures"}
+    assert evidence_line(share) == "format share: 97.0%  (of the failures)"
+    assert evidence_line({**share, "detail": ""}) == "format share: 97.0%"

@@ -64,6 +64,15 @@ PATTERN_TEXT = {
 }
 
 
+def evidence_line(e: dict[str, Any]) -> str:
+    """``name: value  (detail)``; ``name: detail`` for evidence without a value (as the CLI
+    prints it: an empty value left ``failure modes overall:   (share of items ...)``)."""
+    value, detail = evidence_value(e), e.get("detail") or ""
+    if not value:
+        return f"{e.get('name')}: {detail}"
+    return f"{e.get('name')}: {value}" + (f"  ({detail})" if detail else "")
+
+
 def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
     """What the slice table holds, counted as the evidence counts it, and over what.
 
@@ -332,8 +341,7 @@ class DiagnoseScreen(CapsliceScreen):
         if evidence:
             add("\nevidence\n", style="bold")
             for e in evidence:
-                detail = f"  ({e['detail']})" if e.get("detail") else ""
-                item(f"{e.get('name')}: {evidence_value(e)}{detail}")
+                item(evidence_line(e))
         spread = data.get("spread") or {}
         if spread:
             add("\nspread across content axes\n", style="bold")
