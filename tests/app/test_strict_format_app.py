@@ -55,3 +55,35 @@ async def test_no_flag_for_a_run_scored_by_its_log(tmp_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert "strict answer format" not in text(app, "#status")
+
+
+async def test_help_and_text_detail_wrap_short_of_the_scrollbar_and_again_on_resize(
+    tmp_path: Path,
+) -> None:
+    """Help and a text detail are one screen (text_detail.WrappedTextScreen): both wrap one
+    column short of the scrollbar (80 columns: 75) and wrap again when the terminal narrows."""
+    from capslice_tui.app.screens.help import HelpRow, HelpScreen
+
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([CASE / "llama2chat_arith.jsonl"], run=RUN)
+    long = " ".join(f"word{i}" for i in range(60))
+    screens = [
+        (TextDetailScreen("title", [long], "warnings"), "#detail-text", "warnings"),
+        (HelpScreen("x", [HelpRow("keys", "k", long, None)], (long,)), "#help-text", "help"),
+    ]
+    app = make_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        for screen, selector, sub_title in screens:
+            await app.push_screen(screen)
+            await pilot.pause()
+            assert app.screen.sub_title == sub_title
+            lines = text(app, selector).splitlines()
+            assert max(map(len, lines)) <= SIZE[0] - 5 and len(lines) > 3, lines
+            await pilot.resize_terminal(50, 24)
+            await pilot.pause()
+            narrow = text(app, selector).splitlines()
+            assert max(map(len, narrow)) <= 45 and len(narrow) > len(lines), narrow
+            await pilot.resize_terminal(*SIZE)
+            app.pop_screen()
+            await pilot.pause()

@@ -6,12 +6,8 @@ import textwrap
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
 
-from .base import CapsliceScreen
+from .text_detail import WrappedTextScreen
 
 
 @dataclass(frozen=True)
@@ -72,28 +68,16 @@ def render_help(
     return out
 
 
-class HelpScreen(CapsliceScreen):
+class HelpScreen(WrappedTextScreen):
     """Lists the rows the app computed from the previous screen's active bindings."""
 
+    TEXT_ID = "help-text"
+
     def __init__(self, title: str, rows: list[HelpRow], legend: tuple[str, ...] = ()) -> None:
-        super().__init__()
+        super().__init__("help")
         self.help_title = title
         self.rows = rows
         self.legend = legend
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with VerticalScroll(id="help"):
-            yield Static(self._text(self.app.size.width), id="help-text")
-        yield Footer()
-
-    def _text(self, columns: int) -> Text:
-        """The help at a terminal ``columns`` wide, less the padding (2), the scrollbar (2)
-        and one blank column before the scrollbar, so no line runs into it."""
-        return render_help(self.help_title, self.rows, self.legend, max(30, columns - 5))
-
-    def on_mount(self) -> None:
-        self.sub_title = "help"
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.query_one("#help-text", Static).update(self._text(event.size.width))
+    def text(self, width: int) -> Text:
+        return render_help(self.help_title, self.rows, self.legend, max(30, width))

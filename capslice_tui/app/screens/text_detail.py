@@ -1,4 +1,5 @@
-"""A few sentences read whole: wrapped to the terminal, scrollable, Escape/q goes back."""
+"""A few sentences read whole: wrapped to the terminal, scrollable, Escape/q goes back; and
+the screen every such text (help, a run's warnings) is drawn on."""
 
 from __future__ import annotations
 
@@ -24,28 +25,48 @@ def wrapped(title: str, paragraphs: list[str], width: int) -> Text:
     return out
 
 
-class TextDetailScreen(CapsliceScreen):
-    """Sentences too long for a status line (a run's score caveats, with the lenient score),
-    wrapped one column short of the scrollbar, as help is."""
+class WrappedTextScreen(CapsliceScreen):
+    """Text read whole on a full screen: wrapped one column short of the scrollbar (the
+    terminal's columns less the padding, 2, the scrollbar, 2, and one blank column),
+    scrollable, wrapped again when the terminal is resized. A subclass says what the text is
+    at a width (:meth:`text`), the id of the ``Static`` that shows it (``TEXT_ID``) and the
+    header's ``sub_title`` (``text_sub_title``)."""
 
-    def __init__(self, title: str, paragraphs: list[str], sub_title: str = "detail") -> None:
+    TEXT_ID = "detail-text"
+
+    def __init__(self, sub_title: str) -> None:
         super().__init__()
-        self.detail_title = title
-        self.paragraphs = paragraphs
-        self.detail_sub_title = sub_title
+        self.text_sub_title = sub_title
+
+    def text(self, width: int) -> Text:
+        """The screen's text wrapped to ``width`` columns."""
+        raise NotImplementedError(f"{type(self).__name__} does not say what its text is")
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help"):
-            yield Static(self._text(self.app.size.width), id="detail-text")
+            yield Static(self._text(self.app.size.width), id=self.TEXT_ID)
         yield Footer()
 
     def _text(self, columns: int) -> Text:
-        """Wrapped at ``columns`` less the padding (2), the scrollbar (2) and one blank column."""
-        return wrapped(self.detail_title, self.paragraphs, columns - 5)
+        """The text at a terminal ``columns`` wide, so no line runs into the scrollbar."""
+        return self.text(columns - 5)
 
     def on_mount(self) -> None:
-        self.sub_title = self.detail_sub_title
+        self.sub_title = self.text_sub_title
 
     def on_resize(self, event: events.Resize) -> None:
-        self.query_one("#detail-text", Static).update(self._text(event.size.width))
+        self.query_one(f"#{self.TEXT_ID}", Static).update(self._text(event.size.width))
+
+
+class TextDetailScreen(WrappedTextScreen):
+    """Sentences too long for a status line (a run's score caveats, with the lenient score),
+    wrapped one column short of the scrollbar, as help is."""
+
+    def __init__(self, title: str, paragraphs: list[str], sub_title: str = "detail") -> None:
+        super().__init__(sub_title)
+        self.detail_title = title
+        self.paragraphs = paragraphs
+
+    def text(self, width: int) -> Text:
+        return wrapped(self.detail_title, self.paragraphs, width)
