@@ -10,6 +10,7 @@ bbh-eos-masked alone, silent on its 66.5% format failures, while today's CLI sai
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,18 @@ def eos_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws.ingest([DEMO / "bbh-base"], run="bbh-base", benchmark="bbh", step=100000)
     ws.ingest([DEMO / "bbh-eos-masked"], run="bbh-eos-masked", benchmark="bbh", step=110000)
     return store
+
+
+def shares_over_100(text: str) -> list[str]:
+    """Every percentage above 100% in ``text`` (a part of a net change said as a share of it
+    read '236.3% of the net -28.1 points')."""
+    return [x for x in re.findall(r"(\d+(?:\.\d+)?)%", text) if float(x) > 100]
+
+
+def cli_text(store: Path, *args: str) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args])
+    assert res.exit_code == 0, res.output
+    return res.output
 
 
 def cli_diagnosis(store: Path, *runs: str) -> dict[str, Any]:
@@ -73,6 +86,8 @@ async def test_app_and_cli_diagnose_the_eos_story_alike(eos_store: Path) -> None
         assert (screen.base, screen.cand) == ("bbh-base", "bbh-eos-masked")
         assert_same(screen.data, pair)
         assert "N O T   A   D A T A" in static_text(app, "#verdict")
+        # gains offset the format failures' -66.5 points: never said as a share over 100%
+        assert not shares_over_100(static_text(app, "#summary"))
         await pilot.press("b")
         await settle(app, pilot)
         await pilot.press("x", "d")  # the pair forgotten: bbh-eos-masked alone
@@ -96,3 +111,11 @@ def test_evidence_without_a_value_reads_as_the_cli_prints_it() -> None:
     share = {"name": "format share", "value": 97.0, "unit": "%", "detail": "of the failures"}
     assert evidence_line(share) == "format share: 97.0%  (of the failures)"
     assert evidence_line({**share, "detail": ""}) == "format share: 97.0%"
+
+
+def test_no_share_over_100_percent_in_the_cli_or_the_report(eos_store: Path) -> None:
+    pair = ("bbh-base", "bbh-eos-masked")
+    for fmt in ("table", "md"):
+        text = cli_text(eos_store, "diagnose", *pair, "--format", fmt)
+        assert "more than the net -28.1 points" in text and not shares_over_100(text), fmt
+    assert not shares_over_100(cli_text(eos_store, "report", *pair))
