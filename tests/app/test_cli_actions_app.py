@@ -470,37 +470,27 @@ async def test_the_focused_button_is_marked_in_text(fresh_store: Path) -> None:
         assert [r["name"] for r in Workspace(fresh_store).runs()] == ["base", "cand", "mathrun"]
 
 
-async def test_label_history_u_with_nothing_listed_says_so(fresh_store: Path) -> None:
-    """Walk 8: ``u`` on an empty label history did nothing and said nothing."""
+@pytest.mark.parametrize("where", ["label history", "named slices"])
+async def test_u_with_nothing_to_undo_says_so(fresh_store: Path, where: str) -> None:
+    """Walk 8: ``u`` on an empty label history did nothing and said nothing. Review: ``u``
+    on the named slices with no labelling action of the user asked a y/n question whose yes
+    could only fail. Both say there is nothing to undo, without a dialog; once there is an
+    action, the named slices' ``u`` asks."""
+    from capslice_tui.app.screens.label_history import LabelHistoryScreen
+
     app = make_app(fresh_store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        from capslice_tui.app.screens.label_history import LabelHistoryScreen
-
-        app.push_screen(LabelHistoryScreen())
-        await settle(app, pilot)
-        await pilot.press("u")
-        await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen)
-        assert "nothing to undo" in static_text(app, "#status")
-
-
-async def test_named_slices_u_with_nothing_to_undo_says_so(fresh_store: Path) -> None:
-    """Review: ``u`` with no labelling action of the user asked a y/n question whose yes
-    could only fail; it now says there is nothing to undo, without a dialog. Once there
-    is an action, ``u`` asks."""
-    app = make_app(fresh_store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        app.push_screen(NamedSlicesScreen())
+        app.push_screen(LabelHistoryScreen() if where == "label history" else NamedSlicesScreen())
         await settle(app, pilot)
         await pilot.press("u")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         assert static_text(app, "#status").startswith("nothing to undo: ")
-        ws = Workspace(fresh_store)
-        item = ws.store.item_ids_where(ws.store.get_run("base")["id"], {})[0]
-        ws.label_items([item], {"task_type": "logical_deduction"}, who=ws.current_user())
-        await pilot.press("u")
-        await settle(app, pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        if where == "named slices":
+            ws = Workspace(fresh_store)
+            item = ws.store.item_ids_where(ws.store.get_run("base")["id"], {})[0]
+            ws.label_items([item], {"task_type": "logical_deduction"}, who=ws.current_user())
+            await pilot.press("u")
+            await settle(app, pilot)
+            assert isinstance(app.screen, ConfirmScreen)
