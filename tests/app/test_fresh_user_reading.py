@@ -206,3 +206,15 @@ async def test_slices_without_a_warning_leave_the_warn_column_to_the_labels(
         await settle(app, pilot)
         header = next(ln for ln in screen_lines(app) if ln.startswith(" slice "))
         assert header.split() == ["slice", "items", "score", "95%", "CI", "c/n"], header
+
+
+def test_samples_task_column_never_shows_two_tasks_alike() -> None:
+    """A slice of BBH's variants read ``logical_deduc~`` on every row (a plain cut at 14)."""
+    from capslice_tui.app.screens.samples import TASK_WIDTH, task_cuts
+
+    variants = [f"logical_deduction_{n}_objects" for n in ("five", "seven", "three")]
+    assert task_cuts(variants) == ["…five_objects", "…seven_objects", "…three_objects"]
+    mixed = ["boolean_expressions", *variants, "navigate"]
+    cuts = task_cuts(mixed)
+    assert len(set(cuts)) == len(mixed) and all(len(c) <= TASK_WIDTH for c in cuts), cuts
+    assert cuts[0] == "boolean_expre…" and cuts[-1] == "navigate", cuts

@@ -21,7 +21,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import distinct_cuts, middle_cut, plural, response_cells, visible
+from ...formatting import (
+    distinct_cuts,
+    middle_cut,
+    plural,
+    response_cells,
+    shared_prefix,
+    visible,
+)
 from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS, MODE_MARKS
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
@@ -62,6 +69,18 @@ def mode_legend(modes: Any) -> str:
     present = set(modes)
     shown = [FAILURE_MARK_MEANING[m] for m in FAILURE_MARKS if m in present]
     return "mode: " + "; ".join(shown) if shown else ""
+
+
+def task_cuts(names: list[str]) -> list[str]:
+    """Task names (without their benchmark prefix) as the task column shows them, at most
+    :data:`TASK_WIDTH` characters, different names never alike (``logical_deduction_three``
+    and ``_five_objects`` both read ``logical_deduc~``): a start every long one shares is
+    left out for ``…`` (``…three_objects``, ``…five_objects``), the rest cut apart
+    (:func:`~capslice_tui.formatting.distinct_cuts`)."""
+    prefix = shared_prefix(names) if any(len(n) > TASK_WIDTH for n in names) else ""
+    if prefix and all(n.startswith(prefix) for n in names):
+        names = ["…" + n[len(prefix) :] for n in names]
+    return distinct_cuts(names, TASK_WIDTH)
 
 
 def response_legend(view: str | None, shared: str) -> str:
@@ -554,10 +573,8 @@ class SamplesScreen(HandLabelScreen):
         the rows' starts read alike, what follows the start they share, or else its end
         (:func:`response_cells`, headed ``resp. end``); the shared start is said whole above
         the status line (:func:`response_legend`)."""
-        # the window's task names cut apart (logical_deduction_three/five_objects never both
-        # read logical_deduc~), each keeping the word its family's variants differ by
         names = sorted({short_task(r.get("task") or "") for r in self.rows})
-        self.task_cuts = dict(zip(names, distinct_cuts(names, TASK_WIDTH), strict=True))
+        self.task_cuts = dict(zip(names, task_cuts(names), strict=True))
         if refit:
             self.value_width = VALUE_WIDTH
             room = self._response_room(self.rows)
