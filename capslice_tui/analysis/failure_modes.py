@@ -910,6 +910,7 @@ def classify(
     lenient_answer: str | None = None,
     lenient_correct: bool | None = None,
     lenient_step: str | None = None,
+    capslice_scored: bool = False,
 ) -> FailureMode:
     """Classify one sample (precedence in the module docstring).
 
@@ -929,6 +930,9 @@ def classify(
         lenient_step: the extraction step that read ``lenient_answer``
             (``scoring.Extraction.step``, e.g. ``last 'Answer:' statement``), named in the
             reason after the answer.
+        capslice_scored: ``official_correct`` and ``extracted`` are capslice's strict
+            extraction's, the log having no score: reasons name it (:data:`CAPSLICE_STRICT`),
+            never an official extraction that does not exist.
 
     Returns:
         :class:`FailureMode`.
@@ -954,18 +958,33 @@ def classify(
     ev = _failure_evidence(
         response, cut, loop, lenient_answer, max_gen_toks, n_output_tokens, finish_reason, n_chars
     )
-    got = f"official extraction gave {_short(extracted)}"
+    got = _gave(extracted, capslice_scored)
     if lenient_answer is not None:
         got += f", lenient extraction {read}"
 
     if lenient_correct and official_correct is not None:
-        return _answer_present_mode(ev, cut, read, lenient_answer, extracted)
+        return _answer_present_mode(ev, cut, read, lenient_answer, extracted, capslice_scored)
     cut_short = _cut_short_mode(
         ev, loop, got, cut_answer(response, lenient_answer, target, output_constraint)
     )
     if cut_short is not None:
         return cut_short
-    return _no_match_mode(ev, cut, got, read, target, extracted, lenient_answer, lenient_correct)
+    return _no_match_mode(
+        ev, cut, got, read, target, extracted, (lenient_answer, lenient_correct), capslice_scored
+    )
+
+
+CAPSLICE_STRICT = "capslice's strict extraction"
+"""Who scored a sample whose log carried no score (a generic file, a harness log without a
+metric); reasons name it where an official extraction would be named."""
+_NO_OFFICIAL = "the log has no official score"
+
+
+def _gave(extracted: str | None, capslice_scored: bool) -> str:
+    """``official extraction gave X``, or capslice's strict extraction when it scored."""
+    if capslice_scored:
+        return f"{CAPSLICE_STRICT} gave {_short(extracted)} ({_NO_OFFICIAL})"
+    return f"official extraction gave {_short(extracted)}"
 
 
 @dataclass(frozen=True)
@@ -1050,15 +1069,24 @@ def _failure_evidence(
 
 
 def _answer_present_mode(
-    ev: _Evidence, cut: StopCut | None, read: str, lenient_answer: str | None, extracted: str | None
+    ev: _Evidence,
+    cut: StopCut | None,
+    read: str,
+    lenient_answer: str | None,
+    extracted: str | None,
+    capslice_scored: bool = False,
 ) -> FailureMode:
     """Scored wrong but the lenient answer matches: ``runaway`` past a stop, else extraction."""
     if cut is not None:
+        scored = (
+            _gave(extracted, True)
+            if capslice_scored
+            else f"the harness scored the whole text (official extraction: {_short(extracted)})"
+        )
         return FailureMode(
             "runaway",
             f"{cut.describe()}: the text before it answers {_short(lenient_answer)}, which "
-            f"matches the target, but the harness scored the whole text "
-            f"(official extraction: {_short(extracted)})"
+            f"matches the target, but {scored}"
             + "".join(f"; {e}" for e in ev.evidence if not e.startswith(cut.describe())),
             tuple(["answer_present", *ev.signals]),
         )
@@ -1069,7 +1097,7 @@ def _answer_present_mode(
     )
     return FailureMode(
         "extraction_failure",
-        f"answer present: {found} but official extraction gave {_short(extracted)}{ev.extra}",
+        f"answer present: {found} but {_gave(extracted, capslice_scored)}{ev.extra}",
         tuple(["answer_present", *ev.signals]),
     )
 
@@ -1165,10 +1193,12 @@ def _no_match_mode(
     read: str,
     target: str | None,
     extracted: str | None,
-    lenient_answer: str | None,
-    lenient_correct: bool | None,
+    lenient: tuple[str | None, bool | None],
+    capslice_scored: bool = False,
 ) -> FailureMode:
-    """Not cut short: a wrong answer, a ``runaway`` past a stop, or no answer at all."""
+    """Not cut short: a wrong answer, a ``runaway`` past a stop, or no answer at all.
+    ``lenient``: the lenient answer and whether it matches (:func:`classify`)."""
+    lenient_answer, lenient_correct = lenient
     near_cap_note = ""
     if ev.cap is not None and ev.final is not None:
         near_cap_note = (
@@ -1190,6 +1220,11 @@ def _no_match_mode(
             "runaway", f"{cut.describe()}, with no answer before it; {got}", tuple(ev.signals)
         )
     none = "nothing" if extracted is None else f"{_short(extracted)}, not a valid answer"
+    returned = (
+        f"{CAPSLICE_STRICT} returned {none}; {_NO_OFFICIAL}"
+        if capslice_scored
+        else f"the official extraction returned {none}"
+    )
     ended = (
         f"the response {ev.end} but no cap hit is logged or estimated"
         if ev.end is not None
@@ -1197,7 +1232,7 @@ def _no_match_mode(
     )
     return FailureMode(
         "wrong_answer",
-        f"no answer found in the response (the official extraction returned {none}); {ended} "
+        f"no answer found in the response ({returned}); {ended} "
         "(no cap hit, no repetition, no new few-shot block, no stop sequence or EOS written "
         f"as text), so it counts as a wrong answer{near_cap_note}",
         tuple(ev.signals),

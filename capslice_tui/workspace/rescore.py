@@ -128,6 +128,7 @@ def score_sample(
         lenient_answer=lenient_answer,
         lenient_correct=lenient_ok,
         lenient_step=getattr(lenient_answer, "step", None),  # scoring.ExtractedAnswer
+        capslice_scored=official is None,
     )
     return SampleScore(
         extracted=extracted,
