@@ -14,7 +14,7 @@ from typing import Any
 
 from ..vocabulary import AXES
 from .aggregates import AggregatesMixin
-from .compact import pack_doc, to_blob
+from .compact import pack_doc, to_blob, to_hex
 from .db import SQL_VARIABLES, chunks, current_user, now_iso, placeholders
 from .runs import RunsMixin
 
@@ -108,33 +108,42 @@ def insert_rows(
         conn.execute(f"{head} {_values(row, end - start)}", args)
 
 
-def _settings_ids(conn: Any, hashes: set[str | None]) -> dict[str | None, int | None]:
-    """Settings hash (hex) -> ``eval_settings.id`` for ``hashes`` (None -> None).
+def _settings_ids(conn: Any, hashes: set[Any]) -> dict[Any, int | None]:
+    """Settings hash (hex or 32 bytes, keyed as given) -> ``eval_settings.id`` for ``hashes``;
+    None -> None, and an int (an ``eval_settings.id`` already) -> itself.
 
     Raises:
         ValueError: a hash has no settings row (write its settings in the same batch).
     """
-    out: dict[str | None, int | None] = {None: None}
-    wanted = [h for h in hashes if h is not None]
+    out: dict[Any, int | None] = {None: None}
+    wanted = [h for h in hashes if h is not None and type(h) is not int]
+    out.update((h, h) for h in hashes if type(h) is int)
     for chunk in chunks(wanted):
+        keys = _keys_by_blob(chunk)
         for h, i in conn.execute(
             f"SELECT hash, id FROM eval_settings WHERE hash IN ({placeholders(chunk)})",
-            [to_blob(h) for h in chunk],
+            list(keys),
         ):
-            out[h.hex()] = int(i)
-    missing = sorted(set(wanted) - set(out))
+            out[keys[h]] = int(i)
+    missing = [h for h in wanted if h not in out]
     if missing:
-        raise ValueError(f"evaluation settings {missing[0]} were not written with the samples")
+        first = min(to_hex(h) or "" for h in missing)
+        raise ValueError(f"evaluation settings {first} were not written with the samples")
     return out
 
 
 def _blobs(hashes: Sequence[str | bytes | None]) -> list[bytes | None]:
     """:func:`.compact.to_blob` of each of ``hashes``: one C-level conversion when every value
-    is a 64-character hex digest (a third of ``to_blob``'s cost, measured), else ``to_blob``
-    of each (bytes and None pass, anything else raises its ``ValueError``)."""
+    is a 64-character hex digest (a third of ``to_blob``'s cost, measured), the values as
+    they are when every one is bytes (the stored form), else ``to_blob`` of each (bytes and
+    None pass, anything else raises its ``ValueError``)."""
     try:
         out: list[bytes | None] = list(map(bytes.fromhex, hashes))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except TypeError:  # not all hex: bytes given as they are stored pass as they are
+        if set(map(type, hashes)) == {bytes}:
+            return list(hashes)  # type: ignore[arg-type]
+        return [to_blob(h) for h in hashes]
+    except ValueError:
         return [to_blob(h) for h in hashes]
     if out and (set(map(len, hashes)) != {64} or set(map(len, out)) != {32}):  # type: ignore[arg-type]
         return [to_blob(h) for h in hashes]  # not a digest (hex with spaces): to_blob says so
@@ -142,16 +151,10 @@ def _blobs(hashes: Sequence[str | bytes | None]) -> list[bytes | None]:
 
 
 def _keys_by_blob(hashes: Sequence[str | bytes]) -> dict[bytes | None, Any]:
-    """Stored form (32 bytes) -> the hash as given, for mapping rows read back to the caller's
-    keys without converting each back to hex: hex given in lower case (a digest's usual form,
-    checked for the whole list at once) maps to itself, anything else (bytes, upper case) to
-    the form :meth:`IngestMixin.known_items` always returned (lower-case hex for hex, bytes
-    for bytes). Raises ``ValueError`` for a value that is not a digest (:func:`_blobs`)."""
-    blobs = _blobs(hashes)
-    strs = [h for h in hashes if type(h) is str]
-    if len(strs) == len(hashes) and "".join(strs).islower():
-        return dict(zip(blobs, hashes, strict=True))
-    return {b: h.lower() if type(h) is str else h for b, h in zip(blobs, hashes, strict=True)}
+    """Stored form (32 bytes) -> the hash exactly as given (hex or bytes), for keying rows
+    read back in the caller's form without converting each back to hex. Raises
+    ``ValueError`` for a value that is not a digest (:func:`_blobs`)."""
+    return dict(zip(_blobs(hashes), hashes, strict=True))
 
 
 def _lookup_chunk(conn: Any) -> int:
@@ -239,7 +242,7 @@ _RULE_AXES_GROUPED = (
 
 
 def _write_rule_labels(
-    conn: Any, ids: dict[str, int], rule_labels: Sequence[tuple[str, str, str, str]]
+    conn: Any, ids: dict[Any, int], rule_labels: Sequence[tuple[Any, str, str, str]]
 ) -> None:
     """The rule labels of items new in this batch (``ids``: hash -> id) and their
     ``item_axes`` rows, inside the caller's transaction.
@@ -289,23 +292,31 @@ class IngestMixin(AggregatesMixin, RunsMixin):
     def write_batch(
         self,
         *,
-        texts: Sequence[tuple[str, str]],
-        items: Sequence[tuple[str, str, str, str, str | None, str | None, str | None]],
+        texts: Sequence[tuple[str | bytes, str]],
+        items: Sequence[tuple[Any, str, str, str, str | None, str | None, str | None]],
         samples: Sequence[tuple[Any, ...]],
-        rule_labels: Sequence[tuple[str, str, str, str]] = (),
-        settings: Sequence[tuple[str, str]] = (),
-        item_ids: dict[str, int] | None = None,
+        rule_labels: Sequence[tuple[Any, str, str, str]] = (),
+        settings: Sequence[tuple[str | bytes, str]] = (),
+        item_ids: dict[Any, int] | None = None,
         changed: list[tuple[Any, ...]] | None = None,
-    ) -> tuple[int, dict[str, int]]:
+    ) -> tuple[int, dict[Any, int]]:
         """Write one bounded batch of an ingest in a single transaction.
+
+        Every hash (prompt text, item, settings) is a sha256 digest given either as
+        64-character hex or as its 32 bytes (the stored form: no conversion here); an item's
+        hash must be given in one form throughout (``items``, ``rule_labels``, the samples'
+        ``item_id`` cells and ``item_ids`` keys are matched as given).
 
         Args:
             texts: ``(sha256, text)`` prompt texts, deduplicated by hash.
             items: ``(item_hash, benchmark, task, doc_id, question, target, doc_json)``;
                 ``doc_json`` may be packed already (:func:`.compact.pack_doc`, which leaves a
                 packed doc as it is).
-            samples: tuples in ``SAMPLE_COLUMNS`` order, with ``item_id`` given as the item's
-                hash (str); it is resolved here.
+            samples: tuples in ``SAMPLE_COLUMNS`` order. ``item_id`` is the item's hash
+                (resolved here) or its id (an int: from ``item_ids``, used as it is);
+                ``prompt_hash`` a hash or None; ``settings_hash`` a hash of settings in
+                ``settings`` or stored earlier, its ``eval_settings.id`` (an int), or None.
+                A batch whose item ids and settings are all ints skips their lookups.
             rule_labels: ``(item_hash, axis, value, rule_id)`` for items first seen here.
             settings: ``(sha256, settings JSON)`` evaluation settings, deduplicated by hash.
             item_ids: hash -> id of items already stored (from :meth:`known_items` or an
@@ -314,12 +325,16 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 stored score, new score, response differs, item differs)`` for each sample
                 of ``samples`` that an earlier ingest stored with another logged score,
                 response or item (question/target) under its key (the stored row is kept;
-                :func:`_changed_stored`). Read only when some samples were not new, in the same transaction,
-                so a first ingest (a next checkpoint) pays nothing for it.
+                :func:`_changed_stored`). Read only when some samples were not new, in the
+                same transaction, so a first ingest (a next checkpoint) pays nothing for it.
 
         Returns:
-            ``(new_samples, ids)``: how many samples were new, and hash -> item id of the
-            items in ``items`` that were not in ``item_ids``.
+            ``(new_samples, ids)``: how many samples were new, and hash (as given) -> item id
+            of the items in ``items`` that were not in ``item_ids``.
+
+        Raises:
+            ValueError: a hash that is not a sha256 digest, sample rows of another width, or
+                a settings hash with no settings row.
         """
         with self.write() as conn:
             # hashes stored as 32-byte blobs (0021_narrow_store)
@@ -333,7 +348,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 [(to_blob(h), s) for h, s in settings],
             )
             known = item_ids or {}
-            fresh: dict[str, Any] = {}  # hash -> row of the items not known, first row each
+            fresh: dict[Any, Any] = {}  # hash -> row of the items not known, first row each
             for i in items:
                 if i[0] not in known and i[0] not in fresh:
                     fresh[i[0]] = i
@@ -354,23 +369,23 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                         [pack_doc(i[6], i[4], i[5]) for i in rows],
                     ),
                 )
-            ids: dict[str, int] = {}
+            ids: dict[Any, int] = {}
             if conn.total_changes - before == len(fresh):  # every one new: ids as given
                 ids = dict(zip(fresh, range(first, first + len(fresh)), strict=True))
             else:  # some were stored already (by another ingest): ask the store
                 for chunk in chunks(list(fresh)):
+                    keys = _keys_by_blob(chunk)
                     for h, i in conn.execute(
                         "SELECT item_hash, id FROM items"
                         f" WHERE item_hash IN ({placeholders(chunk)})",
-                        [to_blob(h) for h in chunk],
+                        list(keys),
                     ):
-                        ids[h.hex()] = i
+                        ids[keys[h]] = i
             if rule_labels:
                 _write_rule_labels(conn, ids, rule_labels)
             before = conn.total_changes
             new_id, old_id = ids.get, known.__getitem__  # ids are >= 1
             p, t = _PROMPT, _SETTINGS
-            sid = _settings_ids(conn, {s[t] for s in samples})
             # column by column (zip in C, not a tuple built per row): item ids resolved, hashes
             # as blobs, settings as ids; a column None in every row is left out of the INSERT
             # (stored NULL all the same; measured ~1-2 us less per narrow sample, whose
@@ -379,9 +394,14 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             if cols and len(cols) != len(SAMPLE_COLUMNS):
                 raise ValueError(f"sample rows of {len(cols)} values, not {len(SAMPLE_COLUMNS)}")
             if cols:
-                cols[_ITEM] = [new_id(h) or old_id(h) for h in cols[_ITEM]]
+                if set(map(type, cols[_ITEM])) != {int}:  # else every item id given as such
+                    cols[_ITEM] = [
+                        h if type(h) is int else new_id(h) or old_id(h) for h in cols[_ITEM]
+                    ]
                 cols[p] = _blobs(cols[p])
-                cols[t] = [sid[h] for h in cols[t]]
+                if set(map(type, cols[t])) - {int, type(None)}:  # else ids (or None) given
+                    sid = _settings_ids(conn, set(cols[t]))
+                    cols[t] = [sid[h] for h in cols[t]]
                 given = tuple(i for i, c in enumerate(cols) if c.count(None) != len(c))
                 insert_rows(conn, _insert_sample(given), [cols[i] for i in given])
             n_new = conn.total_changes - before
@@ -395,9 +415,9 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         """Items already stored among ``hashes``: hash -> effective output_constraint label.
 
         ``hashes`` are sha256 digests, as 64-character hex or as their 32 bytes (both forms
-        may be mixed); each found item is keyed in the form given (hex given in upper case
-        comes back lower case). ``ids``, when given, receives hash -> item id of each item
-        found, keyed alike.
+        may be mixed); each found item is keyed exactly as given (before 2026-12-01, hex
+        given in upper case came back lower case; the ingest gives lower case). ``ids``,
+        when given, receives hash -> item id of each item found, keyed alike.
         """
         out: dict[Any, str | None] = {}
         cur = self.conn.cursor()
@@ -418,8 +438,8 @@ class IngestMixin(AggregatesMixin, RunsMixin):
 
     def stored_texts(self, hashes: Sequence[str | bytes]) -> set[Any]:
         """The prompt-text hashes among ``hashes`` that ``texts`` holds (texts are never
-        removed, so a text found here needs no writing again), in the form given (64-character
-        hex, lower case, or 32 bytes; as :meth:`known_items`)."""
+        removed, so a text found here needs no writing again), exactly as given (64-character
+        hex or 32 bytes; as :meth:`known_items`)."""
         out: set[Any] = set()
         cur = self.conn.cursor()
         cur.row_factory = None

@@ -145,8 +145,8 @@ def test_items_of_one_label_each_get_the_rows_built_in_python(tmp_path: Path) ->
 
 
 def test_known_items_and_stored_texts_answer_in_the_form_given(tmp_path: Path) -> None:
-    """Hex (lower or upper case) and 32-byte hashes, mixed: found ones keyed as given (upper
-    case as lower), absent ones left out; a value that is not a digest raises."""
+    """Hex (lower or upper case) and 32-byte hashes, mixed: found ones keyed exactly as given,
+    absent ones left out; a value that is not a digest raises."""
     from capslice_tui.store import Store
 
     store = Store(tmp_path / "s.db")
@@ -162,13 +162,74 @@ def test_known_items_and_stored_texts_answer_in_the_form_given(tmp_path: Path) -
     assert got == {hashes[0]: ids[hashes[0]], hashes[1]: ids[hashes[1]]}
     raw = bytes.fromhex(hashes[1])
     got = {}
-    assert store.known_items([hashes[0].upper(), raw], ids=got) == {
-        hashes[0]: "letter",
-        raw: None,
-    }
-    assert got == {hashes[0]: ids[hashes[0]], raw: ids[hashes[1]]}
+    upper = hashes[0].upper()
+    assert store.known_items([upper, raw], ids=got) == {upper: "letter", raw: None}
+    assert got == {upper: ids[hashes[0]], raw: ids[hashes[1]]}
     assert store.stored_texts([hashes[0], hashes[1]]) == {hashes[1]}
     assert store.stored_texts([raw, bytes.fromhex(absent)]) == {raw}
-    assert store.stored_texts([hashes[1].upper()]) == {hashes[1]}
+    assert store.stored_texts([hashes[1].upper()]) == {hashes[1].upper()}
     with pytest.raises(ValueError, match="not a sha256 hex digest"):
         store.known_items(["abc"])
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _batches(raw: bool) -> list[dict[str, object]]:
+    """Two batches of one ingest (new items, then stored ones), every hash as hex or, with
+    ``raw``, as 32 bytes, and the second batch's item ids and settings as the ids the first
+    gave (ids 1.. and settings row 1 in a fresh store)."""
+    from capslice_tui.store.ingest import SAMPLE_COLUMNS
+
+    def h(text: str) -> object:
+        return bytes.fromhex(_digest(text)) if raw else _digest(text)
+
+    def sample(run: int, doc: int, item: object, settings: object) -> tuple[object, ...]:
+        row: dict[str, object] = dict.fromkeys(SAMPLE_COLUMNS)
+        row.update(run_id=run, item_id=item, task="t", filter="f", doc_id=str(doc))
+        row.update(sample_idx=0, ingest_id=run, prompt_hash=h(f"p{doc}"), score=doc % 2)
+        row.update(settings_hash=settings, metrics="{}")
+        return tuple(row[c] for c in SAMPLE_COLUMNS)
+
+    items = [(h(f"i{d}"), "bbh", "t", str(d), f"q{d}", "A", '{"q":1}') for d in range(5)]
+    first = {
+        "texts": [(h(f"p{d}"), f"prompt {d}") for d in range(5)],
+        "items": items,
+        "samples": [sample(1, d, h(f"i{d}"), h("s")) for d in range(5)],
+        "rule_labels": [(h(f"i{d}"), "task_type", "qa", "r") for d in range(5)],
+        "settings": [(h("s"), '{"a":1}')],
+    }
+    ids = {h(f"i{d}"): d + 1 for d in range(5)}
+    again = [sample(2, d, d + 1 if raw else h(f"i{d}"), 1 if raw else h("s")) for d in range(5)]
+    return [first, {"texts": [], "items": [], "samples": again, "item_ids": ids}]
+
+
+def test_bytes_hashes_and_given_ids_store_what_hex_stores(tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    dumps = []
+    for raw in (False, True):
+        store = Store(tmp_path / f"{raw}.db")
+        returned = [store.write_batch(**batch) for batch in _batches(raw)]  # type: ignore[arg-type]
+        assert [n for n, _ in returned] == [5, 5]
+        assert set(returned[0][1].values()) == {1, 2, 3, 4, 5}
+        dump = {}
+        for table in ("samples", "items", "texts", "labels", "item_axes", "eval_settings"):
+            rows = store.conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+            dump[table] = [tuple(r) for r in rows]
+        dumps.append(dump)
+    assert dumps[0]["labels"] and dumps[0]["samples"][5][2] == 1  # run 2, item 1
+    for table in ("samples", "items", "texts", "item_axes", "eval_settings"):
+        assert dumps[0][table] == dumps[1][table], table
+    strip_at = [[r[:7] + r[8:] for r in d["labels"]] for d in dumps]  # written at
+    assert strip_at[0] == strip_at[1]
+
+
+def test_a_settings_hash_never_written_is_refused(tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    batch = _batches(raw=True)[0]
+    batch["settings"] = []
+    with pytest.raises(ValueError, match=f"evaluation settings {_digest('s')} were not written"):
+        Store(tmp_path / "s.db").write_batch(**batch)  # type: ignore[arg-type]
