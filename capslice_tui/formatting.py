@@ -775,3 +775,25 @@ def agree(n: Any, one: str, many: str) -> str:
     ('holds', 'hold', 'have')
     """
     return one if n == 1 else many
+
+
+def ingest_run_lines(
+    runs: Mapping[str, int], kept: Mapping[str, int], n_read: int, fmt: str
+) -> list[str]:
+    """The ingest's line per run (CLI ``ingest``, the app's ingest form): samples newly
+    stored, sample records read, and the records kept where that differs (a repeat counted
+    once, a NaN score left out, rows of another system): ``r: 2 new samples (4 read, 2 kept,
+    format lm-eval)``. ``runs``: run -> new samples; ``kept``: run -> records kept for it;
+    ``n_read``: records read in all (with several runs, read once and shared among them, so
+    each run's line says what it kept and one line says what was read)."""
+    several = len(runs) > 1
+    lines = []
+    for name, n_new in runs.items():
+        k = kept.get(name, n_read)
+        counts = (
+            f"{k} kept" if several else f"{n_read} read" + (f", {k} kept" if k != n_read else "")
+        )
+        lines.append(f"{name}: {plural(n_new, 'new sample')} ({counts}, format {fmt})")
+    if several:
+        lines.append(f"{plural(n_read, 'sample record')} read for {plural(len(runs), 'run')}")
+    return lines

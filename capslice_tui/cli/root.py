@@ -18,6 +18,7 @@ from ..formatting import (
     AVERAGE_MEANING,
     count,
     extracted_label,
+    ingest_run_lines,
     interval,
     item_mean,
     pct,
@@ -264,9 +265,8 @@ def ingest(
         click.echo(f"... and {plural(report.n_bad - 20, 'more bad line')}", err=True)
     for line in report.fields:
         click.echo(f"fields: {line}")
-    for name, n_new in report.runs.items():
-        read = report.read_per_run.get(name, report.n_read)
-        click.echo(f"{name}: {plural(n_new, 'new sample')} ({read} read, format {report.format})")
+    for line in ingest_run_lines(report.runs, report.read_per_run, report.n_read, report.format):
+        click.echo(line)
     if report.scored_by_capslice:
         click.echo(
             f"scored by capslice's strict extraction: {plural(report.scored_by_capslice, 'sample')}"

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ...formatting import plural
+from ...formatting import ingest_run_lines, plural
 from .base import CapsliceScreen
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
@@ -75,13 +75,12 @@ def report_text(report: dict[str, Any]) -> str:
     samples, format, bad lines, warnings, notes). A re-ingest says what it added, beside what
     it read."""
     lines = [f"fields: {line}" for line in report.get("fields", [])]
-    read_per_run = report.get("read_per_run") or {}
-    for name, n_new in report.get("runs", {}).items():
-        lines.append(
-            f"{name}: {plural(n_new, 'new sample')} "
-            f"({read_per_run.get(name, report.get('n_read', 0))} "
-            f"read, format {report.get('format') or '?'})"
-        )
+    lines += ingest_run_lines(
+        report.get("runs", {}),
+        report.get("read_per_run") or {},
+        report.get("n_read", 0),
+        report.get("format") or "?",
+    )
     if report.get("scored_by_capslice"):
         lines.append(
             f"scored by capslice's strict extraction: {plural(report['scored_by_capslice'], 'sample')}"
