@@ -12,7 +12,7 @@ from pilot_helpers import SIZE, settle, static_text
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.compare import CompareScreen
 from capslice_tui.app.screens.diagnose import DiagnoseScreen
-from capslice_tui.app.screens.runs import RunsScreen, diagnose_target
+from capslice_tui.app.screens.runs import RunsScreen, diagnose_note, diagnose_target
 
 
 def test_diagnose_target_rules() -> None:
@@ -26,6 +26,30 @@ def test_diagnose_target_rules() -> None:
     assert diagnose_target(None, pair, ("mathrun", "math")) == ("mathrun", None)
     assert diagnose_target(None, pair, ("cand", "math")) == ("cand", None)
     assert diagnose_target(None, None, ("cand", "bbh")) == ("cand", None)
+    # a base marked since the comparison is the newer choice: on the base itself, that run
+    # alone (was the old pair); on another benchmark, the highlighted run alone
+    assert diagnose_target(("base", "bbh"), pair, ("base", "bbh")) == ("base", None)
+    assert diagnose_target(("cand", "bbh"), pair, ("base", "bbh")) == ("cand", "base")
+    assert diagnose_target(("mathrun", "math"), pair, ("cand", "bbh")) == ("cand", None)
+
+
+def test_diagnose_note_says_what_d_opens() -> None:
+    cur = ("cand", "bbh")
+    assert diagnose_note(("base", "bbh"), ("base", "cand"), cur) is None  # the status says
+    assert diagnose_note(None, ("base", "cand"), cur) == (
+        "diagnosing the pair you compared, base -> cand (for cand alone: x on the runs "
+        "screen forgets the pair, then d)"
+    )
+    assert diagnose_note(("cand", "bbh"), ("cand", None), cur) == (
+        "diagnosing cand alone (its weaknesses): it is the base; d on another bbh run "
+        "diagnoses the change from it"
+    )
+    assert diagnose_note(("mathrun", "math"), ("cand", None), cur) == (
+        "diagnosing cand alone (its weaknesses): the base mathrun is on math, not bbh"
+    )
+    assert diagnose_note(None, ("cand", None), cur) == (
+        "diagnosing cand alone (its weaknesses); c marks a base for a change"
+    )
 
 
 async def test_d_after_compare_diagnoses_the_compared_pair(store_path: Path) -> None:

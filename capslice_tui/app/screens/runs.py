@@ -106,15 +106,41 @@ def diagnose_target(
 ) -> tuple[str, str | None]:
     """What ``d`` diagnoses on the runs screen, as (base, cand) (cand None: one run's
     weaknesses): the marked ``base`` (run, benchmark) against the highlighted ``current``
-    run on the same benchmark; else the ``last_pair`` (base, cand, benchmark) compared with
-    ``c`` when ``current`` is one of its two runs on its benchmark (going back from a
-    comparison and pressing d diagnoses what was compared); else ``current`` alone."""
+    run on the same benchmark; with no base marked, the ``last_pair`` (base, cand,
+    benchmark) compared with ``c`` when ``current`` is one of its two runs on its benchmark
+    (going back from a comparison and pressing d diagnoses what was compared; a base marked
+    since is the newer choice); else ``current`` alone."""
     run, bench = current
-    if base is not None and base[0] != run and base[1] == bench:
-        return base[0], run
+    if base is not None:
+        return (base[0], run) if base[0] != run and base[1] == bench else (run, None)
     if last_pair is not None and last_pair[2] == bench and run in last_pair[:2]:
         return last_pair[0], last_pair[1]
     return run, None
+
+
+def diagnose_note(
+    base: tuple[str, str] | None, target: tuple[str, str | None], current: tuple[str, str]
+) -> str | None:
+    """What ``d`` says as it opens ``target`` (:func:`diagnose_target`), so it never silently
+    diagnoses something other than what the screen shows: the compared pair and how to get
+    one run alone; one run alone and why it is not a change (the base is that run, or is on
+    another benchmark, or none is marked). None for the marked base against ``current``
+    (the status line names the base)."""
+    first, cand = target
+    run, bench = current
+    if cand is not None:
+        if base is not None:
+            return None
+        return (
+            f"diagnosing the pair you compared, {first} -> {cand} (for {run} alone: x on "
+            "the runs screen forgets the pair, then d)"
+        )
+    alone = f"diagnosing {run} alone (its weaknesses)"
+    if base == current:
+        return f"{alone}: it is the base; d on another {bench} run diagnoses the change from it"
+    if base is not None:
+        return f"{alone}: the base {base[0]} is on {base[1]}, not {bench}"
+    return f"{alone}; c marks a base for a change"
 
 
 def _status_room(
@@ -146,8 +172,9 @@ class RunsScreen(CapsliceScreen):
         "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull); "
         "a + ends a cell whose other facts do not fit (i shows them)",
         "c on a second run of the same benchmark opens the comparison",
-        "d: diagnose base -> the highlighted run (change) when a base is marked; else the "
-        "last compared pair when the highlighted run is one of its two runs (the status line "
+        "d: diagnose base -> the highlighted run (change) when a base is marked (on the base "
+        "itself or another benchmark: the highlighted run alone); with no base, the last "
+        "compared pair when the highlighted run is one of its two runs (the status line "
         "names it; x forgets it); else the highlighted run alone (weaknesses)",
         "v: benchmark scores as micro means (every item weighs the same) or macro means "
         "(every task weighs the same); the status line says which",
@@ -513,15 +540,7 @@ class RunsScreen(CapsliceScreen):
         from .diagnose import DiagnoseScreen
 
         base, cand = diagnose_target(self.base, self.last_pair, current)
-        if cand is None:
-            self.notify(
-                f"diagnosing {base} alone (its weaknesses); c marks a base for a change",
-                markup=False,
-            )
-        elif self.base is None:  # the pair compared last, not a mark the user sees
-            self.notify(
-                f"diagnosing the pair you compared, {base} -> {cand} (for {current[0]} "
-                "alone: x on the runs screen forgets the pair, then d)",
-                markup=False,
-            )
+        note = diagnose_note(self.base, (base, cand), current)
+        if note:
+            self.notify(note, markup=False)
         self.app.push_screen(DiagnoseScreen(base, cand, benchmark=current[1]))
