@@ -67,8 +67,9 @@ class Chunk:
         n_records: sample records read (repeats and NaN rows included).
         rows: sample rows in ``SAMPLE_COLUMNS`` order, run and ingest ids included.
         calls: the pickled list of each row's ``score_sample`` call (to score it again with
-            another output constraint; unpickled only then); None for a row whose item the
-            store held, whose output constraint (the store's) the ingest uses too.
+            another output constraint; unpickled only then), its response None when it is the
+            row's; None for a row whose item the store held, whose output constraint (the
+            store's) the ingest uses too.
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
         texts, settings: prompt texts and evaluation settings of the rows, by sha256; the
             prompt texts of items the store held are left out when the store holds them too
@@ -436,7 +437,12 @@ class _Builder:
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
             rows.append(ing.sample_row(rec, ihash, run_id, ingest_id, texts, cells, settings_hash))
-            calls.append(None if ihash in in_store else call)
+            if ihash in in_store:
+                calls.append(None)
+            elif rows[-1][8] is rec.response:  # the row has it: not pickled twice
+                calls.append((None, *call[1:]))
+            else:
+                calls.append(call)
         chunk.tasks = list(tasks)
         chunk.calls = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
         if self.store is not None and self.stored:  # their prompts are most likely stored too

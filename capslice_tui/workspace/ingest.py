@@ -422,14 +422,17 @@ class _Ingest:
         if n == 0:
             return False
         store = (self.store.path, self.store.busy_timeout_s)
-        st = self._state_of(None)  # the run and ingest every row names (the workers build them)
+        # the run and ingest every row names (the workers build them)
+        st = self._state_of(None, note=False)
         try:
             self.workers = ingest_workers.Workers(
                 files, self.ctx, self.taxonomy, self.opt.benchmark, store,
                 (st.run_id, st.ingest_id), n,
             )  # fmt: skip
         except (OSError, ValueError, RuntimeError):  # no processes to be had: read here
+            self._note_process(None, st)
             return False
+        self._note_process(None, st)
         return True
 
     def _read_parallel(self) -> None:
@@ -537,7 +540,10 @@ class _Ingest:
                 calls = calls or pickle.loads(chunk.calls)
                 call = calls[i]
                 if call is not None and call[2] != oc_of[h]:
-                    rows[i] = with_scores(row, self.memo.score(*call[:2], oc_of[h], *call[3:]))
+                    response = row[8] if call[0] is None else call[0]  # None: the row's
+                    rows[i] = with_scores(
+                        row, self.memo.score(response, call[1], oc_of[h], *call[3:])
+                    )
         return rows
 
     def _fail(self, message: str) -> IngestError:
@@ -550,8 +556,10 @@ class _Ingest:
         """The run a record goes to, created (with its ingest record) when first met."""
         return self._state_of(rec.system if self.opt.system is None else None)
 
-    def _state_of(self, key: str | None) -> _RunState:
-        """The run of system ``key`` (None: the one run), created when first met."""
+    def _state_of(self, key: str | None, note: bool = True) -> _RunState:
+        """The run of system ``key`` (None: the one run), created when first met, with its
+        ingest's process and expected records noted (``note``; else by the caller, with
+        :meth:`_note_process`)."""
         st = self.states.get(key)
         if st is not None:
             return st
@@ -574,14 +582,22 @@ class _Ingest:
         )
         st = _RunState(run_id, created, self.store.begin_ingest(run_id))
         self.states[key] = st
-        files = by_system.get(key) or meta.get("source_files", [])
+        if note:
+            self._note_process(key, st)
+        return st
+
+    def _note_process(self, key: str | None, st: _RunState) -> None:
+        """Note the ingest's process and the records its input holds (the input's lines are
+        counted: read in workers, while they read their first chunks)."""
+        files = (self.meta.get("source_files_by_system") or {}).get(key) or self.meta.get(
+            "source_files", []
+        )
         self.store.note_ingest_process(
             st.ingest_id,
-            run_id,
+            st.run_id,
             n_expected=count_records(files) if key is None else None,
             command=self.command,
         )
-        return st
 
     def _refuse_other_model(self, name: str, model: str | None) -> None:
         """Refuse adding samples of ``model`` to an existing run that holds another model
