@@ -408,7 +408,8 @@ class _Builder:
         tasks: dict[tuple[str, str, str], None] = {}
         seen, in_store, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
         settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
-        rows, calls, first_oc = chunk.rows, [], chunk.first
+        rows, first_oc = chunk.rows, chunk.first
+        calls: list[tuple[Any, ...] | None] = []
         run_id, ingest_id = self.run_id, self.ingest_id
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             tasks[(rec.task, rec.filter, bench)] = None
