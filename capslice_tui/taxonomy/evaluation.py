@@ -34,7 +34,9 @@ Rule semantics (the YAML header of ``taxonomies/evaluation.yaml`` states the sam
 
 - All matching rules apply. For each axis the value comes from the matching rule with the
   highest ``priority`` (int, default 0); ties go to the rule **later in the file**. The result
-  per item is ``{axis: (value, rule_id)}``; axes no rule sets are absent.
+  per item is ``{axis: (value, rule_id)}``; axes no rule sets are absent, and so are axes whose
+  winning rule sets ``null``: the axis does not describe the item (IFEval's logged target 0 is
+  lm-eval's placeholder, not an answer whose shape a target rule could read).
 
 Validation is strict: unknown keys, unknown axes or values, invalid regexes or globs, duplicate
 rule ids, duplicate mapping keys and missing ``set`` raise :class:`TaxonomyError` naming the
@@ -200,7 +202,8 @@ class Rule:
         index: 0-based position in the file (later wins ties).
         line: 1-based line of the rule in ``file``.
         priority: higher wins per axis.
-        sets: ``{axis: value}`` this rule assigns.
+        sets: ``{axis: value}`` this rule assigns; a value None (YAML ``null``) leaves the
+            axis without a label when this rule wins it (an item the axis does not describe).
         benchmark, task: glob tuples (any may match), or None when absent.
         doc: alternatives (any may hold) of ``((field, allowed string values), ...)`` conjunctions.
         prompt, target: regexes (compiled on first use), or None.
@@ -212,7 +215,7 @@ class Rule:
     index: int
     line: int
     priority: int
-    sets: Mapping[str, str]
+    sets: Mapping[str, str | None]
     benchmark: tuple[str, ...] | None = None
     task: tuple[str, ...] | None = None
     doc: tuple[tuple[tuple[str, frozenset[str]], ...], ...] | None = None
@@ -488,12 +491,12 @@ class _Builder:
         sets_line = data.key_lines["set"]
         if not isinstance(sets_data, _Map) or not sets_data:
             raise self.err(sets_line, f"{where}: 'set' must be a non-empty mapping axis -> value")
-        sets: dict[str, str] = {}
+        sets: dict[str, str | None] = {}
         for axis, value in sets_data.items():
             aline = sets_data.key_lines[axis]
             if axis not in axes:
                 raise self.err(aline, f"{where}: unknown axis {axis!r} in 'set'")
-            if not isinstance(value, str) or value not in axes[axis]:
+            if value is not None and (not isinstance(value, str) or value not in axes[axis]):
                 raise self.err(aline, f"{where}: unknown value {value!r} for axis {axis!r}")
             sets[axis] = value
 
@@ -638,6 +641,7 @@ class Taxonomy:
         Returns:
             ``{axis: (value, rule_id)}`` for every axis some matching rule sets; per axis the
             winner is the highest-priority matching rule, ties to the later rule in the file.
+            An axis whose winner sets ``null`` is left out (no lower rule labels it).
 
         Raises:
             ValueError: ``task`` is None.
@@ -645,7 +649,7 @@ class Taxonomy:
         if task is None:
             raise ValueError("assign: task is required (got None)")
         cands = self.candidates(benchmark, task)
-        out: dict[str, Label] = {}
+        out: dict[str, tuple[str | None, str]] = {}
         qtext: str | None = None
         qtext_done = False
         for rule in cands:
@@ -662,7 +666,13 @@ class Taxonomy:
                 out[axis] = (rule.sets[axis], rule.id)
             if len(out) == len(AXES):
                 break
-        return {axis: out[axis] for axis in AXES if axis in out}
+        return {
+            axis: (value, rule_id)
+            for axis in AXES
+            if axis in out
+            for value, rule_id in (out[axis],)
+            if value is not None
+        }
 
     def assign_many(self, items: Iterable[Any]) -> list[dict[str, Label]]:
         """Label many items; same result as calling :meth:`assign` on each.
