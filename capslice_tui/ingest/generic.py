@@ -358,7 +358,10 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     source = str(path)
     with open_text(path) as fh:
         rows = iter_csv_rows(fh)
-        header = next((cells for _f, _l, cells in rows if isinstance(cells, list)), None)
+        first, last, header = next(rows, (0, 0, []))
+        if isinstance(header, str):  # the header's quoting is broken: no row can be named
+            yield first, BadLine(source, first, f"the header row: {header}")
+            return
         if not header:
             return
         # a byte-order mark (Excel's "CSV UTF-8") is not part of the first column's name
@@ -417,7 +420,7 @@ def read_generic(
         first_line, first = next(
             ((n, r) for n, r in iter_rows(path) if isinstance(r, dict)), (0, None)
         )
-        if first is None:
+        if first is None:  # no readable row: an empty file, or one whose every row is bad
             plans.append((path, None, "empty"))
             continue
         resolver = _Resolver(first, field_map, str(path), first_line)
@@ -459,7 +462,8 @@ def read_generic(
     def stream() -> Iterator[SampleRecord | BadLine]:
         numbering = _SampleNumbering()
         for path, resolver, layout in plans:
-            if resolver is None:
+            if resolver is None:  # its bad lines (an empty file has none) are said, not lost
+                yield from (r for _n, r in iter_rows(path) if isinstance(r, BadLine))
                 continue
             yield from _read_file(path, resolver, layout, field_map, system, benchmark, numbering)
         if numbering.by_order:

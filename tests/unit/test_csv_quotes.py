@@ -111,3 +111,11 @@ def test_an_empty_target_without_a_correctness_is_refused_not_scored_wrong(
     scored.write_text("id,response,target,correct\n1,x,,1\n")
     good, bad = read(scored)
     assert bad == [] and [r.correct for r in good] == [1.0]
+
+
+def test_a_header_with_broken_quoting_is_a_bad_line_not_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text('id,"response,target\n1,a,4\n')
+    good, bad = read(path)
+    assert good == [] and [b.line for b in bad] == [1]
+    assert bad[0].reason.startswith("the header row: a quoted field opened on this line")
