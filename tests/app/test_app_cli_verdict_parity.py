@@ -60,7 +60,7 @@ def cli_diagnosis(store: Path, *runs: str) -> dict[str, Any]:
 
 
 def assert_same(app_data: dict[str, Any], cli: dict[str, Any]) -> None:
-    for key in ("verdict", "reason", "summary", "mode"):
+    for key in ("verdict", "reason", "summary", "mode", "filter"):  # filter: answers read
         assert app_data.get(key) == cli.get(key), key
 
 
@@ -88,6 +88,8 @@ async def test_app_and_cli_diagnose_the_eos_story_alike(eos_store: Path) -> None
         assert "N O T   A   D A T A" in static_text(app, "#verdict")
         # gains offset the format failures' -66.5 points: never said as a share over 100%
         assert not shares_over_100(static_text(app, "#summary"))
+        head = static_text(app, "#summary").splitlines()[0]
+        assert head == "change: bbh-base -> bbh-eos-masked · bbh · filter get-answer", head
         await pilot.press("b")
         await settle(app, pilot)
         await pilot.press("x", "d")  # the pair forgotten: bbh-eos-masked alone

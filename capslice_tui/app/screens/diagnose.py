@@ -285,9 +285,12 @@ class DiagnoseScreen(CapsliceScreen):
     def load_diagnosis(self) -> None:
         if self.cand is None:
             result = self.ws.diagnose(self.base, benchmark=self.benchmark)
+            label = self.ws.filter_use(self.base, benchmark=self.benchmark).label
         else:
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
-        self.post_message(DiagnoseLoaded(as_dict(result)))
+            label = self.ws.filter_pair_label(self.base, self.cand, benchmark=self.benchmark)
+        # the answers read, named as the CLI's note and JSON key 'filter' name them
+        self.post_message(DiagnoseLoaded({**as_dict(result), "filter": label}))
 
     def on_resize(self) -> None:
         """The summary's list items wrap under their text at the new width."""
@@ -323,7 +326,8 @@ class DiagnoseScreen(CapsliceScreen):
             add(hanging("  - ", text, 4, room) + "\n")
 
         what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
-        add(f"{mode}: {what} · {data.get('benchmark') or 'all'}\n", style="bold")
+        read = f" · {data['filter']}" if data.get("filter") else ""  # filter get-answer
+        add(f"{mode}: {what} · {data.get('benchmark') or 'all'}{read}\n", style="bold")
         if data.get("pair_warning"):  # before the summary: it qualifies the verdict
             add(visible(pair_warning_text(data["pair_warning"])) + "\n", style="bold")
         add(f"{self.app_terms(data.get('summary') or '')}\n")
