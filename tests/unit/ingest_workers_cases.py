@@ -152,6 +152,38 @@ def test_workers_store_what_one_process_stores(
     assert max(s[4] for s in serial["samples"]) == 2  # sample_idx 0..2
 
 
+def test_batches_that_end_inside_a_chunk_store_what_one_process_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest splits a worker's chunk where a batch is full (23 rows against chunks of
+    37 records): the rows after the cut go to the next batch, the chunk's items and texts to
+    the first; the store holds what the one-process read stores."""
+    logs = tmp_path / "repeats"
+    _write_tasks(logs, ["arith_a", "arith_b", "arith_c"], 90, repeats=2)
+    inputs = [*INPUTS, ("repeats", logs, "arith")]
+    real, sizes = ingest_module.ingest, []
+
+    def small_batches(*args: Any, **kwargs: Any) -> Any:
+        return real(*args, **{**kwargs, "batch_size": 23})
+
+    monkeypatch.setattr(ingest_module, "ingest", small_batches)
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "0")
+    serial, serial_reports = _ingest_all(tmp_path / "serial.db", inputs)
+    flush = ingest_module._Ingest._flush
+
+    def counted(self: Any, batch: Any) -> None:
+        sizes.append(len(batch.samples))
+        flush(self, batch)
+
+    monkeypatch.setattr(ingest_module._Ingest, "_flush", counted)
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    monkeypatch.setattr(ingest_workers, "CHUNK", 37)
+    parallel, parallel_reports = _ingest_all(tmp_path / "parallel.db", inputs)
+    assert max(sizes) == 23 and sizes.count(23) > 10  # batches full before a chunk ends
+    assert parallel_reports == serial_reports
+    _same(serial, parallel)
+
+
 def test_item_first_met_in_the_other_worker_keeps_the_first_records_labels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
