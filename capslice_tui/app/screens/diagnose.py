@@ -253,6 +253,7 @@ class DiagnoseScreen(CapsliceScreen):
         self.cand = cand
         self.benchmark = benchmark
         self.data: dict[str, Any] | None = None
+        self.filter_label = ""  # the answers read: "filter get-answer" (once loaded)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -289,8 +290,10 @@ class DiagnoseScreen(CapsliceScreen):
         else:
             result = self.ws.diagnose(self.base, self.cand, benchmark=self.benchmark)
             label = self.ws.filter_pair_label(self.base, self.cand, benchmark=self.benchmark)
-        # the answers read, named as the CLI's note and JSON key 'filter' name them
-        self.post_message(DiagnoseLoaded({**as_dict(result), "filter": label}))
+        # the answers read, named as the CLI's note and JSON key 'filter' name them (set
+        # before the message that shows it is posted)
+        self.filter_label = label
+        self.post_message(DiagnoseLoaded(as_dict(result)))
 
     def on_resize(self) -> None:
         """The summary's list items wrap under their text at the new width."""
@@ -326,7 +329,7 @@ class DiagnoseScreen(CapsliceScreen):
             add(hanging("  - ", text, 4, room) + "\n")
 
         what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
-        read = f" · {data['filter']}" if data.get("filter") else ""  # filter get-answer
+        read = f" · {self.filter_label}" if self.filter_label else ""  # filter get-answer
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}{read}\n", style="bold")
         if data.get("pair_warning"):  # before the summary: it qualifies the verdict
             add(visible(pair_warning_text(data["pair_warning"])) + "\n", style="bold")
