@@ -65,7 +65,8 @@ class Chunk:
         last: the file's last chunk.
         bad: unreadable lines, notes and torn records, in reading order.
         n_records: sample records read (repeats and NaN rows included).
-        rows: sample rows in ``SAMPLE_COLUMNS`` order, run and ingest ids included.
+        rows: sample rows in ``SAMPLE_COLUMNS`` order, run and ingest ids included; the
+            item cell is the item's id when the store held it (else its hash).
         calls: the pickled list of each row's ``score_sample`` call (to score it again with
             another output constraint; unpickled only then), its response None when it is the
             row's; None for a row whose item the store held, whose output constraint (the
@@ -356,7 +357,7 @@ class _Builder:
         self.memo = ing._Memo()
         self.faults = ing._Faults()
         self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
-        self.stored: set[str] = set()  # items met here that the store held
+        self.stored: dict[str, int] = {}  # hash -> id of the items met here that the store held
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
 
@@ -423,7 +424,7 @@ class _Builder:
                 oc = seen[ihash] = known[ihash][0] or (
                     infer_output_constraint_from_target(rec.target or "")
                 )
-                in_store.add(ihash)
+                in_store[ihash] = known[ihash][1]
             elif oc is None:
                 labels = assigned[ihash]
                 oc = seen[ihash] = first_oc[ihash] = ing.output_constraint_of(labels, rec.target)
@@ -437,7 +438,8 @@ class _Builder:
             cells = score(call)
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            rows.append(ing.sample_row(rec, ihash, run_id, ingest_id, texts, cells, settings_hash))
+            item = in_store.get(ihash, ihash)  # a stored item's id: write_batch looks up none
+            rows.append(ing.sample_row(rec, item, run_id, ingest_id, texts, cells, settings_hash))
             if ihash in in_store:
                 calls.append(None)
             elif rows[-1][8] is rec.response:  # the row has it: not pickled twice
@@ -448,6 +450,6 @@ class _Builder:
         chunk.calls = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
         if self.store is not None and self.stored:  # their prompts are most likely stored too
             texts = chunk.texts
-            again = [r[7] for r in chunk.rows if r[1] in self.stored and r[7] in texts]
+            again = [r[7] for r in chunk.rows if type(r[1]) is int and r[7] in texts]
             for h in self.store.stored_texts(list(dict.fromkeys(again))):
                 del texts[h]

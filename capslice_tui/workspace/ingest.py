@@ -929,14 +929,15 @@ def _capped_doc(doc: Any) -> Any:
 
 def sample_row(
     rec: SampleRecord,
-    ihash: str,
+    ihash: str | int,
     run_id: int | None,
     ingest_id: int | None,
     texts: dict[str, str],
     cells: _Cells,
     settings_hash: str,
 ) -> tuple[Any, ...]:
-    """The sample's row in ``SAMPLE_COLUMNS`` order, built at once: keys, prompt hash,
+    """The sample's row in ``SAMPLE_COLUMNS`` order, built at once: keys (``ihash``: the item's
+    hash, or its id when stored, as ``write_batch`` takes either), prompt hash,
     response (capped, with its whole length and, when capped, hash), its scores (``cells``,
     :func:`_cells_of`), metrics, evaluation settings and reasoning; its prompt text added to
     ``texts`` (sha256 -> capped text) when not there yet."""
