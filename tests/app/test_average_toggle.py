@@ -10,6 +10,7 @@ from pilot_helpers import SIZE, settle, static_text, table_rows
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.runs import RunsScreen
 from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.app.screens.text_detail import TextDetailScreen
 
 
 async def test_runs_screen_names_and_switches_the_average(store_path: Path) -> None:
@@ -76,6 +77,11 @@ async def test_runs_screen_i_shows_the_log_layout_and_why_incomplete(tmp_path: P
         assert table_rows(app)[0][-1].startswith("incomplete")
         await pilot.press("i")
         await settle(app, pilot)
-        text = "\n".join(str(n.message) for n in app._notifications)
+        # the reason names a log path: read whole on a screen of its own (a notification
+        # cut the path before its line number)
+        assert isinstance(app.screen, TextDetailScreen)
+        lines = static_text(app, "#detail-text").splitlines()
+        text = " ".join(" ".join(lines).split())
         assert "read from lm-eval 0.4.8+ JSONL layout" in text
         assert "incomplete: 1 incomplete trailing record skipped" in text
+        assert f"{torn}/samples_gsm8k_2024-07-03T14-05-09.123456.jsonl:3:" in "".join(lines)

@@ -101,3 +101,16 @@ async def test_status_cells_read_whole_at_80_columns(crowded_store: Path) -> Non
         said = "\n".join(str(n.message) for n in app._notifications)
         assert "status: incomplete (5432 of 12000 records)" in said, said
         assert "12 unreadable lines skipped at ingest (bad:N)" in said, said
+
+
+def test_i_reads_whole_in_a_notification_or_on_a_screen() -> None:
+    from capslice_tui.app.screens.runs import _log_text, fits_a_notification
+
+    assert fits_a_notification("read from a jsonl log (format jsonl)")
+    path = "logs/demo-org__demo-1b-step100000/samples_bbh_navigate.jsonl:49:"
+    assert not fits_a_notification(f"incomplete: 1 record skipped ({path} invalid JSON)")
+    assert not fits_a_notification("\n".join(["a line"] * 7))
+    torn = {"status": "incomplete", "incomplete_reason": "1 incomplete trailing record skipped"}
+    # the reason says incomplete: no 'status: incomplete' line before it
+    assert _log_text(torn) == "incomplete: 1 incomplete trailing record skipped"
+    assert _log_text({"status": "ingesting (pid 7 on h)"}) == "status: ingesting (pid 7 on h)"

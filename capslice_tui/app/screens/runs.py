@@ -48,7 +48,8 @@ def _log_text(run: dict[str, Any]) -> str:
     from, why it is incomplete, its score warnings, unreadable lines and team hub (the
     facts its status cell may leave to a ``+``)."""
     state = run.get("status")
-    lines = [f"status: {state}"] if state and state != "complete" else []
+    said = state in ("complete", "incomplete" if run.get("incomplete_reason") else "")
+    lines = [f"status: {state}"] if state and not said else []  # the reason says incomplete
     if run.get("schema_variant"):
         lines.append(f"read from {run['schema_variant']}")
     elif run.get("source_format"):  # a generic log (JSONL, CSV...) names no layout variant
@@ -61,6 +62,13 @@ def _log_text(run: dict[str, Any]) -> str:
     if (run.get("origin") or "local") != "local":
         lines.append(f"{run['origin']} (team hub)")
     return "\n".join(lines)
+
+
+def fits_a_notification(text: str) -> bool:
+    """Whether ``text`` reads whole in a notification at 80 columns: at most 6 lines, no
+    word over 30 characters (a notification wraps at spaces and cuts a longer word, such as
+    a log path or a command's argument, with ``…``)."""
+    return len(text.splitlines()) <= 6 and all(len(word) <= 30 for word in text.split())
 
 
 def status_parts(run: dict[str, Any], based: bool) -> list[tuple[str, str]]:
@@ -385,33 +393,33 @@ class RunsScreen(CapsliceScreen):
             hint.update(Text(HINT))
 
     def action_ingest_info(self) -> None:
-        """Show how to resume or delete the highlighted run's interrupted ingest; for a run
-        whose score carries caveats (a strict-format score), the whole sentences, wrapped, on
-        their own screen (a status line cut the lenient score off)."""
+        """Show the highlighted run's details (:func:`_log_text`), or how to resume or delete
+        its interrupted ingest: in a notification when every word fits one, else (a path, a
+        command, a strict-format score's caveats) whole, wrapped, on a screen of its own (a
+        notification cut a log path before its line number)."""
         payload = self.query_one(ResultTable).current_payload
         run = next((r for r in self.runs if payload and r["name"] == payload[0]), None)
-        if run is not None and not run.get("interrupted") and run.get("score_caveats"):
-            from .text_detail import TextDetailScreen
-
-            self.app.push_screen(
-                TextDetailScreen(f"run {run['name']}", _log_text(run).splitlines(), "run warnings")
-            )
-            return
-        if run is not None and not run.get("interrupted") and _log_text(run):
-            self.notify(_log_text(run), title=str(run["name"]), markup=False, timeout=20)
-            return
-        if run is None or not run.get("interrupted"):
+        if run is None or not (run.get("interrupted") or _log_text(run)):
             self.notify("the highlighted run has no interrupted ingest", markup=False)
             return
-        info = run["interrupted"]
-        self.notify(
-            f"{run['name']}: {run['status']}, {info['reason']}\n"
-            f"resume (adds only what is missing):\n{info['resume'] or 'run the same ingest again'}"
-            f"\ndelete:\n{info['delete']}",
-            title="interrupted ingest",
-            markup=False,
-            timeout=30,
-        )
+        if run.get("interrupted"):
+            info = run["interrupted"]
+            title, sub_title = "interrupted ingest", "interrupted ingest"
+            text = (
+                f"{run['name']}: {run['status']}, {info['reason']}\n"
+                "resume (adds only what is missing):\n"
+                f"{info['resume'] or 'run the same ingest again'}\ndelete:\n{info['delete']}"
+            )
+        else:
+            title, text = str(run["name"]), _log_text(run)
+            sub_title = "run warnings" if run.get("score_caveats") else "run details"
+        if not run.get("score_caveats") and fits_a_notification(text):
+            self.notify(text, title=title, markup=False, timeout=30)
+            return
+        from .text_detail import TextDetailScreen
+
+        heading = f"run {run['name']}" if title == run["name"] else f"{title}: {run['name']}"
+        self.app.push_screen(TextDetailScreen(heading, text.splitlines(), sub_title))
 
     def action_reload(self) -> None:
         self.load_runs()
