@@ -42,6 +42,10 @@ class InvalidTransition(StoreError):
     """The action is not allowed from the intervention's current status."""
 
 
+LINKABLE = ("accepted", "running", "evaluated")
+"""Statuses from which a result run can be linked (``link`` starts an accepted intervention
+first, then evaluates)."""
+
 DONE = {"accept": "accepted", "reject": "rejected", "start": "started", "evaluate": "evaluated",
         "link": "linked to a run", "edit": "edited"}  # fmt: skip
 """An action's past participle, as a refusal says it (``only proposed interventions can be
@@ -57,13 +61,33 @@ def transition_refusal(
     (default: :data:`TRANSITIONS`). The one sentence of the store's :class:`InvalidTransition`
     and of a screen that checks before asking for a note or a confirmation."""
     if allowed is None:
-        ((_, allowed),) = TRANSITIONS[action].items()
+        allowed = LINKABLE if action == "link" else next(iter(TRANSITIONS[action].values()))
     status = str(rec.get("status"))
     if status in allowed:
         return ""
-    return (
-        f"#{rec.get('id')} {rec.get('title')!r} is {status}: only {' or '.join(allowed)} "
+    named = " or ".join(allowed) if len(allowed) < 3 else (
+        f"{', '.join(allowed[:-1])} or {allowed[-1]}")  # fmt: skip
+    text = (
+        f"#{rec.get('id')} {rec.get('title')!r} is {status}: only {named} "
         f"interventions can be {DONE.get(action, action + 'ed')}"
+    )
+    if status == "proposed" and "accepted" in allowed:
+        text += f"; accept it first: capslice intervention accept {rec.get('id')}"
+    return text
+
+
+def baseline_link_refusal(rec: Mapping[str, Any], run: str | None) -> str:
+    """Why ``run`` cannot be the result run of the intervention ``rec`` ('' when it can): it
+    is the intervention's own baseline run. A run compared with itself changes by exactly 0
+    on every slice, which the outcome rules would record as ``refuted`` (the intervals exclude
+    the expected gain): a verdict about no data change at all. The store refuses such a link
+    (:meth:`InterventionsMixin.change_intervention`), so every caller does."""
+    if run is None or run != rec.get("baseline_run"):
+        return ""
+    return (
+        f"cannot link {run!r} to #{rec.get('id')} {rec.get('title')!r}: it is the "
+        "intervention's baseline run, and a run compared with itself measures no change; "
+        "link the run trained with the intervention's data"
     )
 
 
@@ -240,6 +264,8 @@ class InterventionsMixin(StoreBase):
         Raises:
             NotFound: no such id.
             InvalidTransition: current status not in ``allowed_from`` (names the status).
+            StoreError: ``result_run`` set to the intervention's own baseline run
+                (:func:`baseline_link_refusal`).
             Conflict: the version differs from ``expected_version``.
         """
         with self.write() as conn:
@@ -258,6 +284,9 @@ class InterventionsMixin(StoreBase):
             refusal = transition_refusal(row, action, allowed_from) if allowed_from else ""
             if refusal:
                 raise InvalidTransition(refusal)
+            refusal = baseline_link_refusal(row, changes.get("result_run"))
+            if refusal:
+                raise StoreError(refusal)
             version = row["version"] + 1
             at = now_iso()
             sets: dict[str, Any] = {}
@@ -299,6 +328,8 @@ __all__ = [
     "STATUSES",
     "TRANSITIONS",
     "InterventionsMixin",
+    "LINKABLE",
     "InvalidTransition",
+    "baseline_link_refusal",
     "transition_refusal",
 ]

@@ -19,6 +19,8 @@ Outcomes, in this order:
   so the runs do not measure the same thing and no change can be put down to the data;
 - ``harmful``: some control slice dropped by at least ``tolerance`` (default 2 points) and is
   significant after correction;
+- ``unmeasurable``: some target slice has no item in both runs (none at all, or, for pass@k,
+  none with k samples): the pre-registered claim about it cannot be measured;
 - ``inconclusive``: no target slice has enough items to test;
 - ``unmeasurable``: no control slice (none given, or none with items outside the targets, or
   fewer than ``min_size`` control items): without controls a target gain cannot be told from a
@@ -40,7 +42,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -195,8 +197,9 @@ class SliceOutcome:
         role: ``target`` or ``control``; slice: ``{grouping: value}``.
         n_items: paired items; base_score, cand_score; diff, diff_low, diff_high (proportions);
         p_value, p_adjusted (BH over all tested slices), significant, test, warning, tested.
-        pass_at_k: for multi-sample runs, ``{k, base, cand, diff, diff_low, diff_high, p_value,
-            p_adjusted}`` at k = the smallest samples-per-item in the slice (else None).
+        pass_at_k: for multi-sample runs compared on accuracy, ``{k, base, cand, diff,
+            diff_low, diff_high, p_value, p_adjusted}`` at k = the smallest samples-per-item in
+            the slice (else None; None too when the outcome's metric is already pass@k).
         did: target slices only, when there are control items: this slice's
             :class:`DidResult` against the pooled controls, as a dict (else None).
     """
@@ -388,7 +391,9 @@ def _slice_tests(
     min_size: int,
 ) -> tuple[list[PairedResult], list[np.ndarray], list[dict[str, Any] | None]]:
     """Per slice: the paired comparison at ``k``, the slice's row mask and, for multi-sample
-    runs, ``{k, result}`` at k = the slice's smallest samples-per-item (else None)."""
+    runs compared on accuracy (``k`` None), ``{k, result}`` at k = the slice's smallest
+    samples-per-item (else None: when ``k`` is given the comparison is already pass@k, and a
+    second column at another k would put two ks in one row)."""
     results, masks = [], []
     extra: list[dict[str, Any] | None] = []
     for _role, key in keys:
@@ -397,7 +402,7 @@ def _slice_tests(
         bn, bc, cn, cc = (a[mask] for a in arrays)
         results.append(paired_compare(bn, bc, cn, cc, k=k, random_state=random_state,
                                       min_size=min_size))  # fmt: skip
-        if multi and mask.any():
+        if multi and mask.any() and k is None:  # at a given k the metric is already pass@k
             kk = int(min(bn.min(), cn.min()))
             extra.append({"k": kk, "result": paired_compare(
                 bn, bc, cn, cc, k=kk, random_state=random_state, min_size=min_size)})  # fmt: skip
@@ -516,6 +521,15 @@ def _judge(
             f"{points(tolerance, ' points', signed=False)}: "
             + ", ".join(f"{name(r)} {points(r.diff)}" for r in harmed)
         )
+    empty = [r for r in rows if r.role == "target" and r.n_items == 0]
+    if empty:
+        return "unmeasurable", (
+            ("target slice " if len(empty) == 1 else "target slices ")
+            + "; ".join(name(r) for r in empty)
+            + f" {'has' if len(empty) == 1 else 'have'} no item in both runs"
+            + (f" with at least {k} samples (pass@{k})" if k else "")
+            + ": there is nothing to measure the data change on"
+        )
     targets = [r for r in rows if r.role == "target" and r.tested]
     if not targets:
         return "inconclusive", "no target slice has enough items to test"
@@ -569,6 +583,40 @@ def _judge(
             f"the controls ({vs})"
         )
     return "inconclusive", f"not every target slice beat the controls significantly ({vs})"
+
+
+def settings_change(recorded: Mapping[str, Any], asked: Mapping[str, Any]) -> str:
+    """How the settings ``asked`` (k, tolerance, q, random_state; a missing one is the
+    recorded one) differ from those of the ``recorded`` outcome dict: ``pass@16 (asked:
+    pass@128)``, or '' when they are the same. ``k`` None is accuracy; the tolerance is a
+    proportion (0.02 = 2 points)."""
+
+    def metric(k: Any) -> str:
+        return f"pass@{k}" if k else "accuracy"
+
+    def tol(t: Any) -> str:
+        return f"harm tolerance {points(t, ' points', signed=False)}"
+
+    def q_text(q: Any) -> str:
+        return f"q={q:g}"
+
+    def seed(r: Any) -> str:
+        return f"random_state {r}"
+
+    shown: dict[str, Callable[[Any], str]] = {
+        "k": metric, "tolerance": tol, "q": q_text, "random_state": seed,
+    }  # fmt: skip
+    was, now = [], []
+    for key, show in shown.items():
+        old, new = recorded.get(key), asked.get(key, recorded.get(key))
+        same = old == new or (
+            isinstance(old, (int, float)) and isinstance(new, (int, float))
+            and key != "k" and abs(float(old) - float(new)) < 1e-9
+        )  # fmt: skip
+        if not same:
+            was.append(show(old))
+            now.append(show(new))
+    return f"{', '.join(was)} (asked: {', '.join(now)})" if was else ""
 
 
 _REGRESSION_WORDS = re.compile(r"\b(regress\w*|harm\w*|worse\w*|drop\w*|hurt\w*)", re.IGNORECASE)

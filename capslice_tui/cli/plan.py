@@ -377,10 +377,13 @@ def _slice_column(rows: Sequence[Mapping[str, Any]]) -> tuple[str, list[str], st
     return "slice", cells, "slice: values of " + "; ".join(parts)
 
 
-def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
+def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) -> None:
+    """The outcome table; ``exploratory``: an outcome computed at other settings than the
+    recorded verdict's and not stored (its title and verdict line say so)."""
     from ..analysis.outcome import outcome_name
 
     slice_header, names, slice_note = _slice_column(outcome["rows"])
+    with_pk = any(r.get("pass_at_k") for r in outcome["rows"])
     rows = []
     for r, name in zip(outcome["rows"], names, strict=True):
         pk = r.get("pass_at_k")
@@ -402,24 +405,29 @@ def _outcome_table(outcome: OutcomeDict, fmt: str) -> None:
             pk_text,
         ])  # fmt: skip
     notes = [
-        f"verdict: {outcome_name(outcome)}: {outcome['reason']}",
+        ("exploratory outcome (not recorded): " if exploratory else "verdict: ")
+        + f"{outcome_name(outcome)}: {outcome['reason']}",
         change_note(outcome),
         f"metric: {outcome['metric']}; BH over {plural(outcome['n_tested'], 'slice')} at q={outcome['q']:g}; "
-        "diff, 95% CI, DiD and pass@k: result - base, in points; "
+        f"diff, 95% CI, DiD{' and pass@k' if with_pk else ''}: result - base, in points; "
         f"harm tolerance {points(outcome['tolerance'], signed=False)}"
         + (
             "; pass@k column: each slice at its own k, the samples every item of it has"
-            if any(r.get("pass_at_k") for r in outcome["rows"])
+            if with_pk
             else ""
         ),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     if slice_note:
         notes.insert(0, slice_note)
+    headers = ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",
+               "mark", "DiD vs controls", "pass@k"]  # fmt: skip
+    if not with_pk:  # one sample per item, or at --k where the metric is pass@k
+        headers, rows = headers[:-1], [row[:-1] for row in rows]
     emit_table(
-        ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",
-         "mark", "DiD vs controls", "pass@k"],
-        rows, fmt, title=f"outcome {outcome['baseline_run']} -> {outcome['result_run']}", notes=notes,
+        headers, rows, fmt, notes=notes,
+        title=("exploratory " if exploratory else "")
+        + f"outcome {outcome['baseline_run']} -> {outcome['result_run']}",
         expendable=OUTCOME_EXPENDABLE,
     )  # fmt: skip
 
@@ -546,10 +554,20 @@ def intervention_start(obj: Ctx, intervention_id: int, who: str, expected_versio
 
 def _eval_options(func: Any) -> Any:
     func = click.option("--k", "k", type=int, default=None,
-                        help="Compare pass@k instead of accuracy (mean over samples).")(func)  # fmt: skip
-    func = click.option("--tolerance", type=float, default=2.0, show_default=True,
-                        help="Control regression (points) that makes the outcome harmful.")(func)  # fmt: skip
+                        help="Compare pass@k instead of accuracy (mean over samples). Default: "
+                             "the k the verdict was recorded at (first link: accuracy).")(func)  # fmt: skip
+    func = click.option("--tolerance", type=float, default=None,
+                        help="Control regression (points) that makes the outcome harmful. "
+                             "Default: the recorded one (first link: 2).")(func)  # fmt: skip
+    func = click.option("--record", is_flag=True, default=False,
+                        help="Replace the recorded verdict by one at other --k/--tolerance "
+                             "(audited). Without it such an evaluation is exploratory: shown, "
+                             "not stored.")(func)  # fmt: skip
     return func
+
+
+def _points_option(tolerance: float | None) -> float | None:
+    return None if tolerance is None else tolerance / 100
 
 
 @intervention.command("link")
@@ -557,11 +575,13 @@ def _eval_options(func: Any) -> Any:
 @click.option("--run", required=True, help="The result run (checkpoint trained with the plan).")
 @_eval_options
 @_audited_command
-def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None, tolerance: float,
-                      who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
-    """Link the result run and evaluate the outcome against the baseline."""
+def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None,
+                      tolerance: float | None, record: bool, who: str,
+                      expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Link the result run and evaluate the outcome against the baseline (not the baseline
+    itself). The verdict is recorded at the first link's --k and --tolerance."""
     obj.ws.link_intervention(intervention_id, run, who=who, expected_version=expected_version,
-                             k=k, tolerance=tolerance / 100)  # fmt: skip
+                             record=record, k=k, tolerance=_points_option(tolerance))  # fmt: skip
     _show(obj.ws.intervention(intervention_id), fmt)
 
 
@@ -569,9 +589,33 @@ def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None, t
 @click.argument("intervention_id", type=int)
 @_eval_options
 @_audited_command
-def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None, tolerance: float,
-                          who: str, expected_version: int | None, fmt: str) -> None:  # fmt: skip
-    """Re-evaluate the outcome (e.g. with another k or tolerance); the change is audited."""
+def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None,
+                          tolerance: float | None, record: bool, who: str,
+                          expected_version: int | None, fmt: str) -> None:  # fmt: skip
+    """Re-evaluate the outcome at the recorded settings (after a re-score, say); the change is
+    audited. At another --k or --tolerance the evaluation is exploratory: shown, not stored,
+    the recorded verdict stays (--record replaces it)."""
+    from ..analysis.outcome import settings_change
+
+    rec = obj.ws.intervention(intervention_id)
+    asked = {"k": k, "tolerance": _points_option(tolerance)}
+    params = obj.ws.recorded_settings(rec, record=True, **asked)
+    recorded = rec.get("outcome")
+    changed = settings_change(recorded, params) if recorded else ""
+    if changed and not record:
+        outcome = obj.ws.intervention_outcome(intervention_id, **params)
+        if fmt == "json":
+            emit_json({"recorded": False, "outcome": outcome})
+            return
+        _outcome_table(outcome, fmt, exploratory=True)
+        flags = " ".join(f"--{name} {value:g}" for name, value in
+                         (("k", k), ("tolerance", tolerance)) if value is not None)  # fmt: skip
+        click.echo(
+            f"exploratory: not recorded. The verdict of #{intervention_id} stays "
+            f"{rec['verdict']}, recorded at {changed}. To replace it: capslice intervention "
+            f"evaluate {intervention_id} {flags} --record"
+        )
+        return
     obj.ws.evaluate_intervention(intervention_id, who=who, expected_version=expected_version,
-                                 k=k, tolerance=tolerance / 100)  # fmt: skip
+                                 record=record, **params)  # fmt: skip
     _show(obj.ws.intervention(intervention_id), fmt)

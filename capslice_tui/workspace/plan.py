@@ -21,6 +21,7 @@ from ..analysis.outcome import (
     evaluate_outcome,
     outcome_name,
     regression_warning,
+    settings_change,
 )
 from ..formatting import pct, plural, points
 from ..planning.export import check_plan_dict
@@ -435,6 +436,7 @@ class PlanMixin:
                 "an intervention needs target slices (give them, or a plan that boosts data)"
             )
         target_list = self.check_slices(targets, "target slices")
+        self._refuse_empty_targets(baseline, benchmark, target_list)
         choice: list[str] | None = None
         if controls is None:
             if benchmark is None:
@@ -451,6 +453,40 @@ class PlanMixin:
         if choice is not None:
             rec["control_choice"] = choice
         return rec
+
+    def _refuse_empty_targets(
+        self, baseline: str, benchmark: str | None, targets: Sequence[Mapping[str, str]]
+    ) -> None:
+        """Refuse target slices with no item of ``baseline`` (in ``benchmark`` when given): a
+        slice with nothing to measure can only end ``unmeasurable``, so pre-registering it is
+        a mistake (a value of another benchmark, a typo the taxonomy happens to know).
+
+        Raises:
+            ValueError: names each empty slice and how to list the slices the run has.
+        """
+        from ..store.samples import UNLABELLED
+
+        rows = self.store.slice_rows(self.store.get_run(baseline)["id"], benchmark=benchmark)
+        empty = [
+            t for t in targets
+            if not any(
+                all((UNLABELLED if r[k] is None else str(r[k])) == str(v) for k, v in t.items())
+                for r in rows
+            )
+        ]  # fmt: skip
+        if not empty:
+            return
+        where = f"{baseline} in {benchmark}" if benchmark else baseline
+        axes = ",".join(dict.fromkeys(k for t in empty for k in t))
+        from ..vocabulary import label as slice_label
+
+        names = "; ".join(slice_label(t) for t in empty)
+        which = f"target slice {names} has" if len(empty) == 1 else f"target slices {names} have"
+        raise ValueError(
+            f"{which} 0 items of {where}: nothing there could be measured, so the outcome "
+            f"could only be unmeasurable; see the slices the run has with "
+            f"`capslice slices --run {baseline} --by {axes}`"
+        )
 
     def _transition(
         self,
@@ -556,15 +592,37 @@ class PlanMixin:
         *,
         who: str | None = None,
         expected_version: int | None = None,
+        record: bool = False,
         **eval_params: Any,
     ) -> Intervention:
         """Link the result run and evaluate (an accepted intervention is started first).
 
+        The outcome is judged at the recorded settings (:meth:`recorded_settings`): the first
+        link records its ``k`` and ``tolerance`` (defaults: accuracy, 2 points); linking again
+        at other settings is refused unless ``record`` is True.
+
         Raises:
-            NotFound: unknown run. InvalidTransition: not accepted/running/evaluated.
+            NotFound: unknown run. InvalidTransition: not accepted/running/evaluated (the
+            refusal names the next command). StoreError: ``run`` is the intervention's own
+            baseline (checked before anything is written, so an accepted intervention is not
+            started by a refused link).
         """
+        from ..store.interventions import (
+            LINKABLE,
+            InvalidTransition,
+            baseline_link_refusal,
+            transition_refusal,
+        )
+
         self.store.get_run(run)
         rec = self.store.get_intervention(intervention_id)
+        refusal = transition_refusal(rec, "link", LINKABLE)
+        if refusal:
+            raise InvalidTransition(refusal)
+        refusal = baseline_link_refusal(rec, run)
+        if refusal:
+            raise StoreError(refusal)
+        eval_params = self.recorded_settings(rec, record=record, **eval_params)
         version = expected_version
         if rec["status"] == "accepted":
             rec = self.start_intervention(intervention_id, who=who, expected_version=version)
@@ -575,7 +633,7 @@ class PlanMixin:
             allowed_from=("running", "evaluated"),
         )  # fmt: skip
         return self.evaluate_intervention(
-            intervention_id, who=who, expected_version=rec["version"], **eval_params
+            intervention_id, who=who, expected_version=rec["version"], record=True, **eval_params
         )
 
     def intervention_outcome(
@@ -604,6 +662,11 @@ class PlanMixin:
                 " evaluated; link another result run with `capslice intervention link"
                 f" {intervention_id} --run RUN` (the stored outcome is of the deleted run)"
             )
+        from ..store.interventions import baseline_link_refusal
+
+        refusal = baseline_link_refusal(rec, rec["result_run"])  # linked before it was refused
+        if refusal:
+            raise StoreError(refusal.replace("cannot link", "cannot judge the link of", 1))
         base = self.store.get_run(rec["baseline_run"])
         cand = self.store.get_run(rec["result_run"])
         aligned = align_runs(self.store, base["id"], cand["id"], rec["benchmark"])
@@ -651,18 +714,56 @@ class PlanMixin:
             return text or "prompts, few-shot, decoding or scoring differ", []
         return None, []
 
+    def recorded_settings(
+        self, rec: Mapping[str, Any], *, record: bool = False, **eval_params: Any
+    ) -> dict[str, Any]:
+        """The settings an intervention's verdict is judged at: ``eval_params`` (k, tolerance,
+        q, random_state of :meth:`intervention_outcome`) with each one given as None taken
+        from the stored outcome, when there is one.
+
+        The contract: the verdict is recorded at the settings of its first measurement (the
+        ``link``: its k, default accuracy, and its harm tolerance, default 2 points), fixed
+        before the result is seen. Judging at other settings (``evaluate --k 128``) is
+        exploratory: :meth:`intervention_outcome` computes it without storing, and replacing
+        the recorded verdict needs ``record=True`` (audited like every change).
+
+        Raises:
+            ValueError: a setting differs from the recorded one and ``record`` is False (the
+            message names the recorded and the asked settings).
+        """
+        stored = rec.get("outcome") or {}
+        params = {key: value for key, value in eval_params.items() if value is not None}
+        if not stored:
+            return params
+        for key in ("k", "tolerance", "q", "random_state"):
+            if key in stored and key not in params:
+                params[key] = stored[key]
+        changed = settings_change(stored, params)
+        if changed and not record:
+            raise ValueError(
+                f"intervention #{rec['id']}'s verdict ({stored.get(OUTCOME_KEY)}) is recorded at "
+                f"{changed}: an evaluation at other settings is exploratory and is not "
+                "recorded; ask for it to replace the verdict (--record)"
+            )
+        return params
+
     def evaluate_intervention(
         self,
         intervention_id: int,
         *,
         who: str | None = None,
         expected_version: int | None = None,
+        record: bool = False,
         **eval_params: Any,
     ) -> Intervention:
         """(Re)compute the outcome and store it with its name: running|evaluated -> evaluated.
 
-        ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`).
+        ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`);
+        one not given (or None) is the recorded one (:meth:`recorded_settings`, which refuses
+        other settings than the recorded ones unless ``record``).
         """
+        rec = self.store.get_intervention(intervention_id)
+        eval_params = self.recorded_settings(rec, record=record, **eval_params)
         outcome = self.intervention_outcome(intervention_id, **eval_params)
         return self._transition(
             intervention_id, "evaluate", who,

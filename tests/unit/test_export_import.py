@@ -60,7 +60,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--value", "world_knowledge", "--note", "checked", user="dave")  # fmt: skip
     for title in ("boost math", "drop noise"):
         cli(path, "intervention", "new", "--title", title, "--hypothesis", "more data helps",
-            "--baseline", "math-base", "--target", "task_type=geometry",
+            "--baseline", "math-base", "--target", "task_type=prealgebra",
             "--control", "task_type=number_theory")  # fmt: skip
     cli(path, "intervention", "accept", "1", "--reason", "worth a try", "--user", "erin")
     cli(path, "intervention", "start", "1", "--user", "erin")
@@ -146,7 +146,7 @@ def test_labels_changed_on_both_sides_are_a_conflict_and_one_side_changes_are_me
     cli(source, "backup", str(a))
     for title in ("third", "fourth"):
         cli(a, "intervention", "new", "--title", title, "--hypothesis", "h",
-            "--baseline", "math-base", "--target", "task_type=geometry",
+            "--baseline", "math-base", "--target", "task_type=prealgebra",
             "--control", "task_type=algebra")  # fmt: skip
     first = tmp_path / "first"
     cli(a, "export", str(first))

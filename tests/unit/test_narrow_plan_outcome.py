@@ -78,7 +78,7 @@ def outcome_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ws.ingest([_write_run(tmp / "c.jsonl", dict(zip(tasks, (15, 22, 21), strict=True)))],
               run="checkpoint-targeted-step-051000", benchmark="math")  # fmt: skip
     for targets in ([{"task_type": "number_theory"}],
-                    [{"task_type": "number_theory", "output_constraint": "integer"}]):  # fmt: skip
+                    [{"task_type": "number_theory", "output_constraint": "boxed_expression"}]):  # fmt: skip
         rec = ws.new_intervention(
             title="nt data", hypothesis="more number theory",
             baseline="checkpoint-base-step-049000", benchmark="math", targets=targets,
@@ -112,7 +112,9 @@ def test_outcome_table_at_80_columns_shows_whole_slice_names_and_numbers(
     assert body["algebra"][2] == "40" and "…" not in text.split("not shown")[0], text
     notes = " ".join(" ".join(lines[5:]).split())
     # the expendable columns go first, in their order, and are named
-    assert re.search(r"not shown at 80 columns: (p_adj, )?(DiD vs controls, )?pass@k", notes)
+    # (a run of one sample per item has no pass@k column at all)
+    assert re.search(r"not shown at 80 columns: (p_adj, )?DiD vs controls \(", notes), notes
+    assert "pass@k" not in text
     assert "slice: names shown without their shared prefix" not in notes
 
 
