@@ -114,3 +114,37 @@ def test_i_reads_whole_in_a_notification_or_on_a_screen() -> None:
     # the reason says incomplete: no 'status: incomplete' line before it
     assert _log_text(torn) == "incomplete: 1 incomplete trailing record skipped"
     assert _log_text({"status": "ingesting (pid 7 on h)"}) == "status: ingesting (pid 7 on h)"
+
+
+class InterruptedWorkspace(Workspace):
+    """The store's first run shown as an interrupted ingest with its resume command."""
+
+    RESUME = "capslice --store /data/evals/capslice.db ingest /data/evals/logs/bbh-eos-masked --run bbh-eos-masked"
+
+    def runs(self, **kwargs: Any) -> list[dict[str, Any]]:
+        rows = super().runs(**kwargs)
+        rows[0].update(
+            status="incomplete (300 of 480 records)",
+            interrupted={
+                "reason": "the ingest was stopped (SIGTERM)",
+                "resume": self.RESUME,
+                "delete": "capslice --store /data/evals/capslice.db delete-run bbh-eos-masked",
+            },
+        )
+        return rows
+
+
+async def test_i_shows_an_interrupted_ingest_s_commands_whole(crowded_store: Path) -> None:
+    from pilot_helpers import static_text
+
+    from capslice_tui.app.screens.text_detail import TextDetailScreen
+
+    app = make_app(crowded_store, workspace=InterruptedWorkspace(crowded_store), ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextDetailScreen)  # a notification cut the command
+        lines = static_text(app, "#detail-text").splitlines()
+        assert "resume (adds only what is missing):" in lines
+        assert InterruptedWorkspace.RESUME.replace(" ", "") in "".join(lines).replace(" ", "")
