@@ -157,6 +157,34 @@ def _keys_by_blob(hashes: Sequence[str | bytes]) -> dict[bytes | None, Any]:
     return dict(zip(_blobs(hashes), hashes, strict=True))
 
 
+def _output_constraints(cur: Any, item_ids: list[int]) -> dict[int, str | None]:
+    """Item id -> effective output_constraint (``item_axes``) of the sorted ``item_ids`` that
+    have an ``item_axes`` row. Ids dense in their span (an ingest meets a benchmark's items,
+    given ids together at their first ingest) are read as one range of ``item_axes`` in key
+    order (measured ~1 us CPU less per item than a lookup each, 100k items); sparse ones are
+    looked up by id."""
+    if not item_ids:
+        return {}
+    lo, hi = item_ids[0], item_ids[-1]
+    if hi - lo < 4 * len(item_ids):
+        return dict(
+            cur.execute(
+                "SELECT item_id, output_constraint FROM item_axes WHERE item_id BETWEEN ? AND ?",
+                (lo, hi),
+            )
+        )
+    out: dict[int, str | None] = {}
+    for chunk in chunks(item_ids, _lookup_chunk(cur.connection)):
+        out.update(
+            cur.execute(
+                "SELECT item_id, output_constraint FROM item_axes"
+                f" WHERE item_id IN ({placeholders(chunk)})",
+                chunk,
+            )
+        )
+    return out
+
+
 def _lookup_chunk(conn: Any) -> int:
     """Hashes looked up per ``IN (...)`` statement: up to 5000 (measured ~10% less CPU per
     hash than 900), fewer when SQLite takes fewer bound parameters."""
@@ -419,22 +447,20 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         given in upper case came back lower case; the ingest gives lower case). ``ids``,
         when given, receives hash -> item id of each item found, keyed alike.
         """
-        out: dict[Any, str | None] = {}
         cur = self.conn.cursor()
         cur.row_factory = None  # plain tuples: no Row object per item
+        found: dict[int, Any] = {}  # item id -> its hash as given
         for chunk in chunks(list(hashes), _lookup_chunk(self.conn)):
             keys = _keys_by_blob(chunk)
-            for h, oc, item_id in cur.execute(
-                "SELECT i.item_hash, a.output_constraint, i.id FROM items i"
-                " LEFT JOIN item_axes a ON a.item_id = i.id"
-                f" WHERE i.item_hash IN ({placeholders(chunk)})",
+            for h, item_id in cur.execute(
+                f"SELECT item_hash, id FROM items WHERE item_hash IN ({placeholders(chunk)})",
                 list(keys),
             ):
-                key = keys[h]
-                out[key] = oc
-                if ids is not None:
-                    ids[key] = item_id
-        return out
+                found[item_id] = keys[h]
+        oc = _output_constraints(cur, sorted(found))
+        if ids is not None:
+            ids.update((key, item_id) for item_id, key in found.items())
+        return {key: oc.get(item_id) for item_id, key in found.items()}
 
     def stored_texts(self, hashes: Sequence[str | bytes]) -> set[Any]:
         """The prompt-text hashes among ``hashes`` that ``texts`` holds (texts are never

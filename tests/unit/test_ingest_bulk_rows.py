@@ -233,3 +233,21 @@ def test_a_settings_hash_never_written_is_refused(tmp_path: Path) -> None:
     batch["settings"] = []
     with pytest.raises(ValueError, match=f"evaluation settings {_digest('s')} were not written"):
         Store(tmp_path / "s.db").write_batch(**batch)  # type: ignore[arg-type]
+
+
+def test_known_items_output_constraints_dense_and_sparse(tmp_path: Path) -> None:
+    """Items found close together (their item_axes read as one range) and far apart (read one
+    by one) get the same labels; an item without an item_axes row gets None."""
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    hashes = [_digest(f"item{i}") for i in range(40)]
+    items = [(h, "bbh", "t", str(i), f"q{i}", "A", None) for i, h in enumerate(hashes)]
+    labels = [(h, "output_constraint", f"oc{i}", "r") for i, h in enumerate(hashes) if i % 3]
+    _, ids = store.write_batch(texts=[], items=items, samples=[], rule_labels=labels)
+    want = {h: (f"oc{i}" if i % 3 else None) for i, h in enumerate(hashes)}
+    for picked in ([1, 2, 3], [0, 1, 2, 3], [0, 39], [1, 20, 38], list(range(40))):
+        got: dict[object, int] = {}
+        asked = [hashes[i] for i in picked]
+        assert store.known_items(asked, ids=got) == {h: want[h] for h in asked}, picked
+        assert got == {h: ids[h] for h in asked}
