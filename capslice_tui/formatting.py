@@ -440,6 +440,47 @@ def p_text(p: float | None, n_boot: int | None = 0) -> str:
     return pvalue(p)
 
 
+def p_adj_text(p_adjusted: float | None, p: float | None = None, n_boot: int | None = 0) -> str:
+    """A Benjamini-Hochberg adjusted p as :func:`pvalue` prints it, except when the raw ``p``
+    it was adjusted from is a paired-bootstrap p at its floor ``1/(B+1)`` (:func:`p_text`
+    prints that one ``<0.001``): the true raw p is smaller, so the adjusted value (the floor
+    times m/rank, e.g. 0.000999 x 4/2) is only an upper bound and reads ``<=0.0020``, not as an
+    exact ``0.0020``. Adjusted values of raw ps above the floor are exact (BH's value for a
+    larger p never uses a smaller one), so only these carry the bound. ``n_boot``: the
+    resamples B of the test (0 or None: not a bootstrap, no bound).
+
+    >>> p_adj_text(0.000999 * 2, 0.000999, 1000), p_adj_text(0.41, 0.2, 1000)
+    ('<=0.0020', '0.41')
+    """
+    text = pvalue(p_adjusted)
+    if p_adjusted is None or text.startswith("<") or text == "-":
+        return text
+    if p_text(p, n_boot).startswith("<") and p is not None and n_boot:
+        return f"<={text}"
+    return text
+
+
+P_BOUND_NOTE = (
+    "p adj <=x: adjusted from a bootstrap p at its floor 1/(B+1) (p printed <1/B: no resample "
+    "as extreme as the change), so x is an upper bound, not an exact value"
+)
+"""The note under a table or detail that shows a :func:`p_adj_text` bound."""
+
+
+def row_p_adj(row: Mapping[str, Any]) -> str:
+    """:func:`p_adj_text` of a result row (a slice comparison, an intervention outcome's slice
+    row or its ``pass_at_k`` entry): its ``p_adjusted``, ``p_value`` and ``n_boot``. A row
+    stored before rows carried ``n_boot`` counts as a bootstrap at the default B
+    (``analysis.metrics.N_BOOT``) unless its ``test`` is McNemar's exact test: a wrong guess
+    only puts ``<=`` before an exact value, which stays true."""
+    n_boot = row.get("n_boot")
+    if n_boot is None:
+        from .analysis.metrics import N_BOOT
+
+        n_boot = 0 if row.get("test") == "mcnemar-exact" else N_BOOT
+    return p_adj_text(row.get("p_adjusted"), row.get("p_value"), int(n_boot))
+
+
 def middle_cut(text: str, width: int | None) -> str:
     """``text`` cut to ``width`` characters in the middle (``minerva_math_algebra`` at 12 ->
     ``min…_algebra``), so names that share a prefix stay apart; unchanged when it fits."""

@@ -13,7 +13,7 @@ from .formatting import (
     pct_count,
     plural,
     points,
-    pvalue,
+    row_p_adj,
     sample_tally,
 )
 from .vocabulary import label as slice_label
@@ -275,7 +275,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
                 [s["label"], s["n_items"], pct(s["base_score"]),
                  pct_count(s["score"], s["correct"], s["n_samples"]),
                  points(s["diff"], ""), interval(s["diff_low"], s["diff_high"]),
-                 p_text(s["p_value"], s.get("n_boot")), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
+                 p_text(s["p_value"], s.get("n_boot")), row_p_adj(s), pct(s["wrong_answer_share"]),
                  "; ".join(s.get("aliases") or []) or "-"]
                 for s in diag["slices"]
             ],
@@ -286,7 +286,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
              "weakest task_type x solving_operation (samples)"],
             [
                 [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
-                 interval(s["ci_low"], s["ci_high"]), pvalue(s["p_adjusted"]), pct(s["wrong_answer_share"]),
+                 interval(s["ci_low"], s["ci_high"]), row_p_adj(s), pct(s["wrong_answer_share"]),
                  "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} "
                            f"({sample_tally(c['score'], c['correct'], c['n_samples'])}, {plural(c['n_items'], 'item')})"
                            for c in s["combinations"][:3])]
@@ -314,7 +314,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
             [key, r["n_items"], pct_count(r["base"]["score"], r["base"]["correct"], r["base"]["n"]),
              pct_count(r["cand"]["score"], r["cand"]["correct"], r["cand"]["n"]),
              points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), p_text(r["p_value"], r.get("n_boot")),
-             pvalue(r["p_adjusted"]), r["marker"], r["warning"] or ""]
+             row_p_adj(r), r["marker"], r["warning"] or ""]
         )  # fmt: skip
     family = "slice" if len(cmp["by"]) != 1 else cmp["by"][0]
     lines += _table(

@@ -48,7 +48,7 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import confidence_pct, plural, points, pvalue
+from ..formatting import confidence_pct, plural, points, row_p_adj
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -196,7 +196,8 @@ class SliceOutcome:
     Attributes:
         role: ``target`` or ``control``; slice: ``{grouping: value}``.
         n_items: paired items; base_score, cand_score; diff, diff_low, diff_high (proportions);
-        p_value, p_adjusted (BH over all tested slices), significant, test, warning, tested.
+        p_value, p_adjusted (BH over all tested slices), significant, test, warning, tested;
+        n_boot: the bootstrap resamples of the test (0 for McNemar's exact test).
         pass_at_k: for multi-sample runs compared on accuracy, ``{k, base, cand, diff,
             diff_low, diff_high, p_value, p_adjusted}`` at k = the smallest samples-per-item in
             the slice (else None; None too when the outcome's metric is already pass@k).
@@ -220,6 +221,7 @@ class SliceOutcome:
     warning: str | None
     pass_at_k: dict[str, Any] | None = None
     did: dict[str, Any] | None = None
+    n_boot: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -451,7 +453,7 @@ def _pass_at_k_row(e: Mapping[str, Any], pa: Any) -> dict[str, Any]:
     return {
         "k": e["k"], "base": pr.base.score, "cand": pr.cand.score, "diff": pr.diff,
         "diff_low": pr.diff_lo, "diff_high": pr.diff_hi, "p_value": pr.p_value,
-        "p_adjusted": pa.p_adj, "significant": pa.significant,
+        "p_adjusted": pa.p_adj, "significant": pa.significant, "n_boot": pr.n_boot,
     }  # fmt: skip
 
 
@@ -465,6 +467,7 @@ def _slice_outcome(
         cand_score=r.cand.score, diff=r.diff, diff_low=r.diff_lo, diff_high=r.diff_hi,
         p_value=r.p_value, p_adjusted=adj.p_adj, significant=adj.significant,
         tested=adj.tested, test=r.test, warning=r.warning, pass_at_k=pk, did=did,
+        n_boot=r.n_boot,
     )  # fmt: skip
 
 
@@ -649,8 +652,7 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
         return None
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
     shown = "; ".join(
-        f"{r['role']} {slice_label(r['slice'])} "
-        f"{points(r['diff'])} (p adj {pvalue(r['p_adjusted'])})"
+        f"{r['role']} {slice_label(r['slice'])} {points(r['diff'])} (p adj {row_p_adj(r)})"
         for r in drops[:4]
     )
     return (

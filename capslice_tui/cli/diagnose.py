@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import (
+    P_BOUND_NOTE,
     count,
     interval,
     pct,
@@ -14,7 +15,7 @@ from ..formatting import (
     pct_count,
     plural,
     points,
-    pvalue,
+    row_p_adj,
     score_counts,
 )
 from ..report import (
@@ -93,7 +94,7 @@ def comparison_table(
                 points(r["diff"], ""),
                 interval(r["diff_low"], r["diff_high"]),
                 p_text(r["p_value"], r.get("n_boot")),
-                pvalue(r["p_adjusted"]),
+                row_p_adj(r),
                 _sig(r, cmp),
                 _mdd(r["mdd"]),
                 r["warning"] or "",
@@ -112,6 +113,8 @@ def comparison_table(
     overall = _overall_note(cmp)
     if overall:
         notes.insert(2 if warning else 1, overall)
+    if any(row_p_adj(r).startswith("<=") for r in cmp["rows"]):
+        notes.append(P_BOUND_NOTE)
     shown: list[Any] = [cmp["overall"], *cmp["rows"]]  # the ALL row first
     means = [_short_side(r[s]) for r in shown for s in SIDES if _short_side(r[s]).endswith(" mean")]
     if compact and means:
@@ -210,7 +213,7 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
             _short_side(r["cand"]),
             points(r["diff"], ""),
             interval(r["diff_low"], r["diff_high"]),
-            pvalue(r["p_adjusted"]),
+            row_p_adj(r),
             _sig(r, cmp),
         ])  # fmt: skip
     _, _, notes = comparison_table(cmp, compact=True)
@@ -284,7 +287,7 @@ def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
         return (
             f"{s['label']}: {pct(s['base_score'])} -> {who} {pct(s['score'])} "
             f"({points(s['diff'], ' points')}, {s['n_items']} items), p {p_text(s['p_value'], s.get('n_boot'))}, "
-            f"p adj {pvalue(s['p_adjusted'])}; wrong answers {pct(s['wrong_answer_share'])} of "
+            f"p adj {row_p_adj(s)}; wrong answers {pct(s['wrong_answer_share'])} of "
             f"the items that moved{same}"
         )
     if diag["mode"] == "change":
@@ -295,12 +298,12 @@ def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
         )
         return (
             f"{s['label']}: {base}cand "
-            f"{score_counts(s['score'], s['correct'], s['n_samples'], s['n_items'])}{lost_txt}, p adj {pvalue(s['p_adjusted'])}, wrong answers "
+            f"{score_counts(s['score'], s['correct'], s['n_samples'], s['n_items'])}{lost_txt}, p adj {row_p_adj(s)}, wrong answers "
             f"{pct(s['wrong_answer_share'])} of lost items"
         )
     return (
         f"{s['label']}: {s['n_items']} items, mean per-item accuracy {pct(s['score'])}; "
-        f"{count(s['correct'], s['n_samples'])} samples correct; p adj {pvalue(s['p_adjusted'])}; "
+        f"{count(s['correct'], s['n_samples'])} samples correct; p adj {row_p_adj(s)}; "
         f"wrong answers {pct(s['wrong_answer_share'])} of failing items"
     )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import interval, pct, plural, points, pvalue, utc_minute
+from ..formatting import P_BOUND_NOTE, interval, pct, plural, points, row_p_adj, utc_minute
 from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
@@ -401,7 +401,8 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         rows.append([
             r["role"], name, r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
             points(r["diff"], ""),
-            interval(r["diff_low"], r["diff_high"]), pvalue(r["p_adjusted"]), mark, did_cell,
+            interval(r["diff_low"], r["diff_high"]),
+            row_p_adj(r), mark, did_cell,
             pk_text,
         ])  # fmt: skip
     notes = [
@@ -418,6 +419,8 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         ),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
+    if any(str(row[7]).startswith("<=") for row in rows):
+        notes.insert(-len(outcome["warnings"]) or len(notes), P_BOUND_NOTE)
     if slice_note:
         notes.insert(0, slice_note)
     headers = ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",

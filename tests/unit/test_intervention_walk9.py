@@ -152,3 +152,42 @@ def test_an_evaluate_at_another_k_is_exploratory_and_keeps_the_recorded_verdict(
     assert stored["k"] == 2 and all(r["pass_at_k"] is None for r in stored["rows"])
     # from now on the recorded k is 2: a plain evaluate stays at pass@2
     assert ws.evaluate_intervention(iid, who="bob")["outcome"]["k"] == 2
+
+
+def test_an_adjusted_p_of_a_floored_bootstrap_p_prints_as_a_bound_everywhere(
+    tmp_path: Path,
+) -> None:
+    """#4/#8/#40: a bootstrap p at its floor printed `<0.001` beside its BH-adjusted value as
+    an exact-looking `0.0020` (intervention outcome, compare; CLI and app)."""
+    from capslice_tui.app.screens.interventions import outcome_lines
+    from capslice_tui.formatting import P_BOUND_NOTE, p_adj_text, row_p_adj
+
+    floor = 1 / 1001
+    assert p_adj_text(floor * 2, floor, 1000) == "<=0.0020"
+    assert p_adj_text(floor * 2.5, floor, 1000) == "<=0.0025"
+    assert p_adj_text(0.004, 0.002, 1000) == "0.0040"  # above the floor: exact
+    assert p_adj_text(floor * 2, floor, 0) == "0.0020"  # McNemar's exact p: no floor
+    assert p_adj_text(None, floor, 1000) == "-" and p_adj_text(0.00002, 1e-5, 1000) == "<0.0001"
+    # a row stored before rows carried n_boot: the default B, unless McNemar
+    assert row_p_adj({"p_adjusted": floor * 2, "p_value": floor}) == "<=0.0020"
+    assert row_p_adj({"p_adjusted": floor * 2, "p_value": floor, "test": "mcnemar-exact"}) == (
+        "0.0020"
+    )
+    ws = _store(tmp_path, samples=4)  # number theory 5 -> 25 of 30 items: p at its floor
+    iid = _new(ws)
+    ws.accept_intervention(iid, who="bob")
+    outcome = ws.link_intervention(iid, "good", who="bob")["outcome"]
+    target = outcome["rows"][0]
+    assert target["n_boot"] == 1000 and target["p_value"] == pytest.approx(floor)
+    code, out = _cli(tmp_path / "w.db", "intervention", "show", str(iid))
+    assert code == 0, out
+    row = next(line for line in out.splitlines() if line.startswith("target "))
+    assert "<=0.0020" in row.split() and " 0.0020" not in row, out
+    assert P_BOUND_NOTE in " ".join(out.split()), out
+    lines = outcome_lines(outcome)  # the app's detail
+    assert any(" p adj <=0.0020 better*" in line for line in lines), lines
+    assert P_BOUND_NOTE in lines
+    code, out = _cli(tmp_path / "w.db", "compare", "base", "good", "--by", "task")
+    row = next(line for line in out.splitlines() if line.startswith("minerva_math_num_theory"))
+    assert code == 0 and "<0.001" in row.split() and "<=0.0020" in row.split(), out
+    assert P_BOUND_NOTE in " ".join(out.split()), out

@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...formatting import plural, rounding_note
+from ...formatting import P_BOUND_NOTE, plural, rounding_note, row_p_adj
 from ...vocabulary import WARN_SLICE_SIZE
 from ...vocabulary import label as join_slice
-from ..format import cell, pct, points, pvalue
+from ..format import cell, pct, points
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 
@@ -92,7 +92,7 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
         lines.append(
             f"    {pct(r.get('base_score'))} -> {pct(r.get('cand_score'))}"
             f"  {points(r.get('diff'))} {_span(r.get('diff_low'), r.get('diff_high'))}"
-            f"  p adj {pvalue(r.get('p_adjusted'))} {mark}".rstrip()
+            f"  p adj {row_p_adj(r)} {mark}".rstrip()
         )
         did = r.get("did")
         if did and not one_target:
@@ -105,11 +105,15 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
             pk_mark = ("better*" if pk["diff"] > 0 else "worse*") if pk.get("significant") else ""
             lines.append(
                 f"    pass@{pk['k']}: {pct(pk.get('base'))} -> {pct(pk.get('cand'))}"
-                f"  {points(pk.get('diff'))}  p adj {pvalue(pk.get('p_adjusted'))} {pk_mark}".rstrip()
+                f"  {points(pk.get('diff'))}"
+                f"  p adj {row_p_adj(pk)}"
+                f" {pk_mark}".rstrip()
             )
         if r.get("warning"):
             lines.append(f"    ! {r['warning']}")
     lines += [f"! {w}" for w in outcome.get("warnings") or []]
+    if any(" p adj <=" in line for line in lines):
+        lines.append(P_BOUND_NOTE)
     return lines
 
 
