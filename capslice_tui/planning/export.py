@@ -89,8 +89,13 @@ def read_plan_file(path: Path) -> dict[str, Any]:
     """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not a plan: not JSON ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        # json's own "Extra data: line 1 column 10" says nothing a user can act on
+        raise ValueError(
+            f"{path} is not a plan: it is not JSON, so not the output of `capslice plan "
+            "--format json` (an `--export` file, megatron, yaml, md or json, holds only the "
+            "mixture weights); save a plan with `capslice plan ... --format json > plan.json`"
+        ) from None
     return check_plan_dict(data, str(path))
 
 

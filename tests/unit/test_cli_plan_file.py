@@ -67,6 +67,17 @@ def test_other_files_that_are_not_plans_are_refused_without_a_traceback(
     assert "Traceback" not in out
 
 
+def test_an_exported_blend_is_refused_in_plain_words(math_store: Path, tmp_path: Path) -> None:
+    """Walk 9 #33: a megatron blend printed json's own `Extra data: line 1 column 10 (char 9)`."""
+    blend = tmp_path / "blend.txt"
+    _plan(math_store, "--export", "megatron", "-o", str(blend))
+    code, out = _new(math_store, blend, "--target", "task_type=algebra")
+    text = " ".join(out.split())
+    assert code == 1 and f"{blend} is not a plan: it is not JSON" in text, out
+    assert "capslice plan ... --format json > plan.json" in text, out
+    assert "Extra data" not in out and "column" not in out, out
+
+
 def test_a_saved_plan_is_attached(math_store: Path, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
     saved.write_text(_plan(math_store, "--format", "json"), encoding="utf-8")
