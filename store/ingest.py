@@ -430,7 +430,9 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 if set(map(type, cols[t])) - {int, type(None)}:  # else ids (or None) given
                     sid = _settings_ids(conn, set(cols[t]))
                     cols[t] = [sid[h] for h in cols[t]]
-                given = tuple(i for i, c in enumerate(cols) if c.count(None) != len(c))
+                given = tuple(  # a first cell not None answers without counting
+                    i for i, c in enumerate(cols) if c[0] is not None or c.count(None) != len(c)
+                )
                 insert_rows(conn, _insert_sample(given), [cols[i] for i in given])
             n_new = conn.total_changes - before
             if changed is not None and n_new < len(samples):
