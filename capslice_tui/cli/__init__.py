@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 
 import click
 
@@ -37,6 +38,28 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "rescore": ("rescore", "rescore"),
     "trend": ("trend", "trend"),
 }
+
+
+STORE_CREATING_COMMANDS = frozenset({"ingest", "demo", "import", "pull", "hub", "tui"})
+"""The commands that may create the ``--store`` file when it does not exist (they put data in
+it, or set it up to receive some). Every other command only reads or changes what is stored,
+so on a missing file it says so (:func:`missing_store_refusal`) instead of creating an empty
+store and answering ``nothing to show`` for a mistyped path."""
+
+
+def missing_store_refusal(path: Path, ctx: click.Context | None) -> str:
+    """Why the command of ``ctx`` must not open the store at ``path`` ('' when it may): the
+    file does not exist and the command (the root's subcommand, ``intervention`` for
+    ``capslice intervention list``) is not one of :data:`STORE_CREATING_COMMANDS`."""
+    if path.exists():
+        return ""
+    command = ctx.find_root().invoked_subcommand if ctx is not None else None
+    if command is None or command in STORE_CREATING_COMMANDS:
+        return ""
+    return (
+        f"no store at {path} (check --store or CAPSLICE_STORE); a store is created by "
+        "`capslice ingest LOGS --run NAME`, `capslice import FOLDER` or `capslice demo`"
+    )
 
 
 class LazyCommands(MutableMapping[str, click.Command]):
@@ -75,4 +98,4 @@ class LazyCommands(MutableMapping[str, click.Command]):
 
 main.commands = LazyCommands(main.commands)
 
-__all__ = ["main"]
+__all__ = ["STORE_CREATING_COMMANDS", "main", "missing_store_refusal"]

@@ -78,7 +78,11 @@ class Ctx:
         its store's lock-wait messages and filesystem warning go to stderr."""
         if self._ws is None:
             from ..workspace import Workspace
+            from . import missing_store_refusal
 
+            refusal = missing_store_refusal(self.store_path, click.get_current_context(silent=True))
+            if refusal:  # a read command on a mistyped --store: no empty store is created
+                raise click.ClickException(refusal)
             self._ws = Workspace(
                 self.store_path,
                 self.taxonomy_dir,
@@ -155,7 +159,7 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     envvar="CAPSLICE_STORE",
     default=DEFAULT_STORE,
     show_default=True,
-    help="SQLite store file (env CAPSLICE_STORE); created on first use.",
+    help="SQLite store file (env CAPSLICE_STORE); created by ingest, import or demo.",
 )
 @click.option(
     "--taxonomy",

@@ -215,8 +215,10 @@ def test_an_upgrade_is_announced_on_stderr_once_and_a_new_store_is_not(tmp_path:
     json.loads(first.stdout)
     again = CliRunner().invoke(main, ["--store", str(path), "runs"])
     assert "upgrading" not in again.stderr
-    fresh = CliRunner().invoke(main, ["--store", str(tmp_path / "new.db"), "runs"])
-    assert fresh.exit_code == 0 and "upgrading" not in fresh.stderr
+    # a command that creates a store (a read command refuses a missing one, walk 9 #34)
+    fresh = CliRunner().invoke(main, ["--store", str(tmp_path / "new.db"), "hub", "list"])
+    assert fresh.exit_code == 0 and "upgrading" not in fresh.stderr, fresh.output
+    assert (tmp_path / "new.db").exists()
 
 
 def test_migrate_tells_the_pending_names_before_applying(tmp_path: Path) -> None:
