@@ -184,6 +184,26 @@ def test_batches_that_end_inside_a_chunk_store_what_one_process_stores(
     _same(serial, parallel)
 
 
+def test_workers_run_at_a_lower_priority(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker adds WORKER_NICE to its niceness (the writer keeps a core); the ingest's
+    own process keeps its own."""
+    marks = tmp_path / "nice"
+    real = os.nice
+
+    def recorded(increment: int) -> int:
+        with open(marks, "a") as fh:
+            fh.write(f"{os.getpid()} {increment}\n")
+        return real(increment)
+
+    monkeypatch.setattr(os, "nice", recorded)
+    monkeypatch.setenv(ingest_workers.ENV_WORKERS, "2")
+    before = real(0)
+    _ingest_all(tmp_path / "db.db", [("bbh-base", LM_EVAL / "bbh-base", "bbh")])
+    calls = [line.split() for line in marks.read_text().splitlines()]
+    assert len(calls) == 2 and {c[1] for c in calls} == {str(ingest_workers.WORKER_NICE)}
+    assert str(os.getpid()) not in {c[0] for c in calls} and real(0) == before
+
+
 def test_item_first_met_in_the_other_worker_keeps_the_first_records_labels(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
