@@ -470,14 +470,14 @@ P_BOUND_NOTE = (
 def row_p_adj(row: Mapping[str, Any]) -> str:
     """:func:`p_adj_text` of a result row (a slice comparison, an intervention outcome's slice
     row or its ``pass_at_k`` entry): its ``p_adjusted``, ``p_value`` and ``n_boot``. A row
-    stored before rows carried ``n_boot`` counts as a bootstrap at the default B
-    (``analysis.metrics.N_BOOT``) unless its ``test`` is McNemar's exact test: a wrong guess
-    only puts ``<=`` before an exact value, which stays true."""
+    without ``n_boot`` whose ``test`` is ``paired-bootstrap`` (an intervention outcome stored
+    before rows carried it) counts as the default B (``analysis.metrics.N_BOOT``); any other
+    row without it (a weakness slice's binomial test) is exact."""
     n_boot = row.get("n_boot")
     if n_boot is None:
         from .analysis.metrics import N_BOOT
 
-        n_boot = 0 if row.get("test") == "mcnemar-exact" else N_BOOT
+        n_boot = N_BOOT if row.get("test") == "paired-bootstrap" else 0
     return p_adj_text(row.get("p_adjusted"), row.get("p_value"), int(n_boot))
 
 

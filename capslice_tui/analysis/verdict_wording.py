@@ -20,6 +20,7 @@ from capslice_tui.analysis.failure_modes import FORMAT_MODES
 from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, SignificantSlice
 from capslice_tui.formatting import (
     change_points,
+    p_adj_text,
     p_text,
     pct,
     pct_count,
@@ -85,6 +86,13 @@ def _pe(p: float, n_boot: int | None = 0) -> str:
     resamples of a paired bootstrap, whose p at its floor 1/(B+1) reads ``<0.001``
     (:func:`formatting.p_text`)."""
     txt = "n/a" if _nan(p) else p_text(p, n_boot)
+    return txt if txt.startswith("<") else f"={txt}"
+
+
+def _pae(p_adj: float, p: float | None, n_boot: int | None) -> str:
+    """``=0.041`` or ``<=0.0020``: an adjusted p after its name, a bound when the raw ``p`` is
+    a paired-bootstrap p at its floor (:func:`formatting.p_adj_text`)."""
+    txt = "n/a" if _nan(p_adj) else p_adj_text(p_adj, p, n_boot)
     return txt if txt.startswith("<") else f"={txt}"
 
 
@@ -455,7 +463,7 @@ def _test_text(row: Mapping[str, Any], family: str = "") -> str:
     over = f" over {family}" if family else ""
     return (
         f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
-        f"{row['n_items']} items, p_adj{_pe(row['p_adjusted'])}{over})"
+        f"{row['n_items']} items, p_adj{_pae(row['p_adjusted'], row.get('p_value'), row.get('n_boot'))}{over})"
     )
 
 
@@ -634,7 +642,7 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
         r = best.result
         pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
         detail += (
-            f"; the smallest adjusted p is {_p(best.p_adj)} ({best.label}: {_pts(r.diff)} on "
+            f"; the smallest adjusted p is {p_adj_text(best.p_adj, best.p_value, r.n_boot)} ({best.label}: {_pts(r.diff)} on "
             f"{r.n_items} items{pair}, raw p{_pe(best.p_value, r.n_boot)})"
         )
     return [Evidence("slices with a significant paired change", len(sig), detail, "slices")]
@@ -648,7 +656,7 @@ def _paired_slice_evidence(s: PairedSlice) -> Evidence:
     moved = "lost" if r.diff < 0 else "gained"
     detail = (
         f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
-        f"p{_pe(s.p_value, s.result.n_boot)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} "
+        f"p{_pe(s.p_value, s.result.n_boot)}, BH p_adj{_pae(s.p_adj, s.p_value, s.result.n_boot)} over {s.n_tested} "
         "slices tested"
     )
     if modes:
@@ -664,7 +672,7 @@ def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:
     """``label (-22.1 points, 208 items, p_adj<1e-4 over 27 slices); ...``: each adjusted p
     names its family (the slice search over every axis combination)."""
     text = "; ".join(
-        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pe(s.p_adj)} over "
+        f"{s.label} ({_pts(s.diff)}, {s.n_items} items, p_adj{_pae(s.p_adj, s.p_value, s.result.n_boot)} over "
         f"{plural(s.n_tested, 'slice')})"
         for s in slices[:k]
     )

@@ -168,11 +168,11 @@ def test_an_adjusted_p_of_a_floored_bootstrap_p_prints_as_a_bound_everywhere(
     assert p_adj_text(0.004, 0.002, 1000) == "0.0040"  # above the floor: exact
     assert p_adj_text(floor * 2, floor, 0) == "0.0020"  # McNemar's exact p: no floor
     assert p_adj_text(None, floor, 1000) == "-" and p_adj_text(0.00002, 1e-5, 1000) == "<0.0001"
-    # a row stored before rows carried n_boot: the default B, unless McNemar
-    assert row_p_adj({"p_adjusted": floor * 2, "p_value": floor}) == "<=0.0020"
-    assert row_p_adj({"p_adjusted": floor * 2, "p_value": floor, "test": "mcnemar-exact"}) == (
-        "0.0020"
-    )
+    # a bootstrap row stored before rows carried n_boot: the default B; other tests: exact
+    old = {"p_adjusted": floor * 2, "p_value": floor, "test": "paired-bootstrap"}
+    assert row_p_adj(old) == "<=0.0020"
+    assert row_p_adj({**old, "test": "mcnemar-exact"}) == "0.0020"
+    assert row_p_adj({"p_adjusted": floor * 2, "p_value": floor}) == "0.0020"  # a weakness
     ws = _store(tmp_path, samples=4)  # number theory 5 -> 25 of 30 items: p at its floor
     iid = _new(ws)
     ws.accept_intervention(iid, who="bob")
@@ -191,3 +191,5 @@ def test_an_adjusted_p_of_a_floored_bootstrap_p_prints_as_a_bound_everywhere(
     row = next(line for line in out.splitlines() if line.startswith("minerva_math_num_theory"))
     assert code == 0 and "<0.001" in row.split() and "<=0.0020" in row.split(), out
     assert P_BOUND_NOTE in " ".join(out.split()), out
+    code, out = _cli(tmp_path / "w.db", "diagnose", "base", "good")  # the verdict's wording
+    assert code == 0 and "p_adj<=0.0020" in out and "p_adj=0.0020" not in out, out

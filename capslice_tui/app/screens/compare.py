@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, p_text, pct, pct_cell, plural, visible
+from ...formatting import interval, p_text, pct, pct_cell, plural, row_p_adj, visible
 from ...vocabulary import SLICE_JOINER
 from ..format import (
     cell,
@@ -22,7 +22,6 @@ from ..format import (
     fit_names,
     fit_parts,
     points,
-    pvalue,
     slice_label,
     slice_parts,
     warning_mark,
@@ -163,7 +162,7 @@ def detail_line(
         name = fit_parts(parts, max(width - len(rest), NAME_LEAST), siblings=siblings)
     first = name + rest
     second = (
-        f"p {p_text(row.get('p_value'), row.get('n_boot'))} · p adj {pvalue(row.get('p_adjusted'))}"
+        f"p {p_text(row.get('p_value'), row.get('n_boot'))} · p adj {row_p_adj(row)}"
         f" · {plural(row.get('n_items'), 'item')} · test {row.get('test') or '-'}"
         + (f" · {warn}: {row.get('warning')}" if warn else "")
     )
@@ -287,7 +286,7 @@ class CompareScreen(CapsliceScreen):
                 side(r.get("base")),
                 side(r.get("cand")),
                 points(r.get("diff"), ""),  # the legend names the unit
-                pvalue(r.get("p_adjusted")),
+                row_p_adj(r),
                 sig_mark(r, overall=is_overall),
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))

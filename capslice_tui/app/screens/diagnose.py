@@ -13,10 +13,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import pct_cell, plural, visible
+from ...formatting import pct_cell, plural, row_p_adj, visible
 from ...report import evaluation_lines, evidence_value
 from ..console import to_ascii
-from ..format import cell, fit_parts, pct, points, pvalue, slice_label, slice_parts
+from ..format import cell, fit_parts, pct, points, slice_label, slice_parts
 from ..messages import DiagnoseLoaded
 from ..widgets.bar_chart import Bar, BarChart
 from ..widgets.result_table import ResultTable
@@ -395,7 +395,7 @@ class DiagnoseScreen(CapsliceScreen):
                 cell(s.get("n_items")),
                 cell(slice_score(s)),
                 cell(points(s["deficit"], "") if s.get("deficit") is not None else "-"),
-                cell(pvalue(s.get("p_adjusted"))),
+                cell(row_p_adj(s)),
                 cell(MODE_TEXT.get(s.get("dominant_failure_mode") or "", "-"), 12),
             ]
             rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
