@@ -742,8 +742,9 @@ class PlanMixin:
         if changed and not record:
             raise ValueError(
                 f"intervention #{rec['id']}'s verdict ({stored.get(OUTCOME_KEY)}) is recorded at "
-                f"{changed}: an evaluation at other settings is exploratory and is not "
-                "recorded; ask for it to replace the verdict (--record)"
+                f"{changed}: an evaluation at other settings is exploratory; see it without "
+                f"recording with `capslice intervention evaluate {rec['id']}` and the same "
+                "settings, or replace the verdict by adding --record (audited)"
             )
         return params
 

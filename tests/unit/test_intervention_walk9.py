@@ -143,6 +143,10 @@ def test_an_evaluate_at_another_k_is_exploratory_and_keeps_the_recorded_verdict(
     # the facade refuses to store it unasked, and stores it when asked
     with pytest.raises(ValueError, match=r"recorded at accuracy \(asked: pass@2\)"):
         ws.evaluate_intervention(iid, k=2, who="bob")
+    # a link again at another k is refused before anything is written (the run stays)
+    with pytest.raises(ValueError, match=r"capslice intervention evaluate 1` and the same"):
+        ws.link_intervention(iid, "good", k=2, who="bob")
+    assert ws.intervention(iid)["version"] == version
     # at the recorded settings (no k given) evaluate records again, as after a re-score
     assert ws.evaluate_intervention(iid, who="bob")["outcome"]["k"] is None
     code, out = _cli(tmp_path / "w.db", "intervention", "evaluate", str(iid), "--k", "2",
