@@ -53,3 +53,43 @@ async def test_outcome_shows_did_and_rejection_warning(tmp_path: Path) -> None:
         detail = str(screen.query_one("#detail").render())
         assert "! decision warning: the measured outcome shows no significant regression" in detail
         assert "warning stored" in str(screen.query_one("#status").render())
+
+
+async def test_the_form_refuses_a_target_with_no_item_and_the_baseline_as_result(
+    tmp_path: Path,
+) -> None:
+    """Walk 9 #38 and #31 in the app: the form's `task_type=geometry` (0 items of the baseline)
+    is refused with the reason on the status line, and nothing is recorded; linking the
+    baseline itself, which the run list leaves out, is refused by the facade the app calls."""
+    import contextlib
+
+    import pytest
+    from capslice_tui.store import StoreError
+    from textual.worker import WorkerFailed
+
+    from capslice_tui.app.screens.intervention_new import InterventionFormScreen
+
+    ws = Workspace(tmp_path / "s.db")
+    nt, alg = "minerva_math_num_theory", "minerva_math_algebra"
+    ws.ingest([_write_run(tmp_path / "b.jsonl", {nt: 10, alg: 25})], run="base", benchmark="math")
+    app = make_app(tmp_path / "s.db", workspace=ws)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = InterventionFormScreen(baseline="base", benchmark="math")
+        app.push_screen(screen)
+        await pilot.pause()
+        for field, text in (("title", "t"), ("hypothesis", "h"), ("targets", "task_type=geometry"),
+                            ("controls", "task_type=algebra")):  # fmt: skip
+            screen.query_one(f"#new-{field}").value = text
+        screen.action_save()
+        with contextlib.suppress(WorkerFailed):  # the refusal: the worker's error
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = " ".join(str(screen.query_one("#status").render()).split())
+        assert "task_type=geometry has 0 items of base in math" in status, status
+        assert ws.interventions() == []
+    rec = ws.new_intervention(title="nt", hypothesis="h", baseline="base", benchmark="math",
+                              targets=[{"task_type": "number_theory"}],
+                              controls=[{"task_type": "algebra"}])  # fmt: skip
+    ws.accept_intervention(rec["id"])
+    with pytest.raises(StoreError, match="baseline run"):
+        ws.link_intervention(rec["id"], "base")
