@@ -252,6 +252,70 @@ def item_mean(score: float | None, correct: float | None, n_samples: int | None)
     return pct(correct / n_samples) != pct(score)
 
 
+SAMPLED_ACCURACY = "accuracy (mean over samples)"
+"""The metric name :func:`~capslice_tui.analysis.metrics.slice_score` gives accuracy over
+several samples per item (each item's correct / its samples, then the mean over items)."""
+
+
+def score_meaning(metric: str, pooled_differs: bool = False, *, short: bool = False) -> str:
+    """What a slice table's score is, for a status line or a ``metric:`` note: the metric
+    name, except that :data:`SAMPLED_ACCURACY` (whose words read as correct samples /
+    samples) is said as ``accuracy: mean over items of each item's accuracy``, and, when the
+    table's counts are another ratio (``pooled_differs``: :func:`item_mean` of a row), that
+    c/n pools the samples (``...; c/n pools samples``). ``short``: ``score: item mean``
+    (``score: item mean; c/n pooled``). Other metric names are returned as given."""
+    if metric != SAMPLED_ACCURACY:
+        return metric
+    if short:
+        return "score: item mean" + ("; c/n pooled" if pooled_differs else "")
+    text = "accuracy: mean over items of each item's accuracy"
+    return text + ("; c/n pools samples" if pooled_differs else "")
+
+
+INTERVAL_MARKS = {
+    "cluster-bootstrap": ("b", "bootstrap over items"),
+    "wilson-over-items": (
+        "w",
+        "Wilson over items (each item all right or all wrong, or all items the same score)",
+    ),
+    "wilson": ("w", "Wilson over items (one sample per item)"),
+    "normal": ("n", "normal approximation of a mean of task scores"),
+}
+"""Method of a slice's interval -> its one-letter mark and its words, shown when a table
+mixes methods (:func:`interval_mark`, :func:`interval_legend`); ``normal`` stands for every
+``normal approx. of a mean of N task scores``. ``none`` has no interval and prints ``-``."""
+
+
+def _interval_mark(method: str) -> tuple[str, str] | None:
+    key = "normal" if method.startswith("normal") else method
+    return INTERVAL_MARKS.get(key)
+
+
+def interval_mark(text: str, method: str, mixed: bool) -> str:
+    """The interval cell ``text`` (``[0.0, 39.0]``) with its method's mark (``[0.0, 39.0] w``)
+    when the table ``mixed`` methods, so each row says which it has; unchanged otherwise,
+    or when the cell has no interval (``-``) or the method has no mark."""
+    mark = _interval_mark(method)
+    if not mixed or mark is None or text == "-":
+        return text
+    return f"{text} {mark[0]}"
+
+
+def interval_legend(methods: Iterable[str]) -> str:
+    """What the marks of :func:`interval_mark` on a table with ``methods`` stand for:
+    ``interval per row: b = bootstrap over items; w = Wilson over items (...); - = none: too
+    few items to bootstrap``; each mark once, in the order of :data:`INTERVAL_MARKS`."""
+    methods = list(methods)
+    found = {m for m in (_interval_mark(x) for x in methods) if m}
+    words: dict[str, list[str]] = {}
+    for mark, text in (m for m in INTERVAL_MARKS.values() if m in found):
+        words.setdefault(mark, []).append(text)
+    parts = [f"{mark} = {' or '.join(texts)}" for mark, texts in words.items()]
+    if "none" in methods:
+        parts.append("- = none: too few items for a bootstrap over items")
+    return "interval per row: " + "; ".join(parts)
+
+
 def pct_cell(score: float | None, correct: float | None, total: int | None) -> str:
     """A score with its count for a narrow table cell: ``59.6% 286/480`` when the score is
     that ratio, ``43.1% mean`` when it is a mean of per-item accuracies (several samples per

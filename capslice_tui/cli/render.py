@@ -809,7 +809,11 @@ def _fit_layout(
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
         spare = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
         named = kept[0] not in forced and _name_squeezed(caps[kept[0]], widths[kept[0]])
-        supporting = [i for i in spare if headers[i] in SUPPORTING_COLUMNS]
+        # while the names are squeezed: the expendable columns up to the first supporting
+        # one, in the caller's order (slices: the middle of the pass@k curve before the
+        # score's interval)
+        first = next((j for j, i in enumerate(spare) if headers[i] in SUPPORTING_COLUMNS), None)
+        supporting = [] if first is None else spare[: first + 1]
         if (room >= least and not (named and supporting)) or len(kept) == 1:
             break
         spare = (supporting if room >= least else []) or spare

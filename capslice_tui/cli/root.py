@@ -20,12 +20,15 @@ from ..formatting import (
     extracted_label,
     ingest_run_lines,
     interval,
+    interval_legend,
+    interval_mark,
     item_mean,
     pct,
     plural,
     response_cells,
     sample_tally,
     score_counts,
+    score_meaning,
     shorten,
     visible,
 )
@@ -539,11 +542,17 @@ def slices(
     macro_note = _macro_pass_note(table)
     ks_shown = [k for k in table.ks if any(k in r.pass_at_k for r in [*table.rows, table.overall])]
     headers, rows = _slice_rows(table, rows_src, ks_shown)
+    every = [*table.rows, table.overall]
+    methods = sorted({r.method for r in every})
     notes = [
-        f"metric: {table.overall.metric}; interval: "
-        f"{', '.join(sorted({r.method for r in [*table.rows, table.overall]}))}; lenient: the same "
-        "samples re-scored by capslice's lenient answer extraction (lenient - score = share lost "
-        "to answer extraction)",
+        f"metric: {score_meaning(table.overall.metric)}; "  # the count's ratio: its own note
+        + (
+            interval_legend(methods)  # rows of one table with different methods are marked
+            if _mixed_intervals(every)
+            else f"interval: {', '.join(methods)}"
+        )
+        + "; lenient: the same samples re-scored by capslice's lenient answer extraction "
+        "(lenient - score = share lost to answer extraction)",
         f"ALL: {AVERAGE_MEANING[table.average]} "
         f"(--average {'macro' if table.average == 'micro' else 'micro'} for the other)",
     ]
@@ -567,8 +576,9 @@ def slices(
             f"{small} of {len(table.rows)} slices {'is' if small == 1 else 'are'} below the minimum slice size "
             f"{MIN_SLICE_SIZE} items: reported, not tested ("
             + (
-                "no interval where items have several samples: a bootstrap over so few items "
-                "cannot be trusted"
+                "no interval where items have several samples and their accuracies vary: a "
+                "bootstrap over so few items cannot be trusted; where each item is all right or "
+                "all wrong, a Wilson interval over items"
                 if any(r.method == "none" for r in table.rows if r.n_items)
                 else "their intervals rest on few items"
             )
@@ -607,17 +617,31 @@ def _macro_pass_note(table: Any) -> str | None:
 
 def _slices_expendable(asked: Sequence[str], ks: Sequence[int]) -> tuple[str, ...]:
     """The columns of ``slices`` a narrow terminal leaves out first, in order (the others go
-    from the right): supporting columns, then the pass@k columns the user did not name (the
-    curve ``all`` adds: pass@1, then ascending, its largest k last), then the note and the
-    score's interval, so a k named in ``--k`` (``--k 1 --k 8 --k all``) is never dropped
-    before them. Without a named k: lenient, count, pass@1 (the score is already the
-    per-item mean), note.
+    from the right): lenient, then the middle of the pass@k curve (:func:`curve_middle`:
+    pass@2 ... pass@64 of 1..128, its ends kept: pass@1 and the largest k tell most), then
+    the score's interval, pass@1 (the score is already the per-item mean), the note, and
+    last the largest k; the count stays, the one figure beside a per-item mean that pools
+    the samples. A k named in ``--k`` (``--k 1 --k 8 --k all``) is never dropped before
+    the note and the interval: the curve's other ks go first, middle first.
     """
     named = {int(a) for a in asked if str(a).strip().isdigit()}
     if not named:
-        return ("lenient", "count", "pass@1", "note")
-    curve = [f"pass@{k}" for k in ks if k not in named]  # ascending: pass@1 first
-    return ("lenient", "count", *curve, "note", "95% CI")
+        ends = [f"pass@{k}" for k in ks[:1]] + ["note"] + [f"pass@{k}" for k in ks[1:][-1:]]
+        middle = [f"pass@{k}" for k in curve_middle(ks)]
+        return ("lenient", *middle, "95% CI", *ends)
+    curve = [k for k in ks if k not in named]
+    order = [*curve_middle(curve), *curve[:1], *curve[1:][-1:]]
+    return ("lenient", "count", *[f"pass@{k}" for k in order], "note", "95% CI")
+
+
+def curve_middle(ks: Sequence[int]) -> list[int]:
+    """The ks of a pass@k curve between its smallest and its largest, in the order a narrow
+    table leaves them out: farthest from the curve's centre first (the smaller of two
+    equally far first), so the one left longest is the centre, the k the app shows beside
+    the largest (``[1, 2, ..., 128]``: 2, 4, 64, 8, 32, then 16)."""
+    middle = list(ks[1:-1])
+    centre = len(middle) // 2
+    return [k for _, k in sorted((-abs(i - centre), k) for i, k in enumerate(middle))]
 
 
 def _slice_rows(
@@ -630,6 +654,7 @@ def _slice_rows(
     headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
     headers += [f"pass@{k}" for k in ks]
     headers.append("note")
+    mixed = _mixed_intervals([*rows_src, table.overall])
     rows = []
     for r in [*rows_src, table.overall]:
         key = (
@@ -642,13 +667,19 @@ def _slice_rows(
             if r.average == "macro" and (r.n_tasks or 0) > 1
             else sample_tally(r.score, r.correct, r.n_samples)
         )
-        cells = [
-            *key, r.n_items, pct(r.score), interval(r.lo, r.hi), tally, pct(r.lenient),
-        ]  # fmt: skip
+        ci = interval_mark(interval(r.lo, r.hi), r.method, mixed)
+        cells = [*key, r.n_items, pct(r.score), ci, tally, pct(r.lenient)]
         cells += [_pass_cell(r.pass_at_k.get(k)) for k in ks]
         cells.append(r.warning or "")
         rows.append(cells)
     return headers, rows
+
+
+def _mixed_intervals(rows: Sequence[Any]) -> bool:
+    """Whether slice ``rows`` have intervals of more than one method (a bootstrap over items
+    beside a Wilson interval over items): each interval cell then carries its method's mark
+    (:func:`~capslice_tui.formatting.interval_mark`) and a note the legend."""
+    return len({r.method for r in rows if r.method != "none"}) > 1
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:
