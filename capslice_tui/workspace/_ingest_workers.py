@@ -11,7 +11,7 @@ know alone (an item first met in the other worker's files, or already in the sto
 output constraint the worker guessed otherwise) the ingest corrects by scoring that sample
 again (:meth:`capslice_tui.workspace.ingest._Ingest._take`).
 
-Workers run at a lower priority than the ingest's process (:data:`WORKER_NICE`), so that
+Workers run at a lower priority than the ingest's process (``ingest.WORKER_NICE``), so that
 the writer, the slower stage of a first checkpoint, keeps a core.
 
 Start: ``fork`` on the main thread (the CLI); from any other thread (the app's worker
@@ -51,14 +51,6 @@ QUEUE_CHUNKS = 8
 MAX_WORKERS = 2
 PARALLEL_MIN_BYTES = 4 << 20
 """Samples files smaller than this in all are read in the ingest's own process."""
-WORKER_NICE = 5
-"""Niceness a worker adds to its own (``os.nice``): the ingest's process, which writes, is
-the slower stage of a first checkpoint and shares the two cores with both workers; at equal
-priority the scheduler gave it two thirds of a core while workers ran ahead. Measured
-(benchmarks' lm-eval logs, 2 workers, medians of 3 interleaved, load 4.5, 06:11-06:16 UTC),
-samples per wall second, equal priority -> workers at +5: narrow 100k first 7.8k -> 12.5k
-and 8.7k -> 10.1k, next 13.6k -> 13.1k and 13.0k -> 20.4k; full text 20k first 4.0k ->
-6.4k, next 6.1k -> 6.5k; CPU per sample no higher."""
 ENV_WORKERS = "CAPSLICE_INGEST_WORKERS"
 """Environment variable: worker processes for an lm-eval ingest (0: none, read in the
 ingest's own process); when set, the input size does not matter."""
@@ -296,14 +288,6 @@ def _quiet_signals(parent: int) -> None:
     ing.die_with_parent(parent)
 
 
-def _lower_priority() -> None:
-    """Worker: :data:`WORKER_NICE` more niceness, where the system has it (never fatal)."""
-    try:
-        os.nice(WORKER_NICE)
-    except (AttributeError, OSError):  # no os.nice (Windows), or not permitted
-        pass
-
-
 def _put(q: Any, message: Any, parent: int) -> None:
     """Send ``message``, waiting while the queue is full; exit if ``parent`` (the process
     that started this one) is gone."""
@@ -333,7 +317,7 @@ def work(
     started it is gone."""
     parent = os.getppid()
     _quiet_signals(parent)
-    _lower_priority()
+    ing.lower_priority()
     first, *rest = gc.get_threshold()  # as the ingest's own process (a forkserver's child)
     if first:
         gc.set_threshold(max(first, ing.GC_GEN0), *rest)

@@ -185,7 +185,7 @@ def test_batches_that_end_inside_a_chunk_store_what_one_process_stores(
 
 
 def test_workers_run_at_a_lower_priority(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each worker adds WORKER_NICE to its niceness (the writer keeps a core); the ingest's
+    """Each worker adds ingest.WORKER_NICE to its niceness (the writer keeps a core); the ingest's
     own process keeps its own."""
     marks = tmp_path / "nice"
     real = os.nice
@@ -200,7 +200,7 @@ def test_workers_run_at_a_lower_priority(tmp_path: Path, monkeypatch: pytest.Mon
     before = real(0)
     _ingest_all(tmp_path / "db.db", [("bbh-base", LM_EVAL / "bbh-base", "bbh")])
     calls = [line.split() for line in marks.read_text().splitlines()]
-    assert len(calls) == 2 and {c[1] for c in calls} == {str(ingest_workers.WORKER_NICE)}
+    assert len(calls) == 2 and {c[1] for c in calls} == {str(ingest_module.WORKER_NICE)}
     assert str(os.getpid()) not in {c[0] for c in calls} and real(0) == before
 
 
