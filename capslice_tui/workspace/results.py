@@ -959,12 +959,20 @@ class DidDict(TypedDict):
     random_state: int
 
 
-class SliceOutcomeDict(TypedDict):
+class _SliceOutcomeLater(TypedDict, total=False):
+    """The keys of :class:`SliceOutcomeDict` that outcomes stored before them lack."""
+
+    n_boot: int
+
+
+class SliceOutcomeDict(_SliceOutcomeLater):
     """One target or control slice of an outcome: ``role`` (``target``/``control``),
     ``slice``, ``n_items`` paired, ``base_score``/``cand_score`` (0..1), ``diff`` with
     ``diff_low``/``diff_high``, ``p_value``, ``p_adjusted`` (Benjamini-Hochberg),
-    ``significant``, ``tested``, ``test``, ``warning``, ``pass_at_k`` (multi-sample runs,
-    else None) and ``did`` (target slices against the pooled controls, else None)."""
+    ``significant``, ``tested``, ``test``, ``warning``, ``pass_at_k`` (multi-sample runs
+    compared on accuracy, else None), ``did`` (target slices against the pooled controls,
+    else None) and ``n_boot`` (the test's bootstrap resamples, 0 for McNemar; absent from
+    outcomes stored before it was recorded)."""
 
     role: str
     slice: dict[str, str]
