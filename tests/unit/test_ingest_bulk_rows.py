@@ -251,3 +251,19 @@ def test_known_items_output_constraints_dense_and_sparse(tmp_path: Path) -> None
         asked = [hashes[i] for i in picked]
         assert store.known_items(asked, ids=got) == {h: want[h] for h in asked}, picked
         assert got == {h: ids[h] for h in asked}
+
+
+def test_an_ingest_raises_the_page_cache_and_never_lowers_it(tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    run_id, _ = store.ensure_run(
+        "r", model="m", step=None, tokens_seen=None, source_format="test", source_files=[], meta={}
+    )
+    store.conn.execute("PRAGMA cache_size=-2000")
+    store.begin_ingest(run_id)
+    want = -ingest_module.INGEST_CACHE_KIB
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == want
+    store.conn.execute("PRAGMA cache_size=100000")  # pages: larger than the ingest's
+    store.begin_ingest(run_id)
+    assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == 100000
