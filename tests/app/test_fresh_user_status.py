@@ -14,13 +14,18 @@ from capslice_tui.app.screens.slices import SlicesScreen, fit_status
 
 
 def test_fit_status_shortens_least_important_first() -> None:
-    status = "5 slices · accuracy (mean over samples) · up to 128 samples/item · filter none (t)"
-    assert fit_status(status, 100) == status
-    assert fit_status(status, 78) == status.removesuffix(" (t)")
-    assert fit_status(status, 70) == (
-        "5 slices · accuracy (mean over samples) · up to 128/item · filter none"
+    metric = "accuracy: mean over items of each item's accuracy; c/n pools samples"
+    status = f"5 slices · {metric} · up to 128 samples/item · filter none (t)"
+    assert fit_status(status, 130) == status
+    assert fit_status(status, 121) == status.removesuffix(" (t)")
+    assert fit_status(status, 110) == (f"5 slices · {metric} · up to 128/item · filter none")
+    assert fit_status(status, 78) == (
+        "5 slices · score: item mean; c/n pools samples · up to 128/item · filter none"
     )
-    assert len(fit_status(status, 60)) <= 60
+    assert (
+        fit_status(status, 66)
+        == "5 slices · score: item mean; c/n pooled · <=128/item · filter none"
+    )
 
 
 def _math_store(root: Path) -> Path:

@@ -11,7 +11,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import AVERAGE_MEANING, middle_cut, plural, visible
+from ...formatting import (
+    AVERAGE_MEANING,
+    item_mean,
+    middle_cut,
+    plural,
+    score_meaning,
+    visible,
+)
 from ...vocabulary import AXES
 from ..format import (
     cell,
@@ -215,7 +222,8 @@ STATUS_SHORTER = (
     (" (t)", ""),  # the key hint: the footer and the help name the key too
     (" samples/item", "/item"),
     ("samples/item", "/item"),
-    (" (mean over samples)", " (mean)"),
+    ("accuracy: mean over items of each item's accuracy", "score: item mean"),
+    ("c/n pools samples", "c/n pooled"),
     ("up to ", "<="),
 )
 """Shortenings of the slices status line, least important first (:func:`fit_status`)."""
@@ -251,14 +259,20 @@ class SlicesScreen(HandLabelScreen):
 
     HELP_TITLE = "Slices of a run"
     HELP_LEGEND = (
-        "items: items in the slice; score: the metric over its samples, with 95% CI",
-        "c/n: correct / scored samples; pass@k (p@k): share of items solved within k samples",
+        "items: items in the slice; score: the slice's metric with its 95% CI; with several "
+        "samples per item, the mean over items of each item's accuracy (its correct / its "
+        "samples: every item weighs 1)",
+        "c/n: correct / scored samples, pooled over the slice's items (another ratio than the "
+        "score when items have different numbers of samples; the status line then says so)",
+        "pass@k (p@k): the chance that at least one of k samples is right, by the unbiased "
+        "estimator from the n samples of each item (Chen et al. 2021), averaged over items",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
         f"{CI_BAR_HEADER} (from {WIDE} columns): the 95% interval as a bar |  [--*--]  | on "
         "0-100%: [ ] its ends, * the score, | the 0% and 100% marks",
         "(x%) in a pass@k column: over only the items with at least k samples; the line "
         "under the table says how many (p@k on N/M items)",
-        "k: choose the pass@k values (e.g. 1,8,all; all: 1,2,4,…,n; named ks always show)",
+        "k: choose the pass@k values (e.g. 1,8,all; all: 1,2,4 and so on up to n; named ks "
+        "always show)",
         "t: next answer filter the run logged (how the answer is extracted: strict-match, "
         "flexible-extract...), then each task's primary one again; the status line names the "
         "filter read (f is the failure mode, on the samples and trend screens)",
@@ -511,7 +525,14 @@ class SlicesScreen(HandLabelScreen):
         filter, then the legends that still fit the width (``bar``: the interval bar shows)."""
         data = self.table_data
         per_item = samples_per_item_text([data.overall, *data.rows], data.samples_per_item)
-        status = f"{plural(len(data.rows), 'slice')} · {data.overall.metric}" + (
+        every = [data.overall, *data.rows]
+        pooled = any(  # a macro row's counts are not its score's: it says so itself
+            item_mean(r.score, r.correct, r.n_samples)
+            for r in every
+            if not (getattr(r, "average", "micro") == "macro" and (r.n_tasks or 0) > 1)
+        )
+        metric = score_meaning(data.overall.metric, pooled)
+        status = f"{plural(len(data.rows), 'slice')} · {metric}" + (
             f" · {per_item}" if per_item else ""
         )
         if self.ks and not data.ks:
@@ -662,7 +683,7 @@ class SlicesScreen(HandLabelScreen):
 
         self.app.push_screen(
             PromptScreen(
-                "pass@k values, e.g. 1,8,all (all: 1,2,4,…,n; empty: all):",
+                "pass@k values, e.g. 1,8,all (all: 1,2,4... up to n; empty: all):",
                 ",".join(self.ks),
                 allow_empty=True,
             ),
