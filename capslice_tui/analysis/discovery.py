@@ -1235,9 +1235,10 @@ class Candidate:
 class SliceSearch:
     """The outcome of :func:`find_slices`.
 
-    ``suggestions`` are shown (error-rich groups first, then groups with fewer errors, then at
-    most half as many groups that restate an existing label); ``folded`` are further groups
-    that restate an existing label. ``structure`` is ``"clear"``, ``"no clear structure"``
+    ``suggestions`` are shown (error-rich groups first, then groups with fewer errors); no
+    suggestion restates an existing label: every group that does is in ``folded`` (with
+    ``show_all`` they are suggestions instead, after every other group, and ``folded`` is
+    empty). ``structure`` is ``"clear"``, ``"no clear structure"``
     (no group's error rate differs significantly from the rest) or ``"no error contrast"``
     (every sample failed, or none did: groups are ranked by size only). ``tests`` names the
     two tests each candidate took (:data:`SAMPLE_TESTS_FISHER`, :data:`SAMPLE_TESTS_Z` or
@@ -1531,8 +1532,8 @@ def find_slices(
        errors; a candidate sharing >= 80% of its members with a
        kept group (or holding >= 80% of a kept group) is a duplicate and skipped;
     5. novelty: Jaccard overlap with every existing label (task, each axis value, named
-       slices); a group with Jaccard >= 0.7 "restates" that label and is ranked last or folded;
-       others say whether they lie within one task or cut across tasks;
+       slices); a group with Jaccard >= 0.7 "restates" that label and is folded (shown
+       last with ``show_all``); others say whether they lie within one task or across tasks;
     6. descriptions: class-based TF-IDF words of the group against the rest (digits, stop words
        and boilerplate removed), and label values over-represented in the group.
 
@@ -1554,7 +1555,7 @@ def find_slices(
         alpha: false discovery rate of the Benjamini-Hochberg step.
         max_suggestions: most groups shown when the structure is clear.
         min_size: smallest group (default max(5, 1% of n)).
-        show_all: show restating groups instead of folding them.
+        show_all: show restating groups (after every other group) instead of folding them.
 
     Returns:
         A :class:`SliceSearch`.
@@ -2114,11 +2115,12 @@ class _SliceFinder:
             nov = self._novelty(members)
             (restating if nov["restates"] else novel).append((i, nov))
         novel = novel[:limit]
+        # one rule: every group that restates a label is folded (--all / the app's o shows
+        # them, last), so no table shows a restating group beside a fold of others
         if self.show_all:
             shown_restating, folded_restating = restating, []
         else:
-            room = len(novel) // 2 if novel else min(3, limit)
-            shown_restating, folded_restating = restating[:room], restating[room:]
+            shown_restating, folded_restating = [], restating
         if folded_restating:
             # each label once, with how many folded groups restate it
             labels: dict[str, int] = {}
@@ -2126,7 +2128,7 @@ class _SliceFinder:
                 labels[str(nov["restates"])] = labels.get(str(nov["restates"]), 0) + 1
             named = [f"{lab} ({n} groups)" if n > 1 else lab for lab, n in labels.items()]
             notes.append(
-                f"{plural(len(folded_restating), 'more group')} "
+                f"{plural(len(folded_restating), 'group')} "
                 + agree(
                     len(folded_restating),
                     "restates an existing label and is",
@@ -2150,9 +2152,12 @@ class _SliceFinder:
         self.pos = np.full(self.n, -1, dtype=np.int64)
         self.pos[model.feature_index_] = np.arange(model.feature_index_.size)
         self.run_rate = self.rows_rate if self.run_error_rate is None else self.run_error_rate
-        # error-rich groups first (novel, then restating), then those with fewer errors
-        order = [t for t in novel + shown_restating if tested[t[0]][3] > 0] + [
-            t for t in novel + shown_restating if not tested[t[0]][3] > 0
+        # error-rich groups first, then those with fewer errors; restating ones (--all) last
+        order = [
+            t
+            for part in (novel, shown_restating)
+            for t in [t for t in part if tested[t[0]][3] > 0]
+            + [t for t in part if not tested[t[0]][3] > 0]
         ]
         if self.structure == "clear":
             self._account(order, folded_restating)
@@ -2218,9 +2223,24 @@ class _SliceFinder:
                     + (", ..." if len(same) > 3 else "")
                     + ")"
                 )
-            if len(seen) < len(dup):
+            # a repeat of a folded group is named too: the fold lists the group it repeats
+            of_fold = sorted(
+                f"{tested[i][0].name} repeats {tested[duplicates[i]][0].name}"
+                for i in dup
+                if duplicates[i] in folded_i
+            )
+            if of_fold:
                 parts.append(
-                    f"{len(dup) - len(seen)} {agree(len(dup) - len(seen), 'holds', 'hold')}"
+                    f"{len(of_fold)} {agree(len(of_fold), 'holds', 'hold')} (nearly) the same"
+                    " samples as a folded group ("
+                    + ", ".join(of_fold[:3])
+                    + (", ..." if len(of_fold) > 3 else "")
+                    + ")"
+                )
+            hidden = len(dup) - len(seen) - len(of_fold)
+            if hidden:
+                parts.append(
+                    f"{hidden} {agree(hidden, 'holds', 'hold')}"
                     " (nearly) the same samples as a group not "
                     "shown either"
                 )

@@ -81,16 +81,25 @@ async def test_discover_is_in_the_menu_and_runs_with_progress(own_store: Path) -
         assert data["params"]["k"] == 4 and data["params"]["failing_only"]
         assert data["structure"] == "no error contrast"
         table = rows(app)
-        assert len(table) == len(data["suggestions"]) >= 1
-        assert table[0][0] == str(data["suggestions"][0]["id"])
+        # each of the 4 clusters of this store's failures is one task: every group restates
+        # a label, so all are folded (one rule, walk 9 #23) and the status says why
+        folded = data["folded"]
+        assert not data["suggestions"] and folded
+        assert table == [["+", f"{len(folded)} folded", "", "", "", "o shows them"]], table
+        assert status(app).startswith(
+            f"no suggestion: every group found restates an existing label ({len(folded)}"
+            " folded, o shows them)"
+        ), status(app)
         # failing only: every member is wrong, so the status says so once and the constant
         # error / Δerr columns give way to the dominant failure mode's share
         assert f"no error contrast in {data['n_samples']} samples" in status(app)
         headers = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
         assert headers == ["id", "group", "n", "mode", "mode %", "top terms"]
-        first = data["suggestions"][0]
-        assert table[0][4] == pct(first["failure_mode_share"], 0)
-        assert "Q:" not in table[0][5]  # question words show as q:word, as in the CLI
+        await pilot.press("o")
+        table = rows(app)
+        assert len(table) == 1 + len(folded)
+        assert table[1][4] == pct(folded[0]["failure_mode_share"], 0)
+        assert "Q:" not in table[1][5]  # question words show as q:word, as in the CLI
         assert screen.last_progress == ("done", 1.0)  # progress messages arrived
 
 
@@ -247,7 +256,7 @@ async def test_folded_groups_are_one_row_that_o_unfolds(own_store: Path) -> None
         assert [r[1] for r in table[n + 1 :]] == [folded["name"], "q:other"]
         screen.query_one(ResultTable).move_cursor(row=n)
         await pilot.pause()
-        assert "2 more groups hold (nearly) the same items" in static_text(app, "#preview")
+        assert "2 groups hold (nearly) the same items" in static_text(app, "#preview")
         screen.query_one(ResultTable).move_cursor(row=n + 1)
         await pilot.pause()
         assert "restates task=arith" in static_text(app, "#preview")

@@ -195,7 +195,7 @@ async def test_discover_says_the_k_reason_and_a_restated_label_whole(tmp_path: P
         await pilot.press("down")  # the folded row names the group and what it restates
         await pilot.pause()
         preview = static_text(app, "#preview")
-        assert "1 more group holds (nearly) the same items" in preview, preview
+        assert "1 group holds (nearly) the same items" in preview, preview
         assert "folded: q:digit restates slice=digits" in preview, preview
 
 

@@ -1,10 +1,12 @@
 """A fresh user's walk on the README demo at 80 columns: every note explains the figure the
 table beside it shows (compare's ``... mean`` cells, trend's ALL row against its sample
 count), a prefix left out of names is called shared only when every name has it, and counted
-notes read in their number (``1 more group restates``)."""
+notes read in their number (``1 group restates``)."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +89,28 @@ def test_runs_models_without_the_prefix_are_not_said_to_share_it(
 
 
 def test_discover_counts_one_folded_group_in_the_singular(demo: Path) -> None:
-    out = run(demo, "discover", "--run", "bbh-base", "--failing-only")
+    out = run(demo, "discover", "--run", "math-base")
     flat = " ".join(out.split())
-    assert "1 more group restates an existing label and is folded" in flat, out
-    assert "1 more groups" not in flat and "1 restate " not in flat, out
+    assert "1 group restates an existing label and is folded" in flat, out
+    assert "1 groups" not in flat and "1 restate " not in flat, out
+
+
+@pytest.mark.parametrize("run_name", ["math-base", "bbh-base"])
+def test_discover_folds_every_group_that_restates_a_label(demo: Path, run_name: str) -> None:
+    """Walk 9 #23: math-base showed ``q:consider ... restates solving_operation=casework``
+    third of four rows while nothing was folded, bbh-base ``restates task=...`` beside ``+ 3
+    folded``: one rule now, every group that restates a label is folded (--all shows it,
+    after every other group)."""
+    data = json.loads(run(demo, "discover", "--run", run_name, "--format", "json"))
+    assert data["folded"], "the demo's runs have groups that restate a label"
+    assert not [s["name"] for s in data["suggestions"] if s["novelty"]["restates"]]
+    assert all(f["restates"] and f["jaccard"] >= 0.7 for f in data["folded"])
+    n = len(data["folded"])
+    assert any(x.startswith(f"{n} group") and "folded" in x for x in data["notes"]), data["notes"]
+    table = run(demo, "discover", "--run", run_name)
+    # no row says 'restates X': only the fold's note names what the folded groups restate
+    assert not re.findall(r"restates (?!an existing label)", table), table
+    every = json.loads(run(demo, "discover", "--run", run_name, "--all", "--format", "json"))
+    assert not every["folded"]
+    flags = [bool(s["novelty"]["restates"]) for s in every["suggestions"]]
+    assert sum(flags) == n and flags == sorted(flags), flags  # restating ones last

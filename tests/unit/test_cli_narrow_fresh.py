@@ -273,10 +273,16 @@ def test_discover_folded_labels_are_named_once_and_duplicates_name_a_shown_group
         _novelty_labels=lambda: None, _novelty=lambda members: novelty[members],
     )  # fmt: skip
     novel, shown, folded = _SliceFinder._fold(finder)  # type: ignore[arg-type]
-    assert len(folded) == 3 and finder.notes == [
-        f"3 more groups restate existing labels and are folded ({label} (3 groups)); --all "
-        "shows them"
-    ], finder.notes
+    # every group that restates a label is folded (walk 9 #23), each label named once
+    assert (
+        len(folded) == 4
+        and not shown
+        and finder.notes
+        == [
+            f"4 groups restate existing labels and are folded ({label} (4 groups)); --all "
+            "shows them"
+        ]
+    ), finder.notes
     # groups 0, 1 shown; 6 and 7 repeat group 0 (shown); 8 repeats group 9 (not shown)
     names = ["letters", "shape", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "create"]
     finder = SimpleNamespace(

@@ -18,6 +18,7 @@ from capslice_tui.analysis.discovery import (
     describe_clusters,
     is_no_content,
 )
+from capslice_tui.formatting import plural
 
 BBH_COT = (
     Path(__file__).resolve().parents[2]
@@ -294,7 +295,7 @@ def test_planted_theme_across_tasks_is_the_first_suggestion():
     assert len(top.representatives) == 3
 
 
-def test_group_that_is_one_task_restates_it_and_ranks_last_or_folds():
+def test_group_that_is_one_task_restates_it_and_is_folded_or_shown_last_with_all():
     # a task that fails far more than the others: the slice exists, but the task label names it
     rng = np.random.default_rng(2)
     qs, rs, ok, ts = [], [], [], []
@@ -313,11 +314,13 @@ def test_group_that_is_one_task_restates_it_and_ranks_last_or_folds():
     assert marked, "the word_sorting group is found and marked"
     assert any(s.novelty["restates"] == "task=word_sorting" for s in marked)
     assert all(s.novelty["relation"].startswith("restates task=") for s in marked)
-    novel = [s for s in res.suggestions if not s.novelty["restates"]]
-    restating = [s for s in res.suggestions if s.novelty["restates"]]
-    assert len(restating) <= max(len(novel) // 2, 3 if not novel else 0)
-    if novel and restating:  # restating groups come after every new one
-        assert res.suggestions.index(restating[0]) > res.suggestions.index(novel[-1])
+    # one rule (walk 9 #23): every group that restates a label is folded, none is shown
+    assert marked == res.folded and not any(s.novelty["restates"] for s in res.suggestions)
+    assert any(n.startswith(f"{plural(len(res.folded), 'group')} restate") for n in res.notes)
+    every = _search(qs, rs, np.array(ok), groups=ts, show_all=True)
+    assert not every.folded
+    flags = [bool(s.novelty["restates"]) for s in every.suggestions]
+    assert sum(flags) == len(marked) and flags == sorted(flags)  # restating ones last
 
 
 def test_named_slice_and_axis_overlap_is_named():

@@ -93,7 +93,7 @@ class DiscoverScreen(CapsliceScreen):
         "Δerr: its error rate minus the other samples', in points (percentage points); ns = not "
         "significant (its larger BH-adjusted p-value, from the rest and within its tasks, is "
         "0.05 or more), as the CLI's q column marks it",
-        "labels: restates task=x (an existing label holds the same items: folded last),",
+        "labels: restates task=x (an existing label holds the same items: always folded),",
         "  within task=x (splits one task), across n tasks (a theme no label names)",
         "terms: words of the group against the rest; q:word = a word of the question",
         "+ N folded: groups that restate an existing label; o shows/hides them",
@@ -182,6 +182,10 @@ class DiscoverScreen(CapsliceScreen):
         self.sub_title = "discover slices"
         self._title()
         self.load_runs()
+
+    def context_run(self) -> str | None:
+        """The run searched (``n`` moves it): the menu opens plan, re-score and trend on it."""
+        return self.run
 
     def cli_command(self, *flags: str) -> str:
         """The ``capslice discover`` command of this screen's run and settings, plus
@@ -290,8 +294,9 @@ class DiscoverScreen(CapsliceScreen):
         self.show_folded = not self.show_folded
         self._fill()
         n = len(self.data["folded"])
+        verb = agree(n, "restates an existing label", "restate existing labels")
         self.set_status(
-            f"{n} groups that restate existing labels "
+            f"{plural(n, 'group')} that {verb} "
             + ("shown below the line (not saved: o hides them)" if self.show_folded else "folded")
         )
 
@@ -349,7 +354,14 @@ class DiscoverScreen(CapsliceScreen):
         # the k reason is above the table; the notes follow whole, as many as two rows
         # hold, the table keeping its room (a note is never cut: those left out are counted)
         status = f"{plural(len(rows), 'suggestion')} · {what} · a accept, l label"
-        notes = [x for x in data["notes"] if x and x != k_reason]
+        folded = data.get("folded") or []
+        if folded and not rows:  # said first: the table holds only the fold's row
+            status = (
+                f"no suggestion: every group found restates an existing label"
+                f" ({len(folded)} folded, o shows them) · {what}"
+            )
+        every = "every group found restates an existing label"
+        notes = [x for x in data["notes"] if x and x != k_reason and x != every]
         more = f" · ({len(notes)} more notes: {self.cli_command()})"
         left = 0
         for note in notes:
@@ -426,7 +438,7 @@ class DiscoverScreen(CapsliceScreen):
         payload = self.query_one(ResultTable).payload_at(event.cursor_row)
         if payload is not None and payload.get("fold"):
             lines = (
-                f"{plural(payload['n'], 'more group')} "
+                f"{plural(payload['n'], 'group')} "
                 f"{agree(payload['n'], 'holds', 'hold')} (nearly) the same items as an"
                 " existing label",
                 "(a task, an axis value or a named slice; Jaccard >= 0.7): nothing new there,",
