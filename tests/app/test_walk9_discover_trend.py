@@ -1,6 +1,6 @@
 """Walk 9 at 80x24 on the demo store: discover folds every group that restates a label (the
-table, the fold row and ``o`` agree, #23), and the menu's trend picker opens on the run you
-are on (#24)."""
+table, the fold row and ``o`` agree, #23), the menu's trend picker opens on the run you are on
+(#24), and the runs help gives push and pull each its key (#28)."""
 
 from __future__ import annotations
 
@@ -89,3 +89,16 @@ async def test_menu_trend_opens_on_the_run_of_the_discover_screen(demo_store: Pa
         await settle(app, pilot)
         assert isinstance(app.screen, TrendScreen)
         assert app.screen.query_one(ResultTable).current_payload == other
+
+
+def test_runs_help_gives_push_and_pull_each_its_key() -> None:
+    """#28: ``(H, shift+h: push and pull)`` read as two keys for two actions; H is shift+h
+    and opens the hubs screen, whose p pushes and l pulls."""
+    from capslice_tui.app.screens.hub import HubScreen
+    from capslice_tui.app.screens.runs import RunsScreen
+
+    legend = " ".join(RunsScreen.HELP_LEGEND)
+    assert "shift+h: push and pull" not in legend
+    assert "(H, that is shift+h, opens the team hubs: there p pushes, l pulls)" in legend
+    keys = {b.key: b.action for b in HubScreen.BINDINGS if hasattr(b, "action")}
+    assert keys["p"] == "push" and keys["l"] == "pull"  # the keys the legend names

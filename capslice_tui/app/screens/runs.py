@@ -177,7 +177,8 @@ class RunsScreen(CapsliceScreen):
         "'N-item mean' when the score is the mean of N items' accuracies (several samples each)",
         "status: BASE = a complete run marked as the base of a comparison (c) "
         "(BASE incomplete: an interrupted one); bad:N = N unreadable lines; "
-        "pulled:H / pushed:H = shared through team hub H (H, shift+h: push and pull); "
+        "pulled:H / pushed:H = shared through team hub H (H, that is shift+h, opens the "
+        "team hubs: there p pushes, l pulls); "
         "a + ends a cell whose other facts do not fit (i shows them)",
         "c on a second run of the same benchmark opens the comparison",
         "d: diagnose base -> the highlighted run (change) when a base is marked (on the base "
