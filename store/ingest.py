@@ -486,6 +486,17 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             ids.update((key, item_id) for item_id, key in found.items())
         return {key: oc.get(item_id) for item_id, key in found.items()}
 
+    def settings_ids(self, hashes: Sequence[str | bytes]) -> dict[Any, int]:
+        """``eval_settings.id`` of each stored evaluation settings hash (hex or 32 bytes, keyed
+        as given): what a sample's ``settings_hash`` cell may carry in :meth:`write_batch`
+        instead of the hash once its settings are stored.
+
+        Raises:
+            ValueError: a hash has no settings row, or is not a sha256 digest.
+        """
+        found = _settings_ids(self.conn, set(hashes))
+        return {h: i for h, i in found.items() if h is not None and i is not None}
+
     def stored_texts(self, hashes: Sequence[str | bytes]) -> set[Any]:
         """The prompt-text hashes among ``hashes`` that ``texts`` holds (texts are never
         removed, so a text found here needs no writing again), exactly as given (64-character

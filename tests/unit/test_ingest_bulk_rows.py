@@ -267,3 +267,16 @@ def test_an_ingest_raises_the_page_cache_and_never_lowers_it(tmp_path: Path) -> 
     store.conn.execute("PRAGMA cache_size=100000")  # pages: larger than the ingest's
     store.begin_ingest(run_id)
     assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == 100000
+
+
+def test_settings_ids_of_stored_settings(tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    store = Store(tmp_path / "s.db")
+    first = _batches(raw=False)[0]
+    store.write_batch(**first)  # type: ignore[arg-type]
+    h = _digest("s")
+    assert store.settings_ids([h]) == {h: 1}
+    assert store.settings_ids([bytes.fromhex(h)]) == {bytes.fromhex(h): 1}
+    with pytest.raises(ValueError, match="were not written"):
+        store.settings_ids([_digest("other")])
