@@ -14,6 +14,7 @@ from pilot_helpers import SIZE, settle, static_text
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.prompt import PromptScreen
 from capslice_tui.app.screens.slices import SlicesScreen
+from capslice_tui.vocabulary import MODE_MARKS as MODE_TEXT
 from capslice_tui.workspace import Workspace
 from capslice_tui.workspace.demo import sample_data_dir
 
@@ -46,3 +47,44 @@ async def test_slices_status_and_help_say_what_the_score_is(math_store: Path) ->
         await pilot.pause()
         assert isinstance(app.screen, PromptScreen)
         assert "…" not in app.screen.question and "1,2,4... up to n" in app.screen.question
+
+
+async def test_samples_number_their_samples_and_f_passes_over_empty_modes(
+    math_store: Path,
+) -> None:
+    """#11: the sample index column was ``k`` (pass@k's letter), the detail ``k=0``; #27: f
+    visited modes with no sample (4 dead presses on bbh-base boolean_expressions)."""
+    from capslice_tui.app.screens.sample_detail import SampleDetailScreen
+    from capslice_tui.app.screens.samples import FAILURE_FILTERS, SamplesScreen
+    from capslice_tui.app.widgets.result_table import ResultTable
+
+    app = make_app(math_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = SamplesScreen("math-base", benchmark="math", task="minerva_math_algebra")
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        labels = [str(c.label) for c in screen.query_one(ResultTable).columns.values()]
+        assert labels[:2] == ["doc", "#"], labels
+        counts = screen.mode_counts
+        assert counts is not None and set(counts) == set(FAILURE_FILTERS) - {None}
+        present = [m for m in FAILURE_FILTERS if m and counts[m]]
+        assert 0 < len(present) < len(counts), counts  # some mode is empty: f must skip it
+        status = static_text(app, "#status")
+        assert "f: " + ", ".join(f"{MODE_TEXT[m]} {counts[m]}" for m in present) in status
+        seen = []
+        for _ in present:
+            await pilot.press("f")
+            await settle(app, pilot)
+            seen.append(screen.failure_mode)
+            assert screen.rows, screen.failure_mode  # never an empty table
+        assert seen == present
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.failure_mode is None
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SampleDetailScreen)
+        text = static_text(app, "#summary")
+        assert "doc_id / sample: 0 / #0" in " ".join(text.split()), text
+        assert "k=" not in text, text

@@ -89,7 +89,7 @@ class SampleDetailScreen(CapsliceScreen):
         s = self.sample = message.sample
         rows = [
             ("task", s.get("task")),
-            ("doc_id / sample", f"{s.get('doc_id')} / k={s.get('sample_idx')}"),
+            ("doc_id / sample", f"{s.get('doc_id')} / #{s.get('sample_idx')}"),
             ("filter", s.get("filter")),
             ("target", s.get("target")),
             (extracted_label(s.get("score_source")), s.get("extracted")),

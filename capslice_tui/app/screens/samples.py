@@ -51,7 +51,10 @@ FAILURE_FILTERS: tuple[str | None, ...] = (
     "empty",
     "correct",
 )
-COLUMNS = ("task", "doc", "k", "target", "extracted", "score", "mode", "response")
+COLUMNS = ("task", "doc", "#", "target", "extracted", "score", "mode", "response")
+"""The table's columns: ``#`` is the sample's index within its item (``k`` is pass@k's)."""
+SORT_NAMES = {"k": "#"}
+"""Sort keys (``store.queries.SORTS``) as the status line names them."""
 RUN_LEAST = 24
 """Characters of the run name the title keeps beside the slice, or it leaves the run to the
 header line (which names it too, cut in the middle with its end whole): a run cut shorter
@@ -183,6 +186,37 @@ class WindowLoaded(Message):
         self.total = total
 
 
+class ModesCounted(Message):
+    """The samples of each failure mode (:data:`FAILURE_FILTERS`) in the slice read with the
+    screen's query ``base`` (:meth:`SamplesScreen._mode_base`), whatever the mode filter."""
+
+    def __init__(self, base: tuple[Any, ...], counts: dict[str, int]) -> None:
+        super().__init__()
+        self.base = base
+        self.counts = counts
+
+
+def modes_text(counts: dict[str, int] | None) -> str:
+    """``f: wrong 3, fmt! 1, correct 28``: the failure modes the slice holds, as the mode
+    column marks them, with their samples (those with none left out: ``f`` passes over
+    them); '' while not counted."""
+    if counts is None:
+        return ""
+    parts = [f"{MODE_TEXT.get(m, m)} {counts[m]:,}" for m in FAILURE_FILTERS if m and counts.get(m)]
+    return "f: " + ", ".join(parts) if parts else ""
+
+
+def next_mode(current: str | None, step: int, counts: dict[str, int] | None) -> str | None:
+    """The failure-mode filter after ``current`` (``step`` 1, or -1 for the one before),
+    passing over the modes with no sample in the slice (``counts``; every mode while the
+    counts are not known); None (all samples) when no other mode has samples."""
+    order = [m for m in FAILURE_FILTERS if m is None or counts is None or counts.get(m)]
+    if current not in order:
+        order = [m for m in FAILURE_FILTERS if m in order or m == current]
+    index = order.index(current) if current in order else 0
+    return order[(index + step) % len(order)]
+
+
 class TotalCounted(Message):
     """The number of samples matching the screen's query ``gen``."""
 
@@ -209,7 +243,8 @@ class SamplesScreen(HandLabelScreen):
     HELP_TITLE = "Samples"
     HELP_LEGEND = (
         "title: mode (the failure-mode filter, f/F) · the answer filter the samples are from",
-        "doc: the item's index in the benchmark; k: the sample's index for that item",
+        "doc: the item's index in the benchmark; #: the sample's index for that item (0, 1, "
+        "...; not a pass@k)",
         "extracted: the answer the run's answer filter (or capslice's extraction, for a log "
         "without one) read from the response; blank when none was read",
         "score: ✓ ok = correct, ✗ no = not",
@@ -219,7 +254,8 @@ class SamplesScreen(HandLabelScreen):
         "  trunc (truncated) = the response stopped at the generation length cap;",
         "  runaway = the response looped or ran past a stop; empty = no text",
         "status: the rows in view and the slice's total; PgDn/PgUp read on from the store",
-        "f / F: next / previous failure-mode filter; n: 100 rows on",
+        "f / F: next / previous failure-mode filter, passing over modes with no sample in "
+        "the slice (the status line counts each mode: wrong 12 ...); n: 100 rows on",
         "s / S: sort by the next column / reverse it (over the whole slice)",
         "/: search response, prompt and target (3+ characters use the index)",
         "response: its start; resp. end: each response's end (where the answer is), shown "
@@ -283,6 +319,8 @@ class SamplesScreen(HandLabelScreen):
         self.response_shared = ""  # the start every response shown has, when left out
         self.task_cuts: dict[str, str] = {}  # task name -> as its column shows it
         self._index_lock = threading.Lock()  # the search index is built by one worker
+        self.mode_counts: dict[str, int] | None = None  # samples per failure mode (f skips 0)
+        self.mode_base: tuple[Any, ...] | None = None  # the query they were counted for
 
     @property
     def more(self) -> bool:
@@ -356,7 +394,35 @@ class SamplesScreen(HandLabelScreen):
         if kind != "last":
             self.total = None
             self.count_total(self.query_gen)
+        base = self._mode_base()
+        if base != self.mode_base:  # another slice, answer filter or search: count again
+            self.mode_base, self.mode_counts = base, None
+            self.count_modes(base)
         self.load(self.query_gen, kind, None, doc)
+
+    def _mode_base(self) -> tuple[Any, ...]:
+        """The query but its failure mode: what the counts of each mode depend on."""
+        where = tuple(sorted(self.where.items()))
+        return (where, self.slice_task, self.benchmark, self.filter_name, self.search_text)
+
+    @work(thread=True, exit_on_error=False, group="samples-modes")
+    def count_modes(self, base: tuple[Any, ...]) -> None:
+        """Count the slice's samples of each failure mode (``f`` passes over empty ones)."""
+        filters = {**self._filters(), "failure_mode": None}
+        if self.search_text:
+            with self._index_lock:
+                self.ws.ensure_search_index(self.run)
+        counts = {
+            m: self.ws.samples_count(self.run, **{**filters, "failure_mode": m})
+            for m in FAILURE_FILTERS
+            if m
+        }
+        self.post_message(ModesCounted(base, counts))
+
+    def on_modes_counted(self, message: ModesCounted) -> None:
+        if message.base == self.mode_base:
+            self.mode_counts = message.counts
+            self._status()
 
     @staticmethod
     def _key(row: dict[str, Any]) -> tuple[Any, int]:
@@ -544,17 +610,24 @@ class SamplesScreen(HandLabelScreen):
                     else "samples"
                 )
                 found = f" containing {self.search_text!r}" if self.search_text else ""
-                self.set_status(f"no {what}{found} in this slice · f/F: filter · /: search")
+                modes = modes_text(self.mode_counts)
+                self.set_status(
+                    f"no {what}{found} in this slice · {modes or 'f/F: filter'} · /: search"
+                )
             return
         total = plural("?" if self.total is None else self.total, "sample", ",")
         if self.row_offset is not None:
             where = f"rows {self.row_offset + 1:,}-{self.row_offset + shown:,} of {total}"
         else:
             where = f"{shown} rows from the doc, of {total}"
-        order = f"by {self.sort_by}{' desc' if self.descending else ''}"
+        order = (
+            f"by {SORT_NAMES.get(self.sort_by, self.sort_by)}{' desc' if self.descending else ''}"
+        )
         found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
         note = f" · {self.search_note}" if self.search_note else ""
-        self.set_status(f"{where} · {order}{found} · s/S sort · / search · j doc{note}")
+        modes = modes_text(self.mode_counts)
+        modes = f" · {modes}" if modes else ""
+        self.set_status(f"{where} · {order}{found}{modes} · s/S sort · / search · j doc{note}")
 
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
         """Characters for the response column: what the other columns leave of the table
@@ -641,10 +714,7 @@ class SamplesScreen(HandLabelScreen):
                 self._read("after")
 
     def action_cycle_filter(self, step: int = 1) -> None:
-        index = (
-            FAILURE_FILTERS.index(self.failure_mode) if self.failure_mode in FAILURE_FILTERS else 0
-        )
-        self.failure_mode = FAILURE_FILTERS[(index + step) % len(FAILURE_FILTERS)]
+        self.failure_mode = next_mode(self.failure_mode, step, self.mode_counts)
         self.rows = []
         self.has_after = self.has_before = False
         self._update_title()
@@ -656,12 +726,13 @@ class SamplesScreen(HandLabelScreen):
 
     def action_cycle_sort(self) -> None:
         self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
-        self.set_status(f"sorting by {self.sort_by}...")
+        self.set_status(f"sorting by {SORT_NAMES.get(self.sort_by, self.sort_by)}...")
         self._reset("first")
 
     def action_reverse_sort(self) -> None:
         self.descending = not self.descending
-        self.set_status(f"sorting by {self.sort_by}{' descending' if self.descending else ''}...")
+        name = SORT_NAMES.get(self.sort_by, self.sort_by)
+        self.set_status(f"sorting by {name}{' descending' if self.descending else ''}...")
         self._reset("first")
 
     def action_search(self) -> None:
