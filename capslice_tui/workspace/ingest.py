@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -183,6 +183,8 @@ class _RunState:
         self.n_changed = 0
         self.n_score_changed = 0
         self.changed: list[tuple[Any, ...]] = []
+        # settings hash -> JSON of the batches that held such a sample: their prompting
+        self.changed_settings: dict[str, str] = {}
 
 
 def ingest(
@@ -756,6 +758,9 @@ class _Ingest:
                 st.changed.append(tuple(rest))
                 st.changed.sort(key=lambda c: c[4] == c[5])
                 del st.changed[CHANGED_EXAMPLES:]
+        for run_id in {c[0] for c in changed}:
+            st = next(st for st in self.states.values() if st.run_id == run_id)
+            st.changed_settings.update(batch.eval_settings)
         self.item_ids.update(ids)  # later batches (the next checkpoint's) need no item lookups
         per_run: dict[int, int] = {}
         if len(self.states) == 1:  # every sample is the one run's: no walk of the batch
@@ -847,8 +852,9 @@ class _Ingest:
         self._note_strict_format(name, st)
         if st.n_changed:
             report.n_conflicting += st.n_changed
+            other = prompting_change(store, name, st.changed_settings)
             report.warnings.append(
-                changed_warning(name, st.n_changed, st.n_score_changed, st.changed)
+                changed_warning(name, st.n_changed, st.n_score_changed, st.changed, other)
             )
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
@@ -858,11 +864,32 @@ CHANGED_EXAMPLES = 3
 """Samples named in the warning about stored samples that arrived with another score."""
 
 
-def changed_warning(run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]]) -> str:
+def prompting_change(store: Store, run: str, new_settings: dict[str, str]) -> str:
+    """``"answer_only_3shot; the stored samples: cot_3shot"`` when the samples that arrived
+    again logged a ``prompting`` (evaluation settings, ``new_settings``: hash -> JSON) that
+    run ``run``'s stored samples did not (walk 9 #41: an answer-only file ingested into the
+    CoT run; the clearest sign of a mistaken --run); ``""`` when they agree or a side logs
+    none."""
+    from ..store.hub import run_settings  # only when samples arrived with other data
+
+    def prompting(texts: Iterable[str]) -> set[str]:
+        return {str(p) for t in texts if (p := orjson.loads(t).get("prompting")) is not None}
+
+    new = prompting(new_settings.values())
+    stored = prompting(t for _, t in run_settings(store, run)) - new
+    if not new or not stored:
+        return ""
+    return f"{', '.join(sorted(new))}; the stored samples: {', '.join(sorted(stored))}"
+
+
+def changed_warning(
+    run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]], prompting: str = ""
+) -> str:
     """The warning for ``n`` samples already stored in ``run`` by an earlier ingest that
     arrived again with another score, response or item (question or target; ``n_score`` of
     them with another score); ``examples`` are ``(task, filter, doc_id, sample_idx, stored
-    score, new score, response differs, item differs)``."""
+    score, new score, response differs, item differs)``; ``prompting``: the other prompting
+    they logged (:func:`prompting_change`), named first when given."""
     named = "; ".join(
         f"task {task}, doc_id {doc_id}"
         + (f", sample {idx}" if idx else "")
@@ -874,7 +901,9 @@ def changed_warning(run: str, n: int, n_score: int, examples: Sequence[tuple[Any
     )
     return (
         f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score, "
-        f"response or item ({n_score} with another score); the stored ones were kept, so the run "
+        f"response or item ({n_score} with another score"
+        + (f"), logged with another prompting ({prompting}" if prompting else "")
+        + "); the stored ones were kept, so the run "
         "still holds the earlier data "
         f"(e.g. {named}). Different data under one run name is usually a mistaken --run: "
         f"ingest it under another --run, or `capslice delete-run {run}` and ingest again "
