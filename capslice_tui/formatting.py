@@ -902,3 +902,38 @@ def ingest_run_lines(
     if several:
         lines.append(f"{plural(n_read, 'sample record')} read for {plural(len(runs), 'run')}")
     return lines
+
+
+def ingest_scored_lines(
+    runs: Mapping[str, int], kept: Mapping[str, int], n_read: int, n_scored: int
+) -> list[str]:
+    """What an ingest stored and scored, after :func:`ingest_run_lines` (CLI ``ingest``, the
+    app's ingest form; same arguments, plus ``n_scored``: the samples read whose log carried
+    no correctness, scored by capslice's strict extraction as they were read).
+
+    A re-ingest that stores nothing says so, and that nothing was scored into the store
+    (walk 9 #41: ``0 new samples`` was followed by ``scored by ...: 6511 samples``); when
+    some of the scored samples were already stored, their stored score is said to stay.
+    Empty when nothing was kept and nothing scored (the bad lines say why)."""
+    n_new = sum(runs.values())
+    n_kept = sum(kept.get(name, n_read) for name in runs)
+    if n_new == 0:
+        if n_kept == 0:
+            return []
+        return [
+            f"nothing stored: every sample read is already in the "
+            f"{'run' if len(runs) == 1 else 'runs'}"
+            + ("; nothing scored (the stored samples keep their scores)" if n_scored else "")
+        ]
+    if not n_scored:
+        return []
+    line = (
+        f"scored by capslice's strict extraction: {plural(n_scored, 'sample')} whose log "
+        "carried no correctness"
+    )
+    if n_scored > n_new:  # some were already stored: only the new ones were written
+        line += (
+            f" (as read; {plural(n_new, 'new sample')} stored, the samples already in the run"
+            " keep their stored scores)"
+        )
+    return [line]

@@ -19,6 +19,7 @@ from ..formatting import (
     count,
     extracted_label,
     ingest_run_lines,
+    ingest_scored_lines,
     interval,
     interval_legend,
     interval_mark,
@@ -274,11 +275,10 @@ def ingest(
         click.echo(f"fields: {line}")
     for line in ingest_run_lines(report.runs, report.read_per_run, report.n_read, report.format):
         click.echo(line)
-    if report.scored_by_capslice:
-        click.echo(
-            f"scored by capslice's strict extraction: {plural(report.scored_by_capslice, 'sample')}"
-            " whose log carried no correctness"
-        )
+    for line in ingest_scored_lines(
+        report.runs, report.read_per_run, report.n_read, report.scored_by_capslice
+    ):
+        click.echo(line)
     if report.n_bad:
         click.echo(f"{plural(report.n_bad, 'bad line')} skipped")
     for warning in report.warnings[:10]:

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ...formatting import ingest_run_lines, plural
+from ...formatting import ingest_run_lines, ingest_scored_lines, plural
 from .base import CapsliceScreen
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
@@ -81,11 +81,12 @@ def report_text(report: dict[str, Any]) -> str:
         report.get("n_read", 0),
         report.get("format") or "?",
     )
-    if report.get("scored_by_capslice"):
-        lines.append(
-            f"scored by capslice's strict extraction: {plural(report['scored_by_capslice'], 'sample')}"
-            " whose log carried no correctness"
-        )
+    lines += ingest_scored_lines(
+        report.get("runs", {}),
+        report.get("read_per_run") or {},
+        report.get("n_read", 0),
+        report.get("scored_by_capslice", 0),
+    )
     n_bad = report.get("n_bad", 0)
     lines.append(f"{plural(n_bad, 'bad line')} skipped" if n_bad else "no bad lines")
     lines.extend(bad_lines_text(report.get("bad", []), n_bad))
