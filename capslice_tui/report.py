@@ -118,6 +118,48 @@ def no_slice_text(diag: Mapping[str, Any]) -> str:
     return text + "."
 
 
+def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
+    """The loop's next step after a diagnosis (walk 9 #1): ``{"command": ..., "why": ...}``
+    (``command`` may be absent). For a ``data`` verdict the ``capslice plan`` command on the
+    same run(s), which plans data for the weak slices just listed (``--catalog`` and
+    ``--budget-tokens`` are the user's to fill: CATALOG.yaml, TOKENS); for ``not_data``, that
+    the cause is fixed in the evaluation or the run's config, then the run re-evaluated and
+    diagnosed again; ``None`` otherwise (an inconclusive verdict says what it lacks)."""
+    base, cand, ref = diag["base"], diag.get("cand"), diag.get("reference")
+    if diag["verdict"] == "data":
+        runs = f"--baseline {base}" + (f" --candidate {cand}" if cand else "")
+        runs += f" --reference {ref}" if ref and not cand else ""
+        n = len(diag.get("slices") or [])
+        return {
+            "command": f"capslice plan {runs} --benchmark {diag.get('benchmark') or 'BENCHMARK'} "
+            "--catalog CATALOG.yaml --budget-tokens TOKENS",
+            "why": (f"plans data for the {plural(n, 'weak slice')} above" if n else "plans data")
+            + "; CATALOG.yaml (your data catalog) and TOKENS (the training budget) are yours "
+            "to fill",
+        }
+    if diag["verdict"] == "not_data":
+        return {
+            "why": "not a data problem, so no plan: fix the cause above in the evaluation or "
+            "the run's config, re-evaluate, ingest the new run and diagnose it again"
+        }
+    return None
+
+
+def command_lines(command: str, width: int, lead: str = "next: ") -> list[str]:
+    """``command`` after ``lead``, broken before its ``--`` options with shell backslash
+    continuations so each line fits ``width`` and the whole still pastes as one command (a
+    single option longer than the width stays whole on its line)."""
+    words = command.replace(" --", "\n--").split("\n")
+    lines, line = [], lead + words[0]
+    for w in words[1:]:
+        if len(line) + 1 + len(w) + 2 <= width:  # room for " \" after it
+            line += " " + w
+        else:
+            lines.append(line + " \\")
+            line = "    " + w
+    return [*lines, line]
+
+
 def adjusted_header(n_tested: int, noun: str) -> str:
     """``p adj (BH over 27 slices)``: a table's adjusted-p column named with the family its
     Benjamini-Hochberg correction ran over, so the same slice in two tables (a comparison by
@@ -283,7 +325,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     elif diag["slices"]:
         lines += _table(
             ["slice", "items", score_head, "95% CI", p_adj, "wrong-answer share of failing items",
-             "weakest task_type x solving_operation (samples)"],
+             "weakest task_type x solving_operation within the slice (samples)"],
             [
                 [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
                  interval(s["ci_low"], s["ci_high"]), row_p_adj(s), pct(s["wrong_answer_share"]),

@@ -43,7 +43,7 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
 
 Slice significance is one test everywhere (``diagnose``, ``report``, ``plan``, ``compare``):
 :func:`slice_search.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
-(identical item sets are one slice with all their descriptions) and Benjamini–Hochberg
+(identical item sets are one slice with all their descriptions) and Benjamini-Hochberg
 across all of them.
 
 Every verdict also carries a ``reason`` (JSON key ``reason``; a token, never used inside a
@@ -146,7 +146,7 @@ CAP_RISE = 0.05
 ALPHA = 0.05
 
 MAX_COMBINATIONS = 4
-"""Weak task_type × solving_operation combinations named in a weakness summary."""
+"""Weak task_type x solving_operation combinations named in a weakness summary."""
 
 FORMAT_NOTE_SHARE = 0.3
 """Share of one run's failures carried by format modes above which a weakness summary says so
@@ -209,9 +209,9 @@ def _format_causes(
 ) -> list[str]:
     """Likely causes of format failures, most likely first.
 
-    ``part``: format mode → its part of the failures (points of accuracy lost for a drop,
+    ``part``: format mode -> its part of the failures (points of accuracy lost for a drop,
     won back for a gain; one run's share of items in weakness mode); ``toward``: signal
-    (``cap``, ``new_block``, ``stop_literal``) → its share of samples moved with the change
+    (``cap``, ``new_block``, ``stop_literal``) -> its share of samples moved with the change
     (one run: its share of samples); ``drop``: name what broke (True) or what was fixed;
     ``outputs``: whose outputs a too-low cap would cut (``the run's outputs`` for one run)."""
     fmt_total = sum(v for v in part.values() if v > 0) or 1.0
@@ -294,9 +294,9 @@ def _mode_evidence(dec: Decomposition) -> list[Evidence]:
     from_fmt = {f: dec.transitions.get(f, {}).get("wrong_answer", 0.0) for f in FORMAT_MODES}
     trans = []
     if sum(to_fmt.values()):
-        trans.append(f"wrong_answer → format: {_modes_text(to_fmt)}")
+        trans.append(f"wrong_answer -> format: {_modes_text(to_fmt)}")
     if sum(from_fmt.values()):
-        trans.append(f"format → wrong_answer: {_modes_text(from_fmt)}")
+        trans.append(f"format -> wrong_answer: {_modes_text(from_fmt)}")
     fmt, wrong = dec.format_contribution, dec.wrong_answer_contribution
     lost_v = round(dec.lost, 1)
     return [
@@ -315,9 +315,9 @@ def _mode_evidence(dec: Decomposition) -> list[Evidence]:
             + (f"; items moving between modes: {'; '.join(trans)}" if trans else ""),
             "points",
         ),
-        Evidence("items lost (right → wrong)", int(lost_v) if lost_v.is_integer() else lost_v,
+        Evidence("items lost (right -> wrong)", int(lost_v) if lost_v.is_integer() else lost_v,
                  f"of {_num(n)} items; by candidate mode: {lost or 'none'}; "
-                 f"items gained (wrong → right): {_num(dec.gained)}", "items"),
+                 f"items gained (wrong -> right): {_num(dec.gained)}", "items"),
     ]  # fmt: skip
 
 
@@ -354,7 +354,7 @@ def _tests_text(slice_tests: Sequence[Mapping[str, Any]], drop: bool) -> tuple[s
     moving = sum(1 for r in slice_tests if not _nan(r.get("diff")) and r["diff"] * sign > 0)
     text = (
         f" Per-{key} paired tests ({len(tested)} of {everything} {key}s tested, "
-        f"Benjamini–Hochberg q=0.05): {moving} of {everything} {key}s moved with the "
+        f"Benjamini-Hochberg q=0.05): {moving} of {everything} {key}s moved with the "
         f"{'drop' if drop else 'gain'}; the candidate is significantly worse on "
         f"{len(worse_all)} and significantly better on {len(better_all)}."
     )
@@ -412,6 +412,25 @@ def _no_finer_slice(uninformative: Mapping[str, str] | None, content_axes: Seque
     return bool(uninformative) and all(a in uninformative for a in content_axes)  # type: ignore[operator]
 
 
+def _where_sentence(
+    direction: str,
+    pattern: str,
+    uninformative: Mapping[str, str] | None,
+    dec: Decomposition,
+    benchmark: str | None,
+) -> str:
+    """`` The drop is concentrated in a few content slices.``: where the change sits on the
+    content axes, or, when no content axis tells the items apart (every item carries the same
+    labels), that no content slice could be tested and why (walk 9 #20: "not carried by any
+    content slice" was said where nothing could be tested)."""
+    if _no_finer_slice(uninformative, dec.content_axes):
+        return (
+            f" No content slice could be tested ({_who(benchmark)} cannot be told apart: "
+            f"{_axes_text(uninformative or {}, dec.content_axes)})."
+        )
+    return f" The {direction} is {_pattern_text(pattern)}."
+
+
 def _paired_is_content(s: PairedSlice, content_axes: Sequence[str]) -> bool:
     return any(a in content_axes for a, _ in s.predicates)
 
@@ -432,9 +451,9 @@ def _broad_capability(
     total = dec.total_change
     drop = total < 0
     b, c = overall.base, overall.cand
-    counts = f"{b.counts} → {c.counts} correct"
+    counts = f"{b.counts} -> {c.counts} correct"
     if overall.b is not None and overall.c is not None:
-        counts += f"; {overall.b} items right → wrong, {overall.c} wrong → right"
+        counts += f"; {overall.b} items right -> wrong, {overall.c} wrong -> right"
     test = (
         f"exact McNemar p{_pe(overall.p_value, overall.n_boot)}"
         if overall.test == "mcnemar-exact"
@@ -506,10 +525,10 @@ def verdict_for_change(
         base_signals, cand_signals: :func:`failure_modes.signal_counts` of each run's
             samples (cap hits, new blocks, literal stop tokens, loops); optional, used to name
             causes.
-        base_cap_modes, cand_cap_modes: failure mode → samples at the generation cap, per
+        base_cap_modes, cand_cap_modes: failure mode -> samples at the generation cap, per
             run; optional, shown in the cap evidence (cap hits include extraction failures).
         slice_tests: per-slice paired tests over one grouping (usually task), each a row of
-            ``Comparison.rows`` (``workspace.diagnose``): ``slice`` (grouping → value),
+            ``Comparison.rows`` (``workspace.diagnose``): ``slice`` (grouping -> value),
             ``n_items``, ``base``/``cand`` (``score`` in [0, 1]), ``diff`` (cand − base,
             proportion), ``p_adjusted`` (BH), ``significant``; optional. Used to say where a
             broad change loses most and where it wins.
@@ -518,7 +537,7 @@ def verdict_for_change(
             ``same_evaluation``.
         same_evaluation: the user states the runs are the same evaluation; the summary then
             says it assumed so.
-        uninformative: :func:`slice_search.uninformative_axes` of the items (axis → reason).
+        uninformative: :func:`slice_search.uninformative_axes` of the items (axis -> reason).
         benchmark: benchmark name used in sentences, optional.
         alpha: level of the overall test.
 
@@ -576,7 +595,7 @@ def verdict_for_change(
                 f"Not a data problem: the {_pts(total)} gain comes from fewer format "
                 f"failures: {_split_text(dec, 'format')}."
             )
-        summary += f" The {direction} is {_pattern_text(pattern)}."
+        summary += _where_sentence(direction, pattern, uninformative, dec, benchmark)
         if causes:
             summary += f" Most likely cause: {causes[0].split(':')[0]}."
         return Verdict("not_data", assumed + summary, causes, evidence, content_kept,
@@ -600,7 +619,7 @@ def verdict_for_change(
         "inconclusive",
         assumed + f"Mixed causes: {_split_text(dec, 'wrong')}; neither part carries "
         f"{WRONG_SHARE:.0%} of the change, so it is neither a clear format problem nor a "
-        f"clear data problem. The {direction} is {_pattern_text(pattern)}.",
+        "clear data problem." + _where_sentence(direction, pattern, uninformative, dec, benchmark),
         [], evidence, content_kept, "mixed_causes",
     )  # fmt: skip
 
@@ -695,7 +714,7 @@ def _weak_combinations(
     weak_task_types: Mapping[str, SignificantSlice],
     reference: float,
 ) -> str:
-    """Weakest task_type × solving_operation cells, as a sentence fragment.
+    """Weakest task_type x solving_operation cells, as a sentence fragment.
 
     Cells of a task_type that is itself a significant slice are summarised under it (the
     whole task type is weak); the other cells below ``reference`` are listed weakest first.
@@ -717,7 +736,7 @@ def _weak_combinations(
         n = sum(int(c["n_samples"]) for c in cells)
         items = sum(int(c["n_items"]) for c in cells)
         parts.append(
-            f"{tt} × "
+            f"{tt} x "
             + (
                 f"all {len(cells)} of its solving_operations"
                 if len(cells) > 1
@@ -734,7 +753,7 @@ def _weak_combinations(
             if ratio == _pct(c["score"])
             else f"mean of {c['n_items']} items; samples {_num(corr)}/{n} = {ratio}"
         )
-        parts.append(f"{c['task_type']} × {c['solving_operation']} {_pct(c['score'])} ({counts})")
+        parts.append(f"{c['task_type']} x {c['solving_operation']} {_pct(c['score'])} ({counts})")
     return "; ".join(parts)
 
 
@@ -754,7 +773,7 @@ class OtherEvaluation:
         diff: the other run's accuracy minus the diagnosed run's on those items (proportion).
         p_value: paired test of that difference (exact McNemar or paired bootstrap).
         sensitive: weak slices (labels) on which the other evaluation scores significantly
-            higher (paired test per slice, Benjamini–Hochberg across the weak slices).
+            higher (paired test per slice, Benjamini-Hochberg across the weak slices).
     """
 
     run: str
@@ -797,12 +816,12 @@ class FormatLoad:
         n_items: items of the run (sum of per-item weights).
         failures: share of the items failing (per-item weights: 1 − mean per-item accuracy
             when modes agree with the scores).
-        parts: format mode → its share of the items (``truncated``, ``extraction_failure``,
+        parts: format mode -> its share of the items (``truncated``, ``extraction_failure``,
             ``runaway``, ``empty``).
         wrong: ``wrong_answer``'s share of the items.
         share: format failures / failures (the pair rule's ``format_share`` for one run: the
             run's failures read as a drop from a run that fails nothing).
-        concentration: content axis → :class:`Concentration` of the format failures over its
+        concentration: content axis -> :class:`Concentration` of the format failures over its
             slices (the rule of :func:`decompose.decompose_change`, with each slice's format
             failure rate as its drop).
         pattern: ``spread`` | ``concentrated`` | ``mixed`` | ``no_change`` over the content
@@ -906,15 +925,17 @@ def _load_evidence(
     ev = [
         Evidence(
             "format failures' share of the run's failures", _r1(load.share),
-            (
+            # the threshold first, beside the share it applies to (walk 9 #43: it sat beside
+            # the share of items failing, a different quantity)
+            f"not_data needs this share >= {FORMAT_SHARE:.0%}, not concentrated in a few "
+            "content slices, as for a change; "
+            + (
                 f"format failures: {_load_parts(load)} of the items ({_load_count(load)}); "
                 f"{_load_where(load)}"
                 if load.total
                 else f"no item fails by format ({_load_count(load)})"
             )
-            + f"; {_pct(load.failures)} of the items fail (not_data needs >= "
-            f"{FORMAT_SHARE:.0%} of the failures, not concentrated in a few content slices, "
-            "as for a change)",
+            + f"; the run's failures: {_pct(load.failures)} of the items",
             "%",
         )
     ]  # fmt: skip
@@ -1037,7 +1058,7 @@ def verdict_for_weakness(
     ``not_data`` when the weak content slices fail mostly by format modes; ``inconclusive``
     for a mix. The summary counts every weak slice, says how many are on content axes and how
     many of those fail mostly with wrong answers, names the weakest
-    task_type × solving_operation combinations with their per-sample counts, and notes other
+    task_type x solving_operation combinations with their per-sample counts, and notes other
     evaluations of the same items with a large difference.
 
     Args:
@@ -1045,9 +1066,9 @@ def verdict_for_weakness(
             1/samples per item, so figures are per item).
         slices: the slice search (see above).
         content_axes: axes about what an item asks.
-        sample_counts: slice label → (correct samples, samples), shown beside per-item
+        sample_counts: slice label -> (correct samples, samples), shown beside per-item
             figures; optional.
-        combinations: task_type × solving_operation cells, each a mapping with
+        combinations: task_type x solving_operation cells, each a mapping with
             ``task_type``, ``solving_operation``, ``score`` (mean per-item accuracy),
             ``correct`` (samples), ``n_samples``, ``n_items``; optional. The weakest are named
             in the summary.
@@ -1064,7 +1085,7 @@ def verdict_for_weakness(
         signals: :func:`failure_modes.signal_counts` of the run's samples (cap hits, new
             blocks, literal stop tokens, loops, and ``n``); optional, names the likely cause
             of format failures.
-        cap_modes: failure mode → samples at the generation cap; optional, shown beside the
+        cap_modes: failure mode -> samples at the generation cap; optional, shown beside the
             cap evidence.
 
     Returns:
@@ -1088,7 +1109,7 @@ def verdict_for_weakness(
     )
     counted = (
         f"{plural(n_all, 'slice')} {'is' if n_all == 1 else 'are'} {weaker} "
-        f"({slices.n_tested} tested, Benjamini–Hochberg "
+        f"({slices.n_tested} tested, Benjamini-Hochberg "
         f"q={slices.q}); {n_content} of them on content axes"
     )
     note = ""
@@ -1256,7 +1277,7 @@ def _weak_wrong_answers(
     ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
     if combos:
         summary += (
-            " Weakest task_type × solving_operation combinations (below "
+            " Weakest task_type x solving_operation combinations (below "
             f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."
         )
     return Verdict("data", summary + note, [], evidence, held, "localized_wrong_answers")
@@ -1285,7 +1306,7 @@ def _no_content_verdict(
             "the question or the reference solution) would give finer slices." + note,
             [], evidence, [], "no_finer_slice",
         )  # fmt: skip
-    tested = f"{slices.n_tested} tested, Benjamini–Hochberg q={slices.q}"
+    tested = f"{slices.n_tested} tested, Benjamini-Hochberg q={slices.q}"
     text = (
         f"No slice is {weaker} ({tested})."
         if not n_all
@@ -1304,10 +1325,10 @@ def _weak_slices(
         n_sig = len(slices.significant)
         how = (
             f"paired test per slice against {reference or 'the reference run'} (exact McNemar "
-            "or paired bootstrap), Benjamini–Hochberg"
+            "or paired bootstrap), Benjamini-Hochberg"
         )
     else:
         weak = list(slices.slices)
         n_sig = slices.n_significant
-        how = "each slice against the rest of the items, one-sided, Benjamini–Hochberg"
+        how = "each slice against the rest of the items, one-sided, Benjamini-Hochberg"
     return weak, n_sig, how

@@ -109,14 +109,14 @@ def _p_value(p: float, n_boot: int = 0) -> float | str | None:
 def _overall_evidence(overall: PairedResult) -> list[Evidence]:
     b, c = overall.base, overall.cand
     test = (
-        f"exact McNemar, b={overall.b} right→wrong, c={overall.c} wrong→right"
+        f"exact McNemar, b={overall.b} right->wrong, c={overall.c} wrong->right"
         if overall.test == "mcnemar-exact"
         else f"paired bootstrap over {overall.n_items} items, B={overall.n_boot}"
     )
     return [
         Evidence(
             "accuracy change", _r1(overall.diff),
-            f"{b.metric_name} {pct_count(b.score, b.correct, b.n_samples)} → "
+            f"{b.metric_name} {pct_count(b.score, b.correct, b.n_samples)} -> "
             f"{pct_count(c.score, c.correct, c.n_samples)}; "
             f"{_pts(overall.diff)}, 95% CI [{_pts(overall.diff_lo)}, {_pts(overall.diff_hi)}]",
             "points",
@@ -234,7 +234,7 @@ def _against(dec: Decomposition) -> bool:
 def _mode_move(dec: Decomposition, m: str) -> str:
     n = dec.n_items
     b, c = dec.mode_shares_base[m], dec.mode_shares_cand[m]
-    return f"{m} {_num(b * n)}/{_num(n)} → {_num(c * n)}/{_num(n)}"
+    return f"{m} {_num(b * n)}/{_num(n)} -> {_num(c * n)}/{_num(n)}"
 
 
 def _format_parts(dec: Decomposition) -> str:
@@ -408,23 +408,27 @@ def _slice_evidence(
     wrong = s.mode_counts.get("wrong_answer", 0)
     modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
     test = f"p{_pe(s.p_value)}, BH p_adj{_pe(s.p_adj)} over {s.n_tested} slices tested"
+    # the value is named in the evidence name (walk 9 #12: an unlabelled error rate led the
+    # line while the slice list below leads with accuracy)
     if kind == "change":
+        what = "share of items lost"
         head = (
-            f"lost (right→wrong) {_num(sl.errors)}/{sl.size} = {_pct(sl.error)} vs "
+            f"lost (right->wrong) {_num(sl.errors)}/{sl.size} = {_pct(sl.error)} vs "
             f"{_pct(s.overall_error)} overall"
         )
         tail = f"; lost items by candidate mode: {modes} (wrong answers {wrong}/{fails})"
     else:
-        head = (
-            f"{sl.size} items, mean per-item error {_pct(sl.error)} vs "
-            f"{_pct(s.overall_error)} over all items"
-        )
+        what = "mean per-item error"
+        head = f"{sl.size} items, vs {_pct(s.overall_error)} over all items"
         if samples is not None:
             c, n = samples
             head += f"; samples: {_num(n - c)}/{n} wrong ({_pct((n - c) / n if n else math.nan)})"
         tail = f"; items failing by dominant mode: {modes} (wrong answers {wrong}/{fails})"
     return Evidence(
-        f"slice {s.label}", _r1(sl.error), f"{head}; {test}" + (tail if fails else ""), "%"
+        f"slice {s.label}, {what}",
+        _r1(sl.error),
+        f"{head}; {test}" + (tail if fails else ""),
+        "%",
     )
 
 
@@ -437,7 +441,7 @@ def _largest_drops(dec: Decomposition, k: int = 3) -> str:
         sign = -1 if dec.total_change < 0 else 1
         rows = sorted(rows, key=lambda d: -sign * d.contribution)[:k]
         return "; ".join(
-            f"{axis}={d.value} {_pct(d.base_score)} → {_pct(d.cand_score)} "
+            f"{axis}={d.value} {_pct(d.base_score)} -> {_pct(d.cand_score)} "
             f"({_num(d.items)} items, {_pts(d.contribution)} of the total)"
             for d in rows
             if d.contribution * sign > 0
@@ -455,14 +459,14 @@ def _test_label(row: Mapping[str, Any]) -> str:
 
 
 def _test_text(row: Mapping[str, Any], family: str = "") -> str:
-    """``task word_sorting 40.0% → 50.0% (+10.0 points, 250 items, p_adj=0.003 over 27
-    tasks)``. ``family``: what the Benjamini–Hochberg correction of ``p_adjusted`` ran over
+    """``task word_sorting 40.0% -> 50.0% (+10.0 points, 250 items, p_adj=0.003 over 27
+    tasks)``. ``family``: what the Benjamini-Hochberg correction of ``p_adjusted`` ran over
     (``27 tasks``), named beside every adjusted p so it is never read as the slice search's
     (over all axis combinations) for the same slice."""
     b, c = row["base"], row["cand"]
     over = f" over {family}" if family else ""
     return (
-        f"{_test_label(row)} {_pct(b['score'])} → {_pct(c['score'])} ({_pts(row['diff'])}, "
+        f"{_test_label(row)} {_pct(b['score'])} -> {_pct(c['score'])} ({_pts(row['diff'])}, "
         f"{row['n_items']} items, p_adj{_pae(row['p_adjusted'], row.get('p_value'), row.get('n_boot'))}{over})"
     )
 
@@ -478,14 +482,14 @@ def _nature_text(dec: Decomposition) -> str:
         from_wrong = tr.get("wrong_answer", {}).get("correct", 0.0)
         head = (
             f"by failure mode it is wrong answers turning right: {_num(from_wrong)} of the "
-            f"{_num(dec.gained)} items gained (wrong → right) were wrong answers in the base "
+            f"{_num(dec.gained)} items gained (wrong -> right) were wrong answers in the base "
             f"({wa} items)"
         )
     else:
         to_wrong = dec.lost_by_mode.get("wrong_answer", 0.0)
         head = (
             f"by failure mode it is right answers turning into wrong answers: {_num(to_wrong)} "
-            f"of the {_num(dec.lost)} items lost (right → wrong) end as wrong answers in the "
+            f"of the {_num(dec.lost)} items lost (right -> wrong) end as wrong answers in the "
             f"candidate ({wa} items)"
         )
     if not round(fmt_base) and not round(fmt_cand):
@@ -495,7 +499,7 @@ def _nature_text(dec: Decomposition) -> str:
         )
     else:
         tail = (
-            f"; format failures {_num(fmt_base)} → {_num(fmt_cand)} items "
+            f"; format failures {_num(fmt_base)} -> {_num(fmt_cand)} items "
             f"({_pts(dec.format_contribution)} of accuracy)"
         )
     return head + tail
@@ -633,14 +637,14 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
         f"{len(sig)} of {search.n_tested} distinct slices tested (every axis combination up "
         f"to 4 with >= {dec.min_size} items; descriptions that select the same items are one "
         f"slice{f', {merged} merged' if merged > 0 else ''}) change significantly: paired test "
-        f"per slice ({_slice_tests_name(search)}, as in `capslice compare`), Benjamini–Hochberg "
+        f"per slice ({_slice_tests_name(search)}, as in `capslice compare`), Benjamini-Hochberg "
         f"q={search.q} across all {search.n_tested}"
     )
     tested = [s for s in search.slices if not _nan(s.p_adj)]
     if tested and not sig:
         best = tested[0]
         r = best.result
-        pair = f", {r.b} right→wrong vs {r.c} wrong→right" if r.b is not None else ""
+        pair = f", {r.b} right->wrong vs {r.c} wrong->right" if r.b is not None else ""
         detail += (
             f"; the smallest adjusted p is {p_adj_text(best.p_adj, best.p_value, r.n_boot)} ({best.label}: {_pts(r.diff)} on "
             f"{r.n_items} items{pair}, raw p{_pe(best.p_value, r.n_boot)})"
@@ -650,12 +654,12 @@ def _paired_evidence(search: PairedSliceSearch | None, dec: Decomposition) -> li
 
 def _paired_slice_evidence(s: PairedSlice) -> Evidence:
     r = s.result
-    pair = f"; {r.b} right→wrong, {r.c} wrong→right" if r.b is not None else ""
+    pair = f"; {r.b} right->wrong, {r.c} wrong->right" if r.b is not None else ""
     test = "exact McNemar" if r.test == "mcnemar-exact" else "paired bootstrap"
     modes = ", ".join(f"{m} {c}" for m, c in s.mode_counts.items())
     moved = "lost" if r.diff < 0 else "gained"
     detail = (
-        f"{_pct(r.base.score)} → {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
+        f"{_pct(r.base.score)} -> {_pct(r.cand.score)} on {r.n_items} items{pair}; {test} "
         f"p{_pe(s.p_value, s.result.n_boot)}, BH p_adj{_pae(s.p_adj, s.p_value, s.result.n_boot)} over {s.n_tested} "
         "slices tested"
     )
@@ -665,7 +669,7 @@ def _paired_slice_evidence(s: PairedSlice) -> Evidence:
         detail += f"; the same items as {'; '.join(s.aliases[:3])}"
         if len(s.aliases) > 3:
             detail += f" and {len(s.aliases) - 3} more descriptions"
-    return Evidence(f"slice {s.label}", _r1(r.diff), detail, "points")
+    return Evidence(f"slice {s.label}, change", _r1(r.diff), detail, "points")
 
 
 def _names(slices: Sequence[PairedSlice], k: int = 4) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -21,6 +22,8 @@ from ..formatting import (
 from ..report import (
     FAIL_ON_CODES,
     change_points,
+    command_lines,
+    diagnosis_next,
     evaluation_lines,
     evidence_value,
     gate_status,
@@ -308,8 +311,9 @@ def slice_line(diag: DiagnosisDict, s: DiagnosisSlice) -> str:
     )
 
 
-def print_diagnosis(diag: DiagnosisDict) -> None:
-    """Plain-text view of a diagnosis for the terminal (prose wrapped at the width)."""
+def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) -> None:
+    """Plain-text view of a diagnosis for the terminal (prose wrapped at the width), ending
+    with the loop's ``next:`` step when there is one (:func:`report.diagnosis_next`)."""
     from ..report import bar
     from .render import echo_prose
 
@@ -321,9 +325,10 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
         who = f"{diag['base']} (weakness against its own average)"
     reason = diag.get("reason")
     why = f" ({reason.replace('_', ' ')})" if reason else ""
-    click.echo(
+    echo_prose(  # wrapped: a weakness heading is wider than 80 columns (walk 9)
         f"VERDICT: {diag['verdict'].upper()}{why}   [{who}"
-        + (f", {diag['benchmark']}]" if diag["benchmark"] else "]")
+        + (f", {diag['benchmark']}]" if diag["benchmark"] else "]"),
+        indent="  ",
     )
     echo_prose(diag["summary"])
     if diag.get("pair_warning"):
@@ -359,12 +364,28 @@ def print_diagnosis(diag: DiagnosisDict) -> None:
     echo_prose("\n" + (f"{slice_heading(diag)}:" if diag["slices"] else no_slice_text(diag)))
     for s in diag["slices"]:
         echo_prose(f"  - {slice_line(diag, s)}")
-        for c in s["combinations"][:3]:
+        for c in s["combinations"][:3]:  # counted on this slice's items only
             echo_prose(
-                f"      {c['task_type']} x {c['solving_operation']}: " + _combination_score(c)
+                f"      within it: {c['task_type']} x {c['solving_operation']}: "
+                + _combination_score(c)
             )
     for n in diag.get("notes", []):
         echo_prose(f"note: {n}", indent="  ")
+    if step:  # the loop's next step, last (walk 9 #1)
+        echo_next(step)
+
+
+def echo_next(step: Mapping[str, str]) -> None:
+    """Print a ``next:`` step: its command (shell continuations where it is wider than the
+    terminal, so it still pastes) and why, or the why alone after ``next:``."""
+    from .render import echo_prose, prose_width
+
+    if step.get("command"):
+        for line in command_lines(step["command"], prose_width()):
+            click.echo(line)
+        echo_prose(f"  ({step['why']})")
+    else:
+        echo_prose(f"next: {step['why']}", indent="  ")
 
 
 FAIL_ON_HELP = (
@@ -439,9 +460,11 @@ def diagnose(
     )  # fmt: skip
     diag = result.to_dict()
     diag["notes"].append(f"answers read on {label}")
+    step = diagnosis_next(diag)  # the loop's next step: the text's last line, a JSON field
     gate = gate_status(result.decision(), fail_on) if fail_on else None
     if fmt == "json":  # the diagnosis plus the filter read and the CI gate
-        emit_json({**diag, "filter": label, **({"gate": gate} if gate is not None else {})})
+        emit_json({**diag, "filter": label, **({"gate": gate} if gate is not None else {}),
+                   **({"next": step} if step else {})})  # fmt: skip
     elif fmt == "md":
         from ..report import diagnosis_markdown
 
@@ -449,7 +472,7 @@ def diagnose(
         if gate is not None:
             click.echo(f"\n**CI gate**: {gate['text']}")
     else:
-        print_diagnosis(diag)
+        print_diagnosis(diag, step)
         if gate is not None:
             click.echo(gate["text"])
     if gate is not None and gate["holds"]:

@@ -1611,7 +1611,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             cap_modes=_cap_modes(o.signals, o.modes),
         )  # fmt: skip
         return Diagnosis(
-            mode="weakness", base=run["name"], cand=None, benchmark=benchmark,
+            mode="weakness", base=run["name"], cand=None, benchmark=bench,
             reference=reference, verdict=verdict,
             failure_modes={run["name"]: _mode_counts(o.modes)},
             failure_mode_shift=[], axes=_weakness_axes(weak), spread={}, slices=slices,
@@ -1685,7 +1685,7 @@ def _diagnose_change(
         )
     shift, axes, spread = _change_tables(dec)
     return Diagnosis(
-        mode="change", base=base, cand=cand, benchmark=benchmark, reference=None,
+        mode="change", base=base, cand=cand, benchmark=bench, reference=None,
         verdict=verdict,
         failure_modes={base: _mode_counts(bo.modes[bi]), cand: _mode_counts(co.modes[ci])},
         failure_mode_shift=shift, axes=axes, spread=spread, slices=slices,

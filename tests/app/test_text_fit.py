@@ -88,7 +88,7 @@ def test_a_mean_of_item_accuracies_is_not_shown_beside_the_sample_ratio() -> Non
     ratio = {"score": 286 / 480, "correct": 286.0, "n": 480, "n_items": 480}
     assert side(mean) == "43.1% mean" and side(ratio) == "59.6% 286/480"
     assert "1093/5888" not in detail_line({"base": mean, "cand": mean, "diff": 0.0}, "ALL")
-    assert slice_score({"score": 0.048, "correct": 21.0, "n_samples": 1760}) == "4.8% mean"
+    assert slice_score({"score": 0.048, "correct": 21.0, "n_samples": 1760}) == "4.8%* 21/1760"
     assert slice_score({"score": 0.00859375, "correct": 33.0, "n_samples": 3840}) == "0.9% 33/3840"
 
 

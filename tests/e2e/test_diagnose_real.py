@@ -70,7 +70,7 @@ def test_bbh_cot_to_answer_only_is_an_evaluation_change(tmp_path: Path) -> None:
     assert weak["other_evaluations"][0]["run"] == "cot" and weak["other_evaluations"][0]["large"]
     assert "run cot holds the same 6,511 items evaluated differently" in weak["summary"]
     cot = capslice(store, "diagnose", "cot").stdout
-    assert "algorithmic × its only solving_operation 48.6% (243/500" in cot
+    assert "algorithmic x its only solving_operation 48.6% (243/500" in cot
     assert "all 1 of its" not in cot
     # the plan of the pair names the prompting change as the only cause, never EOS or caps
     catalog = Path(__file__).resolve().parents[2] / "sample_data" / "catalog.yaml"

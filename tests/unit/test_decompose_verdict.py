@@ -379,7 +379,7 @@ def test_spread_eos_drop_counts_the_paired_slice_tests() -> None:
     _, v = _eos_verdict(_eos_story())
     ev = next(e for e in v.evidence if e.name == "slices with a significant paired change")
     assert ev.unit == "slices" and ev.value > 0
-    assert "exact McNemar, two-sided" in ev.detail and "Benjamini–Hochberg" in ev.detail
+    assert "exact McNemar, two-sided" in ev.detail and "Benjamini-Hochberg" in ev.detail
     cap = next(e for e in v.evidence if e.name == "samples at the generation cap")
     assert "extraction_failure samples that also hit the cap" in cap.detail
 
@@ -417,7 +417,7 @@ def test_broad_wrong_answer_change_is_a_broad_capability_data_verdict() -> None:
     # strong evidence: never worded as if more items were needed
     assert "would take about" not in v.summary and "more)" not in v.summary
     lost = next(e for e in v.evidence if e.name.startswith("slice "))
-    assert "right→wrong" in lost.detail and "lost items by mode" in lost.detail
+    assert "right->wrong" in lost.detail and "lost items by mode" in lost.detail
 
 
 def _task_row(task: str, base: float, cand: float, p_adj: float, n: int = 200) -> dict:
@@ -442,8 +442,8 @@ def test_broad_change_lists_where_the_candidate_loses_most_and_where_it_wins() -
     assert v.verdict == "data" and v.reason == "broad_capability"
     assert "significantly worse on 2 and significantly better on 1" in v.summary
     loses, wins = v.summary.split("It loses most on ")[1].split(" It wins on ")
-    assert "task algebra 80.0% → 40.0% (-40.0 points" in loses and "geometry" in loses
-    assert "task word_sorting 40.0% → 50.0% (+10.0 points" in wins
+    assert "task algebra 80.0% -> 40.0% (-40.0 points" in loses and "geometry" in loses
+    assert "task word_sorting 40.0% -> 50.0% (+10.0 points" in wins
     assert "not significant after correction: task causal_judgement" in wins
     assert "prealgebra" not in v.summary  # neither significant nor nominally so
     better = next(e for e in v.evidence if e.name == "tasks significantly better for the candidate")
@@ -500,8 +500,8 @@ def test_weakness_summary_counts_every_slice_and_names_combinations() -> None:
         f"{n} slice{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} significantly weaker"
         in v.summary
     )
-    assert "algebra × equation_solving 10.0% (5/50 samples correct, 50 items)" in v.summary
-    assert "prealgebra × casework" not in v.summary  # above the average: not weak
+    assert "algebra x equation_solving 10.0% (5/50 samples correct, 50 items)" in v.summary
+    assert "prealgebra x casework" not in v.summary  # above the average: not weak
     overall = next(e for e in v.evidence if e.name == "overall accuracy (mean per item)")
     assert "pooled over samples" in overall.detail and overall.unit == "%"
 

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import pct_cell, plural, row_p_adj, visible
-from ...report import evaluation_lines, evidence_value
+from ...formatting import count, item_mean, pct_cell, plural, row_p_adj, visible
+from ...report import diagnosis_next, evaluation_lines, evidence_value
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, slice_label, slice_parts
 from ..messages import DiagnoseLoaded
@@ -176,12 +176,23 @@ def axis_bars(rows: list[dict[str, Any]]) -> list[Bar]:
     return bars
 
 
+ITEM_MEAN_MARK = "*"
+ITEM_MEAN_LEGEND = (
+    f"{ITEM_MEAN_MARK} score: mean of per-item accuracies, not c/n (c/n counts samples)"
+)
+"""The slice table's legend line for :data:`ITEM_MEAN_MARK` rows (walk 9 #36: the column
+held the word ``mean`` where a count belongs, with no legend on screen)."""
+
+
 def slice_score(s: dict[str, Any]) -> str:
-    """A slice's score with its counts: ``0.1% 4/3840``, or ``4.8% mean`` for a mean of
-    per-item accuracies (:func:`capslice_tui.formatting.pct_cell`)."""
-    if s.get("correct") is None or s.get("n_samples") is None:
-        return pct(s.get("score"))
-    return pct_cell(s.get("score"), s.get("correct"), s.get("n_samples"))
+    """A slice's score with its counts: ``0.1% 4/3840``; ``4.8%* 21/1760`` when the score is
+    a mean of per-item accuracies, so it is not that ratio (:data:`ITEM_MEAN_LEGEND`)."""
+    score, correct, n = s.get("score"), s.get("correct"), s.get("n_samples")
+    if correct is None or n is None:
+        return pct(score)
+    if n and item_mean(score, correct, n):
+        return f"{pct(score)}{ITEM_MEAN_MARK} {count(correct, n)}"
+    return pct_cell(score, correct, n)
 
 
 def spread_text(how: Any) -> str:
@@ -215,8 +226,8 @@ class DiagnoseScreen(CapsliceScreen):
         "  change: bar = size of the change, + = better, - = worse (each chart's legend line "
         "names its glyphs)",
         "  weakness: bar = score; +/- points = vs the rest of the run",
-        "slices: items; score c/n = per-sample score with correct/samples ('mean': the mean "
-        "of per-item accuracies, several samples per item)",
+        "slices: items; score c/n = score with correct/samples (score* = the mean of "
+        "per-item accuracies, several samples per item, so not c/n)",
         "deficit: slice score - reference score in points (negative = weaker)",
         "p adj: Benjamini-Hochberg adjusted p over every slice tested (all axis "
         "combinations); a p_adj in the text names its own family (e.g. over 3 task_types)",
@@ -277,6 +288,8 @@ class DiagnoseScreen(CapsliceScreen):
     def on_mount(self) -> None:
         self.sub_title = "diagnose " + (f"{self.base} -> {self.cand}" if self.cand else self.base)
         self.query_one(ResultTable).set_columns(SLICE_COLUMNS)
+        # the slice table's title may carry a legend line under it (ITEM_MEAN_LEGEND)
+        self.query_one("#slices-title", Static).styles.height = "auto"
         # charts and table appear with the report: empty, they read "(nothing to chart)"
         for part in self.query("BarChart, #diagnose-slices"):
             part.display = False
@@ -354,7 +367,34 @@ class DiagnoseScreen(CapsliceScreen):
             add("\nspread across content axes\n", style="bold")
             for axis, how in spread.items():
                 item(f"{axis}: {spread_text(how)}")
+        step = self._next_step(data, mode)
+        if step:
+            add("\nnext\n", style="bold")
+            item(step)
         return summary
+
+    def _next_step(self, data: dict[str, Any], mode: str) -> str | None:
+        """The loop's next step (walk 9 #42): a data weakness of one run plans from here
+        (menu ``m`` ``p`` opens the plan on this run); a change or a weakness against a
+        reference, whose plan the form cannot express, names the CLI command
+        (:func:`report.diagnosis_next`); not_data: fix the cause and diagnose again."""
+        step = diagnosis_next(data)
+        if step is None:
+            return None
+        if data.get("verdict") == "data" and mode == "weakness" and not data.get("reference"):
+            n = len(data.get("slices") or [])
+            return (
+                f"plan data for the {plural(n, 'weak slice')} below: m then p opens the plan "
+                f"on {self.base} (fill in the catalog and the budget)"
+            )
+        if step.get("command"):
+            return f"{step['command']} ({step['why']})"
+        return step["why"]
+
+    def context_run(self) -> str:
+        """The run a menu entry opens on (``m`` ``p``: the plan's baseline): the diagnosed
+        run, the base of a change."""
+        return self.base
 
     def on_diagnose_loaded(self, message: DiagnoseLoaded) -> None:
         data = self.data = message.data
@@ -404,9 +444,11 @@ class DiagnoseScreen(CapsliceScreen):
         counted = slice_count_text(len(rows), data.get("evidence") or [])
         room = self.app.size.width - 2  # a hint that does not fit is left out, never cut
         hint = " (Enter: their samples)" if rows else ""
-        self.query_one("#slices-title", Static).update(
-            Text(counted + (hint if len(counted + hint) <= room else ""), style="bold")
-        )
+        title = Text()
+        title.append(counted + (hint if len(counted + hint) <= room else ""), style="bold")
+        if any(ITEM_MEAN_MARK in str(c[2]) for _, c in rows):
+            title.append("\n" + hanging("", ITEM_MEAN_LEGEND, 2, room))
+        self.query_one("#slices-title", Static).update(title)
         # the count with its meaning is the table's title; the status line keeps the keys
         status = f"verdict: {data.get('verdict')} · {plural(len(rows), 'slice')} listed"
         hint = " · Enter: samples · Tab: pick" if rows else ""
