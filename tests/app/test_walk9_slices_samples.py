@@ -88,3 +88,28 @@ async def test_samples_number_their_samples_and_f_passes_over_empty_modes(
         text = static_text(app, "#summary")
         assert "doc_id / sample: 0 / #0" in " ".join(text.split()), text
         assert "k=" not in text, text
+
+
+async def test_slices_of_mixed_interval_methods_mark_each_interval(math_store: Path) -> None:
+    """#3: rows of 6 items had a bootstrap interval, none, or a Wilson interval over items,
+    and no row said which."""
+    from capslice_tui.app.screens.slices import slice_detail
+
+    app = make_app(math_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = SlicesScreen("math-base", "math", by="task_type,solving_operation")
+        await app.push_screen(screen)
+        await settle(app, pilot)
+        assert screen._mixed()
+        rows = {tuple(r.key.values()): r for r in screen.table_data.rows}
+        zero = rows[("competition_problem", "multi_step_arithmetic")]
+        assert "0.0% [0.0, 39.0] w" in slice_detail(zero, False, screen.by, True)
+        boot = rows[("algebra", "equation_solving")]
+        assert "[59.6, 69.1] b" in slice_detail(boot, False, screen.by, True)
+        assert "[59.6, 69.1] b" not in slice_detail(boot, False, screen.by)
+        index = screen.shown.index(zero)
+        screen.query_one("#slices-table").move_cursor(row=index)
+        await settle(app, pilot)
+        assert "[0.0, 39.0] w" in static_text(app, "#detail-line")
+        assert any("b / w after an interval" in line for line in SlicesScreen.HELP_LEGEND)

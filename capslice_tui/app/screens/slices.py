@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
     AVERAGE_MEANING,
+    interval_mark,
     item_mean,
     middle_cut,
     plural,
@@ -63,10 +64,12 @@ RUN_LEAST = 24
 the run alone (a run cut shorter, ``olmo…p11931-hf``, reads the same for two seeds)."""
 
 
-def slice_detail(row: Any, is_overall: bool, by: str) -> str:
+def slice_detail(row: Any, is_overall: bool, by: str, mixed: bool = False) -> str:
     """Two lines for the highlighted slice: its full name, then its grouping and figures.
 
-    A row of several tasks says how they are weighed (``micro``/``macro``)."""
+    A row of several tasks says how they are weighed (``micro``/``macro``); ``mixed``: the
+    table's intervals are of several methods, so this one carries its mark
+    (:func:`~capslice_tui.formatting.interval_mark`: ``[0.0, 39.0] w``)."""
     average = getattr(row, "average", "micro")
     name = (
         f"ALL, {AVERAGE_MEANING[average]}"  # one line at 80 columns
@@ -75,7 +78,8 @@ def slice_detail(row: Any, is_overall: bool, by: str) -> str:
     )
     grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
     figures = (
-        f"by {grouping} · {plural(row.n_items, 'item')} · {pct(row.score)} {interval(row.lo, row.hi)}"
+        f"by {grouping} · {plural(row.n_items, 'item')} · {pct(row.score)} "
+        f"{interval_mark(interval(row.lo, row.hi), row.method, mixed)}"
         f" · {_detail_tally(row)}"
     )
     mark = warning_mark(row.warning, row.n_items)
@@ -267,6 +271,9 @@ class SlicesScreen(HandLabelScreen):
         "pass@k (p@k): the chance that at least one of k samples is right, by the unbiased "
         "estimator from the n samples of each item (Chen et al. 2021), averaged over items",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
+        "b / w after an interval (a table whose intervals differ in method): a bootstrap over "
+        "items / a Wilson interval over items (items all right or all wrong, or all the same "
+        "score); - : no interval (too few items to bootstrap, their accuracies varying)",
         f"{CI_BAR_HEADER} (from {WIDE} columns): the 95% interval as a bar |  [--*--]  | on "
         "0-100%: [ ] its ends, * the score, | the 0% and 100% marks",
         "(x%) in a pass@k column: over only the items with at least k samples; the line "
@@ -466,7 +473,7 @@ class SlicesScreen(HandLabelScreen):
                 "ALL",  # the name is fitted below, once the other columns are measured
                 str(r.n_items),
                 pct(r.score),
-                interval(r.lo, r.hi),
+                interval_mark(interval(r.lo, r.hi), r.method, self._mixed()),
                 _tally(r),
                 *[pass_cell(r.pass_at_k.get(k)) for k in ks],
                 warning_mark(r.warning, r.n_items),
@@ -520,6 +527,13 @@ class SlicesScreen(HandLabelScreen):
         self.query_one("#title", Static).update(cell(self._title()))
         self.set_status(self._status_text(bar))
 
+    def _mixed(self) -> bool:
+        """Whether the table's intervals are of several methods (each then carries its mark:
+        ``b`` bootstrap over items, ``w`` Wilson over items; the help says them)."""
+        data = self.table_data
+        rows = [data.overall, *data.rows] if data is not None else []
+        return len({r.method for r in rows if r.method != "none"}) > 1
+
     def _status_text(self, bar: bool) -> str:
         """The status line of the filled table: slices, metric, samples per item, the answer
         filter, then the legends that still fit the width (``bar``: the interval bar shows)."""
@@ -568,7 +582,7 @@ class SlicesScreen(HandLabelScreen):
         if not 0 <= index < len(self.shown):
             return
         text = with_coverage(
-            slice_detail(self.shown[index], index == 0, self.by),
+            slice_detail(self.shown[index], index == 0, self.by, self._mixed()),
             coverage_text(self.shown[index], self.shown_ks, self.hidden_ks),
         )
         name, _, figures = text.partition("\n")
