@@ -316,6 +316,44 @@ def interval_legend(methods: Iterable[str]) -> str:
     return "interval per row: " + "; ".join(parts)
 
 
+CORRECT_FLAGS = {
+    "stop_literal": ("eos", "an EOS token written as text (scored on the text before it)"),
+    "past_stop": ("stop", "went on past a stop sequence"),
+    "new_block": ("stop", "went on past a stop sequence"),
+    "repetition": ("rep", "repeated text"),
+    "cap": ("cap", "reached the generation length cap"),
+}
+"""Failure signals (``samples.failure_signals``) a correct sample can carry -> the word a
+samples table adds to its mode (:func:`flagged_mode`) and what it means."""
+
+
+def _flags(signals: str | None) -> list[str]:
+    words = [CORRECT_FLAGS[s][0] for s in (signals or "").split(",") if s in CORRECT_FLAGS]
+    return list(dict.fromkeys(words))
+
+
+def flagged_mode(mode: str | None, shown: str, signals: str | None) -> str:
+    """A samples table's mode cell: ``shown`` (the mode as the table marks it), and for a
+    ``correct`` sample with runaway signals their words: ``correct+eos`` (an EOS token
+    written as text), ``correct+rep``, ``correct+eos+rep``, so an officially correct sample
+    that ran on is seen without opening it. Other modes say the runaway themselves."""
+    flags = _flags(signals) if mode == "correct" else []
+    return "+".join([shown, *flags])
+
+
+def flag_legend(rows: Iterable[tuple[str | None, str | None]]) -> str:
+    """The note under a samples table for the flags :func:`flagged_mode` shows among
+    ``rows`` (mode, failure_signals): ``correct+flag: scored correct, but flagged: eos = an
+    EOS token written as text (...); rep = repeated text``; '' when none shows."""
+    words = {w for mode, signals in rows if mode == "correct" for w in _flags(signals)}
+    if not words:
+        return ""
+    meanings = dict(CORRECT_FLAGS.values())
+    shown = [f"{w} = {meanings[w]}" for w in dict.fromkeys(w for w, _ in CORRECT_FLAGS.values())
+             if w in words]  # fmt: skip
+    return "correct+flag: scored correct, but flagged: " + "; ".join(shown)
+
+
 def pct_cell(score: float | None, correct: float | None, total: int | None) -> str:
     """A score with its count for a narrow table cell: ``59.6% 286/480`` when the score is
     that ratio, ``43.1% mean`` when it is a mean of per-item accuracies (several samples per

@@ -33,7 +33,8 @@ NOT_NULL = frozenset({"id", "task", "k"})  # columns declared NOT NULL
 
 LIST_COLUMNS = (
     "s.id, s.task, s.filter, s.doc_id, s.sample_idx, s.item_id, s.score, s.lenient,"
-    " s.failure_mode, substr(s.response, 1, 200) AS response, s.extracted,"
+    " s.failure_mode, s.failure_signals, substr(s.response, 1, 200) AS response,"
+    " s.extracted,"
     " CASE WHEN length(s.response) > 200 THEN substr(s.response, -120) END AS response_end,"
     " s.lenient_extracted, i.target, substr(i.question, 1, 200) AS question"
 )

@@ -18,6 +18,8 @@ from ..formatting import (
     AVERAGE_MEANING,
     count,
     extracted_label,
+    flag_legend,
+    flagged_mode,
     ingest_run_lines,
     ingest_scored_lines,
     interval,
@@ -840,7 +842,11 @@ def samples(
             answer_cell(r["target"], cap),
             answer_cell(r["extracted"], cap),
             "-" if r["score"] is None else f"{r['score']:g}",
-            MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
+            flagged_mode(
+                r["failure_mode"],
+                MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
+                r.get("failure_signals"),
+            ),
             response,
         ]
         for r, response in zip(rows, responses, strict=True)
@@ -874,8 +880,11 @@ def samples(
     shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
     if shown_modes:
         note.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
+    flags = flag_legend((r["failure_mode"], r.get("failure_signals")) for r in rows)
+    if flags:  # an officially correct sample that ran on, seen without opening it
+        note.append(flags + " (capslice sample ID says where)")
     emit_table(
-        ["id", "task", "doc", "k", "target", "extracted", "score", "mode", "response"],
+        ["id", "task", "doc", "#", "target", "extracted", "score", "mode", "response"],
         table,
         fmt,
         title=f"{run} samples · {use.label}",

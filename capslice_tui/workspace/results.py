@@ -143,7 +143,9 @@ class SampleRow(TypedDict):
     Keys: ``id`` (sample id, for :meth:`Workspace.sample`), ``task``, ``filter`` (answer
     filter), ``doc_id``, ``sample_idx`` (0.. within the item), ``item_id``, ``score`` (0..1;
     None when the log had no usable score), ``lenient`` (score under capslice's lenient
-    re-extraction), ``failure_mode``, ``response`` (its first 200 characters; possibly cut
+    re-extraction), ``failure_mode``, ``failure_signals`` (comma-separated evidence flags
+    such as ``stop_literal``, ``repetition``; None when none: a correct sample can carry
+    them), ``response`` (its first 200 characters; possibly cut
     at ingest), ``response_end`` (the last 120 characters of a response longer than 200,
     else None: where the answer is), ``extracted`` (the harness's answer),
     ``lenient_extracted``, ``target``, ``question``.
@@ -158,6 +160,7 @@ class SampleRow(TypedDict):
     score: float | None
     lenient: float | None
     failure_mode: str | None
+    failure_signals: str | None
     response: str | None
     response_end: str | None
     extracted: str | None

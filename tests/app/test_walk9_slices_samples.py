@@ -113,3 +113,25 @@ async def test_slices_of_mixed_interval_methods_mark_each_interval(math_store: P
         await settle(app, pilot)
         assert "[0.0, 39.0] w" in static_text(app, "#detail-line")
         assert any("b / w after an interval" in line for line in SlicesScreen.HELP_LEGEND)
+
+
+async def test_samples_table_flags_a_correct_runaway(tmp_path: Path) -> None:
+    """#21: fm-01's officially correct samples with an EOS token written as text and a
+    repeated paragraph read ``correct`` only; the flag was in the detail alone."""
+    from pilot_helpers import table_rows
+
+    from capslice_tui.app.screens.samples import SamplesScreen
+
+    fm01 = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "fm-01-runaway" / "out"
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([fm01], run="fm")
+    app = make_app(store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await app.push_screen(SamplesScreen("fm", task="minerva_math_algebra"))
+        await settle(app, pilot)
+        modes = {row[0]: row[5].strip() for row in table_rows(app)}
+        assert modes["2"] == "correct+eos" and modes["4"] == "correct+rep", modes
+        assert modes["0"] == "correct" and modes["1"] == "runaway", modes
+        legend = " ".join(static_text(app, "#mode-legend").split())
+        assert "correct+flag: scored correct, but flagged: eos = an EOS token" in legend

@@ -84,3 +84,25 @@ def test_each_row_says_its_interval_method(store: Path) -> None:
     assert interval_legend(["wilson"]) == (
         "interval per row: w = Wilson over items (one sample per item)"
     )
+
+
+FM01 = Path(__file__).resolve().parents[1] / "fixtures" / "cases" / "fm-01-runaway" / "out"
+
+
+def test_samples_table_shows_a_correct_sample_flagged_as_runaway(tmp_path: Path) -> None:
+    """#21: fm-01's samples 3 (EOS written as text x120) and 5 (a paragraph 6 times) are
+    officially correct and read only ``correct`` in the table; the flag was only in
+    ``capslice sample ID``. The sample index column was ``k`` (pass@k's letter; #11)."""
+    store = tmp_path / "s.db"
+    Workspace(store).ingest([FM01], run="fm")
+    out = _cli(store, "samples", "--run", "fm")
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isdigit()}
+    assert "correct+eos" in rows["3"] and "correct+rep" in rows["5"], out
+    assert "correct" in rows["1"] and "runaway" in rows["2"], out
+    assert not any("+" in w for w in rows["1"] + rows["2"] + rows["6"]), out
+    assert out.splitlines()[1].split()[:3] == ["id", "doc", "#"], out
+    text = " ".join(out.split())
+    assert "correct+flag: scored correct, but flagged: eos = an EOS token written as text" in text
+    assert "rep = repeated text" in text
+    rows_json, _ = Workspace(store).samples("fm", limit=10)
+    assert {r["failure_signals"] for r in rows_json} >= {"stop_literal", "repetition", None}

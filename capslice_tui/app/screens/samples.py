@@ -23,6 +23,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
     distinct_cuts,
+    flag_legend,
+    flagged_mode,
     middle_cut,
     plural,
     response_cells,
@@ -252,7 +254,10 @@ class SamplesScreen(HandLabelScreen):
         "  wrong (wrong_answer) = an answer was read and is wrong;",
         "  fmt! (extraction_failure) = right answer in the response, not extracted;",
         "  trunc (truncated) = the response stopped at the generation length cap;",
-        "  runaway = the response looped or ran past a stop; empty = no text",
+        "  runaway = the response looped or ran past a stop; empty = no text;",
+        "  correct+eos / +rep / +stop / +cap = scored correct, but an EOS token was written "
+        "as text / the text repeats / it went on past a stop sequence / it reached the "
+        "length cap (Enter shows where)",
         "status: the rows in view and the slice's total; PgDn/PgUp read on from the store",
         "f / F: next / previous failure-mode filter, passing over modes with no sample in "
         "the slice (the status line counts each mode: wrong 12 ...); n: 100 rows on",
@@ -679,6 +684,8 @@ class SamplesScreen(HandLabelScreen):
             [(r["id"], self._cells(r, t)) for r, t in zip(self.rows, texts, strict=True)]
         )
         modes = mode_legend(r.get("failure_mode") for r in self.rows)
+        flags = flag_legend((r.get("failure_mode"), r.get("failure_signals")) for r in self.rows)
+        modes = "\n".join(line for line in (modes, flags) if line)
         said = response_legend(self.response_view, self.response_shared)
         legend = "\n".join(line for line in (said, modes) if line)
         box = self.query_one("#mode-legend", Static)
@@ -696,7 +703,7 @@ class SamplesScreen(HandLabelScreen):
             cell(row.get("target"), self.value_width),
             cell(extracted_text(row.get("extracted")), self.value_width),
             cell(verdict_mark(row.get("score"))),
-            cell(MODE_TEXT.get(mode, mode)),
+            cell(flagged_mode(mode, MODE_TEXT.get(mode, mode), row.get("failure_signals"))),
             cell(response),
         ]
 
