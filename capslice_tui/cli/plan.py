@@ -152,6 +152,28 @@ def plan_cmd(
         emit_json(plan.to_dict())
         return
     _plan_table(plan, benchmark, candidate, fmt)
+    if fmt == "table" and plan.boosted:
+        _echo_plan_next(plan.baseline or baseline, benchmark)
+
+
+def _echo_plan_next(baseline: str, benchmark: str) -> None:
+    """The loop's next step after a plan (walk 9 #1): export the weights, and record the
+    intervention with the plan attached (saved with ``--format json``, not ``--export``)."""
+    from ..report import command_lines
+    from .render import echo_prose, prose_width
+
+    echo_prose(
+        "next: add --export megatron -o blend.txt (or yaml|json|md) to this command to write "
+        "the weights for training; add --format json > plan.json to save the plan, then "
+        "record the intervention with it:",
+        indent="  ",
+    )
+    command = (
+        'capslice intervention new --title "..." --hypothesis "..." --baseline '
+        f"{baseline} --benchmark {benchmark} --plan-file plan.json"
+    )
+    for line in command_lines(command, prose_width(), lead="  "):
+        click.echo(line)
 
 
 WHOLE_PLAN: tuple[str, ...] = ("base", "new", "x", "tokens", "epochs")
@@ -165,9 +187,8 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
     In a narrow terminal the numbers stay whole (token counts too); epochs, then the
     multiplier, are left out first (and named in a note); cell ids are cut in one place."""
 
-    from ..planning.export import bound_words, cell_note
+    from ..planning.export import cell_note, note_lines
 
-    words = bound_words(plan)
     rows = []
     for c in plan.cells:
         note = cell_note(c)
@@ -175,9 +196,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
         rows.append([c.id, f"{c.base_weight:.4f}", f"{c.new_weight:.6f}", mult,
                      f"{c.tokens:,}", f"{c.epochs:.2f}", note])  # fmt: skip
     notes = [plan.summary]
-    used = sorted({b for c in plan.cells for b in c.bounds if b in words})
-    if used:
-        notes.append("note: " + "; ".join(words[b][1] for b in used))
+    notes += [f"note: {line}" for line in note_lines(plan)]
     if plan.verdict is not None:
         notes.append(
             f"diagnosis of {plan.baseline}: {plan.diagnosis_words()}"
@@ -480,6 +499,15 @@ def intervention_new(
         click.echo("\nControl slices chosen by default (no item shared with a target slice):")
         for note in rec["control_choice"]:
             click.echo(f"  - {note}")
+    if fmt == "table":  # the loop's next step (walk 9 #1)
+        _echo_next(f"once reviewed: capslice intervention accept {rec['id']}")
+
+
+def _echo_next(text: str) -> None:
+    """One ``next:`` line (the loop's next step), wrapped at the width, a command kept whole."""
+    from .render import echo_prose
+
+    echo_prose(f"next: {text}", indent="  ")
 
 
 @intervention.command("list")
@@ -522,6 +550,11 @@ def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who:
         intervention_id, who=who, reason=reason, expected_version=expected_version
     )
     _show(obj.ws.intervention(intervention_id), fmt)
+    if fmt == "table":  # the loop's next step (walk 9 #1)
+        _echo_next(
+            "train with the plan, ingest the new checkpoint's evaluation as a run, then: "
+            f"capslice intervention link {intervention_id} --run RESULT_RUN"
+        )
 
 
 @intervention.command("reject")

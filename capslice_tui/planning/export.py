@@ -26,11 +26,49 @@ BOUND_WORDS = {"max_multiplier": "at cap", "max_epochs": "at epochs", "target_ca
 front end's note column shows (the CLI table, the Markdown export, the app)."""
 
 
+REPEATED = "repeated"
+"""The note word of a cell planned above one epoch of its catalog tokens (walk 9 #29: such a
+cell, 1.11 epochs, had no note)."""
+
+
+def repeated(cell: CellPlan) -> bool:
+    """Whether the plan reads ``cell``'s catalog tokens more than once (epochs above 1, as
+    the table shows them to 2 decimals)."""
+    return round(cell.epochs, 2) > 1
+
+
 def cell_note(cell: CellPlan) -> str:
-    """A plan cell's note: ``boosted`` and its bounds in words (:data:`BOUND_WORDS`),
-    ``boosted, capped``; ``""`` for an untouched cell."""
+    """A plan cell's note: ``boosted``, its bounds in words (:data:`BOUND_WORDS`) and
+    ``repeated`` above one epoch: ``boosted, capped``; ``""`` for an untouched cell."""
     words = [BOUND_WORDS.get(b, b) for b in cell.bounds]
+    words += [REPEATED] if repeated(cell) else []
     return ", ".join((["boosted"] if cell.boosted else []) + words)
+
+
+def note_lines(plan: Plan) -> list[str]:
+    """What the note column's words and the ``x`` column mean, for this plan's cells (one
+    entry each, for a ``note:`` line under the table of the CLI, the Markdown and the app):
+    the bounds used (:func:`bound_words`), ``repeated`` (epochs > 1) when a cell is, and, when
+    the plan changed weights, that ``x`` is new/base after renormalising, the cap applying
+    before it (walk 9 #2: "cut to the 3x cap" beside rows reading 2.62x)."""
+    words = bound_words(plan)
+    used = sorted({b for c in plan.cells for b in c.bounds if b in words})
+    out = [words[b][1] for b in used]
+    if any(repeated(c) for c in plan.cells):
+        out.append(f"{REPEATED} = epochs > 1: the budget reads the cell's tokens more than "
+                   "once (data repeated)")  # fmt: skip
+    if plan.boosted:
+        mult = plan.params.get("max_multiplier")
+        cap = f"the {mult:g}x cap" if mult else "the multiplier cap"
+        out.append(
+            "x = new/base weight after the mixture is renormalised to sum 1; "
+            f"{cap} applies before it, so a capped cell reads below {mult:g}x and an "
+            "untouched one below 1x"
+            if mult
+            else f"x = new/base weight after the mixture is renormalised to sum 1 ({cap} "
+            "applies before it)"
+        )
+    return out
 
 
 def bound_words(plan: Plan) -> dict[str, tuple[str, str]]:
@@ -45,7 +83,7 @@ def bound_words(plan: Plan) -> dict[str, tuple[str, str]]:
         "max_multiplier": f"the new weight sits at {mult_txt}",
         "max_epochs": f"the tokens drawn sit at {epochs_txt}",
         "target_capped": f"the boost it asked for (1 + strength x demand) was above {mult_txt} "
-        "and was cut to it",
+        "and was cut to it before renormalising",
     }
     return {b: (BOUND_WORDS[b], f"{BOUND_WORDS[b]} = {m}") for b, m in meaning.items()}
 
@@ -156,10 +194,9 @@ def export_markdown(plan: Plan) -> str:
             f"| {c.base_weight:.4f} | {weight_text(c.weight_units)} | {_fmt_mult(c.multiplier)} "
             f"| {c.tokens:,} | {c.epochs:.3f} | {note} |"
         )
-    words = bound_words(plan)
-    used = sorted({b for c in plan.cells for b in c.bounds if b in words})
-    if used:
-        out += ["", "Note: " + "; ".join(words[b][1] for b in used) + "."]
+    notes = note_lines(plan)
+    if notes:
+        out += ["", "Note: " + "; ".join(notes) + "."]
     out += ["", "## Why each boosted cell (trace)", ""]
     if not plan.boosted:
         out.append("No cell is boosted.")

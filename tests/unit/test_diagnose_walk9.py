@@ -1,7 +1,9 @@
-"""Walk 9 (fresh user, 80 columns) on ``capslice diagnose``: the loop's next step is printed
-(#1), evidence values are labelled and combinations said to be within their slice (#12), a
-verdict where no content slice could be tested says so (#20), the format-share threshold sits
-beside the share it applies to (#43), and the heading fits 80 columns."""
+"""Walk 9 (fresh user, 80 columns) on ``capslice diagnose`` and the loop after it: each step
+prints the next one (#1: diagnose, plan, intervention new, accept), evidence values are
+labelled and combinations said to be within their slice (#12), a verdict where no content
+slice could be tested says so (#20), the format-share threshold sits beside the share it
+applies to (#43), the heading fits 80 columns, and the plan says its x column is after
+renormalising (#2) and notes a cell read above one epoch (#29)."""
 
 from __future__ import annotations
 
@@ -121,3 +123,64 @@ def test_no_content_slice_tested_is_not_said_as_no_content_slice_carrying_it() -
     assert v.verdict == "not_data", v.summary
     assert "not carried by any content slice" not in v.summary, v.summary
     assert "No content slice could be tested (gsm8k items cannot be told apart" in v.summary
+
+
+# ------------------------------------------------------------- plan and interventions (walk 9)
+
+CATALOG = str(sample_data_dir() / "catalog.yaml")
+BUDGET = "100000000000"
+
+
+def _plan(store: Path, run: str, benchmark: str, *more: str) -> str:
+    return _cli(store, "plan", "--baseline", run, "--benchmark", benchmark, "--catalog", CATALOG,
+                "--budget-tokens", BUDGET, *more)  # fmt: skip
+
+
+def test_plan_says_x_is_after_renormalising_and_names_the_next_steps(
+    store: Path, tmp_path: Path
+) -> None:
+    out = _plan(store, "math-base", "math")
+    flat = " ".join(out.split())
+    assert "boosted, capped" in out and "2.62x" in out  # capped at 3x, then renormalised
+    assert "was cut to it before renormalising" in flat
+    assert (
+        "x = new/base weight after the mixture is renormalised to sum 1; the 3x cap applies "
+        "before it, so a capped cell reads below 3x" in flat
+    )
+    assert max(map(len, out.splitlines())) <= 80, out
+    assert "add --export megatron -o blend.txt" in flat and "--format json > plan.json" in flat
+    cmd = _next_command(out.replace("\n  capslice intervention", "\nnext: capslice intervention"))
+    assert cmd.startswith('capslice intervention new --title "..." --hypothesis "..." ')
+    assert cmd.endswith("--baseline math-base --benchmark math --plan-file plan.json")
+    for fmt in ("json", "md"):
+        assert "next:" not in _plan(store, "math-base", "math", "--format", fmt)
+    md = _plan(store, "math-base", "math", "--export", "md")
+    assert "x = new/base weight after the mixture is renormalised" in md
+    # the steps the lines name run: save, record, accept; accept names the link
+    saved = tmp_path / "plan.json"
+    saved.write_text(_plan(store, "math-base", "math", "--format", "json"))
+    new = _cli(store, "intervention", "new", "--title", "t", "--hypothesis", "h",
+               "--baseline", "math-base", "--benchmark", "math", "--plan-file", str(saved))  # fmt: skip
+    number = int(re.findall(r"next: once reviewed: capslice intervention accept (\d+)", new)[-1])
+    accepted = " ".join(_cli(store, "intervention", "accept", str(number)).split())
+    assert f"then: capslice intervention link {number} --run RESULT_RUN" in accepted
+    other = json.loads(_cli(store, "intervention", "new", "--title", "t2", "--hypothesis", "h",
+                            "--baseline", "math-base", "--benchmark", "math", "--plan-file",
+                            str(saved), "--format", "json"))  # fmt: skip
+    as_json = _cli(store, "intervention", "accept", str(other["id"]), "--format", "json")
+    assert json.loads(as_json)["status"] == "accepted"  # JSON only, no next: line
+
+
+def test_a_cell_planned_above_one_epoch_is_noted_as_repeated(store: Path) -> None:
+    from capslice_tui.app.screens.plan import plan_notes
+
+    out = _plan(store, "bbh-eos-masked", "bbh", "--force")
+    row = next(line for line in out.splitlines() if line.startswith("wiki_sci_knowledge_q3"))
+    assert "1.11" in row and row.rstrip().endswith("repeated"), row
+    assert "repeated = epochs > 1: the budget reads the cell's tokens more than once" in " ".join(
+        out.split()
+    )
+    plan = Workspace(store).plan(
+        "bbh-eos-masked", benchmark="bbh", catalog=CATALOG, budget_tokens=int(BUDGET), force=True
+    )
+    assert "note: repeated = epochs > 1" in plan_notes(plan)

@@ -444,11 +444,11 @@ class DiagnoseScreen(CapsliceScreen):
         counted = slice_count_text(len(rows), data.get("evidence") or [])
         room = self.app.size.width - 2  # a hint that does not fit is left out, never cut
         hint = " (Enter: their samples)" if rows else ""
-        title = Text()
-        title.append(counted + (hint if len(counted + hint) <= room else ""), style="bold")
+        heading = Text()
+        heading.append(counted + (hint if len(counted + hint) <= room else ""), style="bold")
         if any(ITEM_MEAN_MARK in str(c[2]) for _, c in rows):
-            title.append("\n" + hanging("", ITEM_MEAN_LEGEND, 2, room))
-        self.query_one("#slices-title", Static).update(title)
+            heading.append("\n" + hanging("", ITEM_MEAN_LEGEND, 2, room))
+        self.query_one("#slices-title", Static).update(heading)
         # the count with its meaning is the table's title; the status line keeps the keys
         status = f"verdict: {data.get('verdict')} · {plural(len(rows), 'slice')} listed"
         hint = " · Enter: samples · Tab: pick" if rows else ""

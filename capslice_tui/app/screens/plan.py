@@ -20,11 +20,13 @@ from .base import CapsliceScreen
 
 
 def plan_notes(plan: Any) -> str:
-    """Plain text: summary, the diagnosis it honours (verdict and reason in words), slice
-    decisions (with reasons) and warnings of a plan."""
+    """Plain text: summary, what the note and x columns mean (``planning.export.note_lines``:
+    x after renormalising, ``repeated``), the diagnosis it honours (verdict and reason in
+    words), slice decisions (with reasons) and warnings of a plan."""
+    from ...planning.export import note_lines
     from ...planning.mixture import diagnosis_words
 
-    lines = [plan.summary]
+    lines = [plan.summary, *(f"note: {line}" for line in note_lines(plan))]
     if getattr(plan, "verdict", None) is not None:
         lines.append(
             "diagnosis: "
@@ -81,11 +83,13 @@ class PlanScreen(CapsliceScreen):
         "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens",
         "Enter in an input plans; Tab moves to the table; Esc goes back",
         "base w / new w: a cell's share of the mixture before / after the plan",
-        "x: new weight / base weight (- when the cell was not in the mixture)",
+        "x: new weight / base weight after renormalising to sum 1 (- when the cell was not "
+        "in the mixture)",
         "epochs: how many times the budget reads the cell's tokens",
         "note: boosted = weak slices map to this cell; at cap = the new weight sits at the "
         "multiplier cap; at epochs = its tokens at the epoch cap; capped = the boost asked "
-        "for was above the multiplier cap and cut to it",
+        "for was above the multiplier cap and cut to it (before renormalising, so x reads "
+        "below the cap); repeated = epochs > 1, the cell's tokens read more than once",
         "boost/skip lines: which weak slices the plan acts on, and why",
         "data is boosted only when the diagnosis says data (the CLI's --force overrides)",
         "! lines: warnings; check ...: possible non-data causes",
