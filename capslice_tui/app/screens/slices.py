@@ -79,7 +79,7 @@ def slice_detail(row: Any, is_overall: bool, by: str, mixed: bool = False) -> st
     grouping = "+".join(AXIS_SHORT.get(a, a) for a in by.split(","))
     figures = (
         f"by {grouping} · {plural(row.n_items, 'item')} · {pct(row.score)} "
-        f"{interval_mark(interval(row.lo, row.hi), row.method, mixed)}"
+        f"{interval_mark(interval(row.lo, row.hi), getattr(row, 'method', ''), mixed)}"
         f" · {_detail_tally(row)}"
     )
     mark = warning_mark(row.warning, row.n_items)
