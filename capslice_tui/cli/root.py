@@ -877,12 +877,7 @@ def samples(
             f"{' and '.join(long)}: a value longer than {ANSWER_WIDTH} characters shows its "
             "start (capslice sample ID shows it whole)"
         )
-    shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
-    if shown_modes:
-        note.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
-    flags = flag_legend((r["failure_mode"], r.get("failure_signals")) for r in rows)
-    if flags:  # an officially correct sample that ran on, seen without opening it
-        note.append(flags + " (capslice sample ID says where)")
+    note += _mode_notes(rows)
     emit_table(
         ["id", "task", "doc", "#", "target", "extracted", "score", "mode", "response"],
         table,
@@ -893,6 +888,20 @@ def samples(
         # at most ANSWER_WIDTH already: never cut again ($\b…ed{142}$), the response wraps
         whole=("target", "extracted"),
     )
+
+
+def _mode_notes(rows: Sequence[Any]) -> list[str]:
+    """The notes under ``samples``' table for the mode cells of ``rows``: what each marked
+    failure mode means, and the flags a correct sample can show (``correct+eos``:
+    :func:`~capslice_tui.formatting.flagged_mode`)."""
+    notes = []
+    shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
+    if shown_modes:
+        notes.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
+    flags = flag_legend((r["failure_mode"], r.get("failure_signals")) for r in rows)
+    if flags:  # an officially correct sample that ran on, seen without opening it
+        notes.append(flags + " (capslice sample ID says where)")
+    return notes
 
 
 ANSWER_WIDTH = 16
