@@ -554,7 +554,8 @@ def slices(
             else f"interval: {', '.join(methods)}"
         )
         + "; lenient: the same samples re-scored by capslice's lenient answer extraction "
-        "(lenient - score = share lost to answer extraction)",
+        "(lenient - score = share lost to answer extraction; -: none to compare, e.g. "
+        "instruction checks or unit tests have no answer to re-extract)",
         f"ALL: {AVERAGE_MEANING[table.average]} "
         f"(--average {'macro' if table.average == 'micro' else 'micro'} for the other)",
     ]
