@@ -124,8 +124,11 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
     same run(s), which plans data for the weak slices just listed (``--catalog`` and
     ``--budget-tokens`` are the user's to fill: CATALOG.yaml, TOKENS); for ``not_data``, that
     the cause is fixed in the evaluation or the run's config, then the run re-evaluated and
-    diagnosed again; ``None`` otherwise (an inconclusive verdict says what it lacks)."""
+    diagnosed again; ``None`` otherwise (an inconclusive verdict says what it lacks; a gain
+    has no weak slice to plan for: ``plan --candidate`` on it boosts nothing)."""
     base, cand, ref = diag["base"], diag.get("cand"), diag.get("reference")
+    if diag.get("direction") == "gain":  # the candidate is better: nothing to plan or fix
+        return None
     if diag["verdict"] == "data":
         runs = f"--baseline {base}" + (f" --candidate {cand}" if cand else "")
         runs += f" --reference {ref}" if ref and not cand else ""

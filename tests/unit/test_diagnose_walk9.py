@@ -184,3 +184,18 @@ def test_a_cell_planned_above_one_epoch_is_noted_as_repeated(store: Path) -> Non
         "bbh-eos-masked", benchmark="bbh", catalog=CATALOG, budget_tokens=int(BUDGET), force=True
     )
     assert "note: repeated = epochs > 1" in plan_notes(plan)
+
+
+def test_next_step_of_each_verdict() -> None:
+    """A gain needs no plan (plan --candidate on it boosts nothing); a change with a data
+    drop plans on the pair; inconclusive has no next line (it says what it lacks)."""
+    from capslice_tui.report import diagnosis_next
+
+    pair = {"base": "a", "cand": "b", "reference": None, "benchmark": "bbh", "slices": [{}]}
+    assert diagnosis_next({**pair, "verdict": "data", "direction": "gain"}) is None
+    drop = diagnosis_next({**pair, "verdict": "data", "direction": "drop"})
+    assert drop is not None and drop["command"].startswith(
+        "capslice plan --baseline a --candidate b --benchmark bbh --catalog"
+    )
+    assert "1 weak slice above" in drop["why"]
+    assert diagnosis_next({**pair, "verdict": "inconclusive", "direction": "drop"}) is None
