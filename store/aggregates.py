@@ -60,7 +60,10 @@ class AggregatesMixin(StoreBase):
                 conn.execute(
                     "INSERT INTO item_scores (run_id, task, filter, item_id, n, c, c_lenient)"
                     " SELECT run_id, task, filter, item_id, count(score), coalesce(sum(score), 0),"
-                    " sum(lenient) FROM samples WHERE run_id = ?"
+                    # NULL unless every scored sample has a lenient score: a sum over some of
+                    # them would pass for the item's (NULL: the extraction does not apply)
+                    " CASE WHEN count(lenient) = count(score) THEN sum(lenient) END"
+                    " FROM samples WHERE run_id = ?"
                     " GROUP BY run_id, task, filter, item_id HAVING count(score) > 0",
                     (run_id,),
                 )
@@ -93,7 +96,8 @@ class AggregatesMixin(StoreBase):
         sql = (
             f"SELECT {cols}, sum(sc.n_items) AS n_items, sum(sc.n_samples) AS n_samples,"
             " sum(sc.c) AS c, max(sc.max_n) AS max_n, sum(sc.fractional) AS fractional,"
-            " sum(sc.c_lenient) AS c_lenient"
+            # NULL when a cell of the slice has none: never a sum over part of its items
+            " CASE WHEN count(sc.c_lenient) = count(*) THEN sum(sc.c_lenient) END AS c_lenient"
             " FROM slice_counts sc JOIN run_tasks rt ON rt.run_id = sc.run_id AND rt.task = sc.task"
             " WHERE sc.run_id = ?"
         )

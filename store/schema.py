@@ -400,7 +400,8 @@ INSERT INTO slice_counts (run_id, task, filter, background_condition, task_type,
     solving_operation, output_constraint, n_items, n_samples, c, max_n, fractional, c_lenient)
 SELECT s.run_id, s.task, s.filter, a.background_condition, a.task_type, a.solving_operation,
        a.output_constraint, count(*), sum(s.n), sum(s.c), max(s.n),
-       sum(s.c != cast(s.c AS INTEGER)), sum(s.c_lenient)
+       sum(s.c != cast(s.c AS INTEGER)),
+       CASE WHEN count(s.c_lenient) = count(*) THEN sum(s.c_lenient) END
 FROM item_scores s LEFT JOIN item_axes a ON a.item_id = s.item_id {where}
 GROUP BY s.run_id, s.task, s.filter, a.background_condition, a.task_type, a.solving_operation,
          a.output_constraint

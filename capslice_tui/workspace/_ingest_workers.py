@@ -361,6 +361,7 @@ class _Builder:
         self.memo = ing._Memo()
         self.faults = ing._Faults()
         self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
+        self.unlabelled: set[str] = set()  # of them, items without an output_constraint label
         self.stored: dict[str, int] = {}  # hash -> id of the items met here that the store held
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
@@ -378,6 +379,9 @@ class _Builder:
             chunk.n_records += 1
             if not self.faults.excluded(rec, None, counts):
                 pending.append(rec)
+            elif self.faults.unscored:  # reported as notes by the main process
+                chunk.bad.extend(self.faults.unscored)
+                self.faults.unscored.clear()
             if chunk.n_records >= CHUNK:
                 self._fill(chunk, pending, counts)
                 yield chunk
@@ -413,7 +417,7 @@ class _Builder:
         tasks: dict[tuple[str, str, str], None] = {}
         seen, in_store, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
         settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
-        rows, first_oc = chunk.rows, chunk.first
+        rows, first_oc, unlabelled = chunk.rows, chunk.first, self.unlabelled
         calls: list[tuple[Any, ...] | None] = []
         run_id, ingest_id = self.run_id, self.ingest_id
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
@@ -428,17 +432,21 @@ class _Builder:
                 oc = seen[ihash] = known[ihash][0] or (
                     infer_output_constraint_from_target(rec.target or "")
                 )
+                if known[ihash][0] is None:
+                    self.unlabelled.add(ihash)
                 in_store[ihash] = known[ihash][1]
             elif oc is None:
                 labels = assigned[ihash]
                 oc = seen[ihash] = first_oc[ihash] = ing.output_constraint_of(labels, rec.target)
+                if labels.get("output_constraint", (None, ""))[0] is None:
+                    self.unlabelled.add(ihash)
                 chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)
                 chunk.labels.extend((ihash, axis, v, rule) for axis, (v, rule) in labels.items())
             source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
             settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
             if settings_hash not in chunk.settings:
                 chunk.settings[settings_hash] = settings_text
-            call = ing._score_call(rec, oc, task_row)
+            call = ing._score_call(rec, oc, task_row, ihash not in unlabelled)
             cells = score(call)
             if cells[0].score_source != source:  # score_sample's rule changed: never store it
                 raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")

@@ -332,6 +332,8 @@ class _Ingest:
         # item hash -> (stored output_constraint, rule labels) of items met before
         self.seen_items: dict[str, tuple[str | None, dict[str, tuple[str, str]]]] = {}
         self.item_ids: dict[str, int] = {}  # hash -> id of items stored (before or by this ingest)
+        # items met without an output_constraint label: no answer for the lenient extraction
+        self.unlabelled: set[str] = set()
         # read in workers: item hash -> output constraint of the items the workers met new
         # (the first chunk's), and the items some worker scored with another one
         self.oc_of: dict[str, str] = {}
@@ -387,6 +389,9 @@ class _Ingest:
             if self.opt.progress and report.n_read % PROGRESS_EVERY == 0:
                 self.opt.progress(report.n_read)  # reading moves the display, not only writing
             if self.faults.excluded(rec, self.opt.system, report):
+                for note in self.faults.unscored:
+                    self._bad_line(note)
+                self.faults.unscored.clear()
                 continue
             pending.append(rec)
             if len(pending) >= self.opt.batch_size:
@@ -636,6 +641,8 @@ class _Ingest:
         unseen = {h for h in hashes if h not in seen_items}
         for h, oc in self.store.known_items(sorted(unseen), ids=self.item_ids).items():
             seen_items[h] = (oc, {})
+            if oc is None:
+                self.unlabelled.add(h)
         if self.opt.benchmark:  # what _benchmark_of gives every record then
             benches = [self.opt.benchmark] * len(records)
         else:
@@ -645,6 +652,7 @@ class _Ingest:
         pre, items, settings = batch.pre, batch.items, batch.eval_settings
         by_system, settings_of = self.opt.system is None, self.memo.settings_of
         item_ids = self.item_ids  # items stored: _flush writes no row of them
+        unlabelled = self.unlabelled
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             key = (rec.system if by_system else None, rec.task, rec.filter, bench)
             place = places.get(key)
@@ -667,7 +675,7 @@ class _Ingest:
             if settings_hash not in settings:
                 settings[settings_hash] = settings_text
             pre.append((rec, ihash, st, source, settings_hash))
-            calls.append(_score_call(rec, oc, task_row))
+            calls.append(_score_call(rec, oc, task_row, ihash not in unlabelled))
         batch.scoring = self.memo.submit(calls)
         self._drain()  # the previous batch, while the worker scores this one
         self.inflight, self.batch = batch, _Batch()
@@ -733,6 +741,8 @@ class _Ingest:
         for axis, (value, rule_id) in labels.items():
             self.batch.labels.append((ihash, axis, value, rule_id))
         self.seen_items[ihash] = (oc, labels)
+        if labels.get("output_constraint", (None, ""))[0] is None:
+            self.unlabelled.add(ihash)
         return oc
 
     def _flush(self, batch: _Batch) -> None:
@@ -1028,10 +1038,14 @@ def _run_task_row(
     return task_row
 
 
-def _score_call(rec: SampleRecord, oc: str, task_row: dict[str, Any]) -> tuple[Any, ...]:
-    """The arguments of :meth:`_Memo.score` for one sample."""
+def _score_call(
+    rec: SampleRecord, oc: str, task_row: dict[str, Any], lenient_applies: bool
+) -> tuple[Any, ...]:
+    """The arguments of :meth:`_Memo.score` for one sample; ``lenient_applies``: the item has
+    an ``output_constraint`` label (:func:`.rescore.score_sample`)."""
     return (rec.response, rec.target, oc, rec.correct, rec.extracted, task_row["max_gen_toks"],
-            rec.n_output_tokens, rec.finish_reason, task_row["until"], task_row["eos_token"])  # fmt: skip
+            rec.n_output_tokens, rec.finish_reason, task_row["until"], task_row["eos_token"],
+            lenient_applies)  # fmt: skip
 
 
 def _interrupted(store: Store, states: dict[str | None, _RunState], run: str, why: str) -> str:
@@ -1060,6 +1074,10 @@ def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+NO_TARGET_REASON = "no target and no logged score: not scored, out of every n"
+"""Note of a sample with nothing to score it against (:meth:`_Faults.excluded`)."""
+
+
 class _Faults:
     """The small faults of real files met while an ingest streams, reported once at the end.
 
@@ -1068,7 +1086,10 @@ class _Faults:
     again is an exact repeat (counted once) or, with another response or score, a conflicting
     repeat (a warning; the first is kept, as the store keeps the first). A sample whose logged
     score is NaN/N/A (``correct`` None while a logged metric is None) is missing: not stored,
-    never re-scored by capslice, so it is out of every n.
+    never re-scored by capslice, so it is out of every n. So is a sample with neither a logged
+    score nor a target (nothing to score it against; it would read as a wrong answer against
+    ''): it is queued in :attr:`unscored` as a note (``NO_TARGET_REASON``) for the caller to
+    report (:meth:`_bad_line`, or a worker chunk's ``bad``).
     """
 
     def __init__(self) -> None:
@@ -1081,6 +1102,7 @@ class _Faults:
         self.first_repeat: str | None = None
         self.first_conflict: str | None = None
         self.first_missing: str | None = None
+        self.unscored: list[BadLine] = []  # notes of samples not scored, for the caller
 
     def add_line(self, line: BadLine, report: IngestReport) -> None:
         """Count a note, warning or torn record from a reader."""
@@ -1120,6 +1142,11 @@ class _Faults:
         if rec.correct is None and any(v is None for v in rec.metrics.values()):
             report.n_missing_score += 1
             self.first_missing = self.first_missing or _where(rec.source_file, rec.source_line)
+            return True
+        if rec.correct is None and not (rec.target or "").strip():
+            self.unscored.append(
+                BadLine(rec.source_file, rec.source_line, NO_TARGET_REASON, note="note")
+            )
             return True
         return False
 
@@ -1249,7 +1276,8 @@ def _score_calls(calls: list[tuple[Any, ...]]) -> list[SampleScore]:
     """:func:`score_sample` of each call (``_Memo.score`` argument order); run in a worker."""
     return [
         score_sample(c[0], c[1], c[2], official=c[3], extracted=c[4], max_gen_toks=c[5],
-                     n_output_tokens=c[6], finish_reason=c[7], until=c[8], eos_token=c[9])
+                     n_output_tokens=c[6], finish_reason=c[7], until=c[8], eos_token=c[9],
+                     lenient_applies=c[10])
         for c in calls
     ]  # fmt: skip
 
@@ -1298,8 +1326,8 @@ class _Memo:
 
     def score(self, *call: Any) -> SampleScore:
         """:func:`score_sample` of one call ``(response, target, output_constraint, official,
-        extracted, max_gen_toks, n_output_tokens, finish_reason, until, eos_token)``, from the
-        memo when its response is short and it was seen before."""
+        extracted, max_gen_toks, n_output_tokens, finish_reason, until, eos_token,
+        lenient_applies)``, from the memo when its response is short and it was seen before."""
         return self.cells(call)[0]
 
     def cells(self, call: tuple[Any, ...]) -> _Cells:
@@ -1308,7 +1336,7 @@ class _Memo:
         response, until = call[0], call[8]
         key: tuple[Any, ...] | None = None
         if response is None or len(response) <= self.SHORT:
-            key = call if type(until) is not list else (*call[:8], tuple(until), call[9])
+            key = call if type(until) is not list else (*call[:8], tuple(until), *call[9:])
             try:
                 hit = self.scores.get(key)
             except TypeError:  # an unhashable value: score without the memo

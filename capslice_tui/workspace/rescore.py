@@ -27,6 +27,13 @@ from .strict_format import record_caveats, tally
 
 SCORE_SOURCE_HARNESS = "harness"
 SCORE_SOURCE_CAPSLICE = "capslice-strict"
+CHECKS_REASON = (
+    "scored wrong by the harness's own checks (e.g. instruction checks, unit tests): there is "
+    "no answer to compare with a target"
+)
+"""Reason of a harness-scored wrong answer where the lenient extraction does not apply (an
+item without an output constraint or a target): ``classify`` would compare an answer read
+from the text with a placeholder or blank target."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +46,12 @@ class SampleScore:
         score: the score statistics use: the official one, else 1.0/0.0 from capslice's
             strict extraction.
         score_source: ``harness`` or ``capslice-strict``.
-        lenient_extracted: the answer capslice's lenient extraction found (None: none).
+        lenient_extracted: the answer capslice's lenient extraction found (None: none, or the
+            extraction does not apply).
         lenient: 1.0 when the lenient answer matches the target (or the sample is scored
-            correct), else 0.0.
+            correct), else 0.0; None when the lenient extraction does not apply (an item
+            without an output constraint, e.g. instruction checks or unit tests, or without
+            a target): there is no answer to re-extract.
         failure_mode, failure_reason: from :func:`capslice_tui.analysis.failure_modes.classify`.
         failure_signals: comma-separated evidence flags, None when there are none.
     """
@@ -50,7 +60,7 @@ class SampleScore:
     score: float
     score_source: str
     lenient_extracted: str | None
-    lenient: float
+    lenient: float | None
     failure_mode: str
     failure_reason: str
     failure_signals: str | None
@@ -68,6 +78,7 @@ def score_sample(
     finish_reason: str | None = None,
     until: Sequence[str] | None = None,
     eos_token: str | None = None,
+    lenient_applies: bool = True,
 ) -> SampleScore:
     """Score and classify one sample with the current extraction rules.
 
@@ -80,6 +91,10 @@ def score_sample(
         extracted: the harness's filtered answer, None when not logged.
         max_gen_toks, n_output_tokens, finish_reason, until, eos_token: generation-cap and
             stop evidence for the failure mode, when known.
+        lenient_applies: False when the item has no ``output_constraint`` label (the taxonomy
+            leaves instruction-following items and items without a target unlabelled): the
+            score rests on checks, not on an answer, so ``lenient`` and ``lenient_extracted``
+            are None. A blank target has no answer to match either (also None).
 
     Returns:
         A :class:`SampleScore`.
@@ -99,7 +114,11 @@ def score_sample(
         scored = result.extracted  # capslice's, not a logged answer it did not score
         if extracted is None:
             extracted = result.extracted
-    if sample_score >= 1.0:
+    if not lenient_applies or not target.strip():
+        # no answer to re-extract (instruction checks, unit tests, no target): the failure
+        # mode rests on the score alone
+        lenient_answer, lenient_ok = None, None
+    elif sample_score >= 1.0:
         # the lenient re-extraction only ever adds answers, so a correct sample is
         # lenient-correct too, with the answer that was scored; skipping it keeps
         # metric-heavy ingests fast
@@ -130,14 +149,17 @@ def score_sample(
         lenient_step=getattr(lenient_answer, "step", None),  # scoring.ExtractedAnswer
         capslice_scored=official is None,
     )
+    reason = mode.reason
+    if lenient_ok is None and official is not None and mode.mode == "wrong_answer":
+        reason = CHECKS_REASON
     return SampleScore(
         extracted=extracted,
         score=sample_score,
         score_source=source,
         lenient_extracted=lenient_answer,
-        lenient=1.0 if lenient_ok else 0.0,
+        lenient=None if lenient_ok is None else 1.0 if lenient_ok else 0.0,
         failure_mode=mode.mode,
-        failure_reason=mode.reason,
+        failure_reason=reason,
         failure_signals=",".join(mode.signals) or None,
     )
 
@@ -255,6 +277,7 @@ def _rescored(row: Any, task: dict[str, Any] | None, logged_extracted: bool) -> 
         finish_reason=row["finish_reason"],
         until=task["until"] if task else None,
         eos_token=task["eos_token"] if task else None,
+        lenient_applies=row["output_constraint"] is not None,
     )
     mode, reason, signals = scored.failure_mode, scored.failure_reason, scored.failure_signals
     old_reason = row["failure_reason"] or ""

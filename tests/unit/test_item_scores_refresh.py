@@ -12,10 +12,12 @@ from capslice_tui.store.aggregates import _one_sample_per_item
 
 GROUPED = (
     "SELECT run_id, task, filter, item_id, count(score), typeof(count(score)),"
-    " coalesce(sum(score), 0), typeof(coalesce(sum(score), 0)), sum(lenient),"
-    " typeof(sum(lenient)) FROM samples WHERE run_id = ?"
+    " coalesce(sum(score), 0), typeof(coalesce(sum(score), 0)), {lenient}, typeof({lenient})"
+    " FROM samples WHERE run_id = ?"
     " GROUP BY run_id, task, filter, item_id HAVING count(score) > 0"
     " ORDER BY task, filter, item_id"
+).format(  # NULL unless every scored sample has a lenient score (walk 9 #16)
+    lenient="CASE WHEN count(lenient) = count(score) THEN sum(lenient) END"
 )
 STORED = (
     "SELECT run_id, task, filter, item_id, n, typeof(n), c, typeof(c), c_lenient,"
@@ -82,8 +84,8 @@ def test_refreshed_rows_equal_the_grouped_insert_in_value_and_type(tmp_path: Pat
         store.conn.execute(
             "SELECT c_lenient FROM item_scores WHERE run_id = 4 AND item_id = 1"
         ).fetchone()[0]
-        == 1.0
-    )  # the unscored sample's lenient score counts, as grouped
+        is None
+    )  # 2 lenient scores beside 1 score: counts of other samples, never a sum (walk 9 #16)
     assert store.conn.execute("SELECT count(*) FROM run_outcomes WHERE run_id = 1").fetchone()[0]
 
 
