@@ -35,10 +35,7 @@ def rescore(obj: Ctx, run: str, dry_run: bool, fmt: str) -> None:
     if fmt == "json":
         emit_json(report.to_dict())
         return
-    notes = [
-        f"lenient-correct samples (all filters): {report.lenient_before:g} -> "
-        f"{report.lenient_after:g} of {report.n_samples}",
-    ]
+    notes = [report.lenient_line()]
     if report.n_capslice_scored:
         notes.append(
             f"scores changed: {report.score_changed} of the {plural(report.n_capslice_scored, 'sample')} "

@@ -194,6 +194,8 @@ class RescoreReport:
         n_reason_only: changed samples whose failure mode stayed the same (new reason,
             lenient answer or signals).
         lenient_before, lenient_after: samples lenient-correct before and after.
+        lenient_n_before, lenient_n_after: samples with a lenient score before and after
+            (instruction checks and unit tests have none: no answer to re-extract).
         score_changed: samples whose score changed (only capslice-scored samples can).
         n_capslice_scored: samples scored by capslice (the log carried no correctness).
         n_kept_cut: samples left as they were because their stored response was cut at
@@ -209,6 +211,8 @@ class RescoreReport:
     n_reason_only: int = 0
     lenient_before: float = 0.0
     lenient_after: float = 0.0
+    lenient_n_before: int = 0
+    lenient_n_after: int = 0
     score_changed: int = 0
     n_capslice_scored: int = 0
     n_kept_cut: int = 0
@@ -218,6 +222,22 @@ class RescoreReport:
         """``9 extraction_failure -> correct`` per mode change, most frequent first."""
         ordered = sorted(self.transitions.items(), key=lambda kv: (-kv[1], kv[0]))
         return [f"{n} {old} -> {new}" for (old, new), n in ordered]
+
+    def lenient_line(self) -> str:
+        """The lenient-correct count before and after, out of the samples that have a lenient
+        score (``7 -> 9 of 12 samples with a lenient score``; where that number changed, each
+        side's own and, on a second line, how many have none now)."""
+        head = "lenient-correct (all filters): "
+        before, after = f"{self.lenient_before:g}", f"{self.lenient_after:g}"
+        if self.lenient_n_before == self.lenient_n_after:
+            n = plural(self.lenient_n_after, "sample")
+            return f"{head}{before} -> {after} of {n} with a lenient score"
+        none = self.n_samples - self.lenient_n_after
+        return (
+            f"{head}{before} of {self.lenient_n_before} -> {after} of {self.lenient_n_after} "
+            f"with a lenient score\n({none} now {'has' if none == 1 else 'have'} none: "
+            "no answer to re-extract)"
+        )
 
     def summary(self) -> str:
         """One line: ``12 samples changed: 9 extraction_failure -> correct, ...``."""
@@ -243,6 +263,8 @@ class RescoreReport:
             "n_reason_only": self.n_reason_only,
             "lenient_before": self.lenient_before,
             "lenient_after": self.lenient_after,
+            "lenient_n_before": self.lenient_n_before,
+            "lenient_n_after": self.lenient_n_after,
             "score_changed": self.score_changed,
             "n_capslice_scored": self.n_capslice_scored,
             "n_kept_cut": self.n_kept_cut,
@@ -359,15 +381,18 @@ def rescore_run(
                 report.n_samples += 1
                 old = tuple(row[c] for c in RESCORED_COLUMNS)
                 report.lenient_before += float(old[3] or 0.0)
+                report.lenient_n_before += old[3] is not None
                 if row["score_source"] != SCORE_SOURCE_HARNESS:
                     report.n_capslice_scored += 1
                 if row["response_sha256"]:
                     report.n_kept_cut += 1
                     report.lenient_after += float(old[3] or 0.0)
+                    report.lenient_n_after += old[3] is not None
                     _tally_strict(strict, row, old)
                     continue
                 new = _rescored(row, tasks.get(row["task"]), logged_extracted)
                 report.lenient_after += float(new[3] or 0.0)
+                report.lenient_n_after += new[3] is not None
                 _tally_strict(strict, row, new)
                 if all(_same(a, b) for a, b in zip(old, new, strict=True)):
                     continue

@@ -727,6 +727,8 @@ class RescoreReportDict(TypedDict):
     n_reason_only: int
     lenient_before: float
     lenient_after: float
+    lenient_n_before: int
+    lenient_n_after: int
     score_changed: int
     n_capslice_scored: int
     n_kept_cut: int

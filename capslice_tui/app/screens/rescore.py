@@ -33,10 +33,7 @@ def report_text(report: Any) -> str:
     lines += [f"  {line}" for line in report.transition_lines()]
     if report.n_reason_only:
         lines.append(f"  {report.n_reason_only} same mode, new reason or lenient answer")
-    lines.append(
-        f"lenient-correct samples (all filters): {report.lenient_before:g} -> "
-        f"{report.lenient_after:g}"
-    )
+    lines.append(report.lenient_line())
     if report.n_capslice_scored:
         lines.append(
             f"scores changed: {report.score_changed} of the {report.n_capslice_scored} "
