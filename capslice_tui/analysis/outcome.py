@@ -631,14 +631,53 @@ def claims_regression(reason: str) -> bool:
     return bool(_REGRESSION_WORDS.search(reason or ""))
 
 
-def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
+def named_rows(reason: str, rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The outcome rows whose slice a decision's ``reason`` names: a row is named when one of
+    its slice's values (``prealgebra``; ``number_theory`` or ``number theory``) appears in the
+    reason as a whole word. A value inside a longer named value does not count: ``algebra``
+    is not named by ``prealgebra regression`` (word boundary) nor by ``intermediate algebra
+    dropped`` when ``intermediate_algebra`` is also a measured slice value. [] when none."""
+    text = reason or ""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in rows:
+        for value in (r.get("slice") or {}).values():
+            v = str(value)
+            if v in spans or not v.strip():
+                continue
+            forms = {v, v.replace("_", " ")}
+            spans[v] = [
+                m.span()
+                for form in forms
+                for m in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text, re.I)
+            ]
+
+    def inside(span: tuple[int, int], value: str) -> bool:
+        return any(
+            o != value and a <= span[0] and span[1] <= b and (b - a) > (span[1] - span[0])
+            for o, found in spans.items() for a, b in found
+        )  # fmt: skip
+
+    named = {v for v, found in spans.items() if any(not inside(s, v) for s in found)}
+    return [r for r in rows if named & {str(x) for x in (r.get("slice") or {}).values()}]
+
+
+def _row_change(r: Mapping[str, Any]) -> str:
+    """``control task_type=algebra -1.8 points (p adj 0.41)``."""
+    return f"{r['role']} {slice_label(r['slice'])} {points(r['diff'])} (p adj {row_p_adj(r)})"
+
+
+def regression_warning(outcome: Mapping[str, Any] | None, reason: str = "") -> str | None:
     """The warning a rejection "because of a regression" must carry, or None when the measured
     outcome shows a significant regression.
 
-    A regression is shown when the outcome is ``harmful``, some target or control
-    slice is significantly worse after Benjamini-Hochberg, or the targets fell significantly
-    behind the controls (DiD interval below 0). Otherwise the claim rests on a comparison that
-    is not significant (or on none), and the warning says so with the numbers.
+    When the ``reason`` names slices the outcome measured (:func:`named_rows`), the claim is
+    about them: no warning when one of them is significantly worse after Benjamini-Hochberg,
+    else the warning gives those slices' own changes (``prealgebra regression`` while control
+    task_type=prealgebra rose +1.2 points), not other slices' drops. Otherwise a regression is
+    shown when the outcome is ``harmful``, some target or control slice is significantly worse,
+    or the targets fell significantly behind the controls (DiD interval below 0); else the
+    claim rests on a comparison that is not significant (or on none), and the warning says so
+    with the numbers.
     """
     if not outcome:
         return (
@@ -647,14 +686,25 @@ def regression_warning(outcome: Mapping[str, Any] | None) -> str | None:
         )
     rows = outcome.get("rows") or []
     worse = [r for r in rows if r.get("significant") and (r.get("diff") or 0) < 0]
+    named = named_rows(reason, rows)
+    if named:
+        if any(r in worse for r in named):
+            return None
+        others = [r for r in worse if r not in named]
+        return (
+            "the measured outcome shows no significant regression of the slice this rejection "
+            f"names: {'; '.join(_row_change(r) for r in named[:4])}"
+            + (
+                f" (significantly worse elsewhere: {'; '.join(_row_change(r) for r in others[:4])})"
+                if others
+                else ""
+            )
+        )
     did = outcome.get("did")
     if outcome_name(outcome) == "harmful" or worse or (did and did["did_high"] < 0):
         return None
     drops = [r for r in rows if (r.get("diff") or 0) < 0]
-    shown = "; ".join(
-        f"{r['role']} {slice_label(r['slice'])} {points(r['diff'])} (p adj {row_p_adj(r)})"
-        for r in drops[:4]
-    )
+    shown = "; ".join(_row_change(r) for r in drops[:4])
     return (
         "the measured outcome shows no significant regression"
         + (f" (drops within noise: {shown})" if shown else " (no slice dropped)")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import P_BOUND_NOTE, interval, pct, plural, points, row_p_adj, utc_minute
+from ..formatting import P_BOUND_NOTE, pct, plural, points, row_p_adj, utc_minute
 from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
@@ -345,6 +345,15 @@ def _cut(value: Any, width: int = 40) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
+def change_span(lo: float | None, hi: float | None) -> str:
+    """A change's 95% interval in points with signed bounds, ``[+13.9, +25.0]`` (as the app's
+    intervention detail and :func:`~capslice_tui.analysis.outcome.did_text` print it), or
+    ``-`` when undefined; the figure or header before it names the unit."""
+    if points(lo, "") == "-" or points(hi, "") == "-":
+        return "-"
+    return f"[{points(lo, '')}, {points(hi, '')}]"
+
+
 def change_note(outcome: OutcomeDict) -> str:
     """``change against controls: ...`` under the outcome table. With one target slice the
     target change's interval is that slice's row (its 95% CI); the pooled bootstrap
@@ -359,15 +368,19 @@ def change_note(outcome: OutcomeDict) -> str:
     target = (
         ""
         if one_target
-        else f"target change {interval(pooled['target_low'], pooled['target_high'])}, "
+        else f"target change {change_span(pooled['target_low'], pooled['target_high'])}, "
     )
     rounded = rounding_note([pooled["target_change"], -pooled["control_change"]], pooled["did"])
     return (
         f"change against controls: {did_text(pooled)}; {target}control change "
-        f"{interval(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
+        f"{change_span(pooled['control_low'], pooled['control_high'])}; {pooled['method']}, "
         f"random_state {pooled['random_state']}" + (f"; {rounded}" if rounded else "")
     )
 
+
+PASS_AT_K_ESTIMATOR = "pass@k: unbiased estimator (Chen et al. 2021)"
+"""The outcome's note on how pass@k is estimated from each item's n samples (the app's
+intervention detail says the same)."""
 
 OUTCOME_EXPENDABLE = ("pass@k", "p_adj", "DiD vs controls")
 """The outcome table's columns left out first, in this order, in a narrow terminal: the mark
@@ -408,19 +421,19 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         pk = r.get("pass_at_k")
         pk_text = "-"
         if pk:
-            pk_text = f"pass@{pk['k']} {points(pk['diff'], '')} {interval(pk['diff_low'], pk['diff_high'])}"
+            pk_text = f"pass@{pk['k']} {points(pk['diff'], '')} {change_span(pk['diff_low'], pk['diff_high'])}"
         mark = ("better*" if r["diff"] > 0 else "worse*") if r["significant"] else ""
         did = r.get("did")
         did_cell = "-"
         if did:
-            did_cell = f"{points(did['did'], '')} {interval(did['did_low'], did['did_high'])}"
+            did_cell = f"{points(did['did'], '')} {change_span(did['did_low'], did['did_high'])}"
             did_cell += (
                 " beats*" if did["did_low"] > 0 else (" behind*" if did["did_high"] < 0 else "")
             )
         rows.append([
             r["role"], name, r["n_items"], pct(r["base_score"]), pct(r["cand_score"]),
             points(r["diff"], ""),
-            interval(r["diff_low"], r["diff_high"]),
+            change_span(r["diff_low"], r["diff_high"]),
             row_p_adj(r), mark, did_cell,
             pk_text,
         ])  # fmt: skip
@@ -435,7 +448,8 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
             "; pass@k column: each slice at its own k, the samples every item of it has"
             if with_pk
             else ""
-        ),
+        )
+        + (f"; {PASS_AT_K_ESTIMATOR}" if with_pk or "pass@" in str(outcome["metric"]) else ""),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     if any(str(row[7]).startswith("<=") for row in rows):

@@ -574,7 +574,7 @@ class PlanMixin:
             regression = claims_regression(reason)
         if regression:
             rec = self.store.get_intervention(intervention_id)
-            warning = regression_warning(rec.get("outcome"))
+            warning = regression_warning(rec.get("outcome"), reason)
         return self._decide(
             intervention_id, "reject", who, reason.strip(), expected_version, warning
         )

@@ -75,10 +75,10 @@ def test_one_target_slice_has_one_interval_for_its_change():
     from capslice_tui.cli.plan import change_note
 
     one = change_note(_outcome(1))  # type: ignore[arg-type]
-    assert "[7.4, 17.5]" not in one and "target change" not in one  # the row's [7.6, 17.5]
-    assert "control change [2.1, 9.1]" in one and "DiD +6.8 points [+0.9, +13.0]" in one
+    assert "[+7.4, +17.5]" not in one and "target change" not in one  # the row's [7.6, 17.5]
+    assert "control change [+2.1, +9.1]" in one and "DiD +6.8 points [+0.9, +13.0]" in one
     two = change_note(_outcome(2))  # type: ignore[arg-type]
-    assert "target change [7.4, 17.5], control change [2.1, 9.1]" in two
+    assert "target change [+7.4, +17.5], control change [+2.1, +9.1]" in two
     assert change_note({"rows": [], "did": None}).endswith("not measurable (no control item)")  # type: ignore[arg-type]
 
 
