@@ -62,7 +62,8 @@ else:
             "intervention", "intervention_outcome", "intervention_refusal", "interventions",
             "interventions_using_run",
             "link_intervention", "load_catalog", "mapping_rules", "new_intervention", "plan",
-            "plan_from_diagnosis", "reject_intervention", "start_intervention",
+            "plan_from_diagnosis", "recorded_settings", "reject_intervention",
+            "start_intervention",
         )),
         "diagnose": ("DiagnoseRunsMixin", (
             "compare", "diagnose", "diagnose_verdict", "evaluation_check", "report",
