@@ -568,6 +568,10 @@ P_BOUND_NOTE = (
 )
 """The note under a table or detail that shows a :func:`p_adj_text` bound."""
 
+PASS_AT_K_ESTIMATOR = "pass@k: unbiased estimator (Chen et al. 2021)"
+"""The note, said once under an intervention outcome that shows pass@k (the CLI's outcome
+table, the app's intervention detail): how pass@k is estimated from each item's n samples."""
+
 
 def row_p_adj(row: Mapping[str, Any]) -> str:
     """:func:`p_adj_text` of a result row (a slice comparison, an intervention outcome's slice

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import P_BOUND_NOTE, pct, plural, points, row_p_adj, utc_minute
+from ..formatting import (
+    P_BOUND_NOTE,
+    PASS_AT_K_ESTIMATOR,
+    pct,
+    plural,
+    points,
+    row_p_adj,
+    utc_minute,
+)
 from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
 from .render import emit_json, emit_table
@@ -378,10 +386,6 @@ def change_note(outcome: OutcomeDict) -> str:
     )
 
 
-PASS_AT_K_ESTIMATOR = "pass@k: unbiased estimator (Chen et al. 2021)"
-"""The outcome's note on how pass@k is estimated from each item's n samples (the app's
-intervention detail says the same)."""
-
 OUTCOME_EXPENDABLE = ("pass@k", "p_adj", "DiD vs controls")
 """The outcome table's columns left out first, in this order, in a narrow terminal: the mark
 says which slices are significant, and the pooled change against controls is a note under
@@ -449,7 +453,11 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
             if with_pk
             else ""
         )
-        + (f"; {PASS_AT_K_ESTIMATOR}" if with_pk or "pass@" in str(outcome["metric"]) else ""),
+        + (
+            f"; {PASS_AT_K_ESTIMATOR}"
+            if with_pk or str(outcome["metric"]).startswith("pass@")
+            else ""
+        ),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
     if any(str(row[7]).startswith("<=") for row in rows):

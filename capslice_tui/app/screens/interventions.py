@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...formatting import P_BOUND_NOTE, plural, rounding_note, row_p_adj
+from ...formatting import P_BOUND_NOTE, PASS_AT_K_ESTIMATOR, plural, rounding_note, row_p_adj
 from ...vocabulary import WARN_SLICE_SIZE
 from ...vocabulary import label as join_slice
 from ..format import cell, pct, points
@@ -111,6 +111,9 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
             )
         if r.get("warning"):
             lines.append(f"    ! {r['warning']}")
+    metric = str(outcome.get("metric", ""))
+    if any(r.get("pass_at_k") for r in outcome.get("rows") or []) or metric.startswith("pass@"):
+        lines.append(PASS_AT_K_ESTIMATOR)
     lines += [f"! {w}" for w in outcome.get("warnings") or []]
     if any(" p adj <=" in line for line in lines):
         lines.append(P_BOUND_NOTE)
@@ -225,7 +228,7 @@ class InterventionsScreen(CapsliceScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
-            "Interventions · n new · a accept · x reject · l link run · e eval · j/k",
+            "Interventions · n new · a accept · x reject · l link · e eval · j/k scroll",
             id="title",
             markup=False,
         )
@@ -302,8 +305,7 @@ class InterventionsScreen(CapsliceScreen):
         )
         if changed:
             self.query_one("#intervention-detail", VerticalScroll).scroll_home(animate=False)
-        if message.done:
-            self.notify(message.done, markup=False)
+        # what was just done is said on the status line, not in a toast over the detail
         self.set_status(
             message.done or f"{count_text(len(self.items), 'intervention')} · j/k scroll the detail"
         )
