@@ -103,6 +103,21 @@ def bad_lines_text(bad: list[str], n_bad: int) -> list[str]:
     return lines
 
 
+def failure_lines(message: str, bad: list[str]) -> list[str]:
+    """A failed ingest as plain lines, each thing said once: ``ingest failed: MESSAGE``;
+    ``nothing from this ingest was stored`` unless the message says so already; then the bad
+    lines (``file:line: reason``, :func:`bad_lines_text`) the message does not quote
+    (``other bad lines:`` when it quotes some)."""
+    lines = [f"ingest failed: {message}"]
+    if "nothing from this ingest was stored" not in message.lower():
+        lines += ["", "nothing from this ingest was stored"]
+    rest = [b for b in bad if b not in message]
+    if rest:
+        head = "other bad lines:" if len(rest) < len(bad) else "bad lines:"
+        lines += ["", head, *bad_lines_text(rest, len(rest))]
+    return lines
+
+
 def skip_bad_label(on: bool) -> Text:
     """The skip-bad toggle's text: the state is in the text, not only in a colour."""
     return Text(("[x]" if on else "[ ]") + " skip bad lines")
@@ -332,20 +347,11 @@ class IngestScreen(CapsliceScreen):
         if not isinstance(error, IngestError):
             return
         event.prevent_default()
-        lines = [
-            f"ingest failed: {self.app_terms(str(error))}",
-            "",
-            "nothing from this ingest was stored",
-        ]
-        if error.bad:
-            lines += ["", "bad lines:", *bad_lines_text(error.bad, len(error.bad))]
+        lines = failure_lines(str(error), error.bad)
+        lines[0] = self.app_terms(lines[0])
         result = self.query_one("#ingest-result", Static)
         result.update(Text("\n".join(lines)))
-        result.scroll_visible()
-        self.set_status("ingest failed; nothing stored (see below)")
-        self.notify(
-            "nothing stored; the reason and the bad lines are on the screen",
-            title="ingest failed",
-            severity="error",
-            markup=False,
-        )
+        # the form's end in view (as after a good ingest); the status line says what happened,
+        # no toast over the reason
+        self.call_after_refresh(self.query_one("#ingest-form").scroll_end, animate=False)
+        self.set_status("ingest failed; nothing stored (the reason is below)")
