@@ -49,8 +49,9 @@ def test_small_multi_sample_slice_prints_no_interval_and_says_why(store: Path) -
     text = " ".join(out.split())
     assert (
         "1 of 2 slices is below the minimum slice size 10 items: reported, not tested (no "
-        "interval where items have several samples: a bootstrap over so few items cannot be "
-        "trusted)"
+        "interval where items have several samples and their accuracies vary: a bootstrap over "
+        "so few items cannot be trusted; where each item is all right or all wrong, a Wilson "
+        "interval over items)"
     ) in text
     assert "no interval: too few items for a bootstrap over items" in text
 
