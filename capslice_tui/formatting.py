@@ -301,6 +301,18 @@ def interval_mark(text: str, method: str, mixed: bool) -> str:
     return f"{text} {mark[0]}"
 
 
+def mixed_intervals(methods: Iterable[str]) -> bool:
+    """Whether a table's rows, of interval ``methods`` (a row's ``method``), mix methods (a
+    bootstrap over items beside a Wilson interval over items; ``none``, no interval, does not
+    count): each interval cell then carries its mark (:func:`interval_mark`) and the table
+    its legend (:func:`interval_legend`).
+
+    >>> mixed_intervals(["cluster-bootstrap", "wilson", "none"]), mixed_intervals(["wilson", "none"])
+    (True, False)
+    """
+    return len({m for m in methods if m != "none"}) > 1
+
+
 def interval_legend(methods: Iterable[str]) -> str:
     """What the marks of :func:`interval_mark` on a table with ``methods`` stand for:
     ``interval per row: b = bootstrap over items; w = Wilson over items (...); - = none: too

@@ -26,6 +26,7 @@ from ..formatting import (
     interval_legend,
     interval_mark,
     item_mean,
+    mixed_intervals,
     pct,
     plural,
     response_cells,
@@ -550,7 +551,7 @@ def slices(
         f"metric: {score_meaning(table.overall.metric)}; "  # the count's ratio: its own note
         + (
             interval_legend(methods)  # rows of one table with different methods are marked
-            if _mixed_intervals(every)
+            if mixed_intervals(r.method for r in every)
             else f"interval: {', '.join(methods)}"
         )
         + "; lenient: the same samples re-scored by capslice's lenient answer extraction "
@@ -657,7 +658,7 @@ def _slice_rows(
     headers = [*table.by, "items", "score", "95% CI", "count", "lenient"]
     headers += [f"pass@{k}" for k in ks]
     headers.append("note")
-    mixed = _mixed_intervals([*rows_src, table.overall])
+    mixed = mixed_intervals(r.method for r in [*rows_src, table.overall])
     rows = []
     for r in [*rows_src, table.overall]:
         key = (
@@ -676,13 +677,6 @@ def _slice_rows(
         cells.append(r.warning or "")
         rows.append(cells)
     return headers, rows
-
-
-def _mixed_intervals(rows: Sequence[Any]) -> bool:
-    """Whether slice ``rows`` have intervals of more than one method (a bootstrap over items
-    beside a Wilson interval over items): each interval cell then carries its method's mark
-    (:func:`~capslice_tui.formatting.interval_mark`) and a note the legend."""
-    return len({r.method for r in rows if r.method != "none"}) > 1
 
 
 def _pass_cell(p: dict[str, float] | None) -> str:

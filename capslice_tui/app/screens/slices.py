@@ -16,6 +16,7 @@ from ...formatting import (
     interval_mark,
     item_mean,
     middle_cut,
+    mixed_intervals,
     plural,
     score_meaning,
     visible,
@@ -532,7 +533,7 @@ class SlicesScreen(HandLabelScreen):
         ``b`` bootstrap over items, ``w`` Wilson over items; the help says them)."""
         data = self.table_data
         rows = [data.overall, *data.rows] if data is not None else []
-        return len({r.method for r in rows if r.method != "none"}) > 1
+        return mixed_intervals(r.method for r in rows)
 
     def _status_text(self, bar: bool) -> str:
         """The status line of the filled table: slices, metric, samples per item, the answer
