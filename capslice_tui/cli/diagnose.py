@@ -22,7 +22,6 @@ from ..formatting import (
 from ..report import (
     FAIL_ON_CODES,
     change_points,
-    command_lines,
     diagnosis_next,
     evaluation_lines,
     evidence_value,
@@ -32,7 +31,7 @@ from ..report import (
     shift_label,
     slice_heading,
 )
-from .render import dropped_columns, emit_json, emit_table, table_width
+from .render import dropped_columns, echo_next, emit_json, emit_table, table_width
 from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 if TYPE_CHECKING:
@@ -372,20 +371,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
     for n in diag.get("notes", []):
         echo_prose(f"note: {n}", indent="  ")
     if step:  # the loop's next step, last (walk 9 #1)
-        echo_next(step)
-
-
-def echo_next(step: Mapping[str, str]) -> None:
-    """Print a ``next:`` step: its command (shell continuations where it is wider than the
-    terminal, so it still pastes) and why, or the why alone after ``next:``."""
-    from .render import echo_prose, prose_width
-
-    if step.get("command"):
-        for line in command_lines(step["command"], prose_width()):
-            click.echo(line)
-        echo_prose(f"  ({step['why']})")
-    else:
-        echo_prose(f"next: {step['why']}", indent="  ")
+        echo_next(step["why"], step.get("command"))
 
 
 FAIL_ON_HELP = (

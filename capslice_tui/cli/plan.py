@@ -23,7 +23,7 @@ from ..formatting import (
 )
 from ..vocabulary import SLICE_JOINER
 from ..vocabulary import label as slice_label
-from .render import emit_json, emit_table
+from .render import echo_next, emit_json, emit_table
 from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
 
 if TYPE_CHECKING:
@@ -522,14 +522,7 @@ def intervention_new(
         for note in rec["control_choice"]:
             click.echo(f"  - {note}")
     if fmt == "table":  # the loop's next step (walk 9 #1)
-        _echo_next(f"once reviewed: capslice intervention accept {rec['id']}")
-
-
-def _echo_next(text: str) -> None:
-    """One ``next:`` line (the loop's next step), wrapped at the width, a command kept whole."""
-    from .render import echo_prose
-
-    echo_prose(f"next: {text}", indent="  ")
+        echo_next(f"once reviewed: capslice intervention accept {rec['id']}")
 
 
 @intervention.command("list")
@@ -573,7 +566,7 @@ def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who:
     )
     _show(obj.ws.intervention(intervention_id), fmt)
     if fmt == "table":  # the loop's next step (walk 9 #1)
-        _echo_next(
+        echo_next(
             "train with the plan, ingest the new checkpoint's evaluation as a run, then: "
             f"capslice intervention link {intervention_id} --run RESULT_RUN"
         )

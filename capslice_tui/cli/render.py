@@ -607,6 +607,24 @@ def echo_prose(text: str = "", *, indent: str | None = None) -> None:
             click.echo(hang + piece)
 
 
+def echo_next(why: str, command: str | None = None) -> None:
+    """Print the loop's next step (walk 9 #1): ``command`` after ``next:`` (shell
+    continuations where it is wider than the terminal, so it still pastes,
+    :func:`~capslice_tui.report.command_lines`), then ``why`` in parentheses; with no
+    command, ``why`` after ``next:``, wrapped as prose (a ``capslice ...`` command in it kept
+    whole)."""
+    import click
+
+    from ..report import command_lines
+
+    if command:
+        for line in command_lines(command, prose_width()):
+            click.echo(line)
+        echo_prose(f"  ({why})")
+    else:
+        echo_prose(f"next: {why}", indent="  ")
+
+
 def print_prose(console: Console, text_cls: Any, text: str) -> None:
     """Print prose (a note, a paragraph of ``diagnose``) wrapped by :func:`wrap_prose` to the
     console's width; ``text_cls`` is Rich's ``Text`` (text is never read as markup)."""
