@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .vocabulary import FAILURE_MARKS
+from .vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS
 
 # How a score over several tasks weighs them (capslice_tui.vocabulary.AVERAGES); every roll-up
 # names the one it uses.
@@ -351,6 +351,15 @@ def flagged_mode(mode: str | None, shown: str, signals: str | None) -> str:
     that ran on is seen without opening it. Other modes say the runaway themselves."""
     flags = _flags(signals) if mode == "correct" else []
     return "+".join([shown, *flags])
+
+
+def mode_legend(modes: Iterable[str | None]) -> str:
+    """``mode: wrong = wrong_answer (...); fmt! = extraction_failure (...)``: the note under a
+    samples table (the CLI's and the app's) for the marked failure modes among ``modes``
+    (:data:`~capslice_tui.vocabulary.FAILURE_MARKS`, in that order); '' when none is."""
+    present = set(modes)
+    shown = [FAILURE_MARK_MEANING[m] for m in FAILURE_MARKS if m in present]
+    return "mode: " + "; ".join(shown) if shown else ""
 
 
 def flag_legend(rows: Iterable[tuple[str | None, str | None]]) -> str:

@@ -27,6 +27,7 @@ from ..formatting import (
     interval_mark,
     item_mean,
     mixed_intervals,
+    mode_legend,
     pct,
     plural,
     response_cells,
@@ -39,7 +40,6 @@ from ..formatting import (
 from ..vocabulary import (
     AVERAGES,
     AXES,
-    FAILURE_MARK_MEANING,
     FAILURE_MARKS,
     FAILURE_MODES,
     MIN_SLICE_SIZE,
@@ -890,9 +890,9 @@ def _mode_notes(rows: Sequence[Any]) -> list[str]:
     failure mode means, and the flags a correct sample can show (``correct+eos``:
     :func:`~capslice_tui.formatting.flagged_mode`)."""
     notes = []
-    shown_modes = sorted({r["failure_mode"] for r in rows if r["failure_mode"] in MODE_SHORT})
-    if shown_modes:
-        notes.append("mode: " + "; ".join(MODE_MEANING[m] for m in shown_modes))
+    modes = mode_legend(r["failure_mode"] for r in rows)
+    if modes:
+        notes.append(modes)
     flags = flag_legend((r["failure_mode"], r.get("failure_signals")) for r in rows)
     if flags:  # an officially correct sample that ran on, seen without opening it
         notes.append(flags + " (capslice sample ID says where)")
@@ -925,7 +925,6 @@ MODE_SHORT = FAILURE_MARKS
 """Failure modes the samples table shows by a short marker (the app's samples table shows
 the same: :data:`capslice_tui.vocabulary.FAILURE_MARKS`), so the mode column is not cut; a
 note says what each shown marker means."""
-MODE_MEANING = FAILURE_MARK_MEANING
 
 
 def _samples_query(

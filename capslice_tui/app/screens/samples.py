@@ -26,12 +26,13 @@ from ...formatting import (
     flag_legend,
     flagged_mode,
     middle_cut,
+    mode_legend,
     plural,
     response_cells,
     shared_prefix,
     visible,
 )
-from ...vocabulary import FAILURE_MARK_MEANING, FAILURE_MARKS, MODE_MARKS
+from ...vocabulary import MODE_MARKS
 from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -66,14 +67,6 @@ header line (which names it too, cut in the middle with its end whole): a run cu
 # One scheme, the CLI's (vocabulary.FAILURE_MARKS): every failure mode a short word or
 # marker (never a full name beside markers), the legend line under the table says each.
 MODE_TEXT = MODE_MARKS  # the app's name for it (diagnose and discover import it from here)
-
-
-def mode_legend(modes: Any) -> str:
-    """``mode: wrong = wrong_answer (...); fmt! = extraction_failure (...)`` for the marked
-    failure modes among ``modes`` (as the CLI's samples note says them); '' when none is."""
-    present = set(modes)
-    shown = [FAILURE_MARK_MEANING[m] for m in FAILURE_MARKS if m in present]
-    return "mode: " + "; ".join(shown) if shown else ""
 
 
 def task_cuts(names: list[str]) -> list[str]:
