@@ -1598,6 +1598,20 @@ _Tested = tuple[Candidate, float, float, float, float, float, float]
 _LabelCodes = tuple[str, np.ndarray, list[str], np.ndarray]
 
 
+def _repeats_note(ids: list[int], where: str, tested: Any, duplicates: dict[int, int]) -> str:
+    """``2 hold (nearly) the same samples as a group shown (a repeats b, c repeats d)``: the
+    hidden groups ``ids`` (indices into ``tested``, whose first element has the ``name``)
+    that repeat (``duplicates``: hidden -> repeated) a group ``where`` (``a group shown``,
+    ``a folded group``), both named, the hidden one first (the first three, then ``...``)."""
+    same = sorted(f"{tested[i][0].name} repeats {tested[duplicates[i]][0].name}" for i in ids)
+    return (
+        f"{len(ids)} {agree(len(ids), 'holds', 'hold')} (nearly) the same samples as {where} ("
+        + ", ".join(same[:3])
+        + (", ..." if len(same) > 3 else "")
+        + ")"
+    )
+
+
 class _SliceFinder:
     """The steps of :func:`find_slices` (cluster, candidates, test, rank, novelty, describe)
     over one set of samples; the state they share lives on the instance."""
@@ -2189,12 +2203,7 @@ class _SliceFinder:
 
     def _account(self, order: list[Any], folded_restating: list[Any]) -> None:
         """Note how every significant group is shown or accounted for."""
-        sig, duplicates, poorer_out, tested = (
-            self.sig,
-            self.duplicates,
-            self.poorer_out,
-            self.tested,
-        )
+        sig, duplicates, poorer_out = self.sig, self.duplicates, self.poorer_out
         shown_i = {i for i, _ in order}
         folded_i = {i for i, _ in folded_restating}
         missing = [int(i) for i in np.flatnonzero(sig) if int(i) not in shown_i]
@@ -2211,32 +2220,13 @@ class _SliceFinder:
         if dup:
             # named only when the group they repeat is in the table, as it is named there
             seen = [i for i in dup if duplicates[i] in shown_i]
-            # both named: the hidden group, then the shown one it repeats
-            same = sorted(
-                f"{tested[i][0].name} repeats {tested[duplicates[i]][0].name}" for i in seen
-            )
-            if seen:
-                parts.append(
-                    f"{len(seen)} {agree(len(seen), 'holds', 'hold')} (nearly) the same"
-                    " samples as a group shown ("
-                    + ", ".join(same[:3])
-                    + (", ..." if len(same) > 3 else "")
-                    + ")"
-                )
             # a repeat of a folded group is named too: the fold lists the group it repeats
-            of_fold = sorted(
-                f"{tested[i][0].name} repeats {tested[duplicates[i]][0].name}"
-                for i in dup
-                if duplicates[i] in folded_i
-            )
-            if of_fold:
-                parts.append(
-                    f"{len(of_fold)} {agree(len(of_fold), 'holds', 'hold')} (nearly) the same"
-                    " samples as a folded group ("
-                    + ", ".join(of_fold[:3])
-                    + (", ..." if len(of_fold) > 3 else "")
-                    + ")"
-                )
+            of_fold = [i for i in dup if duplicates[i] in folded_i]
+            parts += [
+                _repeats_note(ids, where, self.tested, duplicates)
+                for ids, where in ((seen, "a group shown"), (of_fold, "a folded group"))
+                if ids
+            ]
             hidden = len(dup) - len(seen) - len(of_fold)
             if hidden:
                 parts.append(
