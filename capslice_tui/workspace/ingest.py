@@ -899,7 +899,9 @@ def changed_warning(
     arrived again with another score, response or item (question or target; ``n_score`` of
     them with another score); ``examples`` are ``(task, filter, doc_id, sample_idx, stored
     score, new score, response differs, item differs)``; ``prompting``: the other prompting
-    they logged (:func:`prompting_change`), named first when given."""
+    they logged (:func:`prompting_change`), said after that count when given (``... (3 with
+    another score), logged with another prompting (answer_only_3shot; the stored samples:
+    cot_3shot); ...``)."""
     named = "; ".join(
         f"task {task}, doc_id {doc_id}"
         + (f", sample {idx}" if idx else "")
