@@ -99,7 +99,7 @@ def bad_lines_text(bad: list[str], n_bad: int) -> list[str]:
     """The first bad lines (``file:line: reason``) and how many more there are."""
     lines = [f"  {b}" for b in bad[:SHOWN_BAD_LINES]]
     if n_bad > len(lines):
-        lines.append(f"  ... and {n_bad - len(lines)} more bad lines")
+        lines.append(f"  ... and {plural(n_bad - len(lines), 'more bad line')}")
     return lines
 
 
