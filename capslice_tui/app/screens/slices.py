@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
     AVERAGE_MEANING,
+    SAMPLED_ACCURACY,
     interval_mark,
     item_mean,
     middle_cut,
@@ -227,8 +228,12 @@ STATUS_SHORTER = (
     (" (t)", ""),  # the key hint: the footer and the help name the key too
     (" samples/item", "/item"),
     ("samples/item", "/item"),
-    ("accuracy: mean over items of each item's accuracy", "score: item mean"),
-    ("c/n pools samples", "c/n pooled"),
+    # the score's meaning, then the pooled-count clause, in score_meaning's short words
+    *zip(
+        score_meaning(SAMPLED_ACCURACY, True).split("; "),
+        score_meaning(SAMPLED_ACCURACY, True, short=True).split("; "),
+        strict=True,
+    ),
     ("up to ", "<="),
 )
 """Shortenings of the slices status line, least important first (:func:`fit_status`)."""
