@@ -368,7 +368,8 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
                 f"      within it: {c['task_type']} x {c['solving_operation']}: "
                 + _combination_score(c)
             )
-    for n in diag.get("notes", []):
+    bound = [P_BOUND_NOTE] if any(row_p_adj(s).startswith("<=") for s in diag["slices"]) else []
+    for n in [*diag.get("notes", []), *bound]:
         echo_prose(f"note: {n}", indent="  ")
     if step:  # the loop's next step, last (walk 9 #1)
         echo_next(step["why"], step.get("command"))
