@@ -608,6 +608,13 @@ def row_p_adj(row: Mapping[str, Any]) -> str:
     return p_adj_text(row.get("p_adjusted"), row.get("p_value"), int(n_boot))
 
 
+def bound_notes(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``[P_BOUND_NOTE]`` when any of ``rows`` (result rows: a comparison's, a diagnosis's
+    slices) shows its p adj as a bound (:func:`row_p_adj`: ``<=0.0020``), else ``[]``: the
+    note goes under every table or list that shows one."""
+    return [P_BOUND_NOTE] if any(row_p_adj(r).startswith("<=") for r in rows) else []
+
+
 def middle_cut(text: str, width: int | None) -> str:
     """``text`` cut to ``width`` characters in the middle (``minerva_math_algebra`` at 12 ->
     ``min…_algebra``), so names that share a prefix stay apart; unchanged when it fits."""

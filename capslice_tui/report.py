@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .formatting import (
+    bound_notes,
     change_points,
     interval,
     p_text,
@@ -228,7 +229,7 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
     lines += _failure_mode_markdown(diag)
     lines += _axes_markdown(diag)
     lines += _slices_markdown(diag)
-    lines += [f"- {n}" for n in diag.get("notes", [])]
+    lines += [f"- {n}" for n in [*diag.get("notes", []), *bound_notes(diag["slices"])]]
     return lines
 
 
@@ -372,7 +373,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
         f"({TEST_NAMES.get(cmp['rows'][0]['test'], cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "
         f"Benjamini-Hochberg at q={cmp['q']}; `worse*`/`better*` = significant after correction."
     )
-    return lines + [""] + [f"- {n}" for n in cmp["notes"]] + [""]
+    return lines + [""] + [f"- {n}" for n in [*cmp["notes"], *bound_notes(cmp["rows"])]] + [""]
 
 
 def report_markdown(

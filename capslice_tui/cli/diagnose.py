@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import (
-    P_BOUND_NOTE,
+    bound_notes,
     count,
     interval,
     pct,
@@ -115,8 +115,7 @@ def comparison_table(
     overall = _overall_note(cmp)
     if overall:
         notes.insert(2 if warning else 1, overall)
-    if any(row_p_adj(r).startswith("<=") for r in cmp["rows"]):
-        notes.append(P_BOUND_NOTE)
+    notes += bound_notes(cmp["rows"])
     shown: list[Any] = [cmp["overall"], *cmp["rows"]]  # the ALL row first
     means = [_short_side(r[s]) for r in shown for s in SIDES if _short_side(r[s]).endswith(" mean")]
     if compact and means:
@@ -368,8 +367,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
                 f"      within it: {c['task_type']} x {c['solving_operation']}: "
                 + _combination_score(c)
             )
-    bound = [P_BOUND_NOTE] if any(row_p_adj(s).startswith("<=") for s in diag["slices"]) else []
-    for n in [*diag.get("notes", []), *bound]:
+    for n in [*diag.get("notes", []), *bound_notes(diag["slices"])]:
         echo_prose(f"note: {n}", indent="  ")
     if step:  # the loop's next step, last (walk 9 #1)
         echo_next(step["why"], step.get("command"))

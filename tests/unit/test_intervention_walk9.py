@@ -198,3 +198,5 @@ def test_an_adjusted_p_of_a_floored_bootstrap_p_prints_as_a_bound_everywhere(
     code, out = _cli(tmp_path / "w.db", "diagnose", "base", "good")  # the verdict's wording
     assert code == 0 and "p_adj<=0.0020" in out and "p_adj=0.0020" not in out, out
     assert P_BOUND_NOTE in " ".join(out.split()), out  # its slice line's bound is explained
+    code, out = _cli(tmp_path / "w.db", "diagnose", "base", "good", "--format", "md")
+    assert code == 0 and "<=0.0020" in out and f"- {P_BOUND_NOTE}" in out, out
