@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..formatting import (
-    P_BOUND_NOTE,
     PASS_AT_K_ESTIMATOR,
+    bound_notes,
     pct,
     plural,
     points,
@@ -460,8 +460,8 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         ),
         *[f"warning: {w}" for w in outcome["warnings"]],
     ]
-    if any(str(row[7]).startswith("<=") for row in rows):
-        notes.insert(-len(outcome["warnings"]) or len(notes), P_BOUND_NOTE)
+    for note in bound_notes(outcome["rows"]):  # before the warnings, which end the notes
+        notes.insert(len(notes) - len(outcome["warnings"]), note)
     if slice_note:
         notes.insert(0, slice_note)
     headers = ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",
