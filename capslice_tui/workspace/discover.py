@@ -402,11 +402,13 @@ class DiscoverMixin:
 
     # ---- labels -----------------------------------------------------------------------
     def _check_values(self, values: dict[str, str | None]) -> None:
-        vocab: dict[str, dict[str, str]] = {}
-        try:
-            vocab = self.axes()  # type: ignore[attr-defined]
-        except Exception:  # a missing taxonomy never blocks labelling
-            vocab = {}
+        """Refuse an unknown axis, or a value the taxonomy's axis does not list.
+
+        Raises ``ValueError`` naming the known values; ``TaxonomyError`` (file, line) when the
+        taxonomy in use cannot be read: a broken taxonomy is said, never a check silently
+        skipped (it was, under a broad ``except``, until the session-8 review).
+        """
+        vocab: dict[str, dict[str, str]] = self.axes()  # type: ignore[attr-defined]
         for axis, value in values.items():
             if axis not in AXES:
                 raise ValueError(f"unknown axis {axis!r}; axes are {', '.join(AXES)}")
