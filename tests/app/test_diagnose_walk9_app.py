@@ -44,6 +44,10 @@ async def test_a_data_weakness_says_how_to_plan_and_counts_its_scores(demo_store
         assert "5.1%* 42/4112" in scores, scores  # an item mean, with its sample counts
         title = static_text(app, "#slices-title")
         assert ITEM_MEAN_LEGEND in title and max(map(len, title.splitlines())) <= 78, title
+        # walk 10: the decomposition's points are the slice's score minus the run's own
+        # (competition_math 5.1% -38.0 = 5.1 - 43.1), so the title must not say 'vs rest'
+        axes_title = static_text(app, "#axes-title")
+        assert "vs run" in axes_title and "vs rest" not in axes_title, axes_title
         await pilot.press("m", "p")
         await settle(app, pilot)
         assert isinstance(app.screen, PlanScreen)

@@ -422,7 +422,9 @@ class DiagnoseScreen(CapsliceScreen):
         if mode == "change":
             title = "axis decomposition by item (bar = size of change)"
         else:
-            title = "axis decomposition by item (bar = score; text: score, vs rest, items)"
+            # the points are the slice's score minus the run's own (decompose: deficit), not
+            # against the rest of the items (walk 10: 5.1% -38.0 is 5.1 - 43.1)
+            title = "axis decomposition by item (bar = score; text: score, vs run, items)"
         self.query_one("#axes-title", Static).update(Text(title, style="bold"))
         self.query_one("#axes-chart", BarChart).show(bars, axis_legend(bars))
         rows = []
