@@ -768,6 +768,28 @@ class CoreMixin:
         return SliceTable(run, benchmark, groups, overall, out, ks, n_max, average)
 
     # ---- samples ----------------------------------------------------------------------
+    def _run_task(self, run_id: int, run: str, task: str | None) -> str | None:
+        """The run's task named ``task``: its full name, or the one full name that ends in
+        ``_<task>`` (the short name the slice tables show once a shared prefix is left out:
+        ``boolean_expressions`` for ``bbh_cot_fewshot_boolean_expressions``).
+
+        Raises:
+            ValueError: no task of the run has that name (a typo read as an empty slice
+                before), or several end in it; the message names them.
+        """
+        if task is None:
+            return None
+        tasks = sorted({str(t["task"]) for t in self.store.run_tasks(run_id)})
+        if task in tasks:
+            return task
+        ends = [t for t in tasks if t.endswith("_" + task)]
+        if len(ends) == 1:
+            return ends[0]
+        if ends:
+            raise ValueError(f"task {task!r} is ambiguous in run {run!r}: {', '.join(ends)}")
+        shown = ", ".join(tasks[:12]) + (f" ... ({len(tasks)} tasks)" if len(tasks) > 12 else "")
+        raise ValueError(f"run {run!r} has no task {task!r}; its tasks: {shown}")
+
     def samples(
         self,
         run: str,
@@ -801,6 +823,7 @@ class CoreMixin:
             if value != UNLABELLED and value not in axes[axis]:
                 raise ValueError(f"unknown {axis} value {value!r}; values: {', '.join(axes[axis])}")
         info = self.store.get_run(run)
+        task = self._run_task(int(info["id"]), run, task)
         rows = self.store.sample_rows(
             info["id"],
             where=where,
@@ -835,7 +858,8 @@ class CoreMixin:
         benchmark too; axes and values are checked against the taxonomy.
 
         Raises:
-            NotFound: unknown run. ValueError: unknown axis or value.
+            NotFound: unknown run. ValueError: unknown axis or value, or a task the run does
+            not have (:meth:`_run_task`).
         """
         f = dict(filters)
         where = dict(f.pop("where", None) or {})
@@ -852,7 +876,9 @@ class CoreMixin:
         f["where"] = where or None
         if f.get("search") is not None and not str(f["search"]).strip():
             f["search"] = None
-        return int(self.store.get_run(run)["id"]), f
+        run_id = int(self.store.get_run(run)["id"])
+        f["task"] = self._run_task(run_id, run, f["task"])
+        return run_id, f
 
     def samples_page(
         self,
