@@ -137,7 +137,14 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
         return {
             "command": f"capslice plan {runs} --benchmark {diag.get('benchmark') or 'BENCHMARK'} "
             "--catalog CATALOG.yaml --budget-tokens TOKENS",
-            "why": (f"plans data for the {plural(n, 'weak slice')} above" if n else "plans data")
+            # not "for the N weak slices": a slice no mapping rule reaches gets no data (the
+            # plan says which it set aside; walk 10 #4 read 5 promised, 4 served)
+            "why": (
+                f"plans data for those of the {plural(n, 'weak slice')} above that the mapping "
+                "rules reach"
+                if n
+                else "plans data"
+            )
             + "; CATALOG.yaml (your data catalog) and TOKENS (the training budget) are yours "
             "to fill",
         }

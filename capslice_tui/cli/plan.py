@@ -519,8 +519,10 @@ def intervention_new(
     _show(rec, fmt)
     if rec.get("control_choice") and fmt != "json":
         click.echo("\nControl slices chosen by default (no item shared with a target slice):")
+        from .render import echo_prose
+
         for note in rec["control_choice"]:
-            click.echo(f"  - {note}")
+            echo_prose(f"  - {note}")
     if fmt == "table":  # the loop's next step (walk 9 #1)
         echo_next(f"once reviewed: capslice intervention accept {rec['id']}")
 
@@ -661,7 +663,9 @@ def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None,
         _outcome_table(outcome, fmt, exploratory=True)
         flags = " ".join(f"--{name} {value:g}" for name, value in
                          (("k", k), ("tolerance", tolerance)) if value is not None)  # fmt: skip
-        click.echo(
+        from .render import echo_prose
+
+        echo_prose(
             f"exploratory: not recorded. The verdict of #{intervention_id} stays "
             f"{rec['verdict']}, recorded at {changed}. To replace it: capslice intervention "
             f"evaluate {intervention_id} {flags} --record"

@@ -36,8 +36,8 @@ async def test_a_data_weakness_says_how_to_plan_and_counts_its_scores(demo_store
         await settle(app, pilot)
         summary = " ".join(static_text(app, "#summary").split())
         assert (
-            "next - plan data for the 5 weak slices below: m then p opens the plan on math-base"
-            in summary
+            "next - plan data for the 5 weak slices below that the mapping rules reach: m then "
+            "p opens the plan on math-base" in summary
         ), summary
         scores = [row[2] for row in table_rows(app)]
         assert not any("mean" in s for s in scores), scores

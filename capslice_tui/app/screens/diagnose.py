@@ -384,8 +384,9 @@ class DiagnoseScreen(CapsliceScreen):
         if data.get("verdict") == "data" and mode == "weakness" and not data.get("reference"):
             n = len(data.get("slices") or [])
             return (
-                f"plan data for the {plural(n, 'weak slice')} below: m then p opens the plan "
-                f"on {self.base} (fill in the catalog and the budget)"
+                f"plan data for the {plural(n, 'weak slice')} below that the mapping rules "
+                f"reach: m then p opens the plan on {self.base} (fill in the catalog and the "
+                "budget; the plan names any slice it sets aside)"
             )
         if step.get("command"):
             return f"{step['command']} ({step['why']})"
