@@ -275,6 +275,11 @@ def test_intervention_detail_names_the_decision_and_the_small_slice() -> None:
     assert "decision: accepted by root at 2026-11-29 13:33" in text
     assert "note:" not in text  # only when one was given
     assert "verdict: confirmed (! too few items: n=14 < 20)" in text
+    # walk 10 #3: every small slice's n is named, not only the smallest
+    rows = [*rec["outcome"]["rows"], {**rec["outcome"]["rows"][0], "n_items": 19},
+            {**rec["outcome"]["rows"][0], "n_items": 30}]  # fmt: skip
+    text = detail_text({**rec, "outcome": {**rec["outcome"], "rows": rows}})
+    assert "verdict: confirmed (! 2 slices with too few items: n=14, 19 < 20)" in text, text
     assert "note: go" in detail_text({**rec, "decision_reason": "go"})
     assert count_text(1, "intervention") == "1 intervention"
     assert count_text(3, "intervention") == "3 interventions"

@@ -71,10 +71,16 @@ def outcome_lines(outcome: dict[str, Any]) -> list[str]:
     controls, then (multi-sample runs) the pass@k change.
     """
     sizes = [r["n_items"] for r in outcome.get("rows") or [] if r.get("n_items") is not None]
-    few = min(sizes) if sizes else None
+    # every small slice's n, not only the smallest (walk 10 #3: 'n=17' hid casework's n=19)
+    few = sorted(n for n in sizes if n < WARN_SLICE_SIZE)
     warn = (
-        f" (! too few items: n={few} < {WARN_SLICE_SIZE})"
-        if few is not None and few < WARN_SLICE_SIZE
+        (
+            f" (! too few items: n={', '.join(map(str, few))} < {WARN_SLICE_SIZE})"
+            if len(few) < 2
+            else f" (! {len(few)} slices with too few items: n={', '.join(map(str, few))} "
+            f"< {WARN_SLICE_SIZE})"
+        )
+        if few
         else ""
     )
     # one target slice: its change and interval are printed once, on its own line (the
