@@ -8,24 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from demo_store import bbh_pair_and_math_store
 from pilot_helpers import settle, static_text, table_rows
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.screens.diagnose import ITEM_MEAN_LEGEND, DiagnoseScreen
 from capslice_tui.app.screens.plan import PlanScreen
-from capslice_tui.workspace import Workspace
-from capslice_tui.workspace.demo import sample_data_dir
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("walk9app") / "capslice.db"
-    ws = Workspace(path)
-    lm = sample_data_dir() / "lm_eval"
-    for name in ("bbh-base", "bbh-eos-masked"):
-        ws.ingest([lm / name], run=name, benchmark="bbh")
-    ws.ingest([lm / "math-base"], run="math-base", benchmark="math")
-    return path
+    return bbh_pair_and_math_store(tmp_path_factory.mktemp("walk9app"))
 
 
 async def test_a_data_weakness_says_how_to_plan_and_counts_its_scores(demo_store: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from demo_store import bbh_pair_and_math_store
 
 from capslice_tui.analysis.compare import paired_compare
 from capslice_tui.analysis.decompose import decompose_change
@@ -29,13 +30,7 @@ ENV = {"COLUMNS": "80", "TERM": "linux", "NO_COLOR": "1", "CAPSLICE_ASCII": None
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's math-base (a data weakness) and the BBH EOS pair (not_data)."""
-    path = tmp_path_factory.mktemp("walk9d") / "capslice.db"
-    ws = Workspace(path)
-    lm = sample_data_dir() / "lm_eval"
-    for name in ("bbh-base", "bbh-eos-masked"):
-        ws.ingest([lm / name], run=name, benchmark="bbh")
-    ws.ingest([lm / "math-base"], run="math-base", benchmark="math")
-    return path
+    return bbh_pair_and_math_store(tmp_path_factory.mktemp("walk9d"))
 
 
 def _cli(store: Path, *args: str, code: int = 0) -> str:
