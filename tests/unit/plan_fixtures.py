@@ -33,3 +33,20 @@ def write_generic_run(path: Path, right: dict[str, int], n: int = 40) -> Path:
                           "response": "The answer is 7." if ok else "The answer is 3."})  # fmt: skip
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     return path
+
+
+def write_sampled_run(
+    path: Path, tasks: tuple[str, ...], right: tuple[int, ...], samples: int = 1
+) -> Path:
+    """A generic JSONL log: 30 docs per task of ``tasks`` (target 7), ``samples`` lines per doc
+    (``sample_idx`` 0..samples-1); the first ``right[i]`` docs of task i are answered right in
+    every sample (``correct`` logged); returns ``path``. ``ValueError`` if the lengths of
+    ``tasks`` and ``right`` differ."""
+    lines = [
+        {"task": task, "doc_id": doc, "target": "7", "sample_idx": k, "correct": doc < n,
+         "response": "The answer is 7." if doc < n else "The answer is 3."}
+        for task, n in zip(tasks, right, strict=True) for doc in range(30)
+        for k in range(samples)
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    return path

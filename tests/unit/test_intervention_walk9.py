@@ -4,13 +4,13 @@ proposed one (#32), a target slice with no item (#38), an exploratory evaluate a
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from capslice_tui.store import StoreError
 from capslice_tui.store.interventions import InvalidTransition
 from click.testing import CliRunner
+from plan_fixtures import write_sampled_run
 
 from capslice_tui.cli import main
 from capslice_tui.workspace import Workspace
@@ -18,23 +18,14 @@ from capslice_tui.workspace import Workspace
 TASKS = ("minerva_math_num_theory", "minerva_math_algebra")
 
 
-def _write_run(path: Path, right: tuple[int, int], samples: int = 1) -> Path:
-    """30 items per task; the first ``right[i]`` items of task i are answered right (every
-    sample)."""
-    lines = [
-        {"task": task, "doc_id": doc, "target": "7", "sample_idx": k, "correct": doc < n,
-         "response": "The answer is 7." if doc < n else "The answer is 3."}
-        for task, n in zip(TASKS, right, strict=True) for doc in range(30)
-        for k in range(samples)
-    ]  # fmt: skip
-    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    return path
-
-
 def _store(tmp: Path, samples: int = 1) -> Workspace:
     ws = Workspace(tmp / "w.db")
-    ws.ingest([_write_run(tmp / "b.jsonl", (5, 20), samples)], run="base", benchmark="math")
-    ws.ingest([_write_run(tmp / "g.jsonl", (25, 20), samples)], run="good", benchmark="math")
+    ws.ingest(
+        [write_sampled_run(tmp / "b.jsonl", TASKS, (5, 20), samples)], run="base", benchmark="math"
+    )
+    ws.ingest(
+        [write_sampled_run(tmp / "g.jsonl", TASKS, (25, 20), samples)], run="good", benchmark="math"
+    )
     return ws
 
 

@@ -4,11 +4,11 @@ pass@k estimator (#25)."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from click.testing import CliRunner
+from plan_fixtures import write_sampled_run
 
 from capslice_tui.analysis.outcome import named_rows, regression_warning
 from capslice_tui.cli import main
@@ -17,23 +17,17 @@ from capslice_tui.workspace import Workspace
 TASKS = ("minerva_math_num_theory", "minerva_math_algebra", "minerva_math_prealgebra")
 
 
-def _write_run(path: Path, right: tuple[int, ...], samples: int = 1) -> Path:
-    """30 items per task of TASKS; the first ``right[i]`` items of task i are right."""
-    lines = [
-        {"task": task, "doc_id": doc, "target": "7", "sample_idx": k, "correct": doc < n,
-         "response": "The answer is 7." if doc < n else "The answer is 3."}
-        for task, n in zip(TASKS, right, strict=True) for doc in range(30)
-        for k in range(samples)
-    ]  # fmt: skip
-    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    return path
-
-
 def _evaluated(tmp: Path, result: tuple[int, ...], samples: int = 1) -> tuple[Workspace, int]:
     """base (5, 20, 20) -> ``result``; target number_theory, controls algebra, prealgebra."""
     ws = Workspace(tmp / "w.db")
-    ws.ingest([_write_run(tmp / "b.jsonl", (5, 20, 20), samples)], run="base", benchmark="math")
-    ws.ingest([_write_run(tmp / "r.jsonl", result, samples)], run="res", benchmark="math")
+    ws.ingest(
+        [write_sampled_run(tmp / "b.jsonl", TASKS, (5, 20, 20), samples)],
+        run="base",
+        benchmark="math",
+    )
+    ws.ingest(
+        [write_sampled_run(tmp / "r.jsonl", TASKS, result, samples)], run="res", benchmark="math"
+    )
     rec = ws.new_intervention(
         title="nt data", hypothesis="more number theory", baseline="base", benchmark="math",
         targets=[{"task_type": "number_theory"}],
