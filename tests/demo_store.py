@@ -26,3 +26,13 @@ def bbh_pair_and_math_store(folder: Path) -> Path:
         ws.ingest([lm / name], run=name, benchmark="bbh")
     ws.ingest([lm / "math-base"], run="math-base", benchmark="math")
     return path
+
+
+def math_base_store(folder: Path) -> Path:
+    """Ingest the demo's ``math-base`` (benchmark ``math``, 16 samples per item, AIME 128) into
+    ``folder/capslice.db`` as run ``math-base``; return the store's path."""
+    path = folder / "capslice.db"
+    Workspace(path).ingest(
+        [sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math"
+    )
+    return path

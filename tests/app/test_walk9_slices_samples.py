@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from demo_store import math_base_store
 from pilot_helpers import SIZE, settle, static_text
 
 from capslice_tui.app.app import make_app
@@ -16,16 +17,11 @@ from capslice_tui.app.screens.prompt import PromptScreen
 from capslice_tui.app.screens.slices import SlicesScreen
 from capslice_tui.vocabulary import MODE_MARKS as MODE_TEXT
 from capslice_tui.workspace import Workspace
-from capslice_tui.workspace.demo import sample_data_dir
 
 
 @pytest.fixture(scope="module")
 def math_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("walk9-app") / "capslice.db"
-    Workspace(path).ingest(
-        [sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math"
-    )
-    return path
+    return math_base_store(tmp_path_factory.mktemp("walk9-app"))
 
 
 async def test_slices_status_and_help_say_what_the_score_is(math_store: Path) -> None:

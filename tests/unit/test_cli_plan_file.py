@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from demo_store import math_base_store
 
 from capslice_tui.cli import main
 from capslice_tui.workspace import Workspace
@@ -18,11 +19,7 @@ from capslice_tui.workspace.demo import sample_data_dir
 @pytest.fixture(scope="module")
 def math_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's math-base (16 samples per item)."""
-    path = tmp_path_factory.mktemp("plan-file") / "capslice.db"
-    Workspace(path).ingest(
-        [sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math"
-    )
-    return path
+    return math_base_store(tmp_path_factory.mktemp("plan-file"))
 
 
 def _new(store: Path, plan_file: Path, *extra: str) -> tuple[int, str]:

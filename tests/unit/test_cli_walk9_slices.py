@@ -10,21 +10,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from demo_store import math_base_store
 
 from capslice_tui.cli import main
 from capslice_tui.cli.root import _slices_expendable, curve_middle
 from capslice_tui.formatting import interval_legend, interval_mark, score_meaning
 from capslice_tui.workspace import Workspace
-from capslice_tui.workspace.demo import sample_data_dir
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("walk9") / "capslice.db"
-    Workspace(path).ingest(
-        [sample_data_dir() / "lm_eval" / "math-base"], run="math-base", benchmark="math"
-    )
-    return path
+    return math_base_store(tmp_path_factory.mktemp("walk9"))
 
 
 def _cli(store: Path, *args: str, columns: int = 80) -> str:
