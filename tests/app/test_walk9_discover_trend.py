@@ -37,6 +37,14 @@ async def _runs_cursor_on(app: Any, pilot: Any, run: str) -> None:
     raise AssertionError(f"{run} is not on the runs screen")
 
 
+async def _discover_on_math_base(app: Any, pilot: Any) -> None:
+    """From the runs screen, open discover (menu ``m d``) on math-base."""
+    await settle(app, pilot)
+    await _runs_cursor_on(app, pilot, "math-base")
+    await pilot.press("m", "d")
+    await settle(app, pilot)
+
+
 async def test_discover_on_math_base_folds_the_group_that_restates_a_label(
     demo_store: Path,
 ) -> None:
@@ -44,10 +52,7 @@ async def test_discover_on_math_base_folds_the_group_that_restates_a_label(
     groups: none restates an existing label'."""
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await _runs_cursor_on(app, pilot, "math-base")
-        await pilot.press("m", "d")
-        await settle(app, pilot)
+        await _discover_on_math_base(app, pilot)
         assert isinstance(app.screen, DiscoverScreen) and app.screen.run == "math-base"
         await pilot.press("d")
         await settle(app, pilot)
@@ -70,10 +75,7 @@ async def test_menu_trend_opens_on_the_run_of_the_discover_screen(demo_store: Pa
     """From discover on math-base, ``m k`` opened the picker on its first row (bbh-base)."""
     app = make_app(demo_store)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await _runs_cursor_on(app, pilot, "math-base")
-        await pilot.press("m", "d")
-        await settle(app, pilot)
+        await _discover_on_math_base(app, pilot)
         await pilot.press("m", "k")
         await settle(app, pilot)
         assert isinstance(app.screen, TrendScreen)
