@@ -580,42 +580,6 @@ def scoring_text(
     return response if cut is None else response[: cut.pos]
 
 
-def new_block_evidence(response: str, answer: str | None = None) -> str | None:
-    """Evidence that the response starts a new few-shot block (``Q:``, ``Question:``,
-    ``Problem:`` at the start of a line after the first character), or None."""
-    m = _NEW_BLOCK.search(response, 1)
-    if m is None:
-        return None
-    marker = m.group(1)
-    if answer:
-        pos = response.find(answer)
-        if 0 <= pos < m.start():
-            return f"new {marker!r} block after the answer"
-    return f"new {marker!r} block at char {m.start() + 1}"
-
-
-def stop_literal_evidence(
-    response: str,
-    until: Sequence[str] | None = None,
-    eos_token: str | None = None,
-) -> str | None:
-    """Evidence of literal stop-token text inside the response, or None.
-
-    Checks :data:`STOP_LITERALS`, the run's ``eos_token`` and every ``until`` string with at
-    least 2 non-blank characters (single letters like BBH's ``Q`` and blank strings like
-    ``\\n\\n`` occur in normal text).
-    """
-    if eos_token and eos_token in response:
-        return f"literal {eos_token!r} in text"
-    for lit in STOP_LITERALS:
-        if lit in response:
-            return f"literal {lit!r} in text"
-    for stop in until or ():
-        if stop and len(stop.strip()) >= 2 and stop in response:
-            return f"stop sequence {stop!r} in text (not applied)"
-    return None
-
-
 def final_answer_evidence(text: str | None) -> str | None:
     """The final-answer statement a response makes, or None.
 

@@ -605,19 +605,6 @@ class Taxonomy:
             self._candidates[key] = found
         return found
 
-    def matching_rules(
-        self,
-        benchmark: str | None,
-        task: str,
-        doc: Mapping[str, Any] | None = None,
-        question: str | None = None,
-        prompt: str | None = None,
-        target: str | None = None,
-    ) -> list[Rule]:
-        """Every rule matching the item, best first (highest priority, later in file first)."""
-        qtext = question_text(doc, question, prompt)
-        return [r for r in self.candidates(benchmark, task) if r.matches_item(doc, qtext, target)]
-
     def assign(
         self,
         benchmark: str | None,
