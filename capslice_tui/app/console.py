@@ -45,6 +45,12 @@ CONSOLE_GLYPHS: frozenset[str] = (
 # inequality): the screens write ``->`` themselves, and any arrow left over becomes the
 # Latin-1 guillemet ``»``/``«`` (drawn by the console fonts, not a comparison sign). A cut
 # (``…``) becomes ``~`` so the truncation stays visible.
+#
+# ``≤``/``≥`` (a math item's ``x ≤ 5``) take one cell, and no ASCII or Latin-1 character
+# says "at most" in one: one cell for one cell they can only be ``<``/``>``, which read as
+# the strict signs. So the filter writes them ``<=``/``>=`` wherever the segment has a
+# blank to give up (:data:`WIDE_GLYPHS`, :func:`widen_inequalities`); these one-cell forms
+# are the last resort of a segment with no blank at all.
 CELL_GLYPHS: dict[str, str] = {
     "…": "~",
     "—": "-",
@@ -88,6 +94,48 @@ CELL_GLYPHS: dict[str, str] = {
 }
 _CELL_TABLE = str.maketrans(CELL_GLYPHS)
 
+WIDE_GLYPHS: dict[str, str] = {"≤": "<=", "≥": ">="}
+"""The two-cell ASCII forms of one-cell glyphs that their one-cell form (:data:`CELL_GLYPHS`)
+would misread: ``≤`` as ``<`` is a strict inequality."""
+
+
+def _widen_one(text: str, at: int, wide: str) -> str | None:
+    """``text`` with the glyph at ``at`` written ``wide`` (two characters) and one blank of
+    the same text given up for it, so the length stays; None when no blank can go.
+
+    The blank taken: the one right after the glyph (``x ≤ 5`` -> ``x <=5``), else the one
+    right before (``n ≤5`` -> ``n<=5``), else one of the first run of two or more blanks
+    after it (``≤0.002   `` -> ``<=0.002  ``: the text between moves one cell right, a
+    column's padding keeps a blank)."""
+    if text[at + 1 : at + 2] == " ":
+        return text[:at] + wide + text[at + 2 :]
+    if at > 0 and text[at - 1] == " ":
+        return text[: at - 1] + wide + text[at + 1 :]
+    run = text.find("  ", at + 1)
+    if run < 0:
+        return None
+    return text[:at] + wide + text[at + 1 : run] + text[run + 1 :]
+
+
+def widen_inequalities(text: str) -> str:
+    """``text`` (one drawn segment) with each ``≤``/``≥`` written ``<=``/``>=`` at the cost of
+    a blank of the same segment (:func:`_widen_one`), so the line keeps its cells; a glyph
+    with no blank to take is left for the one-cell map (:data:`CELL_GLYPHS`).
+
+    >>> widen_inequalities("x ≤ 5"), widen_inequalities("≥0.95   |"), widen_inequalities("a≤b")
+    ('x <=5', '>=0.95  |', 'a≤b')
+    """
+    at = 0
+    while True:
+        hits = [i for i in (text.find(g, at) for g in WIDE_GLYPHS) if i >= 0]
+        if not hits:
+            return text
+        at = min(hits)
+        widened = _widen_one(text, at, WIDE_GLYPHS[text[at]])
+        if widened is not None:
+            text = widened
+        at += 1
+
 
 def foreign_glyphs(text: str) -> set[str]:
     """The characters of ``text`` that the Linux console fonts cannot draw (newlines aside)."""
@@ -98,13 +146,14 @@ class AsciiLineFilter(LineFilter):
     """Rewrites each drawn line's marker glyphs cell for cell (:data:`CELL_GLYPHS`).
 
     The screens' own text markers (``→`` between runs, ``✓`` for a correct answer, ``…`` at
-    a cut, ``█`` bars) reach the console as ``»``, ``+``, ``~``, ``#``; the layout does not
-    move because every replacement takes the cells the glyph took. Installed by the app
+    a cut, ``█`` bars) reach the console as ``»``, ``+``, ``~``, ``#``, and ``≤``/``≥`` as
+    ``<=``/``>=`` where a blank of their segment can go (:func:`widen_inequalities`); the
+    layout does not move because every replacement takes the cells the glyph took. Installed by the app
     (``get_line_filters``) in console mode only."""
 
     def apply(self, segments: list[Segment], background: TextualColor) -> list[Segment]:
         return [
-            Segment(text.translate(_CELL_TABLE), style, control)
+            Segment(widen_inequalities(text).translate(_CELL_TABLE), style, control)
             if not control and not text.isascii()
             else Segment(text, style, control)
             for text, style, control in segments
