@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 
 from ...formatting import agree, p_clause, plural, visible
 from ...vocabulary import few_items_no_interval
+from .._undo import undo_last_labels
 from ..format import cell, count, interval, pct, points, short, short_task, split_terms
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
@@ -566,10 +567,7 @@ class DiscoverScreen(CapsliceScreen):
 
     @work(thread=True, exit_on_error=False, group="label")
     def undo_last(self) -> None:
-        r = self.ws.undo_labels(who=self.ws.current_user())
-        self.post_message(
-            self.LabelApplied(f"undid {r['undid']}: {plural(r['restored'], 'label')} restored")
-        )
+        undo_last_labels(self.ws, self.post_message, self.LabelApplied)
 
     def action_undo(self) -> None:
         """Undo your last labelling action, after a y/n confirmation."""

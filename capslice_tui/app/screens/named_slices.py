@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import plural
+from .._undo import undo_last_labels
 from ..format import Hanging, cell
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
@@ -187,10 +188,7 @@ class NamedSlicesScreen(HandLabelScreen):
 
     @work(thread=True, exit_on_error=False, group="label")
     def undo_last(self) -> None:
-        r = self.ws.undo_labels(who=self.ws.current_user())
-        self.post_message(
-            self.Labelled(f"undid {r['undid']}: {plural(r['restored'], 'label')} restored")
-        )
+        undo_last_labels(self.ws, self.post_message, self.Labelled)
 
     def action_history(self) -> None:
         from .label_history import LabelHistoryScreen
