@@ -155,7 +155,7 @@ def register(conn: sqlite3.Connection) -> None:
 # table -> columns holding a sha256 digest as a 32-byte blob
 HASH_COLUMNS: dict[str, tuple[str, ...]] = {
     "items": ("item_hash",),
-    "texts": ("hash",),
+    "texts": ("hash", "prefix"),  # prefix: 0024_prompt_prefixes
     "eval_settings": ("hash",),
     "samples": ("prompt_hash",),
 }

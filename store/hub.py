@@ -241,7 +241,7 @@ def run_texts(store: Store, name: str) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in store.conn.execute(
-            "SELECT capslice_hex(hash), text FROM texts WHERE hash IN"
+            "SELECT capslice_hex(hash), text FROM prompt_texts WHERE hash IN"
             " (SELECT DISTINCT prompt_hash FROM samples WHERE run_id = ?)",
             (run_id,),
         )

@@ -10,13 +10,16 @@ import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import AXES
 from .aggregates import AggregatesMixin
 from .compact import pack_doc, to_blob, to_hex
 from .db import SQL_VARIABLES, chunks, current_user, now_iso, placeholders
 from .runs import RunsMixin
+
+if TYPE_CHECKING:
+    from .prompts import PrefixBook
 
 SAMPLE_COLUMNS = (
     "run_id",
@@ -325,6 +328,13 @@ class IngestMixin(AggregatesMixin, RunsMixin):
     """Ingest bookkeeping and the sample batch writes (which refresh the aggregates of the runs
     they write)."""
 
+    @functools.cached_property
+    def _prefix_book(self) -> PrefixBook:
+        """The shared prompt heads this store object's ingests met (store/prompts.py)."""
+        from .prompts import PrefixBook  # here: read commands never write a prompt
+
+        return PrefixBook()
+
     # ---- ingest bookkeeping -----------------------------------------------------------
     def begin_ingest(self, run_id: int) -> int:
         """Open an ingest record; every sample it writes carries its id (for rollback).
@@ -388,11 +398,25 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         """
         with self.write() as conn:
             # hashes stored as 32-byte blobs (0021_narrow_store)
-            insert_rows(
-                conn,
-                "INSERT OR IGNORE INTO texts (hash, text) VALUES",
-                (_blobs([h for h, _ in texts]), [t for _, t in texts]),
-            )
+            if texts:  # a shared few-shot head is stored once (store/prompts.py)
+                stored, prefixes, heads = self._prefix_book.split([t for _, t in texts])
+                if heads:
+                    insert_rows(
+                        conn,
+                        "INSERT OR IGNORE INTO texts (hash, text) VALUES",
+                        ([h for h, _ in heads], [t for _, t in heads]),
+                    )
+                hashes = _blobs([h for h, _ in texts])
+                if heads:
+                    insert_rows(
+                        conn,
+                        "INSERT OR IGNORE INTO texts (hash, text, prefix) VALUES",
+                        (hashes, stored, prefixes),
+                    )
+                else:  # no head: prefix NULL all the same, one bound value less a row
+                    insert_rows(
+                        conn, "INSERT OR IGNORE INTO texts (hash, text) VALUES", (hashes, stored)
+                    )
             conn.executemany(
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
                 [(to_blob(h), s) for h, s in settings],

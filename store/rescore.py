@@ -84,7 +84,7 @@ class RescoreMixin(StoreBase):
         no stored prompt are absent). One pass over the samples."""
         rows: list[sqlite3.Row] = self.conn.execute(
             "SELECT s.item_id, t.text FROM samples s JOIN items i ON i.id = s.item_id"
-            " JOIN texts t ON t.hash = s.prompt_hash WHERE i.question IS NULL"
+            " JOIN prompt_texts t ON t.hash = s.prompt_hash WHERE i.question IS NULL"
             " GROUP BY s.item_id"
         ).fetchall()
         return {int(item_id): text for item_id, text in rows}

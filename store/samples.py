@@ -167,7 +167,7 @@ class SamplesMixin(StoreBase):
             f"SELECT {cols} FROM samples s JOIN items i ON i.id = s.item_id"
             " JOIN run_tasks rt ON rt.run_id = s.run_id AND rt.task = s.task"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"
-            " LEFT JOIN texts t ON t.hash = s.prompt_hash"
+            " LEFT JOIN prompt_texts t ON t.hash = s.prompt_hash"
         )
         params: list[Any] = [run_id, after_id]
         lo, hi = self._run_id_range(run_id)
@@ -205,7 +205,7 @@ class SamplesMixin(StoreBase):
             " a.background_condition, a.task_type, a.solving_operation, a.output_constraint,"
             " a.sources AS label_sources FROM samples s JOIN items i ON i.id = s.item_id"
             " LEFT JOIN item_axes a ON a.item_id = s.item_id"
-            " LEFT JOIN texts t ON t.hash = s.prompt_hash WHERE s.id = ?",
+            " LEFT JOIN prompt_texts t ON t.hash = s.prompt_hash WHERE s.id = ?",
             (sample_id,),
         ).fetchone()
         if row is None:

@@ -727,3 +727,15 @@ def _item_scores_run_major(conn: sqlite3.Connection) -> None:
 
 
 MIGRATIONS.append(("0023_item_scores_run_major", _item_scores_run_major))
+
+
+def _prompt_prefixes(conn: sqlite3.Connection) -> None:
+    """Migration ``0024_prompt_prefixes``: a prompt may be stored as the rest after a shared
+    few-shot head kept once (``texts.prefix``), read whole through the view ``prompt_texts``
+    (store/prompts.py). Existing rows keep their whole text (``prefix`` NULL)."""
+    from .prompts import PROMPT_PREFIXES
+
+    run_script(conn, PROMPT_PREFIXES)
+
+
+MIGRATIONS.append(("0024_prompt_prefixes", _prompt_prefixes))

@@ -199,9 +199,9 @@ def _index_prompts(w: sqlite3.Connection, span: tuple[int, int, int]) -> None:
         return
     ids = json.dumps(sorted({p[0] for p in pairs}))
     w.execute(
-        "INSERT INTO prompt_fts (rowid, text) SELECT rowid, text FROM texts"
-        " WHERE rowid IN (SELECT value FROM json_each(?))"
-        " AND rowid NOT IN (SELECT id FROM search_prompts)",
+        "INSERT INTO prompt_fts (rowid, text) SELECT id, text FROM prompt_texts"
+        " WHERE id IN (SELECT value FROM json_each(?))"
+        " AND id NOT IN (SELECT id FROM search_prompts)",
         (ids,),
     )
     w.executemany("INSERT OR IGNORE INTO search_prompts (id, item_id) VALUES (?, ?)", pairs)
@@ -272,7 +272,7 @@ def search_clause(store: Any, text: str, run_id: int) -> tuple[str, list[Any]]:
     if not uses_index(conn, needle):
         return (
             "(s.response LIKE ? ESCAPE '\\'"
-            " OR s.prompt_hash IN (SELECT hash FROM texts WHERE text LIKE ? ESCAPE '\\')"
+            " OR s.prompt_hash IN (SELECT hash FROM prompt_texts WHERE text LIKE ? ESCAPE '\\')"
             " OR s.item_id IN (SELECT id FROM items WHERE target LIKE ? ESCAPE '\\'))",
             [like, like, like],
         )
@@ -298,9 +298,9 @@ def search_clause(store: Any, text: str, run_id: int) -> tuple[str, list[Any]]:
         return (
             f"s.id IN (SELECT x.id FROM samples x WHERE x.id IN ({responses})"
             " AND x.run_id = ? AND x.response LIKE ? ESCAPE '\\'"
-            " UNION SELECT x.id FROM texts t JOIN search_prompts p ON p.id = t.rowid"
+            " UNION SELECT x.id FROM prompt_texts t JOIN search_prompts p ON p.id = t.id"
             " JOIN samples x ON x.run_id = ? AND x.item_id = p.item_id"
-            f" AND x.prompt_hash = t.hash WHERE t.rowid IN ({prompts})"
+            f" AND x.prompt_hash = t.hash WHERE t.id IN ({prompts})"
             " AND t.text LIKE ? ESCAPE '\\'"
             " UNION SELECT x.id FROM items i JOIN samples x ON x.run_id = ? AND x.item_id = i.id"
             f" WHERE i.id IN ({targets}) AND i.target LIKE ? ESCAPE '\\')",
@@ -308,8 +308,8 @@ def search_clause(store: Any, text: str, run_id: int) -> tuple[str, list[Any]]:
         )
     return (
         f"((s.id IN ({responses}) AND s.response LIKE ? ESCAPE '\\')"
-        " OR s.prompt_hash IN (SELECT t.hash FROM texts t"
-        f" WHERE t.rowid IN ({prompts}) AND t.text LIKE ? ESCAPE '\\')"
+        " OR s.prompt_hash IN (SELECT t.hash FROM prompt_texts t"
+        f" WHERE t.id IN ({prompts}) AND t.text LIKE ? ESCAPE '\\')"
         " OR s.item_id IN (SELECT i.id FROM items i"
         f" WHERE i.id IN ({targets}) AND i.target LIKE ? ESCAPE '\\'))",
         [query, lo, hi, like, query, like, query, like],

@@ -80,7 +80,8 @@ def dump(ws: Workspace) -> dict[str, Any]:
     conn = ws.store.conn
     keys = _item_keys(conn)
     runs = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM runs")}
-    texts = {r[0]: r[1] for r in conn.execute("SELECT hash, text FROM texts")}
+    # whole prompts as readers see them (0024: a shared few-shot head is stored once)
+    texts = {r[0]: r[1] for r in conn.execute("SELECT hash, text FROM prompt_texts")}
     settings = {r[0]: json.loads(r[1]) for r in conn.execute("SELECT id, settings FROM eval_settings")}  # fmt: skip
     out: dict[str, Any] = {}
     out["runs"] = sorted(
