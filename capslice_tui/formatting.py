@@ -516,15 +516,29 @@ def pvalue(p: float | None) -> str:
     return repr(p)
 
 
-def p_clause(p: float | None, name: str = "p") -> str:
-    """A p-value (or q-value, ``name="q"``; ``name="p adj"``) in a sentence, as
-    :func:`pvalue` prints it: ``p=0.031``, ``p<0.0001``, ``p=-`` when missing.
+def p_join(name: str, text: str) -> str:
+    """A printed p-value (``text``) after its ``name``: the one way every sentence, verdict
+    and evidence value joins them. ``name=text``, or ``name`` straight before a bound, whose
+    sign says the relation (``p<0.0001``, a bootstrap floor ``p<0.001``, a BH bound
+    ``p_adj<=0.0020``), never ``p=<0.001``. ``name=""`` gives what follows a name written
+    by the caller (``=0.031``, ``<0.001``).
 
-    >>> p_clause(0.03123), p_clause(1e-6, "q")
-    ('p=0.031', 'q<0.0001')
+    >>> p_join("p", "0.031"), p_join("p_adj", "<=0.0020"), p_join("", "<0.001")
+    ('p=0.031', 'p_adj<=0.0020', '<0.001')
     """
-    text = pvalue(p)
     return f"{name}{text}" if text.startswith("<") else f"{name}={text}"
+
+
+def p_clause(p: float | None, name: str = "p", n_boot: int | None = 0) -> str:
+    """A p-value (or q-value, ``name="q"``; ``name="p adj"``) in a sentence, as
+    :func:`p_text` prints it (:func:`pvalue`, or ``<0.001`` for a paired-bootstrap p at its
+    floor when ``n_boot`` is its B), joined by :func:`p_join`: ``p=0.031``, ``p<0.0001``,
+    ``p=-`` when missing.
+
+    >>> p_clause(0.03123), p_clause(1e-6, "q"), p_clause(1 / 1001, n_boot=1000)
+    ('p=0.031', 'q<0.0001', 'p<0.001')
+    """
+    return p_join(name, p_text(p, n_boot))
 
 
 def change_points(x: float | None, unit: str = " points") -> str:

@@ -9,6 +9,8 @@ from .formatting import (
     bound_notes,
     change_points,
     interval,
+    p_clause,
+    p_join,
     p_text,
     pct,
     pct_count,
@@ -32,17 +34,38 @@ def bar(value: float, scale: float, width: int = BAR_WIDTH) -> str:
 
 
 def evidence_value(e: Mapping[str, Any]) -> str:
-    """An evidence value with its unit: ``-28.1 points``, ``68.5%``, ``p=4.6e-41``, ``0 slices``."""
+    """An evidence value with its unit: ``-28.1 points``, ``68.5%``, ``p<0.0001``, ``0 slices``.
+
+    A p-value reads as every table and verdict prints it (:func:`formatting.p_clause`:
+    ``p=0.031``, ``p<0.0001``, never ``p=4.6e-41``); a text value (``<0.001``, a bootstrap p
+    at its floor) is joined to its name the same way (:func:`formatting.p_join`)."""
     value, unit = e.get("value"), e.get("unit") or ""
     if value is None or value == "":
         return "-" if unit else ""
     if unit == "%":
         return f"{value}%"
-    if unit == "p":  # a number, or "<0.001": a bootstrap p at its floor (formatting.p_text)
-        return f"p{value}" if str(value).startswith("<") else f"p={value}"
+    if unit == "p":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return p_clause(float(value))
+        return p_join("p", str(value))
     if unit == "points" and isinstance(value, (int, float)):
         return points(value / 100, " points")  # the value is in points already
     return f"{value} {unit}".strip()
+
+
+def evidence_line(e: Mapping[str, Any]) -> str:
+    """One evidence entry as a line, the same in the CLI's ``Evidence:`` list and the app's
+    diagnose screen: ``name: value (detail)``; ``name: value`` without a detail, and
+    ``name: detail`` for evidence without a value (:func:`evidence_value`), never an empty
+    value or ``()``.
+
+    >>> evidence_line({"name": "format share", "value": 97.0, "unit": "%", "detail": "of failures"})
+    'format share: 97.0% (of failures)'
+    """
+    value, detail = evidence_value(e), e.get("detail") or ""
+    if not value:
+        return f"{e.get('name')}: {detail}"
+    return f"{e.get('name')}: {value}" + (f" ({detail})" if detail else "")
 
 
 def _tests_used(slices: Sequence[Mapping[str, Any]]) -> str:

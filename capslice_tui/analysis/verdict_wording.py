@@ -21,6 +21,7 @@ from capslice_tui.analysis.slice_search import PairedSlice, PairedSliceSearch, S
 from capslice_tui.formatting import (
     change_points,
     p_adj_text,
+    p_join,
     p_text,
     pct,
     pct_count,
@@ -82,18 +83,18 @@ def _p(p: float) -> str:
 
 
 def _pe(p: float, n_boot: int | None = 0) -> str:
-    """``=0.0312`` or ``<1e-4``: a p-value after its name (``p{_pe(p)}``); ``n_boot``: the
-    resamples of a paired bootstrap, whose p at its floor 1/(B+1) reads ``<0.001``
-    (:func:`formatting.p_text`)."""
-    txt = "n/a" if _nan(p) else p_text(p, n_boot)
-    return txt if txt.startswith("<") else f"={txt}"
+    """``=0.031`` or ``<0.0001``: a p-value after its name (``p{_pe(p)}``), joined as every
+    text joins them (:func:`formatting.p_join`); ``n_boot``: the resamples of a paired
+    bootstrap, whose p at its floor 1/(B+1) reads ``<0.001`` (:func:`formatting.p_text`);
+    ``=n/a`` when undefined, as the verdict writes every undefined figure."""
+    return p_join("", "n/a" if _nan(p) else p_text(p, n_boot))
 
 
 def _pae(p_adj: float, p: float | None, n_boot: int | None) -> str:
-    """``=0.041`` or ``<=0.0020``: an adjusted p after its name, a bound when the raw ``p`` is
-    a paired-bootstrap p at its floor (:func:`formatting.p_adj_text`)."""
-    txt = "n/a" if _nan(p_adj) else p_adj_text(p_adj, p, n_boot)
-    return txt if txt.startswith("<") else f"={txt}"
+    """``=0.041`` or ``<=0.0020``: an adjusted p after its name (:func:`formatting.p_join`),
+    a bound when the raw ``p`` is a paired-bootstrap p at its floor
+    (:func:`formatting.p_adj_text`)."""
+    return p_join("", "n/a" if _nan(p_adj) else p_adj_text(p_adj, p, n_boot))
 
 
 def _p_value(p: float, n_boot: int = 0) -> float | str | None:

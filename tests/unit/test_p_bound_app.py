@@ -27,6 +27,9 @@ from textual.widgets import DataTable, Static
 
 from capslice_tui.app.app import make_app
 from capslice_tui.app.console import AsciiLineFilter, foreign_glyphs
+from capslice_tui.app.screens.compare import CompareScreen
+from capslice_tui.app.screens.diagnose import DiagnoseScreen
+from capslice_tui.formatting import P_BOUND_NOTE
 from capslice_tui.workspace import Workspace
 
 TASKS = ("minerva_math_num_theory", "minerva_math_algebra")
@@ -58,6 +61,10 @@ def screen_lines(app: Any) -> list[str]:
     return [line.rstrip() for line in console.export_text(styles=False).split("\n")][: SIZE[1]]
 
 
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
 async def _settle(app: Any, pilot: Any) -> None:
     for _ in range(2):
         await app.workers.wait_for_complete()
@@ -80,6 +87,44 @@ def _open(store: Path, screen: Any, *, ascii: bool = False) -> tuple[list[str], 
             return screen_lines(app), statics
 
     return asyncio.run(run())
+
+
+@pytest.mark.parametrize("ascii", [False, True])
+def test_compare_explains_a_bound_p_adj_under_its_table(
+    stores: dict[str, Path], ascii: bool
+) -> None:
+    lines, statics = _open(
+        stores["bootstrap"], CompareScreen("base", "good", benchmark="math"), ascii=ascii
+    )
+    drawn = "\n".join(lines)
+    row = next(line for line in lines if "num_theory" in line)
+    assert "<=0.0020" in row.split(), drawn
+    assert P_BOUND_NOTE in words(drawn), drawn
+    # 80x24 whole: the table's rows, the detail line, the status and the keys still show
+    assert "2 tested by task" in drawn and "p adj" in drawn and "Group" in drawn, drawn
+    assert len(lines) == SIZE[1] and max(map(len, lines)) <= SIZE[0], drawn
+    assert P_BOUND_NOTE in words(statics["bound-note"])
+
+
+def test_compare_without_a_bound_shows_no_note(stores: dict[str, Path]) -> None:
+    lines, statics = _open(stores["mcnemar"], CompareScreen("base", "good", benchmark="math"))
+    drawn = "\n".join(lines)
+    row = next(line for line in lines if "num_theory" in line)
+    assert "<=" not in row and "<0.0001" in row.split(), drawn
+    assert "adjusted from a bootstrap" not in drawn and "bound-note" not in statics, drawn
+
+
+def test_diagnose_explains_a_bound_p_adj_with_its_slice_table(stores: dict[str, Path]) -> None:
+    _, statics = _open(stores["bootstrap"], DiagnoseScreen("base", "good", benchmark="math"))
+    title = statics["slices-title"]
+    assert P_BOUND_NOTE in words(title), title
+    assert max(map(len, title.splitlines())) <= SIZE[0] - 2, title  # wrapped, not cut
+    assert "p_adj<=0.0020" in words(statics["summary"])  # the bound the note explains
+
+
+def test_diagnose_without_a_bound_has_no_note(stores: dict[str, Path]) -> None:
+    _, statics = _open(stores["mcnemar"], DiagnoseScreen("base", "good", benchmark="math"))
+    assert "adjusted from a bootstrap" not in statics["slices-title"]
 
 
 def test_console_filter_keeps_or_equal_apart_from_the_strict_signs() -> None:

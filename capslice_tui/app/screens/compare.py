@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,16 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from ...formatting import interval, p_text, pct, pct_cell, plural, row_p_adj, visible
+from ...formatting import (
+    bound_notes,
+    interval,
+    p_text,
+    pct,
+    pct_cell,
+    plural,
+    row_p_adj,
+    visible,
+)
 from ...vocabulary import SLICE_JOINER
 from ..format import (
     cell,
@@ -235,12 +245,17 @@ class CompareScreen(CapsliceScreen):
         yield Static("", id="pair-warning")
         yield ResultTable(id="compare-table")
         yield Static("", id="detail-line")
+        # what a p adj printed as a bound (<=0.0020) means, when the table shows one
+        yield Static("", id="bound-note")
         yield Static("comparing…", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "compare"
         self.query_one("#pair-warning", Static).display = False
+        note = self.query_one("#bound-note", Static)
+        note.styles.padding = (0, 1)
+        note.display = False
         self.query_one(ResultTable).set_columns(COLUMNS)
         self._title()
         self.load_compare()
@@ -291,9 +306,11 @@ class CompareScreen(CapsliceScreen):
             ]
             rows.append(({} if is_overall else dict(r.get("slice") or {}), cells))
         table = self.query_one(ResultTable)
+        # the note under the table takes rows from it before the next layout
+        height = table.size.height - self._bound_note([data["overall"], *data.get("rows", [])])
         # rows that fit the table's height (and its header) need no scrollbar: its 2 columns
         # go to the names (a two-axis name is cut less)
-        fits = 0 < len(rows) + 1 <= table.size.height
+        fits = 0 < len(rows) + 1 <= height
         room = first_column_room(
             list(COLUMNS), [c for _, c in rows], table.size.width or self.app.size.width, 12,
             scrollbar=not fits,
@@ -322,6 +339,20 @@ class CompareScreen(CapsliceScreen):
         hint = " · Enter: cand samples"
         # the status wraps over up to four rows (capslice.tcss): no figure ends in "…"
         self.set_status(status + (hint if len(status + hint) <= self.app.size.width - 2 else ""))
+
+    def _bound_note(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Show :data:`formatting.P_BOUND_NOTE` under the table when one of ``rows`` prints
+        its p adj as a bound (``<=0.0020``; :func:`formatting.bound_notes`), as the CLI's
+        compare and the interventions screen do; hide it otherwise. Returns the rows the note
+        takes beyond what it took (negative when it goes)."""
+        notes = bound_notes(rows)
+        note = self.query_one("#bound-note", Static)
+        width = max(1, self.app.size.width - 2)  # its padding
+        before = note.size.height if note.display else 0
+        after = sum(len(textwrap.wrap(n, width)) for n in notes)
+        note.update(Text("\n".join(notes)))  # plain text, wrapped whole
+        note.display = bool(notes)
+        return after - before
 
     @on(DataTable.RowHighlighted, "#compare-table")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import count, item_mean, pct_cell, plural, row_p_adj, visible
-from ...report import diagnosis_next, evaluation_lines, evidence_value
+from ...formatting import bound_notes, count, item_mean, pct_cell, plural, row_p_adj, visible
+from ...report import diagnosis_next, evaluation_lines, evidence_line
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, slice_label, slice_parts
 from ..messages import DiagnoseLoaded
@@ -62,15 +62,6 @@ PATTERN_TEXT = {
     "no_change": "no slice moves",
     "single_slice": "one slice only: items not told apart",
 }
-
-
-def evidence_line(e: dict[str, Any]) -> str:
-    """``name: value  (detail)``; ``name: detail`` for evidence without a value (as the CLI
-    prints it: an empty value left ``failure modes overall:   (share of items ...)``)."""
-    value, detail = evidence_value(e), e.get("detail") or ""
-    if not value:
-        return f"{e.get('name')}: {detail}"
-    return f"{e.get('name')}: {value}" + (f"  ({detail})" if detail else "")
 
 
 def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
@@ -451,6 +442,10 @@ class DiagnoseScreen(CapsliceScreen):
         heading.append(counted + (hint if len(counted + hint) <= room else ""), style="bold")
         if any(ITEM_MEAN_MARK in str(c[2]) for _, c in rows):
             heading.append("\n" + hanging("", ITEM_MEAN_LEGEND, 2, room))
+        # a p adj column cell (or the summary's p_adj) printed as a bound says what it means,
+        # as the CLI's note and the interventions screen do
+        for note in bound_notes(data.get("slices") or []):
+            heading.append("\n" + hanging("", note, 2, room))
         self.query_one("#slices-title", Static).update(heading)
         # the count with its meaning is the table's title; the status line keeps the keys
         status = f"verdict: {data.get('verdict')} · {plural(len(rows), 'slice')} listed"
