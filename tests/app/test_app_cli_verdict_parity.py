@@ -113,7 +113,7 @@ def test_evidence_without_a_value_reads_as_the_cli_prints_it() -> None:
     modes = {"name": "failure modes overall", "value": None, "unit": "", "detail": "correct 31.5%"}
     assert evidence_line(modes) == "failure modes overall: correct 31.5%"
     share = {"name": "format share", "value": 97.0, "unit": "%", "detail": "of the failures"}
-    assert evidence_line(share) == "format share: 97.0%  (of the failures)"
+    assert evidence_line(share) == "format share: 97.0% (of the failures)"
     assert evidence_line({**share, "detail": ""}) == "format share: 97.0%"
 
 
