@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import textwrap
 from typing import Any
 
 from rich.text import Text
@@ -60,6 +61,32 @@ def default_name(terms: list[str], cluster: int) -> str:
         if len(picked) == 2:
             break
     return "-".join(picked) or f"cluster-{cluster}"
+
+
+def accounting(data: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """The search's note on where its significant groups went (``of the 5 significant groups:
+    3 shown; 1 holds (nearly) the same samples as a folded group (q:divided repeats
+    q:consider); 1 restates an existing label (folded)``, as the CLI prints it) and its parts
+    after the count, when some significant group is not in the table; ``(None, [])`` when
+    every one is shown (the suggestions' count says it) or there is no such note."""
+    head = f"of the {plural(data.get('n_significant') or 0, 'significant group')}: "
+    note = next((x for x in data.get("notes") or [] if x.startswith(head)), None)
+    parts = note[len(head) :].split("; ") if note else []
+    return (note, parts) if len(parts) > 1 else (None, [])
+
+
+def with_parts(
+    text: str, parts: list[str], before: str, after: str, rows: int = 4
+) -> tuple[str, int]:
+    """``text`` followed by as many of ``parts`` (``: a; b; c``), each whole and in order, as
+    keep the line ``before + text + after`` within ``rows`` rows of :data:`WIDTH` characters;
+    and how many parts were left out."""
+    for i, part in enumerate(parts):
+        longer = text + ("; " if i else ": ") + part
+        if len(textwrap.wrap(before + longer + after, WIDTH)) > rows:
+            return text, len(parts) - i
+        text = longer
+    return text, 0
 
 
 def accepted_text(name: str, accepted: str | None, width: int = 15) -> str:
@@ -354,17 +381,23 @@ class DiscoverScreen(CapsliceScreen):
         k_reason = data.get("k_reason") or ""
         # the k reason is above the table; the notes follow whole, as many as two rows
         # hold, the table keeping its room (a note is never cut: those left out are counted)
-        status = f"{plural(len(rows), 'suggestion')} · {what} · a accept, l label"
+        head, tail = f"{plural(len(rows), 'suggestion')} · ", " · a accept, l label"
         folded = data.get("folded") or []
         if folded and not rows:  # said first: the table holds only the fold's row
-            status = (
+            head = (
                 f"no suggestion: every group found restates an existing label"
-                f" ({len(folded)} folded, o shows them) · {what}"
+                f" ({len(folded)} folded, o shows them) · "
             )
+            tail = ""
+        # the count of groups that differ is said with where those not shown went (a repeat
+        # of a shown or folded group, a fold...), as the CLI's note says it
+        account, parts = accounting(data)
+        longest = f"{tail} · (99 more notes: {self.cli_command()})"  # the most after it
+        what, left = with_parts(what, parts, head, longest)
+        status = head + what + tail
         every = "every group found restates an existing label"
-        notes = [x for x in data["notes"] if x and x != k_reason and x != every]
+        notes = [x for x in data["notes"] if x and x not in (k_reason, every, account)]
         more = f" · ({len(notes)} more notes: {self.cli_command()})"
-        left = 0
         for note in notes:
             if len(status) + 3 + len(note) + len(more) > 2 * WIDTH:
                 left += 1
