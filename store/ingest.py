@@ -398,25 +398,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
         """
         with self.write() as conn:
             # hashes stored as 32-byte blobs (0021_narrow_store)
-            if texts:  # a shared few-shot head is stored once (store/prompts.py)
-                stored, prefixes, heads = self._prefix_book.split([t for _, t in texts])
-                if heads:
-                    insert_rows(
-                        conn,
-                        "INSERT OR IGNORE INTO texts (hash, text) VALUES",
-                        ([h for h, _ in heads], [t for _, t in heads]),
-                    )
-                hashes = _blobs([h for h, _ in texts])
-                if heads:
-                    insert_rows(
-                        conn,
-                        "INSERT OR IGNORE INTO texts (hash, text, prefix) VALUES",
-                        (hashes, stored, prefixes),
-                    )
-                else:  # no head: prefix NULL all the same, one bound value less a row
-                    insert_rows(
-                        conn, "INSERT OR IGNORE INTO texts (hash, text) VALUES", (hashes, stored)
-                    )
+            self._write_texts(conn, texts)
             conn.executemany(
                 "INSERT OR IGNORE INTO eval_settings (hash, settings) VALUES (?, ?)",
                 [(to_blob(h), s) for h, s in settings],
@@ -484,6 +466,27 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             if changed is not None and n_new < len(samples):
                 changed.extend(_changed_stored(conn, list(zip(*cols, strict=True))))
             return n_new, ids
+
+    def _write_texts(self, conn: Any, texts: Sequence[tuple[str | bytes, str]]) -> None:
+        """Insert prompt texts (``(sha256, text)``, ``INSERT OR IGNORE``), each after a
+        shared few-shot head as its rest, the head a row of its own (store/prompts.py)."""
+        if not texts:
+            return
+        stored, prefixes, heads = self._prefix_book.split([t for _, t in texts])
+        hashes = _blobs([h for h, _ in texts])
+        if heads:
+            insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO texts (hash, text) VALUES",
+                ([h for h, _ in heads], [t for _, t in heads]),
+            )
+            insert_rows(
+                conn,
+                "INSERT OR IGNORE INTO texts (hash, text, prefix) VALUES",
+                (hashes, stored, prefixes),
+            )
+        else:  # no head: prefix NULL all the same, one bound value less a row
+            insert_rows(conn, "INSERT OR IGNORE INTO texts (hash, text) VALUES", (hashes, stored))
 
     def known_items(
         self, hashes: Sequence[str | bytes], ids: dict[Any, int] | None = None
