@@ -1094,6 +1094,48 @@ def _pulled_intervention_row(
     return row
 
 
+def _without_baseline_link(
+    data: dict[str, Any], history: Sequence[dict[str, Any]], new_hist: list[dict[str, Any]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """The hub's fields and new history rows of an intervention without its link of its own
+    baseline run as the result run, or None when its result run is another run (or none).
+
+    A local link refuses that run (a run compared with itself measures no change:
+    :func:`~capslice_tui.store.interventions.baseline_link_refusal`), so a pull does too:
+    no result run, no outcome and verdict (judged on that link), ``evaluated`` back to
+    ``running`` (it was started); the hub's history rows of that link and of the
+    evaluations after it are left out. Every other field and history row is kept."""
+    run = data.get("result_run")
+    if not run or run != data.get("baseline_run"):
+        return None
+    fields = {**data, "result_run": None, "outcome": None, "verdict": None}
+    if fields.get("status") == "evaluated":
+        fields["status"] = "running"
+    links = [h["version"] for h in history
+             if h["action"] == "link" and h["field"] == "result_run" and h["new_value"] == run]  # fmt: skip
+    if not links:
+        return fields, new_hist
+    since = max(links)
+    kept = [
+        h
+        for h in new_hist
+        if not (h["action"] == "link" and h["version"] >= since)
+        and not (h["action"] == "evaluate" and h["version"] > since)
+    ]
+    return fields, kept
+
+
+def _baseline_link_note(title: Any, run: str, iid: int, status: Any) -> str:
+    """The pull report's note on a refused link of an intervention's own baseline run."""
+    return (
+        f"intervention {title!r} (#{iid} here): its result run {run!r} on the hub is its own"
+        " baseline run, and a run compared with itself measures no change, so that link and"
+        f" the outcome judged on it were not pulled: it is {status} here, with no result run,"
+        " and a push from here sends it without that link; link the run trained with the"
+        f" intervention's data: capslice intervention link {iid} --run RUN"
+    )
+
+
 def _pull_interventions(
     store: Store, conn: Any, hub: str, mark: str, theirs: bool, report: SyncReport
 ) -> None:
@@ -1140,11 +1182,18 @@ def _pull_interventions(
             local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
             report.same("interventions")
             continue
+        # the link of its own baseline run is refused, as a local link refuses it; the rows
+        # left out are recorded as pulled below (the hub keeps them: not brought again)
+        refused = _without_baseline_link(data, history, new_hist) if fields_new else None
         row = _pulled_intervention_row(
-            data, here, here_dec, fields_new,
+            refused[0] if refused else data, here, here_dec, fields_new,
             (decision, reason, warning, decided_by, decided_at), report,
         )  # fmt: skip
-        local.put_intervention(store, key, row, new_hist)
+        iid = local.put_intervention(store, key, row, refused[1] if refused else new_hist)
+        if refused:
+            report.notes.append(
+                _baseline_link_note(title, data["result_run"], iid, row.get("status"))
+            )
         local.record_sync(store, hub, "intervention", [(key, cid)], "pull")
         if decision is not None:
             local.record_sync(
