@@ -268,6 +268,27 @@ class InterventionsMixin(StoreBase):
                 (:func:`baseline_link_refusal`).
             Conflict: the version differs from ``expected_version``.
         """
+        return self.change_intervention_steps(
+            intervention_id, who=who, steps=[(action, changes, allowed_from)],
+            expected_version=expected_version,
+        )  # fmt: skip
+
+    def change_intervention_steps(
+        self,
+        intervention_id: int,
+        *,
+        who: str,
+        steps: Sequence[tuple[str, Mapping[str, Any], Sequence[str] | None]],
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Apply several actions (``(action, changes, allowed_from)``, each as
+        :meth:`change_intervention` applies one, with its own audit rows and version) in one
+        write transaction: all of them or, when any step is refused, none (``link`` = start,
+        link, evaluate). ``expected_version`` is checked before the first step.
+
+        Raises:
+            what :meth:`change_intervention` raises, for any step; nothing is then written.
+        """
         with self.write() as conn:
             row = self._intervention_row(conn, intervention_id)
             if expected_version is not None and row["version"] != expected_version:
@@ -281,46 +302,64 @@ class InterventionsMixin(StoreBase):
                     f"intervention #{intervention_id} was changed{by} (now version "
                     f"{row['version']}, you had {expected_version}); reload it and try again"
                 )
-            refusal = transition_refusal(row, action, allowed_from) if allowed_from else ""
-            if refusal:
-                raise InvalidTransition(refusal)
-            refusal = baseline_link_refusal(row, changes.get("result_run"))
-            if refusal:
-                raise StoreError(refusal)
-            version = row["version"] + 1
             at = now_iso()
-            sets: dict[str, Any] = {}
-            for field, value in changes.items():
-                if field not in row:
-                    raise StoreError(f"intervention has no field {field!r}")
-                encoded = _encode(field, value)
-                if encoded == row[field]:
-                    continue
-                sets[field] = encoded
-                old = row[field]
-                if field == "plan":
-                    old_text = json.loads(old).get("summary") if old else None
-                    new_text = (value or {}).get("summary", "(plan)") if value else None
-                elif field == "outcome":
-                    old_text = json.loads(old).get("verdict") if old else None
-                    new_text = value.get("verdict") if value else None
-                else:
-                    old_text, new_text = _hist_text(old), _hist_text(value)
-                conn.execute(
-                    "INSERT INTO intervention_history (intervention_id, version, action, field,"
-                    " old_value, new_value, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (intervention_id, version, action, field, old_text, new_text, who, at),
-                )
-            if sets:
-                assignments = ", ".join(f"{f} = ?" for f in sets)
-                cur = conn.execute(
-                    f"UPDATE interventions SET {assignments}, updated_at = ?, version = ?"
-                    " WHERE id = ? AND version = ?",
-                    [*sets.values(), at, version, intervention_id, row["version"]],
-                )
-                if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
-                    raise Conflict(f"intervention #{intervention_id} changed during the write")
+            for action, changes, allowed_from in steps:
+                self._apply_step(conn, row, action, who, changes, allowed_from, at)
+                row = self._intervention_row(conn, intervention_id)
         return self.get_intervention(intervention_id)
+
+    @staticmethod
+    def _apply_step(
+        conn: sqlite3.Connection,
+        row: Mapping[str, Any],
+        action: str,
+        who: str,
+        changes: Mapping[str, Any],
+        allowed_from: Sequence[str] | None,
+        at: str,
+    ) -> None:
+        """One action of :meth:`change_intervention_steps` on the current ``row``, inside its
+        transaction: checks, audit rows, the update and the version bump (none when nothing
+        differs)."""
+        intervention_id = row["id"]
+        refusal = transition_refusal(row, action, allowed_from) if allowed_from else ""
+        if refusal:
+            raise InvalidTransition(refusal)
+        refusal = baseline_link_refusal(row, changes.get("result_run"))
+        if refusal:
+            raise StoreError(refusal)
+        version = row["version"] + 1
+        sets: dict[str, Any] = {}
+        for field, value in changes.items():
+            if field not in row:
+                raise StoreError(f"intervention has no field {field!r}")
+            encoded = _encode(field, value)
+            if encoded == row[field]:
+                continue
+            sets[field] = encoded
+            old = row[field]
+            if field == "plan":
+                old_text = json.loads(old).get("summary") if old else None
+                new_text = (value or {}).get("summary", "(plan)") if value else None
+            elif field == "outcome":
+                old_text = json.loads(old).get("verdict") if old else None
+                new_text = value.get("verdict") if value else None
+            else:
+                old_text, new_text = _hist_text(old), _hist_text(value)
+            conn.execute(
+                "INSERT INTO intervention_history (intervention_id, version, action, field,"
+                " old_value, new_value, who, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (intervention_id, version, action, field, old_text, new_text, who, at),
+            )
+        if sets:
+            assignments = ", ".join(f"{f} = ?" for f in sets)
+            cur = conn.execute(
+                f"UPDATE interventions SET {assignments}, updated_at = ?, version = ?"
+                " WHERE id = ? AND version = ?",
+                [*sets.values(), at, version, intervention_id, row["version"]],
+            )
+            if cur.rowcount != 1:  # pragma: no cover - guarded by BEGIN IMMEDIATE
+                raise Conflict(f"intervention #{intervention_id} changed during the write")
 
 
 __all__ = [

@@ -604,8 +604,9 @@ class PlanMixin:
         Raises:
             NotFound: unknown run. InvalidTransition: not accepted/running/evaluated (the
             refusal names the next command). StoreError: ``run`` is the intervention's own
-            baseline (checked before anything is written, so an accepted intervention is not
-            started by a refused link).
+            baseline. ValueError: the outcome cannot be measured (e.g. the runs share no item).
+            Every check and the outcome come before the one write transaction (start, link,
+            evaluate), so a refused link changes nothing, not even an accepted one's status.
         """
         from ..store.interventions import (
             LINKABLE,
@@ -623,18 +624,26 @@ class PlanMixin:
         if refusal:
             raise StoreError(refusal)
         eval_params = self.recorded_settings(rec, record=record, **eval_params)
-        version = expected_version
+        # measured before anything is written: a link whose outcome cannot be computed (the
+        # runs share no item, ...) leaves the intervention as it was
+        try:
+            outcome = self._outcome_of({**rec, "result_run": run}, **eval_params)
+        except ValueError as exc:
+            raise ValueError(
+                f"cannot link {run!r} to #{intervention_id}: {exc}; nothing was changed"
+            ) from exc
+        steps: list[tuple[str, dict[str, Any], tuple[str, ...]]] = []
         if rec["status"] == "accepted":
-            rec = self.start_intervention(intervention_id, who=who, expected_version=version)
-            version = rec["version"]
-        rec = self.store.change_intervention(
-            intervention_id, action="link", who=who or current_user(),
-            changes={"result_run": run}, expected_version=version,
-            allowed_from=("running", "evaluated"),
+            steps.append(("start", {"status": "running"}, ("accepted",)))
+        steps.append(("link", {"result_run": run}, ("running", "evaluated")))
+        steps.append((
+            "evaluate", {"status": "evaluated", "outcome": outcome,
+                         OUTCOME_KEY: outcome_name(outcome)}, ("running", "evaluated"),
+        ))  # fmt: skip
+        return self.store.change_intervention_steps(
+            intervention_id, who=who or current_user(), steps=steps,
+            expected_version=rec["version"] if expected_version is None else expected_version,
         )  # fmt: skip
-        return self.evaluate_intervention(
-            intervention_id, who=who, expected_version=rec["version"], record=True, **eval_params
-        )
 
     def intervention_outcome(
         self,
@@ -650,9 +659,25 @@ class PlanMixin:
         Raises:
             StoreError: no result run linked. ValueError: the runs share no item.
         """
+        return self._outcome_of(
+            self.store.get_intervention(intervention_id), k=k, tolerance=tolerance, q=q,
+            random_state=random_state,
+        )  # fmt: skip
+
+    def _outcome_of(
+        self,
+        rec: Mapping[str, Any],
+        *,
+        k: int | None = None,
+        tolerance: float = DEFAULT_TOLERANCE,
+        q: float = DEFAULT_Q,
+        random_state: int = 0,
+    ) -> OutcomeDict:
+        """The outcome of the intervention ``rec`` against its ``result_run`` (which need not
+        be stored yet: :meth:`link_intervention` measures before it writes)."""
         from .diagnose import align_runs
 
-        rec = self.store.get_intervention(intervention_id)
+        intervention_id = rec["id"]
         if not rec["result_run"]:
             raise StoreError(f"intervention #{intervention_id} has no result run; link one first")
         missing = self._missing_runs(rec)
