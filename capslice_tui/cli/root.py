@@ -20,8 +20,6 @@ from ..formatting import (
     extracted_label,
     flag_legend,
     flagged_mode,
-    ingest_run_lines,
-    ingest_scored_lines,
     interval,
     interval_legend,
     interval_mark,
@@ -160,7 +158,33 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-@click.group(invoke_without_command=True)
+ROOT_OPTIONS = ("--store", "--taxonomy", "--busy-timeout")
+"""Options of ``capslice`` itself, given before the command (``capslice --store S runs``)."""
+
+
+class RootGroup(click.Group):
+    """The root group: an option of its own given after the command (``capslice runs --store
+    S``: click's ``No such option '--store'``) gets a hint to put it before the command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; see the class docstring."""
+        try:
+            return super().invoke(ctx)
+        except click.NoSuchOption as exc:
+            if exc.option_name not in ROOT_OPTIONS:
+                raise
+            where = exc.ctx.command_path if exc.ctx else "capslice COMMAND"
+            rest = where.split(" ", 1)[1] if " " in where else "COMMAND"
+            hint = (
+                f" {exc.option_name} is an option of capslice itself: give it before the"
+                f" command (capslice {exc.option_name} VALUE {rest} ...)"
+            )
+            raise click.NoSuchOption(
+                exc.option_name, exc.message + hint, exc.possibilities, exc.ctx
+            ) from None
+
+
+@click.group(cls=RootGroup, invoke_without_command=True)
 @click.option(
     "--store",
     envvar="CAPSLICE_STORE",
@@ -245,6 +269,11 @@ def ingest(
     Identical re-ingest adds nothing. A bad line stops the ingest and stores nothing from it
     unless --skip-bad is given.
     """
+    from ..workspace.ingest import run_name_problem, summary_lines
+
+    problem = run_name_problem(run)
+    if problem:  # before the store is opened (or created): nothing to undo
+        raise click.BadParameter(problem, param_hint="--run")
     field_map: dict[str, str] = {}
     for item in fields:
         if "=" not in item:
@@ -276,11 +305,7 @@ def ingest(
         click.echo(f"... and {plural(report.n_bad - 20, 'more bad line')}", err=True)
     for line in report.fields:
         click.echo(f"fields: {line}")
-    for line in ingest_run_lines(report.runs, report.read_per_run, report.n_read, report.format):
-        click.echo(line)
-    for line in ingest_scored_lines(
-        report.runs, report.read_per_run, report.n_read, report.scored_by_capslice
-    ):
+    for line in summary_lines(report.to_dict()):
         click.echo(line)
     if report.n_bad:
         click.echo(f"{plural(report.n_bad, 'bad line')} skipped")
@@ -940,14 +965,23 @@ def _samples_query(
     if search is not None:
         shown: list[int] = []
 
+        tty = sys.stderr.isatty()
+        last: list[str] = []
+
         def progress(done: int, total: int) -> None:
             shown.append(done)
-            click.echo(f"\rindexing {run} for search: {done:,} of {total:,} samples", nl=False,
-                       err=True)  # fmt: skip
+            line = f"indexing {run} for search: {done:,} of {total:,} samples"
+            if tty:  # one line, redrawn in place
+                click.echo(f"\r{line}", nl=False, err=True)
+            elif len(shown) == 1:  # a file or pipe: the first and last counts, a line each
+                click.echo(line, err=True)
+            last[:] = [line]
 
         state_note = obj.ws.ensure_search_index(run, progress)
-        if shown:
+        if shown and tty:
             click.echo("", err=True)
+        elif len(shown) > 1:
+            click.echo(last[0], err=True)
         note = state_note or obj.ws.search_note(search)
         if note:
             notes.append(note)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis.proportion import size_warning, wilson
-from ..store import AXES, Store
+from ..store import AXES, Store, StoreError
 from ..store.samples import UNLABELLED
 from ..vocabulary import AVERAGES
 
@@ -424,6 +424,17 @@ def _greedy_table(
     return SliceTable(run, benchmark, groups, overall, rows, [], 1)
 
 
+def store_path_problem(path: Path) -> str:
+    """Why ``path`` cannot be a store ('' when it may be): it is a folder (SQLite's own
+    answer is ``unable to open database file``, which names neither the path nor why)."""
+    if path.is_dir():
+        return (
+            f"{path} is a folder, not a store file: a capslice store is one SQLite file, e.g. "
+            f"{path / 'capslice.db'} (check --store or CAPSLICE_STORE)"
+        )
+    return ""
+
+
 class CoreMixin:
     """Runs, ingest, slices, samples. Subclasses share ``self.store`` and ``self.taxonomy``."""
 
@@ -437,6 +448,9 @@ class CoreMixin:
         on_upgrade: Callable[[list[str]], None] | None = None,
     ):
         self.store_path = Path(store_path)
+        problem = store_path_problem(self.store_path)
+        if problem:
+            raise StoreError(problem)
         self.store = Store(self.store_path, busy_timeout_s=busy_timeout_s, on_upgrade=on_upgrade)
         self.taxonomy_dir = taxonomy_dir
         self._taxonomy: Taxonomy | None = None

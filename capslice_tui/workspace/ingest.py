@@ -24,7 +24,7 @@ import signal
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -33,7 +33,7 @@ import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
 from ..analysis.failure_modes import ends_cut
-from ..formatting import plural
+from ..formatting import agree, ingest_run_lines, ingest_scored_lines, plural
 from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
@@ -90,6 +90,11 @@ class IngestReport:
         n_torn: incomplete trailing records skipped (the run is then marked incomplete).
         fields: generic logs: which key was read for which role, one line per distinct
             mapping (``item id: task_id · sample: completion_id · correctness: passed``).
+        differing: run name -> samples read that the run already held, under the same
+            (task, filter, doc_id, sample_idx), with another score, response or item: NOT
+            stored (the stored ones are kept; a warning says so and how to replace them).
+            Counted in ``n_conflicting`` and ``read_per_run``; in :meth:`to_dict` only when
+            some run has them.
     """
 
     runs: dict[str, int] = field(default_factory=dict)
@@ -106,10 +111,75 @@ class IngestReport:
     n_missing_score: int = 0
     n_torn: int = 0
     fields: list[str] = field(default_factory=list)
+    differing: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> IngestReportDict:
-        """JSON-ready dict with one key per attribute (``capslice ingest --json``)."""
-        return cast(IngestReportDict, asdict(self))
+        """JSON-ready dict with one key per attribute (``capslice ingest --json``);
+        ``differing`` only when some run has samples that differ from its stored ones."""
+        out = asdict(self)
+        if not out["differing"]:
+            del out["differing"]
+        return cast(IngestReportDict, out)
+
+
+def summary_lines(report: Mapping[str, Any]) -> list[str]:
+    """What an ingest stored, as the CLI prints it and the app's ingest form shows it, from
+    :meth:`IngestReport.to_dict`: each run's line (``formatting.ingest_run_lines``), then what
+    was stored and scored (``formatting.ingest_scored_lines``), except that when nothing was
+    stored and some samples read differ from those the run already held (``differing``),
+    the line says that instead of calling every sample read already stored; the warning
+    names them and how to replace them."""
+    runs, n_read = report.get("runs") or {}, report.get("n_read", 0)
+    kept = report.get("read_per_run") or {}
+    lines = ingest_run_lines(runs, kept, n_read, report.get("format") or "?")
+    differing = {r: n for r, n in (report.get("differing") or {}).items() if n}
+    if sum(runs.values()) or not differing:
+        return lines + ingest_scored_lines(runs, kept, n_read, report.get("scored_by_capslice", 0))
+    n_diff = sum(differing.values())
+    n_same = sum(kept.get(name, n_read) for name in runs) - n_diff
+    where = next(iter(differing)) if len(differing) == 1 else "their runs"
+    line = "nothing stored: " + (
+        f"{plural(n_same, 'sample')} read {agree(n_same, 'is', 'are')} already stored, "
+        if n_same > 0
+        else ""
+    )
+    line += (
+        f"{plural(n_diff, 'sample')} read {agree(n_diff, 'differs', 'differ')} from those "
+        f"{where} already {'holds' if len(differing) == 1 else 'hold'} under the same task "
+        "and doc_id and were not stored (see the warning)"
+    )
+    if report.get("scored_by_capslice"):
+        line += "; nothing scored (the stored samples keep their scores)"
+    return [*lines, line]
+
+
+_CONTROL = ("Cc", "Zl", "Zp")  # control characters, line and paragraph separators
+RUN_NAME_SEPARATORS = ","
+"""Characters a run name may not hold: commands that take several runs split on them
+(``capslice trend --runs a,b``)."""
+
+
+def run_name_problem(name: str) -> str:
+    """Why ``name`` cannot name a new run ('' when it can): empty or blank, a space at
+    either end (``--runs`` strips them), a separator of run lists (:data:`RUN_NAME_SEPARATORS`)
+    or a control character (a tab or newline breaks tables). Checked at ingest only: runs
+    already stored under such names still open and read."""
+    rule = (
+        "a run name must be non-empty, with no space at either end, no comma (commands such "
+        "as `capslice trend --runs a,b` split on it) and no tab, newline or other control "
+        "character"
+    )
+    if not name.strip():
+        return f"run name {name!r} is empty or blank: {rule}"
+    if name != name.strip():
+        return f"run name {name!r} has a space at an end: {rule}"
+    bad = sorted(
+        {c for c in name if c in RUN_NAME_SEPARATORS or unicodedata.category(c) in _CONTROL}
+    )
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        return f"run name {name!r} holds {shown}: {rule}"
+    return ""
 
 
 PROGRESS_EVERY = 500
@@ -185,6 +255,9 @@ class _RunState:
         self.changed: list[tuple[Any, ...]] = []
         # settings hash -> JSON of the batches that held such a sample: their prompting
         self.changed_settings: dict[str, str] = {}
+        # the run existed and one side names no model: the warning, and whether it is said
+        # only when samples were stored (the run's model unchanged) (Ingest._check_model)
+        self.model_warning: tuple[str, bool] | None = None
 
 
 def ingest(
@@ -217,9 +290,13 @@ def ingest(
         An :class:`IngestReport`.
 
     Raises:
-        IngestError: a bad line without ``skip_bad`` (nothing from this ingest is kept), or
-            input that yields no samples at all.
+        IngestError: a bad line without ``skip_bad`` (nothing from this ingest is kept),
+            input that yields no samples at all, or a run name :func:`run_name_problem`
+            refuses (nothing read).
     """
+    problem = run_name_problem(run)
+    if problem:
+        raise IngestError(f"{problem}. Nothing was stored.")
     options = _Options(
         run=run, benchmark=benchmark, model=model, step=step, tokens_seen=tokens_seen, fmt=fmt,
         field_map=field_map, system=system, skip_bad=skip_bad, batch_size=batch_size,
@@ -575,7 +652,7 @@ class _Ingest:
         name = opt.run if key is None else f"{opt.run}/{key}"
         # the system a run holds is its model (--system picks one: the run keeps its name)
         model = opt.model or meta.get("model_name") or meta.get("model") or key or opt.system
-        self._refuse_other_model(name, model)
+        model_warning = self._check_model(name, model)
         run_id, created = self.store.ensure_run(
             name,
             model=model,
@@ -588,6 +665,7 @@ class _Ingest:
             meta=meta,
         )
         st = _RunState(run_id, created, self.store.begin_ingest(run_id))
+        st.model_warning = model_warning
         self.states[key] = st
         if note:
             self._note_process(key, st)
@@ -606,9 +684,12 @@ class _Ingest:
             command=self.command,
         )
 
-    def _refuse_other_model(self, name: str, model: str | None) -> None:
+    def _check_model(self, name: str, model: str | None) -> tuple[str, bool] | None:
         """Refuse adding samples of ``model`` to an existing run that holds another model
-        (a mistaken --run would mix two models' scores under one name).
+        (a mistaken --run would mix two models' scores under one name). When one side names
+        no model the check cannot tell: returns the warning (:func:`model_unknown_warning`)
+        and whether it is said only if samples are stored (the run keeps its model; when it
+        gets this log's, it is said anyway); None when there is nothing to say.
 
         Raises:
             IngestError: the run is stored with another model (nothing was written).
@@ -616,9 +697,12 @@ class _Ingest:
         try:
             stored = self.store.get_run(name)
         except NotFound:
-            return
+            return None
         if not stored["model"] or not model or stored["model"] == model:
-            return
+            warning = model_unknown_warning(
+                name, stored["model"], model, from_option=bool(self.opt.model)
+            )
+            return (warning, bool(stored["model"])) if warning else None
         raise self._fail(
             f"run {name!r} holds model {stored['model']!r} and this log is of {model!r}: "
             "nothing was stored. Ingest it under another --run, or `capslice delete-run "
@@ -851,6 +935,8 @@ class _Ingest:
         store.finish_ingest(
             st.ingest_id, st.run_id, n_read=st.n_read, n_new=st.n_new, bad=report.bad
         )
+        if st.model_warning and (st.n_new or not st.model_warning[1]):
+            report.warnings.append(st.model_warning[0])  # kept in the run's meta too
         store.infer_truncation(st.run_id, ends_cut=ends_cut)
         if report.n_torn or self.faults.short_at:
             store.mark_run_incomplete(
@@ -862,12 +948,41 @@ class _Ingest:
         self._note_strict_format(name, st)
         if st.n_changed:
             report.n_conflicting += st.n_changed
+            report.differing[name] = st.n_changed
             other = prompting_change(store, name, st.changed_settings)
             report.warnings.append(
                 changed_warning(name, st.n_changed, st.n_score_changed, st.changed, other)
             )
         report.runs[name] = st.n_new
         report.read_per_run[name] = st.n_read
+
+
+def model_unknown_warning(
+    run: str, stored: str | None, model: str | None, *, from_option: bool = False
+) -> str:
+    """The warning when samples go to an existing run and one side names no model ('' when
+    both name one, or neither): the mismatch check (a log of another model than the run's is
+    refused) cannot tell whether they are one model's, so the ingest goes on and says so.
+    Not refused: a log without a model name is common (generic JSONL) and is as likely the
+    run's own as not; refusing would make every such log need ``--model``. ``stored``: the
+    run's model; ``model``: the one this ingest names (``from_option``: by ``--model``)."""
+    if stored and not model:
+        return (
+            f"run {run!r} holds model {stored!r} and this log names no model, so the model "
+            f"check cannot tell whether it is of {stored!r}: its samples were stored in the run "
+            "as that model's. If the log is of another model, `capslice delete-run "
+            f"{run}` and ingest the run's logs again, this one under another --run; if it is "
+            f"of {stored!r}, pass --model {stored!r} (no warning then)"
+        )
+    if model and not stored:
+        source = "--model" if from_option else "this log"
+        return (
+            f"run {run!r} had no model name and now has model {model!r} (named by {source}), "
+            "so its earlier samples count as that model's too, which the model check cannot "
+            f"tell. If they are of another model, `capslice delete-run {run}` and ingest each "
+            "model's logs under its own --run"
+        )
+    return ""
 
 
 CHANGED_EXAMPLES = 3
@@ -915,11 +1030,10 @@ def changed_warning(
         f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score, "
         f"response or item ({n_score} with another score"
         + (f"), logged with another prompting ({prompting}" if prompting else "")
-        + "); the stored ones were kept, so the run "
-        "still holds the earlier data "
-        f"(e.g. {named}). Different data under one run name is usually a mistaken --run: "
-        f"ingest it under another --run, or `capslice delete-run {run}` and ingest again "
-        "to replace it"
+        + "); the stored ones were kept and these were NOT stored, so the run still holds "
+        f"the earlier data (e.g. {named}). Different data under one run name is usually a "
+        "mistaken --run: ingest it under another --run; to replace the stored samples with "
+        f"these, `capslice delete-run {run}` and ingest again"
     )
 
 

@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from ...formatting import ingest_run_lines, ingest_scored_lines, plural
+from ...formatting import plural
 from .base import CapsliceScreen
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
@@ -73,20 +73,11 @@ def parse_fields(text: str) -> dict[str, str]:
 def report_text(report: dict[str, Any]) -> str:
     """An ``IngestReport.to_dict()`` as plain lines (field mapping of generic logs, runs, new
     samples, format, bad lines, warnings, notes). A re-ingest says what it added, beside what
-    it read."""
+    it read (the CLI's lines: :func:`capslice_tui.workspace.ingest.summary_lines`)."""
+    from ...workspace.ingest import summary_lines  # loaded by the ingest that gave the report
+
     lines = [f"fields: {line}" for line in report.get("fields", [])]
-    lines += ingest_run_lines(
-        report.get("runs", {}),
-        report.get("read_per_run") or {},
-        report.get("n_read", 0),
-        report.get("format") or "?",
-    )
-    lines += ingest_scored_lines(
-        report.get("runs", {}),
-        report.get("read_per_run") or {},
-        report.get("n_read", 0),
-        report.get("scored_by_capslice", 0),
-    )
+    lines += summary_lines(report)
     n_bad = report.get("n_bad", 0)
     lines.append(f"{plural(n_bad, 'bad line')} skipped" if n_bad else "no bad lines")
     lines.extend(bad_lines_text(report.get("bad", []), n_bad))
@@ -229,6 +220,14 @@ class IngestScreen(CapsliceScreen):
         run = self.query_one("#ingest-run", Input).value.strip()
         if not run:
             self.set_status("a run name is required")
+            self.query_one("#ingest-run", Input).focus()
+            return
+        from ...workspace.ingest import run_name_problem
+
+        problem = run_name_problem(run)
+        if problem:  # the CLI's rule, said before anything is read (in full below the form)
+            self.query_one("#ingest-result", Static).update(Text(problem))
+            self.set_status("this run name is refused; the rule is below")
             self.query_one("#ingest-run", Input).focus()
             return
         missing = [str(p) for p in paths if not p.exists()]
