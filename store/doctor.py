@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .db import StoreError, is_damage
-from .fs import FsInfo, WriteLease, filesystem_of
+from .fs import FsInfo, WriteLease, filesystem_of, folder_store_problem
 from .reliability import process_alive, this_host
 from .schema import MIGRATIONS, narrow_copied_rows
 from .search import is_search_table
@@ -40,6 +40,8 @@ ORPHAN_CHECKS = (
 
 
 def _open_ro(path: Path) -> sqlite3.Connection:
+    if folder_store_problem(path):
+        raise StoreError(folder_store_problem(path))
     if not path.is_file():
         raise StoreError(f"{path}: no such store file")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)

@@ -201,3 +201,14 @@ class WriteLease:
         except OSError:
             pass
         self._mine = None
+
+
+def folder_store_problem(path: Path) -> str:
+    """Why ``path`` cannot be a store because it is a folder ('' when it is not one); SQLite's
+    own answer, ``unable to open database file``, names neither the path nor why."""
+    if not path.is_dir():
+        return ""
+    return (
+        f"{path} is a folder, not a store file: a capslice store is one SQLite file, e.g. "
+        f"{path / 'capslice.db'} (check --store or CAPSLICE_STORE)"
+    )

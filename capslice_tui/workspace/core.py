@@ -427,12 +427,9 @@ def _greedy_table(
 def store_path_problem(path: Path) -> str:
     """Why ``path`` cannot be a store ('' when it may be): it is a folder (SQLite's own
     answer is ``unable to open database file``, which names neither the path nor why)."""
-    if path.is_dir():
-        return (
-            f"{path} is a folder, not a store file: a capslice store is one SQLite file, e.g. "
-            f"{path / 'capslice.db'} (check --store or CAPSLICE_STORE)"
-        )
-    return ""
+    from ..store.fs import folder_store_problem
+
+    return folder_store_problem(path)
 
 
 class CoreMixin:

@@ -690,9 +690,16 @@ class DiscoveryDict(TypedDict):
     suggestions: list[dict[str, Any]]
 
 
-class IngestReportDict(TypedDict):
+class _IngestReportSometimes(TypedDict, total=False):
+    differing: dict[str, int]
+    """Run name -> samples read that differ from those the run already held (not stored);
+    present only when some run has such samples."""
+
+
+class IngestReportDict(_IngestReportSometimes):
     """``IngestReport.to_dict()`` (``capslice ingest --json``): one key per attribute of
-    :class:`capslice_tui.workspace.IngestReport` (see its docstring for each)."""
+    :class:`capslice_tui.workspace.IngestReport` (see its docstring for each); ``differing``
+    only when not empty."""
 
     runs: dict[str, int]
     n_read: int

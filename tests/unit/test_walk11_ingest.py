@@ -225,3 +225,14 @@ def test_search_progress_into_a_pipe_is_whole_lines(tmp_path: Path) -> None:
     lines = [x for x in res.stderr.splitlines() if x.startswith("indexing")]
     assert lines == ["indexing r for search: 0 of 3 samples",
                      "indexing r for search: 3 of 3 samples"], res.stderr  # fmt: skip
+
+
+def test_doctor_on_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    """``capslice --store DIR doctor`` said 'no such store file' for a folder."""
+    from click.testing import CliRunner
+
+    from capslice_tui.cli import main
+
+    result = CliRunner().invoke(main, ["--store", str(tmp_path), "doctor"])
+    assert result.exit_code != 0
+    assert f"{tmp_path} is a folder, not a store file" in result.output, result.output
