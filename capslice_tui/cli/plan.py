@@ -6,6 +6,7 @@ These commands only parse arguments and call the workspace facade (``PlanMixin``
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,24 +162,33 @@ def plan_cmd(
         return
     _plan_table(plan, benchmark, candidate, fmt)
     if fmt == "table" and plan.boosted:
-        _echo_plan_next(plan.baseline or baseline, benchmark)
+        _echo_plan_next(baseline, benchmark, candidate)
 
 
-def _echo_plan_next(baseline: str, benchmark: str) -> None:
+def _echo_plan_next(run: str, benchmark: str, candidate: str | None = None) -> None:
     """The loop's next step after a plan (walk 9 #1): export the weights, and record the
-    intervention with the plan attached (saved with ``--format json``, not ``--export``)."""
+    intervention with the plan attached (saved with ``--format json``, not ``--export``).
+
+    The command is valid shell (walk 11 #3: ``--baseline a -> b`` redirected to a file named
+    ``b``): ``--baseline`` takes one run, the plan's run in weakness mode and, in change mode,
+    the candidate (the run whose slices fell, which the data change should improve); every
+    value is shell-quoted."""
     from ..report import command_lines
     from .render import echo_prose, prose_width
 
     echo_prose(
         "next: add --export megatron -o blend.txt (or yaml|json|md) to this command to write "
         "the weights for training; add --format json > plan.json to save the plan, then "
-        "record the intervention with it:",
+        "record the intervention with it"
+        + (f" (its baseline: the candidate {candidate}, whose weak slices the data should "
+           "lift)" if candidate else "")
+        + ":",
         indent="  ",
-    )
+    )  # fmt: skip
     command = (
         'capslice intervention new --title "..." --hypothesis "..." --baseline '
-        f"{baseline} --benchmark {benchmark} --plan-file plan.json"
+        f"{shlex.quote(candidate or run)} --benchmark {shlex.quote(benchmark)} "
+        "--plan-file plan.json"
     )
     for line in command_lines(command, prose_width(), lead="  "):
         click.echo(line)
@@ -195,7 +205,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
     In a narrow terminal the numbers stay whole (token counts too); epochs, then the
     multiplier, are left out first (and named in a note); cell ids are cut in one place."""
 
-    from ..planning.export import cell_note, note_lines
+    from ..planning.export import cell_note, note_lines, source_lines
 
     rows = []
     for c in plan.cells:
@@ -210,9 +220,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
             f"diagnosis of {plan.baseline}: {plan.diagnosis_words()}"
             + (f". {plan.diagnosis_summary}" if plan.diagnosis_summary else "")
         )
-    for c in plan.boosted:
-        srcs = sorted({f"{_label(t['slice'])} via {t['rule']}" for t in c.trace if t["counted"]})
-        notes.append(f"{c.id} <- " + "; ".join(srcs))
+    notes += source_lines(plan)
     for d in plan.excluded:
         notes.append(f"excluded {d.label}: " + "; ".join(d.reasons))
         for cause in d.non_data_causes:

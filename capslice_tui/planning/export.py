@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..formatting import pct, points
+from ..formatting import pct, plural, points
 from ..vocabulary import label as slice_label
 from .mixture import CellPlan, Plan, weight_text
 
@@ -37,18 +37,41 @@ def repeated(cell: CellPlan) -> bool:
     return round(cell.epochs, 2) > 1
 
 
+BOOSTED = "boosted"
+CHOSEN = "chosen"
+"""The note words of a cell weak slices' rules chose (``CellPlan.selected``): ``boosted`` when
+its weight rises beyond the rounding, ``chosen`` when it does not (walk 11 #2: a 0.99x cell
+read boosted)."""
+
+
 def cell_note(cell: CellPlan) -> str:
-    """A plan cell's note: ``boosted``, its bounds in words (:data:`BOUND_WORDS`) and
-    ``repeated`` above one epoch: ``boosted, capped``; ``""`` for an untouched cell."""
+    """A plan cell's note: ``boosted`` (its weight rises) or ``chosen`` (selected by a rule,
+    but its weight does not rise), its bounds in words (:data:`BOUND_WORDS`) and ``repeated``
+    above one epoch: ``boosted, capped``; ``""`` for an untouched cell."""
     words = [BOUND_WORDS.get(b, b) for b in cell.bounds]
     words += [REPEATED] if repeated(cell) else []
-    return ", ".join((["boosted"] if cell.boosted else []) + words)
+    mark = [BOOSTED] if cell.boosted else [CHOSEN] if cell.selected else []
+    return ", ".join(mark + words)
+
+
+def mark_lines(plan: Plan) -> list[str]:
+    """What ``boosted`` and ``chosen`` mean, for the plan's cells that carry them."""
+    out = []
+    if plan.boosted:
+        out.append(f"{BOOSTED} = weak slices' mapping rules chose the cell and its new weight "
+                   "is above the old (by more than the 1e-6 rounding)")  # fmt: skip
+    if any(c.selected and not c.boosted for c in plan.cells):
+        out.append(f"{CHOSEN} = the rules chose the cell, but its boost is smaller than the "
+                   "renormalisation that pays for the others, so its weight does not rise "
+                   "(x about 1.00 or below)")  # fmt: skip
+    return out
 
 
 def note_lines(plan: Plan) -> list[str]:
     """What the note column's words and the ``x`` column mean, for this plan's cells (one
     entry each, for a ``note:`` line under the table of the CLI, the Markdown and the app):
-    the bounds used (:func:`bound_words`), ``repeated`` (epochs > 1) when a cell is, and, when
+    the bounds used (:func:`bound_words`), ``repeated`` (epochs > 1) when a cell is,
+    ``boosted`` and ``chosen`` (:func:`mark_lines`), and, when
     the plan changed weights, that ``x`` is new/base after renormalising, the cap applying
     before it (walk 9 #2: "cut to the 3x cap" beside rows reading 2.62x)."""
     words = bound_words(plan)
@@ -57,7 +80,8 @@ def note_lines(plan: Plan) -> list[str]:
     if any(repeated(c) for c in plan.cells):
         out.append(f"{REPEATED} = epochs > 1: the budget reads the cell's tokens more than "
                    "once (data repeated)")  # fmt: skip
-    if plan.boosted:
+    out += mark_lines(plan)
+    if plan.selected:
         mult = plan.params.get("max_multiplier")
         cap = f"the {mult:g}x cap" if mult else "the multiplier cap"
         out.append(
@@ -69,6 +93,55 @@ def note_lines(plan: Plan) -> list[str]:
             "applies before it)"
         )
     return out
+
+
+TOP_SOURCES = 2
+"""How many of a chosen cell's weak slices the plan table names (the largest demands); the
+rest are counted, and ``--export md`` lists every one (walk 11 #4: a 16.6 KB wall of names)."""
+
+
+def source_lines(plan: Plan, top: int = TOP_SOURCES) -> list[str]:
+    """Why each chosen cell was chosen, short enough to read at 80 columns: one line per cell,
+    ``cell <- demand D from N slices via R rules: largest <slice> via <rule> d; ...; M more``
+    (the slices' demands counted in the plan, largest first), the axis values every slice
+    shares said once in a heading, and a cell fed by the same slices and rules as one above
+    it named as such. Empty when no cell is chosen."""
+    chosen = plan.selected
+    counted = {c.id: [t for t in c.trace if t["counted"]] for c in chosen}
+    slices = [t["slice"] for ts in counted.values() for t in ts]
+    if not slices:
+        return []
+    shared = {a: v for a, v in slices[0].items() if all(s.get(a) == v for s in slices)}
+    distinct = {tuple(sorted(s.items())) for s in slices}
+    if len(distinct) == 1:
+        shared = {}
+    lines = [
+        "why each chosen cell (demand = deficit x rule weight, largest first"
+        + (f"; every slice has {slice_label(shared)}" if shared else "")
+        + "; --export md lists every slice and rule):"
+    ]
+    seen: dict[frozenset[tuple[str, str]], str] = {}
+    for c in chosen:
+        traces = sorted(counted[c.id], key=lambda t: -t["contribution"])
+        key = frozenset((slice_label(t["slice"]), t["rule"]) for t in traces)
+        n_slices = len({slice_label(t["slice"]) for t in traces})
+        if key in seen:
+            lines.append(f"{c.id} <- the same {plural(n_slices, 'slice')} and rules as "
+                         f"{seen[key]}")  # fmt: skip
+            continue
+        seen[key] = c.id
+        named = [
+            f"{slice_label({a: v for a, v in t['slice'].items() if a not in shared}) or 'all'}"
+            f" via {t['rule']} {t['contribution']:.2g}"
+            for t in traces[:top]
+        ]
+        rest = len(traces) - len(named)
+        n_rules = len({t["rule"] for t in traces})
+        lines.append(
+            f"{c.id} <- demand {c.demand:.2g} from {plural(n_slices, 'slice')} via "
+            f"{plural(n_rules, 'rule')}: " + "; ".join(named) + (f"; {rest} more" if rest else "")
+        )
+    return lines
 
 
 def bound_words(plan: Plan) -> dict[str, tuple[str, str]]:
@@ -197,11 +270,12 @@ def export_markdown(plan: Plan) -> str:
     notes = note_lines(plan)
     if notes:
         out += ["", "Note: " + "; ".join(notes) + "."]
-    out += ["", "## Why each boosted cell (trace)", ""]
-    if not plan.boosted:
-        out.append("No cell is boosted.")
-    for c in plan.boosted:
-        out.append(f"- **{c.id}** (demand {c.demand:.3f}, target x{c.target_multiplier:.2f}):")
+    out += ["", "## Why each chosen cell (trace)", ""]
+    if not plan.selected:
+        out.append("No cell is chosen.")
+    for c in plan.selected:
+        out.append(f"- **{c.id}** ({cell_note(c).split(',')[0]}; demand {c.demand:.3f}, "
+                   f"target x{c.target_multiplier:.2f}):")  # fmt: skip
         for t in c.trace:
             sl = slice_label(t["slice"])
             mark = "" if t["counted"] else " (overlaps a stronger rule; not counted)"

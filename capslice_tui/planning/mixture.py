@@ -42,6 +42,12 @@ rules, a data catalog and a token budget.
    micro-units, so the exported weights sum to exactly 1 (1 000 000 units); round-ups go to
    cells that are not at a bound when possible. Tokens per cell are
    ``units_j * budget / 1e6`` rounded the same way, so they sum to the budget exactly.
+6. **Boosted or only selected.** A selected cell (some slice and rule chose it) is *boosted*
+   only when its new weight is above its base weight by more than the rounding (one
+   micro-unit). A selected cell whose demand is small can still end below its base weight:
+   the renormalisation that pays for the larger boosts scales it down (walk 11 #2:
+   ``owm_math_qa_q3 0.0120 -> 0.011893, 0.99x`` was called boosted); it stays *selected*
+   (its trace says why; the note word is ``chosen``) but is not called boosted.
 
 This is a heuristic in the spirit of weakness-targeted / domain-reweighting methods (e.g.
 DoReMi, Xie et al. 2023, which upweights domains with high excess loss; here the signal is
@@ -199,7 +205,10 @@ class CellPlan:
         epochs: tokens / tokens_available.
         bounds: ``"max_multiplier"`` / ``"max_epochs"`` when the final weight sits at that bound;
             ``"target_capped"`` when 1 + strength * demand exceeded the multiplier cap.
-        boosted: True when some slice and rule selected it.
+        selected: True when some slice and rule selected it (it has a trace and a demand).
+        boosted: True when it is selected and its new weight is above its base weight by more
+            than the rounding (:func:`rises`): a selected cell that the renormalisation scales
+            down is not boosted (module docstring, step 6).
         trace: ``[{slice, rule, rule_weight, deficit, contribution, counted, rationale}]``.
     """
 
@@ -218,6 +227,7 @@ class CellPlan:
     bounds: list[str] = field(default_factory=list)
     boosted: bool = False
     trace: list[dict[str, Any]] = field(default_factory=list)
+    selected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -278,8 +288,13 @@ class Plan:
 
     @property
     def boosted(self) -> list[CellPlan]:
-        """Cells some slice and rule selected."""
+        """Cells the plan gives more weight (selected, and their weight rises)."""
         return [c for c in self.cells if c.boosted]
+
+    @property
+    def selected(self) -> list[CellPlan]:
+        """Cells some slice and rule selected (boosted or not), each with its trace."""
+        return [c for c in self.cells if c.selected]
 
     def weights(self) -> dict[str, float]:
         """cell id -> new weight (sums to 1 up to float representation; units sum exactly)."""
@@ -303,7 +318,7 @@ class Plan:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         """Rebuild a plan from :meth:`to_dict` output (as stored with an intervention)."""
-        cells = [CellPlan(**c) for c in data["cells"]]
+        cells = [_cell_from_dict(c) for c in data["cells"]]
         slices = [SliceDecision(**s) for s in [*data["slices"], *data["excluded"]]]
         return cls(
             baseline=data.get("baseline"), benchmark=data.get("benchmark"),
@@ -315,6 +330,24 @@ class Plan:
             forced=bool(data.get("forced", False)),
             one_run=bool(data.get("one_run", is_one_run(data.get("baseline")))),
         )  # fmt: skip
+
+
+def rises(cell: CellPlan) -> bool:
+    """Whether ``cell``'s new weight is above its base weight by more than the rounding of
+    weights to micro-units (one unit, :data:`UNITS`): the test of ``boosted``."""
+    return cell.weight_units - cell.base_weight * UNITS > 1 + 1e-6
+
+
+def _cell_from_dict(data: Mapping[str, Any]) -> CellPlan:
+    """A :class:`CellPlan` from its dict; a plan stored before ``selected`` existed had
+    ``boosted`` meaning selected, so there ``boosted`` is recomputed (:func:`rises`)."""
+    values = dict(data)
+    if "selected" not in values:
+        values["selected"] = bool(values.get("boosted"))
+        cell = CellPlan(**values)
+        cell.boosted = cell.selected and rises(cell)
+        return cell
+    return CellPlan(**values)
 
 
 # --------------------------------------------------------------------------- building a plan
@@ -605,7 +638,7 @@ def _cells_with_demand(
             best = max(hits, key=lambda r: r.weight)
             plan_cell = cells[index[cell_id]]
             plan_cell.demand += d.deficit * best.weight
-            plan_cell.boosted = True
+            plan_cell.selected = True
             for r in hits:
                 plan_cell.trace.append({
                     "slice": dict(d.slice), "rule": r.id, "rule_weight": r.weight,
@@ -630,7 +663,7 @@ def _fill_weights(
     m = np.array([min(max_multiplier, 1.0 + strength * c.demand) for c in cells])
     for c, mult in zip(cells, m, strict=True):
         c.target_multiplier = float(mult)
-        if c.boosted and c.base_weight == 0:
+        if c.selected and c.base_weight == 0:
             warnings.append(
                 f"cell {c.id} is selected but has base weight 0: a multiplier cannot boost it; "
                 "give it a small weight in the catalog"
@@ -654,8 +687,9 @@ def _fill_weights(
                 c.bounds.append("max_epochs")
             else:
                 c.bounds.append("max_multiplier")
-        if c.boosted and 1.0 + strength * c.demand > max_multiplier:
+        if c.selected and 1.0 + strength * c.demand > max_multiplier:
             c.bounds.append("target_capped")
+        c.boosted = c.selected and rises(c)
     for c in cells:
         if "max_epochs" in c.bounds:
             warnings.append(
@@ -676,6 +710,7 @@ def _summary(
     """The plan's one-sentence summary (before a ``FORCED`` prefix)."""
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
+    shrunk = [c for c in cells if c.selected and not c.boosted]
     domain = bool(decisions) and all(d.scope == "domain" for d in decisions)
     what = (
         f"label groups of the whole {benchmark or 'benchmark'} domain" if domain else "weak slices"
@@ -697,11 +732,20 @@ def _summary(
             f"({_reason_summary(decisions)}); the mixture is unchanged."
         )
     else:
+        largest = max((c.multiplier for c in boosted if c.base_weight > 0), default=None)
+        more = (
+            f"; {plural(len(shrunk), 'more cell')} the rules chose "
+            f"{'gains' if len(shrunk) == 1 else 'gain'} no weight (too small a boost to "
+            "outweigh the renormalisation)"
+            if shrunk
+            else ""
+        )
         summary = (
             f"{len(included)} of {len(decisions)} {what} boost {len(boosted)} of "
-            f"{len(cells)} cells (largest multiplier "
-            f"{max(c.multiplier for c in boosted if c.base_weight > 0):.2f}x); "
-            f"{len(decisions) - len(included)} excluded; untouched cells keep their proportions."
+            f"{len(cells)} cells"
+            + (f" (largest multiplier {largest:.2f}x)" if largest is not None else "")
+            + f"{more}; {len(decisions) - len(included)} excluded; untouched cells keep their "
+            "proportions."
         )
     return summary
 

@@ -123,3 +123,98 @@ async def _app_link(tmp_path: Path) -> None:
         await _settle(app, pilot)
         status = str(screen.query_one("#status", Static).render())
         assert status.startswith(f"linked good to #{iid}: confirmed"), status
+
+
+# --------------------------------------------------------------------------- #2 and #4
+
+
+def _plan_parts() -> tuple[Any, Any]:
+    from test_plan import CATALOG, MAPPING
+
+    from capslice_tui.taxonomy.catalog import parse_catalog
+    from capslice_tui.taxonomy.data import load_data_taxonomy
+    from capslice_tui.taxonomy.evaluation import load_taxonomy
+    from capslice_tui.taxonomy.mapping import parse_mapping
+
+    tax = load_data_taxonomy()
+    return (parse_catalog(CATALOG, "cat.yaml", tax),
+            parse_mapping(MAPPING, "map.yaml", load_taxonomy().axes, tax))  # fmt: skip
+
+
+def _slice(key: dict[str, str], deficit: float) -> dict[str, Any]:
+    return {"slice": key, "deficit": deficit, "p_adjusted": 0.001, "wrong_answer_share": 0.9,
+            "dominant_failure_mode": "wrong_answer", "n_items": 30, "score": 0.3}  # fmt: skip
+
+
+def test_a_chosen_cell_whose_weight_shrinks_is_not_called_boosted() -> None:
+    """#2: `owm_math_qa_q3 0.0120 0.011893 0.99x ... boosted`: a rule chose the cell, but its
+    small boost lost to the renormalisation paying for the large ones."""
+    from capslice_tui.planning.export import cell_note, export_markdown, note_lines
+    from capslice_tui.planning.mixture import Plan, build_plan
+
+    cat, rules = _plan_parts()
+    plan = build_plan(
+        [_slice({"solving_operation": "modular_arithmetic"}, -0.5),
+         _slice({"task_type": "number_theory"}, -0.01)], rules, cat, 1000,
+    )  # fmt: skip
+    qa = next(c for c in plan.cells if c.id == "math_qa")
+    tut = next(c for c in plan.cells if c.id == "math_tut")
+    assert qa.selected and qa.new_weight < qa.base_weight and not qa.boosted, qa
+    assert tut.boosted and cell_note(tut).startswith("boosted") and cell_note(qa) == "chosen"
+    assert [c.id for c in plan.boosted] == ["math_tut"], plan.summary
+    assert "boost 1 of 4 cells" in plan.summary and "1 more cell the rules chose" in plan.summary
+    legend = " ".join(note_lines(plan))
+    assert "boosted = " in legend and "chosen = " in legend
+    assert "| chosen |" in export_markdown(plan)
+    # a plan stored before `selected` existed (boosted meant chosen) reads the same
+    old = plan.to_dict()
+    for c in old["cells"]:
+        c["boosted"] = c.pop("selected")
+    again = Plan.from_dict(old)
+    assert [(c.selected, c.boosted) for c in again.cells] == [
+        (c.selected, c.boosted) for c in plan.cells
+    ]
+
+
+def test_the_sources_of_many_slices_fit_in_a_few_lines() -> None:
+    """#4: every chosen cell listed every slice in full (16.6 KB at 80 columns); now the two
+    largest, the rest counted, the shared axis values said once, a repeated set named."""
+    from capslice_tui.planning.export import source_lines
+    from capslice_tui.planning.mixture import build_plan
+
+    cat, rules = _plan_parts()
+    ops = ("geometry_ops", "casework", "counting", "prime_factorization", "gcd_lcm",
+           "divisibility", "digits", "sequences")  # fmt: skip
+    slices = [_slice({"task_type": "number_theory", "solving_operation": op}, -0.01 * (i + 1))
+              for i, op in enumerate(ops)]  # fmt: skip
+    plan = build_plan(slices, rules, cat, 1000)
+    lines = source_lines(plan)
+    assert lines[0].startswith("why each chosen cell") and "task_type=number_theory" in lines[0]
+    body = "\n".join(lines[1:])
+    assert len(lines) == 1 + len(plan.selected), lines
+    assert "math_tut <- demand" in body and "from 8 slices" in body and "; 6 more" in body
+    assert "solving_operation=sequences via nt" in body  # the largest demand is named
+    assert body.count("task_type=number_theory") == 0  # said once, in the heading
+    assert "math_qa <- the same 8 slices and rules as math_tut" in body, body
+
+
+# --------------------------------------------------------------------------- #3
+
+
+def test_the_plan_next_line_is_one_valid_shell_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """#3: `--baseline gsm/175b_verification -> gsm/6b_verification` pasted into a shell
+    redirected to a file; the baseline of a change plan is the candidate, values quoted."""
+    import shlex
+
+    from capslice_tui.cli.plan import _echo_plan_next
+
+    _echo_plan_next("gsm/175b_verification", "gsm 8k", "gsm/6b_verification")
+    out = capsys.readouterr().out
+    command = out[out.index("capslice intervention new") :].replace("\\\n", " ")
+    words = shlex.split(command)
+    assert ">" not in words and "->" not in command, command
+    assert words[words.index("--baseline") + 1] == "gsm/6b_verification"
+    assert words[words.index("--benchmark") + 1] == "gsm 8k"
+    assert words[words.index("--plan-file") + 1] == "plan.json"
+    options = [w for w in words if w.startswith("--")]
+    assert options == ["--title", "--hypothesis", "--baseline", "--benchmark", "--plan-file"]

@@ -47,10 +47,14 @@ def plan_notes(plan: Any) -> str:
 
 
 def trace_text(cell: Any) -> str:
-    """Plain text: why one cell was boosted (slice, rule, weight, contribution)."""
+    """Plain text: why one cell was chosen (slice, rule, weight, contribution), and whether
+    it is boosted (its weight rises) or only chosen (``planning.export.cell_note``)."""
+    from ...planning.export import cell_note
+
     if not cell.trace:
         return f"{cell.id}: not boosted (keeps its replay proportion)"
-    lines = [f"{cell.id}: demand {cell.demand:.3f}, target x{cell.target_multiplier:.2f}"]
+    mark = cell_note(cell).split(",")[0]
+    lines = [f"{cell.id} ({mark}): demand {cell.demand:.3f}, target x{cell.target_multiplier:.2f}"]
     for t in cell.trace:
         sl = join_slice(t["slice"])
         used = "" if t["counted"] else " (overlap, not counted)"
@@ -86,7 +90,9 @@ class PlanScreen(CapsliceScreen):
         "x: new weight / base weight after renormalising to sum 1 (- when the cell was not "
         "in the mixture)",
         "epochs: how many times the budget reads the cell's tokens",
-        "note: boosted = weak slices map to this cell; at cap = the new weight sits at the "
+        "note: boosted = weak slices map to this cell and its weight rises; chosen = they map "
+        "to it but its boost is smaller than the renormalisation, so its weight does not rise; "
+        "at cap = the new weight sits at the "
         "multiplier cap; at epochs = its tokens at the epoch cap; capped = the boost asked "
         "for was above the multiplier cap and cut to it (before renormalising, so x reads "
         "below the cap); repeated = epochs > 1, the cell's tokens read more than once",
