@@ -100,13 +100,14 @@ def emit_table(
             payload if payload is not None else [dict(zip(headers, r, strict=False)) for r in rows]
         )
         return
+    if ascii_console() and title is not None:
+        title = console_title(title)
     if fmt == "md":
         _emit_markdown(headers, rows, title, notes)
         return
     if ascii_console():  # one form of each marker, in ASCII, measured as printed
         headers = [to_ascii(visible(h)) for h in headers]
-        rows = [[to_ascii(c) if isinstance(c, str) else c for c in r] for r in rows]
-        title = None if title is None else to_ascii(title)
+        rows = [[console_cell(c) if isinstance(c, str) else c for c in r] for r in rows]
     # piped output that Rich would print as plain text is written without importing Rich
     # (~50 ms of a command's start-up) when every cell fits (issue 14; _print_plain)
     plain = _plain_output()
@@ -190,6 +191,24 @@ _CELL_MARKS = str.maketrans({"…": "~", "↳": "^"})
 """In console mode (:func:`~capslice_tui.formatting.ascii_console`), the marks a fitted
 table puts in its cells (a cut's ``…``, :data:`STACKED_MARK`) in one ASCII cell each, as the
 app's console mode draws a cut (``~``): the columns keep their widths."""
+
+_TITLE_MARKS = str.maketrans({"·": "-"})
+"""In console mode, the ``·`` between the parts of a table's title (``math-base by task ·
+filter none``) as ``-``, as the app's console mode joins its title and sub-title."""
+
+
+def console_cell(text: str) -> str:
+    """A table cell in console mode: a cut its command made (``…``, a sample's response or
+    answer: :func:`~capslice_tui.formatting.shorten`) as ``~`` like the table's own cuts
+    (:data:`_CELL_MARKS`; ``...`` read as a different mark), the other markers in ASCII
+    (:func:`~capslice_tui.formatting.to_ascii`)."""
+    return to_ascii(text.translate(_CELL_MARKS))
+
+
+def console_title(title: str) -> str:
+    """A table's title in console mode: its markers in ASCII and its parts joined by ``-``
+    (:data:`_TITLE_MARKS`): the Linux console is written ASCII only."""
+    return to_ascii(title).translate(_TITLE_MARKS)
 
 
 _BREAK_AFTER = (";,&", "=", "_")
@@ -378,11 +397,12 @@ def _layout_notes(layout: _Layout, headers: Sequence[str], width: int) -> list[s
     """The notes a fitted table prints before the caller's: columns left out, shared
     prefixes left out of names, columns the same on every row."""
     notes: list[str] = []
-    if layout.dropped:
-        names = ", ".join(visible(headers[i]) for i in layout.dropped)
+    hidden = layout.hidden()  # a column empty on every row is left out unsaid
+    if hidden:
+        names = ", ".join(visible(headers[i]) for i in hidden)
         notes.append(
             f"not shown at {width} columns: {names} (shown: {len(layout.kept)} of "
-            f"{len(headers)} columns; any marks the notes explain for them are not shown here): "
+            f"{len(headers) - len(layout.dropped) + len(hidden)} columns; any marks the notes explain for them are not shown here): "
             "--format md or json shows all of them"
         )
     for i, prefix in reversed(layout.prefixes.items()):
@@ -458,7 +478,7 @@ def _layout_cost(layout: _Layout) -> tuple[int, int]:
         for i in layout.kept[:-1]
         if i in layout.prefixes or (layout.caps[i] or layout.widths[i]) < layout.widths[i]
     )
-    return len(layout.dropped), cut
+    return len(layout.hidden()), cut
 
 
 def _fits_unpadded(
@@ -637,13 +657,6 @@ SQUEEZED_WIDTH = 12
 MIN_SQUEEZED_WIDTH = 8
 """Narrowest such a column becomes when the figures of the table leave less room."""
 
-_FIGURE_RE = re.compile(r"[-+\d.,%/()\[\]\s<>e*]*")
-
-
-def _is_figure(value: Any) -> bool:
-    """Whether a cell holds only a figure (``64.6% (31/48)``, ``[50.4, 76.6]``, ``<0.0001``)."""
-    return _FIGURE_RE.fullmatch(visible(value)) is not None
-
 
 def fit_widths(widths: Sequence[int], text: Sequence[bool], width: int) -> list[int | None]:
     """Column width caps that make a table fit ``width`` terminal columns (None: no cap).
@@ -720,6 +733,13 @@ class _Layout:
     """columns of :attr:`prefixes` where some name lacks the prefix (``aime`` beside
     ``minerva_math_*``; ``code-davinci-002`` beside ``demo-org/demo-1b-*``): their note says
     which names it was left out of rather than calling it shared."""
+    blank: frozenset[int] = frozenset()
+    """columns empty on every row (:func:`_blank_columns`): left out first, never said."""
+
+    def hidden(self) -> list[int]:
+        """The columns left out that show something (not :attr:`blank`): the ones a note
+        names and a caller may want to choose a shorter table for."""
+        return [i for i in self.dropped if i not in self.blank]
 
 
 def dropped_columns(
@@ -734,7 +754,7 @@ def dropped_columns(
     """Headers of the columns :func:`emit_table` would leave out at ``width`` terminal columns
     (none when the table fits), so a caller can choose a shorter form of its table first."""
     layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep)
-    return [headers[i] for i in layout.dropped]
+    return [headers[i] for i in layout.hidden()]
 
 
 def _fit_layout(
@@ -753,14 +773,17 @@ def _fit_layout(
     ``whole``) are never cut: only name-like text columns are cut, each with
     :func:`distinct_cuts` so names of one column stay apart (a column whose cut names would
     collide is kept whole). Timestamps shorten to ``2026-11-30 16:01`` when the table is too
-    wide. The last column wraps at its spaces (:func:`wrap_cell`). When that still does not
-    fit, whole columns are
-    dropped (never the first, never one named in ``keep``): those named in ``expendable``
-    first, in its order, then from the right; the caller reports them. An expendable column
-    of :data:`SUPPORTING_COLUMNS` is dropped too while the first (name) column would be cut
-    below :data:`READABLE_NAME_WIDTH`. A column named in ``wrap`` wraps (:func:`wrap_cell`)
-    instead of being cut, no narrower than its longest piece (:func:`_least_wrap`). A text
-    column with one value on every row is said once in a note instead
+    wide. The last column wraps at its spaces (:func:`wrap_cell`). A table too wide first
+    leaves out the columns empty on every row (:func:`_blank_columns`; not reported: they
+    show nothing). When it still does not fit, whole columns are dropped (never the first,
+    never one named in ``keep``): those named in ``expendable`` first, in its order, then
+    from the right; the caller reports them. An expendable column of
+    :data:`SUPPORTING_COLUMNS` (and those the caller ranks before it) is dropped too while
+    the first (name) column would be cut below :data:`READABLE_NAME_WIDTH`; and while any
+    text column would be, an expendable last column of figures does not wrap: the table
+    fits only with them on one line (else the column goes). A column named in ``wrap`` wraps (:func:`wrap_cell`) instead of being
+    cut, no narrower than its longest piece (:func:`_least_wrap`). A text column with one
+    value on every row is said once in a note instead
     (:func:`_constant_columns`; those named in ``once`` however narrow).
     """
     n = len(headers)
@@ -785,8 +808,10 @@ def _fit_layout(
                 if m:
                     r[i] = f"{m.group(1)} {m.group(2)}"
         widths = widths_of()
-    kept = list(range(n))
-    dropped: list[int] = []
+    # too wide: the columns that show nothing go first
+    dropped = _blank_columns(headers, cells, keep) if sum(widths) + 2 * (n - 1) > width else []
+    blank = frozenset(dropped)
+    kept = [i for i in range(n) if i not in blank]
     constant = _constant_columns(headers, cells, widths, figure, width, once)
     kept = [i for i in kept if i not in constant]
     forced: dict[int, int] = {}
@@ -825,20 +850,14 @@ def _fit_layout(
             )
         else:
             least = min(widths[last], MIN_SQUEEZED_WIDTH)
-        spare = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
         named = kept[0] not in forced and _name_squeezed(caps[kept[0]], widths[kept[0]])
-        # while the names are squeezed: the expendable columns up to the first supporting
-        # one, in the caller's order (slices: the middle of the pass@k curve before the
-        # score's interval)
-        first = next((j for j, i in enumerate(spare) if headers[i] in SUPPORTING_COLUMNS), None)
-        supporting = [] if first is None else spare[: first + 1]
-        if (room >= least and not (named and supporting)) or len(kept) == 1:
+        text_cols = [i for i in kept[:-1] if i not in forced and not figure[i]]
+        spare_last = figure[last] and headers[last] in expendable and headers[last] not in keep
+        if spare_last and any(_name_squeezed(caps[i], widths[i]) for i in text_cols):
+            least = widths[last]  # no figure wraps to cut names unreadably
+        gone = _next_dropped(headers, kept, expendable, keep, room >= least, named)
+        if gone is None:
             break
-        spare = (supporting if room >= least else []) or spare
-        spare += [i for i in reversed(kept[1:]) if headers[i] not in keep]
-        if not spare:
-            break
-        gone = spare[0]
         kept.remove(gone)
         dropped.append(gone)
         forced.clear()  # the room the dropped column leaves may let names widen again
@@ -846,8 +865,48 @@ def _fit_layout(
     prefixes, partial = _cut_columns(cells, kept[:-1], caps, wrapped)
     return _Layout(
         cells, widths, kept, sorted(dropped), caps, max(room, 1), prefixes, constant,
-        frozenset(partial),
+        frozenset(partial), blank,
     )  # fmt: skip
+
+
+def _blank_columns(
+    headers: Sequence[str], cells: Sequence[Sequence[str]], keep: Sequence[str] = ()
+) -> list[int]:
+    """The columns (not the first, none named in ``keep``) empty on every row of ``cells``
+    (a note column nobody wrote in): a table too wide for the terminal leaves them out
+    before it cuts a name or leaves out another column, and says nothing of them
+    (:meth:`_Layout.hidden`)."""
+    return [
+        i
+        for i in range(1, len(headers))
+        if headers[i] not in keep and cells and all(r[i] == "" for r in cells)
+    ]
+
+
+def _next_dropped(
+    headers: Sequence[str],
+    kept: Sequence[int],
+    expendable: Sequence[str],
+    keep: Sequence[str],
+    fits: bool,
+    named: bool,
+) -> int | None:
+    """The column :func:`_fit_layout` leaves out next, None when it is done.
+
+    ``fits``: the kept columns fit the width; ``named``: the first (name) column is cut below
+    :data:`READABLE_NAME_WIDTH`. While the table does not fit: the caller's ``expendable``
+    columns in its order, then the others from the right (never one in ``keep``). While it
+    fits but the names are squeezed: only the expendable columns up to the first supporting
+    one (slices: the middle of the pass@k curve and pass@1, then the score's interval)."""
+    if len(kept) == 1:
+        return None
+    ranked = [i for h in expendable for i in kept[1:] if headers[i] == h and h not in keep]
+    first = next((j for j, i in enumerate(ranked) if headers[i] in SUPPORTING_COLUMNS), None)
+    supporting = [] if first is None else ranked[: first + 1]
+    if fits:
+        return supporting[0] if named and supporting else None
+    rest = [i for i in reversed(kept[1:]) if headers[i] not in keep]
+    return next(iter([*ranked, *rest]), None)
 
 
 def _least_wrap(column: Sequence[str]) -> int:

@@ -646,18 +646,22 @@ def _macro_pass_note(table: Any) -> str | None:
 
 def _slices_expendable(asked: Sequence[str], ks: Sequence[int]) -> tuple[str, ...]:
     """The columns of ``slices`` a narrow terminal leaves out first, in order (the others go
-    from the right): lenient, then the middle of the pass@k curve (:func:`curve_middle`:
-    pass@2 ... pass@64 of 1..128, its ends kept: pass@1 and the largest k tell most), then
-    the score's interval, pass@1 (the score is already the per-item mean), the note, and
-    last the largest k; the count stays, the one figure beside a per-item mean that pools
-    the samples. A k named in ``--k`` (``--k 1 --k 8 --k all``) is never dropped before
-    the note and the interval: the curve's other ks go first, middle first.
+    from the right; a note column empty on every row goes before all of them): lenient, then
+    the middle of the pass@k curve (:func:`curve_middle`: pass@2 ... pass@64 of 1..128, its
+    ends kept: pass@1 and the largest k tell most), then pass@1 (the score is already the
+    per-item mean, pass@1's percentage), the score's interval, the note, and last the
+    largest k; the count stays, the one figure beside a per-item mean that pools the
+    samples. pass@1 goes before the interval, which says what the score does not, and with
+    it while the names would be cut unreadably (render.SUPPORTING_COLUMNS): math-base at 80
+    columns keeps its task names readable. A k named in ``--k`` (``--k 1 --k 8 --k all``) is
+    never dropped before the note and the interval: the curve's other ks go first, middle
+    first.
     """
     named = {int(a) for a in asked if str(a).strip().isdigit()}
     if not named:
-        ends = [f"pass@{k}" for k in ks[:1]] + ["note"] + [f"pass@{k}" for k in ks[1:][-1:]]
+        first = [f"pass@{k}" for k in ks[:1]]
         middle = [f"pass@{k}" for k in curve_middle(ks)]
-        return ("lenient", *middle, "95% CI", *ends)
+        return ("lenient", *middle, *first, "95% CI", "note", *[f"pass@{k}" for k in ks[1:][-1:]])
     curve = [k for k in ks if k not in named]
     order = [*curve_middle(curve), *curve[:1], *curve[1:][-1:]]
     return ("lenient", "count", *[f"pass@{k}" for k in order], "note", "95% CI")

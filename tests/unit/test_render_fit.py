@@ -55,7 +55,8 @@ def test_a_table_too_wide_for_its_figures_drops_whole_columns_with_a_note(
     assert all(len(line) <= 40 for line in lines)
     body = " ".join(" ".join(lines).split())
     assert "(27.8/32)" not in body  # dropped whole, never cut
-    assert "pass@2, pass@4, note" in body and "--format md or json" in body
+    assert "pass@2, pass@4 (shown: 4 of 6 columns" in body and "--format md or json" in body
+    assert "pass@4, note" not in body  # empty on every row: left out first, unsaid
 
 
 def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.MonkeyPatch) -> None:
