@@ -18,9 +18,15 @@ Precedence, first match wins:
 2. ``correct``: the official score says correct (without one, the lenient re-scoring of the
    text before any stop decides). A correct sample still carries flags (``signals``) for a
    repetition, a stop sequence or EOS written as text, or a new block, named in its reason.
-3. Lenient answer right, official wrong: ``runaway`` when the generation ran past a stop
+3. Lenient answer right, official wrong: ``extraction_failure`` whose reason blames the
+   comparison when the official extraction (or capslice's strict one) read that same answer
+   (``10000`` for the target ``10{,}000``: the scorer's comparison with the target's written
+   form failed, not the extraction); else ``runaway`` when the generation ran past a stop
    (the harness read the continuation; the text before the stop holds the right answer),
-   else ``extraction_failure`` (the answer is in the text; the loss is the extractor's).
+   else ``extraction_failure`` (the answer is in the text; the loss is the extractor's). The
+   lenient answer of a text that ends inside a repetition loop is a final-answer statement
+   or nothing (:func:`loop_at_end`; ``scoring.extract_lenient_step``): a word the loop
+   repeats, or a mention before it, gives no credit, so such a loop falls to rule 4.
 4. ``runaway`` (repetition): a sentence or paragraph (a block of 1–12 sentences or lines)
    repeated back to back (4+ copies, or 3+ when the block has 80+ characters), or a tail
    that ends inside an exact loop (the word 8-gram before the last word recurs >= 5 times in
@@ -449,6 +455,66 @@ def repetition_evidence(response: str, output_constraint: str = "") -> str | Non
         what = "paragraph" if ("\n" in text or len(_UNIT_SPLIT.split(text)) > 1) else "sentence"
         return f"{what} {shown!r} repeated {copies} times in a row"
     return _tail_loop(response, output_constraint)
+
+
+LOOP_END_CHARS = 24 * 1024
+"""Characters at the end of a text :func:`loop_at_end` reads for a repeated block (three
+copies of a 12-line paragraph fit)."""
+
+
+def loop_at_end(text: str | None, output_constraint: str = "") -> str | None:
+    """Evidence that ``text`` ends inside a repetition loop, or None.
+
+    The text ends inside a loop when its tail is an exact loop (:func:`_tail_loop`, as
+    :func:`repetition_evidence` reads it) or when its last units (sentences or lines, as
+    :func:`repeated_block` splits them) are back-to-back copies of one block, as many as
+    :func:`repeated_block` needs, the last copy possibly unfinished (its last unit a prefix of
+    the unit it copies: a loop cut by the generation cap mid-sentence). A loop that the model
+    left and then concluded after is not at the end. Only the last :data:`LOOP_END_CHARS`
+    characters are read for the block. ``scoring.extract_lenient_step`` reads no fallback
+    answer (a last ``(X)``, number or true/false word) from such a text: the model never
+    stated a conclusion, and the word a fallback would take is whatever the loop repeats.
+    """
+    if not text or not text.strip():
+        return None
+    loop = _tail_loop(text, output_constraint)
+    if loop is not None:
+        return loop
+    block = _block_at_end(text[-LOOP_END_CHARS:])
+    if block is None:
+        return None
+    shown, copies = block if len(block[0]) <= 60 else (block[0][:57] + "...", block[1])
+    return f"ends inside {shown!r} repeated {copies} times in a row"
+
+
+def _block_at_end(tail: str) -> tuple[str, int] | None:
+    """``(block, complete copies)`` of the repeated block the text ends in (the
+    :func:`repeated_block` thresholds), or None. The smallest block length wins (a block
+    made of copies of a shorter one is reported as that one)."""
+    if not _has_ends(tail, MIN_LONG_BLOCK_COPIES - 1):
+        return None
+    units = [u for u in _units(tail) if u and u.strip()]
+    n = len(units)
+    for k in range(1, MAX_BLOCK_UNITS + 1):
+        if n < k * MIN_LONG_BLOCK_COPIES:
+            break
+        last = n - 1
+        if units[last] != units[last - k]:
+            if not units[last - k].startswith(units[last]):
+                continue
+            last -= 1  # an unfinished last copy: its last unit was cut
+        i = last
+        while i - k >= 0 and units[i] == units[i - k]:
+            i -= 1
+        start = max(0, i - k + 1)  # where the repeated stretch starts
+        copies = (last - start + 1) // k
+        block = " ".join(units[start : start + k])
+        if len(block) < MIN_BLOCK_CHARS or len(block.split()) < MIN_BLOCK_WORDS:
+            continue
+        needed = MIN_LONG_BLOCK_COPIES if len(block) >= LONG_BLOCK_CHARS else MIN_BLOCK_COPIES
+        if copies >= needed:
+            return block, copies
+    return None
 
 
 def stop_cut(
@@ -927,7 +993,9 @@ def classify(
         got += f", lenient extraction {read}"
 
     if lenient_correct and official_correct is not None:
-        return _answer_present_mode(ev, cut, read, lenient_answer, extracted, capslice_scored)
+        return _answer_present_mode(
+            ev, cut, read, lenient_answer, extracted, capslice_scored, target
+        )
     cut_short = _cut_short_mode(
         ev, loop, got, cut_answer(response, lenient_answer, target, output_constraint)
     )
@@ -1039,8 +1107,12 @@ def _answer_present_mode(
     lenient_answer: str | None,
     extracted: str | None,
     capslice_scored: bool = False,
+    target: str | None = None,
 ) -> FailureMode:
-    """Scored wrong but the lenient answer matches: ``runaway`` past a stop, else extraction."""
+    """Scored wrong but the lenient answer matches: ``runaway`` past a stop, else extraction;
+    :func:`_comparison_mode` when the scored extraction read that same answer."""
+    if _same_answer(extracted, lenient_answer):
+        return _comparison_mode(ev, read, extracted, target, capslice_scored)
     if cut is not None:
         scored = (
             _gave(extracted, True)
@@ -1062,6 +1134,41 @@ def _answer_present_mode(
     return FailureMode(
         "extraction_failure",
         f"answer present: {found} but {_gave(extracted, capslice_scored)}{ev.extra}",
+        tuple(["answer_present", *ev.signals]),
+    )
+
+
+def _same_answer(extracted: str | None, lenient_answer: str | None) -> bool:
+    """The scored extraction is a valid answer that reads as the lenient one (the same text
+    once runs of whitespace are made one space)."""
+    return (
+        lenient_answer is not None
+        and _valid(extracted)
+        and " ".join(str(extracted).split()) == " ".join(str(lenient_answer).split())
+    )
+
+
+def _comparison_mode(
+    ev: _Evidence, read: str, extracted: str | None, target: str | None, capslice_scored: bool
+) -> FailureMode:
+    """``extraction_failure`` whose fault is the comparison, not the extraction: the scored
+    extraction and the lenient one read the same answer, the lenient comparison accepts it
+    (``10000`` for the target ``10{,}000``), and the score is wrong all the same. The
+    answer is present and the loss is the scorer's, as for any ``extraction_failure``; the
+    reason says the comparison with the target's written form is what failed (no
+    "lenient found X but official gave X")."""
+    if capslice_scored:
+        who, verdict = CAPSLICE_STRICT, f"its score is 0 all the same ({_NO_OFFICIAL})"
+        fault = "capslice's strict comparison with the target"
+    else:
+        who, verdict = "the official extraction", "the harness scored it wrong all the same"
+        fault = "the harness's comparison with the target"
+    return FailureMode(
+        "extraction_failure",
+        f"answer present: {who} gave {_short(extracted)} and the lenient extraction found "
+        f"{read}, the same answer, which matches the target {_short(target)}; {verdict}: "
+        f"the fault is {fault}'s written form, not the extraction"
+        f"{ev.extra}",
         tuple(["answer_present", *ev.signals]),
     )
 

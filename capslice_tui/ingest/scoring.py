@@ -54,6 +54,15 @@ Cascades (first step that yields an answer wins)
     ``bracket_sequence``/``word_list``/``free_text``: the last answer statement's first line →
     the last non-empty line.
 
+A text that ends inside a repetition loop (``failure_modes.loop_at_end``: an exact loop in its
+tail, or back-to-back copies of a sentence or paragraph up to its end, the last copy perhaps
+cut mid-sentence by the generation cap) is read for a final-answer statement only (an answer
+statement, ``\\boxed{}``, ``####``, a final ``A:`` line; the loop may repeat one, and one made
+before the loop began still counts). The fallback steps (:data:`FALLBACK_STEPS`) read nothing
+there: the model never concluded, and the last ``(X)``, number or true/false word is a word of
+the loop (``... = not False and True and``) or of the discussion before it (``If we look at
+(A), ...``), not an answer. Such a sample gets no lenient credit and is classified a runaway.
+
 :func:`answers_match` normalises both sides according to the ``output_constraint`` (the axis
 values of ``taxonomies/evaluation.yaml``) and compares them. Math expressions: two exact
 expressions (integers, decimals, fractions, powers, factorials) compare exactly as rationals,
@@ -79,7 +88,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
-from ..analysis.failure_modes import first_found
+from ..analysis.failure_modes import first_found, loop_at_end
 
 OUTPUT_CONSTRAINTS: tuple[str, ...] = (
     "option_letter",
@@ -138,6 +147,20 @@ STEP_NUMBER = "last number"
 STEP_MATH_SPAN = "last $...$"
 STEP_LAST_LINE = "last line"
 STEP_WHOLE = "whole response"
+
+
+def _word_step(words: tuple[str, str]) -> str:
+    return f"last '{words[0]}'/'{words[1]}' word"
+
+
+FALLBACK_STEPS: frozenset[str] = frozenset(
+    {STEP_PAREN_LETTER, STEP_BARE_LETTER, STEP_NUMBER, STEP_MATH_SPAN, STEP_LAST_LINE}
+    | {_word_step(words) for words in _WORD_PAIRS.values()}
+)
+"""Cascade steps that read a mention, not a final-answer statement (answer statements,
+``\\boxed{}``, ``####`` and ``A:`` lines are statements): the last ``(X)``, bare letter,
+number, ``$...$``, line or true/false word. A text that ends inside a repetition loop gets
+no answer from them (see :func:`extract_lenient_step`)."""
 
 
 def _statement_step(prefix: str) -> str:
@@ -739,7 +762,7 @@ def _word_cascade(text: str, words: tuple[str, str]) -> Extraction:
         return Extraction(_clean(clause), _statement_step(st.prefix) + f" (not {'/'.join(words)})")
     last = _last_in_lines(pattern, text)
     if last is not None:
-        return Extraction(last, f"last '{words[0]}'/'{words[1]}' word")
+        return Extraction(last, _word_step(words))
     return Extraction(None, None)
 
 
@@ -778,7 +801,10 @@ def extract_lenient_step(
 
     Returns:
         :class:`Extraction`; the text read and the cascades are described in the module
-        docstring. ``Extraction(None, None)`` when no step found an answer.
+        docstring. ``Extraction(None, None)`` when no step found an answer, or when only a
+        fallback step (:data:`FALLBACK_STEPS`) did and the text ends inside a repetition loop
+        (``failure_modes.loop_at_end``): a final-answer statement is the only answer such a
+        text gives, whether it comes before the loop or is what the loop repeats.
 
     Raises:
         ValueError: unknown ``output_constraint``.
@@ -794,6 +820,8 @@ def extract_lenient_step(
         found = _CASCADES[output_constraint](text)
     if found.answer is None or found.step is None:
         return Extraction(None, None)
+    if found.step in FALLBACK_STEPS and loop_at_end(text, output_constraint) is not None:
+        return Extraction(None, None)  # a word of the loop, or a mention before it
     step = found.step
     if after_trace:
         step += ", after the reasoning trace"

@@ -302,11 +302,11 @@ def test_strict_still_takes_the_harness_reading() -> None:
 ADVERSARIAL = {
     "answers": ("answer: " * 512, None, None),
     "parens": ("(" * 4096, None, None),
-    "commas": ("1," * 2048, "1", "1"),
+    "commas": ("1," * 2048, None, None),  # a loop to its end: no fallback answer
     "dollars": ("$" * 4096, None, None),
     "boxes": ("\\boxed{" * 585, None, None),
     "hashes": ("#### " * 819, None, None),
-    "latex-commas": ("9{,}" * 1024, "9", "9"),
+    "latex-commas": ("9{,}" * 1024, None, None),
     "long-tail": ("The answer is " + "x" * 4082, None, "x" * 4082),
     "cjk": ("答案：" * 1365, None, None),
 }
