@@ -516,6 +516,17 @@ def pvalue(p: float | None) -> str:
     return repr(p)
 
 
+def run_pair(base: str, cand: str) -> str:
+    """A base and candidate run as every surface heads their comparison (``capslice compare``,
+    ``diagnose``, ``report`` and the app's compare and diagnose screens): base first, each
+    named by its role, as the tables' ``base`` and ``cand`` columns read.
+
+    >>> run_pair("bbh-cot", "bbh-direct")
+    'base bbh-cot -> cand bbh-direct'
+    """
+    return f"base {base} -> cand {cand}"
+
+
 def p_join(name: str, text: str) -> str:
     """A printed p-value (``text``) after its ``name``: the one way every sentence, verdict
     and evidence value joins them. ``name=text``, or ``name`` straight before a bound, whose

@@ -17,6 +17,7 @@ from .formatting import (
     plural,
     points,
     row_p_adj,
+    run_pair,
     sample_tally,
 )
 from .vocabulary import label as slice_label
@@ -416,7 +417,7 @@ def report_markdown(
     ``gates`` (:func:`gate_status` results) add the CI exit conditions."""
     base, cand = diag["base"], diag["cand"]
     lines = [
-        f"# capslice report: {cand} vs {base}"
+        f"# capslice report: {run_pair(base, cand)}"
         + (f" on {diag['benchmark']}" if diag["benchmark"] else ""),
         "",
     ]

@@ -928,7 +928,7 @@ def _keep_unexplained(
             if not (res.diff * direction > 0 and res.p_value <= bar):
                 r[5] = (
                     f"explained by {overlapping()}: its other {int(rest.sum())} items show no "
-                    f"significant change ({p_clause(res.p_value)})"
+                    f"significant change ({p_clause(res.p_value, n_boot=res.n_boot)})"
                 )
                 continue
         kept.append(r)

@@ -549,14 +549,29 @@ def _axes_evidence(
     return [
         Evidence(
             "axes that cannot tell the items apart", len(uninformative),
-            f"{_who(benchmark)} cannot be told apart on {', '.join(uninformative)} "
-            f"({n_content} of {len(content_axes)} content axes): "
-            + "; ".join(f"{a}: {r}" for a, r in uninformative.items())
-            + "; item-level labelling rules (from the question or the reference solution) "
-            "would give finer slices",
+            f"{_who(benchmark)} cannot be told apart on {', '.join(uninformative)}, "
+            f"{_content_share(n_content, len(content_axes), len(uninformative))}; "
+            f"{_reasons(uninformative)}; item-level labelling rules, from the question or the "
+            "reference solution, would give finer slices",
             "axes",
         )
     ]  # fmt: skip
+
+
+def _content_share(n_content: int, n_axes: int, n_listed: int) -> str:
+    """``all 3 content axes`` or ``2 of the 3 content axes`` (``among them`` when other axes
+    are listed too): one phrase, not a parenthesis inside the evidence line's own."""
+    share = f"all {n_axes}" if n_content == n_axes else f"{n_content} of the {n_axes}"
+    return f"{share} content axes" + (" among them" if n_listed > n_content else "")
+
+
+def _reasons(uninformative: Mapping[str, str]) -> str:
+    """Why each axis cannot tell the items apart: ``on each, no item is labelled`` when one
+    reason holds for all, else ``task_type: no item is labelled; ...``."""
+    reasons = set(uninformative.values())
+    if len(uninformative) > 1 and len(reasons) == 1:
+        return f"on each, {reasons.pop()}"
+    return "; ".join(f"{a}: {r}" for a, r in uninformative.items())
 
 
 def _evaluation_evidence(evaluation: EvaluationCheck | None) -> list[Evidence]:

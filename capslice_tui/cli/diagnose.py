@@ -17,6 +17,7 @@ from ..formatting import (
     plural,
     points,
     row_p_adj,
+    run_pair,
     score_counts,
 )
 from ..report import (
@@ -24,7 +25,7 @@ from ..report import (
     change_points,
     diagnosis_next,
     evaluation_lines,
-    evidence_value,
+    evidence_line,
     gate_status,
     no_slice_text,
     p_text,
@@ -48,9 +49,16 @@ def _side(s: CompareSide) -> str:
     return pct_count(s["score"], s["correct"], s["n"])
 
 
-def _combination_score(c: Combination) -> str:
-    """``64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``."""
+def _combination_score(diag: DiagnosisDict, c: Combination) -> str:
+    """``cand 64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``:
+    the score of one run only (the candidate's in a change, the run's own against a
+    reference), so it says whose, as the slice line above it does (``-> cand 24.1%``); a
+    weakness against the run's own average has one run and needs no name."""
     txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
+    if diag["cand"]:
+        txt = f"cand {txt}"
+    elif diag.get("reference"):
+        txt = f"{diag['base']} {txt}"
     return txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
 
 
@@ -273,7 +281,7 @@ def compare(
     )
     if cmp.get("pair_warning"):  # the same run twice, or different models: said first
         notes = [f"warning: {cmp['pair_warning']}", *notes]
-    title = f"{cand} vs {base} · {label}"
+    title = f"{run_pair(base, cand)} · {label}"
     emit_table(
         headers, rows, fmt, title=title, notes=notes, payload={**cmp, "filter": label},
         expendable=("95% CI",), keep=COMPARE_KEEP,
@@ -316,7 +324,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
     from .render import echo_prose
 
     if diag["cand"]:
-        who = f"{diag['cand']} vs {diag['base']}"
+        who = run_pair(diag["base"], diag["cand"])
     elif diag.get("reference"):  # weakness mode, each slice paired by item with the reference
         who = f"{diag['base']} (weakness against reference {diag['reference']}, paired by item)"
     else:  # weakness mode: each slice against the run's own average
@@ -339,8 +347,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
             echo_prose(f"  - {line}")
     click.echo("\nEvidence:")
     for e in diag["evidence"]:
-        value = evidence_value(e)
-        echo_prose(f"  - {e['name']}: " + (f"{value} ({e['detail']})" if value else e["detail"]))
+        echo_prose(f"  - {evidence_line(e)}")
     click.echo("\nFailure modes (samples):")
     runs = list(diag["failure_modes"])
     # each column is as wide as its run name (long names never run into each other)
@@ -365,7 +372,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
         for c in s["combinations"][:3]:  # counted on this slice's items only
             echo_prose(
                 f"      within it: {c['task_type']} x {c['solving_operation']}: "
-                + _combination_score(c)
+                + _combination_score(diag, c)
             )
     for n in [*diag.get("notes", []), *bound_notes(diag["slices"])]:
         echo_prose(f"note: {n}", indent="  ")

@@ -110,7 +110,7 @@ async def test_every_screen_draws_console_glyphs_only(
         assert_console_only(app, "diagnose")
         # the pair is joined by "->", never by a one-cell ">" that reads as an inequality
         drawn = screen_text(app).replace("\xa0", " ")
-        assert f"diagnose {app.screen.base} -> {app.screen.cand}" in drawn, drawn
+        assert f"diagnose base {app.screen.base} -> cand {app.screen.cand}" in drawn, drawn
         assert not re.search(r"\w >(?!=) \w", drawn), drawn
         input_borders: set[str] = set()
         for key in ("p", "i", "g", "t", "d", "e"):  # plan, interventions, ingest, ...

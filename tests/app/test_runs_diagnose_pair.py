@@ -70,7 +70,7 @@ async def test_d_after_compare_diagnoses_the_compared_pair(store_path: Path) -> 
         assert isinstance(screen, DiagnoseScreen)
         assert (screen.base, screen.cand) == ("base", "cand")
         await settle(app, pilot)
-        assert "change: base -> cand" in static_text(app, "#summary")
+        assert "change: base base -> cand cand" in static_text(app, "#summary")
         # not silent: d says it took the compared pair and how to get one run alone
         said = [str(n.message) for n in app._notifications]
         assert (

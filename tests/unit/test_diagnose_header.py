@@ -1,6 +1,6 @@
-"""`capslice diagnose`'s header names the mode it runs: a change (CAND vs BASE), a weakness
-against the run's own average (RUN alone), or a weakness paired by item with a reference run
-(RUN --reference REF), not a bare "(weakness)" for both."""
+"""`capslice diagnose`'s header names the mode it runs: a change (base BASE -> cand CAND), a
+weakness against the run's own average (RUN alone), or a weakness paired by item with a
+reference run (RUN --reference REF), not a bare "(weakness)" for both."""
 
 from __future__ import annotations
 
@@ -31,4 +31,4 @@ def test_header_names_the_mode(tmp_path: Path) -> None:
         "[B (weakness against reference A, paired by item), math]"
     )
     assert header("B").endswith("[B (weakness against its own average), math]")
-    assert header("A", "B").endswith("[B vs A, math]")
+    assert header("A", "B").endswith("[base A -> cand B, math]")

@@ -78,7 +78,7 @@ def test_samples_name_the_filter_and_switch(store: str) -> None:
 
 def test_compare_names_the_filter_and_switches(store: str) -> None:
     out = cli(store, "compare", "base", "cand")
-    assert "cand vs base · filter strict-match (primary)" in out
+    assert "base base -> cand cand · filter strict-match (primary)" in out
     assert "8/12" in out and "5/12" in out
     out = cli(store, "compare", "base", "cand", "--filter", "flexible-extract", "--format", "json")
     payload = json.loads(out)

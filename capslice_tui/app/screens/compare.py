@@ -23,6 +23,7 @@ from ...formatting import (
     pct_cell,
     plural,
     row_p_adj,
+    run_pair,
     visible,
 )
 from ...vocabulary import SLICE_JOINER
@@ -52,7 +53,7 @@ def as_dict(result: Any) -> dict[str, Any]:
 
 
 def report_path(base: str, cand: str, directory: Path | None = None) -> Path:
-    """Where the review report of ``cand`` vs ``base`` goes: ``capslice-report-<base>-vs-<cand>.md``
+    """Where the review report of ``base`` -> ``cand`` goes: ``capslice-report-<base>-vs-<cand>.md``
     in ``directory`` (default: the current working directory); ``/``, ``\\`` and spaces in
     run names become ``_`` so the name stays one file."""
 
@@ -102,7 +103,7 @@ def ask_report_path(screen: Any, base: str, cand: str, write: Any) -> None:
 
     screen.app.push_screen(
         PromptScreen(
-            f"Markdown review report of {base} -> {cand}, to the file:",
+            f"Markdown review report of {run_pair(base, cand)}, to the file:",
             str(report_path(base, cand)),
         ),
         answered,
@@ -261,14 +262,15 @@ class CompareScreen(CapsliceScreen):
         self.load_compare()
 
     def _title(self) -> None:
-        """``base NAME -> cand NAME · bench · by axes``: both run names show, cut to fit the
-        line and apart from each other (two seeds of one recipe differ only in the middle)."""
+        """``base NAME -> cand NAME · bench · by axes`` (:func:`formatting.run_pair`, as the CLI
+        heads it): both run names show, cut to fit the line and apart from each other (two
+        seeds of one recipe differ only in the middle)."""
         rest = f" · {self.benchmark or 'all'} · by {self.by}"
         room = (self.query_one("#title", Static).size.width or self.app.size.width - 2) - len(
-            "base  -> cand " + rest
+            run_pair("", "") + rest
         )
         base, cand = fit_names([visible(self.base), visible(self.cand)], room)
-        self.query_one("#title", Static).update(cell(f"base {base} -> cand {cand}{rest}"))
+        self.query_one("#title", Static).update(cell(run_pair(base, cand) + rest))
 
     def on_resize(self) -> None:
         self._title()

@@ -13,7 +13,16 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from ...formatting import bound_notes, count, item_mean, pct_cell, plural, row_p_adj, visible
+from ...formatting import (
+    bound_notes,
+    count,
+    item_mean,
+    pct_cell,
+    plural,
+    row_p_adj,
+    run_pair,
+    visible,
+)
 from ...report import diagnosis_next, evaluation_lines, evidence_line
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, slice_label, slice_parts
@@ -245,7 +254,7 @@ class DiagnoseScreen(CapsliceScreen):
             "report",
             "Report",
             id="diagnose.report",
-            tooltip="Write a Markdown review report (base vs cand) to a file you name",
+            tooltip="Write a Markdown review report (base -> cand) to a file you name",
         ),
     ]
 
@@ -261,7 +270,7 @@ class DiagnoseScreen(CapsliceScreen):
         yield Header()
         with VerticalScroll(id="diagnosis"):
             what = (
-                f"the change {self.base} -> {self.cand}"
+                f"the change {run_pair(self.base, self.cand)}"
                 if self.cand
                 else f"{self.base} alone, its weaknesses"
             )
@@ -277,7 +286,7 @@ class DiagnoseScreen(CapsliceScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = "diagnose " + (f"{self.base} -> {self.cand}" if self.cand else self.base)
+        self.sub_title = "diagnose " + (run_pair(self.base, self.cand) if self.cand else self.base)
         self.query_one(ResultTable).set_columns(SLICE_COLUMNS)
         # the slice table's title may carry a legend line under it (ITEM_MEAN_LEGEND)
         self.query_one("#slices-title", Static).styles.height = "auto"
@@ -332,7 +341,7 @@ class DiagnoseScreen(CapsliceScreen):
             text = to_ascii(text) if self.ascii_console else text  # its width, then wrap
             add(hanging("  - ", text, 4, room) + "\n")
 
-        what = f"{data.get('base')} -> {data.get('cand')}" if data.get("cand") else data.get("base")
+        what = run_pair(data["base"], data["cand"]) if data.get("cand") else data.get("base")
         read = f" · {self.filter_label}" if self.filter_label else ""  # filter get-answer
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}{read}\n", style="bold")
         if data.get("pair_warning"):  # before the summary: it qualifies the verdict
