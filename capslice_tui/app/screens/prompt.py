@@ -18,6 +18,8 @@ class PromptScreen(ToastPlacement, ModalScreen[str | None]):
 
     Dismisses the stripped text on Enter (an empty answer is refused with a note unless
     ``allow_empty``), ``None`` on Escape or ctrl+b (the app's back key while typing).
+    ``select``: the pre-filled value opens selected, so typing replaces it (a list of k is
+    typed anew; a file path is edited, the cursor at its end).
     """
 
     DEFAULT_CSS = """
@@ -38,6 +40,7 @@ class PromptScreen(ToastPlacement, ModalScreen[str | None]):
         placeholder: str = "",
         note: str = "Enter: ok · Esc or ctrl+b: cancel",
         allow_empty: bool = False,
+        select: bool = False,
     ) -> None:
         super().__init__()
         self.question = question
@@ -45,6 +48,7 @@ class PromptScreen(ToastPlacement, ModalScreen[str | None]):
         self.placeholder = placeholder
         self.note = note
         self.allow_empty = allow_empty
+        self.select = select
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -62,6 +66,8 @@ class PromptScreen(ToastPlacement, ModalScreen[str | None]):
         box = self.query_one("#prompt-input", Input)
         box.focus()
         box.action_end()  # the end of a long default (a file name) in view
+        if self.select:
+            box.select_all()
 
     @on(Input.Submitted, "#prompt-input")
     def submitted(self, event: Input.Submitted) -> None:

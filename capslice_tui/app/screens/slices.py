@@ -209,6 +209,15 @@ def pick_ks(ks: list[int], width: int = 80, named: Iterable[int] = ()) -> list[i
     return [rest[0], rest[len(rest) // 2], rest[-1]]
 
 
+def ks_within(asked: Sequence[str], n_max: int) -> list[str]:
+    """The chosen ks (as typed) that some item has samples for: ``1,3,50`` on a run of 8
+    samples per item keeps ``1,3`` (``all`` kept; a greedy run, ``n_max`` 1, keeps all: its
+    ks are ignored, said in the status)."""
+    if n_max <= 1:
+        return list(asked)
+    return [k for k in asked if not (k.isdigit() and int(k) > n_max)]
+
+
 def k_header(k: int, width: int = 80) -> str:
     """The header of a pass@k column: ``pass@16``, or ``p@16`` below 100 columns."""
     return f"pass@{k}" if width >= WIDE else f"p@{k}"
@@ -356,6 +365,7 @@ class SlicesScreen(HandLabelScreen):
         self.shown_ks: list[int] = []  # the pass@k columns on screen
         self.hidden_ks: list[int] = []  # pass@k left to the detail line for the labels' room
         self.unshown_ks: list[int] = []  # pass@k chosen but given no column (the status says)
+        self.k_note = ""  # the ks chosen above every item's samples, dropped (the status says)
 
     def context_run(self) -> str | None:
         """This screen's run (the menu opens discover, re-score and trend on it)."""
@@ -424,10 +434,12 @@ class SlicesScreen(HandLabelScreen):
             return
         from ...workspace import ks_beyond_samples
 
-        refusal = ks_beyond_samples(self.ks, message.table.samples_per_item, self.run, option="k")
-        if refusal:  # asked before the first table came: drop the ks, say why, read again
-            self.ks = []
-            self.set_status(f"not shown: {refusal}")
+        n_max = message.table.samples_per_item
+        refusal = ks_beyond_samples(self.ks, n_max, self.run, option="k")
+        if refusal:  # asked before the first table came: drop those ks, say why, read again
+            self.ks = ks_within(self.ks, n_max)
+            self.k_note = f"not shown: {refusal}"
+            self.set_status(self.k_note)
             self.load_slices()
             return
         self.table_data = message.table
@@ -578,6 +590,8 @@ class SlicesScreen(HandLabelScreen):
             if len(status) + len(legend) <= self.app.size.width - 2:
                 status += legend
                 break
+        if self.k_note:  # the ks dropped for want of samples: said under the rest, whole
+            status += f"\n{self.k_note}"
         return status
 
     @on(DataTable.RowHighlighted, "#slices-table")
@@ -691,12 +705,16 @@ class SlicesScreen(HandLabelScreen):
                 return
             from ...workspace import ks_beyond_samples
 
+            self.k_note = ""
             data = self.table_data
             if data is not None:  # the CLI's rule (slices --k), before any column is drawn
                 refusal = ks_beyond_samples(ks, data.samples_per_item, self.run, option="k")
-                if refusal:
-                    self.set_status(f"not shown: {refusal}")
-                    return
+                if refusal:  # the ks above every item's samples are dropped, said in the status
+                    self.k_note = f"not shown: {refusal}"
+                    ks = ks_within(ks, data.samples_per_item)
+                    if not ks:
+                        self.set_status(self.k_note)
+                        return
             self.ks = ks
             self.set_status(f"loading pass@{','.join(ks) or 'default k'}…")
             self.load_slices()
@@ -706,6 +724,7 @@ class SlicesScreen(HandLabelScreen):
                 "pass@k values, e.g. 1,8,all (all: 1,2,4... up to n; empty: all):",
                 ",".join(self.ks),
                 allow_empty=True,
+                select=True,  # typing replaces the last choice (it was typed onto)
             ),
             answered,
         )
