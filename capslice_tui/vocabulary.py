@@ -94,7 +94,7 @@ app (``runaway`` and ``empty`` are short already), so the mode column is never c
 mixes a full name with markers; :data:`FAILURE_MARK_MEANING` is the legend beside it."""
 FAILURE_MARK_MEANING = {
     "wrong_answer": "wrong = wrong_answer (an answer was read and is wrong)",
-    "extraction_failure": "fmt! = extraction_failure (the right answer is in the response but was not extracted)",
+    "extraction_failure": "fmt! = extraction_failure (the right answer is in the response but the scorer missed it)",
     "truncated": "trunc = truncated (the response stopped at the generation length cap)",
 }
 """What each of :data:`FAILURE_MARKS` stands for: the legend under a table that shows it."""

@@ -227,7 +227,7 @@ def test_the_mode_legend_says_every_marked_mode_shown() -> None:
     modes = iter(["truncated", "extraction_failure", "wrong_answer", None, "correct"])
     assert mode_legend(modes) == (
         "mode: wrong = wrong_answer (an answer was read and is wrong); fmt! = extraction_failure"
-        " (the right answer is in the response but was not extracted); trunc = truncated (the response stopped"
+        " (the right answer is in the response but the scorer missed it); trunc = truncated (the response stopped"
         " at the generation length cap)"
     )
     assert mode_legend(["correct", "runaway"]) == ""

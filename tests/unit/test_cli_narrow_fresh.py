@@ -251,7 +251,7 @@ def test_samples_at_80_columns_name_a_shared_task_once_and_short_modes(
     text = " ".join(out.split())
     assert "wrong = wrong_answer (an answer was read and is wrong)" in text
     assert (
-        "fmt! = extraction_failure (the right answer is in the response but was not extracted)"
+        "fmt! = extraction_failure (the right answer is in the response but the scorer missed it)"
         in text
     )
     assert "trunc = truncated (the response stopped at the generation length cap)" in text
