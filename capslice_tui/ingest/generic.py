@@ -24,8 +24,13 @@ sample: completion_id · correctness: passed · response: completion``) so inges
 
 Recognised or refused, never guessed: a file with neither a target nor a correctness field,
 with neither a response nor a correctness field, or with a sample index but no item id, is
-refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value outside [0, 1] is a
-bad line. What a row leaves open is a warning (``BadLine(note="warning")``, one text per kind so
+refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value outside [0, 1], or
+one that is not true/false, yes/no, 1/0, 1.0/0.0 (any case) or a number, is a bad line. A
+column whose name only looks like a correctness (:data:`CORRECT_WORDS`: ``reward``,
+``is_solved``, ``rm_score``) in a file without one is refused when it holds 0/1 values
+(``--field correct=COL`` reads it, ``--field correct=-`` declines it) and warned about when it
+holds other numbers; it is never an item field. The mapping line ends with the columns no
+role reads (``not mapped, kept as item fields: ...``, ``not mapped, not read: ...``). What a row leaves open is a warning (``BadLine(note="warning")``, one text per kind so
 the ingest counts the rows and names the first file:line), each naming the ``--field`` option
 that decides it: a correctness strictly between 0 and 1 (the run's figures are then mean
 scores, not accuracies); another candidate key of a role (``correct`` vs ``passed``,
@@ -121,12 +126,15 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "correct": (
         "correct",
         "is_correct",
+        "is_right",
         "passed",
         "pass",
+        "is_pass",
         "score",
         "acc",
         "accuracy",
         "exact_match",
+        "em",
         "result",
     ),
     "sample_idx": (
@@ -137,6 +145,7 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
         "completion_idx",
         "generation_idx",
         "repeat_idx",
+        "attempt",
     ),
     "filter": ("filter",),
     "finish_reason": ("finish_reason",),
@@ -214,6 +223,20 @@ NESTED_SETTING_KEYS: tuple[str, ...] = (
 ``generation_config``, lm-eval ``gen_kwargs``); their scalar entries are settings."""
 QUESTION_KEYS: frozenset[str] = frozenset({"question", "problem", "input", "query"})
 """Prompt-role keys that hold the item's question itself (kept in the doc as well)."""
+NO_FIELD = "-"
+"""``--field correct=-``: the rows carry no correctness (a column that looks like one is not
+it); capslice scores the responses and the column stays unread."""
+CORRECT_WORDS: frozenset[str] = frozenset(
+    """correct correctness right pass passed passes acc accuracy score scores scored reward
+    rewards em exact match matched matches judge judged judgement judgment verdict grade graded
+    rating solved success successful succeeded hit hits f1""".split()
+)
+"""Words that make a column name look like a per-sample correctness or score
+(``is_solved``, ``reward``, ``judge_verdict``, ``pass@1``, ``rm_score``) when the name is not
+one :data:`DEFAULT_KEYS` reads as the correctness unasked. Such a column holding 0/1 values in
+a file without a correctness is refused (``--field correct=COL`` reads it, ``--field
+correct=-`` declines it); holding other numbers, it is warned about."""
+_CANDIDATE_ROWS = 50  # rows looked at to tell a 0/1 column from a score column
 _SYSTEM_COLUMNS = ("checkpoint", "model")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _TRUE = frozenset({"true", "1", "yes", "y", "t", "1.0", "passed", "pass", "correct"})
@@ -240,17 +263,29 @@ def validate_field_map(field_map: dict[str, str] | None) -> dict[str, str]:
             f"unknown field {'role' if len(unknown) == 1 else 'roles'} {', '.join(unknown)}; valid roles: {', '.join(ROLES)} "
             f"(also {', '.join(f'{a}={r}' for a, r in ROLE_ALIASES.items())})"
         )
+    declined = sorted(
+        role for role, key in field_map.items() if key == NO_FIELD and role != "correct"
+    )
+    if declined:
+        raise ValueError(
+            f"--field {declined[0]}={NO_FIELD}: only the correctness can be declined "
+            f"(--field correct={NO_FIELD}: the rows carry no correctness, capslice scores the "
+            "responses)"
+        )
     return field_map
 
 
 def parse_correct(value: Any) -> float | None:
-    """Correctness cell: bools, numbers, "true/false/1/0/yes/no", the test-runner words
-    "passed"/"pass"/"correct" (1.0) and "failed: AssertionError"/"fail"/"timed out"/"incorrect"
-    (0.0, as human-eval's ``result`` field writes them); empty/NaN → None.
+    """Correctness cell: bools, numbers, "true/false/1/0/1.0/yes/no" in any case, the
+    test-runner words "passed"/"pass"/"correct" (1.0) and "failed: AssertionError"/"fail"/"timed
+    out"/"incorrect" (0.0, as human-eval's ``result`` field writes them); empty/NaN → None.
 
     Raises:
-        ValueError: any other text.
+        ValueError: any other text, an object or a list.
     """
+    if isinstance(value, dict | list | tuple):  # metric_value would make it "missing"
+        kind = "an object" if isinstance(value, dict) else "a list"
+        raise ValueError(f"not a correctness value: {kind}")
     if isinstance(value, str):
         text = value.strip().casefold()
         if text in _TRUE:
@@ -280,8 +315,13 @@ class _Resolver:
         self.keys: dict[str, str | None] = {}
         self.unused_extracted: str | None = None  # see _set_aside_extracted
         self.rivals: dict[str, tuple[str, ...]] = {}  # see _find_rivals
+        self.candidates: tuple[str, ...] = ()  # see _correctness_candidates
+        self.warnings: list[BadLine] = []  # said once per file, before its rows
+        self.declined = field_map.get("correct") == NO_FIELD  # --field correct=-
         for role in ROLES:
-            if role in field_map:
+            if field_map.get(role) == NO_FIELD:
+                self.keys[role] = None
+            elif role in field_map:
                 if field_map[role] not in first and not self._nested_has(first, field_map[role]):
                     raise ValueError(
                         f"{source}:{line}: field {field_map[role]!r} (given for role {role!r}) "
@@ -299,15 +339,19 @@ class _Resolver:
         return self.keys.get(role)
 
 
-def _nested_keys(
-    first: dict[str, Any], field_map: dict[str, str]
-) -> tuple[str, str | None, str | None]:
+_NestedKeys = tuple[str, str | None, str | None]
+"""(response key, correct key, extracted key) inside a system's nested object."""
+
+
+def _nested_keys(first: dict[str, Any], field_map: dict[str, str]) -> _NestedKeys:
     """(response key, correct key, extracted key) inside a system's nested object."""
     nested = first[_system_keys(first)[0]]
     response = field_map.get("response") or next(k for k in DEFAULT_KEYS["response"] if k in nested)
     correct = field_map.get("correct") or next(
         (k for k in DEFAULT_KEYS["correct"] if k in nested), None
     )
+    if correct == NO_FIELD:
+        correct = None
     extracted = field_map.get("extracted") or next(
         (k for k in DEFAULT_KEYS["extracted"] if k in nested), None
     )
@@ -410,7 +454,8 @@ def read_generic(
             row (names file, line and field); ``system`` not among a systems file's systems;
             a file with neither a target nor a correctness field, with neither a response nor
             a correctness field, or with a sample index but no item id (the message names
-            ``--field ROLE=KEY``).
+            ``--field ROLE=KEY``); a file without a correctness whose column looks like a 0/1
+            one (:func:`_check_candidates`).
     """
     field_map = validate_field_map(field_map)
     ctx.run_meta["source_files"] = [str(p) for p in files]
@@ -423,33 +468,7 @@ def read_generic(
         if first is None:  # no readable row: an empty file, or one whose every row is bad
             plans.append((path, None, "empty"))
             continue
-        resolver = _Resolver(first, field_map, str(path), first_line)
-        layout = _layout(first, resolver)
-        nested = _nested_keys(first, field_map) if layout == "systems" else None
-        if layout == "systems":
-            systems = _system_keys(first)
-            if system is not None and system not in systems:
-                raise ValueError(
-                    f"{path}: system {system!r} not found; systems: {', '.join(systems)}"
-                )
-            ctx.run_meta.setdefault("systems", systems)
-        elif system is not None and resolver.key("system") is None:
-            column = next((c for c in _SYSTEM_COLUMNS if c in first), None)
-            if column is None:
-                raise ValueError(
-                    f"{path}:{first_line}: system {system!r} given but rows carry no "
-                    f"'model'/'checkpoint' column (use --field system=KEY)"
-                )
-            resolver.keys["system"] = column
-        _check_roles(path, first_line, first, resolver, layout, nested)
-        if layout == "flat" and "response" not in field_map:
-            _check_reference_response(path, first_line, first, resolver)
-        _set_aside_extracted(resolver)
-        resolver.rivals = _find_rivals(first, resolver, field_map) if layout == "flat" else {}
-        model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
-        if model_key and layout != "systems":
-            ctx.run_meta.setdefault("model_name", first[model_key])
-        line = describe_mapping(resolver, layout, nested, _settings(first, _used(resolver)))
+        resolver, layout, line = _plan_file(path, first_line, first, field_map, system, ctx)
         mappings.setdefault(line, []).append(path.name)
         plans.append((path, resolver, layout))
     ctx.run_meta["layouts"] = {str(p): layout for p, _r, layout in plans}
@@ -465,6 +484,7 @@ def read_generic(
             if resolver is None:  # its bad lines (an empty file has none) are said, not lost
                 yield from (r for _n, r in iter_rows(path) if isinstance(r, BadLine))
                 continue
+            yield from resolver.warnings
             yield from _read_file(path, resolver, layout, field_map, system, benchmark, numbering)
         if numbering.by_order:
             ctx.run_meta.setdefault("reader_notes", []).append(
@@ -475,6 +495,219 @@ def read_generic(
             )
 
     return stream()
+
+
+def _plan_file(
+    path: Path,
+    first_line: int,
+    first: dict[str, Any],
+    field_map: dict[str, str],
+    system: str | None,
+    ctx: ReadContext,
+) -> tuple[_Resolver, str, str]:
+    """How one file is read, decided from its first row: (resolver, layout, the line saying
+    which key is read for which role and which columns are not mapped).
+
+    Raises:
+        ValueError: the file cannot be read without guessing (see :func:`read_generic`).
+    """
+    resolver = _Resolver(first, field_map, str(path), first_line)
+    layout = _layout(first, resolver)
+    nested = _nested_keys(first, field_map) if layout == "systems" else None
+    if layout == "systems":
+        systems = _system_keys(first)
+        if system is not None and system not in systems:
+            raise ValueError(f"{path}: system {system!r} not found; systems: {', '.join(systems)}")
+        ctx.run_meta.setdefault("systems", systems)
+    elif system is not None and resolver.key("system") is None:
+        column = next((c for c in _SYSTEM_COLUMNS if c in first), None)
+        if column is None:
+            raise ValueError(
+                f"{path}:{first_line}: system {system!r} given but rows carry no "
+                f"'model'/'checkpoint' column (use --field system=KEY)"
+            )
+        resolver.keys["system"] = column
+    _check_roles(path, first_line, first, resolver, layout, nested)
+    if layout == "flat" and "response" not in field_map:
+        _check_reference_response(path, first_line, first, resolver)
+    _set_aside_extracted(resolver)
+    resolver.rivals = _find_rivals(first, resolver, field_map) if layout == "flat" else {}
+    _check_candidates(path, first_line, first, resolver, layout, nested)
+    model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
+    if model_key and layout != "systems":
+        ctx.run_meta.setdefault("model_name", first[model_key])
+    settings = _settings(first, _used(resolver))
+    model = model_key if layout != "systems" and model_key != resolver.key("system") else None
+    line = describe_mapping(resolver, layout, nested, settings, model_key=model)
+    unmapped = _unmapped(first, resolver, layout, nested)
+    return resolver, layout, " · ".join(filter(None, (line, unmapped)))
+
+
+def _name_words(key: str) -> set[str]:
+    """The words of a column name: ``isSolved`` and ``is-solved`` give {is, solved}."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
+    return set(re.split(r"[^a-z0-9]+", snake.casefold())) - {""}
+
+
+def _candidate_values(path: Path, column: str, nested: bool) -> list[Any]:
+    """The non-empty values of ``column`` in the first rows of ``path`` (list cells and, for
+    ``nested``, every system's object opened)."""
+    values: list[Any] = []
+    n = 0
+    for _line, row in iter_rows(path):
+        if not isinstance(row, dict):
+            continue
+        n += 1
+        if n > _CANDIDATE_ROWS:
+            break
+        if nested:
+            cells = [v.get(column) for v in row.values() if isinstance(v, dict)]
+        else:
+            cells = [row.get(column)]
+        for cell in cells:
+            values.extend(cell if isinstance(cell, list) else [cell])
+    return [v for v in values if v is not None and v != ""]
+
+
+def _correctness_kind(values: list[Any]) -> str | None:
+    """``"binary"`` when every value reads as 0 or 1 (true/false, yes/no, 1.0...),
+    ``"score"`` when they read as numbers and some are not 0/1, ``"empty"`` when there is no
+    value; None when a value is text that is no correctness (a judge's explanation)."""
+    read: list[float] = []
+    for value in values:
+        try:
+            number = parse_correct(value)
+        except ValueError:
+            return None
+        if number is not None:
+            read.append(number)
+    if not read:
+        return "empty"
+    return "binary" if all(v in (0.0, 1.0) for v in read) else "score"
+
+
+def _correctness_candidates(
+    first: dict[str, Any], resolver: _Resolver, layout: str, nested: _NestedKeys | None
+) -> list[str]:
+    """Columns of the first row (of a system's object in the systems layout) whose name looks
+    like a correctness or score (:data:`CORRECT_WORDS`) and that no role reads."""
+    used = _used(resolver) | _SETTING_SET | set(NESTED_SETTING_KEYS)
+    if layout == "systems":
+        row = first[_system_keys(first)[0]]
+        used |= {k for k in nested or () if k}
+    else:
+        row = first
+    return [
+        str(k)
+        for k in row
+        if k not in used
+        and k not in DEFAULT_KEYS["correct"]  # rivals of the correctness read (_find_rivals)
+        and not isinstance(row[k], dict)
+        and _name_words(str(k)) & CORRECT_WORDS
+    ]
+
+
+def _check_candidates(
+    path: Path,
+    line: int,
+    first: dict[str, Any],
+    resolver: _Resolver,
+    layout: str,
+    nested: _NestedKeys | None,
+) -> None:
+    """A file whose rows carry no correctness but a column that looks like one: refused when
+    the column holds 0/1 values (read or not, the run's figure would be a guess), warned about
+    when it holds other numbers or nothing yet (``resolver.warnings``); the column is kept out
+    of the item's fields either way (``resolver.candidates``)."""
+    has_correct = resolver.key("correct") is not None or bool(nested and nested[1])
+    found: dict[str, list[Any]] = {}
+    for column in _correctness_candidates(first, resolver, layout, nested):
+        values = _candidate_values(path, column, layout == "systems")
+        if _correctness_kind(values) is not None:
+            found[column] = values
+    resolver.candidates = tuple(found)
+    if has_correct or resolver.declined or not found:
+        return
+    kinds = {c: _correctness_kind(v) for c, v in found.items()}
+    binary = [c for c, kind in kinds.items() if kind == "binary"]
+    if binary:
+        named = ", ".join(f"{c!r} ({_examples(found[c])})" for c in binary)
+        one = len(binary) == 1
+        raise ValueError(
+            f"{path}:{line}: the rows carry no field capslice reads as the correctness, but "
+            f"{'column' if one else 'columns'} {named} {'looks' if one else 'look'} like one; "
+            "unread, capslice would score every response itself and the run's figure could "
+            f"differ from the log's. To read {'it' if one else 'one'}, pass --field "
+            f"correct={binary[0]}; if {'it is not' if one else 'none is'} the correctness, pass "
+            f"--field correct={NO_FIELD} and capslice scores the responses"
+        )
+    for column, kind in kinds.items():
+        held = "is empty in the first rows" if kind == "empty" else "holds scores that are not 0/1"
+        resolver.warnings.append(
+            BadLine(
+                str(path),
+                line,
+                f"column {column!r} looks like a per-sample score and {held} "
+                f"({_examples(found[column]) or 'no value'}); it is not read: capslice scores "
+                f"the responses itself. If it is the correctness, pass --field correct={column}",
+                note="warning",
+            )
+        )
+
+
+def _examples(values: list[Any]) -> str:
+    """Up to three distinct values as written, for a message."""
+    seen: list[str] = []
+    for value in values:
+        text = repr(value) if isinstance(value, str) else str(value)
+        if text not in seen:
+            seen.append(text)
+        if len(seen) == 3:
+            break
+    return ", ".join(seen)
+
+
+_UNMAPPED_SHOWN = 12  # column names listed in the fields line before "and N more"
+
+
+def _unmapped(
+    first: dict[str, Any],
+    resolver: _Resolver,
+    layout: str,
+    nested: _NestedKeys | None,
+) -> str:
+    """The part of the fields line naming the columns of the first row that no role reads:
+    kept as item fields (``_doc``) or not read at all (a correctness-like rival or candidate,
+    a list or an object); settings are named by :func:`describe_mapping`. ``''`` when none."""
+    used = _used(resolver) | set(NESTED_SETTING_KEYS)
+    if layout != "systems":
+        used |= {next((c for c in _SYSTEM_COLUMNS if c in first), "")}  # the model's name
+    settings = _settings(first, _used(resolver)) or {}
+    exclude = _doc_exclude(first, resolver) | set(_system_keys(first))
+    kept = [str(k) for k in _doc(first, exclude) if k not in used and k not in settings]
+    not_read = [
+        str(k)
+        for k in first
+        if k not in used
+        and k not in settings
+        and str(k) not in kept
+        and k not in _system_keys(first)
+    ]
+    if layout == "systems" and nested is not None:
+        inner = first[_system_keys(first)[0]]
+        not_read += [f"<system>.{k}" for k in inner if k not in nested]
+    parts = []
+    if kept:
+        parts.append(f"not mapped, kept as item fields: {_names(kept)}")
+    if not_read:
+        parts.append(f"not mapped, not read: {_names(not_read)}")
+    return " · ".join(parts)
+
+
+def _names(keys: list[str]) -> str:
+    shown = ", ".join(keys[:_UNMAPPED_SHOWN])
+    more = len(keys) - _UNMAPPED_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _check_roles(
@@ -674,13 +907,15 @@ def describe_mapping(
     layout: str,
     nested: tuple[str, str | None, str | None] | None = None,
     settings: dict[str, Any] | None = None,
+    model_key: str | None = None,
 ) -> str:
     """One line naming the key read for each role, in the words ingest prints.
 
     Example: ``item id: task_id · sample: completion_id · correctness: passed · response:
     completion · settings: temperature``. Roles without a key are left out, except the item
-    id (``(row number)``) and, for one-row-per-generation files, the sample (``(row order
-    within an item)``).
+    id (``(row number)``), for one-row-per-generation files the sample (``(row order within
+    an item)``) and a correctness declined with ``--field correct=-``. ``model_key``: the
+    column the run's model name was read from.
     """
     key = resolver.key
     parts: list[str] = []
@@ -700,9 +935,13 @@ def describe_mapping(
     else:
         roles = ("correct", "response", "target", "prompt", "task", "benchmark", "extracted")
         roles += ("filter", "finish_reason", "n_output_tokens", "system")
+    if resolver.declined:
+        parts.append(f"correctness: none (--field correct={NO_FIELD})")
     for role in roles:
         if key(role):
             parts.append(f"{ROLE_LABELS[role]}: {key(role)}")
+    if model_key:
+        parts.append(f"model: {model_key}")
     if resolver.unused_extracted:
         parts.append(
             f"not used: {resolver.unused_extracted} (an extracted answer without a logged "
@@ -801,6 +1040,7 @@ def _doc_exclude(row: dict[str, Any], resolver: _Resolver) -> set[str]:
     and every correctness-like field of the sample."""
     used = _used(resolver)
     exclude = used | _SETTING_SET | {k for k in DEFAULT_KEYS["correct"] if k in row}
+    exclude |= set(resolver.candidates)  # a per-sample score is no item field
     system_prompt = row.get("system")
     if isinstance(system_prompt, str) and " " in system_prompt.strip():
         exclude.add("system")
@@ -852,8 +1092,10 @@ def _read_file(
                 yield BadLine(source, line, other)
                 continue
         for role, mapped in field_map.items():
-            if mapped not in row and not (
-                layout == "systems" and role in ("response", "correct", "extracted")
+            if (
+                mapped != NO_FIELD
+                and mapped not in row
+                and not (layout == "systems" and role in ("response", "correct", "extracted"))
             ):
                 yield BadLine(source, line, f"field {mapped!r} (role {role!r}) missing")
                 break

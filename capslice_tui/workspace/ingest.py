@@ -924,7 +924,9 @@ class _Ingest:
         benchmarks = {task: st.tasks[task]["benchmark"] for task in counts}
         meta = self.store.get_run(name)["meta"]
         for text in record_caveats(self.store, st.run_id, meta, counts, benchmarks):
-            self.report.warnings.append(f"{name}: {text}")
+            # a caveat starts with its task: a task named as its run is named once
+            said = text if text.startswith(f"{name}: ") else f"{name}: {text}"
+            self.report.warnings.append(said)
 
     def _finish_run(self, key: str | None, st: _RunState) -> None:
         """Store the run's tasks, close its ingest, infer truncation and set its status."""

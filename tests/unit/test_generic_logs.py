@@ -312,7 +312,9 @@ def test_settings_are_kept_apart_from_the_item(tmp_path: Path) -> None:
     r = good[0]
     assert r.settings == {"prompting": "cot", "n_shot": 3, "temperature": 0.7, "n": 4, "seed": 11}
     assert r.doc == {"question": "2+2?", "subject": "arith"}
-    assert meta["field_mapping"][0].endswith("settings: prompting, n_shot, temperature, n, seed")
+    assert meta["field_mapping"][0].endswith(
+        "settings: prompting, n_shot, temperature, n, seed · not mapped, kept as item fields: subject"
+    )
 
 
 def test_settings_do_not_change_the_item_identity(tmp_path: Path) -> None:
@@ -350,7 +352,7 @@ def test_real_bbh_rows_name_their_prompting() -> None:
     assert all("prompting" not in (r.doc or {}) for r in good)
     assert meta["field_mapping"] == [
         "item id: doc_id · sample: (row order within an item) · response: prediction · "
-        "target: target · task: task · settings: prompting"
+        "target: target · task: task · model: model · settings: prompting"
     ]
     assert "reader_notes" not in meta  # one row per item: nothing numbered by order
 
