@@ -478,7 +478,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     for r in data:
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
-        notes += [f"{r['name']}: warning: {c}" for c in r.get("score_caveats") or []]
+        notes += [_caveat_note(r["name"], c) for c in r.get("score_caveats") or []]
     emit_table(
         headers,
         rows,
@@ -489,6 +489,15 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         own_line="run",  # a long run name whole on its own line above its row
         once=("status",),  # one status every run shares: said once, models keep their names
     )
+
+
+def _caveat_note(run: str, caveat: str) -> str:
+    """``RUN: warning: CAVEAT``; a caveat that starts with its task's name, when the task is
+    named as its run (a generic log's file name), says that name once, not ``evals: warning:
+    evals: ...``."""
+    if caveat.startswith(f"{run}: "):
+        caveat = caveat[len(run) + 2 :]
+    return f"{run}: warning: {caveat}"
 
 
 PER_ITEM_MEAN_NOTE = (
