@@ -15,7 +15,8 @@ then a next checkpoint (the same items under another run name), interleaved:
 and the store's bytes per sample (database + WAL after the first checkpoint, divided by its
 samples) are printed beside the JSONL bytes per line. Throughput is given per wall second
 and per CPU second (user + system, worker processes included): on a shared machine the CPU
-figure is the steadier one. capslice reads lm-eval files in worker processes (two on two
+figure is the steadier one; a line gives capslice's CPU per sample split between its writer
+(the ingesting process) and its worker processes. capslice reads lm-eval files in worker processes (two on two
 cores; ``--workers N`` sets ``CAPSLICE_INGEST_WORKERS``, 0 = the one-process read). The
 ingest modules are imported before the clock starts (the CLI pays ~0.3-0.5 s more once).
 Target (issue 14): capslice >= 0.5x the bare pipeline, first
@@ -144,9 +145,10 @@ def bare_ingest(db: Path, logs: Path, run: str) -> int:
     return n
 
 
-def _timed(work: Callable[[], object]) -> tuple[float, float]:
-    """``(wall seconds, CPU seconds)`` of ``work``; CPU is user + system of this process and
-    of the worker processes it waited for (capslice's scoring worker)."""
+def _timed(work: Callable[[], object]) -> tuple[float, float, float]:
+    """``(wall seconds, CPU seconds, CPU seconds of this process)`` of ``work``; CPU is
+    user + system of this process (capslice's writer) and of the worker processes it waited
+    for (capslice's readers and scoring worker)."""
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -154,8 +156,9 @@ def _timed(work: Callable[[], object]) -> tuple[float, float]:
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = sum(b.ru_utime + b.ru_stime - a.ru_utime - a.ru_stime for a, b in ((r0, r1), (c0, c1)))
-    return wall, cpu
+    own = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+    cpu = own + c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime
+    return wall, cpu, own
 
 
 def _store_bytes(db: Path) -> int:
@@ -199,6 +202,14 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool
                 f"{bare[0] / cap[0]:>7.2f}x{n_lines / cap[1]:>22,.0f}{n_lines / bare[1]:>10,.0f}"
                 f"{bare[1] / cap[1]:>7.2f}x"
             )
+        print(
+            "  CPU us per sample, capslice writer (this process) / workers:"
+            + "".join(
+                f" {name} {1e6 * cap[2] / n_lines:,.1f} / {1e6 * (cap[1] - cap[2]) / n_lines:,.1f};"
+                for name, cap in (("first", cap_first), ("next", cap_next))
+            )
+            + f" bare {1e6 * bare_first[1] / n_lines:,.1f} / {1e6 * bare_next[1] / n_lines:,.1f}"
+        )
         line = jsonl_bytes / n_lines
         print(
             f"  bytes per sample: JSONL line {line:,.0f}; capslice store {cap_size / n_lines:,.0f}"
