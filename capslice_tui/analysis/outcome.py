@@ -23,8 +23,10 @@ Outcomes, in this order:
   none with k samples): the pre-registered claim about it cannot be measured;
 - ``inconclusive``: no target slice has enough items to test;
 - ``unmeasurable``: no control slice (none given, or none with items outside the targets, or
-  fewer than ``min_size`` control items): without controls a target gain cannot be told from a
-  change that lifts everything;
+  fewer than ``min_size`` control items; the targets may cover every item, as a plan for a
+  benchmark with no finer slice does): without controls a target gain cannot be told from a
+  change that lifts everything. The reason then gives the paired change over the pooled
+  target items labelled uncontrolled (:func:`uncontrolled_change`), never a DiD;
 - ``confirmed``: every tested target slice improved significantly (its own paired test, BH)
   **and** beat the controls significantly (its DiD interval lies above 0). Requiring every
   target to pass is an intersection-union test (Berger 1982, Technometrics 24:295), so no
@@ -48,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import confidence_pct, plural, points, row_p_adj
+from ..formatting import confidence_pct, p_clause, pct, plural, points, row_p_adj
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -256,6 +258,9 @@ class InterventionOutcome:
             None when there is no control item (then the outcome is ``unmeasurable``).
         evaluation_changed: the caller's description of how the evaluation differs between the
             two runs (None when it does not, or was not checked).
+        uncontrolled: when the outcome is ``unmeasurable`` for want of controls, the paired
+            change over every targeted item, labelled uncontrolled
+            (:func:`uncontrolled_change`; it never decides the outcome), else None.
         rows, warnings, metric, k, tolerance, q, expected_effect, n_tested, random_state.
     """
 
@@ -272,6 +277,7 @@ class InterventionOutcome:
     random_state: int
     did: dict[str, Any] | None = None
     evaluation_changed: str | None = None
+    uncontrolled: dict[str, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -354,7 +360,7 @@ def evaluate_outcome(
     with np.errstate(invalid="ignore", divide="ignore"):
         d = per_item_scores(arrays[2], arrays[3], k) - per_item_scores(arrays[0], arrays[1], k)
     n_rows = len(next(iter(labels.values()))) if labels else 0
-    control_items, n_control, pooled = _pooled_did(
+    in_target, control_items, n_control, pooled = _pooled_did(
         keys, masks, d, n_rows, min_size, random_state, warnings
     )
     rows: list[SliceOutcome] = []
@@ -371,15 +377,22 @@ def evaluate_outcome(
             warnings.append(warning)
     metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
                                      else "greedy accuracy")  # fmt: skip
+    uncontrolled = None
+    if pooled is None and not evaluation_changed:  # a changed evaluation measures nothing
+        uncontrolled = uncontrolled_change(
+            in_target, arrays, k, random_state, n_control=n_control, min_size=min_size
+        )
     name, reason = _judge(
         rows, pooled, expected_effect, tolerance, n_control, min_size, evaluation_changed,
         n_controls=len(controls), n_control_all=int(control_items.sum()), k=k,
+        uncontrolled=uncontrolled,
     )  # fmt: skip
     return InterventionOutcome(
         outcome=name, reason=reason, metric=metric, k=k, tolerance=tolerance, q=q,
         expected_effect=expected_effect, n_tested=adjusted[0].n_tested if adjusted else 0,
         rows=rows, warnings=warnings, random_state=random_state,
         did=None if pooled is None else pooled.to_dict(), evaluation_changed=evaluation_changed,
+        uncontrolled=uncontrolled if name == "unmeasurable" else None,
     )  # fmt: skip
 
 
@@ -421,9 +434,10 @@ def _pooled_did(
     min_size: int,
     random_state: int,
     warnings: list[str],
-) -> tuple[np.ndarray, int, DidResult | None]:
-    """The control-only items, how many have a change, and the pooled targets against them
-    (None with fewer than ``min_size`` control items); warns when controls overlap targets."""
+) -> tuple[np.ndarray, np.ndarray, int, DidResult | None]:
+    """The target items, the control-only items, how many of those have a change, and the
+    pooled targets against them (None with fewer than ``min_size`` control items); warns when
+    controls overlap targets."""
     in_target = np.zeros(n_rows, dtype=bool)
     in_control = np.zeros(n_rows, dtype=bool)
     for (role, _key), mask in zip(keys, masks, strict=True):
@@ -444,7 +458,74 @@ def _pooled_did(
         pooled = difference_in_differences(
             d[in_target], d[control_items], random_state=random_state
         )
-    return control_items, n_control, pooled
+    return in_target, control_items, n_control, pooled
+
+
+def uncontrolled_change(
+    in_target: np.ndarray,
+    arrays: Sequence[np.ndarray],
+    k: int | None,
+    random_state: int,
+    *,
+    n_control: int,
+    min_size: int = MIN_SLICE_SIZE,
+) -> dict[str, Any] | None:
+    """The paired change over every targeted item, for an outcome with no control to measure
+    it against (fewer than ``min_size`` control-only items): one paired test over the pooled
+    target items (exact McNemar for one sample per item, paired bootstrap otherwise, as
+    :func:`~capslice_tui.analysis.compare.paired_compare` chooses), with no difference in
+    differences. It is a before/after change only: anything else that changed between the two
+    runs (more training, a new prompt) moves it as much as the data, so it never decides the
+    outcome; it is shown, labelled uncontrolled.
+
+    Returns:
+        ``{n_items, n_rows, covers_all, n_control, base_score, cand_score, diff, diff_low,
+        diff_high, p_value, test, n_boot}`` (``n_rows``: the items both runs share;
+        ``covers_all``: the targets hold every one of them; ``n_control``: control-only items
+        with a change), or None when no target item has a change.
+    """
+    bn, bc, cn, cc = (a[in_target] for a in arrays)
+    if not bn.size:
+        return None
+    r = paired_compare(bn, bc, cn, cc, k=k, random_state=random_state, min_size=min_size)
+    if r.n_items == 0:
+        return None
+    return {
+        "n_items": r.n_items, "n_rows": int(in_target.size),
+        "covers_all": bool(in_target.all()), "n_control": n_control,
+        "base_score": r.base.score, "cand_score": r.cand.score, "diff": r.diff,
+        "diff_low": r.diff_lo, "diff_high": r.diff_hi, "p_value": r.p_value, "test": r.test,
+        "n_boot": r.n_boot, "min_size": min_size,
+    }  # fmt: skip
+
+
+TEST_WORDS = {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}
+"""A paired test's name in words."""
+
+
+def uncontrolled_text(u: Mapping[str, Any]) -> str:
+    """``uncontrolled, the 1,319 targeted items went 39.0% -> 21.7% (-17.3 points [-20.1,
+    -14.6], exact McNemar p<0.0001): a before/after change, not evidence that the data caused
+    it`` (the CLI and the app print this same sentence)."""
+    test = TEST_WORDS.get(str(u.get("test")), str(u.get("test")))
+    return (
+        f"uncontrolled, the {plural(u['n_items'], 'targeted item', ',')} went {pct(u['base_score'])} "
+        f"-> {pct(u['cand_score'])} ({points(u['diff'])} [{points(u['diff_low'], '')}, "
+        f"{points(u['diff_high'], '')}], {test} {p_clause(u['p_value'], n_boot=u.get('n_boot'))})"
+        ": a before/after change, not evidence that the data caused it"
+    )
+
+
+def no_control_text(u: Mapping[str, Any] | None, n_control: int | None = None) -> str:
+    """Why there is no change against controls, in a few words: ``no control item outside the
+    targets`` or ``3 control items outside the targets, fewer than 10``."""
+    n = (u or {}).get("n_control", n_control) or 0
+    if u and u.get("covers_all"):
+        return "the targets cover every item: no control item outside them"
+    if not n:
+        return "no control item outside the targets"
+    least = (u or {}).get("min_size", MIN_SLICE_SIZE)
+    return f"{plural(n, 'control item')} outside the targets, fewer than {least}"
 
 
 def _pass_at_k_row(e: Mapping[str, Any], pa: Any) -> dict[str, Any]:
@@ -500,9 +581,12 @@ def _judge(
     n_controls: int,
     n_control_all: int | None = None,
     k: int | None = None,
+    uncontrolled: Mapping[str, Any] | None = None,
 ) -> tuple[OutcomeName, str]:
     """The outcome and its reason. ``n_control``: control-only items with a change (for
-    pass@k: with at least k samples in both runs); ``n_control_all``: control-only items."""
+    pass@k: with at least k samples in both runs); ``n_control_all``: control-only items;
+    ``uncontrolled``: :func:`uncontrolled_change`, said after the reason when there is no
+    control (never a difference in differences)."""
 
     def name(r: SliceOutcome) -> str:
         return slice_label(r.slice)
@@ -537,24 +621,10 @@ def _judge(
     if not targets:
         return "inconclusive", "no target slice has enough items to test"
     if pooled is None:
-        if n_controls == 0:
-            why = "none was pre-registered"
-        elif k and n_control_all is not None and n_control_all > n_control:
-            # the items are there: too few have the k samples pass@k needs
-            why = (
-                f"the control slices hold {plural(n_control_all, 'item')} outside the targets,"
-                f" {n_control} of them with at least {k} samples in both runs as pass@{k} needs"
-                f" (< {min_size}); a smaller k measures them"
-            )
-        else:
-            why = (
-                f"the control slices hold {plural(n_control, 'item')} outside the targets "
-                f"(< {min_size})"
-            )
-        return "unmeasurable", (
-            f"no control slice ({why}): without controls a target gain cannot be told from a "
-            "change that lifts every slice (a new prompt, more training)"
-        )
+        return "unmeasurable", _no_control_reason(
+            n_control, min_size, n_controls=n_controls, n_control_all=n_control_all, k=k,
+            uncontrolled=uncontrolled,
+        )  # fmt: skip
     gains = ", ".join(f"{name(r)} {points(r.diff)}" for r in targets)
     vs = did_text(pooled.to_dict())
 
@@ -586,6 +656,49 @@ def _judge(
             f"the controls ({vs})"
         )
     return "inconclusive", f"not every target slice beat the controls significantly ({vs})"
+
+
+def _no_control_reason(
+    n_control: int,
+    min_size: int,
+    *,
+    n_controls: int,
+    n_control_all: int | None,
+    k: int | None,
+    uncontrolled: Mapping[str, Any] | None,
+) -> str:
+    """Why an outcome without enough control items is ``unmeasurable``, then the uncontrolled
+    change over the targeted items (:func:`uncontrolled_text`) when there is one."""
+    after = f"; {uncontrolled_text(uncontrolled)}" if uncontrolled else ""
+    if uncontrolled and uncontrolled.get("covers_all"):
+        n = f"{uncontrolled['n_rows']:,}"
+        return (
+            f"no control: the target slices cover every item the two runs share ({n} of {n}), "
+            "so no untargeted item is left as a control and a change of the targets cannot be "
+            "told from a change that moves every item (a new prompt, more training); no "
+            "difference in differences is computed" + after
+        )
+    if n_controls == 0:
+        why = "none was pre-registered"
+    elif k and n_control_all is not None and n_control_all > n_control:
+        # the items are there: too few have the k samples pass@k needs
+        why = (
+            f"the control slices hold {plural(n_control_all, 'item')} outside the targets,"
+            f" {n_control} of them with at least {k} samples in both runs as pass@{k} needs"
+            f" (< {min_size}); a smaller k measures them"
+        )
+    elif n_control:
+        why = (
+            f"the control slices hold only {plural(n_control, 'item')} outside the targets "
+            f"(< {min_size}): too few for a control"
+        )
+    else:
+        why = f"the control slices hold 0 items outside the targets (< {min_size})"
+    return (
+        f"no control slice ({why}): without controls a target gain cannot be told from a "
+        "change that lifts every slice (a new prompt, more training); no difference in "
+        "differences is computed" + after
+    )
 
 
 def settings_change(recorded: Mapping[str, Any], asked: Mapping[str, Any]) -> str:

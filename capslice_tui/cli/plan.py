@@ -9,7 +9,7 @@ import json
 import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -286,6 +286,8 @@ def _show(rec: Intervention, fmt: str) -> None:
     ]  # fmt: skip
     if rec.get("decision_warning"):
         fields.append(("decision warning", rec["decision_warning"]))
+    if rec.get("control_warning"):  # no outcome yet, and it could not be read against controls
+        fields.append(("warning", rec["control_warning"]))
     for missing in rec.get("missing_runs") or []:
         # the run was deleted after linking: its stored outcome can no longer be checked
         note = f"{missing}; the outcome shown was measured before and cannot be re-evaluated"
@@ -374,12 +376,15 @@ def change_note(outcome: OutcomeDict) -> str:
     """``change against controls: ...`` under the outcome table. With one target slice the
     target change's interval is that slice's row (its 95% CI); the pooled bootstrap
     interval of the same change is not printed beside it (two intervals for one number)."""
-    from ..analysis.outcome import did_text
+    from ..analysis.outcome import did_text, no_control_text
     from ..formatting import rounding_note
 
     pooled = outcome.get("did")
     if not pooled:
-        return "change against controls: not measurable (no control item)"
+        return (
+            "change against controls: not measurable "
+            f"({no_control_text(outcome.get('uncontrolled'))})"
+        )
     one_target = sum(1 for r in outcome["rows"] if r["role"] == "target") == 1
     target = (
         ""
@@ -428,6 +433,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
 
     slice_header, names, slice_note = _slice_column(outcome["rows"])
     with_pk = any(r.get("pass_at_k") for r in outcome["rows"])
+    with_did = any(r.get("did") for r in outcome["rows"])  # none without control items
     rows = []
     for r, name in zip(outcome["rows"], names, strict=True):
         pk = r.get("pass_at_k")
@@ -454,7 +460,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         + f"{outcome_name(outcome)}: {outcome['reason']}",
         change_note(outcome),
         f"metric: {outcome['metric']}; BH over {plural(outcome['n_tested'], 'slice')} at q={outcome['q']:g}; "
-        f"diff, 95% CI, DiD{' and pass@k' if with_pk else ''}: result - base, in points; "
+        f"diff, 95% CI{', DiD' if with_did else ''}{' and pass@k' if with_pk else ''}: result - base, in points; "
         f"harm tolerance {points(outcome['tolerance'], signed=False)}"
         + (
             "; pass@k column: each slice at its own k, the samples every item of it has"
@@ -476,6 +482,10 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
                "mark", "DiD vs controls", "pass@k"]  # fmt: skip
     if not with_pk:  # one sample per item, or at --k where the metric is pass@k
         headers, rows = headers[:-1], [row[:-1] for row in rows]
+    if not with_did:  # no control item: no DiD to show, not a column of dashes
+        drop = headers.index("DiD vs controls")
+        headers = headers[:drop] + headers[drop + 1 :]
+        rows = [row[:drop] + row[drop + 1 :] for row in rows]
     emit_table(
         headers, rows, fmt, notes=notes,
         title=("exploratory " if exploratory else "")
@@ -524,13 +534,17 @@ def intervention_new(
         controls=_parse_slices(controls, "--control") if controls else None,
         expected_effect=None if expected_gain is None else expected_gain / 100, plan=plan, who=who,
     )  # fmt: skip
-    _show(rec, fmt)
+    warning = rec.get("control_warning") if fmt != "json" else None
+    _show(cast("Intervention", {k: v for k, v in rec.items() if k != "control_warning"})
+          if warning else rec, fmt)  # fmt: skip
+    from .render import echo_prose
+
     if rec.get("control_choice") and fmt != "json":
         click.echo("\nControl slices chosen by default (no item shared with a target slice):")
-        from .render import echo_prose
-
         for note in rec["control_choice"]:
             echo_prose(f"  - {note}")
+    if warning:  # last, beside the next step: said once (not in the table above)
+        echo_prose(f"warning: {warning}")
     if fmt == "table":  # the loop's next step (walk 9 #1)
         echo_next(f"once reviewed: capslice intervention accept {rec['id']}")
 

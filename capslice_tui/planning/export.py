@@ -240,6 +240,8 @@ def export_megatron(plan: Plan) -> str:
 def export_markdown(plan: Plan) -> str:
     """A review document: parameters, mixture table, trace, excluded slices and causes."""
     p = plan.params
+    # what an intervention with it could be measured against, up front (said once)
+    control = (plan.control or {}).get("note")
     out = [
         f"# Sampling plan: the {plan.benchmark or '-'} change {plan.baseline}"
         if plan.baseline and " -> " in plan.baseline
@@ -247,6 +249,7 @@ def export_markdown(plan: Plan) -> str:
         "",
         plan.summary,
         "",
+        *([f"**Warning:** {control}", ""] if control else []),
         f"- budget: {plan.budget_tokens:,} tokens; caps: multiplier <= {p['max_multiplier']:g}x, "
         f"epochs <= {p['max_epochs']:g}; strength {p['strength']:g}; slices with wrong answers "
         f"< {pct(p['min_wrong_answer_share'], 0)} of failures never boost data",
@@ -290,8 +293,9 @@ def export_markdown(plan: Plan) -> str:
         out.append(f"- {d.label}: " + "; ".join(d.reasons))
         for cause in d.non_data_causes:
             out.append(f"  - check `{cause['cause']}`: {cause['description']}")
-    if plan.warnings:
-        out += ["", "## Warnings", ""] + [f"- {w}" for w in plan.warnings]
+    warnings = [w for w in plan.warnings if w != control]
+    if warnings:
+        out += ["", "## Warnings", ""] + [f"- {w}" for w in warnings]
     return "\n".join(out) + "\n"
 
 

@@ -254,6 +254,11 @@ class Plan:
         warnings: things a reviewer should know (zero-weight cells selected, bounds hit...).
         summary: one sentence.
         catalog_file, mapping_file: provenance.
+        control: what an intervention recorded with the plan would have as a control
+            (:meth:`~capslice_tui.workspace.Workspace.control_room`: items of the benchmark
+            left untargeted, those in the default control slices, and a ``note`` when fewer
+            than 10 are left, e.g. a plan that targets every item of a benchmark with no finer
+            slice); None when the plan boosts nothing, or was built without a store.
     """
 
     baseline: str | None
@@ -271,6 +276,7 @@ class Plan:
     diagnosis_summary: str | None = None
     forced: bool = False
     one_run: bool = False
+    control: dict[str, Any] | None = None
 
     def diagnosis_words(self) -> str:
         """The diagnosis verdict and reason in words, worded for one run or for a change."""
@@ -308,6 +314,7 @@ class Plan:
             "verdict": self.verdict, "reason": self.reason,
             "diagnosis_summary": self.diagnosis_summary, "forced": self.forced,
             "one_run": self.one_run, "summary": self.summary, "warnings": list(self.warnings),
+            "control": None if self.control is None else dict(self.control),
             "catalog": self.catalog_file, "mapping": self.mapping_file,
             "weights": {c.id: weight_text(c.weight_units) for c in self.cells},
             "cells": [c.to_dict() for c in self.cells],
@@ -329,6 +336,7 @@ class Plan:
             reason=data.get("reason"), diagnosis_summary=data.get("diagnosis_summary"),
             forced=bool(data.get("forced", False)),
             one_run=bool(data.get("one_run", is_one_run(data.get("baseline")))),
+            control=data.get("control"),
         )  # fmt: skip
 
 

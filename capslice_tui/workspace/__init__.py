@@ -57,7 +57,8 @@ else:
             "suggestion", "suggestions", "undo_labels", "undo_target",
         )),
         "plan": ("PlanMixin", (
-            "accept_intervention", "check_slices", "choose_controls", "data_taxonomy",
+            "accept_intervention", "check_slices", "choose_controls", "control_room",
+            "data_taxonomy",
             "domain_slices", "edit_intervention", "evaluate_intervention", "evaluation_change",
             "intervention", "intervention_outcome", "intervention_refusal", "interventions",
             "interventions_using_run",

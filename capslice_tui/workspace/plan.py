@@ -19,6 +19,7 @@ from ..analysis.outcome import (
     OUTCOME_KEY,
     claims_regression,
     evaluate_outcome,
+    no_control_text,
     outcome_name,
     regression_warning,
     settings_change,
@@ -40,6 +41,7 @@ from ..taxonomy.mapping import MappingRules, load_mapping
 from .results import Intervention, InterventionRow, OutcomeDict
 
 SLICE_KEYS = ("task", "benchmark", *AXES)
+__all__ = ["SLICE_KEYS", "PlanMixin", "no_control_text"]  # no_control_text: the app's words too
 
 
 class PlanMixin:
@@ -137,6 +139,13 @@ class PlanMixin:
             min_wrong_answer_share=min_wrong_answer_share, q=q, force=force,
         )  # fmt: skip
         plan.warnings.extend(notes)
+        if plan.included:  # the targets an intervention recorded with the plan takes
+            room = self.control_room(
+                candidate or baseline, benchmark, [d.slice for d in plan.included], who="plan"
+            )
+            plan.control = room
+            if room["note"]:
+                plan.warnings.append(room["note"])
         return plan
 
     def domain_slices(
@@ -361,6 +370,65 @@ class PlanMixin:
         )
         return controls, notes
 
+    def control_room(
+        self,
+        run: str,
+        benchmark: str | None,
+        targets: Sequence[Mapping[str, str]],
+        controls: Sequence[Mapping[str, str]] | None = None,
+        *,
+        who: str = "intervention",
+    ) -> dict[str, Any]:
+        """What an intervention on ``targets`` would have as a control in ``run``'s items of
+        ``benchmark``: the outcome is measured against control items outside every target
+        (:func:`~capslice_tui.analysis.outcome.evaluate_outcome`), and with fewer than
+        :data:`~capslice_tui.vocabulary.MIN_SLICE_SIZE` of them it is ``unmeasurable``. A
+        benchmark with no finer slice (every GSM8K item carries the same labels) gives a plan
+        that targets every item, so no item is left.
+
+        Args:
+            controls: the control slices; None: those :meth:`choose_controls` would choose.
+            who: ``plan`` or ``intervention``: whose targets the note names.
+
+        Returns:
+            ``{run, benchmark, n_items, n_targeted, n_untargeted, n_control, controls,
+            default_controls, min_items, measurable, note}``: ``n_control`` the items of the
+            control slices outside the targets; ``note`` (None when measurable) says plainly
+            why the outcome could be read only as the overall change, and what to do.
+
+        Raises:
+            NotFound: unknown run. ValueError: no item of ``benchmark`` in ``run``.
+        """
+        from ..store.samples import UNLABELLED
+        from ..vocabulary import MIN_SLICE_SIZE
+
+        rows = self.store.slice_rows(self.store.get_run(run)["id"], benchmark=benchmark)
+        if not rows:
+            raise ValueError(f"run {run} has no items in benchmark {benchmark!r}")
+
+        def within(r: Any, slices: Sequence[Mapping[str, str]]) -> bool:
+            return any(
+                all((UNLABELLED if r[k] is None else str(r[k])) == str(v) for k, v in t.items())
+                for t in slices
+            )
+
+        default = controls is None
+        if controls is None:
+            controls = self.choose_controls(run, benchmark, targets)[0] if benchmark else []
+        targeted = [within(r, targets) for r in rows]
+        n_control = sum(
+            1 for r, t in zip(rows, targeted, strict=True) if not t and within(r, controls)
+        )
+        room: dict[str, Any] = {
+            "run": run, "benchmark": benchmark, "n_items": len(rows),
+            "n_targeted": sum(targeted), "n_untargeted": len(rows) - sum(targeted),
+            "n_control": n_control, "controls": [dict(c) for c in controls],
+            "default_controls": default, "min_items": MIN_SLICE_SIZE,
+            "measurable": n_control >= MIN_SLICE_SIZE,
+        }  # fmt: skip
+        room["note"] = None if room["measurable"] else control_room_note(room, who)
+        return room
+
     def interventions(self, status: str | None = None) -> list[InterventionRow]:
         """Interventions, newest first (``status`` filters)."""
         return self.store.list_interventions(status)
@@ -370,6 +438,16 @@ class PlanMixin:
         rec = self.store.get_intervention(intervention_id)
         rec["history"] = self.store.intervention_history(intervention_id)
         rec["missing_runs"] = self._missing_runs(rec)
+        if not rec.get("outcome") and rec["status"] != "rejected" and not rec["missing_runs"]:
+            try:
+                note = self.control_room(
+                    rec["baseline_run"], rec["benchmark"], rec["target_slices"],
+                    rec["control_slices"],
+                )["note"]  # fmt: skip
+            except ValueError:  # no item of the benchmark left: the outcome will say so
+                note = None
+            if note:
+                rec["control_warning"] = note
         return rec
 
     def _missing_runs(self, rec: Mapping[str, Any]) -> list[str]:
@@ -452,6 +530,9 @@ class PlanMixin:
         )  # fmt: skip
         if choice is not None:
             rec["control_choice"] = choice
+        room = self.control_room(baseline, benchmark, target_list, control_list)
+        if room["note"]:
+            rec["control_warning"] = room["note"]
         return rec
 
     def _refuse_empty_targets(
@@ -824,3 +905,43 @@ class PlanMixin:
             intervention_id, action="edit", who=who or current_user(), changes=clean,
             expected_version=expected_version, allowed_from=("proposed",),
         )  # fmt: skip
+
+
+def control_room_note(room: Mapping[str, Any], who: str = "intervention") -> str:
+    """Why an intervention on these targets could not be measured against controls (``room``
+    of :meth:`PlanMixin.control_room`), in the words the CLI, its JSON and Markdown and the
+    app share: every item targeted, too few left untargeted, or untargeted items that no
+    control slice holds."""
+    n, t, u, c = (room[k] for k in ("n_items", "n_targeted", "n_untargeted", "n_control"))
+    least = room["min_items"]
+    where = f"{room['benchmark']} in {room['run']}" if room["benchmark"] else room["run"]
+    subject = "the plan targets" if who == "plan" else "the target slices cover"
+    outcome = "an intervention's outcome" if who == "plan" else "the outcome"
+    overall = (
+        f"so {outcome} can only be read as the overall change, not against controls (no "
+        "difference in differences): its evaluation will say unmeasurable and show that "
+        "change labelled uncontrolled"
+    )
+    if u == 0:
+        return (
+            f"no control: {subject} every item of {where} ({n:,} of {n:,}): no untargeted "
+            f"item is left as a control, {overall}"
+        )
+    if u < least:
+        return (
+            f"control too small: {subject} {t:,} of the {n:,} items of {where}; the "
+            f"{plural(u, 'item', ',')} left untargeted are too few for a control (fewer than "
+            f"{least}), {overall}"
+        )
+    if room["default_controls"]:
+        return (
+            f"no control slice: {subject} {t:,} of the {n:,} items of {where}, and every "
+            "task_type with 20 or more items holds a target item, so no control slice is "
+            f"chosen by default; give control slices among the {u:,} untargeted items, else "
+            f"{overall.removeprefix('so ')}"
+        )
+    return (
+        f"control too small: the control slices hold {plural(c, 'item', ',')} of {where} "
+        f"outside the targets (fewer than {least}); give control slices among the {u:,} "
+        f"untargeted items, else {overall.removeprefix('so ')}"
+    )

@@ -1004,14 +1004,22 @@ class SliceOutcomeDict(_SliceOutcomeLater):
     did: DidDict | None
 
 
-class OutcomeDict(TypedDict):
+class _OutcomeLater(TypedDict, total=False):
+    """The keys of :class:`OutcomeDict` that outcomes stored before them lack."""
+
+    uncontrolled: dict[str, Any] | None
+
+
+class OutcomeDict(_OutcomeLater):
     """An intervention's measured outcome (:meth:`Workspace.intervention_outcome`, and
     ``Intervention.outcome`` once evaluated): ``verdict`` (the outcome name under its stored
     key: ``confirmed``, ``refuted``, ``harmful``, ``inconclusive``, ``unmeasurable``),
     ``reason``, ``metric``, ``k``, ``tolerance`` (the controls' allowed drop, a proportion),
     ``q``, ``expected_effect``, ``n_tested``, ``rows``, ``warnings``, ``random_state``, the
-    pooled ``did``, ``evaluation_changed`` (how the two runs' evaluations differ, or None) and
-    the ``baseline_run``/``result_run`` it compared."""
+    pooled ``did``, ``evaluation_changed`` (how the two runs' evaluations differ, or None),
+    ``uncontrolled`` (an outcome unmeasurable for want of controls: the paired change over the
+    targeted items, labelled uncontrolled; else None; absent from outcomes stored before it)
+    and the ``baseline_run``/``result_run`` it compared."""
 
     verdict: str
     reason: str
@@ -1056,11 +1064,15 @@ class Intervention(_Intervention, total=False):
     :meth:`Workspace.intervention` adds ``history``; :meth:`Workspace.new_intervention`
     adds ``control_choice`` (not stored: why the default controls were chosen) when it
     chose the controls, and ``missing_runs`` (``"result run 'X' was deleted"``, one per
-    baseline/result run no longer in the store)."""
+    baseline/result run no longer in the store). Both add ``control_warning`` (not stored)
+    while no outcome is recorded, when the control slices hold fewer than 10 items of the
+    baseline outside the targets (:meth:`Workspace.control_room`): the outcome could not be
+    measured against controls."""
 
     history: list[InterventionHistoryRow]
     control_choice: list[str]
     missing_runs: list[str]
+    control_warning: str
 
 
 # ---------------------------------------------------------------- named slices, suggestions

@@ -165,13 +165,15 @@ def test_broad_capability_targets_the_whole_domain(math_ws, monkeypatch):
     # the shares of the 25-point overall drop (60/80 -> 40/80) sum to the whole drop
     assert sum(d.deficit for d in plan.slices) == pytest.approx(0.25)
     assert all(d.included for d in plan.slices) and plan.boosted
-    assert plan.warnings[-1].startswith("broad capability gap: the plan targets the whole math")
+    assert plan.warnings[-2].startswith("broad capability gap: the plan targets the whole math")
+    # ... so no item is left as a control, and the plan says so last
+    assert plan.warnings[-1].startswith("no control: the plan targets every item of math in B")
     # weakness mode: against a reference run (paired), else against perfect (the error rate)
     ref = math_ws.plan("B", reference="A", benchmark="math", catalog=CATALOG, budget_tokens=10**11)
     assert sum(d.deficit for d in ref.slices) == pytest.approx(0.25)
     alone = math_ws.plan("B", benchmark="math", catalog=CATALOG, budget_tokens=10**11)
     assert sum(d.deficit for d in alone.slices) == pytest.approx(0.5)
-    assert "the error rate of B (50.0%, no reference run)" in alone.warnings[-1]
+    assert "the error rate of B (50.0%, no reference run)" in alone.warnings[-2]
 
 
 def _cli(store: Path, *args: str) -> Any:

@@ -141,6 +141,9 @@ class InterventionFormScreen(CapsliceScreen):
         lines = [f"plan attached: {self.plan.summary}"]
         if boosted:
             lines.append("targets left empty = the slices it boosts from: " + "; ".join(boosted))
+        note = (getattr(self.plan, "control", None) or {}).get("note")
+        if note:  # said before saving, as the plan and `capslice intervention new` say it
+            lines.append(f"! {note}")
         return "\n".join(lines)
 
     def on_mount(self) -> None:
@@ -202,5 +205,11 @@ class InterventionFormScreen(CapsliceScreen):
     @on(Saved)
     def saved(self, message: Saved) -> None:
         rec = message.record
-        self.notify(f"recorded intervention #{rec['id']} (proposed)", markup=False)
+        if rec.get("control_warning"):  # the detail that opens next says it too
+            self.notify(
+                f"recorded intervention #{rec['id']} (proposed); {rec['control_warning']}",
+                markup=False, severity="warning", timeout=12,
+            )  # fmt: skip
+        else:
+            self.notify(f"recorded intervention #{rec['id']} (proposed)", markup=False)
         self.dismiss(rec["id"])

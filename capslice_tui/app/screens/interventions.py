@@ -40,7 +40,9 @@ def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]
     repeated here with a second interval."""
     did = outcome.get("did")
     if not did:
-        return ["vs controls: not measurable (no control item outside the targets)"]
+        from ...workspace.plan import no_control_text  # the CLI's words; loaded with the outcome
+
+        return [f"vs controls: not measurable ({no_control_text(outcome.get('uncontrolled'))})"]
     target = [
         f"target change  {points(did['target_change'])} "
         f"{_span(did['target_low'], did['target_high'])}  ({plural(did['n_target'], 'item')})"
@@ -157,6 +159,8 @@ def detail_text(rec: dict[str, Any]) -> str:
         f"baseline: {rec['baseline_run']}  result: {rec['result_run'] or '-'}  by {rec['author']}",
         *decision_lines(rec),
     ]
+    if rec.get("control_warning"):  # no outcome yet, and none could be read against controls
+        lines.append(f"! {rec['control_warning']}")
     outcome = rec.get("outcome")
     if outcome:
         lines += outcome_lines(outcome)
@@ -188,7 +192,8 @@ class InterventionsScreen(CapsliceScreen):
         "l: link the result run (the model trained with the data), chosen from the stored "
         "runs, and evaluate it",
         "e: re-evaluate; verdict: confirmed / refuted / harmful / inconclusive /",
-        "  unmeasurable (no control slice, or the evaluation changed)",
+        "  unmeasurable (no control slice, or the evaluation changed; without controls",
+        "  the change over the targeted items is shown, labelled uncontrolled, never a DiD)",
         "DiD: target change minus control change; confirmed needs it above 0",
         "detail: targets = slices the intervention should lift, controls = must not drop",
         "better* / worse*: a significant change of that slice; points = percentage points",

@@ -26,7 +26,11 @@ def plan_notes(plan: Any) -> str:
     from ...planning.export import note_lines
     from ...planning.mixture import diagnosis_words
 
-    lines = [plan.summary, *(f"note: {line}" for line in note_lines(plan))]
+    control = (getattr(plan, "control", None) or {}).get("note")
+    # what the outcome could be measured against, right under the summary (not below the
+    # slice lines, which a benchmark with no finer slice makes many)
+    lines = [plan.summary, *([f"! {control}"] if control else [])]
+    lines += [f"note: {line}" for line in note_lines(plan)]
     if getattr(plan, "verdict", None) is not None:
         lines.append(
             "diagnosis: "
@@ -42,7 +46,7 @@ def plan_notes(plan: Any) -> str:
         lines.append(f"{mark} {d.label}: {why}")
         for cause in d.non_data_causes[:3]:
             lines.append(f"      check {cause['cause']}")
-    lines += [f"! {w}" for w in plan.warnings]
+    lines += [f"! {w}" for w in plan.warnings if w != control]  # said once
     return "\n".join(lines)
 
 
@@ -264,9 +268,11 @@ class PlanScreen(CapsliceScreen):
                                 cell(f"{c.epochs:.2f}"), cell(note, 18)]))  # fmt: skip
         self.query_one(ResultTable).set_rows(rows)
         self.query_one("#notes", Static).update(Text(self.app_terms(plan_notes(self.plan))))
+        no_control = (getattr(self.plan, "control", None) or {}).get("note")
         self.set_status(
             f"{len(self.plan.boosted)} boosted of {len(self.plan.cells)} cells"
-            " · x: export · n: intervention"
+            + (f" · ! {no_control.split(':')[0]} (see notes)" if no_control else "")
+            + " · x: export · n: intervention"
         )
         if rows:
             self._trace(rows[0][0])
