@@ -87,6 +87,29 @@ def _tests_used(slices: Sequence[Mapping[str, Any]]) -> str:
     return "exact McNemar or paired bootstrap"
 
 
+DIFFICULTY_NOT_RULED_OUT = "against the run's own average: difficulty not ruled out"
+"""What a data weakness read against the run's own average cannot tell (a slice harder for
+every model looks weak too), said beside its reason in every verdict heading: the CLI's, the
+Markdown's and the app's banner (:func:`verdict_qualifier`)."""
+
+
+def verdict_qualifier(diag: Mapping[str, Any]) -> str:
+    """:data:`DIFFICULTY_NOT_RULED_OUT` for a ``data`` verdict of one run against its own
+    average (weakness mode without ``--reference``), '' otherwise."""
+    weakness = diag.get("mode") == "weakness" and not diag.get("reference")
+    return DIFFICULTY_NOT_RULED_OUT if weakness and diag.get("verdict") == "data" else ""
+
+
+def verdict_reason(diag: Mapping[str, Any]) -> str:
+    """`` (localized wrong answers)``: the reason token in words after the verdict in a
+    heading, with :func:`verdict_qualifier` when there is one; '' without a reason."""
+    reason = diag.get("reason")
+    if not reason:
+        return ""
+    more = verdict_qualifier(diag)
+    return f" ({reason.replace('_', ' ')}{'; ' + more if more else ''})"
+
+
 def slice_search_title(diag: Mapping[str, Any]) -> str:
     """What the slice search looked for (``Slices with a significant paired change``,
     ``Slices significantly below the reference run R``, ``Slices significantly weaker than
@@ -156,6 +179,12 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
         return None
     if diag["verdict"] == "data":
         runs = f"--baseline {base}" + (f" --candidate {cand}" if cand else "")
+        unsure = (  # against its own average: the summary says how to rule difficulty out
+            "; the slices are weak against the run's own average, so rule difficulty out "
+            "first with --reference (see above)"
+            if verdict_qualifier(diag)
+            else ""
+        )
         runs += f" --reference {ref}" if ref and not cand else ""
         n = len(diag.get("slices") or [])
         return {
@@ -169,6 +198,7 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
                 if n
                 else "plans data"
             )
+            + unsure
             + "; CATALOG.yaml (your data catalog) and TOKENS (the training budget) are yours "
             "to fill",
         }
@@ -266,9 +296,7 @@ def diagnosis_markdown(diag: Mapping[str, Any]) -> list[str]:
 
 def _verdict_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The verdict heading, summary, evaluation differences, likely causes and evidence table."""
-    reason = diag.get("reason")
-    why = f" ({reason.replace('_', ' ')})" if reason else ""
-    lines = [f"## Verdict: **{diag['verdict']}**{why}", "", diag["summary"], ""]
+    lines = [f"## Verdict: **{diag['verdict']}**{verdict_reason(diag)}", "", diag["summary"], ""]
     if diag.get("pair_warning"):
         lines += [f"**Warning**: {diag['pair_warning']}", ""]
     if evaluation_lines(diag):

@@ -40,6 +40,12 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
 5. ``inconclusive`` otherwise: format failures concentrated in a few content slices (maybe a
    length need of those items rather than a termination bug), or causes really split
    (neither part carries 60% of the change).
+6. ``inconclusive`` (``not_a_checkpoint_pair``) instead of ``data`` when the pair's own
+   records say the two runs are not checkpoints of one training lineage (different models, a
+   verifier or reranker named on one side: ``workspace.diagnose.not_one_lineage``): a data
+   verdict assumes they differ only in training data. The analysis stays in the summary
+   without its claim; ``same_lineage`` (the user says they are one lineage) keeps ``data`` and
+   says it assumed so. The same for a weakness against a reference run.
 
 Slice significance is one test everywhere (``diagnose``, ``report``, ``plan``, ``compare``):
 :func:`slice_search.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
@@ -55,6 +61,7 @@ sentence) that tells the cases apart without changing the three verdict values:
 - ``format_failures`` (rule 3, ``not_data``).
 - ``localized_wrong_answers`` and ``broad_capability`` (rule 4, ``data``).
 - ``format_concentrated`` and ``mixed_causes`` (rule 5).
+- ``not_a_checkpoint_pair`` (rule 6, ``inconclusive``).
 
 For a weakness (:func:`verdict_for_weakness`): ``no_weak_content_slice``, ``no_finer_slice``,
 ``evaluation_sensitive``, ``localized_wrong_answers``, ``format_failures`` or
@@ -73,7 +80,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from capslice_tui.analysis.compare import PairedResult
@@ -514,8 +521,109 @@ def verdict_for_change(
     uninformative: Mapping[str, str] | None = None,
     benchmark: str | None = None,
     alpha: float = ALPHA,
+    lineage: str | None = None,
+    same_lineage: bool = False,
 ) -> Verdict:
     """Verdict for a change between two runs (rules in the module docstring).
+
+    The arguments before ``lineage`` are those of :func:`_change_verdict`, which reads the
+    change; ``lineage``: why the pair's own records say the two runs are not checkpoints of
+    one training lineage (``workspace.diagnose.not_one_lineage``), None when they are or
+    cannot be told: a ``data`` verdict then becomes ``inconclusive``
+    (``not_a_checkpoint_pair``, :func:`_lineage_step`) unless ``same_lineage`` (the user says
+    they are one lineage; the summary says it assumed so).
+    """
+    verdict = _change_verdict(
+        decomposition, overall, slices, base_signals=base_signals, cand_signals=cand_signals,
+        base_cap_modes=base_cap_modes, cand_cap_modes=cand_cap_modes, slice_tests=slice_tests,
+        evaluation=evaluation, same_evaluation=same_evaluation, uninformative=uninformative,
+        benchmark=benchmark, alpha=alpha,
+    )  # fmt: skip
+    total = decomposition.total_change
+    what = f"the {_pts(total)} {'drop' if total < 0 else 'gain'}" if total else "the change"
+    return _lineage_step(verdict, lineage, same_lineage, what, "the two runs")
+
+
+NOT_A_PAIR_LEADS = {
+    "A data problem: ": "",
+    "A content gain, from the model: ": "",
+    "A broad capability drop, a data problem: ": "a broad drop: ",
+    "A broad capability gain, from the model: ": "a broad gain: ",
+    "A data weakness: ": "",
+}
+"""The opening claim of each data summary and what is left of it when the verdict cannot
+stand (:func:`_lineage_step`): the analysis is still shown, without the claim."""
+NOT_A_PAIR_FIXES = (
+    "; a fix targets the benchmark's domain as a whole.",
+    "; a fix targets the benchmark's whole domain.",
+)
+"""The data fix a broad drop's summary names, left out with the claim (a full stop kept)."""
+
+
+def _lineage_step(
+    verdict: Verdict, lineage: str | None, same_lineage: bool, what: str, who: str
+) -> Verdict:
+    """A ``data`` verdict of two runs that are not checkpoints of one training lineage
+    (``lineage``: why, from the pair's own records) cannot be stood behind: a data verdict
+    assumes the two differ only in training data, and another model size, fine-tuning or
+    inference system (verification, reranking, sampling) changes ``what`` as well. The
+    verdict becomes ``inconclusive`` (``not_a_checkpoint_pair``), the analysis kept (its
+    opening claim dropped, :data:`NOT_A_PAIR_LEADS`), with its slices and evidence; other
+    verdicts are unchanged (format failures and evaluation differences are read from the
+    outputs themselves). ``same_lineage``: the user says they are one lineage; the data
+    verdict stands and says it assumed so. ``who``: the pair in words."""
+    if verdict.verdict != "data" or not lineage:
+        return verdict
+    if same_lineage:
+        return replace(
+            verdict,
+            summary=f"Assuming one training lineage (--same-lineage), although {lineage}. "
+            + verdict.summary,
+        )
+    rest = verdict.summary
+    for lead, kept in NOT_A_PAIR_LEADS.items():
+        if lead in rest:
+            head, _, tail = rest.partition(lead)
+            rest = head + kept + tail
+            break
+    for fix in NOT_A_PAIR_FIXES:
+        rest = rest.replace(fix, ".")
+    evidence = [
+        *verdict.evidence,
+        Evidence(
+            "not a checkpoint pair", "",
+            f"{lineage}; a data verdict needs two checkpoints of one training lineage",
+        ),
+    ]  # fmt: skip
+    return Verdict(
+        "inconclusive",
+        f"Not read as data: {who} are not checkpoints of one training lineage: {lineage}. A "
+        f"data verdict assumes they differ only in training data; another model size, "
+        f"fine-tuning or inference system (verification, reranking, sampling) changes {what} "
+        "too, so it cannot be put down to data. Diagnose two checkpoints of one model, or pass "
+        "--same-lineage if these are one lineage. What the analysis shows: "
+        + _upper_first(rest),
+        [], evidence, verdict.slices, "not_a_checkpoint_pair",
+    )  # fmt: skip
+
+
+def _change_verdict(
+    decomposition: Decomposition,
+    overall: PairedResult,
+    slices: PairedSliceSearch | None = None,
+    *,
+    base_signals: Mapping[str, int] | None = None,
+    cand_signals: Mapping[str, int] | None = None,
+    base_cap_modes: Mapping[str, float] | None = None,
+    cand_cap_modes: Mapping[str, float] | None = None,
+    slice_tests: Sequence[Mapping[str, Any]] | None = None,
+    evaluation: EvaluationCheck | None = None,
+    same_evaluation: bool = False,
+    uninformative: Mapping[str, str] | None = None,
+    benchmark: str | None = None,
+    alpha: float = ALPHA,
+) -> Verdict:
+    """The verdict of a change read from its evidence (rules 0-5 of the module docstring).
 
     Args:
         decomposition: :func:`decompose.decompose_change` of the two runs.
@@ -1032,6 +1140,10 @@ def verdict_for_weakness(
     same_evaluation: bool = False,
     signals: Mapping[str, int] | None = None,
     cap_modes: Mapping[str, float] | None = None,
+    run: str | None = None,
+    lineage: str | None = None,
+    same_lineage: bool = False,
+    references: Sequence[ReferenceRun] = (),
 ) -> Verdict:
     """Verdict for a single run's weak slices.
 
@@ -1040,6 +1152,12 @@ def verdict_for_weakness(
     each slice against the rest of the items, BH); against a reference run
     (``slices`` a :class:`PairedSliceSearch`), the slices where the run is significantly
     below the reference in the paired test per slice (BH).
+
+    Against the run's own average a slice that is harder for every model looks weak too:
+    the verdict keeps ``data`` (format, termination and evaluation causes are ruled out, and a
+    slice failing by wrong answers is one that content can fix, hard or not) but says the
+    slices are weak relative to the run's own average and that difficulty is not ruled out;
+    a reference run, paired by item, rules it out.
 
     Rules, after the reference's evaluation check: ``not_data`` (``format_failures``) when
     format failures (truncated, extraction_failure, runaway, empty) are >= FORMAT_SHARE of the
@@ -1087,10 +1205,106 @@ def verdict_for_weakness(
             of format failures.
         cap_modes: failure mode -> samples at the generation cap; optional, shown beside the
             cap evidence.
+        run: the diagnosed run's name (in the command that rules out difficulty).
+        lineage: against a reference, why the two runs are not checkpoints of one training
+            lineage (``workspace.diagnose.not_one_lineage``): a ``data`` verdict becomes
+            ``inconclusive`` (``not_a_checkpoint_pair``) unless ``same_lineage``, as for a
+            change (:func:`_lineage_step`).
+        same_lineage: the user says the run and the reference are one lineage.
+        references: against the run's own average, other runs holding its items, the one to
+            test against first (:class:`ReferenceRun`): a ``data`` verdict's summary says the
+            slices are weak relative to the run's own average, that difficulty is not ruled out
+            without a reference, and how to rule it out (:func:`_difficulty_text`).
 
     Returns:
         :class:`Verdict`.
     """
+    verdict = _weakness_verdict(
+        weakness, slices, content_axes, sample_counts=sample_counts, combinations=combinations,
+        uninformative=uninformative, benchmark=benchmark, other_evaluations=other_evaluations,
+        reference=reference, reference_evaluation=reference_evaluation,
+        same_evaluation=same_evaluation, signals=signals, cap_modes=cap_modes,
+    )  # fmt: skip
+    if isinstance(slices, PairedSliceSearch):
+        who = f"{run or 'the run'} and the reference {reference or 'run'}"
+        return _lineage_step(verdict, lineage, same_lineage, "the gaps against it", who)
+    if verdict.verdict != "data":
+        return verdict
+    return replace(
+        verdict, summary=verdict.summary + _difficulty_text(weakness, run, benchmark, references)
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceRun:
+    """Another run holding a run's items: what ``--reference`` would test the weak slices
+    against (weakness mode against the run's own average).
+
+    Attributes:
+        run: its name.
+        n_items: items it shares with the diagnosed run.
+        lineage: why it is not of the diagnosed run's training lineage
+            (``workspace.diagnose.not_one_lineage``), None when it is or cannot be told.
+    """
+
+    run: str
+    n_items: int
+    lineage: str | None = None
+
+
+def _difficulty_text(
+    w: Weakness, run: str | None, benchmark: str | None, references: Sequence[ReferenceRun]
+) -> str:
+    """What a weakness against the run's own average cannot tell: a slice harder for every
+    model is weak this way too. Says how to rule difficulty out: ``--reference`` naming the
+    first of ``references`` (a run of the same lineage first, ``workspace.diagnose``), or
+    that no other run in the store holds the items."""
+    import shlex
+
+    text = (
+        " These slices are weak relative to the run's own average "
+        f"({_pct(w.reference_score)} mean per-item accuracy), not to another run: a slice "
+        "harder for every model looks weak this way too, so difficulty is not ruled out "
+        "without a reference."
+    )
+    if not references:
+        return text + (
+            " No other run in the store holds these items: to rule difficulty out, ingest "
+            "another evaluation of them (an earlier checkpoint of this model) and diagnose with "
+            "--reference RUN."
+        )
+    ref = references[0]
+    words = ["capslice", "diagnose", run or "RUN", "--reference", ref.run]
+    words += ["--benchmark", benchmark] if benchmark else []
+    text += (
+        " To rule it out, test each slice against another run of the same items, paired by "
+        f"item: `{shlex.join(words)}`; {ref.run} holds {ref.n_items:,} of them"
+    )
+    if ref.lineage:  # the verdict against it would be not_a_checkpoint_pair: said before
+        text += (
+            ", but it is not of this run's training lineage, so it can rule difficulty out, "
+            f"not put the gaps down to data: {ref.lineage}"
+        )
+    return text + "."
+
+
+def _weakness_verdict(
+    weakness: Weakness,
+    slices: SliceSearch | PairedSliceSearch,
+    content_axes: Sequence[str] = CONTENT_AXES,
+    *,
+    sample_counts: Mapping[str, tuple[float, int]] | None = None,
+    combinations: Sequence[Mapping[str, Any]] | None = None,
+    uninformative: Mapping[str, str] | None = None,
+    benchmark: str | None = None,
+    other_evaluations: Sequence[OtherEvaluation] = (),
+    reference: str | None = None,
+    reference_evaluation: EvaluationCheck | None = None,
+    same_evaluation: bool = False,
+    signals: Mapping[str, int] | None = None,
+    cap_modes: Mapping[str, float] | None = None,
+) -> Verdict:
+    """The verdict of a weakness read from its evidence (arguments and rules: :func:`verdict_for_weakness`)."""
     w = weakness
     paired = isinstance(slices, PairedSliceSearch)
     sample_counts = sample_counts or {}

@@ -31,6 +31,7 @@ from ..report import (
     p_text,
     shift_label,
     slice_heading,
+    verdict_reason,
 )
 from .render import dropped_columns, echo_next, emit_json, emit_table, table_width
 from .root import Ctx, format_option, friendly_errors, pass_ctx
@@ -329,10 +330,8 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
         who = f"{diag['base']} (weakness against reference {diag['reference']}, paired by item)"
     else:  # weakness mode: each slice against the run's own average
         who = f"{diag['base']} (weakness against its own average)"
-    reason = diag.get("reason")
-    why = f" ({reason.replace('_', ' ')})" if reason else ""
     echo_prose(  # wrapped: a weakness heading is wider than 80 columns (walk 9)
-        f"VERDICT: {diag['verdict'].upper()}{why}   [{who}"
+        f"VERDICT: {diag['verdict'].upper()}{verdict_reason(diag)}   [{who}"
         + (f", {diag['benchmark']}]" if diag["benchmark"] else "]"),
         indent="  ",
     )
@@ -380,6 +379,11 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
         echo_next(step["why"], step.get("command"))
 
 
+SAME_LINEAGE_HELP = (
+    "Read the two runs (or the run and --reference) as checkpoints of one training lineage "
+    "although their model names or sizes differ or one names a verifier or reranker (the "
+    "verdict says it assumed so); without it such a pair gets no data verdict."
+)
 FAIL_ON_HELP = (
     "CI gate: exit with a distinct code when the condition holds: "
     + ", ".join(f"{c} -> {code}" for c, code in FAIL_ON_CODES.items())
@@ -405,6 +409,7 @@ FAIL_ON_HELP = (
     "or scoring differ (the verdict says it assumed so).",
 )
 @click.option("--allow-mismatch", is_flag=True, help="Same as --same-evaluation.")
+@click.option("--same-lineage", is_flag=True, help=SAME_LINEAGE_HELP)
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON_CODES)), default=None, help=FAIL_ON_HELP)
 @click.option(
     "--filter",
@@ -423,6 +428,7 @@ def diagnose(
     reference: str | None,
     same_evaluation: bool,
     allow_mismatch: bool,
+    same_lineage: bool,
     fail_on: str | None,
     filter_name: str | None,
     fmt: str,
@@ -431,9 +437,12 @@ def diagnose(
 
     First compares how the two runs evaluated their shared items (prompts, few-shot count,
     prompting, decoding, filter, scorer): a difference gives not_data (evaluation changed)
-    unless --same-evaluation. Then decomposes the change by failure mode and by each axis,
-    tests every distinct axis combination with the paired test of `compare`
-    (Benjamini-Hochberg across all), and lists the evidence as checkable numbers.
+    unless --same-evaluation. Two runs whose records say they are not checkpoints of one
+    training lineage (different models or sizes, a verifier or reranker named on one side) get
+    no data verdict (inconclusive: not a checkpoint pair) unless --same-lineage. Then
+    decomposes the change by failure mode and by each axis, tests every distinct axis
+    combination with the paired test of `compare` (Benjamini-Hochberg across all), and lists
+    the evidence as checkable numbers.
 
     Exit codes with --fail-on: regression 3, not_data 4, data 5 when the condition holds;
     0 otherwise; 1 on errors; 2 on usage errors.
@@ -448,7 +457,8 @@ def diagnose(
     )
     result = obj.ws.diagnose(
         base, cand, benchmark=benchmark, reference=reference,
-        same_evaluation=same_evaluation or allow_mismatch, filter_name=filter_name,
+        same_evaluation=same_evaluation or allow_mismatch, same_lineage=same_lineage,
+        filter_name=filter_name,
     )  # fmt: skip
     diag = result.to_dict()
     diag["notes"].append(f"answers read on {label}")
@@ -488,6 +498,7 @@ def diagnose(
     is_flag=True,
     help="Read the change as content even though the evaluations differ.",
 )
+@click.option("--same-lineage", is_flag=True, help=SAME_LINEAGE_HELP)
 @click.option(
     "--fail-on",
     type=click.Choice(list(FAIL_ON_CODES)),
@@ -505,12 +516,13 @@ def report(
     output: str | None,
     allow_mismatch: bool,
     same_evaluation: bool,
+    same_lineage: bool,
     fail_on: str | None,
 ) -> None:
     """Write a complete Markdown review report of CAND against BASE (verdict, evidence, tables)."""
     text = obj.ws.report(
         base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch,
-        same_evaluation=same_evaluation, fail_on=fail_on,
+        same_evaluation=same_evaluation, fail_on=fail_on, same_lineage=same_lineage,
     )  # fmt: skip
     if output:
         with open(output, "w", encoding="utf-8") as fh:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -434,10 +435,61 @@ def pair_warning(
     if one_lineage((bm, cm)):
         return None  # one model, or a run continued from the other under a longer name
     return (
-        f"different models ({bm} vs {cm}): the verdict assumes they differ only in training"
-        " (data or recipe); a different size, fine-tuning, decoding or reranking would change"
-        " the result too"
+        f"different models ({bm} vs {cm}): a data verdict needs them to differ only in"
+        " training (data or recipe); a different size, fine-tuning, decoding or reranking"
+        " changes the result too"
     )
+
+
+SYSTEM_WORD = re.compile(
+    r"[a-z0-9]*(?:verif|rerank|reward[-_]?model|best[-_]?of|majority[-_]?vot|self[-_]?consist)"
+    r"[a-z]*",
+    re.IGNORECASE,
+)
+"""A word in a run's or model's name that names an inference system around the model
+(a verifier, a reranker, a reward model, best-of-n, majority voting, self-consistency): a
+difference of how answers are chosen, not of what the model was trained on."""
+
+MODEL_SIZE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?[bm])(?![a-z0-9])", re.IGNORECASE)
+"""A model size in a run's or model's name (``175b``, ``6b``, ``1.5b``, ``350m``)."""
+
+
+def not_one_lineage(
+    base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any]
+) -> str | None:
+    """Why the pair's own records say ``base`` and ``cand`` are not two checkpoints of one
+    training lineage, or None: recorded models of different families (the rule of
+    :func:`pair_warning`, ``trend.one_lineage``), model sizes in the names that differ
+    (:data:`MODEL_SIZE`: ``175b`` vs ``6b``), or an inference-system word
+    (:data:`SYSTEM_WORD`: verification, reranking...) in one side's run or model name and not
+    in the other's (``gsm/175b_finetuning`` vs ``gsm/175b_verification``). The same run on
+    both sides and names not recorded are not judged. A data verdict needs the pair to differ
+    only in training (``verdict._lineage_step``)."""
+    from .trend import one_lineage
+
+    if b_run.get("id") == c_run.get("id") or base == cand:
+        return None
+    parts = []
+    bm, cm = b_run.get("model"), c_run.get("model")
+    if bm and cm and not one_lineage((bm, cm)):
+        parts.append(f"different models ({bm} vs {cm})")
+
+    def words(name: str, model: Any) -> set[str]:
+        return {w.lower() for w in SYSTEM_WORD.findall(f"{name} {model or ''}")}
+
+    sizes = [{x.lower() for x in MODEL_SIZE.findall(f"{n} {m or ''}")} for n, m in
+             ((base, bm), (cand, cm))]  # fmt: skip
+    if all(sizes) and sizes[0] != sizes[1] and not parts:  # said by the model names
+        parts.append(f"different sizes ({', '.join(sorted(sizes[0]))} vs "
+                     f"{', '.join(sorted(sizes[1]))})")  # fmt: skip
+    bw, cw = words(base, bm), words(cand, cm)
+    for who, mine, other, theirs in ((cand, cw, base, bw), (base, bw, cand, cw)):
+        if mine - theirs:
+            parts.append(
+                f"{who} names an inference system ({', '.join(sorted(mine - theirs))}) that "
+                f"{other} does not"
+            )
+    return "; ".join(parts) or None
 
 
 class _EvaluatedAlike:
@@ -1368,6 +1420,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         benchmark: str | None = None,
         reference: str | None = None,
         same_evaluation: bool = False,
+        same_lineage: bool = False,
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,
@@ -1376,7 +1429,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         gates act on). Arguments and errors as :meth:`diagnose`."""
         d = self.diagnose(
             base, cand, benchmark=benchmark, reference=reference, same_evaluation=same_evaluation,
-            q=q, min_size=min_size, random_state=random_state,
+            same_lineage=same_lineage, q=q, min_size=min_size, random_state=random_state,
         )  # fmt: skip
         return d.decision()
 
@@ -1389,6 +1442,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         reference: str | None = None,
         allow_mismatch: bool = False,
         same_evaluation: bool = False,
+        same_lineage: bool = False,
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,
@@ -1413,6 +1467,11 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             allow_mismatch: kept for scripts; the same as ``same_evaluation``.
             same_evaluation: read the change as content although the evaluations differ (the
                 verdict says it assumed so).
+            same_lineage: read the two runs (or the run and its reference) as checkpoints of
+                one training lineage although their records say otherwise
+                (:func:`not_one_lineage`: different models, a verifier or reranker named on one
+                side); without it such a pair gets no ``data`` verdict
+                (``not_a_checkpoint_pair``). The verdict says it assumed so.
             filter_name: read every run on this answer filter instead of each task's primary
                 one.
 
@@ -1424,7 +1483,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         if cand is None:
             return self._weakness(
                 b_run, benchmark, reference, q, min_size, random_state, filter_name,
-                same_evaluation=same_evaluation,
+                same_evaluation=same_evaluation, same_lineage=same_lineage,
             )  # fmt: skip
         # the per-task paired tests are counted in SQLite (a few rows back): in a thread of
         # their own (its own connection), beside the reads and the numpy work below
@@ -1439,8 +1498,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             notes: list[str] = self.taxonomy_notes(base, cand)  # type: ignore[attr-defined]
             c_run = self.store.get_run(cand)
             return _diagnose_change(
-                self, base, cand, b_run, c_run, benchmark, same_evaluation, q, min_size,
-                random_state, filter_name, notes, tests,
+                self, base, cand, b_run, c_run, benchmark, (same_evaluation, same_lineage), q,
+                min_size, random_state, filter_name, notes, tests,
             )  # fmt: skip
         finally:
             pool.shutdown(wait=False)
@@ -1471,6 +1530,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         allow_mismatch: bool = False,
         same_evaluation: bool = False,
         fail_on: str | None = None,
+        same_lineage: bool = False,
     ) -> str:
         """The Markdown review report of ``cand`` against ``base`` (see ``capslice_tui.report``).
 
@@ -1482,7 +1542,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
 
         diag = self.diagnose(
             base, cand, benchmark=benchmark, allow_mismatch=allow_mismatch,
-            same_evaluation=same_evaluation,
+            same_evaluation=same_evaluation, same_lineage=same_lineage,
         )  # fmt: skip
         runs = {r["name"]: r for r in self.runs() if r["name"] in (base, cand)}  # type: ignore[attr-defined]
         mismatch = allow_mismatch or bool((diag.evaluation or {}).get("changed"))
@@ -1555,7 +1615,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
     def _weakness(
         self, run: dict[str, Any], benchmark: str | None, reference: str | None,
         q: float, min_size: int, seed: int, filter_name: str | None = None,
-        *, same_evaluation: bool = False,
+        *, same_evaluation: bool = False, same_lineage: bool = False,
     ) -> Diagnosis:  # fmt: skip
         from ..analysis.decompose import decompose_weakness
         from ..analysis.slice_search import uninformative_axes
@@ -1608,7 +1668,14 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
             other_evaluations=others, reference=reference, reference_evaluation=ref_check,
             same_evaluation=same_evaluation, signals=_signal_counts(o.signals),
-            cap_modes=_cap_modes(o.signals, o.modes),
+            cap_modes=_cap_modes(o.signals, o.modes), run=run["name"],
+            lineage=None if reference is None else not_one_lineage(
+                run["name"], reference, run, self.store.get_run(reference)
+            ),
+            same_lineage=same_lineage,
+            references=() if reference is not None else _reference_runs(
+                self.store, run, benchmark, {x.run for x in others}
+            ),
         )  # fmt: skip
         return Diagnosis(
             mode="weakness", base=run["name"], cand=None, benchmark=bench,
@@ -1620,15 +1687,37 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         )  # fmt: skip
 
 
+def _reference_runs(
+    store: Store, run: Mapping[str, Any], benchmark: str | None, evaluated_otherwise: set[str]
+) -> list[Any]:
+    """Other runs holding ``run``'s items that ``--reference`` could test its weak slices
+    against (:class:`analysis.verdict.ReferenceRun`), best first: runs of its training
+    lineage (:func:`not_one_lineage` says nothing) before others, then the most shared
+    items, then by name; runs found to evaluate the items otherwise are left out (against
+    them the verdict would read the evaluation)."""
+    from ..analysis.verdict import ReferenceRun
+
+    names = {r["id"]: r for r in store.list_runs()}
+    out = []
+    for other_id, n in store.runs_sharing_items(run["id"], benchmark).items():
+        other = names.get(other_id)
+        if other is None or other["name"] in evaluated_otherwise or not n:
+            continue
+        lineage = not_one_lineage(run["name"], other["name"], run, other)
+        out.append(ReferenceRun(other["name"], int(n), lineage))
+    return sorted(out, key=lambda r: (r.lineage is not None, -r.n_items, r.run))
+
+
 def _diagnose_change(
     ws: DiagnoseRunsMixin, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
-    benchmark: str | None, same_evaluation: bool, q: float, min_size: int,
+    benchmark: str | None, assume: tuple[bool, bool], q: float, min_size: int,
     random_state: int, filter_name: str | None, notes: list[str],
     tests: Future[list[CompareRow]],
 ) -> Diagnosis:  # fmt: skip
     """``ws.diagnose`` of a change (a function, not a method: the facade's table of mixin
     attributes lists the public ones); ``tests``: the per-task paired tests
-    (``_slice_tests``) under way."""
+    (``_slice_tests``) under way; ``assume``: (same_evaluation, same_lineage)."""
+    same_evaluation, same_lineage = assume
     from ..analysis.decompose import decompose_change
     from ..analysis.slice_search import paired_slices, uninformative_axes
     from ..analysis.verdict import verdict_for_change
@@ -1673,6 +1762,7 @@ def _diagnose_change(
         cand_cap_modes=_cap_modes(c_signals, co.modes[ci]),
         evaluation=evaluation, same_evaluation=same_evaluation,
         uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
+        lineage=not_one_lineage(base, cand, b_run, c_run), same_lineage=same_lineage,
     )  # fmt: skip
     slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
     explained = _explained(search)

@@ -262,6 +262,7 @@ class FakeFacade:
         reference: str | None = None,
         allow_mismatch: bool = False,
         same_evaluation: bool = False,
+        same_lineage: bool = False,
         q: float = 0.05,
         min_size: int = 10,
         random_state: int = 0,

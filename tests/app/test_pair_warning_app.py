@@ -55,7 +55,7 @@ async def test_compare_screen_shows_the_pair_warning_only_when_there_is_one(
         assert warning.region.y < 24
         text = static_text(app, "#pair-warning")
         assert text.startswith("WARNING: different models (org__base-8b vs org__r1-distill-8b)")
-        assert "would change the result too" in text  # wrapped whole, never cut
+        assert "changes the result too" in text  # wrapped whole, never cut
         app.push_screen(CompareScreen("r1-distill", "r1-distill", benchmark=None))
         await settle(app, pilot)
         assert "the same run on both sides" in static_text(app, "#pair-warning")

@@ -87,10 +87,14 @@ def test_gsm8k_175b_to_6b_verification_is_a_broad_capability_drop(tmp_path: Path
     store = tmp_path / "gsm.db"
     src = SHARED / "gsm8k" / "example_model_solutions.jsonl"
     capslice(store, "ingest", str(src), "--run", "gsm", "--benchmark", "gsm8k")
+    pair = ("gsm/175b_verification", "gsm/6b_verification")
+    # two model sizes, not two checkpoints of one lineage: no data verdict, no data gate
+    plain = json.loads(capslice(store, "diagnose", *pair, "--format", "json").stdout)
+    assert (plain["verdict"], plain["reason"]) == ("inconclusive", "not_a_checkpoint_pair")
+    capslice(store, "diagnose", *pair, "--fail-on", "data", code=0)
+    # read as one lineage on purpose (--same-lineage): a broad capability drop
     diag = json.loads(
-        capslice(
-            store, "diagnose", "gsm/175b_verification", "gsm/6b_verification", "--format", "json"
-        ).stdout
+        capslice(store, "diagnose", *pair, "--same-lineage", "--format", "json").stdout
     )
     assert diag["verdict"] == "data"
     assert_plain(diag["summary"])
@@ -110,7 +114,7 @@ def test_gsm8k_175b_to_6b_verification_is_a_broad_capability_drop(tmp_path: Path
     capslice(store, "diagnose", "gsm/175b_verification", "gsm/6b_verification",
              "--fail-on", "regression", code=3)  # fmt: skip
     capslice(store, "diagnose", "gsm/175b_verification", "gsm/6b_verification",
-             "--fail-on", "data", code=5)  # fmt: skip
+             "--same-lineage", "--fail-on", "data", code=5)  # fmt: skip
     report = capslice(store, "report", "gsm/175b_verification", "gsm/6b_verification",
                       "--fail-on", "regression").stdout  # fmt: skip
     assert "- --fail-on regression (a significant drop" in report

@@ -44,8 +44,14 @@ def test_unrecorded_evaluation_is_never_called_the_same(gsm_store: Path) -> None
         in out
     )
     assert "evaluation not recorded: the few-shot and decoding settings" in out
-    # the classification stays (a gain carried by wrong answers turning right), hedged
+    # two systems (one behind a verifier), not two checkpoints of one lineage: no data verdict
+    assert out.startswith("VERDICT: INCONCLUSIVE (not a checkpoint pair)")
+    # read as one lineage on purpose, the classification stays (wrong answers turning right),
+    # hedged on the evaluation as before
+    out = run(gsm_store, "diagnose", "gsm/6b_finetuning", "gsm/6b_verification", "--same-lineage")
     assert out.startswith("VERDICT: DATA (broad capability)")
+    assert "not in how it was evaluated" not in out
+    assert "cannot be ruled out" in out
 
 
 def test_different_models_are_warned_in_text_and_json(gsm_store: Path) -> None:

@@ -202,9 +202,12 @@ def test_stat01_many_slices_plan_keeps_the_mixture(tmp_path):
 GSM8K = ROOT.parent / "shared" / "data" / "gsm8k" / "example_model_solutions.jsonl"
 
 
-def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
-    """GSM8K 175b_verification -> 6b_verification: a broad capability drop over a benchmark
-    whose items all carry the same labels; the plan boosts the school-maths data."""
+def test_real_gsm8k_two_systems_keep_the_mixture(tmp_path):
+    """GSM8K 175b_verification -> 6b_verification: a drop carried by wrong answers, but between
+    two model sizes, not two checkpoints of one lineage (walk 12): the diagnosis is
+    inconclusive (not_a_checkpoint_pair), so the plan keeps the mixture (it boosted the
+    school-maths data before). A broad capability plan over the whole domain:
+    test_broad_capability_targets_the_whole_domain."""
     if not GSM8K.is_file():
         pytest.skip(f"real GSM8K solutions not found at {GSM8K}")
     store = tmp_path / "g.db"
@@ -218,17 +221,10 @@ def test_real_gsm8k_broad_capability_plan_targets_the_whole_domain(tmp_path):
     ])  # fmt: skip
     assert res.exit_code == 0, res.output
     plan = json.loads(res.output)
-    assert (plan["verdict"], plan["reason"], plan["forced"]) == ("data", "broad_capability", False)
-    # every label group of the benchmark's items, weighted by its share of the items
-    domain = plan["slices"] + plan["excluded"]
-    assert {d["scope"] for d in domain} == {"domain"}
-    assert sum(d["n_items"] for d in domain) == 1319
-    assert sum(d["deficit"] for d in domain) == pytest.approx((742 - 515) / 1319)
-    assert {d["slice"]["background_condition"] for d in domain} == {"school_math"}
-    assert any(c["multiplier"] > 1 for c in plan["cells"])
-    assert any("the whole gsm8k domain" in w for w in plan["warnings"])
-    assert plan["excluded"] == []  # every label group reaches a rule (school-math-background)
-    assert " label groups of the whole gsm8k domain boost " in plan["summary"]
+    assert (plan["verdict"], plan["reason"], plan["forced"]) == (
+        "inconclusive", "not_a_checkpoint_pair", False,
+    )  # fmt: skip
+    assert not any(c["multiplier"] > 1 for c in plan["cells"])
 
 
 def test_an_evaluation_change_is_the_only_cause_a_plan_lists():

@@ -23,7 +23,7 @@ from ...formatting import (
     run_pair,
     visible,
 )
-from ...report import diagnosis_next, evaluation_lines, evidence_line
+from ...report import diagnosis_next, evaluation_lines, evidence_line, verdict_qualifier
 from ..console import to_ascii
 from ..format import cell, fit_parts, pct, points, slice_label, slice_parts
 from ..messages import DiagnoseLoaded
@@ -58,6 +58,7 @@ REASON_TEXT = {
     "no_weak_content_slice": "no content slice is significantly weaker",
     "no_finer_slice": "the items cannot be told apart on the axes",
     "evaluation_sensitive": "the weak slices change with the prompting",
+    "not_a_checkpoint_pair": "not two checkpoints of one training lineage",
 }
 WEAKNESS_REASON_TEXT = {
     **REASON_TEXT,
@@ -92,12 +93,17 @@ def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
 
 
 def verdict_banner(
-    verdict: str, reason: str | None = None, mode: str = "change", direction: str | None = None
+    verdict: str,
+    reason: str | None = None,
+    mode: str = "change",
+    direction: str | None = None,
+    qualifier: str = "",
 ) -> Text:
     """The verdict in large plain letters inside a box of ``=`` (no colour needed), with its
     reason in plain words on the line below (worded for ``mode``: ``change`` or
-    ``weakness``). A change whose ``direction`` is ``gain`` reads ``DATA`` / ``NOT DATA``
-    (no "problem" when the candidate is better)."""
+    ``weakness``) and ``qualifier`` on the next (``report.verdict_qualifier``: a weakness
+    against the run's own average, difficulty not ruled out). A change whose ``direction``
+    is ``gain`` reads ``DATA`` / ``NOT DATA`` (no "problem" when the candidate is better)."""
     texts = GAIN_VERDICT_TEXT if direction == "gain" else VERDICT_TEXT
     words = "VERDICT: " + texts.get(verdict, verdict.upper())
     spaced = " ".join(words)
@@ -106,6 +112,8 @@ def verdict_banner(
     reasons = WEAKNESS_REASON_TEXT if mode == "weakness" else REASON_TEXT
     if reason in reasons:
         text += f"\n({reasons[reason]})"
+    if qualifier:
+        text += f"\n({qualifier})"
     return Text(text, style="bold", no_wrap=True)
 
 
@@ -316,13 +324,15 @@ class DiagnoseScreen(CapsliceScreen):
             self.query_one("#summary", Static).update(self._summary(data, mode))
 
     def app_terms(self, text: str) -> str:
-        """``pass --same-evaluation`` (no key here) as the whole command that does it."""
+        """``pass --same-evaluation`` or ``pass --same-lineage`` (no key here) as the whole
+        command that does it."""
         store = getattr(self.app, "store_path", None)
         words = ["capslice", *(["--store", str(store)] if store else []), "diagnose", self.base]
         words += [self.cand] if self.cand else []
         words += ["--benchmark", self.benchmark] if self.benchmark else []
-        command = shlex.join([*words, "--same-evaluation"])
-        return text.replace("pass --same-evaluation", f"run `{command}`")
+        for flag in ("--same-evaluation", "--same-lineage"):
+            text = text.replace(f"pass {flag}", f"run `{shlex.join([*words, flag])}`")
+        return text
 
     def _summary(self, data: dict[str, Any], mode: str) -> Text:
         """The diagnosis as text: what was compared, the summary, then the evaluation
@@ -386,7 +396,8 @@ class DiagnoseScreen(CapsliceScreen):
             return (
                 f"plan data for the {plural(n, 'weak slice')} below that the mapping rules "
                 f"reach: m then p opens the plan on {self.base} (fill in the catalog and the "
-                "budget; the plan names any slice it sets aside)"
+                "budget; the plan names any slice it sets aside); the slices are weak against "
+                "the run's own average, so rule difficulty out first with --reference (see above)"
             )
         if step.get("command"):
             return f"{step['command']} ({step['why']})"
@@ -408,6 +419,7 @@ class DiagnoseScreen(CapsliceScreen):
                 to_ascii(data.get("reason") or "") if self.ascii_console else data.get("reason"),
                 mode,
                 data.get("direction"),
+                verdict_qualifier(data),
             )
         )
         self.query_one("#summary", Static).update(self._summary(data, mode))
