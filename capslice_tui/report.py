@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -178,17 +179,18 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
     if diag.get("direction") == "gain":  # the candidate is better: nothing to plan or fix
         return None
     if diag["verdict"] == "data":
-        runs = f"--baseline {base}" + (f" --candidate {cand}" if cand else "")
+        q = shlex.quote  # a run name with a space or a quote still pastes as one word
+        runs = f"--baseline {q(base)}" + (f" --candidate {q(cand)}" if cand else "")
         unsure = (  # against its own average: the summary says how to rule difficulty out
             "; the slices are weak against the run's own average, so rule difficulty out "
             "first with --reference (see above)"
             if verdict_qualifier(diag)
             else ""
         )
-        runs += f" --reference {ref}" if ref and not cand else ""
+        runs += f" --reference {q(ref)}" if ref and not cand else ""
         n = len(diag.get("slices") or [])
         return {
-            "command": f"capslice plan {runs} --benchmark {diag.get('benchmark') or 'BENCHMARK'} "
+            "command": f"capslice plan {runs} --benchmark {q(diag.get('benchmark') or 'BENCHMARK')} "
             "--catalog CATALOG.yaml --budget-tokens TOKENS",
             # not "for the N weak slices": a slice no mapping rule reaches gets no data (the
             # plan says which it set aside; walk 10 #4 read 5 promised, 4 served)
@@ -213,8 +215,9 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
 def command_lines(command: str, width: int, lead: str = "next: ") -> list[str]:
     """``command`` after ``lead``, broken before its ``--`` options with shell backslash
     continuations so each line fits ``width`` and the whole still pastes as one command (a
-    single option longer than the width stays whole on its line)."""
-    words = command.replace(" --", "\n--").split("\n")
+    single option longer than the width stays whole on its line). ``command`` is read as the
+    shell reads it (a quoted name holding `` --`` is one word, not a break)."""
+    words = _option_groups(command)
     lines, line = [], lead + words[0]
     for w in words[1:]:
         if len(line) + 1 + len(w) + 2 <= width:  # room for " \" after it
@@ -223,6 +226,21 @@ def command_lines(command: str, width: int, lead: str = "next: ") -> list[str]:
             lines.append(line + " \\")
             line = "    " + w
     return [*lines, line]
+
+
+def _option_groups(command: str) -> list[str]:
+    """``command`` cut before each `` --`` that is outside quotes, its text kept as written
+    (``--title "..."`` stays so)."""
+    groups, start, quote = [], 0, ""
+    for i, ch in enumerate(command):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif command.startswith(" --", i):
+            groups.append(command[start:i])
+            start = i + 1
+    return [*groups, command[start:]]
 
 
 def adjusted_header(n_tested: int, noun: str) -> str:
