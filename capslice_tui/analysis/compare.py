@@ -1,10 +1,12 @@
 """Two runs on the same items: paired tests, multiple-testing control, comparability checks.
 
 Numpy (imported on first use: two greedy runs are compared from counts with the standard
-library alone) and the standard library (no scipy: issue 14). Formulas, sources and test vectors: ``shared/statistics.md``.
+library alone, their interval included) and the standard library (no scipy: issue 14). Formulas, sources and test vectors: ``shared/statistics.md``.
 
 - Greedy 0/1 runs: exact McNemar test on the discordant counts b (right in base, wrong in
-  candidate) and c (the reverse); interval for the difference by Agresti & Min (2005).
+  candidate) and c (the reverse); interval for the difference compatible with that test
+  (Fay & Lumbard 2021: it excludes 0 exactly when p < 0.05), so the interval and the p-value
+  never tell a reader two different things.
 - Several samples per item or pass@k: paired bootstrap over items of the per-item score
   difference; two-sided p-value from the bootstrap distribution shifted to the null.
 - Many slices: Benjamini–Hochberg (1995) over the slices actually tested; slices below the
@@ -13,8 +15,9 @@ library alone) and the standard library (no scipy: issue 14). Formulas, sources 
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -359,7 +362,8 @@ class PairedResult:
         n_items: paired items that entered the test.
         base, cand: each side's :class:`SliceScore` (over all given items).
         diff: cand score − base score over the paired eligible items (proportion).
-        diff_lo, diff_hi: 95% interval of ``diff`` (Agresti–Min for McNemar, percentile
+        diff_lo, diff_hi: 95% interval of ``diff`` (for McNemar the exact interval of
+            :func:`mcnemar_exact_interval`, excluding 0 exactly when p < 0.05; percentile
             bootstrap otherwise).
         p_value: two-sided p-value (NaN when no item).
         test: ``"mcnemar-exact"`` or ``"paired-bootstrap"``.
@@ -399,11 +403,234 @@ def agresti_min_interval(b: int, c: int, n: int, z: float = Z95) -> tuple[float,
 
     Adds 0.5 to each cell of the 2x2 table: δ* = (c* − b*)/n*, with b* = b + 0.5,
     c* = c + 0.5, n* = n + 2, se = √((b* + c*) − (c* − b*)²/n*)/n*. Clipped to [−1, 1].
+
+    Not the interval reported next to the exact McNemar test (it can exclude 0 while the
+    test is not significant: b = 20, c = 9, n = 250 gives [−8.6, −0.1] points with p = 0.061);
+    :func:`mcnemar_exact_interval` starts its root search from it.
     """
     bs, cs, ns = b + 0.5, c + 0.5, n + 2.0
     d = (cs - bs) / ns
     se = math.sqrt(max((bs + cs) - (cs - bs) ** 2 / ns, 0.0)) / ns
     return max(-1.0, d - z * se), min(1.0, d + z * se)
+
+
+_GL_NODES = 48
+"""Gauss–Legendre nodes of the integral in :func:`_melded_cdf` (at 48 the bounds' defining
+tail probabilities match scipy's adaptive quadrature to ~1e-9 over n up to 5000)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _gauss_legendre(k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Nodes and weights of k-point Gauss–Legendre quadrature on [−1, 1] (Newton's method on
+    the Legendre polynomial from the Chebyshev-like first guesses; as numpy's ``leggauss``
+    to ~1e-15, without numpy)."""
+    nodes, weights = [], []
+    for i in range(1, k + 1):
+        x = math.cos(math.pi * (i - 0.25) / (k + 0.5))
+        for _ in range(100):
+            p0, p1 = 1.0, x
+            for j in range(2, k + 1):
+                p0, p1 = p1, ((2 * j - 1) * x * p1 - (j - 1) * p0) / j
+            dp = k * (x * p1 - p0) / (x * x - 1)
+            x, step = x - p1 / dp, p1 / dp
+            if abs(step) < 1e-16:
+                break
+        nodes.append(x)
+        weights.append(2 / ((1 - x * x) * dp * dp))
+    return tuple(nodes), tuple(weights)
+
+
+@functools.lru_cache(maxsize=256)
+def _beta_support(a: int, b: int) -> tuple[float, float, float]:
+    """``(lo, hi, log B(a, b))``: outside [lo, hi] the Beta(a, b) density (a, b >= 1) is
+    below e^-40 of its peak (its log is concave, so bisection from the mode finds both)."""
+    lnorm = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    mode = (a - 1) / (a + b - 2) if a + b > 2 else 0.5
+
+    def log_pdf(t: float) -> float:
+        if t <= 0.0 or t >= 1.0:  # the density's limit at an end: finite only for a or b = 1
+            end_param, other = (a, b) if t <= 0.0 else (b, a)
+            return math.log(other) if end_param == 1 else -math.inf
+        return (a - 1) * math.log(t) + (b - 1) * math.log1p(-t) - lnorm
+
+    cut = log_pdf(mode) - 40.0
+
+    def edge(inside: float, outside: float) -> float:
+        if log_pdf(outside) >= cut:
+            return outside
+        for _ in range(60):
+            mid = 0.5 * (inside + outside)
+            inside, outside = (mid, outside) if log_pdf(mid) >= cut else (inside, mid)
+        return outside
+
+    return edge(mode, 0.0), edge(mode, 1.0), lnorm
+
+
+def _binom_sf(k: int, n: int, q: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, q), 0 <= q <= 1 (absolute error ~1e-16): the smaller
+    side's pmf summed from k outward (each term from the last by one ratio) until the terms
+    fall below 1e-17 of the sum."""
+    if k <= 0 or q >= 1.0:
+        return 1.0
+    if k > n or q <= 0.0:
+        return 0.0
+    odds = q / (1.0 - q)
+    j = k if k > n * q else k - 1  # upper tail from k, or lower tail P(X <= k - 1) down
+    log_term = (
+        math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
+        + j * math.log(q) + (n - j) * math.log1p(-q)
+    )  # fmt: skip
+    term = math.exp(log_term) if log_term > -745.0 else 0.0
+    total = term
+    if j == k:  # terms fall from k up (k is at or past the mode)
+        while j < n and term > total * 1e-17:
+            term *= (n - j) / (j + 1) * odds
+            total += term
+            j += 1
+        return min(total, 1.0)
+    while j > 0 and term > total * 1e-17:
+        term *= j / ((n - j + 1) * odds)
+        total += term
+        j -= 1
+    return max(0.0, 1.0 - total)
+
+
+def _melded_cdf(delta: float, b: int, c: int, n: int) -> float:
+    """Pr[T (2B − 1) <= delta]: the lower-tail confidence distribution of the paired
+    difference in :func:`mcnemar_exact_interval` (B ~ Beta(c, b + 1), T ~ Beta(m, n − m + 1)
+    for delta > 0 and Beta(m + 1, n − m) for delta < 0, m = b + c; Beta(0, ·) is 0 and
+    Beta(·, 0) is 1). Increasing in delta; at 0 it is the exact McNemar tail P(X <= b),
+    X ~ Binomial(m, 1/2)."""
+    m = b + c
+    if delta == 0.0:
+        return _binom_half_cdf(b, m)
+    if c == 0:  # B = 0: Pr[−T <= delta]
+        if delta > 0 or m == n:
+            return 1.0
+        return 1.0 - _binom_sf(m + 1, n, -delta)  # Pr[T >= −delta], T ~ Beta(m + 1, n − m)
+    if delta < 0 and m == n:  # T = 1
+        return _binom_sf(c, m, 0.5 + delta / 2)
+    a, bt = (m, n - m + 1) if delta > 0 else (m + 1, n - m)
+    lo, hi, lnorm = _beta_support(a, bt)
+    # delta > 0: for T <= delta the event holds whatever B is (Pr[T <= delta] = I_delta(a, bt))
+    below = _binom_sf(a, a + bt - 1, min(delta, 1.0)) if delta > 0 else 0.0
+    lo = max(lo, abs(delta))  # delta < 0: no T below |delta| meets the event
+    if lo >= hi:
+        return min(1.0, below)
+    half, mid = 0.5 * (hi - lo), 0.5 * (hi + lo)
+    total = 0.0
+    for x, w in zip(*_gauss_legendre(_GL_NODES), strict=True):
+        t = mid + half * x
+        pdf = math.exp((a - 1) * math.log(t) + (bt - 1) * math.log1p(-t) - lnorm)
+        q = 0.5 + delta / (2.0 * t)  # Pr[B <= q] = P(Binomial(m, q) >= c)
+        total += w * pdf * (1.0 if q >= 1.0 else _binom_sf(c, m, max(q, 0.0)))
+    return min(1.0, max(0.0, below + half * total))
+
+
+def _brentq(f: Callable[[float], float], xa: float, xb: float, fa: float, fb: float) -> float:
+    """Root of f in [xa, xb] (fa, fb of opposite signs) by Brent's method (Brent 1973,
+    ch. 4, as scipy's ``brentq``), to 1e-10."""
+    xpre, xcur, fpre, fcur = xa, xb, fa, fb
+    xblk = fblk = spre = scur = 0.0
+    for _ in range(100):
+        if fpre != 0 and fcur != 0 and (fpre > 0) != (fcur > 0):
+            xblk, fblk = xpre, fpre
+            spre = scur = xcur - xpre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk = xcur, xblk, xcur
+            fpre, fcur, fblk = fcur, fblk, fcur
+        tol = 0.5e-10 + 4.4e-16 * abs(xcur)
+        sbis = (xblk - xcur) / 2
+        if fcur == 0 or abs(sbis) < tol:
+            return xcur
+        stry, interpolate = sbis, False  # bisection unless interpolation steps short enough
+        if abs(spre) > tol and abs(fcur) < abs(fpre):
+            if xpre == xblk:  # secant
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:  # inverse quadratic interpolation
+                dpre = (fpre - fcur) / (xpre - xcur)
+                dblk = (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            interpolate = 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - tol)
+        spre, scur = (scur, stry) if interpolate else (sbis, sbis)
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > tol else (tol if sbis > 0 else -tol)
+        fcur = f(xcur)
+    return xcur
+
+
+def _melded_lower(b: int, c: int, n: int, alpha: float) -> float:
+    """Lower bound of :func:`mcnemar_exact_interval`: the delta where
+    :func:`_melded_cdf` reaches alpha/2, on the side of 0 the exact McNemar tail decides."""
+    m, half = b + c, alpha / 2
+    if m == n and c == 0:
+        return -1.0
+    p0 = _binom_half_cdf(b, m)  # P(X <= b) = the test's one-sided tail toward the candidate
+    if p0 == half:
+        return 0.0
+
+    def f(d: float) -> float:
+        return _melded_cdf(d, b, c, n) - half
+
+    lo, hi, flo, fhi = (
+        (0.0, 1.0, p0 - half, 1.0 - half) if p0 < half else (-1.0, 0.0, -half, p0 - half)
+    )
+    # narrow the bracket around the Agresti–Min bound (close to the root) before Brent
+    step = max((hi - lo) / 64, 1e-4)
+    guess = min(max(agresti_min_interval(b, c, n)[0], lo + step), hi - step)
+    for _ in range(12):
+        if not lo < guess < hi:
+            break
+        fg = f(guess)
+        if fg < 0:
+            lo, flo, guess = guess, fg, guess + step
+        else:
+            hi, fhi, guess = guess, fg, guess - step
+        if hi - lo <= step:
+            break
+        step *= 2
+    return _brentq(f, lo, hi, flo, fhi)
+
+
+@functools.lru_cache(maxsize=4096)
+def mcnemar_exact_interval(b: int, c: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+    """Interval for the paired difference (c − b)/n compatible with the exact McNemar test:
+    it excludes 0 exactly when :func:`mcnemar_exact` gives p < alpha (Fay & Lumbard 2021).
+
+    Fay, M. P. and Lumbard, K. (2021), "Confidence intervals for difference in proportions
+    for matched pairs compatible with exact McNemar's or sign tests", Statistics in Medicine
+    40(5):1147-1159 (doi:10.1002/sim.8829); the melding of Fay, Proschan & Brittain (2015,
+    Biometrics 71:146-156); R's ``exact2x2::mcnemarExactDP`` computes it. The difference is
+    δ = ψ(2θ − 1), ψ = P(discordant), θ = P(a discordant item favours the candidate). Each
+    factor gets the Beta confidence distributions of its Clopper–Pearson interval, m = b + c
+    of n for ψ and c of m for θ; a bound is the δ where the melded tail reaches alpha/2:
+
+        lower: Pr[T (2B − 1) <= δ] = alpha/2,  B ~ Beta(c, b + 1),
+               T ~ Beta(m, n − m + 1) for δ > 0, Beta(m + 1, n − m) for δ < 0;
+        upper: the lower bound of the mirrored table, −lower(c, b).
+
+    At δ = 0 the tail is P(X <= b), X ~ Binomial(m, 1/2), the exact McNemar one-sided tail,
+    so the bound's side of 0 is the test's decision (decided here with the test's own
+    :func:`_binom_half_cdf`); elsewhere a 48-node Gauss–Legendre integral over T and Brent's
+    root search. No discordant item (b = c = 0) still gives ±(1 − (alpha/2)^(1/n)), never
+    [0, 0]. Agresti–Min (:func:`agresti_min_interval`, a Wald interval) is not used: it is
+    narrower and disagrees with the exact test near p = 0.05.
+
+    Args:
+        b, c: discordant items (right→wrong, wrong→right), integers >= 0.
+        n: paired items (>= b + c, >= 1).
+        alpha: two-sided level (0.05: a 95% interval).
+
+    Returns:
+        (lower, upper) within [−1, 1], as proportions.
+
+    Raises:
+        ValueError: counts that are not integers, negative, or sum above n.
+    """
+    if int(b) != b or int(c) != c or int(n) != n or min(b, c) < 0 or n < max(1, b + c):
+        raise ValueError(f"mcnemar_exact_interval: b={b!r}, c={c!r}, n={n!r} are not counts")
+    b, c, n = int(b), int(c), int(n)
+    return _melded_lower(b, c, n, alpha), -_melded_lower(c, b, n, alpha)
 
 
 def paired_compare(
@@ -420,7 +647,8 @@ def paired_compare(
     """Compare two runs item by item.
 
     Greedy 0/1 on both sides (and k None or 1): exact McNemar on (b, c), diff = (c − b)/n,
-    Agresti–Min interval, MDD from Connor (1987) with ψ = (b + c)/n (0.5 if b + c = 0).
+    the interval compatible with it (:func:`mcnemar_exact_interval`, Fay & Lumbard 2021),
+    MDD from Connor (1987) with ψ = (b + c)/n (0.5 if b + c = 0).
 
     Otherwise: per-item scores (c/n or pass@k) on items eligible on both sides, d = cand − base;
     diff = mean(d), percentile interval of B paired bootstrap means; two-sided p-value
@@ -515,7 +743,7 @@ def _mcnemar_result(
     base: SliceScore, cand: SliceScore, n: int, b: int, c: int, min_size: int, alpha: float
 ) -> PairedResult:
     p = mcnemar_exact(b, c)
-    lo, hi = agresti_min_interval(b, c, n)
+    lo, hi = mcnemar_exact_interval(b, c, n)
     psi = (b + c) / n if b + c > 0 else None
     mdd = min_detectable_difference(n, psi, alpha=alpha)
     return PairedResult(
