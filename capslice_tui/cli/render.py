@@ -23,10 +23,11 @@ import os
 import re
 import sys
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..formatting import ascii_console, distinct_cuts, shared_prefix, to_ascii, visible
+from ..vocabulary import label as slice_label
 
 if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 14)
     from rich.console import Console
@@ -133,7 +134,7 @@ def emit_table(
     shown = [visible(h) for h in headers]
     if ascii_console():  # the marks the layout adds, one cell for one cell
         layout.cells = [[c.translate(_CELL_MARKS) for c in r] for r in layout.cells]
-    all_notes = [*_layout_notes(layout, headers, width), *notes]
+    all_notes = [*_layout_notes(layout, headers, width), *layout.below, *notes]
     if plain and _print_plain(layout, shown, title, above, all_notes, width):
         return
     from rich.table import Table
@@ -735,6 +736,11 @@ class _Layout:
     which names it was left out of rather than calling it shared."""
     blank: frozenset[int] = frozenset()
     """columns empty on every row (:func:`_blank_columns`): left out first, never said."""
+    below: list[str] = field(default_factory=list)
+    """the lines that say, under the table, what a note column left out of it held
+    (:func:`_move_below`): ``note: counting: below minimum slice size 10 ...``."""
+    moved: int | None = None
+    """the note column said under the table (:attr:`below`), None when none is."""
 
     def hidden(self) -> list[int]:
         """The columns left out that show something (not :attr:`blank`): the ones a note
@@ -754,7 +760,18 @@ def dropped_columns(
     """Headers of the columns :func:`emit_table` would leave out at ``width`` terminal columns
     (none when the table fits), so a caller can choose a shorter form of its table first."""
     layout = _fit_layout([visible(h) for h in headers], rows, whole, width, expendable, keep)
-    return [headers[i] for i in layout.hidden()]
+    # a note column said under the table counts as left out while names are still cut: a
+    # shorter form of the table may show them whole
+    moved = [layout.moved] if layout.moved is not None and _cut_width(layout) else []
+    return [headers[i] for i in sorted([*layout.hidden(), *moved])]
+
+
+BELOW_WHEN_NARROW = ("note", "terms")
+"""Headers of a last column of free text (a row's note, a group's terms) that a table too
+narrow for it shows under the table, a line per row, rather than wrapped a word or two to a
+line beside the figures or at the cost of cutting the names (:func:`_move_below`)."""
+NOTE_LEAST = 24
+"""Narrowest a :data:`BELOW_WHEN_NARROW` column wraps in before it goes under the table."""
 
 
 def _fit_layout(
@@ -766,6 +783,61 @@ def _fit_layout(
     keep: Sequence[str] = (),
     wrap: Sequence[str] = (),
     once: Sequence[str] = (),
+) -> _Layout:
+    """:func:`_fit_layout_once`, then again without a last note column
+    (:data:`BELOW_WHEN_NARROW`) that it left out, wrapped narrower than :data:`NOTE_LEAST`,
+    or kept at the cost of cutting names the table could otherwise show whole: that column's
+    cells are said under the table instead (:func:`_move_below`)."""
+    layout = _fit_layout_once(headers, rows, whole, width, expendable, keep, wrap, once)
+    last = len(headers) - 1
+    if last < 1 or headers[last] not in BELOW_WHEN_NARROW or headers[last] in (*keep, *whole):
+        return layout
+    hidden = last in layout.hidden()
+    wraps = layout.kept[-1] == last and layout.widths[last] > layout.room
+    if not (hidden or wraps):
+        return layout  # on one line in the table, or empty on every row
+    moved = _fit_layout_once(headers, rows, whole, width, expendable, keep, wrap, once, last)
+    if wraps and layout.room >= min(NOTE_LEAST, layout.widths[last]):
+        if _cut_width(moved) >= _cut_width(layout) or len(moved.hidden()) > len(layout.hidden()):
+            return layout  # wide enough, and leaving it out would not show the names whole
+    moved.below, moved.moved = _move_below(headers, rows, moved, last), last
+    return moved
+
+
+def _cut_width(layout: _Layout) -> int:
+    """Characters the layout's kept columns are cut by (their widths above their caps)."""
+    return sum(max(layout.widths[i] - (layout.caps[i] or layout.widths[i]), 0) for i in layout.kept)
+
+
+def _move_below(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], layout: _Layout, column: int
+) -> list[str]:
+    """``note: counting, function_analysis: below minimum ...``: the non-empty cells of
+    ``column`` (left out of the table), one line per value, after the whole names of the rows
+    holding it (the leading text columns before the first kept figure, joined by `` & ``)."""
+    figures = [i for i in layout.kept if any(_holds_figure(visible(r[i])) for r in rows)]
+    lead = [i for i in range(min(figures, default=1)) if i != column] or [0]
+    by_value: dict[str, list[str]] = {}
+    for r in rows:
+        value = " ".join(visible(r[column]).split())
+        if value not in ("", "-"):
+            parts = [(headers[i], v) for i in lead if (v := visible(r[i]).strip())]
+            name = slice_label(parts, values_only=True)
+            by_value.setdefault(value, []).append(name or "-")
+    head = visible(headers[column])
+    return [f"{head}: {', '.join(names)}: {value}" for value, names in by_value.items()]
+
+
+def _fit_layout_once(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    whole: Sequence[str],
+    width: int,
+    expendable: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    wrap: Sequence[str] = (),
+    once: Sequence[str] = (),
+    moved: int | None = None,
 ) -> _Layout:
     """Fit a table to ``width`` terminal columns without cutting a figure.
 
@@ -810,6 +882,7 @@ def _fit_layout(
         widths = widths_of()
     # too wide: the columns that show nothing go first
     dropped = _blank_columns(headers, cells, keep) if sum(widths) + 2 * (n - 1) > width else []
+    dropped += [] if moved is None or moved in dropped else [moved]  # said under the table
     blank = frozenset(dropped)
     kept = [i for i in range(n) if i not in blank]
     constant = _constant_columns(headers, cells, widths, figure, width, once)

@@ -75,8 +75,14 @@ def test_emit_table_at_80_columns_keeps_figures_whole(monkeypatch: pytest.Monkey
     body = "\n".join(lines)
     for figure in ("48", "50.0%", "[36.4, 63.6]", "24/48"):
         assert figure in body
-    assert "bbh_cot_…" in body and "demo-or…" in body  # names cut by distinct_cut
-    assert "table cut" not in body  # the free-text note folds instead
+    # names cut by distinct_cut, readably: the free-text note, which would wrap a few words
+    # to a line beside the figures, is said under the table (walk 12) instead
+    assert "bbh_cot_…three_objects" in body and "demo-org/demo-1b-eos…" in body
+    assert "table cut" not in body
+    assert " ".join(body.split()).endswith(
+        "note: bbh_cot_fewshot_tracking_shuffled_objects_three_objects & "
+        "demo-org/demo-1b-eosmask-step110000: free text note that can fold"
+    )
 
 
 def test_middle_cut_keeps_both_ends() -> None:
