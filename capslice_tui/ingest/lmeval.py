@@ -15,11 +15,16 @@ given and their samples files carry more than one timestamp, :func:`plan_lmeval`
 a message listing them; naming the files of one run explicitly (a "specific file set")
 bypasses the check and reads exactly those files.
 
-Repeats: with ``repeats: K`` a generation line carries K strings in ``resps[0]`` and becomes K
-records (``sample_idx`` 0..K-1). The logged metric scores only the filtered (first or voted)
-answer, so every record gets ``correct=None`` (the store scores each sample itself); the
-logged metrics are kept in ``metrics`` of sample 0 only, and ``extracted`` is set only when
-``filtered_resps`` is itself a per-sample list.
+Repeats: with ``repeats: K`` a generation line carries K strings in ``resps[0]``, and its
+metric scores the one answer its filter kept (:func:`filter_kind`, from the filter's pipeline
+in the results file's ``filter_list``, else its name): for a ``take_first`` filter
+(``score-first``, ``none``) the line becomes K records (``sample_idx`` 0..K-1), record 0
+holding the line's score and filtered answer, the others ``correct=None`` (the store scores
+them); for a ``majority_vote`` filter (``maj@k``) it becomes ONE record, the voted answer
+(response and extracted) with the line's score: a vote is one sample per doc, and pass@k over
+it means nothing. Any other filter: K records with ``correct=None`` (``extracted`` set when
+``filtered_resps`` is itself a per-sample list) and a warning that the log's score went to no
+generation. The logged metrics are kept in ``metrics`` of record 0 only.
 
 Multiple-choice (loglikelihood) lines: ``response`` is the continuation text of the choice
 with the highest log-likelihood, ``correct`` comes from ``acc``.
@@ -392,6 +397,29 @@ def _is_rolling(resps: Any) -> bool:
     )
 
 
+FIRST = "first"
+"""A filter whose one answer per doc is its first generation's (``take_first`` after per-sample
+steps: lm-eval's ``score-first``, and ``none``, the default filter)."""
+VOTE = "vote"
+"""A filter whose one answer per doc is a majority vote over its generations (``maj@k``)."""
+_VOTE_NAME_RE = re.compile(r"^maj@\d+$", re.IGNORECASE)
+
+
+def filter_kind(name: str, functions: list[str] | None = None) -> str | None:
+    """What the one answer a filter keeps per doc is, when a line holds several generations:
+    :data:`VOTE` (``majority_vote`` in its pipeline; without a pipeline, a name ``maj@k``),
+    :data:`FIRST` (a pipeline ending in ``take_first`` without a vote; without a pipeline,
+    ``score-first`` or ``none``, lm-eval's default ``take_first`` filter), else None: not known
+    (the line's score cannot be given to a generation)."""
+    if functions:
+        if "majority_vote" in functions:
+            return VOTE
+        return FIRST if functions[-1] == "take_first" else None
+    if _VOTE_NAME_RE.match(name):
+        return VOTE
+    return FIRST if name in ("score-first", "none") else None
+
+
 def _is_multiple_choice(resps: list[Any]) -> bool:
     first = resps[0] if resps else None
     return isinstance(first, list) and bool(first) and isinstance(first[0], (list, tuple))
@@ -405,12 +433,15 @@ def convert_line(
     source: str,
     line_no: int,
     metric_names: list[str] | None = None,
+    kind: str | None = None,
 ) -> list[SampleRecord] | BadLine:
     """Records of one samples line (one per repeat), or a BadLine naming the faulty field.
 
     ``metric_names`` is the task's metric list from the results file, used when the line does
     not name its metrics (lm-eval 0.4.3-0.4.5): IFEval's boolean ``prompt_level_strict_acc``
     is then the official score instead of a re-score against the placeholder target ``0``.
+    ``kind``: what the filter keeps of several generations (:func:`filter_kind`; from the
+    filter's name when not given).
     """
     if "doc_id" not in line:
         return BadLine(source, line_no, "missing field 'doc_id'")
@@ -424,7 +455,11 @@ def convert_line(
                 line, generations[0], task, filter_name, benchmark, source, line_no, metric_names
             )
         ]
-    return _convert_any(line, resps, task, filter_name, benchmark, source, line_no, metric_names)
+    if kind is None:
+        kind = filter_kind(filter_name)
+    return _convert_any(
+        line, resps, task, filter_name, benchmark, source, line_no, metric_names, kind
+    )
 
 
 def _convert_any(
@@ -436,6 +471,7 @@ def _convert_any(
     source: str,
     line_no: int,
     metric_names: list[str] | None,
+    kind: str | None = None,
 ) -> list[SampleRecord] | BadLine:
     """:func:`convert_line` for a line with ``doc_id`` and a non-empty ``resps`` of any shape
     (multiple choice, repeats, a generation): the general path, which gives for a line of
@@ -460,7 +496,7 @@ def _convert_any(
     }
     if _is_multiple_choice(resps):
         return _multiple_choice(base, resps, seconds, metrics, correct)
-    return _generations(base, resps, line.get("filtered_resps"), metrics, correct)
+    return _generations(base, resps, line.get("filtered_resps"), metrics, correct, kind)
 
 
 def _one_generation(
@@ -575,9 +611,21 @@ def _generations(
     filtered: Any,
     metrics: dict[str, float | None],
     correct: float | None,
+    kind: str | None = None,
 ) -> list[SampleRecord] | BadLine:
-    """The records of a generation line: one, or one per repeat (``sample_idx``; the logged
-    correctness scores the filtered answer, so repeats carry none)."""
+    """The records of a generation line: one, or, for several generations (``repeats``), what
+    the filter's ``kind`` (:func:`filter_kind`) lets the line's score say:
+
+    * :data:`VOTE`: one record, the voted answer (response and extracted) with the line's
+      score: the vote is the filter's one sample per doc;
+    * :data:`FIRST`: one record per generation (``sample_idx``), generation 0 with the
+      line's score and filtered answer, the others with no correctness (capslice scores
+      them);
+    * not known, or one filtered answer per generation: one record per generation, none with
+      the line's score (it scores an answer that cannot be told), the per-generation
+      filtered answers as ``extracted``.
+
+    The line's metrics stay on record 0 only (the results-file check counts them once)."""
     generations = resps[0]
     if isinstance(generations, str):
         generations = [generations]
@@ -610,18 +658,26 @@ def _generations(
         if isinstance(first_filtered, list) and len(first_filtered) == len(generations)
         else None
     )
+    kind = _kept(kind, filtered, len(generations))
+    answer = first_filtered if kind is not None else None
+    if kind == VOTE and isinstance(answer, str):
+        return [SampleRecord(**base, response=answer, extracted=answer, correct=correct,
+                             metrics=metrics)]  # fmt: skip
+    first = kind == FIRST
     records = []
     for sample_idx, text in enumerate(generations):
         extracted = per_sample[sample_idx] if per_sample is not None else None
+        if first and sample_idx == 0:
+            extracted = answer
         records.append(
             SampleRecord(
                 **base,
                 sample_idx=sample_idx,
                 response=text,
                 extracted=extracted if isinstance(extracted, str) else None,
-                correct=None,
-                # the logged metrics score the filtered (first or voted) answer, not this
-                # generation; a NaN among them says nothing about this generation either
+                correct=correct if first and sample_idx == 0 else None,
+                # the logged metrics score the filtered (first or voted) answer; a NaN among
+                # them says nothing about a generation either
                 metrics={k: v for k, v in metrics.items() if v is not None}
                 if sample_idx == 0
                 else {},
@@ -653,6 +709,8 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
     doc_ids: set[str] = set()  # distinct doc_id, counted when the results file has a count
     count_docs = config is not None and config.n_samples is not None
     rolling = 0
+    pipelines = _task_pipelines(ctx, task)
+    several: dict[str, list[Any]] = {}  # filter -> [most generations of a line, kept]
     records = iter_jsonl(path) if first_nonspace(path) != b"[" else iter_json_records(path)
     for line_no, obj in records:
         if isinstance(obj, BadLine):
@@ -678,12 +736,78 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
                 obj, generations[0], task, filter_name, benchmark, source, line_no, metric_names
             )
             continue
-        converted = convert_line(obj, task, filter_name, benchmark, source, line_no, metric_names)
+        kind = filter_kind(filter_name, pipelines.get(filter_name))
+        if type(generations) is list and len(generations) > 1:
+            seen_kept = several.setdefault(filter_name, [0, None])
+            seen_kept[0] = max(seen_kept[0], len(generations))
+            seen_kept[1] = _kept(kind, obj.get("filtered_resps"), len(generations))
+        converted = convert_line(
+            obj, task, filter_name, benchmark, source, line_no, metric_names, kind
+        )
         if isinstance(converted, BadLine):
             yield converted
         else:
             yield from converted
     yield from _file_notes(source, task, config, rolling, len(doc_ids))
+    yield from _several_notes(source, task, several)
+
+
+def _task_pipelines(ctx: ReadContext, task: str) -> dict[str, list[str]]:
+    """Filter -> pipeline function names of ``task``, from the results files read."""
+    files = ctx.lmeval_files
+    pipelines: dict[str, list[str]] = {}
+    for reported in files.reports if isinstance(files, LmEvalFiles) else []:
+        pipelines.update(reported.pipelines.get(task) or {})
+    return pipelines
+
+
+def _kept(kind: str | None, filtered: Any, n: int) -> str | None:
+    """What :func:`_generations` keeps of a line of ``n`` generations: ``kind`` when the
+    filter logged one answer (a string), else None (the line's score goes to no generation)."""
+    first = filtered[0] if isinstance(filtered, list) and filtered else None
+    return kind if n > 1 and isinstance(first, str) else None
+
+
+def _several_notes(source: str, task: str, several: dict[str, list[Any]]) -> Iterator[BadLine]:
+    """What became of the lines holding several generations, per filter: a note for a vote
+    (one sample per doc) and for a first-generation filter (the score is generation 0's); a
+    warning when the line's score could be given to no generation."""
+    firsts = [name for name, (_n, kept) in several.items() if kept == FIRST]
+    for name, (n, kept) in several.items():
+        head = f"task {task}, filter {name}: each line holds {n} generations;"
+        if kept == VOTE:
+            where = (
+                f" (the generations are the samples of filter {firsts[0]})"
+                if firsts
+                else " (no take_first filter in this log keeps the generations themselves: "
+                "they are not stored)"
+            )
+            yield BadLine(
+                source,
+                0,
+                f"{head} its score is of their majority vote, stored as one sample per doc: "
+                f"the voted answer with the log's score{where}; pass@k does not apply to it",
+                note="note",
+            )
+        elif kept == FIRST:
+            yield BadLine(
+                source,
+                0,
+                f"{head} its score (what the results file reports for {name}) is of the "
+                f"first only, which holds it; capslice's strict extraction scored the other "
+                f"{n - 1}, and the filter's score here is the mean over all {n}",
+                note="note",
+            )
+        else:
+            yield BadLine(
+                source,
+                0,
+                f"{head} its score is of one answer its filter chose from them in a way "
+                "capslice cannot tell (no take_first or majority_vote pipeline in the results "
+                "file), so it is given to none of them: capslice's strict extraction scored "
+                "each generation",
+                note="warning",
+            )
 
 
 def _file_notes(
@@ -720,11 +844,17 @@ class ReportedScores:
         scores: task or group name -> ``"metric,filter"`` -> reported value.
         mean_metrics: task -> metrics the task aggregates as a plain mean over samples (only
             those can be recomputed from per-sample values; corpus-level metrics cannot).
+            A task without a ``metric_list`` has lm-eval's defaults: its correctness metrics
+            (``exact_match``, ``acc``...) are means.
+        pipelines: task -> filter -> the function names of its pipeline (``filter_list``),
+            which say what a line's score scores when the line holds several generations
+            (:func:`filter_kind`).
     """
 
     path: str
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
     mean_metrics: dict[str, set[str]] = field(default_factory=dict)
+    pipelines: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 def reported_scores(path: Path) -> ReportedScores:
@@ -745,13 +875,35 @@ def reported_scores(path: Path) -> ReportedScores:
                 if isinstance(value, (int, float)) and not math.isnan(value):
                     out.scores.setdefault(name, {})[key] = float(value)
     for task, config in (doc.get("configs") or {}).items():
-        means = {
-            str(m["metric"])
-            for m in config.get("metric_list") or []
-            if isinstance(m, dict) and m.get("aggregation", "mean") == "mean"
-        }
-        out.mean_metrics[task] = means
+        if not isinstance(config, dict):
+            continue
+        metric_list = config.get("metric_list")
+        if isinstance(metric_list, list) and metric_list:
+            out.mean_metrics[task] = {
+                str(m["metric"])
+                for m in metric_list
+                if isinstance(m, dict) and m.get("aggregation", "mean") == "mean"
+            }
+        else:  # lm-eval's defaults: the correctness metrics are plain means
+            out.mean_metrics[task] = set(_CORRECTNESS_KEYS)
+        out.pipelines[task] = _pipelines(config)
     return out
+
+
+def _pipelines(config: dict[str, Any]) -> dict[str, list[str]]:
+    """Filter name -> its pipeline's function names, from a task's ``filter_list``."""
+    pipelines: dict[str, list[str]] = {}
+    for entry in config.get("filter_list") or []:
+        if not isinstance(entry, dict):
+            continue
+        steps = entry.get("filter")
+        names = [
+            str(step.get("function"))
+            for step in (steps if isinstance(steps, list) else [])
+            if isinstance(step, dict)
+        ]
+        pipelines[str(entry.get("name", "none"))] = names
+    return pipelines
 
 
 def _leaf_tasks(name: str, groups: dict[str, list[str]], depth: int = 0) -> list[str]:

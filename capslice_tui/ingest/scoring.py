@@ -4,7 +4,8 @@ Two extraction modes share one matcher:
 
 * **strict** (:func:`extract_strict`) takes only what an official-style harness filter would
   take: the text after "the answer is" up to the final period (lm-eval's BBH ``get-answer``
-  regex ``(?<=the answer is )(.*)(?=.)``, and the BBH authors' own scoring), gsm8k's first
+  regex ``(?<=the answer is )(.*)(?=.)``, and the BBH authors' own scoring; "The answer is",
+  lm-eval's gsm8k-cot and self-consistency regex, likewise), gsm8k's first
   ``#### N`` (lm-eval ``strict-match``, ``take_first``) or a final ``A: N`` line (OpenAI
   grade-school-math), the last ``\\boxed{}`` for math, or the whole response when it is
   already a bare answer of the expected shape (answer-only prompting, lm-eval filter ``none``).
@@ -178,7 +179,7 @@ _NUM_TOKEN_RE = re.compile(
 )
 _PLAIN_NUMBER_RE = re.compile(r"^[-+]?\$?(?:\d[\d,]*(?:\.\d*)?|\.\d+)%?$")
 _VALUE_NUMBER_RE = re.compile(r"^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
-_STRICT_ANSWER_RE = re.compile(r"the answer is (.*)")
+_STRICT_ANSWER_RE = re.compile(r"[Tt]he answer is (.*)")
 _GSM_HASH_RE = re.compile(r"####\s*(-?[\d,]*\.?\d+)")
 _HASH_RE = re.compile(rf"####\s*({_NUM_TOKEN_RE.pattern})")
 _LAST_A_LINE_RE = re.compile(r"\s*A:\s*(-?\$?[\d,]*\.?\d+)\s*\.?\s*$")
@@ -466,9 +467,10 @@ def extract_strict(response: str | None, output_constraint: str) -> str | None:
         1. ``boxed_expression``: the last ``\\boxed{}``.
         2. ``integer``/``final_number``: the first gsm8k ``#### N`` (lm-eval ``strict-match``
            takes the first match), then a final ``A: N`` line.
-        3. The first "the answer is X" (case-sensitive, as lm-eval's BBH ``get-answer`` regex
-           ``(?<=the answer is )(.*)(?=.)``), up to the end of its line, one final period
-           dropped (the BBH authors' rule).
+        3. The first "the answer is X" or "The answer is X" (case-sensitive otherwise: lm-eval's
+           BBH ``get-answer`` regex ``(?<=the answer is )(.*)(?=.)``, its gsm8k-cot
+           ``strict-match`` and self-consistency regex ``The answer is (...)``), up to the end
+           of its line, one final period dropped (the BBH authors' rule).
         4. The whole response when it is one line and already answer-shaped for the
            constraint (answer-only prompting; lm-eval filter ``none``).
 

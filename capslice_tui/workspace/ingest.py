@@ -784,7 +784,7 @@ class _Ingest:
     def _tally(self, row: tuple[Any, ...]) -> None:
         """Count a sample capslice scored (a row in ``SAMPLE_COLUMNS`` order) for its task's
         strict-format caveat (:mod:`.strict_format`)."""
-        tally(self.strict, (row[0], row[2]), row[13], row[15], row[16], row[17])
+        tally(self.strict, (row[0], row[2]), row[13], row[15], row[16], row[17], row[11])
 
     def _label_new(
         self,

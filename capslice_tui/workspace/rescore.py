@@ -431,7 +431,7 @@ def _tally_strict(counts: dict[str, list[float]], row: Any, values: Sequence[Any
     """Count a capslice-scored sample's ``values`` (in :data:`RESCORED_COLUMNS` order) for
     its task's strict-format caveat."""
     if row["score_source"] != SCORE_SOURCE_HARNESS:
-        tally(counts, row["task"], values[1], values[2], values[3], values[4])
+        tally(counts, row["task"], values[1], values[2], values[3], values[4], values[0])
 
 
 def _count(report: RescoreReport, sample_id: int, old: str, new: str) -> None:

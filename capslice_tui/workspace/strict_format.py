@@ -27,6 +27,9 @@ Counts = list[float]
 extraction read (``n_lenient_only``), strict score sum, lenient right, lenient scored]."""
 
 
+_NOT_GIVEN: Any = object()
+
+
 def tally(
     counts: dict[Any, Counts],
     key: Any,
@@ -34,13 +37,22 @@ def tally(
     lenient_extracted: str | None,
     lenient: float | None,
     failure_mode: str | None,
+    extracted: str | None = _NOT_GIVEN,
 ) -> None:
-    """Add one capslice-scored sample to ``counts[key]`` (created at zero)."""
+    """Add one capslice-scored sample to ``counts[key]`` (created at zero).
+
+    A strict failure the lenient extraction read is an ``extraction_failure`` with a lenient
+    answer, or, when ``extracted`` (the sample's stored answer: capslice's strict one unless
+    the log gave its own) is given, any sample whose strict extraction read nothing while the
+    lenient one read an answer, right or wrong: a strict format the model never writes makes
+    every such answer a failure, the wrong ones included."""
     row = counts.get(key)
     if row is None:
         row = counts[key] = [0, 0, 0.0, 0.0, 0]
     row[0] += 1
-    row[1] += failure_mode == "extraction_failure" and lenient_extracted is not None
+    row[1] += lenient_extracted is not None and (
+        failure_mode == "extraction_failure" or (extracted is None)
+    )
     row[2] += score or 0.0
     if lenient is not None:
         row[3] += lenient

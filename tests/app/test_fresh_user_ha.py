@@ -71,7 +71,9 @@ async def test_sample_detail_wraps_short_of_the_scrollbar_and_never_says_none(
         assert isinstance(app.screen, SampleDetailScreen), app.screen
         summary = static_text(app, "#summary")
         assert "None" not in summary, summary
-        assert "capslice's strict extraction gave no answer" in " ".join(summary.split()), summary
+        # strict reads "The answer is" to the end of the line (lm-eval's "the answer is (.*)")
+        said = "capslice's strict extraction gave '56. [/INST] [INST] What is ...'"
+        assert said in " ".join(summary.split()), summary
         long = [line for line in summary.splitlines() if len(line) > SIZE[0] - 6]
         assert not long, long
         reason = [line for line in summary.splitlines() if "reason:" in line][0]

@@ -16,13 +16,14 @@ from capslice_tui.workspace import Workspace
 
 def test_a_generic_file_names_capslices_strict_extraction(tmp_path: Path) -> None:
     path = tmp_path / "b.csv"
-    path.write_text("id,response,target\n1,The answer is 4,4\n2,no idea,5\n")
+    # "Answer: 4" is no official format (strict reads nothing), the lenient extraction reads it
+    path.write_text("id,response,target\n1,Answer: 4,4\n2,no idea,5\n")
     ws = Workspace(tmp_path / "s.db")
     ws.ingest([path], run="b")
     first, second = ws.sample(1), ws.sample(2)
     assert first["score_source"] == "capslice-strict"
     assert first["failure_reason"] == (
-        "answer present: lenient extraction found '4' (last 'answer is' statement) but "
+        "answer present: lenient extraction found '4' (last 'Answer:' statement) but "
         "capslice's strict extraction gave no answer (the log has no official score)"
     )
     assert "official extraction" not in second["failure_reason"]

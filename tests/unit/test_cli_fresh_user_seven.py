@@ -93,10 +93,12 @@ def test_samples_keeps_a_short_answer_whole_where_the_response_can_wrap(
     out = _cli(math_store, "samples", "--run", "math-base", "--limit", "3")
     lines = out.splitlines()
     assert all(len(x) <= 80 for x in lines), out
-    first = lines[2].split()
-    # $\boxed{142}$ (13 characters) whole, not $\b…ed{142}$ while the response wraps
-    assert first[5] == "$\\boxed{142}$", out
-    assert "…" not in " ".join(lines[2].split()[:7]), out
+    # generation 0 holds the log's score and filtered answer (filter none: the whole
+    # response); generation 1, scored by capslice, holds its extracted $\boxed{741}$
+    second = lines[4].split()
+    # $\boxed{741}$ (13 characters) whole, not $\b…ed{741}$ while the response wraps
+    assert second[5] == "$\\boxed{741}$", out
+    assert "…" not in " ".join(second[:7]), out
 
 
 def test_plan_cell_ids_wrap_whole_at_80_columns(math_store: Path) -> None:

@@ -276,18 +276,22 @@ def _write_repeats(folder: Path, k: int) -> None:
     )
 
 
-def test_repeats_give_one_scored_sample_per_generation(ws: Workspace, tmp_path: Path) -> None:
+def test_repeats_of_a_vote_filter_give_one_voted_sample_per_doc(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # a maj@3 line's score is of its vote: one sample per doc, the voted answer with the log's
+    # score (the generations scored one by one under the name maj@3 would be no maj@3)
     _write_repeats(tmp_path / "sc", 3)
     report = ws.ingest([tmp_path / "sc"], run="sc")
-    assert report.runs == {"sc": 6} and report.n_repeats == 0
+    assert report.runs == {"sc": 2} and report.n_repeats == 0
+    assert any("majority vote" in n and "not stored" in n for n in report.notes)
     rows, _ = ws.samples("sc", limit=100)
-    assert sorted((r["doc_id"], r["sample_idx"]) for r in rows) == [
-        ("0", 0), ("0", 1), ("0", 2), ("1", 0), ("1", 1), ("1", 2)
+    assert sorted((r["doc_id"], r["sample_idx"], r["response"], r["score"]) for r in rows) == [
+        ("0", 0, "18", 1.0), ("1", 0, "5", 1.0)
     ]  # fmt: skip
-    wrong = [(r["doc_id"], r["sample_idx"]) for r in rows if r["score"] == 0.0]
-    assert wrong == [("0", 1)]  # each generation scored on its own, not by the voted answer
+    assert report.scored_by_capslice == 0  # both scores are the log's
     table = ws.slices("sc", k=["1", "3"])
-    assert table.overall.correct == 5 and table.overall.n_samples == 6
+    assert table.overall.correct == 2 and table.overall.n_samples == 2
 
 
 def test_nfc_and_nfd_questions_are_one_item(ws: Workspace, tmp_path: Path) -> None:

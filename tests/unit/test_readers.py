@@ -139,21 +139,21 @@ def test_lmeval_jsonl_two_filters(lmeval_dir: Path) -> None:
     assert any(s.endswith(f"samples_gsm8k_{TS}.jsonl") for s in ctx.run_meta["source_files"])
 
 
-def test_lmeval_repeats_gives_k_samples_without_per_sample_correct(tmp_path: Path) -> None:
+def test_lmeval_repeats_gives_k_samples_the_first_with_the_line_score(tmp_path: Path) -> None:
     texts = ["#### 18", "#### 17", "#### 18", "no idea"]
     line = _gen_line(0, "score-first", texts, ["18"], exact_match=1.0)
     path = _write_jsonl(tmp_path / f"samples_gsm8k_cot_self_consistency_{TS}.jsonl", [line])
     ctx, good, bad = _read([path])
-    assert bad == []
-    assert [(r.sample_idx, r.response, r.correct) for r in good] == [
-        (0, "#### 18", None),
-        (1, "#### 17", None),
-        (2, "#### 18", None),
-        (3, "no idea", None),
+    assert [b.note for b in bad] == ["note"]  # what the score-first score is of
+    # score-first (take_first) scores generation 0: it holds the line's score and answer
+    assert [(r.sample_idx, r.response, r.correct, r.extracted) for r in good] == [
+        (0, "#### 18", 1.0, "18"),
+        (1, "#### 17", None, None),
+        (2, "#### 18", None, None),
+        (3, "no idea", None, None),
     ]
     assert good[0].metrics == {"exact_match": 1.0}
     assert all(r.metrics == {} for r in good[1:])
-    assert all(r.extracted is None for r in good)
     assert good[0].benchmark == "gsm8k"
 
 
