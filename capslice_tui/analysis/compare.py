@@ -565,7 +565,9 @@ def _melded_lower(b: int, c: int, n: int, alpha: float) -> float:
     m, half = b + c, alpha / 2
     if m == n and c == 0:
         return -1.0
-    p0 = _binom_half_cdf(b, m)  # P(X <= b) = the test's one-sided tail toward the candidate
+    # P(X <= b), the test's one-sided tail toward the candidate; past the middle from its
+    # complement (the exact integer sum's cost grows as b² there: 0.4 s at b = 30,000)
+    p0 = _binom_half_cdf(b, m) if 2 * b < m else 1.0 - _binom_half_cdf(m - b - 1, m)
     if p0 == half:
         return 0.0
 
@@ -739,11 +741,34 @@ def paired_greedy_counts(
     return _mcnemar_result(base, cand, n, int(b), int(c), min_size, alpha)
 
 
+def paired_interval(b: int, c: int, n: int, p: float, alpha: float = 0.05) -> tuple[float, float]:
+    """The interval a greedy paired comparison reports for (c − b)/n, on the exact McNemar
+    test's side of 0: Agresti–Min (:func:`agresti_min_interval`, Agresti & Min 2005) when it
+    excludes 0 exactly when ``p`` < alpha, else the interval compatible with the test
+    (:func:`mcnemar_exact_interval`, Fay & Lumbard 2021). The two differ only near the
+    test's boundary, where the Wald-type interval can exclude 0 while the exact test does not
+    reject (b = 20, c = 9, n = 250: [−8.6, −0.1] points beside p = 0.061); the exact one costs
+    ~25 ms at 2,000 discordant items and ~0.1 s at 45,000, too slow for every row of a
+    comparison of 100k items.
+
+    Args:
+        b, c: discordant items (right→wrong, wrong→right); n: paired items; p: the exact
+            McNemar p-value of (b, c) (:func:`mcnemar_exact`); alpha: two-sided level.
+
+    Returns:
+        (lower, upper) as proportions.
+    """
+    lo, hi = agresti_min_interval(b, c, n, z=_z(1 - alpha / 2))
+    if (lo > 0 or hi < 0) == (p < alpha):
+        return lo, hi
+    return mcnemar_exact_interval(b, c, n, alpha)
+
+
 def _mcnemar_result(
     base: SliceScore, cand: SliceScore, n: int, b: int, c: int, min_size: int, alpha: float
 ) -> PairedResult:
     p = mcnemar_exact(b, c)
-    lo, hi = mcnemar_exact_interval(b, c, n)
+    lo, hi = paired_interval(b, c, n, p)
     psi = (b + c) / n if b + c > 0 else None
     mdd = min_detectable_difference(n, psi, alpha=alpha)
     return PairedResult(
