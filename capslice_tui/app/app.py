@@ -97,12 +97,17 @@ class NavEntry:
         run_arg: the keyword through which the screen takes the run the screen below the
             menu is on (its ``context_run()``: the runs screen's highlighted run, a slices or
             samples screen's run), so the menu opens it there; ``None``: it takes none.
+        pair: the screen also takes the pair the screen below the menu is on (a compare or a
+            diagnosis of base -> cand, :func:`.screens.menu.context_pair`): the base through
+            ``run_arg``, the candidate and the benchmark through ``candidate`` and
+            ``benchmark`` (the plan: the pair's plan, as ``capslice plan --candidate``).
     """
 
     key: str
     label: str
     factory: str | Callable[..., Screen] | None
     run_arg: str | None = None
+    pair: bool = False
 
 
 # Human names of focused widgets for the help's section titles.
@@ -378,7 +383,8 @@ class CapsliceApp(App):
         the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
         the start screen. An entry with a ``run_arg`` opens on the run of the screen the menu
         was opened from (its ``context_run()``; the runs screen's highlighted run), or of
-        the nearest screen under it that has one (a sample's detail: its samples' run).
+        the nearest screen under it that has one (a sample's detail: its samples' run); an
+        entry with ``pair`` opened over a compare or a diagnosis of a pair opens on the pair.
         """
         from .screens.help import HelpScreen
 
@@ -394,10 +400,14 @@ class CapsliceApp(App):
                 while self.screen is not open_already[0]:
                     self.pop_screen()
                 return
-        from .screens.menu import context_run
+        from .screens.menu import context_pair, context_run
 
         run = context_run(self.screen_stack)
-        kwargs = {entry.run_arg: run} if entry.run_arg and run else {}
+        kwargs: dict[str, Any] = {entry.run_arg: run} if entry.run_arg and run else {}
+        pair = context_pair(self.screen_stack) if entry.pair and entry.run_arg else None
+        if pair is not None and entry.run_arg:
+            kwargs.update({entry.run_arg: pair[0], "candidate": pair[1]})
+            kwargs.update({"benchmark": pair[2]} if pair[2] else {})
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory, **kwargs)
         except Exception as exc:  # a broken entry must not take the app down
@@ -436,7 +446,9 @@ def make_app(
 
 
 NAVIGATION.append(
-    NavEntry("p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen", "baseline")
+    NavEntry(
+        "p", "Sampling plan", "capslice_tui.app.screens.plan:PlanScreen", "baseline", pair=True
+    )
 )
 NAVIGATION.append(
     NavEntry("i", "Interventions", "capslice_tui.app.screens.interventions:InterventionsScreen")

@@ -200,7 +200,9 @@ does not read as a figure to the table's own test, so they are named)."""
 
 
 def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> None:
-    """The plan's review table (``table`` or ``md``): one row per catalog cell, its weights,
+    """The plan's review table (``table`` or ``md``), headed by what it planned from
+    (:meth:`Plan.title`; ``benchmark`` and ``candidate`` when the plan does not name them):
+    one row per catalog cell, its weights,
     tokens and epochs, with the diagnosis, the boosts' sources and the exclusions as notes.
     In a narrow terminal the numbers stay whole (token counts too); epochs, then the
     multiplier, are left out first (and named in a note); cell ids are cut in one place."""
@@ -228,12 +230,7 @@ def _plan_table(plan: Plan, benchmark: str, candidate: str | None, fmt: str) -> 
     notes += [f"warning: {w}" for w in plan.warnings]
     emit_table(
         ["cell", "base", "new", "x", "tokens", "epochs", "note"], rows, fmt,
-        title=(
-            f"plan for the {benchmark} change {plan.baseline}"
-            if candidate
-            else f"plan for {benchmark} weakness of {plan.baseline}"
-        )
-        + (" (FORCED against the diagnosis)" if plan.forced else ""),
+        title=plan.title(benchmark, change=bool(candidate)) + (" (FORCED against the diagnosis)" if plan.forced else ""),
         notes=notes, payload=plan, whole=WHOLE_PLAN,
         expendable=("epochs", "x"),
         wrap=("cell",),  # an id wraps after its _ (cc_sci_knowledge_ / web), never cut

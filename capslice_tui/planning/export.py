@@ -243,9 +243,7 @@ def export_markdown(plan: Plan) -> str:
     # what an intervention with it could be measured against, up front (said once)
     control = (plan.control or {}).get("note")
     out = [
-        f"# Sampling plan: the {plan.benchmark or '-'} change {plan.baseline}"
-        if plan.baseline and " -> " in plan.baseline
-        else f"# Sampling plan: {plan.benchmark or '-'} weakness of {plan.baseline or '-'}",
+        "# Sampling plan: " + plan.title().removeprefix("plan for "),
         "",
         plan.summary,
         "",

@@ -113,8 +113,22 @@ REASON_WORDS = {
         "the same items score very differently under another evaluation in the store"
     ),
     "evaluation_changed": "the evaluation itself changed (prompts, few-shot, decoding or scoring)",
+    "not_a_checkpoint_pair": "not two checkpoints of one training lineage",
 }
 """Diagnosis reason token -> words; an unknown token is shown with spaces for underscores."""
+
+GAIN_VERDICT_WORDS = {**VERDICT_WORDS, "data": "data", "not_data": "not data"}
+"""Verdicts of a gain (the candidate is better): no problem to name, as the diagnosis' own
+``VERDICT: DATA`` says (walk 12 #6: a +21.5-point gain read "a data problem")."""
+
+GAIN_REASON_WORDS = {
+    "format_failures": "format or termination failures carry the gain",
+    "localized_wrong_answers": "answers turning right, localized in content slices",
+    "broad_change": "a real gain spread over the content slices, not localized",
+    "broad_capability": "a broad capability gain over the benchmark's whole domain",
+}
+"""The words of a reason that read differently for a gain than for a drop (a gain is not a
+gap)."""
 
 ONE_RUN_REASON_WORDS = {
     "format_failures": "format or termination failures carry most of this run's failures",
@@ -124,15 +138,24 @@ two runs to carry) than for a pair (:data:`REASON_WORDS`)."""
 
 
 def diagnosis_words(
-    verdict: str | None, reason: str | None = None, *, one_run: bool = False
+    verdict: str | None,
+    reason: str | None = None,
+    *,
+    one_run: bool = False,
+    direction: str | None = None,
 ) -> str:
     """``inconclusive (too little evidence to tell)``: a diagnosis verdict and reason in words.
 
     ``one_run``: the diagnosis is of one run (weakness mode), not of a change between two, so
-    a reason is worded for that run (:data:`ONE_RUN_REASON_WORDS`)."""
-    text = VERDICT_WORDS.get(verdict or "", (verdict or "no verdict").replace("_", " "))
+    a reason is worded for that run (:data:`ONE_RUN_REASON_WORDS`). ``direction``: of a change
+    (``drop``, ``gain``, ``none``); a gain is worded as one (:data:`GAIN_VERDICT_WORDS`,
+    :data:`GAIN_REASON_WORDS`), not as a problem or a gap."""
+    gain = direction == "gain" and not one_run
+    verdicts = GAIN_VERDICT_WORDS if gain else VERDICT_WORDS
+    text = verdicts.get(verdict or "", (verdict or "no verdict").replace("_", " "))
     if reason:
-        words = (ONE_RUN_REASON_WORDS if one_run else {}).get(reason) or REASON_WORDS.get(reason)
+        special = ONE_RUN_REASON_WORDS if one_run else GAIN_REASON_WORDS if gain else {}
+        words = special.get(reason) or REASON_WORDS.get(reason)
         text += f" ({words or reason.replace('_', ' ')})"
     return text
 
@@ -254,6 +277,10 @@ class Plan:
         warnings: things a reviewer should know (zero-weight cells selected, bounds hit...).
         summary: one sentence.
         catalog_file, mapping_file: provenance.
+        direction: of the diagnosed change (``drop``, ``gain``, ``none``; None for one run):
+            a gain is worded as one, not as a gap (:func:`diagnosis_words`).
+        compared_with: what the weak slices were measured against, in words (``the base run
+            A``, ``the reference run R``, ``the run's own average``); None when not known.
         control: what an intervention recorded with the plan would have as a control
             (:meth:`~capslice_tui.workspace.Workspace.control_room`: items of the benchmark
             left untargeted, those in the default control slices, and a ``note`` when fewer
@@ -277,10 +304,26 @@ class Plan:
     forced: bool = False
     one_run: bool = False
     control: dict[str, Any] | None = None
+    direction: str | None = None
+    compared_with: str | None = None
 
     def diagnosis_words(self) -> str:
-        """The diagnosis verdict and reason in words, worded for one run or for a change."""
-        return diagnosis_words(self.verdict, self.reason, one_run=self.one_run)
+        """The diagnosis verdict and reason in words, worded for one run or for a change (a
+        gain as a gain)."""
+        return diagnosis_words(
+            self.verdict, self.reason, one_run=self.one_run, direction=self.direction
+        )
+
+    def title(self, benchmark: str | None = None, *, change: bool = False) -> str:
+        """What the plan was planned from, as every front end heads it: ``plan for the gsm8k
+        change A -> B`` (a pair) or ``plan for gsm8k weakness of A against the run's own
+        average`` (one run alone). ``benchmark``, ``change``: for a plan that does not name
+        its benchmark, or is not marked as a change (built from a hand-made slice list)."""
+        bench = self.benchmark or benchmark or "-"
+        if (change or not self.one_run) and self.baseline:
+            return f"plan for the {bench} change {self.baseline}"
+        against = f" against {self.compared_with}" if self.compared_with else ""
+        return f"plan for {bench} weakness of {self.baseline or '-'}{against}"
 
     @property
     def included(self) -> list[SliceDecision]:
@@ -315,6 +358,7 @@ class Plan:
             "diagnosis_summary": self.diagnosis_summary, "forced": self.forced,
             "one_run": self.one_run, "summary": self.summary, "warnings": list(self.warnings),
             "control": None if self.control is None else dict(self.control),
+            "direction": self.direction, "compared_with": self.compared_with,
             "catalog": self.catalog_file, "mapping": self.mapping_file,
             "weights": {c.id: weight_text(c.weight_units) for c in self.cells},
             "cells": [c.to_dict() for c in self.cells],
@@ -336,7 +380,8 @@ class Plan:
             reason=data.get("reason"), diagnosis_summary=data.get("diagnosis_summary"),
             forced=bool(data.get("forced", False)),
             one_run=bool(data.get("one_run", is_one_run(data.get("baseline")))),
-            control=data.get("control"),
+            control=data.get("control"), direction=data.get("direction"),
+            compared_with=data.get("compared_with"),
         )  # fmt: skip
 
 
@@ -379,6 +424,7 @@ def _decide(
     q: float,
     min_wrong_answer_share: float,
     not_data: bool = False,
+    no_deficit: Mapping[str, str] | None = None,
 ) -> SliceDecision:
     key = raw.get("slice")
     if not isinstance(key, Mapping) or not key:
@@ -410,7 +456,7 @@ def _decide(
     if gate is not None:
         d.reasons.append(gate)
     if deficit is None or deficit <= 0:
-        d.reasons.append("no deficit: the slice is not below the reference")
+        d.reasons.append((no_deficit or {}).get(d.scope) or no_deficit_reason(d.scope, True, None))
     if not significant:
         d.reasons.append(f"not significant ({p_clause(p_adj, 'p_adjusted')}, q={q:g})")
     if share is None:
@@ -431,6 +477,27 @@ def _decide(
         d.reasons.append(f"mapping rules {', '.join(d.rules)} select no cell of the catalog")
     d.included = not d.reasons
     return d
+
+
+def no_deficit_reason(
+    scope: str, one_run: bool, compared_with: str | None, benchmark: str | None = None
+) -> str:
+    """Why a slice with no shortfall is excluded, naming what it was measured against (walk 12
+    #6: "not below the reference" when no reference was given): for a change, ``no deficit:
+    the candidate is not below the base run A on this slice``; for one run, ``no deficit: the
+    slice is not below the run's own average`` (or ``the reference run R``). A ``domain``
+    slice carries a share of the whole benchmark's shortfall, not its own: ``... on gsm8k as a
+    whole``. Without ``compared_with`` (a hand-made slice list): ``not below the
+    reference``."""
+    if compared_with is None:
+        return "no deficit: the slice is not below the reference"
+    whole = f"on {benchmark or 'the benchmark'} as a whole"
+    if not one_run:
+        where = whole if scope == "domain" else "on this slice"
+        return f"no deficit: the candidate is not below {compared_with} {where}"
+    if scope == "domain":
+        return f"no deficit: the run is not below {compared_with} {whole}"
+    return f"no deficit: the slice is not below {compared_with}"
 
 
 def _evaluation_cause(difference: str | None) -> dict[str, Any]:
@@ -524,6 +591,8 @@ def build_plan(
     benchmark: str | None = None,
     evaluation_difference: str | None = None,
     one_run: bool | None = None,
+    direction: str | None = None,
+    compared_with: str | None = None,
 ) -> Plan:
     """Compute a weakness-targeted sampling plan (algorithm in the module docstring).
 
@@ -551,6 +620,11 @@ def build_plan(
             failures are read through the evaluation change, not training or decoding causes).
         one_run: the diagnosis is of one run (weakness mode), so its reason is worded for that
             run; None: one run when ``baseline`` is not of the form ``base -> cand``.
+        direction: of the diagnosed change (``drop``, ``gain``, ``none``): a gain is worded
+            as one, not as a gap or a problem.
+        compared_with: what the slices were measured against, in words (``the base run A``,
+            ``the reference run R``, ``the run's own average``), named where a slice with no
+            shortfall is set aside (:func:`no_deficit_reason`); None: ``the reference``.
 
     Returns:
         A :class:`Plan`; weights sum to exactly 1 in micro-units, tokens to the budget.
@@ -562,14 +636,20 @@ def build_plan(
     budget_tokens = _check_params(budget_tokens, max_multiplier, max_epochs, strength)
     closed = verdict is not None and verdict != "data"
     one_run = is_one_run(baseline) if one_run is None else bool(one_run)
-    words = diagnosis_words(verdict, reason, one_run=one_run)
+    words = diagnosis_words(verdict, reason, one_run=one_run, direction=direction)
     gate = (
         f"the diagnosis is {words}: a targeted data fix is not indicated"
         if closed and not force
         else None
     )
+    no_deficit = {
+        scope: no_deficit_reason(scope, one_run, compared_with, benchmark)
+        for scope in ("slice", "domain")
+    }
     decisions = [
-        _decide(s, rules, catalog, gate, q, min_wrong_answer_share, verdict == "not_data")
+        _decide(
+            s, rules, catalog, gate, q, min_wrong_answer_share, verdict == "not_data", no_deficit
+        )
         for s in slices
     ]
     if reason == "evaluation_changed":
@@ -579,7 +659,10 @@ def build_plan(
                 d.non_data_causes = [cause]
     cells = _cells_with_demand(decisions, rules, catalog)
     warnings = _fill_weights(cells, budget_tokens, max_multiplier, max_epochs, strength)
-    summary = _summary(decisions, cells, gate, verdict, words, benchmark)
+    summary = _summary(
+        decisions, cells, gate, verdict, words, benchmark,
+        gain_over=compared_with if direction == "gain" and not one_run else None,
+    )  # fmt: skip
     forced = bool(force and closed)
     if forced:
         warnings.insert(0, (
@@ -597,6 +680,7 @@ def build_plan(
         verdict=verdict, cells=cells, slices=decisions, warnings=warnings, summary=summary,
         catalog_file=catalog.file, mapping_file=rules.file, reason=reason,
         diagnosis_summary=diagnosis_summary, forced=forced, one_run=one_run,
+        direction=direction, compared_with=compared_with,
     )  # fmt: skip
 
 
@@ -714,15 +798,21 @@ def _summary(
     verdict: str | None,
     words: str,
     benchmark: str | None,
+    gain_over: str | None = None,
 ) -> str:
-    """The plan's one-sentence summary (before a ``FORCED`` prefix)."""
+    """The plan's one-sentence summary (before a ``FORCED`` prefix). ``gain_over``: the base
+    run of a change that is a gain (``the base run A``), so a plan that boosts nothing says
+    the candidate gained rather than that its slices were "weak"."""
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
     shrunk = [c for c in cells if c.selected and not c.boosted]
     domain = bool(decisions) and all(d.scope == "domain" for d in decisions)
-    what = (
-        f"label groups of the whole {benchmark or 'benchmark'} domain" if domain else "weak slices"
-    )
+    of_domain = f" of the whole {benchmark or 'benchmark'} domain" if domain else ""
+    what = ("label groups" if domain else "weak slices") + of_domain
+    n = len(decisions)
+    noun = "label group" if domain else "slice" if gain_over else "weak slice"
+    counted = (f"the one {noun}{of_domain} was" if n == 1
+               else f"all {plural(n, noun)}{of_domain} were")  # fmt: skip
     if gate is not None:
         fix = (
             "fix the non-data cause first" if verdict == "not_data"
@@ -730,14 +820,19 @@ def _summary(
         )  # fmt: skip
         summary = (
             f"No data boost: the diagnosis is {words}; the mixture is unchanged "
-            f"({plural(len(decisions), 'weak slice')} set aside; {fix}; --force boosts anyway)."
+            f"({plural(n, noun)}{of_domain} set aside; {fix}; --force boosts anyway)."
         )
     elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."
+    elif not included and gain_over is not None:
+        summary = (
+            f"No data boost: the change is a gain (the candidate is above {gain_over}), so no "
+            f"slice has a shortfall to target: {counted} set aside; the mixture is unchanged."
+        )
     elif not included:
         summary = (
-            f"No data boost: all {plural(len(decisions), 'weak slice')} were excluded "
-            f"({_reason_summary(decisions)}); the mixture is unchanged."
+            f"No data boost: {counted} excluded ({_reason_summary(decisions)}); the mixture "
+            "is unchanged."
         )
     else:
         largest = max((c.multiplier for c in boosted if c.base_weight > 0), default=None)

@@ -243,10 +243,7 @@ class PlanMixin:
             }  # fmt: skip
             for key, idx in sorted(groups.items(), key=lambda kv: -len(kv[1]))
         ]
-        notes = [
-            f"broad capability gap: the plan targets the whole {benchmark} domain, {len(groups)} "
-            f"{'label group' if len(groups) == 1 else 'label groups'} of its {plural(n_items, 'item')}, each weighted by its share of {what}"
-        ]
+        notes = [domain_note(benchmark, len(groups), n_items, shortfall, what)]
         if unlabelled:
             notes.append(
                 f"{unlabelled} of {plural(n_items, 'item')} carry no label on any axis: no mapping rule "
@@ -262,9 +259,10 @@ class PlanMixin:
         **params: Any,
     ) -> Plan:
         """Plan from a diagnosis dict (``Diagnosis.to_dict()``: ``slices``, ``verdict``,
-        ``reason``, ``summary``, ``base``, ``cand``, ``benchmark``). Parameters as
-        :func:`build_plan` (including ``force``); a verdict other than ``data`` keeps the
-        mixture unless ``force``."""
+        ``reason``, ``summary``, ``base``, ``cand``, ``reference``, ``direction``,
+        ``benchmark``). Parameters as :func:`build_plan` (including ``force``); a verdict
+        other than ``data`` keeps the mixture unless ``force``. The plan names what the
+        slices were measured against (:func:`compared_with`) and words a gain as one."""
         name = diagnosis.get("base")
         if diagnosis.get("cand"):
             name = f"{diagnosis['base']} -> {diagnosis['cand']}"
@@ -277,7 +275,8 @@ class PlanMixin:
             verdict=diagnosis.get("verdict"), reason=diagnosis.get("reason"),
             diagnosis_summary=diagnosis.get("summary"), baseline=name,
             benchmark=diagnosis.get("benchmark"), evaluation_difference=difference,
-            one_run=not diagnosis.get("cand"), **params,
+            one_run=not diagnosis.get("cand"), direction=diagnosis.get("direction"),
+            compared_with=compared_with(diagnosis), **params,
         )  # fmt: skip
 
     # ---- interventions ------------------------------------------------------------------
@@ -905,6 +904,35 @@ class PlanMixin:
             intervention_id, action="edit", who=who or current_user(), changes=clean,
             expected_version=expected_version, allowed_from=("proposed",),
         )  # fmt: skip
+
+
+def domain_note(benchmark: str, n_groups: int, n_items: int, shortfall: float, what: str) -> str:
+    """The plan's note on a broad capability verdict: the whole domain targeted, each label
+    group weighted by its share of ``what`` (the shortfall); a gain (``shortfall`` < 0) or no
+    change leaves nothing to target, and says so rather than "gap"."""
+    groups = (
+        f"{'label group' if n_groups == 1 else 'label groups'} of its {plural(n_items, 'item')}"
+    )
+    if shortfall > 0:
+        return (
+            f"broad capability gap: the plan targets the whole {benchmark} domain, {n_groups} "
+            f"{groups}, each weighted by its share of {what}"
+        )
+    return (
+        f"broad capability {'gain' if shortfall < 0 else 'change'}: {what} leaves no shortfall "
+        f"to target in the whole {benchmark} domain ({n_groups} {groups})"
+    )
+
+
+def compared_with(diagnosis: Mapping[str, Any]) -> str:
+    """What a diagnosis measured its slices against, in words: ``the base run A`` (a change
+    A -> B), ``the reference run R`` (one run with a reference), else ``the run's own
+    average`` (one run alone)."""
+    if diagnosis.get("cand"):
+        return f"the base run {diagnosis.get('base')}"
+    if diagnosis.get("reference"):
+        return f"the reference run {diagnosis['reference']}"
+    return "the run's own average"
 
 
 def control_room_note(room: Mapping[str, Any], who: str = "intervention") -> str:

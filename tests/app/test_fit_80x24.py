@@ -142,7 +142,7 @@ async def test_plan_form_shows_all_inputs_with_defaults(store_path: Path) -> Non
         screen = app.screen
         assert isinstance(screen, PlanScreen)
         inputs = {w.id: w for w in screen.query(Input)}
-        assert set(inputs) == {"baseline", "benchmark", "catalog", "budget"}
+        assert set(inputs) == {"baseline", "benchmark", "catalog", "budget", "candidate"}
         for widget in inputs.values():
             region = widget.region
             assert region.width >= 10 and region.right <= SIZE[0] and region.y < SIZE[1]

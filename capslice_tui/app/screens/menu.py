@@ -27,6 +27,21 @@ def context_run(stack: list[Any]) -> str | None:
     return None
 
 
+def context_pair(stack: list[Any]) -> tuple[str, str, str | None] | None:
+    """The pair ``(base, cand, benchmark)`` a menu entry that takes one (the plan) opens on:
+    of the nearest screen of ``stack``, from the top, that is on a pair (a compare, or a
+    diagnosis of base -> cand: its ``base`` and ``cand``) or on one run (it has
+    ``context_run``; then None: the entry opens on that run alone, :func:`context_run`)."""
+    for screen in reversed(stack):
+        base, cand = getattr(screen, "base", None), getattr(screen, "cand", None)
+        if isinstance(base, str) and isinstance(cand, str) and base and cand:
+            benchmark = getattr(screen, "benchmark", None)
+            return base, cand, benchmark if isinstance(benchmark, str) else None
+        if hasattr(screen, "context_run"):
+            return None
+    return None
+
+
 class MenuScreen(CapsliceScreen):
     """One line per navigation entry; press its key, or highlight it and press Enter."""
 

@@ -32,12 +32,14 @@ def plan_notes(plan: Any) -> str:
     lines = [plan.summary, *([f"! {control}"] if control else [])]
     lines += [f"note: {line}" for line in note_lines(plan)]
     if getattr(plan, "verdict", None) is not None:
+        # the CLI's words: which run or pair was diagnosed, a gain worded as one
         lines.append(
-            "diagnosis: "
+            f"diagnosis of {plan.baseline}: "
             + diagnosis_words(
                 plan.verdict,
                 getattr(plan, "reason", None),
                 one_run=bool(getattr(plan, "one_run", False)),
+                direction=getattr(plan, "direction", None),
             )
         )
     for d in plan.slices:
@@ -84,11 +86,15 @@ def default_catalog() -> str:
 
 
 class PlanScreen(CapsliceScreen):
-    """Fill baseline, benchmark, catalog and budget, press Enter (or ``p``) to plan."""
+    """Fill baseline, benchmark, catalog and budget (and a candidate to plan from the change
+    baseline -> candidate, as ``capslice plan --candidate``), press Enter (or ``p``) to
+    plan."""
 
     HELP_TITLE = "Sampling plan"
     HELP_LEGEND = (
-        "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens",
+        "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens; "
+        "candidate (optional): a later run, to plan from the change baseline -> candidate "
+        "(opened from a compare or a diagnosis of a pair, the pair is filled in)",
         "Enter in an input plans; Tab moves to the table; Esc goes back",
         "base w / new w: a cell's share of the mixture before / after the plan",
         "x: new weight / base weight after renormalising to sum 1 (- when the cell was not "
@@ -145,13 +151,18 @@ class PlanScreen(CapsliceScreen):
             super().__init__()
             self.benchmarks = benchmarks
 
-    def __init__(self, baseline: str = "") -> None:
+    def __init__(self, baseline: str = "", candidate: str = "", benchmark: str = "") -> None:
         """``baseline``: the run to plan from (the menu passes the run of the screen it was
         opened from, :func:`.menu.context_run`); its benchmark is filled in too when it has
-        only one. Filled-in fields keep their text when typed in (a key extends it)."""
+        only one. ``candidate``, ``benchmark``: the pair's (the menu passes the pair of a
+        compare or a diagnosis of base -> cand, :func:`.menu.context_pair`), so the plan is
+        the pair's, as ``capslice plan --baseline base --candidate cand``. Filled-in fields
+        keep their text when typed in (a key extends it)."""
         super().__init__()
         self.plan: Any = None
         self.baseline = baseline
+        self.candidate = candidate
+        self.benchmark = benchmark
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -169,7 +180,11 @@ class PlanScreen(CapsliceScreen):
             )
             yield Label("benchmark", classes="plan-label")
             yield Input(
-                placeholder="e.g. math", id="benchmark", compact=True, select_on_focus=False
+                self.benchmark,
+                placeholder="e.g. math",
+                id="benchmark",
+                compact=True,
+                select_on_focus=False,
             )
         with Horizontal(classes="plan-row"):
             yield Label("catalog", classes="plan-label")
@@ -189,6 +204,15 @@ class PlanScreen(CapsliceScreen):
                 compact=True,
                 select_on_focus=False,
             )
+        with Horizontal(classes="plan-row"):
+            yield Label("candidate", classes="plan-label")
+            yield Input(
+                self.candidate,
+                placeholder="optional: a later run, to plan from the change baseline -> it",
+                id="candidate",
+                compact=True,
+                select_on_focus=False,
+            )
         yield ResultTable(id="cells")
         with VerticalScroll(id="plan-notes"):
             yield Static("", id="trace", markup=False)
@@ -199,7 +223,12 @@ class PlanScreen(CapsliceScreen):
     def on_mount(self) -> None:
         self.sub_title = "sampling plan"
         self.query_one(ResultTable).set_columns(CELL_COLUMNS)
-        if self.baseline:
+        if self.baseline and self.candidate:
+            self.set_status(f"the change {self.baseline} -> {self.candidate} (the pair you were "
+                            "on): Enter plans from it, as capslice plan --candidate")  # fmt: skip
+            if not self.benchmark:
+                self._read_benchmarks(self.baseline)
+        elif self.baseline:
             self.set_status(f"baseline {self.baseline} (the run you were on): fill in the "
                             "benchmark, then Enter")  # fmt: skip
             self._read_benchmarks(self.baseline)
@@ -216,19 +245,29 @@ class PlanScreen(CapsliceScreen):
         box = self.query_one("#benchmark", Input)
         if len(message.benchmarks) == 1 and not box.value.strip():
             box.value = message.benchmarks[0]
-            self.set_status(f"baseline {self.baseline} on {box.value} (the run you were on): "
-                            "Enter plans")  # fmt: skip
+            what = (
+                f"the change {self.baseline} -> {self.candidate} on {box.value} (the pair you "
+                "were on)"
+                if self.candidate
+                else f"baseline {self.baseline} on {box.value} (the run you were on)"
+            )
+            self.set_status(f"{what}: Enter plans")
 
     def action_plan(self) -> None:
         values = {w.id: w.value.strip() for w in self.query(Input)}
-        missing = [name for name, value in values.items() if not value]
+        missing = [name for name, value in values.items() if not value and name != "candidate"]
         if missing:
             self.set_status("fill in " + ", ".join(str(m) for m in missing) + " first")
             return
-        self.set_status("planning ...")
-        self.compute(
-            values["baseline"], values["benchmark"], values["catalog"], int(values["budget"])
+        candidate = values.get("candidate") or None
+        what = (
+            f"the change {values['baseline']} -> {candidate}" if candidate else values["baseline"]
         )
+        self.set_status(f"planning from {what} ...")
+        self.compute(
+            values["baseline"], values["benchmark"], values["catalog"], int(values["budget"]),
+            candidate,
+        )  # fmt: skip
 
     def app_terms(self, text: str) -> str:
         """``--force boosts anyway`` (this form has no force) as the whole ``capslice plan``
@@ -239,6 +278,7 @@ class PlanScreen(CapsliceScreen):
         store = getattr(self.app, "store_path", None)
         words = ["capslice", *(["--store", str(store)] if store else []), "plan"]
         words += ["--baseline", values.get("baseline") or "RUN"]
+        words += ["--candidate", values["candidate"]] if values.get("candidate") else []
         words += ["--benchmark", values.get("benchmark") or "BENCHMARK"]
         words += ["--catalog", values.get("catalog") or "CATALOG"]
         words += ["--budget-tokens", values.get("budget") or "TOKENS", "--force"]
@@ -249,9 +289,15 @@ class PlanScreen(CapsliceScreen):
         self.action_plan()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan")
-    def compute(self, baseline: str, benchmark: str, catalog: str, budget: int) -> None:
-        """Diagnose and plan in a thread; posts :class:`Planned`."""
-        plan = self.ws.plan(baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget)
+    def compute(
+        self, baseline: str, benchmark: str, catalog: str, budget: int, candidate: str | None = None
+    ) -> None:
+        """Diagnose and plan in a thread (the change ``baseline -> candidate`` when a
+        candidate is given, as the CLI); posts :class:`Planned`."""
+        plan = self.ws.plan(
+            baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget,
+            candidate=candidate,
+        )  # fmt: skip
         self.post_message(self.Planned(plan))
 
     @on(Planned)
@@ -267,6 +313,9 @@ class PlanScreen(CapsliceScreen):
                                 cell(f"{c.new_weight:.4f}"), cell(mult),
                                 cell(f"{c.epochs:.2f}"), cell(note, 18)]))  # fmt: skip
         self.query_one(ResultTable).set_rows(rows)
+        # which run or pair it planned from, in the CLI table's title
+        title = self.plan.title() if hasattr(self.plan, "title") else "Sampling plan"
+        self.query_one("#title", Static).update(f"{title} · Enter re-plans · Esc: back")
         self.query_one("#notes", Static).update(Text(self.app_terms(plan_notes(self.plan))))
         no_control = (getattr(self.plan, "control", None) or {}).get("note")
         self.set_status(
@@ -292,11 +341,14 @@ class PlanScreen(CapsliceScreen):
                 self.notify(f"plan written: {path}", markup=False)
 
         baseline = self.plan.baseline or self.query_one("#baseline", Input).value.strip()
-        self.app.push_screen(PlanExportScreen(self.plan, str(baseline)), written)
+        # a pair's file name without a shell character: plan-a-to-b.yaml
+        name = str(baseline).replace(" -> ", "-to-")
+        self.app.push_screen(PlanExportScreen(self.plan, name), written)
 
     def action_new_intervention(self) -> None:
         """Record an intervention with the plan on screen attached (baseline and benchmark
-        pre-filled); when saved, the interventions screen opens on it."""
+        pre-filled; a pair's plan: its candidate, whose weak slices the data should lift, as
+        the CLI's next step says); when saved, the interventions screen opens on it."""
         if self.plan is None:
             self.set_status("plan first (Enter in a field), then n records an intervention")
             return
@@ -308,10 +360,10 @@ class PlanScreen(CapsliceScreen):
                 self.app.push_screen(InterventionsScreen(selected=int(new_id)))
 
         benchmark = self.query_one("#benchmark", Input).value.strip()
-        baseline = self.plan.baseline or self.query_one("#baseline", Input).value.strip()
-        self.app.push_screen(
-            InterventionFormScreen(str(baseline), benchmark, plan=self.plan), saved
-        )
+        baseline = str(self.plan.baseline or self.query_one("#baseline", Input).value.strip())
+        if not getattr(self.plan, "one_run", True) and " -> " in baseline:
+            baseline = baseline.split(" -> ", 1)[1]
+        self.app.push_screen(InterventionFormScreen(baseline, benchmark, plan=self.plan), saved)
 
     @on(DataTable.RowHighlighted, "#cells")
     def pick(self, event: DataTable.RowHighlighted) -> None:
