@@ -556,12 +556,19 @@ def _wrap_line(line: str, width: int) -> list[str]:
     """One line of :func:`wrap_prose`, wrapped by :func:`textwrap.wrap`."""
     import textwrap
 
-    glue = _COMMAND_RE.sub(lambda m: m.group(0).rstrip().replace(" ", "\0"), line)
+    glue = _COMMAND_RE.sub(_glue_command, line)
     wrapped = textwrap.wrap(
         glue, width=max(width, 1), break_long_words=False, break_on_hyphens=False,
         drop_whitespace=True,
     ) or [""]  # fmt: skip
     return [w.replace("\0", " ") for w in wrapped]
+
+
+def _glue_command(m: re.Match[str]) -> str:
+    """A command's inner spaces made unbreakable; the space after it (before a ``(``) kept."""
+    text = m.group(0)
+    command = text.rstrip()
+    return command.replace(" ", "\0") + text[len(command) :]
 
 
 class AsciiStream:
