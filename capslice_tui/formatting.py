@@ -375,6 +375,73 @@ def flag_legend(rows: Iterable[tuple[str | None, str | None]]) -> str:
     return "correct+flag: scored correct, but flagged: " + "; ".join(shown)
 
 
+NO_ANSWER = "-"
+"""A samples table's extracted or lenient cell when no answer is there (the CLI's and the
+app's): none was read from the response, or the log kept none; never a blank cell."""
+
+_NO_ANSWERS = frozenset({"", "[invalid]", "[no_answer]", "[none]", "none", "null"})
+"""Extracted answers that say none was read (as ``analysis.failure_modes``'
+``INVALID_EXTRACTIONS``: ``[invalid]`` is lm-eval's)."""
+
+
+def answer_text(value: Any) -> str:
+    """An extracted answer for a samples table cell: the text, or :data:`NO_ANSWER` when
+    none is stored or it is blank (a harness's ``[invalid]`` is shown as logged)."""
+    text = "" if value is None else str(value)
+    return text if text.strip() else NO_ANSWER
+
+
+def _answer_key(value: Any) -> str:
+    """What two answers are compared on: lowercase letters, digits, ``.`` and ``-`` of the
+    answer or of its last ``\\boxed{}`` (``(B)`` is ``B``; ``$\\boxed{142}$`` and ``... so
+    the answer is $\\boxed{142}$`` are ``142``, as the app shows them), an answer of none of
+    them as it is; '' for none."""
+    text = "" if value is None else str(value).strip().lower()
+    if text in _NO_ANSWERS:
+        return ""
+    start = text.rfind("\\boxed{")
+    if start >= 0:  # a filter that kept the whole response: its last \boxed{} (balanced)
+        depth, end = 0, len(text)
+        for j in range(start + 6, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            if depth == 0:
+                end = j
+                break
+        text = text[start + 7 : end]
+    # an answer of marks only (``(``) is compared as it is
+    return re.sub(r"[^0-9a-z.\-]", "", text) or text
+
+
+def lenient_cell(row: Mapping[str, Any]) -> str:
+    """A samples table's ``lenient`` cell for a sample ``row`` (``extracted``,
+    ``lenient_extracted``, ``lenient``): what capslice's lenient extraction read where it
+    reads another answer than the extracted one (:data:`NO_ANSWER` when it read none); ''
+    where it reads the same (``B`` for ``(B)``) or does not apply (``lenient`` None: an item
+    scored by checks, or without a target)."""
+    lenient = row.get("lenient_extracted")
+    if row.get("lenient") is None or _answer_key(row.get("extracted")) == _answer_key(lenient):
+        return ""
+    return answer_text(lenient)
+
+
+LENIENT_NOTE = (
+    f"lenient: capslice's lenient reading where it differs (blank: same; {NO_ANSWER}: none)"
+)
+"""The note under a samples table that shows the lenient column (CLI and app)."""
+NO_ANSWER_NOTE = f"extracted {NO_ANSWER}: no answer was extracted, or the log kept none"
+"""The note under a samples table where an extracted cell shows :data:`NO_ANSWER`."""
+
+
+def answer_notes(rows: Iterable[Mapping[str, Any]], lenient_shown: bool) -> list[str]:
+    """The notes under a samples table (the CLI's and the app's) on its answer columns:
+    :data:`NO_ANSWER_NOTE` when an extracted cell of ``rows`` shows :data:`NO_ANSWER`,
+    :data:`LENIENT_NOTE` when the lenient column is shown."""
+    notes = (
+        [NO_ANSWER_NOTE] if any(answer_text(r.get("extracted")) == NO_ANSWER for r in rows) else []
+    )
+    return notes + ([LENIENT_NOTE] if lenient_shown else [])
+
+
 def pct_cell(score: float | None, correct: float | None, total: int | None) -> str:
     """A score with its count for a narrow table cell: ``59.6% 286/480`` when the score is
     that ratio, ``43.1% mean`` when it is a mean of per-item accuracies (several samples per

@@ -16,6 +16,8 @@ import click
 
 from ..formatting import (
     AVERAGE_MEANING,
+    answer_notes,
+    answer_text,
     count,
     extracted_label,
     flag_legend,
@@ -24,6 +26,7 @@ from ..formatting import (
     interval_legend,
     interval_mark,
     item_mean,
+    lenient_cell,
     mixed_intervals,
     mode_legend,
     pct,
@@ -864,26 +867,8 @@ def samples(
     responses, view, shared = response_cells(
         [r["response"] for r in rows], 50, tails=[r.get("response_end") for r in rows]
     )
-    table = [
-        [
-            r["id"],
-            r["task"],
-            r["doc_id"],
-            r["sample_idx"],
-            # a terminal table shows their start on one line (the table cuts them, never
-            # inside a number); a long one would leave score and response out
-            answer_cell(r["target"], cap),
-            answer_cell(r["extracted"], cap),
-            "-" if r["score"] is None else f"{r['score']:g}",
-            flagged_mode(
-                r["failure_mode"],
-                MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
-                r.get("failure_signals"),
-            ),
-            response,
-        ]
-        for r, response in zip(rows, responses, strict=True)
-    ]
+    table, lenient = _sample_cells(rows, responses, cap)
+    shown_lenient = any(lenient)
     # not counted (a count of a big run's slice costs what the page does not): said as such
     note = (
         [f"showing the first {plural(len(rows), 'sample')}; more match (raise --limit)"]
@@ -902,7 +887,8 @@ def samples(
     long = [
         name
         for name, values in (("target", [r["target"] for r in rows]),
-                             ("extracted", [r["extracted"] for r in rows]))
+                             ("extracted", [r["extracted"] for r in rows]),
+                             ("lenient", lenient))
         if any(len(shorten(v, 10**6)) > cap for v in values)
     ]  # fmt: skip
     if long:
@@ -910,17 +896,55 @@ def samples(
             f"{' and '.join(long)}: a value longer than {ANSWER_WIDTH} characters shows its "
             "start (capslice sample ID shows it whole)"
         )
+    note += answer_notes(rows, shown_lenient)
     note += _mode_notes(rows)
     emit_table(
-        ["id", "task", "doc", "#", "target", "extracted", "score", "mode", "response"],
+        ["id", "task", "doc", "#", "target", "extracted",
+         *(["lenient"] if shown_lenient else []), "score", "mode", "response"],
         table,
         fmt,
         title=f"{run} samples · {use.label}",
         notes=note,
         payload={"samples": rows, "more": more, "filter": use.to_dict()},
         # at most ANSWER_WIDTH already: never cut again ($\b…ed{142}$), the response wraps
-        whole=("target", "extracted"),
-    )
+        whole=("target", "extracted", "lenient"),
+        # narrow: the lenient column goes first (capslice sample ID shows it)
+        expendable=("lenient",),
+    )  # fmt: skip
+
+
+def _sample_cells(
+    rows: Sequence[Any], responses: Sequence[str], cap: int
+) -> tuple[list[list[Any]], list[str]]:
+    """``samples``' table cells of ``rows`` (``responses``: their response cells; ``cap``:
+    characters of an answer cell) and each row's lenient cell, the table holding a lenient
+    column when one of them is not '' (capslice's lenient extraction reads another answer:
+    :func:`~capslice_tui.formatting.lenient_cell`, as the app's table)."""
+    lenient = [lenient_cell(r) for r in rows]
+    shown_lenient = any(lenient)
+    table = [
+        [
+            r["id"],
+            r["task"],
+            r["doc_id"],
+            r["sample_idx"],
+            # a terminal table shows their start on one line (the table cuts them, never
+            # inside a number); a long one would leave score and response out
+            answer_cell(r["target"], cap),
+            # none extracted: a marker, never a blank cell (blank read as "not logged")
+            answer_cell(answer_text(r["extracted"]), cap),
+            *([answer_cell(leniently, cap)] if shown_lenient else []),
+            "-" if r["score"] is None else f"{r['score']:g}",
+            flagged_mode(
+                r["failure_mode"],
+                MODE_SHORT.get(r["failure_mode"] or "-", r["failure_mode"] or "-"),
+                r.get("failure_signals"),
+            ),
+            response,
+        ]
+        for r, response, leniently in zip(rows, responses, lenient, strict=True)
+    ]
+    return table, lenient
 
 
 def _mode_notes(rows: Sequence[Any]) -> list[str]:

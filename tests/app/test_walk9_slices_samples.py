@@ -124,9 +124,11 @@ async def test_samples_table_flags_a_correct_runaway(tmp_path: Path) -> None:
     app = make_app(store, ascii=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        await app.push_screen(SamplesScreen("fm", task="minerva_math_algebra"))
+        screen = SamplesScreen("fm", task="minerva_math_algebra")
+        await app.push_screen(screen)
         await settle(app, pilot)
-        modes = {row[0]: row[5].strip() for row in table_rows(app)}
+        at = screen.columns.index("mode")  # after lenient, when shown
+        modes = {row[0]: row[at].strip() for row in table_rows(app)}
         assert modes["2"] == "correct+eos" and modes["4"] == "correct+rep", modes
         assert modes["0"] == "correct" and modes["1"] == "runaway", modes
         legend = " ".join(static_text(app, "#mode-legend").split())

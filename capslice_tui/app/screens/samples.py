@@ -22,9 +22,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
+    answer_notes,
+    answer_text,
     distinct_cuts,
     flag_legend,
     flagged_mode,
+    lenient_cell,
     middle_cut,
     mode_legend,
     plural,
@@ -55,7 +58,9 @@ FAILURE_FILTERS: tuple[str | None, ...] = (
     "correct",
 )
 COLUMNS = ("task", "doc", "#", "target", "extracted", "score", "mode", "response")
-"""The table's columns: ``#`` is the sample's index within its item (``k`` is pass@k's)."""
+"""The table's columns: ``#`` is the sample's index within its item (``k`` is pass@k's);
+``lenient`` follows ``extracted`` when capslice's lenient extraction reads another answer on
+a row in view (and the response keeps its room)."""
 SORT_NAMES = {"k": "#"}
 """Sort keys (``store.queries.SORTS``) as the status line names them."""
 RUN_LEAST = 24
@@ -229,6 +234,9 @@ VALUE_MOST = 24
 """The widest the target and extracted columns grow to where the response column has room."""
 RESPONSE_LEAST = 24
 """Characters the response column keeps when the target and extracted columns grow."""
+LENIENT_LEAST = 16
+"""Characters the response column keeps when the lenient column is shown (Enter shows a
+whole response; a lenient answer is only in the detail when the column is not shown)."""
 
 
 class SamplesScreen(HandLabelScreen):
@@ -241,7 +249,10 @@ class SamplesScreen(HandLabelScreen):
         "doc: the item's index in the benchmark; #: the sample's index for that item (0, 1, "
         "...; not a pass@k)",
         "extracted: the answer the run's answer filter (or capslice's extraction, for a log "
-        "without one) read from the response; blank when none was read",
+        "without one) read from the response; - when none was read or the log kept none",
+        "lenient: the answer capslice's lenient extraction reads, where it differs from "
+        "extracted (blank: the same; -: none); shown when a row in view has one and the "
+        "response keeps its room (Enter shows it in any case)",
         "score: ✓ ok = correct, ✗ no = not",
         "mode: why the sample failed (the line under the table says the marks shown):",
         "  wrong (wrong_answer) = an answer was read and is wrong;",
@@ -312,6 +323,8 @@ class SamplesScreen(HandLabelScreen):
         self.pending = 0  # rows still to move once the page being read arrives
         self.response_width: int | None = None
         self.value_width = VALUE_WIDTH  # target and extracted, widened where room exists
+        self.show_lenient = False  # the lenient column (a new query decides: _fill_rows)
+        self.lenient_rows = 0  # rows whose lenient answer differs (when the column is not shown)
         # what the response column shows of each (formatting.RESPONSE_VIEWS; None: to see)
         self.response_view: str | None = None
         self.response_shared = ""  # the start every response shown has, when left out
@@ -370,8 +383,10 @@ class SamplesScreen(HandLabelScreen):
     @property
     def columns(self) -> tuple[str, ...]:
         """The table's columns: no task column when the slice is one task (the title names
-        it instead of every row repeating it)."""
-        return COLUMNS[1:] if self.slice_task else COLUMNS
+        it instead of every row repeating it); ``lenient`` after ``extracted`` while shown."""
+        at = COLUMNS.index("extracted") + 1
+        names = COLUMNS[:at] + (("lenient",) if self.show_lenient else ()) + COLUMNS[at:]
+        return names[1:] if self.slice_task else names
 
     def _filters(self) -> dict[str, Any]:
         return {
@@ -648,7 +663,14 @@ class SamplesScreen(HandLabelScreen):
         self.task_cuts = dict(zip(names, task_cuts(names), strict=True))
         if refit:
             self.value_width = VALUE_WIDTH
+            # the lenient column when a row reads another answer there and the response
+            # keeps RESPONSE_LEAST (else the sample's detail says it)
+            self.lenient_rows = sum(1 for r in self.rows if lenient_cell(r))
+            self.show_lenient = bool(self.lenient_rows)
             room = self._response_room(self.rows)
+            if self.show_lenient and room < LENIENT_LEAST:
+                self.show_lenient = False
+                room = self._response_room(self.rows)
             # a target or extracted answer longer than VALUE_WIDTH ($\boxed{142}$) gets the
             # room the response column can spare (it keeps RESPONSE_LEAST), all of it or none
             need = max(
@@ -680,7 +702,13 @@ class SamplesScreen(HandLabelScreen):
         flags = flag_legend((r.get("failure_mode"), r.get("failure_signals")) for r in self.rows)
         modes = "\n".join(line for line in (modes, flags) if line)
         said = response_legend(self.response_view, self.response_shared)
-        legend = "\n".join(line for line in (said, modes) if line)
+        answers = answer_notes(self.rows, self.show_lenient)
+        if self.lenient_rows and not self.show_lenient:  # no room for the column
+            answers.append(
+                f"lenient: capslice's lenient reading differs on {plural(self.lenient_rows, 'row')}"
+                " (Enter shows it)"
+            )
+        legend = "\n".join(line for line in (said, *answers, modes) if line)
         box = self.query_one("#mode-legend", Static)
         box.update(Text(legend))
         box.display = bool(legend)
@@ -694,7 +722,10 @@ class SamplesScreen(HandLabelScreen):
             cell(row.get("doc_id")),
             cell(row.get("sample_idx")),
             cell(row.get("target"), self.value_width),
-            cell(extracted_text(row.get("extracted")), self.value_width),
+            # none extracted: a marker, never a blank cell (CLI: answer_text too)
+            cell(answer_text(extracted_text(row.get("extracted"))), self.value_width),
+            # never widened: the answers' room goes to target and extracted (Enter: whole)
+            *([cell(lenient_cell(row), VALUE_WIDTH)] if self.show_lenient else []),
             cell(verdict_mark(row.get("score"))),
             cell(flagged_mode(mode, MODE_TEXT.get(mode, mode), row.get("failure_signals"))),
             cell(response),
