@@ -26,6 +26,10 @@ from .samples import MODE_TEXT
 K_CHOICES = ("auto", "4", "8", "12", "16")
 WIDTH = 78
 """Characters of a line under the table at 80 columns (the widgets' padding aside)."""
+STATUS_ROWS = 3
+"""Rows of :data:`WIDTH` the status line's text keeps to (its widget shows at most 4: a
+word longer than what is left of a row wraps early); the notes that do not fit are counted
+and ``i`` shows them all."""
 
 
 def fold_parts(line: str, width: int = WIDTH) -> str:
@@ -125,6 +129,8 @@ class DiscoverScreen(CapsliceScreen):
         "  within task=x (splits one task), across n tasks (a theme no label names)",
         "terms: words of the group against the rest; q:word = a word of the question",
         "+ N folded: groups that restate an existing label; o shows/hides them",
+        "i: every note of the search whole (where the significant groups went, what was "
+        "clustered, ...); the status line says how many it leaves out",
         "structure: clear (groups differ) / no clear structure; k: how it was chosen",
         "f: only failing samples (no error contrast: by size) / all; e: also cluster",
         "  on the failure mode; k: clusters",
@@ -141,6 +147,7 @@ class DiscoverScreen(CapsliceScreen):
         Binding("u", "undo", "Undo", show=False, id="discover.undo"),
         Binding("y", "history", "History", show=False, id="discover.history"),
         Binding("o", "toggle_folded", "Folded", show=False, id="discover.folded"),
+        Binding("i", "notes", "Notes", show=False, id="discover.notes"),
     ]
 
     class Progress(Message):
@@ -392,22 +399,36 @@ class DiscoverScreen(CapsliceScreen):
         # the count of groups that differ is said with where those not shown went (a repeat
         # of a shown or folded group, a fold...), as the CLI's note says it
         account, parts = accounting(data)
-        longest = f"{tail} · (99 more notes: {self.cli_command()})"  # the most after it
-        what, left = with_parts(what, parts, head, longest)
+        longest = f"{tail} · (i: 99 more notes)"  # the most after it
+        what, left = with_parts(what, parts, head, longest, STATUS_ROWS)
         status = head + what + tail
         every = "every group found restates an existing label"
         notes = [x for x in data["notes"] if x and x not in (k_reason, every, account)]
-        more = f" · ({len(notes)} more notes: {self.cli_command()})"
-        for note in notes:
-            if len(status) + 3 + len(note) + len(more) > 2 * WIDTH:
+        for note in notes:  # whole notes while they fit the status's rows, the rest counted
+            if len(textwrap.wrap(f"{status} · {note}{longest[len(tail) :]}", WIDTH)) > STATUS_ROWS:
                 left += 1
                 continue
             status += " · " + note
-        if left:
-            status += f" · ({plural(left, 'more note')}: {self.cli_command()})"
+        if left:  # i shows every note whole (never cut at the status's last row)
+            status += f" · (i: {plural(left, 'more note')})"
         self.set_status(status)
         if rows:
             self._preview(rows[0])
+
+    def action_notes(self) -> None:
+        """Every note of the last search whole, wrapped, on a screen of its own (Escape goes
+        back): the status line holds as many as fit its rows and counts the rest."""
+        if self.data is None:
+            self.set_status("run discovery (d) first: its notes show here")
+            return
+        from .text_detail import TextDetailScreen
+
+        said = self.data.get("k_reason")  # in the structure paragraph already
+        notes = [x for x in self.data["notes"] if x and x != said]
+        paragraphs = [self._structure(self.data), *notes]
+        paragraphs.append(f"the same search in the CLI: {self.cli_command()}")
+        title = f"discover notes: run {self.run}"
+        self.app.push_screen(TextDetailScreen(title, paragraphs, "discover notes"))
 
     def _fill(self) -> None:
         """(Re)build the table from ``self.data``, keeping the cursor on its row.
