@@ -161,7 +161,7 @@ def test_discover_status_says_a_group_repeats_a_folded_one_as_the_cli_does(
     # the fold's part (the table's fold row says it too) follows when the rows hold it
     # (the command's store path is long here); else it is counted with the notes left out
     fold_said = "(q:divided repeats q:consider); 1 restates an existing label (folded)" in flat
-    assert f"({4 if fold_said else 5} more notes: capslice" in flat, text
+    assert f"(i: {4 if fold_said else 5} more notes)" in flat, text  # i shows them whole
     assert rows <= 4, text  # the status's 4 rows hold it: nothing cut
 
 
