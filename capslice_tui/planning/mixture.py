@@ -818,9 +818,15 @@ def _summary(
             "fix the non-data cause first" if verdict == "not_data"
             else "look at the diagnosis before changing data"
         )  # fmt: skip
+        # --force lifts the gate only: offered when some slice has no other reason to be out
+        force = (
+            "--force boosts anyway"
+            if any(d.reasons == [gate] for d in decisions)
+            else "--force would boost nothing: each is also set aside for its own reason below"
+        )
         summary = (
             f"No data boost: the diagnosis is {words}; the mixture is unchanged "
-            f"({plural(n, noun)}{of_domain} set aside; {fix}; --force boosts anyway)."
+            f"({plural(n, noun)}{of_domain} set aside; {fix}; {force})."
         )
     elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."
