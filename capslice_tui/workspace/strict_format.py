@@ -3,7 +3,8 @@
 A log that carries no correctness is scored by capslice's strict extraction, an emulation of
 the official harness filters (BBH's case-sensitive ``the answer is``, gsm8k's ``#### N``...).
 A task most of whose capslice-scored samples are strict extraction failures in which the
-lenient extraction did read an answer gets a caveat: kept in the run's meta
+lenient extraction did read an answer, and whose lenient score is above the strict one by at
+least one sample (the format costs score), gets a caveat: kept in the run's meta
 (``strict_format``: task -> [benchmark, sentence]) and shown by the listings
 (:func:`capslice_tui.workspace.core.strict_format_caveats`). Ingest counts the samples it
 scores; a re-score counts every sample of the run again, so the caveat follows the rules.
@@ -20,7 +21,13 @@ from ..formatting import pct, plural
 STRICT_FAILURE_SHARE = 0.5
 """Share of a task's capslice-scored samples in which the strict extraction read no answer
 while the lenient one read one, from which the task's score is said to reflect the strict
-answer format (:func:`strict_format_caveat`)."""
+answer format (:func:`strict_format_caveat`), provided the lenient score is above the strict
+one by at least :data:`MIN_SAMPLES_LOST` samples."""
+
+MIN_SAMPLES_LOST = 1
+"""Samples (at the task's ``n``) by which the lenient score must exceed the strict one for the
+caveat: lenient answers that are wrong, or right no more often than the strict ones (BBH's
+word_sorting, cut-off outputs read as ``The second letter: ...``), cost the format nothing."""
 
 Counts = list[float]
 """Per task: [samples capslice scored, of them strict extraction failures the lenient
@@ -65,13 +72,14 @@ def strict_format_caveat(
     """Why a task's capslice score (its strict extraction) is no measure of the answers:
     ``''`` unless at least :data:`STRICT_FAILURE_SHARE` of its ``n`` capslice-scored samples
     are extraction failures in which the lenient extraction read an answer
-    (``n_lenient_only``). ``strict``: the strict score's sum; ``lenient`` right of
-    ``n_lenient`` lenient-scored samples (the order of :data:`Counts`)."""
-    if not n or n_lenient_only < STRICT_FAILURE_SHARE * n:
+    (``n_lenient_only``) and the lenient score, taken over ``n``, is above the strict one by
+    at least :data:`MIN_SAMPLES_LOST` samples. ``strict``: the strict score's sum;
+    ``lenient`` right of ``n_lenient`` lenient-scored samples (the order of :data:`Counts`)."""
+    if not n or n_lenient_only < STRICT_FAILURE_SHARE * n or not n_lenient:
         return ""
-    lenient_text = (
-        f"{pct(lenient / n_lenient)} ({count_text(lenient, int(n_lenient))})" if n_lenient else "-"
-    )
+    if lenient / n_lenient * n - strict < MIN_SAMPLES_LOST - 1e-9:
+        return ""  # the lenient extraction scores no better: the format costs nothing
+    lenient_text = f"{pct(lenient / n_lenient)} ({count_text(lenient, int(n_lenient))})"
     return (
         f"{task}: the score {pct(strict / n)} ({count_text(strict, int(n))}) reflects capslice's "
         f"strict answer format, not the answers: its strict extraction read no answer in "
