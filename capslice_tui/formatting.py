@@ -391,10 +391,34 @@ def answer_text(value: Any) -> str:
     return text if text.strip() else NO_ANSWER
 
 
+def answer_cell(text: Any, width: int) -> str:
+    """``text`` on one line (:func:`shorten`'s spacing), cut to ``width`` characters when
+    longer, keeping its start: at a space when that keeps half of it, never inside a number
+    (``4, and this kind of…``; ``$\\boxed{1420}$`` is never ``$\\boxed{142…``: the number
+    goes whole, ``$\\boxed{…``). The CLI's and the app's samples tables cut an answer so."""
+    s = shorten(text, 10**6)
+    if len(s) <= width:
+        return s
+    head = s[: width - 1]
+    if head[-1:].isdigit() and s[width - 1].isdigit():
+        head = head.rstrip("0123456789")
+    at = head.rfind(" ")
+    if at * 2 >= width and len(head) == width - 1:
+        head = head[:at]
+    return head.rstrip() + "…"
+
+
+def extracted_cell(value: Any, width: int) -> str:
+    """A samples table's ``extracted`` cell (the CLI's and the app's alike): the answer as
+    the log keeps it (a filter that kept the whole response shows its start), cut to
+    ``width`` by :func:`answer_cell`; :data:`NO_ANSWER` when none is there."""
+    return answer_cell(answer_text(value), width)
+
+
 def _answer_key(value: Any) -> str:
     """What two answers are compared on: lowercase letters, digits, ``.`` and ``-`` of the
     answer or of its last ``\\boxed{}`` (``(B)`` is ``B``; ``$\\boxed{142}$`` and ``... so
-    the answer is $\\boxed{142}$`` are ``142``, as the app shows them), an answer of none of
+    the answer is $\\boxed{142}$`` are ``142``), an answer of none of
     them as it is; '' for none."""
     text = "" if value is None else str(value).strip().lower()
     if text in _NO_ANSWERS:

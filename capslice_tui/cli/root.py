@@ -16,9 +16,10 @@ import click
 
 from ..formatting import (
     AVERAGE_MEANING,
+    answer_cell,
     answer_notes,
-    answer_text,
     count,
+    extracted_cell,
     extracted_label,
     flag_legend,
     flagged_mode,
@@ -932,7 +933,7 @@ def _sample_cells(
             # inside a number); a long one would leave score and response out
             answer_cell(r["target"], cap),
             # none extracted: a marker, never a blank cell (blank read as "not logged")
-            answer_cell(answer_text(r["extracted"]), cap),
+            extracted_cell(r["extracted"], cap),
             *([answer_cell(leniently, cap)] if shown_lenient else []),
             "-" if r["score"] is None else f"{r['score']:g}",
             flagged_mode(
@@ -964,23 +965,6 @@ def _mode_notes(rows: Sequence[Any]) -> list[str]:
 ANSWER_WIDTH = 16
 """Characters of a target or extracted answer a terminal ``samples`` table shows (an answer
 extracted from a runaway response can be hundreds of characters long)."""
-
-
-def answer_cell(text: Any, width: int) -> str:
-    """``text`` on one line (:func:`~capslice_tui.formatting.shorten`'s spacing), cut to
-    ``width`` characters when longer, keeping its start: at a space when that keeps half of
-    it, never inside a number (``4, and this kind of…``; ``$\\boxed{1420}$`` is never
-    ``$\\boxed{142…``: the number goes whole, ``$\\boxed{…``)."""
-    s = shorten(text, 10**6)
-    if len(s) <= width:
-        return s
-    head = s[: width - 1]
-    if head[-1:].isdigit() and s[width - 1].isdigit():
-        head = head.rstrip("0123456789")
-    at = head.rfind(" ")
-    if at * 2 >= width and len(head) == width - 1:
-        head = head[:at]
-    return head.rstrip() + "…"
 
 
 MODE_SHORT = FAILURE_MARKS

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Collapsible, Footer, Header, Static
 
-from ...formatting import extracted_label, visible
+from ...formatting import answer_text, extracted_label, visible
 from ...ingest.bounded import view_text
 from ...vocabulary import AXES
 from ..format import Hanging, sample_name, verdict_mark
@@ -92,7 +92,8 @@ class SampleDetailScreen(CapsliceScreen):
             ("doc_id / sample", f"{s.get('doc_id')} / #{s.get('sample_idx')}"),
             ("filter", s.get("filter")),
             ("target", s.get("target")),
-            (extracted_label(s.get("score_source")), s.get("extracted")),
+            # as the samples table: '-' where none was extracted or the log kept none
+            (extracted_label(s.get("score_source")), answer_text(s.get("extracted"))),
             ("extracted (lenient)", s.get("lenient_extracted")),
             (
                 "score",

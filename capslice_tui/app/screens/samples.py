@@ -22,9 +22,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
+    answer_cell,
     answer_notes,
-    answer_text,
     distinct_cuts,
+    extracted_cell,
     flag_legend,
     flagged_mode,
     lenient_cell,
@@ -36,7 +37,7 @@ from ...formatting import (
     visible,
 )
 from ...vocabulary import MODE_MARKS
-from ..format import cell, extracted_text, sample_name, short, short_task, verdict_mark
+from ..format import cell, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
@@ -661,11 +662,12 @@ class SamplesScreen(HandLabelScreen):
         the status line (:func:`response_legend`)."""
         names = sorted({short_task(r.get("task") or "") for r in self.rows})
         self.task_cuts = dict(zip(names, task_cuts(names), strict=True))
+        # counted again on every load, search and sort: the note says of which rows
+        self.lenient_rows = sum(1 for r in self.rows if lenient_cell(r))
         if refit:
             self.value_width = VALUE_WIDTH
             # the lenient column when a row reads another answer there and the response
             # keeps RESPONSE_LEAST (else the sample's detail says it)
-            self.lenient_rows = sum(1 for r in self.rows if lenient_cell(r))
             self.show_lenient = bool(self.lenient_rows)
             room = self._response_room(self.rows)
             if self.show_lenient and room < LENIENT_LEAST:
@@ -675,7 +677,7 @@ class SamplesScreen(HandLabelScreen):
             # room the response column can spare (it keeps RESPONSE_LEAST), all of it or none
             need = max(
                 [len(visible(str(r.get("target") or ""))) for r in self.rows]
-                + [len(visible(extracted_text(r.get("extracted")))) for r in self.rows]
+                + [len(extracted_cell(r.get("extracted"), VALUE_MOST)) for r in self.rows]
                 + [VALUE_WIDTH]
             )
             grow = min(need, VALUE_MOST) - VALUE_WIDTH
@@ -705,8 +707,8 @@ class SamplesScreen(HandLabelScreen):
         answers = answer_notes(self.rows, self.show_lenient)
         if self.lenient_rows and not self.show_lenient:  # no room for the column
             answers.append(
-                f"lenient: capslice's lenient reading differs on {plural(self.lenient_rows, 'row')}"
-                " (Enter shows it)"
+                f"capslice's lenient reading differs on {self.lenient_rows} of "
+                f"{plural(len(self.rows), 'row')} shown (Enter shows it)"
             )
         legend = "\n".join(line for line in (said, *answers, modes) if line)
         box = self.query_one("#mode-legend", Static)
@@ -722,10 +724,10 @@ class SamplesScreen(HandLabelScreen):
             cell(row.get("doc_id")),
             cell(row.get("sample_idx")),
             cell(row.get("target"), self.value_width),
-            # none extracted: a marker, never a blank cell (CLI: answer_text too)
-            cell(answer_text(extracted_text(row.get("extracted"))), self.value_width),
+            # as logged, cut as the CLI cuts it; none extracted: a marker, never blank
+            cell(extracted_cell(row.get("extracted"), self.value_width)),
             # never widened: the answers' room goes to target and extracted (Enter: whole)
-            *([cell(lenient_cell(row), VALUE_WIDTH)] if self.show_lenient else []),
+            *([cell(answer_cell(lenient_cell(row), VALUE_WIDTH))] if self.show_lenient else []),
             cell(verdict_mark(row.get("score"))),
             cell(flagged_mode(mode, MODE_TEXT.get(mode, mode), row.get("failure_signals"))),
             cell(response),
