@@ -158,36 +158,6 @@ def warning_mark(warning: str | None, n_items: int | None = None) -> str:
     return "warn"
 
 
-def last_boxed(text: str | None) -> str | None:
-    """Content of the last ``\\boxed{...}`` in ``text`` (braces balanced), or ``None``.
-
-    A display helper for the samples table: ``$\\boxed{\\frac{1}{2}}$`` -> ``\\frac{1}{2}``.
-    An unclosed ``\\boxed{`` yields what follows it.
-    """
-    if not text:
-        return None
-    start = text.rfind("\\boxed{")
-    if start < 0:
-        return None
-    i = start + len("\\boxed{")
-    depth = 1
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i:j]
-    return text[i:]
-
-
-def extracted_text(value: Any) -> str:
-    """An extracted answer for display: the last ``\\boxed{}`` content when there is one."""
-    text = "" if value is None else str(value)
-    boxed = last_boxed(text)
-    return text if boxed is None else boxed
-
-
 def split_terms(terms: list[str]) -> tuple[list[str], list[str]]:
     """Discovery terms split into (question words, response words); ``q:`` prefix dropped."""
     question = [t[2:] for t in terms if t.startswith("q:")]

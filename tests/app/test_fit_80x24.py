@@ -13,7 +13,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets._footer import FooterKey
 
 from capslice_tui.app.app import NAVIGATION, make_app
-from capslice_tui.app.format import extracted_text, last_boxed, split_terms
+from capslice_tui.app.format import split_terms
 from capslice_tui.app.screens.axis_picker import AxisPicker
 from capslice_tui.app.screens.help import HelpScreen
 from capslice_tui.app.screens.interventions import InterventionsScreen
@@ -230,15 +230,6 @@ def test_filter_text_matches_the_mode_column() -> None:
     assert filter_text(None) == "all"
     assert filter_text("wrong_answer") == "wrong_answer (wrong)"
     assert filter_text("truncated") == "truncated (trunc)"
-
-
-def test_last_boxed_and_extracted_display() -> None:
-    assert last_boxed(r"$\boxed{1}$ then \boxed{\frac{1}{2}}") == r"\frac{1}{2}"
-    assert last_boxed("no box") is None
-    assert last_boxed(r"\boxed{3") == "3"
-    assert extracted_text(r"$\boxed{12}$") == "12"
-    assert extracted_text("B") == "B"
-    assert extracted_text(None) == ""
 
 
 def test_split_terms_separates_question_words() -> None:
