@@ -18,6 +18,7 @@ from ..formatting import (
     AVERAGE_MEANING,
     answer_cell,
     answer_notes,
+    answer_text,
     count,
     extracted_cell,
     extracted_label,
@@ -1048,10 +1049,11 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         ("sample_idx", s["sample_idx"]),
         ("filter", s["filter"]),
         ("target", s["target"]),
-        (extracted_label(s["score_source"]), s["extracted"]),
+        # '-' where none was extracted or the log kept none (the samples table and the app)
+        (extracted_label(s["score_source"]), answer_text(s["extracted"])),
         ("score", s["score"]),
         ("score source", s["score_source"]),
-        ("lenient extraction", s["lenient_extracted"]),
+        ("lenient extraction", answer_text(s["lenient_extracted"])),
         ("failure mode", f"{s['failure_mode']} ({s['failure_reason']})"),
     ]
     labels: Mapping[str, Any] = s  # the four axis keys of the sample

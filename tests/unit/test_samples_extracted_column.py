@@ -100,3 +100,16 @@ def test_the_cells_are_the_apps_too() -> None:
     assert lenient_cell({"extracted": "7", "lenient_extracted": None, "lenient": None}) == ""
     assert answer_text(None) == answer_text(" ") == "-"
     assert answer_text("[invalid]") == "[invalid]"  # as the harness logged it
+
+
+def test_sample_shows_a_dash_where_nothing_was_extracted(store: Path) -> None:
+    """`capslice sample ID` says '-' as the samples table does (was a blank field)."""
+    with sqlite3.connect(store) as db:
+        (sid,) = db.execute(
+            "SELECT id FROM samples WHERE COALESCE(extracted, '') = '' "
+            "AND lenient_extracted IS NOT NULL LIMIT 1"
+        ).fetchone()
+    res = CliRunner().invoke(main, ["--store", str(store), "sample", str(sid)])
+    assert res.exit_code == 0, res.output
+    line = next(x for x in res.output.splitlines() if "extracted (" in x)
+    assert line.rstrip().endswith(": -"), line

@@ -94,7 +94,7 @@ class SampleDetailScreen(CapsliceScreen):
             ("target", s.get("target")),
             # as the samples table: '-' where none was extracted or the log kept none
             (extracted_label(s.get("score_source")), answer_text(s.get("extracted"))),
-            ("extracted (lenient)", s.get("lenient_extracted")),
+            ("extracted (lenient)", answer_text(s.get("lenient_extracted"))),
             (
                 "score",
                 f"{verdict_mark(s.get('score'))} {s.get('score')}  (source: "
