@@ -112,3 +112,32 @@ async def test_the_plan_of_one_run_is_that_run_alone(tmp_path: Path) -> None:
         assert static_text(app, "#notes").splitlines()[0] == alone
         title = static_text(app, "#title")
         assert title.startswith("plan for math weakness of base against the run's own"), title
+
+
+async def test_the_plan_screens_key_hints_are_not_cut_at_80x24(tmp_path: Path) -> None:
+    """Walk 13: with a long pair the status read 'Enter plans fro…' and the title lost its
+    keys mid-word: the key comes first in the status, and a title too long for its keys
+    leaves them to the footer."""
+    ws = Workspace(tmp_path / "w.db")
+    base, cand = "good-checkpoint-step-100000", "good-checkpoint-step-200000-cpt"
+    for run, right in ((base, (25, 20)), (cand, (5, 20))):
+        lines = [{"task": task, "doc_id": doc, "target": "7", "correct": doc < n,
+                  "response": "The answer is 7." if doc < n else "The answer is 3."}
+                 for task, n in zip(TASKS, right, strict=True) for doc in range(30)]  # fmt: skip
+        path = tmp_path / f"{run}.jsonl"
+        path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+        ws.ingest([path], run=run, benchmark="math")
+    app = make_app(tmp_path / "w.db", workspace=ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.push_screen(PlanScreen(baseline=base, candidate=cand, benchmark="math"))
+        await settle(app, pilot)
+        assert static_text(app, "#status").startswith("Enter plans the pair")
+        app.screen.query_one("#catalog", Input).value = str(CATALOG)
+        app.screen.query_one("#budget", Input).value = "100000000000"
+        app.screen.query_one("#baseline", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        title = static_text(app, "#title")
+        assert base in title and cand in title, title
+        assert "Enter re-plans" not in title or len(title) <= 78, title  # keys: footer

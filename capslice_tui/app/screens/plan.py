@@ -224,8 +224,9 @@ class PlanScreen(CapsliceScreen):
         self.sub_title = "sampling plan"
         self.query_one(ResultTable).set_columns(CELL_COLUMNS)
         if self.baseline and self.candidate:
-            self.set_status(f"the change {self.baseline} -> {self.candidate} (the pair you were "
-                            "on): Enter plans from it, as capslice plan --candidate")  # fmt: skip
+            # the key first: a long pair is cut at the end of the line, not the key
+            self.set_status(f"Enter plans the pair you were on, {self.baseline} -> "
+                            f"{self.candidate} (as capslice plan --candidate)")  # fmt: skip
             if not self.benchmark:
                 self._read_benchmarks(self.baseline)
         elif self.baseline:
@@ -315,7 +316,9 @@ class PlanScreen(CapsliceScreen):
         self.query_one(ResultTable).set_rows(rows)
         # which run or pair it planned from, in the CLI table's title
         title = self.plan.title() if hasattr(self.plan, "title") else "Sampling plan"
-        self.query_one("#title", Static).update(f"{title} · Enter re-plans · Esc: back")
+        keys = " · Enter re-plans · Esc: back"  # left to the footer when the title needs room
+        room = self.app.size.width - 2
+        self.query_one("#title", Static).update(title + (keys if len(title + keys) <= room else ""))
         self.query_one("#notes", Static).update(Text(self.app_terms(plan_notes(self.plan))))
         no_control = (getattr(self.plan, "control", None) or {}).get("note")
         self.set_status(
