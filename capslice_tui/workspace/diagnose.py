@@ -454,13 +454,31 @@ MODEL_SIZE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?[bm])(?![a-z0-9])", re.IGN
 """A model size in a run's or model's name (``175b``, ``6b``, ``1.5b``, ``350m``)."""
 
 
+CHECKPOINT_WORD = re.compile(r"step|tok|ckpt|checkpoint|cpt|iter|seen", re.IGNORECASE)
+"""A word in a run's name that says a size in it may count training progress (tokens seen)."""
+
+
+def _sizes(name: str, model: Any, recorded: bool) -> set[str]:
+    """The model sizes :func:`not_one_lineage` compares: those of the recorded model name;
+    with no model recorded on either side, the run name's size when it holds exactly one
+    and no :data:`CHECKPOINT_WORD` (``gsm/175b_finetuning``; not ``cpt-100b-tokens`` or
+    ``llama-7b-100B``, where a size may count the tokens seen)."""
+    if recorded:
+        return {x.lower() for x in MODEL_SIZE.findall(str(model or ""))}
+    found = MODEL_SIZE.findall(name)
+    if len(found) != 1 or CHECKPOINT_WORD.search(name):
+        return set()
+    return {found[0].lower()}
+
+
 def not_one_lineage(
     base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any]
 ) -> str | None:
     """Why the pair's own records say ``base`` and ``cand`` are not two checkpoints of one
     training lineage, or None: recorded models of different families (the rule of
-    :func:`pair_warning`, ``trend.one_lineage``), model sizes in the names that differ
-    (:data:`MODEL_SIZE`: ``175b`` vs ``6b``), or an inference-system word
+    :func:`pair_warning`, ``trend.one_lineage``), model sizes that differ (:func:`_sizes`:
+    ``175b`` vs ``6b``; run names often count the tokens a checkpoint has seen, ``cpt-100b``
+    -> ``cpt-200b``, and are read only when no model is recorded), or an inference-system word
     (:data:`SYSTEM_WORD`: verification, reranking...) in one side's run or model name and not
     in the other's (``gsm/175b_finetuning`` vs ``gsm/175b_verification``). The same run on
     both sides and names not recorded are not judged. A data verdict needs the pair to differ
@@ -477,8 +495,7 @@ def not_one_lineage(
     def words(name: str, model: Any) -> set[str]:
         return {w.lower() for w in SYSTEM_WORD.findall(f"{name} {model or ''}")}
 
-    sizes = [{x.lower() for x in MODEL_SIZE.findall(f"{n} {m or ''}")} for n, m in
-             ((base, bm), (cand, cm))]  # fmt: skip
+    sizes = [_sizes(n, m, recorded=bool(bm or cm)) for n, m in ((base, bm), (cand, cm))]
     if all(sizes) and sizes[0] != sizes[1] and not parts:  # said by the model names
         parts.append(f"different sizes ({', '.join(sorted(sizes[0]))} vs "
                      f"{', '.join(sorted(sizes[1]))})")  # fmt: skip

@@ -102,8 +102,16 @@ def test_the_pair_records_say_whether_it_is_one_lineage() -> None:
     # one lineage by name, but one side is the model behind a verifier
     assert "verifier" in (why("a", "b", "org/m-7b", "org/m-7b-verifier") or "")
     assert why("a-rerank-1", "a-rerank-2", None, None) is None  # both sides the same system
-    # one model name recorded for both, but the run names give two sizes
-    assert why("gsm/175b_x", "gsm/6b_x", "gpt3", "gpt3") == "different sizes (175b vs 6b)"
+    # sizes are read from the recorded model names, not from run names, which often count
+    # the tokens a checkpoint has seen (one lineage)
+    sized = why("gsm/x", "gsm/y", "gpt3-175b", "gpt3-6b")
+    assert sized is not None and "gpt3-175b vs gpt3-6b" in sized, sized
+    assert why("cpt-100b-tokens", "cpt-200b-tokens", None, None) is None
+    assert why("ckpt-100B", "ckpt-200B", None, None) is None
+    assert why("gsm/175b_finetuning", "gsm/6b_finetuning", None, None) == (
+        "different sizes (175b vs 6b)"
+    )  # one size a name, no checkpoint word, no model recorded
+    assert why("llama-7b-100B", "llama-7b-200B", "llama-7b", "llama-7b") is None
     assert why("a", "b", "qwen2.5-1.5b-step10", "qwen2.5-1.5b-step20") is None
 
 
