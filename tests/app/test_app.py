@@ -79,9 +79,11 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         assert first.startswith("[bold red]not markup[/bold red]") or (
             "lenient" in app.screen.columns and first.startswith("…")
         ), rows[0]
-        assert not any(
-            "bold red" in r[col("response")] and "[" not in r[col("response")] for r in rows
-        )
+        await pilot.press("enter")  # the first sample's detail: its response whole, verbatim
+        await settle(app, pilot)
+        assert "[bold red]not markup[/bold red]" in static_text(app, "#response")
+        await pilot.press("b")
+        await settle(app, pilot)
         assert {r[col("score")] for r in rows} == {"✓ ok", "✗ no"}
 
         await pilot.press("f")  # wrong_answer only
