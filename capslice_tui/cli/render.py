@@ -18,6 +18,7 @@ is fitted to ``$COLUMNS`` when set. Markdown and JSON are never shortened.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -33,6 +34,65 @@ if TYPE_CHECKING:  # Rich loads when a table is printed, not at start-up (issue 
     from rich.console import Console
 
 FORMATS = ("table", "json", "md")
+
+
+class _QuietPipe(io.RawIOBase):
+    """A writer of file descriptor ``fd`` that never raises for a reader that has gone:
+    on the first ``BrokenPipeError`` (EPIPE: ``capslice runs | head -1`` once ``head``
+    exits) ``/dev/null`` takes over the descriptor, so this and every later write (click,
+    Rich, ``sys.stdout.buffer``, Python's flush at exit) succeeds and is dropped."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, self._fd)
+            os.close(null)
+            return len(memoryview(data).cast("B"))
+
+
+def quiet_broken_pipe() -> None:
+    """Make the process's stdout and stderr (when they are its own, not a test runner's, and
+    not a terminal) drop output whose reader has gone instead of raising (:class:`_QuietPipe`).
+
+    Unix tools die of SIGPIPE (status 141, which ``set -o pipefail`` reads as a failure) and
+    click exits 1 on EPIPE (which a CI gate reads as an error); here the command runs to its
+    end and exits with its own status: 0, or ``diagnose --fail-on``'s 3/4/5 when the
+    condition holds, so ``capslice diagnose A B --fail-on regression | head -1`` still gates.
+    No message, no traceback."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None or stream is not getattr(sys, f"__{name}__"):
+            continue
+        try:
+            fd = stream.fileno()
+        except (OSError, ValueError):
+            continue
+        if os.isatty(fd):
+            continue
+        stream.flush()
+        wrapped = io.TextIOWrapper(
+            io.BufferedWriter(_QuietPipe(fd)),
+            encoding=stream.encoding,
+            errors=stream.errors,
+            line_buffering=stream.line_buffering,
+            write_through=getattr(stream, "write_through", False),
+        )
+        setattr(sys, name, wrapped)
 
 
 def emit_json(payload: Any) -> None:

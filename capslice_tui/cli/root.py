@@ -171,6 +171,15 @@ class RootGroup(click.Group):
     """The root group: an option of its own given after the command (``capslice runs --store
     S``: click's ``No such option '--store'``) gets a hint to put it before the command."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Run as click does, with stdout/stderr that end quietly when their reader goes
+        (``capslice runs | head -1``: :func:`~.render.quiet_broken_pipe`; the exit status
+        stays the command's own, never click's 1 for EPIPE)."""
+        from .render import quiet_broken_pipe
+
+        quiet_broken_pipe()
+        return super().main(*args, **kwargs)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; see the class docstring."""
         try:
@@ -220,6 +229,11 @@ def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: flo
     Ingest evaluation logs, slice them by background condition, task type, solving operation
     and output constraint, compare checkpoints, diagnose a drop as a data or a not-data problem,
     and plan and judge data interventions. Without a command, opens the terminal app.
+
+    Exit status: 0 done; 1 error; 2 usage error; diagnose --fail-on: 3, 4 or 5 when its
+    condition holds. A reader that stops early (capslice runs | head -1) is no error: the
+    rest of the output is dropped quietly and the status stays the command's own (0, not
+    1 or 141).
     """
     ctx.obj = Ctx(store, taxonomy, busy_timeout)
     if ctx.invoked_subcommand not in (None, "tui", "demo"):  # the app has its console mode
