@@ -20,6 +20,7 @@ from typing import Any
 
 from .db import StoreError, is_damage
 from .fs import FsInfo, WriteLease, filesystem_of, folder_store_problem
+from .ingest import widen_sample_ranges
 from .reliability import process_alive, this_host
 from .schema import MIGRATIONS, narrow_copied_rows
 from .search import is_search_table
@@ -278,6 +279,14 @@ def recover(
     if older:
         narrow_copied_rows(dst, before=False)
     _drop_itemless_rows(dst, report)
+    with store.write() as conn:  # the ingests' sample id ranges, of the rows copied (0025)
+        conn.execute("UPDATE ingests SET first_sample_id = NULL, last_sample_id = NULL")
+        widen_sample_ranges(
+            conn,
+            conn.execute(
+                "SELECT ingest_id, min(id), max(id) FROM samples GROUP BY ingest_id"
+            ).fetchall(),
+        )
     lost = [t["lost"] for n, t in report["tables"].items() if n not in DERIVED_TABLES]
     report["lost_total"] = None if any(v is None for v in lost) else sum(lost)
     run_ids = [r[0] for r in dst.execute("SELECT id FROM runs")]

@@ -75,6 +75,7 @@ import orjson
 
 from .compact import external_row, settings_hashes, stored_row, to_blob, with_settings_hash
 from .db import StoreError, chunks, current_user, now_iso, placeholders
+from .ingest import widen_sample_ranges
 from .outcomes import refresh as refresh_outcomes
 from .schema import MIGRATIONS
 
@@ -196,6 +197,9 @@ TABLES: tuple[_Table, ...] = (
     ),
 )
 SPEC = {t.name: t for t in TABLES}
+LOCAL_IDS = {"ingests": ("first_sample_id", "last_sample_id")}
+"""Columns holding this store's row ids of another table, neither exported nor imported: an
+ingest's sample id range (0025_ingest_sample_ranges) is widened as its samples are copied."""
 REFERENCED = {ref for t in TABLES for _, _, ref in t.refs}
 
 
@@ -244,6 +248,8 @@ def _iter_table(
             break
         for values in chunk:
             row = external_row(spec.name, dict(zip(names, values, strict=True)))
+            for col in LOCAL_IDS.get(spec.name, ()):
+                row.pop(col, None)
             if hashes is not None:
                 row = with_settings_hash(row, hashes)
             rid = int(row.pop("_rowid"))
@@ -834,6 +840,8 @@ class _Importer:
         for key, value in row.items():
             if key in ("cid", "_line", "id") or spec.column_of(key) != key:
                 continue
+            if key in LOCAL_IDS.get(spec.name, ()):  # another store's ids: set as copied
+                continue
             if key not in known:
                 raise ExchangeError(
                     f"{file} line {row['_line']}: field {key!r} is not a column of {spec.name}"
@@ -959,6 +967,7 @@ class _Importer:
         table."""
         rows_here = int(self.conn.execute(f"SELECT count(*) FROM {spec.name}").fetchone()[0])
         keep = spec.has_id and (rows_here == 0 or self._same_ids(spec, rows_here))
+        ranges: dict[int, tuple[int, int]] = {}  # ingest id -> sample ids copied this batch
         for batch in _batches(self.rows(spec.name)):
             with self.store.write() as conn:
                 for row in batch:
@@ -968,9 +977,14 @@ class _Importer:
                     if self._existing(conn, spec, values) is not None:
                         self.report.count(spec.name, "present")
                         continue
-                    self.insert_values(conn, spec, row, values, keep)
-                    if spec.name == "samples" and values["run_id"] not in self.new_runs:
-                        self.grown_runs.add(int(values["run_id"]))
+                    rid = self.insert_values(conn, spec, row, values, keep)
+                    if spec.name == "samples":
+                        if values["run_id"] not in self.new_runs:
+                            self.grown_runs.add(int(values["run_id"]))
+                        lo, hi = ranges.get(values["ingest_id"], (rid, rid))
+                        ranges[values["ingest_id"]] = (min(lo, rid), max(hi, rid))
+                widen_sample_ranges(conn, [(i, lo, hi) for i, (lo, hi) in ranges.items()])
+                ranges.clear()
 
     # -- merged tables ------------------------------------------------------------------
     def _history_by(

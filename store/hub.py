@@ -20,6 +20,7 @@ import orjson
 
 from .compact import pack_doc, settings_hashes, to_blob, to_hex, with_settings_hash
 from .db import NotFound, StoreError, chunks, current_user, now_iso, placeholders
+from .ingest import max_sample_id, note_new_samples
 
 if TYPE_CHECKING:
     from . import Store
@@ -395,7 +396,7 @@ def write_pulled_samples(
             return to_blob(data.get(col)) if col == "prompt_hash" else data.get(col)
 
         cols = ["run_id", "item_id", "ingest_id", *sample_cols]
-        before = conn.total_changes
+        before, after = conn.total_changes, max_sample_id(conn)
         conn.executemany(
             f"INSERT OR REPLACE INTO samples ({', '.join(cols)}) VALUES ({placeholders(cols)})",
             [
@@ -408,7 +409,9 @@ def write_pulled_samples(
                 for s in samples
             ],
         )
-        return conn.total_changes - before
+        n = conn.total_changes - before
+        note_new_samples(conn, after, ingest_id)  # the ingest's sample id range (0025)
+        return n
 
 
 def _item_ids(conn: sqlite3.Connection, hashes: Sequence[str]) -> dict[str, int]:

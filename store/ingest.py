@@ -306,6 +306,65 @@ def _write_rule_labels(
     conn.execute(_RULE_AXES_ONE if one_each else _RULE_AXES_GROUPED, (last,))
 
 
+_WIDEN_RANGE = (
+    "UPDATE ingests SET first_sample_id = coalesce(min(first_sample_id, ?1), ?1),"
+    " last_sample_id = coalesce(max(last_sample_id, ?2), ?2) WHERE id = ?3"
+)
+
+
+def widen_sample_ranges(conn: Any, ranges: Sequence[tuple[int, int, int]]) -> None:
+    """Widen the sample id range of ingests to hold new samples, inside the caller's
+    transaction: ``ranges`` are ``(ingest id, smallest, largest sample id)``
+    (``ingests.first_sample_id`` / ``last_sample_id``, 0025_ingest_sample_ranges; SQLite's
+    two-argument min/max are NULL when one is, hence the ``coalesce``)."""
+    conn.executemany(_WIDEN_RANGE, [(lo, hi, i) for i, lo, hi in ranges])
+
+
+def max_sample_id(conn: Any) -> int:
+    """The largest ``samples.id`` (0 when there is none): one seek to the table's end."""
+    return int(conn.execute("SELECT coalesce(max(id), 0) FROM samples").fetchone()[0])
+
+
+def note_new_samples(conn: Any, after: int, ingest_id: int | None = None) -> None:
+    """Widen the id ranges of the ingests whose samples were just inserted without explicit
+    ids (so above ``after``, the largest id before, :func:`max_sample_id`), inside the same
+    transaction. With ``ingest_id`` (every new sample is that ingest's) the new ids are read
+    by two seeks; otherwise grouped by ingest over the new rows (a read of those rows)."""
+    if ingest_id is not None:
+        lo, hi = conn.execute(
+            "SELECT min(id), max(id) FROM samples WHERE id > ?", (after,)
+        ).fetchone()
+        ranges = [] if lo is None else [(ingest_id, int(lo), int(hi))]
+    else:
+        ranges = conn.execute(
+            "SELECT ingest_id, min(id), max(id) FROM samples WHERE id > ? GROUP BY ingest_id",
+            (after,),
+        ).fetchall()
+    widen_sample_ranges(conn, ranges)
+
+
+def sample_range(conn: Any, ingest_id: int) -> tuple[int | None, int | None]:
+    """``(first, last)`` sample id an ingest wrote (``(None, None)``: none, or unknown id)."""
+    row = conn.execute(
+        "SELECT first_sample_id, last_sample_id FROM ingests WHERE id = ?", (ingest_id,)
+    ).fetchone()
+    return (None, None) if row is None else (row[0], row[1])
+
+
+def count_ingest_samples(conn: Any, ingest_id: int) -> int:
+    """Samples stored by one ingest (0 for an unknown ingest id): those of its id range that
+    carry its id (a read of the range's rows; no per-sample index since 0025)."""
+    lo, hi = sample_range(conn, ingest_id)
+    if lo is None:
+        return 0
+    return int(
+        conn.execute(
+            "SELECT count(*) FROM samples WHERE id BETWEEN ? AND ? AND ingest_id = ?",
+            (lo, hi, ingest_id),
+        ).fetchone()[0]
+    )
+
+
 INGEST_CACHE_KIB = 32 * 1024
 """Page cache of a connection that ingests, in KiB (SQLite's default is 2,000 KiB). The
 unique indexes on item and prompt hashes take inserts at random places, and a 100k-sample
@@ -447,6 +506,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
             # (stored NULL all the same; measured ~1-2 us less per narrow sample, whose
             # truncation, reasoning, finish and failure-detail columns are mostly None)
             cols: list[Sequence[Any]] = list(zip(*samples, strict=True))
+            after = 0
             if cols and len(cols) != len(SAMPLE_COLUMNS):
                 raise ValueError(f"sample rows of {len(cols)} values, not {len(SAMPLE_COLUMNS)}")
             if cols:
@@ -461,8 +521,12 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 given = tuple(  # a first cell not None answers without counting
                     i for i, c in enumerate(cols) if c[0] is not None or c.count(None) != len(c)
                 )
+                after = max_sample_id(conn)
                 insert_rows(conn, _insert_sample(given), [cols[i] for i in given])
             n_new = conn.total_changes - before
+            if n_new:  # the ingests' sample id ranges (0025_ingest_sample_ranges)
+                ingests = set(cols[_INGEST])
+                note_new_samples(conn, after, ingests.pop() if len(ingests) == 1 else None)
             if changed is not None and n_new < len(samples):
                 changed.extend(_changed_stored(conn, list(zip(*cols, strict=True))))
             return n_new, ids
@@ -541,10 +605,7 @@ class IngestMixin(AggregatesMixin, RunsMixin):
 
     def ingest_sample_count(self, ingest_id: int) -> int:
         """Samples stored by one ingest (0 for an unknown ingest id)."""
-        row = self.conn.execute(
-            "SELECT count(*) FROM samples WHERE ingest_id = ?", (ingest_id,)
-        ).fetchone()
-        return int(row[0])
+        return count_ingest_samples(self.conn, ingest_id)
 
     def finish_ingest(
         self, ingest_id: int, run_id: int, *, n_read: int, n_new: int, bad: list[str]
@@ -653,19 +714,18 @@ class IngestMixin(AggregatesMixin, RunsMixin):
 
         A run the ingest itself created is removed too when it ends up empty.
         """
-        while True:
+        lo, hi = sample_range(self.conn, ingest_id)
+        # its id range in windows of 50,000 ids, a transaction each (no per-sample index)
+        for start in range(lo or 0, (hi or -1) + 1, 50_000):
             with self.write() as conn:
-                cur = conn.execute(
-                    "DELETE FROM samples WHERE id IN (SELECT id FROM samples WHERE ingest_id = ?"
-                    " LIMIT 50000)",
-                    (ingest_id,),
+                conn.execute(
+                    "DELETE FROM samples WHERE id BETWEEN ? AND ? AND ingest_id = ?",
+                    (start, min(start + 49_999, hi or 0), ingest_id),
                 )
-                if cur.rowcount == 0:
-                    break
         with self.write() as conn:
             conn.execute(
-                "UPDATE ingests SET finished_at = ?, status = 'rolled_back', report = ?"
-                " WHERE id = ?",
+                "UPDATE ingests SET finished_at = ?, status = 'rolled_back', report = ?,"
+                " first_sample_id = NULL, last_sample_id = NULL WHERE id = ?",
                 (now_iso(), json.dumps([reason]), ingest_id),
             )
             left = conn.execute(

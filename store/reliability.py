@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 from .db import StoreBase, now_iso
+from .ingest import count_ingest_samples
 
 
 def process_alive(pid: int) -> bool:
@@ -82,9 +83,7 @@ class IngestStateMixin(StoreBase):
         k = self.run_sample_count(run_id)
         self.refresh_item_scores(run_id)  # type: ignore[attr-defined]
         with self.write() as conn:
-            n_new = conn.execute(
-                "SELECT count(*) FROM samples WHERE ingest_id = ?", (ingest_id,)
-            ).fetchone()[0]
+            n_new = count_ingest_samples(conn, ingest_id)
             conn.execute(
                 "UPDATE ingests SET finished_at = ?, status = 'interrupted', reason = ?,"
                 " n_read = ?, n_new = ? WHERE id = ?",

@@ -108,16 +108,17 @@ class SamplesMixin(StoreBase):
         return self.conn.execute(sql + " ORDER BY s.task, s.item_id", params).fetchall()
 
     def _run_id_range(self, run_id: int) -> tuple[int | None, int | None]:
-        """Smallest and largest sample id of a run, from its ingests (two index seeks each).
+        """Smallest and largest sample id of a run, from its ingests' sample id ranges
+        (``ingests.first_sample_id`` / ``last_sample_id``, 0025_ingest_sample_ranges).
 
-        Every sample carries the ingest that wrote it, and an ingest belongs to one run, so the
-        run's samples lie in this range (other runs' samples may too; callers still filter on
-        run_id). ``(None, None)`` when the run has no samples.
+        Every sample carries the ingest that wrote it, an ingest belongs to one run, and its
+        range holds every sample it wrote, so the run's samples lie in this range (other runs'
+        samples may too; callers still filter on run_id). ``(None, None)`` when no ingest of
+        the run wrote a sample (a rolled-back ingest's range is emptied); a range may outlive
+        samples removed otherwise (a pulled run's replaced rows): a superset, never less.
         """
         lo, hi = self.conn.execute(
-            "SELECT min((SELECT min(id) FROM samples WHERE ingest_id = g.id)),"
-            " max((SELECT max(id) FROM samples WHERE ingest_id = g.id))"
-            " FROM ingests g WHERE g.run_id = ?",
+            "SELECT min(first_sample_id), max(last_sample_id) FROM ingests WHERE run_id = ?",
             (run_id,),
         ).fetchone()
         return lo, hi
