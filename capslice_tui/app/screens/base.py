@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -87,6 +88,17 @@ def place_toasts(screen: Screen[Any]) -> bool:
     rack.styles.margin = (max(1, bottom - 1), 0, 0, 0)
     rack.remove_class("-no-room")
     return True
+
+
+class FormScroll(VerticalScroll, can_focus=False):
+    """A scrolling area kept out of the Tab order: a form's fields, or notes beside a table.
+
+    A focused scroll container shows nothing of its focus without colour, and plain keys on it
+    are bindings: Tab from a form's last field landed on the form itself (or, on the plan
+    screen, Tab from the table on its notes), and the next letter typed, ``b`` or ``q``, left
+    the screen and the text typed so far. A field scrolls into view when it takes the focus;
+    a screen binds keys that scroll the area itself (pgup/pgdn over a form, ``j``/``k`` for
+    the plan's notes)."""
 
 
 class ToastPlacement:

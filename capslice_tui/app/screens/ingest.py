@@ -15,13 +15,13 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ...formatting import plural
-from .base import CapsliceScreen
+from .base import CapsliceScreen, FormScroll
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
 SHOWN_BAD_LINES = 20
@@ -128,6 +128,9 @@ class IngestScreen(CapsliceScreen):
         *[b for b in CapsliceScreen.BINDINGS if b.key != "escape"],
         Binding("escape", "back", "Back", id="ingest.back"),
         Binding("tab", "app.focus_next", "Next field", id="ingest.next-field"),
+        # the form is no stop of Tab (a letter typed there left the screen): these scroll it
+        Binding("pageup", "scroll_form(-1)", "Scroll up", show=False, id="ingest.page-up"),
+        Binding("pagedown", "scroll_form(1)", "Scroll down", show=False, id="ingest.page-down"),
     ]
 
     class Progress(Message):
@@ -156,7 +159,7 @@ class IngestScreen(CapsliceScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="ingest-form"):
+        with FormScroll(id="ingest-form"):
             yield Static("log files or folders (space-separated)", classes="field-label")
             yield Input(placeholder="path/to/run ...", id="ingest-paths")
             yield Static("run name", classes="field-label")
@@ -354,3 +357,8 @@ class IngestScreen(CapsliceScreen):
         # no toast over the reason
         self.call_after_refresh(self.query_one("#ingest-form").scroll_end, animate=False)
         self.set_status("ingest failed; nothing stored (the reason is below)")
+
+    def action_scroll_form(self, pages: int) -> None:
+        """pgup/pgdn: scroll the form (and what it shows under the fields) by ``pages``."""
+        form = self.query_one("#ingest-form", FormScroll)
+        form.scroll_relative(y=pages * max(1, form.size.height - 1), animate=False)

@@ -9,11 +9,11 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from .base import CapsliceScreen
+from .base import CapsliceScreen, FormScroll
 
 FIELDS = (
     ("title", "title", "what the data change is"),
@@ -91,6 +91,9 @@ class InterventionFormScreen(CapsliceScreen):
         *[b for b in CapsliceScreen.BINDINGS if b.key != "escape"],
         Binding("escape", "back", "Back", id="intervention-new.back"),
         Binding("tab", "app.focus_next", "Next field", id="intervention-new.next-field"),
+        # the form is no stop of Tab (a letter typed there left the screen): these scroll it
+        Binding("pageup", "scroll_form(-1)", "Scroll up", show=False, id="intervention-new.page-up"),
+        Binding("pagedown", "scroll_form(1)", "Scroll down", show=False, id="intervention-new.page-down"),
         Binding("enter", "save", "Save", show=False, id="intervention-new.save"),
     ]
 
@@ -112,7 +115,7 @@ class InterventionFormScreen(CapsliceScreen):
         yield Static(
             "New intervention · Enter saves · Tab: next field · Esc: back", id="title", markup=False
         )
-        with VerticalScroll(id="intervention-form"):
+        with FormScroll(id="intervention-form"):
             for field_id, label, hint in FIELDS:
                 with Horizontal(classes="plan-row"):
                     yield Label(label, classes="plan-label intervention-label")
@@ -213,3 +216,8 @@ class InterventionFormScreen(CapsliceScreen):
         else:
             self.notify(f"recorded intervention #{rec['id']} (proposed)", markup=False)
         self.dismiss(rec["id"])
+
+    def action_scroll_form(self, pages: int) -> None:
+        """pgup/pgdn: scroll the form (and what it shows under the fields) by ``pages``."""
+        form = self.query_one("#intervention-form", FormScroll)
+        form.scroll_relative(y=pages * max(1, form.size.height - 1), animate=False)

@@ -427,8 +427,16 @@ class InterventionsScreen(CapsliceScreen):
         box.value = ""
         box.placeholder = {"reject": "reason", "accept": "note"}[what]
         box.display = True
+        self._prompt_holds_focus(True)
         box.focus()
         self.app.clear_notifications()  # a toast must not cover the prompt
+
+    def _prompt_holds_focus(self, holds: bool) -> None:
+        """While the prompt is open Tab stays in it: the table and the detail leave the Tab
+        order (from them, the next letter typed was a key: ``q`` left the screen, ``a``
+        opened another prompt, and the note typed so far was lost)."""
+        self.query_one(ResultTable).can_focus = not holds
+        self.query_one("#intervention-detail", VerticalScroll).can_focus = not holds
 
     def _close_prompt(self) -> None:
         self.prompting = None
@@ -436,6 +444,7 @@ class InterventionsScreen(CapsliceScreen):
         box = self.query_one("#prompt", Input)
         box.value = ""
         box.display = False
+        self._prompt_holds_focus(False)
         self.query_one(ResultTable).focus()
 
     @on(Input.Submitted, "#prompt")

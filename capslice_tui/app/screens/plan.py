@@ -9,14 +9,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from ...vocabulary import label as join_slice
 from ..format import cell
 from ..widgets.result_table import ResultTable
-from .base import CapsliceScreen
+from .base import CapsliceScreen, FormScroll
 
 
 def plan_notes(plan: Any) -> str:
@@ -110,7 +110,10 @@ class PlanScreen(CapsliceScreen):
         "data is boosted only when the diagnosis says data (the CLI's --force overrides)",
         "! lines: warnings; check ...: possible non-data causes",
         "after a plan (the table has the focus): x exports it (megatron, yaml, json, md) to a "
-        "file; n records an intervention with it attached; Tab back to the fields re-plans",
+        "file; n records an intervention with it attached; j/k scroll the notes; Tab goes "
+        "back to the fields (Enter there re-plans)",
+        "Tab cycles the fields and the table only: a letter typed in a field is text, never "
+        "a key (b, q); ctrl+b leaves while typing",
     )
     # Inputs swallow plain keys, so the footer shows the keys that still work while typing.
     BINDINGS = [
@@ -127,6 +130,8 @@ class PlanScreen(CapsliceScreen):
             id="plan.export",
             tooltip="Write the mixture to a file",
         ),
+        Binding("j", "scroll_notes(3)", "Notes down", show=False, id="plan.notes-down"),
+        Binding("k", "scroll_notes(-3)", "Notes up", show=False, id="plan.notes-up"),
         Binding(
             "n",
             "new_intervention",
@@ -214,7 +219,7 @@ class PlanScreen(CapsliceScreen):
                 select_on_focus=False,
             )
         yield ResultTable(id="cells")
-        with VerticalScroll(id="plan-notes"):
+        with FormScroll(id="plan-notes"):
             yield Static("", id="trace", markup=False)
             yield Static("", id="notes", markup=False)
         yield Static("fill in baseline and benchmark, then Enter", id="status", markup=False)
@@ -330,6 +335,10 @@ class PlanScreen(CapsliceScreen):
             self._trace(rows[0][0])
         # Off the inputs, so x and n are commands, not text typed into a field.
         self.query_one(ResultTable).focus()
+
+    def action_scroll_notes(self, lines: int) -> None:
+        """``j``/``k`` (the table has the focus): scroll the notes under it by ``lines``."""
+        self.query_one("#plan-notes", FormScroll).scroll_relative(y=lines, animate=False)
 
     def action_export(self) -> None:
         """Open the export form for the plan on screen (megatron, yaml, json or md)."""
