@@ -92,8 +92,12 @@ class InterventionFormScreen(CapsliceScreen):
         Binding("escape", "back", "Back", id="intervention-new.back"),
         Binding("tab", "app.focus_next", "Next field", id="intervention-new.next-field"),
         # the form is no stop of Tab (a letter typed there left the screen): these scroll it
-        Binding("pageup", "scroll_form(-1)", "Scroll up", show=False, id="intervention-new.page-up"),
-        Binding("pagedown", "scroll_form(1)", "Scroll down", show=False, id="intervention-new.page-down"),
+        Binding(
+            "pageup", "scroll_form(-1)", "Scroll up", show=False, id="intervention-new.page-up"
+        ),
+        Binding(
+            "pagedown", "scroll_form(1)", "Scroll down", show=False, id="intervention-new.page-down"
+        ),
         Binding("enter", "save", "Save", show=False, id="intervention-new.save"),
     ]
 

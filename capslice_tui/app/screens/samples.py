@@ -326,6 +326,7 @@ class SamplesScreen(HandLabelScreen):
         self.value_width = VALUE_WIDTH  # target and extracted, widened where room exists
         self.show_lenient = False  # the lenient column (a new query decides: _fill_rows)
         self.lenient_rows = 0  # rows whose lenient answer differs (when the column is not shown)
+        self.lenient_no_room = False  # the last fit found such rows but no room for the column
         # what the response column shows of each (formatting.RESPONSE_VIEWS; None: to see)
         self.response_view: str | None = None
         self.response_shared = ""  # the start every response shown has, when left out
@@ -664,13 +665,18 @@ class SamplesScreen(HandLabelScreen):
         self.task_cuts = dict(zip(names, task_cuts(names), strict=True))
         # counted again on every load, search and sort: the note says of which rows
         self.lenient_rows = sum(1 for r in self.rows if lenient_cell(r))
+        if self.lenient_rows and not self.show_lenient and not self.lenient_no_room:
+            # rows that differ came with a page read later (none in the first one): the
+            # columns are fitted again, so the column shows where it has room
+            refit = True
         if refit:
             self.value_width = VALUE_WIDTH
             # the lenient column when a row reads another answer there and the response
             # keeps RESPONSE_LEAST (else the sample's detail says it)
             self.show_lenient = bool(self.lenient_rows)
             room = self._response_room(self.rows)
-            if self.show_lenient and room < LENIENT_LEAST:
+            self.lenient_no_room = self.show_lenient and room < LENIENT_LEAST
+            if self.lenient_no_room:
                 self.show_lenient = False
                 room = self._response_room(self.rows)
             # a target or extracted answer longer than VALUE_WIDTH ($\boxed{142}$) gets the
