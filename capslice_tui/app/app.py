@@ -139,6 +139,25 @@ def resolve_screen(factory: str | Callable[..., Screen], **kwargs: Any) -> Scree
     return factory(**kwargs)
 
 
+def entry_context(entry: NavEntry, stack: list[Screen]) -> dict[str, Any]:
+    """The keyword arguments ``entry``'s screen opens with over ``stack`` (the app's screens,
+    the menu popped): ``{run_arg: run}`` of :func:`.screens.menu.context_run`; for a ``pair``
+    entry over a pair, ``{run_arg: base, "candidate": cand, "benchmark": benchmark}``
+    (:func:`.screens.menu.context_pair`; no benchmark when the pair has none); ``{}`` when the
+    entry takes no run or the stack has none."""
+    from .screens.menu import context_pair, context_run
+
+    if not entry.run_arg:
+        return {}
+    run = context_run(stack)
+    kwargs: dict[str, Any] = {entry.run_arg: run} if run else {}
+    pair = context_pair(stack) if entry.pair else None
+    if pair is not None:
+        kwargs.update({entry.run_arg: pair[0], "candidate": pair[1]})
+        kwargs.update({"benchmark": pair[2]} if pair[2] else {})
+    return kwargs
+
+
 def _overrides_back(screen: Screen) -> bool:
     """Whether ``screen`` does something of its own on back (a picker that returns to its
     first view), beyond popping itself."""
@@ -385,6 +404,10 @@ class CapsliceApp(App):
         was opened from (its ``context_run()``; the runs screen's highlighted run), or of
         the nearest screen under it that has one (a sample's detail: its samples' run); an
         entry with ``pair`` opened over a compare or a diagnosis of a pair opens on the pair.
+        Returning to an open screen from a screen above it that is on another run or pair
+        hands that context to the open screen's ``refill(**kwargs)`` when it has one (the
+        plan form is filled with the pair or run the menu was opened from, as a new one
+        would be; opened from the open screen itself, nothing changes).
         """
         from .screens.help import HelpScreen
 
@@ -397,17 +420,15 @@ class CapsliceApp(App):
                 if getattr(s, "opened_from_menu", None) == entry.factory
             ]
             if open_already:
+                above = self.screen_stack[self.screen_stack.index(open_already[0]) + 1 :]
+                context = entry_context(entry, above) if above else {}
                 while self.screen is not open_already[0]:
                     self.pop_screen()
+                refill = getattr(open_already[0], "refill", None)
+                if context and callable(refill):
+                    refill(**context)
                 return
-        from .screens.menu import context_pair, context_run
-
-        run = context_run(self.screen_stack)
-        kwargs: dict[str, Any] = {entry.run_arg: run} if entry.run_arg and run else {}
-        pair = context_pair(self.screen_stack) if entry.pair and entry.run_arg else None
-        if pair is not None and entry.run_arg:
-            kwargs.update({entry.run_arg: pair[0], "candidate": pair[1]})
-            kwargs.update({"benchmark": pair[2]} if pair[2] else {})
+        kwargs = entry_context(entry, self.screen_stack)
         try:
             screen = None if entry.factory is None else resolve_screen(entry.factory, **kwargs)
         except Exception as exc:  # a broken entry must not take the app down

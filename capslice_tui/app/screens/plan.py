@@ -239,6 +239,36 @@ class PlanScreen(CapsliceScreen):
                             "benchmark, then Enter")  # fmt: skip
             self._read_benchmarks(self.baseline)
 
+    def refill(self, baseline: str = "", candidate: str = "", benchmark: str = "") -> None:
+        """Fill the form with another run or pair (menu ``p`` from a screen above this one,
+        on ``baseline``, or the pair ``baseline -> candidate`` on ``benchmark``), as a plan
+        screen opened there would be: catalog and budget kept, the plan on screen (of the
+        form's old runs) cleared, the status saying what changed. Nothing changes when the
+        form already holds them."""
+        boxes = {name: self.query_one(f"#{name}", Input) for name in ("baseline", "candidate")}
+        bench = self.query_one("#benchmark", Input)
+        old = {name: box.value.strip() for name, box in boxes.items()}
+        if old == {"baseline": baseline, "candidate": candidate} and benchmark in ("", bench.value):
+            return
+        if not candidate and baseline in old.values():
+            return  # a run of the form's pair (a discover opened from this plan, on its base)
+        self.baseline, self.candidate, self.benchmark = baseline, candidate, benchmark
+        boxes["baseline"].value, boxes["candidate"].value = baseline, candidate
+        bench.value = benchmark or (bench.value if old["baseline"] == baseline else "")
+        self.plan = None
+        self.query_one(ResultTable).set_rows([])
+        for box in ("#trace", "#notes"):
+            self.query_one(box, Static).update("")
+        self.query_one("#title", Static).update(
+            "Sampling plan · Enter plans · Tab: table · Esc: back"
+        )
+        boxes["baseline"].focus()
+        was = " -> ".join(v for v in old.values() if v) or "empty"
+        now = f"the pair you were on, {baseline} -> {candidate}" if candidate else baseline
+        self.set_status(f"Enter plans {now} (the form had {was})")
+        if not bench.value:
+            self._read_benchmarks(baseline)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-baseline")
     def _read_benchmarks(self, run: str) -> None:
         """The benchmarks ``run`` has scores on (:meth:`Workspace.runs`)."""
