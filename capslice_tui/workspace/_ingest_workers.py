@@ -35,14 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..ingest.lmeval import LmEvalFiles, iter_samples_file, tallied
+from ..ingest.lmeval import LmEvalFiles, iter_samples_file
 from ..ingest.reasoning import apply_reasoning
 from ..ingest.records import BadLine, ReadContext, SampleRecord
 from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import Store
 from ..taxonomy.evaluation import Taxonomy
 from . import ingest as ing
-from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS
+from ._ingest_rows import RowMaker
 
 CHUNK = 500
 """Records per chunk a worker sends (the ingest reports progress once per chunk)."""
@@ -328,7 +328,7 @@ def work(
         for unit in units:
             path, task = samples[unit]
             for chunk in builder.file_chunks(
-                unit, tallied(iter_samples_file(path, task, ctx), tally, counted)
+                unit, iter_samples_file(path, task, ctx), tally, counted
             ):
                 _put(q, chunk, parent)
         _put(q, ("done", tally, builder.with_trace), parent)
@@ -350,7 +350,9 @@ def _open_store(path: Path, busy_timeout_s: float) -> Store | None:
 
 class _Builder:
     """A worker's rows: :meth:`file_chunks` does what the ingest's own process does per
-    record (repeats, identity, stored items or labels of new ones, settings, scores, rows)."""
+    record (repeats, identity, stored items or labels of new ones, settings, scores, rows),
+    in one pass per record with the per-item and per-task work memoised
+    (:class:`._ingest_rows.RowMaker`)."""
 
     def __init__(
         self, ctx: ReadContext, taxonomy: Taxonomy, benchmark: str | None, store: Store | None,
@@ -365,19 +367,33 @@ class _Builder:
         self.stored: dict[str, int] = {}  # hash -> id of the items met here that the store held
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
+        self.rows = RowMaker(self.memo, ctx, ids)
 
-    def file_chunks(self, unit: int, stream: Any) -> Any:
-        """The chunks of one file's records (a generator); the last has ``last`` set."""
+    def file_chunks(
+        self, unit: int, stream: Any, tally: dict[tuple[str, str, str], list[float]] | None = None,
+        counted: set[tuple[str, str, str]] | None = None,
+    ) -> Any:  # fmt: skip
+        """The chunks of one file's records (a generator); the last has ``last`` set.
+
+        ``tally`` and ``counted``: when given, each record's logged metrics are tallied here
+        as :func:`.lmeval.tallied` would (``stream`` is then the reader's stream itself)."""
         chunk, pending = Chunk(unit), []
         counts = ing.IngestReport()
+        excluded, with_trace = self.faults.excluded, 0
+        tallies = _Tallies(tally, counted) if tally is not None and counted is not None else None
         for rec in stream:
-            if isinstance(rec, BadLine):
+            if type(rec) is not SampleRecord:
                 chunk.bad.append(rec)
                 continue
-            apply_reasoning(rec)
-            self.with_trace += rec.reasoning is not None
+            if tallies is not None and rec.sample_idx == 0:
+                tallies.add(rec)
+            text = rec.response  # apply_reasoning's first tests, made here (no call for most)
+            if text and (">" in text or "]" in text or "▷" in text or "analysis" in text[:64]):
+                apply_reasoning(rec)
+            if rec.reasoning is not None:
+                with_trace += 1
             chunk.n_records += 1
-            if not self.faults.excluded(rec, None, counts):
+            if not excluded(rec, None, counts):
                 pending.append(rec)
             elif self.faults.unscored:  # reported as notes by the main process
                 chunk.bad.extend(self.faults.unscored)
@@ -386,6 +402,7 @@ class _Builder:
                 self._fill(chunk, pending, counts)
                 yield chunk
                 chunk, pending, counts = Chunk(unit), [], ing.IngestReport()
+        self.with_trace += with_trace
         self._fill(chunk, pending, counts)
         chunk.last = True
         yield chunk
@@ -396,68 +413,41 @@ class _Builder:
         chunk.faults = (counts.n_repeats, counts.n_conflicting, counts.n_missing_score,
                         f.first_repeat, f.first_conflict, f.first_missing)  # fmt: skip
         f.first_repeat = f.first_conflict = f.first_missing = None
-        questions = [ing.question_of(r) for r in records]
-        hashes = [ing._identity(r, q) for r, q in zip(records, questions, strict=True)]
+        make = self.rows
+        questions, hashes = make.identities(records)
         if self.benchmark:  # what _benchmark_of gives every record then
             benches = [self.benchmark] * len(records)
         else:
             benches = [ing._benchmark_of(r, self.ctx, None) for r in records]
+        seen = self.seen
         if self.store is not None:
             ids: dict[str, int] = {}
-            new = sorted({h for h in hashes if h not in self.seen})
+            new = sorted({h for h in hashes if h not in seen})
             stored = self.store.known_items(new, ids=ids) if new else {}
             chunk.known = {h: (oc, ids[h]) for h, oc in stored.items()}
+        known = chunk.known or {}
         first: dict[str, dict[str, Any]] = {}
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
-            if ihash not in self.seen and ihash not in first and ihash not in (chunk.known or ()):
+            if ihash not in seen and ihash not in first and ihash not in known:
                 first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
                                 "question": question, "prompt": rec.prompt,
                                 "target": rec.target}  # fmt: skip
         assigned = dict(zip(first, self.taxonomy.assign_many(first.values()), strict=True))
-        tasks: dict[tuple[str, str, str], None] = {}
-        seen, in_store, known, task_rows = self.seen, self.stored, chunk.known or {}, self.task_rows
-        settings_of, score, texts = self.memo.settings_of, self.memo.cells, chunk.texts
-        rows, first_oc, unlabelled = chunk.rows, chunk.first, self.unlabelled
         calls: list[tuple[Any, ...] | None] = []
-        run_id, ingest_id = self.run_id, self.ingest_id
+        tasks: dict[tuple[str, str, str], None] = {}
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             tasks[(rec.task, rec.filter, bench)] = None
-            task_row = task_rows.get(rec.task)
+            task_row = self.task_rows.get(rec.task)
             if task_row is None:  # only its settings are read here
-                task_row = task_rows[rec.task] = ing.new_task_row(
+                task_row = self.task_rows[rec.task] = ing.new_task_row(
                     self.ctx, rec.task, rec.filter, bench
                 )
             oc = seen.get(ihash)
-            if oc is None and ihash in known:
-                oc = seen[ihash] = known[ihash][0] or (
-                    infer_output_constraint_from_target(rec.target or "")
-                )
-                if known[ihash][0] is None:
-                    self.unlabelled.add(ihash)
-                in_store[ihash] = known[ihash][1]
-            elif oc is None:
-                labels = assigned[ihash]
-                oc = seen[ihash] = first_oc[ihash] = ing.output_constraint_of(labels, rec.target)
-                if labels.get("output_constraint", (None, ""))[0] is None:
-                    self.unlabelled.add(ihash)
-                chunk.items[ihash] = ing.item_row(rec, ihash, bench, question)
-                chunk.labels.extend((ihash, axis, v, rule) for axis, (v, rule) in labels.items())
-            source = SCORE_SOURCE_HARNESS if rec.correct is not None else SCORE_SOURCE_CAPSLICE
-            settings_hash, settings_text = settings_of(rec, task_row, self.ctx, source)
-            if settings_hash not in chunk.settings:
-                chunk.settings[settings_hash] = settings_text
-            call = ing._score_call(rec, oc, task_row, ihash not in unlabelled)
-            cells = score(call)
-            if cells[0].score_source != source:  # score_sample's rule changed: never store it
-                raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
-            item = in_store.get(ihash, ihash)  # a stored item's id: write_batch looks up none
-            rows.append(ing.sample_row(rec, item, run_id, ingest_id, texts, cells, settings_hash))
-            if ihash in in_store:
-                calls.append(None)
-            elif rows[-1][8] is rec.response:  # the row has it: not pickled twice
-                calls.append((None, *call[1:]))
-            else:
-                calls.append(call)
+            if oc is None:
+                oc = self._first_met(chunk, rec, ihash, bench, question, known, assigned)
+            lenient_applies = ihash not in self.unlabelled
+            item_id = self.stored.get(ihash)
+            calls.append(make.row(chunk, rec, ihash, oc, task_row, lenient_applies, item_id))
         chunk.tasks = list(tasks)
         chunk.calls = pickle.dumps(calls, protocol=pickle.HIGHEST_PROTOCOL)
         if self.store is not None and self.stored:  # their prompts are most likely stored too
@@ -465,3 +455,59 @@ class _Builder:
             again = [r[7] for r in chunk.rows if type(r[1]) is int and r[7] in texts]
             for h in self.store.stored_texts(list(dict.fromkeys(again))):
                 del texts[h]
+
+    def _first_met(
+        self, chunk: Chunk, rec: SampleRecord, ihash: str, bench: str, question: str | None,
+        known: dict[str, tuple[str | None, int]], assigned: dict[str, dict[str, Any]],
+    ) -> str:  # fmt: skip
+        """The output constraint of an item this worker meets first (``rec`` its first
+        record): the store's (or inferred from the target) when the store holds it, else its
+        rule label's, the item's row and labels then added to ``chunk``."""
+        if ihash in known:
+            stored_oc, item_id = known[ihash]
+            oc = self.seen[ihash] = stored_oc or infer_output_constraint_from_target(
+                rec.target or ""
+            )
+            if stored_oc is None:
+                self.unlabelled.add(ihash)
+            self.stored[ihash] = item_id
+            return oc
+        labels = assigned[ihash]
+        oc = self.seen[ihash] = chunk.first[ihash] = ing.output_constraint_of(labels, rec.target)
+        if labels.get("output_constraint", (None, ""))[0] is None:
+            self.unlabelled.add(ihash)
+        chunk.items[ihash] = self.rows.item_row(rec, ihash, bench, question)
+        chunk.labels.extend((ihash, axis, v, rule) for axis, (v, rule) in labels.items())
+        return oc
+
+
+class _Tallies:
+    """:func:`.lmeval.tallied` of one file, a record at a time (:meth:`add`)."""
+
+    def __init__(
+        self, tally: dict[tuple[str, str, str], list[float]], counted: set[tuple[str, str, str]]
+    ) -> None:
+        self.tally, self.counted = tally, counted
+        self.last: tuple[str, str] | None = None
+        self.sums: dict[str, list[float]] = {}
+
+    def add(self, rec: SampleRecord) -> None:
+        """Count a record of ``sample_idx`` 0 (a line's first), unless its line was counted."""
+        task, filter_name = rec.task, rec.filter
+        key = (task, filter_name, rec.doc_id)
+        if key in self.counted:
+            return
+        self.counted.add(key)
+        last = self.last
+        if last is None or last[0] != task or last[1] != filter_name:
+            self.last, self.sums = (task, filter_name), {}
+        sums = self.sums
+        for metric, value in rec.metrics.items():
+            if value is not None:
+                counts = sums.get(metric)
+                if counts is None:
+                    counts = sums[metric] = self.tally.setdefault(
+                        (task, filter_name, metric), [0.0, 0]
+                    )
+                counts[0] += value
+                counts[1] += 1
