@@ -167,11 +167,23 @@ def no_slice_text(diag: Mapping[str, Any]) -> str:
     return text + "."
 
 
-def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
+CATALOG_PLACEHOLDER = "YOUR_CATALOG.yaml"
+BUDGET_PLACEHOLDER = "YOUR_TOKEN_BUDGET"
+"""What a ``next:`` plan command holds where capslice does not know the data catalog or the
+token budget: names no one would take for a real file or number (the command refuses them
+as they are), and the step says they are to be filled in."""
+
+
+def diagnosis_next(
+    diag: Mapping[str, Any], inputs: Mapping[str, Any] | None = None
+) -> dict[str, str] | None:
     """The loop's next step after a diagnosis (walk 9 #1): ``{"command": ..., "why": ...}``
     (``command`` may be absent). For a ``data`` verdict the ``capslice plan`` command on the
-    same run(s), which plans data for the weak slices just listed (``--catalog`` and
-    ``--budget-tokens`` are the user's to fill: CATALOG.yaml, TOKENS); for ``not_data``, that
+    same run(s), which plans data for the weak slices just listed, with the catalog and budget
+    of ``inputs`` where capslice knows them (``Workspace.plan_inputs``: ``catalog``,
+    ``budget_tokens``, ``source``; the demo's ``sample_data/catalog.yaml``), else
+    :data:`CATALOG_PLACEHOLDER` / :data:`BUDGET_PLACEHOLDER`, which ``why`` says to fill
+    in; for ``not_data``, that
     the cause is fixed in the evaluation or the run's config, then the run re-evaluated and
     diagnosed again; ``None`` otherwise (an inconclusive verdict says what it lacks; a gain
     has no weak slice to plan for: ``plan --candidate`` on it boosts nothing)."""
@@ -189,9 +201,11 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
         )
         runs += f" --reference {q(ref)}" if ref and not cand else ""
         n = len(diag.get("slices") or [])
+        catalog, budget = (inputs or {}).get("catalog"), (inputs or {}).get("budget_tokens")
         return {
             "command": f"capslice plan {runs} --benchmark {q(diag.get('benchmark') or 'BENCHMARK')} "
-            "--catalog CATALOG.yaml --budget-tokens TOKENS",
+            f"--catalog {q(catalog) if catalog else CATALOG_PLACEHOLDER} "
+            f"--budget-tokens {budget or BUDGET_PLACEHOLDER}",
             # not "for the N weak slices": a slice no mapping rule reaches gets no data (the
             # plan says which it set aside; walk 10 #4 read 5 promised, 4 served)
             "why": (
@@ -201,8 +215,7 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
                 else "plans data"
             )
             + unsure
-            + "; CATALOG.yaml (your data catalog) and TOKENS (the training budget) are yours "
-            "to fill",
+            + _inputs_words(catalog, budget, str((inputs or {}).get("source") or "")),
         }
     if diag["verdict"] == "not_data":
         return {
@@ -210,6 +223,25 @@ def diagnosis_next(diag: Mapping[str, Any]) -> dict[str, str] | None:
             "the run's config, re-evaluate, ingest the new run and diagnose it again"
         }
     return None
+
+
+def _inputs_words(catalog: str | None, budget: int | None, source: str) -> str:
+    """What the ``next:`` plan step says of its ``--catalog`` and ``--budget-tokens``: whose
+    they are when known (``; catalog and budget: the demo's``), and which are placeholders
+    to fill in when not."""
+    known = [w for w, v in (("catalog", catalog), ("budget", budget)) if v]
+    said = f"; {' and '.join(known)}: {source}" if known and source else ""
+    missing = [
+        f"{name} ({what})"
+        for name, what, v in (
+            (CATALOG_PLACEHOLDER, "your data catalog, a YAML 'cells:' list", catalog),
+            (BUDGET_PLACEHOLDER, "the training tokens", budget),
+        )
+        if not v
+    ]
+    if not missing:
+        return said
+    return said + f"; {' and '.join(missing)}: placeholders, fill them in"
 
 
 def command_lines(command: str, width: int, lead: str = "next: ") -> list[str]:

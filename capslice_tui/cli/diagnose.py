@@ -462,7 +462,11 @@ def diagnose(
     )  # fmt: skip
     diag = result.to_dict()
     diag["notes"].append(f"answers read on {label}")
-    step = diagnosis_next(diag)  # the loop's next step: the text's last line, a JSON field
+    # the loop's next step: the text's last line, a JSON field; a plan command names the
+    # catalog and budget capslice knows (an intervention's plan, the demo's)
+    runs = [base, *([cand] if cand else [])]
+    data = diag.get("verdict") == "data"
+    step = diagnosis_next(diag, obj.ws.plan_inputs(runs, diag.get("benchmark")) if data else None)
     gate = gate_status(result.decision(), fail_on) if fail_on else None
     if fmt == "json":  # the diagnosis plus the filter read and the CI gate
         emit_json({**diag, "filter": label, **({"gate": gate} if gate is not None else {}),

@@ -63,7 +63,7 @@ else:
             "intervention", "intervention_outcome", "intervention_refusal", "interventions",
             "interventions_using_run",
             "link_intervention", "load_catalog", "mapping_rules", "new_intervention", "plan",
-            "plan_from_diagnosis", "recorded_settings", "reject_intervention",
+            "plan_from_diagnosis", "plan_inputs", "recorded_settings", "reject_intervention",
             "start_intervention",
         )),
         "diagnose": ("DiagnoseRunsMixin", (

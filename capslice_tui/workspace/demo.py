@@ -23,6 +23,11 @@ DEMO_RUNS: list[tuple[str, str, int]] = [
 ]
 
 
+DEMO_BUDGET_TOKENS = 100_000_000_000
+"""The training-token budget the demo's plan uses (README: ``capslice plan ... --budget-tokens
+100000000000``; the app's plan form starts with it)."""
+
+
 def sample_data_dir() -> Path:
     """The installed ``sample_data`` folder (package ``capslice_tui.sample_data``)."""
     return Path(str(resources.files("capslice_tui.sample_data")))

@@ -70,6 +70,46 @@ class PlanMixin:
             self._mapping_rules = cached
         return cached
 
+    def plan_inputs(self, runs: Sequence[str], benchmark: str | None) -> dict[str, Any]:
+        """The data catalog and token budget a plan of ``runs`` on ``benchmark`` would be
+        given, where capslice knows them (a diagnosis' ``next:`` step names them instead of
+        placeholders).
+
+        Known from, in order: the newest intervention on ``benchmark`` that has a plan
+        attached whose catalog file still exists (its catalog and budget); else, when every
+        one of ``runs`` was ingested from the bundled demo data, the demo's catalog
+        (``sample_data/catalog.yaml``) and budget (:data:`.demo.DEMO_BUDGET_TOKENS`).
+
+        Returns:
+            ``{"catalog": path or None, "budget_tokens": int or None, "source": words}``: the
+            path relative to the working folder when inside it, else absolute; ``source``
+            names where they came from (``the plan of intervention #3``, ``the demo's``),
+            ``""`` when neither is known. A run not in the store counts as not the demo's.
+        """
+        for row in self.interventions():
+            if benchmark is None or row.get("benchmark") != benchmark:
+                continue
+            plan = self.store.get_intervention(row["id"]).get("plan") or {}
+            catalog = plan.get("catalog")
+            if catalog and Path(catalog).is_file():
+                budget = plan.get("budget_tokens")
+                return {"catalog": _shown_path(Path(catalog)), "source": f"the plan of "
+                        f"intervention #{row['id']}", "budget_tokens": int(budget) if budget else None}  # fmt: skip
+        from .demo import DEMO_BUDGET_TOKENS, sample_data_dir
+
+        demo = sample_data_dir().resolve()
+        catalog_path = demo / "catalog.yaml"
+        files: list[str] = []
+        for run in runs:
+            try:
+                files += self.store.get_run(run).get("source_files") or [""]
+            except (StoreError, KeyError, LookupError):
+                files.append("")
+        if runs and catalog_path.is_file() and all(_inside(f, demo) for f in files):
+            return {"catalog": _shown_path(catalog_path), "source": "the demo's",
+                    "budget_tokens": DEMO_BUDGET_TOKENS}  # fmt: skip
+        return {"catalog": None, "budget_tokens": None, "source": ""}
+
     def load_catalog(self, path: str | Path) -> Catalog:
         """Read and validate a data catalog (YAML ``cells:`` list or CSV).
 
@@ -973,3 +1013,23 @@ def control_room_note(room: Mapping[str, Any], who: str = "intervention") -> str
         f"outside the targets (fewer than {least}); give control slices among the {u:,} "
         f"untargeted items, else {overall.removeprefix('so ')}"
     )
+
+
+def _inside(path: str, folder: Path) -> bool:
+    """Whether ``path`` (a run's source file) lies in ``folder`` (resolved); False for ''."""
+    if not path:
+        return False
+    try:
+        return Path(path).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` as a command shows it: relative to the working folder when inside it
+    (``sample_data/catalog.yaml`` in the checkout), else absolute."""
+    path = path.resolve()
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except (OSError, ValueError):
+        return str(path)

@@ -314,7 +314,11 @@ class DiagnoseScreen(CapsliceScreen):
         # the answers read, named as the CLI's note and JSON key 'filter' name them (set
         # before the message that shows it is posted)
         self.filter_label = label
-        self.post_message(DiagnoseLoaded(as_dict(result)))
+        data = as_dict(result)
+        if data.get("verdict") == "data":  # the next step's plan names what capslice knows
+            runs = [self.base, *([self.cand] if self.cand else [])]
+            data["plan_inputs"] = self.ws.plan_inputs(runs, data.get("benchmark"))
+        self.post_message(DiagnoseLoaded(data))
 
     def on_resize(self) -> None:
         """The summary's list items wrap under their text at the new width."""
@@ -388,16 +392,26 @@ class DiagnoseScreen(CapsliceScreen):
         (menu ``m`` ``p`` opens the plan on this run); a change or a weakness against a
         reference, whose plan the form cannot express, names the CLI command
         (:func:`report.diagnosis_next`); not_data: fix the cause and diagnose again."""
-        step = diagnosis_next(data)
+        inputs = data.get("plan_inputs")
+        step = diagnosis_next(data, inputs)
         if step is None:
             return None
         if data.get("verdict") == "data" and mode == "weakness" and not data.get("reference"):
             n = len(data.get("slices") or [])
+            from .plan import default_catalog
+
+            source = (inputs or {}).get("source") if (inputs or {}).get("catalog") else None
+            fill = (
+                f"its catalog and budget filled in: {source}"
+                if source
+                else "put your data catalog and budget in its fields"
+                + (" (it starts with the demo's)" if default_catalog() else "")
+            )
             return (
                 f"plan data for the {plural(n, 'weak slice')} below that the mapping rules "
-                f"reach: m then p opens the plan on {self.base} (fill in the catalog and the "
-                "budget; the plan names any slice it sets aside); the slices are weak against "
-                "the run's own average, so rule difficulty out first with --reference (see above)"
+                f"reach: m then p opens the plan on {self.base} ({fill}; the plan names any "
+                "slice it sets aside); the slices are weak against the run's own average, so "
+                "rule difficulty out first with --reference (see above)"
             )
         if step.get("command"):
             return f"{step['command']} ({step['why']})"

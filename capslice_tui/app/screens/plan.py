@@ -85,6 +85,17 @@ def default_catalog() -> str:
     return str(path) if path.is_file() else ""
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (``sample_data/catalog.yaml`` and its
+    absolute path)."""
+    from pathlib import Path
+
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return a == b
+
+
 class PlanScreen(CapsliceScreen):
     """Fill baseline, benchmark, catalog and budget (and a candidate to plan from the change
     baseline -> candidate, as ``capslice plan --candidate``), press Enter (or ``p``) to
@@ -150,11 +161,13 @@ class PlanScreen(CapsliceScreen):
             self.plan = plan
 
     class BaselineBenchmarks(Message):
-        """The benchmarks of the run the screen was opened on, from the worker."""
+        """The benchmarks of the run the screen was opened on, and the catalog and budget
+        capslice knows for a plan of it (``Workspace.plan_inputs``), from the worker."""
 
-        def __init__(self, benchmarks: list[str]) -> None:
+        def __init__(self, benchmarks: list[str], inputs: dict[str, Any] | None = None) -> None:
             super().__init__()
             self.benchmarks = benchmarks
+            self.inputs = inputs or {}
 
     def __init__(self, baseline: str = "", candidate: str = "", benchmark: str = "") -> None:
         """``baseline``: the run to plan from (the menu passes the run of the screen it was
@@ -232,8 +245,7 @@ class PlanScreen(CapsliceScreen):
             # the key first: a long pair is cut at the end of the line, not the key
             self.set_status(f"Enter plans the pair you were on, {self.baseline} -> "
                             f"{self.candidate} (as capslice plan --candidate)")  # fmt: skip
-            if not self.benchmark:
-                self._read_benchmarks(self.baseline)
+            self._read_benchmarks(self.baseline)
         elif self.baseline:
             self.set_status(f"baseline {self.baseline} (the run you were on): fill in the "
                             "benchmark, then Enter")  # fmt: skip
@@ -271,13 +283,25 @@ class PlanScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-baseline")
     def _read_benchmarks(self, run: str) -> None:
-        """The benchmarks ``run`` has scores on (:meth:`Workspace.runs`)."""
+        """The benchmarks ``run`` has scores on (:meth:`Workspace.runs`), and the catalog and
+        budget known for a plan of the form's run(s) on the benchmark (the form's, else the
+        run's only one; :meth:`Workspace.plan_inputs`)."""
         found = next((r for r in self.ws.runs() if r["name"] == run), None)
-        benchmarks = (found["benchmarks"] or {}) if found else {}
-        self.post_message(self.BaselineBenchmarks(list(benchmarks)))
+        benchmarks = list((found["benchmarks"] or {}) if found else {})
+        benchmark = self.benchmark or (benchmarks[0] if len(benchmarks) == 1 else None)
+        runs = [run, *([self.candidate] if self.candidate else [])]
+        self.post_message(self.BaselineBenchmarks(benchmarks, self.ws.plan_inputs(runs, benchmark)))
 
     @on(BaselineBenchmarks)
     def _fill_benchmark(self, message: BaselineBenchmarks) -> None:
+        # the catalog and budget capslice knows (an intervention's plan on the benchmark), in
+        # fields still at their defaults (the demo's catalog, DEFAULT_BUDGET)
+        catalog, budget = self.query_one("#catalog", Input), self.query_one("#budget", Input)
+        known = str(message.inputs.get("catalog") or "")
+        if known and catalog.value == default_catalog() and not _same_file(known, catalog.value):
+            catalog.value = known
+        if message.inputs.get("budget_tokens") and budget.value == str(DEFAULT_BUDGET):
+            budget.value = str(message.inputs["budget_tokens"])
         box = self.query_one("#benchmark", Input)
         if len(message.benchmarks) == 1 and not box.value.strip():
             box.value = message.benchmarks[0]
