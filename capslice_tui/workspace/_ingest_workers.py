@@ -339,11 +339,21 @@ def work(
     os._exit(0)  # may have copied a stdio lock that a thread of the ingest's held (a spinner)
 
 
+WORKER_CACHE_KIB = 65_536
+"""SQLite page cache of a worker's store connection, in KiB (``PRAGMA cache_size``; SQLite's
+default is 2,000): a chunk's item and prompt lookups land at random places of the item-hash
+and prompt-hash indexes, ~1,100 pages each at 100k items, which the default cache cannot
+hold (the cache grows only as pages are read)."""
+
+
 def _open_store(path: Path, busy_timeout_s: float) -> Store | None:
-    """The store, for this worker's reads (its own connection), or None when it cannot be
-    opened here (the ingest then looks the items up itself)."""
+    """The store, for this worker's reads (its own connection, with a page cache of
+    :data:`WORKER_CACHE_KIB`), or None when it cannot be opened here (the ingest then looks
+    the items up itself)."""
     try:
-        return Store(path, busy_timeout_s=busy_timeout_s)
+        store = Store(path, busy_timeout_s=busy_timeout_s)
+        store.conn.execute(f"PRAGMA cache_size=-{WORKER_CACHE_KIB}")
+        return store
     except Exception:  # noqa: BLE001 - the ingest's own process reports store faults
         return None
 
