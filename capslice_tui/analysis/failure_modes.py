@@ -6,11 +6,13 @@ or a generation that ran past its end: a new few-shot block, a stop sequence or 
 written as text), ``empty``.
 
 Where a generation ends (:func:`stop_cut`): the first place after character 0 where it writes
-the model's EOS or another special token as text (:data:`STOP_LITERALS`), one of the task's
-``until`` strings (2+ non-blank characters), or a new few-shot block (``Q:``, ``Question:``,
-``Problem:`` at a line start). The text before it is what should have been scored
-(:func:`scoring_text`; ``workspace.rescore.score_sample`` extracts answers from it); the rest
-is flagged.
+the model's EOS or another special token as text (:data:`STOP_LITERALS`) or a chat-template
+turn marker (:data:`CHAT_MARKERS`: ``The answer is 56. [/INST] ...`` is scored on
+``The answer is 56. ``), one of the task's ``until`` strings (2+ non-blank characters), or a
+new few-shot block (``Q:``, ``Question:``, ``Problem:`` at a line start, or ``Q:`` /
+``Question:`` after a sentence end on the same line). The text before it is what should have
+been scored (:func:`scoring_text`; ``workspace.rescore.score_sample`` extracts answers from
+it, strict and lenient alike); the rest is flagged.
 
 Precedence, first match wins:
 
@@ -42,6 +44,13 @@ Precedence, first match wins:
    answer statement (``So the answer is ) ].``) is not read for brackets left open before it
    (:func:`ends_cut`). At the cap, an answer cut mid-word where the text ends (``So the
    answer is Y`` for ``Yes``: :func:`cut_answer`) is truncated, not a wrong answer.
+   Rules 4 and 5 give way to a complete wrong answer: when the answer (the lenient one; without
+   lenient input, a valid official extraction) stands whole in the text's last final-answer
+   statement and the model wrote on after it (:func:`complete_answer`: ``So the answer is
+   True.`` then filler or a loop to the cap), the sample is a ``wrong_answer``; the cap, the
+   loop and the cut end are secondary facts in its reason and ``signals``. A format failure
+   is a sample whose answer was lost (cut, never given, only mentioned, or not extracted),
+   not one whose answer was wrong.
 6. ``wrong_answer`` when an answer was found (the lenient answer; without lenient input, a
    valid official extraction) and it is wrong; flags stay in the reason and ``signals``.
 7. ``runaway`` when no answer was found and the generation ran past a stop.
@@ -118,7 +127,23 @@ STOP_LITERALS: tuple[str, ...] = (
 )
 """Special-token texts that should never appear literally in a decoded response."""
 
-_NEW_BLOCK = re.compile(r"\n[ \t]*(Q:|Question:|Problem:)")
+CHAT_MARKERS: tuple[str, ...] = (
+    "[/INST]",
+    "[INST]",
+    "<|im_start|>",
+    "<|start_header_id|>",
+    "<start_of_turn>",
+    "<|user|>",
+)
+"""Chat-template turn markers (Llama 2 ``[INST]``/``[/INST]``, ChatML ``<|im_start|>``, Llama 3
+``<|start_header_id|>``, Gemma ``<start_of_turn>``, Phi ``<|user|>``) written as text: the
+model went on to write the next turn, and nothing after the marker is its answer (the scorer's
+``END_MARKERS`` are these and :data:`STOP_LITERALS`)."""
+
+_NEW_BLOCK = re.compile(r"(?:\n[ \t]*|(?<=[.!?])[ \t]+(?=Q:|Question:))(Q:|Question:|Problem:)")
+"""A new few-shot block: ``Q:``, ``Question:`` or ``Problem:`` at a line start, or ``Q:`` /
+``Question:`` right after a sentence end on the same line (``The answer is 56. Q: What
+is ...``: the model went on to the next example)."""
 _LENGTH_REASONS = frozenset({"length", "max_tokens", "max_length", "max_new_tokens"})
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 """Where :func:`repeated_block` splits a text into units: a whole whitespace run that
@@ -175,8 +200,11 @@ class StopCut:
 
     Attributes:
         pos: character offset of the marker (> 0); the text before it is what should be scored.
-        kind: ``eos_text`` (EOS or a special token written as text), ``stop_sequence`` (an
-            ``until`` string), or ``new_block`` (``Q:``/``Question:``/``Problem:`` at a line start).
+        kind: ``eos_text`` (EOS or a special token written as text), ``chat_marker`` (a
+            chat-template turn marker written as text, :data:`CHAT_MARKERS`),
+            ``stop_sequence`` (an ``until`` string), or ``new_block``
+            (``Q:``/``Question:``/``Problem:`` at a line start, ``Q:``/``Question:`` after a
+            sentence end).
         marker: the marker text.
         count: occurrences of the marker in the response.
     """
@@ -191,6 +219,11 @@ class StopCut:
         times = f" x{self.count}" if self.count > 1 else ""
         if self.kind == "eos_text":
             return f"EOS token {self.marker!r} written as text{times} from char {self.pos}"
+        if self.kind == "chat_marker":
+            return (
+                f"chat-template marker {self.marker!r} written as text{times} from char "
+                f"{self.pos} (the model went on to a new turn)"
+            )
         if self.kind == "stop_sequence":
             return (
                 f"leak: continued past the stop sequence {self.marker!r} at char {self.pos}{times}"
@@ -524,8 +557,9 @@ def stop_cut(
 ) -> StopCut | None:
     """Where the generation ran past its end, or None (first marker after character 0).
 
-    Markers: the run's ``eos_token`` and :data:`STOP_LITERALS` (``eos_text``); every ``until``
-    string with at least 2 non-blank characters (``stop_sequence``; single letters like BBH's
+    Markers: the run's ``eos_token`` and :data:`STOP_LITERALS` (``eos_text``), a chat-template
+    turn marker (:data:`CHAT_MARKERS`, ``chat_marker``); every ``until`` string with at
+    least 2 non-blank characters (``stop_sequence``; single letters like BBH's
     ``Q`` and blank strings like ``\\n\\n`` occur in normal text); a new few-shot block
     (``new_block``). When several start at the same place the order above decides.
     """
@@ -549,7 +583,8 @@ def _stop_cut(response: str, until: Sequence[str] | None, eos_token: str | None)
     hit = first_found(response, markers, 1)
     if hit is not None:
         pos, i = hit
-        found.append((pos, 0, "eos_text", markers[i]) if i < n_literals
+        kind = "chat_marker" if markers[i] in CHAT_MARKERS else "eos_text"
+        found.append((pos, 0, kind, markers[i]) if i < n_literals
                      else (pos, 1, "stop_sequence", markers[i]))  # fmt: skip
     m = _NEW_BLOCK.search(response, 1)
     if m is not None:
@@ -567,8 +602,8 @@ _STOP_MARKERS: dict[tuple[Any, ...], tuple[tuple[str, ...], int]] = {}
 def _stop_markers(
     until: Sequence[str] | None, eos_token: str | None
 ) -> tuple[tuple[str, ...], int]:
-    """The texts :func:`stop_cut` looks for and how many of them are EOS literals: the
-    ``eos_token`` and :data:`STOP_LITERALS`, then the ``until`` strings with 2+ non-blank
+    """The texts :func:`stop_cut` looks for and how many of them are literals: the
+    ``eos_token``, :data:`STOP_LITERALS` and :data:`CHAT_MARKERS`, then the ``until`` strings with 2+ non-blank
     characters that are not literals, each part in lexicographic order. At one position a
     literal then the smaller text wins (two texts found at one place are a prefix of one
     another, and the shorter is the smaller), as ``min`` over each one's find would pick.
@@ -581,7 +616,7 @@ def _stop_markers(
     if known is not None:
         return known
     literals = [eos_token] if eos_token else []
-    literals += [lit for lit in STOP_LITERALS if lit != eos_token]
+    literals += [lit for lit in STOP_LITERALS + CHAT_MARKERS if lit != eos_token]
     stops = [
         stop
         for stop in until or ()
@@ -899,6 +934,36 @@ def ends_cut(response: str | None) -> str | None:
     return f"ends mid-sentence (...{tail!r})"
 
 
+_STATED_VALUE = re.compile(
+    r"(?i:\banswer\b[^\n]{0,12}?(?:is|:))\s*(\S[^\n]{0,59}?)(?:[.!?](?=\s)|\n)"
+    r"|####\s*(\S+)\s"
+)
+"""A final answer whose value was written whole: ``answer is X`` / ``answer: X`` up to a
+sentence end or a line break, or ``#### X`` followed by white space."""
+
+
+def cut_after_no_answer(response: str | None) -> str | None:
+    """:func:`ends_cut` of a text that gives no complete final answer before it ends; None
+    when it is not cut, or when its last final-answer statement (:func:`final_answer_evidence`
+    reads the same ones) holds a whole value (:data:`_STATED_VALUE`) and more text follows.
+
+    For a cut inferred without a logged cap (``Store.infer_truncation`` takes an ``ends_cut``
+    callable): ``So the answer is (C).\\nLet me check ... the`` ends mid-sentence but its answer
+    was complete, so a wrong (C) stays a wrong answer; ``... So the answer is (`` and a text
+    with no answer statement are cut."""
+    end = ends_cut(response)
+    if end is None or not response:
+        return end
+    text = window(response)
+    start = _last_final_answer(text)
+    if start is None:
+        return end
+    hit = _STATED_VALUE.search(text, start, start + 100)  # the statement starts there
+    if hit is None or not text[hit.end() :].strip():
+        return end
+    return None
+
+
 def _valid(extracted: str | None) -> bool:
     return extracted is not None and str(extracted).strip().lower() not in INVALID_EXTRACTIONS
 
@@ -916,7 +981,8 @@ def _stop_signals(cut: StopCut | None, response: str) -> list[str]:
     """Signals of a generation that ran past its end (a block marker also counts as new_block)."""
     if cut is None:
         return []
-    out = {"eos_text": ["stop_literal"], "stop_sequence": ["past_stop"], "new_block": []}[cut.kind]
+    out = {"eos_text": ["stop_literal"], "chat_marker": ["stop_literal"],
+           "stop_sequence": ["past_stop"], "new_block": []}[cut.kind]  # fmt: skip
     if _NEW_BLOCK.search(response, 1):
         out.append("new_block")
     return out
@@ -983,7 +1049,7 @@ def classify(
     cut = stop_cut(response, until, eos_token)
     loop = repetition_evidence(response, output_constraint)
     if official or no_official_but_right:
-        return _correct_mode(official, read, cut, loop, response)
+        return _correct_mode(official, read, cut, loop, response, capslice_scored)
 
     ev = _failure_evidence(
         response, cut, loop, lenient_answer, max_gen_toks, n_output_tokens, finish_reason, n_chars
@@ -1000,7 +1066,14 @@ def classify(
         ev, loop, got, cut_answer(response, lenient_answer, target, output_constraint)
     )
     if cut_short is not None:
-        return cut_short
+        # a complete wrong answer stays a wrong answer, whatever the text did after it
+        lenient_given = lenient_answer is not None or lenient_correct is not None
+        answer = lenient_answer if lenient_given else (extracted if _valid(extracted) else None)
+        scored = response if cut is None else response[: cut.pos]
+        if complete_answer(scored, answer, lenient_step if lenient_given else None) is None:
+            return cut_short
+        shown = read if lenient_given else _short(answer)
+        return _kept_going_mode(ev, shown, target, extracted, answer, capslice_scored)
     return _no_match_mode(
         ev, cut, got, read, target, extracted, (lenient_answer, lenient_correct), capslice_scored
     )
@@ -1008,8 +1081,11 @@ def classify(
 
 CAPSLICE_STRICT = "capslice's strict extraction"
 """Who scored a sample whose log carried no score (a generic file, a harness log without a
-metric); reasons name it where an official extraction would be named."""
-_NO_OFFICIAL = "the log has no official score"
+metric, or generation 1..K-1 of an lm-eval line whose score went to generation 0); reasons
+name it where an official extraction would be named."""
+_NO_OFFICIAL = "the log has no official score for this sample"
+"""Said of a sample :data:`CAPSLICE_STRICT` scored: true whether the log scored nothing or
+scored another generation of the same item (``capslice sample`` shows which)."""
 
 
 def _gave(extracted: str | None, capslice_scored: bool) -> str:
@@ -1048,17 +1124,24 @@ class _Evidence:
 
 
 def _correct_mode(
-    official: bool, read: str, cut: StopCut | None, loop: str | None, response: str
+    official: bool,
+    read: str,
+    cut: StopCut | None,
+    loop: str | None,
+    response: str,
+    capslice_scored: bool = False,
 ) -> FailureMode:
-    """The ``correct`` mode, flagged with any stop or repetition signal seen."""
+    """The ``correct`` mode, flagged with any stop or repetition signal seen. ``official``:
+    scored correct (by the log, or by :data:`CAPSLICE_STRICT` when ``capslice_scored``)."""
     flags = _stop_signals(cut, response) + (["repetition"] if loop else [])
     notes = [n for n in (cut.describe() + ", scored on the text before it" if cut else "",
                          loop or "") if n]  # fmt: skip
-    head = (
-        "official score correct"
-        if official
-        else f"no official score; lenient answer {read} matches the target"
-    )
+    if official and capslice_scored:
+        head = f"{CAPSLICE_STRICT} scored it correct ({_NO_OFFICIAL})"
+    elif official:
+        head = "official score correct"
+    else:
+        head = f"no official score; lenient answer {read} matches the target"
     if not official:
         flags.insert(0, "answer_present")
     return FailureMode(
@@ -1255,6 +1338,82 @@ def _cut_short_mode(
             tuple(signals),
         )
     return None
+
+
+_STATEMENT_STEPS = ("statement", "\\boxed{}", "'####'", "'A:' line", "whole response")
+"""Words in a lenient step name (``scoring.Extraction.step``) that mark an answer the model
+stated as final (an answer statement, ``\\boxed{}``, ``####``, an ``A:`` line, a bare answer);
+the other steps (the last ``(X)``, number, ``$...$``, line or true/false word: the scorer's
+``FALLBACK_STEPS``) read a mention."""
+_ANSWER_GOES_ON = re.compile(r"[.,]\d|\s*[-+*/^=_{\\]|\.?\s*$")
+"""What may follow an answer that is not complete yet: a decimal or thousands part, an
+operator, or nothing (the text ends on it, or on a full stop right after it)."""
+
+
+def complete_answer(text: str | None, answer: str | None, step: str | None = None) -> int | None:
+    """End position in ``text`` of the final answer ``answer`` when it was written whole, or
+    None.
+
+    Whole: ``answer`` (stripped) stands, as a word of its own (no letter or digit on either
+    side), at or after the start of the text's last final-answer statement (``answer is X``,
+    ``answer: X``, ``#### X``, a short ``A: X`` line or a closed ``\\boxed{X}``, as
+    :func:`final_answer_evidence` reads them), and the model wrote on after it: what follows
+    is neither nothing, nor a lone full stop at the end, nor a decimal or thousands part or
+    an operator (:data:`_ANSWER_GOES_ON`). ``So the answer is True.\\nLet me check ...`` and
+    ``So the answer is (C), and ...`` are whole; ``So the answer is T`` and ``... is 12.``
+    where the text ends are not (the cap may have cut them). ``step``: the lenient step that
+    read ``answer``; a fallback step (not in :data:`_STATEMENT_STEPS`) is never a stated
+    answer.
+    """
+    if not text or answer is None or not str(answer).strip():
+        return None
+    if step is not None and not any(word in step for word in _STATEMENT_STEPS):
+        return None
+    got = str(answer).strip()
+    anchors = [_last_final_answer(text)]
+    box = text.rfind("\\boxed{")
+    anchors.append(box if box >= 0 else None)
+    start = max((a for a in anchors if a is not None), default=None)
+    if start is None:
+        return None
+    at = re.compile(r"(?<![A-Za-z0-9])" + re.escape(got) + r"(?![A-Za-z0-9])")
+    hit = at.search(text, start)
+    if hit is None or _ANSWER_GOES_ON.match(text, hit.end()) is not None:
+        return None
+    return hit.end()
+
+
+def _kept_going_mode(
+    ev: _Evidence,
+    shown: str,
+    target: str | None,
+    extracted: str | None,
+    answer: str | None,
+    capslice_scored: bool,
+) -> FailureMode:
+    """``wrong_answer`` for a complete final answer that is wrong (:func:`complete_answer`),
+    whatever the text did after it: running on to the cap, looping, a new block or a stop
+    sequence are secondary facts (its reason and ``signals``). Only a sample whose answer
+    was lost (cut, never given, or not extracted) is a format failure."""
+    went_on = list(ev.evidence)
+    if ev.cap is not None and not ev.cut_by_cap:
+        went_on.insert(0, ev.cap)
+    if ev.end is not None:
+        went_on.append(ev.end)
+    after = (
+        "; after it the model went on (" + "; ".join(went_on) + "), which is secondary"
+        if went_on
+        else ""
+    )
+    other = ""
+    if _valid(extracted) and not _same_answer(extracted, answer):
+        other = f"; {_gave(extracted, capslice_scored)}"
+    return FailureMode(
+        "wrong_answer",
+        f"answer {shown} does not match target {_short(target)}: a complete answer, so a "
+        f"wrong answer{after}{other}",
+        tuple(ev.signals),
+    )
 
 
 def _no_match_mode(

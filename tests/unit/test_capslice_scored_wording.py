@@ -24,7 +24,8 @@ def test_a_generic_file_names_capslices_strict_extraction(tmp_path: Path) -> Non
     assert first["score_source"] == "capslice-strict"
     assert first["failure_reason"] == (
         "answer present: lenient extraction found '4' (last 'Answer:' statement) but "
-        "capslice's strict extraction gave no answer (the log has no official score)"
+        "capslice's strict extraction gave no answer (the log has no official score for this "
+        "sample)"
     )
     assert "official extraction" not in second["failure_reason"]
     assert (
@@ -40,7 +41,7 @@ def test_the_harness_scored_sample_keeps_the_official_wording() -> None:
     ours = classify(*args, **kwargs, capslice_scored=True).reason
     assert official.endswith("but official extraction gave no answer")
     assert ours.endswith("but capslice's strict extraction gave no answer (the log has no "
-                         "official score)")  # fmt: skip
+                         "official score for this sample)")  # fmt: skip
     stop = classify("The answer is 4\nQ: next", "4", False, "5", "integer",
                     lenient_answer="4", lenient_correct=True, capslice_scored=True)  # fmt: skip
     assert stop.mode == "runaway" and "harness" not in stop.reason

@@ -382,8 +382,11 @@ def test_ext05_text_after_inst_is_not_the_answer(tmp_path: Path) -> None:
     ws, overall = _ingest(tmp_path, "ext-05-markup-in-text/llama2chat_arith.jsonl", "arith")
     rows = _modes(ws)
     assert rows["0"]["lenient_extracted"] == "56"
-    reason = ws.sample(rows["0"]["id"])["failure_reason"]
-    assert "last 'answer is' statement; text after '[/INST]' ignored" in reason
+    # the generation ended at '[/INST]': strict and lenient both read the text before it
+    first = ws.sample(rows["0"]["id"])
+    assert (first["extracted"], first["score"]) == ("56", 1.0)
+    assert "chat-template marker '[/INST]' written as text" in first["failure_reason"]
+    assert "scored on the text before it" in first["failure_reason"]
     assert overall["lenient_score"] == pytest.approx(1.0)
 
 

@@ -123,13 +123,14 @@ CASES = Path(__file__).parents[1] / "fixtures" / "cases"
 
 
 def test_strict_format_score_is_warned_in_ingest_runs_and_slices(ws: Workspace) -> None:
-    # ext-05: `The answer is 56. [/INST] ...`, `[bold]42[/bold]`: no correctness in the log,
-    # capslice's strict extraction reads none of the three, the lenient one reads all right
+    # ext-05: `[bold]42[/bold]`, `The answer is 7 [/model/...]`: no correctness in the log,
+    # capslice's strict extraction reads neither, the lenient one reads both right (`The
+    # answer is 56. [/INST] ...` ends at the chat marker: strict reads 56)
     path = CASES / "ext-05-markup-in-text" / "llama2chat_arith.jsonl"
     report = ws.ingest([path], run="llama2[chat]")
     expected = (
-        "llama2chat_arith: the score 0.0% (0/3) reflects capslice's strict answer format, not "
-        "the answers: its strict extraction read no answer in 3 of the 3 samples it scored, "
+        "llama2chat_arith: the score 33.3% (1/3) reflects capslice's strict answer format, not "
+        "the answers: its strict extraction read no answer in 2 of the 3 samples it scored, "
         "where the lenient extraction reads one; lenient score 100.0% (3/3)"
     )
     assert report.warnings == [f"llama2[chat]: {expected}"]

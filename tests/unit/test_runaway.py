@@ -92,12 +92,15 @@ def test_fm01_plain_cases(fm01: dict[str, dict]) -> None:
 PARA = "We expand both sides and collect the terms. Substituting back confirms the value. "
 
 
-def test_paragraph_loop_with_a_wrong_final_answer_is_a_runaway_not_a_wrong_answer() -> None:
+def test_paragraph_loop_with_a_wrong_final_answer_is_a_wrong_answer_flagged() -> None:
+    # the model left the loop and concluded: its complete answer is wrong, the loop is a flag
+    # (a format failure is a sample whose answer was lost, not one that was wrong)
     text = PARA * 7 + "The final answer is $\\boxed{3}$."
     fm = classify(text, "4", False, "3", "boxed_expression", lenient_answer="3",
-                  lenient_correct=False)  # fmt: skip
-    assert fm.mode == "runaway" and "repetition" in fm.signals
+                  lenient_correct=False, lenient_step="last \\boxed{}")  # fmt: skip
+    assert fm.mode == "wrong_answer" and "repetition" in fm.signals
     assert "repeated 7 times in a row" in fm.reason and "to the cap" not in fm.reason
+    assert fm.reason.startswith("answer '3' (last \\boxed{}) does not match target '4'")
 
 
 def test_two_line_paragraph_of_seven_sentences_repeated_and_cut_mid_copy_is_a_runaway() -> None:

@@ -128,11 +128,11 @@ def _stop_cut_by_finds(
 ) -> fm.StopCut | None:
     found: list[tuple[int, int, str, str]] = []
     literals = [eos_token] if eos_token else []
-    literals += [lit for lit in fm.STOP_LITERALS if lit != eos_token]
+    literals += [lit for lit in fm.STOP_LITERALS + fm.CHAT_MARKERS if lit != eos_token]
     for lit in literals:
         pos = response.find(lit, 1)
         if pos > 0:
-            found.append((pos, 0, "eos_text", lit))
+            found.append((pos, 0, "chat_marker" if lit in fm.CHAT_MARKERS else "eos_text", lit))
     for stop in until or ():
         if isinstance(stop, str) and len(stop.strip()) >= 2 and stop not in literals:
             pos = response.find(stop, 1)

@@ -79,10 +79,12 @@ def test_counts_are_the_stores_and_shares_sum_to_one(store: Path) -> None:
     assert masked is not None
     assert masked.counts == {
         "correct": 151,
-        "wrong_answer": 10,  # answers cut mid-word at the cap are truncated (not wrong)
+        # a complete wrong answer that then ran on to the cap is a wrong answer (the cap is
+        # in its signals); answers cut mid-word at the cap are truncated (not wrong)
+        "wrong_answer": 129,
         "extraction_failure": 98,
-        "truncated": 190,
-        "runaway": 31,
+        "truncated": 73,
+        "runaway": 29,
     }
     assert trend.overall.points[0].counts == {  # type: ignore[union-attr]
         "correct": 286,
@@ -124,8 +126,8 @@ def test_rows_carry_counts_beside_shares(store: Path) -> None:
     trend = Workspace(store).trend_modes(["bbh-base", "bbh-eos-masked"], by="task")
     rows = mode_rows(trend)
     assert rows[-1] == [
-        "ALL", 110000, "######xeeeettttttttr", 480, "31.5% (151/480)", "2.1% (10/480)",
-        "20.4% (98/480)", "39.6% (190/480)", "6.5% (31/480)", "bbh-eos-masked",
+        "ALL", 110000, "######xxxxxxeeeetttr", 480, "31.5% (151/480)", "26.9% (129/480)",
+        "20.4% (98/480)", "15.2% (73/480)", "6.0% (29/480)", "bbh-eos-masked",
     ]  # fmt: skip
     assert len(mode_rows(trend, bar=False)[-1]) == len(rows[-1]) - 1
 
@@ -141,8 +143,8 @@ def test_cli_modes_table_json_md(store: Path) -> None:
     assert header == ["task", "step", "mix", "samples", "correct", "wrong_answer",
                       "extraction_failure", "truncated", "runaway", "run"]  # fmt: skip
     last = [ln for ln in lines if ln.startswith("ALL")][-1].split()
-    assert last[:5] == ["ALL", "110000", "######xeeeettttttttr", "480", "31.5%"]
-    assert "(151/480)" in last and "(190/480)" in last
+    assert last[:5] == ["ALL", "110000", "######xxxxxxeeeetttr", "480", "31.5%"]
+    assert "(151/480)" in last and "(73/480)" in last
     legends = [ln for ln in lines if ln.startswith("mix:")]
     assert legends == [mix_legend(["correct", "wrong_answer", "extraction_failure",
                                    "truncated", "runaway"])]  # fmt: skip
@@ -154,8 +156,8 @@ def test_cli_modes_table_json_md(store: Path) -> None:
     assert data["modes"][0] == "correct" and data["absent_modes"] == ["empty"]
     point = data["overall"]["points"][1]
     assert point["run"] == "bbh-eos-masked" and point["samples"] == 480
-    assert point["counts"]["truncated"] == 190
-    assert point["shares"]["truncated"] == pytest.approx(190 / 480)
+    assert point["counts"]["truncated"] == 73
+    assert point["shares"]["truncated"] == pytest.approx(73 / 480)
 
     md = runner.invoke(main, [*args, "--format", "md"]).output
     assert md.startswith("### failure modes by task") and "mix:" not in md  # no bar, no legend
