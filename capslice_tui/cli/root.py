@@ -1067,8 +1067,9 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         (extracted_label(s["score_source"]), answer_text(s["extracted"])),
         ("score", s["score"]),
         ("score source", s["score_source"]),
+        *_log_score_field(obj.ws, s),
         ("lenient extraction", answer_text(s["lenient_extracted"])),
-        ("failure mode", f"{s['failure_mode']} ({s['failure_reason']})"),
+        ("failure mode", f"{s['failure_mode']} ({_for_this_sample(s['failure_reason'])})"),
     ]
     labels: Mapping[str, Any] = s  # the four axis keys of the sample
     for axis in AXES:
@@ -1095,6 +1096,73 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         click.echo(
             f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"
         )
+
+
+def _for_this_sample(reason: Any) -> Any:
+    """A stored failure reason, an older store's ``the log has no official score`` read as
+    the classifier words it now (``... for this sample``: the log may score the item on
+    another of its generations, see :func:`_log_score_field`)."""
+    if not isinstance(reason, str):
+        return reason
+    import re
+
+    return re.sub(
+        r"the log has no official score(?! for this sample)",
+        "the log has no official score for this sample",
+        reason,
+    )
+
+
+def _logged(sample: Mapping[str, Any]) -> str:
+    """What the log recorded on a sample: its metrics (``exact_match 0.0``), else its
+    official score (``score 1.0``); '' when neither."""
+    metrics = sample.get("metrics") or {}
+    if metrics:
+        return ", ".join(f"{k} {v}" for k, v in metrics.items())
+    return "" if sample.get("official") is None else f"score {sample['official']}"
+
+
+def _log_score_field(ws: Workspace, s: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The ``log's score`` field of a sample capslice's strict extraction scored: what the log
+    holds for its item instead. lm-eval writes one line per item, its K generations
+    (``repeats``) in it and its score on the one answer the filter kept; the ingest keeps that
+    score and the metrics on generation 0 (``ingest.lmeval``). Generation 0 of the same line
+    is the sample ``id - sample_idx`` (one line's records are stored in order), read through
+    the facade and checked (same run, task, filter and doc); when it is not, nothing is
+    claimed about it. [] for a sample the log scored."""
+    if s.get("score_source") != "capslice-strict":
+        return []
+    k = int(s.get("sample_idx") or 0)
+    first: Mapping[str, Any] | None = s if k == 0 else None
+    if k > 0:
+        from ..store import StoreError
+
+        try:
+            other: Mapping[str, Any] | None = ws.sample(int(s["id"]) - k)
+        except StoreError:  # no such sample: nothing is claimed
+            other = None
+        same = ("run_id", "task", "filter", "doc_id")
+        if (
+            other is not None
+            and other.get("sample_idx") == 0
+            and all(other.get(c) == s.get(c) for c in same)
+        ):
+            first = other
+    capslice = "capslice's strict extraction scored this one"
+    if first is None:
+        return [("log's score", f"none for this generation (#{k}); {capslice}")]
+    logged = _logged(first)
+    if not logged:
+        return [("log's score", f"none for this item; {capslice}")]
+    where = f"sample {first['id']}" if first is not s else "this sample"
+    if first.get("official") is not None:
+        text = (f"{logged} on generation #0 of this item ({where}): the log scored one "
+                f"generation of the item (its filter keeps the first), not this one (#{k}); "
+                f"{capslice}")  # fmt: skip
+    else:
+        text = (f"{logged} for this item's generations as a group (kept on {where}): which "
+                f"generation it scored cannot be told; {capslice}")  # fmt: skip
+    return [("log's score", text)]
 
 
 @main.command()
