@@ -131,6 +131,12 @@ def fit_parts(
     ``…_seven_objects`` -> ``logical_…five_objects``; the CLI's cutter,
     :func:`capslice_tui.formatting.distinct_cuts`). Falls back to
     :func:`short` when even one character per part does not fit.
+
+    With ``siblings``, a cut that would end inside a word (``commonsen… & knowledge_…``)
+    gives way to cuts after whole words (``commonsense… & knowledge…``, :func:`_word_cuts`),
+    each kept only where no sibling value of its position starts the same way; when even
+    the first words do not fit, the cuts above stand. Without siblings a word cut could read
+    like a value not shown (``logical…``), so the cuts above stand.
     """
     joined = sep.join(parts)
     if len(joined) <= width or not parts:
@@ -143,10 +149,88 @@ def fit_parts(
         longest = max(budget, key=lambda i: budget[i])
         budget[longest] -= 1
     column = [[row[i] for row in siblings if len(row) > i] for i in range(len(parts))]
-    return sep.join(
+    cuts = [
         distinct_cuts([p, *(o for o in column[i] if o != p)], budget[i])[0]
         for i, p in enumerate(parts)
-    )
+    ]
+    if not siblings or all(_at_word_ends(c, p) for c, p in zip(cuts, parts, strict=True)):
+        return sep.join(cuts)
+    words = _word_cuts(parts, room, column)
+    return sep.join(words if words is not None else cuts)
+
+
+_WORD_ENDS = "-_/.: "
+"""Characters that end a word of a value (``commonsense_judgement``: two words)."""
+
+
+def _at_word_ends(cut: str, value: str) -> bool:
+    """Whether each ``…`` of ``cut`` (``value`` cut) stands between whole words of ``value``:
+    ``logical_…three_objects`` and ``commonsense…`` do, ``commonsen…`` does not."""
+    if cut == value:
+        return True
+    pieces = cut.split("…")
+    head, tail = pieces[0], pieces[-1]
+    ends = len(head) >= len(value) or not head or head[-1] in _WORD_ENDS
+    ends = ends or value[len(head)] in _WORD_ENDS
+    starts = not tail or tail[0] in _WORD_ENDS or value[-len(tail) - 1] in _WORD_ENDS
+    return value.startswith(head) and value.endswith(tail) and ends and starts
+
+
+def _word_cuts(parts: list[str], room: int, column: list[list[str]]) -> list[str] | None:
+    """``parts`` each cut between whole words with ``…``, keeping its first words
+    (``commonsense_judgement`` -> ``commonsense…``, never ``commonsen…``) or, shorter, its
+    last ones (``…judgement``), so that together they take at most ``room`` characters: the
+    longest part gives way first, then parts grow back where room is left. A cut that another
+    value of its position (``column[i]``, the other rows') also starts (or ends) with is not
+    used. None when even each part's shortest such cut does not fit."""
+    options: list[list[str]] = []
+    for i, part in enumerate(parts):
+        ends = [k for k, c in enumerate(part) if c in _WORD_ENDS and 0 < k < len(part) - 1]
+        others = [o for o in column[i] if o != part]
+        heads = {part[:k].rstrip(_WORD_ENDS) for k in ends}
+        tails = {part[k + 1 :].lstrip(_WORD_ENDS) for k in ends}
+        starts = sorted(
+            {h + "…" for h in heads if h and not any(o.startswith(h) for o in others)},
+            key=len,
+            reverse=True,
+        )
+        # the last words only where they are shorter than every cut keeping the first ones
+        least = min(map(len, starts), default=len(part))
+        last = {"…" + t for t in tails if t and not any(o.endswith(t) for o in others)}
+        options.append([part, *starts, *sorted((t for t in last if len(t) < least), key=len,
+                                                reverse=True)])  # fmt: skip
+    pick = [0] * len(parts)
+
+    def total() -> int:
+        return sum(len(options[i][pick[i]]) for i in range(len(parts)))
+
+    while total() > room:
+        shrinkable = [i for i in range(len(parts)) if pick[i] + 1 < len(options[i])]
+        if not shrinkable:
+            return None
+        longest = max(shrinkable, key=lambda i: len(options[i][pick[i]]))
+        pick[longest] += 1
+    for i in range(len(parts)):  # give back what the last cuts did not need
+        while pick[i] and total() - len(options[i][pick[i]]) + len(options[i][pick[i] - 1]) <= room:
+            pick[i] -= 1
+    return [options[i][pick[i]] for i in range(len(parts))]
+
+
+def fold_parts(text: str, width: int, sep: str = " · ") -> str:
+    """``text`` broken into lines of at most ``width`` characters between its
+    ``sep``-separated parts (a status line's figures and keys), so a part (``runaway 31``,
+    ``s/S sort``) is never split over two lines; a part longer than ``width`` gets a line of
+    its own, which the widget wraps at spaces. Lines already in ``text`` are kept."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        folded: list[str] = []
+        for part in line.split(sep):
+            if folded and len(folded[-1]) + len(sep) + len(part) <= width:
+                folded[-1] += sep + part
+            else:
+                folded.append(part)
+        out += folded
+    return "\n".join(out)
 
 
 def warning_mark(warning: str | None, n_items: int | None = None) -> str:

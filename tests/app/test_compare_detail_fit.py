@@ -1,6 +1,8 @@
-"""Compare screen at 80x24: the detail line of a highlighted slice whose name is long keeps
-its figures whole (both sides, the difference in points, its 95% interval) and cuts the name,
-kept apart from the other rows' names; with the console's ``~`` for ``…`` as well."""
+"""Compare screen at 80x24: the detail of a highlighted slice whose name is long keeps its
+figures whole (both sides, the difference in points, its 95% interval) and names the slice
+whole on a line of its own (the table cuts it: walk leftover, nothing the user needs is
+lost); a name longer than the line itself is cut, kept apart from the other rows' names; with
+the console's ``~`` for ``…`` as well."""
 
 from __future__ import annotations
 
@@ -54,17 +56,18 @@ async def test_long_slice_name_gives_way_to_the_figures(
         for _ in range(2):
             await pilot.press("down")
             await pilot.pause()
-            first = static_text(app, "#detail-line").splitlines()[0]
-            assert len(first) <= SIZE[0] - 2, first  # the line's 78 characters, nothing hidden
-            name, figures = first.split(": base ")
-            # the figures whole: both sides (their counts are in the table's columns beside),
-            # the change in points, its interval
-            assert re.match(r"\d+\.\d%( \d+/40)? -> cand \d+\.\d%( \d+/40)? · ", figures), first
-            assert " points [" in figures and figures.endswith("]"), first
-            assert "…" in name or "~" in name, name  # the name was cut, not the number
+            lines = static_text(app, "#detail-line").splitlines()
+            assert len(lines) == 3 and all(len(x) <= SIZE[0] - 2 for x in lines), lines
+            name, figures = lines[0], lines[1]
+            assert name in (f"{SEVEN}:", f"{FIVE}:"), lines  # whole, on its own line
+            # the figures whole: both sides with their counts, the change in points, its
+            # interval
+            assert re.match(r"base \d+\.\d% \d+/40 -> cand \d+\.\d% \d+/40 · ", figures), lines
+            assert " points [" in figures and figures.endswith("]"), lines
+            assert lines[2].startswith("p "), lines
             firsts[figures.split(" · ")[1]] = name
         names = list(firsts.values())
-        assert len(names) == 2 and names[0] != names[1], names  # seven / five stay apart
+        assert len(names) == 2 and names[0] != names[1], names  # seven / five apart
         changes = sorted(firsts)
         assert changes[0].startswith("-45.0 points [-") and changes[1].startswith(
             "-5.0 points ["
@@ -74,10 +77,13 @@ async def test_long_slice_name_gives_way_to_the_figures(
 def test_the_sides_drop_their_counts_before_the_name_falls_below_its_least() -> None:
     side = {"score": 2860 / 4800, "correct": 2860.0, "n": 4800}
     row = {"base": side, "cand": side, "diff": -0.281, "diff_low": -0.33, "diff_high": -0.231}
-    first = detail_line(row, [SEVEN], 78).splitlines()[0]
+    longer = f"{SEVEN}_{FIVE}"  # longer than the line: cut beside the figures
+    first = detail_line(row, [longer], 78).splitlines()[0]
     assert len(first) <= 78 and first.endswith("-28.1 points [-33.0, -23.1]"), first
     assert "2860/4800" not in first and first.count("59.6%") == 2, first
     assert len(first.split(": base ")[0]) >= NAME_LEAST, first
+    own = detail_line(row, [SEVEN], 78).splitlines()  # fits a line: a line of its own
+    assert own[0] == f"{SEVEN}:" and own[1].startswith("base 59.6% 2860/4800 -> cand"), own
     wide = detail_line(row, [SEVEN], 200).splitlines()[0]
     assert wide.startswith(SEVEN + ": base 59.6% 2860/4800 -> cand"), wide
     assert detail_line(row, "ALL").startswith("ALL: base 59.6% 2860/4800"), row

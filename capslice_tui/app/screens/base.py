@@ -130,6 +130,10 @@ class CapsliceScreen(Screen):
         Binding("escape", "back", "Back", show=False, id="back-escape"),
     ]
 
+    # A status longer than its line breaks between its " · " parts (capslice.tcss lets the
+    # screen's #status grow to 4 rows), never inside a figure or a key's name.
+    STATUS_FOLDS: bool = False
+
     # Shown by help (``?``): the screen's human title and what its columns/markers mean.
     HELP_TITLE: str = ""
     HELP_LEGEND: tuple[str, ...] = ()
@@ -220,6 +224,11 @@ class CapsliceScreen(Screen):
             text = to_ascii(text)
         for status in self.query("#status"):
             if isinstance(status, Static):
+                if self.STATUS_FOLDS:
+                    from ..format import fold_parts
+
+                    room = status.content_region.width or self.app.size.width - 2
+                    text = fold_parts(text, max(room, 20))
                 status.update(_plain(text))
 
     def ask_undo(self, undo: Callable[[], object], hint: str) -> None:

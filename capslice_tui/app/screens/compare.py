@@ -147,7 +147,7 @@ def detail_line(
     width: int | None = None,
     siblings: Sequence[Sequence[str]] = (),
 ) -> str:
-    """The columns that do not fit the table, for the highlighted row, as one or two lines.
+    """The columns that do not fit the table, for the highlighted row, as two or three lines.
 
     ``label``: the row's name (``ALL``), or a slice's values (:func:`slice_parts`), joined
     with `` & `` as the table joins them. With ``width`` (the line's characters) the first
@@ -155,7 +155,9 @@ def detail_line(
     and the name takes the room they leave, cut as the table cuts it (:func:`fit_parts`,
     kept apart from ``siblings``, the other rows' values); when that would leave a name
     shorter than it is and than :data:`NAME_LEAST` characters, the sides drop their counts
-    first (``76.0%``, not ``76.0% 19/25``; the table's columns show them).
+    first (``76.0%``, not ``76.0% 19/25``; the table's columns show them). A name that fits a
+    line but not beside the figures gets its own line instead, whole (the table cuts it), with
+    the figures on the next: ``commonsense_judgement & knowledge_recall:`` then ``base ...``.
     """
     warn = warning_mark(row.get("warning"), row.get("n_items"))
     parts = [label] if isinstance(label, str) else list(label)
@@ -167,17 +169,29 @@ def detail_line(
 
     rest = figures(True)
     name = SLICE_JOINER.join(parts)
+    short = figures(False)
+    if width is not None and len(name) + len(rest) > width:
+        if len(name) + len(short) <= width:  # whole beside the sides' scores
+            return f"{name}{short}\n{second_line(row, warn)}"
+        alone = next((f[2:] for f in (rest, short) if len(f) - 2 <= width), None)
+        if alone is not None and len(name) < width:
+            # the name would be cut: it takes a line of its own, whole (the table cuts it)
+            return f"{name}:\n{alone}\n{second_line(row, warn)}"
     if width is not None and width - len(rest) < min(len(name), NAME_LEAST):
-        rest = figures(False)
+        rest = short
     if width is not None:
         name = fit_parts(parts, max(width - len(rest), NAME_LEAST), siblings=siblings)
-    first = name + rest
-    second = (
+    return f"{name + rest}\n{second_line(row, warn)}"
+
+
+def second_line(row: dict[str, Any], warn: str) -> str:
+    """The detail's line of the test: p, p adjusted, items, the test, a warning (``warn``:
+    its mark)."""
+    return (
         f"p {p_text(row.get('p_value'), row.get('n_boot'))} · p adj {row_p_adj(row)}"
         f" · {plural(row.get('n_items'), 'item')} · test {row.get('test') or '-'}"
         + (f" · {warn}: {row.get('warning')}" if warn else "")
     )
-    return f"{first}\n{second}"
 
 
 def evaluation_text(warning: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 import textwrap
 from typing import Any
@@ -17,7 +18,17 @@ from textual.worker import get_current_worker
 from ...formatting import agree, p_clause, plural, visible
 from ...vocabulary import few_items_no_interval
 from .._undo import undo_last_labels
-from ..format import cell, count, interval, pct, points, short, short_task, split_terms
+from ..format import (
+    cell,
+    count,
+    fit_parts,
+    interval,
+    pct,
+    points,
+    short,
+    short_task,
+    split_terms,
+)
 from ..widgets.result_table import ResultTable
 from .base import CapsliceScreen
 from .label_edit import LabelEdit, LabelEditScreen
@@ -93,16 +104,59 @@ def with_parts(
     return text, 0
 
 
-def accepted_text(name: str, accepted: str | None, width: int = 15) -> str:
-    """The group cell: ``✓ slice-name`` once the suggestion was accepted, else its name."""
-    return short(f"✓ {accepted}", width) if accepted else short(name, width)
-
-
 def ns_mark(s: dict[str, Any]) -> str:
     """`` ns`` after a group's Δerr when it was tested and is not significant (as the CLI
     marks its q), ``""`` when significant or untested."""
     tested = s.get("q_value") is not None or s.get("q_within") is not None
     return " ns" if tested and not s.get("significant") else ""
+
+
+GROUP_LEAST, LABELS_LEAST, TERMS_LEAST = 15, 16, 12
+"""Characters the group, labels and top-terms columns keep at least before the table is
+wider than the screen (:func:`flexible_widths`; at 80 columns they get about these)."""
+
+
+def flexible_widths(
+    room: int, groups: list[str], labels: list[str], terms: list[str]
+) -> tuple[int, int, int]:
+    """Widths of the group, labels and top-terms columns in ``room`` characters (what the
+    table's other columns, paddings and scrollbar leave): each as wide as its longest text
+    where that fits; else the terms give way first (the preview lists the words), then the
+    labels, then the group, each down to :data:`TERMS_LEAST`, :data:`LABELS_LEAST` and
+    :data:`GROUP_LEAST` characters (or its longest text, when shorter)."""
+    want = [max(map(len, column), default=0) for column in (groups, labels, terms)]
+    least = [min(w, n) for w, n in zip(want, (GROUP_LEAST, LABELS_LEAST, TERMS_LEAST), strict=True)]
+    widths = list(want)
+    for i in (2, 1, 0):
+        over = sum(widths) - room
+        if over <= 0:
+            break
+        widths[i] = max(least[i], widths[i] - over)
+    return widths[0], widths[1], widths[2]
+
+
+def terms_text(terms: list[str], width: int) -> str:
+    """``terms`` joined with ``, `` as far as whole terms fit ``width`` characters, ``…``
+    after the last one that fits when some are left out (``q:divided, q:remainder, …``);
+    a first term longer than ``width`` is cut with ``…``."""
+    joined = ", ".join(terms)
+    if len(joined) <= width:
+        return joined
+    shown: list[str] = []
+    for term in terms:
+        if len(", ".join([*shown, term, "…"])) > width:
+            break
+        shown.append(term)
+    return ", ".join([*shown, "…"]) if shown else short(joined, width)
+
+
+_TASK_VALUE = re.compile(r"task=([^\s,;]+)")
+
+
+def task_names(relation: str) -> str:
+    """A labels cell with its task names as the app shows them (:func:`short_task`):
+    ``within task=bbh_cot_fewshot_hyperbaton`` -> ``within task=hyperbaton``."""
+    return _TASK_VALUE.sub(lambda m: "task=" + short_task(m.group(1)), relation)
 
 
 class DiscoverScreen(CapsliceScreen):
@@ -434,10 +488,12 @@ class DiscoverScreen(CapsliceScreen):
         """(Re)build the table from ``self.data``, keeping the cursor on its row.
 
         Without an error contrast (failing only: every error rate is 100%) the error columns
-        give way to the dominant failure mode and its share of the group.
+        give way to the dominant failure mode and its share of the group. The group, labels
+        and terms columns share what the figures leave of the table's width
+        (:func:`flexible_widths`), names cut after whole words (:func:`fit_parts`) and terms
+        whole (:func:`terms_text`); the preview under the table says each in full.
         """
         assert self.data is not None
-        suggestions = self.data["suggestions"]
         every_failed = self.data.get("structure") == "no error contrast"
         table = self.query_one(ResultTable)
         row = table.cursor_row
@@ -445,48 +501,64 @@ class DiscoverScreen(CapsliceScreen):
             table.set_columns(["id", "group", "n", "mode", "mode %", "top terms"])
         else:
             table.set_columns(["id", "group", "n", "error", "Δerr", "labels", "top terms"])
-        rows = []
-        for s in suggestions:
-            diff = s.get("diff_rest")
-            mode = cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12)
-            relation = s.get("novelty", {}).get("relation", "-")
-            figures = (
-                [mode, cell(pct(s.get("failure_mode_share"), 0))]
-                if every_failed
-                else [
-                    cell(pct(s["error_rate"])),
-                    cell(points(diff, "") + ns_mark(s)),
-                    cell(relation, 16),
-                ]
-            )
-            group = accepted_text(s["name"], self.accepted.get(s.get("id", -1)))
-            rows.append((s, [cell(s.get("id", "-")), cell(group), cell(s["size"]), *figures,
-                             cell(", ".join(s["top_terms"][:4]), 26)]))  # fmt: skip
+        rows: list[tuple[dict[str, Any], list[str], list[str]]] = []
+        for s in self.data["suggestions"]:
+            group = f"✓ {self.accepted[s['id']]}" if s.get("id", -1) in self.accepted else s["name"]
+            relation = task_names(s.get("novelty", {}).get("relation", "-"))
+            rows.append((s, [str(s.get("id", "-")), group, str(s["size"]),
+                             *self._figures(s, every_failed, relation)], s["top_terms"][:4]))  # fmt: skip
         folded = self.data.get("folded") or []
         if folded:
             # one visible row stands for the groups that restate an existing label
-            blanks = [cell(""), cell("")]  # error and Δerr (or mode and mode %)
             fold = {"fold": True, "n": len(folded)}
-            rows.append((fold, [cell("-" if self.show_folded else "+"),
-                                cell(f"{len(folded)} folded"), cell(""), *blanks,
-                                *([] if every_failed else [cell("restate labels")]),
-                                cell("o hides them" if self.show_folded else "o shows them")]))  # fmt: skip
+            rows.append((fold, ["-" if self.show_folded else "+", f"{len(folded)} folded", "",
+                                "", "", *([] if every_failed else ["restate labels"])],
+                         ["o hides them" if self.show_folded else "o shows them"]))  # fmt: skip
             for s in folded if self.show_folded else []:
-                diff = s.get("diff_rest")
-                figures = (
-                    [cell(MODE_TEXT.get(s["dominant_failure_mode"] or "", "-"), 12),
-                     cell(pct(s.get("failure_mode_share"), 0))]
-                    if every_failed
-                    else [cell(pct(s["error_rate"])),
-                          cell(points(diff, "") + ns_mark(s)),
-                          cell(f"restates {s.get('restates')}", 16)]
-                )  # fmt: skip
-                rows.append(({**s, "folded": True}, [cell("-"), cell(s["name"], 15),
-                             cell(s["size"]), *figures,
-                             cell(", ".join(s["top_terms"][:4]), 26)]))  # fmt: skip
-        table.set_rows(rows)
+                relation = task_names(f"restates {s.get('restates')}")
+                rows.append(({**s, "folded": True}, ["-", s["name"], str(s["size"]),
+                             *self._figures(s, every_failed, relation)], s["top_terms"][:4]))  # fmt: skip
+        table.set_rows(self._cut(table, rows, every_failed))
         if 0 < row < len(rows):
             table.move_cursor(row=row)
+
+    @staticmethod
+    def _figures(s: dict[str, Any], every_failed: bool, relation: str) -> list[str]:
+        """A group's cells between ``n`` and the terms: error, Δerr and labels (``relation``),
+        or without an error contrast its dominant failure mode and that mode's share."""
+        if every_failed:
+            mode = MODE_TEXT.get(s["dominant_failure_mode"] or "", "-")
+            return [short(mode, 12), pct(s.get("failure_mode_share"), 0)]
+        diff = s.get("diff_rest")
+        return [pct(s["error_rate"]), points(diff, "") + ns_mark(s), relation]
+
+    def _cut(
+        self,
+        table: ResultTable,
+        rows: list[tuple[dict[str, Any], list[str], list[str]]],
+        every_failed: bool,
+    ) -> list[tuple[dict[str, Any], list[Text]]]:
+        """The table's rows as cells, the group and labels fitted after whole words and the
+        terms whole, in the room the other columns leave (:func:`flexible_widths`)."""
+        label_at = None if every_failed else 5
+        fixed = [0, 2, 3, 4]  # id, n and the two figures
+        headers = [str(c.label) for c in table.columns.values()]
+        widths = [max([len(headers[i]), *(len(r[1][i]) for r in rows)]) + 2 for i in fixed]
+        room = (table.size.width or self.app.size.width) - sum(widths) - 2 * 3 - 2
+        names = [r[1][1] for r in rows if "fold" not in r[0]]
+        labels = [r[1][label_at] for r in rows] if label_at else []
+        terms = [", ".join(r[2]) for r in rows]
+        group_w, label_w, terms_w = flexible_widths(room, names, labels, terms)
+        out = []
+        for payload, cells, words in rows:
+            cells = list(cells)
+            if "fold" not in payload:
+                cells[1] = fit_parts([cells[1]], group_w, siblings=[[n] for n in names])
+            if label_at:
+                cells[label_at] = fit_parts([cells[label_at]], label_w,
+                                            siblings=[[x] for x in labels])  # fmt: skip
+            out.append((payload, [*map(cell, cells), cell(terms_text(words, terms_w))]))
+        return out
 
     @on(DataTable.RowHighlighted, "#suggestions")
     def highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -169,6 +169,8 @@ class PlanScreen(CapsliceScreen):
             self.benchmarks = benchmarks
             self.inputs = inputs or {}
 
+    STATUS_FOLDS = True
+
     def __init__(self, baseline: str = "", candidate: str = "", benchmark: str = "") -> None:
         """``baseline``: the run to plan from (the menu passes the run of the screen it was
         opened from, :func:`.menu.context_run`); its benchmark is filled in too when it has

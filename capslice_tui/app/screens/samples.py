@@ -290,6 +290,8 @@ class SamplesScreen(HandLabelScreen):
         Binding("j", "jump_doc", "Jump to doc", show=False, id="samples.jump"),
     ]
 
+    STATUS_FOLDS = True
+
     def __init__(
         self,
         run: str,
