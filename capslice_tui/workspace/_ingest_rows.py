@@ -130,8 +130,13 @@ class RowMaker:
         """
         correct = rec.correct
         source = SCORE_SOURCE_HARNESS if correct is not None else SCORE_SOURCE_CAPSLICE
-        settings_hash = self._settings(chunk, rec, task_row, source)
-        cells, call = self._cells(rec, oc, task_row, lenient_applies, source)
+        found = None if rec.settings else self.settings.get((id(task_row), source))
+        if found is None:
+            found = self._settings(rec, task_row, source)
+        settings_hash = found[0]
+        if settings_hash not in chunk.settings:
+            chunk.settings[settings_hash] = found[1]
+        cells = self._cells(rec, oc, task_row, lenient_applies, source)
         prompt, texts = rec.prompt, chunk.texts
         prompt_hash = None
         if prompt:
@@ -148,43 +153,38 @@ class RowMaker:
             if max(len(response), response_chars) > ing.MAX_RESPONSE_CHARS:
                 response_sha = text_sha256(response)
                 response = cap_text(response, ing.MAX_RESPONSE_CHARS)
-        reasoning = rec.reasoning
+        metrics, reasoning = rec.metrics, rec.reasoning
         chunk.rows.append((
             self.run_id, ihash if item_id is None else item_id, rec.task, rec.filter,
             rec.doc_id, rec.sample_idx, self.ingest_id, prompt_hash, response, response_chars,
             response_sha, cells[1], correct, *cells[2], rec.finish_reason, rec.n_output_tokens,
-            self._metrics(rec.metrics), settings_hash,
+            self._metrics(metrics) if metrics else None, settings_hash,
             None if reasoning is None else cap_text(reasoning, ing.MAX_RESPONSE_CHARS),
             None if reasoning is None else text_length(reasoning),
         ))  # fmt: skip
         if item_id is not None:
             return None
-        if call is None:
-            call = self._call(rec, oc, task_row, lenient_applies)
-        return (None, *call[1:]) if response is whole else call
+        if response is whole:  # ingest._score_call's, the response left to the row
+            return (None, rec.target, oc, correct, rec.extracted, task_row["max_gen_toks"],
+                    rec.n_output_tokens, rec.finish_reason, task_row["until"],
+                    task_row["eos_token"], lenient_applies)  # fmt: skip
+        return ing._score_call(rec, oc, task_row, lenient_applies)
 
     def _settings(
-        self, chunk: Any, rec: SampleRecord, task_row: dict[str, Any], source: str
-    ) -> str:
-        """The sample's settings hash (:meth:`.ingest._Memo.settings_of`), its JSON added to
-        ``chunk.settings`` when not there yet."""
-        if rec.settings:
-            found = self.memo.settings_of(rec, task_row, self.ctx, source)
-        else:
-            key = (id(task_row), source)  # task rows live as long as the worker
-            found = self.settings.get(key)  # type: ignore[assignment]
-            if found is None:
-                found = self.settings[key] = self.memo.settings_of(rec, task_row, self.ctx, source)
-        if found[0] not in chunk.settings:
-            chunk.settings[found[0]] = found[1]
-        return found[0]
+        self, rec: SampleRecord, task_row: dict[str, Any], source: str
+    ) -> tuple[str, str]:
+        """``(hash, JSON)`` of the sample's settings (:meth:`.ingest._Memo.settings_of`),
+        kept in :attr:`settings` by (task row, scorer) when the record has none of its own."""
+        found = self.memo.settings_of(rec, task_row, self.ctx, source)
+        if not rec.settings:  # task rows live as long as the worker
+            self.settings[(id(task_row), source)] = found
+        return found
 
     def _cells(
         self, rec: SampleRecord, oc: str, task_row: dict[str, Any], lenient_applies: bool,
         source: str,
-    ) -> tuple[ing._Cells, tuple[Any, ...] | None]:  # fmt: skip
-        """The sample's scores with their row cells (:meth:`.ingest._Memo.cells`), and its
-        call when one was built (a score not known yet)."""
+    ) -> ing._Cells:  # fmt: skip
+        """The sample's scores with their row cells (:meth:`.ingest._Memo.cells`)."""
         response = rec.response
         key: tuple[Any, ...] | None = None
         if response is None or len(response) <= ing._Memo.SHORT:
@@ -195,8 +195,8 @@ class RowMaker:
             except TypeError:  # an unhashable value: no memo
                 key, hit = None, None
             if hit is not None:
-                return hit, None
-        call = self._call(rec, oc, task_row, lenient_applies)
+                return hit
+        call = ing._score_call(rec, oc, task_row, lenient_applies)
         cells = self.memo.cells(call)
         if cells[0].score_source != source:  # score_sample's rule changed: never store it
             raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
@@ -204,18 +204,11 @@ class RowMaker:
             if len(self.scores) >= MAX_MEMO:
                 self.scores.clear()
             self.scores[key] = cells
-        return cells, call
+        return cells
 
-    @staticmethod
-    def _call(
-        rec: SampleRecord, oc: str, task_row: dict[str, Any], lenient_applies: bool
-    ) -> tuple[Any, ...]:
-        return ing._score_call(rec, oc, task_row, lenient_applies)
-
-    def _metrics(self, metrics: dict[str, float | None]) -> str | None:
-        """The metrics' JSON (``orjson.dumps``); one metric's made once per value."""
-        if not metrics:
-            return None
+    def _metrics(self, metrics: dict[str, float | None]) -> str:
+        """The JSON of (non-empty) ``metrics`` (``orjson.dumps``); one metric's made once per
+        value."""
         if len(metrics) != 1:
             return orjson.dumps(metrics).decode()
         ((name, value),) = metrics.items()

@@ -378,6 +378,7 @@ class _Builder:
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
         self.rows = RowMaker(self.memo, ctx, ids)
+        self.labelled: dict[int, tuple[dict[str, Any], str | None, list[tuple[str, ...]]]] = {}
 
     def file_chunks(
         self, unit: int, stream: Any, tally: dict[tuple[str, str, str], list[float]] | None = None,
@@ -443,6 +444,7 @@ class _Builder:
                                 "question": question, "prompt": rec.prompt,
                                 "target": rec.target}  # fmt: skip
         assigned = dict(zip(first, self.taxonomy.assign_many(first.values()), strict=True))
+        self.labelled.clear()  # id -> (labels, their output constraint, their rows), this chunk
         calls: list[tuple[Any, ...] | None] = []
         tasks: dict[tuple[str, str, str], None] = {}
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
@@ -482,12 +484,22 @@ class _Builder:
                 self.unlabelled.add(ihash)
             self.stored[ihash] = item_id
             return oc
-        labels = assigned[ihash]
-        oc = self.seen[ihash] = chunk.first[ihash] = ing.output_constraint_of(labels, rec.target)
-        if labels.get("output_constraint", (None, ""))[0] is None:
+        labels = assigned[ihash]  # items with equal rule inputs share one dict
+        known_labels = self.labelled.get(id(labels))
+        if known_labels is None or known_labels[0] is not labels:
+            known_labels = self.labelled[id(labels)] = (
+                labels,
+                labels.get("output_constraint", (None, ""))[0],
+                [(axis, v, rule) for axis, (v, rule) in labels.items()],
+            )
+        _, label_oc, axes = known_labels
+        # ingest.output_constraint_of
+        oc = label_oc or infer_output_constraint_from_target(rec.target or "")
+        self.seen[ihash] = chunk.first[ihash] = oc
+        if label_oc is None:
             self.unlabelled.add(ihash)
         chunk.items[ihash] = self.rows.item_row(rec, ihash, bench, question)
-        chunk.labels.extend((ihash, axis, v, rule) for axis, (v, rule) in labels.items())
+        chunk.labels.extend([(ihash, axis, v, rule) for axis, v, rule in axes])
         return oc
 
 
