@@ -328,13 +328,13 @@ def max_sample_id(conn: Any) -> int:
 def note_new_samples(conn: Any, after: int, ingest_id: int | None = None) -> None:
     """Widen the id ranges of the ingests whose samples were just inserted without explicit
     ids (so above ``after``, the largest id before, :func:`max_sample_id`), inside the same
-    transaction. With ``ingest_id`` (every new sample is that ingest's) the new ids are read
-    by two seeks; otherwise grouped by ingest over the new rows (a read of those rows)."""
+    transaction. With ``ingest_id`` (every new sample is that ingest's) the new ids are
+    ``after + 1`` (SQLite gives a row without an id the largest + 1) to the largest, one seek
+    (``min(id), max(id) ... WHERE id > ?`` reads every new row: measured 0.2 us a sample);
+    otherwise grouped by ingest over the new rows (a read of those rows)."""
     if ingest_id is not None:
-        lo, hi = conn.execute(
-            "SELECT min(id), max(id) FROM samples WHERE id > ?", (after,)
-        ).fetchone()
-        ranges = [] if lo is None else [(ingest_id, int(lo), int(hi))]
+        hi = max_sample_id(conn)
+        ranges = [(ingest_id, after + 1, hi)] if hi > after else []
     else:
         ranges = conn.execute(
             "SELECT ingest_id, min(id), max(id) FROM samples WHERE id > ? GROUP BY ingest_id",
