@@ -71,13 +71,13 @@ async def test_sample_detail_wraps_short_of_the_scrollbar_and_never_says_none(
         assert isinstance(app.screen, SampleDetailScreen), app.screen
         summary = static_text(app, "#summary")
         assert "None" not in summary, summary
-        # strict reads "The answer is" to the end of the line (lm-eval's "the answer is (.*)")
-        said = "capslice's strict extraction gave '56. [/INST] [INST] What is ...'"
+        # the generation ended at '[/INST]': strict reads 56 from the text before it
+        said = "chat-template marker '[/INST]' written as text x2 from char 30"
         assert said in " ".join(summary.split()), summary
         long = [line for line in summary.splitlines() if len(line) > SIZE[0] - 6]
         assert not long, long
         reason = [line for line in summary.splitlines() if "reason:" in line][0]
-        assert reason.index("answer present") == FIELD_INDENT, reason
+        assert reason.index("capslice's strict") == FIELD_INDENT, reason
         # the scrollbar takes the 2 right columns, the text stops one column before it
         region = app.screen.query_one("#summary").content_region
         assert region.right <= SIZE[0] - 4, region

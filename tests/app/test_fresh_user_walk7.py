@@ -208,7 +208,7 @@ async def test_the_sample_detail_rewraps_on_resize(tmp_path: Path) -> None:
                 reason.append(line)
             reason = [re.sub(BAR_GLYPHS, " ", x).rstrip() for x in reason]
             text = " ".join(x.strip() for x in reason)
-            said = "capslice's strict extraction gave '56. [/INST] [INST] What is ...'"
+            said = "chat-template marker '[/INST]' written as text x2 from char 30"
             assert said in text, (width, lines)
             # within the width, a blank column before the scrollbar, continuation under
             # the value (not at column 1)
