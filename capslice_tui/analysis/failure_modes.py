@@ -143,7 +143,34 @@ model went on to write the next turn, and nothing after the marker is its answer
 _NEW_BLOCK = re.compile(r"(?:\n[ \t]*|(?<=[.!?])[ \t]+(?=Q:|Question:))(Q:|Question:|Problem:)")
 """A new few-shot block: ``Q:``, ``Question:`` or ``Problem:`` at a line start, or ``Q:`` /
 ``Question:`` right after a sentence end on the same line (``The answer is 56. Q: What
-is ...``: the model went on to the next example)."""
+is ...``: the model went on to the next example). :func:`_new_block` finds it faster."""
+_NEW_BLOCK_LINE = re.compile(r"\n[ \t]*(Q:|Question:|Problem:)")
+_NEW_BLOCK_INLINE = re.compile(r"(?<=[.!?])[ \t]+(Q:|Question:)")
+
+
+def _new_block(text: str, start: int = 1) -> tuple[int, str, int] | None:
+    """``(position of the marker, marker, blocks in the whole text)`` for the first
+    :data:`_NEW_BLOCK` match at or after ``start``, None when there is none: the same answer
+    as its ``search`` and ``findall``, faster (the line-start form is one pattern that starts
+    on a line break; the same-line form is searched only when ``Q:`` or ``Question:`` occurs,
+    two C-level finds: 1.4 against 9.4 us CPU per text over the demo's BBH and math responses,
+    where the lookbehind tried every blank). The two forms never overlap (the
+    spaces before the marker follow a line break in one, a sentence end in the other)."""
+    m = _NEW_BLOCK_LINE.search(text, start)
+    best = (m.start(1), m.group(1)) if m is not None else None
+    inline = text.find("Q:", start) >= 0 or text.find("Question:", start) >= 0
+    if inline:
+        n = _NEW_BLOCK_INLINE.search(text, start)
+        if n is not None and (best is None or n.start(1) < best[0]):
+            best = (n.start(1), n.group(1))
+    if best is None:
+        return None
+    count = len(_NEW_BLOCK_LINE.findall(text))
+    if inline:
+        count += len(_NEW_BLOCK_INLINE.findall(text))
+    return best[0], best[1], count
+
+
 _LENGTH_REASONS = frozenset({"length", "max_tokens", "max_length", "max_new_tokens"})
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 """Where :func:`repeated_block` splits a text into units: a whole whitespace run that
@@ -586,13 +613,13 @@ def _stop_cut(response: str, until: Sequence[str] | None, eos_token: str | None)
         kind = "chat_marker" if markers[i] in CHAT_MARKERS else "eos_text"
         found.append((pos, 0, kind, markers[i]) if i < n_literals
                      else (pos, 1, "stop_sequence", markers[i]))  # fmt: skip
-    m = _NEW_BLOCK.search(response, 1)
-    if m is not None:
-        found.append((m.start(1), 2, "new_block", m.group(1)))
+    block = _new_block(response, 1)
+    if block is not None:
+        found.append((block[0], 2, "new_block", block[1]))
     if not found:
         return None
     pos, _, kind, marker = min(found)
-    count = response.count(marker) if kind != "new_block" else len(_NEW_BLOCK.findall(response))
+    count = response.count(marker) if kind != "new_block" else block[2]  # type: ignore[index]
     return StopCut(pos, kind, marker, count)
 
 
@@ -983,7 +1010,7 @@ def _stop_signals(cut: StopCut | None, response: str) -> list[str]:
         return []
     out = {"eos_text": ["stop_literal"], "chat_marker": ["stop_literal"],
            "stop_sequence": ["past_stop"], "new_block": []}[cut.kind]  # fmt: skip
-    if _NEW_BLOCK.search(response, 1):
+    if _new_block(response, 1) is not None:
         out.append("new_block")
     return out
 
