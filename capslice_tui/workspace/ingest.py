@@ -32,7 +32,7 @@ from typing import Any, cast
 import orjson
 
 from ..analysis.evaluation import evaluation_settings, settings_json
-from ..analysis.failure_modes import ends_cut
+from ..analysis.failure_modes import cut_after_no_answer
 from ..formatting import agree, ingest_run_lines, ingest_scored_lines, plural
 from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
@@ -939,7 +939,7 @@ class _Ingest:
         )
         if st.model_warning and (st.n_new or not st.model_warning[1]):
             report.warnings.append(st.model_warning[0])  # kept in the run's meta too
-        store.infer_truncation(st.run_id, ends_cut=ends_cut)
+        store.infer_truncation(st.run_id, ends_cut=cut_after_no_answer)
         if report.n_torn or self.faults.short_at:
             store.mark_run_incomplete(
                 st.run_id, self.faults.torn_note(report), [*report.warnings, *report.notes]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..analysis.failure_modes import classify, ends_cut, scoring_text, window
+from ..analysis.failure_modes import classify, cut_after_no_answer, scoring_text, window
 from ..formatting import plural
 from ..ingest.scoring import (
     answers_match,
@@ -173,7 +173,9 @@ def output_constraint_of(label: str | None, target: str | None) -> str:
 
 INFERRED_CAP_REASON = "no generation cap logged:"
 """Start of the reason ``Store.infer_truncation`` writes when it marks a cap hit that the log
-did not record; such a sample stays ``truncated`` when re-classified as wrong or runaway."""
+did not record; such a sample stays ``truncated`` when re-classified as wrong or runaway and
+its text still reads as cut (``failure_modes.cut_after_no_answer``, the inference's test: a
+store from before it read ``So the answer is (C).`` then a mid-sentence end as cut)."""
 
 
 class RescoreCancelled(Exception):
@@ -307,7 +309,8 @@ def _rescored(row: Any, task: dict[str, Any] | None, logged_extracted: bool) -> 
         row["failure_mode"] == "truncated"
         and old_reason.startswith(INFERRED_CAP_REASON)
         and mode in ("wrong_answer", "runaway")
-    ):  # the run-level cap inference judged this text cut; nothing it reads has changed
+        and cut_after_no_answer(row["response"]) is not None
+    ):  # the run-level cap inference judged this text cut, and it still reads as cut
         mode, reason = "truncated", old_reason
         signals = "cap" if not signals else f"{signals},cap"
     return (
@@ -411,7 +414,7 @@ def rescore_run(
             if progress is not None:
                 progress(report.n_samples, int(info["n_samples"] or report.n_samples))
         if not dry_run and restore:
-            store.infer_truncation(run_id, ends_cut=ends_cut)
+            store.infer_truncation(run_id, ends_cut=cut_after_no_answer)
             store.refresh_item_scores(run_id)
             _final_transitions(store, report, old_modes)
         if not dry_run:  # the caveat follows the rules now applied (every sample was counted)
