@@ -1,0 +1,138 @@
+"""Compare two versions of the lm-eval ingest's worker path in one process (issue 14).
+
+Usage: python benchmarks/ingest_workers_ab.py DIR_A DIR_B [--full N] [--metric-only N]
+                                              [--next] [--rounds R]
+
+DIR_A and DIR_B each hold a copy of ``capslice_tui/workspace/_ingest_workers.py`` and
+``_ingest_rows.py`` (for instance ``git show COMMIT:capslice_tui/workspace/_ingest_workers.py``);
+both are loaded into this process under names of their own, beside the installed package.
+The worker path of each (``_Builder.file_chunks`` over the samples files of
+``ingest_speed.py``'s generated logs, every chunk pickled as the worker's queue pickles it) runs
+``R`` times, A and B alternated, so that both see the same load of a shared machine. With
+``--next`` the store already holds the items (a next checkpoint: one ingest in one process
+first). Printed per workload: CPU microseconds per sample (``process_time``) of A and of B,
+their minimum and median, and the median of the paired ratios B/A, with the load average.
+A version before ``_Builder.file_chunks`` took ``tally`` gets its stream through
+``lmeval.tallied`` as its worker did. The figures printed are what this machine measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.util
+import inspect
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from multiprocessing.reduction import ForkingPickler
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ingest_speed import write_logs
+
+from capslice_tui.ingest import read_paths
+from capslice_tui.ingest.lmeval import iter_samples_file, tallied
+from capslice_tui.workspace import Workspace
+from capslice_tui.workspace import ingest as ing
+
+
+def load(folder: Path, tag: str) -> ModuleType:
+    """The worker module of ``folder`` (and its rows module, if any), loaded as
+    ``capslice_tui.workspace._ingest_workers_<tag>``."""
+    modules: dict[str, ModuleType] = {}
+    sources = []
+    rows = folder / "_ingest_rows.py"
+    if rows.exists():
+        sources.append((f"_ingest_rows_{tag}", rows.read_text()))
+    workers = (folder / "_ingest_workers.py").read_text()
+    sources.append(
+        (
+            f"_ingest_workers_{tag}",
+            workers.replace("._ingest_rows import", f"._ingest_rows_{tag} import"),
+        )
+    )
+    for name, source in sources:
+        full = f"capslice_tui.workspace.{name}"
+        module = importlib.util.module_from_spec(importlib.util.spec_from_loader(full, loader=None))  # type: ignore[arg-type]
+        module.__package__ = "capslice_tui.workspace"
+        sys.modules[full] = module
+        exec(compile(source, str(folder / f"{name}.py"), "exec"), module.__dict__)
+        modules[name] = module
+    return modules[f"_ingest_workers_{tag}"]
+
+
+def run(workers: ModuleType, ctx: Any, taxonomy: Any, db: Path, n: int) -> float:
+    """CPU microseconds per sample of one pass of ``workers``' path over every samples file."""
+    builder = workers._Builder(ctx, taxonomy, "bbh", workers._open_store(db, 5.0), (2, 2))
+    fused = "tally" in inspect.signature(workers._Builder.file_chunks).parameters
+    t0 = time.process_time()
+    for unit, (path, task) in enumerate(ctx.lmeval_files.samples):
+        stream = iter_samples_file(path, task, ctx)
+        if fused:
+            chunks = builder.file_chunks(unit, stream, {}, set())
+        else:
+            chunks = builder.file_chunks(unit, tallied(stream, {}, set()))
+        for chunk in chunks:
+            ForkingPickler.dumps(chunk)
+    return 1e6 * (time.process_time() - t0) / n
+
+
+def measure(
+    a: ModuleType, b: ModuleType, label: str, n: int, full: bool, nxt: bool, rounds: int
+) -> None:
+    """Print one workload's A/B figures."""
+    tmp = Path(tempfile.mkdtemp(prefix="capslice-ab-"))
+    try:
+        logs = tmp / "logs"
+        write_logs(logs, n, full)
+        db = tmp / "store" / "ab.db"
+        db.parent.mkdir()
+        ws = Workspace(db)
+        taxonomy = ws.taxonomy
+        if nxt:
+            os.environ["CAPSLICE_INGEST_WORKERS"] = "0"
+            ws.ingest([logs], run="a", benchmark="bbh")
+        ws.store.conn.close()
+        ctx, _ = read_paths([logs], benchmark="bbh")
+        run(a, ctx, taxonomy, db, n)  # one-time costs (patterns compiled, caches filled)
+        run(b, ctx, taxonomy, db, n)
+        ta, tb = [], []
+        for _ in range(rounds):
+            ta.append(run(a, ctx, taxonomy, db, n))
+            tb.append(run(b, ctx, taxonomy, db, n))
+        ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
+        print(
+            f"{label}, {'next' if nxt else 'first'} checkpoint, {n:,} samples: "
+            f"A min {min(ta):.1f} median {statistics.median(ta):.1f} | "
+            f"B min {min(tb):.1f} median {statistics.median(tb):.1f} us CPU per sample | "
+            f"B/A median {ratio:.3f} | load {os.getloadavg()[0]:.1f}"
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    """Parse the arguments and print each workload's figures."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("a", type=Path)
+    ap.add_argument("b", type=Path)
+    ap.add_argument("--full", type=int, default=5_000, help="full-text samples (0: none)")
+    ap.add_argument("--metric-only", type=int, default=20_000, help="narrow samples (0: none)")
+    ap.add_argument("--next", action="store_true", help="the store already holds the items")
+    ap.add_argument("--rounds", type=int, default=9)
+    args = ap.parse_args()
+    a, b = load(args.a, "a"), load(args.b, "b")
+    gc.set_threshold(ing.GC_GEN0, *gc.get_threshold()[1:])  # as a worker sets it
+    if args.metric_only:
+        measure(a, b, "metric only", args.metric_only, False, args.next, args.rounds)
+    if args.full:
+        measure(a, b, "full text", args.full, True, args.next, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
