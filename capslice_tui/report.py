@@ -61,8 +61,8 @@ def evidence_line(e: Mapping[str, Any]) -> str:
     ``name: detail`` for evidence without a value (:func:`evidence_value`), never an empty
     value or ``()``.
 
-    >>> evidence_line({"name": "format share", "value": 97.0, "unit": "%", "detail": "of failures"})
-    'format share: 97.0% (of failures)'
+    >>> evidence_line({"name": "format share", "value": 60.8, "unit": "%", "detail": "of failures"})
+    'format share: 60.8% (of failures)'
     """
     value, detail = evidence_value(e), e.get("detail") or ""
     if not value:

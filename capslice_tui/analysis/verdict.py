@@ -634,7 +634,9 @@ def _change_verdict(
             samples (cap hits, new blocks, literal stop tokens, loops); optional, used to name
             causes.
         base_cap_modes, cand_cap_modes: failure mode -> samples at the generation cap, per
-            run; optional, shown in the cap evidence (cap hits include extraction failures).
+            run; optional, shown in the cap evidence, which says which modes other than
+            truncated hit the cap and what such a sample holds (a complete wrong answer
+            that ran on, a right answer not extracted, a loop).
         slice_tests: per-slice paired tests over one grouping (usually task), each a row of
             ``Comparison.rows`` (``workspace.diagnose``): ``slice`` (grouping -> value),
             ``n_items``, ``base``/``cand`` (``score`` in [0, 1]), ``diff`` (cand − base,
@@ -984,13 +986,13 @@ def format_load(w: Weakness, content_axes: Sequence[str] = CONTENT_AXES) -> Form
 
 
 def _load_parts(load: FormatLoad) -> str:
-    """``truncated 39.6%, extraction_failure 20.8%, runaway 6.0%`` (of the items), largest first."""
+    """``extraction_failure 20.4%, truncated 15.2%, runaway 6.0%`` (of the items), largest first."""
     top = sorted((m for m in FORMAT_MODES if load.parts[m]), key=lambda m: -load.parts[m])
     return ", ".join(f"{m} {_pct(load.parts[m])}" for m in top)
 
 
 def _load_count(load: FormatLoad) -> str:
-    """``319/480 items``; for several samples per item, whose per-item weights give fractions
+    """``200/480 items``; for several samples per item, whose per-item weights give fractions
     of an item, ``per-item weights over 100 items``."""
     k, n = load.total * load.n_items, load.n_items
     if abs(k - round(k)) < 1e-6 and abs(n - round(n)) < 1e-6:
@@ -999,8 +1001,9 @@ def _load_count(load: FormatLoad) -> str:
 
 
 def _load_text(load: FormatLoad) -> str:
-    """``format failures are 66.5% of the items (319/480 items) and 97.1% of the run's
-    failures (truncated 39.6%, ... of the items; wrong answers 2.1%)``."""
+    """``format failures are 41.7% of the items (200/480 items) and 60.8% of the run's
+    failures (extraction_failure 20.4%, ... of the items; wrong answers 26.9%)`` (the demo's
+    ``capslice diagnose bbh-eos-masked``)."""
     return (
         f"format failures are {_pct(load.total)} of the items ({_load_count(load)}) "
         f"and {_pct(load.share)} of the run's failures ({_load_parts(load)} of the items; "

@@ -181,6 +181,45 @@ _SIGNALS = (
 )
 
 
+_CAP_CLASSED = {
+    "wrong_answer": "a complete wrong answer, then the text ran on to the cap",
+    "extraction_failure": "the right answer is in the text but was not extracted",
+    "runaway": "a loop the cap cut",
+    "correct": "the right answer before the cap",
+    "empty": "no text",
+}
+"""What a sample at the generation cap holds when its failure mode is not ``truncated``
+(``failure_modes.classify``: a cap hit is classed by what its text holds)."""
+
+
+def _cap_counted(*cap_modes: Mapping[str, float] | None) -> str:
+    """What the cap signal counts besides truncated samples, from the cap hits by mode of
+    each side (failure mode -> samples; None or empty: not known): the modes other than
+    ``truncated`` with a cap hit, most first, each with what such a sample holds
+    (:data:`_CAP_CLASSED`); without by-mode counts, the modes a cap hit can be classed as."""
+    known = [m for m in cap_modes if m and any(m.values())]
+    if not known:
+        return (
+            "counted over failing samples of every mode, not only truncated ones: a sample "
+            "at the cap is classed by what its text holds (wrong_answer when it gave a "
+            "complete wrong answer, extraction_failure when the right answer is in it, "
+            "runaway when it loops)"
+        )
+    hits: dict[str, float] = {}
+    for m in known:
+        for mode, k in m.items():
+            hits[mode] = hits.get(mode, 0.0) + float(k or 0)
+    other = [m for m, k in sorted(hits.items(), key=lambda t: -t[1]) if k and m != "truncated"]
+    if not other:
+        return "counted over failing samples of every mode; every one here is truncated"
+    said = ", ".join(f"{m} ({_CAP_CLASSED.get(m, 'classed by what its text holds')})"
+                     for m in other)  # fmt: skip
+    return (
+        "counted over failing samples of every mode, so it includes samples that hit the "
+        f"cap but are classed by what their text holds, not truncated: {said}"
+    )
+
+
 def _signal_evidence(
     base_signals: Mapping[str, int] | None,
     cand_signals: Mapping[str, int] | None,
@@ -202,11 +241,7 @@ def _signal_evidence(
         if bs is not None:
             detail += f" vs base {base_signals[name]}/{base_signals['n']} ({_pct(bs)})"  # type: ignore[index]
         if name == "cap":
-            detail += (
-                "; counted over failing samples of every mode, so it includes "
-                "extraction_failure samples that also hit the cap (the right answer is in "
-                "the text, so they are classed extraction_failure, not truncated)"
-            )
+            detail += "; " + _cap_counted(cand_cap_modes, base_cap_modes)
             by_mode = [
                 f"{side} {_modes_text(m)}"
                 for side, m in ((who, cand_cap_modes), ("base", base_cap_modes))
@@ -239,7 +274,7 @@ def _mode_move(dec: Decomposition, m: str) -> str:
 
 
 def _format_parts(dec: Decomposition) -> str:
-    """``truncated -31.0 points, extraction_failure -20.8 points, runaway -6.0 points``: every
+    """``extraction_failure -20.4 points, truncated -15.2 points, runaway -6.0 points``: every
     format mode that moved (rounded to 0.1 point), largest first, so the parts make up the
     format total they are listed beside; ``; parts rounded separately`` after them when the
     rounded parts do not add up to the rounded total (:func:`_format_rounding`)."""
@@ -342,8 +377,9 @@ def _split_text(dec: Decomposition, lead: str) -> str:
 def _share_text(dec: Decomposition, part: float, other: float, other_name: str) -> str:
     """``part`` (points) set against the net change, worded for a first reading: a share of
     the net only when it lies in [0, 100%]; a part larger than the net is said in points
-    ("on its own -66.5 points, more than the net -28.1 points: wrong answers moved the other
-    way (+38.3 points) and offset part of it, so this part carries all of the net change"),
+    ("on its own -41.7 points, more than the net -28.1 points: wrong answers moved the other
+    way (+13.5 points) and offset part of it, so this part carries all of the net change":
+    the demo's ``capslice diagnose bbh-base bbh-eos-masked``),
     never as a share above 100%; a part moving against the net is said to offset it. For
     the format part, led by ``modes' points rounded separately;`` when its modes' points
     (listed before it) do not add up to it as printed."""
