@@ -1047,8 +1047,8 @@ def _samples_query(
 def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     """Show one sample in full: prompt, response, target, extraction, scores, labels."""
     s = obj.ws.sample(sample_id)
-    if fmt == "json":
-        emit_json(s)
+    if fmt == "json":  # with what the log holds for the item ("log's score" in the text)
+        emit_json({**s, "log_score": log_score(obj.ws, s)})
         return
     from ..ingest.bounded import view_text
 
@@ -1123,15 +1123,31 @@ def _logged(sample: Mapping[str, Any]) -> str:
 
 
 def _log_score_field(ws: Workspace, s: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The ``log's score`` field of a sample capslice's strict extraction scored: what the log
-    holds for its item instead. lm-eval writes one line per item, its K generations
-    (``repeats``) in it and its score on the one answer the filter kept; the ingest keeps that
-    score and the metrics on generation 0 (``ingest.lmeval``). Generation 0 of the same line
-    is the sample ``id - sample_idx`` (one line's records are stored in order), read through
-    the facade and checked (same run, task, filter and doc); when it is not, nothing is
-    claimed about it. [] for a sample the log scored."""
+    """The ``log's score`` field of the text output: :func:`log_score`'s sentence; [] for a
+    sample the log scored."""
+    said = log_score(ws, s)
+    return [] if said is None else [("log's score", said["text"])]
+
+
+def log_score(ws: Workspace, s: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the log holds for the item of a sample capslice's strict extraction scored (the
+    ``log's score`` field; JSON key ``log_score``), or None for a sample the log scored.
+
+    lm-eval writes one line per item, its K generations (``repeats``) in it and its score on
+    the one answer the filter kept; the ingest keeps that score and the metrics on generation
+    0 (``ingest.lmeval``). Generation 0 of the same line is the sample ``id - sample_idx``
+    (one line's records are stored in order), read through the facade and checked (same run,
+    task, filter and doc); when it is not, nothing is claimed about it.
+
+    Returns a dict: ``kind`` (``generation_0``: the log scored generation #0 of the item, not
+    this one; ``group``: it scored the item's generations as a group, metrics kept on
+    generation 0; ``none``: the log has no score for the item; ``unknown``: generation 0 was
+    not found), ``sample_id`` (the sample holding the log's score: generation 0; None for
+    ``unknown``), ``metrics`` (metric -> value as logged, {} when none), ``official`` (the
+    log's score on generation 0, in [0, 1], or None) and ``text`` (the sentence the text
+    output prints)."""
     if s.get("score_source") != "capslice-strict":
-        return []
+        return None
     k = int(s.get("sample_idx") or 0)
     first: Mapping[str, Any] | None = s if k == 0 else None
     if k > 0:
@@ -1150,19 +1166,23 @@ def _log_score_field(ws: Workspace, s: Mapping[str, Any]) -> list[tuple[str, str
             first = other
     capslice = "capslice's strict extraction scored this one"
     if first is None:
-        return [("log's score", f"none for this generation (#{k}); {capslice}")]
+        text = f"none for this generation (#{k}); {capslice}"
+        return {"kind": "unknown", "sample_id": None, "metrics": {}, "official": None,
+                "text": text}  # fmt: skip
+    said = {"sample_id": first["id"], "metrics": dict(first.get("metrics") or {}),
+            "official": first.get("official")}  # fmt: skip
     logged = _logged(first)
     if not logged:
-        return [("log's score", f"none for this item; {capslice}")]
+        return {"kind": "none", **said, "text": f"none for this item; {capslice}"}
     where = f"sample {first['id']}" if first is not s else "this sample"
     if first.get("official") is not None:
         text = (f"{logged} on generation #0 of this item ({where}): the log scored one "
                 f"generation of the item (its filter keeps the first), not this one (#{k}); "
                 f"{capslice}")  # fmt: skip
-    else:
-        text = (f"{logged} for this item's generations as a group (kept on {where}): which "
-                f"generation it scored cannot be told; {capslice}")  # fmt: skip
-    return [("log's score", text)]
+        return {"kind": "generation_0", **said, "text": text}
+    text = (f"{logged} for this item's generations as a group (kept on {where}): which "
+            f"generation it scored cannot be told; {capslice}")  # fmt: skip
+    return {"kind": "group", **said, "text": text}
 
 
 @main.command()
