@@ -1,9 +1,10 @@
 """Ingest pipeline: reader records -> item identity, rule labels, scores, failure modes -> store.
 
 Streaming and bounded: records are grouped in batches of ``batch_size`` and each batch is one
-write transaction. Atomicity per ingest: every sample carries the ingest's id, so when a bad
-line stops the ingest (without ``skip_bad``) everything this ingest wrote is removed and the
-store is exactly as before.
+write transaction (read in workers with the default size, a narrow batch after the first grows
+to :data:`NARROW_BATCH` samples, bounded by :data:`NARROW_BATCH_BYTES` of text). Atomicity per ingest: every sample carries
+the ingest's id, so when a bad line stops the ingest (without ``skip_bad``) everything this
+ingest wrote is removed and the store is exactly as before.
 
 lm-eval input of :data:`._ingest_workers.PARALLEL_MIN_BYTES` or more on two cores is read,
 scored and turned into rows in worker processes (:mod:`._ingest_workers`), this process
@@ -39,8 +40,9 @@ from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
 from ..ingest.scoring import infer_output_constraint_from_target
-from ..store import NotFound, Store, StoreDamaged
+from ..store import SAMPLE_COLUMNS, NotFound, Store, StoreDamaged
 from ..store.compact import pack_doc_value
+from ..store.prompts import MIN_PREFIX_CHARS
 from ..taxonomy.evaluation import Taxonomy
 from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
@@ -274,7 +276,7 @@ def ingest(
     field_map: dict[str, str] | None = None,
     system: str | None = None,
     skip_bad: bool = False,
-    batch_size: int = 5000,
+    batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Read evaluation logs and store them as one run (or one run per system).
@@ -283,6 +285,9 @@ def ingest(
         paths: files or folders; the format is detected from content unless ``fmt`` is given.
         run: run name; multi-system files without ``system`` give runs ``<run>/<system>``.
         skip_bad: keep going past unreadable lines (they are counted and reported).
+        batch_size: samples a write transaction holds; None: :data:`BATCH_SIZE`, and read in
+            workers, a narrow batch after the first may grow to :data:`NARROW_BATCH` samples
+            (:meth:`_Ingest._batch_limit`); given: every batch holds that many (the last fewer).
         progress: called with the number of records read so far, every ``PROGRESS_EVERY``
             records read and once per batch written.
 
@@ -299,12 +304,26 @@ def ingest(
         raise IngestError(f"{problem}. Nothing was stored.")
     options = _Options(
         run=run, benchmark=benchmark, model=model, step=step, tokens_seen=tokens_seen, fmt=fmt,
-        field_map=field_map, system=system, skip_bad=skip_bad, batch_size=batch_size,
-        progress=progress,
+        field_map=field_map, system=system, skip_bad=skip_bad,
+        batch_size=batch_size or BATCH_SIZE, grow=batch_size is None, progress=progress,
     )  # fmt: skip
     with fewer_collections():
         return _Ingest(store, taxonomy, list(paths), options).run()
 
+
+BATCH_SIZE = 5000
+"""Samples a write transaction holds by default (:func:`ingest`'s ``batch_size``)."""
+NARROW_BATCH = 20_000
+"""Samples a batch read in workers may hold while it is narrow, after the ingest's first
+batch, with the default ``batch_size`` (:meth:`_Ingest._batch_limit`; ``batch_size``
+otherwise): each write transaction's commit rewrites the pages of the random
+item- and prompt-hash indexes it touched, once per transaction (measured: commit 5.2 -> 3.1-4.0
+us CPU per narrow sample at 10k-20k samples a transaction, session 10)."""
+_RESPONSE = SAMPLE_COLUMNS.index("response")
+NARROW_BATCH_BYTES = 16 * 2**20
+"""Characters of responses and new prompt texts a batch may hold and still grow past
+``batch_size``: bounds its memory whatever the sample count (narrow samples: ~100 a sample;
+~1,000 of response a full-text sample of a next checkpoint, whose prompts are stored)."""
 
 GC_GEN0 = 100_000
 """Allocations between two collections of the cyclic garbage collector's youngest generation
@@ -351,6 +370,7 @@ class _Options:
     system: str | None
     skip_bad: bool
     batch_size: int
+    grow: bool  # narrow batches may grow past batch_size (the default size was asked for)
     progress: Callable[[int], None] | None
 
 
@@ -372,6 +392,11 @@ class _Batch:
         self.pre: list[tuple[SampleRecord, str, _RunState, str, str]] = []
         self.scoring: _Scoring | None = None
         self.samples: list[tuple[Any, ...]] = []
+        # read in workers: may grow past batch_size (None: not decided), the text characters
+        # of the chunks taken into it and the number of the last one (_Ingest._batch_limit)
+        self.grow: bool | None = None
+        self.n_bytes = 0
+        self.counted = 0
 
 
 class _Ingest:
@@ -422,6 +447,8 @@ class _Ingest:
         self.places: dict[tuple[Any, ...], tuple[_RunState, dict[str, Any]]] = {}
         self.faults = _Faults()
         self.workers: Any = None  # ingest_workers.Workers when the read is in workers
+        self.n_taken = 0  # worker chunks taken (_take)
+        self.n_written = 0  # batches written (_flush)
         # (run id, task) -> [samples capslice scored, of them read by the lenient extraction
         # only (strict: extraction_failure), strict score sum, lenient right, lenient scored]
         self.strict: dict[tuple[int, str], list[float]] = {}
@@ -574,6 +601,12 @@ class _Ingest:
                 again.append(h)
                 if first != oc:  # its rows are scored again with the first one's
                     other.add(h)
+        self.n_taken += 1
+        size = self._batch_limit(self.batch, chunk)
+        if len(self.batch.samples) >= size:  # grown, and this chunk is not narrow: write it
+            self._flush(self.batch)
+            self.batch = _Batch()
+            size = self._batch_limit(self.batch, chunk)
         batch = self.batch
         if again:
             skip = set(again)
@@ -592,7 +625,6 @@ class _Ingest:
             self.report.scored_by_capslice += len(scored_here)
             for r in scored_here:
                 self._tally(r)
-        size = self.opt.batch_size
         while rows:
             room = size - len(batch.samples)
             batch.samples.extend(rows[:room])
@@ -600,6 +632,35 @@ class _Ingest:
             if len(batch.samples) >= size:
                 self._flush(batch)
                 batch = self.batch = _Batch()
+                size = self._batch_limit(batch, chunk)
+
+    def _batch_limit(self, batch: _Batch, chunk: Any) -> int:
+        """Samples the batch being built may hold (read in workers): ``batch_size``, or up to
+        :data:`NARROW_BATCH` while it stays narrow (:data:`NARROW_BATCH_BYTES`): fewer, larger
+        write transactions. Only with the default ``batch_size``, and never the ingest's first
+        batch (it commits as soon as before: the first rows show, an interrupted ingest keeps
+        its first ``batch_size`` samples). Every stored row is the same as with ``batch_size``, rowids
+        included, with one exception: where a batch ends decides where the row of a newly met
+        few-shot head goes in ``texts`` (store/prompts.py: heads of prompts longer than
+        ``MIN_PREFIX_CHARS``), so a batch stops growing at a chunk with such a prompt, written
+        before that chunk is taken; when it had grown past ``batch_size`` by then (long
+        prompts first met after thousands of short ones), that head's ``texts`` rowid may
+        differ from the one ``batch_size`` batches give. ``chunk`` is the worker chunk being
+        taken (number :attr:`n_taken`; counted once per batch)."""
+        if batch.grow is None:
+            later = self.n_written > 0  # the ingest's first batch keeps batch_size
+            batch.grow = self.opt.grow and later and self.opt.batch_size < NARROW_BATCH
+        if batch.grow and self.n_taken != batch.counted:
+            batch.counted = self.n_taken
+            texts = chunk.texts.values()
+            if max(map(len, texts), default=0) > MIN_PREFIX_CHARS:
+                batch.grow = False
+            else:
+                batch.n_bytes += sum(map(len, texts)) + sum(
+                    len(r[_RESPONSE]) for r in chunk.rows if r[_RESPONSE] is not None
+                )
+                batch.grow = batch.n_bytes <= NARROW_BATCH_BYTES
+        return NARROW_BATCH if batch.grow else self.opt.batch_size
 
     def _known_here(self, chunk: Any) -> None:
         """The stored items among a chunk's new ones, when its worker could not read the
@@ -833,6 +894,7 @@ class _Ingest:
         """Write a batch in one transaction and count the new samples per run."""
         if not batch.samples:
             return
+        self.n_written += 1
         changed: list[tuple[Any, ...]] = []
         n_new, ids = self.store.write_batch(
             texts=list(batch.texts.items()),
