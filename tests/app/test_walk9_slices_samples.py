@@ -99,7 +99,7 @@ async def test_slices_of_mixed_interval_methods_mark_each_interval(math_store: P
         await settle(app, pilot)
         assert screen._mixed()
         rows = {tuple(r.key.values()): r for r in screen.table_data.rows}
-        zero = rows[("competition_problem", "multi_step_arithmetic")]
+        zero = rows[("number_theory", "casework")]
         assert "0.0% [0.0, 39.0] w" in slice_detail(zero, False, screen.by, True)
         boot = rows[("algebra", "equation_solving")]
         assert "[59.6, 69.1] b" in slice_detail(boot, False, screen.by, True)

@@ -335,6 +335,47 @@ def test_aime_answer_idioms_are_not_the_operation(shipped: Taxonomy) -> None:
     )
 
 
+EXPLICIT_DIVIDENDS = [
+    "Find the remainder when $5^{329}+14^{1864}$ is divided by $1000$.",  # the demo's AIME items
+    "Find the remainder when $2^{2025}$ is divided by 1000.",
+    "What is the remainder when $3 \\cdot 7^{10} + 1$ is divided by $1000$?",
+    "Find the remainder when $\\binom{300}{150}$ is divided by $1000$.",
+    "Find the remainder when $1 + 2 + \\cdots + 2025$ is divided by $1000$.",
+    "Find the remainder when $10!$ is divided by $1000$.",
+    "Find the remainder when 2004 is divided by 1000.",
+]
+NAMED_DIVIDENDS = [  # the answer idiom: a quantity named by a letter (real AIME 2025 wording)
+    "Let $N$ be the answer. Find the remainder when $N$ is divided by $1000$.",
+    "It can be written as $\\frac{m}{n}$. Find the remainder when $m+n$ is divided by $1000$.",
+    "Find the remainder when $a_{2025}$ is divided by $1000$.",
+    "Find the remainder when the sum of the terms is divided by $1000$.",
+]
+
+
+@pytest.mark.parametrize("problem", EXPLICIT_DIVIDENDS)
+def test_the_remainder_of_an_explicit_expression_mod_1000_is_modular_arithmetic(
+    shipped: Taxonomy, problem: str
+) -> None:
+    """The 1000 answer idiom is an answer form only when the dividend is a named quantity; the
+    remainder of numbers (powers, products, sums) is the problem: number theory x modular
+    arithmetic on AIME, modular arithmetic on MATH (was competition_problem x
+    multi_step_arithmetic)."""
+    aime = shipped.assign(None, "aime", {"problem": problem}, target="1")
+    assert aime["task_type"] == ("number_theory", "aime-kw-number-theory")
+    assert aime["solving_operation"] == ("modular_arithmetic", "op-modular-arithmetic")
+    math = shipped.assign(None, "math500", {"problem": problem}, target="1")
+    assert math["solving_operation"][0] == "modular_arithmetic"
+
+
+@pytest.mark.parametrize("problem", NAMED_DIVIDENDS)
+def test_the_remainder_of_a_named_quantity_mod_1000_stays_an_answer_form(
+    shipped: Taxonomy, problem: str
+) -> None:
+    aime = shipped.assign(None, "aime", {"problem": problem}, target="1")
+    assert aime["task_type"] == ("competition_problem", "aime")
+    assert aime["solving_operation"] == ("multi_step_arithmetic", "aime")
+
+
 def test_aime_labels(shipped: Taxonomy) -> None:
     labels = shipped.assign("aime", "aime24", {"problem": "Find $x$."}, target="204")
     assert labels == {
