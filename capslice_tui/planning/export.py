@@ -103,10 +103,13 @@ rest are counted, and ``--export md`` lists every one (walk 11 #4: a 16.6 KB wal
 def source_lines(plan: Plan, top: int = TOP_SOURCES) -> list[str]:
     """Why each chosen cell was chosen, short enough to read at 80 columns: one line per cell,
     ``cell <- demand D from N slices via R rules: largest <slice> via <rule> d; ...; M more``
-    (the slices' demands counted in the plan, largest first), the axis values every slice
-    shares said once in a heading, and a cell fed by the same slices and rules as one above
-    it named as such. Empty when no cell is chosen."""
-    chosen = plan.selected
+    (the slices' demands counted in the plan, largest first), the cells by their demand D,
+    largest first (ties in the table's order; walk 11: they were in catalog order under a
+    heading saying largest first), the axis values every slice shares said once in a
+    heading, and a cell fed by the same slices and rules as one above it named as such
+    (the same traces give the same demand, so it sorts right after). Empty when no cell is
+    chosen."""
+    chosen = sorted(plan.selected, key=lambda c: -c.demand)
     counted = {c.id: [t for t in c.trace if t["counted"]] for c in chosen}
     slices = [t["slice"] for ts in counted.values() for t in ts]
     if not slices:
@@ -116,7 +119,8 @@ def source_lines(plan: Plan, top: int = TOP_SOURCES) -> list[str]:
     if len(distinct) == 1:
         shared = {}
     lines = [
-        "why each chosen cell (demand = deficit x rule weight, largest first"
+        "why each chosen cell, largest demand first (demand = deficit x rule weight; "
+        "a cell's slices largest first too"
         + (f"; every slice has {slice_label(shared)}" if shared else "")
         + "; --export md lists every slice and rule):"
     ]

@@ -824,9 +824,12 @@ def _summary(
             if any(d.reasons == [gate] for d in decisions)
             else "--force would boost nothing: each is also set aside for its own reason below"
         )
+        aside = f"{plural(n, noun)}{of_domain} set aside"
+        if not decisions:  # stat-01: no list below to point at, nothing to set aside
+            aside, force = f"no {noun}{of_domain} to boost", "--force would boost nothing"
         summary = (
             f"No data boost: the diagnosis is {words}; the mixture is unchanged "
-            f"({plural(n, noun)}{of_domain} set aside; {fix}; {force})."
+            f"({aside}; {fix}; {force})."
         )
     elif not decisions:
         summary = "No weak slice was given: the plan keeps the current mixture."
