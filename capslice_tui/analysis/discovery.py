@@ -139,6 +139,22 @@ def normalise_numbers(text: str) -> str:
     return _NUMBER.sub(NUMBER_TOKEN, text.lower())
 
 
+_LATEX_CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
+"""A LaTeX control word: a backslash and the letters after it (``\\le``, ``\\frac``, ``\\cdot``)."""
+
+
+def normalise_words(text: str) -> str:
+    """:func:`normalise_numbers` of ``text`` with every LaTeX control word (``\\le``,
+    ``\\frac``, ``\\pmod``) replaced by a space: the word tokenisation's preprocessor.
+
+    Markup is no question word (walk 11: ``$n \\le 2025$`` made ``le`` a term, ``q:le``, and a
+    group named ``le-divisible``); the arguments of a command stay (``\\text{cm}`` keeps
+    ``cm``). A text that holds a newline escaped twice (the two characters ``\\n`` before a
+    word) loses that word with it: logs store newlines as newlines.
+    """
+    return normalise_numbers(_LATEX_CONTROL_WORD.sub(" ", text))
+
+
 def _n_distinct(features: np.ndarray, chunk: int = 16384) -> int:
     """Number of distinct rows of ``features`` after rounding to 6 decimals.
 
@@ -745,7 +761,7 @@ class SliceDiscoverer:
 
         Identical documents are tokenised once (questions repeat across the samples of an
         item). With ``analyzer="char_wb"`` the tokens are character n-grams of ``docs`` as
-        given. Otherwise they are :data:`ONE_CHAR_TOKENS` after :func:`normalise_numbers`; at 1,000
+        given. Otherwise they are :data:`ONE_CHAR_TOKENS` after :func:`normalise_words`; at 1,000
         distinct documents or more a token must occur in two of them (a token seen once
         groups nothing), and at most ``max_features`` tokens are kept (most frequent first).
         None when no document has a token.
@@ -759,7 +775,7 @@ class SliceDiscoverer:
         )
         if analyzer == "word":
             vec = CountVectorizer(
-                preprocessor=normalise_numbers,
+                preprocessor=normalise_words,
                 token_pattern=ONE_CHAR_TOKENS,
                 ngram_range=ngram_range,
                 min_df=2 if len(first) >= 1000 else 1,
