@@ -225,3 +225,39 @@ class RunsMixin(StoreBase):
         # from the run_outcomes bitsets: item_scores has no item-major index since
         # 0023_item_scores_run_major (a join on item_id would read every run's rows)
         return shared_item_counts(self.conn, run_id, tasks)
+
+    def identical_responses(
+        self, base_id: int, cand_id: int, benchmark: str | None = None
+    ) -> tuple[int, int] | None:
+        """Whether ``cand_id`` answered every sample it shares with ``base_id`` (paired by
+        task, filter, document and sample index; on ``benchmark``'s tasks when given) with the
+        identical response (stored text, original length, the original's hash when cut).
+
+        Returns:
+            (shared samples, of those the ones whose score differs), or None: no shared sample,
+            a shared sample without a stored response (nothing to compare), or a response
+            that differs. The search for a differing pair stops at the first one (two real
+            runs differ on their first shared samples); only identical runs are read in full
+            (one lookup in the samples' unique index a base sample).
+        """
+        tasks = ""
+        args: list[Any] = [cand_id, base_id]
+        if benchmark is not None:
+            tasks = " AND a.task IN (SELECT task FROM run_tasks WHERE run_id = ? AND benchmark = ?)"
+            args += [base_id, benchmark]
+        pairs = (
+            "FROM samples a JOIN samples b ON b.run_id = ? AND b.task = a.task AND "
+            "b.filter = a.filter AND b.doc_id = a.doc_id AND b.sample_idx = a.sample_idx "
+            f"WHERE a.run_id = ?{tasks}"
+        )
+        differs = (
+            "a.response IS NULL OR a.response IS NOT b.response OR a.response_chars IS NOT "
+            "b.response_chars OR a.response_sha256 IS NOT b.response_sha256"
+        )
+        found = self.conn.execute(f"SELECT EXISTS (SELECT 1 {pairs} AND ({differs}))", args)
+        if found.fetchone()[0]:
+            return None
+        n, scores = self.conn.execute(
+            f"SELECT count(*), coalesce(sum(a.score IS NOT b.score), 0) {pairs}", args
+        ).fetchone()
+        return (int(n), int(scores)) if n else None

@@ -45,7 +45,13 @@ Rules for a change between two runs (:func:`verdict_for_change`), in order:
    verifier or reranker named on one side: ``workspace.diagnose.not_one_lineage``): a data
    verdict assumes they differ only in training data. The analysis stays in the summary
    without its claim; ``same_lineage`` (the user says they are one lineage) keeps ``data`` and
-   says it assumed so. The same for a weakness against a reference run.
+   says it assumed so. The same for a weakness against a reference run. The same, in its
+   own words, when the records say the two runs are one checkpoint, not two
+   (``workspace.pairs.same_checkpoint``: the same model name and no step, or the same step):
+   nothing was trained between them.
+7. ``inconclusive`` (``identical_responses``) instead of anything but ``not_data`` when the
+   two runs' responses are identical on every shared sample (``workspace.pairs``): the same
+   evaluation stored twice, no difference to explain.
 
 Slice significance is one test everywhere (``diagnose``, ``report``, ``plan``, ``compare``):
 :func:`slice_search.paired_slices` runs :func:`compare.paired_compare` on every distinct slice
@@ -62,6 +68,7 @@ sentence) that tells the cases apart without changing the three verdict values:
 - ``localized_wrong_answers`` and ``broad_capability`` (rule 4, ``data``).
 - ``format_concentrated`` and ``mixed_causes`` (rule 5).
 - ``not_a_checkpoint_pair`` (rule 6, ``inconclusive``).
+- ``identical_responses`` (rule 7, ``inconclusive``).
 
 For a weakness (:func:`verdict_for_weakness`): ``no_weak_content_slice``, ``no_finer_slice``,
 ``evaluation_sensitive``, ``localized_wrong_answers``, ``format_failures`` or
@@ -523,6 +530,8 @@ def verdict_for_change(
     alpha: float = ALPHA,
     lineage: str | None = None,
     same_lineage: bool = False,
+    checkpoint: str | None = None,
+    identical: str | None = None,
 ) -> Verdict:
     """Verdict for a change between two runs (rules in the module docstring).
 
@@ -531,7 +540,12 @@ def verdict_for_change(
     one training lineage (``workspace.diagnose.not_one_lineage``), None when they are or
     cannot be told: a ``data`` verdict then becomes ``inconclusive``
     (``not_a_checkpoint_pair``, :func:`_lineage_step`) unless ``same_lineage`` (the user says
-    they are one lineage; the summary says it assumed so).
+    they are one lineage; the summary says it assumed so). ``checkpoint``: why the records say
+    the two runs are one checkpoint (``workspace.pairs.same_checkpoint``: the same model name
+    and no step or the same step), treated as ``lineage`` with its own words. ``identical``:
+    the statement that the two runs' responses are identical on every shared sample
+    (``workspace.pairs.SameResponses.text``): any verdict but ``not_data`` becomes
+    ``inconclusive`` (``identical_responses``, rule 7): there is no difference to explain.
     """
     verdict = _change_verdict(
         decomposition, overall, slices, base_signals=base_signals, cand_signals=cand_signals,
@@ -541,6 +555,14 @@ def verdict_for_change(
     )  # fmt: skip
     total = decomposition.total_change
     what = f"the {_pts(total)} {'drop' if total < 0 else 'gain'}" if total else "the change"
+    if identical and verdict.verdict != "not_data":
+        return Verdict(
+            "inconclusive",
+            f"Nothing to explain: {identical}. Diagnose two checkpoints' evaluations instead.",
+            [], [*verdict.evidence, Evidence("identical responses", "", identical)], [],
+            "identical_responses",
+        )  # fmt: skip
+    verdict = _checkpoint_step(verdict, checkpoint, same_lineage, what, "the two runs")
     return _lineage_step(verdict, lineage, same_lineage, what, "the two runs")
 
 
@@ -558,6 +580,44 @@ NOT_A_PAIR_FIXES = (
     "; a fix targets the benchmark's whole domain.",
 )
 """The data fix a broad drop's summary names, left out with the claim (a full stop kept)."""
+
+
+def _checkpoint_step(
+    verdict: Verdict, checkpoint: str | None, same_lineage: bool, what: str, who: str
+) -> Verdict:
+    """:func:`_lineage_step` for a pair whose records say it is one checkpoint, not two
+    (``checkpoint``: why, ``workspace.pairs.same_checkpoint``): nothing was trained between
+    them, so ``what`` comes from how they were evaluated or sampled and a ``data`` verdict
+    becomes ``inconclusive`` (``not_a_checkpoint_pair``), the analysis kept without its
+    claim. ``same_lineage``: the user says they are two checkpoints; the verdict says it
+    assumed so."""
+    if verdict.verdict != "data" or not checkpoint:
+        return verdict
+    if same_lineage:
+        return replace(
+            verdict,
+            summary="Assuming two checkpoints of one training lineage (--same-lineage), "
+            f"although {checkpoint}. " + verdict.summary,
+        )
+    out = _lineage_step(verdict, checkpoint, False, what, who)
+    rest = out.summary.partition(" What the analysis shows: ")[2]
+    evidence = [
+        *verdict.evidence,
+        Evidence(
+            "not a checkpoint pair", "",
+            f"{checkpoint}: one checkpoint, not two; a data verdict needs two checkpoints of "
+            "one training lineage",
+        ),
+    ]  # fmt: skip
+    return replace(
+        out,
+        summary=f"Not read as data: {who} are one checkpoint, not two: {checkpoint} (the same "
+        f"model name, no step or checkpoint difference), so nothing was trained between them "
+        f"and {what} comes from how they were evaluated or sampled, not from training data. "
+        "Diagnose two checkpoints of one model, or pass --same-lineage if these are different "
+        "checkpoints (ingest with --step to record it). What the analysis shows: " + rest,
+        evidence=evidence,
+    )
 
 
 def _lineage_step(
@@ -828,7 +888,13 @@ def _weak_combinations(
 
     Cells of a task_type that is itself a significant slice are summarised under it (the
     whole task type is weak); the other cells below ``reference`` are listed weakest first.
+    Cells that carry ``reference_score`` (against a reference run, ``workspace.diagnose``)
+    are chosen and ranked by their deficit against the reference on the same cell instead:
+    those below it, largest deficit first, each with the reference's score
+    (:func:`_reference_combinations`).
     """
+    if combinations and all("reference_score" in c for c in combinations):
+        return _reference_combinations(combinations)
     seen: dict[tuple[str, str], Mapping[str, Any]] = {}
     for c in combinations:
         seen.setdefault((str(c["task_type"]), str(c["solving_operation"])), c)
@@ -856,15 +922,36 @@ def _weak_combinations(
             f" ({_num(corr)}/{n} samples correct, {items} items)"
         )
     for c in rest[:MAX_COMBINATIONS]:
-        corr, n = float(c["correct"]), int(c["n_samples"])
-        ratio = _pct(corr / n if n else math.nan)
-        counts = (  # the score is the sample ratio, or a mean of per-item accuracies beside it
-            f"{_num(corr)}/{n} samples correct, {c['n_items']} items"
-            if ratio == _pct(c["score"])
-            else f"mean of {c['n_items']} items; samples {_num(corr)}/{n} = {ratio}"
+        parts.append(
+            f"{c['task_type']} x {c['solving_operation']} {_pct(c['score'])} ({_cell_counts(c)})"
         )
-        parts.append(f"{c['task_type']} x {c['solving_operation']} {_pct(c['score'])} ({counts})")
     return "; ".join(parts)
+
+
+def _cell_counts(c: Mapping[str, Any]) -> str:
+    """A cell's counts: the sample ratio, or a mean of per-item accuracies beside it."""
+    corr, n = float(c["correct"]), int(c["n_samples"])
+    ratio = _pct(corr / n if n else math.nan)
+    if ratio == _pct(c["score"]):
+        return f"{_num(corr)}/{n} samples correct, {c['n_items']} items"
+    return f"mean of {c['n_items']} items; samples {_num(corr)}/{n} = {ratio}"
+
+
+def _reference_combinations(combinations: Sequence[Mapping[str, Any]]) -> str:
+    """Cells below the reference run on the same cell (``reference_score``, the reference's
+    mean per-item accuracy on the cell's items), largest deficit first, at most
+    :data:`MAX_COMBINATIONS`, e.g. ``counting_probability x casework 12.0% vs 54.3%
+    (-42.3 points; 208 samples, 13 items)``; empty when none is below."""
+    below = sorted(
+        (c for c in combinations if c["score"] < c["reference_score"]),
+        key=lambda c: (c["score"] - c["reference_score"], -c["n_items"]),
+    )
+    return "; ".join(
+        f"{c['task_type']} x {c['solving_operation']} {_pct(c['score'])} vs "
+        f"{_pct(c['reference_score'])} ({_pts(c['score'] - c['reference_score'])}; "
+        f"{_cell_counts(c)})"
+        for c in below[:MAX_COMBINATIONS]
+    )
 
 
 LARGE_DIFFERENCE = 0.05
@@ -1146,6 +1233,7 @@ def verdict_for_weakness(
     run: str | None = None,
     lineage: str | None = None,
     same_lineage: bool = False,
+    checkpoint: str | None = None,
     references: Sequence[ReferenceRun] = (),
 ) -> Verdict:
     """Verdict for a single run's weak slices.
@@ -1214,6 +1302,9 @@ def verdict_for_weakness(
             ``inconclusive`` (``not_a_checkpoint_pair``) unless ``same_lineage``, as for a
             change (:func:`_lineage_step`).
         same_lineage: the user says the run and the reference are one lineage.
+        checkpoint: against a reference, why the records say the run and the reference are
+            one checkpoint (``workspace.pairs.same_checkpoint``): as ``lineage``, in its own
+            words (:func:`_checkpoint_step`).
         references: against the run's own average, other runs holding its items, the one to
             test against first (:class:`ReferenceRun`): a ``data`` verdict's summary says the
             slices are weak relative to the run's own average, that difficulty is not ruled out
@@ -1230,6 +1321,7 @@ def verdict_for_weakness(
     )  # fmt: skip
     if isinstance(slices, PairedSliceSearch):
         who = f"{run or 'the run'} and the reference {reference or 'run'}"
+        verdict = _checkpoint_step(verdict, checkpoint, same_lineage, "the gaps against it", who)
         return _lineage_step(verdict, lineage, same_lineage, "the gaps against it", who)
     if verdict.verdict != "data":
         return verdict
@@ -1492,7 +1584,12 @@ def _weak_wrong_answers(
             f"higher on them: {'; '.join(s.label for s in wrong if s.label in sensitive)}."
         )
     ref_who = "the run's own" if w.reference == "own average" else "the reference run's"
-    if combos:
+    if combos and combinations and "reference_score" in combinations[0]:
+        summary += (
+            " Furthest below the reference run on the same task_type x solving_operation "
+            f"combination (this run vs the reference there, largest deficit first): {combos}."
+        )
+    elif combos:
         summary += (
             " Weakest task_type x solving_operation combinations (below "
             f"{ref_who} {_pct(w.reference_score)} mean per-item accuracy): {combos}."

@@ -54,13 +54,19 @@ def _combination_score(diag: DiagnosisDict, c: Combination) -> str:
     """``cand 64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``:
     the score of one run only (the candidate's in a change, the run's own against a
     reference), so it says whose, as the slice line above it does (``-> cand 24.1%``); a
-    weakness against the run's own average has one run and needs no name."""
+    weakness against the run's own average has one run and needs no name. Against a
+    reference, the reference's score on the same cell follows (``; math-targeted 54.3%
+    (-42.3 points)``)."""
     txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
     if diag["cand"]:
         txt = f"cand {txt}"
     elif diag.get("reference"):
         txt = f"{diag['base']} {txt}"
-    return txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
+    txt = txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
+    if diag.get("reference") and "reference_score" in c:  # the same cell in the reference
+        deficit = points(c["score"] - c["reference_score"])
+        txt += f"; {diag['reference']} {pct(c['reference_score'])} ({deficit})"
+    return txt
 
 
 def _mdd(mdd: float | None) -> str:

@@ -14,6 +14,7 @@ from ..formatting import plural
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
+from .pairs import identical_responses, same_checkpoint
 from .results import (
     AxisRow,
     CompareRow,
@@ -321,7 +322,7 @@ class DiagnoseMixin:
             base, cand, b_run, c_run, groups, benchmark, k, allow_mismatch, q, min_size,
             random_state, filter_name,
         )  # fmt: skip
-        cmp.pair_warning = pair_warning(base, cand, b_run, c_run)
+        cmp.pair_warning = _pair_checks(self.store, base, cand, b_run, c_run, benchmark)[0]
         return cmp
 
     def _compare_runs(
@@ -332,6 +333,8 @@ class DiagnoseMixin:
         """:meth:`compare` of two runs already read (``Store.get_run`` rows)."""
         reasons = self._comparability(b_run["id"], c_run["id"], filter_name)
         notes: list[str] = []
+        if reasons:  # what no override fixes is said first: no item to pair at all
+            _share_items(self.store, base, cand, b_run, c_run, benchmark)
         if reasons and not allow_mismatch:
             raise ValueError(
                 f"refusing to compare {base} with {cand}: "
@@ -390,6 +393,37 @@ class DiagnoseMixin:
         )  # fmt: skip
 
 
+def _share_items(
+    store: Any, base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any],
+    benchmark: str | None,
+) -> None:  # fmt: skip
+    """Refuse two runs that share no scored item (on ``benchmark``'s tasks, when given),
+    before any refusal that an override (``--allow-mismatch``, the app's ``w``) lifts:
+    overriding would only end in this one (walk 14: qwen-math vs bbh-cot was refused over its
+    samples per item first). From ``Store.runs_sharing_items`` (the stored item bitsets).
+
+    Raises:
+        ValueError: they share no item; the message names what each run holds.
+    """
+    if store.runs_sharing_items(b_run["id"], benchmark).get(c_run["id"]):
+        return
+    why = _nothing_to_pair(store, base, cand, b_run, c_run, benchmark)
+    if why.endswith("share no samples to pair"):
+        why = (
+            f"{base} and {cand} share no evaluation item"
+            + (f" in benchmark {benchmark!r}" if benchmark else "")
+            + f" ({base}: {_benchmarks(store, b_run)}; {cand}: {_benchmarks(store, c_run)}); "
+            "pairing needs the same items in both runs, whatever their settings"
+        )
+    raise ValueError(why)
+
+
+def _benchmarks(store: Any, run: Mapping[str, Any]) -> str:
+    """A run's benchmarks in words (``bbh``, ``math``), for a refusal."""
+    names = sorted({t["benchmark"] for t in store.run_tasks(run["id"])})
+    return "benchmark " + ", ".join(names) if names else "no benchmark"
+
+
 def _nothing_to_pair(
     store: Any, base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any],
     benchmark: str | None,
@@ -420,7 +454,9 @@ def pair_warning(
 ) -> str | None:
     """What a reader of a comparison of ``cand`` against ``base`` must know about the pair
     itself, or None: the same run on both sides (every difference is zero by construction),
-    or runs of different models (names that differ beyond a step/checkpoint suffix,
+    or one checkpoint on both sides (:func:`workspace.pairs.same_checkpoint`: the same model
+    name and no step or the same step), or runs of different models (names that differ beyond
+    a step/checkpoint suffix,
     :func:`workspace.trend.model_family`, the check ``trend`` makes), unless one name extends
     the other after a separator (``demo-1b`` continued as ``demo-1b-eosmask``: one lineage).
     ``b_run``/``c_run``: ``Store.get_run`` rows (``id``, ``model``); a model not recorded on
@@ -432,6 +468,13 @@ def pair_warning(
     bm, cm = b_run.get("model"), c_run.get("model")
     if not (bm and cm):
         return None
+    checkpoint = same_checkpoint(base, cand, b_run, c_run)
+    if checkpoint:
+        return (
+            f"{checkpoint}: one checkpoint evaluated twice, not two checkpoints; a difference "
+            "between them comes from how they were evaluated or sampled, not from training "
+            "data"
+        )
     if one_lineage((bm, cm)):
         return None  # one model, or a run continued from the other under a longer name
     return (
@@ -1101,9 +1144,16 @@ def _slice_rows(
 
 
 def _combinations(
-    mask: np.ndarray, item_n: np.ndarray, item_c: np.ndarray, item_labels: dict[str, np.ndarray]
-) -> list[dict[str, Any]]:
-    """task_type x solving_operation cells inside a slice, weakest first (score, counts)."""
+    mask: np.ndarray, item_n: np.ndarray, item_c: np.ndarray, item_labels: dict[str, np.ndarray],
+    ref: tuple[np.ndarray, np.ndarray] | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """task_type x solving_operation cells inside a slice, weakest first (score, counts).
+
+    ``ref``: a reference run's (samples, score sum) per item, aligned with ``item_n``; each
+    cell then also has ``reference_score`` (the reference's mean per-item accuracy on the
+    cell's items) and ``deficit`` (score - reference_score, proportion; negative: below the
+    reference), and cells come largest deficit first (walk 14: against math-targeted, the
+    weakest cell by score was one where the reference scores 0.7% too)."""
     cells: dict[tuple[str, str], list[int]] = {}
     for i in np.flatnonzero(mask):
         key = (str(item_labels["task_type"][i]), str(item_labels["solving_operation"][i]))
@@ -1111,27 +1161,32 @@ def _combinations(
     out = []
     for (tt, op), idx in cells.items():
         n, c = item_n[idx], item_c[idx]
-        out.append(
-            {
-                "task_type": tt,
-                "solving_operation": op,
-                "n_items": len(idx),
-                "score": float(np.mean(c / n)),
-                "correct": float(c.sum()),
-                "n_samples": int(n.sum()),
-            }
-        )
+        cell: dict[str, Any] = {
+            "task_type": tt,
+            "solving_operation": op,
+            "n_items": len(idx),
+            "score": float(np.mean(c / n)),
+            "correct": float(c.sum()),
+            "n_samples": int(n.sum()),
+        }
+        if ref is not None:
+            cell["reference_score"] = float(np.mean(ref[1][idx] / ref[0][idx]))
+            cell["deficit"] = cell["score"] - cell["reference_score"]
+        out.append(cell)
+    if ref is not None:
+        return sorted(out, key=lambda r: (r["deficit"], r["score"], -r["n_items"]))
     return sorted(out, key=lambda r: (r["score"], -r["n_items"]))
 
 
 def _run_cells(
     slices: list[dict[str, Any]], item_n: np.ndarray, item_c: np.ndarray,
-    item_labels: dict[str, np.ndarray],
+    item_labels: dict[str, np.ndarray], ref: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """task_type x solving_operation cells over the whole run (all their items), restricted
-    to the cells that occur inside some significant slice; weakest first."""
+    to the cells that occur inside some significant slice; weakest first, or, against a
+    reference (``ref``, as for :func:`_combinations`), largest deficit first."""
     inside = {(c["task_type"], c["solving_operation"]) for r in slices for c in r["combinations"]}
-    cells = _combinations(np.ones(item_n.size, dtype=bool), item_n, item_c, item_labels)
+    cells = _combinations(np.ones(item_n.size, dtype=bool), item_n, item_c, item_labels, ref)
     return [c for c in cells if (c["task_type"], c["solving_operation"]) in inside]
 
 
@@ -1182,11 +1237,15 @@ def _paired_rows(
     k: int | None,
     seed: int,
     directions: Sequence[int] = (-1, 1),
+    ref: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     """Rows of the significant paired slices (``slice_search.PairedSliceSearch``) that overlap
     does not explain away, moving in ``directions`` (-1 drop, +1 gain), most significant
     first; for JSON, the report and the plan: ``deficit`` is the candidate's change
-    (cand − base, negative = the candidate is weaker), ``score`` the candidate's score."""
+    (cand − base, negative = the candidate is weaker), ``score`` the candidate's score.
+    ``ref``: in weakness mode, the reference's (samples, score sum) per item: each row's
+    ``combinations`` carry the reference's score on the cell, largest deficit first
+    (:func:`_combinations`)."""
     rows = []
     kept = {s.label for d in directions for s in search.kept(d)}
     for s in [s for s in search.significant if s.label in kept]:
@@ -1223,7 +1282,7 @@ def _paired_rows(
         if k:
             pk = slice_score_k(item_n[mask], item_c[mask], k, seed)
             row[f"pass@{k}"] = pk
-        row["combinations"] = _combinations(mask, item_n, item_c, item_labels)
+        row["combinations"] = _combinations(mask, item_n, item_c, item_labels, ref)
         rows.append(row)
     return rows
 
@@ -1681,7 +1740,7 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         verdict = verdict_for_weakness(
             weak, search,
             sample_counts={r["label"]: (r["correct"], r["n_samples"]) for r in slices},
-            combinations=_run_cells(slices, n, c, item_labels),
+            combinations=_run_cells(slices, n, c, item_labels, ref_items),
             uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
             other_evaluations=others, reference=reference, reference_evaluation=ref_check,
             same_evaluation=same_evaluation, signals=_signal_counts(o.signals),
@@ -1689,7 +1748,9 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             lineage=None if reference is None else not_one_lineage(
                 run["name"], reference, run, self.store.get_run(reference)
             ),
-            same_lineage=same_lineage,
+            same_lineage=same_lineage, checkpoint=None if reference is None else same_checkpoint(
+                run["name"], reference, run, self.store.get_run(reference)
+            ),
             references=() if reference is not None else _reference_runs(
                 self.store, run, benchmark, {x.run for x in others}
             ),
@@ -1743,6 +1804,7 @@ def _diagnose_change(
     bi, ci = _pair_samples(bo, co)
     if not bi.size:
         raise ValueError(_nothing_to_pair(ws.store, base, cand, b_run, c_run, benchmark))
+    warning, identical = _pair_checks(ws.store, base, cand, b_run, c_run, benchmark)
     item = bo.item[bi]
     _, inv, counts = np.unique(item, return_inverse=True, return_counts=True)
     weights = 1.0 / counts[inv]
@@ -1780,6 +1842,7 @@ def _diagnose_change(
         evaluation=evaluation, same_evaluation=same_evaluation,
         uninformative=uninformative_axes(item_labels, min_size), benchmark=bench,
         lineage=not_one_lineage(base, cand, b_run, c_run), same_lineage=same_lineage,
+        checkpoint=same_checkpoint(base, cand, b_run, c_run), identical=identical,
     )  # fmt: skip
     slices = _paired_rows(search, item_labels, cn, cc, None, random_state)
     explained = _explained(search)
@@ -1799,8 +1862,24 @@ def _diagnose_change(
         n_tested=search.n_tested, notes=notes,
         direction="drop" if dec.total_change < 0 else "gain" if dec.total_change > 0 else "none",
         evaluation=evaluation.to_dict(), overall_p=overall.p_value,
-        explained_slices=explained, pair_warning=pair_warning(base, cand, b_run, c_run),
+        explained_slices=explained, pair_warning=warning,
     )  # fmt: skip
+
+
+def _pair_checks(
+    store: Store, base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any],
+    benchmark: str | None,
+) -> tuple[str | None, str | None]:  # fmt: skip
+    """(the pair warning of ``compare`` and ``diagnose``, the statement that the two runs'
+    responses are identical on every shared sample or None): identical responses
+    (:func:`workspace.pairs.identical_responses`) are said first, before :func:`pair_warning`'s
+    (the same run twice, one checkpoint, different models)."""
+    same = identical_responses(store, b_run["id"], c_run["id"], benchmark)
+    identical = same.text(base, cand) if same is not None else None
+    warning = pair_warning(base, cand, b_run, c_run)
+    if identical and b_run.get("id") != c_run.get("id"):
+        warning = identical  # it says the rest: not two checkpoints, nothing to explain
+    return warning, identical
 
 
 def _read_pair(
@@ -1883,7 +1962,7 @@ def _paired_weak_slices(
         item_labels, ref_items[0], ref_items[1], n, c, dom, min_sup=min_size, q=q,
         random_state=seed,
     )  # fmt: skip
-    slices = _paired_rows(search, item_labels, n, c, repeats, seed, (-1,))
+    slices = _paired_rows(search, item_labels, n, c, repeats, seed, (-1,), ref_items)
     return search, slices, _explained(search), search.kept(-1), search.masks
 
 

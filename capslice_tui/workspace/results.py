@@ -443,16 +443,24 @@ class Spread(TypedDict, total=False):
     output_constraint: AxisSpread
 
 
-class Combination(TypedDict):
-    """A task_type x solving_operation cell inside a slice: its ``n_items``, ``score``
-    (mean item accuracy, 0..1), ``correct`` and ``n_samples``."""
-
+class _Combination(TypedDict):
     task_type: str
     solving_operation: str
     n_items: int
     score: float
     correct: float
     n_samples: int
+
+
+class Combination(_Combination, total=False):
+    """A task_type x solving_operation cell inside a slice: its ``n_items``, ``score``
+    (mean item accuracy, 0..1), ``correct`` and ``n_samples``; against a reference run
+    (weakness mode) also ``reference_score`` (the reference's mean item accuracy on the same
+    items, 0..1) and ``deficit`` (score - reference_score), cells then largest deficit
+    first."""
+
+    reference_score: float
+    deficit: float
 
 
 class _DiagnosisSlice(TypedDict):

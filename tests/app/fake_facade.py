@@ -125,7 +125,7 @@ def _axis_rows(change: bool) -> dict[str, list[AxisRow]]:
     return out
 
 
-def _slice(paired: bool) -> DiagnosisSlice:
+def _slice(paired: bool, reference: bool = False) -> DiagnosisSlice:
     """The one significant slice: the boolean-expressions task, mostly wrong answers."""
     row: dict[str, Any] = {  # built in the real key order, then typed
         "slice": {"task": TASK},
@@ -151,6 +151,8 @@ def _slice(paired: bool) -> DiagnosisSlice:
         {"task_type": "boolean_logic", "solving_operation": "boolean_evaluation",
          "n_items": 25, "score": 0.52, "correct": 13.0, "n_samples": 25}
     ]  # fmt: skip
+    if reference:  # a weakness against a reference: the reference's score on the cell too
+        row["combinations"][0].update(reference_score=0.76, deficit=-0.24)
     return DiagnosisSlice(**row)
 
 
@@ -201,7 +203,9 @@ def diagnosis(
         else [],
         "axes": _axis_rows(change),
         "spread": spread,
-        "slices": [_slice(paired=change or reference is not None)],
+        "slices": [
+            _slice(paired=change or reference is not None, reference=not change and bool(reference))
+        ],
         "slices_tested": 2,
         "direction": "drop" if change else None,
         "evaluation": {

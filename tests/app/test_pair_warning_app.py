@@ -60,9 +60,14 @@ async def test_compare_screen_shows_the_pair_warning_only_when_there_is_one(
         await settle(app, pilot)
         assert "the same run on both sides" in static_text(app, "#pair-warning")
     ws2 = Workspace(tmp_path / "one.db")
-    ws2.ingest([EXT04 / "pair_base"], run="a")
-    ws2.ingest([EXT04 / "pair_base"], run="b")
+    # two checkpoints of one model (steps differ, responses too): nothing to warn about
+    ws2.ingest([EXT04 / "pair_base"], run="a", step=1)
+    ws2.ingest([EXT04 / "pair_cand"], run="b", model="org__base-8b", step=2)
     assert ws2.compare("a", "b").to_dict().get("pair_warning") is None
+    # one log stored twice (walk 14): said, as the CLI says it
+    ws2.ingest([EXT04 / "pair_base"], run="a-copy", step=1)
+    said = ws2.compare("a", "a-copy").to_dict().get("pair_warning") or ""
+    assert said.startswith("a and a-copy have identical responses on every one of the")
     app = make_app(tmp_path / "one.db", workspace=ws2)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)

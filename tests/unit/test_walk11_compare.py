@@ -102,7 +102,10 @@ def test_a_combination_line_says_whose_score_it_gives(store: str) -> None:
     assert combos == ["within it: number_theory x modular_arithmetic: cand 83.3% (25/30), 30 items"]
     out = cli(store, "diagnose", "old", "--reference", "new")  # the run's own, named
     combos = [line.strip() for line in out.splitlines() if "within it:" in line]
-    assert combos == ["within it: number_theory x modular_arithmetic: old 16.7% (5/30), 30 items"]
+    assert combos == [  # and the reference's score on the same cell (walk 14)
+        "within it: number_theory x modular_arithmetic: old 16.7% (5/30), 30 items; "
+        "new 83.3% (-66.7 points)"
+    ]
     out = cli(store, "diagnose", "old")  # one run: no name needed
     combos = [line.strip() for line in out.splitlines() if "within it:" in line]
     assert combos == ["within it: number_theory x modular_arithmetic: 16.7% (5/30), 30 items"]

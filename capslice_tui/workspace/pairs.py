@@ -1,0 +1,113 @@
+"""What two runs' own records say about the pair before any verdict: one checkpoint on both
+sides (:func:`same_checkpoint`), or one evaluation stored twice (:func:`identical_responses`).
+
+Both feed ``compare``'s and ``diagnose``'s pair warning and the verdict (``analysis.verdict``:
+a pair of one checkpoint gets no ``data`` verdict, reason ``not_a_checkpoint_pair``; a pair
+whose responses are identical has no difference to explain, reason ``identical_responses``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..formatting import plural
+from ..store import Store
+
+
+def _revision(run: Mapping[str, Any]) -> str | None:
+    """The checkpoint revision a run's metadata records (lm-eval's ``model_revision``, or
+    ``revision=`` in ``model_args``, a string or a dict), or None."""
+    meta = run.get("meta") or {}
+    if not isinstance(meta, Mapping):
+        return None
+    if meta.get("model_revision"):
+        return str(meta["model_revision"])
+    args = meta.get("model_args")
+    if isinstance(args, Mapping):
+        return str(args["revision"]) if args.get("revision") else None
+    if isinstance(args, str):
+        for part in args.split(","):
+            key, _, value = part.partition("=")
+            if key.strip() == "revision" and value.strip():
+                return value.strip()
+    return None
+
+
+def same_checkpoint(
+    base: str, cand: str, b_run: Mapping[str, Any], c_run: Mapping[str, Any]
+) -> str | None:
+    """Why the pair's own records say ``base`` and ``cand`` are one checkpoint, not two, or
+    None: both record the same model name (``runs.model``, case and outer spaces aside), and
+    their steps, tokens seen and checkpoint revisions (:func:`_revision`) are equal or absent
+    on both sides. Then nothing was trained between them: a difference comes from how they
+    were evaluated or sampled (walk 14: ``bbh-direct`` vs ``bbh-cot``, both
+    ``code-davinci-002`` with no step, a prompting change). A step (tokens, revision)
+    recorded on one side only is not judged (the other may be the final checkpoint), nor is
+    a model recorded on one side only, nor the same run on both sides (:func:`pair_warning`
+    says that). ``b_run``/``c_run``: ``Store.get_run`` rows.
+
+    Returns:
+        e.g. ``"both record the model code-davinci-002 and no step"``, or None.
+    """
+    if b_run.get("id") == c_run.get("id") or base == cand:
+        return None
+    bm, cm = (str(r.get("model") or "").strip() for r in (b_run, c_run))
+    if not bm or bm.lower() != cm.lower():
+        return None
+    for bv, cv in (
+        (b_run.get("step"), c_run.get("step")),
+        (b_run.get("tokens_seen"), c_run.get("tokens_seen")),
+        (_revision(b_run), _revision(c_run)),
+    ):
+        if bv != cv:  # different, or recorded on one side only
+            return None
+    step = b_run.get("step")
+    at = f"the same step {step}" if step is not None else "no step"
+    revision = _revision(b_run)
+    return f"both record the model {bm} and {at}" + (f" (revision {revision})" if revision else "")
+
+
+@dataclass(frozen=True)
+class SameResponses:
+    """Two runs whose responses are identical on every sample they share.
+
+    Attributes:
+        n_samples: samples paired by (task, filter, document, sample index), all identical
+            (stored text, original length and, for a truncated text, the original's hash).
+        score_differs: of those, samples whose score differs (a rescoring, not the model).
+    """
+
+    n_samples: int
+    score_differs: int
+
+    def text(self, base: str, cand: str) -> str:
+        """The plain statement of it, for a warning or a verdict."""
+        scores = (
+            "and so are their scores"
+            if not self.score_differs
+            else f"their scores differ on {plural(self.score_differs, 'sample')}, so any "
+            "score difference comes from scoring, not from the model"
+        )
+        shared = (
+            "the one shared sample"
+            if self.n_samples == 1
+            else f"every one of the {self.n_samples:,} shared samples"
+        )
+        return (
+            f"{base} and {cand} have identical responses on {shared} ({scores}): the same "
+            "evaluation stored twice (e.g. one log ingested under two run names), not two "
+            "checkpoints; there is no difference in the model's outputs to explain"
+        )
+
+
+def identical_responses(
+    store: Store, base_id: int, cand_id: int, benchmark: str | None = None
+) -> SameResponses | None:
+    """Whether ``cand_id`` answered every sample it shares with ``base_id`` (on the tasks of
+    ``benchmark`` when given) with the identical response (``Store.identical_responses``), or
+    None: no shared sample, a shared sample without a stored response (log-likelihood logs:
+    nothing to compare), or one differing response."""
+    found = store.identical_responses(base_id, cand_id, benchmark)
+    return SameResponses(*found) if found is not None else None
