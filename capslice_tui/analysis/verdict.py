@@ -644,7 +644,8 @@ def _lineage_step(
     for lead, kept in NOT_A_PAIR_LEADS.items():
         if lead in rest:
             head, _, tail = rest.partition(lead)
-            rest = head + kept + tail
+            # after an assumption's sentence (--same-evaluation) the kept words open one too
+            rest = head + (_upper_first(kept) if head.endswith(". ") else kept) + tail
             break
     for fix in NOT_A_PAIR_FIXES:
         rest = rest.replace(fix, ".")

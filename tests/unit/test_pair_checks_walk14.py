@@ -236,6 +236,7 @@ def test_real_bbh_prompting_change_is_not_a_checkpoint_pair(bbh: Path) -> None:
     assert (d["verdict"], d["reason"]) == ("inconclusive", "not_a_checkpoint_pair"), d["summary"]
     assert "both record the model code-davinci-002 and no step" in d["summary"]
     assert "from the model" not in d["summary"]
+    assert "cot_3shot. A broad gain: the candidate is 21.6 points above" in d["summary"]
 
 
 def test_real_bbh_log_stored_twice_has_nothing_to_explain(bbh: Path) -> None:
