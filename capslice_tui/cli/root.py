@@ -286,7 +286,9 @@ def ingest(
     .gz too) as a run.
 
     Identical re-ingest adds nothing. A bad line stops the ingest and stores nothing from it
-    unless --skip-bad is given.
+    unless --skip-bad is given. A log whose samples differ from those the run already holds
+    (same task, doc_id and sample) stores nothing and exits 1: ingest it under a new --run,
+    or `capslice delete-run RUN` first to replace the run.
     """
     from ..workspace.ingest import run_name_problem, summary_lines
 
@@ -312,6 +314,7 @@ def ingest(
             system=system,
             skip_bad=skip_bad,
             progress=progress_cb,
+            refuse_changed=True,  # a CI script must not pass on a half-stored log
         )
     finally:
         done()

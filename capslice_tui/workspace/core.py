@@ -475,6 +475,7 @@ class CoreMixin:
         system: str | None = None,
         skip_bad: bool = False,
         progress: Callable[[int], None] | None = None,
+        refuse_changed: bool = False,
     ) -> IngestReport:
         """Ingest logs as a run; see :func:`capslice_tui.workspace.ingest.ingest`.
 
@@ -498,6 +499,7 @@ class CoreMixin:
                 system=system,
                 skip_bad=skip_bad,
                 progress=progress,
+                refuse_changed=refuse_changed,
             )
 
     # ---- runs -------------------------------------------------------------------------

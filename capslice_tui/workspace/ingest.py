@@ -278,6 +278,7 @@ def ingest(
     skip_bad: bool = False,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    refuse_changed: bool = False,
 ) -> IngestReport:
     """Read evaluation logs and store them as one run (or one run per system).
 
@@ -290,14 +291,20 @@ def ingest(
             (:meth:`_Ingest._batch_limit`); given: every batch holds that many (the last fewer).
         progress: called with the number of records read so far, every ``PROGRESS_EVERY``
             records read and once per batch written.
+        refuse_changed: samples read that differ from those the run already holds (same
+            task, doc_id and sample; another score, response or item) stop the ingest and
+            nothing from it is kept (:func:`changed_refusal`; the CLI: a CI script sees exit
+            1, walk 11); False: they are skipped, the rest is stored and a warning says so
+            (:func:`changed_warning`; the app).
 
     Returns:
         An :class:`IngestReport`.
 
     Raises:
         IngestError: a bad line without ``skip_bad`` (nothing from this ingest is kept),
-            input that yields no samples at all, or a run name :func:`run_name_problem`
-            refuses (nothing read).
+            input that yields no samples at all, a run name :func:`run_name_problem`
+            refuses (nothing read), or with ``refuse_changed`` samples that differ from the
+            run's stored ones (nothing from this ingest is kept).
     """
     problem = run_name_problem(run)
     if problem:
@@ -306,6 +313,7 @@ def ingest(
         run=run, benchmark=benchmark, model=model, step=step, tokens_seen=tokens_seen, fmt=fmt,
         field_map=field_map, system=system, skip_bad=skip_bad,
         batch_size=batch_size or BATCH_SIZE, grow=batch_size is None, progress=progress,
+        refuse_changed=refuse_changed,
     )  # fmt: skip
     with fewer_collections():
         return _Ingest(store, taxonomy, list(paths), options).run()
@@ -372,6 +380,7 @@ class _Options:
     batch_size: int
     grow: bool  # narrow batches may grow past batch_size (the default size was asked for)
     progress: Callable[[int], None] | None
+    refuse_changed: bool = False  # differing samples stop the ingest (nothing kept)
 
 
 _ItemRow = tuple[str, str, str, str, str | None, str | None, str | None]
@@ -956,11 +965,24 @@ class _Ingest:
                 + (f" ({report.n_bad} unreadable lines)" if report.n_bad else "")
                 + "".join(f"; {text}" for text in [*report.warnings, *report.notes])
             )
+        if self.opt.refuse_changed:
+            self._refuse_changed()
         for key, st in self.states.items():
             if not st.created:
                 self._note_benchmark_clashes(st)
             self._finish_run(key, st)
         return report
+
+    def _refuse_changed(self) -> None:
+        """With ``refuse_changed``: raise (everything this ingest wrote removed) when some run
+        received samples that differ from its stored ones."""
+        for key, st in self.states.items():
+            if st.n_changed:
+                name = self.opt.run if key is None else f"{self.opt.run}/{key}"
+                other = prompting_change(self.store, name, st.changed_settings)
+                raise self._fail(
+                    changed_refusal(name, st.n_changed, st.n_score_changed, st.changed, other)
+                )
 
     def _note_benchmark_clashes(self, st: _RunState) -> None:
         """A note per (stored, new) benchmark pair of tasks the run already had."""
@@ -1071,6 +1093,35 @@ def prompting_change(store: Store, run: str, new_settings: dict[str, str]) -> st
     return f"{', '.join(sorted(new))}; the stored samples: {', '.join(sorted(stored))}"
 
 
+def changed_refusal(
+    run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]], prompting: str = ""
+) -> str:
+    """The error when an ingest with ``refuse_changed`` read ``n`` samples that differ from
+    those ``run`` already holds (arguments as :func:`changed_warning`): nothing was stored,
+    and the two ways on, a new run name or replacing the run."""
+    return (
+        f"run {run!r} already holds other data for {plural(n, 'sample')} of this log (same "
+        f"task, doc_id and sample; {n_score} with another score"
+        + (f", logged with another prompting ({prompting})" if prompting else "")
+        + f"; e.g. {_changed_examples(examples)}): nothing from this ingest was stored. "
+        "Ingest this log under a new --run name; or, to replace the run with it, "
+        f"`capslice delete-run {run}` and ingest it again"
+    )
+
+
+def _changed_examples(examples: Sequence[tuple[Any, ...]]) -> str:
+    """``task t, doc_id 0, sample 4: stored score 1, new 0; ...`` (:func:`changed_warning`)."""
+    return "; ".join(
+        f"task {task}, doc_id {doc_id}"
+        + (f", sample {idx}" if idx else "")
+        + (f", filter {filt}" if filt != "none" else "")
+        + (f": stored score {_score_text(old)}, new {_score_text(new)}" if old != new else "")
+        + (" (another response)" if other and old == new else "")
+        + (" (another question or target)" if item and not other and old == new else "")
+        for task, filt, doc_id, idx, old, new, other, item in examples
+    )
+
+
 def changed_warning(
     run: str, n: int, n_score: int, examples: Sequence[tuple[Any, ...]], prompting: str = ""
 ) -> str:
@@ -1081,15 +1132,7 @@ def changed_warning(
     they logged (:func:`prompting_change`), said after that count when given (``... (3 with
     another score), logged with another prompting (answer_only_3shot; the stored samples:
     cot_3shot); ...``)."""
-    named = "; ".join(
-        f"task {task}, doc_id {doc_id}"
-        + (f", sample {idx}" if idx else "")
-        + (f", filter {filt}" if filt != "none" else "")
-        + (f": stored score {_score_text(old)}, new {_score_text(new)}" if old != new else "")
-        + (" (another response)" if other and old == new else "")
-        + (" (another question or target)" if item and not other and old == new else "")
-        for task, filt, doc_id, idx, old, new, other, item in examples
-    )
+    named = _changed_examples(examples)
     return (
         f"{run}: {plural(n, 'sample')} already stored in this run arrived with another score, "
         f"response or item ({n_score} with another score"

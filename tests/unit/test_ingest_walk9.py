@@ -27,10 +27,10 @@ def _rows(path: Path, prompting: str, predictions: list[str], start: int = 0) ->
     return path
 
 
-def _ingest(store: Path, log: Path) -> str:
+def _ingest(store: Path, log: Path, code: int = 0) -> str:
     args = ["--store", str(store), "ingest", str(log), "--run", "cot", "--benchmark", "bbh"]
     res = CliRunner().invoke(main, args, env={"COLUMNS": "400"})
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == code, res.output
     return " ".join(res.output.split())
 
 
@@ -67,8 +67,20 @@ def test_the_other_score_warning_names_the_other_prompting(tmp_path: Path) -> No
     store = tmp_path / "s.db"
     _ingest(store, _rows(tmp_path / "cot.jsonl", "cot_3shot", ["So the answer is True."] * 3))
     direct = _rows(tmp_path / "direct.jsonl", "answer_only_3shot", ["False", "True", "False"])
-    out = _ingest(store, direct)
-    assert "cot: 0 new samples" in out and "nothing scored" in out, out
+    # the CLI refuses the log (exit 1, nothing stored) and names the prompting too
+    out = _ingest(store, direct, code=1)
+    assert (
+        "run 'cot' already holds other data for 3 samples of this log (same task, doc_id and"
+        " sample; 2 with another score, logged with another prompting (answer_only_3shot; the"
+        " stored samples: cot_3shot);" in out
+    ), out
+    # the workspace's default (the app's ingest) stores the rest and warns
+    from capslice_tui.workspace import Workspace
+
+    ws = Workspace(store)
+    report = ws.ingest([direct], run="cot", benchmark="bbh")
+    out = " ".join(report.warnings)
+    assert report.runs == {"cot": 0}, report.runs
     assert (
         "3 samples already stored in this run arrived with another score, response or item (2"
         " with another score), logged with another prompting (answer_only_3shot; the stored"
@@ -76,5 +88,7 @@ def test_the_other_score_warning_names_the_other_prompting(tmp_path: Path) -> No
     ), out
     # the same prompting with other responses: no prompting named
     other = _rows(tmp_path / "other.jsonl", "cot_3shot", ["So the answer is False."] * 3)
-    out = _ingest(store, other)
+    out = _ingest(store, other, code=1)
+    assert "already holds other data" in out and "another prompting" not in out, out
+    out = " ".join(ws.ingest([other], run="cot", benchmark="bbh").warnings)
     assert "arrived with another score" in out and "another prompting" not in out, out

@@ -44,7 +44,9 @@ def _cli(store: Path, *args: str) -> tuple[int, str, str]:
 def test_a_log_without_a_model_into_a_run_with_one_warns(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     named = _log(tmp_path / "named.jsonl", ["So the answer is True."] * 3)
-    unnamed = _log(tmp_path / "unnamed.jsonl", ["True"] * 5, model=None)
+    # the same 3 samples and 2 more (a log that differs from the run's is refused)
+    unnamed = _log(tmp_path / "unnamed.jsonl", ["So the answer is True."] * 3 + ["True"] * 2,
+                   model=None)  # fmt: skip
     assert _cli(store, "ingest", str(named), "--run", "r")[0] == 0
     code, out, err = _cli(store, "ingest", str(unnamed), "--run", "r")
     assert code == 0 and "r: 2 new samples" in out, (out, err)
@@ -57,7 +59,8 @@ def test_a_log_without_a_model_into_a_run_with_one_warns(tmp_path: Path) -> None
     code, out, err = _cli(store, "ingest", str(unnamed), "--run", "r")
     assert code == 0 and "names no model" not in err, err
     # named by --model: the check runs, nothing to say
-    more = _log(tmp_path / "more.jsonl", ["True"] * 7, model=None)
+    more = _log(tmp_path / "more.jsonl", ["So the answer is True."] * 3 + ["True"] * 4,
+                model=None)  # fmt: skip
     code, out, err = _cli(store, "ingest", str(more), "--run", "r", "--model", "m1")
     assert code == 0 and "r: 2 new samples" in out and "model" not in err, err
 
@@ -159,26 +162,25 @@ def test_differing_samples_are_said_not_stored_not_already_stored(tmp_path: Path
     direct = _log(tmp_path / "direct.jsonl", ["False", "True", "False"],
                   prompting="answer_only_3shot")  # fmt: skip
     code, out, err = _cli(store, "ingest", str(direct), "--run", "cot")
-    assert code == 0, err
-    assert "every sample read is already in the run" not in out, out
+    # the CLI refuses such a log (exit 1, nothing stored: test_ingest_changed_refused.py)
+    assert code == 1 and "run 'cot' already holds other data for 3 samples" in err, (out, err)
+    # the app's ingest form (the workspace's default) stores the rest and says so
+    ws = Workspace(store)
+    report = ws.ingest([direct], run="cot")
+    text = report_text(report.to_dict())
+    assert "every sample read is already in the run" not in text, text
     assert (
         "nothing stored: 3 samples read differ from those cot already holds under the same "
-        "task and doc_id and were not stored (see the warning)" in out
-    ), out
-    assert "the stored ones were kept and these were NOT stored" in err, err
-    assert err.count("capslice delete-run cot") == 1 and "delete-run" not in out, (out, err)
+        "task and doc_id and were not stored (see the warning)" in text
+    ), text
+    assert any("the stored ones were kept and these were NOT stored" in w for w in report.warnings)
     # some the same, some other: both counted
     mixed = _log(tmp_path / "mixed.jsonl", ["So the answer is True.", "False", "False"])
-    code, out, err = _cli(store, "ingest", str(mixed), "--run", "cot")
+    text = report_text(ws.ingest([mixed], run="cot").to_dict())
     assert (
         "nothing stored: 1 sample read is already stored, 2 samples read differ from those "
-        "cot already holds" in out
-    ), out
-    # the app's ingest form says the same
-    ws = Workspace(store)
-    text = report_text(ws.ingest([direct], run="cot").to_dict())
-    assert "nothing stored: 3 samples read differ from those cot already holds" in text, text
-    assert "every sample read is already in the run" not in text
+        "cot already holds" in text
+    ), text
     # an identical re-ingest still says it plainly, and the report keeps its keys
     report = ws.ingest([cot], run="cot")
     assert "differing" not in report.to_dict()
