@@ -27,6 +27,17 @@ def table_rows(app: Any) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+def fill_plan_inputs(screen: Any) -> None:
+    """Type the demo's catalog and a budget into a plan form: the app tests' stores are not
+    the demo's, so the form leaves catalog and budget to the user (``Workspace.plan_inputs``)."""
+    from textual.widgets import Input
+
+    from capslice_tui.workspace.demo import DEMO_BUDGET_TOKENS, sample_data_dir
+
+    screen.query_one("#catalog", Input).value = str(sample_data_dir() / "catalog.yaml")
+    screen.query_one("#budget", Input).value = str(DEMO_BUDGET_TOKENS)
+
+
 def static_text(app: Any, selector: str) -> str:
     """The rendered text of the current screen's ``Static`` matching ``selector`` (a
     :class:`~capslice_tui.app.format.Hanging` as it is drawn at the widget's width)."""

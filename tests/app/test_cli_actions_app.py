@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, settle, static_text, table_rows
+from pilot_helpers import SIZE, fill_plan_inputs, settle, static_text, table_rows
 from textual.widgets import Input
 
 from capslice_tui.app.app import make_app
@@ -74,6 +74,7 @@ async def test_plan_export_then_intervention_new_accept_link(
             "base",
             "bbh",
         ]
+        fill_plan_inputs(app.screen)  # not the demo's store: catalog and budget are the user's
         await pilot.press("enter")
         await settle(app, pilot)
         assert "x: export" in static_text(app, "#status")
@@ -439,6 +440,7 @@ async def test_new_screens_draw_only_console_glyphs(fresh_store: Path) -> None:
         await settle(app, pilot)
         app.screen.query_one("#baseline", Input).value = "base"
         app.screen.query_one("#benchmark", Input).value = "bbh"
+        fill_plan_inputs(app.screen)  # not the demo's store: catalog and budget are the user's
         await pilot.press("enter")
         await settle(app, pilot)
         await pilot.press("x")

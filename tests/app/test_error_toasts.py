@@ -40,6 +40,7 @@ async def test_failed_plan_error_is_readable_and_not_covered(tmp_path: Path) -> 
         screen.query_one("#baseline", Input).value = "base"
         screen.query_one("#benchmark", Input).value = "math"
         screen.query_one("#catalog", Input).value = "XYZ"
+        screen.query_one("#budget", Input).value = "1000"
         screen.query_one("#baseline", Input).focus()
         await pilot.press("enter")
         try:

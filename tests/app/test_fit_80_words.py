@@ -88,8 +88,10 @@ async def test_plan_status_is_whole_at_80(bbh_store: Path) -> None:
         app.push_screen(PlanScreen(base, candidate=cand, benchmark="bbh"))
         await settle(app, pilot)
         said = " ".join(_status_lines(app))
+        # the store is not the demo's: catalog and budget asked for, on a row of their own
         assert said == (
             f"Enter plans the pair you were on, {base} -> {cand} (as capslice plan --candidate)"
+            " first fill in catalog and budget"
         ), said
 
 

@@ -17,7 +17,7 @@ from capslice_tui.app.format import split_terms
 from capslice_tui.app.screens.axis_picker import AxisPicker
 from capslice_tui.app.screens.help import HelpScreen
 from capslice_tui.app.screens.interventions import InterventionsScreen
-from capslice_tui.app.screens.plan import DEFAULT_BUDGET, PlanScreen, default_catalog
+from capslice_tui.app.screens.plan import BUDGET_HINT, CATALOG_HINT, PlanScreen
 from capslice_tui.app.screens.runs import RunsScreen
 from capslice_tui.app.screens.samples import FAILURE_FILTERS, SamplesScreen, filter_text
 from capslice_tui.app.screens.slices import SlicesScreen
@@ -133,7 +133,7 @@ async def test_compare_help_legend_explains_markers(store_path: Path) -> None:
             assert needle in text
 
 
-async def test_plan_form_shows_all_inputs_with_defaults(store_path: Path) -> None:
+async def test_plan_form_shows_all_inputs_with_hints(store_path: Path) -> None:
     app = make_app(store_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -146,16 +146,13 @@ async def test_plan_form_shows_all_inputs_with_defaults(store_path: Path) -> Non
         for widget in inputs.values():
             region = widget.region
             assert region.width >= 10 and region.right <= SIZE[0] and region.y < SIZE[1]
-        assert inputs["budget"].value == str(DEFAULT_BUDGET)
-        assert inputs["catalog"].value == default_catalog()
+        # not the demo's store: catalog and budget empty, the placeholders say what to type
+        assert (inputs["budget"].value, inputs["catalog"].value) == ("", "")
+        assert BUDGET_HINT in inputs["budget"].placeholder
+        assert CATALOG_HINT in inputs["catalog"].placeholder
         assert screen.query_one("#title", Static).region.height == 1
         assert screen.query_one(ResultTable).region.height >= 4
         assert_footer_fits(app)
-
-
-def test_default_catalog_is_the_bundled_one() -> None:
-    path = default_catalog()
-    assert path == "" or (path.endswith("catalog.yaml") and Path(path).is_file())
 
 
 async def test_cursor_row_reads_without_colour(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pilot_helpers import SIZE, settle
+from pilot_helpers import SIZE, fill_plan_inputs, settle
 from textual.widgets import Button, DataTable, Input, OptionList, Select
 
 from capslice_tui.app.app import make_app
@@ -77,6 +77,7 @@ async def test_plan_after_planning_tab_goes_from_the_table_back_to_the_fields(
         await settle(app, pilot)
         app.push_screen(PlanScreen("mathrun", benchmark="math"))
         await settle(app, pilot)
+        fill_plan_inputs(app.screen)  # not the demo's store: catalog and budget are the user's
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.focused, DataTable)  # the plan arrived: x and n are keys

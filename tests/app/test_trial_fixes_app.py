@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pilot_helpers import SIZE, settle, static_text, table_rows
+from pilot_helpers import SIZE, fill_plan_inputs, settle, static_text, table_rows
 from textual.widgets import Input
 
 from capslice_tui.app.app import make_app
@@ -40,6 +40,7 @@ async def _plan(app, pilot) -> None:
         "base",
         "bbh",
     ]
+    fill_plan_inputs(app.screen)  # not the demo's store: catalog and budget are the user's
     await pilot.press("enter")
     await settle(app, pilot)
     assert "x: export" in static_text(app, "#status")

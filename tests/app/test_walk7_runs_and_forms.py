@@ -60,7 +60,8 @@ async def test_menu_plan_opens_on_the_highlighted_run(gsm_store: Path) -> None:
         assert type(app.screen).__name__ == "PlanScreen"
         assert app.screen.query_one("#baseline", Input).value == GSM[1]  # was empty
         assert app.screen.query_one("#benchmark", Input).value == "bbh"  # its one benchmark
-        assert "Enter plans" in static_text(app, "#status")
+        # not the demo's store: catalog and budget are the user's to fill in
+        assert "fill in catalog and budget, then Enter" in static_text(app, "#status")
 
 
 async def test_the_intervention_form_asks_for_targets_only_without_a_plan(

@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))
 from lmeval_files import build_store  # noqa: E402
 
 from capslice_tui.app.app import make_app  # noqa: E402
-from capslice_tui.app.screens import plan as plan_screen  # noqa: E402
 from capslice_tui.workspace import Workspace  # noqa: E402
 
 STORE_NAME = "capslice.db"
@@ -55,8 +54,6 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("NO_COLOR", "CAPSLICE_ASCII", "CAPSLICE_KEYMAP", "TERM"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", "/nonexistent-capslice-snapshots")
-    # the plan form's default catalog is the checkout's absolute path: show a fixed one
-    monkeypatch.setattr(plan_screen, "default_catalog", lambda: "sample_data/catalog.yaml")
 
 
 def _walk(keys: list[str]) -> Callable[[Any], Awaitable[None]]:

@@ -398,14 +398,11 @@ class DiagnoseScreen(CapsliceScreen):
             return None
         if data.get("verdict") == "data" and mode == "weakness" and not data.get("reference"):
             n = len(data.get("slices") or [])
-            from .plan import default_catalog
-
             source = (inputs or {}).get("source") if (inputs or {}).get("catalog") else None
             fill = (
                 f"its catalog and budget filled in: {source}"
                 if source
                 else "put your data catalog and budget in its fields"
-                + (" (it starts with the demo's)" if default_catalog() else "")
             )
             return (
                 f"plan data for the {plural(n, 'weak slice')} below that the mapping rules "

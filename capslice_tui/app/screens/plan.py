@@ -70,40 +70,39 @@ def trace_text(cell: Any) -> str:
     return "\n".join(lines)
 
 
-DEFAULT_BUDGET = 100_000_000_000
 CELL_COLUMNS = ("cell", "base w", "new w", "x", "epochs", "note")
 
 
-def default_catalog() -> str:
-    """The bundled demo catalog's path when the package ships one, else ``""``."""
-    from ...workspace.demo import sample_data_dir
-
-    try:
-        path = sample_data_dir() / "catalog.yaml"
-    except (ModuleNotFoundError, FileNotFoundError):  # a build without sample_data
-        return ""
-    return str(path) if path.is_file() else ""
-
-
-def _same_file(a: str, b: str) -> bool:
-    """Whether paths ``a`` and ``b`` name one file (``sample_data/catalog.yaml`` and its
-    absolute path)."""
-    from pathlib import Path
-
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return a == b
+CATALOG_HINT = "path to your data catalog YAML"
+"""The catalog field's placeholder when capslice knows no catalog for the form's runs (never
+the demo's on another store: a plan against the wrong catalog reads like a real one)."""
+BUDGET_HINT = "token count"
+"""The budget field's placeholder when capslice knows no budget (the training tokens;
+the field is 16 columns wide at 80)."""
+MISSING_WORDS = {
+    "catalog": "catalog (your data catalog, a YAML 'cells:' list)",
+    "budget": "budget (the training tokens)",
+}
+"""How the status names a field left empty that the plan needs."""
 
 
 class PlanScreen(CapsliceScreen):
     """Fill baseline, benchmark, catalog and budget (and a candidate to plan from the change
     baseline -> candidate, as ``capslice plan --candidate``), press Enter (or ``p``) to
-    plan."""
+    plan.
+
+    Catalog and budget start empty (placeholders say what to type) and are filled with what
+    capslice knows for the form's run(s) and benchmark (:meth:`Workspace.plan_inputs`, as
+    ``diagnose``'s ``next:`` line: an intervention's plan on the benchmark, the demo's for
+    the demo's runs), on opening and when Enter finds them empty or looked up for other
+    runs; a value filled in by Enter is shown before anything is planned with it, and a
+    field capslice knows nothing for is named in the status, never planned without."""
 
     HELP_TITLE = "Sampling plan"
     HELP_LEGEND = (
-        "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens; "
+        "inputs: baseline run, its benchmark, a data catalog YAML, budget in tokens "
+        "(catalog and budget filled in where capslice knows them: an intervention's plan on "
+        "the benchmark, the demo's for the demo's runs; else empty, yours to fill); "
         "candidate (optional): a later run, to plan from the change baseline -> candidate "
         "(opened from a compare or a diagnosis of a pair, the pair is filled in)",
         "Enter in an input plans; Tab moves to the table; Esc goes back",
@@ -164,10 +163,18 @@ class PlanScreen(CapsliceScreen):
         """The benchmarks of the run the screen was opened on, and the catalog and budget
         capslice knows for a plan of it (``Workspace.plan_inputs``), from the worker."""
 
-        def __init__(self, benchmarks: list[str], inputs: dict[str, Any] | None = None) -> None:
+        def __init__(
+            self,
+            benchmarks: list[str],
+            inputs: dict[str, Any] | None = None,
+            key: tuple[str, str, str] = ("", "", ""),
+            asked: bool = False,
+        ) -> None:
             super().__init__()
             self.benchmarks = benchmarks
             self.inputs = inputs or {}
+            self.key = key  # (baseline, candidate, benchmark) the inputs were looked up for
+            self.asked = asked  # by Enter: plan when nothing changed
 
     STATUS_FOLDS = True
 
@@ -180,6 +187,12 @@ class PlanScreen(CapsliceScreen):
         keep their text when typed in (a key extends it)."""
         super().__init__()
         self.plan: Any = None
+        # the catalog and budget capslice put in the fields (field -> value), and the
+        # (baseline, candidate, benchmark) it looked them up for: a field still holding its
+        # value is looked up again before planning other runs or another benchmark
+        self.filled: dict[str, str] = {}
+        self.looked_up: tuple[str, str, str] | None = None
+        self.opened_status = ""  # the status saying which run(s) a pair or a refill put here
         self.baseline = baseline
         self.candidate = candidate
         self.benchmark = benchmark
@@ -209,16 +222,16 @@ class PlanScreen(CapsliceScreen):
         with Horizontal(classes="plan-row"):
             yield Label("catalog", classes="plan-label")
             yield Input(
-                default_catalog(),
-                placeholder="catalog.yaml",
+                "",
+                placeholder=CATALOG_HINT,
                 id="catalog",
                 compact=True,
                 select_on_focus=False,
             )
             yield Label("budget", classes="plan-label")
             yield Input(
-                str(DEFAULT_BUDGET),
-                placeholder="tokens",
+                "",
+                placeholder=BUDGET_HINT,
                 id="budget",
                 type="integer",
                 compact=True,
@@ -245,20 +258,22 @@ class PlanScreen(CapsliceScreen):
         self.query_one(ResultTable).set_columns(CELL_COLUMNS)
         if self.baseline and self.candidate:
             # the key first: a long pair is cut at the end of the line, not the key
-            self.set_status(f"Enter plans the pair you were on, {self.baseline} -> "
-                            f"{self.candidate} (as capslice plan --candidate)")  # fmt: skip
-            self._read_benchmarks(self.baseline)
+            self.opened_status = (f"Enter plans the pair you were on, {self.baseline} -> "
+                                  f"{self.candidate} (as capslice plan --candidate)")  # fmt: skip
+            self.set_status(self.opened_status)
+            self._read_benchmarks(self.baseline, self.candidate, self.benchmark)
         elif self.baseline:
             self.set_status(f"baseline {self.baseline} (the run you were on): fill in the "
                             "benchmark, then Enter")  # fmt: skip
-            self._read_benchmarks(self.baseline)
+            self._read_benchmarks(self.baseline, "", self.benchmark)
 
     def refill(self, baseline: str = "", candidate: str = "", benchmark: str = "") -> None:
         """Fill the form with another run or pair (menu ``p`` from a screen above this one,
         on ``baseline``, or the pair ``baseline -> candidate`` on ``benchmark``), as a plan
-        screen opened there would be: catalog and budget kept, the plan on screen (of the
-        form's old runs) cleared, the status saying what changed. Nothing changes when the
-        form already holds them."""
+        screen opened there would be: a catalog and budget the user typed kept, those
+        capslice filled in looked up again for the new runs (:meth:`_fill_known`), the plan
+        on screen (of the form's old runs) cleared, the status saying what changed. Nothing
+        changes when the form already holds them."""
         boxes = {name: self.query_one(f"#{name}", Input) for name in ("baseline", "candidate")}
         bench = self.query_one("#benchmark", Input)
         old = {name: box.value.strip() for name, box in boxes.items()}
@@ -279,47 +294,109 @@ class PlanScreen(CapsliceScreen):
         boxes["baseline"].focus()
         was = " -> ".join(v for v in old.values() if v) or "empty"
         now = f"the pair you were on, {baseline} -> {candidate}" if candidate else baseline
-        self.set_status(f"Enter plans {now} (the form had {was})")
-        if not bench.value:
-            self._read_benchmarks(baseline)
+        self.opened_status = f"Enter plans {now} (the form had {was})"
+        self.set_status(self.opened_status)
+        # what capslice knows for the new runs, in the fields it filled (typed ones kept)
+        self._read_benchmarks(baseline, candidate, bench.value.strip())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="plan-baseline")
-    def _read_benchmarks(self, run: str) -> None:
+    def _read_benchmarks(
+        self, run: str, candidate: str = "", benchmark: str = "", asked: bool = False
+    ) -> None:
         """The benchmarks ``run`` has scores on (:meth:`Workspace.runs`), and the catalog and
-        budget known for a plan of the form's run(s) on the benchmark (the form's, else the
-        run's only one; :meth:`Workspace.plan_inputs`)."""
+        budget known for a plan of ``run`` (and ``candidate``) on ``benchmark`` (else the
+        run's only one; :meth:`Workspace.plan_inputs`: an intervention's plan, the demo's).
+        ``asked``: Enter asked for them (the form lacked them, or they were looked up for
+        other runs or another benchmark)."""
         found = next((r for r in self.ws.runs() if r["name"] == run), None)
         benchmarks = list((found["benchmarks"] or {}) if found else {})
-        benchmark = self.benchmark or (benchmarks[0] if len(benchmarks) == 1 else None)
-        runs = [run, *([self.candidate] if self.candidate else [])]
-        self.post_message(self.BaselineBenchmarks(benchmarks, self.ws.plan_inputs(runs, benchmark)))
+        bench = benchmark or (benchmarks[0] if len(benchmarks) == 1 else "")
+        runs = [run, *([candidate] if candidate else [])]
+        inputs = self.ws.plan_inputs(runs, bench or None)
+        key = (run, candidate, bench)
+        self.post_message(self.BaselineBenchmarks(benchmarks, inputs, key, asked))
+
+    def _form_key(self) -> tuple[str, str, str]:
+        """(baseline, candidate, benchmark) as the form holds them."""
+        values = {w.id: w.value.strip() for w in self.query(Input)}
+        return (values.get("baseline", ""), values.get("candidate", ""),
+                values.get("benchmark", ""))  # fmt: skip
 
     @on(BaselineBenchmarks)
     def _fill_benchmark(self, message: BaselineBenchmarks) -> None:
-        # the catalog and budget capslice knows (an intervention's plan on the benchmark), in
-        # fields still at their defaults (the demo's catalog, DEFAULT_BUDGET)
-        catalog, budget = self.query_one("#catalog", Input), self.query_one("#budget", Input)
-        known = str(message.inputs.get("catalog") or "")
-        if known and catalog.value == default_catalog() and not _same_file(known, catalog.value):
-            catalog.value = known
-        if message.inputs.get("budget_tokens") and budget.value == str(DEFAULT_BUDGET):
-            budget.value = str(message.inputs["budget_tokens"])
         box = self.query_one("#benchmark", Input)
-        if len(message.benchmarks) == 1 and not box.value.strip():
+        one = len(message.benchmarks) == 1 and not box.value.strip()
+        if one:
             box.value = message.benchmarks[0]
-            what = (
-                f"the change {self.baseline} -> {self.candidate} on {box.value} (the pair you "
-                "were on)"
-                if self.candidate
-                else f"baseline {self.baseline} on {box.value} (the run you were on)"
-            )
-            self.set_status(f"{what}: Enter plans")
+        changed = self._fill_known(message.inputs)
+        self.looked_up = message.key
+        source = str(message.inputs.get("source") or "")
+        said = f"{' and '.join(changed)} filled in: {source}" if changed and source else ""
+        missing = [n for n in ("catalog", "budget") if not self.query_one(f"#{n}", Input).value]
+        if message.asked:  # Enter asked: plan only when nothing changed under the user's eyes
+            if changed:
+                self.set_status(f"{said} (check them) · Enter plans")
+            elif missing:
+                self._refuse(missing, message.key)
+            else:
+                self.action_plan()
+            return
+        if not box.value.strip() or not (one or changed or missing):
+            return  # the status set on mount or refill says it
+        what = (
+            f"the change {self.baseline} -> {self.candidate} on {box.value} (the pair you were on)"
+            if self.candidate
+            else f"baseline {self.baseline} on {box.value} (the run you were on)"
+        )
+        if self.opened_status and not one:  # what the form was opened or refilled with
+            todo = f"first fill in {' and '.join(missing)}" if missing else ""
+            self.set_status(" · ".join(x for x in (self.opened_status, todo, said) if x))
+            return
+        todo = f"fill in {' and '.join(missing)}, then Enter" if missing else "Enter plans"
+        self.set_status(" · ".join(x for x in (f"{what}: {todo}", said) if x))
+
+    def _fill_known(self, inputs: dict[str, Any]) -> list[str]:
+        """Put the catalog and budget capslice knows (``inputs``, :meth:`Workspace.plan_inputs`)
+        in the fields that are empty or still hold what capslice put there before (never over
+        what the user typed); a field capslice filled for other runs and now knows nothing
+        for is emptied. Returns the fields whose value changed."""
+        changed = []
+        for name, key in (("catalog", "catalog"), ("budget", "budget_tokens")):
+            box = self.query_one(f"#{name}", Input)
+            known = str(inputs.get(key) or "")
+            if box.value.strip() and box.value != self.filled.get(name):
+                continue  # the user's
+            if box.value != known:
+                box.value = known
+                changed += [name] if known else []
+            self.filled[name] = known
+        return changed
+
+    def _refuse(self, missing: list[str], key: tuple[str, str, str]) -> None:
+        """Say which of catalog and budget the plan needs and capslice does not know for the
+        run(s) and benchmark of ``key``."""
+        base, cand, bench = key
+        runs = f"{base} -> {cand}" if cand else base
+        self.set_status(
+            f"fill in {' and '.join(MISSING_WORDS[m] for m in missing)} first: capslice "
+            f"knows none for {runs} on {bench} (no intervention's plan on it, not the demo's "
+            "runs)"
+        )
 
     def action_plan(self) -> None:
         values = {w.id: w.value.strip() for w in self.query(Input)}
         missing = [name for name, value in values.items() if not value and name != "candidate"]
-        if missing:
-            self.set_status("fill in " + ", ".join(str(m) for m in missing) + " first")
+        if "baseline" in missing or "benchmark" in missing:  # catalog and budget may be known
+            first = [m for m in ("baseline", "benchmark") if m in missing]
+            self.set_status("fill in " + ", ".join(first) + " first")
+            return
+        key = self._form_key()
+        stale = key != self.looked_up and any(
+            values[n] and values[n] == self.filled.get(n) for n in ("catalog", "budget")
+        )
+        if missing or stale:  # what capslice knows for these runs, filled in before a plan
+            self.set_status(f"looking up a catalog and budget for {key[0]} on {key[2]} ...")
+            self._read_benchmarks(key[0], key[1], key[2], asked=True)
             return
         candidate = values.get("candidate") or None
         what = (
@@ -342,8 +419,11 @@ class PlanScreen(CapsliceScreen):
         words += ["--baseline", values.get("baseline") or "RUN"]
         words += ["--candidate", values["candidate"]] if values.get("candidate") else []
         words += ["--benchmark", values.get("benchmark") or "BENCHMARK"]
-        words += ["--catalog", values.get("catalog") or "CATALOG"]
-        words += ["--budget-tokens", values.get("budget") or "TOKENS", "--force"]
+        # a field left empty: the placeholders of diagnose's next: line
+        from ...report import BUDGET_PLACEHOLDER, CATALOG_PLACEHOLDER
+
+        words += ["--catalog", values.get("catalog") or CATALOG_PLACEHOLDER]
+        words += ["--budget-tokens", values.get("budget") or BUDGET_PLACEHOLDER, "--force"]
         return text.replace("--force boosts anyway", f"`{shlex.join(words)}` boosts anyway")
 
     @on(Input.Submitted)
