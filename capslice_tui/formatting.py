@@ -339,18 +339,31 @@ CORRECT_FLAGS = {
 samples table adds to its mode (:func:`flagged_mode`) and what it means."""
 
 
-def _flags(signals: str | None) -> list[str]:
-    words = [CORRECT_FLAGS[s][0] for s in (signals or "").split(",") if s in CORRECT_FLAGS]
+WRONG_FLAGS = {
+    "cap": ("cap", "a complete wrong answer, then the model ran on to the length cap"),
+}
+"""Failure signals a ``wrong_answer`` sample can carry -> the word a samples table adds to its
+mode (``wrong+cap``: since 6306b16 a complete wrong answer that runs on to the cap stays a
+wrong answer, the cap kept in its signals) and what it means."""
+
+_MODE_FLAGS = {"correct": CORRECT_FLAGS, "wrong_answer": WRONG_FLAGS}
+"""The modes whose table cell carries flags, and the signals each shows."""
+
+
+def _flags(signals: str | None, mode: str | None = "correct") -> list[str]:
+    known = _MODE_FLAGS.get(mode or "", {})
+    words = [known[s][0] for s in (signals or "").split(",") if s in known]
     return list(dict.fromkeys(words))
 
 
 def flagged_mode(mode: str | None, shown: str, signals: str | None) -> str:
-    """A samples table's mode cell: ``shown`` (the mode as the table marks it), and for a
-    ``correct`` sample with runaway signals their words: ``correct+eos`` (an EOS token
-    written as text), ``correct+rep``, ``correct+eos+rep``, so an officially correct sample
-    that ran on is seen without opening it. Other modes say the runaway themselves."""
-    flags = _flags(signals) if mode == "correct" else []
-    return "+".join([shown, *flags])
+    """A samples table's mode cell (the CLI's and the app's): ``shown`` (the mode as the
+    table marks it), and for a ``correct`` sample with runaway signals their words:
+    ``correct+eos`` (an EOS token written as text), ``correct+rep``, ``correct+eos+rep``, so
+    an officially correct sample that ran on is seen without opening it; for a
+    ``wrong_answer`` that ran on to the generation cap after its complete answer,
+    ``wrong+cap`` (:data:`WRONG_FLAGS`). Other modes say the runaway themselves."""
+    return "+".join([shown, *_flags(signals, mode)])
 
 
 def mode_legend(modes: Iterable[str | None]) -> str:
@@ -365,14 +378,19 @@ def mode_legend(modes: Iterable[str | None]) -> str:
 def flag_legend(rows: Iterable[tuple[str | None, str | None]]) -> str:
     """The note under a samples table for the flags :func:`flagged_mode` shows among
     ``rows`` (mode, failure_signals): ``correct+flag: scored correct, but flagged: eos = an
-    EOS token written as text (...); rep = repeated text``; '' when none shows."""
+    EOS token written as text (...); rep = repeated text``, and ``wrong+cap: a complete wrong
+    answer, then ...`` (one line each, '; '-joined); '' when none shows."""
+    rows = list(rows)
+    lines = []
     words = {w for mode, signals in rows if mode == "correct" for w in _flags(signals)}
-    if not words:
-        return ""
-    meanings = dict(CORRECT_FLAGS.values())
-    shown = [f"{w} = {meanings[w]}" for w in dict.fromkeys(w for w, _ in CORRECT_FLAGS.values())
-             if w in words]  # fmt: skip
-    return "correct+flag: scored correct, but flagged: " + "; ".join(shown)
+    if words:
+        meanings = dict(CORRECT_FLAGS.values())
+        shown = [f"{w} = {meanings[w]}" for w in dict.fromkeys(w for w, _ in CORRECT_FLAGS.values())
+                 if w in words]  # fmt: skip
+        lines.append("correct+flag: scored correct, but flagged: " + "; ".join(shown))
+    if any("cap" in _flags(signals, mode) for mode, signals in rows if mode == "wrong_answer"):
+        lines.append(f"wrong+cap: {WRONG_FLAGS['cap'][1]}")
+    return "; ".join(lines)
 
 
 NO_ANSWER = "-"

@@ -8,7 +8,7 @@ Errors are not messages: a failed worker ends in ``WorkerState.ERROR`` and the s
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -39,11 +39,14 @@ class SlicesLoaded(Message):
 
 
 class SampleLoaded(Message):
-    """``ws.sample(id)`` finished: ``sample`` is the full sample dict."""
+    """``ws.sample(id)`` finished: ``sample`` is the full sample dict; ``log_score`` what the
+    log holds for its item when capslice scored it (``cli.root.log_score``: the ``log's
+    score`` line of ``capslice sample ID``), else None."""
 
-    def __init__(self, sample: SampleDetail) -> None:
+    def __init__(self, sample: SampleDetail, log_score: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.sample = sample
+        self.log_score = log_score
 
 
 class CompareLoaded(Message):

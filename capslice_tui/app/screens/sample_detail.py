@@ -83,9 +83,17 @@ class SampleDetailScreen(CapsliceScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
     def load_sample(self) -> None:
-        self.post_message(SampleLoaded(self.ws.sample(self.sample_id)))
+        """The sample, and what the log scored for its item when capslice scored it: the
+        CLI's own function (``capslice sample ID``'s ``log's score`` line), so both say the
+        same (it reads generation 0 of the item through the facade)."""
+        from ...cli.root import log_score
+
+        s = self.ws.sample(self.sample_id)
+        self.post_message(SampleLoaded(s, log_score(self.ws, s)))
 
     def on_sample_loaded(self, message: SampleLoaded) -> None:
+        from ...cli.root import _for_this_sample as for_this_sample
+
         s = self.sample = message.sample
         rows = [
             ("task", s.get("task")),
@@ -100,9 +108,11 @@ class SampleDetailScreen(CapsliceScreen):
                 f"{verdict_mark(s.get('score'))} {s.get('score')}  (source: "
                 f"{s.get('score_source') or '-'})",
             ),
+            # what the log scored for the item of a sample capslice scored (the CLI's line)
+            *([("log's score", message.log_score["text"])] if message.log_score else []),
             ("lenient score", f"{verdict_mark(s.get('lenient'))} {s.get('lenient')}"),
             ("failure mode", s.get("failure_mode")),
-            ("reason", s.get("failure_reason")),
+            ("reason", for_this_sample(s.get("failure_reason"))),
         ]
         if s.get("response_sha256"):
             rows.append(

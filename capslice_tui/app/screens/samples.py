@@ -37,7 +37,7 @@ from ...formatting import (
     visible,
 )
 from ...vocabulary import MODE_MARKS
-from ..format import cell, sample_name, short, short_task, verdict_mark
+from ..format import cell, fit_parts, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
@@ -79,12 +79,24 @@ def task_cuts(names: list[str]) -> list[str]:
     """Task names (without their benchmark prefix) as the task column shows them, at most
     :data:`TASK_WIDTH` characters, different names never alike (``logical_deduction_three``
     and ``_five_objects`` both read ``logical_deduc~``): a start every long one shares is
-    left out for ``…`` (``…three_objects``, ``…five_objects``), the rest cut apart
-    (:func:`~capslice_tui.formatting.distinct_cuts`)."""
+    left out for ``…`` (``…three_objects``, ``…five_objects``), the rest cut apart between
+    whole words (``boolean_expressions`` -> ``boolean…``), else as
+    :func:`~capslice_tui.formatting.distinct_cuts` cuts them."""
     prefix = shared_prefix(names) if any(len(n) > TASK_WIDTH for n in names) else ""
     if prefix and all(n.startswith(prefix) for n in names):
         names = ["…" + n[len(prefix) :] for n in names]
-    return distinct_cuts(names, TASK_WIDTH)
+    # cut between whole words, never inside one (``boolean…``, not ``boolean_expre…``), as
+    # the app's other names (:func:`..format.fit_parts` with siblings, bf63123); where even
+    # the first word does not fit, or it reads like another name, the cut above stands
+    cuts = distinct_cuts(names, TASK_WIDTH)
+    words = [
+        # siblings given even when alone in view, so the cut is a word cut
+        fit_parts([n], TASK_WIDTH, siblings=[[o] for o in names if o != n] or [[]])
+        for n in names
+    ]
+    if len(set(words)) == len(set(names)):
+        return words
+    return cuts
 
 
 def response_legend(view: str | None, shared: str) -> str:
@@ -263,6 +275,7 @@ class SamplesScreen(HandLabelScreen):
         "  correct+eos / +rep / +stop / +cap = scored correct, but an EOS token was written "
         "as text / the text repeats / it went on past a stop sequence / it reached the "
         "length cap (Enter shows where)",
+        "  wrong+cap = a complete wrong answer, then the model ran on to the length cap",
         "status: the rows in view and the slice's total; PgDn/PgUp read on from the store",
         "f / F: next / previous failure-mode filter, passing over modes with no sample in "
         "the slice (the status line counts each mode: wrong 12 ...); n: 100 rows on",
