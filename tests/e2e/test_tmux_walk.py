@@ -25,6 +25,7 @@ from lmeval_files import build_store  # noqa: E402
 from test_tmux import _wait_for  # noqa: E402
 
 from capslice_tui.app.console import foreign_glyphs  # noqa: E402
+from capslice_tui.workspace.demo import DEMO_BUDGET_TOKENS, sample_data_dir  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -96,7 +97,8 @@ def test_plain_keys_walk_from_runs_to_rescore(tmp_path: Path) -> None:
         _keys(session, "q")
         wait("3 runs", "runs after compare")
 
-        # plan of the highlighted run (the form comes filled in with it and its benchmark);
+        # plan of the highlighted run (the form comes filled in with it and its benchmark;
+        # catalog and budget empty: capslice knows none for this non-demo store, 4f76f63);
         # a stray Ctrl+Tab (mintty) must not type into the form
         _keys(session, "Up")  # from cand, where compare left the cursor, to base
         _keys(session, "m")
@@ -104,6 +106,15 @@ def test_plain_keys_walk_from_runs_to_rescore(tmp_path: Path) -> None:
         _keys(session, "p")
         wait("baseline |base ", "plan form")
         _type(session, "\x1b[1;5I\x1b[99~")
+        _keys(session, "Enter")  # refused: the status names both missing fields, no plan
+        screen = wait("fill in catalog", "plan refused")
+        assert "budget" in screen and "x: export" not in screen
+        assert "[1;5I" not in screen and "basec" not in screen
+        # Tab from baseline over benchmark to catalog, then budget; Enter plans
+        _keys(session, "Tab", "Tab")
+        _type(session, str(sample_data_dir() / "catalog.yaml"))
+        _keys(session, "Tab")
+        _type(session, str(DEMO_BUDGET_TOKENS))
         _keys(session, "Enter")
         screen = wait("x: export", "plan")
         assert "[1;5I" not in screen and "basec" not in screen
