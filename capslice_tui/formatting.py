@@ -413,10 +413,17 @@ def answer_cell(text: Any, width: int) -> str:
     """``text`` on one line (:func:`shorten`'s spacing), cut to ``width`` characters when
     longer, keeping its start: at a space when that keeps half of it, never inside a number
     (``4, and this kind of…``; ``$\\boxed{1420}$`` is never ``$\\boxed{142…``: the number
-    goes whole, ``$\\boxed{…``). The CLI's and the app's samples tables cut an answer so."""
+    goes whole, ``$\\boxed{…``). The CLI's and the app's samples tables cut an answer so.
+
+    An answer holding a ``\\boxed{}`` keeps the box's content whole instead: the text up to
+    the last box's closing brace cut from the left (``$\\boxed{394}$`` at 9 is
+    ``…xed{394}``), else the content alone (``394``), else the content cut as above."""
     s = shorten(text, 10**6)
     if len(s) <= width:
         return s
+    boxed = _boxed_cut(s, width)
+    if boxed:
+        return boxed
     head = s[: width - 1]
     if head[-1:].isdigit() and s[width - 1].isdigit():
         head = head.rstrip("0123456789")
@@ -424,6 +431,34 @@ def answer_cell(text: Any, width: int) -> str:
     if at * 2 >= width and len(head) == width - 1:
         head = head[:at]
     return head.rstrip() + "…"
+
+
+def _last_box(text: str) -> tuple[int, int] | None:
+    """``(start, end)`` of the last ``\\boxed{...}``'s content in ``text`` (braces balanced;
+    ``text[end]`` is its closing brace), None when there is none or it is not closed."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    depth = 0
+    for j in range(start + 6, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[j], 0)
+        if depth == 0:
+            return start + 7, j
+    return None
+
+
+def _boxed_cut(s: str, width: int) -> str:
+    """``s`` (one line, longer than ``width``) cut so that its last box's content shows whole
+    (:func:`answer_cell`); ``""`` when it has no closed box with content."""
+    span = _last_box(s)
+    if span is None or span[1] == span[0]:
+        return ""
+    start, end = span
+    content = s[start:end]
+    if len(content) + 3 <= width:  # ``…{394}``, with as much of what precedes as fits
+        upto = s[: end + 1]
+        return upto + "…" if len(upto) < width else "…" + upto[len(upto) - width + 1 :]
+    return content if len(content) <= width else answer_cell(content, width)
 
 
 def extracted_cell(value: Any, width: int) -> str:
@@ -950,6 +985,7 @@ def response_cells(
     view: str | None = None,
     tails: Sequence[Any] | None = None,
     shared: str | None = None,
+    answers: Sequence[Any] | None = None,
 ) -> tuple[list[str], str, str]:
     """Model responses as one table column ``width`` characters wide, each on one line
     (:func:`shorten`); which of :data:`RESPONSE_VIEWS` they show; the start they all share.
@@ -967,7 +1003,10 @@ def response_cells(
     ``responses`` holds only its start (the store lists 200 characters and the last 120 of a
     longer response; None: the response is whole). Returns ``(cells, view, shared)``:
     ``shared`` is the start every non-empty response has, to a word end (``""`` for none, and
-    for the ``start`` view), for the caller to say once.
+    for the ``start`` view), for the caller to say once. ``answers``: each row's extracted
+    answer; where given, the starts are kept only when they show as many rows' answers as
+    the ends do, and views that tell as many rows apart go to the one ending more cells with
+    their row's answer (``…So the answer is False.``, not ``…So the answer is Fals…``).
     """
     lines = [shorten(r, 10**9) for r in responses]
     starts = [shorten(line, width) for line in lines]
@@ -975,7 +1014,13 @@ def response_cells(
     whole = [
         shorten(t, 10**9) if t else line for t, line in zip(tails or lines, lines, strict=True)
     ]
-    if view is None and _rows_apart(starts, lines, whole):
+    ends = [line if len(line) <= width else "…" + _tail(line, width - 1) for line in whole]
+    shown = answers or [None] * len(lines)
+    if (
+        view is None
+        and _rows_apart(starts, lines, whole)
+        and _answers_shown(starts, shown) >= _answers_shown(ends, shown)
+    ):
         view = "start"
     if view == "start":
         return starts, "start", ""
@@ -983,13 +1028,30 @@ def response_cells(
         prefix = os.path.commonprefix([line for line in lines if line])
         shared = prefix[: max(prefix.rfind(c) for c in " ,.;:") + 1].rstrip(" ,.;:")
     after = [_after_start(line, shared, width) for line in lines]
-    ends = [line if len(line) <= width else "…" + _tail(line, width - 1) for line in whole]
-    if view is None:  # the most rows told apart; on a tie the earlier view
+    if view is None:  # the most rows told apart; on a tie more answers shown, the earlier view
         told = {"start": starts, "after": after if shared else starts, "end": ends}
-        view = max(RESPONSE_VIEWS, key=lambda v: (len(set(told[v])), -RESPONSE_VIEWS.index(v)))
+        view = max(
+            RESPONSE_VIEWS,
+            key=lambda v: (
+                len(set(told[v])),
+                _answers_shown(told[v], shown),
+                -RESPONSE_VIEWS.index(v),
+            ),
+        )
     if view == "start":
         return starts, "start", ""
     return (after, "after", shared) if view == "after" else (ends, "end", shared)
+
+
+def _answers_shown(cells: Sequence[str], answers: Sequence[Any]) -> int:
+    """How many of ``cells`` end with their row's answer (``answers``: extracted answers,
+    None or blank for none; trailing ``.``, ``!`` and quotes after it allowed)."""
+    count = 0
+    for cell_text, answer in zip(cells, answers, strict=True):
+        want = "" if answer is None else " ".join(str(answer).split()).rstrip(".")
+        if want and cell_text.rstrip(" .!'\"").endswith(want):
+            count += 1
+    return count
 
 
 def _rows_apart(cells: Sequence[str], lines: Sequence[str], whole: Sequence[str]) -> bool:

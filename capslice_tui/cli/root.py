@@ -884,7 +884,10 @@ def samples(
     # each response's start; when their starts read alike, what follows the start they share
     # (where they differ), or else their ends
     responses, view, shared = response_cells(
-        [r["response"] for r in rows], 50, tails=[r.get("response_end") for r in rows]
+        [r["response"] for r in rows],
+        50,
+        tails=[r.get("response_end") for r in rows],
+        answers=[r["extracted"] for r in rows],
     )
     table, lenient = _sample_cells(rows, responses, cap)
     shown_lenient = any(lenient)

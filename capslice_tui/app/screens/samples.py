@@ -713,6 +713,7 @@ class SamplesScreen(HandLabelScreen):
             self.response_view,
             [r.get("response_end") for r in self.rows],
             self.response_shared if self.response_view else None,
+            [r.get("extracted") for r in self.rows],
         )
         if self.response_view is None:
             self.response_view, self.response_shared = view, shared
