@@ -59,6 +59,7 @@ REASON_TEXT = {
     "no_finer_slice": "the items cannot be told apart on the axes",
     "evaluation_sensitive": "the weak slices change with the prompting",
     "not_a_checkpoint_pair": "not two checkpoints of one training lineage",
+    "identical_responses": "identical responses: one evaluation stored twice, nothing to explain",
 }
 WEAKNESS_REASON_TEXT = {
     **REASON_TEXT,
