@@ -552,3 +552,86 @@ def gate_status(decision: Any, fail_on: str) -> dict[str, Any]:
 FAIL_ON_CODES: dict[str, int] = {"regression": 3, "not_data": 4, "data": 5}
 """Exit code of ``capslice diagnose --fail-on CONDITION`` when the condition holds (1 and 2
 are taken by errors and usage errors)."""
+
+
+def for_this_sample(reason: Any) -> Any:
+    """A stored failure reason, an older store's ``the log has no official score`` read as
+    the classifier words it now (``... for this sample``: the log may score the item on
+    another of its generations: :func:`log_score`). The CLI's ``sample`` and the app's sample
+    detail word the failure mode with it."""
+    if not isinstance(reason, str):
+        return reason
+    import re
+
+    return re.sub(
+        r"the log has no official score(?! for this sample)",
+        "the log has no official score for this sample",
+        reason,
+    )
+
+
+def _logged(sample: Mapping[str, Any]) -> str:
+    """What the log recorded on a sample: its metrics (``exact_match 0.0``), else its
+    official score (``score 1.0``); '' when neither."""
+    metrics = sample.get("metrics") or {}
+    if metrics:
+        return ", ".join(f"{k} {v}" for k, v in metrics.items())
+    return "" if sample.get("official") is None else f"score {sample['official']}"
+
+
+def log_score(ws: Any, s: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the log holds for the item of a sample capslice's strict extraction scored (the
+    ``log's score`` field; JSON key ``log_score``), or None for a sample the log scored.
+    ``ws``: the :class:`~capslice_tui.workspace.Workspace` (its ``sample(id)``). The CLI's
+    ``sample`` command and the app's sample detail both call this one function.
+
+    lm-eval writes one line per item, its K generations (``repeats``) in it and its score on
+    the one answer the filter kept; the ingest keeps that score and the metrics on generation
+    0 (``ingest.lmeval``). Generation 0 of the same line is the sample ``id - sample_idx``
+    (one line's records are stored in order), read through the facade and checked (same run,
+    task, filter and doc); when it is not, nothing is claimed about it.
+
+    Returns a dict: ``kind`` (``generation_0``: the log scored generation #0 of the item, not
+    this one; ``group``: it scored the item's generations as a group, metrics kept on
+    generation 0; ``none``: the log has no score for the item; ``unknown``: generation 0 was
+    not found), ``sample_id`` (the sample holding the log's score: generation 0; None for
+    ``unknown``), ``metrics`` (metric -> value as logged, {} when none), ``official`` (the
+    log's score on generation 0, in [0, 1], or None) and ``text`` (the sentence the text
+    output prints)."""
+    if s.get("score_source") != "capslice-strict":
+        return None
+    k = int(s.get("sample_idx") or 0)
+    first: Mapping[str, Any] | None = s if k == 0 else None
+    if k > 0:
+        from .store import StoreError
+
+        try:
+            other: Mapping[str, Any] | None = ws.sample(int(s["id"]) - k)
+        except StoreError:  # no such sample: nothing is claimed
+            other = None
+        same = ("run_id", "task", "filter", "doc_id")
+        if (
+            other is not None
+            and other.get("sample_idx") == 0
+            and all(other.get(c) == s.get(c) for c in same)
+        ):
+            first = other
+    capslice = "capslice's strict extraction scored this one"
+    if first is None:
+        text = f"none for this generation (#{k}); {capslice}"
+        return {"kind": "unknown", "sample_id": None, "metrics": {}, "official": None,
+                "text": text}  # fmt: skip
+    said = {"sample_id": first["id"], "metrics": dict(first.get("metrics") or {}),
+            "official": first.get("official")}  # fmt: skip
+    logged = _logged(first)
+    if not logged:
+        return {"kind": "none", **said, "text": f"none for this item; {capslice}"}
+    where = f"sample {first['id']}" if first is not s else "this sample"
+    if first.get("official") is not None:
+        text = (f"{logged} on generation #0 of this item ({where}): the log scored one "
+                f"generation of the item (its filter keeps the first), not this one (#{k}); "
+                f"{capslice}")  # fmt: skip
+        return {"kind": "generation_0", **said, "text": text}
+    text = (f"{logged} for this item's generations as a group (kept on {where}): which "
+            f"generation it scored cannot be told; {capslice}")  # fmt: skip
+    return {"kind": "group", **said, "text": text}

@@ -40,7 +40,7 @@ class SlicesLoaded(Message):
 
 class SampleLoaded(Message):
     """``ws.sample(id)`` finished: ``sample`` is the full sample dict; ``log_score`` what the
-    log holds for its item when capslice scored it (``cli.root.log_score``: the ``log's
+    log holds for its item when capslice scored it (``report.log_score``: the ``log's
     score`` line of ``capslice sample ID``), else None."""
 
     def __init__(self, sample: SampleDetail, log_score: dict[str, Any] | None = None) -> None:

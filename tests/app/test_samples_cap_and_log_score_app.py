@@ -7,7 +7,7 @@
 - the task column cuts a name between words (``boolean…``), never inside one
   (``boolean_expre…``);
 - the sample detail shows the ``log's score`` line ``capslice sample ID`` prints (aca7d61),
-  from the same function (``cli.root.log_score``).
+  from the same function (``report.log_score``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from capslice_tui.app.screens.sample_detail import SampleDetailScreen
 from capslice_tui.app.screens.samples import SamplesScreen
 from capslice_tui.app.widgets.result_table import ResultTable
 from capslice_tui.cli import main
-from capslice_tui.cli.root import log_score
 from capslice_tui.formatting import flag_legend, flagged_mode
+from capslice_tui.report import log_score
 from capslice_tui.workspace import Workspace
 
 

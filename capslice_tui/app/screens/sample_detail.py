@@ -84,15 +84,16 @@ class SampleDetailScreen(CapsliceScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sample")
     def load_sample(self) -> None:
         """The sample, and what the log scored for its item when capslice scored it: the
-        CLI's own function (``capslice sample ID``'s ``log's score`` line), so both say the
-        same (it reads generation 0 of the item through the facade)."""
-        from ...cli.root import log_score
+        CLI's own function (``capslice sample ID``'s ``log's score`` line,
+        :func:`report.log_score`), so both say the same (it reads generation 0 of the item
+        through the facade)."""
+        from ...report import log_score
 
         s = self.ws.sample(self.sample_id)
         self.post_message(SampleLoaded(s, log_score(self.ws, s)))
 
     def on_sample_loaded(self, message: SampleLoaded) -> None:
-        from ...cli.root import _for_this_sample as for_this_sample
+        from ...report import for_this_sample
 
         s = self.sample = message.sample
         rows = [
