@@ -303,3 +303,25 @@ async def test_suggestions_that_are_not_significant_are_marked_ns_as_the_cli_doe
         await settle(app, pilot)
         assert not rows(app)[0][4].endswith("ns")
         assert not str(suggestion_rows(strong)[1][0][7]).endswith("ns")
+
+
+async def test_notes_name_the_app_key_not_the_cli_flag(own_store: Path) -> None:
+    """The analysis's fold note ends '--all shows them' (the CLI's flag); the app's status
+    and its notes screen (i) say the app's key, 'o shows them' (walk 14)."""
+    from capslice_tui.workspace import Workspace
+
+    data = Workspace(own_store).discover("base").to_dict()
+    note = "2 groups restate existing labels and are folded (task=arith); --all shows them"
+    data = {**data, "notes": [note]}
+    app = make_app(own_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_discover(app, pilot)
+        screen = app.screen
+        screen.post_message(DiscoverScreen.Loaded(data))
+        await settle(app, pilot)
+        said = " ".join(status(app).split())
+        assert "--all" not in said, said
+        await pilot.press("i")
+        await settle(app, pilot)
+        text = " ".join(app.screen.text(76).plain.split())
+        assert "(task=arith); o shows them" in text and "--all" not in text, text
