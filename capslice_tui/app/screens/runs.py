@@ -314,7 +314,7 @@ class RunsScreen(CapsliceScreen):
                 statuses.append(parts)
                 cells = [
                     str(run["name"]),
-                    *([str(run["step"]) if run.get("step") is not None else ""] * has_step),
+                    *([str(run["step"]) if run.get("step") is not None else "-"] * has_step),
                     short(bench, 8),
                     pct(s["score"]) if s else "-",
                     _tally(s),
