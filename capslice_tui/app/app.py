@@ -25,6 +25,7 @@ from textual.scrollbar import ScrollBar, ScrollBarRender
 from ..formatting import keep_cut, middle_cut
 from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
+from .format import word_cuts
 from .inputs import mark_placeholders
 from .screens.base import CapsliceScreen
 from .screens.runs import RunsScreen
@@ -58,7 +59,10 @@ def _fit_pair(text: str, room: int) -> str:
     only, each by :func:`capslice_tui.formatting.distinct_cuts` against the other to its
     share of what the verb and arrow leave (a short name leaves its room to the other), so
     both keep the part that tells them apart (a middle cut of the whole cut only the first:
-    ``gsm/6b_~ification -> gsm/175b_verification``); anything else is cut in the middle."""
+    ``gsm/6b_~ification -> gsm/175b_verification``); anything else is cut in the middle.
+    The names are cut between whole words first (:func:`.format.word_cuts`, bf63123's word
+    cutter: ``base gsm/6b_verification -> cand gsm/175b…``), the roles ``base``/``cand``
+    kept whole; where no such cuts fit, inside words as above."""
     verb, space, pair = text.partition(" ")
     if " -> " not in pair:
         verb, space, pair = "", "", text
@@ -66,11 +70,19 @@ def _fit_pair(text: str, room: int) -> str:
     left = room - len(verb) - len(space) - len(arrow)  # room for the two names
     if not arrow or left < 16:
         return middle_cut(text, room)
+    # the roles run_pair puts before the names (``base A -> cand B``) are never cut
+    roles = ("base ", "cand ") if a.startswith("base ") and b.startswith("cand ") else ("", "")
+    a, b = a[len(roles[0]) :], b[len(roles[1]) :]
+    left -= len(roles[0]) + len(roles[1])
+    # between whole words where that keeps the two apart (``gsm/175b…``, never ``…ation``)
+    words = word_cuts([a, b], left, [[b], [a]]) if left >= 16 else None
+    if words is not None:
+        return f"{verb}{space}{roles[0]}{words[0]}{arrow}{roles[1]}{words[1]}"
     half = left // 2
     wa = len(a) if len(a) <= half else (left - len(b) if len(b) <= half else half)
     cut_a = _cut_apart(a, b, wa)
     cut_b = _cut_apart(b, a, left - len(cut_a))
-    return f"{verb}{space}{cut_a}{arrow}{cut_b}"
+    return f"{verb}{space}{roles[0]}{cut_a}{arrow}{roles[1]}{cut_b}"
 
 
 def _cut_apart(name: str, other: str, width: int) -> str:

@@ -133,7 +133,7 @@ def fit_parts(
     :func:`short` when even one character per part does not fit.
 
     With ``siblings``, a cut that would end inside a word (``commonsen… & knowledge_…``)
-    gives way to cuts after whole words (``commonsense… & knowledge…``, :func:`_word_cuts`),
+    gives way to cuts after whole words (``commonsense… & knowledge…``, :func:`word_cuts`),
     each kept only where no sibling value of its position starts the same way; when even
     the first words do not fit, the cuts above stand. Without siblings a word cut could read
     like a value not shown (``logical…``), so the cuts above stand.
@@ -155,7 +155,7 @@ def fit_parts(
     ]
     if not siblings or all(_at_word_ends(c, p) for c, p in zip(cuts, parts, strict=True)):
         return sep.join(cuts)
-    words = _word_cuts(parts, room, column)
+    words = word_cuts(parts, room, column)
     return sep.join(words if words is not None else cuts)
 
 
@@ -176,7 +176,7 @@ def _at_word_ends(cut: str, value: str) -> bool:
     return value.startswith(head) and value.endswith(tail) and ends and starts
 
 
-def _word_cuts(parts: list[str], room: int, column: list[list[str]]) -> list[str] | None:
+def word_cuts(parts: list[str], room: int, column: list[list[str]]) -> list[str] | None:
     """``parts`` each cut between whole words with ``…``, keeping its first words
     (``commonsense_judgement`` -> ``commonsense…``, never ``commonsen…``) or, shorter, its
     last ones (``…judgement``), so that together they take at most ``room`` characters: the

@@ -139,3 +139,15 @@ def test_a_pair_title_keeps_what_tells_the_runs_apart() -> None:
     assert len(cut) <= room and " -> " in cut, cut
     first, second = cut.removeprefix("diagnose ").split(" -> ")
     assert first.endswith("seed42") and second.endswith("seed43"), cut
+
+
+def test_pair_title_cuts_between_whole_words() -> None:
+    """Walk 14: the diagnose title read 'base gsm/6b~ication -> cand gsm/175b~ation' at 80
+    columns; the names are now cut between whole words (bf63123's word cutter), keeping
+    what tells them apart, the roles whole."""
+    from capslice_tui.app.app import HEADER_CHROME, fit_sub_title
+
+    room = 80 - HEADER_CHROME - len("capslice") - 3
+    said = fit_sub_title("diagnose base gsm/6b_verification -> cand gsm/175b_verification", room)
+    assert said == "diagnose base gsm/6b_verification -> cand gsm/175b…", said
+    assert len(said) <= room
