@@ -187,7 +187,10 @@ class IngestScreen(CapsliceScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "ingest logs"
-        self.query_one("#ingest-paths", Input).focus()
+        # the form opens at its top: scrolled to the focused field, it hid the field's label
+        # above it ('log files or folders') until pgup
+        self.query_one("#ingest-paths", Input).focus(scroll_visible=False)
+        self.call_after_refresh(self.query_one("#ingest-form").scroll_home, animate=False)
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
