@@ -412,8 +412,8 @@ def answer_text(value: Any) -> str:
 def answer_cell(text: Any, width: int) -> str:
     """``text`` on one line (:func:`shorten`'s spacing), cut to ``width`` characters when
     longer, keeping its start: at a space when that keeps half of it, never inside a number
-    (``4, and this kind of…``; ``$\\boxed{1420}$`` is never ``$\\boxed{142…``: the number
-    goes whole, ``$\\boxed{…``). The CLI's and the app's samples tables cut an answer so.
+    (``4, and this kind of…``; ``1420 apples`` is never ``142…``: the number goes whole or
+    not at all). The CLI's and the app's samples tables cut an answer so.
 
     An answer holding a ``\\boxed{}`` keeps the box's content whole instead: the text up to
     the last box's closing brace cut from the left (``$\\boxed{394}$`` at 9 is
