@@ -557,10 +557,28 @@ def confidence_pct(confidence: float) -> str:
 
 def interval(lo: float | None, hi: float | None) -> str:
     """``[45.8, 58.1]`` in percent, or ``-`` when undefined; a bound strictly between 0 and 1
-    never reads ``100.0`` or ``0.0`` (:func:`percent_number`)."""
+    never reads ``100.0`` or ``0.0`` (:func:`percent_number`), and neither does a small
+    negative bound of an interval that lies below 0 (a difference's): ``[-0.04, -0.01]``,
+    not ``[0.0, 0.0]``, so an interval that excludes 0 never prints as one that touches it.
+    A small negative bound of an interval reaching above 0 reads ``0.0`` as before.
+
+    >>> interval(-0.0004, -0.0001), interval(-0.0004, 0.082), interval(0.458, 0.581)
+    ('[-0.04, -0.01]', '[0.0, 8.2]', '[45.8, 58.1]')
+    """
     if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
         return "-"
+    if hi < 0:
+        return f"[{_below_zero(lo)}, {_below_zero(hi)}]"
     return f"[{percent_number(lo)}, {percent_number(hi)}]"
+
+
+def _below_zero(value: float) -> str:
+    """A negative fraction in percent that never reads ``0.0`` (:func:`percent_number` of its
+    size, signed): ``-0.0004`` -> ``-0.04``, ``-1e-7`` -> ``>-0.001``."""
+    if value <= -0.5:
+        return percent_number(value)
+    size = percent_number(-value)
+    return f">-{size[1:]}" if size.startswith("<") else f"-{size}"
 
 
 def count_number(value: float, total: float | None = None) -> str:
