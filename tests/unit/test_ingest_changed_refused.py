@@ -51,7 +51,8 @@ def test_a_differing_log_into_an_existing_run_exits_1_and_stores_nothing(tmp_pat
 
 
 def test_the_workspace_default_keeps_the_warning(tmp_path: Path) -> None:
-    """The app's ingest (refuse_changed False) still stores the rest and warns."""
+    """The workspace default (refuse_changed False) stores the rest and warns; the CLI and
+    the app both pass refuse_changed=True."""
     ws = Workspace(tmp_path / "s.db")
     ws.ingest([_log(tmp_path / "a.jsonl", 10, 0)], run="X")
     report = ws.ingest([_log(tmp_path / "b.jsonl", 20, 1)], run="X")

@@ -304,6 +304,7 @@ class IngestScreen(CapsliceScreen):
             field_map=field_map,
             system=system,
             progress=lambda n: self.post_message(IngestScreen.Progress(n)),
+            refuse_changed=True,  # as the CLI: a log that differs from the run's stores nothing
         )
         self.post_message(IngestScreen.Ingested(report.to_dict()))
 
