@@ -1365,7 +1365,7 @@ def _difficulty_text(
     )
     if not references:
         return text + (
-            " No other run in the store holds these items: to rule difficulty out, ingest "
+            " No other evaluation of these items is in the store: to rule difficulty out, ingest "
             "another evaluation of them (an earlier checkpoint of this model) and diagnose with "
             "--reference RUN."
         )

@@ -1712,6 +1712,10 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             o, ref_correct, ref_items = _reference_outcomes(
                 self.store, run["name"], reference, o, benchmark, filter_name, notes
             )
+            ref_run = self.store.get_run(reference)
+            same = ref_run and identical_responses(self.store, run["id"], ref_run["id"], benchmark)
+            if same:  # a copy of the run: no slice can differ from it
+                notes.append(f"--reference: {same.text(run['name'], reference)}")
         _, inv, counts = np.unique(o.item, return_inverse=True, return_counts=True)
         weights = 1.0 / counts[inv]
         weak = decompose_weakness(
@@ -1772,7 +1776,8 @@ def _reference_runs(
     against (:class:`analysis.verdict.ReferenceRun`), best first: runs of its training
     lineage (:func:`not_one_lineage` says nothing) before others, then the most shared
     items, then by name; runs found to evaluate the items otherwise are left out (against
-    them the verdict would read the evaluation)."""
+    them the verdict would read the evaluation), and so are copies of the run (identical
+    responses on every shared sample: :func:`workspace.pairs.identical_responses`)."""
     from ..analysis.verdict import ReferenceRun
 
     names = {r["id"]: r for r in store.list_runs()}
@@ -1781,6 +1786,8 @@ def _reference_runs(
         other = names.get(other_id)
         if other is None or other["name"] in evaluated_otherwise or not n:
             continue
+        if identical_responses(store, run["id"], other_id, benchmark):
+            continue  # the same evaluation stored twice: nothing to rule out against it
         lineage = not_one_lineage(run["name"], other["name"], run, other)
         out.append(ReferenceRun(other["name"], int(n), lineage))
     return sorted(out, key=lambda r: (r.lineage is not None, -r.n_items, r.run))
