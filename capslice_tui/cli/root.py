@@ -40,7 +40,6 @@ from ..formatting import (
     shorten,
     visible,
 )
-from ..report import for_this_sample, log_score
 from ..vocabulary import (
     AVERAGES,
     AXES,
@@ -1053,6 +1052,8 @@ def _samples_query(
 @friendly_errors
 def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     """Show one sample in full: prompt, response, target, extraction, scores, labels."""
+    from ..report import for_this_sample, log_score  # here: cheap reads never load report
+
     s = obj.ws.sample(sample_id)
     if fmt == "json":  # with what the log holds for the item ("log's score" in the text)
         emit_json({**s, "log_score": log_score(obj.ws, s)})
@@ -1108,6 +1109,8 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
 def _log_score_field(ws: Workspace, s: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The ``log's score`` field of the text output: :func:`report.log_score`'s sentence; [] for a
     sample the log scored."""
+    from ..report import log_score
+
     said = log_score(ws, s)
     return [] if said is None else [("log's score", said["text"])]
 
