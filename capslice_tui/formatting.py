@@ -463,8 +463,8 @@ def _boxed_cut(s: str, width: int) -> str:
 
 def extracted_cell(value: Any, width: int) -> str:
     """A samples table's ``extracted`` cell (the CLI's and the app's alike): the answer as
-    the log keeps it (a filter that kept the whole response shows its start), cut to
-    ``width`` by :func:`answer_cell`; :data:`NO_ANSWER` when none is there."""
+    the log keeps it (a filter that kept the whole response shows its start, or its last
+    box), cut to ``width`` by :func:`answer_cell`; :data:`NO_ANSWER` when none is there."""
     return answer_cell(answer_text(value), width)
 
 

@@ -916,7 +916,8 @@ def samples(
     if long:
         note.append(
             f"{' and '.join(long)}: a value longer than {ANSWER_WIDTH} characters shows its "
-            "start (capslice sample ID shows it whole)"
+            "start, or the end of its last \\boxed{} when it holds one (capslice sample ID "
+            "shows it whole)"
         )
     note += answer_notes(rows, shown_lenient)
     note += _mode_notes(rows)
