@@ -1809,7 +1809,8 @@ def _diagnose_change(
 
     bo, co, columns = _read_pair(ws.store, b_run["id"], c_run["id"], benchmark, filter_name)
     bi, ci = _pair_samples(bo, co)
-    if not bi.size:
+    if not bi.size:  # no shared item: said as compare says it (what each run holds)
+        _share_items(ws.store, base, cand, b_run, c_run, benchmark)
         raise ValueError(_nothing_to_pair(ws.store, base, cand, b_run, c_run, benchmark))
     warning, identical = _pair_checks(ws.store, base, cand, b_run, c_run, benchmark)
     item = bo.item[bi]
