@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from capslice_tui.app.app import make_app
-from capslice_tui.app.screens.discover import DiscoverScreen, app_note
+from capslice_tui.app.screens.discover import DiscoverScreen
 from capslice_tui.app.screens.text_detail import TextDetailScreen
 from capslice_tui.workspace import Workspace
 from capslice_tui.workspace.demo import sample_data_dir
@@ -36,7 +36,7 @@ async def test_discover_notes_fit_the_status_or_show_whole_under_i(tmp_path: Pat
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, DiscoverScreen) and screen.data is not None
-        notes = [app_note(n) for n in screen.data["notes"] if n]  # as the app words them
+        notes = [screen.app_terms(n) for n in screen.data["notes"] if n]  # as the app words them
         widget = screen.query_one("#status", Static)
         text = static_text(app, "#status")
         # every row the status needs is on the screen: nothing runs off its last row

@@ -56,19 +56,6 @@ def fold_parts(line: str, width: int = WIDTH) -> str:
     return "\n".join(out)
 
 
-CLI_FLAG_WORDS = (("; --all shows them", "; o shows them"),)
-"""The analysis's notes name the CLI's flags; the app says its key instead (``--all`` shows
-the folded groups in ``capslice discover``, ``o`` in the app)."""
-
-
-def app_note(note: str) -> str:
-    """A discovery note as the app says it: a CLI flag replaced by the app's key
-    (:data:`CLI_FLAG_WORDS`: ``...; --all shows them`` -> ``...; o shows them``)."""
-    for cli, key in CLI_FLAG_WORDS:
-        note = note.replace(cli, key)
-    return note
-
-
 def plain(text: str) -> Text:
     """``text`` as wrapping plain text: never markup, control characters shown as escapes."""
     return Text(visible(text))
@@ -255,6 +242,11 @@ class DiscoverScreen(CapsliceScreen):
             super().__init__()
             self.text = text
             self.accepted = accepted
+
+    def app_terms(self, text: str) -> str:
+        """The analysis's notes name ``capslice discover``'s ``--all``; here ``o`` shows the
+        folded groups."""
+        return text.replace("; --all shows them", "; o shows them")
 
     def __init__(self, run: str | None = None, benchmark: str | None = None) -> None:
         super().__init__()
@@ -470,7 +462,9 @@ class DiscoverScreen(CapsliceScreen):
         what, left = with_parts(what, parts, head, longest, STATUS_ROWS)
         status = head + what + tail
         every = "every group found restates an existing label"
-        notes = [app_note(x) for x in data["notes"] if x and x not in (k_reason, every, account)]
+        notes = [
+            self.app_terms(x) for x in data["notes"] if x and x not in (k_reason, every, account)
+        ]
         for note in notes:  # whole notes while they fit the status's rows, the rest counted
             if len(textwrap.wrap(f"{status} · {note}{longest[len(tail) :]}", WIDTH)) > STATUS_ROWS:
                 left += 1
@@ -491,7 +485,7 @@ class DiscoverScreen(CapsliceScreen):
         from .text_detail import TextDetailScreen
 
         said = self.data.get("k_reason")  # in the structure paragraph already
-        notes = [app_note(x) for x in self.data["notes"] if x and x != said]
+        notes = [self.app_terms(x) for x in self.data["notes"] if x and x != said]
         paragraphs = [self._structure(self.data), *notes]
         paragraphs.append(f"the same search in the CLI: {self.cli_command()}")
         title = f"discover notes: run {self.run}"
