@@ -1124,8 +1124,31 @@ def tui(obj: Ctx) -> None:
     _run_app(obj)
 
 
+NO_TERMINAL = (
+    "the app needs a terminal, and {what} not one (a pipe, a file or a CI job): run "
+    "`capslice tui` in a terminal (tmux or ssh -t), or use the commands, e.g. `capslice runs`"
+)
+
+
+def _no_terminal() -> str | None:
+    """What of stdin/stdout is not a terminal (``"stdin is"``, ``"stdout is"``, ``"stdin and
+    stdout are"``), None when both are: without one the app cannot read keys or draw (it
+    redrew 'loading runs...' into a file without end, walk 16)."""
+    missing = [n for n in ("stdin", "stdout") if not getattr(sys, n).isatty()]
+    if not missing:
+        return None
+    return " and ".join(missing) + (" are" if len(missing) == 2 else " is")
+
+
 def _run_app(obj: Ctx) -> None:
-    """Open the store (telling stderr first if it needs an upgrade) and run the app on it."""
+    """Open the store (telling stderr first if it needs an upgrade) and run the app on it.
+
+    Raises:
+        click.ClickException: stdin or stdout is not a terminal (:func:`_no_terminal`).
+    """
+    what = _no_terminal()
+    if what is not None:
+        raise click.ClickException(NO_TERMINAL.format(what=what))
     from ..app.app import make_app
     from ..workspace import Workspace
 
@@ -1150,6 +1173,10 @@ def demo(obj: Ctx, no_tui: bool, force: bool) -> None:
     for line in summary:
         click.echo(line)
     if not no_tui:
+        what = _no_terminal()
+        if what is not None:  # a pasted README line in a script or CI: the store is built
+            click.echo(f"app not opened: {NO_TERMINAL.format(what=what)}", err=True)
+            return
         obj._ws = None
         _run_app(obj)
 
