@@ -106,7 +106,7 @@ REASON_WORDS = {
     "localized_wrong_answers": "wrong answers localized in content slices",
     "broad_change": "a real change spread over the content slices, not localized",
     "broad_capability": "a broad capability gap over the benchmark's whole domain",
-    "mixed_causes": "mixed causes",
+    "mixed_causes": "wrong answers and format failures each carry part of the change",
     "no_weak_content_slice": "no content slice is weaker than the rest",
     "no_finer_slice": "the benchmark's items cannot be told apart on the content axes",
     "evaluation_sensitive": (
@@ -114,8 +114,14 @@ REASON_WORDS = {
     ),
     "evaluation_changed": "the evaluation itself changed (prompts, few-shot, decoding or scoring)",
     "not_a_checkpoint_pair": "not two checkpoints of one training lineage",
+    "identical_responses": (
+        "identical responses on every shared sample: one evaluation stored twice, nothing to "
+        "explain"
+    ),
 }
-"""Diagnosis reason token -> words; an unknown token is shown with spaces for underscores."""
+"""Diagnosis reason token -> words, one entry for every reason ``analysis.verdict`` gives
+(``tests/unit/test_reason_words_everywhere.py`` holds them to it); a token from elsewhere (an
+older plan file) is shown with spaces for underscores."""
 
 GAIN_VERDICT_WORDS = {**VERDICT_WORDS, "data": "data", "not_data": "not data"}
 """Verdicts of a gain (the candidate is better): no problem to name, as the diagnosis' own
@@ -132,6 +138,7 @@ gap)."""
 
 ONE_RUN_REASON_WORDS = {
     "format_failures": "format or termination failures carry most of this run's failures",
+    "mixed_causes": "the weak slices fail by a mix of wrong answers and format failures",
 }
 """The words of a reason that read differently for one run (weakness mode: no change between
 two runs to carry) than for a pair (:data:`REASON_WORDS`)."""
