@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.content import Content
@@ -27,6 +28,7 @@ from .commands import CapsliceCommands
 from .console import AsciiLineFilter, AsciiScrollBarRender, ascii_console, to_ascii
 from .format import word_cuts
 from .inputs import mark_placeholders
+from .keys import TypeAhead
 from .screens.base import CapsliceScreen
 from .screens.runs import RunsScreen
 
@@ -236,6 +238,7 @@ class CapsliceApp(App):
         mark_placeholders()  # "<hint>": a placeholder never reads as a pre-filled value
         self.keymap_problems: list[str] = []
         self._load_keymap()
+        self._type_ahead = TypeAhead()
 
     def _load_keymap(self) -> None:
         """Apply the user's keymap file (see :mod:`capslice_tui.app.keys`); its problems are
@@ -262,8 +265,43 @@ class CapsliceApp(App):
     def on_mount(self) -> None:
         # capslice.tcss keys every console-mode rule (ascii borders) on this class.
         self.set_class(self.ascii_console, "-ascii")
+        self._type_ahead_timer = self.set_interval(0.02, self._release_keys, pause=True)
         for problem in self.keymap_problems:
             self.notify(problem, title="keymap", severity="warning", timeout=15, markup=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes reach the screen they were typed for (:class:`.keys.TypeAhead`):
+        one read from the terminal waits until the one before it has been handled and the
+        screen on top has mounted, then is routed as Textual routes it."""
+        if isinstance(event, (events.Key, events.Paste)):
+            if not event.is_forwarded:
+                self._type_ahead.hold(event)
+                await self._release_keys()
+                return
+            if event is self._type_ahead.in_flight:  # bubbled up: the app's bindings run
+                await super().on_event(event)
+                self._type_ahead.handled(event)
+                await self._release_keys()
+                return
+        await super().on_event(event)
+
+    def post_message(self, message: Any) -> bool:
+        type_ahead = getattr(self, "_type_ahead", None)  # None while App.__init__ runs
+        if type_ahead is not None:
+            type_ahead.bubbling(message)
+        return super().post_message(message)
+
+    async def _release_keys(self) -> None:
+        """Route the held keys that may go now; poll again while any is held or handled."""
+        held = self._type_ahead
+        while held.ready(bool(self.screen_stack) and self.screen.is_mounted):
+            event = held.held.popleft()
+            await super().on_event(event)  # a priority binding, else routed to the focus
+            if event.is_forwarded:
+                held.routed(event)
+        timer = getattr(self, "_type_ahead_timer", None)
+        if timer is not None:
+            timer.resume() if held.waiting else timer.pause()
 
     def on_descendant_focus(self, event: Any) -> None:
         """A focused button shows ``> label <`` (as a table's cursor row shows ``>``), so the

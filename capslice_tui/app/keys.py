@@ -15,12 +15,21 @@ as characters. :func:`use_key_safe_parser` makes Textual's Linux drivers build t
 ``~/.config/capslice/keymap.yaml``) is a YAML mapping of binding id to keys, e.g.
 ``app.menu: f2`` or ``runs.mark: c,space``; :func:`load_keymap` reads and checks it and the
 app hands it to Textual's ``App.set_keymap``.
+
+**Type-ahead.** Textual routes each key to the focused widget as it reads it, but a key that
+no widget takes (``m``, Enter on a table, a menu entry's letter) runs its binding only after
+it has bubbled up to the app: keys read meanwhile were already routed to the old screen and
+lost there (``m`` then ``g`` within the same read left the menu open; the path typed after
+``g`` went to the menu). :class:`TypeAhead` holds each key until the one before it has been
+handled and the screen on top has mounted, so keys typed ahead reach the screen they open.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +124,61 @@ def use_key_safe_parser() -> None:
         return
     linux_driver.XTermParser = KeySafeParser  # type: ignore[misc]
     linux_inline_driver.XTermParser = KeySafeParser  # type: ignore[misc]
+
+
+class TypeAhead:
+    """Keys (and pastes) read but not yet routed, and the one being handled.
+
+    The app routes a held key only when :meth:`ready`: the key routed before it has been
+    handled (it bubbled up to the app and ran its binding there, or a widget or screen
+    stopped it on the way) and the screen on top has mounted (its fields exist and have the
+    focus). A key whose handling cannot be seen (its widget was removed with it) releases
+    the next after :data:`WAIT` seconds, so typing never stalls for longer."""
+
+    WAIT = 2.0
+    """Seconds a held key waits at most for the key before it or for a screen to mount."""
+
+    def __init__(self) -> None:
+        self.held: deque[events.Event] = deque()
+        self.in_flight: events.Event | None = None
+        self._to_app = False  # the key in flight is queued for the app's own bindings
+        self._since = 0.0
+
+    def hold(self, event: events.Event) -> None:
+        """Queue ``event`` (read from the terminal, not yet routed) behind those held."""
+        if not self.held and self.in_flight is None:
+            self._since = time.monotonic()
+        self.held.append(event)
+
+    def routed(self, event: events.Event) -> None:
+        """``event`` was handed to a widget or screen: the next waits for its handling."""
+        self.in_flight, self._to_app = event, False
+        self._since = time.monotonic()
+
+    def bubbling(self, event: events.Event) -> None:
+        """``event`` is being posted to the app (it bubbled up past the screen; Textual
+        marks it stopped there, as the app sent it, so its stop no longer means handled)."""
+        if event is self.in_flight:
+            self._to_app = True
+
+    def handled(self, event: events.Event) -> None:
+        """``event`` reached the app and its bindings there have run."""
+        if event is self.in_flight:
+            self.in_flight, self._to_app = None, False
+            self._since = time.monotonic()
+
+    def ready(self, screen_mounted: bool) -> bool:
+        """Whether the first held key may be routed now."""
+        late = time.monotonic() - self._since > self.WAIT
+        key = self.in_flight
+        if key is not None and ((key._stop_propagation and not self._to_app) or late):
+            self.handled(key)  # a widget or screen took it (or it was lost with its widget)
+        return bool(self.held) and self.in_flight is None and (screen_mounted or late)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether anything is held or being handled (the app then polls :meth:`ready`)."""
+        return bool(self.held) or self.in_flight is not None
 
 
 def keymap_path() -> tuple[Path, bool]:
