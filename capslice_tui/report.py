@@ -19,7 +19,7 @@ from .formatting import (
     points,
     row_p_adj,
     run_pair,
-    sample_tally,
+    score_counts,
 )
 from .vocabulary import label as slice_label
 
@@ -413,38 +413,82 @@ def _axes_markdown(diag: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def combination_score(diag: Mapping[str, Any], c: Mapping[str, Any]) -> str:
+    """``cand 64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``:
+    one task_type x solving_operation cell within a slice, as the CLI's ``within it:`` line and
+    the Markdown's column say it. The score is of one run only (the candidate's in a change,
+    the run's own against a reference), so it says whose, as the slice line above it does
+    (``-> cand 24.1%``); a weakness against the run's own average has one run and needs no
+    name. Against a reference, the reference's score on the same cell follows (``;
+    math-targeted 54.3% (-42.3 points)``)."""
+    txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
+    if diag["cand"]:
+        txt = f"cand {txt}"
+    elif diag.get("reference"):
+        txt = f"{diag['base']} {txt}"
+    txt = txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
+    if diag.get("reference") and "reference_score" in c:  # the same cell in the reference
+        deficit = points(c["score"] - c["reference_score"])
+        txt += f"; {diag['reference']} {pct(c['reference_score'])} ({deficit})"
+    return txt
+
+
+def combinations_header(diag: Mapping[str, Any]) -> str:
+    """The Markdown column of :func:`combination_score`: which cells, in which order."""
+    if diag.get("reference") and diag["mode"] != "change":
+        return (
+            "task_type x solving_operation within the slice, furthest below "
+            f"{diag['reference']} first (samples)"
+        )
+    return "weakest task_type x solving_operation within the slice (samples)"
+
+
+def _combinations_cell(diag: Mapping[str, Any], s: Mapping[str, Any]) -> str:
+    """Up to three cells within slice ``s`` (counted on its items only), as the CLI lists."""
+    return (
+        "; ".join(
+            f"{c['task_type']} x {c['solving_operation']}: {combination_score(diag, c)}"
+            for c in (s.get("combinations") or [])[:3]
+        )
+        or "-"
+    )
+
+
 def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The significant-slice heading and table (paired or one-run), or why there is none."""
     if not diag["slices_tested"]:  # no "(0 listed of 0 ...)" heading over "None of the 0 ..."
         return [f"### {slice_search_title(diag)}", "", no_slice_text(diag), ""]
     lines = [f"### {slice_heading(diag)}", ""]
+    against = diag["mode"] != "change" and diag.get("reference")
     score_head = (
-        "cand score (samples)" if diag["mode"] == "change" else "mean per-item score (samples)"
-    )
+        "cand score (samples)" if diag["mode"] == "change"
+        else f"{diag['base']} mean per-item score (samples)" if against
+        else "mean per-item score (samples)"
+    )  # fmt: skip
     p_adj = adjusted_header(diag["slices_tested"], "slice")
+    within = combinations_header(diag)
     if diag["slices"] and "diff" in diag["slices"][0]:
         lines += _table(
-            ["slice", "items", "base", score_head, "change (points)", "95% CI", "p", p_adj,
-             "moved items that are wrong answers", "same items as"],
+            ["slice", "items", f"reference {against}" if against else "base", score_head,
+             "change (points)", "95% CI", "p", p_adj, "moved items that are wrong answers",
+             "same items as", within],
             [
                 [s["label"], s["n_items"], pct(s["base_score"]),
                  pct_count(s["score"], s["correct"], s["n_samples"]),
                  points(s["diff"], ""), interval(s["diff_low"], s["diff_high"]),
                  p_text(s["p_value"], s.get("n_boot")), row_p_adj(s), pct(s["wrong_answer_share"]),
-                 "; ".join(s.get("aliases") or []) or "-"]
+                 "; ".join(s.get("aliases") or []) or "-", _combinations_cell(diag, s)]
                 for s in diag["slices"]
             ],
         )  # fmt: skip
     elif diag["slices"]:
         lines += _table(
             ["slice", "items", score_head, "95% CI", p_adj, "wrong-answer share of failing items",
-             "weakest task_type x solving_operation within the slice (samples)"],
+             within],
             [
                 [s["label"], s["n_items"], pct_count(s["score"], s["correct"], s["n_samples"]),
                  interval(s["ci_low"], s["ci_high"]), row_p_adj(s), pct(s["wrong_answer_share"]),
-                 "; ".join(f"{c['task_type']} x {c['solving_operation']} {pct(c['score'])} "
-                           f"({sample_tally(c['score'], c['correct'], c['n_samples'])}, {plural(c['n_items'], 'item')})"
-                           for c in s["combinations"][:3])]
+                 _combinations_cell(diag, s)]
                 for s in diag["slices"]
             ],
         )  # fmt: skip

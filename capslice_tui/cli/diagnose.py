@@ -23,6 +23,7 @@ from ..formatting import (
 from ..report import (
     FAIL_ON_CODES,
     change_points,
+    combination_score,
     diagnosis_next,
     evaluation_lines,
     evidence_line,
@@ -38,7 +39,6 @@ from .root import Ctx, format_option, friendly_errors, pass_ctx
 
 if TYPE_CHECKING:
     from ..workspace.results import (
-        Combination,
         CompareSide,
         ComparisonDict,
         DiagnosisDict,
@@ -48,25 +48,6 @@ if TYPE_CHECKING:
 
 def _side(s: CompareSide) -> str:
     return pct_count(s["score"], s["correct"], s["n"])
-
-
-def _combination_score(diag: DiagnosisDict, c: Combination) -> str:
-    """``cand 64.5% (330/512), 32 items`` or ``43.1% (mean of 158 items; samples ... = 18.6%)``:
-    the score of one run only (the candidate's in a change, the run's own against a
-    reference), so it says whose, as the slice line above it does (``-> cand 24.1%``); a
-    weakness against the run's own average has one run and needs no name. Against a
-    reference, the reference's score on the same cell follows (``; math-targeted 54.3%
-    (-42.3 points)``)."""
-    txt = score_counts(c["score"], c["correct"], c["n_samples"], c["n_items"])
-    if diag["cand"]:
-        txt = f"cand {txt}"
-    elif diag.get("reference"):
-        txt = f"{diag['base']} {txt}"
-    txt = txt if "mean of" in txt else f"{txt}, {plural(c['n_items'], 'item')}"
-    if diag.get("reference") and "reference_score" in c:  # the same cell in the reference
-        deficit = points(c["score"] - c["reference_score"])
-        txt += f"; {diag['reference']} {pct(c['reference_score'])} ({deficit})"
-    return txt
 
 
 def _mdd(mdd: float | None) -> str:
@@ -377,7 +358,7 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
         for c in s["combinations"][:3]:  # counted on this slice's items only
             echo_prose(
                 f"      within it: {c['task_type']} x {c['solving_operation']}: "
-                + _combination_score(diag, c)
+                + combination_score(diag, c)
             )
     for n in [*diag.get("notes", []), *bound_notes(diag["slices"])]:
         echo_prose(f"note: {n}", indent="  ")
