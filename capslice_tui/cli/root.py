@@ -163,6 +163,40 @@ def format_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def run_argument(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The run a command reads, given as its argument (``capslice samples bbh-base``, as
+    ``diagnose`` and ``compare`` take theirs) or as ``--run RUN``; the command gets it as
+    ``run``. Both given and different is a usage error naming both; neither, a usage error
+    naming both ways."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs["run"] = _one_run(kwargs.pop("run"), kwargs.pop("run_option"))
+            return func(*args, **kwargs)
+
+        option = click.option(
+            "--run", "run_option", default=None, metavar="RUN",
+            help=f"{help_text} Same as the RUN argument.",
+        )  # fmt: skip
+        return click.argument("run", required=False, metavar="RUN")(option(wrapper))
+
+    return decorate
+
+
+def _one_run(argument: str | None, option: str | None) -> str:
+    """The run of :func:`run_argument`, from its argument or ``--run``."""
+    if argument is not None and option is not None and argument != option:
+        raise click.UsageError(
+            f"two runs given: {argument!r} (argument) and {option!r} (--run); give the run "
+            "once, as the argument or as --run"
+        )
+    run = argument if argument is not None else option
+    if run is None:
+        raise click.UsageError("Missing argument 'RUN' (or --run RUN): the run to read.")
+    return run
+
+
 ROOT_OPTIONS = ("--store", "--taxonomy", "--busy-timeout")
 """Options of ``capslice`` itself, given before the command (``capslice --store S runs``)."""
 
@@ -802,7 +836,7 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
 
 
 @main.command()
-@click.option("--run", required=True, help="Run name.")
+@run_argument("Run name.")
 @click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Slice (repeatable).")
 @click.option("--task", default=None)
 @click.option("--benchmark", default=None)
