@@ -15,7 +15,7 @@ from ..vocabulary import (
     few_items_no_interval,
 )
 from .render import emit_table
-from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx
+from .root import Ctx, format_option, friendly_errors, parse_slice, pass_ctx, run_argument
 
 if TYPE_CHECKING:
     from ..workspace.results import DiscoveryDict
@@ -71,7 +71,7 @@ def suggestion_rows(
 
 
 @click.command()
-@click.option("--run", required=True, help="Run name.")
+@run_argument("Run name.")
 @click.option("--benchmark", default=None, help="Only this benchmark.")
 @click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Only this slice.")
 @click.option(

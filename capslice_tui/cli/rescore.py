@@ -6,11 +6,11 @@ import click
 
 from ..formatting import plural
 from .render import emit_json, emit_table
-from .root import Ctx, _progress, format_option, friendly_errors, pass_ctx
+from .root import Ctx, _progress, format_option, friendly_errors, pass_ctx, run_argument
 
 
 @click.command()
-@click.option("--run", required=True, help="Run to re-score.")
+@run_argument("Run to re-score.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @format_option
 @pass_ctx

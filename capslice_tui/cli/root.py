@@ -575,7 +575,7 @@ def per_item_mean(r: Any) -> bool:
 
 
 @main.command()
-@click.option("--run", required=True, help="Run name.")
+@run_argument("Run name.")
 @click.option("--benchmark", default=None, help="Only this benchmark.")
 @click.option(
     "--by",

@@ -1,6 +1,7 @@
-"""A command that reads one run takes it as its argument, as ``diagnose`` and ``compare`` take
-theirs, or as ``--run`` (scripts written with it keep working): ``capslice samples bbh-base``
-was refused (``Got unexpected extra argument``) while ``capslice diagnose bbh-base`` worked.
+"""A command that reads one run (``samples``, ``slices``, ``discover``, ``rescore``) takes it as
+its argument, as ``diagnose`` and ``compare`` take theirs, or as ``--run`` (scripts written
+with it keep working): ``capslice samples bbh-base`` was refused (``Got unexpected extra
+argument``) while ``capslice diagnose bbh-base`` worked.
 Both given and different is refused naming both; neither, naming both ways."""
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ def _run(store: Path, *args: str) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-COMMANDS = [("samples", "--limit", "3")]
+COMMANDS = [
+    ("samples", "--limit", "3"),
+    ("slices",),
+    ("discover",),
+    ("rescore", "--dry-run"),
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[c[0] for c in COMMANDS])
