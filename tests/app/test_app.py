@@ -93,6 +93,8 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         # one scheme of marks (the CLI's), said by the legend under the table
         col = app.screen.columns.index
         assert rows and all(r[col("score")] == "✗ no" and r[col("mode")] == "wrong" for r in rows)
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = static_text(app, "#mode-legend")
         assert legend.splitlines()[-1] == (  # after the response and lenient notes
             "mode: wrong = wrong_answer (an answer was read and is wrong)"

@@ -213,6 +213,8 @@ async def test_samples_mode_column_reads_in_one_scheme_with_a_legend(store_path:
         # short marks only, never a full name (wrong_answer) beside them (fmt!, trunc)
         assert "wrong" in modes and modes <= {"correct", "wrong", "fmt!", "trunc", "runaway",
                                               "empty"}, modes  # fmt: skip
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = static_text(app, "#mode-legend")
         marked = {"wrong": "wrong_answer", "fmt!": "extraction_failure", "trunc": "truncated"}
         for mark, mode in marked.items():

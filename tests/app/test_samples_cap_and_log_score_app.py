@@ -53,6 +53,8 @@ async def test_app_table_marks_wrong_at_the_cap_and_cuts_tasks_at_words(store: P
         rows = table_rows(app)
         modes = {row[-2] for row in rows}
         assert "wrong+cap" in modes and "wrong" in modes, modes
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = " ".join(static_text(app, "#mode-legend").split())
         assert "wrong+cap: a complete wrong answer, then the model ran on" in legend, legend
         tasks = {row[0] for row in rows}

@@ -43,12 +43,16 @@ async def test_no_extraction_is_a_marker_and_lenient_has_its_column(tmp_path: Pa
             assert r[at] == "-", r
             assert r[lenient_at] == lenient_cell(row).replace("…", "")[: len(r[lenient_at])]
         assert any(r[lenient_at] not in ("", "-") for r, _ in none)  # what capslice read
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = " ".join(static_text(app, "#mode-legend").split())
         assert NO_ANSWER_NOTE in legend and LENIENT_NOTE in legend, legend
         # every task's samples: the task column leaves no room; the line says where it is
         screen = SamplesScreen(RUN, title="all samples", failure_mode="truncated")
         await app.push_screen(screen)
         await settle(app, pilot)
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = " ".join(static_text(app, "#mode-legend").split())
         if "lenient" not in screen.columns:
             assert "lenient reading differs on" in legend, legend

@@ -35,6 +35,8 @@ async def test_lenient_count_follows_the_rows_shown(tmp_path: Path) -> None:
         await app.push_screen(screen)
         await settle(app, pilot)
         assert "lenient" not in screen.columns  # no room at 80x24: the line counts them
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         first = _count(app)
         assert first == (sum(1 for r in screen.rows if lenient_cell(r)), len(screen.rows))
         await pilot.press("n")

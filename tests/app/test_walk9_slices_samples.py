@@ -131,5 +131,7 @@ async def test_samples_table_flags_a_correct_runaway(tmp_path: Path) -> None:
         modes = {row[0]: row[at].strip() for row in table_rows(app)}
         assert modes["2"] == "correct+eos" and modes["4"] == "correct+rep", modes
         assert modes["0"] == "correct" and modes["1"] == "runaway", modes
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         legend = " ".join(static_text(app, "#mode-legend").split())
         assert "correct+flag: scored correct, but flagged: eos = an EOS token" in legend

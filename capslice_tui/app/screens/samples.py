@@ -22,8 +22,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
+    NO_ANSWER,
     answer_cell,
     answer_notes,
+    answer_text,
     distinct_cuts,
     extracted_cell,
     flag_legend,
@@ -37,7 +39,7 @@ from ...formatting import (
     visible,
 )
 from ...vocabulary import MODE_MARKS
-from ..format import cell, fit_parts, sample_name, short, short_task, verdict_mark
+from ..format import cell, fit_parts, fold_parts, sample_name, short, short_task, verdict_mark
 from ..widgets.result_table import ResultTable
 from .base import HandLabelScreen
 
@@ -110,6 +112,69 @@ def response_legend(view: str | None, shared: str) -> str:
     if view == "end":
         return f"resp. end: the end of each response ({start})"
     return ""
+
+
+SHORT_MEANINGS = {
+    "wrong_answer": "wrong: wrong answer",
+    "extraction_failure": "fmt!: answer not extracted",
+    "truncated": "trunc: at the length cap",
+}
+"""The marked failure modes as the legend lines under the table say them (``i`` shows
+:func:`~capslice_tui.formatting.mode_legend`'s whole sentences)."""
+SHORT_FLAGS = {
+    "eos": "+eos: EOS written as text",
+    "rep": "+rep: repeats itself",
+    "stop": "+stop: past a stop",
+    "cap": "+cap: ran on to the cap",
+}
+"""The flags a mode cell adds (``correct+rep``, ``wrong+cap``: formatting.flagged_mode), as
+the legend lines say them."""
+LEGEND_KEY = "i: legend"
+"""How the short legend ends: the key that shows the whole legend."""
+LEGEND_LINES = 2
+"""Lines the short legend takes at most (at 80x24 the table keeps 16 rows)."""
+
+
+def legend_lines(parts: list[str], width: int, most: int = LEGEND_LINES) -> str:
+    """At most ``most`` lines of ``width`` characters: as many of ``parts`` as fit, in their
+    order (a part that does not fit is left for a shorter one after it), ``" · "``-joined
+    and folded between parts, then :data:`LEGEND_KEY` (the whole legend says every part)."""
+    kept: list[str] = []
+    for part in parts:
+        if fold_parts(" · ".join([*kept, part, LEGEND_KEY]), width).count("\n") < most:
+            kept.append(part)
+    return fold_parts(" · ".join([*kept, LEGEND_KEY]), width)
+
+
+def short_legend(
+    rows: list[dict[str, Any]], view: str | None, lenient: tuple[bool, int]
+) -> list[str]:
+    """The parts of the short legend for ``rows`` (in view), most telling first: how many
+    rows capslice's lenient reading differs on (``lenient``: the column shown, the rows
+    that differ), the marks and flags in view, a ``-`` answer, the response column."""
+    shown, differ = lenient
+    parts = [f"lenient differs on {plural(differ, 'row')} (Enter)"] if differ and not shown else []
+    modes = {r.get("failure_mode") for r in rows}
+    parts += [
+        text for mode, text in SHORT_MEANINGS.items() if mode in modes and mode != "wrong_answer"
+    ]
+    flags = {
+        word
+        for r in rows
+        for word in flagged_mode(r.get("failure_mode"), "", r.get("failure_signals")).split("+")[1:]
+    }
+    parts += [text for word, text in SHORT_FLAGS.items() if word in flags]
+    if "wrong_answer" in modes:
+        parts.append(SHORT_MEANINGS["wrong_answer"])
+    if any(answer_text(r.get("extracted")) == NO_ANSWER for r in rows):
+        parts.append("-: no answer read")
+    if shown:
+        parts.append("lenient: capslice's reading")
+    if view == "end":
+        parts.append("resp. end: each response's end")
+    elif view == "after":
+        parts.append("response: after the start all share")
+    return parts
 
 
 def filter_text(mode: str | None) -> str:
@@ -301,6 +366,14 @@ class SamplesScreen(HandLabelScreen):
         Binding("S", "reverse_sort", "Reverse sort", show=False, id="samples.sort-reverse"),
         Binding("slash", "search", "Search", show=False, id="samples.search"),
         Binding("j", "jump_doc", "Jump to doc", show=False, id="samples.jump"),
+        Binding(
+            "i",
+            "toggle_legend",
+            "Legend",
+            show=False,
+            id="samples.legend",
+            tooltip="The whole legend under the table, or its short form",
+        ),
     ]
 
     STATUS_FOLDS = True
@@ -349,6 +422,9 @@ class SamplesScreen(HandLabelScreen):
         self._index_lock = threading.Lock()  # the search index is built by one worker
         self.mode_counts: dict[str, int] | None = None  # samples per failure mode (f skips 0)
         self.mode_base: tuple[Any, ...] | None = None  # the query they were counted for
+        self.legend_parts: list[str] = []  # the one legend line's parts (short_legend)
+        self.legend_text = ""  # the whole legend of the rows in view (i shows it)
+        self.full_legend = False
 
     @property
     def more(self) -> bool:
@@ -657,7 +733,9 @@ class SamplesScreen(HandLabelScreen):
         note = f" · {self.search_note}" if self.search_note else ""
         modes = modes_text(self.mode_counts)
         modes = f" · {modes}" if modes else ""
-        self.set_status(f"{where} · {order}{found}{modes} · s/S sort · / search · j doc{note}")
+        # the keys before the mode counts: at 80 columns the status folds into two lines
+        # (rows, order and keys; the counts f filters by), not three
+        self.set_status(f"{where} · {order}{found} · s/S sort · / search · j doc{modes}{note}")
 
     def _response_room(self, rows: list[dict[str, Any]]) -> int:
         """Characters for the response column: what the other columns leave of the table
@@ -732,10 +810,30 @@ class SamplesScreen(HandLabelScreen):
                 f"capslice's lenient reading differs on {self.lenient_rows} of "
                 f"{plural(len(self.rows), 'row')} shown (Enter shows it)"
             )
-        legend = "\n".join(line for line in (said, *answers, modes) if line)
+        self.legend_text = "\n".join(line for line in (said, *answers, modes) if line)
+        self.legend_parts = short_legend(
+            self.rows, self.response_view, (self.show_lenient, self.lenient_rows)
+        )
+        self._show_legend()
+
+    def _show_legend(self) -> None:
+        """The legend under the table: short (:func:`legend_lines`), or with ``i`` the
+        whole of it (every mark in view in full, the start the responses share)."""
         box = self.query_one("#mode-legend", Static)
-        box.update(Text(legend))
-        box.display = bool(legend)
+        width = box.content_region.width or self.app.size.width - 2
+        if self.full_legend and self.legend_text:
+            box.update(Text(self.legend_text))
+        else:
+            box.update(Text(legend_lines(self.legend_parts, width) if self.legend_text else ""))
+        box.display = bool(self.legend_text)
+
+    def on_resize(self) -> None:
+        if self.legend_text:
+            self._show_legend()
+
+    def action_toggle_legend(self) -> None:
+        self.full_legend = not self.full_legend
+        self._show_legend()
 
     def _cells(self, row: dict[str, Any], response: str = "") -> list[Any]:
         mode = row.get("failure_mode") or ""
