@@ -27,6 +27,12 @@ BAR_WIDTH = 24
 TEST_NAMES = {"mcnemar-exact": "exact McNemar", "paired-bootstrap": "paired bootstrap"}
 
 
+def paired_test_name(test: str | None) -> str:
+    """A paired test's name in words (``exact McNemar``), never its token; ``paired test``
+    when none is recorded."""
+    return TEST_NAMES.get(test or "", test or "paired test")
+
+
 def bar(value: float, scale: float, width: int = BAR_WIDTH) -> str:
     """A text bar for ``value`` on ``[-scale, scale]``: ``-####`` / ``+##`` (no colour needed)."""
     if scale <= 0:
@@ -503,6 +509,33 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def comparison_sig(r: Mapping[str, Any], cmp: Mapping[str, Any]) -> str:
+    """The sig cell of a comparison row: the marker of a slice (``worse*``: significant after
+    Benjamini-Hochberg); the ALL row is not one of the corrected slices, so its marker has no
+    ``*`` (``worse``: raw p <= 0.05 on its own, said in :func:`overall_note`)."""
+    mark = r["marker"] or ""
+    return mark.rstrip("*") if r is cmp["overall"] else mark
+
+
+def _not_corrected(n_tested: int) -> str:
+    """``not one of the 6 corrected slices``, ``not the one corrected slice``."""
+    if n_tested == 1:
+        return "not the one corrected slice"
+    return f"not one of the {plural(n_tested, 'corrected slice')}"
+
+
+def overall_note(cmp: Mapping[str, Any]) -> str:
+    """What the ALL row's test is: all items pooled, tested on its own (not corrected)."""
+    o = cmp["overall"]
+    if o.get("p_value") is None or o["p_value"] != o["p_value"]:
+        return ""
+    return (
+        f"ALL = every item pooled, tested on its own ({paired_test_name(o.get('test'))}, raw p "
+        f"{p_text(o['p_value'], o.get('n_boot'))}; {_not_corrected(cmp['n_tested'])}, so no p "
+        "adj): worse/better without * = raw p <= 0.05"
+    )
+
+
 def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
     """A comparison table as Markdown."""
     lines = [f"### {title}", ""]
@@ -513,7 +546,7 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
             [key, r["n_items"], pct_count(r["base"]["score"], r["base"]["correct"], r["base"]["n"]),
              pct_count(r["cand"]["score"], r["cand"]["correct"], r["cand"]["n"]),
              points(r["diff"], ""), interval(r["diff_low"], r["diff_high"]), p_text(r["p_value"], r.get("n_boot")),
-             row_p_adj(r), r["marker"], r["warning"] or ""]
+             row_p_adj(r), comparison_sig(r, cmp), r["warning"] or ""]
         )  # fmt: skip
     family = "slice" if len(cmp["by"]) != 1 else cmp["by"][0]
     lines += _table(
@@ -523,10 +556,12 @@ def comparison_markdown(cmp: Mapping[str, Any], title: str) -> list[str]:
     )  # fmt: skip
     lines.append(
         f"{plural(cmp['n_tested'], 'slice')} tested "
-        f"({TEST_NAMES.get(cmp['rows'][0]['test'], cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "
+        f"({paired_test_name(cmp['rows'][0]['test']) if cmp['rows'] else '-'}); "
         f"Benjamini-Hochberg at q={cmp['q']}; `worse*`/`better*` = significant after correction."
     )
-    return lines + [""] + [f"- {n}" for n in [*cmp["notes"], *bound_notes(cmp["rows"])]] + [""]
+    overall = [overall_note(cmp)] if overall_note(cmp) else []
+    notes = [*overall, *cmp["notes"], *bound_notes(cmp["rows"])]
+    return lines + [""] + [f"- {n}" for n in notes] + [""]
 
 
 def report_markdown(

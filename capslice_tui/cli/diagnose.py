@@ -24,11 +24,13 @@ from ..report import (
     FAIL_ON_CODES,
     change_points,
     combination_score,
+    comparison_sig,
     diagnosis_next,
     evaluation_lines,
     evidence_line,
     gate_status,
     no_slice_text,
+    overall_note,
     p_text,
     shift_label,
     slice_heading,
@@ -93,7 +95,7 @@ def comparison_table(
                 interval(r["diff_low"], r["diff_high"]),
                 p_text(r["p_value"], r.get("n_boot")),
                 row_p_adj(r),
-                _sig(r, cmp),
+                comparison_sig(r, cmp),
                 _mdd(r["mdd"]),
                 r["warning"] or "",
             ]
@@ -108,7 +110,7 @@ def comparison_table(
         "items for any difference at the observed discordance)",
         *(n for n in cmp["notes"] if n != warning),
     ]
-    overall = _overall_note(cmp)
+    overall = overall_note(cmp)
     if overall:
         notes.insert(2 if warning else 1, overall)
     notes += bound_notes(cmp["rows"])
@@ -140,33 +142,6 @@ def _short_side(s: CompareSide) -> str:
     if score is None or score != score:
         return "-"
     return pct_cell(score, s["correct"], s["n"])
-
-
-def _sig(r: Any, cmp: ComparisonDict) -> str:
-    """The sig cell of a comparison row: the marker of a slice (``worse*``: significant after
-    Benjamini-Hochberg); the ALL row is not one of the corrected slices, so its marker has no
-    ``*`` (``worse``: raw p <= 0.05 on its own, said in :func:`_overall_note`)."""
-    mark = r["marker"] or ""
-    return mark.rstrip("*") if r is cmp["overall"] else mark
-
-
-def _not_corrected(n_tested: int) -> str:
-    """``not one of the 6 corrected slices``, ``not the one corrected slice``."""
-    if n_tested == 1:
-        return "not the one corrected slice"
-    return f"not one of the {plural(n_tested, 'corrected slice')}"
-
-
-def _overall_note(cmp: ComparisonDict) -> str:
-    """What the ALL row's test is: all items pooled, tested on its own (not corrected)."""
-    o = cmp["overall"]
-    if o.get("p_value") is None or o["p_value"] != o["p_value"]:
-        return ""
-    return (
-        f"ALL = every item pooled, tested on its own ({o.get('test') or 'paired test'}, raw p "
-        f"{p_text(o['p_value'], o.get('n_boot'))}; {_not_corrected(cmp['n_tested'])}, so no p adj): "
-        "worse/better without * = raw p <= 0.05"
-    )
 
 
 NARROW_WIDTH = 100
@@ -211,7 +186,7 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
             points(r["diff"], ""),
             interval(r["diff_low"], r["diff_high"]),
             row_p_adj(r),
-            _sig(r, cmp),
+            comparison_sig(r, cmp),
         ])  # fmt: skip
     _, _, notes = comparison_table(cmp, compact=True)
     notes.insert(

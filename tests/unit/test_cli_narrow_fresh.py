@@ -64,7 +64,7 @@ def test_the_all_row_is_not_marked_as_corrected(
     all_row = next(line for line in lines if line.startswith("ALL"))
     assert "worse*" not in all_row and "worse" in all_row.split(), all_row
     text = " ".join(" ".join(lines).split())
-    assert "ALL = every item pooled, tested on its own (mcnemar-exact, raw p <0.0001;" in text
+    assert "ALL = every item pooled, tested on its own (exact McNemar, raw p <0.0001;" in text
     assert "not one of the 6 corrected slices" in text
 
 

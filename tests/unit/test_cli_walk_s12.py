@@ -1,0 +1,62 @@
+"""Session 12's walk over every command, text and --format json/md, on a small store: each
+test names the case it fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from plan_fixtures import write_generic_run
+
+from capslice_tui.cli import main
+from capslice_tui.report import paired_test_name
+from capslice_tui.workspace import Workspace
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two greedy runs of one generic benchmark: 40 items in each of two tasks, rb right on
+    more of them (a significant gain overall)."""
+    folder = tmp_path_factory.mktemp("walk-s12")
+    path = folder / "capslice.db"
+    ws = Workspace(path)
+    ws.ingest([write_generic_run(folder / "a.jsonl", {"t1": 10, "t2": 10})], run="ra",
+              benchmark="gsm8k", step=100)  # fmt: skip
+    ws.ingest([write_generic_run(folder / "b.jsonl", {"t1": 30, "t2": 25})], run="rb",
+              benchmark="gsm8k", step=200)  # fmt: skip
+    return path
+
+
+def _cli(store: Path, *args: str, code: int = 0) -> str:
+    res = CliRunner().invoke(main, ["--store", str(store), *args], prog_name="capslice",
+                             terminal_width=200)  # fmt: skip
+    assert res.exit_code == code, res.output
+    assert "Traceback" not in res.output
+    return res.output
+
+
+def test_the_all_rows_test_is_named_in_words(store: Path) -> None:
+    """compare's note under the ALL row read ``tested on its own (mcnemar-exact, raw p ...``:
+    the test's token, where the slice notes say ``exact McNemar``."""
+    assert paired_test_name("mcnemar-exact") == "exact McNemar"
+    assert paired_test_name("paired-bootstrap") == "paired bootstrap"
+    assert paired_test_name(None) == "paired test"
+    for fmt in ("table", "md"):
+        out = " ".join(_cli(store, "compare", "ra", "rb", "--format", fmt).split())
+        assert "tested on its own (exact McNemar, raw p" in out, out
+        assert "mcnemar-exact" not in out
+
+
+def test_the_reports_all_row_is_not_marked_as_corrected(store: Path) -> None:
+    """``capslice report`` marked the pooled ALL row ``better*`` under its own legend
+    '``*`` = significant after correction', with ``-`` as its adjusted p; compare marks it
+    ``better`` and says why (tested on its own)."""
+    md = _cli(store, "report", "ra", "rb")
+    rows = [line for line in md.splitlines() if line.startswith("| **all** |")]
+    assert rows, md
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[7] == "-", cells  # p adj: not one of the corrected slices
+        assert cells[8] == "better", cells
+    assert "- ALL = every item pooled, tested on its own (exact McNemar, raw p" in md
