@@ -3,9 +3,14 @@
 Usage: python benchmarks/ingest_workers_ab.py DIR_A DIR_B [--full N] [--metric-only N]
                                               [--next] [--rounds R]
 
-DIR_A and DIR_B each hold a copy of ``capslice_tui/workspace/_ingest_workers.py`` and
-``_ingest_rows.py`` (for instance ``git show COMMIT:capslice_tui/workspace/_ingest_workers.py``);
-both are loaded into this process under names of their own, beside the installed package.
+DIR_A and DIR_B each hold either a source tree (``DIR/capslice_tui/...``, for instance
+``git archive COMMIT capslice_tui | tar -x -C DIR``), whose worker path's modules
+(:data:`TREE_MODULES`: the reader, scoring, failure modes, ``score_sample``, the ingest's
+helpers and the worker modules) are loaded, or a copy of
+``capslice_tui/workspace/_ingest_workers.py`` and ``_ingest_rows.py`` alone (for instance
+``git show COMMIT:capslice_tui/workspace/_ingest_workers.py``); either way they are loaded
+into this process under names of their own, beside the installed package, each version's
+modules importing each other (the rest of the package is the installed one's).
 The worker path of each (``_Builder.file_chunks`` over the samples files of
 ``ingest_speed.py``'s generated logs, every chunk pickled as the worker's queue pickles it) runs
 ``R`` times, A and B alternated, so that both see the same load of a shared machine. With
@@ -40,10 +45,57 @@ from capslice_tui.ingest.lmeval import iter_samples_file, tallied
 from capslice_tui.workspace import Workspace
 from capslice_tui.workspace import ingest as ing
 
+TREE_MODULES = (
+    "ingest/records.py",
+    "ingest/reasoning.py",
+    "ingest/lmeval.py",
+    "analysis/failure_modes.py",
+    "ingest/scoring.py",
+    "workspace/rescore.py",
+    "workspace/ingest.py",
+    "workspace/_ingest_rows.py",
+    "workspace/_ingest_workers.py",
+)
+"""The modules of a source tree loaded per version, in import order."""
 
-def load(folder: Path, tag: str) -> ModuleType:
-    """The worker module of ``folder`` (and its rows module, if any), loaded as
-    ``capslice_tui.workspace._ingest_workers_<tag>``."""
+
+def load_tree(root: Path, tag: str) -> dict[str, ModuleType]:
+    """:data:`TREE_MODULES` of the tree ``root`` (``root/capslice_tui/...``), each loaded as
+    ``capslice_tui.<path>_<tag>`` (so that pickle finds its classes). While they load, each is
+    also what its own name imports (``sys.modules`` and its package's attribute), so that
+    they import each other; the installed modules are put back afterwards."""
+    saved: dict[str, tuple[Any, Any]] = {}
+    loaded: dict[str, ModuleType] = {}
+    try:
+        for rel in TREE_MODULES:
+            path = root / "capslice_tui" / rel
+            name = "capslice_tui." + rel.removesuffix(".py").replace("/", ".")
+            parent, _, leaf = name.rpartition(".")
+            package = importlib.import_module(parent)
+            importlib.import_module(name)  # the installed one first: put back afterwards
+            saved[name] = (sys.modules[name], getattr(package, leaf))
+            module = ModuleType(f"{name}_{tag}")
+            module.__package__ = parent
+            module.__file__ = str(path)
+            sys.modules[name] = sys.modules[module.__name__] = module
+            setattr(package, leaf, module)
+            exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
+            loaded[rel] = module
+    finally:
+        for name, (module, attr) in saved.items():
+            sys.modules[name] = module
+            setattr(importlib.import_module(name.rpartition(".")[0]), name.rpartition(".")[2], attr)
+    return loaded
+
+
+def load(folder: Path, tag: str) -> tuple[ModuleType, Any]:
+    """The worker module of ``folder`` and its reader's ``iter_samples_file``: a source
+    tree's (:func:`load_tree`), else the worker module (and its rows module, if any) of the
+    folder, loaded as ``capslice_tui.workspace._ingest_workers_<tag>``, with the installed
+    reader."""
+    if (folder / "capslice_tui").is_dir():
+        tree = load_tree(folder, tag)
+        return tree["workspace/_ingest_workers.py"], tree["ingest/lmeval.py"].iter_samples_file
     modules: dict[str, ModuleType] = {}
     sources = []
     rows = folder / "_ingest_rows.py"
@@ -63,11 +115,13 @@ def load(folder: Path, tag: str) -> ModuleType:
         sys.modules[full] = module
         exec(compile(source, str(folder / f"{name}.py"), "exec"), module.__dict__)
         modules[name] = module
-    return modules[f"_ingest_workers_{tag}"]
+    return modules[f"_ingest_workers_{tag}"], iter_samples_file
 
 
-def run(workers: ModuleType, ctx: Any, taxonomy: Any, db: Path, n: int) -> float:
-    """CPU microseconds per sample of one pass of ``workers``' path over every samples file."""
+def run(version: tuple[ModuleType, Any], ctx: Any, taxonomy: Any, db: Path, n: int) -> float:
+    """CPU microseconds per sample of one pass of a version's path (its worker module and
+    reader) over every samples file."""
+    workers, iter_samples_file = version
     builder = workers._Builder(ctx, taxonomy, "bbh", workers._open_store(db, 5.0), (2, 2))
     fused = "tally" in inspect.signature(workers._Builder.file_chunks).parameters
     t0 = time.process_time()
@@ -83,7 +137,13 @@ def run(workers: ModuleType, ctx: Any, taxonomy: Any, db: Path, n: int) -> float
 
 
 def measure(
-    a: ModuleType, b: ModuleType, label: str, n: int, full: bool, nxt: bool, rounds: int
+    a: tuple[ModuleType, Any],
+    b: tuple[ModuleType, Any],
+    label: str,
+    n: int,
+    full: bool,
+    nxt: bool,
+    rounds: int,
 ) -> None:
     """Print one workload's A/B figures."""
     tmp = Path(tempfile.mkdtemp(prefix="capslice-ab-"))
