@@ -534,22 +534,30 @@ def _keyword_occurrences(lowered: str) -> list[tuple[int, int, re.Pattern[str]]]
         windows = []
         colon = lowered.find(":")
         while colon >= 0 and windows is not None:
-            end = len(lowered[:colon].rstrip())
+            end = colon  # where the blanks before the colon start (``rstrip`` of the text before)
+            while end and lowered[end - 1].isspace():
+                end -= 1
             windows.append((max(0, end - _LOCAL_WORD_CHARS - 2), end))
             colon = lowered.find(":", colon + 1)
             if len(windows) > _COLON_WINDOWS:
                 windows = None
     occurrences: list[tuple[int, int, re.Pattern[str]]] = []
-    near = ""
-    for n, (word, back, pattern) in enumerate(keywords):
-        if n == 0 or windows is None:
+    word, back, pattern = keywords[0]  # "answer", looked for everywhere
+    pos = lowered.find(word)
+    while pos >= 0:
+        occurrences.append((pos, back, pattern))
+        pos = lowered.find(word, pos + 1)
+    if windows is None:
+        for word, back, pattern in keywords[1:]:
             pos = lowered.find(word)
             while pos >= 0:
                 occurrences.append((pos, back, pattern))
                 pos = lowered.find(word, pos + 1)
-            continue
-        if n == 1:  # the localized words: first whether each is near a colon at all
-            near = "\n".join(lowered[lo:hi] for lo, hi in windows)
+        return occurrences
+    if not windows:  # ASCII without a colon: no localized prefix
+        return occurrences
+    near = "\n".join(lowered[lo:hi] for lo, hi in windows)  # each word first looked for here
+    for word, back, pattern in keywords[1:]:
         if word in near:
             found = {pos for lo, hi in windows for pos in _finds(lowered, word, lo, hi)}
             occurrences += [(pos, back, pattern) for pos in sorted(found)]
