@@ -201,7 +201,10 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
 @click.option("--benchmark", default=None)
 @click.option("--by", default="task", show_default=True, help="task, benchmark, axis or axis,axis.")
 @click.option(
-    "--k", type=int, default=None, help="Compare pass@k instead of accuracy (multi-sample runs)."
+    "--k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Compare pass@k instead of accuracy (multi-sample runs).",
 )
 @click.option(
     "--allow-mismatch",

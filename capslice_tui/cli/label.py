@@ -184,7 +184,7 @@ def label_slices(obj: Ctx, fmt: str) -> None:
 @click.option("--batch", default=None, help="Only this action's rows.")
 @click.option("--user", default=None, help="Only this annotator.")
 @click.option("--actions", is_flag=True, help="One line per action instead of per label.")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @format_option
 @pass_ctx
 @friendly_errors

@@ -95,21 +95,28 @@ def _label(s: dict[str, Any]) -> str:
 @click.option("--catalog", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Data catalog (YAML cells: list, or CSV).")  # fmt: skip
 @click.option(
-    "--budget-tokens", required=True, type=int, help="Training tokens for the new mixture."
+    "--budget-tokens",
+    required=True,
+    type=click.IntRange(min=1),
+    help="Training tokens for the new mixture.",
 )
 @click.option(
-    "--max-multiplier", type=float, default=3.0, show_default=True, help="Cap on new/base weight."
+    "--max-multiplier",
+    type=click.FloatRange(min=1),
+    default=3.0,
+    show_default=True,
+    help="Cap on new/base weight.",
 )
 @click.option(
     "--max-epochs",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=4.0,
     show_default=True,
     help="Cap on epochs over a cell's tokens.",
 )
 @click.option(
     "--strength",
-    type=float,
+    type=click.FloatRange(min=0),
     default=4.0,
     show_default=True,
     help="Multiplier per unit of deficit x rule weight.",
@@ -625,7 +632,7 @@ def intervention_start(obj: Ctx, intervention_id: int, who: str, expected_versio
 
 
 def _eval_options(func: Any) -> Any:
-    func = click.option("--k", "k", type=int, default=None,
+    func = click.option("--k", "k", type=click.IntRange(min=1), default=None,
                         help="Compare pass@k instead of accuracy (mean over samples). Default: "
                              "the k the verdict was recorded at (first link: accuracy).")(func)  # fmt: skip
     func = click.option("--tolerance", type=float, default=None,

@@ -197,6 +197,16 @@ def _one_run(argument: str | None, option: str | None) -> str:
     return run
 
 
+def _checked_ks(ks: tuple[str, ...]) -> tuple[str, ...]:
+    """``--k`` values as given, each ``all`` or a whole number >= 1, refused otherwise even
+    where no pass@k is shown (a greedy run: ``--k 0 ignored`` read as accepted)."""
+    for k in ks:
+        text = str(k).strip()
+        if text != "all" and not (text.isdigit() and int(text) >= 1):
+            raise click.BadParameter(f"{k!r}: use a whole number >= 1 or 'all'")
+    return ks
+
+
 ROOT_OPTIONS = ("--store", "--taxonomy", "--busy-timeout")
 """Options of ``capslice`` itself, given before the command (``capslice --store S runs``)."""
 
@@ -587,6 +597,7 @@ def per_item_mean(r: Any) -> bool:
     "--k",
     "ks",
     multiple=True,
+    callback=lambda _ctx, _param, value: _checked_ks(value),
     help="pass@k to report (repeatable; 'all' = the curve: powers of two up to n, and n; "
     "named ks always show). Default: the curve.",
 )
@@ -854,7 +865,7 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
     default=None,
     help="Samples of this answer filter instead of each task's primary one.",
 )
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option(
     "--sort",
     default=None,

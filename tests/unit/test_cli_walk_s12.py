@@ -60,3 +60,44 @@ def test_the_reports_all_row_is_not_marked_as_corrected(store: Path) -> None:
         assert cells[7] == "-", cells  # p adj: not one of the corrected slices
         assert cells[8] == "better", cells
     assert "- ALL = every item pooled, tested on its own (exact McNemar, raw p" in md
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("plan", "--baseline", "ra", "--benchmark", "gsm8k", "--catalog", "CATALOG",
+          "--budget-tokens", "0"), "'--budget-tokens': 0"),
+        (("plan", "--baseline", "ra", "--benchmark", "gsm8k", "--catalog", "CATALOG",
+          "--budget-tokens", "10", "--max-multiplier", "0.5"), "'--max-multiplier': 0.5"),
+        (("plan", "--baseline", "ra", "--benchmark", "gsm8k", "--catalog", "CATALOG",
+          "--budget-tokens", "10", "--max-epochs", "0"), "'--max-epochs': 0"),
+        (("plan", "--baseline", "ra", "--benchmark", "gsm8k", "--catalog", "CATALOG",
+          "--budget-tokens", "10", "--strength", "-1"), "'--strength': -1"),
+        (("compare", "ra", "rb", "--k", "0"), "'--k': 0"),
+        (("intervention", "evaluate", "1", "--k", "0"), "'--k': 0"),
+        (("samples", "ra", "--limit", "0"), "'--limit': 0"),
+        (("samples", "ra", "--limit", "-5"), "'--limit': -5"),
+        (("label", "history", "--limit", "0"), "'--limit': 0"),
+        (("slices", "ra", "--k", "0"), "'--k': '0'"),
+        (("slices", "ra", "--k", "abc"), "'--k': 'abc'"),
+    ],
+)  # fmt: skip
+def test_out_of_range_options_are_refused_by_their_name(
+    store: Path, tmp_path: Path, args: tuple[str, ...], option: str
+) -> None:
+    """``plan --budget-tokens 0`` said ``budget_tokens must be a positive integer`` (the
+    parameter's name, not the option's), ``compare --k 0`` ``pass_at_k: k=0 must be ...``,
+    ``samples --limit 0`` 'nothing to show' above 'showing the first 0 samples; more match'
+    (and --limit -5 listed every sample), ``slices --k abc`` on a greedy run 'ignored'."""
+    catalog = tmp_path / "catalog.yaml"
+    catalog.write_text("cells: []\n")
+    args = tuple(str(catalog) if a == "CATALOG" else a for a in args)
+    out = _cli(store, *args, code=2)
+    assert f"Invalid value for {option}" in out, out
+    for internal in ("budget_tokens", "max_multiplier", "pass_at_k", "max_epochs"):
+        assert internal not in out, out
+
+
+def test_slices_ks_still_read_all_and_numbers(store: Path) -> None:
+    out = _cli(store, "slices", "ra", "--k", "all", "--k", "4")
+    assert "--k all 4 ignored: this run has one sample per item (greedy)" in out, out
