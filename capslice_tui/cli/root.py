@@ -274,8 +274,8 @@ def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: flo
     and output constraint, compare checkpoints, diagnose a drop as a data or a not-data problem,
     and plan and judge data interventions. Without a command, opens the terminal app.
 
-    Exit status: 0 done; 1 error; 2 usage error; diagnose --fail-on: 3, 4 or 5 when its
-    condition holds. A reader that stops early (capslice runs | head -1) is no error: the
+    Exit status: 0 done; 1 error; 2 usage error, or import found conflicts; diagnose
+    --fail-on: 3, 4 or 5 when its condition holds. A reader that stops early (capslice runs | head -1) is no error: the
     rest of the output is dropped quietly and the status stays the command's own (0, not
     1 or 141).
     """

@@ -3,8 +3,10 @@ test names the case it fixes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from plan_fixtures import write_generic_run
@@ -101,3 +103,25 @@ def test_out_of_range_options_are_refused_by_their_name(
 def test_slices_ks_still_read_all_and_numbers(store: Path) -> None:
     out = _cli(store, "slices", "ra", "--k", "all", "--k", "4")
     assert "--k all 4 ignored: this run has one sample per item (greedy)" in out, out
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out: list[tuple[str, click.Command]] = []
+    for name, cmd in group.commands.items():
+        out.append((f"{prefix}{name}", cmd))
+        if isinstance(cmd, click.Group):
+            out += _commands(cmd, f"{prefix}{name} ")
+    return out
+
+
+def test_the_root_help_names_every_exit_status_a_command_gives() -> None:
+    """``capslice --help`` said '2 usage error' while ``import`` exits 2 when it found
+    conflicts: a script reading 2 as 'I called it wrong' missed the conflicts."""
+    root = " ".join((main.help or "").split())
+    statuses = root.partition("Exit status:")[2].partition(".")[0]
+    for name, cmd in _commands(main):
+        helptext = " ".join((cmd.help or "").split())
+        for code in re.findall(r"[Ee]xit status (\d)", helptext):
+            if code in ("0", "1"):
+                continue
+            assert f"{code} " in statuses and name in statuses, (name, code, statuses)
