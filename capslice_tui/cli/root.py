@@ -7,6 +7,7 @@ opens the app on the store.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -671,7 +672,8 @@ def slices(
     if macro_note:
         notes.append(macro_note)
     elif ks and not table.ks:  # no pass@k at all: a greedy run (one sample per item)
-        notes.append(f"--k {' '.join(ks)} ignored: this run has one sample per item (greedy)")
+        why = table.one_sample_reason or "this run has one sample per item"
+        notes.append(f"--k {' '.join(ks)} ignored: {why}")
     _check_ks(ks, table)
     notes += _coverage_notes(table)
     notes += table.notes
@@ -1128,6 +1130,11 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
     labels: Mapping[str, Any] = s  # the four axis keys of the sample
     for axis in AXES:
         fields.append((axis, f"{labels[axis]} [{s['label_sources'].get(axis) or '-'}]"))
+    sections = _sample_sections(s)
+    if fmt == "md":
+        _echo_sample_markdown(sample_id, [(k, shown(v, 2000)) for k, v in fields],
+                              [(t, shown(body), note) for t, body, note in sections])  # fmt: skip
+        return
     from .render import echo_prose
 
     hang = " " * 24  # a field's value wraps at the width under where it starts
@@ -1136,20 +1143,64 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         echo_prose(f"{k:>22}: {first}", indent=hang)
         for line in more:
             echo_prose(hang + line, indent=hang)
+    for title, body, note in sections:
+        click.echo(f"\n--- {title} ---\n" + shown(body))
+        if note:
+            click.echo(note)
+
+
+def _sample_sections(s: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The long texts of ``capslice sample`` in order, each ``(title, text, note)``: the
+    question (or ``(none)``), the prompt when it differs, the reasoning trace, the response;
+    ``note`` says when the stored text was cut at ingest ('' otherwise)."""
+    out: list[tuple[str, str, str]] = []
     if s["question"] or not s["prompt"]:
-        click.echo("\n--- question ---\n" + shown(s["question"] or "(none)"))
+        out.append(("question", s["question"] or "(none)", ""))
     if s["prompt"] and s["prompt"] != s["question"]:
-        click.echo("\n--- prompt ---\n" + shown(s["prompt"]))
+        out.append(("prompt", s["prompt"], ""))
     reasoning = s.get("reasoning")
     if reasoning is not None:
-        click.echo("\n--- reasoning (trace before the answer; not scored) ---\n" + shown(reasoning))
-        if (s.get("reasoning_chars") or 0) > len(reasoning):
-            click.echo(f"(truncated: original {s['reasoning_chars']} chars)")
-    click.echo("\n--- response ---\n" + shown(s["response"] or "(empty)"))
-    if s["response_sha256"]:
-        click.echo(
-            f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"
-        )
+        cut = (s.get("reasoning_chars") or 0) > len(reasoning)
+        out.append(("reasoning (trace before the answer; not scored)", reasoning,
+                    f"(truncated: original {s['reasoning_chars']} chars)" if cut else ""))  # fmt: skip
+    note = (
+        f"(truncated: original {s['response_chars']} chars, sha256 {s['response_sha256']})"
+        if s["response_sha256"]
+        else ""
+    )
+    out.append(("response", s["response"] or "(empty)", note))
+    return out
+
+
+def _echo_sample_markdown(
+    sample_id: int, fields: Sequence[tuple[str, str]], sections: Sequence[tuple[str, str, str]]
+) -> None:
+    """``capslice sample ID --format md``: the fields as a table (each line of a value a code
+    span, lines joined by ``<br>``), each long text in a fence longer than any run of backticks it holds, so
+    model output is shown as written, never read as Markdown."""
+    lines = [f"### sample {sample_id}", "", "| field | value |", "|---|---|"]
+    for k, v in fields:
+        cell = "<br>".join(_md_code(line) for line in v.replace("\r\n", "\n").split("\n"))
+        lines.append(f"| {k} | {cell} |")
+    for title, body, note in sections:
+        longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+        fence = "`" * max(3, longest + 1)
+        lines += ["", f"#### {title}", "", fence + "text", body, fence]
+        if note:
+            lines += ["", note]
+    click.echo("\n".join(lines))
+
+
+def _md_code(text: str) -> str:
+    """``text`` as a Markdown code span inside a table cell: delimited by more backticks than
+    any run it holds (padded when it starts or ends with one), ``|`` escaped for the table;
+    '' for ''."""
+    if not text:
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    tick = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{tick}{pad}{text.replace('|', chr(92) + '|')}{pad}{tick}"
 
 
 def _log_score_field(ws: Workspace, s: Mapping[str, Any]) -> list[tuple[str, str]]:

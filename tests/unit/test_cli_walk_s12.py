@@ -3,6 +3,7 @@ test names the case it fixes."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def test_out_of_range_options_are_refused_by_their_name(
 
 def test_slices_ks_still_read_all_and_numbers(store: Path) -> None:
     out = _cli(store, "slices", "ra", "--k", "all", "--k", "4")
-    assert "--k all 4 ignored: this run has one sample per item (greedy)" in out, out
+    assert "--k all 4 ignored: this run has one sample per item" in out, out
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
@@ -125,3 +126,25 @@ def test_the_root_help_names_every_exit_status_a_command_gives() -> None:
             if code in ("0", "1"):
                 continue
             assert f"{code} " in statuses and name in statuses, (name, code, statuses)
+
+
+def test_sample_as_markdown_is_markdown_and_keeps_model_text_as_written(tmp_path: Path) -> None:
+    """``capslice sample ID --format md`` printed the text view (``--- response ---``), no
+    Markdown; model text must not turn into Markdown either (a ``|`` splitting a table
+    row, a fence in the response closing the block)."""
+    response = "Let me think.\n```python\nprint('**x**')\n```\n<b>The answer is 7|8</b>"
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps({"task": "t", "doc_id": 0, "target": "7|8\nor 9",
+                               "correct": False, "response": response}) + "\n")  # fmt: skip
+    path = tmp_path / "s.db"
+    Workspace(path).ingest([log], run="r", benchmark="gsm8k")
+    (row,) = json.loads(_cli(path, "samples", "r", "--format", "json"))["samples"]
+    md = _cli(path, "sample", str(row["id"]), "--format", "md")
+    assert "--- response ---" not in md, md
+    assert md.startswith(f"### sample {row['id']}\n"), md
+    table = [line for line in md.splitlines() if line.startswith("| ")]
+    for line in table:  # two cells per row: no unescaped | inside a value
+        assert len(re.split(r"(?<!\\)\|", line)) == 4, line
+    assert "| target | `7\\|8`<br>`or 9` |" in table, table
+    fence = "````"  # longer than the response's own ``` run
+    assert f"#### response\n\n{fence}text\n{response}\n{fence}\n" in md + "\n", md
