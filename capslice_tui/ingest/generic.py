@@ -24,8 +24,11 @@ sample: completion_id · correctness: passed · response: completion``) so inges
 
 Recognised or refused, never guessed: a file with neither a target nor a correctness field,
 with neither a response nor a correctness field, or with a sample index but no item id, is
-refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value outside [0, 1], or
-one that is not true/false, yes/no, 1/0, 1.0/0.0 (any case) or a number, is a bad line. A
+refused (``ValueError`` naming ``--field ROLE=KEY``); a correctness value that is not
+true/false, yes/no, 1/0, 1.0/0.0 (any case) or a number is a bad line. A correctness column on
+a 0-100 scale (0/100, percentages) is read divided by 100 with a warning naming the field and
+the scale; a value that fits neither scale is a bad line saying how many values of the column
+share the fault and which (``--skip-bad`` would drop them all: :class:`_Scale`). A
 column whose name only looks like a correctness (:data:`CORRECT_WORDS`: ``reward``,
 ``is_solved``, ``rm_score``) in a file without one is refused when it holds 0/1 values
 (``--field correct=COL`` reads it, ``--field correct=-`` declines it) and warned about when it
@@ -44,7 +47,9 @@ answer, score, lenient score and failure mode then agree.
 Item and sample: rows that share an item id are samples of one item (pass@k). Their sample
 index is the row's sample field when it is an integer; otherwise (no sample field, or ids such
 as ``"s-3"``) the rows of one item are numbered 0, 1, ... in file order, and the ingest notes
-how many items were read that way (``ctx.run_meta["reader_notes"]``). doc_id is the line index
+how many items were read that way (``ctx.run_meta["reader_notes"]``). Without a sample field,
+a row repeating an earlier row's item id and response is that sample again (the ingest counts
+an exact repeat once and warns about one with another score), and a note says how many. doc_id is the line index
 (0-based, counting data rows) when the row has no id.
 
 Rows of a flat file (or of several files) whose ``model``/``checkpoint`` column differs from
@@ -316,6 +321,7 @@ class _Resolver:
         self.unused_extracted: str | None = None  # see _set_aside_extracted
         self.rivals: dict[str, tuple[str, ...]] = {}  # see _find_rivals
         self.candidates: tuple[str, ...] = ()  # see _correctness_candidates
+        self.scale = _Scale(Path(source), None, "")  # the correctness column's (_plan_file)
         self.warnings: list[BadLine] = []  # said once per file, before its rows
         self.declined = field_map.get("correct") == NO_FIELD  # --field correct=-
         for role in ROLES:
@@ -493,6 +499,14 @@ def read_generic(
                 "were read as samples 0..k-1 of one item in file order (pass@k); name the sample "
                 "field with --field sample_idx=KEY if the rows carry one"
             )
+        if numbering.repeats:
+            ctx.run_meta.setdefault("reader_notes", []).append(
+                f"{plural(numbering.repeats, 'row')} with no sample index "
+                f"{'repeats' if numbering.repeats == 1 else 'repeat'} an earlier row's "
+                f"item id and response (first {numbering.first_repeat}): each was read as that "
+                "sample again, not as a new sample (counted once; another score is a warning); "
+                "if they are intended samples, name the sample field with --field sample_idx=KEY"
+            )
 
     return stream()
 
@@ -533,6 +547,11 @@ def _plan_file(
     _set_aside_extracted(resolver)
     resolver.rivals = _find_rivals(first, resolver, field_map) if layout == "flat" else {}
     _check_candidates(path, first_line, first, resolver, layout, nested)
+    correct_key = nested[1] if nested else resolver.key("correct")
+    if correct_key is not None:
+        label = f"<system>.{correct_key}" if nested else correct_key
+        head = _candidate_values(path, correct_key, nested is not None)
+        resolver.scale = _Scale(path, correct_key, label, _head_scale(head))
     model_key = next((c for c in _SYSTEM_COLUMNS if c in first), None)
     if model_key and layout != "systems":
         ctx.run_meta.setdefault("model_name", first[model_key])
@@ -549,16 +568,18 @@ def _name_words(key: str) -> set[str]:
     return set(re.split(r"[^a-z0-9]+", snake.casefold())) - {""}
 
 
-def _candidate_values(path: Path, column: str, nested: bool) -> list[Any]:
-    """The non-empty values of ``column`` in the first rows of ``path`` (list cells and, for
-    ``nested``, every system's object opened)."""
+def _candidate_values(
+    path: Path, column: str, nested: bool, limit: int | None = _CANDIDATE_ROWS
+) -> list[Any]:
+    """The non-empty values of ``column`` in the first ``limit`` rows of ``path`` (None: all;
+    list cells and, for ``nested``, every system's object opened)."""
     values: list[Any] = []
     n = 0
     for _line, row in iter_rows(path):
         if not isinstance(row, dict):
             continue
         n += 1
-        if n > _CANDIDATE_ROWS:
+        if limit is not None and n > limit:
             break
         if nested:
             cells = [v.get(column) for v in row.values() if isinstance(v, dict)]
@@ -834,19 +855,10 @@ def _row_warnings(
     row: dict[str, Any], resolver: _Resolver, source: str, line: int
 ) -> Iterator[BadLine]:
     """Warnings about what a flat row's fields leave open (grouped by the ingest into one line
-    with a count and the first file:line): a correctness that is not 0/1 (the run's figures
-    are then mean scores), another candidate field of a role disagreeing with the one read,
+    with a count and the first file:line): another candidate field of a role disagreeing
+    with the one read (a correctness that is not 0/1 is warned about by :class:`_Scale`),
     and a set-aside extracted answer that the response does not contain."""
     key = resolver.key
-    correct_key = key("correct")
-    raw = row.get(correct_key) if correct_key is not None else None
-    if raw is not None and not (isinstance(raw, bool | int) and raw in (0, 1)):
-        try:
-            value = parse_correct(raw)
-        except ValueError:
-            value = None  # a bad line: _flat_record says so
-        if _fractional(value):
-            yield _mean_score_warning(source, line, correct_key or "")
     for role, others in resolver.rivals.items():
         chosen = key(role) or resolver.unused_extracted or ""
         mine = row.get(chosen)
@@ -877,15 +889,20 @@ def _fractional(value: float | None) -> bool:
     return value is not None and 0.0 < value < 1.0
 
 
-def _mean_score_warning(source: str, line: int, key: str) -> BadLine:
-    """The warning for a correctness field holding a score between 0 and 1 (one text per
-    field, so the ingest counts the rows)."""
+def _mean_score_warning(source: str, line: int, key: str, percent: bool = False) -> BadLine:
+    """The warning for a correctness field holding a score between 0 and 1 (between 0 and 100
+    on a 0-100 scale; one text per field, so the ingest counts the rows)."""
+    held = (
+        "a score between 0 and 100, not a correctness (0/100)"
+        if percent
+        else "a score between 0 and 1, not a correctness (0/1)"
+    )
     return BadLine(
         source,
         line,
-        f"field {key!r} holds a score between 0 and 1, not a correctness (0/1): it is read as "
-        "a mean score, so this run's figures are mean scores, not accuracies; if another field "
-        "holds the correctness, name it with --field correct=KEY",
+        f"field {key!r} holds {held}: it is read as a mean score, so this run's figures are "
+        "mean scores, not accuracies; if another field holds the correctness, name it with "
+        "--field correct=KEY",
         note="warning",
     )
 
@@ -964,12 +981,28 @@ class _SampleNumbering:
     def __init__(self) -> None:
         self.next: dict[tuple[str, str, str], int] = {}
         self.named: dict[tuple[str, str, str], dict[str, int]] = {}
+        # item -> hash of each response read for it -> its sample index (rows without index)
+        self.responses: dict[tuple[str, str, str], dict[int, int]] = {}
         self.by_order = 0
+        self.repeats = 0  # rows read again as an earlier sample (same item and response)
+        self.first_repeat: str | None = None
         self.model: tuple[str, Any] | None = None  # (column, value) of the first flat row
 
-    def index(self, task: str, filter_: str, doc_id: str, raw: Any) -> int:
+    def index(
+        self,
+        task: str,
+        filter_: str,
+        doc_id: str,
+        raw: Any,
+        response: str | None = None,
+        where: str = "",
+    ) -> int:
         """Sample index of one row of item ``(task, filter_, doc_id)``; ``raw`` is the row's
-        sample field (None when the file has none)."""
+        sample field (None when the file has none). Without one, a row whose ``response``
+        (non-empty) an earlier row of the item already had is that sample again: its index
+        is the earlier row's (the ingest counts an exact repeat once and warns about one with
+        another score) and it is counted in :attr:`repeats` (``where``: its file:line); a
+        sample index in the rows says the repeats are intended samples."""
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         if isinstance(raw, float) and raw.is_integer():
@@ -978,8 +1011,15 @@ class _SampleNumbering:
             return int(raw)
         item = (task, filter_, doc_id)
         if raw is None or raw == "":
+            seen = self.responses.setdefault(item, {}) if response else None
+            if seen is not None and hash(response) in seen:
+                self.repeats += 1
+                self.first_repeat = self.first_repeat or where
+                return seen[hash(response)]
             n = self.next.get(item, 0)
             self.next[item] = n + 1
+            if seen is not None:
+                seen[hash(response)] = n
             if n == 1:
                 self.by_order += 1
             return n
@@ -1136,7 +1176,7 @@ def _read_file(
                 if layout == "systems":
                     if nested is None:
                         nested = _nested_keys(row, field_map)
-                    yield from _systems_records(row, common, nested, system, exclude)
+                    yield from _systems_records(row, common, nested, system, exclude, resolver)
                 elif layout == "parallel":
                     yield from _parallel_records(row, common, resolver, exclude)
                 else:
@@ -1147,6 +1187,7 @@ def _read_file(
                         yield record
             except ValueError as exc:
                 yield BadLine(source, line, str(exc))
+            yield from resolver.scale.drain(source, line)
 
 
 def _id_fault(id_key: str | None, raw_id: Any) -> str:
@@ -1192,24 +1233,160 @@ def _doc(row: dict[str, Any], exclude: set[str]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in exclude and not isinstance(v, (dict, list))}
 
 
-def _correct_field(row: dict[str, Any], correct_key: str | None) -> float | None:
+def _correct_field(row: dict[str, Any], correct_key: str | None, scale: _Scale) -> float | None:
     if not correct_key or correct_key not in row:
         return None
-    try:
-        value = parse_correct(row[correct_key])
-    except ValueError as exc:
-        raise ValueError(f"field {correct_key!r}: {exc}") from None
-    return _in_unit_range(value, correct_key)
+    return scale.read(row[correct_key], correct_key)
 
 
-def _in_unit_range(value: float | None, where: str) -> float | None:
-    """A correctness outside [0, 1] is not a correctness (a reward, a count, a percentage)."""
-    if value is not None and not 0.0 <= value <= 1.0:
-        raise ValueError(
-            f"field {where!r}: {value:g} is not a correctness in [0, 1]; name the right field "
-            "with --field correct=KEY"
+_PROFILE_SHOWN = 4  # distinct values a column profile names
+
+
+class _Scale:
+    """The scale of one file's correctness column, [0, 1] or 0-100, decided from its values.
+
+    A column whose values above 1 lie in [0, 100] (``score`` 0/100, or percentages) is on a
+    0-100 scale: every value is read divided by 100, and a warning names the field and the
+    scale (:attr:`pending`). It is decided from the file's first rows (:func:`_head_scale`)
+    or, when they hold only 0 (the same on both scales), by the first value that is not 0.
+    What cannot be read either way is a bad line whose text says how many values of the
+    column share the fault and which (:meth:`_profile`, one pass over the file, made on the
+    first such line only): a value above 1 after values in (0, 1], a true/false or an exact 1
+    on the 0-100 scale (correct or 1%?), and a value below 0 or above 100. ``--skip-bad``
+    would drop every such row, so a run kept without them would be biased.
+    """
+
+    def __init__(
+        self, path: Path, key: str | None, label: str, head: tuple[float | None, str] = (1.0, "")
+    ) -> None:
+        self.path, self.key, self.label = path, key, label
+        self.nested = label.startswith("<system>.")
+        self.factor = head[0]  # 1.0, 100.0; None: only 0 read so far
+        self.pending: list[BadLine] = []  # warnings for the row being read
+        self.profile: str | None = None
+        if self.factor == 100.0:
+            self.pending.append(self._scale_warning(f"the first rows hold {head[1]}"))
+
+    def read(self, raw: Any, where: str) -> float | None:
+        """``raw`` as a correctness in [0, 1]; raises ``ValueError`` (a bad line)."""
+        try:
+            value = parse_correct(raw)
+        except ValueError as exc:
+            raise ValueError(f"field {where!r}: {exc}") from None
+        if value is None:
+            return None
+        if not 0.0 <= value <= 100.0:
+            self._refuse(where, f"{value:g} is not a correctness in [0, 1] nor on a 0-100 scale")
+        word = isinstance(raw, bool) or (isinstance(raw, str) and metric_value(raw) is None)
+        if self.factor is None and value:
+            self.factor = 100.0 if value > 1.0 and not word else 1.0
+            if self.factor == 100.0:
+                self.pending.append(self._scale_warning(f"{value:g} after only 0"))
+        if self.factor == 100.0:
+            if word or value == 1.0:
+                self._refuse(
+                    where,
+                    f"{raw!r} on a column read on a 0-100 scale (other values are above 1): "
+                    "correct, or 1 in 100? the column mixes two scales",
+                )
+            value /= 100.0
+        elif value > 1.0:
+            self._refuse(
+                where,
+                f"{value:g} is not a correctness in [0, 1] (earlier values of the column are in "
+                "(0, 1], so it is not on a 0-100 scale either)",
+            )
+        if _fractional(value):
+            self.pending.append(_mean_score_warning("", 0, self.label, self.factor == 100.0))
+        return value
+
+    def drain(self, source: str, line: int) -> Iterator[BadLine]:
+        """The warnings of the row just read (each once), at ``source:line``."""
+        texts = dict.fromkeys(w.reason for w in self.pending)
+        self.pending.clear()
+        for text in texts:
+            yield BadLine(source, line, text, note="warning")
+
+    def _scale_warning(self, seen: str) -> BadLine:
+        return BadLine(
+            "",
+            0,
+            f"field {self.label!r} is read on a 0-100 scale ({seen}): "
+            "each value is divided by 100, so 100 is correct and 0 wrong; if it is not the "
+            "correctness, name the right field with --field correct=KEY",
+            note="warning",
         )
-    return value
+
+    def _refuse(self, where: str, why: str) -> None:
+        if self.profile is None:
+            self.profile = self._profile()
+        raise ValueError(
+            f"field {where!r}: {why}; name the right field with --field correct=KEY{self.profile}"
+        )
+
+    def _profile(self) -> str:
+        """What the whole column holds, for a refusal: how many of its values would be
+        refused (--skip-bad drops their rows) and which values."""
+        if self.key is None:
+            return ""
+        values = _candidate_values(self.path, self.key, self.nested, limit=None)
+        read: list[float | None] = []
+        for raw in values:
+            try:
+                read.append(parse_correct(raw))
+            except ValueError:
+                read.append(None)
+        unit = all(v is None or 0.0 <= v <= 1.0 for v in read)
+        counts: dict[str, int] = {}
+        n_out = 0
+        for raw, value in zip(values, read, strict=True):
+            text = f"{value:g}" if value is not None else repr(raw)
+            counts[text] = counts.get(text, 0) + 1
+            n_out += value is None or not 0.0 <= value <= 1.0
+        shown = sorted(counts.items(), key=lambda kv: -kv[1])[:_PROFILE_SHOWN]
+        held = ", ".join(f"{v} ({n})" for v, n in shown)
+        more = f" and {len(counts) - len(shown)} more values" if len(counts) > len(shown) else ""
+        if unit or not n_out:
+            return f" (the column holds {held}{more})"
+        outside = sorted(
+            {f"{v:g}" for v in read if v is not None and not 0.0 <= v <= 1.0}
+            | {repr(r) for r, v in zip(values, read, strict=True) if v is None}
+        )
+        which = f"all {outside[0]}" if len(outside) == 1 else ", ".join(outside[:_PROFILE_SHOWN])
+        return (
+            f". {n_out} of the column's {len(values)} values in this file are outside [0, 1] "
+            f"({which}; the column holds {held}{more}): --skip-bad would drop all {n_out} of "
+            "their rows and the run would be biased, so fix the column instead"
+        )
+
+
+def _head_scale(values: list[Any]) -> tuple[float | None, str]:
+    """The scale of a correctness column from its first values (:func:`_candidate_values`):
+    100.0 when values above 1 all lie in [0, 100] and none is a true/false word or an exact
+    1 (on a 0-100 scale, correct or 1%?); 1.0 when a value in (0, 1] or a word is there and
+    none is above 1; None otherwise (only 0, or mixed: the rows decide, :class:`_Scale`);
+    with the values seen, for the warning."""
+    read: list[float] = []
+    words = False
+    for raw in values:
+        try:
+            value = parse_correct(raw)
+        except ValueError:
+            return None, ""
+        if value is None:
+            continue
+        read.append(value)
+        words = (
+            words or isinstance(raw, bool) or (isinstance(raw, str) and metric_value(raw) is None)
+        )
+    distinct = sorted(set(read))
+    seen = ", ".join(f"{v:g}" for v in distinct[:_PROFILE_SHOWN])
+    seen += " ..." if len(distinct) > _PROFILE_SHOWN else ""
+    if not any(v > 1.0 for v in read):
+        return (1.0 if words or any(read) else None), seen
+    if words or 1.0 in read or not all(0.0 <= v <= 100.0 for v in read):
+        return None, seen
+    return 100.0, seen
 
 
 def _flat_record(
@@ -1224,7 +1401,7 @@ def _flat_record(
     system_key = key("system")
     if system is not None and system_key is not None and str(row.get(system_key)) != system:
         return None
-    correct = _correct_field(row, key("correct"))
+    correct = _correct_field(row, key("correct"), resolver.scale)
     response_key = key("response")
     extracted_key = key("extracted")
     if response_key and response_key not in row and correct is None:
@@ -1233,16 +1410,20 @@ def _flat_record(
         raise ValueError(f"field {response_key!r} (role 'response') missing")
     filter_name = str(row.get(key("filter") or "") or "none")
     sample_key = key("sample_idx")
+    response = None if not response_key or row.get(response_key) is None else str(row[response_key])
     sample_idx = numbering.index(
-        common["task"], filter_name, common["doc_id"], row.get(sample_key) if sample_key else None
+        common["task"],
+        filter_name,
+        common["doc_id"],
+        row.get(sample_key) if sample_key else None,
+        response,
+        f"{common['source_file']}:{common['source_line']}",
     )
     return SampleRecord(
         **common,
         sample_idx=sample_idx,
         filter=filter_name,
-        response=None
-        if not response_key or row.get(response_key) is None
-        else str(row[response_key]),
+        response=response,
         extracted=None
         if not extracted_key or row.get(extracted_key) is None
         else str(row[extracted_key]),
@@ -1271,6 +1452,7 @@ def _systems_records(
     nested_keys: tuple[str, str | None, str | None],
     system: str | None,
     exclude: set[str],
+    resolver: _Resolver,
 ) -> Iterator[SampleRecord | BadLine]:
     response_key, correct_key, extracted_key = nested_keys
     systems = _system_keys(row)
@@ -1279,10 +1461,7 @@ def _systems_records(
         if system is not None and name != system:
             continue
         entry = row[name]
-        correct = _correct_field(entry, correct_key)
-        if _fractional(correct):
-            where = f"<system>.{correct_key}"
-            yield _mean_score_warning(common["source_file"], common["source_line"], where)
+        correct = _correct_field(entry, correct_key, resolver.scale)
         yield SampleRecord(
             **common,
             response=None if entry.get(response_key) is None else str(entry[response_key]),
@@ -1314,22 +1493,12 @@ def _parallel_records(
             )
         lists[role] = value
     doc = _doc(row, exclude)
-    warned = False
     for sample_idx, text in enumerate(responses):
         correct_list = lists["correct"]
         correct = None
         if correct_list is not None:
             where = f"{key('correct')}[{sample_idx}]"
-            try:
-                correct = parse_correct(correct_list[sample_idx])
-            except ValueError as exc:
-                raise ValueError(f"field {where!r}: {exc}") from None
-            correct = _in_unit_range(correct, where)
-            if _fractional(correct) and not warned:
-                warned = True  # one per row: the ingest counts rows
-                yield _mean_score_warning(
-                    common["source_file"], common["source_line"], key("correct") or ""
-                )
+            correct = resolver.scale.read(correct_list[sample_idx], where)
         extracted = lists["extracted"][sample_idx] if lists["extracted"] is not None else None
         finish = lists["finish_reason"][sample_idx] if lists["finish_reason"] is not None else None
         tokens = (
