@@ -346,12 +346,16 @@ def without_empty(
 def _emit_markdown(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None, notes: Sequence[str]
 ) -> None:
-    """Print a Markdown table (cells whole, ``|`` escaped) with its notes as a list."""
+    """Print a Markdown table (cells whole, ``|`` escaped) with its notes as a list; no rows:
+    ``nothing to show``, as the text table says, not a header over nothing."""
     lines = []
     if title:
         lines += [f"### {title}", ""]
-    lines.append("| " + " | ".join(headers) + " |")
-    lines.append("|" + "|".join("---" for _ in headers) + "|")
+    if rows:
+        lines.append("| " + " | ".join(headers) + " |")
+        lines.append("|" + "|".join("---" for _ in headers) + "|")
+    else:
+        lines.append("nothing to show")
     for r in rows:
         lines.append("| " + " | ".join(visible(c).replace("|", "\\|") for c in r) + " |")
     if notes:

@@ -148,3 +148,13 @@ def test_sample_as_markdown_is_markdown_and_keeps_model_text_as_written(tmp_path
     assert "| target | `7\\|8`<br>`or 9` |" in table, table
     fence = "````"  # longer than the response's own ``` run
     assert f"#### response\n\n{fence}text\n{response}\n{fence}\n" in md + "\n", md
+
+
+def test_an_empty_markdown_table_says_nothing_to_show(store: Path) -> None:
+    """``samples --failure-mode trunc --format md`` on a run with none printed a table header
+    over no row, where the text says 'nothing to show'."""
+    args = ("samples", "ra", "--failure-mode", "truncated")
+    assert "nothing to show" in _cli(store, *args)
+    md = _cli(store, *args, "--format", "md")
+    assert "nothing to show" in md and "|---|" not in md, md
+    assert _cli(store, "label", "slices", "--format", "md").strip() == "nothing to show"
