@@ -294,7 +294,7 @@ class CapsliceApp(App):
     async def _release_keys(self) -> None:
         """Route the held keys that may go now; poll again while any is held or handled."""
         held = self._type_ahead
-        while held.ready(bool(self.screen_stack) and self.screen.is_mounted):
+        while held.ready(self._screen_settled()):
             event = held.held.popleft()
             await super().on_event(event)  # a priority binding, else routed to the focus
             if event.is_forwarded:
@@ -302,6 +302,19 @@ class CapsliceApp(App):
         timer = getattr(self, "_type_ahead_timer", None)
         if timer is not None:
             timer.resume() if held.waiting else timer.pause()
+
+    def _screen_settled(self) -> bool:
+        """Whether the screen on top has mounted and had one refresh since: the focus its
+        ``on_mount`` gives (``widget.focus()`` runs later, from the app's queue) is set
+        before a held Tab moves it, or a held letter lands in a field."""
+        screen = self.screen if self.screen_stack else None
+        if screen is None or not screen.is_mounted:
+            return False
+        if screen is not self._type_ahead.settled:
+            self._type_ahead.settled = screen
+            self.call_after_refresh(self._release_keys)
+            return False
+        return True
 
     def on_descendant_focus(self, event: Any) -> None:
         """A focused button shows ``> label <`` (as a table's cursor row shows ``>``), so the

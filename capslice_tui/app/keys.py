@@ -143,6 +143,7 @@ class TypeAhead:
         self.in_flight: events.Event | None = None
         self._to_app = False  # the key in flight is queued for the app's own bindings
         self._since = 0.0
+        self.settled: object | None = None  # the screen last seen mounted and refreshed
 
     def hold(self, event: events.Event) -> None:
         """Queue ``event`` (read from the terminal, not yet routed) behind those held."""

@@ -44,3 +44,18 @@ async def test_keys_typed_ahead_of_enter_move_in_the_screen_it_opens(store_path:
         await wait_for_keys(app, pilot)
         names = [type(s).__name__ for s in app.screen_stack]
         assert names == ["RunsScreen", "TrendScreen"], names
+
+
+async def test_tabs_typed_ahead_move_from_the_field_the_form_focuses(store_path: Path) -> None:
+    """The ingest form focuses its first field from on_mount (a deferred focus): Tabs held
+    until the form had mounted ran before it, and the focus went back to the first field."""
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        type_at_once(app, ["m", "g", "a", "tab", "r", "u", "n", "tab", "b", "tab", "tab"])
+        await wait_for_keys(app, pilot)
+        screen = app.screen
+        values = {f.id: f.value for f in screen.query(Input)}
+        assert values["ingest-paths"] == "a" and values["ingest-run"] == "run", values
+        assert values["ingest-benchmark"] == "b", values
+        assert app.focused is not None and app.focused.id == "ingest-fields", app.focused
