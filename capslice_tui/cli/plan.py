@@ -319,7 +319,7 @@ def _history_table(history: Sequence[Mapping[str, Any]], fmt: str) -> None:
     lists) get the room."""
     stamp = utc_minute if fmt == "table" else str
     headers = ["v", "at", "who", "action", "field", "old", "new"]
-    rows = [[h["version"], stamp(h["at"]), h["who"], h["action"], h["field"],
+    rows = [[h["version"], stamp(h["at"]), h["who"], h["action"], history_field(h["field"]),
              _history_value(h["field"], h["old_value"], stamp),
              _history_value(h["field"], h["new_value"], stamp)]
             for h in history]  # fmt: skip
@@ -343,6 +343,28 @@ def _outcome_text(rec: Mapping[str, Any]) -> str:
     return rec[OUTCOME_KEY] or "-"
 
 
+HISTORY_FIELD_WORDS = {
+    "target_slices": "targets",
+    "control_slices": "controls",
+    "expected_effect": "expected effect",
+    "baseline_run": "baseline",
+    "result_run": "result run",
+    "decision_reason": "decision reason",
+    "decided_by": "decided by",
+    "decided_at": "decided at",
+    "decision_warning": "decision warning",
+    "plan_forced": "plan forced",
+}
+"""A stored intervention column -> the word ``intervention show`` uses for it (``targets``,
+``baseline``...); the history's ``field`` column shows these, ``--format json`` the column."""
+
+
+def history_field(field: str | None) -> str:
+    """An audit-history field as the show table names it (:data:`HISTORY_FIELD_WORDS`); any
+    other column with spaces for underscores."""
+    return HISTORY_FIELD_WORDS.get(field or "", (field or "-").replace("_", " "))
+
+
 def _history_value(field: str | None, value: Any, stamp: Any = str) -> str:
     """An audit-history value as read: a list of slices (``target_slices``,
     ``control_slices``, stored as JSON) as their names joined by ``; ``
@@ -352,6 +374,11 @@ def _history_value(field: str | None, value: Any, stamp: Any = str) -> str:
     stored)."""
     if (field or "").endswith("_at") and value is not None:
         return _cut(stamp(value))
+    if field == "expected_effect" and value is not None:  # stored as a proportion
+        try:
+            return points(float(value))
+        except ValueError:
+            return _cut(value)
     if (field or "").endswith("_slices") and isinstance(value, str):
         try:
             slices = json.loads(value)
@@ -403,7 +430,7 @@ def change_note(outcome: OutcomeDict) -> str:
     )
 
 
-OUTCOME_EXPENDABLE = ("pass@k", "p_adj", "DiD vs controls")
+OUTCOME_EXPENDABLE = ("pass@k", "p adj", "DiD vs controls")
 """The outcome table's columns left out first, in this order, in a narrow terminal: the mark
 says which slices are significant, and the pooled change against controls is a note under
 the table; the slices, their sizes, scores, change and interval stay."""
@@ -482,7 +509,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
         notes.insert(len(notes) - len(outcome["warnings"]), note)
     if slice_note:
         notes.insert(0, slice_note)
-    headers = ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p_adj",
+    headers = ["role", slice_header, "items", "base", "result", "diff", "95% CI", "p adj",
                "mark", "DiD vs controls", "pass@k"]  # fmt: skip
     if not with_pk:  # one sample per item, or at --k where the metric is pass@k
         headers, rows = headers[:-1], [row[:-1] for row in rows]

@@ -158,3 +158,30 @@ def test_an_empty_markdown_table_says_nothing_to_show(store: Path) -> None:
     md = _cli(store, *args, "--format", "md")
     assert "nothing to show" in md and "|---|" not in md, md
     assert _cli(store, "label", "slices", "--format", "md").strip() == "nothing to show"
+
+
+def test_intervention_history_names_fields_as_show_does(store: Path, tmp_path: Path) -> None:
+    """The history under ``intervention show`` named the stored columns (``target_slices``,
+    ``baseline_run``, ``decided_by``) and gave ``--expected-gain 10`` as ``0.1``, where the
+    table above says ``targets``, ``baseline`` and ``+10.0 points``; its outcome table headed
+    a column ``p_adj`` where every other table says ``p adj``."""
+    path = tmp_path / "s.db"
+    _cli(store, "backup", str(path))  # a copy of the WAL store, consistent
+    _cli(path, "intervention", "new", "--title", "t", "--hypothesis", "h", "--baseline", "ra",
+         "--benchmark", "gsm8k", "--target", "task=t1", "--control", "task=t2",
+         "--expected-gain", "10")  # fmt: skip
+    _cli(path, "intervention", "accept", "1", "--reason", "ok")
+    out = _cli(path, "intervention", "link", "1", "--run", "rb")
+    for fmt in ("table", "md"):
+        shown = _cli(path, "intervention", "show", "1", "--format", fmt)
+        history = shown.partition("history")[2]
+        for raw in ("target_slices", "control_slices", "baseline_run", "result_run",
+                    "decided_by", "decided_at", "decision_reason", "expected_effect"):  # fmt: skip
+            assert raw not in history, (raw, history)
+        for word in ("targets", "controls", "baseline", "result run", "decided by",
+                     "decision reason", "expected effect", "+10.0 points"):  # fmt: skip
+            assert word in history, (word, history)
+        assert "p_adj" not in shown and "p adj" in shown, shown
+    assert "p adj" in out
+    raw = json.loads(_cli(path, "intervention", "show", "1", "--format", "json"))
+    assert {h["field"] for h in raw["history"]} >= {"target_slices", "baseline_run"}  # data

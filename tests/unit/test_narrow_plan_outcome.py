@@ -113,7 +113,7 @@ def test_outcome_table_at_80_columns_shows_whole_slice_names_and_numbers(
     notes = " ".join(" ".join(lines[5:]).split())
     # the expendable columns go first, in their order, and are named
     # (a run of one sample per item has no pass@k column at all)
-    assert re.search(r"not shown at 80 columns: (p_adj, )?DiD vs controls \(", notes), notes
+    assert re.search(r"not shown at 80 columns: (p adj, )?DiD vs controls \(", notes), notes
     assert "pass@k" not in text
     assert "slice: names shown without their shared prefix" not in notes
 
