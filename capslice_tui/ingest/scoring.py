@@ -1341,14 +1341,48 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
     if output_constraint in _WORD_PAIRS:
         return _clean(answer).casefold() == _clean(target).casefold()
     if output_constraint in _NUMBER_CONSTRAINTS:
-        left_num, right_num = _number_value(answer), _number_value(target)
-        if left_num is not None and right_num is not None:
-            return left_num == right_num
+        same = _same_number(answer, target)
+        if same is not None:
+            return same
         boxed = last_boxed(answer)
         return _ws(_strip_latex_wrappers(boxed if boxed is not None else answer)) == _ws(target)
     if output_constraint == "boxed_expression":
         return _math_equal(answer, target)
-    return _ws(answer) == _ws(target)
+    if _ws(answer) == _ws(target):
+        return True
+    # a free-text target that is a number ("1,000", "$5", "5.0", "2.50": the target-shape
+    # rules label only bare integers `integer`) compares by value, as the answer would
+    return output_constraint == "free_text" and bool(_same_number(answer, target))
+
+
+_SIMPLE_FRACTION_RE = re.compile(r"[-+]?(?:\\[dt]?frac\{\d+\}\{\d+\}|\\[dt]?frac\d\d|\d+/\d+)")
+
+
+def _plain_value(text: str) -> Fraction | None:
+    """The exact value of an answer or target that is one number as written (thousands
+    separators, currency, percent, math delimiters: :func:`_number_value`) or one fraction
+    (``1/2``, ``\\frac{1}{2}``, ``-\\dfrac{3}{4}``), else None."""
+    number = _number_value(text)
+    if number is not None:
+        return Fraction(number)
+    boxed = last_boxed(text)
+    raw = _clean(_strip_latex_wrappers(boxed if boxed is not None else text)).replace(" ", "")
+    return _exact_value(raw) if _SIMPLE_FRACTION_RE.fullmatch(raw) else None
+
+
+def _same_number(answer: str, target: str) -> bool | None:
+    """Whether two texts that are both numbers have the same value, both sides read alike
+    (None: either is not a number). ``1,000`` == ``1000``, ``5.0`` == ``5``, ``$5`` == ``5``,
+    ``2.50`` == ``$2.5``, and a fraction equals its exact decimal (``1/2`` == ``0.5``, never
+    ``1/3`` == ``0.33``), as lm-eval's minerva_math scores: ``normalize_final_answer`` is
+    applied to the answer and to the target alike, and ``is_equiv`` holds when
+    ``sympy.simplify(parse_latex(a) - parse_latex(b)) == 0``
+    (lm_eval/tasks/minerva_math/utils.py)."""
+    right = _plain_value(target)  # short, and most free-text targets are no number
+    if right is None:
+        return None
+    left = _plain_value(answer)
+    return None if left is None else left == right
 
 
 def clean_target(target: str | None, output_constraint: str) -> str | None:
