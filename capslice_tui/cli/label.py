@@ -288,6 +288,22 @@ def label_undo(
     )
 
 
+SLICE_FIELD_WORDS = {
+    "name": "name",
+    "n_items": "items",
+    "version": "version",
+    "origin": "origin",
+    "description": "description",
+    "note": "note",
+    "created_by": "created by",
+    "created_at": "created at",
+    "updated_by": "changed by",
+    "updated_at": "changed at",
+}
+"""A named slice's record (``--format json`` keys) -> the words ``label show --slice`` prints,
+as ``label slices`` heads them (``items``, ``changed by``)."""
+
+
 @label.command("show")
 @click.option("--item", "item_id", type=int, default=None, help="Item id.")
 @click.option("--sample", "sample_id", type=int, default=None, help="Sample id (its item).")
@@ -307,22 +323,11 @@ def label_show(
         if fmt == "json":
             emit_json(data)
             return
-        for key in (
-            "name",
-            "n_items",
-            "version",
-            "origin",
-            "description",
-            "note",
-            "created_by",
-            "created_at",
-            "updated_by",
-            "updated_at",
-        ):
-            click.echo(f"{key:>12}: {data[key] if data[key] is not None else '-'}")
+        for key, word in SLICE_FIELD_WORDS.items():
+            click.echo(f"{word:>12}: {data[key] if data[key] is not None else '-'}")  # type: ignore[literal-required]
         ids = data["item_ids"]
         click.echo(
-            f"{'items':>12}: {', '.join(map(str, ids[:30]))}"
+            f"{'item ids':>12}: {', '.join(map(str, ids[:30]))}"
             + (f" ... (+{len(ids) - 30})" if len(ids) > 30 else "")
         )
         return

@@ -185,3 +185,19 @@ def test_intervention_history_names_fields_as_show_does(store: Path, tmp_path: P
     assert "p adj" in out
     raw = json.loads(_cli(path, "intervention", "show", "1", "--format", "json"))
     assert {h["field"] for h in raw["history"]} >= {"target_slices", "baseline_run"}  # data
+
+
+def test_a_named_slice_is_shown_in_words(store: Path, tmp_path: Path) -> None:
+    """``label show --slice`` printed its record's keys (``n_items``, ``created_by``,
+    ``updated_at``) and two lines called ``items`` (the count, then the ids)."""
+    path = tmp_path / "s.db"
+    _cli(store, "backup", str(path))
+    ws = Workspace(path)
+    items = [r[0] for r in ws.store.query("SELECT id FROM items ORDER BY id LIMIT 3")]
+    ws.store.create_named_slice("S", items, who="carol")
+    ws.store.close()
+    out = _cli(path, "label", "show", "--slice", "S")
+    labels = [line.partition(":")[0].strip() for line in out.splitlines()]
+    assert labels == ["name", "items", "version", "origin", "description", "note",
+                      "created by", "created at", "changed by", "changed at", "item ids"], out  # fmt: skip
+    assert "items: 3" in out and "changed by: carol" in out, out

@@ -72,7 +72,7 @@ def test_store01_both_notes_in_history_and_undo_restores_value_note_who(small_st
     shown = cli(small_store, "label", "show", "--slice", "S").output
     assert "note: alice: these are counting slips" in shown
     # the undo is a change of the slice: by bob, now (alice's note and label who come back)
-    assert "updated_by: bob" in shown
+    assert "changed by: bob" in shown
     hand = [v for v in ws.label_show(items[0])["axes"][axis]["values"] if v["source"] == "hand"]
     assert [(h["value"], h["note"], h["who"]) for h in hand] == [
         ("counting", "alice: these are counting slips", "alice")
