@@ -1,7 +1,7 @@
 """Print ingest throughput of capslice beside the bare pipeline, and store bytes per sample.
 
 Usage: python benchmarks/ingest_speed.py [--full N] [--metric-only N] [--slices] [--keep DIR]
-                                         [--workers N]
+                                         [--workers N] [--writer-parts]
 
 Two workloads, each written as lm-eval 0.4.8 ``samples_<task>_<ts>.jsonl`` files:
   full text   ~4 KB per sample (a 3 KB few-shot head shared by a task's prompts, ~1 KB
@@ -19,7 +19,10 @@ figure is the steadier one; a line gives capslice's CPU per sample split between
 (the ingesting process) and its worker processes. capslice reads lm-eval files in worker processes (two on two
 cores; ``--workers N`` sets ``CAPSLICE_INGEST_WORKERS``, 0 = the one-process read). The
 ingest modules are imported before the clock starts (the CLI pays ~0.3-0.5 s more once).
-Target (issue 14): capslice >= 0.5x the bare pipeline, first
+With ``--writer-parts`` the writer's CPU per sample is also split by what it spent it on
+(:data:`WRITER_PARTS`: CPU seconds of this process inside each, timed per call: per chunk or
+batch, not per sample; the rest is reading the chunks into batches, notes, run meta and
+tasks). Target (issue 14): capslice >= 0.5x the bare pipeline, first
 and next checkpoint, and <= 2x the JSONL line per narrow sample.
 The figures printed are what this machine measured; nothing here is asserted.
 """
@@ -27,7 +30,9 @@ The figures printed are what this machine measured; nothing here is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
+import importlib
 import json
 import os
 import random
@@ -36,8 +41,9 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -161,12 +167,72 @@ def _timed(work: Callable[[], object]) -> tuple[float, float, float]:
     return wall, cpu, own
 
 
+WRITER_PARTS = (
+    ("chunks from workers", "capslice_tui.workspace._ingest_workers", "Workers", "_get"),
+    ("write_batch", "capslice_tui.store.ingest", "IngestMixin", "write_batch"),
+    ("totals at the end", "capslice_tui.store.ingest", "IngestMixin", "finish_ingest"),
+    ("truncation inference", "capslice_tui.store.ingest", "IngestMixin", "infer_truncation"),
+    ("counting the input", "capslice_tui.workspace.ingest", "_Ingest", "_note_process"),
+)
+"""``(label, module, class, method)`` of what ``--writer-parts`` times in the writer: taking
+a worker's chunk off its queue (unpickling included), writing a batch, the run's totals
+(``finish_ingest``: item scores, run outcomes, slice counts), the truncation inference, and
+noting the ingest's process with the input's records counted."""
+
+
+@contextlib.contextmanager
+def writer_parts(spent: dict[str, float]) -> Iterator[None]:
+    """While the block runs, add the CPU seconds of this process inside each of
+    :data:`WRITER_PARTS` to ``spent`` under its label (the methods are wrapped, then
+    restored)."""
+    patched: list[tuple[Any, str, Any]] = []
+
+    def timed(real: Any, label: str) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.process_time()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t0
+
+        return wrapper
+
+    try:
+        for label, module, cls, name in WRITER_PARTS:
+            owner = getattr(importlib.import_module(module), cls)
+            patched.append((owner, name, owner.__dict__[name]))
+            setattr(owner, name, timed(owner.__dict__[name], label))
+        yield
+    finally:
+        for owner, name, real in patched:
+            setattr(owner, name, real)
+
+
+def _parts_line(name: str, spent: dict[str, float], own: float, n: int) -> str:
+    """The writer's CPU per sample of one ingest, split by :data:`WRITER_PARTS`."""
+    parts = [(label, spent.get(label, 0.0)) for label, *_ in WRITER_PARTS]
+    parts.append(("the rest", own - sum(s for _, s in parts)))
+    return f"  writer CPU us per sample, {name}: " + ", ".join(
+        f"{label} {1e6 * s / n:,.1f}" for label, s in parts
+    )
+
+
 def _store_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
 
 
-def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool) -> None:
-    """Print one workload's figures: capslice and bare, first and next checkpoint."""
+def _ingest(ws: Workspace, logs: Path, run: str, spent: dict[str, float] | None) -> None:
+    """capslice's ingest of ``logs`` as ``run``; the writer's parts timed into ``spent``
+    when given (:func:`writer_parts`)."""
+    with writer_parts(spent) if spent is not None else contextlib.nullcontext():
+        ws.ingest([logs], run=run, benchmark="bbh")
+
+
+def measure(
+    label: str, n: int, full_text: bool, keep: Path | None, slices: bool, parts: bool = False
+) -> None:
+    """Print one workload's figures: capslice and bare, first and next checkpoint (with
+    ``parts``, the writer's CPU split by :data:`WRITER_PARTS`)."""
     tmp = Path(tempfile.mkdtemp(prefix="capslice-bench-"))
     try:
         logs = tmp / "logs"
@@ -180,14 +246,16 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool
         cap_db = tmp / "cap" / "bench.db"
         cap_db.parent.mkdir()
         ws = Workspace(cap_db)
+        spent: tuple[dict[str, float], dict[str, float]] | tuple[None, None]
+        spent = ({}, {}) if parts else (None, None)
         # interleaved (bare, capslice, bare, capslice) so both see the same machine load
         bare_first = _timed(lambda: bare_ingest(bare_db, logs, "bench"))
         bare_size = _store_bytes(bare_db)
-        cap_first = _timed(lambda: ws.ingest([logs], run="bench", benchmark="bbh"))
+        cap_first = _timed(lambda: _ingest(ws, logs, "bench", spent[0]))
         ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cap_size = _store_bytes(cap_db)
         bare_next = _timed(lambda: bare_ingest(bare_db, logs, "bench-next"))
-        cap_next = _timed(lambda: ws.ingest([logs], run="bench-next", benchmark="bbh"))
+        cap_next = _timed(lambda: _ingest(ws, logs, "bench-next", spent[1]))
         ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         cap_size2 = _store_bytes(cap_db)
 
@@ -210,6 +278,9 @@ def measure(label: str, n: int, full_text: bool, keep: Path | None, slices: bool
             )
             + f" bare {1e6 * bare_first[1] / n_lines:,.1f} / {1e6 * bare_next[1] / n_lines:,.1f}"
         )
+        for name, cap, times in (("first", cap_first, spent[0]), ("next", cap_next, spent[1])):
+            if times is not None:
+                print(_parts_line(name, times, cap[2], n_lines))
         line = jsonl_bytes / n_lines
         print(
             f"  bytes per sample: JSONL line {line:,.0f}; capslice store {cap_size / n_lines:,.0f}"
@@ -235,6 +306,9 @@ def main() -> None:
     ap.add_argument("--slices", action="store_true", help="also time the slice tables")
     ap.add_argument("--keep", type=Path, default=None, help="copy the stores here")
     ap.add_argument("--workers", type=int, default=None, help="CAPSLICE_INGEST_WORKERS")
+    ap.add_argument(
+        "--writer-parts", action="store_true", help="split the writer's CPU by what it did"
+    )
     args = ap.parse_args()
     if args.workers is not None:
         os.environ["CAPSLICE_INGEST_WORKERS"] = str(args.workers)
@@ -244,9 +318,9 @@ def main() -> None:
         + " ".join(f"{x:.1f}" for x in os.getloadavg())
     )
     if args.full:
-        measure("full text", args.full, True, args.keep, args.slices)
+        measure("full text", args.full, True, args.keep, args.slices, args.writer_parts)
     if args.metric_only:
-        measure("metric only", args.metric_only, False, args.keep, args.slices)
+        measure("metric only", args.metric_only, False, args.keep, args.slices, args.writer_parts)
     print("load average at the end " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
 
 
