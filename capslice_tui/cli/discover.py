@@ -180,7 +180,9 @@ def discover(
         f"{plural(data['n_samples'], 'sample')}; run error rate {pct(data['run_error_rate'])};"
         f" {data['k_reason'] or 'k=' + str(data['k'])}",
         *structure,
-        "'vs rest' = error rate minus that of the other samples, in points; q = the larger"
+        "'vs rest' = error rate minus that of the other samples, in points; 'in task' = the"
+        " same within the group's tasks (Mantel-Haenszel), in points, which ranks the groups;"
+        " q = the larger"
         " adjusted p-value of the two tests; 'ns' = not significant; --format json lists each group's doc ids and representative samples",
         *(n for n in data["notes"] if n != data["k_reason"]),
     ]

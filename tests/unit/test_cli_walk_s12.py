@@ -201,3 +201,17 @@ def test_a_named_slice_is_shown_in_words(store: Path, tmp_path: Path) -> None:
     assert labels == ["name", "items", "version", "origin", "description", "note",
                       "created by", "created at", "changed by", "changed at", "item ids"], out  # fmt: skip
     assert "items: 3" in out and "changed by: carol" in out, out
+
+
+def test_discover_says_what_each_difference_column_is(tmp_path: Path) -> None:
+    """discover's legend explained 'vs rest' but not 'in task', the column that ranks the
+    groups: a number with no unit or meaning said."""
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    path = tmp_path / "s.db"
+    Workspace(path).ingest([sample_data_dir() / "lm_eval" / "math-base"], run="m",
+                           benchmark="math")  # fmt: skip
+    out = " ".join(_cli(path, "discover", "m").split())
+    assert " in task " in out, out  # the column's header
+    assert "'vs rest' = error rate minus that of the other samples, in points" in out, out
+    assert "'in task' = the same within the group's tasks (Mantel-Haenszel), in points" in out
