@@ -11,7 +11,9 @@ from textual import work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -98,7 +100,34 @@ class FormScroll(VerticalScroll, can_focus=False):
     screen, Tab from the table on its notes), and the next letter typed, ``b`` or ``q``, left
     the screen and the text typed so far. A field scrolls into view when it takes the focus;
     a screen binds keys that scroll the area itself (pgup/pgdn over a form, ``j``/``k`` for
-    the plan's notes)."""
+    the plan's notes).
+
+    Its scrollbar alone does not say there is more (in console mode a form one row too long
+    draws a column of ``#``): the area posts :class:`Moved` when it scrolls or its size or
+    content changes, and a screen shows :func:`scroll_hint` in a line of its own."""
+
+    class Moved(Message):
+        """The area scrolled, or what it holds or its size changed (queued ones coalesce)."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, FormScroll.Moved)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self.post_message(FormScroll.Moved())
+
+    def on_resize(self) -> None:  # Textual sends Resize when the content's size changes too
+        self.post_message(FormScroll.Moved())
+
+
+def scroll_hint(area: Widget, up: str = "pgup", down: str = "pgdn") -> str:
+    """What of ``area`` is out of view and the key that scrolls to it: ``more below:
+    pgdn``, ``more above: pgup``, both, or '' when it shows everything it holds."""
+    top = round(area.scroll_y)
+    parts = [f"more above: {up}"] if top > 0 else []
+    parts += [f"more below: {down}"] if top < area.max_scroll_y else []
+    return " · ".join(parts)
 
 
 class ToastPlacement:

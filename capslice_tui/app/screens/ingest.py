@@ -21,7 +21,8 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ...formatting import plural
-from .base import CapsliceScreen, FormScroll
+from ..widgets.cursor import CursorSelect
+from .base import CapsliceScreen, FormScroll, scroll_hint
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
 SHOWN_BAD_LINES = 20
@@ -171,7 +172,7 @@ class IngestScreen(CapsliceScreen):
                 yield Input(placeholder="fields ROLE=KEY ... (optional)", id="ingest-fields")
                 yield Input(placeholder="system (optional)", id="ingest-system")
             with Horizontal(classes="field-row"):
-                yield Select(
+                yield CursorSelect(
                     [(f"format: {f}", f) for f in FORMATS],
                     value="auto",
                     allow_blank=False,
@@ -182,6 +183,7 @@ class IngestScreen(CapsliceScreen):
                 yield Button("Start", id="ingest-start", variant="primary")
                 yield Button("Back", id="ingest-back")
             yield Static("", id="ingest-result", markup=False)
+        yield Static("", id="form-more", markup=False)  # what is out of view (scroll_hint)
         yield Static("Tab: next field · Enter: start · Escape: back", id="status", markup=False)
         yield Footer()
 
@@ -191,6 +193,25 @@ class IngestScreen(CapsliceScreen):
         # above it ('log files or folders') until pgup
         self.query_one("#ingest-paths", Input).focus(scroll_visible=False)
         self.call_after_refresh(self.query_one("#ingest-form").scroll_home, animate=False)
+        # nothing to report yet: no blank rows under the buttons (at 80x24 they made the form
+        # one row too long, a scrollbar over fields that all show)
+        self.show_result("")
+
+    def show_result(self, text: str) -> None:
+        """``text`` under the form's buttons (a report, a failure, a refused name); hidden
+        when empty."""
+        result = self.query_one("#ingest-result", Static)
+        result.update(Text(text))
+        result.display = bool(text)
+
+    @on(FormScroll.Moved)
+    def form_moved(self) -> None:
+        """The line under the form says what of it is out of view (fields above a report,
+        the report below the buttons) and the key that scrolls there."""
+        # the line keeps its row when blank: shown only while needed, it took a row from a
+        # form scrolled to its end, which then had one more row below
+        text = scroll_hint(self.query_one("#ingest-form", FormScroll))
+        self.query_one("#form-more", Static).update(Text(text))
 
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
@@ -232,7 +253,7 @@ class IngestScreen(CapsliceScreen):
 
         problem = run_name_problem(run)
         if problem:  # the CLI's rule, said before anything is read (in full below the form)
-            self.query_one("#ingest-result", Static).update(Text(problem))
+            self.show_result(problem)
             self.set_status("this run name is refused; the rule is below")
             self.query_one("#ingest-run", Input).focus()
             return
@@ -252,7 +273,7 @@ class IngestScreen(CapsliceScreen):
         skip_bad = self.skip_bad
         self.running = True
         self.report = None
-        self.query_one("#ingest-result", Static).update("")
+        self.show_result("")
         self.set_status(f"ingesting {run}…")
         self.last_ingest = {
             "paths": paths, "run": run, "benchmark": benchmark, "step": step, "fmt": fmt,
@@ -315,8 +336,7 @@ class IngestScreen(CapsliceScreen):
     def on_ingest_screen_ingested(self, message: Ingested) -> None:
         self.running = False
         self.report = message.report
-        result = self.query_one("#ingest-result", Static)
-        result.update(Text(self.app_terms(report_text(message.report))))
+        self.show_result(self.app_terms(report_text(message.report)))
         # Off the inputs, so the next keys are commands, not text typed into a field.
         self.query_one("#ingest-back", Button).focus(scroll_visible=False)
         # the form's end in view: the whole report, not its first line under the fields
@@ -355,8 +375,7 @@ class IngestScreen(CapsliceScreen):
         event.prevent_default()
         lines = failure_lines(str(error), error.bad)
         lines[0] = self.app_terms(lines[0])
-        result = self.query_one("#ingest-result", Static)
-        result.update(Text("\n".join(lines)))
+        self.show_result("\n".join(lines))
         # the form's end in view (as after a good ingest); the status line says what happened,
         # no toast over the reason
         self.call_after_refresh(self.query_one("#ingest-form").scroll_end, animate=False)

@@ -8,9 +8,14 @@ option's left padding), so nothing moves and no text is hidden.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.segment import Segment
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.strip import Strip
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Select, Static
+from textual.widgets._select import SelectCurrent, SelectOverlay
 
 CURSOR_GLYPH = ">"
 """What marks the selected row of every table and list."""
@@ -27,6 +32,19 @@ def mark_line(strip: Strip, glyph: str = CURSOR_GLYPH) -> Strip:
     return Strip.join([Strip([Segment(glyph, style)], 1), strip.crop(1, strip.cell_length)])
 
 
+def mark_highlighted(options: OptionList, y: int, strip: Strip) -> Strip:
+    """``strip``, line ``y`` of ``options`` as drawn, marked with the cursor glyph when it is
+    the first line of the highlighted option."""
+    line = options.scroll_offset.y + y
+    lines = options._lines  # (option index, line within the option) per rendered line
+    if options.highlighted is None or not 0 <= line < len(lines):
+        return strip
+    index, offset = lines[line]
+    if index == options.highlighted and offset == 0:
+        return mark_line(strip)
+    return strip
+
+
 class CursorOptionList(OptionList):
     """An OptionList whose highlighted option starts with ``>`` (every option is indented by
     two cells to make room, so the prompts line up whether marked or not)."""
@@ -36,12 +54,48 @@ class CursorOptionList(OptionList):
     """
 
     def render_line(self, y: int) -> Strip:
-        strip = super().render_line(y)
-        line = self.scroll_offset.y + y
-        lines = self._lines  # (option index, line within the option) per rendered line
-        if self.highlighted is None or not 0 <= line < len(lines):
-            return strip
-        index, offset = lines[line]
-        if index == self.highlighted and offset == 0:
-            return mark_line(strip)
-        return strip
+        return mark_highlighted(self, y, super().render_line(y))
+
+
+class CursorSelectOverlay(SelectOverlay):
+    """A Select's drop-down list whose highlighted option starts with ``>`` (without colour
+    nothing else shows which one Enter takes)."""
+
+    DEFAULT_CSS = """
+    CursorSelectOverlay > .option-list--option { padding: 0 0 0 2; }
+    """
+
+    def render_line(self, y: int) -> Strip:
+        return mark_highlighted(self, y, super().render_line(y))
+
+
+class CursorSelectCurrent(SelectCurrent):
+    """A Select's closed line; ``marked`` (its Select has the focus) starts it with ``> ``,
+    as a focused button reads ``> label <``: without colour nothing else shows that Enter
+    opens this list."""
+
+    marked = False
+
+    def update(self, label: Any) -> None:
+        super().update(label)
+        if self.marked and isinstance(label, str | Text):
+            self.query_one("#label", Static).update(Text.assemble("> ", label))
+
+    def mark(self, marked: bool) -> None:
+        self.marked = marked
+        self.update(self.label)
+
+
+class CursorSelect(Select[Any]):
+    """A Select whose closed line starts with ``>`` while it has the focus and whose open
+    list marks the highlighted option with ``>``."""
+
+    def compose(self) -> ComposeResult:
+        yield CursorSelectCurrent(self.prompt)
+        yield CursorSelectOverlay(type_to_search=self._type_to_search).data_bind(
+            compact=Select.compact
+        )
+
+    def watch_has_focus(self, value: bool) -> None:
+        super().watch_has_focus(value)
+        self.query_one(CursorSelectCurrent).mark(value)
