@@ -75,6 +75,18 @@ PATTERN_TEXT = {
 }
 
 
+SAID_ABOVE = "see the WARNING above"
+"""What stands in the diagnosis for the pair warning's text where the summary or an evidence
+line repeats it (identical responses: the verdict's summary quotes the warning whole)."""
+
+
+def said_once(text: str, warning: str) -> str:
+    """``text`` with the pair warning it quotes (``warning``, said first in bold) replaced
+    by :data:`SAID_ABOVE`: a log stored under two names showed the same 300 characters twice
+    on the first screen; unchanged when it quotes none."""
+    return text.replace(warning, SAID_ABOVE) if warning and warning in text else text
+
+
 def slice_count_text(listed: int, evidence: list[dict[str, Any]]) -> str:
     """What the slice table holds, counted as the evidence counts it, and over what.
 
@@ -359,9 +371,10 @@ class DiagnoseScreen(CapsliceScreen):
         what = run_pair(data["base"], data["cand"]) if data.get("cand") else data.get("base")
         read = f" · {self.filter_label}" if self.filter_label else ""  # filter get-answer
         add(f"{mode}: {what} · {data.get('benchmark') or 'all'}{read}\n", style="bold")
-        if data.get("pair_warning"):  # before the summary: it qualifies the verdict
-            add(visible(pair_warning_text(data["pair_warning"])) + "\n", style="bold")
-        add(f"{self.app_terms(data.get('summary') or '')}\n")
+        warning = data.get("pair_warning") or ""
+        if warning:  # before the summary: it qualifies the verdict
+            add(visible(pair_warning_text(warning)) + "\n", style="bold")
+        add(f"{said_once(self.app_terms(data.get('summary') or ''), warning)}\n")
         checked = evaluation_lines(data)
         if checked:
             add("\nevaluation of the shared items\n", style="bold")
@@ -376,7 +389,7 @@ class DiagnoseScreen(CapsliceScreen):
         if evidence:
             add("\nevidence\n", style="bold")
             for e in evidence:
-                item(evidence_line(e))
+                item(said_once(evidence_line(e), warning))
         spread = data.get("spread") or {}
         if spread:
             add("\nspread across content axes\n", style="bold")
