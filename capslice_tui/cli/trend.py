@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import AVERAGE_MEANING, pct, plural, visible
+from ..formatting import AVERAGE_MEANING, INTERVAL_MARKS, pct, plural, visible
 from ..vocabulary import MODE_MARKS
 from .render import emit_table, table_width
 from .root import (
@@ -42,7 +42,10 @@ if TYPE_CHECKING:
 )
 @click.option("--benchmark", default=None, help="Only this benchmark.")
 @click.option(
-    "--filter", "filter_name", default=None, help="Filter to use instead of each task's primary."
+    "--filter",
+    "filter_name",
+    default=None,
+    help="Filter to use instead of each task's primary one.",
 )
 @_average_option
 @click.option(
@@ -93,7 +96,7 @@ def trend(
     rows = [[*r[: k + 1], *r[k + 2 :], r[k + 1]] for r in trend_rows(result)]
     points = [p for s in [*result.series, result.overall] for p in s.points if p is not None]
     notes = [
-        f"interval: {', '.join(result.intervals) or '-'} (95%); {CHANGE_HEAD}: score minus "
+        f"interval (95%): {interval_words(result.intervals)}; {CHANGE_HEAD}: score minus "
         "the previous step's, in points (no test; `capslice compare` tests two runs)",
         f"ALL: {AVERAGE_MEANING[result.average]}",
         # ALL (micro) 43.1% beside 1093/5888 (18.6%): the count is of samples (as slices)
@@ -106,7 +109,7 @@ def trend(
         headers, rows = headers[:-1], [r[:-1] for r in rows]
         notes.append(RUN_NOTE)
     notes += [f"warning: {w}" for w in result.warnings]
-    steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
+    steps = step_order(result.runs)
     emit_table(
         headers,
         rows,
@@ -122,6 +125,30 @@ def trend(
 CHANGE_HEAD = "vs prev"
 """The header of a trend's change column: the change from the previous step (the app's trend,
 one row per slice, shows ``last-first`` instead, under that name)."""
+
+
+def step_order(runs: Sequence[Any]) -> str:
+    """The runs in step order, as the title gives them: ``a@1000 < b@2000``; runs of one
+    step are joined by ``=`` (``a@1000 = b@1000``), not ordered by ``<`` they do not have
+    (a warning says they are ordered by name)."""
+    out = ""
+    for prev, r in zip([None, *runs], runs, strict=False):
+        if prev is not None:
+            out += " = " if prev.step == r.step else " < "
+        out += f"{r.name}@{r.step}"
+    return out
+
+
+def interval_words(methods: Sequence[str]) -> str:
+    """The interval methods of a trend in words (``bootstrap over items; Wilson over items
+    (one sample per item)``), each once, not their tokens (``cluster-bootstrap, wilson``)."""
+    words: list[str] = []
+    for method in methods:
+        known = INTERVAL_MARKS.get("normal" if method.startswith("normal") else method)
+        word = known[1] if known else method
+        if word not in words:
+            words.append(word)
+    return "; ".join(words) or "-"
 
 
 def _runs(obj: Ctx, runs: str) -> tuple[list[str], list[str]]:
@@ -192,7 +219,7 @@ def _modes(
     if result.absent:
         notes.append(f"no sample of any run is {', '.join(result.absent)} (0%, not shown)")
     notes += [f"warning: {w}" for w in result.warnings]
-    steps = " < ".join(f"{r.name}@{r.step}" for r in result.runs)
+    steps = step_order(result.runs)
     emit_table(
         headers,
         rows,

@@ -215,3 +215,23 @@ def test_discover_says_what_each_difference_column_is(tmp_path: Path) -> None:
     assert " in task " in out, out  # the column's header
     assert "'vs rest' = error rate minus that of the other samples, in points" in out, out
     assert "'in task' = the same within the group's tasks (Mantel-Haenszel), in points" in out
+
+
+def test_a_trend_of_one_step_does_not_order_it_and_words_its_intervals(store: Path) -> None:
+    """``trend --runs A,B`` of two runs at one step titled them ``A@100 < B@100`` above its
+    own warning 'step 100 has several runs, ordered by name', and said its intervals as
+    tokens (``interval: cluster-bootstrap, wilson``)."""
+    from types import SimpleNamespace as R
+
+    from capslice_tui.cli.trend import interval_words, step_order
+
+    assert step_order([R(name="a", step=1), R(name="b", step=1), R(name="c", step=2)]) == (
+        "a@1 = b@1 < c@2"
+    )
+    assert interval_words(["cluster-bootstrap", "wilson", "wilson"]) == (
+        "bootstrap over items; Wilson over items (one sample per item)"
+    )
+    assert interval_words(["normal approx. of a mean of 3 task scores"]).startswith("normal")
+    out = _cli(store, "trend", "--runs", "ra,rb")
+    assert out.startswith("trend by task: ra@100 < rb@200\n"), out
+    assert "interval (95%): Wilson over items (one sample per item);" in " ".join(out.split())
