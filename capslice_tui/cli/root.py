@@ -17,6 +17,7 @@ import click
 
 from ..formatting import (
     AVERAGE_MEANING,
+    INTERVAL_MARKS,
     answer_cell,
     answer_notes,
     answer_text,
@@ -206,6 +207,18 @@ def _checked_ks(ks: tuple[str, ...]) -> tuple[str, ...]:
         if text != "all" and not (text.isdigit() and int(text) >= 1):
             raise click.BadParameter(f"{k!r}: use a whole number >= 1 or 'all'")
     return ks
+
+
+def interval_words(methods: Sequence[str]) -> str:
+    """The interval methods of a table in words (``bootstrap over items; Wilson over items
+    (one sample per item)``), each once, not their tokens (``cluster-bootstrap, wilson``)."""
+    words: list[str] = []
+    for method in methods:
+        known = INTERVAL_MARKS.get("normal" if method.startswith("normal") else method)
+        word = known[1] if known else method
+        if word not in words:
+            words.append(word)
+    return "; ".join(words) or "-"
 
 
 ROOT_OPTIONS = ("--store", "--taxonomy", "--busy-timeout")
@@ -654,7 +667,7 @@ def slices(
         + (
             interval_legend(methods)  # rows of one table with different methods are marked
             if mixed_intervals(r.method for r in every)
-            else f"interval: {', '.join(methods)}"
+            else f"interval: {interval_words(methods)}"
         )
         + "; lenient: the same samples re-scored by capslice's lenient answer extraction "
         "(lenient - score = share lost to answer extraction; -: none to compare, e.g. "

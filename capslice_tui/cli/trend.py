@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..formatting import AVERAGE_MEANING, INTERVAL_MARKS, pct, plural, visible
+from ..formatting import AVERAGE_MEANING, pct, plural, visible
 from ..vocabulary import MODE_MARKS
 from .render import emit_table, table_width
 from .root import (
@@ -16,6 +16,7 @@ from .root import (
     _average_option,
     format_option,
     friendly_errors,
+    interval_words,
     pass_ctx,
     per_item_mean,
 )
@@ -137,18 +138,6 @@ def step_order(runs: Sequence[Any]) -> str:
             out += " = " if prev.step == r.step else " < "
         out += f"{r.name}@{r.step}"
     return out
-
-
-def interval_words(methods: Sequence[str]) -> str:
-    """The interval methods of a trend in words (``bootstrap over items; Wilson over items
-    (one sample per item)``), each once, not their tokens (``cluster-bootstrap, wilson``)."""
-    words: list[str] = []
-    for method in methods:
-        known = INTERVAL_MARKS.get("normal" if method.startswith("normal") else method)
-        word = known[1] if known else method
-        if word not in words:
-            words.append(word)
-    return "; ".join(words) or "-"
 
 
 def _runs(obj: Ctx, runs: str) -> tuple[list[str], list[str]]:

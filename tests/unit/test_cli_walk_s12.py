@@ -235,3 +235,10 @@ def test_a_trend_of_one_step_does_not_order_it_and_words_its_intervals(store: Pa
     out = _cli(store, "trend", "--runs", "ra,rb")
     assert out.startswith("trend by task: ra@100 < rb@200\n"), out
     assert "interval (95%): Wilson over items (one sample per item);" in " ".join(out.split())
+
+
+def test_slices_word_their_one_interval_method(store: Path) -> None:
+    """``slices`` of a greedy run said ``interval: wilson`` (its token), where a table mixing
+    methods words each (``w = Wilson over items ...``)."""
+    out = " ".join(_cli(store, "slices", "ra").split())
+    assert "interval: Wilson over items (one sample per item);" in out, out
