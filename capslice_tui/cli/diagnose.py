@@ -198,7 +198,7 @@ def narrow_comparison_table(cmp: ComparisonDict) -> tuple[list[str], list[list[A
 @click.command()
 @click.argument("base")
 @click.argument("cand")
-@click.option("--benchmark", default=None)
+@click.option("--benchmark", default=None, help="Only this benchmark's items.")
 @click.option("--by", default="task", show_default=True, help="task, benchmark, axis or axis,axis.")
 @click.option(
     "--k",
@@ -453,7 +453,9 @@ def diagnose(
 @click.command()
 @click.argument("base")
 @click.argument("cand")
-@click.option("--benchmark", default=None)
+@click.option(
+    "--benchmark", default=None, help="Benchmark to report on (recommended, as for diagnose)."
+)
 @click.option(
     "-o",
     "--output",

@@ -83,7 +83,11 @@ def suggestion_rows(
     "--k", "k", default="auto", show_default=True, help="Clusters: 'auto' (silhouette) or N."
 )
 @click.option(
-    "--method", type=click.Choice(["kmeans", "hdbscan"]), default="kmeans", show_default=True
+    "--method",
+    type=click.Choice(["kmeans", "hdbscan"]),
+    default="kmeans",
+    show_default=True,
+    help="Clustering of the items: k-means (--k clusters) or HDBSCAN.",
 )
 @click.option(
     "--error-aware",

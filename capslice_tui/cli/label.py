@@ -136,7 +136,7 @@ def label_set(
 @label.command("accept")
 @click.argument("suggestion_id", type=int)
 @click.option("--name", required=True, help="Name of the new slice.")
-@click.option("--note", default=None)
+@click.option("--note", default=None, help="A note kept with the named slice.")
 @click.option("--user", default=None, help="Who accepts (default $USER).")
 @format_option
 @pass_ctx
@@ -184,7 +184,13 @@ def label_slices(obj: Ctx, fmt: str) -> None:
 @click.option("--batch", default=None, help="Only this action's rows.")
 @click.option("--user", default=None, help="Only this annotator.")
 @click.option("--actions", is_flag=True, help="One line per action instead of per label.")
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="Show at most this many rows (actions with --actions).",
+)
 @format_option
 @pass_ctx
 @friendly_errors

@@ -526,7 +526,7 @@ def _outcome_table(outcome: OutcomeDict, fmt: str, exploratory: bool = False) ->
 
 
 @intervention.command("new")
-@click.option("--title", required=True)
+@click.option("--title", required=True, help="A short name for the intervention.")
 @click.option("--hypothesis", required=True, help="What the data change should do, and why.")
 @click.option("--baseline", required=True, help="Baseline run.")
 @click.option("--benchmark", default=None, help="Benchmark the slices are measured on.")
@@ -585,6 +585,7 @@ def intervention_new(
     "--status",
     default=None,
     type=click.Choice(["proposed", "accepted", "rejected", "running", "evaluated"]),
+    help="Only interventions with this status.",
 )
 @format_option
 @pass_ctx
@@ -611,7 +612,7 @@ def intervention_show(obj: Ctx, intervention_id: int, fmt: str) -> None:
 
 @intervention.command("accept")
 @click.argument("intervention_id", type=int)
-@click.option("--reason", default=None)
+@click.option("--reason", default=None, help="Why it is accepted (kept with the decision).")
 @_audited_command
 def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who: str,
                         expected_version: int | None, fmt: str) -> None:  # fmt: skip
@@ -629,7 +630,12 @@ def intervention_accept(obj: Ctx, intervention_id: int, reason: str | None, who:
 
 @intervention.command("reject")
 @click.argument("intervention_id", type=int)
-@click.option("--reason", required=True)
+@click.option(
+    "--reason",
+    required=True,
+    help="Why it is rejected (kept with the decision; a regression it names is checked "
+    "against the measured outcome).",
+)
 @click.option("--regression/--no-regression", "regression", default=None,
               help="Whether the rejection is because of a regression (default: read from the "
                    "reason's words). A regression the measured outcome does not show "

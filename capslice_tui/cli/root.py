@@ -621,7 +621,13 @@ def per_item_mean(r: Any) -> bool:
     default=None,
     help="Filter to use instead of each task's primary one.",
 )
-@click.option("--sort", type=click.Choice(["key", "score", "n"]), default="key", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(["key", "score", "n"]),
+    default="key",
+    show_default=True,
+    help="Row order: key (the slice's name), score (lowest first) or n (most items first).",
+)
 @_average_option
 @format_option
 @pass_ctx
@@ -864,8 +870,8 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
 @main.command()
 @run_argument("Run name.")
 @click.option("--slice", "slice_", multiple=True, metavar="AXIS=VALUE", help="Slice (repeatable).")
-@click.option("--task", default=None)
-@click.option("--benchmark", default=None)
+@click.option("--task", default=None, help="Only this task.")
+@click.option("--benchmark", default=None, help="Only this benchmark.")
 @click.option(
     "--failure-mode",
     type=click.Choice([*FAILURE_MODES, *FAILURE_MARKS.values()]),
@@ -880,7 +886,13 @@ def parse_slice(values: tuple[str, ...]) -> dict[str, str]:
     default=None,
     help="Samples of this answer filter instead of each task's primary one.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="List at most this many samples.",
+)
 @click.option(
     "--sort",
     default=None,

@@ -242,3 +242,16 @@ def test_slices_word_their_one_interval_method(store: Path) -> None:
     methods words each (``w = Wilson over items ...``)."""
     out = " ".join(_cli(store, "slices", "ra").split())
     assert "interval: Wilson over items (one sample per item);" in out, out
+
+
+def test_every_option_says_what_it_does() -> None:
+    """13 options had no help line (``compare --benchmark``, ``samples --task``, ``slices
+    --sort`` with its token ``n``, ``intervention reject --reason``...): ``--help`` listed
+    them bare beside options that explain themselves."""
+    bare = [
+        f"{name} {p.opts[0]}"
+        for name, cmd in _commands(main)
+        for p in cmd.params
+        if isinstance(p, click.Option) and not p.hidden and not p.help
+    ]
+    assert bare == [], bare
