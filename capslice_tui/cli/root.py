@@ -225,6 +225,30 @@ ROOT_OPTIONS = ("--store", "--taxonomy", "--busy-timeout")
 """Options of ``capslice`` itself, given before the command (``capslice --store S runs``)."""
 
 
+def _has_json_flag(ctx: click.Context | None) -> bool:
+    """Whether the command of ``ctx`` prints JSON with ``--json`` (doctor, export, import,
+    ingest, push, pull, recover) rather than ``--format json``."""
+    command = ctx.command if ctx is not None else None
+    return command is not None and any("--json" in p.opts for p in command.params)
+
+
+class LogFormat(click.Choice):
+    """``ingest --format``: the log's format. An output format given there (``--format
+    json``, as the commands that show a table take it) is refused with where JSON comes from
+    (``--json``), not only the list of log formats."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value in FORMATS:
+            self.fail(
+                f"{value!r} is an output format; ingest's --format names the log's format "
+                f"({', '.join(map(str, self.choices))}), and --json prints the ingest report "
+                "as JSON",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 class RootGroup(click.Group):
     """The root group: an option of its own given after the command (``capslice runs --store
     S``: click's ``No such option '--store'``) gets a hint to put it before the command."""
@@ -243,6 +267,14 @@ class RootGroup(click.Group):
         try:
             return super().invoke(ctx)
         except click.NoSuchOption as exc:
+            if exc.option_name == "--format" and _has_json_flag(exc.ctx):
+                raise click.NoSuchOption(
+                    exc.option_name,
+                    exc.message + " This command prints JSON with --json (--format is an "
+                    "option of the commands that show a table: runs, slices, diagnose...)",
+                    exc.possibilities,
+                    exc.ctx,
+                ) from None
             if exc.option_name not in ROOT_OPTIONS:
                 raise
             where = exc.ctx.command_path if exc.ctx else "capslice COMMAND"
@@ -309,7 +341,7 @@ def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: flo
 @click.option(
     "--format",
     "input_format",
-    type=click.Choice(["auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv"]),
+    type=LogFormat(["auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv"]),
     default="auto",
     show_default=True,
     help="Input format; auto detects it from the content.",

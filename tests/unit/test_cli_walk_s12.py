@@ -255,3 +255,22 @@ def test_every_option_says_what_it_does() -> None:
         if isinstance(p, click.Option) and not p.hidden and not p.help
     ]
     assert bare == [], bare
+
+
+@pytest.mark.parametrize("command", ["doctor", "export", "import", "recover", "push", "pull"])
+def test_format_json_where_json_is_a_flag_says_so(store: Path, command: str) -> None:
+    """Every view takes ``--format json``; doctor, export, import, recover, push and pull
+    print JSON with ``--json`` and answered ``--format json`` with a bare 'No such option'."""
+    out = _cli(store, command, "--format", "json", code=2)
+    assert "No such option '--format'. This command prints JSON with --json" in out, out
+
+
+def test_ingest_format_json_says_where_json_comes_from(store: Path, tmp_path: Path) -> None:
+    """``ingest --format json`` listed the log formats only: its --format names the log's."""
+    log = write_generic_run(tmp_path / "c.jsonl", {"t1": 1})
+    path = tmp_path / "s.db"
+    _cli(store, "backup", str(path))
+    out = _cli(path, "ingest", str(log), "--run", "rc", "--format", "json", code=2)
+    assert "'json' is an output format; ingest's --format names the log's format" in out, out
+    assert "--json prints the ingest report as JSON" in out
+    _cli(path, "ingest", str(log), "--run", "rc", "--format", "jsonl", "--json")  # the log's
