@@ -30,7 +30,7 @@ import orjson
 from ..ingest.bounded import cap_text, text_length, text_sha256
 from ..ingest.records import ReadContext, SampleRecord
 from . import ingest as ing
-from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS
+from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, score_sample
 
 MAX_MEMO = 65_536
 """Entries a memo holds before it starts afresh (as :attr:`.ingest._Memo.MAX_SCORES`)."""
@@ -184,7 +184,8 @@ class RowMaker:
         self, rec: SampleRecord, oc: str, task_row: dict[str, Any], lenient_applies: bool,
         source: str,
     ) -> ing._Cells:  # fmt: skip
-        """The sample's scores with their row cells (:meth:`.ingest._Memo.cells`)."""
+        """The sample's scores with their row cells (:meth:`.ingest._Memo.cells`; a long
+        response, which that memo does not keep, is scored without building its call)."""
         response = rec.response
         key: tuple[Any, ...] | None = None
         if response is None or len(response) <= ing._Memo.SHORT:
@@ -196,8 +197,16 @@ class RowMaker:
                 key, hit = None, None
             if hit is not None:
                 return hit
-        call = ing._score_call(rec, oc, task_row, lenient_applies)
-        cells = self.memo.cells(call)
+        if key is None:  # no memo (as _Memo.cells for a long response): scored here at once
+            cells = ing._cells_of(
+                score_sample(response, rec.target, oc, official=rec.correct,
+                             extracted=rec.extracted, max_gen_toks=task_row["max_gen_toks"],
+                             n_output_tokens=rec.n_output_tokens,
+                             finish_reason=rec.finish_reason, until=task_row["until"],
+                             eos_token=task_row["eos_token"], lenient_applies=lenient_applies)
+            )  # fmt: skip
+        else:
+            cells = self.memo.cells(ing._score_call(rec, oc, task_row, lenient_applies))
         if cells[0].score_source != source:  # score_sample's rule changed: never store it
             raise RuntimeError(f"scorer {cells[0].score_source!r}, expected {source!r}")
         if key is not None:
