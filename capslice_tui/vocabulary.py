@@ -93,7 +93,7 @@ FAILURE_MARKS = {"wrong_answer": "wrong", "extraction_failure": "fmt!", "truncat
 app (``runaway`` and ``empty`` are short already), so the mode column is never cut and never
 mixes a full name with markers; :data:`FAILURE_MARK_MEANING` is the legend beside it."""
 FAILURE_MARK_MEANING = {
-    "wrong_answer": "wrong = wrong_answer (an answer was read and is wrong)",
+    "wrong_answer": "wrong = wrong_answer (a wrong answer, or none found)",
     "extraction_failure": "fmt! = extraction_failure (the right answer is in the response but the scorer missed it)",
     "truncated": "trunc = truncated (the response stopped at the generation length cap)",
 }

@@ -148,6 +148,8 @@ STEP_NUMBER = "last number"
 STEP_MATH_SPAN = "last $...$"
 STEP_LAST_LINE = "last line"
 STEP_WHOLE = "whole response"
+STEP_STRICT_ANSWER_COLON = "'Answer:' letter"
+STEP_CHOICE_SENTENCE = "one-sentence choice"
 
 
 def _word_step(words: tuple[str, str]) -> str:
@@ -231,8 +233,25 @@ _NOT_A_LETTER_RE = re.compile(
     r"^I\s+(?:think|believe|am|would|will|guess|cannot|can't|don't|do|need|must|have)\b|^I['’]"
 )
 _HEDGE_RE = re.compile(
-    r"^\s*(?:\)|\*\*|\$|\}|\])*\s*(?:or|and|/|,)\s*(?:\(|\*\*|\$)?\s*[A-Ja-j](?![A-Za-z])"
+    r"^\s*(?:\)|\*\*|\$|\}|\])*\s*(?:,\s*)?(?:or|and|/|,)\s*(?:\(|\*\*|\$)?\s*[A-Ja-j](?![A-Za-z])"
 )
+_ANSWER_COLON_RE = re.compile(
+    r"\banswer(?:\*\*|__)?[ \t]*[:：][ \t]*(?:\*\*|__|\$)?[ \t]*"
+    r"(?:\(([A-J])\)|([A-J])(?:\)|(?=(?:\*\*|__|\$)?[ \t]*(?:[.:,;!]|$))))",
+    re.IGNORECASE | re.MULTILINE,
+)
+r"""``Answer: B`` (openai/simple-evals' multiple-choice pattern ``(?i)Answer[ \t]*:[ \t]*\$?([A-D])\$?``
+without its fault: the ``B`` of ``Answer: Because`` is no letter): the letter alone, in
+parentheses or followed by ``)``, or by a sentence end (``Answer: A joule is...`` is no A)."""
+_CHOICE_SENTENCE_RE = re.compile(
+    r"(?:I\s+(?:think|believe|guess|choose|pick|select)|I['’]d\s+(?:say|go\s+with|choose|pick)"
+    r"|I\s+would\s+(?:say|go\s+with|choose|pick)|I['’]ll\s+go\s+with"
+    r"|my\s+(?:final\s+)?(?:answer|choice)\s+is)\s+(?:(?:it['’]s|it\s+is)\s+)?(?:option\s+)?"
+    r"\(?([A-J])\)?\s*[.!]?",
+    re.IGNORECASE,
+)
+"""A whole one-sentence reply naming one option: ``I think A.``, ``I'd go with (C)``, ``My answer
+is B`` (the letter upper case, nothing after it)."""
 _BOXED_LETTER_RE = re.compile(r"^\s*(?:\\text(?:bf)?\{)?\s*\(?([A-Za-z])\)?\s*\}?\s*$")
 _SENTENCE_END_RE = re.compile(r"[.!?;](?=\s|$)|。|\n")
 _MATH_SPAN_RE = re.compile(r"\$\$([^$]+)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
@@ -445,12 +464,52 @@ def extract_strict_step(response: str | None, output_constraint: str) -> Extract
         answer = hit.group(1).strip()
         if answer.endswith("."):
             answer = answer[:-1]
-        answer = answer.strip()
+        answer = _stated_answer(answer.strip(), output_constraint)
         return Extraction(answer or None, STEP_STRICT_ANSWER_IS if answer else None)
+    if output_constraint == "option_letter":
+        found = _answer_colon_letter(response) or _choice_sentence(response)
+        if found is not None:
+            return found
     bare = response.strip()
     if bare and _fits_shape(bare, output_constraint):
         return Extraction(bare, STEP_WHOLE)
     return Extraction(None, None)
+
+
+def _stated_answer(answer: str, output_constraint: str) -> str:
+    """A "the answer is" capture that states an option letter or a yes/no word first and goes
+    on (``A. B is wrong because...``, ``E) Paris``, ``No, because yes is wrong``) becomes that
+    letter or word (:func:`_stated_letter`, :func:`_stated_word`); otherwise it is kept."""
+    if output_constraint == "option_letter" and _option_letter(answer) is None:
+        return _stated_letter(answer) or answer
+    if output_constraint in _WORD_PAIRS:
+        words = _WORD_PAIRS[output_constraint]
+        said = _clean(answer).casefold()
+        if said not in words:
+            word = _stated_word(said, words)
+            return answer[: len(word) + answer.casefold().find(word)].strip() if word else answer
+    return answer
+
+
+def _answer_colon_letter(response: str) -> Extraction | None:
+    """The option letter every ``Answer:`` statement of ``response`` states, when they state
+    one and the same (``Answer: B``, ``answer: b``); two different letters are ambiguous:
+    None."""
+    if "nswer" not in response and "NSWER" not in response:
+        return None
+    letters = {
+        (hit.group(1) or hit.group(2)).upper() for hit in _ANSWER_COLON_RE.finditer(response)
+    }
+    return Extraction(letters.pop(), STEP_STRICT_ANSWER_COLON) if len(letters) == 1 else None
+
+
+def _choice_sentence(response: str) -> Extraction | None:
+    """The letter of a whole one-line reply that names one option (:data:`_CHOICE_SENTENCE_RE`)."""
+    text = response.strip()
+    hit = _CHOICE_SENTENCE_RE.fullmatch(text) if len(text) <= 60 else None
+    if hit is None or not hit.group(1).isupper():
+        return None
+    return Extraction(hit.group(1), STEP_CHOICE_SENTENCE)
 
 
 def extract_strict(response: str | None, output_constraint: str) -> str | None:
@@ -674,6 +733,7 @@ def _option_cascade(text: str) -> Extraction:
         hit = _LETTER_ALONE_RE.match(_clean(last))
         if hit:
             return Extraction(hit.group(1).upper(), STEP_BARE_LETTER)
+        return _choice_sentence(lines[-1]) or Extraction(None, None)
     return Extraction(None, None)
 
 
@@ -1335,11 +1395,16 @@ def answers_match(answer: str | None, target: str | None, output_constraint: str
         return False
     if output_constraint == "option_letter":
         left, right = _option_letter(answer), _option_letter(target)
+        if left is None and right is not None:
+            left = _stated_letter(answer)
         if left is not None and right is not None:
             return left == right
         return _ws(answer) == _ws(target)
     if output_constraint in _WORD_PAIRS:
-        return _clean(answer).casefold() == _clean(target).casefold()
+        said = _clean(answer).casefold()
+        if said not in _WORD_PAIRS[output_constraint]:
+            said = _stated_word(said, _WORD_PAIRS[output_constraint]) or said
+        return said == _clean(target).casefold()
     if output_constraint in _NUMBER_CONSTRAINTS:
         same = _same_number(answer, target)
         if same is not None:
@@ -1383,6 +1448,31 @@ def _same_number(answer: str, target: str) -> bool | None:
         return None
     left = _plain_value(answer)
     return None if left is None else left == right
+
+
+def _stated_letter(answer: str) -> str | None:
+    """The option letter an extracted answer states first, followed by more text: ``A. B is
+    wrong because...``, ``E) Paris``, ``(E). Option (A) fails`` (the first sentence's leading
+    letter, as the lenient extraction reads a statement: :func:`_letter_in`); None when that
+    sentence names no letter first or hedges (``A or B``): a letter only mentioned later is
+    never read."""
+    letter, _hedged = _letter_in(_clause(answer))
+    return letter
+
+
+_STATED_WORD_RE = re.compile(r"^[*_\"'`“‘(]*\s*(\w+)[*_\"'`”’)]*\s*[,.;:!]")
+
+
+def _stated_word(said: str, words: tuple[str, str]) -> str | None:
+    """The yes/no (true/false...) word an extracted answer states first, followed by a clause
+    break and more text (``no, because yes is wrong``), else None; ``yes or no`` is no word."""
+    hit = _STATED_WORD_RE.match(said)
+    if hit is None or hit.group(1) not in words or _OR_AND_RE.match(said, hit.end()):
+        return None
+    return hit.group(1)
+
+
+_OR_AND_RE = re.compile(r"\s*(?:or|and)\b")
 
 
 def clean_target(target: str | None, output_constraint: str) -> str | None:

@@ -97,7 +97,7 @@ async def test_runs_slices_samples_detail_and_back(store_path: Path) -> None:
         await pilot.pause()
         legend = static_text(app, "#mode-legend")
         assert legend.splitlines()[-1] == (  # after the response and lenient notes
-            "mode: wrong = wrong_answer (an answer was read and is wrong)"
+            "mode: wrong = wrong_answer (a wrong answer, or none found)"
         )
 
         await pilot.press("enter")

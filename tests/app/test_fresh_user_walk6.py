@@ -228,7 +228,7 @@ def test_the_mode_legend_says_every_marked_mode_shown() -> None:
 
     modes = iter(["truncated", "extraction_failure", "wrong_answer", None, "correct"])
     assert mode_legend(modes) == (
-        "mode: wrong = wrong_answer (an answer was read and is wrong); fmt! = extraction_failure"
+        "mode: wrong = wrong_answer (a wrong answer, or none found); fmt! = extraction_failure"
         " (the right answer is in the response but the scorer missed it); trunc = truncated (the response stopped"
         " at the generation length cap)"
     )

@@ -249,7 +249,7 @@ def test_samples_at_80_columns_name_a_shared_task_once_and_short_modes(
     for line, mode in zip(lines[2:6], ["fmt!", "trunc", "wrong", "correct"], strict=True):
         assert f" {mode} " in line, out
     text = " ".join(out.split())
-    assert "wrong = wrong_answer (an answer was read and is wrong)" in text
+    assert "wrong = wrong_answer (a wrong answer, or none found)" in text
     assert (
         "fmt! = extraction_failure (the right answer is in the response but the scorer missed it)"
         in text
