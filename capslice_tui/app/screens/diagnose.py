@@ -362,7 +362,9 @@ class DiagnoseScreen(CapsliceScreen):
             summary.append(to_ascii(text) if self.ascii_console else text, style)
 
         # a list item that wraps continues under its text, not at column 0 (hanging indent)
-        room = max(30, self.app.size.width - 4)
+        # the text's width: the screen less the padding, the scrollbar and the blank column
+        # kept before it (capslice.tcss)
+        room = max(30, self.app.size.width - 5)
 
         def item(text: str) -> None:
             text = to_ascii(text) if self.ascii_console else text  # its width, then wrap
