@@ -106,8 +106,8 @@ def comparison_table(
         *([warning] if warning else []),
         f"{plural(cmp['n_tested'], 'slice')} tested; Benjamini-Hochberg at q={cmp['q']}; "
         "worse*/better* = significant after correction; diff in points (cand - base); MDD = "
-        "smallest difference this slice could detect (alpha 0.05, power 0.8; n<: too few "
-        "items for any difference at the observed discordance)",
+        "smallest difference this slice could detect, in points (alpha 0.05, power 0.8; n<: "
+        "too few items for any difference at the observed discordance)",
         *(n for n in cmp["notes"] if n != warning),
     ]
     overall = overall_note(cmp)

@@ -334,7 +334,7 @@ def test_intervention_history_shows_slices_by_name(small_store: Any) -> None:
     history = out[out.index("\nhistory\n") :]
     text = "".join(history.split())  # the new column wraps at 80 columns
     assert '[{"' not in history and "task_type=algebra;task_type=prealgebra" in text, history
-    assert "control_slices" in history.split() and "target_slices" in history.split()
+    assert "controls" in history.split() and "targets" in history.split()  # as show names them
     md = _cli(small_store, "intervention", "show", "1", "--format", "md")
     assert "| task_type=algebra; task_type=prealgebra |" in md, md
 

@@ -274,3 +274,10 @@ def test_ingest_format_json_says_where_json_comes_from(store: Path, tmp_path: Pa
     assert "'json' is an output format; ingest's --format names the log's format" in out, out
     assert "--json prints the ingest report as JSON" in out
     _cli(path, "ingest", str(log), "--run", "rc", "--format", "jsonl", "--json")  # the log's
+
+
+def test_compares_mdd_has_its_unit(store: Path) -> None:
+    """compare's legend gave diff 'in points' but the MDD column beside it no unit."""
+    for fmt in ("table", "md"):
+        out = " ".join(_cli(store, "compare", "ra", "rb", "--format", fmt).split())
+        assert "MDD = smallest difference this slice could detect, in points (" in out, out
