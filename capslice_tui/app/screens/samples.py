@@ -332,7 +332,8 @@ class SamplesScreen(HandLabelScreen):
         "extracted (blank: the same; -: none); shown when a row in view has one and the "
         "response keeps its room (Enter shows it in any case)",
         "score: ✓ ok = correct, ✗ no = not",
-        "mode: why the sample failed (the line under the table says the marks shown):",
+        "mode: why the sample failed (the legend under the table names the marks in view in "
+        "a few words; i shows it whole):",
         "  wrong (wrong_answer) = an answer was read and is wrong;",
         "  fmt! (extraction_failure) = right answer in the response, not extracted;",
         "  trunc (truncated) = the response stopped at the generation length cap;",
