@@ -232,7 +232,7 @@ def _has_json_flag(ctx: click.Context | None) -> bool:
     return command is not None and any("--json" in p.opts for p in command.params)
 
 
-class LogFormat(click.Choice):
+class LogFormat(click.Choice[str]):
     """``ingest --format``: the log's format. An output format given there (``--format
     json``, as the commands that show a table take it) is refused with where JSON comes from
     (``--json``), not only the list of log formats."""
