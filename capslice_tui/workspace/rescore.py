@@ -152,15 +152,15 @@ def score_sample(
     reason = mode.reason
     if lenient_ok is None and official is not None and mode.mode == "wrong_answer":
         reason = CHECKS_REASON
-    return SampleScore(
-        extracted=extracted,
-        score=sample_score,
-        score_source=source,
-        lenient_extracted=lenient_answer,
-        lenient=None if lenient_ok is None else 1.0 if lenient_ok else 0.0,
-        failure_mode=mode.mode,
-        failure_reason=reason,
-        failure_signals=",".join(mode.signals) or None,
+    return SampleScore(  # positional, in field order: a third of the keywords' cost
+        extracted,
+        sample_score,  # score
+        source,  # score_source
+        lenient_answer,  # lenient_extracted
+        None if lenient_ok is None else 1.0 if lenient_ok else 0.0,  # lenient
+        mode.mode,  # failure_mode
+        reason,  # failure_reason
+        ",".join(mode.signals) or None,  # failure_signals
     )
 
 
