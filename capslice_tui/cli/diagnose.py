@@ -469,7 +469,11 @@ def diagnose(
     is_flag=True,
     help="Read the change as content even though the evaluations differ.",
 )
-@click.option("--same-lineage", is_flag=True, help=SAME_LINEAGE_HELP)
+@click.option(
+    "--same-lineage",
+    is_flag=True,
+    help=SAME_LINEAGE_HELP.replace(" (or the run and --reference)", ""),  # report has no REF
+)
 @click.option(
     "--fail-on",
     type=click.Choice(list(FAIL_ON_CODES)),

@@ -281,3 +281,24 @@ def test_compares_mdd_has_its_unit(store: Path) -> None:
     for fmt in ("table", "md"):
         out = " ".join(_cli(store, "compare", "ra", "rb", "--format", fmt).split())
         assert "MDD = smallest difference this slice could detect, in points (" in out, out
+
+
+def test_a_commands_help_names_only_its_own_options() -> None:
+    """``report --help`` said --same-lineage reads 'the two runs (or the run and --reference)'
+    as checkpoints: report has no --reference (the help is diagnose's). An option another
+    command owns is named with that command (``capslice diagnose --fail-on``, ``ingest
+    --step``); two are the root's or a plan's on purpose."""
+    commands = set(main.commands) | {"capslice"}
+    allowed = {("demo", "--store"), ("intervention new", "--export")}
+    foreign = []
+    for name, cmd in _commands(main):
+        own = {o for p in cmd.params for o in [*p.opts, *p.secondary_opts]} | {"--help"}
+        texts = [cmd.help or "", *(p.help or "" for p in cmd.params if isinstance(p, click.Option))]
+        for text in (" ".join(t.split()) for t in texts):
+            for m in re.finditer(r"(?<![\w-])(--[a-z][a-z-]*)", text):
+                before = re.findall(r"[a-z][a-z-]*", text[max(0, m.start() - 40) : m.start()])
+                if m.group(1) in own or any(w in commands for w in before[-4:]):
+                    continue
+                if (name, m.group(1)) not in allowed:
+                    foreign.append((name, m.group(1), text[max(0, m.start() - 40) : m.end()]))
+    assert foreign == [], foreign
