@@ -252,19 +252,71 @@ def item_mean(score: float | None, correct: float | None, n_samples: int | None)
     return pct(correct / n_samples) != pct(score)
 
 
-SAMPLED_ACCURACY = "accuracy (mean over samples)"
+ITEM_MEAN_ACCURACY = "accuracy (mean of per-item accuracies)"
 """The metric name :func:`~capslice_tui.analysis.metrics.slice_score` gives accuracy over
-several samples per item (each item's correct / its samples, then the mean over items)."""
+several samples per item: each item's correct / its samples, then the mean over items (not
+the pooled ratio of correct samples, which a count beside it names as ``samples = x%``)."""
+
+GREEDY_ACCURACY = "greedy accuracy"
+"""One sample per item whose decoding is recorded as greedy (do_sample false or
+temperature 0)."""
+
+ONE_SAMPLE_ACCURACY = "accuracy (one sample per item)"
+"""One sample per item whose decoding is not recorded: neither greedy nor sampled is
+claimed."""
+
+
+def one_sample_metric(
+    decoding: str | None = None,
+    temperature: float | None = None,
+    vote: int | None = None,
+    choice_metric: str | None = None,
+) -> str:
+    """The name of a score of one 0/1 sample per item, by what is known of it: a
+    log-likelihood choice names the metric read (``acc (log-likelihood choice)``); a
+    majority-vote filter of ``vote`` samples, ``maj@8 accuracy (vote over 8 samples)``;
+    otherwise the decoding (``"greedy"``: :data:`GREEDY_ACCURACY`; ``"sampled"``:
+    ``accuracy (one sample per item, sampled at T=1)``; None, not recorded:
+    :data:`ONE_SAMPLE_ACCURACY`)."""
+    if choice_metric:
+        return f"{choice_metric} (log-likelihood choice)"
+    if vote:
+        return f"maj@{vote} accuracy (vote over {vote} samples)"
+    if decoding == "greedy":
+        return GREEDY_ACCURACY
+    if decoding == "sampled":
+        at = "" if temperature is None else f" at T={temperature:g}"
+        return f"accuracy (one sample per item, sampled{at})"
+    return ONE_SAMPLE_ACCURACY
+
+
+def short_metric(metric: str, width: int = 12) -> str:
+    """A metric name in a narrow column (the app's runs table, the demo summary):
+    ``greedy acc``, ``acc mean`` (:data:`ITEM_MEAN_ACCURACY`), ``1-sample acc`` (decoding not
+    recorded), ``sampled acc``, ``maj@8 acc``, ``acc`` (a log-likelihood choice's metric as lm-eval
+    names it); other names with ``accuracy`` as ``acc``, cut to ``width``."""
+    words = {
+        ITEM_MEAN_ACCURACY: "acc mean",
+        ONE_SAMPLE_ACCURACY: "1-sample acc",
+    }
+    if metric in words:
+        text = words[metric]
+    elif metric.startswith("accuracy (one sample per item, sampled"):
+        text = "sampled acc"
+    elif metric.endswith(" (log-likelihood choice)"):
+        text = metric.removesuffix(" (log-likelihood choice)")
+    else:
+        text = metric.split(" (vote over")[0].replace("accuracy", "acc")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def score_meaning(metric: str, pooled_differs: bool = False, *, short: bool = False) -> str:
     """What a slice table's score is, for a status line or a ``metric:`` note: the metric
-    name, except that :data:`SAMPLED_ACCURACY` (whose words read as correct samples /
-    samples) is said as ``accuracy: mean over items of each item's accuracy``, and, when the
+    name, except that :data:`ITEM_MEAN_ACCURACY` is said as ``accuracy: mean over items of each item's accuracy``, and, when the
     table's counts are another ratio (``pooled_differs``: :func:`item_mean` of a row), that
     c/n pools the samples (``...; c/n pools samples``). ``short``: ``score: item mean``
     (``score: item mean; c/n pooled``). Other metric names are returned as given."""
-    if metric != SAMPLED_ACCURACY:
+    if metric != ITEM_MEAN_ACCURACY:
         return metric
     if short:
         return "score: item mean" + ("; c/n pooled" if pooled_differs else "")

@@ -4,8 +4,9 @@ Pure numpy/scipy. Formulas, sources and test vectors: ``shared/statistics.md``.
 
 Inputs are per-item arrays: ``n`` (samples of the item, int >= 1) and ``c`` (correct samples of
 the item, 0 <= c <= n; may be fractional for accuracy when a harness logs fractional scores).
-A run with one 0/1 sample per item is a *greedy* run and is reported as "greedy accuracy" with a
-Wilson interval; runs with several samples per item are scored per item (mean of its samples,
+A run with one 0/1 sample per item (a *greedy* run when its decoding is greedy) is reported as
+"accuracy (one sample per item)" with a Wilson interval (the workspace names it "greedy
+accuracy" where the run recorded greedy decoding, ``formatting.one_sample_metric``); runs with several samples per item are scored per item (mean of its samples,
 or pass@k) and the interval comes from a bootstrap over items (samples of one item are not
 independent; Anthropic, "Adding Error Bars to Evals", arXiv 2411.00640).
 """
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 # the slice-size thresholds (items) are defined in the vocabulary module; re-exported here
-from ..formatting import count
+from ..formatting import ITEM_MEAN_ACCURACY, ONE_SAMPLE_ACCURACY, count
 from ..vocabulary import MIN_SLICE_SIZE as MIN_SLICE_SIZE
 from ..vocabulary import WARN_SLICE_SIZE as WARN_SLICE_SIZE
 from .proportion import Z95 as Z95
@@ -57,7 +58,8 @@ class SliceScore:
         method: ``"wilson"`` (one 0/1 sample per item) or ``"cluster-bootstrap"`` (bootstrap
             over items, percentile interval) or ``"none"`` (no interval: no eligible item, or
             too few items to bootstrap, :data:`SMALL_NO_INTERVAL`).
-        metric_name: ``"greedy accuracy"``, ``"accuracy (mean over samples)"``, ``"mean
+        metric_name: ``"accuracy (one sample per item)"`` (:data:`ONE_SAMPLE_ACCURACY`),
+            ``"accuracy (mean of per-item accuracies)"`` (:data:`ITEM_MEAN_ACCURACY`), ``"mean
             score"`` (some per-item score sum is not a whole number: fractional scores such as
             F1, not a share of right answers) or ``"pass@k"``.
         coverage: eligible items / items (items with n >= k for pass@k; 1.0 for accuracy).
@@ -299,7 +301,7 @@ def greedy_score(
         lo=lo,
         hi=hi,
         method="wilson",
-        metric_name="greedy accuracy",
+        metric_name=ONE_SAMPLE_ACCURACY,
         coverage=1.0,
         warning=size_warning(n_items, min_size, warn_size),
         k=None,
@@ -324,7 +326,8 @@ def slice_score(
         n_per_item: samples per item, shape (m,), ints >= 1.
         c_per_item: correct samples per item, shape (m,), within [0, n].
         k: None for accuracy; an int for pass@k (items with n < k are excluded, coverage shown).
-            ``k=1`` with one 0/1 sample per item is reported as greedy accuracy, not pass@1.
+            ``k=1`` with one 0/1 sample per item is reported as accuracy of one sample per
+            item (greedy accuracy when greedy), not pass@1.
         random_state: seed of the bootstrap over items.
         n_boot: bootstrap resamples (B).
         min_size: below this many eligible items the warning says "not tested", and a slice
@@ -351,7 +354,7 @@ def slice_score(
     vals = scores[eligible]
     n_eligible = int(vals.shape[0])
     coverage = n_eligible / n_items if n_items else 0.0
-    metric = "accuracy (mean over samples)" if k is None else f"pass@{k}"
+    metric = ITEM_MEAN_ACCURACY if k is None else f"pass@{k}"
     if k is None and bool(np.any(c != np.round(c))):
         metric = "mean score"  # scores between 0 and 1 (e.g. F1): not a share of right answers
     warning = size_warning(n_eligible, min_size, warn_size)
@@ -485,7 +488,7 @@ def score_groups(
                     lo=float(lo[gi]),
                     hi=float(hi[gi]),
                     method="wilson",
-                    metric_name="greedy accuracy",
+                    metric_name=ONE_SAMPLE_ACCURACY,
                     coverage=1.0,
                     warning=size_warning(n_items, min_size, WARN_SLICE_SIZE),
                     k=None,

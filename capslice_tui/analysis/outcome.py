@@ -50,7 +50,16 @@ from typing import Any
 
 import numpy as np
 
-from ..formatting import confidence_pct, p_clause, pct, plural, points, row_p_adj
+from ..formatting import (
+    ITEM_MEAN_ACCURACY,
+    ONE_SAMPLE_ACCURACY,
+    confidence_pct,
+    p_clause,
+    pct,
+    plural,
+    points,
+    row_p_adj,
+)
 from ..vocabulary import Outcome as OutcomeName
 from ..vocabulary import label as slice_label
 from .compare import PairedResult, adjust, paired_compare
@@ -331,8 +340,8 @@ def evaluate_outcome(
             ``labels``: task, benchmark or an axis).
         labels: grouping -> array of shape (m,) with each row's value.
         base_n, base_c, cand_n, cand_c: shape (m,), samples and correct per item, aligned.
-        k: None compares accuracy (mean over samples = unbiased pass@1 when sampled; greedy
-            accuracy otherwise); an int compares pass@k.
+        k: None compares accuracy (the mean of per-item accuracies, the unbiased pass@1 when
+            sampled; one sample's accuracy otherwise); an int compares pass@k.
         expected_effect: pre-registered gain on targets (proportion), used by ``refuted``.
         tolerance: control regression that counts as harm (proportion, default 0.02).
         q: false discovery rate for BH across all target and control slices.
@@ -375,8 +384,7 @@ def evaluate_outcome(
         warning = _size_warning(role, key, adj.result.n_items, min_size)
         if warning:
             warnings.append(warning)
-    metric = f"pass@{k}" if k else ("accuracy (mean over samples = pass@1)" if multi
-                                     else "greedy accuracy")  # fmt: skip
+    metric = f"pass@{k}" if k else (ITEM_MEAN_ACCURACY if multi else ONE_SAMPLE_ACCURACY)
     uncontrolled = None
     if pooled is None and not evaluation_changed:  # a changed evaluation measures nothing
         uncontrolled = uncontrolled_change(

@@ -136,6 +136,15 @@ GAIN_REASON_WORDS = {
 """The words of a reason that read differently for a gain than for a drop (a gain is not a
 gap)."""
 
+GAIN_REASON_HEADINGS = {
+    "localized_wrong_answers": "localized answers turning right",
+    "broad_change": "broad gain",
+    "broad_capability": "broad capability gain",
+}
+"""The reason token as a verdict heading says it for a gain (``VERDICT: DATA (localized
+answers turning right)``; ``localized wrong answers`` headed a gain carried by answers
+becoming right, walk 17); other tokens read the same for a gain and a drop."""
+
 ONE_RUN_REASON_WORDS = {
     "format_failures": "format or termination failures carry most of this run's failures",
     "mixed_causes": "the weak slices fail by a mix of wrong answers and format failures",

@@ -10,12 +10,14 @@ multi-sample run, a macro average or an ingest needs them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from ..analysis.proportion import size_warning, wilson
+from ..formatting import GREEDY_ACCURACY, ONE_SAMPLE_ACCURACY, one_sample_metric, pct
 from ..store import AXES, Store, StoreError
 from ..store.samples import UNLABELLED
 from ..vocabulary import AVERAGES
@@ -140,6 +142,67 @@ def ks_beyond_samples(asked: Sequence[str], n_max: int, run: str, option: str = 
     )
 
 
+VOTE_FILTER = re.compile(r"maj@(\d+)$")
+"""An answer filter that keeps one majority vote over N samples per item (lm-eval's
+``maj@N``): one sample per item in the store, which is no greedy decoding."""
+
+CHOICE_METRICS = ("acc", "acc_norm", "acc_mutual_info")
+"""lm-eval's log-likelihood multiple-choice metrics: the choice of highest (length-
+normalised for ``acc_norm``) log-likelihood is right. Nothing is generated, so there is
+nothing to re-extract and no lenient score."""
+
+
+def decoding(task: dict[str, Any]) -> tuple[str | None, float | None]:
+    """How a task's generations were decoded, as its settings record it (``run_tasks``):
+    ``("greedy", t)`` when ``do_sample`` is false or the temperature 0, ``("sampled", t)``
+    when it samples (``do_sample`` true, or a temperature above 0 with ``do_sample``
+    unrecorded), ``(None, t)`` when neither is recorded."""
+    sample, t = task.get("do_sample"), task.get("temperature")
+    if sample == 0 or (sample is None and t == 0):
+        return "greedy", t
+    if (sample == 1 and t != 0) or (sample is None and t is not None and t > 0):
+        return "sampled", t
+    return None, t
+
+
+def vote_size(filter_name: str | None) -> int | None:
+    """N of a ``maj@N`` filter (one majority vote over N samples per item), else None."""
+    m = VOTE_FILTER.match(filter_name or "")
+    return int(m.group(1)) if m else None
+
+
+def choice_metric(metrics: dict[str, Any], score: float | None) -> str | None:
+    """The log-likelihood choice metric a sample's score was read from (``acc``, or
+    ``acc_norm`` when only it holds the score), from its logged ``metrics``; None for a
+    sample of a generation (any other metric logged, or none of :data:`CHOICE_METRICS`)."""
+    keys = [k for k in metrics if k in CHOICE_METRICS]
+    if not keys or any(k not in CHOICE_METRICS for k in metrics):
+        return None
+    same = [k for k in keys if score is not None and metrics[k] == score]
+    return (same or keys)[0]
+
+
+def one_name(names: Iterable[str]) -> str:
+    """The one metric name of several tasks' scores, :data:`ONE_SAMPLE_ACCURACY` when they
+    differ (greedy beside sampled tasks: nothing more is known of them together)."""
+    kinds = set(names)
+    return kinds.pop() if len(kinds) == 1 else ONE_SAMPLE_ACCURACY
+
+
+def _json_dict(text: Any) -> dict[str, Any]:
+    """A stored JSON object (a sample's ``metrics``), {} when absent or not an object."""
+    import json
+
+    value = json.loads(text) if isinstance(text, str) and text else text
+    return value if isinstance(value, dict) else {}
+
+
+def per_item_mix(n_min: int, n_max: int) -> int | str:
+    """Samples per item as the JSON says it: ``16`` when every item has 16, ``"16-128"``
+    when items have from 16 to 128 (a maximum alone reads as every item's)."""
+    return n_max if n_min in (n_max, 0) else f"{n_min}-{n_max}"
+
+
 @dataclass
 class SliceRow:
     """Statistics of one slice of one run. ``key`` maps each grouping to its value."""
@@ -196,6 +259,7 @@ class SliceTable:
     rows: list[SliceRow]
     ks: list[int]
     samples_per_item: int
+    """The most samples any item has (1: one sample per item)."""
     average: str = "micro"
     indistinct: list[IndistinctAxis] = field(default_factory=list)
     """Grouped axes on which every item of a benchmark carries the same value."""
@@ -203,12 +267,22 @@ class SliceTable:
     """Why the taxonomy labels none of some items (``Workspace.taxonomy_notes``)."""
     score_caveats: list[str] = field(default_factory=list)
     """Tasks whose capslice score reflects the strict answer format (:func:`strict_format_caveats`)."""
+    fewest_samples_per_item: int = 0
+    """The fewest samples any item has (``samples_per_item`` in the JSON says the mix)."""
+    one_sample_reason: str = ""
+    """Why there is no pass@k, for a table of one sample per item: ``this run has one sample
+    per item (greedy decoding)``, or a vote filter's ``filter maj@8 holds one majority vote
+    per item ...`` naming the per-sample filter."""
+    metric_notes: list[str] = field(default_factory=list)
+    """What the score reads where its name cannot say it all: a log-likelihood task's metric
+    and the other one logged (``acc_norm also logged: 46.0% (46/100)``)."""
 
     @property
     def notes(self) -> list[str]:
-        """The :attr:`score_caveats` as warnings, one sentence per :attr:`indistinct` axis
-        (``all 1,319 gsm8k items share ...``), then the :attr:`taxonomy_notes`."""
-        warnings = [f"warning: {c}" for c in self.score_caveats]
+        """The :attr:`score_caveats` as warnings, the :attr:`metric_notes`, one sentence per
+        :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``), then the
+        :attr:`taxonomy_notes`."""
+        warnings = [f"warning: {c}" for c in self.score_caveats] + self.metric_notes
         return warnings + [d.note for d in self.indistinct] + self.taxonomy_notes
 
     def to_dict(self) -> SliceTableDict:
@@ -219,7 +293,8 @@ class SliceTable:
             "benchmark": self.benchmark,
             "by": self.by,
             "average": self.average,
-            "samples_per_item": self.samples_per_item,
+            "samples_per_item": per_item_mix(self.fewest_samples_per_item, self.samples_per_item),
+            "max_samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
             "indistinct_axes": [cast("IndistinctAxisDict", d.to_dict()) for d in self.indistinct],
@@ -248,7 +323,8 @@ def check_average(average: str) -> str:
 
 def _greedy_row(key: dict[str, str], n_items: int, correct: float) -> SliceRow:
     """The row of a greedy slice from its counts: ``n_items`` (>= 1) items of one 0/1 sample,
-    ``correct`` (a whole number) of them right; greedy accuracy with the Wilson interval.
+    ``correct`` (a whole number) of them right; their accuracy with the Wilson interval
+    (named by the decoding where the run records it: :meth:`CoreMixin._name_one_sample`).
     The same row as ``_row`` gives on the per-item arrays (``slice_score`` -> ``greedy_score``),
     without numpy."""
     lo, hi = wilson(correct, n_items)
@@ -260,7 +336,7 @@ def _greedy_row(key: dict[str, str], n_items: int, correct: float) -> SliceRow:
         score=correct / n_items,
         lo=lo,
         hi=hi,
-        metric="greedy accuracy",
+        metric=ONE_SAMPLE_ACCURACY,
         method="wilson",
         warning=size_warning(n_items),
     )
@@ -421,7 +497,7 @@ def _greedy_table(
     overall.lenient = (
         None if total_lenient is None or not total_items else total_lenient / total_items
     )
-    return SliceTable(run, benchmark, groups, overall, rows, [], 1)
+    return SliceTable(run, benchmark, groups, overall, rows, [], 1, fewest_samples_per_item=1)
 
 
 def store_path_problem(path: Path) -> str:
@@ -504,7 +580,8 @@ class CoreMixin:
 
     # ---- runs -------------------------------------------------------------------------
     def runs(self, average: str = "micro") -> list[RunRow]:
-        """Every run with per-benchmark scores (primary filter; greedy accuracy or mean).
+        """Every run with per-benchmark scores (primary filter; the accuracy of one sample per
+        item, named by its decoding where recorded, or the mean of per-item accuracies).
 
         ``average``: how a benchmark of several tasks weighs them (:data:`capslice_tui.formatting.AVERAGE_MEANING`);
         each benchmark entry says which (``average``, and ``n_tasks`` for macro). The run's
@@ -546,6 +623,7 @@ class CoreMixin:
                 if average == "macro" and len(parts) > 1:
                     macro = _macro_row({}, [(pn, pc, None) for _, pn, pc in parts], "")
                     benches[b].update(score=macro.score, ci_low=macro.lo, ci_high=macro.hi)
+            self._name_benchmarks(run, benches)
             out.append(
                 {
                     "name": run["name"],
@@ -565,6 +643,17 @@ class CoreMixin:
                 }
             )
         return cast("list[RunRow]", out)
+
+    def _name_benchmarks(self, run: dict[str, Any], benches: dict[str, Any]) -> None:
+        """Name each benchmark score of one sample per item by what the run records of its
+        tasks (:meth:`_task_metrics`: one read per benchmark); others are left as named."""
+        if not any(b.get("metric") == ONE_SAMPLE_ACCURACY for b in benches.values()):
+            return
+        tasks = self._task_metrics(run, None, None, per_task=False)
+        for bench, entry in benches.items():
+            if entry.get("metric") == ONE_SAMPLE_ACCURACY:
+                names = [v[0] for v in tasks.values() if v[1]["benchmark"] == bench]
+                entry["metric"] = one_name(names) if names else ONE_SAMPLE_ACCURACY
 
     def _benchmark_items(self, run_id: int) -> dict[str, list[tuple[str, np.ndarray, np.ndarray]]]:
         """Per-item scores of a run on each task's primary filter: benchmark -> one
@@ -723,7 +812,138 @@ class CoreMixin:
         if any(axis in AXES for axis in groups):
             table.taxonomy_notes = self.taxonomy_notes(run)
         table.score_caveats = strict_format_caveats(info["meta"], benchmark)
+        self._name_one_sample(table, info, benchmark, filter_name)
         return table
+
+    def _task_metrics(
+        self, info: Any, benchmark: str | None, filter_name: str | None, per_task: bool = True
+    ) -> dict[str, tuple[str, dict[str, Any], str | None]]:
+        """Each task of the run (of ``benchmark``) -> (the name of a one-sample-per-item score
+        on ``filter_name`` or its primary filter, its ``run_tasks`` settings, the
+        log-likelihood choice metric read or None). An lm-eval task's first sample says
+        whether it is a log-likelihood choice (:func:`choice_metric`); with ``per_task``
+        False only each benchmark's first task is read and stands for its benchmark (the
+        runs listing: one read per benchmark)."""
+        tasks = [
+            t for t in self.store.run_tasks(info["id"])
+            if benchmark is None or t["benchmark"] == benchmark
+        ]  # fmt: skip
+        lm_eval = "lm-eval" in str(info.get("source_format") or "")
+        choices: dict[str, str | None] = {}
+        out = {}
+        for t in tasks:
+            key = t["task"] if per_task else t["benchmark"]
+            if lm_eval and key not in choices:
+                first = self.store.sample_rows(
+                    info["id"], task=t["task"], filter_name=filter_name, limit=1, columns="full"
+                )
+                metrics = _json_dict(first[0]["metrics"]) if first else {}
+                choices[key] = choice_metric(metrics, first[0]["score"] if first else None)
+            choice = choices.get(key)
+            dec, temperature = decoding(t)
+            used = filter_name or t["primary_filter"]
+            name = one_sample_metric(dec, temperature, vote_size(used), choice)
+            out[t["task"]] = (name, t, choice)
+        return out
+
+    def _name_one_sample(
+        self, table: SliceTable, info: Any, benchmark: str | None, filter_name: str | None
+    ) -> None:
+        """Name the score of a table of one sample per item by what the run records: the
+        decoding (greedy, sampled at T, or not recorded), a ``maj@N`` vote filter, or a
+        log-likelihood choice metric (whose lenient score is left out: nothing was
+        generated to re-extract); and say why pass@k does not apply
+        (:attr:`SliceTable.one_sample_reason`)."""
+        rows = [table.overall, *table.rows]
+        if table.samples_per_item > 1 or not any(r.metric == ONE_SAMPLE_ACCURACY for r in rows):
+            return
+        tasks = self._task_metrics(info, benchmark, filter_name)
+        name = one_name(v[0] for v in tasks.values())
+        for r in rows:
+            if r.metric == ONE_SAMPLE_ACCURACY:
+                task = r.key.get("task")
+                r.metric = tasks[task][0] if task in tasks else name
+        choice = {task: v[2] for task, v in tasks.items() if v[2]}
+        if choice:
+            for r in rows:  # a row holding a choice task: no re-extraction to compare
+                if "task" not in r.key or r.key["task"] in choice:
+                    r.lenient = None
+            table.metric_notes = self._choice_notes(info, choice, filter_name)
+        votes = {vote_size(filter_name or v[1]["primary_filter"]) for v in tasks.values()}
+        table.one_sample_reason = self._one_sample_reason(
+            name, votes, [v[1] for v in tasks.values()], filter_name
+        )
+
+    @staticmethod
+    def _one_sample_reason(
+        name: str, votes: set[int | None], tasks: list[dict[str, Any]], filter_name: str | None
+    ) -> str:
+        """Why a table of one sample per item has no pass@k (see :meth:`_name_one_sample`)."""
+        vote = next(iter(votes)) if len(votes) == 1 else None
+        if vote:
+            used = filter_name or tasks[0]["primary_filter"]
+            per_sample = sorted(
+                {f for t in tasks for f in t.get("filters") or [] if vote_size(f) is None}
+            )
+            where = (
+                f"; pass@k reads a filter of every sample: --filter {' or '.join(per_sample)}"
+                if per_sample
+                else ""
+            )
+            return (
+                f"filter {used} holds one majority vote per item (over {vote} samples), "
+                f"not {vote} samples{where}"
+            )
+        if name.endswith("(log-likelihood choice)"):
+            return "one log-likelihood choice per item (nothing sampled)"
+        if name == GREEDY_ACCURACY:
+            return "this run has one sample per item (greedy decoding)"
+        if name.startswith("accuracy (one sample per item, "):
+            return "this run has one sample per item (" + name.split(", ", 1)[1]
+        return "this run has one sample per item"
+
+    def _choice_notes(
+        self, info: Any, choice: dict[str, str], filter_name: str | None
+    ) -> list[str]:
+        """What a log-likelihood choice task's score reads: ``metric acc (the choice of
+        highest log-likelihood); acc_norm also logged: 46.0% (46/100)``, one note per set of
+        tasks reading the same metric, from every sample's logged metrics."""
+        sums: dict[str, dict[str, float]] = {}
+        counts: dict[str, int] = {}
+        for task, metric in sorted(choice.items()):
+            after = 0
+            while True:
+                page = self.store.sample_rows(
+                    info["id"], task=task, filter_name=filter_name, after_id=after,
+                    limit=5000, columns="full",
+                )  # fmt: skip
+                for row in page:
+                    for key, value in _json_dict(row["metrics"]).items():
+                        if key in CHOICE_METRICS and isinstance(value, (int, float)):
+                            sums.setdefault(metric, {}).setdefault(key, 0.0)
+                            sums[metric][key] += float(value)
+                    counts[metric] = counts.get(metric, 0) + 1
+                if len(page) < 5000:
+                    break
+                after = int(page[-1]["id"])
+        notes = []
+        meaning = {"acc": "the choice of highest log-likelihood", "acc_norm": "the choice of "
+                   "highest length-normalised log-likelihood"}  # fmt: skip
+        for metric, by_key in sorted(sums.items()):
+            n = counts[metric]
+            others = [
+                f"{k} also logged: {pct(v / n)} ({round(v):g}/{n})"
+                for k, v in by_key.items()
+                if k != metric
+            ]
+            tasks = sorted(t for t, m in choice.items() if m == metric)
+            what = meaning.get(metric, "a log-likelihood choice")
+            notes.append(
+                f"metric: {metric} ({what}) on {', '.join(tasks) if len(tasks) < 4 else f'{len(tasks)} tasks'}"
+                + ("; " + "; ".join(others) if others else "")
+                + "; no lenient score: nothing was generated to re-extract"
+            )
+        return notes
 
     def _slice_table(
         self,
@@ -778,7 +998,10 @@ class CoreMixin:
         for key in sorted(index):
             idx = np.array(index[key])
             out.append(row_of(dict(zip(groups, key, strict=False)), idx, overall.metric))
-        return SliceTable(run, benchmark, groups, overall, out, ks, n_max, average)
+        return SliceTable(
+            run, benchmark, groups, overall, out, ks, n_max, average,
+            fewest_samples_per_item=int(n.min()) if n.size else 0,
+        )  # fmt: skip
 
     # ---- samples ----------------------------------------------------------------------
     def _run_task(self, run_id: int, run: str, task: str | None) -> str | None:

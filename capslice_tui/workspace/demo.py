@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..formatting import score_counts
+from ..formatting import score_counts, short_metric
 
 DEMO_RUNS: list[tuple[str, str, int]] = [
     ("bbh-base", "bbh", 100_000),
@@ -59,7 +59,7 @@ def build_demo(
         if run["name"] not in {n for n, _, _ in DEMO_RUNS}:
             continue
         for bench, s in run["benchmarks"].items():
-            metric = s["metric"].replace("accuracy", "acc").replace(" (mean over samples)", " mean")
+            metric = short_metric(s["metric"], 10)
             lines.append(
                 f"{run['name']:<17} {bench:<5} {metric[:10]:<10} "
                 + score_counts(s["score"], s["correct"], s["n_samples"], s["n_items"])

@@ -281,7 +281,9 @@ class SliceTableDict(TypedDict):
     """All slices of one run under one grouping (``SliceTable.to_dict()``).
 
     Keys: ``run``, ``benchmark`` (None: all), ``by`` (the grouping axes), ``average``,
-    ``samples_per_item`` (the most samples any item has), ``overall`` (whole-run row),
+    ``samples_per_item`` (every item's number of samples, ``8``, or the range when items
+    differ, ``"16-128"``), ``max_samples_per_item`` (the most any item has), ``overall``
+    (whole-run row),
     ``slices`` (one :class:`SliceRowDict` per slice), ``indistinct_axes`` and ``notes``.
     """
 
@@ -289,7 +291,8 @@ class SliceTableDict(TypedDict):
     benchmark: str | None
     by: list[str]
     average: str
-    samples_per_item: int
+    samples_per_item: int | str
+    max_samples_per_item: int
     overall: SliceRowDict
     slices: list[SliceRowDict]
     indistinct_axes: list[IndistinctAxisDict]

@@ -208,7 +208,7 @@ async def test_slices_without_a_warning_leave_the_warn_column_to_the_labels(
         await app.push_screen(SlicesScreen("bbh-eos-restored", "bbh"))
         await settle(app, pilot)
         header = next(ln for ln in screen_lines(app) if ln.startswith(" slice "))
-        assert header.split() == ["slice", "items", "score", "95%", "CI", "c/n"], header
+        assert header.split() == ["slice", "items", "score", "95%", "CI", "c/n", "lenient"], header
 
 
 def test_samples_task_column_never_shows_two_tasks_alike() -> None:

@@ -35,7 +35,7 @@ def test_metric_line_says_the_score_is_a_mean_over_items(store: Path) -> None:
     assert "metric: accuracy: mean over items of each item's accuracy;" in out, out
     assert "mean over samples" not in out, out
     assert score_meaning("greedy accuracy", True) == "greedy accuracy"
-    assert score_meaning("accuracy (mean over samples)", True, short=True) == (
+    assert score_meaning("accuracy (mean of per-item accuracies)", True, short=True) == (
         "score: item mean; c/n pooled"
     )
 

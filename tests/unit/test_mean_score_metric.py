@@ -17,10 +17,13 @@ from capslice_tui.workspace import Workspace
 def test_slice_score_names_fractional_scores() -> None:
     n = np.ones(4)
     assert slice_score(n, np.array([0.7, 0.2, 1.0, 0.0])).metric_name == "mean score"
-    assert slice_score(n, np.array([1.0, 0.0, 1.0, 0.0])).metric_name == "greedy accuracy"
+    assert (
+        slice_score(n, np.array([1.0, 0.0, 1.0, 0.0])).metric_name
+        == "accuracy (one sample per item)"
+    )
     two = np.full(4, 2.0)  # two 0/1 samples per item: a share of right answers
     assert slice_score(two, np.array([1.0, 2.0, 0.0, 1.0])).metric_name == (
-        "accuracy (mean over samples)"
+        "accuracy (mean of per-item accuracies)"
     )
 
 

@@ -94,12 +94,14 @@ def test_pass_at_k_refuses_bad_input() -> None:
 def test_greedy_slice_uses_wilson_and_shows_counts() -> None:
     s = slice_score(np.ones(30), np.r_[np.ones(8), np.zeros(22)])
     assert s.method == "wilson"
-    assert s.metric_name == "greedy accuracy"
+    assert s.metric_name == "accuracy (one sample per item)"
     assert s.counts == "8/30"
     assert (round(s.lo, 4), round(s.hi, 4)) == (0.1418, 0.4445)
     assert s.warning is None
-    # k=1 on greedy samples is still greedy accuracy, not pass@1
-    assert slice_score(np.ones(30), np.zeros(30), k=1).metric_name == "greedy accuracy"
+    # k=1 on greedy samples is still one sample's accuracy, not pass@1
+    assert slice_score(np.ones(30), np.zeros(30), k=1).metric_name == (
+        "accuracy (one sample per item)"
+    )
     assert s.to_dict()["counts"] == "8/30"
 
 
@@ -121,7 +123,7 @@ def test_cluster_bootstrap_interval_sane_and_deterministic() -> None:
     n, c = _clustered()
     s = slice_score(n, c, random_state=7)
     assert s.method == "cluster-bootstrap"
-    assert s.metric_name == "accuracy (mean over samples)"
+    assert s.metric_name == "accuracy (mean of per-item accuracies)"
     assert s.lo < s.score < s.hi
     assert s == slice_score(n, c, random_state=7)
     assert (s.lo, s.hi) != (

@@ -207,7 +207,7 @@ def test_outcome_refuted_inconclusive_and_small():
     same = np.tile(np.r_[np.ones(m // 2), np.zeros(m // 2)], 2)
     out = evaluate_outcome([{"task_type": "number_theory"}], [{"task_type": "algebra"}], labels,
                            n, same, n, same, expected_effect=0.2)  # fmt: skip
-    assert out.outcome == "refuted" and out.metric == "greedy accuracy"
+    assert out.outcome == "refuted" and out.metric == "accuracy (one sample per item)"
     labels = _labels([("number_theory", "modular_arithmetic")] * 8)
     out = evaluate_outcome([{"task_type": "number_theory"}], [], labels, np.ones(8), np.zeros(8),
                            np.ones(8), np.ones(8))  # fmt: skip

@@ -31,4 +31,6 @@ def test_k_note_only_for_a_greedy_run(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     out = _slices(store, "many", "1", "2")
     assert "pass@2" in out and "ignored" not in out
-    assert "--k 2 ignored: this run has one sample per item (greedy)" in _slices(store, "one", "2")
+    one_out = _slices(store, "one", "2")  # no decoding recorded: greedy is not claimed
+    assert "--k 2 ignored: this run has one sample per item" in one_out, one_out
+    assert "(greedy" not in one_out, one_out

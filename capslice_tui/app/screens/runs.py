@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import plural, visible
+from ...formatting import short_metric as short_name
 from ..format import cell, count, distinct_cuts, first_column_room, fit_names, pct, short
 from ..messages import RunsLoaded
 from ..widgets.result_table import ResultTable
@@ -22,9 +23,9 @@ HINT = "Runs: Enter opens slices · c marks base/candidate · d diagnose"
 
 
 def short_metric(metric: str) -> str:
-    """A metric name cut to fit the runs table (``greedy accuracy`` -> ``greedy acc``)."""
-    text = metric.replace("accuracy", "acc").replace(" (mean over samples)", " mean")
-    return short(text, 12)
+    """A metric name cut to fit the runs table (``greedy accuracy`` -> ``greedy acc``,
+    :func:`capslice_tui.formatting.short_metric`)."""
+    return short_name(metric, 12)
 
 
 def _tally(s: dict[str, Any] | None) -> str:

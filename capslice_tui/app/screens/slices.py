@@ -13,12 +13,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ...formatting import (
     AVERAGE_MEANING,
-    SAMPLED_ACCURACY,
+    ITEM_MEAN_ACCURACY,
     interval_mark,
     item_mean,
     middle_cut,
     mixed_intervals,
     plural,
+    points,
     score_meaning,
     visible,
 )
@@ -233,14 +234,75 @@ def samples_per_item_text(rows: list[Any], most: int) -> str:
     return f"{plural(most, 'sample')}/item" if uniform else f"up to {plural(most, 'sample')}/item"
 
 
+LENIENT = "lenient"
+"""The column of the score under capslice's lenient answer extraction (the CLI's
+``lenient``), shown when some row has one."""
+
+
+def lenient_cell(row: Any) -> str:
+    """A row's lenient score (``34.7%``), ``-`` when it has none (nothing to re-extract)."""
+    value = getattr(row, "lenient", None)
+    return "-" if value is None else pct(value)
+
+
+LENIENT_GAP = 0.05
+"""A whole-run lenient score this far above the score (5 points) is named in the status
+line: the log's answer extraction missed answers the lenient one reads."""
+
+
+def lenient_gap(row: Any) -> float:
+    """Lenient minus score of a row, 0 when it has no lenient score."""
+    value = getattr(row, "lenient", None)
+    return 0.0 if value is None else float(value - row.score)
+
+
+def lenient_texts(rows: Sequence[Any]) -> list[str]:
+    """What ``i`` says of the rows whose lenient score reads otherwise than their score:
+    ``ALL: score 0.0%, lenient 34.7% (+34.7 points lost to answer extraction): ...``; the
+    first row is the whole run, the others are named by their slice. Empty when every
+    lenient score equals its score or there is none."""
+    out = []
+    for i, r in enumerate(rows):
+        value = getattr(r, "lenient", None)
+        if value is None or pct(value) == pct(r.score):
+            continue
+        gap = value - r.score
+        name = "ALL" if i == 0 else slice_label(r.key)
+        out.append(
+            f"{name}: score {pct(r.score)}, lenient {pct(value)} ({points(gap)} "
+            f"{'lost to' if gap > 0 else 'gained by'} the log's answer extraction)"
+        )
+    if out:
+        out.append(
+            "lenient: the same samples re-scored by capslice's lenient answer extraction; "
+            "lenient - score is the share of right answers the log's extraction did not read"
+        )
+    return out
+
+
+def size_legends(marks: Iterable[str], bar: bool) -> list[str]:
+    """The status line's legends for what the table shows, longest first (the first that
+    fits is used): the slice-size marks present (``n<20: small slice``, ``n<10: not
+    tested``) and, with the interval bar, its key. Empty when nothing needs one."""
+    present = set(marks)
+    parts = [text for mark, text in (("n<20", "n<20: small slice"), ("n<10", "n<10: not tested"))
+             if mark in present]  # fmt: skip
+    options = [" · " + ", ".join(parts)] if parts else []
+    if len(parts) > 1:
+        options.append(" · " + parts[0])
+    if bar:
+        options.insert(0, (options[0] if options else "") + " · bar: [ ] 95% CI, * score")
+    return options
+
+
 STATUS_SHORTER = (
     (" (t)", ""),  # the key hint: the footer and the help name the key too
     (" samples/item", "/item"),
     ("samples/item", "/item"),
     # the score's meaning, then the pooled-count clause, in score_meaning's short words
     *zip(
-        score_meaning(SAMPLED_ACCURACY, True).split("; "),
-        score_meaning(SAMPLED_ACCURACY, True, short=True).split("; "),
+        score_meaning(ITEM_MEAN_ACCURACY, True).split("; "),
+        score_meaning(ITEM_MEAN_ACCURACY, True, short=True).split("; "),
         strict=True,
     ),
     ("up to ", "<="),
@@ -285,6 +347,9 @@ class SlicesScreen(HandLabelScreen):
         "score when items have different numbers of samples; the status line then says so)",
         "pass@k (p@k): the chance that at least one of k samples is right, by the unbiased "
         "estimator from the n samples of each item (Chen et al. 2021), averaged over items",
+        "lenient: the same samples re-scored by capslice's lenient answer extraction (the "
+        "CLI's lenient column); far above the score, the log's extraction missed answers: i "
+        "says by how much",
         "warn: n<20 = small slice (wide CI), n<10 = too small to test",
         "b / w after an interval (a table whose intervals differ in method): a bootstrap over "
         "items / a Wilson interval over items (items all right or all wrong, or all the same "
@@ -482,9 +547,15 @@ class SlicesScreen(HandLabelScreen):
         # the ks the user chose (k) that got no column, named in the status (pass@1 unnamed
         # is the score column); the default curve's columns are the screen's own pick
         self.unshown_ks = [k for k in data.ks if self.ks and k not in ks and (k > 1 or 1 in named)]
-        columns = ["slice", "items", "score", "95% CI", "c/n", *[k_header(k, width) for k in ks]]
-        columns.append("warn")
         self.shown = [data.overall, *self._sorted_rows()]
+        # the lenient score where some row has one, as the CLI shows it (a strict-format 0.0%
+        # beside its lenient 34.7% is an extraction artefact, not a model at 0)
+        lenient = (
+            [LENIENT] if any(getattr(r, "lenient", None) is not None for r in self.shown) else []
+        )
+        columns = ["slice", "items", "score", "95% CI", "c/n", *lenient,
+                   *[k_header(k, width) for k in ks]]  # fmt: skip
+        columns.append("warn")
         texts = []
         for r in self.shown:
             texts.append([
@@ -493,6 +564,7 @@ class SlicesScreen(HandLabelScreen):
                 pct(r.score),
                 interval_mark(interval(r.lo, r.hi), r.method, self._mixed()),
                 _tally(r),
+                *[lenient_cell(r) for _ in lenient],
                 *[pass_cell(r.pass_at_k.get(k)) for k in ks],
                 warning_mark(r.warning, r.n_items),
             ])  # fmt: skip
@@ -568,19 +640,28 @@ class SlicesScreen(HandLabelScreen):
             f" · {per_item}" if per_item else ""
         )
         if self.ks and not data.ks:
-            status += " · k ignored: one sample per item"
+            reason = getattr(data, "one_sample_reason", "")
+            vote = reason.split(" holds ")[0] if " majority vote " in reason else ""
+            status += (
+                f" · k ignored: {vote} is one vote per item (i)"
+                if vote
+                else " · k ignored: one sample per item"
+            )
         if data.score_caveats:  # i shows the sentences, with the lenient score
             status = (
                 "warning: score reflects the strict answer format (i: lenient score) · " + status
+            )
+        elif lenient_gap(data.overall) >= LENIENT_GAP:  # said before the rest, as a warning
+            status = (
+                f"lenient {pct(data.overall.lenient)} vs {pct(data.overall.score)} (i) · " + status
             )
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
                 missing = len(self.filter_use.missing)
                 status += f" ({plural(missing, 'task')} {'lacks' if missing == 1 else 'lack'} it)"
-        legends = [" · n<20: small slice, n<10: not tested", " · n<20: small slice"]
-        if bar:
-            legends.insert(0, legends[0] + " · bar: [ ] 95% CI, * score")
+        marks = [warning_mark(r.warning, r.n_items) for r in every]
+        legends = size_legends(marks, bar)
         status = fit_status(status, self.app.size.width - 2)
         if self.unshown_ks:  # never dropped unsaid (the CLI names them): a second line if need be
             status += f" · not shown at {self.app.size.width} columns: " + ", ".join(
@@ -662,13 +743,19 @@ class SlicesScreen(HandLabelScreen):
     def action_score_caveats(self) -> None:
         """Show the run's score caveats whole (each names the lenient score), wrapped."""
         data = getattr(self, "table_data", None)
-        if data is None or not data.score_caveats:
+        paragraphs = [] if data is None else [f"warning: {c}" for c in data.score_caveats]
+        if data is not None:
+            paragraphs += lenient_texts([data.overall, *data.rows]) + list(
+                getattr(data, "metric_notes", [])
+            )
+            if self.ks and not data.ks and getattr(data, "one_sample_reason", ""):
+                paragraphs.append(f"k ignored: {data.one_sample_reason}")
+        if not paragraphs:
             self.notify("this run's score has no warning", markup=False)
             return
         from .text_detail import TextDetailScreen
 
         title = f"run {self.run} · {self.benchmark or 'all'}"
-        paragraphs = [f"warning: {c}" for c in data.score_caveats]
         self.app.push_screen(TextDetailScreen(title, paragraphs, "score warnings"))
 
     def action_label(self) -> None:
