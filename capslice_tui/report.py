@@ -468,7 +468,7 @@ def _combinations_cell(diag: Mapping[str, Any], s: Mapping[str, Any]) -> str:
 
 def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     """The significant-slice heading and table (paired or one-run), or why there is none."""
-    if not diag["slices_tested"]:  # no "(0 listed of 0 ...)" heading over "None of the 0 ..."
+    if not diag["slices"]:  # the text's one sentence, not "(0 listed of 19 ...)" over "None"
         return [f"### {slice_search_title(diag)}", "", no_slice_text(diag), ""]
     lines = [f"### {slice_heading(diag)}", ""]
     against = diag["mode"] != "change" and diag.get("reference")
@@ -479,7 +479,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
     )  # fmt: skip
     p_adj = adjusted_header(diag["slices_tested"], "slice")
     within = combinations_header(diag)
-    if diag["slices"] and "diff" in diag["slices"][0]:
+    if "diff" in diag["slices"][0]:
         lines += _table(
             ["slice", "items", f"reference {against}" if against else "base", score_head,
              "change (points)", "95% CI", "p", p_adj, "moved items that are wrong answers",
@@ -493,7 +493,7 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
                 for s in diag["slices"]
             ],
         )  # fmt: skip
-    elif diag["slices"]:
+    else:
         lines += _table(
             ["slice", "items", score_head, "95% CI", p_adj, "wrong-answer share of failing items",
              within],
@@ -504,14 +504,6 @@ def _slices_markdown(diag: Mapping[str, Any]) -> list[str]:
                 for s in diag["slices"]
             ],
         )  # fmt: skip
-    elif diag["mode"] == "change":
-        lines += [
-            f"None of the {plural(diag['slices_tested'], 'slice')} changes significantly after the "
-            "correction.",
-            "",
-        ]
-    else:
-        lines += ["None.", ""]
     return lines
 
 

@@ -302,3 +302,23 @@ def test_a_commands_help_names_only_its_own_options() -> None:
                 if (name, m.group(1)) not in allowed:
                     foreign.append((name, m.group(1), text[max(0, m.start() - 40) : m.end()]))
     assert foreign == [], foreign
+
+
+def test_a_diagnosis_with_no_slice_says_so_alike_in_text_and_markdown(tmp_path: Path) -> None:
+    """With slices tested and none significant, the text said 'Slices with a significant
+    paired change: none (19 slices tested; ...)' while the Markdown headed '(0 listed of 19
+    distinct slices tested; ...; slices explained by overlap with those listed are left out)'
+    over 'None of the 19 slices changes significantly' (one evaluation stored twice here)."""
+    tasks = {"minerva_math_num_theory": 20, "minerva_math_algebra": 10}  # labelled by task
+    log = write_generic_run(tmp_path / "a.jsonl", tasks)
+    path = tmp_path / "s.db"
+    ws = Workspace(path)
+    for run in ("x", "y"):
+        ws.ingest([log], run=run, benchmark="math")
+    ws.store.close()
+    text = " ".join(_cli(path, "diagnose", "x", "y").split())
+    md = _cli(path, "diagnose", "x", "y", "--format", "md")
+    sentence = text.partition("Slices with a significant paired change: none (")[2]
+    assert sentence, text
+    assert "Slices with a significant paired change: none (" + sentence.partition(".")[0] in md
+    assert "0 listed of" not in md and "None of the" not in md, md
