@@ -106,9 +106,9 @@ def recover(old: Path, new: Path, as_json: bool) -> None:
         return
     for name, t in report["tables"].items():
         if t["copied"] or t["lost"] or t["unreadable_rowids"]:
-            expected = "?" if t["expected"] is None else t["expected"]
+            expected = "? rows" if t["expected"] is None else plural(t["expected"], "row")
             lost = "unknown" if t["lost"] is None else t["lost"]
-            click.echo(f"{name}: {t['copied']} of {expected} rows copied, lost {lost}")
+            click.echo(f"{name}: {t['copied']} of {expected} copied, lost {lost}")
     total = report["lost_total"]
     click.echo(
         f"recovered into {new}: "

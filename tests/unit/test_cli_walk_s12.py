@@ -322,3 +322,13 @@ def test_a_diagnosis_with_no_slice_says_so_alike_in_text_and_markdown(tmp_path: 
     assert sentence, text
     assert "Slices with a significant paired change: none (" + sentence.partition(".")[0] in md
     assert "0 listed of" not in md and "None of the" not in md, md
+
+
+def test_recover_counts_one_row_as_one_row(tmp_path: Path) -> None:
+    """``recover`` said 'runs: 1 of 1 rows copied'."""
+    path = tmp_path / "s.db"
+    Workspace(path).ingest([write_generic_run(tmp_path / "a.jsonl", {"t1": 3}, n=5)], run="r",
+                           benchmark="gsm8k")  # fmt: skip
+    out = _cli(path, "recover", str(path), str(tmp_path / "new.db"))
+    assert "runs: 1 of 1 row copied, lost 0" in out, out
+    assert "samples: 5 of 5 rows copied, lost 0" in out, out
