@@ -26,6 +26,17 @@ it means nothing. Any other filter: K records with ``correct=None`` (``extracted
 ``filtered_resps`` is itself a per-sample list) and a warning that the log's score went to no
 generation. The logged metrics are kept in ``metrics`` of record 0 only.
 
+Generation settings: every generation line carries the request's arguments
+(``arguments.gen_args_0.arg_1``: ``until``, ``max_gen_toks``, ``do_sample``, ``temperature``...).
+The first line's are the task's settings (:func:`line_settings`, when the read is planned),
+also without a results file; where the results file's ``generation_kwargs`` say otherwise the
+lines' are kept and a warning names both. A line whose arguments differ from its file's first
+line keeps its own as its record's ``settings`` (a warning counts them), so ``diagnose`` and
+``trend`` see the difference. Lines that name no filter, without a results file naming the
+task's filters: when every doc_id has k >= 2 lines sharing the response and differing in
+``filtered_resps``, the filters are ``unnamed-1``..``unnamed-k`` by position
+(:func:`positional_filters`).
+
 Multiple-choice (loglikelihood) lines: ``response`` is the continuation text of the choice
 with the highest log-likelihood, ``correct`` comes from ``acc``.
 
@@ -45,13 +56,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from capslice_tui.ingest._io import (
     first_nonspace,
+    first_object,
     iter_json_records,
     iter_jsonl,
     load_json,
@@ -711,11 +726,16 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
     rolling = 0
     pipelines = _task_pipelines(ctx, task)
     several: dict[str, list[Any]] = {}  # filter -> [most generations of a line, kept]
+    files = ctx.lmeval_files
+    if isinstance(files, LmEvalFiles):
+        yield from files.notes.get(source, [])
+    args = _LineArgs(task, config)
     records = iter_jsonl(path) if first_nonspace(path) != b"[" else iter_json_records(path)
     for line_no, obj in records:
         if isinstance(obj, BadLine):
             yield obj
             continue
+        settings = args.of(obj)
         doc_id = obj.get("doc_id")
         if count_docs:
             doc_ids.add(doc_id if type(doc_id) is str else str(doc_id))
@@ -732,9 +752,12 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
             seen[key] = position + 1
             filter_name = filters[position % n_filters]
         if one and (doc_id is not None or "doc_id" in obj):
-            yield _one_generation(
+            rec = _one_generation(
                 obj, generations[0], task, filter_name, benchmark, source, line_no, metric_names
             )
+            if settings is not None:
+                rec.settings = settings
+            yield rec
             continue
         kind = filter_kind(filter_name, pipelines.get(filter_name))
         if type(generations) is list and len(generations) > 1:
@@ -746,10 +769,248 @@ def iter_samples_file(path: Path, task: str, ctx: ReadContext) -> Iterator[Sampl
         )
         if isinstance(converted, BadLine):
             yield converted
-        else:
-            yield from converted
+            continue
+        for rec in converted:
+            if settings is not None:
+                rec.settings = settings
+            yield rec
+    yield from args.notes(source)
     yield from _file_notes(source, task, config, rolling, len(doc_ids))
     yield from _several_notes(source, task, several)
+
+
+_GEN_FIELDS = ("max_gen_toks", "until", "temperature", "do_sample")
+"""Generation arguments of a line's ``arg_1`` that the task's :class:`TaskConfig` holds (the
+run's task row: the evaluation settings and the truncation check's cap)."""
+_GEN_ALIASES = {"max_new_tokens": "max_gen_toks", "max_tokens": "max_gen_toks"}
+
+
+def _line_gen_args(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The generation arguments a samples line carries: ``arguments.gen_args_0.arg_1``
+    (0.4.3+) or the second element of the first argument tuple (0.4.0-0.4.2), when it is a
+    dict (a ``generate_until`` request; a loglikelihood one carries a continuation string)."""
+    arguments = obj.get("arguments")
+    second: Any = None
+    if type(arguments) is dict and arguments:
+        request = arguments.get("gen_args_0", next(iter(arguments.values())))
+        second = request.get("arg_1") if type(request) is dict else None
+    elif type(arguments) is list and arguments:
+        first = arguments[0]
+        if isinstance(first, (list, tuple)):
+            second = first[1] if len(first) > 1 else None
+        elif isinstance(first, str) and len(arguments) > 1:
+            second = arguments[1]
+    return second if type(second) is dict else None
+
+
+def _gen_value(key: str, value: Any) -> Any:
+    """One generation argument as a hashable, comparable value (None: not usable)."""
+    if key == "max_gen_toks":
+        return _as_int(value) if not isinstance(value, bool) else None
+    if key == "temperature":
+        return _as_float(value) if not isinstance(value, bool) else None
+    if key == "do_sample":
+        return value if isinstance(value, bool) else None
+    if key == "until" and isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        items = tuple(value)
+        return items if all(isinstance(v, (str, int, float, bool)) for v in items) else None
+    return value if isinstance(value, (str, int, float, bool)) else None
+
+
+def gen_settings(args: dict[str, Any]) -> dict[str, Any]:
+    """A line's generation arguments (:func:`_line_gen_args`) as evaluation settings: keys as
+    lm-eval names them (``max_new_tokens`` -> ``max_gen_toks``), values hashable (``until`` a
+    tuple), unusable values left out."""
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if isinstance(key, str):
+            name = _GEN_ALIASES.get(key, key)
+            found = _gen_value(name, value)
+            if found is not None:
+                out[name] = found
+    return out
+
+
+def _shown(value: Any) -> str:
+    """A generation argument as printed (``None`` reads ``not set``)."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(repr(v) for v in value) + "]"
+    return str(value)
+
+
+def _config_value(config: TaskConfig | None, key: str) -> Any:
+    """The task's value of a :data:`_GEN_FIELDS` setting, as :func:`_gen_value` gives it."""
+    value = getattr(config, key, None) if config is not None else None
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _first_record(path: Path) -> dict[str, Any] | None:
+    """The first samples record of a file (JSONL line or array element), or None."""
+    if first_nonspace(path) != b"[":
+        return first_object(path)
+    return next((obj for _, obj in iter_json_records(path) if isinstance(obj, dict)), None)
+
+
+def line_settings(
+    path: Path, task: str, config: TaskConfig, origin: dict[str, str], first: Any = None
+) -> list[BadLine]:
+    """Take the task's generation settings from its samples file's first line when it carries
+    them (lm-eval writes ``arg_1`` on every generation line, formats.md 1.2): a samples file
+    without its results file then still says how it was decoded, and the truncation check
+    gets its cap. Where the results file (or an earlier samples file of the task, named in
+    ``origin``) says otherwise, the lines' values are kept (what the requests carried) and a
+    warning names both. ``first``: the file's first record when already read."""
+    first = _first_record(path) if first is None else first
+    args = _line_gen_args(first) if first is not None else None
+    if args is None:
+        return []
+    settings = gen_settings(args)
+    differ = []
+    for key in _GEN_FIELDS:
+        if key not in settings:
+            continue
+        current = _config_value(config, key)
+        if current is not None and current != settings[key]:
+            differ.append(f"{key} {_shown(settings[key])} vs {_shown(current)}")
+        value = settings[key]
+        setattr(config, key, list(value) if isinstance(value, tuple) else value)
+    where = origin.get(task, "the results file's generation_kwargs")
+    origin[task] = f"the lines of {path.name}"
+    if not differ:
+        return []
+    return [
+        BadLine(
+            str(path),
+            0,
+            f"task {task}: the lines' generation arguments (arguments arg_1) differ from "
+            f"{where}: {'; '.join(differ)}; the lines' are read as the task's evaluation "
+            "settings (what the requests carried)",
+            note="warning",
+        )
+    ]
+
+
+class _LineArgs:
+    """The generation arguments of one samples file's lines, against the task's settings
+    (:func:`line_settings` took them from the file's first line): :meth:`of` gives a line's
+    record settings, :meth:`notes` a warning when lines disagree among themselves."""
+
+    def __init__(self, task: str, config: TaskConfig | None) -> None:
+        self.task, self.config = task, config
+        self.expected: dict[str, Any] | None = None  # the first line's arg_1
+        self.first: dict[str, Any] = {}  # its settings
+        self.extra: dict[str, Any] | None = None  # what of them the task's settings lack
+        self.n_lines = self.n_other = self.first_other = 0
+        self.other: Counter[str] = Counter()
+
+    def of(self, obj: dict[str, Any]) -> dict[str, Any] | None:
+        """The settings a line's record carries beyond the task's: None for most lines (the
+        file's first line's arguments, all held by the task); the line's own arguments when
+        they differ from the first line's."""
+        args = _line_gen_args(obj)
+        if args is None:
+            return None
+        self.n_lines += 1
+        if self.expected is None:
+            self.expected, self.first = args, gen_settings(args)
+            extra = {
+                k: v
+                for k, v in self.first.items()
+                if k not in _GEN_FIELDS or _config_value(self.config, k) != v
+            }
+            self.extra = extra or None
+            return self.extra
+        if args == self.expected:
+            return self.extra
+        mine = gen_settings(args)
+        if mine == self.first:
+            return self.extra
+        self.n_other += 1
+        for key in sorted(mine.keys() | self.first.keys()):
+            if mine.get(key) != self.first.get(key):
+                self.other[f"{key} {_shown(mine.get(key))}"] += 1
+        return mine
+
+    def notes(self, source: str) -> Iterator[BadLine]:
+        """A warning when some lines carry other generation arguments than the first."""
+        if not self.n_other:
+            return
+        shown = ", ".join(f"{text} on {n:,}" for text, n in self.other.most_common(3))
+        first = "; ".join(
+            f"{k} {_shown(self.first.get(k))}" for k in _GEN_FIELDS if k in self.first
+        )
+        yield BadLine(
+            source,
+            0,
+            f"task {self.task}: {self.n_other:,} of {self.n_lines:,} lines carry other "
+            f"generation arguments (arguments arg_1) than the first line ({first}): {shown}; "
+            "each such sample keeps its own as its evaluation settings, so compare and "
+            "diagnose see the difference, but the task's one truncation cap is the first "
+            "line's",
+            note="warning",
+        )
+
+
+def positional_filters(
+    path: Path, task: str, config: TaskConfig, first: Any = None
+) -> list[BadLine]:
+    """Name the filters of a multi-filter task whose lines name none (lm-eval before 0.4.8)
+    and whose results file is absent, so that no line is lost as a repeat: when every doc_id
+    has k >= 2 lines, each doc's lines share their response and some doc's differ in
+    ``filtered_resps``, the task had k filters (lm-eval writes one line per doc and filter,
+    in ``filter_list`` order) and ``config.filters`` becomes ``unnamed-1``..``unnamed-k``,
+    with a note. Anything else (counts that differ, responses that differ) is left to the
+    repeat checks. ``first``: the file's first record when already read."""
+    if config.filters:
+        return []
+    first = _first_record(path) if first is None else first
+    if first is None or "filter" in first:
+        return []
+    docs: dict[str, list[Any]] = {}  # doc_id -> [lines, resps, filtered, same resps, differ]
+    for _, obj in iter_json_records(path):
+        if not isinstance(obj, dict) or "doc_id" not in obj:
+            continue
+        resps, filtered = _dumped(obj.get("resps")), _dumped(obj.get("filtered_resps"))
+        entry = docs.get(str(obj["doc_id"]))
+        if entry is None:
+            docs[str(obj["doc_id"])] = [1, resps, filtered, True, False]
+            continue
+        entry[0] += 1
+        entry[3] = entry[3] and resps == entry[1]
+        entry[4] = entry[4] or filtered != entry[2]
+    k = min((e[0] for e in docs.values()), default=0)
+    entries = docs.values()
+    if k < 2 or not all(e[3] for e in entries) or not any(e[4] for e in entries):
+        return []
+    config.filters = [f"unnamed-{i}" for i in range(1, k + 1)]
+    return [
+        BadLine(
+            str(path),
+            0,
+            f"task {task}: each doc_id has {k} lines with the same response and other filtered "
+            f"answers (filtered_resps), and no line names its filter (lm-eval before 0.4.8): a "
+            f"task of {k} filters logged without its results file. Read as filters "
+            f"{', '.join(config.filters)}, in the log's order (lm-eval writes a doc's lines in "
+            "its filter_list order); add the run's results.json beside it to name them",
+            note="note",
+        )
+    ]
+
+
+def _dumped(value: Any) -> bytes:
+    """``value`` as JSON bytes, for comparing two lines' fields."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:
+        return repr(value).encode()
 
 
 def _task_pipelines(ctx: ReadContext, task: str) -> dict[str, list[str]]:
@@ -1051,7 +1312,13 @@ def read_lmeval(
     variants = sorted({schema_variant(p) for p, _ in plan.samples})
     ctx.run_meta["schema_variant"] = " + ".join(variants)
 
-    ctx.lmeval_files = LmEvalFiles(list(plan.samples), reports)
+    ctx.lmeval_files = read = LmEvalFiles(list(plan.samples), reports)
+    origin: dict[str, str] = {}  # task -> what its generation settings were read from
+    for path, task in plan.samples:
+        notes = read.notes.setdefault(str(path), [])
+        config, first = ctx.tasks[task], _first_record(path)
+        notes.extend(positional_filters(path, task, config, first))
+        notes.extend(line_settings(path, task, config, origin, first))
 
     def stream() -> Iterator[SampleRecord | BadLine]:
         tally: dict[tuple[str, str, str], list[float]] = {}
@@ -1073,10 +1340,13 @@ class LmEvalFiles:
     Attributes:
         samples: ``(path, task)`` in reading order.
         reports: the scores each results file reports.
+        notes: samples file -> what planning the read found in it (:func:`line_settings`,
+            :func:`positional_filters`), yielded when that file is read.
     """
 
     samples: list[tuple[Path, str]]
     reports: list[ReportedScores]
+    notes: dict[str, list[BadLine]] = field(default_factory=dict)
 
 
 def tallied(

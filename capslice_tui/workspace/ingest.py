@@ -1321,7 +1321,8 @@ class _Faults:
         self.changed_at: str | None = None  # a file that changed while it was read
         self.short_at: list[str] = []  # tasks whose sample count is not the results file's
         self.n_changed = 0
-        self.seen: dict[int, tuple[int, float | None]] = {}  # key hash -> (content hash, score)
+        # key hash -> (content hash, score, hashes of the response, extracted answer, target)
+        self.seen: dict[int, tuple[int, float | None, int, int, int]] = {}
         self.first_repeat: str | None = None
         self.first_conflict: str | None = None
         self.first_missing: str | None = None
@@ -1357,11 +1358,11 @@ class _Faults:
                 report.n_conflicting += 1
                 self.first_conflict = self.first_conflict or (
                     f"{_where(rec.source_file, rec.source_line)}: task {rec.task}, doc_id "
-                    f"{rec.doc_id}, filter {rec.filter}: score {rec.correct}, first read "
-                    f"{first[1]}"
+                    f"{rec.doc_id}, filter {rec.filter}: {_conflict_text(rec, first)}"
                 )
             return True
-        self.seen[key] = (content, rec.correct)
+        self.seen[key] = (content, rec.correct, hash(rec.response), hash(rec.extracted),
+                          hash(rec.target))  # fmt: skip
         if rec.correct is None and any(v is None for v in rec.metrics.values()):
             report.n_missing_score += 1
             self.first_missing = self.first_missing or _where(rec.source_file, rec.source_line)
@@ -1413,9 +1414,9 @@ class _Faults:
             )
         if report.n_conflicting:
             report.warnings.append(
-                f"{_plural(report.n_conflicting, 'repeated sample', 'repeated samples')} with "
-                f"another response or score than the first; the first is kept "
-                f"({self.first_conflict})"
+                f"{_plural(report.n_conflicting, 'repeated sample', 'repeated samples')} "
+                "(same task, filter, doc_id and sample) with another score, response, extracted "
+                f"answer or target than the first; the first is kept ({self.first_conflict})"
             )
         if report.n_missing_score:
             report.notes.append(
@@ -1423,6 +1424,24 @@ class _Faults:
                 f"score is NaN/N/A, so the sample is missing, not re-scored "
                 f"(first {self.first_missing})"
             )
+
+
+def _conflict_text(rec: SampleRecord, first: tuple[int, float | None, int, int, int]) -> str:
+    """What a conflicting repeat changes against the first read of its sample: ``score 1.0,
+    first read 0.0``, else the fields that differ (``same score 0.0; other extracted
+    answer``)."""
+    if rec.correct != first[1]:
+        return f"score {rec.correct}, first read {first[1]}"
+    fields = [
+        name
+        for name, value, was in (
+            ("response", rec.response, first[2]),
+            ("extracted answer (filtered_resps)", rec.extracted, first[3]),
+            ("target", rec.target, first[4]),
+        )
+        if hash(value) != was
+    ]
+    return f"same score {rec.correct}; other {' and '.join(fields) or 'content'}"
 
 
 def _eos_of(run_meta: dict[str, Any]) -> str | None:

@@ -164,7 +164,8 @@ def test_exact_repeat_counted_once_and_conflicting_repeat_warned(ws: Workspace) 
     assert report.n_repeats == 1 and report.n_conflicting == 1
     assert any("1 exact repeat" in n for n in report.notes)
     (warning,) = report.warnings
-    assert "another response or score" in warning and "doc_id 1" in warning
+    assert "with another score, response, extracted answer or target" in warning
+    assert "doc_id 1" in warning and "score " in warning
     assert overall(ws, "dup") == (2, 2, 1.0)  # the first of the two doc-1 lines is kept
 
 

@@ -104,7 +104,11 @@ def _write(folder: Path, lines: list[dict[str, Any]]) -> Path:
 
 
 def _fields(record: Any) -> tuple[Any, ...]:
-    return tuple(repr(getattr(record, name)) for name in SampleRecord.__slots__)
+    """Every field but ``settings``, which ``iter_samples_file`` sets after either path from
+    the file's lines (a line's generation arguments against the first line's)."""
+    return tuple(
+        repr(getattr(record, name)) for name in SampleRecord.__slots__ if name != "settings"
+    )
 
 
 @pytest.mark.parametrize("metric_names", [[], ["acc"], ["prompt_level_strict_acc"]])
@@ -112,7 +116,10 @@ def test_fast_records_equal_the_general_path(tmp_path: Path, metric_names: list[
     lines = _lines()
     path = _write(tmp_path, lines)
     ctx = ReadContext(tasks={"gsm8k": TaskConfig(task="gsm8k", metric_names=metric_names)})
-    fast = list(lmeval.iter_samples_file(path, "gsm8k", ctx))
+    read = list(lmeval.iter_samples_file(path, "gsm8k", ctx))
+    fast = [r for r in read if isinstance(r, SampleRecord)]
+    (warning,) = [r for r in read if not isinstance(r, SampleRecord)]  # lines' other arg_1
+    assert "3 of 41 lines carry other generation arguments" in warning.reason
     general: list[Any] = []
     for line_no, line in enumerate(json.loads(json.dumps(lines)), 1):  # as parsed from the file
         records = lmeval._convert_any(
@@ -125,6 +132,10 @@ def test_fast_records_equal_the_general_path(tmp_path: Path, metric_names: list[
     by_id = {r.doc_id: r for r in fast}
     assert by_id["0"].correct == 1.0 and by_id["0"].prompt == "Q: 2+2?\nA:"  # the base line
     assert by_id["1"].doc is None and by_id["item-α"].doc_id == "item-α"
+    # the task names no generation settings: every line carries its own arguments'
+    assert by_id["0"].settings == {"until": ("Q:",)}
+    others = [r.settings for r in fast if r.settings not in (None, {"until": ("Q:",)})]
+    assert others == [{}, {"until": ()}, {"until": ()}]  # arg_1 {} and the two until []
 
 
 def _slow_items(path: Path) -> list[Any]:

@@ -28,7 +28,13 @@ def _gen_line(doc_id: int, filt: str | None, resps: list[str], filtered: list, *
         "arguments": {
             "gen_args_0": {
                 "arg_0": f"Question: q{doc_id}\nAnswer:",
-                "arg_1": {"until": ["Question:"], "do_sample": False},
+                # what lm-eval writes: the task's generation_kwargs (GSM_CONFIG's)
+                "arg_1": {
+                    "until": ["Question:", "</s>", "<|im_end|>"],
+                    "do_sample": False,
+                    "temperature": 0.0,
+                    "max_gen_toks": 256,
+                },
             }
         },
         "resps": [resps],
@@ -162,7 +168,8 @@ def test_lmeval_040_array_infers_filter_by_position(tmp_path: Path) -> None:
     for doc_id in (0, 1):
         for extracted, score in (("[invalid]", 0.0), ("18", 1.0)):
             line = _gen_line(doc_id, None, ["so 18"], [extracted], exact_match=score)
-            line["arguments"] = [[f"Question: q{doc_id}\nAnswer:", {"until": ["Question:"]}]]
+            gen_kwargs = GSM_CONFIG["generation_kwargs"]
+            line["arguments"] = [[f"Question: q{doc_id}\nAnswer:", gen_kwargs]]
             for key in ("doc_hash", "prompt_hash", "target_hash"):
                 del line[key]
             rows.append(line)
