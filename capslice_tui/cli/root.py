@@ -587,6 +587,7 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
     for layout, names in layouts.items():
         who = "every run" if len(names) == len(data) > 1 else ", ".join(names)
         notes.append(f"{who}: read from {layout}")
+    notes += _metric_notes(data)
     for r in data:
         if r.get("incomplete_reason"):
             notes.append(f"{r['name']}: incomplete: {r['incomplete_reason']}")
@@ -601,6 +602,20 @@ def runs(obj: Ctx, average: str, hub_name: str | None, fmt: str) -> None:
         own_line="run",  # a long run name whole on its own line above its row
         once=("status",),  # one status every run shares: said once, models keep their names
     )
+
+
+def _metric_notes(data: Sequence[Any]) -> list[str]:
+    """What each benchmark score of ``runs`` is: ``metric: greedy accuracy (every row)``, or
+    one note per metric naming its runs (``metric acc (log-likelihood choice): mmlu_b``), so a
+    sampled run's or a multiple-choice task's score is never read as another's."""
+    by_metric: dict[str, list[str]] = {}
+    for r in data:
+        for bench, s in r["benchmarks"].items():
+            who = r["name"] if len(r["benchmarks"]) == 1 else f"{r['name']} {bench}"
+            by_metric.setdefault(str(s.get("metric") or "-"), []).append(who)
+    if len(by_metric) == 1 and len(data) > 1:
+        return [f"metric: {next(iter(by_metric))} (every row)"]
+    return [f"metric {m}: {', '.join(who)}" for m, who in by_metric.items()]
 
 
 def _caveat_note(run: str, caveat: str) -> str:

@@ -214,3 +214,18 @@ def test_a_gain_is_headed_as_a_gain() -> None:
     assert verdict_reason(gain) == " (localized answers turning right)"
     drop = {**gain, "direction": "drop"}
     assert verdict_reason(drop) == " (localized wrong answers)"
+
+
+def test_runs_names_each_score(tmp_path: Path) -> None:
+    """``capslice runs`` named no metric: a sampled run's and a multiple-choice task's score
+    read as greedy accuracy beside the others."""
+    ws = Workspace(tmp_path / "s.db")
+    ws.ingest([_gsm(tmp_path / "t1", {"do_sample": True, "temperature": 1.0})], run="t1")
+    ws.ingest([_mc(tmp_path / "mc")], run="mc")
+    out = (
+        CliRunner()
+        .invoke(main, ["--store", str(tmp_path / "s.db"), "runs"], env={"COLUMNS": "200"})
+        .output
+    )
+    assert "metric accuracy (one sample per item, sampled at T=1): t1" in out, out
+    assert "metric acc (log-likelihood choice): mc" in out, out
