@@ -618,6 +618,30 @@ def _metric_notes(data: Sequence[Any]) -> list[str]:
     return [f"metric {m}: {', '.join(who)}" for m, who in by_metric.items()]
 
 
+def _score_source(s: Mapping[str, Any]) -> str:
+    """``harness``, or for a log-likelihood choice the metric it is, with the others logged:
+    ``harness: acc (the choice of highest log-likelihood); acc_norm also logged: 0.0``."""
+    from ..workspace.core import choice_metric
+
+    metric = choice_metric(s.get("metrics") or {}, s.get("score"))
+    if metric is None:
+        return str(s["score_source"])
+    others = [f"{k} also logged: {v:g}" for k, v in (s.get("metrics") or {}).items() if k != metric]
+    return f"{s['score_source']}: {metric} (a log-likelihood choice)" + "".join(
+        f"; {o}" for o in others
+    )
+
+
+def _lenient_field(s: Mapping[str, Any]) -> str:
+    """The lenient extraction of a sample; ``-`` for a log-likelihood choice, which generated
+    nothing to re-extract."""
+    from ..workspace.core import choice_metric
+
+    if choice_metric(s.get("metrics") or {}, s.get("score")) is not None:
+        return "- (a log-likelihood choice: nothing was generated to re-extract)"
+    return answer_text(s["lenient_extracted"])
+
+
 def _caveat_note(run: str, caveat: str) -> str:
     """``RUN: warning: CAVEAT``; a caveat that starts with its task's name, when the task is
     named as its run (a generic log's file name), says that name once, not ``evals: warning:
@@ -1194,9 +1218,9 @@ def sample(obj: Ctx, sample_id: int, fmt: str) -> None:
         # '-' where none was extracted or the log kept none (the samples table and the app)
         (extracted_label(s["score_source"]), answer_text(s["extracted"])),
         ("score", s["score"]),
-        ("score source", s["score_source"]),
+        ("score source", _score_source(s)),
         *_log_score_field(obj.ws, s),
-        ("lenient extraction", answer_text(s["lenient_extracted"])),
+        ("lenient extraction", _lenient_field(s)),
         ("failure mode", f"{s['failure_mode']} ({for_this_sample(s['failure_reason'])})"),
     ]
     labels: Mapping[str, Any] = s  # the four axis keys of the sample

@@ -229,3 +229,15 @@ def test_runs_names_each_score(tmp_path: Path) -> None:
     )
     assert "metric accuracy (one sample per item, sampled at T=1): t1" in out, out
     assert "metric acc (log-likelihood choice): mc" in out, out
+
+
+def test_sample_of_a_choice_task_names_its_metric_and_no_lenient(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "s.db")
+    ws.ingest([_mc(tmp_path / "mc")], run="mc")
+    out = (
+        CliRunner()
+        .invoke(main, ["--store", str(tmp_path / "s.db"), "sample", "10"], env={"COLUMNS": "200"})
+        .output
+    )
+    assert "score source: harness: acc (a log-likelihood choice); acc_norm also logged: 0" in out
+    assert "lenient extraction: - (a log-likelihood choice: nothing was generated" in out, out
