@@ -14,7 +14,7 @@ from ..formatting import plural
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
-from .pairs import identical_responses, same_checkpoint
+from .pairs import identical_responses, same_checkpoint, shared_filter
 from .results import (
     AxisRow,
     CompareRow,
@@ -318,10 +318,17 @@ class DiagnoseMixin:
         groups = parse_by(by)
         b_run = self.store.get_run(base)
         c_run = self.store.get_run(cand)
+        shared = (
+            shared_filter(self.store, b_run["id"], c_run["id"], benchmark)
+            if filter_name is None
+            else None
+        )
         cmp = self._compare_runs(
             base, cand, b_run, c_run, groups, benchmark, k, allow_mismatch, q, min_size,
-            random_state, filter_name,
+            random_state, shared.name if shared is not None else filter_name,
         )  # fmt: skip
+        if shared is not None:  # like with like: the filter both logged, named
+            cmp.notes.insert(0, shared.note())
         cmp.pair_warning = _pair_checks(self.store, base, cand, b_run, c_run, benchmark)[0]
         return cmp
 
@@ -584,19 +591,19 @@ class _EvaluatedAlike:
         return self.store.evaluations_agree(self.run_id, other_id, self.filter_name)
 
 
-def _warn_evaluation(
-    cmp: Comparison, ws: Any, base_id: int, cand_id: int, benchmark: str | None,
-    filter_name: str | None, al: Aligned | None,
-) -> Comparison:  # fmt: skip
-    """``cmp`` with ``evaluation_warning`` (also the first note) when the two runs evaluated
-    the paired items differently: the same check as ``diagnose`` (``evaluation_check``,
-    material differences only). Cheap first: when every shared item has the same prompt hash
-    and settings row on both sides (``Store.evaluation_differs_count`` 0), the runs' task
-    settings and filters are equal and (paired item by item) so are the samples per item,
-    nothing the full check compares can differ and it is skipped (~0.3 s on the 10M pair
-    instead of ~1.4 s).
-    ``al``: the aligned items when ``compare`` paired item by item (their samples per item
-    are then compared too), else the shared items of the two runs."""
+def evaluation_change(
+    ws: Any, base_id: int, cand_id: int, benchmark: str | None, filter_name: str | None,
+    al: Aligned | None = None,
+) -> Any:  # fmt: skip
+    """How two runs evaluated their shared items differently: ``diagnose``'s check
+    (``evaluation_check``) as an :class:`~capslice_tui.analysis.evaluation.EvaluationCheck`,
+    or None when nothing it compares can differ or no item is shared. Cheap first: when every
+    shared item has the same prompt hash and settings row on both sides
+    (``Store.evaluation_differs_count`` 0), the runs' task settings and filters are equal and
+    (paired item by item) so are the samples per item, the full check is skipped (~0.3 s on
+    the 10M pair instead of ~1.4 s). ``al``: the aligned items when paired item by item
+    (their samples per item are then compared too), else the shared items of the two runs.
+    Used by ``compare`` (its evaluation warning) and ``trend`` (step to step)."""
     from ..analysis.evaluation import evaluation_settings
 
     store = ws.store
@@ -618,7 +625,7 @@ def _warn_evaluation(
             or not store.evaluation_differs_count(base_id, cand_id, filter_name)
         )
     ):
-        return cmp
+        return None
     if al is not None:
         ids: Any = al.item_ids.tolist()
         samples: tuple[np.ndarray, np.ndarray] | None = (al.base_n, al.cand_n)
@@ -629,11 +636,19 @@ def _warn_evaluation(
         ).tolist()
         samples = None  # the greedy path: one sample per paired item on both sides
     if not ids:
-        return cmp
-    check = ws.evaluation_check(
-        base_id, cand_id, ids, benchmark, samples, filter_name=filter_name
-    )  # fmt: skip
-    if not check.changed:
+        return None
+    return ws.evaluation_check(base_id, cand_id, ids, benchmark, samples, filter_name=filter_name)
+
+
+def _warn_evaluation(
+    cmp: Comparison, ws: Any, base_id: int, cand_id: int, benchmark: str | None,
+    filter_name: str | None, al: Aligned | None,
+) -> Comparison:  # fmt: skip
+    """``cmp`` with ``evaluation_warning`` (also the first note) when the two runs evaluated
+    the paired items differently: the same check as ``diagnose`` (:func:`evaluation_change`,
+    material differences only)."""
+    check = evaluation_change(ws, base_id, cand_id, benchmark, filter_name, al)
+    if check is None or not check.changed:
         return cmp
     warning = (
         f"evaluation differs: {check.summary()}; differences may come from the evaluation, "
@@ -1565,6 +1580,14 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         # their own (its own connection), beside the reads and the numpy work below
         from concurrent.futures import ThreadPoolExecutor
 
+        c_run = self.store.get_run(cand)
+        # primary filters that differ while both runs logged another: read both on that one
+        shared = (
+            shared_filter(self.store, b_run["id"], c_run["id"], benchmark)
+            if filter_name is None
+            else None
+        )
+        filter_name = shared.name if shared is not None else filter_name
         pool = ThreadPoolExecutor(max_workers=1)
         try:
             tests = pool.submit(
@@ -1572,7 +1595,8 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             )
             # why the taxonomy labels nothing, said where the slice search would be empty
             notes: list[str] = self.taxonomy_notes(base, cand)  # type: ignore[attr-defined]
-            c_run = self.store.get_run(cand)
+            if shared is not None:
+                notes.insert(0, shared.note())
             return _diagnose_change(
                 self, base, cand, b_run, c_run, benchmark, (same_evaluation, same_lineage), q,
                 min_size, random_state, filter_name, notes, tests,

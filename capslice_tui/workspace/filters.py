@@ -128,11 +128,20 @@ class FiltersMixin:
         benchmark: str | None = None,
     ) -> str:  # fmt: skip
         """The filter(s) two runs are compared on: ``filter strict-match`` when both read the
-        same, else ``base filter A · cand filter B``.
+        same; when their primary filters differ but both logged another, the one compare and
+        diagnose read them on (``pairs.shared_filter``); else ``base filter A · cand filter
+        B``.
 
         Raises:
             NotFound: an unknown run. ValueError: neither run logged ``filter_name``.
         """
+        if filter_name is None:  # primaries that differ: the filter both logged, if one
+            from .pairs import shared_filter
+
+            ids = [int(self.store.get_run(run)["id"]) for run in (base, cand)]
+            shared = shared_filter(self.store, ids[0], ids[1], benchmark)
+            if shared is not None:
+                return shared.label()
         uses: list[FilterUse | None] = []
         for run in (base, cand):
             try:

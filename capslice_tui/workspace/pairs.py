@@ -1,5 +1,6 @@
 """What two runs' own records say about the pair before any verdict: one checkpoint on both
-sides (:func:`same_checkpoint`), or one evaluation stored twice (:func:`identical_responses`).
+sides (:func:`same_checkpoint`), one evaluation stored twice (:func:`identical_responses`),
+or the answer filter both logged when their primary filters differ (:func:`shared_filter`).
 
 Both feed ``compare``'s and ``diagnose``'s pair warning and the verdict (``analysis.verdict``:
 a pair of one checkpoint gets no ``data`` verdict, reason ``not_a_checkpoint_pair``; a pair
@@ -111,3 +112,73 @@ def identical_responses(
     nothing to compare), or one differing response."""
     found = store.identical_responses(base_id, cand_id, benchmark)
     return SameResponses(*found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class SharedFilter:
+    """The answer filter two runs are read on when their primary filters differ but both
+    logged another one on every task they share (:func:`shared_filter`).
+
+    Attributes:
+        name: the filter both runs logged.
+        base_primary, cand_primary: each run's primary filter(s) on the shared tasks.
+    """
+
+    name: str
+    base_primary: str
+    cand_primary: str
+
+    def label(self) -> str:
+        """``filter flexible-extract (logged by both; primary filters strict-match vs
+        flexible-extract)``: the filter line of a pair's output."""
+        return (
+            f"filter {self.name} (logged by both; primary filters {self.base_primary} vs "
+            f"{self.cand_primary})"
+        )
+
+    def note(self) -> str:
+        """Why the pair is read on :attr:`name` and how to read another filter."""
+        return (
+            f"both runs read on filter {self.name}, which both logged: their primary filters "
+            f"differ (base {self.base_primary}, cand {self.cand_primary}) and scores of "
+            "different filters are never compared (--filter NAME reads another filter both "
+            "logged)"
+        )
+
+
+def shared_filter(
+    store: Store, base_id: int, cand_id: int, benchmark: str | None = None
+) -> SharedFilter | None:
+    """The one filter to read two runs on (like with like) when, on some task both hold,
+    their primary filters differ: on every shared task, the base's primary when the candidate
+    logged it too, else the candidate's when the base logged it, else the first filter of the
+    base's both logged; None when the primaries agree, a shared task has no filter logged by
+    both, or the shared tasks would need different filters (then the caller says the filters
+    differ, as before)."""
+    b_tasks, c_tasks = (
+        {
+            t["task"]: t
+            for t in store.run_tasks(run_id)
+            if benchmark is None or t["benchmark"] == benchmark
+        }
+        for run_id in (base_id, cand_id)
+    )
+    shared = sorted(b_tasks.keys() & c_tasks.keys())
+    if all(b_tasks[t]["primary_filter"] == c_tasks[t]["primary_filter"] for t in shared):
+        return None
+    picks: set[str] = set()
+    for task in shared:
+        bt, ct = b_tasks[task], c_tasks[task]
+        c_logged = ct["filters"] or [ct["primary_filter"]]
+        both = [f for f in bt["filters"] or [bt["primary_filter"]] if f in c_logged]
+        if not both:
+            return None
+        bp, cp = bt["primary_filter"], ct["primary_filter"]
+        picks.add(bp if bp in both else cp if cp in both else both[0])
+    if len(picks) != 1:
+        return None
+    return SharedFilter(
+        picks.pop(),
+        "/".join(sorted({b_tasks[t]["primary_filter"] for t in shared})),
+        "/".join(sorted({c_tasks[t]["primary_filter"] for t in shared})),
+    )

@@ -74,7 +74,9 @@ class Trend:
     """Slice scores of several runs ordered by training step.
 
     ``warnings`` says when the points are not comparable: runs of different models, two runs
-    at one step, a slice whose item count or metric changes between runs.
+    at one step, a slice whose item count or metric changes between runs, two consecutive
+    runs whose evaluations differ (``diagnose``'s check; ``evaluation_changed`` holds the
+    index of each such run, whose change from the run before is not printed).
     """
 
     runs: list[TrendRun]
@@ -85,6 +87,7 @@ class Trend:
     series: list[TrendSeries]
     warnings: list[str] = field(default_factory=list)
     intervals: list[str] = field(default_factory=list)
+    evaluation_changed: set[int] = field(default_factory=set)
 
     def to_dict(self) -> TrendDict:
         """JSON-ready dict (``capslice trend --format json``)."""
@@ -120,16 +123,17 @@ def trend_rows(trend: Trend) -> list[list[Any]]:
     """One row per slice and run (runs in step order, the ALL series last):
     ``[*slice values, step, run, items, score, 95% CI, count, change]``; ``change`` is the
     score minus the same slice's previous point in points: ``-`` for the first point or after
-    a gap, ``items differ`` / ``metric differs`` when the two points do not measure the same
-    items the same way (no difference is printed then)."""
+    a gap, ``items differ`` / ``metric differs`` / ``eval differs`` when the two points do
+    not measure the same items the same way (no difference is printed then)."""
     rows = []
+    changed = getattr(trend, "evaluation_changed", ())  # a trend built before it was kept
     for s in [*trend.series, trend.overall]:
         if s is trend.overall:
             key = [f"ALL ({trend.average})"] + [""] * (len(trend.by) - 1)
         else:
             key = [s.key.get(g, "") for g in trend.by]
         previous = None
-        for run, p in zip(trend.runs, s.points, strict=True):
+        for i, (run, p) in enumerate(zip(trend.runs, s.points, strict=True)):
             if p is None:
                 rows.append([*key, run.step, run.name, 0, "-", "-", "-", "not in this run"])
                 previous = None
@@ -145,6 +149,8 @@ def trend_rows(trend: Trend) -> list[list[Any]]:
                 change = "items differ"
             elif previous.metric != p.metric:
                 change = "metric differs"
+            elif i in changed:  # the point before is run i - 1's
+                change = "eval differs"
             else:
                 # rounded once (formatting.points): 25/48 - 40/48 is -0.3125 plus float
                 # noise, which would print -31.3 beside compare's -31.2 for -15/48
@@ -424,6 +430,32 @@ def _left_out(store: Any, order: Sequence[TrendRun], benchmark: str | None) -> l
     ]
 
 
+def _evaluation_steps(
+    ws: Any, order: Sequence[TrendRun], benchmark: str | None, filter_name: str | None
+) -> tuple[set[int], list[str]]:
+    """The runs (index in ``order``) whose evaluation differs from the run before them, by
+    ``diagnose``'s check (``evaluation_change``: prompts, few-shot, decoding, scoring), and a
+    warning for each: a change across them is the evaluation's as much as training's."""
+    from .diagnose import evaluation_change
+
+    changed: set[int] = set()
+    warnings: list[str] = []
+    ids = [int(ws.store.get_run(r.name)["id"]) for r in order]
+    for i in range(1, len(order)):
+        check = evaluation_change(ws, ids[i - 1], ids[i], benchmark, filter_name)
+        if check is None or not check.changed:
+            continue
+        a, b = order[i - 1], order[i]
+        changed.add(i)
+        warnings.append(
+            f"evaluation differs between {a.name} (step {a.step}) and {b.name} (step "
+            f"{b.step}): {check.summary()}; the change between them may come from the "
+            f"evaluation, not training, so it is not printed (capslice diagnose {a.name} "
+            f"{b.name})"
+        )
+    return changed, warnings
+
+
 def _ordered_runs(store: Any, runs: Sequence[str]) -> tuple[list[TrendRun], list[str]]:
     """The named runs in step order (ties by name) and the warnings about them (other
     models, several runs at one step); raises ValueError as :meth:`TrendMixin.trend`."""
@@ -501,6 +533,8 @@ class TrendMixin:
         """
         order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
         warnings += _left_out(self.store, order, benchmark)  # type: ignore[attr-defined]
+        changed, differ = _evaluation_steps(self, order, benchmark, filter_name)
+        warnings += differ
         tables = [
             self.slices(  # type: ignore[attr-defined]
                 r.name, benchmark=benchmark, by=by, filter_name=filter_name, average=average
@@ -522,7 +556,9 @@ class TrendMixin:
         for one in [overall, *series]:
             warnings += _comparability(one.label, one.points)
         methods = sorted({p.method for s in [overall, *series] for p in s.points if p})
-        return Trend(order, tables[0].by, benchmark, average, overall, series, warnings, methods)
+        return Trend(
+            order, tables[0].by, benchmark, average, overall, series, warnings, methods, changed
+        )
 
     def trend_modes(
         self,
@@ -555,6 +591,7 @@ class TrendMixin:
         order, warnings = _ordered_runs(self.store, runs)  # type: ignore[attr-defined]
         store = self.store  # type: ignore[attr-defined]
         warnings += _left_out(store, order, benchmark)
+        warnings += _evaluation_steps(self, order, benchmark, filter_name)[1]
         n = len(groups)
         per_run: list[dict[tuple[str, ...], dict[str, int]]] = []
         seen: set[str] = set()
