@@ -136,13 +136,14 @@ def count_records(files: Sequence[str]) -> int | None:
     if not sample_files or any(p.suffix != ".jsonl" for p in sample_files):
         return None
     total = 0
+    buf = bytearray(1 << 20)  # one buffer read into again (a new bytes object a read: ~2x)
     for p in sample_files:
         try:
-            with p.open("rb") as fh:
+            with p.open("rb", buffering=0) as fh:
                 last = b"\n"
-                while chunk := fh.read(1 << 22):
-                    total += chunk.count(b"\n")
-                    last = chunk[-1:]
+                while n := fh.readinto(buf):
+                    total += buf.count(b"\n", 0, n)
+                    last = buf[n - 1 : n]
                 if last != b"\n":
                     total += 1
         except OSError:
