@@ -450,10 +450,15 @@ def _loop_steps(units: list[str]) -> list[int]:
     Most texts have no unit that often (a C-level count says so) and no k is tried; else
     each k's run is looked for in a bytes string of those equalities (C-level too)."""
     copies = min(MIN_BLOCK_COPIES, MIN_LONG_BLOCK_COPIES)
+    # a unit found c times leaves c - 1 out of the set of units: with fewer duplicates than
+    # copies - 1 in all, none is found that often (a set is cheaper than a Counter)
+    if len(units) - len(set(units)) < copies - 1:
+        return []
     if max(Counter(units).values(), default=0) < copies:
         return []
     steps = []
-    for k in range(1, MAX_BLOCK_UNITS + 1):
+    # a run of (copies - 1)·k equalities needs (copies - 1)·k of the len(units) - k places
+    for k in range(1, min(MAX_BLOCK_UNITS, len(units) // copies) + 1):
         same = bytes(map(operator.eq, units, units[k:]))  # 1 where units[i] == units[i + k]
         if b"\x01" * ((copies - 1) * k) in same:
             steps.append(k)
