@@ -236,6 +236,9 @@ class Comparison:
 def _row(key: dict[str, str], res: Any, adj: Any | None) -> CompareRow:
     p_adj = adj.p_adj if adj is not None else math.nan
     significant = bool(adj.significant) if adj is not None else bool(res.p_value <= 0.05)
+    # the pooled row (adj None) is tested on its own, not corrected: no "*", which means
+    # significant after Benjamini-Hochberg (as every front end shows it)
+    marker = _marker(significant, res.diff)
     return {
         "slice": key,
         "n_items": res.n_items,
@@ -252,7 +255,7 @@ def _row(key: dict[str, str], res: Any, adj: Any | None) -> CompareRow:
         "n_boot": res.n_boot,
         "discordant": None if res.b is None else {"base_only": res.b, "cand_only": res.c},
         "mdd": res.mdd,
-        "marker": _marker(significant, res.diff),
+        "marker": marker if adj is not None else marker.rstrip("*"),
         "warning": res.warning,
     }
 

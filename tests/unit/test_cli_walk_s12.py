@@ -332,3 +332,13 @@ def test_recover_counts_one_row_as_one_row(tmp_path: Path) -> None:
     out = _cli(path, "recover", str(path), str(tmp_path / "new.db"))
     assert "runs: 1 of 1 row copied, lost 0" in out, out
     assert "samples: 5 of 5 rows copied, lost 0" in out, out
+
+
+def test_compare_json_marks_the_pooled_row_as_the_tables_do(store: Path) -> None:
+    """``compare --format json`` gave the ALL row ``marker: better*`` beside ``p_adjusted:
+    null``; '*' means significant after Benjamini-Hochberg, which the pooled row is not part
+    of (the text, Markdown and the report show ``better``)."""
+    data = json.loads(_cli(store, "compare", "ra", "rb", "--format", "json"))
+    assert data["overall"]["p_adjusted"] is None
+    assert data["overall"]["marker"] == "better", data["overall"]
+    assert all(r["marker"] in ("", "better*", "worse*") for r in data["rows"])
