@@ -34,6 +34,8 @@ async def test_slices_show_the_lenient_score_and_i_says_why(demo: Path) -> None:
         rows = table_rows(app)
         assert rows[0][0] == "ALL" and "31.5%" in rows[0] and "51.9%" in rows[0], rows
         assert all(len(r) == len(rows[0]) for r in rows)
+        detail = static_text(app, "#detail-line")
+        assert "31.5% [27.5, 35.7] · 151/480 · lenient 51.9%" in detail, detail
         status = static_text(app, "#status")
         assert status.startswith(
             "lenient 51.9% vs 31.5% (i) · 10 slices · greedy accuracy · filter"

@@ -85,6 +85,9 @@ def slice_detail(row: Any, is_overall: bool, by: str, mixed: bool = False) -> st
         f"{interval_mark(interval(row.lo, row.hi), getattr(row, 'method', ''), mixed)}"
         f" · {_detail_tally(row)}"
     )
+    lenient = getattr(row, "lenient", None)
+    if lenient is not None and pct(lenient) != pct(row.score):  # the gap i explains
+        figures += f" · lenient {pct(lenient)}"
     mark = warning_mark(row.warning, row.n_items)
     return f"{name}\n{figures}" + (f" · {mark}" if mark else "")
 
@@ -133,18 +136,24 @@ def k_drop_order(
 
 
 def give_labels_room(
-    columns: list[str], texts: list[list[str]], width: int, longest: int, k_columns: list[str]
+    columns: list[str],
+    texts: list[list[str]],
+    width: int,
+    longest: int,
+    k_columns: list[str],
+    first: Sequence[str] = (),
 ) -> tuple[list[str], list[list[str]], int, list[str]]:
     """Columns left out, one at a time and only while a label of ``longest`` characters does
-    not fit the first column of a ``width``-column table: :data:`DETAIL_COLUMNS` (the CI bar,
-    c/n, 95% CI), then the pass@k columns ``k_columns`` in that order, keeping one.
+    not fit the first column of a ``width``-column table: the ``first`` columns, then
+    :data:`DETAIL_COLUMNS` (the CI bar, c/n, 95% CI) and :data:`LENIENT`, then the pass@k
+    columns ``k_columns`` in that order, keeping one.
 
     ``texts``: the rows' cells as strings, in ``columns`` order. Returns the columns and
     cells kept, the first column's room (:func:`first_column_room`) and the headers left out.
     """
     room = first_column_room(columns, texts, width, 12)
     dropped: list[str] = []
-    for drop in [*DETAIL_COLUMNS, *k_columns[:-1]]:
+    for drop in [*first, *DETAIL_COLUMNS, LENIENT, *k_columns[:-1]]:
         if longest <= room:
             break
         if drop not in columns:
@@ -597,6 +606,11 @@ class SlicesScreen(HandLabelScreen):
             width,
             longest if "," in self.by else 0,
             k_drop_order(texts, columns, by_k, named),
+            # a lenient column that reads as the score on every row goes first; one that does
+            # not, after the interval (the detail line names a row's lenient where it differs)
+            first=[LENIENT]
+            if all(lenient_gap(r) == 0 or pct(r.lenient) == pct(r.score) for r in self.shown)
+            else [],  # fmt: skip
         )
         bar = bar and CI_BAR_HEADER not in dropped
         self.shown_ks = [k for h, k in by_k.items() if h not in dropped]
