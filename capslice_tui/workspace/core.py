@@ -821,7 +821,8 @@ class CoreMixin:
         """Each task of the run (of ``benchmark``) -> (the name of a one-sample-per-item score
         on ``filter_name`` or its primary filter, its ``run_tasks`` settings, the
         log-likelihood choice metric read or None). An lm-eval task's first sample says
-        whether it is a log-likelihood choice (:func:`choice_metric`); with ``per_task``
+        whether it is a log-likelihood choice (:func:`choice_metric`), unless its settings
+        record generation (``until`` or ``max_gen_toks``: no choice); with ``per_task``
         False only each benchmark's first task is read and stands for its benchmark (the
         runs listing: one read per benchmark)."""
         tasks = [
@@ -833,7 +834,8 @@ class CoreMixin:
         out = {}
         for t in tasks:
             key = t["task"] if per_task else t["benchmark"]
-            if lm_eval and key not in choices:
+            generates = t.get("until") is not None or t.get("max_gen_toks") is not None
+            if lm_eval and key not in choices and not generates:
                 first = self.store.sample_rows(
                     info["id"], task=t["task"], filter_name=filter_name, limit=1, columns="full"
                 )
