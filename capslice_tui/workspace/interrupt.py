@@ -140,11 +140,11 @@ def count_records(files: Sequence[str]) -> int | None:
     for p in sample_files:
         try:
             with p.open("rb", buffering=0) as fh:
-                last = b"\n"
+                last = 10  # the last byte read (a newline before any read)
                 while n := fh.readinto(buf):
                     total += buf.count(b"\n", 0, n)
-                    last = buf[n - 1 : n]
-                if last != b"\n":
+                    last = buf[n - 1]
+                if last != 10:  # a last record without its newline
                     total += 1
         except OSError:
             return None
