@@ -241,3 +241,18 @@ def test_sample_of_a_choice_task_names_its_metric_and_no_lenient(tmp_path: Path)
     )
     assert "score source: harness: acc (a log-likelihood choice); acc_norm also logged: 0" in out
     assert "lenient extraction: - (a log-likelihood choice: nothing was generated" in out, out
+
+
+def test_an_intervention_on_several_samples_names_the_item_mean() -> None:
+    """The intervention footer read 'accuracy (mean over samples = pass@1)' above per-item
+    means (number_theory & modular_arithmetic 3.9%, pooled 21/2528 = 0.8%)."""
+    import numpy as np
+
+    from capslice_tui.analysis.outcome import evaluate_outcome
+
+    m = 40
+    labels = {"task_type": np.array(["a"] * m + ["b"] * m, dtype=object)}
+    n = np.full(2 * m, 4.0)
+    c = np.tile(np.r_[np.full(m // 2, 3.0), np.zeros(m // 2)], 2)
+    out = evaluate_outcome([{"task_type": "a"}], [{"task_type": "b"}], labels, n, c, n, c)
+    assert out.metric == ITEM_MEAN_ACCURACY
