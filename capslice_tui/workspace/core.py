@@ -848,6 +848,15 @@ class CoreMixin:
             out[t["task"]] = (name, t, choice)
         return out
 
+    def one_sample_name(
+        self, run: str, benchmark: str | None = None, filter_name: str | None = None
+    ) -> str:
+        """The name of ``run``'s score when it has one sample per item (``greedy accuracy``
+        only where its decoding is recorded greedy; :func:`one_sample_metric`), for callers
+        whose analysis named it :data:`ONE_SAMPLE_ACCURACY` (compare, diagnose)."""
+        info = self.store.get_run(run)
+        return one_name(v[0] for v in self._task_metrics(info, benchmark, filter_name).values())
+
     def _name_one_sample(
         self, table: SliceTable, info: Any, benchmark: str | None, filter_name: str | None
     ) -> None:

@@ -256,3 +256,11 @@ def test_an_intervention_on_several_samples_names_the_item_mean() -> None:
     c = np.tile(np.r_[np.full(m // 2, 3.0), np.zeros(m // 2)], 2)
     out = evaluate_outcome([{"task_type": "a"}], [{"task_type": "b"}], labels, n, c, n, c)
     assert out.metric == ITEM_MEAN_ACCURACY
+
+
+def test_one_sample_name_for_other_callers(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "s.db")
+    ws.ingest([_gsm(tmp_path / "g", {"do_sample": False, "temperature": 0.0})], run="g")
+    ws.ingest([_gsm(tmp_path / "t", {"do_sample": True, "temperature": 1.0})], run="t")
+    assert ws.one_sample_name("g") == GREEDY_ACCURACY
+    assert ws.one_sample_name("t") == "accuracy (one sample per item, sampled at T=1)"
