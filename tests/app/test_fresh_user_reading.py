@@ -132,6 +132,8 @@ async def test_samples_screen_shows_response_ends_when_starts_read_alike(
         await settle(app, pilot)
         await app.push_screen(SamplesScreen("long", task="bbh_cot_fewshot_boolean_expressions"))
         await settle(app, pilot)
+        await pilot.press("i")  # the whole legend (the short one: test_samples_legend_app.py)
+        await pilot.pause()
         lines = screen_lines(app)
         assert any("resp. end" in ln for ln in lines), lines
         rows = [ln for ln in lines if "+ ok" in ln or "x no" in ln]
