@@ -197,10 +197,11 @@ def _json_dict(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def per_item_mix(n_min: int, n_max: int) -> int | str:
-    """Samples per item as the JSON says it: ``16`` when every item has 16, ``"16-128"``
-    when items have from 16 to 128 (a maximum alone reads as every item's)."""
-    return n_max if n_min in (n_max, 0) else f"{n_min}-{n_max}"
+def per_item_mix(n_min: int, n_max: int) -> int | None:
+    """Samples per item as the JSON says it: ``16`` when every item has 16, None when items
+    have from ``n_min`` to ``n_max`` (a maximum alone reads as every item's; the JSON gives
+    ``min_samples_per_item`` and ``max_samples_per_item`` beside it, always ints)."""
+    return n_max if n_min in (n_max, 0) else None
 
 
 @dataclass
@@ -294,6 +295,7 @@ class SliceTable:
             "by": self.by,
             "average": self.average,
             "samples_per_item": per_item_mix(self.fewest_samples_per_item, self.samples_per_item),
+            "min_samples_per_item": self.fewest_samples_per_item or self.samples_per_item,
             "max_samples_per_item": self.samples_per_item,
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],

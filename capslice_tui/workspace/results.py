@@ -281,8 +281,9 @@ class SliceTableDict(TypedDict):
     """All slices of one run under one grouping (``SliceTable.to_dict()``).
 
     Keys: ``run``, ``benchmark`` (None: all), ``by`` (the grouping axes), ``average``,
-    ``samples_per_item`` (every item's number of samples, ``8``, or the range when items
-    differ, ``"16-128"``), ``max_samples_per_item`` (the most any item has), ``overall``
+    ``samples_per_item`` (every item's number of samples, ``8``, or None when items
+    differ), ``min_samples_per_item`` and ``max_samples_per_item`` (the fewest and the most
+    any item has: ``16`` and ``128``), ``overall``
     (whole-run row),
     ``slices`` (one :class:`SliceRowDict` per slice), ``indistinct_axes`` and ``notes``.
     """
@@ -291,7 +292,8 @@ class SliceTableDict(TypedDict):
     benchmark: str | None
     by: list[str]
     average: str
-    samples_per_item: int | str
+    samples_per_item: int | None
+    min_samples_per_item: int
     max_samples_per_item: int
     overall: SliceRowDict
     slices: list[SliceRowDict]
