@@ -103,8 +103,8 @@ class LabelsMixin(StoreBase):
                 prior = old.get(item)
                 before = prior["value"] if prior else None
                 old_note = prior["note"] if prior else None
-                if before == value and (value is None or note is None):
-                    continue
+                if before == value and (value is None or note is None or note == old_note):
+                    continue  # a no-op (same value, same note) writes nothing (walk 18 F6)
                 if value is None:
                     conn.execute(
                         "DELETE FROM labels WHERE item_id = ? AND axis = ? AND source = ?",
@@ -582,9 +582,25 @@ class LabelsMixin(StoreBase):
             )
         ]
 
-    def _bump_slice(
-        self, conn: sqlite3.Connection, name: str, expected_version: int | None, who: str, at: str
+    @staticmethod
+    def _log_slice_note(
+        conn: sqlite3.Connection, row: sqlite3.Row, batch: str, note: str | None, who: str, at: str
+    ) -> None:
+        """Set a named slice's note (when given) and log the edit in its history."""
+        if note is not None:
+            conn.execute("UPDATE named_slices SET note = ? WHERE id = ?", (note, row["id"]))
+        conn.execute(
+            "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note, old_who,"
+            " old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
+            (row["id"], batch, row["note"], note if note is not None else row["note"],
+             row["updated_by"], row["updated_at"], who, at),
+        )  # fmt: skip
+
+    @staticmethod
+    def _check_slice_version(
+        conn: sqlite3.Connection, name: str, expected_version: int | None
     ) -> sqlite3.Row:
+        """The named slice's row; Conflict when it is not at ``expected_version``."""
         row = conn.execute("SELECT * FROM named_slices WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise NotFound(f"no named slice {name!r}")
@@ -594,6 +610,12 @@ class LabelsMixin(StoreBase):
                 f" (now version {row['version']}, you had version {expected_version});"
                 " reload it and apply your change again"
             )
+        return row
+
+    def _bump_slice(
+        self, conn: sqlite3.Connection, name: str, expected_version: int | None, who: str, at: str
+    ) -> sqlite3.Row:
+        row = self._check_slice_version(conn, name, expected_version)
         conn.execute(
             "UPDATE named_slices SET version = version + 1, updated_by = ?, updated_at = ?"
             " WHERE id = ?",
@@ -628,21 +650,13 @@ class LabelsMixin(StoreBase):
         batch = new_batch()
         with self.write() as conn:
             at = now_iso()  # taken once the write lock is held
-            row = self._bump_slice(conn, name, expected_version, who, at)
+            row = self._check_slice_version(conn, name, expected_version)
             ids = [
                 r[0]
                 for r in conn.execute(
                     "SELECT item_id FROM named_slice_items WHERE slice_id = ?", (row["id"],)
                 )
             ]
-            if note is not None:
-                conn.execute("UPDATE named_slices SET note = ? WHERE id = ?", (note, row["id"]))
-            conn.execute(
-                "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note, old_who,"
-                " old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
-                (row["id"], batch, row["note"], note if note is not None else row["note"],
-                 row["updated_by"], row["updated_at"], who, at),
-            )  # fmt: skip
             changed = self._set_values(
                 conn,
                 ids,
@@ -654,7 +668,15 @@ class LabelsMixin(StoreBase):
                 origin=f"slice:{name}",
                 note=note,
             )
-            version = row["version"] + 1
+            note_changed = note is not None and note != row["note"]
+            version = row["version"]
+            if changed or note_changed:  # a no-op keeps the version (walk 18 F6)
+                self._bump_slice(conn, name, expected_version, who, at)
+                self._log_slice_note(conn, row, batch, note, who, at)
+                version += 1
+        if not changed:
+            return {"batch": batch if note_changed else None, "changed": 0, "items": len(ids), "who": who, "at": at,
+                    "version": version, "note_changed": note_changed}  # fmt: skip
         self.refresh_item_axes(ids)  # type: ignore[attr-defined]
         return {
             "batch": batch,

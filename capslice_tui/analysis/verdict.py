@@ -146,6 +146,7 @@ from capslice_tui.analysis.verdict_wording import (
     untested_text,
 )
 from capslice_tui.formatting import plural, point_value
+from capslice_tui.vocabulary import UNLABELLED
 from capslice_tui.vocabulary import Verdict as VerdictName
 
 FORMAT_SHARE = 0.6
@@ -912,21 +913,30 @@ def _weak_combinations(
         corr = sum(float(c["correct"]) for c in cells)
         n = sum(int(c["n_samples"]) for c in cells)
         items = sum(int(c["n_items"]) for c in cells)
+        if len(cells) > 1:
+            head = f"{tt} x all {len(cells)} of its solving_operations"
+        elif _unlabelled(cells[0]["solving_operation"]):  # walk 18 F7: none is labelled
+            head = f"{tt} (no solving_operation labelled)"
+        else:
+            head = f"{tt} x its only solving_operation"
         parts.append(
-            f"{tt} x "
-            + (
-                f"all {len(cells)} of its solving_operations"
-                if len(cells) > 1
-                else "its only solving_operation"
-            )
-            + f" {_pct(corr / n if n else math.nan)}"
+            head + f" {_pct(corr / n if n else math.nan)}"
             f" ({_num(corr)}/{n} samples correct, {items} items)"
         )
     for c in rest[:MAX_COMBINATIONS]:
-        parts.append(
-            f"{c['task_type']} x {c['solving_operation']} {_pct(c['score'])} ({_cell_counts(c)})"
+        op = c["solving_operation"]
+        cell = (
+            f"{c['task_type']} x {op}"
+            if not _unlabelled(op)
+            else (f"{c['task_type']} (no solving_operation labelled)")
         )
+        parts.append(f"{cell} {_pct(c['score'])} ({_cell_counts(c)})")
     return "; ".join(parts)
+
+
+def _unlabelled(value: Any) -> bool:
+    """A combination's axis value that stands for "no label" (``(unlabelled)``, None)."""
+    return value is None or value in ("", UNLABELLED)
 
 
 def _cell_counts(c: Mapping[str, Any]) -> str:

@@ -29,6 +29,13 @@ def _done(result: Mapping[str, Any], fmt: str, what: str) -> None:
         emit_json(result)
         return
     extra = f"; slice version {result['version']}" if "version" in result else ""
+    if not result["changed"]:
+        held = f"the {plural(result['items'], 'item')} already hold that label"
+        if result.get("note_changed"):
+            click.echo(f"{what}: no label changed ({held}); the slice's note changed{extra}")
+        else:
+            click.echo(f"{what}: no change: {held}; nothing written{extra}")
+        return
     click.echo(
         f"{what}: {plural(result['changed'], 'label')} changed on {plural(result['items'], 'item')} by"
         f" {result['who']} at {result['at']} (batch {result['batch']}{extra});"

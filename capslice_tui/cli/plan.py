@@ -130,13 +130,15 @@ def _label(s: dict[str, Any]) -> str:
               help="Write the mixture in this format (to -o, else stdout) instead of the review table.")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="File for --export (default format yaml when only -o is given).")  # fmt: skip
+@click.option("--overwrite", is_flag=True,
+              help="Replace the -o file if it exists (else an existing file is refused).")  # fmt: skip
 @format_option
 @pass_ctx
 @friendly_errors
 def plan_cmd(
     obj: Ctx, baseline: str, benchmark: str, candidate: str | None, reference: str | None,
     catalog: Path, budget_tokens: int, max_multiplier: float, max_epochs: float, strength: float,
-    force: bool, export: str | None, output: Path | None, fmt: str,
+    force: bool, export: str | None, output: Path | None, overwrite: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Propose new mixture weights that target the baseline's weak slices.
 
@@ -148,6 +150,7 @@ def plan_cmd(
     """
     from ..planning.export import EXPORTS
 
+    _refuse_existing_output(output, overwrite)
     plan = obj.ws.plan(
         baseline, benchmark=benchmark, catalog=catalog, budget_tokens=budget_tokens,
         candidate=candidate, reference=reference, max_multiplier=max_multiplier,
@@ -160,8 +163,10 @@ def plan_cmd(
         if output is None:
             click.echo(text, nl=False)
         else:
+            replaced = output.exists()
             output.write_text(text, encoding="utf-8")
-            click.echo(f"wrote {export} plan to {output}", err=True)
+            verb = "replaced" if replaced else "wrote"
+            click.echo(f"{verb} {output} with the {export} plan", err=True)
             click.echo(plan.summary, err=True)
         return
     if fmt == "json":
@@ -170,6 +175,17 @@ def plan_cmd(
     _plan_table(plan, benchmark, candidate, fmt)
     if fmt == "table" and plan.boosted:
         _echo_plan_next(baseline, benchmark, candidate)
+
+
+def _refuse_existing_output(output: Path | None, overwrite: bool) -> None:
+    """A blend file is what training reads (walk 18 F8): ``-o`` never replaces an existing
+    file silently; ``--overwrite`` says it may (the app's export asks first). ``--force`` is
+    not reused: it changes the plan (boosts data without a data diagnosis)."""
+    if output is None or overwrite or not output.exists():
+        return
+    raise click.ClickException(
+        f"{output} exists: not replaced (add --overwrite to replace it, or choose another -o file)"
+    )
 
 
 def _echo_plan_next(run: str, benchmark: str, candidate: str | None = None) -> None:

