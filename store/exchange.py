@@ -213,6 +213,11 @@ def capslice_version() -> str:
         return "unknown"
 
 
+def rows_text(n: int) -> str:
+    """``1 row``, ``0 rows``, ``12,345 rows`` (the store imports no formatting module)."""
+    return f"{n:,} row" if n == 1 else f"{n:,} rows"
+
+
 def _cid(values: list[Any]) -> str:
     return "/".join("" if v is None else str(v) for v in values)
 
@@ -492,13 +497,18 @@ def export_store(
             n = entry["rows"]
             manifest["tables"][spec.name] = entry
             if progress is not None:
-                progress(f"{spec.name}: {n} rows")
+                progress(f"{spec.name}: {rows_text(n)}")
     finally:
         conn.execute("COMMIT")
     for name, count in skipped.items():
         manifest["notes"].append(
-            f"{count} row(s) of {name} point to a row that does not exist (orphans) and were"
-            " not exported; `capslice doctor` lists them"
+            f"{rows_text(count)} of {name} "
+            + (
+                "points to a row that does not exist (orphan) and was"
+                if count == 1
+                else "point to a row that does not exist (orphans) and were"
+            )
+            + " not exported; `capslice doctor` lists them"
         )
     (out / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2) + b"\n")
     return manifest
@@ -568,7 +578,7 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
         with file.open("rb") as fh:
             lines = sum(1 for line in fh if line.strip())
         if lines != rows:
-            raise ExchangeError(f"{file}: {lines} rows, the manifest says {rows}")
+            raise ExchangeError(f"{file}: {rows_text(lines)}, the manifest says {rows}")
     return manifest
 
 
