@@ -512,7 +512,12 @@ class DiscoverMixin:
 
         Returns:
             ``{"item_id", "axes": {axis: {"effective", "source", "values": [label rows]}}}``.
+
+        Raises:
+            NotFound: no item has that id (an empty table would read as an unlabelled item).
         """
+        if not self.store.item_docs([item_id]):
+            raise NotFound(f"no item with id {item_id} in {self.store.path}")
         rows = self.store.item_labels(item_id)
         axes: dict[str, AxisLabels] = {
             a: {"effective": None, "source": None, "values": []} for a in AXES
