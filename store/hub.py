@@ -431,6 +431,20 @@ def item_ids(store: Store, hashes: Sequence[str]) -> dict[str, int]:
     return _item_ids(store.conn, hashes)
 
 
+def item_names(store: Store, hashes: Sequence[str]) -> dict[str, str]:
+    """item_hash -> the item as every other command names it, ``item 484 (math doc 12)``,
+    for the hashes this store has (a conflict names items by these, not by hash)."""
+    out: dict[str, str] = {}
+    for chunk in chunks(list(set(hashes))):
+        for h, i, task, doc_id in store.conn.execute(
+            "SELECT item_hash, id, task, doc_id FROM items"
+            f" WHERE item_hash IN ({placeholders(chunk)})",
+            [to_blob(h) for h in chunk],
+        ):
+            out[h.hex()] = f"item {i} ({task} doc {doc_id})"
+    return out
+
+
 def finish_pulled_run(store: Store, run_id: int, ingest_id: int, doc: dict[str, Any]) -> None:
     """Close the pulled run's ingest, compute its aggregates, and restore its status and
     bad-line count as they were on the node that pushed it."""

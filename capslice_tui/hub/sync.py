@@ -18,8 +18,12 @@ How (the design):
   and then stores the snapshot's ``xmin`` as the new watermark: every transaction older than
   it had committed and was seen, so nothing committed later can be missed.
 - Conflicts: a hand label, named slice or intervention changed on both sides since the last
-  sync is reported as "changed by ROLE at T" and left alone on both sides; ``--ours`` (push)
-  or ``--theirs`` (pull) settles it explicitly.
+  sync is reported as "changed by ROLE at T" (T: when it was made on its node, not pushed;
+  items by local id, task and doc id) and left alone on both sides; ``--ours`` (push) or
+  ``--theirs`` (pull) settles it explicitly. A hand label's history rows travel with its
+  value: held by a conflict, they are neither pushed nor pulled, and rows of a value that
+  ``--theirs`` replaced stay local. A run that exists here and was never synced is compared
+  by content id before it is called different.
 - Identity and access: the hub stamps rows with ``current_user``; pulled labels, slices and
   decisions carry that database role. Only ``capslice_lead`` may write decisions (GRANTs).
   Passwords come from libpq (``PGPASSWORD``, ``~/.pgpass``, a service file); a URL with a
@@ -215,11 +219,16 @@ class SyncReport:
             kinds = sorted(self.counts, key=lambda k: order.index(k) if k in order else 99)
             what = ", ".join(plural(self.counts[k], k.removesuffix("s")) for k in kinds)
             out = [f"{verb} hub {self.hub} as {self.role}: {what}"]
-        else:
+        elif self.unchanged:
             same = ", ".join(plural(n, k.removesuffix("s")) for k, n in self.unchanged.items())
-            same = same or "nothing shared yet"
             where = "already on" if self.direction == "push" else "nothing new on"
             out = [f"nothing to {self.direction}: {where} hub {self.hub} ({same} unchanged)"]
+        elif self.conflicts:
+            out = [f"nothing {verb} hub {self.hub} as {self.role}: every change is a conflict"]
+        elif self.direction == "push":
+            out = [f"nothing to push: this store has nothing to share with hub {self.hub} yet"]
+        else:
+            out = [f"nothing to pull: hub {self.hub} has nothing shared yet"]
         out += [f"conflict: {c}" for c in self.conflicts]
         out += [f"note: {n}" for n in self.notes]
         if self.textless:
@@ -316,6 +325,16 @@ def _jsonb(value: Any) -> Any:
     return Jsonb(value)
 
 
+def _item_name(names: dict[str, str], item_hash: str) -> str:
+    """An item as the other commands name it (its local id, task and doc id)."""
+    return names.get(item_hash) or f"item {item_hash[:12]}"
+
+
+def _made_at(local_at: Any, written_at: Any) -> str:
+    """When a change was made (the pushing node's time), not when it was pushed."""
+    return str(local_at) if local_at else _iso(written_at)
+
+
 def _who_at(role: str, at: Any) -> str:
     when = at.isoformat(timespec="seconds") if hasattr(at, "isoformat") else str(at)
     return f"changed by {role} at {when}"
@@ -385,6 +404,16 @@ def _local_run_samples(store: Store, run: str, with_text: bool) -> list[_RunSamp
             key = (d["task"], d["filter"], str(d["doc_id"]), int(d["sample_idx"]))
             samples.append((key, local.content_id([s["item_hash"], d]), s["item_hash"], d))
     return samples
+
+
+def _run_content(
+    store: Store, run: str, with_text: bool
+) -> tuple[dict[str, Any], list[_RunSample], str]:
+    """``run`` here as a push sends it: its document, samples and content id (what push and
+    pull compare with the hub's)."""
+    doc = {**local.run_document(store, run), "with_text": with_text}
+    samples = _local_run_samples(store, run, with_text)
+    return doc, samples, local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
 
 
 def _send_run_row(conn: Any, run: str, doc: dict[str, Any]) -> None:
@@ -477,9 +506,7 @@ def _push_run(
     store: Store, conn: Any, hub: str, run: str, with_text: bool, ours: bool,
     report: SyncReport, say: Progress,
 ) -> None:  # fmt: skip
-    doc = {**local.run_document(store, run), "with_text": with_text}
-    samples = _local_run_samples(store, run, with_text)
-    cid = local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
+    doc, samples, cid = _run_content(store, run, with_text)
     base = local.sync_bases(store, hub, "run").get(run)
     if base is not None and base[0] == cid:
         report.same("runs")
@@ -551,12 +578,14 @@ def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
     hub_rows = {
         r[0]: r[1:]
         for r in conn.execute(
-            "SELECT item_hash || '|' || axis || '|' || source, cid, role, written_at, value"
-            " FROM capslice.labels WHERE item_hash || '|' || axis || '|' || source = ANY(%s)",
+            "SELECT item_hash || '|' || axis || '|' || source, cid, role, local_at, value,"
+            " written_at FROM capslice.labels"
+            " WHERE item_hash || '|' || axis || '|' || source = ANY(%s)",
             (keys,),
         )
     }
-    send, agreed = [], []
+    names = local.item_names(store, [r["item_hash"] for r in changed])
+    send, agreed, refused = [], [], set()
     for r in changed:
         key, cid = _label_key(r), _label_cid(r)
         theirs = hub_rows.get(key)
@@ -565,9 +594,12 @@ def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
             agreed.append((key, cid))
         elif theirs is not None and theirs[0] != base and not ours:
             if r["source"] == "hand":
+                refused.add(key)
                 report.conflicts.append(
-                    f"hand label {r['axis']} of item {r['item_hash'][:12]}: {_who_at(theirs[1], theirs[2])}"
-                    f" to {_shown(theirs[3])}; yours is {_shown(r['value'])} (not pushed)"
+                    f"hand label {r['axis']} of {_item_name(names, r['item_hash'])}:"
+                    f" {_who_at(theirs[1], _made_at(theirs[2], theirs[4]))} to"
+                    f" {_shown(theirs[3])} on the hub; yours is {_shown(r['value'])}, set by"
+                    f" {r['who']} at {r['at']} (not pushed, nor its history)"
                 )
             # rule and cluster labels come from each node's taxonomy: the hub's stays
         else:
@@ -593,13 +625,20 @@ def _push_labels(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
         )
         report.add("labels", len(part))
         _hook("labels")
-    # the hand labels' history: every row once
+    _push_label_history(store, conn, hub, refused, report)
+
+
+def _push_label_history(
+    store: Store, conn: Any, hub: str, refused: set[str], report: SyncReport
+) -> None:
+    """Send every hand-label history row once; the rows of a label refused by a conflict
+    stay here with it (history and value travel together, or not at all)."""
     hist = local.label_history(store)
     sent = local.sync_bases(store, hub, "hist")
-    unsent = [h for h in hist if _hist_cid(h) not in sent]
+    unsent = [h for h in hist if _hist_cid(h) not in sent and _label_key(h) not in refused]
     hist_items = _hub_items(conn, [h["item_hash"] for h in unsent])
     new = [h for h in unsent if h["item_hash"] in hist_items]
-    report.same("label history rows", len(hist) - len(new))
+    report.same("label history rows", sum(1 for h in hist if _hist_cid(h) in sent))
     for start in range(0, len(new), BATCH):
         part = new[start : start + BATCH]
         with conn.transaction(), conn.cursor() as cur:
@@ -877,6 +916,14 @@ def _pull_run(
         report.same("runs")
         return []
     exists = store.conn.execute("SELECT 1 FROM runs WHERE name = ?", (run,)).fetchone()
+    if exists and base is None and _run_content(store, run, bool(doc.get("with_text")))[2] == cid:
+        # the same run here (a copy of the store, or pulled before a lost sync record)
+        local.record_sync(store, hub, "run", [(run, cid)], "pull")
+        local.record_sync(
+            store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "pull"
+        )
+        report.same("runs")
+        return []
     if exists and base is None and not theirs:
         report.conflicts.append(
             f"run {run}: a different run of that name exists here and the hub's was"
@@ -936,18 +983,20 @@ def _pull_labels(
     store: Store, conn: Any, hub: str, mark: str, item_hashes: Sequence[str], theirs: bool,
     report: SyncReport,
 ) -> None:  # fmt: skip
-    cols = "item_hash, axis, source, value, origin, note, cid, role, written_at, tx::text"
-    rows = [dict(zip(cols.split(", "), r, strict=True)) for r in conn.execute(
+    cols = ("item_hash, axis, source, value, origin, note, cid, role, written_at, local_at,"
+            " tx::text")  # fmt: skip
+    rows = [dict(zip(cols.replace(" ", "").split(","), r, strict=True)) for r in conn.execute(
         f"SELECT {cols} FROM capslice.labels WHERE tx >= %s::xid8 OR item_hash = ANY(%s)",
         (mark, list(item_hashes)),
     )]  # fmt: skip
     known = local.item_ids(store, [r["item_hash"] for r in rows])
     rows = [r for r in rows if r["item_hash"] in known]
-    for r in rows:
-        r["who"], r["at"] = r["role"], _iso(r["written_at"])
+    for r in rows:  # who: the hub's role; when: the time it was set, not pushed
+        r["who"], r["at"] = r["role"], _made_at(r["local_at"], r["written_at"])
     bases = local.sync_bases(store, hub, "label")
     mine = _local_hand_labels(store, [r["item_hash"] for r in rows if r["source"] == "hand"])
-    take, agreed = [], []
+    names = local.item_names(store, [r["item_hash"] for r in rows if r["source"] == "hand"])
+    take, agreed, held = [], [], set()
     for r in rows:
         if r["source"] != "hand":
             continue
@@ -963,14 +1012,15 @@ def _pull_labels(
             take.append(r)
         else:
             report.hold.append(int(r["tx::text"]))
+            held.add(key)
             mine_text = (
                 f"by {here['who']} at {here['at']} to {_shown(here['value'])}" if here
                 else "cleared"
             )  # fmt: skip
             report.conflicts.append(
-                f"hand label {r['axis']} of item {r['item_hash'][:12]}:"
-                f" {_who_at(r['role'], r['written_at'])} to {_shown(r['value'])} on the hub and"
-                f" {mine_text} here (kept yours)"
+                f"hand label {r['axis']} of {_item_name(names, r['item_hash'])}:"
+                f" {_who_at(r['role'], r['at'])} to {_shown(r['value'])} on the hub and"
+                f" {mine_text} here (kept yours, and your history)"
             )
     local.record_sync(store, hub, "label", agreed, "pull")
     if take:
@@ -979,22 +1029,50 @@ def _pull_labels(
             local.put_labels(store, set_rows, replace=True)
         local.delete_labels(store, [r for r in take if r["value"] is None])
         local.record_sync(store, hub, "label", [(_label_key(r), r["cid"]) for r in take], "pull")
+        _keep_replaced_history(store, hub, {_label_key(r) for r in take})
         report.add("labels", len(take))
     others = [r for r in rows if r["source"] != "hand"]
     if others:
         added = local.put_labels(store, others, replace=False)
         report.add("rule/cluster labels", added)
+    _pull_label_history(store, conn, hub, mark, item_hashes, set(known), held, report)
+
+
+def _keep_replaced_history(store: Store, hub: str, keys: set[str]) -> None:
+    """History rows here not yet pushed of labels the hub's value replaced: they stay here,
+    never pushed, so no other node reads a change its label does not hold."""
+    sent = local.sync_bases(store, hub, "hist")
+    rows = [h for h in local.label_history(store) if _label_key(h) in keys]
+    local.record_sync(
+        store, hub, "hist",
+        [(c, "replaced") for c in (_hist_cid(h) for h in rows) if c not in sent], "pull",
+    )  # fmt: skip
+
+
+def _pull_label_history(
+    store: Store, conn: Any, hub: str, mark: str, item_hashes: Sequence[str], known: set[str],
+    held: set[str], report: SyncReport,
+) -> None:  # fmt: skip
+    """Bring the hub's new hand-label history rows here, in the order they were made; those of
+    a label held by a conflict come only with its value (the next pull re-reads them)."""
     hcols = ("cid, item_hash, axis, source, old_value, new_value, old_note, new_note, action,"
-             " batch, role, written_at")  # fmt: skip
+             " batch, role, written_at, local_at")  # fmt: skip
     seen = local.sync_bases(store, hub, "hist")
+    here = {_hist_cid(h) for h in local.label_history(store)}
     hist = [dict(zip(hcols.replace(" ", "").split(","), h, strict=True)) for h in conn.execute(
         f"SELECT {hcols} FROM capslice.label_history WHERE tx >= %s::xid8 OR item_hash = ANY(%s)"
         " ORDER BY written_at, cid",
         (mark, list(item_hashes)),
     )]  # fmt: skip
-    new = [h for h in hist if h["cid"] not in seen and h["item_hash"] in known]
+    fresh = [h for h in hist if h["cid"] not in seen and h["item_hash"] in known]
+    # a row this store already holds (a copy of the same store) is recorded, not added twice
+    local.record_sync(
+        store, hub, "hist", [(h["cid"], h["cid"]) for h in fresh if h["cid"] in here], "pull"
+    )
+    new = [h for h in fresh if h["cid"] not in here and _label_key(h) not in held]
     for h in new:
-        h["who"], h["at"] = h["role"], _iso(h["written_at"])
+        h["who"], h["at"] = h["role"], _made_at(h["local_at"], h["written_at"])
+    new.sort(key=lambda h: (h["at"], h["cid"]))
     if new:
         local.add_label_history(store, new)
         # under the hub's id and the id this store computes for the row as written here
