@@ -70,6 +70,14 @@ class IngestStateMixin(StoreBase):
             ).fetchone()[0]
         )
 
+    def has_item_scores(self, run_id: int) -> bool:
+        """Whether the run's per-item totals (``item_scores``) were computed: an ingest killed
+        before its end stored samples but none (walk 18 F12)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM item_scores WHERE run_id = ? LIMIT 1", (run_id,)
+        ).fetchone()
+        return row is not None
+
     def interrupt_ingest(
         self, ingest_id: int, run_id: int, *, reason: str, n_read: int
     ) -> dict[str, Any]:

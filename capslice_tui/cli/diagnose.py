@@ -301,6 +301,9 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
         indent="  ",
     )
     echo_prose(diag["summary"])
+    incomplete = diag.get("incomplete") or []
+    for note in incomplete:  # beside the verdict: it covers what is stored (walk 18 F1)
+        echo_prose(f"warning: {note}")
     if diag.get("pair_warning"):
         echo_prose(f"warning: {diag['pair_warning']}")
     for cause in diag["causes"]:
@@ -339,7 +342,8 @@ def print_diagnosis(diag: DiagnosisDict, step: Mapping[str, str] | None = None) 
                 + combination_score(diag, c)
             )
     for n in [*diag.get("notes", []), *bound_notes(diag["slices"])]:
-        echo_prose(f"note: {n}", indent="  ")
+        if n not in incomplete:
+            echo_prose(f"note: {n}", indent="  ")
     if step:  # the loop's next step, last (walk 9 #1)
         echo_next(step["why"], step.get("command"))
 

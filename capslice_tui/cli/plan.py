@@ -701,15 +701,20 @@ def _points_option(tolerance: float | None) -> float | None:
 @intervention.command("link")
 @click.argument("intervention_id", type=int)
 @click.option("--run", required=True, help="The result run (checkpoint trained with the plan).")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Link a run whose ingest did not finish (refused otherwise); the outcome "
+              "records that it covers only what is stored.")  # fmt: skip
 @_eval_options
 @_audited_command
-def intervention_link(obj: Ctx, intervention_id: int, run: str, k: int | None,
-                      tolerance: float | None, record: bool, who: str,
+def intervention_link(obj: Ctx, intervention_id: int, run: str, allow_incomplete: bool,
+                      k: int | None, tolerance: float | None, record: bool, who: str,
                       expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Link the result run and evaluate the outcome against the baseline (not the baseline
-    itself). The verdict is recorded at the first link's --k and --tolerance."""
+    itself). The verdict is recorded at the first link's --k and --tolerance. An incomplete
+    run (an interrupted ingest, a log cut short) is refused unless --allow-incomplete."""
     obj.ws.link_intervention(intervention_id, run, who=who, expected_version=expected_version,
-                             record=record, k=k, tolerance=_points_option(tolerance))  # fmt: skip
+                             record=record, allow_incomplete=allow_incomplete, k=k,
+                             tolerance=_points_option(tolerance))  # fmt: skip
     _show(obj.ws.intervention(intervention_id), fmt)
 
 

@@ -277,6 +277,8 @@ class SliceTable:
     metric_notes: list[str] = field(default_factory=list)
     """What the score reads where its name cannot say it all: a log-likelihood task's metric
     and the other one logged (``acc_norm also logged: 46.0% (46/100)``)."""
+    incomplete: list[str] = field(default_factory=list)
+    """The run's ``Workspace.incomplete_notes`` (empty for a complete run): said first."""
 
     @property
     def notes(self) -> list[str]:
@@ -284,6 +286,7 @@ class SliceTable:
         :attr:`indistinct` axis (``all 1,319 gsm8k items share ...``), then the
         :attr:`taxonomy_notes`."""
         warnings = [f"warning: {c}" for c in self.score_caveats] + self.metric_notes
+        warnings = [*self.incomplete, *warnings]
         return warnings + [d.note for d in self.indistinct] + self.taxonomy_notes
 
     def to_dict(self) -> SliceTableDict:
@@ -300,6 +303,7 @@ class SliceTable:
             "overall": self.overall.to_dict(),
             "slices": [r.to_dict() for r in self.rows],
             "indistinct_axes": [cast("IndistinctAxisDict", d.to_dict()) for d in self.indistinct],
+            "incomplete": self.incomplete,
             "notes": self.notes,
         }
 
@@ -798,6 +802,7 @@ class CoreMixin:
         check_average(average)
         groups = parse_by(by)
         info = self.store.get_run(run)
+        incomplete = self.incomplete_notes(run)  # type: ignore[attr-defined]
         table = self._slice_table(
             run, info, groups, benchmark, k, filter_name, random_state, average
         )
@@ -814,6 +819,7 @@ class CoreMixin:
         if any(axis in AXES for axis in groups):
             table.taxonomy_notes = self.taxonomy_notes(run)
         table.score_caveats = strict_format_caveats(info["meta"], benchmark)
+        table.incomplete = incomplete
         self._name_one_sample(table, info, benchmark, filter_name)
         return table
 

@@ -332,6 +332,7 @@ class DiagnoseMixin:
         )  # fmt: skip
         if shared is not None:  # like with like: the filter both logged, named
             cmp.notes.insert(0, shared.note())
+        cmp.notes[:0] = self.incomplete_notes(base, cand)  # type: ignore[attr-defined]
         cmp.pair_warning = _pair_checks(self.store, base, cand, b_run, c_run, benchmark)[0]
         return cmp
 
@@ -733,6 +734,8 @@ class Diagnosis:
     spread: dict[str, Any]
     slices: list[dict[str, Any]]
     n_tested: int
+    incomplete: list[str] = field(default_factory=list)
+    """``Workspace.incomplete_notes`` of its runs (also first among ``notes``)."""
     notes: list[str] = field(default_factory=list)
     direction: str | None = None  # change mode: "drop" | "gain" | "none"; weakness: None
     evaluation: dict[str, Any] | None = None  # EvaluationCheck.to_dict() of the two runs
@@ -779,6 +782,7 @@ class Diagnosis:
             "evaluation": cast("EvaluationCheckDict | None", self.evaluation),
             "other_evaluations": cast(list[OtherEvaluationDict], self.other_evaluations),
             "explained_slices": self.explained_slices,
+            "incomplete": self.incomplete,
             "notes": self.notes,
             "pair_warning": self.pair_warning,
         }
@@ -1574,11 +1578,15 @@ class DiagnoseRunsMixin(DiagnoseMixin):
         """
         same_evaluation = same_evaluation or allow_mismatch
         b_run = self.store.get_run(base)
+        # said first: a verdict on a run whose ingest did not finish covers what is stored
+        incomplete = self.incomplete_notes(base, cand, reference)  # type: ignore[attr-defined]
         if cand is None:
-            return self._weakness(
+            diag = self._weakness(
                 b_run, benchmark, reference, q, min_size, random_state, filter_name,
                 same_evaluation=same_evaluation, same_lineage=same_lineage,
             )  # fmt: skip
+            diag.notes[:0] = diag.incomplete = incomplete
+            return diag
         # the per-task paired tests are counted in SQLite (a few rows back): in a thread of
         # their own (its own connection), beside the reads and the numpy work below
         from concurrent.futures import ThreadPoolExecutor
@@ -1600,10 +1608,13 @@ class DiagnoseRunsMixin(DiagnoseMixin):
             notes: list[str] = self.taxonomy_notes(base, cand)  # type: ignore[attr-defined]
             if shared is not None:
                 notes.insert(0, shared.note())
-            return _diagnose_change(
+            notes[:0] = incomplete
+            diag = _diagnose_change(
                 self, base, cand, b_run, c_run, benchmark, (same_evaluation, same_lineage), q,
                 min_size, random_state, filter_name, notes, tests,
             )  # fmt: skip
+            diag.incomplete = incomplete
+            return diag
         finally:
             pool.shutdown(wait=False)
 

@@ -713,9 +713,14 @@ class PlanMixin:
         who: str | None = None,
         expected_version: int | None = None,
         record: bool = False,
+        allow_incomplete: bool = False,
         **eval_params: Any,
     ) -> Intervention:
         """Link the result run and evaluate (an accepted intervention is started first).
+
+        A result or baseline run that is incomplete (:meth:`incomplete_notes`: an ingest
+        interrupted, a log cut short) is refused unless ``allow_incomplete``; the outcome then
+        records it (``incomplete``, and its reason says so) (walk 18 F1).
 
         The outcome is judged at the recorded settings (:meth:`recorded_settings`): the first
         link records its ``k`` and ``tolerance`` (defaults: accuracy, 2 points); linking again
@@ -743,6 +748,13 @@ class PlanMixin:
         refusal = baseline_link_refusal(rec, run)
         if refusal:
             raise StoreError(refusal)
+        incomplete = self.incomplete_notes(rec["baseline_run"], run)  # type: ignore[attr-defined]
+        if incomplete and not allow_incomplete:
+            raise StoreError(
+                f"cannot link {run!r} to #{intervention_id}: {'; '.join(incomplete)}; an outcome "
+                "measured on it would stand for the whole run: finish the run first, or link "
+                "with --allow-incomplete, which records that it is incomplete; nothing was changed"
+            )
         eval_params = self.recorded_settings(rec, record=record, **eval_params)
         # measured before anything is written: a link whose outcome cannot be computed (the
         # runs share no item, ...) leaves the intervention as it was
@@ -828,6 +840,12 @@ class PlanMixin:
         outcome = result.to_dict()
         outcome["baseline_run"] = rec["baseline_run"]
         outcome["result_run"] = rec["result_run"]
+        incomplete = self.incomplete_notes(  # type: ignore[attr-defined]
+            rec["baseline_run"], rec["result_run"]
+        )
+        if incomplete:  # the verdict itself says it (walk 18 F1): every screen shows the reason
+            outcome["incomplete"] = incomplete
+            outcome["reason"] += f"; measured on what is stored: {'; '.join(incomplete)}"
         return cast(OutcomeDict, outcome)
 
     def evaluation_change(

@@ -5,15 +5,17 @@ of recover), so they work where :class:`~capslice_tui.workspace.Workspace` canno
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
 from ..formatting import plural
-from ..store import Store, StoreDamaged, damage_message, is_damage
+from ..store import Store, StoreDamaged, StoreError, damage_message, is_damage
 from ..store import doctor as _doctor
-from .results import BackupReport, DoctorReport
+from .interrupt import delete_command
+from .results import BackupReport, DoctorReport, RunCompleteness
 
 
 class ReliabilityMixin:
@@ -26,6 +28,74 @@ class ReliabilityMixin:
         """The warning for a store on a network/cluster filesystem (None on a local disk)."""
         return self.store.fs_warning
 
+    def run_completeness(self, run: str) -> RunCompleteness | None:
+        """Whether the run ``run`` holds everything its input holds: None for a complete run,
+        else what is stored (:class:`~capslice_tui.workspace.results.RunCompleteness`).
+
+        The one check every command and screen that shows a score or a verdict of a run calls
+        (walk 18 F1): an ingest interrupted (SIGINT/SIGTERM/SIGHUP, or a process killed), one
+        still running, a log cut short or torn, an unfinished import.
+
+        Raises:
+            NotFound: unknown run.
+        """
+        info = self.store.get_run(run)
+        if info["status"] == "complete":
+            return None
+        state = self.store.ingest_states().get(info["id"])
+        stored = self.store.run_sample_count(info["id"])
+        totals = stored == 0 or self.store.has_item_scores(info["id"])
+        if state is not None and state["state"] in ("interrupted", "running"):
+            k, n = state["k"], state["n_expected"]
+            how = f"{k:,} of {n:,} records stored" if n else f"{k:,} records stored"
+            if state["state"] == "running":
+                why = f"ingest still running, pid {state['pid']} on {state['host']}"
+            else:
+                reason = state["reason"] or "interrupted"
+                why = f"ingest {'' if reason.startswith('stopped') else 'interrupted: '}{reason}"
+            resume = state["command"]
+        else:
+            how = f"{stored:,} records stored"
+            why = _short_reason(str((info["meta"] or {}).get("incomplete") or ""))
+            resume = (info["meta"] or {}).get("import_command") or None
+        note = f"{run} is incomplete ({how}{'; ' + why if why else ''})"
+        if totals:
+            note += ": figures cover what is stored"
+        else:
+            note += ": the totals of the stored part were never computed"
+        return {
+            "run": run,
+            "note": note,
+            "n_stored": stored,
+            "totals_computed": totals,
+            "resume": resume,
+        }
+
+    def incomplete_notes(self, *runs: str) -> list[str]:
+        """:meth:`run_completeness`'s one-line note of each incomplete run among ``runs``
+        (each run once, in order; None entries skipped), for every command and screen that
+        shows a score or a verdict of them.
+
+        Raises:
+            StoreError: a run holds samples whose per-item totals were never computed (an
+                ingest killed before its end): any score of it would read as 0/0 beside its
+                stored records, so the message names the command that finishes it.
+            NotFound: unknown run.
+        """
+        out = []
+        for run in dict.fromkeys(r for r in runs if r):
+            found = self.run_completeness(run)
+            if found is None:
+                continue
+            if not found["totals_computed"]:
+                finish = found["resume"] or "run the same capslice ingest again"
+                raise StoreError(
+                    f"{found['note']}; finish it (adds only what is missing): {finish}; or "
+                    f"delete it: {delete_command(self.store.path, run)}"
+                )
+            out.append(found["note"])
+        return out
+
     def doctor(self) -> DoctorReport:
         """:func:`doctor_store` on this workspace's store file."""
         return doctor_store(self.store.path)
@@ -33,6 +103,17 @@ class ReliabilityMixin:
     def backup(self, target: str | os.PathLike[str]) -> BackupReport:
         """:func:`backup_store` of this workspace's store to the new file ``target``."""
         return backup_store(self.store.path, target)
+
+
+def _short_reason(reason: str) -> str:
+    """A run's recorded ``meta.incomplete`` without its file paths: the tasks cut short and
+    the torn records (``task t: 16 of 32 expected samples; 1 incomplete trailing record``),
+    else the reason itself."""
+    parts = re.findall(r"task [^;:()]+: [\d,]+ of [\d,]+ expected samples", reason)
+    torn = re.search(r"\d[\d,]* incomplete trailing records?", reason)
+    if torn:
+        parts.append(f"{torn.group(0)} skipped")
+    return "; ".join(parts) if parts else reason
 
 
 def doctor_store(path: str | os.PathLike[str]) -> DoctorReport:

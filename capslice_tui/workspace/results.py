@@ -298,6 +298,7 @@ class SliceTableDict(TypedDict):
     overall: SliceRowDict
     slices: list[SliceRowDict]
     indistinct_axes: list[IndistinctAxisDict]
+    incomplete: list[str]
     notes: list[str]
 
 
@@ -589,6 +590,7 @@ class DiagnosisDict(TypedDict):
     evaluation: EvaluationCheckDict | None
     other_evaluations: list[OtherEvaluationDict]
     explained_slices: list[dict[str, Any]]
+    incomplete: list[str]
     notes: list[str]
     pair_warning: str | None  # the same run twice, or different models (None: neither)
 
@@ -767,6 +769,21 @@ class BackupReport(TypedDict):
     target: str
     bytes: int
     integrity: str
+
+
+class RunCompleteness(TypedDict):
+    """``Workspace.run_completeness`` of an incomplete run: ``note`` is the one line every
+    command and screen showing its scores prints (``big1 is incomplete (140,000 of 150,000
+    records stored; ingest stopped by SIGINT): figures cover what is stored``); ``n_stored``
+    the samples stored; ``totals_computed`` False when samples are stored but their per-item
+    totals never were (an ingest killed); ``resume`` the command that completes it (None
+    when not recorded)."""
+
+    run: str
+    note: str
+    n_stored: int
+    totals_computed: bool
+    resume: str | None
 
 
 class DoctorReport(TypedDict):
@@ -1021,6 +1038,8 @@ class _OutcomeLater(TypedDict, total=False):
     """The keys of :class:`OutcomeDict` that outcomes stored before them lack."""
 
     uncontrolled: dict[str, Any] | None
+    incomplete: list[str]
+    """Set when a run compared is incomplete (``Workspace.incomplete_notes``, walk 18 F1)."""
 
 
 class OutcomeDict(_OutcomeLater):

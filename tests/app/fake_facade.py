@@ -222,6 +222,7 @@ def diagnosis(
         else None,
         "other_evaluations": [],
         "explained_slices": [],
+        "incomplete": [],
         "notes": [],
         "pair_warning": None,
     }

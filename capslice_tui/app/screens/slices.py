@@ -669,6 +669,8 @@ class SlicesScreen(HandLabelScreen):
             status = (
                 f"lenient {pct(data.overall.lenient)} vs {pct(data.overall.score)} (i) · " + status
             )
+        if getattr(data, "incomplete", None):  # first: every figure covers what is stored
+            status = "warning: incomplete run, figures cover what is stored (i) · " + status
         if self.filter_use is not None:
             status += f" · filter {self.filter_use.short_label} (t)"
             if self.filter_use.missing:
@@ -758,6 +760,8 @@ class SlicesScreen(HandLabelScreen):
         """Show the run's score caveats whole (each names the lenient score), wrapped."""
         data = getattr(self, "table_data", None)
         paragraphs = [] if data is None else [f"warning: {c}" for c in data.score_caveats]
+        if data is not None:  # the run's incomplete note (walk 18 F1), first
+            paragraphs[:0] = [f"warning: {c}" for c in getattr(data, "incomplete", [])]
         if data is not None:
             paragraphs += lenient_texts([data.overall, *data.rows]) + list(
                 getattr(data, "metric_notes", [])
