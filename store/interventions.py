@@ -105,6 +105,33 @@ def _hist_text(value: Any) -> str | None:
     return json.dumps(value)
 
 
+def outcome_text(outcome: Mapping[str, Any]) -> str | None:
+    """An outcome as its history row holds it: the verdict, the pooled changes and the items
+    each slice held (``confirmed: targets +15.1, controls -0.3 points; items: targets 38+19,
+    controls 32+28 (frozen 2026-...)``), so re-measuring on other items keeps both outcomes
+    readable in the history (walk 18 F2: the row said only ``confirmed -> confirmed``)."""
+    verdict = outcome.get("verdict")
+    did = outcome.get("did") or {}
+    parts = [str(verdict) if verdict is not None else "-"]
+    if did:
+        parts.append(
+            f"targets {100 * did['target_change']:+.1f}, controls "
+            f"{100 * did['control_change']:+.1f} points (DiD {100 * did['did']:+.1f})"
+        )
+    members = outcome.get("members") or {}
+    if members:
+        sizes = ", ".join(
+            f"{role} {'+'.join(str(len(m)) for m in members.get(role) or []) or '0'}"
+            for role in ("targets", "controls")
+        )
+        on = "today's labels" if members.get("on") == "today" else "frozen"
+        parts.append(f"items: {sizes} ({on} {members.get('at')})")
+        moved = sum(c["joined"] + c["left"] for c in members.get("changed") or [])
+        if moved and members.get("on") != "today":
+            parts.append(f"today's labels would move {moved} of them")
+    return "; ".join(parts) if len(parts) > 1 else parts[0]
+
+
 class InterventionsMixin(StoreBase):
     """Create, list, read and change interventions; every change is audited."""
 
@@ -342,8 +369,8 @@ class InterventionsMixin(StoreBase):
                 old_text = json.loads(old).get("summary") if old else None
                 new_text = (value or {}).get("summary", "(plan)") if value else None
             elif field == "outcome":
-                old_text = json.loads(old).get("verdict") if old else None
-                new_text = value.get("verdict") if value else None
+                old_text = outcome_text(json.loads(old)) if old else None
+                new_text = outcome_text(value) if value else None
             else:
                 old_text, new_text = _hist_text(old), _hist_text(value)
             conn.execute(

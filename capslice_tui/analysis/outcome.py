@@ -332,6 +332,7 @@ def evaluate_outcome(
     min_size: int = MIN_SLICE_SIZE,
     random_state: int = 0,
     evaluation_changed: str | None = None,
+    masks: Sequence[np.ndarray] | None = None,
 ) -> InterventionOutcome:
     """Judge an intervention on aligned per-item counts of the baseline and the result run.
 
@@ -348,6 +349,10 @@ def evaluate_outcome(
         evaluation_changed: a sentence saying how the evaluation differs between the runs
             (prompts, few-shot, decoding, scoring); it makes the outcome ``unmeasurable``
             whatever the slices did (checked first).
+        masks: each slice's rows (targets then controls, as ``keys``), when its membership
+            is frozen (the items it held when the outcome was first measured) instead of
+            read from ``labels``. A control row is measured on its control-only items (those
+            in no target slice), the items the verdict's "controls" pools (walk 18 F2).
 
     Returns:
         :class:`InterventionOutcome` (rules in the module docstring; changes in proportions).
@@ -360,7 +365,10 @@ def evaluate_outcome(
     arrays = [np.asarray(a, dtype=float) for a in (base_n, base_c, cand_n, cand_c)]
     keys = [("target", dict(t)) for t in targets] + [("control", dict(c)) for c in controls]
     multi = bool(arrays[0].size) and (arrays[0].max() > 1 or arrays[2].max() > 1)
-    results, masks, extra = _slice_tests(keys, labels, arrays, k, multi, random_state, min_size)
+    if masks is None:
+        masks = [slice_mask(labels, key) for _role, key in keys]
+    masks = [np.asarray(m, dtype=bool) for m in masks]
+    results, extra = _slice_tests(keys, masks, arrays, k, multi, random_state, min_size)
     adjusted = adjust(results, [f"{r}:{json.dumps(k_)}" for r, k_ in keys], q=q)
     pk_results = [e["result"] for e in extra if e is not None]
     pk_adjusted = iter(adjust(pk_results, q=q)) if pk_results else iter(())
@@ -406,22 +414,28 @@ def evaluate_outcome(
 
 def _slice_tests(
     keys: Sequence[tuple[str, dict[str, str]]],
-    labels: Mapping[str, np.ndarray],
+    masks: Sequence[np.ndarray],
     arrays: Sequence[np.ndarray],
     k: int | None,
     multi: bool,
     random_state: int,
     min_size: int,
-) -> tuple[list[PairedResult], list[np.ndarray], list[dict[str, Any] | None]]:
-    """Per slice: the paired comparison at ``k``, the slice's row mask and, for multi-sample
-    runs compared on accuracy (``k`` None), ``{k, result}`` at k = the slice's smallest
+) -> tuple[list[PairedResult], list[dict[str, Any] | None]]:
+    """Per slice (rows ``masks``): the paired comparison at ``k`` and, for multi-sample runs
+    compared on accuracy (``k`` None), ``{k, result}`` at k = the slice's smallest
     samples-per-item (else None: when ``k`` is given the comparison is already pass@k, and a
-    second column at another k would put two ks in one row)."""
-    results, masks = [], []
+    second column at another k would put two ks in one row). A control slice is tested on
+    its items outside every target slice: the items the pooled "controls" are (walk 18 F2:
+    a control row said +7.7 on 64 items while the verdict said controls -1.0 on 50)."""
+    results = []
     extra: list[dict[str, Any] | None] = []
-    for _role, key in keys:
-        mask = slice_mask(labels, key)
-        masks.append(mask)
+    in_target = np.zeros(len(arrays[0]), dtype=bool)
+    for (role, _key), mask in zip(keys, masks, strict=True):
+        if role == "target":
+            in_target |= mask
+    for (role, _key), mask in zip(keys, masks, strict=True):
+        if role != "target":
+            mask = mask & ~in_target
         bn, bc, cn, cc = (a[mask] for a in arrays)
         results.append(paired_compare(bn, bc, cn, cc, k=k, random_state=random_state,
                                       min_size=min_size))  # fmt: skip
@@ -431,7 +445,7 @@ def _slice_tests(
                 bn, bc, cn, cc, k=kk, random_state=random_state, min_size=min_size)})  # fmt: skip
         else:
             extra.append(None)
-    return results, masks, extra
+    return results, extra
 
 
 def _pooled_did(

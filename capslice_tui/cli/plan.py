@@ -342,6 +342,10 @@ def _history_table(history: Sequence[Mapping[str, Any]], fmt: str) -> None:
     notes = []
     if fmt == "table":
         notes.append("times in UTC (--format json has them to the second)")
+        # an outcome's whole text (verdict, changes, the items measured): both sides of each
+        # re-measurement stay readable (walk 18 F2)
+        notes += [f"v{h['version']} outcome: {h['old_value'] or '-'} -> {h['new_value']}"
+                  for h in history if h["field"] == "outcome" and h["old_value"]]  # fmt: skip
     emit_table(
         # when, who and what first; the new value last, where a long one wraps whole
         headers, rows, fmt, title="history", whole=("field",),  # field names are never cut
@@ -390,6 +394,8 @@ def _history_value(field: str | None, value: Any, stamp: Any = str) -> str:
     stored)."""
     if (field or "").endswith("_at") and value is not None:
         return _cut(stamp(value))
+    if field == "outcome" and isinstance(value, str):  # its verdict; the whole text in a note
+        return _cut(value.split(";", 1)[0])
     if field == "expected_effect" and value is not None:  # stored as a proportion
         try:
             return points(float(value))
@@ -720,16 +726,28 @@ def intervention_link(obj: Ctx, intervention_id: int, run: str, allow_incomplete
 
 @intervention.command("evaluate")
 @click.argument("intervention_id", type=int)
+@click.option("--membership", type=click.Choice(["frozen", "today"]), default="frozen",
+              show_default=True,
+              help="The target/control items: those frozen when the outcome was first "
+              "measured, or today's labels (with --record: replaces the outcome, both kept "
+              "in the history).")  # fmt: skip
 @_eval_options
 @_audited_command
-def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None,
+def intervention_evaluate(obj: Ctx, intervention_id: int, membership: str, k: int | None,
                           tolerance: float | None, record: bool, who: str,
                           expected_version: int | None, fmt: str) -> None:  # fmt: skip
     """Re-evaluate the outcome at the recorded settings (after a re-score, say); the change is
-    audited. At another --k or --tolerance the evaluation is exploratory: shown, not stored,
-    the recorded verdict stays (--record replaces it)."""
+    audited. It is measured on the target/control items frozen when the outcome was first
+    measured; when labels changed since, it says how many items joined or left
+    (--membership today --record re-measures on today's). At another --k or --tolerance the
+    evaluation is exploratory: shown, not stored, the recorded verdict stays (--record
+    replaces it)."""
     from ..analysis.outcome import settings_change
 
+    if membership == "today" and not record:
+        raise click.UsageError(
+            "--membership today replaces the recorded outcome: add --record (audited)"
+        )
     rec = obj.ws.intervention(intervention_id)
     asked = {"k": k, "tolerance": _points_option(tolerance)}
     params = obj.ws.recorded_settings(rec, record=True, **asked)
@@ -752,5 +770,5 @@ def intervention_evaluate(obj: Ctx, intervention_id: int, k: int | None,
         )
         return
     obj.ws.evaluate_intervention(intervention_id, who=who, expected_version=expected_version,
-                                 record=record, **params)  # fmt: skip
+                                 record=record, membership=membership, **params)  # fmt: skip
     _show(obj.ws.intervention(intervention_id), fmt)

@@ -785,15 +785,19 @@ class PlanMixin:
         tolerance: float = DEFAULT_TOLERANCE,
         q: float = DEFAULT_Q,
         random_state: int = 0,
+        membership: str = "frozen",
     ) -> OutcomeDict:
-        """Compute (without storing) the outcome of an intervention with a linked result run.
+        """Compute (without storing) the outcome of an intervention with a linked result run:
+        on the target/control items frozen when it was first measured (``membership``
+        ``"today"``: on today's labels; the outcome's ``members`` says which and what
+        changed).
 
         Raises:
             StoreError: no result run linked. ValueError: the runs share no item.
         """
         return self._outcome_of(
             self.store.get_intervention(intervention_id), k=k, tolerance=tolerance, q=q,
-            random_state=random_state,
+            random_state=random_state, membership=membership,
         )  # fmt: skip
 
     def _outcome_of(
@@ -804,9 +808,12 @@ class PlanMixin:
         tolerance: float = DEFAULT_TOLERANCE,
         q: float = DEFAULT_Q,
         random_state: int = 0,
+        membership: str = "frozen",
     ) -> OutcomeDict:
         """The outcome of the intervention ``rec`` against its ``result_run`` (which need not
-        be stored yet: :meth:`link_intervention` measures before it writes)."""
+        be stored yet: :meth:`link_intervention` measures before it writes), on the slices'
+        frozen items (:func:`frozen_membership`; ``membership="today"`` re-reads them from
+        today's labels)."""
         from .diagnose import align_runs
 
         intervention_id = rec["id"]
@@ -830,14 +837,18 @@ class PlanMixin:
         changed, notes = self.evaluation_change(
             rec["baseline_run"], rec["result_run"], rec["benchmark"]
         )
+        masks, members = frozen_membership(rec, aligned.labels, aligned.item_ids, membership)
         result = evaluate_outcome(
             rec["target_slices"], rec["control_slices"], aligned.labels,
             aligned.base_n, aligned.base_c, aligned.cand_n, aligned.cand_c, k=k,
             expected_effect=rec["expected_effect"], tolerance=tolerance, q=q,
-            random_state=random_state, evaluation_changed=changed,
+            random_state=random_state, evaluation_changed=changed, masks=masks,
         )  # fmt: skip
         result.warnings.extend(notes)
+        if members["changed"]:
+            result.warnings.append(membership_note(rec["id"], members))
         outcome = result.to_dict()
+        outcome["members"] = members
         outcome["baseline_run"] = rec["baseline_run"]
         outcome["result_run"] = rec["result_run"]
         incomplete = self.incomplete_notes(  # type: ignore[attr-defined]
@@ -918,17 +929,28 @@ class PlanMixin:
         who: str | None = None,
         expected_version: int | None = None,
         record: bool = False,
+        membership: str = "frozen",
         **eval_params: Any,
     ) -> Intervention:
         """(Re)compute the outcome and store it with its name: running|evaluated -> evaluated.
 
         ``eval_params``: k, tolerance, q, random_state (see :meth:`intervention_outcome`);
         one not given (or None) is the recorded one (:meth:`recorded_settings`, which refuses
-        other settings than the recorded ones unless ``record``).
+        other settings than the recorded ones unless ``record``). The outcome is measured on
+        the frozen target/control items; ``membership="today"`` (with ``record``: it replaces
+        the recorded outcome) re-reads them from today's labels and freezes those, the
+        history row holding both outcomes with their item counts (walk 18 F2).
+
+        Raises:
+            ValueError: ``membership="today"`` without ``record``.
         """
+        if membership == "today" and not record:
+            raise ValueError(
+                "re-measuring on today's labels replaces the recorded outcome: add --record"
+            )
         rec = self.store.get_intervention(intervention_id)
         eval_params = self.recorded_settings(rec, record=record, **eval_params)
-        outcome = self.intervention_outcome(intervention_id, **eval_params)
+        outcome = self.intervention_outcome(intervention_id, membership=membership, **eval_params)
         return self._transition(
             intervention_id, "evaluate", who,
             {"outcome": outcome, OUTCOME_KEY: outcome_name(outcome)}, expected_version,
@@ -962,6 +984,91 @@ class PlanMixin:
             intervention_id, action="edit", who=who or current_user(), changes=clean,
             expected_version=expected_version, allowed_from=("proposed",),
         )  # fmt: skip
+
+
+def frozen_membership(
+    rec: Mapping[str, Any], labels: Mapping[str, Any], item_ids: Any, membership: str
+) -> tuple[list[Any] | None, dict[str, Any]]:
+    """An intervention's target/control items, frozen when its outcome was first measured
+    (walk 18 F2: a relabel after the link moved a target 38 -> 36 items and a control
+    32 -> 64, and evaluate silently replaced the outcome).
+
+    Returns:
+        (each slice's row mask over ``item_ids`` from the frozen items, or None to read them
+        from ``labels``; ``members``: ``{at, on, targets, controls, changed}`` to store with
+        the outcome: the item ids per slice, when they were frozen, ``on`` ``frozen`` |
+        ``today``, and per slice whose items today's labels would change ``{role, slice,
+        frozen, today, joined, left}``).
+    """
+    import numpy as np
+
+    from ..analysis.outcome import slice_mask
+    from ..store import now_iso
+
+    keys = [("target", t) for t in rec["target_slices"]]
+    keys += [("control", c) for c in rec["control_slices"]]
+    today = [slice_mask(labels, key) for _role, key in keys]
+    ids = np.asarray([str(i) for i in item_ids], dtype=object)
+    stored = (rec.get("outcome") or {}).get("members")
+    lists = None if not stored else [*stored.get("targets", []), *stored.get("controls", [])]
+    if membership == "today" or lists is None or len(lists) != len(keys):
+        at: str | None = now_iso()
+        frozen, on = today, "today" if stored else "frozen"
+        masks = None
+    else:
+        frozen = [np.isin(ids, np.asarray(m, dtype=object)) for m in lists]
+        at, on, masks = (stored or {}).get("at"), "frozen", frozen
+    changed = _membership_changes(keys, frozen, today)
+    if on == "today" and lists is not None and len(lists) == len(keys):
+        # what re-measuring changed: today's items against the ones frozen before
+        old = [np.isin(ids, np.asarray(m, dtype=object)) for m in lists]
+        changed = _membership_changes(keys, old, today)
+    members = {
+        "at": at, "on": on, "changed": changed,
+        "targets": [ids[m].tolist() for m in frozen[: len(rec["target_slices"])]],
+        "controls": [ids[m].tolist() for m in frozen[len(rec["target_slices"]):]],
+    }  # fmt: skip
+    return masks, members
+
+
+def _membership_changes(
+    keys: Sequence[Any], old: Sequence[Any], new: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Per slice whose items differ between ``old`` and ``new`` masks: ``{role, slice,
+    frozen, today, joined, left}``."""
+    out = []
+    for (role, key), f, t in zip(keys, old, new, strict=True):
+        joined, left = int((t & ~f).sum()), int((f & ~t).sum())
+        if joined or left:
+            out.append({"role": role, "slice": key, "frozen": int(f.sum()),
+                        "today": int(t.sum()), "joined": joined, "left": left})  # fmt: skip
+    return out
+
+
+def membership_note(intervention_id: int, members: Mapping[str, Any]) -> str:
+    """The outcome's warning when today's labels would change a slice's items: how many
+    joined or left, on which items it was measured, and the command that re-measures."""
+    parts = [
+        f"{c['role']} {slice_text(c['slice'])} {c['frozen']} -> {c['today']} items"
+        f" ({c['joined']} joined, {c['left']} left)"
+        for c in members["changed"]
+    ]
+    if members.get("on") == "today":
+        return (
+            f"measured on today's labels (frozen again): {'; '.join(parts)} against the items "
+            "frozen before"
+        )
+    return (
+        f"labels changed since the items were frozen ({members.get('at')}): today's labels "
+        f"would make {'; '.join(parts)}; measured on the frozen items. To measure on today's "
+        f"labels instead (replaces the recorded outcome, audited): capslice intervention "
+        f"evaluate {intervention_id} --membership today --record"
+    )
+
+
+def slice_text(key: Mapping[str, Any]) -> str:
+    """``task_type=algebra,solving_operation=casework``: a slice key in words."""
+    return ",".join(f"{a}={v}" for a, v in key.items())
 
 
 def domain_note(benchmark: str, n_groups: int, n_items: int, shortfall: float, what: str) -> str:

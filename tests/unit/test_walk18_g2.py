@@ -98,3 +98,88 @@ def test_f7_a_weak_task_type_without_solving_operation_says_none_is_labelled():
     assert "its only" not in text
     rest = _weak_combinations([{**cell, "task_type": "other"}], {}, 0.677)
     assert rest.startswith("other (no solving_operation labelled)") and UNLABELLED not in rest
+
+
+@pytest.fixture(scope="module")
+def math_pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from demo_store import math_base_store
+
+    from capslice_tui.workspace.demo import sample_data_dir
+
+    path = math_base_store(tmp_path_factory.mktemp("pair"))
+    Workspace(path).ingest(
+        [sample_data_dir() / "lm_eval" / "math-targeted"], run="math-targeted", benchmark="math"
+    )
+    return path
+
+
+TARGETS = [
+    {"task_type": "number_theory", "solving_operation": "modular_arithmetic"},
+    {"task_type": "counting_probability", "solving_operation": "casework"},
+]
+
+
+def _linked(math_pair: Path, tmp_path: Path) -> Workspace:
+    import sqlite3
+
+    src, dst = sqlite3.connect(math_pair), sqlite3.connect(tmp_path / "s.db")
+    src.backup(dst)  # the WAL too: a file copy could miss the last commits
+    src.close()
+    dst.close()
+    ws = Workspace(tmp_path / "s.db")
+    rec = ws.new_intervention(
+        title="t", hypothesis="h", baseline="math-base", benchmark="math", targets=TARGETS
+    )
+    ws.accept_intervention(rec["id"], who="a")
+    ws.link_intervention(rec["id"], "math-targeted", who="a")
+    return ws
+
+
+def _sizes(outcome: dict) -> list[int]:
+    return [r["n_items"] for r in outcome["rows"]]
+
+
+def test_f2_evaluate_measures_the_frozen_items_and_says_what_labels_changed(
+    math_pair: Path, tmp_path: Path
+):
+    ws = _linked(math_pair, tmp_path)
+    first = ws.intervention(1)["outcome"]
+    assert _sizes(first) == [32, 13, 32, 32]
+    moved = first["members"]["targets"][0][:2]
+    ws.label_items([int(i) for i in moved], {"solving_operation": "casework"}, who="b")
+    after = ws.evaluate_intervention(1, who="c")["outcome"]
+    assert _sizes(after) == _sizes(first)  # the recorded outcome does not move
+    assert after["rows"][0]["diff"] == first["rows"][0]["diff"]
+    assert after["did"] == first["did"]
+    note = next(w for w in after["warnings"] if "labels changed since" in w)
+    assert "32 -> 30 items (0 joined, 2 left)" in note and "--membership today --record" in note
+    with pytest.raises(ValueError, match="--record"):
+        ws.evaluate_intervention(1, who="c", membership="today")
+    today = ws.evaluate_intervention(1, who="c", membership="today", record=True)
+    assert _sizes(today["outcome"])[0] == 30
+    assert today["outcome"]["members"]["on"] == "today"
+    last = [h for h in ws.store.intervention_history(1) if h["field"] == "outcome"][-1]
+    assert "targets 32+13" in last["old_value"] and "targets 30+13" in last["new_value"]
+
+
+def test_f2_a_control_row_is_measured_on_the_items_the_verdict_pools():
+    import numpy as np
+
+    from capslice_tui.analysis.outcome import evaluate_outcome
+
+    rng = np.random.default_rng(0)
+    m = 120
+    labels = {  # 14 items (40..53) are in the target and the control slice
+        "task_type": np.array(["t"] * 54 + ["x"] * 66, dtype=object),
+        "task": np.array(["o"] * 40 + ["c"] * 80, dtype=object),
+    }
+    bn = np.ones(m)
+    bc = rng.integers(0, 2, m).astype(float)
+    cc = bc.copy()
+    cc[:40] = 1.0  # targets gain
+    cc[40:54] = 1.0  # the control items that are also targets gain too
+    out = evaluate_outcome([{"task_type": "t"}], [{"task": "c"}], labels, bn, bc, bn, cc).to_dict()
+    row = out["rows"][1]
+    assert row["n_items"] == out["did"]["n_control"] == 66
+    assert row["diff"] == pytest.approx(out["did"]["control_change"])
+    assert any("14 control items also in a target slice" in w for w in out["warnings"])
