@@ -738,8 +738,12 @@ class IngestMixin(AggregatesMixin, RunsMixin):
                 conn.execute("DELETE FROM run_outcomes WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM ingests WHERE run_id = ?", (run_id,))
                 conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-            else:
-                conn.execute("UPDATE runs SET status = 'complete' WHERE id = ?", (run_id,))
+            else:  # as before this ingest: incomplete where its meta says why (torn, skipped)
+                conn.execute(
+                    "UPDATE runs SET status = CASE WHEN json_extract(meta, '$.incomplete')"
+                    " IS NULL THEN 'complete' ELSE 'incomplete' END WHERE id = ?",
+                    (run_id,),
+                )
         if not (created_run):
             self.refresh_item_scores(run_id)
 

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .compact import to_blob
 from .db import NotFound, StoreBase, chunks, current_user, now_iso, placeholders
+
+SKIPPED_ROWS = "skipped_rows"
+"""The run's meta key of the input rows ``--skip-bad`` left out (:meth:`RunsMixin.record_skipped_rows`)."""
+EARLIER_INGESTS = "(earlier ingests)"
+"""Its entry for rows skipped before files were recorded (a store of an older capslice)."""
 
 
 class RunsMixin(StoreBase):
@@ -88,6 +93,52 @@ class RunsMixin(StoreBase):
                 (json.dumps(files), json.dumps(merged, default=str), model, step, row["id"]),
             )
             return int(row["id"]), False
+
+    def record_skipped_rows(
+        self,
+        run_id: int,
+        files_read: Iterable[str],
+        skipped: Mapping[str, tuple[int, int | None]],
+        counted: int = 0,
+    ) -> tuple[int, int] | None:
+        """Keep what an ingest with ``--skip-bad`` left out of a run: per input file, the
+        unreadable rows skipped and the rows the file holds (None when not countable), in
+        ``meta.skipped_rows`` (file -> ``[skipped, rows]``); ``n_bad`` becomes their sum
+        (``counted``: the bad lines ``finish_ingest`` already added to it for this ingest).
+
+        A file read again replaces its entry: read whole (a fixed file), its entry goes, so a
+        run's skipped rows are those of the last read of each file, never counted twice.
+        Nothing is written when the run records no skipped rows and none were skipped now
+        (an ingest without bad lines stores what it stored before).
+
+        Returns:
+            ``(skipped before, skipped now)`` when the record changed, else None.
+        """
+        with self.write() as conn:
+            row = conn.execute("SELECT meta, n_bad FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                return None
+            meta = json.loads(row["meta"] or "{}")
+            kept: dict[str, list[Any]] = dict(meta.get(SKIPPED_ROWS) or {})
+            earlier = int(row["n_bad"] or 0) - counted  # finish_ingest added this ingest's
+            if not kept and earlier > 0:  # counted before files were: not known which
+                kept[EARLIER_INGESTS] = [earlier, None]
+            if not kept and not skipped:
+                return None
+            before = sum(int(v[0]) for v in kept.values())
+            for f in [*files_read, *skipped]:
+                kept.pop(f, None)
+            kept.update({f: [n, rows] for f, (n, rows) in skipped.items() if n})
+            if kept:
+                meta[SKIPPED_ROWS] = kept
+            else:
+                meta.pop(SKIPPED_ROWS, None)
+            after = sum(int(v[0]) for v in kept.values())
+            conn.execute(
+                "UPDATE runs SET meta = ?, n_bad = ? WHERE id = ?",
+                (json.dumps(meta, default=str), after, run_id),
+            )
+            return before, after
 
     def put_run_tasks(self, run_id: int, tasks: Iterable[dict[str, Any]]) -> None:
         """Insert or update the per-task settings of a run (keys as in ``run_tasks``)."""

@@ -355,7 +355,11 @@ def main(ctx: click.Context, store: str, taxonomy: str | None, busy_timeout: flo
     "ingest prints the mapping it used.",
 )
 @click.option("--system", default=None, help="Pick one system of a multi-system file.")
-@click.option("--skip-bad", is_flag=True, help="Store the readable lines; report the bad ones.")
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Store the readable lines; report the bad ones (the run is marked incomplete with their count).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
 @pass_ctx
 @friendly_errors

@@ -44,7 +44,14 @@ from ..store import SAMPLE_COLUMNS, NotFound, Store, StoreDamaged
 from ..store.compact import pack_doc_value
 from ..store.prompts import MIN_PREFIX_CHARS
 from ..taxonomy.evaluation import Taxonomy
-from .interrupt import count_records, delete_command, disarm, progress_text, resume_command
+from .interrupt import (
+    count_records,
+    delete_command,
+    disarm,
+    progress_text,
+    resume_command,
+    skipped_reason,
+)
 from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, SampleScore, score_sample
 from .results import IngestReportDict
 from .strict_format import record_caveats, tally
@@ -461,6 +468,9 @@ class _Ingest:
         # (run id, task) -> [samples capslice scored, of them read by the lenient extraction
         # only (strict: extraction_failure), strict score sum, lenient right, lenient scored]
         self.strict: dict[tuple[int, str], list[float]] = {}
+        self.bad_by_file: dict[str, int] = {}  # unreadable rows skipped (--skip-bad) per file
+        # what _note_skipped says (warnings, notes): after every run's meta took the report's
+        self.skip_notes: tuple[list[str], list[str]] = ([], [])
 
     # ------------------------------------------------------------ the stream
 
@@ -520,6 +530,8 @@ class _Ingest:
             self.faults.add_line(rec, report)
             return
         report.n_bad += 1
+        file = str(Path(rec.source_file).resolve()) if rec.source_file else ""
+        self.bad_by_file[file] = self.bad_by_file.get(file, 0) + 1
         if len(report.bad) < 1000:
             report.bad.append(str(rec))
         if not self.opt.skip_bad:
@@ -971,6 +983,8 @@ class _Ingest:
             if not st.created:
                 self._note_benchmark_clashes(st)
             self._finish_run(key, st)
+        report.warnings += self.skip_notes[0]
+        report.notes += self.skip_notes[1]
         return report
 
     def _refuse_changed(self) -> None:
@@ -1012,6 +1026,34 @@ class _Ingest:
             said = text if text.startswith(f"{name}: ") else f"{name}: {text}"
             self.report.warnings.append(said)
 
+    def _note_skipped(self, key: str | None, name: str, st: _RunState) -> None:
+        """Record in the run the unreadable rows ``--skip-bad`` left out of each file read
+        and mark it incomplete with the count (:func:`.interrupt.skipped_reason`; beside a
+        torn record's reason of this ingest), and warn; a file read again whole clears its
+        rows, and a note says so, or what is still left out."""
+        by_system = self.meta.get("source_files_by_system") or {}
+        read = by_system.get(key) or self.meta.get("source_files", [])
+        files = [str(Path(f).resolve()) for f in read]
+        skipped = {f: (n, count_records([f]) if f else None) for f, n in self.bad_by_file.items()}
+        changed = self.store.record_skipped_rows(
+            st.run_id, files, skipped, counted=len(self.report.bad)
+        )
+        if changed is None:
+            return
+        before, after = changed
+        info = self.store.get_run(name)
+        reason = skipped_reason(after, info["meta"])
+        if reason:
+            torn = info["meta"].get("incomplete")  # this ingest's (a whole read cleared it)
+            self.store.mark_run_incomplete(st.run_id, f"{torn}; {reason}" if torn else reason)
+            said = f"{name} is incomplete: {reason}"
+            self.skip_notes[0 if self.bad_by_file else 1].append(said)
+        elif before:
+            self.skip_notes[1].append(
+                f"{name}: the {plural(before, 'input row')} an earlier ingest skipped "
+                f"(--skip-bad) {'is' if before == 1 else 'are'} read now: none is left out"
+            )
+
     def _finish_run(self, key: str | None, st: _RunState) -> None:
         """Store the run's tasks, close its ingest, infer truncation and set its status."""
         store, report = self.store, self.report
@@ -1031,6 +1073,7 @@ class _Ingest:
         else:  # a whole read clears the reason an earlier torn read left with the status
             store.merge_run_meta(st.run_id, {"incomplete": None}, [*report.warnings, *report.notes])
         name = self.opt.run if key is None else f"{self.opt.run}/{key}"
+        self._note_skipped(key, name, st)
         self._note_strict_format(name, st)
         if st.n_changed:
             report.n_conflicting += st.n_changed

@@ -15,10 +15,11 @@ from __future__ import annotations
 import shlex
 import signal
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -160,3 +161,36 @@ def progress_text(k: int, n_expected: int | None) -> str:
     if n_expected:
         return f"incomplete ({k:,} of {n_expected:,} records)"
     return f"incomplete ({k:,} records stored; total not known)"
+
+
+def skipped_counts(n_bad: int, meta: Mapping[str, Any] | None) -> tuple[int, int | None]:
+    """A run's input rows left out by ``--skip-bad`` (unreadable, never stored or scored) and
+    the rows of the files they were in (None when a file's rows cannot be counted), from its
+    ``meta.skipped_rows`` (:meth:`capslice_tui.store.runs.RunsMixin.record_skipped_rows`);
+    ``(n_bad, None)`` for a run counted before files were (``n_bad``: the runs column)."""
+    kept = (meta or {}).get("skipped_rows") or {}
+    if not kept:
+        return int(n_bad or 0), None
+    totals = [v[1] for v in kept.values()]
+    n = sum(int(v[0]) for v in kept.values())
+    return n, None if any(t is None for t in totals) else sum(int(t) for t in totals)
+
+
+def skipped_reason(n_bad: int, meta: Mapping[str, Any] | None) -> str | None:
+    """Why a run whose ingest skipped unreadable input rows is incomplete, for its meta
+    (``meta.incomplete``, as a torn last record's): ``34 of 100 input rows unreadable, skipped
+    by --skip-bad (samples_x.jsonl): its scores leave them out; fix the file and ingest it
+    again to add them``. None when no row is skipped."""
+    n, total = skipped_counts(n_bad, meta)
+    if not n:
+        return None
+    files = [Path(f).name for f in (meta or {}).get("skipped_rows") or {} if f[:1] != "("]
+    where = ", ".join(files[:2]) + (f" and {len(files) - 2} more" if len(files) > 2 else "")
+    count = f"{n:,} of {total:,}" if total else f"{n:,}"
+    rows = "row" if n == 1 and not total else "rows"
+    it = "it" if n == 1 else "them"
+    return (
+        f"{count} input {rows} unreadable, skipped by --skip-bad"
+        f" ({where or 'files not recorded'}{'' if total else '; total rows not known'}):"
+        f" its scores leave {it} out; fix the file and ingest it again to add {it}"
+    )
