@@ -190,6 +190,12 @@ def _check_leftovers(conn: sqlite3.Connection, names: list[str], out: dict[str, 
             f"stored; resume: {r['command'] or 'the same capslice ingest'}; or `capslice "
             f"delete-run {r['run']}`"
         )
+    out["unfinished_imports"] = _unfinished_imports(conn)
+    for r in out["unfinished_imports"]:
+        findings.append(
+            f"run {r['run']}: import of {r['folder']} not finished, {r['k']:,} samples stored; "
+            f"to finish (adds only what is missing): {r['command']}"
+        )
     orphans: dict[str, Any] = {}
     for what, table, where in ORPHAN_CHECKS:
         if table not in names:
@@ -234,6 +240,30 @@ def _interrupted(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                 "command": command,
             }
         )
+    return out
+
+
+def _unfinished_imports(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Each run an import marked and did not finish (``meta.import_unfinished``, walk 18
+    F11): ``{run, folder, k (samples stored), command}``."""
+    rows, _ = _try(
+        conn, "SELECT id, name, meta FROM runs WHERE meta LIKE ? ORDER BY name",
+        ("%import_unfinished%",),
+    )  # fmt: skip
+    out = []
+    for r in rows:
+        try:
+            meta = json.loads(r["meta"] or "{}")
+        except ValueError:
+            continue
+        mark = meta.get("import_unfinished")
+        if not isinstance(mark, dict):
+            continue
+        k_rows, _ = _try(conn, "SELECT count(*) FROM samples WHERE run_id = ?", (r["id"],))
+        out.append({
+            "run": r["name"], "folder": mark.get("folder"), "k": k_rows[0][0] if k_rows else 0,
+            "command": meta.get("import_command") or "the same capslice import",
+        })  # fmt: skip
     return out
 
 

@@ -64,9 +64,12 @@ history of that label/slice/intervention is held back (nothing is overwritten si
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shlex
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +90,31 @@ MANIFEST = "manifest.json"
 
 class ExchangeError(StoreError):
     """An export folder cannot be written or imported; the message names the file."""
+
+
+IMPORT_MARK = "import_unfinished"
+"""A run's meta key while an import writes it (walk 18 F11): ``{folder, status, incomplete}``
+(the folder being imported, and the status and ``meta.incomplete`` the run gets back when that
+import ends). Such a run is listed ``incomplete`` with the command that completes it
+(``meta.import_command``); doctor names it."""
+
+
+class ImportInterrupted(ExchangeError):
+    """A stop signal (Ctrl-C, SIGTERM, SIGHUP) ended an import: the batch being written was
+    rolled back, the batches before are kept, and the runs it had not finished stay marked
+    incomplete; the message says what was kept and the command that completes it.
+    ``report`` is what the import had done."""
+
+    def __init__(self, message: str, report: ImportReport) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+def import_command(store_path: str | os.PathLike[str], folder: Path) -> str:
+    """The ``capslice import`` command line that imports ``folder`` into the store again
+    (absolute paths, shell quoted); it adds only what is missing."""
+    words = ["capslice", "--store", str(Path(store_path).resolve()), "import"]
+    return shlex.join([*words, str(folder.resolve())])
 
 
 @dataclass(frozen=True)
@@ -787,6 +815,21 @@ class _Importer:
         self.grown_runs: set[int] = set()
         self.at = MANIFEST
         self.progress: Callable[[str], None] | None = None
+        self.folder = str(root.resolve())
+        self.command = import_command(store.path, root)
+
+    @contextmanager
+    def batch(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction of the import; when it rolls back (a stop signal, an
+        error), the report's counts go back too, so an interrupted import reports only what
+        was kept."""
+        saved = {name: dict(t) for name, t in self.report.tables.items()}
+        try:
+            with self.store.write() as conn:
+                yield conn
+        except BaseException:
+            self.report.tables = saved
+            raise
 
     def rows(self, table: str) -> Iterator[dict[str, Any]]:
         """The exported rows of ``table``; remembers the file and line being read, so an
@@ -889,7 +932,73 @@ class _Importer:
         values = self.resolve(spec, row)
         if values is None:
             return None
+        if spec.name == "runs":  # incomplete until the import ends (its samples come later)
+            values = self.marked(values)
         return self.insert_values(conn, spec, row, values, keep_ids)
+
+    def marked(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A run's values as written while this import runs: status ``incomplete``, and its
+        meta holding :data:`IMPORT_MARK` (what it gets back at the end), the reason and the
+        command that completes it."""
+        meta = json.loads(values.get("meta") or "{}")
+        if IMPORT_MARK not in meta:
+            mark = {"folder": self.folder, "status": values.get("status") or "complete"}
+            mark["incomplete"] = meta.get("incomplete")
+            meta[IMPORT_MARK] = mark
+        meta["incomplete"] = (
+            f"import of {self.folder} not finished; to finish (adds only what is missing): "
+            f"{self.command}"
+        )
+        meta["import_command"] = self.command
+        return {**values, "status": "incomplete", "meta": json.dumps(meta, default=str)}
+
+    def mark_grown(self, conn: sqlite3.Connection, run_id: int) -> None:
+        """Mark a run that was here before and gains samples from this import as
+        :meth:`marked` (in the transaction of its first new samples)."""
+        row = conn.execute("SELECT status, meta FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            return
+        values = self.marked({"status": row[0], "meta": row[1]})
+        conn.execute(
+            "UPDATE runs SET status = ?, meta = ? WHERE id = ?",
+            (values["status"], values["meta"], run_id),
+        )
+
+    def unmark(self) -> list[str]:
+        """The import ended: every run it marked gets its status and ``meta.incomplete``
+        back (one transaction). Returns their names."""
+        done = []
+        with self.store.write() as conn:
+            for rid, name, raw in conn.execute(
+                "SELECT id, name, meta FROM runs WHERE meta LIKE ?", (f"%{IMPORT_MARK}%",)
+            ).fetchall():
+                meta = json.loads(raw or "{}")
+                mark = meta.get(IMPORT_MARK)
+                if not isinstance(mark, dict) or mark.get("folder") != self.folder:
+                    continue  # another folder's import, still unfinished
+                meta.pop(IMPORT_MARK)
+                meta.pop("import_command", None)
+                meta.pop("incomplete", None)
+                if mark.get("incomplete"):
+                    meta["incomplete"] = mark["incomplete"]
+                conn.execute(
+                    "UPDATE runs SET status = ?, meta = ? WHERE id = ?",
+                    (mark.get("status") or "complete", json.dumps(meta, default=str), rid),
+                )
+                done.append(name)
+        return done
+
+    def unfinished(self) -> list[str]:
+        """Names of the runs this import marked and has not finished."""
+        rows = self.conn.execute(
+            "SELECT name, meta FROM runs WHERE meta LIKE ? ORDER BY name", (f"%{IMPORT_MARK}%",)
+        ).fetchall()
+        out = []
+        for name, raw in rows:
+            mark = json.loads(raw or "{}").get(IMPORT_MARK)
+            if isinstance(mark, dict) and mark.get("folder") == self.folder:
+                out.append(name)
+        return out
 
     def insert_values(
         self,
@@ -936,7 +1045,7 @@ class _Importer:
                     todo.append(row)
             if not todo:
                 continue
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 for row in todo:
                     rid = self.insert(conn, spec, row, keep)
                     if rid is None:
@@ -979,7 +1088,7 @@ class _Importer:
         keep = spec.has_id and (rows_here == 0 or self._same_ids(spec, rows_here))
         ranges: dict[int, tuple[int, int]] = {}  # ingest id -> sample ids copied this batch
         for batch in _batches(self.rows(spec.name)):
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 for row in batch:
                     values = self.resolve(spec, row)
                     if values is None:
@@ -989,6 +1098,9 @@ class _Importer:
                         continue
                     rid = self.insert_values(conn, spec, row, values, keep)
                     if spec.name == "samples":
+                        run_id = values["run_id"]
+                        if run_id not in self.new_runs and run_id not in self.grown_runs:
+                            self.mark_grown(conn, int(run_id))
                         if values["run_id"] not in self.new_runs:
                             self.grown_runs.add(int(values["run_id"]))
                         lo, hi = ranges.get(values["ingest_id"], (rid, rid))
@@ -1021,7 +1133,7 @@ class _Importer:
         mine = merge.mine
         exported_keys: set[str] = set()
         for batch in _batches(self.rows("labels")):
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 merge.load_mine([str(row["item"]) for row in batch])  # under the write lock
                 for row in batch:
                     key = _label_key(row)
@@ -1056,7 +1168,7 @@ class _Importer:
         mine, theirs_hist = merge.mine, merge.theirs_hist
         gone = [k for k in theirs_hist if k not in exported_keys]
         for chunk in _batches(iter([{"key": k} for k in gone])):
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 merge.load_mine([str(theirs_hist[e["key"]][0]["item"]) for e in chunk])
                 for entry in chunk:
                     key = entry["key"]
@@ -1081,7 +1193,7 @@ class _Importer:
             members.setdefault(str(row["slice"]), set()).add(str(row["item"]))
         held = self.held["named_slices"]
         for batch in _batches(self.rows("named_slices")):
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 for row in batch:
                     cid = row["cid"]
                     local = conn.execute(
@@ -1166,7 +1278,7 @@ class _Importer:
             theirs_hist.setdefault(str(row["intervention"]), set()).add(row["cid"])
         held = self.held["interventions"]
         for batch in _batches(self.rows("interventions")):
-            with self.store.write() as conn:
+            with self.batch() as conn:
                 for row in batch:
                     cid = row["cid"]
                     if cid not in present:
@@ -1237,6 +1349,7 @@ class _Importer:
         self.merge_interventions()
         self.tell("interventions", "intervention_history")
         self.finish()
+        self.unmark()  # last: a run is complete only once every row of the import is in
         return self.report
 
     def tell(self, *tables: str) -> None:
@@ -1306,11 +1419,15 @@ def import_folder(
 
     Idempotent: rows already in the store (same cid) are skipped, so a second import of the
     same folder changes nothing (``report.changed == 0``). Written in transactions of at most
-    ``BATCH`` rows; an interrupted import is completed by running it again.
+    ``BATCH`` rows; every run it writes is marked incomplete (:data:`IMPORT_MARK`) until its
+    last row is in, so an interrupted import leaves no run listed complete with samples
+    missing; it is completed by running it again.
 
     Raises:
         ExchangeError: the manifest or a file fails the checks of :func:`read_manifest`, or a
             row lacks a field (the message names the file, line and field).
+        ImportInterrupted: a stop signal (KeyboardInterrupt) ended it; the message says what
+            was kept and how to finish.
     """
     root = Path(folder)
     manifest = read_manifest(root)
@@ -1320,3 +1437,22 @@ def import_folder(
         return importer.run()
     except KeyError as exc:
         raise ExchangeError(f"{root / importer.at}: field {exc} is missing") from exc
+    except KeyboardInterrupt as exc:
+        raise _interrupted(importer, getattr(exc, "signal_name", "SIGINT")) from exc
+
+
+def _interrupted(importer: _Importer, signal_name: str) -> ImportInterrupted:
+    """The message of an import a signal stopped: what was kept, the runs left incomplete,
+    the command that completes it."""
+    report = importer.report
+    kept = [f"{name} {t['added'] + t['updated']:,}" for name, t in report.tables.items()
+            if t["added"] + t["updated"]]  # fmt: skip
+    runs = importer.unfinished()
+    shown = ", ".join(runs[:8]) + (f" and {len(runs) - 8} more" if len(runs) > 8 else "")
+    return ImportInterrupted(
+        f"import stopped by {signal_name}: the batch being written was rolled back; kept: "
+        + (f"{rows_text(report.changed)} ({', '.join(kept)})" if kept else "nothing")
+        + (f"; {shown} {'is' if len(runs) == 1 else 'are'} marked incomplete" if runs else "")
+        + f"; to finish (adds only what is missing): {importer.command}",
+        report,
+    )

@@ -64,7 +64,11 @@ def _print_doctor(r: DoctorReport) -> None:
         click.echo(f"  {line}")
     schema = r["schema"]
     click.echo(f"schema:       {schema_line(schema)}")
-    click.echo(f"interrupted:  {plural(len(r['interrupted']), 'ingest')}")
+    imports = len(r.get("unfinished_imports") or [])  # runs of an import stopped midway
+    click.echo(
+        f"interrupted:  {plural(len(r['interrupted']), 'ingest')}"
+        + (f", {plural(imports, 'run')} of an unfinished import" if imports else "")
+    )
     orphans = sum(v for v in r["orphans"].values() if isinstance(v, int))
     click.echo(f"orphaned:     {plural(orphans, 'row')}")
     # the search index tables (*_fts*) are SQLite FTS5 bookkeeping, not data

@@ -71,7 +71,12 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
     changed it since wins; changed on both sides is a conflict, listed here, and the value in
     this store is kept. Exit status 2 when there are conflicts.
     """
-    report = obj.ws.import_from(folder, progress=None if as_json else click.echo)
+    from ..workspace.interrupt import stop_signals
+
+    # SIGTERM/SIGHUP stop it as Ctrl-C does: the batch being written rolls back and the
+    # message says what was kept and how to finish (walk 18 F11: it said "Aborted!")
+    with stop_signals():
+        report = obj.ws.import_from(folder, progress=None if as_json else click.echo)
     if as_json:
         emit_json(report)
     else:

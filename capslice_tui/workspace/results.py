@@ -807,6 +807,8 @@ class DoctorReport(TypedDict):
     tables: dict[str, int | str]
     schema: dict[str, list[str]]
     interrupted: list[dict[str, Any]]
+    unfinished_imports: list[dict[str, Any]]
+    """Runs an import marked and did not finish: ``{run, folder, k, command}`` (walk 18 F11)."""
     orphans: dict[str, int | str]
 
 
@@ -1038,6 +1040,8 @@ class _OutcomeLater(TypedDict, total=False):
     """The keys of :class:`OutcomeDict` that outcomes stored before them lack."""
 
     uncontrolled: dict[str, Any] | None
+    members: dict[str, Any]
+    """The target/control items the outcome was measured on (``frozen_membership``)."""
     incomplete: list[str]
     """Set when a run compared is incomplete (``Workspace.incomplete_notes``, walk 18 F1)."""
 
