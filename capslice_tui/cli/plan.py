@@ -173,7 +173,15 @@ def plan_cmd(
         emit_json(plan.to_dict())
         return
     _plan_table(plan, benchmark, candidate, fmt)
-    if fmt == "table" and plan.boosted:
+    if fmt == "table" and plan.boosted and plan.targets_shrink:
+        from .render import echo_prose
+
+        # walk 18 F9: a plan that lowers its own targets is not offered as an intervention
+        echo_prose(
+            "next: no intervention to record with this plan: the cells it targets lose "
+            "weight; plan again with a budget or --max-epochs the summary names"
+        )
+    elif fmt == "table" and plan.boosted:
         _echo_plan_next(baseline, benchmark, candidate)
 
 

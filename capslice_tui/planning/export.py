@@ -60,10 +60,14 @@ def mark_lines(plan: Plan) -> list[str]:
     if plan.boosted:
         out.append(f"{BOOSTED} = weak slices' mapping rules chose the cell and its new weight "
                    "is above the old (by more than the 1e-6 rounding)")  # fmt: skip
-    if any(c.selected and not c.boosted for c in plan.cells):
+    unrisen = [c for c in plan.cells if c.selected and not c.boosted]
+    if any("max_epochs" not in c.bounds for c in unrisen):
         out.append(f"{CHOSEN} = the rules chose the cell, but its boost is smaller than the "
                    "renormalisation that pays for the others, so its weight does not rise "
                    "(x about 1.00 or below)")  # fmt: skip
+    if any("max_epochs" in c.bounds for c in unrisen):  # walk 18 F9: the cap, not the boost
+        out.append(f"{CHOSEN}, at epochs = the rules chose the cell, but the epoch cap holds "
+                   "its tokens, so its weight cannot rise (x at or below 1.00)")  # fmt: skip
     return out
 
 
@@ -87,7 +91,12 @@ def note_lines(plan: Plan) -> list[str]:
         out.append(
             "x = new/base weight after the mixture is renormalised to sum 1; "
             f"{cap} applies before it, so a capped cell reads below {mult:g}x and an "
-            "untouched one below 1x"
+            + (
+                "untouched one below 1x"
+                if not any("max_epochs" in c.bounds for c in plan.cells)
+                else "untouched one below 1x, or above it where epoch-capped cells pass their "
+                "share on"
+            )
             if mult
             else f"x = new/base weight after the mixture is renormalised to sum 1 ({cap} "
             "applies before it)"

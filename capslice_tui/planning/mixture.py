@@ -361,6 +361,12 @@ class Plan:
         """Cells some slice and rule selected (boosted or not), each with its trace."""
         return [c for c in self.cells if c.selected]
 
+    @property
+    def targets_shrink(self) -> bool:
+        """The chosen cells together lose weight (:func:`targets_shrink`): no targeted
+        boost, whatever single cells say; no intervention is offered for such a plan."""
+        return targets_shrink(self.cells)
+
     def weights(self) -> dict[str, float]:
         """cell id -> new weight (sums to 1 up to float representation; units sum exactly)."""
         return {c.id: c.weight_units / UNITS for c in self.cells}
@@ -380,6 +386,7 @@ class Plan:
             "cells": [c.to_dict() for c in self.cells],
             "slices": [s.to_dict() for s in self.included],
             "excluded": [s.to_dict() for s in self.excluded],
+            "targets_shrink": self.targets_shrink,
         }  # fmt: skip
 
     @classmethod
@@ -678,6 +685,7 @@ def build_plan(
     summary = _summary(
         decisions, cells, gate, verdict, words, benchmark,
         gain_over=compared_with if direction == "gain" and not one_run else None,
+        epochs=(budget_tokens, max_epochs),
     )  # fmt: skip
     forced = bool(force and closed)
     if forced:
@@ -815,10 +823,13 @@ def _summary(
     words: str,
     benchmark: str | None,
     gain_over: str | None = None,
+    epochs: tuple[int, float] | None = None,
 ) -> str:
     """The plan's one-sentence summary (before a ``FORCED`` prefix). ``gain_over``: the base
     run of a change that is a gain (``the base run A``), so a plan that boosts nothing says
-    the candidate gained rather than that its slices were "weak"."""
+    the candidate gained rather than that its slices were "weak". ``epochs``: (budget,
+    epoch cap), to name the cap when it is what holds the chosen cells down
+    (:func:`epoch_cap_text`)."""
     included = [d for d in decisions if d.included]
     boosted = [c for c in cells if c.boosted]
     shrunk = [c for c in cells if c.selected and not c.boosted]
@@ -860,14 +871,19 @@ def _summary(
             "is unchanged."
         )
     else:
+        capped = epoch_cap_text(cells, *epochs) if epochs else None
+        if capped is not None and targets_shrink(cells):
+            return capped
         largest = max((c.multiplier for c in boosted if c.base_weight > 0), default=None)
+        held = [c for c in shrunk if "max_epochs" in c.bounds]
+        small = len(shrunk) - len(held)
         more = (
-            f"; {plural(len(shrunk), 'more cell')} the rules chose "
-            f"{'gains' if len(shrunk) == 1 else 'gain'} no weight (too small a boost to "
+            f"; {plural(small, 'more cell')} the rules chose "
+            f"{'gains' if small == 1 else 'gain'} no weight (too small a boost to "
             "outweigh the renormalisation)"
-            if shrunk
+            if small
             else ""
-        )
+        ) + (f"; {capped}" if held and capped else "")
         summary = (
             f"{len(included)} of {len(decisions)} {what} boost {len(boosted)} of "
             f"{len(cells)} cells"
@@ -876,6 +892,67 @@ def _summary(
             "proportions."
         )
     return summary
+
+
+def targets_shrink(cells: Sequence[CellPlan]) -> bool:
+    """The cells the rules chose hold, together, no more of the new mixture than of the
+    base one (walk 18 F9: 0.0800 -> 0.0752 at a 2e12-token budget): the plan does not
+    target anything, whatever its boosted cells say."""
+    chosen = [c for c in cells if c.selected]
+    if not chosen:
+        return False
+    units = sum(c.weight_units for c in chosen)
+    total = sum(c.base_weight for c in cells) or 1.0
+    return units <= round(sum(c.base_weight for c in chosen) / total * UNITS)
+
+
+def epoch_budgets(cells: Sequence[CellPlan], max_epochs: float) -> tuple[int, int] | None:
+    """For the chosen cells: (the largest budget at which each one's boosted share, base
+    weight x its multiplier before renormalising, fits ``max_epochs`` epochs over its tokens;
+    the largest at which its base share alone does), in tokens; None without a chosen cell
+    with weight and tokens."""
+    total = sum(c.base_weight for c in cells) or 1.0
+    chosen = [c for c in cells if c.selected and c.base_weight > 0 and c.tokens_available]
+    if not chosen:
+        return None
+    fit = [max_epochs * c.tokens_available / (c.base_weight / total) for c in chosen]
+    boost = [f / c.target_multiplier for f, c in zip(fit, chosen, strict=True)]
+    return int(min(boost)), int(min(fit))
+
+
+def epoch_cap_text(cells: Sequence[CellPlan], budget: int, max_epochs: float) -> str | None:
+    """When the epoch cap holds chosen cells at or below their base share: which cells, the
+    epochs their base share alone would need at this budget, and the budget (or cap) that
+    would let the boost work; None when no chosen cell is held by it. When the chosen cells
+    together shrink (:func:`targets_shrink`) it is the plan's headline: no targeted boost."""
+    total = sum(c.base_weight for c in cells) or 1.0
+    held = [c for c in cells if c.selected and not c.boosted and "max_epochs" in c.bounds]
+    if not held:
+        return None
+    need = {c.id: c.base_weight / total * budget / c.tokens_available for c in held}
+    named = ", ".join(f"{c.id} ({need[c.id]:.1f} epochs at its base share)" for c in held)
+    budgets = epoch_budgets(cells, max_epochs)
+    works = (
+        f"a budget of at most {budgets[0]:,} tokens fits every chosen cell's boost (above "
+        f"{budgets[1]:,} a chosen cell's base share alone passes the cap), or raise "
+        "--max-epochs, or add data to those cells"
+        if budgets
+        else "raise --max-epochs or add data to those cells"
+    )
+    if not targets_shrink(cells):
+        return (
+            f"the {max_epochs:g}-epoch cap holds {plural(len(held), 'chosen cell')} at or "
+            f"below {'its base share' if len(held) == 1 else 'their base shares'}: {named}"
+        )
+    chosen = [c for c in cells if c.selected]
+    base = sum(c.base_weight for c in chosen) / total
+    new = sum(c.weight_units for c in chosen) / UNITS
+    return (
+        f"No targeted boost at this budget ({budget:,} tokens): the {max_epochs:g}-epoch cap "
+        f"holds {named} at or below {'its base share' if len(held) == 1 else 'their base shares'}, so the {plural(len(chosen), 'cell')} the "
+        f"rules chose go from {base:.4f} to {new:.4f} of the mixture while untouched cells "
+        f"take the rest; {works}."
+    )
 
 
 def _reason_summary(decisions: Sequence[SliceDecision]) -> str:

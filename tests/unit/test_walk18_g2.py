@@ -183,3 +183,23 @@ def test_f2_a_control_row_is_measured_on_the_items_the_verdict_pools():
     assert row["n_items"] == out["did"]["n_control"] == 66
     assert row["diff"] == pytest.approx(out["did"]["control_change"])
     assert any("14 control items also in a target slice" in w for w in out["warnings"])
+
+
+def test_f9_a_plan_the_epoch_cap_shrinks_names_the_cap_and_offers_no_intervention(
+    math_store: Path,
+):
+    from capslice_tui.cli import main as cli
+
+    runner = CliRunner()
+    big = runner.invoke(cli, _plan_args(math_store, "2000000000000"), env={"COLUMNS": "200"})
+    assert big.exit_code == 0, big.output
+    text = " ".join(big.output.split())
+    assert "No targeted boost at this budget (2,000,000,000,000 tokens): the 4-epoch cap" in text
+    assert "cc_sci_tutorial_q4 (6.3 epochs at its base share)" in text
+    assert "go from 0.0800 to 0.0752 of the mixture" in text
+    assert "a budget of at most 422,222,222,222 tokens" in text
+    assert "too small a boost" not in text and "intervention new" not in text
+    assert "an untouched one below 1x, or above it where epoch-capped cells" in text
+    small = runner.invoke(cli, _plan_args(math_store), env={"COLUMNS": "200"})
+    assert "4 of 5 weak slices boost 5 of 16 cells (largest multiplier 2.62x)" in small.output
+    assert "intervention new" in small.output and "No targeted boost" not in small.output
