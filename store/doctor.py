@@ -21,7 +21,7 @@ from typing import Any
 from .db import StoreError, is_damage
 from .fs import FsInfo, WriteLease, filesystem_of, folder_store_problem
 from .ingest import widen_sample_ranges
-from .reliability import process_alive, this_host
+from .reliability import command_for_store, delete_run_command, process_alive, this_host
 from .schema import MIGRATIONS, narrow_copied_rows
 from .search import is_search_table
 
@@ -67,7 +67,8 @@ def doctor(path: str | os.PathLike[str]) -> dict[str, Any]:
         ``{"path", "size_bytes", "wal_bytes", "filesystem": {fstype, mountpoint, source,
         cluster}, "journal_mode", "integrity": ["ok"] or problems (first 100), "damaged",
         "schema": {applied, pending, unknown}, "interrupted": [{run, state, reason, k,
-        n_expected}], "orphans": {what: n}, "tables": {name: rows or error}, "findings":
+        n_expected, command, delete}] (both commands name the store at ``path``), "orphans":
+        {what: n}, "tables": {name: rows or error}, "findings":
         [plain sentences], "fs_warning", "lease" (holder of the write lease file or None)}``. ``damaged`` is True when the integrity check
         fails or the file cannot be read as a database.
 
@@ -182,13 +183,13 @@ def _check_schema(conn: sqlite3.Connection, names: list[str], out: dict[str, Any
 def _check_leftovers(conn: sqlite3.Connection, names: list[str], out: dict[str, Any]) -> None:
     """Set ``interrupted`` (ingests) and ``orphans`` (rows without their parent) in ``out``."""
     findings: list[str] = out["findings"]
-    out["interrupted"] = _interrupted(conn)
+    out["interrupted"] = _interrupted(conn, Path(out["path"]))
     for r in out["interrupted"]:
         n = f" of {r['n_expected']:,}" if r["n_expected"] else ""
         findings.append(
             f"run {r['run']}: ingest {r['state']} ({r['reason']}), {r['k']:,}{n} records "
-            f"stored; resume: {r['command'] or 'the same capslice ingest'}; or `capslice "
-            f"delete-run {r['run']}`"
+            f"stored; resume: {r['command'] or 'the same capslice ingest'}; or "
+            f"`{r['delete']}`"
         )
     out["unfinished_imports"] = _unfinished_imports(conn)
     for r in out["unfinished_imports"]:
@@ -207,8 +208,9 @@ def _check_leftovers(conn: sqlite3.Connection, names: list[str], out: dict[str, 
     out["orphans"] = orphans
 
 
-def _interrupted(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Each run whose last ingest was interrupted, or is ``running`` with its process gone."""
+def _interrupted(conn: sqlite3.Connection, path: Path) -> list[dict[str, Any]]:
+    """Each run whose last ingest was interrupted, or is ``running`` with its process gone,
+    with the commands that resume it and delete it, both naming the store at ``path``."""
     rows, _ = _try(
         conn,
         "SELECT i.*, r.name AS run_name, r.meta AS run_meta FROM ingests i JOIN runs r"
@@ -237,7 +239,8 @@ def _interrupted(conn: sqlite3.Connection) -> list[dict[str, Any]]:
                 "reason": reason,
                 "k": k_rows[0][0] if k_rows else None,
                 "n_expected": r["n_expected"] if "n_expected" in keys else None,
-                "command": command,
+                "command": command_for_store(command, path),
+                "delete": delete_run_command(path, r["run_name"]),
             }
         )
     return out

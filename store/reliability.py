@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+from pathlib import Path
 from typing import Any
 
 from .db import StoreBase, now_iso
@@ -40,6 +42,32 @@ def this_host() -> str:
     import socket
 
     return socket.gethostname()
+
+
+def command_for_store(command: str | None, path: str | os.PathLike[str]) -> str | None:
+    """``command``, a ``capslice ...`` line kept in a store's records (the one that resumes an
+    ingest), naming the store at ``path``: its ``--store`` is replaced, or added when it has
+    none. A store exported and imported, copied or moved keeps the line it was written with,
+    which would act on the old store. A line that is not a capslice command is returned as
+    it is, and None stays None."""
+    try:
+        words = shlex.split(command or "")
+    except ValueError:
+        return command
+    if not words or words[0] != "capslice":
+        return command
+    rest = words[1:]
+    if rest[:1] == ["--store"]:
+        rest = rest[2:]
+    elif rest and rest[0].startswith("--store="):
+        rest = rest[1:]
+    return shlex.join(["capslice", "--store", str(Path(path).resolve()), *rest])
+
+
+def delete_run_command(path: str | os.PathLike[str], run: str) -> str:
+    """``capslice --store PATH delete-run RUN``: a suggested delete names the store it acts on
+    (without it, run from a folder holding another capslice.db, it deletes there)."""
+    return shlex.join(["capslice", "--store", str(Path(path).resolve()), "delete-run", run])
 
 
 class IngestStateMixin(StoreBase):
@@ -111,7 +139,7 @@ class IngestStateMixin(StoreBase):
         Each value: ``state`` (``interrupted`` | ``running`` | ``rolled_back`` | ...),
         ``reason``, ``k`` (samples stored for the run), ``n_expected`` (records in the input,
         None when not countable), ``pid``, ``host``, ``started_at``, ``command`` (resumes the
-        ingest, from the run's meta). A ``running`` ingest whose process is gone (same host,
+        ingest, from the run's meta, naming this store: :func:`command_for_store`). A ``running`` ingest whose process is gone (same host,
         pid not alive) is reported as ``interrupted`` with reason "process <pid> ended without
         finishing (killed?)"; on another host it stays ``running`` (it cannot be checked).
         """
@@ -137,6 +165,6 @@ class IngestStateMixin(StoreBase):
                 "pid": r["pid"],
                 "host": r["host"],
                 "started_at": r["started_at"],
-                "command": meta.get("ingest_command"),
+                "command": command_for_store(meta.get("ingest_command"), self.path),
             }
         return out
