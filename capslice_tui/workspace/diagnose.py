@@ -212,6 +212,7 @@ class Comparison:
     overall: CompareRow
     rows: list[CompareRow]
     notes: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # incomplete_notes (also in notes)
     evaluation_warning: str | None = None  # the runs evaluated the paired items differently
     pair_warning: str | None = None  # the same run twice, or different models (pair_warning)
 
@@ -228,6 +229,7 @@ class Comparison:
             "overall": self.overall,
             "rows": self.rows,
             "notes": self.notes,
+            "incomplete": self.incomplete,
             "evaluation_warning": self.evaluation_warning,
             "pair_warning": self.pair_warning,
         }
@@ -332,7 +334,8 @@ class DiagnoseMixin:
         )  # fmt: skip
         if shared is not None:  # like with like: the filter both logged, named
             cmp.notes.insert(0, shared.note())
-        cmp.notes[:0] = self.incomplete_notes(base, cand)  # type: ignore[attr-defined]
+        cmp.incomplete = self.incomplete_notes(base, cand)  # type: ignore[attr-defined]
+        cmp.notes[:0] = cmp.incomplete
         cmp.pair_warning = _pair_checks(self.store, base, cand, b_run, c_run, benchmark)[0]
         return cmp
 

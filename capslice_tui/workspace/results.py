@@ -373,6 +373,7 @@ class ComparisonDict(TypedDict):
     overall: CompareRow
     rows: list[CompareRow]
     notes: list[str]
+    incomplete: list[str]
     evaluation_warning: str | None  # the runs' evaluation differs (None: it does not)
     pair_warning: str | None  # the same run twice, or different models (None: neither)
 

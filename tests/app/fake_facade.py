@@ -92,6 +92,7 @@ def comparison(base: str, cand: str, benchmark: str | None, by: Any) -> Comparis
         "overall": overall,
         "rows": [row, quiet],
         "notes": [],
+        "incomplete": [],
         "evaluation_warning": None,
         "pair_warning": None,
     }

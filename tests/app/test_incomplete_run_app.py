@@ -35,3 +35,27 @@ async def test_slices_screen_of_an_incomplete_run_says_so(store_path: Path, tmp_
         await settle(app, pilot)
         assert isinstance(app.screen, TextDetailScreen)
         assert app.screen.paragraphs[0].startswith(f"warning: {first} is incomplete (")
+
+
+async def test_compare_and_diagnose_screens_of_an_incomplete_run_say_so(
+    store_path: Path, tmp_path: Path
+) -> None:
+    from capslice_tui.app.screens.compare import CompareScreen
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    copy = tmp_path / "s.db"
+    with sqlite3.connect(store_path) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    ws = Workspace(copy)
+    ws.store.mark_run_incomplete(ws.store.get_run("cand")["id"], "task t: 3 of 9 expected samples")
+    app = make_app(copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(CompareScreen("base", "cand", benchmark="bbh", by="task"))
+        await settle(app, pilot)
+        assert "warning: cand is incomplete (" in static_text(app, "#pair-warning")
+        app.push_screen(DiagnoseScreen("base", "cand", benchmark="bbh"))
+        await settle(app, pilot)
+        text = " ".join(static_text(app, "#verdict").split() + static_text(app, "#summary").split())
+        text += " ".join(" ".join(str(w.render()) for w in app.screen.query("Static")).split())
+        assert "cand is incomplete (" in text, text[:500]

@@ -306,8 +306,10 @@ class CompareScreen(CapsliceScreen):
         data = self.data = message.data
         warning = self.query_one("#pair-warning", Static)
         # wrapped over as many lines as it needs, never cut: it qualifies every number below
-        warning.update(Text(visible(pair_warning_text(data.get("pair_warning")))))
-        warning.display = bool(data.get("pair_warning"))
+        said = [pair_warning_text(data.get("pair_warning"))] if data.get("pair_warning") else []
+        said += [f"warning: {n}" for n in data.get("incomplete") or []]  # walk 18 F1
+        warning.update(Text(visible("\n".join(said))))
+        warning.display = bool(said)
         rows = []
         for r in [data["overall"], *data.get("rows", [])]:
             is_overall = r is data["overall"]

@@ -376,6 +376,8 @@ class DiagnoseScreen(CapsliceScreen):
         warning = data.get("pair_warning") or ""
         if warning:  # before the summary: it qualifies the verdict
             add(visible(pair_warning_text(warning)) + "\n", style="bold")
+        for note in data.get("incomplete") or []:  # so does a run that is incomplete
+            add(visible(f"warning: {note}") + "\n", style="bold")
         add(f"{said_once(self.app_terms(data.get('summary') or ''), warning)}\n")
         checked = evaluation_lines(data)
         if checked:
