@@ -391,14 +391,16 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
+def iter_rows(path: Path, *, watch: bool = True) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """Rows of a JSONL file, a JSON array of row objects or a CSV file as ``(line, dict |
     BadLine)``; array element ``i`` is line ``i + 1``; CSV cells are strings, empty cells
     become None; CSV line numbers count the header as line 1 and a row spanning lines (a
     quoted newline) is numbered by its last line. A CSV row with broken quoting
     (:func:`_io.iter_csv_rows`) or with another number of cells than the header is a bad
     line named by its first line; when it spans lines (a quote left open swallows the rows
-    after it), those lines are read again as rows."""
+    after it), those lines are read again as rows. ``watch=False``: a CSV that changed while
+    it was read gives no torn line (a look at its first rows, which stores nothing; the read
+    that stores them checks the file itself)."""
     head = read_head(path, 4096).removeprefix(_UTF8_BOM).lstrip()
     if head[:1] in (b"{", b"["):
         yield from iter_json_records(path)
@@ -424,7 +426,7 @@ def iter_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
                 continue
             n_rows += 1
             yield last, {k: (None if v == "" else v) for k, v in zip(names, cells, strict=True)}
-    changed = changed_since(path, before, n_rows)
+    changed = changed_since(path, before, n_rows) if watch else None
     if changed:
         yield last + 1, BadLine(source, last + 1, changed, torn=True)
 
@@ -575,7 +577,7 @@ def _candidate_values(
     list cells and, for ``nested``, every system's object opened)."""
     values: list[Any] = []
     n = 0
-    for _line, row in iter_rows(path):
+    for _line, row in iter_rows(path, watch=False):
         if not isinstance(row, dict):
             continue
         n += 1
