@@ -52,12 +52,13 @@ class RowMaker:
         self.docs: dict[tuple[tuple[str, ...], str], str | None] = {}
         self.metrics: dict[tuple[Any, ...], str] = {}
 
-    def identities(self, records: list[SampleRecord]) -> tuple[list[str | None], list[str]]:
+    def identities(self, records: list[SampleRecord]) -> tuple[list[str | None], list[bytes]]:
         """``(questions, item hashes)`` of ``records``: :func:`.ingest.question_of` and
-        :func:`.ingest._identity` of each (the hashed JSON is built in sorted key order, as
+        :func:`.ingest._identity` of each, the hash as its 32 bytes (the stored form, which
+        ``write_batch`` takes as it is; the hashed JSON is built in sorted key order, as
         ``OPT_SORT_KEYS`` gives it)."""
         questions: list[str | None] = []
-        hashes: list[str] = []
+        hashes: list[bytes] = []
         fields, dumps = ing.QUESTION_FIELDS, orjson.dumps
         for rec in records:
             doc, question = rec.doc, None
@@ -79,11 +80,11 @@ class RowMaker:
                 payload: dict[str, Any] = {"doc_id": doc_id, "question": question, "target": target}
             else:
                 payload = {"doc_id": doc_id, "target": target, "task": ing._nfc(rec.task)}
-            hashes.append(_sha256(dumps(payload)).hexdigest())
+            hashes.append(_sha256(dumps(payload)).digest())
         return questions, hashes
 
     def item_row(
-        self, rec: SampleRecord, ihash: str, bench: str, question: str | None
+        self, rec: SampleRecord, ihash: bytes, bench: str, question: str | None
     ) -> ing._ItemRow:
         """:func:`.ingest.item_row`; a doc of short texts that are each the question or the
         target takes its packed text from :attr:`docs`."""
@@ -116,11 +117,12 @@ class RowMaker:
         return (ihash, bench, rec.task, rec.doc_id, question, target, self.docs[key])
 
     def row(
-        self, chunk: Any, rec: SampleRecord, ihash: str, oc: str, task_row: dict[str, Any],
+        self, chunk: Any, rec: SampleRecord, ihash: bytes, oc: str, task_row: dict[str, Any],
         lenient_applies: bool, item_id: int | None,
     ) -> tuple[Any, ...] | None:  # fmt: skip
-        """Append the sample's row (:func:`.ingest.sample_row`) to ``chunk.rows``, its prompt
-        text and settings to ``chunk.texts`` and ``chunk.settings``; return its entry of
+        """Append the sample's row (:func:`.ingest.sample_row`, its prompt hash as 32 bytes)
+        to ``chunk.rows``, its prompt text and settings to ``chunk.texts`` and
+        ``chunk.settings``; return its entry of
         ``chunk.calls``: None when the store holds the item (``item_id``), else the
         ``score_sample`` call, its response None when the row holds it.
 
@@ -141,9 +143,9 @@ class RowMaker:
         prompt_hash = None
         if prompt:
             if type(prompt) is str:
-                prompt_hash = _sha256(prompt.encode("utf-8", "surrogatepass")).hexdigest()
+                prompt_hash = _sha256(prompt.encode("utf-8", "surrogatepass")).digest()
             else:
-                prompt_hash = text_sha256(prompt)
+                prompt_hash = bytes.fromhex(text_sha256(prompt))
             if prompt_hash not in texts:
                 texts[prompt_hash] = cap_text(prompt, ing.MAX_PROMPT_CHARS)
         response = whole = rec.response

@@ -61,7 +61,10 @@ class Chunk:
     """Up to :data:`CHUNK` records of one file, as rows (see the module docstring).
 
     What crosses the process boundary is what the ingest's own process writes as it is: its
-    per-row work is a few list and dict operations per chunk (:meth:`._Ingest._take`).
+    per-row work is a few list and dict operations per chunk (:meth:`._Ingest._take`). Item
+    and prompt hashes are sha256 digests as their 32 bytes (the stored form: ``write_batch``
+    takes them as they are); the prompt texts cross packed (:func:`pack_texts`: ~3 KB less
+    a few-shot prompt) and are whole again when the ingest's process unpickles the chunk.
 
     Attributes:
         unit: index of the file in :attr:`LmEvalFiles.samples`.
@@ -75,7 +78,8 @@ class Chunk:
             row's; None for a row whose item the store held, whose output constraint (the
             store's) the ingest uses too.
         tasks: ``(task, filter, benchmark)`` in the order first met in the chunk.
-        texts, settings: prompt texts and evaluation settings of the rows, by sha256; the
+        texts, settings: prompt texts and evaluation settings of the rows, by sha256 (the
+            settings' as 64-character hex); the
             prompt texts of items the store held are left out when the store holds them too
             (a next checkpoint sends and writes no prompt again).
         first: hash -> output constraint of the items this worker met first in the chunk
@@ -97,13 +101,87 @@ class Chunk:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     calls: bytes = b""
     tasks: list[tuple[str, str, str]] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[bytes, str] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
-    first: dict[str, str] = field(default_factory=dict)
-    items: dict[str, Any] = field(default_factory=dict)
-    labels: list[tuple[str, str, str, str]] = field(default_factory=list)
-    known: dict[str, tuple[str | None, int]] | None = None
+    first: dict[bytes, str] = field(default_factory=dict)
+    items: dict[bytes, Any] = field(default_factory=dict)
+    labels: list[tuple[bytes, str, str, str]] = field(default_factory=list)
+    known: dict[bytes, tuple[str | None, int]] | None = None
     faults: tuple[Any, ...] = (0, 0, 0, None, None, None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What crosses the pipe: the chunk with its prompt texts packed (:func:`pack_texts`)."""
+        state = self.__dict__.copy()
+        state["texts"] = pack_texts(self.texts)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """The chunk as the worker made it, its prompt texts whole again."""
+        state["texts"] = unpack_texts(state["texts"])
+        self.__dict__.update(state)
+
+
+SHARED_MIN_CHARS = 256
+"""A prompt text longer than this that starts with at least as many characters of the
+previous such text of its chunk crosses the pipe as that length and its rest
+(:func:`pack_texts`)."""
+
+
+def pack_texts(texts: dict[Any, Any]) -> tuple[list[Any], list[Any], list[int]]:
+    """``(hashes, texts or rests, shared lengths)`` of a chunk's prompt texts: each plain
+    ``str`` longer than :data:`SHARED_MIN_CHARS` after the first (a few-shot prompt: the head
+    it shares with the chunk's other prompts, ~3 KB, and its own question) as the length of
+    the start it shares with the previous one and the rest after it; any other text as it is
+    (length 0). Shared starts are found with slice comparisons (C speed): a start that the
+    previous text shared with its own previous one is tried first."""
+    values: list[Any] = []
+    shared: list[int] = []
+    prev: str | None = None
+    head = ""  # a start of ``prev``
+    for text in texts.values():
+        n = 0
+        if type(text) is str and len(text) > SHARED_MIN_CHARS:
+            if prev is not None:
+                if not (head and text.startswith(head)):
+                    head = prev[: _shared_length(prev, text)]
+                if len(head) >= SHARED_MIN_CHARS:
+                    n = len(head)
+            prev = text
+        values.append(text[n:] if n else text)
+        shared.append(n)
+    return list(texts), values, shared
+
+
+def unpack_texts(packed: tuple[list[Any], list[Any], list[int]]) -> dict[Any, Any]:
+    """The prompt texts :func:`pack_texts` packed, whole, by hash in the same order."""
+    hashes, values, shared = packed
+    texts = {}
+    prev = head = ""  # the last long text rebuilt or read; a start of it
+    for h, text, n in zip(hashes, values, shared, strict=True):
+        if n:
+            if n != len(head):
+                head = prev[:n]
+            text = head + text
+            prev = text
+        elif type(text) is str and len(text) > SHARED_MIN_CHARS:
+            prev, head = text, ""
+        texts[h] = text
+    return texts
+
+
+def _shared_length(a: str, b: str) -> int:
+    """Characters at the start of ``a`` and ``b`` that are equal, when at least
+    :data:`SHARED_MIN_CHARS` (else 0): halving the range with ``startswith`` of slices."""
+    lo, hi = SHARED_MIN_CHARS, min(len(a), len(b))
+    if hi < lo or not b.startswith(a[:lo]):
+        return 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if b.startswith(a[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def n_workers(files: LmEvalFiles) -> int:
@@ -372,9 +450,9 @@ class _Builder:
         self.run_id, self.ingest_id = ids
         self.memo = ing._Memo()
         self.faults = ing._Faults()
-        self.seen: dict[str, str] = {}  # item hash -> output constraint, items met here
-        self.unlabelled: set[str] = set()  # of them, items without an output_constraint label
-        self.stored: dict[str, int] = {}  # hash -> id of the items met here that the store held
+        self.seen: dict[bytes, str] = {}  # item hash -> output constraint, items met here
+        self.unlabelled: set[bytes] = set()  # of them, items without an output_constraint label
+        self.stored: dict[bytes, int] = {}  # hash -> id of the items met here that the store held
         self.task_rows: dict[str, dict[str, Any]] = {}
         self.with_trace = 0
         self.rows = RowMaker(self.memo, ctx, ids)
@@ -432,12 +510,12 @@ class _Builder:
             benches = [ing._benchmark_of(r, self.ctx, None) for r in records]
         seen = self.seen
         if self.store is not None:
-            ids: dict[str, int] = {}
+            ids: dict[bytes, int] = {}
             new = sorted({h for h in hashes if h not in seen})
             stored = self.store.known_items(new, ids=ids) if new else {}
             chunk.known = {h: (oc, ids[h]) for h, oc in stored.items()}
         known = chunk.known or {}
-        first: dict[str, dict[str, Any]] = {}
+        first: dict[bytes, dict[str, Any]] = {}
         for rec, ihash, bench, question in zip(records, hashes, benches, questions, strict=True):
             if ihash not in seen and ihash not in first and ihash not in known:
                 first[ihash] = {"benchmark": bench, "task": rec.task, "doc": rec.doc,
@@ -469,8 +547,8 @@ class _Builder:
                 del texts[h]
 
     def _first_met(
-        self, chunk: Chunk, rec: SampleRecord, ihash: str, bench: str, question: str | None,
-        known: dict[str, tuple[str | None, int]], assigned: dict[str, dict[str, Any]],
+        self, chunk: Chunk, rec: SampleRecord, ihash: bytes, bench: str, question: str | None,
+        known: dict[bytes, tuple[str | None, int]], assigned: dict[bytes, dict[str, Any]],
     ) -> str:  # fmt: skip
         """The output constraint of an item this worker meets first (``rec`` its first
         record): the store's (or inferred from the target) when the store holds it, else its

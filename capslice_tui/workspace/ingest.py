@@ -390,8 +390,9 @@ class _Options:
     refuse_changed: bool = False  # differing samples stop the ingest (nothing kept)
 
 
-_ItemRow = tuple[str, str, str, str, str | None, str | None, str | None]
-"""``(item hash, benchmark, task, doc_id, question, target, doc JSON)`` for ``write_batch``."""
+_ItemRow = tuple[str | bytes, str, str, str, str | None, str | None, str | None]
+"""``(item hash, benchmark, task, doc_id, question, target, doc JSON)`` for ``write_batch``
+(the hash as hex, or as its 32 bytes in the worker processes' rows)."""
 
 
 class _Batch:
@@ -1201,7 +1202,7 @@ def output_constraint_of(labels: dict[str, tuple[str, str]], target: str | None)
     )
 
 
-def item_row(rec: SampleRecord, ihash: str, bench: str, question: str | None) -> _ItemRow:
+def item_row(rec: SampleRecord, ihash: str | bytes, bench: str, question: str | None) -> _ItemRow:
     """A new item's row for ``write_batch`` (texts capped, doc as JSON in its stored form,
     :func:`pack_doc_value`: packed here, from the doc itself, in the worker processes of an
     lm-eval read, so that the ingest's own process, which writes, need not; ``write_batch``
