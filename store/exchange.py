@@ -68,7 +68,7 @@ import json
 import os
 import shlex
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,6 +225,35 @@ TABLES: tuple[_Table, ...] = (
     ),
 )
 SPEC = {t.name: t for t in TABLES}
+
+
+def _last_change(history: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """An intervention's newest change from its history rows (those of its highest version):
+    ``{who, at, change}``, ``change`` in words (``evaluate: verdict confirmed ->
+    inconclusive``; ``reject: status evaluated -> rejected, reason 'A: not worth it'``), so an
+    import conflict names who changed what, not the record's author or decider (walk 18 F3);
+    {} without history."""
+    if not history:
+        return {}
+    top = max(int(h["version"]) for h in history)
+    rows = [h for h in history if int(h["version"]) == top]
+    order = {"verdict": 0, "status": 1}
+    rows.sort(key=lambda h: order.get(str(h["field"]), 2))
+    parts = []
+    for h in rows:
+        if h["field"] in ("verdict", "status"):
+            parts.append(f"{h['field']} {h.get('old_value') or '-'} -> {h.get('new_value') or '-'}")
+        elif h["field"] == "outcome" and not any(r["field"] == "verdict" for r in rows):
+            text = "; ".join(str(h.get("new_value") or "-").split("; ")[:2])
+            parts.append(f"outcome now {text}")
+        elif h["field"] == "decision_reason" and h.get("new_value"):
+            parts.append(f"reason {h['new_value']!r}")
+    change = f"{rows[0]['action']}: " + (
+        ", ".join(parts) or ", ".join(str(h["field"]) for h in rows)
+    )
+    return {"who": rows[0]["who"], "at": rows[0]["at"], "change": change}
+
+
 LOCAL_IDS = {"ingests": ("first_sample_id", "last_sample_id")}
 """Columns holding this store's row ids of another table, neither exported nor imported: an
 ingest's sample id range (0025_ingest_sample_ranges) is widened as its samples are copied."""
@@ -1304,10 +1333,22 @@ class _Importer:
                     else:
                         held.add(cid)
                         self.report.count("interventions", "held")
+                        mine = conn.execute(
+                            "SELECT * FROM intervention_history WHERE intervention_id = ?"
+                            " ORDER BY id",
+                            (present[cid],),
+                        ).fetchall()
+                        theirs = [
+                            h
+                            for h in self.rows("intervention_history")
+                            if str(h["intervention"]) == cid
+                        ]
                         self.report.conflicts.append({
                             "kind": "intervention", "id": present[cid], "title": local["title"],
-                            "here": {k: local[k] for k in ("version", "status", "decided_by", "updated_at")},
-                            "imported": {k: row.get(k) for k in ("version", "status", "decided_by", "updated_at")},
+                            "here": {**{k: local[k] for k in ("version", "status", "decided_by", "updated_at")},
+                                     **_last_change([dict(h) for h in mine])},
+                            "imported": {**{k: row.get(k) for k in ("version", "status", "decided_by", "updated_at")},
+                                         **_last_change(theirs)},
                         })  # fmt: skip
         self.copy_table(hspec, skip=lambda r: r["intervention"] in held)
 

@@ -113,6 +113,8 @@ def outcome_text(outcome: Mapping[str, Any]) -> str | None:
     verdict = outcome.get("verdict")
     did = outcome.get("did") or {}
     parts = [str(verdict) if verdict is not None else "-"]
+    if outcome.get("k"):
+        parts[0] += f" at pass@{outcome['k']}"
     if did:
         parts.append(
             f"targets {100 * did['target_change']:+.1f}, controls "

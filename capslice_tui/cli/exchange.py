@@ -48,6 +48,32 @@ def export_cmd(obj: Ctx, folder: Path, no_parquet: bool, as_json: bool) -> None:
         click.echo(f"note: {note}")
 
 
+def _change(side: dict[str, Any] | None) -> str:
+    """An intervention's side of a conflict: its newest change and who made it when
+    (``evaluate: verdict confirmed -> inconclusive by w2b at T``; walk 18 F3: it named the
+    record's decider and its status)."""
+    if not side or "change" not in side:
+        return _side(side)
+    return f"{side['change']} by {side['who']} at {side['at']}"
+
+
+SETTLE = {
+    "label": "set the label you want with `capslice label set`",
+    "named_slice": "set the value you want with `capslice label set`",
+    "intervention": "settle an intervention here with `capslice intervention reject ID` or "
+    "`capslice intervention evaluate ID --record` (see `capslice intervention show ID`)",
+}
+"""The command that settles a conflict, per kind (walk 18 F3: an intervention's conflict
+was told to use `label set`)."""
+
+
+def _settle(conflicts: list[dict[str, Any]]) -> str:
+    kinds = dict.fromkeys(c["kind"] for c in conflicts)
+    ids = [str(c["id"]) for c in conflicts if c["kind"] == "intervention"]
+    text = "; ".join(SETTLE.get(k, SETTLE["label"]) for k in kinds)
+    return text.replace(" ID", f" {ids[0]}") if len(ids) == 1 else text
+
+
 def _side(side: dict[str, Any] | None) -> str:
     if side is None:
         return "(none)"
@@ -98,15 +124,16 @@ def import_cmd(obj: Ctx, folder: Path, as_json: bool) -> None:
                 what = f"named slice {c['name']!r}"
             else:
                 what = f"intervention #{c['id']} {c['title']!r}"
+            side = _change if c["kind"] == "intervention" else _side
             click.echo(
-                f"conflict: {what}: here {_side(c['here'])}, imported {_side(c['imported'])};"
+                f"conflict: {what}: here {side(c['here'])}, imported {side(c['imported'])};"
                 " kept the value here",
                 err=True,
             )
     if report["conflicts"]:
         click.echo(
             f"{plural(len(report['conflicts']), 'conflict')}: changed on both sides since the export;"
-            " nothing was overwritten (set the value you want with `capslice label set`)",
+            f" nothing was overwritten ({_settle(report['conflicts'])})",
             err=True,
         )
         raise SystemExit(2)

@@ -203,3 +203,33 @@ def test_f9_a_plan_the_epoch_cap_shrinks_names_the_cap_and_offers_no_interventio
     small = runner.invoke(cli, _plan_args(math_store), env={"COLUMNS": "200"})
     assert "4 of 5 weak slices boost 5 of 16 cells (largest multiplier 2.62x)" in small.output
     assert "intervention new" in small.output and "No targeted boost" not in small.output
+
+
+def test_f3_an_intervention_conflict_names_who_changed_what_and_the_command_that_settles_it(
+    math_pair: Path, tmp_path: Path
+):
+    import sqlite3
+
+    from capslice_tui.cli import main as cli
+
+    a = _linked(math_pair, tmp_path)
+    (tmp_path / "b").mkdir()
+    src, dst = sqlite3.connect(tmp_path / "s.db"), sqlite3.connect(tmp_path / "b" / "s.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    b = Workspace(tmp_path / "b" / "s.db")
+    a.reject_intervention(1, reason="A: not worth it", who="w2a")
+    b.evaluate_intervention(1, who="w2b", k=16, record=True)
+    a.export_to(tmp_path / "exA")
+    out = CliRunner().invoke(
+        cli, ["--store", str(tmp_path / "b" / "s.db"), "import", str(tmp_path / "exA")],
+        env={"CAPSLICE_USER": "w2b"},
+    )  # fmt: skip
+    assert out.exit_code == 2, out.output
+    text = " ".join(out.output.split())
+    here = text[text.index("here ") : text.index(", imported")]
+    assert here.startswith("here evaluate: ") and "by w2b at" in here and "w2a" not in here
+    imported = text[text.index("imported reject:") : text.index("; kept")]
+    assert "status evaluated -> rejected, reason 'A: not worth it' by w2a" in imported
+    assert "capslice intervention reject 1" in text and "label set" not in text
