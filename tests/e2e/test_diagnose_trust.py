@@ -49,7 +49,7 @@ def test_unrecorded_evaluation_is_never_called_the_same(gsm_store: Path) -> None
     # read as one lineage on purpose, the classification stays (wrong answers turning right),
     # hedged on the evaluation as before
     out = run(gsm_store, "diagnose", "gsm/6b_finetuning", "gsm/6b_verification", "--same-lineage")
-    assert out.startswith("VERDICT: DATA (broad capability)")
+    assert out.startswith("VERDICT: DATA (broad capability gain)")
     assert "not in how it was evaluated" not in out
     assert "cannot be ruled out" in out
 
