@@ -416,6 +416,27 @@ def _run_content(
     return doc, samples, local.content_id([doc, with_text, sorted(c for _, c, _, _ in samples)])
 
 
+def _same_samples(
+    conn: Any, run: str, mine: dict[str, Any], hub_doc: dict[str, Any], cids: Sequence[str]
+) -> str | None:
+    """How ``run`` here differs from the hub's when both hold the same samples (each node
+    ingested the same logs: ``the same 12 samples here and on the hub; only the run records
+    differ (created_at): ingested separately``), or None when the samples differ."""
+    on_hub = sorted(
+        r[0] for r in conn.execute("SELECT cid FROM capslice.samples WHERE run_name = %s", (run,))
+    )
+    if on_hub != sorted(cids):
+        return None
+    here, there = mine.get("run") or {}, hub_doc.get("run") or {}
+    fields = sorted(k for k in set(here) | set(there) if here.get(k) != there.get(k))
+    if mine.get("tasks") != hub_doc.get("tasks"):
+        fields.append("task settings")
+    return (
+        f"the same {plural(len(on_hub), 'sample')} here and on the hub; only the run records"
+        f" differ ({', '.join(fields) or 'how they were pushed'}): ingested separately"
+    )
+
+
 def _send_run_row(conn: Any, run: str, doc: dict[str, Any]) -> None:
     """Write the hub's run row with ``cid`` NULL: pulls ignore it until its samples are in."""
     meta = doc["run"]
@@ -512,7 +533,7 @@ def _push_run(
         report.same("runs")
         return
     row = conn.execute(
-        "SELECT cid, role, written_at FROM capslice.runs WHERE name = %s", (run,)
+        "SELECT cid, role, written_at, data FROM capslice.runs WHERE name = %s", (run,)
     ).fetchone()
     if row is not None and row[0] == cid:
         local.record_sync(store, hub, "run", [(run, cid)], "push")
@@ -522,9 +543,11 @@ def _push_run(
         report.same("runs")
         return
     if row is not None and row[0] is not None and (base is None or row[0] != base[0]) and not ours:
+        same = _same_samples(conn, run, doc, row[3] or {}, [c for _, c, _, _ in samples])
         report.conflicts.append(
-            f"run {run}: the hub has a different run of that name ({_who_at(row[1], row[2])});"
-            " not pushed (rename it here, or `capslice push --ours` replaces the hub's)"
+            f"run {run}: {same or 'the hub has a different run of that name'}"
+            f" ({_who_at(row[1], row[2])}); not pushed (rename it here, or `capslice push"
+            " --ours` replaces the hub's)"
         )
         return
     _send_run_row(conn, run, doc)
@@ -916,21 +939,23 @@ def _pull_run(
         report.same("runs")
         return []
     exists = store.conn.execute("SELECT 1 FROM runs WHERE name = ?", (run,)).fetchone()
-    if exists and base is None and _run_content(store, run, bool(doc.get("with_text")))[2] == cid:
-        # the same run here (a copy of the store, or pulled before a lost sync record)
-        local.record_sync(store, hub, "run", [(run, cid)], "pull")
-        local.record_sync(
-            store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "pull"
-        )
-        report.same("runs")
-        return []
-    if exists and base is None and not theirs:
-        report.conflicts.append(
-            f"run {run}: a different run of that name exists here and the hub's was"
-            f" {_who_at(role, at)}; not pulled (rename or delete-run it here, or"
-            " `capslice pull --theirs` replaces it)"
-        )
-        return []
+    if exists and base is None:  # compared before it is called different
+        mine, samples, mine_cid = _run_content(store, run, bool(doc.get("with_text")))
+        if mine_cid == cid:  # the same run here (a copy of the store, or a lost sync record)
+            local.record_sync(store, hub, "run", [(run, cid)], "pull")
+            local.record_sync(
+                store, hub, "runlocal", [(run, local.run_fingerprint(store, run))], "pull"
+            )
+            report.same("runs")
+            return []
+        if not theirs:
+            same = _same_samples(conn, run, mine, doc, [c for _, c, _, _ in samples])
+            report.conflicts.append(
+                f"run {run}: {same or 'a different run of that name exists here'}; the hub's"
+                f" was {_who_at(role, at)}; not pulled (rename or delete-run it here, or"
+                " `capslice pull --theirs` replaces it)"
+            )
+            return []
     if exists and base is not None and base[0] != "pulling" and not theirs:
         mark = local.sync_bases(store, hub, "runlocal").get(run)
         if mark is not None and mark[0] != local.run_fingerprint(store, run):

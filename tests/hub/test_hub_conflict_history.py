@@ -97,3 +97,25 @@ def test_nothing_moved_and_nothing_shared_reads_as_a_sentence() -> None:
     push = SyncReport(hub="team", direction="push").lines()[0]
     assert pull == "nothing to pull: hub team has nothing shared yet", pull
     assert push == "nothing to push: this store has nothing to share with hub team yet", push
+
+
+def test_runs_ingested_separately_from_the_same_logs_say_so(team: Team, tmp_path: Path) -> None:
+    from lmeval_lines import write_gsm8k_run
+
+    from capslice_tui.workspace import Workspace
+
+    logs = write_gsm8k_run(tmp_path / "logs", 8)
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    Workspace(a).ingest([logs], run="base")
+    time.sleep(1.1)  # ingested at another time: the run records differ by created_at
+    Workspace(b).ingest([logs], run="base")
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.lead))
+    cli(a, "push")
+    out = cli(b, "pull").output
+    assert "run base: the same 12 samples here and on the hub; only the run records differ" in (
+        out
+    ), out
+    assert "ingested separately" in out and "a different run" not in out, out
+    out = cli(b, "push").output
+    assert "run base: the same 12 samples here and on the hub" in out, out
