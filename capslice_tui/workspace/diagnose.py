@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
-from ..analysis.compare import adjust, check_comparable, paired_compare
+from ..analysis.compare import PairedResult, adjust, check_comparable, paired_compare
 from ..analysis.pairing import int_keys, pair_by_dict, pair_int_keys
-from ..formatting import plural
+from ..formatting import ONE_SAMPLE_ACCURACY, plural
 from ..store import AXES, Store
 from ..store.samples import UNLABELLED
 from .core import parse_by
@@ -1834,6 +1834,27 @@ def _reference_runs(
     return sorted(out, key=lambda r: (r.lineage is not None, -r.n_items, r.run))
 
 
+def _named_overall(
+    ws: DiagnoseRunsMixin, overall: PairedResult, runs: tuple[str, str],
+    benchmark: str | None, filter_name: str | None,
+) -> PairedResult:  # fmt: skip
+    """``overall`` with its one-sample score named as ``runs`` and ``slices`` name it
+    (``greedy accuracy`` where both runs record greedy decoding: ``Workspace.one_sample_name``);
+    the analysis knows no decoding and says ``accuracy (one sample per item)``. Two runs
+    named differently keep the analysis's name (their evaluation check says why)."""
+    if overall.base.metric_name != ONE_SAMPLE_ACCURACY:
+        return overall
+    names = {ws.one_sample_name(r, benchmark, filter_name) for r in runs}  # type: ignore[attr-defined]
+    if len(names) != 1:
+        return overall
+    name = names.pop()
+    return replace(
+        overall,
+        base=replace(overall.base, metric_name=name),
+        cand=replace(overall.cand, metric_name=name),
+    )
+
+
 def _diagnose_change(
     ws: DiagnoseRunsMixin, base: str, cand: str, b_run: dict[str, Any], c_run: dict[str, Any],
     benchmark: str | None, assume: tuple[bool, bool], q: float, min_size: int,
@@ -1872,6 +1893,7 @@ def _diagnose_change(
     )  # fmt: skip
     notes += _evaluation_notes(evaluation, same_evaluation)
     overall = paired_compare(bn, bc, cn, cc, random_state=random_state, min_size=min_size)
+    overall = _named_overall(ws, overall, (base, cand), benchmark, filter_name)
     search = paired_slices(
         item_labels, bn, bc, cn, cc, (b_dom, c_dom), min_sup=min_size, q=q,
         random_state=random_state,
