@@ -847,6 +847,11 @@ class PlanMixin:
         result.warnings.extend(notes)
         if members["changed"]:
             result.warnings.append(membership_note(rec["id"], members))
+        elif rec.get("outcome") and not (rec["outcome"] or {}).get("members"):
+            result.warnings.append(
+                "the recorded outcome was measured before target/control items were frozen: "
+                "they are frozen now, from today's labels"
+            )
         outcome = result.to_dict()
         outcome["members"] = members
         outcome["baseline_run"] = rec["baseline_run"]

@@ -233,3 +233,18 @@ def test_f3_an_intervention_conflict_names_who_changed_what_and_the_command_that
     imported = text[text.index("imported reject:") : text.index("; kept")]
     assert "status evaluated -> rejected, reason 'A: not worth it' by w2a" in imported
     assert "capslice intervention reject 1" in text and "label set" not in text
+
+
+def test_f2_an_outcome_recorded_before_freezing_says_its_items_are_frozen_now(
+    math_pair: Path, tmp_path: Path
+):
+    import json
+
+    ws = _linked(math_pair, tmp_path)
+    outcome = ws.intervention(1)["outcome"]
+    outcome.pop("members")
+    with ws.store.write() as conn:
+        conn.execute("UPDATE interventions SET outcome = ? WHERE id = 1", (json.dumps(outcome),))
+    after = ws.evaluate_intervention(1, who="c")["outcome"]
+    assert any("measured before target/control items were frozen" in w for w in after["warnings"])
+    assert after["members"]["targets"][0]

@@ -171,12 +171,19 @@ class NamedSlicesScreen(HandLabelScreen):
         result = self.ws.label_slice(
             name, {edit.axis: edit.value}, expected_version=version, note=edit.note
         )
-        self.post_message(
-            self.Labelled(
+        if result.get("changed") == 0 and not result.get(
+            "note_changed"
+        ):  # walk 18 F6: a no-op writes nothing, keeps the version
+            text = (
+                f"no change: the {plural(result.get('items', '?'), 'item')} of {name} already "
+                f"hold {edit.axis}={edit.value} (version {result.get('version', '?')})"
+            )
+        else:
+            text = (
                 f"{edit.axis}={edit.value} on {plural(result.get('items', '?'), 'item')} of {name}"
                 f" (now version {result.get('version', '?')})"
             )
-        )
+        self.post_message(self.Labelled(text))
 
     def action_undo(self) -> None:
         """Undo your last labelling action, after a y/n confirmation (as on discover)."""

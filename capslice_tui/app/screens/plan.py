@@ -111,7 +111,8 @@ class PlanScreen(CapsliceScreen):
         "in the mixture)",
         "epochs: how many times the budget reads the cell's tokens",
         "note: boosted = weak slices map to this cell and its weight rises; chosen = they map "
-        "to it but its boost is smaller than the renormalisation, so its weight does not rise; "
+        "to it but its boost is smaller than the renormalisation (or, with at epochs, the epoch "
+        "cap holds it), so its weight does not rise; "
         "at cap = the new weight sits at the "
         "multiplier cap; at epochs = its tokens at the epoch cap; capped = the boost asked "
         "for was above the multiplier cap and cut to it (before renormalising, so x reads "
@@ -499,6 +500,12 @@ class PlanScreen(CapsliceScreen):
         the CLI's next step says); when saved, the interventions screen opens on it."""
         if self.plan is None:
             self.set_status("plan first (Enter in a field), then n records an intervention")
+            return
+        if getattr(self.plan, "targets_shrink", False):  # walk 18 F9, as the CLI's next line
+            self.set_status(
+                "no intervention with this plan: the cells it targets lose weight (the epoch "
+                "cap; see the summary): plan again with the budget or cap it names"
+            )
             return
         from .intervention_new import InterventionFormScreen
         from .interventions import InterventionsScreen
