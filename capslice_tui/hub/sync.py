@@ -330,6 +330,10 @@ def _item_name(names: dict[str, str], item_hash: str) -> str:
     return names.get(item_hash) or f"item {item_hash[:12]}"
 
 
+_WRITTEN_ISO = "to_char(written_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"')"
+"""SQL: a hub row's ``written_at`` as ISO-8601 in UTC, as local times are written."""
+
+
 def _made_at(local_at: Any, written_at: Any) -> str:
     """When a change was made (the pushing node's time), not when it was pushed."""
     return str(local_at) if local_at else _iso(written_at)
@@ -693,7 +697,8 @@ def _push_slices(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
             report.same("slices")
             continue
         theirs = conn.execute(
-            "SELECT cid, role, written_at FROM capslice.slices WHERE name = %s", (s["name"],)
+            "SELECT cid, role, written_at, local_at FROM capslice.slices WHERE name = %s",
+            (s["name"],),
         ).fetchone()
         if theirs is not None and theirs[0] == cid:
             local.record_sync(store, hub, "slice", [(s["name"], cid)], "push")
@@ -701,7 +706,8 @@ def _push_slices(store: Store, conn: Any, hub: str, ours: bool, report: SyncRepo
             continue
         if theirs is not None and theirs[0] != base and not ours:
             report.conflicts.append(
-                f"slice {s['name']}: {_who_at(theirs[1], theirs[2])} on the hub and changed here"
+                f"slice {s['name']}: {_who_at(theirs[1], _made_at(theirs[3], theirs[2]))} on the"
+                " hub and changed here"
                 f" by {s['updated_by']} at {s['updated_at']} (not pushed)"
             )
             continue
@@ -790,8 +796,9 @@ def _push_interventions(
         cid = _intervention_cid(data)
         base = bases.get(key, ("",))[0]
         theirs = conn.execute(
-            "SELECT cid, role, written_at, decision, decision_reason, decision_warning,"
-            " decided_by FROM capslice.interventions WHERE key = %s",
+            f"SELECT cid, role, coalesce(data->>'updated_at', {_WRITTEN_ISO}), decision,"
+            " decision_reason, decision_warning, decided_by FROM capslice.interventions"
+            " WHERE key = %s",
             (key,),
         ).fetchone()
         moved = False
@@ -1116,7 +1123,8 @@ def _pull_slices(
     bases = local.sync_bases(store, hub, "slice")
     mine = {s["name"]: s for s in local.named_slices(store)}
     for name, run_name, origin, description, note, items, cid, role, at, tx in conn.execute(
-        "SELECT name, run_name, origin, description, note, items, cid, role, written_at, tx::text"
+        "SELECT name, run_name, origin, description, note, items, cid, role,"
+        f" coalesce(local_at, {_WRITTEN_ISO}), tx::text"
         " FROM capslice.slices WHERE tx >= %s::xid8 ORDER BY name",
         (mark,),
     ).fetchall():
@@ -1262,8 +1270,8 @@ def _pull_interventions(
         if here is not None and here_cid not in (cid, base) and base != cid and not theirs:
             report.hold.append(int(tx))
             report.conflicts.append(
-                f"intervention {title!r}: {_who_at(role, at)} on the hub and changed"
-                f" here at {here['updated_at']} (kept yours)"
+                f"intervention {title!r}: {_who_at(role, data.get('updated_at') or at)} on the"
+                f" hub and changed here at {here['updated_at']} (kept yours)"
             )
             continue
         hub_dec = (decision, reason, warning)

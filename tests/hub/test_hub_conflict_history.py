@@ -119,3 +119,27 @@ def test_runs_ingested_separately_from_the_same_logs_say_so(team: Team, tmp_path
     assert "ingested separately" in out and "a different run" not in out, out
     out = cli(b, "push").output
     assert "run base: the same 12 samples here and on the hub" in out, out
+
+
+def test_slice_conflict_names_when_it_was_changed_not_pushed(team: Team, tmp_path: Path) -> None:
+    from capslice_tui.store import Store
+
+    a = _store_a(tmp_path)
+    b = tmp_path / "b.db"
+    cli(a, "hub", "add", "team", team.url(team.writer))
+    cli(b, "hub", "add", "team", team.url(team.lead))
+    cli(a, "push")
+    cli(b, "pull")
+    for path, note, who in ((a, "from A", "alice"), (b, "from B", "carol")):
+        store = Store(path)
+        store.edit_named_slice("apples", note=note, who=who)
+        store.close()
+    a_at = js(a, "label", "slices")[0]["updated_at"]
+    time.sleep(1.2)  # pushed later than it was changed
+    cli(a, "push")
+    out = cli(b, "pull").stdout
+    assert f"conflict: slice apples: changed by {team.writer} at {a_at} on the hub" in out, out
+    b_at = js(b, "label", "slices")[0]["updated_at"]
+    out = cli(b, "push").stdout
+    assert f"slice apples: changed by {team.writer} at {a_at} on the hub" in out, out
+    assert f"by carol at {b_at}" in out, out
