@@ -127,13 +127,16 @@ previous such text of its chunk crosses the pipe as that length and its rest
 (:func:`pack_texts`)."""
 
 
-def pack_texts(texts: dict[Any, Any]) -> tuple[list[Any], list[Any], list[int]]:
+def pack_texts(texts: dict[Any, Any]) -> dict[Any, Any] | tuple[list[Any], list[Any], list[int]]:
     """``(hashes, texts or rests, shared lengths)`` of a chunk's prompt texts: each plain
     ``str`` longer than :data:`SHARED_MIN_CHARS` after the first (a few-shot prompt: the head
     it shares with the chunk's other prompts, ~3 KB, and its own question) as the length of
     the start it shares with the previous one and the rest after it; any other text as it is
     (length 0). Shared starts are found with slice comparisons (C speed): a start that the
-    previous text shared with its own previous one is tried first."""
+    previous text shared with its own previous one is tried first. ``texts`` itself when
+    none is packed (short prompts; none, as in a next checkpoint)."""
+    if max(map(len, texts.values()), default=0) <= SHARED_MIN_CHARS:
+        return texts
     values: list[Any] = []
     shared: list[int] = []
     prev: str | None = None
@@ -149,11 +152,13 @@ def pack_texts(texts: dict[Any, Any]) -> tuple[list[Any], list[Any], list[int]]:
             prev = text
         values.append(text[n:] if n else text)
         shared.append(n)
-    return list(texts), values, shared
+    return (list(texts), values, shared) if any(shared) else texts
 
 
-def unpack_texts(packed: tuple[list[Any], list[Any], list[int]]) -> dict[Any, Any]:
+def unpack_texts(packed: dict[Any, Any] | tuple[list[Any], list[Any], list[int]]) -> dict[Any, Any]:
     """The prompt texts :func:`pack_texts` packed, whole, by hash in the same order."""
+    if type(packed) is dict:
+        return packed
     hashes, values, shared = packed
     texts = {}
     prev = head = ""  # the last long text rebuilt or read; a start of it
