@@ -16,7 +16,10 @@ The worker path of each (``_Builder.file_chunks`` over the samples files of
 ``R`` times, A and B alternated, so that both see the same load of a shared machine. With
 ``--next`` the store already holds the items (a next checkpoint: one ingest in one process
 first). Printed per workload: CPU microseconds per sample (``process_time``) of A and of B,
-their minimum and median, and the median of the paired ratios B/A, with the load average.
+their minimum and median, and the median of the paired ratios B/A, with the load average;
+then the same for the ingest's side of the pipe: the pass's pickled chunks unpickled, one
+at a time (each dropped before the next, as the writer drops a written batch), which is
+what the writer's process does with each chunk besides reading the pipe.
 A version before ``_Builder.file_chunks`` took ``tally`` gets its stream through
 ``lmeval.tallied`` as its worker did. The figures printed are what this machine measured.
 """
@@ -28,6 +31,7 @@ import gc
 import importlib.util
 import inspect
 import os
+import pickle
 import shutil
 import statistics
 import sys
@@ -118,12 +122,15 @@ def load(folder: Path, tag: str) -> tuple[ModuleType, Any]:
     return modules[f"_ingest_workers_{tag}"], iter_samples_file
 
 
-def run(version: tuple[ModuleType, Any], ctx: Any, taxonomy: Any, db: Path, n: int) -> float:
+def run(
+    version: tuple[ModuleType, Any], ctx: Any, taxonomy: Any, db: Path, n: int
+) -> tuple[float, float]:
     """CPU microseconds per sample of one pass of a version's path (its worker module and
-    reader) over every samples file."""
+    reader) over every samples file, and of unpickling the pass's chunks."""
     workers, iter_samples_file = version
     builder = workers._Builder(ctx, taxonomy, "bbh", workers._open_store(db, 5.0), (2, 2))
     fused = "tally" in inspect.signature(workers._Builder.file_chunks).parameters
+    sent: list[Any] = []
     t0 = time.process_time()
     for unit, (path, task) in enumerate(ctx.lmeval_files.samples):
         stream = iter_samples_file(path, task, ctx)
@@ -131,9 +138,12 @@ def run(version: tuple[ModuleType, Any], ctx: Any, taxonomy: Any, db: Path, n: i
             chunks = builder.file_chunks(unit, stream, {}, set())
         else:
             chunks = builder.file_chunks(unit, tallied(stream, {}, set()))
-        for chunk in chunks:
-            ForkingPickler.dumps(chunk)
-    return 1e6 * (time.process_time() - t0) / n
+        sent.extend(ForkingPickler.dumps(chunk) for chunk in chunks)
+    worker = 1e6 * (time.process_time() - t0) / n
+    t0 = time.process_time()
+    for data in sent:
+        pickle.loads(data)
+    return worker, 1e6 * (time.process_time() - t0) / n
 
 
 def measure(
@@ -161,17 +171,18 @@ def measure(
         ctx, _ = read_paths([logs], benchmark="bbh")
         run(a, ctx, taxonomy, db, n)  # one-time costs (patterns compiled, caches filled)
         run(b, ctx, taxonomy, db, n)
-        ta, tb = [], []
-        for _ in range(rounds):
-            ta.append(run(a, ctx, taxonomy, db, n))
-            tb.append(run(b, ctx, taxonomy, db, n))
-        ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
-        print(
-            f"{label}, {'next' if nxt else 'first'} checkpoint, {n:,} samples: "
-            f"A min {min(ta):.1f} median {statistics.median(ta):.1f} | "
-            f"B min {min(tb):.1f} median {statistics.median(tb):.1f} us CPU per sample | "
-            f"B/A median {ratio:.3f} | load {os.getloadavg()[0]:.1f}"
-        )
+        pairs = [
+            (run(a, ctx, taxonomy, db, n), run(b, ctx, taxonomy, db, n)) for _ in range(rounds)
+        ]
+        for side, i in (("workers", 0), ("chunks unpickled", 1)):
+            ta, tb = [x[i] for x, _ in pairs], [y[i] for _, y in pairs]
+            ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
+            print(
+                f"{label}, {'next' if nxt else 'first'} checkpoint, {n:,} samples, {side}: "
+                f"A min {min(ta):.2f} median {statistics.median(ta):.2f} | "
+                f"B min {min(tb):.2f} median {statistics.median(tb):.2f} us CPU per sample | "
+                f"B/A median {ratio:.3f} | load {os.getloadavg()[0]:.1f}"
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
