@@ -191,7 +191,7 @@ def _check_leftovers(conn: sqlite3.Connection, names: list[str], out: dict[str, 
             f"stored; resume: {r['command'] or 'the same capslice ingest'}; or "
             f"`{r['delete']}`"
         )
-    out["unfinished_imports"] = _unfinished_imports(conn)
+    out["unfinished_imports"] = _unfinished_imports(conn, Path(out["path"]))
     for r in out["unfinished_imports"]:
         findings.append(
             f"run {r['run']}: import of {r['folder']} not finished, {r['k']:,} samples stored; "
@@ -246,7 +246,7 @@ def _interrupted(conn: sqlite3.Connection, path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def _unfinished_imports(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def _unfinished_imports(conn: sqlite3.Connection, path: Path) -> list[dict[str, Any]]:
     """Each run an import marked and did not finish (``meta.import_unfinished``, walk 18
     F11): ``{run, folder, k (samples stored), command}``."""
     rows, _ = _try(
@@ -265,7 +265,8 @@ def _unfinished_imports(conn: sqlite3.Connection) -> list[dict[str, Any]]:
         k_rows, _ = _try(conn, "SELECT count(*) FROM samples WHERE run_id = ?", (r["id"],))
         out.append({
             "run": r["name"], "folder": mark.get("folder"), "k": k_rows[0][0] if k_rows else 0,
-            "command": meta.get("import_command") or "the same capslice import",
+            "command": command_for_store(meta.get("import_command"), path)
+            or "the same capslice import",
         })  # fmt: skip
     return out
 

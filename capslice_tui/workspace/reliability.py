@@ -14,6 +14,7 @@ from typing import Any, cast
 from ..formatting import plural
 from ..store import Store, StoreDamaged, StoreError, damage_message, is_damage
 from ..store import doctor as _doctor
+from ..store.reliability import command_for_store
 from .interrupt import delete_command
 from .results import BackupReport, DoctorReport, RunCompleteness
 
@@ -57,7 +58,8 @@ class ReliabilityMixin:
         else:
             how = f"{stored:,} records stored"
             why = _short_reason(str((info["meta"] or {}).get("incomplete") or ""))
-            resume = (info["meta"] or {}).get("import_command") or None
+            kept = (info["meta"] or {}).get("import_command")
+            resume = command_for_store(kept, self.store.path) or None  # this store, not the old
         note = f"{run} is incomplete ({how}{'; ' + why if why else ''})"
         if totals:
             note += ": figures cover what is stored"

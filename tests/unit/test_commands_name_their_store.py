@@ -79,3 +79,24 @@ def test_command_for_store_replaces_or_adds_the_store() -> None:
     )
     assert command_for_store(None, "/b/t.db") is None
     assert command_for_store("run it again", "/b/t.db") == "run it again"
+
+
+def test_an_unfinished_import_names_the_store_it_is_read_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from capslice_tui.store import StoreError, exchange
+    from test_import_interrupted import _export, _stop_at_second_sample_batch
+
+    folder = _export(tmp_path)
+    _stop_at_second_sample_batch(monkeypatch)
+    ws = Workspace(tmp_path / "dst.db")
+    with pytest.raises(exchange.ImportInterrupted):
+        ws.import_from(folder)
+    ws.store.close()
+    moved = tmp_path / "moved.db"
+    shutil.copyfile(tmp_path / "dst.db", moved)
+    here = str(moved.resolve())
+    found = doctor_store(moved)["unfinished_imports"]
+    assert found and all(_store_of(r["command"]) == here for r in found), found
+    with pytest.raises(StoreError, match=f"to finish.*--store {here} import"):
+        Workspace(moved).incomplete_notes("base")
