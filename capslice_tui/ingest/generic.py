@@ -48,9 +48,13 @@ Item and sample: rows that share an item id are samples of one item (pass@k). Th
 index is the row's sample field when it is an integer; otherwise (no sample field, or ids such
 as ``"s-3"``) the rows of one item are numbered 0, 1, ... in file order, and the ingest notes
 how many items were read that way (``ctx.run_meta["reader_notes"]``). Without a sample field,
-a row repeating an earlier row's item id and response is that sample again (the ingest counts
-an exact repeat once and warns about one with another score), and a note says how many. doc_id is the line index
-(0-based, counting data rows) when the row has no id.
+a row repeating an earlier row's item id and response is decided per file: when an item of the
+file has two rows with different responses, the file holds several samples per item and every
+row is a sample, identical responses included (sampling repeats short answers); otherwise the
+repeats are copies, read as that sample again (the ingest counts an exact repeat once and warns
+about one with another score). A note says how many rows repeat and which way they were read
+(:class:`_SampleNumbering`). doc_id is the line index (0-based, counting data rows) when the row
+has no id.
 
 Rows of a flat file (or of several files) whose ``model``/``checkpoint`` column differs from
 the first row's are bad lines telling to pick one with ``--system``: several models never merge
@@ -69,7 +73,7 @@ The task is the row's task field, else ``benchmark``, else the file stem.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -501,14 +505,9 @@ def read_generic(
                 "were read as samples 0..k-1 of one item in file order (pass@k); name the sample "
                 "field with --field sample_idx=KEY if the rows carry one"
             )
-        if numbering.repeats:
-            ctx.run_meta.setdefault("reader_notes", []).append(
-                f"{plural(numbering.repeats, 'row')} with no sample index "
-                f"{'repeats' if numbering.repeats == 1 else 'repeat'} an earlier row's "
-                f"item id and response (first {numbering.first_repeat}): each was read as that "
-                "sample again, not as a new sample (counted once; another score is a warning); "
-                "if they are intended samples, name the sample field with --field sample_idx=KEY"
-            )
+        notes = numbering.repeat_notes()
+        if notes:
+            ctx.run_meta.setdefault("reader_notes", []).extend(notes)
 
     return stream()
 
@@ -978,6 +977,14 @@ class _SampleNumbering:
     read; non-integer sample ids (``"s-3"``) are numbered in order of first appearance. Also
     keeps the first row's ``model``/``checkpoint`` value (``model``), so rows of another model
     are never numbered as more samples of the same items.
+
+    A row without a sample field repeating an earlier row's item and response is read one of
+    two ways, decided per file (:attr:`mode`, reset by :meth:`start_file`): ``"samples"`` when
+    an item of the file has two rows with different responses (a sampled run: short answers
+    repeat, every row is a sample), else ``"duplicates"`` (a row written twice: that sample
+    again, counted once by the ingest). Rows before the file's first repeat are numbered the
+    same either way, so a row with another response than its item's first decides at once;
+    only the first identical repeat read while undecided scans the file (:attr:`decide`).
     """
 
     def __init__(self) -> None:
@@ -988,7 +995,50 @@ class _SampleNumbering:
         self.by_order = 0
         self.repeats = 0  # rows read again as an earlier sample (same item and response)
         self.first_repeat: str | None = None
+        self.kept = 0  # such rows read as new samples (their file holds several per item)
+        self.first_kept: str | None = None
+        self.mode: str | None = None  # this file's: "samples", "duplicates"; None: undecided
+        self.decide: Callable[[], bool] | None = None  # True: an item has two responses
+        self.file_first: dict[tuple[str, str, str], int] = {}  # this file: first response hash
         self.model: tuple[str, Any] | None = None  # (column, value) of the first flat row
+
+    def start_file(self, decide: Callable[[], bool] | None) -> None:
+        """A new file: its repeats are undecided; ``decide`` scans it if need be."""
+        self.mode, self.decide, self.file_first = None, decide, {}
+
+    def _repeats_are_samples(self) -> bool:
+        if self.mode is None:
+            several = self.decide is not None and self.decide()
+            self.mode = "samples" if several else "duplicates"
+        return self.mode == "samples"
+
+    def repeat_notes(self) -> list[str]:
+        """The reader notes on rows repeating an earlier row's item id and response."""
+        notes = []
+        for n, first, how in (
+            (
+                self.kept,
+                self.first_kept,
+                "and their file has items with several different responses: every row is a "
+                "sample (pass@k), identical responses included (sampling repeats short "
+                "answers); if some rows are copies, name the sample field with "
+                "--field sample_idx=KEY or remove the copies",
+            ),
+            (
+                self.repeats,
+                self.first_repeat,
+                "and no item of their file has two different responses: read as duplicates, "
+                "each counted once as that earlier sample (another score is a warning); if "
+                "they are intended samples, name the sample field with --field sample_idx=KEY",
+            ),
+        ):
+            if n:
+                verb = "repeats" if n == 1 else "repeat"
+                notes.append(
+                    f"{plural(n, 'row')} with no sample index {verb} an earlier row's item id "
+                    f"and response (first {first}) {how}"
+                )
+        return notes
 
     def index(
         self,
@@ -1001,10 +1051,11 @@ class _SampleNumbering:
     ) -> int:
         """Sample index of one row of item ``(task, filter_, doc_id)``; ``raw`` is the row's
         sample field (None when the file has none). Without one, a row whose ``response``
-        (non-empty) an earlier row of the item already had is that sample again: its index
-        is the earlier row's (the ingest counts an exact repeat once and warns about one with
-        another score) and it is counted in :attr:`repeats` (``where``: its file:line); a
-        sample index in the rows says the repeats are intended samples."""
+        (non-empty) an earlier row of the item already had is, when the file's repeats are
+        duplicates, that sample again: its index is the earlier row's (the ingest counts an
+        exact repeat once and warns about one with another score), counted in
+        :attr:`repeats` (``where``: its file:line); when they are samples, a new sample
+        counted in :attr:`kept`. A sample index in the rows says the rows are samples."""
         if isinstance(raw, int) and not isinstance(raw, bool):
             return raw
         if isinstance(raw, float) and raw.is_integer():
@@ -1014,14 +1065,21 @@ class _SampleNumbering:
         item = (task, filter_, doc_id)
         if raw is None or raw == "":
             seen = self.responses.setdefault(item, {}) if response else None
-            if seen is not None and hash(response) in seen:
-                self.repeats += 1
-                self.first_repeat = self.first_repeat or where
-                return seen[hash(response)]
+            key = hash(response)
+            if seen is not None:
+                if self.file_first.setdefault(item, key) != key and self.mode is None:
+                    self.mode = "samples"  # two responses for one item: a sampled file
+                if key in seen:
+                    if not self._repeats_are_samples():
+                        self.repeats += 1
+                        self.first_repeat = self.first_repeat or where
+                        return seen[key]
+                    self.kept += 1
+                    self.first_kept = self.first_kept or where
             n = self.next.get(item, 0)
             self.next[item] = n + 1
             if seen is not None:
-                seen[hash(response)] = n
+                seen.setdefault(key, n)
             if n == 1:
                 self.by_order += 1
             return n
@@ -1118,6 +1176,11 @@ def _read_file(
     nested: tuple[str, str | None, str | None] | None = None
     scorable = False  # rows carry a correctness: an empty target is then no fault
     row_index = -1
+    numbering.start_file(
+        (lambda: _several_responses(path, resolver, system, benchmark, numbering.model))
+        if layout == "flat"
+        else None
+    )
     for line, row in iter_rows(path):
         if isinstance(row, BadLine):
             yield row
@@ -1142,12 +1205,7 @@ def _read_file(
                 yield BadLine(source, line, f"field {mapped!r} (role {role!r}) missing")
                 break
         else:
-            task_key = key("task")
-            task = (
-                str(row[task_key])
-                if task_key and row.get(task_key) is not None
-                else (benchmark or stem)
-            )
+            task = _task(row, key("task"), benchmark, stem)
             bench_key = key("benchmark")
             bench = benchmark or (str(row[bench_key]) if bench_key and row.get(bench_key) else None)
             bench = bench or benchmark_from_prefix(task)
@@ -1190,6 +1248,57 @@ def _read_file(
             except ValueError as exc:
                 yield BadLine(source, line, str(exc))
             yield from resolver.scale.drain(source, line)
+
+
+def _task(row: dict[str, Any], task_key: str | None, benchmark: str | None, stem: str) -> str:
+    """A row's task: its task field, else the benchmark named, else the file's stem."""
+    if task_key and row.get(task_key) is not None:
+        return str(row[task_key])
+    return benchmark or stem
+
+
+def _several_responses(
+    path: Path,
+    resolver: _Resolver,
+    system: str | None,
+    benchmark: str | None,
+    model: tuple[str, Any] | None,
+) -> bool:
+    """Whether an item of flat file ``path`` has two rows without a sample index whose
+    responses differ (a sampled run; :class:`_SampleNumbering` then reads every row as a
+    sample). Read with the reader's own rows and item keys, up to the first such item; rows
+    the read would refuse or leave out (another model or system, an id that is no id) do not
+    count."""
+    key = resolver.key
+    stem = path.name.split(".")[0]
+    sample_key, response_key, id_key = key("sample_idx"), key("response"), key("doc_id")
+    system_key = key("system")
+    first: dict[tuple[str, str, str], int] = {}
+    row_index = -1
+    for _line, row in iter_rows(path, watch=False):
+        if not isinstance(row, dict):
+            continue
+        row_index += 1
+        if system is None and model is not None and row.get(model[0]) != model[1]:
+            continue
+        if system is not None and system_key is not None and str(row.get(system_key)) != system:
+            continue
+        raw = row.get(sample_key) if sample_key else None
+        response = row.get(response_key) if response_key else None
+        raw_id = row.get(id_key) if id_key else None
+        if (
+            raw not in (None, "")
+            or response in (None, "")
+            or isinstance(raw_id, dict | list | bool)
+        ):
+            continue
+        doc_id = str(raw_id) if raw_id is not None else str(row_index)
+        filter_name = str(row.get(key("filter") or "") or "none")
+        item = (_task(row, key("task"), benchmark, stem), filter_name, doc_id)
+        digest = hash(str(response))
+        if first.setdefault(item, digest) != digest:
+            return True
+    return False
 
 
 def _id_fault(id_key: str | None, raw_id: Any) -> str:
