@@ -21,6 +21,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from ..store.reliability import delete_run_command
+
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
@@ -123,8 +125,9 @@ def resume_command(
 
 
 def delete_command(store_path: Path, run: str) -> str:
-    """The command that deletes a run (``capslice delete-run``)."""
-    return shlex.join(["capslice", "--store", str(Path(store_path).resolve()), "delete-run", run])
+    """The command that deletes a run (``capslice --store PATH delete-run RUN``; one wording
+    with the doctor's: :func:`store.reliability.delete_run_command`)."""
+    return delete_run_command(store_path, run)
 
 
 def count_records(files: Sequence[str]) -> int | None:
