@@ -15,7 +15,10 @@ Each method gives exactly what the ingest's own helpers give (:func:`.ingest._id
 * a doc whose members are all the question or the target (``{"input": q, "target": t}``)
   packs to a text that depends on its keys alone (:func:`.compact.pack_doc_value`): packed
   once per key layout;
-* the JSON of a record's one logged metric is made once per (name, value, type, sign).
+* the JSON of a record's one logged metric is made once per (name, value, type, sign);
+* a prompt that starts with the few-shot head the worker's previous prompts share is hashed
+  from the head's saved sha256 state, its rest only (:meth:`RowMaker.prompt_sha256`): the
+  same digest, ~0.4 instead of ~2 us for a 3 KB prompt.
 """
 
 from __future__ import annotations
@@ -35,9 +38,29 @@ from .rescore import SCORE_SOURCE_CAPSLICE, SCORE_SOURCE_HARNESS, score_sample
 MAX_MEMO = 65_536
 """Entries a memo holds before it starts afresh (as :attr:`.ingest._Memo.MAX_SCORES`)."""
 
+SHARED_MIN_CHARS = 256
+"""Least length of a start two prompts share that is used as a head: hashed once
+(:meth:`RowMaker.prompt_sha256`), sent once per chunk (``_ingest_workers.pack_texts``)."""
+
 _is_nfc = unicodedata.is_normalized
 _normalize = unicodedata.normalize
 _sha256 = hashlib.sha256
+
+
+def shared_length(a: str, b: str) -> int:
+    """Characters at the start of ``a`` and ``b`` that are equal, when at least
+    :data:`SHARED_MIN_CHARS` (else 0): halving the range with ``startswith`` of slices (C
+    speed; no loop over characters)."""
+    lo, hi = SHARED_MIN_CHARS, min(len(a), len(b))
+    if hi < lo or not b.startswith(a[:lo]):
+        return 0
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if b.startswith(a[lo:mid], lo):
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 class RowMaker:
@@ -51,6 +74,32 @@ class RowMaker:
         self.settings: dict[tuple[int, str], tuple[str, str]] = {}
         self.docs: dict[tuple[tuple[str, ...], str], str | None] = {}
         self.metrics: dict[tuple[Any, ...], str] = {}
+        self.head = ""  # the start the last long prompts shared, and its sha256 state
+        self.head_sha: Any = None
+        self.last_long = ""  # the last long prompt that did not start with the head
+
+    def prompt_sha256(self, prompt: str) -> bytes:
+        """sha256 of ``prompt``'s UTF-8 bytes (lone surrogates passed), as 32 bytes. A prompt
+        longer than :data:`SHARED_MIN_CHARS` that starts with :attr:`head` (found as the start
+        two such prompts in a row share, cut back to a line's end when one is far enough in,
+        so that the questions' common starts do not make a new head) hashes only its rest,
+        from a copy of the head's state: sha256 reads its input in order, and the UTF-8 of a
+        text is that of its start followed by that of its rest (surrogates are encoded one by
+        one)."""
+        if len(prompt) > SHARED_MIN_CHARS:
+            head = self.head
+            if not (head and prompt.startswith(head)):
+                n = shared_length(self.last_long, prompt)
+                self.last_long = prompt
+                if not n:
+                    return _sha256(prompt.encode("utf-8", "surrogatepass")).digest()
+                cut = prompt.rfind("\n", 0, n) + 1  # a few-shot head ends a line: kept
+                head = self.head = prompt[: cut if cut >= SHARED_MIN_CHARS else n]
+                self.head_sha = _sha256(head.encode("utf-8", "surrogatepass"))
+            sha = self.head_sha.copy()
+            sha.update(prompt[len(head) :].encode("utf-8", "surrogatepass"))
+            return sha.digest()
+        return _sha256(prompt.encode("utf-8", "surrogatepass")).digest()
 
     def identities(self, records: list[SampleRecord]) -> tuple[list[str | None], list[bytes]]:
         """``(questions, item hashes)`` of ``records``: :func:`.ingest.question_of` and
@@ -143,7 +192,7 @@ class RowMaker:
         prompt_hash = None
         if prompt:
             if type(prompt) is str:
-                prompt_hash = _sha256(prompt.encode("utf-8", "surrogatepass")).digest()
+                prompt_hash = self.prompt_sha256(prompt)
             else:
                 prompt_hash = bytes.fromhex(text_sha256(prompt))
             if prompt_hash not in texts:

@@ -42,7 +42,7 @@ from ..ingest.scoring import infer_output_constraint_from_target
 from ..store import Store
 from ..taxonomy.evaluation import Taxonomy
 from . import ingest as ing
-from ._ingest_rows import RowMaker
+from ._ingest_rows import SHARED_MIN_CHARS, RowMaker, shared_length
 
 CHUNK = 500
 """Records per chunk a worker sends (the ingest reports progress once per chunk)."""
@@ -121,12 +121,6 @@ class Chunk:
         self.__dict__.update(state)
 
 
-SHARED_MIN_CHARS = 256
-"""A prompt text longer than this that starts with at least as many characters of the
-previous such text of its chunk crosses the pipe as that length and its rest
-(:func:`pack_texts`)."""
-
-
 def pack_texts(texts: dict[Any, Any]) -> dict[Any, Any] | tuple[list[Any], list[Any], list[int]]:
     """``(hashes, texts or rests, shared lengths)`` of a chunk's prompt texts: each plain
     ``str`` longer than :data:`SHARED_MIN_CHARS` after the first (a few-shot prompt: the head
@@ -146,7 +140,7 @@ def pack_texts(texts: dict[Any, Any]) -> dict[Any, Any] | tuple[list[Any], list[
         if type(text) is str and len(text) > SHARED_MIN_CHARS:
             if prev is not None:
                 if not (head and text.startswith(head)):
-                    head = prev[: _shared_length(prev, text)]
+                    head = prev[: shared_length(prev, text)]
                 if len(head) >= SHARED_MIN_CHARS:
                     n = len(head)
             prev = text
@@ -172,21 +166,6 @@ def unpack_texts(packed: dict[Any, Any] | tuple[list[Any], list[Any], list[int]]
             prev, head = text, ""
         texts[h] = text
     return texts
-
-
-def _shared_length(a: str, b: str) -> int:
-    """Characters at the start of ``a`` and ``b`` that are equal, when at least
-    :data:`SHARED_MIN_CHARS` (else 0): halving the range with ``startswith`` of slices."""
-    lo, hi = SHARED_MIN_CHARS, min(len(a), len(b))
-    if hi < lo or not b.startswith(a[:lo]):
-        return 0
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if b.startswith(a[lo:mid], lo):
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def n_workers(files: LmEvalFiles) -> int:

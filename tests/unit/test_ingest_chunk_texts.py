@@ -1,15 +1,18 @@
 """A worker's chunk crosses the pipe to the ingest's process with each few-shot prompt after
 the first as the length of the start it shares with the previous one and its rest (issue 14:
 the ~3 KB head was pickled, sent and unpickled once per sample), and arrives whole: the same
-texts, types and order, whatever the prompts share."""
+texts, types and order, whatever the prompts share. A worker hashes a prompt that starts with
+the head its previous prompts share from the head's saved state: the same sha256."""
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import random
 from multiprocessing.reduction import ForkingPickler
 
 from capslice_tui.ingest.bounded import cap_text
+from capslice_tui.workspace._ingest_rows import RowMaker
 from capslice_tui.workspace._ingest_workers import SHARED_MIN_CHARS, Chunk
 
 WORDS = "the of and to in is that for it as with was on be by this are or from at".split()
@@ -78,3 +81,25 @@ def test_any_prompts_arrive_whole_in_order() -> None:
 def test_a_chunk_without_texts_crosses_as_it_is() -> None:
     got, _ = _crossed({})
     assert got.texts == {} and got.unit == 0 and got.rows == []
+
+
+def test_prompt_hashes_are_the_sha256_of_the_whole_prompt() -> None:
+    """Heads that change, shared starts around the least length, a head cut at a line end
+    or not, a surrogate pair split where a head ends, prompts equal to the head, short ones."""
+    rng = random.Random(3)
+    heads = [_words(rng, n) for n in (250, 256, 300, 1500, 3000)]
+    heads += [heads[3] + "\ud83d", heads[3].replace("\n", " ") + "é"]
+    made = RowMaker(None, None, (1, 1))  # type: ignore[arg-type]
+    for i in range(3000):
+        if i % rng.choice([1, 5, 50, 400]) == 0:
+            head = rng.choice(heads)
+        kind = rng.random()
+        if kind < 0.05:
+            prompt = head
+        elif kind < 0.1:
+            prompt = _words(rng, rng.randint(1, 400))
+        else:
+            prompt = head + rng.choice(["", "\ude00", "\n", "中"]) + _words(rng, rng.randint(0, 90))
+        want = hashlib.sha256(prompt.encode("utf-8", "surrogatepass")).digest()
+        assert made.prompt_sha256(prompt) == want, i
+    assert made.head  # the saved state was used
