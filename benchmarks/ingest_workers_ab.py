@@ -70,13 +70,15 @@ def load_tree(root: Path, tag: str) -> dict[str, ModuleType]:
     they import each other; the installed modules are put back afterwards."""
     saved: dict[str, tuple[Any, Any]] = {}
     loaded: dict[str, ModuleType] = {}
+    for rel in TREE_MODULES:  # the installed ones first, all of them (put back afterwards):
+        # an installed module imported while a tree's modules stand in would import theirs
+        importlib.import_module("capslice_tui." + rel.removesuffix(".py").replace("/", "."))
     try:
         for rel in TREE_MODULES:
             path = root / "capslice_tui" / rel
             name = "capslice_tui." + rel.removesuffix(".py").replace("/", ".")
             parent, _, leaf = name.rpartition(".")
             package = importlib.import_module(parent)
-            importlib.import_module(name)  # the installed one first: put back afterwards
             saved[name] = (sys.modules[name], getattr(package, leaf))
             module = ModuleType(f"{name}_{tag}")
             module.__package__ = parent
