@@ -70,7 +70,10 @@ else:
             "compare", "diagnose", "diagnose_verdict", "evaluation_check", "report",
         )),
         "rescore": ("RescoreRunsMixin", ("rescore",)),
-        "reliability": ("ReliabilityMixin", ("backup", "doctor", "storage_warning")),
+        "reliability": (
+            "ReliabilityMixin",
+            ("backup", "doctor", "incomplete_notes", "run_completeness", "storage_warning"),
+        ),
         "trend": ("TrendMixin", ("lineage_runs", "trend", "trend_modes")),
         "hub": ("HubMixin", ("hub_add", "hub_pull", "hub_push", "hub_runs", "hubs")),
     }  # fmt: skip

@@ -802,7 +802,12 @@ class CoreMixin:
         check_average(average)
         groups = parse_by(by)
         info = self.store.get_run(run)
-        incomplete = self.incomplete_notes(run)  # type: ignore[attr-defined]
+        # the reliability mixin only for a run that is not complete (a cheap read stays cheap)
+        incomplete = (
+            self.incomplete_notes(run)  # type: ignore[attr-defined]
+            if info["status"] != "complete"
+            else []
+        )
         table = self._slice_table(
             run, info, groups, benchmark, k, filter_name, random_state, average
         )
