@@ -256,6 +256,7 @@ class RunsScreen(CapsliceScreen):
         self.runs_read = False  # a read of the runs has arrived
         self.average = "micro"
         self._name_room: int | None = None  # the run column's width once the table is filled
+        self._head = ""  # the status line's start: the runs' count and means
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -356,13 +357,22 @@ class RunsScreen(CapsliceScreen):
             + (f" · strict answer format score: {', '.join(strict)} (i: why)" if strict else "")
             + ("" if n_runs else " · ingest logs with: capslice ingest PATH --run NAME")
         )
-        self.set_status(head + self._pair_text(len(head)))
+        self._head = head
+        self._show_status()
+
+    def _show_status(self) -> None:
+        """The status line: the runs' count and means, then what ``d`` does
+        (:meth:`_pair_text`)."""
+        self.set_status(self._head + self._pair_text(len(self._head)))
 
     def _pair_text(self, used: int) -> str:
-        """`` · base: RUN (BENCH)`` or `` · d: diagnose BASE -> CAND`` where it fits the
-        status's first line (``used``: the characters before it), else on a line of its own,
-        its run names cut to that line (:func:`fit_names`) if need be: never wrapped so that
-        a lone name reads on the second line."""
+        """`` · base: RUN (BENCH)``, or after a comparison what ``d`` diagnoses for the
+        highlighted row (`` · d: diagnose BASE -> CAND`` on a run of the compared pair,
+        `` · d: diagnose RUN alone`` on another: the pair named on any row read as a
+        promise d did not keep), where it fits the status's first line (``used``: the
+        characters before it), else on a line of its own, its run names cut to that line
+        (:func:`fit_names`) if need be: never wrapped so that a lone name reads on the
+        second line."""
         if self.base:
             bench = self.base[1]
             names = [self.base[0]]
@@ -370,9 +380,15 @@ class RunsScreen(CapsliceScreen):
             def form(n: list[str]) -> str:
                 return f" · base: {n[0]} ({bench})"
         elif self.last_pair:
-            names = list(self.last_pair[:2])
+            payload = self.query_one(ResultTable).current_payload
+            if payload is None or payload[1] is None:  # d asks for a run with a benchmark
+                return ""
+            first, cand = diagnose_target(None, self.last_pair, payload)
+            names = [first] if cand is None else [first, cand]
 
             def form(n: list[str]) -> str:
+                if len(n) == 1:
+                    return f" · d: diagnose {n[0]} alone"
                 return f" · d: diagnose {n[0]} -> {n[1]}"
         else:
             return ""
@@ -393,6 +409,8 @@ class RunsScreen(CapsliceScreen):
             hint.update(Text(f"run: {name}"))
         else:
             hint.update(Text(HINT))
+        if self.last_pair is not None and self.base is None and self.runs_read:
+            self._show_status()  # what d diagnoses depends on the highlighted row
 
     def action_ingest_info(self) -> None:
         """Show the highlighted run's details (:func:`_log_text`), or how to resume or delete
@@ -511,10 +529,14 @@ class RunsScreen(CapsliceScreen):
         users = self.ws.interventions_using_run(name)
         if users:
             question += f"\nIt is used by {', '.join(users)}, which will be orphaned."
-        self.app.call_from_thread(self._confirm_delete, name, question)
+        self.app.call_from_thread(self._confirm_delete, name, question, users)
 
-    def _confirm_delete(self, name: str, question: str) -> None:
+    def _confirm_delete(self, name: str, question: str, users: list[str]) -> None:
         from .confirm import ConfirmScreen
+
+        # the check is done: its "checking what uses RUN..." stayed under the question
+        used = f"used by {', '.join(users)}" if users else "no intervention uses it"
+        self.set_status(f"delete {name}? {used} · y deletes, n keeps it")
 
         def answered(yes: bool | None) -> None:
             if yes:
