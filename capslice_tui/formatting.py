@@ -790,6 +790,20 @@ def change_points(x: float | None, unit: str = " points") -> str:
     return f"{'+' if x > 0 else '-'}<0.01{unit}"
 
 
+def change_span(lo: float | None, hi: float | None) -> str:
+    """A change's 95% interval in points with signed bounds, ``[+13.9, +25.0]``, or ``-`` when
+    undefined; the figure or header before it names the unit. Each bound is a
+    :func:`change_points`: a bound just below 0 reads ``-0.03`` (or ``-<0.01``), never
+    ``+0.0``, so an interval that holds 0 never prints as one that excludes it.
+
+    >>> change_span(-0.000327, 0.115), change_span(0.139, 0.25), change_span(None, 0.1)
+    ('[-0.03, +11.5]', '[+13.9, +25.0]', '-')
+    """
+    if points(lo, "") == "-" or points(hi, "") == "-":
+        return "-"
+    return f"[{change_points(lo, '')}, {change_points(hi, '')}]"
+
+
 def p_text(p: float | None, n_boot: int | None = 0) -> str:
     """A p-value as :func:`formatting.pvalue` prints it, except a paired-bootstrap p at its
     floor ``1/(B+1)`` (no resample as extreme as the observed change): the bootstrap cannot

@@ -53,6 +53,7 @@ import numpy as np
 from ..formatting import (
     ITEM_MEAN_ACCURACY,
     ONE_SAMPLE_ACCURACY,
+    change_span,
     confidence_pct,
     p_clause,
     pct,
@@ -532,8 +533,8 @@ def uncontrolled_text(u: Mapping[str, Any]) -> str:
     test = TEST_WORDS.get(str(u.get("test")), str(u.get("test")))
     return (
         f"uncontrolled, the {plural(u['n_items'], 'targeted item', ',')} went {pct(u['base_score'])} "
-        f"-> {pct(u['cand_score'])} ({points(u['diff'])} [{points(u['diff_low'], '')}, "
-        f"{points(u['diff_high'], '')}], {test} {p_clause(u['p_value'], n_boot=u.get('n_boot'))})"
+        f"-> {pct(u['cand_score'])} ({points(u['diff'])} {change_span(u['diff_low'], u['diff_high'])}"
+        f", {test} {p_clause(u['p_value'], n_boot=u.get('n_boot'))})"
         ": a before/after change, not evidence that the data caused it"
     )
 
@@ -587,7 +588,7 @@ def did_text(did: Mapping[str, Any]) -> str:
     interval's bounds are bare: the figure before it names the unit)."""
     return (
         f"targets {points(did['target_change'])}, controls {points(did['control_change'])},"
-        f" DiD {points(did['did'])} [{points(did['did_low'], '')}, {points(did['did_high'], '')}]"
+        f" DiD {points(did['did'])} {change_span(did['did_low'], did['did_high'])}"
     )
 
 

@@ -16,6 +16,7 @@ import click
 from ..formatting import (
     PASS_AT_K_ESTIMATOR,
     bound_notes,
+    change_span,
     pct,
     plural,
     points,
@@ -422,15 +423,6 @@ def _history_value(field: str | None, value: Any, stamp: Any = str) -> str:
 def _cut(value: Any, width: int = 40) -> str:
     s = "-" if value is None else str(value)
     return s if len(s) <= width else s[: width - 1] + "…"
-
-
-def change_span(lo: float | None, hi: float | None) -> str:
-    """A change's 95% interval in points with signed bounds, ``[+13.9, +25.0]`` (as the app's
-    intervention detail and :func:`~capslice_tui.analysis.outcome.did_text` print it), or
-    ``-`` when undefined; the figure or header before it names the unit."""
-    if points(lo, "") == "-" or points(hi, "") == "-":
-        return "-"
-    return f"[{points(lo, '')}, {points(hi, '')}]"
 
 
 def change_note(outcome: OutcomeDict) -> str:

@@ -11,7 +11,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from ...formatting import P_BOUND_NOTE, PASS_AT_K_ESTIMATOR, plural, rounding_note, row_p_adj
+from ...formatting import (
+    P_BOUND_NOTE,
+    PASS_AT_K_ESTIMATOR,
+    change_span,
+    plural,
+    rounding_note,
+    row_p_adj,
+)
 from ...vocabulary import WARN_SLICE_SIZE
 from ...vocabulary import label as join_slice
 from ..format import cell, pct, points
@@ -30,7 +37,7 @@ def intervention_name(rec: dict[str, Any]) -> str:
 
 
 def _span(lo: Any, hi: Any) -> str:
-    return f"[{points(lo, '')}, {points(hi, '')}]"  # the figure before it names the unit
+    return change_span(lo, hi)  # the figure before it names the unit
 
 
 def did_lines(outcome: dict[str, Any], *, one_target: bool = False) -> list[str]:
