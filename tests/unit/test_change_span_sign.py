@@ -20,3 +20,13 @@ def test_did_and_uncontrolled_sentences_use_it() -> None:
     u = {"n_items": 40, "base_score": 0.2, "cand_score": 0.256, "diff": 0.056,
          "diff_low": -0.000327, "diff_high": 0.115, "test": "mcnemar-exact", "p_value": 0.052}  # fmt: skip
     assert "(+5.6 points [-0.03, +11.5]," in uncontrolled_text(u)
+
+
+def test_app_detail_names_the_expected_effect() -> None:
+    from capslice_tui.app.screens.interventions import detail_text
+
+    rec = {"id": 3, "title": "t", "status": "proposed", "version": 1, "hypothesis": "h",
+           "target_slices": [], "control_slices": [], "baseline_run": "b", "result_run": None,
+           "author": "me", "expected_effect": 0.05}  # fmt: skip
+    assert "expected effect: +5.0 points on the targets" in detail_text(rec)
+    assert "expected effect" not in detail_text({**rec, "expected_effect": None})

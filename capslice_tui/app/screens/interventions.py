@@ -161,6 +161,11 @@ def detail_text(rec: dict[str, Any]) -> str:
     lines = [
         f"#{rec['id']} {rec['title']}  status: {rec['status']}  v{rec['version']}",
         f"hypothesis: {rec['hypothesis']}",
+        *(
+            [f"expected effect: {points(rec['expected_effect'])} on the targets"]
+            if rec.get("expected_effect") is not None
+            else []
+        ),
         "targets:  " + "; ".join(_label(s) for s in rec["target_slices"]),
         "controls: " + ("; ".join(_label(s) for s in rec["control_slices"]) or "-"),
         f"baseline: {rec['baseline_run']}  result: {rec['result_run'] or '-'}  by {rec['author']}",
