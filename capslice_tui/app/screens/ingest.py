@@ -21,7 +21,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from ...formatting import plural
-from ..widgets.cursor import CursorSelect
+from ..widgets.cursor import CursorInput, CursorSelect
 from .base import CapsliceScreen, FormScroll, scroll_hint
 
 FORMATS = ("auto", "lm-eval", "lmms-eval", "lighteval", "opencompass", "jsonl", "csv")
@@ -110,6 +110,21 @@ def failure_lines(message: str, bad: list[str]) -> list[str]:
     return lines
 
 
+def failure_message(error: BaseException, store: Any) -> str:
+    """What a failed ingest says, whole (every line, every word): a damaged store's sentence
+    naming doctor/recover; an OS error as ``FILE: what went wrong``
+    (:func:`~capslice_tui.app.screens.base.user_error`); else the error's message."""
+    from ...workspace.reliability import friendly_db_error
+    from .base import user_error
+
+    friendly = friendly_db_error(error, store)
+    if friendly is not None:
+        return friendly
+    if isinstance(error, OSError) and error.errno is not None:
+        return user_error(error)
+    return str(error).strip() or type(error).__name__
+
+
 def skip_bad_label(on: bool) -> Text:
     """The skip-bad toggle's text: the state is in the text, not only in a colour."""
     return Text(("[x]" if on else "[ ]") + " skip bad lines")
@@ -162,15 +177,15 @@ class IngestScreen(CapsliceScreen):
         yield Header()
         with FormScroll(id="ingest-form"):
             yield Static("log files or folders (space-separated)", classes="field-label")
-            yield Input(placeholder="path/to/run ...", id="ingest-paths")
+            yield CursorInput(placeholder="path/to/run ...", id="ingest-paths")
             yield Static("run name", classes="field-label")
-            yield Input(placeholder="e.g. step-20000", id="ingest-run")
+            yield CursorInput(placeholder="e.g. step-20000", id="ingest-run")
             with Horizontal(classes="field-row"):
-                yield Input(placeholder="benchmark (optional)", id="ingest-benchmark")
-                yield Input(placeholder="step (optional)", id="ingest-step")
+                yield CursorInput(placeholder="benchmark (optional)", id="ingest-benchmark")
+                yield CursorInput(placeholder="step (optional)", id="ingest-step")
             with Horizontal(classes="field-row"):
-                yield Input(placeholder="fields ROLE=KEY ... (optional)", id="ingest-fields")
-                yield Input(placeholder="system (optional)", id="ingest-system")
+                yield CursorInput(placeholder="fields ROLE=KEY ... (optional)", id="ingest-fields")
+                yield CursorInput(placeholder="system (optional)", id="ingest-system")
             with Horizontal(classes="field-row"):
                 yield CursorSelect(
                     [(f"format: {f}", f) for f in FORMATS],
@@ -287,6 +302,7 @@ class IngestScreen(CapsliceScreen):
         --model 'M'`` (the form has no model field) the whole command of this ingest with it."""
         text = re.sub(r"(another|mistaken) --run\b", r"\1 run name", text)
         text = text.replace("pass --skip-bad", "turn on [x] skip bad lines")
+        text = re.sub(r"pass --field ([^\s;,]+)", r"add \1 to the fields box", text)
         text = re.sub(r"with --benchmark set to", "with the benchmark field set to", text)
         text = re.sub(r"with --benchmark (\S+)", r"with \1 in the benchmark field", text)
         model = re.search(r"pass --model '([^']*)'", text)
@@ -358,9 +374,11 @@ class IngestScreen(CapsliceScreen):
         return "back to runs" if isinstance(below, RunsScreen) else "back"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """An ``IngestError`` shows its message and bad lines here; other errors fall through
-        to :class:`CapsliceScreen`'s handler (Textual calls it next unless default is
-        prevented)."""
+        """A failed ingest shows its whole message (and an ``IngestError``'s bad lines)
+        wrapped under the form (:func:`failure_message`); a refused generic log's reason and
+        fix (``pass --field correct=pred_score``) were cut at 80 columns on the status line
+        and in a toast. Other workers' errors fall through to :class:`CapsliceScreen`'s
+        handler (Textual calls it next unless default is prevented)."""
         if event.worker.group != "ingest" or event.state not in (
             WorkerState.ERROR,
             WorkerState.CANCELLED,
@@ -368,12 +386,11 @@ class IngestScreen(CapsliceScreen):
             return
         self.running = False
         error = event.worker.error
-        from ...workspace import IngestError
-
-        if not isinstance(error, IngestError):
+        if error is None:
             return
         event.prevent_default()
-        lines = failure_lines(str(error), error.bad)
+        store = getattr(self.ws, "store_path", "store")
+        lines = failure_lines(failure_message(error, store), getattr(error, "bad", None) or [])
         lines[0] = self.app_terms(lines[0])
         self.show_result("\n".join(lines))
         # the form's end in view (as after a good ingest); the status line says what happened,

@@ -1,4 +1,5 @@
-"""A text cursor for tables and lists: the selected row starts with ``>``.
+"""A text cursor for tables and lists: the selected row starts with ``>`` (and a focused text
+field's text line, :class:`CursorInput`).
 
 Reverse video alone does not survive a text capture, a screen reader or a terminal without
 attributes, so the row under the cursor also carries a glyph. The glyph is drawn over the
@@ -13,8 +14,9 @@ from typing import Any
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
-from textual.widgets import OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets._select import SelectCurrent, SelectOverlay
 
 CURSOR_GLYPH = ">"
@@ -99,3 +101,18 @@ class CursorSelect(Select[Any]):
     def watch_has_focus(self, value: bool) -> None:
         super().watch_has_focus(value)
         self.query_one(CursorSelectCurrent).mark(value)
+
+
+class CursorInput(Input):
+    """A text field whose left edge reads ``>`` on its text line while it has the focus.
+
+    A focused field differed from the others only by its border's colour, so under
+    ``NO_COLOR`` (or a capture of the pane) nothing said where typing goes; the glyph is
+    drawn over the left border cell (``|`` in console mode), so the text does not move."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = super().render_lines(crop)
+        row = self.gutter.top  # the text line: under the top border and padding
+        if self.has_focus and crop.x == 0 and self.gutter.left and crop.y <= row < crop.bottom:
+            strips[row - crop.y] = mark_line(strips[row - crop.y])
+        return strips
