@@ -144,15 +144,41 @@ def count_records(files: Sequence[str]) -> int | None:
     for p in sample_files:
         try:
             with p.open("rb", buffering=0) as fh:
-                last = 10  # the last byte read (a newline before any read)
-                while n := fh.readinto(buf):
-                    total += buf.count(b"\n", 0, n)
-                    last = buf[n - 1]
-                if last != 10:  # a last record without its newline
-                    total += 1
+                total += _lines(fh, buf)
         except OSError:
             return None
     return total
+
+
+DENSE_LINE_BYTES = 256
+"""Lines shorter than this on average in a read buffer are counted with one ``count`` pass;
+longer ones by ``find`` from line end to line end (:func:`_lines`)."""
+
+
+def _lines(fh: Any, buf: bytearray) -> int:
+    """The lines of an open binary file, a last line without its newline included, read into
+    ``buf``. Long lines (lm-eval's few-shot prompts: ~4.5 KB) are counted newline to newline
+    with ``find`` (``memchr``: ~0.2 us a 4.5 KB line against ~2 us for ``count``, a plain
+    loop over every byte); once a buffer holds more than one newline per
+    :data:`DENSE_LINE_BYTES`, the rest of the file is counted with ``count``."""
+    find, count = buf.find, buf.count
+    total, last, dense = 0, 10, False  # the last byte read (a newline before any read)
+    while n := fh.readinto(buf):
+        last = buf[n - 1]
+        if dense:
+            total += count(10, 0, n)
+            continue
+        most = n // DENSE_LINE_BYTES
+        k, i = 0, find(10, 0, n)
+        while i >= 0:
+            k += 1
+            if k > most:  # short lines: one pass over the rest
+                k += count(10, i + 1, n)
+                dense = True
+                break
+            i = find(10, i + 1, n)
+        total += k
+    return total + (last != 10)
 
 
 def progress_text(k: int, n_expected: int | None) -> str:
