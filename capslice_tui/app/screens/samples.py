@@ -786,6 +786,11 @@ class SamplesScreen(HandLabelScreen):
                 room -= 2 * grow
             self.response_width = room
             self.response_view = None
+        elif self.response_width is not None:
+            # a page read since (the rows before a jump's doc) can widen the other columns
+            # (a longer mode, a wider doc id): the responses are cut again to the room left,
+            # else the table cut each one's end ("~a slightly differe~" after j 40)
+            self.response_width = min(self.response_width, self._response_room(self.rows))
         texts, view, shared = response_cells(
             [r.get("response") for r in self.rows],
             self.response_width or 20,
