@@ -39,7 +39,7 @@ from ..ingest import read_paths
 from ..ingest._io import FILE_CHANGED
 from ..ingest.bounded import cap_text, cap_value, text_length, text_sha256
 from ..ingest.records import BadLine, ReadContext, SampleRecord, TaskConfig
-from ..ingest.scoring import infer_output_constraint_from_target
+from ..ingest.scoring import ExtractedAnswer, infer_output_constraint_from_target
 from ..store import SAMPLE_COLUMNS, NotFound, Store, StoreDamaged
 from ..store.compact import pack_doc_value
 from ..store.prompts import MIN_PREFIX_CHARS
@@ -1732,14 +1732,20 @@ def with_scores(row: tuple[Any, ...], scored: SampleScore) -> tuple[Any, ...]:
 
 def _cells_of(scored: SampleScore) -> _Cells:
     """``scored`` with the cells of a sample row it fills: the extracted answer (capped) and
-    ``score`` to ``failure_signals`` (``SAMPLE_COLUMNS``)."""
+    ``score`` to ``failure_signals`` (``SAMPLE_COLUMNS``). The lenient answer's cell is its
+    text as a plain ``str`` (the row stores the text; the step it carries stays on
+    ``scored``): a worker's chunk then pickles it without ``ExtractedAnswer.__reduce__``
+    and the ingest's process unpickles it without a Python ``__new__`` per row."""
+    lenient = scored.lenient_extracted
+    if type(lenient) is ExtractedAnswer:
+        lenient = str(lenient)
     return (
         scored,
         cap_text(scored.extracted, MAX_ANSWER_CHARS),
         (
             scored.score,
             scored.score_source,
-            cap_text(scored.lenient_extracted, MAX_ANSWER_CHARS),
+            cap_text(lenient, MAX_ANSWER_CHARS),
             scored.lenient,
             scored.failure_mode,
             scored.failure_reason,
