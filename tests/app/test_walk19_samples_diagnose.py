@@ -60,3 +60,37 @@ async def test_response_ends_stay_whole_after_a_jump(eos_store: Path) -> None:
         # every cell fits the room the other columns leave it
         assert screen.response_width is not None
         assert screen.response_width <= screen._response_room(screen.rows)
+
+
+async def test_enter_on_a_gained_slice_opens_the_base_samples_that_carry_it(
+    eos_store: Path,
+) -> None:
+    from pilot_helpers import static_text
+
+    from capslice_tui.app.screens.diagnose import DiagnoseScreen
+
+    app = make_app(eos_store, ascii=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        diagnose = DiagnoseScreen("bbh-eos-masked", "bbh-eos-restored", benchmark="bbh")
+        await app.push_screen(diagnose)
+        await settle(app, pilot)
+        table = diagnose.query_one(ResultTable)
+        payload = table.current_payload
+        assert payload["slice"] == {"background_condition": "self_contained"}
+        assert payload["mode"] == "extraction_failure"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        samples = app.screen
+        assert isinstance(samples, SamplesScreen)
+        # the base's samples of the mode the gain fixed, not the candidate's (none: a dead end)
+        assert (samples.run, samples.failure_mode) == ("bbh-eos-masked", "extraction_failure")
+        assert samples.rows and samples.total == 67
+        status = " ".join(static_text(app, "#status").split())
+        assert "base bbh-eos-masked: 65 items bbh-eos-restored got right are among these" in (
+            status
+        ), status
+        assert "no samples" not in status
+        await pilot.press("f")  # another mode: the note no longer holds, so it goes
+        await settle(app, pilot)
+        assert "got right" not in static_text(app, "#status")

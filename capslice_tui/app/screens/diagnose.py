@@ -205,6 +205,13 @@ ITEM_MEAN_LEGEND = (
 held the word ``mean`` where a count belongs, with no legend on screen)."""
 
 
+def _gained(s: dict[str, Any], direction: str | None) -> bool:
+    """Whether slice ``s`` of a change moved up (candidate better): its own difference, else
+    the change's ``direction``."""
+    diff = s.get("diff", s.get("deficit"))
+    return diff > 0 if diff is not None else direction == "gain"
+
+
 def slice_score(s: dict[str, Any]) -> str:
     """A slice's score with its counts: ``0.1% 4/3840``; ``4.8%* 21/1760`` when the score is
     a mean of per-item accuracies, so it is not that ratio (:data:`ITEM_MEAN_LEGEND`)."""
@@ -253,8 +260,9 @@ class DiagnoseScreen(CapsliceScreen):
         "p adj: Benjamini-Hochberg adjusted p over every slice tested (all axis "
         "combinations); a p_adj in the text names its own family (e.g. over 3 task_types)",
         "top mode: the most common failure mode of the slice's samples that moved (a change:"
-        " the items lost, as the candidate failed them; not the run-wide shift the verdict"
-        " names) or that fail (one run's weakness)",
+        " the items lost, as the candidate failed them; a gain: the items won, as the base"
+        " failed them, and Enter opens the base's samples of that mode; not the run-wide"
+        " shift the verdict names) or that fail (one run's weakness)",
         "wrong (wrong_answer) = an answer was read and is wrong",
         "fmt! (extraction_failure) = right answer in the response, not extracted",
         "trunc (truncated) = the response stopped at the generation length cap",
@@ -482,7 +490,11 @@ class DiagnoseScreen(CapsliceScreen):
                 cell(row_p_adj(s)),
                 cell(MODE_TEXT.get(s.get("dominant_failure_mode") or "", "-"), 12),
             ]
-            rows.append(({"slice": key, "mode": s.get("dominant_failure_mode")}, cells))
+            payload = {"slice": key, "mode": s.get("dominant_failure_mode"), "won": None}
+            if mode == "change" and _gained(s, data.get("direction")):
+                # a gain's top mode is the base's (the failures fixed): its items won with it
+                payload["won"] = (s.get("mode_counts") or {}).get(payload["mode"])
+            rows.append((payload, cells))
         table = self.query_one(ResultTable)
         table.set_rows(rows)
         counted = slice_count_text(len(rows), data.get("evidence") or [])
@@ -541,4 +553,13 @@ class DiagnoseScreen(CapsliceScreen):
         run = self.cand or self.base
         query = samples_query(key, self.benchmark)
         title = slice_label(key)
-        self.app.push_screen(SamplesScreen(run, title=title, failure_mode=mode, **query))
+        note = None
+        if self.cand is not None and mode and payload.get("won") is not None:
+            # a gain: the candidate has few samples of the base's top mode (walk 19: none,
+            # "no samples with failure mode extraction_failure"); the base's carry the change
+            run = self.base
+            note = (
+                f"base {self.base}: {plural(payload['won'], 'item')} {self.cand} got right "
+                "are among these"
+            )
+        self.app.push_screen(SamplesScreen(run, title=title, failure_mode=mode, note=note, **query))

@@ -389,9 +389,14 @@ class SamplesScreen(HandLabelScreen):
         benchmark: str | None = None,
         failure_mode: str | None = None,
         filter_name: str | None = None,
+        note: str | None = None,
     ) -> None:
         super().__init__()
         self.run = run
+        # why these samples (diagnose of a gain opens the base's): said on the status line
+        # while the mode filter they were opened with holds
+        self.note = note
+        self.note_mode = failure_mode
         self.filter_name = filter_name  # answer filter; None = each task's primary one
         self.filter_label = ""  # its name as shown, once the worker has read it
         self.slice_title = title
@@ -732,6 +737,8 @@ class SamplesScreen(HandLabelScreen):
         )
         found = f" · search {short(self.search_text, 20)!r}" if self.search_text else ""
         note = f" · {self.search_note}" if self.search_note else ""
+        if self.note and self.failure_mode == self.note_mode:
+            note += f" · {self.note}"
         modes = modes_text(self.mode_counts)
         modes = f" · {modes}" if modes else ""
         # the keys before the mode counts: at 80 columns the status folds into two lines
