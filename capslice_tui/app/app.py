@@ -115,6 +115,10 @@ class NavEntry:
             diagnosis of base -> cand, :func:`.screens.menu.context_pair`): the base through
             ``run_arg``, the candidate and the benchmark through ``candidate`` and
             ``benchmark`` (the plan: the pair's plan, as ``capslice plan --candidate``).
+        fresh: the entry always opens a new screen on top of the screen the menu was opened
+            from, never returns to one open lower in the stack (the label history: what it
+            lists changes with every labelling action, and ``u`` undoes the newest); on
+            that screen itself it reloads it (its ``action_reload``).
     """
 
     key: str
@@ -122,6 +126,7 @@ class NavEntry:
     factory: str | Callable[..., Screen] | None
     run_arg: str | None = None
     pair: bool = False
+    fresh: bool = False
 
 
 # Human names of focused widgets for the help's section titles.
@@ -396,9 +401,14 @@ class CapsliceApp(App):
             self.pop_screen()
 
     def action_back_or_quit(self) -> None:
-        """Go back one screen; on the start screen, quit."""
+        """Go back as ``b`` does (the screen's own back: a trend's results return to its run
+        picker); on the start screen, quit."""
         if len(self.screen_stack) > 1:
-            self.pop_screen()
+            back = getattr(self.screen, "action_back", None)
+            if callable(back):
+                back()
+            else:
+                self.pop_screen()
         else:
             self.exit()
 
@@ -470,7 +480,8 @@ class CapsliceApp(App):
         screen was itself opened from the menu. Help is replaced rather than stacked. A
         screen already open from the menu is never stacked twice: its entry returns to that
         screen (popping what lies above it, its inputs kept), so menu hops stay bounded by
-        the menu's length. An entry whose factory is ``None`` (the start screen) pops back to
+        the menu's length (but an entry marked ``fresh``, the label history, opens a new
+        screen on top, so the back stack keeps the order the user went). An entry whose factory is ``None`` (the start screen) pops back to
         the start screen. An entry with a ``run_arg`` opens on the run of the screen the menu
         was opened from (its ``context_run()``; the runs screen's highlighted run), or of
         the nearest screen under it that has one (a sample's detail: its samples' run); an
@@ -484,7 +495,12 @@ class CapsliceApp(App):
 
         while len(self.screen_stack) > 1 and isinstance(self.screen, HelpScreen):
             self.pop_screen()
-        if entry.factory is not None:
+        if entry.fresh and getattr(self.screen, "opened_from_menu", None) == entry.factory:
+            reload = getattr(self.screen, "action_reload", None)
+            if callable(reload):
+                reload()
+                return
+        if entry.factory is not None and not entry.fresh:
             open_already = [
                 s
                 for s in self.screen_stack[1:]
@@ -566,7 +582,10 @@ NAVIGATION.append(
 )
 NAVIGATION.append(
     NavEntry(
-        "l", "Label history and undo", "capslice_tui.app.screens.label_history:LabelHistoryScreen"
+        "l",
+        "Label history and undo",
+        "capslice_tui.app.screens.label_history:LabelHistoryScreen",
+        fresh=True,
     )
 )
 NAVIGATION.append(

@@ -92,6 +92,9 @@ class LabelHistoryScreen(CapsliceScreen):
             self.text = text
 
     last_result = ""
+    loaded_once = False
+    under_dialog = False  # suspended for a dialog over it (on_screen_suspend)
+    keep_batch: str | None = None  # the action the cursor stays on when the list is read again
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,6 +106,21 @@ class LabelHistoryScreen(CapsliceScreen):
     def on_mount(self) -> None:
         self.sub_title = "label history"
         self.load()
+
+    def on_screen_suspend(self) -> None:
+        from textual.screen import ModalScreen
+
+        # a dialog over it (the undo question, help) changes nothing this screen shows
+        self.under_dialog = isinstance(self.app.screen, ModalScreen)
+
+    def on_screen_resume(self) -> None:
+        """Shown again from a screen above (not a dialog): read the history anew, the
+        cursor kept on its action; a labelling done meanwhile shows (walk 19: an old history
+        screen returned to listed "0 actions" and refused to undo the newest)."""
+        if self.loaded_once and not self.under_dialog:
+            payload = self.query_one(ResultTable).current_payload
+            self.keep_batch = payload["batch"] if payload else None
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="history")
     def load(self) -> None:
@@ -132,6 +150,10 @@ class LabelHistoryScreen(CapsliceScreen):
         table.set_rows(
             [(a, [cell(v) for v in r]) for a, r in zip(message.actions, rows, strict=True)]
         )
+        batches = [a["batch"] for a in message.actions]
+        if self.keep_batch in batches:
+            table.move_cursor(row=batches.index(self.keep_batch))
+        self.loaded_once, self.keep_batch = True, None
         table.focus()
         last = f"{self.last_result} · " if self.last_result else ""
         self.set_status(

@@ -9,7 +9,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -17,7 +16,10 @@ from ...formatting import plural
 from .._undo import undo_last_labels
 from ..format import Hanging, cell
 from ..widgets.result_table import ResultTable
-from .base import HandLabelScreen
+from .base import FormScroll, HandLabelScreen, scroll_hint
+
+TABLE_ROWS = 8
+"""Rows of the named slices' table at most (its heading and 7 slices; more scroll)."""
 
 RECORD_FIELDS = (
     "name", "n_items", "version", "origin", "description", "note",
@@ -59,7 +61,8 @@ class NamedSlicesScreen(HandLabelScreen):
         "version: bumped by every change; a label on a slice that changed since it was shown "
         "is refused (reload with r, then label again)",
         "l: hand-label every item of the highlighted slice (axis = value)",
-        "items: the first item ids",
+        "items: the first item ids (j/k scroll the record when it does not fit; the line "
+        "under it says so: more below: j)",
         "u: undo your last labelling action (asks first); y: the label history (each action, "
         "its items and values, u there undoes one)",
     )
@@ -77,6 +80,9 @@ class NamedSlicesScreen(HandLabelScreen):
         Binding(
             "y", "history", "History", show=False, id="named.history", tooltip="Label history, undo"
         ),
+        # the table keeps the focus (its pgup/pgdn move the cursor): j/k scroll the record
+        Binding("j", "scroll_detail(3)", "Record down", show=False, id="named.detail-down"),
+        Binding("k", "scroll_detail(-3)", "Record up", show=False, id="named.detail-up"),
     ]
 
     class Loaded(Message):
@@ -104,15 +110,32 @@ class NamedSlicesScreen(HandLabelScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield ResultTable(id="named-slices")
-        with VerticalScroll(id="named-detail"):
+        with FormScroll(id="named-detail"):
             yield Static("", id="detail", markup=False)
+        yield Static("", id="detail-more", markup=False)  # what is out of view (scroll_hint)
         yield Static("loading named slices…", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "named slices"
-        self.query_one(ResultTable).set_columns(("name", "items", "v", "updated by", "at"))
+        table = self.query_one(ResultTable)
+        table.set_columns(("name", "items", "v", "updated by", "at"))
+        # as many rows as slices, up to TABLE_ROWS: the record below gets the rest (at 80x24
+        # a half-screen table over one slice left its members below the screen, walk 19)
+        table.styles.height = "auto"
+        table.styles.max_height = TABLE_ROWS
+        # its whole height, so the area scrolls (the stylesheet's ``#detail`` is 1fr: the
+        # record was cut at the area's bottom with nothing to scroll)
+        self.query_one("#detail", Static).styles.height = "auto"
+        more = self.query_one("#detail-more", Static)
+        more.styles.height, more.styles.padding = 1, (0, 1)
         self.load()
+
+    def on_screen_resume(self) -> None:
+        """Shown again (back from the label history, where an undo changes the slice): read
+        the list and the record anew, the selection kept."""
+        if self.slices:
+            self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="named slices")
     def load(self) -> None:
@@ -123,8 +146,11 @@ class NamedSlicesScreen(HandLabelScreen):
         self.post_message(self.Loaded(slices, detail))
 
     def on_named_slices_screen_loaded(self, message: Loaded) -> None:
+        shown = self.detail["name"] if self.detail else None
         self.slices, self.detail = message.slices, message.detail
         self.selected = message.detail["name"] if message.detail else None
+        if self.selected != shown:  # another slice's record reads from its top
+            self.query_one("#named-detail", FormScroll).scroll_home(animate=False)
         table = self.query_one(ResultTable)
         table.set_rows([
             (s["name"], [cell(s["name"], 30), cell(s["n_items"]), cell(s["version"]),
@@ -155,6 +181,16 @@ class NamedSlicesScreen(HandLabelScreen):
     def action_reload(self) -> None:
         self.load()
 
+    def action_scroll_detail(self, lines: int) -> None:
+        """``j``/``k`` (the table has the focus): scroll the record under it by ``lines``."""
+        self.query_one("#named-detail", FormScroll).scroll_relative(y=lines, animate=False)
+
+    @on(FormScroll.Moved)
+    def detail_moved(self) -> None:
+        """The line under the record says what of it is out of view and the key for it."""
+        text = scroll_hint(self.query_one("#named-detail", FormScroll), up="k", down="j")
+        self.query_one("#detail-more", Static).update(Text(text))
+
     def action_label(self) -> None:
         if self.detail is None:
             self.set_status("no named slice selected")
@@ -171,9 +207,7 @@ class NamedSlicesScreen(HandLabelScreen):
         result = self.ws.label_slice(
             name, {edit.axis: edit.value}, expected_version=version, note=edit.note
         )
-        if result.get("changed") == 0 and not result.get(
-            "note_changed"
-        ):  # walk 18 F6: a no-op writes nothing, keeps the version
+        if result.get("changed") == 0:  # walk 18 F6: a no-op writes nothing, keeps the version
             text = (
                 f"no change: the {plural(result.get('items', '?'), 'item')} of {name} already "
                 f"hold {edit.axis}={edit.value} (version {result.get('version', '?')})"

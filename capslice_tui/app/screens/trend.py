@@ -294,7 +294,7 @@ class TrendScreen(CapsliceScreen):
         "counts, RUN: a run of the lineage)",
         "w: why points may not compare (other models, tied steps, changed items or metric), "
         "on a screen of their own (Esc/b closes it)",
-        "g: group by other axes; b: back to picking runs",
+        "g: group by other axes; b (or q): back to picking runs",
     )
 
     BINDINGS = [
@@ -321,6 +321,7 @@ class TrendScreen(CapsliceScreen):
         self.view = "scores"  # or "modes"
         self._start = list(runs or [])
         self._model_cells: dict[str, str] = {}  # run -> its model as the picker shows it
+        self.picked_row: int | None = None  # the picker's row Enter was pressed on
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -349,6 +350,12 @@ class TrendScreen(CapsliceScreen):
     def _wrapped(self, line: str) -> list[str]:
         """``line`` wrapped at spaces to the detail line's width (a command stays whole)."""
         return textwrap.wrap(line, max(30, self.app.size.width - 2), break_long_words=False)
+
+    def _trend_title(self, shown: Any) -> None:
+        """The title of a trend or mode mix: the grouping its rows are by, its runs."""
+        # the title's row is the screen's width less its padding: wider screens cut less
+        room = max(self.app.size.width - 2, 20)
+        self._title(trend_title(shown.by, [(r.name, r.step) for r in shown.runs], room))
 
     def _title(self, text: str) -> None:
         self.query_one("#title", Static).update(Text(text))
@@ -440,6 +447,7 @@ class TrendScreen(CapsliceScreen):
                 self.set_status("the runs are still loading; Enter again once they show")
                 return
             picked = self._picked()
+            self.picked_row = self.query_one(ResultTable).cursor_row
             if len(picked) < 2:
                 self.set_status("no other step of this model: mark 2+ runs with space")
                 return
@@ -496,9 +504,7 @@ class TrendScreen(CapsliceScreen):
             )
         table.set_rows(out)
         table.focus()
-        # the title's row is the screen's width less its padding: wider screens cut less
-        room = max(self.app.size.width - 2, 20)
-        self._title(trend_title(trend.by, [(r.name, r.step) for r in trend.runs], room))
+        self._trend_title(trend)
         self._show_points(out[0][0] if out else None)
         n_warn = len(trend.warnings)
         warn = f" · {n_warn} warning{'s' if n_warn > 1 else ''} (w)" if n_warn else ""
@@ -593,6 +599,7 @@ class TrendScreen(CapsliceScreen):
         out = [(s, [cell(cut), *r[1:]]) for (s, r), cut in zip(rows, cuts, strict=True)]
         table.set_rows(out)
         table.focus()
+        self._trend_title(modes)  # regrouped (g) in this view: the title follows (walk 19)
         self._show_mix(out[0][0] if out else None)
         n_warn = len(modes.warnings)
         warn = f"; {n_warn} warning{'s' if n_warn > 1 else ''} (w reads them)" if n_warn else ""
@@ -656,7 +663,9 @@ class TrendScreen(CapsliceScreen):
             self.view = "scores"
             self.refresh_bindings()
             self._title("Trend: space marks runs, Enter shows their slices over steps")
-            self._render_runs(self._start_row())
+            # the picker as it was left: the cursor on the run Enter was pressed on
+            row = self.picked_row if self.picked_row is not None else self._start_row()
+            self._render_runs(row)
             return
         super().action_back()
 
