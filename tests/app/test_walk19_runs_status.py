@@ -59,3 +59,25 @@ async def test_delete_check_done_is_not_left_saying_checking(store_path: Path) -
         await pilot.press("n")  # kept: the runs line again
         await settle(app, pilot)
         assert static_text(app, "#status").startswith("3 runs")
+
+
+async def test_with_a_base_the_status_says_what_d_does_on_each_row(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("c")  # base marked, cursor on it: d diagnoses base alone
+        await settle(app, pilot)
+        status = " ".join(static_text(app, "#status").split())
+        assert "base: base (bbh) · d: diagnose base alone" in status, status
+        await pilot.press("down")  # cand, same benchmark: the change
+        await settle(app, pilot)
+        status = " ".join(static_text(app, "#status").split())
+        assert "base: base (bbh) · d: diagnose the change to cand" in status, status
+        await pilot.press("down")  # mathrun, another benchmark: alone
+        await settle(app, pilot)
+        status = " ".join(static_text(app, "#status").split())
+        assert "d: diagnose mathrun alone" in status, status
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DiagnoseScreen)
+        assert (app.screen.base, app.screen.cand) == ("mathrun", None)

@@ -366,22 +366,32 @@ class RunsScreen(CapsliceScreen):
         self.set_status(self._head + self._pair_text(len(self._head)))
 
     def _pair_text(self, used: int) -> str:
-        """`` · base: RUN (BENCH)``, or after a comparison what ``d`` diagnoses for the
-        highlighted row (`` · d: diagnose BASE -> CAND`` on a run of the compared pair,
-        `` · d: diagnose RUN alone`` on another: the pair named on any row read as a
-        promise d did not keep), where it fits the status's first line (``used``: the
+        """What ``d`` diagnoses on the highlighted row: with a base, `` · base: RUN (BENCH)
+        · d: diagnose the change to RUN`` (or ``RUN alone`` on the base itself or another
+        benchmark); after a comparison, `` · d: diagnose BASE -> CAND`` on a run of the
+        compared pair, `` · d: diagnose RUN alone`` on another (the pair named on any row read
+        as a promise d did not keep). Where it fits the status's first line (``used``: the
         characters before it), else on a line of its own, its run names cut to that line
         (:func:`fit_names`) if need be: never wrapped so that a lone name reads on the
         second line."""
+        payload = self.query_one(ResultTable).current_payload
+        if payload is not None and payload[1] is None:  # d asks for a run with a benchmark
+            payload = None
         if self.base:
             bench = self.base[1]
             names = [self.base[0]]
+            change = False
+            if payload is not None:
+                change = diagnose_target(self.base, None, payload)[1] is not None
+                names.append(payload[0])
 
             def form(n: list[str]) -> str:
-                return f" · base: {n[0]} ({bench})"
+                if len(n) == 1:
+                    return f" · base: {n[0]} ({bench})"
+                what = f"the change to {n[1]}" if change else f"{n[1]} alone"
+                return f" · base: {n[0]} ({bench}) · d: diagnose {what}"
         elif self.last_pair:
-            payload = self.query_one(ResultTable).current_payload
-            if payload is None or payload[1] is None:  # d asks for a run with a benchmark
+            if payload is None:
                 return ""
             first, cand = diagnose_target(None, self.last_pair, payload)
             names = [first] if cand is None else [first, cand]
@@ -409,7 +419,7 @@ class RunsScreen(CapsliceScreen):
             hint.update(Text(f"run: {name}"))
         else:
             hint.update(Text(HINT))
-        if self.last_pair is not None and self.base is None and self.runs_read:
+        if (self.last_pair is not None or self.base is not None) and self.runs_read:
             self._show_status()  # what d diagnoses depends on the highlighted row
 
     def action_ingest_info(self) -> None:
