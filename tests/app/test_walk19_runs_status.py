@@ -81,3 +81,21 @@ async def test_with_a_base_the_status_says_what_d_does_on_each_row(store_path: P
         await pilot.pause()
         assert isinstance(app.screen, DiagnoseScreen)
         assert (app.screen.base, app.screen.cand) == ("mathrun", None)
+
+
+async def test_delete_check_counts_the_interventions_it_found(store_path: Path) -> None:
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        runs = app.screen
+        assert isinstance(runs, RunsScreen)
+        users = ["intervention 1 'nt data' (baseline run, accepted)"]
+        runs.ws.interventions_using_run = lambda name: users  # type: ignore[method-assign]
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "It is used by intervention 1 'nt data'" in app.screen.question
+        status = str(runs.query_one("#status").render())
+        assert "delete base? used by 1 intervention · y deletes, n keeps it" in status, status
+        await pilot.press("n")
+        await settle(app, pilot)

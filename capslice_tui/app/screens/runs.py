@@ -545,7 +545,10 @@ class RunsScreen(CapsliceScreen):
         from .confirm import ConfirmScreen
 
         # the check is done: its "checking what uses RUN..." stayed under the question
-        used = f"used by {', '.join(users)}" if users else "no intervention uses it"
+        # (the question names them: here a count, which keeps to one line)
+        used = (
+            f"used by {plural(len(users), 'intervention')}" if users else "no intervention uses it"
+        )
         self.set_status(f"delete {name}? {used} · y deletes, n keeps it")
 
         def answered(yes: bool | None) -> None:
