@@ -440,19 +440,17 @@ class LabelsMixin(StoreBase):
             ).fetchone()
             if cur_slice is None:
                 continue
-            # a batch that left the note as it was (a label: walk 19 F11) puts none back
-            note = h["old_note"] if h["old_note"] != h["new_note"] else cur_slice["note"]
             conn.execute(
                 "UPDATE named_slices SET note = ?, updated_by = ?, updated_at = ?,"
                 " version = version + 1 WHERE id = ?",
                 # an undo is a change: who undid it, and when (the history row keeps
                 # who wrote the note and when)
-                (note, actor, at, h["slice_id"]),
+                (h["old_note"], actor, at, h["slice_id"]),
             )
             conn.execute(
                 "INSERT INTO named_slice_history (slice_id, batch, old_note, new_note,"
                 " old_who, old_at, who, at) VALUES (?,?,?,?,?,?,?,?)",
-                (h["slice_id"], undo_batch, cur_slice["note"], note,
+                (h["slice_id"], undo_batch, cur_slice["note"], h["old_note"],
                  cur_slice["updated_by"], cur_slice["updated_at"], actor, at),
             )  # fmt: skip
 
@@ -670,16 +668,15 @@ class LabelsMixin(StoreBase):
                 origin=f"slice:{name}",
                 note=note,
             )
+            note_changed = note is not None and note != row["note"]
             version = row["version"]
-            if changed:  # a no-op keeps the version (walk 18 F6)
+            if changed or note_changed:  # a no-op keeps the version (walk 18 F6)
                 self._bump_slice(conn, name, expected_version, who, at)
-                # ``note`` is the action's (kept with each label): the slice keeps its own
-                # note (walk 19 F11), the history row its who/when for an undo
-                self._log_slice_note(conn, row, batch, None, who, at)
+                self._log_slice_note(conn, row, batch, note, who, at)
                 version += 1
         if not changed:
-            return {"batch": None, "changed": 0, "items": len(ids), "who": who, "at": at,
-                    "version": version}  # fmt: skip
+            return {"batch": batch if note_changed else None, "changed": 0, "items": len(ids), "who": who, "at": at,
+                    "version": version, "note_changed": note_changed}  # fmt: skip
         self.refresh_item_axes(ids)  # type: ignore[attr-defined]
         return {
             "batch": batch,

@@ -1,7 +1,8 @@
 """Walk 19 (label history, named slices, trend): menu ``l`` shows the current history on top
 of the screen it was opened from, ``u`` undoes the newest action; a named slice's members are
-reachable at 80x24; labelling a slice keeps the slice's note; the trend's mode view names its
-grouping; ``q`` on a trend goes back as ``b`` does."""
+reachable at 80x24; labelling a slice makes its note the slice's current one (the case
+store-01-note-history: the newest note current, the earlier in the history); the trend's mode
+view names its grouping; ``q`` on a trend goes back as ``b`` does."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ async def test_one_named_slice_shows_its_members_at_80x24(tmp_path: Path) -> Non
         assert " items:" in screen_text(app) and static_text(app, "#detail-more").strip() == ""
 
 
-async def test_labelling_a_named_slice_keeps_the_slices_note(tmp_path: Path) -> None:
+async def test_labelling_a_named_slice_makes_its_note_current(tmp_path: Path) -> None:
     store, ws, _ = _store_with_slice(tmp_path)
     app = make_app(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -132,8 +133,10 @@ async def test_labelling_a_named_slice_keeps_the_slices_note(tmp_path: Path) -> 
         await settle(app, pilot)
         assert isinstance(app.screen, NamedSlicesScreen)
         assert ws.named_slice("slice-0")["version"] == 2  # the label was written
-        assert ws.named_slice("slice-0")["note"] == "aime remainders"
-        assert "note: aime remainders" in " ".join(static_text(app, "#detail").split())
+        # ../shared/cases/store-01-note-history: the newest labelling note is the slice's
+        # current one; the earlier note stays in the label history
+        assert ws.named_slice("slice-0")["note"] == "relabel test"
+        assert "note: relabel test" in " ".join(static_text(app, "#detail").split())
         assert ws.label_actions(limit=1)[0]["notes"] == "relabel test"  # the action's note
 
 

@@ -178,9 +178,8 @@ def test_labels_changed_on_both_sides_are_a_conflict_and_one_side_changes_are_me
     assert "imported 'algebra'" in result.output and "kept the value here" in result.output
     assert "conflict: intervention #4 'fourth'" in result.output
     slice_b = cli_json(b, "label", "show", "--slice", "cluster-a")
-    assert slice_b == cli_json(a, "label", "show", "--slice", "cluster-a")  # A's version
-    # A's change merged; the label's note is the action's, the slice keeps its own (walk 19)
-    assert slice_b["updated_by"] == "ann" and slice_b["note"] == "found by carol"
+    assert slice_b == cli_json(a, "label", "show", "--slice", "cluster-a")  # A's note, version
+    assert slice_b["note"] == "later note"
     assert cli_json(b, "intervention", "show", "3")["status"] == "accepted"
     assert cli_json(b, "intervention", "show", "4")["status"] == "rejected"  # B's own kept
     ws = Workspace(b)
