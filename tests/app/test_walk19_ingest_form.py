@@ -77,3 +77,26 @@ async def test_the_focused_field_is_marked_without_colour(store_path: Path) -> N
         assert run.has_focus
         assert _text_line(run).startswith(">"), _text_line(run)
         assert not _text_line(paths).startswith(">"), _text_line(paths)
+
+
+async def test_a_missing_long_path_is_said_whole_under_the_form(
+    store_path: Path, tmp_path: Path
+) -> None:
+    missing = tmp_path / ("a-folder-with-a-long-name-" * 3) / "evaluation-log-step-049000.jsonl"
+    app = make_app(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.push_screen(IngestScreen())
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#ingest-paths", Input).value = str(missing)
+        run = screen.query_one("#ingest-run", Input)
+        run.value = "long"
+        run.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert "no such file or folder" in static_text(app, "#status")
+        result = "".join(static_text(app, "#ingest-result").split())
+        assert f"nosuchfileorfolder:{missing}" in result, result  # every character of it
+        assert screen.query_one("#ingest-paths", Input).has_focus  # the field to fix

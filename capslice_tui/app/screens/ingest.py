@@ -257,7 +257,7 @@ class IngestScreen(CapsliceScreen):
             paths = parse_paths(self.query_one("#ingest-paths", Input).value)
             step = parse_step(self.query_one("#ingest-step", Input).value)
         except ValueError as exc:
-            self.set_status(str(exc))
+            self._refuse(str(exc))
             return
         run = self.query_one("#ingest-run", Input).value.strip()
         if not run:
@@ -274,14 +274,13 @@ class IngestScreen(CapsliceScreen):
             return
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            self.set_status("no such file or folder: " + ", ".join(missing))
+            self._refuse("no such file or folder: " + ", ".join(missing), "#ingest-paths")
             return
         benchmark = self.query_one("#ingest-benchmark", Input).value.strip() or None
         try:
             field_map = parse_fields(self.query_one("#ingest-fields", Input).value)
         except ValueError as exc:
-            self.set_status(str(exc))
-            self.query_one("#ingest-fields", Input).focus()
+            self._refuse(str(exc), "#ingest-fields")
             return
         system = self.query_one("#ingest-system", Input).value.strip() or None
         fmt = str(self.query_one("#ingest-format", Select).value)
@@ -295,6 +294,19 @@ class IngestScreen(CapsliceScreen):
             "field_map": field_map or None, "system": system, "skip_bad": skip_bad,
         }  # fmt: skip
         self.run_ingest(paths, run, benchmark, step, fmt, skip_bad, field_map or None, system)
+
+    def _refuse(self, reason: str, field: str | None = None) -> None:
+        """The form cannot start: ``reason`` on the status line and, when longer than that
+        one row (a long path cut at 80 columns), whole under the form, in view; ``field``
+        (the one to fix) gets the focus."""
+        self.set_status(reason)
+        if field:
+            self.query_one(field, Input).focus(scroll_visible=False)
+        if len(reason) > (self.app.size.width or 80) - 2:
+            self.show_result(reason)
+            self.call_after_refresh(self.query_one("#ingest-form").scroll_end, animate=False)
+        else:
+            self.show_result("")
 
     def app_terms(self, text: str) -> str:
         """The core's CLI advice in this form's terms: ``--run`` is the run field,
