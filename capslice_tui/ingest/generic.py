@@ -1240,7 +1240,7 @@ def _read_file(
                 elif layout == "parallel":
                     yield from _parallel_records(row, common, resolver, exclude)
                 else:
-                    if resolver.rivals or resolver.unused_extracted or key("correct"):
+                    if resolver.rivals or resolver.unused_extracted:
                         yield from _row_warnings(row, resolver, source, line)
                     record = _flat_record(row, common, resolver, exclude, system, numbering)
                     if record is not None:
