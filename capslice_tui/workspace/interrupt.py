@@ -22,6 +22,7 @@ from types import FrameType
 from typing import Any
 
 from ..store.reliability import delete_run_command
+from ..store.runs import EARLIER_INGESTS, SKIPPED_ROWS
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -197,7 +198,7 @@ def skipped_counts(n_bad: int, meta: Mapping[str, Any] | None) -> tuple[int, int
     the rows of the files they were in (None when a file's rows cannot be counted), from its
     ``meta.skipped_rows`` (:meth:`capslice_tui.store.runs.RunsMixin.record_skipped_rows`);
     ``(n_bad, None)`` for a run counted before files were (``n_bad``: the runs column)."""
-    kept = (meta or {}).get("skipped_rows") or {}
+    kept = (meta or {}).get(SKIPPED_ROWS) or {}
     if not kept:
         return int(n_bad or 0), None
     totals = [v[1] for v in kept.values()]
@@ -213,7 +214,7 @@ def skipped_reason(n_bad: int, meta: Mapping[str, Any] | None) -> str | None:
     n, total = skipped_counts(n_bad, meta)
     if not n:
         return None
-    files = [Path(f).name for f in (meta or {}).get("skipped_rows") or {} if f[:1] != "("]
+    files = [Path(f).name for f in (meta or {}).get(SKIPPED_ROWS) or {} if f != EARLIER_INGESTS]
     where = ", ".join(files[:2]) + (f" and {len(files) - 2} more" if len(files) > 2 else "")
     count = f"{n:,} of {total:,}" if total else f"{n:,}"
     rows = "row" if n == 1 and not total else "rows"
