@@ -76,6 +76,7 @@ from typing import Any
 
 import orjson
 
+from ..formatting import plural
 from .compact import external_row, settings_hashes, stored_row, to_blob, with_settings_hash
 from .db import StoreError, chunks, current_user, now_iso, placeholders
 from .ingest import widen_sample_ranges
@@ -268,11 +269,6 @@ def capslice_version() -> str:
         return metadata.version("capslice")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def rows_text(n: int) -> str:
-    """``1 row``, ``0 rows``, ``12,345 rows`` (the store imports no formatting module)."""
-    return f"{n:,} row" if n == 1 else f"{n:,} rows"
 
 
 def _cid(values: list[Any]) -> str:
@@ -554,12 +550,12 @@ def export_store(
             n = entry["rows"]
             manifest["tables"][spec.name] = entry
             if progress is not None:
-                progress(f"{spec.name}: {rows_text(n)}")
+                progress(f"{spec.name}: {plural(n, 'row', ',')}")
     finally:
         conn.execute("COMMIT")
     for name, count in skipped.items():
         manifest["notes"].append(
-            f"{rows_text(count)} of {name} "
+            f"{plural(count, 'row', ',')} of {name} "
             + (
                 "points to a row that does not exist (orphan) and was"
                 if count == 1
@@ -635,7 +631,7 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
         with file.open("rb") as fh:
             lines = sum(1 for line in fh if line.strip())
         if lines != rows:
-            raise ExchangeError(f"{file}: {rows_text(lines)}, the manifest says {rows}")
+            raise ExchangeError(f"{file}: {plural(lines, 'row', ',')}, the manifest says {rows}")
     return manifest
 
 
@@ -1492,7 +1488,7 @@ def _interrupted(importer: _Importer, signal_name: str) -> ImportInterrupted:
     shown = ", ".join(runs[:8]) + (f" and {len(runs) - 8} more" if len(runs) > 8 else "")
     return ImportInterrupted(
         f"import stopped by {signal_name}: the batch being written was rolled back; kept: "
-        + (f"{rows_text(report.changed)} ({', '.join(kept)})" if kept else "nothing")
+        + (f"{plural(report.changed, 'row', ',')} ({', '.join(kept)})" if kept else "nothing")
         + (f"; {shown} {'is' if len(runs) == 1 else 'are'} marked incomplete" if runs else "")
         + f"; to finish (adds only what is missing): {importer.command}",
         report,

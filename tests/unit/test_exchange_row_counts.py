@@ -8,14 +8,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from capslice_tui.store.exchange import ExchangeError, read_manifest, rows_text
+from capslice_tui.store.exchange import ExchangeError, read_manifest
 from test_store_ingest import write_gsm8k
 
 from capslice_tui.workspace import Workspace
-
-
-def test_rows_text_takes_the_number() -> None:
-    assert [rows_text(n) for n in (0, 1, 2, 12345)] == ["0 rows", "1 row", "2 rows", "12,345 rows"]
 
 
 def test_export_progress_says_1_row(tmp_path: Path) -> None:
