@@ -8,25 +8,11 @@ import json
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
-import pytest
-from click.testing import CliRunner
+import test_hub
 from test_hub import Team, _item_id, _store_a, cli, js
 
-from capslice_tui.cli import main
-
-
-@pytest.fixture
-def team(pg_server: Any, hub_db: str) -> Team:
-    """A hub with a writer (alice_*), a lead (carol_*) and a reader, as test_hub sets it up."""
-    t = Team(pg_server, hub_db)
-    for role, pw in t.passwords.items():
-        pg_server.add_password(role, pw)
-    result = CliRunner().invoke(main, ["hub", "init", t.url_admin], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    t.grant()
-    return t
+team = test_hub.team  # the fixture: a hub with a writer (alice_*), a lead (carol_*), a reader
 
 
 def _labelled(store: Path, item: int) -> dict:
