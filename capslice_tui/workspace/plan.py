@@ -1016,18 +1016,20 @@ def frozen_membership(
     ids = np.asarray([str(i) for i in item_ids], dtype=object)
     stored = (rec.get("outcome") or {}).get("members")
     lists = None if not stored else [*stored.get("targets", []), *stored.get("controls", [])]
-    if membership == "today" or lists is None or len(lists) != len(keys):
+    old = (  # the items frozen before, one mask per slice; None when none were kept
+        [np.isin(ids, np.asarray(m, dtype=object)) for m in lists]
+        if lists is not None and len(lists) == len(keys)
+        else None
+    )
+    if membership == "today" or old is None:
         at: str | None = now_iso()
         frozen, on = today, "today" if stored else "frozen"
         masks = None
     else:
-        frozen = [np.isin(ids, np.asarray(m, dtype=object)) for m in lists]
-        at, on, masks = (stored or {}).get("at"), "frozen", frozen
-    changed = _membership_changes(keys, frozen, today)
-    if on == "today" and lists is not None and len(lists) == len(keys):
-        # what re-measuring changed: today's items against the ones frozen before
-        old = [np.isin(ids, np.asarray(m, dtype=object)) for m in lists]
-        changed = _membership_changes(keys, old, today)
+        frozen = masks = old
+        at, on = (stored or {}).get("at"), "frozen"
+    # today's items against the ones frozen before (what re-measuring today changes)
+    changed = _membership_changes(keys, old, today) if old is not None else []
     members = {
         "at": at, "on": on, "changed": changed,
         "targets": [ids[m].tolist() for m in frozen[: len(rec["target_slices"])]],
