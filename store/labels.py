@@ -612,16 +612,15 @@ class LabelsMixin(StoreBase):
             )
         return row
 
-    def _bump_slice(
-        self, conn: sqlite3.Connection, name: str, expected_version: int | None, who: str, at: str
-    ) -> sqlite3.Row:
-        row = self._check_slice_version(conn, name, expected_version)
+    @staticmethod
+    def _bump_slice(conn: sqlite3.Connection, row: sqlite3.Row, who: str, at: str) -> None:
+        """The next version of the named slice ``row`` (read by :meth:`_check_slice_version`
+        in the same write), changed by ``who`` at ``at``."""
         conn.execute(
             "UPDATE named_slices SET version = version + 1, updated_by = ?, updated_at = ?"
             " WHERE id = ?",
             (who, at, row["id"]),
         )
-        return row
 
     def label_named_slice(
         self,
@@ -671,7 +670,7 @@ class LabelsMixin(StoreBase):
             note_changed = note is not None and note != row["note"]
             version = row["version"]
             if changed or note_changed:  # a no-op keeps the version (walk 18 F6)
-                self._bump_slice(conn, name, expected_version, who, at)
+                self._bump_slice(conn, row, who, at)
                 self._log_slice_note(conn, row, batch, note, who, at)
                 version += 1
         if not changed:
@@ -706,7 +705,8 @@ class LabelsMixin(StoreBase):
         who = who or current_user()
         with self.write() as conn:
             at = now_iso()  # taken once the write lock is held
-            row = self._bump_slice(conn, name, expected_version, who, at)
+            row = self._check_slice_version(conn, name, expected_version)
+            self._bump_slice(conn, row, who, at)
             if new_name and new_name != name:
                 if conn.execute(
                     "SELECT 1 FROM named_slices WHERE name = ?", (new_name,)
