@@ -1035,7 +1035,13 @@ class _Ingest:
         by_system = self.meta.get("source_files_by_system") or {}
         read = by_system.get(key) or self.meta.get("source_files", [])
         files = [str(Path(f).resolve()) for f in read]
-        skipped = {f: (n, count_records([f]) if f else None) for f, n in self.bad_by_file.items()}
+        # another system's files (OpenCompass model folders): their skipped rows are not this run's
+        others = {str(Path(f).resolve()) for k, fs in by_system.items() if k != key for f in fs}
+        skipped = {
+            f: (n, count_records([f]) if f else None)
+            for f, n in self.bad_by_file.items()
+            if f in files or f not in others
+        }
         changed = self.store.record_skipped_rows(
             st.run_id, files, skipped, counted=len(self.report.bad)
         )

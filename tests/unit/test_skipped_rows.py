@@ -13,6 +13,7 @@ from pathlib import Path
 
 from capslice_tui.store.runs import EARLIER_INGESTS
 from click.testing import CliRunner
+from test_readers import _oc_workdir
 from test_store_ingest import write_gsm8k
 
 from capslice_tui.cli import main
@@ -118,3 +119,20 @@ def test_rows_counted_before_files_were_stay_counted(tmp_path: Path) -> None:
     run = ws.store.get_run("r")
     assert run["n_bad"] == 4 and run["meta"]["skipped_rows"][EARLIER_INGESTS] == [3, None]
     assert ws.runs()[0]["incomplete_reason"].startswith("4 input rows unreadable")
+
+
+def test_another_models_skipped_rows_leave_a_run_complete(tmp_path: Path) -> None:
+    """OpenCompass model folders are one run each: a bad row in qwen-7b's predictions makes
+    qwen-7b's run incomplete, not llama's (both were marked incomplete with it)."""
+    work = _oc_workdir(tmp_path)
+    other = work / "predictions" / "qwen-7b"
+    other.mkdir()
+    row = {"origin_prompt": "Q: walk?\nA:", "prediction": "No", "gold": "No"}
+    (other / "bbh-navigate.json").write_text(json.dumps({"0": row, "1": "not a row", "2": row}))
+    ws = Workspace(tmp_path / "s.db")
+    report = ws.ingest([work], run="r", skip_bad=True)
+    assert report.n_bad == 1
+    status = {run["name"]: (run["status"], run["incomplete_reason"]) for run in ws.runs()}
+    assert status["r/llama-3-8b-hf"] == ("complete", None)
+    assert status["r/qwen-7b"][0] == "incomplete"
+    assert "1 input row unreadable, skipped by --skip-bad" in status["r/qwen-7b"][1]
