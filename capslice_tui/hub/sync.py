@@ -1055,26 +1055,29 @@ def _pull_labels(
                 f" {mine_text} here (kept yours, and your history)"
             )
     local.record_sync(store, hub, "label", agreed, "pull")
+    hist_here = local.label_history(store)  # the writes below add no history rows
     if take:
         set_rows = [r for r in take if r["value"] is not None]
         if set_rows:
             local.put_labels(store, set_rows, replace=True)
         local.delete_labels(store, [r for r in take if r["value"] is None])
         local.record_sync(store, hub, "label", [(_label_key(r), r["cid"]) for r in take], "pull")
-        _keep_replaced_history(store, hub, {_label_key(r) for r in take})
+        _keep_replaced_history(store, hub, {_label_key(r) for r in take}, hist_here)
         report.add("labels", len(take))
     others = [r for r in rows if r["source"] != "hand"]
     if others:
         added = local.put_labels(store, others, replace=False)
         report.add("rule/cluster labels", added)
-    _pull_label_history(store, conn, hub, mark, item_hashes, set(known), held, report)
+    _pull_label_history(store, conn, hub, mark, item_hashes, set(known), held, hist_here, report)
 
 
-def _keep_replaced_history(store: Store, hub: str, keys: set[str]) -> None:
-    """History rows here not yet pushed of labels the hub's value replaced: they stay here,
-    never pushed, so no other node reads a change its label does not hold."""
+def _keep_replaced_history(
+    store: Store, hub: str, keys: set[str], hist_here: Sequence[dict[str, Any]]
+) -> None:
+    """History rows here (``hist_here``) not yet pushed of labels the hub's value replaced:
+    they stay here, never pushed, so no other node reads a change its label does not hold."""
     sent = local.sync_bases(store, hub, "hist")
-    rows = [h for h in local.label_history(store) if _label_key(h) in keys]
+    rows = [h for h in hist_here if _label_key(h) in keys]
     local.record_sync(
         store, hub, "hist",
         [(c, "replaced") for c in (_hist_cid(h) for h in rows) if c not in sent], "pull",
@@ -1083,14 +1086,14 @@ def _keep_replaced_history(store: Store, hub: str, keys: set[str]) -> None:
 
 def _pull_label_history(
     store: Store, conn: Any, hub: str, mark: str, item_hashes: Sequence[str], known: set[str],
-    held: set[str], report: SyncReport,
+    held: set[str], hist_here: Sequence[dict[str, Any]], report: SyncReport,
 ) -> None:  # fmt: skip
     """Bring the hub's new hand-label history rows here, in the order they were made; those of
     a label held by a conflict come only with its value (the next pull re-reads them)."""
     hcols = ("cid, item_hash, axis, source, old_value, new_value, old_note, new_note, action,"
              " batch, role, written_at, local_at")  # fmt: skip
     seen = local.sync_bases(store, hub, "hist")
-    here = {_hist_cid(h) for h in local.label_history(store)}
+    here = {_hist_cid(h) for h in hist_here}
     hist = [dict(zip(hcols.replace(" ", "").split(","), h, strict=True)) for h in conn.execute(
         f"SELECT {hcols} FROM capslice.label_history WHERE tx >= %s::xid8 OR item_hash = ANY(%s)"
         " ORDER BY written_at, cid",
