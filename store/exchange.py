@@ -1298,9 +1298,10 @@ class _Importer:
         mine_hist: dict[str, set[str]] = {}
         for _, hcid, h in _iter_table(self.conn, hspec, self.id_to_cid, full=False):
             mine_hist.setdefault(str(h["intervention"]), set()).add(hcid)
-        theirs_hist: dict[str, set[str]] = {}
+        theirs_rows: dict[str, list[dict[str, Any]]] = {}  # read once: a conflict names them
         for row in self.rows("intervention_history"):
-            theirs_hist.setdefault(str(row["intervention"]), set()).add(row["cid"])
+            theirs_rows.setdefault(str(row["intervention"]), []).append(row)
+        theirs_hist = {i: {h["cid"] for h in rows} for i, rows in theirs_rows.items()}
         held = self.held["interventions"]
         for batch in _batches(self.rows("interventions")):
             with self.batch() as conn:
@@ -1334,11 +1335,7 @@ class _Importer:
                             " ORDER BY id",
                             (present[cid],),
                         ).fetchall()
-                        theirs = [
-                            h
-                            for h in self.rows("intervention_history")
-                            if str(h["intervention"]) == cid
-                        ]
+                        theirs = theirs_rows.get(cid, [])
                         self.report.conflicts.append({
                             "kind": "intervention", "id": present[cid], "title": local["title"],
                             "here": {**{k: local[k] for k in ("version", "status", "decided_by", "updated_at")},
