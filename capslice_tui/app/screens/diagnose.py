@@ -66,6 +66,15 @@ WEAKNESS_REASON_TEXT = {
     "format_failures": "format failures carry the run's failures: fix them first",
 }
 """Reasons as worded for one run (weakness mode), where there is no change to carry."""
+GAIN_REASON_TEXT = {
+    **REASON_TEXT,
+    "format_failures": "format and termination failures carry the gain",
+    "localized_wrong_answers": "answers turning right, localized in a few content slices",
+    "broad_capability": "a broad capability gain: answers turning right across the domain",
+    "mixed_causes": "answers turning right and format failures fixed both carry the gain",
+}
+"""Reasons as worded for a gain (the CLI's ``mixture.GAIN_REASON_HEADINGS``: a gain is not a
+weakness of wrong answers)."""
 PATTERN_TEXT = {
     "concentrated": "concentrated",
     "spread": "spread",
@@ -122,7 +131,13 @@ def verdict_banner(
     spaced = " ".join(words)
     rule = "=" * (len(spaced) + 4)
     text = f"{rule}\n| {spaced} |\n{rule}"
-    reasons = WEAKNESS_REASON_TEXT if mode == "weakness" else REASON_TEXT
+    reasons = (
+        WEAKNESS_REASON_TEXT
+        if mode == "weakness"
+        else GAIN_REASON_TEXT
+        if direction == "gain"
+        else REASON_TEXT
+    )
     if reason in reasons:
         text += f"\n({reasons[reason]})"
     if qualifier:
